@@ -1,0 +1,147 @@
+// SDK map benchmark: a map of N no-op TypeScript tasks (default 1,000), run twice in one process — cold (a fresh
+// `node aloft-execute.mjs` process per element, the local-process plugin) and warm (the WarmWorkerPlugin's long-lived
+// workers) — printing both and the ratio. The baseline is the cold run measured here, on the same machine.
+// The map is a real array node under runLocal (engine + local blob store); with an engine that has no array-node
+// handler, each element is driven through the plugin contract as an array node drives its sub-nodes instead.
+// Usage: npx tsx bench/sdk-map.bench.ts [--n 1000 --concurrency 2 --workers 2]
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { clone, create } from "@bufbuild/protobuf";
+import { TaskExecutionIdentifierSchema } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import { TaskTemplateSchema, type TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
+import { putMessage } from "@aloft/core/blob/blob-store.ts";
+import { LocalBlobStore } from "@aloft/core/blob/local-blob-store.ts";
+import { systemClock } from "@aloft/core/clock.ts";
+import { silentLogger } from "@aloft/core/logger.ts";
+import { LocalProcessPlugin } from "@aloft/engine/plugins/local-process/local-process-plugin.ts";
+import type { PluginState, TaskExecutionContext, TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
+import { t, workflow, serializeModule } from "@aloft/sdk";
+import { runLocal } from "@aloft/sdk/local/run-local.ts";
+import { WarmWorkerPlugin } from "@aloft/sdk/warm/warm-worker-plugin.ts";
+import * as fixtures from "@aloft/sdk/testing/fixture-tasks.ts";
+import { repoRoot } from "./child.ts";
+
+const { values } = parseArgs({
+  options: {
+    n: { type: "string", default: "1000" },
+    concurrency: { type: "string", default: "2" },
+    workers: { type: "string", default: "2" },
+    /** Skip the (slow) cold run while tuning: the ratio then is not printed. */
+    "warm-only": { type: "boolean", default: false },
+  },
+});
+const N = Number(values.n);
+const CONCURRENCY = Number(values.concurrency);
+const WORKERS = Number(values.workers);
+const MODULE = join(repoRoot, "packages/sdk/src/testing/fixture-tasks.ts");
+
+const root = mkdtempSync(join(tmpdir(), "aloft-bench-sdk-map-"));
+const store = new LocalBlobStore({ root: join(root, "blobs") });
+
+const mapNoop = workflow({ name: "bench.map_noop", inputs: { xs: t.list(t.int()) }, outputs: {} }, (b, { xs }) => {
+  b.map(fixtures.noop, { i: xs });
+  return {};
+});
+
+function coldPlugin(run: string): LocalProcessPlugin {
+  return new LocalProcessPlugin({ logDir: join(root, run, "logs"), logUrl: (n) => n, clock: systemClock, maxConcurrent: CONCURRENCY, cwd: repoRoot });
+}
+
+/** Through the engine: a real array node under runLocal. Throws UnsupportedNodeKind when the engine has none. */
+async function viaEngine(plugin: TaskPlugin, run: string): Promise<number> {
+  const start = performance.now();
+  await runLocal(mapNoop, { xs: Array.from({ length: N }, (_, i) => i) }, {
+    blobs: store,
+    module: MODULE,
+    exports: { ...fixtures, mapNoop },
+    plugins: () => [plugin],
+    executionName: run,
+  });
+  return performance.now() - start;
+}
+
+/** Each element as one task attempt through the plugin contract, polled in rounds like an array node's sub-nodes. */
+async function viaPlugin(plugin: TaskPlugin, template: TaskTemplate, run: string): Promise<number> {
+  const ctxs: TaskExecutionContext[] = [];
+  for (let i = 0; i < N; i++) {
+    const dataKey = `metadata/propeller/bench-dev-${run}/n0/data/${i}/0`;
+    await putMessage(store, `${dataKey}/inputs.pb`, LiteralMapSchema, t.toLiteralMap(fixtures.noop.inputs, { i }));
+    const raw = store.uri(`raw/${run}/${i}`);
+    ctxs.push({
+      id: create(TaskExecutionIdentifierSchema, {
+        taskId: template.id,
+        nodeExecutionId: { nodeId: `n0-n${i}`, executionId: { project: "bench", domain: "dev", name: run } },
+      }),
+      generatedName: `${run}-n0-n${i}-0`,
+      template,
+      inputsUri: store.uri(`${dataKey}/inputs.pb`),
+      outputPrefix: store.uri(`${dataKey}/out`),
+      rawOutputPrefix: raw,
+      checkpointPrefix: `${raw}/_flytecheckpoints`,
+      previousCheckpointPrefix: "",
+      attempt: 0,
+      interruptible: false,
+      environment: {},
+      blobStore: store,
+      logger: silentLogger(),
+    });
+  }
+  const start = performance.now();
+  const states = new Map<TaskExecutionContext, PluginState | undefined>();
+  let pending = ctxs;
+  while (pending.length > 0) {
+    const next: TaskExecutionContext[] = [];
+    for (const ctx of pending) {
+      const r = await plugin.handle(ctx, states.get(ctx));
+      states.set(ctx, r.state);
+      if (r.status.phase === "Success") {
+        await plugin.finalize(ctx, r.state);
+        if (!(await store.exists(store.keyOf(`${ctx.outputPrefix}/outputs.pb`)))) throw new Error(`${ctx.generatedName}: no outputs.pb`);
+      } else if (r.status.phase === "RetryableFailure" || r.status.phase === "PermanentFailure" || r.status.phase === "Aborted") {
+        throw new Error(`${ctx.generatedName}: ${r.status.phase} ${r.status.error?.message ?? ""}`);
+      } else next.push(ctx);
+    }
+    pending = next;
+    if (pending.length > 0) await new Promise((r) => setTimeout(r, 2));
+  }
+  return performance.now() - start;
+}
+
+const warm = new WarmWorkerPlugin({ size: WORKERS, cwd: repoRoot });
+const ser = serializeModule(fixtures, { project: "bench", domain: "dev", version: "v1", module: MODULE });
+const warmTemplate = ser.tasks.find((x) => x.id?.name === "noop")!;
+const coldTemplate = clone(TaskTemplateSchema, warmTemplate);
+coldTemplate.type = "container";
+
+let mode = "array node under runLocal (engine)";
+let warmMs: number;
+let coldMs = NaN;
+const WARM_ONLY = values["warm-only"];
+try {
+  try {
+    warmMs = await viaEngine(warm, "warm");
+    if (!WARM_ONLY) coldMs = await viaEngine(coldPlugin("cold"), "cold");
+  } catch (e) {
+    if (!/UnsupportedNodeKind/.test((e as Error).message)) throw e;
+    mode = "plugin contract, element by element (the engine has no array-node handler yet)";
+    warmMs = await viaPlugin(warm, warmTemplate, "warm");
+    if (!WARM_ONLY) coldMs = await viaPlugin(coldPlugin("cold"), coldTemplate, "cold");
+  }
+} finally {
+  await warm.close();
+  rmSync(root, { recursive: true, force: true });
+}
+
+const pad = (s: string, n: number) => s.padEnd(n);
+console.log(`\nSDK map benchmark: ${N} no-op TypeScript tasks (node ${process.version})`);
+console.log(`mode: ${mode}`);
+console.log(`cold: a process per task, at most ${CONCURRENCY} at once; warm: ${WORKERS} long-lived workers\n`);
+console.log(pad("", 8) + pad("total s", 12) + pad("ms per task", 14) + "tasks/s");
+for (const [name, ms] of [["cold", coldMs], ["warm", warmMs]] as const) {
+  if (Number.isNaN(ms)) continue;
+  console.log(pad(name, 8) + pad((ms / 1000).toFixed(2), 12) + pad((ms / N).toFixed(2), 14) + (N / (ms / 1000)).toFixed(1));
+}
+if (!WARM_ONLY) console.log(`\nwarm workers are ${(coldMs / warmMs).toFixed(1)}x faster than cold processes`);

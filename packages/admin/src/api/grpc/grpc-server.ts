@@ -1,0 +1,162 @@
+// gRPC over HTTP/2 cleartext (h2c), served by connect-node with only the gRPC protocol enabled.
+// Unary methods of every binding go through the same middleware and handlers as the HTTP gateway.
+import http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import type { DescMethod, DescService, Message } from "@bufbuild/protobuf";
+import { Code as ConnectCode, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { newRequestId } from "@aloft/core/ids.ts";
+import type { Logger } from "@aloft/core/logger.ts";
+import { toAloftError } from "@aloft/core/errors.ts";
+import { resolveHandler, type CallContext, type ServiceBinding, type UnaryMiddleware } from "../rpc.ts";
+
+/** Services with streaming methods (health Watch, reflection) register themselves directly on the router. */
+export type RouterHook = (router: ConnectRouter) => void;
+
+export interface GrpcServerOptions {
+  host: string;
+  port: number;
+  bindings: ServiceBinding[];
+  middleware: UnaryMiddleware[];
+  routerHooks: RouterHook[];
+  logger: Logger;
+}
+
+export interface RunningGrpcServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export function toConnectError(err: unknown): ConnectError {
+  const e = toAloftError(err);
+  return new ConnectError(
+    e.message,
+    e.code as unknown as ConnectCode,
+    undefined,
+    e.details.map((d) => ({ desc: d.schema, value: d.value })),
+    err,
+  );
+}
+
+function contextFrom(ctx: HandlerContext): CallContext {
+  const requestId = ctx.requestHeader.get("x-request-id") || newRequestId();
+  ctx.responseHeader.set("x-request-id", requestId);
+  return {
+    requestId,
+    headers: ctx.requestHeader,
+    responseHeaders: ctx.responseHeader,
+    signal: ctx.signal,
+    transport: "grpc",
+  };
+}
+
+function unaryImpl(binding: ServiceBinding, method: DescMethod, middleware: UnaryMiddleware[], logger: Logger) {
+  const handler = resolveHandler(binding, method, middleware);
+  return async (req: Message, ctx: HandlerContext) => {
+    const call = contextFrom(ctx);
+    try {
+      return await handler(req, call);
+    } catch (err) {
+      const ce = toConnectError(err);
+      if (ce.code === ConnectCode.Internal || ce.code === ConnectCode.Unknown) {
+        logger.error({ err, method: method.name, requestId: call.requestId }, "rpc failed");
+      }
+      throw ce;
+    }
+  };
+}
+
+export function registerBinding(router: ConnectRouter, binding: ServiceBinding, middleware: UnaryMiddleware[], logger: Logger) {
+  const impl: Record<string, unknown> = {};
+  for (const method of binding.service.methods) {
+    if (method.methodKind !== "unary") continue;
+    impl[method.localName] = unaryImpl(binding, method, middleware, logger);
+  }
+  router.service(binding.service as DescService, impl as never);
+}
+
+/**
+ * The gRPC spec percent-encodes only bytes outside printable ASCII (and `%`) in grpc-message; connect-es encodes
+ * like encodeURIComponent, which grpc-js clients decode with decodeURI and so show `%3A` for `:`. Re-encode minimally.
+ */
+export function encodeGrpcMessage(message: string): string {
+  let out = "";
+  for (const byte of Buffer.from(message, "utf8")) {
+    out += byte < 0x20 || byte > 0x7e || byte === 0x25 ? `%${byte.toString(16).toUpperCase().padStart(2, "0")}` : String.fromCharCode(byte);
+  }
+  return out;
+}
+
+/**
+ * Post-processes status headers/trailers: minimal grpc-message encoding (above), and undecodable request messages
+ * answer INVALID_ARGUMENT — connect-es (like grpc-go, hence upstream) says INTERNAL, but a malformed body is the
+ * caller's fault (docs/compatibility.md).
+ */
+function remapParseErrors(res: http2.Http2ServerResponse): void {
+  const fix = (headers: http2.OutgoingHttpHeaders | undefined) => {
+    if (!headers || headers["grpc-message"] === undefined) return;
+    let message: string;
+    try {
+      message = decodeURIComponent(String(headers["grpc-message"]));
+    } catch {
+      return;
+    }
+    headers["grpc-message"] = encodeGrpcMessage(message);
+    if (String(headers["grpc-status"]) === String(ConnectCode.Internal) && message.startsWith("parse binary")) {
+      headers["grpc-status"] = String(ConnectCode.InvalidArgument);
+    }
+  };
+  const addTrailers = res.addTrailers.bind(res);
+  res.addTrailers = (headers) => {
+    fix(headers);
+    addTrailers(headers);
+  };
+  const writeHead = res.writeHead.bind(res) as (status: number, headers?: http2.OutgoingHttpHeaders) => http2.Http2ServerResponse;
+  res.writeHead = ((status: number, headers?: http2.OutgoingHttpHeaders) => {
+    fix(headers);
+    return writeHead(status, headers);
+  }) as typeof res.writeHead;
+}
+
+export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const handler = connectNodeAdapter({
+    grpc: true,
+    grpcWeb: false,
+    connect: false,
+    routes: (router) => {
+      for (const b of options.bindings) registerBinding(router, b, options.middleware, options.logger);
+      for (const hook of options.routerHooks) hook(router);
+    },
+  });
+  const server = http2.createServer({}, (req, res) => {
+    remapParseErrors(res);
+    handler(req, res);
+  });
+  // Small unary responses should not wait for Nagle's algorithm (node:http sets this itself; node:http2 does not).
+  server.on("connection", (socket: import("node:net").Socket) => socket.setNoDelay(true));
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (s) => {
+    sessions.add(s);
+    s.on("close", () => sessions.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sessions) s.close();
+        // Streams such as health Watch never end by themselves: give in-flight calls a moment, then cut.
+        setTimeout(() => {
+          for (const s of sessions) s.destroy();
+        }, 2000).unref();
+      }),
+  };
+}

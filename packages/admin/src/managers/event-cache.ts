@@ -1,0 +1,67 @@
+// What the event managers remember between events so that the usual event costs one database round trip: the
+// executions known to exist (with their cluster) and the last state written for each node and task execution.
+// The cache is only a shortcut: every write through it is a compare-and-set on (phase, updated_at), a failed one
+// falls back to reading the row, and a rejection computed from cached state is confirmed against the database.
+import type { NodeExecutionRow } from "../repositories/node-execution-repo.ts";
+import type { TaskExecutionRow } from "../repositories/task-execution-repo.ts";
+
+export interface KnownExecution {
+  id: number;
+  cluster: string;
+}
+
+const DEFAULT_MAX_ENTRIES = 20_000;
+
+/** A Map that forgets its oldest entries beyond a size. */
+class Bounded<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(k: string): V | undefined {
+    return this.map.get(k);
+  }
+  set(k: string, v: V): void {
+    this.map.delete(k);
+    this.map.set(k, v);
+    if (this.map.size > this.max) {
+      const oldest = this.map.keys().next();
+      if (!oldest.done) this.map.delete(oldest.value);
+    }
+  }
+  delete(k: string): void {
+    this.map.delete(k);
+  }
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+export const executionCacheKey = (e: { project: string; domain: string; name: string }) => `${e.project}\u0000${e.domain}\u0000${e.name}`;
+export const nodeCacheKey = (e: { project: string; domain: string; name: string }, nodeId: string) => `${executionCacheKey(e)}\u0000${nodeId}`;
+export const taskCacheKey = (
+  e: { project: string; domain: string; name: string },
+  nodeId: string,
+  t: { project: string; domain: string; name: string; version: string },
+  attempt: number,
+) => `${nodeCacheKey(e, nodeId)}\u0000${t.project}\u0000${t.domain}\u0000${t.name}\u0000${t.version}\u0000${attempt}`;
+
+export class EventCache {
+  readonly executions: Bounded<KnownExecution>;
+  readonly nodes: Bounded<NodeExecutionRow>;
+  readonly tasks: Bounded<TaskExecutionRow>;
+  private lastMicros = 0;
+
+  constructor(maxEntries = DEFAULT_MAX_ENTRIES) {
+    this.executions = new Bounded(Math.max(1, maxEntries));
+    this.nodes = new Bounded(Math.max(1, maxEntries));
+    this.tasks = new Bounded(Math.max(1, maxEntries));
+  }
+
+  /**
+   * Strictly increasing write times (µs) for updated_at, so that (phase, updated_at) identifies one written
+   * state of a row even when the clock does not move between two writes.
+   */
+  writeMicros(nowMicros: number): number {
+    this.lastMicros = Math.max(nowMicros, this.lastMicros + 1);
+    return this.lastMicros;
+  }
+}

@@ -1,0 +1,269 @@
+// Launch plans (spec §5.3, §8): register against a registered workflow, activate/deactivate (one active version
+// per name, schedules switched in the same transaction), get, get active, list, list active, list ids.
+import { clone, create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { Kysely } from "kysely";
+import {
+  LaunchPlanClosureSchema,
+  LaunchPlanCreateResponseSchema,
+  LaunchPlanListSchema,
+  LaunchPlanSchema,
+  LaunchPlanSpecSchema,
+  LaunchPlanState,
+  LaunchPlanUpdateResponseSchema,
+  type ActiveLaunchPlanListRequest,
+  type ActiveLaunchPlanRequest,
+  type LaunchPlan,
+  type LaunchPlanCreateRequest,
+  type LaunchPlanCreateResponse,
+  type LaunchPlanList,
+  type LaunchPlanSpec,
+  type LaunchPlanUpdateRequest,
+  type LaunchPlanUpdateResponse,
+} from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
+import {
+  type NamedEntityIdentifierList,
+  type NamedEntityIdentifierListRequest,
+  type ObjectGetRequest,
+  type ResourceListRequest,
+} from "@aloft/idl/flyteidl/admin/common_pb.js";
+import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import { TypedInterfaceSchema } from "@aloft/idl/flyteidl/core/interface_pb.js";
+import type { Clock } from "@aloft/core/clock.ts";
+import { launchPlanInterfaceOf, type LaunchPlanInterface } from "@aloft/core/compiler/index.ts";
+import { AloftError, Code, alreadyExists, invalidArgument, missing, notFound } from "@aloft/core/errors.ts";
+import { messageDiff, messageDigest } from "@aloft/core/hashing.ts";
+import { makeFilter, nextToken, parseListParams, type Filter } from "../list/index.ts";
+import { LAUNCH_PLAN_INACTIVE, type LaunchPlanRepo, type LaunchPlanRow } from "../repositories/launch-plan-repo.ts";
+import type { Schema } from "../repositories/schema.ts";
+import type { WorkflowRepo } from "../repositories/workflow-repo.ts";
+import { identifierText, validateIdentifier, validateProjectDomain } from "../validation/identifier.ts";
+import { validateLaunchPlanSpec, type LaunchPlanValidationOptions } from "../validation/launch-plan-validator.ts";
+import { isScheduleEmpty } from "../validation/schedule-validator.ts";
+import type { ProjectGate } from "./project-gate.ts";
+import { identifierFilters, listEntityIds } from "./list-ids.ts";
+import { missingEntity, withResourceType } from "./workflow-manager.ts";
+
+/**
+ * Where schedules go when launch plans are (de)activated. Both calls run inside the state-change transaction and
+ * receive its handle: use `tx` for any database work; throwing rolls the state change back.
+ */
+export interface ScheduleSink {
+  activate(lp: LaunchPlan, tx: Kysely<Schema>): Promise<void>;
+  deactivate(lp: LaunchPlan, tx: Kysely<Schema>): Promise<void>;
+}
+
+/** The default until a scheduler is plugged in. */
+export const noopScheduleSink: ScheduleSink = {
+  activate: async () => {},
+  deactivate: async () => {},
+};
+
+export interface LaunchPlanManagerDeps {
+  repo: LaunchPlanRepo;
+  workflows: WorkflowRepo;
+  gate: ProjectGate;
+  clock: Clock;
+  scheduleSink?: ScheduleSink;
+  validation?: LaunchPlanValidationOptions;
+}
+
+export class LaunchPlanManager {
+  private readonly sink: ScheduleSink;
+
+  constructor(private readonly deps: LaunchPlanManagerDeps) {
+    this.sink = deps.scheduleSink ?? noopScheduleSink;
+  }
+
+  async create(req: LaunchPlanCreateRequest): Promise<LaunchPlanCreateResponse> {
+    // Upstream order: the workflow id first (and the workflow must exist), then the launch plan id and the gate.
+    const workflowId = req.spec?.workflowId;
+    validateIdentifier(workflowId, ResourceType.WORKFLOW);
+    const workflow = await this.deps.workflows.get(workflowId);
+    if (!workflow) throw missingEntity("WORKFLOW", workflowId);
+    const wfInterface =
+      workflow.typedInterface && workflow.typedInterface.length > 0
+        ? fromBinary(TypedInterfaceSchema, workflow.typedInterface)
+        : create(TypedInterfaceSchema);
+    validateIdentifier(req.id, ResourceType.LAUNCH_PLAN);
+    const id = req.id;
+    await this.deps.gate.validateProjectAndDomain(id.project, id.domain);
+    if (!req.spec) throw missing("spec");
+
+    const spec = clone(LaunchPlanSpecSchema, req.spec);
+    const expectedInputs = validateLaunchPlanSpec(spec, wfInterface.inputs, this.deps.validation ?? { enableArtifacts: false });
+    spec.defaultInputs = expectedInputs;
+    const lp = create(LaunchPlanSchema, {
+      id: clone(IdentifierSchema, id),
+      spec,
+      closure: { expectedInputs, expectedOutputs: wfInterface.outputs },
+    });
+    const digest = messageDigest(LaunchPlanSchema, lp);
+
+    const existing = await this.deps.repo.get(id);
+    if (existing) throw conflict(id, existing, digest, spec);
+    const row = {
+      project: id.project,
+      domain: id.domain,
+      name: id.name,
+      version: id.version,
+      spec: toBinary(LaunchPlanSpecSchema, spec),
+      workflowId: workflow.id,
+      closure: toBinary(LaunchPlanClosureSchema, lp.closure!),
+      state: LAUNCH_PLAN_INACTIVE,
+      digest,
+      ...scheduleColumns(spec),
+    };
+    try {
+      await this.deps.repo.create(row);
+    } catch (err) {
+      // Lost a race with a concurrent registration of the same id: report it as the sequential case would.
+      const winner = err instanceof AloftError && err.code === Code.ALREADY_EXISTS ? await this.deps.repo.get(id) : undefined;
+      if (winner) throw conflict(id, winner, digest, spec);
+      throw err;
+    }
+    return create(LaunchPlanCreateResponseSchema);
+  }
+
+  async update(req: LaunchPlanUpdateRequest): Promise<LaunchPlanUpdateResponse> {
+    const id = withResourceType(req.id, ResourceType.LAUNCH_PLAN);
+    validateIdentifier(id, ResourceType.LAUNCH_PLAN);
+    switch (req.state) {
+      case LaunchPlanState.ACTIVE: {
+        const change = await this.deps.repo.setActive(id, async (c, tx) => {
+          for (const former of c.formerlyActive) {
+            const lp = toLaunchPlan(former);
+            if (!isScheduleEmpty(lp.spec?.entityMetadata?.schedule)) await this.sink.deactivate(lp, tx);
+          }
+          const target = toLaunchPlan(c.target);
+          if (!isScheduleEmpty(target.spec?.entityMetadata?.schedule)) await this.sink.activate(target, tx);
+        });
+        if (!change) throw missingEntity("LAUNCH_PLAN", id);
+        break;
+      }
+      case LaunchPlanState.INACTIVE: {
+        const row = await this.deps.repo.setInactive(id, async (r, tx) => {
+          const lp = toLaunchPlan(r);
+          if (lp.spec?.entityMetadata?.schedule) await this.sink.deactivate(lp, tx);
+        });
+        if (!row) throw missingEntity("LAUNCH_PLAN", id);
+        break;
+      }
+      default:
+        throw invalidArgument(
+          "launch_plan.invalid_state",
+          `Unrecognized launch plan state ${LaunchPlanState[req.state] ?? req.state} for update for launch plan [${identifierText(id)}]`,
+        );
+    }
+    return create(LaunchPlanUpdateResponseSchema);
+  }
+
+  async get(req: ObjectGetRequest): Promise<LaunchPlan> {
+    const id = withResourceType(req.id, ResourceType.LAUNCH_PLAN);
+    validateIdentifier(id, ResourceType.LAUNCH_PLAN);
+    const row = await this.deps.repo.get(id);
+    if (!row) throw missingEntity("LAUNCH_PLAN", id);
+    return toLaunchPlan(row);
+  }
+
+  /** The interface a launch-plan node of a workflow sees (and executions validate inputs against). */
+  async getLaunchPlanInterface(id: Identifier): Promise<LaunchPlanInterface | undefined> {
+    const row = await this.deps.repo.get(id);
+    // Keyed by the id as the caller spelled it (upstream's LaunchPlanInterfaceProvider keeps the requested id).
+    return row ? { ...launchPlanInterfaceOf(toLaunchPlan(row)), id: clone(IdentifierSchema, id) } : undefined;
+  }
+
+  async getActive(req: ActiveLaunchPlanRequest): Promise<LaunchPlan> {
+    const id = req.id;
+    if (!id || id.project === "") throw missing("project");
+    if (id.domain === "") throw missing("domain");
+    if (id.name === "") throw missing("name");
+    const rows = await this.deps.repo.list({
+      filters: [...identifierFilters("launch_plan", id.project, id.domain, id.name), activeFilter()],
+      limit: 1,
+      offset: 0,
+    });
+    const row = rows[0];
+    if (!row) throw notFound("launch_plan.no_active", `No active launch plan could be found: ${id.project}:${id.domain}:${id.name}`);
+    return toLaunchPlan(row);
+  }
+
+  async list(req: ResourceListRequest): Promise<LaunchPlanList> {
+    if (!req.id) throw missing("id");
+    validateProjectDomain(req.id.project, req.id.domain);
+    const params = parseListParams({
+      entity: "launch_plan",
+      filters: req.filters,
+      sortBy: req.sortBy,
+      limit: req.limit,
+      token: req.token,
+      rpc: "ListLaunchPlans",
+      limitRequired: true,
+    });
+    const filters = [...identifierFilters("launch_plan", req.id.project, req.id.domain, req.id.name), ...params.filters];
+    const rows = await this.deps.repo.list({ ...params, filters });
+    return create(LaunchPlanListSchema, { launchPlans: rows.map(toLaunchPlan), token: nextToken(params.offset, params.limit, rows.length) });
+  }
+
+  async listActive(req: ActiveLaunchPlanListRequest): Promise<LaunchPlanList> {
+    validateProjectDomain(req.project, req.domain);
+    const params = parseListParams({
+      entity: "launch_plan",
+      filters: "",
+      sortBy: req.sortBy,
+      limit: req.limit,
+      token: req.token,
+      rpc: "ListActiveLaunchPlans",
+      limitRequired: true,
+    });
+    const filters = [...identifierFilters("launch_plan", req.project, req.domain), activeFilter()];
+    const rows = await this.deps.repo.list({ ...params, filters });
+    return create(LaunchPlanListSchema, { launchPlans: rows.map(toLaunchPlan), token: nextToken(params.offset, params.limit, rows.length) });
+  }
+
+  async listIds(req: NamedEntityIdentifierListRequest): Promise<NamedEntityIdentifierList> {
+    return listEntityIds("launch_plan", "ListLaunchPlanIds", req, (q) => this.deps.repo.listIds(q));
+  }
+}
+
+function conflict(id: Identifier, existing: LaunchPlanRow, digest: string, spec: LaunchPlanSpec): AloftError {
+  if (existing.digest === digest) {
+    return alreadyExists("launch_plan.exists_identical", "launch plan with identical structure already exists");
+  }
+  const diff = messageDiff(LaunchPlanSpecSchema, fromBinary(LaunchPlanSpecSchema, existing.spec), spec).join("\n");
+  return invalidArgument(
+    "launch_plan.exists_different",
+    `${id.name} launch plan with different structure already exists. (Please register a new version of the launch plan):\n${diff}`,
+  );
+}
+
+function activeFilter(): Filter {
+  return makeFilter("launch_plan", "eq", "state", LaunchPlanState.ACTIVE);
+}
+
+/** schedule_type and launch_condition_type columns (upstream CreateLaunchPlanModel). */
+function scheduleColumns(spec: LaunchPlanSpec): { scheduleType: string; launchConditionType: string | null } {
+  const e = spec.entityMetadata?.schedule?.ScheduleExpression;
+  if ((e?.case === "cronExpression" && e.value !== "") || e?.case === "cronSchedule") return { scheduleType: "CRON", launchConditionType: "SCHED" };
+  if (e?.case === "rate") return { scheduleType: "RATE", launchConditionType: "SCHED" };
+  return { scheduleType: "NONE", launchConditionType: null };
+}
+
+/** A row as the API returns it: state from the column, timestamps from the row. */
+export function toLaunchPlan(row: LaunchPlanRow): LaunchPlan {
+  const closure = fromBinary(LaunchPlanClosureSchema, row.closure);
+  closure.state = row.state;
+  closure.createdAt = timestampFromDate(row.createdAt);
+  closure.updatedAt = timestampFromDate(row.updatedAt);
+  return create(LaunchPlanSchema, {
+    id: create(IdentifierSchema, {
+      resourceType: ResourceType.LAUNCH_PLAN,
+      project: row.project,
+      domain: row.domain,
+      name: row.name,
+      version: row.version,
+    }),
+    spec: fromBinary(LaunchPlanSpecSchema, row.spec),
+    closure,
+  });
+}

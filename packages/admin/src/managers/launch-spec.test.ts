@@ -1,0 +1,27 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { create } from "@bufbuild/protobuf";
+import { ExecutionSpecSchema } from "@aloft/idl/flyteidl/admin/execution_pb.js";
+import { PluginOverrideSchema } from "@aloft/idl/flyteidl/admin/matchable_resource_pb.js";
+import type { ExecuteInput } from "../plugins.ts";
+import { launchSpecOf } from "./launch-spec.ts";
+
+test("launchSpecOf flattens the resolved execution config for the engine", () => {
+  const spec = create(ExecutionSpecSchema, {
+    maxParallelism: 25,
+    interruptible: true,
+    overwriteCache: true,
+    rawOutputDataConfig: { outputLocationPrefix: "s3://bucket/raw" },
+    envs: { values: [{ key: "A", value: "1" }] },
+  });
+  const input = { spec, eventVersion: 2, pluginOverrides: [create(PluginOverrideSchema, { taskType: "python-task", pluginId: ["k8s", "x"] })] } as unknown as ExecuteInput;
+  assert.deepEqual(launchSpecOf(input), {
+    maxParallelism: 25,
+    overwriteCache: true,
+    eventVersion: 2,
+    rawOutputPrefix: "s3://bucket/raw",
+    interruptible: true,
+    envs: { A: "1" },
+    taskPluginImpls: { "python-task": "k8s" },
+  });
+});

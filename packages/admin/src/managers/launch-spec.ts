@@ -1,0 +1,34 @@
+// The flat launch settings an engine needs from an ExecuteInput (what upstream writes into the FlyteWorkflow CRD's
+// executionConfig). Shaped like the engine's LaunchSpec without importing the engine: the composition root passes
+// `launchSpecOf(input)` to `engine.launch`.
+import type { ExecuteInput } from "../plugins.ts";
+
+export interface LaunchSettings {
+  /** 0 = unlimited. */
+  maxParallelism?: number;
+  /** Raw output data prefix; absent = the engine's default. */
+  rawOutputPrefix?: string;
+  interruptible?: boolean;
+  envs?: Record<string, string>;
+  /** Task type → plugin id (the first of each PLUGIN_OVERRIDE's plugin ids). */
+  taskPluginImpls?: Record<string, string>;
+  overwriteCache?: boolean;
+  eventVersion?: number;
+}
+
+export function launchSpecOf(input: ExecuteInput): LaunchSettings {
+  const spec = input.spec;
+  const out: LaunchSettings = { maxParallelism: spec.maxParallelism, overwriteCache: spec.overwriteCache, eventVersion: input.eventVersion };
+  const prefix = spec.rawOutputDataConfig?.outputLocationPrefix ?? "";
+  if (prefix !== "") out.rawOutputPrefix = prefix;
+  if (spec.interruptible !== undefined) out.interruptible = spec.interruptible;
+  const envs = spec.envs?.values ?? [];
+  if (envs.length > 0) out.envs = Object.fromEntries(envs.map((kv) => [kv.key, kv.value]));
+  const impls: Record<string, string> = {};
+  for (const o of input.pluginOverrides ?? []) {
+    const first = o.pluginId[0];
+    if (first !== undefined) impls[o.taskType] = first;
+  }
+  if (Object.keys(impls).length > 0) out.taskPluginImpls = impls;
+  return out;
+}

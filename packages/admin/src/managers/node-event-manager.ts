@@ -1,0 +1,304 @@
+// CreateNodeEvent (spec §6.5, flyteadmin node_execution_manager.go + transformers/node_execution.go). One read (the
+// execution and the node execution together) and one write per event; parent lookups only when the event has one.
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { NodeExecutionEventResponseSchema, type NodeExecutionEventRequest, type NodeExecutionEventResponse } from "@aloft/idl/flyteidl/admin/event_pb.js";
+import {
+  NodeExecutionClosureSchema,
+  NodeExecutionMetaDataSchema,
+  TaskNodeMetadataSchema,
+  WorkflowNodeMetadataSchema,
+  type NodeExecutionClosure,
+} from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
+import { CatalogCacheStatus } from "@aloft/idl/flyteidl/core/catalog_pb.js";
+import { CompiledWorkflowClosureSchema } from "@aloft/idl/flyteidl/core/compiler_pb.js";
+import { ExecutionError_ErrorKind, NodeExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import type { NodeExecutionEvent } from "@aloft/idl/flyteidl/event/event_pb.js";
+import { putMessage } from "@aloft/core/blob/blob-store.ts";
+import { ADMIN_OFFLOAD_ROOT, DEFAULT_ADMIN_METADATA_PREFIX, INPUTS_OBJECT, dynamicWorkflowClosureKey, joinKey, nodeExecutionOutputsKey } from "@aloft/core/blob/keys.ts";
+import type { Clock } from "@aloft/core/clock.ts";
+import { AloftError, Code, alreadyExists, internal, notFound } from "@aloft/core/errors.ts";
+import type { Logger } from "@aloft/core/logger.ts";
+import type { ExecutionRepo } from "../repositories/execution-repo.ts";
+import type { NodeExecutionKey, NodeExecutionPatch, NodeExecutionRepo, NodeExecutionRow } from "../repositories/node-execution-repo.ts";
+import type { TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
+import { dateToMicros, timestampToMicros } from "../repositories/timestamps.ts";
+import { DEFAULT_PRODUCER_ID, NODE_TERMINAL, alreadyInTerminalState, nodeEventProblem, nodePhaseName, parseNodePhase, validateCluster } from "../validation/event-validator.ts";
+import { validateTaskExecutionId } from "../validation/execution-validator.ts";
+import type { ExecutionData } from "./execution-data-manager.ts";
+import { durationBetween } from "./execution-event-manager.ts";
+import { executionNotFound } from "./execution-transform.ts";
+import { executionCacheKey, nodeCacheKey, type EventCache } from "./event-cache.ts";
+
+export interface NodeEventManagerDeps {
+  repo: NodeExecutionRepo;
+  executions: ExecutionRepo;
+  taskExecutions: TaskExecutionRepo;
+  data: ExecutionData;
+  clock: Clock;
+  logger: Logger;
+  metadataStoragePrefix?: readonly string[];
+  /** Shared with the task event manager; without it every event reads before it writes. */
+  cache?: EventCache;
+}
+
+const MAX_ATTEMPTS = 5;
+
+export function nodeIdText(key: NodeExecutionKey): string {
+  const e = key.execution;
+  return `node_id:${JSON.stringify(key.nodeId)} execution_id:{project:${JSON.stringify(e.project)} domain:${JSON.stringify(e.domain)} name:${JSON.stringify(e.name)}}`;
+}
+
+export function nodeExecutionNotFound(key: NodeExecutionKey): AloftError {
+  return notFound("node_execution.not_found", `missing entity of type node execution with identifier ${nodeIdText(key)}`);
+}
+
+export class NodeEventManager {
+  constructor(private readonly deps: NodeEventManagerDeps) {}
+
+  async createNodeEvent(req: NodeExecutionEventRequest): Promise<NodeExecutionEventResponse> {
+    const problem = nodeEventProblem(req, this.deps.data.options.maxSizeInBytes);
+    if (problem) {
+      // Upstream only logs validation problems; without an event or id nothing can be recorded at all.
+      this.deps.logger.debug({ err: problem }, "node event failed validation");
+      if (!req.event?.id?.executionId) throw problem;
+    }
+    const event = req.event!;
+    const id = event.id!;
+    const key: NodeExecutionKey = { execution: id.executionId!, nodeId: id.nodeId };
+    if (!event.occurredAt) throw internal("event.missing_occurred_at", "failed to read event timestamp");
+    const dynamicRef = await this.uploadDynamicWorkflow(event, key);
+    for (let attempt = 1; ; attempt++) {
+      if ((attempt === 1 && (await this.applyCached(event, key, dynamicRef))) || (await this.apply(event, key, dynamicRef))) {
+        return create(NodeExecutionEventResponseSchema);
+      }
+      if (attempt >= MAX_ATTEMPTS) throw internal("event.contention", "the node execution changed concurrently too often; retry the event");
+    }
+  }
+
+  /**
+   * The one-round-trip path: the execution is known and the event comes from the default producer, so the write
+   * goes straight to the database (an insert, or a compare-and-set against the cached row). False means "take the
+   * reading path": nothing cached, a concurrent write, or a rejection that must be confirmed against the database.
+   */
+  private async applyCached(event: NodeExecutionEvent, key: NodeExecutionKey, dynamicRef: string): Promise<boolean> {
+    const cache = this.deps.cache;
+    if (!cache || !isDefaultProducer(event.producerId) || !cache.executions.get(executionCacheKey(key.execution))) return false;
+    const ck = nodeCacheKey(key.execution, key.nodeId);
+    const cached = cache.nodes.get(ck);
+    try {
+      if (cached) return await this.updateFromEvent(event, key, cached, dynamicRef);
+      return await this.createFromEvent(event, key, dynamicRef);
+    } catch (err) {
+      if (err instanceof AloftError && (err.code === Code.ALREADY_EXISTS || err.code === Code.FAILED_PRECONDITION)) {
+        cache.nodes.delete(ck);
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  private async apply(event: NodeExecutionEvent, key: NodeExecutionKey, dynamicRef: string): Promise<boolean> {
+    const ctx = await this.deps.repo.lookupForEvent(key);
+    if (!ctx.execution) {
+      const e = key.execution;
+      throw notFound("execution.not_found", `Failed to get existing execution id: [${e.project}/${e.domain}/${e.name}] with err: ${executionNotFound(e).message}`);
+    }
+    this.deps.cache?.executions.set(executionCacheKey(key.execution), ctx.execution);
+    validateCluster(ctx.execution.cluster, event.producerId);
+    if (!ctx.node) return this.createFromEvent(event, key, dynamicRef);
+    return this.updateFromEvent(event, key, ctx.node, dynamicRef);
+  }
+
+  private async uploadDynamicWorkflow(event: NodeExecutionEvent, key: NodeExecutionKey): Promise<string> {
+    const dyn = event.targetMetadata.case === "taskNodeMetadata" ? event.targetMetadata.value.dynamicWorkflow : undefined;
+    if (!dyn?.compiledWorkflow || !dyn.id) return "";
+    const storageKey = dynamicWorkflowClosureKey({ executionId: key.execution, nodeId: key.nodeId }, dyn.id, this.deps.metadataStoragePrefix ?? DEFAULT_ADMIN_METADATA_PREFIX);
+    await putMessage(this.deps.data.store, storageKey, CompiledWorkflowClosureSchema, dyn.compiledWorkflow);
+    return this.deps.data.store.uri(storageKey);
+  }
+
+  private async createFromEvent(event: NodeExecutionEvent, key: NodeExecutionKey, dynamicRef: string): Promise<boolean> {
+    let parentTaskExecutionId: number | null = null;
+    if (event.parentTaskMetadata?.id) {
+      const t = event.parentTaskMetadata.id;
+      validateTaskExecutionId(t);
+      const parent = await this.deps.taskExecutions.get({
+        node: { execution: t.nodeExecutionId!.executionId!, nodeId: t.nodeExecutionId!.nodeId },
+        task: t.taskId!,
+        retryAttempt: t.retryAttempt,
+      });
+      if (!parent) throw notFound("task_execution.not_found", `missing entity of type task execution for parent of node ${key.nodeId}`);
+      parentTaskExecutionId = parent.id;
+    }
+    let parentId: number | null = null;
+    if (event.parentNodeMetadata) {
+      const parentKey = { execution: key.execution, nodeId: event.parentNodeMetadata.nodeId };
+      const parent = await this.deps.repo.get(parentKey);
+      if (!parent) throw nodeExecutionNotFound(parentKey);
+      parentId = parent.id;
+    }
+    const closure = create(NodeExecutionClosureSchema, {
+      phase: event.phase,
+      createdAt: event.occurredAt,
+      updatedAt: reportedAt(event),
+    });
+    const patch = await this.applyCommon(event, key, closure, undefined);
+    const metadata = create(NodeExecutionMetaDataSchema, {
+      retryGroup: event.retryGroup,
+      specNodeId: event.specNodeId,
+      isParentNode: event.isParent,
+      isDynamic: event.isDynamic,
+      isArray: event.isArray,
+      isEager: event.isEager,
+    });
+    const occurred = event.occurredAt ? timestampToMicros(event.occurredAt) : dateToMicros(this.deps.clock.now());
+    try {
+      const created = await this.deps.repo.create(
+        {
+          execution_project: key.execution.project,
+          execution_domain: key.execution.domain,
+          execution_name: key.execution.name,
+          node_id: key.nodeId,
+          phase: nodePhaseName(event.phase),
+          input_uri: await this.inputUri(event, key),
+          closure: toBinary(NodeExecutionClosureSchema, closure),
+          started_at: patch.started_at ?? null,
+          node_execution_created_at: occurred,
+          node_execution_updated_at: occurred,
+          duration: patch.duration ?? 0,
+          node_execution_metadata: toBinary(NodeExecutionMetaDataSchema, metadata),
+          parent_id: parentId,
+          parent_task_execution_id: parentTaskExecutionId,
+          error_kind: patch.error_kind ?? null,
+          error_code: patch.error_code ?? null,
+          cache_status: patch.cache_status ?? null,
+          dynamic_workflow_remote_closure_reference: dynamicRef,
+          internal_data: null,
+          event_version: event.eventVersion,
+        },
+        this.writeMicros(),
+      );
+      this.deps.cache?.nodes.set(nodeCacheKey(key.execution, key.nodeId), created);
+      return true;
+    } catch (err) {
+      // A concurrent event created the row first: re-read and apply this event as an update.
+      if (err instanceof AloftError && err.code === Code.ALREADY_EXISTS) return false;
+      throw err;
+    }
+  }
+
+  private async updateFromEvent(event: NodeExecutionEvent, key: NodeExecutionKey, row: NodeExecutionRow, dynamicRef: string): Promise<boolean> {
+    const current = parseNodePhase(row.phase);
+    if (current === event.phase) {
+      throw alreadyExists("event.already_recorded", `This phase ${nodePhaseName(current)} was already recorded for ${nodeIdText(key)}`);
+    }
+    if (NODE_TERMINAL.has(current)) {
+      // Upstream reports the event's phase as current_phase (a known quirk kept for compatibility).
+      throw alreadyInTerminalState(
+        `Invalid phase change from ${nodePhaseName(current)} to ${nodePhaseName(event.phase)} for node execution ${row.id}`,
+        nodePhaseName(event.phase),
+      );
+    }
+    const closure = fromBinary(NodeExecutionClosureSchema, row.closure);
+    if (event.targetMetadata.case === "workflowNodeMetadata" && event.targetMetadata.value.executionId) {
+      const child = event.targetMetadata.value.executionId;
+      if (!(await this.deps.executions.get(child))) throw executionNotFound(child);
+      if (closure.targetMetadata.case !== "workflowNodeMetadata") {
+        closure.targetMetadata = { case: "workflowNodeMetadata", value: create(WorkflowNodeMetadataSchema, { executionId: child }) };
+      }
+    }
+    closure.phase = event.phase;
+    closure.updatedAt = reportedAt(event);
+    const patch = await this.applyCommon(event, key, closure, row);
+    patch.phase = nodePhaseName(event.phase);
+    if (event.occurredAt) patch.node_execution_updated_at = timestampToMicros(event.occurredAt);
+    if (row.input_uri === "") {
+      const uri = await this.inputUri(event, key);
+      if (uri !== "") patch.input_uri = uri;
+    }
+    if (dynamicRef !== "") patch.dynamic_workflow_remote_closure_reference = dynamicRef;
+    if (event.isParent || event.isDynamic || event.isArray || event.isEager) {
+      const md = row.node_execution_metadata ? fromBinary(NodeExecutionMetaDataSchema, row.node_execution_metadata) : create(NodeExecutionMetaDataSchema);
+      md.isParentNode ||= event.isParent;
+      md.isDynamic ||= event.isDynamic;
+      md.isArray ||= event.isArray;
+      md.isEager ||= event.isEager;
+      patch.node_execution_metadata = toBinary(NodeExecutionMetaDataSchema, md);
+    }
+    if (event.eventVersion > row.event_version) patch.event_version = event.eventVersion;
+    patch.closure = toBinary(NodeExecutionClosureSchema, closure);
+    const now = this.writeMicros();
+    const ok = await this.deps.repo.update(row.id, patch, now, row.phase, row.updated_at);
+    const ck = nodeCacheKey(key.execution, key.nodeId);
+    if (ok) this.deps.cache?.nodes.set(ck, { ...row, ...patch, updated_at: now } as NodeExecutionRow);
+    else this.deps.cache?.nodes.delete(ck);
+    return ok;
+  }
+
+  private writeMicros(): number {
+    const now = dateToMicros(this.deps.clock.now());
+    return this.deps.cache ? this.deps.cache.writeMicros(now) : now;
+  }
+
+  /** started_at, duration, outputs / error, deck, task node metadata: shared by create and update. */
+  private async applyCommon(
+    event: NodeExecutionEvent,
+    key: NodeExecutionKey,
+    closure: NodeExecutionClosure,
+    row: NodeExecutionRow | undefined,
+  ): Promise<NodeExecutionPatch> {
+    const patch: NodeExecutionPatch = {};
+    if (event.phase === NodeExecution_Phase.RUNNING && event.occurredAt) {
+      closure.startedAt = event.occurredAt;
+      patch.started_at = timestampToMicros(event.occurredAt);
+      if (event.deckUri !== "") closure.deckUri = event.deckUri;
+    }
+    if (NODE_TERMINAL.has(event.phase)) {
+      if (closure.startedAt && event.occurredAt) {
+        closure.duration = durationBetween(closure.startedAt, event.occurredAt);
+        patch.duration = Math.max(0, timestampToMicros(event.occurredAt) - timestampToMicros(closure.startedAt)) * 1000;
+      }
+      const out = event.outputResult;
+      if (out.case === "outputUri") closure.outputResult = { case: "outputUri", value: out.value };
+      else if (out.case === "outputData") {
+        if (this.deps.data.options.storeEventDataInline) closure.outputResult = { case: "outputData", value: out.value };
+        else closure.outputResult = { case: "outputUri", value: await this.deps.data.offload(nodeExecutionOutputsKey({ executionId: key.execution, nodeId: key.nodeId }), out.value) };
+      } else if (out.case === "error") {
+        closure.outputResult = { case: "error", value: out.value };
+        patch.error_kind = ExecutionError_ErrorKind[out.value.kind] ?? "UNKNOWN";
+        patch.error_code = out.value.code;
+      }
+      if (event.deckUri !== "") closure.deckUri = event.deckUri;
+    }
+    if (event.targetMetadata.case === "taskNodeMetadata") {
+      const t = event.targetMetadata.value;
+      const existing = closure.targetMetadata.case === "taskNodeMetadata" ? closure.targetMetadata.value : create(TaskNodeMetadataSchema);
+      existing.checkpointUri = t.checkpointUri;
+      if (t.catalogKey) {
+        existing.cacheStatus = t.cacheStatus;
+        existing.catalogKey = t.catalogKey;
+        patch.cache_status = CatalogCacheStatus[t.cacheStatus] ?? String(t.cacheStatus);
+      }
+      closure.targetMetadata = { case: "taskNodeMetadata", value: existing };
+      if (row && t.dynamicWorkflow?.dynamicJobSpecUri) closure.dynamicJobSpecUri = t.dynamicWorkflow.dynamicJobSpecUri;
+    }
+    return patch;
+  }
+
+  private async inputUri(event: NodeExecutionEvent, key: NodeExecutionKey): Promise<string> {
+    if (event.inputValue.case === "inputUri") return event.inputValue.value;
+    if (event.inputValue.case === "inputData") {
+      const e = key.execution;
+      return this.deps.data.offload(joinKey(ADMIN_OFFLOAD_ROOT, e.project, e.domain, e.name, key.nodeId, INPUTS_OBJECT), event.inputValue.value);
+    }
+    return "";
+  }
+}
+
+export const isDefaultProducer = (producerId: string): boolean => producerId === "" || producerId === DEFAULT_PRODUCER_ID;
+
+/** `reported_at` when set (and not the zero time), else `occurred_at`. */
+function reportedAt(event: NodeExecutionEvent) {
+  const r = event.reportedAt;
+  return r && (r.seconds !== 0n || r.nanos !== 0) ? r : event.occurredAt;
+}

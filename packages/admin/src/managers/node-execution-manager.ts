@@ -1,0 +1,169 @@
+// Reading node executions (spec §6.5): GetNodeExecution, ListNodeExecutions (top level, or the children of
+// `unique_parent_id`), ListNodeExecutionsForTask, GetNodeExecutionData, GetDynamicNodeWorkflow.
+import { create, fromBinary } from "@bufbuild/protobuf";
+import {
+  DynamicNodeWorkflowResponseSchema,
+  DynamicWorkflowNodeMetadataSchema,
+  NodeExecutionClosureSchema,
+  NodeExecutionGetDataResponseSchema,
+  NodeExecutionListSchema,
+  NodeExecutionMetaDataSchema,
+  NodeExecutionSchema,
+  type DynamicNodeWorkflowResponse,
+  type GetDynamicNodeWorkflowRequest,
+  type NodeExecution,
+  type NodeExecutionForTaskListRequest,
+  type NodeExecutionGetDataRequest,
+  type NodeExecutionGetDataResponse,
+  type NodeExecutionGetRequest,
+  type NodeExecutionList,
+  type NodeExecutionListRequest,
+} from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
+import type { Sort } from "@aloft/idl/flyteidl/admin/common_pb.js";
+import { CompiledWorkflowClosureSchema, type CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
+import { NodeExecutionIdentifierSchema, WorkflowExecutionIdentifierSchema, type NodeExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import { getMessage } from "@aloft/core/blob/blob-store.ts";
+import { AloftError, internal, invalidValue, missing, notFound } from "@aloft/core/errors.ts";
+import { makeFilter, nextToken, parseListParams, type Filter } from "../list/index.ts";
+import type { NodeExecutionKey, NodeExecutionListQuery, NodeExecutionRepo, NodeExecutionRow } from "../repositories/node-execution-repo.ts";
+import type { TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
+import { validateTaskExecutionId, validateWorkflowExecutionId } from "../validation/execution-validator.ts";
+import { nodeFlyteUrls, type ExecutionData } from "./execution-data-manager.ts";
+import { LIST_ERROR_MESSAGE_BYTES, trimBytes } from "./execution-transform.ts";
+import { nodeExecutionNotFound } from "./node-event-manager.ts";
+
+export interface NodeExecutionManagerDeps {
+  repo: NodeExecutionRepo;
+  taskExecutions: TaskExecutionRepo;
+  data: ExecutionData;
+}
+
+export class NodeExecutionManager {
+  constructor(private readonly deps: NodeExecutionManagerDeps) {}
+
+  async get(req: NodeExecutionGetRequest): Promise<NodeExecution> {
+    const row = await this.load(req.id);
+    return this.toNodeExecution(row, false);
+  }
+
+  async list(req: NodeExecutionListRequest): Promise<NodeExecutionList> {
+    validateWorkflowExecutionId(req.workflowExecutionId);
+    if (req.limit <= 0) throw invalidValue("limit");
+    const exec = req.workflowExecutionId;
+    const extra: Partial<NodeExecutionListQuery> = {};
+    if (req.uniqueParentId !== "") {
+      const parent = await this.deps.repo.get({ execution: exec, nodeId: req.uniqueParentId });
+      if (!parent) throw nodeExecutionNotFound({ execution: exec, nodeId: req.uniqueParentId });
+      extra.parentId = parent.id;
+    } else {
+      extra.topLevel = true;
+    }
+    return this.listWith(exec, req.filters, req.sortBy, req.limit, req.token, extra);
+  }
+
+  async listForTask(req: NodeExecutionForTaskListRequest): Promise<NodeExecutionList> {
+    const id = req.taskExecutionId;
+    validateTaskExecutionId(id);
+    if (req.limit <= 0) throw invalidValue("limit");
+    const node = id.nodeExecutionId!;
+    const parent = await this.deps.taskExecutions.get({
+      node: { execution: node.executionId!, nodeId: node.nodeId },
+      task: id.taskId!,
+      retryAttempt: id.retryAttempt,
+    });
+    if (!parent) throw notFound("task_execution.not_found", `missing entity of type task execution for node ${node.nodeId}`);
+    return this.listWith(node.executionId!, req.filters, req.sortBy, req.limit, req.token, { parentTaskExecutionId: parent.id });
+  }
+
+  async getData(req: NodeExecutionGetDataRequest): Promise<NodeExecutionGetDataResponse> {
+    const row = await this.load(req.id);
+    const closure = fromBinary(NodeExecutionClosureSchema, row.closure);
+    const [inputs, outputs] = await Promise.all([this.deps.data.inputs(row.input_uri), this.deps.data.outputs(closure.outputResult)]);
+    const res = create(NodeExecutionGetDataResponseSchema, {
+      inputs: inputs.blob,
+      outputs: outputs.blob,
+      fullInputs: inputs.full,
+      fullOutputs: outputs.full,
+      flyteUrls: nodeFlyteUrls(idOf(row), closure.deckUri !== ""),
+    });
+    if (row.dynamic_workflow_remote_closure_reference !== "") {
+      const wf = await this.readDynamicWorkflow(row.dynamic_workflow_remote_closure_reference);
+      res.dynamicWorkflow = create(DynamicWorkflowNodeMetadataSchema, {
+        id: wf.primary?.template?.id,
+        compiledWorkflow: wf,
+        dynamicJobSpecUri: closure.dynamicJobSpecUri,
+      });
+    }
+    return res;
+  }
+
+  async getDynamicNodeWorkflow(req: GetDynamicNodeWorkflowRequest): Promise<DynamicNodeWorkflowResponse> {
+    const row = await this.load(req.id);
+    if (row.dynamic_workflow_remote_closure_reference === "") throw notFound("node_execution.no_dynamic_workflow", "node does not contain dynamic workflow");
+    return create(DynamicNodeWorkflowResponseSchema, { compiledWorkflow: await this.readDynamicWorkflow(row.dynamic_workflow_remote_closure_reference) });
+  }
+
+  private async listWith(
+    exec: { project: string; domain: string; name: string },
+    filterText: string,
+    sortBy: Sort | undefined,
+    limit: number,
+    token: string,
+    extra: Partial<NodeExecutionListQuery>,
+  ): Promise<NodeExecutionList> {
+    const params = parseListParams({ entity: "node_execution", filters: filterText, sortBy, limit, token, rpc: "ListNodeExecutions", limitRequired: true });
+    const scope: Filter[] = [
+      makeFilter("node_execution", "eq", "project", exec.project),
+      makeFilter("node_execution", "eq", "domain", exec.domain),
+      makeFilter("node_execution", "eq", "name", exec.name),
+    ];
+    const rows = await this.deps.repo.list({ ...params, ...extra, filters: [...scope, ...params.filters] });
+    const out: NodeExecution[] = [];
+    for (const r of rows) out.push(await this.toNodeExecution(r, true));
+    return create(NodeExecutionListSchema, { nodeExecutions: out, token: nextToken(params.offset, params.limit, rows.length) });
+  }
+
+  private async load(id: NodeExecutionIdentifier | undefined): Promise<NodeExecutionRow> {
+    if (!id) throw missing("id");
+    const key: NodeExecutionKey = { execution: id.executionId ?? create(WorkflowExecutionIdentifierSchema), nodeId: id.nodeId };
+    const row = await this.deps.repo.get(key);
+    if (!row) throw nodeExecutionNotFound(key);
+    return row;
+  }
+
+  private async toNodeExecution(row: NodeExecutionRow, list: boolean): Promise<NodeExecution> {
+    const closure = fromBinary(NodeExecutionClosureSchema, row.closure);
+    if (list && closure.outputResult.case === "error") {
+      closure.outputResult.value.message = trimBytes(closure.outputResult.value.message, LIST_ERROR_MESSAGE_BYTES);
+    }
+    const metadata = row.node_execution_metadata ? fromBinary(NodeExecutionMetaDataSchema, row.node_execution_metadata) : create(NodeExecutionMetaDataSchema);
+    if (row.event_version === 0 && !metadata.isParentNode) {
+      // Legacy events did not say whether the node has children: derive it.
+      if (await this.deps.repo.hasChildren(row.id)) {
+        metadata.isParentNode = true;
+        metadata.isDynamic = row.dynamic_workflow_remote_closure_reference !== "";
+      }
+    }
+    return create(NodeExecutionSchema, { id: idOf(row), inputUri: row.input_uri, closure, metadata });
+  }
+
+  private async readDynamicWorkflow(uri: string): Promise<CompiledWorkflowClosure> {
+    const store = this.deps.data.store;
+    let wf: CompiledWorkflowClosure;
+    try {
+      wf = await getMessage(store, store.keyOf(uri), CompiledWorkflowClosureSchema);
+    } catch (err) {
+      throw internal("node_execution.dynamic_workflow", `Unable to read WorkflowClosure from location ${uri} : ${(err as AloftError).message}`, err);
+    }
+    if (!wf.primary) throw internal("node_execution.dynamic_workflow", "Empty primary workflow definition in loaded dynamic workflow model.");
+    if (!wf.primary.template) throw internal("node_execution.dynamic_workflow", "Empty primary workflow template in loaded dynamic workflow model.");
+    return wf;
+  }
+}
+
+function idOf(row: NodeExecutionRow): NodeExecutionIdentifier {
+  return create(NodeExecutionIdentifierSchema, {
+    nodeId: row.node_id,
+    executionId: { project: row.execution_project, domain: row.execution_domain, name: row.execution_name },
+  });
+}

@@ -1,0 +1,130 @@
+// Projects: register, update (partial, incl. archive), get, list, and the domains every project carries.
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import {
+  type Project,
+  type ProjectGetRequest,
+  type ProjectListRequest,
+  type ProjectRegisterRequest,
+  type Projects,
+  ProjectRegisterResponseSchema,
+  ProjectSchema,
+  ProjectsSchema,
+  ProjectUpdateResponseSchema,
+  Project_ProjectState,
+  DomainSchema,
+  GetDomainsResponseSchema,
+  type GetDomainsResponse,
+  type ProjectRegisterResponse,
+  type ProjectUpdateResponse,
+} from "@aloft/idl/flyteidl/admin/project_pb.js";
+import { LabelsSchema, type Labels } from "@aloft/idl/flyteidl/admin/common_pb.js";
+import type { Domain } from "@aloft/core/config.ts";
+import { missing, notFound } from "@aloft/core/errors.ts";
+import type { Logger } from "@aloft/core/logger.ts";
+import type { ProjectRepo, ProjectRow } from "../repositories/project-repo.ts";
+import { nextToken, parseListParams } from "../list/index.ts";
+import { validateProject, validateProjectRegistration } from "../validation/project-validator.ts";
+
+export interface ProjectManagerDeps {
+  repo: ProjectRepo;
+  domains: Domain[];
+  logger: Logger;
+}
+
+export class ProjectManager {
+  constructor(private readonly deps: ProjectManagerDeps) {}
+
+  async register(req: ProjectRegisterRequest): Promise<ProjectRegisterResponse> {
+    const project = req.project;
+    validateProjectRegistration(project);
+    await this.deps.repo.create({
+      identifier: project.id,
+      name: project.name,
+      description: project.description,
+      labels: project.labels ? toBinary(LabelsSchema, project.labels) : null,
+      state: project.state,
+    });
+    return create(ProjectRegisterResponseSchema);
+  }
+
+  /** Upstream writes only non-zero fields (gorm `Updates`), except `state`, which is always written. */
+  async update(project: Project): Promise<ProjectUpdateResponse> {
+    if (project.id === "") throw missing("project_id");
+    const existing = await this.deps.repo.get(project.id);
+    if (!existing) throw projectNotFound(project.id);
+    validateProject(project);
+    const patch: Parameters<ProjectRepo["update"]>[1] = { state: project.state };
+    if (project.name !== "") patch.name = project.name;
+    if (project.description !== "") patch.description = project.description;
+    if (project.labels && Object.keys(project.labels.values).length > 0) patch.labels = toBinary(LabelsSchema, project.labels);
+    await this.deps.repo.update(project.id, patch);
+    return create(ProjectUpdateResponseSchema);
+  }
+
+  async get(req: ProjectGetRequest): Promise<Project> {
+    if (req.id === "") throw missing("project_id");
+    const row = await this.deps.repo.get(req.id);
+    if (!row) throw projectNotFound(req.id);
+    return this.toProject(row);
+  }
+
+  async list(req: ProjectListRequest): Promise<Projects> {
+    // The repository hides archived projects when there is no filter; the default order is identifier asc.
+    const params = parseListParams({
+      entity: "project",
+      filters: req.filters,
+      sortBy: req.sortBy,
+      limit: req.limit,
+      token: req.token,
+      rpc: "ListProjects",
+      limitRequired: false,
+    });
+    const rows = await this.deps.repo.list(params);
+    return create(ProjectsSchema, {
+      projects: rows.map((r) => this.toProject(r)),
+      token: nextToken(params.offset, params.limit, rows.length),
+    });
+  }
+
+  getDomains(): GetDomainsResponse {
+    return create(GetDomainsResponseSchema, { domains: this.domainMessages() });
+  }
+
+  /** Inserts the project if it does not exist (name = id, description "<id> description"), as `migrate seed-projects`. */
+  async seed(identifiers: string[]): Promise<string[]> {
+    const created: string[] = [];
+    for (const id of identifiers) {
+      const inserted = await this.deps.repo.createIfAbsent({
+        identifier: id,
+        name: id,
+        description: `${id} description`,
+        labels: null,
+        state: Project_ProjectState.ACTIVE,
+      });
+      if (inserted) created.push(id);
+    }
+    if (created.length > 0) this.deps.logger.info({ projects: created }, "seeded projects");
+    return created;
+  }
+
+  private domainMessages() {
+    return this.deps.domains.map((d) => create(DomainSchema, { id: d.id, name: d.name }));
+  }
+
+  private toProject(row: ProjectRow): Project {
+    let labels: Labels | undefined;
+    if (row.labels && row.labels.length > 0) labels = fromBinary(LabelsSchema, row.labels);
+    return create(ProjectSchema, {
+      id: row.identifier,
+      name: row.name,
+      description: row.description,
+      labels,
+      state: row.state,
+      domains: this.domainMessages(),
+    });
+  }
+}
+
+export function projectNotFound(id: string) {
+  return notFound("project.not_found", `project [${id}] not found`);
+}

@@ -1,0 +1,295 @@
+// CreateTaskEvent (spec §6.6, flyteadmin task_execution_manager.go + transformers/task_execution.go): one read of
+// execution, parent node execution and task execution, then one write. Logs, reasons, custom info and external
+// resources are merged into the stored closure.
+import { clone, create, fromBinary, toBinary, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { TaskExecutionEventResponseSchema, type TaskExecutionEventRequest, type TaskExecutionEventResponse } from "@aloft/idl/flyteidl/admin/event_pb.js";
+import { ReasonSchema, TaskExecutionClosureSchema, type Reason, type TaskExecutionClosure } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
+import { TaskExecution_Phase, TaskLogSchema, type TaskLog } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import { TaskExecutionMetadataSchema, type ExternalResourceInfo, type TaskExecutionEvent, type TaskExecutionMetadata } from "@aloft/idl/flyteidl/event/event_pb.js";
+import { ADMIN_OFFLOAD_ROOT, INPUTS_OBJECT, joinKey, taskExecutionOutputsKey } from "@aloft/core/blob/keys.ts";
+import type { Clock } from "@aloft/core/clock.ts";
+import { AloftError, Code, alreadyExists, internal } from "@aloft/core/errors.ts";
+import type { TaskExecutionKey, TaskExecutionPatch, TaskExecutionRepo, TaskExecutionRow } from "../repositories/task-execution-repo.ts";
+import { dateToMicros, timestampToMicros } from "../repositories/timestamps.ts";
+import { TASK_TERMINAL, alreadyInTerminalState, parseTaskPhase, taskPhaseName, validateCluster, validateTaskEventRequest } from "../validation/event-validator.ts";
+import type { ExecutionData } from "./execution-data-manager.ts";
+import { durationBetween } from "./execution-event-manager.ts";
+import { executionNotFound } from "./execution-transform.ts";
+import { executionCacheKey, nodeCacheKey, taskCacheKey, type EventCache } from "./event-cache.ts";
+import { isDefaultProducer } from "./node-event-manager.ts";
+
+export interface TaskEventManagerDeps {
+  repo: TaskExecutionRepo;
+  data: ExecutionData;
+  clock: Clock;
+  /** Shared with the node event manager; without it every event reads before it writes. */
+  cache?: EventCache;
+}
+
+const MAX_ATTEMPTS = 5;
+
+export function taskExecutionIdText(k: TaskExecutionKey): string {
+  const e = k.node.execution;
+  const t = k.task;
+  return `task_id:{resource_type:TASK project:${JSON.stringify(t.project)} domain:${JSON.stringify(t.domain)} name:${JSON.stringify(t.name)} version:${JSON.stringify(t.version)}} node_execution_id:{node_id:${JSON.stringify(k.node.nodeId)} execution_id:{project:${JSON.stringify(e.project)} domain:${JSON.stringify(e.domain)} name:${JSON.stringify(e.name)}}} retry_attempt:${k.retryAttempt}`;
+}
+
+export class TaskEventManager {
+  constructor(private readonly deps: TaskEventManagerDeps) {}
+
+  async createTaskEvent(req: TaskExecutionEventRequest): Promise<TaskExecutionEventResponse> {
+    validateTaskEventRequest(req, this.deps.data.options.maxSizeInBytes);
+    const e = req.event!;
+    const node = e.parentNodeExecutionId!;
+    const key: TaskExecutionKey = { node: { execution: node.executionId!, nodeId: node.nodeId }, task: e.taskId!, retryAttempt: e.retryAttempt };
+    for (let attempt = 1; ; attempt++) {
+      if ((attempt === 1 && (await this.applyCached(e, key))) || (await this.apply(e, key))) return create(TaskExecutionEventResponseSchema);
+      if (attempt >= MAX_ATTEMPTS) throw internal("event.contention", "the task execution changed concurrently too often; retry the event");
+    }
+  }
+
+  /** One round trip when the execution and the node (or the task execution itself) are known: see NodeEventManager. */
+  private async applyCached(event: TaskExecutionEvent, key: TaskExecutionKey): Promise<boolean> {
+    const cache = this.deps.cache;
+    if (!cache || !isDefaultProducer(event.producerId) || !cache.executions.get(executionCacheKey(key.node.execution))) return false;
+    const ck = this.cacheKey(key);
+    const cached = cache.tasks.get(ck);
+    try {
+      if (cached) return await this.updateFromEvent(event, key, cached);
+      if (cache.nodes.get(nodeCacheKey(key.node.execution, key.node.nodeId))) return await this.createFromEvent(event, key);
+      return false;
+    } catch (err) {
+      if (err instanceof AloftError && (err.code === Code.ALREADY_EXISTS || err.code === Code.FAILED_PRECONDITION)) {
+        cache.tasks.delete(ck);
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  private cacheKey(key: TaskExecutionKey): string {
+    return taskCacheKey(key.node.execution, key.node.nodeId, key.task, key.retryAttempt);
+  }
+
+  private writeMicros(): number {
+    const now = dateToMicros(this.deps.clock.now());
+    return this.deps.cache ? this.deps.cache.writeMicros(now) : now;
+  }
+
+  private async apply(event: TaskExecutionEvent, key: TaskExecutionKey): Promise<boolean> {
+    const ctx = await this.deps.repo.lookupForEvent(key);
+    if (!ctx.execution) throw executionNotFound(key.node.execution);
+    this.deps.cache?.executions.set(executionCacheKey(key.node.execution), ctx.execution);
+    validateCluster(ctx.execution.cluster, event.producerId);
+    if (!ctx.task) {
+      if (ctx.nodeExecutionId === undefined) {
+        const n = key.node;
+        throw internal("task_event.missing_node", `failed to get existing node execution id: [node_id:${JSON.stringify(n.nodeId)} execution_id:{project:${JSON.stringify(n.execution.project)} domain:${JSON.stringify(n.execution.domain)} name:${JSON.stringify(n.execution.name)}}]`);
+      }
+      return this.createFromEvent(event, key);
+    }
+    return this.updateFromEvent(event, key, ctx.task);
+  }
+
+  private async createFromEvent(event: TaskExecutionEvent, key: TaskExecutionKey): Promise<boolean> {
+    const at = reportedAt(event);
+    const closure = create(TaskExecutionClosureSchema, {
+      phase: event.phase,
+      createdAt: event.occurredAt,
+      updatedAt: at,
+      logs: filterLogs(event.logs, event.phase),
+      customInfo: event.customInfo,
+      taskType: event.taskType,
+      metadata: event.metadata ? sortedMetadata(event.metadata) : undefined,
+      eventVersion: event.eventVersion,
+      reason: event.reason,
+      reasons: reasonsOf(event, at),
+    });
+    const patch = await this.applyCommon(event, key, closure);
+    const occurred = timestampToMicros(event.occurredAt!);
+    try {
+      const created = await this.deps.repo.create(
+        {
+          project: key.task.project,
+          domain: key.task.domain,
+          name: key.task.name,
+          version: key.task.version,
+          execution_project: key.node.execution.project,
+          execution_domain: key.node.execution.domain,
+          execution_name: key.node.execution.name,
+          node_id: key.node.nodeId,
+          retry_attempt: key.retryAttempt,
+          phase: taskPhaseName(event.phase),
+          phase_version: event.phaseVersion,
+          input_uri: await this.inputUri(event, key),
+          closure: toBinary(TaskExecutionClosureSchema, closure),
+          started_at: patch.started_at ?? null,
+          task_execution_created_at: occurred,
+          task_execution_updated_at: occurred,
+          duration: patch.duration ?? 0,
+        },
+        this.writeMicros(),
+      );
+      this.deps.cache?.tasks.set(this.cacheKey(key), created);
+      return true;
+    } catch (err) {
+      if (err instanceof AloftError && err.code === Code.ALREADY_EXISTS) return false;
+      throw err;
+    }
+  }
+
+  private async updateFromEvent(event: TaskExecutionEvent, key: TaskExecutionKey, row: TaskExecutionRow): Promise<boolean> {
+    const current = parseTaskPhase(row.phase);
+    if (current === event.phase && row.phase_version >= event.phaseVersion) {
+      throw alreadyExists(
+        "event.already_recorded",
+        `have already recorded task execution phase ${taskPhaseName(event.phase)} (version: ${event.phaseVersion}) for ${taskExecutionIdText(key)}`,
+      );
+    }
+    if (TASK_TERMINAL.has(current)) {
+      throw alreadyInTerminalState(
+        `invalid phase change from ${row.phase} to ${taskPhaseName(event.phase)} for task execution ${taskExecutionIdText(key)}`,
+        taskPhaseName(event.phase),
+      );
+    }
+    const closure = fromBinary(TaskExecutionClosureSchema, row.closure);
+    const at = reportedAt(event);
+    closure.phase = event.phase;
+    closure.updatedAt = at;
+    closure.logs = filterLogs(mergeLogs(event.logs, closure.logs), event.phase);
+    if (event.reasons.length > 0) closure.reasons.push(...reasonsOf(event, at));
+    else if (event.reason !== "" && event.reason !== closure.reason) closure.reasons.push(create(ReasonSchema, { occurredAt: at, message: event.reason }));
+    if (event.reason !== "") closure.reason = event.reason;
+    if (event.customInfo) closure.customInfo = mergePatch(closure.customInfo ?? {}, event.customInfo) as JsonObject;
+    if (event.metadata) closure.metadata = mergeMetadata(closure.metadata, event.metadata);
+    if (event.taskType !== "") closure.taskType = event.taskType;
+    closure.eventVersion = Math.max(closure.eventVersion, event.eventVersion);
+    // started_at only on the first transition into RUNNING.
+    const firstRunning = event.phase === TaskExecution_Phase.RUNNING && !closure.startedAt;
+    const patch = await this.applyCommon(event, key, closure, !firstRunning && event.phase === TaskExecution_Phase.RUNNING);
+    patch.phase = taskPhaseName(event.phase);
+    patch.phase_version = event.phaseVersion;
+    patch.task_execution_updated_at = timestampToMicros(event.occurredAt!);
+    if (row.input_uri === "") {
+      const uri = await this.inputUri(event, key);
+      if (uri !== "") patch.input_uri = uri;
+    }
+    patch.closure = toBinary(TaskExecutionClosureSchema, closure);
+    const now = this.writeMicros();
+    const ok = await this.deps.repo.update(row.id, patch, now, { phase: row.phase, phaseVersion: row.phase_version, updatedAt: row.updated_at });
+    if (ok) this.deps.cache?.tasks.set(this.cacheKey(key), { ...row, ...patch, updated_at: now } as TaskExecutionRow);
+    else this.deps.cache?.tasks.delete(this.cacheKey(key));
+    return ok;
+  }
+
+  private async applyCommon(event: TaskExecutionEvent, key: TaskExecutionKey, closure: TaskExecutionClosure, keepStart = false): Promise<TaskExecutionPatch> {
+    const patch: TaskExecutionPatch = {};
+    const occurred = event.occurredAt!;
+    if (event.phase === TaskExecution_Phase.RUNNING && !keepStart) {
+      closure.startedAt = occurred;
+      patch.started_at = timestampToMicros(occurred);
+    }
+    if (TASK_TERMINAL.has(event.phase) || event.phase === TaskExecution_Phase.RETRYABLE_FAILED) {
+      if (closure.startedAt) {
+        closure.duration = durationBetween(closure.startedAt, occurred);
+        patch.duration = Math.max(0, timestampToMicros(occurred) - timestampToMicros(closure.startedAt)) * 1000;
+      }
+      const out = event.outputResult;
+      if (out.case === "outputUri") closure.outputResult = { case: "outputUri", value: out.value };
+      else if (out.case === "outputData") {
+        if (this.deps.data.options.storeEventDataInline) closure.outputResult = { case: "outputData", value: out.value };
+        else closure.outputResult = { case: "outputUri", value: await this.deps.data.offload(taskExecutionOutputsKey(keysOf(key)), out.value) };
+      } else if (out.case === "error") {
+        closure.outputResult = { case: "error", value: out.value };
+      }
+    }
+    return patch;
+  }
+
+  private async inputUri(event: TaskExecutionEvent, key: TaskExecutionKey): Promise<string> {
+    if (event.inputValue.case === "inputUri") return event.inputValue.value;
+    if (event.inputValue.case === "inputData") {
+      const k = keysOf(key);
+      const e = k.nodeExecutionId.executionId;
+      const t = k.taskId;
+      const storageKey = joinKey(ADMIN_OFFLOAD_ROOT, e.project, e.domain, e.name, k.nodeExecutionId.nodeId, t.project, t.domain, t.name, t.version, k.retryAttempt, INPUTS_OBJECT);
+      return this.deps.data.offload(storageKey, event.inputValue.value);
+    }
+    return "";
+  }
+}
+
+function keysOf(key: TaskExecutionKey) {
+  return { nodeExecutionId: { executionId: key.node.execution, nodeId: key.node.nodeId }, taskId: key.task, retryAttempt: key.retryAttempt };
+}
+
+function reportedAt(event: TaskExecutionEvent): Timestamp | undefined {
+  const r = event.reportedAt;
+  return r && (r.seconds !== 0n || r.nanos !== 0) ? r : event.occurredAt;
+}
+
+function reasonsOf(event: TaskExecutionEvent, at: Timestamp | undefined): Reason[] {
+  if (event.reasons.length > 0) return event.reasons.map((r) => create(ReasonSchema, { occurredAt: r.occurredAt, message: r.reason }));
+  if (event.reason !== "") return [create(ReasonSchema, { occurredAt: at, message: event.reason })];
+  return [];
+}
+
+/** The new logs, then old logs whose uri and name are both unseen. */
+export function mergeLogs(incoming: TaskLog[], existing: TaskLog[]): TaskLog[] {
+  const uris = new Set(incoming.map((l) => l.uri));
+  const names = new Set(incoming.map((l) => l.name));
+  return [...incoming, ...existing.filter((l) => !uris.has(l.uri) && !names.has(l.name))];
+}
+
+/** Terminal phases drop `hide_once_finished` logs; QUEUED / INITIALIZING keep only `show_while_pending` ones. */
+export function filterLogs(logs: TaskLog[], phase: TaskExecution_Phase): TaskLog[] {
+  if (TASK_TERMINAL.has(phase)) return logs.filter((l) => !l.HideOnceFinished);
+  if (phase === TaskExecution_Phase.QUEUED || phase === TaskExecution_Phase.INITIALIZING) return logs.filter((l) => l.ShowWhilePending);
+  return logs.map((l) => clone(TaskLogSchema, l));
+}
+
+/** RFC 7386 JSON merge patch. */
+export function mergePatch(target: JsonValue, patch: JsonValue): JsonValue {
+  if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return patch;
+  const out: JsonObject = target !== null && typeof target === "object" && !Array.isArray(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k] ?? null, v);
+  }
+  return out;
+}
+
+const resourceKey = (r: ExternalResourceInfo) => `${r.index}/${r.retryAttempt}`;
+
+function sortedMetadata(m: TaskExecutionMetadata): TaskExecutionMetadata {
+  const out = clone(TaskExecutionMetadataSchema, m);
+  out.externalResources.sort((a, b) => a.index - b.index || a.retryAttempt - b.retryAttempt);
+  return out;
+}
+
+/** External resources merged by (index, retry attempt); generated name, plugin id and instance class when set. */
+function mergeMetadata(existing: TaskExecutionMetadata | undefined, incoming: TaskExecutionMetadata): TaskExecutionMetadata {
+  if (!existing) return sortedMetadata(incoming);
+  const out = clone(TaskExecutionMetadataSchema, existing);
+  if (incoming.generatedName !== "") out.generatedName = incoming.generatedName;
+  if (incoming.pluginIdentifier !== "") out.pluginIdentifier = incoming.pluginIdentifier;
+  if (incoming.instanceClass !== 0) out.instanceClass = incoming.instanceClass;
+  const byKey = new Map(out.externalResources.map((r) => [resourceKey(r), r]));
+  for (const r of incoming.externalResources) {
+    const old = byKey.get(resourceKey(r));
+    if (!old) {
+      byKey.set(resourceKey(r), r);
+      continue;
+    }
+    old.phase = r.phase;
+    old.logs = mergeLogs(r.logs, old.logs);
+    if (r.customInfo) old.customInfo = mergePatch(old.customInfo ?? {}, r.customInfo) as JsonObject;
+    if (r.externalId !== "") old.externalId = r.externalId;
+    old.cacheStatus = r.cacheStatus;
+  }
+  out.externalResources = [...byKey.values()].sort((a, b) => a.index - b.index || a.retryAttempt - b.retryAttempt);
+  return out;
+}
+
+

@@ -1,0 +1,97 @@
+// Reading task executions (spec §6.6): GetTaskExecution, ListTaskExecutions (untrimmed errors), GetTaskExecutionData.
+import { create, fromBinary } from "@bufbuild/protobuf";
+import {
+  TaskExecutionClosureSchema,
+  TaskExecutionGetDataResponseSchema,
+  TaskExecutionListSchema,
+  TaskExecutionSchema,
+  type TaskExecution,
+  type TaskExecutionGetDataRequest,
+  type TaskExecutionGetDataResponse,
+  type TaskExecutionGetRequest,
+  type TaskExecutionList,
+  type TaskExecutionListRequest,
+} from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
+import { ResourceType, TaskExecutionIdentifierSchema, type TaskExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import { invalidValue, notFound } from "@aloft/core/errors.ts";
+import { makeFilter, nextToken, parseListParams } from "../list/index.ts";
+import type { TaskExecutionKey, TaskExecutionListRow, TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
+import { validateNodeExecutionId, validateTaskExecutionId } from "../validation/execution-validator.ts";
+import { taskFlyteUrls, type ExecutionData } from "./execution-data-manager.ts";
+import { taskExecutionIdText } from "./task-event-manager.ts";
+
+export interface TaskExecutionManagerDeps {
+  repo: TaskExecutionRepo;
+  data: ExecutionData;
+}
+
+export class TaskExecutionManager {
+  constructor(private readonly deps: TaskExecutionManagerDeps) {}
+
+  async get(req: TaskExecutionGetRequest): Promise<TaskExecution> {
+    return toTaskExecution(await this.load(req.id));
+  }
+
+  async list(req: TaskExecutionListRequest): Promise<TaskExecutionList> {
+    validateNodeExecutionId(req.nodeExecutionId);
+    if (req.limit <= 0) throw invalidValue("limit");
+    const node = req.nodeExecutionId;
+    const e = node.executionId!;
+    const params = parseListParams({
+      entity: "task_execution",
+      filters: req.filters,
+      sortBy: req.sortBy,
+      limit: req.limit,
+      token: req.token,
+      rpc: "ListTaskExecutions",
+      limitRequired: true,
+    });
+    const scope = [
+      makeFilter("task_execution", "eq", "execution_project", e.project),
+      makeFilter("task_execution", "eq", "execution_domain", e.domain),
+      makeFilter("task_execution", "eq", "execution_name", e.name),
+      makeFilter("task_execution", "eq", "node_id", node.nodeId),
+    ];
+    const rows = await this.deps.repo.list({ ...params, filters: [...scope, ...params.filters] });
+    return create(TaskExecutionListSchema, { taskExecutions: rows.map(toTaskExecution), token: nextToken(params.offset, params.limit, rows.length) });
+  }
+
+  async getData(req: TaskExecutionGetDataRequest): Promise<TaskExecutionGetDataResponse> {
+    const row = await this.load(req.id);
+    const closure = fromBinary(TaskExecutionClosureSchema, row.closure);
+    const [inputs, outputs] = await Promise.all([this.deps.data.inputs(row.input_uri), this.deps.data.outputs(closure.outputResult)]);
+    return create(TaskExecutionGetDataResponseSchema, {
+      inputs: inputs.blob,
+      outputs: outputs.blob,
+      fullInputs: inputs.full,
+      fullOutputs: outputs.full,
+      flyteUrls: taskFlyteUrls(idOf(row)),
+    });
+  }
+
+  private async load(id: TaskExecutionIdentifier | undefined): Promise<TaskExecutionListRow> {
+    validateTaskExecutionId(id);
+    const node = id.nodeExecutionId!;
+    const key: TaskExecutionKey = { node: { execution: node.executionId!, nodeId: node.nodeId }, task: id.taskId!, retryAttempt: id.retryAttempt };
+    const row = await this.deps.repo.get(key);
+    if (!row) throw notFound("task_execution.not_found", `missing entity of type task execution with identifier ${taskExecutionIdText(key)}`);
+    return row;
+  }
+}
+
+function idOf(row: TaskExecutionListRow): TaskExecutionIdentifier {
+  return create(TaskExecutionIdentifierSchema, {
+    taskId: { resourceType: ResourceType.TASK, project: row.project, domain: row.domain, name: row.name, version: row.version },
+    nodeExecutionId: { nodeId: row.node_id, executionId: { project: row.execution_project, domain: row.execution_domain, name: row.execution_name } },
+    retryAttempt: row.retry_attempt,
+  });
+}
+
+export function toTaskExecution(row: TaskExecutionListRow): TaskExecution {
+  return create(TaskExecutionSchema, {
+    id: idOf(row),
+    inputUri: row.input_uri,
+    closure: fromBinary(TaskExecutionClosureSchema, row.closure),
+    isParent: row.is_parent,
+  });
+}

@@ -1,0 +1,74 @@
+// Opens the database: SQLite through better-sqlite3 (the embedded default) or PostgreSQL through a pg Pool.
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import type { Schema } from "./schema.ts";
+
+export type Dialect = "sqlite" | "postgres";
+
+export interface DatabaseConfig {
+  kind: Dialect;
+  /** File path for SQLite, or `:memory:`. */
+  sqlitePath: string;
+  /** postgres://user:pass@host:port/db */
+  postgresUrl: string;
+  maxConnections: number;
+}
+
+export interface Database {
+  db: Kysely<Schema>;
+  dialect: Dialect;
+  close(): Promise<void>;
+}
+
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+const PG_INT8_OID = 20;
+
+export async function createDatabase(cfg: DatabaseConfig): Promise<Database> {
+  const db = cfg.kind === "sqlite" ? openSqlite(cfg.sqlitePath) : openPostgres(cfg.postgresUrl, cfg.maxConnections);
+  // Fail at start-up, not at the first request, when the database cannot be reached.
+  try {
+    await db.selectNoFrom((eb) => eb.lit(1).as("one")).execute();
+  } catch (err) {
+    await db.destroy().catch(() => {});
+    throw err;
+  }
+  let closed = false;
+  return {
+    db,
+    dialect: cfg.kind,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}
+
+function openSqlite(path: string): Kysely<Schema> {
+  const inMemory = path === ":memory:" || path === "";
+  if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
+  const sqlite = new SqliteDatabase(inMemory ? ":memory:" : path);
+  if (!inMemory) sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  sqlite.pragma("synchronous = NORMAL");
+  // PostgreSQL's LIKE is case-sensitive; make SQLite's the same so filters behave alike on both.
+  sqlite.pragma("case_sensitive_like = ON");
+  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+function openPostgres(url: string, maxConnections: number): Kysely<Schema> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: Math.max(1, maxConnections),
+    // BIGINT columns (ids, microsecond timestamps, nanosecond durations) come back as numbers, as in SQLite.
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === PG_INT8_OID && format !== "binary" ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+    },
+  });
+  return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+}

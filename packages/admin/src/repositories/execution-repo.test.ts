@@ -1,0 +1,116 @@
+// Contract tests for ExecutionRepo on SQLite and PostgreSQL: create with tags, duplicates, compare-and-set updates,
+// lists joined with launch plans / workflows / tags, and the concurrency count.
+import assert from "node:assert/strict";
+import { beforeEach, test } from "node:test";
+import { ManualClock } from "@aloft/core/clock.ts";
+import { AloftError, Code } from "@aloft/core/errors.ts";
+import { forEachDatabase } from "@aloft/testkit/databases.ts";
+import { makeFilter, parseListParams } from "../list/index.ts";
+import { ExecutionRepo, type NewExecutionRow } from "./execution-repo.ts";
+import { LaunchPlanRepo } from "./launch-plan-repo.ts";
+import { WorkflowRepo } from "./workflow-repo.ts";
+
+const key = (name: string) => ({ project: "p", domain: "d", name });
+
+function executionRow(name: string, over: Partial<NewExecutionRow> = {}): NewExecutionRow {
+  return {
+    execution_project: "p",
+    execution_domain: "d",
+    execution_name: name,
+    launch_plan_id: null,
+    workflow_id: null,
+    task_id: null,
+    phase: "UNDEFINED",
+    closure: new Uint8Array([1]),
+    spec: new Uint8Array([2]),
+    started_at: null,
+    execution_created_at: 1,
+    execution_updated_at: 1,
+    error_kind: null,
+    error_code: null,
+    source_execution_id: null,
+    parent_node_execution_id: null,
+    ...over,
+  };
+}
+
+forEachDatabase("ExecutionRepo", (getDb) => {
+  let repo: ExecutionRepo;
+  let lpIds: number[];
+  let wfId: number;
+
+  beforeEach(async () => {
+    const db = getDb().db;
+    for (const t of ["execution_tags", "executions", "launch_plans", "workflows"] as const) await db.deleteFrom(t).execute();
+    repo = new ExecutionRepo(db);
+    const clock = new ManualClock();
+    const wf = await new WorkflowRepo(db, clock).create({ ...key("wf"), version: "v1", typedInterface: null, remoteClosureIdentifier: "x", digest: "d", shortDescription: "" });
+    wfId = wf.id;
+    const lps = new LaunchPlanRepo(db, clock);
+    lpIds = [];
+    for (const [name, version] of [["lp", "v1"], ["lp", "v2"], ["other", "v1"]] as const) {
+      const lp = await lps.create({ ...key(name), version, spec: new Uint8Array(), workflowId: wfId, closure: new Uint8Array(), state: 0, digest: "d", scheduleType: "NONE", launchConditionType: null });
+      lpIds.push(lp.id);
+    }
+  });
+
+  const params = (filters: string) =>
+    parseListParams({ entity: "execution", filters, sortBy: undefined, limit: 10, token: "", rpc: "ListExecutions", limitRequired: true });
+  const names = async (filters: string) => {
+    const p = params(filters);
+    const rows = await repo.list({ ...p, filters: [makeFilter("execution", "eq", "project", "p"), ...p.filters] });
+    return rows.map((r) => r.execution_name);
+  };
+
+  test("create with tags, get, duplicate names are ALREADY_EXISTS", async () => {
+    const row = await repo.create(executionRow("e1"), [{ key: "team", value: "ml" }, { key: "nightly", value: "" }, { key: "team", value: "ml" }], 10);
+    assert.equal(row.execution_name, "e1");
+    assert.equal(row.state, 0);
+    assert.equal(row.created_at, 10);
+    assert.deepEqual(Buffer.from((await repo.get(key("e1")))!.spec), Buffer.from([2]));
+    assert.deepEqual(await repo.tags(key("e1")), [{ key: "team", value: "ml" }, { key: "nightly", value: "" }]);
+    assert.equal(await repo.get(key("nope")), undefined);
+    await assert.rejects(repo.create(executionRow("e1"), [], 11), (e: AloftError) => e.code === Code.ALREADY_EXISTS);
+  });
+
+  test("update is a compare-and-set on the phase when asked", async () => {
+    const row = await repo.create(executionRow("e1"), [], 1);
+    assert.equal(await repo.update(row.id, { phase: "RUNNING" }, 2, { phase: "UNDEFINED", updatedAt: 1 }), true);
+    assert.equal(await repo.update(row.id, { phase: "SUCCEEDED" }, 3, { phase: "UNDEFINED" }), false);
+    assert.equal(await repo.update(row.id, { phase: "SUCCEEDED" }, 3, { phase: "RUNNING", updatedAt: 1 }), false, "stale updated_at");
+    assert.equal(await repo.update(row.id, { state: 1 }, 4), true);
+    const after = (await repo.getById(row.id))!;
+    assert.equal(after.phase, "RUNNING");
+    assert.equal(after.state, 1);
+    assert.equal(after.updated_at, 4);
+  });
+
+  test("lists join launch plans, workflows and tags only when filtered on them; tags never repeat a row", async () => {
+    await repo.create(executionRow("a", { launch_plan_id: lpIds[0]!, workflow_id: wfId, phase: "RUNNING" }), [{ key: "k", value: "1" }, { key: "k", value: "2" }], 1);
+    await repo.create(executionRow("b", { launch_plan_id: lpIds[2]!, workflow_id: wfId, phase: "SUCCEEDED" }), [], 2);
+    await repo.create(executionRow("c", { phase: "RUNNING" }), [], 3);
+    assert.deepEqual(await names(""), ["a", "b", "c"]);
+    assert.deepEqual(await names("eq(phase,RUNNING)"), ["a", "c"]);
+    assert.deepEqual(await names("eq(launch_plan.name,lp)"), ["a"]);
+    assert.deepEqual(await names("eq(workflow.name,wf)+ne(launch_plan.name,lp)"), ["b"]);
+    assert.deepEqual(await names("eq(execution_tag.key,k)"), ["a"]);
+    assert.deepEqual(await names("eq(admin_tag.name,k)"), ["a"]);
+    const page = params("");
+    const second = await repo.list({ ...page, limit: 1, offset: 1, filters: [] });
+    assert.deepEqual(second.map((r) => r.execution_name), ["b"]);
+  });
+
+  test("countActiveForLaunchPlan counts QUEUED and RUNNING executions of every version of a name", async () => {
+    await repo.create(executionRow("a", { launch_plan_id: lpIds[0]!, phase: "RUNNING" }), [], 1);
+    await repo.create(executionRow("b", { launch_plan_id: lpIds[1]!, phase: "QUEUED" }), [], 1);
+    await repo.create(executionRow("c", { launch_plan_id: lpIds[1]!, phase: "UNDEFINED" }), [], 1);
+    await repo.create(executionRow("d", { launch_plan_id: lpIds[2]!, phase: "RUNNING" }), [], 1);
+    assert.equal(await repo.countActiveForLaunchPlan("p", "d", "lp"), 2);
+    assert.equal(await repo.countActiveForLaunchPlan("p", "d", "none"), 0);
+  });
+
+  test("entityIds resolves registered launch plans and workflows", async () => {
+    const ids = await repo.entityIds({ launchPlan: { ...key("lp"), version: "v2" }, workflow: { ...key("wf"), version: "v1" }, task: { ...key("t"), version: "v1" } });
+    assert.deepEqual(ids, { launchPlanId: lpIds[1], workflowId: wfId });
+  });
+});

@@ -1,0 +1,22 @@
+// One ordered list of migrations serves both databases; a migration receives the dialect for the few places
+// where the DDL differs (auto-increment keys, byte columns).
+import type { Kysely } from "kysely";
+import type { Dialect } from "../database.ts";
+
+export interface AloftMigration {
+  /** `NNNN-name`; the order of application is the order of these names. */
+  name: string;
+  // Migrations see the database as it was when they were written, not today's Schema.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  up(db: Kysely<any>, dialect: Dialect): Promise<void>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  down(db: Kysely<any>, dialect: Dialect): Promise<void>;
+}
+
+/** Column types that differ between the dialects. */
+export const types = (dialect: Dialect) =>
+  ({
+    /** 64-bit integer (ids, µs timestamps, ns durations). */
+    bigint: dialect === "sqlite" ? "integer" : "bigint",
+    bytes: dialect === "sqlite" ? "blob" : "bytea",
+  }) as const;

@@ -1,0 +1,151 @@
+// Persistence of node executions (spec §6.5). Event ingestion reads the workflow execution and the node execution
+// in one query (lookupForEvent) and then writes once: events are the hot path.
+import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
+import { sql } from "kysely";
+import { applyOrder, applyPage, filtersExpression, type EntityName, type Filter, type SortOrder } from "../list/index.ts";
+import { withDbErrors } from "./db-errors.ts";
+import type { ExecutionKey } from "./execution-repo.ts";
+import type { NodeExecutionsTable, Schema } from "./schema.ts";
+
+export type NodeExecutionRow = Selectable<NodeExecutionsTable>;
+export type NewNodeExecutionRow = Omit<Insertable<NodeExecutionsTable>, "id" | "created_at" | "updated_at" | "deleted_at">;
+export type NodeExecutionPatch = Omit<
+  Updateable<NodeExecutionsTable>,
+  "id" | "created_at" | "execution_project" | "execution_domain" | "execution_name" | "node_id"
+>;
+
+export interface NodeExecutionKey {
+  execution: ExecutionKey;
+  nodeId: string;
+}
+
+/** What a node event needs to know before it writes. */
+export interface NodeEventContext {
+  /** undefined when the workflow execution does not exist. */
+  execution?: { id: number; cluster: string } | undefined;
+  node?: NodeExecutionRow | undefined;
+}
+
+export interface NodeExecutionListQuery {
+  filters: Filter[];
+  sort?: SortOrder | undefined;
+  limit: number;
+  offset: number;
+  joins: EntityName[];
+  /** Children of this node execution (by id); else, with `topLevel`, only nodes without a parent. */
+  parentId?: number | undefined;
+  parentTaskExecutionId?: number | undefined;
+  topLevel?: boolean;
+}
+
+export class NodeExecutionRepo {
+  constructor(private readonly db: Kysely<Schema>) {}
+
+  /** The workflow execution (id, cluster) and the node execution, in one round trip. */
+  async lookupForEvent(key: NodeExecutionKey): Promise<NodeEventContext> {
+    const row = await withDbErrors(() =>
+      this.db
+        .selectFrom("executions as e")
+        .leftJoin("node_executions as n", (j) =>
+          j
+            .onRef("n.execution_project", "=", "e.execution_project")
+            .onRef("n.execution_domain", "=", "e.execution_domain")
+            .onRef("n.execution_name", "=", "e.execution_name")
+            .on("n.node_id", "=", key.nodeId),
+        )
+        .select(["e.id as e_id", "e.cluster as e_cluster"])
+        .selectAll("n")
+        .where("e.execution_project", "=", key.execution.project)
+        .where("e.execution_domain", "=", key.execution.domain)
+        .where("e.execution_name", "=", key.execution.name)
+        .executeTakeFirst(),
+    );
+    if (!row) return {};
+    const { e_id, e_cluster, ...node } = row;
+    return {
+      execution: { id: Number(e_id), cluster: e_cluster },
+      node: node.id === null || node.id === undefined ? undefined : (node as NodeExecutionRow),
+    };
+  }
+
+  async get(key: NodeExecutionKey): Promise<NodeExecutionRow | undefined> {
+    return withDbErrors(() =>
+      this.db
+        .selectFrom("node_executions")
+        .selectAll()
+        .where("execution_project", "=", key.execution.project)
+        .where("execution_domain", "=", key.execution.domain)
+        .where("execution_name", "=", key.execution.name)
+        .where("node_id", "=", key.nodeId)
+        .executeTakeFirst(),
+    );
+  }
+
+  async getById(id: number): Promise<NodeExecutionRow | undefined> {
+    return withDbErrors(() => this.db.selectFrom("node_executions").selectAll().where("id", "=", id).executeTakeFirst());
+  }
+
+  /** Inserts a node execution and returns the stored row; ALREADY_EXISTS when a concurrent event created it first. */
+  async create(row: NewNodeExecutionRow, nowMicros: number): Promise<NodeExecutionRow> {
+    return withDbErrors(() =>
+      this.db
+        .insertInto("node_executions")
+        .values({ ...row, created_at: nowMicros, updated_at: nowMicros, deleted_at: null })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
+  }
+
+  /**
+   * Compare-and-set on the state read before — the phase and, when given, updated_at (which the event managers
+   * keep strictly increasing) — so that a stale read never overwrites a newer write. False when nothing matched.
+   */
+  async update(id: number, patch: NodeExecutionPatch, nowMicros: number, expectedPhase: string, expectedUpdatedAt?: number): Promise<boolean> {
+    let qb = this.db
+      .updateTable("node_executions")
+      .set({ ...patch, updated_at: nowMicros })
+      .where("id", "=", id)
+      .where("phase", "=", expectedPhase);
+    if (expectedUpdatedAt !== undefined) qb = qb.where("updated_at", "=", expectedUpdatedAt);
+    const res = await withDbErrors(() => qb.executeTakeFirst());
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** Whether any node execution names this one as its parent (legacy rows derive is_parent from it). */
+  async hasChildren(id: number): Promise<boolean> {
+    const r = await withDbErrors(() => this.db.selectFrom("node_executions").select("id").where("parent_id", "=", id).limit(1).executeTakeFirst());
+    return r !== undefined;
+  }
+
+  async list(q: NodeExecutionListQuery): Promise<NodeExecutionRow[]> {
+    let qb = this.db.selectFrom("node_executions").selectAll("node_executions").where("node_executions.deleted_at", "is", null);
+    if (q.joins.includes("execution")) {
+      qb = qb.innerJoin("executions", (j) =>
+        j
+          .onRef("executions.execution_project", "=", "node_executions.execution_project")
+          .onRef("executions.execution_domain", "=", "node_executions.execution_domain")
+          .onRef("executions.execution_name", "=", "node_executions.execution_name"),
+      );
+    }
+    if (q.parentId !== undefined) qb = qb.where("node_executions.parent_id", "=", q.parentId);
+    if (q.parentTaskExecutionId !== undefined) qb = qb.where("node_executions.parent_task_execution_id", "=", q.parentTaskExecutionId);
+    if (q.topLevel) qb = qb.where("node_executions.parent_id", "is", null).where("node_executions.parent_task_execution_id", "is", null);
+    qb = qb.where((eb) => filtersExpression(eb, q.filters));
+    qb = applyPage(applyOrder(qb, q.sort, "node_executions"), q.limit, q.offset);
+    return withDbErrors(() => qb.execute());
+  }
+
+  /** Count of node executions of an execution (tests and metrics). */
+  async count(execution: ExecutionKey): Promise<number> {
+    const r = await withDbErrors(() =>
+      this.db
+        .selectFrom("node_executions")
+        .select(sql<number>`count(*)`.as("n"))
+        .where("execution_project", "=", execution.project)
+        .where("execution_domain", "=", execution.domain)
+        .where("execution_name", "=", execution.name)
+        .executeTakeFirst(),
+    );
+    return Number(r?.n ?? 0);
+  }
+}

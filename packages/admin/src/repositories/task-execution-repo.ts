@@ -1,0 +1,171 @@
+// Persistence of task executions (spec §6.6), keyed by (node execution, task id, retry attempt). Event ingestion
+// reads the workflow execution, the parent node execution and the task execution in one query.
+import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
+import { sql } from "kysely";
+import { applyOrder, applyPage, filtersExpression, type EntityName, type Filter, type SortOrder } from "../list/index.ts";
+import { withDbErrors } from "./db-errors.ts";
+import type { NodeExecutionKey } from "./node-execution-repo.ts";
+import type { Schema, TaskExecutionsTable } from "./schema.ts";
+
+export type TaskExecutionRow = Selectable<TaskExecutionsTable>;
+/** A row with whether any node execution names it as its parent task execution (dynamic / map-task children). */
+export type TaskExecutionListRow = TaskExecutionRow & { is_parent: boolean };
+export type NewTaskExecutionRow = Omit<Insertable<TaskExecutionsTable>, "id" | "created_at" | "updated_at" | "deleted_at">;
+export type TaskExecutionPatch = Pick<
+  Updateable<TaskExecutionsTable>,
+  "phase" | "phase_version" | "closure" | "started_at" | "task_execution_updated_at" | "duration" | "input_uri"
+>;
+
+export interface TaskExecutionKey {
+  node: NodeExecutionKey;
+  task: { project: string; domain: string; name: string; version: string };
+  retryAttempt: number;
+}
+
+export interface TaskEventContext {
+  execution?: { id: number; cluster: string } | undefined;
+  /** The parent node execution's id, when it exists. */
+  nodeExecutionId?: number | undefined;
+  task?: TaskExecutionRow | undefined;
+}
+
+export interface TaskExecutionListQuery {
+  filters: Filter[];
+  sort?: SortOrder | undefined;
+  limit: number;
+  offset: number;
+  joins: EntityName[];
+}
+
+export class TaskExecutionRepo {
+  constructor(private readonly db: Kysely<Schema>) {}
+
+  /** Workflow execution, parent node execution and task execution, in one round trip. */
+  async lookupForEvent(key: TaskExecutionKey): Promise<TaskEventContext> {
+    const e = key.node.execution;
+    const row = await withDbErrors(() =>
+      this.db
+        .selectFrom("executions as e")
+        .leftJoin("node_executions as n", (j) =>
+          j
+            .onRef("n.execution_project", "=", "e.execution_project")
+            .onRef("n.execution_domain", "=", "e.execution_domain")
+            .onRef("n.execution_name", "=", "e.execution_name")
+            .on("n.node_id", "=", key.node.nodeId),
+        )
+        .leftJoin("task_executions as t", (j) =>
+          j
+            .onRef("t.execution_project", "=", "e.execution_project")
+            .onRef("t.execution_domain", "=", "e.execution_domain")
+            .onRef("t.execution_name", "=", "e.execution_name")
+            .on("t.node_id", "=", key.node.nodeId)
+            .on("t.project", "=", key.task.project)
+            .on("t.domain", "=", key.task.domain)
+            .on("t.name", "=", key.task.name)
+            .on("t.version", "=", key.task.version)
+            .on("t.retry_attempt", "=", key.retryAttempt),
+        )
+        .select(["e.id as e_id", "e.cluster as e_cluster", "n.id as n_id"])
+        .selectAll("t")
+        .where("e.execution_project", "=", e.project)
+        .where("e.execution_domain", "=", e.domain)
+        .where("e.execution_name", "=", e.name)
+        .executeTakeFirst(),
+    );
+    if (!row) return {};
+    const { e_id, e_cluster, n_id, ...task } = row;
+    return {
+      execution: { id: Number(e_id), cluster: e_cluster },
+      nodeExecutionId: n_id === null ? undefined : Number(n_id),
+      task: task.id === null || task.id === undefined ? undefined : (task as TaskExecutionRow),
+    };
+  }
+
+  async get(key: TaskExecutionKey): Promise<TaskExecutionListRow | undefined> {
+    return withDbErrors(() =>
+      this.db.selectFrom("task_executions").selectAll("task_executions").select(isParent)
+        .where("task_executions.execution_project", "=", key.node.execution.project)
+        .where("task_executions.execution_domain", "=", key.node.execution.domain)
+        .where("task_executions.execution_name", "=", key.node.execution.name)
+        .where("task_executions.node_id", "=", key.node.nodeId)
+        .where("task_executions.project", "=", key.task.project)
+        .where("task_executions.domain", "=", key.task.domain)
+        .where("task_executions.name", "=", key.task.name)
+        .where("task_executions.version", "=", key.task.version)
+        .where("task_executions.retry_attempt", "=", key.retryAttempt)
+        .executeTakeFirst(),
+    ).then((r) => (r ? normalize(r) : undefined));
+  }
+
+  /** Inserts a task execution and returns the stored row; ALREADY_EXISTS when it exists. */
+  async create(row: NewTaskExecutionRow, nowMicros: number): Promise<TaskExecutionRow> {
+    return withDbErrors(() =>
+      this.db
+        .insertInto("task_executions")
+        .values({ ...row, created_at: nowMicros, updated_at: nowMicros, deleted_at: null })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
+  }
+
+  /** Compare-and-set on (phase, phase_version[, updated_at]) read before; false when a concurrent event won. */
+  async update(
+    id: number,
+    patch: TaskExecutionPatch,
+    nowMicros: number,
+    expected: { phase: string; phaseVersion: number; updatedAt?: number },
+  ): Promise<boolean> {
+    let qb = this.db
+      .updateTable("task_executions")
+      .set({ ...patch, updated_at: nowMicros })
+      .where("id", "=", id)
+      .where("phase", "=", expected.phase)
+      .where("phase_version", "=", expected.phaseVersion);
+    if (expected.updatedAt !== undefined) qb = qb.where("updated_at", "=", expected.updatedAt);
+    const res = await withDbErrors(() => qb.executeTakeFirst());
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async list(q: TaskExecutionListQuery): Promise<TaskExecutionListRow[]> {
+    let qb = this.db.selectFrom("task_executions").selectAll("task_executions").select(isParent).where("task_executions.deleted_at", "is", null);
+    if (q.joins.includes("task")) {
+      qb = qb.leftJoin("tasks", (j) =>
+        j
+          .onRef("tasks.project", "=", "task_executions.project")
+          .onRef("tasks.domain", "=", "task_executions.domain")
+          .onRef("tasks.name", "=", "task_executions.name")
+          .onRef("tasks.version", "=", "task_executions.version"),
+      );
+    }
+    if (q.joins.includes("node_execution")) {
+      qb = qb.innerJoin("node_executions", (j) =>
+        j
+          .onRef("node_executions.execution_project", "=", "task_executions.execution_project")
+          .onRef("node_executions.execution_domain", "=", "task_executions.execution_domain")
+          .onRef("node_executions.execution_name", "=", "task_executions.execution_name")
+          .onRef("node_executions.node_id", "=", "task_executions.node_id"),
+      );
+    }
+    if (q.joins.includes("execution")) {
+      qb = qb.innerJoin("executions", (j) =>
+        j
+          .onRef("executions.execution_project", "=", "task_executions.execution_project")
+          .onRef("executions.execution_domain", "=", "task_executions.execution_domain")
+          .onRef("executions.execution_name", "=", "task_executions.execution_name"),
+      );
+    }
+    qb = qb.where((eb) => filtersExpression(eb, q.filters));
+    qb = applyPage(applyOrder(qb, q.sort, "task_executions"), q.limit, q.offset);
+    const rows = await withDbErrors(() => qb.execute());
+    return rows.map(normalize);
+  }
+
+}
+
+const isParent = sql<number>`(case when exists (select 1 from node_executions c where c.parent_task_execution_id = task_executions.id) then 1 else 0 end)`.as(
+  "is_parent",
+);
+
+function normalize(r: TaskExecutionRow & { is_parent: unknown }): TaskExecutionListRow {
+  return { ...r, is_parent: Number(r.is_parent) === 1 };
+}

@@ -1,0 +1,66 @@
+// CreateWorkflow validation (flyteadmin workflow_validator.go): the request before compilation, and the
+// registration limits after it (`registration.maxWorkflowNodes`, `registration.workflowSizeLimit`). All IA.
+import { toBinary } from "@bufbuild/protobuf";
+import { WorkflowClosureSchema, type WorkflowClosure, type WorkflowCreateRequest, type WorkflowSpec } from "@aloft/idl/flyteidl/admin/workflow_pb.js";
+import type { WorkflowTemplate } from "@aloft/idl/flyteidl/core/workflow_pb.js";
+import { ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import { internal, invalidArgument, missing } from "@aloft/core/errors.ts";
+import { identifierText, validateIdentifier } from "./identifier.ts";
+
+/** start-node and end-node are added by the compiler and do not count against the limit. */
+const SYSTEM_NODES = 2;
+
+export interface WorkflowRegistrationLimits {
+  /** 0 = unlimited. */
+  maxWorkflowNodes: number;
+  /** Kubernetes quantity such as "1Mi"; "" = unlimited. */
+  workflowSizeLimit: string;
+}
+
+export type ValidWorkflowCreateRequest = WorkflowCreateRequest & {
+  id: Identifier;
+  spec: WorkflowSpec & { template: WorkflowTemplate };
+};
+
+/** Identifier (WORKFLOW) and spec.template present; the project/domain gate runs between the two in the manager. */
+export function validateWorkflowId(req: WorkflowCreateRequest): asserts req is WorkflowCreateRequest & { id: Identifier } {
+  validateIdentifier(req.id, ResourceType.WORKFLOW);
+}
+
+export function validateWorkflowSpec(req: WorkflowCreateRequest & { id: Identifier }): asserts req is ValidWorkflowCreateRequest {
+  if (!req.spec?.template) throw missing("spec");
+}
+
+/** Upstream `ValidateCompiledWorkflow`: serialized closure size, then user node count. */
+export function validateCompiledWorkflow(id: Identifier, closure: WorkflowClosure, limits: WorkflowRegistrationLimits): void {
+  if (limits.workflowSizeLimit !== "") {
+    const max = quantityValue(limits.workflowSizeLimit);
+    const size = toBinary(WorkflowClosureSchema, closure).length;
+    if (size > max) {
+      throw invalidArgument("workflow.too_large", `Workflow closure size exceeds max limit [${limits.workflowSizeLimit}]`);
+    }
+  }
+  if (limits.maxWorkflowNodes === 0) return;
+  const nodes = closure.compiledWorkflow?.primary?.template?.nodes;
+  if (!nodes) return;
+  const userNodes = nodes.length - SYSTEM_NODES;
+  if (userNodes > limits.maxWorkflowNodes) {
+    throw invalidArgument(
+      "workflow.too_many_nodes",
+      `number of nodes in workflow [${identifierText(id)}] exceeds limit (${userNodes} > ${limits.maxWorkflowNodes})`,
+    );
+  }
+}
+
+const BINARY: Readonly<Record<string, number>> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+const DECIMAL: Readonly<Record<string, number>> = { "": 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+
+/** The value of a Kubernetes quantity ("1Mi", "500k", "1e6"); a malformed one is a configuration error. */
+export function quantityValue(q: string): number {
+  const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?)$/.exec(q);
+  if (!m) throw internal("config.invalid_quantity", `registration.workflowSizeLimit [${q}] is not a valid quantity`);
+  const base = Number(m[1]);
+  if (m[2]) return base * 10 ** Number(m[2].slice(1));
+  const suffix = m[3] ?? "";
+  return base * (BINARY[suffix] ?? DECIMAL[suffix] ?? 1);
+}

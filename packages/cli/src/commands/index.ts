@@ -1,0 +1,12 @@
+// Every flytectl-style command of the `aloft` CLI except `register` (registered separately by the program).
+import type { Command } from "commander";
+import { usageExitCodes } from "../context.ts";
+import { createCommand } from "./create.ts";
+import { deleteCommand } from "./delete.ts";
+import { recoverCommand, relaunchCommand, runCommand, terminateCommand, watchCommand } from "./executions.ts";
+import { getCommand } from "./get.ts";
+import { updateCommand } from "./update.ts";
+
+export function cliCommands(): Command[] {
+  return [getCommand(), createCommand(), updateCommand(), deleteCommand(), runCommand(), watchCommand(), terminateCommand(), relaunchCommand(), recoverCommand()].map(usageExitCodes);
+}

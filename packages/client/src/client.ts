@@ -1,0 +1,70 @@
+// `createAloftClient`: one object for AdminService (its methods directly), SignalService and DataProxyService, over
+// gRPC (h2c or TLS) or the HTTP gateway, with retries, deadlines, request ids, auth, pagination and watch helpers.
+// Create it once and reuse it (it pools its connection); `close()` when done.
+import { createClient, type Client, type Transport } from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
+import { SignalService } from "@aloft/idl/flyteidl/service/signal_pb.js";
+import { DataProxyService } from "@aloft/idl/flyteidl/service/dataproxy_pb.js";
+import { endpointUrl, type EndpointOptions, type TlsOptions } from "./endpoint.ts";
+import { createHttpGatewayTransport, type HttpEncoding } from "./http-transport.ts";
+import { listAll, type AdminClient, type ListAllOptions, type ListItem, type ListRequest, type PaginatedMethod } from "./pagination.ts";
+import { resilientTransport, type CallPolicy } from "./resilient-transport.ts";
+import { watchExecution, type ExecutionId, type WatchOptions } from "./watch.ts";
+import type { Execution } from "@aloft/idl/flyteidl/admin/execution_pb.js";
+
+export type { AdminClient } from "./pagination.ts";
+
+export interface AloftClientOptions extends Partial<EndpointOptions>, CallPolicy {
+  tls?: TlsOptions;
+  /** HTTP gateway only: binary protobuf (default) or JSON bodies. */
+  encoding?: HttpEncoding;
+  /** Use this transport instead of building one from the endpoint (tests, custom channels). Still wrapped. */
+  transport?: Transport;
+}
+
+export interface AloftClient extends AdminClient {
+  readonly admin: AdminClient;
+  readonly signals: Client<typeof SignalService>;
+  readonly dataProxy: Client<typeof DataProxyService>;
+  /** The base URL calls go to ("" for an injected transport). */
+  readonly baseUrl: string;
+  listAll<M extends PaginatedMethod>(method: M, request: ListRequest<M>, options?: ListAllOptions): AsyncGenerator<ListItem<M>, void, undefined>;
+  watchExecution(id: ExecutionId, options?: WatchOptions): Promise<Execution>;
+  /** Closes pooled connections (safe to repeat). */
+  close(): void;
+}
+
+export const DEFAULT_ENDPOINT = "localhost:8089";
+
+function buildTransport(o: AloftClientOptions): { transport: Transport; baseUrl: string; close: () => void } {
+  if (o.transport) return { transport: o.transport, baseUrl: "", close: () => {} };
+  const protocol = o.protocol ?? "grpc";
+  const baseUrl = endpointUrl({ endpoint: o.endpoint ?? DEFAULT_ENDPOINT, insecure: o.insecure ?? false, protocol });
+  if (protocol === "http") {
+    const t = createHttpGatewayTransport({ baseUrl, encoding: o.encoding, tls: o.tls });
+    return { transport: t, baseUrl, close: () => t.close() };
+  }
+  const tls = o.tls;
+  const nodeOptions = baseUrl.startsWith("https:")
+    ? { ca: tls?.ca, cert: tls?.cert, key: tls?.key, rejectUnauthorized: !tls?.insecureSkipVerify, servername: tls?.serverName }
+    : {};
+  const sessionManager = new Http2SessionManager(baseUrl, {}, nodeOptions);
+  const transport = createGrpcTransport({ baseUrl, sessionManager });
+  return { transport, baseUrl, close: () => sessionManager.abort() };
+}
+
+export function createAloftClient(options: AloftClientOptions = {}): AloftClient {
+  const built = buildTransport(options);
+  const transport = resilientTransport(built.transport, options);
+  const admin = createClient(AdminService, transport);
+  return Object.assign(Object.create(null) as object, admin, {
+    admin,
+    signals: createClient(SignalService, transport),
+    dataProxy: createClient(DataProxyService, transport),
+    baseUrl: built.baseUrl,
+    listAll: <M extends PaginatedMethod>(method: M, request: ListRequest<M>, o?: ListAllOptions) => listAll(admin, method, request, o),
+    watchExecution: (id: ExecutionId, o?: WatchOptions) => watchExecution(admin, id, o),
+    close: built.close,
+  }) as AloftClient;
+}

@@ -1,0 +1,57 @@
+// Watch helpers: poll an execution until it reaches a terminal phase, reporting each phase change.
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { Execution } from "@aloft/idl/flyteidl/admin/execution_pb.js";
+import { NodeExecution_Phase, TaskExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import type { WorkflowExecutionIdentifierSchema } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import type { AdminClient } from "./pagination.ts";
+import { realSleep, type Sleep } from "./retry.ts";
+
+const TERMINAL_EXECUTION = new Set([
+  WorkflowExecution_Phase.SUCCEEDED,
+  WorkflowExecution_Phase.FAILED,
+  WorkflowExecution_Phase.TIMED_OUT,
+  WorkflowExecution_Phase.ABORTED,
+]);
+const TERMINAL_NODE = new Set([
+  NodeExecution_Phase.SUCCEEDED,
+  NodeExecution_Phase.FAILED,
+  NodeExecution_Phase.TIMED_OUT,
+  NodeExecution_Phase.ABORTED,
+  NodeExecution_Phase.SKIPPED,
+  NodeExecution_Phase.RECOVERED,
+]);
+const TERMINAL_TASK = new Set([TaskExecution_Phase.SUCCEEDED, TaskExecution_Phase.FAILED, TaskExecution_Phase.ABORTED]);
+
+export const isTerminalExecutionPhase = (p: WorkflowExecution_Phase) => TERMINAL_EXECUTION.has(p);
+export const isTerminalNodePhase = (p: NodeExecution_Phase) => TERMINAL_NODE.has(p);
+export const isTerminalTaskPhase = (p: TaskExecution_Phase) => TERMINAL_TASK.has(p);
+
+export type ExecutionId = MessageInitShape<typeof WorkflowExecutionIdentifierSchema>;
+
+export interface WatchOptions {
+  /** Poll interval; default 1000 ms. */
+  intervalMs?: number;
+  /** Called with the first phase seen and every change after it. */
+  onPhase?: (phase: WorkflowExecution_Phase, execution: Execution) => void | Promise<void>;
+  /** Called after every poll (e.g. to refresh a progress view of the nodes). */
+  onPoll?: (execution: Execution) => void | Promise<void>;
+  signal?: AbortSignal;
+  sleep?: Sleep;
+}
+
+/** Polls GetExecution until the execution is terminal and returns it (rejects if `signal` aborts). */
+export async function watchExecution(client: AdminClient, id: ExecutionId, o: WatchOptions = {}): Promise<Execution> {
+  const sleep = o.sleep ?? realSleep;
+  let last: WorkflowExecution_Phase | undefined;
+  for (;;) {
+    const execution = await client.getExecution({ id }, { signal: o.signal });
+    const phase = execution.closure?.phase ?? WorkflowExecution_Phase.UNDEFINED;
+    if (phase !== last) {
+      last = phase;
+      await o.onPhase?.(phase, execution);
+    }
+    await o.onPoll?.(execution);
+    if (isTerminalExecutionPhase(phase)) return execution;
+    await sleep(o.intervalMs ?? 1000, o.signal);
+  }
+}

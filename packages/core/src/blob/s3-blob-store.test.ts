@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { Readable } from "node:stream";
+import { after, before, describe, it } from "node:test";
+import { startS3, S3RVER_CREDENTIALS, type TestS3 } from "@aloft/testkit/s3.ts";
+import { Code } from "../errors.ts";
+import { blobStoreContract, rejectsWith } from "./blob-store-contract.ts";
+import { createBlobStore } from "./create-blob-store.ts";
+import { S3BlobStore } from "./s3-blob-store.ts";
+
+blobStoreContract("S3 (s3rver)", async () => {
+  const s3 = await startS3({ bucket: "contract" });
+  const store = createBlobStore({ dataDir: "/unused", storage: s3.config });
+  return {
+    store,
+    foreignUris: ["s3://other-bucket/x", "s3://contractx/x", "s3://", "file:///tmp/x"],
+    // s3rver walks its directory tree ("a/b" before "a-b"); real S3 and MinIO list in byte order.
+    listsInByteOrder: false,
+    cleanup: async () => {
+      await store.close();
+      await s3.close();
+    },
+  };
+});
+
+describe("S3BlobStore", () => {
+  let s3: TestS3;
+  let store: S3BlobStore;
+  before(async () => {
+    s3 = await startS3();
+    store = new S3BlobStore({
+      bucket: s3.bucket,
+      endpoint: s3.endpoint,
+      region: "us-east-1",
+      credentials: S3RVER_CREDENTIALS,
+      forcePathStyle: true,
+    });
+  });
+  after(async () => {
+    await store.close();
+    await s3.close();
+  });
+
+  it("uses s3://bucket/key URIs", () => {
+    assert.equal(store.uri("metadata/admin/p/d/wf/v1"), `s3://${s3.bucket}/metadata/admin/p/d/wf/v1`);
+    assert.equal(store.keyOf(`s3://${s3.bucket}/a/b`), "a/b");
+    assert.equal(store.keyOf(`s3://${s3.bucket}`), "");
+  });
+
+  it("records the content type and an ETag", async () => {
+    await store.put("ct/deck.html", "<html></html>", { contentType: "text/html" });
+    const head = await store.head("ct/deck.html");
+    assert.equal(head?.contentType, "text/html");
+    assert.match(head?.etag ?? "", /^[0-9a-f]{32}$/);
+  });
+
+  it("streams a body of known length without buffering it", async () => {
+    const body = Buffer.alloc(200_000, 7);
+    await store.put("sl/k", Readable.from([body.subarray(0, 100_000), body.subarray(100_000)]), { contentLength: body.length });
+    assert.deepEqual(Buffer.from(await store.get("sl/k")), body);
+  });
+
+  it("maps a missing bucket to FAILED_PRECONDITION", async () => {
+    const other = new S3BlobStore({ bucket: "no-such-bucket", endpoint: s3.endpoint, credentials: S3RVER_CREDENTIALS, forcePathStyle: true });
+    try {
+      await assert.rejects(other.get("k"), rejectsWith(Code.FAILED_PRECONDITION));
+      await assert.rejects(other.list(""), rejectsWith(Code.FAILED_PRECONDITION));
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("maps a refused connection to UNAVAILABLE", async () => {
+    const other = new S3BlobStore({
+      bucket: "b",
+      endpoint: "http://127.0.0.1:1",
+      credentials: S3RVER_CREDENTIALS,
+      forcePathStyle: true,
+    });
+    try {
+      await assert.rejects(other.get("k"), rejectsWith(Code.UNAVAILABLE));
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("says plainly that presigning is not available", async () => {
+    await assert.rejects(store.signedUrl("a/b", { method: "GET", expiresInSeconds: 60 }), rejectsWith(Code.UNIMPLEMENTED));
+  });
+});

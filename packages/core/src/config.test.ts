@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { AloftError, Code } from "./errors.ts";
+import { configFromEnv, defaultConfig, loadConfig } from "./config.ts";
+
+test("defaults are flyteadmin's ports and domains", () => {
+  const c = loadConfig({ env: {} });
+  assert.equal(c.server.grpcPort, 8089);
+  assert.equal(c.server.httpPort, 8088);
+  assert.deepEqual(c.domains.map((d) => d.id), ["development", "staging", "production"]);
+  assert.deepEqual(c.seedProjects, ["flytesnacks"]);
+});
+
+test("file < env < overrides, with type coercion from strings", () => {
+  const dir = mkdtempSync(join(tmpdir(), "aloft-config-"));
+  const file = join(dir, "c.yaml");
+  writeFileSync(file, "server:\n  httpPort: 9000\n  grpcPort: 9001\ndatabase:\n  kind: postgres\n");
+  const c = loadConfig({
+    file,
+    env: { ALOFT_SERVER__GRPC_PORT: "9100", ALOFT_SEED_PROJECTS: "a,b", ALOFT_SERVER__ALLOW_CORS: "false" },
+    overrides: { server: { httpPort: "9200" } },
+  });
+  assert.equal(c.server.httpPort, 9200);
+  assert.equal(c.server.grpcPort, 9100);
+  assert.equal(c.server.allowCors, false);
+  assert.equal(c.database.kind, "postgres");
+  assert.deepEqual(c.seedProjects, ["a", "b"]);
+});
+
+test("env names map upper snake case with __ between levels", () => {
+  const o = configFromEnv({ ALOFT_DATABASE__POSTGRES_URL: "postgres://x", ALOFT_DOMAINS: '[{"id":"dev","name":"dev"}]', OTHER: "1", ALOFT_ENDPOINT: "x:1" });
+  assert.deepEqual(o, { database: { postgresUrl: "postgres://x" }, domains: [{ id: "dev", name: "dev" }] });
+});
+
+function assertConfigError(fn: () => unknown, pattern: RegExp) {
+  assert.throws(fn, (e: unknown) => e instanceof AloftError && e.code === Code.INVALID_ARGUMENT && pattern.test(e.message));
+}
+
+test("bad values name the key and the reason", () => {
+  assertConfigError(() => loadConfig({ env: { ALOFT_SERVER__HTTP_PORT: "eighty" } }), /server\.httpPort: expected a number/);
+  assertConfigError(() => loadConfig({ env: { ALOFT_SERVER__HTTP_PORT: "70000" } }), /server\.httpPort: port 70000 out of range/);
+  assertConfigError(() => loadConfig({ env: {}, overrides: { nope: 1 } }), /nope: unknown key/);
+  assertConfigError(() => loadConfig({ env: { ALOFT_SERVER__HTTP_PROT: "1" } }), /server\.httpProt: unknown key/);
+  assertConfigError(() => loadConfig({ env: {}, overrides: { database: { kind: "mysql" } } }), /database\.kind/);
+  assertConfigError(() => loadConfig({ env: {}, overrides: { domains: [] } }), /domains/);
+  assertConfigError(() => loadConfig({ file: "/nonexistent/aloft.yaml", env: {} }), /config file/);
+  assert.equal(defaultConfig().storage.kind, "local");
+});

@@ -1,0 +1,29 @@
+// Prometheus metrics on an injected registry (no global default registry), served at /metrics.
+import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export interface Metrics {
+  registry: Registry;
+  rpcRequests: Counter<"method" | "code" | "transport">;
+  rpcLatency: Histogram<"method" | "transport">;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "aloft_" });
+  return {
+    registry,
+    rpcRequests: new Counter({
+      name: "aloft_admin_rpc_requests_total",
+      help: "Admin RPCs served, by method, gRPC code and transport",
+      labelNames: ["method", "code", "transport"],
+      registers: [registry],
+    }),
+    rpcLatency: new Histogram({
+      name: "aloft_admin_rpc_duration_seconds",
+      help: "Admin RPC latency",
+      labelNames: ["method", "transport"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,335 @@
+// The engine (FlytePropeller's controller in local mode): a work source (WorkflowStore), a key-deduplicated work
+// queue, a worker pool, and per key a streak of rounds — traverse, send events, then save (§6.1, §6.2).
+import { create } from "@bufbuild/protobuf";
+import type { CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
+import { WorkflowExecutionIdentifierSchema } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import type { LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
+import { workflowDataDir } from "@aloft/core/blob/keys.ts";
+import { systemClock, type Clock } from "@aloft/core/clock.ts";
+import { Code, invalidArgument } from "@aloft/core/errors.ts";
+import { silentLogger, type Logger } from "@aloft/core/logger.ts";
+import { engineConfig, type EngineConfig } from "../config.ts";
+import { ClosureIndex } from "../executor/closure-index.ts";
+import type { EngineDeps, ExecContext } from "../executor/context.ts";
+import { EventRejectedError } from "../executor/events.ts";
+import { isTerminalNodePhase, isTerminalWorkflowPhase, statusError, type NodeStatus, type WorkflowStatus } from "../executor/status.ts";
+import { endAfterSystemErrors, executeRound } from "../executor/workflow-executor.ts";
+import type { ChildExecutionPort, EventSink, SignalPort } from "../ports.ts";
+import type { TaskPlugin } from "../plugins/plugin.ts";
+import { PluginRegistry } from "../plugins/registry.ts";
+import {
+  executionKey,
+  type ExecutionKey,
+  type ExecutionSpec,
+  type LaunchSpec,
+  type StoredStatus,
+  type WorkflowStore,
+} from "../store/workflow-store.ts";
+import { WorkQueue } from "./work-queue.ts";
+
+export interface LaunchRequest {
+  executionId: ExecutionKey;
+  closure: CompiledWorkflowClosure;
+  inputs: LiteralMap;
+  spec: LaunchSpec;
+}
+
+export interface EngineOptions {
+  store: WorkflowStore;
+  blobs: BlobStore;
+  sink: EventSink;
+  plugins: PluginRegistry | readonly TaskPlugin[];
+  /** Admin's signals, for approve/signal gate nodes. */
+  signals?: SignalPort;
+  /** Admin's executions, for launch-plan nodes. */
+  children?: ChildExecutionPort;
+  clock?: Clock;
+  logger?: Logger;
+  config?: Partial<EngineConfig>;
+}
+
+interface Loaded {
+  spec: ExecutionSpec;
+  index: ClosureIndex;
+  /** The last status this instance read or wrote (one writer per execution), so a streak need not re-read it. */
+  stored?: StoredStatus;
+}
+
+export class Engine {
+  readonly config: EngineConfig;
+  readonly #store: WorkflowStore;
+  readonly #deps: EngineDeps;
+  #queue = new WorkQueue();
+  readonly #loaded = new Map<string, Loaded>();
+  /** Abort requests made through this instance (the store is read once per streak for the others). */
+  readonly #aborts = new Map<string, string>();
+  /** Launches being written (two concurrent launches of one execution create it once). */
+  readonly #launching = new Map<string, Promise<boolean>>();
+  #workers: Promise<void>[] = [];
+  #running = false;
+  #resyncTimer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(opts: EngineOptions) {
+    this.config = engineConfig(opts.config);
+    this.#store = opts.store;
+    this.#deps = {
+      blobs: opts.blobs,
+      sink: opts.sink,
+      plugins: opts.plugins instanceof PluginRegistry ? opts.plugins : new PluginRegistry(opts.plugins),
+      clock: opts.clock ?? systemClock,
+      logger: opts.logger ?? silentLogger(),
+      config: this.config,
+      wake: (key) => this.#queue.add(key),
+    };
+    if (opts.signals) this.#deps.signals = opts.signals;
+    if (opts.children) this.#deps.children = opts.children;
+  }
+
+  /** Accepts an execution; launching one that exists is a no-op. Returns whether it was created. */
+  async launch(req: LaunchRequest): Promise<boolean> {
+    const id = { project: req.executionId.project, domain: req.executionId.domain, name: req.executionId.name };
+    if (!id.project || !id.domain || !id.name) throw invalidArgument("engine.invalid_execution_id", "execution id needs project, domain and name");
+    if (!req.closure.primary?.template) throw invalidArgument("engine.invalid_closure", "the compiled closure has no primary workflow");
+    const key = executionKey(id);
+    const inFlight = this.#launching.get(key);
+    if (inFlight) {
+      await inFlight;
+      return false;
+    }
+    const spec: ExecutionSpec = { executionId: id, closure: req.closure, inputs: req.inputs, spec: req.spec, acceptedAt: this.#now() };
+    const creating = this.#store.create(spec, { phase: "Ready", failedAttempts: 0, nodes: {} });
+    this.#launching.set(key, creating);
+    try {
+      const created = await creating;
+      if (created) this.#deps.logger.info({ execution: key }, "execution accepted");
+      this.#queue.add(key);
+      return created;
+    } finally {
+      this.#launching.delete(key);
+    }
+  }
+
+  /**
+   * Requests the abort of an execution; the next round stops its tasks and ends it ABORTED (safe to repeat; a finished
+   * execution stays as it is). Returns false for an execution the engine does not know.
+   */
+  async abort(executionId: ExecutionKey, cause: string): Promise<boolean> {
+    const key = executionKey(executionId);
+    if (!(await this.#store.requestAbort(key, cause))) return false;
+    if (!this.#aborts.has(key)) this.#aborts.set(key, (await this.#store.getAbortRequest(key)) ?? cause);
+    this.#queue.add(key);
+    return true;
+  }
+
+  /** The stored status of an execution (tests, diagnostics). */
+  async status(executionId: ExecutionKey): Promise<WorkflowStatus | undefined> {
+    return (await this.#store.getStatus(executionKey(executionId)))?.status;
+  }
+
+  /** Starts the workers and resumes every non-terminal execution. */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    if (this.#stopped) this.#queue = new WorkQueue();
+    this.#stopped = false;
+    this.#running = true;
+    for (let i = 0; i < this.config.workers; i++) this.#workers.push(this.#work());
+    await this.#resync();
+    if (this.config.resyncIntervalMs > 0) {
+      this.#resyncTimer = setInterval(() => {
+        this.#resync().catch((err: unknown) => this.#deps.logger.warn({ err }, "resync failed"));
+      }, this.config.resyncIntervalMs);
+      this.#resyncTimer.unref();
+    }
+  }
+
+  /** Queues every unfinished execution in the store (the queue drops keys already queued or in progress). */
+  async #resync(): Promise<void> {
+    for (const key of await this.#store.listActive()) this.#queue.add(key);
+  }
+
+  /** Stops taking work and waits for the rounds in progress. Running tasks are left running (a restart resumes). */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#stopped = true;
+    if (this.#resyncTimer) clearInterval(this.#resyncTimer);
+    this.#resyncTimer = undefined;
+    this.#queue.shutdown();
+    await Promise.all(this.#workers);
+    this.#workers = [];
+  }
+
+  #now(): number {
+    return this.#deps.clock.now().getTime();
+  }
+
+  async #work(): Promise<void> {
+    for (;;) {
+      const key = await this.#queue.get();
+      if (key === undefined) return;
+      try {
+        await this.#handle(key);
+      } catch (e) {
+        this.#deps.logger.error({ execution: key, err: e }, "handling execution failed");
+        this.#loaded.delete(key); // re-read the stored status: a write may have been lost
+        this.#queue.addAfter(key, this.config.roundErrorBackoffMs);
+      } finally {
+        this.#queue.done(key);
+      }
+      // Let timers and I/O run between keys (rounds over in-memory stores never leave the microtask queue).
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  async #load(key: string): Promise<Loaded | undefined> {
+    let l = this.#loaded.get(key);
+    if (!l) {
+      const spec = await this.#store.getSpec(key);
+      if (!spec) return undefined;
+      l = { spec, index: new ClosureIndex(spec.closure) };
+      this.#loaded.set(key, l);
+    }
+    return l;
+  }
+
+  /** One streak: rounds until nothing changes, the execution ends, or the streak limit. */
+  async #handle(key: string): Promise<void> {
+    const loaded = await this.#load(key);
+    if (!loaded) return;
+    const stored = loaded.stored ?? (await this.#store.getStatus(key));
+    if (!stored) return;
+    let { status, version } = stored;
+    for (let round = 0; round < this.config.maxStreakLength; round++) {
+      if (isTerminalWorkflowPhase(status.phase)) {
+        this.#forget(key);
+        return;
+      }
+      if (!this.#running) return;
+      const abortCause = this.#aborts.get(key) ?? (round === 0 ? await this.#store.getAbortRequest(key) : undefined);
+      const active = activeNodeIds(status);
+      const before = fingerprint(status, active);
+      const work = workingCopy(status);
+      const exec = this.#context(key, loaded, work, countActiveTasks(active.map((id) => status.nodes[id]!)));
+      try {
+        await executeRound(exec, abortCause);
+      } catch (e) {
+        await this.#roundFailed(key, loaded, status, version, e, abortCause);
+        return;
+      }
+      const after = fingerprint(work, active);
+      if (after.full === before.full) {
+        this.#queue.addAfter(key, this.config.pollIntervalMs);
+        return;
+      }
+      const progressed = after.lean !== before.lean;
+      work.lastUpdatedAt = this.#now();
+      if (work.failedAttempts > 0) {
+        work.failedAttempts = 0;
+        delete work.message;
+      }
+      version = await this.#store.updateStatus(key, work, version);
+      status = work;
+      loaded.stored = { status, version };
+      // Only plugin state moved (a task still running): save it, but wait for the next poll like an unchanged round.
+      if (!progressed && !isTerminalWorkflowPhase(status.phase)) {
+        this.#queue.addAfter(key, this.config.pollIntervalMs);
+        return;
+      }
+    }
+    if (isTerminalWorkflowPhase(status.phase)) this.#forget(key);
+    else this.#queue.add(key);
+  }
+
+  #forget(key: string): void {
+    this.#loaded.delete(key);
+    this.#aborts.delete(key);
+  }
+
+  async #roundFailed(
+    key: string,
+    loaded: Loaded,
+    status: WorkflowStatus,
+    version: number,
+    e: unknown,
+    abortCause: string | undefined,
+  ): Promise<void> {
+    const message = e instanceof Error ? e.message : String(e);
+    this.#deps.logger.warn({ execution: key, err: e }, "round failed");
+    const next = workingCopy(status);
+    next.failedAttempts = (status.failedAttempts ?? 0) + 1;
+    next.message = message;
+    // Admin does not know the execution (§3.5): fail it; the abort of its nodes tolerates NOT_FOUND answers.
+    if (e instanceof EventRejectedError && e.code === Code.NOT_FOUND && next.phase !== "Ready" && next.phase !== "Failing") {
+      next.phase = "Failing";
+      next.error = statusError("SYSTEM", "ExecutionNotFound", message);
+    }
+    if (next.failedAttempts > this.config.maxWorkflowRetries) {
+      const exec = this.#context(key, loaded, next, 0);
+      try {
+        await endAfterSystemErrors(exec, next.failedAttempts, this.config.maxWorkflowRetries, message, abortCause);
+      } catch (err) {
+        this.#deps.logger.error({ execution: key, err }, "failing the execution after system errors failed");
+      }
+    }
+    loaded.stored = { status: next, version: await this.#store.updateStatus(key, next, version) };
+    if (isTerminalWorkflowPhase(next.phase)) return this.#forget(key);
+    const backoff = Math.min(this.config.roundErrorBackoffMs * 2 ** (next.failedAttempts - 1), this.config.roundErrorBackoffMaxMs);
+    this.#queue.addAfter(key, backoff);
+  }
+
+  #context(key: string, loaded: Loaded, status: WorkflowStatus, activeTasks: number): ExecContext {
+    const id = loaded.spec.executionId;
+    return {
+      deps: this.#deps,
+      key,
+      spec: loaded.spec,
+      executionId: create(WorkflowExecutionIdentifierSchema, id),
+      index: loaded.index,
+      wfDir: workflowDataDir(id, this.config.metadataPrefix),
+      status,
+      eventVersion: loaded.spec.spec.eventVersion ?? this.config.eventVersion,
+      activeTasks,
+      outputsCache: new Map(),
+      now: () => this.#now(),
+    };
+  }
+}
+
+/** JSON replacer dropping plugin state: a change there alone is not progress. */
+function withoutPluginState(key: string, value: unknown): unknown {
+  return key === "state" ? undefined : value;
+}
+
+/** Top-level nodes not finished yet: the only ones a round can change (finished statuses are never rewritten). */
+function activeNodeIds(s: WorkflowStatus): string[] {
+  const out: string[] = [];
+  for (const [id, n] of Object.entries(s.nodes)) if (!isTerminalNodePhase(n.phase)) out.push(id);
+  return out;
+}
+
+/** What a round may have changed, rendered for comparison: top-level fields, the active nodes, the node count. */
+function fingerprint(s: WorkflowStatus, active: readonly string[]): { full: string; lean: string } {
+  const { nodes, lastUpdatedAt: _ignored, ...top } = s;
+  const view = [top, Object.keys(nodes).length, active.map((id) => nodes[id] ?? null)];
+  return { full: JSON.stringify(view), lean: JSON.stringify(view, withoutPluginState) };
+}
+
+/** A round's working copy: node statuses are copied on write by the node executor (dag-executor.ts). */
+function workingCopy(s: WorkflowStatus): WorkflowStatus {
+  const copy: WorkflowStatus = { ...s, nodes: { ...s.nodes } };
+  if (s.failureNode) copy.failureNode = structuredClone(s.failureNode);
+  return copy;
+}
+
+/** Task nodes queued or running (bounded by maxParallelism), through nested nodes. */
+function countActiveTasks(nodes: Iterable<NodeStatus>): number {
+  let n = 0;
+  for (const s of nodes) {
+    if (s.task && !isTerminalNodePhase(s.phase)) n++;
+    else if (s.phase === "Queued" && !s.children) n++;
+    if (s.children) n += countActiveTasks(Object.values(s.children));
+  }
+  return n;
+}

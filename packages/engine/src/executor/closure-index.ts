@@ -1,0 +1,89 @@
+// Lookups into a compiled closure, built once per execution: tasks and sub-workflows by identifier, and each
+// workflow's node map, upstream lists and a topological visiting order.
+import type { CompiledWorkflow, CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
+import type { Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
+import type { Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
+import { START_NODE_ID } from "@aloft/core/blob/keys.ts";
+
+export interface WorkflowGraph {
+  workflow: CompiledWorkflow;
+  nodes: Map<string, Node>;
+  upstream: Map<string, string[]>;
+  /** Every node, upstream before downstream (start-node first). */
+  order: string[];
+}
+
+export const identifierKey = (id: Identifier | undefined) =>
+  id ? `${id.resourceType}:${id.project}:${id.domain}:${id.name}:${id.version}` : "";
+
+export class ClosureIndex {
+  readonly closure: CompiledWorkflowClosure;
+  readonly #tasks = new Map<string, TaskTemplate>();
+  readonly #subWorkflows = new Map<string, CompiledWorkflow>();
+  readonly #graphs = new Map<CompiledWorkflow, WorkflowGraph>();
+  /** Per-execution memo for handlers (e.g. an array node's sub-nodes), by a key of their choosing. */
+  readonly memo = new Map<string, unknown>();
+
+  constructor(closure: CompiledWorkflowClosure) {
+    this.closure = closure;
+    for (const t of closure.tasks) if (t.template) this.#tasks.set(identifierKey(t.template.id), t.template);
+    for (const w of closure.subWorkflows) this.#subWorkflows.set(identifierKey(w.template?.id), w);
+  }
+
+  task(id: Identifier | undefined): TaskTemplate | undefined {
+    return this.#tasks.get(identifierKey(id));
+  }
+
+  subWorkflow(id: Identifier | undefined): CompiledWorkflow | undefined {
+    return this.#subWorkflows.get(identifierKey(id));
+  }
+
+  primary(): WorkflowGraph {
+    if (!this.closure.primary) throw new Error("closure has no primary workflow");
+    return this.graph(this.closure.primary);
+  }
+
+  graph(workflow: CompiledWorkflow): WorkflowGraph {
+    let g = this.#graphs.get(workflow);
+    if (!g) {
+      g = buildGraph(workflow);
+      this.#graphs.set(workflow, g);
+    }
+    return g;
+  }
+}
+
+function buildGraph(workflow: CompiledWorkflow): WorkflowGraph {
+  const nodes = new Map<string, Node>();
+  for (const n of workflow.template?.nodes ?? []) nodes.set(n.id, n);
+  const upstream = new Map<string, string[]>();
+  const declared = workflow.connections?.upstream ?? {};
+  for (const id of nodes.keys()) {
+    if (id === START_NODE_ID) {
+      upstream.set(id, []);
+      continue;
+    }
+    const ups = new Set(declared[id]?.ids ?? []);
+    for (const u of nodes.get(id)?.upstreamNodeIds ?? []) ups.add(u);
+    for (const u of [...ups]) if (!nodes.has(u)) ups.delete(u);
+    if (ups.size === 0 && nodes.has(START_NODE_ID)) ups.add(START_NODE_ID);
+    upstream.set(id, [...ups]);
+  }
+  return { workflow, nodes, upstream, order: topoOrder(nodes, upstream) };
+}
+
+function topoOrder(nodes: Map<string, Node>, upstream: Map<string, string[]>): string[] {
+  const order: string[] = [];
+  const state = new Map<string, 1 | 2>();
+  const visit = (id: string) => {
+    if (state.get(id) === 2 || state.get(id) === 1) return;
+    state.set(id, 1);
+    for (const u of upstream.get(id) ?? []) visit(u);
+    state.set(id, 2);
+    order.push(id);
+  };
+  if (nodes.has(START_NODE_ID)) visit(START_NODE_ID);
+  for (const id of nodes.keys()) visit(id);
+  return order;
+}

@@ -1,0 +1,75 @@
+// What one round works with: the execution (spec, status, dependencies) and the DAG scopes inside it (the primary
+// workflow, a sub-workflow, a branch's chosen child, a failure node).
+import type { Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
+import type { WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
+import type { Clock } from "@aloft/core/clock.ts";
+import type { Logger } from "@aloft/core/logger.ts";
+import type { EngineConfig } from "../config.ts";
+import type { ChildExecutionPort, EventSink, SignalPort } from "../ports.ts";
+import type { PluginRegistry } from "../plugins/registry.ts";
+import type { ExecutionSpec } from "../store/workflow-store.ts";
+import type { ClosureIndex } from "./closure-index.ts";
+import type { NodeStatus, StatusError, WorkflowStatus } from "./status.ts";
+
+export interface EngineDeps {
+  blobs: BlobStore;
+  sink: EventSink;
+  signals?: SignalPort;
+  children?: ChildExecutionPort;
+  plugins: PluginRegistry;
+  clock: Clock;
+  logger: Logger;
+  config: EngineConfig;
+  /** Re-queues an execution at once (a plugin saw something change). */
+  wake?: (key: string) => void;
+}
+
+export interface ExecContext {
+  deps: EngineDeps;
+  key: string;
+  spec: ExecutionSpec;
+  executionId: WorkflowExecutionIdentifier;
+  index: ClosureIndex;
+  /** The workflow data dir key (`metadata/propeller/<p>-<d>-<name>`). */
+  wfDir: string;
+  /** The working copy mutated by this round. */
+  status: WorkflowStatus;
+  eventVersion: number;
+  /** Task nodes queued or running (bounded by maxParallelism when > 0). */
+  activeTasks: number;
+  /** Output maps read during this round, by key. */
+  outputsCache: Map<string, unknown>;
+  now(): number;
+}
+
+export type FailurePolicy = "FAIL_IMMEDIATELY" | "FAIL_AFTER_EXECUTABLE_NODES_COMPLETE";
+
+export interface ParentInfo {
+  uniqueId: string;
+  attempt: number;
+}
+
+export interface Scope {
+  exec: ExecContext;
+  nodes: Map<string, Node>;
+  upstream: Map<string, string[]>;
+  order: readonly string[];
+  statuses: Record<string, NodeStatus>;
+  /** Data dir key of a node of this scope. */
+  dataDir(nodeId: string): string;
+  parent?: ParentInfo;
+  failurePolicy: FailurePolicy;
+  /** Nodes mutated in this round: not visited again, their dependents wait for the next round. */
+  dirty: Set<string>;
+  /** The closure this scope's tasks and sub-workflows come from (a dynamic workflow's own); default the execution's. */
+  index?: ClosureIndex;
+  /** Below a dynamic node: events say `is_in_dynamic_chain`. */
+  inDynamic?: boolean;
+  /** Nodes of this scope report no events (array sub-nodes: the array node reports for them). */
+  silent?: boolean;
+  /** Failure-node scopes: the workflow error injected as the `err` input (§2.2). */
+  injectError?: StatusError;
+  /** Output dir key of the node a promise names, as seen from this scope; undefined if unknown. */
+  outputDirOf(nodeId: string): string | undefined;
+}

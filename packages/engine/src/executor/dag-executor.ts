@@ -1,0 +1,291 @@
+// The node executor (engine-and-compiler.md §3.2): visits the nodes of one DAG scope in topological order and moves
+// each at most one phase per round, sending the node event before the status is saved.
+import { durationMs } from "@bufbuild/protobuf/wkt";
+import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import { NodeExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import { putMessage } from "@aloft/core/blob/blob-store.ts";
+import { Code } from "@aloft/core/errors.ts";
+import { START_NODE_ID, inputsKey } from "@aloft/core/blob/keys.ts";
+import { handlerFor } from "../nodes/registry.ts";
+import { nodeContext, type NodeContext, type NodeHandler, type Transition } from "../nodes/handler.ts";
+import { BindingResolutionError, resolveBindings } from "./bindings.ts";
+import type { Scope } from "./context.ts";
+import { EventRejectedError, nodeEventPhase, sendNodeEvent } from "./events.ts";
+import { errorLiteral } from "./error-literal.ts";
+import { maxAttemptsOf } from "./retries.ts";
+import {
+  collapseNodeStatus,
+  isTerminalNodePhase,
+  newNodeStatus,
+  statusError,
+  truncateMessage,
+  type NodePhase,
+  type NodeStatus,
+  type StatusError,
+} from "./status.ts";
+
+export type NodeResult = { state: "success" } | { state: "pending" } | { state: "failed"; error: StatusError; timedOut: boolean };
+export type DagResult = { state: "complete" } | { state: "pending" } | { state: "failed"; error: StatusError; timedOut: boolean };
+
+const PENDING: NodeResult = { state: "pending" };
+const SUCCESS: NodeResult = { state: "success" };
+const UNKNOWN_ERROR = statusError("UNKNOWN", "RuntimeExecutionError", "Unknown error");
+
+export async function executeDag(scope: Scope): Promise<DagResult> {
+  let lastFailure: DagResult | undefined;
+  let allDone = true;
+  for (const id of scope.order) {
+    const st = scope.statuses[id];
+    // Fast path: finished nodes need no visit (most of a large workflow, most of the time).
+    const r = st?.phase === "Succeeded" || st?.phase === "Skipped" ? SUCCESS
+      : st?.phase === "Failed" || st?.phase === "TimedOut" ? failedResult(st)
+      : await visitNode(scope, id);
+    if (r.state === "failed") {
+      if (scope.failurePolicy === "FAIL_IMMEDIATELY") return r;
+      lastFailure = r;
+    } else if (r.state === "pending") {
+      allDone = false;
+    }
+  }
+  if (!allDone) return { state: "pending" };
+  return lastFailure ?? { state: "complete" };
+}
+
+const failedResult = (s: NodeStatus): NodeResult => ({
+  state: "failed",
+  error: s.error ?? UNKNOWN_ERROR,
+  timedOut: s.phase === "TimedOut",
+});
+
+export async function visitNode(scope: Scope, id: string): Promise<NodeResult> {
+  const node = scope.nodes.get(id);
+  if (!node) return PENDING;
+  const current = scope.statuses[id];
+  if (current?.phase === "Succeeded" || current?.phase === "Skipped") return SUCCESS;
+  if (current?.phase === "Failed" || current?.phase === "TimedOut") return failedResult(current);
+  if (scope.dirty.has(id)) return PENDING;
+  // Not started and not ready: nothing to do, and no status entry to create (cheap for the waiting part of a big DAG).
+  if ((current === undefined || current.phase === "NotYetStarted") && id !== START_NODE_ID && canExecute(scope, id) === "notReady") {
+    return PENDING;
+  }
+  // Copy on write: the round works on its own copy of every status it may change, so that a failed round leaves the
+  // previous status intact without deep-copying the (mostly finished) whole tree.
+  const status = (scope.statuses[id] = current ? structuredClone(current) : newNodeStatus());
+  const n = nodeContext(scope, node, status);
+  const handler = handlerFor(n);
+  switch (status.phase) {
+    case "NotYetStarted":
+      return id === START_NODE_ID ? handleQueuedOrRunning(n, handler) : preExecute(n);
+    case "Queued":
+    case "Running":
+      return handleQueuedOrRunning(n, handler);
+    case "RetryableFailure":
+      await handler.abort(n, "retrying");
+      await handler.finalize(n);
+      status.attempts = (status.attempts ?? 0) + 1;
+      status.phase = "Running";
+      status.message = "retrying";
+      status.lastAttemptStartedAt = scope.exec.now();
+      delete status.task;
+      delete status.sub;
+      delete status.children;
+      delete status.branchChild;
+      delete status.array;
+      delete status.dynamic;
+      scope.dirty.add(id);
+      return PENDING;
+    case "Failing":
+    case "TimingOut":
+      await handler.abort(n, status.error?.message ?? "node failed");
+      await handler.finalize(n);
+      return finish(n, status.phase === "Failing" ? "Failed" : "TimedOut");
+    case "Succeeding":
+      await handler.finalize(n);
+      return finish(n, "Succeeded");
+    default:
+      return PENDING;
+  }
+}
+
+function finish(n: NodeContext, phase: NodePhase): NodeResult {
+  const s = n.status;
+  s.phase = phase;
+  s.stoppedAt = n.exec.now();
+  n.scope.statuses[n.node.id] = collapseNodeStatus(s);
+  n.scope.dirty.add(n.node.id);
+  const collapsed = n.scope.statuses[n.node.id]!;
+  if (phase === "Succeeded" || phase === "Skipped") return SUCCESS;
+  return failedResult(collapsed);
+}
+
+/** §3.2.1 CanExecute: NotReady while an upstream is unfinished or changed this round; Skip if one failed or skipped. */
+function canExecute(scope: Scope, id: string): "ready" | "notReady" | "skip" {
+  let skip = false;
+  for (const u of scope.upstream.get(id) ?? []) {
+    if (scope.dirty.has(u)) return "notReady";
+    const st = scope.statuses[u];
+    if (!st) return "notReady";
+    if (st.phase === "Skipped" || st.phase === "Failed" || st.phase === "TimedOut") skip = true;
+    else if (st.phase !== "Succeeded") return "notReady";
+  }
+  return skip ? "skip" : "ready";
+}
+
+async function preExecute(n: NodeContext): Promise<NodeResult> {
+  const { scope, status, exec } = n;
+  const ready = canExecute(scope, n.node.id);
+  if (ready === "notReady") return PENDING;
+  if (ready === "skip") {
+    status.phase = "Skipped";
+    await sendNodeEvent(n, NodeExecution_Phase.SKIPPED);
+    return finish(n, "Skipped");
+  }
+  const isTask = n.node.target.case === "taskNode";
+  const max = exec.spec.spec.maxParallelism ?? 0;
+  if (isTask && max > 0 && exec.activeTasks >= max) return PENDING;
+  let inputs;
+  try {
+    inputs = await resolveBindings(scope, n.node.inputs);
+    if (scope.injectError) injectErrorInput(inputs, scope.injectError, n.node.id);
+  } catch (e) {
+    if (!(e instanceof BindingResolutionError)) throw e;
+    status.error = statusError("SYSTEM", "BindingResolutionFailure", truncateMessage(e.message));
+    status.phase = "Failed";
+    await sendNodeEvent(n, NodeExecution_Phase.FAILED, { error: status.error });
+    return finish(n, "Failed");
+  }
+  await putMessage(exec.deps.blobs, inputsKey(n.dataDir), LiteralMapSchema, inputs);
+  status.phase = "Queued";
+  status.queuedAt = exec.now();
+  if (isTask) exec.activeTasks++;
+  await sendNodeEvent(n, NodeExecution_Phase.QUEUED);
+  scope.dirty.add(n.node.id);
+  return PENDING;
+}
+
+function deadlines(n: NodeContext, t: Transition): Transition {
+  if (t.phase !== "Running") return t;
+  const timeout = n.node.metadata?.timeout;
+  const ms = timeout ? durationMs(timeout) : 0;
+  if (ms <= 0) return t;
+  const now = n.exec.now();
+  const s = n.status;
+  if (s.queuedAt !== undefined && now - s.queuedAt >= 2 * ms) {
+    return { phase: "Timedout", error: statusError("USER", "TimedOut", `task active timeout [${fmtDuration(2 * ms)}] expired`) };
+  }
+  if (s.lastAttemptStartedAt !== undefined && now - s.lastAttemptStartedAt >= ms) {
+    return {
+      phase: "RetryableFailure",
+      error: statusError("USER", "TimeoutExpired", `task execution timeout [${fmtDuration(ms)}] expired`),
+    };
+  }
+  return t;
+}
+
+const fmtDuration = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+
+async function handleQueuedOrRunning(n: NodeContext, handler: NodeHandler): Promise<NodeResult> {
+  const { status, exec, scope } = n;
+  const t = deadlines(n, await handler.handle(n));
+  let next: NodePhase;
+  let error: StatusError | undefined;
+  switch (t.phase) {
+    case "Running":
+      next = "Running";
+      status.startedAt ??= exec.now();
+      status.lastAttemptStartedAt ??= exec.now();
+      break;
+    case "Success":
+      next = handler.finalizeRequired ? "Succeeding" : "Succeeded";
+      break;
+    case "Failed":
+      next = handler.finalizeRequired ? "Failing" : "Failed";
+      error = t.error ?? UNKNOWN_ERROR;
+      break;
+    case "Timedout":
+      next = handler.finalizeRequired ? "TimingOut" : "TimedOut";
+      error = t.error ?? UNKNOWN_ERROR;
+      break;
+    case "RetryableFailure": {
+      const err = t.error ?? UNKNOWN_ERROR;
+      if (isEligibleForRetry(n, err)) {
+        next = "RetryableFailure";
+        error = err;
+      } else {
+        next = handler.finalizeRequired ? "Failing" : "Failed";
+        const max = maxAttemptsOf(n);
+        error = statusError(
+          "USER",
+          `RetriesExhausted|${err.code}`,
+          truncateMessage(`[${(status.attempts ?? 0) + 1}/${max}] currentAttempt done. Last Error: ${err.kind}::${err.message}`),
+        );
+      }
+      break;
+    }
+  }
+  if (next === status.phase) return PENDING;
+  // The status keeps 1024 characters of a message (§2.7); the event carries it whole (up to the event limit).
+  if (error) status.error = { ...error, message: truncateMessage(error.message) };
+  status.phase = next;
+  if (next !== "RetryableFailure") {
+    try {
+      await sendNodeEvent(n, nodeEventPhase(next), error ? { error } : {});
+    } catch (e) {
+      if (!isUnacceptableEvent(e)) throw e;
+      // Admin cannot take this event (too large, invalid): the node fails instead (§3.2).
+      next = handler.finalizeRequired ? "Failing" : "Failed";
+      error = statusError("USER", "NodeFailed", truncateMessage((e as Error).message));
+      status.phase = next;
+      status.error = error;
+      await sendNodeEvent(n, NodeExecution_Phase.FAILED, { error });
+    }
+  }
+  if (isTerminalNodePhase(next)) {
+    // Handlers without finalisation (branch, sub-workflow) may still have running children, e.g. on a timeout:
+    // stop them before the status (and with it the children) is collapsed.
+    if (next !== "Succeeded") await handler.abort(n, error?.message ?? "node failed");
+    return finish(n, next);
+  }
+  scope.dirty.add(n.node.id);
+  return PENDING;
+}
+
+function isUnacceptableEvent(e: unknown): boolean {
+  if (!(e instanceof EventRejectedError)) return false;
+  if (e.code === Code.INVALID_ARGUMENT) return true;
+  return e.code === Code.RESOURCE_EXHAUSTED && /larger than max/i.test(e.message);
+}
+
+function isEligibleForRetry(n: NodeContext, err: StatusError): boolean {
+  const s = n.status;
+  if (err.kind === "SYSTEM") {
+    const eligible = (s.systemFailures ?? 0) < n.exec.deps.config.maxNodeSystemRetries;
+    s.systemFailures = (s.systemFailures ?? 0) + 1;
+    return eligible;
+  }
+  return (s.attempts ?? 0) + 1 - (s.systemFailures ?? 0) < maxAttemptsOf(n);
+}
+
+function injectErrorInput(inputs: LiteralMap, err: StatusError, failureNodeId: string) {
+  if (!("err" in inputs.literals)) return;
+  inputs.literals["err"] = errorLiteral(err, failureNodeId);
+}
+
+/** Aborts every started, unfinished node of a scope (recursively through handlers); ABORTED events when `final`. */
+export async function abortScope(scope: Scope, reason: string, final: boolean): Promise<void> {
+  for (const id of scope.order) {
+    const node = scope.nodes.get(id);
+    const current = scope.statuses[id];
+    if (!node || !current || current.phase === "NotYetStarted" || isTerminalNodePhase(current.phase)) continue;
+    const status = (scope.statuses[id] = structuredClone(current));
+    const n = nodeContext(scope, node, status);
+    const handler = handlerFor(n);
+    await handler.abort(n, reason);
+    await handler.finalize(n);
+    if (final && status.phase !== "Failing" && status.phase !== "TimingOut") {
+      await sendNodeEvent(n, NodeExecution_Phase.ABORTED, {
+        error: statusError("UNKNOWN", "NodeAborted", reason),
+      });
+    }
+  }
+}

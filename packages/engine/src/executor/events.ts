@@ -1,0 +1,217 @@
+// Building and sending execution events (engine-and-compiler.md §3.4) with the idempotency rules of §3.5: a
+// repeated event (ALREADY_EXISTS) is success; "already terminal" is ignored for terminal phases.
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import {
+  EventFailureReasonSchema,
+  NodeExecutionEventRequestSchema,
+  TaskExecutionEventRequestSchema,
+  WorkflowExecutionEventRequestSchema,
+} from "@aloft/idl/flyteidl/admin/event_pb.js";
+import {
+  NodeExecutionEventSchema,
+  ParentNodeExecutionMetadataSchema,
+  TaskNodeMetadataSchema,
+  WorkflowExecutionEventSchema,
+  WorkflowNodeMetadataSchema,
+  type DynamicWorkflowNodeMetadata,
+  type NodeExecutionEvent,
+  type TaskExecutionEvent,
+} from "@aloft/idl/flyteidl/event/event_pb.js";
+import { NodeExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import { CatalogCacheStatus } from "@aloft/idl/flyteidl/core/catalog_pb.js";
+import { AloftError, Code, internal } from "@aloft/core/errors.ts";
+import { END_NODE_ID, START_NODE_ID, inputsKey, outputsKey } from "@aloft/core/blob/keys.ts";
+import type { ExecContext } from "./context.ts";
+import type { NodeContext } from "../nodes/handler.ts";
+import { childExecutionId } from "../nodes/launch-plan-handler.ts";
+import { toExecutionError, type NodePhase, type StatusError } from "./status.ts";
+
+export const NODE_EVENT_VERSION = 1;
+
+/** An event admin refused (other than the idempotency answers): the round fails, nothing is saved. */
+export class EventRejectedError extends Error {
+  readonly code: Code | undefined;
+  constructor(cause: unknown) {
+    super(`event rejected: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "EventRejectedError";
+    this.code = cause instanceof AloftError ? cause.code : undefined;
+  }
+}
+
+export function isAlreadyTerminal(e: unknown): boolean {
+  if (!(e instanceof AloftError) || e.code !== Code.FAILED_PRECONDITION) return false;
+  return e.details.some(
+    (d) => d.schema.typeName === EventFailureReasonSchema.typeName &&
+      (d.value as { reason?: { case?: string } }).reason?.case === "alreadyInTerminalState",
+  );
+}
+
+/**
+ * Transient failures (admin unavailable, deadline, rate limit) are retried a few times with short delays before the
+ * round fails: a round sending many events would otherwise rarely get through a flaky admin (as upstream's admin
+ * client retries).
+ */
+async function withRetries(exec: ExecContext, call: () => Promise<void>): Promise<void> {
+  const delays = exec.deps.config.eventRetryDelaysMs;
+  for (let i = 0; ; i++) {
+    try {
+      return await call();
+    } catch (e) {
+      const delay = delays[i];
+      if (delay === undefined || !isTransient(e)) throw e;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+function isTransient(e: unknown): boolean {
+  if (!(e instanceof AloftError)) return false;
+  if (e.code === Code.RESOURCE_EXHAUSTED) return !/larger than max/i.test(e.message);
+  return e.code === Code.UNAVAILABLE || e.code === Code.DEADLINE_EXCEEDED;
+}
+
+const isAlreadyExists = (e: unknown) => e instanceof AloftError && e.code === Code.ALREADY_EXISTS;
+
+/** Sends a workflow event. Returns "terminal" when admin says the execution already ended. */
+export async function sendWorkflowEvent(
+  exec: ExecContext,
+  phase: WorkflowExecution_Phase,
+  result?: { outputUri?: string; error?: StatusError },
+): Promise<"ok" | "terminal"> {
+  const now = exec.now();
+  const event = create(WorkflowExecutionEventSchema, {
+    executionId: exec.executionId,
+    producerId: exec.deps.config.producerId,
+    phase,
+    occurredAt: timestampFromMs(now),
+  });
+  if (result?.outputUri !== undefined) event.outputResult = { case: "outputUri", value: result.outputUri };
+  else if (result?.error) event.outputResult = { case: "error", value: toExecutionError(result.error) };
+  try {
+    await withRetries(exec, () => exec.deps.sink.workflowEvent(create(WorkflowExecutionEventRequestSchema, { event })));
+    return "ok";
+  } catch (e) {
+    if (isAlreadyExists(e)) return "ok";
+    if (isAlreadyTerminal(e)) return "terminal";
+    if (e instanceof AloftError && e.code === Code.NOT_FOUND &&
+      (phase === WorkflowExecution_Phase.FAILING || phase === WorkflowExecution_Phase.FAILED)) return "ok";
+    throw new EventRejectedError(e);
+  }
+}
+
+export function nodeEventPhase(p: NodePhase): NodeExecution_Phase {
+  switch (p) {
+    case "Queued":
+      return NodeExecution_Phase.QUEUED;
+    case "Running":
+    case "RetryableFailure":
+      return NodeExecution_Phase.RUNNING;
+    case "Skipped":
+      return NodeExecution_Phase.SKIPPED;
+    case "Succeeding":
+    case "Succeeded":
+      return NodeExecution_Phase.SUCCEEDED;
+    case "Failing":
+    case "Failed":
+      return NodeExecution_Phase.FAILED;
+    case "TimingOut":
+    case "TimedOut":
+      return NodeExecution_Phase.TIMED_OUT;
+    default:
+      return NodeExecution_Phase.UNDEFINED;
+  }
+}
+
+const TERMINAL_NODE_EVENT = new Set([
+  NodeExecution_Phase.SUCCEEDED, NodeExecution_Phase.FAILED, NodeExecution_Phase.TIMED_OUT,
+  NodeExecution_Phase.ABORTED, NodeExecution_Phase.SKIPPED, NodeExecution_Phase.RECOVERED,
+]);
+
+/** Builds and sends a node event for the node's phase (or an explicit phase such as ABORTED). */
+export async function sendNodeEvent(
+  n: NodeContext,
+  phase: NodeExecution_Phase,
+  opts: { error?: StatusError; dynamicWorkflow?: DynamicWorkflowNodeMetadata } = {},
+): Promise<void> {
+  if (n.scope.silent) return;
+  const exec = n.exec;
+  const now = exec.now();
+  const blobs = exec.deps.blobs;
+  const event: NodeExecutionEvent = create(NodeExecutionEventSchema, {
+    id: { executionId: exec.executionId, nodeId: n.uniqueId },
+    producerId: exec.deps.config.producerId,
+    phase,
+    occurredAt: timestampFromMs(now),
+    reportedAt: timestampFromMs(now),
+    specNodeId: n.node.id,
+    nodeName: n.node.metadata?.name ?? n.node.id,
+    eventVersion: NODE_EVENT_VERSION,
+    isParent: isSubWorkflowNode(n),
+    isArray: n.node.target.case === "arrayNode",
+    isDynamic: n.status.dynamic !== undefined,
+    isInDynamicChain: n.scope.inDynamic ?? false,
+  });
+  if (n.status.dynamic?.phase === "Executing" || opts.dynamicWorkflow) event.isParent = true;
+  if (n.deckUri !== undefined) event.deckUri = n.deckUri;
+  if (n.node.id !== START_NODE_ID) event.inputValue = { case: "inputUri", value: blobs.uri(inputsKey(n.dataDir)) };
+  if (phase === NodeExecution_Phase.SUCCEEDED) {
+    event.outputResult = { case: "outputUri", value: blobs.uri(outputsKey(n.outputDir())) };
+  } else if (opts.error && (phase === NodeExecution_Phase.FAILED || phase === NodeExecution_Phase.TIMED_OUT ||
+    phase === NodeExecution_Phase.ABORTED)) {
+    event.outputResult = { case: "error", value: toExecutionError(opts.error, now) };
+  }
+  const target = n.node.target;
+  if (target.case === "workflowNode" && target.value.reference.case === "launchplanRef") {
+    event.targetEntity = target.value.reference.value;
+    if (phase !== NodeExecution_Phase.QUEUED && phase !== NodeExecution_Phase.SKIPPED) {
+      event.targetMetadata = { case: "workflowNodeMetadata", value: create(WorkflowNodeMetadataSchema, { executionId: childExecutionId(n) }) };
+    }
+  }
+  if (target.case === "taskNode") {
+    event.targetMetadata = {
+      case: "taskNodeMetadata",
+      value: create(TaskNodeMetadataSchema, {
+        cacheStatus: CatalogCacheStatus.CACHE_DISABLED,
+        ...(opts.dynamicWorkflow ? { dynamicWorkflow: opts.dynamicWorkflow } : {}),
+      }),
+    };
+    if (target.value.reference.case === "referenceId") event.targetEntity = target.value.reference.value;
+  }
+  if (n.scope.parent) {
+    event.parentNodeMetadata = create(ParentNodeExecutionMetadataSchema, { nodeId: n.scope.parent.uniqueId });
+    event.retryGroup = String(n.scope.parent.attempt);
+  }
+  await recordNodeEvent(n, event);
+}
+
+const isSubWorkflowNode = (n: NodeContext) =>
+  n.node.target.case === "workflowNode" && n.node.target.value.reference.case === "subWorkflowRef";
+
+async function recordNodeEvent(n: NodeContext, event: NodeExecutionEvent): Promise<void> {
+  try {
+    await withRetries(n.exec, () => n.exec.deps.sink.nodeEvent(create(NodeExecutionEventRequestSchema, { event })));
+  } catch (e) {
+    if (isAlreadyExists(e)) return;
+    if (n.node.id === END_NODE_ID) return;
+    if (isAlreadyTerminal(e)) {
+      if (TERMINAL_NODE_EVENT.has(event.phase)) return;
+      throw internal("engine.illegal_state", `node ${n.uniqueId} is already terminal in admin: ${(e as Error).message}`, e);
+    }
+    // An execution admin does not know: aborting it must still converge.
+    if (event.phase === NodeExecution_Phase.ABORTED && e instanceof AloftError && e.code === Code.NOT_FOUND) return;
+    throw new EventRejectedError(e);
+  }
+}
+
+/** Sends a task event; repeated and already-terminal answers are fine for terminal phases. */
+export async function recordTaskEvent(exec: ExecContext, event: TaskExecutionEvent, terminal: boolean): Promise<void> {
+  try {
+    await withRetries(exec, () => exec.deps.sink.taskEvent(create(TaskExecutionEventRequestSchema, { event })));
+  } catch (e) {
+    if (isAlreadyExists(e)) return;
+    if (isAlreadyTerminal(e) && terminal) return;
+    if (terminal && e instanceof AloftError && e.code === Code.NOT_FOUND) return;
+    throw new EventRejectedError(e);
+  }
+}

@@ -1,0 +1,166 @@
+// The persisted execution status (the FlyteWorkflow CR `status` equivalent, engine-and-compiler.md §3.1/§3.2/§6.6).
+// Plain JSON: phases by name, times in epoch milliseconds. Terminal node statuses are collapsed to what later rounds
+// still read (phase, attempts for the output dir, stoppedAt, error), so the document stays small.
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { ExecutionErrorSchema, ExecutionError_ErrorKind, type ExecutionError } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import type { PluginPhase, PluginState } from "../plugins/plugin.ts";
+
+export type WorkflowPhase =
+  | "Ready"
+  | "Running"
+  | "Succeeding"
+  | "Success"
+  | "Failing"
+  | "Failed"
+  | "Aborted"
+  | "HandlingFailureNode";
+
+export type NodePhase =
+  | "NotYetStarted"
+  | "Queued"
+  | "Running"
+  | "Failing"
+  | "Succeeding"
+  | "Succeeded"
+  | "Failed"
+  | "Skipped"
+  | "RetryableFailure"
+  | "TimingOut"
+  | "TimedOut";
+
+export type ErrorKind = "UNKNOWN" | "USER" | "SYSTEM";
+
+export interface StatusError {
+  code: string;
+  message: string;
+  kind: ErrorKind;
+}
+
+export interface TaskNodeStatus {
+  phase: PluginPhase;
+  version: number;
+  state?: PluginState;
+}
+
+/** A sub-workflow node's own progress (upstream `workflowNodeStatus`). */
+export interface SubWorkflowStatus {
+  phase: "Running" | "Failing" | "FailureNode";
+  error?: StatusError;
+  failureNode?: NodeStatus;
+}
+
+/** A dynamic parent's progress after its task wrote `futures.pb` (§4.8). */
+export interface DynamicNodeStatus {
+  phase: "ParentFinalizing" | "Executing" | "Failing";
+  error?: StatusError;
+}
+
+/** An array node's progress; its sub-nodes' statuses live in `children` under their index. */
+export interface ArrayNodeStatus {
+  size: number;
+  phase: "Executing" | "Failing";
+  error?: StatusError;
+  /** Version of the array node's task events (bumped on any sub-node change, reset on phase change). */
+  version: number;
+  /** Last reported task phase and version of the array node. */
+  reported?: string;
+  reportedVersion?: number;
+}
+
+export interface NodeStatus {
+  phase: NodePhase;
+  attempts?: number;
+  systemFailures?: number;
+  queuedAt?: number;
+  startedAt?: number;
+  lastAttemptStartedAt?: number;
+  stoppedAt?: number;
+  message?: string;
+  error?: StatusError;
+  task?: TaskNodeStatus;
+  /** Branch: the chosen child (upstream `branchStatus.finalNodeId`). */
+  branchChild?: string;
+  sub?: SubWorkflowStatus;
+  array?: ArrayNodeStatus;
+  dynamic?: DynamicNodeStatus;
+  /** Statuses of nested nodes (branch child, sub-workflow nodes), by node id. */
+  children?: Record<string, NodeStatus>;
+}
+
+export interface WorkflowStatus {
+  phase: WorkflowPhase;
+  startedAt?: number;
+  stoppedAt?: number;
+  lastUpdatedAt?: number;
+  message?: string;
+  error?: StatusError;
+  outputRef?: string;
+  failedAttempts: number;
+  nodes: Record<string, NodeStatus>;
+  failureNode?: NodeStatus;
+  /** Set by `Engine.abort`; the next round aborts everything and ends Aborted. */
+  abortCause?: string;
+}
+
+const TERMINAL_NODE_PHASES: ReadonlySet<NodePhase> = new Set(["Succeeded", "Failed", "Skipped", "TimedOut"]);
+const TERMINAL_WORKFLOW_PHASES: ReadonlySet<WorkflowPhase> = new Set(["Success", "Failed", "Aborted"]);
+
+export const isTerminalNodePhase = (p: NodePhase) => TERMINAL_NODE_PHASES.has(p);
+export const isTerminalWorkflowPhase = (p: WorkflowPhase) => TERMINAL_WORKFLOW_PHASES.has(p);
+export const isFailedNodePhase = (p: NodePhase) => p === "Failed" || p === "TimedOut";
+export const isSucceededNodePhase = (p: NodePhase) => p === "Succeeded" || p === "Skipped";
+
+export function newNodeStatus(): NodeStatus {
+  return { phase: "NotYetStarted" };
+}
+
+/** Keeps what a terminal node still needs: phase, attempts (its output dir), stoppedAt, error. */
+export function collapseNodeStatus(s: NodeStatus): NodeStatus {
+  const out: NodeStatus = { phase: s.phase };
+  if (s.attempts) out.attempts = s.attempts;
+  if (s.stoppedAt !== undefined) out.stoppedAt = s.stoppedAt;
+  if (s.error) out.error = s.error;
+  return out;
+}
+
+const MAX_MESSAGE_CHARS = 1024;
+export const truncateMessage = (m: string) => (m.length > MAX_MESSAGE_CHARS ? m.slice(0, MAX_MESSAGE_CHARS) : m);
+
+const KIND_FROM_PROTO: Record<number, ErrorKind> = {
+  [ExecutionError_ErrorKind.UNKNOWN]: "UNKNOWN",
+  [ExecutionError_ErrorKind.USER]: "USER",
+  [ExecutionError_ErrorKind.SYSTEM]: "SYSTEM",
+};
+const KIND_TO_PROTO: Record<ErrorKind, ExecutionError_ErrorKind> = {
+  UNKNOWN: ExecutionError_ErrorKind.UNKNOWN,
+  USER: ExecutionError_ErrorKind.USER,
+  SYSTEM: ExecutionError_ErrorKind.SYSTEM,
+};
+
+export function statusError(kind: ErrorKind, code: string, message: string): StatusError {
+  return { kind, code, message };
+}
+
+export function fromExecutionError(e: ExecutionError | undefined): StatusError {
+  if (!e) return statusError("UNKNOWN", "RuntimeExecutionError", "Unknown error");
+  return { code: e.code, message: e.message, kind: KIND_FROM_PROTO[e.kind] ?? "UNKNOWN" };
+}
+
+const MAX_EVENT_MESSAGE_BYTES = 100 * 1024;
+const TRUNCATED = "\n... <Message Truncated> ...\n";
+
+/** Event error messages over 100 KB keep their head and tail (upstream event_recorder.go). */
+export function truncateEventMessage(m: string): string {
+  if (Buffer.byteLength(m) <= MAX_EVENT_MESSAGE_BYTES) return m;
+  const half = Math.floor((MAX_EVENT_MESSAGE_BYTES - TRUNCATED.length) / 2);
+  const bytes = Buffer.from(m);
+  return bytes.subarray(0, half).toString("utf8") + TRUNCATED + bytes.subarray(bytes.length - half).toString("utf8");
+}
+
+export function toExecutionError(e: StatusError, at?: number): ExecutionError {
+  const message = truncateEventMessage(e.message);
+  const err = create(ExecutionErrorSchema, { code: e.code, message, kind: KIND_TO_PROTO[e.kind] });
+  if (at !== undefined) err.timestamp = timestampFromMs(at);
+  return err;
+}

@@ -1,0 +1,137 @@
+// One round of the workflow state machine (engine-and-compiler.md §3.1, §5): Ready → Running → Succeeding → Success,
+// Failing → (HandlingFailureNode) → Failed, and abort from any non-terminal phase → Aborted.
+import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import { WorkflowExecution_Phase as WfPhase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import { putMessage } from "@aloft/core/blob/blob-store.ts";
+import { START_NODE_ID, nodeDataDir, nodeOutputDir, workflowInputsKey, workflowOutputsKey } from "@aloft/core/blob/keys.ts";
+import type { ExecContext } from "./context.ts";
+import { abortScope, executeDag, visitNode } from "./dag-executor.ts";
+import { sendWorkflowEvent } from "./events.ts";
+import { failureNodeScope, primaryScope, syncFailureNode } from "./scopes.ts";
+import { isTerminalWorkflowPhase, statusError, type StatusError, type WorkflowPhase } from "./status.ts";
+
+const TIMEOUT_ERROR = statusError("USER", "Timeout", "Timeout in node");
+const AUTO_ABORT = "Some node execution failed, auto-abort.";
+const MISMATCH =
+  "workflow state mismatch between propeller and control plane; the control plane already has this execution in a terminal state";
+
+export async function executeRound(exec: ExecContext, abortCause: string | undefined): Promise<void> {
+  const s = exec.status;
+  if (isTerminalWorkflowPhase(s.phase)) return;
+  if (abortCause !== undefined) return abortWorkflow(exec, abortCause);
+  switch (s.phase) {
+    case "Ready": {
+      s.phase = "Running";
+      s.startedAt = exec.now();
+      await putMessage(exec.deps.blobs, workflowInputsKey(exec.wfDir), LiteralMapSchema, exec.spec.inputs);
+      await transition(exec, "Running", WfPhase.RUNNING);
+      return;
+    }
+    case "Running": {
+      const r = await executeDag(primaryScope(exec));
+      if (r.state === "pending") return;
+      if (r.state === "complete") return transition(exec, "Succeeding", WfPhase.SUCCEEDING);
+      s.error = r.timedOut ? TIMEOUT_ERROR : r.error;
+      return transition(exec, "Failing", WfPhase.FAILING, { error: s.error });
+    }
+    case "Succeeding": {
+      s.outputRef = exec.deps.blobs.uri(workflowOutputsKey(exec.wfDir));
+      return transition(exec, "Success", WfPhase.SUCCEEDED, { outputUri: s.outputRef });
+    }
+    case "Failing": {
+      await abortScope(primaryScope(exec), AUTO_ABORT, true);
+      if (exec.index.closure.primary?.template?.failureNode) {
+        s.phase = "HandlingFailureNode";
+        return;
+      }
+      return transition(exec, "Failed", WfPhase.FAILED, { error: s.error ?? unknownError() });
+    }
+    case "HandlingFailureNode": {
+      const scope = failureScope(exec);
+      if (!scope) return transition(exec, "Failed", WfPhase.FAILED, { error: s.error ?? unknownError() });
+      const r = await visitNode(scope, scope.order[0]!);
+      syncFailureNode(scope, s);
+      if (r.state === "pending") return;
+      if (r.state === "failed") s.error = r.timedOut ? TIMEOUT_ERROR : r.error;
+      return transition(exec, "Failed", WfPhase.FAILED, { error: s.error ?? unknownError() });
+    }
+  }
+}
+
+const unknownError = () => statusError("UNKNOWN", "RuntimeExecutionError", "Unknown error");
+
+function failureScope(exec: ExecContext) {
+  const node = exec.index.closure.primary?.template?.failureNode;
+  if (!node) return undefined;
+  const startOut = nodeOutputDir(nodeDataDir(exec.wfDir, START_NODE_ID), 0);
+  return failureNodeScope(
+    exec, node, exec.status, (id) => nodeDataDir(exec.wfDir, id), startOut, exec.status.error ?? unknownError(),
+  );
+}
+
+/** Aborts every running node (task processes stopped, ABORTED events) and ends Aborted. */
+async function abortWorkflow(exec: ExecContext, cause: string): Promise<void> {
+  if (exec.status.phase !== "Ready") {
+    await abortScope(primaryScope(exec), cause, true);
+    const fscope = exec.status.phase === "HandlingFailureNode" ? failureScope(exec) : undefined;
+    if (fscope) await abortScope(fscope, cause, true);
+  }
+  exec.status.message = cause;
+  await transition(exec, "Aborted", WfPhase.ABORTED);
+}
+
+/**
+ * Ends the execution after too many round errors (§5.7): Failed, or Aborted when an abort was requested (an abort
+ * always ends ABORTED, even when a plugin cannot stop its task). Node aborts are best effort here.
+ */
+export async function endAfterSystemErrors(
+  exec: ExecContext,
+  attempts: number,
+  max: number,
+  last: string,
+  abortCause: string | undefined,
+): Promise<void> {
+  const error = statusError(
+    "SYSTEM",
+    "Workflow abort failed",
+    `max number of system retry attempts [${attempts}/${max}] exhausted. Last known status message: ${last}`,
+  );
+  if (exec.status.phase !== "Ready") {
+    try {
+      await abortScope(primaryScope(exec), abortCause ?? error.message, true);
+    } catch {
+      // best effort: the execution ends regardless
+    }
+  }
+  if (abortCause !== undefined) {
+    exec.status.message = abortCause;
+    await transition(exec, "Aborted", WfPhase.ABORTED);
+    return;
+  }
+  exec.status.error = error;
+  await transition(exec, "Failed", WfPhase.FAILED, { error });
+}
+
+async function transition(
+  exec: ExecContext,
+  phase: WorkflowPhase,
+  eventPhase: WfPhase,
+  result?: { outputUri?: string; error?: StatusError },
+): Promise<void> {
+  const s = exec.status;
+  const answer = await sendWorkflowEvent(exec, eventPhase, result);
+  if (answer === "terminal" && !isTerminalWorkflowPhase(phase)) {
+    // Admin already ended this execution: stop what still runs (no node events; admin will refuse them).
+    if (s.phase !== "Ready") await abortScope(primaryScope(exec), MISMATCH, false);
+    s.phase = "Failed";
+    s.message = MISMATCH;
+    s.stoppedAt = exec.now();
+    return;
+  }
+  s.phase = phase;
+  if (isTerminalWorkflowPhase(phase)) {
+    s.stoppedAt = exec.now();
+    s.nodes = {};
+    delete s.failureNode;
+  }
+}

@@ -1,0 +1,26 @@
+// The engine's public surface for the composition root.
+//
+//   const store = new BlobWorkflowStore(blobs);                 // or MemoryWorkflowStore in tests
+//   const engine = new Engine({ store, blobs, sink, plugins: [localProcessPlugin], logger, config: { workers: 4 } });
+//   await engine.start();                                        // resumes every unfinished execution
+//   await engine.launch({ executionId, closure, inputs, spec }); // idempotent
+//   await engine.abort(executionId, cause);                      // converges to ABORTED
+//   await engine.stop();                                         // graceful: rounds in progress finish
+export { Engine, type EngineOptions, type LaunchRequest } from "./controller/engine.ts";
+export { launchSpecFromExecutionSpec } from "./controller/launch-spec.ts";
+export { DEFAULT_ENGINE_CONFIG, engineConfig, type EngineConfig } from "./config.ts";
+export type { ChildExecutionPort, EventSink, SignalPort } from "./ports.ts";
+export { adminClientEventSink, toAloftEventError, type AdminEventClient } from "./sinks/admin-client-event-sink.ts";
+export { PluginRegistry } from "./plugins/registry.ts";
+export type { TaskPlugin, TaskExecutionContext, PluginStatus, PluginPhase, PluginState } from "./plugins/plugin.ts";
+export {
+  executionKey,
+  type ExecutionKey,
+  type ExecutionSpec,
+  type LaunchSpec,
+  type StoredStatus,
+  type WorkflowStore,
+} from "./store/workflow-store.ts";
+export { MemoryWorkflowStore } from "./store/memory-workflow-store.ts";
+export { BlobWorkflowStore, DEFAULT_ENGINE_STORE_PREFIX } from "./store/blob-workflow-store.ts";
+export type { NodeStatus, WorkflowStatus, WorkflowPhase, NodePhase, StatusError } from "./executor/status.ts";

@@ -1,0 +1,108 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { create } from "@bufbuild/protobuf";
+import { TaskExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import { LiteralMapSchema, LiteralSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import { arraySize } from "./array-inputs.ts";
+import { NodeSchema, type ArrayNode } from "@aloft/idl/flyteidl/core/workflow_pb.js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { ArrayNodeSchema } from "@aloft/idl/flyteidl/core/workflow_pb.js";
+import { engineHarness } from "../testing/harness.ts";
+import { failTimes, never, permanentFailure, succeed } from "../testing/fake-plugin.ts";
+import { b, compiler, incOutputs, intLit, intOf } from "../testing/workflows.ts";
+
+const list = (...xs: number[]): Literal =>
+  create(LiteralSchema, { value: { case: "collection", value: { literals: xs.map((x) => intLit(x)) } } });
+
+function mapWorkflow(extra: Partial<MessageInitShape<typeof ArrayNodeSchema>> = {}) {
+  const inner = b.taskNode("inner", "inc");
+  const node = create(NodeSchema, {
+    id: "m",
+    inputs: [b.bind("a", b.promise("start-node", "xs"))],
+    target: { case: "arrayNode", value: { node: inner, isOriginalSubNodeInterface: true, ...extra } as MessageInitShape<typeof ArrayNodeSchema> },
+  });
+  return compiler.ok(b.workflow("map", [node], { xs: b.listOf(b.INT) }, { ys: b.listOf(b.INT) }, [b.bind("ys", b.promise("m", "o"))]));
+}
+
+async function run(name: string, xs: Literal, setup: (h: ReturnType<typeof engineHarness>) => void, extra = {}) {
+  const h = engineHarness();
+  setup(h);
+  await h.engine.start();
+  try {
+    await h.launch(name, mapWorkflow(extra), { xs });
+    return { h, s: await h.waitTerminal(name) };
+  } finally {
+    await h.engine.stop();
+  }
+}
+
+const ints = (l: Literal | undefined) =>
+  l?.value.case === "collection" ? l.value.value.literals.map((x) => (x.value.case === "scalar" && x.value.value.value.case === "noneType" ? null : intOf(x))) : [];
+
+test("array node: one sub-node per element, outputs gathered in order, one task execution for the array", async () => {
+  const { h, s } = await run("m1", list(1, 2, 3), (h) => h.plugin.script("inc", succeed(incOutputs)));
+  assert.equal(s.phase, "Success");
+  assert.deepEqual(ints((await h.outputs(s)).literals["ys"]), [2n, 3n, 4n]);
+  assert.deepEqual(h.plugin.started.sort(), ["m1-m-0-n0-0", "m1-m-0-n1-0", "m1-m-0-n2-0"]);
+  const lines = h.sink.lines("m1");
+  assert.ok(!lines.some((l) => l.includes("-n0")), "sub-node events are not forwarded");
+  assert.ok(lines.includes("node m SUCCEEDED"));
+  const tasks = h.sink.events.flatMap((r) => (r.kind === "task" ? [r.event] : []));
+  assert.equal(tasks[0]?.taskType, "container_array");
+  assert.equal(tasks[0]?.metadata?.pluginIdentifier, "k8s-array");
+  const last = tasks.at(-1)!;
+  assert.equal(last.phase, TaskExecution_Phase.SUCCEEDED);
+  assert.deepEqual(last.metadata?.externalResources.map((r) => [r.index, r.phase]), [
+    [0, TaskExecution_Phase.SUCCEEDED], [1, TaskExecution_Phase.SUCCEEDED], [2, TaskExecution_Phase.SUCCEEDED],
+  ]);
+  const node = h.sink.events.find((r) => r.kind === "node" && r.event.id?.nodeId === "m");
+  assert.ok(node?.kind === "node" && node.event.isArray);
+});
+
+test("array node: sub-nodes retry on their own; min success ratio tolerates failures (none in their place)", async () => {
+  const { h, s } = await run("m2", list(1, 2, 3, 4), (h) => {
+    h.plugin.script("inc", async (a) => {
+      const x = intOf(a.inputs.literals["a"]);
+      if (x === 2n) return permanentFailure()(a);
+      if (x === 3n) return failTimes(1, "SYSTEM", succeed(incOutputs))(a);
+      return succeed(incOutputs)(a);
+    });
+  }, { successCriteria: { case: "minSuccessRatio", value: 0.5 } });
+  assert.equal(s.phase, "Success");
+  assert.deepEqual(ints((await h.outputs(s)).literals["ys"]), [2n, null, 4n, 5n]);
+  assert.ok(h.plugin.started.includes("m2-m-0-n2-1"), "the SYSTEM failure was retried");
+});
+
+test("array node: too many failures fail it; mismatched or missing arrays are user errors", async () => {
+  const { s } = await run("m3", list(1, 2), (h) => h.plugin.script("inc", permanentFailure()));
+  assert.equal(s.phase, "Failed");
+  assert.match(s.error!.message, /2 of 2 sub-nodes failed/);
+  const { s: empty, h } = await run("m4", list(), (h) => h.plugin.script("inc", succeed(incOutputs)));
+  assert.equal(empty.phase, "Success");
+  assert.deepEqual(ints((await h.outputs(empty)).literals["ys"]), []);
+  const inputs = (m: Record<string, Literal>) => create(LiteralMapSchema, { literals: m });
+  assert.throws(() => arraySize(inputs({ a: list(1), b: list(1, 2) }), []), /different lengths/);
+  assert.throws(() => arraySize(inputs({ a: intLit(1) }), []), /no input array provided/);
+  assert.equal(arraySize(inputs({ a: list(1, 2), b: list(5) }), ["b"]), 2);
+  assert.equal(arraySize(inputs({ a: intLit(1) }), ["a"]), 1);
+});
+
+test("array node: parallelism bounds the sub-nodes running at once; abort stops them", async () => {
+  const h = engineHarness();
+  h.plugin.script("inc", never());
+  await h.engine.start();
+  try {
+    await h.launch("m5", mapWorkflow({ parallelismOption: { case: "parallelism", value: 2 } } as Partial<ArrayNode>), { xs: list(1, 2, 3, 4, 5) });
+    await h.waitFor("m5", (s) => Object.values(s.nodes["m"]?.children ?? {}).filter((c) => c.phase === "Running").length === 2, "two running");
+    assert.equal(h.plugin.started.length, 2);
+    await h.engine.abort(h.id("m5"), "stop");
+    const s = await h.waitTerminal("m5");
+    assert.equal(s.phase, "Aborted");
+    assert.equal(h.plugin.aborted.length, 2);
+    const lines = h.sink.lines("m5");
+    assert.ok(lines.includes("task m#0 ABORTED v0"), lines.join("\n"));
+    assert.ok(lines.includes("node m ABORTED"));
+  } finally {
+    await h.engine.stop();
+  }
+});

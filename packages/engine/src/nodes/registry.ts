@@ -1,0 +1,42 @@
+// Node kind → handler.
+import { END_NODE_ID, START_NODE_ID } from "@aloft/core/blob/keys.ts";
+import { statusError } from "../executor/status.ts";
+import { arrayHandler } from "./array-handler.ts";
+import { branchHandler } from "./branch-handler.ts";
+import { gateHandler } from "./gate-handler.ts";
+import { launchPlanHandler } from "./launch-plan-handler.ts";
+import type { NodeContext, NodeHandler } from "./handler.ts";
+import { endHandler, startHandler } from "./start-end.ts";
+import { subWorkflowHandler } from "./subworkflow-handler.ts";
+import { dynamicTaskHandler } from "./dynamic-handler.ts";
+
+const unsupported = (kind: string): NodeHandler => ({
+  finalizeRequired: false,
+  handle: async () => ({
+    phase: "Failed",
+    error: statusError("SYSTEM", "UnsupportedNodeKind", `${kind} nodes are not supported by the local engine yet`),
+  }),
+  abort: async () => undefined,
+  finalize: async () => undefined,
+});
+
+const empty = unsupported("empty");
+
+export function handlerFor(n: NodeContext): NodeHandler {
+  if (n.node.id === START_NODE_ID && n.scope.nodes.has(START_NODE_ID) && n.node.target.case === undefined) return startHandler;
+  if (n.node.id === END_NODE_ID && n.node.target.case === undefined) return endHandler;
+  switch (n.node.target.case) {
+    case "taskNode":
+      return dynamicTaskHandler;
+    case "branchNode":
+      return branchHandler;
+    case "workflowNode":
+      return n.node.target.value.reference.case === "launchplanRef" ? launchPlanHandler : subWorkflowHandler;
+    case "gateNode":
+      return gateHandler;
+    case "arrayNode":
+      return arrayHandler;
+    default:
+      return empty;
+  }
+}

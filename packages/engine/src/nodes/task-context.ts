@@ -1,0 +1,59 @@
+// The TaskExecutionContext of one attempt (§2.5 names and prefixes, §4.2.4 interruptible).
+import { create } from "@bufbuild/protobuf";
+import { TaskExecutionIdentifierSchema } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
+import { checkpointPrefix, inputsKey, rawOutputDataPrefix } from "@aloft/core/blob/keys.ts";
+import { fixedLengthUniqueIdForParts } from "@aloft/core/unique-id.ts";
+import type { TaskExecutionContext } from "../plugins/plugin.ts";
+import type { NodeContext } from "./handler.ts";
+
+export function generatedName(n: NodeContext, attempt: number): string {
+  return fixedLengthUniqueIdForParts(50, [n.exec.executionId.name, n.uniqueId, String(attempt)]);
+}
+
+/** The raw output prefix of the execution as a URI (a bare key is a key of the engine's blob store). */
+function rawPrefixUri(n: NodeContext): string {
+  const p = n.exec.spec.spec.rawOutputPrefix || n.exec.deps.config.rawOutputPrefix;
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(p) || p.startsWith("/") ? p : n.exec.deps.blobs.uri(p);
+}
+
+export function isInterruptible(n: NodeContext): boolean {
+  const meta = n.node.metadata?.interruptibleValue;
+  let value = meta?.case === "interruptible"
+    ? meta.value
+    : n.exec.spec.spec.interruptible ?? n.exec.index.closure.primary?.template?.metadataDefaults?.interruptible ?? false;
+  if (!value) return false;
+  const { maxNodeSystemRetries, interruptibleFailureThreshold: t } = n.exec.deps.config;
+  const failures = n.status.systemFailures ?? 0;
+  if (t < 0 && failures >= maxNodeSystemRetries + 1 - Math.abs(t)) value = false;
+  if (t > 0 && failures >= t) value = false;
+  return value;
+}
+
+export function taskExecutionContext(n: NodeContext, template: TaskTemplate): TaskExecutionContext {
+  const attempt = n.attempt();
+  const name = generatedName(n, attempt);
+  const raw = rawPrefixUri(n);
+  const rawPrefix = rawOutputDataPrefix(raw, name);
+  const blobs = n.exec.deps.blobs;
+  return {
+    id: create(TaskExecutionIdentifierSchema, {
+      taskId: template.id,
+      nodeExecutionId: { executionId: n.exec.executionId, nodeId: n.uniqueId },
+      retryAttempt: attempt,
+    }),
+    generatedName: name,
+    template,
+    inputsUri: blobs.uri(inputsKey(n.dataDir)),
+    outputPrefix: blobs.uri(n.outputDir()),
+    rawOutputPrefix: rawPrefix,
+    checkpointPrefix: checkpointPrefix(rawPrefix),
+    previousCheckpointPrefix: attempt > 0 ? checkpointPrefix(rawOutputDataPrefix(raw, generatedName(n, attempt - 1))) : "",
+    attempt,
+    interruptible: isInterruptible(n),
+    environment: { ...(n.exec.spec.spec.envs ?? {}) },
+    blobStore: blobs,
+    logger: n.exec.deps.logger.child({ execution: n.exec.key, node: n.uniqueId, attempt }),
+    ...(n.exec.deps.wake ? { wake: () => n.exec.deps.wake!(n.exec.key) } : {}),
+  };
+}

@@ -1,0 +1,76 @@
+// TaskExecutionEvents (§3.3 phase mapping, §3.4 contents).
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { TaskExecutionEventSchema, TaskExecutionMetadata_InstanceClass } from "@aloft/idl/flyteidl/event/event_pb.js";
+import { TaskExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import { outputsKey } from "@aloft/core/blob/keys.ts";
+import { recordTaskEvent } from "../executor/events.ts";
+import { toExecutionError, type StatusError } from "../executor/status.ts";
+import type { PluginPhase, PluginStatus, TaskExecutionContext } from "../plugins/plugin.ts";
+import type { NodeContext } from "./handler.ts";
+
+export const TASK_EVENT_VERSION = 1;
+
+export function taskEventPhase(p: PluginPhase): TaskExecution_Phase {
+  switch (p) {
+    case "Queued":
+      return TaskExecution_Phase.QUEUED;
+    case "Initializing":
+      return TaskExecution_Phase.INITIALIZING;
+    case "WaitingForResources":
+      return TaskExecution_Phase.WAITING_FOR_RESOURCES;
+    case "Running":
+      return TaskExecution_Phase.RUNNING;
+    case "Success":
+      return TaskExecution_Phase.SUCCEEDED;
+    case "RetryableFailure":
+    case "PermanentFailure":
+      return TaskExecution_Phase.FAILED;
+    case "Aborted":
+      return TaskExecution_Phase.ABORTED;
+    default:
+      return TaskExecution_Phase.UNDEFINED;
+  }
+}
+
+const TERMINAL = new Set([TaskExecution_Phase.SUCCEEDED, TaskExecution_Phase.FAILED, TaskExecution_Phase.ABORTED]);
+
+export async function sendTaskEvent(
+  n: NodeContext,
+  ctx: TaskExecutionContext,
+  pluginId: string,
+  ps: PluginStatus,
+  error?: StatusError,
+): Promise<void> {
+  if (n.scope.silent) return;
+  const exec = n.exec;
+  const now = exec.now();
+  const phase = taskEventPhase(ps.phase);
+  const event = create(TaskExecutionEventSchema, {
+    taskId: ctx.template.id,
+    parentNodeExecutionId: { executionId: exec.executionId, nodeId: n.uniqueId },
+    retryAttempt: ctx.attempt,
+    phase,
+    phaseVersion: ps.version,
+    producerId: exec.deps.config.producerId,
+    occurredAt: ps.occurredAt ? timestampFromDate(ps.occurredAt) : timestampFromMs(now),
+    reportedAt: timestampFromMs(now),
+    logs: ps.logs ?? [],
+    taskType: ctx.template.type,
+    reason: ps.reason ?? "",
+    reasons: ps.reason ? [{ reason: ps.reason, occurredAt: timestampFromMs(now) }] : [],
+    eventVersion: TASK_EVENT_VERSION,
+    inputValue: { case: "inputUri", value: ctx.inputsUri },
+    metadata: {
+      generatedName: ctx.generatedName,
+      pluginIdentifier: pluginId,
+      instanceClass: ctx.interruptible ? TaskExecutionMetadata_InstanceClass.INTERRUPTIBLE : TaskExecutionMetadata_InstanceClass.DEFAULT,
+    },
+  });
+  if (phase === TaskExecution_Phase.SUCCEEDED) {
+    event.outputResult = { case: "outputUri", value: exec.deps.blobs.uri(outputsKey(n.outputDir())) };
+  } else if (error) {
+    event.outputResult = { case: "error", value: toExecutionError(error, now) };
+  }
+  await recordTaskEvent(exec, event, TERMINAL.has(phase));
+}

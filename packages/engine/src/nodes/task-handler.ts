@@ -1,0 +1,119 @@
+// Task nodes (§4.2): drive the plugin of the task type, report task events on every phase/version change, check the
+// outputs after success, and map plugin phases to node transitions.
+import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
+import { deckKey, futuresKey } from "@aloft/core/blob/keys.ts";
+import { fromExecutionError, statusError, type StatusError } from "../executor/status.ts";
+import type { PluginPhase, PluginStatus, TaskPlugin } from "../plugins/plugin.ts";
+import { indexOf, type NodeContext, type NodeHandler, type Transition } from "./handler.ts";
+import { taskExecutionContext } from "./task-context.ts";
+import { sendTaskEvent } from "./task-events.ts";
+import { validateTaskOutputs } from "./task-outputs.ts";
+
+const FINISHED: ReadonlySet<PluginPhase> = new Set(["Success", "RetryableFailure", "PermanentFailure", "Aborted"]);
+
+type Resolved = { template: TaskTemplate; plugin: TaskPlugin } | { error: StatusError };
+
+function resolveTask(n: NodeContext): Resolved {
+  const target = n.node.target;
+  if (target.case !== "taskNode" || target.value.reference.case !== "referenceId") {
+    return { error: statusError("SYSTEM", "BadSpecificationError", `node ${n.node.id} has no task reference`) };
+  }
+  const template = indexOf(n).task(target.value.reference.value);
+  if (!template) {
+    return { error: statusError("SYSTEM", "BadSpecificationError", `task of node ${n.node.id} is not in the closure`) };
+  }
+  const plugin = n.exec.deps.plugins.resolve(template.type, n.exec.spec.spec.taskPluginImpls);
+  if (!plugin) {
+    return { error: statusError("SYSTEM", "UnsupportedTaskType", `no plugin handles task type [${template.type}]`) };
+  }
+  return { template, plugin };
+}
+
+export const taskHandler: NodeHandler = {
+  finalizeRequired: true,
+
+  async handle(n: NodeContext): Promise<Transition> {
+    const r = resolveTask(n);
+    if ("error" in r) return { phase: "Failed", error: r.error };
+    const ctx = taskExecutionContext(n, r.template);
+    const prev = n.status.task ?? { phase: "Undefined" as PluginPhase, version: 0 };
+    let ps: PluginStatus;
+    let state = prev.state;
+    try {
+      const out = await r.plugin.handle(ctx, prev.state);
+      ps = out.status;
+      state = out.state;
+    } catch (e) {
+      ps = { phase: "RetryableFailure", version: 0, reason: "plugin error" };
+      return finishHandle(n, r, ctx, prev, ps, state, statusError("SYSTEM", "PluginError", (e as Error).message));
+    }
+    let error = ps.error ? fromExecutionError(ps.error) : undefined;
+    if (ps.phase === "Success") {
+      const blobs = n.exec.deps.blobs;
+      const deck = deckKey(n.outputDir());
+      if (await blobs.exists(deck)) n.deckUri = blobs.uri(deck);
+      if (await blobs.exists(futuresKey(n.outputDir()))) {
+        const t = await finishHandle(n, r, ctx, prev, ps, state, undefined);
+        return { ...t, futures: true };
+      }
+      const check = await validateTaskOutputs(n, r.template);
+      if (!check.ok) {
+        ps = { ...ps, phase: check.recoverable ? "RetryableFailure" : "PermanentFailure" };
+        error = check.error;
+      }
+    }
+    if (ps.version > n.exec.deps.config.maxPluginPhaseVersions) {
+      ps = { ...ps, phase: "PermanentFailure" };
+      error = statusError("SYSTEM", "TooManyPluginPhaseVersions", `plugin phase version ${ps.version} exceeds the maximum`);
+    }
+    return finishHandle(n, r, ctx, prev, ps, state, error);
+  },
+
+  async abort(n: NodeContext, reason: string): Promise<void> {
+    const st = n.status.task;
+    if (!st || FINISHED.has(st.phase)) return;
+    const r = resolveTask(n);
+    if ("error" in r) return;
+    const ctx = taskExecutionContext(n, r.template);
+    await r.plugin.abort(ctx, st.state, reason);
+    const aborted: PluginStatus = { phase: "Aborted", version: 0, reason };
+    await sendTaskEvent(n, ctx, r.plugin.id, aborted, statusError("UNKNOWN", "Task Aborted", reason));
+    st.phase = "Aborted";
+    st.version = 0;
+  },
+
+  async finalize(n: NodeContext): Promise<void> {
+    const st = n.status.task;
+    if (!st) return;
+    const r = resolveTask(n);
+    if ("error" in r) return;
+    await r.plugin.finalize(taskExecutionContext(n, r.template), st.state);
+  },
+};
+
+async function finishHandle(
+  n: NodeContext,
+  r: { template: TaskTemplate; plugin: TaskPlugin },
+  ctx: ReturnType<typeof taskExecutionContext>,
+  prev: { phase: PluginPhase; version: number },
+  ps: PluginStatus,
+  state: Record<string, unknown> | undefined,
+  error: StatusError | undefined,
+): Promise<Transition> {
+  const failed = ps.phase === "RetryableFailure" || ps.phase === "PermanentFailure";
+  if (failed && !error) error = statusError("UNKNOWN", "UnknownError", ps.reason ?? "task failed");
+  if (ps.phase !== prev.phase || ps.version !== prev.version) {
+    await sendTaskEvent(n, ctx, r.plugin.id, ps, error);
+  }
+  n.status.task = state === undefined ? { phase: ps.phase, version: ps.version } : { phase: ps.phase, version: ps.version, state };
+  switch (ps.phase) {
+    case "Success":
+      return { phase: "Success" };
+    case "RetryableFailure":
+      return { phase: "RetryableFailure", ...(error ? { error } : {}) };
+    case "PermanentFailure":
+      return { phase: "Failed", ...(error ? { error } : {}) };
+    default:
+      return { phase: "Running" };
+  }
+}

@@ -1,0 +1,290 @@
+// The local-process task plugin: a container task's command and args run as a host process — the sandbox's
+// stand-in for a pod (spec §7). The container image is ignored: whatever the command names (`pyflyte-execute`, `sh`,
+// `python`…) must be installed on the host; resources are parsed (a bad quantity is still a bad task) but not
+// enforced. Templating (§7.2) and the FLYTE_INTERNAL_* environment (§7.5) are those of a pod, so a task registered
+// by pyflyte runs here unchanged when flytekit is installed. Raw containers (data_config, §7.7) get copilot's work
+// done in-process: inputs written as files before the start, outputs.pb assembled after a successful exit.
+//
+// Phases: WaitingForResources (over maxConcurrent) → Queued (started) → Running (version 1 once the log has
+// content, carrying the log link) → Success (exit 0) | RetryableFailure (non-zero exit: USER, code "Error", the log
+// tail in the message; SIGKILL: SYSTEM "Interrupted") | PermanentFailure (no container, bad template, command not
+// found). error.pb written by the task is read by the engine core on Success, as upstream does.
+//
+// Restart safety: see process-control.ts. A process that vanished without an exit record is started again for the
+// same attempt (at most maxRestarts times): outputs it had written are simply overwritten by the new run.
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { ExecutionErrorSchema, ExecutionError_ErrorKind, TaskLogSchema, TaskLog_MessageFormat } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import type { TaskLog } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import { AloftError } from "@aloft/core/errors.ts";
+import type { Clock } from "@aloft/core/clock.ts";
+import type { PluginPhase, PluginState, PluginStatus, TaskExecutionContext, TaskPlugin } from "../plugin.ts";
+import { renderTemplates } from "./template.ts";
+import { buildEnvironment } from "./environment.ts";
+import { containerSpecOf, TaskSpecError, type ContainerSpec } from "./task-spec.ts";
+import { collectRawOutputs, prepareRawContainer } from "./raw-container.ts";
+import { templateParamsFor } from "./template-context.ts";
+import { resolveCommand } from "./resolve-command.ts";
+import * as proc from "./process-control.ts";
+
+export interface LocalProcessPluginOptions {
+  /** Task logs go to `<logDir>/<generatedName>.log` (with `.exit`, `.pid` and `.aborted` records beside them). */
+  logDir: string;
+  /** The URL that serves a task's log (linked from task events). */
+  logUrl: (generatedName: string) => string;
+  clock: Clock;
+  /** Processes beyond this many stay WaitingForResources. Default: unlimited. */
+  maxConcurrent?: number;
+  /** Added to every task's environment last (upstream's `default-env-vars`). */
+  extraEnv?: Record<string, string>;
+  /** Working directory of task processes. Default: the engine's. */
+  cwd?: string;
+  /** Raw-container input/output directories live under `<workDir>/<generatedName>`. Default `<logDir>/work`. */
+  workDir?: string;
+  /** SIGTERM → SIGKILL grace on abort (default 5000 ms) and how long abort waits for the group to go (default 300 ms). */
+  killGraceMs?: number;
+  abortWaitMs?: number;
+  /** Restarts of a vanished process for one attempt before it fails (SYSTEM). Default 3. */
+  maxRestarts?: number;
+}
+
+export const LOG_NAME = "Local process logs";
+/** Task types whose template carries a container (or a pod spec with a primary container) to run. */
+export const TASK_TYPES = ["container", "raw-container", "python-task", "sidecar"] as const;
+
+interface LocalState extends Partial<proc.ProcessRecord> {
+  restarts: number;
+  logs: boolean;
+}
+
+export class LocalProcessPlugin implements TaskPlugin {
+  readonly id = "local-process";
+  readonly taskTypes: readonly string[] = TASK_TYPES;
+  readonly #o: LocalProcessPluginOptions;
+  readonly #running = new Set<string>();
+  readonly #killTimers = new Map<string, { first: number; timer: NodeJS.Timeout }>();
+
+  constructor(options: LocalProcessPluginOptions) {
+    this.#o = options;
+  }
+
+  /** How many processes this instance counts against maxConcurrent. */
+  get runningCount(): number {
+    return this.#running.size;
+  }
+
+  async handle(ctx: TaskExecutionContext, state: PluginState | undefined): Promise<{ status: PluginStatus; state: PluginState }> {
+    let st = parseState(state);
+    if (st?.pid === undefined) {
+      // The engine may have died after starting the process but before saving the state: adopt it.
+      const adopted = await proc.readJson<proc.ProcessRecord & { restarts?: number }>(this.#path(ctx, "pid"));
+      if (adopted?.pid !== undefined) st = { ...adopted, restarts: adopted.restarts ?? 0, logs: false };
+    }
+    if (st?.pid === undefined) return this.#start(ctx, st?.restarts ?? 0);
+    return this.#check(ctx, st as LocalState & proc.ProcessRecord);
+  }
+
+  async abort(ctx: TaskExecutionContext, state: PluginState | undefined, reason: string): Promise<void> {
+    const name = ctx.generatedName;
+    this.#running.delete(name);
+    const rec = await this.#record(ctx, state);
+    if (rec === undefined) return;
+    if ((await proc.readExitStatus(this.#path(ctx, "exit"))) !== undefined) return; // finished: leave it alone
+    if (!(await proc.ownsLiveGroup(rec))) return;
+    const now = Date.now(); // real time: this is about signal delivery, not the engine's clock
+    const pending = this.#killTimers.get(name);
+    const grace = this.#o.killGraceMs ?? 5000;
+    if (pending !== undefined && now - pending.first >= grace) {
+      proc.signalGroup(rec.pid, "SIGKILL");
+      return;
+    }
+    if (pending === undefined) {
+      // The marker keeps a later handle() from taking the killed process for a vanished one and restarting it.
+      await proc.writeJsonAtomic(this.#path(ctx, "aborted"), { reason });
+      await proc.appendLog(this.#path(ctx, "log"), `[aloft] aborting: ${reason}`).catch(() => undefined);
+    }
+    proc.signalGroup(rec.pid, "SIGTERM");
+    const deadline = now + (this.#o.abortWaitMs ?? 300);
+    while (proc.groupExists(rec.pid) && Date.now() < deadline) await sleep(20);
+    if (!proc.groupExists(rec.pid) || pending !== undefined) return;
+    const timer = setTimeout(() => {
+      this.#killTimers.delete(name);
+      proc.signalGroup(rec.pid, "SIGKILL");
+    }, grace);
+    timer.unref();
+    this.#killTimers.set(name, { first: now, timer });
+  }
+
+  async finalize(ctx: TaskExecutionContext, state: PluginState | undefined): Promise<void> {
+    // The log, `.exit` and `.pid` records stay: they are the attempt's history (and the log is served).
+    this.#running.delete(ctx.generatedName);
+    // A command that finished but left background processes behind: like the end of a pod, they go with the attempt.
+    // (Without an exit record an abort is in progress or the engine never aborted: abort's own timer handles it.)
+    const rec = await this.#record(ctx, state);
+    if (rec !== undefined && (await proc.readExitStatus(this.#path(ctx, "exit"))) !== undefined) {
+      if (await proc.ownsLiveGroup(rec)) proc.signalGroup(rec.pid, "SIGKILL");
+    }
+    await proc.removeQuietly(join(this.#workDir(), ctx.generatedName));
+  }
+
+  async #start(ctx: TaskExecutionContext, restarts: number): Promise<{ status: PluginStatus; state: PluginState }> {
+    const name = ctx.generatedName;
+    const max = this.#o.maxConcurrent;
+    if (max !== undefined && !this.#running.has(name) && this.#running.size >= max) {
+      return this.#result({ phase: "WaitingForResources", reason: `waiting for a local process slot (${max} in use)` }, { restarts, logs: false });
+    }
+    this.#running.add(name); // reserve before any await, so concurrent starts respect the limit
+    try {
+      return await this.#launch(ctx, restarts);
+    } catch (e) {
+      this.#running.delete(name);
+      throw e;
+    }
+  }
+
+  async #launch(ctx: TaskExecutionContext, restarts: number): Promise<{ status: PluginStatus; state: PluginState }> {
+    const name = ctx.generatedName;
+    const fail = (phase: PluginPhase, code: string, message: string, kind = ExecutionError_ErrorKind.USER) => {
+      this.#running.delete(name);
+      return this.#result({ phase, reason: message, error: execError(code, message, kind) }, { restarts, logs: false });
+    };
+    let spec: ContainerSpec;
+    let argv: string[];
+    try {
+      spec = containerSpecOf(ctx.template);
+      argv = await renderTemplates([...spec.command, ...spec.args], templateParamsFor(ctx));
+    } catch (e) {
+      if (e instanceof TaskSpecError || e instanceof AloftError) return fail("PermanentFailure", "BadTaskSpecification", e.message);
+      throw e;
+    }
+    if (argv.length === 0) return fail("PermanentFailure", "BadTaskSpecification", "the task's container has no command or args to run");
+    if (spec.dataConfig !== undefined) {
+      try {
+        argv = await prepareRawContainer(ctx, spec.dataConfig, join(this.#workDir(), name), argv);
+      } catch (e) {
+        const msg = `failed to download inputs for the raw container: ${(e as Error).message}`;
+        return fail("RetryableFailure", "InputDownloadFailed", msg, ExecutionError_ErrorKind.SYSTEM);
+      }
+    }
+    const env = buildEnvironment(ctx, spec.env, this.#o.extraEnv);
+    const cwd = this.#o.cwd ?? process.cwd();
+    if (resolveCommand(argv[0]!, env["PATH"] ?? "", cwd) === undefined) {
+      return fail("PermanentFailure", "CommandNotFound", `command [${argv[0]}] not found on this host (container images are not used locally)`);
+    }
+    await mkdir(this.#o.logDir, { recursive: true });
+    await proc.removeQuietly(this.#path(ctx, "exit")); // a record of an earlier run of this attempt is not this run's
+    if (restarts > 0) {
+      await proc.appendLog(this.#path(ctx, "log"), `[aloft] the previous process vanished without an exit status; restarting (${restarts})`);
+    }
+    const rec = await proc.spawnDetached({
+      argv,
+      env,
+      cwd,
+      logPath: this.#path(ctx, "log"),
+      exitPath: this.#path(ctx, "exit"),
+      now: this.#o.clock.now(),
+      ...(ctx.wake ? { onExit: ctx.wake } : {}),
+    });
+    await proc.writeJsonAtomic(this.#path(ctx, "pid"), { ...rec, restarts });
+    ctx.logger.info({ generatedName: name, pid: rec.pid, command: argv[0] }, "local task process started");
+    return this.#result({ phase: "Queued", reason: `process started (pid ${rec.pid})` }, { ...rec, restarts, logs: false });
+  }
+
+  async #check(ctx: TaskExecutionContext, st: LocalState & proc.ProcessRecord): Promise<{ status: PluginStatus; state: PluginState }> {
+    const name = ctx.generatedName;
+    let exit = await proc.readExitStatus(this.#path(ctx, "exit"));
+    if (exit === undefined && (await proc.isAlive(st))) {
+      this.#running.add(name);
+      const logs = st.logs || (await proc.logSize(this.#path(ctx, "log"))) > 0;
+      const status: Partial<PluginStatus> & { phase: PluginPhase } = { phase: "Running", version: logs ? 1 : 0, reason: `process running (pid ${st.pid})` };
+      if (logs) status.logs = [this.#taskLog(name)];
+      return this.#result(status, { ...st, logs });
+    }
+    exit ??= await proc.readExitStatus(this.#path(ctx, "exit")); // it may have ended between the two looks
+    this.#running.delete(name);
+    if (exit === undefined) {
+      const aborted = await proc.readJson<{ reason?: string }>(this.#path(ctx, "aborted"));
+      if (aborted !== undefined) return this.#result({ phase: "Aborted", reason: aborted.reason ?? "aborted" }, st);
+      if (st.restarts >= (this.#o.maxRestarts ?? 3)) {
+        const msg = `process ${st.pid} vanished without an exit status ${st.restarts + 1} times`;
+        return this.#result(
+          { phase: "RetryableFailure", reason: msg, error: execError("ProcessVanished", msg, ExecutionError_ErrorKind.SYSTEM) },
+          st,
+        );
+      }
+      ctx.logger.warn({ generatedName: name, pid: st.pid }, "local task process vanished; restarting it");
+      await proc.removeQuietly(this.#path(ctx, "pid")); // so that a waiting restart is not mistaken for the old run
+      return this.#start(ctx, st.restarts + 1);
+    }
+    return this.#finish(ctx, st, exit);
+  }
+
+  async #finish(ctx: TaskExecutionContext, st: LocalState, exit: number): Promise<{ status: PluginStatus; state: PluginState }> {
+    const logPath = this.#path(ctx, "log");
+    const logs = (await proc.logSize(logPath)) > 0 ? [this.#taskLog(ctx.generatedName)] : [];
+    const state = { ...st, logs: logs.length > 0 };
+    if (exit === 0) {
+      if (containerSpecOf(ctx.template).dataConfig !== undefined) {
+        const error = await collectRawOutputs(ctx, join(this.#workDir(), ctx.generatedName));
+        if (error !== undefined) {
+          const err = execError("OutputUploadFailed", error, ExecutionError_ErrorKind.USER);
+          return this.#result({ phase: "RetryableFailure", reason: error, error: err, logs }, state);
+        }
+      }
+      return this.#result({ phase: "Success", reason: "process exited with code 0", logs }, state);
+    }
+    const tail = await proc.logTail(logPath);
+    const message = `\r\n[${ctx.generatedName}] terminated with exit code (${exit}). Reason [Error]. Message: \n${tail}.`;
+    // 137 = 128 + SIGKILL: killed from outside (out of memory, shutdown), not the task's own failure.
+    const err =
+      exit === 137 ? execError("Interrupted", message, ExecutionError_ErrorKind.SYSTEM) : execError("Error", message, ExecutionError_ErrorKind.USER);
+    return this.#result({ phase: "RetryableFailure", reason: `process exited with code ${exit}`, error: err, logs }, state);
+  }
+
+  #result(status: Partial<PluginStatus> & { phase: PluginPhase }, state: LocalState): { status: PluginStatus; state: PluginState } {
+    const full: PluginStatus = { version: 0, ...status, occurredAt: this.#o.clock.now() };
+    if (full.logs === undefined || full.logs.length === 0) delete full.logs;
+    return { status: full, state: { ...state } };
+  }
+
+  #taskLog(name: string): TaskLog {
+    return create(TaskLogSchema, { uri: this.#o.logUrl(name), name: LOG_NAME, messageFormat: TaskLog_MessageFormat.UNKNOWN });
+  }
+
+  /** The process of this attempt: from the state, else from the `.pid` record (a state saved before the start). */
+  async #record(ctx: TaskExecutionContext, state: PluginState | undefined): Promise<proc.ProcessRecord | undefined> {
+    const st = parseState(state);
+    if (st?.pid !== undefined) return { pid: st.pid, startedAt: st.startedAt ?? "", ...(st.startTicks === undefined ? {} : { startTicks: st.startTicks }) };
+    const rec = await proc.readJson<proc.ProcessRecord>(this.#path(ctx, "pid"));
+    return typeof rec?.pid === "number" ? rec : undefined;
+  }
+
+  #path(ctx: TaskExecutionContext, ext: "log" | "exit" | "pid" | "aborted"): string {
+    return join(this.#o.logDir, `${ctx.generatedName}.${ext}`);
+  }
+
+  #workDir(): string {
+    return this.#o.workDir ?? join(this.#o.logDir, "work");
+  }
+}
+
+function execError(code: string, message: string, kind: ExecutionError_ErrorKind) {
+  return create(ExecutionErrorSchema, { code, message, kind });
+}
+
+function parseState(state: PluginState | undefined): LocalState | undefined {
+  if (state === undefined || typeof state !== "object") return undefined;
+  const pid = typeof state["pid"] === "number" ? state["pid"] : undefined;
+  const st: LocalState = { restarts: typeof state["restarts"] === "number" ? state["restarts"] : 0, logs: state["logs"] === true };
+  if (pid !== undefined) {
+    st.pid = pid;
+    if (typeof state["startTicks"] === "string") st.startTicks = state["startTicks"];
+    st.startedAt = typeof state["startedAt"] === "string" ? state["startedAt"] : "";
+  }
+  return st;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,73 @@
+// The task plugin contract: one implementation per runtime (local process now; Kubernetes pod later).
+// A plugin is driven by repeated, non-blocking calls; every call must be idempotent and survive an engine restart
+// (the engine persists `state` after each round and hands it back).
+import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
+import type { TaskExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import type { ExecutionError, TaskLog } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
+import type { Logger } from "@aloft/core/logger.ts";
+
+/** Plugin phases (flyteplugins pluginmachinery/core/phase.go). */
+export type PluginPhase =
+  | "Undefined"
+  | "NotReady"
+  | "WaitingForResources"
+  | "Queued"
+  | "Initializing"
+  | "Running"
+  | "Success"
+  | "RetryableFailure"
+  | "PermanentFailure"
+  | "Aborted";
+
+/** Everything a plugin knows about one attempt of one task node. */
+export interface TaskExecutionContext {
+  id: TaskExecutionIdentifier;
+  /** Unique per attempt, ≤ 50 chars (the pod name upstream): FixedLengthUniqueIDForParts(50, [exec, uniqueNodeId, attempt]). */
+  generatedName: string;
+  template: TaskTemplate;
+  /** URI of the resolved inputs (`<node data dir>/inputs.pb`). */
+  inputsUri: string;
+  /** Output directory of this attempt: the task writes `outputs.pb` or `error.pb` here. */
+  outputPrefix: string;
+  /** Raw output data prefix of this attempt (`<rawPrefix>/<shard>/<generatedName>`). */
+  rawOutputPrefix: string;
+  checkpointPrefix: string;
+  previousCheckpointPrefix: string;
+  attempt: number;
+  interruptible: boolean;
+  /** Extra environment (execution env vars, FLYTE_INTERNAL_* are added by the plugin). */
+  environment: Record<string, string>;
+  blobStore: BlobStore;
+  logger: Logger;
+  /**
+   * Asks the engine to look at this execution again now (e.g. the task process just exited) instead of at the next
+   * poll. Optional: polling alone is correct, waking only makes it prompt.
+   */
+  wake?: () => void;
+}
+
+export interface PluginStatus {
+  phase: PluginPhase;
+  /** Bumped when the phase stays the same but something to report changed (e.g. log links appeared). */
+  version: number;
+  reason?: string;
+  logs?: TaskLog[];
+  /** Set on RetryableFailure / PermanentFailure. */
+  error?: ExecutionError;
+  occurredAt?: Date;
+}
+
+/** Opaque, JSON-serializable state the engine persists between calls (e.g. a pid, a start time). */
+export type PluginState = Record<string, unknown>;
+
+export interface TaskPlugin {
+  readonly id: string;
+  readonly taskTypes: readonly string[];
+  /** Starts the attempt if it has not started, otherwise checks on it. Never blocks on the task itself. */
+  handle(ctx: TaskExecutionContext, state: PluginState | undefined): Promise<{ status: PluginStatus; state: PluginState }>;
+  /** Stops a running attempt (idempotent; a finished attempt is left alone). */
+  abort(ctx: TaskExecutionContext, state: PluginState | undefined, reason: string): Promise<void>;
+  /** Releases what the attempt held (idempotent). */
+  finalize(ctx: TaskExecutionContext, state: PluginState | undefined): Promise<void>;
+}

@@ -1,0 +1,59 @@
+// The work source of the local engine: one document per execution (the FlyteWorkflow CR equivalent). The spec part
+// (closure, inputs, launch settings) is written once at launch; the status part is rewritten after every round.
+import type { CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
+import type { LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import type { WorkflowStatus } from "../executor/status.ts";
+
+export interface ExecutionKey {
+  project: string;
+  domain: string;
+  name: string;
+}
+
+/** Launch settings carried by an execution (upstream `executionConfig`, `rawOutputDataConfig`, `workflowMeta`). */
+export interface LaunchSpec {
+  /** 0 = unlimited. */
+  maxParallelism?: number;
+  /** Raw output data prefix (a URI, or a key of the engine's blob store); default: the engine's `rawOutputPrefix`. */
+  rawOutputPrefix?: string;
+  interruptible?: boolean;
+  envs?: Record<string, string>;
+  /** Task type → plugin id overrides (upstream `TaskPluginImpls`). */
+  taskPluginImpls?: Record<string, string>;
+  overwriteCache?: boolean;
+  /** Event version (admin default 2). */
+  eventVersion?: number;
+}
+
+export interface ExecutionSpec {
+  executionId: ExecutionKey;
+  closure: CompiledWorkflowClosure;
+  inputs: LiteralMap;
+  spec: LaunchSpec;
+  acceptedAt: number;
+}
+
+export interface StoredStatus {
+  status: WorkflowStatus;
+  /** Bumped on every write; a write with a stale version fails (one writer per execution). */
+  version: number;
+}
+
+export interface WorkflowStore {
+  /** Creates the document; false when the execution already exists (launch is idempotent). */
+  create(spec: ExecutionSpec, status: WorkflowStatus): Promise<boolean>;
+  getSpec(key: string): Promise<ExecutionSpec | undefined>;
+  getStatus(key: string): Promise<StoredStatus | undefined>;
+  /** Writes the status; returns the new version. ABORTED on a version conflict. Terminal statuses leave the active set. */
+  updateStatus(key: string, status: WorkflowStatus, expectedVersion: number): Promise<number>;
+  /** Records an abort request (kept apart from the status so it never races a round's write); false if unknown. */
+  requestAbort(key: string, cause: string): Promise<boolean>;
+  getAbortRequest(key: string): Promise<string | undefined>;
+  /** Keys of every non-terminal execution (restart recovery). */
+  listActive(): Promise<string[]>;
+}
+
+/** The store key of an execution: `<project>/<domain>/<name>`. */
+export function executionKey(id: ExecutionKey): string {
+  return `${id.project}/${id.domain}/${id.name}`;
+}

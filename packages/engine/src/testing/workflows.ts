@@ -1,0 +1,28 @@
+// Test support: small compiled workflows built with the compiler's own test builders.
+import { create } from "@bufbuild/protobuf";
+import { LiteralSchema, type Literal, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import * as b from "@aloft/core/compiler/testing/builders.ts";
+import { harness } from "@aloft/core/compiler/testing/harness.ts";
+
+export { b };
+
+export const intLit = (n: number | bigint): Literal => b.literalOf({ case: "integer", value: BigInt(n) });
+export const strLit = (s: string): Literal => b.literalOf({ case: "stringValue", value: s });
+export const intOf = (l: Literal | undefined): bigint => {
+  if (l?.value.case === "scalar" && l.value.value.value.case === "primitive" && l.value.value.value.value.value.case === "integer") {
+    return l.value.value.value.value.value.value;
+  }
+  throw new Error("not an integer literal");
+};
+
+/** Task `inc`: a:int → o:int; `add`: a,b → o. */
+export const incTask = b.task("inc", { a: b.INT }, { o: b.INT });
+export const addTask = b.task("add", { a: b.INT, b: b.INT }, { o: b.INT });
+export const noopTask = b.task("noop", {}, {});
+export const TASKS = [incTask, addTask, noopTask];
+export const compiler = harness(TASKS);
+
+export const incOutputs = (inputs: LiteralMap) => ({ o: intLit(intOf(inputs.literals["a"]) + 1n) });
+export const addOutputs = (inputs: LiteralMap) => ({ o: intLit(intOf(inputs.literals["a"]) + intOf(inputs.literals["b"])) });
+
+export const emptyLiteral = () => create(LiteralSchema, {});

@@ -1,0 +1,157 @@
+// Composition root of the control plane: database, blob store, managers, both transports, plugins.
+import { file_flyteidl_service_admin, AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
+import { file_flyteidl_service_signal, SignalService } from "@aloft/idl/flyteidl/service/signal_pb.js";
+import { file_flyteidl_service_dataproxy, DataProxyService } from "@aloft/idl/flyteidl/service/dataproxy_pb.js";
+import { file_flyteidl_service_auth, AuthMetadataService } from "@aloft/idl/flyteidl/service/auth_pb.js";
+import { file_flyteidl_service_identity, IdentityService } from "@aloft/idl/flyteidl/service/identity_pb.js";
+import { file_grpc_health_v1_health } from "@aloft/idl/grpc/health/v1/health_pb.js";
+import type { AloftConfig } from "@aloft/core/config.ts";
+import { underDataDir } from "@aloft/core/config.ts";
+import type { Clock } from "@aloft/core/clock.ts";
+import type { Logger } from "@aloft/core/logger.ts";
+import type { Metrics } from "@aloft/core/metrics.ts";
+import { createBlobStore } from "@aloft/core/blob/create-blob-store.ts";
+import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
+import { adminServiceBinding } from "@aloft/admin/api/admin-service.ts";
+import { startGrpcServer, type RunningGrpcServer } from "@aloft/admin/api/grpc/grpc-server.ts";
+import { HealthState, healthRoutes } from "@aloft/admin/api/grpc/health.ts";
+import { DescriptorIndex, reflectionRoutes } from "@aloft/admin/api/grpc/reflection.ts";
+import { createHttpGateway } from "@aloft/admin/api/http/gateway.ts";
+import { observeMiddleware } from "@aloft/admin/api/middleware/observe.ts";
+import { traceMiddleware } from "@aloft/admin/api/middleware/trace.ts";
+import { createTracing } from "@aloft/core/tracing.ts";
+import { bind, type ServiceBinding } from "@aloft/admin/api/rpc.ts";
+import type { BuildInfo } from "@aloft/admin/managers/version-manager.ts";
+import { defaultPlugins, type PluginRegistry } from "@aloft/admin/plugins.ts";
+import { createDatabase, type Database } from "@aloft/admin/repositories/database.ts";
+import { migrateToLatest } from "@aloft/admin/repositories/migrations/index.ts";
+import { createAdminManagers } from "./admin-managers.ts";
+import { startHttpServer } from "./http-server.ts";
+import type { ScheduleSink } from "@aloft/admin/managers/launch-plan-manager.ts";
+import type { ExecutionManagers } from "@aloft/admin/managers/execution-managers.ts";
+
+export interface AdminServerDeps {
+  config: AloftConfig;
+  logger: Logger;
+  clock: Clock;
+  metrics: Metrics;
+  build: BuildInfo;
+  /** Adjusts the extension points before the servers start (the composition root's plugin registration). */
+  configurePlugins?: (plugins: PluginRegistry) => void;
+  /** Run migrations and seed projects at start (the sandbox does; a production admin may use `aloft migrate`). */
+  migrate?: boolean;
+  /** Receives launch plan schedule (de)activations; the default ignores them (no scheduler). */
+  scheduleSink?: ScheduleSink;
+}
+
+export interface RunningAdmin {
+  grpcPort: number;
+  httpPort: number;
+  database: Database;
+  blobStore: BlobStore;
+  plugins: PluginRegistry;
+  /** The execution-side managers; the composition root builds the engine's in-process EventSink from their event RPCs. */
+  executions: ExecutionManagers;
+  close(): Promise<void>;
+}
+
+export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
+  const { config, logger, clock, metrics } = deps;
+  const database = await createDatabase({
+    kind: config.database.kind,
+    sqlitePath: underDataDir(config, config.database.sqlitePath),
+    postgresUrl: config.database.postgresUrl,
+    maxConnections: config.database.maxConnections,
+  });
+  const cleanups: Array<() => Promise<void>> = [() => database.close()];
+  try {
+    if (deps.migrate ?? true) await migrateToLatest(database.db);
+    const blobStore = await createBlobStore(config);
+    const plugins = defaultPlugins();
+    const tracing = createTracing(config.tracing);
+    cleanups.push(() => tracing.shutdown());
+    if (tracing.enabled) plugins.unaryMiddleware.push(traceMiddleware(tracing));
+    plugins.unaryMiddleware.push(observeMiddleware(logger, metrics));
+    deps.configurePlugins?.(plugins);
+    const managers = createAdminManagers({
+      db: database.db,
+      blobStore,
+      config,
+      clock,
+      logger,
+      plugins,
+      build: deps.build,
+      ...(deps.scheduleSink ? { scheduleSink: deps.scheduleSink } : {}),
+    });
+    if (deps.migrate ?? true) await managers.projects.seed(config.seedProjects);
+
+    // Services whose RPCs later issues implement are bound now so that every route answers (UNIMPLEMENTED until then).
+    const bindings: ServiceBinding[] = [
+      adminServiceBinding(managers),
+      bind(SignalService, {}),
+      bind(DataProxyService, {}),
+      ...plugins.additionalServices,
+    ];
+    // Auth services are served over gRPC only when auth is on (upstream); their gateway routes always exist.
+    const gatewayOnly: ServiceBinding[] = [bind(AuthMetadataService, {}), bind(IdentityService, {})];
+
+    const health = new HealthState(["flyteadmin"]);
+    const hooks = [healthRoutes(health), ...plugins.additionalRouterHooks];
+    if (config.server.grpcReflection) {
+      const index = new DescriptorIndex(
+        [file_flyteidl_service_admin, file_flyteidl_service_signal, file_flyteidl_service_dataproxy, file_grpc_health_v1_health],
+        [AdminService.typeName, SignalService.typeName, DataProxyService.typeName, "grpc.health.v1.Health"],
+      );
+      hooks.push(reflectionRoutes(index));
+    }
+    void file_flyteidl_service_auth;
+    void file_flyteidl_service_identity;
+    const grpc: RunningGrpcServer = await startGrpcServer({
+      host: config.server.host,
+      port: config.server.grpcPort,
+      bindings,
+      middleware: plugins.unaryMiddleware,
+      routerHooks: hooks,
+      logger,
+    });
+    cleanups.push(() => grpc.close());
+
+    const gateway = createHttpGateway({
+      bindings: [...bindings, ...gatewayOnly],
+      middleware: plugins.unaryMiddleware,
+      headerMatcher: plugins.headerMatcher,
+      logger,
+      cors: {
+        allowCors: config.server.allowCors,
+        allowedOrigins: config.server.allowedOrigins,
+        allowedHeaders: config.server.allowedHeaders,
+      },
+      extraRoutes: {
+        "/metrics": async (_req, res) => {
+          const body = await metrics.registry.metrics();
+          res.writeHead(200, { "content-type": metrics.registry.contentType });
+          res.end(body);
+        },
+        ...plugins.additionalHttpRoutes,
+      },
+    });
+    const http = await startHttpServer(gateway, config.server.host, config.server.httpPort, logger);
+    cleanups.push(() => http.close());
+
+    return {
+      grpcPort: grpc.port,
+      httpPort: http.port,
+      database,
+      blobStore,
+      plugins,
+      executions: managers.executions,
+      close: async () => {
+        health.shutdown();
+        for (const c of cleanups.reverse()) await c();
+      },
+    };
+  } catch (err) {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,53 @@
+// `aloft engine`: the engine alone. It picks up executions that an `aloft admin` with the same storage launched into
+// the shared workflow store, runs their tasks as local processes and reports every event to that admin over gRPC.
+import { createBlobStore } from "@aloft/core/blob/create-blob-store.ts";
+import { systemClock } from "@aloft/core/clock.ts";
+import type { AloftConfig } from "@aloft/core/config.ts";
+import { createLogger } from "@aloft/core/logger.ts";
+import { createEngine, createWarmWorkers } from "./engine-wiring.ts";
+import { grpcChildExecutions, grpcEventSink } from "./grpc-event-sink.ts";
+
+export interface EngineProcessOptions {
+  /** Admin's gRPC endpoint (host:port). */
+  adminEndpoint: string;
+  /** Admin's HTTP base URL, for task log links. */
+  adminHttpUrl: string;
+  resyncIntervalMs: number;
+}
+
+export async function runEngineProcess(config: AloftConfig, o: EngineProcessOptions): Promise<void> {
+  const logger = createLogger({ level: config.logging.level });
+  const blobStore = await createBlobStore(config);
+  const baseUrl = /^https?:\/\//.test(o.adminEndpoint) ? o.adminEndpoint : `http://${o.adminEndpoint}`;
+  const warm = createWarmWorkers(config);
+  const engine = createEngine({
+    config,
+    blobStore,
+    sink: grpcEventSink(baseUrl),
+    children: grpcChildExecutions(baseUrl),
+    clock: systemClock,
+    logger,
+    httpBaseUrl: () => o.adminHttpUrl.replace(/\/$/, ""),
+    resyncIntervalMs: o.resyncIntervalMs,
+    extraPlugins: [warm],
+  });
+  await engine.start();
+  // The engine's timers do not hold the process open (in the sandbox the servers do); here nothing else would.
+  const keepAlive = setInterval(() => undefined, 60_000);
+  process.stdout.write(
+    `Aloft engine is up: reporting to ${baseUrl}, ${config.engine.workers} workers, looking for new executions every ${o.resyncIntervalMs} ms\n`,
+  );
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "engine shutting down");
+    setTimeout(() => process.exit(1), 10_000).unref();
+    clearInterval(keepAlive);
+    await engine.stop();
+    await warm.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}

@@ -1,0 +1,148 @@
+// Wires the engine to admin in one process: admin's WorkflowExecutor port launches into the engine, the engine's
+// EventSink calls admin's event managers, task logs are served over HTTP. Neither package imports the other.
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { join } from "node:path";
+import type { AloftConfig } from "@aloft/core/config.ts";
+import { underDataDir } from "@aloft/core/config.ts";
+import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
+import type { Clock } from "@aloft/core/clock.ts";
+import { notFound } from "@aloft/core/errors.ts";
+import type { Logger } from "@aloft/core/logger.ts";
+import { create } from "@bufbuild/protobuf";
+import {
+  ExecutionTerminateRequestSchema,
+  WorkflowExecutionGetDataRequestSchema,
+  WorkflowExecutionGetRequestSchema,
+} from "@aloft/idl/flyteidl/admin/execution_pb.js";
+import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import type { ExecutionManagers } from "@aloft/admin/managers/execution-managers.ts";
+import { launchSpecOf } from "@aloft/admin/managers/launch-spec.ts";
+import type { ExecuteInput, WorkflowExecutor } from "@aloft/admin/plugins.ts";
+import { Engine } from "@aloft/engine/controller/engine.ts";
+import type { ChildExecutionPort, EventSink } from "@aloft/engine/ports.ts";
+import { LocalProcessPlugin } from "@aloft/engine/plugins/local-process/local-process-plugin.ts";
+import type { TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
+import { BlobWorkflowStore } from "@aloft/engine/store/blob-workflow-store.ts";
+import { WarmWorkerPlugin } from "@aloft/sdk/warm/warm-worker-plugin.ts";
+
+/** The URL path under which task logs are served (`/logs/<generatedName>`). */
+export const LOGS_ROUTE = "/logs/";
+const LOG_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export interface EngineWiringDeps {
+  config: AloftConfig;
+  blobStore: BlobStore;
+  sink: EventSink;
+  clock: Clock;
+  logger: Logger;
+  /** Base URL of the HTTP server, for log links (`http://host:port`). */
+  httpBaseUrl: () => string;
+  /** Plugins besides the local-process one (e.g. the SDK's warm TypeScript workers). */
+  extraPlugins?: TaskPlugin[];
+  /** Re-list the shared store for executions launched by another process (ms; 0 = never). */
+  resyncIntervalMs?: number;
+  /** Admin's executions, for launch-plan nodes (child executions). */
+  children?: ChildExecutionPort;
+}
+
+export function logDirOf(config: AloftConfig): string {
+  return underDataDir(config, config.engine.logDir);
+}
+
+export function createEngine(deps: EngineWiringDeps): Engine {
+  const { config } = deps;
+  const localProcess = new LocalProcessPlugin({
+    logDir: logDirOf(config),
+    logUrl: (name) => `${deps.httpBaseUrl()}${LOGS_ROUTE}${name}`,
+    clock: deps.clock,
+    maxConcurrent: config.engine.maxConcurrentTasks,
+  });
+  return new Engine({
+    store: new BlobWorkflowStore(deps.blobStore),
+    blobs: deps.blobStore,
+    sink: deps.sink,
+    ...(deps.children ? { children: deps.children } : {}),
+    plugins: [localProcess, ...(deps.extraPlugins ?? [])],
+    clock: deps.clock,
+    logger: deps.logger.child({ component: "engine" }),
+    config: {
+      workers: config.engine.workers,
+      pollIntervalMs: config.engine.pollIntervalMs,
+      producerId: config.engine.producerId,
+      resyncIntervalMs: deps.resyncIntervalMs ?? 0,
+    },
+  });
+}
+
+/**
+ * The SDK's warm TypeScript workers (task type `aloft-ts`), on by default under `aloft start` and `aloft engine`.
+ * Workers are forked on first use; the caller must `close()` the plugin after stopping the engine so that no worker
+ * outlives the server.
+ */
+export function createWarmWorkers(config: AloftConfig): WarmWorkerPlugin {
+  return new WarmWorkerPlugin({ size: Math.max(1, Math.min(2, config.engine.maxConcurrentTasks)) });
+}
+
+/** Admin's launch port backed by an engine (set later: admin and engine are created in either order). */
+export class EngineExecutor implements WorkflowExecutor {
+  readonly name = "local-engine";
+  engine: Engine | undefined;
+
+  async execute(input: ExecuteInput): Promise<{ cluster: string }> {
+    await this.#engine().launch({
+      executionId: input.executionId,
+      closure: input.closure,
+      inputs: input.inputs,
+      spec: launchSpecOf(input),
+    });
+    return { cluster: "local" };
+  }
+
+  async abort(input: { executionId: ExecuteInput["executionId"]; cluster: string; cause: string }): Promise<void> {
+    if (!(await this.#engine().abort(input.executionId, input.cause))) {
+      throw notFound("engine.unknown_execution", `execution ${input.executionId.name} is not known to the engine`);
+    }
+  }
+
+  #engine(): Engine {
+    if (!this.engine) throw notFound("engine.not_started", "the engine is not running");
+    return this.engine;
+  }
+}
+
+/** Serves `<logDir>/<name>.log` as text (what the local-process plugin's log links point at). */
+export function logsRoute(logDir: string) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const name = decodeURIComponent((req.url ?? "").split("?")[0]!.slice(LOGS_ROUTE.length));
+    const file = join(logDir, `${name}.log`);
+    const size = LOG_NAME.test(name) ? await stat(file).then((s) => s.size, () => -1) : -1;
+    if (size < 0) {
+      res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
+      res.end(`no log for ${name}\n`);
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "content-length": size, "cache-control": "no-store" });
+    if (req.method === "HEAD") {
+      res.end();
+      return;
+    }
+    createReadStream(file, { start: 0, end: Math.max(0, size - 1) }).pipe(res);
+  };
+}
+
+/** Launch-plan nodes in the sandbox: the engine creates, reads and terminates child executions through admin directly. */
+export function inProcessChildExecutions(m: ExecutionManagers): ChildExecutionPort {
+  return {
+    createExecution: async (req) => {
+      await m.executions.create(req);
+    },
+    getExecution: (id) => m.executionQueries.get(create(WorkflowExecutionGetRequestSchema, { id })),
+    getOutputs: async (id) =>
+      (await m.executionQueries.getData(create(WorkflowExecutionGetDataRequestSchema, { id }))).fullOutputs ?? create(LiteralMapSchema),
+    terminateExecution: async (id, cause) => {
+      await m.executionQueries.terminate(create(ExecutionTerminateRequestSchema, { id, cause }));
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// The engine's EventSink over gRPC to a remote admin (`aloft engine`): admin's status codes and details come back as
+// AloftError, so the engine handles a remote admin exactly like an in-process one.
+import { Code as ConnectCode, ConnectError, createClient, type Client } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
+import { EventFailureReasonSchema } from "@aloft/idl/flyteidl/admin/event_pb.js";
+import { AloftError, Code, type ErrorDetail } from "@aloft/core/errors.ts";
+import { create } from "@bufbuild/protobuf";
+import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import type { ChildExecutionPort, EventSink } from "@aloft/engine/ports.ts";
+
+export function toAloftErrorFromConnect(err: unknown): unknown {
+  if (!(err instanceof ConnectError)) return err;
+  const details: ErrorDetail[] = err.findDetails(EventFailureReasonSchema).map((value) => ({ schema: EventFailureReasonSchema, value }));
+  return new AloftError(err.code as unknown as Code, `remote.${ConnectCode[err.code]}`, err.rawMessage, { cause: err, details });
+}
+
+export function grpcEventSink(baseUrl: string, client?: Client<typeof AdminService>): EventSink {
+  const admin = client ?? createClient(AdminService, createGrpcTransport({ baseUrl }));
+  const call = async (fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+    } catch (err) {
+      throw toAloftErrorFromConnect(err);
+    }
+  };
+  return {
+    workflowEvent: (req) => call(() => admin.createWorkflowEvent(req)),
+    nodeEvent: (req) => call(() => admin.createNodeEvent(req)),
+    taskEvent: (req) => call(() => admin.createTaskEvent(req)),
+  };
+}
+
+/** Launch-plan nodes for an engine apart from admin: child executions over gRPC, errors as AloftError. */
+export function grpcChildExecutions(baseUrl: string, client?: Client<typeof AdminService>): ChildExecutionPort {
+  const admin = client ?? createClient(AdminService, createGrpcTransport({ baseUrl }));
+  const call = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toAloftErrorFromConnect(err);
+    }
+  };
+  return {
+    createExecution: async (req) => {
+      await call(() => admin.createExecution(req));
+    },
+    getExecution: (id) => call(() => admin.getExecution({ id })),
+    getOutputs: async (id) => (await call(() => admin.getExecutionData({ id }))).fullOutputs ?? create(LiteralMapSchema),
+    terminateExecution: async (id, cause) => {
+      await call(() => admin.terminateExecution({ id, cause }));
+    },
+  };
+}

@@ -1,0 +1,36 @@
+// The HTTP listener: the gateway (with its extra routes) on node:http, closed gracefully.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "@aloft/core/logger.ts";
+import type { HttpGateway } from "@aloft/admin/api/http/gateway.ts";
+
+export interface RunningHttpServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startHttpServer(gateway: HttpGateway, host: string, port: number, logger: Logger): Promise<RunningHttpServer> {
+  const server = createServer((req, res) => {
+    gateway.handle(req, res).catch((err: unknown) => {
+      logger.error({ err }, "http handler failed");
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

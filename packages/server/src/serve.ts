@@ -1,0 +1,42 @@
+// Runs `aloft start` (admin + engine) or `aloft admin` until SIGTERM/SIGINT, printing where everything is.
+import { underDataDir, type AloftConfig } from "@aloft/core/config.ts";
+import { systemClock } from "@aloft/core/clock.ts";
+import { createLogger } from "@aloft/core/logger.ts";
+import { createMetrics } from "@aloft/core/metrics.ts";
+import { buildInfo } from "./build-info.ts";
+import { startSandbox } from "./sandbox.ts";
+
+export async function serve(kind: "start" | "admin", config: AloftConfig): Promise<void> {
+  const startedAt = new Date();
+  const logger = createLogger({ level: config.logging.level });
+  const deps = { config, logger, clock: systemClock, metrics: createMetrics(), build: buildInfo(startedAt), migrate: true };
+  // `start` is the sandbox (admin + engine in one process); `admin` runs the control plane alone and launches into the
+  // shared workflow store, where an `aloft engine` with the same storage picks executions up.
+  const running = await startSandbox({ ...deps, runEngine: kind === "start" });
+  const host = config.server.host === "0.0.0.0" ? "localhost" : config.server.host;
+  const where = config.database.kind === "sqlite" ? underDataDir(config, config.database.sqlitePath) : "PostgreSQL";
+  const blobs = config.storage.kind === "local" ? underDataDir(config, config.storage.localRoot) : `s3://${config.storage.bucket}`;
+  const lines = [
+    `Aloft ${kind === "start" ? "sandbox" : "admin"} is up (${Date.now() - startedAt.getTime()} ms)`,
+    `  gRPC     ${host}:${running.grpcPort}   (flyteidl.service.AdminService, health, reflection)`,
+    `  HTTP     http://${host}:${running.httpPort}/api/v1/projects`,
+    `  health   http://${host}:${running.httpPort}/healthcheck`,
+    `  metrics  http://${host}:${running.httpPort}/metrics`,
+    kind === "start"
+      ? `  engine   local processes and warm TypeScript workers, ${config.engine.workers} workers; task logs in ${underDataDir(config, config.engine.logDir)}`
+      : `  engine   none in this process: run \`aloft engine\` with the same storage to execute workflows`,
+    `  data     ${where}; blobs in ${blobs}`,
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    setTimeout(() => process.exit(1), 10_000).unref();
+    await running.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}

@@ -1,0 +1,69 @@
+// The server side of `aloft`: start, admin, engine, migrate. Heavy modules load only when one of these runs, so the client
+// commands (get, run, watch, register, …) start fast.
+import { Command } from "commander";
+import type { AloftConfig } from "@aloft/core/config.ts";
+import { configFrom, serverOptions, type ServerOptions } from "./server-options.ts";
+
+async function withDatabase<T>(config: AloftConfig, fn: (db: import("@aloft/admin/repositories/database.ts").Database) => Promise<T>): Promise<T> {
+  const { underDataDir } = await import("@aloft/core/config.ts");
+  const { createDatabase } = await import("@aloft/admin/repositories/database.ts");
+  const database = await createDatabase({
+    kind: config.database.kind,
+    sqlitePath: underDataDir(config, config.database.sqlitePath),
+    postgresUrl: config.database.postgresUrl,
+    maxConnections: config.database.maxConnections,
+  });
+  try {
+    return await fn(database);
+  } finally {
+    await database.close();
+  }
+}
+
+export function serverCommands(): Command[] {
+  const start = serverOptions(new Command("start").description("run the whole platform in one process (SQLite + local files by default)"))
+    .action(async (opts: ServerOptions) => {
+      const config = configFrom(opts);
+      await (await import("./serve.ts")).serve("start", config);
+    });
+  const admin = serverOptions(new Command("admin").description("run the control plane alone (typically against PostgreSQL and S3)"))
+    .action(async (opts: ServerOptions) => {
+      const config = configFrom(opts);
+      await (await import("./serve.ts")).serve("admin", config);
+    });
+
+  const engine = serverOptions(new Command("engine").description("run the engine alone, reporting to a remote admin over gRPC"))
+    .option("--admin-endpoint <host:port>", "admin gRPC endpoint", "localhost:8089")
+    .option("--admin-http-url <url>", "admin HTTP base URL (task log links)", "http://localhost:8088")
+    .option("--resync-ms <ms>", "how often to look for newly launched executions", "1000")
+    .action(async (opts: ServerOptions & { adminEndpoint: string; adminHttpUrl: string; resyncMs: string }) => {
+      const config = configFrom(opts);
+      const { runEngineProcess } = await import("./engine-process.ts");
+      await runEngineProcess(config, { adminEndpoint: opts.adminEndpoint, adminHttpUrl: opts.adminHttpUrl, resyncIntervalMs: Number(opts.resyncMs) });
+    });
+
+  const migrate = new Command("migrate").description("database migrations");
+  serverOptions(migrate.command("run").description("apply all pending migrations")).action(async (opts: ServerOptions) => {
+    const { migrateToLatest } = await import("@aloft/admin/repositories/migrations/index.ts");
+    const applied = await withDatabase(configFrom(opts), (d) => migrateToLatest(d.db));
+    process.stdout.write(applied.length ? `applied: ${applied.join(", ")}\n` : "database is up to date\n");
+  });
+  serverOptions(migrate.command("rollback").description("roll back the last applied migration")).action(async (opts: ServerOptions) => {
+    const { rollbackLast } = await import("@aloft/admin/repositories/migrations/index.ts");
+    const undone = await withDatabase(configFrom(opts), (d) => rollbackLast(d.db));
+    process.stdout.write(undone ? `rolled back: ${undone}\n` : "nothing to roll back\n");
+  });
+  serverOptions(migrate.command("seed-projects").description("create projects that do not exist yet").argument("<projects...>"))
+    .action(async (projects: string[], opts: ServerOptions) => {
+      const config = configFrom(opts);
+      const { ProjectManager } = await import("@aloft/admin/managers/project-manager.ts");
+      const { ProjectRepo } = await import("@aloft/admin/repositories/project-repo.ts");
+      const { systemClock } = await import("@aloft/core/clock.ts");
+      const { createLogger } = await import("@aloft/core/logger.ts");
+      const created = await withDatabase(config, (d) =>
+        new ProjectManager({ repo: new ProjectRepo(d.db, systemClock), domains: config.domains, logger: createLogger({ level: config.logging.level }) }).seed(projects),
+      );
+      process.stdout.write(created.length ? `created: ${created.join(", ")}\n` : "all projects already exist\n");
+    });
+  return [start, admin, engine, migrate];
+}

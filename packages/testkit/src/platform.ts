@@ -1,0 +1,73 @@
+// Starts the platform in-process on ephemeral ports against a fresh database, for end-to-end tests that
+// drive it only through its public APIs.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig, type AloftConfig } from "@aloft/core/config.ts";
+import { systemClock, type Clock } from "@aloft/core/clock.ts";
+import { silentLogger } from "@aloft/core/logger.ts";
+import { createMetrics } from "@aloft/core/metrics.ts";
+import type { PluginRegistry } from "@aloft/admin/plugins.ts";
+import { startAdmin, type RunningAdmin } from "@aloft/server/admin-server.ts";
+import { startSandbox } from "@aloft/server/sandbox.ts";
+import type { Engine } from "@aloft/engine/controller/engine.ts";
+import { createTestDatabase } from "./databases.ts";
+
+export interface TestPlatform {
+  admin: RunningAdmin;
+  /** Present when started with `engine: true` (the sandbox: admin + engine + local processes). */
+  engine?: Engine;
+  config: AloftConfig;
+  grpcAddress: string;
+  httpUrl: string;
+  close(): Promise<void>;
+}
+
+export interface TestPlatformOptions {
+  database?: "sqlite" | "postgres";
+  clock?: Clock;
+  configurePlugins?: (plugins: PluginRegistry) => void;
+  overrides?: Record<string, unknown>;
+  /** Start the engine too (as `aloft start` does), running tasks as local processes. */
+  engine?: boolean;
+}
+
+export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
+  const dataDir = mkdtempSync(join(tmpdir(), "aloft-e2e-"));
+  const kind = options.database ?? "sqlite";
+  const pg = kind === "postgres" ? await createTestDatabase("postgres") : undefined;
+  // The test database helper already migrated its database; the platform migrates again (idempotent), as at a restart.
+  await pg?.database.close();
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      dataDir,
+      server: { host: "127.0.0.1", grpcPort: 0, httpPort: 0 },
+      engine: { pollIntervalMs: 50 },
+      database: pg ? { kind: "postgres", postgresUrl: pg.config.postgresUrl } : { kind: "sqlite", sqlitePath: "aloft.db" },
+      ...options.overrides,
+    },
+  });
+  const start = options.engine ? startSandbox : startAdmin;
+  const admin = await start({
+    config,
+    logger: silentLogger(),
+    clock: options.clock ?? systemClock,
+    metrics: createMetrics({ defaultMetrics: false }),
+    build: { version: "0.0.0-test", build: "test", buildTime: new Date(0).toISOString() },
+    configurePlugins: options.configurePlugins,
+    migrate: true,
+  });
+  return {
+    admin,
+    ...("engine" in admin ? { engine: admin.engine as Engine } : {}),
+    config,
+    grpcAddress: `127.0.0.1:${admin.grpcPort}`,
+    httpUrl: `http://127.0.0.1:${admin.httpPort}`,
+    close: async () => {
+      await admin.close();
+      await pg?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

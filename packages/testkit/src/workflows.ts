@@ -1,0 +1,88 @@
+// Small registrable workflows for end-to-end tests: raw-container tasks that run as local shell processes.
+import { create } from "@bufbuild/protobuf";
+import { DurationSchema } from "@bufbuild/protobuf/wkt";
+import type { Client } from "@connectrpc/connect";
+import type { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
+import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import { LiteralTypeSchema, SimpleType, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
+import { TaskTemplateSchema, DataLoadingConfig_LiteralMapFormat, type TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
+import { NodeSchema, WorkflowTemplateSchema, type Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
+import { BindingDataSchema, LiteralSchema, type BindingData, type Literal, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
+
+export type Admin = Client<typeof AdminService>;
+
+export const intType = (): LiteralType => create(LiteralTypeSchema, { type: { case: "simple", value: SimpleType.INTEGER } });
+
+export function id(resourceType: ResourceType, project: string, domain: string, name: string, version: string): Identifier {
+  return create(IdentifierSchema, { resourceType, project, domain, name, version });
+}
+
+/** A raw-container task: `script` runs under `sh -c` with inputs as files in /var/inputs, outputs written to /var/outputs. */
+export function shellTask(taskId: Identifier, inputs: string[], outputs: string[], script: string, opts: { retries?: number; timeoutSeconds?: number } = {}): TaskTemplate {
+  const vars = (names: string[]) => Object.fromEntries(names.map((n) => [n, { type: intType(), description: n }]));
+  return create(TaskTemplateSchema, {
+    id: taskId,
+    type: "raw-container",
+    metadata: {
+      runtime: { version: "1.0.0" },
+      retries: { retries: opts.retries ?? 0 },
+      ...(opts.timeoutSeconds ? { timeout: create(DurationSchema, { seconds: BigInt(opts.timeoutSeconds) }) } : {}),
+    },
+    interface: { inputs: { variables: vars(inputs) }, outputs: { variables: vars(outputs) } },
+    target: {
+      case: "container",
+      value: {
+        image: "alpine",
+        command: ["sh", "-c", script],
+        dataConfig: { enabled: true, inputPath: "/var/inputs", outputPath: "/var/outputs", format: DataLoadingConfig_LiteralMapFormat.JSON },
+      },
+    },
+  });
+}
+
+export const promise = (nodeId: string, v: string): BindingData =>
+  create(BindingDataSchema, { value: { case: "promise", value: { nodeId, var: v } } });
+
+export function taskNode(nodeId: string, taskId: Identifier, bindings: Record<string, BindingData>, upstream: string[] = []): Node {
+  return create(NodeSchema, {
+    id: nodeId,
+    metadata: { name: nodeId },
+    inputs: Object.entries(bindings).map(([v, binding]) => ({ var: v, binding })),
+    upstreamNodeIds: upstream,
+    target: { case: "taskNode", value: { reference: { case: "referenceId", value: taskId } } },
+  });
+}
+
+export const intLiteral = (n: number): Literal =>
+  create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "integer", value: BigInt(n) } } } } } });
+
+export function intOf(map: LiteralMap | undefined, name: string): number | undefined {
+  const l = map?.literals[name];
+  if (l?.value.case !== "scalar" || l.value.value.value.case !== "primitive") return undefined;
+  const p = l.value.value.value.value.value;
+  return p.case === "integer" ? Number(p.value) : undefined;
+}
+
+/**
+ * Registers tasks, a workflow over them and its launch plan (ACTIVE), returning the launch plan id.
+ * `nodes` reference the given tasks; the workflow has int inputs `inputs` and outputs bound as `outputs`.
+ */
+export async function registerWorkflow(
+  admin: Admin,
+  o: { project: string; domain: string; name: string; version: string; tasks: TaskTemplate[]; nodes: Node[]; inputs: string[]; outputs: Record<string, BindingData> },
+): Promise<Identifier> {
+  for (const t of o.tasks) await admin.createTask({ id: t.id, spec: { template: t } });
+  const wfId = id(ResourceType.WORKFLOW, o.project, o.domain, o.name, o.version);
+  const vars = (names: string[]) => Object.fromEntries(names.map((n) => [n, { type: intType(), description: n }]));
+  const template = create(WorkflowTemplateSchema, {
+    id: wfId,
+    interface: { inputs: { variables: vars(o.inputs) }, outputs: { variables: vars(Object.keys(o.outputs)) } },
+    nodes: o.nodes,
+    outputs: Object.entries(o.outputs).map(([v, b]) => ({ var: v, binding: b })),
+    metadata: {},
+  });
+  await admin.createWorkflow({ id: wfId, spec: { template } });
+  const lpId = id(ResourceType.LAUNCH_PLAN, o.project, o.domain, o.name, o.version);
+  await admin.createLaunchPlan({ id: lpId, spec: { workflowId: wfId } });
+  return lpId;
+}
