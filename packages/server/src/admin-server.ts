@@ -62,6 +62,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
     sqlitePath: underDataDir(config, config.database.sqlitePath),
     postgresUrl: config.database.postgresUrl,
     maxConnections: config.database.maxConnections,
+    onIdleError: (err) => logger.warn({ err }, "an idle database connection failed; it will be replaced"),
   });
   const cleanups: Array<() => Promise<void>> = [() => database.close()];
   try {
@@ -147,11 +148,25 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       executions: managers.executions,
       close: async () => {
         health.shutdown();
-        for (const c of cleanups.reverse()) await c();
+        await runCleanups(cleanups);
       },
     };
   } catch (err) {
-    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    await runCleanups(cleanups).catch(() => undefined);
     throw err;
   }
+}
+
+/** Runs every cleanup, newest first, even when one fails (the database must close even if a listener does not); rethrows the first failure. */
+async function runCleanups(cleanups: Array<() => Promise<void>>): Promise<void> {
+  let first: unknown;
+  for (const c of [...cleanups].reverse()) {
+    try {
+      await c();
+    } catch (err) {
+      first ??= err;
+    }
+  }
+  cleanups.length = 0;
+  if (first !== undefined) throw first;
 }

@@ -27,6 +27,8 @@ export interface TestDatabase {
 
 async function withAdminClient<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: postgresAdminUrl(), connectionTimeoutMillis: 3000 });
+  // A connection the server terminates while we end it must not become an uncaught exception.
+  client.on("error", () => {});
   await client.connect();
   try {
     return await fn(client);

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { sql } from "kysely";
 import { createDatabase } from "./database.ts";
 import { migrateToLatest } from "./migrator.ts";
+import { createTestDatabase, postgresAvailability } from "@aloft/testkit/databases.ts";
 
 test("SQLite: creates the parent directory, WAL, foreign keys, busy timeout", async () => {
   const dir = mkdtempSync(join(tmpdir(), "aloft-dbtest-"));
@@ -44,4 +45,31 @@ test("PostgreSQL: an unreachable server fails at creation", async () => {
   await assert.rejects(
     createDatabase({ kind: "postgres", sqlitePath: "", postgresUrl: "postgres://postgres@127.0.0.1:1/none", maxConnections: 1 }),
   );
+});
+
+test("PostgreSQL: idle connections terminated by the server are reported and replaced, never an uncaught exception", async (t) => {
+  const skip = await postgresAvailability();
+  if (skip) return t.skip(skip);
+  const scratch = await createTestDatabase("postgres");
+  await scratch.database.close();
+  const errors: Error[] = [];
+  const database = await createDatabase({ ...scratch.config, maxConnections: 2, onIdleError: (err) => errors.push(err) });
+  try {
+    const pid = async () => Number((await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(database.db)).rows[0]!.pid);
+    const before = await pid();
+    const admin = await createDatabase({ ...scratch.config, maxConnections: 1 });
+    try {
+      await sql`select pg_terminate_backend(${before})`.execute(admin.db);
+    } finally {
+      await admin.close();
+    }
+    for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!.message, /terminating connection/);
+    const after = await pid();
+    assert.notEqual(after, before);
+  } finally {
+    await database.close();
+    await scratch.drop();
+  }
 });

@@ -15,6 +15,12 @@ export interface DatabaseConfig {
   /** postgres://user:pass@host:port/db */
   postgresUrl: string;
   maxConnections: number;
+  /**
+   * Called when an idle PostgreSQL connection fails (server restart, failover, an administrator terminating
+   * backends). pg drops the connection and the next query opens a new one; without a listener pg's pool would
+   * raise the error as an uncaught exception and take the process down.
+   */
+  onIdleError?: (err: Error) => void;
 }
 
 export interface Database {
@@ -27,7 +33,7 @@ const SQLITE_BUSY_TIMEOUT_MS = 5000;
 const PG_INT8_OID = 20;
 
 export async function createDatabase(cfg: DatabaseConfig): Promise<Database> {
-  const db = cfg.kind === "sqlite" ? openSqlite(cfg.sqlitePath) : openPostgres(cfg.postgresUrl, cfg.maxConnections);
+  const db = cfg.kind === "sqlite" ? openSqlite(cfg.sqlitePath) : openPostgres(cfg);
   // Fail at start-up, not at the first request, when the database cannot be reached.
   try {
     await db.selectNoFrom((eb) => eb.lit(1).as("one")).execute();
@@ -60,15 +66,16 @@ function openSqlite(path: string): Kysely<Schema> {
   return new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
 }
 
-function openPostgres(url: string, maxConnections: number): Kysely<Schema> {
+function openPostgres(cfg: DatabaseConfig): Kysely<Schema> {
   const pool = new pg.Pool({
-    connectionString: url,
-    max: Math.max(1, maxConnections),
+    connectionString: cfg.postgresUrl,
+    max: Math.max(1, cfg.maxConnections),
     // BIGINT columns (ids, microsecond timestamps, nanosecond durations) come back as numbers, as in SQLite.
     types: {
       getTypeParser: ((oid: number, format?: "text" | "binary") =>
         oid === PG_INT8_OID && format !== "binary" ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
     },
   });
+  pool.on("error", (err) => cfg.onIdleError?.(err));
   return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
 }
