@@ -9,6 +9,26 @@ import type { Signal, SignalGetOrCreateRequest } from "@aloft/idl/flyteidl/admin
 import type { Execution, ExecutionCreateRequest } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import type { WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import type { NodeExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import type { NodeExecution, NodeExecutionGetDataResponse } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
+import type {
+  AddTagRequest,
+  AddTagResponse,
+  CreateArtifactRequest,
+  CreateArtifactResponse,
+  CreateDatasetRequest,
+  CreateDatasetResponse,
+  GetArtifactRequest,
+  GetArtifactResponse,
+  GetDatasetRequest,
+  GetDatasetResponse,
+  GetOrExtendReservationRequest,
+  GetOrExtendReservationResponse,
+  ReleaseReservationRequest,
+  ReleaseReservationResponse,
+  UpdateArtifactRequest,
+  UpdateArtifactResponse,
+} from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
 
 /**
  * Where execution events go (admin's CreateWorkflowEvent / CreateNodeEvent / CreateTaskEvent). Implementations throw
@@ -41,4 +61,32 @@ export interface ChildExecutionPort {
   /** The execution's outputs (GetExecutionData full_outputs). */
   getOutputs(id: WorkflowExecutionIdentifier): Promise<LiteralMap>;
   terminateExecution(id: WorkflowExecutionIdentifier, cause: string): Promise<void>;
+}
+
+/**
+ * The data catalog behind task caching (engine-and-compiler.md §4.2.6), shaped as datacatalog.DataCatalog's RPCs so
+ * that admin's DataCatalog service implements it in-process and a gRPC client implements it for a remote engine.
+ * Errors are AloftErrors: NOT_FOUND for a missing dataset/artifact/tag, ALREADY_EXISTS for a repeated create/tag.
+ * Optional: without it, cacheable tasks run uncached (CACHE_DISABLED) and serializable ones are not serialized.
+ */
+export interface CatalogPort {
+  createDataset(req: CreateDatasetRequest): Promise<CreateDatasetResponse>;
+  getDataset(req: GetDatasetRequest): Promise<GetDatasetResponse>;
+  createArtifact(req: CreateArtifactRequest): Promise<CreateArtifactResponse>;
+  getArtifact(req: GetArtifactRequest): Promise<GetArtifactResponse>;
+  addTag(req: AddTagRequest): Promise<AddTagResponse>;
+  updateArtifact(req: UpdateArtifactRequest): Promise<UpdateArtifactResponse>;
+  getOrExtendReservation(req: GetOrExtendReservationRequest): Promise<GetOrExtendReservationResponse>;
+  releaseReservation(req: ReleaseReservationRequest): Promise<ReleaseReservationResponse>;
+}
+
+/**
+ * What a recovered execution reads of the execution it recovers (§5.9): admin's GetNodeExecution and
+ * GetNodeExecutionData for one node of the original execution. NOT_FOUND when the original never ran the node.
+ * Optional: without it, a recovery execution reruns every node.
+ */
+export interface RecoveryPort {
+  getNodeExecution(id: NodeExecutionIdentifier): Promise<NodeExecution>;
+  /** The node's full inputs and outputs (GetNodeExecutionData full_inputs / full_outputs), plus its dynamic workflow if any. */
+  getNodeExecutionData(id: NodeExecutionIdentifier): Promise<NodeExecutionGetDataResponse>;
 }

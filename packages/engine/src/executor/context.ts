@@ -6,7 +6,7 @@ import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
 import type { Clock } from "@aloft/core/clock.ts";
 import type { Logger } from "@aloft/core/logger.ts";
 import type { EngineConfig } from "../config.ts";
-import type { ChildExecutionPort, EventSink, SignalPort } from "../ports.ts";
+import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "../ports.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import type { ExecutionSpec } from "../store/workflow-store.ts";
 import type { ClosureIndex } from "./closure-index.ts";
@@ -17,6 +17,10 @@ export interface EngineDeps {
   sink: EventSink;
   signals?: SignalPort;
   children?: ChildExecutionPort;
+  /** Task caching (§4.2.6); absent → caching disabled. */
+  catalog?: CatalogPort;
+  /** Recovery of a previous execution's succeeded nodes (§5.9); absent → recovery executions rerun everything. */
+  recovery?: RecoveryPort;
   plugins: PluginRegistry;
   clock: Clock;
   logger: Logger;
