@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { ExecutionSpecSchema } from "@aloft/idl/flyteidl/admin/execution_pb.js";
+import { ExecutionMetadata_ExecutionMode, ExecutionSpecSchema } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { PluginOverrideSchema } from "@aloft/idl/flyteidl/admin/matchable_resource_pb.js";
 import type { ExecuteInput } from "../plugins.ts";
 import { launchSpecOf } from "./launch-spec.ts";
@@ -24,4 +24,12 @@ test("launchSpecOf flattens the resolved execution config for the engine", () =>
     envs: { A: "1" },
     taskPluginImpls: { "python-task": "k8s" },
   });
+});
+
+test("launchSpecOf passes RecoverExecution's original execution on to the engine", () => {
+  const ref = { project: "p", domain: "d", name: "orig" };
+  const spec = create(ExecutionSpecSchema, { metadata: { mode: ExecutionMetadata_ExecutionMode.RECOVERED, referenceExecution: ref } });
+  assert.deepEqual(launchSpecOf({ spec, eventVersion: 2 } as unknown as ExecuteInput).recoverFrom, ref);
+  const relaunch = create(ExecutionSpecSchema, { metadata: { mode: ExecutionMetadata_ExecutionMode.RELAUNCH, referenceExecution: ref } });
+  assert.equal(launchSpecOf({ spec: relaunch, eventVersion: 2 } as unknown as ExecuteInput).recoverFrom, undefined);
 });

@@ -1,6 +1,7 @@
 // The flat launch settings an engine needs from an ExecuteInput (what upstream writes into the FlyteWorkflow CRD's
 // executionConfig). Shaped like the engine's LaunchSpec without importing the engine: the composition root passes
 // `launchSpecOf(input)` to `engine.launch`.
+import { ExecutionMetadata_ExecutionMode } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import type { ExecuteInput } from "../plugins.ts";
 
 export interface LaunchSettings {
@@ -14,6 +15,8 @@ export interface LaunchSettings {
   taskPluginImpls?: Record<string, string>;
   overwriteCache?: boolean;
   eventVersion?: number;
+  /** RecoverExecution: the execution whose succeeded nodes the engine copies instead of re-running. */
+  recoverFrom?: { project: string; domain: string; name: string };
 }
 
 export function launchSpecOf(input: ExecuteInput): LaunchSettings {
@@ -30,5 +33,7 @@ export function launchSpecOf(input: ExecuteInput): LaunchSettings {
     if (first !== undefined) impls[o.taskType] = first;
   }
   if (Object.keys(impls).length > 0) out.taskPluginImpls = impls;
+  const from = input.recoveryExecution ?? (spec.metadata?.mode === ExecutionMetadata_ExecutionMode.RECOVERED ? spec.metadata.referenceExecution : undefined);
+  if (from?.name) out.recoverFrom = { project: from.project, domain: from.domain, name: from.name };
   return out;
 }

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
-import { ExecutionSpecSchema } from "@aloft/idl/flyteidl/admin/execution_pb.js";
+import { ExecutionMetadata_ExecutionMode, ExecutionSpecSchema } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { PluginOverrideSchema } from "@aloft/idl/flyteidl/admin/matchable_resource_pb.js";
 import { launchSpecFromExecutionSpec } from "./launch-spec.ts";
 
@@ -22,4 +22,12 @@ test("launch spec from admin's execution spec", () => {
     eventVersion: 2,
   });
   assert.deepEqual(launchSpecFromExecutionSpec(undefined), {});
+});
+
+test("a recovery execution names the execution it recovers; a relaunch does not", () => {
+  const ref = { project: "p", domain: "d", name: "orig" };
+  const recovered = create(ExecutionSpecSchema, { metadata: { mode: ExecutionMetadata_ExecutionMode.RECOVERED, referenceExecution: ref } });
+  assert.deepEqual(launchSpecFromExecutionSpec(recovered).recoverFrom, ref);
+  const relaunched = create(ExecutionSpecSchema, { metadata: { mode: ExecutionMetadata_ExecutionMode.RELAUNCH, referenceExecution: ref } });
+  assert.equal(launchSpecFromExecutionSpec(relaunched).recoverFrom, undefined);
 });

@@ -1,6 +1,6 @@
 // Admin's resolved ExecutionSpec (+ matchable attributes) → the engine's LaunchSpec, for the composition root's
 // WorkflowExecutor adapter (upstream: what BuildFlyteWorkflow/prepare_execution put into the CR).
-import type { ExecutionSpec } from "@aloft/idl/flyteidl/admin/execution_pb.js";
+import { ExecutionMetadata_ExecutionMode, type ExecutionSpec } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import type { PluginOverride } from "@aloft/idl/flyteidl/admin/matchable_resource_pb.js";
 import type { LaunchSpec } from "../store/workflow-store.ts";
 
@@ -23,5 +23,11 @@ export function launchSpecFromExecutionSpec(
   }
   if (Object.keys(impls).length > 0) out.taskPluginImpls = impls;
   if (opts.eventVersion !== undefined) out.eventVersion = opts.eventVersion;
+  // RecoverExecution stores the original in metadata.reference_execution (upstream puts it in the CR's
+  // executionConfig.RecoveryExecution); a relaunch references its original too but reruns everything.
+  const ref = spec?.metadata?.referenceExecution;
+  if (spec?.metadata?.mode === ExecutionMetadata_ExecutionMode.RECOVERED && ref?.name) {
+    out.recoverFrom = { project: ref.project, domain: ref.domain, name: ref.name };
+  }
   return out;
 }

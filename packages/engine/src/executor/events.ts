@@ -132,7 +132,12 @@ const TERMINAL_NODE_EVENT = new Set([
 export async function sendNodeEvent(
   n: NodeContext,
   phase: NodeExecution_Phase,
-  opts: { error?: StatusError; dynamicWorkflow?: DynamicWorkflowNodeMetadata } = {},
+  opts: {
+    error?: StatusError;
+    dynamicWorkflow?: DynamicWorkflowNodeMetadata;
+    /** Replaces the node kind's target metadata (a recovered node reports the original's, §5.9). */
+    targetMetadata?: NodeExecutionEvent["targetMetadata"];
+  } = {},
 ): Promise<void> {
   if (n.scope.silent) return;
   const exec = n.exec;
@@ -155,7 +160,7 @@ export async function sendNodeEvent(
   if (n.status.dynamic?.phase === "Executing" || opts.dynamicWorkflow) event.isParent = true;
   if (n.deckUri !== undefined) event.deckUri = n.deckUri;
   if (n.node.id !== START_NODE_ID) event.inputValue = { case: "inputUri", value: blobs.uri(inputsKey(n.dataDir)) };
-  if (phase === NodeExecution_Phase.SUCCEEDED) {
+  if (phase === NodeExecution_Phase.SUCCEEDED || phase === NodeExecution_Phase.RECOVERED) {
     event.outputResult = { case: "outputUri", value: blobs.uri(outputsKey(n.outputDir())) };
   } else if (opts.error && (phase === NodeExecution_Phase.FAILED || phase === NodeExecution_Phase.TIMED_OUT ||
     phase === NodeExecution_Phase.ABORTED)) {
@@ -178,6 +183,7 @@ export async function sendNodeEvent(
     };
     if (target.value.reference.case === "referenceId") event.targetEntity = target.value.reference.value;
   }
+  if (opts.targetMetadata) event.targetMetadata = opts.targetMetadata;
   if (n.scope.parent) {
     event.parentNodeMetadata = create(ParentNodeExecutionMetadataSchema, { nodeId: n.scope.parent.uniqueId });
     event.retryGroup = String(n.scope.parent.attempt);

@@ -23,6 +23,8 @@ export interface LaunchSpec {
   overwriteCache?: boolean;
   /** Event version (admin default 2). */
   eventVersion?: number;
+  /** RecoverExecution: the execution whose succeeded nodes are copied instead of re-run (upstream `RecoveryExecution`). */
+  recoverFrom?: ExecutionKey;
 }
 
 export interface ExecutionSpec {
