@@ -15,7 +15,7 @@ import type { EngineDeps, ExecContext } from "../executor/context.ts";
 import { EventRejectedError } from "../executor/events.ts";
 import { isTerminalNodePhase, isTerminalWorkflowPhase, statusError, type NodeStatus, type WorkflowStatus } from "../executor/status.ts";
 import { endAfterSystemErrors, executeRound } from "../executor/workflow-executor.ts";
-import type { ChildExecutionPort, EventSink, SignalPort } from "../ports.ts";
+import type { ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "../ports.ts";
 import type { TaskPlugin } from "../plugins/plugin.ts";
 import { PluginRegistry } from "../plugins/registry.ts";
 import {
@@ -44,6 +44,8 @@ export interface EngineOptions {
   signals?: SignalPort;
   /** Admin's executions, for launch-plan nodes. */
   children?: ChildExecutionPort;
+  /** Admin's node executions of the executions being recovered (§5.9). */
+  recovery?: RecoveryPort;
   clock?: Clock;
   logger?: Logger;
   config?: Partial<EngineConfig>;
@@ -85,6 +87,7 @@ export class Engine {
     };
     if (opts.signals) this.#deps.signals = opts.signals;
     if (opts.children) this.#deps.children = opts.children;
+    if (opts.recovery) this.#deps.recovery = opts.recovery;
   }
 
   /** Accepts an execution; launching one that exists is a no-op. Returns whether it was created. */
