@@ -17,11 +17,12 @@ import {
   WorkflowExecutionGetRequestSchema,
 } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import { NodeExecutionGetDataRequestSchema, NodeExecutionGetRequestSchema } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
 import type { ExecutionManagers } from "@aloft/admin/managers/execution-managers.ts";
 import { launchSpecOf } from "@aloft/admin/managers/launch-spec.ts";
 import type { ExecuteInput, WorkflowExecutor } from "@aloft/admin/plugins.ts";
 import { Engine } from "@aloft/engine/controller/engine.ts";
-import type { ChildExecutionPort, EventSink } from "@aloft/engine/ports.ts";
+import type { ChildExecutionPort, EventSink, RecoveryPort } from "@aloft/engine/ports.ts";
 import { LocalProcessPlugin } from "@aloft/engine/plugins/local-process/local-process-plugin.ts";
 import type { TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
 import { BlobWorkflowStore } from "@aloft/engine/store/blob-workflow-store.ts";
@@ -45,6 +46,8 @@ export interface EngineWiringDeps {
   resyncIntervalMs?: number;
   /** Admin's executions, for launch-plan nodes (child executions). */
   children?: ChildExecutionPort;
+  /** Admin's node executions, for RecoverExecution (copying the original's succeeded nodes). */
+  recovery?: RecoveryPort;
 }
 
 export function logDirOf(config: AloftConfig): string {
@@ -64,6 +67,7 @@ export function createEngine(deps: EngineWiringDeps): Engine {
     blobs: deps.blobStore,
     sink: deps.sink,
     ...(deps.children ? { children: deps.children } : {}),
+    ...(deps.recovery ? { recovery: deps.recovery } : {}),
     plugins: [localProcess, ...(deps.extraPlugins ?? [])],
     clock: deps.clock,
     logger: deps.logger.child({ component: "engine" }),
@@ -144,5 +148,13 @@ export function inProcessChildExecutions(m: ExecutionManagers): ChildExecutionPo
     terminateExecution: async (id, cause) => {
       await m.executionQueries.terminate(create(ExecutionTerminateRequestSchema, { id, cause }));
     },
+  };
+}
+
+/** Recovery executions in the sandbox: the original's node executions read from admin directly. */
+export function inProcessRecovery(m: ExecutionManagers): RecoveryPort {
+  return {
+    getNodeExecution: (id) => m.nodeExecutions.get(create(NodeExecutionGetRequestSchema, { id })),
+    getNodeExecutionData: (id) => m.nodeExecutions.getData(create(NodeExecutionGetDataRequestSchema, { id })),
   };
 }

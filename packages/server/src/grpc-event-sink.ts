@@ -7,7 +7,7 @@ import { EventFailureReasonSchema } from "@aloft/idl/flyteidl/admin/event_pb.js"
 import { AloftError, Code, type ErrorDetail } from "@aloft/core/errors.ts";
 import { create } from "@bufbuild/protobuf";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import type { ChildExecutionPort, EventSink } from "@aloft/engine/ports.ts";
+import type { ChildExecutionPort, EventSink, RecoveryPort } from "@aloft/engine/ports.ts";
 
 export function toAloftErrorFromConnect(err: unknown): unknown {
   if (!(err instanceof ConnectError)) return err;
@@ -50,5 +50,21 @@ export function grpcChildExecutions(baseUrl: string, client?: Client<typeof Admi
     terminateExecution: async (id, cause) => {
       await call(() => admin.terminateExecution({ id, cause }));
     },
+  };
+}
+
+/** Recovery executions for an engine apart from admin: the original's node executions over gRPC, errors as AloftError. */
+export function grpcRecovery(baseUrl: string, client?: Client<typeof AdminService>): RecoveryPort {
+  const admin = client ?? createClient(AdminService, createGrpcTransport({ baseUrl }));
+  const call = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toAloftErrorFromConnect(err);
+    }
+  };
+  return {
+    getNodeExecution: (id) => call(() => admin.getNodeExecution({ id })),
+    getNodeExecutionData: (id) => call(() => admin.getNodeExecutionData({ id })),
   };
 }

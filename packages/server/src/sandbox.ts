@@ -5,7 +5,7 @@ import { inProcessEventSink } from "@aloft/admin/managers/execution-managers.ts"
 import type { Engine } from "@aloft/engine/controller/engine.ts";
 import type { TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
 import { startAdmin, type AdminServerDeps, type RunningAdmin } from "./admin-server.ts";
-import { createEngine, inProcessChildExecutions, createWarmWorkers, EngineExecutor, LOGS_ROUTE, logDirOf, logsRoute } from "./engine-wiring.ts";
+import { createEngine, inProcessChildExecutions, inProcessRecovery, createWarmWorkers, EngineExecutor, LOGS_ROUTE, logDirOf, logsRoute } from "./engine-wiring.ts";
 
 export interface RunningSandbox extends RunningAdmin {
   engine: Engine;
@@ -41,6 +41,7 @@ export async function startSandbox(deps: AdminServerDeps & SandboxOptions): Prom
     blobStore: admin.blobStore,
     sink: inProcessEventSink(admin.executions),
     children: inProcessChildExecutions(admin.executions),
+    recovery: inProcessRecovery(admin.executions),
     clock: deps.clock,
     logger: deps.logger,
     httpBaseUrl: () => `http://${host}:${admin.httpPort}`,
