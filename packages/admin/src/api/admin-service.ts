@@ -96,5 +96,6 @@ function executionHandlers(x: ExecutionManagers) {
     getTaskExecution: x.taskExecutions.get.bind(x.taskExecutions),
     listTaskExecutions: x.taskExecutions.list.bind(x.taskExecutions),
     getTaskExecutionData: x.taskExecutions.getData.bind(x.taskExecutions),
+    getExecutionMetrics: x.executionMetrics.getExecutionMetrics.bind(x.executionMetrics),
   };
 }

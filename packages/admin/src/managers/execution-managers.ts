@@ -17,6 +17,7 @@ import { ExecutionData, defaultRemoteDataOptions, type RemoteDataOptions } from 
 import { ExecutionEventManager } from "./execution-event-manager.ts";
 import { EventCache } from "./event-cache.ts";
 import { ExecutionManager } from "./execution-manager.ts";
+import { ExecutionMetricsManager } from "./execution-metrics-manager.ts";
 import { ExecutionQueryManager } from "./execution-query-manager.ts";
 import type { LaunchPlanManager } from "./launch-plan-manager.ts";
 import type { NamedEntityManager } from "./named-entity-manager.ts";
@@ -46,6 +47,7 @@ export interface ExecutionManagers {
   nodeExecutions: NodeExecutionManager;
   taskEvents: TaskEventManager;
   taskExecutions: TaskExecutionManager;
+  executionMetrics: ExecutionMetricsManager;
 }
 
 export interface ExecutionManagersDeps {
@@ -110,6 +112,9 @@ export function createExecutionManagers(d: ExecutionManagersDeps): ExecutionMana
       );
     },
   });
+  const executionQueries = new ExecutionQueryManager({ repo, data, executor, clock: d.clock });
+  const nodeExecutions = new NodeExecutionManager({ repo: nodeRepo, taskExecutions: taskRepo, data });
+  const taskExecutions = new TaskExecutionManager({ repo: taskRepo, data });
   return {
     executions: new ExecutionManager({
       repo,
@@ -142,7 +147,7 @@ export function createExecutionManagers(d: ExecutionManagersDeps): ExecutionMana
       maxLabelEntries: d.registration?.maxLabelEntries ?? 0,
       maxAnnotationEntries: d.registration?.maxAnnotationEntries ?? 0,
     }),
-    executionQueries: new ExecutionQueryManager({ repo, data, executor, clock: d.clock }),
+    executionQueries,
     executionEvents: new ExecutionEventManager({ repo, data, clock: d.clock }),
     nodeEvents: new NodeEventManager({
       repo: nodeRepo,
@@ -154,8 +159,19 @@ export function createExecutionManagers(d: ExecutionManagersDeps): ExecutionMana
       ...(d.metadataStoragePrefix ? { metadataStoragePrefix: d.metadataStoragePrefix } : {}),
       ...(cache ? { cache } : {}),
     }),
-    nodeExecutions: new NodeExecutionManager({ repo: nodeRepo, taskExecutions: taskRepo, data }),
+    nodeExecutions,
     taskEvents: new TaskEventManager({ repo: taskRepo, data, clock: d.clock, ...(cache ? { cache } : {}) }),
-    taskExecutions: new TaskExecutionManager({ repo: taskRepo, data }),
+    taskExecutions,
+    executionMetrics: new ExecutionMetricsManager({
+      executions: executionQueries,
+      nodeExecutions,
+      taskExecutions,
+      compiledWorkflow: async (id) => {
+        const { closure } = await d.workflows.getClosure(id);
+        if (!closure.compiledWorkflow) throw new Error(`workflow ${id.name} has no compiled closure`);
+        return closure.compiledWorkflow;
+      },
+      logger: d.logger,
+    }),
   };
 }

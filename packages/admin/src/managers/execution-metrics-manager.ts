@@ -1,0 +1,267 @@
+// GetExecutionMetrics (spec §6.9, upstream metrics_manager.go): the execution as a tree of spans. The workflow span
+// (created_at → updated_at) holds operation spans for platform overhead and reference spans for each node execution
+// (keyed by metadata.spec_node_id), each task attempt, and each launch-plan child execution; sub-workflow and dynamic
+// children appear inline under their parent node. `depth` bounds the recursion (0: the workflow span alone; negative:
+// unbounded). Reads go through the query managers, node and task executions in pages of METRICS_PAGE_SIZE.
+import { create } from "@bufbuild/protobuf";
+import {
+  WorkflowExecutionGetMetricsResponseSchema,
+  WorkflowExecutionGetRequestSchema,
+  type Execution,
+  type WorkflowExecutionGetMetricsRequest,
+  type WorkflowExecutionGetMetricsResponse,
+} from "@aloft/idl/flyteidl/admin/execution_pb.js";
+import { GetDynamicNodeWorkflowRequestSchema, NodeExecutionListRequestSchema, type NodeExecution } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
+import { TaskExecutionListRequestSchema, type TaskExecution } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
+import { CompiledWorkflowClosureSchema, type CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
+import type { Identifier, NodeExecutionIdentifier, WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import { SpanSchema, type Span } from "@aloft/idl/flyteidl/core/metrics_pb.js";
+import type { BranchNode, Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
+import type { Logger } from "@aloft/core/logger.ts";
+import { AloftError, internal } from "@aloft/core/errors.ts";
+import type { ExecutionQueryManager } from "./execution-query-manager.ts";
+import type { NodeExecutionManager } from "./node-execution-manager.ts";
+import type { TaskExecutionManager } from "./task-execution-manager.ts";
+import {
+  END_NODE,
+  METRICS_PAGE_SIZE,
+  Operation,
+  START_NODE,
+  branchTarget,
+  byCreatedAt,
+  gateNodeSpans,
+  isBefore,
+  isUnset,
+  latestUpstream,
+  operationSpan,
+  taskAttemptSpans,
+} from "./execution-spans.ts";
+
+export interface ExecutionMetricsManagerDeps {
+  executions: Pick<ExecutionQueryManager, "get">;
+  nodeExecutions: Pick<NodeExecutionManager, "list" | "getDynamicNodeWorkflow">;
+  taskExecutions: Pick<TaskExecutionManager, "list">;
+  /** The compiled closure of a registered workflow (NOT_FOUND when it is not registered). */
+  compiledWorkflow(id: Identifier): Promise<CompiledWorkflowClosure>;
+  logger: Logger;
+}
+
+type NodesBySpecId = Map<string, NodeExecution>;
+
+export class ExecutionMetricsManager {
+  constructor(private readonly deps: ExecutionMetricsManagerDeps) {}
+
+  /** INVALID_ARGUMENT and NOT_FOUND as GetExecution (it is the first read). */
+  async getExecutionMetrics(req: WorkflowExecutionGetMetricsRequest): Promise<WorkflowExecutionGetMetricsResponse> {
+    const execution = await this.deps.executions.get(create(WorkflowExecutionGetRequestSchema, { id: req.id }));
+    return create(WorkflowExecutionGetMetricsResponseSchema, { span: await this.executionSpan(execution, req.depth) });
+  }
+
+  private async executionSpan(execution: Execution, depth: number): Promise<Span> {
+    const c = execution.closure;
+    const spans: Span[] = [];
+    if (depth !== 0) {
+      const workflowId = c?.workflowId;
+      if (!workflowId) throw internal("execution_metrics.no_workflow", `execution ${execution.id?.name} has no workflow id`);
+      const closure = await this.deps.compiledWorkflow(workflowId);
+      const nodes = await this.nodeExecutions(execution.id!, "");
+      const start = nodes.get(START_NODE);
+      if (isUnset(start?.closure?.updatedAt)) {
+        spans.push(operationSpan(c?.createdAt, c?.updatedAt, Operation.WORKFLOW_SETUP));
+      } else {
+        spans.push(operationSpan(c?.createdAt, start?.closure?.updatedAt, Operation.WORKFLOW_SETUP));
+        spans.push(...(await this.nodeSpans(nodes, closure, depth - 1)));
+        const last = latestUpstream(END_NODE, closure.primary?.connections?.upstream, nodes);
+        if (last && !isBefore(c?.updatedAt, last.closure?.updatedAt)) {
+          spans.push(operationSpan(last.closure?.updatedAt, c?.updatedAt, Operation.WORKFLOW_TEARDOWN));
+        }
+      }
+    }
+    return create(SpanSchema, { startTime: c?.createdAt, endTime: c?.updatedAt, id: { case: "workflowId", value: execution.id! }, spans });
+  }
+
+  /** One span per node execution (start and end nodes left out) in created_at order, each led by NODE_TRANSITION. */
+  private async nodeSpans(nodes: NodesBySpecId, closure: CompiledWorkflowClosure, depth: number): Promise<Span[]> {
+    const upstream = closure.primary?.connections?.upstream;
+    const spans: Span[] = [];
+    for (const ne of byCreatedAt(nodes.values())) {
+      const specId = ne.metadata?.specNodeId ?? "";
+      if (specId === START_NODE || specId === END_NODE) continue;
+      const node = nodeOf(closure, specId);
+      if (!node) {
+        const wf = closure.primary?.template?.id;
+        throw internal("execution_metrics.unknown_node", `failed to discover workflow node '${specId}' in workflow ${wf?.name ?? ""}:${wf?.version ?? ""}`);
+      }
+      const span = await this.nodeSpan(ne, node, closure, depth);
+      const previous = latestUpstream(specId, upstream, nodes);
+      if (previous) span.spans.unshift(operationSpan(previous.closure?.updatedAt, ne.closure?.createdAt, Operation.NODE_TRANSITION));
+      spans.push(span);
+    }
+    return spans;
+  }
+
+  private async nodeSpan(ne: NodeExecution, node: Node, closure: CompiledWorkflowClosure, depth: number): Promise<Span> {
+    const spans: Span[] = [];
+    if (depth !== 0) {
+      const target = node.target;
+      switch (target.case) {
+        case "branchNode":
+          spans.push(...(await this.branchSpans(ne, target.value, closure, depth - 1)));
+          break;
+        case "gateNode":
+          spans.push(...gateNodeSpans(ne));
+          break;
+        case "taskNode":
+          spans.push(...(ne.metadata?.isParentNode ? await this.dynamicSpans(ne, depth - 1) : await this.taskNodeSpans(ne, depth - 1)));
+          break;
+        case "workflowNode": {
+          const ref = target.value.reference;
+          if (ref.case === "launchplanRef") spans.push(...(await this.launchPlanSpans(ne, depth - 1)));
+          else if (ref.case === "subWorkflowRef") spans.push(...(await this.subWorkflowSpans(ne, ref.value, closure, depth - 1)));
+          else throw internal("execution_metrics.workflow_node", `failed to identify workflow node type for node ${node.id}`);
+          break;
+        }
+        default:
+          // As upstream: other kinds (array nodes) get no breakdown, so the rest of the tree still answers.
+          this.deps.logger.warn({ node: ne.id?.nodeId, kind: target.case }, "execution metrics: unsupported node type");
+      }
+    }
+    const c = ne.closure;
+    return create(SpanSchema, { startTime: c?.createdAt, endTime: c?.updatedAt, id: { case: "nodeId", value: ne.id! }, spans });
+  }
+
+  /** NODE_SETUP until the first attempt, the attempts, NODE_TEARDOWN after the last one. */
+  private async taskNodeSpans(ne: NodeExecution, depth: number): Promise<Span[]> {
+    const c = ne.closure;
+    const attempts = await this.taskExecutions(ne.id!);
+    const first = attempts[0];
+    const last = attempts.at(-1);
+    if (!first || !last) return [operationSpan(c?.createdAt, c?.updatedAt, Operation.NODE_SETUP)];
+    const spans = [operationSpan(c?.createdAt, first.closure?.createdAt, Operation.NODE_SETUP), ...taskAttemptSpans(attempts, depth)];
+    if (!isBefore(c?.updatedAt, last.closure?.updatedAt)) spans.push(operationSpan(last.closure?.updatedAt, c?.updatedAt, Operation.NODE_TEARDOWN));
+    return spans;
+  }
+
+  /** The generating task's attempts, NODE_RESET until the generated workflow starts, its nodes inline, NODE_TEARDOWN. */
+  private async dynamicSpans(ne: NodeExecution, depth: number): Promise<Span[]> {
+    const c = ne.closure;
+    const attempts = await this.taskExecutions(ne.id!);
+    const first = attempts[0];
+    const last = attempts.at(-1);
+    if (!first || !last) return [operationSpan(c?.createdAt, c?.updatedAt, Operation.NODE_SETUP)];
+    const spans = [operationSpan(c?.createdAt, first.closure?.createdAt, Operation.NODE_SETUP), ...taskAttemptSpans(attempts, depth)];
+    const children = await this.nodeExecutions(ne.id!.executionId!, ne.id!.nodeId);
+    if (children.size === 0) {
+      if (!isBefore(c?.updatedAt, last.closure?.updatedAt)) spans.push(operationSpan(last.closure?.updatedAt, c?.updatedAt, Operation.NODE_RESET));
+      return spans;
+    }
+    spans.push(operationSpan(last.closure?.updatedAt, children.get(START_NODE)?.closure?.updatedAt, Operation.NODE_RESET));
+    const generated = await this.dynamicWorkflow(ne.id!);
+    spans.push(...(await this.nodeSpans(children, generated, depth)));
+    spans.push(...teardown(ne, latestUpstream(END_NODE, generated.primary?.connections?.upstream, children)));
+    return spans;
+  }
+
+  /** NODE_SETUP until the taken branch's node was created, that node's span, NODE_TEARDOWN. */
+  private async branchSpans(ne: NodeExecution, branch: BranchNode, closure: CompiledWorkflowClosure, depth: number): Promise<Span[]> {
+    const c = ne.closure;
+    const children = await this.nodeExecutions(ne.id!.executionId!, ne.id!.nodeId);
+    if (children.size === 0) return [operationSpan(c?.createdAt, c?.updatedAt, Operation.NODE_SETUP)];
+    if (children.size !== 1) {
+      throw internal("execution_metrics.branch", `invalid branch node execution: expected 1 but found ${children.size} node execution(s)`);
+    }
+    const taken = [...children.values()][0]!;
+    const specId = taken.metadata?.specNodeId ?? "";
+    const node = branchTarget(specId, branch);
+    if (!node) throw internal("execution_metrics.branch", `failed to identify branch node final node definition for nodeID '${specId}'`);
+    const spans = [operationSpan(c?.createdAt, taken.closure?.createdAt, Operation.NODE_SETUP), await this.nodeSpan(taken, node, closure, depth)];
+    spans.push(...teardown(ne, taken));
+    return spans;
+  }
+
+  /** NODE_SETUP until the child execution was created, the child's workflow span, NODE_TEARDOWN. */
+  private async launchPlanSpans(ne: NodeExecution, depth: number): Promise<Span[]> {
+    const c = ne.closure;
+    const meta = c?.targetMetadata.case === "workflowNodeMetadata" ? c.targetMetadata.value : undefined;
+    if (!meta) return [operationSpan(c?.createdAt, c?.updatedAt, Operation.NODE_SETUP)];
+    const child = await this.deps.executions.get(create(WorkflowExecutionGetRequestSchema, { id: meta.executionId }));
+    const spans = [operationSpan(c?.createdAt, child.closure?.createdAt, Operation.NODE_SETUP), await this.executionSpan(child, depth)];
+    if (!isBefore(c?.updatedAt, child.closure?.updatedAt)) spans.push(operationSpan(child.closure?.updatedAt, c?.updatedAt, Operation.NODE_TEARDOWN));
+    return spans;
+  }
+
+  /** NODE_SETUP until the sub-workflow's start node, its nodes inline, NODE_TEARDOWN. */
+  private async subWorkflowSpans(ne: NodeExecution, ref: Identifier, closure: CompiledWorkflowClosure, depth: number): Promise<Span[]> {
+    const c = ne.closure;
+    const children = await this.nodeExecutions(ne.id!.executionId!, ne.id!.nodeId);
+    if (children.size === 0) return [operationSpan(c?.createdAt, c?.updatedAt, Operation.NODE_SETUP)];
+    const spans = [operationSpan(c?.createdAt, children.get(START_NODE)?.closure?.updatedAt, Operation.NODE_SETUP)];
+    const sub = await this.subWorkflow(ref, closure);
+    spans.push(...(await this.nodeSpans(children, sub, depth)));
+    spans.push(...teardown(ne, latestUpstream(END_NODE, sub.primary?.connections?.upstream, children)));
+    return spans;
+  }
+
+  /** Node executions of an execution (top level) or of one parent node, keyed by spec node id; later ones win. */
+  private async nodeExecutions(executionId: WorkflowExecutionIdentifier, uniqueParentId: string): Promise<NodesBySpecId> {
+    const nodes: NodesBySpecId = new Map();
+    for (let token = ""; ; ) {
+      const page = await this.deps.nodeExecutions.list(
+        create(NodeExecutionListRequestSchema, { workflowExecutionId: executionId, uniqueParentId, limit: METRICS_PAGE_SIZE, token }),
+      );
+      for (const ne of page.nodeExecutions) nodes.set(ne.metadata?.specNodeId ?? "", ne);
+      if (page.nodeExecutions.length < METRICS_PAGE_SIZE || page.token === "") return nodes;
+      token = page.token;
+    }
+  }
+
+  /** All attempts of a node execution, in created_at order. */
+  private async taskExecutions(nodeExecutionId: NodeExecutionIdentifier): Promise<TaskExecution[]> {
+    const all: TaskExecution[] = [];
+    for (let token = ""; ; ) {
+      const page = await this.deps.taskExecutions.list(create(TaskExecutionListRequestSchema, { nodeExecutionId, limit: METRICS_PAGE_SIZE, token }));
+      all.push(...page.taskExecutions);
+      if (page.taskExecutions.length < METRICS_PAGE_SIZE || page.token === "") return byCreatedAt(all);
+      token = page.token;
+    }
+  }
+
+  private async dynamicWorkflow(id: NodeExecutionIdentifier): Promise<CompiledWorkflowClosure> {
+    try {
+      const res = await this.deps.nodeExecutions.getDynamicNodeWorkflow(create(GetDynamicNodeWorkflowRequestSchema, { id }));
+      if (res.compiledWorkflow) return res.compiledWorkflow;
+    } catch (err) {
+      // A parent node without its generated workflow is an inconsistency of this execution, not a missing request target.
+      throw internal("execution_metrics.dynamic_workflow", `dynamic node ${id.nodeId}: ${err instanceof AloftError ? err.message : String(err)}`, err);
+    }
+    throw internal("execution_metrics.dynamic_workflow", `dynamic node ${id.nodeId} has no compiled workflow`);
+  }
+
+  /**
+   * The sub-workflow's compiled closure: from the enclosing closure's sub_workflows when it is there (it always is for
+   * a compiled workflow), else the registered workflow of that id (as upstream always does).
+   */
+  private async subWorkflow(ref: Identifier, enclosing: CompiledWorkflowClosure): Promise<CompiledWorkflowClosure> {
+    const inline = enclosing.subWorkflows.find((w) => sameWorkflow(w.template?.id, ref));
+    if (!inline) return this.deps.compiledWorkflow(ref);
+    return create(CompiledWorkflowClosureSchema, { primary: inline, subWorkflows: enclosing.subWorkflows, tasks: enclosing.tasks });
+  }
+}
+
+/** NODE_TEARDOWN from the last inner node's update to the node's, when the node was updated after it. */
+function teardown(ne: NodeExecution, last: NodeExecution | undefined): Span[] {
+  if (!last || isBefore(ne.closure?.updatedAt, last.closure?.updatedAt)) return [];
+  return [operationSpan(last.closure?.updatedAt, ne.closure?.updatedAt, Operation.NODE_TEARDOWN)];
+}
+
+/** A node of the workflow's template by id; the failure node counts too (upstream errors on it). */
+function nodeOf(closure: CompiledWorkflowClosure, id: string): Node | undefined {
+  const template = closure.primary?.template;
+  const node = template?.nodes.find((n) => n.id === id);
+  if (node) return node;
+  return template?.failureNode?.id === id ? template.failureNode : undefined;
+}
+
+function sameWorkflow(a: Identifier | undefined, b: Identifier): boolean {
+  return a !== undefined && a.project === b.project && a.domain === b.domain && a.name === b.name && a.version === b.version;
+}
