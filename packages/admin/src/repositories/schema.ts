@@ -207,6 +207,72 @@ export interface TaskExecutionsTable extends BaseColumns {
   duration: Generated<number>;
 }
 
+/** Data catalog datasets (datacatalog.Dataset), unique on (project, name, domain, version, org). */
+export interface CatalogDatasetsTable {
+  id: Generated<number>;
+  created_at: Micros;
+  updated_at: Micros;
+  project: string;
+  name: string;
+  domain: string;
+  version: string;
+  org: Generated<string>;
+  uuid: string;
+  /** Serialized datacatalog.Metadata (empty when the dataset has none). */
+  metadata: Uint8Array;
+  /** JSON array of the partition key names, in the order given. */
+  partition_keys: Generated<string>;
+}
+
+/** Data catalog artifacts, unique on (dataset_id, artifact_id). */
+export interface CatalogArtifactsTable {
+  id: Generated<number>;
+  created_at: Micros;
+  updated_at: Micros;
+  /** catalog_datasets.id */
+  dataset_id: number;
+  artifact_id: string;
+  /** Serialized datacatalog.Metadata. */
+  metadata: Uint8Array;
+  /** Serialized datacatalog.Artifact carrying only `data` (the ArtifactData list, literals exactly as given). */
+  data: Uint8Array;
+}
+
+export interface CatalogPartitionsTable {
+  id: Generated<number>;
+  /** catalog_artifacts.id */
+  artifact_pk: number;
+  /** Order of the partition in the artifact as created. */
+  position: Generated<number>;
+  key: string;
+  value: string;
+}
+
+export interface CatalogTagsTable {
+  id: Generated<number>;
+  created_at: Micros;
+  updated_at: Micros;
+  /** catalog_datasets.id */
+  dataset_id: number;
+  tag_name: string;
+  /** catalog_artifacts.id */
+  artifact_pk: number;
+}
+
+export interface CatalogReservationsTable {
+  id: Generated<number>;
+  created_at: Micros;
+  updated_at: Micros;
+  project: string;
+  name: string;
+  domain: string;
+  version: string;
+  org: Generated<string>;
+  tag_name: string;
+  owner_id: string;
+  expires_at: Micros;
+}
+
 export interface Schema {
   projects: ProjectsTable;
   tasks: TasksTable;
@@ -219,4 +285,9 @@ export interface Schema {
   execution_tags: ExecutionTagsTable;
   node_executions: NodeExecutionsTable;
   task_executions: TaskExecutionsTable;
+  catalog_datasets: CatalogDatasetsTable;
+  catalog_artifacts: CatalogArtifactsTable;
+  catalog_partitions: CatalogPartitionsTable;
+  catalog_tags: CatalogTagsTable;
+  catalog_reservations: CatalogReservationsTable;
 }
