@@ -67,3 +67,43 @@ export async function startS3(options: { bucket?: string } = {}): Promise<TestS3
     },
   };
 }
+
+/**
+ * A real S3-compatible service for the same tests, when one is available: ALOFT_TEST_S3_ENDPOINT (e.g. a MinIO at
+ * http://127.0.0.1:9000), ALOFT_TEST_S3_ACCESS_KEY_ID, ALOFT_TEST_S3_SECRET_ACCESS_KEY, ALOFT_TEST_S3_REGION
+ * (default us-east-1). A fresh bucket is created per call and emptied and removed by close(). undefined when unset.
+ */
+export async function startExternalS3(): Promise<TestS3 | undefined> {
+  const endpoint = process.env.ALOFT_TEST_S3_ENDPOINT;
+  if (!endpoint) return undefined;
+  const { S3Client, CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } = await import("@aws-sdk/client-s3");
+  const credentials = {
+    accessKeyId: process.env.ALOFT_TEST_S3_ACCESS_KEY_ID ?? "",
+    secretAccessKey: process.env.ALOFT_TEST_S3_SECRET_ACCESS_KEY ?? "",
+  };
+  const region = process.env.ALOFT_TEST_S3_REGION ?? "us-east-1";
+  const client = new S3Client({ endpoint, region, credentials, forcePathStyle: true });
+  const bucket = `aloft-test-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  let closed = false;
+  return {
+    endpoint,
+    bucket,
+    config: { kind: "s3", localRoot: "blobs", bucket, s3: { endpoint, region, ...credentials, forcePathStyle: true } },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        for (;;) {
+          const page = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+          const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
+          if (keys.length === 0) break;
+          await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
+        }
+        await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+      } finally {
+        client.destroy();
+      }
+    },
+  };
+}
