@@ -25,6 +25,9 @@ import { NamedEntityRepo } from "@aloft/admin/repositories/named-entity-repo.ts"
 import { DescriptionEntityRepo } from "@aloft/admin/repositories/description-entity-repo.ts";
 import { WorkflowRepo } from "@aloft/admin/repositories/workflow-repo.ts";
 import { LaunchPlanRepo } from "@aloft/admin/repositories/launch-plan-repo.ts";
+import { DataCatalogManager } from "@aloft/admin/managers/datacatalog-manager.ts";
+import { CatalogRepo } from "@aloft/admin/repositories/catalog-repo.ts";
+import { CatalogReservationRepo } from "@aloft/admin/repositories/catalog-reservation-repo.ts";
 
 export interface AdminManagerDeps {
   db: Kysely<Schema>;
@@ -37,7 +40,7 @@ export interface AdminManagerDeps {
   scheduleSink?: ScheduleSink;
 }
 
-export function createAdminManagers(deps: AdminManagerDeps): AdminManagers & { executions: ExecutionManagers } {
+export function createAdminManagers(deps: AdminManagerDeps): AdminManagers & { executions: ExecutionManagers; dataCatalog: DataCatalogManager } {
   const { db, blobStore, config, clock, logger, plugins } = deps;
   const projectRepo = new ProjectRepo(db, clock);
   const gate = new ProjectGate(projectRepo, config.domains);
@@ -97,6 +100,7 @@ export function createAdminManagers(deps: AdminManagerDeps): AdminManagers & { e
     workflows,
     launchPlans,
     executions,
+    dataCatalog: new DataCatalogManager({ catalog: new CatalogRepo(db, clock), reservations: new CatalogReservationRepo(db, clock), clock }),
     build: deps.build,
   };
 }

@@ -5,6 +5,7 @@ import { file_flyteidl_service_dataproxy, DataProxyService } from "@aloft/idl/fl
 import { file_flyteidl_service_auth, AuthMetadataService } from "@aloft/idl/flyteidl/service/auth_pb.js";
 import { file_flyteidl_service_identity, IdentityService } from "@aloft/idl/flyteidl/service/identity_pb.js";
 import { file_grpc_health_v1_health } from "@aloft/idl/grpc/health/v1/health_pb.js";
+import { file_flyteidl_datacatalog_datacatalog, DataCatalog } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
 import type { AloftConfig } from "@aloft/core/config.ts";
 import { underDataDir } from "@aloft/core/config.ts";
 import type { Clock } from "@aloft/core/clock.ts";
@@ -13,6 +14,7 @@ import type { Metrics } from "@aloft/core/metrics.ts";
 import { createBlobStore } from "@aloft/core/blob/create-blob-store.ts";
 import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
 import { adminServiceBinding } from "@aloft/admin/api/admin-service.ts";
+import { dataCatalogServiceBinding } from "@aloft/admin/api/datacatalog-service.ts";
 import { startGrpcServer, type RunningGrpcServer } from "@aloft/admin/api/grpc/grpc-server.ts";
 import { HealthState, healthRoutes } from "@aloft/admin/api/grpc/health.ts";
 import { DescriptorIndex, reflectionRoutes } from "@aloft/admin/api/grpc/reflection.ts";
@@ -91,6 +93,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       adminServiceBinding(managers),
       bind(SignalService, {}),
       bind(DataProxyService, {}),
+      dataCatalogServiceBinding(managers.dataCatalog),
       ...plugins.additionalServices,
     ];
     // Auth services are served over gRPC only when auth is on (upstream); their gateway routes always exist.
@@ -100,8 +103,8 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
     const hooks = [healthRoutes(health), ...plugins.additionalRouterHooks];
     if (config.server.grpcReflection) {
       const index = new DescriptorIndex(
-        [file_flyteidl_service_admin, file_flyteidl_service_signal, file_flyteidl_service_dataproxy, file_grpc_health_v1_health],
-        [AdminService.typeName, SignalService.typeName, DataProxyService.typeName, "grpc.health.v1.Health"],
+        [file_flyteidl_service_admin, file_flyteidl_service_signal, file_flyteidl_service_dataproxy, file_flyteidl_datacatalog_datacatalog, file_grpc_health_v1_health],
+        [AdminService.typeName, SignalService.typeName, DataProxyService.typeName, DataCatalog.typeName, "grpc.health.v1.Health"],
       );
       hooks.push(reflectionRoutes(index));
     }
