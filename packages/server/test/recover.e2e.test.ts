@@ -12,6 +12,8 @@ import { ExecutionMetadata_ExecutionMode } from "@aloft/idl/flyteidl/admin/execu
 import { NodeExecutionIdentifierSchema, ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { NodeExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { create } from "@bufbuild/protobuf";
+import type { NodeExecutionList } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
+import { NodeSchema } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { AloftError, Code } from "@aloft/core/errors.ts";
 import { grpcRecovery } from "../src/grpc-event-sink.ts";
 import { postgresAvailability } from "@aloft/testkit/databases.ts";
@@ -30,6 +32,12 @@ async function waitTerminal(admin: Admin, name: string, timeoutMs = 60_000) {
     if (Date.now() > deadline) throw new Error(`execution ${name} stuck in ${WorkflowExecution_Phase[ex.closure!.phase]}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The child execution a launch-plan node `n1` launched. */
+function childOf(list: NodeExecutionList) {
+  const t = list.nodeExecutions.find((n) => n.id!.nodeId === "n1")?.closure?.targetMetadata;
+  return t?.case === "workflowNodeMetadata" ? t.value.executionId : undefined;
 }
 
 const runs = (file: string) => (existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l !== "").length : 0);
@@ -101,6 +109,62 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.equal(intOf(n0Data.fullOutputs, "o"), 2);
       await assert.rejects(remote.getNodeExecution(create(NodeExecutionIdentifierSchema, { executionId: origId, nodeId: "nope" })),
         (e) => e instanceof AloftError && e.code === Code.NOT_FOUND);
+    });
+
+    test("a launch-plan node whose child failed: the new child execution recovers the original child", async () => {
+      const stepRuns = join(dir, "lp-step-runs");
+      const lastRuns = join(dir, "lp-last-runs");
+      const marker = join(dir, "lp-marker");
+      const step = shellTask(id(ResourceType.TASK, P, D, "lp-step", "v1"), ["a"], ["o"],
+        `echo run >> '${stepRuns}'; echo "$(( $(cat /var/inputs/a) + 1 ))" > /var/outputs/o`);
+      const last = shellTask(id(ResourceType.TASK, P, D, "lp-last", "v1"), ["a"], ["o"],
+        `echo run >> '${lastRuns}'; if [ ! -f '${marker}' ]; then exit 1; fi; echo "$(( $(cat /var/inputs/a) * 10 ))" > /var/outputs/o`);
+      const child = await registerWorkflow(admin, {
+        project: P, domain: D, name: "rec-child", version: "v1", tasks: [step, last], inputs: ["x"],
+        nodes: [
+          taskNode("c0", step.id!, { a: promise("start-node", "x") }),
+          taskNode("c1", last.id!, { a: promise("c0", "o") }, ["c0"]),
+        ],
+        outputs: { y: promise("c1", "o") },
+      });
+      const lpNode = create(NodeSchema, {
+        id: "n1",
+        metadata: { name: "n1" },
+        inputs: [{ var: "x", binding: promise("n0", "o") }],
+        upstreamNodeIds: ["n0"],
+        target: { case: "workflowNode", value: { reference: { case: "launchplanRef", value: child } } },
+      });
+      const parent = await registerWorkflow(admin, {
+        project: P, domain: D, name: "rec-parent", version: "v1", tasks: [], inputs: ["x"],
+        nodes: [taskNode("n0", step.id!, { a: promise("start-node", "x") }), lpNode],
+        outputs: { z: promise("n1", "y") },
+      });
+      const { id: origId } = await admin.createExecution({ project: P, domain: D, spec: { launchPlan: parent }, inputs: { literals: { x: intLiteral(1) } } });
+      assert.equal(WorkflowExecution_Phase[(await waitTerminal(admin, origId!.name)).closure!.phase], "FAILED");
+      assert.deepEqual([runs(stepRuns), runs(lastRuns)], [2, 1]);
+      const origChild = childOf(await admin.listNodeExecutions({ workflowExecutionId: origId, limit: 10 }));
+      assert.ok(origChild);
+
+      writeFileSync(marker, "");
+      const { id: recId } = await admin.recoverExecution({ id: origId });
+      const rec = await waitTerminal(admin, recId!.name);
+      assert.equal(WorkflowExecution_Phase[rec.closure!.phase], "SUCCEEDED",
+        rec.closure?.outputResult.case === "error" ? rec.closure.outputResult.value.message : "");
+      assert.equal(intOf((await admin.getExecutionData({ id: recId })).fullOutputs, "z"), 30);
+      assert.deepEqual([runs(stepRuns), runs(lastRuns)], [2, 2], "neither n0 nor the child's c0 ran again");
+
+      const recNodes = await admin.listNodeExecutions({ workflowExecutionId: recId, limit: 10 });
+      assert.equal(NodeExecution_Phase[recNodes.nodeExecutions.find((n) => n.id!.nodeId === "n0")!.closure!.phase], "RECOVERED");
+      const newChild = childOf(recNodes);
+      assert.ok(newChild && newChild.name !== origChild.name);
+      const childExec = await admin.getExecution({ id: newChild });
+      assert.equal(childExec.spec?.metadata?.mode, ExecutionMetadata_ExecutionMode.RECOVERED);
+      assert.equal(childExec.spec?.metadata?.referenceExecution?.name, origChild.name);
+      assert.equal(childExec.spec?.metadata?.parentNodeExecution?.nodeId, "n1");
+      const childNodes = await admin.listNodeExecutions({ workflowExecutionId: newChild, limit: 10 });
+      const phases = Object.fromEntries(childNodes.nodeExecutions.map((n) => [n.id!.nodeId, NodeExecution_Phase[n.closure!.phase]]));
+      assert.equal(phases["c0"], "RECOVERED");
+      assert.equal(phases["c1"], "SUCCEEDED");
     });
   });
 }

@@ -7,11 +7,14 @@ import {
   NodeExecutionMetaDataSchema,
   NodeExecutionSchema,
   TaskNodeMetadataSchema,
+  WorkflowNodeMetadataSchema,
   type NodeExecution,
 } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
 import { DynamicJobSpecSchema } from "@aloft/idl/flyteidl/core/dynamic_job_pb.js";
-import { NodeExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import type { NodeExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import { ExecutionMetadata_ExecutionMode, ExecutionSchema, type ExecutionCreateRequest } from "@aloft/idl/flyteidl/admin/execution_pb.js";
+import { ParameterMapSchema } from "@aloft/idl/flyteidl/core/interface_pb.js";
+import { NodeExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import { ResourceType, type NodeExecutionIdentifier, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import type { NodeExecutionEvent } from "@aloft/idl/flyteidl/event/event_pb.js";
 import { getMessage, putMessage } from "@aloft/core/blob/blob-store.ts";
@@ -20,7 +23,7 @@ import { MemoryBlobStore } from "@aloft/core/blob/memory-blob-store.ts";
 import { harness } from "@aloft/core/compiler/testing/harness.ts";
 import { AloftError, Code } from "@aloft/core/errors.ts";
 import { Engine } from "../controller/engine.ts";
-import type { RecoveryPort } from "../ports.ts";
+import type { ChildExecutionPort, RecoveryPort } from "../ports.ts";
 import { FakePlugin, permanentFailure, queued, succeed, type Script } from "../testing/fake-plugin.ts";
 import { RecordingEventSink } from "../testing/recording-sink.ts";
 import { TASKS, b, compiler, incOutputs, intLit, intOf } from "../testing/workflows.ts";
@@ -62,6 +65,9 @@ class EventBackedRecovery implements RecoveryPort {
         closure.targetMetadata = { case: "taskNodeMetadata", value: create(TaskNodeMetadataSchema, { cacheStatus: t.cacheStatus }) };
         if (t.dynamicWorkflow?.dynamicJobSpecUri) closure.dynamicJobSpecUri = t.dynamicWorkflow.dynamicJobSpecUri;
       }
+      if (e.targetMetadata.case === "workflowNodeMetadata") {
+        closure.targetMetadata = { case: "workflowNodeMetadata", value: create(WorkflowNodeMetadataSchema, { executionId: e.targetMetadata.value.executionId }) };
+      }
     }
     const input = evs.find((e) => e.inputValue.case === "inputUri")?.inputValue.value;
     return create(NodeExecutionSchema, {
@@ -83,7 +89,7 @@ class EventBackedRecovery implements RecoveryPort {
   }
 }
 
-function setup() {
+function setup(children?: ChildExecutionPort) {
   const blobs = new MemoryBlobStore();
   const sink = new RecordingEventSink();
   const plugin = new FakePlugin();
@@ -94,6 +100,7 @@ function setup() {
     sink,
     plugins: [plugin],
     recovery,
+    ...(children ? { children } : {}),
     config: { pollIntervalMs: 2, roundErrorBackoffMs: 2, workers: 2 },
   });
   const id = (name: string) => ({ project: "p", domain: "d", name });
@@ -259,6 +266,53 @@ test("recovery of a dynamic parent whose workflow failed: the task is not rerun,
     for (const l of ["node n0 RUNNING", "node n0 DYNAMIC_RUNNING", "node n0-0-d0 RECOVERED", "node n0-0-d1 SUCCEEDED", "node n0 SUCCEEDED"]) {
       assert.ok(lines.includes(l), `${l} missing from\n${lines.join("\n")}`);
     }
+  } finally {
+    await t.engine.stop();
+  }
+});
+
+test("a launch-plan node that runs again has its child recover the original's child execution", async () => {
+  // Children "fail" in the original and succeed afterwards; every create is recorded.
+  const created: ExecutionCreateRequest[] = [];
+  const children: ChildExecutionPort = {
+    createExecution: async (req) => {
+      created.push(req);
+    },
+    getExecution: async (id: WorkflowExecutionIdentifier) => create(ExecutionSchema, {
+      id,
+      closure: created.length === 1
+        ? { phase: WorkflowExecution_Phase.FAILED, outputResult: { case: "error", value: { code: "Boom", message: "child failed" } } }
+        : { phase: WorkflowExecution_Phase.SUCCEEDED },
+    }),
+    getOutputs: async () => create(LiteralMapSchema, { literals: { o: intLit(7) } }),
+    terminateExecution: async () => undefined,
+  };
+  const lp = {
+    id: b.id(ResourceType.LAUNCH_PLAN, "child"),
+    expectedInputs: create(ParameterMapSchema, { parameters: { a: { var: { type: b.INT } } } }),
+    expectedOutputs: b.vars({ o: b.INT }),
+  };
+  const wf = () => harness(TASKS).ok(b.workflow("lp", [
+    b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))]),
+    b.launchPlanNode("n1", "child", [b.bind("a", b.promise("n0", "o"))]),
+  ], { x: b.INT }, { y: b.INT }, [b.bind("y", b.promise("n1", "o"))]), { lps: [lp] });
+  const t = setup(children);
+  t.plugin.script("inc", succeed(incOutputs));
+  await t.engine.start();
+  try {
+    assert.equal((await t.run("lp", wf(), { x: intLit(1) })).phase, "Failed");
+    assert.equal(created.length, 1);
+    assert.equal(created[0]!.spec?.metadata?.mode, ExecutionMetadata_ExecutionMode.CHILD_WORKFLOW);
+    const rec = await t.run("lp-rec", wf(), { x: intLit(1) }, "lp");
+    assert.equal(rec.phase, "Success", JSON.stringify(rec));
+    assert.equal(intOf((await t.outputs(rec)).literals["y"]), 7n);
+    assert.deepEqual(t.startedIn("lp-rec"), []);
+    assert.equal(created.length, 2);
+    const again = created[1]!;
+    assert.equal(again.spec?.metadata?.mode, ExecutionMetadata_ExecutionMode.RECOVERED);
+    assert.equal(again.spec?.metadata?.referenceExecution?.name, created[0]!.name);
+    assert.equal(again.spec?.metadata?.parentNodeExecution?.executionId?.name, "lp-rec");
+    assert.notEqual(again.name, created[0]!.name);
   } finally {
     await t.engine.stop();
   }

@@ -4,9 +4,14 @@
 // copied into this node's data locations and the node ends at once with a RECOVERED event (internally: Succeeded, so
 // every consumer of a finished node treats it as a success). A dynamic parent whose task finished but whose dynamic
 // workflow did not resumes from the original's futures (its sub-nodes are then recovered one by one). Anything else,
-// or a node the original never ran (NOT_FOUND), runs as usual.
+// or a node the original never ran (NOT_FOUND), runs as usual; a launch-plan node that runs again has its child
+// execution recover the original's child.
 import { create } from "@bufbuild/protobuf";
-import { NodeExecutionIdentifierSchema, type NodeExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import {
+  NodeExecutionIdentifierSchema,
+  type NodeExecutionIdentifier,
+  type WorkflowExecutionIdentifier,
+} from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { NodeExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import type { NodeExecution, NodeExecutionGetDataResponse } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
@@ -49,6 +54,24 @@ export async function attemptRecovery(n: NodeContext): Promise<NodeResult | unde
     return resumeDynamic(n, port, id, original.closure.dynamicJobSpecUri, original);
   }
   return undefined;
+}
+
+/**
+ * A launch-plan node of a recovery execution that the original did not finish: the child execution the original
+ * launched for it, which the new child recovers in turn (upstream passes it to RecoverExecution). Undefined when
+ * this execution recovers nothing or the original launched no child for the node.
+ */
+export async function originalChildExecution(n: NodeContext): Promise<WorkflowExecutionIdentifier | undefined> {
+  const port = n.exec.deps.recovery;
+  const from = n.exec.spec.spec.recoverFrom;
+  if (!port || !from) return undefined;
+  const id = create(NodeExecutionIdentifierSchema, {
+    executionId: { project: from.project, domain: from.domain, name: from.name },
+    nodeId: n.uniqueId,
+  });
+  const original = await lookup(n, "node execution", () => port.getNodeExecution(id));
+  const t = original?.closure?.targetMetadata;
+  return t?.case === "workflowNodeMetadata" ? t.value.executionId : undefined;
 }
 
 async function recover(n: NodeContext, port: RecoveryPort, id: NodeExecutionIdentifier, original: NodeExecution): Promise<NodeResult | undefined> {

@@ -12,6 +12,7 @@ import { getMessage, putMessage } from "@aloft/core/blob/blob-store.ts";
 import { inputsKey, outputsKey } from "@aloft/core/blob/keys.ts";
 import { AloftError, Code } from "@aloft/core/errors.ts";
 import { fixedLengthUniqueIdForParts } from "@aloft/core/unique-id.ts";
+import { originalChildExecution } from "../executor/recovery.ts";
 import { fromExecutionError, statusError } from "../executor/status.ts";
 import type { NodeContext, NodeHandler, Transition } from "./handler.ts";
 
@@ -38,6 +39,7 @@ export const launchPlanHandler: NodeHandler = {
     if (n.status.phase === "Queued") {
       const ls = n.exec.spec.spec;
       const inputs = await getMessage(n.exec.deps.blobs, inputsKey(n.dataDir), LiteralMapSchema);
+      const recoverChild = await originalChildExecution(n);
       const req = create(ExecutionCreateRequestSchema, {
         project: id.project,
         domain: id.domain,
@@ -46,9 +48,10 @@ export const launchPlanHandler: NodeHandler = {
         spec: {
           launchPlan: t.value.reference.value,
           metadata: {
-            mode: ExecutionMetadata_ExecutionMode.CHILD_WORKFLOW,
+            mode: recoverChild ? ExecutionMetadata_ExecutionMode.RECOVERED : ExecutionMetadata_ExecutionMode.CHILD_WORKFLOW,
             nesting: 1,
             parentNodeExecution: { executionId: n.exec.executionId, nodeId: n.uniqueId },
+            ...(recoverChild ? { referenceExecution: recoverChild } : {}),
           },
           maxParallelism: ls.maxParallelism ?? 0,
           ...(ls.rawOutputPrefix ? { rawOutputDataConfig: { outputLocationPrefix: ls.rawOutputPrefix } } : {}),
