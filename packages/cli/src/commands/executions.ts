@@ -86,7 +86,7 @@ export function terminateCommand(): Command {
 
 function again(kind: "relaunch" | "recover"): Command {
   const description =
-    kind === "relaunch" ? "launch an execution again with the same inputs" : "re-run an execution in recovery mode (RecoverExecution; the local engine does not yet reuse succeeded nodes)";
+    kind === "relaunch" ? "launch an execution again with the same inputs" : "re-run an execution in recovery mode (RecoverExecution): nodes that succeeded in the original are copied (RECOVERED), not run again; the rest runs";
   return commonOptions(new Command(kind).description(description).argument("<execution>"))
     .option("--name <name>", "name of the new execution (default: generated)")
     .option("--watch", "follow the new execution until it ends")
