@@ -15,7 +15,7 @@ import type { EngineDeps, ExecContext } from "../executor/context.ts";
 import { EventRejectedError } from "../executor/events.ts";
 import { isTerminalNodePhase, isTerminalWorkflowPhase, statusError, type NodeStatus, type WorkflowStatus } from "../executor/status.ts";
 import { endAfterSystemErrors, executeRound } from "../executor/workflow-executor.ts";
-import type { ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "../ports.ts";
+import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "../ports.ts";
 import type { TaskPlugin } from "../plugins/plugin.ts";
 import { PluginRegistry } from "../plugins/registry.ts";
 import {
@@ -46,6 +46,8 @@ export interface EngineOptions {
   children?: ChildExecutionPort;
   /** Admin's node executions of the executions being recovered (§5.9). */
   recovery?: RecoveryPort;
+  /** The data catalog behind task caching (§4.2.6); without it cacheable tasks run uncached. */
+  catalog?: CatalogPort;
   clock?: Clock;
   logger?: Logger;
   config?: Partial<EngineConfig>;
@@ -88,6 +90,7 @@ export class Engine {
     if (opts.signals) this.#deps.signals = opts.signals;
     if (opts.children) this.#deps.children = opts.children;
     if (opts.recovery) this.#deps.recovery = opts.recovery;
+    if (opts.catalog) this.#deps.catalog = opts.catalog;
   }
 
   /** Accepts an execution; launching one that exists is a no-op. Returns whether it was created. */

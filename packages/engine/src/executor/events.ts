@@ -19,12 +19,12 @@ import {
   type TaskExecutionEvent,
 } from "@aloft/idl/flyteidl/event/event_pb.js";
 import { NodeExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { CatalogCacheStatus } from "@aloft/idl/flyteidl/core/catalog_pb.js";
 import { AloftError, Code, internal } from "@aloft/core/errors.ts";
 import { END_NODE_ID, START_NODE_ID, inputsKey, outputsKey } from "@aloft/core/blob/keys.ts";
 import type { ExecContext } from "./context.ts";
 import type { NodeContext } from "../nodes/handler.ts";
 import { childExecutionId } from "../nodes/launch-plan-handler.ts";
+import { cacheEventFields } from "../cache/cache-status.ts";
 import { toExecutionError, type NodePhase, type StatusError } from "./status.ts";
 
 export const NODE_EVENT_VERSION = 1;
@@ -177,7 +177,7 @@ export async function sendNodeEvent(
     event.targetMetadata = {
       case: "taskNodeMetadata",
       value: create(TaskNodeMetadataSchema, {
-        cacheStatus: CatalogCacheStatus.CACHE_DISABLED,
+        ...cacheEventFields(n.status.cache),
         ...(opts.dynamicWorkflow ? { dynamicWorkflow: opts.dynamicWorkflow } : {}),
       }),
     };

@@ -68,6 +68,19 @@ export interface ArrayNodeStatus {
   reportedVersion?: number;
 }
 
+/** Catalog cache statuses a node event reports (core.CatalogCacheStatus without the CACHE_ prefix). */
+export type CacheStatusName = "DISABLED" | "MISS" | "HIT" | "POPULATED" | "PUT_FAILURE" | "SKIPPED";
+/** Catalog reservation statuses (core.CatalogReservation.Status without the RESERVATION_ prefix). */
+export type ReservationStatusName = "DISABLED" | "ACQUIRED" | "EXISTS" | "RELEASED" | "FAILURE";
+
+/** A cacheable task node's dealings with the catalog (§4.2.6), reported in its node events' task_node_metadata. */
+export interface NodeCacheStatus {
+  status: CacheStatusName;
+  /** core.CatalogMetadata as proto JSON (dataset, artifact tag, source execution). */
+  key?: Record<string, unknown>;
+  reservation?: ReservationStatusName;
+}
+
 export interface NodeStatus {
   phase: NodePhase;
   attempts?: number;
@@ -84,6 +97,8 @@ export interface NodeStatus {
   sub?: SubWorkflowStatus;
   array?: ArrayNodeStatus;
   dynamic?: DynamicNodeStatus;
+  /** Task caching (§4.2.6); absent = CACHE_DISABLED. Dropped with the rest when the node finishes. */
+  cache?: NodeCacheStatus;
   /** Statuses of nested nodes (branch child, sub-workflow nodes), by node id. */
   children?: Record<string, NodeStatus>;
 }

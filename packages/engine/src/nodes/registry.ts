@@ -9,6 +9,7 @@ import type { NodeContext, NodeHandler } from "./handler.ts";
 import { endHandler, startHandler } from "./start-end.ts";
 import { subWorkflowHandler } from "./subworkflow-handler.ts";
 import { dynamicTaskHandler } from "./dynamic-handler.ts";
+import { withTaskCache } from "../cache/caching-handler.ts";
 
 const unsupported = (kind: string): NodeHandler => ({
   finalizeRequired: false,
@@ -21,13 +22,14 @@ const unsupported = (kind: string): NodeHandler => ({
 });
 
 const empty = unsupported("empty");
+const taskNodeHandler = withTaskCache(dynamicTaskHandler);
 
 export function handlerFor(n: NodeContext): NodeHandler {
   if (n.node.id === START_NODE_ID && n.scope.nodes.has(START_NODE_ID) && n.node.target.case === undefined) return startHandler;
   if (n.node.id === END_NODE_ID && n.node.target.case === undefined) return endHandler;
   switch (n.node.target.case) {
     case "taskNode":
-      return dynamicTaskHandler;
+      return taskNodeHandler;
     case "branchNode":
       return branchHandler;
     case "workflowNode":

@@ -6,6 +6,7 @@ import { getMessage, type BlobStore } from "@aloft/core/blob/blob-store.ts";
 import { MemoryBlobStore } from "@aloft/core/blob/memory-blob-store.ts";
 import type { Clock } from "@aloft/core/clock.ts";
 import type { EngineConfig } from "../config.ts";
+import type { CatalogPort } from "../ports.ts";
 import { Engine } from "../controller/engine.ts";
 import { isTerminalWorkflowPhase, type WorkflowStatus } from "../executor/status.ts";
 import { MemoryWorkflowStore } from "../store/memory-workflow-store.ts";
@@ -20,6 +21,8 @@ export interface HarnessOptions {
   blobs?: BlobStore;
   sink?: RecordingEventSink;
   plugin?: FakePlugin;
+  /** Task caching (§4.2.6), e.g. a MemoryCatalog. */
+  catalog?: CatalogPort;
 }
 
 export function engineHarness(o: HarnessOptions = {}) {
@@ -32,6 +35,7 @@ export function engineHarness(o: HarnessOptions = {}) {
     blobs,
     sink,
     plugins: [plugin],
+    ...(o.catalog ? { catalog: o.catalog } : {}),
     ...(o.clock ? { clock: o.clock } : {}),
     config: { pollIntervalMs: 2, roundErrorBackoffMs: 2, workers: 2, ...o.config },
   });
