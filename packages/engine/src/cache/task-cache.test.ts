@@ -7,6 +7,8 @@ import { NodeExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { TaskMetadataSchema } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import type { NodeExecutionEvent } from "@aloft/idl/flyteidl/event/event_pb.js";
+import { LiteralSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import { NodeSchema } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { AloftError, Code } from "@aloft/core/errors.ts";
 import { harness as compilerHarness } from "@aloft/core/compiler/testing/harness.ts";
 import { engineHarness } from "../testing/harness.ts";
@@ -273,5 +275,34 @@ test("without a catalog, cacheable (even serializable) tasks run every time and 
     for (const name of ["n1", "n2"]) {
       for (const e of nodeEvents(h, name)) assert.equal(cacheOf(e).cacheStatus, CatalogCacheStatus.CACHE_DISABLED);
     }
+  });
+});
+
+test("map tasks cache per element: a second run hits for the elements seen before and runs the new one", async () => {
+  const catalog = new MemoryCatalog();
+  const cinc = cachedTask("cinc", { a: b.INT }, { o: b.INT });
+  const node = create(NodeSchema, {
+    id: "m",
+    inputs: [b.bind("a", b.promise("start-node", "xs"))],
+    target: { case: "arrayNode", value: { node: b.taskNode("inner", "cinc"), isOriginalSubNodeInterface: true } },
+  });
+  const closure = compilerHarness([...TASKS, cinc])
+    .ok(b.workflow("map", [node], { xs: b.listOf(b.INT) }, { ys: b.listOf(b.INT) }, [b.bind("ys", b.promise("m", "o"))]));
+  const list = (...xs: number[]) => create(LiteralSchema, { value: { case: "collection", value: { literals: xs.map((x) => intLit(x)) } } });
+  const ints = (s: Awaited<ReturnType<H["waitTerminal"]>>, h: H) => h.outputs(s).then((o) => {
+    const l = o.literals["ys"];
+    return l?.value.case === "collection" ? l.value.value.literals.map((x) => intOf(x)) : [];
+  });
+  await withEngine(catalog, async (h) => {
+    await h.launch("a1", closure, { xs: list(1, 2) });
+    const s1 = await h.waitTerminal("a1");
+    assert.equal(s1.phase, "Success");
+    assert.deepEqual(await ints(s1, h), [2n, 3n]);
+    assert.equal(catalog.artifacts().length, 2);
+    await h.launch("a2", closure, { xs: list(2, 1, 5) });
+    const s2 = await h.waitTerminal("a2");
+    assert.equal(s2.phase, "Success");
+    assert.deepEqual(await ints(s2, h), [3n, 2n, 6n]);
+    assert.deepEqual(h.plugin.started.filter((g) => g.startsWith("a2-")), ["a2-m-0-n2-0"], "only the new element ran");
   });
 });
