@@ -31,7 +31,8 @@ import { DataCatalogManager } from "./datacatalog-manager.ts";
 const T0 = Date.UTC(2024, 0, 1);
 const TABLES = ["catalog_reservations", "catalog_tags", "catalog_partitions", "catalog_artifacts", "catalog_datasets"] as const;
 
-const dsId = (over: Partial<MessageInitShape<typeof DatasetIDSchema>> = {}): DatasetID =>
+type DatasetIdFields = { project?: string; name?: string; domain?: string; version?: string; UUID?: string; org?: string };
+const dsId = (over: DatasetIdFields = {}): DatasetID =>
   create(DatasetIDSchema, { project: "flytesnacks", domain: "development", name: "flyte_task-my.task", version: "1.0-abc", ...over });
 
 /** An integer literal, a string literal and an offloaded blob: values that must come back bit for bit. */
@@ -79,7 +80,8 @@ forEachDatabase("DataCatalogManager", (getDb) => {
 
   const createDataset = (id = dsId(), partitionKeys: string[] = [], keyMap: Record<string, string> = {}) =>
     m.createDataset(create(CreateDatasetRequestSchema, { dataset: { id, partitionKeys, metadata: { keyMap } } }));
-  const createArtifact = (id: string, data = outputs(1), over: Partial<MessageInitShape<typeof CreateArtifactRequestSchema>["artifact"]> = {}) =>
+  type ArtifactFields = { dataset?: DatasetID; metadata?: { keyMap: Record<string, string> }; partitions?: Array<{ key: string; value: string }> };
+  const createArtifact = (id: string, data = outputs(1), over: ArtifactFields = {}) =>
     m.createArtifact(create(CreateArtifactRequestSchema, { artifact: { id, dataset: dsId(), data, ...over } }));
   const byTag = (tagName: string, dataset = dsId()) => m.getArtifact(create(GetArtifactRequestSchema, { dataset, queryHandle: { case: "tagName", value: tagName } }));
   const byId = (artifactId: string, dataset: DatasetID | undefined = dsId()) =>

@@ -4,7 +4,7 @@ import { beforeEach, test } from "node:test";
 import { ManualClock } from "@aloft/core/clock.ts";
 import { AloftError, Code } from "@aloft/core/errors.ts";
 import { forEachDatabase } from "@aloft/testkit/databases.ts";
-import { CatalogRepo, type CatalogDatasetRow, type NewCatalogDatasetRow } from "./catalog-repo.ts";
+import { CatalogRepo, type CatalogArtifactFilter, type CatalogDatasetRow, type CatalogPage, type NewCatalogDatasetRow } from "./catalog-repo.ts";
 import { CatalogReservationRepo, type CatalogReservationKey } from "./catalog-reservation-repo.ts";
 
 const T0 = Date.UTC(2024, 0, 1);
@@ -124,7 +124,7 @@ forEachDatabase("CatalogRepo", (getDb) => {
       await repo.createArtifact(a, { artifactId: id!, metadata: bytes(), data: bytes(i), partitions: [{ key: "region", value: region! }] });
     }
     await repo.addTag(a, "latest", (await repo.getArtifact(a, "r3"))!.pk);
-    const ids = async (filter: Partial<Parameters<CatalogRepo["listArtifacts"]>[1]>, page = { offset: 0, limit: 10, direction: "desc" as const }) =>
+    const ids = async (filter: Partial<CatalogArtifactFilter>, page: CatalogPage = { offset: 0, limit: 10, direction: "desc" }) =>
       (await repo.listArtifacts(a, { partitions: [], tags: [], artifactIds: [], ...filter }, page)).map((r) => r.artifactId);
     assert.deepEqual(await ids({}), ["r3", "r2", "r1"]);
     assert.deepEqual(await ids({}, { offset: 1, limit: 1, direction: "desc" }), ["r2"]);
