@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { CatalogCacheStatus, CatalogReservation_Status } from "@aloft/idl/flyteidl/core/catalog_pb.js";
 import type { CompiledTask } from "@aloft/idl/flyteidl/core/compiler_pb.js";
-import { NodeExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import { ExecutionErrorSchema, NodeExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { TaskMetadataSchema } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import type { NodeExecutionEvent } from "@aloft/idl/flyteidl/event/event_pb.js";
@@ -305,4 +305,32 @@ test("map tasks cache per element: a second run hits for the elements seen befor
     assert.deepEqual(await ints(s2, h), [3n, 2n, 6n]);
     assert.deepEqual(h.plugin.started.filter((g) => g.startsWith("a2-")), ["a2-m-0-n2-0"], "only the new element ran");
   });
+});
+
+test("serializable: when the holder fails, its reservation is released and a waiting execution runs the task", async () => {
+  const catalog = new MemoryCatalog();
+  let release = false;
+  const script: Script = async (a) => {
+    if (a.call === 1) return { phase: "Queued", version: 0 };
+    if (a.ctx.generatedName.startsWith("r1-")) {
+      if (!release) return { phase: "Running", version: 0 };
+      return { phase: "PermanentFailure", version: 0, error: create(ExecutionErrorSchema, { code: "Boom", message: "boom" }) };
+    }
+    await a.writeOutputs(incOutputs(a.inputs));
+    return { phase: "Success", version: 0 };
+  };
+  await withEngine(catalog, async (h) => {
+    const closure = incClosure({ serializable: true });
+    await h.launch("r1", closure, { x: intLit(1) });
+    await h.waitFor("r1", (s) => s.nodes["n0"]?.phase === "Running", "r1 running");
+    await h.launch("r2", closure, { x: intLit(1) });
+    await h.waitFor("r2", (s) => s.nodes["n0"]?.message === WAITING_ON_SERIALIZED_CACHE, "r2 waiting");
+    release = true;
+    assert.equal((await h.waitTerminal("r1")).phase, "Failed");
+    // well before the reservation would lapse (3 × 10s heartbeats)
+    const s2 = await h.waitTerminal("r2");
+    assert.equal(s2.phase, "Success");
+    assert.equal(startedFor(h, "r2").length, 1);
+    assert.equal(cacheOf(succeededEvent(h, "r2")).cacheStatus, CatalogCacheStatus.CACHE_POPULATED);
+  }, script);
 });

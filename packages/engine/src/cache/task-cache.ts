@@ -154,8 +154,12 @@ async function putOutputs(n: NodeContext, c: Cacheable, key: CatalogKey): Promis
   return r.metadata ? { status: r.status, key: catalogKeyJson(r.metadata) } : { status: r.status };
 }
 
-/** After a permanent failure: let executions waiting on this serialized task go ahead now (best effort). */
-export async function releaseOnFailure(n: NodeContext): Promise<void> {
+/**
+ * When an attempt is aborted (a retry, a failure or timeout, the execution's abort): executions waiting on this
+ * serialized task go ahead now instead of when the reservation lapses (best effort; releasing one we do not hold is a
+ * no-op for the catalog).
+ */
+export async function releaseOnAbort(n: NodeContext): Promise<void> {
   const c = cacheable(n);
   if (!c?.serializable || overwriting(n)) return;
   try {
