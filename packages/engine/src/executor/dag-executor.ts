@@ -13,6 +13,8 @@ import type { Scope } from "./context.ts";
 import { EventRejectedError, nodeEventPhase, sendNodeEvent } from "./events.ts";
 import { errorLiteral } from "./error-literal.ts";
 import { maxAttemptsOf } from "./retries.ts";
+import { attemptRecovery } from "./recovery.ts";
+import { cacheGate, lookupOnQueue } from "../cache/task-cache.ts";
 import {
   collapseNodeStatus,
   isTerminalNodePhase,
@@ -140,6 +142,8 @@ async function preExecute(n: NodeContext): Promise<NodeResult> {
     await sendNodeEvent(n, NodeExecution_Phase.SKIPPED);
     return finish(n, "Skipped");
   }
+  const recovered = await attemptRecovery(n);
+  if (recovered) return recovered;
   const isTask = n.node.target.case === "taskNode";
   const max = exec.spec.spec.maxParallelism ?? 0;
   if (isTask && max > 0 && exec.activeTasks >= max) return PENDING;
@@ -155,6 +159,7 @@ async function preExecute(n: NodeContext): Promise<NodeResult> {
     return finish(n, "Failed");
   }
   await putMessage(exec.deps.blobs, inputsKey(n.dataDir), LiteralMapSchema, inputs);
+  if (await lookupOnQueue(n, inputs)) return finish(n, "Succeeded");
   status.phase = "Queued";
   status.queuedAt = exec.now();
   if (isTask) exec.activeTasks++;
@@ -186,6 +191,9 @@ const fmtDuration = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}m
 
 async function handleQueuedOrRunning(n: NodeContext, handler: NodeHandler): Promise<NodeResult> {
   const { status, exec, scope } = n;
+  const gate = await cacheGate(n);
+  if (gate === "hit") return finish(n, "Succeeded");
+  if (gate === "wait") return PENDING;
   const t = deadlines(n, await handler.handle(n));
   let next: NodePhase;
   let error: StatusError | undefined;
