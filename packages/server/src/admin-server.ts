@@ -31,6 +31,7 @@ import { createAdminManagers } from "./admin-managers.ts";
 import { startHttpServer } from "./http-server.ts";
 import type { ScheduleSink } from "@aloft/admin/managers/launch-plan-manager.ts";
 import type { ExecutionManagers } from "@aloft/admin/managers/execution-managers.ts";
+import type { DataCatalogManager } from "@aloft/admin/managers/datacatalog-manager.ts";
 
 export interface AdminServerDeps {
   config: AloftConfig;
@@ -54,6 +55,8 @@ export interface RunningAdmin {
   plugins: PluginRegistry;
   /** The execution-side managers; the composition root builds the engine's in-process EventSink from their event RPCs. */
   executions: ExecutionManagers;
+  /** The datacatalog.DataCatalog use cases (task caching), for an in-process engine. */
+  dataCatalog: DataCatalogManager;
   close(): Promise<void>;
 }
 
@@ -149,6 +152,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       blobStore,
       plugins,
       executions: managers.executions,
+      dataCatalog: managers.dataCatalog,
       close: async () => {
         health.shutdown();
         await runCleanups(cleanups);

@@ -22,7 +22,7 @@ import type { ExecutionManagers } from "@aloft/admin/managers/execution-managers
 import { launchSpecOf } from "@aloft/admin/managers/launch-spec.ts";
 import type { ExecuteInput, WorkflowExecutor } from "@aloft/admin/plugins.ts";
 import { Engine } from "@aloft/engine/controller/engine.ts";
-import type { ChildExecutionPort, EventSink, RecoveryPort } from "@aloft/engine/ports.ts";
+import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort } from "@aloft/engine/ports.ts";
 import { LocalProcessPlugin } from "@aloft/engine/plugins/local-process/local-process-plugin.ts";
 import type { TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
 import { BlobWorkflowStore } from "@aloft/engine/store/blob-workflow-store.ts";
@@ -48,6 +48,8 @@ export interface EngineWiringDeps {
   children?: ChildExecutionPort;
   /** Admin's node executions, for RecoverExecution (copying the original's succeeded nodes). */
   recovery?: RecoveryPort;
+  /** Admin's data catalog, for task caching; without it cacheable tasks run uncached. */
+  catalog?: CatalogPort;
 }
 
 export function logDirOf(config: AloftConfig): string {
@@ -68,6 +70,7 @@ export function createEngine(deps: EngineWiringDeps): Engine {
     sink: deps.sink,
     ...(deps.children ? { children: deps.children } : {}),
     ...(deps.recovery ? { recovery: deps.recovery } : {}),
+    ...(deps.catalog ? { catalog: deps.catalog } : {}),
     plugins: [localProcess, ...(deps.extraPlugins ?? [])],
     clock: deps.clock,
     logger: deps.logger.child({ component: "engine" }),

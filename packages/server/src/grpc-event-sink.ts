@@ -7,7 +7,8 @@ import { EventFailureReasonSchema } from "@aloft/idl/flyteidl/admin/event_pb.js"
 import { AloftError, Code, type ErrorDetail } from "@aloft/core/errors.ts";
 import { create } from "@bufbuild/protobuf";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import type { ChildExecutionPort, EventSink, RecoveryPort } from "@aloft/engine/ports.ts";
+import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort } from "@aloft/engine/ports.ts";
+import { DataCatalog } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
 
 export function toAloftErrorFromConnect(err: unknown): unknown {
   if (!(err instanceof ConnectError)) return err;
@@ -15,32 +16,27 @@ export function toAloftErrorFromConnect(err: unknown): unknown {
   return new AloftError(err.code as unknown as Code, `remote.${ConnectCode[err.code]}`, err.rawMessage, { cause: err, details });
 }
 
+/** Runs a remote call, turning its ConnectError into the AloftError an in-process call would have thrown. */
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toAloftErrorFromConnect(err);
+  }
+}
+
 export function grpcEventSink(baseUrl: string, client?: Client<typeof AdminService>): EventSink {
   const admin = client ?? createClient(AdminService, createGrpcTransport({ baseUrl }));
-  const call = async (fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-    } catch (err) {
-      throw toAloftErrorFromConnect(err);
-    }
-  };
   return {
-    workflowEvent: (req) => call(() => admin.createWorkflowEvent(req)),
-    nodeEvent: (req) => call(() => admin.createNodeEvent(req)),
-    taskEvent: (req) => call(() => admin.createTaskEvent(req)),
+    workflowEvent: async (req) => void (await call(() => admin.createWorkflowEvent(req))),
+    nodeEvent: async (req) => void (await call(() => admin.createNodeEvent(req))),
+    taskEvent: async (req) => void (await call(() => admin.createTaskEvent(req))),
   };
 }
 
 /** Launch-plan nodes for an engine apart from admin: child executions over gRPC, errors as AloftError. */
 export function grpcChildExecutions(baseUrl: string, client?: Client<typeof AdminService>): ChildExecutionPort {
   const admin = client ?? createClient(AdminService, createGrpcTransport({ baseUrl }));
-  const call = async <T>(fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toAloftErrorFromConnect(err);
-    }
-  };
   return {
     createExecution: async (req) => {
       await call(() => admin.createExecution(req));
@@ -56,15 +52,23 @@ export function grpcChildExecutions(baseUrl: string, client?: Client<typeof Admi
 /** Recovery executions for an engine apart from admin: the original's node executions over gRPC, errors as AloftError. */
 export function grpcRecovery(baseUrl: string, client?: Client<typeof AdminService>): RecoveryPort {
   const admin = client ?? createClient(AdminService, createGrpcTransport({ baseUrl }));
-  const call = async <T>(fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toAloftErrorFromConnect(err);
-    }
-  };
   return {
     getNodeExecution: (id) => call(() => admin.getNodeExecution({ id })),
     getNodeExecutionData: (id) => call(() => admin.getNodeExecutionData({ id })),
+  };
+}
+
+/** Task caching for an engine apart from admin: admin's datacatalog.DataCatalog service over gRPC, errors as AloftError. */
+export function grpcCatalog(baseUrl: string, client?: Client<typeof DataCatalog>): CatalogPort {
+  const catalog = client ?? createClient(DataCatalog, createGrpcTransport({ baseUrl }));
+  return {
+    createDataset: (req) => call(() => catalog.createDataset(req)),
+    getDataset: (req) => call(() => catalog.getDataset(req)),
+    createArtifact: (req) => call(() => catalog.createArtifact(req)),
+    getArtifact: (req) => call(() => catalog.getArtifact(req)),
+    addTag: (req) => call(() => catalog.addTag(req)),
+    updateArtifact: (req) => call(() => catalog.updateArtifact(req)),
+    getOrExtendReservation: (req) => call(() => catalog.getOrExtendReservation(req)),
+    releaseReservation: (req) => call(() => catalog.releaseReservation(req)),
   };
 }

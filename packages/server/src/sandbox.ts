@@ -42,6 +42,7 @@ export async function startSandbox(deps: AdminServerDeps & SandboxOptions): Prom
     sink: inProcessEventSink(admin.executions),
     children: inProcessChildExecutions(admin.executions),
     recovery: inProcessRecovery(admin.executions),
+    catalog: admin.dataCatalog,
     clock: deps.clock,
     logger: deps.logger,
     httpBaseUrl: () => `http://${host}:${admin.httpPort}`,
