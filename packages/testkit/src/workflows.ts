@@ -18,7 +18,16 @@ export function id(resourceType: ResourceType, project: string, domain: string, 
 }
 
 /** A raw-container task: `script` runs under `sh -c` with inputs as files in /var/inputs, outputs written to /var/outputs. */
-export function shellTask(taskId: Identifier, inputs: string[], outputs: string[], script: string, opts: { retries?: number; timeoutSeconds?: number } = {}): TaskTemplate {
+export interface ShellTaskOptions {
+  retries?: number;
+  timeoutSeconds?: number;
+  /** Cache the task's outputs under this cache version (TaskMetadata.discoverable + discovery_version). */
+  cacheVersion?: string;
+  /** With cacheVersion: one execution at a time computes a given cache entry. */
+  cacheSerializable?: boolean;
+}
+
+export function shellTask(taskId: Identifier, inputs: string[], outputs: string[], script: string, opts: ShellTaskOptions = {}): TaskTemplate {
   const vars = (names: string[]) => Object.fromEntries(names.map((n) => [n, { type: intType(), description: n }]));
   return create(TaskTemplateSchema, {
     id: taskId,
@@ -27,6 +36,7 @@ export function shellTask(taskId: Identifier, inputs: string[], outputs: string[
       runtime: { version: "1.0.0" },
       retries: { retries: opts.retries ?? 0 },
       ...(opts.timeoutSeconds ? { timeout: create(DurationSchema, { seconds: BigInt(opts.timeoutSeconds) }) } : {}),
+      ...(opts.cacheVersion ? { discoverable: true, discoveryVersion: opts.cacheVersion, cacheSerializable: opts.cacheSerializable ?? false } : {}),
     },
     interface: { inputs: { variables: vars(inputs) }, outputs: { variables: vars(outputs) } },
     target: {
