@@ -62,6 +62,9 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.equal(tasks.taskExecutions.length, 1);
       const te = tasks.taskExecutions[0]!;
       assert.equal(TaskExecution_Phase[te.closure!.phase], "SUCCEEDED");
+      // Even a task that ends before the engine looks again has a start time and a duration (a RUNNING event).
+      assert.ok(te.closure!.startedAt, "task execution started_at");
+      assert.ok(te.closure!.duration, "task execution duration");
       const log = te.closure!.logs[0];
       assert.ok(log, "task log link");
       const text = await (await fetch(log.uri)).text();

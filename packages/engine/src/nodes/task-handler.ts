@@ -10,6 +10,8 @@ import { sendTaskEvent } from "./task-events.ts";
 import { validateTaskOutputs } from "./task-outputs.ts";
 
 const FINISHED: ReadonlySet<PluginPhase> = new Set(["Success", "RetryableFailure", "PermanentFailure", "Aborted"]);
+/** Phases after which a RUNNING task event has been (or never needs to be) sent. */
+const SEEN_RUNNING: ReadonlySet<PluginPhase> = new Set(["Running", ...FINISHED]);
 
 type Resolved = { template: TaskTemplate; plugin: TaskPlugin } | { error: StatusError };
 
@@ -103,6 +105,10 @@ async function finishHandle(
   const failed = ps.phase === "RetryableFailure" || ps.phase === "PermanentFailure";
   if (failed && !error) error = statusError("UNKNOWN", "UnknownError", ps.reason ?? "task failed");
   if (ps.phase !== prev.phase || ps.version !== prev.version) {
+    if (FINISHED.has(ps.phase) && ps.startedAt && !SEEN_RUNNING.has(prev.phase)) {
+      // The task ran and ended between two looks: report the RUNNING we missed, at the time it started.
+      await sendTaskEvent(n, ctx, r.plugin.id, { phase: "Running", version: 0, reason: "task started", occurredAt: ps.startedAt });
+    }
     await sendTaskEvent(n, ctx, r.plugin.id, ps, error);
   }
   n.status.task = state === undefined ? { phase: ps.phase, version: ps.version } : { phase: ps.phase, version: ps.version, state };

@@ -56,6 +56,12 @@ export interface PluginStatus {
   /** Set on RetryableFailure / PermanentFailure. */
   error?: ExecutionError;
   occurredAt?: Date;
+  /**
+   * When the task started running, if the plugin knows. A task that finishes between two looks goes from Queued
+   * straight to a final phase; with this the engine first reports the RUNNING it missed, so the task execution gets
+   * its started_at and duration (§3.6 expects QUEUED, RUNNING, then the final phase).
+   */
+  startedAt?: Date;
 }
 
 /** Opaque, JSON-serializable state the engine persists between calls (e.g. a pid, a start time). */

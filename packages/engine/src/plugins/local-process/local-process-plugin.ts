@@ -188,7 +188,12 @@ export class LocalProcessPlugin implements TaskPlugin {
     });
     await proc.writeJsonAtomic(this.#path(ctx, "pid"), { ...rec, restarts });
     ctx.logger.info({ generatedName: name, pid: rec.pid, command: argv[0] }, "local task process started");
-    return this.#result({ phase: "Queued", reason: `process started (pid ${rec.pid})` }, { ...rec, restarts, logs: false });
+    // Queued as of the spawn request, so that the start time of the process (reported as RUNNING) never precedes it.
+    const queuedAt = new Date(rec.startedAt);
+    return this.#result(
+      { phase: "Queued", reason: `process started (pid ${rec.pid})`, ...(Number.isNaN(queuedAt.getTime()) ? {} : { occurredAt: queuedAt }) },
+      { ...rec, restarts, logs: false },
+    );
   }
 
   async #check(ctx: TaskExecutionContext, st: LocalState & proc.ProcessRecord): Promise<{ status: PluginStatus; state: PluginState }> {
@@ -217,7 +222,10 @@ export class LocalProcessPlugin implements TaskPlugin {
       await proc.removeQuietly(this.#path(ctx, "pid")); // so that a waiting restart is not mistaken for the old run
       return this.#start(ctx, st.restarts + 1);
     }
-    return this.#finish(ctx, st, exit);
+    const finished = await this.#finish(ctx, st, exit);
+    const startedAt = new Date(st.startedAt);
+    if (!Number.isNaN(startedAt.getTime())) finished.status.startedAt = startedAt;
+    return finished;
   }
 
   async #finish(ctx: TaskExecutionContext, st: LocalState, exit: number): Promise<{ status: PluginStatus; state: PluginState }> {
@@ -243,7 +251,7 @@ export class LocalProcessPlugin implements TaskPlugin {
   }
 
   #result(status: Partial<PluginStatus> & { phase: PluginPhase }, state: LocalState): { status: PluginStatus; state: PluginState } {
-    const full: PluginStatus = { version: 0, ...status, occurredAt: this.#o.clock.now() };
+    const full: PluginStatus = { version: 0, ...status, occurredAt: status.occurredAt ?? this.#o.clock.now() };
     if (full.logs === undefined || full.logs.length === 0) delete full.logs;
     return { status: full, state: { ...state } };
   }
