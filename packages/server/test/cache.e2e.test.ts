@@ -8,12 +8,15 @@ import { after, before, describe, test } from "node:test";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
-import { DataCatalog } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
+import { create } from "@bufbuild/protobuf";
+import { CreateDatasetRequestSchema, DataCatalog, GetDatasetRequestSchema } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
 import { ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { CatalogCacheStatus } from "@aloft/idl/flyteidl/core/catalog_pb.js";
 import { postgresAvailability } from "@aloft/testkit/databases.ts";
 import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
+import { AloftError, Code } from "@aloft/core/errors.ts";
+import { grpcCatalog } from "../src/grpc-event-sink.ts";
 import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit/workflows.ts";
 
 const P = "flytesnacks";
@@ -117,6 +120,17 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.equal(runs(counter), 3, "overwrite_cache runs the task again");
       assert.equal((await launch(lp, 1)).status, CatalogCacheStatus.CACHE_HIT);
       assert.equal(runs(counter), 3);
+    });
+
+    test("a split engine's catalog adapter reaches the same service and gets admin's codes as AloftErrors", async () => {
+      const remote = grpcCatalog(`http://${platform.grpcAddress}`);
+      const dataset = { project: P, domain: D, name: "flyte_task-remote", version: "1.0-abcdefgh-abcdefgh" };
+      const get = create(GetDatasetRequestSchema, { dataset });
+      const put = create(CreateDatasetRequestSchema, { dataset: { id: dataset } });
+      await assert.rejects(remote.getDataset(get), (e: unknown) => e instanceof AloftError && e.code === Code.NOT_FOUND);
+      await remote.createDataset(put);
+      await assert.rejects(remote.createDataset(put), (e: unknown) => e instanceof AloftError && e.code === Code.ALREADY_EXISTS);
+      assert.equal((await remote.getDataset(get)).dataset?.id?.name, "flyte_task-remote");
     });
   });
 }
