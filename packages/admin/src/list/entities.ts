@@ -195,7 +195,8 @@ export const ENTITIES: Readonly<Record<EntityName, EntityInfo>> = {
   signal: {
     code: "s",
     table: "signals",
-    columns: columns(...base, ...executionKey, "signal_id", "type", "value"),
+    // `type` and `value` hold serialized messages here (unlike execution_tags.value), so they cannot be filtered.
+    columns: new Map<string, ColumnKind>([...columns(...base, ...executionKey, "signal_id"), ["type", "binary"], ["value", "binary"]]),
   },
   // admin_tag filters are validated against the old admin_tags model and then redirected to execution_tags.
   admin_tag: { code: "at", table: "admin_tags", columns: columns(...base, "name") },

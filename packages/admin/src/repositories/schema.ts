@@ -273,6 +273,18 @@ export interface CatalogReservationsTable {
   expires_at: Micros;
 }
 
+/** Gate node signals (SignalService), unique on (execution, signal_id). */
+export interface SignalsTable extends BaseColumns {
+  execution_project: string;
+  execution_domain: string;
+  execution_name: string;
+  signal_id: string;
+  /** Serialized flyteidl.core.LiteralType the value must be castable to. */
+  type: Uint8Array;
+  /** Serialized flyteidl.core.Literal, null until the signal is set. */
+  value: Uint8Array | null;
+}
+
 export interface Schema {
   projects: ProjectsTable;
   tasks: TasksTable;
@@ -290,4 +302,5 @@ export interface Schema {
   catalog_partitions: CatalogPartitionsTable;
   catalog_tags: CatalogTagsTable;
   catalog_reservations: CatalogReservationsTable;
+  signals: SignalsTable;
 }

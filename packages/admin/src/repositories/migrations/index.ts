@@ -12,8 +12,9 @@ import { nodeExecutions } from "./0009-node-executions.ts";
 import { taskExecutions } from "./0010-task-executions.ts";
 import { nameGroupIndexes } from "./0011-name-group-indexes.ts";
 import { datacatalog } from "./0012-datacatalog.ts";
+import { signals } from "./0013-signals.ts";
 
-export const migrations: readonly AloftMigration[] = [projects, tasks, descriptionEntities, namedEntityMetadata, workflows, launchPlans, resources, executions, nodeExecutions, taskExecutions, nameGroupIndexes, datacatalog];
+export const migrations: readonly AloftMigration[] = [projects, tasks, descriptionEntities, namedEntityMetadata, workflows, launchPlans, resources, executions, nodeExecutions, taskExecutions, nameGroupIndexes, datacatalog, signals];
 
 export type { AloftMigration } from "./migration.ts";
 export { migrateToLatest, rollbackLast, appliedMigrations } from "../migrator.ts";
