@@ -12,6 +12,8 @@ export { DEFAULT_ENGINE_CONFIG, engineConfig, type EngineConfig } from "./config
 export type { ChildExecutionPort, EventSink, SignalPort } from "./ports.ts";
 export { adminClientEventSink, toAloftEventError, type AdminEventClient } from "./sinks/admin-client-event-sink.ts";
 export { PluginRegistry } from "./plugins/registry.ts";
+export { NOOP_ENGINE_METRICS, type EngineMetrics } from "./metrics/engine-metrics.ts";
+export { createEngineMetrics, ENGINE_METRICS_PREFIX } from "./metrics/prom-engine-metrics.ts";
 export type { TaskPlugin, TaskExecutionContext, PluginStatus, PluginPhase, PluginState } from "./plugins/plugin.ts";
 export {
   executionKey,

@@ -16,6 +16,8 @@ import { EventRejectedError } from "../executor/events.ts";
 import { isTerminalNodePhase, isTerminalWorkflowPhase, statusError, type NodeStatus, type WorkflowStatus } from "../executor/status.ts";
 import { endAfterSystemErrors, executeRound } from "../executor/workflow-executor.ts";
 import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "../ports.ts";
+import { NOOP_ENGINE_METRICS, isPanic, labelsOf, type EngineMetrics } from "../metrics/engine-metrics.ts";
+import { timedPlugin } from "../metrics/timed-plugin.ts";
 import type { TaskPlugin } from "../plugins/plugin.ts";
 import { PluginRegistry } from "../plugins/registry.ts";
 import {
@@ -51,6 +53,8 @@ export interface EngineOptions {
   clock?: Clock;
   logger?: Logger;
   config?: Partial<EngineConfig>;
+  /** Prometheus metrics (§6.5), e.g. createEngineMetrics(registry); without them nothing is measured. */
+  metrics?: EngineMetrics;
 }
 
 interface Loaded {
@@ -64,7 +68,8 @@ export class Engine {
   readonly config: EngineConfig;
   readonly #store: WorkflowStore;
   readonly #deps: EngineDeps;
-  #queue = new WorkQueue();
+  readonly #metrics: EngineMetrics | undefined;
+  #queue: WorkQueue;
   readonly #loaded = new Map<string, Loaded>();
   /** Abort requests made through this instance (the store is read once per streak for the others). */
   readonly #aborts = new Map<string, string>();
@@ -78,10 +83,14 @@ export class Engine {
   constructor(opts: EngineOptions) {
     this.config = engineConfig(opts.config);
     this.#store = opts.store;
+    const metrics = (this.#metrics = opts.metrics);
+    this.#queue = new WorkQueue(metrics);
     this.#deps = {
       blobs: opts.blobs,
       sink: opts.sink,
-      plugins: opts.plugins instanceof PluginRegistry ? opts.plugins : new PluginRegistry(opts.plugins),
+      plugins: opts.plugins instanceof PluginRegistry
+        ? opts.plugins
+        : new PluginRegistry(metrics ? opts.plugins.map((p) => timedPlugin(p, metrics)) : opts.plugins),
       clock: opts.clock ?? systemClock,
       logger: opts.logger ?? silentLogger(),
       config: this.config,
@@ -91,6 +100,16 @@ export class Engine {
     if (opts.children) this.#deps.children = opts.children;
     if (opts.recovery) this.#deps.recovery = opts.recovery;
     if (opts.catalog) this.#deps.catalog = opts.catalog;
+    if (metrics) {
+      this.#deps.metrics = metrics;
+      metrics.observe({
+        freeWorkers: () => (this.#running ? Math.max(0, this.#workers.length - this.#queue.processingCount) : 0),
+        queueDepth: () => this.#queue.length,
+        unfinishedWorkSeconds: () => this.#queue.unfinishedWorkSeconds(),
+        longestRunningSeconds: () => this.#queue.longestRunningSeconds(),
+        activeExecutions: () => this.#store.listActive(),
+      });
+    }
   }
 
   /** Accepts an execution; launching one that exists is a no-op. Returns whether it was created. */
@@ -137,10 +156,11 @@ export class Engine {
   /** Starts the workers and resumes every non-terminal execution. */
   async start(): Promise<void> {
     if (this.#running) return;
-    if (this.#stopped) this.#queue = new WorkQueue();
+    if (this.#stopped) this.#queue = new WorkQueue(this.#metrics);
     this.#stopped = false;
     this.#running = true;
     for (let i = 0; i < this.config.workers; i++) this.#workers.push(this.#work());
+    this.#metrics?.workersStarted();
     await this.#resync();
     if (this.config.resyncIntervalMs > 0) {
       this.#resyncTimer = setInterval(() => {
@@ -175,13 +195,16 @@ export class Engine {
     for (;;) {
       const key = await this.#queue.get();
       if (key === undefined) return;
+      const t0 = performance.now();
+      let ok = false;
       try {
-        await this.#handle(key);
+        ok = await this.#handle(key);
       } catch (e) {
         this.#deps.logger.error({ execution: key, err: e }, "handling execution failed");
         this.#loaded.delete(key); // re-read the stored status: a write may have been lost
-        this.#queue.addAfter(key, this.config.roundErrorBackoffMs);
+        this.#queue.retryAfter(key, this.config.roundErrorBackoffMs);
       } finally {
+        this.#metrics?.handled(performance.now() - t0, ok);
         this.#queue.done(key);
       }
       // Let timers and I/O run between keys (rounds over in-memory stores never leave the microtask queue).
@@ -192,42 +215,57 @@ export class Engine {
   async #load(key: string): Promise<Loaded | undefined> {
     let l = this.#loaded.get(key);
     if (!l) {
+      const t0 = performance.now();
       const spec = await this.#store.getSpec(key);
       if (!spec) return undefined;
       l = { spec, index: new ClosureIndex(spec.closure) };
+      this.#metrics?.closureRead(labelsOf(spec), performance.now() - t0);
       this.#loaded.set(key, l);
     }
     return l;
   }
 
-  /** One streak: rounds until nothing changes, the execution ends, or the streak limit. */
-  async #handle(key: string): Promise<void> {
+  /** One streak: rounds until nothing changes, the execution ends, or the streak limit. False when a round failed. */
+  async #handle(key: string): Promise<boolean> {
     const loaded = await this.#load(key);
-    if (!loaded) return;
-    const stored = loaded.stored ?? (await this.#store.getStatus(key));
-    if (!stored) return;
+    const stored = loaded && (loaded.stored ?? (await this.#store.getStatus(key)));
+    if (!loaded || !stored) {
+      this.#metrics?.roundNotFound();
+      return true;
+    }
+    const m = this.#metrics ?? NOOP_ENGINE_METRICS;
+    const labels = labelsOf(loaded.spec);
     let { status, version } = stored;
     for (let round = 0; round < this.config.maxStreakLength; round++) {
       if (isTerminalWorkflowPhase(status.phase)) {
+        if (round === 0) m.roundSkipped();
         this.#forget(key);
-        return;
+        return true;
       }
-      if (!this.#running) return;
+      if (!this.#running) return true;
+      const t0 = performance.now();
       const abortCause = this.#aborts.get(key) ?? (round === 0 ? await this.#store.getAbortRequest(key) : undefined);
       const active = activeNodeIds(status);
       const before = fingerprint(status, active);
+      const copying = performance.now();
       const work = workingCopy(status);
+      const traversing = performance.now();
+      m.deepCopy(traversing - copying);
       const exec = this.#context(key, loaded, work, countActiveTasks(active.map((id) => status.nodes[id]!)));
+      m.streak(labels, 1);
       try {
         await executeRound(exec, abortCause);
       } catch (e) {
+        m.roundFailed(labels, { abort: abortCause !== undefined, panic: isPanic(e) });
         await this.#roundFailed(key, loaded, status, version, e, abortCause);
-        return;
+        return false;
       }
+      m.roundTraversed(labels, performance.now() - traversing);
       const after = fingerprint(work, active);
       if (after.full === before.full) {
+        m.roundTimed(labels, performance.now() - t0);
         this.#queue.addAfter(key, this.config.pollIntervalMs);
-        return;
+        return true;
       }
       const progressed = after.lean !== before.lean;
       work.lastUpdatedAt = this.#now();
@@ -238,14 +276,16 @@ export class Engine {
       version = await this.#store.updateStatus(key, work, version);
       status = work;
       loaded.stored = { status, version };
+      m.roundTimed(labels, performance.now() - t0);
       // Only plugin state moved (a task still running): save it, but wait for the next poll like an unchanged round.
       if (!progressed && !isTerminalWorkflowPhase(status.phase)) {
         this.#queue.addAfter(key, this.config.pollIntervalMs);
-        return;
+        return true;
       }
     }
     if (isTerminalWorkflowPhase(status.phase)) this.#forget(key);
     else this.#queue.add(key);
+    return true;
   }
 
   #forget(key: string): void {
@@ -282,7 +322,7 @@ export class Engine {
     loaded.stored = { status: next, version: await this.#store.updateStatus(key, next, version) };
     if (isTerminalWorkflowPhase(next.phase)) return this.#forget(key);
     const backoff = Math.min(this.config.roundErrorBackoffMs * 2 ** (next.failedAttempts - 1), this.config.roundErrorBackoffMaxMs);
-    this.#queue.addAfter(key, backoff);
+    this.#queue.retryAfter(key, backoff);
   }
 
   #context(key: string, loaded: Loaded, status: WorkflowStatus, activeTasks: number): ExecContext {

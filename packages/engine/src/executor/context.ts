@@ -6,6 +6,7 @@ import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
 import type { Clock } from "@aloft/core/clock.ts";
 import type { Logger } from "@aloft/core/logger.ts";
 import type { EngineConfig } from "../config.ts";
+import type { EngineMetrics } from "../metrics/engine-metrics.ts";
 import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "../ports.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import type { ExecutionSpec } from "../store/workflow-store.ts";
@@ -27,6 +28,8 @@ export interface EngineDeps {
   config: EngineConfig;
   /** Re-queues an execution at once (a plugin saw something change). */
   wake?: (key: string) => void;
+  /** Prometheus metrics (§6.5); absent → nothing is measured. */
+  metrics?: EngineMetrics;
 }
 
 export interface ExecContext {

@@ -15,6 +15,7 @@ import { errorLiteral } from "./error-literal.ts";
 import { maxAttemptsOf } from "./retries.ts";
 import { attemptRecovery } from "./recovery.ts";
 import { cacheGate, lookupOnQueue } from "../cache/task-cache.ts";
+import { recordAttemptFailed, recordEnded, recordInputs, recordQueued, recordStarted, timedVisit } from "../metrics/node-metrics.ts";
 import {
   collapseNodeStatus,
   isTerminalNodePhase,
@@ -59,7 +60,11 @@ const failedResult = (s: NodeStatus): NodeResult => ({
   timedOut: s.phase === "TimedOut",
 });
 
-export async function visitNode(scope: Scope, id: string): Promise<NodeResult> {
+export function visitNode(scope: Scope, id: string): Promise<NodeResult> {
+  return scope.exec.deps.metrics ? timedVisit(scope, () => visit(scope, id)) : visit(scope, id);
+}
+
+async function visit(scope: Scope, id: string): Promise<NodeResult> {
   const node = scope.nodes.get(id);
   if (!node) return PENDING;
   const current = scope.statuses[id];
@@ -113,6 +118,7 @@ function finish(n: NodeContext, phase: NodePhase): NodeResult {
   const s = n.status;
   s.phase = phase;
   s.stoppedAt = n.exec.now();
+  recordEnded(n, phase);
   n.scope.statuses[n.node.id] = collapseNodeStatus(s);
   n.scope.dirty.add(n.node.id);
   const collapsed = n.scope.statuses[n.node.id]!;
@@ -143,16 +149,20 @@ async function preExecute(n: NodeContext): Promise<NodeResult> {
     return finish(n, "Skipped");
   }
   const recovered = await attemptRecovery(n);
+  if (recovered?.state === "success") recordEnded(n, "Recovered");
   if (recovered) return recovered;
   const isTask = n.node.target.case === "taskNode";
   const max = exec.spec.spec.maxParallelism ?? 0;
   if (isTask && max > 0 && exec.activeTasks >= max) return PENDING;
   let inputs;
+  const resolving = performance.now();
   try {
     inputs = await resolveBindings(scope, n.node.inputs);
     if (scope.injectError) injectErrorInput(inputs, scope.injectError, n.node.id);
+    recordInputs(n, resolving, true);
   } catch (e) {
     if (!(e instanceof BindingResolutionError)) throw e;
+    recordInputs(n, resolving, false);
     status.error = statusError("SYSTEM", "BindingResolutionFailure", truncateMessage(e.message));
     status.phase = "Failed";
     await sendNodeEvent(n, NodeExecution_Phase.FAILED, { error: status.error });
@@ -163,6 +173,7 @@ async function preExecute(n: NodeContext): Promise<NodeResult> {
   status.phase = "Queued";
   status.queuedAt = exec.now();
   if (isTask) exec.activeTasks++;
+  recordQueued(n);
   await sendNodeEvent(n, NodeExecution_Phase.QUEUED);
   scope.dirty.add(n.node.id);
   return PENDING;
@@ -200,6 +211,7 @@ async function handleQueuedOrRunning(n: NodeContext, handler: NodeHandler): Prom
   switch (t.phase) {
     case "Running":
       next = "Running";
+      if (status.startedAt === undefined) recordStarted(n);
       status.startedAt ??= exec.now();
       status.lastAttemptStartedAt ??= exec.now();
       break;
@@ -232,6 +244,7 @@ async function handleQueuedOrRunning(n: NodeContext, handler: NodeHandler): Prom
     }
   }
   if (next === status.phase) return PENDING;
+  if (error && t.phase !== "Timedout") recordAttemptFailed(n, next, error);
   // The status keeps 1024 characters of a message (§2.7); the event carries it whole (up to the event limit).
   if (error) status.error = { ...error, message: truncateMessage(error.message) };
   status.phase = next;
@@ -294,6 +307,7 @@ export async function abortScope(scope: Scope, reason: string, final: boolean): 
       await sendNodeEvent(n, NodeExecution_Phase.ABORTED, {
         error: statusError("UNKNOWN", "NodeAborted", reason),
       });
+      recordEnded(n, "Aborted");
     }
   }
 }

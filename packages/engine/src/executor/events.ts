@@ -26,6 +26,7 @@ import type { NodeContext } from "../nodes/handler.ts";
 import { childExecutionId } from "../nodes/launch-plan-handler.ts";
 import { cacheEventFields } from "../cache/cache-status.ts";
 import { toExecutionError, type NodePhase, type StatusError } from "./status.ts";
+import { labelsOf, type EventKind } from "../metrics/engine-metrics.ts";
 
 export const NODE_EVENT_VERSION = 1;
 
@@ -52,7 +53,20 @@ export function isAlreadyTerminal(e: unknown): boolean {
  * round fails: a round sending many events would otherwise rarely get through a flaky admin (as upstream's admin
  * client retries).
  */
-async function withRetries(exec: ExecContext, call: () => Promise<void>): Promise<void> {
+async function withRetries(exec: ExecContext, kind: EventKind, call: () => Promise<void>): Promise<void> {
+  const m = exec.deps.metrics;
+  if (!m) return retrying(exec, call);
+  const t0 = performance.now();
+  try {
+    await retrying(exec, call);
+    m.eventRecorded(labelsOf(exec.spec), kind, true, performance.now() - t0, false);
+  } catch (e) {
+    m.eventRecorded(labelsOf(exec.spec), kind, false, performance.now() - t0, isAlreadyExists(e));
+    throw e;
+  }
+}
+
+async function retrying(exec: ExecContext, call: () => Promise<void>): Promise<void> {
   const delays = exec.deps.config.eventRetryDelaysMs;
   for (let i = 0; ; i++) {
     try {
@@ -89,7 +103,7 @@ export async function sendWorkflowEvent(
   if (result?.outputUri !== undefined) event.outputResult = { case: "outputUri", value: result.outputUri };
   else if (result?.error) event.outputResult = { case: "error", value: toExecutionError(result.error) };
   try {
-    await withRetries(exec, () => exec.deps.sink.workflowEvent(create(WorkflowExecutionEventRequestSchema, { event })));
+    await withRetries(exec, "workflow", () => exec.deps.sink.workflowEvent(create(WorkflowExecutionEventRequestSchema, { event })));
     return "ok";
   } catch (e) {
     if (isAlreadyExists(e)) return "ok";
@@ -196,7 +210,7 @@ const isSubWorkflowNode = (n: NodeContext) =>
 
 async function recordNodeEvent(n: NodeContext, event: NodeExecutionEvent): Promise<void> {
   try {
-    await withRetries(n.exec, () => n.exec.deps.sink.nodeEvent(create(NodeExecutionEventRequestSchema, { event })));
+    await withRetries(n.exec, "node", () => n.exec.deps.sink.nodeEvent(create(NodeExecutionEventRequestSchema, { event })));
   } catch (e) {
     if (isAlreadyExists(e)) return;
     if (n.node.id === END_NODE_ID) return;
@@ -213,7 +227,7 @@ async function recordNodeEvent(n: NodeContext, event: NodeExecutionEvent): Promi
 /** Sends a task event; repeated and already-terminal answers are fine for terminal phases. */
 export async function recordTaskEvent(exec: ExecContext, event: TaskExecutionEvent, terminal: boolean): Promise<void> {
   try {
-    await withRetries(exec, () => exec.deps.sink.taskEvent(create(TaskExecutionEventRequestSchema, { event })));
+    await withRetries(exec, "task", () => exec.deps.sink.taskEvent(create(TaskExecutionEventRequestSchema, { event })));
   } catch (e) {
     if (isAlreadyExists(e)) return;
     if (isAlreadyTerminal(e) && terminal) return;

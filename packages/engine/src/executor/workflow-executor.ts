@@ -3,12 +3,13 @@
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { WorkflowExecution_Phase as WfPhase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { putMessage } from "@aloft/core/blob/blob-store.ts";
-import { START_NODE_ID, nodeDataDir, nodeOutputDir, workflowInputsKey, workflowOutputsKey } from "@aloft/core/blob/keys.ts";
+import { END_NODE_ID, START_NODE_ID, nodeDataDir, nodeOutputDir, workflowInputsKey, workflowOutputsKey } from "@aloft/core/blob/keys.ts";
 import type { ExecContext } from "./context.ts";
 import { abortScope, executeDag, visitNode } from "./dag-executor.ts";
 import { sendWorkflowEvent } from "./events.ts";
 import { failureNodeScope, primaryScope, syncFailureNode } from "./scopes.ts";
 import { isTerminalWorkflowPhase, statusError, type StatusError, type WorkflowPhase } from "./status.ts";
+import { labelsOf } from "../metrics/engine-metrics.ts";
 
 const TIMEOUT_ERROR = statusError("USER", "Timeout", "Timeout in node");
 const AUTO_ABORT = "Some node execution failed, auto-abort.";
@@ -25,12 +26,17 @@ export async function executeRound(exec: ExecContext, abortCause: string | undef
       s.startedAt = exec.now();
       await putMessage(exec.deps.blobs, workflowInputsKey(exec.wfDir), LiteralMapSchema, exec.spec.inputs);
       await transition(exec, "Running", WfPhase.RUNNING);
+      exec.deps.metrics?.workflowAccepted(labelsOf(exec.spec), Math.max(0, exec.now() - exec.spec.acceptedAt));
       return;
     }
     case "Running": {
       const r = await executeDag(primaryScope(exec));
       if (r.state === "pending") return;
-      if (r.state === "complete") return transition(exec, "Succeeding", WfPhase.SUCCEEDING);
+      if (r.state === "complete") {
+        const endedAt = s.nodes[END_NODE_ID]?.stoppedAt;
+        if (endedAt !== undefined) exec.deps.metrics?.workflowCompleting(labelsOf(exec.spec), Math.max(0, exec.now() - endedAt));
+        return transition(exec, "Succeeding", WfPhase.SUCCEEDING);
+      }
       s.error = r.timedOut ? TIMEOUT_ERROR : r.error;
       return transition(exec, "Failing", WfPhase.FAILING, { error: s.error });
     }
@@ -77,6 +83,7 @@ async function abortWorkflow(exec: ExecContext, cause: string): Promise<void> {
     if (fscope) await abortScope(fscope, cause, true);
   }
   exec.status.message = cause;
+  exec.deps.metrics?.workflowAborted(labelsOf(exec.spec));
   await transition(exec, "Aborted", WfPhase.ABORTED);
 }
 
@@ -96,6 +103,7 @@ export async function endAfterSystemErrors(
     "Workflow abort failed",
     `max number of system retry attempts [${attempts}/${max}] exhausted. Last known status message: ${last}`,
   );
+  exec.deps.metrics?.workflowAborted(labelsOf(exec.spec));
   if (exec.status.phase !== "Ready") {
     try {
       await abortScope(primaryScope(exec), abortCause ?? error.message, true);
@@ -126,12 +134,23 @@ async function transition(
     s.phase = "Failed";
     s.message = MISMATCH;
     s.stoppedAt = exec.now();
+    recordEnded(exec);
     return;
   }
   s.phase = phase;
   if (isTerminalWorkflowPhase(phase)) {
     s.stoppedAt = exec.now();
+    recordEnded(exec);
     s.nodes = {};
     delete s.failureNode;
   }
+}
+
+/** An execution ended: its outcome and, when it ran, its duration (success_duration / failure_duration). */
+function recordEnded(exec: ExecContext): void {
+  const m = exec.deps.metrics;
+  const s = exec.status;
+  if (!m || (s.phase !== "Success" && s.phase !== "Failed" && s.phase !== "Aborted")) return;
+  const ms = s.startedAt === undefined || s.stoppedAt === undefined ? undefined : Math.max(0, s.stoppedAt - s.startedAt);
+  m.workflowEnded(labelsOf(exec.spec), s.phase, ms);
 }

@@ -7,6 +7,7 @@ import { MemoryBlobStore } from "@aloft/core/blob/memory-blob-store.ts";
 import type { Clock } from "@aloft/core/clock.ts";
 import type { EngineConfig } from "../config.ts";
 import type { CatalogPort } from "../ports.ts";
+import type { EngineMetrics } from "../metrics/engine-metrics.ts";
 import { Engine } from "../controller/engine.ts";
 import { isTerminalWorkflowPhase, type WorkflowStatus } from "../executor/status.ts";
 import { MemoryWorkflowStore } from "../store/memory-workflow-store.ts";
@@ -23,6 +24,8 @@ export interface HarnessOptions {
   plugin?: FakePlugin;
   /** Task caching (§4.2.6), e.g. a MemoryCatalog. */
   catalog?: CatalogPort;
+  /** Prometheus metrics, e.g. createEngineMetrics(new Registry()). */
+  metrics?: EngineMetrics;
 }
 
 export function engineHarness(o: HarnessOptions = {}) {
@@ -36,6 +39,7 @@ export function engineHarness(o: HarnessOptions = {}) {
     sink,
     plugins: [plugin],
     ...(o.catalog ? { catalog: o.catalog } : {}),
+    ...(o.metrics ? { metrics: o.metrics } : {}),
     ...(o.clock ? { clock: o.clock } : {}),
     config: { pollIntervalMs: 2, roundErrorBackoffMs: 2, workers: 2, ...o.config },
   });
