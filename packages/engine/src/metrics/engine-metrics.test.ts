@@ -42,10 +42,13 @@ test("names are upstream's on the wire: flyte:propeller:all: scope, colons kept,
   assert.ok(names.every((n) => n.startsWith("flyte:propeller:all:")), "every engine metric is in the propeller scope");
 });
 
-test("two engines' metrics cannot share a registry (one set per registry)", () => {
+test("one set per registry: creating them again on the same registry returns the same set", async () => {
   const r = new Registry();
-  createEngineMetrics(r);
-  assert.throws(() => createEngineMetrics(r), /already been registered/);
+  const first = createEngineMetrics(r);
+  assert.equal(createEngineMetrics(r), first);
+  assert.notEqual(createEngineMetrics(new Registry()), first);
+  first.workersStarted();
+  assert.equal(sample(await r.metrics(), "flyte:propeller:all:workers_restarted"), 1);
 });
 
 test("hooks move the metrics they name, labeled and unlabeled", async () => {

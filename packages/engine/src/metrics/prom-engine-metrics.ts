@@ -52,9 +52,22 @@ const counter = (r: Registry, name: string, help: string) => new Counter({ name:
 const histogram = (r: Registry, name: string, help: string, buckets: number[]) =>
   new Histogram({ name: ENGINE_METRICS_PREFIX + name, help, buckets, registers: [r] });
 
-/** Creates the engine's metrics on `registry` (admin's in `aloft start`, its own in `aloft engine`). One set per registry. */
+const created = new WeakMap<Registry, EngineMetrics>();
+
+/**
+ * The engine's metrics on `registry` (admin's in `aloft start`, its own in `aloft engine`). One set per registry: a
+ * second call returns the first set (an engine restarted in the same process), its gauges then read the newest engine.
+ */
 export function createEngineMetrics(registry: Registry): EngineMetrics {
-  const r = registry;
+  let m = created.get(registry);
+  if (!m) {
+    m = register(registry);
+    created.set(registry, m);
+  }
+  return m;
+}
+
+function register(r: Registry): EngineMetrics {
   let view: EngineView | undefined;
   const gauge = (name: string, help: string, read: (v: EngineView) => number) =>
     new Gauge({
