@@ -28,6 +28,8 @@ import { LaunchPlanRepo } from "@aloft/admin/repositories/launch-plan-repo.ts";
 import { DataCatalogManager } from "@aloft/admin/managers/datacatalog-manager.ts";
 import { CatalogRepo } from "@aloft/admin/repositories/catalog-repo.ts";
 import { CatalogReservationRepo } from "@aloft/admin/repositories/catalog-reservation-repo.ts";
+import { SignalManager } from "@aloft/admin/managers/signal-manager.ts";
+import { SignalRepo } from "@aloft/admin/repositories/signal-repo.ts";
 
 export interface AdminManagerDeps {
   db: Kysely<Schema>;
@@ -40,7 +42,9 @@ export interface AdminManagerDeps {
   scheduleSink?: ScheduleSink;
 }
 
-export function createAdminManagers(deps: AdminManagerDeps): AdminManagers & { executions: ExecutionManagers; dataCatalog: DataCatalogManager } {
+export function createAdminManagers(
+  deps: AdminManagerDeps,
+): AdminManagers & { executions: ExecutionManagers; dataCatalog: DataCatalogManager; signals: SignalManager } {
   const { db, blobStore, config, clock, logger, plugins } = deps;
   const projectRepo = new ProjectRepo(db, clock);
   const gate = new ProjectGate(projectRepo, config.domains);
@@ -101,6 +105,7 @@ export function createAdminManagers(deps: AdminManagerDeps): AdminManagers & { e
     launchPlans,
     executions,
     dataCatalog: new DataCatalogManager({ catalog: new CatalogRepo(db, clock), reservations: new CatalogReservationRepo(db, clock), clock }),
+    signals: new SignalManager({ repo: new SignalRepo(db, clock), logger: logger.child({ component: "signals" }) }),
     build: deps.build,
   };
 }

@@ -15,6 +15,7 @@ import { createBlobStore } from "@aloft/core/blob/create-blob-store.ts";
 import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
 import { adminServiceBinding } from "@aloft/admin/api/admin-service.ts";
 import { dataCatalogServiceBinding } from "@aloft/admin/api/datacatalog-service.ts";
+import { signalServiceBinding } from "@aloft/admin/api/signal-service.ts";
 import { startGrpcServer, type RunningGrpcServer } from "@aloft/admin/api/grpc/grpc-server.ts";
 import { HealthState, healthRoutes } from "@aloft/admin/api/grpc/health.ts";
 import { DescriptorIndex, reflectionRoutes } from "@aloft/admin/api/grpc/reflection.ts";
@@ -32,6 +33,7 @@ import { startHttpServer } from "./http-server.ts";
 import type { ScheduleSink } from "@aloft/admin/managers/launch-plan-manager.ts";
 import type { ExecutionManagers } from "@aloft/admin/managers/execution-managers.ts";
 import type { DataCatalogManager } from "@aloft/admin/managers/datacatalog-manager.ts";
+import type { SignalManager } from "@aloft/admin/managers/signal-manager.ts";
 
 export interface AdminServerDeps {
   config: AloftConfig;
@@ -57,6 +59,8 @@ export interface RunningAdmin {
   executions: ExecutionManagers;
   /** The datacatalog.DataCatalog use cases (task caching), for an in-process engine. */
   dataCatalog: DataCatalogManager;
+  /** SignalService's use cases (approve/signal gates), for an in-process engine. */
+  signals: SignalManager;
   close(): Promise<void>;
 }
 
@@ -94,7 +98,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
     // Services whose RPCs later issues implement are bound now so that every route answers (UNIMPLEMENTED until then).
     const bindings: ServiceBinding[] = [
       adminServiceBinding(managers),
-      bind(SignalService, {}),
+      signalServiceBinding(managers.signals),
       bind(DataProxyService, {}),
       dataCatalogServiceBinding(managers.dataCatalog),
       ...plugins.additionalServices,
@@ -153,6 +157,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       plugins,
       executions: managers.executions,
       dataCatalog: managers.dataCatalog,
+      signals: managers.signals,
       close: async () => {
         health.shutdown();
         await runCleanups(cleanups);

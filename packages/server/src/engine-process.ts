@@ -5,7 +5,7 @@ import { systemClock } from "@aloft/core/clock.ts";
 import type { AloftConfig } from "@aloft/core/config.ts";
 import { createLogger } from "@aloft/core/logger.ts";
 import { createEngine, createWarmWorkers } from "./engine-wiring.ts";
-import { grpcCatalog, grpcChildExecutions, grpcEventSink, grpcRecovery } from "./grpc-event-sink.ts";
+import { grpcCatalog, grpcChildExecutions, grpcEventSink, grpcRecovery, grpcSignals } from "./grpc-event-sink.ts";
 
 export interface EngineProcessOptions {
   /** Admin's gRPC endpoint (host:port). */
@@ -27,6 +27,7 @@ export async function runEngineProcess(config: AloftConfig, o: EngineProcessOpti
     children: grpcChildExecutions(baseUrl),
     recovery: grpcRecovery(baseUrl),
     catalog: grpcCatalog(baseUrl),
+    signals: grpcSignals(baseUrl),
     clock: systemClock,
     logger,
     httpBaseUrl: () => o.adminHttpUrl.replace(/\/$/, ""),

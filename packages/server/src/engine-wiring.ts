@@ -20,9 +20,10 @@ import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { NodeExecutionGetDataRequestSchema, NodeExecutionGetRequestSchema } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
 import type { ExecutionManagers } from "@aloft/admin/managers/execution-managers.ts";
 import { launchSpecOf } from "@aloft/admin/managers/launch-spec.ts";
+import type { SignalManager } from "@aloft/admin/managers/signal-manager.ts";
 import type { ExecuteInput, WorkflowExecutor } from "@aloft/admin/plugins.ts";
 import { Engine } from "@aloft/engine/controller/engine.ts";
-import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort } from "@aloft/engine/ports.ts";
+import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "@aloft/engine/ports.ts";
 import { LocalProcessPlugin } from "@aloft/engine/plugins/local-process/local-process-plugin.ts";
 import type { TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
 import { BlobWorkflowStore } from "@aloft/engine/store/blob-workflow-store.ts";
@@ -50,6 +51,8 @@ export interface EngineWiringDeps {
   recovery?: RecoveryPort;
   /** Admin's data catalog, for task caching; without it cacheable tasks run uncached. */
   catalog?: CatalogPort;
+  /** Admin's signals, for approve and signal gate nodes; without it those gates fail as unsupported. */
+  signals?: SignalPort;
 }
 
 export function logDirOf(config: AloftConfig): string {
@@ -71,6 +74,7 @@ export function createEngine(deps: EngineWiringDeps): Engine {
     ...(deps.children ? { children: deps.children } : {}),
     ...(deps.recovery ? { recovery: deps.recovery } : {}),
     ...(deps.catalog ? { catalog: deps.catalog } : {}),
+    ...(deps.signals ? { signals: deps.signals } : {}),
     plugins: [localProcess, ...(deps.extraPlugins ?? [])],
     clock: deps.clock,
     logger: deps.logger.child({ component: "engine" }),
@@ -160,4 +164,9 @@ export function inProcessRecovery(m: ExecutionManagers): RecoveryPort {
     getNodeExecution: (id) => m.nodeExecutions.get(create(NodeExecutionGetRequestSchema, { id })),
     getNodeExecutionData: (id) => m.nodeExecutions.getData(create(NodeExecutionGetDataRequestSchema, { id })),
   };
+}
+
+/** Approve and signal gates in the sandbox: the engine creates and polls its signals through admin directly. */
+export function inProcessSignals(m: SignalManager): SignalPort {
+  return { getOrCreateSignal: (req) => m.getOrCreate(req) };
 }

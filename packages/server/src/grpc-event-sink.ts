@@ -7,8 +7,9 @@ import { EventFailureReasonSchema } from "@aloft/idl/flyteidl/admin/event_pb.js"
 import { AloftError, Code, type ErrorDetail } from "@aloft/core/errors.ts";
 import { create } from "@bufbuild/protobuf";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort } from "@aloft/engine/ports.ts";
+import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "@aloft/engine/ports.ts";
 import { DataCatalog } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
+import { SignalService } from "@aloft/idl/flyteidl/service/signal_pb.js";
 
 export function toAloftErrorFromConnect(err: unknown): unknown {
   if (!(err instanceof ConnectError)) return err;
@@ -71,4 +72,10 @@ export function grpcCatalog(baseUrl: string, client?: Client<typeof DataCatalog>
     getOrExtendReservation: (req) => call(() => catalog.getOrExtendReservation(req)),
     releaseReservation: (req) => call(() => catalog.releaseReservation(req)),
   };
+}
+
+/** Approve and signal gates for an engine apart from admin: admin's SignalService over gRPC, errors as AloftError. */
+export function grpcSignals(baseUrl: string, client?: Client<typeof SignalService>): SignalPort {
+  const signals = client ?? createClient(SignalService, createGrpcTransport({ baseUrl }));
+  return { getOrCreateSignal: (req) => call(() => signals.getOrCreateSignal(req)) };
 }

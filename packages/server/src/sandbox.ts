@@ -5,7 +5,7 @@ import { inProcessEventSink } from "@aloft/admin/managers/execution-managers.ts"
 import type { Engine } from "@aloft/engine/controller/engine.ts";
 import type { TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
 import { startAdmin, type AdminServerDeps, type RunningAdmin } from "./admin-server.ts";
-import { createEngine, inProcessChildExecutions, inProcessRecovery, createWarmWorkers, EngineExecutor, LOGS_ROUTE, logDirOf, logsRoute } from "./engine-wiring.ts";
+import { createEngine, inProcessChildExecutions, inProcessRecovery, inProcessSignals, createWarmWorkers, EngineExecutor, LOGS_ROUTE, logDirOf, logsRoute } from "./engine-wiring.ts";
 
 export interface RunningSandbox extends RunningAdmin {
   engine: Engine;
@@ -43,6 +43,7 @@ export async function startSandbox(deps: AdminServerDeps & SandboxOptions): Prom
     children: inProcessChildExecutions(admin.executions),
     recovery: inProcessRecovery(admin.executions),
     catalog: admin.dataCatalog,
+    signals: inProcessSignals(admin.signals),
     clock: deps.clock,
     logger: deps.logger,
     httpBaseUrl: () => `http://${host}:${admin.httpPort}`,

@@ -166,18 +166,18 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.deepEqual(await missingProject.json(), { code: 5, message: "project [nope] not found", details: [] });
       const badFilter = await fetch(`${platform.httpUrl}/api/v1/projects?filters=eq(nope,1)`, { headers: { accept: "application/json" } });
       assert.equal(badFilter.status, 400);
-      const unimplemented = await fetch(`${platform.httpUrl}/api/v1/signals/p/d/n?limit=1`, { headers: { accept: "application/json" } });
+      const unimplemented = await fetch(`${platform.httpUrl}/api/v1/data?flyte_url=flyte://v1/p/d/n/o`, { headers: { accept: "application/json" } });
       assert.equal(unimplemented.status, 501);
     });
 
     test("RPCs that later work implements answer UNIMPLEMENTED over gRPC", async () => {
-      const pkg = loadPackage(["flyteidl/service/signal.proto"]);
-      const Ctor = (((pkg.flyteidl as Record<string, unknown>).service as Record<string, unknown>).SignalService) as grpc.ServiceClientConstructor;
-      const signals = new Ctor(platform.grpcAddress, grpc.credentials.createInsecure()) as unknown as GrpcJsClient;
+      const pkg = loadPackage(["flyteidl/service/dataproxy.proto"]);
+      const Ctor = (((pkg.flyteidl as Record<string, unknown>).service as Record<string, unknown>).DataProxyService) as grpc.ServiceClientConstructor;
+      const dataProxy = new Ctor(platform.grpcAddress, grpc.credentials.createInsecure()) as unknown as GrpcJsClient;
       try {
-        await expectCode(unary(signals, "ListSignals", { workflow_execution_id: { project: "p", domain: "d", name: "n" }, limit: 1 }), S.UNIMPLEMENTED);
+        await expectCode(unary(dataProxy, "GetData", { flyte_url: "flyte://v1/p/d/n/o" }), S.UNIMPLEMENTED);
       } finally {
-        signals.close();
+        dataProxy.close();
       }
     });
 
