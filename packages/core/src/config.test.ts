@@ -42,10 +42,16 @@ function assertConfigError(fn: () => unknown, pattern: RegExp) {
 test("bad values name the key and the reason", () => {
   assertConfigError(() => loadConfig({ env: { ALOFT_SERVER__HTTP_PORT: "eighty" } }), /server\.httpPort: expected a number/);
   assertConfigError(() => loadConfig({ env: { ALOFT_SERVER__HTTP_PORT: "70000" } }), /server\.httpPort: port 70000 out of range/);
+  assertConfigError(() => loadConfig({ env: { ALOFT_ENGINE__METRICS_PORT: "-1" } }), /engine\.metricsPort: port -1 out of range/);
   assertConfigError(() => loadConfig({ env: {}, overrides: { nope: 1 } }), /nope: unknown key/);
   assertConfigError(() => loadConfig({ env: { ALOFT_SERVER__HTTP_PROT: "1" } }), /server\.httpProt: unknown key/);
   assertConfigError(() => loadConfig({ env: {}, overrides: { database: { kind: "mysql" } } }), /database\.kind/);
   assertConfigError(() => loadConfig({ env: {}, overrides: { domains: [] } }), /domains/);
   assertConfigError(() => loadConfig({ file: "/nonexistent/aloft.yaml", env: {} }), /config file/);
   assert.equal(defaultConfig().storage.kind, "local");
+});
+
+test("the engine's metrics port: propeller's profiler port by default, 0 turns it off", () => {
+  assert.equal(defaultConfig().engine.metricsPort, 10254);
+  assert.equal(loadConfig({ env: { ALOFT_ENGINE__METRICS_PORT: "0" } }).engine.metricsPort, 0);
 });

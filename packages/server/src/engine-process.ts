@@ -4,8 +4,11 @@ import { createBlobStore } from "@aloft/core/blob/create-blob-store.ts";
 import { systemClock } from "@aloft/core/clock.ts";
 import type { AloftConfig } from "@aloft/core/config.ts";
 import { createLogger } from "@aloft/core/logger.ts";
+import { createMetrics } from "@aloft/core/metrics.ts";
+import { createEngineMetrics } from "@aloft/engine/metrics/prom-engine-metrics.ts";
 import { createEngine, createWarmWorkers } from "./engine-wiring.ts";
 import { grpcCatalog, grpcChildExecutions, grpcEventSink, grpcRecovery, grpcSignals } from "./grpc-event-sink.ts";
+import { startMetricsListener } from "./metrics-listener.ts";
 
 export interface EngineProcessOptions {
   /** Admin's gRPC endpoint (host:port). */
@@ -13,6 +16,8 @@ export interface EngineProcessOptions {
   /** Admin's HTTP base URL, for task log links. */
   adminHttpUrl: string;
   resyncIntervalMs: number;
+  /** Port of the /metrics listener (default config engine.metricsPort; 0 = none). */
+  metricsPort?: number;
 }
 
 export async function runEngineProcess(config: AloftConfig, o: EngineProcessOptions): Promise<void> {
@@ -20,6 +25,7 @@ export async function runEngineProcess(config: AloftConfig, o: EngineProcessOpti
   const blobStore = await createBlobStore(config);
   const baseUrl = /^https?:\/\//.test(o.adminEndpoint) ? o.adminEndpoint : `http://${o.adminEndpoint}`;
   const warm = createWarmWorkers(config);
+  const metrics = createMetrics();
   const engine = createEngine({
     config,
     blobStore,
@@ -33,12 +39,22 @@ export async function runEngineProcess(config: AloftConfig, o: EngineProcessOpti
     httpBaseUrl: () => o.adminHttpUrl.replace(/\/$/, ""),
     resyncIntervalMs: o.resyncIntervalMs,
     extraPlugins: [warm],
+    metrics: createEngineMetrics(metrics.registry),
   });
   await engine.start();
+  const metricsPort = o.metricsPort ?? config.engine.metricsPort;
+  // A taken port does not stop the engine (as propeller's profiler server): the executions matter more than metrics.
+  const listener = metricsPort > 0
+    ? await startMetricsListener(metrics.registry, config.server.host, metricsPort, logger).catch((err: unknown) => {
+      logger.error({ err, port: metricsPort }, "cannot serve /metrics; running without");
+      return undefined;
+    })
+    : undefined;
   // The engine's timers do not hold the process open (in the sandbox the servers do); here nothing else would.
   const keepAlive = setInterval(() => undefined, 60_000);
   process.stdout.write(
-    `Aloft engine is up: reporting to ${baseUrl}, ${config.engine.workers} workers, looking for new executions every ${o.resyncIntervalMs} ms\n`,
+    `Aloft engine is up: reporting to ${baseUrl}, ${config.engine.workers} workers, looking for new executions every ${o.resyncIntervalMs} ms\n` +
+      (listener ? `  metrics  http://${/^(0\.0\.0\.0|::)$/.test(config.server.host) ? "localhost" : config.server.host}:${listener.port}/metrics\n` : ""),
   );
   let stopping = false;
   const stop = async (signal: string) => {
@@ -49,6 +65,7 @@ export async function runEngineProcess(config: AloftConfig, o: EngineProcessOpti
     clearInterval(keepAlive);
     await engine.stop();
     await warm.close();
+    await listener?.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));

@@ -23,6 +23,7 @@ import { launchSpecOf } from "@aloft/admin/managers/launch-spec.ts";
 import type { SignalManager } from "@aloft/admin/managers/signal-manager.ts";
 import type { ExecuteInput, WorkflowExecutor } from "@aloft/admin/plugins.ts";
 import { Engine } from "@aloft/engine/controller/engine.ts";
+import type { EngineMetrics } from "@aloft/engine/metrics/engine-metrics.ts";
 import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "@aloft/engine/ports.ts";
 import { LocalProcessPlugin } from "@aloft/engine/plugins/local-process/local-process-plugin.ts";
 import type { TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
@@ -51,6 +52,8 @@ export interface EngineWiringDeps {
   recovery?: RecoveryPort;
   /** Admin's data catalog, for task caching; without it cacheable tasks run uncached. */
   catalog?: CatalogPort;
+  /** Prometheus metrics of the engine (createEngineMetrics on the registry /metrics serves). */
+  metrics?: EngineMetrics;
   /** Admin's signals, for approve and signal gate nodes; without it those gates fail as unsupported. */
   signals?: SignalPort;
 }
@@ -74,6 +77,7 @@ export function createEngine(deps: EngineWiringDeps): Engine {
     ...(deps.children ? { children: deps.children } : {}),
     ...(deps.recovery ? { recovery: deps.recovery } : {}),
     ...(deps.catalog ? { catalog: deps.catalog } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
     ...(deps.signals ? { signals: deps.signals } : {}),
     plugins: [localProcess, ...(deps.extraPlugins ?? [])],
     clock: deps.clock,

@@ -3,6 +3,7 @@
 // wiring without running the engine: launches land in the shared store for a separate `aloft engine`.
 import { inProcessEventSink } from "@aloft/admin/managers/execution-managers.ts";
 import type { Engine } from "@aloft/engine/controller/engine.ts";
+import { createEngineMetrics } from "@aloft/engine/metrics/prom-engine-metrics.ts";
 import type { TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
 import { startAdmin, type AdminServerDeps, type RunningAdmin } from "./admin-server.ts";
 import { createEngine, inProcessChildExecutions, inProcessRecovery, inProcessSignals, createWarmWorkers, EngineExecutor, LOGS_ROUTE, logDirOf, logsRoute } from "./engine-wiring.ts";
@@ -43,6 +44,7 @@ export async function startSandbox(deps: AdminServerDeps & SandboxOptions): Prom
     children: inProcessChildExecutions(admin.executions),
     recovery: inProcessRecovery(admin.executions),
     catalog: admin.dataCatalog,
+    ...(runEngine ? { metrics: createEngineMetrics(deps.metrics.registry) } : {}),
     signals: inProcessSignals(admin.signals),
     clock: deps.clock,
     logger: deps.logger,

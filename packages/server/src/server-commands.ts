@@ -1,6 +1,6 @@
 // The server side of `aloft`: start, admin, engine, migrate. Heavy modules load only when one of these runs, so the client
 // commands (get, run, watch, register, …) start fast.
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import type { AloftConfig } from "@aloft/core/config.ts";
 import { configFrom, serverOptions, type ServerOptions } from "./server-options.ts";
 
@@ -20,6 +20,12 @@ async function withDatabase<T>(config: AloftConfig, fn: (db: import("@aloft/admi
   }
 }
 
+function metricsPortOf(raw: string): number {
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`${raw} is not a port (0-65535)`);
+  return port;
+}
+
 export function serverCommands(): Command[] {
   const start = serverOptions(new Command("start").description("run the whole platform in one process (SQLite + local files by default)"))
     .action(async (opts: ServerOptions) => {
@@ -36,10 +42,16 @@ export function serverCommands(): Command[] {
     .option("--admin-endpoint <host:port>", "admin gRPC endpoint", "localhost:8089")
     .option("--admin-http-url <url>", "admin HTTP base URL (task log links)", "http://localhost:8088")
     .option("--resync-ms <ms>", "how often to look for newly launched executions", "1000")
-    .action(async (opts: ServerOptions & { adminEndpoint: string; adminHttpUrl: string; resyncMs: string }) => {
+    .option("--metrics-port <port>", "serve Prometheus metrics at /metrics on this port, 0 = off (default engine.metricsPort, 10254)", metricsPortOf)
+    .action(async (opts: ServerOptions & { adminEndpoint: string; adminHttpUrl: string; resyncMs: string; metricsPort?: number }) => {
       const config = configFrom(opts);
       const { runEngineProcess } = await import("./engine-process.ts");
-      await runEngineProcess(config, { adminEndpoint: opts.adminEndpoint, adminHttpUrl: opts.adminHttpUrl, resyncIntervalMs: Number(opts.resyncMs) });
+      await runEngineProcess(config, {
+        adminEndpoint: opts.adminEndpoint,
+        adminHttpUrl: opts.adminHttpUrl,
+        resyncIntervalMs: Number(opts.resyncMs),
+        ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}),
+      });
     });
 
   const migrate = new Command("migrate").description("database migrations");

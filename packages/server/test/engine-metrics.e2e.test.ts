@@ -1,0 +1,130 @@
+// Engine metrics on /metrics: `aloft start` shows them on admin's /metrics next to admin's own; `aloft engine` serves
+// its own on --metrics-port, and a standalone admin shows none of them.
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
+import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import { sample } from "@aloft/engine/testing/metrics-sample.ts";
+import { startTestPlatform } from "@aloft/testkit/platform.ts";
+import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit/workflows.ts";
+
+const P = "flytesnacks";
+const D = "development";
+const E = "flyte:propeller:all:";
+
+/** Registers a one-task workflow, runs it and waits for SUCCEEDED. */
+async function runOne(admin: Admin, name: string): Promise<void> {
+  const inc = shellTask(id(ResourceType.TASK, P, D, `${name}-inc`, "v1"), ["a"], ["o"], 'echo "$(( $(cat /var/inputs/a) + 1 ))" > /var/outputs/o');
+  const lp = await registerWorkflow(admin, {
+    project: P, domain: D, name, version: "v1", tasks: [inc], inputs: ["x"],
+    nodes: [taskNode("n0", inc.id!, { a: promise("start-node", "x") })],
+    outputs: { y: promise("n0", "o") },
+  });
+  const { id: exec } = await admin.createExecution({ project: P, domain: D, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(1) } } });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const phase = (await admin.getExecution({ id: exec })).closure!.phase;
+    if (phase === WorkflowExecution_Phase.SUCCEEDED) return;
+    assert.ok(phase !== WorkflowExecution_Phase.FAILED && phase !== WorkflowExecution_Phase.ABORTED, WorkflowExecution_Phase[phase]);
+    assert.ok(Date.now() < deadline, `stuck in ${WorkflowExecution_Phase[phase]}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** What a platform engineer looks at after one successful one-task run. */
+function assertOneSuccessfulRun(text: string, name: string): void {
+  const wf = { project: P, domain: D };
+  assert.equal(sample(text, `${E}workflow:completed`, { ...wf, phase: "Success" }), 1);
+  assert.equal(sample(text, `${E}node:completed`, { ...wf, phase: "Succeeded" }), 3, "start, n0, end");
+  assert.equal(sample(text, `${E}workflow:success_duration_unlabeled_ms_count`), 1);
+  assert.equal(sample(text, `${E}workflow:accepted`, { ...wf, wf: `${P}:${D}:${name}` }), 1);
+  assert.ok(sample(text, `${E}round:success_count`)! >= 1);
+  assert.ok(sample(text, `${E}round:raw_unlabeled_ms_count`)! >= 1);
+  assert.ok(sample(text, `${E}node:queueing_latency_unlabeled_ms_count`)! >= 1);
+  assert.ok(sample(text, `${E}plugin_exec_latency_us_count`, { plugin: "local-process", ok: "true" })! >= 1);
+  assert.ok(sample(text, `${E}free_workers_count`)! >= 1);
+  assert.equal(sample(text, `${E}round:error_count`), 0);
+}
+
+test("aloft start: GET /metrics shows engine metrics next to admin's after a workflow ran", async () => {
+  const platform = await startTestPlatform({ engine: true });
+  try {
+    const admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}` }));
+    await runOne(admin, "one");
+    const res = await fetch(`${platform.httpUrl}/metrics`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /^text\/plain/);
+    const text = await res.text();
+    assertOneSuccessfulRun(text, "one");
+    assert.match(text, /^aloft_admin_rpc_requests_total\{/m, "admin's own metrics are still there");
+  } finally {
+    await platform.close();
+  }
+});
+
+const bin = new URL("../bin/aloft.mjs", import.meta.url).pathname;
+const dataDir = mkdtempSync(join(tmpdir(), "aloft-engine-metrics-"));
+const children: ChildProcess[] = [];
+after(() => {
+  for (const c of children) c.kill("SIGKILL");
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function run(args: string[], ready: RegExp): Promise<RegExpMatchArray> {
+  const child = spawn(process.execPath, [bin, ...args, "--data-dir", dataDir], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ALOFT_LOGGING__LEVEL: "warn" },
+  });
+  children.push(child);
+  let out = "";
+  return new Promise((resolve, reject) => {
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = out.match(ready);
+      if (m) resolve(m);
+    });
+    child.once("exit", (code) => reject(new Error(`aloft ${args[0]} exited ${code}: ${out}`)));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.once("error", reject);
+  });
+}
+
+test("aloft engine serves its metrics on --metrics-port; a standalone admin has none of them", async () => {
+  const m = await run(["admin", "--http-port", "0", "--grpc-port", "0"], /gRPC\s+\S+:(\d+)[\s\S]*HTTP\s+http:\/\/[^:]+:(\d+)/);
+  const [grpcPort, httpPort] = [m[1], m[2]];
+  const metricsPort = await freePort();
+  const up = await run(
+    ["engine", "--admin-endpoint", `127.0.0.1:${grpcPort}`, "--admin-http-url", `http://127.0.0.1:${httpPort}`, "--resync-ms", "100", "--metrics-port", String(metricsPort)],
+    /metrics\s+(http:\/\/\S+\/metrics)/,
+  );
+  assert.equal(up[1], `http://localhost:${metricsPort}/metrics`);
+  const admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${grpcPort}` }));
+  await runOne(admin, "solo");
+  const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+  assert.equal(res.status, 200);
+  const text = await res.text();
+  assertOneSuccessfulRun(text, "solo");
+  assert.match(text, /^aloft_process_cpu_seconds_total /m, "the engine process's own process metrics");
+  assert.match(text, new RegExp(`^${E}node:event_recording:success_duration_ms_count\\{`, "m"), "events went to admin over gRPC");
+  assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/other`)).status, 404);
+  assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/healthcheck`)).status, 200);
+
+  const adminText = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  assert.doesNotMatch(adminText, /flyte:propeller/, "admin without an engine exports no engine metrics");
+});
