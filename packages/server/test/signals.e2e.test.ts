@@ -9,16 +9,15 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { SignalService } from "@aloft/idl/flyteidl/service/signal_pb.js";
 import { SignalGetOrCreateRequestSchema } from "@aloft/idl/flyteidl/admin/signal_pb.js";
-import { ResourceType, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import type { Identifier, WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { NodeExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { GateNodeSchema, NodeSchema, type Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
-import { BindingSchema, LiteralSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import { LiteralSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { AloftError, Code } from "@aloft/core/errors.ts";
 import { grpcSignals } from "../src/grpc-event-sink.ts";
 import { postgresAvailability } from "@aloft/testkit/databases.ts";
 import { grpc, loadPackage, unary, type GrpcJsClient } from "@aloft/testkit/grpc-js-client.ts";
 import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
-import { id, intLiteral, intOf, intType, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit/workflows.ts";
+import { intLiteral, intOf, intType, registerGatedWorkflow, type Admin } from "@aloft/testkit/workflows.ts";
 
 const P = "flytesnacks";
 const D = "development";
@@ -28,10 +27,6 @@ const boolLiteral = (v: boolean): Literal =>
   create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "boolean", value: v } } } } } });
 const stringLiteral = (v: string): Literal =>
   create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "stringValue", value: v } } } } } });
-
-function gateNode(nodeId: string, condition: NonNullable<Parameters<typeof create<typeof GateNodeSchema>>[1]>["condition"], inputs: Node["inputs"] = []): Node {
-  return create(NodeSchema, { id: nodeId, metadata: { name: nodeId }, inputs, target: { case: "gateNode", value: create(GateNodeSchema, { condition }) } });
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -63,7 +58,7 @@ for (const kind of ["sqlite", "postgres"] as const) {
     let admin: Admin;
     let signals: Client<typeof SignalService>;
     let grpcJs: GrpcJsClient;
-    let lp: ReturnType<typeof id>;
+    let lp: Identifier;
 
     const http = async (path: string, init: RequestInit = {}) => {
       const res = await fetch(`${platform.httpUrl}${path}`, { ...init, headers: { Accept: "application/json", "content-type": "application/json", ...init.headers } });
@@ -100,16 +95,7 @@ for (const kind of ["sqlite", "postgres"] as const) {
       admin = createClient(AdminService, transport);
       signals = createClient(SignalService, transport);
       grpcJs = signalServiceGrpcJs(platform.grpcAddress);
-      const add = shellTask(id(ResourceType.TASK, P, D, "add", "v1"), ["a", "b"], ["sum"], 'echo "$(( $(cat /var/inputs/a) + $(cat /var/inputs/b) ))" > /var/outputs/sum');
-      lp = await registerWorkflow(admin, {
-        project: P, domain: D, name: "gated", version: "v1", tasks: [add], inputs: ["x"],
-        nodes: [
-          gateNode("approval", { case: "approve", value: { signalId: "approve-run" } }, [create(BindingSchema, { var: "x", binding: promise("start-node", "x") })]),
-          gateNode("wait-n", { case: "signal", value: { signalId: "n", type: intType(), outputVariableName: "n" } }),
-          taskNode("add", add.id!, { a: promise("approval", "x"), b: promise("wait-n", "n") }, ["approval", "wait-n"]),
-        ],
-        outputs: { total: promise("add", "sum") },
-      });
+      lp = await registerGatedWorkflow(admin, P, D);
     });
     after(async () => {
       grpcJs?.close();
@@ -184,8 +170,7 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.equal((await nodePhases(exId))["wait-n"], "RUNNING");
       assert.equal((await nodePhases(exId))["add"], undefined);
 
-      // Set the integer twice over gRPC: the last value wins.
-      await signals.setSignal({ id: { executionId: exId, signalId: "n" }, value: intLiteral(39) });
+      // Set the integer over gRPC (the gate passes on the first value it sees).
       await signals.setSignal({ id: { executionId: exId, signalId: "n" }, value: intLiteral(40) });
       const done = await waitTerminal(exId);
       assert.equal(WorkflowExecution_Phase[done.closure!.phase], "SUCCEEDED", done.closure?.outputResult.case === "error" ? done.closure.outputResult.value.message : "");
@@ -194,8 +179,12 @@ for (const kind of ["sqlite", "postgres"] as const) {
       const gateOut = await admin.getNodeExecutionData({ id: { executionId: exId, nodeId: "wait-n" } });
       assert.equal(intOf(gateOut.fullOutputs, "n"), 40);
 
-      const after = await signals.listSignals({ workflowExecutionId: exId, limit: 10, filters: "eq(signal_id,n)" });
-      assert.deepEqual(after.signals[0]?.value, intLiteral(40));
+      let listedN = await signals.listSignals({ workflowExecutionId: exId, limit: 10, filters: "eq(signal_id,n)" });
+      assert.deepEqual(listedN.signals[0]?.value, intLiteral(40));
+      // A signal may be set again (upstream allows it, even after the gate passed): the last value is stored.
+      await signals.setSignal({ id: { executionId: exId, signalId: "n" }, value: intLiteral(41) });
+      listedN = await signals.listSignals({ workflowExecutionId: exId, limit: 10, filters: "eq(signal_id,n)" });
+      assert.deepEqual(listedN.signals[0]?.value, intLiteral(41));
     });
 
     test("a rejected approval fails the execution", async () => {

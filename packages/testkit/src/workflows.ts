@@ -6,7 +6,15 @@ import type { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralTypeSchema, SimpleType, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { TaskTemplateSchema, DataLoadingConfig_LiteralMapFormat, type TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
-import { NodeSchema, WorkflowTemplateSchema, type Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
+import {
+  ApproveConditionSchema,
+  GateNodeSchema,
+  NodeSchema,
+  SignalConditionSchema,
+  WorkflowTemplateSchema,
+  type GateNode,
+  type Node,
+} from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { BindingDataSchema, LiteralSchema, type BindingData, type Literal, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 
 export type Admin = Client<typeof AdminService>;
@@ -95,4 +103,35 @@ export async function registerWorkflow(
   const lpId = id(ResourceType.LAUNCH_PLAN, o.project, o.domain, o.name, o.version);
   await admin.createLaunchPlan({ id: lpId, spec: { workflowId: wfId } });
   return lpId;
+}
+
+/**
+ * A gate node: `approve` passes its bound inputs through once approved, `signal` outputs the signal's value as
+ * `outputVariableName`, `sleep` waits.
+ */
+export function gateNode(nodeId: string, condition: GateNode["condition"], inputs: Record<string, BindingData> = {}, upstream: string[] = []): Node {
+  return create(NodeSchema, {
+    id: nodeId,
+    metadata: { name: nodeId },
+    inputs: Object.entries(inputs).map(([v, binding]) => ({ var: v, binding })),
+    upstreamNodeIds: upstream,
+    target: { case: "gateNode", value: create(GateNodeSchema, { condition }) },
+  });
+}
+
+/**
+ * `gated(x)`: an approve gate `approval` (signal `approve-run`, passing x through) and a signal gate `wait-n` (signal
+ * `n`, an integer) in front of a task `add` whose output `total` is x + n. Returns the launch plan id.
+ */
+export async function registerGatedWorkflow(admin: Admin, project: string, domain: string, version = "v1"): Promise<Identifier> {
+  const add = shellTask(id(ResourceType.TASK, project, domain, "gated-add", version), ["a", "b"], ["sum"], 'echo "$(( $(cat /var/inputs/a) + $(cat /var/inputs/b) ))" > /var/outputs/sum');
+  return registerWorkflow(admin, {
+    project, domain, name: "gated", version, tasks: [add], inputs: ["x"],
+    nodes: [
+      gateNode("approval", { case: "approve", value: create(ApproveConditionSchema, { signalId: "approve-run" }) }, { x: promise("start-node", "x") }),
+      gateNode("wait-n", { case: "signal", value: create(SignalConditionSchema, { signalId: "n", type: intType(), outputVariableName: "n" }) }),
+      taskNode("add", add.id!, { a: promise("approval", "x"), b: promise("wait-n", "n") }, ["approval", "wait-n"]),
+    ],
+    outputs: { total: promise("add", "sum") },
+  });
 }

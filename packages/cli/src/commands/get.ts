@@ -1,4 +1,4 @@
-// `aloft get project|task|workflow|launchplan|execution|nodeexecution|taskexecution [name]`: a list, or one item.
+// `aloft get project|task|workflow|launchplan|execution|nodeexecution|taskexecution|signal [name]`: a list, or one item.
 import { Command } from "commander";
 import { ProjectSchema } from "@aloft/idl/flyteidl/admin/project_pb.js";
 import { TaskSchema } from "@aloft/idl/flyteidl/admin/task_pb.js";
@@ -17,6 +17,7 @@ import { render } from "../output.ts";
 import { newestFirst } from "../resolve.ts";
 import { executionView, launchPlanView, nodeExecutionView, print, projectView, taskExecutionView, taskView, workflowView } from "../views.ts";
 import { attributesGetCommand } from "./attributes.ts";
+import { signalsGetCommand } from "./signals.ts";
 
 /** `get execution <name> --data`: the execution with its full inputs and outputs. */
 async function printExecutionData(ctx: CliContext, id: { project: string; domain: string; name: string }): Promise<void> {
@@ -160,6 +161,7 @@ export function getCommand(): Command {
     ),
   );
 
+  get.addCommand(signalsGetCommand());
   get.addCommand(attributesGetCommand());
   return get;
 }

@@ -5,8 +5,9 @@ import { createCommand } from "./create.ts";
 import { deleteCommand } from "./delete.ts";
 import { recoverCommand, relaunchCommand, runCommand, terminateCommand, watchCommand } from "./executions.ts";
 import { getCommand } from "./get.ts";
+import { approveCommand, signalCommand } from "./signals.ts";
 import { updateCommand } from "./update.ts";
 
 export function cliCommands(): Command[] {
-  return [getCommand(), createCommand(), updateCommand(), deleteCommand(), runCommand(), watchCommand(), terminateCommand(), relaunchCommand(), recoverCommand()].map(usageExitCodes);
+  return [getCommand(), createCommand(), updateCommand(), deleteCommand(), runCommand(), watchCommand(), terminateCommand(), relaunchCommand(), recoverCommand(), approveCommand(), signalCommand()].map(usageExitCodes);
 }
