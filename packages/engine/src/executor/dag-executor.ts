@@ -2,6 +2,7 @@
 // each at most one phase per round, sending the node event before the status is saved.
 import { durationMs } from "@bufbuild/protobuf/wkt";
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import type { Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { NodeExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { putMessage } from "@aloft/core/blob/blob-store.ts";
 import { Code } from "@aloft/core/errors.ts";
@@ -60,11 +61,7 @@ const failedResult = (s: NodeStatus): NodeResult => ({
   timedOut: s.phase === "TimedOut",
 });
 
-export function visitNode(scope: Scope, id: string): Promise<NodeResult> {
-  return scope.exec.deps.metrics ? timedVisit(scope, () => visit(scope, id)) : visit(scope, id);
-}
-
-async function visit(scope: Scope, id: string): Promise<NodeResult> {
+export async function visitNode(scope: Scope, id: string): Promise<NodeResult> {
   const node = scope.nodes.get(id);
   if (!node) return PENDING;
   const current = scope.statuses[id];
@@ -75,6 +72,12 @@ async function visit(scope: Scope, id: string): Promise<NodeResult> {
   if ((current === undefined || current.phase === "NotYetStarted") && id !== START_NODE_ID && canExecute(scope, id) === "notReady") {
     return PENDING;
   }
+  // Only visits that may do something are timed (node_exec_latency): the cheap ones above stay cheap.
+  return scope.exec.deps.metrics ? timedVisit(scope, () => step(scope, node, id, current)) : step(scope, node, id, current);
+}
+
+/** Moves a node that may move (ready, started or finishing) by at most one phase. */
+async function step(scope: Scope, node: Node, id: string, current: NodeStatus | undefined): Promise<NodeResult> {
   // Copy on write: the round works on its own copy of every status it may change, so that a failed round leaves the
   // previous status intact without deep-copying the (mostly finished) whole tree.
   const status = (scope.statuses[id] = current ? structuredClone(current) : newNodeStatus());
