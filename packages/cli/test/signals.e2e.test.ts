@@ -6,6 +6,7 @@ import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -117,4 +118,21 @@ test("aloft approve --reject fails the gate", async () => {
     return ex.closure!.phase === WorkflowExecution_Phase.FAILED || ex.closure!.phase === WorkflowExecution_Phase.SUCCEEDED ? ex : undefined;
   });
   assert.equal(WorkflowExecution_Phase[done.closure!.phase], "FAILED");
+});
+
+test("SDK gates (b.approve, b.waitForInput) run in the sandbox: aloft run, then approve and set the input", async () => {
+  const module = fileURLToPath(new URL("./fixtures/sdk-gates.ts", import.meta.url));
+  assert.match(await ok("run", module, "gates", "-i", "x=5", "--name", "sdkgates1"), /launched/);
+  const exId = { project: P, domain: D, name: "sdkgates1" };
+  const signals = createClient(SignalService, createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}` }));
+  await until("the SDK gates' signals", async () => ((await signals.listSignals({ workflowExecutionId: exId, limit: 10 })).signals.length === 2 ? true : undefined));
+  assert.match(await ok("get", "signals", "sdkgates1", "--sort-by", "signal_id", "--asc"), /approve-x\s+boolean\s+-\nn\s+integer\s+-/);
+  await ok("approve", "sdkgates1", "approve-x");
+  await ok("signal", "set", "sdkgates1", "n", "37");
+  const done = await until("the execution to end", async () => {
+    const ex = await admin.getExecution({ id: exId });
+    return [WorkflowExecution_Phase.SUCCEEDED, WorkflowExecution_Phase.FAILED, WorkflowExecution_Phase.ABORTED].includes(ex.closure!.phase) ? ex : undefined;
+  });
+  assert.equal(WorkflowExecution_Phase[done.closure!.phase], "SUCCEEDED", done.closure?.outputResult.case === "error" ? done.closure.outputResult.value.message : "");
+  assert.equal(intOf((await admin.getExecutionData({ id: exId })).fullOutputs, "total"), 42);
 });
