@@ -3,6 +3,7 @@
 // are histograms (upstream: summaries) under upstream's names and units, so that they aggregate across engines.
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { EngineMetrics, EngineView, EventKind, WorkflowLabels } from "./engine-metrics.ts";
+import { FastHistogram } from "./fast-histogram.ts";
 
 export const ENGINE_METRICS_PREFIX = "flyte:propeller:all:";
 
@@ -18,19 +19,24 @@ const US = [50, 100, 250, 500, 1000, 2500, 5000, 10_000, 25_000, 50_000, 100_000
 /** Seconds, for the work queue (client-go observes seconds despite the `_us` names). */
 const SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-/** A labeled timing (upstream labeled.StopWatch): `<name>_<unit>` by project/domain/wf, and `<name>_unlabeled_<unit>`. */
+const NO_LABELS = {};
+
+/**
+ * A labeled timing (upstream labeled.StopWatch): `<name>_<unit>` by project/domain/wf, and `<name>_unlabeled_<unit>`.
+ * Observed several times per node, so on FastHistogram (the labels are labelsOf's one object per execution).
+ */
 class Watch {
-  readonly #labeled: Histogram<Label>;
-  readonly #unlabeled: Histogram | undefined;
+  readonly #labeled: FastHistogram;
+  readonly #unlabeled: FastHistogram | undefined;
   constructor(r: Registry, name: string, unit: string, help: string, buckets: number[], unlabeled = true) {
-    this.#labeled = new Histogram({ name: `${ENGINE_METRICS_PREFIX}${name}_${unit}`, help, labelNames: LABELS, buckets, registers: [r] });
+    this.#labeled = new FastHistogram({ name: `${ENGINE_METRICS_PREFIX}${name}_${unit}`, help, labelNames: LABELS, buckets, registers: [r] });
     if (unlabeled) {
-      this.#unlabeled = new Histogram({ name: `${ENGINE_METRICS_PREFIX}${name}_unlabeled_${unit}`, help, buckets, registers: [r] });
+      this.#unlabeled = new FastHistogram({ name: `${ENGINE_METRICS_PREFIX}${name}_unlabeled_${unit}`, help, buckets, registers: [r] });
     }
   }
   observe(l: WorkflowLabels, v: number): void {
     this.#labeled.observe(l as unknown as Record<Label, string>, v);
-    this.#unlabeled?.observe(v);
+    this.#unlabeled?.observe(NO_LABELS, v);
   }
 }
 
