@@ -114,6 +114,9 @@ test("restart: a vanished process without an exit record is started again for th
   const first = sb.plugin();
   const started = await drive(first, ctx, (s) => s.phase === "Running");
   const oldPid = started.state["pid"] as number;
+  // Running means the process exists, not that it has printed yet: wait for its first line before killing it.
+  const logPath = join(sb.logDir, `${ctx.generatedName}.log`);
+  await until(async () => (await readFileP(logPath, "utf8").catch(() => "")).includes("run\n"), "first run logged");
   process.kill(-oldPid, "SIGKILL"); // the wrapper dies too: no exit record
   await until(() => !alive(oldPid), "killed");
 
@@ -125,7 +128,7 @@ test("restart: a vanished process without an exit record is started again for th
   await writeFile(gate, "");
   const done = await drive(second, ctx, isTerminal, again.state);
   assert.equal(done.status.phase, "Success");
-  const log = await readFileP(join(sb.logDir, `${ctx.generatedName}.log`), "utf8");
+  const log = await readFileP(logPath, "utf8");
   assert.match(log, /run\n\[aloft\] the previous process vanished without an exit status; restarting \(1\)\nrun\n/);
 });
 
