@@ -83,6 +83,8 @@ export interface AloftConfig {
     producerId: string;
     /** `aloft engine` serves its Prometheus metrics on this port at /metrics (propeller's profiler port); 0 = off. */
     metricsPort: number;
+    /** Cached task outputs older than this many seconds are not used (0 = they never expire). */
+    cacheMaxAgeSeconds: number;
   };
 }
 
@@ -121,7 +123,7 @@ export function defaultConfig(): AloftConfig {
     registration: { maxWorkflowNodes: 100, maxLabelEntries: 0, maxAnnotationEntries: 0, workflowSizeLimit: "" },
     taskTypeWhitelist: [],
     metadataStoragePrefix: ["metadata", "admin"],
-    engine: { workers: 4, pollIntervalMs: 500, maxConcurrentTasks: 8, logDir: "logs", producerId: "propeller", metricsPort: 10254 },
+    engine: { workers: 4, pollIntervalMs: 500, maxConcurrentTasks: 8, logDir: "logs", producerId: "propeller", metricsPort: 10254, cacheMaxAgeSeconds: 0 },
   };
 }
 
@@ -233,6 +235,7 @@ function validate(cfg: AloftConfig): AloftConfig {
   port(cfg.server.grpcPort, "server.grpcPort");
   port(cfg.server.httpPort, "server.httpPort");
   port(cfg.engine.metricsPort, "engine.metricsPort");
+  if (!(cfg.engine.cacheMaxAgeSeconds >= 0)) throw configError("engine.cacheMaxAgeSeconds", "must be 0 or more");
   if (!["sqlite", "postgres"].includes(cfg.database.kind)) throw configError("database.kind", "must be sqlite or postgres");
   if (!["local", "s3"].includes(cfg.storage.kind)) throw configError("storage.kind", "must be local or s3");
   if (cfg.domains.length === 0) throw configError("domains", "at least one domain is required");

@@ -35,6 +35,8 @@ export interface EngineConfig {
   eventRetryDelaysMs: readonly number[];
   /** Raw output prefix when the launch spec has none (a URI, or a key of the engine's blob store). */
   rawOutputPrefix: string;
+  /** Cached outputs older than this are a cache miss (upstream catalog-cache.max-cache-age); 0 = no limit. */
+  cacheMaxAgeMs: number;
 }
 
 export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
@@ -55,6 +57,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   eventVersion: 2,
   rawOutputPrefix: "raw",
   eventRetryDelaysMs: [10, 50, 200],
+  cacheMaxAgeMs: 0,
 };
 
 export function engineConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {

@@ -86,6 +86,7 @@ export function createEngine(deps: EngineWiringDeps): Engine {
       workers: config.engine.workers,
       pollIntervalMs: config.engine.pollIntervalMs,
       producerId: config.engine.producerId,
+      cacheMaxAgeMs: config.engine.cacheMaxAgeSeconds * 1000,
       resyncIntervalMs: deps.resyncIntervalMs ?? 0,
     },
   });

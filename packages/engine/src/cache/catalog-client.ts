@@ -2,7 +2,7 @@
 // lookup by dataset + input tag, put (dataset, artifact, tag), overwrite, and the reservations of serialized caching.
 import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
-import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import { durationFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { CatalogArtifactTagSchema, CatalogMetadataSchema, type CatalogMetadata } from "@aloft/idl/flyteidl/core/catalog_pb.js";
 import {
   IdentifierSchema,
@@ -58,8 +58,11 @@ async function orMissing<T>(call: Promise<T>): Promise<T | undefined> {
   }
 }
 
-/** Cached outputs for the key, type-checked against the task's outputs (a mismatch throws: not a miss). */
-export async function lookupCache(catalog: CatalogPort, key: CatalogKey): Promise<LookupResult> {
+/**
+ * Cached outputs for the key, type-checked against the task's outputs (a mismatch throws: not a miss). An artifact
+ * created more than `maxAge.ms` before `maxAge.now` is a miss (upstream's max-cache-age).
+ */
+export async function lookupCache(catalog: CatalogPort, key: CatalogKey, maxAge?: { ms: number; now: number }): Promise<LookupResult> {
   const datasetId = datasetIdOf(key);
   const ds = await orMissing(catalog.getDataset(create(GetDatasetRequestSchema, { dataset: datasetId })));
   if (!ds?.dataset) return { hit: false };
@@ -69,6 +72,9 @@ export async function lookupCache(catalog: CatalogPort, key: CatalogKey): Promis
     queryHandle: { case: "tagName", value: tag },
   })));
   if (!got?.artifact) return { hit: false };
+  if (maxAge && maxAge.ms > 0 && got.artifact.createdAt && maxAge.now - timestampMs(got.artifact.createdAt) > maxAge.ms) {
+    return { hit: false };
+  }
   const outputs = outputsFromArtifact(key, got.artifact);
   const source = sourceFromMetadata(ds.dataset.metadata, got.artifact.metadata, key.taskId);
   return { hit: true, outputs, metadata: catalogMetadata(ds.dataset.id ?? datasetId, got.artifact.tags[0], source) };

@@ -137,6 +137,29 @@ test("a changed input misses; a changed cache version misses", async () => {
   });
 });
 
+test("max cache age: an entry older than engine cacheMaxAgeMs is a miss and is written again", async () => {
+  let catalogNow = Date.now();
+  const catalog = new MemoryCatalog(() => catalogNow);
+  const h = engineHarness({ catalog, config: { cacheMaxAgeMs: 60_000 } });
+  h.plugin.script("cinc", succeed(incOutputs)).script("inc", succeed(incOutputs));
+  await h.engine.start();
+  try {
+    const closure = incClosure();
+    assert.equal(await run(h, "a1", closure, 1), 3n);
+    assert.equal(await run(h, "a2", closure, 1), 3n);
+    assert.equal(startedFor(h, "a2").length, 0, "a fresh entry hits");
+    // The next artifact is stamped two minutes in the past: too old for a one-minute limit.
+    catalogNow = Date.now() - 120_000;
+    assert.equal(await run(h, "a3", closure, 7), 9n);
+    catalogNow = Date.now();
+    assert.equal(await run(h, "a4", closure, 7), 9n);
+    assert.equal(startedFor(h, "a4").length, 1, "the stale entry is not used");
+    assert.equal(cacheOf(succeededEvent(h, "a4")).cacheStatus, CatalogCacheStatus.CACHE_POPULATED);
+  } finally {
+    await h.engine.stop();
+  }
+});
+
 test("overwrite_cache skips the lookup (SKIPPED), runs the task and overwrites the entry", async () => {
   const catalog = new MemoryCatalog();
   let bump = 1n;

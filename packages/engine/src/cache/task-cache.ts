@@ -61,6 +61,8 @@ async function applyHit(n: NodeContext, hit: Extract<LookupResult, { hit: true }
   await sendNodeEvent(n, NodeExecution_Phase.SUCCEEDED);
 }
 
+const maxAgeOf = (n: NodeContext) => ({ ms: n.exec.deps.config.cacheMaxAgeMs, now: n.exec.now() });
+
 /**
  * Called when a node is about to be queued, its inputs written. True on a cache hit: the SUCCEEDED event has been sent
  * and the caller moves the node to Succeeded. Otherwise the node is queued as usual (cache status MISS or SKIPPED).
@@ -73,7 +75,7 @@ export async function lookupOnQueue(n: NodeContext, inputs: LiteralMap): Promise
     setCache(n, { status: "SKIPPED" });
     return false;
   }
-  const r = await lookupCache(c.catalog, catalogKeyOf(c.template, inputs));
+  const r = await lookupCache(c.catalog, catalogKeyOf(c.template, inputs), maxAgeOf(n));
   if (!r.hit) {
     setCache(n, { status: "MISS" });
     return false;
@@ -97,7 +99,7 @@ export async function cacheGate(n: NodeContext): Promise<"run" | "wait" | "hit">
   const key = catalogKeyOf(c.template, await readInputs(n));
   let status = s.cache?.status ?? "MISS";
   if (s.phase === "Queued" && s.message === WAITING_ON_SERIALIZED_CACHE) {
-    const r = await lookupCache(c.catalog, key);
+    const r = await lookupCache(c.catalog, key, maxAgeOf(n));
     if (r.hit) {
       delete s.message;
       await applyHit(n, r);
