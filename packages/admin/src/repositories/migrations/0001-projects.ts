@@ -1,20 +1,12 @@
 // Projects (spec §3.3). Timestamps are µs since the epoch (see ../timestamps.ts).
 import { sql } from "kysely";
-import { types, type AloftMigration } from "./migration.ts";
+import { createEntityTable, types, type AloftMigration } from "./migration.ts";
 
 export const projects: AloftMigration = {
   name: "0001-projects",
   async up(db, dialect) {
     const t = types(dialect);
-    await db.schema
-      .createTable("projects")
-      .ifNotExists()
-      .addColumn("id", dialect === "sqlite" ? "integer" : "bigserial", (c) =>
-        dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey(),
-      )
-      .addColumn("created_at", t.bigint, (c) => c.notNull())
-      .addColumn("updated_at", t.bigint, (c) => c.notNull())
-      .addColumn("deleted_at", t.bigint)
+    await createEntityTable(db, dialect, "projects")
       .addColumn("identifier", "varchar(255)", (c) => c.notNull())
       .addColumn("name", "varchar(255)", (c) => c.notNull().defaultTo(""))
       .addColumn("description", "text", (c) => c.notNull().defaultTo(""))

@@ -1,19 +1,11 @@
 // Tasks (spec §5.1): one immutable row per version; the TaskClosure (compiled task) is kept in the row.
-import { types, type AloftMigration } from "./migration.ts";
+import { createEntityTable, types, type AloftMigration } from "./migration.ts";
 
 export const tasks: AloftMigration = {
   name: "0002-tasks",
   async up(db, dialect) {
     const t = types(dialect);
-    await db.schema
-      .createTable("tasks")
-      .ifNotExists()
-      .addColumn("id", dialect === "sqlite" ? "integer" : "bigserial", (c) =>
-        dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey(),
-      )
-      .addColumn("created_at", t.bigint, (c) => c.notNull())
-      .addColumn("updated_at", t.bigint, (c) => c.notNull())
-      .addColumn("deleted_at", t.bigint)
+    await createEntityTable(db, dialect, "tasks")
       .addColumn("project", "varchar(255)", (c) => c.notNull())
       .addColumn("domain", "varchar(255)", (c) => c.notNull())
       .addColumn("name", "varchar(255)", (c) => c.notNull())

@@ -1,19 +1,11 @@
 // Description entities (spec §5.5): written alongside a task or workflow version when its spec has a description.
-import { types, type AloftMigration } from "./migration.ts";
+import { createEntityTable, types, type AloftMigration } from "./migration.ts";
 
 export const descriptionEntities: AloftMigration = {
   name: "0003-description-entities",
   async up(db, dialect) {
     const t = types(dialect);
-    await db.schema
-      .createTable("description_entities")
-      .ifNotExists()
-      .addColumn("id", dialect === "sqlite" ? "integer" : "bigserial", (c) =>
-        dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey(),
-      )
-      .addColumn("created_at", t.bigint, (c) => c.notNull())
-      .addColumn("updated_at", t.bigint, (c) => c.notNull())
-      .addColumn("deleted_at", t.bigint)
+    await createEntityTable(db, dialect, "description_entities")
       .addColumn("resource_type", "integer", (c) => c.notNull())
       .addColumn("project", "varchar(255)", (c) => c.notNull())
       .addColumn("domain", "varchar(255)", (c) => c.notNull())

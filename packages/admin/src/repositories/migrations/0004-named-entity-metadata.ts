@@ -1,19 +1,10 @@
 // Named entity metadata (spec §5.4): optional description and state of a (resource_type, project, domain, name).
-import { types, type AloftMigration } from "./migration.ts";
+import { createEntityTable, type AloftMigration } from "./migration.ts";
 
 export const namedEntityMetadata: AloftMigration = {
   name: "0004-named-entity-metadata",
   async up(db, dialect) {
-    const t = types(dialect);
-    await db.schema
-      .createTable("named_entity_metadata")
-      .ifNotExists()
-      .addColumn("id", dialect === "sqlite" ? "integer" : "bigserial", (c) =>
-        dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey(),
-      )
-      .addColumn("created_at", t.bigint, (c) => c.notNull())
-      .addColumn("updated_at", t.bigint, (c) => c.notNull())
-      .addColumn("deleted_at", t.bigint)
+    await createEntityTable(db, dialect, "named_entity_metadata")
       .addColumn("resource_type", "integer", (c) => c.notNull())
       .addColumn("project", "varchar(255)", (c) => c.notNull())
       .addColumn("domain", "varchar(255)", (c) => c.notNull())

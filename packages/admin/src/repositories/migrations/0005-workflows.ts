@@ -1,20 +1,12 @@
 // Workflows (spec §5.2). The compiled closure lives in the blob store (`remote_closure_identifier`); the row keeps
 // what lists need: the serialized TypedInterface, the content digest and the short description.
-import { types, type AloftMigration } from "./migration.ts";
+import { createEntityTable, types, type AloftMigration } from "./migration.ts";
 
 export const workflows: AloftMigration = {
   name: "0005-workflows",
   async up(db, dialect) {
     const t = types(dialect);
-    await db.schema
-      .createTable("workflows")
-      .ifNotExists()
-      .addColumn("id", dialect === "sqlite" ? "integer" : "bigserial", (c) =>
-        dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey(),
-      )
-      .addColumn("created_at", t.bigint, (c) => c.notNull())
-      .addColumn("updated_at", t.bigint, (c) => c.notNull())
-      .addColumn("deleted_at", t.bigint)
+    await createEntityTable(db, dialect, "workflows")
       .addColumn("project", "varchar(255)", (c) => c.notNull())
       .addColumn("domain", "varchar(255)", (c) => c.notNull())
       .addColumn("name", "varchar(255)", (c) => c.notNull())

@@ -1,21 +1,13 @@
 // Launch plans (spec §5.3). At most one ACTIVE (state = 1) version per (project, domain, name): a partial unique
 // index makes the database refuse a second one, so concurrent activations cannot both win.
 import { sql } from "kysely";
-import { types, type AloftMigration } from "./migration.ts";
+import { createEntityTable, types, type AloftMigration } from "./migration.ts";
 
 export const launchPlans: AloftMigration = {
   name: "0006-launch-plans",
   async up(db, dialect) {
     const t = types(dialect);
-    await db.schema
-      .createTable("launch_plans")
-      .ifNotExists()
-      .addColumn("id", dialect === "sqlite" ? "integer" : "bigserial", (c) =>
-        dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey(),
-      )
-      .addColumn("created_at", t.bigint, (c) => c.notNull())
-      .addColumn("updated_at", t.bigint, (c) => c.notNull())
-      .addColumn("deleted_at", t.bigint)
+    await createEntityTable(db, dialect, "launch_plans")
       .addColumn("project", "varchar(255)", (c) => c.notNull())
       .addColumn("domain", "varchar(255)", (c) => c.notNull())
       .addColumn("name", "varchar(255)", (c) => c.notNull())

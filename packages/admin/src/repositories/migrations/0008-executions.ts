@@ -1,20 +1,13 @@
 // Workflow executions (spec §6.1–§6.4) and their tags. Phases are stored as upper-case enum names, state and mode as
 // integers, spec and closure as serialized protobuf; timestamps are µs, durations ns (see timestamps.ts).
 import { sql } from "kysely";
-import { types, type AloftMigration } from "./migration.ts";
+import { createEntityTable, types, type AloftMigration } from "./migration.ts";
 
 export const executions: AloftMigration = {
   name: "0008-executions",
   async up(db, dialect) {
     const t = types(dialect);
-    const id = dialect === "sqlite" ? "integer" : "bigserial";
-    await db.schema
-      .createTable("executions")
-      .ifNotExists()
-      .addColumn("id", id, (c) => (dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey()))
-      .addColumn("created_at", t.bigint, (c) => c.notNull())
-      .addColumn("updated_at", t.bigint, (c) => c.notNull())
-      .addColumn("deleted_at", t.bigint)
+    await createEntityTable(db, dialect, "executions")
       .addColumn("execution_project", "varchar(255)", (c) => c.notNull())
       .addColumn("execution_domain", "varchar(255)", (c) => c.notNull())
       .addColumn("execution_name", "varchar(255)", (c) => c.notNull())
@@ -51,13 +44,7 @@ export const executions: AloftMigration = {
     await index("executions_task_id_idx", ["task_id"]);
     await index("executions_phase_idx", ["phase"]);
 
-    await db.schema
-      .createTable("execution_tags")
-      .ifNotExists()
-      .addColumn("id", id, (c) => (dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey()))
-      .addColumn("created_at", t.bigint, (c) => c.notNull())
-      .addColumn("updated_at", t.bigint, (c) => c.notNull())
-      .addColumn("deleted_at", t.bigint)
+    await createEntityTable(db, dialect, "execution_tags")
       .addColumn("execution_project", "varchar(255)", (c) => c.notNull())
       .addColumn("execution_domain", "varchar(255)", (c) => c.notNull())
       .addColumn("execution_name", "varchar(255)", (c) => c.notNull())

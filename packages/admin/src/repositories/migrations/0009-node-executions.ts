@@ -1,21 +1,13 @@
 // Node executions (spec §6.5): one row per (execution, node id). Child nodes of sub-workflows, branches and dynamic
 // nodes point at their parent node (parent_id) or at the task execution that produced them (parent_task_execution_id).
 import { sql } from "kysely";
-import { types, type AloftMigration } from "./migration.ts";
+import { createEntityTable, types, type AloftMigration } from "./migration.ts";
 
 export const nodeExecutions: AloftMigration = {
   name: "0009-node-executions",
   async up(db, dialect) {
     const t = types(dialect);
-    await db.schema
-      .createTable("node_executions")
-      .ifNotExists()
-      .addColumn("id", dialect === "sqlite" ? "integer" : "bigserial", (c) =>
-        dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey(),
-      )
-      .addColumn("created_at", t.bigint, (c) => c.notNull())
-      .addColumn("updated_at", t.bigint, (c) => c.notNull())
-      .addColumn("deleted_at", t.bigint)
+    await createEntityTable(db, dialect, "node_executions")
       .addColumn("execution_project", "varchar(255)", (c) => c.notNull())
       .addColumn("execution_domain", "varchar(255)", (c) => c.notNull())
       .addColumn("execution_name", "varchar(255)", (c) => c.notNull())

@@ -1,20 +1,12 @@
 // Task executions (spec §6.6): one row per (task id, node execution, retry attempt).
 import { sql } from "kysely";
-import { types, type AloftMigration } from "./migration.ts";
+import { createEntityTable, types, type AloftMigration } from "./migration.ts";
 
 export const taskExecutions: AloftMigration = {
   name: "0010-task-executions",
   async up(db, dialect) {
     const t = types(dialect);
-    await db.schema
-      .createTable("task_executions")
-      .ifNotExists()
-      .addColumn("id", dialect === "sqlite" ? "integer" : "bigserial", (c) =>
-        dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey(),
-      )
-      .addColumn("created_at", t.bigint, (c) => c.notNull())
-      .addColumn("updated_at", t.bigint, (c) => c.notNull())
-      .addColumn("deleted_at", t.bigint)
+    await createEntityTable(db, dialect, "task_executions")
       .addColumn("project", "varchar(255)", (c) => c.notNull())
       .addColumn("domain", "varchar(255)", (c) => c.notNull())
       .addColumn("name", "varchar(255)", (c) => c.notNull())

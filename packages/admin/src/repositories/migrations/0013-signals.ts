@@ -1,20 +1,12 @@
 // Signals of gate nodes (SignalService): one row per (execution, signal_id) with the expected literal type and,
 // once set, the value. Rows are created by the engine's GetOrCreateSignal and written by SetSignal.
-import { types, type AloftMigration } from "./migration.ts";
+import { createEntityTable, types, type AloftMigration } from "./migration.ts";
 
 export const signals: AloftMigration = {
   name: "0013-signals",
   async up(db, dialect) {
     const t = types(dialect);
-    await db.schema
-      .createTable("signals")
-      .ifNotExists()
-      .addColumn("id", dialect === "sqlite" ? "integer" : "bigserial", (c) =>
-        dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey(),
-      )
-      .addColumn("created_at", t.bigint, (c) => c.notNull())
-      .addColumn("updated_at", t.bigint, (c) => c.notNull())
-      .addColumn("deleted_at", t.bigint)
+    await createEntityTable(db, dialect, "signals")
       .addColumn("execution_project", "varchar(255)", (c) => c.notNull())
       .addColumn("execution_domain", "varchar(255)", (c) => c.notNull())
       .addColumn("execution_name", "varchar(255)", (c) => c.notNull())

@@ -20,3 +20,21 @@ export const types = (dialect: Dialect) =>
     bigint: dialect === "sqlite" ? "integer" : "bigint",
     bytes: dialect === "sqlite" ? "blob" : "bytea",
   }) as const;
+
+/**
+ * `CREATE TABLE IF NOT EXISTS name` with the columns every entity table starts with (schema.ts BaseColumns): an
+ * auto-increment `id` key and `created_at` / `updated_at` / `deleted_at` in microseconds. Chain the table's own columns.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function createEntityTable(db: Kysely<any>, dialect: Dialect, name: string) {
+  const t = types(dialect);
+  return db.schema
+    .createTable(name)
+    .ifNotExists()
+    .addColumn("id", dialect === "sqlite" ? "integer" : "bigserial", (c) =>
+      dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey(),
+    )
+    .addColumn("created_at", t.bigint, (c) => c.notNull())
+    .addColumn("updated_at", t.bigint, (c) => c.notNull())
+    .addColumn("deleted_at", t.bigint);
+}
