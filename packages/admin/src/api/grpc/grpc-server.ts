@@ -8,6 +8,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { newRequestId } from "@aloft/core/ids.ts";
 import type { Logger } from "@aloft/core/logger.ts";
 import { toAloftError } from "@aloft/core/errors.ts";
+import { fastPathAccepts, fastUnaryMethod, serveUnary, type FastUnaryMethod } from "./unary-fast-path.ts";
 import { resolveHandler, type CallContext, type ServiceBinding, type UnaryMiddleware } from "../rpc.ts";
 
 /** Services with streaming methods (health Watch, reflection) register themselves directly on the router. */
@@ -20,6 +21,8 @@ export interface GrpcServerOptions {
   middleware: UnaryMiddleware[];
   routerHooks: RouterHook[];
   logger: Logger;
+  /** Serve unary calls of the bindings on raw HTTP/2 streams (default); false: everything through connect-node. */
+  fastPath?: boolean;
 }
 
 export interface RunningGrpcServer {
@@ -88,34 +91,48 @@ export function encodeGrpcMessage(message: string): string {
 }
 
 /**
- * Post-processes status headers/trailers: minimal grpc-message encoding (above), and undecodable request messages
- * answer INVALID_ARGUMENT — connect-es (like grpc-go, hence upstream) says INTERNAL, but a malformed body is the
- * caller's fault (docs/compatibility.md).
+ * Post-processes a status header block or trailers: minimal grpc-message encoding (above), and undecodable request
+ * messages answer INVALID_ARGUMENT — connect-es (like grpc-go, hence upstream) says INTERNAL, but a malformed body is
+ * the caller's fault (docs/compatibility.md).
  */
+export function fixStatus(headers: Record<string, unknown> | undefined): void {
+  if (!headers || headers["grpc-message"] === undefined) return;
+  let message: string;
+  try {
+    message = decodeURIComponent(String(headers["grpc-message"]));
+  } catch {
+    return;
+  }
+  headers["grpc-message"] = encodeGrpcMessage(message);
+  if (String(headers["grpc-status"]) === String(ConnectCode.Internal) && message.startsWith("parse binary")) {
+    headers["grpc-status"] = String(ConnectCode.InvalidArgument);
+  }
+}
+
+/** Applies fixStatus to what connect-node writes through the http2 compatibility API. */
 function remapParseErrors(res: http2.Http2ServerResponse): void {
-  const fix = (headers: http2.OutgoingHttpHeaders | undefined) => {
-    if (!headers || headers["grpc-message"] === undefined) return;
-    let message: string;
-    try {
-      message = decodeURIComponent(String(headers["grpc-message"]));
-    } catch {
-      return;
-    }
-    headers["grpc-message"] = encodeGrpcMessage(message);
-    if (String(headers["grpc-status"]) === String(ConnectCode.Internal) && message.startsWith("parse binary")) {
-      headers["grpc-status"] = String(ConnectCode.InvalidArgument);
-    }
-  };
   const addTrailers = res.addTrailers.bind(res);
   res.addTrailers = (headers) => {
-    fix(headers);
+    fixStatus(headers as Record<string, unknown>);
     addTrailers(headers);
   };
   const writeHead = res.writeHead.bind(res) as (status: number, headers?: http2.OutgoingHttpHeaders) => http2.Http2ServerResponse;
   res.writeHead = ((status: number, headers?: http2.OutgoingHttpHeaders) => {
-    fix(headers);
+    fixStatus(headers as Record<string, unknown> | undefined);
     return writeHead(status, headers);
   }) as typeof res.writeHead;
+}
+
+/** The unary methods of every binding by request path, for the fast path (unary-fast-path.ts). */
+function fastMethods(bindings: ServiceBinding[], middleware: UnaryMiddleware[]): Map<string, FastUnaryMethod> {
+  const out = new Map<string, FastUnaryMethod>();
+  for (const b of bindings) {
+    for (const method of b.service.methods) {
+      if (method.methodKind !== "unary") continue;
+      out.set(`/${b.service.typeName}/${method.name}`, fastUnaryMethod(method, resolveHandler(b, method, middleware)));
+    }
+  }
+  return out;
 }
 
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
@@ -132,6 +149,24 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     remapParseErrors(res);
     handler(req, res);
   });
+  // Unary calls of our bindings take the fast path on the raw stream; everything else (streaming, health,
+  // reflection, unusual content types or encodings) goes through node's compatibility layer to connect-node.
+  // node:http2 installs the compatibility layer as a "stream" listener when a request listener is given; we take
+  // that listener over and call it ourselves for the streams we do not serve.
+  const compat = server.listeners("stream") as Array<(...args: unknown[]) => void>;
+  // ALOFT_GRPC_FAST_PATH=0 turns the fast path off (for comparisons: bench/grpc.bench.ts; not a config setting).
+  const fastPath = options.fastPath ?? process.env.ALOFT_GRPC_FAST_PATH !== "0";
+  if (fastPath && compat.length === 1) {
+    const toCompat = compat[0]!;
+    server.removeListener("stream", toCompat);
+    const methods = fastMethods(options.bindings, options.middleware);
+    const fastOptions = { logger: options.logger, toConnectError, fixStatus };
+    server.on("stream", function (this: http2.Http2Server, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, ...rest: unknown[]) {
+      const m = methods.get(headers[":path"] ?? "");
+      if (m && fastPathAccepts(headers)) serveUnary(stream, headers, m, fastOptions);
+      else toCompat.call(this, stream, headers, ...rest);
+    });
+  }
   // Small unary responses should not wait for Nagle's algorithm (node:http sets this itself; node:http2 does not).
   server.on("connection", (socket: import("node:net").Socket) => socket.setNoDelay(true));
   const sessions = new Set<http2.ServerHttp2Session>();

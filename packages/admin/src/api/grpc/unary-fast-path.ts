@@ -1,0 +1,244 @@
+// Unary gRPC calls served directly on node:http2 streams, without connect-node's request adapter.
+//
+// Profiling the server under unary load showed connect-node's per-call machinery — the http2 compatibility
+// request/response objects, async-iterable pipelines for a single message, an AbortController and a
+// DOMException per call, a WHATWG Headers copy of every header block — costing several times more CPU than the
+// handlers themselves. This path handles the common unary call (POST, content type application/grpc or
+// application/grpc+proto, identity request encoding) with a plain buffer: read the body, split the one
+// length-prefixed message, parse, run the same middleware chain and handler, frame the reply, send grpc-status in
+// trailers. Everything else (streaming methods, health, reflection, other content types, compressed requests,
+// unknown paths) still goes to connect-node unchanged. It reuses connect's own serialization, status-trailer,
+// timeout and compression helpers, so status codes, messages and details are the same on both paths.
+import type http2 from "node:http2";
+import { constants as http2constants } from "node:http2";
+import { create, type DescMethod, type Message } from "@bufbuild/protobuf";
+import { Code as ConnectCode, ConnectError } from "@connectrpc/connect";
+import { compressionNegotiate, createMethodSerializationLookup, validateReadWriteMaxBytes, type Compression } from "@connectrpc/connect/protocol";
+import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
+import { newRequestId } from "@aloft/core/ids.ts";
+import type { Logger } from "@aloft/core/logger.ts";
+import type { CallContext, UnaryHandler } from "../rpc.ts";
+
+const acceptCompression: Compression[] = [compressionGzip, compressionBrotli];
+const limits = validateReadWriteMaxBytes(undefined, undefined, undefined);
+const compressedFlag = 0b00000001;
+
+export interface FastUnaryMethod {
+  method: DescMethod;
+  handler: UnaryHandler;
+  parse(bytes: Uint8Array): Message;
+  serialize(message: Message): Uint8Array;
+}
+
+/** Post-processes a status before it is sent: see remapStatus in grpc-server.ts. */
+export type StatusFixer = (headers: Record<string, string>) => void;
+
+export function fastUnaryMethod(method: DescMethod, handler: UnaryHandler): FastUnaryMethod {
+  const serialization = createMethodSerializationLookup(method, undefined, undefined, limits);
+  const i = serialization.getI(true);
+  const o = serialization.getO(true);
+  return { method, handler, parse: (b) => i.parse(b) as Message, serialize: (m) => o.serialize(m as never) };
+}
+
+/**
+ * Whether the fast path can serve a stream with these headers. Decided on headers alone so that anything else can
+ * still be handed to connect-node before a byte of the body is read.
+ */
+export function fastPathAccepts(headers: http2.IncomingHttpHeaders): boolean {
+  if (headers[":method"] !== "POST") return false;
+  const type = headers["content-type"];
+  if (type !== "application/grpc" && type !== "application/grpc+proto") return false;
+  const encoding = headers["grpc-encoding"];
+  return encoding === undefined || encoding === "identity";
+}
+
+const pseudo = (k: string) => k.charCodeAt(0) === 58; /* ":" */
+
+function webHeaders(nodeHeaders: http2.IncomingHttpHeaders): Headers {
+  const h = new Headers();
+  for (const k in nodeHeaders) {
+    if (pseudo(k)) continue;
+    const v = nodeHeaders[k];
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const e of v) h.append(k, e);
+    else h.append(k, String(v));
+  }
+  return h;
+}
+
+/** Call state whose costly parts (WHATWG Headers, AbortController) are created only when a middleware asks. */
+class FastCall implements CallContext {
+  readonly transport = "grpc" as const;
+  readonly requestId: string;
+  principal?: CallContext["principal"];
+  private reqHeaders?: Headers;
+  private resHeaders?: Headers;
+  private controller?: AbortController;
+  private abortReason: unknown;
+  private aborted = false;
+
+  constructor(private readonly nodeHeaders: http2.IncomingHttpHeaders) {
+    const given = nodeHeaders["x-request-id"];
+    this.requestId = (Array.isArray(given) ? given[0] : given) || newRequestId();
+  }
+  get headers(): Headers {
+    return (this.reqHeaders ??= webHeaders(this.nodeHeaders));
+  }
+  get responseHeaders(): Headers {
+    return (this.resHeaders ??= new Headers());
+  }
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+  }
+  /** Response header block: content type, negotiated encoding, x-request-id, then what handlers added. */
+  responseHead(encoding: string | undefined): http2.OutgoingHttpHeaders {
+    const out: http2.OutgoingHttpHeaders = { ":status": 200, "content-type": "application/grpc+proto" };
+    if (encoding) out["grpc-encoding"] = encoding;
+    out["x-request-id"] = this.requestId;
+    if (this.resHeaders) {
+      for (const [k, v] of this.resHeaders) {
+        if (k === "set-cookie") out[k] = this.resHeaders.getSetCookie();
+        else out[k] = v;
+      }
+    }
+    return out;
+  }
+}
+
+/** Splits the body into gRPC envelopes the way connect does, and returns the one request message. */
+function singleMessage(body: Buffer, parse: (b: Uint8Array) => Message): Message {
+  let offset = 0;
+  let first: Message | undefined;
+  let count = 0;
+  while (offset < body.length) {
+    if (body.length - offset < 5) throw new ConnectError("protocol error: incomplete envelope", ConnectCode.InvalidArgument);
+    const flags = body[offset]!;
+    const len = body.readUInt32BE(offset + 1);
+    if (body.length - offset - 5 < len) throw new ConnectError("protocol error: incomplete envelope", ConnectCode.InvalidArgument);
+    const data = body.subarray(offset + 5, offset + 5 + len);
+    offset += 5 + len;
+    if ((flags & compressedFlag) === compressedFlag) {
+      throw new ConnectError("received compressed envelope, but do not know how to decompress", ConnectCode.Internal);
+    }
+    count++;
+    if (count === 1) first = parse(data);
+    else throw new ConnectError("protocol error: received extra input message for unary method", ConnectCode.Unimplemented);
+  }
+  if (first === undefined) throw new ConnectError("protocol error: missing input message for unary method", ConnectCode.Unimplemented);
+  return first;
+}
+
+function frame(payload: Uint8Array, flags: number): Buffer {
+  const out = Buffer.allocUnsafe(5 + payload.length);
+  out[0] = flags;
+  out.writeUInt32BE(payload.length, 1);
+  out.set(payload, 5);
+  return out;
+}
+
+export interface FastPathOptions {
+  logger: Logger;
+  /** Maps a thrown error to the status to send (the same mapping the connect path uses). */
+  toConnectError(err: unknown): ConnectError;
+  fixStatus: StatusFixer;
+}
+
+/** Serves one unary call on a raw HTTP/2 stream. */
+export function serveUnary(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, m: FastUnaryMethod, opts: FastPathOptions): void {
+  const call = new FastCall(headers);
+  let timer: NodeJS.Timeout | undefined;
+  let timeoutError: ConnectError | undefined;
+  const rawTimeout = headers["grpc-timeout"];
+  if (rawTimeout !== undefined) {
+    const t = parseTimeout(String(rawTimeout), Number.MAX_SAFE_INTEGER);
+    if (t.error) timeoutError = t.error;
+    else if (t.timeoutMs !== undefined) {
+      timer = setTimeout(() => call.abort(new ConnectError("the operation timed out", ConnectCode.DeadlineExceeded)), t.timeoutMs);
+    }
+  }
+  const compression = compressionNegotiate(acceptCompression, null, (headers["grpc-accept-encoding"] as string | undefined) ?? null, "grpc-accept-encoding");
+  const responseCompression = compression.response ?? undefined;
+
+  let answered = false;
+  stream.once("close", () => {
+    if (timer) clearTimeout(timer);
+    // The client went away (RST_STREAM, connection lost) before we answered: tell the handler. (No error object
+    // when the call completed normally: constructing one per call costs a stack capture.)
+    if (!answered) call.abort(new ConnectError("operation was aborted", ConnectCode.Canceled));
+  });
+  stream.on("error", () => {});
+
+  const chunks: Buffer[] = [];
+  stream.on("data", (c: Buffer) => chunks.push(c));
+  stream.once("end", () => {
+    void (async () => {
+      let response: Uint8Array | undefined;
+      let flags = 0;
+      let error: ConnectError | undefined;
+      try {
+        if (timeoutError) throw timeoutError;
+        const req = singleMessage(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), m.parse);
+        let res: Message;
+        try {
+          res = await m.handler(req, call);
+        } catch (err) {
+          const ce = opts.toConnectError(err);
+          if (ce.code === ConnectCode.Internal || ce.code === ConnectCode.Unknown) {
+            opts.logger.error({ err, method: m.method.name, requestId: call.requestId }, "rpc failed");
+          }
+          throw ce;
+        }
+        response = m.serialize(create(m.method.output, res as never) as Message);
+        if (responseCompression && response.length >= limits.compressMinBytes) {
+          response = await responseCompression.compress(response);
+          flags = compressedFlag;
+        }
+      } catch (err) {
+        error = err instanceof ConnectError ? err : new ConnectError("internal error", ConnectCode.Internal, undefined, undefined, err);
+      } finally {
+        if (timer) clearTimeout(timer);
+      }
+      answered = true;
+      if (stream.destroyed || stream.closed) return;
+      const trailers = trailerRecord(error, opts.fixStatus);
+      try {
+        stream.respond(call.responseHead(responseCompression?.name), { waitForTrailers: true });
+        stream.once("wantTrailers", () => {
+          try {
+            stream.sendTrailers(trailers);
+          } catch {
+            // Reset by the client after the message was queued.
+          }
+        });
+        if (response) stream.end(frame(response, flags));
+        else stream.end();
+      } catch {
+        // The stream went away between the check and the write; nothing to answer.
+      }
+    })().catch((err: unknown) => {
+      // Not expected (every failure above becomes a status); never let it become an unhandled rejection.
+      opts.logger.error({ err, method: m.method.name, requestId: call.requestId }, "rpc failed");
+      if (!stream.destroyed) stream.close(http2constants.NGHTTP2_INTERNAL_ERROR);
+    });
+  });
+}
+
+function trailerRecord(error: ConnectError | undefined, fixStatus: StatusFixer): Record<string, string> {
+  if (!error) return { "grpc-status": "0" };
+  const h = setTrailerStatus(new Headers(), error);
+  const out: Record<string, string> = {};
+  for (const [k, v] of h) out[k] = v;
+  fixStatus(out);
+  return out;
+}
