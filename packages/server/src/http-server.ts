@@ -1,5 +1,5 @@
 // The HTTP listener: the gateway (with its extra routes) on node:http, closed gracefully.
-import { createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "@aloft/core/logger.ts";
 import type { HttpGateway } from "@aloft/admin/api/http/gateway.ts";
@@ -18,6 +18,11 @@ export async function startHttpServer(gateway: HttpGateway, host: string, port: 
     });
   });
   server.keepAliveTimeout = 65_000;
+  return listen(server, host, port);
+}
+
+/** Starts `server` on host:port (0 = any free port); close() stops accepting and ends idle keep-alive connections. */
+export async function listen(server: Server, host: string, port: number): Promise<RunningHttpServer> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {

@@ -1,16 +1,13 @@
 // A small HTTP listener for a process without admin's HTTP server (`aloft engine`): GET /metrics answers the registry
 // in Prometheus text format (as propeller serves its metrics on its profiler port), /healthcheck answers 200.
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Logger } from "@aloft/core/logger.ts";
 import type { Metrics } from "@aloft/core/metrics.ts";
+import { listen, type RunningHttpServer } from "./http-server.ts";
 
 type Registry = Metrics["registry"];
 
-export interface RunningMetricsListener {
-  port: number;
-  close(): Promise<void>;
-}
+export type RunningMetricsListener = RunningHttpServer;
 
 export async function startMetricsListener(registry: Registry, host: string, port: number, logger: Logger): Promise<RunningMetricsListener> {
   const server = createServer((req, res) => {
@@ -38,19 +35,5 @@ export async function startMetricsListener(registry: Registry, host: string, por
       },
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
-  };
+  return listen(server, host, port);
 }
