@@ -2,7 +2,6 @@
 // config file / flag / env precedence, and the one-line errors with their exit codes (1 server, 2 usage, 3 down).
 // The CLI runs as a separate process with async child_process APIs (a sync spawn would block the server under test).
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -11,6 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
 import { createAloftClient } from "@aloft/client/client.ts";
 import { EventingExecutor, registerSquare } from "../../client/test/fixtures.ts";
+import { cliRunner } from "./cli-runner.ts";
 
 // The client-only entry point starts twice as fast as the server's `aloft` (which also loads admin and engine); the
 // server binary is checked once to carry the same commands.
@@ -21,37 +21,7 @@ const home = mkdtempSync(join(tmpdir(), "aloft-cli-home-"));
 let platform: TestPlatform;
 const executor = new EventingExecutor();
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-function aloft(...args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, NO_COLOR: "1" };
-  delete env.ALOFT_ENDPOINT;
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { encoding: "utf8", env, timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, out: stdout, err: stderr });
-    });
-  });
-}
-
-/** Exit 0, else fail with what the CLI said. */
-async function ok(...args: string[]): Promise<string> {
-  const r = await aloft(...args);
-  assert.equal(r.code, 0, `aloft ${args.join(" ")} → ${r.code}\n${r.err}${r.out}`);
-  return r.out;
-}
-
-/** A failure: the exit code, and exactly one line on stderr that matches. */
-async function fails(code: number, message: RegExp, ...args: string[]): Promise<void> {
-  const r = await aloft(...args);
-  assert.equal(r.code, code, `aloft ${args.join(" ")} → ${r.code}\n${r.err}${r.out}`);
-  assert.match(r.err, message);
-  assert.doesNotMatch(r.err, /^\s+at /m, "no stack trace");
-  assert.equal(r.err.trim().split("\n").filter((l) => l.startsWith("aloft:")).length, 1, r.err);
-}
+const { ok, fails } = cliRunner(() => bin, home);
 
 const json = (s: string) => JSON.parse(s) as Record<string, unknown> & Array<Record<string, unknown>>;
 

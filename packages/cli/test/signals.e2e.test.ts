@@ -2,7 +2,6 @@
 // (admin + engine, SQLite): an execution waits at an approve gate and a signal gate until the CLI sets both.
 // The CLI runs as a separate process with async child_process APIs (a sync spawn would block the server under test).
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +15,7 @@ import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.j
 import type { Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
 import { intLiteral, intOf, registerGatedWorkflow, type Admin } from "@aloft/testkit/workflows.ts";
+import { cliRunner } from "./cli-runner.ts";
 
 const P = "flytesnacks";
 const D = "development";
@@ -25,34 +25,7 @@ let platform: TestPlatform;
 let admin: Admin;
 let lp: Identifier;
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-function aloft(...args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, NO_COLOR: "1" };
-  delete env.ALOFT_ENDPOINT;
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cliBin, ...args], { encoding: "utf8", env, timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, out: stdout, err: stderr });
-    });
-  });
-}
-
-async function ok(...args: string[]): Promise<string> {
-  const r = await aloft(...args);
-  assert.equal(r.code, 0, `aloft ${args.join(" ")} → ${r.code}\n${r.err}${r.out}`);
-  return r.out;
-}
-
-async function fails(code: number, message: RegExp, ...args: string[]): Promise<void> {
-  const r = await aloft(...args);
-  assert.equal(r.code, code, `aloft ${args.join(" ")} → ${r.code}\n${r.err}${r.out}`);
-  assert.match(r.err, message);
-  assert.doesNotMatch(r.err, /^\s+at /m, "no stack trace");
-}
+const { ok, fails } = cliRunner(() => cliBin, home);
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
