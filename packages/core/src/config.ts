@@ -14,14 +14,28 @@ export interface AloftConfig {
   /** Where the sandbox keeps its SQLite database, blobs and logs. */
   dataDir: string;
   server: {
+    /** Address both ports bind to. Loopback by default; anything else needs auth or `allowInsecureRemote` (docs/security.md). */
     host: string;
     grpcPort: number;
     httpPort: number;
+    /**
+     * Bind a non-loopback `host` with authentication off. Anyone who can reach the ports can then run commands on this
+     * machine as the server's user (tasks are local processes): an explicit, loudly logged opt-in.
+     */
+    allowInsecureRemote: boolean;
+    /**
+     * Host header names (without port) the HTTP port answers besides localhost, 127.0.0.1, [::1] and `host` itself:
+     * the DNS-rebinding guard. `*` allows any.
+     */
+    allowedHosts: string[];
     allowCors: boolean;
+    /** Origins allowed cross-origin, e.g. `http://localhost:8090`; empty = same origin only. `*` answers without credentials. */
     allowedOrigins: string[];
     allowedHeaders: string[];
     grpcReflection: boolean;
   };
+  /** Authentication (spec §9). Only the switch exists yet; while it is off, remote binding needs `server.allowInsecureRemote`. */
+  auth: { enabled: boolean };
   database: {
     kind: "sqlite" | "postgres";
     /** File path for SQLite; `:memory:` for an in-memory database. Relative paths are under dataDir. */
@@ -92,14 +106,17 @@ export function defaultConfig(): AloftConfig {
   return {
     dataDir: ".aloft",
     server: {
-      host: "0.0.0.0",
+      host: "127.0.0.1",
       grpcPort: 8089,
       httpPort: 8088,
+      allowInsecureRemote: false,
+      allowedHosts: [],
       allowCors: true,
-      allowedOrigins: ["*"],
+      allowedOrigins: [],
       allowedHeaders: ["Content-Type", "flyte-authorization"],
       grpcReflection: true,
     },
+    auth: { enabled: false },
     database: { kind: "sqlite", sqlitePath: "aloft.db", postgresUrl: "postgres://postgres@127.0.0.1:5432/aloft", maxConnections: 10 },
     storage: {
       kind: "local",

@@ -21,6 +21,8 @@ import { HealthState, healthRoutes } from "@aloft/admin/api/grpc/health.ts";
 import { DescriptorIndex, reflectionRoutes } from "@aloft/admin/api/grpc/reflection.ts";
 import { createHttpGateway } from "@aloft/admin/api/http/gateway.ts";
 import { observeMiddleware } from "@aloft/admin/api/middleware/observe.ts";
+import { eventGuardMiddleware } from "@aloft/admin/api/middleware/event-guard.ts";
+import { checkExposure, type Exposure } from "@aloft/core/network.ts";
 import { traceMiddleware } from "@aloft/admin/api/middleware/trace.ts";
 import { createTracing } from "@aloft/core/tracing.ts";
 import { bind, type ServiceBinding } from "@aloft/admin/api/rpc.ts";
@@ -61,11 +63,24 @@ export interface RunningAdmin {
   dataCatalog: DataCatalogManager;
   /** SignalService's use cases (approve/signal gates), for an in-process engine. */
   signals: SignalManager;
+  /** Whether the ports are reachable beyond loopback with authentication off (opted in). */
+  exposure: Exposure;
   close(): Promise<void>;
 }
 
 export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
   const { config, logger, clock, metrics } = deps;
+  // Refuse an unsafe bind before anything is opened (a config error: the CLI exits 2).
+  const exposure = checkExposure(config);
+  if (exposure.insecureRemote) {
+    logger.warn(
+      { host: config.server.host },
+      "listening beyond loopback with authentication OFF (server.allowInsecureRemote): anyone who can reach these ports can run commands on this machine",
+    );
+  }
+  if (config.server.allowCors && config.server.allowedOrigins.some((o) => o.trim() === "*") && !config.auth.enabled) {
+    logger.warn("server.allowedOrigins has '*' with authentication off: any web page can call this API (answered without credentials)");
+  }
   const database = await createDatabase({
     kind: config.database.kind,
     sqlitePath: underDataDir(config, config.database.sqlitePath),
@@ -82,6 +97,9 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
     cleanups.push(() => tracing.shutdown());
     if (tracing.enabled) plugins.unaryMiddleware.push(traceMiddleware(tracing));
     plugins.unaryMiddleware.push(observeMiddleware(logger, metrics));
+    plugins.unaryMiddleware.push(
+      eventGuardMiddleware({ authEnabled: config.auth.enabled, isEngine: (p) => plugins.isEngineIdentity(p), logger }),
+    );
     deps.configurePlugins?.(plugins);
     const managers = createAdminManagers({
       db: database.db,
@@ -137,6 +155,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
         allowedOrigins: config.server.allowedOrigins,
         allowedHeaders: config.server.allowedHeaders,
       },
+      allowedHosts: [config.server.host, ...config.server.allowedHosts],
       extraRoutes: {
         "/metrics": async (_req, res) => {
           const body = await metrics.registry.metrics();
@@ -158,6 +177,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       executions: managers.executions,
       dataCatalog: managers.dataCatalog,
       signals: managers.signals,
+      exposure,
       close: async () => {
         health.shutdown();
         await runCleanups(cleanups);

@@ -5,6 +5,7 @@ import { systemClock } from "@aloft/core/clock.ts";
 import type { AloftConfig } from "@aloft/core/config.ts";
 import { createLogger } from "@aloft/core/logger.ts";
 import { createMetrics } from "@aloft/core/metrics.ts";
+import { displayHost } from "@aloft/core/network.ts";
 import { createEngineMetrics } from "@aloft/engine/metrics/prom-engine-metrics.ts";
 import { createEngine, createWarmWorkers } from "./engine-wiring.ts";
 import { grpcCatalog, grpcChildExecutions, grpcEventSink, grpcRecovery, grpcSignals } from "./grpc-event-sink.ts";
@@ -54,7 +55,7 @@ export async function runEngineProcess(config: AloftConfig, o: EngineProcessOpti
   const keepAlive = setInterval(() => undefined, 60_000);
   process.stdout.write(
     `Aloft engine is up: reporting to ${baseUrl}, ${config.engine.workers} workers, looking for new executions every ${o.resyncIntervalMs} ms\n` +
-      (listener ? `  metrics  http://${/^(0\.0\.0\.0|::)$/.test(config.server.host) ? "localhost" : config.server.host}:${listener.port}/metrics\n` : ""),
+      (listener ? `  metrics  http://${displayHost(config.server.host)}:${listener.port}/metrics\n` : ""),
   );
   let stopping = false;
   const stop = async (signal: string) => {

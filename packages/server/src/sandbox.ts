@@ -5,6 +5,7 @@ import { inProcessEventSink } from "@aloft/admin/managers/execution-managers.ts"
 import type { Engine } from "@aloft/engine/controller/engine.ts";
 import { createEngineMetrics } from "@aloft/engine/metrics/prom-engine-metrics.ts";
 import type { TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
+import { displayHost } from "@aloft/core/network.ts";
 import { startAdmin, type AdminServerDeps, type RunningAdmin } from "./admin-server.ts";
 import { createEngine, inProcessChildExecutions, inProcessRecovery, inProcessSignals, createWarmWorkers, EngineExecutor, LOGS_ROUTE, logDirOf, logsRoute } from "./engine-wiring.ts";
 
@@ -33,7 +34,7 @@ export async function startSandbox(deps: AdminServerDeps & SandboxOptions): Prom
       deps.configurePlugins?.(plugins);
     },
   });
-  const host = deps.config.server.host === "0.0.0.0" || deps.config.server.host === "::" ? "localhost" : deps.config.server.host;
+  const host = displayHost(deps.config.server.host);
   const runEngine = deps.runEngine ?? true;
   const warm = runEngine && deps.warmWorkers !== false ? createWarmWorkers(deps.config) : undefined;
   const extraPlugins = [...(warm ? [warm] : []), ...(deps.extraPlugins ?? [])];

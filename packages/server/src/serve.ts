@@ -3,6 +3,7 @@ import { underDataDir, type AloftConfig } from "@aloft/core/config.ts";
 import { systemClock } from "@aloft/core/clock.ts";
 import { createLogger } from "@aloft/core/logger.ts";
 import { createMetrics } from "@aloft/core/metrics.ts";
+import { displayHost, isLoopbackHost } from "@aloft/core/network.ts";
 import { buildInfo } from "./build-info.ts";
 import { startSandbox } from "./sandbox.ts";
 
@@ -13,11 +14,12 @@ export async function serve(kind: "start" | "admin", config: AloftConfig): Promi
   // `start` is the sandbox (admin + engine in one process); `admin` runs the control plane alone and launches into the
   // shared workflow store, where an `aloft engine` with the same storage picks executions up.
   const running = await startSandbox({ ...deps, runEngine: kind === "start" });
-  const host = config.server.host === "0.0.0.0" ? "localhost" : config.server.host;
+  const host = displayHost(config.server.host);
   const where = config.database.kind === "sqlite" ? underDataDir(config, config.database.sqlitePath) : "PostgreSQL";
   const blobs = config.storage.kind === "local" ? underDataDir(config, config.storage.localRoot) : `s3://${config.storage.bucket}`;
   const lines = [
     `Aloft ${kind === "start" ? "sandbox" : "admin"} is up (${Date.now() - startedAt.getTime()} ms)`,
+    `  listens  ${listening(config)}`,
     `  gRPC     ${host}:${running.grpcPort}   (flyteidl.service.AdminService, health, reflection)`,
     `  HTTP     http://${host}:${running.httpPort}/api/v1/projects`,
     `  health   http://${host}:${running.httpPort}/healthcheck`,
@@ -28,6 +30,9 @@ export async function serve(kind: "start" | "admin", config: AloftConfig): Promi
     `  data     ${where}; blobs in ${blobs}`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
+  if (running.exposure.insecureRemote) {
+    process.stdout.write(`  WARNING  reachable from the network with authentication off: anyone who can connect can run commands as this user\n`);
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -39,4 +44,13 @@ export async function serve(kind: "start" | "admin", config: AloftConfig): Promi
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+/** Where the ports listen, and who can reach them. */
+function listening(config: AloftConfig): string {
+  const h = config.server.host;
+  const shown = h === "" ? "all interfaces" : h;
+  const scope = isLoopbackHost(h) ? "this machine only" : "the network";
+  const origins = config.server.allowCors && config.server.allowedOrigins.length > 0 ? `; CORS for ${config.server.allowedOrigins.join(", ")}` : "";
+  return `${shown} (${scope}${origins})`;
 }

@@ -9,6 +9,8 @@ export interface ServerOptions {
   postgresUrl?: string;
   grpcPort?: string;
   httpPort?: string;
+  host?: string;
+  insecureRemote?: boolean;
   logLevel?: string;
 }
 
@@ -20,6 +22,8 @@ export function serverOptions(cmd: Command): Command {
     .option("--postgres-url <url>", "postgres://user:pass@host:5432/db (implies --db postgres)")
     .option("--grpc-port <port>", "gRPC port (default 8089)")
     .option("--http-port <port>", "HTTP port (default 8088)")
+    .option("--host <address>", "address to listen on (default 127.0.0.1; another needs auth or --insecure-remote)")
+    .option("--insecure-remote", "allow a non-loopback --host with authentication off: anyone who can reach it can run commands here")
     .option("--log-level <level>", "trace, debug, info, warn, error");
 }
 
@@ -36,6 +40,8 @@ export function configFrom(opts: ServerOptions): AloftConfig {
   }
   if (opts.grpcPort) server.grpcPort = opts.grpcPort;
   if (opts.httpPort) server.httpPort = opts.httpPort;
+  if (opts.host !== undefined) server.host = opts.host;
+  if (opts.insecureRemote) server.allowInsecureRemote = true;
   if (opts.logLevel) overrides.logging = { level: opts.logLevel };
   if (Object.keys(server).length) overrides.server = server;
   if (Object.keys(database).length) overrides.database = database;

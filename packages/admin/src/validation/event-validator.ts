@@ -100,14 +100,19 @@ export function validateCluster(executionCluster: string, producerId: string): v
   throw incompatibleCluster(executionCluster, producerId);
 }
 
-export function incompatibleCluster(executionCluster: string, producerId: string): AloftError {
+/**
+ * Upstream names the execution's cluster in the message and in the detail; Aloft names neither, so that a caller
+ * cannot learn which producer id would be believed (docs/compatibility.md). The detail's case is kept: propeller
+ * branches on it, not on its value.
+ */
+export function incompatibleCluster(_executionCluster: string, producerId: string): AloftError {
   return failedPrecondition(
     "event.incompatible_cluster",
-    `Cluster/producer from event [${producerId}] does not match existing workflow execution cluster: [${executionCluster}]`,
+    `Cluster/producer from event [${producerId}] does not match the cluster running this workflow execution`,
     [
       {
         schema: EventFailureReasonSchema,
-        value: create(EventFailureReasonSchema, { reason: { case: "incompatibleCluster", value: { cluster: executionCluster } } }),
+        value: create(EventFailureReasonSchema, { reason: { case: "incompatibleCluster", value: { cluster: "" } } }),
       },
     ],
   );

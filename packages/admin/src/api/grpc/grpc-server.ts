@@ -3,7 +3,7 @@
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { DescMethod, DescService, Message } from "@bufbuild/protobuf";
-import { Code as ConnectCode, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import { Code as ConnectCode, ConnectError, createContextKey, createContextValues, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { newRequestId } from "@aloft/core/ids.ts";
 import type { Logger } from "@aloft/core/logger.ts";
@@ -41,6 +41,9 @@ export function toConnectError(err: unknown): ConnectError {
   );
 }
 
+/** The TCP remote address of a call served by connect-node (set per request by the adapter's contextValues). */
+const peerAddressKey = createContextKey<string>("", { description: "aloft peer address" });
+
 function contextFrom(ctx: HandlerContext): CallContext {
   const requestId = ctx.requestHeader.get("x-request-id") || newRequestId();
   ctx.responseHeader.set("x-request-id", requestId);
@@ -50,6 +53,7 @@ function contextFrom(ctx: HandlerContext): CallContext {
     responseHeaders: ctx.responseHeader,
     signal: ctx.signal,
     transport: "grpc",
+    peer: { address: ctx.values.get(peerAddressKey) },
   };
 }
 
@@ -140,6 +144,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     grpc: true,
     grpcWeb: false,
     connect: false,
+    contextValues: (req) => createContextValues().set(peerAddressKey, req.socket?.remoteAddress ?? ""),
     routes: (router) => {
       for (const b of options.bindings) registerBinding(router, b, options.middleware, options.logger);
       for (const hook of options.routerHooks) hook(router);

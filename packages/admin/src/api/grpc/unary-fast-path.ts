@@ -71,6 +71,7 @@ function webHeaders(nodeHeaders: http2.IncomingHttpHeaders): Headers {
 class FastCall implements CallContext {
   readonly transport = "grpc" as const;
   readonly requestId: string;
+  readonly peer: CallContext["peer"];
   principal?: CallContext["principal"];
   private reqHeaders?: Headers;
   private resHeaders?: Headers;
@@ -78,7 +79,8 @@ class FastCall implements CallContext {
   private abortReason: unknown;
   private aborted = false;
 
-  constructor(private readonly nodeHeaders: http2.IncomingHttpHeaders) {
+  constructor(private readonly nodeHeaders: http2.IncomingHttpHeaders, peerAddress: string) {
+    this.peer = { address: peerAddress };
     const given = nodeHeaders["x-request-id"];
     this.requestId = (Array.isArray(given) ? given[0] : given) || newRequestId();
   }
@@ -156,7 +158,7 @@ export interface FastPathOptions {
 
 /** Serves one unary call on a raw HTTP/2 stream. */
 export function serveUnary(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, m: FastUnaryMethod, opts: FastPathOptions): void {
-  const call = new FastCall(headers);
+  const call = new FastCall(headers, stream.session?.socket?.remoteAddress ?? "");
   let timer: NodeJS.Timeout | undefined;
   let timeoutError: ConnectError | undefined;
   const rawTimeout = headers["grpc-timeout"];

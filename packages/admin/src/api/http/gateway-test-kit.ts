@@ -116,7 +116,7 @@ export async function startTestServer(overrides: Partial<HttpGatewayOptions> = {
     bindings: fakeBindings(calls),
     middleware: [],
     logger: silentLogger(),
-    cors: { allowCors: true, allowedOrigins: ["*"], allowedHeaders: ["flyte-authorization"] },
+    cors: { allowCors: true, allowedOrigins: ["http://console.local"], allowedHeaders: ["flyte-authorization"] },
     ...overrides,
   });
   const server: Server = createServer((req, res) => {

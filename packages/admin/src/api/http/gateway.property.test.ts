@@ -9,6 +9,8 @@ import { StatusSchema } from "@aloft/idl/google/rpc/status_pb.js";
 import { ProjectRegisterRequestSchema } from "@aloft/idl/flyteidl/admin/project_pb.js";
 import { ResourceListRequestSchema } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { httpStatusFromCode } from "@aloft/core/errors.ts";
+import { parseMediaType } from "./negotiation.ts";
+import { ACCEPTED_BODY_TYPES, STATE_CHANGING_METHODS } from "./request-guard.ts";
 import { cleanPath } from "./server-mux.ts";
 import { startTestServer, type RawRequest, type RawResponse, type TestServer } from "./gateway-test-kit.ts";
 
@@ -161,6 +163,12 @@ function checkResponse(req: RawRequest & { method: string }, res: RawResponse): 
     return;
   }
   if (req.method === "HEAD") return;
+  // Writes in a type a browser may send cross-origin without a preflight never succeed (docs/security.md); the one
+  // exception is a form POST the router serves as a read (the GET fallback).
+  const sentType = String(req.headers?.["content-type"] ?? "");
+  const acceptedType = ACCEPTED_BODY_TYPES.has(parseMediaType(sentType) ?? "");
+  const formRead = req.method === "POST" && sentType === "application/x-www-form-urlencoded";
+  if (STATE_CHANGING_METHODS.has(req.method) && !acceptedType && !formRead) assert.notEqual(res.status, 200, where);
   const ct = String(res.headers["content-type"] ?? "");
   assert.ok(ct === "application/json" || ct === "application/octet-stream", `content-type ${ct}: ${where}`);
   if (res.status === 200) {
@@ -177,7 +185,12 @@ function checkResponse(req: RawRequest & { method: string }, res: RawResponse): 
   } else {
     code = fromBinary(StatusSchema, res.body).code;
   }
-  assert.equal(httpStatusFromCode(code), res.status, where);
+  if (res.status === 415) {
+    assert.equal(code, 3, where);
+    assert.ok(STATE_CHANGING_METHODS.has(req.method) && !acceptedType, where);
+  } else {
+    assert.equal(httpStatusFromCode(code), res.status, where);
+  }
   if (res.status === 501) assert.equal(code, 12, where);
   if (res.status === 500) assert.equal(code, 13, where);
 }

@@ -1,7 +1,7 @@
 // The HTTP gateway: a grpc-gateway v2 compatible transcoder on node:http (spec §2). Routes come from the
 // `google.api.http` options of the bound services; each call runs the same handler + middleware as gRPC.
-//   request → CORS → clean-path redirect → /healthcheck → extraRoutes → route match → bind body/path/query
-//   → handler → marshal.
+//   request → Host check (not /healthcheck) → CORS → foreign-origin writes refused → clean-path redirect
+//   → /healthcheck → extraRoutes → route match → body type check for writes → bind body/path/query → handler → marshal.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRegistry, isMessage, type DescFile, type Message, type Registry } from "@bufbuild/protobuf";
 import { file_google_rpc_status } from "@aloft/idl/google/rpc/status_pb.js";
@@ -11,6 +11,7 @@ import type { Logger } from "@aloft/core/logger.ts";
 import { resolveHandler, type CallContext, type ServiceBinding, type UnaryHandler, type UnaryMiddleware } from "../rpc.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 import { createCors, type CorsOptions } from "./cors.ts";
+import { contentTypeProblem, createHostCheck, crossOriginProblem, STATE_CHANGING_METHODS } from "./request-guard.ts";
 import { forwardResponseHeaders } from "./forward-response.ts";
 import { headerSafe, incomingMetadata, writeResponseMetadata } from "./headers.ts";
 import { routingErrors, writeError } from "./http-errors.ts";
@@ -30,6 +31,11 @@ export interface HttpGatewayOptions {
   middleware: UnaryMiddleware[];
   logger: Logger;
   cors: CorsOptions;
+  /**
+   * Host header names answered besides localhost and IP literals (the DNS-rebinding guard, request-guard.ts); `*`
+   * answers any. /healthcheck is answered whatever the Host (probes use the pod IP or a service name).
+   */
+  allowedHosts?: string[];
   /** Served before the gateway: exact paths, or prefixes ending in `/` (longest prefix wins). */
   extraRoutes?: Record<string, ExtraRoute>;
   /** Request bodies above this fail with RESOURCE_EXHAUSTED (default 32 MiB). */
@@ -59,6 +65,7 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
     wildcard: jsonMarshaler({ name: "wildcard", useProtoFieldName: false, ignoreUnknownFields: true, registry }),
   };
   const cors = createCors(options.cors);
+  const hostCheck = createHostCheck(options.allowedHosts ?? []);
   const extras = Object.entries(options.extraRoutes ?? {});
 
   const findExtra = (path: string): ExtraRoute | undefined => {
@@ -94,6 +101,15 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
       return fail(match.kind === "not-found" ? routingErrors.notFound() : routingErrors.methodNotAllowed());
     }
     const { route } = match;
+    // A write must be a type that makes browsers preflight; a form POST that the router serves as a GET reads only.
+    const effectiveMethod = match.fallback ? "GET" : method;
+    if (STATE_CHANGING_METHODS.has(effectiveMethod)) {
+      const problem = contentTypeProblem(req);
+      if (problem) {
+        req.resume();
+        return writeError(res, problem, { marshaler: outbound, registry, httpStatus: 415 });
+      }
+    }
 
     const aborter = new AbortController();
     res.once("close", () => {
@@ -112,6 +128,7 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
       responseHeaders: new Headers(),
       signal: aborter.signal,
       transport: "http",
+      peer: { address: req.socket.remoteAddress ?? "" },
     };
     const handler = handlers.get(route) as UnaryHandler;
     let response: Message;
@@ -150,9 +167,23 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
         res.end();
         return;
       }
-      if (cors(req, res) === "answered") {
+      if (rawPath !== "/healthcheck") {
+        const wrongHost = hostCheck.problem(req);
+        if (wrongHost) {
+          req.resume();
+          res.writeHead(421, { "Content-Type": "text/plain; charset=utf-8" });
+          res.end(`421 Misdirected Request: ${wrongHost}\n`);
+          return;
+        }
+      }
+      if (cors.handle(req, res) === "answered") {
         req.resume();
         return;
+      }
+      const foreign = crossOriginProblem(req, cors.originAllowed);
+      if (foreign) {
+        req.resume();
+        return writeError(res, foreign, { marshaler: marshalersForRequest(marshalers, req.headersDistinct).outbound, registry });
       }
       if (rawPath.startsWith("/")) {
         const clean = cleanPath(rawPath);

@@ -25,6 +25,8 @@ export interface ErrorResponseOptions {
   registry: Registry;
   /** Response metadata of the call (Grpc-Metadata-* headers), when a handler ran. */
   metadata?: Headers | undefined;
+  /** An HTTP status other than the code's (415 for an unsupported body type). */
+  httpStatus?: number;
 }
 
 /** Writes `err` as the HTTP error response; does nothing if the response is already under way or gone. */
@@ -34,7 +36,7 @@ export function writeError(res: ServerResponse, err: AloftError, options: ErrorR
     return;
   }
   const { marshaler } = options;
-  let status = httpStatusFromCode(err.code);
+  let status = options.httpStatus ?? httpStatusFromCode(err.code);
   let body: Uint8Array;
   try {
     const registry = err.details.length === 0 ? options.registry : createRegistry(options.registry, ...err.details.map((d) => d.schema));

@@ -81,7 +81,8 @@ test("a body field: decoded into that field, query binds the rest but not under 
 });
 
 test("verbs, ** and variable patterns", async () => {
-  let res = await fetch(`${base}/v1/things/x1:cancel`, { method: "POST", body: '{"i32":1}' });
+  const json = { "content-type": "application/json" };
+  let res = await fetch(`${base}/v1/things/x1:cancel`, { method: "POST", headers: json, body: '{"i32":1}' });
   assert.equal(res.status, 200);
   assert.deepEqual([calls.at(-1)?.rpc, ((await res.json()) as { s: string }).s], ["Cancel", "x1"]);
   res = await fetch(`${base}/v1/things/x1`, { method: "POST" });
