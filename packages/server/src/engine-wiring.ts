@@ -87,6 +87,7 @@ export function createEngine(deps: EngineWiringDeps): Engine {
       pollIntervalMs: config.engine.pollIntervalMs,
       producerId: config.engine.producerId,
       cacheMaxAgeMs: config.engine.cacheMaxAgeSeconds * 1000,
+      maxWorkflowRetries: config.engine.maxWorkflowRetries,
       resyncIntervalMs: deps.resyncIntervalMs ?? 0,
     },
   });
