@@ -68,7 +68,7 @@ export const missing = (field: string) => invalidArgument("validation.missing", 
 export const invalidValue = (field: string) => invalidArgument("validation.invalid_value", `invalid value for ${field}`);
 
 /** errno codes of an exhausted host resource (disk, quota, file descriptors, memory): not a bug, the request may work later. */
-const EXHAUSTED_ERRNO = new Set(["ENOSPC", "EDQUOT", "EMFILE", "ENFILE", "ENOMEM", "EFBIG"]);
+const EXHAUSTED_ERRNO = new Set(["ENOSPC", "EDQUOT", "EMFILE", "ENFILE", "ENOMEM", "EFBIG", "SQLITE_FULL", "53100"]);
 
 /**
  * RESOURCE_EXHAUSTED for an error whose errno (or a cause's) says the host ran out of something (a full disk), with
@@ -79,7 +79,7 @@ export function resourceExhausted(err: unknown, what?: string): AloftError | und
   for (let depth = 0; depth < 5 && typeof cur === "object" && cur !== null; depth++) {
     const code = (cur as { code?: unknown }).code;
     if (typeof code === "string" && EXHAUSTED_ERRNO.has(code)) {
-      const message = `${what ? `${what}: ` : ""}out of ${code === "EMFILE" || code === "ENFILE" ? "file descriptors" : code === "ENOMEM" ? "memory" : "disk space"} (${code})`;
+      const message = `${what ? `${what}: ` : ""}out of ${code === "EMFILE" || code === "ENFILE" ? "file descriptors" : code === "ENOMEM" ? "memory" : "disk space"} (${code === "53100" ? "disk_full" : code})`;
       return new AloftError(Code.RESOURCE_EXHAUSTED, "resource.exhausted", message, { cause: err });
     }
     cur = (cur as { cause?: unknown }).cause;

@@ -8,7 +8,7 @@ import { engineHarness } from "../testing/harness.ts";
 import { queued, running, type Script } from "../testing/fake-plugin.ts";
 import { RecordingEventSink } from "../testing/recording-sink.ts";
 import { b, compiler, incOutputs, intOf } from "../testing/workflows.ts";
-import { isUnreachable } from "../executor/unreachable.ts";
+import { isOutage, isUnreachable } from "../executor/unreachable.ts";
 
 /** Admin behind a switch: while down, every call fails as connect-node reports a refused connection. */
 class SwitchableSink extends RecordingEventSink {
@@ -57,6 +57,12 @@ test("unreachable: UNAVAILABLE, DEADLINE_EXCEEDED and socket errors anywhere in 
   assert.ok(!isUnreachable(new AloftError(Code.RESOURCE_EXHAUSTED, "x", "disk full")));
   assert.ok(!isUnreachable(Object.assign(new Error("no space"), { code: "ENOSPC" })));
   assert.ok(!isUnreachable(undefined));
+  // A full disk is waited out too (isOutage), an ordinary bug is not.
+  assert.ok(isOutage(new AloftError(Code.RESOURCE_EXHAUSTED, "resource.exhausted", "write x: out of disk space (ENOSPC)")));
+  assert.ok(isOutage(new Error("insert", { cause: Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" }) })));
+  assert.ok(isOutage(new AloftError(Code.RESOURCE_EXHAUSTED, "remote.ResourceExhausted", "write y: out of disk space (ENOSPC)")));
+  assert.ok(!isOutage(new AloftError(Code.RESOURCE_EXHAUSTED, "remote.ResourceExhausted", "message larger than max")));
+  assert.ok(!isOutage(new AloftError(Code.INTERNAL, "x", "bug")));
 });
 
 test("admin down while a task finishes: the execution waits, replays its events and succeeds with one attempt per node", async () => {

@@ -1,5 +1,6 @@
 // Whether a round failed because something the engine talks to could not be reached (admin down or restarting, a
-// connection refused or reset, a deadline): a reason to wait and replay the round, never a failure of the execution.
+// connection refused or reset, a deadline) or storage is full: a reason to wait and replay the round, never a failure
+// of the execution.
 // Rounds are idempotent (events repeat as ALREADY_EXISTS, processes are adopted from their records), so replaying
 // after the outage loses nothing and runs nothing twice.
 import { AloftError, Code } from "@aloft/core/errors.ts";
@@ -25,3 +26,21 @@ export function isUnreachable(e: unknown): boolean {
   }
   return false;
 }
+
+/** A full disk (or another exhausted host resource) on this side or, by its message, on admin's. */
+export function isResourceOutage(e: unknown): boolean {
+  let cur: unknown = e;
+  for (let depth = 0; depth < 8 && typeof cur === "object" && cur !== null; depth++) {
+    if (cur instanceof AloftError && cur.id === "resource.exhausted") return true;
+    if (cur instanceof AloftError && cur.code === Code.RESOURCE_EXHAUSTED && /out of disk space|\((ENOSPC|EDQUOT|SQLITE_FULL|disk_full)\)/.test(cur.message)) {
+      return true;
+    }
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === "string" && ["ENOSPC", "EDQUOT", "EMFILE", "ENFILE", "SQLITE_FULL"].includes(code)) return true;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** An outage the engine waits out (admin or storage unreachable, storage full) instead of spending retries on it. */
+export const isOutage = (e: unknown): boolean => isUnreachable(e) || isResourceOutage(e);

@@ -10,9 +10,9 @@
 // tail in the message; SIGKILL: SYSTEM "Interrupted") | PermanentFailure (no container, bad template, command not
 // found). error.pb written by the task is read by the engine core on Success, as upstream does.
 //
-// Restart safety: see process-control.ts. The `.pid` record is reserved before the spawn; if it cannot be written (a
-// full disk) the attempt fails as a SYSTEM error without starting anything, so a record is never lost with its process
-// running. A process whose wrapper is gone but whose group still has members is still running, never restarted. Only
+// Restart safety: see process-control.ts. The `.pid` record is reserved before the spawn; if it cannot be written
+// nothing is started, so a record is never lost with its process running: on a full disk the round waits for room
+// (RESOURCE_EXHAUSTED, replayed by the engine), any other write error fails the attempt as a SYSTEM error. A process whose wrapper is gone but whose group still has members is still running, never restarted. Only
 // a process that vanished without an exit record, no member left, is started again for the same attempt (at most
 // maxRestarts times): outputs it had written are simply overwritten by the new run.
 import { mkdir } from "node:fs/promises";
@@ -210,8 +210,14 @@ export class LocalProcessPlugin implements TaskPlugin {
       await proc.reserveRecord(this.#path(ctx, "pid"), { restarts, startedAt: now.toISOString() });
       await proc.reserveExitSlot(this.#path(ctx, "exit"));
     } catch (e) {
-      const why = resourceExhausted(e)?.message ?? (e as Error).message;
       ctx.logger.error({ generatedName: name, err: e }, "cannot write the task process record; not starting it");
+      // A full disk: the round waits and starts the process once there is room (the attempt is not spent).
+      const exhausted = resourceExhausted(e, "reserving the task's process record");
+      if (exhausted) {
+        this.#running.delete(name);
+        throw exhausted;
+      }
+      const why = (e as Error).message;
       return fail("RetryableFailure", "ProcessRecordUnwritable", `cannot write the task's process record, so it was not started: ${why}`, ExecutionError_ErrorKind.SYSTEM);
     }
     if (restarts > 0) {

@@ -4,10 +4,11 @@
 // command runs is not a vanished process.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ExecutionError_ErrorKind } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import { AloftError, Code } from "@aloft/core/errors.ts";
 import { containerTask, drive, isTerminal, sandbox } from "./testing.ts";
 import * as proc from "./process-control.ts";
 
@@ -103,4 +104,24 @@ test("a wrapper killed while its command runs is not a vanished process: no seco
   await writeFile(gate, ""); // the command ends; its wrapper cannot record a status
   await until(async () => !(await proc.groupHasLiveMembers({ pid: leader, startedAt: "" })), "group gone");
   await plugin.abort(ctx, again.state, "test over");
+});
+
+test("on a full disk the record's reservation fails with RESOURCE_EXHAUSTED: nothing starts, the attempt is not spent", { skip: !linux && "needs /dev/full" }, async (t) => {
+  const sb = await sandbox();
+  t.after(() => sb.cleanup());
+  const marker = join(sb.root, "runs");
+  const ctx = await sb.context({ template: containerTask(["sh", "-c", `echo run >> ${marker}`]) });
+  mkdirSync(sb.logDir, { recursive: true });
+  // /dev/full answers every write with ENOSPC, like a full data disk.
+  symlinkSync("/dev/full", join(sb.logDir, `${ctx.generatedName}.pid.tmp`));
+  const plugin = sb.plugin();
+  await assert.rejects(plugin.handle(ctx, undefined), (e: unknown) => e instanceof AloftError && e.code === Code.RESOURCE_EXHAUSTED && /ENOSPC/.test(e.message));
+  assert.equal(plugin.runningCount, 0);
+  await new Promise((res) => setTimeout(res, 200));
+  assert.equal(runs(marker), 0, "not started");
+  // Room again: the same attempt starts, once.
+  rmSync(join(sb.logDir, `${ctx.generatedName}.pid.tmp`), { force: true }); // (the failed write removed it already)
+  const done = await drive(plugin, ctx, isTerminal);
+  assert.equal(done.status.phase, "Success");
+  assert.equal(runs(marker), 1);
 });
