@@ -59,13 +59,17 @@ export const adminClient = (grpcPort: number | string): Admin =>
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Three chained shell tasks, each appending `<a>` to `<markers>-<tag>` as it starts, sleeping `seconds`, and adding 1. */
-export async function registerSteps(admin: Admin, markers: string, seconds = 0.5, version = "v1"): Promise<Identifier> {
+/**
+ * Three chained shell tasks, each appending `<a>` to `<markers>-<tag>` as it starts, sleeping `seconds`, and writing
+ * a + 1; with `gate`, each then waits until that file exists before it exits.
+ */
+export async function registerSteps(admin: Admin, markers: string, seconds = 0.5, version = "v1", gate?: string): Promise<Identifier> {
+  const wait = gate ? `; while [ ! -f ${gate} ]; do sleep 0.05; done` : "";
   const step = shellTask(
     id(ResourceType.TASK, P, D, "fault-step", version),
     ["a", "tag"],
     ["out"],
-    `a=$(cat /var/inputs/a); echo "$a" >> ${markers}-$(cat /var/inputs/tag); sleep ${seconds}; echo "$(( a + 1 ))" > /var/outputs/out`,
+    `a=$(cat /var/inputs/a); echo "$a" >> ${markers}-$(cat /var/inputs/tag); sleep ${seconds}; echo "$(( a + 1 ))" > /var/outputs/out${wait}`,
   );
   const tag = promise("start-node", "tag");
   return registerWorkflow(admin, {
@@ -138,3 +142,18 @@ export async function assertRanOnce(admin: Admin, markers: string, name: string,
 }
 
 export const markersIn = (dir: string) => join(dir, "markers");
+
+/** Task runs recorded so far for `tag`. */
+export function runsOf(markers: string, tag: number): number {
+  const file = `${markers}-${tag}`;
+  return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l !== "").length : 0;
+}
+
+/** Bounded wait for a condition (generous: the machine is shared). */
+export async function until(what: string, cond: () => boolean | Promise<boolean>, limitMs = 60_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!(await cond())) {
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
