@@ -87,6 +87,11 @@ export interface AloftConfig {
     cacheMaxAgeSeconds: number;
     /** Failed rounds (system errors) before an execution is failed; an unreachable admin never counts (propeller's max-workflow-retries). */
     maxWorkflowRetries: number;
+    /**
+     * When the engine runs as root, local task processes run as this account (`name`, `uid` or `uid:gid`); empty =
+     * as the engine's own user (a warning when that is root). Ignored when the engine is not root.
+     */
+    runAsUser: string;
   };
 }
 
@@ -125,7 +130,7 @@ export function defaultConfig(): AloftConfig {
     registration: { maxWorkflowNodes: 100, maxLabelEntries: 0, maxAnnotationEntries: 0, workflowSizeLimit: "" },
     taskTypeWhitelist: [],
     metadataStoragePrefix: ["metadata", "admin"],
-    engine: { workers: 4, pollIntervalMs: 500, maxConcurrentTasks: 8, logDir: "logs", producerId: "propeller", metricsPort: 10254, cacheMaxAgeSeconds: 0, maxWorkflowRetries: 10 },
+    engine: { workers: 4, pollIntervalMs: 500, maxConcurrentTasks: 8, logDir: "logs", producerId: "propeller", metricsPort: 10254, cacheMaxAgeSeconds: 0, maxWorkflowRetries: 10, runAsUser: "" },
   };
 }
 

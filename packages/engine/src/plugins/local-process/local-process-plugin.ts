@@ -15,7 +15,7 @@
 // (RESOURCE_EXHAUSTED, replayed by the engine), any other write error fails the attempt as a SYSTEM error. A process whose wrapper is gone but whose group still has members is still running, never restarted. Only
 // a process that vanished without an exit record, no member left, is started again for the same attempt (at most
 // maxRestarts times): outputs it had written are simply overwritten by the new run.
-import { mkdir } from "node:fs/promises";
+import { chown, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { ExecutionErrorSchema, ExecutionError_ErrorKind, TaskLogSchema, TaskLog_MessageFormat } from "@aloft/idl/flyteidl/core/execution_pb.js";
@@ -25,6 +25,8 @@ import type { Clock } from "@aloft/core/clock.ts";
 import type { PluginPhase, PluginState, PluginStatus, TaskExecutionContext, TaskPlugin } from "../plugin.ts";
 import { renderTemplates } from "./template.ts";
 import { buildEnvironment } from "./environment.ts";
+import { inputEnvironment } from "./input-env.ts";
+import { chownTree, type RunAs } from "./run-as.ts";
 import { containerSpecOf, TaskSpecError, type ContainerSpec } from "./task-spec.ts";
 import { collectRawOutputs, prepareRawContainer } from "./raw-container.ts";
 import { templateParamsFor } from "./template-context.ts";
@@ -50,6 +52,8 @@ export interface LocalProcessPluginOptions {
   abortWaitMs?: number;
   /** Restarts of a vanished process for one attempt before it fails (SYSTEM). Default 3. */
   maxRestarts?: number;
+  /** Run task processes as this account (config engine.runAsUser; only when the engine runs as root). */
+  runAs?: RunAs;
 }
 
 export const LOG_NAME = "Local process logs";
@@ -181,9 +185,10 @@ export class LocalProcessPlugin implements TaskPlugin {
     };
     let spec: ContainerSpec;
     let argv: string[];
+    const params = templateParamsFor(ctx);
     try {
       spec = containerSpecOf(ctx.template);
-      argv = await renderTemplates([...spec.command, ...spec.args], templateParamsFor(ctx));
+      argv = await renderTemplates([...spec.command, ...spec.args], params);
     } catch (e) {
       if (e instanceof TaskSpecError || e instanceof AloftError) return fail("PermanentFailure", "BadTaskSpecification", e.message);
       throw e;
@@ -197,18 +202,28 @@ export class LocalProcessPlugin implements TaskPlugin {
         return fail("RetryableFailure", "InputDownloadFailed", msg, ExecutionError_ErrorKind.SYSTEM);
       }
     }
-    const env = buildEnvironment(ctx, spec.env, this.#o.extraEnv);
+    // Inputs as FLYTE_INPUT_<name> (the safe alternative to {{.Inputs.x}} in a shell command); flytekit's python tasks
+    // read inputs.pb and never need them.
+    const inputEnv = ctx.template.type === "python-task" ? {} : inputEnvironment(await params.inputs().catch(() => undefined));
+    const env = { ...buildEnvironment(ctx, spec.env, this.#o.extraEnv), ...inputEnv };
+    if (this.#o.runAs?.home) env["HOME"] = this.#o.runAs.home;
     const cwd = this.#o.cwd ?? process.cwd();
     if (resolveCommand(argv[0]!, env["PATH"] ?? "", cwd) === undefined) {
       return fail("PermanentFailure", "CommandNotFound", `command [${argv[0]}] not found on this host (container images are not used locally)`);
     }
     const now = this.#o.clock.now();
+    const runAs = this.#o.runAs;
     try {
       await mkdir(this.#o.logDir, { recursive: true });
       await proc.removeQuietly(this.#path(ctx, "exit")); // a record of an earlier run of this attempt is not this run's
       // Reserved before the spawn: a process is never running without a record that lets a later round find it.
-      await proc.reserveRecord(this.#path(ctx, "pid"), { restarts, startedAt: now.toISOString() });
+      // The slot first: a reserved record always comes with a fresh slot (never a status left by an earlier run).
       await proc.reserveExitSlot(this.#path(ctx, "exit"));
+      if (runAs) {
+        await chown(`${this.#path(ctx, "exit")}.slot`, runAs.uid, runAs.gid);
+        if (spec.dataConfig !== undefined) await chownTree(join(this.#workDir(), name), runAs);
+      }
+      await proc.reserveRecord(this.#path(ctx, "pid"), { restarts, startedAt: now.toISOString() });
     } catch (e) {
       ctx.logger.error({ generatedName: name, err: e }, "cannot write the task process record; not starting it");
       // A full disk: the round waits and starts the process once there is room (the attempt is not spent).
@@ -231,6 +246,7 @@ export class LocalProcessPlugin implements TaskPlugin {
       exitPath: this.#path(ctx, "exit"),
       now,
       ...(ctx.wake ? { onExit: ctx.wake } : {}),
+      ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
     });
     // In place, within the reservation. Should it fail anyway, the wrapper is found again by its command line.
     await proc.rewriteRecord(this.#path(ctx, "pid"), { ...rec, restarts }).catch((err: unknown) => {

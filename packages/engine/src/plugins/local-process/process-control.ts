@@ -43,7 +43,7 @@ const WRAPPER = [
   '"$@"',
   "code=$?",
   'if [ -f "$exit_file.slot" ]; then',
-  '  printf "%s\\n" "$code" 1<>"$exit_file.slot" && mv -f "$exit_file.slot" "$exit_file"',
+  '  printf "%s\\n" "$code" 1<>"$exit_file.slot" && mv -f "$exit_file.slot" "$exit_file" 2>/dev/null',
   "else",
   '  printf "%s\\n" "$code" > "$exit_file.tmp" && mv -f "$exit_file.tmp" "$exit_file"',
   "fi",
@@ -59,6 +59,9 @@ export interface SpawnOptions {
   now: Date;
   /** Called when the process exits while this engine process is alive (after its exit record is written). */
   onExit?: () => void;
+  /** Run as this account (the engine runs as root; see run-as.ts). */
+  uid?: number;
+  gid?: number;
 }
 
 /** Starts the command detached (own process group), not waited for; resolves once its identity is known. */
@@ -71,6 +74,7 @@ export async function spawnDetached(opts: SpawnOptions): Promise<ProcessRecord> 
       stdio: ["ignore", fd, fd],
       env: opts.env,
       cwd: opts.cwd,
+      ...(opts.uid !== undefined && opts.gid !== undefined ? { uid: opts.uid, gid: opts.gid } : {}),
     });
     child.on("error", () => undefined); // /bin/sh missing: reported below as no pid
     if (opts.onExit) child.once("exit", opts.onExit);
@@ -189,15 +193,20 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
 
 /** The recorded exit status, or undefined while the command has not ended (or vanished without one). */
 export async function readExitStatus(exitPath: string): Promise<number | undefined> {
-  let text: string;
-  try {
-    text = await readFile(exitPath, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw e;
+  // The slot holds the status once written, even where the wrapper could not rename it (a task user without write
+  // access to the log directory).
+  for (const path of [exitPath, `${exitPath}.slot`]) {
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw e;
+    }
+    const code = Number.parseInt(text.trim(), 10);
+    if (!Number.isNaN(code)) return code;
   }
-  const code = Number.parseInt(text.trim(), 10);
-  return Number.isNaN(code) ? undefined : code;
+  return undefined;
 }
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
