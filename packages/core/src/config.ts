@@ -99,6 +99,13 @@ export interface AloftConfig {
     metricsPort: number;
     /** Cached task outputs older than this many seconds are not used (0 = they never expire). */
     cacheMaxAgeSeconds: number;
+    /** Failed rounds (system errors) before an execution is failed; an unreachable admin never counts (propeller's max-workflow-retries). */
+    maxWorkflowRetries: number;
+    /**
+     * When the engine runs as root, local task processes run as this account (`name`, `uid` or `uid:gid`); empty =
+     * as the engine's own user (a warning when that is root). Ignored when the engine is not root.
+     */
+    runAsUser: string;
   };
 }
 
@@ -140,7 +147,7 @@ export function defaultConfig(): AloftConfig {
     registration: { maxWorkflowNodes: 100, maxLabelEntries: 0, maxAnnotationEntries: 0, workflowSizeLimit: "" },
     taskTypeWhitelist: [],
     metadataStoragePrefix: ["metadata", "admin"],
-    engine: { workers: 4, pollIntervalMs: 500, maxConcurrentTasks: 8, logDir: "logs", producerId: "propeller", metricsPort: 10254, cacheMaxAgeSeconds: 0 },
+    engine: { workers: 4, pollIntervalMs: 500, maxConcurrentTasks: 8, logDir: "logs", producerId: "propeller", metricsPort: 10254, cacheMaxAgeSeconds: 0, maxWorkflowRetries: 10, runAsUser: "" },
   };
 }
 
@@ -253,6 +260,9 @@ function validate(cfg: AloftConfig): AloftConfig {
   port(cfg.server.httpPort, "server.httpPort");
   port(cfg.engine.metricsPort, "engine.metricsPort");
   if (!(cfg.engine.cacheMaxAgeSeconds >= 0)) throw configError("engine.cacheMaxAgeSeconds", "must be 0 or more");
+  if (!Number.isInteger(cfg.engine.maxWorkflowRetries) || cfg.engine.maxWorkflowRetries < 0) {
+    throw configError("engine.maxWorkflowRetries", "must be a whole number, 0 or more");
+  }
   if (!["sqlite", "postgres"].includes(cfg.database.kind)) throw configError("database.kind", "must be sqlite or postgres");
   if (!["local", "s3"].includes(cfg.storage.kind)) throw configError("storage.kind", "must be local or s3");
   if (cfg.domains.length === 0) throw configError("domains", "at least one domain is required");

@@ -67,9 +67,34 @@ export const unimplemented = (id: string, message: string) => new AloftError(Cod
 export const missing = (field: string) => invalidArgument("validation.missing", `missing ${field}`);
 export const invalidValue = (field: string) => invalidArgument("validation.invalid_value", `invalid value for ${field}`);
 
-/** Anything that is not an AloftError becomes INTERNAL at the edge (as upstream's RPC layer does). */
+/** errno codes of an exhausted host resource (disk, quota, file descriptors, memory): not a bug, the request may work later. */
+const EXHAUSTED_ERRNO = new Set(["ENOSPC", "EDQUOT", "EMFILE", "ENFILE", "ENOMEM", "EFBIG", "SQLITE_FULL", "53100"]);
+
+/**
+ * RESOURCE_EXHAUSTED for an error whose errno (or a cause's) says the host ran out of something (a full disk), with
+ * `what` (e.g. "write file:///…") in the message; undefined for any other error.
+ */
+export function resourceExhausted(err: unknown, what?: string): AloftError | undefined {
+  let cur: unknown = err;
+  for (let depth = 0; depth < 5 && typeof cur === "object" && cur !== null; depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === "string" && EXHAUSTED_ERRNO.has(code)) {
+      const message = `${what ? `${what}: ` : ""}out of ${code === "EMFILE" || code === "ENFILE" ? "file descriptors" : code === "ENOMEM" ? "memory" : "disk space"} (${code === "53100" ? "disk_full" : code})`;
+      return new AloftError(Code.RESOURCE_EXHAUSTED, "resource.exhausted", message, { cause: err });
+    }
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * Anything that is not an AloftError becomes INTERNAL at the edge (as upstream's RPC layer does), except an exhausted
+ * host resource (a full disk), which is RESOURCE_EXHAUSTED.
+ */
 export function toAloftError(err: unknown): AloftError {
   if (err instanceof AloftError) return err;
+  const exhausted = resourceExhausted(err);
+  if (exhausted) return exhausted;
   return new AloftError(Code.INTERNAL, "internal", err instanceof Error ? err.message : String(err), { cause: err });
 }
 

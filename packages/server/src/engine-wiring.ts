@@ -26,6 +26,7 @@ import { Engine } from "@aloft/engine/controller/engine.ts";
 import type { EngineMetrics } from "@aloft/engine/metrics/engine-metrics.ts";
 import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "@aloft/engine/ports.ts";
 import { LocalProcessPlugin } from "@aloft/engine/plugins/local-process/local-process-plugin.ts";
+import { resolveRunAs, type RunAs } from "@aloft/engine/plugins/local-process/run-as.ts";
 import type { TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
 import { BlobWorkflowStore } from "@aloft/engine/store/blob-workflow-store.ts";
 import { WarmWorkerPlugin } from "@aloft/sdk/warm/warm-worker-plugin.ts";
@@ -58,17 +59,37 @@ export interface EngineWiringDeps {
   signals?: SignalPort;
 }
 
+/**
+ * The account local task processes run as: engine.runAsUser when the engine is root; none otherwise. A root engine
+ * without it runs tasks as root, with a warning: every launcher then gets root's shell on the host (docs/operations.md).
+ */
+export function taskAccount(config: AloftConfig, logger: Logger): RunAs | undefined {
+  const root = process.getuid?.() === 0;
+  const spec = config.engine.runAsUser.trim();
+  if (!root) {
+    if (spec !== "") logger.warn({ runAsUser: spec }, "engine.runAsUser is ignored: the engine is not root and cannot switch users");
+    return undefined;
+  }
+  if (spec === "") {
+    logger.warn("the engine runs as root and so do its local task processes; set engine.runAsUser to an unprivileged account");
+    return undefined;
+  }
+  return resolveRunAs(spec);
+}
+
 export function logDirOf(config: AloftConfig): string {
   return underDataDir(config, config.engine.logDir);
 }
 
 export function createEngine(deps: EngineWiringDeps): Engine {
   const { config } = deps;
+  const runAs = taskAccount(config, deps.logger);
   const localProcess = new LocalProcessPlugin({
     logDir: logDirOf(config),
     logUrl: (name) => `${deps.httpBaseUrl()}${LOGS_ROUTE}${name}`,
     clock: deps.clock,
     maxConcurrent: config.engine.maxConcurrentTasks,
+    ...(runAs ? { runAs } : {}),
   });
   return new Engine({
     store: new BlobWorkflowStore(deps.blobStore),
@@ -87,6 +108,7 @@ export function createEngine(deps: EngineWiringDeps): Engine {
       pollIntervalMs: config.engine.pollIntervalMs,
       producerId: config.engine.producerId,
       cacheMaxAgeMs: config.engine.cacheMaxAgeSeconds * 1000,
+      maxWorkflowRetries: config.engine.maxWorkflowRetries,
       resyncIntervalMs: deps.resyncIntervalMs ?? 0,
     },
   });

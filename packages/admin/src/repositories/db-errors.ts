@@ -1,5 +1,6 @@
 // Translates database driver errors to AloftError: a unique violation is ALREADY_EXISTS, anything else INTERNAL.
 import { AloftError, Code } from "@aloft/core/errors.ts";
+import { resourceExhausted } from "@aloft/core/errors.ts";
 
 const SQLITE_UNIQUE_CODES = new Set(["SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"]);
 const PG_UNIQUE_VIOLATION = "23505";
@@ -21,6 +22,9 @@ export function isUniqueViolation(err: unknown): boolean {
  */
 export function translateDbError(err: unknown, alreadyExistsMessage?: string): AloftError {
   if (err instanceof AloftError) return err;
+  // A full disk (SQLITE_FULL, PostgreSQL disk_full): RESOURCE_EXHAUSTED, a condition that clears, not a bug.
+  const exhausted = resourceExhausted(err, "database");
+  if (exhausted) return exhausted;
   const e = (err !== null && typeof err === "object" ? err : {}) as DriverError;
   // Upstream quotes the driver's message (pg: `duplicate key value violates unique constraint "projects_pkey"`).
   const text = typeof e.message === "string" && e.message !== "" ? e.message : String(err);

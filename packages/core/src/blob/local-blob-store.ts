@@ -7,7 +7,7 @@ import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile } f
 import { dirname, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { AloftError, Code, internal, invalidArgument, notFound, unimplemented } from "../errors.ts";
+import { AloftError, Code, internal, invalidArgument, notFound, resourceExhausted, unimplemented } from "../errors.ts";
 import {
   compareKeys,
   toUint8Array,
@@ -227,11 +227,15 @@ export class LocalBlobStore implements BlobStore {
 
   #readError(key: string, e: unknown): AloftError {
     if (isMissing(e) || errno(e) === "EISDIR") return this.#notFound(key);
+    const exhausted = resourceExhausted(e, `read ${this.uri(key)}`);
+    if (exhausted) return exhausted;
     return internal("blob.io", `read ${this.uri(key)}: ${(e as Error).message}`, e);
   }
 
   #writeError(key: string, e: unknown): AloftError {
     if (e instanceof AloftError) return e;
+    const exhausted = resourceExhausted(e, `write ${this.uri(key)}`);
+    if (exhausted) return exhausted;
     const code = errno(e);
     if (code === "ENOTDIR" || code === "EEXIST" || code === "EISDIR" || code === "ENOTEMPTY") {
       return new AloftError(

@@ -15,6 +15,7 @@ import type { EngineDeps, ExecContext } from "../executor/context.ts";
 import { EventRejectedError } from "../executor/events.ts";
 import { isTerminalNodePhase, isTerminalWorkflowPhase, statusError, type NodeStatus, type WorkflowStatus } from "../executor/status.ts";
 import { endAfterSystemErrors, executeRound } from "../executor/workflow-executor.ts";
+import { isOutage } from "../executor/unreachable.ts";
 import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "../ports.ts";
 import { NOOP_ENGINE_METRICS, isPanic, labelsOf, type EngineMetrics } from "../metrics/engine-metrics.ts";
 import { timedPlugin } from "../metrics/timed-plugin.ts";
@@ -75,6 +76,8 @@ export class Engine {
   readonly #aborts = new Map<string, string>();
   /** Launches being written (two concurrent launches of one execution create it once). */
   readonly #launching = new Map<string, Promise<boolean>>();
+  /** Consecutive rounds per execution that failed only because admin (or the store) could not be reached. */
+  readonly #unreachable = new Map<string, number>();
   #workers: Promise<void>[] = [];
   #running = false;
   #resyncTimer: NodeJS.Timeout | undefined;
@@ -142,7 +145,17 @@ export class Engine {
    */
   async abort(executionId: ExecutionKey, cause: string): Promise<boolean> {
     const key = executionKey(executionId);
-    if (!(await this.#store.requestAbort(key, cause))) return false;
+    try {
+      if (!(await this.#store.requestAbort(key, cause))) return false;
+    } catch (e) {
+      // The request cannot be saved (a full disk): abort from memory, so that an operator can still stop what runs.
+      // It is lost if this process stops before the round; a repeated terminate after a restart saves it then.
+      if (!isOutage(e) || !(await this.#store.getSpec(key).catch(() => undefined))) throw e;
+      this.#deps.logger.warn({ execution: key, err: e }, "cannot save the abort request; aborting from memory");
+      this.#aborts.set(key, cause);
+      this.#queue.add(key);
+      return true;
+    }
     if (!this.#aborts.has(key)) this.#aborts.set(key, (await this.#store.getAbortRequest(key)) ?? cause);
     this.#queue.add(key);
     return true;
@@ -260,6 +273,7 @@ export class Engine {
         await this.#roundFailed(key, loaded, status, version, e, abortCause);
         return false;
       }
+      if (this.#unreachable.delete(key)) this.#deps.logger.info({ execution: key }, "reachable again; events replayed");
       m.roundTraversed(labels, performance.now() - traversing);
       const after = fingerprint(work, active);
       if (after.full === before.full) {
@@ -289,6 +303,7 @@ export class Engine {
   }
 
   #forget(key: string): void {
+    this.#unreachable.delete(key);
     this.#loaded.delete(key);
     this.#aborts.delete(key);
   }
@@ -302,6 +317,8 @@ export class Engine {
     abortCause: string | undefined,
   ): Promise<void> {
     const message = e instanceof Error ? e.message : String(e);
+    if (isOutage(e)) return this.#waitForReachable(key, e);
+    this.#unreachable.delete(key);
     this.#deps.logger.warn({ execution: key, err: e }, "round failed");
     const next = workingCopy(status);
     next.failedAttempts = (status.failedAttempts ?? 0) + 1;
@@ -322,6 +339,22 @@ export class Engine {
     loaded.stored = { status: next, version: await this.#store.updateStatus(key, next, version) };
     if (isTerminalWorkflowPhase(next.phase)) return this.#forget(key);
     const backoff = Math.min(this.config.roundErrorBackoffMs * 2 ** (next.failedAttempts - 1), this.config.roundErrorBackoffMaxMs);
+    this.#queue.retryAfter(key, backoff);
+  }
+
+  /**
+   * Admin (or the store) is unreachable, or the disk is full: the round's work is dropped unsaved and replayed once it answers again —
+   * events are idempotent and task processes are adopted from their records, so nothing is lost or run twice. This
+   * never counts against the execution's system-retry budget: a task that exited 0 while admin was down still
+   * succeeds (issue 9). Backoff doubles up to roundErrorBackoffMaxMs; the wait has no end, like propeller's.
+   */
+  #waitForReachable(key: string, e: unknown): void {
+    const n = (this.#unreachable.get(key) ?? 0) + 1;
+    this.#unreachable.set(key, n);
+    if (n === 1 || n % 50 === 0) {
+      this.#deps.logger.warn({ execution: key, err: e, rounds: n }, "admin or storage unavailable (or full); waiting to replay the round");
+    }
+    const backoff = Math.min(this.config.roundErrorBackoffMs * 2 ** Math.min(n - 1, 20), this.config.roundErrorBackoffMaxMs);
     this.#queue.retryAfter(key, backoff);
   }
 

@@ -3,6 +3,7 @@
 import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { deckKey, futuresKey } from "@aloft/core/blob/keys.ts";
 import { fromExecutionError, statusError, type StatusError } from "../executor/status.ts";
+import { isOutage } from "../executor/unreachable.ts";
 import type { PluginPhase, PluginStatus, TaskPlugin } from "../plugins/plugin.ts";
 import { indexOf, type NodeContext, type NodeHandler, type Transition } from "./handler.ts";
 import { taskExecutionContext } from "./task-context.ts";
@@ -46,6 +47,8 @@ export const taskHandler: NodeHandler = {
       ps = out.status;
       state = out.state;
     } catch (e) {
+      // Admin or storage away, or the disk full: the round waits and replays; the attempt is not the task's failure.
+      if (isOutage(e)) throw e;
       ps = { phase: "RetryableFailure", version: 0, reason: "plugin error" };
       return finishHandle(n, r, ctx, prev, ps, state, statusError("SYSTEM", "PluginError", (e as Error).message));
     }

@@ -13,6 +13,7 @@ import type { VariableMap } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import { ContainerError_Kind, ErrorDocumentSchema } from "@aloft/idl/flyteidl/core/errors_pb.js";
 import { putMessage, type BlobStore } from "@aloft/core/blob/blob-store.ts";
 import { joinKey } from "@aloft/core/blob/keys.ts";
+import { resourceExhausted } from "@aloft/core/errors.ts";
 import { keyOfUri } from "./store-paths.ts";
 import { parseGoBool, parseGoDuration, parseGoFloat, parseGoInt } from "./go-format.ts";
 
@@ -32,6 +33,9 @@ export async function uploadOutputs(t: UploadTarget, outputs: VariableMap | unde
     await upload(t, outputs, dir);
     return {};
   } catch (e) {
+    // A full disk is not the task's failure: the round is replayed and the outputs collected again (they stay in the
+    // work directory until the attempt is finalized).
+    if (resourceExhausted(e) !== undefined) throw resourceExhausted(e, "collecting the task's outputs");
     const message = (e as Error).message;
     const doc = create(ErrorDocumentSchema, {
       error: { code: OUTPUT_UPLOAD_FAILED, message, kind: ContainerError_Kind.RECOVERABLE },

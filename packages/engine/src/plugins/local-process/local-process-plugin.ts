@@ -10,18 +10,23 @@
 // tail in the message; SIGKILL: SYSTEM "Interrupted") | PermanentFailure (no container, bad template, command not
 // found). error.pb written by the task is read by the engine core on Success, as upstream does.
 //
-// Restart safety: see process-control.ts. A process that vanished without an exit record is started again for the
-// same attempt (at most maxRestarts times): outputs it had written are simply overwritten by the new run.
-import { mkdir } from "node:fs/promises";
+// Restart safety: see process-control.ts. The `.pid` record is reserved before the spawn; if it cannot be written
+// nothing is started, so a record is never lost with its process running: on a full disk the round waits for room
+// (RESOURCE_EXHAUSTED, replayed by the engine), any other write error fails the attempt as a SYSTEM error. A process whose wrapper is gone but whose group still has members is still running, never restarted. Only
+// a process that vanished without an exit record, no member left, is started again for the same attempt (at most
+// maxRestarts times): outputs it had written are simply overwritten by the new run.
+import { chown, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { ExecutionErrorSchema, ExecutionError_ErrorKind, TaskLogSchema, TaskLog_MessageFormat } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { TaskLog } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { AloftError } from "@aloft/core/errors.ts";
+import { AloftError, resourceExhausted } from "@aloft/core/errors.ts";
 import type { Clock } from "@aloft/core/clock.ts";
 import type { PluginPhase, PluginState, PluginStatus, TaskExecutionContext, TaskPlugin } from "../plugin.ts";
 import { renderTemplates } from "./template.ts";
 import { buildEnvironment } from "./environment.ts";
+import { inputEnvironment } from "./input-env.ts";
+import { chownTree, type RunAs } from "./run-as.ts";
 import { containerSpecOf, TaskSpecError, type ContainerSpec } from "./task-spec.ts";
 import { collectRawOutputs, prepareRawContainer } from "./raw-container.ts";
 import { templateParamsFor } from "./template-context.ts";
@@ -47,6 +52,8 @@ export interface LocalProcessPluginOptions {
   abortWaitMs?: number;
   /** Restarts of a vanished process for one attempt before it fails (SYSTEM). Default 3. */
   maxRestarts?: number;
+  /** Run task processes as this account (config engine.runAsUser; only when the engine runs as root). */
+  runAs?: RunAs;
 }
 
 export const LOG_NAME = "Local process logs";
@@ -75,14 +82,35 @@ export class LocalProcessPlugin implements TaskPlugin {
   }
 
   async handle(ctx: TaskExecutionContext, state: PluginState | undefined): Promise<{ status: PluginStatus; state: PluginState }> {
-    let st = parseState(state);
-    if (st?.pid === undefined) {
-      // The engine may have died after starting the process but before saving the state: adopt it.
-      const adopted = await proc.readJson<proc.ProcessRecord & { restarts?: number }>(this.#path(ctx, "pid"));
-      if (adopted?.pid !== undefined) st = { ...adopted, restarts: adopted.restarts ?? 0, logs: false };
+    const st = parseState(state);
+    if (st?.pid !== undefined) return this.#check(ctx, st as LocalState & proc.ProcessRecord);
+    // The engine may have died after starting the process but before saving the state: adopt it from its record.
+    const found = await this.#recover(ctx, st?.restarts ?? 0);
+    if (found.rec) return this.#check(ctx, found.rec);
+    if (found.exit !== undefined) return this.#finish(ctx, { restarts: found.restarts, logs: false }, found.exit);
+    return this.#start(ctx, found.restarts);
+  }
+
+  /**
+   * What the `.pid` record says about an attempt whose state has no process: nothing (start it), a process to check,
+   * or — for a record reserved but never filled in — the live wrapper found in /proc, else the exit status it left,
+   * else a restart (the engine died between the reservation and the record: started and vanished, or never started).
+   */
+  async #recover(ctx: TaskExecutionContext, restarts: number): Promise<{ rec?: LocalState & proc.ProcessRecord; exit?: number; restarts: number }> {
+    const path = this.#path(ctx, "pid");
+    const file = await proc.readRecord(path);
+    if (file === undefined) return { restarts };
+    const known = file === "unreadable" ? { restarts, startedAt: "" } : file;
+    if (typeof known.pid === "number") return { rec: { ...known, pid: known.pid, logs: false }, restarts: known.restarts };
+    const found = await proc.findWrapper(this.#path(ctx, "exit"), known.startedAt);
+    if (found !== undefined) {
+      ctx.logger.warn({ generatedName: ctx.generatedName, pid: found.pid }, "adopting a task process found by its command line");
+      await proc.rewriteRecord(path, { ...found, restarts: known.restarts }).catch(() => undefined);
+      return { rec: { ...found, restarts: known.restarts, logs: false }, restarts: known.restarts };
     }
-    if (st?.pid === undefined) return this.#start(ctx, st?.restarts ?? 0);
-    return this.#check(ctx, st as LocalState & proc.ProcessRecord);
+    const exit = await proc.readExitStatus(this.#path(ctx, "exit"));
+    if (exit !== undefined) return { exit, restarts: known.restarts };
+    return { restarts: known.restarts + 1 };
   }
 
   async abort(ctx: TaskExecutionContext, state: PluginState | undefined, reason: string): Promise<void> {
@@ -100,8 +128,14 @@ export class LocalProcessPlugin implements TaskPlugin {
       return;
     }
     if (pending === undefined) {
-      // The marker keeps a later handle() from taking the killed process for a vanished one and restarting it.
-      await proc.writeJsonAtomic(this.#path(ctx, "aborted"), { reason });
+      // The mark keeps a later handle() from taking the killed process for a vanished one and restarting it. It is
+      // written into the reserved record in place, so an abort works on a full disk; when even that fails the
+      // process is stopped regardless (an abort never waits for disk space).
+      const file = await proc.readRecord(this.#path(ctx, "pid")).catch(() => undefined);
+      const base = typeof file === "object" ? file : { restarts: 0, startedAt: rec.startedAt };
+      await proc.rewriteRecord(this.#path(ctx, "pid"), { ...base, ...rec, aborted: reason }).catch((err: unknown) => {
+        ctx.logger.warn({ generatedName: name, err }, "cannot mark the task process aborted; stopping it anyway");
+      });
       await proc.appendLog(this.#path(ctx, "log"), `[aloft] aborting: ${reason}`).catch(() => undefined);
     }
     proc.signalGroup(rec.pid, "SIGTERM");
@@ -151,9 +185,10 @@ export class LocalProcessPlugin implements TaskPlugin {
     };
     let spec: ContainerSpec;
     let argv: string[];
+    const params = templateParamsFor(ctx);
     try {
       spec = containerSpecOf(ctx.template);
-      argv = await renderTemplates([...spec.command, ...spec.args], templateParamsFor(ctx));
+      argv = await renderTemplates([...spec.command, ...spec.args], params);
     } catch (e) {
       if (e instanceof TaskSpecError || e instanceof AloftError) return fail("PermanentFailure", "BadTaskSpecification", e.message);
       throw e;
@@ -167,15 +202,41 @@ export class LocalProcessPlugin implements TaskPlugin {
         return fail("RetryableFailure", "InputDownloadFailed", msg, ExecutionError_ErrorKind.SYSTEM);
       }
     }
-    const env = buildEnvironment(ctx, spec.env, this.#o.extraEnv);
+    // Inputs as FLYTE_INPUT_<name> (the safe alternative to {{.Inputs.x}} in a shell command); flytekit's python tasks
+    // read inputs.pb and never need them.
+    const inputEnv = ctx.template.type === "python-task" ? {} : inputEnvironment(await params.inputs().catch(() => undefined));
+    const env = { ...buildEnvironment(ctx, spec.env, this.#o.extraEnv), ...inputEnv };
+    if (this.#o.runAs?.home) env["HOME"] = this.#o.runAs.home;
     const cwd = this.#o.cwd ?? process.cwd();
     if (resolveCommand(argv[0]!, env["PATH"] ?? "", cwd) === undefined) {
       return fail("PermanentFailure", "CommandNotFound", `command [${argv[0]}] not found on this host (container images are not used locally)`);
     }
-    await mkdir(this.#o.logDir, { recursive: true });
-    await proc.removeQuietly(this.#path(ctx, "exit")); // a record of an earlier run of this attempt is not this run's
+    const now = this.#o.clock.now();
+    const runAs = this.#o.runAs;
+    try {
+      await mkdir(this.#o.logDir, { recursive: true });
+      await proc.removeQuietly(this.#path(ctx, "exit")); // a record of an earlier run of this attempt is not this run's
+      // Reserved before the spawn: a process is never running without a record that lets a later round find it.
+      // The slot first: a reserved record always comes with a fresh slot (never a status left by an earlier run).
+      await proc.reserveExitSlot(this.#path(ctx, "exit"));
+      if (runAs) {
+        await chown(`${this.#path(ctx, "exit")}.slot`, runAs.uid, runAs.gid);
+        if (spec.dataConfig !== undefined) await chownTree(join(this.#workDir(), name), runAs);
+      }
+      await proc.reserveRecord(this.#path(ctx, "pid"), { restarts, startedAt: now.toISOString() });
+    } catch (e) {
+      ctx.logger.error({ generatedName: name, err: e }, "cannot write the task process record; not starting it");
+      // A full disk: the round waits and starts the process once there is room (the attempt is not spent).
+      const exhausted = resourceExhausted(e, "reserving the task's process record");
+      if (exhausted) {
+        this.#running.delete(name);
+        throw exhausted;
+      }
+      const why = (e as Error).message;
+      return fail("RetryableFailure", "ProcessRecordUnwritable", `cannot write the task's process record, so it was not started: ${why}`, ExecutionError_ErrorKind.SYSTEM);
+    }
     if (restarts > 0) {
-      await proc.appendLog(this.#path(ctx, "log"), `[aloft] the previous process vanished without an exit status; restarting (${restarts})`);
+      await proc.appendLog(this.#path(ctx, "log"), `[aloft] the previous process vanished without an exit status; restarting (${restarts})`).catch(() => undefined);
     }
     const rec = await proc.spawnDetached({
       argv,
@@ -183,10 +244,14 @@ export class LocalProcessPlugin implements TaskPlugin {
       cwd,
       logPath: this.#path(ctx, "log"),
       exitPath: this.#path(ctx, "exit"),
-      now: this.#o.clock.now(),
+      now,
       ...(ctx.wake ? { onExit: ctx.wake } : {}),
+      ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
     });
-    await proc.writeJsonAtomic(this.#path(ctx, "pid"), { ...rec, restarts });
+    // In place, within the reservation. Should it fail anyway, the wrapper is found again by its command line.
+    await proc.rewriteRecord(this.#path(ctx, "pid"), { ...rec, restarts }).catch((err: unknown) => {
+      ctx.logger.warn({ generatedName: name, err }, "cannot fill in the task process record");
+    });
     ctx.logger.info({ generatedName: name, pid: rec.pid, command: argv[0] }, "local task process started");
     // Queued as of the spawn request, so that the start time of the process (reported as RUNNING) never precedes it.
     const queuedAt = new Date(rec.startedAt);
@@ -199,7 +264,8 @@ export class LocalProcessPlugin implements TaskPlugin {
   async #check(ctx: TaskExecutionContext, st: LocalState & proc.ProcessRecord): Promise<{ status: PluginStatus; state: PluginState }> {
     const name = ctx.generatedName;
     let exit = await proc.readExitStatus(this.#path(ctx, "exit"));
-    if (exit === undefined && (await proc.isAlive(st))) {
+    // The wrapper gone but members of its group alive (the wrapper alone was killed): still running, not vanished.
+    if (exit === undefined && ((await proc.isAlive(st)) || (await proc.groupHasLiveMembers(st)))) {
       this.#running.add(name);
       const logs = st.logs || (await proc.logSize(this.#path(ctx, "log"))) > 0;
       const status: Partial<PluginStatus> & { phase: PluginPhase } = { phase: "Running", version: logs ? 1 : 0, reason: `process running (pid ${st.pid})` };
@@ -209,8 +275,10 @@ export class LocalProcessPlugin implements TaskPlugin {
     exit ??= await proc.readExitStatus(this.#path(ctx, "exit")); // it may have ended between the two looks
     this.#running.delete(name);
     if (exit === undefined) {
-      const aborted = await proc.readJson<{ reason?: string }>(this.#path(ctx, "aborted"));
-      if (aborted !== undefined) return this.#result({ phase: "Aborted", reason: aborted.reason ?? "aborted" }, st);
+      const file = await proc.readRecord(this.#path(ctx, "pid"));
+      const aborted = (typeof file === "object" ? file.aborted : undefined) ??
+        (await proc.readJson<{ reason?: string }>(this.#path(ctx, "aborted")))?.reason; // records of earlier versions
+      if (aborted !== undefined) return this.#result({ phase: "Aborted", reason: aborted || "aborted" }, st);
       if (st.restarts >= (this.#o.maxRestarts ?? 3)) {
         const msg = `process ${st.pid} vanished without an exit status ${st.restarts + 1} times`;
         return this.#result(

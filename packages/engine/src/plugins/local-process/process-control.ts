@@ -1,11 +1,18 @@
 // Host processes that outlive the engine. A task runs under a tiny `sh` wrapper in its own process group (detached),
 // with stdout and stderr appended to its log file; when the command ends the wrapper records its exit status in
-// `<name>.exit` (written to a temp file, then renamed). A later engine tells the three cases apart:
+// `<name>.exit`. A later engine tells the three cases apart:
 //   exit record present → finished (with that status); no record and the same process (pid + start time from
-//   /proc) alive → running; neither → vanished (killed with its wrapper, machine rebooted, …).
+//   /proc) or members of its group alive → running; neither → vanished (killed with its wrapper, machine rebooted, …).
+//
+// Nothing that decides "finished" or "vanished" needs free disk space once the process runs (issue 9 row 5): before
+// the spawn the engine reserves the `<name>.pid` record (a fixed-size padded JSON document, written atomically) and an
+// exit slot `<name>.exit.slot`; after the spawn the record is filled in place and the wrapper writes the exit status
+// into the slot in place and renames it — overwrites within allocated blocks and a rename, which a full disk allows.
+// If the reservation cannot be written, the process is not started. A record reserved but never filled (the engine
+// died right after the spawn) is resolved from the wrapper's command line in /proc, which names the exit file.
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
-import { open, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { open, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 
 /** Identity of a started process, persisted in the plugin state and in `<name>.pid`. */
 export interface ProcessRecord {
@@ -15,12 +22,31 @@ export interface ProcessRecord {
   startedAt: string;
 }
 
-// $1 = exit file; the rest is the task's command. The wrapper stays the group leader and waits for the command.
+/** The `.pid` record on disk: reserved before the spawn (`starting`), filled after it, marked when aborted. */
+export interface RecordFile extends Partial<ProcessRecord> {
+  restarts: number;
+  startedAt: string;
+  starting?: boolean;
+  /** Set by abort: the process was stopped on purpose and must not be taken for a vanished one. */
+  aborted?: string;
+}
+
+/** Size every `.pid` record is padded to, so that later rewrites happen in place (no new blocks on a full disk). */
+export const RECORD_BYTES = 512;
+const SLOT_BYTES = 32;
+const WRAPPER_NAME = "aloft-task";
+
+// $1 = exit file; the rest is the task's command. The wrapper stays the group leader and waits for the command. The
+// status goes into the reserved slot in place (`1<>` neither truncates nor allocates) and the slot is renamed.
 const WRAPPER = [
   'exit_file="$1"; shift',
   '"$@"',
   "code=$?",
-  'printf "%s\\n" "$code" > "$exit_file.tmp" && mv -f "$exit_file.tmp" "$exit_file"',
+  'if [ -f "$exit_file.slot" ]; then',
+  '  printf "%s\\n" "$code" 1<>"$exit_file.slot" && mv -f "$exit_file.slot" "$exit_file" 2>/dev/null',
+  "else",
+  '  printf "%s\\n" "$code" > "$exit_file.tmp" && mv -f "$exit_file.tmp" "$exit_file"',
+  "fi",
   'exit "$code"',
 ].join("\n");
 
@@ -33,6 +59,9 @@ export interface SpawnOptions {
   now: Date;
   /** Called when the process exits while this engine process is alive (after its exit record is written). */
   onExit?: () => void;
+  /** Run as this account (the engine runs as root; see run-as.ts). */
+  uid?: number;
+  gid?: number;
 }
 
 /** Starts the command detached (own process group), not waited for; resolves once its identity is known. */
@@ -40,11 +69,12 @@ export async function spawnDetached(opts: SpawnOptions): Promise<ProcessRecord> 
   const fd = openSync(opts.logPath, "a");
   let pid: number | undefined;
   try {
-    const child = spawn("/bin/sh", ["-c", WRAPPER, "aloft-task", opts.exitPath, ...opts.argv], {
+    const child = spawn("/bin/sh", ["-c", WRAPPER, WRAPPER_NAME, opts.exitPath, ...opts.argv], {
       detached: true,
       stdio: ["ignore", fd, fd],
       env: opts.env,
       cwd: opts.cwd,
+      ...(opts.uid !== undefined && opts.gid !== undefined ? { uid: opts.uid, gid: opts.gid } : {}),
     });
     child.on("error", () => undefined); // /bin/sh missing: reported below as no pid
     if (opts.onExit) child.once("exit", opts.onExit);
@@ -84,6 +114,7 @@ async function readStartTicks(pid: number): Promise<string | undefined> {
 
 /** Whether the recorded process (not merely its pid, which may have been reused) is still alive. */
 export async function isAlive(rec: ProcessRecord): Promise<boolean> {
+  if (!validPid(rec.pid)) return false;
   const stat = await readProcStat(rec.pid);
   if (stat === "unsupported" || rec.startTicks === undefined) return signalZero(rec.pid);
   if (stat === undefined) return false;
@@ -106,19 +137,52 @@ function signalZero(target: number): boolean {
  * number cannot have been reused while that is so). A leader pid now held by another process → not ours.
  */
 export async function ownsLiveGroup(rec: ProcessRecord): Promise<boolean> {
-  if (!groupExists(rec.pid)) return false;
+  if (!validPid(rec.pid) || !groupExists(rec.pid)) return false;
   const stat = await readProcStat(rec.pid);
   if (stat === "unsupported" || stat === undefined || rec.startTicks === undefined) return true;
   return stat.startTicks === rec.startTicks;
 }
 
+/**
+ * Whether the group of a leader that is gone still has running members (the wrapper alone was killed; the command
+ * goes on). Zombies do not count: a container's PID 1 may never reap them. Without /proc: whether the group exists.
+ */
+export async function groupHasLiveMembers(rec: ProcessRecord): Promise<boolean> {
+  if (!validPid(rec.pid) || !groupExists(rec.pid)) return false;
+  let entries: string[];
+  try {
+    entries = await readdir("/proc");
+  } catch {
+    return true;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let text: string;
+    try {
+      text = await readFile(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    if (rest[2] !== String(rec.pid) || rest[0] === "Z" || rest[0] === "X") continue;
+    // The leader's own pid reused by an unrelated group leader is not ours.
+    if (entry === String(rec.pid) && rec.startTicks !== undefined && rest[19] !== rec.startTicks) continue;
+    return true;
+  }
+  return false;
+}
+
 /** Whether any process of the group led by `pgid` remains. */
 export function groupExists(pgid: number): boolean {
-  return signalZero(-pgid);
+  return validPid(pgid) && signalZero(-pgid);
 }
+
+/** Never 0, 1 or negative: signalling those would reach the engine's own group or every process. */
+const validPid = (pid: number) => Number.isInteger(pid) && pid > 1;
 
 /** Signals the whole group; false when it no longer exists. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  if (!validPid(pgid)) return false;
   try {
     process.kill(-pgid, signal);
     return true;
@@ -129,21 +193,124 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
 
 /** The recorded exit status, or undefined while the command has not ended (or vanished without one). */
 export async function readExitStatus(exitPath: string): Promise<number | undefined> {
-  let text: string;
-  try {
-    text = await readFile(exitPath, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw e;
+  // The slot holds the status once written, even where the wrapper could not rename it (a task user without write
+  // access to the log directory).
+  for (const path of [exitPath, `${exitPath}.slot`]) {
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw e;
+    }
+    const code = Number.parseInt(text.trim(), 10);
+    if (!Number.isNaN(code)) return code;
   }
-  const code = Number.parseInt(text.trim(), 10);
-  return Number.isNaN(code) ? undefined : code;
+  return undefined;
 }
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   const tmp = `${path}.tmp`;
   await writeFile(tmp, JSON.stringify(value));
   await rename(tmp, path);
+}
+
+const padded = (value: unknown, bytes: number): string | undefined => {
+  const text = JSON.stringify(value);
+  return Buffer.byteLength(text) > bytes - 1 ? undefined : `${text}${" ".repeat(bytes - 1 - Buffer.byteLength(text))}\n`;
+};
+
+/** Writes the `.pid` record before the spawn, padded to RECORD_BYTES, atomically. Throws when it cannot (disk full). */
+export async function reserveRecord(path: string, rec: RecordFile): Promise<void> {
+  const text = padded({ ...rec, starting: true }, RECORD_BYTES);
+  if (text === undefined) throw new Error(`process record of ${path} too large`);
+  const tmp = `${path}.tmp`;
+  try {
+    await writeFile(tmp, text);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * Rewrites the reserved record in place (same size: no allocation, so it works on a full disk); falls back to an
+ * atomic replacement when the record is missing or the new content does not fit.
+ */
+export async function rewriteRecord(path: string, rec: RecordFile): Promise<void> {
+  const { starting: _s, ...rest } = rec;
+  let value: RecordFile = rest;
+  let text = padded(value, RECORD_BYTES);
+  if (text === undefined && value.aborted !== undefined) {
+    value = { ...value, aborted: value.aborted.slice(0, 200) };
+    text = padded(value, RECORD_BYTES);
+  }
+  let h;
+  try {
+    h = text === undefined ? undefined : await open(path, "r+");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+  if (h === undefined || text === undefined) return writeJsonAtomic(path, value);
+  try {
+    if ((await h.stat()).size !== RECORD_BYTES) return await writeJsonAtomic(path, value);
+    await h.write(text, 0, "utf8");
+  } finally {
+    await h.close();
+  }
+}
+
+/** Reserves the slot the wrapper writes its exit status into (see WRAPPER). */
+export async function reserveExitSlot(exitPath: string): Promise<void> {
+  await writeFile(`${exitPath}.slot`, " ".repeat(SLOT_BYTES));
+}
+
+/** The `.pid` record: undefined when absent, "unreadable" when present but not a record (empty, cut short). */
+export async function readRecord(path: string): Promise<RecordFile | "unreadable" | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+  try {
+    const v = JSON.parse(text) as Partial<RecordFile> | null;
+    if (typeof v !== "object" || v === null) return "unreadable";
+    return { ...v, restarts: typeof v.restarts === "number" ? v.restarts : 0, startedAt: typeof v.startedAt === "string" ? v.startedAt : "" };
+  } catch {
+    return "unreadable";
+  }
+}
+
+/**
+ * The live wrapper started for `exitPath`, found by its command line (`/bin/sh -c <wrapper> aloft-task <exitPath> …`):
+ * how a record reserved but never filled is resolved. Undefined where /proc is not available.
+ */
+export async function findWrapper(exitPath: string, startedAt: string): Promise<ProcessRecord | undefined> {
+  let entries: string[];
+  try {
+    entries = await readdir("/proc");
+  } catch {
+    return undefined;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let args: string[];
+    try {
+      args = (await readFile(`/proc/${entry}/cmdline`, "utf8")).split("\0");
+    } catch {
+      continue;
+    }
+    const at = args.indexOf(WRAPPER_NAME);
+    if (at < 0 || args[at + 1] !== exitPath || args[0] !== "/bin/sh") continue;
+    const pid = Number(entry);
+    const stat = await readProcStat(pid).catch(() => undefined);
+    if (stat === undefined || stat === "unsupported" || stat.state === "Z" || stat.state === "X") continue;
+    return { pid, startTicks: stat.startTicks, startedAt };
+  }
+  return undefined;
 }
 
 export async function readJson<T>(path: string): Promise<T | undefined> {

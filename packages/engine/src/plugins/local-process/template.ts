@@ -2,6 +2,12 @@
 // Case-insensitive, `{{ .Name }}` or `{{ $Name }}`. Paths are substituted exactly as the engine hands them over:
 // for the local blob store these are absolute `file:///…` URIs, which flytekit (fsspec) reads and writes as local
 // files, so `pyflyte-execute --inputs {{.input}} --output-prefix {{.outputPrefix}}` works unchanged.
+//
+// `{{.Inputs.x}}` substitutes the value as it is, exactly as upstream does: in `sh -c "echo {{.Inputs.x}}"` a value
+// such as `$(id)` runs as a command (docs/operations.md, "Task inputs and the shell"). The safe forms, Aloft
+// extensions: `{{.Inputs.x | shellquote}}` substitutes the value as one POSIX-shell word (single-quoted), and every
+// input is also in the task's environment as FLYTE_INPUT_<name> (input-env.ts), so `sh -c 'echo "$FLYTE_INPUT_x"'`
+// never parses it.
 import type { LiteralMap, Literal, Scalar, Primitive } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { invalidArgument } from "@aloft/core/errors.ts";
 import { goDuration, goFloat, goTimestamp } from "./go-format.ts";
@@ -34,7 +40,12 @@ const TASK_TEMPLATE = pattern("TaskTemplatePath");
 const PREV_CHECKPOINT = pattern("PrevCheckpointPrefix");
 const CHECKPOINT = pattern("CheckpointOutputPrefix");
 const NAMESPACE = pattern("Namespace");
-const INPUT_VAR = /{{\s*[.$]Inputs\.([^}\s]+)\s*}}/gi;
+const INPUT_VAR = /{{\s*[.$]Inputs\.([^}\s|]+)\s*(?:\|\s*(shellquote)\s*)?}}/gi;
+
+/** One POSIX-shell word holding `value` literally: single quotes, each `'` written as `'\''`. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, "'\\''")}'`;
+}
 
 /** `{{.PerRetryUniqueKey}}`: the generated name made identifier-safe. */
 export function perRetryUniqueKey(generatedName: string): string {
@@ -73,14 +84,15 @@ export async function renderTemplates(args: readonly string[], params: TemplateP
 
 function renderInputs(value: string, literals: { [k: string]: Literal }): string {
   const errors: string[] = [];
-  const rendered = value.replace(INPUT_VAR, (match, name: string) => {
+  const rendered = value.replace(INPUT_VAR, (match, name: string, filter: string | undefined) => {
     const lit = literals[name];
     if (lit === undefined) {
       errors.push(`input template [${match}]: requested input is not found [${name}]`);
       return "";
     }
     try {
-      return renderLiteral(lit);
+      const text = renderLiteral(lit);
+      return filter === undefined ? text : shellQuote(text);
     } catch (e) {
       errors.push(`input template [${match}]: failed to bind a value to inputName [${name}]: ${(e as Error).message}`);
       return "";
