@@ -71,7 +71,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
     sqlitePath: underDataDir(config, config.database.sqlitePath),
     postgresUrl: config.database.postgresUrl,
     maxConnections: config.database.maxConnections,
-    onIdleError: (err) => logger.warn({ err }, "an idle database connection failed; it will be replaced"),
+    onConnectionError: (err) => logger.warn({ err }, "a database connection failed; it will be replaced"),
   });
   const cleanups: Array<() => Promise<void>> = [() => database.close()];
   try {
