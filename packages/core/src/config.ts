@@ -21,6 +21,19 @@ export interface AloftConfig {
     allowedOrigins: string[];
     allowedHeaders: string[];
     grpcReflection: boolean;
+    /**
+     * Largest request message accepted, in bytes (gRPC: one message after decompression, as grpc-go's
+     * MaxRecvMsgSize and flyteadmin's server.grpc.maxMessageSizeBytes; HTTP gateway: the request body). Larger
+     * requests are refused while they stream in: RESOURCE_EXHAUSTED on gRPC, 413 on HTTP. 4 MiB as grpc-go.
+     */
+    maxMessageSizeBytes: number;
+    /** Concurrent streams one HTTP/2 (gRPC) connection may open (SETTINGS_MAX_CONCURRENT_STREAMS). */
+    grpcMaxConcurrentStreams: number;
+    /**
+     * A gRPC connection with no open stream for this long is closed (GOAWAY), and a stream whose request has not
+     * finished arriving after this long is reset; 0 = never.
+     */
+    grpcIdleTimeoutMs: number;
   };
   database: {
     kind: "sqlite" | "postgres";
@@ -99,6 +112,9 @@ export function defaultConfig(): AloftConfig {
       allowedOrigins: ["*"],
       allowedHeaders: ["Content-Type", "flyte-authorization"],
       grpcReflection: true,
+      maxMessageSizeBytes: 4 * 1024 * 1024,
+      grpcMaxConcurrentStreams: 100,
+      grpcIdleTimeoutMs: 300_000,
     },
     database: { kind: "sqlite", sqlitePath: "aloft.db", postgresUrl: "postgres://postgres@127.0.0.1:5432/aloft", maxConnections: 10 },
     storage: {
@@ -235,6 +251,13 @@ function validate(cfg: AloftConfig): AloftConfig {
   port(cfg.server.grpcPort, "server.grpcPort");
   port(cfg.server.httpPort, "server.httpPort");
   port(cfg.engine.metricsPort, "engine.metricsPort");
+  if (!Number.isInteger(cfg.server.maxMessageSizeBytes) || cfg.server.maxMessageSizeBytes < 1) {
+    throw configError("server.maxMessageSizeBytes", "must be a positive whole number of bytes");
+  }
+  if (!Number.isInteger(cfg.server.grpcMaxConcurrentStreams) || cfg.server.grpcMaxConcurrentStreams < 1) {
+    throw configError("server.grpcMaxConcurrentStreams", "must be 1 or more");
+  }
+  if (!(cfg.server.grpcIdleTimeoutMs >= 0)) throw configError("server.grpcIdleTimeoutMs", "must be 0 or more");
   if (!(cfg.engine.cacheMaxAgeSeconds >= 0)) throw configError("engine.cacheMaxAgeSeconds", "must be 0 or more");
   if (!["sqlite", "postgres"].includes(cfg.database.kind)) throw configError("database.kind", "must be sqlite or postgres");
   if (!["local", "s3"].includes(cfg.storage.kind)) throw configError("storage.kind", "must be local or s3");

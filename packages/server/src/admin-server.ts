@@ -124,6 +124,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       middleware: plugins.unaryMiddleware,
       routerHooks: hooks,
       logger,
+      maxMessageBytes: config.server.maxMessageSizeBytes,
     });
     cleanups.push(() => grpc.close());
 
@@ -132,6 +133,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       middleware: plugins.unaryMiddleware,
       headerMatcher: plugins.headerMatcher,
       logger,
+      maxBodyBytes: config.server.maxMessageSizeBytes,
       cors: {
         allowCors: config.server.allowCors,
         allowedOrigins: config.server.allowedOrigins,

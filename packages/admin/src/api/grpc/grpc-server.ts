@@ -23,7 +23,12 @@ export interface GrpcServerOptions {
   logger: Logger;
   /** Serve unary calls of the bindings on raw HTTP/2 streams (default); false: everything through connect-node. */
   fastPath?: boolean;
+  /** Largest request message (bytes, after decompression) on every path; larger ones fail RESOURCE_EXHAUSTED. */
+  maxMessageBytes?: number;
 }
+
+/** grpc-go's default receive limit. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 export interface RunningGrpcServer {
   port: number;
@@ -136,10 +141,13 @@ function fastMethods(bindings: ServiceBinding[], middleware: UnaryMiddleware[]):
 }
 
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const handler = connectNodeAdapter({
     grpc: true,
     grpcWeb: false,
     connect: false,
+    // connect checks an envelope's declared length before reading it, and a decompressed size while inflating.
+    readMaxBytes: maxMessageBytes,
     routes: (router) => {
       for (const b of options.bindings) registerBinding(router, b, options.middleware, options.logger);
       for (const hook of options.routerHooks) hook(router);
@@ -160,7 +168,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     const toCompat = compat[0]!;
     server.removeListener("stream", toCompat);
     const methods = fastMethods(options.bindings, options.middleware);
-    const fastOptions = { logger: options.logger, toConnectError, fixStatus };
+    const fastOptions = { logger: options.logger, toConnectError, fixStatus, maxMessageBytes };
     server.on("stream", function (this: http2.Http2Server, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, ...rest: unknown[]) {
       const m = methods.get(headers[":path"] ?? "");
       if (m && fastPathAccepts(headers)) serveUnary(stream, headers, m, fastOptions);
