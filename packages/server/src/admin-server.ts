@@ -125,6 +125,8 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       routerHooks: hooks,
       logger,
       maxMessageBytes: config.server.maxMessageSizeBytes,
+      maxConcurrentStreams: config.server.grpcMaxConcurrentStreams,
+      idleTimeoutMs: config.server.grpcIdleTimeoutMs,
     });
     cleanups.push(() => grpc.close());
 
