@@ -33,6 +33,19 @@ export interface AloftConfig {
     allowedOrigins: string[];
     allowedHeaders: string[];
     grpcReflection: boolean;
+    /**
+     * Largest request message accepted, in bytes (gRPC: one message after decompression, as grpc-go's
+     * MaxRecvMsgSize and flyteadmin's server.grpc.maxMessageSizeBytes; HTTP gateway: the request body). Larger
+     * requests are refused while they stream in: RESOURCE_EXHAUSTED on gRPC, 413 on HTTP. 4 MiB as grpc-go.
+     */
+    maxMessageSizeBytes: number;
+    /** Concurrent streams one HTTP/2 (gRPC) connection may open (SETTINGS_MAX_CONCURRENT_STREAMS). */
+    grpcMaxConcurrentStreams: number;
+    /**
+     * A gRPC connection with no open stream for this long is closed (GOAWAY), and a stream whose request has not
+     * finished arriving after this long is reset; 0 = never.
+     */
+    grpcIdleTimeoutMs: number;
   };
   /** Authentication (spec §9). Only the switch exists yet; while it is off, remote binding needs `server.allowInsecureRemote`. */
   auth: { enabled: boolean };
@@ -122,6 +135,9 @@ export function defaultConfig(): AloftConfig {
       allowedOrigins: [],
       allowedHeaders: ["Content-Type", "flyte-authorization"],
       grpcReflection: true,
+      maxMessageSizeBytes: 4 * 1024 * 1024,
+      grpcMaxConcurrentStreams: 100,
+      grpcIdleTimeoutMs: 300_000,
     },
     auth: { enabled: false },
     database: { kind: "sqlite", sqlitePath: "aloft.db", postgresUrl: "postgres://postgres@127.0.0.1:5432/aloft", maxConnections: 10 },
@@ -259,6 +275,13 @@ function validate(cfg: AloftConfig): AloftConfig {
   port(cfg.server.grpcPort, "server.grpcPort");
   port(cfg.server.httpPort, "server.httpPort");
   port(cfg.engine.metricsPort, "engine.metricsPort");
+  if (!Number.isInteger(cfg.server.maxMessageSizeBytes) || cfg.server.maxMessageSizeBytes < 1) {
+    throw configError("server.maxMessageSizeBytes", "must be a positive whole number of bytes");
+  }
+  if (!Number.isInteger(cfg.server.grpcMaxConcurrentStreams) || cfg.server.grpcMaxConcurrentStreams < 1) {
+    throw configError("server.grpcMaxConcurrentStreams", "must be 1 or more");
+  }
+  if (!(cfg.server.grpcIdleTimeoutMs >= 0)) throw configError("server.grpcIdleTimeoutMs", "must be 0 or more");
   if (!(cfg.engine.cacheMaxAgeSeconds >= 0)) throw configError("engine.cacheMaxAgeSeconds", "must be 0 or more");
   if (!Number.isInteger(cfg.engine.maxWorkflowRetries) || cfg.engine.maxWorkflowRetries < 0) {
     throw configError("engine.maxWorkflowRetries", "must be a whole number, 0 or more");

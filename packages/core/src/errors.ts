@@ -63,6 +63,17 @@ export const internal = (id: string, message: string, cause?: unknown) =>
   new AloftError(Code.INTERNAL, id, message, cause === undefined ? {} : { cause });
 export const unimplemented = (id: string, message: string) => new AloftError(Code.UNIMPLEMENTED, id, message);
 
+/** Id of a request refused for its size: RESOURCE_EXHAUSTED on gRPC, 413 Payload Too Large on HTTP. */
+export const TOO_LARGE_ID = "request.too_large";
+
+/** A request message over the configured maximum; `size` when known (grpc-go's wording). */
+export const messageTooLarge = (max: number, size?: number) =>
+  new AloftError(
+    Code.RESOURCE_EXHAUSTED,
+    TOO_LARGE_ID,
+    size === undefined ? `request body larger than the limit of ${max} bytes` : `grpc: received message larger than max (${size} vs. ${max})`,
+  );
+
 /** Upstream's literal message formats (`missing %s`, `invalid value for %s`). */
 export const missing = (field: string) => invalidArgument("validation.missing", `missing ${field}`);
 export const invalidValue = (field: string) => invalidArgument("validation.invalid_value", `invalid value for ${field}`);
@@ -96,6 +107,11 @@ export function toAloftError(err: unknown): AloftError {
   const exhausted = resourceExhausted(err);
   if (exhausted) return exhausted;
   return new AloftError(Code.INTERNAL, "internal", err instanceof Error ? err.message : String(err), { cause: err });
+}
+
+/** The HTTP status of an error: its code's, except that an oversized request is 413 rather than 429. */
+export function httpStatusOf(err: AloftError): number {
+  return err.id === TOO_LARGE_ID ? 413 : httpStatusFromCode(err.code);
 }
 
 /** HTTP status for a gRPC code, as grpc-gateway v2's HTTPStatusFromCode. */

@@ -86,7 +86,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
     sqlitePath: underDataDir(config, config.database.sqlitePath),
     postgresUrl: config.database.postgresUrl,
     maxConnections: config.database.maxConnections,
-    onIdleError: (err) => logger.warn({ err }, "an idle database connection failed; it will be replaced"),
+    onConnectionError: (err) => logger.warn({ err }, "a database connection failed; it will be replaced"),
   });
   const cleanups: Array<() => Promise<void>> = [() => database.close()];
   try {
@@ -142,6 +142,9 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       middleware: plugins.unaryMiddleware,
       routerHooks: hooks,
       logger,
+      maxMessageBytes: config.server.maxMessageSizeBytes,
+      maxConcurrentStreams: config.server.grpcMaxConcurrentStreams,
+      idleTimeoutMs: config.server.grpcIdleTimeoutMs,
     });
     cleanups.push(() => grpc.close());
 
@@ -150,6 +153,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       middleware: plugins.unaryMiddleware,
       headerMatcher: plugins.headerMatcher,
       logger,
+      maxBodyBytes: config.server.maxMessageSizeBytes,
       cors: {
         allowCors: config.server.allowCors,
         allowedOrigins: config.server.allowedOrigins,

@@ -153,7 +153,12 @@ export class EngineExecutor implements WorkflowExecutor {
 /** Serves `<logDir>/<name>.log` as text (what the local-process plugin's log links point at). */
 export function logsRoute(logDir: string) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const name = decodeURIComponent((req.url ?? "").split("?")[0]!.slice(LOGS_ROUTE.length));
+    const name = decodedName((req.url ?? "").split("?")[0]!.slice(LOGS_ROUTE.length));
+    if (name === undefined) {
+      res.writeHead(400, { "content-type": "text/plain; charset=utf-8" });
+      res.end("malformed percent-encoding in the log name\n");
+      return;
+    }
     const file = join(logDir, `${name}.log`);
     const size = LOG_NAME.test(name) ? await stat(file).then((s) => s.size, () => -1) : -1;
     if (size < 0) {
@@ -168,6 +173,15 @@ export function logsRoute(logDir: string) {
     }
     createReadStream(file, { start: 0, end: Math.max(0, size - 1) }).pipe(res);
   };
+}
+
+/** The percent-decoded path segment, or undefined when its encoding is malformed (`%`, `%zz`, invalid UTF-8). */
+function decodedName(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Launch-plan nodes in the sandbox: the engine creates, reads and terminates child executions through admin directly. */

@@ -23,10 +23,10 @@ function lookup(pkg: Record<string, unknown>, path: string): grpc.ServiceClientC
   return cur as grpc.ServiceClientConstructor;
 }
 
-export function adminClient(address: string): GrpcJsClient {
+export function adminClient(address: string, options: grpc.ChannelOptions = {}): GrpcJsClient {
   const pkg = loadPackage(["flyteidl/service/admin.proto"]);
   const Ctor = lookup(pkg, "flyteidl.service.AdminService");
-  return new Ctor(address, grpc.credentials.createInsecure()) as unknown as GrpcJsClient;
+  return new Ctor(address, grpc.credentials.createInsecure(), options) as unknown as GrpcJsClient;
 }
 
 export function healthClient(address: string): GrpcJsClient {

@@ -37,6 +37,15 @@ export class ExecutionData {
     return this.store.uri(key);
   }
 
+  /** Deletes an object written by `offload` (best effort: a leftover object is garbage, never wrong data). */
+  async remove(key: string): Promise<void> {
+    try {
+      await this.store.delete(key);
+    } catch (err) {
+      this.logger?.warn({ err, key }, "failed to delete an unreferenced object");
+    }
+  }
+
   /** A literal map by URI; a missing, foreign or unreadable object reads as an empty map (upstream swallows these). */
   async read(uri: string): Promise<LiteralMap> {
     if (uri === "") return create(LiteralMapSchema);

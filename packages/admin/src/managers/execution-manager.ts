@@ -26,7 +26,8 @@ import type { CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_
 import { ExecutionErrorSchema, ExecutionError_ErrorKind, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { ResourceType, WorkflowExecutionIdentifierSchema, type Identifier, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { executionInputsKey, executionUserInputsKey } from "@aloft/core/blob/keys.ts";
+import { executionAttemptInputsKeys } from "@aloft/core/blob/keys.ts";
+import { randomString } from "@aloft/core/ids.ts";
 import type { Clock } from "@aloft/core/clock.ts";
 import { AloftError, Code, alreadyExists, internal, invalidArgument } from "@aloft/core/errors.ts";
 import type { Logger } from "@aloft/core/logger.ts";
@@ -161,7 +162,8 @@ export class ExecutionManager {
     const name = req.name !== "" ? req.name : generateExecutionName();
     const executionId = create(WorkflowExecutionIdentifierSchema, { project: req.project, domain: req.domain, name });
     // Deliberate difference: upstream detects a duplicate name only at the final insert, after overwriting the
-    // running execution's inputs; we refuse it before anything is written or launched.
+    // running execution's inputs. We refuse a known duplicate before anything is written; a concurrent create of the
+    // same name writes its inputs under its own attempt key, and only the unique insert's winner is launched.
     if (await deps.repo.get(executionId)) throw duplicateExecution(executionId);
     const now = deps.clock.now();
     const namespace = (deps.namespaceTemplate ?? "{{ project }}-{{ domain }}").replaceAll("{{ project }}", req.project).replaceAll("{{ domain }}", req.domain);
@@ -190,8 +192,9 @@ export class ExecutionManager {
     await this.checkClusterAssignment(spec, req.project, req.domain);
     await this.checkConcurrency(launchPlan, req.project, req.domain);
 
-    const inputsUri = await deps.data.offload(executionInputsKey(executionId), inputs);
-    const userInputsUri = await deps.data.offload(executionUserInputsKey(executionId), userInputs);
+    const keys = executionAttemptInputsKeys(executionId, randomString(8, ATTEMPT_ALPHABET));
+    const inputsUri = await deps.data.offload(keys.inputs, inputs);
+    const userInputsUri = await deps.data.offload(keys.userInputs, userInputs);
     spec.metadata.systemMetadata = create(SystemMetadataSchema, { namespace, executionCluster: "" });
 
     const attributes = await resolveExecutionAttributes(deps.config, req.project, req.domain, workflowId.name, launchPlan.id?.name ?? "");
@@ -207,35 +210,43 @@ export class ExecutionManager {
     });
     const ids = await deps.repo.entityIds({ launchPlan: launchPlan.id, workflow: workflowId, task: taskId });
     const micros = dateToMicros(now);
-    const row = await deps.repo.create(
-      {
-        execution_project: req.project,
-        execution_domain: req.domain,
-        execution_name: name,
-        launch_plan_id: ids.launchPlanId ?? null,
-        workflow_id: ids.workflowId ?? null,
-        task_id: ids.taskId ?? null,
-        phase: workflowPhaseName(execClosure.phase),
-        closure: toBinary(ExecutionClosureSchema, execClosure),
-        spec: toBinary(ExecutionSpecSchema, spec),
-        started_at: null,
-        execution_created_at: micros,
-        execution_updated_at: micros,
-        mode: ctx.mode,
-        source_execution_id: sourceExecutionId,
-        parent_node_execution_id: parentNodeExecutionId,
-        cluster: "",
-        inputs_uri: inputsUri,
-        user_inputs_uri: userInputsUri,
-        error_kind: null,
-        error_code: null,
-        user: spec.metadata.principal,
-        state: ExecutionState.EXECUTION_ACTIVE,
-        launch_entity: taskId ? "task" : "launch_plan",
-      },
-      executionTags(spec),
-      micros,
-    );
+    let row: ExecutionRow;
+    try {
+      row = await deps.repo.create(
+        {
+          execution_project: req.project,
+          execution_domain: req.domain,
+          execution_name: name,
+          launch_plan_id: ids.launchPlanId ?? null,
+          workflow_id: ids.workflowId ?? null,
+          task_id: ids.taskId ?? null,
+          phase: workflowPhaseName(execClosure.phase),
+          closure: toBinary(ExecutionClosureSchema, execClosure),
+          spec: toBinary(ExecutionSpecSchema, spec),
+          started_at: null,
+          execution_created_at: micros,
+          execution_updated_at: micros,
+          mode: ctx.mode,
+          source_execution_id: sourceExecutionId,
+          parent_node_execution_id: parentNodeExecutionId,
+          cluster: "",
+          inputs_uri: inputsUri,
+          user_inputs_uri: userInputsUri,
+          error_kind: null,
+          error_code: null,
+          user: spec.metadata.principal,
+          state: ExecutionState.EXECUTION_ACTIVE,
+          launch_entity: taskId ? "task" : "launch_plan",
+        },
+        executionTags(spec),
+        micros,
+      );
+    } catch (err) {
+      // Lost the race for the name: the objects written above are this attempt's own; nothing points at them.
+      await Promise.all([deps.data.remove(keys.inputs), deps.data.remove(keys.userInputs)]);
+      if (err instanceof AloftError && err.code === Code.ALREADY_EXISTS) throw duplicateExecution(executionId);
+      throw err;
+    }
 
     try {
       const res = await deps.executor().execute({
@@ -337,6 +348,8 @@ export class ExecutionManager {
     throw internal("execution.concurrency_behavior", `unsupported concurrency limit behavior ${ConcurrencyLimitBehavior[policy.behavior] ?? policy.behavior}`);
   }
 }
+
+const ATTEMPT_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
 function notificationsFor(spec: ExecutionSpec, lp: LaunchPlan) {
   const o = spec.notificationOverrides;

@@ -16,11 +16,12 @@ export interface DatabaseConfig {
   postgresUrl: string;
   maxConnections: number;
   /**
-   * Called when an idle PostgreSQL connection fails (server restart, failover, an administrator terminating
-   * backends). pg drops the connection and the next query opens a new one; without a listener pg's pool would
-   * raise the error as an uncaught exception and take the process down.
+   * Called when a PostgreSQL connection fails outside a query (server restart, failover, an administrator
+   * terminating backends) — whether it sits idle in the pool or is checked out (a transaction between statements).
+   * The statement that was running, or the next one on that connection, fails UNAVAILABLE; pg drops the connection
+   * and the pool opens a new one. Without a listener pg raises the error as an uncaught exception and the process dies.
    */
-  onIdleError?: (err: Error) => void;
+  onConnectionError?: (err: Error) => void;
 }
 
 export interface Database {
@@ -76,6 +77,12 @@ function openPostgres(cfg: DatabaseConfig): Kysely<Schema> {
         oid === PG_INT8_OID && format !== "binary" ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
     },
   });
-  pool.on("error", (err) => cfg.onIdleError?.(err));
+  const report = (err: Error) => cfg.onConnectionError?.(err);
+  // pg's pool listens for errors only on idle clients; a checked-out client has no listener of its own, so an
+  // error event on it (the server's termination notice arriving between two statements of a transaction) would
+  // be uncaught. Every client gets one for its whole life.
+  pool.on("connect", (client) => client.on("error", report));
+  // The pool re-emits an idle client's error on itself; the client's own listener has reported it already.
+  pool.on("error", () => {});
   return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { sql } from "kysely";
 import { AloftError, Code } from "@aloft/core/errors.ts";
 import { forEachDatabase } from "@aloft/testkit/databases.ts";
-import { isUniqueViolation, translateDbError, withDbErrors } from "./db-errors.ts";
+import { isConnectionError, isUniqueViolation, translateDbError, withDbErrors } from "./db-errors.ts";
 
 test("driver error codes", () => {
   assert.equal(isUniqueViolation({ code: "23505" }), true);
@@ -20,6 +20,16 @@ test("driver error codes", () => {
   assert.equal(translateDbError("weird").code, Code.INTERNAL);
   const original = new AloftError(Code.NOT_FOUND, "x", "kept");
   assert.equal(translateDbError(original), original);
+});
+
+test("a lost or refused connection is UNAVAILABLE, a query's own failure is not", () => {
+  for (const code of ["57P01", "57P02", "57P03", "08006", "08001", "08P01", "ECONNRESET", "ECONNREFUSED", "EPIPE"]) {
+    assert.equal(isConnectionError({ code, message: "x" }), true, code);
+    assert.equal(translateDbError({ code, message: "x" }).code, Code.UNAVAILABLE, code);
+  }
+  assert.equal(translateDbError(new Error("Connection terminated unexpectedly")).code, Code.UNAVAILABLE);
+  assert.equal(translateDbError(new Error("Client has encountered a connection error and is not queryable")).code, Code.UNAVAILABLE);
+  for (const code of ["42601", "22021", "57014", "23503", "SQLITE_BUSY"]) assert.equal(isConnectionError({ code, message: "x" }), false, code);
 });
 
 forEachDatabase("db errors", (getDb) => {

@@ -3,6 +3,7 @@ import type { Project } from "@aloft/idl/flyteidl/admin/project_pb.js";
 import type { Labels } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { invalidArgument, missing } from "@aloft/core/errors.ts";
 import { dns1123LabelErrors, labelValueErrors, qualifiedNameErrors } from "./k8s-names.ts";
+import { exceedsCodePoints } from "./text.ts";
 
 const MAX_NAME_LENGTH = 64;
 const MAX_DESCRIPTION_LENGTH = 300;
@@ -32,7 +33,7 @@ export function validateProject(project: Project): void {
 }
 
 function maxLength(value: string, field: string, max: number): void {
-  if ([...value].length > max) throw invalidArgument("validation.too_long", `${field} cannot exceed ${max} characters`);
+  if (exceedsCodePoints(value, max)) throw invalidArgument("validation.too_long", `${field} cannot exceed ${max} characters`);
 }
 
 function validateLabels(labels: Labels | undefined): void {

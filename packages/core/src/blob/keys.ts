@@ -78,6 +78,18 @@ export function executionUserInputsKey(e: ProjectDomainName): string {
   return joinKey(ADMIN_OFFLOAD_ROOT, e.project, e.domain, e.name, USER_INPUTS_OBJECT);
 }
 
+/**
+ * Inputs written by one CreateExecution attempt: `metadata/<p>/<d>/<exec>/<attempt>/{inputs,user_inputs}`.
+ * Concurrent creates of one name never share a key; only the winner's row points at its own (a loser's objects are
+ * unreferenced and removed).
+ */
+export function executionAttemptInputsKeys(e: ProjectDomainName, attempt: string): { inputs: string; userInputs: string } {
+  return {
+    inputs: joinKey(ADMIN_OFFLOAD_ROOT, e.project, e.domain, e.name, attempt, INPUTS_OBJECT),
+    userInputs: joinKey(ADMIN_OFFLOAD_ROOT, e.project, e.domain, e.name, attempt, USER_INPUTS_OBJECT),
+  };
+}
+
 /** Workflow event `output_data` offloaded by admin: `metadata/<p>/<d>/<exec>/offloaded_outputs`. */
 export function executionOutputsKey(e: ProjectDomainName): string {
   return joinKey(ADMIN_OFFLOAD_ROOT, e.project, e.domain, e.name, OFFLOADED_OUTPUTS_OBJECT);

@@ -23,7 +23,22 @@ export interface GrpcServerOptions {
   logger: Logger;
   /** Serve unary calls of the bindings on raw HTTP/2 streams (default); false: everything through connect-node. */
   fastPath?: boolean;
+  /** Largest request message (bytes, after decompression) on every path; larger ones fail RESOURCE_EXHAUSTED. */
+  maxMessageBytes?: number;
+  /** Streams one connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS; default 100). */
+  maxConcurrentStreams?: number;
+  /**
+   * Closes a connection with no open stream after this long without activity, and resets a stream whose request
+   * has not finished arriving after this long (ms; default 5 minutes; 0 = never).
+   */
+  idleTimeoutMs?: number;
 }
+
+export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
+export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
+
+/** grpc-go's default receive limit. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 export interface RunningGrpcServer {
   port: number;
@@ -140,17 +155,21 @@ function fastMethods(bindings: ServiceBinding[], middleware: UnaryMiddleware[]):
 }
 
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const handler = connectNodeAdapter({
     grpc: true,
     grpcWeb: false,
     connect: false,
     contextValues: (req) => createContextValues().set(peerAddressKey, req.socket?.remoteAddress ?? ""),
+    // connect checks an envelope's declared length before reading it, and a decompressed size while inflating.
+    readMaxBytes: maxMessageBytes,
     routes: (router) => {
       for (const b of options.bindings) registerBinding(router, b, options.middleware, options.logger);
       for (const hook of options.routerHooks) hook(router);
     },
   });
-  const server = http2.createServer({}, (req, res) => {
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const server = http2.createServer({ settings: { maxConcurrentStreams: options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS } }, (req, res) => {
     remapParseErrors(res);
     handler(req, res);
   });
@@ -165,19 +184,53 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     const toCompat = compat[0]!;
     server.removeListener("stream", toCompat);
     const methods = fastMethods(options.bindings, options.middleware);
-    const fastOptions = { logger: options.logger, toConnectError, fixStatus };
+    const fastOptions = { logger: options.logger, toConnectError, fixStatus, maxMessageBytes };
     server.on("stream", function (this: http2.Http2Server, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, ...rest: unknown[]) {
       const m = methods.get(headers[":path"] ?? "");
       if (m && fastPathAccepts(headers)) serveUnary(stream, headers, m, fastOptions);
       else toCompat.call(this, stream, headers, ...rest);
     });
   }
+  // Half-open streams (a request that never finishes arriving) must not be held forever: each stream gets until
+  // the idle timeout to end its request side. A connection with no stream open for the idle timeout is closed
+  // gracefully (GOAWAY; clients reconnect when they next call). Registered first (after the fast path took over
+  // node's own listener), so it sees every stream whichever path serves it.
+  const idle = new WeakMap<http2.Http2Session, { open: number; timer?: NodeJS.Timeout }>();
+  const watchIdle = (session: http2.Http2Session) => {
+    const st = idle.get(session);
+    if (!st || idleTimeoutMs <= 0) return;
+    clearTimeout(st.timer);
+    st.timer = undefined;
+    if (st.open > 0) return;
+    st.timer = setTimeout(() => st.open === 0 && !session.closed && session.close(), idleTimeoutMs);
+    st.timer.unref();
+  };
+  server.prependListener("stream", (stream: http2.ServerHttp2Stream) => {
+    // Captured now: a destroyed stream no longer knows its session.
+    const session = stream.session;
+    const st = session ? idle.get(session) : undefined;
+    if (st) st.open++;
+    if (session) watchIdle(session);
+    const timer = idleTimeoutMs > 0 ? setTimeout(() => stream.destroyed || stream.close(http2.constants.NGHTTP2_CANCEL), idleTimeoutMs) : undefined;
+    timer?.unref();
+    stream.once("end", () => clearTimeout(timer));
+    stream.once("close", () => {
+      clearTimeout(timer);
+      if (st) st.open--;
+      if (session) watchIdle(session);
+    });
+  });
   // Small unary responses should not wait for Nagle's algorithm (node:http sets this itself; node:http2 does not).
   server.on("connection", (socket: import("node:net").Socket) => socket.setNoDelay(true));
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (s) => {
     sessions.add(s);
-    s.on("close", () => sessions.delete(s));
+    idle.set(s, { open: 0 });
+    watchIdle(s);
+    s.on("close", () => {
+      sessions.delete(s);
+      clearTimeout(idle.get(s)?.timer);
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

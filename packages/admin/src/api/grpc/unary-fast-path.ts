@@ -151,6 +151,8 @@ function frame(payload: Uint8Array, flags: number): Buffer {
 
 export interface FastPathOptions {
   logger: Logger;
+  /** Largest request message accepted (bytes); a larger one is refused while it streams in. */
+  maxMessageBytes: number;
   /** Maps a thrown error to the status to send (the same mapping the connect path uses). */
   toConnectError(err: unknown): ConnectError;
   fixStatus: StatusFixer;
@@ -181,14 +183,34 @@ export function serveUnary(stream: http2.ServerHttp2Stream, headers: http2.Incom
   });
   stream.on("error", () => {});
 
+  // The body is kept only while it can still be a message within the limit: the envelope's declared length is
+  // checked as soon as its 5-byte prefix is in, and the running total on every chunk (extra messages, lying
+  // prefixes). Over the limit the call is answered at once and nothing more is kept.
   const chunks: Buffer[] = [];
-  stream.on("data", (c: Buffer) => chunks.push(c));
-  stream.once("end", () => {
+  let size = 0;
+  let tooLarge: ConnectError | undefined;
+  const onData = (c: Buffer) => {
+    if (tooLarge) return;
+    size += c.length;
+    chunks.push(c);
+    const declared = size >= 5 ? (chunks[0]!.length >= 5 ? chunks[0]! : Buffer.concat(chunks)).readUInt32BE(1) : 0;
+    const over = declared > opts.maxMessageBytes ? declared : size - 5 > opts.maxMessageBytes ? size - 5 : 0;
+    if (over === 0) return;
+    chunks.length = 0;
+    tooLarge = new ConnectError(`grpc: received message larger than max (${over} vs. ${opts.maxMessageBytes})`, ConnectCode.ResourceExhausted);
+    finish();
+  };
+  stream.on("data", onData);
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
     void (async () => {
       let response: Uint8Array | undefined;
       let flags = 0;
       let error: ConnectError | undefined;
       try {
+        if (tooLarge) throw tooLarge;
         if (timeoutError) throw timeoutError;
         const req = singleMessage(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), m.parse);
         let res: Message;
@@ -222,6 +244,9 @@ export function serveUnary(stream: http2.ServerHttp2Stream, headers: http2.Incom
           } catch {
             // Reset by the client after the message was queued.
           }
+          // Refused while the client was still sending: once the answer is out, tell it to stop (RST_STREAM
+          // NO_ERROR after a complete response, RFC 9113 §8.1) instead of reading the rest.
+          if (tooLarge && !stream.readableEnded) setImmediate(() => stream.destroyed || stream.close(http2constants.NGHTTP2_NO_ERROR));
         });
         if (response) stream.end(frame(response, flags));
         else stream.end();
@@ -233,7 +258,8 @@ export function serveUnary(stream: http2.ServerHttp2Stream, headers: http2.Incom
       opts.logger.error({ err, method: m.method.name, requestId: call.requestId }, "rpc failed");
       if (!stream.destroyed) stream.close(http2constants.NGHTTP2_INTERNAL_ERROR);
     });
-  });
+  };
+  stream.once("end", finish);
 }
 
 function trailerRecord(error: ConnectError | undefined, fixStatus: StatusFixer): Record<string, string> {

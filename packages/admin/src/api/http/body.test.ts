@@ -6,8 +6,8 @@ import { AloftError, Code } from "@aloft/core/errors.ts";
 import { readBody } from "./body.ts";
 
 /** A stream standing in for an IncomingMessage (`complete` is set when the body ended). */
-function fakeRequest(): PassThrough & { complete: boolean } {
-  const s = Object.assign(new PassThrough(), { complete: false });
+function fakeRequest(): PassThrough & { complete: boolean; headers: Record<string, string> } {
+  const s = Object.assign(new PassThrough(), { complete: false, headers: {} });
   s.on("end", () => (s.complete = true));
   return s;
 }
@@ -22,14 +22,22 @@ test("reads the whole body", async () => {
   assert.equal((await p).toString(), "abcdef");
 });
 
-test("over the cap: drains to the end, then RESOURCE_EXHAUSTED", async () => {
+test("over the cap: refused at the chunk that crosses it, without waiting for (or reading) the rest", async () => {
   const req = fakeRequest();
   const p = readBody(asReq(req), 4);
   req.write("abc");
   req.write("defgh");
-  req.end("ij");
-  await assert.rejects(p, code(Code.RESOURCE_EXHAUSTED));
-  assert.equal(req.readableEnded, true);
+  // The body never ends: the refusal must not wait for it.
+  await assert.rejects(p, (err: unknown) => code(Code.RESOURCE_EXHAUSTED)(err) && (err as AloftError).id === "request.too_large");
+  assert.equal(req.isPaused(), true);
+});
+
+test("a Content-Length over the cap is refused before a byte is read", async () => {
+  const req = Object.assign(fakeRequest(), { headers: { "content-length": String(100 * 1024 * 1024) } });
+  let read = 0;
+  req.on("data", (c: Buffer) => (read += c.length));
+  await assert.rejects(readBody(asReq(req), 1024), code(Code.RESOURCE_EXHAUSTED));
+  assert.equal(read, 0);
 });
 
 test("a client that goes away: CANCELLED, never hangs", async () => {

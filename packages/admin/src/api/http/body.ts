@@ -1,18 +1,21 @@
-// Reading a request body with a size cap. Over the cap the rest is drained and discarded (the connection stays
-// usable) and the call fails with RESOURCE_EXHAUSTED, as a gRPC server refuses an oversized message; a client
-// that goes away mid-body fails the call with CANCELLED.
+// Reading a request body with a size cap. A body over the cap is refused as soon as that is known — from
+// Content-Length before a byte is read, or at the chunk that crosses it — with RESOURCE_EXHAUSTED (413 on the
+// gateway); nothing more is read or kept, and the connection is closed after the answer. A client that goes away
+// mid-body fails the call with CANCELLED.
 import type { IncomingMessage } from "node:http";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code, messageTooLarge } from "@aloft/core/errors.ts";
 
-export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+/** The gateway's default when no limit is configured: grpc-go's (and so flyteadmin's) 4 MiB receive limit. */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(refuse(req, maxBytes));
   if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
   if (req.destroyed) return Promise.reject(aborted());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
     const cleanup = () => {
       req.off("data", onData);
       req.off("end", onEnd);
@@ -22,19 +25,16 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
-        tooLarge = true;
+        cleanup();
         chunks.length = 0;
+        reject(refuse(req, maxBytes));
         return;
       }
       chunks.push(chunk);
     };
     const onEnd = () => {
       cleanup();
-      if (tooLarge) {
-        reject(new AloftError(Code.RESOURCE_EXHAUSTED, "http.body_too_large", `request body larger than the limit of ${maxBytes} bytes`));
-      } else {
-        resolve(Buffer.concat(chunks));
-      }
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     };
     const onAbort = () => {
       cleanup();
@@ -48,6 +48,12 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
     req.on("error", onAbort);
     req.on("close", onClose);
   });
+}
+
+/** Stops reading (the error answer closes the connection) and returns the error to answer with. */
+function refuse(req: IncomingMessage, maxBytes: number): AloftError {
+  req.pause();
+  return messageTooLarge(maxBytes);
 }
 
 const aborted = () => new AloftError(Code.CANCELLED, "http.aborted", "the client closed the connection before sending the whole request");

@@ -348,12 +348,13 @@ describe("errors", () => {
     }
   });
 
-  test("bodies over the cap fail cleanly with RESOURCE_EXHAUSTED and the connection stays usable", async () => {
+  test("bodies over the cap fail with 413 (RESOURCE_EXHAUSTED in the status) and the server stays usable", async () => {
     const small = await startTestServer({ maxBodyBytes: 1024 });
     try {
       const res = await small.request({ method: "POST", path: "/api/v1/projects", headers: { ...JSON_ACCEPT, "content-type": "application/json" }, body: Buffer.alloc(4096, 0x20) });
-      assert.equal(res.status, 429);
+      assert.equal(res.status, 413);
       assert.equal((res.json as { code: number }).code, 8);
+      assert.equal(res.headers["connection"], "close");
       const ok = await small.request({ method: "POST", path: "/api/v1/projects", headers: { "content-type": "application/json" }, body: '{"project":{"id":"x"}}' });
       assert.equal(ok.status, 200);
     } finally {
@@ -361,9 +362,9 @@ describe("errors", () => {
     }
   });
 
-  test("the default cap is 32 MiB", async () => {
-    const res = await srv.request({ method: "POST", path: "/api/v1/projects", headers: { "content-type": "application/json" }, body: Buffer.alloc(32 * 1024 * 1024 + 1, 0x20) });
-    assert.equal(res.status, 429);
+  test("the default cap is 4 MiB, as grpc-go's receive limit", async () => {
+    const res = await srv.request({ method: "POST", path: "/api/v1/projects", headers: { "content-type": "application/json" }, body: Buffer.alloc(4 * 1024 * 1024 + 1, 0x20) });
+    assert.equal(res.status, 413);
   });
 
   test("handler response metadata becomes Grpc-Metadata-* headers", async () => {

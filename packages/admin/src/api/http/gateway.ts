@@ -38,7 +38,7 @@ export interface HttpGatewayOptions {
   allowedHosts?: string[];
   /** Served before the gateway: exact paths, or prefixes ending in `/` (longest prefix wins). */
   extraRoutes?: Record<string, ExtraRoute>;
-  /** Request bodies above this fail with RESOURCE_EXHAUSTED (default 32 MiB). */
+  /** Request bodies above this are refused while streaming: RESOURCE_EXHAUSTED, HTTP 413 (default 4 MiB). */
   maxBodyBytes?: number;
   /** Which request headers become call metadata, and under which key (flyteadmin's CustomerHeaderMatcher). */
   headerMatcher?: (header: string) => string | false;

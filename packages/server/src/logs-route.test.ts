@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { LOGS_ROUTE, logsRoute } from "./engine-wiring.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "aloft-logs-"));
+let server: Server;
+let base: string;
+before(async () => {
+  writeFileSync(join(dir, "a0-n0-0.log"), "hello\n");
+  const route = logsRoute(dir);
+  server = createServer((req, res) => void route(req, res));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${LOGS_ROUTE}`;
+});
+after(async () => {
+  await new Promise<void>((r) => server.close(() => r()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("serves a task log; unknown and unsafe names are 404", async () => {
+  const ok = await fetch(`${base}a0-n0-0`);
+  assert.equal(ok.status, 200);
+  assert.equal(await ok.text(), "hello\n");
+  for (const name of ["missing", "..%2Fetc%2Fpasswd", "%2e%2e", "a%00b"]) assert.equal((await fetch(`${base}${name}`)).status, 404, name);
+});
+
+test("malformed percent-encoding is 400, not a server error", async () => {
+  for (const name of ["%", "%zz", "a%E0%A4%A", "%ff"]) {
+    const res = await fetch(`${base}${name}`);
+    assert.equal(res.status, 400, name);
+  }
+});
