@@ -88,6 +88,7 @@ function explain(what: string, r: Run): string {
 interface RemoteReport {
   cases: Array<{ launch_plan: string; execution: string; phase: string; outputs?: Record<string, unknown>; error?: string; nodes: string[] }>;
   fetched: { workflow: string; workflow_nodes: number; tasks: string[]; recent_executions: number };
+  get_data: { node_inputs: string[]; one_output: number; attempt_outputs: string[] };
   terminate: string;
   terminate_seen_before: string;
   relaunch: { execution: string; phase: string; outputs: Record<string, unknown> | null };
@@ -157,6 +158,8 @@ export async function flytekitSuite(kind: "sqlite" | "postgres"): Promise<void> 
       assert.equal(report.fetched.workflow, FLYTEKIT_CASES[0]!.launchPlan);
       assert.ok(report.fetched.workflow_nodes > 0);
       assert.ok(report.fetched.recent_executions >= FLYTEKIT_CASES.length);
+      // chain's n0 is add(a, b) = 11 for the first case.
+      assert.deepEqual(report.get_data, { node_inputs: ["a", "b"], one_output: 11, attempt_outputs: ["o0"] });
       assert.equal(report.terminate_seen_before, "RUNNING");
       assert.equal(report.terminate, "ABORTED");
       assert.equal(report.relaunch.phase, "SUCCEEDED");

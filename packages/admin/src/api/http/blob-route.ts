@@ -64,6 +64,9 @@ async function upload(req: IncomingMessage, res: ServerResponse, key: string, si
     return reply(res, 413, `upload of ${declared} bytes exceeds the limit of ${options.maxUploadBytes} bytes`);
   }
   const check = new UploadCheck(options.maxUploadBytes, given);
+  // The check may fail before the store starts reading it (a small body ends while the directory is made): the
+  // failure is recorded on the check, and the store's write then fails on the destroyed stream.
+  check.on("error", () => undefined);
   try {
     await options.store.put(key, req.pipe(check), { contentType: "application/octet-stream" });
   } catch (e) {

@@ -67,6 +67,18 @@ def main():
         entry["nodes"] = sorted(synced.node_executions.keys())
         report["cases"].append(entry)
 
+    # GetData through FlyteRemote.get: flyte:// URLs of a node's inputs, of one output, and of a task attempt's outputs.
+    first_exec = launched[0][1].id.name
+    base = f"flyte://v1/{project}/{domain}/{first_exec}/n0"
+    node_inputs = remote.get(f"{base}/i")
+    one_output = remote.get(f"{base}/o/o0")
+    attempt_outputs = remote.get(f"{base}/0/o")
+    report["get_data"] = {
+        "node_inputs": sorted(node_inputs.literals.keys()),
+        "one_output": one_output.scalar.primitive.integer,
+        "attempt_outputs": sorted(attempt_outputs.literals.keys()),
+    }
+
     # Reads of what `pyflyte register` created.
     first = cases[0]["launch_plan"]
     wf = remote.fetch_workflow(name=first, version=version)
