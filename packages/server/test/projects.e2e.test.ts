@@ -170,12 +170,12 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.equal(unimplemented.status, 501);
     });
 
-    test("RPCs that later work implements answer UNIMPLEMENTED over gRPC", async () => {
+    test("DataProxyService is served over gRPC (a malformed flyte:// URL is INVALID_ARGUMENT)", async () => {
       const pkg = loadPackage(["flyteidl/service/dataproxy.proto"]);
       const Ctor = (((pkg.flyteidl as Record<string, unknown>).service as Record<string, unknown>).DataProxyService) as grpc.ServiceClientConstructor;
       const dataProxy = new Ctor(platform.grpcAddress, grpc.credentials.createInsecure()) as unknown as GrpcJsClient;
       try {
-        await expectCode(unary(dataProxy, "GetData", { flyte_url: "flyte://v1/p/d/n/o" }), S.UNIMPLEMENTED);
+        await expectCode(unary(dataProxy, "GetData", { flyte_url: "flyte://v1/p/d/n/o" }), S.INVALID_ARGUMENT);
       } finally {
         dataProxy.close();
       }

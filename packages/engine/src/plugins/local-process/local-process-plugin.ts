@@ -43,8 +43,14 @@ export interface LocalProcessPluginOptions {
   maxConcurrent?: number;
   /** Added to every task's environment last (upstream's `default-env-vars`). */
   extraEnv?: Record<string, string>;
-  /** Working directory of task processes. Default: the engine's. */
+  /** Working directory of task processes. Default: the engine's, or a fresh one per attempt with `isolateWorkingDir`. */
   cwd?: string;
+  /**
+   * Without `cwd`: run each attempt in its own empty directory `<workDir>/<generatedName>` (removed when the attempt is
+   * finalized), as a pod starts in its own filesystem. flytekit's `pyflyte-fast-execute --dest-dir .` unpacks the
+   * registered code there; in a shared directory concurrent tasks of different versions would overwrite each other.
+   */
+  isolateWorkingDir?: boolean;
   /** Raw-container input/output directories live under `<workDir>/<generatedName>`. Default `<logDir>/work`. */
   workDir?: string;
   /** SIGTERM → SIGKILL grace on abort (default 5000 ms) and how long abort waits for the group to go (default 300 ms). */
@@ -207,7 +213,8 @@ export class LocalProcessPlugin implements TaskPlugin {
     const inputEnv = ctx.template.type === "python-task" ? {} : inputEnvironment(await params.inputs().catch(() => undefined));
     const env = { ...buildEnvironment(ctx, spec.env, this.#o.extraEnv), ...inputEnv };
     if (this.#o.runAs?.home) env["HOME"] = this.#o.runAs.home;
-    const cwd = this.#o.cwd ?? process.cwd();
+    const cwd = this.#o.cwd ?? (this.#o.isolateWorkingDir ? join(this.#workDir(), name) : process.cwd());
+    if (this.#o.cwd === undefined && this.#o.isolateWorkingDir) await mkdir(cwd, { recursive: true });
     if (resolveCommand(argv[0]!, env["PATH"] ?? "", cwd) === undefined) {
       return fail("PermanentFailure", "CommandNotFound", `command [${argv[0]}] not found on this host (container images are not used locally)`);
     }
