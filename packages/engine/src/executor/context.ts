@@ -77,6 +77,12 @@ export interface Scope {
   silent?: boolean;
   /** Failure-node scopes: the workflow error injected as the `err` input (§2.2). */
   injectError?: StatusError;
+  /**
+   * A branch's child scope: the DAG scope holding the workflow's nodes, where the child's own compiled predecessors
+   * (listed in `upstream`) are looked up, and the branch nodes the child sits in (running by construction: never
+   * waited for, as upstream's CanExecute skips the parent branch).
+   */
+  outer?: { scope: Scope; branches: readonly string[] };
   /** Output dir key of the node a promise names, as seen from this scope; undefined if unknown. */
   outputDirOf(nodeId: string): string | undefined;
 }
