@@ -24,6 +24,7 @@ export function templateParamsFor(ctx: TaskExecutionContext): TemplateParams {
       await putMessage(ctx.blobStore, keyOfUri(ctx.blobStore, uri), TaskTemplateSchema, ctx.template);
       return uri;
     },
-    inputs: () => readInputs(ctx.blobStore, ctx.inputsUri),
+    // `{{.Inputs.x}}` renders this node's own values (an array sub-node's element), as upstream's input reader does.
+    inputs: () => readInputs(ctx.blobStore, ctx.inputValuesUri),
   };
 }
