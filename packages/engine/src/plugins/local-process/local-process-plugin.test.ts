@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
@@ -67,6 +67,10 @@ test("templating and FLYTE_INTERNAL_* environment reach the process; output capt
   assert.equal(env["OVERRIDDEN"], "execution");
   assert.equal(env["EXTRA"], "e");
   assert.ok(env["PATH"], "the host environment is inherited");
+  assert.equal(env["TMPDIR"], join(sb.logDir, "work", ctx.generatedName, "tmp"), "a temporary directory of its own");
+  assert.ok((await stat(env["TMPDIR"]!)).isDirectory());
+  await plugin.finalize(ctx, done.state);
+  await assert.rejects(stat(env["TMPDIR"]!), /ENOENT/, "removed with the attempt");
 
   assert.match(await readFile(join(sb.logDir, `${ctx.generatedName}.log`), "utf8"), /hello from the task/);
   const log = done.status.logs?.[0];

@@ -167,7 +167,11 @@ export class LocalProcessPlugin implements TaskPlugin {
         return fail("RetryableFailure", "InputDownloadFailed", msg, ExecutionError_ErrorKind.SYSTEM);
       }
     }
-    const env = buildEnvironment(ctx, spec.env, this.#o.extraEnv);
+    // A pod's /tmp goes with the pod; a host process gets its own TMPDIR, removed with the attempt's work directory
+    // at finalize (flytekit leaves a temporary sandbox directory behind on every run).
+    const tmp = join(this.#workDir(), name, "tmp");
+    await mkdir(tmp, { recursive: true });
+    const env = buildEnvironment(ctx, spec.env, this.#o.extraEnv, { ...process.env, TMPDIR: tmp });
     const cwd = this.#o.cwd ?? process.cwd();
     if (resolveCommand(argv[0]!, env["PATH"] ?? "", cwd) === undefined) {
       return fail("PermanentFailure", "CommandNotFound", `command [${argv[0]}] not found on this host (container images are not used locally)`);
