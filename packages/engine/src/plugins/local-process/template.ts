@@ -1,7 +1,8 @@
 // Command-line templating of container tasks (flyteplugins pluginmachinery/core/template, spec §7.2).
-// Case-insensitive, `{{ .Name }}` or `{{ $Name }}`. Paths are substituted exactly as the engine hands them over:
-// for the local blob store these are absolute `file:///…` URIs, which flytekit (fsspec) reads and writes as local
-// files, so `pyflyte-execute --inputs {{.input}} --output-prefix {{.outputPrefix}}` works unchanged.
+// Case-insensitive, `{{ .Name }}` or `{{ $Name }}`. Paths are substituted as template-context.ts gives them: plain
+// absolute paths for the local blob store (flytekit reads and writes them as local files and can check the Blob
+// literals it records with them), so `pyflyte-execute --inputs {{.input}} --output-prefix {{.outputPrefix}}` works
+// unchanged.
 import type { LiteralMap, Literal, Scalar, Primitive } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { invalidArgument } from "@aloft/core/errors.ts";
 import { goDuration, goFloat, goTimestamp } from "./go-format.ts";
