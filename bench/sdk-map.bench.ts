@@ -78,6 +78,7 @@ async function viaPlugin(plugin: TaskPlugin, template: TaskTemplate, run: string
       generatedName: `${run}-n0-n${i}-0`,
       template,
       inputsUri: store.uri(`${dataKey}/inputs.pb`),
+      inputValuesUri: store.uri(`${dataKey}/inputs.pb`),
       outputPrefix: store.uri(`${dataKey}/out`),
       rawOutputPrefix: raw,
       checkpointPrefix: `${raw}/_flytecheckpoints`,

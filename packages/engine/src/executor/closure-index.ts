@@ -9,6 +9,7 @@ import { START_NODE_ID } from "@aloft/core/blob/keys.ts";
 export interface WorkflowGraph {
   workflow: CompiledWorkflow;
   nodes: Map<string, Node>;
+  /** Predecessors of every node, including nodes inside branches (which are not in `nodes` or `order`). */
   upstream: Map<string, string[]>;
   /** Every node, upstream before downstream (start-node first). */
   order: string[];
@@ -70,6 +71,21 @@ function buildGraph(workflow: CompiledWorkflow): WorkflowGraph {
     if (ups.size === 0 && nodes.has(START_NODE_ID)) ups.add(START_NODE_ID);
     upstream.set(id, [...ups]);
   }
+  // Nodes inside branches (at any depth) keep their own compiled predecessors, which are nodes of this workflow
+  // (`connections.upstream["n1-n1"] = ["n0"]`): the branch child scope waits for them. They get no place in `order`.
+  const declaredOf = (id: string, node: Node) =>
+    [...new Set([...(declared[id]?.ids ?? []), ...node.upstreamNodeIds])].filter((u) => nodes.has(u));
+  const visitBranches = (node: Node) => {
+    if (node.target.case !== "branchNode") return;
+    const ie = node.target.value.ifElse;
+    const inner = [ie?.case?.thenNode, ...(ie?.other ?? []).map((b) => b.thenNode), ie?.default.case === "elseNode" ? ie.default.value : undefined];
+    for (const c of inner) {
+      if (!c || nodes.has(c.id)) continue;
+      upstream.set(c.id, declaredOf(c.id, c));
+      visitBranches(c);
+    }
+  };
+  for (const n of nodes.values()) visitBranches(n);
   return { workflow, nodes, upstream, order: topoOrder(nodes, upstream) };
 }
 

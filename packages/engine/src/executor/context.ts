@@ -73,10 +73,22 @@ export interface Scope {
   index?: ClosureIndex;
   /** Below a dynamic node: events say `is_in_dynamic_chain`. */
   inDynamic?: boolean;
+  /**
+   * Array sub-node scopes (§4.7): a task sub-node is handed the array node's own inputs file (the full lists) and finds
+   * its element by the index in its environment, as upstream's array node does; its own inputs.pb (the element-wise
+   * view) is what cache keys, events and templates of input values use.
+   */
+  array?: { inputsKey: string; indexOf(nodeId: string): number };
   /** Nodes of this scope report no events (array sub-nodes: the array node reports for them). */
   silent?: boolean;
   /** Failure-node scopes: the workflow error injected as the `err` input (§2.2). */
   injectError?: StatusError;
+  /**
+   * A branch's child scope: the DAG scope holding the workflow's nodes, where the child's own compiled predecessors
+   * (listed in `upstream`) are looked up, and the branch nodes the child sits in (running by construction: never
+   * waited for, as upstream's CanExecute skips the parent branch).
+   */
+  outer?: { scope: Scope; branches: readonly string[] };
   /** Output dir key of the node a promise names, as seen from this scope; undefined if unknown. */
   outputDirOf(nodeId: string): string | undefined;
 }

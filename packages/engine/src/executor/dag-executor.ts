@@ -15,6 +15,7 @@ import { EventRejectedError, nodeEventPhase, sendNodeEvent } from "./events.ts";
 import { errorLiteral } from "./error-literal.ts";
 import { maxAttemptsOf } from "./retries.ts";
 import { attemptRecovery } from "./recovery.ts";
+import { upstreamScope } from "./scopes.ts";
 import { cacheGate, lookupOnQueue } from "../cache/task-cache.ts";
 import { recordAttemptFailed, recordEnded, recordInputs, recordQueued, recordStarted, timedVisit } from "../metrics/node-metrics.ts";
 import {
@@ -133,8 +134,9 @@ function finish(n: NodeContext, phase: NodePhase): NodeResult {
 function canExecute(scope: Scope, id: string): "ready" | "notReady" | "skip" {
   let skip = false;
   for (const u of scope.upstream.get(id) ?? []) {
-    if (scope.dirty.has(u)) return "notReady";
-    const st = scope.statuses[u];
+    const owner = upstreamScope(scope, u);
+    if (owner.dirty.has(u)) return "notReady";
+    const st = owner.statuses[u];
     if (!st) return "notReady";
     if (st.phase === "Skipped" || st.phase === "Failed" || st.phase === "TimedOut") skip = true;
     else if (st.phase !== "Succeeded") return "notReady";

@@ -58,16 +58,27 @@ export function subWorkflowScope(n: NodeContext, wf: CompiledWorkflow): Scope {
   };
 }
 
+/** The scope holding predecessor `u` of a node of `scope` (a branch child's predecessors live outside the branch). */
+export function upstreamScope(scope: Scope, u: string): Scope {
+  return scope.nodes.has(u) || !scope.outer ? scope : scope.outer.scope;
+}
+
 export function branchChildScope(n: NodeContext, child: Node): Scope {
   const outer = n.scope;
   const out = n.outputDir();
   const statuses = (n.status.children ??= {});
   const dataDir = (id: string) => childNodeDataDir(out, id);
+  // The child waits for its own compiled predecessors (nodes of the enclosing workflow, e.g. a sibling of the branch
+  // whose output it reads), as upstream's branch handler builds its leaf DAG from the outer lookup's ToNode.
+  const dag = outer.outer?.scope ?? outer;
+  const branches = [...(outer.outer?.branches ?? []), n.node.id];
+  const preds = (dag.upstream.get(child.id) ?? []).filter((u) => !branches.includes(u) && dag.nodes.has(u));
   const scope: Scope = {
     ...inherited(n),
     exec: n.exec,
     nodes: new Map([[child.id, child]]),
-    upstream: new Map([[child.id, []]]),
+    upstream: new Map([[child.id, preds]]),
+    outer: { scope: dag, branches },
     order: [child.id],
     statuses,
     dataDir,

@@ -2,6 +2,7 @@
 // dag-executor.ts only says where a node is: queued, running, failed an attempt, ended, aborted. No-ops without metrics.
 import type { NodeContext } from "../nodes/handler.ts";
 import type { Scope } from "../executor/context.ts";
+import { upstreamScope } from "../executor/scopes.ts";
 import type { NodePhase, StatusError } from "../executor/status.ts";
 import { labelsOf, type NodeOutcome } from "./engine-metrics.ts";
 
@@ -28,7 +29,7 @@ export function recordQueued(n: NodeContext): void {
   if (!m) return;
   let lastUpstreamEnd: number | undefined;
   for (const u of n.scope.upstream.get(n.node.id) ?? []) {
-    const stopped = n.scope.statuses[u]?.stoppedAt;
+    const stopped = upstreamScope(n.scope, u).statuses[u]?.stoppedAt;
     if (stopped !== undefined && (lastUpstreamEnd === undefined || stopped > lastUpstreamEnd)) lastUpstreamEnd = stopped;
   }
   const queuedAt = n.status.queuedAt ?? n.exec.now();

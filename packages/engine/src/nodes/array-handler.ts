@@ -58,6 +58,7 @@ function arrayScope(n: NodeContext, nodes: Node[]): Scope {
     order: nodes.map((s) => s.id),
     statuses,
     dataDir,
+    array: { inputsKey: inputsKey(n.dataDir), indexOf: (id) => Number(id.slice(1)) },
     parent: { uniqueId: n.uniqueId, attempt: n.attempt() },
     failurePolicy: "FAIL_AFTER_EXECUTABLE_NODES_COMPLETE",
     dirty: new Set(),

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { create } from "@bufbuild/protobuf";
+import { create, fromBinary } from "@bufbuild/protobuf";
 import { TaskExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { LiteralMapSchema, LiteralSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { arraySize } from "./array-inputs.ts";
@@ -104,5 +104,25 @@ test("array node: parallelism bounds the sub-nodes running at once; abort stops 
     assert.ok(lines.includes("node m ABORTED"));
   } finally {
     await h.engine.stop();
+  }
+});
+
+test("array node: every sub-node is handed the array node's own inputs file and its index, as upstream", async () => {
+  const { h, s } = await run("m6", list(10, 20, 30), (h) => h.plugin.script("inc", succeed(incOutputs)));
+  assert.equal(s.phase, "Success");
+  assert.deepEqual(ints((await h.outputs(s)).literals["ys"]), [11n, 21n, 31n]);
+  const blobs = h.blobs;
+  const byIndex = [...h.plugin.contexts].sort((a, b) => a.generatedName.localeCompare(b.generatedName));
+  assert.equal(byIndex.length, 3);
+  for (const [i, ctx] of byIndex.entries()) {
+    assert.equal(ctx.inputsUri, blobs.uri("metadata/propeller/p-d-m6/m/data/inputs.pb"), "the array node's inputs file");
+    const file = fromBinary(LiteralMapSchema, await blobs.get(blobs.keyOf(ctx.inputsUri)));
+    assert.deepEqual(ints(file.literals["a"]), [10n, 20n, 30n], "the full list");
+    assert.equal(ctx.environment["BATCH_JOB_ARRAY_INDEX_VAR_NAME"], "FLYTE_K8S_ARRAY_INDEX");
+    assert.equal(ctx.environment["FLYTE_K8S_ARRAY_INDEX"], String(i));
+    // The node's own inputs (cache keys, events, {{.Inputs.x}}) stay the element-wise view.
+    assert.equal(ctx.inputValuesUri, blobs.uri(`metadata/propeller/p-d-m6/m/data/0/${i}/inputs.pb`));
+    const own = fromBinary(LiteralMapSchema, await blobs.get(blobs.keyOf(ctx.inputValuesUri)));
+    assert.equal(intOf(own.literals["a"]), BigInt(10 * (i + 1)));
   }
 });

@@ -11,7 +11,7 @@ import { NodeExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { PrimitiveSchema, type Binding, type Primitive } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { NodeSchema, type Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { engineHarness } from "../testing/harness.ts";
-import { succeed } from "../testing/fake-plugin.ts";
+import { queued, running, succeed } from "../testing/fake-plugin.ts";
 import { b, compiler, incOutputs, intLit, intOf } from "../testing/workflows.ts";
 
 const cmp = (v: string, op: Op, right: Primitive["value"]): BooleanExpression =>
@@ -111,4 +111,66 @@ test("branch: conjunctions, else, and else-error", async () => {
   assert.equal(err.s.phase, "Failed");
   assert.deepEqual(err.s.error, { kind: "USER", code: "UserProvidedError", message: "no case matched" });
   assert.ok(err.h.sink.lines("b4").includes("node n1 SKIPPED") || !err.h.sink.lines("b4").some((l) => l.startsWith("node n1")));
+});
+
+test("branch: the chosen child waits for its own compiled predecessor outside the branch (a sibling of the branch)", async () => {
+  // n0 (slow) and the branch n1 both depend only on the start node; n1's chosen child reads n0's output.
+  const slow = b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))]);
+  const br = branch(
+    "n1",
+    [b.bind("x", b.promise("start-node", "x"))],
+    [[cmp("x", Op.GT, x(3)), b.taskNode("use", "inc", [b.bind("a", b.promise("n0", "o"))])]],
+    b.taskNode("zero", "inc", [b.bind("a", b.int(0))]),
+  );
+  const wf = compiler.ok(b.workflow("sib", [slow, br], { x: b.INT }, { y: b.INT }, [b.bind("y", b.promise("n1", "o"))]));
+  assert.deepEqual(wf.primary?.connections?.upstream["n1-use"]?.ids, ["n0"], "the compiler records the inner node's predecessor");
+  const h = engineHarness();
+  h.plugin.script("inc", async (a) => {
+    // The top-level n0 takes a few rounds; the branch child succeeds at once.
+    if (a.ctx.id.nodeExecutionId?.nodeId === "n0" && a.call < 5) return a.call === 1 ? queued() : running();
+    return succeed(incOutputs)({ ...a, call: 3 });
+  });
+  await h.engine.start();
+  try {
+    await h.launch("b5", wf, { x: intLit(5) });
+    const s = await h.waitTerminal("b5");
+    assert.equal(s.phase, "Success", JSON.stringify(s.error));
+    assert.equal(intOf((await h.outputs(s)).literals["y"]), 7n);
+    const lines = h.sink.lines("b5");
+    assert.ok(lines.indexOf("node n0 SUCCEEDED") < lines.indexOf("node n1-0-n1-use QUEUED"), lines.join("\n"));
+  } finally {
+    await h.engine.stop();
+  }
+});
+
+test("branch: a nested branch's node also waits for the top-level sibling it reads (never for the branches it is in)", async () => {
+  const slow = b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))]);
+  const inner = branch(
+    "inner",
+    [b.bind("x", b.promise("start-node", "x"))],
+    [[cmp("x", Op.GT, x(4)), b.taskNode("use", "inc", [b.bind("a", b.promise("n0", "o"))])]],
+    b.taskNode("zero", "inc", [b.bind("a", b.int(0))]),
+  );
+  const outer = branch("n1", [b.bind("x", b.promise("start-node", "x"))], [[cmp("x", Op.GT, x(3)), inner]], b.taskNode("other", "inc", [b.bind("a", b.int(0))]));
+  const wf = compiler.ok(b.workflow("nested", [slow, outer], { x: b.INT }, { y: b.INT }, [b.bind("y", b.promise("n1", "o"))]));
+  const h = engineHarness();
+  h.plugin.script("inc", async (a) => {
+    if (a.ctx.id.nodeExecutionId?.nodeId === "n0" && a.call < 5) return a.call === 1 ? queued() : running();
+    return succeed(incOutputs)({ ...a, call: 3 });
+  });
+  await h.engine.start();
+  try {
+    await h.launch("b6", wf, { x: intLit(5) });
+    assert.deepEqual(wf.primary?.connections?.upstream["n1-inner-use"]?.ids, ["n0"]);
+    const s = await h.waitTerminal("b6");
+    assert.equal(s.phase, "Success", JSON.stringify(s.error));
+    assert.equal(intOf((await h.outputs(s)).literals["y"]), 7n);
+    const lines = h.sink.lines("b6");
+    const useEvent = h.sink.events.find((r) => r.kind === "node" && r.event.specNodeId === "n1-inner-use");
+    assert.ok(useEvent?.kind === "node", "the nested node ran");
+    const use = lines.indexOf(`node ${useEvent.event.id?.nodeId} QUEUED`);
+    assert.ok(use > lines.indexOf("node n0 SUCCEEDED"), lines.join("\n"));
+  } finally {
+    await h.engine.stop();
+  }
 });

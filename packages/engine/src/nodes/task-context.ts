@@ -30,12 +30,34 @@ export function isInterruptible(n: NodeContext): boolean {
   return value;
 }
 
+/** Set for the sub-nodes of an array node, as upstream's array execution context does (flytekit reads them). */
+export const ARRAY_INDEX_VAR_NAME = "BATCH_JOB_ARRAY_INDEX_VAR_NAME";
+export const K8S_ARRAY_INDEX = "FLYTE_K8S_ARRAY_INDEX";
+
+/**
+ * The execution's environment variables as a task sees them: the workflow's id (`project:domain:name`, upstream's
+ * context env var), the execution's `envs`, and for an array sub-node its index (upstream sets these last).
+ */
+function environmentOf(n: NodeContext): Record<string, string> {
+  const env: Record<string, string> = {};
+  const wf = n.exec.index.closure.primary?.template?.id;
+  if (wf) env["FLYTE_INTERNAL_EXECUTION_WORKFLOW"] = `${wf.project}:${wf.domain}:${wf.name}`;
+  Object.assign(env, n.exec.spec.spec.envs ?? {});
+  const array = n.scope.array;
+  if (array) {
+    env[ARRAY_INDEX_VAR_NAME] = K8S_ARRAY_INDEX;
+    env[K8S_ARRAY_INDEX] = String(array.indexOf(n.node.id));
+  }
+  return env;
+}
+
 export function taskExecutionContext(n: NodeContext, template: TaskTemplate): TaskExecutionContext {
   const attempt = n.attempt();
   const name = generatedName(n, attempt);
   const raw = rawPrefixUri(n);
   const rawPrefix = rawOutputDataPrefix(raw, name);
   const blobs = n.exec.deps.blobs;
+  const ownInputs = blobs.uri(inputsKey(n.dataDir));
   return {
     id: create(TaskExecutionIdentifierSchema, {
       taskId: template.id,
@@ -44,14 +66,15 @@ export function taskExecutionContext(n: NodeContext, template: TaskTemplate): Ta
     }),
     generatedName: name,
     template,
-    inputsUri: blobs.uri(inputsKey(n.dataDir)),
+    inputsUri: n.scope.array ? blobs.uri(n.scope.array.inputsKey) : ownInputs,
+    inputValuesUri: ownInputs,
     outputPrefix: blobs.uri(n.outputDir()),
     rawOutputPrefix: rawPrefix,
     checkpointPrefix: checkpointPrefix(rawPrefix),
     previousCheckpointPrefix: attempt > 0 ? checkpointPrefix(rawOutputDataPrefix(raw, generatedName(n, attempt - 1))) : "",
     attempt,
     interruptible: isInterruptible(n),
-    environment: { ...(n.exec.spec.spec.envs ?? {}) },
+    environment: environmentOf(n),
     blobStore: blobs,
     logger: n.exec.deps.logger.child({ execution: n.exec.key, node: n.uniqueId, attempt }),
     ...(n.exec.deps.wake ? { wake: () => n.exec.deps.wake!(n.exec.key) } : {}),

@@ -26,8 +26,13 @@ export interface TaskExecutionContext {
   /** Unique per attempt, ≤ 50 chars (the pod name upstream): FixedLengthUniqueIDForParts(50, [exec, uniqueNodeId, attempt]). */
   generatedName: string;
   template: TaskTemplate;
-  /** URI of the resolved inputs (`<node data dir>/inputs.pb`). */
+  /**
+   * URI of the inputs file handed to the task (`{{.input}}`): `<node data dir>/inputs.pb`, or for an array sub-node the
+   * array node's own inputs.pb (the full lists; the task picks its element by `FLYTE_K8S_ARRAY_INDEX`, §4.7).
+   */
   inputsUri: string;
+  /** URI of this node's resolved input values (its own inputs.pb): the element-wise view for an array sub-node. */
+  inputValuesUri: string;
   /** Output directory of this attempt: the task writes `outputs.pb` or `error.pb` here. */
   outputPrefix: string;
   /** Raw output data prefix of this attempt (`<rawPrefix>/<shard>/<generatedName>`). */

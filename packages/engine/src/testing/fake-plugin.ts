@@ -79,6 +79,8 @@ export class FakePlugin implements TaskPlugin {
   readonly finalized: string[] = [];
   readonly interruptible: boolean[] = [];
   readonly rawPrefixes: string[] = [];
+  /** The context of every attempt, in start order. */
+  readonly contexts: TaskExecutionContext[] = [];
 
   script(taskName: string, s: Script): this {
     this.scripts.set(taskName, s);
@@ -89,12 +91,13 @@ export class FakePlugin implements TaskPlugin {
     const call = ((state?.["calls"] as number | undefined) ?? 0) + 1;
     if (call === 1) {
       this.started.push(ctx.generatedName);
+      this.contexts.push(ctx);
       this.interruptible.push(ctx.interruptible);
       this.rawPrefixes.push(ctx.rawOutputPrefix);
     }
     const blobs = ctx.blobStore;
     const outDir = blobs.keyOf(ctx.outputPrefix);
-    const inputs = fromBinary(LiteralMapSchema, await blobs.get(blobs.keyOf(ctx.inputsUri)));
+    const inputs = elementOf(ctx, fromBinary(LiteralMapSchema, await blobs.get(blobs.keyOf(ctx.inputsUri))));
     const script = this.scripts.get(ctx.template.id?.name ?? "") ?? this.defaultScript;
     const status = await script({
       ctx,
@@ -122,4 +125,22 @@ export class FakePlugin implements TaskPlugin {
   async finalize(ctx: TaskExecutionContext) {
     this.finalized.push(ctx.generatedName);
   }
+}
+
+/**
+ * The inputs as a map-task entrypoint sees them (flytekit's ArrayNodeMapTask): an array sub-node gets the array
+ * node's full lists and, by the index its environment names, takes its element of each list the task declares as a
+ * single value.
+ */
+function elementOf(ctx: TaskExecutionContext, file: LiteralMap): LiteralMap {
+  const indexVar = ctx.environment["BATCH_JOB_ARRAY_INDEX_VAR_NAME"];
+  if (indexVar === undefined) return file;
+  const index = Number(ctx.environment[indexVar]);
+  const declared = ctx.template.interface?.inputs?.variables ?? {};
+  const literals: Record<string, Literal> = {};
+  for (const [k, l] of Object.entries(file.literals)) {
+    const single = declared[k]?.type?.type.case !== "collectionType";
+    literals[k] = single && l.value.case === "collection" ? l.value.value.literals[index]! : l;
+  }
+  return create(LiteralMapSchema, { literals });
 }

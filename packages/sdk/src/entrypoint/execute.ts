@@ -14,6 +14,7 @@ import { isEntity, type DynamicDef, type TaskDef } from "../authoring/entities.t
 import { makeTaskContext } from "./task-context-impl.ts";
 import { uploadLocalBlobs } from "./upload.ts";
 import { dynamicJobSpec } from "./dynamic-spec.ts";
+import { arrayElementInputs, arrayIndexOf } from "./array-element.ts";
 import type { DataIo } from "./data-io.ts";
 
 export interface ExecuteArgs {
@@ -80,9 +81,11 @@ async function run(args: ExecuteArgs, deps: ExecuteDeps): Promise<Outcome> {
   const bytes = await deps.io.read(args.inputs).catch((e: unknown) => {
     throw new Failure("SYSTEM", "SYSTEM:InputsReadError", `cannot read ${args.inputs}: ${(e as Error).message}`, true);
   });
-  const literals = bytes && bytes.length > 0 ? fromBinary(LiteralMapSchema, bytes) : create(LiteralMapSchema);
+  let literals = bytes && bytes.length > 0 ? fromBinary(LiteralMapSchema, bytes) : create(LiteralMapSchema);
   let inputs: Record<string, unknown>;
   try {
+    const index = arrayIndexOf(deps.env);
+    if (index !== undefined) literals = arrayElementInputs(def.inputs, literals, index);
     inputs = fromLiteralMap(def.inputs, literals, "input");
   } catch (e) {
     throw new Failure("USER", "USER:BadInputs", (e as Error).message, false);

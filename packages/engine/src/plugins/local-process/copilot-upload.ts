@@ -14,7 +14,7 @@ import { ContainerError_Kind, ErrorDocumentSchema } from "@aloft/idl/flyteidl/co
 import { putMessage, type BlobStore } from "@aloft/core/blob/blob-store.ts";
 import { joinKey } from "@aloft/core/blob/keys.ts";
 import { resourceExhausted } from "@aloft/core/errors.ts";
-import { keyOfUri } from "./store-paths.ts";
+import { hostPath, keyOfUri } from "./store-paths.ts";
 import { parseGoBool, parseGoDuration, parseGoFloat, parseGoInt } from "./go-format.ts";
 
 const MAX_PRIMITIVE_SIZE = 1024;
@@ -99,7 +99,7 @@ async function uploadBlob(t: UploadTarget, local: string, key: string): Promise<
   return create(LiteralSchema, {
     value: {
       case: "scalar",
-      value: { value: { case: "blob", value: { uri: t.store.uri(key), metadata: { type: { format: "", dimensionality } } } } },
+      value: { value: { case: "blob", value: { uri: hostPath(t.store.uri(key)), metadata: { type: { format: "", dimensionality } } } } },
     },
   });
 }

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
@@ -37,18 +37,21 @@ test("templating and FLYTE_INTERNAL_* environment reach the process; output capt
   assert.equal(done.status.phase, "Success", JSON.stringify(done.status));
 
   const { argv, env } = JSON.parse(await readFile(dump, "utf8")) as { argv: string[]; env: Record<string, string> };
+  // Locations in the local store reach the process as plain absolute paths (flytekit checks Blob URIs with
+  // os.path.isfile, which a file:// string fails).
+  const path = (uri: string) => uri.slice("file://".length);
   assert.deepEqual(argv, [
-    ctx.inputsUri,
-    ctx.inputsUri.replace(/\/inputs\.pb$/, ""),
-    ctx.outputPrefix,
-    ctx.rawOutputPrefix,
-    ctx.checkpointPrefix,
+    path(ctx.inputsUri),
+    path(ctx.inputsUri.replace(/\/inputs\.pb$/, "")),
+    path(ctx.outputPrefix),
+    path(ctx.rawOutputPrefix),
+    path(ctx.checkpointPrefix),
     '""',
-    ctx.inputsUri.replace(/inputs\.pb$/, "task.pb"),
+    path(ctx.inputsUri.replace(/inputs\.pb$/, "task.pb")),
     "7",
   ]);
-  assert.ok(argv[0]!.startsWith("file:///"), "local blob URIs are absolute file:// URIs");
-  const taskPb = await sb.store.get(sb.store.keyOf(argv[6]!));
+  assert.ok(argv[0]!.startsWith(`${sb.store.root}/`), "plain absolute paths under the store's root");
+  const taskPb = await sb.store.get(sb.store.keyOf(`file://${argv[6]!}`));
   assert.equal(fromBinary(TaskTemplateSchema, taskPb).type, "container");
   assert.equal(env["FLYTE_INTERNAL_EXECUTION_ID"], "exec1");
   assert.equal(env["FLYTE_INTERNAL_EXECUTION_PROJECT"], "proj");
@@ -64,6 +67,10 @@ test("templating and FLYTE_INTERNAL_* environment reach the process; output capt
   assert.equal(env["OVERRIDDEN"], "execution");
   assert.equal(env["EXTRA"], "e");
   assert.ok(env["PATH"], "the host environment is inherited");
+  assert.equal(env["TMPDIR"], join(sb.logDir, "work", ctx.generatedName, "tmp"), "a temporary directory of its own");
+  assert.ok((await stat(env["TMPDIR"]!)).isDirectory());
+  await plugin.finalize(ctx, done.state);
+  await assert.rejects(stat(env["TMPDIR"]!), /ENOENT/, "removed with the attempt");
 
   assert.match(await readFile(join(sb.logDir, `${ctx.generatedName}.log`), "utf8"), /hello from the task/);
   const log = done.status.logs?.[0];
@@ -93,15 +100,14 @@ test("a task that reads inputs.pb and writes outputs.pb", async (t) => {
   t.after(() => sb.cleanup());
   const script = [
     "import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';",
-    "import { fileURLToPath } from 'node:url';",
     "import { fromBinary, toBinary, create } from '@bufbuild/protobuf';",
     "import { LiteralMapSchema } from '@aloft/idl/flyteidl/core/literals_pb.js';",
     "const [input, out] = process.argv.slice(1);",
-    "const m = fromBinary(LiteralMapSchema, readFileSync(fileURLToPath(input)));",
+    "const m = fromBinary(LiteralMapSchema, readFileSync(input));",
     "const a = m.literals.a.value.value.value.value.value.value;",
     "const res = create(LiteralMapSchema, { literals: { b: { value: { case: 'scalar', value: { value: { case: 'primitive', value: { value: { case: 'integer', value: a * 2n } } } } } } } });",
-    "mkdirSync(fileURLToPath(out), { recursive: true });",
-    "writeFileSync(fileURLToPath(out) + '/outputs.pb', toBinary(LiteralMapSchema, res));",
+    "mkdirSync(out, { recursive: true });",
+    "writeFileSync(out + '/outputs.pb', toBinary(LiteralMapSchema, res));",
   ].join("\n");
   const template = containerTask(["node", "--input-type=module", "-e", script, "{{.input}}", "{{.outputPrefix}}"]);
   const ctx = await sb.context({ template, inputs: { literals: { a: int(21n) } } });

@@ -208,13 +208,16 @@ export class LocalProcessPlugin implements TaskPlugin {
         return fail("RetryableFailure", "InputDownloadFailed", msg, ExecutionError_ErrorKind.SYSTEM);
       }
     }
+    // A pod's /tmp goes with the pod; a host process gets its own TMPDIR, removed with the attempt's work directory
+    // at finalize (flytekit leaves a temporary sandbox directory behind on every run).
+    const tmp = join(this.#workDir(), name, "tmp");
+    await mkdir(tmp, { recursive: true });
     // Inputs as FLYTE_INPUT_<name> (the safe alternative to {{.Inputs.x}} in a shell command); flytekit's python tasks
     // read inputs.pb and never need them.
     const inputEnv = ctx.template.type === "python-task" ? {} : inputEnvironment(await params.inputs().catch(() => undefined));
-    const env = { ...buildEnvironment(ctx, spec.env, this.#o.extraEnv), ...inputEnv };
+    const env = { ...buildEnvironment(ctx, spec.env, this.#o.extraEnv, { ...process.env, TMPDIR: tmp }), ...inputEnv };
     if (this.#o.runAs?.home) env["HOME"] = this.#o.runAs.home;
     const cwd = this.#o.cwd ?? (this.#o.isolateWorkingDir ? join(this.#workDir(), name) : process.cwd());
-    if (this.#o.cwd === undefined && this.#o.isolateWorkingDir) await mkdir(cwd, { recursive: true });
     if (resolveCommand(argv[0]!, env["PATH"] ?? "", cwd) === undefined) {
       return fail("PermanentFailure", "CommandNotFound", `command [${argv[0]}] not found on this host (container images are not used locally)`);
     }

@@ -77,7 +77,8 @@ test("raw container round trip: inputs as files, outputs read back into outputs.
   assert.equal(value(out.literals["area"]), 1.5);
   assert.equal(value(out.literals["metadata"]), "meta data", "trimmed of spaces and newlines");
   assert.equal(value(out.literals["ok"]), true, "found as ok.txt");
-  assert.equal(value(out.literals["out"]), `${ctx.rawOutputPrefix}/out`);
+  // A plain path, as flytekit tasks record theirs, so that a flytekit task downstream can read it.
+  assert.equal(value(out.literals["out"]), `${ctx.rawOutputPrefix.slice("file://".length)}/out`);
   assert.equal(new TextDecoder().decode(await sb.store.get(sb.store.keyOf(`${ctx.rawOutputPrefix}/out`))), "blob-content");
 
   const json = await readFile(join(sb.logDir, "work", ctx.generatedName, "inputs-copy.json"), "utf8");

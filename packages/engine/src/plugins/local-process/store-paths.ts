@@ -1,6 +1,7 @@
-// Blob locations as raw containers meet them: URIs of the engine's blob store, and on a laptop also plain absolute
-// paths or file:// URIs outside the store (what a local flytekit run hands over). The local blob store's URIs are
-// `file://` + the absolute path, unencoded; the same convention is used here.
+// Blob locations as host processes meet them. The local blob store's URIs are `file://` + the absolute path, unencoded;
+// a task process is handed the plain absolute path instead (`hostPath`): flytekit records the locations it is given in
+// its Blob literals and checks them with os.path.isfile / isdir, which a `file://` string fails, while fsspec treats a
+// plain path as a local file. Readers here accept either form, and also locations outside the store on a laptop.
 import { AloftError, Code } from "@aloft/core/errors.ts";
 import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
 
@@ -19,4 +20,9 @@ export function locate(store: BlobStore, uriOrPath: string): { key: string } | {
     if (uriOrPath.startsWith("file:///")) return { path: uriOrPath.slice("file://".length) };
     throw e;
   }
+}
+
+/** A location as a host process is handed it: a `file://` URI as its plain absolute path, any other URI unchanged. */
+export function hostPath(uri: string): string {
+  return uri.startsWith("file:///") ? uri.slice("file://".length) : uri;
 }

@@ -1,7 +1,8 @@
 // Command-line templating of container tasks (flyteplugins pluginmachinery/core/template, spec §7.2).
-// Case-insensitive, `{{ .Name }}` or `{{ $Name }}`. Paths are substituted exactly as the engine hands them over:
-// for the local blob store these are absolute `file:///…` URIs, which flytekit (fsspec) reads and writes as local
-// files, so `pyflyte-execute --inputs {{.input}} --output-prefix {{.outputPrefix}}` works unchanged.
+// Case-insensitive, `{{ .Name }}` or `{{ $Name }}`. Paths are substituted as template-context.ts gives them: plain
+// absolute paths for the local blob store (flytekit reads and writes them as local files and can check the Blob
+// literals it records with them), so `pyflyte-execute --inputs {{.input}} --output-prefix {{.outputPrefix}}` works
+// unchanged.
 //
 // `{{.Inputs.x}}` substitutes the value as it is, exactly as upstream does: in `sh -c "echo {{.Inputs.x}}"` a value
 // such as `$(id)` runs as a command (docs/operations.md, "Task inputs and the shell"). The safe forms, Aloft

@@ -57,6 +57,7 @@ export async function sandbox(): Promise<Sandbox> {
         generatedName,
         template,
         inputsUri: store.uri(`${dataKey}/inputs.pb`),
+        inputValuesUri: store.uri(`${dataKey}/inputs.pb`),
         outputPrefix: store.uri(`${dataKey}/${attempt}`),
         rawOutputPrefix: raw,
         checkpointPrefix: `${raw}/_flytecheckpoints`,
