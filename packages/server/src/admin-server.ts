@@ -19,7 +19,7 @@ import { signalServiceBinding } from "@aloft/admin/api/signal-service.ts";
 import { startGrpcServer, type RunningGrpcServer } from "@aloft/admin/api/grpc/grpc-server.ts";
 import { HealthState, healthRoutes } from "@aloft/admin/api/grpc/health.ts";
 import { DescriptorIndex, reflectionRoutes } from "@aloft/admin/api/grpc/reflection.ts";
-import { createHttpGateway } from "@aloft/admin/api/http/gateway.ts";
+import { createHttpGateway, type ExtraRoute } from "@aloft/admin/api/http/gateway.ts";
 import { observeMiddleware } from "@aloft/admin/api/middleware/observe.ts";
 import { traceMiddleware } from "@aloft/admin/api/middleware/trace.ts";
 import { createTracing } from "@aloft/core/tracing.ts";
@@ -28,6 +28,7 @@ import type { BuildInfo } from "@aloft/admin/managers/version-manager.ts";
 import { defaultPlugins, type PluginRegistry } from "@aloft/admin/plugins.ts";
 import { createDatabase, type Database } from "@aloft/admin/repositories/database.ts";
 import { migrateToLatest } from "@aloft/admin/repositories/migrations/index.ts";
+import { createAuth } from "@aloft/admin/auth/create-auth.ts";
 import { createAdminManagers } from "./admin-managers.ts";
 import { startHttpServer } from "./http-server.ts";
 import type { ScheduleSink } from "@aloft/admin/managers/launch-plan-manager.ts";
@@ -82,6 +83,19 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
     cleanups.push(() => tracing.shutdown());
     if (tracing.enabled) plugins.unaryMiddleware.push(traceMiddleware(tracing));
     plugins.unaryMiddleware.push(observeMiddleware(logger, metrics));
+    // Auth (off by default) runs after observe, so that refusals are logged and counted like any other outcome.
+    let boundHttpPort = 0;
+    const urlHost = config.server.host === "0.0.0.0" || config.server.host === "::" ? "localhost" : config.server.host;
+    const auth = config.auth.enabled
+      ? await createAuth({
+        auth: config.auth,
+        secretsDir: underDataDir(config, config.auth.secretsDir),
+        publicUrl: () => `http://${urlHost.includes(":") ? `[${urlHost}]` : urlHost}:${boundHttpPort}`,
+        clock,
+        logger,
+      })
+      : undefined;
+    if (auth) plugins.unaryMiddleware.push(auth.middleware);
     deps.configurePlugins?.(plugins);
     const managers = createAdminManagers({
       db: database.db,
@@ -104,7 +118,8 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       ...plugins.additionalServices,
     ];
     // Auth services are served over gRPC only when auth is on (upstream); their gateway routes always exist.
-    const gatewayOnly: ServiceBinding[] = [bind(AuthMetadataService, {}), bind(IdentityService, {})];
+    const gatewayOnly: ServiceBinding[] = auth ? [] : [bind(AuthMetadataService, {}), bind(IdentityService, {})];
+    if (auth) bindings.push(...auth.bindings);
 
     const health = new HealthState(["flyteadmin"]);
     const hooks = [healthRoutes(health), ...plugins.additionalRouterHooks];
@@ -127,6 +142,9 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
     });
     cleanups.push(() => grpc.close());
 
+    // With auth on, the plain HTTP routes (metrics, task logs, plugins') need a token too.
+    const guarded = (routes: Record<string, ExtraRoute>): Record<string, ExtraRoute> =>
+      auth ? Object.fromEntries(Object.entries(routes).map(([path, route]) => [path, auth.guard(route, path)])) : routes;
     const gateway = createHttpGateway({
       bindings: [...bindings, ...gatewayOnly],
       middleware: plugins.unaryMiddleware,
@@ -138,15 +156,19 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
         allowedHeaders: config.server.allowedHeaders,
       },
       extraRoutes: {
-        "/metrics": async (_req, res) => {
-          const body = await metrics.registry.metrics();
-          res.writeHead(200, { "content-type": metrics.registry.contentType });
-          res.end(body);
-        },
-        ...plugins.additionalHttpRoutes,
+        ...guarded({
+          "/metrics": async (_req, res) => {
+            const body = await metrics.registry.metrics();
+            res.writeHead(200, { "content-type": metrics.registry.contentType });
+            res.end(body);
+          },
+          ...plugins.additionalHttpRoutes,
+        }),
+        ...auth?.httpRoutes,
       },
     });
     const http = await startHttpServer(gateway, config.server.host, config.server.httpPort, logger);
+    boundHttpPort = http.port;
     cleanups.push(() => http.close());
 
     return {
