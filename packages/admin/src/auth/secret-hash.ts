@@ -43,7 +43,9 @@ const DUMMY = `scrypt$${DEFAULTS.N}$${DEFAULTS.r}$${DEFAULTS.p}$${Buffer.alloc(1
 
 /** Constant-time check of `secret` against `hash` (undefined hash: spends the same time, returns false). */
 export async function verifySecret(secret: string, hash: string | undefined): Promise<boolean> {
-  const h = parse(hash ?? DUMMY) ?? parse(DUMMY)!;
+  const parsed = hash === undefined ? undefined : parse(hash);
+  const h = parsed ?? parse(DUMMY)!;
   const key = await scrypt(secret, h.salt, { N: h.N, r: h.r, p: h.p });
-  return timingSafeEqual(key, h.key) && hash !== undefined;
+  const same = timingSafeEqual(key, h.key);
+  return same && parsed !== undefined;
 }
