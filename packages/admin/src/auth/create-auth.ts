@@ -9,6 +9,7 @@ import { authMiddleware } from "./auth-middleware.ts";
 import { authMetadataBinding, externalMetadata, identityBinding, selfMetadata } from "./auth-services.ts";
 import { ClientRegistry } from "./clients.ts";
 import { httpGuard, type HttpRoute } from "./http-guard.ts";
+import type { Principal } from "./principal.ts";
 import { Authorizer } from "./roles.ts";
 import { readSigningKeys } from "./secret-files.ts";
 import { loadKeySet } from "./signing-keys.ts";
@@ -23,6 +24,8 @@ export interface AuthSetup {
   httpRoutes: Record<string, HttpRoute>;
   /** Wraps a plain HTTP route so that it needs a token. */
   guard(route: HttpRoute, name: string): HttpRoute;
+  /** Whether a caller is the engine (auth.engineSubjects): the only one whose execution events are accepted. */
+  isEngine(principal: Principal): boolean;
 }
 
 export interface AuthDeps {
@@ -78,5 +81,6 @@ export async function createAuth(deps: AuthDeps): Promise<AuthSetup> {
     bindings: [authMetadataBinding({ auth, metadata, audience }), identityBinding()],
     httpRoutes,
     guard: httpGuard({ verifier, authorizer, customHeader }),
+    isEngine: (p) => authorizer.isEngine(p),
   };
 }

@@ -1,5 +1,4 @@
-// Who is calling: the token's subject and claims. Also on CallContext (api/rpc.ts) as `principal`.
-export interface Principal {
-  subject: string;
-  claims: Record<string, unknown>;
-}
+// Who is calling: the token's subject and claims, as carried on CallContext (api/rpc.ts) once auth middleware ran.
+import type { CallContext } from "../api/rpc.ts";
+
+export type Principal = NonNullable<CallContext["principal"]>;
