@@ -316,6 +316,10 @@ describe("roles", () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok((await admin.registerProject({ project: { id: "adminsown", name: "a" } })));
+    // Not even an admin may report execution events: only the engine's identity.
+    const forged = await connectCode(admin.createWorkflowEvent({ event: { executionId: exec, producerId: "propeller", phase: WorkflowExecution_Phase.SUCCEEDED } }));
+    assert.equal(forged.code, ConnectCode.PermissionDenied);
+    assert.match(forged.rawMessage, /lacks permission "engine"/);
     // Both ways of sending the token work on the grpc-js client too.
     await unary(grpcJs, "GetProject", { id: "adminsown" }, bearer(await token("admin-bot"), "flyte-authorization"));
     await unary(grpcJs, "GetProject", { id: "adminsown" }, bearer(await token("admin-bot")));
