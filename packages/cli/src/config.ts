@@ -7,7 +7,11 @@
 //   project: flytesnacks
 //   domain: development
 //   caCertFile: ./ca.pem          # TLS: extra CA; insecureSkipVerify: true to accept any certificate
-// A bearer token comes from the environment only: ALOFT_TOKEN.
+//   authType: ClientSecret        # OAuth2 client credentials, as flytectl:
+//   clientId: ci-bot
+//   clientSecretLocation: /etc/aloft/ci-bot.secret   # or clientSecretEnvVar: CI_BOT_SECRET
+//   scopes: [all]                 # optional; tokenUrl and audience too (default: discovered from admin)
+// Tokens are kept in ~/.aloft/tokens (0600). A bearer token can also come from the environment: ALOFT_TOKEN.
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve, dirname } from "node:path";
@@ -15,6 +19,7 @@ import { parse } from "yaml";
 import { invalidArgument } from "@aloft/core/errors.ts";
 import type { AloftClientOptions } from "@aloft/client/client.ts";
 import { bearerToken } from "@aloft/client/auth.ts";
+import { fileTokenCache, tokenCachePath } from "./token-cache.ts";
 
 export interface CliConfig {
   endpoint: string;
@@ -26,6 +31,8 @@ export interface CliConfig {
   insecureSkipVerify?: boolean;
   /** Per-call deadline in milliseconds (retries included). */
   timeoutMs?: number;
+  /** OAuth2 client credentials (flytectl's `authType: ClientSecret`). */
+  clientSecret?: { clientId: string; secretFile?: string; secretEnvVar?: string; scopes?: string[]; tokenUrl?: string; audience?: string };
   /** Where the settings came from (for error messages). */
   source: string;
 }
@@ -87,7 +94,9 @@ export function loadCliConfig(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
   const caCertFile = str(raw, "caCertFile", path);
   const timeout = raw.timeoutMs;
   if (timeout !== undefined && (typeof timeout !== "number" || timeout < 0)) throw invalidArgument("cli.config", `${path}: timeoutMs must be a number`);
+  const clientSecret = clientSecretSettings(raw, path);
   return {
+    ...(clientSecret ? { clientSecret } : {}),
     endpoint: flags.endpoint ?? env.ALOFT_ENDPOINT ?? str(raw, "endpoint", path) ?? (protocol === "http" ? "localhost:8088" : "localhost:8089"),
     insecure: flags.insecure ?? bool(raw, "insecure", path) ?? true,
     protocol,
@@ -98,6 +107,43 @@ export function loadCliConfig(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
     timeoutMs: timeout as number | undefined,
     source: existsSync(path) ? path : "defaults",
   };
+}
+
+function clientSecretSettings(raw: Raw, path: string): CliConfig["clientSecret"] {
+  const type = str(raw, "authType", path);
+  if (type === undefined) return undefined;
+  if (type.toLowerCase() !== "clientsecret") {
+    throw invalidArgument("cli.config", `${path}: authType ${type} is not supported by aloft yet (use ClientSecret, or a token in ALOFT_TOKEN)`);
+  }
+  const clientId = str(raw, "clientId", path);
+  if (!clientId) throw invalidArgument("cli.config", `${path}: authType ClientSecret needs clientId`);
+  const secretFile = str(raw, "clientSecretLocation", path);
+  const secretEnvVar = str(raw, "clientSecretEnvVar", path);
+  if (!secretFile && !secretEnvVar) throw invalidArgument("cli.config", `${path}: authType ClientSecret needs clientSecretLocation or clientSecretEnvVar`);
+  const scopes = raw.scopes;
+  if (scopes !== undefined && !(Array.isArray(scopes) && scopes.every((x) => typeof x === "string"))) throw invalidArgument("cli.config", `${path}: scopes must be a list of strings`);
+  const tokenUrl = str(raw, "tokenUrl", path);
+  const audience = str(raw, "audience", path);
+  return {
+    clientId,
+    ...(secretFile ? { secretFile: resolve(dirname(path), secretFile.replace(/^~(?=\/)/, homedir())) } : {}),
+    ...(secretEnvVar ? { secretEnvVar } : {}),
+    ...(scopes ? { scopes: scopes as string[] } : {}),
+    ...(tokenUrl ? { tokenUrl } : {}),
+    ...(audience ? { audience } : {}),
+  };
+}
+
+function readClientSecret(c: NonNullable<CliConfig["clientSecret"]>, env: NodeJS.ProcessEnv): string {
+  if (c.secretEnvVar && env[c.secretEnvVar]) return env[c.secretEnvVar]!.trim();
+  if (c.secretFile) {
+    try {
+      return readFileSync(c.secretFile, "utf8").trim();
+    } catch {
+      throw invalidArgument("cli.config", `cannot read clientSecretLocation ${c.secretFile}`);
+    }
+  }
+  throw invalidArgument("cli.config", `environment variable ${c.secretEnvVar} (clientSecretEnvVar) is not set`);
 }
 
 /** Client options for these settings; ALOFT_TOKEN (never the config file) supplies a bearer token. */
@@ -117,5 +163,17 @@ export function clientOptions(c: CliConfig, env: NodeJS.ProcessEnv = process.env
     tls: { ca, insecureSkipVerify: c.insecureSkipVerify },
     timeoutMs: c.timeoutMs ?? 30_000,
     auth: env.ALOFT_TOKEN ? bearerToken(env.ALOFT_TOKEN) : undefined,
+    ...(c.clientSecret && !env.ALOFT_TOKEN ? { clientCredentials: clientCredentialsOptions(c, c.clientSecret, env) } : {}),
+  };
+}
+
+function clientCredentialsOptions(c: CliConfig, s: NonNullable<CliConfig["clientSecret"]>, env: NodeJS.ProcessEnv) {
+  return {
+    clientId: s.clientId,
+    clientSecret: () => readClientSecret(s, env),
+    ...(s.scopes ? { scopes: s.scopes } : {}),
+    ...(s.tokenUrl ? { tokenEndpoint: s.tokenUrl } : {}),
+    ...(s.audience ? { audience: s.audience } : {}),
+    cache: fileTokenCache(tokenCachePath(`${c.protocol}:${c.endpoint}`, s.clientId, env)),
   };
 }

@@ -20,7 +20,8 @@ export function describeError(err: unknown, endpoint?: string): { code: number; 
       const where = endpoint ? ` at ${endpoint}` : "";
       return { code: EXIT.UNREACHABLE, message: `cannot reach the admin server${where} (${err.rawMessage}); is it running? check --endpoint` };
     }
-    return { code: EXIT.FAILED, message: `${codeText(err.code)}: ${oneLine(err.rawMessage, 2000)}` };
+    const hint = err.code === Code.Unauthenticated ? " (the server wants a token: set authType: ClientSecret, clientId and clientSecretLocation in ~/.aloft/config.yaml, or ALOFT_TOKEN)" : "";
+    return { code: EXIT.FAILED, message: `${codeText(err.code)}: ${oneLine(err.rawMessage, 2000)}${hint}` };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { code: EXIT.FAILED, message: message.split("\n")[0] ?? message };

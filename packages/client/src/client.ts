@@ -10,6 +10,8 @@ import { endpointUrl, type EndpointOptions, type TlsOptions } from "./endpoint.t
 import { createHttpGatewayTransport, type HttpEncoding } from "./http-transport.ts";
 import { listAll, type AdminClient, type ListAllOptions, type ListItem, type ListRequest, type PaginatedMethod } from "./pagination.ts";
 import { resilientTransport, type CallPolicy } from "./resilient-transport.ts";
+import { discoverAuth } from "./auth-discovery.ts";
+import { clientCredentials, tokenSourceAuth, type ClientCredentialsOptions } from "./client-credentials.ts";
 import { watchExecution, type ExecutionId, type WatchOptions } from "./watch.ts";
 import type { Execution } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 
@@ -21,6 +23,11 @@ export interface AloftClientOptions extends Partial<EndpointOptions>, CallPolicy
   encoding?: HttpEncoding;
   /** Use this transport instead of building one from the endpoint (tests, custom channels). Still wrapped. */
   transport?: Transport;
+  /**
+   * OAuth2 client credentials: a token is fetched (token endpoint discovered through admin's AuthMetadataService unless
+   * given), sent on every call, and renewed before it expires or when admin answers UNAUTHENTICATED. Replaces `auth`.
+   */
+  clientCredentials?: Omit<ClientCredentialsOptions, "discover">;
 }
 
 export interface AloftClient extends AdminClient {
@@ -56,7 +63,12 @@ function buildTransport(o: AloftClientOptions): { transport: Transport; baseUrl:
 
 export function createAloftClient(options: AloftClientOptions = {}): AloftClient {
   const built = buildTransport(options);
-  const transport = resilientTransport(built.transport, options);
+  let policy: CallPolicy = options;
+  if (options.clientCredentials) {
+    const source = clientCredentials({ ...options.clientCredentials, discover: discoverAuth(built.transport) });
+    policy = { ...options, auth: tokenSourceAuth(source), onUnauthenticated: () => source.invalidate() };
+  }
+  const transport = resilientTransport(built.transport, policy);
   const admin = createClient(AdminService, transport);
   return Object.assign(Object.create(null) as object, admin, {
     admin,

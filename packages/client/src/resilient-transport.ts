@@ -33,6 +33,8 @@ export interface CallPolicy {
   /** Deadline for a whole call, retries included, unless the call passes its own `timeoutMs`. 0/undefined: none. */
   timeoutMs?: number;
   auth?: AuthHook;
+  /** Called when a call is refused as UNAUTHENTICATED; the call is then made once more (the hook fetches a new token). */
+  onUnauthenticated?: () => void;
   /** Generates the `x-request-id` sent with a call (the same for all its attempts). */
   requestId?: () => string;
   onRetry?: (e: RetryEvent) => void;
@@ -73,6 +75,7 @@ export function resilientTransport(inner: Transport, policy: CallPolicy = {}): T
       const deadline = budget ? now() + budget : undefined;
       const headers = baseHeaders(header);
       const prepared = retry.maxAttempts > 1 ? prepareIdempotentCall(method, input, random) : { input, alreadyExists: undefined };
+      let reauthenticated = false;
       for (let attempt = 0; ; attempt++) {
         const h = new Headers(headers);
         await policy.auth?.({ method: name, attempt, headers: h });
@@ -84,6 +87,11 @@ export function resilientTransport(inner: Transport, policy: CallPolicy = {}): T
           return await inner.unary(method, signal, remaining, h, prepared.input, contextValues);
         } catch (e) {
           const err = ConnectError.from(e);
+          if (err.code === Code.Unauthenticated && policy.onUnauthenticated && !reauthenticated && !signal?.aborted) {
+            reauthenticated = true;
+            policy.onUnauthenticated();
+            continue;
+          }
           if (attempt > 0 && err.code === Code.AlreadyExists && prepared.alreadyExists) {
             return { stream: false, service: method.parent, method, header: new Headers(), trailer: new Headers(), message: prepared.alreadyExists() };
           }

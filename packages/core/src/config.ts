@@ -149,6 +149,67 @@ export interface AloftConfig {
      */
     taskPath: string[];
   };
+  /** Authentication and authorization (off by default; docs/auth.md). */
+  auth: AuthConfig;
+}
+
+/** A role granted to a subject on a project and domain ("*" = all). */
+export interface RoleBinding {
+  subject: string;
+  role: string;
+  project?: string;
+  domain?: string;
+}
+
+/** A confidential client of the built-in authorization server (client credentials grant). */
+export interface AuthClientConfig {
+  id: string;
+  /** `scrypt$…` hash of the secret (`aloft secret init` writes them); empty: `<secretsDir>/<id>.secret-hash`. */
+  secretHash: string;
+  /** Scopes the client may ask for (default all, offline). */
+  scopes?: string[];
+}
+
+export interface AuthConfig {
+  enabled: boolean;
+  /** Public base URL of admin's HTTP server: issuer and audience of tokens Aloft issues ("" = http://<host>:<httpPort>). */
+  publicUrl: string;
+  /** Written by `aloft secret init`: token signing keys, client secret hashes (relative paths are under dataDir). */
+  secretsDir: string;
+  /** gRPC metadata key carrying the token besides `authorization` (flyteadmin grpcAuthorizationHeader). */
+  grpcAuthorizationHeader: string;
+  /** Scope every access token must hold ("" = none), as flyteadmin's `all`. */
+  requiredScope: string;
+  /** "self": Aloft's own authorization server; "external": tokens from an OIDC/OAuth2 identity provider. */
+  authServerType: string;
+  self: {
+    accessTokenLifetimeSeconds: number;
+    /** Confidential clients besides the engine's (flytepropeller). */
+    clients: AuthClientConfig[];
+  };
+  external: {
+    /** The IdP's issuer (`iss` of its tokens). */
+    issuer: string;
+    /** Where its signing keys are ("" = the jwks_uri of its /.well-known/openid-configuration). */
+    jwksUri: string;
+    /** Audience its tokens must carry for Aloft ("" = publicUrl). */
+    audience: string;
+    /** RFC 8414 document GetOAuth2Metadata returns ("" = <issuer>/.well-known/oauth-authorization-server). */
+    metadataUrl: string;
+  };
+  /** Token subjects that act as the engine (the only callers of the event RPCs). */
+  engineSubjects: string[];
+  roles: {
+    /** Token claim with role grants: `admin`, `<project>:viewer`, `<project>:<domain>:contributor`. */
+    claim: string;
+    bindings: RoleBinding[];
+    /** Role every authenticated caller has everywhere ("" = none). */
+    defaultRole: string;
+  };
+  /** What GetPublicClientConfig tells CLIs (flyteadmin thirdPartyConfig.flyteClient). */
+  flyteClient: { clientId: string; redirectUri: string; scopes: string[]; audience: string };
+  /** This process's own client credentials (`aloft engine`): id, and the file with its secret ("" = <secretsDir>/<id>.secret). */
+  client: { id: string; secretFile: string };
 }
 
 export function defaultConfig(): AloftConfig {
@@ -209,6 +270,20 @@ export function defaultConfig(): AloftConfig {
       maxWorkflowRetries: 10,
       runAsUser: "",
       taskPath: [],
+    },
+    auth: {
+      enabled: false,
+      publicUrl: "",
+      secretsDir: "secrets",
+      grpcAuthorizationHeader: "flyte-authorization",
+      requiredScope: "all",
+      authServerType: "self",
+      self: { accessTokenLifetimeSeconds: 1800, clients: [] },
+      external: { issuer: "", jwksUri: "", audience: "", metadataUrl: "" },
+      engineSubjects: ["flytepropeller"],
+      roles: { claim: "roles", bindings: [], defaultRole: "" },
+      flyteClient: { clientId: "flytectl", redirectUri: "http://localhost:53593/callback", scopes: ["all", "offline"], audience: "" },
+      client: { id: "flytepropeller", secretFile: "" },
     },
   };
 }
@@ -344,12 +419,37 @@ function validate(cfg: AloftConfig): AloftConfig {
   }
   if (!["sqlite", "postgres"].includes(cfg.database.kind)) throw configError("database.kind", "must be sqlite or postgres");
   if (!["local", "s3"].includes(cfg.storage.kind)) throw configError("storage.kind", "must be local or s3");
+  validateAuth(cfg.auth);
   if (cfg.domains.length === 0) throw configError("domains", "at least one domain is required");
   for (const d of cfg.domains) {
     if (!d || typeof d.id !== "string" || d.id === "") throw configError("domains", "each domain needs an id");
     if (typeof d.name !== "string" || d.name === "") d.name = d.id;
   }
   return cfg;
+}
+
+const ROLES = ["viewer", "contributor", "admin"];
+
+function validateAuth(a: AuthConfig): void {
+  if (a.authServerType !== "self" && a.authServerType !== "external") throw configError("auth.authServerType", "must be self or external");
+  if (a.enabled && a.authServerType === "external" && a.external.issuer === "") throw configError("auth.external.issuer", "required when authServerType is external");
+  if (!(a.self.accessTokenLifetimeSeconds > 0)) throw configError("auth.self.accessTokenLifetimeSeconds", "must be more than 0");
+  if (a.roles.defaultRole !== "" && !ROLES.includes(a.roles.defaultRole)) throw configError("auth.roles.defaultRole", `must be one of ${ROLES.join(", ")}`);
+  a.roles.bindings.forEach((b, i) => {
+    const path = `auth.roles.bindings[${i}]`;
+    if (!b || typeof b !== "object" || typeof b.subject !== "string" || b.subject === "") throw configError(path, "needs a subject");
+    if (!ROLES.includes(b.role)) throw configError(`${path}.role`, `must be one of ${ROLES.join(", ")}`);
+    for (const k of ["project", "domain"] as const) {
+      if (b[k] !== undefined && (typeof b[k] !== "string" || b[k] === "")) throw configError(`${path}.${k}`, "must be a non-empty string (\"*\" = all)");
+    }
+  });
+  a.self.clients.forEach((c, i) => {
+    const path = `auth.self.clients[${i}]`;
+    if (!c || typeof c !== "object" || typeof c.id !== "string" || c.id === "") throw configError(path, "needs an id");
+    if (c.secretHash !== undefined && typeof c.secretHash !== "string") throw configError(`${path}.secretHash`, "must be a string");
+    c.secretHash ??= "";
+    if (c.scopes !== undefined && !(Array.isArray(c.scopes) && c.scopes.every((s) => typeof s === "string"))) throw configError(`${path}.scopes`, "must be a list of strings");
+  });
 }
 
 /** Resolves a path that may be relative to the data directory. */

@@ -19,7 +19,7 @@ import { signalServiceBinding } from "@aloft/admin/api/signal-service.ts";
 import { startGrpcServer, type RunningGrpcServer } from "@aloft/admin/api/grpc/grpc-server.ts";
 import { HealthState, healthRoutes } from "@aloft/admin/api/grpc/health.ts";
 import { DescriptorIndex, reflectionRoutes } from "@aloft/admin/api/grpc/reflection.ts";
-import { createHttpGateway } from "@aloft/admin/api/http/gateway.ts";
+import { createHttpGateway, type ExtraRoute } from "@aloft/admin/api/http/gateway.ts";
 import { observeMiddleware } from "@aloft/admin/api/middleware/observe.ts";
 import { eventGuardMiddleware } from "@aloft/admin/api/middleware/event-guard.ts";
 import { checkExposure, type Exposure } from "@aloft/core/network.ts";
@@ -31,6 +31,7 @@ import type { BuildInfo } from "@aloft/admin/managers/version-manager.ts";
 import { defaultPlugins, type PluginRegistry } from "@aloft/admin/plugins.ts";
 import { createDatabase, type Database } from "@aloft/admin/repositories/database.ts";
 import { migrateToLatest } from "@aloft/admin/repositories/migrations/index.ts";
+import { createAuth } from "@aloft/admin/auth/create-auth.ts";
 import { createAdminManagers } from "./admin-managers.ts";
 import { dataProxyServiceBinding } from "@aloft/admin/api/dataproxy-service.ts";
 import { DataProxyManager } from "@aloft/admin/managers/dataproxy-manager.ts";
@@ -117,8 +118,21 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
     cleanups.push(() => tracing.shutdown());
     if (tracing.enabled) plugins.unaryMiddleware.push(traceMiddleware(tracing));
     plugins.unaryMiddleware.push(observeMiddleware(logger, metrics));
+    // Auth (off by default) runs after observe, so that refusals are logged and counted like any other outcome.
+    let boundHttpPort = 0;
+    const urlHost = config.server.host === "0.0.0.0" || config.server.host === "::" ? "localhost" : config.server.host;
+    const auth = config.auth.enabled
+      ? await createAuth({
+        auth: config.auth,
+        secretsDir: underDataDir(config, config.auth.secretsDir),
+        publicUrl: () => `http://${urlHost.includes(":") ? `[${urlHost}]` : urlHost}:${boundHttpPort}`,
+        clock,
+        logger,
+      })
+      : undefined;
+    if (auth) plugins.unaryMiddleware.push(auth.middleware);
     plugins.unaryMiddleware.push(
-      eventGuardMiddleware({ authEnabled: config.auth.enabled, isEngine: (p) => plugins.isEngineIdentity(p), logger }),
+      eventGuardMiddleware({ authEnabled: config.auth.enabled, isEngine: (p) => auth?.isEngine(p) ?? plugins.isEngineIdentity(p), logger }),
     );
     deps.configurePlugins?.(plugins);
     const managers = createAdminManagers({
@@ -150,7 +164,8 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       ...plugins.additionalServices,
     ];
     // Auth services are served over gRPC only when auth is on (upstream); their gateway routes always exist.
-    const gatewayOnly: ServiceBinding[] = [bind(AuthMetadataService, {}), bind(IdentityService, {})];
+    const gatewayOnly: ServiceBinding[] = auth ? [] : [bind(AuthMetadataService, {}), bind(IdentityService, {})];
+    if (auth) bindings.push(...auth.bindings);
 
     const health = new HealthState(["flyteadmin"]);
     const hooks = [healthRoutes(health), ...plugins.additionalRouterHooks];
@@ -176,6 +191,9 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
     });
     cleanups.push(() => grpc.close());
 
+    // With auth on, the plain HTTP routes (metrics, task logs, plugins') need a token too.
+    const guarded = (routes: Record<string, ExtraRoute>): Record<string, ExtraRoute> =>
+      auth ? Object.fromEntries(Object.entries(routes).map(([path, route]) => [path, auth.guard(route, path)])) : routes;
     const gateway = createHttpGateway({
       bindings: [...bindings, ...gatewayOnly],
       middleware: plugins.unaryMiddleware,
@@ -189,18 +207,23 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       },
       allowedHosts: [config.server.host, ...config.server.allowedHosts],
       extraRoutes: {
-        "/metrics": async (_req, res) => {
-          const body = await metrics.registry.metrics();
-          res.writeHead(200, { "content-type": metrics.registry.contentType });
-          res.end(body);
-        },
+        ...guarded({
+          "/metrics": async (_req, res) => {
+            const body = await metrics.registry.metrics();
+            res.writeHead(200, { "content-type": metrics.registry.contentType });
+            res.end(body);
+          },
+          ...plugins.additionalHttpRoutes,
+        }),
+        // Signed URLs carry their own authorization (an HMAC over the key and expiry), as S3's presigned URLs do.
         ...(signer
           ? { [BLOBS_ROUTE]: createBlobRoute({ store: blobStore, signer, maxUploadBytes: config.dataProxy.upload.maxSizeBytes, logger }) }
           : {}),
-        ...plugins.additionalHttpRoutes,
+        ...auth?.httpRoutes,
       },
     });
     const http = await startHttpServer(gateway, config.server.host, config.server.httpPort, logger);
+    boundHttpPort = http.port;
     httpBaseUrl = publicHttpUrl(config.dataProxy.publicUrl, config.server.host, http.port);
     cleanups.push(() => http.close());
 

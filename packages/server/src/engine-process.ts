@@ -10,6 +10,11 @@ import { createEngineMetrics } from "@aloft/engine/metrics/prom-engine-metrics.t
 import { createEngine, createWarmWorkers } from "./engine-wiring.ts";
 import { grpcCatalog, grpcChildExecutions, grpcEventSink, grpcRecovery, grpcSignals } from "./grpc-event-sink.ts";
 import { startMetricsListener } from "./metrics-listener.ts";
+import { engineTransport } from "./engine-auth.ts";
+import { createClient } from "@connectrpc/connect";
+import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
+import { DataCatalog } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
+import { SignalService } from "@aloft/idl/flyteidl/service/signal_pb.js";
 
 export interface EngineProcessOptions {
   /** Admin's gRPC endpoint (host:port). */
@@ -27,14 +32,17 @@ export async function runEngineProcess(config: AloftConfig, o: EngineProcessOpti
   const baseUrl = /^https?:\/\//.test(o.adminEndpoint) ? o.adminEndpoint : `http://${o.adminEndpoint}`;
   const warm = createWarmWorkers(config);
   const metrics = createMetrics();
+  // One transport for every admin service; with auth on it carries the engine's client-credentials token.
+  const transport = engineTransport(config, baseUrl);
+  const admin = createClient(AdminService, transport);
   const engine = createEngine({
     config,
     blobStore,
-    sink: grpcEventSink(baseUrl),
-    children: grpcChildExecutions(baseUrl),
-    recovery: grpcRecovery(baseUrl),
-    catalog: grpcCatalog(baseUrl),
-    signals: grpcSignals(baseUrl),
+    sink: grpcEventSink(baseUrl, admin),
+    children: grpcChildExecutions(baseUrl, admin),
+    recovery: grpcRecovery(baseUrl, admin),
+    catalog: grpcCatalog(baseUrl, createClient(DataCatalog, transport)),
+    signals: grpcSignals(baseUrl, createClient(SignalService, transport)),
     clock: systemClock,
     logger,
     httpBaseUrl: () => o.adminHttpUrl.replace(/\/$/, ""),

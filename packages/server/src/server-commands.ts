@@ -77,5 +77,22 @@ export function serverCommands(): Command[] {
       );
       process.stdout.write(created.length ? `created: ${created.join(", ")}\n` : "all projects already exist\n");
     });
-  return [start, admin, engine, migrate];
+  const secret = new Command("secret").description("secrets for authentication (auth.enabled)");
+  serverOptions(secret.command("init").description("generate cookie keys, the token signing key and client secrets into a directory (files 0600)"))
+    .option("-p, --local-path <dir>", "where to write them (default: auth.secretsDir, under the data directory)")
+    .option("--client <id...>", "more confidential clients to create secrets for (flytepropeller, the engine's, always is)")
+    .option("--force", "replace files that exist (rotates everything: restart admin and give clients their new secrets)")
+    .action(async (opts: ServerOptions & { localPath?: string; client?: string[]; force?: boolean }) => {
+      const config = configFrom(opts);
+      const { underDataDir } = await import("@aloft/core/config.ts");
+      const { initSecrets, SECRET_FILES } = await import("@aloft/admin/auth/secret-files.ts");
+      const dir = opts.localPath ?? underDataDir(config, config.auth.secretsDir);
+      const written = await initSecrets({ dir, clients: opts.client, force: opts.force });
+      const clients = [...new Set(["flytepropeller", ...(opts.client ?? [])])];
+      process.stdout.write(
+        (written.length ? `wrote ${written.join(", ")} in ${dir}\n` : `nothing to do: ${dir} already has every file (--force replaces them)\n`) +
+          clients.map((c) => `  client ${c}: secret in ${dir}/${SECRET_FILES.clientSecret(c)} (give it to the client), hash in ${SECRET_FILES.clientSecretHash(c)}\n`).join(""),
+      );
+    });
+  return [start, admin, engine, migrate, secret];
 }

@@ -12,7 +12,14 @@ import type { ProjectManager } from "../managers/project-manager.ts";
 import type { ResourceManager } from "../managers/resource-manager.ts";
 import type { ExecutionManagers } from "../managers/execution-managers.ts";
 import { versionResponse, type BuildInfo } from "../managers/version-manager.ts";
-import { bind, type ServiceBinding } from "./rpc.ts";
+import type {
+  ExecutionCreateRequest,
+  ExecutionRecoverRequest,
+  ExecutionRelaunchRequest,
+  ExecutionTerminateRequest,
+  ExecutionUpdateRequest,
+} from "@aloft/idl/flyteidl/admin/execution_pb.js";
+import { bind, type CallContext, type ServiceBinding } from "./rpc.ts";
 
 export interface AdminManagers {
   projects: ProjectManager;
@@ -75,16 +82,19 @@ export function adminServiceBinding(m: AdminManagers): ServiceBinding {
   });
 }
 
+/** The authenticated caller's subject, recorded on what they launch, update and terminate ("" without auth). */
+const principalOf = (ctx: CallContext) => ctx.principal?.subject ?? "";
+
 function executionHandlers(x: ExecutionManagers) {
   return {
-    createExecution: x.executions.create.bind(x.executions),
-    relaunchExecution: x.executions.relaunch.bind(x.executions),
-    recoverExecution: x.executions.recover.bind(x.executions),
+    createExecution: (req: ExecutionCreateRequest, ctx: CallContext) => x.executions.create(req, principalOf(ctx)),
+    relaunchExecution: (req: ExecutionRelaunchRequest, ctx: CallContext) => x.executions.relaunch(req, principalOf(ctx)),
+    recoverExecution: (req: ExecutionRecoverRequest, ctx: CallContext) => x.executions.recover(req, principalOf(ctx)),
     getExecution: x.executionQueries.get.bind(x.executionQueries),
-    updateExecution: x.executionQueries.update.bind(x.executionQueries),
+    updateExecution: (req: ExecutionUpdateRequest, ctx: CallContext) => x.executionQueries.update(req, principalOf(ctx)),
     getExecutionData: x.executionQueries.getData.bind(x.executionQueries),
     listExecutions: x.executionQueries.list.bind(x.executionQueries),
-    terminateExecution: x.executionQueries.terminate.bind(x.executionQueries),
+    terminateExecution: (req: ExecutionTerminateRequest, ctx: CallContext) => x.executionQueries.terminate(req, principalOf(ctx)),
     createWorkflowEvent: x.executionEvents.createWorkflowEvent.bind(x.executionEvents),
     createNodeEvent: x.nodeEvents.createNodeEvent.bind(x.nodeEvents),
     createTaskEvent: x.taskEvents.createTaskEvent.bind(x.taskEvents),

@@ -86,16 +86,18 @@ interface LaunchContext {
   mode: ExecutionMetadata_ExecutionMode;
   sourceExecutionId?: number;
   recoveryExecution?: WorkflowExecutionIdentifier;
+  /** The authenticated caller ("" without auth), recorded as spec.metadata.principal. */
+  principal?: string;
 }
 
 export class ExecutionManager {
   constructor(private readonly deps: ExecutionManagerDeps) {}
 
-  async create(req: ExecutionCreateRequest): Promise<ExecutionCreateResponse> {
-    return this.launch(req, { mode: req.spec?.metadata?.mode ?? ExecutionMetadata_ExecutionMode.MANUAL });
+  async create(req: ExecutionCreateRequest, principal = ""): Promise<ExecutionCreateResponse> {
+    return this.launch(req, { mode: req.spec?.metadata?.mode ?? ExecutionMetadata_ExecutionMode.MANUAL, principal });
   }
 
-  async relaunch(req: ExecutionRelaunchRequest): Promise<ExecutionCreateResponse> {
+  async relaunch(req: ExecutionRelaunchRequest, principal = ""): Promise<ExecutionCreateResponse> {
     const original = await this.original(req.id);
     const spec = decodeSpec(original);
     spec.metadata ??= create(ExecutionMetadataSchema);
@@ -104,10 +106,10 @@ export class ExecutionManager {
     spec.overwriteCache = req.overwriteCache;
     const inputs = await this.userInputs(original, spec);
     const createReq = { project: original.execution_project, domain: original.execution_domain, name: req.name, spec, inputs };
-    return this.launch(createReq as ExecutionCreateRequest, { mode: ExecutionMetadata_ExecutionMode.RELAUNCH, sourceExecutionId: original.id });
+    return this.launch(createReq as ExecutionCreateRequest, { mode: ExecutionMetadata_ExecutionMode.RELAUNCH, sourceExecutionId: original.id, principal });
   }
 
-  async recover(req: ExecutionRecoverRequest): Promise<ExecutionCreateResponse> {
+  async recover(req: ExecutionRecoverRequest, principal = ""): Promise<ExecutionCreateResponse> {
     const original = await this.original(req.id);
     const spec = decodeSpec(original);
     spec.metadata ??= create(ExecutionMetadataSchema);
@@ -120,6 +122,7 @@ export class ExecutionManager {
       mode: ExecutionMetadata_ExecutionMode.RECOVERED,
       sourceExecutionId: original.id,
       recoveryExecution: clone(WorkflowExecutionIdentifierSchema, req.id!),
+      principal,
     });
   }
 
@@ -171,7 +174,7 @@ export class ExecutionManager {
     const spec = clone(ExecutionSpecSchema, requestSpec);
     spec.metadata ??= create(ExecutionMetadataSchema);
     spec.metadata.mode = ctx.mode;
-    spec.metadata.principal = "";
+    spec.metadata.principal = ctx.principal ?? "";
     let parentNodeExecutionId: number | null = null;
     let sourceExecutionId: number | null = ctx.sourceExecutionId ?? null;
     const parent = spec.metadata.parentNodeExecution;

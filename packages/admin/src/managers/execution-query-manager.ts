@@ -54,14 +54,14 @@ export class ExecutionQueryManager {
     return toExecution(row, { namespaceTemplate: this.deps.namespaceTemplate });
   }
 
-  async update(req: ExecutionUpdateRequest): Promise<ExecutionUpdateResponse> {
+  async update(req: ExecutionUpdateRequest, principal = ""): Promise<ExecutionUpdateResponse> {
     validateWorkflowExecutionId(req.id);
     if (req.state !== ExecutionState.EXECUTION_ACTIVE && req.state !== ExecutionState.EXECUTION_ARCHIVED) {
       throw invalidArgument("execution.invalid_state", `Unrecognized execution state ${req.state}`);
     }
     await this.casLoop(req.id, (row, now) => {
       const closure = decodeClosure(row);
-      closure.stateChangeDetails = create(ExecutionStateChangeDetailsSchema, { state: req.state, principal: "", occurredAt: timestampFromDate(now) });
+      closure.stateChangeDetails = create(ExecutionStateChangeDetailsSchema, { state: req.state, principal, occurredAt: timestampFromDate(now) });
       return { state: req.state, closure: toBinary(ExecutionClosureSchema, closure) };
     });
     return create(ExecutionUpdateResponseSchema);
@@ -92,13 +92,13 @@ export class ExecutionQueryManager {
   }
 
   /** ABORTING with the cause recorded, then the engine is told; the final ABORTED arrives as an event. */
-  async terminate(req: ExecutionTerminateRequest): Promise<ExecutionTerminateResponse> {
+  async terminate(req: ExecutionTerminateRequest, principal = ""): Promise<ExecutionTerminateResponse> {
     const row = await this.casLoop(req.id, (current, now) => {
       const closure = decodeClosure(current);
       if (WORKFLOW_TERMINAL.has(closure.phase)) {
         throw alreadyInTerminalState("Cannot abort an already terminated workflow execution", workflowPhaseName(closure.phase));
       }
-      closure.outputResult = { case: "abortMetadata", value: create(AbortMetadataSchema, { cause: req.cause, principal: "" }) };
+      closure.outputResult = { case: "abortMetadata", value: create(AbortMetadataSchema, { cause: req.cause, principal }) };
       closure.phase = WorkflowExecution_Phase.ABORTING;
       closure.updatedAt = timestampFromDate(now);
       return {

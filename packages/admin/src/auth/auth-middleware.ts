@@ -1,0 +1,33 @@
+// Authentication and authorization of every unary RPC, on both transports (the gRPC fast path, connect-node and the
+// HTTP gateway all run the same middleware chain): the bearer token is verified, the caller becomes ctx.principal,
+// and the method's rule (permissions.ts) is checked against the caller's roles for the project/domain of the request.
+import { AloftError, Code } from "@aloft/core/errors.ts";
+import type { UnaryMiddleware } from "../api/rpc.ts";
+import { bearerToken } from "./bearer-token.ts";
+import { ruleFor } from "./permissions.ts";
+import { requestScope } from "./request-scope.ts";
+import type { Authorizer } from "./roles.ts";
+import { unauthenticated, type TokenVerifier } from "./token-verifier.ts";
+
+export interface AuthMiddlewareDeps {
+  verifier: Pick<TokenVerifier, "verify">;
+  authorizer: Authorizer;
+  /** auth.grpcAuthorizationHeader */
+  customHeader: string;
+}
+
+export function authMiddleware(deps: AuthMiddlewareDeps): UnaryMiddleware {
+  return async (method, req, ctx, next) => {
+    const service = method.parent.typeName;
+    const rule = ruleFor(service, method.name);
+    if (!rule) throw new AloftError(Code.PERMISSION_DENIED, "auth.unlisted", `${service}.${method.name} is not open to any caller`);
+    if (rule.kind === "open") return next(req, ctx);
+    const token = bearerToken(ctx.headers, deps.customHeader);
+    if (token === undefined) throw unauthenticated("auth.missing_token", "missing access token: send `authorization: Bearer <token>`");
+    if (token === "") throw unauthenticated("auth.malformed", "malformed authorization header: expected `Bearer <token>`");
+    const principal = await deps.verifier.verify(token);
+    ctx.principal = principal;
+    deps.authorizer.check(principal, rule, requestScope(req), method.name);
+    return next(req, ctx);
+  };
+}

@@ -1,0 +1,96 @@
+// `aloft admin` and `aloft engine` as two processes with auth on and 2-second access tokens: the engine authenticates
+// with client credentials (flytepropeller's secret from `aloft secret init`), renews its token as it expires, and a
+// workflow that outlives several tokens completes. Nothing secret appears in either process's logs.
+import assert from "node:assert/strict";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { ConnectError, Code } from "@connectrpc/connect";
+import { createAloftClient } from "@aloft/client/client.ts";
+import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit/workflows.ts";
+
+const bin = new URL("../bin/aloft.mjs", import.meta.url).pathname;
+const dataDir = mkdtempSync(join(tmpdir(), "aloft-auth-split-"));
+const secrets = join(dataDir, "secrets");
+const children: ChildProcess[] = [];
+const logs: string[] = [];
+after(() => {
+  for (const c of children) c.kill("SIGKILL");
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const env = {
+  ...process.env,
+  ALOFT_LOGGING__LEVEL: "info",
+  ALOFT_AUTH__ENABLED: "true",
+  ALOFT_AUTH__SELF__ACCESS_TOKEN_LIFETIME_SECONDS: "2",
+  ALOFT_AUTH__ROLES__BINDINGS: JSON.stringify([{ subject: "ci-bot", role: "admin" }]),
+};
+
+function run(args: string[], ready: RegExp): Promise<RegExpMatchArray> {
+  const child = spawn(process.execPath, [bin, ...args, "--data-dir", dataDir], { stdio: ["ignore", "pipe", "pipe"], env });
+  children.push(child);
+  const i = logs.push("") - 1;
+  child.stderr!.on("data", (d: Buffer) => (logs[i] += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on("data", (d: Buffer) => {
+      logs[i] += d.toString();
+      const m = logs[i]!.match(ready);
+      if (m) resolve(m);
+    });
+    child.once("exit", (code) => reject(new Error(`aloft ${args[0]} exited ${code}: ${logs[i]}`)));
+  });
+}
+
+test("the engine authenticates, renews its token across expiry, and a workflow completes", async () => {
+  const init = spawnSync(process.execPath, [bin, "secret", "init", "--client", "ci-bot", "--data-dir", dataDir], { encoding: "utf8", env });
+  assert.equal(init.status, 0, init.stderr);
+  for (const f of ["token-signing-key.pem", "flytepropeller.secret", "flytepropeller.secret-hash", "ci-bot.secret", "cookie-hash-key", "cookie-block-key"]) {
+    assert.equal(statSync(join(secrets, f)).mode & 0o777, 0o600, f);
+  }
+  const m = await run(["admin", "--http-port", "0", "--grpc-port", "0"], /gRPC\s+\S+:(\d+)[\s\S]*HTTP\s+http:\/\/[^:]+:(\d+)/);
+  const [grpcPort, httpPort] = [m[1], m[2]];
+  await run(["engine", "--admin-endpoint", `127.0.0.1:${grpcPort}`, "--admin-http-url", `http://127.0.0.1:${httpPort}`, "--resync-ms", "100", "--metrics-port", "0"], /engine is up/);
+
+  // Without credentials nothing works; with them (discovered token endpoint, client_secret_basic) everything does.
+  const anonymous = createAloftClient({ endpoint: `127.0.0.1:${grpcPort}`, insecure: true, retry: { maxAttempts: 1 } });
+  await assert.rejects(anonymous.listProjects({}), (e: unknown) => ConnectError.from(e).code === Code.Unauthenticated);
+  anonymous.close();
+  const ciSecret = readFileSync(join(secrets, "ci-bot.secret"), "utf8").trim();
+  const admin = createAloftClient({ endpoint: `127.0.0.1:${grpcPort}`, insecure: true, clientCredentials: { clientId: "ci-bot", clientSecret: ciSecret } });
+  const P = "flytesnacks";
+  const D = "development";
+  const slow = shellTask(id(ResourceType.TASK, P, D, "slow-double", "v1"), ["a"], ["o"], 'sleep 2.5; echo "$(( $(cat /var/inputs/a) * 2 ))" > /var/outputs/o');
+  const lp = await registerWorkflow(admin.admin, {
+    project: P, domain: D, name: "slow", version: "v1", tasks: [slow], inputs: ["x"],
+    nodes: [taskNode("n0", slow.id!, { a: promise("start-node", "x") }), taskNode("n1", slow.id!, { a: promise("n0", "o") }, ["n0"])],
+    outputs: { y: promise("n1", "o") },
+  });
+  const { id: exec } = await admin.createExecution({ project: P, domain: D, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(5) } } });
+  const deadline = Date.now() + 60_000;
+  let phase = WorkflowExecution_Phase.UNDEFINED;
+  while (phase !== WorkflowExecution_Phase.SUCCEEDED) {
+    assert.ok(Date.now() < deadline, `stuck in ${WorkflowExecution_Phase[phase]}`);
+    assert.ok(phase !== WorkflowExecution_Phase.FAILED && phase !== WorkflowExecution_Phase.ABORTED, WorkflowExecution_Phase[phase]);
+    await new Promise((r) => setTimeout(r, 200));
+    phase = (await admin.getExecution({ id: exec })).closure!.phase;
+  }
+  assert.equal(intOf((await admin.getExecutionData({ id: exec })).fullOutputs, "y"), 20);
+  assert.equal((await admin.getExecution({ id: exec })).spec?.metadata?.principal, "ci-bot");
+  admin.close();
+
+  const adminLog = logs[0]!;
+  const engineTokens = adminLog.split("\n").filter((l) => l.includes("issued an access token") && l.includes('"clientId":"flytepropeller"')).length;
+  assert.ok(engineTokens >= 3, `the engine fetched ${engineTokens} token(s) in a run longer than 2 lifetimes`);
+  // No secret and no token in any log line of either process.
+  const everything = logs.join("\n");
+  for (const f of ["flytepropeller.secret", "ci-bot.secret", "cookie-hash-key", "cookie-block-key"]) {
+    assert.ok(!everything.includes(readFileSync(join(secrets, f), "utf8").trim()), `${f} leaked into the logs`);
+  }
+  assert.ok(!/eyJ[A-Za-z0-9_-]{10,}\.eyJ/.test(everything), "a JWT leaked into the logs");
+  assert.ok(!everything.includes("BEGIN PRIVATE KEY"));
+});
