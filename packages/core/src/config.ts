@@ -47,8 +47,6 @@ export interface AloftConfig {
      */
     grpcIdleTimeoutMs: number;
   };
-  /** Authentication (spec §9). Only the switch exists yet; while it is off, remote binding needs `server.allowInsecureRemote`. */
-  auth: { enabled: boolean };
   database: {
     kind: "sqlite" | "postgres";
     /** File path for SQLite; `:memory:` for an in-memory database. Relative paths are under dataDir. */
@@ -229,7 +227,6 @@ export function defaultConfig(): AloftConfig {
       grpcMaxConcurrentStreams: 100,
       grpcIdleTimeoutMs: 300_000,
     },
-    auth: { enabled: false },
     database: { kind: "sqlite", sqlitePath: "aloft.db", postgresUrl: "postgres://postgres@127.0.0.1:5432/aloft", maxConnections: 10 },
     storage: {
       kind: "local",
