@@ -27,6 +27,8 @@ export interface GrpcServerOptions {
 
 export interface RunningGrpcServer {
   port: number;
+  /** The address actually bound. */
+  address: string;
   close(): Promise<void>;
 }
 
@@ -186,9 +188,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  const bound = server.address() as AddressInfo;
   return {
-    port,
+    port: bound.port,
+    address: bound.address,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
