@@ -71,6 +71,8 @@ export interface RunningAdmin {
   dataCatalog: DataCatalogManager;
   /** SignalService's use cases (approve/signal gates), for an in-process engine. */
   signals: SignalManager;
+  /** The addresses both listeners are bound to. */
+  listenAddresses: { grpc: string; http: string };
   /** Whether the ports are reachable beyond loopback with authentication off (opted in). */
   exposure: Exposure;
   close(): Promise<void>;
@@ -237,6 +239,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       dataCatalog: managers.dataCatalog,
       signals: managers.signals,
       exposure,
+      listenAddresses: { grpc: grpc.address, http: http.address },
       close: async () => {
         health.shutdown();
         await runCleanups(cleanups);

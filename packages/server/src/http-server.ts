@@ -6,6 +6,8 @@ import type { HttpGateway } from "@aloft/admin/api/http/gateway.ts";
 
 export interface RunningHttpServer {
   port: number;
+  /** The address actually bound (e.g. 127.0.0.1, ::). */
+  address: string;
   close(): Promise<void>;
 }
 
@@ -30,8 +32,10 @@ export async function listen(server: Server, host: string, port: number): Promis
       resolve();
     });
   });
+  const bound = server.address() as AddressInfo;
   return {
-    port: (server.address() as AddressInfo).port,
+    port: bound.port,
+    address: bound.address,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -42,6 +42,8 @@ test("start serves both ports, seeds flytesnacks and stops cleanly on SIGTERM", 
     });
     child.once("exit", (code) => reject(new Error(`exited ${code}: ${out}`)));
   });
+  // The banner says where it listens: loopback by default.
+  assert.match(out, /listens\s+127\.0\.0\.1 \(this machine only\)/);
   const res = await fetch(`http://127.0.0.1:${ports.http}/api/v1/projects`, { headers: { accept: "application/json" } });
   const ids = ((await res.json()) as { projects: Array<{ id: string }> }).projects.map((p) => p.id);
   assert.deepEqual(ids, ["alpha", "beta", "flytesnacks"]);
@@ -60,4 +62,41 @@ test("bad configuration stops with the key and the reason, exit code 2", () => {
   const r = aloft(["start", "--data-dir", dataDir], { ALOFT_SERVER__HTTP_PORT: "eighty" });
   assert.equal(r.code, 2);
   assert.match(r.err, /server\.httpPort: expected a number/);
+});
+
+test("a non-loopback --host without auth or --insecure-remote is refused with the way out, exit code 2", () => {
+  for (const [args, env] of [[["--host", "0.0.0.0"], {}], [[], { ALOFT_SERVER__HOST: "::" }]] as const) {
+    const r = aloft(["start", "--data-dir", dataDir, "--http-port", "0", "--grpc-port", "0", ...args], env);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /server\.host: refusing to listen on (0\.0\.0\.0|::) with authentication off/);
+    assert.match(r.err, /--insecure-remote/);
+    assert.equal(r.out, "");
+  }
+});
+
+test("--insecure-remote starts on all interfaces and says so loudly", async () => {
+  const child = spawn(process.execPath, [bin, "admin", "--data-dir", dataDir, "--http-port", "0", "--grpc-port", "0", "--host", "0.0.0.0", "--insecure-remote"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner: ${out}`)), 30_000);
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (/WARNING/.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`exited ${code}: ${out}${err}`)));
+  });
+  assert.match(out, /listens\s+0\.0\.0\.0 \(the network\)/);
+  assert.match(out, /WARNING\s+reachable from the network with authentication off/);
+  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  child.kill("SIGTERM");
+  assert.equal(await exit, 0);
+  // The structured log carries the warning too (pino level 40).
+  assert.match(out + err, /"level":40[^\n]*authentication OFF/);
 });

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, type AloftConfig } from "@aloft/core/config.ts";
 import { systemClock, type Clock } from "@aloft/core/clock.ts";
-import { silentLogger } from "@aloft/core/logger.ts";
+import { silentLogger, type Logger } from "@aloft/core/logger.ts";
 import { createMetrics } from "@aloft/core/metrics.ts";
 import type { PluginRegistry } from "@aloft/admin/plugins.ts";
 import { startAdmin, type RunningAdmin } from "@aloft/server/admin-server.ts";
@@ -28,6 +28,8 @@ export interface TestPlatformOptions {
   clock?: Clock;
   configurePlugins?: (plugins: PluginRegistry) => void;
   overrides?: Record<string, unknown>;
+  /** Default: silent. */
+  logger?: Logger;
   /** Start the engine too (as `aloft start` does), running tasks as local processes. */
   engine?: boolean;
 }
@@ -42,22 +44,30 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     env: {},
     overrides: {
       dataDir,
-      server: { host: "127.0.0.1", grpcPort: 0, httpPort: 0 },
       engine: { pollIntervalMs: 50 },
       database: pg ? { kind: "postgres", postgresUrl: pg.config.postgresUrl } : { kind: "sqlite", sqlitePath: "aloft.db" },
       ...options.overrides,
+      // The host stays the product default (loopback) unless a test says otherwise; ports are always free ones.
+      server: { grpcPort: 0, httpPort: 0, ...(options.overrides?.server as Record<string, unknown> | undefined) },
     },
   });
   const start = options.engine ? startSandbox : startAdmin;
-  const admin = await start({
-    config,
-    logger: silentLogger(),
-    clock: options.clock ?? systemClock,
-    metrics: createMetrics({ defaultMetrics: false }),
-    build: { version: "0.0.0-test", build: "test", buildTime: new Date(0).toISOString() },
-    configurePlugins: options.configurePlugins,
-    migrate: true,
-  });
+  let admin: Awaited<ReturnType<typeof start>>;
+  try {
+    admin = await start({
+      config,
+      logger: options.logger ?? silentLogger(),
+      clock: options.clock ?? systemClock,
+      metrics: createMetrics({ defaultMetrics: false }),
+      build: { version: "0.0.0-test", build: "test", buildTime: new Date(0).toISOString() },
+      configurePlugins: options.configurePlugins,
+      migrate: true,
+    });
+  } catch (err) {
+    await pg?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     admin,
     ...("engine" in admin ? { engine: admin.engine as Engine } : {}),

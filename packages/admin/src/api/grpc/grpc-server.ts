@@ -42,6 +42,8 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 export interface RunningGrpcServer {
   port: number;
+  /** The address actually bound. */
+  address: string;
   close(): Promise<void>;
 }
 
@@ -239,9 +241,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  const bound = server.address() as AddressInfo;
   return {
-    port,
+    port: bound.port,
+    address: bound.address,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
