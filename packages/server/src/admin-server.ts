@@ -34,6 +34,8 @@ import type { ScheduleSink } from "@aloft/admin/managers/launch-plan-manager.ts"
 import type { ExecutionManagers } from "@aloft/admin/managers/execution-managers.ts";
 import type { DataCatalogManager } from "@aloft/admin/managers/datacatalog-manager.ts";
 import type { SignalManager } from "@aloft/admin/managers/signal-manager.ts";
+import { LaunchReconciler } from "@aloft/admin/managers/launch-reconciler.ts";
+import { ExecutionRepo } from "@aloft/admin/repositories/execution-repo.ts";
 
 export interface AdminServerDeps {
   config: AloftConfig;
@@ -61,6 +63,11 @@ export interface RunningAdmin {
   dataCatalog: DataCatalogManager;
   /** SignalService's use cases (approve/signal gates), for an in-process engine. */
   signals: SignalManager;
+  /**
+   * Launches (or fails) executions whose create was interrupted before the engine got them. Not started here: the
+   * composition root starts it once the WorkflowExecutor can take launches (the engine is up).
+   */
+  launchReconciler: LaunchReconciler;
   close(): Promise<void>;
 }
 
@@ -153,6 +160,16 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
     const http = await startHttpServer(gateway, config.server.host, config.server.httpPort, logger);
     cleanups.push(() => http.close());
 
+    const launchReconciler = new LaunchReconciler({
+      repo: new ExecutionRepo(database.db),
+      resume: (row) => managers.executions.executions.resumeUnlaunched(row),
+      clock,
+      logger: logger.child({ component: "launch-reconciler" }),
+      graceMs: config.launchReconciler.graceSeconds * 1000,
+      intervalMs: config.launchReconciler.intervalSeconds * 1000,
+    });
+    cleanups.push(() => launchReconciler.stop());
+
     return {
       grpcPort: grpc.port,
       httpPort: http.port,
@@ -162,6 +179,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       executions: managers.executions,
       dataCatalog: managers.dataCatalog,
       signals: managers.signals,
+      launchReconciler,
       close: async () => {
         health.shutdown();
         await runCleanups(cleanups);
