@@ -34,6 +34,7 @@ import type { ScheduleSink } from "@aloft/admin/managers/launch-plan-manager.ts"
 import type { ExecutionManagers } from "@aloft/admin/managers/execution-managers.ts";
 import type { DataCatalogManager } from "@aloft/admin/managers/datacatalog-manager.ts";
 import type { SignalManager } from "@aloft/admin/managers/signal-manager.ts";
+import { requestTextMiddleware } from "@aloft/admin/validation/request-text.ts";
 import { LaunchReconciler } from "@aloft/admin/managers/launch-reconciler.ts";
 import { ExecutionRepo } from "@aloft/admin/repositories/execution-repo.ts";
 
@@ -90,6 +91,8 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
     if (tracing.enabled) plugins.unaryMiddleware.push(traceMiddleware(tracing));
     plugins.unaryMiddleware.push(observeMiddleware(logger, metrics));
     deps.configurePlugins?.(plugins);
+    // Innermost, after any authentication a plugin added: unstorable text never reaches a manager or the database.
+    plugins.unaryMiddleware.push(requestTextMiddleware);
     const managers = createAdminManagers({
       db: database.db,
       blobStore,
