@@ -118,6 +118,11 @@ export interface AloftConfig {
   };
   /** Blob-store path segments under which admin writes closures (flyteadmin metadataStoragePrefix). */
   metadataStoragePrefix: string[];
+  /**
+   * Executions stored but never handed to the engine (the server died mid-create) are launched again, or failed
+   * with the reason, once they are older than graceSeconds: at start-up and every intervalSeconds (0 = start only).
+   */
+  launchReconciler: { graceSeconds: number; intervalSeconds: number };
   /** The execution engine started by `aloft start` / `aloft engine`. */
   engine: {
     /** Worker count (rounds run concurrently for different executions). */
@@ -256,6 +261,7 @@ export function defaultConfig(): AloftConfig {
       signingKey: "",
     },
     metadataStoragePrefix: ["metadata", "admin"],
+    launchReconciler: { graceSeconds: 30, intervalSeconds: 60 },
     engine: {
       workers: 4,
       pollIntervalMs: 500,
@@ -400,6 +406,8 @@ function validate(cfg: AloftConfig): AloftConfig {
     throw configError("server.grpcMaxConcurrentStreams", "must be 1 or more");
   }
   if (!(cfg.server.grpcIdleTimeoutMs >= 0)) throw configError("server.grpcIdleTimeoutMs", "must be 0 or more");
+  if (!(cfg.launchReconciler.graceSeconds >= 0)) throw configError("launchReconciler.graceSeconds", "must be 0 or more");
+  if (!(cfg.launchReconciler.intervalSeconds >= 0)) throw configError("launchReconciler.intervalSeconds", "must be 0 or more");
   if (!(cfg.engine.cacheMaxAgeSeconds >= 0)) throw configError("engine.cacheMaxAgeSeconds", "must be 0 or more");
   if (!Number.isInteger(cfg.engine.maxWorkflowRetries) || cfg.engine.maxWorkflowRetries < 0) {
     throw configError("engine.maxWorkflowRetries", "must be a whole number, 0 or more");

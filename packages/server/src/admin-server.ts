@@ -44,6 +44,9 @@ import type { ScheduleSink } from "@aloft/admin/managers/launch-plan-manager.ts"
 import type { ExecutionManagers } from "@aloft/admin/managers/execution-managers.ts";
 import type { DataCatalogManager } from "@aloft/admin/managers/datacatalog-manager.ts";
 import type { SignalManager } from "@aloft/admin/managers/signal-manager.ts";
+import { requestTextMiddleware } from "@aloft/admin/validation/request-text.ts";
+import { LaunchReconciler } from "@aloft/admin/managers/launch-reconciler.ts";
+import { ExecutionRepo } from "@aloft/admin/repositories/execution-repo.ts";
 
 export interface AdminServerDeps {
   config: AloftConfig;
@@ -75,6 +78,11 @@ export interface RunningAdmin {
   listenAddresses: { grpc: string; http: string };
   /** Whether the ports are reachable beyond loopback with authentication off (opted in). */
   exposure: Exposure;
+  /**
+   * Launches (or fails) executions whose create was interrupted before the engine got them. Not started here: the
+   * composition root starts it once the WorkflowExecutor can take launches (the engine is up).
+   */
+  launchReconciler: LaunchReconciler;
   close(): Promise<void>;
 }
 
@@ -137,6 +145,8 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       eventGuardMiddleware({ authEnabled: config.auth.enabled, isEngine: (p) => auth?.isEngine(p) ?? plugins.isEngineIdentity(p), logger }),
     );
     deps.configurePlugins?.(plugins);
+    // Innermost, after any authentication a plugin added: unstorable text never reaches a manager or the database.
+    plugins.unaryMiddleware.push(requestTextMiddleware);
     const managers = createAdminManagers({
       db: database.db,
       blobStore,
@@ -229,6 +239,16 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
     httpBaseUrl = publicHttpUrl(config.dataProxy.publicUrl, config.server.host, http.port);
     cleanups.push(() => http.close());
 
+    const launchReconciler = new LaunchReconciler({
+      repo: new ExecutionRepo(database.db),
+      resume: (row) => managers.executions.executions.resumeUnlaunched(row),
+      clock,
+      logger: logger.child({ component: "launch-reconciler" }),
+      graceMs: config.launchReconciler.graceSeconds * 1000,
+      intervalMs: config.launchReconciler.intervalSeconds * 1000,
+    });
+    cleanups.push(() => launchReconciler.stop());
+
     return {
       grpcPort: grpc.port,
       httpPort: http.port,
@@ -240,6 +260,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       signals: managers.signals,
       exposure,
       listenAddresses: { grpc: grpc.address, http: http.address },
+      launchReconciler,
       close: async () => {
         health.shutdown();
         await runCleanups(cleanups);

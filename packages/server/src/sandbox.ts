@@ -55,6 +55,8 @@ export async function startSandbox(deps: AdminServerDeps & SandboxOptions): Prom
   executor.engine = engine;
   try {
     if (runEngine) await engine.start();
+    // Only now can interrupted launches be handed over (to this engine, or to the shared store in admin-only mode).
+    admin.launchReconciler.start();
   } catch (err) {
     await warm?.close();
     await admin.close();

@@ -3,6 +3,7 @@ import { invalidArgument, invalidValue } from "@aloft/core/errors.ts";
 import { ALLOWED_REFERENCES, ENTITIES, FIELD_PREFIXES, resolveColumn, type ColumnKind, type EntityName, type PrimaryEntity } from "./entities.ts";
 import { matchFilterExpression } from "./filter-match.ts";
 import { parseDurationNanos, parseTimestampMicros } from "./values.ts";
+import { textProblem } from "../validation/text.ts";
 
 export type FilterFunction = "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "contains" | "not_like" | "value_in" | "value_not_in";
 
@@ -115,6 +116,12 @@ function prepareValues(raw: string[], kind: ColumnKind, fn: FilterFunction, fiel
         return Number(v);
       });
     default:
+      // A NUL or a lone surrogate cannot be compared with text on PostgreSQL (the query would fail INTERNAL) while
+      // SQLite would match it: refuse it the same way on both.
+      for (const v of raw) {
+        const problem = textProblem(v);
+        if (problem) throw invalidArgument("filters.invalid_text", `invalid value for filter on '${field}': ${problem}`);
+      }
       return raw;
   }
 }

@@ -37,6 +37,11 @@ export class ExecutionData {
     return this.store.uri(key);
   }
 
+  /** A literal map by URI that must be there (an execution's stored inputs); NOT_FOUND or the read error otherwise. */
+  async readRequired(uri: string): Promise<LiteralMap> {
+    return getMessage(this.store, this.store.keyOf(uri), LiteralMapSchema);
+  }
+
   /** Deletes an object written by `offload` (best effort: a leftover object is garbage, never wrong data). */
   async remove(key: string): Promise<void> {
     try {

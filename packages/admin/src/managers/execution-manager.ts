@@ -1,8 +1,8 @@
 // Launching executions (spec §6.1–§6.2): CreateExecution (launch plan or single task), RelaunchExecution,
 // RecoverExecution. Inputs are resolved and offloaded, the execution config resolved, the concurrency policy applied,
 // the WorkflowExecutor called, and the row written — a launch failure is recorded as a FAILED execution.
-import { clone, create, toBinary } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { clone, create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   ExecutionClosureSchema,
   ExecutionCreateResponseSchema,
@@ -31,7 +31,7 @@ import { randomString } from "@aloft/core/ids.ts";
 import type { Clock } from "@aloft/core/clock.ts";
 import { AloftError, Code, alreadyExists, internal, invalidArgument } from "@aloft/core/errors.ts";
 import type { Logger } from "@aloft/core/logger.ts";
-import type { WorkflowExecutor } from "../plugins.ts";
+import type { ExecuteInput, WorkflowExecutor } from "../plugins.ts";
 import { nextWriteMicros, type ExecutionRepo, type ExecutionRow, type ExecutionTag } from "../repositories/execution-repo.ts";
 import type { NodeExecutionRepo } from "../repositories/node-execution-repo.ts";
 import { dateToMicros } from "../repositories/timestamps.ts";
@@ -251,31 +251,99 @@ export class ExecutionManager {
       throw err;
     }
 
+    await this.handOver(row, spec, execClosure, {
+      executionId,
+      closure: withTaskResourceDefaults(closure, attributes.taskResources),
+      inputs,
+      inputsUri,
+      spec,
+      workflowId,
+      launchPlanId: launchPlan.id!,
+      namespace,
+      recoveryExecution: ctx.recoveryExecution,
+      createdAt: now,
+      eventVersion: deps.eventVersion ?? 2,
+      ...attributes,
+    });
+    return create(ExecutionCreateResponseSchema, { id: executionId });
+  }
+
+  /**
+   * Calls the WorkflowExecutor for a stored row and records the outcome: the cluster that runs it, or a launch the
+   * engine refused as FAILED. `spec` and `closure` are the row's, decoded.
+   */
+  private async handOver(row: ExecutionRow, spec: ExecutionSpec, closure: ExecutionClosure, input: ExecuteInput): Promise<void> {
+    const { deps } = this;
+    const name = row.execution_name;
     try {
-      const res = await deps.executor().execute({
-        executionId,
-        closure: withTaskResourceDefaults(closure, attributes.taskResources),
-        inputs,
-        inputsUri,
-        spec,
-        workflowId,
-        launchPlanId: launchPlan.id!,
-        namespace,
-        recoveryExecution: ctx.recoveryExecution,
-        createdAt: now,
-        eventVersion: deps.eventVersion ?? 2,
-        ...attributes,
-      });
+      const res = await deps.executor().execute(input);
       if (res.cluster !== "") {
+        spec.metadata ??= create(ExecutionMetadataSchema);
+        spec.metadata.systemMetadata ??= create(SystemMetadataSchema);
         spec.metadata.systemMetadata.executionCluster = res.cluster;
         await deps.repo.update(row.id, { cluster: res.cluster, spec: toBinary(ExecutionSpecSchema, spec) }, nextWriteMicros(dateToMicros(deps.clock.now()), row));
       }
     } catch (err) {
       const e = err instanceof AloftError ? err : new AloftError(Code.UNKNOWN, "execution.launch_failed", err instanceof Error ? err.message : String(err));
       deps.logger.warn({ err, execution: name }, "execution launch failed; recording it as FAILED");
-      await this.recordLaunchFailure(row, execClosure, e);
+      await this.recordLaunchFailure(row, closure, e);
     }
-    return create(ExecutionCreateResponseSchema, { id: executionId });
+  }
+
+  /**
+   * Hands an execution that was stored but never handed to the engine (the process died between the insert and the
+   * executor call) to the engine now, rebuilding the launch from the row: its spec, its stored inputs, the launch
+   * plan and workflow it names. Safe to repeat: the executor treats "already launched" as success. When the launch
+   * cannot be rebuilt (inputs lost, entities gone) the execution is recorded FAILED saying why.
+   */
+  async resumeUnlaunched(row: ExecutionRow): Promise<void> {
+    const { deps } = this;
+    const spec = decodeSpec(row);
+    const closure = fromBinary(ExecutionClosureSchema, row.closure);
+    let input: ExecuteInput;
+    try {
+      input = await this.rebuildLaunch(row, spec, closure);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      deps.logger.warn({ err, execution: row.execution_name }, "an interrupted launch cannot be resumed; recording it as FAILED");
+      await this.recordLaunchFailure(
+        row,
+        closure,
+        new AloftError(Code.INTERNAL, "execution.launch_interrupted", `the execution was stored but never started (the server stopped while launching it) and cannot be started now: ${reason}`),
+      );
+      return;
+    }
+    deps.logger.info({ execution: row.execution_name }, "resuming an execution whose launch was interrupted");
+    await this.handOver(row, spec, closure, input);
+  }
+
+  private async rebuildLaunch(row: ExecutionRow, spec: ExecutionSpec, closure: ExecutionClosure): Promise<ExecuteInput> {
+    const { deps } = this;
+    const executionId = create(WorkflowExecutionIdentifierSchema, { project: row.execution_project, domain: row.execution_domain, name: row.execution_name });
+    const launched = spec.launchPlan;
+    if (!launched) throw new Error("the stored spec names no launch plan");
+    const launchPlan = launched.resourceType === ResourceType.TASK ? await deps.singleTask.prepare(launched, spec) : await deps.entities.getLaunchPlan(launched);
+    const workflowId = launchPlan.spec?.workflowId ?? closure.workflowId;
+    if (!workflowId) throw new Error("the launch plan names no workflow");
+    const compiled = await deps.entities.getWorkflowClosure(workflowId);
+    if (row.inputs_uri === "") throw new Error("no inputs were stored");
+    const inputs = await deps.data.readRequired(row.inputs_uri);
+    const attributes = await resolveExecutionAttributes(deps.config, row.execution_project, row.execution_domain, workflowId.name, launchPlan.id?.name ?? "");
+    const recovery = spec.metadata?.mode === ExecutionMetadata_ExecutionMode.RECOVERED ? spec.metadata.referenceExecution : undefined;
+    return {
+      executionId,
+      closure: withTaskResourceDefaults(compiled, attributes.taskResources),
+      inputs,
+      inputsUri: row.inputs_uri,
+      spec,
+      workflowId,
+      launchPlanId: launchPlan.id!,
+      namespace: spec.metadata?.systemMetadata?.namespace ?? "",
+      recoveryExecution: recovery,
+      createdAt: closure.createdAt ? timestampDate(closure.createdAt) : new Date(row.execution_created_at / 1000),
+      eventVersion: deps.eventVersion ?? 2,
+      ...attributes,
+    };
   }
 
   /** Upstream records a launch that the engine refused as FAILED with the error's code (USER kind for IA). */

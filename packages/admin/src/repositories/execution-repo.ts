@@ -121,6 +121,21 @@ export class ExecutionRepo {
     return withDbErrors(() => qb.execute());
   }
 
+  /** Executions still in `phase` that were created before `beforeMicros`, oldest first (the launch reconciler). */
+  async listInPhaseCreatedBefore(phase: string, beforeMicros: number, limit: number): Promise<ExecutionRow[]> {
+    return withDbErrors(() =>
+      this.db
+        .selectFrom("executions")
+        .selectAll()
+        .where("phase", "=", phase)
+        .where("created_at", "<", beforeMicros)
+        .where("deleted_at", "is", null)
+        .orderBy("id", "asc")
+        .limit(limit)
+        .execute(),
+    );
+  }
+
   /** Executions of any version of a launch plan name that are QUEUED or RUNNING (the concurrency policy). */
   async countActiveForLaunchPlan(project: string, domain: string, launchPlanName: string): Promise<number> {
     const row = await withDbErrors(() =>
