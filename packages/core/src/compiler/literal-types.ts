@@ -94,7 +94,15 @@ function literalTypeForLiterals(literals: readonly Literal[]): LiteralType {
   const inner: LiteralType[] = [];
   const seen = new Set<string>();
   let noneType: LiteralType | undefined;
+  // Primitive elements (the bulk of a huge list) by their case alone: no type message and no text key per element.
+  const primitives = new Set<string>();
   for (const literal of literals) {
+    const v = literal.value;
+    if (v.case === "scalar" && v.value.value.case === "primitive") {
+      const kind = v.value.value.value.value.case ?? "";
+      if (primitives.has(kind)) continue;
+      primitives.add(kind);
+    }
     const t = literalTypeForLiteral(literal) ?? create(LiteralTypeSchema);
     if (literal.value.case === "collection" && literal.value.value.literals.length === 0) {
       // An empty nested collection only contributes when nothing else does.

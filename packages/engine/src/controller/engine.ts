@@ -131,7 +131,15 @@ export class Engine {
     this.#launching.set(key, creating);
     try {
       const created = await creating;
-      if (created) this.#deps.logger.info({ execution: key }, "execution accepted");
+      if (created) {
+        this.#deps.logger.info({ execution: key }, "execution accepted");
+        // The first round need not read back and decode what was just written (seconds for a huge input, issue 9).
+        if (!this.#loaded.has(key)) {
+          const t0 = performance.now();
+          this.#loaded.set(key, { spec, index: new ClosureIndex(spec.closure) });
+          this.#metrics?.closureRead(labelsOf(spec), performance.now() - t0);
+        }
+      }
       this.#queue.add(key);
       return created;
     } finally {

@@ -12,9 +12,10 @@
 //
 // Restart safety: see process-control.ts. The `.pid` record is reserved before the spawn; if it cannot be written
 // nothing is started, so a record is never lost with its process running: on a full disk the round waits for room
-// (RESOURCE_EXHAUSTED, replayed by the engine), any other write error fails the attempt as a SYSTEM error. A process whose wrapper is gone but whose group still has members is still running, never restarted. Only
-// a process that vanished without an exit record, no member left, is started again for the same attempt (at most
-// maxRestarts times): outputs it had written are simply overwritten by the new run.
+// (RESOURCE_EXHAUSTED, replayed by the engine), any other write error fails the attempt as a SYSTEM error. A process
+// whose wrapper is gone but whose group still has members is still running, never restarted. Only a process that
+// vanished without an exit record, no member left, is started again for the same attempt (at most maxRestarts
+// times): outputs it had written are simply overwritten by the new run.
 import { chown, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
