@@ -18,6 +18,8 @@ export const FLYTEKIT_CASES: FlytekitCase[] = [
   { launchPlan: "aloft_compat.basics.chain", inputs: { a: 5, b: 6 }, outputs: { o0: 121 } },
   { launchPlan: "aloft_compat.basics.mixed", outputs: { o0: "4:x,y:3.5" } },
   { launchPlan: "aloft_compat.basics.points", outputs: { o0: { x: 11, y: 12 } } },
+  // A user error reaches FlyteRemote with flytekit's own message (and the Python exception) intact.
+  { launchPlan: "aloft_compat.basics.fails", phase: "FAILED", error: "ValueError: boom with 7" },
 ];
 
 /** `pyflyte run --remote --wait <file> <workflow> <args…>`: fast-registers the file's code and runs it. */

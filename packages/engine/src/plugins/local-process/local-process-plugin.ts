@@ -28,6 +28,7 @@ import { renderTemplates } from "./template.ts";
 import { buildEnvironment } from "./environment.ts";
 import { inputEnvironment } from "./input-env.ts";
 import { chownTree, type RunAs } from "./run-as.ts";
+import { localizeFastExecute } from "./fast-execute.ts";
 import { containerSpecOf, TaskSpecError, type ContainerSpec } from "./task-spec.ts";
 import { collectRawOutputs, prepareRawContainer } from "./raw-container.ts";
 import { templateParamsFor } from "./template-context.ts";
@@ -219,6 +220,10 @@ export class LocalProcessPlugin implements TaskPlugin {
     const env = { ...buildEnvironment(ctx, spec.env, this.#o.extraEnv, { ...process.env, TMPDIR: tmp }), ...inputEnv };
     if (this.#o.runAs?.home) env["HOME"] = this.#o.runAs.home;
     const cwd = this.#o.cwd ?? (this.#o.isolateWorkingDir ? join(this.#workDir(), name) : process.cwd());
+    if (this.#o.cwd === undefined && this.#o.isolateWorkingDir) {
+      await mkdir(cwd, { recursive: true });
+      argv = localizeFastExecute(argv, cwd);
+    }
     if (resolveCommand(argv[0]!, env["PATH"] ?? "", cwd) === undefined) {
       return fail("PermanentFailure", "CommandNotFound", `command [${argv[0]}] not found on this host (container images are not used locally)`);
     }

@@ -56,3 +56,15 @@ def points(p: Point = Point(x=1, y=2), by: int = 10) -> Point:
 @workflow
 def sleeper(seconds: int = 120) -> int:
     return slow(seconds=seconds)
+
+
+@task
+def boom(n: int) -> int:
+    if n > 0:
+        raise ValueError(f"boom with {n}")
+    return n
+
+
+@workflow
+def fails(n: int = 7) -> int:
+    return boom(n=n)
