@@ -5,6 +5,7 @@
 // chosen node reads a sibling's output, FlyteFile and FlyteDirectory between tasks, checkpoints across retries, and
 // what a task sees of its execution. Skips loudly without python3 + flytekit; fails under CI=true.
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { findFlytekit, registerWorkflows, runRemote, writeFlytekitConfig, type RemoteResult } from "@aloft/testkit/flytekit.ts";
@@ -33,6 +34,7 @@ else describe("flytekit against the engine's local runtime", () => {
       scaled: { workflow: "workflows.map_tasks.scaled", inputs: { xs: [1, 2, 3], factor: 10 } },
       tolerant: { workflow: "workflows.map_tasks.tolerant", inputs: { xs: [1, 2, 3, 4, 5, 6, 7, 8] } },
       intolerable: { workflow: "workflows.map_tasks.tolerant", inputs: { xs: [4, 8, 1] } },
+      byLaunchPlan: { workflow: "workflows.map_tasks.squares_by_launch_plan", inputs: { xs: [1, 2, 3] } },
       hundred: { workflow: "workflows.map_tasks.squares_sum", inputs: { n: 100 }, timeout: 900 },
       branchHigh: { workflow: "workflows.conditionals.branch_reads_sibling", inputs: { a: 5 } },
       branchLow: { workflow: "workflows.conditionals.branch_reads_sibling", inputs: { a: 1 } },
@@ -40,6 +42,7 @@ else describe("flytekit against the engine's local runtime", () => {
       dir: { workflow: "workflows.files.dir_roundtrip", inputs: { n: 4 } },
       checkpoint: { workflow: "workflows.contract.checkpoint_resume", inputs: { n: 10 } },
       contract: { workflow: "workflows.contract.task_contract" },
+      deck: { workflow: "workflows.contract.deck_written", inputs: { text: "a deck" }, nodes: true },
     };
     const out = await runRemote(fk, config, VERSION, Object.values(cases));
     Object.keys(cases).forEach((k, i) => results.set(k, out[i]!));
@@ -73,6 +76,10 @@ else describe("flytekit against the engine's local runtime", () => {
     assert.match(r.error ?? "", /is a multiple of 4/, "the element's Python error is in the message");
   });
 
+  test("map_task over a launch plan: one child execution per element", () => {
+    assert.deepEqual(succeeded("byLaunchPlan")["o0"], [1, 4, 9]);
+  });
+
   test("map_task over 100 elements succeeds with the right outputs", () => {
     assert.equal(succeeded("hundred")["o0"], sumOfSquares(100));
   });
@@ -103,5 +110,12 @@ else describe("flytekit against the engine's local runtime", () => {
     assert.equal(seen["attempt"], "0");
     assert.ok(seen["raw_output_prefix"]?.startsWith(`${platform.config.dataDir}/`), seen["raw_output_prefix"]);
     assert.ok(seen["working_directory"]?.startsWith(`${platform.config.dataDir}/`), `flytekit's sandbox under the attempt's TMPDIR: ${seen["working_directory"]}`);
+  });
+
+  test("a deck written to the output prefix is reported on the node execution", async () => {
+    assert.equal(succeeded("deck")["o0"], "a deck");
+    const uri = result("deck").decks?.["n0"];
+    assert.match(uri ?? "", /^file:\/\/\/.*\/n0\/data\/0\/deck\.html$/);
+    assert.match(await readFile(uri!.slice("file://".length), "utf8"), /a deck/);
   });
 });

@@ -1,8 +1,9 @@
 """Launches registered workflows through FlyteRemote, waits for them and prints one JSON line per run.
 
 usage: python3 run_remote.py CONFIG PROJECT DOMAIN VERSION < cases.json
-cases.json: [{"workflow": "workflows.map_tasks.squares", "inputs": {"xs": [1, 2]}}, ...]
-Each output line: {"workflow": ..., "execution": ..., "phase": "SUCCEEDED", "outputs": {...}, "error": "..."}
+cases.json: [{"workflow": "workflows.map_tasks.squares", "inputs": {"xs": [1, 2]}, "nodes": false, "timeout": 240}, ...]
+Each output line: {"workflow": ..., "execution": ..., "phase": "SUCCEEDED", "outputs": {...}, "error": "...",
+"decks": {node id: deck URI} (with "nodes": true)}
 """
 import json
 import sys
@@ -22,9 +23,16 @@ def main() -> None:
         wf = remote.fetch_workflow(name=case["workflow"], version=version)
         launched.append((case, remote.execute(wf, inputs=case.get("inputs", {}))))
     for case, ex in launched:
-        ex = remote.wait(ex, timeout=timedelta(seconds=float(case.get("timeout", 240))), poll_interval=timedelta(seconds=1))
+        ex = remote.wait(
+            ex,
+            timeout=timedelta(seconds=float(case.get("timeout", 240))),
+            poll_interval=timedelta(seconds=1),
+            sync_nodes=bool(case.get("nodes")),
+        )
         phase = WorkflowExecutionPhase.enum_to_string(ex.closure.phase)
         result = {"workflow": case["workflow"], "execution": ex.id.name, "phase": phase}
+        if case.get("nodes"):
+            result["decks"] = {k: n.closure.deck_uri for k, n in ex.node_executions.items() if n.closure.deck_uri}
         if ex.closure.error is not None:
             result["error"] = ex.closure.error.message
         else:

@@ -100,6 +100,8 @@ export interface RemoteCase {
   inputs?: Record<string, unknown>;
   /** Seconds to wait for the execution (default 240). */
   timeout?: number;
+  /** Also sync the node executions (their deck URIs are reported). */
+  nodes?: boolean;
 }
 
 export interface RemoteResult {
@@ -108,6 +110,8 @@ export interface RemoteResult {
   phase: string;
   outputs?: Record<string, unknown>;
   error?: string;
+  /** With `nodes`: deck URI by node id. */
+  decks?: Record<string, string>;
 }
 
 /** Launches every case through FlyteRemote at once, waits for all, and returns their phases and outputs in order. */

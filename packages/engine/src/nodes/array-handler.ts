@@ -45,7 +45,7 @@ async function subNodes(n: NodeContext, an: ArrayNode, size: number): Promise<No
   return nodes;
 }
 
-function arrayScope(n: NodeContext, nodes: Node[]): Scope {
+function arrayScope(n: NodeContext, an: ArrayNode, nodes: Node[]): Scope {
   const out = n.outputDir();
   const statuses = (n.status.children ??= {});
   const dataDir = (id: string) => childNodeDataDir(out, id.slice(1));
@@ -62,7 +62,10 @@ function arrayScope(n: NodeContext, nodes: Node[]): Scope {
     parent: { uniqueId: n.uniqueId, attempt: n.attempt() },
     failurePolicy: "FAIL_AFTER_EXECUTABLE_NODES_COMPLETE",
     dirty: new Set(),
-    silent: true,
+    // Task elements are reported through the array node's task execution (event-version 0); other elements (launch
+    // plans) report their own node events, parented by the array node (as upstream's pass-through recorder does):
+    // admin needs their node executions to parent the child executions.
+    silent: an.node?.target.case === "taskNode",
     outputDirOf: (id) => (statuses[id] ? joinKey(dataDir(id), statuses[id]?.attempts ?? 0) : undefined),
   };
 }
@@ -93,7 +96,7 @@ export const arrayHandler: NodeHandler = {
       st = n.status.array = { size, phase: "Executing", version: 0 };
     }
     const nodes = await subNodes(n, an, st.size);
-    const scope = arrayScope(n, nodes);
+    const scope = arrayScope(n, an, nodes);
     if (st.phase === "Executing") {
       const changed = await visitSubNodes(scope, an.parallelismOption.case === "parallelism" ? an.parallelismOption.value : 0);
       let succeeded = 0;
@@ -136,7 +139,7 @@ export const arrayHandler: NodeHandler = {
     const st = n.status.array;
     if (!an?.node || !st) return;
     const nodes = await subNodes(n, an, st.size);
-    const scope = arrayScope(n, nodes);
+    const scope = arrayScope(n, an, nodes);
     await abortScope(scope, reason, false);
     if (st.reported !== "SUCCEEDED" && st.reported !== "FAILED") {
       await report(n, st, nodes, scope, "ABORTED", statusError("UNKNOWN", "Task Aborted", reason));
@@ -173,22 +176,40 @@ async function gatherOutputs(n: NodeContext, an: ArrayNode, nodes: Node[], scope
   const template = inner.target.case === "taskNode" && inner.target.value.reference.case === "referenceId"
     ? indexOf(n).task(inner.target.value.reference.value)
     : undefined;
-  const vars = Object.keys(template?.interface?.outputs?.variables ?? {});
+  // A task's outputs are its template's; other sub-nodes (launch plans) declare theirs elsewhere: the variables the
+  // succeeded sub-nodes wrote.
+  const vars = template ? Object.keys(template.interface?.outputs?.variables ?? {}) : await writtenVariables(n, nodes, scope);
   const none = create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "noneType", value: {} } } } });
   const columns: Record<string, Literal[]> = Object.fromEntries(vars.map((v) => [v, []]));
   for (const s of nodes) {
     let outputs: Record<string, Literal> = {};
-    if (scope.statuses[s.id]?.phase === "Succeeded" && vars.length > 0) {
-      try {
-        outputs = (await getMessage(n.exec.deps.blobs, outputsKey(scope.outputDirOf(s.id)!), LiteralMapSchema)).literals;
-      } catch (e) {
-        if (!(e instanceof AloftError && e.code === Code.NOT_FOUND)) throw e;
-      }
-    }
+    if (scope.statuses[s.id]?.phase === "Succeeded" && vars.length > 0) outputs = await subNodeOutputs(n, scope, s.id);
     for (const v of vars) columns[v]!.push(outputs[v] ?? none);
   }
   const literals = Object.fromEntries(vars.map((v) => [v, create(LiteralSchema, { value: { case: "collection", value: { literals: columns[v]! } } })]));
   await putMessage(n.exec.deps.blobs, outputsKey(n.outputDir()), LiteralMapSchema, create(LiteralMapSchema, { literals }));
+}
+
+async function subNodeOutputs(n: NodeContext, scope: Scope, id: string): Promise<Record<string, Literal>> {
+  const cached = n.exec.outputsCache.get(`array:${scope.outputDirOf(id)}`) as Record<string, Literal> | undefined;
+  if (cached) return cached;
+  try {
+    const literals = (await getMessage(n.exec.deps.blobs, outputsKey(scope.outputDirOf(id)!), LiteralMapSchema)).literals;
+    n.exec.outputsCache.set(`array:${scope.outputDirOf(id)}`, literals);
+    return literals;
+  } catch (e) {
+    if (!(e instanceof AloftError && e.code === Code.NOT_FOUND)) throw e;
+    return {};
+  }
+}
+
+async function writtenVariables(n: NodeContext, nodes: Node[], scope: Scope): Promise<string[]> {
+  const vars = new Set<string>();
+  for (const s of nodes) {
+    if (scope.statuses[s.id]?.phase !== "Succeeded") continue;
+    for (const v of Object.keys(await subNodeOutputs(n, scope, s.id))) vars.add(v);
+  }
+  return [...vars].sort();
 }
 
 const SUB_PHASE: Partial<Record<NodePhase, TaskExecution_Phase>> = {
@@ -219,6 +240,13 @@ async function report(
   const taskId = inner?.target.case === "taskNode" && inner.target.value.reference.case === "referenceId"
     ? inner.target.value.reference.value
     : undefined;
+  if (taskId === undefined) {
+    // Sub-nodes that are not tasks (launch plans: child executions) have no task execution to report, as upstream's
+    // array event recorder sends none without external resources; admin rejects a task event without a task id.
+    st.reported = phase;
+    st.reportedVersion = version;
+    return;
+  }
   const now = n.exec.now();
   const name = generatedName(n, n.attempt());
   const blobs = n.exec.deps.blobs;

@@ -7,6 +7,12 @@ import { arraySize } from "./array-inputs.ts";
 import { NodeSchema, type ArrayNode } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ArrayNodeSchema } from "@aloft/idl/flyteidl/core/workflow_pb.js";
+import { ExecutionSchema, type ExecutionCreateRequest } from "@aloft/idl/flyteidl/admin/execution_pb.js";
+import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import { ParameterMapSchema } from "@aloft/idl/flyteidl/core/interface_pb.js";
+import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import { Engine } from "../controller/engine.ts";
+import type { ChildExecutionPort } from "../ports.ts";
 import { engineHarness } from "../testing/harness.ts";
 import { failTimes, never, permanentFailure, succeed } from "../testing/fake-plugin.ts";
 import { b, compiler, incOutputs, intLit, intOf } from "../testing/workflows.ts";
@@ -124,5 +130,50 @@ test("array node: every sub-node is handed the array node's own inputs file and 
     assert.equal(ctx.inputValuesUri, blobs.uri(`metadata/propeller/p-d-m6/m/data/0/${i}/inputs.pb`));
     const own = fromBinary(LiteralMapSchema, await blobs.get(blobs.keyOf(ctx.inputValuesUri)));
     assert.equal(intOf(own.literals["a"]), BigInt(10 * (i + 1)));
+  }
+});
+
+test("array node over a launch plan: a child execution per element under its own node event, outputs gathered, no task events", async () => {
+  const created: ExecutionCreateRequest[] = [];
+  const children: ChildExecutionPort = {
+    async createExecution(req) {
+      if (!created.some((c) => c.name === req.name)) created.push(req);
+    },
+    getExecution: async (id) => create(ExecutionSchema, { id, closure: { phase: WorkflowExecution_Phase.SUCCEEDED } }),
+    async getOutputs(id) {
+      const a = intOf(created.find((c) => c.name === id.name)?.inputs?.literals["a"]);
+      return create(LiteralMapSchema, { literals: { o: intLit(a * a) } });
+    },
+    terminateExecution: async () => undefined,
+  };
+  const lp = {
+    id: b.id(ResourceType.LAUNCH_PLAN, "square"),
+    expectedInputs: create(ParameterMapSchema, { parameters: { a: { var: { type: b.INT } } } }),
+    expectedOutputs: b.vars({ o: b.INT }),
+  };
+  const node = create(NodeSchema, {
+    id: "m",
+    inputs: [b.bind("a", b.promise("start-node", "xs"))],
+    // As flytekit writes it: the inner node binds its inputs to the array node's.
+    target: { case: "arrayNode", value: { node: b.launchPlanNode("inner", "square", [b.bind("a", b.promise("", "xs"))]), isOriginalSubNodeInterface: true } },
+  });
+  const wf = compiler.ok(b.workflow("maplp", [node], { xs: b.listOf(b.INT) }, { ys: b.listOf(b.INT) }, [b.bind("ys", b.promise("m", "o"))]), { lps: [lp] });
+  const h = engineHarness();
+  const engine = new Engine({ store: h.store, blobs: h.blobs, sink: h.sink, plugins: [h.plugin], children, config: { pollIntervalMs: 2 } });
+  await engine.start();
+  try {
+    await engine.launch({ executionId: h.id("m7"), closure: wf, inputs: create(LiteralMapSchema, { literals: { xs: list(2, 3, 4) } }), spec: {} });
+    const s = await h.waitTerminal("m7");
+    assert.equal(s.phase, "Success", JSON.stringify(s.error));
+    assert.deepEqual(ints((await h.outputs(s)).literals["ys"]), [4n, 9n, 16n]);
+    assert.deepEqual(created.map((c) => intOf(c.inputs?.literals["a"])).sort(), [2n, 3n, 4n]);
+    assert.ok(!h.sink.events.some((r) => r.kind === "task"), "no task execution events (admin requires a task id)");
+    assert.ok(h.sink.lines("m7").includes("node m SUCCEEDED"));
+    // The elements report their own node events under the array node: admin parents the child executions by them.
+    const sub = h.sink.events.find((r) => r.kind === "node" && r.event.id?.nodeId === "m-0-n1");
+    assert.ok(sub?.kind === "node" && sub.event.parentNodeMetadata?.nodeId === "m", h.sink.lines("m7").join("\n"));
+    assert.equal(created.find((c) => intOf(c.inputs?.literals["a"]) === 3n)?.spec?.metadata?.parentNodeExecution?.nodeId, "m-0-n1");
+  } finally {
+    await engine.stop();
   }
 });

@@ -44,3 +44,16 @@ def task_contract() -> typing.Dict[str, str]:
 @workflow
 def checkpoint_resume(n: int = 10) -> int:
     return resumes(n=n)
+
+
+@task(enable_deck=True)
+def with_deck(text: str) -> str:
+    import flytekit
+
+    flytekit.Deck("notes", f"<p>{text}</p>")
+    return text
+
+
+@workflow
+def deck_written(text: str = "deck") -> str:
+    return with_deck(text=text)

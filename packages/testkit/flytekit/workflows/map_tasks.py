@@ -2,7 +2,7 @@
 from functools import partial
 from typing import List, Optional
 
-from flytekit import map_task, task, workflow
+from flytekit import LaunchPlan, map_task, task, workflow
 
 
 @task
@@ -63,3 +63,17 @@ def tolerant(xs: List[int]) -> List[Optional[int]]:
 @workflow
 def tolerant_count(xs: List[int]) -> int:
     return count_present(xs=map_task(fragile, min_success_ratio=0.5)(x=xs))
+
+
+@workflow
+def square_one(x: int) -> int:
+    return square(x=x)
+
+
+square_one_lp = LaunchPlan.get_or_create(square_one, name="workflows.map_tasks.square_one_lp")
+
+
+@workflow
+def squares_by_launch_plan(xs: List[int]) -> List[int]:
+    """map_task over a launch plan: an array node whose elements are child executions."""
+    return map_task(square_one_lp)(x=xs)
