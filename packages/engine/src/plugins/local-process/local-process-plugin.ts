@@ -237,7 +237,8 @@ export class LocalProcessPlugin implements TaskPlugin {
       await proc.reserveExitSlot(this.#path(ctx, "exit"));
       if (runAs) {
         await chown(`${this.#path(ctx, "exit")}.slot`, runAs.uid, runAs.gid);
-        if (spec.dataConfig !== undefined) await chownTree(join(this.#workDir(), name), runAs);
+        // The attempt's directory holds its TMPDIR, its working directory and, for raw containers, its data files.
+        await chownTree(join(this.#workDir(), name), runAs);
       }
       await proc.reserveRecord(this.#path(ctx, "pid"), { restarts, startedAt: now.toISOString() });
     } catch (e) {
