@@ -25,8 +25,9 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+// Generous: under a loaded CI machine a first connection can take seconds, and a slow answer is not an absent server.
 async function withAdminClient<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: postgresAdminUrl(), connectionTimeoutMillis: 3000 });
+  const client = new pg.Client({ connectionString: postgresAdminUrl(), connectionTimeoutMillis: 15_000 });
   // A connection the server terminates while we end it must not become an uncaught exception.
   client.on("error", () => {});
   await client.connect();
