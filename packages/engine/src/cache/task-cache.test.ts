@@ -221,7 +221,7 @@ test("a catalog that cannot take the outputs: PUT_FAILURE, and the node still su
 
 test("a catalog lookup error other than NOT_FOUND fails the round (not a miss)", async () => {
   const catalog = new MemoryCatalog();
-  catalog.fail = (op) => (op === "getDataset" ? new AloftError(Code.UNAVAILABLE, "test.down", "catalog down") : undefined);
+  catalog.fail = (op) => (op === "getDataset" ? new AloftError(Code.INTERNAL, "test.broken", "catalog broken") : undefined);
   const h = engineHarness({ catalog, config: { maxWorkflowRetries: 2 } });
   h.plugin.script("cinc", succeed(incOutputs));
   await h.engine.start();
@@ -231,6 +231,31 @@ test("a catalog lookup error other than NOT_FOUND fails the round (not a miss)",
     assert.equal(s.phase, "Failed");
     assert.equal(startedFor(h, "l1").length, 0, "the task never ran uncached");
     assert.ok(catalog.calls.getDataset >= 3);
+  } finally {
+    await h.engine.stop();
+  }
+});
+
+test("a catalog that is unreachable (admin down) is waited for: no failure, no uncached run, then a miss and a run", async () => {
+  const catalog = new MemoryCatalog();
+  let down = true;
+  catalog.fail = (op) => (down && op === "getDataset" ? new AloftError(Code.UNAVAILABLE, "test.down", "catalog down") : undefined);
+  const h = engineHarness({ catalog, config: { maxWorkflowRetries: 2, roundErrorBackoffMaxMs: 5 } });
+  h.plugin.script("cinc", succeed(incOutputs)).script("inc", succeed(incOutputs));
+  await h.engine.start();
+  try {
+    await h.launch("l2", incClosure(), { x: intLit(1) });
+    const deadline = Date.now() + 20_000;
+    while (catalog.calls.getDataset < 10) {
+      assert.ok(Date.now() < deadline, "the catalog was not retried");
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal((await h.engine.status(h.id("l2")))?.phase, "Running", "an outage is not counted against the retries");
+    assert.equal(startedFor(h, "l2").length, 0, "the task never ran uncached");
+    down = false;
+    const end = await h.waitTerminal("l2");
+    assert.equal(end.phase, "Success", JSON.stringify(end.error ?? end.message));
+    assert.equal(startedFor(h, "l2").length, 1);
   } finally {
     await h.engine.stop();
   }

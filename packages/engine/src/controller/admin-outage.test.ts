@@ -3,6 +3,9 @@
 // execution's system-retry budget nor fail a task that finished.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { create } from "@bufbuild/protobuf";
+import { TaskExecutionEventRequestSchema } from "@aloft/idl/flyteidl/admin/event_pb.js";
+import { TaskExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { AloftError, Code } from "@aloft/core/errors.ts";
 import { engineHarness } from "../testing/harness.ts";
 import { queued, running, type Script } from "../testing/fake-plugin.ts";
@@ -122,6 +125,38 @@ test("admin down while an abort is requested: the abort waits and still ends ABO
     assert.equal(lines.at(-1), "wf ABORTED");
     // Nothing stays RUNNING in admin: the node and its task got their ABORTED events after the outage.
     assert.ok(lines.includes("node n0 ABORTED") && lines.some((l) => /^task n0#0 ABORTED/.test(l)), lines.join("\n"));
+    assert.equal(s.failedAttempts ?? 0, 0);
+  } finally {
+    await h.engine.stop();
+  }
+});
+
+/** Admin already has the attempt's end (the engine died after reporting it, before saving it): replays hit "terminal". */
+class AheadSink extends RecordingEventSink {
+  override async taskEvent(req: Parameters<RecordingEventSink["taskEvent"]>[0]) {
+    const ev = req.event!;
+    if (ev.phase === TaskExecution_Phase.QUEUED) {
+      await super.taskEvent(req);
+      return super.taskEvent(create(TaskExecutionEventRequestSchema, { event: { ...ev, phase: TaskExecution_Phase.SUCCEEDED } }));
+    }
+    return super.taskEvent(req);
+  }
+}
+
+test("a replayed RUNNING task event after admin recorded the attempt's end is skipped, not a round error", async () => {
+  const sink = new AheadSink();
+  const h = engineHarness({ sink, config: { maxWorkflowRetries: 1, roundErrorBackoffMaxMs: 10, eventRetryDelaysMs: [1] } });
+  h.plugin.script("inc", async (a) => {
+    if (a.call === 1) return queued();
+    if (a.call === 2) return running();
+    await a.writeOutputs(incOutputs(a.inputs));
+    return { phase: "Success", version: 0 };
+  });
+  await h.engine.start();
+  try {
+    await h.launch("o3", chain());
+    const s = await h.waitTerminal("o3");
+    assert.equal(s.phase, "Success", s.message);
     assert.equal(s.failedAttempts ?? 0, 0);
   } finally {
     await h.engine.stop();

@@ -230,7 +230,9 @@ export async function recordTaskEvent(exec: ExecContext, event: TaskExecutionEve
     await withRetries(exec, "task", () => exec.deps.sink.taskEvent(create(TaskExecutionEventRequestSchema, { event })));
   } catch (e) {
     if (isAlreadyExists(e)) return;
-    if (isAlreadyTerminal(e) && terminal) return;
+    // A task execution is one attempt: once admin has its end, an earlier phase can only be a replay (the engine died
+    // after reporting the end but before saving it, and now reports RUNNING on the way to the same end). Skip it.
+    if (isAlreadyTerminal(e)) return;
     if (terminal && e instanceof AloftError && e.code === Code.NOT_FOUND) return;
     throw new EventRejectedError(e);
   }
