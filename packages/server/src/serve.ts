@@ -14,6 +14,19 @@ export async function serve(kind: "start" | "admin", config: AloftConfig): Promi
   // `start` is the sandbox (admin + engine in one process); `admin` runs the control plane alone and launches into the
   // shared workflow store, where an `aloft engine` with the same storage picks executions up.
   const running = await startSandbox({ ...deps, runEngine: kind === "start" });
+  // Signals are handled before the banner is printed: a supervisor that stops us as soon as it reads the banner must
+  // get a clean shutdown, not the default SIGTERM death.
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    setTimeout(() => process.exit(1), 10_000).unref();
+    await running.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
   const host = displayHost(config.server.host);
   const where = config.database.kind === "sqlite" ? underDataDir(config, config.database.sqlitePath) : "PostgreSQL";
   const blobs = config.storage.kind === "local" ? underDataDir(config, config.storage.localRoot) : `s3://${config.storage.bucket}`;
@@ -33,17 +46,6 @@ export async function serve(kind: "start" | "admin", config: AloftConfig): Promi
   if (running.exposure.insecureRemote) {
     process.stdout.write(`  WARNING  reachable from the network with authentication off: anyone who can connect can run commands as this user\n`);
   }
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    setTimeout(() => process.exit(1), 10_000).unref();
-    await running.close();
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
 }
 
 /** Where the ports listen, and who can reach them. */

@@ -178,7 +178,13 @@ for (const kind of ["sqlite", "postgres"] as const) {
 
       // DELETE routes take the whole request as the body (`body: "*"`): the query string is not bound, so this
       // deletes TASK_RESOURCE rows (none) and leaves the queue row alone.
+      // A write without a body still names its type (docs/security.md): without one it is 415 and deletes nothing.
       res = await http("DELETE", `/api/v1/workflow_attributes/${P}/${D}/my.workflow?resource_type=EXECUTION_QUEUE`);
+      assert.equal(res.status, 415);
+      res = await http("DELETE", `/api/v1/workflow_attributes/${P}/${D}/my.workflow?resource_type=EXECUTION_QUEUE`, undefined, {
+        accept: "application/json",
+        "content-type": "application/json",
+      });
       assert.equal(res.status, 200);
       res = await http("GET", `/api/v1/workflow_attributes/${P}/${D}/my.workflow?resource_type=EXECUTION_QUEUE`);
       assert.equal(((await json(res)) as { attributes: { workflow: string } }).attributes.workflow, "my.workflow");
@@ -186,8 +192,10 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.equal(res.status, 200);
       res = await http("GET", `/api/v1/workflow_attributes/${P}/${D}/my.workflow?resource_type=EXECUTION_QUEUE`);
       assert.equal(((await json(res)) as { attributes: { workflow: string } }).attributes.workflow, "");
-      // No body at all is fine too (a TASK_RESOURCE delete of nothing).
+      // No body at all is fine too (a TASK_RESOURCE delete of nothing), given a JSON or protobuf type; none is 415.
       res = await fetch(`${platform.httpUrl}/api/v1/workflow_attributes/${P}/${D}/my.workflow`, { method: "DELETE" });
+      assert.equal(res.status, 415);
+      res = await fetch(`${platform.httpUrl}/api/v1/workflow_attributes/${P}/${D}/my.workflow`, { method: "DELETE", headers: { "content-type": "application/octet-stream" } });
       assert.equal(res.status, 200);
       res = await http("DELETE", `/api/v1/project_domain_attributes/${P}/${D}`, { resource_type: "EXECUTION_QUEUE" });
       assert.equal(res.status, 200);

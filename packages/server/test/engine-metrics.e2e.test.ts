@@ -113,7 +113,8 @@ test("aloft engine serves its metrics on --metrics-port; a standalone admin has 
     ["engine", "--admin-endpoint", `127.0.0.1:${grpcPort}`, "--admin-http-url", `http://127.0.0.1:${httpPort}`, "--resync-ms", "100", "--metrics-port", String(metricsPort)],
     /metrics\s+(http:\/\/\S+\/metrics)/,
   );
-  assert.equal(up[1], `http://localhost:${metricsPort}/metrics`);
+  // The engine's metrics listener binds server.host, loopback by default, and says so.
+  assert.equal(up[1], `http://127.0.0.1:${metricsPort}/metrics`);
   const admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${grpcPort}` }));
   await runOne(admin, "solo");
   const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
