@@ -96,6 +96,9 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       })
       : undefined;
     if (auth) plugins.unaryMiddleware.push(auth.middleware);
+    if (auth && !config.auth.publicUrl && !["127.0.0.1", "localhost", "::1"].includes(config.server.host)) {
+      logger.warn("auth.publicUrl is not set: tokens name http://localhost:<port> as issuer and token endpoint, which remote clients cannot reach");
+    }
     deps.configurePlugins?.(plugins);
     const managers = createAdminManagers({
       db: database.db,
