@@ -144,6 +144,9 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
     plugins.unaryMiddleware.push(
       eventGuardMiddleware({ authEnabled: config.auth.enabled, isEngine: (p) => auth?.isEngine(p) ?? plugins.isEngineIdentity(p), logger }),
     );
+    if (auth && !config.auth.publicUrl && !["127.0.0.1", "localhost", "::1"].includes(config.server.host)) {
+      logger.warn("auth.publicUrl is not set: tokens name http://localhost:<port> as issuer and token endpoint, which remote clients cannot reach");
+    }
     deps.configurePlugins?.(plugins);
     // Innermost, after any authentication a plugin added: unstorable text never reaches a manager or the database.
     plugins.unaryMiddleware.push(requestTextMiddleware);

@@ -84,6 +84,8 @@ test("the engine authenticates, renews its token across expiry, and a workflow c
   admin.close();
 
   const adminLog = logs[0]!;
+  // Every change is audited with who made it.
+  assert.match(adminLog, /"subject":"ci-bot","method":"CreateExecution","project":"flytesnacks","domain":"development".*"msg":"audit"/);
   const engineTokens = adminLog.split("\n").filter((l) => l.includes("issued an access token") && l.includes('"clientId":"flytepropeller"')).length;
   assert.ok(engineTokens >= 3, `the engine fetched ${engineTokens} token(s) in a run longer than 2 lifetimes`);
   // No secret and no token in any log line of either process.

@@ -2,6 +2,7 @@
 // HTTP gateway all run the same middleware chain): the bearer token is verified, the caller becomes ctx.principal,
 // and the method's rule (permissions.ts) is checked against the caller's roles for the project/domain of the request.
 import { AloftError, Code } from "@aloft/core/errors.ts";
+import type { Logger } from "@aloft/core/logger.ts";
 import type { UnaryMiddleware } from "../api/rpc.ts";
 import { bearerToken } from "./bearer-token.ts";
 import { ruleFor } from "./permissions.ts";
@@ -14,6 +15,8 @@ export interface AuthMiddlewareDeps {
   authorizer: Authorizer;
   /** auth.grpcAuthorizationHeader */
   customHeader: string;
+  /** Receives one `audit` line per successful change (contribute/admin RPCs): who, what, where. */
+  logger: Logger;
 }
 
 export function authMiddleware(deps: AuthMiddlewareDeps): UnaryMiddleware {
@@ -27,7 +30,12 @@ export function authMiddleware(deps: AuthMiddlewareDeps): UnaryMiddleware {
     if (token === "") throw unauthenticated("auth.malformed", "malformed authorization header: expected `Bearer <token>`");
     const principal = await deps.verifier.verify(token);
     ctx.principal = principal;
-    deps.authorizer.check(principal, rule, requestScope(req), method.name);
-    return next(req, ctx);
+    const scope = requestScope(req);
+    deps.authorizer.check(principal, rule, scope, method.name);
+    const res = await next(req, ctx);
+    if (rule.kind === "permission" && (rule.permission === "contribute" || rule.permission === "admin")) {
+      deps.logger.info({ subject: principal.subject, method: method.name, project: scope?.project, domain: scope?.domain, requestId: ctx.requestId }, "audit");
+    }
+    return res;
   };
 }

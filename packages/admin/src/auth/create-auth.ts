@@ -77,7 +77,7 @@ export async function createAuth(deps: AuthDeps): Promise<AuthSetup> {
   }
   const customHeader = auth.grpcAuthorizationHeader;
   return {
-    middleware: authMiddleware({ verifier, authorizer, customHeader }),
+    middleware: authMiddleware({ verifier, authorizer, customHeader, logger }),
     bindings: [authMetadataBinding({ auth, metadata, audience }), identityBinding()],
     httpRoutes,
     guard: httpGuard({ verifier, authorizer, customHeader }),

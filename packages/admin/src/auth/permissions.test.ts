@@ -10,6 +10,8 @@ import { DataCatalog } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
 import { ExecutionCreateRequestSchema, ExecutionTerminateRequestSchema } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { ProjectRegisterRequestSchema } from "@aloft/idl/flyteidl/admin/project_pb.js";
 import { TaskExecutionEventRequestSchema } from "@aloft/idl/flyteidl/admin/event_pb.js";
+import { TaskExecutionGetRequestSchema } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
+import { NodeExecutionForTaskListRequestSchema } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
 import { ProjectAttributesUpdateRequestSchema } from "@aloft/idl/flyteidl/admin/project_attributes_pb.js";
 import { AloftError, Code } from "@aloft/core/errors.ts";
 import { ruleFor } from "./permissions.ts";
@@ -30,6 +32,15 @@ test("the project and domain of a request are found where flyteidl puts them", (
   assert.deepEqual(requestScope(create(ProjectAttributesUpdateRequestSchema, { attributes: { project: "p" } })), { project: "p", domain: "" });
   assert.deepEqual(
     requestScope(create(TaskExecutionEventRequestSchema, { event: { parentNodeExecutionId: { nodeId: "n", executionId: { project: "p", domain: "d", name: "e" } } } })),
+    { project: "p", domain: "d" },
+  );
+  // A task execution names a task (possibly of another project) and the execution it ran in: the execution decides.
+  assert.deepEqual(
+    requestScope(create(TaskExecutionGetRequestSchema, { id: { taskId: { project: "lib", domain: "d", name: "t" }, nodeExecutionId: { nodeId: "n", executionId: { project: "p", domain: "d", name: "e" } } } })),
+    { project: "p", domain: "d" },
+  );
+  assert.deepEqual(
+    requestScope(create(NodeExecutionForTaskListRequestSchema, { taskExecutionId: { taskId: { project: "lib", domain: "x" }, nodeExecutionId: { executionId: { project: "p", domain: "d", name: "e" } } } })),
     { project: "p", domain: "d" },
   );
   assert.deepEqual(requestScope(create(GetDataRequestSchema, { flyteUrl: "flyte://v1/p/d/e/n0/i" })), { project: "p", domain: "d" });

@@ -9,7 +9,12 @@ export interface RequestScope {
   domain: string;
 }
 
-const MAX_DEPTH = 4;
+const MAX_DEPTH = 5;
+/**
+ * Fields that name the execution a request acts on: where a message has one, only it is followed (a task execution
+ * id also holds a task id, whose project need not be the execution's).
+ */
+const TARGETS = new Set(["executionId", "workflowExecutionId", "nodeExecutionId", "parentNodeExecutionId", "taskExecutionId"]);
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !(v instanceof Uint8Array) && !Array.isArray(v);
@@ -39,9 +44,11 @@ export function requestScope(req: Message): RequestScope | undefined {
       if (typeof node.project === "string" && node.project !== "") {
         return { project: node.project, domain: typeof node.domain === "string" ? node.domain : "" };
       }
-      for (const [k, v] of Object.entries(node)) {
-        if (k === "$typeName" || k === "$unknown") continue;
-        if (isObject(v)) next.push("case" in v && "value" in v ? v.value : v);
+      const entries = Object.entries(node).filter(([k, v]) => k !== "$typeName" && k !== "$unknown" && isObject(v));
+      const targets = entries.filter(([k]) => TARGETS.has(k));
+      for (const [, v] of targets.length > 0 ? targets : entries) {
+        const o = v as Record<string, unknown>;
+        next.push("case" in o && "value" in o ? o.value : o);
       }
     }
     level = next;
