@@ -78,9 +78,31 @@ export const messageTooLarge = (max: number, size?: number) =>
 export const missing = (field: string) => invalidArgument("validation.missing", `missing ${field}`);
 export const invalidValue = (field: string) => invalidArgument("validation.invalid_value", `invalid value for ${field}`);
 
-/** Anything that is not an AloftError becomes INTERNAL at the edge (as upstream's RPC layer does). */
+/** OS errors that say a resource ran out rather than that the operation was wrong. */
+const EXHAUSTED_ERRNOS = new Set(["ENOSPC", "EDQUOT"]);
+const UNAVAILABLE_ERRNOS = new Set(["EMFILE", "ENFILE"]);
+
+/**
+ * The AloftError for an OS resource error (a full disk or quota: RESOURCE_EXHAUSTED; out of file descriptors:
+ * UNAVAILABLE), or undefined for anything else. `what` says what was being done ("write s3://b/k").
+ */
+export function resourceError(err: unknown, what: string): AloftError | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== "string") return undefined;
+  const text = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+  if (EXHAUSTED_ERRNOS.has(code)) return new AloftError(Code.RESOURCE_EXHAUSTED, "storage.full", `storage full: ${text}`, { cause: err });
+  if (UNAVAILABLE_ERRNOS.has(code)) return new AloftError(Code.UNAVAILABLE, "system.busy", `out of file descriptors: ${text}`, { cause: err });
+  return undefined;
+}
+
+/**
+ * Anything that is not an AloftError becomes INTERNAL at the edge (as upstream's RPC layer does), except an OS
+ * resource error, which says so (RESOURCE_EXHAUSTED / UNAVAILABLE) so that callers know it is not their request.
+ */
 export function toAloftError(err: unknown): AloftError {
   if (err instanceof AloftError) return err;
+  const resource = resourceError(err, "operation failed");
+  if (resource) return resource;
   return new AloftError(Code.INTERNAL, "internal", err instanceof Error ? err.message : String(err), { cause: err });
 }
 

@@ -7,7 +7,7 @@ import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile } f
 import { dirname, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { AloftError, Code, internal, invalidArgument, notFound, unimplemented } from "../errors.ts";
+import { AloftError, Code, internal, invalidArgument, notFound, resourceError, unimplemented } from "../errors.ts";
 import {
   compareKeys,
   toUint8Array,
@@ -227,7 +227,7 @@ export class LocalBlobStore implements BlobStore {
 
   #readError(key: string, e: unknown): AloftError {
     if (isMissing(e) || errno(e) === "EISDIR") return this.#notFound(key);
-    return internal("blob.io", `read ${this.uri(key)}: ${(e as Error).message}`, e);
+    return resourceError(e, `read ${this.uri(key)}`) ?? internal("blob.io", `read ${this.uri(key)}: ${(e as Error).message}`, e);
   }
 
   #writeError(key: string, e: unknown): AloftError {
@@ -241,7 +241,7 @@ export class LocalBlobStore implements BlobStore {
         { cause: e },
       );
     }
-    return internal("blob.io", `write ${this.uri(key)}: ${(e as Error).message}`, e);
+    return resourceError(e, `write ${this.uri(key)}`) ?? internal("blob.io", `write ${this.uri(key)}: ${(e as Error).message}`, e);
   }
 }
 
