@@ -37,6 +37,12 @@ import { decodeClosure, executionIdOf, executionNotFound, toExecution } from "./
 
 /** An event settled the execution while ABORTED was being recorded: nothing left to do. */
 class AbortSettled extends Error {}
+/** Thrown out of a terminate's compare-and-set when the execution is already ABORTING (nothing to write). */
+class AbortPending extends Error {
+  constructor(readonly row: ExecutionRow) {
+    super("already aborting");
+  }
+}
 
 export interface ExecutionQueryManagerDeps {
   repo: ExecutionRepo;
@@ -101,7 +107,10 @@ export class ExecutionQueryManager {
       // FAILED_PRECONDITION), so that repeated or concurrent terminates all get the same answer instead of 200s
       // with a 400 wherever the engine's ABORTED landed in between. The first cause is kept.
       if (err instanceof AbortSettled) return create(ExecutionTerminateResponseSchema);
-      throw err;
+      // Already ABORTING: the row stays as the first terminate wrote it (rewriting it for every repeat would only
+      // make concurrent terminates fight over the row); the engine is told again, which is safe to repeat.
+      if (err instanceof AbortPending) row = err.row;
+      else throw err;
     }
     try {
       await this.deps.executor().abort({ executionId: executionIdOf(row), cluster: row.cluster, cause: req.cause });
@@ -118,6 +127,7 @@ export class ExecutionQueryManager {
   private aborting(current: ExecutionRow, now: Date, cause: string): ExecutionPatch {
     const closure = decodeClosure(current);
     if (closure.phase === WorkflowExecution_Phase.ABORTED) throw new AbortSettled();
+    if (closure.phase === WorkflowExecution_Phase.ABORTING) throw new AbortPending(current);
     if (WORKFLOW_TERMINAL.has(closure.phase)) {
       throw alreadyInTerminalState("Cannot abort an already terminated workflow execution", workflowPhaseName(closure.phase));
     }
