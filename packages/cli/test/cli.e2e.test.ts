@@ -169,7 +169,9 @@ describe("executions", () => {
     await ok("run", "square_lp", "-i", "label=x", "--name", "hold-1");
     assert.match(await ok("terminate", "hold-1", "--cause", "enough"), /hold-1 terminating/);
     await fails(1, /^aloft: execution flytesnacks\/development\/hold-1 ABORTED.*: enough$/m, "watch", "hold-1", "--interval", "10");
-    await fails(1, /failed precondition: .*already terminated/i, "terminate", "hold-1");
+    // Terminating it again succeeds and changes nothing (idempotent; upstream answers FAILED_PRECONDITION).
+    assert.match(await ok("terminate", "hold-1", "--cause", "again"), /hold-1 terminating/);
+    await fails(1, /^aloft: execution flytesnacks\/development\/hold-1 ABORTED.*: enough$/m, "watch", "hold-1", "--interval", "10");
   });
 
   test("a failed execution exits 1 with its error; recover and relaunch launch new ones", async () => {

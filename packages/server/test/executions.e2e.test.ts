@@ -382,13 +382,38 @@ for (const kind of ["sqlite", "postgres"] as const) {
       e = await getExec(exec);
       assert.equal(e.closure?.phase, WorkflowExecution_Phase.ABORTED);
       assert.equal(e.closure?.outputResult.case === "abortMetadata" ? e.closure.outputResult.value.cause : "", "user said stop");
+      // Terminating it again succeeds (deliberate difference: idempotent), the engine is not asked again, the cause stays.
+      const abortsBefore = executor.aborted.length;
+      await rpc("TerminateExecution", ExecutionTerminateRequestSchema, { id: exec, cause: "again" }, ExecutionTerminateResponseSchema);
+      assert.equal(executor.aborted.length, abortsBefore);
+      e = await getExec(exec);
+      assert.equal(e.closure?.phase, WorkflowExecution_Phase.ABORTED);
+      assert.equal(e.closure?.outputResult.case === "abortMetadata" ? e.closure.outputResult.value.cause : "", "user said stop");
+      // An execution that ended otherwise cannot be aborted (upstream's FAILED_PRECONDITION).
+      const done = await launch("to-abort-done");
+      await wfEvent(done, WorkflowExecution_Phase.RUNNING);
+      await wfEvent(done, WorkflowExecution_Phase.FAILED, { outputResult: { case: "error", value: { code: "x", message: "failed" } } });
       const err = await expectCode(
-        rpc("TerminateExecution", ExecutionTerminateRequestSchema, { id: exec, cause: "again" }, ExecutionTerminateResponseSchema),
+        rpc("TerminateExecution", ExecutionTerminateRequestSchema, { id: done, cause: "again" }, ExecutionTerminateResponseSchema),
         S.FAILED_PRECONDITION,
         /Cannot abort an already terminated workflow execution/,
       );
-      assert.equal(terminalDetail(err), "ABORTED");
+      assert.equal(terminalDetail(err), "FAILED");
       await expectCode(rpc("TerminateExecution", ExecutionTerminateRequestSchema, { id: { ...exec, name: "ghost" } }, ExecutionTerminateResponseSchema), S.NOT_FOUND);
+    });
+
+    test("concurrent terminates all succeed, whenever the engine's ABORTED lands among them", async () => {
+      for (let round = 0; round < 5; round++) {
+        const exec = await launch(`abort-storm-${round}`);
+        await wfEvent(exec, WorkflowExecution_Phase.RUNNING);
+        const calls = Array.from({ length: 10 }, (_, i) =>
+          (async () => {
+            if (i === round * 2) await wfEvent(exec, WorkflowExecution_Phase.ABORTED).catch(() => undefined);
+            await rpc("TerminateExecution", ExecutionTerminateRequestSchema, { id: exec, cause: `stop ${i}` }, ExecutionTerminateResponseSchema);
+          })(),
+        );
+        await Promise.all(calls);
+      }
     });
 
     test("list filters, archive, relaunch, single-task executions", async () => {

@@ -143,7 +143,8 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.equal(done.closure?.outputResult.case, "abortMetadata");
       const tes = await admin.listTaskExecutions({ nodeExecutionId: { executionId: exId, nodeId: "n0" }, limit: 10 });
       assert.equal(TaskExecution_Phase[tes.taskExecutions[0]!.closure!.phase], "ABORTED");
-      await assert.rejects(admin.terminateExecution({ id: exId, cause: "again" }), /FAILED_PRECONDITION|terminal/i);
+      // Terminating it again is idempotent (deliberate difference from upstream).
+      await admin.terminateExecution({ id: exId, cause: "again" });
     });
   });
 }

@@ -37,6 +37,12 @@ import { decodeClosure, executionIdOf, executionNotFound, toExecution } from "./
 
 /** An event settled the execution while ABORTED was being recorded: nothing left to do. */
 class AbortSettled extends Error {}
+/** Thrown out of a terminate's compare-and-set when the execution is already ABORTING (nothing to write). */
+class AbortPending extends Error {
+  constructor(readonly row: ExecutionRow) {
+    super("already aborting");
+  }
+}
 
 export interface ExecutionQueryManagerDeps {
   repo: ExecutionRepo;
@@ -93,21 +99,19 @@ export class ExecutionQueryManager {
 
   /** ABORTING with the cause recorded, then the engine is told; the final ABORTED arrives as an event. */
   async terminate(req: ExecutionTerminateRequest, principal = ""): Promise<ExecutionTerminateResponse> {
-    const row = await this.casLoop(req.id, (current, now) => {
-      const closure = decodeClosure(current);
-      if (WORKFLOW_TERMINAL.has(closure.phase)) {
-        throw alreadyInTerminalState("Cannot abort an already terminated workflow execution", workflowPhaseName(closure.phase));
-      }
-      closure.outputResult = { case: "abortMetadata", value: create(AbortMetadataSchema, { cause: req.cause, principal }) };
-      closure.phase = WorkflowExecution_Phase.ABORTING;
-      closure.updatedAt = timestampFromDate(now);
-      return {
-        phase: workflowPhaseName(WorkflowExecution_Phase.ABORTING),
-        closure: toBinary(ExecutionClosureSchema, closure),
-        abort_cause: req.cause,
-        execution_updated_at: dateToMicros(now),
-      };
-    });
+    let row: ExecutionRow;
+    try {
+      row = await this.casLoop(req.id, (current, now) => this.aborting(current, now, req.cause, principal));
+    } catch (err) {
+      // Deliberate difference: terminating an execution that an abort already ended succeeds (upstream answers
+      // FAILED_PRECONDITION), so that repeated or concurrent terminates all get the same answer instead of 200s
+      // with a 400 wherever the engine's ABORTED landed in between. The first cause is kept.
+      if (err instanceof AbortSettled) return create(ExecutionTerminateResponseSchema);
+      // Already ABORTING: the row stays as the first terminate wrote it (rewriting it for every repeat would only
+      // make concurrent terminates fight over the row); the engine is told again, which is safe to repeat.
+      if (err instanceof AbortPending) row = err.row;
+      else throw err;
+    }
     try {
       await this.deps.executor().abort({ executionId: executionIdOf(row), cluster: row.cluster, cause: req.cause });
     } catch (err) {
@@ -117,6 +121,25 @@ export class ExecutionQueryManager {
       await this.markAborted(req.id);
     }
     return create(ExecutionTerminateResponseSchema);
+  }
+
+  /** The ABORTING patch for a terminate; AbortSettled when an abort already ended it, FAILED_PRECONDITION when it ended otherwise. */
+  private aborting(current: ExecutionRow, now: Date, cause: string, principal: string): ExecutionPatch {
+    const closure = decodeClosure(current);
+    if (closure.phase === WorkflowExecution_Phase.ABORTED) throw new AbortSettled();
+    if (closure.phase === WorkflowExecution_Phase.ABORTING) throw new AbortPending(current);
+    if (WORKFLOW_TERMINAL.has(closure.phase)) {
+      throw alreadyInTerminalState("Cannot abort an already terminated workflow execution", workflowPhaseName(closure.phase));
+    }
+    closure.outputResult = { case: "abortMetadata", value: create(AbortMetadataSchema, { cause, principal }) };
+    closure.phase = WorkflowExecution_Phase.ABORTING;
+    closure.updatedAt = timestampFromDate(now);
+    return {
+      phase: workflowPhaseName(WorkflowExecution_Phase.ABORTING),
+      closure: toBinary(ExecutionClosureSchema, closure),
+      abort_cause: cause,
+      execution_updated_at: dateToMicros(now),
+    };
   }
 
   private async markAborted(id: WorkflowExecutionGetRequest["id"]): Promise<void> {

@@ -20,7 +20,7 @@ import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyt
 import { ParameterMapSchema, VariableMapSchema } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import { TaskTemplateSchema } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { SimpleType } from "@aloft/idl/flyteidl/core/types_pb.js";
-import { NodeSchema, WorkflowTemplateSchema } from "@aloft/idl/flyteidl/core/workflow_pb.js";
+import { NodeSchema, WorkflowTemplateSchema, type Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { ManualClock } from "@aloft/core/clock.ts";
 import { MemoryBlobStore } from "@aloft/core/blob/memory-blob-store.ts";
 import type { LaunchPlanInterface } from "@aloft/core/compiler/index.ts";
@@ -192,6 +192,25 @@ describe("WorkflowManager", () => {
     );
     lps.set(key(lpRef), { id: lpRef, expectedInputs: create(ParameterMapSchema), expectedOutputs: create(VariableMapSchema) });
     await manager.create(createRequest(wfId(), withLp));
+  });
+
+  test("node ids that cannot be a blob key segment are IA at registration, naming the node; flytekit's forms register", async () => {
+    const renamed = (ids: string[]) => {
+      const t = chainTemplate(ids.length);
+      t.nodes = (t.nodes as Node[]).map((n, i) => {
+        n.id = ids[i]!;
+        const b = n.inputs[0]!.binding!.value;
+        if (i > 0 && b.case === "promise") b.value.nodeId = ids[i - 1]!;
+        return n;
+      });
+      t.outputs = [bindPromise("o", ids[ids.length - 1]!, "o")];
+      return t;
+    };
+    for (const id of ["a/../b", "..", "x/y", "tab\tbed", "back\\slash", "n".repeat(256)]) {
+      await expectError(manager.create(createRequest(wfId("bad"), renamed(["n0", id]))), Code.INVALID_ARGUMENT, new RegExp(`^invalid node id ${escape(JSON.stringify(id))}`));
+    }
+    // What flytekit generates, and names from node_name (dnsified) or with dots, still register.
+    await manager.create(createRequest(wfId("good"), renamed(["n0", "n0-n1", "my-node-name", "train.step_2"])));
   });
 
   test("registration limits: node count (start/end excluded) and closure size", async () => {

@@ -38,6 +38,7 @@ import { insertDescriptionEntity, type NewDescriptionEntityRow } from "../reposi
 import { dateToMicros } from "../repositories/timestamps.ts";
 import type { WorkflowRepo, WorkflowRow } from "../repositories/workflow-repo.ts";
 import { identifierText, validateIdentifier, validateProjectDomain } from "../validation/identifier.ts";
+import { validateNodeIds } from "../validation/node-ids.ts";
 import { validateCompiledWorkflow, validateWorkflowId, validateWorkflowSpec, type WorkflowRegistrationLimits } from "../validation/workflow-validator.ts";
 import type { ProjectGate } from "./project-gate.ts";
 
@@ -102,6 +103,7 @@ export class WorkflowManager {
     const id = req.id;
     await this.deps.gate.validateProjectAndDomain(id.project, id.domain);
     validateWorkflowSpec(req);
+    validateNodeIds([req.spec.template, ...req.spec.subWorkflows]);
     const template = clone(WorkflowTemplateSchema, req.spec.template);
     template.id = clone(IdentifierSchema, id);
 
