@@ -67,6 +67,30 @@ export interface AloftConfig {
    * in the listed project (and domain, when given); types not listed are allowed everywhere.
    */
   taskTypeWhitelist: Array<{ type: string; project: string; domain: string }>;
+  /** flyteadmin's `server.dataProxy`: signed upload and download URLs (fast registration, decks, GetData). */
+  dataProxy: {
+    upload: {
+      /** Longest (and default) lifetime of an upload URL. */
+      maxExpiresInSeconds: number;
+      /** Length of the random file name when the request names none. */
+      defaultFileNameLength: number;
+      /** Key prefix of uploads in the blob store ("" = none). */
+      storagePrefix: string;
+      /** Local blob store only: uploads larger than this are refused (S3 applies its own limits). */
+      maxSizeBytes: number;
+    };
+    download: { maxExpiresInSeconds: number };
+    /**
+     * Local blob store only: the base URL clients reach this server's HTTP port at, for the signed URLs it serves
+     * itself under /blobs/; "" = http://<server.host, or localhost for a wildcard host>:<bound HTTP port>.
+     */
+    publicUrl: string;
+    /**
+     * Local blob store only: the HMAC key of signed URLs; "" = generated once and kept in
+     * `<dataDir>/dataproxy-signing.key` (mode 0600). Every admin serving the same store needs the same key.
+     */
+    signingKey: string;
+  };
   /** Blob-store path segments under which admin writes closures (flyteadmin metadataStoragePrefix). */
   metadataStoragePrefix: string[];
   /** The execution engine started by `aloft start` / `aloft engine`. */
@@ -85,6 +109,11 @@ export interface AloftConfig {
     metricsPort: number;
     /** Cached task outputs older than this many seconds are not used (0 = they never expire). */
     cacheMaxAgeSeconds: number;
+    /**
+     * Directories put first on task processes' PATH (e.g. where flytekit's `pyflyte-execute` and
+     * `pyflyte-fast-execute` live); the engine's own PATH follows.
+     */
+    taskPath: string[];
   };
 }
 
@@ -122,8 +151,23 @@ export function defaultConfig(): AloftConfig {
     },
     registration: { maxWorkflowNodes: 100, maxLabelEntries: 0, maxAnnotationEntries: 0, workflowSizeLimit: "" },
     taskTypeWhitelist: [],
+    dataProxy: {
+      upload: { maxExpiresInSeconds: 3600, defaultFileNameLength: 20, storagePrefix: "", maxSizeBytes: 1024 * 1024 * 1024 },
+      download: { maxExpiresInSeconds: 3600 },
+      publicUrl: "",
+      signingKey: "",
+    },
     metadataStoragePrefix: ["metadata", "admin"],
-    engine: { workers: 4, pollIntervalMs: 500, maxConcurrentTasks: 8, logDir: "logs", producerId: "propeller", metricsPort: 10254, cacheMaxAgeSeconds: 0 },
+    engine: {
+      workers: 4,
+      pollIntervalMs: 500,
+      maxConcurrentTasks: 8,
+      logDir: "logs",
+      producerId: "propeller",
+      metricsPort: 10254,
+      cacheMaxAgeSeconds: 0,
+      taskPath: [],
+    },
   };
 }
 
@@ -236,6 +280,16 @@ function validate(cfg: AloftConfig): AloftConfig {
   port(cfg.server.httpPort, "server.httpPort");
   port(cfg.engine.metricsPort, "engine.metricsPort");
   if (!(cfg.engine.cacheMaxAgeSeconds >= 0)) throw configError("engine.cacheMaxAgeSeconds", "must be 0 or more");
+  const positive = (n: number, name: string) => {
+    if (!Number.isInteger(n) || n < 1) throw configError(name, `must be a positive integer, got ${n}`);
+  };
+  positive(cfg.dataProxy.upload.maxExpiresInSeconds, "dataProxy.upload.maxExpiresInSeconds");
+  positive(cfg.dataProxy.upload.defaultFileNameLength, "dataProxy.upload.defaultFileNameLength");
+  positive(cfg.dataProxy.upload.maxSizeBytes, "dataProxy.upload.maxSizeBytes");
+  positive(cfg.dataProxy.download.maxExpiresInSeconds, "dataProxy.download.maxExpiresInSeconds");
+  if (cfg.dataProxy.publicUrl !== "" && !/^https?:\/\/[^/]/.test(cfg.dataProxy.publicUrl)) {
+    throw configError("dataProxy.publicUrl", `must be an http(s) URL, got ${JSON.stringify(cfg.dataProxy.publicUrl)}`);
+  }
   if (!["sqlite", "postgres"].includes(cfg.database.kind)) throw configError("database.kind", "must be sqlite or postgres");
   if (!["local", "s3"].includes(cfg.storage.kind)) throw configError("storage.kind", "must be local or s3");
   if (cfg.domains.length === 0) throw configError("domains", "at least one domain is required");

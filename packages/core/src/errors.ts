@@ -61,6 +61,7 @@ export const failedPrecondition = (id: string, message: string, details?: ErrorD
   new AloftError(Code.FAILED_PRECONDITION, id, message, details ? { details } : {});
 export const internal = (id: string, message: string, cause?: unknown) =>
   new AloftError(Code.INTERNAL, id, message, cause === undefined ? {} : { cause });
+export const unavailable = (id: string, message: string) => new AloftError(Code.UNAVAILABLE, id, message);
 export const unimplemented = (id: string, message: string) => new AloftError(Code.UNIMPLEMENTED, id, message);
 
 /** Upstream's literal message formats (`missing %s`, `invalid value for %s`). */

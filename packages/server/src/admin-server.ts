@@ -24,11 +24,18 @@ import { observeMiddleware } from "@aloft/admin/api/middleware/observe.ts";
 import { traceMiddleware } from "@aloft/admin/api/middleware/trace.ts";
 import { createTracing } from "@aloft/core/tracing.ts";
 import { bind, type ServiceBinding } from "@aloft/admin/api/rpc.ts";
+import { unavailable } from "@aloft/core/errors.ts";
 import type { BuildInfo } from "@aloft/admin/managers/version-manager.ts";
 import { defaultPlugins, type PluginRegistry } from "@aloft/admin/plugins.ts";
 import { createDatabase, type Database } from "@aloft/admin/repositories/database.ts";
 import { migrateToLatest } from "@aloft/admin/repositories/migrations/index.ts";
 import { createAdminManagers } from "./admin-managers.ts";
+import { dataProxyServiceBinding } from "@aloft/admin/api/dataproxy-service.ts";
+import { DataProxyManager } from "@aloft/admin/managers/dataproxy-manager.ts";
+import { BLOBS_ROUTE, createBlobRoute } from "@aloft/admin/api/http/blob-route.ts";
+import { LocalUrlSigner } from "@aloft/core/blob/local-url-signer.ts";
+import { join } from "node:path";
+import { loadOrCreateSigningKey, publicHttpUrl, SIGNING_KEY_FILE } from "./signing-key.ts";
 import { startHttpServer } from "./http-server.ts";
 import type { ScheduleSink } from "@aloft/admin/managers/launch-plan-manager.ts";
 import type { ExecutionManagers } from "@aloft/admin/managers/execution-managers.ts";
@@ -76,7 +83,20 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
   const cleanups: Array<() => Promise<void>> = [() => database.close()];
   try {
     if (deps.migrate ?? true) await migrateToLatest(database.db);
-    const blobStore = await createBlobStore(config);
+    // The local store's signed URLs point at this server's HTTP port, known once it listens.
+    let httpBaseUrl: string | undefined;
+    const signer =
+      config.storage.kind === "local"
+        ? new LocalUrlSigner({
+            baseUrl: () => {
+              if (httpBaseUrl === undefined) throw unavailable("dataproxy.starting", "the HTTP server is not listening yet");
+              return `${httpBaseUrl}${BLOBS_ROUTE.replace(/\/$/, "")}`;
+            },
+            secret: loadOrCreateSigningKey(config.dataProxy.signingKey, join(config.dataDir, SIGNING_KEY_FILE)),
+            clock,
+          })
+        : undefined;
+    const blobStore = await createBlobStore(config, signer ? { urlSigner: (key, opts) => signer.sign(key, opts) } : {});
     const plugins = defaultPlugins();
     const tracing = createTracing(config.tracing);
     cleanups.push(() => tracing.shutdown());
@@ -99,7 +119,15 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
     const bindings: ServiceBinding[] = [
       adminServiceBinding(managers),
       signalServiceBinding(managers.signals),
-      bind(DataProxyService, {}),
+      dataProxyServiceBinding(
+        new DataProxyManager({
+          store: blobStore,
+          options: config.dataProxy,
+          clock,
+          nodeExecutions: managers.executions.nodeExecutions,
+          taskExecutions: managers.executions.taskExecutions,
+        }),
+      ),
       dataCatalogServiceBinding(managers.dataCatalog),
       ...plugins.additionalServices,
     ];
@@ -143,10 +171,14 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
           res.writeHead(200, { "content-type": metrics.registry.contentType });
           res.end(body);
         },
+        ...(signer
+          ? { [BLOBS_ROUTE]: createBlobRoute({ store: blobStore, signer, maxUploadBytes: config.dataProxy.upload.maxSizeBytes, logger }) }
+          : {}),
         ...plugins.additionalHttpRoutes,
       },
     });
     const http = await startHttpServer(gateway, config.server.host, config.server.httpPort, logger);
+    httpBaseUrl = publicHttpUrl(config.dataProxy.publicUrl, config.server.host, http.port);
     cleanups.push(() => http.close());
 
     return {

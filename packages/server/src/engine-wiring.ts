@@ -1,5 +1,6 @@
 // Wires the engine to admin in one process: admin's WorkflowExecutor port launches into the engine, the engine's
 // EventSink calls admin's event managers, task logs are served over HTTP. Neither package imports the other.
+import { delimiter, resolve } from "node:path";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -69,6 +70,8 @@ export function createEngine(deps: EngineWiringDeps): Engine {
     logUrl: (name) => `${deps.httpBaseUrl()}${LOGS_ROUTE}${name}`,
     clock: deps.clock,
     maxConcurrent: config.engine.maxConcurrentTasks,
+    extraEnv: taskEnvironment(config),
+    isolateWorkingDir: true,
   });
   return new Engine({
     store: new BlobWorkflowStore(deps.blobStore),
@@ -90,6 +93,28 @@ export function createEngine(deps: EngineWiringDeps): Engine {
       resyncIntervalMs: deps.resyncIntervalMs ?? 0,
     },
   });
+}
+
+/**
+ * What every task process gets besides the host's environment: `engine.taskPath` ahead of PATH (so flytekit's
+ * `pyflyte-execute` / `pyflyte-fast-execute` are found), and for an S3 store the endpoint and credentials flytekit's
+ * data persistence reads (FLYTE_AWS_*), so `s3://` URIs handed to tasks are readable.
+ */
+export function taskEnvironment(config: AloftConfig, hostEnv: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (config.engine.taskPath.length > 0) {
+    env["PATH"] = [...config.engine.taskPath.map((p) => resolve(p)), ...(hostEnv["PATH"] ? [hostEnv["PATH"]] : [])].join(delimiter);
+  }
+  if (config.storage.kind === "s3") {
+    const s3 = config.storage.s3;
+    if (s3.endpoint) env["FLYTE_AWS_ENDPOINT"] = s3.endpoint;
+    if (s3.accessKeyId) {
+      env["FLYTE_AWS_ACCESS_KEY_ID"] = s3.accessKeyId;
+      env["FLYTE_AWS_SECRET_ACCESS_KEY"] = s3.secretAccessKey;
+    }
+    if (s3.region) env["AWS_REGION"] = s3.region;
+  }
+  return env;
 }
 
 /**

@@ -166,16 +166,17 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.deepEqual(await missingProject.json(), { code: 5, message: "project [nope] not found", details: [] });
       const badFilter = await fetch(`${platform.httpUrl}/api/v1/projects?filters=eq(nope,1)`, { headers: { accept: "application/json" } });
       assert.equal(badFilter.status, 400);
-      const unimplemented = await fetch(`${platform.httpUrl}/api/v1/data?flyte_url=flyte://v1/p/d/n/o`, { headers: { accept: "application/json" } });
-      assert.equal(unimplemented.status, 501);
+      const badFlyteUrl = await fetch(`${platform.httpUrl}/api/v1/data?flyte_url=flyte://v1/p/d/n/o`, { headers: { accept: "application/json" } });
+      assert.equal(badFlyteUrl.status, 400);
+      assert.equal(((await badFlyteUrl.json()) as { code: number }).code, 3);
     });
 
-    test("RPCs that later work implements answer UNIMPLEMENTED over gRPC", async () => {
+    test("DataProxyService is served over gRPC (a malformed flyte:// URL is INVALID_ARGUMENT)", async () => {
       const pkg = loadPackage(["flyteidl/service/dataproxy.proto"]);
       const Ctor = (((pkg.flyteidl as Record<string, unknown>).service as Record<string, unknown>).DataProxyService) as grpc.ServiceClientConstructor;
       const dataProxy = new Ctor(platform.grpcAddress, grpc.credentials.createInsecure()) as unknown as GrpcJsClient;
       try {
-        await expectCode(unary(dataProxy, "GetData", { flyte_url: "flyte://v1/p/d/n/o" }), S.UNIMPLEMENTED);
+        await expectCode(unary(dataProxy, "GetData", { flyte_url: "flyte://v1/p/d/n/o" }), S.INVALID_ARGUMENT);
       } finally {
         dataProxy.close();
       }

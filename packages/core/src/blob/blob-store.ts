@@ -18,6 +18,8 @@ export interface BlobHead {
   etag?: string;
   lastModified?: Date;
   contentType?: string;
+  /** Base64 MD5 recorded as `content-md5` object metadata at upload (S3 only, when the uploader sent it). */
+  contentMd5?: string;
 }
 
 export interface BlobEntry {
@@ -45,6 +47,11 @@ export interface SignedUrlOptions {
   expiresInSeconds: number;
   /** PUT only: base64 MD5 the upload must carry as Content-MD5 (the data proxy binds it). */
   contentMd5?: string;
+  /**
+   * PUT only: object metadata the upload must carry as `x-amz-meta-<name>` headers (S3 stores it and `head`
+   * returns it; the local store accepts and ignores the headers).
+   */
+  metadata?: Record<string, string>;
 }
 
 export interface BlobStore {

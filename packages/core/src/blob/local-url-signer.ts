@@ -7,8 +7,11 @@ import { AloftError, Code, invalidArgument } from "../errors.ts";
 import { validateKey, validateSignedUrlOptions, type SignedUrlOptions } from "./blob-store.ts";
 
 export interface LocalUrlSignerOptions {
-  /** Where the route is mounted, e.g. http://localhost:8088/blobs */
-  baseUrl: string;
+  /**
+   * Where the route is mounted, e.g. http://localhost:8088/blobs; a function when the address is known only once
+   * the server listens (port 0). Its path must not change.
+   */
+  baseUrl: string | (() => string);
   /** HMAC key; keep it out of logs. */
   secret: string | Uint8Array;
   clock: Clock;
@@ -22,13 +25,14 @@ export interface VerifiedBlobRequest {
 }
 
 export class LocalUrlSigner {
-  readonly #base: URL;
+  readonly #baseUrl: () => string;
   readonly #secret: string | Uint8Array;
   readonly #clock: Clock;
 
   constructor(options: LocalUrlSignerOptions) {
     if (!options.secret || options.secret.length === 0) throw invalidArgument("blob.invalid_signer", "URL signer needs a secret");
-    this.#base = new URL(options.baseUrl.replace(/\/+$/, ""));
+    const baseUrl = options.baseUrl;
+    this.#baseUrl = typeof baseUrl === "string" ? () => baseUrl : baseUrl;
     this.#secret = options.secret;
     this.#clock = options.clock;
   }
@@ -38,7 +42,7 @@ export class LocalUrlSigner {
     validateSignedUrlOptions(opts);
     const expires = Math.floor(this.#clock.now().getTime() / 1000) + opts.expiresInSeconds;
     const md5 = opts.method === "PUT" ? (opts.contentMd5 ?? "") : "";
-    const url = new URL(`${this.#base.href}/${key.split("/").map(encodeURIComponent).join("/")}`);
+    const url = new URL(`${this.#base().href}/${key.split("/").map(encodeURIComponent).join("/")}`);
     url.searchParams.set("method", opts.method);
     url.searchParams.set("expires", String(expires));
     if (md5) url.searchParams.set("md5", md5);
@@ -52,8 +56,9 @@ export class LocalUrlSigner {
    * when the signature does not match or has expired.
    */
   verify(method: string, target: string): VerifiedBlobRequest {
-    const url = new URL(target, this.#base);
-    const basePath = this.#base.pathname.replace(/\/+$/, "");
+    const base = this.#base();
+    const url = new URL(target, base);
+    const basePath = base.pathname.replace(/\/+$/, "");
     if (!url.pathname.startsWith(`${basePath}/`)) throw invalidArgument("blob.invalid_signed_url", "not a blob URL");
     let key: string;
     try {
@@ -77,6 +82,10 @@ export class LocalUrlSigner {
     }
     if (this.#clock.now().getTime() / 1000 > expires) throw denied("signed URL has expired");
     return md5 ? { key, method: signedMethod, contentMd5: md5 } : { key, method: signedMethod };
+  }
+
+  #base(): URL {
+    return new URL(this.#baseUrl().replace(/\/+$/, ""));
   }
 
   #mac(method: string, key: string, expires: number, md5: string): string {

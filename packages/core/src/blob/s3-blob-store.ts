@@ -10,7 +10,8 @@ import {
   S3Client,
   S3ServiceException,
 } from "@aws-sdk/client-s3";
-import { AloftError, Code, internal, invalidArgument, notFound, unimplemented } from "../errors.ts";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { AloftError, Code, internal, invalidArgument, notFound } from "../errors.ts";
 import {
   readAll,
   toUint8Array,
@@ -128,6 +129,8 @@ export class S3BlobStore implements BlobStore {
       if (out.ETag) head.etag = out.ETag.replace(/^"|"$/g, "");
       if (out.LastModified) head.lastModified = out.LastModified;
       if (out.ContentType) head.contentType = out.ContentType;
+      const md5 = out.Metadata?.["content-md5"];
+      if (md5) head.contentMd5 = md5;
       return head;
     } catch (e) {
       if (e instanceof AloftError && e.code === Code.NOT_FOUND && e.id === "blob.not_found") return undefined;
@@ -171,13 +174,28 @@ export class S3BlobStore implements BlobStore {
     return out.IsTruncated && last ? { items, next: last.key } : { items };
   }
 
+  /**
+   * A SigV4 presigned URL. For PUT the Content-MD5 (and any metadata) is a signed header: the uploader must send
+   * exactly those headers, so the URL cannot be used for other content.
+   */
   async signedUrl(key: string, opts: SignedUrlOptions): Promise<string> {
     validateKey(key);
     validateSignedUrlOptions(opts);
-    throw unimplemented(
-      "blob.signed_url_unsupported",
-      "S3 presigned URLs are not available: @aws-sdk/s3-request-presigner is not installed",
-    );
+    if (opts.method === "GET") {
+      return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: opts.expiresInSeconds });
+    }
+    const metadata = opts.metadata && Object.keys(opts.metadata).length > 0 ? opts.metadata : undefined;
+    const command = new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      ...(opts.contentMd5 ? { ContentMD5: opts.contentMd5 } : {}),
+      ...(metadata ? { Metadata: metadata } : {}),
+    });
+    const signed = new Set<string>();
+    if (opts.contentMd5) signed.add("content-md5");
+    const unhoistable = new Set<string>(Object.keys(metadata ?? {}).map((k) => `x-amz-meta-${k.toLowerCase()}`));
+    for (const h of unhoistable) signed.add(h);
+    return getSignedUrl(this.client, command, { expiresIn: opts.expiresInSeconds, signableHeaders: signed, unhoistableHeaders: unhoistable });
   }
 
   /** Releases the client's sockets when this store built the client. */

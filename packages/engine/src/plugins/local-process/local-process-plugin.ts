@@ -22,6 +22,7 @@ import type { Clock } from "@aloft/core/clock.ts";
 import type { PluginPhase, PluginState, PluginStatus, TaskExecutionContext, TaskPlugin } from "../plugin.ts";
 import { renderTemplates } from "./template.ts";
 import { buildEnvironment } from "./environment.ts";
+import { localizeFastExecute } from "./fast-execute.ts";
 import { containerSpecOf, TaskSpecError, type ContainerSpec } from "./task-spec.ts";
 import { collectRawOutputs, prepareRawContainer } from "./raw-container.ts";
 import { templateParamsFor } from "./template-context.ts";
@@ -38,8 +39,14 @@ export interface LocalProcessPluginOptions {
   maxConcurrent?: number;
   /** Added to every task's environment last (upstream's `default-env-vars`). */
   extraEnv?: Record<string, string>;
-  /** Working directory of task processes. Default: the engine's. */
+  /** Working directory of task processes. Default: the engine's, or a fresh one per attempt with `isolateWorkingDir`. */
   cwd?: string;
+  /**
+   * Without `cwd`: run each attempt in its own empty directory `<workDir>/<generatedName>` (removed when the attempt is
+   * finalized), as a pod starts in its own filesystem. flytekit's `pyflyte-fast-execute --dest-dir .` unpacks the
+   * registered code there; in a shared directory concurrent tasks of different versions would overwrite each other.
+   */
+  isolateWorkingDir?: boolean;
   /** Raw-container input/output directories live under `<workDir>/<generatedName>`. Default `<logDir>/work`. */
   workDir?: string;
   /** SIGTERM → SIGKILL grace on abort (default 5000 ms) and how long abort waits for the group to go (default 300 ms). */
@@ -172,7 +179,11 @@ export class LocalProcessPlugin implements TaskPlugin {
     const tmp = join(this.#workDir(), name, "tmp");
     await mkdir(tmp, { recursive: true });
     const env = buildEnvironment(ctx, spec.env, this.#o.extraEnv, { ...process.env, TMPDIR: tmp });
-    const cwd = this.#o.cwd ?? process.cwd();
+    const cwd = this.#o.cwd ?? (this.#o.isolateWorkingDir ? join(this.#workDir(), name) : process.cwd());
+    if (this.#o.cwd === undefined && this.#o.isolateWorkingDir) {
+      await mkdir(cwd, { recursive: true });
+      argv = localizeFastExecute(argv, cwd);
+    }
     if (resolveCommand(argv[0]!, env["PATH"] ?? "", cwd) === undefined) {
       return fail("PermanentFailure", "CommandNotFound", `command [${argv[0]}] not found on this host (container images are not used locally)`);
     }
