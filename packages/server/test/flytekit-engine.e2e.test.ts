@@ -1,6 +1,6 @@
 // The engine's task contract judged by the real flytekit: the sandbox (admin + engine + local processes) started
-// in-process, the Python workflows of packages/testkit/flytekit registered with `pyflyte register --copy none`, and
-// executed through FlyteRemote; `pyflyte-execute` / `pyflyte-map-execute` run on the host as the engine's tasks.
+// in-process, the compatibility suite's `aloft_compat` package (./flytekit/workflows) registered with
+// `pyflyte register --copy none`, and executed through FlyteRemote; `pyflyte-execute` / `pyflyte-map-execute` run on the host as the engine's tasks.
 // Covers map tasks (array nodes: the array node's inputs file and the index in the environment), a branch whose
 // chosen node reads a sibling's output, FlyteFile and FlyteDirectory between tasks, checkpoints across retries, and
 // what a task sees of its execution. Skips loudly without python3 + flytekit; fails under CI=true.
@@ -30,19 +30,19 @@ else describe("flytekit against the engine's local runtime", () => {
     await registerWorkflows(fk, config, VERSION);
     // Everything at once: the executions run concurrently on the engine.
     const cases = {
-      squares: { workflow: "workflows.map_tasks.squares", inputs: { xs: [1, 2, 3] } },
-      scaled: { workflow: "workflows.map_tasks.scaled", inputs: { xs: [1, 2, 3], factor: 10 } },
-      tolerant: { workflow: "workflows.map_tasks.tolerant", inputs: { xs: [1, 2, 3, 4, 5, 6, 7, 8] } },
-      intolerable: { workflow: "workflows.map_tasks.tolerant", inputs: { xs: [4, 8, 1] } },
-      byLaunchPlan: { workflow: "workflows.map_tasks.squares_by_launch_plan", inputs: { xs: [1, 2, 3] } },
-      hundred: { workflow: "workflows.map_tasks.squares_sum", inputs: { n: 100 }, timeout: 900 },
-      branchHigh: { workflow: "workflows.conditionals.branch_reads_sibling", inputs: { a: 5 } },
-      branchLow: { workflow: "workflows.conditionals.branch_reads_sibling", inputs: { a: 1 } },
-      file: { workflow: "workflows.files.file_roundtrip", inputs: { text: "hello from a FlyteFile" } },
-      dir: { workflow: "workflows.files.dir_roundtrip", inputs: { n: 4 } },
-      checkpoint: { workflow: "workflows.contract.checkpoint_resume", inputs: { n: 10 } },
-      contract: { workflow: "workflows.contract.task_contract" },
-      deck: { workflow: "workflows.contract.deck_written", inputs: { text: "a deck" }, nodes: true },
+      squares: { workflow: "aloft_compat.map_tasks.squares", inputs: { xs: [1, 2, 3] } },
+      scaled: { workflow: "aloft_compat.map_tasks.scaled", inputs: { xs: [1, 2, 3], factor: 10 } },
+      tolerant: { workflow: "aloft_compat.map_tasks.tolerant", inputs: { xs: [1, 2, 3, 4, 5, 6, 7, 8] } },
+      intolerable: { workflow: "aloft_compat.map_tasks.tolerant", inputs: { xs: [4, 8, 1] } },
+      byLaunchPlan: { workflow: "aloft_compat.map_tasks.squares_by_launch_plan", inputs: { xs: [1, 2, 3] } },
+      hundred: { workflow: "aloft_compat.map_tasks.squares_sum", inputs: { n: 100 }, timeout: 900 },
+      branchHigh: { workflow: "aloft_compat.conditionals.branch_reads_sibling", inputs: { a: 5 } },
+      branchLow: { workflow: "aloft_compat.conditionals.branch_reads_sibling", inputs: { a: 1 } },
+      file: { workflow: "aloft_compat.files.file_roundtrip", inputs: { text: "hello from a FlyteFile" } },
+      dir: { workflow: "aloft_compat.files.dir_roundtrip", inputs: { n: 4 } },
+      checkpoint: { workflow: "aloft_compat.contract.checkpoint_resume", inputs: { n: 10 } },
+      contract: { workflow: "aloft_compat.contract.task_contract" },
+      deck: { workflow: "aloft_compat.contract.deck_written", inputs: { text: "a deck" }, nodes: true },
     };
     const out = await runRemote(fk, config, VERSION, Object.values(cases));
     Object.keys(cases).forEach((k, i) => results.set(k, out[i]!));
@@ -104,9 +104,9 @@ else describe("flytekit against the engine's local runtime", () => {
     assert.equal(seen["execution_id"], r.execution);
     assert.equal(seen["execution_project"], "flytesnacks");
     assert.equal(seen["execution_domain"], "development");
-    assert.equal(seen["task_name"], "workflows.contract.whoami");
+    assert.equal(seen["task_name"], "aloft_compat.contract.whoami");
     assert.equal(seen["task_version"], VERSION);
-    assert.equal(seen["workflow"], "flytesnacks:development:workflows.contract.task_contract");
+    assert.equal(seen["workflow"], "flytesnacks:development:aloft_compat.contract.task_contract");
     assert.equal(seen["attempt"], "0");
     assert.ok(seen["raw_output_prefix"]?.startsWith(`${platform.config.dataDir}/`), seen["raw_output_prefix"]);
     assert.ok(seen["working_directory"]?.startsWith(`${platform.config.dataDir}/`), `flytekit's sandbox under the attempt's TMPDIR: ${seen["working_directory"]}`);

@@ -1,6 +1,6 @@
 // The real flytekit as a test client (shared/clients/flytekit beside the repository; ALOFT_FLYTEKIT_DIR overrides):
-// registers the Python workflows of packages/testkit/flytekit with `pyflyte register --copy none` and runs them through
-// FlyteRemote (run_remote.py). The engine's task processes find `pyflyte-execute` and the workflow modules through
+// registers the `aloft_compat` package of the compatibility suite (packages/server/test/flytekit/workflows) with
+// `pyflyte register --copy none` and runs its workflows through FlyteRemote (packages/testkit/flytekit/run_remote.py). The engine's task processes find `pyflyte-execute` and the workflow modules through
 // `taskEnvironment()`, which the caller puts into the environment the engine's processes inherit.
 // Without python3 and flytekit the suites skip loudly; under CI=true that is a failure (a skipped suite proves nothing).
 import { spawn, spawnSync } from "node:child_process";
@@ -9,8 +9,11 @@ import { writeFile } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The Python workflows (package `workflows`) and the FlyteRemote driver. */
-export const FLYTEKIT_WORKFLOWS_ROOT = fileURLToPath(new URL("../flytekit", import.meta.url));
+/** The directory holding the Python package `aloft_compat` (the compatibility suite's workflows). */
+export const FLYTEKIT_WORKFLOWS_ROOT = fileURLToPath(new URL("../../server/test/flytekit/workflows", import.meta.url));
+export const FLYTEKIT_PACKAGE = "aloft_compat";
+/** The FlyteRemote driver. */
+const RUN_REMOTE = fileURLToPath(new URL("../flytekit/run_remote.py", import.meta.url));
 const DEFAULT_FLYTEKIT_DIR = fileURLToPath(new URL("../../../../shared/clients/flytekit", import.meta.url));
 
 export interface Flytekit {
@@ -85,11 +88,11 @@ export function runFlytekit(fk: Flytekit, command: string[], opts: { cwd?: strin
   });
 }
 
-/** `pyflyte register --copy none` of the `workflows` package (no code upload: the task processes import it). */
+/** `pyflyte register --copy none` of the `aloft_compat` package (no code upload: the task processes import it). */
 export async function registerWorkflows(fk: Flytekit, config: string, version: string, project = "flytesnacks", domain = "development") {
   const r = await runFlytekit(fk, [
     "pyflyte", "-c", config, "register", "--copy", "none", "--project", project, "--domain", domain,
-    "--version", version, "--image", "any:tag", "workflows",
+    "--version", version, "--image", "any:tag", FLYTEKIT_PACKAGE,
   ]);
   if (r.code !== 0) throw new Error(`pyflyte register failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
   return r;
@@ -116,7 +119,7 @@ export interface RemoteResult {
 
 /** Launches every case through FlyteRemote at once, waits for all, and returns their phases and outputs in order. */
 export async function runRemote(fk: Flytekit, config: string, version: string, cases: RemoteCase[], project = "flytesnacks", domain = "development") {
-  const r = await runFlytekit(fk, ["python3", join(FLYTEKIT_WORKFLOWS_ROOT, "run_remote.py"), config, project, domain, version], {
+  const r = await runFlytekit(fk, ["python3", RUN_REMOTE, config, project, domain, version], {
     input: JSON.stringify(cases),
   });
   if (r.code !== 0) throw new Error(`run_remote.py failed (${r.code}):\n${r.stdout}\n${r.stderr}`);

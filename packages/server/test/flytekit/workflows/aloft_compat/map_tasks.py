@@ -70,7 +70,7 @@ def square_one(x: int) -> int:
     return square(x=x)
 
 
-square_one_lp = LaunchPlan.get_or_create(square_one, name="workflows.map_tasks.square_one_lp")
+square_one_lp = LaunchPlan.get_or_create(square_one, name="aloft_compat.map_tasks.square_one_lp")
 
 
 @workflow
