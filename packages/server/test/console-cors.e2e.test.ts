@@ -11,6 +11,8 @@ import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts
 const consoleDir = process.env.ALOFT_FLYTECONSOLE_DIR ?? new URL("../../../../shared/clients/flyteconsole", import.meta.url).pathname;
 const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 const missing = !chromium ? "chromium is not installed (apt-get install -y chromium)" : !existsSync(`${consoleDir}/dist/server.js`) ? `no flyteconsole build at ${consoleDir}` : false;
+// Under CI (.ci/run installs chromium) a missing browser or console is a failure, never a skip counted as a pass.
+if (missing && process.env.CI === "true") test("flyteconsole and chromium are present under CI", () => assert.fail(missing));
 
 const children: ChildProcess[] = [];
 const platforms: TestPlatform[] = [];
