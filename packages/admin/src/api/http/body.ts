@@ -1,6 +1,7 @@
 // Reading a request body with a size cap. A body over the cap is refused as soon as that is known — from
 // Content-Length before a byte is read, or at the chunk that crosses it — with RESOURCE_EXHAUSTED (413 on the
-// gateway); nothing more is read or kept, and the connection is closed after the answer. A client that goes away
+// gateway), answered at once; nothing more is kept: the rest of the upload is discarded as it arrives (closing the
+// connection instead would make the client's kernel drop the unread answer on a reset). A client that goes away
 // mid-body fails the call with CANCELLED.
 import type { IncomingMessage } from "node:http";
 import { AloftError, Code, messageTooLarge } from "@aloft/core/errors.ts";
@@ -50,9 +51,9 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
   });
 }
 
-/** Stops reading (the error answer closes the connection) and returns the error to answer with. */
+/** Discards the rest of the body from now on and returns the error to answer with. */
 function refuse(req: IncomingMessage, maxBytes: number): AloftError {
-  req.pause();
+  req.resume();
   return messageTooLarge(maxBytes);
 }
 

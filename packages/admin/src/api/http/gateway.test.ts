@@ -354,7 +354,6 @@ describe("errors", () => {
       const res = await small.request({ method: "POST", path: "/api/v1/projects", headers: { ...JSON_ACCEPT, "content-type": "application/json" }, body: Buffer.alloc(4096, 0x20) });
       assert.equal(res.status, 413);
       assert.equal((res.json as { code: number }).code, 8);
-      assert.equal(res.headers["connection"], "close");
       const ok = await small.request({ method: "POST", path: "/api/v1/projects", headers: { "content-type": "application/json" }, body: '{"project":{"id":"x"}}' });
       assert.equal(ok.status, 200);
     } finally {

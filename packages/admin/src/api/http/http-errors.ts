@@ -5,7 +5,7 @@ import type { ServerResponse } from "node:http";
 import { create, createRegistry, type Registry } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { StatusSchema, type Status } from "@aloft/idl/google/rpc/status_pb.js";
-import { AloftError, Code, httpStatusOf, TOO_LARGE_ID } from "@aloft/core/errors.ts";
+import { AloftError, Code, httpStatusOf } from "@aloft/core/errors.ts";
 import type { Marshaler } from "./marshalers.ts";
 import { setSafeHeader, writeResponseMetadata } from "./headers.ts";
 
@@ -48,8 +48,6 @@ export function writeError(res: ServerResponse, err: AloftError, options: ErrorR
   res.setHeader("Content-Type", marshaler.contentType);
   if (err.code === Code.UNAUTHENTICATED) setSafeHeader(res, "WWW-Authenticate", err.message);
   if (options.metadata) writeResponseMetadata(res, options.metadata);
-  // The rest of an oversized body is never read: the connection closes after the answer instead of draining it.
-  if (err.id === TOO_LARGE_ID) res.setHeader("Connection", "close");
   res.statusCode = status;
   res.end(body);
 }
