@@ -1,8 +1,7 @@
 // Fixed-length unique ids (flyteplugins `encoding.FixedLengthUniqueIDForParts`, engine-and-compiler.md §2.5): node
 // unique ids in events, task generated names, child execution names. Short ids are kept readable; long ones hashed.
+import { base32, BASE32_FLYTE } from "./base32.ts";
 import { fnv32a } from "./blob/keys.ts";
-
-const BASE32_ALPHABET = "abcdefghijklmnopqrstuvwxyz123456";
 
 export type UniqueIdAlgorithm = "fnv32a" | "fnv64a";
 
@@ -14,24 +13,6 @@ export function fnv64a(s: string): bigint {
     h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
   }
   return h;
-}
-
-/** RFC 4648 base32 without padding, over upstream's lower-case alphabet. */
-function base32(bytes: Uint8Array): string {
-  let out = "";
-  let buffer = 0;
-  let bits = 0;
-  for (const b of bytes) {
-    buffer = (buffer << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32_ALPHABET[(buffer >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    buffer &= (1 << bits) - 1;
-  }
-  if (bits > 0) out += BASE32_ALPHABET[(buffer << (5 - bits)) & 31];
-  return out;
 }
 
 /** Joins `parts` with "-" (no separator while the result is still empty); longer than `max` → "f" + base32(hash). */
@@ -50,7 +31,7 @@ export function fixedLengthUniqueIdForParts(max: number, parts: readonly string[
     bytes = new Uint8Array(8);
     for (let i = 0; i < 8; i++) bytes[i] = Number((h >> BigInt(56 - 8 * i)) & 0xffn);
   }
-  return `f${base32(bytes)}`;
+  return `f${base32(bytes, BASE32_FLYTE, false)}`;
 }
 
 /** A string id longer than `max` hashed as above (single part). */

@@ -27,6 +27,7 @@ import {
   type GetDataResponse,
 } from "@aloft/idl/flyteidl/service/dataproxy_pb.js";
 import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
+import { base32 } from "@aloft/core/base32.ts";
 import { uploadKey } from "@aloft/core/blob/keys.ts";
 import type { Clock } from "@aloft/core/clock.ts";
 import { AloftError, Code, alreadyExists, internal, invalidArgument, notFound } from "@aloft/core/errors.ts";
@@ -254,25 +255,4 @@ function pick(map: LiteralMap | undefined, name: string | undefined, where: stri
 function describeNode(id: NodeExecutionIdentifier): string {
   const e = id.executionId;
   return `${e?.project ?? ""}/${e?.domain ?? ""}/${e?.name ?? ""}/${id.nodeId}`;
-}
-
-const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-/** RFC 4648 base32 with padding (Go's base32.StdEncoding), as upstream names hash-rooted uploads. */
-export function base32(bytes: Uint8Array): string {
-  let out = "";
-  let bits = 0;
-  let value = 0;
-  for (const b of bytes) {
-    value = (value << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    value &= (1 << bits) - 1;
-  }
-  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
-  while (out.length % 8 !== 0) out += "=";
-  return out;
 }

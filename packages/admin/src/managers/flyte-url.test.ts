@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Code } from "@aloft/core/errors.ts";
-import { base32 } from "./dataproxy-manager.ts";
+import { base32 } from "@aloft/core/base32.ts";
 import { parseFlyteUrl } from "./flyte-url.ts";
 
 describe("parseFlyteUrl", () => {
