@@ -152,7 +152,7 @@ export interface AloftConfig {
      */
     taskPath: string[];
   };
-  /** Authentication and authorization (off by default; docs/auth.md). */
+  /** Authentication and authorization (off by default; docs/security.md). */
   auth: AuthConfig;
 }
 
