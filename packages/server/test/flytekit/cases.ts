@@ -1,6 +1,7 @@
 // What the flytekit compatibility suite runs: one row per launch plan of the `aloft_compat` package (in
 // ./workflows), with its inputs and the outputs FlyteRemote must read back (as plain JSON: dataclasses as objects).
-// To cover a new workflow: add it under workflows/aloft_compat/, then a row here.
+// To cover a new workflow: add it under workflows/aloft_compat/, then a row here. A launch plan may have several rows
+// (results are matched by position). Caching, gates and recovery need more than one call: remote_checks.py's Features.
 
 export interface FlytekitCase {
   /** Launch plan name (flytekit names the default launch plan after the workflow: `<module>.<function>`). */
@@ -30,6 +31,26 @@ export const FLYTEKIT_CASES: FlytekitCase[] = [
   // FlyteFile and FlyteDirectory from one task to the next.
   { launchPlan: "aloft_compat.files.file_roundtrip", inputs: { text: "hello" }, outputs: { o0: "hello" } },
   { launchPlan: "aloft_compat.files.dir_roundtrip", inputs: { n: 4 }, outputs: { o0: 6 } },
+  // Types: a nested dataclass (with Optional, list and dict fields), an enum, Optional, Union, Dict[str, int],
+  // List[List[int]], as defaults and as FlyteRemote inputs (None for the Optional, the str side of the Union).
+  // (An enum input cannot be given as a plain string: FlyteRemote's guessed enum type refuses it, client-side.)
+  {
+    launchPlan: "aloft_compat.types.dataclasses_nested",
+    outputs: { o0: { item: { name: "bolt", qty: 3, tags: ["m3", "restocked"], size: 2.5 }, counts: { a: 3 } } },
+  },
+  { launchPlan: "aloft_compat.types.typed_shapes", outputs: { o0: "green", o1: 8, o2: 42, o3: { a: 10, b: 20 }, o4: [[2, 1], [3]] } },
+  {
+    launchPlan: "aloft_compat.types.typed_shapes",
+    inputs: { maybe: null, either: "abc", counts: { z: 3 }, grid: [[], [5, 6, 7]] },
+    outputs: { o0: "green", o1: null, o2: "ABC", o3: { z: 30 }, o4: [[], [7, 6, 5]] },
+  },
+  // Composition: @dynamic fan-out (1³+2³+3³+4³), a sub-workflow and a launch-plan node side by side.
+  { launchPlan: "aloft_compat.composition.dynamic_fan_out", outputs: { o0: 100 } },
+  { launchPlan: "aloft_compat.composition.sub_and_launch_plan", outputs: { o0: 8, o1: 27 } },
+  // retries=2: attempt 0 raises FlyteRecoverableException, attempt 1 returns its attempt number.
+  { launchPlan: "aloft_compat.resilience.retried", outputs: { o0: 1 } },
+  // timeout=1s on a task sleeping 30s: FAILED with upstream's message.
+  { launchPlan: "aloft_compat.resilience.timed_out", phase: "FAILED", error: "[1/1] currentAttempt done. Last Error: USER::task execution timeout [1s] expired" },
 ];
 
 /** `pyflyte run --remote --wait <file> <workflow> <args…>`: fast-registers the file's code and runs it. */

@@ -104,6 +104,21 @@ interface RemoteReport {
   terminate: string;
   terminate_seen_before: string;
   relaunch: { execution: string; phase: string; outputs: Record<string, unknown> | null };
+  features: {
+    cache: { phases: string[]; outputs: unknown[]; statuses: Array<string | null>; runs: string[] };
+    cache_serialize: { phases: string[]; outputs: unknown[]; runs: string[] };
+    gates_signals_listed: string[];
+    gates_phase_while_waiting: string;
+    gates: { phase: string; outputs: Record<string, unknown> | null; nodes: Record<string, string> };
+    recover: {
+      failed_phase: string;
+      failed_error: string | null;
+      phase: string;
+      outputs: Record<string, unknown> | null;
+      nodes: Record<string, string>;
+      first_step_runs: number;
+    };
+  };
 }
 
 export async function flytekitSuite(kind: "sqlite" | "postgres"): Promise<void> {
@@ -159,9 +174,9 @@ export async function flytekitSuite(kind: "sqlite" | "postgres"): Promise<void> 
       const r = await run(PYTHON, ["remote_checks.py", configFile, PROJECT, DOMAIN, version, casesFile], pythonEnv(), 300_000);
       assert.equal(r.code, 0, explain("remote_checks.py", r));
       const report = JSON.parse(r.stdout) as RemoteReport;
-      for (const c of FLYTEKIT_CASES) {
-        const got = report.cases.find((x) => x.launch_plan === c.launchPlan);
-        assert.ok(got, `no result for ${c.launchPlan}`);
+      for (const [i, c] of FLYTEKIT_CASES.entries()) {
+        const got = report.cases[i];
+        assert.equal(got?.launch_plan, c.launchPlan, `no result for ${c.launchPlan}`);
         assert.equal(got.phase, c.phase ?? "SUCCEEDED", `${c.launchPlan}: ${got.error ?? ""}\n${taskLogs(platform, got.execution)}`);
         if (c.outputs) assert.deepEqual(got.outputs, c.outputs, c.launchPlan);
         if (c.error) assert.ok(got.error?.includes(c.error), `${c.launchPlan}: error ${got.error}`);
@@ -177,6 +192,30 @@ export async function flytekitSuite(kind: "sqlite" | "postgres"): Promise<void> 
       assert.equal(report.terminate, "ABORTED");
       assert.equal(report.relaunch.phase, "SUCCEEDED");
       assert.deepEqual(report.relaunch.outputs, FLYTEKIT_CASES[0]!.outputs);
+
+      const f = report.features;
+      // cache=True + cache_version: the second execution is a cache hit and the task body ran once.
+      assert.deepEqual(f.cache.phases, ["SUCCEEDED", "SUCCEEDED"]);
+      assert.deepEqual(f.cache.outputs, [{ o0: 49 }, { o0: 49 }]);
+      assert.deepEqual(f.cache.statuses, ["CACHE_POPULATED", "CACHE_HIT"]);
+      assert.deepEqual(f.cache.runs, ["cached_square 7"]);
+      // cache_serialize: two concurrent executions of the same inputs, one run of the body.
+      assert.deepEqual(f.cache_serialize.phases, ["SUCCEEDED", "SUCCEEDED"]);
+      assert.deepEqual(f.cache_serialize.outputs, [{ o0: 25 }, { o0: 25 }]);
+      assert.deepEqual(f.cache_serialize.runs, ["serialized_square 5"]);
+      // Gates: list_signals shows both gates' signals while the execution waits; approve + set_signal release it.
+      assert.ok(f.gates_signals_listed.includes("approve-y"), f.gates_signals_listed.join(","));
+      assert.equal(f.gates_phase_while_waiting, "RUNNING");
+      assert.equal(f.gates.phase, "SUCCEEDED", JSON.stringify(f.gates));
+      assert.deepEqual(f.gates.outputs, { o0: "8+5:ok" });
+      assert.ok(Object.values(f.gates.nodes).every((p) => p === "SUCCEEDED"), JSON.stringify(f.gates.nodes));
+      // Recovery: the failed node reruns, the succeeded one is RECOVERED (its task did not run again).
+      assert.equal(f.recover.failed_phase, "FAILED");
+      assert.match(f.recover.failed_error ?? "", /ValueError: \S+poison exists/);
+      assert.equal(f.recover.phase, "SUCCEEDED", JSON.stringify(f.recover));
+      assert.deepEqual(f.recover.outputs, { o0: 20 });
+      assert.deepEqual(f.recover.nodes, { n0: "RECOVERED", n1: "SUCCEEDED" });
+      assert.equal(f.recover.first_step_runs, 1);
     });
   });
 }
