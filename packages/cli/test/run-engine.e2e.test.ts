@@ -7,13 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { loadConfig } from "@aloft/core/config.ts";
-import { systemClock } from "@aloft/core/clock.ts";
-import { silentLogger } from "@aloft/core/logger.ts";
-import { createMetrics } from "@aloft/core/metrics.ts";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { SimpleType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { LaunchPlanState } from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
 import { startSandbox, type RunningSandbox } from "@aloft/server/sandbox.ts";
+import { testServerDeps } from "@aloft/testkit/platform.ts";
 import { createAloftClient, type AloftClient } from "@aloft/client/client.ts";
 
 const bin = new URL("../bin/aloft-cli.mjs", import.meta.url).pathname;
@@ -44,14 +42,7 @@ before(async () => {
     env: {},
     overrides: { dataDir, server: { host: "127.0.0.1", grpcPort: 0, httpPort: 0 }, database: { kind: "sqlite", sqlitePath: "aloft.db" } },
   });
-  sandbox = await startSandbox({
-    config,
-    logger: silentLogger(),
-    clock: systemClock,
-    metrics: createMetrics({ defaultMetrics: false }),
-    build: { version: "0.0.0-test", build: "test", buildTime: new Date(0).toISOString() },
-    migrate: true,
-  });
+  sandbox = await startSandbox(testServerDeps(config));
   client = createAloftClient({ endpoint: `127.0.0.1:${sandbox.grpcPort}`, insecure: true });
   const echo = await shellTask("echo", "echo x={{.Inputs.x}}");
   await shellTask("broken", "echo oh no >&2; exit 3");

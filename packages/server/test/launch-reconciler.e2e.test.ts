@@ -11,26 +11,16 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { loadConfig, type AloftConfig } from "@aloft/core/config.ts";
-import { systemClock } from "@aloft/core/clock.ts";
-import { silentLogger } from "@aloft/core/logger.ts";
-import { createMetrics } from "@aloft/core/metrics.ts";
+import { loadConfig } from "@aloft/core/config.ts";
 import type { WorkflowExecutor } from "@aloft/admin/plugins.ts";
-import { createTestDatabase, postgresAvailability } from "@aloft/testkit/databases.ts";
+import { postgresAvailability, scratchPostgresUrl } from "@aloft/testkit/databases.ts";
+import { testServerDeps } from "@aloft/testkit/platform.ts";
 import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit/workflows.ts";
 import { startAdmin } from "../src/admin-server.ts";
 import { startSandbox } from "../src/sandbox.ts";
 
 const P = "flytesnacks";
 const D = "development";
-const deps = (config: AloftConfig) => ({
-  config,
-  logger: silentLogger(),
-  clock: systemClock,
-  metrics: createMetrics({ defaultMetrics: false }),
-  build: { version: "0.0.0-test", build: "test", buildTime: new Date(0).toISOString() },
-  migrate: true,
-});
 
 /** Stands for a process killed right after the insert: the executor is called and never returns. */
 const neverReturns: WorkflowExecutor = { name: "hangs", execute: () => new Promise(() => {}), abort: async () => {} };
@@ -49,10 +39,7 @@ for (const kind of ["sqlite", "postgres"] as const) {
     test("an UNDEFINED execution runs after a restart; one without its inputs is FAILED with the reason", async () => {
       let database: Record<string, unknown> = { kind: "sqlite", sqlitePath: "aloft.db" };
       if (kind === "postgres") {
-        const db = await createTestDatabase("postgres");
-        await db.database.close();
-        cleanups.push(() => db.drop());
-        database = { kind: "postgres", postgresUrl: db.config.postgresUrl };
+        database = { kind: "postgres", postgresUrl: await scratchPostgresUrl(cleanups) };
       }
       const config = loadConfig({
         env: {},
@@ -66,7 +53,7 @@ for (const kind of ["sqlite", "postgres"] as const) {
       });
 
       // First life: the executions are stored, the engine never gets them.
-      const first = await startAdmin({ ...deps(config), configurePlugins: (p) => (p.workflowExecutor = neverReturns) });
+      const first = await startAdmin({ ...testServerDeps(config), configurePlugins: (p) => (p.workflowExecutor = neverReturns) });
       let admin = client(first.grpcPort);
       const task = shellTask(id(ResourceType.TASK, P, D, "resume-double", "v1"), ["x"], ["y"], 'echo "$(( $(cat /var/inputs/x) * 2 ))" > /var/outputs/y');
       const lp = await registerWorkflow(admin, {
@@ -92,7 +79,7 @@ for (const kind of ["sqlite", "postgres"] as const) {
       void pending;
 
       // Second life: the reconciler hands the stored execution to the engine.
-      const second = await startSandbox({ ...deps(config), warmWorkers: false });
+      const second = await startSandbox({ ...testServerDeps(config), warmWorkers: false });
       cleanups.push(() => second.close());
       admin = client(second.grpcPort);
       const waitFor = async (name: string) => {

@@ -11,7 +11,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { NodeExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { createTestDatabase, postgresAvailability } from "@aloft/testkit/databases.ts";
+import { postgresAvailability, scratchPostgresUrl } from "@aloft/testkit/databases.ts";
 import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit/workflows.ts";
 
 const bin = new URL("../bin/aloft.mjs", import.meta.url).pathname;
@@ -49,10 +49,7 @@ for (const kind of ["sqlite", "postgres"] as const) {
     test("every execution finishes with each node's output written once", async () => {
       const dbArgs: string[] = [];
       if (kind === "postgres") {
-        const db = await createTestDatabase("postgres");
-        await db.database.close();
-        cleanups.push(() => db.drop());
-        dbArgs.push("--postgres-url", db.config.postgresUrl);
+        dbArgs.push("--postgres-url", await scratchPostgresUrl(cleanups));
       }
       let server = await startAloft(dataDir, dbArgs);
       cleanups.push(() => stop(server.child, "SIGKILL"));

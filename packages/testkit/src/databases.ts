@@ -74,6 +74,17 @@ export async function postgresAvailability(): Promise<string | false> {
 }
 
 /** A new, migrated database of the given kind. */
+/**
+ * A fresh, migrated PostgreSQL database for a server the test starts itself (often in a child process): its URL,
+ * with the pool closed so the server owns the connections; `cleanups` gets the drop.
+ */
+export async function scratchPostgresUrl(cleanups: Array<() => Promise<void>>): Promise<string> {
+  const db = await createTestDatabase("postgres");
+  await db.database.close();
+  cleanups.push(() => db.drop());
+  return db.config.postgresUrl;
+}
+
 export async function createTestDatabase(kind: Dialect): Promise<TestDatabase> {
   return kind === "sqlite" ? createSqlite() : createPostgres();
 }

@@ -55,13 +55,8 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   let admin: Awaited<ReturnType<typeof start>>;
   try {
     admin = await start({
-      config,
-      logger: options.logger ?? silentLogger(),
-      clock: options.clock ?? systemClock,
-      metrics: createMetrics({ defaultMetrics: false }),
-      build: { version: "0.0.0-test", build: "test", buildTime: new Date(0).toISOString() },
+      ...testServerDeps(config, options.logger, options.clock),
       configurePlugins: options.configurePlugins,
-      migrate: true,
     });
   } catch (err) {
     await pg?.drop();
@@ -79,5 +74,17 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       await pg?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** What startAdmin / startSandbox need besides the config, for a server started inside a test: quiet, migrated. */
+export function testServerDeps(config: AloftConfig, logger: Logger = silentLogger(), clock: Clock = systemClock) {
+  return {
+    config,
+    logger,
+    clock,
+    metrics: createMetrics({ defaultMetrics: false }),
+    build: { version: "0.0.0-test", build: "test", buildTime: new Date(0).toISOString() },
+    migrate: true,
   };
 }

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { createTestDatabase, postgresAvailability } from "@aloft/testkit/databases.ts";
+import { postgresAvailability, scratchPostgresUrl } from "@aloft/testkit/databases.ts";
 import {
   SANDBOX_READY, adminClient, alive, assertRanOnce, kill, launch, markersIn, registerSteps, sleep, startAloft, waitTerminal, type Proc,
 } from "./fault-kit.ts";
@@ -27,10 +27,7 @@ for (const kind of ["sqlite", "postgres"] as const) {
       cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
       const dbArgs: string[] = [];
       if (kind === "postgres") {
-        const db = await createTestDatabase("postgres");
-        await db.database.close();
-        cleanups.push(() => db.drop());
-        dbArgs.push("--postgres-url", db.config.postgresUrl);
+        dbArgs.push("--postgres-url", await scratchPostgresUrl(cleanups));
       }
       const startAdmin = async (ports = ["0", "0"]) => {
         const { proc, match } = await startAloft(["admin", "--data-dir", dataDir, "--grpc-port", ports[0]!, "--http-port", ports[1]!, ...dbArgs], SANDBOX_READY);
