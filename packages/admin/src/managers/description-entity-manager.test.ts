@@ -13,7 +13,8 @@ import {
 import { IdentifierSchema, ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { createTestDatabase, type TestDatabase } from "@aloft/testkit/databases.ts";
 import { DescriptionEntityRepo } from "../repositories/description-entity-repo.ts";
-import { DescriptionEntityManager, newDescriptionEntityRow } from "./description-entity-manager.ts";
+import { newDescriptionEntityRow } from "../transformers/description-entity-transformer.ts";
+import { DescriptionEntityManager } from "./description-entity-manager.ts";
 
 const IA = Code.INVALID_ARGUMENT;
 const is = (code: Code, message: string) => (e: AloftError) => {

@@ -1,27 +1,21 @@
 // Description entities (spec §5.5): created with a task or workflow version, read one by id, listed by name.
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { invalidArgument } from "@aloft/core/errors.ts";
 import { Sort_Direction, type ObjectGetRequest, type Sort } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import {
   DescriptionEntityListSchema,
-  DescriptionEntitySchema,
-  DescriptionSchema,
-  SourceCodeSchema,
   type DescriptionEntity,
   type DescriptionEntityList,
   type DescriptionEntityListRequest,
 } from "@aloft/idl/flyteidl/admin/description_entity_pb.js";
-import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { ENTITIES, nextToken, parseFilters, parseToken, type Filter, type PrimaryEntity, type SortOrder } from "../list/index.ts";
-import type {
-  DescriptionEntityRepo,
-  DescriptionEntityRow,
-  NewDescriptionEntityRow,
-} from "../repositories/description-entity-repo.ts";
+import type { DescriptionEntityRepo } from "../repositories/description-entity-repo.ts";
 import {
   validateDescriptionEntityGetRequest,
   validateDescriptionEntityListRequest,
 } from "../validation/named-entity-validator.ts";
+import { toDescriptionEntity } from "../transformers/description-entity-transformer.ts";
 import { entryNotFound } from "./not-found.ts";
 
 const TABLE = "description_entities";
@@ -40,37 +34,6 @@ const COLUMNS = new Set([
   "long_description",
   "link",
 ]);
-
-/** The row to store for a registration whose spec carries a description; undefined when it has none. */
-export function newDescriptionEntityRow(description: DescriptionEntity | undefined, id: Identifier): NewDescriptionEntityRow | undefined {
-  if (!description) return undefined;
-  return {
-    resourceType: id.resourceType,
-    project: id.project,
-    domain: id.domain,
-    name: id.name,
-    version: id.version,
-    shortDescription: description.shortDescription,
-    longDescription: description.longDescription ? toBinary(DescriptionSchema, description.longDescription) : null,
-    link: description.sourceCode?.link ?? "",
-  };
-}
-
-export function toDescriptionEntity(row: DescriptionEntityRow): DescriptionEntity {
-  return create(DescriptionEntitySchema, {
-    id: create(IdentifierSchema, {
-      resourceType: row.resourceType,
-      project: row.project,
-      domain: row.domain,
-      name: row.name,
-      version: row.version,
-    }),
-    shortDescription: row.shortDescription,
-    // Upstream always answers with a (possibly empty) long description and source code.
-    longDescription: fromBinary(DescriptionSchema, row.longDescription ?? new Uint8Array()),
-    sourceCode: create(SourceCodeSchema, { link: row.link }),
-  });
-}
 
 export class DescriptionEntityManager {
   constructor(private readonly repo: DescriptionEntityRepo) {}

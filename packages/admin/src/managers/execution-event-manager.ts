@@ -21,7 +21,7 @@ import {
   workflowPhaseName,
 } from "../validation/event-validator.ts";
 import type { ExecutionData } from "./execution-data-manager.ts";
-import { decodeClosure, decodeSpec } from "./execution-transform.ts";
+import { decodeClosure, decodeSpec } from "../transformers/execution-transformer.ts";
 import { executionNotFound } from "./not-found.ts";
 
 export interface ExecutionEventManagerDeps {

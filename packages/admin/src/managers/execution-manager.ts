@@ -46,7 +46,7 @@ import {
 import { workflowPhaseName } from "../validation/event-validator.ts";
 import type { ExecutionData } from "./execution-data-manager.ts";
 import { resolveExecutionAttributes, resolveExecutionConfig, type ExecutionConfigSource } from "./execution-config.ts";
-import { decodeSpec } from "./execution-transform.ts";
+import { decodeSpec } from "../transformers/execution-transformer.ts";
 import { executionNotFound, nodeExecutionNotFound } from "./not-found.ts";
 import type { ProjectGate } from "./project-gate.ts";
 import type { SingleTaskExecutions } from "./single-task-execution-manager.ts";

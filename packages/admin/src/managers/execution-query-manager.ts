@@ -33,7 +33,7 @@ import { WORKFLOW_TERMINAL, alreadyInTerminalState, workflowPhaseName } from "..
 import { validateWorkflowExecutionId } from "../validation/execution-validator.ts";
 import type { ExecutionData } from "./execution-data-manager.ts";
 import { durationBetween } from "./execution-event-manager.ts";
-import { decodeClosure, executionIdOf, toExecution } from "./execution-transform.ts";
+import { decodeClosure, executionIdOf, toExecution } from "../transformers/execution-transformer.ts";
 import { executionNotFound } from "./not-found.ts";
 
 /** An event settled the execution while ABORTED was being recorded: nothing left to do. */

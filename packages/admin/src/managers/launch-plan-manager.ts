@@ -1,10 +1,8 @@
 // Launch plans (spec §5.3, §8): register against a registered workflow, activate/deactivate (one active version
 // per name, schedules switched in the same transaction), get, get active, list, list active, list ids.
-import { clone, create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { clone, create } from "@bufbuild/protobuf";
 import type { Kysely } from "kysely";
 import {
-  LaunchPlanClosureSchema,
   LaunchPlanCreateResponseSchema,
   LaunchPlanListSchema,
   LaunchPlanSchema,
@@ -28,19 +26,20 @@ import {
   type ResourceListRequest,
 } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { TypedInterfaceSchema } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import type { Clock } from "@aloft/core/clock.ts";
 import { launchPlanInterfaceOf, type LaunchPlanInterface } from "@aloft/core/compiler/index.ts";
 import { AloftError, Code, alreadyExists, invalidArgument, missing, notFound } from "@aloft/core/errors.ts";
 import { messageDiff, messageDigest } from "@aloft/core/hashing.ts";
 import { makeFilter, nextToken, parseListParams, type Filter } from "../list/index.ts";
-import { LAUNCH_PLAN_INACTIVE, type LaunchPlanRepo, type LaunchPlanRow } from "../repositories/launch-plan-repo.ts";
+import { type LaunchPlanRepo, type LaunchPlanRow } from "../repositories/launch-plan-repo.ts";
 import type { Schema } from "../repositories/schema.ts";
 import type { WorkflowRepo } from "../repositories/workflow-repo.ts";
 import { identifierText, validateIdentifier, validateProjectDomain } from "../validation/identifier.ts";
 import { validateLaunchPlanSpec, type LaunchPlanValidationOptions } from "../validation/launch-plan-validator.ts";
 import { isScheduleEmpty } from "../validation/schedule-validator.ts";
 import type { ProjectGate } from "./project-gate.ts";
+import { launchPlanSpecOf, newLaunchPlanRow, toLaunchPlan } from "../transformers/launch-plan-transformer.ts";
+import { workflowInterfaceOf } from "../transformers/workflow-transformer.ts";
 import { identifierFilters, listEntityIds } from "./list-ids.ts";
 import { versionNotFound } from "./not-found.ts";
 import { withResourceType } from "./workflow-manager.ts";
@@ -82,10 +81,7 @@ export class LaunchPlanManager {
     validateIdentifier(workflowId, ResourceType.WORKFLOW);
     const workflow = await this.deps.workflows.get(workflowId);
     if (!workflow) throw versionNotFound("WORKFLOW", workflowId);
-    const wfInterface =
-      workflow.typedInterface && workflow.typedInterface.length > 0
-        ? fromBinary(TypedInterfaceSchema, workflow.typedInterface)
-        : create(TypedInterfaceSchema);
+    const wfInterface = workflowInterfaceOf(workflow);
     validateIdentifier(req.id, ResourceType.LAUNCH_PLAN);
     const id = req.id;
     await this.deps.gate.validateProjectAndDomain(id.project, id.domain);
@@ -103,18 +99,7 @@ export class LaunchPlanManager {
 
     const existing = await this.deps.repo.get(id);
     if (existing) throw conflict(id, existing, digest, spec);
-    const row = {
-      project: id.project,
-      domain: id.domain,
-      name: id.name,
-      version: id.version,
-      spec: toBinary(LaunchPlanSpecSchema, spec),
-      workflowId: workflow.id,
-      closure: toBinary(LaunchPlanClosureSchema, lp.closure!),
-      state: LAUNCH_PLAN_INACTIVE,
-      digest,
-      ...scheduleColumns(spec),
-    };
+    const row = newLaunchPlanRow(id, lp, spec, workflow.id, digest);
     try {
       await this.deps.repo.create(row);
     } catch (err) {
@@ -231,7 +216,7 @@ function conflict(id: Identifier, existing: LaunchPlanRow, digest: string, spec:
   if (existing.digest === digest) {
     return alreadyExists("launch_plan.exists_identical", "launch plan with identical structure already exists");
   }
-  const diff = messageDiff(LaunchPlanSpecSchema, fromBinary(LaunchPlanSpecSchema, existing.spec), spec).join("\n");
+  const diff = messageDiff(LaunchPlanSpecSchema, launchPlanSpecOf(existing), spec).join("\n");
   return invalidArgument(
     "launch_plan.exists_different",
     `${id.name} launch plan with different structure already exists. (Please register a new version of the launch plan):\n${diff}`,
@@ -240,31 +225,4 @@ function conflict(id: Identifier, existing: LaunchPlanRow, digest: string, spec:
 
 function activeFilter(): Filter {
   return makeFilter("launch_plan", "eq", "state", LaunchPlanState.ACTIVE);
-}
-
-/** schedule_type and launch_condition_type columns (upstream CreateLaunchPlanModel). */
-function scheduleColumns(spec: LaunchPlanSpec): { scheduleType: string; launchConditionType: string | null } {
-  const e = spec.entityMetadata?.schedule?.ScheduleExpression;
-  if ((e?.case === "cronExpression" && e.value !== "") || e?.case === "cronSchedule") return { scheduleType: "CRON", launchConditionType: "SCHED" };
-  if (e?.case === "rate") return { scheduleType: "RATE", launchConditionType: "SCHED" };
-  return { scheduleType: "NONE", launchConditionType: null };
-}
-
-/** A row as the API returns it: state from the column, timestamps from the row. */
-export function toLaunchPlan(row: LaunchPlanRow): LaunchPlan {
-  const closure = fromBinary(LaunchPlanClosureSchema, row.closure);
-  closure.state = row.state;
-  closure.createdAt = timestampFromDate(row.createdAt);
-  closure.updatedAt = timestampFromDate(row.updatedAt);
-  return create(LaunchPlanSchema, {
-    id: create(IdentifierSchema, {
-      resourceType: ResourceType.LAUNCH_PLAN,
-      project: row.project,
-      domain: row.domain,
-      name: row.name,
-      version: row.version,
-    }),
-    spec: fromBinary(LaunchPlanSpecSchema, row.spec),
-    closure,
-  });
 }

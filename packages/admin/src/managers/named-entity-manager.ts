@@ -1,10 +1,7 @@
 // Named entities (spec §5.4): the names of tasks, workflows and launch plans with their optional metadata.
 import { create } from "@bufbuild/protobuf";
 import {
-  NamedEntityIdentifierSchema,
   NamedEntityListSchema,
-  NamedEntityMetadataSchema,
-  NamedEntitySchema,
   NamedEntityUpdateResponseSchema,
   type NamedEntity,
   type NamedEntityGetRequest,
@@ -14,12 +11,13 @@ import {
   type NamedEntityUpdateResponse,
 } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { makeFilter, nextToken, parseListParams } from "../list/index.ts";
-import type { NamedEntityRepo, NamedEntityRow } from "../repositories/named-entity-repo.ts";
+import type { NamedEntityRepo } from "../repositories/named-entity-repo.ts";
 import {
   validateNamedEntityGetRequest,
   validateNamedEntityListRequest,
   validateNamedEntityUpdateRequest,
 } from "../validation/named-entity-validator.ts";
+import { toNamedEntity } from "../transformers/named-entity-transformer.ts";
 import { entryNotFound } from "./not-found.ts";
 
 /** Names of single-task-execution wrappers, hidden from an unfiltered list. */
@@ -70,12 +68,4 @@ export class NamedEntityManager {
       token: nextToken(params.offset, params.limit, rows.length),
     });
   }
-}
-
-function toNamedEntity(row: NamedEntityRow): NamedEntity {
-  return create(NamedEntitySchema, {
-    resourceType: row.resourceType,
-    id: create(NamedEntityIdentifierSchema, { project: row.project, domain: row.domain, name: row.name }),
-    metadata: create(NamedEntityMetadataSchema, { description: row.description, state: row.state }),
-  });
 }

@@ -7,8 +7,6 @@ import {
   NodeExecutionClosureSchema,
   NodeExecutionGetDataResponseSchema,
   NodeExecutionListSchema,
-  NodeExecutionMetaDataSchema,
-  NodeExecutionSchema,
   type DynamicNodeWorkflowResponse,
   type GetDynamicNodeWorkflowRequest,
   type NodeExecution,
@@ -21,7 +19,7 @@ import {
 } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
 import type { Sort } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { CompiledWorkflowClosureSchema, type CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
-import { NodeExecutionIdentifierSchema, WorkflowExecutionIdentifierSchema, type NodeExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import { WorkflowExecutionIdentifierSchema, type NodeExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { getMessage } from "@aloft/core/blob/blob-store.ts";
 import { AloftError, internal, invalidValue, missing, notFound } from "@aloft/core/errors.ts";
 import { makeFilter, nextToken, parseListParams, type Filter } from "../list/index.ts";
@@ -29,7 +27,7 @@ import type { NodeExecutionKey, NodeExecutionListQuery, NodeExecutionRepo, NodeE
 import type { TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
 import { validateTaskExecutionId, validateWorkflowExecutionId } from "../validation/execution-validator.ts";
 import { nodeFlyteUrls, type ExecutionData } from "./execution-data-manager.ts";
-import { LIST_ERROR_MESSAGE_BYTES, trimBytes } from "./execution-transform.ts";
+import { nodeExecutionIdOf, nodeExecutionMetadataOf, toNodeExecution } from "../transformers/node-execution-transformer.ts";
 import { nodeExecutionNotFound, parentTaskExecutionNotFound } from "./not-found.ts";
 
 export interface NodeExecutionManagerDeps {
@@ -84,7 +82,7 @@ export class NodeExecutionManager {
       outputs: outputs.blob,
       fullInputs: inputs.full,
       fullOutputs: outputs.full,
-      flyteUrls: nodeFlyteUrls(idOf(row), closure.deckUri !== ""),
+      flyteUrls: nodeFlyteUrls(nodeExecutionIdOf(row), closure.deckUri !== ""),
     });
     if (row.dynamic_workflow_remote_closure_reference !== "") {
       const wf = await this.readDynamicWorkflow(row.dynamic_workflow_remote_closure_reference);
@@ -132,11 +130,7 @@ export class NodeExecutionManager {
   }
 
   private async toNodeExecution(row: NodeExecutionRow, list: boolean): Promise<NodeExecution> {
-    const closure = fromBinary(NodeExecutionClosureSchema, row.closure);
-    if (list && closure.outputResult.case === "error") {
-      closure.outputResult.value.message = trimBytes(closure.outputResult.value.message, LIST_ERROR_MESSAGE_BYTES);
-    }
-    const metadata = row.node_execution_metadata ? fromBinary(NodeExecutionMetaDataSchema, row.node_execution_metadata) : create(NodeExecutionMetaDataSchema);
+    const metadata = nodeExecutionMetadataOf(row);
     if (row.event_version === 0 && !metadata.isParentNode) {
       // Legacy events did not say whether the node has children: derive it.
       if (await this.deps.repo.hasChildren(row.id)) {
@@ -144,7 +138,7 @@ export class NodeExecutionManager {
         metadata.isDynamic = row.dynamic_workflow_remote_closure_reference !== "";
       }
     }
-    return create(NodeExecutionSchema, { id: idOf(row), inputUri: row.input_uri, closure, metadata });
+    return toNodeExecution(row, metadata, list);
   }
 
   private async readDynamicWorkflow(uri: string): Promise<CompiledWorkflowClosure> {
@@ -159,11 +153,4 @@ export class NodeExecutionManager {
     if (!wf.primary.template) throw internal("node_execution.dynamic_workflow", "Empty primary workflow template in loaded dynamic workflow model.");
     return wf;
   }
-}
-
-function idOf(row: NodeExecutionRow): NodeExecutionIdentifier {
-  return create(NodeExecutionIdentifierSchema, {
-    nodeId: row.node_id,
-    executionId: { project: row.execution_project, domain: row.execution_domain, name: row.execution_name },
-  });
 }

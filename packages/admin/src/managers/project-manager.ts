@@ -1,5 +1,5 @@
 // Projects: register, update (partial, incl. archive), get, list, and the domains every project carries.
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import {
   type Project,
   type ProjectGetRequest,
@@ -7,23 +7,21 @@ import {
   type ProjectRegisterRequest,
   type Projects,
   ProjectRegisterResponseSchema,
-  ProjectSchema,
   ProjectsSchema,
   ProjectUpdateResponseSchema,
   Project_ProjectState,
-  DomainSchema,
   GetDomainsResponseSchema,
   type GetDomainsResponse,
   type ProjectRegisterResponse,
   type ProjectUpdateResponse,
 } from "@aloft/idl/flyteidl/admin/project_pb.js";
-import { LabelsSchema, type Labels } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import type { Domain } from "@aloft/core/config.ts";
 import { missing } from "@aloft/core/errors.ts";
 import type { Logger } from "@aloft/core/logger.ts";
-import type { ProjectRepo, ProjectRow } from "../repositories/project-repo.ts";
+import type { ProjectRepo } from "../repositories/project-repo.ts";
 import { nextToken, parseListParams } from "../list/index.ts";
 import { validateProject, validateProjectRegistration } from "../validation/project-validator.ts";
+import { domainMessages, labelsBytes, toProject } from "../transformers/project-transformer.ts";
 import { projectNotFound } from "./not-found.ts";
 
 export interface ProjectManagerDeps {
@@ -42,7 +40,7 @@ export class ProjectManager {
       identifier: project.id,
       name: project.name,
       description: project.description,
-      labels: project.labels ? toBinary(LabelsSchema, project.labels) : null,
+      labels: project.labels ? labelsBytes(project.labels) : null,
       state: project.state,
     });
     return create(ProjectRegisterResponseSchema);
@@ -57,7 +55,7 @@ export class ProjectManager {
     const patch: Parameters<ProjectRepo["update"]>[1] = { state: project.state };
     if (project.name !== "") patch.name = project.name;
     if (project.description !== "") patch.description = project.description;
-    if (project.labels && Object.keys(project.labels.values).length > 0) patch.labels = toBinary(LabelsSchema, project.labels);
+    if (project.labels && Object.keys(project.labels.values).length > 0) patch.labels = labelsBytes(project.labels);
     await this.deps.repo.update(project.id, patch);
     return create(ProjectUpdateResponseSchema);
   }
@@ -66,7 +64,7 @@ export class ProjectManager {
     if (req.id === "") throw missing("project_id");
     const row = await this.deps.repo.get(req.id);
     if (!row) throw projectNotFound(req.id);
-    return this.toProject(row);
+    return toProject(row, this.deps.domains);
   }
 
   async list(req: ProjectListRequest): Promise<Projects> {
@@ -82,13 +80,13 @@ export class ProjectManager {
     });
     const rows = await this.deps.repo.list(params);
     return create(ProjectsSchema, {
-      projects: rows.map((r) => this.toProject(r)),
+      projects: rows.map((r) => toProject(r, this.deps.domains)),
       token: nextToken(params.offset, params.limit, rows.length),
     });
   }
 
   getDomains(): GetDomainsResponse {
-    return create(GetDomainsResponseSchema, { domains: this.domainMessages() });
+    return create(GetDomainsResponseSchema, { domains: domainMessages(this.deps.domains) });
   }
 
   /** Inserts the project if it does not exist (name = id, description "<id> description"), as `migrate seed-projects`. */
@@ -107,22 +105,4 @@ export class ProjectManager {
     if (created.length > 0) this.deps.logger.info({ projects: created }, "seeded projects");
     return created;
   }
-
-  private domainMessages() {
-    return this.deps.domains.map((d) => create(DomainSchema, { id: d.id, name: d.name }));
-  }
-
-  private toProject(row: ProjectRow): Project {
-    let labels: Labels | undefined;
-    if (row.labels && row.labels.length > 0) labels = fromBinary(LabelsSchema, row.labels);
-    return create(ProjectSchema, {
-      id: row.identifier,
-      name: row.name,
-      description: row.description,
-      labels,
-      state: row.state,
-      domains: this.domainMessages(),
-    });
-  }
 }
-

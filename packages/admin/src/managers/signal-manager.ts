@@ -3,7 +3,6 @@
 import { create, equals, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
   SignalListSchema,
-  SignalSchema,
   SignalSetResponseSchema,
   type Signal,
   type SignalGetOrCreateRequest,
@@ -19,8 +18,9 @@ import { protoText } from "@aloft/core/compiler/proto-text.ts";
 import { alreadyExists, invalidArgument, notFound } from "@aloft/core/errors.ts";
 import type { Logger } from "@aloft/core/logger.ts";
 import { makeFilter, nextToken, parseListParams } from "../list/index.ts";
-import type { SignalKey, SignalRepo, SignalRow } from "../repositories/signal-repo.ts";
+import type { SignalKey, SignalRepo } from "../repositories/signal-repo.ts";
 import { validateSignalGetOrCreateRequest, validateSignalListRequest, validateSignalSetRequest, type ValidSignalId } from "../validation/signal-validator.ts";
+import { toSignal } from "../transformers/signal-transformer.ts";
 import { executionNotFound } from "./not-found.ts";
 
 export interface SignalManagerDeps {
@@ -110,12 +110,4 @@ function keyOf(id: ValidSignalId): SignalKey {
 /** Upstream prints its SignalKey struct with %v: `{{project domain name} signal_id}`. */
 function describe(k: SignalKey): string {
   return `{{${k.project} ${k.domain} ${k.name}} ${k.signalId}}`;
-}
-
-export function toSignal(r: SignalRow): Signal {
-  return create(SignalSchema, {
-    id: { executionId: { project: r.project, domain: r.domain, name: r.name }, signalId: r.signalId },
-    type: fromBinary(LiteralTypeSchema, r.type),
-    ...(r.value ? { value: fromBinary(LiteralSchema, r.value) } : {}),
-  });
 }

@@ -4,7 +4,6 @@ import {
   TaskExecutionClosureSchema,
   TaskExecutionGetDataResponseSchema,
   TaskExecutionListSchema,
-  TaskExecutionSchema,
   type TaskExecution,
   type TaskExecutionGetDataRequest,
   type TaskExecutionGetDataResponse,
@@ -12,12 +11,13 @@ import {
   type TaskExecutionList,
   type TaskExecutionListRequest,
 } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
-import { ResourceType, TaskExecutionIdentifierSchema, type TaskExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import { type TaskExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { invalidValue } from "@aloft/core/errors.ts";
 import { makeFilter, nextToken, parseListParams } from "../list/index.ts";
 import type { TaskExecutionKey, TaskExecutionListRow, TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
 import { validateNodeExecutionId, validateTaskExecutionId } from "../validation/execution-validator.ts";
 import { taskFlyteUrls, type ExecutionData } from "./execution-data-manager.ts";
+import { taskExecutionIdOf, toTaskExecution } from "../transformers/task-execution-transformer.ts";
 import { taskExecutionNotFound } from "./not-found.ts";
 
 export interface TaskExecutionManagerDeps {
@@ -65,7 +65,7 @@ export class TaskExecutionManager {
       outputs: outputs.blob,
       fullInputs: inputs.full,
       fullOutputs: outputs.full,
-      flyteUrls: taskFlyteUrls(idOf(row)),
+      flyteUrls: taskFlyteUrls(taskExecutionIdOf(row)),
     });
   }
 
@@ -77,21 +77,4 @@ export class TaskExecutionManager {
     if (!row) throw taskExecutionNotFound(key);
     return row;
   }
-}
-
-function idOf(row: TaskExecutionListRow): TaskExecutionIdentifier {
-  return create(TaskExecutionIdentifierSchema, {
-    taskId: { resourceType: ResourceType.TASK, project: row.project, domain: row.domain, name: row.name, version: row.version },
-    nodeExecutionId: { nodeId: row.node_id, executionId: { project: row.execution_project, domain: row.execution_domain, name: row.execution_name } },
-    retryAttempt: row.retry_attempt,
-  });
-}
-
-export function toTaskExecution(row: TaskExecutionListRow): TaskExecution {
-  return create(TaskExecutionSchema, {
-    id: idOf(row),
-    inputUri: row.input_uri,
-    closure: fromBinary(TaskExecutionClosureSchema, row.closure),
-    isParent: row.is_parent,
-  });
 }

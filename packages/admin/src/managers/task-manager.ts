@@ -1,5 +1,5 @@
 // Tasks (spec §5.1): register (validate, compile, store), get one version, list versions, list distinct names.
-import { clone, create, toBinary, fromBinary } from "@bufbuild/protobuf";
+import { clone, create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Clock } from "@aloft/core/clock.ts";
 import type { AloftConfig } from "@aloft/core/config.ts";
@@ -17,21 +17,21 @@ import {
   TaskClosureSchema,
   TaskCreateResponseSchema,
   TaskListSchema,
-  TaskSchema,
   type Task,
   type TaskCreateRequest,
   type TaskCreateResponse,
   type TaskList,
 } from "@aloft/idl/flyteidl/admin/task_pb.js";
 import { CompiledTaskSchema, type CompiledTask } from "@aloft/idl/flyteidl/core/compiler_pb.js";
-import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import { IdentifierSchema, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { TaskTemplateSchema } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { nextToken, parseListParams } from "../list/index.ts";
-import type { TaskRepo, TaskRow } from "../repositories/task-repo.ts";
+import type { TaskRepo } from "../repositories/task-repo.ts";
 import type { TaskResourceSet } from "../validation/resources.ts";
 import { validateTaskIdentifier, validateTaskSpec, type TaskTypeScope } from "../validation/task-validator.ts";
-import { newDescriptionEntityRow } from "./description-entity-manager.ts";
 import type { ProjectGate } from "./project-gate.ts";
+import { newDescriptionEntityRow } from "../transformers/description-entity-transformer.ts";
+import { compiledTaskOf, taskVersionKey, toTask } from "../transformers/task-transformer.ts";
 import { identifierFilters, listEntityIds } from "./list-ids.ts";
 import { versionNotFound } from "./not-found.ts";
 
@@ -74,7 +74,7 @@ export class TaskManager {
     try {
       await this.deps.repo.create(
         {
-          ...versionKey(id),
+          ...taskVersionKey(id),
           closure: toBinary(TaskClosureSchema, closure),
           digest,
           type: template.type,
@@ -91,12 +91,12 @@ export class TaskManager {
 
   /** The error for a version that is already registered: identical (AE) or different (IA with the diff). */
   private async existsError(id: Identifier, digest: string, compiledTask: CompiledTask): Promise<AloftError> {
-    const existing = await this.deps.repo.get(versionKey(id));
+    const existing = await this.deps.repo.get(taskVersionKey(id));
     if (!existing) throw versionNotFound("TASK", id);
     if (existing.digest === digest) {
       return alreadyExists("task.exists_identical", "task with identical structure already exists");
     }
-    const before = fromBinary(TaskClosureSchema, existing.closure).compiledTask ?? create(CompiledTaskSchema);
+    const before = compiledTaskOf(existing) ?? create(CompiledTaskSchema);
     const diff = messageDiff(CompiledTaskSchema, before, compiledTask);
     return invalidArgument(
       "task.exists_different",
@@ -106,7 +106,7 @@ export class TaskManager {
 
   /** GetTask. Upstream only logs identifier problems; the lookup then answers NOT_FOUND. */
   async get(req: ObjectGetRequest): Promise<Task> {
-    const key = versionKey(req.id);
+    const key = taskVersionKey(req.id);
     const row = await this.deps.repo.get(key);
     if (!row) throw versionNotFound("TASK", key);
     return toTask(row);
@@ -138,18 +138,4 @@ export class TaskManager {
   async listIds(req: NamedEntityIdentifierListRequest): Promise<NamedEntityIdentifierList> {
     return listEntityIds("task", "ListUniqueTaskIdentifiers", req, (q) => this.deps.repo.listNames(q));
   }
-}
-
-function versionKey(id: Partial<VersionedId> | undefined): VersionedId {
-  return { project: id?.project ?? "", domain: id?.domain ?? "", name: id?.name ?? "", version: id?.version ?? "" };
-}
-
-export function toTask(row: TaskRow): Task {
-  const closure = fromBinary(TaskClosureSchema, row.closure);
-  closure.createdAt = timestampFromDate(row.createdAt);
-  return create(TaskSchema, {
-    id: create(IdentifierSchema, { resourceType: ResourceType.TASK, ...versionKey(row) }),
-    closure,
-    shortDescription: row.shortDescription,
-  });
 }

@@ -1,6 +1,6 @@
 // Workflows (spec §5.2): register (compile against the referenced tasks and launch plans, store the closure in
 // the blob store and the row in the database), get (closure re-read from the blob store), list, list ids.
-import { clone, create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { clone, create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   CreateWorkflowFailureReasonSchema,
@@ -20,10 +20,8 @@ import {
   type ObjectGetRequest,
   type ResourceListRequest,
 } from "@aloft/idl/flyteidl/admin/common_pb.js";
-import { DescriptionSchema, type DescriptionEntity } from "@aloft/idl/flyteidl/admin/description_entity_pb.js";
-import { CompiledWorkflowClosureSchema, CompiledWorkflowSchema, type CompiledTask, type CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
+import { CompiledWorkflowClosureSchema, type CompiledTask, type CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { TypedInterfaceSchema } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import { WorkflowTemplateSchema } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
 import { getMessage, putMessage } from "@aloft/core/blob/blob-store.ts";
@@ -34,13 +32,15 @@ import { AloftError, Code, alreadyExists, invalidArgument } from "@aloft/core/er
 import { messageDiff, messageDigest } from "@aloft/core/hashing.ts";
 import { nextToken, parseListParams } from "../list/index.ts";
 import { identifierFilters, listEntityIds } from "./list-ids.ts";
-import { insertDescriptionEntity, type NewDescriptionEntityRow } from "../repositories/description-entity-repo.ts";
+import { insertDescriptionEntity } from "../repositories/description-entity-repo.ts";
 import { dateToMicros } from "../repositories/timestamps.ts";
 import type { WorkflowRepo, WorkflowRow } from "../repositories/workflow-repo.ts";
 import { identifierText, validateIdentifier, validateProjectDomain } from "../validation/identifier.ts";
 import { validateNodeIds } from "../validation/node-ids.ts";
 import { validateCompiledWorkflow, validateWorkflowId, validateWorkflowSpec, type WorkflowRegistrationLimits } from "../validation/workflow-validator.ts";
 import type { ProjectGate } from "./project-gate.ts";
+import { newDescriptionEntityRow } from "../transformers/description-entity-transformer.ts";
+import { newWorkflowRow, toWorkflowSummary, workflowIdentifier } from "../transformers/workflow-transformer.ts";
 import { versionNotFound } from "./not-found.ts";
 
 /** The compiled form of a registered task by exact id (implemented by the task repository). */
@@ -73,21 +73,6 @@ export function withResourceType(id: Identifier | undefined, type: ResourceType)
   return out;
 }
 
-/** The description entity row written with a task or workflow version, or undefined when there is no description. */
-export function descriptionRow(type: ResourceType, id: Identifier, d: DescriptionEntity | undefined): NewDescriptionEntityRow | undefined {
-  if (!d) return undefined;
-  return {
-    resourceType: type,
-    project: id.project,
-    domain: id.domain,
-    name: id.name,
-    version: id.version,
-    shortDescription: d.shortDescription,
-    longDescription: d.longDescription ? toBinary(DescriptionSchema, d.longDescription) : null,
-    link: d.sourceCode?.link ?? "",
-  };
-}
-
 export class WorkflowManager {
   constructor(private readonly deps: WorkflowManagerDeps) {}
 
@@ -111,20 +96,10 @@ export class WorkflowManager {
     // The row and the closure blob are written in one transaction, the blob after the row: a concurrent
     // registration of the same id fails on the row (unique key) before it can overwrite the blob.
     const key = workflowClosureKey(id, this.deps.metadataStoragePrefix);
-    const description = descriptionRow(ResourceType.WORKFLOW, id, req.spec.description);
-    const iface = template.interface;
+    const description = newDescriptionEntityRow(req.spec.description, id, ResourceType.WORKFLOW);
     try {
       await this.deps.repo.create(
-        {
-          project: id.project,
-          domain: id.domain,
-          name: id.name,
-          version: id.version,
-          typedInterface: iface ? toBinary(TypedInterfaceSchema, iface) : null,
-          remoteClosureIdentifier: this.deps.blobStore.uri(key),
-          digest,
-          shortDescription: description?.shortDescription ?? "",
-        },
+        newWorkflowRow(id, template.interface, this.deps.blobStore.uri(key), digest, description?.shortDescription ?? ""),
         async (tx) => {
           if (description) await insertDescriptionEntity(tx, description, dateToMicros(this.deps.clock.now()));
           await putMessage(this.deps.blobStore, key, WorkflowClosureSchema, closure);
@@ -146,7 +121,7 @@ export class WorkflowManager {
     if (!row) throw versionNotFound("WORKFLOW", id);
     const closure = await this.readClosure(row);
     return create(WorkflowSchema, {
-      id: rowIdentifier(row),
+      id: workflowIdentifier(row),
       closure: { compiledWorkflow: closure.compiledWorkflow, createdAt: timestampFromDate(row.createdAt) },
       shortDescription: row.shortDescription,
     });
@@ -175,7 +150,7 @@ export class WorkflowManager {
     const filters = [...identifierFilters("workflow", req.id.project, req.id.domain, req.id.name), ...params.filters];
     const rows = await this.deps.repo.list({ ...params, filters });
     return create(WorkflowListSchema, {
-      workflows: rows.map(summary),
+      workflows: rows.map(toWorkflowSummary),
       token: nextToken(params.offset, params.limit, rows.length),
     });
   }
@@ -253,25 +228,3 @@ export class WorkflowManager {
 }
 
 type WorkflowCreateRequestTemplate = NonNullable<NonNullable<WorkflowCreateRequest["spec"]>["template"]>;
-
-function rowIdentifier(row: WorkflowRow): Identifier {
-  return create(IdentifierSchema, {
-    resourceType: ResourceType.WORKFLOW,
-    project: row.project,
-    domain: row.domain,
-    name: row.name,
-    version: row.version,
-  });
-}
-
-function summary(row: WorkflowRow): Workflow {
-  const iface = row.typedInterface && row.typedInterface.length > 0 ? fromBinary(TypedInterfaceSchema, row.typedInterface) : create(TypedInterfaceSchema);
-  return create(WorkflowSchema, {
-    id: rowIdentifier(row),
-    closure: {
-      createdAt: timestampFromDate(row.createdAt),
-      compiledWorkflow: { primary: create(CompiledWorkflowSchema, { template: { interface: iface } }) },
-    },
-    shortDescription: row.shortDescription,
-  });
-}

@@ -1,10 +1,9 @@
 // Persistence of task versions (spec §5.1): rows in, rows out. The manager turns rows into flyteidl messages.
 import { sql, type Kysely, type Selectable } from "kysely";
-import { fromBinary } from "@bufbuild/protobuf";
 import type { Clock } from "@aloft/core/clock.ts";
 import type { ProjectDomainName, VersionedId } from "@aloft/core/entity-ids.ts";
-import { TaskClosureSchema } from "@aloft/idl/flyteidl/admin/task_pb.js";
 import type { CompiledTask } from "@aloft/idl/flyteidl/core/compiler_pb.js";
+import { compiledTaskOf } from "../transformers/task-transformer.ts";
 import { applyOrder, applyPage, filtersExpression, type Filter, type SortOrder } from "../list/index.ts";
 import { insertDescriptionEntity, type NewDescriptionEntityRow } from "./description-entity-repo.ts";
 import { withDbErrors } from "./db-errors.ts";
@@ -71,10 +70,13 @@ export class TaskRepo {
     return row ? fromDb(row) : undefined;
   }
 
-  /** The stored CompiledTask of an exact version, or undefined when there is no such task. */
+  /**
+   * The stored CompiledTask of an exact version, or undefined when there is no such task. (The composition root
+   * hands this to workflow registration; it belongs on TaskManager, which has the same method.)
+   */
   async getCompiledTask(key: VersionedId): Promise<CompiledTask | undefined> {
     const row = await this.get(key);
-    return row ? fromBinary(TaskClosureSchema, row.closure).compiledTask : undefined;
+    return row ? compiledTaskOf(row) : undefined;
   }
 
   /** Task versions matching the filters, in the requested order (then by id), one page. */
