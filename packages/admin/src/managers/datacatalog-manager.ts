@@ -80,7 +80,7 @@ import {
 import { artifactNotFound, datasetNotFound, tagNotFound } from "./not-found.ts";
 
 /** Upstream's page size when the request has no pagination options (common.MaxPageLimit). */
-export const DEFAULT_PAGE_LIMIT = 50;
+const DEFAULT_PAGE_LIMIT = 50;
 
 export interface DataCatalogManagerDeps {
   catalog: CatalogRepo;

@@ -20,8 +20,8 @@ import {
   validateWorkflowEventRequest,
   workflowPhaseName,
 } from "../validation/event-validator.ts";
-import type { ExecutionData } from "./execution-data-manager.ts";
 import { decodeClosure, decodeSpec } from "../transformers/execution-transformer.ts";
+import type { ExecutionData } from "./execution-data-manager.ts";
 import { executionNotFound } from "./not-found.ts";
 
 export interface ExecutionEventManagerDeps {

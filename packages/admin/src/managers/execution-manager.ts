@@ -44,9 +44,9 @@ import {
   validateWorkflowExecutionId,
 } from "../validation/execution-validator.ts";
 import { workflowPhaseName } from "../validation/event-validator.ts";
+import { decodeSpec } from "../transformers/execution-transformer.ts";
 import type { ExecutionData } from "./execution-data-manager.ts";
 import { resolveExecutionAttributes, resolveExecutionConfig, type ExecutionConfigSource } from "./execution-config.ts";
-import { decodeSpec } from "../transformers/execution-transformer.ts";
 import { executionNotFound, nodeExecutionNotFound } from "./not-found.ts";
 import type { ProjectGate } from "./project-gate.ts";
 import type { SingleTaskExecutions } from "./single-task-execution-manager.ts";
@@ -445,7 +445,7 @@ function duplicateExecution(id: WorkflowExecutionIdentifier): AloftError {
 }
 
 /** Go's codes.Code.String(): "InvalidArgument", "Unimplemented", ... */
-export function grpcCodeName(code: Code): string {
+function grpcCodeName(code: Code): string {
   const name = Code[code];
   if (!name) return "Unknown";
   return name

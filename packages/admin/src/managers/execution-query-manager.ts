@@ -31,9 +31,9 @@ import { nextWriteMicros, type ExecutionPatch, type ExecutionRepo, type Executio
 import { dateToMicros, timestampToMicros } from "../repositories/timestamps.ts";
 import { WORKFLOW_TERMINAL, alreadyInTerminalState, workflowPhaseName } from "../validation/event-validator.ts";
 import { validateWorkflowExecutionId } from "../validation/execution-validator.ts";
+import { decodeClosure, executionIdOf, toExecution } from "../transformers/execution-transformer.ts";
 import type { ExecutionData } from "./execution-data-manager.ts";
 import { durationBetween } from "./execution-event-manager.ts";
-import { decodeClosure, executionIdOf, toExecution } from "../transformers/execution-transformer.ts";
 import { executionNotFound } from "./not-found.ts";
 
 /** An event settled the execution while ABORTED was being recorded: nothing left to do. */

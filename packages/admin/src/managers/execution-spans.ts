@@ -32,7 +32,7 @@ export const END_NODE = "end-node";
 const NANOS_PER_SECOND = 1_000_000_000n;
 
 /** Nanoseconds since the epoch; an absent timestamp counts as the epoch (as Go's nil `AsTime()` does). */
-export function nanosOf(ts: Timestamp | undefined): bigint {
+function nanosOf(ts: Timestamp | undefined): bigint {
   return ts ? ts.seconds * NANOS_PER_SECOND + BigInt(ts.nanos) : 0n;
 }
 

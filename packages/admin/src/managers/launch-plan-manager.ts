@@ -28,7 +28,7 @@ import {
 import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { Clock } from "@aloft/core/clock.ts";
 import { launchPlanInterfaceOf, type LaunchPlanInterface } from "@aloft/core/compiler/index.ts";
-import { AloftError, Code, alreadyExists, invalidArgument, missing, notFound } from "@aloft/core/errors.ts";
+import { AloftError, Code, alreadyExists, invalidArgument, missing } from "@aloft/core/errors.ts";
 import { messageDiff, messageDigest } from "@aloft/core/hashing.ts";
 import { makeFilter, nextToken, parseListParams, type Filter } from "../list/index.ts";
 import { type LaunchPlanRepo, type LaunchPlanRow } from "../repositories/launch-plan-repo.ts";
@@ -37,11 +37,11 @@ import type { WorkflowRepo } from "../repositories/workflow-repo.ts";
 import { identifierText, validateIdentifier, validateProjectDomain } from "../validation/identifier.ts";
 import { validateLaunchPlanSpec, type LaunchPlanValidationOptions } from "../validation/launch-plan-validator.ts";
 import { isScheduleEmpty } from "../validation/schedule-validator.ts";
-import type { ProjectGate } from "./project-gate.ts";
 import { launchPlanSpecOf, newLaunchPlanRow, toLaunchPlan } from "../transformers/launch-plan-transformer.ts";
 import { workflowInterfaceOf } from "../transformers/workflow-transformer.ts";
+import type { ProjectGate } from "./project-gate.ts";
 import { identifierFilters, listEntityIds } from "./list-ids.ts";
-import { versionNotFound } from "./not-found.ts";
+import { noActiveLaunchPlan, versionNotFound } from "./not-found.ts";
 import { withResourceType } from "./workflow-manager.ts";
 
 /**
@@ -170,7 +170,7 @@ export class LaunchPlanManager {
       offset: 0,
     });
     const row = rows[0];
-    if (!row) throw notFound("launch_plan.no_active", `No active launch plan could be found: ${id.project}:${id.domain}:${id.name}`);
+    if (!row) throw noActiveLaunchPlan(id);
     return toLaunchPlan(row);
   }
 

@@ -21,14 +21,14 @@ import type { Sort } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { CompiledWorkflowClosureSchema, type CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { WorkflowExecutionIdentifierSchema, type NodeExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { getMessage } from "@aloft/core/blob/blob-store.ts";
-import { AloftError, internal, invalidValue, missing, notFound } from "@aloft/core/errors.ts";
+import { AloftError, internal, invalidValue, missing } from "@aloft/core/errors.ts";
 import { makeFilter, nextToken, parseListParams, type Filter } from "../list/index.ts";
 import type { NodeExecutionKey, NodeExecutionListQuery, NodeExecutionRepo, NodeExecutionRow } from "../repositories/node-execution-repo.ts";
 import type { TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
 import { validateTaskExecutionId, validateWorkflowExecutionId } from "../validation/execution-validator.ts";
-import { nodeFlyteUrls, type ExecutionData } from "./execution-data-manager.ts";
 import { nodeExecutionIdOf, nodeExecutionMetadataOf, toNodeExecution } from "../transformers/node-execution-transformer.ts";
-import { nodeExecutionNotFound, parentTaskExecutionNotFound } from "./not-found.ts";
+import { nodeFlyteUrls, type ExecutionData } from "./execution-data-manager.ts";
+import { noDynamicWorkflow, nodeExecutionNotFound, parentTaskExecutionNotFound } from "./not-found.ts";
 
 export interface NodeExecutionManagerDeps {
   repo: NodeExecutionRepo;
@@ -97,7 +97,7 @@ export class NodeExecutionManager {
 
   async getDynamicNodeWorkflow(req: GetDynamicNodeWorkflowRequest): Promise<DynamicNodeWorkflowResponse> {
     const row = await this.load(req.id);
-    if (row.dynamic_workflow_remote_closure_reference === "") throw notFound("node_execution.no_dynamic_workflow", "node does not contain dynamic workflow");
+    if (row.dynamic_workflow_remote_closure_reference === "") throw noDynamicWorkflow();
     return create(DynamicNodeWorkflowResponseSchema, { compiledWorkflow: await this.readDynamicWorkflow(row.dynamic_workflow_remote_closure_reference) });
   }
 

@@ -38,6 +38,21 @@ export function parentTaskExecutionNotFound(what: string): AloftError {
   return notFound("task_execution.not_found", `missing entity of type task execution for ${what}`);
 }
 
+/** GetActiveLaunchPlan with no ACTIVE version of the name. */
+export function noActiveLaunchPlan(id: ProjectDomainName): AloftError {
+  return notFound("launch_plan.no_active", `No active launch plan could be found: ${id.project}:${id.domain}:${id.name}`);
+}
+
+/** GetDynamicNodeWorkflow of a node that did not produce one. */
+export function noDynamicWorkflow(): AloftError {
+  return notFound("node_execution.no_dynamic_workflow", "node does not contain dynamic workflow");
+}
+
+/** SetSignal of a signal nobody created (GetOrCreateSignal comes first). */
+export function signalNotFound(): AloftError {
+  return notFound("signal.not_found", "signal does not exist");
+}
+
 export function projectNotFound(id: string): AloftError {
   return notFound("project.not_found", `project [${id}] not found`);
 }

@@ -15,13 +15,13 @@ import { LiteralSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { LiteralTypeSchema } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { areTypesCastable, literalTypeForLiteral, literalTypeText, validateLiteralType } from "@aloft/core/compiler/index.ts";
 import { protoText } from "@aloft/core/compiler/proto-text.ts";
-import { alreadyExists, invalidArgument, notFound } from "@aloft/core/errors.ts";
+import { alreadyExists, invalidArgument } from "@aloft/core/errors.ts";
 import type { Logger } from "@aloft/core/logger.ts";
 import { makeFilter, nextToken, parseListParams } from "../list/index.ts";
 import type { SignalKey, SignalRepo } from "../repositories/signal-repo.ts";
 import { validateSignalGetOrCreateRequest, validateSignalListRequest, validateSignalSetRequest, type ValidSignalId } from "../validation/signal-validator.ts";
 import { toSignal } from "../transformers/signal-transformer.ts";
-import { executionNotFound } from "./not-found.ts";
+import { executionNotFound, signalNotFound } from "./not-found.ts";
 
 export interface SignalManagerDeps {
   repo: SignalRepo;
@@ -95,7 +95,7 @@ export class SignalManager {
       );
     }
     if (!(await this.deps.repo.setValue(key, toBinary(LiteralSchema, req.value)))) {
-      throw notFound("signal.not_found", "signal does not exist");
+      throw signalNotFound();
     }
     this.deps.logger.info({ execution: key.name, project: key.project, domain: key.domain, signal: key.signalId }, "signal set");
     return create(SignalSetResponseSchema);

@@ -23,7 +23,7 @@ export interface SingleTaskRegistry {
   setSystemGenerated(resourceType: ResourceType, id: NamedEntityIdentifier): Promise<void>;
 }
 
-export const FLYTEGEN_PREFIX = ".flytegen.";
+const FLYTEGEN_PREFIX = ".flytegen.";
 const DEFAULT_RETRIES = 3;
 const MAX_NODE_NAME_LENGTH = 63;
 

@@ -16,8 +16,8 @@ import { invalidValue } from "@aloft/core/errors.ts";
 import { makeFilter, nextToken, parseListParams } from "../list/index.ts";
 import type { TaskExecutionKey, TaskExecutionListRow, TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
 import { validateNodeExecutionId, validateTaskExecutionId } from "../validation/execution-validator.ts";
-import { taskFlyteUrls, type ExecutionData } from "./execution-data-manager.ts";
 import { taskExecutionIdOf, toTaskExecution } from "../transformers/task-execution-transformer.ts";
+import { taskFlyteUrls, type ExecutionData } from "./execution-data-manager.ts";
 import { taskExecutionNotFound } from "./not-found.ts";
 
 export interface TaskExecutionManagerDeps {

@@ -2,7 +2,6 @@
 import { clone, create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Clock } from "@aloft/core/clock.ts";
-import type { AloftConfig } from "@aloft/core/config.ts";
 import type { VersionedId } from "@aloft/core/entity-ids.ts";
 import { AloftError, Code, alreadyExists, invalidArgument, invalidValue, missing } from "@aloft/core/errors.ts";
 import { messageDiff, messageDigest } from "@aloft/core/hashing.ts";
@@ -29,9 +28,9 @@ import { nextToken, parseListParams } from "../list/index.ts";
 import type { TaskRepo } from "../repositories/task-repo.ts";
 import type { TaskResourceSet } from "../validation/resources.ts";
 import { validateTaskIdentifier, validateTaskSpec, type TaskTypeScope } from "../validation/task-validator.ts";
-import type { ProjectGate } from "./project-gate.ts";
-import { newDescriptionEntityRow } from "../transformers/description-entity-transformer.ts";
 import { compiledTaskOf, taskVersionKey, toTask } from "../transformers/task-transformer.ts";
+import { newDescriptionEntityRow } from "../transformers/description-entity-transformer.ts";
+import type { ProjectGate } from "./project-gate.ts";
 import { identifierFilters, listEntityIds } from "./list-ids.ts";
 import { versionNotFound } from "./not-found.ts";
 
@@ -41,10 +40,6 @@ import { versionNotFound } from "./not-found.ts";
  */
 export interface TaskResourceLimits {
   get(project: string, domain: string): Promise<TaskResourceSet>;
-}
-
-export function configTaskResourceLimits(taskResources: AloftConfig["taskResources"]): TaskResourceLimits {
-  return { get: async () => ({ ...taskResources.limits }) };
 }
 
 export interface TaskManagerDeps {

@@ -22,7 +22,7 @@ function parse(text: string | undefined): Quantity {
 const isZero = (q: Quantity) => q.unscaled === 0n;
 
 /** Quantity.Cmp: -1, 0, 1. */
-export function compareQuantities(a: Quantity, b: Quantity): number {
+function compareQuantities(a: Quantity, b: Quantity): number {
   const scale = Math.max(a.scale, b.scale);
   const x = a.unscaled * 10n ** BigInt(scale - a.scale);
   const y = b.unscaled * 10n ** BigInt(scale - b.scale);

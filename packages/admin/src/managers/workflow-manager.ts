@@ -31,6 +31,8 @@ import { CompilationError, compileErrorsToAloftError, getRequirements, tryCompil
 import { AloftError, Code, alreadyExists, invalidArgument } from "@aloft/core/errors.ts";
 import { messageDiff, messageDigest } from "@aloft/core/hashing.ts";
 import { nextToken, parseListParams } from "../list/index.ts";
+import { newDescriptionEntityRow } from "../transformers/description-entity-transformer.ts";
+import { newWorkflowRow, toWorkflowSummary, workflowIdentifier } from "../transformers/workflow-transformer.ts";
 import { identifierFilters, listEntityIds } from "./list-ids.ts";
 import { insertDescriptionEntity } from "../repositories/description-entity-repo.ts";
 import { dateToMicros } from "../repositories/timestamps.ts";
@@ -39,8 +41,6 @@ import { identifierText, validateIdentifier, validateProjectDomain } from "../va
 import { validateNodeIds } from "../validation/node-ids.ts";
 import { validateCompiledWorkflow, validateWorkflowId, validateWorkflowSpec, type WorkflowRegistrationLimits } from "../validation/workflow-validator.ts";
 import type { ProjectGate } from "./project-gate.ts";
-import { newDescriptionEntityRow } from "../transformers/description-entity-transformer.ts";
-import { newWorkflowRow, toWorkflowSummary, workflowIdentifier } from "../transformers/workflow-transformer.ts";
 import { versionNotFound } from "./not-found.ts";
 
 /** The compiled form of a registered task by exact id (implemented by the task repository). */

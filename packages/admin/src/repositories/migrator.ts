@@ -12,7 +12,7 @@ const MIGRATION_LOCK_TABLE = "aloft_migration_lock";
 type AnyKysely = Kysely<any>;
 
 /** The dialect of a Kysely instance created by createDatabase. */
-export function dialectOf(db: AnyKysely): Dialect {
+function dialectOf(db: AnyKysely): Dialect {
   const adapter = db.getExecutor().adapter;
   if (adapter instanceof SqliteAdapter) return "sqlite";
   if (adapter instanceof PostgresAdapter) return "postgres";

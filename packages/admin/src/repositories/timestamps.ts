@@ -13,8 +13,3 @@ export const dateToMicros = (d: Date): Micros => d.getTime() * 1000;
 export const microsToDate = (us: Micros | string | bigint): Date => new Date(Math.floor(Number(us) / 1000));
 
 export const timestampToMicros = (t: Timestamp): Micros => Number(t.seconds) * 1_000_000 + Math.floor(t.nanos / 1000);
-export function microsToTimestampParts(us: Micros | string | bigint): { seconds: bigint; nanos: number } {
-  const n = Number(us);
-  const seconds = Math.floor(n / 1_000_000);
-  return { seconds: BigInt(seconds), nanos: (n - seconds * 1_000_000) * 1000 };
-}

@@ -30,7 +30,7 @@ export interface AttributesGate {
  * The resource type an update writes, from the oneof case. quality_of_service cannot be set through the API
  * (upstream has no case for it); an empty oneof is `missing matching_attributes`.
  */
-export function matchableResourceOf(attributes: MatchingAttributes | undefined, requestId: string): MatchableResource {
+function matchableResourceOf(attributes: MatchingAttributes | undefined, requestId: string): MatchableResource {
   switch (attributes?.target.case) {
     case undefined:
       throw missing("matching_attributes");

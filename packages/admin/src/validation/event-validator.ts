@@ -49,7 +49,7 @@ export function parseTaskPhase(name: string): TaskExecution_Phase {
 }
 
 /** RESOURCE_EXHAUSTED when an event's inline outputs exceed the platform maximum. Returns the encoded size. */
-export function validateOutputData(data: LiteralMap | undefined, maxBytes: number): number {
+function validateOutputData(data: LiteralMap | undefined, maxBytes: number): number {
   if (!data) return 0;
   const size = toBinary(LiteralMapSchema, data).byteLength;
   if (maxBytes > 0 && size > maxBytes) {

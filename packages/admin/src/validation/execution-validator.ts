@@ -12,7 +12,7 @@ import { validateIdentifierFields } from "./identifier.ts";
 import { labelValueErrors, qualifiedNameErrors } from "./k8s-names.ts";
 import { validateNotifications } from "./launch-plan-validator.ts";
 
-export const MAX_EXECUTION_NAME_LENGTH = 63;
+const MAX_EXECUTION_NAME_LENGTH = 63;
 const EXECUTION_NAME_REGEX = /^[a-z][a-z\-0-9]*$/;
 /** k8s `rand.String` alphabet (no vowels, no look-alike digits). */
 const NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";

@@ -6,7 +6,7 @@ import type { ProjectDomainName, VersionedId } from "@aloft/core/entity-ids.ts";
 import { invalidArgument, missing } from "@aloft/core/errors.ts";
 
 /** Upstream's lower-case names for resource types in messages ("task", "workflow", "launch plan"). */
-export function resourceTypeName(t: ResourceType): string {
+function resourceTypeName(t: ResourceType): string {
   switch (t) {
     case RT.TASK:
       return "task";

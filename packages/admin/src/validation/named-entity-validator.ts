@@ -12,7 +12,7 @@ import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { validateIdentifierFields, validateNamedEntityIdentifier } from "./identifier.ts";
 
 /** ValidateResourceType: UNSPECIFIED, or a number that names no resource type, is invalid. */
-export function validateResourceType(t: ResourceType): void {
+function validateResourceType(t: ResourceType): void {
   if (t === ResourceType.UNSPECIFIED || ResourceType[t] === undefined) throw invalidValue("resource_type");
 }
 

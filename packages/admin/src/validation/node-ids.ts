@@ -11,7 +11,7 @@ const MAX_NODE_ID_BYTES = 255;
 const UNUSABLE = /[\u0000-\u001f\u007f/\\]/;
 
 /** Why `id` cannot be a node id, or undefined when it can. Empty ids are the compiler's to report. */
-export function nodeIdProblem(id: string): string | undefined {
+function nodeIdProblem(id: string): string | undefined {
   if (id === "") return undefined;
   if (id === "." || id === "..") return "must not be . or ..";
   const bad = UNUSABLE.exec(id);

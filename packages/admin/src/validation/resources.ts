@@ -18,7 +18,6 @@ export interface Quantity {
 }
 
 const FORMAT_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
-const NUMERIC_ERROR = "unable to parse numeric part of quantity";
 const SUFFIX_ERROR = "unable to parse quantity's suffix";
 
 export class QuantityError extends Error {}

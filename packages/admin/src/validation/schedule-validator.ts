@@ -205,7 +205,7 @@ export function isScheduleEmpty(schedule: Schedule | undefined): boolean {
 }
 
 /** The cron text of a schedule, when it is a cron schedule. */
-export function cronTextOf(schedule: Schedule | undefined): string | undefined {
+function cronTextOf(schedule: Schedule | undefined): string | undefined {
   const e = schedule?.ScheduleExpression;
   if (e?.case === "cronSchedule") return e.value.schedule;
   if (e?.case === "cronExpression") return e.value;

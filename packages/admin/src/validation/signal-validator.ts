@@ -10,7 +10,7 @@ import { validateWorkflowExecutionId } from "./execution-validator.ts";
 /** A signal id with its execution id (every field non-empty). */
 export type ValidSignalId = SignalIdentifier & { executionId: NonNullable<SignalIdentifier["executionId"]> };
 
-export function validateSignalId(id: SignalIdentifier | undefined): asserts id is ValidSignalId {
+function validateSignalId(id: SignalIdentifier | undefined): asserts id is ValidSignalId {
   if (!id) throw missing("id");
   if (!id.executionId) throw missing("execution_id");
   if (id.signalId === "") throw missing("signal_id");

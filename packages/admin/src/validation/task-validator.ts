@@ -78,7 +78,7 @@ export function validateTaskSpec(
  * Upstream's whitelist is a map from task type to scopes: a type that is not listed is allowed; a listed type
  * must match one scope (empty project = every project; empty domain = every domain of that project).
  */
-export function validateTaskType(id: Identifier, taskType: string, whitelist: readonly TaskTypeScope[]): void {
+function validateTaskType(id: Identifier, taskType: string, whitelist: readonly TaskTypeScope[]): void {
   const scopes = whitelist.filter((s) => s.type === taskType);
   if (scopes.length === 0) return;
   for (const s of scopes) {

@@ -26,8 +26,10 @@ describe("storage layout keys", () => {
   });
 
   it("places offloaded inputs and event outputs under metadata/", () => {
-    assert.equal(k.executionInputsKey(exec), "metadata/flytesnacks/development/f7616dc75400f43e6920/inputs");
-    assert.equal(k.executionUserInputsKey(exec), "metadata/flytesnacks/development/f7616dc75400f43e6920/user_inputs");
+    assert.deepEqual(k.executionAttemptInputsKeys(exec, "a1"), {
+      inputs: "metadata/flytesnacks/development/f7616dc75400f43e6920/a1/inputs",
+      userInputs: "metadata/flytesnacks/development/f7616dc75400f43e6920/a1/user_inputs",
+    });
     assert.equal(k.executionOutputsKey(exec), "metadata/flytesnacks/development/f7616dc75400f43e6920/offloaded_outputs");
     assert.equal(
       k.nodeExecutionOutputsKey({ executionId: exec, nodeId: "n0" }),

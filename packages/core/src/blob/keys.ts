@@ -62,16 +62,6 @@ export function dynamicWorkflowClosureKey(
   return joinKey(...prefix, e.project, e.domain, e.name, node.nodeId, wf);
 }
 
-/** Resolved execution inputs (`LiteralMap`): `metadata/<p>/<d>/<exec>/inputs`. */
-export function executionInputsKey(e: ProjectDomainName): string {
-  return joinKey(ADMIN_OFFLOAD_ROOT, e.project, e.domain, e.name, INPUTS_OBJECT);
-}
-
-/** Inputs as the user sent them: `metadata/<p>/<d>/<exec>/user_inputs`. */
-export function executionUserInputsKey(e: ProjectDomainName): string {
-  return joinKey(ADMIN_OFFLOAD_ROOT, e.project, e.domain, e.name, USER_INPUTS_OBJECT);
-}
-
 /**
  * Inputs written by one CreateExecution attempt: `metadata/<p>/<d>/<exec>/<attempt>/{inputs,user_inputs}`.
  * Concurrent creates of one name never share a key; only the winner's row points at its own (a loser's objects are
