@@ -2,6 +2,7 @@
 // executions known to exist (with their cluster) and the last state written for each node and task execution.
 // The cache is only a shortcut: every write through it is a compare-and-set on (phase, updated_at), a failed one
 // falls back to reading the row, and a rejection computed from cached state is confirmed against the database.
+import type { ProjectDomainName, VersionedId } from "@aloft/core/entity-ids.ts";
 import type { NodeExecutionRow } from "../repositories/node-execution-repo.ts";
 import type { TaskExecutionRow } from "../repositories/task-execution-repo.ts";
 
@@ -35,12 +36,12 @@ class Bounded<V> {
   }
 }
 
-export const executionCacheKey = (e: { project: string; domain: string; name: string }) => `${e.project}\u0000${e.domain}\u0000${e.name}`;
-export const nodeCacheKey = (e: { project: string; domain: string; name: string }, nodeId: string) => `${executionCacheKey(e)}\u0000${nodeId}`;
+export const executionCacheKey = (e: ProjectDomainName) => `${e.project}\u0000${e.domain}\u0000${e.name}`;
+export const nodeCacheKey = (e: ProjectDomainName, nodeId: string) => `${executionCacheKey(e)}\u0000${nodeId}`;
 export const taskCacheKey = (
-  e: { project: string; domain: string; name: string },
+  e: ProjectDomainName,
   nodeId: string,
-  t: { project: string; domain: string; name: string; version: string },
+  t: VersionedId,
   attempt: number,
 ) => `${nodeCacheKey(e, nodeId)}\u0000${t.project}\u0000${t.domain}\u0000${t.name}\u0000${t.version}\u0000${attempt}`;
 

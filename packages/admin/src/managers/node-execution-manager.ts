@@ -21,6 +21,7 @@ import type { Sort } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { CompiledWorkflowClosureSchema, type CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { WorkflowExecutionIdentifierSchema, type NodeExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { getMessage } from "@aloft/core/blob/blob-store.ts";
+import type { ProjectDomainName } from "@aloft/core/entity-ids.ts";
 import { AloftError, internal, invalidValue, missing } from "@aloft/core/errors.ts";
 import { makeFilter, nextToken, parseListParams, type Filter } from "../list/index.ts";
 import type { NodeExecutionKey, NodeExecutionListQuery, NodeExecutionRepo, NodeExecutionRow } from "../repositories/node-execution-repo.ts";
@@ -102,7 +103,7 @@ export class NodeExecutionManager {
   }
 
   private async listWith(
-    exec: { project: string; domain: string; name: string },
+    exec: ProjectDomainName,
     filterText: string,
     sortBy: Sort | undefined,
     limit: number,
