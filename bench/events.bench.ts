@@ -11,7 +11,7 @@ import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { NodeExecutionEventRequestSchema, TaskExecutionEventRequestSchema, WorkflowExecutionEventRequestSchema } from "@aloft/idl/flyteidl/admin/event_pb.js";
 import { NodeExecution_Phase, TaskExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { ResourceType, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { inProcessEventSink } from "@aloft/admin/managers/execution-managers.ts";
+import { inProcessEventSink } from "@aloft/server/wiring/in-process.ts";
 import type { WorkflowExecutor } from "@aloft/admin/plugins.ts";
 import { startTestPlatform } from "@aloft/testkit/platform.ts";
 import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit/workflows.ts";

@@ -3,7 +3,7 @@
 import { createServer } from "node:http";
 import type { Logger } from "@aloft/core/logger.ts";
 import type { Metrics } from "@aloft/core/metrics.ts";
-import { listen, type RunningHttpServer } from "./http-server.ts";
+import { listen, type RunningHttpServer } from "@aloft/admin/api/http/http-server.ts";
 
 type Registry = Metrics["registry"];
 

@@ -57,7 +57,7 @@ import { StatusSchema } from "@aloft/idl/google/rpc/status_pb.js";
 import { putMessage } from "@aloft/core/blob/blob-store.ts";
 import { unimplemented } from "@aloft/core/errors.ts";
 import type { ExecuteInput, WorkflowExecutor } from "@aloft/admin/plugins.ts";
-import { inProcessEventSink } from "@aloft/admin/managers/execution-managers.ts";
+import { inProcessEventSink } from "../src/wiring/in-process.ts";
 import { grpc } from "@aloft/testkit/grpc-js-client.ts";
 import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
 import { postgresAvailability } from "@aloft/testkit/databases.ts";

@@ -13,7 +13,7 @@ import type { Identifier, WorkflowExecutionIdentifier } from "@aloft/idl/flyteid
 import { NodeExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { LiteralSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { AloftError, Code } from "@aloft/core/errors.ts";
-import { grpcSignals } from "../src/grpc-event-sink.ts";
+import { remoteAdmin } from "../src/wiring/remote.ts";
 import { postgresAvailability } from "@aloft/testkit/databases.ts";
 import { grpc, loadPackage, unary, type GrpcJsClient } from "@aloft/testkit/grpc-js-client.ts";
 import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
@@ -226,7 +226,9 @@ for (const kind of ["sqlite", "postgres"] as const) {
     });
 
     test("the engine's gRPC signal port (aloft engine) answers signals and maps codes to AloftError", async () => {
-      const port = grpcSignals(`http://${platform.grpcAddress}`);
+      const connection = remoteAdmin(`http://${platform.grpcAddress}`);
+      after(() => connection.close());
+      const port = connection.signals;
       const exId = await launch(4);
       await waitAtGates(exId);
       await signals.setSignal({ id: { executionId: exId, signalId: "n" }, value: intLiteral(5) });

@@ -1,35 +1,35 @@
-// Builds every admin repository and manager once, over one database and one blob store.
+// Builds every admin repository and manager once, over one database and one blob store (createAdmin's first half).
 import type { Kysely } from "kysely";
 import type { AloftConfig } from "@aloft/core/config.ts";
 import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
 import type { Clock } from "@aloft/core/clock.ts";
 import type { Logger } from "@aloft/core/logger.ts";
-import type { AdminManagers } from "@aloft/admin/api/admin-service.ts";
-import type { BuildInfo } from "@aloft/admin/managers/version-manager.ts";
-import type { PluginRegistry } from "@aloft/admin/plugins.ts";
-import type { Schema } from "@aloft/admin/repositories/schema.ts";
-import { ProjectManager } from "@aloft/admin/managers/project-manager.ts";
-import { ProjectGate } from "@aloft/admin/managers/project-gate.ts";
-import { defaultWorkflowExecutionDefaults, ResourceManager } from "@aloft/admin/managers/resource-manager.ts";
-import { TaskManager } from "@aloft/admin/managers/task-manager.ts";
-import { MatchableTaskResourceLimits } from "@aloft/admin/managers/task-resource-limits.ts";
-import { NamedEntityManager } from "@aloft/admin/managers/named-entity-manager.ts";
-import { DescriptionEntityManager } from "@aloft/admin/managers/description-entity-manager.ts";
-import { WorkflowManager } from "@aloft/admin/managers/workflow-manager.ts";
-import { LaunchPlanManager, type ScheduleSink } from "@aloft/admin/managers/launch-plan-manager.ts";
-import { createExecutionManagers, type ExecutionManagers } from "@aloft/admin/managers/execution-managers.ts";
-import { ProjectRepo } from "@aloft/admin/repositories/project-repo.ts";
-import { ResourceRepo } from "@aloft/admin/repositories/resource-repo.ts";
-import { TaskRepo } from "@aloft/admin/repositories/task-repo.ts";
-import { NamedEntityRepo } from "@aloft/admin/repositories/named-entity-repo.ts";
-import { DescriptionEntityRepo } from "@aloft/admin/repositories/description-entity-repo.ts";
-import { WorkflowRepo } from "@aloft/admin/repositories/workflow-repo.ts";
-import { LaunchPlanRepo } from "@aloft/admin/repositories/launch-plan-repo.ts";
-import { DataCatalogManager } from "@aloft/admin/managers/datacatalog-manager.ts";
-import { CatalogRepo } from "@aloft/admin/repositories/catalog-repo.ts";
-import { CatalogReservationRepo } from "@aloft/admin/repositories/catalog-reservation-repo.ts";
-import { SignalManager } from "@aloft/admin/managers/signal-manager.ts";
-import { SignalRepo } from "@aloft/admin/repositories/signal-repo.ts";
+import type { AdminManagers } from "./api/admin-service.ts";
+import type { BuildInfo } from "./managers/version-manager.ts";
+import type { PluginRegistry } from "./plugins.ts";
+import type { Schema } from "./repositories/schema.ts";
+import { ProjectManager } from "./managers/project-manager.ts";
+import { ProjectGate } from "./managers/project-gate.ts";
+import { defaultWorkflowExecutionDefaults, ResourceManager } from "./managers/resource-manager.ts";
+import { TaskManager } from "./managers/task-manager.ts";
+import { MatchableTaskResourceLimits } from "./managers/task-resource-limits.ts";
+import { NamedEntityManager } from "./managers/named-entity-manager.ts";
+import { DescriptionEntityManager } from "./managers/description-entity-manager.ts";
+import { WorkflowManager } from "./managers/workflow-manager.ts";
+import { LaunchPlanManager, type ScheduleSink } from "./managers/launch-plan-manager.ts";
+import { createExecutionManagers, type ExecutionManagers } from "./managers/execution-managers.ts";
+import { ProjectRepo } from "./repositories/project-repo.ts";
+import { ResourceRepo } from "./repositories/resource-repo.ts";
+import { TaskRepo } from "./repositories/task-repo.ts";
+import { NamedEntityRepo } from "./repositories/named-entity-repo.ts";
+import { DescriptionEntityRepo } from "./repositories/description-entity-repo.ts";
+import { WorkflowRepo } from "./repositories/workflow-repo.ts";
+import { LaunchPlanRepo } from "./repositories/launch-plan-repo.ts";
+import { DataCatalogManager } from "./managers/datacatalog-manager.ts";
+import { CatalogRepo } from "./repositories/catalog-repo.ts";
+import { CatalogReservationRepo } from "./repositories/catalog-reservation-repo.ts";
+import { SignalManager } from "./managers/signal-manager.ts";
+import { SignalRepo } from "./repositories/signal-repo.ts";
 
 export interface AdminManagerDeps {
   db: Kysely<Schema>;
@@ -37,14 +37,16 @@ export interface AdminManagerDeps {
   config: AloftConfig;
   clock: Clock;
   logger: Logger;
-  plugins: PluginRegistry;
+  /** The configured extension points; the managers take the workflow executor from here, once. */
+  plugins: Pick<PluginRegistry, "workflowExecutor">;
   build: BuildInfo;
   scheduleSink?: ScheduleSink;
 }
 
-export function createAdminManagers(
-  deps: AdminManagerDeps,
-): AdminManagers & { executions: ExecutionManagers; dataCatalog: DataCatalogManager; signals: SignalManager } {
+/** Every manager of admin: AdminService's, plus the execution-side ones, the data catalog and signals. */
+export type AllManagers = AdminManagers & { executions: ExecutionManagers; dataCatalog: DataCatalogManager; signals: SignalManager };
+
+export function createAdminManagers(deps: AdminManagerDeps): AllManagers {
   const { db, blobStore, config, clock, logger, plugins } = deps;
   const projectRepo = new ProjectRepo(db, clock);
   const gate = new ProjectGate(projectRepo, config.domains);
@@ -90,7 +92,7 @@ export function createAdminManagers(
     workflows,
     launchPlans,
     namedEntities,
-    plugins,
+    workflowExecutor: plugins.workflowExecutor,
     metadataStoragePrefix: config.metadataStoragePrefix,
     registration: config.registration,
     taskResources: config.taskResources,

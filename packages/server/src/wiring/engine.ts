@@ -1,40 +1,20 @@
-// Wires the engine to admin in one process: admin's WorkflowExecutor port launches into the engine, the engine's
-// EventSink calls admin's event managers, task logs are served over HTTP. Neither package imports the other.
+// Builds an engine for either mode (in admin's process, or `aloft engine` apart from it) from the configuration and
+// the ports it is handed (in-process.ts or remote.ts): local-process tasks, the warm TypeScript workers, task env.
 import { delimiter, resolve } from "node:path";
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { join } from "node:path";
 import type { AloftConfig } from "@aloft/core/config.ts";
 import { underDataDir } from "@aloft/core/config.ts";
 import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
 import type { Clock } from "@aloft/core/clock.ts";
-import { notFound } from "@aloft/core/errors.ts";
 import type { Logger } from "@aloft/core/logger.ts";
-import { create } from "@bufbuild/protobuf";
-import {
-  ExecutionTerminateRequestSchema,
-  WorkflowExecutionGetDataRequestSchema,
-  WorkflowExecutionGetRequestSchema,
-} from "@aloft/idl/flyteidl/admin/execution_pb.js";
-import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { NodeExecutionGetDataRequestSchema, NodeExecutionGetRequestSchema } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
-import type { ExecutionManagers } from "@aloft/admin/managers/execution-managers.ts";
-import { launchSpecOf } from "@aloft/admin/managers/launch-spec.ts";
-import type { SignalManager } from "@aloft/admin/managers/signal-manager.ts";
-import type { ExecuteInput, WorkflowExecutor } from "@aloft/admin/plugins.ts";
 import { Engine } from "@aloft/engine/controller/engine.ts";
 import type { EngineMetrics } from "@aloft/engine/metrics/engine-metrics.ts";
 import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "@aloft/engine/ports.ts";
+import { LOGS_ROUTE } from "../logs-route.ts";
 import { LocalProcessPlugin } from "@aloft/engine/plugins/local-process/local-process-plugin.ts";
 import { resolveRunAs, type RunAs } from "@aloft/engine/plugins/local-process/run-as.ts";
 import type { TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
 import { BlobWorkflowStore } from "@aloft/engine/store/blob-workflow-store.ts";
 import { WarmWorkerPlugin } from "@aloft/sdk/warm/warm-worker-plugin.ts";
-
-/** The URL path under which task logs are served (`/logs/<generatedName>`). */
-export const LOGS_ROUTE = "/logs/";
-const LOG_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export interface EngineWiringDeps {
   config: AloftConfig;
@@ -148,91 +128,3 @@ export function createWarmWorkers(config: AloftConfig): WarmWorkerPlugin {
   return new WarmWorkerPlugin({ size: Math.max(1, Math.min(2, config.engine.maxConcurrentTasks)) });
 }
 
-/** Admin's launch port backed by an engine (set later: admin and engine are created in either order). */
-export class EngineExecutor implements WorkflowExecutor {
-  readonly name = "local-engine";
-  engine: Engine | undefined;
-
-  async execute(input: ExecuteInput): Promise<{ cluster: string }> {
-    await this.#engine().launch({
-      executionId: input.executionId,
-      closure: input.closure,
-      inputs: input.inputs,
-      spec: launchSpecOf(input),
-    });
-    return { cluster: "local" };
-  }
-
-  async abort(input: { executionId: ExecuteInput["executionId"]; cluster: string; cause: string }): Promise<void> {
-    if (!(await this.#engine().abort(input.executionId, input.cause))) {
-      throw notFound("engine.unknown_execution", `execution ${input.executionId.name} is not known to the engine`);
-    }
-  }
-
-  #engine(): Engine {
-    if (!this.engine) throw notFound("engine.not_started", "the engine is not running");
-    return this.engine;
-  }
-}
-
-/** Serves `<logDir>/<name>.log` as text (what the local-process plugin's log links point at). */
-export function logsRoute(logDir: string) {
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const name = decodedName((req.url ?? "").split("?")[0]!.slice(LOGS_ROUTE.length));
-    if (name === undefined) {
-      res.writeHead(400, { "content-type": "text/plain; charset=utf-8" });
-      res.end("malformed percent-encoding in the log name\n");
-      return;
-    }
-    const file = join(logDir, `${name}.log`);
-    const size = LOG_NAME.test(name) ? await stat(file).then((s) => s.size, () => -1) : -1;
-    if (size < 0) {
-      res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
-      res.end(`no log for ${name}\n`);
-      return;
-    }
-    res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "content-length": size, "cache-control": "no-store" });
-    if (req.method === "HEAD") {
-      res.end();
-      return;
-    }
-    createReadStream(file, { start: 0, end: Math.max(0, size - 1) }).pipe(res);
-  };
-}
-
-/** The percent-decoded path segment, or undefined when its encoding is malformed (`%`, `%zz`, invalid UTF-8). */
-function decodedName(raw: string): string | undefined {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Launch-plan nodes in the sandbox: the engine creates, reads and terminates child executions through admin directly. */
-export function inProcessChildExecutions(m: ExecutionManagers): ChildExecutionPort {
-  return {
-    createExecution: async (req) => {
-      await m.executions.create(req);
-    },
-    getExecution: (id) => m.executionQueries.get(create(WorkflowExecutionGetRequestSchema, { id })),
-    getOutputs: async (id) =>
-      (await m.executionQueries.getData(create(WorkflowExecutionGetDataRequestSchema, { id }))).fullOutputs ?? create(LiteralMapSchema),
-    terminateExecution: async (id, cause) => {
-      await m.executionQueries.terminate(create(ExecutionTerminateRequestSchema, { id, cause }));
-    },
-  };
-}
-
-/** Recovery executions in the sandbox: the original's node executions read from admin directly. */
-export function inProcessRecovery(m: ExecutionManagers): RecoveryPort {
-  return {
-    getNodeExecution: (id) => m.nodeExecutions.get(create(NodeExecutionGetRequestSchema, { id })),
-    getNodeExecutionData: (id) => m.nodeExecutions.getData(create(NodeExecutionGetDataRequestSchema, { id })),
-  };
-}
-
-/** Approve and signal gates in the sandbox: the engine creates and polls its signals through admin directly. */
-export function inProcessSignals(m: SignalManager): SignalPort {
-  return { getOrCreateSignal: (req) => m.getOrCreate(req) };
-}

@@ -2,7 +2,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "@aloft/core/logger.ts";
-import type { HttpGateway } from "@aloft/admin/api/http/gateway.ts";
+import type { HttpGateway } from "./gateway.ts";
 
 export interface RunningHttpServer {
   port: number;
