@@ -111,3 +111,11 @@ export function createAdminManagers(deps: AdminManagerDeps): AllManagers {
     build: deps.build,
   };
 }
+
+/** Creates the projects of `names` that do not exist yet (`aloft migrate seed-projects`); returns those created. */
+export function seedProjects(
+  deps: Pick<AdminManagerDeps, "db" | "clock" | "logger"> & { domains: AloftConfig["domains"] },
+  names: string[],
+): Promise<string[]> {
+  return new ProjectManager({ repo: new ProjectRepo(deps.db, deps.clock), domains: deps.domains, logger: deps.logger }).seed(names);
+}

@@ -43,6 +43,7 @@ export async function runEngineProcess(config: AloftConfig, o: EngineProcessOpti
     logger,
     httpBaseUrl: () => o.adminHttpUrl.replace(/\/$/, ""),
     resyncIntervalMs: o.resyncIntervalMs,
+    eventRetryDelaysMs: [],
     extraPlugins: [warm],
     metrics: createEngineMetrics(metrics.registry),
   });

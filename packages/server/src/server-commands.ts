@@ -68,13 +68,11 @@ export function serverCommands(): Command[] {
   serverOptions(migrate.command("seed-projects").description("create projects that do not exist yet").argument("<projects...>"))
     .action(async (projects: string[], opts: ServerOptions) => {
       const config = configFrom(opts);
-      const { ProjectManager } = await import("@aloft/admin/managers/project-manager.ts");
-      const { ProjectRepo } = await import("@aloft/admin/repositories/project-repo.ts");
+      const { seedProjects } = await import("@aloft/admin/create-managers.ts");
       const { systemClock } = await import("@aloft/core/clock.ts");
       const { createLogger } = await import("@aloft/core/logger.ts");
-      const created = await withDatabase(config, (d) =>
-        new ProjectManager({ repo: new ProjectRepo(d.db, systemClock), domains: config.domains, logger: createLogger({ level: config.logging.level }) }).seed(projects),
-      );
+      const logger = createLogger({ level: config.logging.level });
+      const created = await withDatabase(config, (d) => seedProjects({ db: d.db, clock: systemClock, logger, domains: config.domains }, projects));
       process.stdout.write(created.length ? `created: ${created.join(", ")}\n` : "all projects already exist\n");
     });
   const secret = new Command("secret").description("secrets for authentication (auth.enabled)");

@@ -28,6 +28,11 @@ export interface EngineWiringDeps {
   extraPlugins?: TaskPlugin[];
   /** Re-list the shared store for executions launched by another process (ms; 0 = never). */
   resyncIntervalMs?: number;
+  /**
+   * The engine's own retries of an event admin answered UNAVAILABLE (default: the engine's). A remote engine passes
+   * none: its client already retries every call with backoff (remote.ts), and a second layer would only multiply.
+   */
+  eventRetryDelaysMs?: readonly number[];
   /** Admin's executions, for launch-plan nodes (child executions). */
   children?: ChildExecutionPort;
   /** Admin's node executions, for RecoverExecution (copying the original's succeeded nodes). */
@@ -93,6 +98,7 @@ export function createEngine(deps: EngineWiringDeps): Engine {
       cacheMaxAgeMs: config.engine.cacheMaxAgeSeconds * 1000,
       maxWorkflowRetries: config.engine.maxWorkflowRetries,
       resyncIntervalMs: deps.resyncIntervalMs ?? 0,
+      ...(deps.eventRetryDelaysMs ? { eventRetryDelaysMs: deps.eventRetryDelaysMs } : {}),
     },
   });
 }
