@@ -23,7 +23,7 @@ import { AloftError, Code, internal } from "@aloft/core/errors.ts";
 import { END_NODE_ID, START_NODE_ID, inputsKey, outputsKey } from "@aloft/core/blob/keys.ts";
 import type { ExecContext } from "./context.ts";
 import type { NodeContext } from "../nodes/handler.ts";
-import { childExecutionId } from "../nodes/launch-plan-handler.ts";
+import { childExecutionId } from "./child-execution-id.ts";
 import { cacheEventFields } from "../cache/cache-status.ts";
 import { toExecutionError, type NodePhase, type StatusError } from "./status.ts";
 import { labelsOf, type EventKind } from "../metrics/engine-metrics.ts";
