@@ -8,11 +8,11 @@ import { ExecutionError_ErrorKind, WorkflowExecution_Phase } from "@aloft/idl/fl
 import { executionOutputsKey } from "@aloft/core/blob/keys.ts";
 import type { Clock } from "@aloft/core/clock.ts";
 import { alreadyExists, failedPrecondition, internal } from "@aloft/core/errors.ts";
+import { WORKFLOW_TERMINAL } from "@aloft/core/phases.ts";
 import { nextWriteMicros, type ExecutionPatch, type ExecutionRepo } from "../repositories/execution-repo.ts";
 import { dateToMicros, timestampToMicros } from "../repositories/timestamps.ts";
 import {
   DEFAULT_PRODUCER_ID,
-  WORKFLOW_TERMINAL,
   alreadyInTerminalState,
   incompatibleCluster,
   parseWorkflowPhase,

@@ -26,7 +26,7 @@ import { END_NODE_ID, START_NODE_ID, futuresKey, inputsKey, outputsKey } from "@
 import { AloftError, Code } from "@aloft/core/errors.ts";
 import type { RecoveryPort } from "../ports.ts";
 import type { NodeContext } from "../nodes/handler.ts";
-import type { NodeResult } from "./dag-executor.ts";
+import type { NodeResult } from "../nodes/node-executor-port.ts";
 import { sendNodeEvent } from "./events.ts";
 import { collapseNodeStatus } from "./status.ts";
 

@@ -4,6 +4,7 @@ import { timestampFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { TaskExecutionEventSchema, TaskExecutionMetadata_InstanceClass } from "@aloft/idl/flyteidl/event/event_pb.js";
 import { TaskExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { outputsKey } from "@aloft/core/blob/keys.ts";
+import { TASK_TERMINAL } from "@aloft/core/phases.ts";
 import { recordTaskEvent } from "../executor/events.ts";
 import { toExecutionError, type StatusError } from "../executor/status.ts";
 import type { PluginPhase, PluginStatus, TaskExecutionContext } from "../plugins/plugin.ts";
@@ -33,7 +34,6 @@ export function taskEventPhase(p: PluginPhase): TaskExecution_Phase {
   }
 }
 
-const TERMINAL = new Set([TaskExecution_Phase.SUCCEEDED, TaskExecution_Phase.FAILED, TaskExecution_Phase.ABORTED]);
 
 export async function sendTaskEvent(
   n: NodeContext,
@@ -72,5 +72,5 @@ export async function sendTaskEvent(
   } else if (error) {
     event.outputResult = { case: "error", value: toExecutionError(error, now) };
   }
-  await recordTaskEvent(exec, event, TERMINAL.has(phase));
+  await recordTaskEvent(exec, event, TASK_TERMINAL.has(phase));
 }
