@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { durationFromMs, durationMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Clock } from "@aloft/core/clock.ts";
-import { AloftError, Code, missing, notFound } from "@aloft/core/errors.ts";
+import { AloftError, Code, missing } from "@aloft/core/errors.ts";
 import {
   AddTagResponseSchema,
   ArtifactSchema,
@@ -55,7 +55,6 @@ import {
   type UpdateArtifactResponse,
 } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
 import {
-  describeDatasetKey,
   type CatalogArtifactFilter,
   type CatalogArtifactRow,
   type CatalogDatasetFilter,
@@ -78,6 +77,7 @@ import {
   validateTag,
   validateUniquePartitionKeys,
 } from "../validation/datacatalog-validator.ts";
+import { artifactNotFound, datasetNotFound, tagNotFound } from "./not-found.ts";
 
 /** Upstream's page size when the request has no pagination options (common.MaxPageLimit). */
 export const DEFAULT_PAGE_LIMIT = 50;
@@ -258,7 +258,7 @@ export class DataCatalogManager {
 
   private async requireDataset(id: DatasetID): Promise<CatalogDatasetRow> {
     const row = await this.deps.catalog.getDataset(datasetKey(id), id.UUID);
-    if (!row) throw notFound("datacatalog.dataset_not_found", `missing entity of type Dataset with identifier ${describeDatasetKey(datasetKey(id))}`);
+    if (!row) throw datasetNotFound(datasetKey(id));
     return row;
   }
 
@@ -267,7 +267,7 @@ export class DataCatalogManager {
     if (handle.case === "tagName") {
       const dataset = await this.deps.catalog.getDataset(datasetKey(datasetId!), datasetId!.UUID);
       const row = dataset ? await this.deps.catalog.getArtifactByTag(dataset, handle.value) : undefined;
-      if (!row) throw notFound("datacatalog.tag_not_found", `missing entity of type Tag with identifier name:"${handle.value}"`);
+      if (!row) throw tagNotFound(handle.value);
       return row;
     }
     const artifactId = handle.value ?? "";
@@ -284,11 +284,6 @@ function datasetKey(id: DatasetID): CatalogDatasetKey {
 
 function reservationKey(id: { datasetId?: DatasetID | undefined; tagName: string }): CatalogReservationKey {
   return { ...datasetKey(id.datasetId!), tagName: id.tagName };
-}
-
-function artifactNotFound(artifactId: string, dataset: CatalogDatasetKey | undefined): AloftError {
-  const where = dataset ? ` dataset:{${describeDatasetKey(dataset)}}` : "";
-  return notFound("datacatalog.artifact_not_found", `missing entity of type Artifact with identifier id:"${artifactId}"${where}`);
 }
 
 function metadataBytes(m: Metadata | undefined): Uint8Array {

@@ -1,6 +1,6 @@
 // Description entities (spec §5.5): created with a task or workflow version, read one by id, listed by name.
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { invalidArgument, notFound } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core/errors.ts";
 import { Sort_Direction, type ObjectGetRequest, type Sort } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import {
   DescriptionEntityListSchema,
@@ -22,6 +22,7 @@ import {
   validateDescriptionEntityGetRequest,
   validateDescriptionEntityListRequest,
 } from "../validation/named-entity-validator.ts";
+import { entryNotFound } from "./not-found.ts";
 
 const TABLE = "description_entities";
 /** Columns of the description_entities table (upstream DescriptionEntityColumns). */
@@ -84,7 +85,7 @@ export class DescriptionEntityManager {
       name: id.name,
       version: id.version,
     });
-    if (!row) throw notFound("description_entity.not_found", "entry not found");
+    if (!row) throw entryNotFound("description_entity");
     return toDescriptionEntity(row);
   }
 

@@ -21,7 +21,8 @@ import {
   workflowPhaseName,
 } from "../validation/event-validator.ts";
 import type { ExecutionData } from "./execution-data-manager.ts";
-import { decodeClosure, decodeSpec, executionNotFound } from "./execution-transform.ts";
+import { decodeClosure, decodeSpec } from "./execution-transform.ts";
+import { executionNotFound } from "./not-found.ts";
 
 export interface ExecutionEventManagerDeps {
   repo: ExecutionRepo;

@@ -46,7 +46,8 @@ import {
 import { workflowPhaseName } from "../validation/event-validator.ts";
 import type { ExecutionData } from "./execution-data-manager.ts";
 import { resolveExecutionAttributes, resolveExecutionConfig, type ExecutionConfigSource } from "./execution-config.ts";
-import { decodeSpec, executionNotFound } from "./execution-transform.ts";
+import { decodeSpec } from "./execution-transform.ts";
+import { executionNotFound, nodeExecutionNotFound } from "./not-found.ts";
 import type { ProjectGate } from "./project-gate.ts";
 import type { SingleTaskExecutions } from "./single-task-execution-manager.ts";
 import { withTaskResourceDefaults } from "./task-resource-defaults.ts";
@@ -180,7 +181,7 @@ export class ExecutionManager {
     const parent = spec.metadata.parentNodeExecution;
     if (parent?.executionId) {
       const node = await deps.nodeExecutions.get({ execution: parent.executionId, nodeId: parent.nodeId });
-      if (!node) throw nodeExecutionMissing(parent.executionId, parent.nodeId);
+      if (!node) throw nodeExecutionNotFound({ execution: parent.executionId, nodeId: parent.nodeId });
       const source = await deps.repo.get(parent.executionId);
       if (!source) throw executionNotFound(parent.executionId);
       parentNodeExecutionId = node.id;
@@ -440,14 +441,6 @@ function duplicateExecution(id: WorkflowExecutionIdentifier): AloftError {
   return alreadyExists(
     "execution.exists",
     `value with matching already exists (duplicate key value violates unique constraint "executions_key" (execution_project, execution_domain, execution_name)=(${id.project}, ${id.domain}, ${id.name}))`,
-  );
-}
-
-function nodeExecutionMissing(e: WorkflowExecutionIdentifier, nodeId: string): AloftError {
-  return new AloftError(
-    Code.NOT_FOUND,
-    "node_execution.not_found",
-    `missing entity of type node execution with identifier node_id:${JSON.stringify(nodeId)} execution_id:{project:${JSON.stringify(e.project)} domain:${JSON.stringify(e.domain)} name:${JSON.stringify(e.name)}}`,
   );
 }
 

@@ -34,7 +34,8 @@ import { alreadyInTerminalState, workflowPhaseName } from "../validation/event-v
 import { validateWorkflowExecutionId } from "../validation/execution-validator.ts";
 import type { ExecutionData } from "./execution-data-manager.ts";
 import { durationBetween } from "./execution-event-manager.ts";
-import { decodeClosure, executionIdOf, executionNotFound, toExecution } from "./execution-transform.ts";
+import { decodeClosure, executionIdOf, toExecution } from "./execution-transform.ts";
+import { executionNotFound } from "./not-found.ts";
 
 /** An event settled the execution while ABORTED was being recorded: nothing left to do. */
 class AbortSettled extends Error {}

@@ -13,7 +13,6 @@ import {
 } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { WorkflowExecutionIdentifierSchema, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { notFound, type AloftError } from "@aloft/core/errors.ts";
 import type { ExecutionRow } from "../repositories/execution-repo.ts";
 
 /** Lists trim error messages to this many bytes (upstream ListExecutionTransformerOptions). */
@@ -24,13 +23,6 @@ export const decodeClosure = (row: Pick<ExecutionRow, "closure">): ExecutionClos
 
 export function executionIdOf(row: Pick<ExecutionRow, "execution_project" | "execution_domain" | "execution_name">): WorkflowExecutionIdentifier {
   return create(WorkflowExecutionIdentifierSchema, { project: row.execution_project, domain: row.execution_domain, name: row.execution_name });
-}
-
-export function executionNotFound(id: { project: string; domain: string; name: string }): AloftError {
-  return notFound(
-    "execution.not_found",
-    `missing entity of type execution with identifier project:${JSON.stringify(id.project)} domain:${JSON.stringify(id.domain)} name:${JSON.stringify(id.name)}`,
-  );
 }
 
 /** Truncates to at most `max` bytes of valid UTF-8. */

@@ -42,7 +42,8 @@ import { validateLaunchPlanSpec, type LaunchPlanValidationOptions } from "../val
 import { isScheduleEmpty } from "../validation/schedule-validator.ts";
 import type { ProjectGate } from "./project-gate.ts";
 import { identifierFilters, listEntityIds } from "./list-ids.ts";
-import { missingEntity, withResourceType } from "./workflow-manager.ts";
+import { versionNotFound } from "./not-found.ts";
+import { withResourceType } from "./workflow-manager.ts";
 
 /**
  * Where schedules go when launch plans are (de)activated. Both calls run inside the state-change transaction and
@@ -80,7 +81,7 @@ export class LaunchPlanManager {
     const workflowId = req.spec?.workflowId;
     validateIdentifier(workflowId, ResourceType.WORKFLOW);
     const workflow = await this.deps.workflows.get(workflowId);
-    if (!workflow) throw missingEntity("WORKFLOW", workflowId);
+    if (!workflow) throw versionNotFound("WORKFLOW", workflowId);
     const wfInterface =
       workflow.typedInterface && workflow.typedInterface.length > 0
         ? fromBinary(TypedInterfaceSchema, workflow.typedInterface)
@@ -138,7 +139,7 @@ export class LaunchPlanManager {
           const target = toLaunchPlan(c.target);
           if (!isScheduleEmpty(target.spec?.entityMetadata?.schedule)) await this.sink.activate(target, tx);
         });
-        if (!change) throw missingEntity("LAUNCH_PLAN", id);
+        if (!change) throw versionNotFound("LAUNCH_PLAN", id);
         break;
       }
       case LaunchPlanState.INACTIVE: {
@@ -146,7 +147,7 @@ export class LaunchPlanManager {
           const lp = toLaunchPlan(r);
           if (lp.spec?.entityMetadata?.schedule) await this.sink.deactivate(lp, tx);
         });
-        if (!row) throw missingEntity("LAUNCH_PLAN", id);
+        if (!row) throw versionNotFound("LAUNCH_PLAN", id);
         break;
       }
       default:
@@ -162,7 +163,7 @@ export class LaunchPlanManager {
     const id = withResourceType(req.id, ResourceType.LAUNCH_PLAN);
     validateIdentifier(id, ResourceType.LAUNCH_PLAN);
     const row = await this.deps.repo.get(id);
-    if (!row) throw missingEntity("LAUNCH_PLAN", id);
+    if (!row) throw versionNotFound("LAUNCH_PLAN", id);
     return toLaunchPlan(row);
   }
 

@@ -1,6 +1,7 @@
 // What every registered entity's list RPCs share: the implicit identifier filters, and the List*Ids use-case
 // (distinct (project, domain, name) of an entity's versions, paginated over the names; upstream ignores `filters`).
 import { create } from "@bufbuild/protobuf";
+import type { ProjectDomainName } from "@aloft/core/entity-ids.ts";
 import {
   NamedEntityIdentifierListSchema,
   NamedEntityIdentifierSchema,
@@ -17,17 +18,11 @@ export function identifierFilters(entity: PrimaryEntity, project: string, domain
   return out;
 }
 
-export interface EntityKey {
-  project: string;
-  domain: string;
-  name: string;
-}
-
 export async function listEntityIds(
   entity: PrimaryEntity,
   rpc: string,
   req: NamedEntityIdentifierListRequest,
-  list: (q: ListParams) => Promise<EntityKey[]>,
+  list: (q: ListParams) => Promise<ProjectDomainName[]>,
 ): Promise<NamedEntityIdentifierList> {
   validateProjectDomain(req.project, req.domain);
   const params = parseListParams({ entity, filters: "", sortBy: req.sortBy, limit: req.limit, token: req.token, rpc, limitRequired: true });

@@ -1,6 +1,5 @@
 // Named entities (spec §5.4): the names of tasks, workflows and launch plans with their optional metadata.
 import { create } from "@bufbuild/protobuf";
-import { notFound } from "@aloft/core/errors.ts";
 import {
   NamedEntityIdentifierSchema,
   NamedEntityListSchema,
@@ -21,6 +20,7 @@ import {
   validateNamedEntityListRequest,
   validateNamedEntityUpdateRequest,
 } from "../validation/named-entity-validator.ts";
+import { entryNotFound } from "./not-found.ts";
 
 /** Names of single-task-execution wrappers, hidden from an unfiltered list. */
 const SYSTEM_GENERATED_PATTERN = ".flytegen%";
@@ -31,14 +31,14 @@ export class NamedEntityManager {
   async get(req: NamedEntityGetRequest): Promise<NamedEntity> {
     validateNamedEntityGetRequest(req);
     const row = await this.repo.get({ resourceType: req.resourceType, ...req.id! });
-    if (!row) throw entryNotFound();
+    if (!row) throw entryNotFound("named_entity");
     return toNamedEntity(row);
   }
 
   async update(req: NamedEntityUpdateRequest): Promise<NamedEntityUpdateResponse> {
     validateNamedEntityUpdateRequest(req);
     const key = { resourceType: req.resourceType, project: req.id!.project, domain: req.id!.domain, name: req.id!.name };
-    if (!(await this.repo.get(key))) throw entryNotFound();
+    if (!(await this.repo.get(key))) throw entryNotFound("named_entity");
     await this.repo.upsertMetadata({ ...key, description: req.metadata!.description, state: req.metadata!.state });
     return create(NamedEntityUpdateResponseSchema);
   }
@@ -70,10 +70,6 @@ export class NamedEntityManager {
       token: nextToken(params.offset, params.limit, rows.length),
     });
   }
-}
-
-function entryNotFound() {
-  return notFound("named_entity.not_found", "entry not found");
 }
 
 function toNamedEntity(row: NamedEntityRow): NamedEntity {

@@ -27,8 +27,9 @@ import { DEFAULT_PRODUCER_ID, alreadyInTerminalState, nodeEventProblem, nodePhas
 import { validateTaskExecutionId } from "../validation/execution-validator.ts";
 import type { ExecutionData } from "./execution-data-manager.ts";
 import { durationBetween } from "./execution-event-manager.ts";
-import { executionNotFound } from "./execution-transform.ts";
+import { executionNotFound, nodeExecutionNotFound, parentTaskExecutionNotFound } from "./not-found.ts";
 import { executionCacheKey, nodeCacheKey, type EventCache } from "./event-cache.ts";
+import { nodeIdText } from "../validation/identifier.ts";
 
 export interface NodeEventManagerDeps {
   repo: NodeExecutionRepo;
@@ -43,15 +44,6 @@ export interface NodeEventManagerDeps {
 }
 
 const MAX_ATTEMPTS = 5;
-
-export function nodeIdText(key: NodeExecutionKey): string {
-  const e = key.execution;
-  return `node_id:${JSON.stringify(key.nodeId)} execution_id:{project:${JSON.stringify(e.project)} domain:${JSON.stringify(e.domain)} name:${JSON.stringify(e.name)}}`;
-}
-
-export function nodeExecutionNotFound(key: NodeExecutionKey): AloftError {
-  return notFound("node_execution.not_found", `missing entity of type node execution with identifier ${nodeIdText(key)}`);
-}
 
 export class NodeEventManager {
   constructor(private readonly deps: NodeEventManagerDeps) {}
@@ -128,7 +120,7 @@ export class NodeEventManager {
         task: t.taskId!,
         retryAttempt: t.retryAttempt,
       });
-      if (!parent) throw notFound("task_execution.not_found", `missing entity of type task execution for parent of node ${key.nodeId}`);
+      if (!parent) throw parentTaskExecutionNotFound(`parent of node ${key.nodeId}`);
       parentTaskExecutionId = parent.id;
     }
     let parentId: number | null = null;

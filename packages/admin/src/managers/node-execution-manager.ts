@@ -30,7 +30,7 @@ import type { TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
 import { validateTaskExecutionId, validateWorkflowExecutionId } from "../validation/execution-validator.ts";
 import { nodeFlyteUrls, type ExecutionData } from "./execution-data-manager.ts";
 import { LIST_ERROR_MESSAGE_BYTES, trimBytes } from "./execution-transform.ts";
-import { nodeExecutionNotFound } from "./node-event-manager.ts";
+import { nodeExecutionNotFound, parentTaskExecutionNotFound } from "./not-found.ts";
 
 export interface NodeExecutionManagerDeps {
   repo: NodeExecutionRepo;
@@ -71,7 +71,7 @@ export class NodeExecutionManager {
       task: id.taskId!,
       retryAttempt: id.retryAttempt,
     });
-    if (!parent) throw notFound("task_execution.not_found", `missing entity of type task execution for node ${node.nodeId}`);
+    if (!parent) throw parentTaskExecutionNotFound(`node ${node.nodeId}`);
     return this.listWith(node.executionId!, req.filters, req.sortBy, req.limit, req.token, { parentTaskExecutionId: parent.id });
   }
 

@@ -19,11 +19,12 @@ import {
 } from "@aloft/idl/flyteidl/admin/project_pb.js";
 import { LabelsSchema, type Labels } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import type { Domain } from "@aloft/core/config.ts";
-import { missing, notFound } from "@aloft/core/errors.ts";
+import { missing } from "@aloft/core/errors.ts";
 import type { Logger } from "@aloft/core/logger.ts";
 import type { ProjectRepo, ProjectRow } from "../repositories/project-repo.ts";
 import { nextToken, parseListParams } from "../list/index.ts";
 import { validateProject, validateProjectRegistration } from "../validation/project-validator.ts";
+import { projectNotFound } from "./not-found.ts";
 
 export interface ProjectManagerDeps {
   repo: ProjectRepo;
@@ -125,6 +126,3 @@ export class ProjectManager {
   }
 }
 
-export function projectNotFound(id: string) {
-  return notFound("project.not_found", `project [${id}] not found`);
-}

@@ -53,9 +53,9 @@ import {
   type WorkflowAttributesUpdateRequest,
   type WorkflowAttributesUpdateResponse,
 } from "@aloft/idl/flyteidl/admin/workflow_attributes_pb.js";
-import { internal, notFound } from "@aloft/core/errors.ts";
+import { internal } from "@aloft/core/errors.ts";
 import type { Logger } from "@aloft/core/logger.ts";
-import { ResourcePriority, resourceIdText, type ResourceId, type ResourceRepo, type ResourceRow } from "../repositories/resource-repo.ts";
+import { ResourcePriority, type ResourceId, type ResourceRepo, type ResourceRow } from "../repositories/resource-repo.ts";
 import {
   matchableResourceName,
   validateListMatchableAttributes,
@@ -68,6 +68,7 @@ import {
   validateWorkflowAttributesUpdate,
   type AttributesGate,
 } from "../validation/attributes-validator.ts";
+import { resourceNotFound } from "./not-found.ts";
 
 export interface ResourceManagerDeps {
   repo: ResourceRepo;
@@ -216,10 +217,6 @@ export class ResourceManager {
 
 function key(project: string, domain: string, workflow: string, resourceType: MatchableResource): ResourceId {
   return { project, domain, workflow, launchPlan: "", resourceType: matchableResourceName(resourceType) };
-}
-
-export function resourceNotFound(id: ResourceId) {
-  return notFound("resource.not_found", `Resource [${resourceIdText(id)}] not found`);
 }
 
 function decode(row: ResourceRow): MatchingAttributes {

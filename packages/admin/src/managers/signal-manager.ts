@@ -21,7 +21,7 @@ import type { Logger } from "@aloft/core/logger.ts";
 import { makeFilter, nextToken, parseListParams } from "../list/index.ts";
 import type { SignalKey, SignalRepo, SignalRow } from "../repositories/signal-repo.ts";
 import { validateSignalGetOrCreateRequest, validateSignalListRequest, validateSignalSetRequest, type ValidSignalId } from "../validation/signal-validator.ts";
-import { executionNotFound } from "./execution-transform.ts";
+import { executionNotFound } from "./not-found.ts";
 
 export interface SignalManagerDeps {
   repo: SignalRepo;

@@ -16,9 +16,10 @@ import { TASK_TERMINAL } from "@aloft/core/phases.ts";
 import { alreadyInTerminalState, parseTaskPhase, taskPhaseName, validateCluster, validateTaskEventRequest } from "../validation/event-validator.ts";
 import type { ExecutionData } from "./execution-data-manager.ts";
 import { durationBetween } from "./execution-event-manager.ts";
-import { executionNotFound } from "./execution-transform.ts";
+import { executionNotFound } from "./not-found.ts";
 import { executionCacheKey, nodeCacheKey, taskCacheKey, type EventCache } from "./event-cache.ts";
 import { isDefaultProducer } from "./node-event-manager.ts";
+import { taskExecutionIdText } from "../validation/identifier.ts";
 
 export interface TaskEventManagerDeps {
   repo: TaskExecutionRepo;
@@ -29,12 +30,6 @@ export interface TaskEventManagerDeps {
 }
 
 const MAX_ATTEMPTS = 5;
-
-export function taskExecutionIdText(k: TaskExecutionKey): string {
-  const e = k.node.execution;
-  const t = k.task;
-  return `task_id:{resource_type:TASK project:${JSON.stringify(t.project)} domain:${JSON.stringify(t.domain)} name:${JSON.stringify(t.name)} version:${JSON.stringify(t.version)}} node_execution_id:{node_id:${JSON.stringify(k.node.nodeId)} execution_id:{project:${JSON.stringify(e.project)} domain:${JSON.stringify(e.domain)} name:${JSON.stringify(e.name)}}} retry_attempt:${k.retryAttempt}`;
-}
 
 export class TaskEventManager {
   constructor(private readonly deps: TaskEventManagerDeps) {}

@@ -13,12 +13,12 @@ import {
   type TaskExecutionListRequest,
 } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
 import { ResourceType, TaskExecutionIdentifierSchema, type TaskExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { invalidValue, notFound } from "@aloft/core/errors.ts";
+import { invalidValue } from "@aloft/core/errors.ts";
 import { makeFilter, nextToken, parseListParams } from "../list/index.ts";
 import type { TaskExecutionKey, TaskExecutionListRow, TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
 import { validateNodeExecutionId, validateTaskExecutionId } from "../validation/execution-validator.ts";
 import { taskFlyteUrls, type ExecutionData } from "./execution-data-manager.ts";
-import { taskExecutionIdText } from "./task-event-manager.ts";
+import { taskExecutionNotFound } from "./not-found.ts";
 
 export interface TaskExecutionManagerDeps {
   repo: TaskExecutionRepo;
@@ -74,7 +74,7 @@ export class TaskExecutionManager {
     const node = id.nodeExecutionId!;
     const key: TaskExecutionKey = { node: { execution: node.executionId!, nodeId: node.nodeId }, task: id.taskId!, retryAttempt: id.retryAttempt };
     const row = await this.deps.repo.get(key);
-    if (!row) throw notFound("task_execution.not_found", `missing entity of type task execution with identifier ${taskExecutionIdText(key)}`);
+    if (!row) throw taskExecutionNotFound(key);
     return row;
   }
 }

@@ -3,7 +3,8 @@ import { clone, create, toBinary, fromBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Clock } from "@aloft/core/clock.ts";
 import type { AloftConfig } from "@aloft/core/config.ts";
-import { AloftError, Code, alreadyExists, invalidArgument, invalidValue, missing, notFound } from "@aloft/core/errors.ts";
+import type { VersionedId } from "@aloft/core/entity-ids.ts";
+import { AloftError, Code, alreadyExists, invalidArgument, invalidValue, missing } from "@aloft/core/errors.ts";
 import { messageDiff, messageDigest } from "@aloft/core/hashing.ts";
 import { compileErrorsToAloftError, tryCompileTask } from "@aloft/core/compiler/index.ts";
 import {
@@ -26,13 +27,13 @@ import { CompiledTaskSchema, type CompiledTask } from "@aloft/idl/flyteidl/core/
 import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { TaskTemplateSchema } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { nextToken, parseListParams } from "../list/index.ts";
-import type { TaskRepo, TaskRow, VersionKey } from "../repositories/task-repo.ts";
-import { identifierText } from "../validation/identifier.ts";
+import type { TaskRepo, TaskRow } from "../repositories/task-repo.ts";
 import type { TaskResourceSet } from "../validation/resources.ts";
 import { validateTaskIdentifier, validateTaskSpec, type TaskTypeScope } from "../validation/task-validator.ts";
 import { newDescriptionEntityRow } from "./description-entity-manager.ts";
 import type { ProjectGate } from "./project-gate.ts";
 import { identifierFilters, listEntityIds } from "./list-ids.ts";
+import { versionNotFound } from "./not-found.ts";
 
 /**
  * The platform's maximum task resources for a project/domain. The default reads `task_resources.limits`;
@@ -91,7 +92,7 @@ export class TaskManager {
   /** The error for a version that is already registered: identical (AE) or different (IA with the diff). */
   private async existsError(id: Identifier, digest: string, compiledTask: CompiledTask): Promise<AloftError> {
     const existing = await this.deps.repo.get(versionKey(id));
-    if (!existing) throw taskNotFound(id);
+    if (!existing) throw versionNotFound("TASK", id);
     if (existing.digest === digest) {
       return alreadyExists("task.exists_identical", "task with identical structure already exists");
     }
@@ -107,12 +108,12 @@ export class TaskManager {
   async get(req: ObjectGetRequest): Promise<Task> {
     const key = versionKey(req.id);
     const row = await this.deps.repo.get(key);
-    if (!row) throw taskNotFound(key);
+    if (!row) throw versionNotFound("TASK", key);
     return toTask(row);
   }
 
   /** The compiled task of an exact version (workflow registration resolves task references with it). */
-  getCompiledTask = (key: VersionKey): Promise<CompiledTask | undefined> => this.deps.repo.getCompiledTask(key);
+  getCompiledTask = (key: VersionedId): Promise<CompiledTask | undefined> => this.deps.repo.getCompiledTask(key);
 
   async list(req: ResourceListRequest): Promise<TaskList> {
     if (!req.id) throw missing("id");
@@ -139,14 +140,8 @@ export class TaskManager {
   }
 }
 
-function versionKey(id: Partial<VersionKey> | undefined): VersionKey {
+function versionKey(id: Partial<VersionedId> | undefined): VersionedId {
   return { project: id?.project ?? "", domain: id?.domain ?? "", name: id?.name ?? "", version: id?.version ?? "" };
-}
-
-/** NOT_FOUND as upstream words it (the identifier is printed without its resource type). */
-export function taskNotFound(key: VersionKey): AloftError {
-  const text = identifierText(create(IdentifierSchema, { ...key }));
-  return notFound("task.not_found", `missing entity of type TASK with identifier ${text}`);
 }
 
 export function toTask(row: TaskRow): Task {

@@ -30,7 +30,7 @@ import { getMessage, putMessage } from "@aloft/core/blob/blob-store.ts";
 import { workflowClosureKey } from "@aloft/core/blob/keys.ts";
 import type { Clock } from "@aloft/core/clock.ts";
 import { CompilationError, compileErrorsToAloftError, getRequirements, tryCompileWorkflow, type LaunchPlanInterface } from "@aloft/core/compiler/index.ts";
-import { AloftError, Code, alreadyExists, invalidArgument, notFound } from "@aloft/core/errors.ts";
+import { AloftError, Code, alreadyExists, invalidArgument } from "@aloft/core/errors.ts";
 import { messageDiff, messageDigest } from "@aloft/core/hashing.ts";
 import { nextToken, parseListParams } from "../list/index.ts";
 import { identifierFilters, listEntityIds } from "./list-ids.ts";
@@ -41,6 +41,7 @@ import { identifierText, validateIdentifier, validateProjectDomain } from "../va
 import { validateNodeIds } from "../validation/node-ids.ts";
 import { validateCompiledWorkflow, validateWorkflowId, validateWorkflowSpec, type WorkflowRegistrationLimits } from "../validation/workflow-validator.ts";
 import type { ProjectGate } from "./project-gate.ts";
+import { versionNotFound } from "./not-found.ts";
 
 /** The compiled form of a registered task by exact id (implemented by the task repository). */
 export interface TaskLookup {
@@ -62,14 +63,6 @@ export interface WorkflowManagerDeps {
   limits: WorkflowRegistrationLimits;
   /** `flyteadmin.metadataStoragePrefix`. */
   metadataStoragePrefix: readonly string[];
-}
-
-type EntityTypeName = "TASK" | "WORKFLOW" | "LAUNCH_PLAN";
-
-/** Upstream's repository NOT_FOUND: `missing entity of type WORKFLOW with identifier project:"p" ...`. */
-export function missingEntity(type: EntityTypeName, id: { project: string; domain: string; name: string; version: string }): AloftError {
-  const plain = create(IdentifierSchema, { project: id.project, domain: id.domain, name: id.name, version: id.version });
-  return notFound("entity.not_found", `missing entity of type ${type} with identifier ${identifierText(plain)}`);
 }
 
 /** Get RPCs: the HTTP route implies the resource type, so an unspecified one is filled in (upstream adminservice). */
@@ -150,7 +143,7 @@ export class WorkflowManager {
     const id = withResourceType(req.id, ResourceType.WORKFLOW);
     validateIdentifier(id, ResourceType.WORKFLOW);
     const row = await this.deps.repo.get(id);
-    if (!row) throw missingEntity("WORKFLOW", id);
+    if (!row) throw versionNotFound("WORKFLOW", id);
     const closure = await this.readClosure(row);
     return create(WorkflowSchema, {
       id: rowIdentifier(row),
@@ -162,7 +155,7 @@ export class WorkflowManager {
   /** The stored closure of a registered workflow (for executions); NOT_FOUND when not registered. */
   async getClosure(id: Identifier): Promise<{ row: WorkflowRow; closure: WorkflowClosure }> {
     const row = await this.deps.repo.get(id);
-    if (!row) throw missingEntity("WORKFLOW", id);
+    if (!row) throw versionNotFound("WORKFLOW", id);
     return { row, closure: await this.readClosure(row) };
   }
 
@@ -203,13 +196,13 @@ export class WorkflowManager {
       const tasks: CompiledTask[] = [];
       for (const taskId of reqs.taskIds) {
         const task = await this.deps.tasks.getCompiledTask(taskId);
-        if (!task) throw missingEntity("TASK", taskId);
+        if (!task) throw versionNotFound("TASK", taskId);
         tasks.push(task);
       }
       const launchPlans: LaunchPlanInterface[] = [];
       for (const lpId of reqs.launchPlanIds) {
         const lp = await this.deps.launchPlans.getLaunchPlanInterface(lpId);
-        if (!lp) throw missingEntity("LAUNCH_PLAN", lpId);
+        if (!lp) throw versionNotFound("LAUNCH_PLAN", lpId);
         launchPlans.push(lp);
       }
       const result = tryCompileWorkflow(template, subWorkflows, tasks, launchPlans);

@@ -3,19 +3,15 @@
 // filters reference them.
 import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
 import { sql } from "kysely";
+import type { ProjectDomainName, VersionedId } from "@aloft/core/entity-ids.ts";
 import { applyOrder, applyPage, filtersExpression, type EntityName, type Filter, type SortOrder } from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
 import type { ExecutionsTable, Schema } from "./schema.ts";
+import { findVersion } from "./version-lookup.ts";
 
 export type ExecutionRow = Selectable<ExecutionsTable>;
 export type NewExecutionRow = Omit<Insertable<ExecutionsTable>, "id" | "created_at" | "updated_at" | "deleted_at">;
 export type ExecutionPatch = Omit<Updateable<ExecutionsTable>, "id" | "created_at" | "execution_project" | "execution_domain" | "execution_name">;
-
-export interface ExecutionKey {
-  project: string;
-  domain: string;
-  name: string;
-}
 
 export interface ExecutionTag {
   key: string;
@@ -67,7 +63,7 @@ export class ExecutionRepo {
     );
   }
 
-  async get(key: ExecutionKey): Promise<ExecutionRow | undefined> {
+  async get(key: ProjectDomainName): Promise<ExecutionRow | undefined> {
     return withDbErrors(() =>
       this.db
         .selectFrom("executions")
@@ -154,7 +150,7 @@ export class ExecutionRepo {
   }
 
   /** The tags of an execution, in insertion order. */
-  async tags(key: ExecutionKey): Promise<ExecutionTag[]> {
+  async tags(key: ProjectDomainName): Promise<ExecutionTag[]> {
     const rows = await withDbErrors(() =>
       this.db
         .selectFrom("execution_tags")
@@ -170,22 +166,14 @@ export class ExecutionRepo {
 
   /** Database ids of registered entities, for the execution's foreign-key columns (undefined when absent). */
   async entityIds(ids: {
-    launchPlan?: ExecutionVersionKey | undefined;
-    workflow?: ExecutionVersionKey | undefined;
-    task?: ExecutionVersionKey | undefined;
+    launchPlan?: VersionedId | undefined;
+    workflow?: VersionedId | undefined;
+    task?: VersionedId | undefined;
   }): Promise<{ launchPlanId?: number; workflowId?: number; taskId?: number }> {
     const out: { launchPlanId?: number; workflowId?: number; taskId?: number } = {};
-    const one = async (table: "launch_plans" | "workflows" | "tasks", k: ExecutionVersionKey) => {
-      const r = await withDbErrors(() =>
-        this.db
-          .selectFrom(table)
-          .select("id")
-          .where("project", "=", k.project)
-          .where("domain", "=", k.domain)
-          .where("name", "=", k.name)
-          .where("version", "=", k.version)
-          .executeTakeFirst(),
-      );
+    const one = async (table: "launch_plans" | "workflows" | "tasks", k: VersionedId) => {
+      // Nothing soft-deletes versions, so the live-row lookup finds every registered one.
+      const r = await findVersion(this.db, table, k);
       return r ? Number(r.id) : undefined;
     };
     if (ids.launchPlan) {
@@ -202,13 +190,6 @@ export class ExecutionRepo {
     }
     return out;
   }
-}
-
-export interface ExecutionVersionKey {
-  project: string;
-  domain: string;
-  name: string;
-  version: string;
 }
 
 /** A write time (µs) after the row's previous one, so that (phase, updated_at) identifies each written state. */

@@ -2,16 +2,18 @@
 // `workflow.*` filters need it). The one-active-version rule is enforced here and by a partial unique index.
 import type { Kysely, Selectable } from "kysely";
 import type { Clock } from "@aloft/core/clock.ts";
+import type { ProjectDomainName, VersionedId } from "@aloft/core/entity-ids.ts";
 import { applyOrder, applyPage, filtersExpression } from "../list/index.ts";
 import { isUniqueViolation, translateDbError, withDbErrors } from "./db-errors.ts";
 import type { LaunchPlansTable, Schema } from "./schema.ts";
 import { dateToMicros, microsToDate } from "./timestamps.ts";
-import { listNamedEntityIds, toBytes, type EntityKey, type EntityListQuery, type NamedEntityKey } from "./workflow-repo.ts";
+import { findVersion } from "./version-lookup.ts";
+import { listNamedEntityIds, toBytes, type EntityListQuery } from "./workflow-repo.ts";
 
 export const LAUNCH_PLAN_INACTIVE = 0;
 export const LAUNCH_PLAN_ACTIVE = 1;
 
-export interface LaunchPlanRow extends EntityKey {
+export interface LaunchPlanRow extends VersionedId {
   id: number;
   /** Serialized flyteidl.admin.LaunchPlanSpec. */
   spec: Uint8Array;
@@ -79,7 +81,7 @@ export class LaunchPlanRepo {
     return fromDb(inserted);
   }
 
-  async get(key: EntityKey): Promise<LaunchPlanRow | undefined> {
+  async get(key: VersionedId): Promise<LaunchPlanRow | undefined> {
     return getIn(this.db, key);
   }
 
@@ -96,7 +98,7 @@ export class LaunchPlanRepo {
     return rows.map(fromDb);
   }
 
-  async listIds(q: EntityListQuery): Promise<NamedEntityKey[]> {
+  async listIds(q: EntityListQuery): Promise<ProjectDomainName[]> {
     return listNamedEntityIds(this.db, "launch_plans", q);
   }
 
@@ -105,7 +107,7 @@ export class LaunchPlanRepo {
    * then the target ACTIVE, then `hook` runs. undefined when there is no such launch plan. Activating the
    * active version changes nothing and does not call the hook.
    */
-  async setActive(key: EntityKey, hook?: ActivationHook): Promise<Activation | undefined> {
+  async setActive(key: VersionedId, hook?: ActivationHook): Promise<Activation | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.db.transaction().execute(async (tx) => {
@@ -140,7 +142,7 @@ export class LaunchPlanRepo {
   }
 
   /** Sets `key` INACTIVE (idempotent) and runs `hook` in the same transaction; undefined when absent. */
-  async setInactive(key: EntityKey, hook?: DeactivationHook): Promise<LaunchPlanRow | undefined> {
+  async setInactive(key: VersionedId, hook?: DeactivationHook): Promise<LaunchPlanRow | undefined> {
     return withDbErrors(() =>
       this.db.transaction().execute(async (tx) => {
         const target = await getIn(tx, key);
@@ -155,18 +157,8 @@ export class LaunchPlanRepo {
   }
 }
 
-async function getIn(db: Kysely<Schema>, key: EntityKey): Promise<LaunchPlanRow | undefined> {
-  const row = await withDbErrors(() =>
-    db
-      .selectFrom("launch_plans")
-      .selectAll()
-      .where("project", "=", key.project)
-      .where("domain", "=", key.domain)
-      .where("name", "=", key.name)
-      .where("version", "=", key.version)
-      .where("deleted_at", "is", null)
-      .executeTakeFirst(),
-  );
+async function getIn(db: Kysely<Schema>, key: VersionedId): Promise<LaunchPlanRow | undefined> {
+  const row = await findVersion(db, "launch_plans", key);
   return row ? fromDb(row) : undefined;
 }
 

@@ -4,7 +4,7 @@ import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
 import { sql } from "kysely";
 import { applyOrder, applyPage, filtersExpression, type EntityName, type Filter, type SortOrder } from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
-import type { ExecutionKey } from "./execution-repo.ts";
+import type { ProjectDomainName } from "@aloft/core/entity-ids.ts";
 import type { NodeExecutionsTable, Schema } from "./schema.ts";
 
 export type NodeExecutionRow = Selectable<NodeExecutionsTable>;
@@ -15,7 +15,7 @@ export type NodeExecutionPatch = Omit<
 >;
 
 export interface NodeExecutionKey {
-  execution: ExecutionKey;
+  execution: ProjectDomainName;
   nodeId: string;
 }
 
@@ -136,7 +136,7 @@ export class NodeExecutionRepo {
   }
 
   /** Count of node executions of an execution (tests and metrics). */
-  async count(execution: ExecutionKey): Promise<number> {
+  async count(execution: ProjectDomainName): Promise<number> {
     const r = await withDbErrors(() =>
       this.db
         .selectFrom("node_executions")

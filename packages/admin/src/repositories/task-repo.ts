@@ -2,6 +2,7 @@
 import { sql, type Kysely, type Selectable } from "kysely";
 import { fromBinary } from "@bufbuild/protobuf";
 import type { Clock } from "@aloft/core/clock.ts";
+import type { ProjectDomainName, VersionedId } from "@aloft/core/entity-ids.ts";
 import { TaskClosureSchema } from "@aloft/idl/flyteidl/admin/task_pb.js";
 import type { CompiledTask } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { applyOrder, applyPage, filtersExpression, type Filter, type SortOrder } from "../list/index.ts";
@@ -9,16 +10,9 @@ import { insertDescriptionEntity, type NewDescriptionEntityRow } from "./descrip
 import { withDbErrors } from "./db-errors.ts";
 import type { Schema, TasksTable } from "./schema.ts";
 import { dateToMicros, microsToDate } from "./timestamps.ts";
+import { findVersion } from "./version-lookup.ts";
 
-/** The version key of a task (also of workflows and launch plans). */
-export interface VersionKey {
-  project: string;
-  domain: string;
-  name: string;
-  version: string;
-}
-
-export interface TaskRow extends VersionKey {
+export interface TaskRow extends VersionedId {
   /** Serialized flyteidl.admin.TaskClosure. */
   closure: Uint8Array;
   digest: string;
@@ -36,15 +30,6 @@ export interface TaskListQuery {
   limit: number;
   offset: number;
 }
-
-export interface NamedKey {
-  project: string;
-  domain: string;
-  name: string;
-}
-
-/** Looks up the compiled form of a registered task by its exact id (what workflow compilation needs). */
-export type CompiledTaskLookup = (id: VersionKey) => Promise<CompiledTask | undefined>;
 
 export class TaskRepo {
   constructor(
@@ -81,23 +66,13 @@ export class TaskRepo {
     );
   }
 
-  async get(key: VersionKey): Promise<TaskRow | undefined> {
-    const row = await withDbErrors(() =>
-      this.db
-        .selectFrom("tasks")
-        .selectAll()
-        .where("project", "=", key.project)
-        .where("domain", "=", key.domain)
-        .where("name", "=", key.name)
-        .where("version", "=", key.version)
-        .where("deleted_at", "is", null)
-        .executeTakeFirst(),
-    );
+  async get(key: VersionedId): Promise<TaskRow | undefined> {
+    const row = await findVersion(this.db, "tasks", key);
     return row ? fromDb(row) : undefined;
   }
 
   /** The stored CompiledTask of an exact version, or undefined when there is no such task. */
-  async getCompiledTask(key: VersionKey): Promise<CompiledTask | undefined> {
+  async getCompiledTask(key: VersionedId): Promise<CompiledTask | undefined> {
     const row = await this.get(key);
     return row ? fromBinary(TaskClosureSchema, row.closure).compiledTask : undefined;
   }
@@ -118,7 +93,7 @@ export class TaskRepo {
    * Distinct (project, domain, name) of the tasks matching the filters; the page is taken over the groups.
    * A sort on a column outside the group orders by its latest (descending) or earliest (ascending) value.
    */
-  async listNames(q: TaskListQuery): Promise<NamedKey[]> {
+  async listNames(q: TaskListQuery): Promise<ProjectDomainName[]> {
     let qb = this.db
       .selectFrom("tasks")
       .select(["tasks.project", "tasks.domain", "tasks.name"])

@@ -2,25 +2,14 @@
 import type { Kysely, Selectable } from "kysely";
 import { sql } from "kysely";
 import type { Clock } from "@aloft/core/clock.ts";
+import type { ProjectDomainName, VersionedId } from "@aloft/core/entity-ids.ts";
 import { applyOrder, applyPage, filtersExpression, type Filter, type SortOrder } from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
 import type { Schema, WorkflowsTable } from "./schema.ts";
 import { dateToMicros, microsToDate } from "./timestamps.ts";
+import { findVersion } from "./version-lookup.ts";
 
-export interface EntityKey {
-  project: string;
-  domain: string;
-  name: string;
-  version: string;
-}
-
-export interface NamedEntityKey {
-  project: string;
-  domain: string;
-  name: string;
-}
-
-export interface WorkflowRow extends EntityKey {
+export interface WorkflowRow extends VersionedId {
   /** Database id (launch_plans.workflow_id points here). */
   id: number;
   typedInterface: Uint8Array | null;
@@ -77,18 +66,8 @@ export class WorkflowRepo {
     return fromDb(inserted);
   }
 
-  async get(key: EntityKey): Promise<WorkflowRow | undefined> {
-    const row = await withDbErrors(() =>
-      this.db
-        .selectFrom("workflows")
-        .selectAll()
-        .where("project", "=", key.project)
-        .where("domain", "=", key.domain)
-        .where("name", "=", key.name)
-        .where("version", "=", key.version)
-        .where("deleted_at", "is", null)
-        .executeTakeFirst(),
-    );
+  async get(key: VersionedId): Promise<WorkflowRow | undefined> {
+    const row = await findVersion(this.db, "workflows", key);
     return row ? fromDb(row) : undefined;
   }
 
@@ -111,7 +90,7 @@ export class WorkflowRepo {
   }
 
   /** Distinct (project, domain, name) of the matching workflows, paginated over the groups. */
-  async listIds(q: EntityListQuery): Promise<NamedEntityKey[]> {
+  async listIds(q: EntityListQuery): Promise<ProjectDomainName[]> {
     return listNamedEntityIds(this.db, "workflows", q);
   }
 }
@@ -124,7 +103,7 @@ export async function listNamedEntityIds(
   db: Kysely<Schema>,
   table: "workflows" | "launch_plans",
   q: EntityListQuery,
-): Promise<NamedEntityKey[]> {
+): Promise<ProjectDomainName[]> {
   const col = (c: string) => sql.ref(`${table}.${c}`);
   let qb = db
     .selectFrom(table)

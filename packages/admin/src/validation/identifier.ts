@@ -2,6 +2,7 @@
 import type { Identifier, ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { ResourceType as RT } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { NamedEntityIdentifier } from "@aloft/idl/flyteidl/admin/common_pb.js";
+import type { ProjectDomainName, VersionedId } from "@aloft/core/entity-ids.ts";
 import { invalidArgument, missing } from "@aloft/core/errors.ts";
 
 /** Upstream's lower-case names for resource types in messages ("task", "workflow", "launch plan"). */
@@ -34,6 +35,23 @@ export function identifierText(id: Identifier | undefined): string {
     if (v !== "") parts.push(`${k}:${JSON.stringify(v)}`);
   }
   return parts.join(" ");
+}
+
+/** Go's `%v` of a WorkflowExecutionIdentifier's fields: `project:"p" domain:"d" name:"n"`. */
+export function executionIdText(e: ProjectDomainName): string {
+  return `project:${JSON.stringify(e.project)} domain:${JSON.stringify(e.domain)} name:${JSON.stringify(e.name)}`;
+}
+
+/** A NodeExecutionIdentifier as upstream prints it: `node_id:"n" execution_id:{project:"p" domain:"d" name:"e"}`. */
+export function nodeIdText(key: { execution: ProjectDomainName; nodeId: string }): string {
+  return `node_id:${JSON.stringify(key.nodeId)} execution_id:{${executionIdText(key.execution)}}`;
+}
+
+/** A TaskExecutionIdentifier as upstream prints it (the task id always with its resource type). */
+export function taskExecutionIdText(k: { node: { execution: ProjectDomainName; nodeId: string }; task: VersionedId; retryAttempt: number }): string {
+  const t = k.task;
+  const task = `resource_type:TASK project:${JSON.stringify(t.project)} domain:${JSON.stringify(t.domain)} name:${JSON.stringify(t.name)} version:${JSON.stringify(t.version)}`;
+  return `task_id:{${task}} node_execution_id:{${nodeIdText(k.node)}} retry_attempt:${k.retryAttempt}`;
 }
 
 /** ValidateIdentifier: present, of the expected resource type, then project, domain, name, version non-empty. */

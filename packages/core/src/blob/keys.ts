@@ -2,15 +2,9 @@
 // Pure functions from identifiers to blob keys (relative to the store's root/bucket); the store turns a key
 // into a URI. Where upstream's layout is observable (flytekit reads these paths), it is reproduced exactly.
 
-export interface ProjectDomainName {
-  project: string;
-  domain: string;
-  name: string;
-}
+import type { ProjectDomainName, VersionedId } from "../entity-ids.ts";
 
-export interface VersionedId extends ProjectDomainName {
-  version: string;
-}
+export type { ProjectDomainName, VersionedId };
 
 export interface NodeExecutionId {
   executionId: ProjectDomainName;
