@@ -42,7 +42,7 @@ export function catalogKeyOf(template: TaskTemplate, inputs: LiteralMap): Catalo
 }
 
 /** upstream `StripTypeMetadata`, in place: metadata always, annotations unless they carry `cache-key-metadata`; recursively. */
-export function stripType(t: LiteralType): LiteralType {
+function stripType(t: LiteralType): LiteralType {
   t.metadata = undefined;
   if (t.annotation && !(CACHE_KEY_METADATA in (t.annotation.annotations ?? {}))) t.annotation = undefined;
   if (t.structure) {

@@ -30,7 +30,6 @@ import {
   type StatusError,
 } from "./status.ts";
 
-
 const PENDING: NodeResult = { state: "pending" };
 const SUCCESS: NodeResult = { state: "success" };
 const UNKNOWN_ERROR = statusError("UNKNOWN", "RuntimeExecutionError", "Unknown error");

@@ -29,7 +29,7 @@ import { cacheEventFields } from "../cache/cache-status.ts";
 import { toExecutionError, type NodePhase, type StatusError } from "./status.ts";
 import { labelsOf, type EventKind } from "../metrics/engine-metrics.ts";
 
-export const NODE_EVENT_VERSION = 1;
+const NODE_EVENT_VERSION = 1;
 
 /** An event admin refused (other than the idempotency answers): the round fails, nothing is saved. */
 export class EventRejectedError extends Error {

@@ -91,7 +91,7 @@ export function branchChildScope(n: NodeContext, child: Node): Scope {
   return scope;
 }
 
-export interface FailureNodeHolder {
+interface FailureNodeHolder {
   failureNode?: NodeStatus;
 }
 

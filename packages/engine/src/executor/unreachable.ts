@@ -28,7 +28,7 @@ export function isUnreachable(e: unknown): boolean {
 }
 
 /** A full disk (or another exhausted host resource) on this side or, by its message, on admin's. */
-export function isResourceOutage(e: unknown): boolean {
+function isResourceOutage(e: unknown): boolean {
   let cur: unknown = e;
   for (let depth = 0; depth < 8 && typeof cur === "object" && cur !== null; depth++) {
     if (cur instanceof AloftError && cur.id === "resource.exhausted") return true;

@@ -6,7 +6,7 @@ import { fixedLengthUniqueIdForParts } from "@aloft/core/unique-id.ts";
 import type { ExecContext, Scope } from "../executor/context.ts";
 import type { NodeStatus, StatusError } from "../executor/status.ts";
 
-export type HandlerPhase = "Running" | "Success" | "Failed" | "RetryableFailure" | "Timedout";
+type HandlerPhase = "Running" | "Success" | "Failed" | "RetryableFailure" | "Timedout";
 
 export interface Transition {
   phase: HandlerPhase;

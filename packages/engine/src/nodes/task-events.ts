@@ -10,9 +10,9 @@ import { toExecutionError, type StatusError } from "../executor/status.ts";
 import type { PluginPhase, PluginStatus, TaskExecutionContext } from "../plugins/plugin.ts";
 import type { NodeContext } from "./handler.ts";
 
-export const TASK_EVENT_VERSION = 1;
+const TASK_EVENT_VERSION = 1;
 
-export function taskEventPhase(p: PluginPhase): TaskExecution_Phase {
+function taskEventPhase(p: PluginPhase): TaskExecution_Phase {
   switch (p) {
     case "Queued":
       return TaskExecution_Phase.QUEUED;

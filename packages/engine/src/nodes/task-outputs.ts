@@ -9,7 +9,7 @@ import { errorKey, outputsKey } from "@aloft/core/blob/keys.ts";
 import { statusError, type ErrorKind, type StatusError } from "../executor/status.ts";
 import type { NodeContext } from "./handler.ts";
 
-export type OutputCheck = { ok: true } | { ok: false; recoverable: boolean; error: StatusError };
+type OutputCheck = { ok: true } | { ok: false; recoverable: boolean; error: StatusError };
 
 const KINDS: Record<number, ErrorKind> = {
   [ExecutionError_ErrorKind.UNKNOWN]: "UNKNOWN",

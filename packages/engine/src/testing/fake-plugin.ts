@@ -10,7 +10,7 @@ import { putMessage } from "@aloft/core/blob/blob-store.ts";
 import { errorKey, outputsKey } from "@aloft/core/blob/keys.ts";
 import type { PluginState, PluginStatus, TaskExecutionContext, TaskPlugin } from "../plugins/plugin.ts";
 
-export interface AttemptCall {
+interface AttemptCall {
   ctx: TaskExecutionContext;
   inputs: LiteralMap;
   /** 1 on the first handle of this attempt. */

@@ -15,7 +15,7 @@ import type { LaunchSpec, WorkflowStore } from "../store/workflow-store.ts";
 import { FakePlugin } from "./fake-plugin.ts";
 import { RecordingEventSink } from "./recording-sink.ts";
 
-export interface HarnessOptions {
+interface HarnessOptions {
   config?: Partial<EngineConfig>;
   clock?: Clock;
   store?: WorkflowStore;

@@ -37,7 +37,7 @@ import type { CatalogPort } from "../ports.ts";
 /** Reservations last this many heartbeats (datacatalog's `heartbeat-grace-period-multiplier`). */
 const GRACE_MULTIPLIER = 3;
 
-export type CatalogOp = keyof CatalogPort;
+type CatalogOp = keyof CatalogPort;
 
 const dsKey = (id: DatasetID | undefined) => {
   if (!id) throw invalidArgument("catalog.missing_dataset", "missing dataset id");

@@ -17,7 +17,7 @@ import { AloftError, Code } from "@aloft/core/errors.ts";
 import { NODE_TERMINAL, TASK_TERMINAL, WORKFLOW_TERMINAL } from "@aloft/core/phases.ts";
 import type { EventSink } from "../ports.ts";
 
-export type Recorded =
+type Recorded =
   | { kind: "wf"; event: WorkflowExecutionEvent }
   | { kind: "node"; event: NodeExecutionEvent }
   | { kind: "task"; event: TaskExecutionEvent };

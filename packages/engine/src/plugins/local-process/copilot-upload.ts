@@ -19,9 +19,9 @@ import { parseGoBool, parseGoDuration, parseGoFloat, parseGoInt } from "./go-for
 
 const MAX_PRIMITIVE_SIZE = 1024;
 export const ERROR_FILE = "_ERROR";
-export const OUTPUT_UPLOAD_FAILED = "OutputUploadFailed";
+const OUTPUT_UPLOAD_FAILED = "OutputUploadFailed";
 
-export interface UploadTarget {
+interface UploadTarget {
   store: BlobStore;
   outputPrefix: string;
   rawOutputPrefix: string;

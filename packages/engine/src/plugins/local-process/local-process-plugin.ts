@@ -66,7 +66,7 @@ export interface LocalProcessPluginOptions {
 
 export const LOG_NAME = "Local process logs";
 /** Task types whose template carries a container (or a pod spec with a primary container) to run. */
-export const TASK_TYPES = ["container", "raw-container", "python-task", "sidecar"] as const;
+const TASK_TYPES = ["container", "raw-container", "python-task", "sidecar"] as const;
 
 interface LocalState extends Partial<proc.ProcessRecord> {
   restarts: number;

@@ -22,8 +22,8 @@ export interface RawDataConfig {
   format: "JSON" | "YAML" | "PROTO";
 }
 
-export const DEFAULT_INPUT_PATH = "/var/flyte/inputs";
-export const DEFAULT_OUTPUT_PATH = "/var/flyte/outputs";
+const DEFAULT_INPUT_PATH = "/var/flyte/inputs";
+const DEFAULT_OUTPUT_PATH = "/var/flyte/outputs";
 
 export class TaskSpecError extends Error {}
 
