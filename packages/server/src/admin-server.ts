@@ -10,8 +10,8 @@ import type { AloftConfig } from "@aloft/core/config.ts";
 import { underDataDir } from "@aloft/core/config.ts";
 import type { Clock } from "@aloft/core/clock.ts";
 import type { Logger } from "@aloft/core/logger.ts";
-import type { Metrics } from "@aloft/core/metrics.ts";
-import { createBlobStore } from "@aloft/core/blob/create-blob-store.ts";
+import type { PromMetrics } from "@aloft/platform/prom-metrics.ts";
+import { createBlobStore } from "@aloft/platform/blob/create-blob-store.ts";
 import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
 import { adminServiceBinding } from "@aloft/admin/api/admin-service.ts";
 import { dataCatalogServiceBinding } from "@aloft/admin/api/datacatalog-service.ts";
@@ -24,7 +24,7 @@ import { observeMiddleware } from "@aloft/admin/api/middleware/observe.ts";
 import { eventGuardMiddleware } from "@aloft/admin/api/middleware/event-guard.ts";
 import { checkExposure, type Exposure } from "@aloft/core/network.ts";
 import { traceMiddleware } from "@aloft/admin/api/middleware/trace.ts";
-import { createTracing } from "@aloft/core/tracing.ts";
+import { createTracing } from "@aloft/platform/otel-tracing.ts";
 import { bind, type ServiceBinding } from "@aloft/admin/api/rpc.ts";
 import { unavailable } from "@aloft/core/errors.ts";
 import type { BuildInfo } from "@aloft/admin/managers/version-manager.ts";
@@ -52,7 +52,7 @@ export interface AdminServerDeps {
   config: AloftConfig;
   logger: Logger;
   clock: Clock;
-  metrics: Metrics;
+  metrics: PromMetrics;
   build: BuildInfo;
   /** Adjusts the extension points before the servers start (the composition root's plugin registration). */
   configurePlugins?: (plugins: PluginRegistry) => void;
