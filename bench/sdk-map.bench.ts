@@ -19,8 +19,8 @@ import { silentLogger } from "@aloft/core/logger.ts";
 import { LocalProcessPlugin } from "@aloft/engine/plugins/local-process/local-process-plugin.ts";
 import type { PluginState, TaskExecutionContext, TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
 import { t, workflow, serializeModule } from "@aloft/sdk";
-import { runLocal } from "@aloft/sdk/local/run-local.ts";
-import { WarmWorkerPlugin } from "@aloft/sdk/warm/warm-worker-plugin.ts";
+import { runLocal } from "@aloft/runner/local/run-local.ts";
+import { WarmWorkerPlugin } from "@aloft/runner/warm/warm-worker-plugin.ts";
 import * as fixtures from "@aloft/sdk/testing/fixture-tasks.ts";
 import { repoRoot } from "./child.ts";
 

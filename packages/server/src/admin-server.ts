@@ -4,12 +4,12 @@ import type { AloftConfig } from "@aloft/core/config.ts";
 import { underDataDir } from "@aloft/core/config.ts";
 import type { Clock } from "@aloft/core/clock.ts";
 import type { Logger } from "@aloft/core/logger.ts";
-import type { Metrics } from "@aloft/core/metrics.ts";
-import { createBlobStore } from "@aloft/core/blob/create-blob-store.ts";
+import type { PromMetrics } from "@aloft/platform/prom-metrics.ts";
+import { createBlobStore } from "@aloft/platform/blob/create-blob-store.ts";
 import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
 import { LocalUrlSigner } from "@aloft/core/blob/local-url-signer.ts";
 import { checkExposure, type Exposure } from "@aloft/core/network.ts";
-import { createTracing } from "@aloft/core/tracing.ts";
+import { createTracing } from "@aloft/platform/otel-tracing.ts";
 import { unavailable } from "@aloft/core/errors.ts";
 import { createAdmin } from "@aloft/admin/create-admin.ts";
 import { BLOBS_ROUTE } from "@aloft/admin/api/http/blob-route.ts";
@@ -31,7 +31,7 @@ export interface AdminServerDeps {
   config: AloftConfig;
   logger: Logger;
   clock: Clock;
-  metrics: Metrics;
+  metrics: PromMetrics;
   build: BuildInfo;
   /** Adjusts the extension points before the servers start (the composition root's plugin registration). */
   configurePlugins?: (plugins: PluginRegistry) => void;

@@ -1,10 +1,10 @@
 // `aloft engine`: the engine alone. It picks up executions that an `aloft admin` with the same storage launched into
 // the shared workflow store, runs their tasks as local processes and reports every event to that admin over gRPC.
-import { createBlobStore } from "@aloft/core/blob/create-blob-store.ts";
+import { createBlobStore } from "@aloft/platform/blob/create-blob-store.ts";
 import { systemClock } from "@aloft/core/clock.ts";
 import type { AloftConfig } from "@aloft/core/config.ts";
 import { createLogger } from "@aloft/core/logger.ts";
-import { createMetrics } from "@aloft/core/metrics.ts";
+import { createMetrics } from "@aloft/platform/prom-metrics.ts";
 import { displayHost } from "@aloft/core/network.ts";
 import { createEngineMetrics } from "@aloft/engine/metrics/prom-engine-metrics.ts";
 import { createEngine, createWarmWorkers } from "./wiring/engine.ts";

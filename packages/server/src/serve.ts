@@ -2,7 +2,7 @@
 import { underDataDir, type AloftConfig } from "@aloft/core/config.ts";
 import { systemClock } from "@aloft/core/clock.ts";
 import { createLogger } from "@aloft/core/logger.ts";
-import { createMetrics } from "@aloft/core/metrics.ts";
+import { createMetrics } from "@aloft/platform/prom-metrics.ts";
 import { displayHost, isLoopbackHost } from "@aloft/core/network.ts";
 import { buildInfo } from "./build-info.ts";
 import { startAdminOnly, startSandbox } from "./sandbox.ts";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { loadConfig, type AloftConfig } from "@aloft/core/config.ts";
 import { systemClock, type Clock } from "@aloft/core/clock.ts";
 import { silentLogger, type Logger } from "@aloft/core/logger.ts";
-import { createMetrics } from "@aloft/core/metrics.ts";
+import { createMetrics } from "@aloft/platform/prom-metrics.ts";
 import type { PluginRegistry } from "@aloft/admin/plugins.ts";
 import { startAdmin, type RunningAdmin } from "@aloft/server/admin-server.ts";
 import { startSandbox } from "@aloft/server/sandbox.ts";

@@ -40,7 +40,18 @@ export interface ExecuteDeps {
 
 export type Outcome = "success" | "dynamic" | "user-error" | "system-error";
 
-/** A user error that may be retried (written to error.pb as RECOVERABLE). */
+/**
+ * A user error that may be retried (written to error.pb as RECOVERABLE, so the task's `retries` apply); any other
+ * thrown error fails the attempt for good.
+ * @example
+ * ```ts
+ * task({ inputs: {}, outputs: { body: t.string() }, retries: 3 }, async () => {
+ *   const res = await fetch("https://example.com/data");
+ *   if (res.status === 503) throw new RecoverableError("upstream busy");
+ *   return { body: await res.text() };
+ * });
+ * ```
+ */
 export class RecoverableError extends Error {
   override readonly name = "RecoverableError";
 }
@@ -56,7 +67,18 @@ class Failure extends Error {
   }
 }
 
-/** Runs one attempt; resolves with the outcome once outputs.pb / error.pb / futures.pb is written. */
+/**
+ * Runs one attempt of a task as the `aloft-execute` command does: reads inputs.pb, runs the function, writes
+ * outputs.pb, futures.pb (dynamic) or error.pb; resolves with the outcome once one of them is written.
+ * @example
+ * ```ts
+ * const outcome = await executeTask(
+ *   { inputs: "file:///tmp/a/inputs.pb", outputPrefix: "file:///tmp/a/0", rawOutputPrefix: "file:///tmp/a/raw",
+ *     checkpointPath: "file:///tmp/a/raw/_flytecheckpoints", prevCheckpoint: '""', module: "/app/tasks.ts", task: "add" },
+ *   { io: uriIo(), env: process.env, load: (m) => import(m) },
+ * );   // "success" | "dynamic" | "user-error" | "system-error"
+ * ```
+ */
 export async function executeTask(args: ExecuteArgs, deps: ExecuteDeps): Promise<Outcome> {
   try {
     return await run(args, deps);

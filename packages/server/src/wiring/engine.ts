@@ -14,7 +14,7 @@ import { LocalProcessPlugin } from "@aloft/engine/plugins/local-process/local-pr
 import { resolveRunAs, type RunAs } from "@aloft/engine/plugins/local-process/run-as.ts";
 import type { TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
 import { BlobWorkflowStore } from "@aloft/engine/store/blob-workflow-store.ts";
-import { WarmWorkerPlugin } from "@aloft/sdk/warm/warm-worker-plugin.ts";
+import { WarmWorkerPlugin } from "@aloft/runner/warm/warm-worker-plugin.ts";
 
 export interface EngineWiringDeps {
   config: AloftConfig;

@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { postgresAvailability } from "@aloft/testkit/databases.ts";
 import { startS3, type TestS3 } from "@aloft/testkit/s3.ts";
-import { createBlobStore } from "@aloft/core/blob/create-blob-store.ts";
+import { createBlobStore } from "@aloft/platform/blob/create-blob-store.ts";
 import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
 import { FLYTEKIT_CASES, PYFLYTE_RUN } from "./cases.ts";
 

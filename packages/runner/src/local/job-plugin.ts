@@ -8,8 +8,8 @@ import { create } from "@bufbuild/protobuf";
 import { ExecutionErrorSchema, ExecutionError_ErrorKind } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { joinUri } from "@aloft/core/blob/keys.ts";
 import type { PluginState, PluginStatus, TaskExecutionContext, TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
-import type { ExecuteArgs, Outcome } from "../entrypoint/execute.ts";
-import { blobStoreIo } from "../entrypoint/data-io.ts";
+import type { ExecuteArgs, Outcome } from "@aloft/sdk/entrypoint/execute.ts";
+import { blobStoreIo } from "@aloft/sdk/entrypoint/data-io.ts";
 
 interface Job {
   settled: boolean;

@@ -4,14 +4,14 @@ import { fileURLToPath } from "node:url";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { getMessage } from "@aloft/core/blob/blob-store.ts";
 import { drive, isTerminal, sandbox } from "@aloft/engine/plugins/local-process/testing.ts";
-import * as t from "../types/index.ts";
-import * as fixtures from "../testing/fixture-tasks.ts";
-import { serializeModule } from "../serialize/serialize.ts";
-import { WARM_TASK_TYPE } from "../serialize/task-template.ts";
+import * as t from "@aloft/sdk/types/index.ts";
+import * as fixtures from "@aloft/sdk/testing/fixture-tasks.ts";
+import { serializeModule } from "@aloft/sdk/serialize/serialize.ts";
+import { WARM_TASK_TYPE } from "@aloft/sdk/serialize/task-template.ts";
 import { WarmWorkerPlugin } from "./warm-worker-plugin.ts";
 import { runLocal } from "../local/run-local.ts";
 
-const MODULE = fileURLToPath(new URL("../testing/fixture-tasks.ts", import.meta.url));
+const MODULE = fileURLToPath(import.meta.resolve("@aloft/sdk/testing/fixture-tasks.ts"));
 const ser = serializeModule(fixtures, { project: "proj", domain: "dev", version: "v1", module: MODULE });
 const template = (name: string) => ser.tasks.find((x) => x.id?.name === name)!;
 

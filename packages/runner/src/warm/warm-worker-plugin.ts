@@ -2,8 +2,8 @@
 // The composition root registers it next to the local-process plugin (which keeps running `container` tasks).
 // Data must be reachable by URI from the workers: the local blob store (file://) or S3 — not the in-memory store.
 import type { TaskExecutionContext } from "@aloft/engine/plugins/plugin.ts";
-import type { ExecuteArgs, Outcome } from "../entrypoint/execute.ts";
-import { WARM_TASK_TYPE } from "../serialize/task-template.ts";
+import type { ExecuteArgs, Outcome } from "@aloft/sdk/entrypoint/execute.ts";
+import { WARM_TASK_TYPE } from "@aloft/sdk/serialize/task-template.ts";
 import { JobPlugin } from "../local/job-plugin.ts";
 import { WorkerPool, type WorkerPoolOptions } from "./worker-pool.ts";
 

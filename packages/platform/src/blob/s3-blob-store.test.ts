@@ -3,8 +3,8 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { startExternalS3, startS3, S3RVER_CREDENTIALS, type TestS3 } from "@aloft/testkit/s3.ts";
-import { Code } from "../errors.ts";
-import { blobStoreContract, rejectsWith } from "./blob-store-contract.ts";
+import { Code } from "@aloft/core/errors.ts";
+import { blobStoreContract, rejectsWith } from "@aloft/core/blob/blob-store-contract.ts";
 import { createBlobStore } from "./create-blob-store.ts";
 import { S3BlobStore } from "./s3-blob-store.ts";
 

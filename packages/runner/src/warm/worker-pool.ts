@@ -4,7 +4,7 @@
 // retryable SYSTEM failure) and is replaced on demand; abort kills the worker running the invocation.
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { ExecuteArgs, Outcome } from "../entrypoint/execute.ts";
+import type { ExecuteArgs, Outcome } from "@aloft/sdk/entrypoint/execute.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 
 export interface WorkerPoolOptions {

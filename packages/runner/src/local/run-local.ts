@@ -11,11 +11,11 @@ import { isTerminalWorkflowPhase } from "@aloft/engine/executor/status.ts";
 import { MemoryWorkflowStore } from "@aloft/engine/store/memory-workflow-store.ts";
 import type { EventSink } from "@aloft/engine/ports.ts";
 import type { TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
-import { fromLiteralMap, toLiteralMap } from "../types/index.ts";
-import type { TypeMap, ValuesOf } from "../types/type.ts";
-import { workflow, type TaskDef, type DynamicDef, type LaunchPlanDef, type WorkflowDef } from "../authoring/entities.ts";
-import { nameEntities, Serializer } from "../serialize/serialize.ts";
-import { compileAll, launchPlanRefInterfaces } from "../serialize/compile.ts";
+import { fromLiteralMap, toLiteralMap } from "@aloft/sdk/types/index.ts";
+import type { TypeMap, ValuesOf } from "@aloft/sdk/types/type.ts";
+import { workflow, type TaskDef, type DynamicDef, type LaunchPlanDef, type WorkflowDef } from "@aloft/sdk/authoring/entities.ts";
+import { nameEntities, Serializer } from "@aloft/sdk/serialize/serialize.ts";
+import { compileAll, launchPlanRefInterfaces } from "@aloft/sdk/serialize/compile.ts";
 import { InProcessPlugin } from "./in-process-plugin.ts";
 import { LocalChildren, localSignals, type LocalLaunchPlan, type SignalValue } from "./local-ports.ts";
 
