@@ -138,11 +138,14 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
         publicUrl: () => `http://${urlHost.includes(":") ? `[${urlHost}]` : urlHost}:${boundHttpPort}`,
         clock,
         logger,
+        allowedOrigins: config.server.allowedOrigins,
+        // Looked up when called: configurePlugins runs after this.
+        hooks: { logout: (req, res) => plugins.logoutHook(req, res), preRedirect: (req, res) => plugins.preRedirectHook(req, res) },
       })
       : undefined;
     if (auth) plugins.unaryMiddleware.push(auth.middleware);
     plugins.unaryMiddleware.push(
-      eventGuardMiddleware({ authEnabled: config.auth.enabled, isEngine: (p) => auth?.isEngine(p) ?? plugins.isEngineIdentity(p), logger }),
+      eventGuardMiddleware({ authEnabled: config.auth.enabled, isEngine: (p) => auth?.isEngine(p) ?? false, logger }),
     );
     if (auth && !config.auth.publicUrl && !["127.0.0.1", "localhost", "::1"].includes(config.server.host)) {
       logger.warn("auth.publicUrl is not set: tokens name http://localhost:<port> as issuer and token endpoint, which remote clients cannot reach");
@@ -184,7 +187,9 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
 
     const health = new HealthState(["flyteadmin"]);
     const hooks = [healthRoutes(health), ...plugins.additionalRouterHooks];
-    if (config.server.grpcReflection) {
+    // Reflection is a stream the unary auth middleware never sees: with auth on it would describe the API to anyone.
+    if (config.server.grpcReflection && auth) logger.info("gRPC reflection is off while authentication is on");
+    if (config.server.grpcReflection && !auth) {
       const index = new DescriptorIndex(
         [file_flyteidl_service_admin, file_flyteidl_service_signal, file_flyteidl_service_dataproxy, file_flyteidl_datacatalog_datacatalog, file_grpc_health_v1_health],
         [AdminService.typeName, SignalService.typeName, DataProxyService.typeName, DataCatalog.typeName, "grpc.health.v1.Health"],

@@ -81,17 +81,19 @@ export function serverCommands(): Command[] {
   serverOptions(secret.command("init").description("generate cookie keys, the token signing key and client secrets into a directory (files 0600)"))
     .option("-p, --local-path <dir>", "where to write them (default: auth.secretsDir, under the data directory)")
     .option("--client <id...>", "more confidential clients to create secrets for (flytepropeller, the engine's, always is)")
+    .option("--user <name...>", "people who sign in at the self-hosted authorization server (aloft login, the console): a generated password each")
     .option("--force", "replace files that exist (rotates everything: restart admin and give clients their new secrets)")
-    .action(async (opts: ServerOptions & { localPath?: string; client?: string[]; force?: boolean }) => {
+    .action(async (opts: ServerOptions & { localPath?: string; client?: string[]; user?: string[]; force?: boolean }) => {
       const config = configFrom(opts);
       const { underDataDir } = await import("@aloft/core/config.ts");
       const { initSecrets, SECRET_FILES } = await import("@aloft/admin/auth/secret-files.ts");
       const dir = opts.localPath ?? underDataDir(config, config.auth.secretsDir);
-      const written = await initSecrets({ dir, clients: opts.client, force: opts.force });
+      const written = await initSecrets({ dir, clients: opts.client, users: opts.user, force: opts.force });
       const clients = [...new Set(["flytepropeller", ...(opts.client ?? [])])];
       process.stdout.write(
         (written.length ? `wrote ${written.join(", ")} in ${dir}\n` : `nothing to do: ${dir} already has every file (--force replaces them)\n`) +
-          clients.map((c) => `  client ${c}: secret in ${dir}/${SECRET_FILES.clientSecret(c)} (give it to the client), hash in ${SECRET_FILES.clientSecretHash(c)}\n`).join(""),
+          clients.map((c) => `  client ${c}: secret in ${dir}/${SECRET_FILES.clientSecret(c)} (give it to the client), hash in ${SECRET_FILES.clientSecretHash(c)}\n`).join("") +
+          (opts.user ?? []).map((u) => `  user ${u}: password in ${dir}/${SECRET_FILES.userPassword(u)} (hand it over, then delete the file)\n`).join(""),
       );
     });
   return [start, admin, engine, migrate, secret];
