@@ -96,5 +96,19 @@ export function serverCommands(): Command[] {
           (opts.user ?? []).map((u) => `  user ${u}: password in ${dir}/${SECRET_FILES.userPassword(u)} (hand it over, then delete the file)\n`).join(""),
       );
     });
+  serverOptions(secret.command("create").description("the secrets of `secret init` as a Kubernetes Secret manifest (-o yaml; kubectl apply -f -)"))
+    .option("-p, --local-path <dir>", "the directory secret init wrote (default: auth.secretsDir, under the data directory)")
+    .option("--name <name>", "the Secret's name", "flyte-admin-secrets")
+    .option("--namespace <ns>", "the Secret's namespace", "flyte")
+    .option("-o, --output <format>", "yaml (creating it in a cluster needs the Kubernetes module, not built yet)")
+    .action(async (opts: ServerOptions & { localPath?: string; name: string; namespace: string; output?: string }) => {
+      const config = configFrom(opts);
+      const { underDataDir } = await import("@aloft/core/config.ts");
+      const { secretManifest } = await import("@aloft/admin/auth/secret-manifest.ts");
+      if (opts.output !== "yaml") {
+        throw new Error("creating the Secret in a cluster needs the Kubernetes module, which is not built yet: use -o yaml | kubectl apply -f -");
+      }
+      process.stdout.write(secretManifest(opts.localPath ?? underDataDir(config, config.auth.secretsDir), { name: opts.name, namespace: opts.namespace }));
+    });
   return [start, admin, engine, migrate, secret];
 }
