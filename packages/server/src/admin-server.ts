@@ -139,6 +139,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
         clock,
         logger,
         allowedOrigins: config.server.allowedOrigins,
+        consoleSecretFile: underDataDir(config, config.auth.external.consoleClientSecretFile),
         // Looked up when called: configurePlugins runs after this.
         hooks: { logout: (req, res) => plugins.logoutHook(req, res), preRedirect: (req, res) => plugins.preRedirectHook(req, res) },
       })

@@ -30,7 +30,8 @@ export interface TokenSet {
 /** The authorization server the console signs in at (Aloft's own, in process; or an external OIDC provider). */
 export interface LoginProvider {
   authorizationUrl(o: { redirectUri: string; state: string; challenge: string; nonce: string }): Promise<string>;
-  exchange(o: { code: string; verifier: string; redirectUri: string }): Promise<TokenSet>;
+  /** `nonce`: what the ID token must carry (an external provider's is checked; Aloft's own is trusted in process). */
+  exchange(o: { code: string; verifier: string; redirectUri: string; nonce?: string }): Promise<TokenSet>;
   refresh(refreshToken: string): Promise<TokenSet>;
   revoke(refreshToken: string): Promise<void>;
 }
@@ -110,7 +111,7 @@ export function browserSession(deps: BrowserSessionDeps) {
     if (req.method !== "GET") return text(res, 405, "use GET", { allow: "GET" });
     const q = queryOf(req);
     const saved = deps.sealer.open(COOKIES.state, parseCookies(req).get(COOKIES.state)) as
-      | { state?: unknown; verifier?: unknown; target?: unknown }
+      | { state?: unknown; verifier?: unknown; target?: unknown; nonce?: unknown }
       | undefined;
     const state = q.get("state") ?? "";
     if (!saved || typeof saved.state !== "string" || typeof saved.verifier !== "string" || !constantTimeEqual(saved.state, state)) {
@@ -120,7 +121,8 @@ export function browserSession(deps: BrowserSessionDeps) {
     if (q.get("error")) return text(res, 401, `sign-in failed: ${q.get("error")}`, { "set-cookie": clear });
     let tokens: TokenSet;
     try {
-      tokens = await deps.provider.exchange({ code: q.get("code") ?? "", verifier: saved.verifier, redirectUri: callbackUri() });
+      const nonce = typeof saved.nonce === "string" ? saved.nonce : "";
+      tokens = await deps.provider.exchange({ code: q.get("code") ?? "", verifier: saved.verifier, redirectUri: callbackUri(), nonce });
     } catch (err) {
       deps.logger.warn({ reason: (err as Error).message }, "console sign-in: code exchange failed");
       return text(res, 401, "sign-in failed: the authorization code was refused", { "set-cookie": clear });

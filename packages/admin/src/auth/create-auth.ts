@@ -12,6 +12,7 @@ import { authMetadataBinding, externalMetadata, identityBinding, selfMetadata, s
 import { AUTHORIZE_PATH, authorizeEndpoint } from "./authorize-endpoint.ts";
 import { browserSession, cookieCredentials, type HttpHook, type LoginProvider } from "./browser-session.ts";
 import { ClientRegistry } from "./clients.ts";
+import { externalLoginProvider } from "./external-login.ts";
 import { CookieSealer } from "./cookie-crypto.ts";
 import { GrantStore, REFRESH_LIFETIME_MS } from "./grant-store.ts";
 import { httpGuard, type HttpRoute } from "./http-guard.ts";
@@ -49,6 +50,8 @@ export interface AuthDeps {
   fetch?: typeof fetch;
   /** Origins a post-login redirect may go to (server.allowedOrigins). */
   allowedOrigins?: string[];
+  /** auth.external.consoleClientSecretFile, resolved (relative paths are under the data directory). */
+  consoleSecretFile?: string;
   /** Upstream's LogoutHook and PreRedirectHook extension points (plugins.ts), looked up when called. */
   hooks?: { logout: HttpHook; preRedirect: HttpHook };
 }
@@ -116,6 +119,10 @@ export async function createAuth(deps: AuthDeps): Promise<AuthSetup> {
     };
     verifier = new TokenVerifier({ keys: remoteKeys(jwksUri), issuer: () => ext.issuer, audience, requiredScope: auth.requiredScope, clock });
     metadata = externalMetadata(() => ext.metadataUrl || `${issuerUrl}/.well-known/oauth-authorization-server`, doFetch);
+    if (ext.consoleClientId) {
+      const scopes = ["openid", "profile", "offline_access", ...(auth.requiredScope ? [auth.requiredScope] : [])];
+      provider = externalLoginProvider({ issuer: ext.issuer, clientId: ext.consoleClientId, secretFile: deps.consoleSecretFile ?? ext.consoleClientSecretFile, scopes, fetch: doFetch });
+    }
     logger.info({ issuer: ext.issuer }, "auth on: external identity provider");
   }
   const customHeader = auth.grpcAuthorizationHeader;
@@ -141,7 +148,7 @@ export async function createAuth(deps: AuthDeps): Promise<AuthSetup> {
       ? `the cookie keys are missing from ${deps.secretsDir} (run \`aloft secret init\`)`
       : auth.authServerType === "self"
         ? "no user can sign in: add one with `aloft secret init --user <name>`"
-        : "signing in to the console through an external identity provider is not built yet: use a bearer token";
+        : "console sign-in needs auth.external.consoleClientId (and consoleClientSecretFile): a client of the identity provider";
     for (const path of [LOGIN_PATH, CALLBACK_PATH, LOGOUT_PATH]) {
       httpRoutes[path] = async (req, res) => {
         req.resume();
