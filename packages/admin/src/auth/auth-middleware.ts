@@ -5,6 +5,7 @@ import { AloftError, Code } from "@aloft/core/errors.ts";
 import type { Logger } from "@aloft/core/logger.ts";
 import type { UnaryMiddleware } from "../api/rpc.ts";
 import { bearerToken } from "./bearer-token.ts";
+import type { CookieVerdict } from "./browser-session.ts";
 import { ruleFor, type Rule } from "./permissions.ts";
 import { requestScope } from "./request-scope.ts";
 import type { Authorizer } from "./roles.ts";
@@ -18,7 +19,7 @@ export interface AuthMiddlewareDeps {
   /** Receives one `audit` line per successful change (contribute/admin RPCs): who, what, where. */
   logger: Logger;
   /** The console's session cookies (HTTP only): the token inside, or why it is refused (browser-session.ts). */
-  cookies?: (headers: Headers, changesState: boolean) => { token: string } | { refused: string } | undefined;
+  cookies?: (headers: Headers, changesState: boolean) => CookieVerdict | undefined;
 }
 
 /** Whether a call with this rule changes something (then a cookie-authenticated caller must prove it is not a forgery). */
@@ -34,7 +35,7 @@ export function authMiddleware(deps: AuthMiddlewareDeps): UnaryMiddleware {
     if (token === undefined && ctx.transport === "http" && deps.cookies) {
       const fromCookie = deps.cookies(ctx.headers, changesState(rule));
       if (fromCookie && "refused" in fromCookie) {
-        throw new AloftError(fromCookie.refused.startsWith("session") ? Code.UNAUTHENTICATED : Code.PERMISSION_DENIED, "auth.cookie", fromCookie.refused);
+        throw new AloftError(fromCookie.unauthenticated ? Code.UNAUTHENTICATED : Code.PERMISSION_DENIED, "auth.cookie", fromCookie.refused);
       }
       token = fromCookie?.token;
     }

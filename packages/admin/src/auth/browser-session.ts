@@ -151,12 +151,15 @@ export function browserSession(deps: BrowserSessionDeps) {
   return { login, callback, logout };
 }
 
+/** A session cookie's token, or why it is refused (unauthenticated: no usable session; else a missing CSRF proof). */
+export type CookieVerdict = { token: string } | { refused: string; unauthenticated: boolean };
+
 /**
  * The access token of a cookie-authenticated request, or why there is none. `changesState`: the call needs the
  * CSRF header, equal to the `flyte_csrf` cookie and to the token derived from the sealed session.
  */
 export function cookieCredentials(sealer: CookieSealer) {
-  return (headers: Headers, changesState: boolean): { token: string } | { refused: string } | undefined => {
+  return (headers: Headers, changesState: boolean): CookieVerdict | undefined => {
     const raw = headers.get("cookie");
     if (!raw) return undefined;
     const cookies = new Map<string, string>();
@@ -167,13 +170,15 @@ export function cookieCredentials(sealer: CookieSealer) {
     }
     if (!cookies.has(COOKIES.access)) return undefined;
     const session = sealer.open(COOKIES.access, cookies.get(COOKIES.access)) as Partial<SessionCookie> | undefined;
-    if (!session || typeof session.token !== "string" || typeof session.sid !== "string") return { refused: "session cookie expired or invalid: sign in again at /login" };
+    if (!session || typeof session.token !== "string" || typeof session.sid !== "string") {
+      return { refused: "session cookie expired or invalid: sign in again at /login", unauthenticated: true };
+    }
     if (changesState) {
       const header = headers.get(CSRF_HEADER) ?? "";
       const cookie = cookies.get(COOKIES.csrf) ?? "";
       const expected = sealer.csrfToken(session.sid);
       if (header === "" || !constantTimeEqual(header, cookie) || !constantTimeEqual(header, expected)) {
-        return { refused: `a cookie-authenticated change needs the ${COOKIES.csrf} cookie's value in the X-CSRF-Token header` };
+        return { refused: `a cookie-authenticated change needs the ${COOKIES.csrf} cookie's value in the X-CSRF-Token header`, unauthenticated: false };
       }
     }
     return { token: session.token };

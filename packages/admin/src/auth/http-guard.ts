@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { AloftError, Code, httpStatusFromCode, toAloftError } from "@aloft/core/errors.ts";
 import { bearerToken } from "./bearer-token.ts";
+import type { CookieVerdict } from "./browser-session.ts";
 import type { RequestScope } from "./request-scope.ts";
 import type { Authorizer } from "./roles.ts";
 import { unauthenticated, type TokenVerifier } from "./token-verifier.ts";
@@ -22,7 +23,7 @@ export interface HttpGuardDeps {
   authorizer: Authorizer;
   customHeader: string;
   /** The console's session cookies, as on the gateway (reads only here: these routes change nothing). */
-  cookies?: (headers: Headers, changesState: boolean) => { token: string } | { refused: string } | undefined;
+  cookies?: (headers: Headers, changesState: boolean) => CookieVerdict | undefined;
 }
 
 /**
