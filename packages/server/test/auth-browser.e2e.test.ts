@@ -10,6 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { initSecrets } from "@aloft/admin/auth/secret-files.ts";
 import { s256 } from "@aloft/admin/auth/pkce.ts";
 import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
+import { grpc, loadPackage } from "@aloft/testkit/grpc-js-client.ts";
 
 const secrets = mkdtempSync(join(tmpdir(), "aloft-auth-browser-"));
 let platform: TestPlatform;
@@ -300,4 +301,21 @@ describe("the console's browser flow", () => {
     const again = await fetch(`${platform.httpUrl}/login`, { headers: { cookie: `flyte_rt=${rt}` }, redirect: "manual" });
     assert.match(again.headers.get("location")!, /\/oauth2\/authorize\?/);
   });
+});
+
+test("gRPC reflection is not served while auth is on (it would describe the API to anyone)", async () => {
+  const pkg = loadPackage(["grpc/reflection/v1/reflection.proto"]);
+  const Ctor = ((pkg.grpc as Record<string, unknown>).reflection as Record<string, Record<string, unknown>>).v1!.ServerReflection as grpc.ServiceClientConstructor;
+  const client = new Ctor(platform.grpcAddress, grpc.credentials.createInsecure()) as unknown as {
+    ServerReflectionInfo(): grpc.ClientDuplexStream<object, object>;
+    close(): void;
+  };
+  const code = await new Promise<number>((resolve) => {
+    const call = client.ServerReflectionInfo();
+    call.on("data", () => resolve(-1));
+    call.on("error", (e: grpc.ServiceError) => resolve(e.code));
+    call.write({ list_services: "*" });
+  });
+  client.close();
+  assert.equal(code, grpc.status.UNIMPLEMENTED);
 });
