@@ -94,7 +94,7 @@ export function createAdmin(deps: AdminDeps): Admin {
   // Auth (off by default) runs after observe, so that refusals are logged and counted like any other outcome.
   if (auth) plugins.unaryMiddleware.push(auth.middleware);
   plugins.unaryMiddleware.push(
-    eventGuardMiddleware({ authEnabled: config.auth.enabled, isEngine: (p) => auth?.isEngine(p) ?? plugins.isEngineIdentity(p), logger }),
+    eventGuardMiddleware({ authEnabled: config.auth.enabled, isEngine: (p) => auth?.isEngine(p) ?? false, logger }),
   );
   deps.configurePlugins?.(plugins);
   // Innermost, after any authentication a plugin added: unstorable text never reaches a manager or the database.
@@ -132,7 +132,9 @@ export function createAdmin(deps: AdminDeps): Admin {
 
   const health = new HealthState(["flyteadmin"]);
   const hooks = [healthRoutes(health), ...plugins.additionalRouterHooks];
-  if (config.server.grpcReflection) {
+  // Reflection is a stream the unary auth middleware never sees: with auth on it would describe the API to anyone.
+  if (config.server.grpcReflection && auth) logger.info("gRPC reflection is off while authentication is on");
+  if (config.server.grpcReflection && !auth) {
     const index = new DescriptorIndex(
       [file_flyteidl_service_admin, file_flyteidl_service_signal, file_flyteidl_service_dataproxy, file_flyteidl_datacatalog_datacatalog, file_grpc_health_v1_health],
       [AdminService.typeName, SignalService.typeName, DataProxyService.typeName, DataCatalog.typeName, "grpc.health.v1.Health"],

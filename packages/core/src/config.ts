@@ -199,6 +199,10 @@ export interface AuthConfig {
     audience: string;
     /** RFC 8414 document GetOAuth2Metadata returns ("" = <issuer>/.well-known/oauth-authorization-server). */
     metadataUrl: string;
+    /** The console's confidential client at the IdP (/login, /callback; "" = console sign-in off). */
+    consoleClientId: string;
+    /** File holding that client's secret (relative paths are under dataDir). */
+    consoleClientSecretFile: string;
   };
   /** Token subjects that act as the engine (the only callers of the event RPCs). */
   engineSubjects: string[];
@@ -282,7 +286,7 @@ export function defaultConfig(): AloftConfig {
       requiredScope: "all",
       authServerType: "self",
       self: { accessTokenLifetimeSeconds: 1800, clients: [] },
-      external: { issuer: "", jwksUri: "", audience: "", metadataUrl: "" },
+      external: { issuer: "", jwksUri: "", audience: "", metadataUrl: "", consoleClientId: "", consoleClientSecretFile: "" },
       engineSubjects: ["flytepropeller"],
       roles: { claim: "roles", bindings: [], defaultRole: "" },
       flyteClient: { clientId: "flytectl", redirectUri: "http://localhost:53593/callback", scopes: ["all", "offline"], audience: "" },

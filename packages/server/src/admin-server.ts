@@ -113,6 +113,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
     const tracing = createTracing(config.tracing);
     cleanups.push(() => tracing.shutdown());
     const urlHost = config.server.host === "0.0.0.0" || config.server.host === "::" ? "localhost" : config.server.host;
+    let plugins: PluginRegistry | undefined;
     const auth = config.auth.enabled
       ? await createAuth({
         auth: config.auth,
@@ -120,6 +121,13 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
         publicUrl: () => `http://${urlHost.includes(":") ? `[${urlHost}]` : urlHost}:${boundHttpPort}`,
         clock,
         logger,
+        allowedOrigins: config.server.allowedOrigins,
+        consoleSecretFile: underDataDir(config, config.auth.external.consoleClientSecretFile),
+        // Looked up when called: createAdmin builds the plugin registry (and runs configurePlugins) after auth exists.
+        hooks: {
+          logout: (req, res) => plugins?.logoutHook(req, res) ?? Promise.resolve(false),
+          preRedirect: (req, res) => plugins?.preRedirectHook(req, res) ?? Promise.resolve(false),
+        },
       })
       : undefined;
     if (auth && !config.auth.publicUrl && !["127.0.0.1", "localhost", "::1"].includes(config.server.host)) {
@@ -142,6 +150,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       ...(deps.scheduleSink ? { scheduleSink: deps.scheduleSink } : {}),
       ...(deps.configurePlugins ? { configurePlugins: deps.configurePlugins } : {}),
     });
+    plugins = admin.plugins;
     cleanups.push(() => admin.close());
     if (deps.migrate ?? true) await admin.managers.projects.seed(config.seedProjects);
     const listeners = await admin.listen();

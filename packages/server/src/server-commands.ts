@@ -79,18 +79,34 @@ export function serverCommands(): Command[] {
   serverOptions(secret.command("init").description("generate cookie keys, the token signing key and client secrets into a directory (files 0600)"))
     .option("-p, --local-path <dir>", "where to write them (default: auth.secretsDir, under the data directory)")
     .option("--client <id...>", "more confidential clients to create secrets for (flytepropeller, the engine's, always is)")
+    .option("--user <name...>", "people who sign in at the self-hosted authorization server (aloft login, the console): a generated password each")
     .option("--force", "replace files that exist (rotates everything: restart admin and give clients their new secrets)")
-    .action(async (opts: ServerOptions & { localPath?: string; client?: string[]; force?: boolean }) => {
+    .action(async (opts: ServerOptions & { localPath?: string; client?: string[]; user?: string[]; force?: boolean }) => {
       const config = configFrom(opts);
       const { underDataDir } = await import("@aloft/core/config.ts");
       const { initSecrets, SECRET_FILES } = await import("@aloft/admin/auth/secret-files.ts");
       const dir = opts.localPath ?? underDataDir(config, config.auth.secretsDir);
-      const written = await initSecrets({ dir, clients: opts.client, force: opts.force });
+      const written = await initSecrets({ dir, clients: opts.client, users: opts.user, force: opts.force });
       const clients = [...new Set(["flytepropeller", ...(opts.client ?? [])])];
       process.stdout.write(
         (written.length ? `wrote ${written.join(", ")} in ${dir}\n` : `nothing to do: ${dir} already has every file (--force replaces them)\n`) +
-          clients.map((c) => `  client ${c}: secret in ${dir}/${SECRET_FILES.clientSecret(c)} (give it to the client), hash in ${SECRET_FILES.clientSecretHash(c)}\n`).join(""),
+          clients.map((c) => `  client ${c}: secret in ${dir}/${SECRET_FILES.clientSecret(c)} (give it to the client), hash in ${SECRET_FILES.clientSecretHash(c)}\n`).join("") +
+          (opts.user ?? []).map((u) => `  user ${u}: password in ${dir}/${SECRET_FILES.userPassword(u)} (hand it over, then delete the file)\n`).join(""),
       );
+    });
+  serverOptions(secret.command("create").description("the secrets of `secret init` as a Kubernetes Secret manifest (-o yaml; kubectl apply -f -)"))
+    .option("-p, --local-path <dir>", "the directory secret init wrote (default: auth.secretsDir, under the data directory)")
+    .option("--name <name>", "the Secret's name", "flyte-admin-secrets")
+    .option("--namespace <ns>", "the Secret's namespace", "flyte")
+    .option("-o, --output <format>", "yaml (creating it in a cluster needs the Kubernetes module, not built yet)")
+    .action(async (opts: ServerOptions & { localPath?: string; name: string; namespace: string; output?: string }) => {
+      const config = configFrom(opts);
+      const { underDataDir } = await import("@aloft/core/config.ts");
+      const { secretManifest } = await import("@aloft/admin/auth/secret-manifest.ts");
+      if (opts.output !== "yaml") {
+        throw new Error("creating the Secret in a cluster needs the Kubernetes module, which is not built yet: use -o yaml | kubectl apply -f -");
+      }
+      process.stdout.write(secretManifest(opts.localPath ?? underDataDir(config, config.auth.secretsDir), { name: opts.name, namespace: opts.namespace }));
     });
   return [start, admin, engine, migrate, secret];
 }
