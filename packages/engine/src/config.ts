@@ -1,4 +1,6 @@
 // Engine settings and their defaults (engine-and-compiler.md §6.7, scaled for one process on a laptop).
+import { defaultLiteralOffloadingConfig, type LiteralOffloadingConfig } from "@aloft/core/literals/literal-offloading.ts";
+
 export interface EngineConfig {
   /** Worker count (upstream default 20, chart 4). */
   workers: number;
@@ -37,6 +39,8 @@ export interface EngineConfig {
   rawOutputPrefix: string;
   /** Cached outputs older than this are a cache miss (upstream catalog-cache.max-cache-age); 0 = no limit. */
   cacheMaxAgeMs: number;
+  /** Array-node outputs at or above minSizeInMb are stored once and passed by reference (§2.6; off by default). */
+  literalOffloading: LiteralOffloadingConfig;
 }
 
 export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
@@ -58,6 +62,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   rawOutputPrefix: "raw",
   eventRetryDelaysMs: [10, 50, 200],
   cacheMaxAgeMs: 0,
+  literalOffloading: defaultLiteralOffloadingConfig(),
 };
 
 export function engineConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {

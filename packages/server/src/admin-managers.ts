@@ -94,6 +94,7 @@ export function createAdminManagers(
     metadataStoragePrefix: config.metadataStoragePrefix,
     registration: config.registration,
     taskResources: config.taskResources,
+    literalOffloading: config.literalOffloading,
   });
   return {
     projects,
