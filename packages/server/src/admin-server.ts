@@ -17,6 +17,7 @@ import { adminServiceBinding } from "@aloft/admin/api/admin-service.ts";
 import { dataCatalogServiceBinding } from "@aloft/admin/api/datacatalog-service.ts";
 import { signalServiceBinding } from "@aloft/admin/api/signal-service.ts";
 import { startGrpcServer, type RunningGrpcServer } from "@aloft/admin/api/grpc/grpc-server.ts";
+import { largeInputReaders } from "@aloft/admin/api/grpc/large-inputs-reader.ts";
 import { HealthState, healthRoutes } from "@aloft/admin/api/grpc/health.ts";
 import { DescriptorIndex, reflectionRoutes } from "@aloft/admin/api/grpc/reflection.ts";
 import { createHttpGateway, type ExtraRoute } from "@aloft/admin/api/http/gateway.ts";
@@ -203,6 +204,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       maxMessageBytes: config.server.maxMessageSizeBytes,
       maxConcurrentStreams: config.server.grpcMaxConcurrentStreams,
       idleTimeoutMs: config.server.grpcIdleTimeoutMs,
+      ...(config.literalOffloading.enabled ? { requestReaders: largeInputReaders(blobStore, config.literalOffloading) } : {}),
     });
     cleanups.push(() => grpc.close());
 
