@@ -7,9 +7,9 @@
 // as the offloaded object: no re-encoding. The request continues with a small `offloaded_metadata` reference.
 import { createHash, randomUUID } from "node:crypto";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { create, fromBinary } from "@bufbuild/protobuf";
+import { create, equals, fromBinary } from "@bufbuild/protobuf";
 import { LiteralMapSchema, LiteralSchema, type Literal, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { LiteralTypeSchema } from "@aloft/idl/flyteidl/core/types_pb.js";
+import { LiteralTypeSchema, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import type { BlobStore } from "../blob/blob-store.ts";
 import { joinKey } from "../blob/keys.ts";
 import { literalTypeForLiteral } from "../compiler/literal-types.ts";
@@ -17,8 +17,8 @@ import { AloftError, Code, invalidArgument } from "../errors.ts";
 import type { LiteralOffloadingConfig } from "./literal-offloading.ts";
 
 const MB = 1024 * 1024;
-/** Elements decoded between two pauses: about 10-20 ms of work on a laptop. */
-const SLICE = 20_000;
+/** Elements decoded between two pauses: a few ms of work on a quiet laptop. */
+const SLICE = 5_000;
 
 export interface LargeLiteral {
   name: string;
@@ -56,22 +56,42 @@ export function cutLargeMapEntries(bytes: Uint8Array, mapField: number, minBytes
 }
 
 /**
- * Decodes a literal, a large collection one slice of elements at a time with a pause between slices, so that other
- * requests are answered meanwhile. Invalid bytes (bad UTF-8 included) are INVALID_ARGUMENT.
+ * Validates a literal's bytes and infers its type. A collection is decoded one slice of elements at a time, with a
+ * pause between slices so that other requests are answered meanwhile, and never held whole: each slice's element type
+ * is inferred and the slices must agree (else, rarely, the whole is decoded at once to infer a union). Invalid bytes
+ * (bad UTF-8 included) are INVALID_ARGUMENT.
  */
-export async function decodeLiteralInSlices(bytes: Uint8Array, name: string): Promise<Literal> {
+export async function typeOfLiteralInSlices(bytes: Uint8Array, name: string): Promise<LiteralType> {
   try {
     const top = fields(bytes);
     const coll = top?.length === 1 && top[0]!.num === 2 && top[0]!.wire === 2 ? top[0]! : undefined;
-    const elements = coll ? fields(bytes.subarray(coll.valueStart, coll.end)) : undefined;
-    if (!coll || !elements || elements.some((e) => e.num !== 1 || e.wire !== 2)) return fromBinary(LiteralSchema, bytes);
-    const literals: Literal[] = new Array(elements.length);
-    for (let i = 0; i < elements.length; i++) {
-      if (i > 0 && i % SLICE === 0) await yieldToEventLoop();
-      const e = elements[i]!;
-      literals[i] = fromBinary(LiteralSchema, bytes.subarray(coll.valueStart + e.valueStart, coll.valueStart + e.end));
+    if (!coll) return literalTypeForLiteral(fromBinary(LiteralSchema, bytes)) ?? create(LiteralTypeSchema);
+    const body = bytes.subarray(coll.valueStart, coll.end);
+    let element: LiteralType | undefined;
+    let agree = true;
+    let slice: Literal[] = [];
+    const flush = () => {
+      if (slice.length === 0) return;
+      const t = literalTypeForLiteral(create(LiteralSchema, { value: { case: "collection", value: { literals: slice } } }));
+      const e = t?.type.case === "collectionType" ? t.type.value : undefined;
+      if (element === undefined) element = e;
+      else if (!e || !equals(LiteralTypeSchema, element, e)) agree = false;
+      slice = [];
+    };
+    let pos = 0;
+    while (pos < body.length) {
+      const f = nextField(body, pos);
+      if (!f || f.num !== 1 || f.wire !== 2) return literalTypeForLiteral(fromBinary(LiteralSchema, bytes)) ?? create(LiteralTypeSchema);
+      slice.push(fromBinary(LiteralSchema, body.subarray(f.valueStart, f.end)));
+      pos = f.end;
+      if (slice.length === SLICE) {
+        flush();
+        await yieldToEventLoop();
+      }
     }
-    return create(LiteralSchema, { value: { case: "collection", value: { literals } } });
+    flush();
+    if (!agree || element === undefined) return literalTypeForLiteral(fromBinary(LiteralSchema, bytes)) ?? create(LiteralTypeSchema);
+    return create(LiteralTypeSchema, { type: { case: "collectionType", value: element } });
   } catch (err) {
     if (err instanceof AloftError) throw err;
     throw invalidArgument("literal.invalid", `input ${name} is not a valid literal: ${(err as Error).message}`);
@@ -94,8 +114,7 @@ export async function offloadCutLiterals(
     if (bytes.byteLength >= config.maxSizeInMb * MB) {
       throw new AloftError(Code.RESOURCE_EXHAUSTED, "literal.too_large", `input ${name} (${bytes.byteLength} bytes) exceeds literalOffloading.maxSizeInMb (${config.maxSizeInMb} MB)`);
     }
-    const literal = await decodeLiteralInSlices(bytes, name);
-    const inferredType = literalTypeForLiteral(literal) ?? create(LiteralTypeSchema);
+    const inferredType = await typeOfLiteralInSlices(bytes, name);
     // Object names by position: the variable name is the user's text and is not trusted as a path segment.
     const key = joinKey(dir, `${i}_offloaded_metadata.pb`);
     await store.put(key, bytes, { contentType: "application/octet-stream" });
@@ -127,29 +146,37 @@ function fields(buf: Uint8Array): Field[] | undefined {
   const out: Field[] = [];
   let pos = 0;
   while (pos < buf.length) {
-    const start = pos;
-    const tag = readVarint(buf, pos);
-    if (!tag) return undefined;
-    pos = tag.next;
-    const num = Math.floor(tag.value / 8);
-    const wire = tag.value % 8;
-    let valueStart = pos;
-    if (wire === 0) {
-      const v = readVarint(buf, pos);
-      if (!v) return undefined;
-      pos = v.next;
-    } else if (wire === 1) pos += 8;
-    else if (wire === 5) pos += 4;
-    else if (wire === 2) {
-      const len = readVarint(buf, pos);
-      if (!len) return undefined;
-      valueStart = len.next;
-      pos = len.next + len.value;
-    } else return undefined;
-    if (pos > buf.length || num === 0) return undefined;
-    out.push({ num, wire, start, valueStart, end: pos });
+    const f = nextField(buf, pos);
+    if (!f) return undefined;
+    out.push(f);
+    pos = f.end;
   }
   return out;
+}
+
+/** The field starting at `pos`; undefined when it is not plainly readable. */
+function nextField(buf: Uint8Array, pos: number): Field | undefined {
+  const start = pos;
+  const tag = readVarint(buf, pos);
+  if (!tag) return undefined;
+  pos = tag.next;
+  const num = Math.floor(tag.value / 8);
+  const wire = tag.value % 8;
+  let valueStart = pos;
+  if (wire === 0) {
+    const v = readVarint(buf, pos);
+    if (!v) return undefined;
+    pos = v.next;
+  } else if (wire === 1) pos += 8;
+  else if (wire === 5) pos += 4;
+  else if (wire === 2) {
+    const len = readVarint(buf, pos);
+    if (!len) return undefined;
+    valueStart = len.next;
+    pos = len.next + len.value;
+  } else return undefined;
+  if (pos > buf.length || num === 0) return undefined;
+  return { num, wire, start, valueStart, end: pos };
 }
 
 /** A map entry {1: key, 2: value} whose key is valid UTF-8; undefined otherwise (left to the decoder). */
