@@ -129,9 +129,10 @@ export function taskEnvironment(config: AloftConfig, hostEnv: NodeJS.ProcessEnv 
     env["PATH"] = [...config.engine.taskPath.map((p) => resolve(p)), ...(hostEnv["PATH"] ? [hostEnv["PATH"]] : [])].join(delimiter);
   }
   if (config.literalOffloading.enabled) {
-    // flytekit (≥ 1.14) offloads its own large outputs when told the thresholds, as propeller tells pods.
-    env["_F_L_MIN_SIZE_MB"] = String(config.literalOffloading.minSizeInMb);
-    env["_F_L_MAX_SIZE_MB"] = String(config.literalOffloading.maxSizeInMb);
+    // flytekit (≥ 1.14) offloads its own large outputs when told the thresholds, as propeller tells pods. It reads
+    // whole MB (int()): a fractional threshold is rounded up for it.
+    env["_F_L_MIN_SIZE_MB"] = String(Math.ceil(config.literalOffloading.minSizeInMb));
+    env["_F_L_MAX_SIZE_MB"] = String(Math.ceil(config.literalOffloading.maxSizeInMb));
   }
   if (config.storage.kind === "s3") {
     const s3 = config.storage.s3;
