@@ -24,6 +24,7 @@ import { signalServiceBinding } from "./api/signal-service.ts";
 import { startGrpcServer, type RunningGrpcServer } from "./api/grpc/grpc-server.ts";
 import { HealthState, healthRoutes } from "./api/grpc/health.ts";
 import { DescriptorIndex, reflectionRoutes } from "./api/grpc/reflection.ts";
+import { largeInputReaders } from "./api/grpc/large-inputs-reader.ts";
 import { BLOBS_ROUTE, createBlobRoute } from "./api/http/blob-route.ts";
 import { createHttpGateway, type ExtraRoute } from "./api/http/gateway.ts";
 import { startHttpServer, type RunningHttpServer } from "./api/http/http-server.ts";
@@ -203,6 +204,7 @@ export function createAdmin(deps: AdminDeps): Admin {
         maxMessageBytes: config.server.maxMessageSizeBytes,
         maxConcurrentStreams: config.server.grpcMaxConcurrentStreams,
         idleTimeoutMs: config.server.grpcIdleTimeoutMs,
+        ...(config.literalOffloading.enabled ? { requestReaders: largeInputReaders(blobStore, config.literalOffloading) } : {}),
       });
       http = await startHttpServer(gateway, config.server.host, config.server.httpPort, logger);
       return { grpc: { port: grpc.port, address: grpc.address }, http: { port: http.port, address: http.address } };

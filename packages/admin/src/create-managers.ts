@@ -96,6 +96,7 @@ export function createAdminManagers(deps: AdminManagerDeps): AllManagers {
     metadataStoragePrefix: config.metadataStoragePrefix,
     registration: config.registration,
     taskResources: config.taskResources,
+    literalOffloading: config.literalOffloading,
   });
   return {
     projects,

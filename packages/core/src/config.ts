@@ -123,6 +123,12 @@ export interface AloftConfig {
    * with the reason, once they are older than graceSeconds: at start-up and every intervalSeconds (0 = start only).
    */
   launchReconciler: { graceSeconds: number; intervalSeconds: number };
+  /**
+   * Large literals stored once and passed by reference (`offloaded_metadata`, spec §2.6; propeller's
+   * literal-offloading-config): execution inputs at create, array-node outputs and raw-container outputs. Off by
+   * default as upstream; a literal of maxSizeInMb or more is refused.
+   */
+  literalOffloading: { enabled: boolean; minSizeInMb: number; maxSizeInMb: number };
   /** The execution engine started by `aloft start` / `aloft engine`. */
   engine: {
     /** Worker count (rounds run concurrently for different executions). */
@@ -266,6 +272,7 @@ export function defaultConfig(): AloftConfig {
     },
     metadataStoragePrefix: ["metadata", "admin"],
     launchReconciler: { graceSeconds: 30, intervalSeconds: 60 },
+    literalOffloading: { enabled: false, minSizeInMb: 10, maxSizeInMb: 1000 },
     engine: {
       workers: 4,
       pollIntervalMs: 500,

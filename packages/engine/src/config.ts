@@ -3,6 +3,7 @@
 // cache age) take their defaults from there, so that an Engine built without them behaves as `aloft start`'s does;
 // the rest are the engine's own.
 import { defaultConfig } from "@aloft/core/config.ts";
+import { defaultLiteralOffloadingConfig, type LiteralOffloadingConfig } from "@aloft/core/literals/literal-offloading.ts";
 export interface EngineConfig {
   /** Worker count (upstream default 20, chart 4). */
   workers: number;
@@ -41,6 +42,8 @@ export interface EngineConfig {
   rawOutputPrefix: string;
   /** Cached outputs older than this are a cache miss (upstream catalog-cache.max-cache-age); 0 = no limit. */
   cacheMaxAgeMs: number;
+  /** Array-node outputs at or above minSizeInMb are stored once and passed by reference (§2.6; off by default). */
+  literalOffloading: LiteralOffloadingConfig;
 }
 
 const platform = defaultConfig().engine;
@@ -64,6 +67,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   rawOutputPrefix: "raw",
   eventRetryDelaysMs: [10, 50, 200],
   cacheMaxAgeMs: platform.cacheMaxAgeSeconds * 1000,
+  literalOffloading: defaultLiteralOffloadingConfig(),
 };
 
 export function engineConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {

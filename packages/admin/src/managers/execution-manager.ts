@@ -159,7 +159,7 @@ export class ExecutionManager {
       launchPlan = await deps.entities.getLaunchPlan(launched);
     }
     const lpSpec = launchPlan.spec!;
-    const inputs = resolveExecutionInputs(userInputs, lpSpec.fixedInputs, launchPlan.closure?.expectedInputs);
+    const resolvedInputs = resolveExecutionInputs(userInputs, lpSpec.fixedInputs, launchPlan.closure?.expectedInputs);
     const workflowId = lpSpec.workflowId!;
     const closure = await deps.entities.getWorkflowClosure(workflowId);
 
@@ -197,8 +197,7 @@ export class ExecutionManager {
     await this.checkConcurrency(launchPlan, req.project, req.domain);
 
     const keys = executionAttemptInputsKeys(executionId, randomString(8, ATTEMPT_ALPHABET));
-    const inputsUri = await deps.data.offload(keys.inputs, inputs);
-    const userInputsUri = await deps.data.offload(keys.userInputs, userInputs);
+    const { inputs, inputsUri, userInputsUri } = await deps.data.offloadInputs(keys, resolvedInputs, userInputs);
     spec.metadata.systemMetadata = create(SystemMetadataSchema, { namespace, executionCluster: "" });
 
     const attributes = await resolveExecutionAttributes(deps.config, req.project, req.domain, workflowId.name, launchPlan.id?.name ?? "");

@@ -13,6 +13,7 @@ import { NodeExecutionRepo } from "../repositories/node-execution-repo.ts";
 import { ProjectRepo } from "../repositories/project-repo.ts";
 import type { Schema } from "../repositories/schema.ts";
 import { TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
+import type { LiteralOffloadingConfig } from "@aloft/core/literals/literal-offloading.ts";
 import { ExecutionData, defaultRemoteDataOptions, type RemoteDataOptions } from "./execution-data-manager.ts";
 import { ExecutionEventManager } from "./execution-event-manager.ts";
 import { EventCache } from "./event-cache.ts";
@@ -66,6 +67,8 @@ export interface ExecutionManagersDeps {
   workflowExecutor: WorkflowExecutor;
   metadataStoragePrefix?: readonly string[];
   remoteData?: RemoteDataOptions;
+  /** config.literalOffloading: large execution inputs are stored once and passed by reference (spec §2.6). */
+  literalOffloading?: LiteralOffloadingConfig;
   /** config.taskResources: the task resource defaults and limits when no TASK_RESOURCE attributes match. */
   taskResources?: { defaults: TaskResourceQuantities; limits: TaskResourceQuantities };
   /** Entries remembered per kind by the event managers (0 disables the one-round-trip path); default 20000. */
@@ -79,7 +82,7 @@ export function createExecutionManagers(d: ExecutionManagersDeps): ExecutionMana
   const projects = new ProjectRepo(d.db, d.clock);
   const nodeRepo = new NodeExecutionRepo(d.db);
   const taskRepo = new TaskExecutionRepo(d.db);
-  const data = new ExecutionData(d.blobStore, d.remoteData ?? defaultRemoteDataOptions(), d.logger);
+  const data = new ExecutionData(d.blobStore, d.remoteData ?? defaultRemoteDataOptions(), d.logger, d.literalOffloading);
   const executor = () => d.workflowExecutor;
   const cache = d.eventCacheSize === 0 ? undefined : new EventCache(d.eventCacheSize);
   const getLaunchPlan = (id: Parameters<LaunchPlanManager["get"]>[0]["id"]) => d.launchPlans.get(create(ObjectGetRequestSchema, { id }));

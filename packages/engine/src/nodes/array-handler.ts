@@ -10,6 +10,7 @@ import { CatalogCacheStatus } from "@aloft/idl/flyteidl/core/catalog_pb.js";
 import { NodeSchema, type ArrayNode, type Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { TaskExecutionEventSchema } from "@aloft/idl/flyteidl/event/event_pb.js";
 import { getMessage, putMessage } from "@aloft/core/blob/blob-store.ts";
+import { offloadLargeLiterals } from "@aloft/core/literals/literal-offloading.ts";
 import { childNodeDataDir, inputsKey, joinKey, outputsKey } from "@aloft/core/blob/keys.ts";
 import { AloftError, Code } from "@aloft/core/errors.ts";
 import { recordTaskEvent } from "../executor/events.ts";
@@ -188,7 +189,9 @@ async function gatherOutputs(n: NodeContext, an: ArrayNode, nodes: Node[], scope
     for (const v of vars) columns[v]!.push(outputs[v] ?? none);
   }
   const literals = Object.fromEntries(vars.map((v) => [v, create(LiteralSchema, { value: { case: "collection", value: { literals: columns[v]! } } })]));
-  await putMessage(n.exec.deps.blobs, outputsKey(n.outputDir()), LiteralMapSchema, create(LiteralMapSchema, { literals }));
+  // Gathered outputs are where huge lists arise (one element per sub-node): offloaded above the threshold (§2.6).
+  const gathered = await offloadLargeLiterals(n.exec.deps.blobs, create(LiteralMapSchema, { literals }), n.outputDir(), n.exec.deps.config.literalOffloading);
+  await putMessage(n.exec.deps.blobs, outputsKey(n.outputDir()), LiteralMapSchema, gathered);
 }
 
 async function subNodeOutputs(n: NodeContext, scope: Scope, id: string): Promise<Record<string, Literal>> {

@@ -99,6 +99,7 @@ export function createEngine(deps: EngineWiringDeps): Engine {
       maxWorkflowRetries: config.engine.maxWorkflowRetries,
       resyncIntervalMs: deps.resyncIntervalMs ?? 0,
       ...(deps.eventRetryDelaysMs ? { eventRetryDelaysMs: deps.eventRetryDelaysMs } : {}),
+      literalOffloading: config.literalOffloading,
     },
   });
 }
@@ -112,6 +113,12 @@ export function taskEnvironment(config: AloftConfig, hostEnv: NodeJS.ProcessEnv 
   const env: Record<string, string> = {};
   if (config.engine.taskPath.length > 0) {
     env["PATH"] = [...config.engine.taskPath.map((p) => resolve(p)), ...(hostEnv["PATH"] ? [hostEnv["PATH"]] : [])].join(delimiter);
+  }
+  if (config.literalOffloading.enabled) {
+    // flytekit (≥ 1.14) offloads its own large outputs when told the thresholds, as propeller tells pods. It reads
+    // whole MB (int()): a fractional threshold is rounded up for it.
+    env["_F_L_MIN_SIZE_MB"] = String(Math.ceil(config.literalOffloading.minSizeInMb));
+    env["_F_L_MAX_SIZE_MB"] = String(Math.ceil(config.literalOffloading.maxSizeInMb));
   }
   if (config.storage.kind === "s3") {
     const s3 = config.storage.s3;
