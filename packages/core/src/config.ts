@@ -272,7 +272,7 @@ export function defaultConfig(): AloftConfig {
     },
     metadataStoragePrefix: ["metadata", "admin"],
     launchReconciler: { graceSeconds: 30, intervalSeconds: 60 },
-    literalOffloading: { enabled: false, minSizeInMb: 10, maxSizeInMb: 1000 },
+    literalOffloading: { enabled: true, minSizeInMb: 1, maxSizeInMb: 1000 },
     engine: {
       workers: 4,
       pollIntervalMs: 500,

@@ -42,7 +42,7 @@ export interface EngineConfig {
   rawOutputPrefix: string;
   /** Cached outputs older than this are a cache miss (upstream catalog-cache.max-cache-age); 0 = no limit. */
   cacheMaxAgeMs: number;
-  /** Array-node outputs at or above minSizeInMb are stored once and passed by reference (§2.6; off by default). */
+  /** Array-node outputs at or above minSizeInMb are stored once and passed by reference (§2.6; on by default). */
   literalOffloading: LiteralOffloadingConfig;
 }
 

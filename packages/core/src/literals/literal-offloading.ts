@@ -15,7 +15,10 @@ import { AloftError, Code } from "../errors.ts";
 
 /** `literalOffloading` in the configuration (propeller's `literal-offloading-config`, same defaults). */
 export interface LiteralOffloadingConfig {
-  /** Off by default, as upstream. */
+  /**
+   * On by default with a 1 MB threshold (upstream: off, 10 MB): tasks run on the server's own machine here, and a
+   * multi-megabyte literal decoded inline stalls every other request (issue 9 row 6).
+   */
   enabled: boolean;
   /** Literals whose serialized size is at least this many MB are offloaded (upstream `min-size-in-mb-for-offloading`). */
   minSizeInMb: number;
@@ -24,7 +27,7 @@ export interface LiteralOffloadingConfig {
 }
 
 export function defaultLiteralOffloadingConfig(): LiteralOffloadingConfig {
-  return { enabled: false, minSizeInMb: 10, maxSizeInMb: 1000 };
+  return { enabled: true, minSizeInMb: 1, maxSizeInMb: 1000 };
 }
 
 const MB = 1024 * 1024;
