@@ -1,4 +1,4 @@
-// Runs every test file (`*.test.ts` under packages/*/src and packages/*/test) with node:test through tsx, from the
+// Runs every test file (`*.test.ts` under packages/*/src, packages/*/test and scripts/) with node:test through tsx, from the
 // TypeScript sources (`--conditions=@aloft/source` makes `@aloft/<pkg>` resolve to src/index.ts).
 // Extra arguments are passed as file filters: `npm test -- gateway` runs the files whose path contains "gateway".
 // First it brings the compiled output up to date (`tsc -b`, incremental: seconds when nothing changed), because the
@@ -22,7 +22,7 @@ function walk(dir) {
   return out;
 }
 
-const files = walk(join(root, "packages"))
+const files = [...walk(join(root, "packages")), ...walk(join(root, "scripts"))]
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
 if (files.length === 0) {
