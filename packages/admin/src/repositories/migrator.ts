@@ -8,7 +8,6 @@ import { migrations as defaultMigrations, type AloftMigration } from "./migratio
 const MIGRATION_TABLE = "aloft_migration";
 const MIGRATION_LOCK_TABLE = "aloft_migration_lock";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyKysely = Kysely<any>;
 
 /** The dialect of a Kysely instance created by createDatabase. */

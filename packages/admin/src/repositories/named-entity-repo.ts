@@ -47,7 +47,6 @@ export interface MetadataUpdate extends NamedEntityKey {
 }
 
 // Tables of other resource types are created by their own migrations; address them without the typed schema.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDb = Kysely<any>;
 
 const META = "named_entity_metadata";
@@ -161,7 +160,6 @@ interface RawRow {
   state: number | string | null;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function metadataJoin(j: any, resourceType: ResourceType, table: string) {
   return j
     .on(`${META}.resource_type`, "=", resourceType)

@@ -7,7 +7,6 @@ import type { Node, WorkflowTemplate } from "@aloft/idl/flyteidl/core/workflow_p
 import { invalidArgument } from "@aloft/core/errors.ts";
 
 const MAX_NODE_ID_BYTES = 255;
-// eslint-disable-next-line no-control-regex
 const UNUSABLE = /[\u0000-\u001f\u007f/\\]/;
 
 /** Why `id` cannot be a node id, or undefined when it can. Empty ids are the compiler's to report. */
