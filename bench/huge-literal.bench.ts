@@ -21,7 +21,7 @@ import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { LiteralTypeSchema, SimpleType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { WorkflowTemplateSchema } from "@aloft/idl/flyteidl/core/workflow_pb.js";
-import { id, intType, promise, shellTask, taskNode } from "@aloft/testkit/workflows.ts";
+import { id, intType, promise, shellTask, taskNode } from "@aloft/testkit";
 import { startAloft } from "./child.ts";
 
 const { values } = parseArgs({

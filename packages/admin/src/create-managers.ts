@@ -1,9 +1,9 @@
 // Builds every admin repository and manager once, over one database and one blob store (createAdmin's first half).
 import type { Kysely } from "kysely";
-import type { AloftConfig } from "@aloft/core/config.ts";
-import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
-import type { Clock } from "@aloft/core/clock.ts";
-import type { Logger } from "@aloft/core/logger.ts";
+import type { AloftConfig } from "@aloft/core";
+import type { BlobStore } from "@aloft/core";
+import type { Clock } from "@aloft/core";
+import type { Logger } from "@aloft/core";
 import type { AdminManagers } from "./api/admin-service.ts";
 import type { BuildInfo } from "./managers/version-manager.ts";
 import type { PluginRegistry } from "./plugins.ts";

@@ -8,7 +8,7 @@ import type { ExecutionQueueAttributes, PluginOverride, TaskResourceAttributes }
 import type { CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import type { Identifier, WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { unimplemented } from "@aloft/core/errors.ts";
+import { unimplemented } from "@aloft/core";
 import type { ServiceBinding, UnaryMiddleware } from "./api/rpc.ts";
 import type { RouterHook } from "./api/grpc/grpc-server.ts";
 

@@ -17,11 +17,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { parse } from "yaml";
-import { invalidArgument } from "@aloft/core/errors.ts";
-import type { AloftClientOptions } from "@aloft/client/client.ts";
-import { bearerToken } from "@aloft/client/auth.ts";
-import { tokenSourceAuth } from "@aloft/client/client-credentials.ts";
-import { sessionTokenSource } from "@aloft/client/pkce-login.ts";
+import { invalidArgument } from "@aloft/core";
+import type { AloftClientOptions } from "@aloft/client";
+import { bearerToken } from "@aloft/client";
+import { tokenSourceAuth } from "@aloft/client";
+import { sessionTokenSource } from "@aloft/client";
 import { fileSessionStore, fileTokenCache, loginSessionPath, tokenCachePath } from "./token-cache.ts";
 
 export interface CliConfig {

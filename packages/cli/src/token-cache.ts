@@ -5,8 +5,8 @@ import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type { StoredToken, TokenCache } from "@aloft/client/client-credentials.ts";
-import type { LoginSession, SessionStore } from "@aloft/client/pkce-login.ts";
+import type { StoredToken, TokenCache } from "@aloft/client";
+import type { LoginSession, SessionStore } from "@aloft/client";
 
 export function tokenCachePath(endpoint: string, clientId: string, env: NodeJS.ProcessEnv = process.env): string {
   const key = createHash("sha256").update(`${endpoint}\n${clientId}`).digest("hex").slice(0, 32);

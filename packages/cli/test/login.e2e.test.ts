@@ -8,8 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { initSecrets } from "@aloft/admin/auth/secret-files.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
+import { initSecrets } from "@aloft/admin";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 import { cliRunner } from "./cli-runner.ts";
 
 const cliBin = new URL("../bin/aloft-cli.mjs", import.meta.url).pathname;

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { defaultConfig } from "@aloft/core/config.ts";
+import { defaultConfig } from "@aloft/core";
 import { DEFAULT_ENGINE_CONFIG, engineConfig } from "./config.ts";
 
 test("an engine built without settings uses the platform config's engine defaults (one owner)", () => {

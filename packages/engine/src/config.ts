@@ -2,8 +2,8 @@
 // user can set in the platform's config file (its `engine` section: workers, poll interval, producer id, round retries,
 // cache age) take their defaults from there, so that an Engine built without them behaves as `aloft start`'s does;
 // the rest are the engine's own.
-import { defaultConfig } from "@aloft/core/config.ts";
-import { defaultLiteralOffloadingConfig, type LiteralOffloadingConfig } from "@aloft/core/literals/literal-offloading.ts";
+import { defaultConfig } from "@aloft/core";
+import { defaultLiteralOffloadingConfig, type LiteralOffloadingConfig } from "@aloft/core";
 export interface EngineConfig {
   /** Worker count (upstream default 20, chart 4). */
   workers: number;

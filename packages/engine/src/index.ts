@@ -24,3 +24,9 @@ export {
 export { MemoryWorkflowStore } from "./store/memory-workflow-store.ts";
 export { BlobWorkflowStore, DEFAULT_ENGINE_STORE_PREFIX } from "./store/blob-workflow-store.ts";
 export type { NodeStatus, WorkflowStatus, WorkflowPhase, NodePhase, StatusError } from "./executor/status.ts";
+export { storeLauncher } from "./controller/launch-writer.ts";
+export { isTerminalWorkflowPhase } from "./executor/status.ts";
+export { LocalProcessPlugin } from "./plugins/local-process/local-process-plugin.ts";
+export { resolveRunAs } from "./plugins/local-process/run-as.ts";
+export type { RunAs } from "./plugins/local-process/run-as.ts";
+export type { CatalogPort, RecoveryPort } from "./ports.ts";

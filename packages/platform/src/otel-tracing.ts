@@ -3,7 +3,7 @@ import { SpanKind, SpanStatusCode, type Tracer as OtelTracer } from "@openteleme
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
-import { noTracing, type Tracer, type Tracing } from "@aloft/core/tracing.ts";
+import { noTracing, type Tracer, type Tracing } from "@aloft/core";
 
 export function createTracing(options: { otlpEndpoint: string; serviceName: string }): Tracing {
   if (!options.otlpEndpoint) return noTracing;

@@ -1,7 +1,7 @@
 // Prometheus metrics on an injected registry (no global default registry), served at /metrics: core's Metrics
 // interface implemented with prom-client.
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { Metrics } from "@aloft/core/metrics.ts";
+import type { Metrics } from "@aloft/core";
 
 /** Metrics on a prom-client registry, on which the composition root also registers the engine's metrics. */
 export type PromMetrics = Metrics<Registry>;

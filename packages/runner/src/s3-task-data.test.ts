@@ -3,8 +3,8 @@
 // platform, because it needs both and an S3 server.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startS3, S3RVER_CREDENTIALS } from "@aloft/testkit/s3.ts";
-import { uriIo } from "@aloft/sdk/entrypoint/data-io.ts";
+import { startS3, S3RVER_CREDENTIALS } from "@aloft/testkit";
+import { uriIo } from "@aloft/sdk";
 
 test("s3:// inputs and outputs through the lazily loaded S3 store: write, read back, absent is undefined", async () => {
   const s3 = await startS3({ bucket: "task-data" });

@@ -31,3 +31,7 @@ export { RecoverableError, executeTask, type ExecuteArgs, type Outcome } from ".
 // What runs tasks on the engine is its own package, above both SDK and engine:
 //   runLocal           → "@aloft/runner/local/run-local.ts"
 //   WarmWorkerPlugin   → "@aloft/runner/warm/warm-worker-plugin.ts"
+export { blobStoreIo, uriIo } from "./entrypoint/data-io.ts";
+export { importModule } from "./entrypoint/main.ts";
+export { compileAll, launchPlanRefInterfaces } from "./serialize/compile.ts";
+export { fromLiteralMap, toLiteralMap } from "./types/index.ts";

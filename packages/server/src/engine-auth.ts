@@ -4,9 +4,9 @@
 // is renewed before it expires.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ClientCredentialsOptions } from "@aloft/client/client-credentials.ts";
-import { underDataDir, type AloftConfig } from "@aloft/core/config.ts";
-import { failedPrecondition } from "@aloft/core/errors.ts";
+import type { ClientCredentialsOptions } from "@aloft/client";
+import { underDataDir, type AloftConfig } from "@aloft/core";
+import { failedPrecondition } from "@aloft/core";
 
 export function engineSecretFile(config: AloftConfig): string {
   const { client, secretsDir } = config.auth;

@@ -1,12 +1,12 @@
 // `aloft engine`: the engine alone. It picks up executions that an `aloft admin` with the same storage launched into
 // the shared workflow store, runs their tasks as local processes and reports every event to that admin over gRPC.
-import { createBlobStore } from "@aloft/platform/blob/create-blob-store.ts";
-import { systemClock } from "@aloft/core/clock.ts";
-import type { AloftConfig } from "@aloft/core/config.ts";
-import { createLogger } from "@aloft/core/logger.ts";
-import { createMetrics } from "@aloft/platform/prom-metrics.ts";
-import { displayHost } from "@aloft/core/network.ts";
-import { createEngineMetrics } from "@aloft/engine/metrics/prom-engine-metrics.ts";
+import { createBlobStore } from "@aloft/platform";
+import { systemClock } from "@aloft/core";
+import type { AloftConfig } from "@aloft/core";
+import { createLogger } from "@aloft/core";
+import { createMetrics } from "@aloft/platform";
+import { displayHost } from "@aloft/core";
+import { createEngineMetrics } from "@aloft/engine";
 import { createEngine, createWarmWorkers } from "./wiring/engine.ts";
 import { remoteAdmin } from "./wiring/remote.ts";
 import { startMetricsListener } from "./metrics-listener.ts";

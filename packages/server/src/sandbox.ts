@@ -2,12 +2,12 @@
 // launches and aborts through the engine (wiring/in-process.ts); task logs are served by admin's HTTP server.
 // `aloft admin` (startAdminOnly) runs no engine: its launches are only written into the shared workflow store, where
 // a separate `aloft engine` with the same storage picks them up.
-import type { Engine } from "@aloft/engine/controller/engine.ts";
-import { storeLauncher } from "@aloft/engine/controller/launch-writer.ts";
-import { createEngineMetrics } from "@aloft/engine/metrics/prom-engine-metrics.ts";
-import type { TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
-import { BlobWorkflowStore } from "@aloft/engine/store/blob-workflow-store.ts";
-import { displayHost } from "@aloft/core/network.ts";
+import type { Engine } from "@aloft/engine";
+import { storeLauncher } from "@aloft/engine";
+import { createEngineMetrics } from "@aloft/engine";
+import type { TaskPlugin } from "@aloft/engine";
+import { BlobWorkflowStore } from "@aloft/engine";
+import { displayHost } from "@aloft/core";
 import { startAdmin, type AdminServerDeps, type RunningAdmin } from "./admin-server.ts";
 import { LOGS_ROUTE, logsRoute } from "./logs-route.ts";
 import { createEngine, createWarmWorkers, logDirOf } from "./wiring/engine.ts";

@@ -1,9 +1,9 @@
 // Runs `aloft start` (admin + engine) or `aloft admin` until SIGTERM/SIGINT, printing where everything is.
-import { underDataDir, type AloftConfig } from "@aloft/core/config.ts";
-import { systemClock } from "@aloft/core/clock.ts";
-import { createLogger } from "@aloft/core/logger.ts";
-import { createMetrics } from "@aloft/platform/prom-metrics.ts";
-import { displayHost, isLoopbackHost } from "@aloft/core/network.ts";
+import { underDataDir, type AloftConfig } from "@aloft/core";
+import { systemClock } from "@aloft/core";
+import { createLogger } from "@aloft/core";
+import { createMetrics } from "@aloft/platform";
+import { displayHost, isLoopbackHost } from "@aloft/core";
 import { buildInfo } from "./build-info.ts";
 import { startAdminOnly, startSandbox } from "./sandbox.ts";
 

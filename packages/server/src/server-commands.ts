@@ -1,12 +1,12 @@
 // The server side of `aloft`: start, admin, engine, migrate. Heavy modules load only when one of these runs, so the client
 // commands (get, run, watch, register, …) start fast.
 import { Command, InvalidArgumentError } from "commander";
-import type { AloftConfig } from "@aloft/core/config.ts";
+import type { AloftConfig } from "@aloft/core";
 import { configFrom, serverOptions, type ServerOptions } from "./server-options.ts";
 
-async function withDatabase<T>(config: AloftConfig, fn: (db: import("@aloft/admin/repositories/database.ts").Database) => Promise<T>): Promise<T> {
-  const { underDataDir } = await import("@aloft/core/config.ts");
-  const { createDatabase } = await import("@aloft/admin/repositories/database.ts");
+async function withDatabase<T>(config: AloftConfig, fn: (db: import("@aloft/admin").Database) => Promise<T>): Promise<T> {
+  const { underDataDir } = await import("@aloft/core");
+  const { createDatabase } = await import("@aloft/admin");
   const database = await createDatabase({
     kind: config.database.kind,
     sqlitePath: underDataDir(config, config.database.sqlitePath),
@@ -56,21 +56,21 @@ export function serverCommands(): Command[] {
 
   const migrate = new Command("migrate").description("database migrations");
   serverOptions(migrate.command("run").description("apply all pending migrations")).action(async (opts: ServerOptions) => {
-    const { migrateToLatest } = await import("@aloft/admin/repositories/migrations/index.ts");
+    const { migrateToLatest } = await import("@aloft/admin");
     const applied = await withDatabase(configFrom(opts), (d) => migrateToLatest(d.db));
     process.stdout.write(applied.length ? `applied: ${applied.join(", ")}\n` : "database is up to date\n");
   });
   serverOptions(migrate.command("rollback").description("roll back the last applied migration")).action(async (opts: ServerOptions) => {
-    const { rollbackLast } = await import("@aloft/admin/repositories/migrations/index.ts");
+    const { rollbackLast } = await import("@aloft/admin");
     const undone = await withDatabase(configFrom(opts), (d) => rollbackLast(d.db));
     process.stdout.write(undone ? `rolled back: ${undone}\n` : "nothing to roll back\n");
   });
   serverOptions(migrate.command("seed-projects").description("create projects that do not exist yet").argument("<projects...>"))
     .action(async (projects: string[], opts: ServerOptions) => {
       const config = configFrom(opts);
-      const { seedProjects } = await import("@aloft/admin/create-managers.ts");
-      const { systemClock } = await import("@aloft/core/clock.ts");
-      const { createLogger } = await import("@aloft/core/logger.ts");
+      const { seedProjects } = await import("@aloft/admin");
+      const { systemClock } = await import("@aloft/core");
+      const { createLogger } = await import("@aloft/core");
       const logger = createLogger({ level: config.logging.level });
       const created = await withDatabase(config, (d) => seedProjects({ db: d.db, clock: systemClock, logger, domains: config.domains }, projects));
       process.stdout.write(created.length ? `created: ${created.join(", ")}\n` : "all projects already exist\n");
@@ -83,8 +83,8 @@ export function serverCommands(): Command[] {
     .option("--force", "replace files that exist (rotates everything: restart admin and give clients their new secrets)")
     .action(async (opts: ServerOptions & { localPath?: string; client?: string[]; user?: string[]; force?: boolean }) => {
       const config = configFrom(opts);
-      const { underDataDir } = await import("@aloft/core/config.ts");
-      const { initSecrets, SECRET_FILES } = await import("@aloft/admin/auth/secret-files.ts");
+      const { underDataDir } = await import("@aloft/core");
+      const { initSecrets, SECRET_FILES } = await import("@aloft/admin");
       const dir = opts.localPath ?? underDataDir(config, config.auth.secretsDir);
       const written = await initSecrets({ dir, clients: opts.client, users: opts.user, force: opts.force });
       const clients = [...new Set(["flytepropeller", ...(opts.client ?? [])])];
@@ -101,8 +101,8 @@ export function serverCommands(): Command[] {
     .option("-o, --output <format>", "yaml (creating it in a cluster needs the Kubernetes module, not built yet)")
     .action(async (opts: ServerOptions & { localPath?: string; name: string; namespace: string; output?: string }) => {
       const config = configFrom(opts);
-      const { underDataDir } = await import("@aloft/core/config.ts");
-      const { secretManifest } = await import("@aloft/admin/auth/secret-manifest.ts");
+      const { underDataDir } = await import("@aloft/core");
+      const { secretManifest } = await import("@aloft/admin");
       if (opts.output !== "yaml") {
         throw new Error("creating the Secret in a cluster needs the Kubernetes module, which is not built yet: use -o yaml | kubectl apply -f -");
       }

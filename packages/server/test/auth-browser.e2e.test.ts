@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { initSecrets } from "@aloft/admin/auth/secret-files.ts";
-import { s256 } from "@aloft/admin/auth/pkce.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
-import { grpc, loadPackage } from "@aloft/testkit/grpc-js-client.ts";
+import { initSecrets } from "@aloft/admin";
+import { s256 } from "@aloft/admin/testing";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { grpc, loadPackage } from "@aloft/testkit";
 
 const secrets = mkdtempSync(join(tmpdir(), "aloft-auth-browser-"));
 let platform: TestPlatform;

@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
-import { initSecrets } from "@aloft/admin/auth/secret-files.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
+import { initSecrets } from "@aloft/admin";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 
 const dir = mkdtempSync(join(tmpdir(), "aloft-ext-console-"));
 let idp: Server;

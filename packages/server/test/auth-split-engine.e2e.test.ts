@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { ConnectError, Code } from "@connectrpc/connect";
-import { createAloftClient } from "@aloft/client/client.ts";
+import { createAloftClient } from "@aloft/client";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit/workflows.ts";
+import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit";
 
 const bin = new URL("../bin/aloft.mjs", import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), "aloft-auth-split-"));

@@ -13,11 +13,11 @@ import { CreateDatasetRequestSchema, DataCatalog, GetDatasetRequestSchema } from
 import { ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { CatalogCacheStatus } from "@aloft/idl/flyteidl/core/catalog_pb.js";
-import { postgresAvailability } from "@aloft/testkit/databases.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { postgresAvailability } from "@aloft/testkit";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { AloftError, Code } from "@aloft/core";
 import { remoteAdmin } from "../src/wiring/remote.ts";
-import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit/workflows.ts";
+import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit";
 
 const P = "flytesnacks";
 const D = "development";

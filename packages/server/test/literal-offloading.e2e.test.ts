@@ -13,8 +13,8 @@ import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { LiteralTypeSchema, SimpleType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { WorkflowTemplateSchema } from "@aloft/idl/flyteidl/core/workflow_pb.js";
-import { id, intLiteral, intType, promise, shellTask, taskNode, type Admin } from "@aloft/testkit/workflows.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
+import { id, intLiteral, intType, promise, shellTask, taskNode, type Admin } from "@aloft/testkit";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 
 const P = "flytesnacks";
 const D = "development";

@@ -14,11 +14,11 @@ import { NodeExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteid
 import { create } from "@bufbuild/protobuf";
 import type { NodeExecutionList } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
 import { NodeSchema } from "@aloft/idl/flyteidl/core/workflow_pb.js";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
 import { remoteAdmin } from "../src/wiring/remote.ts";
-import { postgresAvailability } from "@aloft/testkit/databases.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
-import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit/workflows.ts";
+import { postgresAvailability } from "@aloft/testkit";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit";
 
 const P = "flytesnacks";
 const D = "development";

@@ -1,8 +1,8 @@
 // Authentication and authorization of every unary RPC, on both transports (the gRPC fast path, connect-node and the
 // HTTP gateway all run the same middleware chain): the bearer token is verified, the caller becomes ctx.principal,
 // and the method's rule (permissions.ts) is checked against the caller's roles for the project/domain of the request.
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import type { Logger } from "@aloft/core/logger.ts";
+import { AloftError, Code } from "@aloft/core";
+import type { Logger } from "@aloft/core";
 import type { UnaryMiddleware } from "../api/rpc.ts";
 import { bearerToken } from "./bearer-token.ts";
 import type { CookieVerdict } from "./browser-session.ts";

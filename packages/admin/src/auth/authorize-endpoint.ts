@@ -6,8 +6,8 @@
 // RFC 6749 §4.1.2.1 redirects. Passwords and codes are never logged.
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Clock } from "@aloft/core/clock.ts";
-import type { Logger } from "@aloft/core/logger.ts";
+import type { Clock } from "@aloft/core";
+import type { Logger } from "@aloft/core";
 import type { GrantStore } from "./grant-store.ts";
 import { clearCookie, constantTimeEqual, duplicateParam, escapeHtml, parseCookies, queryOf, readForm, redirect, serializeCookie, text } from "./oauth-http.ts";
 import { isChallenge } from "./pkce.ts";

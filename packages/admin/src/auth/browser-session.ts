@@ -10,7 +10,7 @@
 // the `X-CSRF-Token` header on every state-changing call (double submit, checked by cookieCredentials).
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Logger } from "@aloft/core/logger.ts";
+import type { Logger } from "@aloft/core";
 import type { CookieSealer } from "./cookie-crypto.ts";
 import { clearCookie, constantTimeEqual, parseCookies, queryOf, redirect, serializeCookie, text } from "./oauth-http.ts";
 import { newPkcePair } from "./pkce.ts";

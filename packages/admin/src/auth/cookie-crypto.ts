@@ -3,7 +3,7 @@
 // cookie) and an expiry inside, so an old cookie replayed after its Max-Age is refused. The cookie hash key signs
 // CSRF tokens (HMAC-SHA256), binding each to the session it was issued with.
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
-import type { Clock } from "@aloft/core/clock.ts";
+import type { Clock } from "@aloft/core";
 
 export interface CookieKeys {
   hashKey: Buffer;

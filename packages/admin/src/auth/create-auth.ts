@@ -2,9 +2,9 @@
 // AuthMetadataService and IdentityService bindings, the self-hosted authorization server's HTTP endpoints, and the
 // guard for plain HTTP routes, and the console's browser flow (/login, /callback, /logout, session cookies). Nothing
 // here runs when auth is off.
-import type { AuthConfig } from "@aloft/core/config.ts";
-import type { Clock } from "@aloft/core/clock.ts";
-import type { Logger } from "@aloft/core/logger.ts";
+import type { AuthConfig } from "@aloft/core";
+import type { Clock } from "@aloft/core";
+import type { Logger } from "@aloft/core";
 import type { ServiceBinding, UnaryMiddleware } from "../api/rpc.ts";
 import type { IncomingMessage } from "node:http";
 import { authMiddleware } from "./auth-middleware.ts";

@@ -4,7 +4,7 @@
 // from the same login) is revoked (RFC 9700 §4.14.2). Only SHA-256 hashes of codes and tokens are kept. A restart
 // forgets everything: people sign in again (documented in docs/security.md).
 import { createHash, randomBytes } from "node:crypto";
-import type { Clock } from "@aloft/core/clock.ts";
+import type { Clock } from "@aloft/core";
 
 export interface CodeGrant {
   clientId: string;

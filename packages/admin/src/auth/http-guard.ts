@@ -1,7 +1,7 @@
 // The plain HTTP routes served beside the gateway (task logs, /metrics) with auth on: a valid token and the `view`
 // permission somewhere, else 401 / 403 with a google.rpc.Status JSON body, as the gateway answers.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { AloftError, Code, httpStatusFromCode, toAloftError } from "@aloft/core/errors.ts";
+import { AloftError, Code, httpStatusFromCode, toAloftError } from "@aloft/core";
 import { bearerToken } from "./bearer-token.ts";
 import type { CookieVerdict } from "./browser-session.ts";
 import type { RequestScope } from "./request-scope.ts";

@@ -2,7 +2,7 @@
 // refresh token rotation with reuse detection, and sealed cookies.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Clock } from "@aloft/core/clock.ts";
+import type { Clock } from "@aloft/core";
 import { CookieSealer } from "./cookie-crypto.ts";
 import { GrantStore, REFRESH_LIFETIME_MS } from "./grant-store.ts";
 import { newPkcePair, verifierMatches } from "./pkce.ts";

@@ -3,7 +3,7 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { failedPrecondition } from "@aloft/core/errors.ts";
+import { failedPrecondition } from "@aloft/core";
 import { generateSecret, hashSecret } from "./secret-hash.ts";
 
 export const SECRET_FILES = {

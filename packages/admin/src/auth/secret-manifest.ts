@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { failedPrecondition } from "@aloft/core/errors.ts";
+import { failedPrecondition } from "@aloft/core";
 
 const KEY = /^[-._a-zA-Z0-9]+$/;
 

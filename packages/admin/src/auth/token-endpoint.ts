@@ -6,8 +6,8 @@
 // Errors are RFC 6749 §5.2 JSON (`invalid_request`, `invalid_client`, `invalid_grant`, `unsupported_grant_type`,
 // `invalid_scope`, `invalid_target`). Responses are never cached; secrets, codes and tokens are never logged.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Clock } from "@aloft/core/clock.ts";
-import type { Logger } from "@aloft/core/logger.ts";
+import type { Clock } from "@aloft/core";
+import type { Logger } from "@aloft/core";
 import type { ClientRegistry } from "./clients.ts";
 import type { GrantStore } from "./grant-store.ts";
 import { json, oauthError, readForm } from "./oauth-http.ts";

@@ -3,7 +3,7 @@
 // code grant) the subject is the user and an OpenID Connect ID token is signed too when `openid` was asked for.
 import { randomUUID } from "node:crypto";
 import { SignJWT } from "jose";
-import type { Clock } from "@aloft/core/clock.ts";
+import type { Clock } from "@aloft/core";
 import type { KeySet } from "./signing-keys.ts";
 
 export interface IssuedToken {

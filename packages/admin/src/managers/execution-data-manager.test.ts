@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { MemoryBlobStore } from "@aloft/core/blob/memory-blob-store.ts";
+import { MemoryBlobStore } from "@aloft/core";
 import { ExecutionData, defaultRemoteDataOptions, nodeFlyteUrls, taskFlyteUrls } from "./execution-data-manager.ts";
 
 const map = (s: string) =>

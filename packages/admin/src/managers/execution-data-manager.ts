@@ -5,10 +5,10 @@ import { FlyteURLsSchema, UrlBlobSchema, type FlyteURLs, type UrlBlob } from "@a
 import type { LiteralMapBlob } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import type { NodeExecutionIdentifier, TaskExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
-import { getMessage, putMessage } from "@aloft/core/blob/blob-store.ts";
-import type { Logger } from "@aloft/core/logger.ts";
-import { defaultLiteralOffloadingConfig, offloadLargeLiterals, type LiteralOffloadingConfig } from "@aloft/core/literals/literal-offloading.ts";
+import type { BlobStore } from "@aloft/core";
+import { getMessage, putMessage } from "@aloft/core";
+import type { Logger } from "@aloft/core";
+import { defaultLiteralOffloadingConfig, offloadLargeLiterals, type LiteralOffloadingConfig } from "@aloft/core";
 import type { Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { DEFAULT_MAX_OUTPUT_BYTES } from "../validation/event-validator.ts";
 

@@ -26,11 +26,11 @@ import type { CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_
 import { ExecutionErrorSchema, ExecutionError_ErrorKind, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { ResourceType, WorkflowExecutionIdentifierSchema, type Identifier, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { executionAttemptInputsKeys } from "@aloft/core/blob/keys.ts";
-import { randomString } from "@aloft/core/ids.ts";
-import type { Clock } from "@aloft/core/clock.ts";
-import { AloftError, Code, alreadyExists, internal, invalidArgument } from "@aloft/core/errors.ts";
-import type { Logger } from "@aloft/core/logger.ts";
+import { executionAttemptInputsKeys } from "@aloft/core";
+import { randomString } from "@aloft/core";
+import type { Clock } from "@aloft/core";
+import { AloftError, Code, alreadyExists, internal, invalidArgument } from "@aloft/core";
+import type { Logger } from "@aloft/core";
 import type { ExecuteInput, WorkflowExecutor } from "../plugins.ts";
 import { nextWriteMicros, type ExecutionRepo, type ExecutionRow, type ExecutionTag } from "../repositories/execution-repo.ts";
 import type { NodeExecutionRepo } from "../repositories/node-execution-repo.ts";

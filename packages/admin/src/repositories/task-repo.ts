@@ -1,8 +1,8 @@
 // Persistence of task versions (spec §5.1): rows in, rows out. The manager turns rows into flyteidl messages.
 import { sql, type Kysely, type Selectable } from "kysely";
 import { fromBinary } from "@bufbuild/protobuf";
-import type { Clock } from "@aloft/core/clock.ts";
-import type { ProjectDomainName, VersionedId } from "@aloft/core/entity-ids.ts";
+import type { Clock } from "@aloft/core";
+import type { ProjectDomainName, VersionedId } from "@aloft/core";
 import { TaskClosureSchema } from "@aloft/idl/flyteidl/admin/task_pb.js";
 import type { CompiledTask } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { applyOrder, applyPage, filtersExpression, type Filter, type SortOrder } from "../list/index.ts";

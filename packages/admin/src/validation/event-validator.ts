@@ -5,7 +5,7 @@ import { EventFailureReasonSchema } from "@aloft/idl/flyteidl/admin/event_pb.js"
 import type { NodeExecutionEventRequest, TaskExecutionEventRequest, WorkflowExecutionEventRequest } from "@aloft/idl/flyteidl/admin/event_pb.js";
 import { NodeExecution_Phase, TaskExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { AloftError, Code, failedPrecondition, invalidArgument, missing } from "@aloft/core/errors.ts";
+import { AloftError, Code, failedPrecondition, invalidArgument, missing } from "@aloft/core";
 import { validateTaskExecutionId } from "./execution-validator.ts";
 
 /** `remoteData.maxSizeInBytes` default: 2 MiB. */

@@ -10,9 +10,9 @@ import type { Literal, LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.j
 import { SimpleType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { WorkflowExecution_Phase as Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { areTypesCastable, literalTypeForLiteral, literalTypeText, validateLiteralType } from "@aloft/core/compiler/index.ts";
-import { invalidArgument, invalidValue, missing } from "@aloft/core/errors.ts";
-import { WORKFLOW_TERMINAL } from "@aloft/core/phases.ts";
+import { areTypesCastable, literalTypeForLiteral, literalTypeText, validateLiteralType } from "@aloft/core";
+import { invalidArgument, invalidValue, missing } from "@aloft/core";
+import { WORKFLOW_TERMINAL } from "@aloft/core";
 import { validateIdentifier } from "./identifier.ts";
 import { labelValueErrors, qualifiedNameErrors } from "./k8s-names.ts";
 import { validateSchedule } from "./schedule-validator.ts";

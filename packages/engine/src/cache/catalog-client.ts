@@ -30,9 +30,9 @@ import {
   type Metadata,
   type Tag,
 } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
-import { areTypesCastable } from "@aloft/core/compiler/castability.ts";
-import { literalTypeForLiteral } from "@aloft/core/compiler/literal-types.ts";
-import { AloftError, Code, failedPrecondition } from "@aloft/core/errors.ts";
+import { areTypesCastable } from "@aloft/core";
+import { literalTypeForLiteral } from "@aloft/core";
+import { AloftError, Code, failedPrecondition } from "@aloft/core";
 import type { CatalogPort } from "../ports.ts";
 import { artifactTagOf, datasetIdOf, type CatalogKey } from "./catalog-key.ts";
 

@@ -13,7 +13,7 @@ import { LiteralMapSchema, LiteralSchema, type Literal, type LiteralMap } from "
 import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import type { LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { DatasetIDSchema, type DatasetID } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import { protoHash, rawUrlBase64 } from "./objecthash.ts";
 
 const TASK_NAMESPACE = "flyte_task";

@@ -2,11 +2,11 @@
 // queue, a worker pool, and per key a streak of rounds — traverse, send events, then save (§6.1, §6.2).
 import { create } from "@bufbuild/protobuf";
 import { WorkflowExecutionIdentifierSchema } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
-import { workflowDataDir } from "@aloft/core/blob/keys.ts";
-import { systemClock, type Clock } from "@aloft/core/clock.ts";
-import { Code } from "@aloft/core/errors.ts";
-import { silentLogger, type Logger } from "@aloft/core/logger.ts";
+import type { BlobStore } from "@aloft/core";
+import { workflowDataDir } from "@aloft/core";
+import { systemClock, type Clock } from "@aloft/core";
+import { Code } from "@aloft/core";
+import { silentLogger, type Logger } from "@aloft/core";
 import { engineConfig, type EngineConfig } from "../config.ts";
 import { ClosureIndex } from "../executor/closure-index.ts";
 import type { EngineDeps, ExecContext } from "../executor/context.ts";

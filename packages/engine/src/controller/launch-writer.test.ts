@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { CompiledWorkflowClosureSchema } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
 import { MemoryWorkflowStore } from "../store/memory-workflow-store.ts";
 import { storeLauncher } from "./launch-writer.ts";
 

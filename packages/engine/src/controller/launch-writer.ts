@@ -3,7 +3,7 @@
 // does only this, and the engine that shares the store picks the execution up at its next resync.
 import type { CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import type { LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import { executionKey, type ExecutionKey, type ExecutionSpec, type LaunchSpec, type WorkflowStore } from "../store/workflow-store.ts";
 
 export interface LaunchRequest {

@@ -3,7 +3,7 @@
 // Shared by the launch-plan handler (which creates, polls and aborts it) and node events (which name it).
 import { create } from "@bufbuild/protobuf";
 import { WorkflowExecutionIdentifierSchema, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { fixedLengthUniqueIdForParts } from "@aloft/core/unique-id.ts";
+import { fixedLengthUniqueIdForParts } from "@aloft/core";
 import type { NodeContext } from "../nodes/handler.ts";
 
 /** The child execution of a launch-plan node attempt. */

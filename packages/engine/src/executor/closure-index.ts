@@ -4,7 +4,7 @@ import type { CompiledWorkflow, CompiledWorkflowClosure } from "@aloft/idl/flyte
 import type { Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import type { Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
-import { START_NODE_ID } from "@aloft/core/blob/keys.ts";
+import { START_NODE_ID } from "@aloft/core";
 
 interface WorkflowGraph {
   workflow: CompiledWorkflow;

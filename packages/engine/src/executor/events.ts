@@ -19,9 +19,9 @@ import {
   type TaskExecutionEvent,
 } from "@aloft/idl/flyteidl/event/event_pb.js";
 import { NodeExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { AloftError, Code, internal } from "@aloft/core/errors.ts";
-import { END_NODE_ID, START_NODE_ID, inputsKey, outputsKey } from "@aloft/core/blob/keys.ts";
-import { NODE_TERMINAL } from "@aloft/core/phases.ts";
+import { AloftError, Code, internal } from "@aloft/core";
+import { END_NODE_ID, START_NODE_ID, inputsKey, outputsKey } from "@aloft/core";
+import { NODE_TERMINAL } from "@aloft/core";
 import type { ExecContext } from "./context.ts";
 import type { NodeContext } from "../nodes/handler.ts";
 import { childExecutionId } from "./child-execution-id.ts";

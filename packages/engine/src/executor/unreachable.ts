@@ -3,7 +3,7 @@
 // of the execution.
 // Rounds are idempotent (events repeat as ALREADY_EXISTS, processes are adopted from their records), so replaying
 // after the outage loses nothing and runs nothing twice.
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
 
 const UNREACHABLE_CODES = new Set([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED]);
 

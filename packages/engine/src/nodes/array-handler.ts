@@ -9,10 +9,10 @@ import { TaskExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { CatalogCacheStatus } from "@aloft/idl/flyteidl/core/catalog_pb.js";
 import { NodeSchema, type ArrayNode, type Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { TaskExecutionEventSchema } from "@aloft/idl/flyteidl/event/event_pb.js";
-import { getMessage, putMessage } from "@aloft/core/blob/blob-store.ts";
-import { offloadLargeLiterals } from "@aloft/core/literals/literal-offloading.ts";
-import { childNodeDataDir, inputsKey, joinKey, outputsKey } from "@aloft/core/blob/keys.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { getMessage, putMessage } from "@aloft/core";
+import { offloadLargeLiterals } from "@aloft/core";
+import { childNodeDataDir, inputsKey, joinKey, outputsKey } from "@aloft/core";
+import { AloftError, Code } from "@aloft/core";
 import { recordTaskEvent } from "../executor/events.ts";
 import type { Scope } from "../executor/context.ts";
 import {

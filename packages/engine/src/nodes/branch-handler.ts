@@ -2,8 +2,8 @@
 // child inside the branch (its own events, parent = the branch) and finish with its outcome and outputs.
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import type { IfElseBlock, Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
-import { getMessage } from "@aloft/core/blob/blob-store.ts";
-import { inputsKey, outputsKey } from "@aloft/core/blob/keys.ts";
+import { getMessage } from "@aloft/core";
+import { inputsKey, outputsKey } from "@aloft/core";
 import { branchChildScope } from "../executor/scopes.ts";
 import { statusError } from "../executor/status.ts";
 import { ConditionError, evaluateBoolean } from "./condition.ts";

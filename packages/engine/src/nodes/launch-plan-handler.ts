@@ -7,9 +7,9 @@ import {
 } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { getMessage, putMessage } from "@aloft/core/blob/blob-store.ts";
-import { inputsKey, outputsKey } from "@aloft/core/blob/keys.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { getMessage, putMessage } from "@aloft/core";
+import { inputsKey, outputsKey } from "@aloft/core";
+import { AloftError, Code } from "@aloft/core";
 import { childExecutionId } from "../executor/child-execution-id.ts";
 import { originalChildExecution } from "../executor/recovery.ts";
 import { fromExecutionError, statusError } from "../executor/status.ts";

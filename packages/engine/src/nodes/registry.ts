@@ -1,6 +1,6 @@
 // Node kind → handler. The handlers that run nested nodes (array, branch, dynamic, sub-workflow) are built with the
 // node executor they are handed, as upstream's handler factory is at setup; none of them imports the executor.
-import { END_NODE_ID, START_NODE_ID } from "@aloft/core/blob/keys.ts";
+import { END_NODE_ID, START_NODE_ID } from "@aloft/core";
 import { statusError } from "../executor/status.ts";
 import { arrayHandler } from "./array-handler.ts";
 import { branchHandler } from "./branch-handler.ts";

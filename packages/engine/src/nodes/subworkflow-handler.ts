@@ -2,7 +2,7 @@
 // under the node (nested data dirs, unique ids `<node>-<attempt>-<child>`); on failure the sub-DAG is aborted, its
 // failure node (if any) runs, and the node fails with the original error.
 import type { CompiledWorkflow } from "@aloft/idl/flyteidl/core/compiler_pb.js";
-import { END_NODE_ID, START_NODE_ID, childNodeDataDir, inputsKey, nodeOutputDir, outputsKey } from "@aloft/core/blob/keys.ts";
+import { END_NODE_ID, START_NODE_ID, childNodeDataDir, inputsKey, nodeOutputDir, outputsKey } from "@aloft/core";
 import { failureNodeScope, subWorkflowScope, syncFailureNode } from "../executor/scopes.ts";
 import { statusError, type StatusError, type SubWorkflowStatus } from "../executor/status.ts";
 import type { Scope } from "../executor/context.ts";

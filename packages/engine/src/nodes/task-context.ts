@@ -2,8 +2,8 @@
 import { create } from "@bufbuild/protobuf";
 import { TaskExecutionIdentifierSchema } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
-import { checkpointPrefix, inputsKey, rawOutputDataPrefix } from "@aloft/core/blob/keys.ts";
-import { fixedLengthUniqueIdForParts } from "@aloft/core/unique-id.ts";
+import { checkpointPrefix, inputsKey, rawOutputDataPrefix } from "@aloft/core";
+import { fixedLengthUniqueIdForParts } from "@aloft/core";
 import type { TaskExecutionContext } from "../plugins/plugin.ts";
 import type { NodeContext } from "./handler.ts";
 

@@ -31,7 +31,7 @@ import {
   type Tag,
   type UpdateArtifactRequest,
 } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
-import { alreadyExists, invalidArgument, notFound, type AloftError } from "@aloft/core/errors.ts";
+import { alreadyExists, invalidArgument, notFound, type AloftError } from "@aloft/core";
 import type { CatalogPort } from "../ports.ts";
 
 /** Reservations last this many heartbeats (datacatalog's `heartbeat-grace-period-multiplier`). */

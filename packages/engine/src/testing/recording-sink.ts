@@ -13,8 +13,8 @@ import {
   WorkflowExecution_Phase,
 } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { NodeExecutionEvent, TaskExecutionEvent, WorkflowExecutionEvent } from "@aloft/idl/flyteidl/event/event_pb.js";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { NODE_TERMINAL, TASK_TERMINAL, WORKFLOW_TERMINAL } from "@aloft/core/phases.ts";
+import { AloftError, Code } from "@aloft/core";
+import { NODE_TERMINAL, TASK_TERMINAL, WORKFLOW_TERMINAL } from "@aloft/core";
 import type { EventSink } from "../ports.ts";
 
 type Recorded =

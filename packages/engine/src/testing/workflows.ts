@@ -1,7 +1,7 @@
 // Test support: small compiled workflows built with the compiler's own test builders.
 import type { Literal, LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import * as b from "@aloft/core/compiler/testing/builders.ts";
-import { harness } from "@aloft/core/compiler/testing/harness.ts";
+import { builders as b } from "@aloft/core/testing";
+import { harness } from "@aloft/core/testing";
 
 export { b };
 

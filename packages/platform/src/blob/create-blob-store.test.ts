@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { resolve } from "node:path";
 import { describe, it } from "node:test";
-import { defaultConfig } from "@aloft/core/config.ts";
-import { Code } from "@aloft/core/errors.ts";
-import { rejectsWith } from "@aloft/core/blob/blob-store-contract.ts";
+import { defaultConfig } from "@aloft/core";
+import { Code } from "@aloft/core";
+import { rejectsWith } from "@aloft/core/testing";
 import { createBlobStore } from "./create-blob-store.ts";
-import { LocalBlobStore } from "@aloft/core/blob/local-blob-store.ts";
+import { LocalBlobStore } from "@aloft/core";
 import { S3BlobStore } from "./s3-blob-store.ts";
 
 describe("createBlobStore", () => {

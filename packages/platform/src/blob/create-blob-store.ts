@@ -1,8 +1,8 @@
 // Builds the configured blob store: a directory under dataDir (sandbox) or an S3 bucket.
-import { underDataDir, type AloftConfig } from "@aloft/core/config.ts";
-import { invalidArgument } from "@aloft/core/errors.ts";
-import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
-import { LocalBlobStore, type LocalBlobStoreOptions } from "@aloft/core/blob/local-blob-store.ts";
+import { underDataDir, type AloftConfig } from "@aloft/core";
+import { invalidArgument } from "@aloft/core";
+import type { BlobStore } from "@aloft/core";
+import { LocalBlobStore, type LocalBlobStoreOptions } from "@aloft/core";
 import { S3BlobStore, type S3BlobStoreOptions } from "./s3-blob-store.ts";
 
 export interface CreateBlobStoreOptions {

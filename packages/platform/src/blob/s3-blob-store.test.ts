@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { after, before, describe, it } from "node:test";
-import { startExternalS3, startS3, S3RVER_CREDENTIALS, type TestS3 } from "@aloft/testkit/s3.ts";
-import { Code } from "@aloft/core/errors.ts";
-import { blobStoreContract, rejectsWith } from "@aloft/core/blob/blob-store-contract.ts";
+import { startExternalS3, startS3, S3RVER_CREDENTIALS, type TestS3 } from "@aloft/testkit";
+import { Code } from "@aloft/core";
+import { blobStoreContract, rejectsWith } from "@aloft/core/testing";
 import { createBlobStore } from "./create-blob-store.ts";
 import { S3BlobStore } from "./s3-blob-store.ts";
 

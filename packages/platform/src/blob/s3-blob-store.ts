@@ -11,7 +11,7 @@ import {
   S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { AloftError, Code, internal, invalidArgument, notFound } from "@aloft/core/errors.ts";
+import { AloftError, Code, internal, invalidArgument, notFound } from "@aloft/core";
 import {
   readAll,
   toUint8Array,
@@ -26,7 +26,7 @@ import {
   type ListOptions,
   type PutOptions,
   type SignedUrlOptions,
-} from "@aloft/core/blob/blob-store.ts";
+} from "@aloft/core";
 
 export interface S3BlobStoreOptions {
   bucket: string;

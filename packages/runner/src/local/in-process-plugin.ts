@@ -1,9 +1,9 @@
 // runLocal's task plugin: TypeScript task functions called directly in this process, through the same entrypoint
 // core the container command runs (so inputs, outputs and errors travel through inputs.pb / outputs.pb / error.pb).
-import type { TaskExecutionContext } from "@aloft/engine/plugins/plugin.ts";
-import { blobStoreIo } from "@aloft/sdk/entrypoint/data-io.ts";
-import { executeTask, type ExecuteArgs, type Outcome } from "@aloft/sdk/entrypoint/execute.ts";
-import { WARM_TASK_TYPE } from "@aloft/sdk/serialize/task-template.ts";
+import type { TaskExecutionContext } from "@aloft/engine";
+import { blobStoreIo } from "@aloft/sdk";
+import { executeTask, type ExecuteArgs, type Outcome } from "@aloft/sdk";
+import { WARM_TASK_TYPE } from "@aloft/sdk";
 import { JobPlugin } from "./job-plugin.ts";
 
 export interface InProcessPluginOptions {

@@ -6,10 +6,10 @@
 // present → Success; otherwise it is started again (the entrypoint is idempotent for deterministic tasks).
 import { create } from "@bufbuild/protobuf";
 import { ExecutionErrorSchema, ExecutionError_ErrorKind } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { joinUri } from "@aloft/core/blob/keys.ts";
-import type { PluginState, PluginStatus, TaskExecutionContext, TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
-import type { ExecuteArgs, Outcome } from "@aloft/sdk/entrypoint/execute.ts";
-import { blobStoreIo } from "@aloft/sdk/entrypoint/data-io.ts";
+import { joinUri } from "@aloft/core";
+import type { PluginState, PluginStatus, TaskExecutionContext, TaskPlugin } from "@aloft/engine";
+import type { ExecuteArgs, Outcome } from "@aloft/sdk";
+import { blobStoreIo } from "@aloft/sdk";
 
 interface Job {
   settled: boolean;

@@ -7,11 +7,11 @@ import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.j
 import type { WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralMapSchema, LiteralSchema, type Literal, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { SimpleType, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
-import { getMessage, type BlobStore } from "@aloft/core/blob/blob-store.ts";
-import { alreadyExists, invalidArgument, notFound } from "@aloft/core/errors.ts";
-import type { Engine } from "@aloft/engine/controller/engine.ts";
-import type { WorkflowPhase } from "@aloft/engine/executor/status.ts";
-import type { ChildExecutionPort, SignalPort } from "@aloft/engine/ports.ts";
+import { getMessage, type BlobStore } from "@aloft/core";
+import { alreadyExists, invalidArgument, notFound } from "@aloft/core";
+import type { Engine } from "@aloft/engine";
+import type { WorkflowPhase } from "@aloft/engine";
+import type { ChildExecutionPort, SignalPort } from "@aloft/engine";
 import type { CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 
 /** A signal value: a primitive (typed by the gate's declared type) or a Literal. */

@@ -4,11 +4,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { getMessage } from "@aloft/core/blob/blob-store.ts";
-import { drive, isTerminal, sandbox } from "@aloft/engine/plugins/local-process/testing.ts";
-import * as t from "@aloft/sdk/types/index.ts";
-import * as fixtures from "@aloft/sdk/testing/fixture-tasks.ts";
-import { serializeModule } from "@aloft/sdk/serialize/serialize.ts";
+import { getMessage } from "@aloft/core";
+import { drive, isTerminal, sandbox } from "@aloft/engine/testing";
+import { index as t } from "@aloft/sdk/testing";
+import { fixtureTasks as fixtures } from "@aloft/sdk/testing";
+import { serializeModule } from "@aloft/sdk";
 
 const MODULE = fileURLToPath(import.meta.resolve("@aloft/sdk/testing/fixture-tasks.ts"));
 

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { launchPlan, t, task, workflow, when } from "@aloft/sdk";
-import { AloftError } from "@aloft/core/errors.ts";
-import * as fixtures from "@aloft/sdk/testing/fixture-tasks.ts";
+import { AloftError } from "@aloft/core";
+import { fixtureTasks as fixtures } from "@aloft/sdk/testing";
 import { runLocal } from "./run-local.ts";
 
 const double = task({ name: "double", inputs: { a: t.int() }, outputs: { b: t.int() } }, async ({ a }) => ({ b: a * 2 }));

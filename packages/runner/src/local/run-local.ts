@@ -2,20 +2,20 @@
 // blob store, tasks called directly through the entrypoint core — and get typed outputs back.
 import { create } from "@bufbuild/protobuf";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { getMessage } from "@aloft/core/blob/blob-store.ts";
-import { MemoryBlobStore } from "@aloft/core/blob/memory-blob-store.ts";
-import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { Engine } from "@aloft/engine/controller/engine.ts";
-import { isTerminalWorkflowPhase } from "@aloft/engine/executor/status.ts";
-import { MemoryWorkflowStore } from "@aloft/engine/store/memory-workflow-store.ts";
-import type { EventSink } from "@aloft/engine/ports.ts";
-import type { TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
-import { fromLiteralMap, toLiteralMap } from "@aloft/sdk/types/index.ts";
-import type { TypeMap, ValuesOf } from "@aloft/sdk/types/type.ts";
-import { workflow, type TaskDef, type DynamicDef, type LaunchPlanDef, type WorkflowDef } from "@aloft/sdk/authoring/entities.ts";
-import { nameEntities, Serializer } from "@aloft/sdk/serialize/serialize.ts";
-import { compileAll, launchPlanRefInterfaces } from "@aloft/sdk/serialize/compile.ts";
+import { getMessage } from "@aloft/core";
+import { MemoryBlobStore } from "@aloft/core";
+import type { BlobStore } from "@aloft/core";
+import { AloftError, Code } from "@aloft/core";
+import { Engine } from "@aloft/engine";
+import { isTerminalWorkflowPhase } from "@aloft/engine";
+import { MemoryWorkflowStore } from "@aloft/engine";
+import type { EventSink } from "@aloft/engine";
+import type { TaskPlugin } from "@aloft/engine";
+import { fromLiteralMap, toLiteralMap } from "@aloft/sdk";
+import type { TypeMap, ValuesOf } from "@aloft/sdk";
+import { workflow, type TaskDef, type DynamicDef, type LaunchPlanDef, type WorkflowDef } from "@aloft/sdk";
+import { nameEntities, Serializer } from "@aloft/sdk";
+import { compileAll, launchPlanRefInterfaces } from "@aloft/sdk";
 import { InProcessPlugin } from "./in-process-plugin.ts";
 import { LocalChildren, localSignals, type LocalLaunchPlan, type SignalValue } from "./local-ports.ts";
 

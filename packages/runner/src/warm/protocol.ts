@@ -1,5 +1,5 @@
 // Messages between the warm-worker pool and its worker processes (JSON over the fork IPC channel).
-import type { ExecuteArgs, Outcome } from "@aloft/sdk/entrypoint/execute.ts";
+import type { ExecuteArgs, Outcome } from "@aloft/sdk";
 
 export type ToWorker = { type: "run"; id: number; args: ExecuteArgs; env: Record<string, string> };
 

@@ -2,12 +2,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { getMessage } from "@aloft/core/blob/blob-store.ts";
-import { drive, isTerminal, sandbox } from "@aloft/engine/plugins/local-process/testing.ts";
-import * as t from "@aloft/sdk/types/index.ts";
-import * as fixtures from "@aloft/sdk/testing/fixture-tasks.ts";
-import { serializeModule } from "@aloft/sdk/serialize/serialize.ts";
-import { WARM_TASK_TYPE } from "@aloft/sdk/serialize/task-template.ts";
+import { getMessage } from "@aloft/core";
+import { drive, isTerminal, sandbox } from "@aloft/engine/testing";
+import { index as t } from "@aloft/sdk/testing";
+import { fixtureTasks as fixtures } from "@aloft/sdk/testing";
+import { serializeModule } from "@aloft/sdk";
+import { WARM_TASK_TYPE } from "@aloft/sdk";
 import { WarmWorkerPlugin } from "./warm-worker-plugin.ts";
 import { runLocal } from "../local/run-local.ts";
 

@@ -1,9 +1,9 @@
 // The warm-worker task plugin: TypeScript tasks of type `aloft-ts` run in a WorkerPool instead of a fresh process.
 // The composition root registers it next to the local-process plugin (which keeps running `container` tasks).
 // Data must be reachable by URI from the workers: the local blob store (file://) or S3 — not the in-memory store.
-import type { TaskExecutionContext } from "@aloft/engine/plugins/plugin.ts";
-import type { ExecuteArgs, Outcome } from "@aloft/sdk/entrypoint/execute.ts";
-import { WARM_TASK_TYPE } from "@aloft/sdk/serialize/task-template.ts";
+import type { TaskExecutionContext } from "@aloft/engine";
+import type { ExecuteArgs, Outcome } from "@aloft/sdk";
+import { WARM_TASK_TYPE } from "@aloft/sdk";
 import { JobPlugin } from "../local/job-plugin.ts";
 import { WorkerPool, type WorkerPoolOptions } from "./worker-pool.ts";
 

@@ -1,8 +1,8 @@
 // A warm worker process: loads each task module once and runs invocations sent by the pool, one at a time, through
 // the same entrypoint core a fresh process runs. Data is read and written by URI (file:// or s3://).
-import { executeTask } from "@aloft/sdk/entrypoint/execute.ts";
-import { uriIo } from "@aloft/sdk/entrypoint/data-io.ts";
-import { importModule } from "@aloft/sdk/entrypoint/main.ts";
+import { executeTask } from "@aloft/sdk";
+import { uriIo } from "@aloft/sdk";
+import { importModule } from "@aloft/sdk";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 
 const modules = new Map<string, Promise<Record<string, unknown>>>();

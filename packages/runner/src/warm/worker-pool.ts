@@ -4,7 +4,7 @@
 // retryable SYSTEM failure) and is replaced on demand; abort kills the worker running the invocation.
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { ExecuteArgs, Outcome } from "@aloft/sdk/entrypoint/execute.ts";
+import type { ExecuteArgs, Outcome } from "@aloft/sdk";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 
 export interface WorkerPoolOptions {
@@ -31,8 +31,19 @@ interface Worker {
   dead: boolean;
 }
 
-const WORKER = fileURLToPath(new URL("./worker-main.ts", import.meta.url));
-const TSX = import.meta.resolve("tsx");
+// Compiled (dist/…/worker-pool.js): the worker is compiled too, and tsx is loaded only to import TypeScript task
+// modules, when it is installed. From sources (tests, development): the worker runs its sources through tsx.
+const FROM_SOURCE = import.meta.url.endsWith(".ts");
+const WORKER = fileURLToPath(new URL(FROM_SOURCE ? "./worker-main.ts" : "./worker-main.js", import.meta.url));
+const WORKER_EXEC_ARGV = ((): string[] => {
+  let tsx: string;
+  try {
+    tsx = import.meta.resolve("tsx");
+  } catch {
+    return [];
+  }
+  return FROM_SOURCE ? ["--conditions=@aloft/source", "--import", tsx] : ["--import", tsx];
+})();
 
 export class WorkerPool {
   readonly size: number;
@@ -104,7 +115,7 @@ export class WorkerPool {
 
   #spawn(): Worker {
     const child = fork(WORKER, [], {
-      execArgv: ["--import", TSX],
+      execArgv: WORKER_EXEC_ARGV,
       env: { ...process.env, ...this.#opts.env },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       ...(this.#opts.cwd && { cwd: this.#opts.cwd }),

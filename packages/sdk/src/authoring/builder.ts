@@ -3,7 +3,7 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { NodeSchema, type Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import type { IdentifierSchema } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import { list } from "../types/containers.ts";
 import type { Type, TypeMap, ValueOf } from "../types/type.ts";
 import type { Condition } from "./conditions.ts";

@@ -7,7 +7,7 @@ import {
   ConjunctionExpression_LogicalOperator as Logic,
   type OperandSchema,
 } from "@aloft/idl/flyteidl/core/condition_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import { Ref } from "./refs.ts";
 
 type Primitive = number | string | boolean | Date;

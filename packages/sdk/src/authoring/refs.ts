@@ -1,7 +1,7 @@
 // Promises: typed references to a node's output (or a workflow input), and what a node input may be bound to.
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { BindingDataSchema, type BindingData } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import type { Type, TypeMap, ValueOf } from "../types/type.ts";
 
 export const START_NODE = "start-node";

@@ -7,8 +7,8 @@
 import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import type { BlobStore } from "@aloft/core";
+import { AloftError, Code } from "@aloft/core";
 
 export interface DataIo {
   /** The object; undefined when absent. */
@@ -40,9 +40,22 @@ const fileIo = {
   },
 };
 
-async function loadS3(): Promise<typeof import("@aloft/platform/blob/s3-blob-store.ts")> {
+// The part of @aloft/platform used here, written out so that the SDK neither builds against nor ships with it.
+interface S3Module {
+  S3BlobStore: new (options: {
+    bucket: string;
+    region?: string;
+    forcePathStyle?: boolean;
+    endpoint?: string;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+  }) => BlobStore;
+}
+
+async function loadS3(): Promise<S3Module> {
   try {
-    return await import("@aloft/platform/blob/s3-blob-store.ts");
+    // A variable specifier: the optional peer is resolved at run time only, never by the SDK's build.
+    const specifier = "@aloft/platform";
+    return (await import(specifier)) as S3Module;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException | null)?.code;
     if ((code === "ERR_MODULE_NOT_FOUND" || code === "ERR_PACKAGE_PATH_NOT_EXPORTED") && String(e).includes("@aloft/platform")) {

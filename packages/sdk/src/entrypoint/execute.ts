@@ -8,7 +8,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { LiteralMapSchema, type Literal, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { ContainerError_Kind, ErrorDocumentSchema } from "@aloft/idl/flyteidl/core/errors_pb.js";
 import { ExecutionError_ErrorKind } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { joinUri } from "@aloft/core/blob/keys.ts";
+import { joinUri } from "@aloft/core";
 import { fromLiteralMap, toLiteralMap } from "../types/index.ts";
 import { isEntity, type DynamicDef, type TaskDef } from "../authoring/entities.ts";
 import { makeTaskContext } from "./task-context-impl.ts";

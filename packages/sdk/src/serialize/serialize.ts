@@ -7,7 +7,7 @@ import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { WorkflowMetadata_OnFailurePolicy, WorkflowTemplateSchema, type WorkflowTemplate } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { LaunchPlanSchema, type LaunchPlan } from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
 import { FixedRateUnit } from "@aloft/idl/flyteidl/admin/schedule_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import { toLiteralMap, variableMap } from "../types/index.ts";
 import type { TypeMap, ValuesOf } from "../types/type.ts";
 import { WorkflowBuilder, type EntityResolver } from "../authoring/builder.ts";

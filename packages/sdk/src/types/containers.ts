@@ -2,7 +2,7 @@
 import { create, equals, type JsonValue } from "@bufbuild/protobuf";
 import { LiteralSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { LiteralTypeSchema, SimpleType, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import { none } from "./primitives.ts";
 import { badValue, literalType, mismatch, scalarLiteral, scalarOf, type JsonCodec, type Type, type TypeMap, type ValuesOf } from "./type.ts";
 

@@ -2,7 +2,7 @@
 import { create } from "@bufbuild/protobuf";
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { VariableMapSchema, type VariableMap } from "@aloft/idl/flyteidl/core/interface_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import type { TypeMap, ValuesOf } from "./type.ts";
 
 export { int, bigint, float, string, bool, datetime, duration, none } from "./primitives.ts";

@@ -1,20 +1,20 @@
 // Builds an engine for either mode (in admin's process, or `aloft engine` apart from it) from the configuration and
 // the ports it is handed (in-process.ts or remote.ts): local-process tasks, the warm TypeScript workers, task env.
 import { delimiter, resolve } from "node:path";
-import type { AloftConfig } from "@aloft/core/config.ts";
-import { underDataDir } from "@aloft/core/config.ts";
-import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
-import type { Clock } from "@aloft/core/clock.ts";
-import type { Logger } from "@aloft/core/logger.ts";
-import { Engine } from "@aloft/engine/controller/engine.ts";
-import type { EngineMetrics } from "@aloft/engine/metrics/engine-metrics.ts";
-import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "@aloft/engine/ports.ts";
+import type { AloftConfig } from "@aloft/core";
+import { underDataDir } from "@aloft/core";
+import type { BlobStore } from "@aloft/core";
+import type { Clock } from "@aloft/core";
+import type { Logger } from "@aloft/core";
+import { Engine } from "@aloft/engine";
+import type { EngineMetrics } from "@aloft/engine";
+import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "@aloft/engine";
 import { LOGS_ROUTE } from "../logs-route.ts";
-import { LocalProcessPlugin } from "@aloft/engine/plugins/local-process/local-process-plugin.ts";
-import { resolveRunAs, type RunAs } from "@aloft/engine/plugins/local-process/run-as.ts";
-import type { TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
-import { BlobWorkflowStore } from "@aloft/engine/store/blob-workflow-store.ts";
-import { WarmWorkerPlugin } from "@aloft/runner/warm/warm-worker-plugin.ts";
+import { LocalProcessPlugin } from "@aloft/engine";
+import { resolveRunAs, type RunAs } from "@aloft/engine";
+import type { TaskPlugin } from "@aloft/engine";
+import { BlobWorkflowStore } from "@aloft/engine";
+import { WarmWorkerPlugin } from "@aloft/runner";
 
 export interface EngineWiringDeps {
   config: AloftConfig;

@@ -10,15 +10,15 @@ import {
 } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { NodeExecutionGetDataRequestSchema, NodeExecutionGetRequestSchema } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
-import { notFound } from "@aloft/core/errors.ts";
-import type { ExecutionManagers } from "@aloft/admin/managers/execution-managers.ts";
-import type { DataCatalogManager } from "@aloft/admin/managers/datacatalog-manager.ts";
-import { launchSpecOf } from "@aloft/admin/managers/launch-spec.ts";
-import type { SignalManager } from "@aloft/admin/managers/signal-manager.ts";
-import type { ExecuteInput, WorkflowExecutor } from "@aloft/admin/plugins.ts";
-import type { LaunchRequest } from "@aloft/engine/controller/launch-writer.ts";
-import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "@aloft/engine/ports.ts";
-import type { ExecutionKey } from "@aloft/engine/store/workflow-store.ts";
+import { notFound } from "@aloft/core";
+import type { ExecutionManagers } from "@aloft/admin";
+import type { DataCatalogManager } from "@aloft/admin";
+import { launchSpecOf } from "@aloft/admin";
+import type { SignalManager } from "@aloft/admin";
+import type { ExecuteInput, WorkflowExecutor } from "@aloft/admin";
+import type { LaunchRequest } from "@aloft/engine";
+import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "@aloft/engine";
+import type { ExecutionKey } from "@aloft/engine";
 
 // ── admin → engine ──────────────────────────────────────────────────────────────────────────────────────────────
 

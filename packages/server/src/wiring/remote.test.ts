@@ -10,9 +10,9 @@ import {
   NodeExecutionEventRequestSchema,
   WorkflowExecutionEventRequestSchema,
 } from "@aloft/idl/flyteidl/admin/event_pb.js";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { isAlreadyTerminal } from "@aloft/engine/executor/events.ts";
-import { isOutage } from "@aloft/engine/executor/unreachable.ts";
+import { AloftError, Code } from "@aloft/core";
+import { isAlreadyTerminal } from "@aloft/engine/testing";
+import { isOutage } from "@aloft/engine/testing";
 import { aloftErrorOf, remoteAdmin } from "./remote.ts";
 
 /** Answers each unary call with the next scripted outcome: an error to throw, or "ok". */

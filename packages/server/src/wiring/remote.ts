@@ -8,9 +8,9 @@ import { Code as ConnectCode, ConnectError } from "@connectrpc/connect";
 import { create } from "@bufbuild/protobuf";
 import { EventFailureReasonSchema } from "@aloft/idl/flyteidl/admin/event_pb.js";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { AloftError, Code, type ErrorDetail } from "@aloft/core/errors.ts";
-import { createAloftClient, type AloftClient, type AloftClientOptions } from "@aloft/client/client.ts";
-import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "@aloft/engine/ports.ts";
+import { AloftError, Code, type ErrorDetail } from "@aloft/core";
+import { createAloftClient, type AloftClient, type AloftClientOptions } from "@aloft/client";
+import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "@aloft/engine";
 
 /**
  * The one ConnectError → AloftError mapping: same code, admin's message, the EventFailureReason details the engine's

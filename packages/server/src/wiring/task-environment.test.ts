@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { defaultConfig, loadConfig } from "@aloft/core/config.ts";
+import { defaultConfig, loadConfig } from "@aloft/core";
 import { taskEnvironment } from "./engine.ts";
 
 test("literal offloading on: tasks learn the thresholds in whole MB, as flytekit reads them (int)", () => {

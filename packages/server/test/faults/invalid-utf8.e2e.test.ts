@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { connect, constants } from "node:http2";
 import { gzipSync } from "node:zlib";
 import { after, before, describe, test } from "node:test";
-import { postgresAvailability } from "@aloft/testkit/databases.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
+import { postgresAvailability } from "@aloft/testkit";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 
 /** A length-delimited field (wire type 2) with a one-byte tag and a length below 128. */
 const field = (num: number, payload: Uint8Array) => Uint8Array.from([(num << 3) | 2, payload.length, ...payload]);

@@ -3,9 +3,9 @@
 // arrives at the manager as an `offloaded_metadata` reference, already validated, typed and stored.
 import type { Message } from "@bufbuild/protobuf";
 import { ExecutionCreateRequestSchema, type ExecutionCreateRequest } from "@aloft/idl/flyteidl/admin/execution_pb.js";
-import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
-import { cutLargeMapEntries, cutLiteralsDir, offloadCutLiterals } from "@aloft/core/literals/large-inputs.ts";
-import type { LiteralOffloadingConfig } from "@aloft/core/literals/literal-offloading.ts";
+import type { BlobStore } from "@aloft/core";
+import { cutLargeMapEntries, cutLiteralsDir, offloadCutLiterals } from "@aloft/core";
+import type { LiteralOffloadingConfig } from "@aloft/core";
 
 /** Reads one request message from its bytes; `parse` is the transport's ordinary decoder. */
 export type RequestReader = (bytes: Uint8Array, parse: (b: Uint8Array) => Message) => Promise<Message>;

@@ -16,8 +16,8 @@ import { Code as ConnectCode, ConnectError } from "@connectrpc/connect";
 import { compressionNegotiate, createMethodSerializationLookup, validateReadWriteMaxBytes, type Compression } from "@connectrpc/connect/protocol";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
-import { newRequestId } from "@aloft/core/ids.ts";
-import type { Logger } from "@aloft/core/logger.ts";
+import { newRequestId } from "@aloft/core";
+import type { Logger } from "@aloft/core";
 import type { CallContext, UnaryHandler } from "../rpc.ts";
 import type { RequestReader } from "./large-inputs-reader.ts";
 

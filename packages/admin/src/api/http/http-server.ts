@@ -1,7 +1,7 @@
 // The HTTP listener: the gateway (with its extra routes) on node:http, closed gracefully.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Logger } from "@aloft/core/logger.ts";
+import type { Logger } from "@aloft/core";
 import type { HttpGateway } from "./gateway.ts";
 
 export interface RunningHttpServer {

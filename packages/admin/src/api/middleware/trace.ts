@@ -1,6 +1,6 @@
 // One span per RPC (both transports) when tracing is enabled.
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import type { Tracing } from "@aloft/core/tracing.ts";
+import { AloftError, Code } from "@aloft/core";
+import type { Tracing } from "@aloft/core";
 import type { UnaryMiddleware } from "../rpc.ts";
 
 export function traceMiddleware(tracing: Tracing): UnaryMiddleware {

@@ -11,9 +11,9 @@ import { LiteralMapSchema, type Literal, LiteralSchema } from "@aloft/idl/flytei
 import { BlobType_BlobDimensionality, SimpleType, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import type { VariableMap } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import { ContainerError_Kind, ErrorDocumentSchema } from "@aloft/idl/flyteidl/core/errors_pb.js";
-import { putMessage, type BlobStore } from "@aloft/core/blob/blob-store.ts";
-import { joinKey } from "@aloft/core/blob/keys.ts";
-import { resourceExhausted } from "@aloft/core/errors.ts";
+import { putMessage, type BlobStore } from "@aloft/core";
+import { joinKey } from "@aloft/core";
+import { resourceExhausted } from "@aloft/core";
 import { hostPath, keyOfUri } from "./store-paths.ts";
 import { parseGoBool, parseGoDuration, parseGoFloat, parseGoInt } from "./go-format.ts";
 

@@ -1,7 +1,7 @@
 // `{{.Inputs.x}}` of a msgpack binary literal (flytekit's dataclasses, pydantic models…): upstream decodes the bytes
 // into a Go `interface{}` and prints it with `%v`. This is that printing, of core's decoder (floats keep their width):
 // maps as `map[k:v …]` with sorted keys, arrays and byte strings as `[a b c]`, nil as `<nil>`, floats as Go's %v does.
-import { decodeMsgpackWithFloatWidths, type MsgpackValueWithFloatWidths as Value } from "@aloft/core/msgpack.ts";
+import { decodeMsgpackWithFloatWidths, type MsgpackValueWithFloatWidths as Value } from "@aloft/core";
 import { goFloat } from "./go-format.ts";
 
 export function renderMsgpack(bytes: Uint8Array): string {

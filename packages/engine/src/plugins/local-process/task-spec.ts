@@ -3,7 +3,7 @@
 // The image is ignored: the command runs on the host, so whatever it names must be installed there.
 import type { TaskTemplate, DataLoadingConfig, Resources } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { DataLoadingConfig_LiteralMapFormat, Resources_ResourceName } from "@aloft/idl/flyteidl/core/tasks_pb.js";
-import { isValidQuantity } from "@aloft/core/compiler/quantity.ts";
+import { isValidQuantity } from "@aloft/core";
 
 export interface ContainerSpec {
   image: string;
