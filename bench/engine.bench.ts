@@ -11,8 +11,8 @@ import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { TaskTemplateSchema } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { startTestPlatform } from "@aloft/testkit/platform.ts";
-import { id, registerWorkflow, taskNode } from "@aloft/testkit/workflows.ts";
+import { startTestPlatform } from "@aloft/testkit";
+import { id, registerWorkflow, taskNode } from "@aloft/testkit";
 
 const { values } = parseArgs({ options: { nodes: { type: "string", default: "1000" }, concurrency: { type: "string", default: "8" } } });
 const N = Number(values.nodes);

@@ -11,10 +11,10 @@ import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { NodeExecutionEventRequestSchema, TaskExecutionEventRequestSchema, WorkflowExecutionEventRequestSchema } from "@aloft/idl/flyteidl/admin/event_pb.js";
 import { NodeExecution_Phase, TaskExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { ResourceType, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { inProcessEventSink } from "@aloft/admin/managers/execution-managers.ts";
-import type { WorkflowExecutor } from "@aloft/admin/plugins.ts";
-import { startTestPlatform } from "@aloft/testkit/platform.ts";
-import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit/workflows.ts";
+import { inProcessEventSink } from "@aloft/server/testing";
+import type { WorkflowExecutor } from "@aloft/admin";
+import { startTestPlatform } from "@aloft/testkit";
+import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit";
 
 const { values } = parseArgs({ options: { db: { type: "string", default: "sqlite" }, nodes: { type: "string", default: "300" } } });
 const NODES = Number(values.nodes);

@@ -20,7 +20,7 @@ import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { ProjectGetRequestSchema, ProjectListRequestSchema, ProjectSchema } from "@aloft/idl/flyteidl/admin/project_pb.js";
 import { GetVersionRequestSchema } from "@aloft/idl/flyteidl/admin/version_pb.js";
 import { HealthCheckRequestSchema } from "@aloft/idl/grpc/health/v1/health_pb.js";
-import { adminClient, unary } from "@aloft/testkit/grpc-js-client.ts";
+import { adminClient, unary } from "@aloft/testkit";
 import { repoRoot, startChild } from "./child.ts";
 import { rawGrpcClient } from "./grpc-raw-client.ts";
 import { runLoad, type LoadResult } from "./load.ts";

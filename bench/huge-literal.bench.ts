@@ -1,11 +1,13 @@
 // A CreateExecution with one huge list input (issue 9 row 6: 1,000,000 integers, ~9.5 MB on the wire) against the
 // sandbox (`aloft start` in a child process): how long the create takes, how long the server's event loop stalls
-// meanwhile (the longest /healthcheck answer while the create is in flight), and GetExecutionData of it. Baseline,
-// measured in the same run: decoding and encoding the same request with @bufbuild/protobuf in this process — the
-// floor any server pays before it can look at the message.
-// Usage: npm run bench:literal [-- --elements 1000000 --runs 2 --max-message-bytes 67108864]
-// (--max-message-bytes sets server.maxMessageSizeBytes where that limit exists: 4 MiB by default refuses this create.)
-import { mkdtempSync, rmSync } from "node:fs";
+// meanwhile (the longest /healthcheck answer while the create is in flight), the same for GetExecutionData of it, and
+// the server's resident memory (now and peak). Baselines, measured in the same run: decoding and encoding the same
+// request with @bufbuild/protobuf in this process (the floor any server pays to look at the message once), and the
+// longest /healthcheck answer of the idle server.
+// Usage: npm run bench:literal [-- --elements 1000000 --runs 2 --max-message-bytes 67108864 --offload-mb 1]
+// --max-message-bytes sets server.maxMessageSizeBytes (4 MiB by default refuses this create; the bench asks 64 MiB);
+// --offload-mb turns literalOffloading on with that minSizeInMb (off, as by default, when not given).
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,13 +21,17 @@ import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { LiteralTypeSchema, SimpleType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { WorkflowTemplateSchema } from "@aloft/idl/flyteidl/core/workflow_pb.js";
-import { id, intType, promise, shellTask, taskNode } from "@aloft/testkit/workflows.ts";
+import { id, intType, promise, shellTask, taskNode } from "@aloft/testkit";
 import { startAloft } from "./child.ts";
 
 const { values } = parseArgs({
-  options: { elements: { type: "string", default: "1000000" }, runs: { type: "string", default: "2" }, "max-message-bytes": { type: "string" } },
+  options: { elements: { type: "string", default: "1000000" }, runs: { type: "string", default: "2" }, "max-message-bytes": { type: "string", default: "67108864" }, "offload-mb": { type: "string" } },
 });
 if (values["max-message-bytes"]) process.env["ALOFT_SERVER__MAX_MESSAGE_SIZE_BYTES"] = values["max-message-bytes"];
+if (values["offload-mb"]) {
+  process.env["ALOFT_LITERAL_OFFLOADING__ENABLED"] = "true";
+  process.env["ALOFT_LITERAL_OFFLOADING__MIN_SIZE_IN_MB"] = values["offload-mb"];
+}
 const N = Number(values.elements);
 const RUNS = Number(values.runs);
 const P = "flytesnacks";
@@ -65,6 +71,17 @@ async function withStallProbe(port: number, fn: () => Promise<unknown>): Promise
   return { ms, stallMs: stall };
 }
 
+/** The child's resident set and its peak, in MB (Linux /proc). */
+function rss(pid: number | undefined): { now: number; peak: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (field: string) => Number(/\s(\d+) kB/.exec(status.split("\n").find((l) => l.startsWith(field)) ?? "")?.[1] ?? NaN);
+    return { now: kb("VmRSS:") / 1024, peak: kb("VmHWM:") / 1024 };
+  } catch {
+    return { now: NaN, peak: NaN };
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), "aloft-bench-literal-"));
 const server = await startAloft(join(dir, "data"));
 try {
@@ -93,20 +110,32 @@ try {
   toBinary(ExecutionCreateRequestSchema, decoded);
   const encodeMs = performance.now() - t1;
 
-  console.log(`\nCreateExecution with a ${N.toLocaleString("en")}-element list input (${(bytes.length / 1e6).toFixed(1)} MB), sandbox on SQLite, node ${process.version}\n`);
-  console.log(`baseline: protobuf decode ${decodeMs.toFixed(0)} ms + encode ${encodeMs.toFixed(0)} ms of the same message in this process`);
+  const idle = await withStallProbe(server.httpPort, () => new Promise((r) => setTimeout(r, 1000)));
+  const base = decodeMs + encodeMs;
+  const offload = values["offload-mb"] ? `literalOffloading on at ${values["offload-mb"]} MB` : "literalOffloading off (the default)";
+  console.log(`\nCreateExecution with a ${N.toLocaleString("en")}-element list input (${(bytes.length / 1e6).toFixed(1)} MB), sandbox on SQLite, ${offload}, node ${process.version}\n`);
+  console.log(`baseline: protobuf decode ${decodeMs.toFixed(0)} ms + encode ${encodeMs.toFixed(0)} ms of the same message in this process; idle health answer ≤ ${idle.stallMs.toFixed(0)} ms; server RSS ${rss(server.child.pid).now.toFixed(0)} MB`);
   for (let r = 0; r < RUNS; r++) {
     let name = "";
     const c = await withStallProbe(server.httpPort, async () => {
       name = (await admin.createExecution(req)).id!.name;
     });
-    const g = await withStallProbe(server.httpPort, () => admin.getExecutionData({ id: { project: P, domain: D, name } }));
+    const afterCreate = rss(server.child.pid);
+    let inline = 0;
+    const g = await withStallProbe(server.httpPort, async () => {
+      const data = await admin.getExecutionData({ id: { project: P, domain: D, name } });
+      inline = data.fullInputs?.literals["xs"]?.value.case === "collection" ? data.fullInputs.literals["xs"].value.value.literals.length : 0;
+    });
+    const afterGet = rss(server.child.pid);
     console.log(
-      `run ${r + 1}: CreateExecution ${c.ms.toFixed(0)} ms (longest health answer meanwhile ${c.stallMs.toFixed(0)} ms, ` +
-        `${(c.stallMs / Math.max(1, decodeMs + encodeMs)).toFixed(1)}x the baseline); GetExecutionData ${g.ms.toFixed(0)} ms (stall ${g.stallMs.toFixed(0)} ms)`,
+      `run ${r + 1}: CreateExecution ${c.ms.toFixed(0)} ms, max health latency ${c.stallMs.toFixed(0)} ms (${(c.stallMs / Math.max(1, base)).toFixed(2)}x decode+encode), RSS ${afterCreate.now.toFixed(0)} MB\n` +
+        `       GetExecutionData ${g.ms.toFixed(0)} ms, max health latency ${g.stallMs.toFixed(0)} ms (${(g.stallMs / Math.max(1, base)).toFixed(2)}x), ` +
+        `${inline.toLocaleString("en")} elements inline, RSS ${afterGet.now.toFixed(0)} MB (peak ${afterGet.peak.toFixed(0)} MB)`,
     );
   }
 } finally {
+  const exited = new Promise((r) => server.child.once("exit", r));
   server.stop();
+  await exited;
   rmSync(dir, { recursive: true, force: true });
 }

@@ -10,7 +10,7 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit/workflows.ts";
+import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit";
 import { startAloft } from "./child.ts";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "20" } } });

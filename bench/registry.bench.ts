@@ -15,8 +15,8 @@ import { TaskSpecSchema } from "@aloft/idl/flyteidl/admin/task_pb.js";
 import { WorkflowSpecSchema } from "@aloft/idl/flyteidl/admin/workflow_pb.js";
 import { LaunchPlanSchema } from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { hydrateLaunchPlan, hydrateTaskSpec, hydrateWorkflowSpec } from "@aloft/cli/register/hydrate.ts";
-import { flytesnacksDir } from "@aloft/testkit/fixtures.ts";
+import { hydrateLaunchPlan, hydrateTaskSpec, hydrateWorkflowSpec } from "@aloft/cli/testing";
+import { flytesnacksDir } from "@aloft/testkit";
 import { startAloft } from "./child.ts";
 
 const { values } = parseArgs({ options: { sizes: { type: "string", default: "10000,100000" }, samples: { type: "string", default: "200" } } });

@@ -12,16 +12,16 @@ import { clone, create } from "@bufbuild/protobuf";
 import { TaskExecutionIdentifierSchema } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { TaskTemplateSchema, type TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
-import { putMessage } from "@aloft/core/blob/blob-store.ts";
-import { LocalBlobStore } from "@aloft/core/blob/local-blob-store.ts";
-import { systemClock } from "@aloft/core/clock.ts";
-import { silentLogger } from "@aloft/core/logger.ts";
-import { LocalProcessPlugin } from "@aloft/engine/plugins/local-process/local-process-plugin.ts";
-import type { PluginState, TaskExecutionContext, TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
+import { putMessage } from "@aloft/core";
+import { LocalBlobStore } from "@aloft/core";
+import { systemClock } from "@aloft/core";
+import { silentLogger } from "@aloft/core";
+import { LocalProcessPlugin } from "@aloft/engine";
+import type { PluginState, TaskExecutionContext, TaskPlugin } from "@aloft/engine";
 import { t, workflow, serializeModule } from "@aloft/sdk";
-import { runLocal } from "@aloft/sdk/local/run-local.ts";
-import { WarmWorkerPlugin } from "@aloft/sdk/warm/warm-worker-plugin.ts";
-import * as fixtures from "@aloft/sdk/testing/fixture-tasks.ts";
+import { runLocal } from "@aloft/runner";
+import { WarmWorkerPlugin } from "@aloft/runner";
+import { fixtureTasks as fixtures } from "@aloft/sdk/testing";
 import { repoRoot } from "./child.ts";
 
 const { values } = parseArgs({

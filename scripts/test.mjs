@@ -1,5 +1,9 @@
-// Runs every test file (`*.test.ts` under packages/*/src and packages/*/test) with node:test through tsx.
+// Runs every test file (`*.test.ts` under packages/*/src, packages/*/test and scripts/) with node:test through tsx, from the
+// TypeScript sources (`--conditions=@aloft/source` makes `@aloft/<pkg>` resolve to src/index.ts).
 // Extra arguments are passed as file filters: `npm test -- gateway` runs the files whose path contains "gateway".
+// First it brings the compiled output up to date (`tsc -b`, incremental: seconds when nothing changed), because the
+// end-to-end tests spawn what users run: the `aloft` bin, `aloft-execute` and the warm workers run packages/*/dist.
+// ALOFT_TEST_BUILD=0 skips that step (for a filter that spawns nothing, when you know dist does not matter).
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -18,17 +22,25 @@ function walk(dir) {
   return out;
 }
 
-const files = walk(join(root, "packages"))
+const files = [...walk(join(root, "packages")), ...walk(join(root, "scripts"))]
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
 if (files.length === 0) {
   console.error("no test files matched");
   process.exit(1);
 }
+if (process.env.ALOFT_TEST_BUILD !== "0") {
+  const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+  const build = spawnSync(process.execPath, [tsc, "-b", "tsconfig.build.json"], { stdio: "inherit", cwd: root });
+  if (build.status !== 0) {
+    console.error("the build (tsc -b tsconfig.build.json) failed: the tests that spawn compiled bins would test stale code");
+    process.exit(build.status ?? 1);
+  }
+}
 const concurrency = process.env.ALOFT_TEST_CONCURRENCY ?? "2";
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files],
+  ["--conditions=@aloft/source", "--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files],
   { stdio: "inherit", cwd: root, env: { ...process.env, NODE_ENV: "test" } },
 );
 process.exit(result.status ?? 1);

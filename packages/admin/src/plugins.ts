@@ -8,8 +8,8 @@ import type { ExecutionQueueAttributes, PluginOverride, TaskResourceAttributes }
 import type { CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import type { Identifier, WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { unimplemented } from "@aloft/core/errors.ts";
-import type { Principal, ServiceBinding, UnaryMiddleware } from "./api/rpc.ts";
+import { unimplemented } from "@aloft/core";
+import type { ServiceBinding, UnaryMiddleware } from "./api/rpc.ts";
 import type { RouterHook } from "./api/grpc/grpc-server.ts";
 
 /** Decides which incoming HTTP headers reach handlers as metadata; returns the metadata key or false. */
@@ -76,8 +76,6 @@ export interface PluginRegistry {
   dataProxy: DataProxy;
   /** Plain HTTP handlers served beside the gateway (exact paths, or prefixes ending in `/`), e.g. task logs. */
   additionalHttpRoutes: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
-  /** With auth on: whether a principal is the engine's, the only caller whose execution events are accepted. */
-  isEngineIdentity: (principal: Principal) => boolean;
   /** Called before the logout redirect; may write the response itself (return true). */
   logoutHook: HttpHook;
   /** Called before redirecting after login; may reject by writing an error response (return true). */
@@ -119,7 +117,6 @@ export function defaultPlugins(): PluginRegistry {
     additionalHttpRoutes: {},
     workflowExecutor: noExecutor,
     dataProxy: noDataProxy,
-    isEngineIdentity: () => false,
     logoutHook: async () => false,
     preRedirectHook: async () => false,
   };

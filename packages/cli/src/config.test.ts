@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { AloftError } from "@aloft/core/errors.ts";
+import { AloftError } from "@aloft/core";
 import { loadCliConfig } from "./config.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "aloft-cli-config-"));

@@ -11,15 +11,18 @@
 //   clientId: ci-bot
 //   clientSecretLocation: /etc/aloft/ci-bot.secret   # or clientSecretEnvVar: CI_BOT_SECRET
 //   scopes: [all]                 # optional; tokenUrl and audience too (default: discovered from admin)
-// Tokens are kept in ~/.aloft/tokens (0600). A bearer token can also come from the environment: ALOFT_TOKEN.
+// Tokens are kept in ~/.aloft/tokens (0600). A bearer token can also come from the environment: ALOFT_TOKEN. Without
+// either, the session of `aloft login` (a person signed in through the browser) is used, and refreshed, if there is one.
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { parse } from "yaml";
-import { invalidArgument } from "@aloft/core/errors.ts";
-import type { AloftClientOptions } from "@aloft/client/client.ts";
-import { bearerToken } from "@aloft/client/auth.ts";
-import { fileTokenCache, tokenCachePath } from "./token-cache.ts";
+import { invalidArgument } from "@aloft/core";
+import type { AloftClientOptions } from "@aloft/client";
+import { bearerToken } from "@aloft/client";
+import { tokenSourceAuth } from "@aloft/client";
+import { sessionTokenSource } from "@aloft/client";
+import { fileSessionStore, fileTokenCache, loginSessionPath, tokenCachePath } from "./token-cache.ts";
 
 export interface CliConfig {
   endpoint: string;
@@ -164,7 +167,18 @@ export function clientOptions(c: CliConfig, env: NodeJS.ProcessEnv = process.env
     timeoutMs: c.timeoutMs ?? 30_000,
     auth: env.ALOFT_TOKEN ? bearerToken(env.ALOFT_TOKEN) : undefined,
     ...(c.clientSecret && !env.ALOFT_TOKEN ? { clientCredentials: clientCredentialsOptions(c, c.clientSecret, env) } : {}),
+    ...(!c.clientSecret && !env.ALOFT_TOKEN ? loginSessionAuth(c, env) : {}),
   };
+}
+
+/** The endpoint a login session belongs to (protocol and endpoint: the same server over the gateway is another key). */
+export const sessionKey = (c: CliConfig) => `${c.protocol}:${c.endpoint}`;
+
+function loginSessionAuth(c: CliConfig, env: NodeJS.ProcessEnv): Pick<AloftClientOptions, "auth" | "onUnauthenticated"> {
+  const store = fileSessionStore(loginSessionPath(sessionKey(c), env));
+  if (!store.load()) return {};
+  const source = sessionTokenSource(store);
+  return { auth: tokenSourceAuth(source), onUnauthenticated: () => source.invalidate() };
 }
 
 function clientCredentialsOptions(c: CliConfig, s: NonNullable<CliConfig["clientSecret"]>, env: NodeJS.ProcessEnv) {

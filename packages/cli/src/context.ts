@@ -1,9 +1,9 @@
 // What every command action gets: resolved settings, a client (closed when the action ends), the output format,
 // project/domain, and the one place errors become a message and an exit code.
 import { Command, CommanderError } from "commander";
-import type { AloftClient } from "@aloft/client/client.ts";
-import { createAloftClient } from "@aloft/client/client.ts";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import type { AloftClient } from "@aloft/client";
+import { createAloftClient } from "@aloft/client";
+import { invalidArgument } from "@aloft/core";
 import { clientOptions, loadCliConfig, type CliConfig, type ConnectionFlags } from "./config.ts";
 import { connectionOptions } from "./commands/connection.ts";
 import { describeError, EXIT } from "./exit.ts";

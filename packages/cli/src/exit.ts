@@ -2,7 +2,7 @@
 //   0 success · 1 the server refused or the execution did not succeed · 2 usage (flags, inputs, files)
 //   3 the server could not be reached (down, wrong endpoint, deadline)
 import { Code, ConnectError } from "@connectrpc/connect";
-import { AloftError } from "@aloft/core/errors.ts";
+import { AloftError } from "@aloft/core";
 import { oneLine } from "./views.ts";
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, UNREACHABLE: 3 } as const;

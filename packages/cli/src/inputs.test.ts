@@ -8,7 +8,7 @@ import { after, test } from "node:test";
 import { create, toJson } from "@bufbuild/protobuf";
 import { LiteralSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { BlobType_BlobDimensionality, LiteralTypeSchema, SimpleType, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
-import { AloftError } from "@aloft/core/errors.ts";
+import { AloftError } from "@aloft/core";
 import { buildInputs, inputLiteral, readInputsFile, typeName } from "./inputs.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "aloft-inputs-"));

@@ -10,7 +10,7 @@ import { LiteralMapSchema, LiteralSchema, type Literal, type LiteralMap } from "
 import { BlobType_BlobDimensionality, SimpleType, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import type { ParameterMap } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import type { VariableMap } from "@aloft/idl/flyteidl/core/interface_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 
 export interface ExpectedInput {
   type: LiteralType;

@@ -6,7 +6,7 @@ import { ExecutionSchema } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import type { WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import type { CliContext } from "./context.ts";
 import { buildInputs, fromParameterMap, fromVariableMap, readInputsFile, type ExpectedInputs } from "./inputs.ts";
 import { render } from "./output.ts";

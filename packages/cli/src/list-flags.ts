@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { create } from "@bufbuild/protobuf";
 import { SortSchema, Sort_Direction, type Sort } from "@aloft/idl/flyteidl/admin/common_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 
 export interface ListFlags {
   filter?: string;

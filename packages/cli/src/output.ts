@@ -1,6 +1,6 @@
 // Output formats shared by every command: an aligned table, JSON or YAML.
 import { stringify } from "yaml";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 
 export type OutputFormat = "table" | "json" | "yaml";
 

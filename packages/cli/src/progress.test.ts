@@ -6,8 +6,8 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { ExecutionSchema, type Execution } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { NodeExecutionSchema, type NodeExecution } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
 import { NodeExecution_Phase as N, WorkflowExecution_Phase as W } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import type { AloftClient } from "@aloft/client/client.ts";
-import type { WatchOptions } from "@aloft/client/watch.ts";
+import type { AloftClient } from "@aloft/client";
+import type { WatchOptions } from "@aloft/client/testing";
 import type { CliContext } from "./context.ts";
 import { followExecution } from "./progress.ts";
 

@@ -5,7 +5,8 @@ import type { Execution } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import type { NodeExecution } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
 import { NodeExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { timestampMs, type Duration, type Timestamp } from "@bufbuild/protobuf/wkt";
-import { isTerminalExecutionPhase, isTerminalNodePhase, type ExecutionId } from "@aloft/client/watch.ts";
+import type { ExecutionId } from "@aloft/client";
+import { NODE_TERMINAL, WORKFLOW_TERMINAL } from "@aloft/core";
 import type { CliContext } from "./context.ts";
 import { ExecutionFailed } from "./exit.ts";
 import { renderTable } from "./output.ts";
@@ -70,7 +71,7 @@ export async function followExecution(ctx: CliContext, id: ExecutionId, o: Progr
       const phase = e.closure?.phase ?? WorkflowExecution_Phase.UNDEFINED;
       const rows = nodes.map(({ node: n, depth }) => {
         const p = n.closure?.phase ?? NodeExecution_Phase.UNDEFINED;
-        return [`${"  ".repeat(depth)}${n.id?.nodeId ?? ""}`, nodePhase(p), elapsed(n.closure?.startedAt, n.closure?.duration, isTerminalNodePhase(p), now)];
+        return [`${"  ".repeat(depth)}${n.id?.nodeId ?? ""}`, nodePhase(p), elapsed(n.closure?.startedAt, n.closure?.duration, NODE_TERMINAL.has(p), now)];
       });
       // Lines longer than the terminal would wrap and break the cursor arithmetic: cut them.
       const cols = process.stdout.columns || 200;
@@ -84,13 +85,13 @@ export async function followExecution(ctx: CliContext, id: ExecutionId, o: Progr
       const p = n.closure?.phase ?? NodeExecution_Phase.UNDEFINED;
       if (seen.get(path) === p) continue;
       seen.set(path, p);
-      const d = isTerminalNodePhase(p) ? elapsed(n.closure?.startedAt, n.closure?.duration, true, now) : "";
+      const d = NODE_TERMINAL.has(p) ? elapsed(n.closure?.startedAt, n.closure?.duration, true, now) : "";
       write(`[${path}] ${nodePhase(p)}${d ? ` ${d}` : ""}\n`);
     }
     // The execution's own phase after its nodes; UNDEFINED (not picked up yet) and the final phase (the summary
     // line below) are not repeated.
     const phase = e.closure?.phase ?? WorkflowExecution_Phase.UNDEFINED;
-    if (phase !== lastPhase && phase !== WorkflowExecution_Phase.UNDEFINED && !isTerminalExecutionPhase(phase)) write(`execution ${label} ${workflowPhase(phase)}\n`);
+    if (phase !== lastPhase && phase !== WorkflowExecution_Phase.UNDEFINED && !WORKFLOW_TERMINAL.has(phase)) write(`execution ${label} ${workflowPhase(phase)}\n`);
     lastPhase = phase;
   };
 

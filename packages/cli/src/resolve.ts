@@ -5,7 +5,7 @@ import { SortSchema, Sort_Direction } from "@aloft/idl/flyteidl/admin/common_pb.
 import type { LaunchPlan } from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
 import type { Task } from "@aloft/idl/flyteidl/admin/task_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import type { AloftClient } from "@aloft/client/client.ts";
+import type { AloftClient } from "@aloft/client";
 
 export const newestFirst = () => create(SortSchema, { key: "created_at", direction: Sort_Direction.DESCENDING });
 

@@ -6,8 +6,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { initSecrets } from "@aloft/admin/auth/secret-files.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
+import { initSecrets } from "@aloft/admin";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 import { cliRunner } from "./cli-runner.ts";
 
 const cliBin = new URL("../bin/aloft-cli.mjs", import.meta.url).pathname;

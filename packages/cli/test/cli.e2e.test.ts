@@ -7,8 +7,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
-import { createAloftClient } from "@aloft/client/client.ts";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { createAloftClient } from "@aloft/client";
 import { EventingExecutor, registerSquare } from "../../client/test/fixtures.ts";
 import { cliRunner } from "./cli-runner.ts";
 

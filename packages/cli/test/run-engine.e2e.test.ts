@@ -6,13 +6,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { loadConfig } from "@aloft/core/config.ts";
+import { loadConfig } from "@aloft/core";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { SimpleType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { LaunchPlanState } from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
-import { startSandbox, type RunningSandbox } from "@aloft/server/sandbox.ts";
-import { testServerDeps } from "@aloft/testkit/platform.ts";
-import { createAloftClient, type AloftClient } from "@aloft/client/client.ts";
+import { startSandbox, type RunningSandbox } from "@aloft/server/testing";
+import { testServerDeps } from "@aloft/testkit";
+import { createAloftClient, type AloftClient } from "@aloft/client";
 
 const bin = new URL("../bin/aloft-cli.mjs", import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), "aloft-run-engine-"));

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 
 const bin = fileURLToPath(new URL("../bin/aloft-cli.mjs", import.meta.url));
 const PIPELINE = fileURLToPath(new URL("../../../examples/ml-pipeline/pipeline.ts", import.meta.url));

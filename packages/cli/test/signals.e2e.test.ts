@@ -13,8 +13,8 @@ import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { SignalService } from "@aloft/idl/flyteidl/service/signal_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
-import { intLiteral, intOf, registerGatedWorkflow, type Admin } from "@aloft/testkit/workflows.ts";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { intLiteral, intOf, registerGatedWorkflow, type Admin } from "@aloft/testkit";
 import { cliRunner } from "./cli-runner.ts";
 
 const P = "flytesnacks";

@@ -3,6 +3,7 @@
 import { createClient, type Transport } from "@connectrpc/connect";
 import { AuthMetadataService } from "@aloft/idl/flyteidl/service/auth_pb.js";
 import type { AuthDiscovery } from "./client-credentials.ts";
+import type { LoginEndpoints } from "./pkce-login.ts";
 
 /** Discovery over `transport`, which must not carry the token being fetched (it has none yet). */
 export function discoverAuth(transport: Transport): () => Promise<AuthDiscovery> {
@@ -11,5 +12,36 @@ export function discoverAuth(transport: Transport): () => Promise<AuthDiscovery>
     const [oauth, pub] = await Promise.all([meta.getOAuth2Metadata({}), meta.getPublicClientConfig({})]);
     if (!oauth.tokenEndpoint) throw new Error("admin's OAuth2 metadata names no token endpoint (is auth enabled on the server?)");
     return { tokenEndpoint: oauth.tokenEndpoint, ...(pub.audience ? { audience: pub.audience } : {}) };
+  };
+}
+
+/**
+ * Where and how a person signs in: the authorization and token endpoints from GetOAuth2Metadata, the public client
+ * (id, redirect URI, scopes, audience) from GetPublicClientConfig, and the revocation endpoint from the issuer's
+ * OpenID discovery document when it has one.
+ */
+export function discoverLogin(transport: Transport, doFetch: typeof fetch = fetch): () => Promise<LoginEndpoints> {
+  const meta = createClient(AuthMetadataService, transport);
+  return async () => {
+    const [oauth, pub] = await Promise.all([meta.getOAuth2Metadata({}), meta.getPublicClientConfig({})]);
+    if (!oauth.authorizationEndpoint || !oauth.grantTypesSupported.includes("authorization_code")) {
+      throw new Error("admin's authorization server offers no browser sign-in (no user is configured, or auth is off); use client credentials (authType: ClientSecret)");
+    }
+    let revocationEndpoint: string | undefined;
+    try {
+      const doc = (await (await doFetch(`${oauth.issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) })).json()) as { revocation_endpoint?: unknown };
+      if (typeof doc.revocation_endpoint === "string") revocationEndpoint = doc.revocation_endpoint;
+    } catch {
+      // no discovery document: logout forgets the session without revoking it
+    }
+    return {
+      authorizationEndpoint: oauth.authorizationEndpoint,
+      tokenEndpoint: oauth.tokenEndpoint,
+      clientId: pub.clientId || "flytectl",
+      redirectUri: pub.redirectUri || "http://localhost:53593/callback",
+      scopes: pub.scopes.length > 0 ? pub.scopes : ["all", "offline"],
+      ...(pub.audience ? { audience: pub.audience } : {}),
+      ...(revocationEndpoint ? { revocationEndpoint } : {}),
+    };
   };
 }

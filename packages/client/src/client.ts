@@ -1,4 +1,5 @@
-// `createAloftClient`: one object for AdminService (its methods directly), SignalService and DataProxyService, over
+// `createAloftClient`: one object for AdminService (its methods directly), SignalService, DataProxyService and
+// datacatalog.DataCatalog (which admin serves too; the engine's task cache uses it), over
 // gRPC (h2c or TLS) or the HTTP gateway, with retries, deadlines, request ids, auth, pagination and watch helpers.
 // Create it once and reuse it (it pools its connection); `close()` when done.
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
@@ -6,6 +7,7 @@ import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-no
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { SignalService } from "@aloft/idl/flyteidl/service/signal_pb.js";
 import { DataProxyService } from "@aloft/idl/flyteidl/service/dataproxy_pb.js";
+import { DataCatalog } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
 import { endpointUrl, type EndpointOptions, type TlsOptions } from "./endpoint.ts";
 import { createHttpGatewayTransport, type HttpEncoding } from "./http-transport.ts";
 import { listAll, type AdminClient, type ListAllOptions, type ListItem, type ListRequest, type PaginatedMethod } from "./pagination.ts";
@@ -34,6 +36,7 @@ export interface AloftClient extends AdminClient {
   readonly admin: AdminClient;
   readonly signals: Client<typeof SignalService>;
   readonly dataProxy: Client<typeof DataProxyService>;
+  readonly dataCatalog: Client<typeof DataCatalog>;
   /** The base URL calls go to ("" for an injected transport). */
   readonly baseUrl: string;
   listAll<M extends PaginatedMethod>(method: M, request: ListRequest<M>, options?: ListAllOptions): AsyncGenerator<ListItem<M>, void, undefined>;
@@ -74,6 +77,7 @@ export function createAloftClient(options: AloftClientOptions = {}): AloftClient
     admin,
     signals: createClient(SignalService, transport),
     dataProxy: createClient(DataProxyService, transport),
+    dataCatalog: createClient(DataCatalog, transport),
     baseUrl: built.baseUrl,
     listAll: <M extends PaginatedMethod>(method: M, request: ListRequest<M>, o?: ListAllOptions) => listAll(admin, method, request, o),
     watchExecution: (id: ExecutionId, o?: WatchOptions) => watchExecution(admin, id, o),

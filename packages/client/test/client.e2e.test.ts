@@ -8,7 +8,7 @@ import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.j
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { SortSchema, Sort_Direction } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { create } from "@bufbuild/protobuf";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 import { createAloftClient, type AloftClient, type AloftClientOptions } from "../src/client.ts";
 import { D, EventingExecutor, id, ints, P, registerSquare } from "./fixtures.ts";
 

@@ -7,7 +7,7 @@ import { NodeExecution_Phase, TaskExecution_Phase, WorkflowExecution_Phase } fro
 import { ResourceType, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { SimpleType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { LaunchPlanState } from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
-import type { ExecuteInput, WorkflowExecutor } from "@aloft/admin/plugins.ts";
+import type { ExecuteInput, WorkflowExecutor } from "@aloft/admin";
 import type { AloftClient } from "../src/client.ts";
 
 export const P = "flytesnacks";

@@ -123,6 +123,12 @@ export interface AloftConfig {
    * with the reason, once they are older than graceSeconds: at start-up and every intervalSeconds (0 = start only).
    */
   launchReconciler: { graceSeconds: number; intervalSeconds: number };
+  /**
+   * Large literals stored once and passed by reference (`offloaded_metadata`, spec §2.6; propeller's
+   * literal-offloading-config): execution inputs at create, array-node outputs and raw-container outputs. Off by
+   * default as upstream; a literal of maxSizeInMb or more is refused.
+   */
+  literalOffloading: { enabled: boolean; minSizeInMb: number; maxSizeInMb: number };
   /** The execution engine started by `aloft start` / `aloft engine`. */
   engine: {
     /** Worker count (rounds run concurrently for different executions). */
@@ -199,6 +205,10 @@ export interface AuthConfig {
     audience: string;
     /** RFC 8414 document GetOAuth2Metadata returns ("" = <issuer>/.well-known/oauth-authorization-server). */
     metadataUrl: string;
+    /** The console's confidential client at the IdP (/login, /callback; "" = console sign-in off). */
+    consoleClientId: string;
+    /** File holding that client's secret (relative paths are under dataDir). */
+    consoleClientSecretFile: string;
   };
   /** Token subjects that act as the engine (the only callers of the event RPCs). */
   engineSubjects: string[];
@@ -262,6 +272,7 @@ export function defaultConfig(): AloftConfig {
     },
     metadataStoragePrefix: ["metadata", "admin"],
     launchReconciler: { graceSeconds: 30, intervalSeconds: 60 },
+    literalOffloading: { enabled: true, minSizeInMb: 1, maxSizeInMb: 1000 },
     engine: {
       workers: 4,
       pollIntervalMs: 500,
@@ -282,7 +293,7 @@ export function defaultConfig(): AloftConfig {
       requiredScope: "all",
       authServerType: "self",
       self: { accessTokenLifetimeSeconds: 1800, clients: [] },
-      external: { issuer: "", jwksUri: "", audience: "", metadataUrl: "" },
+      external: { issuer: "", jwksUri: "", audience: "", metadataUrl: "", consoleClientId: "", consoleClientSecretFile: "" },
       engineSubjects: ["flytepropeller"],
       roles: { claim: "roles", bindings: [], defaultRole: "" },
       flyteClient: { clientId: "flytectl", redirectUri: "http://localhost:53593/callback", scopes: ["all", "offline"], audience: "" },

@@ -1,29 +1,27 @@
-// Prometheus metrics on an injected registry (no global default registry), served at /metrics.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+// The metrics admin records, as an interface: callers (admin's RPC middleware, the /metrics routes) depend on this
+// only. The Prometheus implementation (prom-client, an injected registry) is @aloft/platform's prom-metrics.ts, built
+// by the composition roots, so that core does not pull in prom-client.
 
-export interface Metrics {
-  registry: Registry;
-  rpcRequests: Counter<"method" | "code" | "transport">;
-  rpcLatency: Histogram<"method" | "transport">;
+/** Label values by label name (a missing label is recorded empty, as prom-client does). */
+export type MetricLabels<L extends string> = Partial<Record<L, string | number>>;
+
+export interface CounterMetric<L extends string> {
+  inc(labels: MetricLabels<L>, value?: number): void;
 }
 
-export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
-  const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "aloft_" });
-  return {
-    registry,
-    rpcRequests: new Counter({
-      name: "aloft_admin_rpc_requests_total",
-      help: "Admin RPCs served, by method, gRPC code and transport",
-      labelNames: ["method", "code", "transport"],
-      registers: [registry],
-    }),
-    rpcLatency: new Histogram({
-      name: "aloft_admin_rpc_duration_seconds",
-      help: "Admin RPC latency",
-      labelNames: ["method", "transport"],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [registry],
-    }),
-  };
+export interface HistogramMetric<L extends string> {
+  observe(labels: MetricLabels<L>, value: number): void;
+}
+
+/** What GET /metrics serves: the exposition text and its content type. */
+export interface MetricsRegistry {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
+
+/** `R` is the implementation's registry, for composition roots that register more metrics on it (the engine's). */
+export interface Metrics<R extends MetricsRegistry = MetricsRegistry> {
+  registry: R;
+  rpcRequests: CounterMetric<"method" | "code" | "transport">;
+  rpcLatency: HistogramMetric<"method" | "transport">;
 }

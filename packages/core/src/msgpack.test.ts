@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodeMsgpack, encodeMsgpack, type MsgpackValue } from "./msgpack.ts";
+import { decodeMsgpack, decodeMsgpackWithFloatWidths, encodeMsgpack, type MsgpackValue } from "./msgpack.ts";
 
 const hex = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ""), "hex"));
 
@@ -16,6 +16,19 @@ test("decodes the spec's formats", () => {
   assert.equal(decodeMsgpack(hex("cf ffffffffffffffff")), 18446744073709551615n);
   assert.deepEqual(decodeMsgpack(hex("c4 02 0102")), new Uint8Array([1, 2]));
   assert.throws(() => decodeMsgpack(hex("a5 61")), /truncated/);
+});
+
+test("decodes floats with their width when asked (how Go prints them depends on it)", () => {
+  // [1.5 as float32, 1.5 as float64, 2 as an integer, {"f": 0.5 as float32}]
+  const v = decodeMsgpackWithFloatWidths(hex("94 ca3fc00000 cb3ff8000000000000 02 81 a166 ca3f000000"));
+  assert.deepEqual(v, [
+    { float: 1.5, bits: 32 },
+    { float: 1.5, bits: 64 },
+    2,
+    new Map([["f", { float: 0.5, bits: 32 }]]),
+  ]);
+  assert.equal(decodeMsgpack(hex("ca3fc00000")), 1.5);
+  assert.throws(() => decodeMsgpackWithFloatWidths(hex("c3 c3")), /trailing bytes/);
 });
 
 test("round-trips values", () => {

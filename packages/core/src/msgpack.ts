@@ -1,26 +1,41 @@
 // A small MessagePack codec (the spec's formats except extensions) for literals flytekit stores as msgpack binaries
 // (dataclasses, pydantic models). Maps decode to `Map` (keys may be any value); integers beyond 2^53 to bigint.
-export type MsgpackValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Uint8Array
-  | MsgpackValue[]
-  | Map<MsgpackValue, MsgpackValue>;
+// The one decoder of the repository: attribute paths and literal types read values, the local-process plugin's
+// templates print them as Go would (for which a float must keep its width: `decodeMsgpackWithFloatWidths`).
+export type MsgpackValue = Decoded<never>;
+
+/** A float with the width it was encoded with (Go prints a float32 with fewer digits than a float64). */
+export interface MsgpackFloat {
+  float: number;
+  bits: 32 | 64;
+}
+/** A decoded value whose floats are `MsgpackFloat`s; integers stay numbers (or bigints). */
+export type MsgpackValueWithFloatWidths = Decoded<MsgpackFloat>;
+
+/** A decoded value, floats as `F` (or as plain numbers when F is never). */
+type Decoded<F> = null | boolean | number | bigint | string | Uint8Array | Decoded<F>[] | Map<Decoded<F>, Decoded<F>> | F;
 
 export function decodeMsgpack(bytes: Uint8Array): MsgpackValue {
-  const r = new Reader(bytes);
+  return decodeWhole(new Reader<never>(bytes, (v) => v));
+}
+
+export function decodeMsgpackWithFloatWidths(bytes: Uint8Array): MsgpackValueWithFloatWidths {
+  return decodeWhole(new Reader<MsgpackFloat>(bytes, (float, bits) => ({ float, bits })));
+}
+
+function decodeWhole<F>(r: Reader<F>): Decoded<F> {
   const v = r.value();
-  if (r.pos !== bytes.length) throw new Error("trailing bytes after the msgpack value");
+  if (r.pos !== r.bytes.length) throw new Error("trailing bytes after the msgpack value");
   return v;
 }
 
-class Reader {
+class Reader<F> {
   pos = 0;
   readonly #view: DataView;
-  constructor(readonly bytes: Uint8Array) {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly float: (value: number, bits: 32 | 64) => Decoded<F>,
+  ) {
     this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
   #at(n: number): number {
@@ -41,13 +56,13 @@ class Reader {
     const v = signed ? this.#view.getBigInt64(at) : this.#view.getBigUint64(at);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   }
-  #array(n: number): MsgpackValue[] {
-    const out: MsgpackValue[] = [];
+  #array(n: number): Decoded<F>[] {
+    const out: Decoded<F>[] = [];
     for (let i = 0; i < n; i++) out.push(this.value());
     return out;
   }
-  #map(n: number): Map<MsgpackValue, MsgpackValue> {
-    const m = new Map<MsgpackValue, MsgpackValue>();
+  #map(n: number): Map<Decoded<F>, Decoded<F>> {
+    const m = new Map<Decoded<F>, Decoded<F>>();
     for (let i = 0; i < n; i++) {
       const k = this.value();
       m.set(k, this.value());
@@ -55,7 +70,7 @@ class Reader {
     return m;
   }
 
-  value(): MsgpackValue {
+  value(): Decoded<F> {
     const v = this.#view;
     const b = v.getUint8(this.#at(1));
     if (b <= 0x7f) return b;
@@ -70,8 +85,8 @@ class Reader {
       case 0xc4: return this.#raw(v.getUint8(this.#at(1)));
       case 0xc5: return this.#raw(v.getUint16(this.#at(2)));
       case 0xc6: return this.#raw(v.getUint32(this.#at(4)));
-      case 0xca: return v.getFloat32(this.#at(4));
-      case 0xcb: return v.getFloat64(this.#at(8));
+      case 0xca: return this.float(v.getFloat32(this.#at(4)), 32);
+      case 0xcb: return this.float(v.getFloat64(this.#at(8)), 64);
       case 0xcc: return v.getUint8(this.#at(1));
       case 0xcd: return v.getUint16(this.#at(2));
       case 0xce: return v.getUint32(this.#at(4));

@@ -1,29 +1,33 @@
-// OpenTelemetry tracing, on only when an OTLP endpoint is configured; otherwise a no-op tracer costs nothing.
-import { trace, type Tracer } from "@opentelemetry/api";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BatchSpanProcessor, BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
+// Tracing as an interface: admin's RPC middleware opens one server span per call through it. The OpenTelemetry
+// implementation (OTLP/HTTP export) is @aloft/platform's otel-tracing.ts, built by the composition root, so that core
+// does not pull in OpenTelemetry.
+
+export type SpanAttributeValue = string | number | boolean;
+
+export interface TraceSpan {
+  setAttribute(key: string, value: SpanAttributeValue): void;
+  /** Marks the span failed (OpenTelemetry status ERROR) with a description. */
+  fail(message: string): void;
+  end(): void;
+}
+
+export interface Tracer {
+  /** Runs `fn` in a new server-kind span that is the active span while `fn` runs (spans started inside nest under it). */
+  startServerSpan<T>(name: string, attributes: Record<string, SpanAttributeValue>, fn: (span: TraceSpan) => T): T;
+}
 
 export interface Tracing {
   tracer: Tracer;
+  /** False when no exporter is configured: callers skip tracing altogether. */
   enabled: boolean;
   shutdown(): Promise<void>;
 }
 
-export function createTracing(options: { otlpEndpoint: string; serviceName: string }): Tracing {
-  if (!options.otlpEndpoint) {
-    return { tracer: trace.getTracer("aloft-noop"), enabled: false, shutdown: async () => undefined };
-  }
-  const url = options.otlpEndpoint.replace(/\/$/, "").endsWith("/v1/traces")
-    ? options.otlpEndpoint
-    : `${options.otlpEndpoint.replace(/\/$/, "")}/v1/traces`;
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ "service.name": options.serviceName }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }))],
-  });
-  return {
-    tracer: provider.getTracer("aloft"),
-    enabled: true,
-    shutdown: () => provider.shutdown(),
-  };
-}
+const noSpan: TraceSpan = { setAttribute: () => undefined, fail: () => undefined, end: () => undefined };
+
+/** Tracing off: spans cost a function call and go nowhere. */
+export const noTracing: Tracing = {
+  tracer: { startServerSpan: (_name, _attributes, fn) => fn(noSpan) },
+  enabled: false,
+  shutdown: async () => undefined,
+};

@@ -1,4 +1,9 @@
-// Engine settings and their defaults (engine-and-compiler.md §6.7, scaled for one process on a laptop).
+// Engine settings and their defaults (engine-and-compiler.md §6.7, scaled for one process on a laptop). The settings a
+// user can set in the platform's config file (its `engine` section: workers, poll interval, producer id, round retries,
+// cache age) take their defaults from there, so that an Engine built without them behaves as `aloft start`'s does;
+// the rest are the engine's own.
+import { defaultConfig } from "@aloft/core";
+import { defaultLiteralOffloadingConfig, type LiteralOffloadingConfig } from "@aloft/core";
 export interface EngineConfig {
   /** Worker count (upstream default 20, chart 4). */
   workers: number;
@@ -37,19 +42,23 @@ export interface EngineConfig {
   rawOutputPrefix: string;
   /** Cached outputs older than this are a cache miss (upstream catalog-cache.max-cache-age); 0 = no limit. */
   cacheMaxAgeMs: number;
+  /** Array-node outputs at or above minSizeInMb are stored once and passed by reference (§2.6; on by default). */
+  literalOffloading: LiteralOffloadingConfig;
 }
 
+const platform = defaultConfig().engine;
+
 export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
-  workers: 4,
-  producerId: "propeller",
+  workers: platform.workers,
+  producerId: platform.producerId,
   metadataPrefix: "metadata/propeller",
   maxStreakLength: 8,
-  maxWorkflowRetries: 10,
+  maxWorkflowRetries: platform.maxWorkflowRetries,
   maxNodeSystemRetries: 3,
   defaultMaxAttempts: 1,
   interruptibleFailureThreshold: -1,
   maxPluginPhaseVersions: 100000,
-  pollIntervalMs: 1000,
+  pollIntervalMs: platform.pollIntervalMs,
   resyncIntervalMs: 0,
   roundErrorBackoffMs: 100,
   roundErrorBackoffMaxMs: 10000,
@@ -57,7 +66,8 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   eventVersion: 2,
   rawOutputPrefix: "raw",
   eventRetryDelaysMs: [10, 50, 200],
-  cacheMaxAgeMs: 0,
+  cacheMaxAgeMs: platform.cacheMaxAgeSeconds * 1000,
+  literalOffloading: defaultLiteralOffloadingConfig(),
 };
 
 export function engineConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {

@@ -7,10 +7,8 @@
 //   await engine.abort(executionId, cause);                      // converges to ABORTED
 //   await engine.stop();                                         // graceful: rounds in progress finish
 export { Engine, type EngineOptions, type LaunchRequest } from "./controller/engine.ts";
-export { launchSpecFromExecutionSpec } from "./controller/launch-spec.ts";
 export { DEFAULT_ENGINE_CONFIG, engineConfig, type EngineConfig } from "./config.ts";
 export type { ChildExecutionPort, EventSink, SignalPort } from "./ports.ts";
-export { adminClientEventSink, toAloftEventError, type AdminEventClient } from "./sinks/admin-client-event-sink.ts";
 export { PluginRegistry } from "./plugins/registry.ts";
 export { NOOP_ENGINE_METRICS, type EngineMetrics } from "./metrics/engine-metrics.ts";
 export { createEngineMetrics, ENGINE_METRICS_PREFIX } from "./metrics/prom-engine-metrics.ts";
@@ -26,3 +24,9 @@ export {
 export { MemoryWorkflowStore } from "./store/memory-workflow-store.ts";
 export { BlobWorkflowStore, DEFAULT_ENGINE_STORE_PREFIX } from "./store/blob-workflow-store.ts";
 export type { NodeStatus, WorkflowStatus, WorkflowPhase, NodePhase, StatusError } from "./executor/status.ts";
+export { storeLauncher } from "./controller/launch-writer.ts";
+export { isTerminalWorkflowPhase } from "./executor/status.ts";
+export { LocalProcessPlugin } from "./plugins/local-process/local-process-plugin.ts";
+export { resolveRunAs } from "./plugins/local-process/run-as.ts";
+export type { RunAs } from "./plugins/local-process/run-as.ts";
+export type { CatalogPort, RecoveryPort } from "./ports.ts";

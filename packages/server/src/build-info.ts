@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import type { BuildInfo } from "@aloft/admin/managers/version-manager.ts";
+import type { BuildInfo } from "@aloft/admin";
 
 /** Version from package.json, build = git commit when run from a checkout (or ALOFT_BUILD), build time = start time. */
 export function buildInfo(startedAt: Date): BuildInfo {

@@ -1,20 +1,16 @@
 // `aloft engine`: the engine alone. It picks up executions that an `aloft admin` with the same storage launched into
 // the shared workflow store, runs their tasks as local processes and reports every event to that admin over gRPC.
-import { createBlobStore } from "@aloft/core/blob/create-blob-store.ts";
-import { systemClock } from "@aloft/core/clock.ts";
-import type { AloftConfig } from "@aloft/core/config.ts";
-import { createLogger } from "@aloft/core/logger.ts";
-import { createMetrics } from "@aloft/core/metrics.ts";
-import { displayHost } from "@aloft/core/network.ts";
-import { createEngineMetrics } from "@aloft/engine/metrics/prom-engine-metrics.ts";
-import { createEngine, createWarmWorkers } from "./engine-wiring.ts";
-import { grpcCatalog, grpcChildExecutions, grpcEventSink, grpcRecovery, grpcSignals } from "./grpc-event-sink.ts";
+import { createBlobStore } from "@aloft/platform";
+import { systemClock } from "@aloft/core";
+import type { AloftConfig } from "@aloft/core";
+import { createLogger } from "@aloft/core";
+import { createMetrics } from "@aloft/platform";
+import { displayHost } from "@aloft/core";
+import { createEngineMetrics } from "@aloft/engine";
+import { createEngine, createWarmWorkers } from "./wiring/engine.ts";
+import { remoteAdmin } from "./wiring/remote.ts";
 import { startMetricsListener } from "./metrics-listener.ts";
-import { engineTransport } from "./engine-auth.ts";
-import { createClient } from "@connectrpc/connect";
-import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
-import { DataCatalog } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
-import { SignalService } from "@aloft/idl/flyteidl/service/signal_pb.js";
+import { engineCredentials } from "./engine-auth.ts";
 
 export interface EngineProcessOptions {
   /** Admin's gRPC endpoint (host:port). */
@@ -32,21 +28,22 @@ export async function runEngineProcess(config: AloftConfig, o: EngineProcessOpti
   const baseUrl = /^https?:\/\//.test(o.adminEndpoint) ? o.adminEndpoint : `http://${o.adminEndpoint}`;
   const warm = createWarmWorkers(config);
   const metrics = createMetrics();
-  // One transport for every admin service; with auth on it carries the engine's client-credentials token.
-  const transport = engineTransport(config, baseUrl);
-  const admin = createClient(AdminService, transport);
+  // One client (one HTTP/2 session) for every admin service; with auth on it carries the engine's client-credentials token.
+  const credentials = engineCredentials(config);
+  const admin = remoteAdmin(baseUrl, credentials ? { clientCredentials: credentials } : {});
   const engine = createEngine({
     config,
     blobStore,
-    sink: grpcEventSink(baseUrl, admin),
-    children: grpcChildExecutions(baseUrl, admin),
-    recovery: grpcRecovery(baseUrl, admin),
-    catalog: grpcCatalog(baseUrl, createClient(DataCatalog, transport)),
-    signals: grpcSignals(baseUrl, createClient(SignalService, transport)),
+    sink: admin.sink,
+    children: admin.children,
+    recovery: admin.recovery,
+    catalog: admin.catalog,
+    signals: admin.signals,
     clock: systemClock,
     logger,
     httpBaseUrl: () => o.adminHttpUrl.replace(/\/$/, ""),
     resyncIntervalMs: o.resyncIntervalMs,
+    eventRetryDelaysMs: [],
     extraPlugins: [warm],
     metrics: createEngineMetrics(metrics.registry),
   });
@@ -73,6 +70,7 @@ export async function runEngineProcess(config: AloftConfig, o: EngineProcessOpti
     setTimeout(() => process.exit(1), 10_000).unref();
     clearInterval(keepAlive);
     await engine.stop();
+    admin.close();
     await warm.close();
     await listener?.close();
     process.exit(0);

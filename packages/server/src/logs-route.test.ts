@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { LOGS_ROUTE, logsRoute } from "./engine-wiring.ts";
+import { LOGS_ROUTE, logsRoute } from "./logs-route.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "aloft-logs-"));
 let server: Server;

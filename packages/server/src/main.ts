@@ -1,6 +1,6 @@
 // The `aloft` command: the server commands (start, admin, migrate) beside the client commands of @aloft/cli.
-import { buildCliProgram } from "@aloft/cli/program.ts";
-import { describeError } from "@aloft/cli/exit.ts";
+import { buildCliProgram } from "@aloft/cli";
+import { describeError } from "@aloft/cli";
 import { serverCommands } from "./server-commands.ts";
 
 const program = buildCliProgram().description("Aloft: Flyte-compatible ML workflow platform").showHelpAfterError();

@@ -1,9 +1,9 @@
 // A small HTTP listener for a process without admin's HTTP server (`aloft engine`): GET /metrics answers the registry
 // in Prometheus text format (as propeller serves its metrics on its profiler port), /healthcheck answers 200.
 import { createServer } from "node:http";
-import type { Logger } from "@aloft/core/logger.ts";
-import type { Metrics } from "@aloft/core/metrics.ts";
-import { listen, type RunningHttpServer } from "./http-server.ts";
+import type { Logger } from "@aloft/core";
+import type { Metrics } from "@aloft/core";
+import { listen, type RunningHttpServer } from "@aloft/admin";
 
 type Registry = Metrics["registry"];
 

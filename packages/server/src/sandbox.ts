@@ -1,13 +1,17 @@
-// `aloft start`: admin and engine in one process. The engine reports through admin's event managers directly; admin
-// launches and aborts through the engine; task logs are served by admin's HTTP server. `aloft admin` uses the same
-// wiring without running the engine: launches land in the shared store for a separate `aloft engine`.
-import { inProcessEventSink } from "@aloft/admin/managers/execution-managers.ts";
-import type { Engine } from "@aloft/engine/controller/engine.ts";
-import { createEngineMetrics } from "@aloft/engine/metrics/prom-engine-metrics.ts";
-import type { TaskPlugin } from "@aloft/engine/plugins/plugin.ts";
-import { displayHost } from "@aloft/core/network.ts";
+// `aloft start`: admin and engine in one process. The engine reports through admin's managers directly and admin
+// launches and aborts through the engine (wiring/in-process.ts); task logs are served by admin's HTTP server.
+// `aloft admin` (startAdminOnly) runs no engine: its launches are only written into the shared workflow store, where
+// a separate `aloft engine` with the same storage picks them up.
+import type { Engine } from "@aloft/engine";
+import { storeLauncher } from "@aloft/engine";
+import { createEngineMetrics } from "@aloft/engine";
+import type { TaskPlugin } from "@aloft/engine";
+import { BlobWorkflowStore } from "@aloft/engine";
+import { displayHost } from "@aloft/core";
 import { startAdmin, type AdminServerDeps, type RunningAdmin } from "./admin-server.ts";
-import { createEngine, inProcessChildExecutions, inProcessRecovery, inProcessSignals, createWarmWorkers, EngineExecutor, LOGS_ROUTE, logDirOf, logsRoute } from "./engine-wiring.ts";
+import { LOGS_ROUTE, logsRoute } from "./logs-route.ts";
+import { createEngine, createWarmWorkers, logDirOf } from "./wiring/engine.ts";
+import { EngineExecutor, inProcessAdmin } from "./wiring/in-process.ts";
 
 export interface RunningSandbox extends RunningAdmin {
   engine: Engine;
@@ -15,47 +19,35 @@ export interface RunningSandbox extends RunningAdmin {
 
 export interface SandboxOptions {
   extraPlugins?: TaskPlugin[];
-  /** Run `aloft-ts` tasks in the SDK's warm worker pool (default true when the engine runs). */
+  /** Run `aloft-ts` tasks in the SDK's warm worker pool (default true). */
   warmWorkers?: boolean;
-  /**
-   * false: admin only launches into the shared workflow store (blob storage) and aborts through it; an `aloft engine`
-   * process with the same storage runs the executions and reports over gRPC (the FlyteWorkflow-resource pattern).
-   */
-  runEngine?: boolean;
 }
 
 export async function startSandbox(deps: AdminServerDeps & SandboxOptions): Promise<RunningSandbox> {
-  const executor = new EngineExecutor();
+  // The one late binding of the admin ⇄ engine cycle: admin needs its executor before the engine exists, and the
+  // engine is built from admin's managers. Until `engine` is set, a launch answers "the engine is not running".
+  let engine: Engine | undefined;
   const admin = await startAdmin({
     ...deps,
-    configurePlugins: (plugins) => {
-      plugins.workflowExecutor = executor;
-      plugins.additionalHttpRoutes[LOGS_ROUTE] = logsRoute(logDirOf(deps.config));
-      deps.configurePlugins?.(plugins);
-    },
+    workflowExecutor: new EngineExecutor(() => engine),
+    httpRoutes: { ...deps.httpRoutes, [LOGS_ROUTE]: logsRoute(logDirOf(deps.config)) },
   });
   const host = displayHost(deps.config.server.host);
-  const runEngine = deps.runEngine ?? true;
-  const warm = runEngine && deps.warmWorkers !== false ? createWarmWorkers(deps.config) : undefined;
-  const extraPlugins = [...(warm ? [warm] : []), ...(deps.extraPlugins ?? [])];
-  const engine = createEngine({
+  const warm = deps.warmWorkers !== false ? createWarmWorkers(deps.config) : undefined;
+  const running = createEngine({
     config: deps.config,
     blobStore: admin.blobStore,
-    sink: inProcessEventSink(admin.executions),
-    children: inProcessChildExecutions(admin.executions),
-    recovery: inProcessRecovery(admin.executions),
-    catalog: admin.dataCatalog,
-    ...(runEngine ? { metrics: createEngineMetrics(deps.metrics.registry) } : {}),
-    signals: inProcessSignals(admin.signals),
+    ...inProcessAdmin(admin),
+    metrics: createEngineMetrics(deps.metrics.registry),
     clock: deps.clock,
     logger: deps.logger,
     httpBaseUrl: () => `http://${host}:${admin.httpPort}`,
-    extraPlugins,
+    extraPlugins: [...(warm ? [warm] : []), ...(deps.extraPlugins ?? [])],
   });
-  executor.engine = engine;
+  engine = running;
   try {
-    if (runEngine) await engine.start();
-    // Only now can interrupted launches be handed over (to this engine, or to the shared store in admin-only mode).
+    await running.start();
+    // Only now can interrupted launches be handed over.
     admin.launchReconciler.start();
   } catch (err) {
     await warm?.close();
@@ -64,13 +56,36 @@ export async function startSandbox(deps: AdminServerDeps & SandboxOptions): Prom
   }
   return {
     ...admin,
-    engine,
+    engine: running,
     close: async () => {
       // The engine first: it must not report into a closed database.
-      if (runEngine) await engine.stop();
+      await running.stop();
       // Tasks still running in warm workers die with them (the workers must not outlive the server).
       await warm?.close();
       await admin.close();
     },
   };
+}
+
+/**
+ * `aloft admin`: launches are written into the shared workflow store (blob storage) and aborts requested there; an
+ * `aloft engine` process with the same storage runs the executions and reports over gRPC (the FlyteWorkflow-resource
+ * pattern). No engine is built here.
+ */
+export async function startAdminOnly(deps: AdminServerDeps): Promise<RunningAdmin> {
+  const admin = await startAdmin({
+    ...deps,
+    workflowExecutor: (blobStore) => {
+      const launcher = storeLauncher(new BlobWorkflowStore(blobStore), () => deps.clock.now().getTime());
+      return new EngineExecutor(() => launcher);
+    },
+    httpRoutes: { ...deps.httpRoutes, [LOGS_ROUTE]: logsRoute(logDirOf(deps.config)) },
+  });
+  try {
+    admin.launchReconciler.start();
+  } catch (err) {
+    await admin.close();
+    throw err;
+  }
+  return admin;
 }

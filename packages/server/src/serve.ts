@@ -1,11 +1,11 @@
 // Runs `aloft start` (admin + engine) or `aloft admin` until SIGTERM/SIGINT, printing where everything is.
-import { underDataDir, type AloftConfig } from "@aloft/core/config.ts";
-import { systemClock } from "@aloft/core/clock.ts";
-import { createLogger } from "@aloft/core/logger.ts";
-import { createMetrics } from "@aloft/core/metrics.ts";
-import { displayHost, isLoopbackHost } from "@aloft/core/network.ts";
+import { underDataDir, type AloftConfig } from "@aloft/core";
+import { systemClock } from "@aloft/core";
+import { createLogger } from "@aloft/core";
+import { createMetrics } from "@aloft/platform";
+import { displayHost, isLoopbackHost } from "@aloft/core";
 import { buildInfo } from "./build-info.ts";
-import { startSandbox } from "./sandbox.ts";
+import { startAdminOnly, startSandbox } from "./sandbox.ts";
 
 export async function serve(kind: "start" | "admin", config: AloftConfig): Promise<void> {
   const startedAt = new Date();
@@ -13,7 +13,7 @@ export async function serve(kind: "start" | "admin", config: AloftConfig): Promi
   const deps = { config, logger, clock: systemClock, metrics: createMetrics(), build: buildInfo(startedAt), migrate: true };
   // `start` is the sandbox (admin + engine in one process); `admin` runs the control plane alone and launches into the
   // shared workflow store, where an `aloft engine` with the same storage picks executions up.
-  const running = await startSandbox({ ...deps, runEngine: kind === "start" });
+  const running = kind === "start" ? await startSandbox(deps) : await startAdminOnly(deps);
   // Signals are handled before the banner is printed: a supervisor that stops us as soon as it reads the banner must
   // get a clean shutdown, not the default SIGTERM death.
   let stopping = false;

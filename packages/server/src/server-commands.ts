@@ -1,12 +1,12 @@
 // The server side of `aloft`: start, admin, engine, migrate. Heavy modules load only when one of these runs, so the client
 // commands (get, run, watch, register, …) start fast.
 import { Command, InvalidArgumentError } from "commander";
-import type { AloftConfig } from "@aloft/core/config.ts";
+import type { AloftConfig } from "@aloft/core";
 import { configFrom, serverOptions, type ServerOptions } from "./server-options.ts";
 
-async function withDatabase<T>(config: AloftConfig, fn: (db: import("@aloft/admin/repositories/database.ts").Database) => Promise<T>): Promise<T> {
-  const { underDataDir } = await import("@aloft/core/config.ts");
-  const { createDatabase } = await import("@aloft/admin/repositories/database.ts");
+async function withDatabase<T>(config: AloftConfig, fn: (db: import("@aloft/admin").Database) => Promise<T>): Promise<T> {
+  const { underDataDir } = await import("@aloft/core");
+  const { createDatabase } = await import("@aloft/admin");
   const database = await createDatabase({
     kind: config.database.kind,
     sqlitePath: underDataDir(config, config.database.sqlitePath),
@@ -56,43 +56,57 @@ export function serverCommands(): Command[] {
 
   const migrate = new Command("migrate").description("database migrations");
   serverOptions(migrate.command("run").description("apply all pending migrations")).action(async (opts: ServerOptions) => {
-    const { migrateToLatest } = await import("@aloft/admin/repositories/migrations/index.ts");
+    const { migrateToLatest } = await import("@aloft/admin");
     const applied = await withDatabase(configFrom(opts), (d) => migrateToLatest(d.db));
     process.stdout.write(applied.length ? `applied: ${applied.join(", ")}\n` : "database is up to date\n");
   });
   serverOptions(migrate.command("rollback").description("roll back the last applied migration")).action(async (opts: ServerOptions) => {
-    const { rollbackLast } = await import("@aloft/admin/repositories/migrations/index.ts");
+    const { rollbackLast } = await import("@aloft/admin");
     const undone = await withDatabase(configFrom(opts), (d) => rollbackLast(d.db));
     process.stdout.write(undone ? `rolled back: ${undone}\n` : "nothing to roll back\n");
   });
   serverOptions(migrate.command("seed-projects").description("create projects that do not exist yet").argument("<projects...>"))
     .action(async (projects: string[], opts: ServerOptions) => {
       const config = configFrom(opts);
-      const { ProjectManager } = await import("@aloft/admin/managers/project-manager.ts");
-      const { ProjectRepo } = await import("@aloft/admin/repositories/project-repo.ts");
-      const { systemClock } = await import("@aloft/core/clock.ts");
-      const { createLogger } = await import("@aloft/core/logger.ts");
-      const created = await withDatabase(config, (d) =>
-        new ProjectManager({ repo: new ProjectRepo(d.db, systemClock), domains: config.domains, logger: createLogger({ level: config.logging.level }) }).seed(projects),
-      );
+      const { seedProjects } = await import("@aloft/admin");
+      const { systemClock } = await import("@aloft/core");
+      const { createLogger } = await import("@aloft/core");
+      const logger = createLogger({ level: config.logging.level });
+      const created = await withDatabase(config, (d) => seedProjects({ db: d.db, clock: systemClock, logger, domains: config.domains }, projects));
       process.stdout.write(created.length ? `created: ${created.join(", ")}\n` : "all projects already exist\n");
     });
   const secret = new Command("secret").description("secrets for authentication (auth.enabled)");
   serverOptions(secret.command("init").description("generate cookie keys, the token signing key and client secrets into a directory (files 0600)"))
     .option("-p, --local-path <dir>", "where to write them (default: auth.secretsDir, under the data directory)")
     .option("--client <id...>", "more confidential clients to create secrets for (flytepropeller, the engine's, always is)")
+    .option("--user <name...>", "people who sign in at the self-hosted authorization server (aloft login, the console): a generated password each")
     .option("--force", "replace files that exist (rotates everything: restart admin and give clients their new secrets)")
-    .action(async (opts: ServerOptions & { localPath?: string; client?: string[]; force?: boolean }) => {
+    .action(async (opts: ServerOptions & { localPath?: string; client?: string[]; user?: string[]; force?: boolean }) => {
       const config = configFrom(opts);
-      const { underDataDir } = await import("@aloft/core/config.ts");
-      const { initSecrets, SECRET_FILES } = await import("@aloft/admin/auth/secret-files.ts");
+      const { underDataDir } = await import("@aloft/core");
+      const { initSecrets, SECRET_FILES } = await import("@aloft/admin");
       const dir = opts.localPath ?? underDataDir(config, config.auth.secretsDir);
-      const written = await initSecrets({ dir, clients: opts.client, force: opts.force });
+      const written = await initSecrets({ dir, clients: opts.client, users: opts.user, force: opts.force });
       const clients = [...new Set(["flytepropeller", ...(opts.client ?? [])])];
       process.stdout.write(
         (written.length ? `wrote ${written.join(", ")} in ${dir}\n` : `nothing to do: ${dir} already has every file (--force replaces them)\n`) +
-          clients.map((c) => `  client ${c}: secret in ${dir}/${SECRET_FILES.clientSecret(c)} (give it to the client), hash in ${SECRET_FILES.clientSecretHash(c)}\n`).join(""),
+          clients.map((c) => `  client ${c}: secret in ${dir}/${SECRET_FILES.clientSecret(c)} (give it to the client), hash in ${SECRET_FILES.clientSecretHash(c)}\n`).join("") +
+          (opts.user ?? []).map((u) => `  user ${u}: password in ${dir}/${SECRET_FILES.userPassword(u)} (hand it over, then delete the file)\n`).join(""),
       );
+    });
+  serverOptions(secret.command("create").description("the secrets of `secret init` as a Kubernetes Secret manifest (-o yaml; kubectl apply -f -)"))
+    .option("-p, --local-path <dir>", "the directory secret init wrote (default: auth.secretsDir, under the data directory)")
+    .option("--name <name>", "the Secret's name", "flyte-admin-secrets")
+    .option("--namespace <ns>", "the Secret's namespace", "flyte")
+    .option("-o, --output <format>", "yaml (creating it in a cluster needs the Kubernetes module, not built yet)")
+    .action(async (opts: ServerOptions & { localPath?: string; name: string; namespace: string; output?: string }) => {
+      const config = configFrom(opts);
+      const { underDataDir } = await import("@aloft/core");
+      const { secretManifest } = await import("@aloft/admin");
+      if (opts.output !== "yaml") {
+        throw new Error("creating the Secret in a cluster needs the Kubernetes module, which is not built yet: use -o yaml | kubectl apply -f -");
+      }
+      process.stdout.write(secretManifest(opts.localPath ?? underDataDir(config, config.auth.secretsDir), { name: opts.name, namespace: opts.namespace }));
     });
   return [start, admin, engine, migrate, secret];
 }

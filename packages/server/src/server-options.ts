@@ -1,6 +1,6 @@
 // Options shared by the server commands and how they become the typed configuration.
 import type { Command } from "commander";
-import { loadConfig, type AloftConfig } from "@aloft/core/config.ts";
+import { loadConfig, type AloftConfig } from "@aloft/core";
 
 export interface ServerOptions {
   config?: string;

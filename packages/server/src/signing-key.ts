@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { failedPrecondition } from "@aloft/core/errors.ts";
+import { failedPrecondition } from "@aloft/core";
 
 export const SIGNING_KEY_FILE = "dataproxy-signing.key";
 

@@ -10,7 +10,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { AuthMetadataService } from "@aloft/idl/flyteidl/service/auth_pb.js";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 
 let idp: Server;
 let issuer: string;

@@ -11,8 +11,8 @@ import { after, before, describe, test } from "node:test";
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
-import { initSecrets } from "@aloft/admin/auth/secret-files.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
+import { initSecrets } from "@aloft/admin";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 
 const REPO = resolve(import.meta.dirname, "../../..");
 const FLYTEKIT = process.env.ALOFT_FLYTEKIT_DIR ?? resolve(REPO, "../shared/clients/flytekit");

@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { ConnectError, Code } from "@connectrpc/connect";
-import { createAloftClient } from "@aloft/client/client.ts";
+import { createAloftClient } from "@aloft/client";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit/workflows.ts";
+import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit";
 
 const bin = new URL("../bin/aloft.mjs", import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), "aloft-auth-split-"));
@@ -47,7 +47,7 @@ function run(args: string[], ready: RegExp): Promise<RegExpMatchArray> {
 }
 
 test("the engine authenticates, renews its token across expiry, and a workflow completes", async () => {
-  const init = spawnSync(process.execPath, [bin, "secret", "init", "--client", "ci-bot", "--data-dir", dataDir], { encoding: "utf8", env });
+  const init = spawnSync(process.execPath, [bin, "secret", "init", "--client", "ci-bot", "--user", "alice", "--data-dir", dataDir], { encoding: "utf8", env });
   assert.equal(init.status, 0, init.stderr);
   for (const f of ["token-signing-key.pem", "flytepropeller.secret", "flytepropeller.secret-hash", "ci-bot.secret", "cookie-hash-key", "cookie-block-key"]) {
     assert.equal(statSync(join(secrets, f)).mode & 0o777, 0o600, f);
@@ -83,6 +83,9 @@ test("the engine authenticates, renews its token across expiry, and a workflow c
   assert.equal((await admin.getExecution({ id: exec })).spec?.metadata?.principal, "ci-bot");
   admin.close();
 
+  // A person signs in (the console's flow: form, code, cookies), renews and signs out: what passes by is noted.
+  const seen = await browserSession(`http://127.0.0.1:${httpPort}`, "alice", readFileSync(join(secrets, "user-alice.password"), "utf8").trim());
+
   const adminLog = logs[0]!;
   // Every change is audited with who made it.
   assert.match(adminLog, /"subject":"ci-bot","method":"CreateExecution","project":"flytesnacks","domain":"development".*"msg":"audit"/);
@@ -90,9 +93,49 @@ test("the engine authenticates, renews its token across expiry, and a workflow c
   assert.ok(engineTokens >= 3, `the engine fetched ${engineTokens} token(s) in a run longer than 2 lifetimes`);
   // No secret and no token in any log line of either process.
   const everything = logs.join("\n");
-  for (const f of ["flytepropeller.secret", "ci-bot.secret", "cookie-hash-key", "cookie-block-key"]) {
+  for (const f of ["flytepropeller.secret", "ci-bot.secret", "cookie-hash-key", "cookie-block-key", "user-alice.password"]) {
     assert.ok(!everything.includes(readFileSync(join(secrets, f), "utf8").trim()), `${f} leaked into the logs`);
   }
+  assert.ok(adminLog.includes('"user":"alice"'), "the sign-in is logged (by name)");
+  for (const [what, value] of seen) assert.ok(!everything.includes(value), `${what} leaked into the logs`);
   assert.ok(!/eyJ[A-Za-z0-9_-]{10,}\.eyJ/.test(everything), "a JWT leaked into the logs");
   assert.ok(!everything.includes("BEGIN PRIVATE KEY"));
 });
+
+/** The console's sign-in, a cookie-authenticated call, a renewal and a sign-out; returns every code, token and cookie value seen. */
+async function browserSession(base: string, user: string, password: string): Promise<Array<[string, string]>> {
+  const seen: Array<[string, string]> = [];
+  const jar = new Map<string, string>();
+  const take = (res: Response) => {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(";");
+      const eq = pair!.indexOf("=");
+      const value = pair!.slice(eq + 1);
+      jar.set(pair!.slice(0, eq), value);
+      if (value.length > 8) seen.push([`cookie ${pair!.slice(0, eq)}`, value]);
+    }
+  };
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+  const login = await fetch(`${base}/login`, { redirect: "manual" });
+  take(login);
+  const page = await fetch(login.headers.get("location")!.replace("//localhost:", "//127.0.0.1:"), { headers: { cookie: cookie() } });
+  take(page);
+  const form = new URLSearchParams();
+  for (const m of (await page.text()).matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) form.set(m[1]!, m[2]!.replace(/&amp;/g, "&"));
+  form.set("username", user);
+  form.set("password", password);
+  const posted = await fetch(`${base}/oauth2/authorize`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookie() }, body: form, redirect: "manual" });
+  assert.equal(posted.status, 303);
+  const cb = new URL(posted.headers.get("location")!);
+  seen.push(["authorization code", cb.searchParams.get("code")!]);
+  const done = await fetch(`${base}/callback${cb.search}`, { headers: { cookie: cookie() }, redirect: "manual" });
+  assert.equal(done.status, 302);
+  take(done);
+  const me = await fetch(`${base}/me`, { headers: { cookie: cookie() } });
+  assert.equal(((await me.json()) as { subject: string }).subject, user);
+  const renew = await fetch(`${base}/login`, { headers: { cookie: cookie() }, redirect: "manual" });
+  take(renew);
+  const out = await fetch(`${base}/logout`, { headers: { cookie: cookie() } });
+  assert.equal(out.status, 200);
+  return seen;
+}

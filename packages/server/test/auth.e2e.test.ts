@@ -15,11 +15,11 @@ import { AuthMetadataService } from "@aloft/idl/flyteidl/service/auth_pb.js";
 import { IdentityService } from "@aloft/idl/flyteidl/service/identity_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { initSecrets } from "@aloft/admin/auth/secret-files.ts";
-import { loadKeySet } from "@aloft/admin/auth/signing-keys.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
-import { adminClient, grpc, unary, type GrpcJsClient } from "@aloft/testkit/grpc-js-client.ts";
-import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit/workflows.ts";
+import { initSecrets } from "@aloft/admin";
+import { loadKeySet } from "@aloft/admin/testing";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { adminClient, grpc, unary, type GrpcJsClient } from "@aloft/testkit";
+import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit";
 
 const P = "flytesnacks";
 const D = "development";

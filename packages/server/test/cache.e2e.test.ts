@@ -13,11 +13,11 @@ import { CreateDatasetRequestSchema, DataCatalog, GetDatasetRequestSchema } from
 import { ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { CatalogCacheStatus } from "@aloft/idl/flyteidl/core/catalog_pb.js";
-import { postgresAvailability } from "@aloft/testkit/databases.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { grpcCatalog } from "../src/grpc-event-sink.ts";
-import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit/workflows.ts";
+import { postgresAvailability } from "@aloft/testkit";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { AloftError, Code } from "@aloft/core";
+import { remoteAdmin } from "../src/wiring/remote.ts";
+import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit";
 
 const P = "flytesnacks";
 const D = "development";
@@ -123,7 +123,9 @@ for (const kind of ["sqlite", "postgres"] as const) {
     });
 
     test("a split engine's catalog adapter reaches the same service and gets admin's codes as AloftErrors", async () => {
-      const remote = grpcCatalog(`http://${platform.grpcAddress}`);
+      const connection = remoteAdmin(`http://${platform.grpcAddress}`);
+      after(() => connection.close());
+      const remote = connection.catalog;
       const dataset = { project: P, domain: D, name: "flyte_task-remote", version: "1.0-abcdefgh-abcdefgh" };
       const get = create(GetDatasetRequestSchema, { dataset });
       const put = create(CreateDatasetRequestSchema, { dataset: { id: dataset } });

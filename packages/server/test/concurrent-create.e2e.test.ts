@@ -7,10 +7,10 @@ import { Code as ConnectCode, ConnectError, createClient } from "@connectrpc/con
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import type { ExecuteInput, WorkflowExecutor } from "@aloft/admin/plugins.ts";
-import { postgresAvailability } from "@aloft/testkit/databases.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
-import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit/workflows.ts";
+import type { ExecuteInput, WorkflowExecutor } from "@aloft/admin";
+import { postgresAvailability } from "@aloft/testkit";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit";
 
 const P = "flytesnacks";
 const D = "development";

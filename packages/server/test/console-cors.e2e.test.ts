@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { after, test } from "node:test";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 
 const consoleDir = process.env.ALOFT_FLYTECONSOLE_DIR ?? new URL("../../../../shared/clients/flyteconsole", import.meta.url).pathname;
 const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));

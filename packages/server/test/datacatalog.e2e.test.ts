@@ -7,12 +7,12 @@ import { create, equals } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { ManualClock } from "@aloft/core/clock.ts";
+import { ManualClock } from "@aloft/core/testing";
 import { LiteralSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { ArtifactDataSchema, DataCatalog, DatasetIDSchema, type ArtifactData } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
-import { grpc, loadPackage, unary, type GrpcJsClient } from "@aloft/testkit/grpc-js-client.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
-import { postgresAvailability } from "@aloft/testkit/databases.ts";
+import { grpc, loadPackage, unary, type GrpcJsClient } from "@aloft/testkit";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { postgresAvailability } from "@aloft/testkit";
 
 const T0 = Date.UTC(2025, 5, 1);
 

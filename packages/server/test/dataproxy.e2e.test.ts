@@ -6,11 +6,11 @@ import { readFileSync, statSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ManualClock } from "@aloft/core/clock.ts";
-import { startS3, type TestS3 } from "@aloft/testkit/s3.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
-import { grpc, loadPackage, unary, type GrpcJsClient } from "@aloft/testkit/grpc-js-client.ts";
-import { SIGNING_KEY_FILE, loadOrCreateSigningKey } from "@aloft/server/signing-key.ts";
+import { ManualClock } from "@aloft/core/testing";
+import { startS3, type TestS3 } from "@aloft/testkit";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { grpc, loadPackage, unary, type GrpcJsClient } from "@aloft/testkit";
+import { SIGNING_KEY_FILE, loadOrCreateSigningKey } from "../src/signing-key.ts";
 
 const P = "flytesnacks";
 const D = "development";

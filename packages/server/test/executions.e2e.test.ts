@@ -54,13 +54,13 @@ import { ResourceType, type WorkflowExecutionIdentifier } from "@aloft/idl/flyte
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { SimpleType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { StatusSchema } from "@aloft/idl/google/rpc/status_pb.js";
-import { putMessage } from "@aloft/core/blob/blob-store.ts";
-import { unimplemented } from "@aloft/core/errors.ts";
-import type { ExecuteInput, WorkflowExecutor } from "@aloft/admin/plugins.ts";
-import { inProcessEventSink } from "@aloft/admin/managers/execution-managers.ts";
-import { grpc } from "@aloft/testkit/grpc-js-client.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
-import { postgresAvailability } from "@aloft/testkit/databases.ts";
+import { putMessage } from "@aloft/core";
+import { unimplemented } from "@aloft/core";
+import type { ExecuteInput, WorkflowExecutor } from "@aloft/admin";
+import { inProcessEventSink } from "../src/wiring/in-process.ts";
+import { grpc } from "@aloft/testkit";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { postgresAvailability } from "@aloft/testkit";
 
 const S = grpc.status;
 const P = "flytesnacks";

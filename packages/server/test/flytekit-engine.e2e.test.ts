@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { findFlytekit, registerWorkflows, runRemote, writeFlytekitConfig, type RemoteResult } from "@aloft/testkit/flytekit.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
+import { findFlytekit, registerWorkflows, runRemote, writeFlytekitConfig, type RemoteResult } from "@aloft/testkit";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 
 const fk = findFlytekit();
 const VERSION = "e2e-v1";

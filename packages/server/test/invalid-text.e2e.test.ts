@@ -3,9 +3,9 @@
 // them. The same answer on both databases and both transports; nothing is stored.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { adminClient, grpc, unary, type GrpcJsClient } from "@aloft/testkit/grpc-js-client.ts";
-import { postgresAvailability } from "@aloft/testkit/databases.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
+import { adminClient, grpc, unary, type GrpcJsClient } from "@aloft/testkit";
+import { postgresAvailability } from "@aloft/testkit";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 
 const invalid = (err: grpc.ServiceError) => {
   assert.equal(err.code, grpc.status.INVALID_ARGUMENT, `${err.code} ${err.details}`);

@@ -11,11 +11,11 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { loadConfig } from "@aloft/core/config.ts";
-import type { WorkflowExecutor } from "@aloft/admin/plugins.ts";
-import { postgresAvailability, scratchPostgresUrl } from "@aloft/testkit/databases.ts";
-import { testServerDeps } from "@aloft/testkit/platform.ts";
-import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit/workflows.ts";
+import { loadConfig } from "@aloft/core";
+import type { WorkflowExecutor } from "@aloft/admin";
+import { postgresAvailability, scratchPostgresUrl } from "@aloft/testkit";
+import { testServerDeps } from "@aloft/testkit";
+import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit";
 import { startAdmin } from "../src/admin-server.ts";
 import { startSandbox } from "../src/sandbox.ts";
 

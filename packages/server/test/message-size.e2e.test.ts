@@ -8,7 +8,7 @@ import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { adminClient, grpc, unary, type GrpcJsClient } from "@aloft/testkit/grpc-js-client.ts";
+import { adminClient, grpc, unary, type GrpcJsClient } from "@aloft/testkit";
 
 const bin = new URL("../bin/aloft.mjs", import.meta.url).pathname;
 

@@ -14,11 +14,11 @@ import { NodeExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteid
 import { create } from "@bufbuild/protobuf";
 import type { NodeExecutionList } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
 import { NodeSchema } from "@aloft/idl/flyteidl/core/workflow_pb.js";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { grpcRecovery } from "../src/grpc-event-sink.ts";
-import { postgresAvailability } from "@aloft/testkit/databases.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
-import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit/workflows.ts";
+import { AloftError, Code } from "@aloft/core";
+import { remoteAdmin } from "../src/wiring/remote.ts";
+import { postgresAvailability } from "@aloft/testkit";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit";
 
 const P = "flytesnacks";
 const D = "development";
@@ -102,7 +102,9 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.equal(intOf(n1.fullOutputs, "o"), 3);
 
       // The port a separate `aloft engine` process uses reads the same over gRPC; a node never run is NOT_FOUND.
-      const remote = grpcRecovery(`http://${platform.grpcAddress}`);
+      const connection = remoteAdmin(`http://${platform.grpcAddress}`);
+      after(() => connection.close());
+      const remote = connection.recovery;
       const n0 = await remote.getNodeExecution(create(NodeExecutionIdentifierSchema, { executionId: origId, nodeId: "n0" }));
       assert.equal(NodeExecution_Phase[n0.closure!.phase], "SUCCEEDED");
       const n0Data = await remote.getNodeExecutionData(create(NodeExecutionIdentifierSchema, { executionId: origId, nodeId: "n0" }));

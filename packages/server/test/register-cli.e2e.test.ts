@@ -11,10 +11,10 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { CompiledTaskSchema, CompiledWorkflowSchema } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { canonicalJson } from "@aloft/core/hashing.ts";
-import { postgresAvailability } from "@aloft/testkit/databases.ts";
-import { flytesnacksDir, NO_FIXTURES } from "@aloft/testkit/fixtures.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
+import { canonicalJson } from "@aloft/core/testing";
+import { postgresAvailability } from "@aloft/testkit";
+import { flytesnacksDir, NO_FIXTURES } from "@aloft/testkit";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 
 const FIXTURES = flytesnacksDir() ?? "";
 const bin = new URL("../bin/aloft.mjs", import.meta.url).pathname;

@@ -11,8 +11,8 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { NodeExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { postgresAvailability, scratchPostgresUrl } from "@aloft/testkit/databases.ts";
-import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit/workflows.ts";
+import { postgresAvailability, scratchPostgresUrl } from "@aloft/testkit";
+import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit";
 
 const bin = new URL("../bin/aloft.mjs", import.meta.url).pathname;
 const P = "flytesnacks";

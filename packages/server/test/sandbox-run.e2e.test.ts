@@ -9,9 +9,9 @@ import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowExecution_Phase, NodeExecution_Phase, TaskExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { NodeSchema } from "@aloft/idl/flyteidl/core/workflow_pb.js";
-import { postgresAvailability } from "@aloft/testkit/databases.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
-import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit/workflows.ts";
+import { postgresAvailability } from "@aloft/testkit";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit";
 
 const P = "flytesnacks";
 const D = "development";

@@ -14,11 +14,11 @@ import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { ProjectRegisterRequestSchema } from "@aloft/idl/flyteidl/admin/project_pb.js";
 import { ResourceType, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { AloftError } from "@aloft/core/errors.ts";
-import type { WorkflowExecutor } from "@aloft/admin/plugins.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
-import { postgresAvailability } from "@aloft/testkit/databases.ts";
-import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit/workflows.ts";
+import { AloftError } from "@aloft/core";
+import type { WorkflowExecutor } from "@aloft/admin";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { postgresAvailability } from "@aloft/testkit";
+import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit";
 
 const EVIL = "http://evil.example";
 const CONSOLE = "http://localhost:8090";

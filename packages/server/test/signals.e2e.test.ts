@@ -12,12 +12,12 @@ import { SignalGetOrCreateRequestSchema } from "@aloft/idl/flyteidl/admin/signal
 import type { Identifier, WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { NodeExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { LiteralSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { grpcSignals } from "../src/grpc-event-sink.ts";
-import { postgresAvailability } from "@aloft/testkit/databases.ts";
-import { grpc, loadPackage, unary, type GrpcJsClient } from "@aloft/testkit/grpc-js-client.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
-import { intLiteral, intOf, intType, registerGatedWorkflow, type Admin } from "@aloft/testkit/workflows.ts";
+import { AloftError, Code } from "@aloft/core";
+import { remoteAdmin } from "../src/wiring/remote.ts";
+import { postgresAvailability } from "@aloft/testkit";
+import { grpc, loadPackage, unary, type GrpcJsClient } from "@aloft/testkit";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { intLiteral, intOf, intType, registerGatedWorkflow, type Admin } from "@aloft/testkit";
 
 const P = "flytesnacks";
 const D = "development";
@@ -226,7 +226,9 @@ for (const kind of ["sqlite", "postgres"] as const) {
     });
 
     test("the engine's gRPC signal port (aloft engine) answers signals and maps codes to AloftError", async () => {
-      const port = grpcSignals(`http://${platform.grpcAddress}`);
+      const connection = remoteAdmin(`http://${platform.grpcAddress}`);
+      after(() => connection.close());
+      const port = connection.signals;
       const exId = await launch(4);
       await waitAtGates(exId);
       await signals.setSignal({ id: { executionId: exId, signalId: "n" }, value: intLiteral(5) });

@@ -1,15 +1,15 @@
 // Tasks, description entities and named entities end to end, through an independent gRPC client (@grpc/grpc-js)
 // and the HTTP gateway, on SQLite and on PostgreSQL. The flytesnacks TaskSpecs are registered byte for byte.
 import assert from "node:assert/strict";
-import { flytesnacksDir, NO_FIXTURES } from "@aloft/testkit/fixtures.ts";
+import { flytesnacksDir, NO_FIXTURES } from "@aloft/testkit";
 import { readdirSync, readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { TaskCreateRequestSchema, TaskSchema, TaskSpecSchema } from "@aloft/idl/flyteidl/admin/task_pb.js";
 import { IdentifierSchema, ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { adminClient, grpc, unary, type GrpcJsClient } from "@aloft/testkit/grpc-js-client.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
-import { postgresAvailability } from "@aloft/testkit/databases.ts";
+import { adminClient, grpc, unary, type GrpcJsClient } from "@aloft/testkit";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { postgresAvailability } from "@aloft/testkit";
 
 const S = grpc.status;
 const FIXTURES = flytesnacksDir() ?? "";

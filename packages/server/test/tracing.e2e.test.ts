@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
-import { startTestPlatform } from "@aloft/testkit/platform.ts";
+import { startTestPlatform } from "@aloft/testkit";
 
 test("RPC spans reach the configured OTLP endpoint, named after the method", async () => {
   const received: Array<{ path: string; body: Buffer }> = [];

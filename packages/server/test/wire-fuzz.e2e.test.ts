@@ -6,8 +6,8 @@ import fc from "fast-check";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { ProjectRegisterRequestSchema, ProjectListRequestSchema } from "@aloft/idl/flyteidl/admin/project_pb.js";
-import { grpc } from "@aloft/testkit/grpc-js-client.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
+import { grpc } from "@aloft/testkit";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 
 const RUNS = Number(process.env.ALOFT_FUZZ_RUNS ?? 1500);
 const S = grpc.status;

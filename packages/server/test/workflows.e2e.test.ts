@@ -2,16 +2,16 @@
 // on SQLite and on PostgreSQL. Every flytesnacks registration artefact is registered in file order (tasks *_1,
 // workflows *_2, launch plans *_3) with the identifiers hydrated as `flytectl register` does.
 import assert from "node:assert/strict";
-import { flytesnacksDir, NO_FIXTURES } from "@aloft/testkit/fixtures.ts";
+import { flytesnacksDir, NO_FIXTURES } from "@aloft/testkit";
 import { readdirSync, readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { fromBinary, fromJson, toBinary, toJson, type DescMessage, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
 import { TaskCreateRequestSchema, TaskSpecSchema } from "@aloft/idl/flyteidl/admin/task_pb.js";
 import { WorkflowCreateRequestSchema, WorkflowSpecSchema } from "@aloft/idl/flyteidl/admin/workflow_pb.js";
 import { LaunchPlanCreateRequestSchema, LaunchPlanSchema } from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
-import { adminClient, grpc, unary, type GrpcJsClient } from "@aloft/testkit/grpc-js-client.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
-import { postgresAvailability } from "@aloft/testkit/databases.ts";
+import { adminClient, grpc, unary, type GrpcJsClient } from "@aloft/testkit";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { postgresAvailability } from "@aloft/testkit";
 
 const S = grpc.status;
 const FIXTURES = flytesnacksDir() ?? "";

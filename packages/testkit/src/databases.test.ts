@@ -55,7 +55,7 @@ describe("when PostgreSQL does not answer", () => {
   const probe = (env: Record<string, string | undefined>) =>
     spawnSync(
       process.execPath,
-      ["--import", "tsx", "-e", `import("./databases.ts").then((m) => m.postgresAvailability()).then((r) => console.log("RESULT " + JSON.stringify(r)))`],
+      ["--conditions=@aloft/source", "--import", "tsx", "-e", `import("./databases.ts").then((m) => m.postgresAvailability()).then((r) => console.log("RESULT " + JSON.stringify(r)))`],
       { cwd: here, env: { ...process.env, ALOFT_TEST_POSTGRES_URL: "postgres://postgres@127.0.0.1:1/postgres", ...env }, encoding: "utf8" },
     );
 
@@ -86,7 +86,7 @@ describe("forEachDatabase when PostgreSQL does not answer", () => {
           `import { forEachDatabase } from ${JSON.stringify(pathToFileURL(join(here, "databases.ts")).href)};\n` +
           `forEachDatabase("fixture", (getDb) => { test("runs", async () => { await getDb().db.selectFrom("projects").selectAll().execute(); }); });\n`,
       );
-      return spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=tap", file], {
+      return spawnSync(process.execPath, ["--conditions=@aloft/source", "--import", "tsx", "--test", "--test-reporter=tap", file], {
         cwd: here,
         // NODE_TEST_CONTEXT would make the child talk to this runner's protocol instead of printing TAP.
         env: { ...process.env, NODE_TEST_CONTEXT: undefined, ALOFT_TEST_POSTGRES_URL: "postgres://postgres@127.0.0.1:1/postgres", ...env },

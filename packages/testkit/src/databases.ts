@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
-import { createDatabase, type Database, type DatabaseConfig, type Dialect } from "@aloft/admin/repositories/database.ts";
-import { migrateToLatest } from "@aloft/admin/repositories/migrator.ts";
+import { createDatabase, type Database, type DatabaseConfig, type Dialect } from "@aloft/admin/testing";
+import { migrateToLatest } from "@aloft/admin";
 
 const DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres";
 

@@ -3,14 +3,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig, type AloftConfig } from "@aloft/core/config.ts";
-import { systemClock, type Clock } from "@aloft/core/clock.ts";
-import { silentLogger, type Logger } from "@aloft/core/logger.ts";
-import { createMetrics } from "@aloft/core/metrics.ts";
-import type { PluginRegistry } from "@aloft/admin/plugins.ts";
-import { startAdmin, type RunningAdmin } from "@aloft/server/admin-server.ts";
-import { startSandbox } from "@aloft/server/sandbox.ts";
-import type { Engine } from "@aloft/engine/controller/engine.ts";
+import { loadConfig, type AloftConfig } from "@aloft/core";
+import { systemClock, type Clock } from "@aloft/core";
+import { silentLogger, type Logger } from "@aloft/core";
+import { createMetrics } from "@aloft/platform";
+import type { PluginRegistry } from "@aloft/admin";
+import { startAdmin, type RunningAdmin } from "@aloft/server/testing";
+import { startSandbox } from "@aloft/server/testing";
+import type { Engine } from "@aloft/engine";
 import { createTestDatabase } from "./databases.ts";
 
 export interface TestPlatform {

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AloftConfig } from "@aloft/core/config.ts";
+import type { AloftConfig } from "@aloft/core";
 
 /** s3rver accepts this key pair (its built-in dummy account) and checks signatures against it. */
 export const S3RVER_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;

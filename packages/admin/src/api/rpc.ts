@@ -1,7 +1,7 @@
 // The transport-neutral shape of a served RPC. The gRPC server and the HTTP gateway both call the same
 // UnaryHandler for a method, after the same middleware chain, so behaviour cannot drift between them.
 import type { DescMessage, DescMethod, DescService, Message, MessageShape } from "@bufbuild/protobuf";
-import { unimplemented } from "@aloft/core/errors.ts";
+import { unimplemented } from "@aloft/core";
 
 /** The principal that auth middleware establishes from a token (spec §9). */
 export interface Principal {

@@ -4,23 +4,52 @@ import { create } from "@bufbuild/protobuf";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { AuthMetadataService, OAuth2MetadataResponseSchema, type OAuth2MetadataResponse } from "@aloft/idl/flyteidl/service/auth_pb.js";
 import { IdentityService } from "@aloft/idl/flyteidl/service/identity_pb.js";
-import type { AuthConfig } from "@aloft/core/config.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import type { AuthConfig } from "@aloft/core";
+import { AloftError, Code } from "@aloft/core";
 import { bind, type ServiceBinding } from "../api/rpc.ts";
 import { unauthenticated } from "./token-verifier.ts";
-import { JWKS_PATH, TOKEN_PATH } from "./token-endpoint.ts";
+import { AUTHORIZE_PATH } from "./authorize-endpoint.ts";
+import { PUBLIC_SCOPES } from "./public-clients.ts";
+import { JWKS_PATH, REVOKE_PATH, TOKEN_PATH } from "./token-endpoint.ts";
 
-/** RFC 8414 metadata of the self-hosted server: only what it really supports. */
-export function selfMetadata(publicUrl: string): OAuth2MetadataResponse {
+/**
+ * RFC 8414 metadata of the self-hosted server: only what it really supports. The authorization code grant (with
+ * PKCE S256 and refresh tokens) is advertised only when there is someone to sign in (a user in the secrets
+ * directory); otherwise the server is a client-credentials one.
+ */
+export function selfMetadata(publicUrl: string, interactive: boolean): OAuth2MetadataResponse {
   return create(OAuth2MetadataResponseSchema, {
     issuer: publicUrl,
     tokenEndpoint: `${publicUrl}${TOKEN_PATH}`,
     jwksUri: `${publicUrl}${JWKS_PATH}`,
-    responseTypesSupported: [],
-    scopesSupported: ["all", "offline"],
-    tokenEndpointAuthMethodsSupported: ["client_secret_basic", "client_secret_post"],
-    grantTypesSupported: ["client_credentials"],
+    scopesSupported: interactive ? PUBLIC_SCOPES : ["all", "offline"],
+    // "none": public clients (flytectl, aloft login, the console) send only their client_id, with a PKCE verifier.
+    tokenEndpointAuthMethodsSupported: ["client_secret_basic", "client_secret_post", ...(interactive ? ["none"] : [])],
+    grantTypesSupported: interactive ? ["authorization_code", "refresh_token", "client_credentials"] : ["client_credentials"],
+    ...(interactive
+      ? { authorizationEndpoint: `${publicUrl}${AUTHORIZE_PATH}`, responseTypesSupported: ["code"], codeChallengeMethodsSupported: ["S256"] }
+      : { responseTypesSupported: [] }),
   });
+}
+
+/** OpenID Provider metadata (OpenID Connect Discovery 1.0) of the self-hosted server, as plain JSON. */
+export function selfOpenIdConfiguration(publicUrl: string, interactive: boolean): Record<string, unknown> {
+  const m = selfMetadata(publicUrl, interactive);
+  return {
+    issuer: m.issuer,
+    ...(interactive ? { authorization_endpoint: m.authorizationEndpoint } : {}),
+    token_endpoint: m.tokenEndpoint,
+    jwks_uri: m.jwksUri,
+    revocation_endpoint: `${publicUrl}${REVOKE_PATH}`,
+    userinfo_endpoint: `${publicUrl}/me`,
+    scopes_supported: m.scopesSupported,
+    response_types_supported: m.responseTypesSupported,
+    grant_types_supported: m.grantTypesSupported,
+    code_challenge_methods_supported: m.codeChallengeMethodsSupported,
+    token_endpoint_auth_methods_supported: m.tokenEndpointAuthMethodsSupported,
+    subject_types_supported: ["public"],
+    id_token_signing_alg_values_supported: ["RS256"],
+  };
 }
 
 /** An external IdP's metadata document, fetched once (until it succeeds) and returned as it is. */

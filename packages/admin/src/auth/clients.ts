@@ -3,7 +3,7 @@
 // config (whose secretHash, when given, wins). Public clients (flytectl, flyte-cli) have no secret and cannot use
 // the client credentials grant.
 import { existsSync, readdirSync } from "node:fs";
-import type { AuthClientConfig } from "@aloft/core/config.ts";
+import type { AuthClientConfig } from "@aloft/core";
 import { readClientSecretHash } from "./secret-files.ts";
 import { isSecretHash, verifySecret } from "./secret-hash.ts";
 

@@ -4,7 +4,7 @@ import { mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { systemClock } from "@aloft/core/clock.ts";
+import { systemClock } from "@aloft/core";
 import { initSecrets, readSigningKeys } from "./secret-files.ts";
 import { loadKeySet } from "./signing-keys.ts";
 import { TokenIssuer } from "./token-issuer.ts";

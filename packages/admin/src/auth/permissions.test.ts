@@ -13,7 +13,7 @@ import { TaskExecutionEventRequestSchema } from "@aloft/idl/flyteidl/admin/event
 import { TaskExecutionGetRequestSchema } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
 import { NodeExecutionForTaskListRequestSchema } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
 import { ProjectAttributesUpdateRequestSchema } from "@aloft/idl/flyteidl/admin/project_attributes_pb.js";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
 import { ruleFor } from "./permissions.ts";
 import { requestScope } from "./request-scope.ts";
 import { Authorizer, parseRoleClaim } from "./roles.ts";

@@ -1,8 +1,8 @@
 // Roles per project and domain: viewer ⊂ contributor ⊂ admin. A caller's grants come from configured bindings
 // (auth.roles.bindings, by subject), from the token's roles claim (`admin`, `<project>:viewer`,
 // `<project>:<domain>:contributor`), and from auth.roles.defaultRole. The engine's subjects hold every permission.
-import type { AuthConfig } from "@aloft/core/config.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import type { AuthConfig } from "@aloft/core";
+import { AloftError, Code } from "@aloft/core";
 import type { Permission, Rule } from "./permissions.ts";
 import type { Principal } from "./principal.ts";
 import type { RequestScope } from "./request-scope.ts";

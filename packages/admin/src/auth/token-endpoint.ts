@@ -1,18 +1,24 @@
-// The self-hosted authorization server's HTTP endpoints (RFC 6749 §4.4, §5; RFC 7517):
-//   POST /oauth2/token  grant_type=client_credentials, client authentication client_secret_basic or client_secret_post
-//   GET  /oauth2/jwks   the public keys that verify its tokens
-// Errors are RFC 6749 §5.2 JSON (`invalid_request`, `invalid_client`, `unsupported_grant_type`, `invalid_scope`,
-// `invalid_target`). Responses are never cached; secrets and tokens are never logged.
+// The self-hosted authorization server's HTTP endpoints (RFC 6749 §4.1, §4.4, §5, §6; RFC 7636; RFC 7009; RFC 7517):
+//   POST /oauth2/token   grant_type=client_credentials (confidential clients: client_secret_basic or _post),
+//                        authorization_code (public clients, PKCE S256 verifier), refresh_token (rotated)
+//   POST /oauth2/revoke  a refresh token (logout): its whole family is revoked
+//   GET  /oauth2/jwks    the public keys that verify its tokens
+// Errors are RFC 6749 §5.2 JSON (`invalid_request`, `invalid_client`, `invalid_grant`, `unsupported_grant_type`,
+// `invalid_scope`, `invalid_target`). Responses are never cached; secrets, codes and tokens are never logged.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Logger } from "@aloft/core/logger.ts";
-import { readBody } from "../api/http/body.ts";
+import type { Clock } from "@aloft/core";
+import type { Logger } from "@aloft/core";
 import type { ClientRegistry } from "./clients.ts";
+import type { GrantStore } from "./grant-store.ts";
+import { json, oauthError, readForm } from "./oauth-http.ts";
+import { verifierMatches } from "./pkce.ts";
+import type { PublicClient } from "./public-clients.ts";
 import type { KeySet } from "./signing-keys.ts";
-import type { TokenIssuer } from "./token-issuer.ts";
+import { signIdToken, type TokenIssuer } from "./token-issuer.ts";
 
 export const TOKEN_PATH = "/oauth2/token";
 export const JWKS_PATH = "/oauth2/jwks";
-const MAX_BODY = 64 * 1024;
+export const REVOKE_PATH = "/oauth2/revoke";
 
 export interface TokenEndpointDeps {
   clients: ClientRegistry;
@@ -21,15 +27,15 @@ export interface TokenEndpointDeps {
   /** Audience clients may name (RFC 8707 `audience`/`resource`); tokens always carry it. */
   audience: () => string;
   logger: Logger;
+  /** Public clients (authorization code + PKCE) and what they were granted; absent: client credentials only. */
+  interactive?: {
+    publicClients: Map<string, () => PublicClient>;
+    grants: GrantStore;
+    clock: Clock;
+    issuerUrl: () => string;
+    lifetimeSeconds: number;
+  };
 }
-
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { "content-type": "application/json;charset=UTF-8", "cache-control": "no-store", pragma: "no-cache", ...headers });
-  res.end(JSON.stringify(body));
-}
-
-const oauthError = (res: ServerResponse, status: number, error: string, description: string, headers?: Record<string, string>) =>
-  json(res, status, { error, error_description: description }, headers);
 
 /** application/x-www-form-urlencoded decoding of one component (RFC 6749 §2.3.1 encodes id and secret so). */
 function formDecode(s: string): string | undefined {
@@ -58,20 +64,8 @@ export function tokenEndpoint(deps: TokenEndpointDeps) {
       req.resume();
       return oauthError(res, 405, "invalid_request", "use POST", { allow: "POST" });
     }
-    const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
-    if (type !== "application/x-www-form-urlencoded") {
-      req.resume();
-      return oauthError(res, 400, "invalid_request", "the body must be application/x-www-form-urlencoded");
-    }
-    let form: URLSearchParams;
-    try {
-      form = new URLSearchParams((await readBody(req, MAX_BODY)).toString("utf8"));
-    } catch {
-      return oauthError(res, 400, "invalid_request", "cannot read the request body");
-    }
-    for (const k of new Set(form.keys())) {
-      if (form.getAll(k).length > 1) return oauthError(res, 400, "invalid_request", `parameter ${k} given more than once`);
-    }
+    const form = await readForm(req);
+    if (typeof form === "string") return oauthError(res, 400, "invalid_request", form);
     const basic = basicCredentials(req.headers.authorization);
     if (basic === "malformed") return oauthError(res, 401, "invalid_client", "malformed Basic credentials", { "www-authenticate": 'Basic realm="aloft"' });
     const postId = form.get("client_id");
@@ -81,8 +75,14 @@ export function tokenEndpoint(deps: TokenEndpointDeps) {
     const creds = basic ?? (postId !== null && postSecret !== null ? { id: postId, secret: postSecret } : undefined);
     const grant = form.get("grant_type");
     if (!grant) return oauthError(res, 400, "invalid_request", "missing grant_type");
+    if ((grant === "authorization_code" || grant === "refresh_token") && deps.interactive) {
+      if (creds) return oauthError(res, 400, "invalid_request", `${grant} is for public clients, which have no secret`);
+      const answer = await interactiveGrant(deps, deps.interactive, grant, form);
+      return json(res, answer.status, answer.body);
+    }
     if (grant !== "client_credentials") {
-      return oauthError(res, 400, "unsupported_grant_type", `grant_type ${grant} is not supported by this server (client_credentials only)`);
+      const supported = deps.interactive ? "client_credentials, authorization_code, refresh_token" : "client_credentials";
+      return oauthError(res, 400, "unsupported_grant_type", `grant_type ${grant} is not supported by this server (${supported})`);
     }
     if (!creds) return oauthError(res, 401, "invalid_client", "client authentication required", { "www-authenticate": 'Basic realm="aloft"' });
     const client = await deps.clients.authenticate(creds.id, creds.secret);
@@ -98,6 +98,94 @@ export function tokenEndpoint(deps: TokenEndpointDeps) {
     const token = await deps.issuer.issue(client.id, requested.length > 0 ? requested : client.scopes);
     deps.logger.info({ clientId: client.id, scope: token.scope.join(" ") }, "issued an access token");
     json(res, 200, { access_token: token.accessToken, token_type: "Bearer", expires_in: token.expiresIn, scope: token.scope.join(" ") });
+  };
+}
+
+export interface GrantAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** The authorization code and refresh token grants of public clients, as a status and RFC 6749 JSON body. */
+export async function interactiveGrant(
+  deps: TokenEndpointDeps,
+  it: NonNullable<TokenEndpointDeps["interactive"]>,
+  grant: "authorization_code" | "refresh_token",
+  form: URLSearchParams,
+): Promise<GrantAnswer> {
+  const err = (status: number, error: string, description: string): GrantAnswer => ({ status, body: { error, error_description: description } });
+  const clientId = form.get("client_id") ?? "";
+  const client = it.publicClients.get(clientId)?.();
+  if (!client) return err(401, "invalid_client", `unknown public client ${JSON.stringify(clientId.slice(0, 100))}`);
+  const target = form.get("audience") ?? form.get("resource");
+  if (target !== null && target !== "" && target !== deps.audience()) return err(400, "invalid_target", `unknown audience ${target}`);
+  let subject: string;
+  let scope: string[];
+  let refreshToken: string | undefined;
+  let idToken: string | undefined;
+  if (grant === "authorization_code") {
+    const code = form.get("code") ?? "";
+    const verifier = form.get("code_verifier") ?? "";
+    if (code === "" || verifier === "") return err(400, "invalid_request", "code and code_verifier are required");
+    const g = it.grants.redeemCode(code);
+    if (!g || g.clientId !== client.id) return err(400, "invalid_grant", "unknown, expired or already used authorization code");
+    if (form.get("redirect_uri") !== g.redirectUri) return err(400, "invalid_grant", "redirect_uri does not match the authorization request");
+    if (!verifierMatches(verifier, g.codeChallenge)) return err(400, "invalid_grant", "code_verifier does not match the code_challenge");
+    subject = g.subject;
+    scope = g.scope;
+    if (scope.includes("offline")) refreshToken = it.grants.issueRefresh({ clientId: client.id, subject, scope, authTime: g.authTime });
+    if (scope.includes("openid")) {
+      idToken = await signIdToken(
+        { keys: deps.keys, clock: it.clock, issuer: it.issuerUrl, lifetimeSeconds: it.lifetimeSeconds },
+        { subject, clientId: client.id, authTime: g.authTime, ...(g.nonce ? { nonce: g.nonce } : {}) },
+      );
+    }
+  } else {
+    const presented = form.get("refresh_token") ?? "";
+    if (presented === "") return err(400, "invalid_request", "refresh_token is required");
+    const rotated = it.grants.rotate(presented);
+    if (rotated === "reused") {
+      deps.logger.warn({ clientId: client.id }, "a retired refresh token was presented again: its whole family is revoked");
+      return err(400, "invalid_grant", "refresh token already used; every token of this login is revoked: sign in again");
+    }
+    if (rotated === "invalid" || rotated.grant.clientId !== client.id) return err(400, "invalid_grant", "unknown, expired or revoked refresh token: sign in again");
+    const asked = (form.get("scope") ?? "").split(" ").filter(Boolean);
+    const wider = asked.filter((s) => !rotated.grant.scope.includes(s));
+    if (wider.length > 0) return err(400, "invalid_scope", `scope beyond the original grant: ${wider.join(" ")}`);
+    subject = rotated.grant.subject;
+    scope = asked.length > 0 ? asked : rotated.grant.scope;
+    refreshToken = rotated.next;
+  }
+  const token = await deps.issuer.issueFor(subject, client.id, scope);
+  deps.logger.info({ clientId: client.id, user: subject, grant }, "issued an access token");
+  return {
+    status: 200,
+    body: {
+    access_token: token.accessToken,
+    token_type: "Bearer",
+    expires_in: token.expiresIn,
+    scope: token.scope.join(" "),
+    ...(refreshToken ? { refresh_token: refreshToken } : {}),
+      ...(idToken ? { id_token: idToken } : {}),
+    },
+  };
+}
+
+/** RFC 7009 revocation of a refresh token (its family); always 200 unless the request is malformed. */
+export function revokeEndpoint(it: { grants: GrantStore; logger: Logger }) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== "POST") {
+      req.resume();
+      return oauthError(res, 405, "invalid_request", "use POST", { allow: "POST" });
+    }
+    const form = await readForm(req);
+    if (typeof form === "string") return oauthError(res, 400, "invalid_request", form);
+    const token = form.get("token") ?? "";
+    if (token === "") return oauthError(res, 400, "invalid_request", "token is required");
+    // Access tokens are short-lived JWTs and cannot be revoked one by one; only refresh tokens are looked up.
+    const grant = it.grants.revoke(token);
+    if (grant) it.logger.info({ clientId: grant.clientId, user: grant.subject }, "refresh token revoked");
+    json(res, 200, {});
   };
 }
 

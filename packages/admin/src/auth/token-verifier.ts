@@ -2,8 +2,8 @@
 // audience, expiry and not-before, and the required scope. Every failure is UNAUTHENTICATED with the reason (never
 // the token).
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import type { Clock } from "@aloft/core/clock.ts";
+import { AloftError, Code } from "@aloft/core";
+import type { Clock } from "@aloft/core";
 import type { Principal } from "./principal.ts";
 
 export interface TokenVerifierOptions {

@@ -11,7 +11,6 @@ function like(left: Expression<unknown>, pattern: string, negate: boolean): Expr
 }
 
 /** One filter as a boolean SQL expression on `table.column`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function filterExpression(eb: ExpressionBuilder<any, any>, f: Filter): Expression<SqlBool> {
   const ref = sql.ref(`${f.table}.${f.column}`);
   const left: Expression<unknown> = f.defaultValue === undefined ? ref : sql`coalesce(${ref}, ${f.defaultValue})`;
@@ -41,7 +40,6 @@ export function filterExpression(eb: ExpressionBuilder<any, any>, f: Filter): Ex
 }
 
 /** All filters AND-ed (true when there are none). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function filtersExpression(eb: ExpressionBuilder<any, any>, filters: readonly Filter[]): Expression<SqlBool> {
   return eb.and(filters.map((f) => filterExpression(eb, f)));
 }

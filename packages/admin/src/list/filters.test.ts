@@ -3,7 +3,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { Kysely, SqliteDialect } from "kysely";
 import SqliteDatabase from "better-sqlite3";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
 import { ALLOWED_REFERENCES, ENTITIES, type PrimaryEntity } from "./entities.ts";
 import { filtersExpression } from "./compile.ts";
 import { makeFilter, parseFilters, referencedEntities } from "./filters.ts";

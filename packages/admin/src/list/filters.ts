@@ -1,5 +1,5 @@
 // The filter language of list RPCs (spec §4.1): `fn(field,value)` expressions joined by `+`.
-import { invalidArgument, invalidValue } from "@aloft/core/errors.ts";
+import { invalidArgument, invalidValue } from "@aloft/core";
 import { ALLOWED_REFERENCES, ENTITIES, FIELD_PREFIXES, resolveColumn, type ColumnKind, type EntityName, type PrimaryEntity } from "./entities.ts";
 import { matchFilterExpression } from "./filter-match.ts";
 import { parseDurationNanos, parseTimestampMicros } from "./values.ts";

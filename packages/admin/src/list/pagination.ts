@@ -1,5 +1,5 @@
 // Offset tokens and limits of list RPCs (spec §4.3).
-import { invalidArgument, invalidValue } from "@aloft/core/errors.ts";
+import { invalidArgument, invalidValue } from "@aloft/core";
 
 /** A token is a decimal offset (Go `strconv.Atoi`: optional sign, digits); "" is 0; negative is invalid. */
 export function parseToken(token: string, rpc: string): number {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
 import { SortSchema, Sort_Direction } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { nextToken, parseListParams, parseSort, parseToken } from "./index.ts";
 

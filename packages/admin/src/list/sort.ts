@@ -1,5 +1,5 @@
 // Sort parameters of list RPCs (spec §4.2): the key must be a column of the primary entity.
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import { Sort_Direction, type Sort } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { ENTITIES, type PrimaryEntity } from "./entities.ts";
 

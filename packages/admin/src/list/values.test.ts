@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
 import { formatGoFloat, parseDurationNanos, parseGoDuration, parseTimestampMicros } from "./values.ts";
 
 function isIA(message: string) {

@@ -3,7 +3,7 @@
 // filter timestamp becomes that number; digits below a microsecond are truncated.
 // Durations are stored as integer nanoseconds and filter values follow upstream: a plain number is seconds,
 // otherwise a Go duration string (`1h30m`, `1.5s`, `300ms`).
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/;
 

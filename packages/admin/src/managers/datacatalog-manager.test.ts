@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
 import { create, equals, type MessageInitShape } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromDate, timestampDate } from "@bufbuild/protobuf/wkt";
-import { ManualClock } from "@aloft/core/clock.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { ManualClock } from "@aloft/core/testing";
+import { AloftError, Code } from "@aloft/core";
 import { LiteralSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import {
   AddTagRequestSchema,
@@ -23,7 +23,7 @@ import {
   type ArtifactData,
   type DatasetID,
 } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
-import { forEachDatabase } from "@aloft/testkit/databases.ts";
+import { forEachDatabase } from "@aloft/testkit";
 import { CatalogRepo } from "../repositories/catalog-repo.ts";
 import { CatalogReservationRepo } from "../repositories/catalog-reservation-repo.ts";
 import { DataCatalogManager } from "./datacatalog-manager.ts";

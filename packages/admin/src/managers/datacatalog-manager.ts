@@ -4,8 +4,8 @@
 import { randomUUID } from "node:crypto";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { durationFromMs, durationMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { Clock } from "@aloft/core/clock.ts";
-import { AloftError, Code, missing } from "@aloft/core/errors.ts";
+import type { Clock } from "@aloft/core";
+import { AloftError, Code, missing } from "@aloft/core";
 import {
   AddTagResponseSchema,
   ArtifactSchema,

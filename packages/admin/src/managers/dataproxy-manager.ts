@@ -26,12 +26,12 @@ import {
   type GetDataRequest,
   type GetDataResponse,
 } from "@aloft/idl/flyteidl/service/dataproxy_pb.js";
-import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
-import { base32 } from "@aloft/core/base32.ts";
-import { uploadKey } from "@aloft/core/blob/keys.ts";
-import type { Clock } from "@aloft/core/clock.ts";
-import { AloftError, Code, alreadyExists, internal, invalidArgument, notFound } from "@aloft/core/errors.ts";
-import { randomString } from "@aloft/core/ids.ts";
+import type { BlobStore } from "@aloft/core";
+import { base32 } from "@aloft/core";
+import { uploadKey } from "@aloft/core";
+import type { Clock } from "@aloft/core";
+import { AloftError, Code, alreadyExists, internal, invalidArgument, notFound } from "@aloft/core";
+import { randomString } from "@aloft/core";
 import type { NodeExecutionManager } from "./node-execution-manager.ts";
 import type { TaskExecutionManager } from "./task-execution-manager.ts";
 import { parseFlyteUrl } from "./flyte-url.ts";

@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { ManualClock } from "@aloft/core/clock.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { ManualClock } from "@aloft/core/testing";
+import { AloftError, Code } from "@aloft/core";
 import { ObjectGetRequestSchema } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import {
   DescriptionEntityListRequestSchema,
@@ -11,7 +11,7 @@ import {
   DescriptionFormat,
 } from "@aloft/idl/flyteidl/admin/description_entity_pb.js";
 import { IdentifierSchema, ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { createTestDatabase, type TestDatabase } from "@aloft/testkit/databases.ts";
+import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import { DescriptionEntityRepo } from "../repositories/description-entity-repo.ts";
 import { newDescriptionEntityRow } from "../transformers/description-entity-transformer.ts";
 import { DescriptionEntityManager } from "./description-entity-manager.ts";

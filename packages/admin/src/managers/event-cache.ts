@@ -2,7 +2,7 @@
 // executions known to exist (with their cluster) and the last state written for each node and task execution.
 // The cache is only a shortcut: every write through it is a compare-and-set on (phase, updated_at), a failed one
 // falls back to reading the row, and a rejection computed from cached state is confirmed against the database.
-import type { ProjectDomainName, VersionedId } from "@aloft/core/entity-ids.ts";
+import type { ProjectDomainName, VersionedId } from "@aloft/core";
 import type { NodeExecutionRow } from "../repositories/node-execution-repo.ts";
 import type { TaskExecutionRow } from "../repositories/task-execution-repo.ts";
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { MemoryBlobStore } from "@aloft/core/blob/memory-blob-store.ts";
+import { MemoryBlobStore } from "@aloft/core";
 import { ExecutionData, defaultRemoteDataOptions, nodeFlyteUrls, taskFlyteUrls } from "./execution-data-manager.ts";
 
 const map = (s: string) =>
@@ -54,4 +54,41 @@ test("flyte:// URLs of node and task executions", () => {
   const te = taskFlyteUrls({ $typeName: "flyteidl.core.TaskExecutionIdentifier", nodeExecutionId: node, retryAttempt: 2 });
   assert.equal(te.inputs, "flyte://v1/p/d/e/n0/2/i");
   assert.equal(te.deck, "");
+});
+
+test("issue 9 row 6: a map at or above the limit is never read, signing or not; its size is always reported", async () => {
+  class CountingStore extends MemoryBlobStore {
+    gets = 0;
+    override async get(key: string): Promise<Uint8Array> {
+      this.gets++;
+      return super.get(key);
+    }
+  }
+  const store = new CountingStore();
+  const data = new ExecutionData(store, { ...defaultRemoteDataOptions(), maxSizeInBytes: 64 });
+  const uri = await data.offload("big/inputs", map("x".repeat(100)));
+  const got = await data.inputs(uri);
+  assert.deepEqual(got.full.literals, {});
+  assert.ok(got.blob.bytes > 100n, String(got.blob.bytes));
+  assert.equal(got.blob.url, "");
+  assert.equal(store.gets, 0, "the big map was not fetched");
+  const small = await data.inputs(await data.offload("small/inputs", map("y")));
+  assert.equal(Object.keys(small.full.literals).length, 1);
+  assert.ok(small.blob.bytes > 0n);
+});
+
+test("offloadInputs: a large literal is stored once beside the inputs and both maps carry its reference", async () => {
+  const store = new MemoryBlobStore();
+  const data = new ExecutionData(store, defaultRemoteDataOptions(), undefined, { enabled: true, minSizeInMb: 0.0001, maxSizeInMb: 1 });
+  const user = map("z".repeat(500));
+  const resolved = create(LiteralMapSchema, { literals: { ...user.literals } });
+  const r = await data.offloadInputs({ inputs: "metadata/p/d/e/a1/inputs.pb", userInputs: "metadata/p/d/e/a1/user_inputs.pb" }, resolved, user);
+  assert.equal(r.inputs.literals["s"]?.value.case, "offloadedMetadata");
+  assert.equal(r.userInputs.literals["s"], r.inputs.literals["s"]);
+  assert.deepEqual((await store.list("metadata/p/d/e/a1")).items.map((i) => i.key).sort(), [
+    "metadata/p/d/e/a1/inputs.pb",
+    "metadata/p/d/e/a1/s_offloaded_metadata.pb",
+    "metadata/p/d/e/a1/user_inputs.pb",
+  ]);
+  assert.equal((await data.readRequired(r.userInputsUri)).literals["s"]?.value.case, "offloadedMetadata");
 });

@@ -5,9 +5,11 @@ import { FlyteURLsSchema, UrlBlobSchema, type FlyteURLs, type UrlBlob } from "@a
 import type { LiteralMapBlob } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import type { NodeExecutionIdentifier, TaskExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
-import { getMessage, putMessage } from "@aloft/core/blob/blob-store.ts";
-import type { Logger } from "@aloft/core/logger.ts";
+import type { BlobStore } from "@aloft/core";
+import { getMessage, putMessage } from "@aloft/core";
+import type { Logger } from "@aloft/core";
+import { defaultLiteralOffloadingConfig, offloadLargeLiterals, type LiteralOffloadingConfig } from "@aloft/core";
+import type { Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { DEFAULT_MAX_OUTPUT_BYTES } from "../validation/event-validator.ts";
 
 /** flyteadmin `remoteData`: the event output limit, the inline-event-data policy and signed URLs. */
@@ -29,7 +31,29 @@ export class ExecutionData {
     readonly store: BlobStore,
     readonly options: RemoteDataOptions,
     private readonly logger?: Logger,
+    readonly offloading: LiteralOffloadingConfig = defaultLiteralOffloadingConfig(),
   ) {}
+
+  /**
+   * Stores an execution's inputs and user inputs (`keys`, one attempt's objects). Literals above
+   * `literalOffloading.minSizeInMb` are written once, next to them, and both maps and what is launched carry the
+   * reference instead (spec §2.6); when the two maps hold the same literals they are encoded once.
+   */
+  async offloadInputs(
+    keys: { inputs: string; userInputs: string },
+    inputs: LiteralMap,
+    userInputs: LiteralMap,
+  ): Promise<{ inputs: LiteralMap; userInputs: LiteralMap; inputsUri: string; userInputsUri: string }> {
+    const dir = keys.inputs.slice(0, Math.max(0, keys.inputs.lastIndexOf("/")));
+    const seen = new Map<Literal, Literal>();
+    const small = await offloadLargeLiterals(this.store, inputs, dir, this.offloading, seen);
+    const smallUser = await offloadLargeLiterals(this.store, userInputs, dir, this.offloading, seen);
+    const bytes = toBinary(LiteralMapSchema, small);
+    await this.store.put(keys.inputs, bytes, { contentType: "application/octet-stream" });
+    const userBytes = sameLiterals(small, smallUser) ? bytes : toBinary(LiteralMapSchema, smallUser);
+    await this.store.put(keys.userInputs, userBytes, { contentType: "application/octet-stream" });
+    return { inputs: small, userInputs: smallUser, inputsUri: this.store.uri(keys.inputs), userInputsUri: this.store.uri(keys.userInputs) };
+  }
 
   /** Writes a literal map under `key` and returns its URI. */
   async offload(key: string, map: LiteralMap): Promise<string> {
@@ -64,7 +88,7 @@ export class ExecutionData {
 
   /** `full_inputs` and the `inputs` UrlBlob of a Get*Data response. */
   async inputs(uri: string): Promise<{ full: LiteralMap; blob: UrlBlob }> {
-    return { full: await this.readIfSmall(uri), blob: await this.urlBlob(uri) };
+    return this.fullAndBlob(uri);
   }
 
   /** Outputs from a closure's output result: inline data if under the limit, else read from the output URI. */
@@ -81,36 +105,51 @@ export class ExecutionData {
       if (blob.data.case === "uri") uri = blob.data.value;
       else if (blob.data.case === "values") return { full: blob.data.value, blob: create(UrlBlobSchema) };
     }
-    if (uri === "") return { full: create(LiteralMapSchema), blob: create(UrlBlobSchema) };
-    return { full: await this.readIfSmall(uri), blob: await this.urlBlob(uri) };
+    return this.fullAndBlob(uri);
   }
 
-  /** Full data is fetched when signed URLs are off, the limit is 0, or the object is under the limit. */
-  private async readIfSmall(uri: string): Promise<LiteralMap> {
-    if (uri === "") return create(LiteralMapSchema);
-    if (this.options.signedUrls.enabled && this.options.maxSizeInBytes > 0) {
-      try {
-        const head = await this.store.head(this.store.keyOf(uri));
-        if (head && head.size >= this.options.maxSizeInBytes) return create(LiteralMapSchema);
-      } catch {
-        return create(LiteralMapSchema);
-      }
-    }
-    return this.read(uri);
-  }
-
-  private async urlBlob(uri: string): Promise<UrlBlob> {
-    if (!this.options.signedUrls.enabled || uri === "") return create(UrlBlobSchema);
+  /**
+   * The UrlBlob (size always, a signed URL when signing is on) and the full map, which is read only when the object
+   * is under `maxSizeInBytes` (0 = no limit). Deliberate difference: flyteadmin learns the size only while signing
+   * and otherwise always inlines; reading a 10 MB map to answer one call held the event loop for seconds (issue 9
+   * row 6), so the size is always looked up and a larger map is never decoded here.
+   */
+  private async fullAndBlob(uri: string): Promise<{ full: LiteralMap; blob: UrlBlob }> {
+    const none = { full: create(LiteralMapSchema), blob: create(UrlBlobSchema) };
+    if (uri === "") return none;
+    let key: string;
+    let size: number | undefined;
     try {
-      const key = this.store.keyOf(uri);
-      const head = await this.store.head(key);
-      const url = await this.store.signedUrl(key, { method: "GET", expiresInSeconds: this.options.signedUrls.expiresInSeconds });
-      return create(UrlBlobSchema, { url, bytes: BigInt(head?.size ?? 0) });
+      key = this.store.keyOf(uri);
+      size = (await this.store.head(key))?.size;
     } catch (err) {
-      this.logger?.warn({ err, uri }, "failed to sign data URL");
-      return create(UrlBlobSchema);
+      this.logger?.warn({ err, uri }, "failed to look up data");
+      return none;
+    }
+    if (size === undefined) return none;
+    const limit = this.options.maxSizeInBytes;
+    const full = limit <= 0 || size < limit ? await this.read(uri) : create(LiteralMapSchema);
+    return { full, blob: await this.urlBlob(key, size) };
+  }
+
+  private async urlBlob(key: string, size: number): Promise<UrlBlob> {
+    if (!this.options.signedUrls.enabled) return create(UrlBlobSchema, { bytes: BigInt(size) });
+    try {
+      const url = await this.store.signedUrl(key, { method: "GET", expiresInSeconds: this.options.signedUrls.expiresInSeconds });
+      return create(UrlBlobSchema, { url, bytes: BigInt(size) });
+    } catch (err) {
+      this.logger?.warn({ err, key }, "failed to sign data URL");
+      return create(UrlBlobSchema, { bytes: BigInt(size) });
     }
   }
+}
+
+/** Whether two maps hold the very same literal objects under the same names (then they encode alike). */
+function sameLiterals(a: LiteralMap, b: LiteralMap): boolean {
+  if (a === b) return true;
+  const ka = Object.keys(a.literals);
+  if (ka.length !== Object.keys(b.literals).length) return false;
+  return ka.every((k) => a.literals[k] === b.literals[k]);
 }
 
 /** `flyte://v1/<p>/<d>/<exec>/<node>/{i,o,d}` (deck only when the node has one). */

@@ -7,10 +7,10 @@ import { EventFailureReasonSchema, WorkflowExecutionEventRequestSchema } from "@
 import { ExecutionClosureSchema, ExecutionSpecSchema } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { WorkflowExecution_Phase as Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { WorkflowExecutionEvent } from "@aloft/idl/flyteidl/event/event_pb.js";
-import { MemoryBlobStore } from "@aloft/core/blob/memory-blob-store.ts";
-import { ManualClock } from "@aloft/core/clock.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { createTestDatabase, type TestDatabase } from "@aloft/testkit/databases.ts";
+import { MemoryBlobStore } from "@aloft/core";
+import { ManualClock } from "@aloft/core/testing";
+import { AloftError, Code } from "@aloft/core";
+import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import { ExecutionRepo } from "../repositories/execution-repo.ts";
 import { ExecutionData, defaultRemoteDataOptions } from "./execution-data-manager.ts";
 import { ExecutionEventManager } from "./execution-event-manager.ts";

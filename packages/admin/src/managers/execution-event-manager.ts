@@ -5,14 +5,14 @@ import { DurationSchema, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { ExecutionClosureSchema, ExecutionMetadataSchema, ExecutionSpecSchema, LiteralMapBlobSchema, SystemMetadataSchema } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { WorkflowExecutionEventResponseSchema, type WorkflowExecutionEventRequest, type WorkflowExecutionEventResponse } from "@aloft/idl/flyteidl/admin/event_pb.js";
 import { ExecutionError_ErrorKind, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { executionOutputsKey } from "@aloft/core/blob/keys.ts";
-import type { Clock } from "@aloft/core/clock.ts";
-import { alreadyExists, failedPrecondition, internal } from "@aloft/core/errors.ts";
+import { executionOutputsKey } from "@aloft/core";
+import type { Clock } from "@aloft/core";
+import { alreadyExists, failedPrecondition, internal } from "@aloft/core";
+import { WORKFLOW_TERMINAL } from "@aloft/core";
 import { nextWriteMicros, type ExecutionPatch, type ExecutionRepo } from "../repositories/execution-repo.ts";
 import { dateToMicros, timestampToMicros } from "../repositories/timestamps.ts";
 import {
   DEFAULT_PRODUCER_ID,
-  WORKFLOW_TERMINAL,
   alreadyInTerminalState,
   incompatibleCluster,
   parseWorkflowPhase,

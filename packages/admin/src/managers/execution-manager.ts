@@ -26,11 +26,11 @@ import type { CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_
 import { ExecutionErrorSchema, ExecutionError_ErrorKind, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { ResourceType, WorkflowExecutionIdentifierSchema, type Identifier, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { executionAttemptInputsKeys } from "@aloft/core/blob/keys.ts";
-import { randomString } from "@aloft/core/ids.ts";
-import type { Clock } from "@aloft/core/clock.ts";
-import { AloftError, Code, alreadyExists, internal, invalidArgument } from "@aloft/core/errors.ts";
-import type { Logger } from "@aloft/core/logger.ts";
+import { executionAttemptInputsKeys } from "@aloft/core";
+import { randomString } from "@aloft/core";
+import type { Clock } from "@aloft/core";
+import { AloftError, Code, alreadyExists, internal, invalidArgument } from "@aloft/core";
+import type { Logger } from "@aloft/core";
 import type { ExecuteInput, WorkflowExecutor } from "../plugins.ts";
 import { nextWriteMicros, type ExecutionRepo, type ExecutionRow, type ExecutionTag } from "../repositories/execution-repo.ts";
 import type { NodeExecutionRepo } from "../repositories/node-execution-repo.ts";
@@ -159,7 +159,7 @@ export class ExecutionManager {
       launchPlan = await deps.entities.getLaunchPlan(launched);
     }
     const lpSpec = launchPlan.spec!;
-    const inputs = resolveExecutionInputs(userInputs, lpSpec.fixedInputs, launchPlan.closure?.expectedInputs);
+    const resolvedInputs = resolveExecutionInputs(userInputs, lpSpec.fixedInputs, launchPlan.closure?.expectedInputs);
     const workflowId = lpSpec.workflowId!;
     const closure = await deps.entities.getWorkflowClosure(workflowId);
 
@@ -197,8 +197,7 @@ export class ExecutionManager {
     await this.checkConcurrency(launchPlan, req.project, req.domain);
 
     const keys = executionAttemptInputsKeys(executionId, randomString(8, ATTEMPT_ALPHABET));
-    const inputsUri = await deps.data.offload(keys.inputs, inputs);
-    const userInputsUri = await deps.data.offload(keys.userInputs, userInputs);
+    const { inputs, inputsUri, userInputsUri } = await deps.data.offloadInputs(keys, resolvedInputs, userInputs);
     spec.metadata.systemMetadata = create(SystemMetadataSchema, { namespace, executionCluster: "" });
 
     const attributes = await resolveExecutionAttributes(deps.config, req.project, req.domain, workflowId.name, launchPlan.id?.name ?? "");

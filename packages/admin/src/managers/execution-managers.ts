@@ -3,16 +3,17 @@
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { LabelsSchema, ObjectGetRequestSchema, NamedEntityUpdateRequestSchema, NamedEntityState } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { TaskResourceAttributesSchema } from "@aloft/idl/flyteidl/admin/matchable_resource_pb.js";
-import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
-import type { Clock } from "@aloft/core/clock.ts";
-import type { Logger } from "@aloft/core/logger.ts";
+import type { BlobStore } from "@aloft/core";
+import type { Clock } from "@aloft/core";
+import type { Logger } from "@aloft/core";
 import type { Kysely } from "kysely";
-import type { PluginRegistry } from "../plugins.ts";
+import type { WorkflowExecutor } from "../plugins.ts";
 import { ExecutionRepo } from "../repositories/execution-repo.ts";
 import { NodeExecutionRepo } from "../repositories/node-execution-repo.ts";
 import { ProjectRepo } from "../repositories/project-repo.ts";
 import type { Schema } from "../repositories/schema.ts";
 import { TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
+import type { LiteralOffloadingConfig } from "@aloft/core";
 import { ExecutionData, defaultRemoteDataOptions, type RemoteDataOptions } from "./execution-data-manager.ts";
 import { ExecutionEventManager } from "./execution-event-manager.ts";
 import { EventCache } from "./event-cache.ts";
@@ -62,10 +63,12 @@ export interface ExecutionManagersDeps {
   workflows: WorkflowManager;
   launchPlans: LaunchPlanManager;
   namedEntities: NamedEntityManager;
-  /** The executor is read from here at every launch and abort (plugins are configured after construction). */
-  plugins: Pick<PluginRegistry, "workflowExecutor">;
+  /** Where launches and aborts go (the plugin registry's, as configured before the managers are built). */
+  workflowExecutor: WorkflowExecutor;
   metadataStoragePrefix?: readonly string[];
   remoteData?: RemoteDataOptions;
+  /** config.literalOffloading: large execution inputs are stored once and passed by reference (spec §2.6). */
+  literalOffloading?: LiteralOffloadingConfig;
   /** config.taskResources: the task resource defaults and limits when no TASK_RESOURCE attributes match. */
   taskResources?: { defaults: TaskResourceQuantities; limits: TaskResourceQuantities };
   /** Entries remembered per kind by the event managers (0 disables the one-round-trip path); default 20000. */
@@ -74,31 +77,13 @@ export interface ExecutionManagersDeps {
   registration?: { maxLabelEntries: number; maxAnnotationEntries: number };
 }
 
-/**
- * The engine's EventSink, in process: the three event RPCs called directly (same validation, same errors — the
- * engine treats ALREADY_EXISTS as success). Structurally typed so that admin never imports the engine.
- */
-export function inProcessEventSink(m: ExecutionManagers) {
-  return {
-    workflowEvent: async (req: Parameters<ExecutionEventManager["createWorkflowEvent"]>[0]): Promise<void> => {
-      await m.executionEvents.createWorkflowEvent(req);
-    },
-    nodeEvent: async (req: Parameters<NodeEventManager["createNodeEvent"]>[0]): Promise<void> => {
-      await m.nodeEvents.createNodeEvent(req);
-    },
-    taskEvent: async (req: Parameters<TaskEventManager["createTaskEvent"]>[0]): Promise<void> => {
-      await m.taskEvents.createTaskEvent(req);
-    },
-  };
-}
-
 export function createExecutionManagers(d: ExecutionManagersDeps): ExecutionManagers {
   const repo = new ExecutionRepo(d.db);
   const projects = new ProjectRepo(d.db, d.clock);
   const nodeRepo = new NodeExecutionRepo(d.db);
   const taskRepo = new TaskExecutionRepo(d.db);
-  const data = new ExecutionData(d.blobStore, d.remoteData ?? defaultRemoteDataOptions(), d.logger);
-  const executor = () => d.plugins.workflowExecutor;
+  const data = new ExecutionData(d.blobStore, d.remoteData ?? defaultRemoteDataOptions(), d.logger, d.literalOffloading);
+  const executor = () => d.workflowExecutor;
   const cache = d.eventCacheSize === 0 ? undefined : new EventCache(d.eventCacheSize);
   const getLaunchPlan = (id: Parameters<LaunchPlanManager["get"]>[0]["id"]) => d.launchPlans.get(create(ObjectGetRequestSchema, { id }));
   const singleTask = new SingleTaskExecutions({

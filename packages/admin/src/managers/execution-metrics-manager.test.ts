@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { WorkflowExecutionGetMetricsRequestSchema } from "@aloft/idl/flyteidl/admin/execution_pb.js";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
 import { ExecutionMetricsManager } from "./execution-metrics-manager.ts";
 import {
   D,

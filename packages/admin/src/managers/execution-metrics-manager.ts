@@ -17,8 +17,8 @@ import { CompiledWorkflowClosureSchema, type CompiledWorkflowClosure } from "@al
 import type { Identifier, NodeExecutionIdentifier, WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { SpanSchema, type Span } from "@aloft/idl/flyteidl/core/metrics_pb.js";
 import type { BranchNode, Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
-import type { Logger } from "@aloft/core/logger.ts";
-import { AloftError, internal } from "@aloft/core/errors.ts";
+import type { Logger } from "@aloft/core";
+import { AloftError, internal } from "@aloft/core";
 import type { ExecutionQueryManager } from "./execution-query-manager.ts";
 import type { NodeExecutionManager } from "./node-execution-manager.ts";
 import type { TaskExecutionManager } from "./task-execution-manager.ts";

@@ -19,8 +19,8 @@ import { CompiledWorkflowClosureSchema, CompiledWorkflowSchema, type CompiledWor
 import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { Span } from "@aloft/idl/flyteidl/core/metrics_pb.js";
 import { NodeSchema, type Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
-import { notFound } from "@aloft/core/errors.ts";
-import { silentLogger } from "@aloft/core/logger.ts";
+import { notFound } from "@aloft/core";
+import { silentLogger } from "@aloft/core";
 import type { ExecutionMetricsManagerDeps } from "./execution-metrics-manager.ts";
 
 export const BASE = 643852800n;

@@ -10,10 +10,10 @@ import {
   WorkflowExecutionGetRequestSchema,
 } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { MemoryBlobStore } from "@aloft/core/blob/memory-blob-store.ts";
-import { ManualClock } from "@aloft/core/clock.ts";
-import { AloftError, Code, notFound } from "@aloft/core/errors.ts";
-import { createTestDatabase, type TestDatabase } from "@aloft/testkit/databases.ts";
+import { MemoryBlobStore } from "@aloft/core";
+import { ManualClock } from "@aloft/core/testing";
+import { AloftError, Code, notFound } from "@aloft/core";
+import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import type { WorkflowExecutor } from "../plugins.ts";
 import { ExecutionRepo } from "../repositories/execution-repo.ts";
 import { ExecutionData, defaultRemoteDataOptions } from "./execution-data-manager.ts";

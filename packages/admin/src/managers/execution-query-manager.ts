@@ -23,13 +23,14 @@ import {
 } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import type { ResourceListRequest } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import type { Clock } from "@aloft/core/clock.ts";
-import { AloftError, Code, internal, invalidArgument, missing } from "@aloft/core/errors.ts";
+import type { Clock } from "@aloft/core";
+import { AloftError, Code, internal, invalidArgument, missing } from "@aloft/core";
 import { makeFilter, nextToken, parseListParams } from "../list/index.ts";
 import type { WorkflowExecutor } from "../plugins.ts";
 import { nextWriteMicros, type ExecutionPatch, type ExecutionRepo, type ExecutionRow } from "../repositories/execution-repo.ts";
 import { dateToMicros, timestampToMicros } from "../repositories/timestamps.ts";
-import { WORKFLOW_TERMINAL, alreadyInTerminalState, workflowPhaseName } from "../validation/event-validator.ts";
+import { WORKFLOW_TERMINAL } from "@aloft/core";
+import { alreadyInTerminalState, workflowPhaseName } from "../validation/event-validator.ts";
 import { validateWorkflowExecutionId } from "../validation/execution-validator.ts";
 import { decodeClosure, executionIdOf, toExecution } from "../transformers/execution-transformer.ts";
 import type { ExecutionData } from "./execution-data-manager.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Code } from "@aloft/core/errors.ts";
-import { base32 } from "@aloft/core/base32.ts";
+import { Code } from "@aloft/core";
+import { base32 } from "@aloft/core";
 import { parseFlyteUrl } from "./flyte-url.ts";
 
 describe("parseFlyteUrl", () => {

@@ -1,6 +1,6 @@
 // flyte://v1/ URLs (upstream flyteadmin/pkg/common/flyte_url.go): what FlyteRemote and the console use to name the
 // inputs (i), outputs (o) or deck (d) of a node execution, or of one attempt of it, optionally down to one literal.
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 
 export interface FlyteUrl {
   project: string;

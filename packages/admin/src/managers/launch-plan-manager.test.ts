@@ -20,9 +20,9 @@ import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyt
 import { TypedInterfaceSchema } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import { LiteralSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { SimpleType } from "@aloft/idl/flyteidl/core/types_pb.js";
-import { ManualClock } from "@aloft/core/clock.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { createTestDatabase, type TestDatabase } from "@aloft/testkit/databases.ts";
+import { ManualClock } from "@aloft/core/testing";
+import { AloftError, Code } from "@aloft/core";
+import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import { LaunchPlanRepo } from "../repositories/launch-plan-repo.ts";
 import { ProjectRepo } from "../repositories/project-repo.ts";
 import { WorkflowRepo } from "../repositories/workflow-repo.ts";

@@ -26,10 +26,10 @@ import {
   type ResourceListRequest,
 } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import type { Clock } from "@aloft/core/clock.ts";
-import { launchPlanInterfaceOf, type LaunchPlanInterface } from "@aloft/core/compiler/index.ts";
-import { AloftError, Code, alreadyExists, invalidArgument, missing } from "@aloft/core/errors.ts";
-import { messageDiff, messageDigest } from "@aloft/core/hashing.ts";
+import type { Clock } from "@aloft/core";
+import { launchPlanInterfaceOf, type LaunchPlanInterface } from "@aloft/core";
+import { AloftError, Code, alreadyExists, invalidArgument, missing } from "@aloft/core";
+import { messageDiff, messageDigest } from "@aloft/core";
 import { makeFilter, nextToken, parseListParams, type Filter } from "../list/index.ts";
 import { type LaunchPlanRepo, type LaunchPlanRow } from "../repositories/launch-plan-repo.ts";
 import type { Schema } from "../repositories/schema.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { silentLogger } from "@aloft/core/logger.ts";
+import { silentLogger } from "@aloft/core";
 import type { ExecutionRow } from "../repositories/execution-repo.ts";
 import { LaunchReconciler } from "./launch-reconciler.ts";
 

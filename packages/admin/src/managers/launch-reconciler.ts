@@ -4,8 +4,8 @@
 // periodically, rows still UNDEFINED after a grace period are handed to the WorkflowExecutor again (idempotent: the
 // engine dedups by execution id) or, when that is impossible, recorded FAILED with the reason. So an acknowledged
 // create always runs, and an unacknowledged one never stays a ghost.
-import type { Clock } from "@aloft/core/clock.ts";
-import type { Logger } from "@aloft/core/logger.ts";
+import type { Clock } from "@aloft/core";
+import type { Logger } from "@aloft/core";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { ExecutionRepo, ExecutionRow } from "../repositories/execution-repo.ts";
 import { dateToMicros } from "../repositories/timestamps.ts";

@@ -33,3 +33,29 @@ test("launchSpecOf passes RecoverExecution's original execution on to the engine
   const relaunch = create(ExecutionSpecSchema, { metadata: { mode: ExecutionMetadata_ExecutionMode.RELAUNCH, referenceExecution: ref } });
   assert.equal(launchSpecOf({ spec: relaunch, eventVersion: 2 } as unknown as ExecuteInput).recoverFrom, undefined);
 });
+
+test("launchSpecOf: of two overrides of one task type the last wins, as upstream's map assignment", () => {
+  const spec = create(ExecutionSpecSchema, {});
+  const pluginOverrides = [
+    create(PluginOverrideSchema, { taskType: "python-task", pluginId: ["first"] }),
+    create(PluginOverrideSchema, { taskType: "spark", pluginId: [] }),
+    create(PluginOverrideSchema, { taskType: "python-task", pluginId: ["last", "fallback"] }),
+  ];
+  assert.deepEqual(launchSpecOf({ spec, eventVersion: 2, pluginOverrides } as unknown as ExecuteInput).taskPluginImpls, { "python-task": "last" });
+});
+
+test("launchSpecOf keeps max_parallelism 0 (no limit), overwrite_cache false and interruptible false as resolved", () => {
+  const spec = create(ExecutionSpecSchema, { maxParallelism: 0, overwriteCache: false, interruptible: false });
+  assert.deepEqual(launchSpecOf({ spec, eventVersion: 2 } as unknown as ExecuteInput), {
+    maxParallelism: 0,
+    overwriteCache: false,
+    eventVersion: 2,
+    interruptible: false,
+  });
+});
+
+test("launchSpecOf: an explicit recovery execution is named even when the spec's mode is not RECOVERED", () => {
+  const ref = { project: "p", domain: "d", name: "orig" };
+  const input = { spec: create(ExecutionSpecSchema, {}), eventVersion: 2, recoveryExecution: ref } as unknown as ExecuteInput;
+  assert.deepEqual(launchSpecOf(input).recoverFrom, ref);
+});

@@ -1,6 +1,10 @@
 // The flat launch settings an engine needs from an ExecuteInput (what upstream writes into the FlyteWorkflow CRD's
-// executionConfig). Shaped like the engine's LaunchSpec without importing the engine: the composition root passes
-// `launchSpecOf(input)` to `engine.launch`.
+// executionConfig, flyteadmin/pkg/workflowengine/impl/prepare_execution.go addExecutionOverrides). Shaped like the
+// engine's LaunchSpec without importing the engine: the composition root passes `launchSpecOf(input)` to the engine.
+// The only copy of this mapping; upstream's rules it follows:
+// - PLUGIN_OVERRIDE: overrides fill a map keyed by task type in list order, so the last override of a type wins.
+// - max_parallelism is copied as resolved, 0 included (propeller's IsMaxParallelismAchieved: 0 = no limit).
+// - overwrite_cache is copied as resolved, false included.
 import { ExecutionMetadata_ExecutionMode } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import type { ExecuteInput } from "../plugins.ts";
 
@@ -11,7 +15,7 @@ export interface LaunchSettings {
   rawOutputPrefix?: string;
   interruptible?: boolean;
   envs?: Record<string, string>;
-  /** Task type → plugin id (the first of each PLUGIN_OVERRIDE's plugin ids). */
+  /** Task type → plugin id (the first of each PLUGIN_OVERRIDE's plugin ids; of two overrides of a type, the last). */
   taskPluginImpls?: Record<string, string>;
   overwriteCache?: boolean;
   eventVersion?: number;

@@ -1,7 +1,7 @@
 // What every registered entity's list RPCs share: the implicit identifier filters, and the List*Ids use-case
 // (distinct (project, domain, name) of an entity's versions, paginated over the names; upstream ignores `filters`).
 import { create } from "@bufbuild/protobuf";
-import type { ProjectDomainName } from "@aloft/core/entity-ids.ts";
+import type { ProjectDomainName } from "@aloft/core";
 import {
   NamedEntityIdentifierListSchema,
   NamedEntityIdentifierSchema,

@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { ManualClock } from "@aloft/core/clock.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { ManualClock } from "@aloft/core/testing";
+import { AloftError, Code } from "@aloft/core";
 import {
   NamedEntityGetRequestSchema,
   NamedEntityListRequestSchema,
@@ -11,7 +11,7 @@ import {
   NamedEntityUpdateRequestSchema,
 } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { createTestDatabase, type TestDatabase } from "@aloft/testkit/databases.ts";
+import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import { NamedEntityRepo } from "../repositories/named-entity-repo.ts";
 import { TaskRepo } from "../repositories/task-repo.ts";
 import { NamedEntityManager } from "./named-entity-manager.ts";

@@ -7,11 +7,11 @@ import { NodeExecutionEventRequestSchema } from "@aloft/idl/flyteidl/admin/event
 import { NodeExecution_Phase as Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { NodeExecutionEvent } from "@aloft/idl/flyteidl/event/event_pb.js";
-import { MemoryBlobStore } from "@aloft/core/blob/memory-blob-store.ts";
-import { ManualClock } from "@aloft/core/clock.ts";
-import { silentLogger } from "@aloft/core/logger.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { createTestDatabase, type TestDatabase } from "@aloft/testkit/databases.ts";
+import { MemoryBlobStore } from "@aloft/core";
+import { ManualClock } from "@aloft/core/testing";
+import { silentLogger } from "@aloft/core";
+import { AloftError, Code } from "@aloft/core";
+import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import { ExecutionRepo, type NewExecutionRow } from "../repositories/execution-repo.ts";
 import { NodeExecutionRepo } from "../repositories/node-execution-repo.ts";
 import { TaskExecutionRepo } from "../repositories/task-execution-repo.ts";

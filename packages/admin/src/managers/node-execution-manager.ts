@@ -20,9 +20,9 @@ import {
 import type { Sort } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { CompiledWorkflowClosureSchema, type CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { WorkflowExecutionIdentifierSchema, type NodeExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { getMessage } from "@aloft/core/blob/blob-store.ts";
-import type { ProjectDomainName } from "@aloft/core/entity-ids.ts";
-import { AloftError, internal, invalidValue, missing } from "@aloft/core/errors.ts";
+import { getMessage } from "@aloft/core";
+import type { ProjectDomainName } from "@aloft/core";
+import { AloftError, internal, invalidValue, missing } from "@aloft/core";
 import { makeFilter, nextToken, parseListParams, type Filter } from "../list/index.ts";
 import type { NodeExecutionKey, NodeExecutionListQuery, NodeExecutionRepo, NodeExecutionRow } from "../repositories/node-execution-repo.ts";
 import type { TaskExecutionRepo } from "../repositories/task-execution-repo.ts";

@@ -2,8 +2,8 @@
 // flytectl and our own tests match on them. Most follow flyteadmin's repository error
 // "missing entity of type <type> with identifier <identifier>" (repositories/errors GetMissingEntityError).
 import { create } from "@bufbuild/protobuf";
-import type { ProjectDomainName, VersionedId } from "@aloft/core/entity-ids.ts";
-import { notFound, type AloftError } from "@aloft/core/errors.ts";
+import type { ProjectDomainName, VersionedId } from "@aloft/core";
+import { notFound, type AloftError } from "@aloft/core";
 import { IdentifierSchema } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { describeDatasetKey, type CatalogDatasetKey } from "../repositories/catalog-repo.ts";
 import type { NodeExecutionKey } from "../repositories/node-execution-repo.ts";

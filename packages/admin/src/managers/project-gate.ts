@@ -2,8 +2,8 @@
 // the project must exist and be ACTIVE, and the domain must be configured. All failures are INVALID_ARGUMENT.
 import { create } from "@bufbuild/protobuf";
 import { InactiveProjectSchema, Project_ProjectState } from "@aloft/idl/flyteidl/admin/project_pb.js";
-import type { Domain } from "@aloft/core/config.ts";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import type { Domain } from "@aloft/core";
+import { invalidArgument } from "@aloft/core";
 import type { ProjectRepo } from "../repositories/project-repo.ts";
 
 export class ProjectGate {

@@ -15,9 +15,9 @@ import {
   type ProjectRegisterResponse,
   type ProjectUpdateResponse,
 } from "@aloft/idl/flyteidl/admin/project_pb.js";
-import type { Domain } from "@aloft/core/config.ts";
-import { missing } from "@aloft/core/errors.ts";
-import type { Logger } from "@aloft/core/logger.ts";
+import type { Domain } from "@aloft/core";
+import { missing } from "@aloft/core";
+import type { Logger } from "@aloft/core";
 import type { ProjectRepo } from "../repositories/project-repo.ts";
 import { nextToken, parseListParams } from "../list/index.ts";
 import { validateProject, validateProjectRegistration } from "../validation/project-validator.ts";

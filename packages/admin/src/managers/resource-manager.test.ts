@@ -2,10 +2,10 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { ManualClock } from "@aloft/core/clock.ts";
-import { defaultConfig } from "@aloft/core/config.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { silentLogger } from "@aloft/core/logger.ts";
+import { ManualClock } from "@aloft/core/testing";
+import { defaultConfig } from "@aloft/core";
+import { AloftError, Code } from "@aloft/core";
+import { silentLogger } from "@aloft/core";
 import {
   ListMatchableAttributesRequestSchema,
   MatchableResource,
@@ -30,7 +30,7 @@ import {
   WorkflowAttributesUpdateRequestSchema,
 } from "@aloft/idl/flyteidl/admin/workflow_attributes_pb.js";
 import { QualityOfService_Tier } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { createTestDatabase, type TestDatabase } from "@aloft/testkit/databases.ts";
+import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import { ProjectRepo } from "../repositories/project-repo.ts";
 import { ResourceRepo } from "../repositories/resource-repo.ts";
 import { ProjectGate } from "./project-gate.ts";

@@ -53,8 +53,8 @@ import {
   type WorkflowAttributesUpdateRequest,
   type WorkflowAttributesUpdateResponse,
 } from "@aloft/idl/flyteidl/admin/workflow_attributes_pb.js";
-import { internal } from "@aloft/core/errors.ts";
-import type { Logger } from "@aloft/core/logger.ts";
+import { internal } from "@aloft/core";
+import type { Logger } from "@aloft/core";
 import { ResourcePriority, type ResourceId, type ResourceRepo, type ResourceRow } from "../repositories/resource-repo.ts";
 import {
   matchableResourceName,

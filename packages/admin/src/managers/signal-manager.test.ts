@@ -3,14 +3,14 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { ManualClock } from "@aloft/core/clock.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { silentLogger } from "@aloft/core/logger.ts";
+import { ManualClock } from "@aloft/core/testing";
+import { AloftError, Code } from "@aloft/core";
+import { silentLogger } from "@aloft/core";
 import { SortSchema, Sort_Direction } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { SignalGetOrCreateRequestSchema, SignalListRequestSchema, SignalSetRequestSchema } from "@aloft/idl/flyteidl/admin/signal_pb.js";
 import { LiteralSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { LiteralTypeSchema, SimpleType, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
-import { createTestDatabase, type TestDatabase } from "@aloft/testkit/databases.ts";
+import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import { SignalRepo } from "../repositories/signal-repo.ts";
 import { SignalManager } from "./signal-manager.ts";
 

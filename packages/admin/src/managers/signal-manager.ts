@@ -13,10 +13,10 @@ import {
 } from "@aloft/idl/flyteidl/admin/signal_pb.js";
 import { LiteralSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { LiteralTypeSchema } from "@aloft/idl/flyteidl/core/types_pb.js";
-import { areTypesCastable, literalTypeForLiteral, literalTypeText, validateLiteralType } from "@aloft/core/compiler/index.ts";
-import { protoText } from "@aloft/core/compiler/proto-text.ts";
-import { alreadyExists, invalidArgument } from "@aloft/core/errors.ts";
-import type { Logger } from "@aloft/core/logger.ts";
+import { areTypesCastable, literalTypeForLiteral, literalTypeText, validateLiteralType } from "@aloft/core";
+import { protoText } from "@aloft/core";
+import { alreadyExists, invalidArgument } from "@aloft/core";
+import type { Logger } from "@aloft/core";
 import { makeFilter, nextToken, parseListParams } from "../list/index.ts";
 import type { SignalKey, SignalRepo } from "../repositories/signal-repo.ts";
 import { validateSignalGetOrCreateRequest, validateSignalListRequest, validateSignalSetRequest, type ValidSignalId } from "../validation/signal-validator.ts";

@@ -10,7 +10,7 @@ import { WorkflowCreateRequestSchema, type WorkflowCreateRequest } from "@aloft/
 import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { BindingSchema, type Binding } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import type { VariableMap } from "@aloft/idl/flyteidl/core/interface_pb.js";
-import { AloftError, Code, internal } from "@aloft/core/errors.ts";
+import { AloftError, Code, internal } from "@aloft/core";
 
 /** What wrapping a task needs from the registry (tasks, workflows, launch plans, named entities). */
 export interface SingleTaskRegistry {

@@ -8,10 +8,10 @@ import { TaskExecutionGetRequestSchema, TaskExecutionListRequestSchema } from "@
 import { TaskExecution_Phase as Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { TaskExecutionEvent } from "@aloft/idl/flyteidl/event/event_pb.js";
-import { MemoryBlobStore } from "@aloft/core/blob/memory-blob-store.ts";
-import { ManualClock } from "@aloft/core/clock.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { createTestDatabase, type TestDatabase } from "@aloft/testkit/databases.ts";
+import { MemoryBlobStore } from "@aloft/core";
+import { ManualClock } from "@aloft/core/testing";
+import { AloftError, Code } from "@aloft/core";
+import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import { ExecutionRepo } from "../repositories/execution-repo.ts";
 import { NodeExecutionRepo } from "../repositories/node-execution-repo.ts";
 import { TaskExecutionRepo } from "../repositories/task-execution-repo.ts";

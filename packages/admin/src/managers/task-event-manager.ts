@@ -7,12 +7,13 @@ import { TaskExecutionEventResponseSchema, type TaskExecutionEventRequest, type 
 import { ReasonSchema, TaskExecutionClosureSchema, type Reason, type TaskExecutionClosure } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
 import { TaskExecution_Phase, TaskLogSchema, type TaskLog } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { TaskExecutionMetadataSchema, type ExternalResourceInfo, type TaskExecutionEvent, type TaskExecutionMetadata } from "@aloft/idl/flyteidl/event/event_pb.js";
-import { ADMIN_OFFLOAD_ROOT, INPUTS_OBJECT, joinKey, taskExecutionOutputsKey } from "@aloft/core/blob/keys.ts";
-import type { Clock } from "@aloft/core/clock.ts";
-import { AloftError, Code, alreadyExists, internal } from "@aloft/core/errors.ts";
+import { ADMIN_OFFLOAD_ROOT, INPUTS_OBJECT, joinKey, taskExecutionOutputsKey } from "@aloft/core";
+import type { Clock } from "@aloft/core";
+import { AloftError, Code, alreadyExists, internal } from "@aloft/core";
 import type { TaskExecutionKey, TaskExecutionPatch, TaskExecutionRepo, TaskExecutionRow } from "../repositories/task-execution-repo.ts";
 import { dateToMicros, timestampToMicros } from "../repositories/timestamps.ts";
-import { TASK_TERMINAL, alreadyInTerminalState, parseTaskPhase, taskPhaseName, validateCluster, validateTaskEventRequest } from "../validation/event-validator.ts";
+import { TASK_TERMINAL } from "@aloft/core";
+import { alreadyInTerminalState, parseTaskPhase, taskPhaseName, validateCluster, validateTaskEventRequest } from "../validation/event-validator.ts";
 import type { ExecutionData } from "./execution-data-manager.ts";
 import { durationBetween } from "./execution-event-manager.ts";
 import { executionNotFound } from "./not-found.ts";

@@ -12,7 +12,7 @@ import {
   type TaskExecutionListRequest,
 } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
 import { type TaskExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { invalidValue } from "@aloft/core/errors.ts";
+import { invalidValue } from "@aloft/core";
 import { makeFilter, nextToken, parseListParams } from "../list/index.ts";
 import type { TaskExecutionKey, TaskExecutionListRow, TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
 import { validateNodeExecutionId, validateTaskExecutionId } from "../validation/execution-validator.ts";

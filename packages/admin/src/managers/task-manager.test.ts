@@ -3,13 +3,13 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { ManualClock } from "@aloft/core/clock.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { ManualClock } from "@aloft/core/testing";
+import { AloftError, Code } from "@aloft/core";
 import { ObjectGetRequestSchema, ResourceListRequestSchema, NamedEntityIdentifierListRequestSchema } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { TaskCreateRequestSchema } from "@aloft/idl/flyteidl/admin/task_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { Resources_ResourceName as RN } from "@aloft/idl/flyteidl/core/tasks_pb.js";
-import { createTestDatabase, type TestDatabase } from "@aloft/testkit/databases.ts";
+import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import { ProjectRepo } from "../repositories/project-repo.ts";
 import { TaskRepo } from "../repositories/task-repo.ts";
 import type { TaskResourceSet } from "../validation/resources.ts";

@@ -1,11 +1,11 @@
 // Tasks (spec §5.1): register (validate, compile, store), get one version, list versions, list distinct names.
 import { clone, create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { Clock } from "@aloft/core/clock.ts";
-import type { VersionedId } from "@aloft/core/entity-ids.ts";
-import { AloftError, Code, alreadyExists, invalidArgument, invalidValue, missing } from "@aloft/core/errors.ts";
-import { messageDiff, messageDigest } from "@aloft/core/hashing.ts";
-import { compileErrorsToAloftError, tryCompileTask } from "@aloft/core/compiler/index.ts";
+import type { Clock } from "@aloft/core";
+import type { VersionedId } from "@aloft/core";
+import { AloftError, Code, alreadyExists, invalidArgument, invalidValue, missing } from "@aloft/core";
+import { messageDiff, messageDigest } from "@aloft/core";
+import { compileErrorsToAloftError, tryCompileTask } from "@aloft/core";
 import {
   type NamedEntityIdentifierList,
   type NamedEntityIdentifierListRequest,

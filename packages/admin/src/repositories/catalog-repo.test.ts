@@ -1,9 +1,9 @@
 // Contract tests for CatalogRepo and CatalogReservationRepo, run on SQLite and PostgreSQL.
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
-import { ManualClock } from "@aloft/core/clock.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { forEachDatabase } from "@aloft/testkit/databases.ts";
+import { ManualClock } from "@aloft/core/testing";
+import { AloftError, Code } from "@aloft/core";
+import { forEachDatabase } from "@aloft/testkit";
 import { CatalogRepo, type CatalogArtifactFilter, type CatalogDatasetRow, type CatalogPage, type NewCatalogDatasetRow } from "./catalog-repo.ts";
 import { CatalogReservationRepo, type CatalogReservationKey } from "./catalog-reservation-repo.ts";
 

@@ -5,7 +5,7 @@ import { withDbErrors } from "./db-errors.ts";
 import type { Schema } from "./schema.ts";
 import { plainBytes } from "./task-repo.ts";
 import { dateToMicros, microsToDate } from "./timestamps.ts";
-import type { Clock } from "@aloft/core/clock.ts";
+import type { Clock } from "@aloft/core";
 
 /** The identity of a dataset (datacatalog.DatasetID without UUID). */
 export interface CatalogDatasetKey {

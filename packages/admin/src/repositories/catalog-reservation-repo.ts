@@ -1,7 +1,7 @@
 // Persistence of data catalog reservations (datacatalog.Reservation). Races between owners are settled by the
 // database: create does nothing when a row exists, update only takes an expired row or one the caller owns.
 import type { Kysely } from "kysely";
-import type { Clock } from "@aloft/core/clock.ts";
+import type { Clock } from "@aloft/core";
 import type { CatalogDatasetKey } from "./catalog-repo.ts";
 import { withDbErrors } from "./db-errors.ts";
 import type { Schema } from "./schema.ts";

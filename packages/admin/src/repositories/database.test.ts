@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { sql } from "kysely";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
 import { createDatabase, type Database } from "./database.ts";
 import { withDbErrors } from "./db-errors.ts";
 import { migrateToLatest } from "./migrator.ts";
-import { createTestDatabase, postgresAvailability } from "@aloft/testkit/databases.ts";
+import { createTestDatabase, postgresAvailability } from "@aloft/testkit";
 
 test("SQLite: creates the parent directory, WAL, foreign keys, busy timeout", async () => {
   const dir = mkdtempSync(join(tmpdir(), "aloft-dbtest-"));

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { sql } from "kysely";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { forEachDatabase } from "@aloft/testkit/databases.ts";
+import { AloftError, Code } from "@aloft/core";
+import { forEachDatabase } from "@aloft/testkit";
 import { isConnectionError, isUniqueViolation, translateDbError, withDbErrors } from "./db-errors.ts";
 
 test("driver error codes", () => {

@@ -1,7 +1,7 @@
 // Translates database driver errors to AloftError: a unique violation is ALREADY_EXISTS, a lost or refused
 // connection UNAVAILABLE (the caller may retry: the server lives on and reconnects), anything else INTERNAL.
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { resourceExhausted } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
+import { resourceExhausted } from "@aloft/core";
 
 const SQLITE_UNIQUE_CODES = new Set(["SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"]);
 const PG_UNIQUE_VIOLATION = "23505";

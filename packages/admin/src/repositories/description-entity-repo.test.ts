@@ -1,9 +1,9 @@
 // Contract tests for DescriptionEntityRepo, run on SQLite and PostgreSQL.
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
-import { ManualClock } from "@aloft/core/clock.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { forEachDatabase } from "@aloft/testkit/databases.ts";
+import { ManualClock } from "@aloft/core/testing";
+import { AloftError, Code } from "@aloft/core";
+import { forEachDatabase } from "@aloft/testkit";
 import type { Filter } from "../list/index.ts";
 import { DescriptionEntityRepo, type NewDescriptionEntityRow } from "./description-entity-repo.ts";
 

@@ -1,7 +1,7 @@
 // Persistence of description entities (spec §5.5). Rows are written with a task or workflow version; the
 // workflow registration calls `insertDescriptionEntity` inside its own transaction.
 import type { Kysely, Selectable, Transaction } from "kysely";
-import type { Clock } from "@aloft/core/clock.ts";
+import type { Clock } from "@aloft/core";
 import { applyOrder, applyPage, filtersExpression, type Filter, type SortOrder } from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
 import type { DescriptionEntitiesTable, Schema } from "./schema.ts";

@@ -2,9 +2,9 @@
 // lists joined with launch plans / workflows / tags, and the concurrency count.
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
-import { ManualClock } from "@aloft/core/clock.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { forEachDatabase } from "@aloft/testkit/databases.ts";
+import { ManualClock } from "@aloft/core/testing";
+import { AloftError, Code } from "@aloft/core";
+import { forEachDatabase } from "@aloft/testkit";
 import { makeFilter, parseListParams } from "../list/index.ts";
 import { ExecutionRepo, type NewExecutionRow } from "./execution-repo.ts";
 import { LaunchPlanRepo } from "./launch-plan-repo.ts";

@@ -3,7 +3,7 @@
 // filters reference them.
 import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
 import { sql } from "kysely";
-import type { ProjectDomainName, VersionedId } from "@aloft/core/entity-ids.ts";
+import type { ProjectDomainName, VersionedId } from "@aloft/core";
 import { applyOrder, applyPage, filtersExpression, type EntityName, type Filter, type SortOrder } from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
 import type { ExecutionsTable, Schema } from "./schema.ts";

@@ -3,9 +3,9 @@
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
 import { sql } from "kysely";
-import { ManualClock } from "@aloft/core/clock.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { forEachDatabase } from "@aloft/testkit/databases.ts";
+import { ManualClock } from "@aloft/core/testing";
+import { AloftError, Code } from "@aloft/core";
+import { forEachDatabase } from "@aloft/testkit";
 import { makeFilter, parseListParams } from "../list/index.ts";
 import { isUniqueViolation } from "./db-errors.ts";
 import { LAUNCH_PLAN_ACTIVE, LaunchPlanRepo, type NewLaunchPlanRow } from "./launch-plan-repo.ts";

@@ -1,8 +1,8 @@
 // Persistence of launch plans (spec §5.3). Lists always join the launched workflow (upstream does, and
 // `workflow.*` filters need it). The one-active-version rule is enforced here and by a partial unique index.
 import type { Kysely, Selectable } from "kysely";
-import type { Clock } from "@aloft/core/clock.ts";
-import type { ProjectDomainName, VersionedId } from "@aloft/core/entity-ids.ts";
+import type { Clock } from "@aloft/core";
+import type { ProjectDomainName, VersionedId } from "@aloft/core";
 import { applyOrder, applyPage, filtersExpression } from "../list/index.ts";
 import { isUniqueViolation, translateDbError, withDbErrors } from "./db-errors.ts";
 import type { LaunchPlansTable, Schema } from "./schema.ts";

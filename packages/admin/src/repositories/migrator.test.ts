@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { sql } from "kysely";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { forEachDatabase } from "@aloft/testkit/databases.ts";
+import { AloftError, Code } from "@aloft/core";
+import { forEachDatabase } from "@aloft/testkit";
 import { migrations } from "./migrations/index.ts";
 import { appliedMigrations, migrateToLatest, rollbackLast } from "./migrator.ts";
 import type { AloftMigration } from "./migrations/migration.ts";

@@ -1,14 +1,13 @@
 // Applies the migrations with Kysely's Migrator (a lock table serialises concurrent starts; each migration runs
 // in a transaction). Safe to run at every start: applied migrations are skipped.
 import { Migrator, PostgresAdapter, SqliteAdapter, type Kysely, type Migration, type MigrationResultSet } from "kysely";
-import { internal } from "@aloft/core/errors.ts";
+import { internal } from "@aloft/core";
 import type { Dialect } from "./database.ts";
 import { migrations as defaultMigrations, type AloftMigration } from "./migrations/index.ts";
 
 const MIGRATION_TABLE = "aloft_migration";
 const MIGRATION_LOCK_TABLE = "aloft_migration_lock";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyKysely = Kysely<any>;
 
 /** The dialect of a Kysely instance created by createDatabase. */

@@ -2,8 +2,8 @@
 // the optional named_entity_metadata row. The grouped sub-query is aliased `entities`, as the filter allow-list
 // (list/entities.ts) expects; description and state filters address `named_entity_metadata`.
 import { sql, type Kysely } from "kysely";
-import type { Clock } from "@aloft/core/clock.ts";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import type { Clock } from "@aloft/core";
+import { invalidArgument } from "@aloft/core";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { applyPage, filtersExpression, type Filter, type SortOrder } from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
@@ -47,7 +47,6 @@ export interface MetadataUpdate extends NamedEntityKey {
 }
 
 // Tables of other resource types are created by their own migrations; address them without the typed schema.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDb = Kysely<any>;
 
 const META = "named_entity_metadata";
@@ -161,7 +160,6 @@ interface RawRow {
   state: number | string | null;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function metadataJoin(j: any, resourceType: ResourceType, table: string) {
   return j
     .on(`${META}.resource_type`, "=", resourceType)

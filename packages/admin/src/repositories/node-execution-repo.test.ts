@@ -2,8 +2,8 @@
 // duplicates, compare-and-set updates, parent/child lists and is_parent.
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { forEachDatabase } from "@aloft/testkit/databases.ts";
+import { AloftError, Code } from "@aloft/core";
+import { forEachDatabase } from "@aloft/testkit";
 import { makeFilter, parseListParams } from "../list/index.ts";
 import { ExecutionRepo, type NewExecutionRow } from "./execution-repo.ts";
 import { NodeExecutionRepo, type NewNodeExecutionRow } from "./node-execution-repo.ts";

@@ -4,7 +4,7 @@ import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
 import { sql } from "kysely";
 import { applyOrder, applyPage, filtersExpression, type EntityName, type Filter, type SortOrder } from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
-import type { ProjectDomainName } from "@aloft/core/entity-ids.ts";
+import type { ProjectDomainName } from "@aloft/core";
 import type { NodeExecutionsTable, Schema } from "./schema.ts";
 
 export type NodeExecutionRow = Selectable<NodeExecutionsTable>;

@@ -1,6 +1,6 @@
 // Persistence of projects (spec §3.3). Rows in, rows out; the manager turns them into flyteidl messages.
 import type { Kysely, Selectable, Updateable } from "kysely";
-import type { Clock } from "@aloft/core/clock.ts";
+import type { Clock } from "@aloft/core";
 import { applyOrder, applyPage, filtersExpression, type Filter, type SortOrder } from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
 import type { ProjectsTable, Schema } from "./schema.ts";

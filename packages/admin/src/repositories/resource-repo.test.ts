@@ -1,9 +1,9 @@
 // Contract tests for ResourceRepo, run on SQLite and PostgreSQL.
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
-import { ManualClock } from "@aloft/core/clock.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { forEachDatabase } from "@aloft/testkit/databases.ts";
+import { ManualClock } from "@aloft/core/testing";
+import { AloftError, Code } from "@aloft/core";
+import { forEachDatabase } from "@aloft/testkit";
 import { ResourcePriority, ResourceRepo, resourceIdText, type NewResourceRow, type ResourceId } from "./resource-repo.ts";
 
 const T0 = Date.UTC(2024, 0, 1);

@@ -1,8 +1,8 @@
 // Persistence of matchable resources (spec §7.1). A row applies to every execution whose project, domain, workflow
 // and launch plan match its own, "" matching anything; the most specific row is the one with the highest priority.
 import type { Kysely, Selectable } from "kysely";
-import type { Clock } from "@aloft/core/clock.ts";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import type { Clock } from "@aloft/core";
+import { invalidArgument } from "@aloft/core";
 import { withDbErrors } from "./db-errors.ts";
 import type { ResourcesTable, Schema } from "./schema.ts";
 import { dateToMicros, microsToDate } from "./timestamps.ts";

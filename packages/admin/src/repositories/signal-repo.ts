@@ -1,6 +1,6 @@
 // Persistence of gate node signals (SignalService): rows in, rows out. The manager turns rows into flyteidl messages.
 import type { Kysely, Selectable } from "kysely";
-import type { Clock } from "@aloft/core/clock.ts";
+import type { Clock } from "@aloft/core";
 import { applyOrder, applyPage, filtersExpression, type Filter, type SortOrder } from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
 import type { Schema, SignalsTable } from "./schema.ts";

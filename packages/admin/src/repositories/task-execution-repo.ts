@@ -2,7 +2,7 @@
 // reads the workflow execution, the parent node execution and the task execution in one query.
 import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
 import { sql } from "kysely";
-import type { VersionedId } from "@aloft/core/entity-ids.ts";
+import type { VersionedId } from "@aloft/core";
 import { applyOrder, applyPage, filtersExpression, type EntityName, type Filter, type SortOrder } from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
 import type { NodeExecutionKey } from "./node-execution-repo.ts";

@@ -2,13 +2,13 @@
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { ManualClock } from "@aloft/core/clock.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { ManualClock } from "@aloft/core/testing";
+import { AloftError, Code } from "@aloft/core";
 import { SortSchema, Sort_Direction } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { TaskClosureSchema } from "@aloft/idl/flyteidl/admin/task_pb.js";
 import { CompiledTaskSchema } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { TaskTemplateSchema } from "@aloft/idl/flyteidl/core/tasks_pb.js";
-import { forEachDatabase } from "@aloft/testkit/databases.ts";
+import { forEachDatabase } from "@aloft/testkit";
 import { makeFilter, parseListParams } from "../list/index.ts";
 import { TaskRepo, type NewTaskRow } from "./task-repo.ts";
 

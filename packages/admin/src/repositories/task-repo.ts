@@ -1,7 +1,7 @@
 // Persistence of task versions (spec §5.1): rows in, rows out. The manager turns rows into flyteidl messages.
 import { sql, type Kysely, type Selectable } from "kysely";
-import type { Clock } from "@aloft/core/clock.ts";
-import type { ProjectDomainName, VersionedId } from "@aloft/core/entity-ids.ts";
+import type { Clock } from "@aloft/core";
+import type { ProjectDomainName, VersionedId } from "@aloft/core";
 import type { CompiledTask } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { compiledTaskOf } from "../transformers/task-transformer.ts";
 import { applyOrder, applyPage, filtersExpression, type Filter, type SortOrder } from "../list/index.ts";

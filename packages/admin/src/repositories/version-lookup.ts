@@ -1,7 +1,7 @@
 // The one lookup of a registered version by its (project, domain, name, version), shared by the tables that
 // hold versions (tasks, workflows, launch plans). Soft-deleted rows are never found.
 import type { Kysely, Selectable } from "kysely";
-import type { VersionedId } from "@aloft/core/entity-ids.ts";
+import type { VersionedId } from "@aloft/core";
 import { withDbErrors } from "./db-errors.ts";
 import type { Schema } from "./schema.ts";
 

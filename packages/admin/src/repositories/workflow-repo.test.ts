@@ -2,10 +2,10 @@
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { ManualClock } from "@aloft/core/clock.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { ManualClock } from "@aloft/core/testing";
+import { AloftError, Code } from "@aloft/core";
 import { SortSchema, Sort_Direction } from "@aloft/idl/flyteidl/admin/common_pb.js";
-import { forEachDatabase } from "@aloft/testkit/databases.ts";
+import { forEachDatabase } from "@aloft/testkit";
 import { makeFilter, parseListParams } from "../list/index.ts";
 import { WorkflowRepo, type NewWorkflowRow } from "./workflow-repo.ts";
 

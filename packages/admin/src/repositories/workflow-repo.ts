@@ -1,8 +1,8 @@
 // Persistence of workflows (spec §5.2). Rows in, rows out; the compiled closure itself lives in the blob store.
 import type { Kysely, Selectable } from "kysely";
 import { sql } from "kysely";
-import type { Clock } from "@aloft/core/clock.ts";
-import type { ProjectDomainName, VersionedId } from "@aloft/core/entity-ids.ts";
+import type { Clock } from "@aloft/core";
+import type { ProjectDomainName, VersionedId } from "@aloft/core";
 import { applyOrder, applyPage, filtersExpression, type Filter, type SortOrder } from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
 import type { Schema, WorkflowsTable } from "./schema.ts";

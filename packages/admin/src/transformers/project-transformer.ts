@@ -3,7 +3,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { LabelsSchema, type Labels } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { DomainSchema, ProjectSchema, type Domain as DomainMessage, type Project } from "@aloft/idl/flyteidl/admin/project_pb.js";
-import type { Domain } from "@aloft/core/config.ts";
+import type { Domain } from "@aloft/core";
 import type { ProjectRow } from "../repositories/project-repo.ts";
 
 export const labelsBytes = (labels: Labels): Uint8Array => toBinary(LabelsSchema, labels);

@@ -1,7 +1,7 @@
 // Task rows ⇄ flyteidl messages (flyteadmin transformers/task.go). The row keeps the TaskClosure as bytes.
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { VersionedId } from "@aloft/core/entity-ids.ts";
+import type { VersionedId } from "@aloft/core";
 import { TaskClosureSchema, TaskSchema, type Task } from "@aloft/idl/flyteidl/admin/task_pb.js";
 import type { CompiledTask } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { IdentifierSchema, ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";

@@ -18,7 +18,7 @@ import type {
   WorkflowAttributesGetRequest,
   WorkflowAttributesUpdateRequest,
 } from "@aloft/idl/flyteidl/admin/workflow_attributes_pb.js";
-import { invalidArgument, invalidValue, missing } from "@aloft/core/errors.ts";
+import { invalidArgument, invalidValue, missing } from "@aloft/core";
 
 /** The part of ProjectGate these checks need. */
 export interface AttributesGate {

@@ -1,5 +1,5 @@
 // Request validation of the data catalog, with upstream datacatalog's messages (`missing %s`, its field names).
-import { invalidArgument, missing } from "@aloft/core/errors.ts";
+import { invalidArgument, missing } from "@aloft/core";
 import {
   PaginationOptions_SortKey,
   PaginationOptions_SortOrder,

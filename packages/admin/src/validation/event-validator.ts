@@ -5,30 +5,13 @@ import { EventFailureReasonSchema } from "@aloft/idl/flyteidl/admin/event_pb.js"
 import type { NodeExecutionEventRequest, TaskExecutionEventRequest, WorkflowExecutionEventRequest } from "@aloft/idl/flyteidl/admin/event_pb.js";
 import { NodeExecution_Phase, TaskExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { AloftError, Code, failedPrecondition, invalidArgument, missing } from "@aloft/core/errors.ts";
+import { AloftError, Code, failedPrecondition, invalidArgument, missing } from "@aloft/core";
 import { validateTaskExecutionId } from "./execution-validator.ts";
 
 /** `remoteData.maxSizeInBytes` default: 2 MiB. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 2 * 1024 * 1024;
 /** Events from the default producer never reassign or contradict an execution's cluster. */
 export const DEFAULT_PRODUCER_ID = "propeller";
-
-export const WORKFLOW_TERMINAL = new Set<WorkflowExecution_Phase>([
-  WorkflowExecution_Phase.SUCCEEDED,
-  WorkflowExecution_Phase.FAILED,
-  WorkflowExecution_Phase.TIMED_OUT,
-  WorkflowExecution_Phase.ABORTED,
-]);
-export const NODE_TERMINAL = new Set<NodeExecution_Phase>([
-  NodeExecution_Phase.SUCCEEDED,
-  NodeExecution_Phase.FAILED,
-  NodeExecution_Phase.TIMED_OUT,
-  NodeExecution_Phase.ABORTED,
-  NodeExecution_Phase.SKIPPED,
-  NodeExecution_Phase.RECOVERED,
-]);
-/** RETRYABLE_FAILED is not terminal: the same attempt never continues, but upstream accepts later events. */
-export const TASK_TERMINAL = new Set<TaskExecution_Phase>([TaskExecution_Phase.SUCCEEDED, TaskExecution_Phase.FAILED, TaskExecution_Phase.ABORTED]);
 
 export const workflowPhaseName = (p: WorkflowExecution_Phase): string => WorkflowExecution_Phase[p] ?? String(p);
 export const nodePhaseName = (p: NodeExecution_Phase): string => NodeExecution_Phase[p] ?? String(p);

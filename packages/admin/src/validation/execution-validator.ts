@@ -5,9 +5,9 @@ import type { ExecutionCreateRequest } from "@aloft/idl/flyteidl/admin/execution
 import { ResourceType, type NodeExecutionIdentifier, type TaskExecutionIdentifier, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { ParameterMap } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import { LiteralMapSchema, type Literal, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { areTypesCastable, literalTypeForLiteral, literalTypeText, validateLiteralType } from "@aloft/core/compiler/index.ts";
-import { invalidArgument, missing } from "@aloft/core/errors.ts";
-import { randomString } from "@aloft/core/ids.ts";
+import { areTypesCastable, literalTypeForLiteral, literalTypeText, validateLiteralType } from "@aloft/core";
+import { invalidArgument, missing } from "@aloft/core";
+import { randomString } from "@aloft/core";
 import { validateIdentifierFields } from "./identifier.ts";
 import { labelValueErrors, qualifiedNameErrors } from "./k8s-names.ts";
 import { validateNotifications } from "./launch-plan-validator.ts";

@@ -2,8 +2,8 @@
 import type { Identifier, ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { ResourceType as RT } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { NamedEntityIdentifier } from "@aloft/idl/flyteidl/admin/common_pb.js";
-import type { ProjectDomainName, VersionedId } from "@aloft/core/entity-ids.ts";
-import { invalidArgument, missing } from "@aloft/core/errors.ts";
+import type { ProjectDomainName, VersionedId } from "@aloft/core";
+import { invalidArgument, missing } from "@aloft/core";
 
 /** Upstream's lower-case names for resource types in messages ("task", "workflow", "launch plan"). */
 function resourceTypeName(t: ResourceType): string {

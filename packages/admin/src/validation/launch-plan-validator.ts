@@ -10,8 +10,9 @@ import type { Literal, LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.j
 import { SimpleType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { WorkflowExecution_Phase as Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { areTypesCastable, literalTypeForLiteral, literalTypeText, validateLiteralType } from "@aloft/core/compiler/index.ts";
-import { invalidArgument, invalidValue, missing } from "@aloft/core/errors.ts";
+import { areTypesCastable, literalTypeForLiteral, literalTypeText, validateLiteralType } from "@aloft/core";
+import { invalidArgument, invalidValue, missing } from "@aloft/core";
+import { WORKFLOW_TERMINAL } from "@aloft/core";
 import { validateIdentifier } from "./identifier.ts";
 import { labelValueErrors, qualifiedNameErrors } from "./k8s-names.ts";
 import { validateSchedule } from "./schedule-validator.ts";
@@ -19,7 +20,6 @@ import { validateSchedule } from "./schedule-validator.ts";
 const MAX_LABEL_ENTRIES = 16;
 const FIXED_INPUTS = "fixed_inputs";
 const DEFAULT_INPUTS = "default_inputs";
-const TERMINAL_PHASES = new Set<Phase>([Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED, Phase.TIMED_OUT]);
 
 export interface LaunchPlanValidationOptions {
   /** `featureGates.enableArtifacts`: when off, artifact queries in default inputs are rejected. */
@@ -171,7 +171,7 @@ export function validateNotifications(notifications: readonly Notification[]): v
       default:
         throw invalidValue("notification type");
     }
-    for (const phase of n.phases) if (!TERMINAL_PHASES.has(phase)) throw invalidValue("phase");
+    for (const phase of n.phases) if (!WORKFLOW_TERMINAL.has(phase)) throw invalidValue("phase");
   }
 }
 

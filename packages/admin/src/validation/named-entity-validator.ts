@@ -1,5 +1,5 @@
 // Named entity and description entity request checks (flyteadmin named_entity_validator.go, validation.go).
-import { invalidArgument, invalidValue, missing } from "@aloft/core/errors.ts";
+import { invalidArgument, invalidValue, missing } from "@aloft/core";
 import type {
   NamedEntityGetRequest,
   NamedEntityListRequest,

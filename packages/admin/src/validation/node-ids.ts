@@ -4,10 +4,9 @@
 // We refuse, at registration and naming the node, what no blob key can hold: "/", a "." or ".." segment, backslash,
 // control characters, or more than 255 bytes.
 import type { Node, WorkflowTemplate } from "@aloft/idl/flyteidl/core/workflow_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 
 const MAX_NODE_ID_BYTES = 255;
-// eslint-disable-next-line no-control-regex
 const UNUSABLE = /[\u0000-\u001f\u007f/\\]/;
 
 /** Why `id` cannot be a node id, or undefined when it can. Empty ids are the compiler's to report. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { ProjectSchema } from "@aloft/idl/flyteidl/admin/project_pb.js";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
 import { validateProjectRegistration } from "./project-validator.ts";
 
 function rejects(init: Parameters<typeof create<typeof ProjectSchema>>[1] | undefined, message: RegExp) {

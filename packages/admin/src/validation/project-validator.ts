@@ -1,7 +1,7 @@
 // Project validation as flyteadmin's project_validator.go: same order, same messages, all INVALID_ARGUMENT.
 import type { Project } from "@aloft/idl/flyteidl/admin/project_pb.js";
 import type { Labels } from "@aloft/idl/flyteidl/admin/common_pb.js";
-import { invalidArgument, missing } from "@aloft/core/errors.ts";
+import { invalidArgument, missing } from "@aloft/core";
 import { dns1123LabelErrors, labelValueErrors, qualifiedNameErrors } from "./k8s-names.ts";
 import { exceedsCodePoints } from "./text.ts";
 

@@ -5,7 +5,7 @@
 // fine, and a task may legitimately pass text with NUL in it.
 import type { DescField, DescMessage, DescMethod, Message } from "@bufbuild/protobuf";
 import { ScalarType } from "@bufbuild/protobuf";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import type { CallContext, UnaryHandler, UnaryMiddleware } from "../api/rpc.ts";
 import { textProblem } from "./text.ts";
 

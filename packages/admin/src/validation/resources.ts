@@ -1,7 +1,7 @@
 // Kubernetes resource quantities as `k8s.io/apimachinery/pkg/api/resource` parses, rounds and prints them, and
 // the task resource checks of registration (flyteadmin task_validator.go validateTaskResources).
 // A quantity is kept exactly as `digits × 10^-scale` (BigInt), rounded up to nano units like Kubernetes does.
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import { Resources_ResourceName as RN, type Resources_ResourceEntry } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import type { Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { identifierText } from "./identifier.ts";

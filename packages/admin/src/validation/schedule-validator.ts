@@ -6,8 +6,8 @@ import type { Schedule } from "@aloft/idl/flyteidl/admin/schedule_pb.js";
 import { FixedRateUnit } from "@aloft/idl/flyteidl/admin/schedule_pb.js";
 import type { ParameterMap } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import { SimpleType } from "@aloft/idl/flyteidl/core/types_pb.js";
-import { literalTypeText } from "@aloft/core/compiler/index.ts";
-import { invalidArgument, invalidValue } from "@aloft/core/errors.ts";
+import { literalTypeText } from "@aloft/core";
+import { invalidArgument, invalidValue } from "@aloft/core";
 
 /** A field of a cron spec: the allowed values, and whether it was `*` / `?` (robfig's star bit). */
 export interface CronField {

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
 import { SignalGetOrCreateRequestSchema, SignalListRequestSchema, SignalSetRequestSchema } from "@aloft/idl/flyteidl/admin/signal_pb.js";
 import { validateSignalGetOrCreateRequest, validateSignalListRequest, validateSignalSetRequest } from "./signal-validator.ts";
 

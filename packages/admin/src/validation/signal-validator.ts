@@ -4,7 +4,7 @@ import type { SignalGetOrCreateRequest, SignalListRequest, SignalSetRequest } fr
 import type { SignalIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import type { LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
-import { AloftError, missing } from "@aloft/core/errors.ts";
+import { AloftError, missing } from "@aloft/core";
 import { validateWorkflowExecutionId } from "./execution-validator.ts";
 
 /** A signal id with its execution id (every field non-empty). */

@@ -1,7 +1,7 @@
 // CreateTask validation (flyteadmin validation/task_validator.go), in upstream's order. The project/domain gate
 // runs between the identifier and the spec checks; the manager calls the two halves around it.
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import { invalidArgument, missing } from "@aloft/core/errors.ts";
+import { invalidArgument, missing } from "@aloft/core";
 import type { TaskCreateRequest } from "@aloft/idl/flyteidl/admin/task_pb.js";
 import { ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { Resources_ResourceName as RN, type TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
 import { exceedsCodePoints, textProblem, validateText } from "./text.ts";
 
 test("code-point limits count as Go's RuneCountInString", () => {

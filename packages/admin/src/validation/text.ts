@@ -1,6 +1,6 @@
 // Checks on user-supplied strings that never allocate per character, so that a huge value costs nothing more than
 // one pass over it: code-point length limits, and text the databases cannot store alike (NUL, lone surrogates).
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 
 /**
  * Whether `value` has more than `max` code points (Go's utf8.RuneCountInString, which upstream's length limits use).

@@ -4,7 +4,7 @@ import { toBinary } from "@bufbuild/protobuf";
 import { WorkflowClosureSchema, type WorkflowClosure, type WorkflowCreateRequest, type WorkflowSpec } from "@aloft/idl/flyteidl/admin/workflow_pb.js";
 import type { WorkflowTemplate } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { internal, invalidArgument, missing } from "@aloft/core/errors.ts";
+import { internal, invalidArgument, missing } from "@aloft/core";
 import { identifierText, validateIdentifier } from "./identifier.ts";
 
 /** start-node and end-node are added by the compiler and do not count against the limit. */

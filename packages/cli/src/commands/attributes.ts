@@ -8,7 +8,7 @@ import { Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import { fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
 import { MatchableResource, MatchingAttributesSchema, type MatchingAttributes } from "@aloft/idl/flyteidl/admin/matchable_resource_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import { act, commonOptions, type CliContext } from "../context.ts";
 import { render } from "../output.ts";
 

@@ -1,6 +1,6 @@
 // `aloft create project|execution`
 import { Command } from "commander";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import { act, commonOptions } from "../context.ts";
 import { launch, launchOptions, type LaunchFlags } from "../launch.ts";
 

@@ -3,7 +3,7 @@ import { Command } from "commander";
 import { toJson } from "@bufbuild/protobuf";
 import { ExecutionSchema } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { render } from "../output.ts";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import { act, commonOptions, type CliContext } from "../context.ts";
 import { launch, launched, launchOptions, watchInterval, type LaunchFlags } from "../launch.ts";
 import { followExecution } from "../progress.ts";

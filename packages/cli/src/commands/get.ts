@@ -10,7 +10,7 @@ import { TaskExecutionSchema } from "@aloft/idl/flyteidl/admin/task_execution_pb
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralMapSchema, LiteralSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { toJson } from "@bufbuild/protobuf";
-import type { ListAllOptions, ListItem, ListRequest, PaginatedMethod } from "@aloft/client/pagination.ts";
+import type { ListAllOptions, ListItem, ListRequest, PaginatedMethod } from "@aloft/client";
 import { act, commonOptions, type CliContext } from "../context.ts";
 import { listOptions, listParams, type ListFlags } from "../list-flags.ts";
 import { render } from "../output.ts";

@@ -5,9 +5,10 @@ import { createCommand } from "./create.ts";
 import { deleteCommand } from "./delete.ts";
 import { recoverCommand, relaunchCommand, runCommand, terminateCommand, watchCommand } from "./executions.ts";
 import { getCommand } from "./get.ts";
+import { loginCommand, logoutCommand } from "./login.ts";
 import { approveCommand, signalCommand } from "./signals.ts";
 import { updateCommand } from "./update.ts";
 
 export function cliCommands(): Command[] {
-  return [getCommand(), createCommand(), updateCommand(), deleteCommand(), runCommand(), watchCommand(), terminateCommand(), relaunchCommand(), recoverCommand(), approveCommand(), signalCommand()].map(usageExitCodes);
+  return [getCommand(), createCommand(), updateCommand(), deleteCommand(), runCommand(), watchCommand(), terminateCommand(), relaunchCommand(), recoverCommand(), approveCommand(), signalCommand(), loginCommand(), logoutCommand()].map(usageExitCodes);
 }

@@ -3,7 +3,7 @@ import { Command } from "commander";
 import { Project_ProjectState } from "@aloft/idl/flyteidl/admin/project_pb.js";
 import { LaunchPlanState } from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import { act, commonOptions } from "../context.ts";
 import { requireLaunchPlan } from "../resolve.ts";
 import { attributesUpdateCommand } from "./attributes.ts";

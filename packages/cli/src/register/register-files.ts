@@ -5,7 +5,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { TaskSpecSchema } from "@aloft/idl/flyteidl/admin/task_pb.js";
 import { WorkflowSpecSchema } from "@aloft/idl/flyteidl/admin/workflow_pb.js";
 import { LaunchPlanSchema, LaunchPlanState } from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import type { AdminClient } from "../client.ts";
 import type { RegistrationFile } from "./archive.ts";
 import { hydrateLaunchPlan, hydrateTaskSpec, hydrateWorkflowSpec, type RegistrationTarget } from "./hydrate.ts";

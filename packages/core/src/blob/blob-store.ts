@@ -108,7 +108,6 @@ export function validatePrefix(prefix: string): string {
 function checkCommon(key: string) {
   if (key.startsWith("/")) throw badKey(key, "must be relative (no leading /)");
   if (key.includes("\\")) throw badKey(key, "must not contain a backslash");
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(key)) throw badKey(key, "must not contain control characters");
   if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw badKey(key, `must be at most ${MAX_KEY_BYTES} bytes`);
 }

@@ -66,25 +66,18 @@ describe("storage layout keys", () => {
     const n0 = k.nodeDataDir(wfDir, "n0");
     assert.equal(n0, `${wfDir}/n0/data`);
     assert.equal(k.inputsKey(n0), `${wfDir}/n0/data/inputs.pb`);
-    assert.equal(k.taskTemplateKey(n0), `${wfDir}/n0/data/task.pb`);
     const out1 = k.nodeOutputDir(n0, 1);
     assert.equal(out1, `${wfDir}/n0/data/1`);
     assert.equal(k.outputsKey(out1), `${wfDir}/n0/data/1/outputs.pb`);
     assert.equal(k.errorKey(out1), `${wfDir}/n0/data/1/error.pb`);
     assert.equal(k.deckKey(out1), `${wfDir}/n0/data/1/deck.html`);
     assert.equal(k.futuresKey(out1), `${wfDir}/n0/data/1/futures.pb`);
-    assert.equal(k.futuresCompiledKey(out1), `${wfDir}/n0/data/1/futures_compiled.pb`);
     assert.equal(k.dynamicCompiledKey(out1), `${wfDir}/n0/data/1/dynamic_compiled.pb`);
-    assert.equal(k.offloadedLiteralKey(out1, "o0"), `${wfDir}/n0/data/1/o0_offloaded_metadata.pb`);
 
     // A sub-workflow child hangs off its parent's output dir.
     const child = k.childNodeDataDir(k.nodeOutputDir(k.nodeDataDir(wfDir, "n2"), 0), "n0");
     assert.equal(child, `${wfDir}/n2/data/0/n0`);
     assert.equal(k.nodeOutputDir(child, 0), `${wfDir}/n2/data/0/n0/0`);
-
-    // Array sub-node 3, attempt 1.
-    assert.equal(k.arraySubNodeDataDir(`${wfDir}/n1/data`, 3, 1), `${wfDir}/n1/data/3/1`);
-    assert.equal(k.arraySubNodeOutputDir(`${wfDir}/n1/data/0`, 3, 1), `${wfDir}/n1/data/0/3/1`);
   });
 
   it("shards raw outputs with fnv32a over [a-z0-9]x[a-z0-9]", () => {

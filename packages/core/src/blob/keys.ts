@@ -112,9 +112,7 @@ export const OUTPUTS_FILE = "outputs.pb";
 export const ERROR_FILE = "error.pb";
 export const DECK_FILE = "deck.html";
 export const FUTURES_FILE = "futures.pb";
-export const FUTURES_COMPILED_FILE = "futures_compiled.pb";
 export const DYNAMIC_COMPILED_FILE = "dynamic_compiled.pb";
-export const TASK_TEMPLATE_FILE = "task.pb";
 export const CHECKPOINTS_DIR = "_flytecheckpoints";
 
 /** `<prefix>/<project>-<domain>-<execName>`, e.g. `metadata/propeller/flytesnacks-development-f7616dc75400f43e6920`. */
@@ -137,16 +135,6 @@ export function childNodeDataDir(parentOutputDir: string, childNodeId: string): 
   return joinKey(parentOutputDir, childNodeId);
 }
 
-/** Array sub-node i: `<arrayDataDir>/<i>/<attempt>`. */
-export function arraySubNodeDataDir(arrayDataDir: string, index: number, attempt: number): string {
-  return joinKey(arrayDataDir, index, attempt);
-}
-
-/** Array sub-node i: `<arrayOutputDir>/<i>/<attempt>`. */
-export function arraySubNodeOutputDir(arrayOutputDir: string, index: number, attempt: number): string {
-  return joinKey(arrayOutputDir, index, attempt);
-}
-
 /** Workflow inputs: `<wfDir>/start-node/data/0/outputs.pb`. */
 export function workflowInputsKey(wfDir: string): string {
   return outputsKey(nodeOutputDir(nodeDataDir(wfDir, START_NODE_ID), 0));
@@ -158,18 +146,11 @@ export function workflowOutputsKey(wfDir: string): string {
 }
 
 export const inputsKey = (dataDir: string) => joinKey(dataDir, INPUTS_FILE);
-export const taskTemplateKey = (dataDir: string) => joinKey(dataDir, TASK_TEMPLATE_FILE);
 export const outputsKey = (outputDir: string) => joinKey(outputDir, OUTPUTS_FILE);
 export const errorKey = (outputDir: string) => joinKey(outputDir, ERROR_FILE);
 export const deckKey = (outputDir: string) => joinKey(outputDir, DECK_FILE);
 export const futuresKey = (outputDir: string) => joinKey(outputDir, FUTURES_FILE);
-export const futuresCompiledKey = (outputDir: string) => joinKey(outputDir, FUTURES_COMPILED_FILE);
 export const dynamicCompiledKey = (outputDir: string) => joinKey(outputDir, DYNAMIC_COMPILED_FILE);
-
-/** An output literal the engine offloaded (§2.6): `<outputDir>/<var>_offloaded_metadata.pb`. */
-export function offloadedLiteralKey(outputDir: string, varName: string): string {
-  return joinKey(outputDir, `${varName}_offloaded_metadata.pb`);
-}
 
 // ---- Raw output data (§2.5) ----
 

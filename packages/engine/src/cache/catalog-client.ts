@@ -30,14 +30,14 @@ import {
   type Metadata,
   type Tag,
 } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
-import { areTypesCastable } from "@aloft/core/compiler/castability.ts";
-import { literalTypeForLiteral } from "@aloft/core/compiler/literal-types.ts";
-import { AloftError, Code, failedPrecondition } from "@aloft/core/errors.ts";
+import { areTypesCastable } from "@aloft/core";
+import { literalTypeForLiteral } from "@aloft/core";
+import { AloftError, Code, failedPrecondition } from "@aloft/core";
 import type { CatalogPort } from "../ports.ts";
 import { artifactTagOf, datasetIdOf, type CatalogKey } from "./catalog-key.ts";
 
 export type LookupResult = { hit: true; outputs: LiteralMap; metadata: CatalogMetadata } | { hit: false };
-export type PutResult = { status: "POPULATED" | "PUT_FAILURE"; metadata?: CatalogMetadata; error?: unknown };
+type PutResult = { status: "POPULATED" | "PUT_FAILURE"; metadata?: CatalogMetadata; error?: unknown };
 
 const TASK_VERSION = "task-version";
 const EXEC_NAME = "execution-name";
@@ -102,7 +102,7 @@ function outputsFromArtifact(key: CatalogKey, artifact: Artifact): LiteralMap {
 const datasetIdentifier = (id: DatasetID): Identifier =>
   create(IdentifierSchema, { resourceType: ResourceType.DATASET, project: id.project, domain: id.domain, name: id.name, version: id.version });
 
-export function catalogMetadata(id: DatasetID, tag?: Tag, source?: TaskExecutionIdentifier): CatalogMetadata {
+function catalogMetadata(id: DatasetID, tag?: Tag, source?: TaskExecutionIdentifier): CatalogMetadata {
   const md = create(CatalogMetadataSchema, { datasetId: datasetIdentifier(id) });
   if (tag) md.artifactTag = create(CatalogArtifactTagSchema, { artifactId: tag.artifactId, name: tag.name });
   if (source) md.sourceExecution = { case: "sourceTaskExecution", value: source };

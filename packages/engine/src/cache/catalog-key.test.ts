@@ -4,8 +4,8 @@ import { create } from "@bufbuild/protobuf";
 import { TypedInterfaceSchema } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import { LiteralMapSchema, LiteralSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { LiteralTypeSchema, SimpleType } from "@aloft/idl/flyteidl/core/types_pb.js";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import * as b from "@aloft/core/compiler/testing/builders.ts";
+import { AloftError, Code } from "@aloft/core";
+import { builders as b } from "@aloft/core/testing";
 import { artifactTagOf, datasetVersion, hashLiteralMap, stripInterface, catalogKeyOf } from "./catalog-key.ts";
 import { normalizeFloat, objectHash } from "./objecthash.ts";
 

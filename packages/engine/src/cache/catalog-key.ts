@@ -13,7 +13,7 @@ import { LiteralMapSchema, LiteralSchema, type Literal, type LiteralMap } from "
 import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import type { LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { DatasetIDSchema, type DatasetID } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import { protoHash, rawUrlBase64 } from "./objecthash.ts";
 
 const TASK_NAMESPACE = "flyte_task";
@@ -42,7 +42,7 @@ export function catalogKeyOf(template: TaskTemplate, inputs: LiteralMap): Catalo
 }
 
 /** upstream `StripTypeMetadata`, in place: metadata always, annotations unless they carry `cache-key-metadata`; recursively. */
-export function stripType(t: LiteralType): LiteralType {
+function stripType(t: LiteralType): LiteralType {
   t.metadata = undefined;
   if (t.annotation && !(CACHE_KEY_METADATA in (t.annotation.annotations ?? {}))) t.annotation = undefined;
   if (t.structure) {

@@ -67,7 +67,7 @@ export function objectHash(value: JsonValue): Digest {
 }
 
 /** A message rendered as golang jsonpb's default Marshaler would (protobuf-es' proto3 JSON defaults agree). */
-export function jsonpbValue<D extends DescMessage>(schema: D, message: MessageShape<D>): JsonValue {
+function jsonpbValue<D extends DescMessage>(schema: D, message: MessageShape<D>): JsonValue {
   // Through text and back: numbers become plain floats, exactly what Go's json.Unmarshal into interface{} yields.
   return JSON.parse(JSON.stringify(toJson(schema, message))) as JsonValue;
 }

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { TaskExecutionEventRequestSchema } from "@aloft/idl/flyteidl/admin/event_pb.js";
 import { TaskExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
 import { engineHarness } from "../testing/harness.ts";
 import { queued, running, type Script } from "../testing/fake-plugin.ts";
 import { RecordingEventSink } from "../testing/recording-sink.ts";

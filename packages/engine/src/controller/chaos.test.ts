@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { BooleanExpressionSchema, ComparisonExpression_Operator as Op } from "@aloft/idl/flyteidl/core/condition_pb.js";
 import { NodeSchema } from "@aloft/idl/flyteidl/core/workflow_pb.js";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
 import type { WorkflowStatus } from "../executor/status.ts";
 import { MemoryWorkflowStore } from "../store/memory-workflow-store.ts";
 import { succeed } from "../testing/fake-plugin.ts";

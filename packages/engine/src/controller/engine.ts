@@ -1,14 +1,12 @@
 // The engine (FlytePropeller's controller in local mode): a work source (WorkflowStore), a key-deduplicated work
 // queue, a worker pool, and per key a streak of rounds — traverse, send events, then save (§6.1, §6.2).
 import { create } from "@bufbuild/protobuf";
-import type { CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { WorkflowExecutionIdentifierSchema } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import type { LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
-import { workflowDataDir } from "@aloft/core/blob/keys.ts";
-import { systemClock, type Clock } from "@aloft/core/clock.ts";
-import { Code, invalidArgument } from "@aloft/core/errors.ts";
-import { silentLogger, type Logger } from "@aloft/core/logger.ts";
+import type { BlobStore } from "@aloft/core";
+import { workflowDataDir } from "@aloft/core";
+import { systemClock, type Clock } from "@aloft/core";
+import { Code } from "@aloft/core";
+import { silentLogger, type Logger } from "@aloft/core";
 import { engineConfig, type EngineConfig } from "../config.ts";
 import { ClosureIndex } from "../executor/closure-index.ts";
 import type { EngineDeps, ExecContext } from "../executor/context.ts";
@@ -25,18 +23,13 @@ import {
   executionKey,
   type ExecutionKey,
   type ExecutionSpec,
-  type LaunchSpec,
   type StoredStatus,
   type WorkflowStore,
 } from "../store/workflow-store.ts";
 import { WorkQueue } from "./work-queue.ts";
+import { launchDocument, writeLaunch, type LaunchRequest } from "./launch-writer.ts";
 
-export interface LaunchRequest {
-  executionId: ExecutionKey;
-  closure: CompiledWorkflowClosure;
-  inputs: LiteralMap;
-  spec: LaunchSpec;
-}
+export type { LaunchRequest } from "./launch-writer.ts";
 
 export interface EngineOptions {
   store: WorkflowStore;
@@ -117,17 +110,14 @@ export class Engine {
 
   /** Accepts an execution; launching one that exists is a no-op. Returns whether it was created. */
   async launch(req: LaunchRequest): Promise<boolean> {
-    const id = { project: req.executionId.project, domain: req.executionId.domain, name: req.executionId.name };
-    if (!id.project || !id.domain || !id.name) throw invalidArgument("engine.invalid_execution_id", "execution id needs project, domain and name");
-    if (!req.closure.primary?.template) throw invalidArgument("engine.invalid_closure", "the compiled closure has no primary workflow");
-    const key = executionKey(id);
+    const spec = launchDocument(req, this.#now());
+    const key = executionKey(spec.executionId);
     const inFlight = this.#launching.get(key);
     if (inFlight) {
       await inFlight;
       return false;
     }
-    const spec: ExecutionSpec = { executionId: id, closure: req.closure, inputs: req.inputs, spec: req.spec, acceptedAt: this.#now() };
-    const creating = this.#store.create(spec, { phase: "Ready", failedAttempts: 0, nodes: {} });
+    const creating = writeLaunch(this.#store, spec);
     this.#launching.set(key, creating);
     try {
       const created = await creating;

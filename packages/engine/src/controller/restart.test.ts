@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MemoryBlobStore } from "@aloft/core/blob/memory-blob-store.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { MemoryBlobStore } from "@aloft/core";
+import { AloftError, Code } from "@aloft/core";
 import { engineHarness } from "../testing/harness.ts";
 import { FakePlugin, queued, running, succeed, type Script } from "../testing/fake-plugin.ts";
 import { RecordingEventSink } from "../testing/recording-sink.ts";

@@ -4,7 +4,7 @@
 import { create } from "@bufbuild/protobuf";
 import { LiteralSchema, PrimitiveSchema, ScalarSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import type { PromiseAttribute } from "@aloft/idl/flyteidl/core/types_pb.js";
-import { decodeMsgpack, encodeMsgpack, type MsgpackValue } from "@aloft/core/msgpack.ts";
+import { decodeMsgpack, encodeMsgpack, type MsgpackValue } from "@aloft/core";
 import type { JsonValue, MessageInitShape } from "@bufbuild/protobuf";
 
 export async function applyAttrPath(

@@ -9,9 +9,9 @@ import {
   type Literal,
 } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { NodeSchema, type Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
-import { putMessage } from "@aloft/core/blob/blob-store.ts";
-import { decodeMsgpack, encodeMsgpack, type MsgpackValue } from "@aloft/core/msgpack.ts";
-import { MemoryBlobStore } from "@aloft/core/blob/memory-blob-store.ts";
+import { putMessage } from "@aloft/core";
+import { decodeMsgpack, encodeMsgpack, type MsgpackValue } from "@aloft/core";
+import { MemoryBlobStore } from "@aloft/core";
 import { BindingResolutionError, resolveBindings } from "./bindings.ts";
 import type { Scope } from "./context.ts";
 import { b, intLit, strLit } from "../testing/workflows.ts";

@@ -10,8 +10,8 @@ import {
   type LiteralMap,
 } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import type { OutputReference } from "@aloft/idl/flyteidl/core/types_pb.js";
-import { outputsKey } from "@aloft/core/blob/keys.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { outputsKey } from "@aloft/core";
+import { AloftError, Code } from "@aloft/core";
 import type { Scope } from "./context.ts";
 import { applyAttrPath } from "./attr-path.ts";
 

@@ -4,9 +4,9 @@ import type { CompiledWorkflow, CompiledWorkflowClosure } from "@aloft/idl/flyte
 import type { Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import type { Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
-import { START_NODE_ID } from "@aloft/core/blob/keys.ts";
+import { START_NODE_ID } from "@aloft/core";
 
-export interface WorkflowGraph {
+interface WorkflowGraph {
   workflow: CompiledWorkflow;
   nodes: Map<string, Node>;
   /** Predecessors of every node, including nodes inside branches (which are not in `nodes` or `order`). */
@@ -15,7 +15,7 @@ export interface WorkflowGraph {
   order: string[];
 }
 
-export const identifierKey = (id: Identifier | undefined) =>
+const identifierKey = (id: Identifier | undefined) =>
   id ? `${id.resourceType}:${id.project}:${id.domain}:${id.name}:${id.version}` : "";
 
 export class ClosureIndex {

@@ -2,9 +2,9 @@
 // workflow, a sub-workflow, a branch's chosen child, a failure node).
 import type { Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import type { WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
-import type { Clock } from "@aloft/core/clock.ts";
-import type { Logger } from "@aloft/core/logger.ts";
+import type { BlobStore } from "@aloft/core";
+import type { Clock } from "@aloft/core";
+import type { Logger } from "@aloft/core";
 import type { EngineConfig } from "../config.ts";
 import type { EngineMetrics } from "../metrics/engine-metrics.ts";
 import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "../ports.ts";

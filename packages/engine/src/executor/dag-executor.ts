@@ -4,10 +4,11 @@ import { durationMs } from "@bufbuild/protobuf/wkt";
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import type { Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { NodeExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { putMessage } from "@aloft/core/blob/blob-store.ts";
-import { Code } from "@aloft/core/errors.ts";
-import { START_NODE_ID, inputsKey } from "@aloft/core/blob/keys.ts";
-import { handlerFor } from "../nodes/registry.ts";
+import { putMessage } from "@aloft/core";
+import { Code } from "@aloft/core";
+import { START_NODE_ID, inputsKey } from "@aloft/core";
+import { nodeHandlers } from "../nodes/registry.ts";
+import type { DagResult, NodeExecutor, NodeResult } from "../nodes/node-executor-port.ts";
 import { nodeContext, type NodeContext, type NodeHandler, type Transition } from "../nodes/handler.ts";
 import { BindingResolutionError, resolveBindings } from "./bindings.ts";
 import type { Scope } from "./context.ts";
@@ -29,12 +30,14 @@ import {
   type StatusError,
 } from "./status.ts";
 
-export type NodeResult = { state: "success" } | { state: "pending" } | { state: "failed"; error: StatusError; timedOut: boolean };
-export type DagResult = { state: "complete" } | { state: "pending" } | { state: "failed"; error: StatusError; timedOut: boolean };
-
 const PENDING: NodeResult = { state: "pending" };
 const SUCCESS: NodeResult = { state: "success" };
 const UNKNOWN_ERROR = statusError("UNKNOWN", "RuntimeExecutionError", "Unknown error");
+
+// The executor hands itself to the handlers that run nested nodes (the node-executor port), so that they need not
+// import this file. The functions are stateless: one set of handlers serves every execution.
+const nodeExecutor: NodeExecutor = { executeDag, visitNode, abortScope };
+const handlerFor = nodeHandlers(nodeExecutor);
 
 export async function executeDag(scope: Scope): Promise<DagResult> {
   let lastFailure: DagResult | undefined;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { WorkflowMetadataSchema, WorkflowMetadata_OnFailurePolicy } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { TaskMetadataSchema } from "@aloft/idl/flyteidl/core/tasks_pb.js";
-import { harness } from "@aloft/core/compiler/testing/harness.ts";
+import { harness } from "@aloft/core/testing";
 import { engineHarness } from "../testing/harness.ts";
 import { errorPb, failTimes, never, permanentFailure, succeed } from "../testing/fake-plugin.ts";
 import { TASKS, addOutputs, b, compiler, incOutputs, intLit, intOf } from "../testing/workflows.ts";

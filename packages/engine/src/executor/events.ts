@@ -19,16 +19,17 @@ import {
   type TaskExecutionEvent,
 } from "@aloft/idl/flyteidl/event/event_pb.js";
 import { NodeExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { AloftError, Code, internal } from "@aloft/core/errors.ts";
-import { END_NODE_ID, START_NODE_ID, inputsKey, outputsKey } from "@aloft/core/blob/keys.ts";
+import { AloftError, Code, internal } from "@aloft/core";
+import { END_NODE_ID, START_NODE_ID, inputsKey, outputsKey } from "@aloft/core";
+import { NODE_TERMINAL } from "@aloft/core";
 import type { ExecContext } from "./context.ts";
 import type { NodeContext } from "../nodes/handler.ts";
-import { childExecutionId } from "../nodes/launch-plan-handler.ts";
+import { childExecutionId } from "./child-execution-id.ts";
 import { cacheEventFields } from "../cache/cache-status.ts";
 import { toExecutionError, type NodePhase, type StatusError } from "./status.ts";
 import { labelsOf, type EventKind } from "../metrics/engine-metrics.ts";
 
-export const NODE_EVENT_VERSION = 1;
+const NODE_EVENT_VERSION = 1;
 
 /** An event admin refused (other than the idempotency answers): the round fails, nothing is saved. */
 export class EventRejectedError extends Error {
@@ -137,11 +138,6 @@ export function nodeEventPhase(p: NodePhase): NodeExecution_Phase {
   }
 }
 
-const TERMINAL_NODE_EVENT = new Set([
-  NodeExecution_Phase.SUCCEEDED, NodeExecution_Phase.FAILED, NodeExecution_Phase.TIMED_OUT,
-  NodeExecution_Phase.ABORTED, NodeExecution_Phase.SKIPPED, NodeExecution_Phase.RECOVERED,
-]);
-
 /** Builds and sends a node event for the node's phase (or an explicit phase such as ABORTED). */
 export async function sendNodeEvent(
   n: NodeContext,
@@ -215,7 +211,7 @@ async function recordNodeEvent(n: NodeContext, event: NodeExecutionEvent): Promi
     if (isAlreadyExists(e)) return;
     if (n.node.id === END_NODE_ID) return;
     if (isAlreadyTerminal(e)) {
-      if (TERMINAL_NODE_EVENT.has(event.phase)) return;
+      if (NODE_TERMINAL.has(event.phase)) return;
       throw internal("engine.illegal_state", `node ${n.uniqueId} is already terminal in admin: ${(e as Error).message}`, e);
     }
     // An execution admin does not know: aborting it must still converge.

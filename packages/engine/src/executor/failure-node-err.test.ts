@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { create, toJson } from "@bufbuild/protobuf";
 import { BindingDataSchema, LiteralSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { SimpleType } from "@aloft/idl/flyteidl/core/types_pb.js";
-import { harness } from "@aloft/core/compiler/testing/harness.ts";
+import { harness } from "@aloft/core/testing";
 import { engineHarness } from "../testing/harness.ts";
 import { permanentFailure, succeed } from "../testing/fake-plugin.ts";
 import { TASKS, b } from "../testing/workflows.ts";

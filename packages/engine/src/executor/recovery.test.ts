@@ -17,11 +17,11 @@ import { NodeExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteid
 import { ResourceType, type NodeExecutionIdentifier, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import type { NodeExecutionEvent } from "@aloft/idl/flyteidl/event/event_pb.js";
-import { getMessage, putMessage } from "@aloft/core/blob/blob-store.ts";
-import { futuresKey } from "@aloft/core/blob/keys.ts";
-import { MemoryBlobStore } from "@aloft/core/blob/memory-blob-store.ts";
-import { harness } from "@aloft/core/compiler/testing/harness.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { getMessage, putMessage } from "@aloft/core";
+import { futuresKey } from "@aloft/core";
+import { MemoryBlobStore } from "@aloft/core";
+import { harness } from "@aloft/core/testing";
+import { AloftError, Code } from "@aloft/core";
 import { Engine } from "../controller/engine.ts";
 import type { ChildExecutionPort, RecoveryPort } from "../ports.ts";
 import { FakePlugin, permanentFailure, queued, succeed, type Script } from "../testing/fake-plugin.ts";

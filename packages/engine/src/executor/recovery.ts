@@ -21,12 +21,12 @@ import {
   WorkflowNodeMetadataSchema,
   type NodeExecutionEvent,
 } from "@aloft/idl/flyteidl/event/event_pb.js";
-import { getMessage, putMessage } from "@aloft/core/blob/blob-store.ts";
-import { END_NODE_ID, START_NODE_ID, futuresKey, inputsKey, outputsKey } from "@aloft/core/blob/keys.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { getMessage, putMessage } from "@aloft/core";
+import { END_NODE_ID, START_NODE_ID, futuresKey, inputsKey, outputsKey } from "@aloft/core";
+import { AloftError, Code } from "@aloft/core";
 import type { RecoveryPort } from "../ports.ts";
 import type { NodeContext } from "../nodes/handler.ts";
-import type { NodeResult } from "./dag-executor.ts";
+import type { NodeResult } from "../nodes/node-executor-port.ts";
 import { sendNodeEvent } from "./events.ts";
 import { collapseNodeStatus } from "./status.ts";
 

@@ -2,7 +2,7 @@
 // failure node (whose lookups all resolve to itself except start-node, §4.9).
 import type { CompiledWorkflow } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { WorkflowMetadata_OnFailurePolicy, type Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
-import { START_NODE_ID, childNodeDataDir, joinKey, nodeDataDir, nodeOutputDir } from "@aloft/core/blob/keys.ts";
+import { START_NODE_ID, childNodeDataDir, joinKey, nodeDataDir, nodeOutputDir } from "@aloft/core";
 import type { NodeContext } from "../nodes/handler.ts";
 import type { ExecContext, FailurePolicy, ParentInfo, Scope } from "./context.ts";
 import { newNodeStatus, type NodeStatus, type StatusError } from "./status.ts";
@@ -91,7 +91,7 @@ export function branchChildScope(n: NodeContext, child: Node): Scope {
   return scope;
 }
 
-export interface FailureNodeHolder {
+interface FailureNodeHolder {
   failureNode?: NodeStatus;
 }
 

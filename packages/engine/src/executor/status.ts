@@ -37,7 +37,7 @@ export interface StatusError {
   kind: ErrorKind;
 }
 
-export interface TaskNodeStatus {
+interface TaskNodeStatus {
   phase: PluginPhase;
   version: number;
   state?: PluginState;
@@ -51,7 +51,7 @@ export interface SubWorkflowStatus {
 }
 
 /** A dynamic parent's progress after its task wrote `futures.pb` (§4.8). */
-export interface DynamicNodeStatus {
+interface DynamicNodeStatus {
   phase: "ParentFinalizing" | "Executing" | "Failing";
   error?: StatusError;
 }
@@ -71,7 +71,7 @@ export interface ArrayNodeStatus {
 /** Catalog cache statuses a node event reports (core.CatalogCacheStatus without the CACHE_ prefix). */
 export type CacheStatusName = "DISABLED" | "MISS" | "HIT" | "POPULATED" | "PUT_FAILURE" | "SKIPPED";
 /** Catalog reservation statuses (core.CatalogReservation.Status without the RESERVATION_ prefix). */
-export type ReservationStatusName = "DISABLED" | "ACQUIRED" | "EXISTS" | "RELEASED" | "FAILURE";
+type ReservationStatusName = "DISABLED" | "ACQUIRED" | "EXISTS" | "RELEASED" | "FAILURE";
 
 /** A cacheable task node's dealings with the catalog (§4.2.6), reported in its node events' task_node_metadata. */
 export interface NodeCacheStatus {
@@ -123,8 +123,6 @@ const TERMINAL_WORKFLOW_PHASES: ReadonlySet<WorkflowPhase> = new Set(["Success",
 
 export const isTerminalNodePhase = (p: NodePhase) => TERMINAL_NODE_PHASES.has(p);
 export const isTerminalWorkflowPhase = (p: WorkflowPhase) => TERMINAL_WORKFLOW_PHASES.has(p);
-export const isFailedNodePhase = (p: NodePhase) => p === "Failed" || p === "TimedOut";
-export const isSucceededNodePhase = (p: NodePhase) => p === "Succeeded" || p === "Skipped";
 
 export function newNodeStatus(): NodeStatus {
   return { phase: "NotYetStarted" };
@@ -166,7 +164,7 @@ const MAX_EVENT_MESSAGE_BYTES = 100 * 1024;
 const TRUNCATED = "\n... <Message Truncated> ...\n";
 
 /** Event error messages over 100 KB keep their head and tail (upstream event_recorder.go). */
-export function truncateEventMessage(m: string): string {
+function truncateEventMessage(m: string): string {
   if (Buffer.byteLength(m) <= MAX_EVENT_MESSAGE_BYTES) return m;
   const half = Math.floor((MAX_EVENT_MESSAGE_BYTES - TRUNCATED.length) / 2);
   const bytes = Buffer.from(m);

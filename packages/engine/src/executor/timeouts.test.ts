@@ -4,7 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { NodeMetadataSchema } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { TaskExecutionMetadata_InstanceClass } from "@aloft/idl/flyteidl/event/event_pb.js";
-import { ManualClock } from "@aloft/core/clock.ts";
+import { ManualClock } from "@aloft/core/testing";
 import { engineHarness } from "../testing/harness.ts";
 import { failTimes, never, succeed } from "../testing/fake-plugin.ts";
 import { b, compiler } from "../testing/workflows.ts";

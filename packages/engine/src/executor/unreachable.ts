@@ -3,7 +3,7 @@
 // of the execution.
 // Rounds are idempotent (events repeat as ALREADY_EXISTS, processes are adopted from their records), so replaying
 // after the outage loses nothing and runs nothing twice.
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
 
 const UNREACHABLE_CODES = new Set([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED]);
 
@@ -28,7 +28,7 @@ export function isUnreachable(e: unknown): boolean {
 }
 
 /** A full disk (or another exhausted host resource) on this side or, by its message, on admin's. */
-export function isResourceOutage(e: unknown): boolean {
+function isResourceOutage(e: unknown): boolean {
   let cur: unknown = e;
   for (let depth = 0; depth < 8 && typeof cur === "object" && cur !== null; depth++) {
     if (cur instanceof AloftError && cur.id === "resource.exhausted") return true;

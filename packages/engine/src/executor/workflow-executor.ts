@@ -2,8 +2,8 @@
 // Failing → (HandlingFailureNode) → Failed, and abort from any non-terminal phase → Aborted.
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { WorkflowExecution_Phase as WfPhase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { putMessage } from "@aloft/core/blob/blob-store.ts";
-import { END_NODE_ID, START_NODE_ID, nodeDataDir, nodeOutputDir, workflowInputsKey, workflowOutputsKey } from "@aloft/core/blob/keys.ts";
+import { putMessage } from "@aloft/core";
+import { END_NODE_ID, START_NODE_ID, nodeDataDir, nodeOutputDir, workflowInputsKey, workflowOutputsKey } from "@aloft/core";
 import type { ExecContext } from "./context.ts";
 import { abortScope, executeDag, visitNode } from "./dag-executor.ts";
 import { sendWorkflowEvent } from "./events.ts";

@@ -13,7 +13,7 @@ export interface WorkflowLabels {
 }
 
 export type EventKind = "workflow" | "node" | "task";
-export type WorkflowOutcome = "Success" | "Failed" | "Aborted";
+type WorkflowOutcome = "Success" | "Failed" | "Aborted";
 /** How a node ended: its terminal phase, or Aborted when the execution aborted it. */
 export type NodeOutcome = Extract<NodePhase, "Succeeded" | "Failed" | "TimedOut" | "Skipped"> | "Recovered" | "Aborted";
 

@@ -9,10 +9,10 @@ import { TaskExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { CatalogCacheStatus } from "@aloft/idl/flyteidl/core/catalog_pb.js";
 import { NodeSchema, type ArrayNode, type Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { TaskExecutionEventSchema } from "@aloft/idl/flyteidl/event/event_pb.js";
-import { getMessage, putMessage } from "@aloft/core/blob/blob-store.ts";
-import { childNodeDataDir, inputsKey, joinKey, outputsKey } from "@aloft/core/blob/keys.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { abortScope, visitNode } from "../executor/dag-executor.ts";
+import { getMessage, putMessage } from "@aloft/core";
+import { offloadLargeLiterals } from "@aloft/core";
+import { childNodeDataDir, inputsKey, joinKey, outputsKey } from "@aloft/core";
+import { AloftError, Code } from "@aloft/core";
 import { recordTaskEvent } from "../executor/events.ts";
 import type { Scope } from "../executor/context.ts";
 import {
@@ -26,6 +26,7 @@ import {
 } from "../executor/status.ts";
 import { ArrayInputError, arraySize, subNodeBindings } from "./array-inputs.ts";
 import { indexOf, type NodeContext, type NodeHandler, type Transition } from "./handler.ts";
+import type { NodeExecutor } from "./node-executor-port.ts";
 import { generatedName } from "./task-context.ts";
 
 const arrayOf = (n: NodeContext): ArrayNode | undefined => (n.node.target.case === "arrayNode" ? n.node.target.value : undefined);
@@ -77,7 +78,8 @@ function minSuccesses(an: ArrayNode, size: number): number {
   return size;
 }
 
-export const arrayHandler: NodeHandler = {
+/** The array handler; the sub-nodes run through the node executor. */
+export const arrayHandler = (executor: NodeExecutor): NodeHandler => ({
   finalizeRequired: false,
 
   async handle(n: NodeContext): Promise<Transition> {
@@ -98,7 +100,7 @@ export const arrayHandler: NodeHandler = {
     const nodes = await subNodes(n, an, st.size);
     const scope = arrayScope(n, an, nodes);
     if (st.phase === "Executing") {
-      const changed = await visitSubNodes(scope, an.parallelismOption.case === "parallelism" ? an.parallelismOption.value : 0);
+      const changed = await visitSubNodes(executor, scope, an.parallelismOption.case === "parallelism" ? an.parallelismOption.value : 0);
       let succeeded = 0;
       let failed = 0;
       const errors: string[] = [];
@@ -128,7 +130,7 @@ export const arrayHandler: NodeHandler = {
         return { phase: "Running" };
       }
     }
-    await abortScope(scope, "array node failed", false);
+    await executor.abortScope(scope, "array node failed", false);
     const error = st.error ?? statusError("USER", "ArrayNodeFailed", "array node failed");
     await report(n, st, nodes, scope, "FAILED", error);
     return { phase: "Failed", error };
@@ -140,17 +142,17 @@ export const arrayHandler: NodeHandler = {
     if (!an?.node || !st) return;
     const nodes = await subNodes(n, an, st.size);
     const scope = arrayScope(n, an, nodes);
-    await abortScope(scope, reason, false);
+    await executor.abortScope(scope, reason, false);
     if (st.reported !== "SUCCEEDED" && st.reported !== "FAILED") {
       await report(n, st, nodes, scope, "ABORTED", statusError("UNKNOWN", "Task Aborted", reason));
     }
   },
 
   finalize: async () => undefined,
-};
+});
 
 /** Visits the sub-nodes, starting at most `parallelism` (> 0) at a time. Returns whether any changed phase. */
-async function visitSubNodes(scope: Scope, parallelism: number): Promise<boolean> {
+async function visitSubNodes(executor: NodeExecutor, scope: Scope, parallelism: number): Promise<boolean> {
   const limit = parallelism > 0 ? parallelism : Number.POSITIVE_INFINITY;
   let active = 0;
   for (const id of scope.order) {
@@ -163,7 +165,7 @@ async function visitSubNodes(scope: Scope, parallelism: number): Promise<boolean
     if (before !== undefined && isTerminalNodePhase(before)) continue;
     const notStarted = before === undefined || before === "NotYetStarted";
     if (notStarted && active >= limit) continue;
-    await visitNode(scope, id);
+    await executor.visitNode(scope, id);
     const after = scope.statuses[id]?.phase;
     if (notStarted && after !== undefined && after !== "NotYetStarted") active++;
     if (after !== before) changed = true;
@@ -187,7 +189,9 @@ async function gatherOutputs(n: NodeContext, an: ArrayNode, nodes: Node[], scope
     for (const v of vars) columns[v]!.push(outputs[v] ?? none);
   }
   const literals = Object.fromEntries(vars.map((v) => [v, create(LiteralSchema, { value: { case: "collection", value: { literals: columns[v]! } } })]));
-  await putMessage(n.exec.deps.blobs, outputsKey(n.outputDir()), LiteralMapSchema, create(LiteralMapSchema, { literals }));
+  // Gathered outputs are where huge lists arise (one element per sub-node): offloaded above the threshold (§2.6).
+  const gathered = await offloadLargeLiterals(n.exec.deps.blobs, create(LiteralMapSchema, { literals }), n.outputDir(), n.exec.deps.config.literalOffloading);
+  await putMessage(n.exec.deps.blobs, outputsKey(n.outputDir()), LiteralMapSchema, gathered);
 }
 
 async function subNodeOutputs(n: NodeContext, scope: Scope, id: string): Promise<Record<string, Literal>> {

@@ -40,7 +40,7 @@ export function subNodeBindings(inputs: LiteralMap, bound: readonly string[], in
 }
 
 /** A literal as binding data (resolves back to the same literal). */
-export function literalBinding(lit: Literal): BindingData {
+function literalBinding(lit: Literal): BindingData {
   const v = lit.value;
   switch (v.case) {
     case "scalar":

@@ -177,3 +177,25 @@ test("array node over a launch plan: a child execution per element under its own
     await engine.stop();
   }
 });
+
+test("array node with literal offloading (§2.6): gathered outputs above the threshold are stored by reference and read back downstream", async () => {
+  const h = engineHarness({ config: { literalOffloading: { enabled: true, minSizeInMb: 0.00001, maxSizeInMb: 1 } } });
+  h.plugin.script("inc", succeed(incOutputs));
+  await h.engine.start();
+  try {
+    await h.launch("off1", mapWorkflow(), { xs: list(1, 2, 3) });
+    const s = await h.waitTerminal("off1");
+    assert.equal(s.phase, "Success");
+    // The workflow's output binding resolved the reference.
+    assert.deepEqual(ints((await h.outputs(s)).literals["ys"]), [2n, 3n, 4n]);
+    const objects = (await h.blobs.list("")).items.map((i) => i.key);
+    const offloaded = objects.filter((k) => k.endsWith("/o_offloaded_metadata.pb"));
+    assert.equal(offloaded.length, 1, objects.join("\n"));
+    const outputs = objects.find((k) => k === offloaded[0]!.replace("o_offloaded_metadata.pb", "outputs.pb"))!;
+    const ref = fromBinary(LiteralMapSchema, await h.blobs.get(outputs)).literals["o"];
+    assert.equal(ref?.value.case, "offloadedMetadata");
+    assert.ok(ref?.value.case === "offloadedMetadata" && ref.value.value.inferredType?.type.case === "collectionType");
+  } finally {
+    await h.engine.stop();
+  }
+});

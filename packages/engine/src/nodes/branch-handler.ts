@@ -2,13 +2,13 @@
 // child inside the branch (its own events, parent = the branch) and finish with its outcome and outputs.
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import type { IfElseBlock, Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
-import { getMessage } from "@aloft/core/blob/blob-store.ts";
-import { inputsKey, outputsKey } from "@aloft/core/blob/keys.ts";
-import { abortScope, visitNode } from "../executor/dag-executor.ts";
+import { getMessage } from "@aloft/core";
+import { inputsKey, outputsKey } from "@aloft/core";
 import { branchChildScope } from "../executor/scopes.ts";
 import { statusError } from "../executor/status.ts";
 import { ConditionError, evaluateBoolean } from "./condition.ts";
 import type { NodeContext, NodeHandler, Transition } from "./handler.ts";
+import type { NodeExecutor } from "./node-executor-port.ts";
 import { copyBlob } from "./start-end.ts";
 
 function ifElseOf(n: NodeContext): IfElseBlock | undefined {
@@ -30,7 +30,8 @@ function choose(b: IfElseBlock, inputs: Parameters<typeof evaluateBoolean>[1]): 
   return b.default.case === "elseNode" ? b.default.value : undefined;
 }
 
-export const branchHandler: NodeHandler = {
+/** The branch handler; the chosen child runs through the node executor. */
+export const branchHandler = (executor: NodeExecutor): NodeHandler => ({
   finalizeRequired: false,
 
   async handle(n: NodeContext): Promise<Transition> {
@@ -60,7 +61,7 @@ export const branchHandler: NodeHandler = {
     const child = candidates(b).find((c) => c.id === n.status.branchChild);
     if (!child) return { phase: "Failed", error: statusError("SYSTEM", "IllegalStateError", "chosen branch node not found") };
     const scope = branchChildScope(n, child);
-    const r = await visitNode(scope, child.id);
+    const r = await executor.visitNode(scope, child.id);
     if (r.state === "pending") return { phase: "Running" };
     if (r.state === "failed") return { phase: "Failed", error: r.error };
     const childOut = scope.outputDirOf(child.id);
@@ -71,8 +72,8 @@ export const branchHandler: NodeHandler = {
   async abort(n: NodeContext, reason: string): Promise<void> {
     const b = ifElseOf(n);
     const child = b && candidates(b).find((c) => c.id === n.status.branchChild);
-    if (child) await abortScope(branchChildScope(n, child), reason, true);
+    if (child) await executor.abortScope(branchChildScope(n, child), reason, true);
   },
 
   finalize: async () => undefined,
-};
+});

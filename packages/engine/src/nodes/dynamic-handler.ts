@@ -8,17 +8,17 @@ import { NodeExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { IdentifierSchema, ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowTemplateSchema } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { DynamicWorkflowNodeMetadataSchema } from "@aloft/idl/flyteidl/event/event_pb.js";
-import { getMessage, putMessage } from "@aloft/core/blob/blob-store.ts";
-import { END_NODE_ID, START_NODE_ID, childNodeDataDir, dynamicCompiledKey, futuresKey, inputsKey, nodeOutputDir, outputsKey } from "@aloft/core/blob/keys.ts";
-import { tryCompileWorkflow, formatCompileErrors } from "@aloft/core/compiler/index.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { abortScope, executeDag } from "../executor/dag-executor.ts";
+import { getMessage, putMessage } from "@aloft/core";
+import { END_NODE_ID, START_NODE_ID, childNodeDataDir, dynamicCompiledKey, futuresKey, inputsKey, nodeOutputDir, outputsKey } from "@aloft/core";
+import { tryCompileWorkflow, formatCompileErrors } from "@aloft/core";
+import { AloftError, Code } from "@aloft/core";
 import { ClosureIndex } from "../executor/closure-index.ts";
 import { sendNodeEvent } from "../executor/events.ts";
 import { failurePolicyOf } from "../executor/scopes.ts";
 import type { Scope } from "../executor/context.ts";
 import { statusError, truncateMessage } from "../executor/status.ts";
 import { indexOf, type NodeContext, type NodeHandler, type Transition } from "./handler.ts";
+import type { NodeExecutor } from "./node-executor-port.ts";
 import { copyBlob } from "./start-end.ts";
 import { taskHandler } from "./task-handler.ts";
 
@@ -84,7 +84,8 @@ function dynamicScope(n: NodeContext, index: ClosureIndex): Scope {
   };
 }
 
-export const dynamicTaskHandler: NodeHandler = {
+/** The task handler that runs a dynamic parent's workflow through the node executor. */
+export const dynamicTaskHandler = (executor: NodeExecutor): NodeHandler => ({
   finalizeRequired: true,
 
   async handle(n: NodeContext): Promise<Transition> {
@@ -119,7 +120,7 @@ export const dynamicTaskHandler: NodeHandler = {
     if (!index) return { phase: "Failed", error: statusError("SYSTEM", "DynamicWorkflowBuildFailed", "compiled dynamic workflow missing") };
     const scope = dynamicScope(n, index);
     if (d.phase === "Executing") {
-      const r = await executeDag(scope);
+      const r = await executor.executeDag(scope);
       if (r.state === "pending") return { phase: "Running" };
       if (r.state === "failed") {
         d.phase = "Failing";
@@ -130,7 +131,7 @@ export const dynamicTaskHandler: NodeHandler = {
       if (endOut !== undefined) await copyBlob(n, outputsKey(endOut), outputsKey(out));
       return { phase: "Success" };
     }
-    await abortScope(scope, "dynamic workflow failed", true);
+    await executor.abortScope(scope, "dynamic workflow failed", true);
     return { phase: "Failed", error: d.error ?? statusError("USER", "DynamicWorkflowFailed", "dynamic workflow failed") };
   },
 
@@ -138,10 +139,10 @@ export const dynamicTaskHandler: NodeHandler = {
     const d = n.status.dynamic;
     if (!d || d.phase === "ParentFinalizing") return taskHandler.abort(n, reason);
     const index = await loadClosure(n);
-    if (index) await abortScope(dynamicScope(n, index), reason, true);
+    if (index) await executor.abortScope(dynamicScope(n, index), reason, true);
   },
 
   async finalize(n: NodeContext): Promise<void> {
     if (!n.status.dynamic) await taskHandler.finalize(n);
   },
-};
+});

@@ -6,7 +6,7 @@ import { SignalSchema, type SignalGetOrCreateRequest } from "@aloft/idl/flyteidl
 import type { Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { GateNodeSchema, NodeSchema, type Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { ManualClock } from "@aloft/core/clock.ts";
+import { ManualClock } from "@aloft/core/testing";
 import { Engine } from "../controller/engine.ts";
 import { engineHarness } from "../testing/harness.ts";
 import { succeed } from "../testing/fake-plugin.ts";

@@ -1,12 +1,12 @@
 // The node handler contract (upstream `handler.Node`): one implementation per node kind. Handlers return
 // transitions and never block; abort and finalize are safe to repeat.
 import type { Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
-import { joinKey } from "@aloft/core/blob/keys.ts";
-import { fixedLengthUniqueIdForParts } from "@aloft/core/unique-id.ts";
+import { joinKey } from "@aloft/core";
+import { fixedLengthUniqueIdForParts } from "@aloft/core";
 import type { ExecContext, Scope } from "../executor/context.ts";
 import type { NodeStatus, StatusError } from "../executor/status.ts";
 
-export type HandlerPhase = "Running" | "Success" | "Failed" | "RetryableFailure" | "Timedout";
+type HandlerPhase = "Running" | "Success" | "Failed" | "RetryableFailure" | "Timedout";
 
 export interface Transition {
   phase: HandlerPhase;

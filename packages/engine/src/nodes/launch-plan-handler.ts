@@ -6,22 +6,14 @@ import {
   ExecutionMetadata_ExecutionMode,
 } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { WorkflowExecutionIdentifierSchema, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { getMessage, putMessage } from "@aloft/core/blob/blob-store.ts";
-import { inputsKey, outputsKey } from "@aloft/core/blob/keys.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { fixedLengthUniqueIdForParts } from "@aloft/core/unique-id.ts";
+import { getMessage, putMessage } from "@aloft/core";
+import { inputsKey, outputsKey } from "@aloft/core";
+import { AloftError, Code } from "@aloft/core";
+import { childExecutionId } from "../executor/child-execution-id.ts";
 import { originalChildExecution } from "../executor/recovery.ts";
 import { fromExecutionError, statusError } from "../executor/status.ts";
 import type { NodeContext, NodeHandler, Transition } from "./handler.ts";
-
-/** The child execution of a launch-plan node attempt. */
-export function childExecutionId(n: NodeContext): WorkflowExecutionIdentifier {
-  const parent = n.exec.executionId;
-  const name = fixedLengthUniqueIdForParts(20, [parent.name, n.uniqueId, String(n.attempt())], "fnv64a");
-  return create(WorkflowExecutionIdentifierSchema, { project: parent.project, domain: parent.domain, name });
-}
 
 const RETRY_CODES = new Set([Code.DATA_LOSS, Code.DEADLINE_EXCEEDED, Code.INTERNAL, Code.UNKNOWN, Code.CANCELLED, Code.UNAVAILABLE]);
 

@@ -7,11 +7,11 @@ import type { WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/ident
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { ParameterMapSchema } from "@aloft/idl/flyteidl/core/interface_pb.js";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
 import { Engine } from "../controller/engine.ts";
 import type { ChildExecutionPort } from "../ports.ts";
 import { engineHarness } from "../testing/harness.ts";
-import { harness } from "@aloft/core/compiler/testing/harness.ts";
+import { harness } from "@aloft/core/testing";
 import { TASKS, b, intLit, intOf } from "../testing/workflows.ts";
 
 class FakeAdmin implements ChildExecutionPort {

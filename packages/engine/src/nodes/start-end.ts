@@ -1,7 +1,7 @@
 // Start and end nodes (§4.1). The start node's outputs (the workflow or sub-workflow inputs) were written before
 // it runs; the end node copies its resolved inputs (the output bindings) to its outputs.
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { inputsKey, outputsKey } from "@aloft/core/blob/keys.ts";
+import { AloftError, Code } from "@aloft/core";
+import { inputsKey, outputsKey } from "@aloft/core";
 import type { NodeContext, NodeHandler, Transition } from "./handler.ts";
 
 const noop = async () => undefined;

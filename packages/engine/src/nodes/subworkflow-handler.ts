@@ -2,12 +2,12 @@
 // under the node (nested data dirs, unique ids `<node>-<attempt>-<child>`); on failure the sub-DAG is aborted, its
 // failure node (if any) runs, and the node fails with the original error.
 import type { CompiledWorkflow } from "@aloft/idl/flyteidl/core/compiler_pb.js";
-import { END_NODE_ID, START_NODE_ID, childNodeDataDir, inputsKey, nodeOutputDir, outputsKey } from "@aloft/core/blob/keys.ts";
-import { abortScope, executeDag, visitNode } from "../executor/dag-executor.ts";
+import { END_NODE_ID, START_NODE_ID, childNodeDataDir, inputsKey, nodeOutputDir, outputsKey } from "@aloft/core";
 import { failureNodeScope, subWorkflowScope, syncFailureNode } from "../executor/scopes.ts";
 import { statusError, type StatusError, type SubWorkflowStatus } from "../executor/status.ts";
 import type { Scope } from "../executor/context.ts";
 import { indexOf, type NodeContext, type NodeHandler, type Transition } from "./handler.ts";
+import type { NodeExecutor } from "./node-executor-port.ts";
 import { copyBlob } from "./start-end.ts";
 
 const TIMEOUT_ERROR = statusError("USER", "Timeout", "Timeout in node");
@@ -36,7 +36,8 @@ function failureScope(n: NodeContext, wf: CompiledWorkflow, sub: SubWorkflowStat
   );
 }
 
-export const subWorkflowHandler: NodeHandler = {
+/** The sub-workflow handler; the sub-DAG and its failure node run through the node executor. */
+export const subWorkflowHandler = (executor: NodeExecutor): NodeHandler => ({
   finalizeRequired: false,
 
   async handle(n: NodeContext): Promise<Transition> {
@@ -51,7 +52,7 @@ export const subWorkflowHandler: NodeHandler = {
     }
     const scope = subWorkflowScope(n, wf);
     if (sub.phase === "Running") {
-      const r = await executeDag(scope);
+      const r = await executor.executeDag(scope);
       if (r.state === "pending") return { phase: "Running" };
       if (r.state === "failed") {
         sub.phase = "Failing";
@@ -70,14 +71,14 @@ export const subWorkflowHandler: NodeHandler = {
     }
     const error = sub.error ?? TIMEOUT_ERROR;
     if (sub.phase === "Failing") {
-      await abortScope(scope, "Some node execution failed, auto-abort.", true);
+      await executor.abortScope(scope, "Some node execution failed, auto-abort.", true);
       if (!wf.template?.failureNode) return { phase: "Failed", error };
       sub.phase = "FailureNode";
       return { phase: "Running" };
     }
     const fscope = failureScope(n, wf, sub);
     if (!fscope) return { phase: "Failed", error };
-    const r = await visitNode(fscope, fscope.order[0]!);
+    const r = await executor.visitNode(fscope, fscope.order[0]!);
     syncFailureNode(fscope, sub);
     if (r.state === "pending") return { phase: "Running" };
     if (r.state === "failed") return { phase: "Failed", error: r.timedOut ? TIMEOUT_ERROR : r.error };
@@ -88,10 +89,10 @@ export const subWorkflowHandler: NodeHandler = {
     const wf = subWorkflowOf(n);
     const sub = n.status.sub;
     if (isError(wf) || !sub) return;
-    await abortScope(subWorkflowScope(n, wf), reason, true);
+    await executor.abortScope(subWorkflowScope(n, wf), reason, true);
     const fscope = sub.phase === "FailureNode" ? failureScope(n, wf, sub) : undefined;
-    if (fscope) await abortScope(fscope, reason, true);
+    if (fscope) await executor.abortScope(fscope, reason, true);
   },
 
   finalize: async () => undefined,
-};
+});

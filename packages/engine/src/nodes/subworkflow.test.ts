@@ -4,7 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { NodeExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { NodeMetadataSchema } from "@aloft/idl/flyteidl/core/workflow_pb.js";
-import { ManualClock } from "@aloft/core/clock.ts";
+import { ManualClock } from "@aloft/core/testing";
 import { engineHarness } from "../testing/harness.ts";
 import { never, permanentFailure, succeed } from "../testing/fake-plugin.ts";
 import { b, compiler, incOutputs, intLit, intOf } from "../testing/workflows.ts";

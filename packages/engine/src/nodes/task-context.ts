@@ -2,8 +2,8 @@
 import { create } from "@bufbuild/protobuf";
 import { TaskExecutionIdentifierSchema } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
-import { checkpointPrefix, inputsKey, rawOutputDataPrefix } from "@aloft/core/blob/keys.ts";
-import { fixedLengthUniqueIdForParts } from "@aloft/core/unique-id.ts";
+import { checkpointPrefix, inputsKey, rawOutputDataPrefix } from "@aloft/core";
+import { fixedLengthUniqueIdForParts } from "@aloft/core";
 import type { TaskExecutionContext } from "../plugins/plugin.ts";
 import type { NodeContext } from "./handler.ts";
 
@@ -17,7 +17,7 @@ function rawPrefixUri(n: NodeContext): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(p) || p.startsWith("/") ? p : n.exec.deps.blobs.uri(p);
 }
 
-export function isInterruptible(n: NodeContext): boolean {
+function isInterruptible(n: NodeContext): boolean {
   const meta = n.node.metadata?.interruptibleValue;
   let value = meta?.case === "interruptible"
     ? meta.value
@@ -32,7 +32,7 @@ export function isInterruptible(n: NodeContext): boolean {
 
 /** Set for the sub-nodes of an array node, as upstream's array execution context does (flytekit reads them). */
 export const ARRAY_INDEX_VAR_NAME = "BATCH_JOB_ARRAY_INDEX_VAR_NAME";
-export const K8S_ARRAY_INDEX = "FLYTE_K8S_ARRAY_INDEX";
+const K8S_ARRAY_INDEX = "FLYTE_K8S_ARRAY_INDEX";
 
 /**
  * The execution's environment variables as a task sees them: the workflow's id (`project:domain:name`, upstream's

@@ -3,15 +3,16 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { TaskExecutionEventSchema, TaskExecutionMetadata_InstanceClass } from "@aloft/idl/flyteidl/event/event_pb.js";
 import { TaskExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { outputsKey } from "@aloft/core/blob/keys.ts";
+import { outputsKey } from "@aloft/core";
+import { TASK_TERMINAL } from "@aloft/core";
 import { recordTaskEvent } from "../executor/events.ts";
 import { toExecutionError, type StatusError } from "../executor/status.ts";
 import type { PluginPhase, PluginStatus, TaskExecutionContext } from "../plugins/plugin.ts";
 import type { NodeContext } from "./handler.ts";
 
-export const TASK_EVENT_VERSION = 1;
+const TASK_EVENT_VERSION = 1;
 
-export function taskEventPhase(p: PluginPhase): TaskExecution_Phase {
+function taskEventPhase(p: PluginPhase): TaskExecution_Phase {
   switch (p) {
     case "Queued":
       return TaskExecution_Phase.QUEUED;
@@ -33,7 +34,6 @@ export function taskEventPhase(p: PluginPhase): TaskExecution_Phase {
   }
 }
 
-const TERMINAL = new Set([TaskExecution_Phase.SUCCEEDED, TaskExecution_Phase.FAILED, TaskExecution_Phase.ABORTED]);
 
 export async function sendTaskEvent(
   n: NodeContext,
@@ -72,5 +72,5 @@ export async function sendTaskEvent(
   } else if (error) {
     event.outputResult = { case: "error", value: toExecutionError(error, now) };
   }
-  await recordTaskEvent(exec, event, TERMINAL.has(phase));
+  await recordTaskEvent(exec, event, TASK_TERMINAL.has(phase));
 }

@@ -1,7 +1,7 @@
 // Task nodes (§4.2): drive the plugin of the task type, report task events on every phase/version change, check the
 // outputs after success, and map plugin phases to node transitions.
 import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
-import { deckKey, futuresKey } from "@aloft/core/blob/keys.ts";
+import { deckKey, futuresKey } from "@aloft/core";
 import { fromExecutionError, statusError, type StatusError } from "../executor/status.ts";
 import { isOutage } from "../executor/unreachable.ts";
 import type { PluginPhase, PluginStatus, TaskPlugin } from "../plugins/plugin.ts";

@@ -5,11 +5,11 @@ import { ErrorDocumentSchema, ContainerError_Kind } from "@aloft/idl/flyteidl/co
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { ExecutionError_ErrorKind } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
-import { errorKey, outputsKey } from "@aloft/core/blob/keys.ts";
+import { errorKey, outputsKey } from "@aloft/core";
 import { statusError, type ErrorKind, type StatusError } from "../executor/status.ts";
 import type { NodeContext } from "./handler.ts";
 
-export type OutputCheck = { ok: true } | { ok: false; recoverable: boolean; error: StatusError };
+type OutputCheck = { ok: true } | { ok: false; recoverable: boolean; error: StatusError };
 
 const KINDS: Record<number, ErrorKind> = {
   [ExecutionError_ErrorKind.UNKNOWN]: "UNKNOWN",

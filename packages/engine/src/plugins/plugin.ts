@@ -4,8 +4,8 @@
 import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import type { TaskExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { ExecutionError, TaskLog } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
-import type { Logger } from "@aloft/core/logger.ts";
+import type { BlobStore } from "@aloft/core";
+import type { Logger } from "@aloft/core";
 
 /** Plugin phases (flyteplugins pluginmachinery/core/phase.go). */
 export type PluginPhase =

@@ -5,9 +5,9 @@
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { CompiledWorkflowClosureSchema } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { listAll, type BlobStore } from "@aloft/core/blob/blob-store.ts";
-import { joinKey } from "@aloft/core/blob/keys.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { listAll, type BlobStore } from "@aloft/core";
+import { joinKey } from "@aloft/core";
+import { AloftError, Code } from "@aloft/core";
 import { isTerminalWorkflowPhase, type WorkflowStatus } from "../executor/status.ts";
 import { executionKey, type ExecutionSpec, type LaunchSpec, type StoredStatus, type WorkflowStore } from "./workflow-store.ts";
 

@@ -2,7 +2,7 @@
 import { clone } from "@bufbuild/protobuf";
 import { CompiledWorkflowClosureSchema } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
 import { isTerminalWorkflowPhase, type WorkflowStatus } from "../executor/status.ts";
 import type { ExecutionSpec, StoredStatus, WorkflowStore } from "./workflow-store.ts";
 import { executionKey } from "./workflow-store.ts";

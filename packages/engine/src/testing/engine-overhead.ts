@@ -4,8 +4,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LocalBlobStore } from "@aloft/core/blob/local-blob-store.ts";
-import { MemoryBlobStore } from "@aloft/core/blob/memory-blob-store.ts";
+import { LocalBlobStore } from "@aloft/core";
+import { MemoryBlobStore } from "@aloft/core";
 import { BlobWorkflowStore } from "../store/blob-workflow-store.ts";
 import { MemoryWorkflowStore } from "../store/memory-workflow-store.ts";
 import { FakePlugin, type Script } from "./fake-plugin.ts";

@@ -6,11 +6,11 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { ContainerError_Kind, ErrorDocumentSchema } from "@aloft/idl/flyteidl/core/errors_pb.js";
 import { ExecutionError_ErrorKind, ExecutionErrorSchema } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { LiteralMapSchema, type Literal, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { putMessage } from "@aloft/core/blob/blob-store.ts";
-import { errorKey, outputsKey } from "@aloft/core/blob/keys.ts";
+import { putMessage } from "@aloft/core";
+import { errorKey, outputsKey } from "@aloft/core";
 import type { PluginState, PluginStatus, TaskExecutionContext, TaskPlugin } from "../plugins/plugin.ts";
 
-export interface AttemptCall {
+interface AttemptCall {
   ctx: TaskExecutionContext;
   inputs: LiteralMap;
   /** 1 on the first handle of this attempt. */

@@ -2,9 +2,9 @@
 import { create } from "@bufbuild/protobuf";
 import type { CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { LiteralMapSchema, type Literal, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { getMessage, type BlobStore } from "@aloft/core/blob/blob-store.ts";
-import { MemoryBlobStore } from "@aloft/core/blob/memory-blob-store.ts";
-import type { Clock } from "@aloft/core/clock.ts";
+import { getMessage, type BlobStore } from "@aloft/core";
+import { MemoryBlobStore } from "@aloft/core";
+import type { Clock } from "@aloft/core";
 import type { EngineConfig } from "../config.ts";
 import type { CatalogPort } from "../ports.ts";
 import type { EngineMetrics } from "../metrics/engine-metrics.ts";
@@ -15,7 +15,7 @@ import type { LaunchSpec, WorkflowStore } from "../store/workflow-store.ts";
 import { FakePlugin } from "./fake-plugin.ts";
 import { RecordingEventSink } from "./recording-sink.ts";
 
-export interface HarnessOptions {
+interface HarnessOptions {
   config?: Partial<EngineConfig>;
   clock?: Clock;
   store?: WorkflowStore;

@@ -31,13 +31,13 @@ import {
   type Tag,
   type UpdateArtifactRequest,
 } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
-import { alreadyExists, invalidArgument, notFound, type AloftError } from "@aloft/core/errors.ts";
+import { alreadyExists, invalidArgument, notFound, type AloftError } from "@aloft/core";
 import type { CatalogPort } from "../ports.ts";
 
 /** Reservations last this many heartbeats (datacatalog's `heartbeat-grace-period-multiplier`). */
 const GRACE_MULTIPLIER = 3;
 
-export type CatalogOp = keyof CatalogPort;
+type CatalogOp = keyof CatalogPort;
 
 const dsKey = (id: DatasetID | undefined) => {
   if (!id) throw invalidArgument("catalog.missing_dataset", "missing dataset id");

@@ -13,17 +13,15 @@ import {
   WorkflowExecution_Phase,
 } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { NodeExecutionEvent, TaskExecutionEvent, WorkflowExecutionEvent } from "@aloft/idl/flyteidl/event/event_pb.js";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
+import { NODE_TERMINAL, TASK_TERMINAL, WORKFLOW_TERMINAL } from "@aloft/core";
 import type { EventSink } from "../ports.ts";
 
-export type Recorded =
+type Recorded =
   | { kind: "wf"; event: WorkflowExecutionEvent }
   | { kind: "node"; event: NodeExecutionEvent }
   | { kind: "task"; event: TaskExecutionEvent };
 
-const WF_TERMINAL = new Set([WorkflowExecution_Phase.SUCCEEDED, WorkflowExecution_Phase.FAILED, WorkflowExecution_Phase.ABORTED, WorkflowExecution_Phase.TIMED_OUT]);
-const NODE_TERMINAL = new Set([NodeExecution_Phase.SUCCEEDED, NodeExecution_Phase.FAILED, NodeExecution_Phase.ABORTED, NodeExecution_Phase.SKIPPED, NodeExecution_Phase.TIMED_OUT, NodeExecution_Phase.RECOVERED]);
-const TASK_TERMINAL = new Set([TaskExecution_Phase.SUCCEEDED, TaskExecution_Phase.FAILED, TaskExecution_Phase.ABORTED]);
 
 function terminalError(phase: string): AloftError {
   return new AloftError(Code.FAILED_PRECONDITION, "event.already_terminal", `already in terminal state ${phase}`, {
@@ -64,7 +62,7 @@ export class RecordingEventSink implements EventSink {
     const key = e.executionId!.name;
     const cur = this.#wf.get(key);
     if (cur === e.phase) throw dup();
-    if (cur !== undefined && WF_TERMINAL.has(cur)) throw terminalError(WorkflowExecution_Phase[cur]);
+    if (cur !== undefined && WORKFLOW_TERMINAL.has(cur)) throw terminalError(WorkflowExecution_Phase[cur]);
     this.#wf.set(key, e.phase);
     this.events.push({ kind: "wf", event: e });
   }

@@ -1,8 +1,7 @@
 // Test support: small compiled workflows built with the compiler's own test builders.
-import { create } from "@bufbuild/protobuf";
-import { LiteralSchema, type Literal, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import * as b from "@aloft/core/compiler/testing/builders.ts";
-import { harness } from "@aloft/core/compiler/testing/harness.ts";
+import type { Literal, LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import { builders as b } from "@aloft/core/testing";
+import { harness } from "@aloft/core/testing";
 
 export { b };
 
@@ -16,13 +15,12 @@ export const intOf = (l: Literal | undefined): bigint => {
 };
 
 /** Task `inc`: a:int → o:int; `add`: a,b → o. */
-export const incTask = b.task("inc", { a: b.INT }, { o: b.INT });
+const incTask = b.task("inc", { a: b.INT }, { o: b.INT });
 export const addTask = b.task("add", { a: b.INT, b: b.INT }, { o: b.INT });
-export const noopTask = b.task("noop", {}, {});
+const noopTask = b.task("noop", {}, {});
 export const TASKS = [incTask, addTask, noopTask];
 export const compiler = harness(TASKS);
 
 export const incOutputs = (inputs: LiteralMap) => ({ o: intLit(intOf(inputs.literals["a"]) + 1n) });
 export const addOutputs = (inputs: LiteralMap) => ({ o: intLit(intOf(inputs.literals["a"]) + intOf(inputs.literals["b"])) });
 
-export const emptyLiteral = () => create(LiteralSchema, {});

@@ -3,7 +3,7 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { NodeSchema, type Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import type { IdentifierSchema } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import { list } from "../types/containers.ts";
 import type { Type, TypeMap, ValueOf } from "../types/type.ts";
 import type { Condition } from "./conditions.ts";
@@ -71,6 +71,13 @@ export interface BranchSpec<O extends TypeMap> {
 }
 
 
+/**
+ * Builds a workflow's nodes; `workflow()` and `dynamic()` bodies receive one as `b`.
+ * @example
+ * ```ts
+ * workflow({ inputs: { x: t.int() }, outputs: { s: t.int() } }, (b, { x }) => ({ s: b.call(add, { a: x, b: 2 }).sum }));
+ * ```
+ */
 export class WorkflowBuilder {
   readonly nodes: Node[] = [];
   readonly #resolver: EntityResolver;
@@ -86,6 +93,10 @@ export class WorkflowBuilder {
   /**
    * Calls a task, dynamic task, workflow (inlined as a sub-workflow), launch plan or launch-plan reference (a child
    * execution; inputs with defaults may be left out, fixed ones cannot be bound).
+   * @example
+   * ```ts
+   * const r = b.call(add, { a: x, b: 1 }, { id: "first", retries: 1, timeoutMs: 60_000 });   // r.sum: Ref<number>
+   * ```
    */
   call<E extends Callable<any, any> | LaunchPlanDef<any, any, any>>(entity: E, inputs: CallBindings<E>, opts: NodeOptions = {}): NodeOutputs<E["outputs"]> {
     const id = this.#nodeId(opts);
@@ -95,7 +106,15 @@ export class WorkflowBuilder {
     return this.#add(node, entity.outputs) as NodeOutputs<E["outputs"]>;
   }
 
-  /** Runs `t` once per element of the mapped (list) inputs, as an array node; outputs are lists in input order. */
+  /**
+   * Runs `t` once per element of the mapped (list) inputs, as an array node; outputs are lists in input order.
+   * Inputs named in `bound` are passed whole to every element.
+   * @example
+   * ```ts
+   * const trained = b.map(train, { kind: kinds, rows }, { bound: ["rows"], parallelism: 4, minSuccessRatio: 0.5 });
+   * // trained.error: Ref<number[]>
+   * ```
+   */
   map<I extends TypeMap, O extends TypeMap, B extends keyof I & string = never>(
     t: TaskDef<I, O>,
     inputs: MapBindings<I, B>,
@@ -131,7 +150,17 @@ export class WorkflowBuilder {
     return this.#add(node, outs) as ListRefsOf<O> & { readonly $node: NodeHandle };
   }
 
-  /** A branch node: the first case whose condition holds runs its node; outputs are those the cases share. */
+  /**
+   * A branch node: the first case whose condition holds runs its node; outputs are those the cases share.
+   * `otherwise: { fail: "message" }` fails the execution when no case holds.
+   * @example
+   * ```ts
+   * const out = b.branch({
+   *   cases: [[when(score, ">", 0.9), (b) => b.call(deploy, { model })]],
+   *   otherwise: (b) => b.call(report, { model }),
+   * });
+   * ```
+   */
   branch<O extends TypeMap>(spec: BranchSpec<O>): NodeOutputs<O> {
     const id = this.#nodeId({ ...(spec.id !== undefined && { id: spec.id }) });
     const inputs: Record<string, ReturnType<typeof bindingData>> = {};
@@ -171,7 +200,14 @@ export class WorkflowBuilder {
     return this.#add(node, blocks[0]!.then.outputs) as NodeOutputs<O>;
   }
 
-  /** A gate that waits for a human's approval of `value` (signal `<id>`), then passes it on. */
+  /**
+   * A gate that waits for a human's approval of `value` (signal `<node id>` unless `signalId` is given), then passes
+   * it on.
+   * @example
+   * ```ts
+   * const approved = b.approve(r.sum, { signalId: "ok-to-ship" });   // aloft approve <execution> ok-to-ship
+   * ```
+   */
   approve<T>(value: Ref<T>, opts: NodeOptions & { signalId?: string } = {}): Ref<T> {
     const id = this.#nodeId(opts);
     const node: NodeInit = {
@@ -182,7 +218,13 @@ export class WorkflowBuilder {
     return (this.#add(node, { value: value.type }) as unknown as RefsOf<{ value: Type<T> }>).value;
   }
 
-  /** A gate that waits for a typed value sent as signal `signalId`. */
+  /**
+   * A gate that waits for a typed value sent as signal `signalId`.
+   * @example
+   * ```ts
+   * const threshold = b.waitForInput("threshold", t.float());   // aloft signal set <execution> threshold 0.8
+   * ```
+   */
   waitForInput<T>(signalId: string, type: Type<T>, opts: NodeOptions = {}): Ref<T> {
     const id = this.#nodeId(opts);
     const node: NodeInit = {
@@ -193,7 +235,14 @@ export class WorkflowBuilder {
     return (this.#add(node, { o0: type }) as unknown as RefsOf<{ o0: Type<T> }>).o0;
   }
 
-  /** A gate that sleeps for `ms` milliseconds. */
+  /**
+   * A gate that sleeps for `ms` milliseconds.
+   * @example
+   * ```ts
+   * const pause = b.sleep(30_000);
+   * b.after(b.call(report, { model }), pause);
+   * ```
+   */
   sleep(ms: number, opts: NodeOptions = {}): NodeHandle {
     const id = this.#nodeId(opts);
     const seconds = Math.floor(ms / 1000);
@@ -205,7 +254,15 @@ export class WorkflowBuilder {
     return this.#add(node, {}).$node;
   }
 
-  /** Explicit ordering: `later` starts only after every one of `earlier` finished. */
+  /**
+   * Explicit ordering: `later` starts only after every one of `earlier` finished (no data has to flow between them).
+   * @example
+   * ```ts
+   * const cleaned = b.call(clean, {});
+   * const loaded = b.call(load, {});
+   * b.after(loaded, cleaned);
+   * ```
+   */
   after(later: Orderable, ...earlier: Orderable[]): void {
     const n = this.nodes.find((x) => x.id === nodeIdOf(later));
     if (!n) throw invalidArgument("sdk.unknown_node", `node ${nodeIdOf(later)} is not in this workflow`);

@@ -7,7 +7,7 @@ import {
   ConjunctionExpression_LogicalOperator as Logic,
   type OperandSchema,
 } from "@aloft/idl/flyteidl/core/condition_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import { Ref } from "./refs.ts";
 
 type Primitive = number | string | boolean | Date;
@@ -16,12 +16,27 @@ export type Comparator = "==" | "!=" | ">" | ">=" | "<" | "<=";
 
 const OPS: Record<Comparator, Op> = { "==": Op.EQ, "!=": Op.NEQ, ">": Op.GT, ">=": Op.GTE, "<": Op.LT, "<=": Op.LTE };
 
+/**
+ * A branch condition: comparisons of node outputs or workflow inputs with each other or with constants, joined with
+ * `and` / `or`. Made with `when`.
+ * @example
+ * ```ts
+ * const c = when(score, ">=", 0.9).and(when(kind, "==", "linear"));
+ * ```
+ */
 export class Condition {
   private constructor(
     /** Builds the expression, registering the refs it reads. */
     readonly build: (use: (r: Ref<unknown>) => string) => MessageInitShape<typeof BooleanExpressionSchema>,
   ) {}
 
+  /**
+   * The comparison `left op right`; what `when` builds.
+   * @example
+   * ```ts
+   * const c = Condition.compare(score, "<", 0.5);
+   * ```
+   */
   static compare<T extends Primitive>(left: Operand<T>, op: Comparator, right: Operand<T>): Condition {
     const typeRef = left instanceof Ref ? left : right instanceof Ref ? right : undefined;
     if (!typeRef) throw invalidArgument("sdk.bad_condition", "a condition must compare at least one promise");
@@ -37,10 +52,24 @@ export class Condition {
     }));
   }
 
+  /**
+   * Both conditions hold.
+   * @example
+   * ```ts
+   * when(a, ">", 0).and(when(b, ">", 0))
+   * ```
+   */
   and(other: Condition): Condition {
     return this.#join(Logic.AND, other);
   }
 
+  /**
+   * Either condition holds.
+   * @example
+   * ```ts
+   * when(a, "==", 0).or(when(b, "==", 0))
+   * ```
+   */
   or(other: Condition): Condition {
     return this.#join(Logic.OR, other);
   }
@@ -52,7 +81,14 @@ export class Condition {
   }
 }
 
-/** `when(acc, ">", 0.9)`; the constant takes the promise's type (so an int promise compares with an int constant). */
+/**
+ * A comparison for `b.branch`; the constant takes the promise's type (so an int promise compares with an int
+ * constant).
+ * @example
+ * ```ts
+ * b.branch({ cases: [[when(acc, ">", 0.9), (b) => b.call(deploy, { acc })]], otherwise: { fail: "accuracy too low" } });
+ * ```
+ */
 export function when<T extends Primitive>(left: Operand<T>, op: Comparator, right: Operand<T>): Condition {
   return Condition.compare(left, op, right);
 }

@@ -132,18 +132,59 @@ export type Callable<I extends TypeMap, O extends TypeMap> =
 
 export type Entity = TaskDef<any, any> | DynamicDef<any, any> | WorkflowDef<any, any> | LaunchPlanDef<any, any, any> | LaunchPlanRefDef<any, any>;
 
+/**
+ * A task: a TypeScript function with typed inputs and outputs, run by the task entrypoint (one process per attempt,
+ * or a warm worker). Options set retries, timeout, cache, resources, secrets, env, image, `warm`.
+ * @example
+ * ```ts
+ * export const add = task(
+ *   { inputs: { a: t.int(), b: t.int() }, outputs: { sum: t.int() }, retries: 2, cache: true, cacheVersion: "1" },
+ *   async ({ a, b }) => ({ sum: a + b }),
+ * );
+ * ```
+ */
 export function task<I extends TypeMap, O extends TypeMap>(options: TaskOptions<I, O>, fn: TaskFn<NoInfer<I>, NoInfer<O>>): TaskDef<I, O> {
   return { kind: "task", options, inputs: options.inputs, outputs: options.outputs, fn };
 }
 
+/**
+ * A dynamic task: its body runs at execution time with real input values and builds nodes (a workflow decided at
+ * run time); the entrypoint writes them as a DynamicJobSpec. Tasks it calls must be exported.
+ * @example
+ * ```ts
+ * export const fanOut = dynamic({ inputs: { n: t.int() }, outputs: { sums: t.list(t.int()) } }, (b, { n }) => {
+ *   const sums = Array.from({ length: n }, (_, i) => b.call(add, { a: i, b: i }).sum);
+ *   return { sums };
+ * });
+ * ```
+ */
 export function dynamic<I extends TypeMap, O extends TypeMap>(options: TaskOptions<I, O>, build: DynamicFn<NoInfer<I>, NoInfer<O>>): DynamicDef<I, O> {
   return { kind: "dynamic", options, inputs: options.inputs, outputs: options.outputs, build };
 }
 
+/**
+ * A workflow: `build` receives a WorkflowBuilder and the inputs as promises (Refs) and returns the outputs; the
+ * wiring is type-checked (a Ref<string> cannot feed an int input).
+ * @example
+ * ```ts
+ * export const wf = workflow({ inputs: { x: t.int() }, outputs: { s: t.int() } }, (b, { x }) => {
+ *   const r = b.call(add, { a: x, b: 1 });
+ *   return { s: r.sum };
+ * });
+ * ```
+ */
 export function workflow<I extends TypeMap, O extends TypeMap>(options: WorkflowOptions<I, O>, build: WorkflowFn<NoInfer<I>, NoInfer<O>>): WorkflowDef<I, O> {
   return { kind: "workflow", options, inputs: options.inputs, outputs: options.outputs, build };
 }
 
+/**
+ * A launch plan of a workflow: default and fixed inputs, a schedule (cron or fixed rate), labels, annotations,
+ * max parallelism. A workflow calling it cannot bind fixed inputs and may leave defaulted ones out.
+ * @example
+ * ```ts
+ * export const nightly = launchPlan(wf, { name: "wf.nightly", defaults: { x: 1 }, schedule: { cron: "0 2 * * *" } });
+ * ```
+ */
 export function launchPlan<I extends TypeMap, O extends TypeMap, F extends keyof I & string = never, D extends keyof I & string = never>(
   wf: WorkflowDef<I, O>,
   options: LaunchPlanOptions<I, F, D> = {},
@@ -156,6 +197,17 @@ export function launchPlan<I extends TypeMap, O extends TypeMap, F extends keyof
 }
 
 type OmitTypes<I extends TypeMap, F extends keyof I> = { [K in Exclude<keyof I, F>]: I[K] };
+/**
+ * A reference to a launch plan registered elsewhere, with its interface declared here so that calls type-check;
+ * calling it creates a child execution.
+ * @example
+ * ```ts
+ * const train = launchPlanRef(
+ *   { project: "ml", domain: "prod", name: "train.daily", version: "v3" },
+ *   { inputs: { rows: t.int() }, outputs: { error: t.float() } },
+ * );
+ * ```
+ */
 export function launchPlanRef<I extends TypeMap, O extends TypeMap>(
   id: LaunchPlanRefDef["id"],
   iface: { inputs: I; outputs: O },
@@ -163,6 +215,14 @@ export function launchPlanRef<I extends TypeMap, O extends TypeMap>(
   return { kind: "launch-plan-ref", id, inputs: iface.inputs, outputs: iface.outputs };
 }
 
+/**
+ * True for what `task`, `dynamic`, `workflow`, `launchPlan` and `launchPlanRef` return (how a module's exports
+ * are sorted from its other values).
+ * @example
+ * ```ts
+ * const entities = Object.values(await import("./pipeline.ts")).filter(isEntity);
+ * ```
+ */
 export function isEntity(x: unknown): x is Entity {
   const k = (x as { kind?: unknown } | null)?.kind;
   return typeof x === "object" && x !== null && (k === "task" || k === "dynamic" || k === "workflow" || k === "launch-plan" || k === "launch-plan-ref");

@@ -1,12 +1,20 @@
 // Promises: typed references to a node's output (or a workflow input), and what a node input may be bound to.
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { BindingDataSchema, type BindingData } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import type { Type, TypeMap, ValueOf } from "../types/type.ts";
 
 export const START_NODE = "start-node";
 
-/** The output `varName` of node `nodeId` (`start-node` for workflow inputs), optionally an attribute path into it. */
+/**
+ * The output `varName` of node `nodeId` (`start-node` for workflow inputs), optionally an attribute path into it: a
+ * typed promise of a value that exists only at execution time. Bind it to another node's input.
+ * @example
+ * ```ts
+ * const r = b.call(add, { a: x, b: 1 });   // r.sum: Ref<number>
+ * b.call(toText, { a: r.sum });
+ * ```
+ */
 export class Ref<T> {
   /** Phantom, for type checking: a Ref<string> is not a Ref<number>. */
   declare readonly __t: T;
@@ -17,7 +25,13 @@ export class Ref<T> {
     readonly attrPath: readonly (string | number)[] = [],
   ) {}
 
-  /** A field of a record output (flyteidl attribute path). */
+  /**
+   * A field of a record output (flyteidl attribute path).
+   * @example
+   * ```ts
+   * b.call(useError, { e: trained.model.field("error") });
+   * ```
+   */
   field<K extends keyof T & string>(name: K): Ref<T[K]> {
     const fields = (this.type as { fields?: Record<string, Type<unknown>> }).fields;
     const ft = fields?.[name];
@@ -25,7 +39,13 @@ export class Ref<T> {
     return new Ref<T[K]>(this.nodeId, this.varName, ft as Type<T[K]>, [...this.attrPath, name]);
   }
 
-  /** Element `i` of a list output. */
+  /**
+   * Element `i` of a list output.
+   * @example
+   * ```ts
+   * b.call(useFirst, { x: listed.values.at(0) });
+   * ```
+   */
   at(this: Ref<readonly unknown[]>, i: number): Ref<T extends readonly (infer E)[] ? E : never> {
     const el = (this.type as { element?: Type<unknown> }).element;
     if (!el) throw invalidArgument("sdk.not_a_list", `${this.type.name} is not a list`);

@@ -1,12 +1,14 @@
 // Reading and writing the entrypoint's data by URI: file:// URIs and plain paths on the local disk, s3:// through the
-// core S3 blob store (one per bucket, configured from the environment), or any URI of a given BlobStore (runLocal's
-// in-memory store, warm workers sharing the engine's store).
+// S3 blob store of @aloft/platform (one per bucket, configured from the environment), or any URI of a given BlobStore
+// (runLocal's in-memory store, warm workers sharing the engine's store).
+// The S3 store is loaded on the first s3:// URI, not imported: it brings the AWS SDK, which an authoring SDK should
+// not cost its users. @aloft/platform is an optional peer dependency, present wherever tasks read S3 (the platform's
+// images, the runner); a task image without it gets a clear error on its first s3:// URI.
 import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
-import { S3BlobStore } from "@aloft/core/blob/s3-blob-store.ts";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import type { BlobStore } from "@aloft/core";
+import { AloftError, Code } from "@aloft/core";
 
 export interface DataIo {
   /** The object; undefined when absent. */
@@ -38,9 +40,34 @@ const fileIo = {
   },
 };
 
+// The part of @aloft/platform used here, written out so that the SDK neither builds against nor ships with it.
+interface S3Module {
+  S3BlobStore: new (options: {
+    bucket: string;
+    region?: string;
+    forcePathStyle?: boolean;
+    endpoint?: string;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+  }) => BlobStore;
+}
+
+async function loadS3(): Promise<S3Module> {
+  try {
+    // A variable specifier: the optional peer is resolved at run time only, never by the SDK's build.
+    const specifier = "@aloft/platform";
+    return (await import(specifier)) as S3Module;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException | null)?.code;
+    if ((code === "ERR_MODULE_NOT_FOUND" || code === "ERR_PACKAGE_PATH_NOT_EXPORTED") && String(e).includes("@aloft/platform")) {
+      throw new Error("s3:// URIs need the S3 blob store of @aloft/platform, which is not installed (npm install @aloft/platform)");
+    }
+    throw e;
+  }
+}
+
 /** Local files and S3 (env: AWS_ENDPOINT_URL or FLYTE_AWS_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID/SECRET_ACCESS_KEY). */
 export function uriIo(env: Record<string, string | undefined> = process.env): DataIo {
-  const buckets = new Map<string, S3BlobStore>();
+  const buckets = new Map<string, Promise<BlobStore>>();
   const s3 = (uri: string) => {
     const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
     if (!m) return undefined;
@@ -50,13 +77,18 @@ export function uriIo(env: Record<string, string | undefined> = process.env): Da
       const endpoint = env.AWS_ENDPOINT_URL ?? env.FLYTE_AWS_ENDPOINT;
       const id = env.AWS_ACCESS_KEY_ID ?? env.FLYTE_AWS_ACCESS_KEY_ID;
       const secret = env.AWS_SECRET_ACCESS_KEY ?? env.FLYTE_AWS_SECRET_ACCESS_KEY;
-      store = new S3BlobStore({
-        bucket,
-        region: env.AWS_REGION ?? "us-east-1",
-        forcePathStyle: endpoint !== undefined,
-        ...(endpoint && { endpoint }),
-        ...(id && secret && { credentials: { accessKeyId: id, secretAccessKey: secret } }),
-      });
+      store = loadS3().then(
+        ({ S3BlobStore }) =>
+          new S3BlobStore({
+            bucket,
+            region: env.AWS_REGION ?? "us-east-1",
+            forcePathStyle: endpoint !== undefined,
+            ...(endpoint && { endpoint }),
+            ...(id && secret && { credentials: { accessKeyId: id, secretAccessKey: secret } }),
+          }),
+      );
+      // A failed load or a refused bucket name is reported on every use, not cached as a rejected promise forever.
+      store.catch(() => buckets.delete(bucket));
       buckets.set(bucket, store);
     }
     return { store, key: m[2]! };
@@ -68,7 +100,7 @@ export function uriIo(env: Record<string, string | undefined> = process.env): Da
       const o = s3(uri);
       if (!o) throw new Error(`unsupported URI ${uri}`);
       try {
-        return await o.store.get(o.key);
+        return await (await o.store).get(o.key);
       } catch (e) {
         if (isNotFound(e)) return undefined;
         throw e;
@@ -79,7 +111,7 @@ export function uriIo(env: Record<string, string | undefined> = process.env): Da
       if (p !== undefined) return fileIo.write(p, data);
       const o = s3(uri);
       if (!o) throw new Error(`unsupported URI ${uri}`);
-      await o.store.put(o.key, data);
+      await (await o.store).put(o.key, data);
     },
   };
 }

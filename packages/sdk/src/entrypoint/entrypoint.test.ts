@@ -9,11 +9,8 @@ import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { ErrorDocumentSchema, ContainerError_Kind } from "@aloft/idl/flyteidl/core/errors_pb.js";
 import { ExecutionError_ErrorKind } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { DynamicJobSpecSchema } from "@aloft/idl/flyteidl/core/dynamic_job_pb.js";
-import { getMessage } from "@aloft/core/blob/blob-store.ts";
-import { drive, isTerminal, sandbox } from "@aloft/engine/plugins/local-process/testing.ts";
 import * as t from "../types/index.ts";
 import * as fixtures from "../testing/fixture-tasks.ts";
-import { serializeModule } from "../serialize/serialize.ts";
 import { executeTask, type ExecuteArgs } from "./execute.ts";
 import { uriIo } from "./data-io.ts";
 import { importModule, parseArgs } from "./main.ts";
@@ -132,19 +129,4 @@ test("local files and directories returned by a task are uploaded under the raw 
     assert.equal(Buffer.from((await io.read(out.f.uri))!).toString(), "note");
     assert.equal(Buffer.from((await io.read(`${out.d.uri}/sub/b.txt`))!).toString(), "b");
   });
-});
-
-test("the real command line through the local-process plugin: templated paths, a process per attempt, outputs.pb", async () => {
-  const sb = await sandbox();
-  try {
-    const ser = serializeModule(fixtures, { project: "proj", domain: "dev", version: "v1", module: MODULE });
-    const template = ser.tasks.find((x) => x.id?.name === "add")!;
-    const ctx = await sb.context({ template, inputs: t.toLiteralMap(fixtures.add.inputs, { a: 20, b: 22 }) });
-    const r = await drive(sb.plugin(), ctx, isTerminal);
-    assert.equal(r.status.phase, "Success", JSON.stringify(r.status));
-    const out = await getMessage(sb.store, sb.store.keyOf(`${ctx.outputPrefix}/outputs.pb`), LiteralMapSchema);
-    assert.deepEqual(t.fromLiteralMap(fixtures.add.outputs, out), { sum: 42 });
-  } finally {
-    await sb.cleanup();
-  }
 });

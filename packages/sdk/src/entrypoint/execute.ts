@@ -8,7 +8,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { LiteralMapSchema, type Literal, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { ContainerError_Kind, ErrorDocumentSchema } from "@aloft/idl/flyteidl/core/errors_pb.js";
 import { ExecutionError_ErrorKind } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { joinUri } from "@aloft/core/blob/keys.ts";
+import { joinUri } from "@aloft/core";
 import { fromLiteralMap, toLiteralMap } from "../types/index.ts";
 import { isEntity, type DynamicDef, type TaskDef } from "../authoring/entities.ts";
 import { makeTaskContext } from "./task-context-impl.ts";
@@ -40,7 +40,18 @@ export interface ExecuteDeps {
 
 export type Outcome = "success" | "dynamic" | "user-error" | "system-error";
 
-/** A user error that may be retried (written to error.pb as RECOVERABLE). */
+/**
+ * A user error that may be retried (written to error.pb as RECOVERABLE, so the task's `retries` apply); any other
+ * thrown error fails the attempt for good.
+ * @example
+ * ```ts
+ * task({ inputs: {}, outputs: { body: t.string() }, retries: 3 }, async () => {
+ *   const res = await fetch("https://example.com/data");
+ *   if (res.status === 503) throw new RecoverableError("upstream busy");
+ *   return { body: await res.text() };
+ * });
+ * ```
+ */
 export class RecoverableError extends Error {
   override readonly name = "RecoverableError";
 }
@@ -56,7 +67,18 @@ class Failure extends Error {
   }
 }
 
-/** Runs one attempt; resolves with the outcome once outputs.pb / error.pb / futures.pb is written. */
+/**
+ * Runs one attempt of a task as the `aloft-execute` command does: reads inputs.pb, runs the function, writes
+ * outputs.pb, futures.pb (dynamic) or error.pb; resolves with the outcome once one of them is written.
+ * @example
+ * ```ts
+ * const outcome = await executeTask(
+ *   { inputs: "file:///tmp/a/inputs.pb", outputPrefix: "file:///tmp/a/0", rawOutputPrefix: "file:///tmp/a/raw",
+ *     checkpointPath: "file:///tmp/a/raw/_flytecheckpoints", prevCheckpoint: '""', module: "/app/tasks.ts", task: "add" },
+ *   { io: uriIo(), env: process.env, load: (m) => import(m) },
+ * );   // "success" | "dynamic" | "user-error" | "system-error"
+ * ```
+ */
 export async function executeTask(args: ExecuteArgs, deps: ExecuteDeps): Promise<Outcome> {
   try {
     return await run(args, deps);

@@ -1,5 +1,5 @@
 // The TaskContext of one attempt, over the entrypoint's data I/O.
-import { joinUri } from "@aloft/core/blob/keys.ts";
+import { joinUri } from "@aloft/core";
 import type { TaskContext } from "../authoring/task-context.ts";
 import type { DatasetRef, FileRef } from "../types/blobs.ts";
 import type { ExecuteArgs, ExecuteDeps } from "./execute.ts";

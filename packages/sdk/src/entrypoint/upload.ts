@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { clone } from "@bufbuild/protobuf";
 import { LiteralSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { joinUri } from "@aloft/core/blob/keys.ts";
+import { joinUri } from "@aloft/core";
 import { isLocalDirectory, listLocalFiles, type DataIo } from "./data-io.ts";
 
 const hasScheme = (uri: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(uri);

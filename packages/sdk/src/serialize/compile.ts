@@ -4,7 +4,7 @@ import { IdentifierSchema } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { ParameterMapSchema } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import type { CompiledTask, CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import type { LaunchPlan } from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
-import { compileTask, compileWorkflow, launchPlanInterfaceOf, type LaunchPlanInterface } from "@aloft/core/compiler/index.ts";
+import { compileTask, compileWorkflow, launchPlanInterfaceOf, type LaunchPlanInterface } from "@aloft/core";
 import type { Entity } from "../authoring/entities.ts";
 import { variableMap } from "../types/index.ts";
 import type { SerializedWorkflow } from "./serialize.ts";

@@ -14,6 +14,14 @@ export interface RegistrationFileData {
   data: Uint8Array;
 }
 
+/**
+ * The registration files of a serialized module, in memory: `<i>_<name>_1.pb` (TaskSpec), `_2.pb` (WorkflowSpec),
+ * `_3.pb` (LaunchPlan), tasks first, as `aloft register files` and flytectl read them.
+ * @example
+ * ```ts
+ * for (const f of registrationFiles(serializeModule(mod, settings))) console.log(f.name, f.data.byteLength);
+ * ```
+ */
 export function registrationFiles(s: Serialized): RegistrationFileData[] {
   const out: RegistrationFileData[] = [];
   let i = 0;
@@ -29,6 +37,13 @@ export function registrationFiles(s: Serialized): RegistrationFileData[] {
   return out;
 }
 
+/**
+ * Writes the registration files of a serialized module into `dir` (created if needed); returns their paths.
+ * @example
+ * ```ts
+ * const paths = await writeRegistrationFiles(serializeModule(mod, settings), "out/");
+ * ```
+ */
 export async function writeRegistrationFiles(s: Serialized, dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const files = registrationFiles(s);

@@ -7,7 +7,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { Resources_ResourceName } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { LaunchPlanSchema } from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
 import { WorkflowSpecSchema } from "@aloft/idl/flyteidl/admin/workflow_pb.js";
-import { compileTask, tryCompileWorkflow, getRequirements, launchPlanInterfaceOf } from "@aloft/core/compiler/index.ts";
+import { compileTask, tryCompileWorkflow, getRequirements, launchPlanInterfaceOf } from "@aloft/core";
 import { t, task, workflow } from "../index.ts";
 import { serializeModule, type Serialized } from "./serialize.ts";
 import { compileAll, launchPlanRefInterfaces } from "./compile.ts";

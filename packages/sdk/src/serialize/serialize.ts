@@ -7,7 +7,7 @@ import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { WorkflowMetadata_OnFailurePolicy, WorkflowTemplateSchema, type WorkflowTemplate } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { LaunchPlanSchema, type LaunchPlan } from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
 import { FixedRateUnit } from "@aloft/idl/flyteidl/admin/schedule_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import { toLiteralMap, variableMap } from "../types/index.ts";
 import type { TypeMap, ValuesOf } from "../types/type.ts";
 import { WorkflowBuilder, type EntityResolver } from "../authoring/builder.ts";
@@ -31,7 +31,13 @@ export interface Serialized {
   names: Map<Entity, { name: string; exportName: string }>;
 }
 
-/** Names of a module's entities: explicit `options.name`, else the export name. */
+/**
+ * Names of a module's entities: explicit `options.name`, else the export name.
+ * @example
+ * ```ts
+ * const names = nameEntities(await import("./pipeline.ts"));   // Map<Entity, { name, exportName }>
+ * ```
+ */
 export function nameEntities(exports: Record<string, unknown>): Map<Entity, { name: string; exportName: string }> {
   const names = new Map<Entity, { name: string; exportName: string }>();
   for (const [exportName, v] of Object.entries(exports)) {
@@ -42,6 +48,15 @@ export function nameEntities(exports: Record<string, unknown>): Map<Entity, { na
   return names;
 }
 
+/**
+ * Serializes entities one at a time (tasks, workflows with their sub-workflows, launch plans); `serializeModule`
+ * runs it over a whole module.
+ * @example
+ * ```ts
+ * const s = new Serializer(nameEntities(mod), { project: "p", domain: "development", version: "v1", module: "pipeline.ts" });
+ * const template = s.workflow(mod.wf).template;
+ * ```
+ */
 export class Serializer implements EntityResolver {
   readonly tasks = new Map<Entity, TaskTemplate>();
   readonly #workflows = new Map<WorkflowDef, SerializedWorkflow>();
@@ -67,6 +82,13 @@ export class Serializer implements EntityResolver {
     return n;
   }
 
+  /**
+   * The registered name of an entity; INVALID_ARGUMENT when it is used but not exported.
+   * @example
+   * ```ts
+   * serializer.nameOf(mod.add)   // "add"
+   * ```
+   */
   nameOf(e: Entity): string {
     const n = this.#entry(e);
     if (!n) {
@@ -76,6 +98,13 @@ export class Serializer implements EntityResolver {
     return n.name;
   }
 
+  /**
+   * The flyteidl Identifier a node uses to refer to an entity (project, domain and version from the settings).
+   * @example
+   * ```ts
+   * serializer.idOf(mod.add)   // { resourceType: TASK, project: "p", domain: "development", name: "add", version: "v1" }
+   * ```
+   */
   idOf(e: Entity): IdInit {
     const s = this.settings;
     switch (e.kind) {
@@ -103,6 +132,13 @@ export class Serializer implements EntityResolver {
     return { resourceType: ResourceType.WORKFLOW, project: s.project, domain: s.domain, name: this.nameOf(wf), version: s.version };
   }
 
+  /**
+   * The TaskTemplate of a task or dynamic task (one per entity, cached).
+   * @example
+   * ```ts
+   * const template = serializer.task(mod.add);   // template.type: "container"
+   * ```
+   */
   task(e: TaskDef | DynamicDef): TaskTemplate {
     let t = this.tasks.get(e);
     if (!t) {
@@ -114,6 +150,13 @@ export class Serializer implements EntityResolver {
     return t;
   }
 
+  /**
+   * The WorkflowTemplate of a workflow and the sub-workflows it uses, transitively.
+   * @example
+   * ```ts
+   * const { template, subWorkflows } = serializer.workflow(mod.wf);
+   * ```
+   */
   workflow(wf: WorkflowDef): SerializedWorkflow {
     const done = this.#workflows.get(wf);
     if (done) return done;
@@ -147,7 +190,13 @@ export class Serializer implements EntityResolver {
     }
   }
 
-  /** Runs `f` (which adds nodes through this resolver) and returns the sub-workflows its nodes use, transitively. */
+  /**
+   * Runs `f` (which adds nodes through this resolver) and returns the sub-workflows its nodes use, transitively.
+   * @example
+   * ```ts
+   * const { result, subWorkflows } = serializer.collect(() => buildNodes(builder));
+   * ```
+   */
   collect<T>(f: () => T): { result: T; subWorkflows: WorkflowTemplate[] } {
     const used = new Set<WorkflowDef>();
     this.#usedSubWorkflows.push(used);
@@ -166,6 +215,13 @@ export class Serializer implements EntityResolver {
     return { result, subWorkflows: [...subs.values()] };
   }
 
+  /**
+   * The LaunchPlan of a launch plan (id and spec; admin computes the closure).
+   * @example
+   * ```ts
+   * const lp = serializer.launchPlan(mod.nightly);
+   * ```
+   */
   launchPlan(lp: LaunchPlanDef, name = this.nameOf(lp)): LaunchPlan {
     const s = this.settings;
     const wfId = this.#workflowId(lp.workflow);
@@ -225,6 +281,12 @@ export function outputBindings(types: TypeMap, outs: Record<string, unknown>, wh
 /**
  * Serializes every exported entity of a module: its tasks, its workflows (each with a default launch plan of the
  * same name, as flytekit does) and its launch plans.
+ * @example
+ * ```ts
+ * import * as mod from "./pipeline.ts";
+ * const s = serializeModule(mod, { project: "ml", domain: "development", version: "v1", module: "/app/pipeline.ts" });
+ * await writeRegistrationFiles(s, "out/");   // then: aloft register files out/
+ * ```
  */
 export function serializeModule(exports: Record<string, unknown>, settings: TaskSerializeSettings): Serialized {
   const names = nameEntities(exports);

@@ -10,7 +10,7 @@ import {
   type TaskTemplate,
 } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { Secret_MountType } from "@aloft/idl/flyteidl/core/security_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import { variableMap } from "../types/index.ts";
 import type { TypeMap } from "../types/type.ts";
 import { durationInit } from "../authoring/builder.ts";

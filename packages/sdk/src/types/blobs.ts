@@ -34,18 +34,42 @@ function blobType(name: string, format: string, dim: BlobType_BlobDimensionality
   };
 }
 
-/** A single file; `format` (e.g. "csv") is checked by the compiler when both sides declare one. */
+/**
+ * A single file (blob SINGLE), valued as `{ uri }`; `format` (e.g. "csv") is checked by the compiler when both sides
+ * declare one. A task may return a local path: the entrypoint uploads it under the raw output prefix.
+ * @example
+ * ```ts
+ * task({ inputs: { csv: t.file("csv") }, outputs: { report: t.file() } }, async ({ csv }, ctx) => ({
+ *   report: await ctx.writeFile("report.txt", `read ${csv.uri}`),
+ * }));
+ * ```
+ */
 export function file(format = ""): Type<FileRef> {
   return blobType(format ? `file<${format}>` : "file", format, BlobType_BlobDimensionality.SINGLE);
 }
 
+/**
+ * A directory (blob MULTIPART), valued as `{ uri }`; a task may return a local directory to upload.
+ * @example
+ * ```ts
+ * task({ inputs: {}, outputs: { out: t.directory() } }, async () => ({ out: { uri: "/tmp/work/results" } }));
+ * ```
+ */
 export function directory(format = ""): Type<DirectoryRef> {
   return blobType(format ? `directory<${format}>` : "directory", format, BlobType_BlobDimensionality.MULTIPART);
 }
 
 export const DATASET_FORMAT = "jsonl";
 
-/** A structured dataset whose columns are `columns` (format `jsonl`: one JSON object per line). */
+/**
+ * A structured dataset whose columns are `columns` (format `jsonl`: one JSON object per line); rows are read and
+ * written with `ctx.readRows` / `ctx.writeRows`.
+ * @example
+ * ```ts
+ * const Points = t.dataset({ x: t.float(), y: t.float() });
+ * task({ inputs: { pts: Points }, outputs: { n: t.int() } }, async ({ pts }, ctx) => ({ n: (await ctx.readRows(pts)).length }));
+ * ```
+ */
 export function dataset<const C extends TypeMap>(columns: C): Type<DatasetRef<ValuesOf<C>>> & { columns: C } {
   const name = `dataset{${Object.keys(columns).join(",")}}`;
   const sdType = {

@@ -2,10 +2,17 @@
 import { create, equals, type JsonValue } from "@bufbuild/protobuf";
 import { LiteralSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { LiteralTypeSchema, SimpleType, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import { none } from "./primitives.ts";
 import { badValue, literalType, mismatch, scalarLiteral, scalarOf, type JsonCodec, type Type, type TypeMap, type ValuesOf } from "./type.ts";
 
+/**
+ * A list (flyteidl collection) of `element` values.
+ * @example
+ * ```ts
+ * task({ inputs: { xs: t.list(t.float()) }, outputs: { sum: t.float() } }, async ({ xs }) => ({ sum: xs.reduce((a, b) => a + b, 0) }));
+ * ```
+ */
 export function list<T>(element: Type<T>): Type<T[]> & { element: Type<T> } {
   const name = `list<${element.name}>`;
   return {
@@ -36,6 +43,15 @@ export function list<T>(element: Type<T>): Type<T[]> & { element: Type<T> } {
   };
 }
 
+/**
+ * A map from string keys to `value` values (flyteidl map), valued as a `Record<string, T>`.
+ * @example
+ * ```ts
+ * task({ inputs: { scores: t.map(t.float()) }, outputs: { best: t.string() } }, async ({ scores }) => ({
+ *   best: Object.entries(scores).sort((a, b) => b[1] - a[1])[0]?.[0] ?? "",
+ * }));
+ * ```
+ */
 export function map<T>(value: Type<T>): Type<Record<string, T>> {
   const name = `map<${value.name}>`;
   return {
@@ -73,7 +89,13 @@ export function map<T>(value: Type<T>): Type<Record<string, T>> {
   };
 }
 
-/** A string enum: `t.enumOf(["a", "b"])` types values as `"a" | "b"`. */
+/**
+ * A string enum: `t.enumOf(["a", "b"])` types values as `"a" | "b"` (also `t.enum`).
+ * @example
+ * ```ts
+ * const kind = t.enumOf(["mean", "linear", "quadratic"]);   // Type<"mean" | "linear" | "quadratic">
+ * ```
+ */
 export function enumOf<const V extends readonly string[]>(values: V): Type<V[number]> {
   const name = `enum<${values.join("|")}>`;
   return {
@@ -108,6 +130,10 @@ type UnionValue<V extends readonly Type<any>[]> = V[number] extends Type<infer T
 /**
  * An untagged union of variants (flyteidl UnionType). Each variant carries a structure tag (its name) so that a
  * value's variant is recorded in the literal; a TypeScript value goes to the first variant that accepts it.
+ * @example
+ * ```ts
+ * const idOrName = t.union(t.int(), t.string());   // Type<number | string>
+ * ```
  */
 export function union<const V extends readonly Type<any>[]>(...variants: V): Type<UnionValue<V>> {
   const name = variants.map((v) => v.name).join(" | ");
@@ -158,7 +184,13 @@ function sameType(a: LiteralType, b: LiteralType): boolean {
   return equals(LiteralTypeSchema, { ...a, structure: undefined }, { ...b, structure: undefined });
 }
 
-/** `T | null`: a union of T and NONE. Nodes may leave an optional input unbound. */
+/**
+ * `T | null`: a union of T and NONE. Nodes may leave an optional input unbound.
+ * @example
+ * ```ts
+ * task({ inputs: { limit: t.optional(t.int()) }, outputs: { n: t.int() } }, async ({ limit }) => ({ n: limit ?? 10 }));
+ * ```
+ */
 export function optional<T>(inner: Type<T>): Type<T | null> {
   const u = union(inner, none());
   return {
@@ -179,6 +211,12 @@ export function optional<T>(inner: Type<T>): Type<T | null> {
  * A record (flytekit's dataclass): a STRUCT with a JSON schema in `metadata` and the field types in
  * `structure.dataclass_type` (so workflows may bind `ref.field("x")`), valued as a google.protobuf.Struct.
  * Fields must be JSON-representable types (primitives, enum, list, map, record, optional).
+ * @example
+ * ```ts
+ * const Model = t.record({ kind: t.string(), error: t.float() }, { name: "Model" });
+ * const pick = task({ inputs: { m: Model }, outputs: { error: t.float() } }, async ({ m }) => ({ error: m.error }));
+ * // in a workflow: b.call(pick, { m: trained.model }) or bind one field: trained.model.field("error")
+ * ```
  */
 export function record<const F extends TypeMap>(fields: F, options: { name?: string } = {}): Type<ValuesOf<F>> & { fields: F } {
   const name = options.name ?? `record{${Object.keys(fields).join(",")}}`;

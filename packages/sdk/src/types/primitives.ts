@@ -40,6 +40,14 @@ function primitiveOf(l: Literal, name: string) {
 const prim = (value: MessageInitShape<typeof PrimitiveSchema>["value"]): Literal =>
   scalarLiteral({ value: { case: "primitive", value: { value } } });
 
+/**
+ * A 64-bit integer (flyteidl INTEGER) valued as a `number`: only safe integers; larger values are refused, not rounded.
+ * @example
+ * ```ts
+ * const count = t.int();
+ * task({ inputs: { n: t.int() }, outputs: { twice: t.int() } }, async ({ n }) => ({ twice: 2 * n }));
+ * ```
+ */
 export function int(): Type<number> {
   return primitive<number>(
     "int",
@@ -59,7 +67,14 @@ export function int(): Type<number> {
   );
 }
 
-/** int64 as bigint: the whole range. */
+/**
+ * int64 as `bigint`: the whole range (flyteidl INTEGER).
+ * @example
+ * ```ts
+ * const big = t.bigint();
+ * task({ inputs: { id: t.bigint() }, outputs: { next: t.bigint() } }, async ({ id }) => ({ next: id + 1n }));
+ * ```
+ */
 export function bigint(): Type<bigint> {
   return primitive<bigint>(
     "bigint",
@@ -77,6 +92,13 @@ export function bigint(): Type<bigint> {
   );
 }
 
+/**
+ * A double (flyteidl FLOAT) valued as a `number`.
+ * @example
+ * ```ts
+ * task({ inputs: { x: t.float() }, outputs: { half: t.float() } }, async ({ x }) => ({ half: x / 2 }));
+ * ```
+ */
 export function float(): Type<number> {
   return primitive<number>(
     "float",
@@ -94,6 +116,13 @@ export function float(): Type<number> {
   );
 }
 
+/**
+ * A string (flyteidl STRING).
+ * @example
+ * ```ts
+ * task({ inputs: { name: t.string() }, outputs: { greeting: t.string() } }, async ({ name }) => ({ greeting: `hi ${name}` }));
+ * ```
+ */
 export function string(): Type<string> {
   return primitive<string>(
     "string",
@@ -111,6 +140,13 @@ export function string(): Type<string> {
   );
 }
 
+/**
+ * A boolean (flyteidl BOOLEAN).
+ * @example
+ * ```ts
+ * task({ inputs: { on: t.bool() }, outputs: { off: t.bool() } }, async ({ on }) => ({ off: !on }));
+ * ```
+ */
 export function bool(): Type<boolean> {
   return primitive<boolean>(
     "bool",
@@ -128,6 +164,13 @@ export function bool(): Type<boolean> {
   );
 }
 
+/**
+ * A point in time (flyteidl DATETIME) valued as a `Date`, to the millisecond.
+ * @example
+ * ```ts
+ * task({ inputs: { at: t.datetime() }, outputs: { year: t.int() } }, async ({ at }) => ({ year: at.getUTCFullYear() }));
+ * ```
+ */
 export function datetime(): Type<Date> {
   return primitive<Date>(
     "datetime",
@@ -158,7 +201,13 @@ export function datetime(): Type<Date> {
   );
 }
 
-/** A duration in milliseconds. */
+/**
+ * A duration (flyteidl DURATION) valued as a `number` of milliseconds.
+ * @example
+ * ```ts
+ * task({ inputs: { timeout: t.duration() }, outputs: { seconds: t.float() } }, async ({ timeout }) => ({ seconds: timeout / 1000 }));
+ * ```
+ */
 export function duration(): Type<number> {
   return primitive<number>(
     "duration",
@@ -178,7 +227,13 @@ export function duration(): Type<number> {
   );
 }
 
-/** The NONE type (a task with no meaningful value; also a union variant of `optional`). */
+/**
+ * The NONE type (a task with no meaningful value; also a union variant of `optional`), valued as `null`.
+ * @example
+ * ```ts
+ * const nothing = t.union(t.int(), t.none());   // number | null
+ * ```
+ */
 export function none(): Type<null> {
   return {
     name: "none",

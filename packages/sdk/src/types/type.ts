@@ -3,7 +3,7 @@
 import { create, type JsonValue, type MessageInitShape } from "@bufbuild/protobuf";
 import { LiteralSchema, ScalarSchema, type Literal, type Scalar } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { LiteralTypeSchema, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 
 export interface Type<T> {
   /** A short name for messages ("int", "list<string>"). */

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { toJson } from "@bufbuild/protobuf";
 import { LiteralSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { LiteralTypeSchema, SimpleType } from "@aloft/idl/flyteidl/core/types_pb.js";
-import { areTypesCastable, literalTypeForLiteral } from "@aloft/core/compiler/index.ts";
+import { areTypesCastable, literalTypeForLiteral } from "@aloft/core";
 import * as t from "./index.ts";
 
 const roundTrip = <T>(ty: t.Type<T>, v: T) => ty.fromLiteral(ty.toLiteral(v));

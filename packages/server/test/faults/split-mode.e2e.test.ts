@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { postgresAvailability, scratchPostgresUrl } from "@aloft/testkit/databases.ts";
+import { postgresAvailability, scratchPostgresUrl } from "@aloft/testkit";
 import {
   SANDBOX_READY, adminClient, alive, assertRanOnce, kill, launch, markersIn, registerSteps, sleep, startAloft, waitTerminal, type Proc,
 } from "./fault-kit.ts";

@@ -9,10 +9,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { postgresAvailability } from "@aloft/testkit/databases.ts";
-import { startS3, type TestS3 } from "@aloft/testkit/s3.ts";
-import { createBlobStore } from "@aloft/core/blob/create-blob-store.ts";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit/platform.ts";
+import { postgresAvailability } from "@aloft/testkit";
+import { startS3, type TestS3 } from "@aloft/testkit";
+import { createBlobStore } from "@aloft/platform";
+import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 import { FLYTEKIT_CASES, PYFLYTE_RUN } from "./cases.ts";
 
 const REPO = resolve(import.meta.dirname, "../../../..");

@@ -7,8 +7,8 @@ import { after, before, describe, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { GetVersionResponseSchema } from "@aloft/idl/flyteidl/admin/version_pb.js";
-import { silentLogger } from "@aloft/core/logger.ts";
-import { adminClient, unary } from "@aloft/testkit/grpc-js-client.ts";
+import { silentLogger } from "@aloft/core";
+import { adminClient, unary } from "@aloft/testkit";
 import { bind } from "../rpc.ts";
 import { startGrpcServer, type RunningGrpcServer } from "./grpc-server.ts";
 

@@ -5,10 +5,11 @@ import type { AddressInfo } from "node:net";
 import type { DescMethod, DescService, Message } from "@bufbuild/protobuf";
 import { Code as ConnectCode, ConnectError, createContextKey, createContextValues, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { newRequestId } from "@aloft/core/ids.ts";
-import type { Logger } from "@aloft/core/logger.ts";
-import { toAloftError } from "@aloft/core/errors.ts";
+import { newRequestId } from "@aloft/core";
+import type { Logger } from "@aloft/core";
+import { toAloftError } from "@aloft/core";
 import { fastPathAccepts, fastUnaryMethod, serveUnary, type FastUnaryMethod } from "./unary-fast-path.ts";
+import type { RequestReader } from "./large-inputs-reader.ts";
 import { resolveHandler, type CallContext, type ServiceBinding, type UnaryMiddleware } from "../rpc.ts";
 
 /** Services with streaming methods (health Watch, reflection) register themselves directly on the router. */
@@ -32,6 +33,8 @@ export interface GrpcServerOptions {
    * has not finished arriving after this long (ms; default 5 minutes; 0 = never).
    */
   idleTimeoutMs?: number;
+  /** Request readers by input message type name, used instead of plain decoding on the fast path. */
+  requestReaders?: ReadonlyMap<string, RequestReader>;
 }
 
 export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
@@ -145,12 +148,12 @@ function remapParseErrors(res: http2.Http2ServerResponse): void {
 }
 
 /** The unary methods of every binding by request path, for the fast path (unary-fast-path.ts). */
-function fastMethods(bindings: ServiceBinding[], middleware: UnaryMiddleware[]): Map<string, FastUnaryMethod> {
+function fastMethods(bindings: ServiceBinding[], middleware: UnaryMiddleware[], readers?: ReadonlyMap<string, RequestReader>): Map<string, FastUnaryMethod> {
   const out = new Map<string, FastUnaryMethod>();
   for (const b of bindings) {
     for (const method of b.service.methods) {
       if (method.methodKind !== "unary") continue;
-      out.set(`/${b.service.typeName}/${method.name}`, fastUnaryMethod(method, resolveHandler(b, method, middleware)));
+      out.set(`/${b.service.typeName}/${method.name}`, fastUnaryMethod(method, resolveHandler(b, method, middleware), readers?.get(method.input.typeName)));
     }
   }
   return out;
@@ -185,7 +188,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   if (fastPath && compat.length === 1) {
     const toCompat = compat[0]!;
     server.removeListener("stream", toCompat);
-    const methods = fastMethods(options.bindings, options.middleware);
+    const methods = fastMethods(options.bindings, options.middleware, options.requestReaders);
     const fastOptions = { logger: options.logger, toConnectError, fixStatus, maxMessageBytes };
     server.on("stream", function (this: http2.Http2Server, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, ...rest: unknown[]) {
       const m = methods.get(headers[":path"] ?? "");

@@ -16,9 +16,10 @@ import { Code as ConnectCode, ConnectError } from "@connectrpc/connect";
 import { compressionNegotiate, createMethodSerializationLookup, validateReadWriteMaxBytes, type Compression } from "@connectrpc/connect/protocol";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
-import { newRequestId } from "@aloft/core/ids.ts";
-import type { Logger } from "@aloft/core/logger.ts";
+import { newRequestId } from "@aloft/core";
+import type { Logger } from "@aloft/core";
 import type { CallContext, UnaryHandler } from "../rpc.ts";
+import type { RequestReader } from "./large-inputs-reader.ts";
 
 const acceptCompression: Compression[] = [compressionGzip, compressionBrotli];
 const limits = validateReadWriteMaxBytes(undefined, undefined, undefined);
@@ -28,17 +29,19 @@ export interface FastUnaryMethod {
   method: DescMethod;
   handler: UnaryHandler;
   parse(bytes: Uint8Array): Message;
+  /** Reads the request instead of `parse` (huge CreateExecution inputs, large-inputs-reader.ts). */
+  read?: RequestReader;
   serialize(message: Message): Uint8Array;
 }
 
 /** Post-processes a status before it is sent: see remapStatus in grpc-server.ts. */
 export type StatusFixer = (headers: Record<string, string>) => void;
 
-export function fastUnaryMethod(method: DescMethod, handler: UnaryHandler): FastUnaryMethod {
+export function fastUnaryMethod(method: DescMethod, handler: UnaryHandler, read?: RequestReader): FastUnaryMethod {
   const serialization = createMethodSerializationLookup(method, undefined, undefined, limits);
   const i = serialization.getI(true);
   const o = serialization.getO(true);
-  return { method, handler, parse: (b) => i.parse(b) as Message, serialize: (m) => o.serialize(m as never) };
+  return { method, handler, parse: (b) => i.parse(b) as Message, serialize: (m) => o.serialize(m as never), ...(read ? { read } : {}) };
 }
 
 /**
@@ -119,9 +122,9 @@ class FastCall implements CallContext {
 }
 
 /** Splits the body into gRPC envelopes the way connect does, and returns the one request message. */
-function singleMessage(body: Buffer, parse: (b: Uint8Array) => Message): Message {
+function singleMessage(body: Buffer): Uint8Array {
   let offset = 0;
-  let first: Message | undefined;
+  let first: Uint8Array | undefined;
   let count = 0;
   while (offset < body.length) {
     if (body.length - offset < 5) throw new ConnectError("protocol error: incomplete envelope", ConnectCode.InvalidArgument);
@@ -134,7 +137,7 @@ function singleMessage(body: Buffer, parse: (b: Uint8Array) => Message): Message
       throw new ConnectError("received compressed envelope, but do not know how to decompress", ConnectCode.Internal);
     }
     count++;
-    if (count === 1) first = parse(data);
+    if (count === 1) first = data;
     else throw new ConnectError("protocol error: received extra input message for unary method", ConnectCode.Unimplemented);
   }
   if (first === undefined) throw new ConnectError("protocol error: missing input message for unary method", ConnectCode.Unimplemented);
@@ -212,7 +215,13 @@ export function serveUnary(stream: http2.ServerHttp2Stream, headers: http2.Incom
       try {
         if (tooLarge) throw tooLarge;
         if (timeoutError) throw timeoutError;
-        const req = singleMessage(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), m.parse);
+        const data = singleMessage(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+        let req: Message;
+        try {
+          req = m.read ? await m.read(data, m.parse) : m.parse(data);
+        } catch (err) {
+          throw err instanceof ConnectError ? err : opts.toConnectError(err);
+        }
         let res: Message;
         try {
           res = await m.handler(req, call);

@@ -6,10 +6,10 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Transform, type TransformCallback } from "node:stream";
-import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
-import type { LocalUrlSigner } from "@aloft/core/blob/local-url-signer.ts";
-import { AloftError, Code, httpStatusFromCode, toAloftError } from "@aloft/core/errors.ts";
-import type { Logger } from "@aloft/core/logger.ts";
+import type { BlobStore } from "@aloft/core";
+import type { LocalUrlSigner } from "@aloft/core";
+import { AloftError, Code, httpStatusFromCode, toAloftError } from "@aloft/core";
+import type { Logger } from "@aloft/core";
 
 export const BLOBS_ROUTE = "/blobs/";
 

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import { PassThrough } from "node:stream";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
 import { readBody } from "./body.ts";
 
 /** A stream standing in for an IncomingMessage (`complete` is set when the body ended). */

@@ -4,7 +4,7 @@
 // connection instead would make the client's kernel drop the unread answer on a reset). A client that goes away
 // mid-body fails the call with CANCELLED.
 import type { IncomingMessage } from "node:http";
-import { AloftError, Code, messageTooLarge } from "@aloft/core/errors.ts";
+import { AloftError, Code, messageTooLarge } from "@aloft/core";
 
 /** The gateway's default when no limit is configured: grpc-go's (and so flyteadmin's) 4 MiB receive limit. */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;

@@ -13,8 +13,8 @@ import { UserInfoResponseSchema } from "@aloft/idl/flyteidl/service/identity_pb.
 import { NamedEntitySchema, type NamedEntityGetRequest } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { CreateWorkflowFailureReasonSchema } from "@aloft/idl/flyteidl/admin/workflow_pb.js";
 import { IdentifierSchema, ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { AloftError, Code, alreadyExists } from "@aloft/core/errors.ts";
-import { silentLogger } from "@aloft/core/logger.ts";
+import { AloftError, Code, alreadyExists } from "@aloft/core";
+import { silentLogger } from "@aloft/core";
 import type { CallContext, ServiceBinding, UnaryHandler } from "../rpc.ts";
 import { createHttpGateway, type HttpGateway, type HttpGatewayOptions } from "./gateway.ts";
 

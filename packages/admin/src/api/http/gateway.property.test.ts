@@ -8,7 +8,7 @@ import { create, fromBinary, toBinary, toJsonString } from "@bufbuild/protobuf";
 import { StatusSchema } from "@aloft/idl/google/rpc/status_pb.js";
 import { ProjectRegisterRequestSchema } from "@aloft/idl/flyteidl/admin/project_pb.js";
 import { ResourceListRequestSchema } from "@aloft/idl/flyteidl/admin/common_pb.js";
-import { httpStatusFromCode } from "@aloft/core/errors.ts";
+import { httpStatusFromCode } from "@aloft/core";
 import { parseMediaType } from "./negotiation.ts";
 import { ACCEPTED_BODY_TYPES, STATE_CHANGING_METHODS } from "./request-guard.ts";
 import { cleanPath } from "./server-mux.ts";

@@ -5,9 +5,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRegistry, isMessage, type DescFile, type Message, type Registry } from "@bufbuild/protobuf";
 import { file_google_rpc_status } from "@aloft/idl/google/rpc/status_pb.js";
-import { AloftError, Code, toAloftError } from "@aloft/core/errors.ts";
-import { newRequestId } from "@aloft/core/ids.ts";
-import type { Logger } from "@aloft/core/logger.ts";
+import { AloftError, Code, toAloftError } from "@aloft/core";
+import { newRequestId } from "@aloft/core";
+import type { Logger } from "@aloft/core";
 import { resolveHandler, type CallContext, type ServiceBinding, type UnaryHandler, type UnaryMiddleware } from "../rpc.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 import { createCors, type CorsOptions } from "./cors.ts";

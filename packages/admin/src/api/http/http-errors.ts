@@ -5,7 +5,7 @@ import type { ServerResponse } from "node:http";
 import { create, createRegistry, type Registry } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { StatusSchema, type Status } from "@aloft/idl/google/rpc/status_pb.js";
-import { AloftError, Code, httpStatusOf } from "@aloft/core/errors.ts";
+import { AloftError, Code, httpStatusOf } from "@aloft/core";
 import type { Marshaler } from "./marshalers.ts";
 import { setSafeHeader, writeResponseMetadata } from "./headers.ts";
 

@@ -4,7 +4,7 @@
 import type { IncomingMessage } from "node:http";
 import { create, type DescMessage, type Message } from "@bufbuild/protobuf";
 import { reflect, type ReflectMessage } from "@bufbuild/protobuf/reflect";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
 import { discardBody, readBody } from "./body.ts";
 import { populateFieldFromPath } from "./field-binding.ts";
 import { parseGoInt } from "./go-parse.ts";

@@ -11,7 +11,7 @@
 //     skip the preflight) are 415.
 import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
 import { parseMediaType } from "./negotiation.ts";
 
 export const STATE_CHANGING_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "DELETE"]);

@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Message } from "@bufbuild/protobuf";
 import pino from "pino";
-import { silentLogger } from "@aloft/core/logger.ts";
+import { silentLogger } from "@aloft/core";
 import type { ServiceBinding } from "../rpc.ts";
 import { createHttpGateway, type HttpGateway } from "./gateway.ts";
 import { buildRoutes, createRouter } from "./router.ts";

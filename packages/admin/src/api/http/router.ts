@@ -5,7 +5,7 @@
 import { getOption, hasOption, type DescField, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
 import { http } from "@aloft/idl/google/api/annotations_pb.js";
 import type { HttpRule } from "@aloft/idl/google/api/http_pb.js";
-import type { Logger } from "@aloft/core/logger.ts";
+import type { Logger } from "@aloft/core";
 import type { ServiceBinding } from "../rpc.ts";
 import { compareSpecificity, matchTemplate, parseTemplate, type PathTemplate } from "./path-template.ts";
 

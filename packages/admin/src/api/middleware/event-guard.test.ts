@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { create, type Message } from "@bufbuild/protobuf";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { silentLogger } from "@aloft/core/logger.ts";
+import { AloftError, Code } from "@aloft/core";
+import { silentLogger } from "@aloft/core";
 import type { CallContext, Principal } from "../rpc.ts";
 import { eventCallerProblem, eventGuardMiddleware } from "./event-guard.ts";
 

@@ -4,9 +4,9 @@
 // never reaches this; a split-mode `aloft engine` on the same host calls over loopback). With authentication, only
 // the engine's identity. Both transports run this middleware, so gRPC and `POST /api/v1/events/*` behave alike.
 import type { DescMethod } from "@bufbuild/protobuf";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import { isLoopbackAddress } from "@aloft/core/network.ts";
-import type { Logger } from "@aloft/core/logger.ts";
+import { AloftError, Code } from "@aloft/core";
+import { isLoopbackAddress } from "@aloft/core";
+import type { Logger } from "@aloft/core";
 import type { Caller, Principal, UnaryMiddleware } from "../rpc.ts";
 
 export const EVENT_METHODS: ReadonlySet<string> = new Set([

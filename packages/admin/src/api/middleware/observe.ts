@@ -1,7 +1,7 @@
 // Logs and measures every unary RPC on both transports, with the request id in every log line.
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import type { Logger } from "@aloft/core/logger.ts";
-import type { Metrics } from "@aloft/core/metrics.ts";
+import { AloftError, Code } from "@aloft/core";
+import type { Logger } from "@aloft/core";
+import type { Metrics } from "@aloft/core";
 import type { UnaryMiddleware } from "../rpc.ts";
 
 export function observeMiddleware(logger: Logger, metrics: Metrics): UnaryMiddleware {

@@ -1,22 +1,18 @@
 // One span per RPC (both transports) when tracing is enabled.
-import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import type { Tracing } from "@aloft/core/tracing.ts";
+import { AloftError, Code } from "@aloft/core";
+import type { Tracing } from "@aloft/core";
 import type { UnaryMiddleware } from "../rpc.ts";
 
 export function traceMiddleware(tracing: Tracing): UnaryMiddleware {
   return (method, req, ctx, next) =>
-    tracing.tracer.startActiveSpan(
+    tracing.tracer.startServerSpan(
       `${method.parent.typeName}/${method.name}`,
       {
-        kind: SpanKind.SERVER,
-        attributes: {
-          "rpc.system": "grpc",
-          "rpc.service": method.parent.typeName,
-          "rpc.method": method.name,
-          "aloft.request_id": ctx.requestId,
-          "aloft.transport": ctx.transport,
-        },
+        "rpc.system": "grpc",
+        "rpc.service": method.parent.typeName,
+        "rpc.method": method.name,
+        "aloft.request_id": ctx.requestId,
+        "aloft.transport": ctx.transport,
       },
       async (span) => {
         try {
@@ -26,7 +22,7 @@ export function traceMiddleware(tracing: Tracing): UnaryMiddleware {
         } catch (err) {
           const code = err instanceof AloftError ? err.code : Code.INTERNAL;
           span.setAttribute("rpc.grpc.status_code", code);
-          if (code === Code.INTERNAL || code === Code.UNKNOWN) span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });
+          if (code === Code.INTERNAL || code === Code.UNKNOWN) span.fail(String(err));
           throw err;
         } finally {
           span.end();

@@ -7,9 +7,7 @@ export interface AloftMigration {
   /** `NNNN-name`; the order of application is the order of these names. */
   name: string;
   // Migrations see the database as it was when they were written, not today's Schema.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   up(db: Kysely<any>, dialect: Dialect): Promise<void>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   down(db: Kysely<any>, dialect: Dialect): Promise<void>;
 }
 
@@ -25,7 +23,6 @@ export const types = (dialect: Dialect) =>
  * `CREATE TABLE IF NOT EXISTS name` with the columns every entity table starts with (schema.ts BaseColumns): an
  * auto-increment `id` key and `created_at` / `updated_at` / `deleted_at` in microseconds. Chain the table's own columns.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function createEntityTable(db: Kysely<any>, dialect: Dialect, name: string) {
   const t = types(dialect);
   return db.schema

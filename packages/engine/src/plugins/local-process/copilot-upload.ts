@@ -11,17 +11,17 @@ import { LiteralMapSchema, type Literal, LiteralSchema } from "@aloft/idl/flytei
 import { BlobType_BlobDimensionality, SimpleType, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import type { VariableMap } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import { ContainerError_Kind, ErrorDocumentSchema } from "@aloft/idl/flyteidl/core/errors_pb.js";
-import { putMessage, type BlobStore } from "@aloft/core/blob/blob-store.ts";
-import { joinKey } from "@aloft/core/blob/keys.ts";
-import { resourceExhausted } from "@aloft/core/errors.ts";
+import { putMessage, type BlobStore } from "@aloft/core";
+import { joinKey } from "@aloft/core";
+import { resourceExhausted } from "@aloft/core";
 import { hostPath, keyOfUri } from "./store-paths.ts";
 import { parseGoBool, parseGoDuration, parseGoFloat, parseGoInt } from "./go-format.ts";
 
 const MAX_PRIMITIVE_SIZE = 1024;
 export const ERROR_FILE = "_ERROR";
-export const OUTPUT_UPLOAD_FAILED = "OutputUploadFailed";
+const OUTPUT_UPLOAD_FAILED = "OutputUploadFailed";
 
-export interface UploadTarget {
+interface UploadTarget {
   store: BlobStore;
   outputPrefix: string;
   rawOutputPrefix: string;

@@ -6,8 +6,8 @@
 import type { LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { renderLiteral } from "./template.ts";
 
-export const INPUT_ENV_PREFIX = "FLYTE_INPUT_";
-export const MAX_VALUE_BYTES = 32 * 1024;
+const INPUT_ENV_PREFIX = "FLYTE_INPUT_";
+const MAX_VALUE_BYTES = 32 * 1024;
 const MAX_TOTAL_BYTES = 256 * 1024;
 
 /** `FLYTE_INPUT_<name>` for each input that renders within the limits; names outside [A-Za-z0-9_] get `_`. */

@@ -21,8 +21,8 @@ import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { ExecutionErrorSchema, ExecutionError_ErrorKind, TaskLogSchema, TaskLog_MessageFormat } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { TaskLog } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { AloftError, resourceExhausted } from "@aloft/core/errors.ts";
-import type { Clock } from "@aloft/core/clock.ts";
+import { AloftError, resourceExhausted } from "@aloft/core";
+import type { Clock } from "@aloft/core";
 import type { PluginPhase, PluginState, PluginStatus, TaskExecutionContext, TaskPlugin } from "../plugin.ts";
 import { renderTemplates } from "./template.ts";
 import { buildEnvironment } from "./environment.ts";
@@ -66,7 +66,7 @@ export interface LocalProcessPluginOptions {
 
 export const LOG_NAME = "Local process logs";
 /** Task types whose template carries a container (or a pod spec with a primary container) to run. */
-export const TASK_TYPES = ["container", "raw-container", "python-task", "sidecar"] as const;
+const TASK_TYPES = ["container", "raw-container", "python-task", "sidecar"] as const;
 
 interface LocalState extends Partial<proc.ProcessRecord> {
   restarts: number;

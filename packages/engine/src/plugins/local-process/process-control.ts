@@ -23,7 +23,7 @@ export interface ProcessRecord {
 }
 
 /** The `.pid` record on disk: reserved before the spawn (`starting`), filled after it, marked when aborted. */
-export interface RecordFile extends Partial<ProcessRecord> {
+interface RecordFile extends Partial<ProcessRecord> {
   restarts: number;
   startedAt: string;
   starting?: boolean;
@@ -32,7 +32,7 @@ export interface RecordFile extends Partial<ProcessRecord> {
 }
 
 /** Size every `.pid` record is padded to, so that later rewrites happen in place (no new blocks on a full disk). */
-export const RECORD_BYTES = 512;
+const RECORD_BYTES = 512;
 const SLOT_BYTES = 32;
 const WRAPPER_NAME = "aloft-task";
 
@@ -50,7 +50,7 @@ const WRAPPER = [
   'exit "$code"',
 ].join("\n");
 
-export interface SpawnOptions {
+interface SpawnOptions {
   argv: readonly string[];
   env: Record<string, string>;
   cwd: string;
@@ -209,7 +209,7 @@ export async function readExitStatus(exitPath: string): Promise<number | undefin
   return undefined;
 }
 
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   const tmp = `${path}.tmp`;
   await writeFile(tmp, JSON.stringify(value));
   await rename(tmp, path);

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ExecutionError_ErrorKind } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { AloftError, Code } from "@aloft/core/errors.ts";
+import { AloftError, Code } from "@aloft/core";
 import { containerTask, drive, isTerminal, sandbox } from "./testing.ts";
 import * as proc from "./process-control.ts";
 

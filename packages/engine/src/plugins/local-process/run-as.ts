@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { chown, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 
 export interface RunAs {
   uid: number;

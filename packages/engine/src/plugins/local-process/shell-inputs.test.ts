@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { AloftError } from "@aloft/core/errors.ts";
+import { AloftError } from "@aloft/core";
 import { containerTask, drive, isTerminal, sandbox } from "./testing.ts";
 import { shellQuote } from "./template.ts";
 import { inputEnvironment } from "./input-env.ts";

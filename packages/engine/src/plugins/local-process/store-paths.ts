@@ -2,8 +2,8 @@
 // a task process is handed the plain absolute path instead (`hostPath`): flytekit records the locations it is given in
 // its Blob literals and checks them with os.path.isfile / isdir, which a `file://` string fails, while fsspec treats a
 // plain path as a local file. Readers here accept either form, and also locations outside the store on a laptop.
-import { AloftError, Code } from "@aloft/core/errors.ts";
-import type { BlobStore } from "@aloft/core/blob/blob-store.ts";
+import { AloftError, Code } from "@aloft/core";
+import type { BlobStore } from "@aloft/core";
 
 /** The store key of a URI; a plain absolute path counts as its file:// URI. INVALID_ARGUMENT when foreign. */
 export function keyOfUri(store: BlobStore, uriOrPath: string): string {

@@ -3,7 +3,7 @@
 // The image is ignored: the command runs on the host, so whatever it names must be installed there.
 import type { TaskTemplate, DataLoadingConfig, Resources } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { DataLoadingConfig_LiteralMapFormat, Resources_ResourceName } from "@aloft/idl/flyteidl/core/tasks_pb.js";
-import { isValidQuantity } from "@aloft/core/compiler/quantity.ts";
+import { isValidQuantity } from "@aloft/core";
 
 export interface ContainerSpec {
   image: string;
@@ -22,8 +22,8 @@ export interface RawDataConfig {
   format: "JSON" | "YAML" | "PROTO";
 }
 
-export const DEFAULT_INPUT_PATH = "/var/flyte/inputs";
-export const DEFAULT_OUTPUT_PATH = "/var/flyte/outputs";
+const DEFAULT_INPUT_PATH = "/var/flyte/inputs";
+const DEFAULT_OUTPUT_PATH = "/var/flyte/outputs";
 
 export class TaskSpecError extends Error {}
 

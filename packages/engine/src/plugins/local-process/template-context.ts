@@ -1,6 +1,6 @@
 // The values §7.2's templates stand for, taken from a task execution context.
 import { TaskTemplateSchema } from "@aloft/idl/flyteidl/core/tasks_pb.js";
-import { putMessage } from "@aloft/core/blob/blob-store.ts";
+import { putMessage } from "@aloft/core";
 import type { TaskExecutionContext } from "../plugin.ts";
 import { readInputs } from "./copilot-download.ts";
 import { hostPath, keyOfUri } from "./store-paths.ts";

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { LiteralMapSchema, LiteralSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { AloftError } from "@aloft/core/errors.ts";
+import { AloftError } from "@aloft/core";
 import { perRetryUniqueKey, renderLiteral, renderTemplates, type TemplateParams } from "./template.ts";
 import { goDuration, goFloat, goTimestamp, parseGoDuration } from "./go-format.ts";
 

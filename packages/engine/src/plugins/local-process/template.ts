@@ -10,7 +10,7 @@
 // input is also in the task's environment as FLYTE_INPUT_<name> (input-env.ts), so `sh -c 'echo "$FLYTE_INPUT_x"'`
 // never parses it.
 import type { LiteralMap, Literal, Scalar, Primitive } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { invalidArgument } from "@aloft/core/errors.ts";
+import { invalidArgument } from "@aloft/core";
 import { goDuration, goFloat, goTimestamp } from "./go-format.ts";
 import { renderMsgpack } from "./msgpack-value.ts";
 

@@ -7,10 +7,10 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { TaskTemplateSchema, type TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { TaskExecutionIdentifierSchema } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { LocalBlobStore } from "@aloft/core/blob/local-blob-store.ts";
-import { putMessage } from "@aloft/core/blob/blob-store.ts";
-import { silentLogger } from "@aloft/core/logger.ts";
-import { systemClock } from "@aloft/core/clock.ts";
+import { LocalBlobStore } from "@aloft/core";
+import { putMessage } from "@aloft/core";
+import { silentLogger } from "@aloft/core";
+import { systemClock } from "@aloft/core";
 import type { PluginPhase, PluginState, PluginStatus, TaskExecutionContext } from "../plugin.ts";
 import { LocalProcessPlugin, type LocalProcessPluginOptions } from "./local-process-plugin.ts";
 

@@ -1,0 +1,27 @@
+// `aloft secret create`: the secrets directory of `aloft secret init` as a Kubernetes Secret manifest (upstream's
+// `flyteadmin secret create` creates it in the cluster; that needs the Kubernetes module, so today the manifest is
+// printed for `kubectl apply -f -`). Users' plain passwords are left out: they are for handing to people, not for
+// the server, which reads only the hashes.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { failedPrecondition } from "@aloft/core";
+
+const KEY = /^[-._a-zA-Z0-9]+$/;
+
+export function secretManifest(dir: string, o: { name: string; namespace: string }): string {
+  let files: string[];
+  try {
+    files = readdirSync(dir).sort();
+  } catch {
+    throw failedPrecondition("auth.secret_create", `${dir} does not exist: run \`aloft secret init -p ${dir}\` first`);
+  }
+  const data: Record<string, string> = {};
+  for (const f of files) {
+    const path = join(dir, f);
+    if (!statSync(path).isFile() || /^user-.+\.password$/.test(f) || !KEY.test(f)) continue;
+    data[f] = readFileSync(path).toString("base64");
+  }
+  if (Object.keys(data).length === 0) throw failedPrecondition("auth.secret_create", `${dir} holds no secrets: run \`aloft secret init -p ${dir}\` first`);
+  return stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: o.name, namespace: o.namespace }, type: "Opaque", data });
+}

@@ -1,0 +1,21 @@
+// @aloft/admin: the package's front door. Everything not exported here is private to the package.
+export { BLOBS_ROUTE } from "./api/http/blob-route.ts";
+export type { ExtraRoute } from "./api/http/gateway.ts";
+export { listen } from "./api/http/http-server.ts";
+export type { RunningHttpServer } from "./api/http/http-server.ts";
+export { createAuth } from "./auth/create-auth.ts";
+export { SECRET_FILES, initSecrets } from "./auth/secret-files.ts";
+export { secretManifest } from "./auth/secret-manifest.ts";
+export { createAdmin } from "./create-admin.ts";
+export { seedProjects } from "./create-managers.ts";
+export type { DataCatalogManager } from "./managers/datacatalog-manager.ts";
+export type { ExecutionManagers } from "./managers/execution-managers.ts";
+export type { ScheduleSink } from "./managers/launch-plan-manager.ts";
+export type { LaunchReconciler } from "./managers/launch-reconciler.ts";
+export { launchSpecOf } from "./managers/launch-spec.ts";
+export type { SignalManager } from "./managers/signal-manager.ts";
+export type { BuildInfo } from "./managers/version-manager.ts";
+export type { ExecuteInput, PluginRegistry, WorkflowExecutor } from "./plugins.ts";
+export { createDatabase } from "./repositories/database.ts";
+export type { Database } from "./repositories/database.ts";
+export { migrateToLatest, rollbackLast } from "./repositories/migrator.ts";

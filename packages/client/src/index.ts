@@ -1,0 +1,13 @@
+// @aloft/client: the package's front door. Everything not exported here is private to the package.
+export { discoverAuth, discoverLogin } from "./auth-discovery.ts";
+export { bearerToken } from "./auth.ts";
+export { clientCredentials, tokenSourceAuth } from "./client-credentials.ts";
+export type { ClientCredentialsOptions, StoredToken, TokenCache } from "./client-credentials.ts";
+export { createAloftClient } from "./client.ts";
+export type { AloftClient, AloftClientOptions } from "./client.ts";
+export { endpointUrl } from "./endpoint.ts";
+export { createHttpGatewayTransport } from "./http-transport.ts";
+export type { AdminClient, ListAllOptions, ListItem, ListRequest, PaginatedMethod } from "./pagination.ts";
+export { browserLogin, logoutSession, sessionTokenSource } from "./pkce-login.ts";
+export type { LoginSession, SessionStore } from "./pkce-login.ts";
+export type { ExecutionId } from "./watch.ts";

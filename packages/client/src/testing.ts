@@ -1,0 +1,2 @@
+// @aloft/client/testing: internals that other packages' tests use. Never imported by production code.
+export type { WatchOptions } from "./watch.ts";

@@ -1,0 +1,106 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import { getMessage } from "@aloft/core";
+import { drive, isTerminal, sandbox } from "@aloft/engine/testing";
+import { index as t } from "@aloft/sdk/testing";
+import { fixtureTasks as fixtures } from "@aloft/sdk/testing";
+import { serializeModule } from "@aloft/sdk";
+import { WARM_TASK_TYPE } from "@aloft/sdk";
+import { WarmWorkerPlugin } from "./warm-worker-plugin.ts";
+import { runLocal } from "../local/run-local.ts";
+
+const MODULE = fileURLToPath(import.meta.resolve("@aloft/sdk/testing/fixture-tasks.ts"));
+const ser = serializeModule(fixtures, { project: "proj", domain: "dev", version: "v1", module: MODULE });
+const template = (name: string) => ser.tasks.find((x) => x.id?.name === name)!;
+
+test("warm tasks serialize with task type aloft-ts", () => {
+  assert.equal(template("whoami").type, WARM_TASK_TYPE);
+  assert.equal(template("add").type, "container");
+});
+
+test("one worker runs many invocations: same process, module loaded once, attempt numbers passed through", async () => {
+  const sb = await sandbox();
+  const plugin = new WarmWorkerPlugin({ size: 1 });
+  try {
+    const seen: { pid: number; loads: number; attempt: number }[] = [];
+    for (let i = 0; i < 5; i++) {
+      const ctx = await sb.context({ nodeId: `n${i}`, attempt: i % 2, template: template("whoami"), inputs: {} });
+      const r = await drive(plugin, ctx, isTerminal);
+      assert.equal(r.status.phase, "Success", JSON.stringify(r.status));
+      assert.deepEqual(r.phases, ["Running", "Success"]);
+      const out = await getMessage(sb.store, sb.store.keyOf(`${ctx.outputPrefix}/outputs.pb`), LiteralMapSchema);
+      seen.push(t.fromLiteralMap(fixtures.whoami.outputs, out));
+    }
+    assert.equal(new Set(seen.map((s) => s.pid)).size, 1, "one worker process");
+    assert.notEqual(seen[0]!.pid, process.pid);
+    assert.deepEqual(seen.map((s) => s.loads), [1, 1, 1, 1, 1]);
+    assert.deepEqual(seen.map((s) => s.attempt), [0, 1, 0, 1, 0]);
+  } finally {
+    await plugin.close();
+    await sb.cleanup();
+  }
+});
+
+test("a user error is written to error.pb and the attempt still ends Success (the engine reads error.pb)", async () => {
+  const sb = await sandbox();
+  const plugin = new WarmWorkerPlugin({ size: 1, taskTypes: ["container", WARM_TASK_TYPE] });
+  try {
+    const ctx = await sb.context({ template: template("boom"), inputs: {} });
+    const r = await drive(plugin, ctx, isTerminal);
+    assert.equal(r.status.phase, "Success");
+    assert.ok(await sb.store.exists(sb.store.keyOf(`${ctx.outputPrefix}/error.pb`)));
+  } finally {
+    await plugin.close();
+    await sb.cleanup();
+  }
+});
+
+test("abort kills the worker running the attempt (Aborted), and the pool starts a new worker for the next task", async () => {
+  const sb = await sandbox();
+  const plugin = new WarmWorkerPlugin({ size: 1 });
+  try {
+    const slow = await sb.context({ nodeId: "slow", template: template("sleepy"), inputs: t.toLiteralMap(fixtures.sleepy.inputs, { ms: 60_000 }) });
+    const first = await plugin.handle(slow, undefined);
+    assert.equal(first.status.phase, "Running");
+    await plugin.abort(slow, first.state, "user asked");
+    const r = await drive(plugin, slow, isTerminal, first.state);
+    assert.equal(r.status.phase, "Aborted");
+    const next = await sb.context({ nodeId: "after", template: template("whoami"), inputs: {} });
+    assert.equal((await drive(plugin, next, isTerminal)).status.phase, "Success");
+  } finally {
+    await plugin.close();
+    await sb.cleanup();
+  }
+});
+
+test("after an engine restart, an attempt whose outputs exist is Success without running again", async () => {
+  const sb = await sandbox();
+  const a = new WarmWorkerPlugin({ size: 1 });
+  const b = new WarmWorkerPlugin({ size: 1 });
+  try {
+    const ctx = await sb.context({ template: template("whoami"), inputs: {} });
+    const r = await drive(a, ctx, isTerminal);
+    await a.close();
+    const again = await b.handle(ctx, r.state);
+    assert.equal(again.status.phase, "Success");
+    assert.equal(b.pool.live, 0, "no worker was started");
+  } finally {
+    await b.close();
+    await sb.cleanup();
+  }
+});
+
+test("registered with the engine: a workflow's warm tasks run in the pool (runLocal over a local blob store)", async () => {
+  const sb = await sandbox();
+  const plugin = new WarmWorkerPlugin({ size: 1 });
+  try {
+    const out = await runLocal(fixtures.whoami, {}, { blobs: sb.store, module: MODULE, exports: fixtures, plugins: () => [plugin] });
+    assert.notEqual(out.pid, process.pid);
+    assert.equal(out.loads, 1);
+  } finally {
+    await plugin.close();
+    await sb.cleanup();
+  }
+});

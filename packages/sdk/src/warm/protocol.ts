@@ -1,9 +1,0 @@
-// Messages between the warm-worker pool and its worker processes (JSON over the fork IPC channel).
-import type { ExecuteArgs, Outcome } from "../entrypoint/execute.ts";
-
-export type ToWorker = { type: "run"; id: number; args: ExecuteArgs; env: Record<string, string> };
-
-export type FromWorker =
-  | { type: "ready" }
-  | { type: "done"; id: number; outcome: Outcome }
-  | { type: "failed"; id: number; message: string };

@@ -1,0 +1,71 @@
+// The remote ports over a scripted transport: admin's codes and EventFailureReason details arrive as AloftError, an
+// admin that stays unreachable ends as an outage the engine waits out (not a failure), and every call carries a
+// request id and a deadline.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { create, type DescMessage, type DescMethodUnary, type MessageInitShape } from "@bufbuild/protobuf";
+import { Code as ConnectCode, ConnectError, type Transport, type UnaryResponse } from "@connectrpc/connect";
+import {
+  EventFailureReasonSchema,
+  NodeExecutionEventRequestSchema,
+  WorkflowExecutionEventRequestSchema,
+} from "@aloft/idl/flyteidl/admin/event_pb.js";
+import { AloftError, Code } from "@aloft/core";
+import { isAlreadyTerminal } from "@aloft/engine/testing";
+import { isOutage } from "@aloft/engine/testing";
+import { aloftErrorOf, remoteAdmin } from "./remote.ts";
+
+/** Answers each unary call with the next scripted outcome: an error to throw, or "ok". */
+function scripted(script: Array<Error | "ok">) {
+  const seen: Array<{ method: string; headers: Headers; timeoutMs: number | undefined }> = [];
+  const transport: Transport = {
+    async unary<I extends DescMessage, O extends DescMessage>(
+      method: DescMethodUnary<I, O>,
+      _signal: AbortSignal | undefined,
+      timeoutMs: number | undefined,
+      header: ConstructorParameters<typeof Headers>[0],
+      _input: MessageInitShape<I>,
+    ): Promise<UnaryResponse<I, O>> {
+      seen.push({ method: method.name, headers: new Headers(header), timeoutMs });
+      const next = script.shift() ?? "ok";
+      if (next !== "ok") throw next;
+      return { stream: false, service: method.parent, method, header: new Headers(), trailer: new Headers(), message: create(method.output) };
+    },
+    async stream() {
+      throw new Error("no streams");
+    },
+  };
+  return { transport, seen };
+}
+
+const noSleep = { sleep: async () => undefined, random: () => 0 };
+
+test("admin's codes and the already-terminal detail come back as AloftError; other errors pass through", async () => {
+  const terminal = create(EventFailureReasonSchema, { reason: { case: "alreadyInTerminalState", value: { currentPhase: "SUCCEEDED" } } });
+  const { transport } = scripted([
+    new ConnectError("dup", ConnectCode.AlreadyExists),
+    new ConnectError("terminal", ConnectCode.FailedPrecondition, undefined, [{ desc: EventFailureReasonSchema, value: terminal }]),
+  ]);
+  const { sink, close } = remoteAdmin("http://127.0.0.1:1", { transport, retry: { maxAttempts: 1 } });
+  const req = create(NodeExecutionEventRequestSchema, {});
+  await assert.rejects(sink.nodeEvent(req), (e: unknown) => e instanceof AloftError && e.code === Code.ALREADY_EXISTS && e.message === "dup");
+  await assert.rejects(sink.nodeEvent(req), (e: unknown) => isAlreadyTerminal(e));
+  await sink.workflowEvent(create(WorkflowExecutionEventRequestSchema, {}));
+  const plain = new Error("plain");
+  assert.equal(aloftErrorOf(plain), plain);
+  close();
+});
+
+test("an admin briefly unreachable is retried with the same request id; one that stays down is an outage, not a failure", async () => {
+  const down = () => new ConnectError("connect ECONNREFUSED", ConnectCode.Unavailable);
+  const { transport, seen } = scripted([down(), down(), "ok", ...Array.from({ length: 10 }, down)]);
+  const { sink, close } = remoteAdmin("http://127.0.0.1:1", { transport, ...noSleep });
+  await sink.workflowEvent(create(WorkflowExecutionEventRequestSchema, {}));
+  assert.equal(seen.length, 3);
+  const ids = new Set(seen.map((s) => s.headers.get("x-request-id")));
+  assert.equal(ids.size, 1, "one request id for a call and its retries");
+  assert.ok(seen.every((s) => s.timeoutMs !== undefined && s.timeoutMs > 0), "every attempt has a deadline");
+  await assert.rejects(sink.workflowEvent(create(WorkflowExecutionEventRequestSchema, {})), (e: unknown) =>
+    e instanceof AloftError && e.code === Code.UNAVAILABLE && isOutage(e));
+  close();
+});

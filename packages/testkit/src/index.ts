@@ -1,0 +1,30 @@
+// @aloft/testkit: the package's front door. Everything not exported here is private to the package.
+export {
+  createTestDatabase,
+  forEachDatabase,
+  postgresAdminUrl,
+  postgresAvailability,
+  scratchPostgresUrl,
+} from "./databases.ts";
+export type { TestDatabase } from "./databases.ts";
+export { NO_FIXTURES, flytesnacksDir } from "./fixtures.ts";
+export { findFlytekit, registerWorkflows, runRemote, writeFlytekitConfig } from "./flytekit.ts";
+export type { RemoteResult } from "./flytekit.ts";
+export { adminClient, grpc, healthClient, loadPackage, unary } from "./grpc-js-client.ts";
+export type { GrpcJsClient } from "./grpc-js-client.ts";
+export { startTestPlatform, testServerDeps } from "./platform.ts";
+export type { TestPlatform } from "./platform.ts";
+export { S3RVER_CREDENTIALS, startExternalS3, startS3 } from "./s3.ts";
+export type { TestS3 } from "./s3.ts";
+export {
+  id,
+  intLiteral,
+  intOf,
+  intType,
+  promise,
+  registerGatedWorkflow,
+  registerWorkflow,
+  shellTask,
+  taskNode,
+} from "./workflows.ts";
+export type { Admin } from "./workflows.ts";
