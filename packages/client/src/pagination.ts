@@ -1,5 +1,5 @@
 // Pagination as async iterators: `for await (const wf of client.listAll("listWorkflows", { id: { project, domain }}))`.
-// Admin's token is a decimal offset, returned iff a page came back full (§4.3): iteration stops at an empty token or
+// Admin's token is a decimal offset, returned iff a page came back full (upstream flyteadmin/pkg/manager/impl/util/filters.go): iteration stops at an empty token or
 // an empty page (an exactly-full last page yields a token whose next page is empty).
 import type { Client } from "@connectrpc/connect";
 import type { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";

@@ -124,7 +124,7 @@ export interface AloftConfig {
    */
   launchReconciler: { graceSeconds: number; intervalSeconds: number };
   /**
-   * Large literals stored once and passed by reference (`offloaded_metadata`, spec §2.6; propeller's
+   * Large literals stored once and passed by reference (`offloaded_metadata`, upstream flytepropeller/pkg/controller/nodes/common/utils.go; propeller's
    * literal-offloading-config): execution inputs at create, array-node outputs and raw-container outputs. Off by
    * default as upstream; a literal of maxSizeInMb or more is refused.
    */

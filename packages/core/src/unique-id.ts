@@ -1,4 +1,4 @@
-// Fixed-length unique ids (flyteplugins `encoding.FixedLengthUniqueIDForParts`, engine-and-compiler.md §2.5): node
+// Fixed-length unique ids (flyteplugins `encoding.FixedLengthUniqueIDForParts`, upstream flyteplugins/go/tasks/pluginmachinery/encoding/encoder.go): node
 // unique ids in events, task generated names, child execution names. Short ids are kept readable; long ones hashed.
 import { base32, BASE32_FLYTE } from "./base32.ts";
 import { fnv32a } from "./blob/keys.ts";

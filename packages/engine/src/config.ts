@@ -1,4 +1,4 @@
-// Engine settings and their defaults (engine-and-compiler.md §6.7, scaled for one process on a laptop). The settings a
+// Engine settings and their defaults (upstream flytepropeller/pkg/controller/config/config.go, scaled for one process on a laptop). The settings a
 // user can set in the platform's config file (its `engine` section: workers, poll interval, producer id, round retries,
 // cache age) take their defaults from there, so that an Engine built without them behaves as `aloft start`'s does;
 // the rest are the engine's own.
@@ -42,7 +42,7 @@ export interface EngineConfig {
   rawOutputPrefix: string;
   /** Cached outputs older than this are a cache miss (upstream catalog-cache.max-cache-age); 0 = no limit. */
   cacheMaxAgeMs: number;
-  /** Array-node outputs at or above minSizeInMb are stored once and passed by reference (§2.6; on by default). */
+  /** Array-node outputs at or above minSizeInMb are stored once and passed by reference (upstream flytepropeller/pkg/controller/nodes/common/utils.go; on by default). */
   literalOffloading: LiteralOffloadingConfig;
 }
 

@@ -64,7 +64,7 @@ export interface ChildExecutionPort {
 }
 
 /**
- * The data catalog behind task caching (engine-and-compiler.md §4.2.6), shaped as datacatalog.DataCatalog's RPCs so
+ * The data catalog behind task caching (upstream flytepropeller/pkg/controller/nodes/cache.go, flyteplugins/go/tasks/pluginmachinery/catalog/hashing.go), shaped as datacatalog.DataCatalog's RPCs so
  * that admin's DataCatalog service implements it in-process and a gRPC client implements it for a remote engine.
  * Errors are AloftErrors: NOT_FOUND for a missing dataset/artifact/tag, ALREADY_EXISTS for a repeated create/tag.
  * Optional: without it, cacheable tasks run uncached (CACHE_DISABLED) and serializable ones are not serialized.
@@ -81,7 +81,7 @@ export interface CatalogPort {
 }
 
 /**
- * What a recovered execution reads of the execution it recovers (§5.9): admin's GetNodeExecution and
+ * What a recovered execution reads of the execution it recovers (upstream flytepropeller/pkg/controller/nodes/executor.go): admin's GetNodeExecution and
  * GetNodeExecutionData for one node of the original execution. NOT_FOUND when the original never ran the node.
  * Optional: without it, a recovery execution reruns every node.
  */

@@ -1,4 +1,4 @@
-// Matchable attributes end to end (spec §7), through an independent gRPC client and the HTTP gateway, on SQLite
+// Matchable attributes end to end (upstream flyteadmin/pkg/manager/impl/resources/resource_manager.go), through an independent gRPC client and the HTTP gateway, on SQLite
 // and PostgreSQL: levels and fallback, server defaults for WORKFLOW_EXECUTION_CONFIG, deletes, the list, and the
 // `?resource_type=` query binding of the GET routes.
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// GetExecutionMetrics on the sandbox (spec §6.9): a two-node workflow whose first task fails once and is retried runs to
+// GetExecutionMetrics on the sandbox (upstream flyteadmin/pkg/manager/impl/metrics_manager.go): a two-node workflow whose first task fails once and is retried runs to
 // SUCCEEDED; its span tree over gRPC and over the HTTP gateway has the workflow span, a node span per node, a task span
 // per attempt with its run inside it, NODE_RESET between the attempts — on SQLite and PostgreSQL.
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// Literal offloading end to end (spec §2.6, issue 9 row 6): with literalOffloading on, a CreateExecution input above
+// Literal offloading end to end (upstream flytepropeller/pkg/controller/nodes/common/utils.go, issue 9 row 6): with literalOffloading on, a CreateExecution input above
 // minSizeInMb is cut out of the request before decoding, stored once and passed as an offloaded_metadata reference;
 // the engine resolves the reference where the value is bound (here: the workflow's output); GetExecutionData shows
 // the reference and the size; an input of maxSizeInMb or more is RESOURCE_EXHAUSTED and launches nothing.

@@ -3,7 +3,7 @@
 import type { DescMessage, DescMethod, DescService, Message, MessageShape } from "@bufbuild/protobuf";
 import { unimplemented } from "@aloft/core";
 
-/** The principal that auth middleware establishes from a token (spec §9). */
+/** The principal that auth middleware establishes from a token (upstream flyteadmin/auth/*, flyteadmin/pkg/server/service.go). */
 export interface Principal {
   subject: string;
   claims: Record<string, unknown>;

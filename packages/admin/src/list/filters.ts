@@ -1,4 +1,4 @@
-// The filter language of list RPCs (spec §4.1): `fn(field,value)` expressions joined by `+`.
+// The filter language of list RPCs (upstream flyteadmin/pkg/manager/impl/util/filters.go, flyteadmin/pkg/common/filters.go): `fn(field,value)` expressions joined by `+`.
 import { invalidArgument, invalidValue } from "@aloft/core";
 import { ALLOWED_REFERENCES, ENTITIES, FIELD_PREFIXES, resolveColumn, type ColumnKind, type EntityName, type PrimaryEntity } from "./entities.ts";
 import { matchFilterExpression } from "./filter-match.ts";

@@ -1,4 +1,4 @@
-// Offset tokens and limits of list RPCs (spec §4.3).
+// Offset tokens and limits of list RPCs (upstream flyteadmin/pkg/manager/impl/util/filters.go).
 import { invalidArgument, invalidValue } from "@aloft/core";
 
 /** A token is a decimal offset (Go `strconv.Atoi`: optional sign, digits); "" is 0; negative is invalid. */

@@ -1,4 +1,4 @@
-// Sort parameters of list RPCs (spec §4.2): the key must be a column of the primary entity.
+// Sort parameters of list RPCs (upstream flyteadmin/pkg/common/sorting.go): the key must be a column of the primary entity.
 import { invalidArgument } from "@aloft/core";
 import { Sort_Direction, type Sort } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { ENTITIES, type PrimaryEntity } from "./entities.ts";

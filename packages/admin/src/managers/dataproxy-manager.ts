@@ -1,4 +1,4 @@
-// flyteidl.service.DataProxyService (admin-api.md §10, upstream flyteadmin/dataproxy): signed upload locations for
+// flyteidl.service.DataProxyService (upstream flyteadmin/dataproxy/service.go, flyteadmin/pkg/config/config.go, upstream flyteadmin/dataproxy): signed upload locations for
 // fast registration and `pyflyte run --remote`, signed downloads (deprecated CreateDownloadLocation, deck links) and
 // GetData, which resolves flyte://v1/... URLs to the inputs and outputs of node and task executions.
 import { createHash } from "node:crypto";

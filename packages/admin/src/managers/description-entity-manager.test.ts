@@ -1,4 +1,4 @@
-// DescriptionEntityManager over SQLite: the error paths of §5.5 and the messages stored by registrations.
+// DescriptionEntityManager over SQLite: the error paths of upstream flyteadmin/pkg/manager/impl/description_entity_manager.go and the messages stored by registrations.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";

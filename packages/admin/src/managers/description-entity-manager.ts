@@ -1,4 +1,4 @@
-// Description entities (spec §5.5): created with a task or workflow version, read one by id, listed by name.
+// Description entities (upstream flyteadmin/pkg/manager/impl/description_entity_manager.go): created with a task or workflow version, read one by id, listed by name.
 import { create } from "@bufbuild/protobuf";
 import { invalidArgument } from "@aloft/core";
 import { Sort_Direction, type ObjectGetRequest, type Sort } from "@aloft/idl/flyteidl/admin/common_pb.js";

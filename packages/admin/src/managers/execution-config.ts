@@ -1,4 +1,4 @@
-// The execution config of a launch (spec §7.3 WORKFLOW_EXECUTION_CONFIG): first non-empty value wins, field by field,
+// The execution config of a launch (upstream flyteadmin/pkg/manager/impl/resources/resource_manager.go WORKFLOW_EXECUTION_CONFIG): first non-empty value wins, field by field,
 // from the request's spec, the launch plan's spec, the most specific matchable attributes (launch plan > workflow >
 // project-domain > project), the legacy auth role of request and launch plan, and finally the server defaults.
 import { create } from "@bufbuild/protobuf";
@@ -26,7 +26,7 @@ export interface ExecutionConfigSource {
   taskResources?: TaskResourceAttributes;
 }
 
-/** The other matchable types an engine applies at execution (spec §7.3), resolved for one launch. */
+/** The other matchable types an engine applies at execution (upstream flyteadmin/pkg/manager/impl/resources/resource_manager.go), resolved for one launch. */
 export interface ExecutionAttributes {
   taskResources?: TaskResourceAttributes | undefined;
   pluginOverrides?: PluginOverride[] | undefined;

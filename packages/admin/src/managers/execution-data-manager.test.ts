@@ -1,4 +1,4 @@
-// Execution data reads (spec §6.3 GetExecutionData, util/data.go): storage failures read as empty maps, inline data
+// Execution data reads (upstream flyteadmin/pkg/manager/impl/execution_manager.go GetExecutionData, util/data.go): storage failures read as empty maps, inline data
 // under the size limit, URIs read back, signed URLs only when enabled (full data withheld when too large).
 import assert from "node:assert/strict";
 import { test } from "node:test";

@@ -1,4 +1,4 @@
-// Execution data in the blob store (spec §6.3–§6.6, flyteadmin util/data.go and common/data_store.go): offloading
+// Execution data in the blob store (upstream flyteadmin/pkg/manager/impl/execution_manager.go, flyteadmin util/data.go and common/data_store.go): offloading
 // literal maps (inputs, event outputs), reading them back for the Get*Data RPCs, UrlBlobs and flyte:// URLs.
 import { create, toBinary } from "@bufbuild/protobuf";
 import { FlyteURLsSchema, UrlBlobSchema, type FlyteURLs, type UrlBlob } from "@aloft/idl/flyteidl/admin/common_pb.js";
@@ -37,7 +37,7 @@ export class ExecutionData {
   /**
    * Stores an execution's inputs and user inputs (`keys`, one attempt's objects). Literals above
    * `literalOffloading.minSizeInMb` are written once, next to them, and both maps and what is launched carry the
-   * reference instead (spec §2.6); when the two maps hold the same literals they are encoded once.
+   * reference instead (upstream flytepropeller/pkg/controller/nodes/common/utils.go); when the two maps hold the same literals they are encoded once.
    */
   async offloadInputs(
     keys: { inputs: string; userInputs: string },

@@ -1,4 +1,4 @@
-// CreateWorkflowEvent rules (spec §6.4), each with its code and message, on SQLite.
+// CreateWorkflowEvent rules (upstream flyteadmin/pkg/manager/impl/execution_manager.go), each with its code and message, on SQLite.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, test } from "node:test";
 import { create, fromBinary, type MessageInitShape } from "@bufbuild/protobuf";

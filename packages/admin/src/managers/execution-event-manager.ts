@@ -1,4 +1,4 @@
-// CreateWorkflowEvent (spec §6.4, flyteadmin execution_manager.go + transformers/execution.go
+// CreateWorkflowEvent (upstream flyteadmin/pkg/manager/impl/execution_manager.go, flyteadmin execution_manager.go + transformers/execution.go
 // UpdateExecutionModelState): transition rules, timestamps, cluster reassignment, outputs and errors.
 import { create, toBinary } from "@bufbuild/protobuf";
 import { DurationSchema, type Timestamp } from "@bufbuild/protobuf/wkt";

@@ -1,4 +1,4 @@
-// Launching executions (spec §6.1–§6.2): CreateExecution (launch plan or single task), RelaunchExecution,
+// Launching executions (upstream flyteadmin/pkg/manager/impl/execution_manager.go): CreateExecution (launch plan or single task), RelaunchExecution,
 // RecoverExecution. Inputs are resolved and offloaded, the execution config resolved, the concurrency policy applied,
 // the WorkflowExecutor called, and the row written — a launch failure is recorded as a FAILED execution.
 import { clone, create, fromBinary, toBinary } from "@bufbuild/protobuf";
@@ -364,7 +364,7 @@ export class ExecutionManager {
     );
   }
 
-  /** §7.3 WORKFLOW_EXECUTION_CONFIG: request → launch plan → matchable → server defaults, field by field. */
+  /** upstream flyteadmin/pkg/manager/impl/resources/resource_manager.go WORKFLOW_EXECUTION_CONFIG: request → launch plan → matchable → server defaults, field by field. */
   private async applyExecutionConfig(spec: ExecutionSpec, lp: LaunchPlan, project: string, domain: string): Promise<void> {
     const resolved = await resolveExecutionConfig(this.deps.config, spec, lp, project, domain);
     spec.maxParallelism = resolved.maxParallelism;

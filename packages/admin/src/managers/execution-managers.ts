@@ -67,7 +67,7 @@ export interface ExecutionManagersDeps {
   workflowExecutor: WorkflowExecutor;
   metadataStoragePrefix?: readonly string[];
   remoteData?: RemoteDataOptions;
-  /** config.literalOffloading: large execution inputs are stored once and passed by reference (spec §2.6). */
+  /** config.literalOffloading: large execution inputs are stored once and passed by reference (upstream flytepropeller/pkg/controller/nodes/common/utils.go). */
   literalOffloading?: LiteralOffloadingConfig;
   /** config.taskResources: the task resource defaults and limits when no TASK_RESOURCE attributes match. */
   taskResources?: { defaults: TaskResourceQuantities; limits: TaskResourceQuantities };

@@ -1,4 +1,4 @@
-// GetExecutionMetrics span trees (spec §6.9) from hand-built closures: timestamps in, spans out, per node kind and depth.
+// GetExecutionMetrics span trees (upstream flyteadmin/pkg/manager/impl/metrics_manager.go) from hand-built closures: timestamps in, spans out, per node kind and depth.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { create } from "@bufbuild/protobuf";

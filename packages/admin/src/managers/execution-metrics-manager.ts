@@ -1,4 +1,4 @@
-// GetExecutionMetrics (spec §6.9, upstream metrics_manager.go): the execution as a tree of spans. The workflow span
+// GetExecutionMetrics (upstream flyteadmin/pkg/manager/impl/metrics_manager.go, upstream metrics_manager.go): the execution as a tree of spans. The workflow span
 // (created_at → updated_at) holds operation spans for platform overhead and reference spans for each node execution
 // (keyed by metadata.spec_node_id), each task attempt, and each launch-plan child execution; sub-workflow and dynamic
 // children appear inline under their parent node. `depth` bounds the recursion (0: the workflow span alone; negative:

@@ -1,4 +1,4 @@
-// Get / Update / Terminate against concurrent events (spec §6.3), on SQLite.
+// Get / Update / Terminate against concurrent events (upstream flyteadmin/pkg/manager/impl/execution_manager.go), on SQLite.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, test } from "node:test";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";

@@ -1,4 +1,4 @@
-// Reading and changing recorded executions (spec §6.3): GetExecution, UpdateExecution (archive / activate),
+// Reading and changing recorded executions (upstream flyteadmin/pkg/manager/impl/execution_manager.go): GetExecution, UpdateExecution (archive / activate),
 // ListExecutions (archived hidden unless a `state` filter is given), TerminateExecution, GetExecutionData.
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";

@@ -1,4 +1,4 @@
-// The span arithmetic behind GetExecutionMetrics (spec §6.9): operation names, timestamp comparisons and the parts of
+// The span arithmetic behind GetExecutionMetrics (upstream flyteadmin/pkg/manager/impl/metrics_manager.go): operation names, timestamp comparisons and the parts of
 // the span tree that need no further reads (task attempts, gate nodes, the latest upstream node, branch targets).
 import { create } from "@bufbuild/protobuf";
 import { TimestampSchema, type Duration, type Timestamp } from "@bufbuild/protobuf/wkt";

@@ -1,4 +1,4 @@
-// LaunchPlanManager: every error path of spec §5.3 (code and message), expected inputs, activation with the
+// LaunchPlanManager: every error path of upstream flyteadmin/pkg/manager/impl/launch_plan_manager.go (code and message), expected inputs, activation with the
 // schedule sink, reads and lists. SQLite; the launched workflow is inserted as a row.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";

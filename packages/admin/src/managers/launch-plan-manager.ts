@@ -1,4 +1,4 @@
-// Launch plans (spec §5.3, §8): register against a registered workflow, activate/deactivate (one active version
+// Launch plans (upstream flyteadmin/pkg/manager/impl/launch_plan_manager.go, upstream flyteadmin/scheduler/): register against a registered workflow, activate/deactivate (one active version
 // per name, schedules switched in the same transaction), get, get active, list, list active, list ids.
 import { clone, create } from "@bufbuild/protobuf";
 import type { Kysely } from "kysely";

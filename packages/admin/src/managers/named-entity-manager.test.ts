@@ -1,4 +1,4 @@
-// NamedEntityManager over SQLite: every error path of §5.4 with code and message, the default filter and updates.
+// NamedEntityManager over SQLite: every error path of upstream flyteadmin/pkg/manager/impl/named_entity_manager.go with code and message, the default filter and updates.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";

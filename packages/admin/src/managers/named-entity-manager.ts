@@ -1,4 +1,4 @@
-// Named entities (spec §5.4): the names of tasks, workflows and launch plans with their optional metadata.
+// Named entities (upstream flyteadmin/pkg/manager/impl/named_entity_manager.go): the names of tasks, workflows and launch plans with their optional metadata.
 import { create } from "@bufbuild/protobuf";
 import {
   NamedEntityListSchema,

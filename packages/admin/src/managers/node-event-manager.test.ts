@@ -1,4 +1,4 @@
-// CreateNodeEvent rules (spec §6.5) and the node execution reads, on SQLite.
+// CreateNodeEvent rules (upstream flyteadmin/pkg/manager/impl/node_execution_manager.go) and the node execution reads, on SQLite.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { create } from "@bufbuild/protobuf";

@@ -1,4 +1,4 @@
-// CreateNodeEvent (spec §6.5, flyteadmin node_execution_manager.go + transformers/node_execution.go). One read (the
+// CreateNodeEvent (upstream flyteadmin/pkg/manager/impl/node_execution_manager.go, flyteadmin node_execution_manager.go + transformers/node_execution.go). One read (the
 // execution and the node execution together) and one write per event; parent lookups only when the event has one.
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { NodeExecutionEventResponseSchema, type NodeExecutionEventRequest, type NodeExecutionEventResponse } from "@aloft/idl/flyteidl/admin/event_pb.js";

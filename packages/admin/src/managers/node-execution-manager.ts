@@ -1,4 +1,4 @@
-// Reading node executions (spec §6.5): GetNodeExecution, ListNodeExecutions (top level, or the children of
+// Reading node executions (upstream flyteadmin/pkg/manager/impl/node_execution_manager.go): GetNodeExecution, ListNodeExecutions (top level, or the children of
 // `unique_parent_id`), ListNodeExecutionsForTask, GetNodeExecutionData, GetDynamicNodeWorkflow.
 import { create, fromBinary } from "@bufbuild/protobuf";
 import {

@@ -1,4 +1,4 @@
-// ResourceManager against a real (SQLite) database: every rule and error path of spec §7.
+// ResourceManager against a real (SQLite) database: every rule and error path of upstream flyteadmin/pkg/manager/impl/resources/resource_manager.go.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { create } from "@bufbuild/protobuf";

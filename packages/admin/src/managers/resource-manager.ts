@@ -1,4 +1,4 @@
-// Matchable attributes (spec §7): project, project-domain and workflow levels (Update / Get / Delete), the list of
+// Matchable attributes (upstream flyteadmin/pkg/manager/impl/resources/resource_manager.go): project, project-domain and workflow levels (Update / Get / Delete), the list of
 // every row of a type, and the most-specific resolver used by registration and executions.
 import { clone, create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
@@ -247,7 +247,7 @@ function mergePluginOverrides(existing: MatchingAttributes, incoming: PluginOver
   });
 }
 
-/** flyteadmin's top-level settings that make up the server's WORKFLOW_EXECUTION_CONFIG (spec §7.3, §11b). */
+/** flyteadmin's top-level settings that make up the server's WORKFLOW_EXECUTION_CONFIG (upstream flyteadmin/pkg/manager/impl/resources/resource_manager.go, upstream flyteadmin/pkg/runtime/interfaces/application_configuration.go). */
 export interface WorkflowExecutionDefaults {
   maxParallelism: number;
   k8sServiceAccount: string;

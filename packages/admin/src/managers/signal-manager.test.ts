@@ -1,5 +1,5 @@
 // SignalManager over a real SQLite database: GetOrCreateSignal, ListSignals and SetSignal with upstream's codes and
-// messages (spec §1.2), castability of values to the stored type, overwrites.
+// messages (upstream flyteidl/protos/flyteidl/service/admin.proto), castability of values to the stored type, overwrites.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";

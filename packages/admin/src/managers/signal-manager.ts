@@ -1,4 +1,4 @@
-// Signals of approve and signal gate nodes (flyteidl.service.SignalService, spec §1.2): the engine creates a signal
+// Signals of approve and signal gate nodes (flyteidl.service.SignalService, upstream flyteidl/protos/flyteidl/service/admin.proto): the engine creates a signal
 // with the type its gate expects and polls for its value; users list an execution's signals and set their values.
 import { create, equals, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {

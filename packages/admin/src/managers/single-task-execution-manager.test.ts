@@ -1,4 +1,4 @@
-// The generated names of single-task executions (spec §6.1).
+// The generated names of single-task executions (upstream flyteadmin/pkg/manager/impl/execution_manager.go).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { nodeNameFromTask, workflowNameFromTask } from "./single-task-execution-manager.ts";

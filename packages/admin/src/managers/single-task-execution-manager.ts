@@ -1,4 +1,4 @@
-// Single-task executions (spec §6.1, flyteadmin util/single_task_execution.go): launching a task wraps it in a
+// Single-task executions (upstream flyteadmin/pkg/manager/impl/execution_manager.go, flyteadmin util/single_task_execution.go): launching a task wraps it in a
 // generated workflow `.flytegen.<task>` with one node and a launch plan of the same name and version, registered on
 // first use (both marked SYSTEM_GENERATED so that named-entity lists hide them).
 import { create } from "@bufbuild/protobuf";

@@ -1,4 +1,4 @@
-// CreateTaskEvent rules (spec §6.6) and the task execution reads, on SQLite.
+// CreateTaskEvent rules (upstream flyteadmin/pkg/manager/impl/task_execution_manager.go) and the task execution reads, on SQLite.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { create } from "@bufbuild/protobuf";

@@ -1,4 +1,4 @@
-// CreateTaskEvent (spec §6.6, flyteadmin task_execution_manager.go + transformers/task_execution.go): one read of
+// CreateTaskEvent (upstream flyteadmin/pkg/manager/impl/task_execution_manager.go, flyteadmin task_execution_manager.go + transformers/task_execution.go): one read of
 // execution, parent node execution and task execution, then one write. Logs, reasons, custom info and external
 // resources are merged into the stored closure.
 import { clone, create, fromBinary, toBinary, type JsonObject, type JsonValue } from "@bufbuild/protobuf";

@@ -1,4 +1,4 @@
-// Reading task executions (spec §6.6): GetTaskExecution, ListTaskExecutions (untrimmed errors), GetTaskExecutionData.
+// Reading task executions (upstream flyteadmin/pkg/manager/impl/task_execution_manager.go): GetTaskExecution, ListTaskExecutions (untrimmed errors), GetTaskExecutionData.
 import { create, fromBinary } from "@bufbuild/protobuf";
 import {
   TaskExecutionClosureSchema,

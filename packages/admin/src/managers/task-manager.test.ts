@@ -1,4 +1,4 @@
-// TaskManager over a real SQLite database: every error path of CreateTask (spec §5.1) with its code and message,
+// TaskManager over a real SQLite database: every error path of CreateTask (upstream flyteadmin/pkg/manager/impl/task_manager.go) with its code and message,
 // in upstream's order, plus the whitelist, the platform-limits port, pods, duplicates and reads.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
@@ -90,7 +90,7 @@ describe("TaskManager", () => {
     });
   }
 
-  test("every validation error of §5.1, in order", async () => {
+  test("every validation error of upstream flyteadmin/pkg/manager/impl/task_manager.go, in order", async () => {
     const IA = Code.INVALID_ARGUMENT;
     const idText = 'resource_type:TASK project:"p" domain:"development" name:"t" version:"v1"';
     await rejects({ spec: request().spec }, IA, "missing id");

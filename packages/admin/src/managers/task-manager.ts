@@ -1,4 +1,4 @@
-// Tasks (spec §5.1): register (validate, compile, store), get one version, list versions, list distinct names.
+// Tasks (upstream flyteadmin/pkg/manager/impl/task_manager.go): register (validate, compile, store), get one version, list versions, list distinct names.
 import { clone, create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Clock } from "@aloft/core";

@@ -1,4 +1,4 @@
-// AdjustOrDefaultResource and the per-task defaulting of a closure (spec §7.3 TASK_RESOURCE).
+// AdjustOrDefaultResource and the per-task defaulting of a closure (upstream flyteadmin/pkg/manager/impl/resources/resource_manager.go TASK_RESOURCE).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { create } from "@bufbuild/protobuf";

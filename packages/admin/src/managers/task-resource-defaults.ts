@@ -1,4 +1,4 @@
-// Task resources at execution (spec §7.3 TASK_RESOURCE, flyteadmin setCompiledTaskDefaults with flytek8s
+// Task resources at execution (upstream flyteadmin/pkg/manager/impl/resources/resource_manager.go TASK_RESOURCE, flyteadmin setCompiledTaskDefaults with flytek8s
 // AdjustOrDefaultResource): in the closure handed to the engine, every container task's CPU and memory requests and
 // limits are defaulted from the platform and capped by its limits; GPU and ephemeral storage only when the task
 // asks for them or the platform has a default.

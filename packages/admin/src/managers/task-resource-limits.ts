@@ -1,4 +1,4 @@
-// The task resource limits that registration checks a task against (spec §7.3 TASK_RESOURCE): the most specific
+// The task resource limits that registration checks a task against (upstream flyteadmin/pkg/manager/impl/resources/resource_manager.go TASK_RESOURCE): the most specific
 // TASK_RESOURCE attributes of the project/domain, else the server's task_resources.limits. As upstream
 // (util/resources.go GetTaskResources), a matching row is taken whole: a quantity it leaves empty is "no limit",
 // it is not filled from the configuration.

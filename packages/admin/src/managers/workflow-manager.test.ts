@@ -1,4 +1,4 @@
-// WorkflowManager: every error path of spec §5.2 (code and message), storage layout and reads. SQLite, an in-memory
+// WorkflowManager: every error path of upstream flyteadmin/pkg/manager/impl/workflow_manager.go (code and message), storage layout and reads. SQLite, an in-memory
 // blob store and in-memory task / launch plan lookups.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";

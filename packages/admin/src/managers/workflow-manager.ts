@@ -1,4 +1,4 @@
-// Workflows (spec §5.2): register (compile against the referenced tasks and launch plans, store the closure in
+// Workflows (upstream flyteadmin/pkg/manager/impl/workflow_manager.go): register (compile against the referenced tasks and launch plans, store the closure in
 // the blob store and the row in the database), get (closure re-read from the blob store), list, list ids.
 import { clone, create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";

@@ -1,4 +1,4 @@
-// Persistence of description entities (spec §5.5). Rows are written with a task or workflow version; the
+// Persistence of description entities (upstream flyteadmin/pkg/manager/impl/description_entity_manager.go). Rows are written with a task or workflow version; the
 // workflow registration calls `insertDescriptionEntity` inside its own transaction.
 import type { Kysely, Selectable, Transaction } from "kysely";
 import type { Clock } from "@aloft/core";

@@ -1,4 +1,4 @@
-// Persistence of workflow executions and their tags (spec §6.1–§6.4). Rows in, rows out (the table's own shape);
+// Persistence of workflow executions and their tags (upstream flyteadmin/pkg/manager/impl/execution_manager.go). Rows in, rows out (the table's own shape);
 // the managers turn them into flyteidl messages. Lists join launch plans, workflows, tasks and tags only when the
 // filters reference them.
 import type { Insertable, Kysely, Selectable, Updateable } from "kysely";

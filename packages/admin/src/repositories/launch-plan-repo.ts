@@ -1,4 +1,4 @@
-// Persistence of launch plans (spec §5.3). Lists always join the launched workflow (upstream does, and
+// Persistence of launch plans (upstream flyteadmin/pkg/manager/impl/launch_plan_manager.go). Lists always join the launched workflow (upstream does, and
 // `workflow.*` filters need it). The one-active-version rule is enforced here and by a partial unique index.
 import type { Kysely, Selectable } from "kysely";
 import type { Clock } from "@aloft/core";

@@ -1,4 +1,4 @@
-// Named entities (spec §5.4): the distinct (project, domain, name) of one resource type's table, left-joined with
+// Named entities (upstream flyteadmin/pkg/manager/impl/named_entity_manager.go): the distinct (project, domain, name) of one resource type's table, left-joined with
 // the optional named_entity_metadata row. The grouped sub-query is aliased `entities`, as the filter allow-list
 // (list/entities.ts) expects; description and state filters address `named_entity_metadata`.
 import { sql, type Kysely } from "kysely";

@@ -1,4 +1,4 @@
-// Persistence of node executions (spec §6.5). Event ingestion reads the workflow execution and the node execution
+// Persistence of node executions (upstream flyteadmin/pkg/manager/impl/node_execution_manager.go). Event ingestion reads the workflow execution and the node execution
 // in one query (lookupForEvent) and then writes once: events are the hot path.
 import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
 import { sql } from "kysely";

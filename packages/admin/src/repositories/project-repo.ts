@@ -1,4 +1,4 @@
-// Persistence of projects (spec §3.3). Rows in, rows out; the manager turns them into flyteidl messages.
+// Persistence of projects (upstream flyteadmin/pkg/manager/impl/project_manager.go). Rows in, rows out; the manager turns them into flyteidl messages.
 import type { Kysely, Selectable, Updateable } from "kysely";
 import type { Clock } from "@aloft/core";
 import { applyOrder, applyPage, filtersExpression, type Filter, type SortOrder } from "../list/index.ts";

@@ -1,4 +1,4 @@
-// Persistence of matchable resources (spec §7.1). A row applies to every execution whose project, domain, workflow
+// Persistence of matchable resources (upstream flyteadmin/pkg/manager/impl/resources/resource_manager.go). A row applies to every execution whose project, domain, workflow
 // and launch plan match its own, "" matching anything; the most specific row is the one with the highest priority.
 import type { Kysely, Selectable } from "kysely";
 import type { Clock } from "@aloft/core";

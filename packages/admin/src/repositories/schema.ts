@@ -22,7 +22,7 @@ export interface ProjectsTable extends BaseColumns {
   state: Generated<number>;
 }
 
-/** Matchable resources (spec §7): "" in project/domain/workflow/launch_plan means "any". */
+/** Matchable resources (upstream flyteadmin/pkg/manager/impl/resources/resource_manager.go): "" in project/domain/workflow/launch_plan means "any". */
 export interface ResourcesTable {
   id: Generated<number>;
   created_at: Micros;
@@ -112,7 +112,7 @@ export interface NamedEntityMetadataTable extends BaseColumns {
   state: number | null;
 }
 
-/** Workflow executions (spec §6). Phase as the enum name; state and mode as ints; µs timestamps; ns duration. */
+/** Workflow executions (upstream flyteadmin/pkg/manager/impl/execution_manager.go). Phase as the enum name; state and mode as ints; µs timestamps; ns duration. */
 export interface ExecutionsTable extends BaseColumns {
   execution_project: string;
   execution_domain: string;

@@ -1,4 +1,4 @@
-// Persistence of task executions (spec §6.6), keyed by (node execution, task id, retry attempt). Event ingestion
+// Persistence of task executions (upstream flyteadmin/pkg/manager/impl/task_execution_manager.go), keyed by (node execution, task id, retry attempt). Event ingestion
 // reads the workflow execution, the parent node execution and the task execution in one query.
 import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
 import { sql } from "kysely";

@@ -1,4 +1,4 @@
-// Persistence of task versions (spec §5.1): rows in, rows out. The manager turns rows into flyteidl messages.
+// Persistence of task versions (upstream flyteadmin/pkg/manager/impl/task_manager.go): rows in, rows out. The manager turns rows into flyteidl messages.
 import { sql, type Kysely, type Selectable } from "kysely";
 import type { Clock } from "@aloft/core";
 import type { ProjectDomainName, VersionedId } from "@aloft/core";

@@ -1,4 +1,4 @@
-// Persistence of workflows (spec §5.2). Rows in, rows out; the compiled closure itself lives in the blob store.
+// Persistence of workflows (upstream flyteadmin/pkg/manager/impl/workflow_manager.go). Rows in, rows out; the compiled closure itself lives in the blob store.
 import type { Kysely, Selectable } from "kysely";
 import { sql } from "kysely";
 import type { Clock } from "@aloft/core";

@@ -1,4 +1,4 @@
-// Event checks shared by the three event RPCs (spec §6.4–§6.6): request shape, output size, producer cluster, and
+// Event checks shared by the three event RPCs (upstream flyteadmin/pkg/manager/impl/execution_manager.go): request shape, output size, producer cluster, and
 // the "already in a terminal state" error with its EventFailureReason detail.
 import { create, toBinary } from "@bufbuild/protobuf";
 import { EventFailureReasonSchema } from "@aloft/idl/flyteidl/admin/event_pb.js";

@@ -1,4 +1,4 @@
-// CreateExecution request validation and input resolution (spec §3.1, §6.1), messages as upstream words them.
+// CreateExecution request validation and input resolution (upstream flyteadmin/pkg/manager/impl/validation/validation.go, upstream flyteadmin/pkg/manager/impl/execution_manager.go), messages as upstream words them.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { create } from "@bufbuild/protobuf";

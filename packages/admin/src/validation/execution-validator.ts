@@ -1,5 +1,5 @@
 // Execution request validation (flyteadmin execution_validator.go): names, ids, literal maps, labels and the
-// resolution of launch inputs against a launch plan's expected / default / fixed inputs (spec §6.1).
+// resolution of launch inputs against a launch plan's expected / default / fixed inputs (upstream flyteadmin/pkg/manager/impl/execution_manager.go).
 import { create } from "@bufbuild/protobuf";
 import type { ExecutionCreateRequest } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { ResourceType, type NodeExecutionIdentifier, type TaskExecutionIdentifier, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";

@@ -1,4 +1,4 @@
-// Launch plan schedules (spec §5.3, §8.1): the checks at CreateLaunchPlan, and the cron grammar upstream accepts —
+// Launch plan schedules (upstream flyteadmin/pkg/manager/impl/launch_plan_manager.go, upstream flyteidl/protos/flyteidl/admin/schedule.proto): the checks at CreateLaunchPlan, and the cron grammar upstream accepts —
 // robfig/cron v3 `ParseStandard`: five fields (minute hour day-of-month month day-of-week) with `*`, `?`, lists,
 // ranges, steps and month/day names, or a descriptor (`@hourly`, `@every 1h30m`), optionally after `TZ=<zone> `.
 // The parsed form is exported for the scheduler.

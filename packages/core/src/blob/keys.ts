@@ -1,4 +1,4 @@
-// The storage layout shared by admin and engine (engine-and-compiler.md §2.3–2.5, admin-api.md §10/§11b).
+// The storage layout shared by admin and engine (upstream flyteplugins/go/tasks/pluginmachinery/ioutils/paths.go, flytepropeller/pkg/apis/flyteworkflow/v1alpha1/iface.go, upstream flyteadmin/dataproxy/service.go, flyteadmin/pkg/config/config.go/upstream flyteadmin/pkg/runtime/interfaces/application_configuration.go).
 // Pure functions from identifiers to blob keys (relative to the store's root/bucket); the store turns a key
 // into a URI. Where upstream's layout is observable (flytekit reads these paths), it is reproduced exactly.
 
@@ -152,7 +152,7 @@ export const deckKey = (outputDir: string) => joinKey(outputDir, DECK_FILE);
 export const futuresKey = (outputDir: string) => joinKey(outputDir, FUTURES_FILE);
 export const dynamicCompiledKey = (outputDir: string) => joinKey(outputDir, DYNAMIC_COMPILED_FILE);
 
-// ---- Raw output data (§2.5) ----
+// ---- Raw output data (upstream flyteplugins/go/tasks/pluginmachinery/encoding/encoder.go) ----
 
 const SHARD_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789";
 

@@ -1,4 +1,4 @@
-// Offloaded literals (spec §2.6; propeller's literal-offloading-config, flyteidl `Literal.offloaded_metadata`): a
+// Offloaded literals (upstream flytepropeller/pkg/controller/nodes/common/utils.go; propeller's literal-offloading-config, flyteidl `Literal.offloaded_metadata`): a
 // literal whose serialized size reaches a threshold is written to the blob store on its own and replaced, wherever
 // it travels afterwards (stored inputs, the engine's spec, node inputs and outputs), by a small reference
 // {uri, size_bytes, inferred_type}. The big value is then encoded once and decoded only where it is really consumed,

@@ -1,4 +1,4 @@
-// The task node handler with caching around it (§4.2.6): after the task (or its dynamic workflow) succeeds, the outputs
+// The task node handler with caching around it (upstream flytepropeller/pkg/controller/nodes/cache.go, flyteplugins/go/tasks/pluginmachinery/catalog/hashing.go): after the task (or its dynamic workflow) succeeds, the outputs
 // go to the catalog; when an attempt is aborted, a serialized task's reservation is released.
 import type { NodeContext, NodeHandler, Transition } from "../nodes/handler.ts";
 import { releaseOnAbort, writeOnSuccess } from "./task-cache.ts";

@@ -1,4 +1,4 @@
-// The data catalog calls behind task caching (engine-and-compiler.md §4.2.6; upstream datacatalog `datacatalog.go`):
+// The data catalog calls behind task caching (upstream flytepropeller/pkg/controller/nodes/cache.go, flyteplugins/go/tasks/pluginmachinery/catalog/hashing.go; upstream datacatalog `datacatalog.go`):
 // lookup by dataset + input tag, put (dataset, artifact, tag), overwrite, and the reservations of serialized caching.
 import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
@@ -48,7 +48,7 @@ const EXEC_ATTEMPT = "exec-attempt";
 
 const isCode = (e: unknown, code: Code) => e instanceof AloftError && e.code === code;
 
-/** NOT_FOUND → undefined; any other error propagates (a round error, §4.2.6). */
+/** NOT_FOUND → undefined; any other error propagates (a round error, upstream flytepropeller/pkg/controller/nodes/cache.go, flyteplugins/go/tasks/pluginmachinery/catalog/hashing.go). */
 async function orMissing<T>(call: Promise<T>): Promise<T | undefined> {
   try {
     return await call;

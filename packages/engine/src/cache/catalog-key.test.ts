@@ -12,7 +12,7 @@ import { normalizeFloat, objectHash } from "./objecthash.ts";
 const int = (n: number): Literal => b.literalOf({ case: "integer", value: BigInt(n) });
 const lmap = (literals: Record<string, Literal>) => create(LiteralMapSchema, { literals });
 
-// Golden values from engine-and-compiler.md §4.2.6 (computed by upstream's Go code).
+// Golden values from upstream flytepropeller/pkg/controller/nodes/cache.go, flyteplugins/go/tasks/pluginmachinery/catalog/hashing.go (computed by upstream's Go code).
 test("dataset version of an empty interface", () => {
   assert.equal(datasetVersion(create(TypedInterfaceSchema, {}), "1.0.0"), "1.0.0-GKw-c0Pw-GKw-c0Pw");
   // nil and empty variable maps hash alike

@@ -1,4 +1,4 @@
-// The catalog key of a cacheable task execution (engine-and-compiler.md §4.2.6; upstream datacatalog `transformer.go`,
+// The catalog key of a cacheable task execution (upstream flytepropeller/pkg/controller/nodes/cache.go, flyteplugins/go/tasks/pluginmachinery/catalog/hashing.go; upstream datacatalog `transformer.go`,
 // pluginmachinery `catalog/hashing.go`): the dataset is the task at a cache version and interface signature, the
 // artifact tag the hash of the input values. Byte-for-byte what upstream computes, so caches are shared.
 import { clone, create } from "@bufbuild/protobuf";
@@ -26,7 +26,7 @@ export interface CatalogKey {
   taskId: Identifier;
   cacheVersion: string;
   cacheIgnoreInputVars: readonly string[];
-  /** The task interface with type metadata stripped (§1.9), as the compiler hands it to the engine upstream. */
+  /** The task interface with type metadata stripped (upstream flytepropeller/pkg/compiler/transformers/k8s/*.go), as the compiler hands it to the engine upstream. */
   iface: TypedInterface;
   inputs: LiteralMap;
 }
@@ -65,7 +65,7 @@ function stripType(t: LiteralType): LiteralType {
   return t;
 }
 
-/** A stripped copy of a task interface: variable descriptions and type metadata removed (§1.9). */
+/** A stripped copy of a task interface: variable descriptions and type metadata removed (upstream flytepropeller/pkg/compiler/transformers/k8s/*.go). */
 export function stripInterface(iface: TypedInterface | undefined): TypedInterface {
   const out = iface ? clone(TypedInterfaceSchema, iface) : create(TypedInterfaceSchema, {});
   for (const m of [out.inputs, out.outputs]) {

@@ -1,4 +1,4 @@
-// Ben Laurie's objecthash over JSON values, and the protobuf rendering upstream hashes (engine-and-compiler.md §4.2.6,
+// Ben Laurie's objecthash over JSON values, and the protobuf rendering upstream hashes (upstream flytepropeller/pkg/controller/nodes/cache.go, flyteplugins/go/tasks/pluginmachinery/catalog/hashing.go,
 // flytestdlib `pbhash.ComputeHash`): the message is rendered as golang `jsonpb` does by default (camelCase json names,
 // 64-bit integers as strings, enums by name, unset/empty fields omitted), parsed back as plain JSON (every number a
 // float), and hashed. Cache keys computed here must equal upstream's, or every existing cache entry is missed.

@@ -1,4 +1,4 @@
-// Task caching in the node executor (engine-and-compiler.md §4.2.6, upstream `nodes/cache.go` and `executor.go`):
+// Task caching in the node executor (upstream flytepropeller/pkg/controller/nodes/cache.go, flyteplugins/go/tasks/pluginmachinery/catalog/hashing.go, upstream `nodes/cache.go` and `executor.go`):
 // - on NotYetStarted→Queued, a cacheable task node looks its outputs up; a hit writes them to the node's outputs.pb and
 //   the node goes straight to Succeeded (CACHE_HIT, no task events);
 // - while Queued/Running, a serializable one holds a catalog reservation; when another execution holds it, the node stays

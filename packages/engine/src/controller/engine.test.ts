@@ -13,7 +13,7 @@ const oneTask = () =>
   compiler.ok(b.workflow("one", [b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))])], { x: b.INT }, { y: b.INT },
     [b.bind("y", b.promise("n0", "o"))]));
 
-test("one task: the canonical event sequence (§3.6) and the workflow outputs", async () => {
+test("one task: the canonical event sequence (upstream flytepropeller/pkg/controller/nodes/task/transformer.go) and the workflow outputs", async () => {
   const h = engineHarness();
   h.plugin.script("inc", succeed(incOutputs));
   await h.engine.start();
@@ -71,7 +71,7 @@ test("launch is idempotent", async () => {
   }
 });
 
-test("task and node event contents (§3.4)", async () => {
+test("task and node event contents (upstream flytepropeller/pkg/controller/nodes/transformers.go)", async () => {
   const h = engineHarness();
   h.plugin.script("inc", async (a) => {
     if (a.call === 2) await a.ctx.blobStore.put(`${a.ctx.blobStore.keyOf(a.ctx.outputPrefix)}/deck.html`, "<html/>");

@@ -1,5 +1,5 @@
 // The engine (FlytePropeller's controller in local mode): a work source (WorkflowStore), a key-deduplicated work
-// queue, a worker pool, and per key a streak of rounds — traverse, send events, then save (§6.1, §6.2).
+// queue, a worker pool, and per key a streak of rounds — traverse, send events, then save (upstream flytepropeller/pkg/controller/controller.go, upstream flytepropeller/pkg/controller/handler.go).
 import { create } from "@bufbuild/protobuf";
 import { WorkflowExecutionIdentifierSchema } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { BlobStore } from "@aloft/core";
@@ -40,14 +40,14 @@ export interface EngineOptions {
   signals?: SignalPort;
   /** Admin's executions, for launch-plan nodes. */
   children?: ChildExecutionPort;
-  /** Admin's node executions of the executions being recovered (§5.9). */
+  /** Admin's node executions of the executions being recovered (upstream flytepropeller/pkg/controller/nodes/executor.go). */
   recovery?: RecoveryPort;
-  /** The data catalog behind task caching (§4.2.6); without it cacheable tasks run uncached. */
+  /** The data catalog behind task caching (upstream flytepropeller/pkg/controller/nodes/cache.go, flyteplugins/go/tasks/pluginmachinery/catalog/hashing.go); without it cacheable tasks run uncached. */
   catalog?: CatalogPort;
   clock?: Clock;
   logger?: Logger;
   config?: Partial<EngineConfig>;
-  /** Prometheus metrics (§6.5), e.g. createEngineMetrics(registry); without them nothing is measured. */
+  /** Prometheus metrics (upstream flytepropeller/pkg/controller/nodes/executor.go), e.g. createEngineMetrics(registry); without them nothing is measured. */
   metrics?: EngineMetrics;
 }
 
@@ -321,7 +321,7 @@ export class Engine {
     const next = workingCopy(status);
     next.failedAttempts = (status.failedAttempts ?? 0) + 1;
     next.message = message;
-    // Admin does not know the execution (§3.5): fail it; the abort of its nodes tolerates NOT_FOUND answers.
+    // Admin does not know the execution (upstream flytepropeller/events/admin_eventsink.go): fail it; the abort of its nodes tolerates NOT_FOUND answers.
     if (e instanceof EventRejectedError && e.code === Code.NOT_FOUND && next.phase !== "Ready" && next.phase !== "Failing") {
       next.phase = "Failing";
       next.error = statusError("SYSTEM", "ExecutionNotFound", message);

@@ -1,4 +1,4 @@
-// Engine metrics (§6.5) from real runs: an engine with createEngineMetrics on its own registry runs small workflows,
+// Engine metrics (upstream flytepropeller/pkg/controller/nodes/executor.go) from real runs: an engine with createEngineMetrics on its own registry runs small workflows,
 // and the registry's exposition shows what happened — rounds, node and workflow outcomes, latencies, events, errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,6 +1,6 @@
 // Attribute paths on promises (`o.a[0].b`): map keys and collection indexes on literals; inside a Struct (`generic`)
 // the rest of the path walks the JSON document and the result becomes a literal again; inside a msgpack binary it
-// walks the decoded value and the result stays a msgpack binary (§2.2).
+// walks the decoded value and the result stays a msgpack binary (upstream flytepropeller/pkg/controller/nodes/resolve.go).
 import { create } from "@bufbuild/protobuf";
 import { LiteralSchema, PrimitiveSchema, ScalarSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import type { PromiseAttribute } from "@aloft/idl/flyteidl/core/types_pb.js";

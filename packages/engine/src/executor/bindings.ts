@@ -1,4 +1,4 @@
-// Binding resolution (engine-and-compiler.md §2.2): collections and maps element-wise, scalars verbatim, promises
+// Binding resolution (upstream flytepropeller/pkg/controller/nodes/resolve.go): collections and maps element-wise, scalars verbatim, promises
 // from the producer's current-attempt `outputs.pb` (aliases, `[i].var`, attribute paths), offloaded literals read.
 import { create, fromBinary } from "@bufbuild/protobuf";
 import {

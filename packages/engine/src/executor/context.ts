@@ -18,9 +18,9 @@ export interface EngineDeps {
   sink: EventSink;
   signals?: SignalPort;
   children?: ChildExecutionPort;
-  /** Task caching (§4.2.6); absent → caching disabled. */
+  /** Task caching (upstream flytepropeller/pkg/controller/nodes/cache.go, flyteplugins/go/tasks/pluginmachinery/catalog/hashing.go); absent → caching disabled. */
   catalog?: CatalogPort;
-  /** Recovery of a previous execution's succeeded nodes (§5.9); absent → recovery executions rerun everything. */
+  /** Recovery of a previous execution's succeeded nodes (upstream flytepropeller/pkg/controller/nodes/executor.go); absent → recovery executions rerun everything. */
   recovery?: RecoveryPort;
   plugins: PluginRegistry;
   clock: Clock;
@@ -28,7 +28,7 @@ export interface EngineDeps {
   config: EngineConfig;
   /** Re-queues an execution at once (a plugin saw something change). */
   wake?: (key: string) => void;
-  /** Prometheus metrics (§6.5); absent → nothing is measured. */
+  /** Prometheus metrics (upstream flytepropeller/pkg/controller/nodes/executor.go); absent → nothing is measured. */
   metrics?: EngineMetrics;
 }
 
@@ -74,14 +74,14 @@ export interface Scope {
   /** Below a dynamic node: events say `is_in_dynamic_chain`. */
   inDynamic?: boolean;
   /**
-   * Array sub-node scopes (§4.7): a task sub-node is handed the array node's own inputs file (the full lists) and finds
+   * Array sub-node scopes (upstream flytepropeller/pkg/controller/nodes/array/*.go): a task sub-node is handed the array node's own inputs file (the full lists) and finds
    * its element by the index in its environment, as upstream's array node does; its own inputs.pb (the element-wise
    * view) is what cache keys, events and templates of input values use.
    */
   array?: { inputsKey: string; indexOf(nodeId: string): number };
   /** Nodes of this scope report no events (array sub-nodes: the array node reports for them). */
   silent?: boolean;
-  /** Failure-node scopes: the workflow error injected as the `err` input (§2.2). */
+  /** Failure-node scopes: the workflow error injected as the `err` input (upstream flytepropeller/pkg/controller/nodes/resolve.go). */
   injectError?: StatusError;
   /**
    * A branch's child scope: the DAG scope holding the workflow's nodes, where the child's own compiled predecessors

@@ -1,4 +1,4 @@
-// The node executor (engine-and-compiler.md §3.2): visits the nodes of one DAG scope in topological order and moves
+// The node executor (upstream flytepropeller/pkg/controller/nodes/executor.go): visits the nodes of one DAG scope in topological order and moves
 // each at most one phase per round, sending the node event before the status is saved.
 import { durationMs } from "@bufbuild/protobuf/wkt";
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
@@ -133,7 +133,7 @@ function finish(n: NodeContext, phase: NodePhase): NodeResult {
   return failedResult(collapsed);
 }
 
-/** §3.2.1 CanExecute: NotReady while an upstream is unfinished or changed this round; Skip if one failed or skipped. */
+/** upstream flytepropeller/pkg/controller/nodes/predicate.go CanExecute: NotReady while an upstream is unfinished or changed this round; Skip if one failed or skipped. */
 function canExecute(scope: Scope, id: string): "ready" | "notReady" | "skip" {
   let skip = false;
   for (const u of scope.upstream.get(id) ?? []) {
@@ -253,7 +253,7 @@ async function handleQueuedOrRunning(n: NodeContext, handler: NodeHandler): Prom
   }
   if (next === status.phase) return PENDING;
   if (error && t.phase !== "Timedout") recordAttemptFailed(n, next, error);
-  // The status keeps 1024 characters of a message (§2.7); the event carries it whole (up to the event limit).
+  // The status keeps 1024 characters of a message (upstream flytestdlib/storage/config.go, flytepropeller/events/event_recorder.go); the event carries it whole (up to the event limit).
   if (error) status.error = { ...error, message: truncateMessage(error.message) };
   status.phase = next;
   if (next !== "RetryableFailure") {
@@ -261,7 +261,7 @@ async function handleQueuedOrRunning(n: NodeContext, handler: NodeHandler): Prom
       await sendNodeEvent(n, nodeEventPhase(next), error ? { error } : {});
     } catch (e) {
       if (!isUnacceptableEvent(e)) throw e;
-      // Admin cannot take this event (too large, invalid): the node fails instead (§3.2).
+      // Admin cannot take this event (too large, invalid): the node fails instead (upstream flytepropeller/pkg/controller/nodes/executor.go).
       next = handler.finalizeRequired ? "Failing" : "Failed";
       error = statusError("USER", "NodeFailed", truncateMessage((e as Error).message));
       status.phase = next;

@@ -1,4 +1,4 @@
-// Building and sending execution events (engine-and-compiler.md §3.4) with the idempotency rules of §3.5: a
+// Building and sending execution events (upstream flytepropeller/pkg/controller/nodes/transformers.go) with the idempotency rules of upstream flytepropeller/events/admin_eventsink.go: a
 // repeated event (ALREADY_EXISTS) is success; "already terminal" is ignored for terminal phases.
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
@@ -145,7 +145,7 @@ export async function sendNodeEvent(
   opts: {
     error?: StatusError;
     dynamicWorkflow?: DynamicWorkflowNodeMetadata;
-    /** Replaces the node kind's target metadata (a recovered node reports the original's, §5.9). */
+    /** Replaces the node kind's target metadata (a recovered node reports the original's, upstream flytepropeller/pkg/controller/nodes/executor.go). */
     targetMetadata?: NodeExecutionEvent["targetMetadata"];
   } = {},
 ): Promise<void> {

@@ -1,4 +1,4 @@
-// Recovery of a previous execution's results (engine-and-compiler.md §5.9, upstream nodes/executor.go
+// Recovery of a previous execution's results (upstream flytepropeller/pkg/controller/nodes/executor.go, upstream nodes/executor.go
 // attemptRecovery). In an execution launched by RecoverExecution, a node that is ready to run first asks admin for the
 // same node (same unique id) of the original execution. SUCCEEDED or RECOVERED there → its inputs and outputs are
 // copied into this node's data locations and the node ends at once with a RECOVERED event (internally: Succeeded, so

@@ -1,4 +1,4 @@
-// Attempts a node may make (§4.2.3): node retries, else the task's, else the configured default.
+// Attempts a node may make (upstream flytepropeller/pkg/controller/nodes/executor.go): node retries, else the task's, else the configured default.
 import { indexOf, type NodeContext } from "../nodes/handler.ts";
 
 export function maxAttemptsOf(n: NodeContext): number {

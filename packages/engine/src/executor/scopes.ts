@@ -1,5 +1,5 @@
 // The DAG scopes of a round: the primary workflow, a sub-workflow under its node, a branch's chosen child, and a
-// failure node (whose lookups all resolve to itself except start-node, §4.9).
+// failure node (whose lookups all resolve to itself except start-node, upstream flytepropeller/pkg/controller/executors/failure_node_lookup.go).
 import type { CompiledWorkflow } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { WorkflowMetadata_OnFailurePolicy, type Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { START_NODE_ID, childNodeDataDir, joinKey, nodeDataDir, nodeOutputDir } from "@aloft/core";

@@ -1,4 +1,4 @@
-// The persisted execution status (the FlyteWorkflow CR `status` equivalent, engine-and-compiler.md §3.1/§3.2/§6.6).
+// The persisted execution status (the FlyteWorkflow CR `status` equivalent, upstream flytepropeller/pkg/apis/flyteworkflow/v1alpha1/iface.go, flytepropeller/pkg/controller/workflow/executor.go/upstream flytepropeller/pkg/controller/nodes/executor.go/upstream flytepropeller/pkg/apis/flyteworkflow/v1alpha1/workflow.go).
 // Plain JSON: phases by name, times in epoch milliseconds. Terminal node statuses are collapsed to what later rounds
 // still read (phase, attempts for the output dir, stoppedAt, error), so the document stays small.
 import { create } from "@bufbuild/protobuf";
@@ -50,7 +50,7 @@ export interface SubWorkflowStatus {
   failureNode?: NodeStatus;
 }
 
-/** A dynamic parent's progress after its task wrote `futures.pb` (§4.8). */
+/** A dynamic parent's progress after its task wrote `futures.pb` (upstream flytepropeller/pkg/controller/nodes/dynamic/handler.go). */
 interface DynamicNodeStatus {
   phase: "ParentFinalizing" | "Executing" | "Failing";
   error?: StatusError;
@@ -73,7 +73,7 @@ export type CacheStatusName = "DISABLED" | "MISS" | "HIT" | "POPULATED" | "PUT_F
 /** Catalog reservation statuses (core.CatalogReservation.Status without the RESERVATION_ prefix). */
 type ReservationStatusName = "DISABLED" | "ACQUIRED" | "EXISTS" | "RELEASED" | "FAILURE";
 
-/** A cacheable task node's dealings with the catalog (§4.2.6), reported in its node events' task_node_metadata. */
+/** A cacheable task node's dealings with the catalog (upstream flytepropeller/pkg/controller/nodes/cache.go, flyteplugins/go/tasks/pluginmachinery/catalog/hashing.go), reported in its node events' task_node_metadata. */
 export interface NodeCacheStatus {
   status: CacheStatusName;
   /** core.CatalogMetadata as proto JSON (dataset, artifact tag, source execution). */
@@ -97,7 +97,7 @@ export interface NodeStatus {
   sub?: SubWorkflowStatus;
   array?: ArrayNodeStatus;
   dynamic?: DynamicNodeStatus;
-  /** Task caching (§4.2.6); absent = CACHE_DISABLED. Dropped with the rest when the node finishes. */
+  /** Task caching (upstream flytepropeller/pkg/controller/nodes/cache.go, flyteplugins/go/tasks/pluginmachinery/catalog/hashing.go); absent = CACHE_DISABLED. Dropped with the rest when the node finishes. */
   cache?: NodeCacheStatus;
   /** Statuses of nested nodes (branch child, sub-workflow nodes), by node id. */
   children?: Record<string, NodeStatus>;

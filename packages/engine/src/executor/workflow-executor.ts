@@ -1,4 +1,4 @@
-// One round of the workflow state machine (engine-and-compiler.md §3.1, §5): Ready → Running → Succeeding → Success,
+// One round of the workflow state machine (upstream flytepropeller/pkg/apis/flyteworkflow/v1alpha1/iface.go, flytepropeller/pkg/controller/workflow/executor.go, upstream flytepropeller/pkg/controller/workflow/executor.go): Ready → Running → Succeeding → Success,
 // Failing → (HandlingFailureNode) → Failed, and abort from any non-terminal phase → Aborted.
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { WorkflowExecution_Phase as WfPhase } from "@aloft/idl/flyteidl/core/execution_pb.js";
@@ -88,7 +88,7 @@ async function abortWorkflow(exec: ExecContext, cause: string): Promise<void> {
 }
 
 /**
- * Ends the execution after too many round errors (§5.7): Failed, or Aborted when an abort was requested (an abort
+ * Ends the execution after too many round errors (upstream flytepropeller/pkg/controller/handler.go): Failed, or Aborted when an abort was requested (an abort
  * always ends ABORTED, even when a plugin cannot stop its task). Node aborts are best effort here.
  */
 export async function endAfterSystemErrors(

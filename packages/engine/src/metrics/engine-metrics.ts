@@ -1,4 +1,4 @@
-// What the engine reports to Prometheus (engine-and-compiler.md §6.5): one hook per fact the controller, the workflow
+// What the engine reports to Prometheus (upstream flytepropeller/pkg/controller/nodes/executor.go): one hook per fact the controller, the workflow
 // and node executors and the event sender know. The engine calls these hooks only when it was given metrics; the
 // prom-client implementation is in prom-engine-metrics.ts, and NOOP_ENGINE_METRICS stands in where one is required.
 import type { ExecutionSpec } from "../store/workflow-store.ts";

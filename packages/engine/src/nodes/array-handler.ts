@@ -1,4 +1,4 @@
-// Array nodes (map tasks, §4.7): one sub-node per element of the input arrays, each with its own attempts, run by the
+// Array nodes (map tasks, upstream flytepropeller/pkg/controller/nodes/array/*.go): one sub-node per element of the input arrays, each with its own attempts, run by the
 // ordinary node executor in a silent scope (event-version 0: the array node reports one task execution whose
 // external resources are the sub-nodes). Outputs are gathered per variable in index order; a sub-node that did not
 // succeed contributes a none literal.
@@ -189,7 +189,7 @@ async function gatherOutputs(n: NodeContext, an: ArrayNode, nodes: Node[], scope
     for (const v of vars) columns[v]!.push(outputs[v] ?? none);
   }
   const literals = Object.fromEntries(vars.map((v) => [v, create(LiteralSchema, { value: { case: "collection", value: { literals: columns[v]! } } })]));
-  // Gathered outputs are where huge lists arise (one element per sub-node): offloaded above the threshold (§2.6).
+  // Gathered outputs are where huge lists arise (one element per sub-node): offloaded above the threshold (upstream flytepropeller/pkg/controller/nodes/common/utils.go).
   const gathered = await offloadLargeLiterals(n.exec.deps.blobs, create(LiteralMapSchema, { literals }), n.outputDir(), n.exec.deps.config.literalOffloading);
   await putMessage(n.exec.deps.blobs, outputsKey(n.outputDir()), LiteralMapSchema, gathered);
 }

@@ -1,4 +1,4 @@
-// Array node inputs (§4.7): every input that is a collection and not bound must have the same length N; sub-node i
+// Array node inputs (upstream flytepropeller/pkg/controller/nodes/array/*.go): every input that is a collection and not bound must have the same length N; sub-node i
 // gets element i of each of them and every other input as is. Sub-nodes carry their inputs as literal bindings.
 import { create } from "@bufbuild/protobuf";
 import {

@@ -178,7 +178,7 @@ test("array node over a launch plan: a child execution per element under its own
   }
 });
 
-test("array node with literal offloading (§2.6): gathered outputs above the threshold are stored by reference and read back downstream", async () => {
+test("array node with literal offloading (upstream flytepropeller/pkg/controller/nodes/common/utils.go): gathered outputs above the threshold are stored by reference and read back downstream", async () => {
   const h = engineHarness({ config: { literalOffloading: { enabled: true, minSizeInMb: 0.00001, maxSizeInMb: 1 } } });
   h.plugin.script("inc", succeed(incOutputs));
   await h.engine.start();

@@ -1,4 +1,4 @@
-// Branch nodes (§4.3): on the first visit evaluate if / else-if / else and remember the chosen child; then run the
+// Branch nodes (upstream flytepropeller/pkg/controller/nodes/branch/handler.go): on the first visit evaluate if / else-if / else and remember the chosen child; then run the
 // child inside the branch (its own events, parent = the branch) and finish with its outcome and outputs.
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import type { IfElseBlock, Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";

@@ -1,4 +1,4 @@
-// The branch condition language (engine-and-compiler.md §4.3): comparisons of primitives of the same kind (no
+// The branch condition language (upstream flytepropeller/pkg/controller/nodes/branch/handler.go): comparisons of primitives of the same kind (no
 // int/float coercion), datetime/duration compared by seconds only, AND/OR evaluating both sides.
 import {
   ComparisonExpression_Operator as Op,

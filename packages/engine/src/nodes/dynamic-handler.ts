@@ -1,4 +1,4 @@
-// Task nodes with dynamic parents (§4.8): the task runs as usual; if it succeeds having written `futures.pb` (a
+// Task nodes with dynamic parents (upstream flytepropeller/pkg/controller/nodes/dynamic/handler.go): the task runs as usual; if it succeeds having written `futures.pb` (a
 // DynamicJobSpec), the parent task is finalized, the spec is compiled into a workflow (cached in the output dir as
 // dynamic_compiled.pb), DYNAMIC_RUNNING is reported, and the workflow runs under the node like a sub-workflow.
 import { create, fromBinary } from "@bufbuild/protobuf";

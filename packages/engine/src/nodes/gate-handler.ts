@@ -1,4 +1,4 @@
-// Gate nodes (§4.6): sleep until the duration has passed since the node started; approve and signal gates ask admin's
+// Gate nodes (upstream flytepropeller/pkg/controller/nodes/gate/handler.go): sleep until the duration has passed since the node started; approve and signal gates ask admin's
 // SignalService on every visit and pass once the signal is set. No abort or finalize work; bounded only by timeouts.
 import { create } from "@bufbuild/protobuf";
 import { durationMs } from "@bufbuild/protobuf/wkt";

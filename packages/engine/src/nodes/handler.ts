@@ -11,7 +11,7 @@ type HandlerPhase = "Running" | "Success" | "Failed" | "RetryableFailure" | "Tim
 export interface Transition {
   phase: HandlerPhase;
   error?: StatusError;
-  /** Task success that wrote `futures.pb`: the node is a dynamic parent (§4.8). */
+  /** Task success that wrote `futures.pb`: the node is a dynamic parent (upstream flytepropeller/pkg/controller/nodes/dynamic/handler.go). */
   futures?: boolean;
 }
 
@@ -38,7 +38,7 @@ export interface NodeHandler {
 /** The closure a node's references resolve in (a dynamic workflow's, or the execution's). */
 export const indexOf = (n: NodeContext) => n.scope.index ?? n.exec.index;
 
-/** Node unique id (§2.5): `<parentUniqueId>-<parentAttempt>-<nodeId>`, hashed beyond 20 chars. */
+/** Node unique id (upstream flyteplugins/go/tasks/pluginmachinery/encoding/encoder.go): `<parentUniqueId>-<parentAttempt>-<nodeId>`, hashed beyond 20 chars. */
 export function uniqueNodeId(scope: Scope, nodeId: string): string {
   const p = scope.parent;
   return fixedLengthUniqueIdForParts(20, [p?.uniqueId ?? "", p ? String(p.attempt) : "", nodeId]);

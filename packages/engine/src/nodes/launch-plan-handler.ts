@@ -1,4 +1,4 @@
-// Launch-plan nodes (§4.5): a child execution in the parent's project and domain, named deterministically
+// Launch-plan nodes (upstream flytepropeller/pkg/controller/nodes/subworkflow/launchplan.go): a child execution in the parent's project and domain, named deterministically
 // (fnv64a of parent execution, unique node id, attempt), polled each visit; its outputs become the node's outputs.
 import { create } from "@bufbuild/protobuf";
 import {

@@ -1,4 +1,4 @@
-// Start and end nodes (§4.1). The start node's outputs (the workflow or sub-workflow inputs) were written before
+// Start and end nodes (upstream flytepropeller/pkg/controller/nodes/start/handler.go). The start node's outputs (the workflow or sub-workflow inputs) were written before
 // it runs; the end node copies its resolved inputs (the output bindings) to its outputs.
 import { AloftError, Code } from "@aloft/core";
 import { inputsKey, outputsKey } from "@aloft/core";

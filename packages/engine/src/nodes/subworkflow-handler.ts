@@ -1,4 +1,4 @@
-// Inline sub-workflow nodes (§4.4): the node's inputs become the sub-workflow's start-node outputs, the sub-DAG runs
+// Inline sub-workflow nodes (upstream flytepropeller/pkg/controller/nodes/subworkflow/handler.go): the node's inputs become the sub-workflow's start-node outputs, the sub-DAG runs
 // under the node (nested data dirs, unique ids `<node>-<attempt>-<child>`); on failure the sub-DAG is aborted, its
 // failure node (if any) runs, and the node fails with the original error.
 import type { CompiledWorkflow } from "@aloft/idl/flyteidl/core/compiler_pb.js";

@@ -1,4 +1,4 @@
-// The TaskExecutionContext of one attempt (§2.5 names and prefixes, §4.2.4 interruptible).
+// The TaskExecutionContext of one attempt (upstream flyteplugins/go/tasks/pluginmachinery/encoding/encoder.go names and prefixes, upstream flytepropeller/pkg/controller/nodes/node_exec_context.go interruptible).
 import { create } from "@bufbuild/protobuf";
 import { TaskExecutionIdentifierSchema } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";

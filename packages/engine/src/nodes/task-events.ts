@@ -1,4 +1,4 @@
-// TaskExecutionEvents (§3.3 phase mapping, §3.4 contents).
+// TaskExecutionEvents (upstream flyteplugins/go/tasks/pluginmachinery/core/phase.go, flytepropeller/pkg/controller/nodes/task/transformer.go phase mapping, upstream flytepropeller/pkg/controller/nodes/transformers.go contents).
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { TaskExecutionEventSchema, TaskExecutionMetadata_InstanceClass } from "@aloft/idl/flyteidl/event/event_pb.js";

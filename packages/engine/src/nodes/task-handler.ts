@@ -1,4 +1,4 @@
-// Task nodes (§4.2): drive the plugin of the task type, report task events on every phase/version change, check the
+// Task nodes (upstream flytepropeller/pkg/controller/nodes/task/handler.go): drive the plugin of the task type, report task events on every phase/version change, check the
 // outputs after success, and map plugin phases to node transitions.
 import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { deckKey, futuresKey } from "@aloft/core";

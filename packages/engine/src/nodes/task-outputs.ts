@@ -1,4 +1,4 @@
-// ValidateOutput after a plugin reports Success (§4.2.2, §2.7): `error.pb` wins; declared outputs need `outputs.pb`
+// ValidateOutput after a plugin reports Success (upstream flytepropeller/pkg/controller/nodes/task/handler.go, upstream flytestdlib/storage/config.go, flytepropeller/events/event_recorder.go): `error.pb` wins; declared outputs need `outputs.pb`
 // holding every declared variable; oversized files are non-recoverable.
 import { fromBinary } from "@bufbuild/protobuf";
 import { ErrorDocumentSchema, ContainerError_Kind } from "@aloft/idl/flyteidl/core/errors_pb.js";

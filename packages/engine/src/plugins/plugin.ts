@@ -28,7 +28,7 @@ export interface TaskExecutionContext {
   template: TaskTemplate;
   /**
    * URI of the inputs file handed to the task (`{{.input}}`): `<node data dir>/inputs.pb`, or for an array sub-node the
-   * array node's own inputs.pb (the full lists; the task picks its element by `FLYTE_K8S_ARRAY_INDEX`, §4.7).
+   * array node's own inputs.pb (the full lists; the task picks its element by `FLYTE_K8S_ARRAY_INDEX`, upstream flytepropeller/pkg/controller/nodes/array/*.go).
    */
   inputsUri: string;
   /** URI of this node's resolved input values (its own inputs.pb): the element-wise view for an array sub-node. */
@@ -64,7 +64,7 @@ export interface PluginStatus {
   /**
    * When the task started running, if the plugin knows. A task that finishes between two looks goes from Queued
    * straight to a final phase; with this the engine first reports the RUNNING it missed, so the task execution gets
-   * its started_at and duration (§3.6 expects QUEUED, RUNNING, then the final phase).
+   * its started_at and duration (upstream flytepropeller/pkg/controller/nodes/task/transformer.go expects QUEUED, RUNNING, then the final phase).
    */
   startedAt?: Date;
 }

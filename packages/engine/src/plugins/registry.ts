@@ -1,4 +1,4 @@
-// Task type → plugin (engine-and-compiler.md §4.2.1): the execution's TaskPluginImpls override, then the plugin
+// Task type → plugin (upstream flytepropeller/pkg/controller/nodes/task/handler.go): the execution's TaskPluginImpls override, then the plugin
 // registered for the type, then the default plugin.
 import type { TaskPlugin } from "./plugin.ts";
 

@@ -22,7 +22,7 @@ interface HarnessOptions {
   blobs?: BlobStore;
   sink?: RecordingEventSink;
   plugin?: FakePlugin;
-  /** Task caching (§4.2.6), e.g. a MemoryCatalog. */
+  /** Task caching (upstream flytepropeller/pkg/controller/nodes/cache.go, flyteplugins/go/tasks/pluginmachinery/catalog/hashing.go), e.g. a MemoryCatalog. */
   catalog?: CatalogPort;
   /** Prometheus metrics, e.g. createEngineMetrics(new Registry()). */
   metrics?: EngineMetrics;

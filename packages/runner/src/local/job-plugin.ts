@@ -41,7 +41,7 @@ function argAfter(ctx: TaskExecutionContext, flag: string): string | undefined {
   return i >= 0 ? all[i + 1] : undefined;
 }
 
-/** The FLYTE_INTERNAL_* variables a pod would get (§7.5), then the execution's environment. */
+/** The FLYTE_INTERNAL_* variables a pod would get (upstream flyteplugins/go/tasks/pluginmachinery/flytek8s/k8s_resource_adds.go), then the execution's environment. */
 export function taskEnvironment(ctx: TaskExecutionContext): Record<string, string> {
   const e = ctx.id.nodeExecutionId?.executionId;
   const tid = ctx.id.taskId;

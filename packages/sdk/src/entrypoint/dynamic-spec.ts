@@ -1,5 +1,5 @@
 // A dynamic task's body run with the actual input values: the nodes it adds become a DynamicJobSpec (futures.pb) that
-// the engine compiles and runs as the node's sub-workflow (engine-and-compiler.md §4.8).
+// the engine compiles and runs as the node's sub-workflow (upstream flytepropeller/pkg/controller/nodes/dynamic/handler.go).
 import { create, toBinary } from "@bufbuild/protobuf";
 import { DynamicJobSpecSchema } from "@aloft/idl/flyteidl/core/dynamic_job_pb.js";
 import { LiteralMapSchema, LiteralSchema, type BindingData, type Literal, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";

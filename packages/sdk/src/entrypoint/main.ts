@@ -1,6 +1,6 @@
 // `aloft-execute`: the entrypoint a container task's command runs (one process per attempt). Exit codes, as the
 // local-process plugin and the pod plugin expect: 0 once outputs.pb, futures.pb or error.pb is written (the engine
-// reads error.pb on success, §7.4); 1 when not even error.pb could be written; 2 for bad arguments.
+// reads error.pb on success, upstream flyteplugins/go/tasks/plugins/k8s/pod/plugin.go); 1 when not even error.pb could be written; 2 for bad arguments.
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { executeTask, type ExecuteArgs } from "./execute.ts";

@@ -46,7 +46,7 @@ test("every example module serializes and every workflow compiles with the platf
   }
 });
 
-test("task templates: the entrypoint command with §7.2 templates, and every task setting", async () => {
+test("task templates: the entrypoint command with upstream flyteplugins/go/tasks/pluginmachinery/core/template/template.go templates, and every task setting", async () => {
   const path = join(EXAMPLES, "features/features.ts");
   const s = serializeModule(await import(pathToFileURL(path).href), settings(path));
   const sq = s.tasks.find((x) => x.id?.name === "features.square")!;

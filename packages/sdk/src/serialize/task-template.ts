@@ -41,7 +41,7 @@ export function interfaceOf(inputs: TypeMap, outputs: TypeMap): TypedInterface {
   return create(TypedInterfaceSchema, { inputs: variableMap(inputs), outputs: variableMap(outputs) });
 }
 
-/** The entrypoint arguments (§7.2 templates); `exportName` is how the entrypoint finds the task in the module. */
+/** The entrypoint arguments (upstream flyteplugins/go/tasks/pluginmachinery/core/template/template.go templates); `exportName` is how the entrypoint finds the task in the module. */
 export function entrypointArgs(module: string, exportName: string): string[] {
   return [
     "--inputs", "{{.input}}",

@@ -1,4 +1,4 @@
-// The HTTP gateway: a grpc-gateway v2 compatible transcoder on node:http (spec §2). Routes come from the
+// The HTTP gateway: a grpc-gateway v2 compatible transcoder on node:http (upstream flyteadmin/pkg/server/service.go). Routes come from the
 // `google.api.http` options of the bound services; each call runs the same handler + middleware as gRPC.
 //   request → Host check (not /healthcheck) → CORS → foreign-origin writes refused → clean-path redirect
 //   → /healthcheck → extraRoutes → route match → body type check for writes → bind body/path/query → handler → marshal.

@@ -1,4 +1,4 @@
-// Errors on the gateway as grpc-gateway's DefaultHTTPErrorHandler (spec §2.3): a google.rpc.Status marshaled with
+// Errors on the gateway as grpc-gateway's DefaultHTTPErrorHandler (upstream flyteadmin/pkg/server/service.go): a google.rpc.Status marshaled with
 // the outbound marshaler (details packed as Any), the HTTP status from the gRPC code, `WWW-Authenticate: <message>`
 // on UNAUTHENTICATED, and a fixed INTERNAL body when the status itself cannot be marshaled.
 import type { ServerResponse } from "node:http";

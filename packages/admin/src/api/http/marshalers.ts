@@ -1,4 +1,4 @@
-// The gateway's three marshalers (spec §2.1): `application/json` (proto names, emit unpopulated, unknown fields
+// The gateway's three marshalers (upstream flyteadmin/pkg/server/service.go): `application/json` (proto names, emit unpopulated, unknown fields
 // rejected), `application/octet-stream` (binary protobuf) and the wildcard (lowerCamelCase json names, emit
 // unpopulated, unknown fields ignored). JSON output matches protojson's EmitUnpopulated, which — unlike
 // protobuf-es' alwaysEmitImplicit — also writes `null` for unset singular message fields outside oneofs.

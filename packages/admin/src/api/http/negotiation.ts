@@ -1,4 +1,4 @@
-// Marshaler selection as grpc-gateway v2's MarshalerForRequest (spec §2.1):
+// Marshaler selection as grpc-gateway v2's MarshalerForRequest (upstream flyteadmin/pkg/server/service.go):
 //   outbound = the marshaler whose MIME exactly equals one Accept header value (no q-values, no list parsing);
 //   inbound  = the marshaler for Go's mime.ParseMediaType(Content-Type), else the wildcard;
 //   outbound defaults to inbound.

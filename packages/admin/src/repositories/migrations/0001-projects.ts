@@ -1,4 +1,4 @@
-// Projects (spec §3.3). Timestamps are µs since the epoch (see ../timestamps.ts).
+// Projects (upstream flyteadmin/pkg/manager/impl/project_manager.go). Timestamps are µs since the epoch (see ../timestamps.ts).
 import { sql } from "kysely";
 import { createEntityTable, types, type AloftMigration } from "./migration.ts";
 

@@ -1,4 +1,4 @@
-// Tasks (spec §5.1): one immutable row per version; the TaskClosure (compiled task) is kept in the row.
+// Tasks (upstream flyteadmin/pkg/manager/impl/task_manager.go): one immutable row per version; the TaskClosure (compiled task) is kept in the row.
 import { createEntityTable, types, type AloftMigration } from "./migration.ts";
 
 export const tasks: AloftMigration = {

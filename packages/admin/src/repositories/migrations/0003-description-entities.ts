@@ -1,4 +1,4 @@
-// Description entities (spec §5.5): written alongside a task or workflow version when its spec has a description.
+// Description entities (upstream flyteadmin/pkg/manager/impl/description_entity_manager.go): written alongside a task or workflow version when its spec has a description.
 import { createEntityTable, types, type AloftMigration } from "./migration.ts";
 
 export const descriptionEntities: AloftMigration = {

@@ -1,4 +1,4 @@
-// Named entity metadata (spec §5.4): optional description and state of a (resource_type, project, domain, name).
+// Named entity metadata (upstream flyteadmin/pkg/manager/impl/named_entity_manager.go): optional description and state of a (resource_type, project, domain, name).
 import { createEntityTable, type AloftMigration } from "./migration.ts";
 
 export const namedEntityMetadata: AloftMigration = {

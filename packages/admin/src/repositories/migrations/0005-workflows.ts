@@ -1,4 +1,4 @@
-// Workflows (spec §5.2). The compiled closure lives in the blob store (`remote_closure_identifier`); the row keeps
+// Workflows (upstream flyteadmin/pkg/manager/impl/workflow_manager.go). The compiled closure lives in the blob store (`remote_closure_identifier`); the row keeps
 // what lists need: the serialized TypedInterface, the content digest and the short description.
 import { createEntityTable, types, type AloftMigration } from "./migration.ts";
 

@@ -1,4 +1,4 @@
-// Launch plans (spec §5.3). At most one ACTIVE (state = 1) version per (project, domain, name): a partial unique
+// Launch plans (upstream flyteadmin/pkg/manager/impl/launch_plan_manager.go). At most one ACTIVE (state = 1) version per (project, domain, name): a partial unique
 // index makes the database refuse a second one, so concurrent activations cannot both win.
 import { sql } from "kysely";
 import { createEntityTable, types, type AloftMigration } from "./migration.ts";

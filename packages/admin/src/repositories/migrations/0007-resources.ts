@@ -1,4 +1,4 @@
-// Matchable resources (spec §7.1): one row per (project, domain, workflow, launch_plan, resource_type), where ""
+// Matchable resources (upstream flyteadmin/pkg/manager/impl/resources/resource_manager.go): one row per (project, domain, workflow, launch_plan, resource_type), where ""
 // means "any". `attributes` holds a serialized flyteidl.admin.MatchingAttributes; `resource_type` the enum name.
 import { types, type AloftMigration } from "./migration.ts";
 

@@ -1,4 +1,4 @@
-// Workflow executions (spec §6.1–§6.4) and their tags. Phases are stored as upper-case enum names, state and mode as
+// Workflow executions (upstream flyteadmin/pkg/manager/impl/execution_manager.go) and their tags. Phases are stored as upper-case enum names, state and mode as
 // integers, spec and closure as serialized protobuf; timestamps are µs, durations ns (see timestamps.ts).
 import { sql } from "kysely";
 import { createEntityTable, types, type AloftMigration } from "./migration.ts";

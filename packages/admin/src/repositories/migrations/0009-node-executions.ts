@@ -1,4 +1,4 @@
-// Node executions (spec §6.5): one row per (execution, node id). Child nodes of sub-workflows, branches and dynamic
+// Node executions (upstream flyteadmin/pkg/manager/impl/node_execution_manager.go): one row per (execution, node id). Child nodes of sub-workflows, branches and dynamic
 // nodes point at their parent node (parent_id) or at the task execution that produced them (parent_task_execution_id).
 import { sql } from "kysely";
 import { createEntityTable, types, type AloftMigration } from "./migration.ts";

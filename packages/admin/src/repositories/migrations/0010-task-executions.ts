@@ -1,4 +1,4 @@
-// Task executions (spec §6.6): one row per (task id, node execution, retry attempt).
+// Task executions (upstream flyteadmin/pkg/manager/impl/task_execution_manager.go): one row per (task id, node execution, retry attempt).
 import { sql } from "kysely";
 import { createEntityTable, types, type AloftMigration } from "./migration.ts";
 

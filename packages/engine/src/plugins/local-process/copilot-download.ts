@@ -1,5 +1,5 @@
 // Raw-container inputs, done in-process before the task starts (what flytecopilot's `download` init container does,
-// spec §7.7): every input becomes a file named after its variable in a local directory — primitives as text, blobs
+// upstream flyteplugins/go/tasks/pluginmachinery/flytek8s/copilot.go): every input becomes a file named after its variable in a local directory — primitives as text, blobs
 // as their bytes (multipart blobs as a directory), collections and maps as directories of numbered / keyed entries —
 // plus `inputs.pb` (the literal map with blob URIs replaced by the local paths) and `inputs.json` or `inputs.yaml`
 // per the declared format. Local paths are plain absolute paths: the task reads them with ordinary file APIs.

@@ -1,5 +1,5 @@
 // Raw-container outputs, done in-process after the task exits 0 (what flytecopilot's `sidecar` uploader does, spec
-// §7.7): a `_ERROR` file in the output directory is a user error; otherwise each declared output is read from the
+// upstream flyteplugins/go/tasks/pluginmachinery/flytek8s/copilot.go): a `_ERROR` file in the output directory is a user error; otherwise each declared output is read from the
 // file named after it (or `<name>.<ext>`) — simple types parsed from at most 1 KiB of text, blobs uploaded to
 // `<rawOutputPrefix>/<name>` (a directory becomes a multipart blob) — and `outputs.pb` is written to the output
 // prefix. Any failure writes `error.pb` (code OutputUploadFailed, recoverable), as copilot does.

@@ -1,4 +1,4 @@
-// The environment of a task process (spec §7.5, flytek8s k8s_resource_adds.go). Precedence, lowest first, as a pod
+// The environment of a task process (upstream flyteplugins/go/tasks/pluginmachinery/flytek8s/k8s_resource_adds.go, flytek8s k8s_resource_adds.go). Precedence, lowest first, as a pod
 // sees duplicates (the last definition wins): the host's own environment (PATH, HOME… — a host process needs them),
 // the container's `env`, the FLYTE_INTERNAL_* variables, the execution's environment, then the plugin's extraEnv
 // (upstream's `default-env-vars`).

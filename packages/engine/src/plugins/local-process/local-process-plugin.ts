@@ -1,8 +1,8 @@
 // The local-process task plugin: a container task's command and args run as a host process — the sandbox's
-// stand-in for a pod (spec §7). The container image is ignored: whatever the command names (`pyflyte-execute`, `sh`,
+// stand-in for a pod (upstream flyteplugins/go/tasks/plugins/k8s/pod/plugin.go, flyteplugins/go/tasks/pluginmachinery/flytek8s/*.go). The container image is ignored: whatever the command names (`pyflyte-execute`, `sh`,
 // `python`…) must be installed on the host; resources are parsed (a bad quantity is still a bad task) but not
-// enforced. Templating (§7.2) and the FLYTE_INTERNAL_* environment (§7.5) are those of a pod, so a task registered
-// by pyflyte runs here unchanged when flytekit is installed. Raw containers (data_config, §7.7) get copilot's work
+// enforced. Templating (upstream flyteplugins/go/tasks/pluginmachinery/core/template/template.go) and the FLYTE_INTERNAL_* environment (upstream flyteplugins/go/tasks/pluginmachinery/flytek8s/k8s_resource_adds.go) are those of a pod, so a task registered
+// by pyflyte runs here unchanged when flytekit is installed. Raw containers (data_config, upstream flyteplugins/go/tasks/pluginmachinery/flytek8s/copilot.go) get copilot's work
 // done in-process: inputs written as files before the start, outputs.pb assembled after a successful exit.
 //
 // Phases: WaitingForResources (over maxConcurrent) → Queued (started) → Running (version 1 once the log has

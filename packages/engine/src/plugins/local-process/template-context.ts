@@ -1,4 +1,4 @@
-// The values §7.2's templates stand for, taken from a task execution context.
+// The values upstream flyteplugins/go/tasks/pluginmachinery/core/template/template.go's templates stand for, taken from a task execution context.
 import { TaskTemplateSchema } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { putMessage } from "@aloft/core";
 import type { TaskExecutionContext } from "../plugin.ts";

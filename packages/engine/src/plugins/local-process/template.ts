@@ -1,4 +1,4 @@
-// Command-line templating of container tasks (flyteplugins pluginmachinery/core/template, spec §7.2).
+// Command-line templating of container tasks (flyteplugins pluginmachinery/core/template, upstream flyteplugins/go/tasks/pluginmachinery/core/template/template.go).
 // Case-insensitive, `{{ .Name }}` or `{{ $Name }}`. Paths are substituted as template-context.ts gives them: plain
 // absolute paths for the local blob store (flytekit reads and writes them as local files and can check the Blob
 // literals it records with them), so `pyflyte-execute --inputs {{.input}} --output-prefix {{.outputPrefix}}` works
