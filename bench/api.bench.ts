@@ -43,29 +43,49 @@ const dataDir = mkdtempSync(join(tmpdir(), "aloft-bench-"));
 const aloft = await startAloft(dataDir);
 const { grpcPort, httpPort } = aloft;
 const client = createClient(AdminService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${grpcPort}` }));
-for (let i = 0; i < P; i++) await client.registerProject({ project: { id: `bench-${String(i).padStart(5, "0")}`, name: `bench ${i}` } });
+for (let i = 0; i < P; i++)
+  await client.registerProject({ project: { id: `bench-${String(i).padStart(5, "0")}`, name: `bench ${i}` } });
 
 // connect-node's client costs this (shared, 2-core) machine about as much CPU per call as the server does; the raw
 // HTTP/2 client sends pre-encoded requests, so its row shows the server (bench/grpc.bench.ts separates them fully).
 const raw = rawGrpcClient(`http://127.0.0.1:${grpcPort}`);
 const getProjectBytes = toBinary(ProjectGetRequestSchema, create(ProjectGetRequestSchema, { id: "flytesnacks" }));
 
-const sample = await fetch(`http://127.0.0.1:${httpPort}/api/v1/projects/flytesnacks`, { headers: { accept: "application/json" } });
-const baseline = await startChild("node", [join(root, "bench", "baseline-server.mjs"), await sample.text()], /port (\d+)/);
+const sample = await fetch(`http://127.0.0.1:${httpPort}/api/v1/projects/flytesnacks`, {
+  headers: { accept: "application/json" },
+});
+const baseline = await startChild(
+  "node",
+  [join(root, "bench", "baseline-server.mjs"), await sample.text()],
+  /port (\d+)/,
+);
 const basePort = Number(baseline.match[1]);
 
 const scenarios: Array<[string, () => Promise<void>]> = [
   ["baseline: bare node:http, fixed body", () => httpGet(basePort, "/api/v1/projects/flytesnacks", "application/json")],
   ["HTTP GetProject (application/json)", () => httpGet(httpPort, "/api/v1/projects/flytesnacks", "application/json")],
-  ["HTTP GetProject (octet-stream)", () => httpGet(httpPort, "/api/v1/projects/flytesnacks", "application/octet-stream")],
-  [`HTTP ListProjects limit 20 of ${P + 1}`, () => httpGet(httpPort, "/api/v1/projects?limit=20&token=100", "application/json")],
+  [
+    "HTTP GetProject (octet-stream)",
+    () => httpGet(httpPort, "/api/v1/projects/flytesnacks", "application/octet-stream"),
+  ],
+  [
+    `HTTP ListProjects limit 20 of ${P + 1}`,
+    () => httpGet(httpPort, "/api/v1/projects?limit=20&token=100", "application/json"),
+  ],
   ["gRPC GetProject", async () => void (await client.getProject({ id: "flytesnacks" }))],
-  ["gRPC GetProject (raw h2 client)", async () => void (await raw.unary("/flyteidl.service.AdminService/GetProject", getProjectBytes))],
+  [
+    "gRPC GetProject (raw h2 client)",
+    async () => void (await raw.unary("/flyteidl.service.AdminService/GetProject", getProjectBytes)),
+  ],
   [`gRPC ListProjects limit 20 of ${P + 1}`, async () => void (await client.listProjects({ limit: 20, token: "100" }))],
   [
     `gRPC ListProjects filtered + sorted`,
     async () =>
-      void (await client.listProjects({ limit: 20, filters: "contains(identifier,bench-001)", sortBy: { key: "created_at", direction: 1 } })),
+      void (await client.listProjects({
+        limit: 20,
+        filters: "contains(identifier,bench-001)",
+        sortBy: { key: "created_at", direction: 1 },
+      })),
   ],
 ];
 
@@ -75,7 +95,9 @@ try {
     await runLoad(`${name} (warm-up)`, Math.min(500, N), C, call);
     results.push(await runLoad(name, N, C, call));
   }
-  console.log(`\nAPI benchmark: ${N} requests per scenario, concurrency ${C}, ${P + 1} projects, SQLite, node ${process.version}\n`);
+  console.log(
+    `\nAPI benchmark: ${N} requests per scenario, concurrency ${C}, ${P + 1} projects, SQLite, node ${process.version}\n`,
+  );
   printTable(results, results[0]!);
 } finally {
   agent.destroy();

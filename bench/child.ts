@@ -11,9 +11,18 @@ export interface ChildServer {
 
 export const repoRoot = join(import.meta.dirname, "..");
 
-export function startChild(cmd: string, args: string[], ready: RegExp, env: Record<string, string> = {}): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
+export function startChild(
+  cmd: string,
+  args: string[],
+  ready: RegExp,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ALOFT_LOGGING__LEVEL: "warn", ...env } });
+    const child = spawn(cmd, args, {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, ALOFT_LOGGING__LEVEL: "warn", ...env },
+    });
     let out = "";
     child.stdout!.on("data", (d: Buffer) => {
       out += d.toString();
@@ -27,7 +36,17 @@ export function startChild(cmd: string, args: string[], ready: RegExp, env: Reco
 export async function startAloft(dataDir: string, extraArgs: string[] = []): Promise<ChildServer> {
   const { child, match } = await startChild(
     process.execPath,
-    [join(repoRoot, "packages/server/bin/aloft.mjs"), "start", "--data-dir", dataDir, "--http-port", "0", "--grpc-port", "0", ...extraArgs],
+    [
+      join(repoRoot, "packages/server/bin/aloft.mjs"),
+      "start",
+      "--data-dir",
+      dataDir,
+      "--http-port",
+      "0",
+      "--grpc-port",
+      "0",
+      ...extraArgs,
+    ],
     /gRPC\s+\S+:(\d+)[\s\S]*HTTP\s+http:\/\/[^:]+:(\d+)/,
   );
   return { child, grpcPort: Number(match[1]), httpPort: Number(match[2]), stop: () => child.kill("SIGTERM") };

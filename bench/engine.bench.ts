@@ -14,7 +14,9 @@ import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.j
 import { startTestPlatform } from "@aloft/testkit";
 import { id, registerWorkflow, taskNode } from "@aloft/testkit";
 
-const { values } = parseArgs({ options: { nodes: { type: "string", default: "1000" }, concurrency: { type: "string", default: "8" } } });
+const { values } = parseArgs({
+  options: { nodes: { type: "string", default: "1000" }, concurrency: { type: "string", default: "8" } },
+});
 const N = Number(values.nodes);
 const C = Number(values.concurrency);
 const P = "flytesnacks";
@@ -29,15 +31,20 @@ const bareSpawn = () =>
 async function bare(concurrency: number): Promise<number> {
   const t0 = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next++ < N) await bareSpawn();
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < N) await bareSpawn();
+    }),
+  );
   return (performance.now() - t0) / N;
 }
 
 const platform = await startTestPlatform({
   engine: true,
-  overrides: { registration: { maxWorkflowNodes: N + 10 }, engine: { maxConcurrentTasks: C, pollIntervalMs: 1000, workers: 4 } },
+  overrides: {
+    registration: { maxWorkflowNodes: N + 10 },
+    engine: { maxConcurrentTasks: C, pollIntervalMs: 1000, workers: 4 },
+  },
 });
 const admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}` }));
 const noop = create(TaskTemplateSchema, {
@@ -50,7 +57,13 @@ const noop = create(TaskTemplateSchema, {
 
 async function run(name: string, chain: boolean): Promise<number> {
   const lp = await registerWorkflow(admin, {
-    project: P, domain: D, name, version: "v1", tasks: name === "chain" ? [noop] : [], inputs: [], outputs: {},
+    project: P,
+    domain: D,
+    name,
+    version: "v1",
+    tasks: name === "chain" ? [noop] : [],
+    inputs: [],
+    outputs: {},
     nodes: Array.from({ length: N }, (_, i) => taskNode(`n${i}`, noop.id!, {}, chain && i > 0 ? [`n${i - 1}`] : [])),
   });
   const t0 = performance.now();
@@ -59,7 +72,8 @@ async function run(name: string, chain: boolean): Promise<number> {
     const ex = await admin.getExecution({ id: exec });
     const phase = ex.closure!.phase;
     if (phase === WorkflowExecution_Phase.SUCCEEDED) break;
-    if (phase === WorkflowExecution_Phase.FAILED || phase === WorkflowExecution_Phase.ABORTED) throw new Error(`${name} ended ${WorkflowExecution_Phase[phase]}`);
+    if (phase === WorkflowExecution_Phase.FAILED || phase === WorkflowExecution_Phase.ABORTED)
+      throw new Error(`${name} ended ${WorkflowExecution_Phase[phase]}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return (performance.now() - t0) / N;
@@ -71,9 +85,13 @@ const bareConc = await bare(C);
 const fanout = await run("fanout", false);
 await platform.close();
 
-console.log(`\nEngine overhead per node (${N} no-op local-process tasks, sandbox on SQLite, node ${process.version})\n`);
+console.log(
+  `\nEngine overhead per node (${N} no-op local-process tasks, sandbox on SQLite, node ${process.version})\n`,
+);
 console.log(`${"".padEnd(30)}${"ms/node".padEnd(10)}${"bare spawn".padEnd(12)}overhead/node   ratio`);
 const row = (label: string, ms: number, base: number) =>
-  console.log(`${label.padEnd(30)}${ms.toFixed(2).padEnd(10)}${base.toFixed(2).padEnd(12)}${(ms - base).toFixed(2).padEnd(16)}${(ms / base).toFixed(1)}x`);
+  console.log(
+    `${label.padEnd(30)}${ms.toFixed(2).padEnd(10)}${base.toFixed(2).padEnd(12)}${(ms - base).toFixed(2).padEnd(16)}${(ms / base).toFixed(1)}x`,
+  );
 row(`chain (1 at a time)`, chain, bareSeq);
 row(`fan-out (${C} at a time)`, fanout, bareConc);

@@ -8,20 +8,34 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { sql } from "kysely";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
-import { NodeExecutionEventRequestSchema, TaskExecutionEventRequestSchema, WorkflowExecutionEventRequestSchema } from "@aloft/idl/flyteidl/admin/event_pb.js";
-import { NodeExecution_Phase, TaskExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import {
+  NodeExecutionEventRequestSchema,
+  TaskExecutionEventRequestSchema,
+  WorkflowExecutionEventRequestSchema,
+} from "@aloft/idl/flyteidl/admin/event_pb.js";
+import {
+  NodeExecution_Phase,
+  TaskExecution_Phase,
+  WorkflowExecution_Phase,
+} from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { ResourceType, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { inProcessEventSink } from "@aloft/server/testing";
 import type { WorkflowExecutor } from "@aloft/admin";
 import { startTestPlatform } from "@aloft/testkit";
 import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit";
 
-const { values } = parseArgs({ options: { db: { type: "string", default: "sqlite" }, nodes: { type: "string", default: "300" } } });
+const { values } = parseArgs({
+  options: { db: { type: "string", default: "sqlite" }, nodes: { type: "string", default: "300" } },
+});
 const NODES = Number(values.nodes);
 const P = "flytesnacks";
 const D = "development";
 
-const accepting: WorkflowExecutor = { name: "bench", execute: async () => ({ cluster: "bench" }), abort: async () => undefined };
+const accepting: WorkflowExecutor = {
+  name: "bench",
+  execute: async () => ({ cluster: "bench" }),
+  abort: async () => undefined,
+};
 const platform = await startTestPlatform({
   database: values.db as "sqlite" | "postgres",
   configurePlugins: (p) => {
@@ -32,7 +46,12 @@ const admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://
 const sink = inProcessEventSink(platform.admin.executions);
 const task = shellTask(id(ResourceType.TASK, P, D, "noop", "v1"), ["a"], ["o"], "true");
 const lp = await registerWorkflow(admin, {
-  project: P, domain: D, name: "noop", version: "v1", tasks: [task], inputs: ["x"],
+  project: P,
+  domain: D,
+  name: "noop",
+  version: "v1",
+  tasks: [task],
+  inputs: ["x"],
   nodes: [taskNode("n0", task.id!, { a: promise("start-node", "x") })],
   outputs: { o: promise("n0", "o") },
 });
@@ -40,17 +59,51 @@ const lp = await registerWorkflow(admin, {
 let clock = Date.now();
 const at = () => timestampFromMs((clock += 1));
 async function newExecution(): Promise<WorkflowExecutionIdentifier> {
-  const { id: exec } = await admin.createExecution({ project: P, domain: D, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(1) } } });
-  await sink.workflowEvent(create(WorkflowExecutionEventRequestSchema, { event: { executionId: exec, producerId: "propeller", phase: WorkflowExecution_Phase.RUNNING, occurredAt: at() } }));
+  const { id: exec } = await admin.createExecution({
+    project: P,
+    domain: D,
+    spec: { launchPlan: lp },
+    inputs: { literals: { x: intLiteral(1) } },
+  });
+  await sink.workflowEvent(
+    create(WorkflowExecutionEventRequestSchema, {
+      event: { executionId: exec, producerId: "propeller", phase: WorkflowExecution_Phase.RUNNING, occurredAt: at() },
+    }),
+  );
   return exec!;
 }
 
 /** The events one task node produces: node QUEUED/RUNNING/SUCCEEDED and task QUEUED/RUNNING/SUCCEEDED. */
 function nodeEvents(exec: WorkflowExecutionIdentifier, nodeId: string) {
-  const node = (phase: NodeExecution_Phase) =>
-    ({ kind: "node" as const, req: create(NodeExecutionEventRequestSchema, { event: { id: { executionId: exec, nodeId }, producerId: "propeller", phase, occurredAt: at(), specNodeId: nodeId, eventVersion: 2, inputValue: { case: "inputUri", value: `file:///tmp/${nodeId}/inputs.pb` } } }) });
-  const taskEv = (phase: TaskExecution_Phase) =>
-    ({ kind: "task" as const, req: create(TaskExecutionEventRequestSchema, { event: { taskId: task.id, parentNodeExecutionId: { executionId: exec, nodeId }, retryAttempt: 0, producerId: "propeller", phase, occurredAt: at(), taskType: "raw-container", eventVersion: 1 } }) });
+  const node = (phase: NodeExecution_Phase) => ({
+    kind: "node" as const,
+    req: create(NodeExecutionEventRequestSchema, {
+      event: {
+        id: { executionId: exec, nodeId },
+        producerId: "propeller",
+        phase,
+        occurredAt: at(),
+        specNodeId: nodeId,
+        eventVersion: 2,
+        inputValue: { case: "inputUri", value: `file:///tmp/${nodeId}/inputs.pb` },
+      },
+    }),
+  });
+  const taskEv = (phase: TaskExecution_Phase) => ({
+    kind: "task" as const,
+    req: create(TaskExecutionEventRequestSchema, {
+      event: {
+        taskId: task.id,
+        parentNodeExecutionId: { executionId: exec, nodeId },
+        retryAttempt: 0,
+        producerId: "propeller",
+        phase,
+        occurredAt: at(),
+        taskType: "raw-container",
+        eventVersion: 1,
+      },
+    }),
+  });
   return [
     node(NodeExecution_Phase.QUEUED),
     taskEv(TaskExecution_Phase.QUEUED),
@@ -61,7 +114,11 @@ function nodeEvents(exec: WorkflowExecutionIdentifier, nodeId: string) {
   ];
 }
 
-async function measure(name: string, send: (e: ReturnType<typeof nodeEvents>[number]) => Promise<unknown>, concurrency: number) {
+async function measure(
+  name: string,
+  send: (e: ReturnType<typeof nodeEvents>[number]) => Promise<unknown>,
+  concurrency: number,
+) {
   const exec = await newExecution();
   const perNode = Array.from({ length: NODES }, (_, i) => nodeEvents(exec, `n${i}`));
   const t0 = process.hrtime.bigint();
@@ -80,17 +137,31 @@ async function measure(name: string, send: (e: ReturnType<typeof nodeEvents>[num
 }
 
 const results = [];
-results.push(await measure("in-process, 1 writer", (e) => (e.kind === "node" ? sink.nodeEvent(e.req) : sink.taskEvent(e.req)), 1));
-results.push(await measure("in-process, 4 writers", (e) => (e.kind === "node" ? sink.nodeEvent(e.req) : sink.taskEvent(e.req)), 4));
-results.push(await measure("gRPC, 4 writers", (e) => (e.kind === "node" ? admin.createNodeEvent(e.req) : admin.createTaskEvent(e.req)), 4));
+results.push(
+  await measure("in-process, 1 writer", (e) => (e.kind === "node" ? sink.nodeEvent(e.req) : sink.taskEvent(e.req)), 1),
+);
+results.push(
+  await measure("in-process, 4 writers", (e) => (e.kind === "node" ? sink.nodeEvent(e.req) : sink.taskEvent(e.req)), 4),
+);
+results.push(
+  await measure(
+    "gRPC, 4 writers",
+    (e) => (e.kind === "node" ? admin.createNodeEvent(e.req) : admin.createTaskEvent(e.req)),
+    4,
+  ),
+);
 
 // Baseline: the same number of single-row inserts (a row the size of a small closure) into a scratch table.
 const db = platform.admin.database.db;
-await sql`create table bench_raw_events (id integer primary key, execution_name varchar(64), node_id varchar(64), phase varchar(32), occurred_at bigint, closure ${sql.raw(platform.admin.database.dialect === "sqlite" ? "blob" : "bytea")})`.execute(db);
+await sql`create table bench_raw_events (id integer primary key, execution_name varchar(64), node_id varchar(64), phase varchar(32), occurred_at bigint, closure ${sql.raw(platform.admin.database.dialect === "sqlite" ? "blob" : "bytea")})`.execute(
+  db,
+);
 const payload = new Uint8Array(200);
 const t0 = process.hrtime.bigint();
 for (let i = 0; i < NODES * 6; i++) {
-  await sql`insert into bench_raw_events (id, execution_name, node_id, phase, occurred_at, closure) values (${i}, ${"bench"}, ${`n${i % NODES}`}, ${"RUNNING"}, ${Date.now() * 1000}, ${payload})`.execute(db);
+  await sql`insert into bench_raw_events (id, execution_name, node_id, phase, occurred_at, closure) values (${i}, ${"bench"}, ${`n${i % NODES}`}, ${"RUNNING"}, ${Date.now() * 1000}, ${payload})`.execute(
+    db,
+  );
 }
 const rawPerSecond = (NODES * 6) / (Number(process.hrtime.bigint() - t0) / 1e9);
 await platform.close();
@@ -98,4 +169,5 @@ await platform.close();
 console.log(`\nEvent ingestion (${values.db}, ${NODES} task nodes × 6 events, node ${process.version})\n`);
 console.log(`${"scenario".padEnd(28)}${"events/s".padEnd(12)}vs raw inserts`);
 console.log(`${"raw single-row inserts".padEnd(28)}${rawPerSecond.toFixed(0).padEnd(12)}1.00x`);
-for (const r of results) console.log(`${r.name.padEnd(28)}${r.perSecond.toFixed(0).padEnd(12)}${(r.perSecond / rawPerSecond).toFixed(2)}x`);
+for (const r of results)
+  console.log(`${r.name.padEnd(28)}${r.perSecond.toFixed(0).padEnd(12)}${(r.perSecond / rawPerSecond).toFixed(2)}x`);

@@ -11,7 +11,10 @@ const client = rawGrpcClient(`http://127.0.0.1:${port}`);
 const calls: Record<string, [string, Uint8Array]> = {
   check: ["/grpc.health.v1.Health/Check", toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema, {}))],
   version: ["/flyteidl.service.AdminService/GetVersion", new Uint8Array()],
-  project: ["/flyteidl.service.AdminService/GetProject", toBinary(ProjectGetRequestSchema, create(ProjectGetRequestSchema, { id: "flytesnacks" }))],
+  project: [
+    "/flyteidl.service.AdminService/GetProject",
+    toBinary(ProjectGetRequestSchema, create(ProjectGetRequestSchema, { id: "flytesnacks" })),
+  ],
 };
 const [path, body] = calls[what]!;
 const r = await runLoad(what, Number(n), Number(c), async () => void (await client.unary(path, body)));

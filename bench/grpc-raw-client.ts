@@ -18,7 +18,9 @@ export function frame(message: Uint8Array): Buffer {
 
 export function rawGrpcClient(baseUrl: string): RawGrpcClient {
   const { hostname, port } = new URL(baseUrl);
-  const session = http2.connect(baseUrl, { createConnection: () => net.connect({ host: hostname, port: Number(port), noDelay: true }) });
+  const session = http2.connect(baseUrl, {
+    createConnection: () => net.connect({ host: hostname, port: Number(port), noDelay: true }),
+  });
   session.on("error", () => {});
   return {
     unary(path, request) {

@@ -17,7 +17,11 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
-import { ProjectGetRequestSchema, ProjectListRequestSchema, ProjectSchema } from "@aloft/idl/flyteidl/admin/project_pb.js";
+import {
+  ProjectGetRequestSchema,
+  ProjectListRequestSchema,
+  ProjectSchema,
+} from "@aloft/idl/flyteidl/admin/project_pb.js";
 import { GetVersionRequestSchema } from "@aloft/idl/flyteidl/admin/version_pb.js";
 import { HealthCheckRequestSchema } from "@aloft/idl/grpc/health/v1/health_pb.js";
 import { adminClient, unary } from "@aloft/testkit";
@@ -39,7 +43,16 @@ const ROUNDS = Number(values.rounds);
 async function startServer(dataDir: string, env: Record<string, string>) {
   const { child, match } = await startChild(
     process.execPath,
-    [join(repoRoot, "packages/server/bin/aloft.mjs"), "start", "--data-dir", dataDir, "--http-port", "0", "--grpc-port", "0"],
+    [
+      join(repoRoot, "packages/server/bin/aloft.mjs"),
+      "start",
+      "--data-dir",
+      dataDir,
+      "--http-port",
+      "0",
+      "--grpc-port",
+      "0",
+    ],
     /gRPC\s+\S+:(\d+)/,
     env,
   );
@@ -49,8 +62,19 @@ async function startServer(dataDir: string, env: Record<string, string>) {
 const dirs = [mkdtempSync(join(tmpdir(), "aloft-bench-grpc-")), mkdtempSync(join(tmpdir(), "aloft-bench-grpc-"))];
 const before = await startServer(dirs[0]!, { ALOFT_GRPC_FAST_PATH: "0" });
 const after = await startServer(dirs[1]!, {});
-const projectBytes = toBinary(ProjectSchema, create(ProjectSchema, { id: "flytesnacks", name: "flytesnacks", domains: [{ id: "development", name: "development" }] }));
-const baseline = await startChild("node", [join(repoRoot, "bench", "baseline-grpc-server.mjs"), Buffer.from(projectBytes).toString("base64")], /port (\d+)/);
+const projectBytes = toBinary(
+  ProjectSchema,
+  create(ProjectSchema, {
+    id: "flytesnacks",
+    name: "flytesnacks",
+    domains: [{ id: "development", name: "development" }],
+  }),
+);
+const baseline = await startChild(
+  "node",
+  [join(repoRoot, "bench", "baseline-grpc-server.mjs"), Buffer.from(projectBytes).toString("base64")],
+  /port (\d+)/,
+);
 const children = [before.child, after.child, baseline.child];
 process.on("exit", () => children.forEach((c) => c.kill("SIGTERM")));
 
@@ -91,7 +115,9 @@ async function measure(name: string, call: Call, count: number, concurrency: num
 try {
   const names = Object.keys(cBefore.calls);
   const base: LoadResult[] = [];
-  const rows = new Map<string, { before: LoadResult[]; after: LoadResult[] }>(names.map((n) => [n, { before: [], after: [] }]));
+  const rows = new Map<string, { before: LoadResult[]; after: LoadResult[] }>(
+    names.map((n) => [n, { before: [], after: [] }]),
+  );
   const seq = { base: [] as LoadResult[], before: [] as LoadResult[], after: [] as LoadResult[] };
   const S = Math.min(2000, N);
   for (let round = 0; round < ROUNDS; round++) {
@@ -106,11 +132,18 @@ try {
   }
   const b = best(base);
   const pad = (s: string, n: number) => s.padEnd(n);
-  const fmt = (r: LoadResult) => `${pad(r.rps.toFixed(0), 8)}${pad(r.p50ms.toFixed(2), 8)}${pad(r.p99ms.toFixed(2), 8)}`;
-  console.log(`\ngRPC benchmark: ${N} requests per scenario, concurrency ${C}, best of ${ROUNDS} rounds, node ${process.version}`);
-  console.log(`baseline: bare node:http2 answering a fixed GetProject reply, raw client: ${b.rps.toFixed(0)} req/s, p50 ${b.p50ms.toFixed(2)} ms\n`);
+  const fmt = (r: LoadResult) =>
+    `${pad(r.rps.toFixed(0), 8)}${pad(r.p50ms.toFixed(2), 8)}${pad(r.p99ms.toFixed(2), 8)}`;
+  console.log(
+    `\ngRPC benchmark: ${N} requests per scenario, concurrency ${C}, best of ${ROUNDS} rounds, node ${process.version}`,
+  );
+  console.log(
+    `baseline: bare node:http2 answering a fixed GetProject reply, raw client: ${b.rps.toFixed(0)} req/s, p50 ${b.p50ms.toFixed(2)} ms\n`,
+  );
   console.log(`${pad("", 36)}${pad("connect-node (before)", 33)}${pad("fast path (after)", 33)}`);
-  console.log(`${pad("scenario", 36)}${pad("req/s", 8)}${pad("p50 ms", 8)}${pad("p99 ms", 8)}${pad("vs base", 9)}${pad("req/s", 8)}${pad("p50 ms", 8)}${pad("p99 ms", 8)}${pad("vs base", 9)}after/before`);
+  console.log(
+    `${pad("scenario", 36)}${pad("req/s", 8)}${pad("p50 ms", 8)}${pad("p99 ms", 8)}${pad("vs base", 9)}${pad("req/s", 8)}${pad("p50 ms", 8)}${pad("p99 ms", 8)}${pad("vs base", 9)}after/before`,
+  );
   for (const n of names) {
     const { before: rb, after: ra } = rows.get(n)!;
     const x = best(rb);

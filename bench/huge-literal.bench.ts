@@ -25,7 +25,12 @@ import { id, intType, promise, shellTask, taskNode } from "@aloft/testkit";
 import { startAloft } from "./child.ts";
 
 const { values } = parseArgs({
-  options: { elements: { type: "string", default: "1000000" }, runs: { type: "string", default: "2" }, "max-message-bytes": { type: "string", default: "67108864" }, "offload-mb": { type: "string" } },
+  options: {
+    elements: { type: "string", default: "1000000" },
+    runs: { type: "string", default: "2" },
+    "max-message-bytes": { type: "string", default: "67108864" },
+    "offload-mb": { type: "string" },
+  },
 });
 if (values["max-message-bytes"]) process.env["ALOFT_SERVER__MAX_MESSAGE_SIZE_BYTES"] = values["max-message-bytes"];
 if (values["offload-mb"]) {
@@ -38,8 +43,15 @@ const P = "flytesnacks";
 const D = "development";
 
 const int = (n: number): Literal =>
-  create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "integer", value: BigInt(n) } } } } } });
-const list = create(LiteralSchema, { value: { case: "collection", value: { literals: Array.from({ length: N }, (_, i) => int(i)) } } });
+  create(LiteralSchema, {
+    value: {
+      case: "scalar",
+      value: { value: { case: "primitive", value: { value: { case: "integer", value: BigInt(n) } } } },
+    },
+  });
+const list = create(LiteralSchema, {
+  value: { case: "collection", value: { literals: Array.from({ length: N }, (_, i) => int(i)) } },
+});
 
 function health(port: number): Promise<number> {
   const t0 = performance.now();
@@ -75,7 +87,8 @@ async function withStallProbe(port: number, fn: () => Promise<unknown>): Promise
 function rss(pid: number | undefined): { now: number; peak: number } {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const kb = (field: string) => Number(/\s(\d+) kB/.exec(status.split("\n").find((l) => l.startsWith(field)) ?? "")?.[1] ?? NaN);
+    const kb = (field: string) =>
+      Number(/\s(\d+) kB/.exec(status.split("\n").find((l) => l.startsWith(field)) ?? "")?.[1] ?? NaN);
     return { now: kb("VmRSS:") / 1024, peak: kb("VmHWM:") / 1024 };
   } catch {
     return { now: NaN, peak: NaN };
@@ -89,11 +102,25 @@ try {
   const task = shellTask(id(ResourceType.TASK, P, D, "noop", "v1"), ["a"], ["o"], "echo 1 > /var/outputs/o");
   await admin.createTask({ id: task.id, spec: { template: task } });
   const wfId = id(ResourceType.WORKFLOW, P, D, "huge", "v1");
-  const listType = create(LiteralTypeSchema, { type: { case: "collectionType", value: { type: { case: "simple", value: SimpleType.INTEGER } } } });
+  const listType = create(LiteralTypeSchema, {
+    type: { case: "collectionType", value: { type: { case: "simple", value: SimpleType.INTEGER } } },
+  });
   const template = create(WorkflowTemplateSchema, {
     id: wfId,
-    interface: { inputs: { variables: { xs: { type: listType, description: "xs" } } }, outputs: { variables: { o: { type: intType(), description: "o" } } } },
-    nodes: [taskNode("n0", task.id!, { a: { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "integer", value: 1n } } } } } } as never })],
+    interface: {
+      inputs: { variables: { xs: { type: listType, description: "xs" } } },
+      outputs: { variables: { o: { type: intType(), description: "o" } } },
+    },
+    nodes: [
+      taskNode("n0", task.id!, {
+        a: {
+          value: {
+            case: "scalar",
+            value: { value: { case: "primitive", value: { value: { case: "integer", value: 1n } } } },
+          },
+        } as never,
+      }),
+    ],
     outputs: [{ var: "o", binding: promise("n0", "o") }],
     metadata: {},
   });
@@ -101,7 +128,12 @@ try {
   const lp = id(ResourceType.LAUNCH_PLAN, P, D, "huge", "v1");
   await admin.createLaunchPlan({ id: lp, spec: { workflowId: wfId } });
 
-  const req = create(ExecutionCreateRequestSchema, { project: P, domain: D, spec: { launchPlan: lp }, inputs: { literals: { xs: list } } });
+  const req = create(ExecutionCreateRequestSchema, {
+    project: P,
+    domain: D,
+    spec: { launchPlan: lp },
+    inputs: { literals: { xs: list } },
+  });
   const bytes = toBinary(ExecutionCreateRequestSchema, req);
   const t0 = performance.now();
   const decoded = fromBinary(ExecutionCreateRequestSchema, bytes);
@@ -112,9 +144,15 @@ try {
 
   const idle = await withStallProbe(server.httpPort, () => new Promise((r) => setTimeout(r, 1000)));
   const base = decodeMs + encodeMs;
-  const offload = values["offload-mb"] ? `literalOffloading on at ${values["offload-mb"]} MB` : "literalOffloading off (the default)";
-  console.log(`\nCreateExecution with a ${N.toLocaleString("en")}-element list input (${(bytes.length / 1e6).toFixed(1)} MB), sandbox on SQLite, ${offload}, node ${process.version}\n`);
-  console.log(`baseline: protobuf decode ${decodeMs.toFixed(0)} ms + encode ${encodeMs.toFixed(0)} ms of the same message in this process; idle health answer ≤ ${idle.stallMs.toFixed(0)} ms; server RSS ${rss(server.child.pid).now.toFixed(0)} MB`);
+  const offload = values["offload-mb"]
+    ? `literalOffloading on at ${values["offload-mb"]} MB`
+    : "literalOffloading off (the default)";
+  console.log(
+    `\nCreateExecution with a ${N.toLocaleString("en")}-element list input (${(bytes.length / 1e6).toFixed(1)} MB), sandbox on SQLite, ${offload}, node ${process.version}\n`,
+  );
+  console.log(
+    `baseline: protobuf decode ${decodeMs.toFixed(0)} ms + encode ${encodeMs.toFixed(0)} ms of the same message in this process; idle health answer ≤ ${idle.stallMs.toFixed(0)} ms; server RSS ${rss(server.child.pid).now.toFixed(0)} MB`,
+  );
   for (let r = 0; r < RUNS; r++) {
     let name = "";
     const c = await withStallProbe(server.httpPort, async () => {
@@ -124,7 +162,10 @@ try {
     let inline = 0;
     const g = await withStallProbe(server.httpPort, async () => {
       const data = await admin.getExecutionData({ id: { project: P, domain: D, name } });
-      inline = data.fullInputs?.literals["xs"]?.value.case === "collection" ? data.fullInputs.literals["xs"].value.value.literals.length : 0;
+      inline =
+        data.fullInputs?.literals["xs"]?.value.case === "collection"
+          ? data.fullInputs.literals["xs"].value.value.literals.length
+          : 0;
     });
     const afterGet = rss(server.child.pid);
     console.log(

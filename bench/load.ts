@@ -9,7 +9,12 @@ export interface LoadResult {
   errors: number;
 }
 
-export async function runLoad(name: string, count: number, concurrency: number, call: () => Promise<void>): Promise<LoadResult> {
+export async function runLoad(
+  name: string,
+  count: number,
+  concurrency: number,
+  call: () => Promise<void>,
+): Promise<LoadResult> {
   const latencies: number[] = [];
   let next = 0;
   let errors = 0;
@@ -35,7 +40,9 @@ export async function runLoad(name: string, count: number, concurrency: number, 
 
 export function printTable(rows: LoadResult[], baseline: LoadResult): void {
   const pad = (s: string, n: number) => s.padEnd(n);
-  console.log(`${pad("scenario", 40)}${pad("req/s", 10)}${pad("p50 ms", 9)}${pad("p99 ms", 9)}${pad("errors", 8)}vs baseline`);
+  console.log(
+    `${pad("scenario", 40)}${pad("req/s", 10)}${pad("p50 ms", 9)}${pad("p99 ms", 9)}${pad("errors", 8)}vs baseline`,
+  );
   for (const r of rows) {
     console.log(
       `${pad(r.name, 40)}${pad(r.rps.toFixed(0), 10)}${pad(r.p50ms.toFixed(2), 9)}${pad(r.p99ms.toFixed(2), 9)}${pad(String(r.errors), 8)}${(r.rps / baseline.rps).toFixed(2)}x`,

@@ -19,7 +19,9 @@ import { hydrateLaunchPlan, hydrateTaskSpec, hydrateWorkflowSpec } from "@aloft/
 import { flytesnacksDir } from "@aloft/testkit";
 import { startAloft } from "./child.ts";
 
-const { values } = parseArgs({ options: { sizes: { type: "string", default: "10000,100000" }, samples: { type: "string", default: "200" } } });
+const { values } = parseArgs({
+  options: { sizes: { type: "string", default: "10000,100000" }, samples: { type: "string", default: "200" } },
+});
 const SIZES = values.sizes.split(",").map(Number);
 const SAMPLES = Number(values.samples);
 const FIXTURES = flytesnacksDir();
@@ -30,7 +32,9 @@ const D = "development";
 const dataDir = mkdtempSync(join(tmpdir(), "aloft-bench-registry-"));
 const server = await startAloft(dataDir);
 const client = createClient(AdminService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${server.grpcPort}` }));
-const files = readdirSync(FIXTURES).filter((f) => /_[123]\.pb$/.test(f)).sort();
+const files = readdirSync(FIXTURES)
+  .filter((f) => /_[123]\.pb$/.test(f))
+  .sort();
 
 async function registerSet(version: string): Promise<number> {
   const t = { project: P, domain: D, version };
@@ -90,7 +94,11 @@ function growTo(table: string, columns: string, target: number) {
     )
     .run();
 }
-const sampleWf = (sqlite.prepare(`select name from workflows where version = 'v0' order by name limit 1 offset 7`).get() as { name: string }).name;
+const sampleWf = (
+  sqlite.prepare(`select name from workflows where version = 'v0' order by name limit 1 offset 7`).get() as {
+    name: string;
+  }
+).name;
 const rawList = sqlite.prepare(
   `select id, project, domain, name, version, typed_interface, created_at from workflows
    where project = ? and domain = ? and name = ? and deleted_at is null order by created_at desc, id limit 20`,
@@ -98,11 +106,29 @@ const rawList = sqlite.prepare(
 
 const rows: Array<Record<string, number>> = [];
 for (const size of SIZES) {
-  growTo("workflows", "created_at, updated_at, deleted_at, project, domain, name, typed_interface, remote_closure_identifier, digest, short_description", size);
-  growTo("launch_plans", "created_at, updated_at, deleted_at, project, domain, name, spec, workflow_id, closure, state, digest, schedule_type, launch_condition_type", size);
-  growTo("tasks", "created_at, updated_at, deleted_at, project, domain, name, closure, digest, type, short_description", size);
+  growTo(
+    "workflows",
+    "created_at, updated_at, deleted_at, project, domain, name, typed_interface, remote_closure_identifier, digest, short_description",
+    size,
+  );
+  growTo(
+    "launch_plans",
+    "created_at, updated_at, deleted_at, project, domain, name, spec, workflow_id, closure, state, digest, schedule_type, launch_condition_type",
+    size,
+  );
+  growTo(
+    "tasks",
+    "created_at, updated_at, deleted_at, project, domain, name, closure, digest, type, short_description",
+    size,
+  );
   sqlite.exec("analyze");
-  const id = (name: string, version: string, resourceType: ResourceType) => ({ resourceType, project: P, domain: D, name, version });
+  const id = (name: string, version: string, resourceType: ResourceType) => ({
+    resourceType,
+    project: P,
+    domain: D,
+    name,
+    version,
+  });
   rows.push({
     size: count("workflows"),
     "raw SQL list 20 by name": await time(SAMPLES, () => rawList.all(P, D, sampleWf)),
@@ -110,15 +136,28 @@ for (const size of SIZES) {
       client.listWorkflows({ id: { project: P, domain: D, name: sampleWf }, limit: 20, sortBy: { key: "created_at" } }),
     ),
     "ListWorkflows project, filter contains": await time(SAMPLES, () =>
-      client.listWorkflows({ id: { project: P, domain: D }, limit: 20, filters: `contains(name,${sampleWf.slice(-8)})` }),
+      client.listWorkflows({
+        id: { project: P, domain: D },
+        limit: 20,
+        filters: `contains(name,${sampleWf.slice(-8)})`,
+      }),
     ),
-    "ListWorkflows page 50 (offset 1000)": await time(SAMPLES, () => client.listWorkflows({ id: { project: P, domain: D }, limit: 20, token: "1000" })),
+    "ListWorkflows page 50 (offset 1000)": await time(SAMPLES, () =>
+      client.listWorkflows({ id: { project: P, domain: D }, limit: 20, token: "1000" }),
+    ),
     "ListLaunchPlans workflow.name filter": await time(SAMPLES, () =>
       client.listLaunchPlans({ id: { project: P, domain: D }, limit: 20, filters: `eq(workflow.name,${sampleWf})` }),
     ),
     "ListWorkflowIds 20": await time(SAMPLES, () => client.listWorkflowIds({ project: P, domain: D, limit: 20 })),
-    "ListTasks by name, 20": await time(SAMPLES, () => client.listTasks({ id: { project: P, domain: D, name: "core.control_flow.map_task.a_mappable_task" }, limit: 20 })),
-    "GetWorkflow (closure from blob)": await time(SAMPLES, () => client.getWorkflow({ id: id(sampleWf, "v1", ResourceType.WORKFLOW) })),
+    "ListTasks by name, 20": await time(SAMPLES, () =>
+      client.listTasks({
+        id: { project: P, domain: D, name: "core.control_flow.map_task.a_mappable_task" },
+        limit: 20,
+      }),
+    ),
+    "GetWorkflow (closure from blob)": await time(SAMPLES, () =>
+      client.getWorkflow({ id: id(sampleWf, "v1", ResourceType.WORKFLOW) }),
+    ),
     "CreateWorkflow identical (AE)": await time(Math.min(SAMPLES, 50), async () => {
       try {
         await registerOneWorkflow();
@@ -151,4 +190,6 @@ for (const k of keys) {
   console.log(pad(k, 42) + rows.map((r) => pad(r[k]!.toFixed(3), 18)).join("") + `${(last / first).toFixed(2)}x`);
 }
 const base = rows[rows.length - 1]!;
-console.log(`\nListWorkflows-by-name vs raw SQL at ${base.size}: ${(base["ListWorkflows by name, newest 20"]! / base["raw SQL list 20 by name"]!).toFixed(1)}x`);
+console.log(
+  `\nListWorkflows-by-name vs raw SQL at ${base.size}: ${(base["ListWorkflows by name, newest 20"]! / base["raw SQL list 20 by name"]!).toFixed(1)}x`,
+);

@@ -47,19 +47,29 @@ const mapNoop = workflow({ name: "bench.map_noop", inputs: { xs: t.list(t.int())
 });
 
 function coldPlugin(run: string): LocalProcessPlugin {
-  return new LocalProcessPlugin({ logDir: join(root, run, "logs"), logUrl: (n) => n, clock: systemClock, maxConcurrent: CONCURRENCY, cwd: repoRoot });
+  return new LocalProcessPlugin({
+    logDir: join(root, run, "logs"),
+    logUrl: (n) => n,
+    clock: systemClock,
+    maxConcurrent: CONCURRENCY,
+    cwd: repoRoot,
+  });
 }
 
 /** Through the engine: a real array node under runLocal. Throws UnsupportedNodeKind when the engine has none. */
 async function viaEngine(plugin: TaskPlugin, run: string): Promise<number> {
   const start = performance.now();
-  await runLocal(mapNoop, { xs: Array.from({ length: N }, (_, i) => i) }, {
-    blobs: store,
-    module: MODULE,
-    exports: { ...fixtures, mapNoop },
-    plugins: () => [plugin],
-    executionName: run,
-  });
+  await runLocal(
+    mapNoop,
+    { xs: Array.from({ length: N }, (_, i) => i) },
+    {
+      blobs: store,
+      module: MODULE,
+      exports: { ...fixtures, mapNoop },
+      plugins: () => [plugin],
+      executionName: run,
+    },
+  );
   return performance.now() - start;
 }
 
@@ -100,8 +110,13 @@ async function viaPlugin(plugin: TaskPlugin, template: TaskTemplate, run: string
       states.set(ctx, r.state);
       if (r.status.phase === "Success") {
         await plugin.finalize(ctx, r.state);
-        if (!(await store.exists(store.keyOf(`${ctx.outputPrefix}/outputs.pb`)))) throw new Error(`${ctx.generatedName}: no outputs.pb`);
-      } else if (r.status.phase === "RetryableFailure" || r.status.phase === "PermanentFailure" || r.status.phase === "Aborted") {
+        if (!(await store.exists(store.keyOf(`${ctx.outputPrefix}/outputs.pb`))))
+          throw new Error(`${ctx.generatedName}: no outputs.pb`);
+      } else if (
+        r.status.phase === "RetryableFailure" ||
+        r.status.phase === "PermanentFailure" ||
+        r.status.phase === "Aborted"
+      ) {
         throw new Error(`${ctx.generatedName}: ${r.status.phase} ${r.status.error?.message ?? ""}`);
       } else next.push(ctx);
     }
@@ -141,8 +156,13 @@ console.log(`\nSDK map benchmark: ${N} no-op TypeScript tasks (node ${process.ve
 console.log(`mode: ${mode}`);
 console.log(`cold: a process per task, at most ${CONCURRENCY} at once; warm: ${WORKERS} long-lived workers\n`);
 console.log(pad("", 8) + pad("total s", 12) + pad("ms per task", 14) + "tasks/s");
-for (const [name, ms] of [["cold", coldMs], ["warm", warmMs]] as const) {
+for (const [name, ms] of [
+  ["cold", coldMs],
+  ["warm", warmMs],
+] as const) {
   if (Number.isNaN(ms)) continue;
-  console.log(pad(name, 8) + pad((ms / 1000).toFixed(2), 12) + pad((ms / N).toFixed(2), 14) + (N / (ms / 1000)).toFixed(1));
+  console.log(
+    pad(name, 8) + pad((ms / 1000).toFixed(2), 12) + pad((ms / N).toFixed(2), 14) + (N / (ms / 1000)).toFixed(1),
+  );
 }
 if (!WARM_ONLY) console.log(`\nwarm workers are ${(coldMs / warmMs).toFixed(1)}x faster than cold processes`);

@@ -31,7 +31,10 @@ function ourDependencies(pkg: string): string[] {
 function install(pkgs: readonly string[]): string {
   const project = mkdtempSync(join(dir, "project-"));
   const dependencies = Object.fromEntries(pkgs.map((p) => [`@aloft/${p}`, `file:${tarballs.get(p)}`]));
-  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "pack-probe", private: true, type: "module", dependencies }));
+  writeFileSync(
+    join(project, "package.json"),
+    JSON.stringify({ name: "pack-probe", private: true, type: "module", dependencies }),
+  );
   execFileSync(npm, ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], {
     cwd: project,
     stdio: ["ignore", "pipe", "pipe"],
@@ -42,7 +45,11 @@ function install(pkgs: readonly string[]): string {
 
 /** Runs an ES module with plain node (no loader, no conditions) in the project; returns its stdout. */
 function runPlain(project: string, source: string): string {
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", source], { cwd: project, encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", source], {
+    cwd: project,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH ?? "" },
+  });
   assert.equal(r.status, 0, `plain node failed:\n${r.stderr}`);
   return r.stdout.trim();
 }
@@ -50,7 +57,10 @@ function runPlain(project: string, source: string): string {
 before(() => {
   dir = mkdtempSync(join(tmpdir(), "aloft-pack-"));
   for (const pkg of SHIPPED) {
-    const out = execFileSync(npm, ["pack", "--json", "--pack-destination", dir], { cwd: join(root, "packages", pkg), encoding: "utf8" });
+    const out = execFileSync(npm, ["pack", "--json", "--pack-destination", dir], {
+      cwd: join(root, "packages", pkg),
+      encoding: "utf8",
+    });
     const [info] = JSON.parse(out) as { filename: string; files: { path: string }[] }[];
     assert.ok(info, `npm pack of ${pkg} said nothing`);
     tarballs.set(pkg, join(dir, info.filename));
@@ -91,7 +101,9 @@ test("the SDK's tarball (with idl and core) installs in an empty project; a task
   const extra = ourDependencies("sdk").filter((d) => !SHIPPED.includes(d as (typeof SHIPPED)[number]));
   if (extra.length) {
     // Installing would ask the registry for packages we never published: fail with the reason instead.
-    assert.fail(`cannot install @aloft/sdk alone: it depends on ${extra.map((d) => `@aloft/${d}`).join(", ")} (see the test above)`);
+    assert.fail(
+      `cannot install @aloft/sdk alone: it depends on ${extra.map((d) => `@aloft/${d}`).join(", ")} (see the test above)`,
+    );
   }
   const project = install(["idl", "core", "sdk"]);
   t.diagnostic(`installed into ${project}`);

@@ -33,14 +33,24 @@ if (process.env.ALOFT_TEST_BUILD !== "0") {
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
   const build = spawnSync(process.execPath, [tsc, "-b", "tsconfig.build.json"], { stdio: "inherit", cwd: root });
   if (build.status !== 0) {
-    console.error("the build (tsc -b tsconfig.build.json) failed: the tests that spawn compiled bins would test stale code");
+    console.error(
+      "the build (tsc -b tsconfig.build.json) failed: the tests that spawn compiled bins would test stale code",
+    );
     process.exit(build.status ?? 1);
   }
 }
 const concurrency = process.env.ALOFT_TEST_CONCURRENCY ?? "2";
 const result = spawnSync(
   process.execPath,
-  ["--conditions=@aloft/source", "--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files],
+  [
+    "--conditions=@aloft/source",
+    "--import",
+    "tsx",
+    "--test",
+    `--test-concurrency=${concurrency}`,
+    "--test-reporter=spec",
+    ...files,
+  ],
   { stdio: "inherit", cwd: root, env: { ...process.env, NODE_ENV: "test" } },
 );
 process.exit(result.status ?? 1);

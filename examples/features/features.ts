@@ -23,14 +23,20 @@ export const square = task(
   ({ x }) => ({ y: x * x }),
 );
 
-export const total = task({ name: "features.total", inputs: { xs: t.list(t.int()) }, outputs: { sum: t.int() } }, ({ xs }) => ({
-  sum: xs.reduce((a, b) => a + b, 0),
-}));
+export const total = task(
+  { name: "features.total", inputs: { xs: t.list(t.int()) }, outputs: { sum: t.int() } },
+  ({ xs }) => ({
+    sum: xs.reduce((a, b) => a + b, 0),
+  }),
+);
 
 /** Squares 0..n-1: the node count is only known at run time. */
-export const squares = dynamic({ name: "features.squares", inputs: { n: t.int() }, outputs: { ys: t.list(t.int()) } }, (b, { n }) => ({
-  ys: Array.from({ length: n }, (_, i) => b.call(square, { x: i }).y),
-}));
+export const squares = dynamic(
+  { name: "features.squares", inputs: { n: t.int() }, outputs: { ys: t.list(t.int()) } },
+  (b, { n }) => ({
+    ys: Array.from({ length: n }, (_, i) => b.call(square, { x: i }).y),
+  }),
+);
 
 /** A launch plan registered by another team, called as a child execution. */
 export const scoreElsewhere = launchPlanRef(
@@ -39,7 +45,12 @@ export const scoreElsewhere = launchPlanRef(
 );
 
 export const gated = workflow(
-  { name: "features.gated", inputs: { n: t.int() }, outputs: { sum: t.int(), score: t.float(), note: t.string() }, failurePolicy: "after-executable-nodes" },
+  {
+    name: "features.gated",
+    inputs: { n: t.int() },
+    outputs: { sum: t.int(), score: t.float(), note: t.string() },
+    failurePolicy: "after-executable-nodes",
+  },
   (b, { n }) => {
     const ys = b.call(squares, { n });
     const approved = b.approve(ys.ys, { id: "approve-squares" });
@@ -51,4 +62,8 @@ export const gated = workflow(
   },
 );
 
-export const gatedDaily = launchPlan(gated, { name: "features.gated.daily", fixed: { n: 4 }, schedule: { rateMinutes: 1440 } });
+export const gatedDaily = launchPlan(gated, {
+  name: "features.gated.daily",
+  fixed: { n: 4 },
+  schedule: { rateMinutes: 1440 },
+});

@@ -19,7 +19,14 @@ function rng(seed: number): () => number {
 }
 
 export const loadData = task(
-  { name: "ml.load_data", inputs: { n: t.int(), seed: t.int(), noise: t.float() }, outputs: { data: t.dataset(Row) }, retries: 1, cache: true, cacheVersion: "1" },
+  {
+    name: "ml.load_data",
+    inputs: { n: t.int(), seed: t.int(), noise: t.float() },
+    outputs: { data: t.dataset(Row) },
+    retries: 1,
+    cache: true,
+    cacheVersion: "1",
+  },
   async ({ n, seed, noise }, ctx) => {
     const r = rng(seed);
     const rows = Array.from({ length: n }, (_, i) => {
@@ -59,7 +66,12 @@ function fit(rows: { x: number; y: number }[], degree: number): number[] {
 const DEGREE = { mean: 0, linear: 1, quadratic: 2 } as const;
 
 export const train = task(
-  { name: "ml.train", inputs: { data: t.dataset(Row), kind: ModelKind }, outputs: { model: Model }, requests: { cpu: "500m", memory: "256Mi" } },
+  {
+    name: "ml.train",
+    inputs: { data: t.dataset(Row), kind: ModelKind },
+    outputs: { model: Model },
+    requests: { cpu: "500m", memory: "256Mi" },
+  },
   async ({ data, kind }, ctx) => {
     const rows = await ctx.readRows(data);
     const coefficients = fit(rows, DEGREE[kind]);
@@ -87,12 +99,18 @@ export const publish = task(
 
 export const warn = task(
   { name: "ml.warn", inputs: { best: Model, score: t.float() }, outputs: { report: t.string() } },
-  async ({ best, score }) => ({ report: `NOT PUBLISHED: best model ${best.kind} scored ${score.toFixed(3)}, under the threshold` }),
+  async ({ best, score }) => ({
+    report: `NOT PUBLISHED: best model ${best.kind} scored ${score.toFixed(3)}, under the threshold`,
+  }),
 );
 
 /** Publish the best model if it scores at least `threshold`, else warn (a sub-workflow holding the branch). */
 export const decide = workflow(
-  { name: "ml.decide", inputs: { best: Model, score: t.float(), threshold: t.float() }, outputs: { report: t.string() } },
+  {
+    name: "ml.decide",
+    inputs: { best: Model, score: t.float(), threshold: t.float() },
+    outputs: { report: t.string() },
+  },
   (b, { best, score, threshold }) => {
     const decided = b.branch({
       id: "publish-or-warn",
@@ -121,7 +139,11 @@ export const pipeline = workflow(
 
 /** The same pipeline with the three model kinds as three explicit task nodes (no map). */
 export const pipelineFixedKinds = workflow(
-  { name: "ml.pipeline_fixed_kinds", inputs: { n: t.int(), seed: t.int(), noise: t.float(), threshold: t.float() }, outputs: { report: t.string(), best: Model } },
+  {
+    name: "ml.pipeline_fixed_kinds",
+    inputs: { n: t.int(), seed: t.int(), noise: t.float(), threshold: t.float() },
+    outputs: { report: t.string(), best: Model },
+  },
   (b, { n, seed, noise, threshold }) => {
     const { data } = b.call(loadData, { n, seed, noise });
     const models = (["mean", "linear", "quadratic"] as const).map((kind) => b.call(train, { data, kind }).model);

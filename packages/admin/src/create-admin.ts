@@ -137,8 +137,20 @@ export function createAdmin(deps: AdminDeps): Admin {
   if (config.server.grpcReflection && auth) logger.info("gRPC reflection is off while authentication is on");
   if (config.server.grpcReflection && !auth) {
     const index = new DescriptorIndex(
-      [file_flyteidl_service_admin, file_flyteidl_service_signal, file_flyteidl_service_dataproxy, file_flyteidl_datacatalog_datacatalog, file_grpc_health_v1_health],
-      [AdminService.typeName, SignalService.typeName, DataProxyService.typeName, DataCatalog.typeName, "grpc.health.v1.Health"],
+      [
+        file_flyteidl_service_admin,
+        file_flyteidl_service_signal,
+        file_flyteidl_service_dataproxy,
+        file_flyteidl_datacatalog_datacatalog,
+        file_grpc_health_v1_health,
+      ],
+      [
+        AdminService.typeName,
+        SignalService.typeName,
+        DataProxyService.typeName,
+        DataCatalog.typeName,
+        "grpc.health.v1.Health",
+      ],
     );
     hooks.push(reflectionRoutes(index));
   }
@@ -172,7 +184,14 @@ export function createAdmin(deps: AdminDeps): Admin {
       }),
       // Signed URLs carry their own authorization (an HMAC over the key and expiry), as S3's presigned URLs do.
       ...(signer
-        ? { [BLOBS_ROUTE]: createBlobRoute({ store: blobStore, signer, maxUploadBytes: config.dataProxy.upload.maxSizeBytes, logger }) }
+        ? {
+            [BLOBS_ROUTE]: createBlobRoute({
+              store: blobStore,
+              signer,
+              maxUploadBytes: config.dataProxy.upload.maxSizeBytes,
+              logger,
+            }),
+          }
         : {}),
       ...auth?.httpRoutes,
     },
@@ -204,7 +223,9 @@ export function createAdmin(deps: AdminDeps): Admin {
         maxMessageBytes: config.server.maxMessageSizeBytes,
         maxConcurrentStreams: config.server.grpcMaxConcurrentStreams,
         idleTimeoutMs: config.server.grpcIdleTimeoutMs,
-        ...(config.literalOffloading.enabled ? { requestReaders: largeInputReaders(blobStore, config.literalOffloading) } : {}),
+        ...(config.literalOffloading.enabled
+          ? { requestReaders: largeInputReaders(blobStore, config.literalOffloading) }
+          : {}),
       });
       http = await startHttpServer(gateway, config.server.host, config.server.httpPort, logger);
       return { grpc: { port: grpc.port, address: grpc.address }, http: { port: http.port, address: http.address } };

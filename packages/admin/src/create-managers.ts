@@ -44,7 +44,11 @@ export interface AdminManagerDeps {
 }
 
 /** Every manager of admin: AdminService's, plus the execution-side ones, the data catalog and signals. */
-export type AllManagers = AdminManagers & { executions: ExecutionManagers; dataCatalog: DataCatalogManager; signals: SignalManager };
+export type AllManagers = AdminManagers & {
+  executions: ExecutionManagers;
+  dataCatalog: DataCatalogManager;
+  signals: SignalManager;
+};
 
 export function createAdminManagers(deps: AdminManagerDeps): AllManagers {
   const { db, blobStore, config, clock, logger, plugins } = deps;
@@ -107,7 +111,11 @@ export function createAdminManagers(deps: AdminManagerDeps): AllManagers {
     workflows,
     launchPlans,
     executions,
-    dataCatalog: new DataCatalogManager({ catalog: new CatalogRepo(db, clock), reservations: new CatalogReservationRepo(db, clock), clock }),
+    dataCatalog: new DataCatalogManager({
+      catalog: new CatalogRepo(db, clock),
+      reservations: new CatalogReservationRepo(db, clock),
+      clock,
+    }),
     signals: new SignalManager({ repo: new SignalRepo(db, clock), logger: logger.child({ component: "signals" }) }),
     build: deps.build,
   };
@@ -118,5 +126,9 @@ export function seedProjects(
   deps: Pick<AdminManagerDeps, "db" | "clock" | "logger"> & { domains: AloftConfig["domains"] },
   names: string[],
 ): Promise<string[]> {
-  return new ProjectManager({ repo: new ProjectRepo(deps.db, deps.clock), domains: deps.domains, logger: deps.logger }).seed(names);
+  return new ProjectManager({
+    repo: new ProjectRepo(deps.db, deps.clock),
+    domains: deps.domains,
+    logger: deps.logger,
+  }).seed(names);
 }

@@ -4,7 +4,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Message } from "@bufbuild/protobuf";
 import type { ExecutionSpec } from "@aloft/idl/flyteidl/admin/execution_pb.js";
-import type { ExecutionQueueAttributes, PluginOverride, TaskResourceAttributes } from "@aloft/idl/flyteidl/admin/matchable_resource_pb.js";
+import type {
+  ExecutionQueueAttributes,
+  PluginOverride,
+  TaskResourceAttributes,
+} from "@aloft/idl/flyteidl/admin/matchable_resource_pb.js";
 import type { CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import type { Identifier, WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
@@ -92,7 +96,10 @@ export const defaultHeaderMatcher: HeaderMatcher = (header) => {
 const noExecutor: WorkflowExecutor = {
   name: "none",
   async execute() {
-    throw unimplemented("executor.none", "no workflow executor is configured: start the engine (aloft start) or configure Kubernetes");
+    throw unimplemented(
+      "executor.none",
+      "no workflow executor is configured: start the engine (aloft start) or configure Kubernetes",
+    );
   },
   async abort() {
     /* nothing was ever launched */

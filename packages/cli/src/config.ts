@@ -35,7 +35,14 @@ export interface CliConfig {
   /** Per-call deadline in milliseconds (retries included). */
   timeoutMs?: number;
   /** OAuth2 client credentials (flytectl's `authType: ClientSecret`). */
-  clientSecret?: { clientId: string; secretFile?: string; secretEnvVar?: string; scopes?: string[]; tokenUrl?: string; audience?: string };
+  clientSecret?: {
+    clientId: string;
+    secretFile?: string;
+    secretEnvVar?: string;
+    scopes?: string[];
+    tokenUrl?: string;
+    audience?: string;
+  };
   /** Where the settings came from (for error messages). */
   source: string;
 }
@@ -50,7 +57,8 @@ export interface ConnectionFlags {
 }
 
 /** `~/.aloft/config.yaml`, with `~` from the given environment's HOME when set. */
-export const DEFAULT_CONFIG_PATH = (env: NodeJS.ProcessEnv = process.env) => join(env.HOME || homedir(), ".aloft", "config.yaml");
+export const DEFAULT_CONFIG_PATH = (env: NodeJS.ProcessEnv = process.env) =>
+  join(env.HOME || homedir(), ".aloft", "config.yaml");
 
 type Raw = Record<string, unknown>;
 
@@ -63,10 +71,14 @@ function readFile(path: string, explicit: boolean): Raw {
   try {
     doc = parse(readFileSync(path, "utf8"));
   } catch (err) {
-    throw invalidArgument("cli.config", `config file ${path} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
+    throw invalidArgument(
+      "cli.config",
+      `config file ${path} is not valid YAML: ${(err as Error).message.split("\n")[0]}`,
+    );
   }
   if (doc === null || doc === undefined) return {};
-  if (typeof doc !== "object" || Array.isArray(doc)) throw invalidArgument("cli.config", `config file ${path} must be a mapping`);
+  if (typeof doc !== "object" || Array.isArray(doc))
+    throw invalidArgument("cli.config", `config file ${path} must be a mapping`);
   const flat: Raw = { ...(doc as Raw) };
   const admin = flat.admin;
   if (admin && typeof admin === "object") {
@@ -78,7 +90,8 @@ function readFile(path: string, explicit: boolean): Raw {
 function str(raw: Raw, key: string, path: string): string | undefined {
   const v = raw[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string" || v === "") throw invalidArgument("cli.config", `${path}: ${key} must be a non-empty string`);
+  if (typeof v !== "string" || v === "")
+    throw invalidArgument("cli.config", `${path}: ${key} must be a non-empty string`);
   return v;
 }
 
@@ -93,14 +106,20 @@ export function loadCliConfig(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
   const path = flags.config ?? DEFAULT_CONFIG_PATH(env);
   const raw = readFile(path, flags.config !== undefined);
   const protocol = flags.protocol ?? str(raw, "protocol", path) ?? "grpc";
-  if (protocol !== "grpc" && protocol !== "http") throw invalidArgument("cli.config", `unknown protocol ${JSON.stringify(protocol)} (use grpc or http)`);
+  if (protocol !== "grpc" && protocol !== "http")
+    throw invalidArgument("cli.config", `unknown protocol ${JSON.stringify(protocol)} (use grpc or http)`);
   const caCertFile = str(raw, "caCertFile", path);
   const timeout = raw.timeoutMs;
-  if (timeout !== undefined && (typeof timeout !== "number" || timeout < 0)) throw invalidArgument("cli.config", `${path}: timeoutMs must be a number`);
+  if (timeout !== undefined && (typeof timeout !== "number" || timeout < 0))
+    throw invalidArgument("cli.config", `${path}: timeoutMs must be a number`);
   const clientSecret = clientSecretSettings(raw, path);
   return {
     ...(clientSecret ? { clientSecret } : {}),
-    endpoint: flags.endpoint ?? env.ALOFT_ENDPOINT ?? str(raw, "endpoint", path) ?? (protocol === "http" ? "localhost:8088" : "localhost:8089"),
+    endpoint:
+      flags.endpoint ??
+      env.ALOFT_ENDPOINT ??
+      str(raw, "endpoint", path) ??
+      (protocol === "http" ? "localhost:8088" : "localhost:8089"),
     insecure: flags.insecure ?? bool(raw, "insecure", path) ?? true,
     protocol,
     project: flags.project ?? str(raw, "project", path),
@@ -116,15 +135,23 @@ function clientSecretSettings(raw: Raw, path: string): CliConfig["clientSecret"]
   const type = str(raw, "authType", path);
   if (type === undefined) return undefined;
   if (type.toLowerCase() !== "clientsecret") {
-    throw invalidArgument("cli.config", `${path}: authType ${type} is not supported by aloft yet (use ClientSecret, or a token in ALOFT_TOKEN)`);
+    throw invalidArgument(
+      "cli.config",
+      `${path}: authType ${type} is not supported by aloft yet (use ClientSecret, or a token in ALOFT_TOKEN)`,
+    );
   }
   const clientId = str(raw, "clientId", path);
   if (!clientId) throw invalidArgument("cli.config", `${path}: authType ClientSecret needs clientId`);
   const secretFile = str(raw, "clientSecretLocation", path);
   const secretEnvVar = str(raw, "clientSecretEnvVar", path);
-  if (!secretFile && !secretEnvVar) throw invalidArgument("cli.config", `${path}: authType ClientSecret needs clientSecretLocation or clientSecretEnvVar`);
+  if (!secretFile && !secretEnvVar)
+    throw invalidArgument(
+      "cli.config",
+      `${path}: authType ClientSecret needs clientSecretLocation or clientSecretEnvVar`,
+    );
   const scopes = raw.scopes;
-  if (scopes !== undefined && !(Array.isArray(scopes) && scopes.every((x) => typeof x === "string"))) throw invalidArgument("cli.config", `${path}: scopes must be a list of strings`);
+  if (scopes !== undefined && !(Array.isArray(scopes) && scopes.every((x) => typeof x === "string")))
+    throw invalidArgument("cli.config", `${path}: scopes must be a list of strings`);
   const tokenUrl = str(raw, "tokenUrl", path);
   const audience = str(raw, "audience", path);
   return {
@@ -166,7 +193,9 @@ export function clientOptions(c: CliConfig, env: NodeJS.ProcessEnv = process.env
     tls: { ca, insecureSkipVerify: c.insecureSkipVerify },
     timeoutMs: c.timeoutMs ?? 30_000,
     auth: env.ALOFT_TOKEN ? bearerToken(env.ALOFT_TOKEN) : undefined,
-    ...(c.clientSecret && !env.ALOFT_TOKEN ? { clientCredentials: clientCredentialsOptions(c, c.clientSecret, env) } : {}),
+    ...(c.clientSecret && !env.ALOFT_TOKEN
+      ? { clientCredentials: clientCredentialsOptions(c, c.clientSecret, env) }
+      : {}),
     ...(!c.clientSecret && !env.ALOFT_TOKEN ? loginSessionAuth(c, env) : {}),
   };
 }
@@ -174,7 +203,10 @@ export function clientOptions(c: CliConfig, env: NodeJS.ProcessEnv = process.env
 /** The endpoint a login session belongs to (protocol and endpoint: the same server over the gateway is another key). */
 export const sessionKey = (c: CliConfig) => `${c.protocol}:${c.endpoint}`;
 
-function loginSessionAuth(c: CliConfig, env: NodeJS.ProcessEnv): Pick<AloftClientOptions, "auth" | "onUnauthenticated"> {
+function loginSessionAuth(
+  c: CliConfig,
+  env: NodeJS.ProcessEnv,
+): Pick<AloftClientOptions, "auth" | "onUnauthenticated"> {
   const store = fileSessionStore(loginSessionPath(sessionKey(c), env));
   if (!store.load()) return {};
   const source = sessionTokenSource(store);

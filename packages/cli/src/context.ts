@@ -1,6 +1,6 @@
 // What every command action gets: resolved settings, a client (closed when the action ends), the output format,
 // project/domain, and the one place errors become a message and an exit code.
-import { Command, CommanderError } from "commander";
+import type { Command, CommanderError } from "commander";
 import type { AloftClient } from "@aloft/client";
 import { createAloftClient } from "@aloft/client";
 import { invalidArgument } from "@aloft/core";
@@ -28,7 +28,9 @@ export interface CliContext {
 export function commonOptions(cmd: Command, o: { output?: boolean; projectDomain?: boolean } = {}): Command {
   connectionOptions(cmd);
   if (o.projectDomain !== false) {
-    cmd.option("-p, --project <project>", "project (default: the config file's)").option("-d, --domain <domain>", "domain (default: the config file's)");
+    cmd
+      .option("-p, --project <project>", "project (default: the config file's)")
+      .option("-d, --domain <domain>", "domain (default: the config file's)");
   }
   if (o.output !== false) cmd.option("-o, --output <format>", "table, json or yaml", "table");
   return cmd;
@@ -48,11 +50,13 @@ function makeContext(flags: CommonFlags): OwnedContext {
       return client;
     },
     project() {
-      if (!config.project) throw invalidArgument("cli.project", "no project: pass -p/--project or set `project` in ~/.aloft/config.yaml");
+      if (!config.project)
+        throw invalidArgument("cli.project", "no project: pass -p/--project or set `project` in ~/.aloft/config.yaml");
       return config.project;
     },
     domain() {
-      if (!config.domain) throw invalidArgument("cli.domain", "no domain: pass -d/--domain or set `domain` in ~/.aloft/config.yaml");
+      if (!config.domain)
+        throw invalidArgument("cli.domain", "no domain: pass -d/--domain or set `domain` in ~/.aloft/config.yaml");
       return config.domain;
     },
     out: (t) => void process.stdout.write(t.endsWith("\n") ? t : `${t}\n`),

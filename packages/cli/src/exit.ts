@@ -14,13 +14,22 @@ export function describeError(err: unknown, endpoint?: string): { code: number; 
   if (err instanceof AloftError) return { code: EXIT.USAGE, message: err.message };
   if (err instanceof ConnectError) {
     if (/certificate/i.test(err.rawMessage)) {
-      return { code: EXIT.UNREACHABLE, message: `TLS: ${err.rawMessage} (trust the server with caCertFile, or set insecureSkipVerify, in ~/.aloft/config.yaml)` };
+      return {
+        code: EXIT.UNREACHABLE,
+        message: `TLS: ${err.rawMessage} (trust the server with caCertFile, or set insecureSkipVerify, in ~/.aloft/config.yaml)`,
+      };
     }
     if (err.code === Code.Unavailable || err.code === Code.DeadlineExceeded) {
       const where = endpoint ? ` at ${endpoint}` : "";
-      return { code: EXIT.UNREACHABLE, message: `cannot reach the admin server${where} (${err.rawMessage}); is it running? check --endpoint` };
+      return {
+        code: EXIT.UNREACHABLE,
+        message: `cannot reach the admin server${where} (${err.rawMessage}); is it running? check --endpoint`,
+      };
     }
-    const hint = err.code === Code.Unauthenticated ? " (the server wants a token: set authType: ClientSecret, clientId and clientSecretLocation in ~/.aloft/config.yaml, or ALOFT_TOKEN)" : "";
+    const hint =
+      err.code === Code.Unauthenticated
+        ? " (the server wants a token: set authType: ClientSecret, clientId and clientSecretLocation in ~/.aloft/config.yaml, or ALOFT_TOKEN)"
+        : "";
     return { code: EXIT.FAILED, message: `${codeText(err.code)}: ${oneLine(err.rawMessage, 2000)}${hint}` };
   }
   const message = err instanceof Error ? err.message : String(err);

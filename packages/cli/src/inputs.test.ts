@@ -7,7 +7,12 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { create, toJson } from "@bufbuild/protobuf";
 import { LiteralSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { BlobType_BlobDimensionality, LiteralTypeSchema, SimpleType, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
+import {
+  BlobType_BlobDimensionality,
+  LiteralTypeSchema,
+  SimpleType,
+  type LiteralType,
+} from "@aloft/idl/flyteidl/core/types_pb.js";
 import { AloftError } from "@aloft/core";
 import { buildInputs, inputLiteral, readInputsFile, typeName } from "./inputs.ts";
 
@@ -17,7 +22,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const simple = (s: SimpleType) => create(LiteralTypeSchema, { type: { case: "simple", value: s } });
 const list = (t: LiteralType) => create(LiteralTypeSchema, { type: { case: "collectionType", value: t } });
 const map = (t: LiteralType) => create(LiteralTypeSchema, { type: { case: "mapValueType", value: t } });
-const union = (...v: LiteralType[]) => create(LiteralTypeSchema, { type: { case: "unionType", value: { variants: v } } });
+const union = (...v: LiteralType[]) =>
+  create(LiteralTypeSchema, { type: { case: "unionType", value: { variants: v } } });
 const INT = simple(SimpleType.INTEGER);
 const FLOAT = simple(SimpleType.FLOAT);
 const STR = simple(SimpleType.STRING);
@@ -35,7 +41,9 @@ test("scalars: int, float, string, bool, datetime, duration", () => {
   assert.deepEqual(prim(inputLiteral("s", STR, "hello world")), { stringValue: "hello world" });
   assert.deepEqual(prim(inputLiteral("b", simple(SimpleType.BOOLEAN), "yes")), { boolean: true });
   assert.deepEqual(prim(inputLiteral("b", simple(SimpleType.BOOLEAN), false)), { boolean: false });
-  assert.deepEqual(prim(inputLiteral("t", simple(SimpleType.DATETIME), "2024-01-31T12:00:00Z")), { datetime: "2024-01-31T12:00:00Z" });
+  assert.deepEqual(prim(inputLiteral("t", simple(SimpleType.DATETIME), "2024-01-31T12:00:00Z")), {
+    datetime: "2024-01-31T12:00:00Z",
+  });
   assert.deepEqual(prim(inputLiteral("d", simple(SimpleType.DURATION), "1h30m")), { duration: "5400s" });
   assert.deepEqual(prim(inputLiteral("d", simple(SimpleType.DURATION), "1.5")), { duration: "1.500s" });
   assert.deepEqual(prim(inputLiteral("d", simple(SimpleType.DURATION), "250ms")), { duration: "0.250s" });
@@ -52,7 +60,9 @@ test("bad scalars name the input, the value and the type", () => {
 test("lists and maps as JSON, nested errors point at the element", () => {
   const l = json(inputLiteral("xs", list(INT), "[1, 2, 3]")) as { collection: { literals: unknown[] } };
   assert.equal(l.collection.literals.length, 3);
-  const m = json(inputLiteral("m", map(list(FLOAT)), '{"a": [1.5], "b": []}')) as { map: { literals: Record<string, unknown> } };
+  const m = json(inputLiteral("m", map(list(FLOAT)), '{"a": [1.5], "b": []}')) as {
+    map: { literals: Record<string, unknown> };
+  };
   assert.deepEqual(Object.keys(m.map.literals), ["a", "b"]);
   usage(() => inputLiteral("xs", list(INT), '[1, "x"]'), /^input xs \(list<integer>\): .* \[1\] is not an integer$/);
   usage(() => inputLiteral("xs", list(INT), "1,2"), /is not valid JSON for a list$/);
@@ -70,13 +80,24 @@ test("optional values, enums, structs, files and directories", () => {
   const color = create(LiteralTypeSchema, { type: { case: "enumType", value: { values: ["red", "green"] } } });
   assert.deepEqual(prim(inputLiteral("c", color, "green")), { stringValue: "green" });
   usage(() => inputLiteral("c", color, "blue"), /is not one of red, green$/);
-  assert.deepEqual((json(inputLiteral("s", simple(SimpleType.STRUCT), '{"a": {"b": 1}}')) as { scalar: { generic: unknown } }).scalar.generic, { a: { b: 1 } });
-  const file = create(LiteralTypeSchema, { type: { case: "blob", value: { dimensionality: BlobType_BlobDimensionality.SINGLE } } });
-  const dirType = create(LiteralTypeSchema, { type: { case: "blob", value: { dimensionality: BlobType_BlobDimensionality.MULTIPART } } });
+  assert.deepEqual(
+    (json(inputLiteral("s", simple(SimpleType.STRUCT), '{"a": {"b": 1}}')) as { scalar: { generic: unknown } }).scalar
+      .generic,
+    { a: { b: 1 } },
+  );
+  const file = create(LiteralTypeSchema, {
+    type: { case: "blob", value: { dimensionality: BlobType_BlobDimensionality.SINGLE } },
+  });
+  const dirType = create(LiteralTypeSchema, {
+    type: { case: "blob", value: { dimensionality: BlobType_BlobDimensionality.MULTIPART } },
+  });
   const local = join(dir, "data.csv");
   writeFileSync(local, "a,b\n");
   assert.equal((json(inputLiteral("f", file, local)) as { scalar: { blob: { uri: string } } }).scalar.blob.uri, local);
-  assert.equal((json(inputLiteral("f", file, "s3://bucket/key.csv")) as { scalar: { blob: { uri: string } } }).scalar.blob.uri, "s3://bucket/key.csv");
+  assert.equal(
+    (json(inputLiteral("f", file, "s3://bucket/key.csv")) as { scalar: { blob: { uri: string } } }).scalar.blob.uri,
+    "s3://bucket/key.csv",
+  );
   assert.equal((json(inputLiteral("d", dirType, dir)) as { scalar: { blob: { uri: string } } }).scalar.blob.uri, dir);
   usage(() => inputLiteral("f", file, join(dir, "nope.csv")), /^input f \(file\): ".*nope.csv": no such file /);
 });

@@ -6,7 +6,12 @@ import { isAbsolute, resolve } from "node:path";
 import { create, type JsonObject } from "@bufbuild/protobuf";
 import { timestampFromMs, type Duration } from "@bufbuild/protobuf/wkt";
 import { parse as parseYaml } from "yaml";
-import { LiteralMapSchema, LiteralSchema, type Literal, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import {
+  LiteralMapSchema,
+  LiteralSchema,
+  type Literal,
+  type LiteralMap,
+} from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { BlobType_BlobDimensionality, SimpleType, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import type { ParameterMap } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import type { VariableMap } from "@aloft/idl/flyteidl/core/interface_pb.js";
@@ -31,7 +36,8 @@ export function fromParameterMap(p: ParameterMap | undefined): ExpectedInputs {
 
 export function fromVariableMap(v: VariableMap | undefined): ExpectedInputs {
   const out: ExpectedInputs = {};
-  for (const [name, variable] of Object.entries(v?.variables ?? {})) if (variable.type) out[name] = { type: variable.type, required: true };
+  for (const [name, variable] of Object.entries(v?.variables ?? {}))
+    if (variable.type) out[name] = { type: variable.type, required: true };
   return out;
 }
 
@@ -65,16 +71,20 @@ export function typeName(t: LiteralType | undefined): string {
 
 class BadValue extends Error {}
 
-const scalar = (value: Literal["value"] extends infer V ? (V extends { case: "scalar"; value: infer S } ? S : never) : never) =>
-  create(LiteralSchema, { value: { case: "scalar", value } });
-const primitive = (value: Record<string, unknown>) => create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "primitive", value: { value: value as never } } } } });
+const scalar = (
+  value: Literal["value"] extends infer V ? (V extends { case: "scalar"; value: infer S } ? S : never) : never,
+) => create(LiteralSchema, { value: { case: "scalar", value } });
+const primitive = (value: Record<string, unknown>) =>
+  create(LiteralSchema, {
+    value: { case: "scalar", value: { value: { case: "primitive", value: { value: value as never } } } },
+  });
 
 function parseDuration(s: string): Duration {
   // Go durations (1h30m, 1.5s, 500ms, 2m) or plain seconds.
   const plain = /^-?\d+(\.\d+)?$/.test(s) ? Number(s) : undefined;
   let seconds = plain;
   if (seconds === undefined) {
-    const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, "µs": 1e-6, ns: 1e-9 };
+    const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, µs: 1e-6, ns: 1e-9 };
     const re = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/gy;
     let total = 0;
     let consumed = 0;
@@ -139,7 +149,8 @@ function toLiteral(t: LiteralType, v: unknown): Literal {
         case SimpleType.DURATION:
           return primitive({ case: "duration", value: parseDuration(String(v).trim()) });
         case SimpleType.NONE:
-          if (v !== null && v !== "" && v !== "null" && v !== "none" && v !== undefined) throw new BadValue("must be empty (none)");
+          if (v !== null && v !== "" && v !== "null" && v !== "none" && v !== undefined)
+            throw new BadValue("must be empty (none)");
           return scalar({ value: { case: "noneType", value: {} } } as never);
         case SimpleType.STRUCT: {
           const o = structured(v, "struct");
@@ -152,16 +163,23 @@ function toLiteral(t: LiteralType, v: unknown): Literal {
     case "collectionType": {
       const a = structured(v, "list");
       if (!Array.isArray(a)) throw new BadValue("is not a JSON list");
-      return create(LiteralSchema, { value: { case: "collection", value: { literals: a.map((e, i) => at(`[${i}]`, () => toLiteral(x.value, e))) } } });
+      return create(LiteralSchema, {
+        value: { case: "collection", value: { literals: a.map((e, i) => at(`[${i}]`, () => toLiteral(x.value, e))) } },
+      });
     }
     case "mapValueType": {
       const o = structured(v, "map");
       if (typeof o !== "object" || o === null || Array.isArray(o)) throw new BadValue("is not a JSON object");
-      const literals = Object.fromEntries(Object.entries(o).map(([k, e]) => [k, at(`.${k}`, () => toLiteral(x.value, e))]));
+      const literals = Object.fromEntries(
+        Object.entries(o).map(([k, e]) => [k, at(`.${k}`, () => toLiteral(x.value, e))]),
+      );
       return create(LiteralSchema, { value: { case: "map", value: { literals } } });
     }
     case "blob": {
-      const uri = localOrUri(v, x.value.dimensionality === BlobType_BlobDimensionality.MULTIPART ? "directory" : "file");
+      const uri = localOrUri(
+        v,
+        x.value.dimensionality === BlobType_BlobDimensionality.MULTIPART ? "directory" : "file",
+      );
       return scalar({ value: { case: "blob", value: { uri, metadata: { type: x.value } } } } as never);
     }
     case "enumType":
@@ -181,7 +199,12 @@ function toLiteral(t: LiteralType, v: unknown): Literal {
       throw new BadValue(`matches none of ${typeName(t)}`);
     }
     case "structuredDatasetType":
-      return scalar({ value: { case: "structuredDataset", value: { uri: localOrUri(v, "dataset"), metadata: { structuredDatasetType: x.value } } } } as never);
+      return scalar({
+        value: {
+          case: "structuredDataset",
+          value: { uri: localOrUri(v, "dataset"), metadata: { structuredDatasetType: x.value } },
+        },
+      } as never);
     case "schema":
       return scalar({ value: { case: "schema", value: { uri: localOrUri(v, "schema"), type: x.value } } } as never);
     default:
@@ -205,7 +228,7 @@ export function inputLiteral(name: string, type: LiteralType, value: unknown): L
     return toLiteral(type, value);
   } catch (e) {
     if (!(e instanceof BadValue)) throw e;
-    const shown = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+    const shown = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
     throw invalidArgument("cli.input", `input ${name} (${typeName(type)}): ${shown} ${e.message}`.replace(/ +:/g, ":"));
   }
 }
@@ -217,15 +240,25 @@ export function readInputsFile(path: string): Record<string, unknown> {
     doc = parseYaml(readFileSync(path, "utf8"));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw invalidArgument("cli.inputs_file", err.code === "ENOENT" ? `inputs file ${path} does not exist` : `inputs file ${path}: ${err.message.split("\n")[0]}`);
+    throw invalidArgument(
+      "cli.inputs_file",
+      err.code === "ENOENT"
+        ? `inputs file ${path} does not exist`
+        : `inputs file ${path}: ${err.message.split("\n")[0]}`,
+    );
   }
   if (doc === null || doc === undefined) return {};
-  if (typeof doc !== "object" || Array.isArray(doc)) throw invalidArgument("cli.inputs_file", `inputs file ${path} must map input names to values`);
+  if (typeof doc !== "object" || Array.isArray(doc))
+    throw invalidArgument("cli.inputs_file", `inputs file ${path} must map input names to values`);
   return doc as Record<string, unknown>;
 }
 
 /** `k=v` pairs (later ones win) over the file's values → a LiteralMap; unknown and missing inputs are usage errors. */
-export function buildInputs(expected: ExpectedInputs, pairs: string[], fromFile: Record<string, unknown> = {}): LiteralMap {
+export function buildInputs(
+  expected: ExpectedInputs,
+  pairs: string[],
+  fromFile: Record<string, unknown> = {},
+): LiteralMap {
   const values: Record<string, unknown> = { ...fromFile };
   for (const p of pairs) {
     const eq = p.indexOf("=");
@@ -236,13 +269,17 @@ export function buildInputs(expected: ExpectedInputs, pairs: string[], fromFile:
   const literals: Record<string, Literal> = {};
   for (const [name, value] of Object.entries(values)) {
     const e = expected[name];
-    if (!e) throw invalidArgument("cli.input", `unknown input ${name} (expected inputs: ${known.join(", ") || "none"})`);
+    if (!e)
+      throw invalidArgument("cli.input", `unknown input ${name} (expected inputs: ${known.join(", ") || "none"})`);
     literals[name] = inputLiteral(name, e.type, value);
   }
   const missing = known.filter((n) => expected[n]?.required && !(n in literals));
   if (missing.length) {
     const list = missing.map((n) => `${n} (${typeName(expected[n]?.type)})`).join(", ");
-    throw invalidArgument("cli.input", `missing required input${missing.length > 1 ? "s" : ""}: ${list}; pass --input name=value`);
+    throw invalidArgument(
+      "cli.input",
+      `missing required input${missing.length > 1 ? "s" : ""}: ${list}; pass --input name=value`,
+    );
   }
   return create(LiteralMapSchema, { literals });
 }

@@ -27,7 +27,11 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 export function launchOptions(cmd: Command): Command {
   return cmd
     .option("-v, --version <version>", "version (default: the active launch plan, else the newest version)")
-    .option("-i, --input <name=value>", "an input value; repeatable. Lists, maps and structs as JSON; files as paths or URIs", collect)
+    .option(
+      "-i, --input <name=value>",
+      "an input value; repeatable. Lists, maps and structs as JSON; files as paths or URIs",
+      collect,
+    )
     .option("--inputs-file <file>", "YAML or JSON mapping of input names to values (--input wins)")
     .option("--name <name>", "execution name (default: generated)")
     .option("--watch", "follow the execution until it ends")
@@ -36,7 +40,8 @@ export function launchOptions(cmd: Command): Command {
 
 export function watchInterval(flags: { interval?: string }): number {
   const n = Number(flags.interval ?? "1000");
-  if (!Number.isFinite(n) || n < 0) throw invalidArgument("cli.interval", `--interval ${JSON.stringify(flags.interval)}: expected milliseconds`);
+  if (!Number.isFinite(n) || n < 0)
+    throw invalidArgument("cli.interval", `--interval ${JSON.stringify(flags.interval)}: expected milliseconds`);
   return n;
 }
 
@@ -46,34 +51,71 @@ interface Target {
   what: string;
 }
 
-async function resolveTarget(ctx: CliContext, kind: "launchplan" | "task" | "any", name: string, version: string | undefined): Promise<Target> {
+async function resolveTarget(
+  ctx: CliContext,
+  kind: "launchplan" | "task" | "any",
+  name: string,
+  version: string | undefined,
+): Promise<Target> {
   const p = ctx.project();
   const d = ctx.domain();
   const c = ctx.client;
   if (kind !== "task") {
-    const lp = kind === "launchplan" ? await requireLaunchPlan(c, p, d, name, version) : await findLaunchPlan(c, p, d, name, version);
+    const lp =
+      kind === "launchplan"
+        ? await requireLaunchPlan(c, p, d, name, version)
+        : await findLaunchPlan(c, p, d, name, version);
     if (lp?.id) {
       const expected = fromParameterMap(lp.closure?.expectedInputs ?? lp.spec?.defaultInputs);
-      return { id: { ...lp.id, resourceType: ResourceType.LAUNCH_PLAN }, expected, what: `launch plan ${lp.id.name}:${lp.id.version}` };
+      return {
+        id: { ...lp.id, resourceType: ResourceType.LAUNCH_PLAN },
+        expected,
+        what: `launch plan ${lp.id.name}:${lp.id.version}`,
+      };
     }
   }
   const task = kind === "task" ? await requireTask(c, p, d, name, version) : await findTask(c, p, d, name, version);
-  if (!task?.id) throw new ConnectError(`no launch plan or task named ${name}${version ? ` version ${version}` : ""} in ${p}/${d}`, Code.NotFound);
+  if (!task?.id)
+    throw new ConnectError(
+      `no launch plan or task named ${name}${version ? ` version ${version}` : ""} in ${p}/${d}`,
+      Code.NotFound,
+    );
   const expected = fromVariableMap(task.closure?.compiledTask?.template?.interface?.inputs);
-  return { id: { ...task.id, resourceType: ResourceType.TASK }, expected, what: `task ${task.id.name}:${task.id.version}` };
+  return {
+    id: { ...task.id, resourceType: ResourceType.TASK },
+    expected,
+    what: `task ${task.id.name}:${task.id.version}`,
+  };
 }
 
-export async function launch(ctx: CliContext, kind: "launchplan" | "task" | "any", name: string, flags: LaunchFlags): Promise<void> {
+export async function launch(
+  ctx: CliContext,
+  kind: "launchplan" | "task" | "any",
+  name: string,
+  flags: LaunchFlags,
+): Promise<void> {
   const interval = watchInterval(flags);
   const target = await resolveTarget(ctx, kind, name, flags.version);
   const fromFile = flags.inputsFile ? readInputsFile(flags.inputsFile) : {};
   const inputs = buildInputs(target.expected, flags.input ?? [], fromFile);
-  const res = await ctx.client.createExecution({ project: ctx.project(), domain: ctx.domain(), name: flags.name ?? "", spec: { launchPlan: target.id }, inputs });
+  const res = await ctx.client.createExecution({
+    project: ctx.project(),
+    domain: ctx.domain(),
+    name: flags.name ?? "",
+    spec: { launchPlan: target.id },
+    inputs,
+  });
   await launched(ctx, res.id, target.what, flags.watch ?? false, interval);
 }
 
 /** Reports a created execution and follows it with --watch. */
-export async function launched(ctx: CliContext, id: WorkflowExecutionIdentifier | undefined, what: string, watch: boolean, intervalMs: number): Promise<void> {
+export async function launched(
+  ctx: CliContext,
+  id: WorkflowExecutionIdentifier | undefined,
+  what: string,
+  watch: boolean,
+  intervalMs: number,
+): Promise<void> {
   if (!id) throw new ConnectError("the server returned no execution id", Code.Internal);
   const ref = { project: id.project, domain: id.domain, name: id.name };
   const line = `execution ${id.project}/${id.domain}/${id.name} launched (${what})`;

@@ -30,16 +30,26 @@ export function toAdminFilter(f: string | undefined): string {
     .split(",")
     .map((part) => {
       const m = SELECTOR.exec(part.trim());
-      if (!m) throw invalidArgument("cli.filter", `--filter ${JSON.stringify(part)}: expected field=value, field!=value, field>value, …`);
+      if (!m)
+        throw invalidArgument(
+          "cli.filter",
+          `--filter ${JSON.stringify(part)}: expected field=value, field!=value, field>value, …`,
+        );
       return `${OPS[m[2]!]}(${m[1]},${m[3]})`;
     })
     .join("+");
 }
 
-export function listParams(flags: ListFlags, defaultSort?: string): { filters: string; sortBy: Sort | undefined; max: number } {
+export function listParams(
+  flags: ListFlags,
+  defaultSort?: string,
+): { filters: string; sortBy: Sort | undefined; max: number } {
   const max = Number(flags.limit ?? "100");
-  if (!Number.isInteger(max) || max <= 0) throw invalidArgument("cli.limit", `--limit ${JSON.stringify(flags.limit)}: expected a positive integer`);
+  if (!Number.isInteger(max) || max <= 0)
+    throw invalidArgument("cli.limit", `--limit ${JSON.stringify(flags.limit)}: expected a positive integer`);
   const key = flags.sortBy ?? defaultSort;
-  const sortBy = key ? create(SortSchema, { key, direction: flags.asc ? Sort_Direction.ASCENDING : Sort_Direction.DESCENDING }) : undefined;
+  const sortBy = key
+    ? create(SortSchema, { key, direction: flags.asc ? Sort_Direction.ASCENDING : Sort_Direction.DESCENDING })
+    : undefined;
   return { filters: toAdminFilter(flags.filter), sortBy, max };
 }

@@ -6,7 +6,9 @@ import { registerCommand } from "./commands/register.ts";
 import { describeError } from "./exit.ts";
 
 export function buildCliProgram(): Command {
-  const program = new Command("aloft").description("Aloft CLI: flytectl-style nouns and verbs against an Aloft or Flyte admin");
+  const program = new Command("aloft").description(
+    "Aloft CLI: flytectl-style nouns and verbs against an Aloft or Flyte admin",
+  );
   program.addCommand(registerCommand());
   for (const c of cliCommands()) program.addCommand(c);
   return program;

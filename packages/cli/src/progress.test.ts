@@ -15,7 +15,11 @@ const at = (s: number) => timestampFromMs(Date.UTC(2024, 0, 1) + s * 1000);
 const exec = (phase: W, error?: string): Execution =>
   create(ExecutionSchema, {
     id: { project: "p", domain: "d", name: "e1" },
-    closure: { phase, duration: { seconds: 3n }, ...(error ? { outputResult: { case: "error", value: { message: error } } } : {}) },
+    closure: {
+      phase,
+      duration: { seconds: 3n },
+      ...(error ? { outputResult: { case: "error", value: { message: error } } } : {}),
+    },
   });
 const node = (id: string, phase: N, created: number, isParentNode = false): NodeExecution =>
   create(NodeExecutionSchema, {
@@ -42,7 +46,8 @@ function fakeContext(frames: Array<[Execution, NodeExecution[]]>, tty: boolean):
       for (const n of frames[i]![1]) {
         const [parent, child] = (n.id?.nodeId ?? "").split("/");
         if (req.uniqueParentId === "" && child === undefined) yield n;
-        else if (req.uniqueParentId === parent && child !== undefined) yield create(NodeExecutionSchema, { metadata: n.metadata, closure: n.closure, id: { nodeId: child } });
+        else if (req.uniqueParentId === parent && child !== undefined)
+          yield create(NodeExecutionSchema, { metadata: n.metadata, closure: n.closure, id: { nodeId: child } });
       }
     },
   } as unknown as AloftClient;
@@ -57,13 +62,28 @@ const frames: Array<[Execution, NodeExecution[]]> = [
 ];
 
 const nested: Array<[Execution, NodeExecution[]]> = [
-  [exec(W.RUNNING), [node("sub", N.RUNNING, 1, true), node("sub/sub-0-start-node", N.SUCCEEDED, 1), node("sub/n0", N.RUNNING, 2)]],
-  [exec(W.SUCCEEDED), [node("sub", N.SUCCEEDED, 1, true), node("sub/n0", N.SUCCEEDED, 2), node("sub/n1", N.SKIPPED, 3), node("after", N.SUCCEEDED, 4)]],
+  [
+    exec(W.RUNNING),
+    [node("sub", N.RUNNING, 1, true), node("sub/sub-0-start-node", N.SUCCEEDED, 1), node("sub/n0", N.RUNNING, 2)],
+  ],
+  [
+    exec(W.SUCCEEDED),
+    [
+      node("sub", N.SUCCEEDED, 1, true),
+      node("sub/n0", N.SUCCEEDED, 2),
+      node("sub/n1", N.SKIPPED, 3),
+      node("after", N.SUCCEEDED, 4),
+    ],
+  ],
 ];
 
 test("line by line when not a terminal: each change once, start/end nodes hidden", async () => {
   let out = "";
-  await followExecution(fakeContext(frames, false), { project: "p", domain: "d", name: "e1" }, { intervalMs: 0, write: (s) => void (out += s) });
+  await followExecution(
+    fakeContext(frames, false),
+    { project: "p", domain: "d", name: "e1" },
+    { intervalMs: 0, write: (s) => void (out += s) },
+  );
   assert.equal(
     out,
     [
@@ -81,7 +101,11 @@ test("line by line when not a terminal: each change once, start/end nodes hidden
 
 test("on a terminal each frame replaces the previous one", async () => {
   const writes: string[] = [];
-  await followExecution(fakeContext(frames, true), { project: "p", domain: "d", name: "e1" }, { intervalMs: 0, write: (s) => void writes.push(s) });
+  await followExecution(
+    fakeContext(frames, true),
+    { project: "p", domain: "d", name: "e1" },
+    { intervalMs: 0, write: (s) => void writes.push(s) },
+  );
   assert.equal(writes[0], "execution p/d/e1  QUEUED\nNODE  PHASE  DURATION\n");
   assert.ok(writes[1]?.startsWith("\x1b[2A\x1b[0Jexecution p/d/e1  RUNNING\n"), JSON.stringify(writes[1]));
   assert.ok(writes[3]?.startsWith("\x1b[4A\x1b[0J"), "moves up over the previous frame's four lines");
@@ -92,19 +116,41 @@ test("on a terminal each frame replaces the previous one", async () => {
 test("an execution that fails throws with its error message", async () => {
   const failed: Array<[Execution, NodeExecution[]]> = [[exec(W.FAILED, "OOMKilled\nmore detail"), []]];
   await assert.rejects(
-    followExecution(fakeContext(failed, false), { project: "p", domain: "d", name: "e1" }, { intervalMs: 0, write: () => {} }),
+    followExecution(
+      fakeContext(failed, false),
+      { project: "p", domain: "d", name: "e1" },
+      { intervalMs: 0, write: () => {} },
+    ),
     /^ExecutionFailed: execution p\/d\/e1 FAILED in 3\.0s: OOMKilled more detail$/,
   );
 });
 
 test("children of parent nodes follow their parent, indented on a terminal and as paths otherwise", async () => {
   let out = "";
-  await followExecution(fakeContext(nested, false), { project: "p", domain: "d", name: "e1" }, { intervalMs: 0, write: (s) => void (out += s) });
+  await followExecution(
+    fakeContext(nested, false),
+    { project: "p", domain: "d", name: "e1" },
+    { intervalMs: 0, write: (s) => void (out += s) },
+  );
   assert.deepEqual(
     out.split("\n").filter((l) => l.startsWith("[")),
-    ["[sub] RUNNING", "[sub/n0] RUNNING", "[sub] SUCCEEDED 2.5s", "[sub/n0] SUCCEEDED 2.5s", "[sub/n1] SKIPPED 2.5s", "[after] SUCCEEDED 2.5s"],
+    [
+      "[sub] RUNNING",
+      "[sub/n0] RUNNING",
+      "[sub] SUCCEEDED 2.5s",
+      "[sub/n0] SUCCEEDED 2.5s",
+      "[sub/n1] SKIPPED 2.5s",
+      "[after] SUCCEEDED 2.5s",
+    ],
   );
   const writes: string[] = [];
-  await followExecution(fakeContext(nested, true), { project: "p", domain: "d", name: "e1" }, { intervalMs: 0, write: (s) => void writes.push(s) });
-  assert.match(writes[1] ?? "", /\nsub\s+SUCCEEDED\s+2\.5s\n  n0\s+SUCCEEDED\s+2\.5s\n  n1\s+SKIPPED\s+2\.5s\nafter\s+SUCCEEDED/);
+  await followExecution(
+    fakeContext(nested, true),
+    { project: "p", domain: "d", name: "e1" },
+    { intervalMs: 0, write: (s) => void writes.push(s) },
+  );
+  assert.match(
+    writes[1] ?? "",
+    /\nsub\s+SUCCEEDED\s+2\.5s\n {2}n0\s+SUCCEEDED\s+2\.5s\n {2}n1\s+SKIPPED\s+2\.5s\nafter\s+SUCCEEDED/,
+  );
 });

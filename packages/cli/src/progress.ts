@@ -24,12 +24,23 @@ interface ShownNode {
 }
 
 const byCreation = (a: NodeExecution, b: NodeExecution) =>
-  Number((a.closure?.createdAt?.seconds ?? 0n) - (b.closure?.createdAt?.seconds ?? 0n)) || (a.id?.nodeId ?? "").localeCompare(b.id?.nodeId ?? "");
+  Number((a.closure?.createdAt?.seconds ?? 0n) - (b.closure?.createdAt?.seconds ?? 0n)) ||
+  (a.id?.nodeId ?? "").localeCompare(b.id?.nodeId ?? "");
 
 /** The execution's nodes in creation order, each parent node followed by its children (start/end nodes hidden). */
-async function nodeTree(ctx: CliContext, id: ExecutionId, parent: string, depth: number, prefix = ""): Promise<ShownNode[]> {
+async function nodeTree(
+  ctx: CliContext,
+  id: ExecutionId,
+  parent: string,
+  depth: number,
+  prefix = "",
+): Promise<ShownNode[]> {
   const level: NodeExecution[] = [];
-  for await (const n of ctx.client.listAll("listNodeExecutions", { workflowExecutionId: id, uniqueParentId: parent }, { pageSize: 100 })) {
+  for await (const n of ctx.client.listAll(
+    "listNodeExecutions",
+    { workflowExecutionId: id, uniqueParentId: parent },
+    { pageSize: 100 },
+  )) {
     if (!HIDDEN.test(n.id?.nodeId ?? "")) level.push(n);
   }
   level.sort(byCreation);
@@ -38,12 +49,18 @@ async function nodeTree(ctx: CliContext, id: ExecutionId, parent: string, depth:
     const nodeId = node.id?.nodeId ?? "";
     const path = `${prefix}${nodeId}`;
     out.push({ node, path, depth });
-    if (node.metadata?.isParentNode && depth + 1 < MAX_DEPTH) out.push(...(await nodeTree(ctx, id, nodeId, depth + 1, `${path}/`)));
+    if (node.metadata?.isParentNode && depth + 1 < MAX_DEPTH)
+      out.push(...(await nodeTree(ctx, id, nodeId, depth + 1, `${path}/`)));
   }
   return out;
 }
 
-function elapsed(startedAt: Timestamp | undefined, duration: Duration | undefined, terminal: boolean, now: number): string {
+function elapsed(
+  startedAt: Timestamp | undefined,
+  duration: Duration | undefined,
+  terminal: boolean,
+  now: number,
+): string {
   if (terminal) return duration ? formatDuration(seconds(duration)) : "";
   if (!startedAt || startedAt.seconds === 0n) return "";
   return formatDuration(Math.max(0, (now - timestampMs(startedAt)) / 1000));
@@ -57,7 +74,11 @@ export interface ProgressOptions {
 
 export async function followExecution(ctx: CliContext, id: ExecutionId, o: ProgressOptions): Promise<Execution> {
   // Progress goes to stdout for tables, to stderr when stdout carries JSON/YAML.
-  const write = o.write ?? (ctx.format === "table" ? (s: string) => void process.stdout.write(s) : (s: string) => void process.stderr.write(s));
+  const write =
+    o.write ??
+    (ctx.format === "table"
+      ? (s: string) => void process.stdout.write(s)
+      : (s: string) => void process.stderr.write(s));
   const tty = ctx.isTTY && ctx.format === "table";
   const seen = new Map<string, NodeExecution_Phase>();
   let drawn = 0;
@@ -71,11 +92,16 @@ export async function followExecution(ctx: CliContext, id: ExecutionId, o: Progr
       const phase = e.closure?.phase ?? WorkflowExecution_Phase.UNDEFINED;
       const rows = nodes.map(({ node: n, depth }) => {
         const p = n.closure?.phase ?? NodeExecution_Phase.UNDEFINED;
-        return [`${"  ".repeat(depth)}${n.id?.nodeId ?? ""}`, nodePhase(p), elapsed(n.closure?.startedAt, n.closure?.duration, NODE_TERMINAL.has(p), now)];
+        return [
+          `${"  ".repeat(depth)}${n.id?.nodeId ?? ""}`,
+          nodePhase(p),
+          elapsed(n.closure?.startedAt, n.closure?.duration, NODE_TERMINAL.has(p), now),
+        ];
       });
       // Lines longer than the terminal would wrap and break the cursor arithmetic: cut them.
       const cols = process.stdout.columns || 200;
-      const lines = `execution ${label}  ${workflowPhase(phase)}\n${renderTable(["node", "phase", "duration"], rows)}`.split("\n");
+      const lines =
+        `execution ${label}  ${workflowPhase(phase)}\n${renderTable(["node", "phase", "duration"], rows)}`.split("\n");
       const text = `${lines.map((l) => (l.length >= cols ? `${l.slice(0, cols - 2)}…` : l)).join("\n")}\n`;
       write(`${drawn ? `\x1b[${drawn}A\x1b[0J` : ""}${text}`);
       drawn = text.split("\n").length - 1;
@@ -91,7 +117,8 @@ export async function followExecution(ctx: CliContext, id: ExecutionId, o: Progr
     // The execution's own phase after its nodes; UNDEFINED (not picked up yet) and the final phase (the summary
     // line below) are not repeated.
     const phase = e.closure?.phase ?? WorkflowExecution_Phase.UNDEFINED;
-    if (phase !== lastPhase && phase !== WorkflowExecution_Phase.UNDEFINED && !WORKFLOW_TERMINAL.has(phase)) write(`execution ${label} ${workflowPhase(phase)}\n`);
+    if (phase !== lastPhase && phase !== WorkflowExecution_Phase.UNDEFINED && !WORKFLOW_TERMINAL.has(phase))
+      write(`execution ${label} ${workflowPhase(phase)}\n`);
     lastPhase = phase;
   };
 
@@ -103,7 +130,12 @@ export async function followExecution(ctx: CliContext, id: ExecutionId, o: Progr
   const took = done.closure?.duration ? ` in ${formatDuration(seconds(done.closure.duration))}` : "";
   if (phase !== WorkflowExecution_Phase.SUCCEEDED) {
     const r = done.closure?.outputResult;
-    const why = r?.case === "error" ? `: ${oneLine(r.value.message)}` : r?.case === "abortMetadata" ? `: ${oneLine(r.value.cause)}` : "";
+    const why =
+      r?.case === "error"
+        ? `: ${oneLine(r.value.message)}`
+        : r?.case === "abortMetadata"
+          ? `: ${oneLine(r.value.cause)}`
+          : "";
     throw new ExecutionFailed(`execution ${label} ${workflowPhase(phase)}${took}${why}`);
   }
   write(`execution ${label} SUCCEEDED${took}\n`);

@@ -22,21 +22,43 @@ async function absentIsUndefined<T>(p: Promise<T>): Promise<T | undefined> {
 }
 
 /** A launch plan by name: that version; else the active one; else the newest. Undefined if none. */
-export async function findLaunchPlan(c: AloftClient, project: string, domain: string, name: string, version?: string): Promise<LaunchPlan | undefined> {
-  if (version) return absentIsUndefined(c.getLaunchPlan({ id: { resourceType: ResourceType.LAUNCH_PLAN, project, domain, name, version } }));
+export async function findLaunchPlan(
+  c: AloftClient,
+  project: string,
+  domain: string,
+  name: string,
+  version?: string,
+): Promise<LaunchPlan | undefined> {
+  if (version)
+    return absentIsUndefined(
+      c.getLaunchPlan({ id: { resourceType: ResourceType.LAUNCH_PLAN, project, domain, name, version } }),
+    );
   const active = await absentIsUndefined(c.getActiveLaunchPlan({ id: { project, domain, name } }));
   if (active) return active;
   const list = await c.listLaunchPlans({ id: { project, domain, name }, limit: 1, sortBy: newestFirst() });
   return list.launchPlans[0];
 }
 
-export async function findTask(c: AloftClient, project: string, domain: string, name: string, version?: string): Promise<Task | undefined> {
-  if (version) return absentIsUndefined(c.getTask({ id: { resourceType: ResourceType.TASK, project, domain, name, version } }));
+export async function findTask(
+  c: AloftClient,
+  project: string,
+  domain: string,
+  name: string,
+  version?: string,
+): Promise<Task | undefined> {
+  if (version)
+    return absentIsUndefined(c.getTask({ id: { resourceType: ResourceType.TASK, project, domain, name, version } }));
   const list = await c.listTasks({ id: { project, domain, name }, limit: 1, sortBy: newestFirst() });
   return list.tasks[0];
 }
 
-export async function requireLaunchPlan(c: AloftClient, p: string, d: string, name: string, version?: string): Promise<LaunchPlan> {
+export async function requireLaunchPlan(
+  c: AloftClient,
+  p: string,
+  d: string,
+  name: string,
+  version?: string,
+): Promise<LaunchPlan> {
   const lp = await findLaunchPlan(c, p, d, name, version);
   if (!lp) throw notFound("launch plan", name, p, d, version);
   return lp;

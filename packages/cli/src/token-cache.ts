@@ -18,7 +18,9 @@ export function fileTokenCache(path: string): TokenCache {
     load() {
       try {
         const t = JSON.parse(readFileSync(path, "utf8")) as Partial<StoredToken>;
-        return typeof t.accessToken === "string" && typeof t.expiresAt === "number" ? { accessToken: t.accessToken, expiresAt: t.expiresAt } : undefined;
+        return typeof t.accessToken === "string" && typeof t.expiresAt === "number"
+          ? { accessToken: t.accessToken, expiresAt: t.expiresAt }
+          : undefined;
       } catch {
         return undefined;
       }
@@ -49,7 +51,13 @@ export function fileSessionStore(path: string): SessionStore {
     load() {
       try {
         const s = JSON.parse(readFileSync(path, "utf8")) as Partial<LoginSession>;
-        if (typeof s.accessToken !== "string" || typeof s.expiresAt !== "number" || typeof s.tokenEndpoint !== "string" || typeof s.clientId !== "string") return undefined;
+        if (
+          typeof s.accessToken !== "string" ||
+          typeof s.expiresAt !== "number" ||
+          typeof s.tokenEndpoint !== "string" ||
+          typeof s.clientId !== "string"
+        )
+          return undefined;
         return s as LoginSession;
       } catch {
         return undefined;

@@ -9,7 +9,11 @@ import { LaunchPlanState, type LaunchPlan } from "@aloft/idl/flyteidl/admin/laun
 import type { Execution } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import type { NodeExecution } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
 import type { TaskExecution } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
-import { NodeExecution_Phase, TaskExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import {
+  NodeExecution_Phase,
+  TaskExecution_Phase,
+  WorkflowExecution_Phase,
+} from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { render, type OutputFormat } from "./output.ts";
 
@@ -20,7 +24,9 @@ export interface View<T> {
 
 export function time(t: Timestamp | undefined): string {
   if (!t || (t.seconds === 0n && t.nanos === 0)) return "";
-  return timestampDate(t).toISOString().replace(/\.\d+Z$/, "Z");
+  return timestampDate(t)
+    .toISOString()
+    .replace(/\.\d+Z$/, "Z");
 }
 
 /** A multi-line error message on one line (whitespace runs collapsed), cut to `max` characters. */
@@ -46,7 +52,10 @@ export const workflowPhase = (p: WorkflowExecution_Phase | undefined) => Workflo
 export const nodePhase = (p: NodeExecution_Phase | undefined) => NodeExecution_Phase[p ?? 0] ?? String(p);
 export const taskPhase = (p: TaskExecution_Phase | undefined) => TaskExecution_Phase[p ?? 0] ?? String(p);
 const ref = (id: Identifier | undefined) => (id ? `${id.name}:${id.version}` : "");
-const names = (vars: Record<string, unknown> | undefined) => Object.keys(vars ?? {}).sort().join(", ");
+const names = (vars: Record<string, unknown> | undefined) =>
+  Object.keys(vars ?? {})
+    .sort()
+    .join(", ");
 
 export const projectView: View<Project> = {
   columns: ["id", "name", "state", "description"],
@@ -57,7 +66,14 @@ export const taskView: View<Task> = {
   columns: ["version", "name", "type", "inputs", "outputs", "created"],
   row: (t) => {
     const tpl = t.closure?.compiledTask?.template;
-    return [t.id?.version ?? "", t.id?.name ?? "", tpl?.type ?? "", names(tpl?.interface?.inputs?.variables), names(tpl?.interface?.outputs?.variables), time(t.closure?.createdAt)];
+    return [
+      t.id?.version ?? "",
+      t.id?.name ?? "",
+      tpl?.type ?? "",
+      names(tpl?.interface?.inputs?.variables),
+      names(tpl?.interface?.outputs?.variables),
+      time(t.closure?.createdAt),
+    ];
   },
 };
 
@@ -65,7 +81,13 @@ export const workflowView: View<Workflow> = {
   columns: ["version", "name", "inputs", "outputs", "created"],
   row: (w) => {
     const iface = w.closure?.compiledWorkflow?.primary?.template?.interface;
-    return [w.id?.version ?? "", w.id?.name ?? "", names(iface?.inputs?.variables), names(iface?.outputs?.variables), time(w.closure?.createdAt)];
+    return [
+      w.id?.version ?? "",
+      w.id?.name ?? "",
+      names(iface?.inputs?.variables),
+      names(iface?.outputs?.variables),
+      time(w.closure?.createdAt),
+    ];
   },
 };
 
@@ -73,8 +95,22 @@ export const launchPlanView: View<LaunchPlan> = {
   columns: ["version", "name", "state", "workflow", "schedule", "created"],
   row: (l) => {
     const sched = l.spec?.entityMetadata?.schedule?.ScheduleExpression;
-    const schedule = sched?.case === "cronSchedule" ? sched.value.schedule : sched?.case === "cronExpression" ? sched.value : sched?.case === "rate" ? `every ${sched.value.value} ${["minutes", "hours", "days"][sched.value.unit] ?? ""}` : "";
-    return [l.id?.version ?? "", l.id?.name ?? "", LaunchPlanState[l.closure?.state ?? 0] ?? "", ref(l.spec?.workflowId), schedule, time(l.closure?.createdAt)];
+    const schedule =
+      sched?.case === "cronSchedule"
+        ? sched.value.schedule
+        : sched?.case === "cronExpression"
+          ? sched.value
+          : sched?.case === "rate"
+            ? `every ${sched.value.value} ${["minutes", "hours", "days"][sched.value.unit] ?? ""}`
+            : "";
+    return [
+      l.id?.version ?? "",
+      l.id?.name ?? "",
+      LaunchPlanState[l.closure?.state ?? 0] ?? "",
+      ref(l.spec?.workflowId),
+      schedule,
+      time(l.closure?.createdAt),
+    ];
   },
 };
 
@@ -82,7 +118,14 @@ export const executionView: View<Execution> = {
   columns: ["name", "launched", "phase", "started", "duration", "error"],
   row: (e) => {
     const err = e.closure?.outputResult.case === "error" ? e.closure.outputResult.value.message : "";
-    return [e.id?.name ?? "", ref(e.spec?.launchPlan), workflowPhase(e.closure?.phase), time(e.closure?.startedAt), duration(e.closure?.duration), oneLine(err, 80)];
+    return [
+      e.id?.name ?? "",
+      ref(e.spec?.launchPlan),
+      workflowPhase(e.closure?.phase),
+      time(e.closure?.startedAt),
+      duration(e.closure?.duration),
+      oneLine(err, 80),
+    ];
   },
 };
 
@@ -90,7 +133,13 @@ export const nodeExecutionView: View<NodeExecution> = {
   columns: ["node", "phase", "started", "duration", "error"],
   row: (n) => {
     const err = n.closure?.outputResult.case === "error" ? n.closure.outputResult.value.message : "";
-    return [n.id?.nodeId ?? "", nodePhase(n.closure?.phase), time(n.closure?.startedAt), duration(n.closure?.duration), oneLine(err, 80)];
+    return [
+      n.id?.nodeId ?? "",
+      nodePhase(n.closure?.phase),
+      time(n.closure?.startedAt),
+      duration(n.closure?.duration),
+      oneLine(err, 80),
+    ];
   },
 };
 

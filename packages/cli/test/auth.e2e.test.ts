@@ -18,13 +18,18 @@ const { ok, fails } = cliRunner(() => cliBin, home);
 
 function writeConfig(extra: string): void {
   mkdirSync(join(home, ".aloft"), { recursive: true });
-  writeFileSync(join(home, ".aloft", "config.yaml"), `admin:\n  endpoint: ${platform.grpcAddress}\n  insecure: true\n${extra}`);
+  writeFileSync(
+    join(home, ".aloft", "config.yaml"),
+    `admin:\n  endpoint: ${platform.grpcAddress}\n  insecure: true\n${extra}`,
+  );
 }
 
 before(async () => {
   await initSecrets({ dir: secrets, clients: ["ci-bot"] });
   platform = await startTestPlatform({
-    overrides: { auth: { enabled: true, secretsDir: secrets, roles: { bindings: [{ subject: "ci-bot", role: "viewer" }] } } },
+    overrides: {
+      auth: { enabled: true, secretsDir: secrets, roles: { bindings: [{ subject: "ci-bot", role: "viewer" }] } },
+    },
   });
 });
 after(async () => {
@@ -38,7 +43,9 @@ test("without credentials: UNAUTHENTICATED, exit 1", async () => {
 });
 
 test("authType ClientSecret: a token from the discovered endpoint, cached 0600 and reused", async () => {
-  writeConfig(`  authType: ClientSecret\n  clientId: ci-bot\n  clientSecretLocation: ${join(secrets, "ci-bot.secret")}\n`);
+  writeConfig(
+    `  authType: ClientSecret\n  clientId: ci-bot\n  clientSecretLocation: ${join(secrets, "ci-bot.secret")}\n`,
+  );
   assert.match(await ok("get", "project", "-o", "json"), /flytesnacks/);
   const dir = join(home, ".aloft", "tokens");
   const [file] = readdirSync(dir);
@@ -48,7 +55,16 @@ test("authType ClientSecret: a token from the discovered endpoint, cached 0600 a
   const cached = readFileSync(join(dir, file), "utf8");
   assert.ok(!cached.includes(readFileSync(join(secrets, "ci-bot.secret"), "utf8").trim()), "the secret is not cached");
   // A viewer: the server's refusal names the permission.
-  await fails(1, /permission denied: ci-bot lacks permission "admin" on every project/, "create", "project", "--id", "mine", "--name", "mine");
+  await fails(
+    1,
+    /permission denied: ci-bot lacks permission "admin" on every project/,
+    "create",
+    "project",
+    "--id",
+    "mine",
+    "--name",
+    "mine",
+  );
   // Reused: the cached token is sent even when the secret is gone.
   writeConfig(`  authType: ClientSecret\n  clientId: ci-bot\n  clientSecretEnvVar: NOT_SET_ANYWHERE\n`);
   assert.match(await ok("get", "project", "-o", "json"), /flytesnacks/);

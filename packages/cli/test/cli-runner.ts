@@ -23,9 +23,14 @@ export function cliRunner(bin: () => string, home: string): CliRunner {
     const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, NO_COLOR: "1" };
     delete env.ALOFT_ENDPOINT;
     return new Promise((resolve) => {
-      execFile(process.execPath, [bin(), ...args], { encoding: "utf8", env, timeout: 120_000 }, (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, out: stdout, err: stderr });
-      });
+      execFile(
+        process.execPath,
+        [bin(), ...args],
+        { encoding: "utf8", env, timeout: 120_000 },
+        (err, stdout, stderr) => {
+          resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, out: stdout, err: stderr });
+        },
+      );
     });
   };
   return {
@@ -40,7 +45,14 @@ export function cliRunner(bin: () => string, home: string): CliRunner {
       assert.equal(r.code, code, `aloft ${args.join(" ")} → ${r.code}\n${r.err}${r.out}`);
       assert.match(r.err, message);
       assert.doesNotMatch(r.err, /^\s+at /m, "no stack trace");
-      assert.equal(r.err.trim().split("\n").filter((l) => l.startsWith("aloft:")).length, 1, r.err);
+      assert.equal(
+        r.err
+          .trim()
+          .split("\n")
+          .filter((l) => l.startsWith("aloft:")).length,
+        1,
+        r.err,
+      );
     },
   };
 }

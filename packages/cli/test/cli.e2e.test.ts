@@ -30,7 +30,10 @@ before(async () => {
   executor.client = createAloftClient({ endpoint: platform.grpcAddress, insecure: true });
   await registerSquare(executor.client);
   mkdirSync(join(home, ".aloft"));
-  writeFileSync(join(home, ".aloft", "config.yaml"), `admin:\n  endpoint: dns:///${platform.grpcAddress}\n  insecure: true\nproject: flytesnacks\ndomain: development\n`);
+  writeFileSync(
+    join(home, ".aloft", "config.yaml"),
+    `admin:\n  endpoint: dns:///${platform.grpcAddress}\n  insecure: true\nproject: flytesnacks\ndomain: development\n`,
+  );
 });
 
 after(async () => {
@@ -49,14 +52,22 @@ describe("get", () => {
       bin = cliBin;
     }
     const list = json(await ok("get", "projects", "-o", "json"));
-    assert.deepEqual(list.map((p) => p.id), ["flytesnacks"]);
+    assert.deepEqual(
+      list.map((p) => p.id),
+      ["flytesnacks"],
+    );
     assert.match(await ok("get", "project", "flytesnacks", "-o", "yaml"), /^id: flytesnacks$/m);
-    const viaHttp = json(await ok("get", "project", "flytesnacks", "-o", "json", "--protocol", "http", "--endpoint", platform.httpUrl));
+    const viaHttp = json(
+      await ok("get", "project", "flytesnacks", "-o", "json", "--protocol", "http", "--endpoint", platform.httpUrl),
+    );
     assert.equal(viaHttp.id, "flytesnacks");
   });
 
   test("tasks, workflows and launch plans: lists, one version, filters, limits", async () => {
-    assert.match(await ok("get", "task"), /^VERSION\s+NAME\s+TYPE\s+INPUTS\s+OUTPUTS\s+CREATED\nv1\s+square\s+container\s+label, x\s+y\s+\d{4}-/m);
+    assert.match(
+      await ok("get", "task"),
+      /^VERSION\s+NAME\s+TYPE\s+INPUTS\s+OUTPUTS\s+CREATED\nv1\s+square\s+container\s+label, x\s+y\s+\d{4}-/m,
+    );
     const task = json(await ok("get", "task", "square", "-v", "v1", "-o", "json"));
     assert.deepEqual((task.id as Record<string, unknown>).name, "square");
     const wfs = json(await ok("get", "workflow", "--filter", "name=square_wf", "--limit", "1", "-o", "json"));
@@ -87,12 +98,22 @@ test("a server that is down: exit 3 and a hint", async () => {
       s.close(() => resolve(p));
     });
   });
-  await fails(3, /cannot reach the admin server at 127\.0\.0\.1:\d+ .*is it running\? check --endpoint/, "get", "project", "--endpoint", `127.0.0.1:${port}`);
+  await fails(
+    3,
+    /cannot reach the admin server at 127\.0\.0\.1:\d+ .*is it running\? check --endpoint/,
+    "get",
+    "project",
+    "--endpoint",
+    `127.0.0.1:${port}`,
+  );
 });
 
 describe("projects and launch plans", () => {
   test("create, archive, activate a project", async () => {
-    assert.match(await ok("create", "project", "mlteam", "--name", "ML team", "--label", "team=ml"), /project mlteam created/);
+    assert.match(
+      await ok("create", "project", "mlteam", "--name", "ML team", "--label", "team=ml"),
+      /project mlteam created/,
+    );
     assert.equal(json(await ok("get", "project", "mlteam", "-o", "json")).name, "ML team");
     await fails(1, /already exists/i, "create", "project", "mlteam");
     await ok("update", "project", "mlteam", "--archive");
@@ -113,7 +134,9 @@ describe("projects and launch plans", () => {
     writeFileSync(file, "defaults:\n  cpu: '1'\n  memory: 1Gi\n");
     await ok("update", "attributes", "task-resource", "--attr-file", file);
     const got = json(await ok("get", "attributes", "task-resource", "-o", "json"));
-    assert.deepEqual((got.attributes as Record<string, unknown>).taskResourceAttributes, { defaults: { cpu: "1", memory: "1Gi" } });
+    assert.deepEqual((got.attributes as Record<string, unknown>).taskResourceAttributes, {
+      defaults: { cpu: "1", memory: "1Gi" },
+    });
     const queue = join(home, "eq.json");
     writeFileSync(queue, JSON.stringify({ executionQueueAttributes: { tags: ["gpu"] } }));
     await ok("update", "attributes", "execution-queue", "--workflow", "square_wf", "--attr-file", queue);
@@ -127,14 +150,29 @@ describe("projects and launch plans", () => {
 
 describe("executions", () => {
   test("run a launch plan by name with typed inputs and watch it node by node", async () => {
-    const out = await ok("run", "square_lp", "--input", "x=3", "-i", "label=hi", "--name", "first", "--watch", "--interval", "10");
+    const out = await ok(
+      "run",
+      "square_lp",
+      "--input",
+      "x=3",
+      "-i",
+      "label=hi",
+      "--name",
+      "first",
+      "--watch",
+      "--interval",
+      "10",
+    );
     assert.match(out, /^execution flytesnacks\/development\/first launched \(launch plan square_lp:v1\)$/m);
     assert.match(out, /^\[n0\] SUCCEEDED \d/m);
     assert.match(out, /^execution flytesnacks\/development\/first SUCCEEDED in \d/m);
     assert.doesNotMatch(out, /start-node|end-node/);
     const launched = executor.launched.find((l) => l.executionId.name === "first");
     const x = launched?.inputs.literals.x?.value;
-    assert.ok(x?.case === "scalar" && x.value.value.case === "primitive" && x.value.value.value.value.value === 3n, "x is the integer 3");
+    assert.ok(
+      x?.case === "scalar" && x.value.value.case === "primitive" && x.value.value.value.value.value === 3n,
+      "x is the integer 3",
+    );
   });
 
   test("get execution, node executions and task executions", async () => {
@@ -147,19 +185,52 @@ describe("executions", () => {
   });
 
   test("bad, unknown and missing inputs; unknown launch plans", async () => {
-    await fails(2, /^aloft: input x \(integer\): "abc" is not an integer$/m, "run", "square_lp", "--input", "x=abc", "--input", "label=a");
+    await fails(
+      2,
+      /^aloft: input x \(integer\): "abc" is not an integer$/m,
+      "run",
+      "square_lp",
+      "--input",
+      "x=abc",
+      "--input",
+      "label=a",
+    );
     await fails(2, /^aloft: unknown input y \(expected inputs: label, x\)$/m, "run", "square_lp", "--input", "y=1");
     await fails(2, /^aloft: missing required input: label \(string\); pass --input name=value$/m, "run", "square_lp");
     await fails(2, /--input "x": expected name=value/, "run", "square_lp", "--input", "x");
     await fails(1, /^aloft: not found: no launch plan or task named nope in flytesnacks\/development$/m, "run", "nope");
-    await fails(1, /^aloft: not found: launch plan nope not found in flytesnacks\/development$/m, "create", "execution", "nope");
-    await fails(2, /inputs file .*missing.yaml does not exist/, "run", "square_lp", "--inputs-file", join(home, "missing.yaml"));
+    await fails(
+      1,
+      /^aloft: not found: launch plan nope not found in flytesnacks\/development$/m,
+      "create",
+      "execution",
+      "nope",
+    );
+    await fails(
+      2,
+      /inputs file .*missing.yaml does not exist/,
+      "run",
+      "square_lp",
+      "--inputs-file",
+      join(home, "missing.yaml"),
+    );
   });
 
   test("create execution of a task from an inputs file, then watch it", async () => {
     const file = join(home, "inputs.yaml");
     writeFileSync(file, "x: 4\nlabel: from-file\n");
-    const out = await ok("create", "execution", "square", "--task", "--inputs-file", file, "--name", "bytask", "-o", "json");
+    const out = await ok(
+      "create",
+      "execution",
+      "square",
+      "--task",
+      "--inputs-file",
+      file,
+      "--name",
+      "bytask",
+      "-o",
+      "json",
+    );
     assert.deepEqual(json(out), { project: "flytesnacks", domain: "development", name: "bytask" });
     const watched = await ok("watch", "bytask", "--interval", "10");
     assert.match(watched, /^execution flytesnacks\/development\/bytask SUCCEEDED/m);
@@ -168,15 +239,44 @@ describe("executions", () => {
   test("terminate a running execution; watch reports ABORTED with exit 1", async () => {
     await ok("run", "square_lp", "-i", "label=x", "--name", "hold-1");
     assert.match(await ok("terminate", "hold-1", "--cause", "enough"), /hold-1 terminating/);
-    await fails(1, /^aloft: execution flytesnacks\/development\/hold-1 ABORTED.*: enough$/m, "watch", "hold-1", "--interval", "10");
+    await fails(
+      1,
+      /^aloft: execution flytesnacks\/development\/hold-1 ABORTED.*: enough$/m,
+      "watch",
+      "hold-1",
+      "--interval",
+      "10",
+    );
     // Terminating it again succeeds and changes nothing (idempotent; upstream answers FAILED_PRECONDITION).
     assert.match(await ok("terminate", "hold-1", "--cause", "again"), /hold-1 terminating/);
-    await fails(1, /^aloft: execution flytesnacks\/development\/hold-1 ABORTED.*: enough$/m, "watch", "hold-1", "--interval", "10");
+    await fails(
+      1,
+      /^aloft: execution flytesnacks\/development\/hold-1 ABORTED.*: enough$/m,
+      "watch",
+      "hold-1",
+      "--interval",
+      "10",
+    );
   });
 
   test("a failed execution exits 1 with its error; recover and relaunch launch new ones", async () => {
-    await fails(1, /^aloft: execution flytesnacks\/development\/fail-1 FAILED.*: boom$/m, "run", "square_lp", "-i", "label=x", "--name", "fail-1", "--watch", "--interval", "10");
-    assert.match(await ok("recover", "fail-1", "--name", "recovered-1"), /execution flytesnacks\/development\/recovered-1 launched \(recover of fail-1\)/);
+    await fails(
+      1,
+      /^aloft: execution flytesnacks\/development\/fail-1 FAILED.*: boom$/m,
+      "run",
+      "square_lp",
+      "-i",
+      "label=x",
+      "--name",
+      "fail-1",
+      "--watch",
+      "--interval",
+      "10",
+    );
+    assert.match(
+      await ok("recover", "fail-1", "--name", "recovered-1"),
+      /execution flytesnacks\/development\/recovered-1 launched \(recover of fail-1\)/,
+    );
     const out = await ok("relaunch", "first", "--watch", "--interval", "10");
     assert.match(out, /^execution flytesnacks\/development\/a[a-z0-9]{19} SUCCEEDED/m);
   });

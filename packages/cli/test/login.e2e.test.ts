@@ -22,7 +22,9 @@ const tokensDir = join(home, ".aloft", "tokens");
 before(async () => {
   await initSecrets({ dir: secrets, users: ["alice"] });
   platform = await startTestPlatform({
-    overrides: { auth: { enabled: true, secretsDir: secrets, roles: { bindings: [{ subject: "alice", role: "viewer" }] } } },
+    overrides: {
+      auth: { enabled: true, secretsDir: secrets, roles: { bindings: [{ subject: "alice", role: "viewer" }] } },
+    },
   });
   mkdirSync(join(home, ".aloft"), { recursive: true });
   writeFileSync(join(home, ".aloft", "config.yaml"), `admin:\n  endpoint: ${platform.grpcAddress}\n  insecure: true\n`);
@@ -36,7 +38,9 @@ after(async () => {
 async function login(user: string, pass: string): Promise<{ code: number; out: string; err: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, NO_COLOR: "1" };
   delete env.ALOFT_ENDPOINT;
-  const child = spawn(process.execPath, [cliBin, "login", "--no-browser", "--callback-port", "0", "--timeout", "60"], { env });
+  const child = spawn(process.execPath, [cliBin, "login", "--no-browser", "--callback-port", "0", "--timeout", "60"], {
+    env,
+  });
   let out = "";
   let err = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -53,10 +57,16 @@ async function login(user: string, pass: string): Promise<{ code: number; out: s
   const page = await fetch(url.replace("//localhost:", "//127.0.0.1:"));
   const cookie = page.headers.getSetCookie()[0]!.split(";")[0]!;
   const form = new URLSearchParams();
-  for (const m of (await page.text()).matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) form.set(m[1]!, m[2]!.replace(/&amp;/g, "&"));
+  for (const m of (await page.text()).matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+    form.set(m[1]!, m[2]!.replace(/&amp;/g, "&"));
   form.set("username", user);
   form.set("password", pass);
-  const posted = await fetch(`${platform.httpUrl}/oauth2/authorize`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", cookie }, body: form, redirect: "manual" });
+  const posted = await fetch(`${platform.httpUrl}/oauth2/authorize`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+    body: form,
+    redirect: "manual",
+  });
   if (posted.status === 303) {
     const back = await fetch(posted.headers.get("location")!.replace("//localhost:", "//127.0.0.1:"));
     assert.match(await back.text(), /Signed in/);
@@ -85,10 +95,23 @@ test("aloft login: a session in ~/.aloft/tokens (0600) that later commands use a
   assert.equal(statSync(tokensDir).mode & 0o777, 0o700);
   assert.match(await ok("get", "project", "-o", "json"), /flytesnacks/);
   // A viewer: the server names what is missing.
-  await fails(1, /permission denied: alice lacks permission "admin"/, "create", "project", "--id", "mine", "--name", "mine");
+  await fails(
+    1,
+    /permission denied: alice lacks permission "admin"/,
+    "create",
+    "project",
+    "--id",
+    "mine",
+    "--name",
+    "mine",
+  );
 
   // The access token expires: the next command refreshes it, and the refresh token rotates.
-  const before = JSON.parse(readFileSync(path, "utf8")) as { accessToken: string; refreshToken: string; expiresAt: number };
+  const before = JSON.parse(readFileSync(path, "utf8")) as {
+    accessToken: string;
+    refreshToken: string;
+    expiresAt: number;
+  };
   writeFileSync(path, JSON.stringify({ ...before, expiresAt: Date.now() - 1000 }), { mode: 0o600 });
   assert.match(await ok("get", "project", "-o", "json"), /flytesnacks/);
   const renewed = JSON.parse(readFileSync(path, "utf8")) as typeof before;
@@ -102,7 +125,11 @@ test("aloft login: a session in ~/.aloft/tokens (0600) that later commands use a
   const reuse = await fetch(`${platform.httpUrl}/oauth2/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "refresh_token", client_id: "flytectl", refresh_token: renewed.refreshToken }),
+    body: new URLSearchParams({
+      grant_type: "refresh_token",
+      client_id: "flytectl",
+      refresh_token: renewed.refreshToken,
+    }),
   });
   assert.equal(((await reuse.json()) as { error: string }).error, "invalid_grant");
   await fails(1, /unauthenticated/, "get", "project");

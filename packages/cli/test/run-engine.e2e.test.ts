@@ -18,14 +18,24 @@ const bin = new URL("../bin/aloft-cli.mjs", import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), "aloft-run-engine-"));
 let sandbox: RunningSandbox;
 let client: AloftClient;
-const id = (resourceType: ResourceType, name: string) => ({ resourceType, project: "flytesnacks", domain: "development", name, version: "v1" });
+const id = (resourceType: ResourceType, name: string) => ({
+  resourceType,
+  project: "flytesnacks",
+  domain: "development",
+  name,
+  version: "v1",
+});
 const INT = { type: { case: "simple" as const, value: SimpleType.INTEGER } };
 
 function aloft(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: dataDir, ALOFT_ENDPOINT: `127.0.0.1:${sandbox.grpcPort}` };
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args, "-p", "flytesnacks", "-d", "development"], { encoding: "utf8", env, timeout: 120_000 }, (err, out, stderr) =>
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, out, err: stderr }),
+    execFile(
+      process.execPath,
+      [bin, ...args, "-p", "flytesnacks", "-d", "development"],
+      { encoding: "utf8", env, timeout: 120_000 },
+      (err, out, stderr) =>
+        resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, out, err: stderr }),
     );
   });
 }
@@ -33,28 +43,61 @@ function aloft(...args: string[]): Promise<{ code: number; out: string; err: str
 async function shellTask(name: string, script: string) {
   const t = id(ResourceType.TASK, name);
   const iface = { inputs: { variables: { x: { type: INT } } }, outputs: { variables: {} } };
-  await client.createTask({ id: t, spec: { template: { id: t, type: "container", metadata: {}, interface: iface, target: { case: "container", value: { image: "host", command: ["sh", "-c", script] } } } } });
+  await client.createTask({
+    id: t,
+    spec: {
+      template: {
+        id: t,
+        type: "container",
+        metadata: {},
+        interface: iface,
+        target: { case: "container", value: { image: "host", command: ["sh", "-c", script] } },
+      },
+    },
+  });
   return t;
 }
 
 before(async () => {
   const config = loadConfig({
     env: {},
-    overrides: { dataDir, server: { host: "127.0.0.1", grpcPort: 0, httpPort: 0 }, database: { kind: "sqlite", sqlitePath: "aloft.db" } },
+    overrides: {
+      dataDir,
+      server: { host: "127.0.0.1", grpcPort: 0, httpPort: 0 },
+      database: { kind: "sqlite", sqlitePath: "aloft.db" },
+    },
   });
   sandbox = await startSandbox(testServerDeps(config));
   client = createAloftClient({ endpoint: `127.0.0.1:${sandbox.grpcPort}`, insecure: true });
   const echo = await shellTask("echo", "echo x={{.Inputs.x}}");
   await shellTask("broken", "echo oh no >&2; exit 3");
   const wf = id(ResourceType.WORKFLOW, "echo_wf");
-  const input = { var: "x", binding: { value: { case: "promise" as const, value: { nodeId: "start-node", var: "x" } } } };
+  const input = {
+    var: "x",
+    binding: { value: { case: "promise" as const, value: { nodeId: "start-node", var: "x" } } },
+  };
   const target = { case: "taskNode" as const, value: { reference: { case: "referenceId" as const, value: echo } } };
   await client.createWorkflow({
     id: wf,
-    spec: { template: { id: wf, interface: { inputs: { variables: { x: { type: INT } } }, outputs: { variables: {} } }, nodes: [{ id: "first", inputs: [input], target }, { id: "second", upstreamNodeIds: ["first"], inputs: [input], target }] } },
+    spec: {
+      template: {
+        id: wf,
+        interface: { inputs: { variables: { x: { type: INT } } }, outputs: { variables: {} } },
+        nodes: [
+          { id: "first", inputs: [input], target },
+          { id: "second", upstreamNodeIds: ["first"], inputs: [input], target },
+        ],
+      },
+    },
   });
   const lp = id(ResourceType.LAUNCH_PLAN, "echo_wf");
-  await client.createLaunchPlan({ id: lp, spec: { workflowId: wf, defaultInputs: { parameters: { x: { var: { type: INT }, behavior: { case: "required", value: true } } } } } });
+  await client.createLaunchPlan({
+    id: lp,
+    spec: {
+      workflowId: wf,
+      defaultInputs: { parameters: { x: { var: { type: INT }, behavior: { case: "required", value: true } } } },
+    },
+  });
   await client.updateLaunchPlan({ id: lp, state: LaunchPlanState.ACTIVE });
 });
 
@@ -67,8 +110,14 @@ after(async () => {
 test("a launch plan runs node by node to SUCCEEDED", async () => {
   const r = await aloft("run", "echo_wf", "-i", "x=5", "--watch", "--interval", "50");
   assert.equal(r.code, 0, r.err + r.out);
-  const lines = r.out.split("\n").filter((l) => l.startsWith("[")).map((l) => l.replace(/ [\d.]+s$/, ""));
-  assert.ok(lines.indexOf("[first] SUCCEEDED") < lines.indexOf("[second] SUCCEEDED") && lines.indexOf("[first] SUCCEEDED") >= 0, r.out);
+  const lines = r.out
+    .split("\n")
+    .filter((l) => l.startsWith("["))
+    .map((l) => l.replace(/ [\d.]+s$/, ""));
+  assert.ok(
+    lines.indexOf("[first] SUCCEEDED") < lines.indexOf("[second] SUCCEEDED") && lines.indexOf("[first] SUCCEEDED") >= 0,
+    r.out,
+  );
   assert.match(r.out, /SUCCEEDED in [\d.]+s\n$/);
 });
 

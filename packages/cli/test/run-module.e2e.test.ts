@@ -36,7 +36,18 @@ function outputOf(exec: Record<string, any>, name: string): any {
 }
 
 test("aloft run <module.ts> <workflow> registers the module, runs it to SUCCEEDED, and the outputs are readable", async () => {
-  const inputs = ["-i", "n=20", "-i", "seed=3", "-i", "noise=0.1", "-i", 'kinds=["mean","quadratic"]', "-i", "threshold=0.5"];
+  const inputs = [
+    "-i",
+    "n=20",
+    "-i",
+    "seed=3",
+    "-i",
+    "noise=0.1",
+    "-i",
+    'kinds=["mean","quadratic"]',
+    "-i",
+    "threshold=0.5",
+  ];
   const r = await aloft("run", PIPELINE, "pipeline", ...inputs, "--name", "mlrun1", "--watch", "--interval", "100");
   assert.equal(r.code, 0, r.err + r.out);
   assert.match(r.out, /registered .*pipeline\.ts as version [0-9a-f]{20} \(\d+ new, 0 already present\)/, r.out);
@@ -60,7 +71,18 @@ test("aloft run <module.ts> <workflow> registers the module, runs it to SUCCEEDE
   assert.match(table.out, /output\s+report\s+.*PUBLISHED quadratic/, table.out);
 
   // Same module, same content: the same version, everything already present; a launch plan by its registered name.
-  const again = await aloft("run", PIPELINE, "ml.pipeline.nightly", "-i", "n=10", "-i", 'kinds=["linear"]', "--watch", "--interval", "100");
+  const again = await aloft(
+    "run",
+    PIPELINE,
+    "ml.pipeline.nightly",
+    "-i",
+    "n=10",
+    "-i",
+    'kinds=["linear"]',
+    "--watch",
+    "--interval",
+    "100",
+  );
   assert.equal(again.code, 0, again.err + again.out);
   assert.match(again.out, /\(0 new, \d+ already present\)/, again.out);
   assert.match(again.out, /launch plan ml\.pipeline\.nightly:/, again.out);
@@ -72,10 +94,18 @@ test("aloft register code registers tasks, workflows and launch plans in order; 
   assert.equal(r.code, 0, r.err + r.out);
   const results = JSON.parse(r.out) as { kind: string; name: string; status: string }[];
   const kinds = results.map((x) => x.kind);
-  assert.deepEqual([...kinds].sort((a, b) => ["task", "workflow", "launch plan"].indexOf(a) - ["task", "workflow", "launch plan"].indexOf(b)), kinds);
+  assert.deepEqual(
+    [...kinds].sort(
+      (a, b) => ["task", "workflow", "launch plan"].indexOf(a) - ["task", "workflow", "launch plan"].indexOf(b),
+    ),
+    kinds,
+  );
   assert.ok(results.some((x) => x.kind === "task" && x.name === "ml.train"));
   assert.ok(results.some((x) => x.kind === "launch plan" && x.name === "ml.pipeline.nightly"));
-  assert.ok(results.every((x) => x.status === "registered"), r.out);
+  assert.ok(
+    results.every((x) => x.status === "registered"),
+    r.out,
+  );
 
   const twice = await aloft("register", "code", PIPELINE, "-v", "explicit1", "-o", "json");
   assert.equal(twice.code, 0, twice.err);

@@ -42,7 +42,10 @@ before(async () => {
   admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}` }));
   lp = await registerGatedWorkflow(admin, P, D);
   mkdirSync(join(home, ".aloft"));
-  writeFileSync(join(home, ".aloft", "config.yaml"), `admin:\n  endpoint: dns:///${platform.grpcAddress}\n  insecure: true\nproject: ${P}\ndomain: ${D}\n`);
+  writeFileSync(
+    join(home, ".aloft", "config.yaml"),
+    `admin:\n  endpoint: dns:///${platform.grpcAddress}\n  insecure: true\nproject: ${P}\ndomain: ${D}\n`,
+  );
 });
 
 after(async () => {
@@ -52,14 +55,29 @@ after(async () => {
 
 test("list an execution's signals, approve its gate and set its signal by type; the execution succeeds with the value", async () => {
   const signals = createClient(SignalService, createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}` }));
-  const exId = (await admin.createExecution({ project: P, domain: D, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(2) } } })).id!;
+  const exId = (
+    await admin.createExecution({
+      project: P,
+      domain: D,
+      spec: { launchPlan: lp },
+      inputs: { literals: { x: intLiteral(2) } },
+    })
+  ).id!;
   const name = exId.name;
-  await until("both signals", async () => ((await signals.listSignals({ workflowExecutionId: exId, limit: 10 })).signals.length === 2 ? true : undefined));
+  await until("both signals", async () =>
+    (await signals.listSignals({ workflowExecutionId: exId, limit: 10 })).signals.length === 2 ? true : undefined,
+  );
 
   const table = await ok("get", "signals", name, "--sort-by", "signal_id", "--asc");
   assert.match(table, /^SIGNAL\s+TYPE\s+VALUE\napprove-run\s+boolean\s+-\nn\s+integer\s+-\n$/);
-  const listed = JSON.parse(await ok("get", "signals", name, "-o", "json")) as Array<{ id: { signalId: string }; type: { simple: string } }>;
-  assert.deepEqual(listed.map((s) => [s.id.signalId, s.type.simple]).sort(), [["approve-run", "BOOLEAN"], ["n", "INTEGER"]]);
+  const listed = JSON.parse(await ok("get", "signals", name, "-o", "json")) as Array<{
+    id: { signalId: string };
+    type: { simple: string };
+  }>;
+  assert.deepEqual(listed.map((s) => [s.id.signalId, s.type.simple]).sort(), [
+    ["approve-run", "BOOLEAN"],
+    ["n", "INTEGER"],
+  ]);
   assert.match(await ok("get", "signal", name, "n", "-o", "yaml"), /signalId: n\n[\s\S]*simple: INTEGER/);
 
   // The value is parsed by the signal's type: a usage error (exit 2) names the signal and its type.
@@ -69,11 +87,20 @@ test("list an execution's signals, approve its gate and set its signal by type; 
 
   assert.match(await ok("approve", name, "approve-run"), /approved approve-run of execution/);
   assert.match(await ok("signal", "set", name, "n", "40"), /set n of execution .* to 40/);
-  assert.match(await ok("get", "signals", name, "--sort-by", "signal_id", "--asc"), /approve-run\s+boolean\s+true\nn\s+integer\s+40/);
+  assert.match(
+    await ok("get", "signals", name, "--sort-by", "signal_id", "--asc"),
+    /approve-run\s+boolean\s+true\nn\s+integer\s+40/,
+  );
 
   const done = await until("the execution to end", async () => {
     const ex = await admin.getExecution({ id: exId });
-    return [WorkflowExecution_Phase.SUCCEEDED, WorkflowExecution_Phase.FAILED, WorkflowExecution_Phase.ABORTED].includes(ex.closure!.phase) ? ex : undefined;
+    return [
+      WorkflowExecution_Phase.SUCCEEDED,
+      WorkflowExecution_Phase.FAILED,
+      WorkflowExecution_Phase.ABORTED,
+    ].includes(ex.closure!.phase)
+      ? ex
+      : undefined;
   });
   assert.equal(WorkflowExecution_Phase[done.closure!.phase], "SUCCEEDED");
   assert.equal(intOf((await admin.getExecutionData({ id: exId })).fullOutputs, "total"), 42);
@@ -81,14 +108,27 @@ test("list an execution's signals, approve its gate and set its signal by type; 
 
 test("aloft approve --reject fails the gate", async () => {
   const signals = createClient(SignalService, createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}` }));
-  const exId = (await admin.createExecution({ project: P, domain: D, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(1) } } })).id!;
+  const exId = (
+    await admin.createExecution({
+      project: P,
+      domain: D,
+      spec: { launchPlan: lp },
+      inputs: { literals: { x: intLiteral(1) } },
+    })
+  ).id!;
   await until("the approval signal", async () =>
-    (await signals.listSignals({ workflowExecutionId: exId, limit: 10, filters: "eq(signal_id,approve-run)" })).signals.length === 1 ? true : undefined,
+    (await signals.listSignals({ workflowExecutionId: exId, limit: 10, filters: "eq(signal_id,approve-run)" })).signals
+      .length === 1
+      ? true
+      : undefined,
   );
   assert.match(await ok("approve", exId.name, "approve-run", "--reject"), /rejected approve-run/);
   const done = await until("the execution to end", async () => {
     const ex = await admin.getExecution({ id: exId });
-    return ex.closure!.phase === WorkflowExecution_Phase.FAILED || ex.closure!.phase === WorkflowExecution_Phase.SUCCEEDED ? ex : undefined;
+    return ex.closure!.phase === WorkflowExecution_Phase.FAILED ||
+      ex.closure!.phase === WorkflowExecution_Phase.SUCCEEDED
+      ? ex
+      : undefined;
   });
   assert.equal(WorkflowExecution_Phase[done.closure!.phase], "FAILED");
 });
@@ -98,14 +138,29 @@ test("SDK gates (b.approve, b.waitForInput) run in the sandbox: aloft run, then 
   assert.match(await ok("run", module, "gates", "-i", "x=5", "--name", "sdkgates1"), /launched/);
   const exId = { project: P, domain: D, name: "sdkgates1" };
   const signals = createClient(SignalService, createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}` }));
-  await until("the SDK gates' signals", async () => ((await signals.listSignals({ workflowExecutionId: exId, limit: 10 })).signals.length === 2 ? true : undefined));
-  assert.match(await ok("get", "signals", "sdkgates1", "--sort-by", "signal_id", "--asc"), /approve-x\s+boolean\s+-\nn\s+integer\s+-/);
+  await until("the SDK gates' signals", async () =>
+    (await signals.listSignals({ workflowExecutionId: exId, limit: 10 })).signals.length === 2 ? true : undefined,
+  );
+  assert.match(
+    await ok("get", "signals", "sdkgates1", "--sort-by", "signal_id", "--asc"),
+    /approve-x\s+boolean\s+-\nn\s+integer\s+-/,
+  );
   await ok("approve", "sdkgates1", "approve-x");
   await ok("signal", "set", "sdkgates1", "n", "37");
   const done = await until("the execution to end", async () => {
     const ex = await admin.getExecution({ id: exId });
-    return [WorkflowExecution_Phase.SUCCEEDED, WorkflowExecution_Phase.FAILED, WorkflowExecution_Phase.ABORTED].includes(ex.closure!.phase) ? ex : undefined;
+    return [
+      WorkflowExecution_Phase.SUCCEEDED,
+      WorkflowExecution_Phase.FAILED,
+      WorkflowExecution_Phase.ABORTED,
+    ].includes(ex.closure!.phase)
+      ? ex
+      : undefined;
   });
-  assert.equal(WorkflowExecution_Phase[done.closure!.phase], "SUCCEEDED", done.closure?.outputResult.case === "error" ? done.closure.outputResult.value.message : "");
+  assert.equal(
+    WorkflowExecution_Phase[done.closure!.phase],
+    "SUCCEEDED",
+    done.closure?.outputResult.case === "error" ? done.closure.outputResult.value.message : "",
+  );
   assert.equal(intOf((await admin.getExecutionData({ id: exId })).fullOutputs, "total"), 42);
 });

@@ -10,7 +10,8 @@ export function discoverAuth(transport: Transport): () => Promise<AuthDiscovery>
   const meta = createClient(AuthMetadataService, transport);
   return async () => {
     const [oauth, pub] = await Promise.all([meta.getOAuth2Metadata({}), meta.getPublicClientConfig({})]);
-    if (!oauth.tokenEndpoint) throw new Error("admin's OAuth2 metadata names no token endpoint (is auth enabled on the server?)");
+    if (!oauth.tokenEndpoint)
+      throw new Error("admin's OAuth2 metadata names no token endpoint (is auth enabled on the server?)");
     return { tokenEndpoint: oauth.tokenEndpoint, ...(pub.audience ? { audience: pub.audience } : {}) };
   };
 }
@@ -25,11 +26,17 @@ export function discoverLogin(transport: Transport, doFetch: typeof fetch = fetc
   return async () => {
     const [oauth, pub] = await Promise.all([meta.getOAuth2Metadata({}), meta.getPublicClientConfig({})]);
     if (!oauth.authorizationEndpoint || !oauth.grantTypesSupported.includes("authorization_code")) {
-      throw new Error("admin's authorization server offers no browser sign-in (no user is configured, or auth is off); use client credentials (authType: ClientSecret)");
+      throw new Error(
+        "admin's authorization server offers no browser sign-in (no user is configured, or auth is off); use client credentials (authType: ClientSecret)",
+      );
     }
     let revocationEndpoint: string | undefined;
     try {
-      const doc = (await (await doFetch(`${oauth.issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) })).json()) as { revocation_endpoint?: unknown };
+      const doc = (await (
+        await doFetch(`${oauth.issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`, {
+          signal: AbortSignal.timeout(5000),
+        })
+      ).json()) as { revocation_endpoint?: unknown };
       if (typeof doc.revocation_endpoint === "string") revocationEndpoint = doc.revocation_endpoint;
     } catch {
       // no discovery document: logout forgets the session without revoking it

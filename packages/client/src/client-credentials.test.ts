@@ -8,7 +8,9 @@ function fakeIdp(lifetime = 100) {
   const fetchImpl = (async (url: string, init: RequestInit) => {
     calls.push({ url, auth: new Headers(init.headers).get("authorization") ?? "", body: String(init.body) });
     n++;
-    return new Response(JSON.stringify({ access_token: `t${n}`, token_type: "Bearer", expires_in: lifetime }), { status: 200 });
+    return new Response(JSON.stringify({ access_token: `t${n}`, token_type: "Bearer", expires_in: lifetime }), {
+      status: 200,
+    });
   }) as typeof fetch;
   return { calls, fetchImpl };
 }
@@ -20,7 +22,7 @@ test("a token is fetched once, reused, renewed a quarter of its lifetime early, 
   const source = clientCredentials({
     clientId: "ci bot",
     clientSecret: "s3cr:t",
-    discover: async () => ((discovered++), { tokenEndpoint: "http://idp/token", audience: "aloft" }),
+    discover: async () => (discovered++, { tokenEndpoint: "http://idp/token", audience: "aloft" }),
     fetch: idp.fetchImpl,
     now: () => now,
   });
@@ -28,7 +30,11 @@ test("a token is fetched once, reused, renewed a quarter of its lifetime early, 
   assert.deepEqual([a, b], ["t1", "t1"], "concurrent callers share one request");
   assert.equal(idp.calls.length, 1);
   assert.equal(idp.calls[0]!.url, "http://idp/token");
-  assert.equal(idp.calls[0]!.auth, `Basic ${Buffer.from("ci%20bot:s3cr%3At").toString("base64")}`, "RFC 6749 §2.3.1 encoding");
+  assert.equal(
+    idp.calls[0]!.auth,
+    `Basic ${Buffer.from("ci%20bot:s3cr%3At").toString("base64")}`,
+    "RFC 6749 §2.3.1 encoding",
+  );
   assert.match(idp.calls[0]!.body, /grant_type=client_credentials/);
   assert.match(idp.calls[0]!.body, /scope=all/);
   assert.match(idp.calls[0]!.body, /audience=aloft/);
@@ -46,9 +52,17 @@ test("a refusal names the client, the endpoint and the OAuth2 error; never the s
     clientId: "ci",
     clientSecret: "very-secret",
     tokenEndpoint: "http://idp/token",
-    fetch: (async () => new Response(JSON.stringify({ error: "invalid_client", error_description: "unknown client or wrong secret" }), { status: 401 })) as typeof fetch,
+    fetch: (async () =>
+      new Response(JSON.stringify({ error: "invalid_client", error_description: "unknown client or wrong secret" }), {
+        status: 401,
+      })) as typeof fetch,
   });
-  await assert.rejects(source.token(), (e: Error) => /ci refused by http:\/\/idp\/token: invalid_client: unknown client/.test(e.message) && !e.message.includes("very-secret"));
+  await assert.rejects(
+    source.token(),
+    (e: Error) =>
+      /ci refused by http:\/\/idp\/token: invalid_client: unknown client/.test(e.message) &&
+      !e.message.includes("very-secret"),
+  );
 });
 
 test("a cached token is used until it needs renewal; new tokens are saved", async () => {

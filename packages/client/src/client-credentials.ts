@@ -54,7 +54,8 @@ export function clientCredentials(o: ClientCredentialsOptions): TokenSource {
   let discovered: AuthDiscovery | undefined;
 
   const cached = o.cache?.load();
-  if (cached && cached.expiresAt > now()) current = { ...cached, refreshAt: cached.expiresAt - margin(cached.expiresAt - now()) };
+  if (cached && cached.expiresAt > now())
+    current = { ...cached, refreshAt: cached.expiresAt - margin(cached.expiresAt - now()) };
 
   async function fetchToken(): Promise<string> {
     if (!o.tokenEndpoint && !discovered) {
@@ -73,13 +74,25 @@ export function clientCredentials(o: ClientCredentialsOptions): TokenSource {
     const started = now();
     const res = await doFetch(endpoint, {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json", authorization: `Basic ${basic}` },
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        accept: "application/json",
+        authorization: `Basic ${basic}`,
+      },
       body: form,
       signal: AbortSignal.timeout(15_000),
     });
-    const body = (await res.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown };
+    const body = (await res.json().catch(() => ({}))) as {
+      access_token?: unknown;
+      expires_in?: unknown;
+      error?: unknown;
+      error_description?: unknown;
+    };
     if (!res.ok || typeof body.access_token !== "string") {
-      const why = typeof body.error === "string" ? `${body.error}${typeof body.error_description === "string" ? `: ${body.error_description}` : ""}` : `HTTP ${res.status}`;
+      const why =
+        typeof body.error === "string"
+          ? `${body.error}${typeof body.error_description === "string" ? `: ${body.error_description}` : ""}`
+          : `HTTP ${res.status}`;
       throw new Error(`client credentials for ${o.clientId} refused by ${endpoint}: ${why}`);
     }
     const lifetimeMs = (typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : 300) * 1000;

@@ -10,7 +10,14 @@ import { DataProxyService } from "@aloft/idl/flyteidl/service/dataproxy_pb.js";
 import { DataCatalog } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
 import { endpointUrl, type EndpointOptions, type TlsOptions } from "./endpoint.ts";
 import { createHttpGatewayTransport, type HttpEncoding } from "./http-transport.ts";
-import { listAll, type AdminClient, type ListAllOptions, type ListItem, type ListRequest, type PaginatedMethod } from "./pagination.ts";
+import {
+  listAll,
+  type AdminClient,
+  type ListAllOptions,
+  type ListItem,
+  type ListRequest,
+  type PaginatedMethod,
+} from "./pagination.ts";
 import { resilientTransport, type CallPolicy } from "./resilient-transport.ts";
 import { discoverAuth } from "./auth-discovery.ts";
 import { clientCredentials, tokenSourceAuth, type ClientCredentialsOptions } from "./client-credentials.ts";
@@ -39,7 +46,11 @@ export interface AloftClient extends AdminClient {
   readonly dataCatalog: Client<typeof DataCatalog>;
   /** The base URL calls go to ("" for an injected transport). */
   readonly baseUrl: string;
-  listAll<M extends PaginatedMethod>(method: M, request: ListRequest<M>, options?: ListAllOptions): AsyncGenerator<ListItem<M>, void, undefined>;
+  listAll<M extends PaginatedMethod>(
+    method: M,
+    request: ListRequest<M>,
+    options?: ListAllOptions,
+  ): AsyncGenerator<ListItem<M>, void, undefined>;
   watchExecution(id: ExecutionId, options?: WatchOptions): Promise<Execution>;
   /** Closes pooled connections (safe to repeat). */
   close(): void;
@@ -57,7 +68,13 @@ function buildTransport(o: AloftClientOptions): { transport: Transport; baseUrl:
   }
   const tls = o.tls;
   const nodeOptions = baseUrl.startsWith("https:")
-    ? { ca: tls?.ca, cert: tls?.cert, key: tls?.key, rejectUnauthorized: !tls?.insecureSkipVerify, servername: tls?.serverName }
+    ? {
+        ca: tls?.ca,
+        cert: tls?.cert,
+        key: tls?.key,
+        rejectUnauthorized: !tls?.insecureSkipVerify,
+        servername: tls?.serverName,
+      }
     : {};
   const sessionManager = new Http2SessionManager(baseUrl, {}, nodeOptions);
   const transport = createGrpcTransport({ baseUrl, sessionManager });
@@ -79,7 +96,8 @@ export function createAloftClient(options: AloftClientOptions = {}): AloftClient
     dataProxy: createClient(DataProxyService, transport),
     dataCatalog: createClient(DataCatalog, transport),
     baseUrl: built.baseUrl,
-    listAll: <M extends PaginatedMethod>(method: M, request: ListRequest<M>, o?: ListAllOptions) => listAll(admin, method, request, o),
+    listAll: <M extends PaginatedMethod>(method: M, request: ListRequest<M>, o?: ListAllOptions) =>
+      listAll(admin, method, request, o),
     watchExecution: (id: ExecutionId, o?: WatchOptions) => watchExecution(admin, id, o),
     close: built.close,
   }) as AloftClient;

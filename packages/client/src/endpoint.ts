@@ -31,7 +31,10 @@ export function defaultPort(protocol: Protocol, insecure: boolean): number {
 
 /** The base URL for an endpoint: `http://localhost:8089`, `https://admin.example.com:443`. */
 export function endpointUrl(o: EndpointOptions): string {
-  let e = o.endpoint.trim().replace(/^dns:\/\/\//, "").replace(/\/+$/, "");
+  let e = o.endpoint
+    .trim()
+    .replace(/^dns:\/\/\//, "")
+    .replace(/\/+$/, "");
   if (/^https?:\/\//.test(e)) return e;
   const insecure = o.insecure ?? false;
   // host:port, [v6]:port, or a bare host (v6 literals need brackets).

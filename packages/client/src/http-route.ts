@@ -1,6 +1,13 @@
 // Maps an RPC to its grpc-gateway route from the `google.api.http` option in the descriptor: the binding, the path
 // with its `{field.path}` variables filled in, and (for bodiless methods) every other set field as a query parameter.
-import { getOption, hasOption, type DescField, type DescMessage, type DescMethod, type Message } from "@bufbuild/protobuf";
+import {
+  getOption,
+  hasOption,
+  type DescField,
+  type DescMessage,
+  type DescMethod,
+  type Message,
+} from "@bufbuild/protobuf";
 import { reflect, isReflectList, isReflectMessage, type ReflectMessage } from "@bufbuild/protobuf/reflect";
 import { timestampDate, type Timestamp, type Duration } from "@bufbuild/protobuf/wkt";
 import { http } from "@aloft/idl/google/api/annotations_pb.js";

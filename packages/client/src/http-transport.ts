@@ -3,7 +3,17 @@
 // (application/octet-stream, as flyteconsole does) or JSON. Errors come back as google.rpc.Status.
 import * as http from "node:http";
 import * as https from "node:https";
-import { create, fromBinary, fromJson, toBinary, toJson, type DescMessage, type DescMethodUnary, type MessageInitShape, type JsonValue } from "@bufbuild/protobuf";
+import {
+  create,
+  fromBinary,
+  fromJson,
+  toBinary,
+  toJson,
+  type DescMessage,
+  type DescMethodUnary,
+  type MessageInitShape,
+  type JsonValue,
+} from "@bufbuild/protobuf";
 import { Code, ConnectError, type Transport, type UnaryResponse } from "@connectrpc/connect";
 import { StatusSchema } from "@aloft/idl/google/rpc/status_pb.js";
 import type { TlsOptions } from "./endpoint.ts";
@@ -58,7 +68,8 @@ function errorFrom(status: number, contentType: string, body: Buffer): ConnectEr
       ? fromBinary(StatusSchema, body)
       : fromJson(StatusSchema, JSON.parse(body.toString("utf8")) as JsonValue, { ignoreUnknownFields: true });
     const err = new ConnectError(s.message, s.code in Code ? (s.code as Code) : codeFromHttpStatus(status));
-    for (const d of s.details) err.details.push({ type: d.typeUrl.slice(d.typeUrl.lastIndexOf("/") + 1), value: d.value });
+    for (const d of s.details)
+      err.details.push({ type: d.typeUrl.slice(d.typeUrl.lastIndexOf("/") + 1), value: d.value });
     return err;
   } catch {
     return new ConnectError(`HTTP ${status}: ${body.toString("utf8").slice(0, 200)}`, codeFromHttpStatus(status));
@@ -81,7 +92,13 @@ export function createHttpGatewayTransport(o: HttpTransportOptions): ClosableTra
       })
     : new http.Agent({ keepAlive: true });
 
-  function send(method: string, path: string, headers: Headers, body: Uint8Array | undefined, signal: AbortSignal | undefined) {
+  function send(
+    method: string,
+    path: string,
+    headers: Headers,
+    body: Uint8Array | undefined,
+    signal: AbortSignal | undefined,
+  ) {
     return new Promise<{ status: number; contentType: string; headers: Headers; body: Buffer }>((resolve, reject) => {
       const h: Record<string, string> = {};
       headers.forEach((v, k) => (h[k] = v));
@@ -97,8 +114,14 @@ export function createHttpGatewayTransport(o: HttpTransportOptions): ClosableTra
         res.on("error", reject);
         res.on("end", () => {
           const rh = new Headers();
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) rh.set(k, Array.isArray(v) ? v.join(", ") : v);
-          resolve({ status: res.statusCode ?? 0, contentType: String(res.headers["content-type"] ?? ""), headers: rh, body: Buffer.concat(chunks) });
+          for (const [k, v] of Object.entries(res.headers))
+            if (v !== undefined) rh.set(k, Array.isArray(v) ? v.join(", ") : v);
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: String(res.headers["content-type"] ?? ""),
+            headers: rh,
+            body: Buffer.concat(chunks),
+          });
         });
       });
       req.on("error", reject);
@@ -121,7 +144,9 @@ export function createHttpGatewayTransport(o: HttpTransportOptions): ClosableTra
           ? toBinary(method.input, request)
           : Buffer.from(JSON.stringify(toJson(method.input, request)))
         : undefined;
-      const signals = [signal, timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined].filter((s): s is AbortSignal => s !== undefined);
+      const signals = [signal, timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined].filter(
+        (s): s is AbortSignal => s !== undefined,
+      );
       const combined = signals.length ? AbortSignal.any(signals) : undefined;
       let res;
       try {
@@ -130,7 +155,10 @@ export function createHttpGatewayTransport(o: HttpTransportOptions): ClosableTra
         if (combined?.aborted) {
           const reason: unknown = combined.reason;
           const timedOut = reason instanceof DOMException && reason.name === "TimeoutError";
-          throw new ConnectError(timedOut ? `deadline of ${timeoutMs} ms exceeded` : "call cancelled", timedOut ? Code.DeadlineExceeded : Code.Canceled);
+          throw new ConnectError(
+            timedOut ? `deadline of ${timeoutMs} ms exceeded` : "call cancelled",
+            timedOut ? Code.DeadlineExceeded : Code.Canceled,
+          );
         }
         const err = e as NodeJS.ErrnoException;
         throw new ConnectError(`${err.code ?? ""} ${err.message}`.trim(), Code.Unavailable, undefined, undefined, e);
@@ -138,7 +166,9 @@ export function createHttpGatewayTransport(o: HttpTransportOptions): ClosableTra
       if (res.status !== 200) throw errorFrom(res.status, res.contentType, res.body);
       const message = res.contentType.startsWith("application/octet-stream")
         ? fromBinary(method.output, res.body)
-        : fromJson(method.output, JSON.parse(res.body.toString("utf8") || "{}") as JsonValue, { ignoreUnknownFields: true });
+        : fromJson(method.output, JSON.parse(res.body.toString("utf8") || "{}") as JsonValue, {
+            ignoreUnknownFields: true,
+          });
       return { stream: false, service: method.parent, method, header: res.headers, trailer: new Headers(), message };
     },
     async stream() {

@@ -10,7 +10,9 @@ function fakeAdmin(n: number) {
     async listProjects(req: { limit: number; token: string }) {
       calls.push({ limit: req.limit, token: req.token });
       const offset = Number(req.token || "0");
-      const projects = Array.from({ length: Math.max(0, Math.min(req.limit, n - offset)) }, (_, i) => ({ id: `p${offset + i}` }));
+      const projects = Array.from({ length: Math.max(0, Math.min(req.limit, n - offset)) }, (_, i) => ({
+        id: `p${offset + i}`,
+      }));
       return { projects, token: projects.length === req.limit ? String(offset + req.limit) : "" };
     },
   } as unknown as AdminClient;
@@ -26,13 +28,20 @@ const ids = async (it: AsyncIterable<{ id: string }>) => {
 test("every page, stopping at a short page", async () => {
   const f = fakeAdmin(5);
   assert.deepEqual(await ids(listAll(f.client, "listProjects", {}, { pageSize: 2 })), ["p0", "p1", "p2", "p3", "p4"]);
-  assert.deepEqual(f.calls, [{ limit: 2, token: "" }, { limit: 2, token: "2" }, { limit: 2, token: "4" }]);
+  assert.deepEqual(f.calls, [
+    { limit: 2, token: "" },
+    { limit: 2, token: "2" },
+    { limit: 2, token: "4" },
+  ]);
 });
 
 test("an exactly-full last page costs one empty page", async () => {
   const f = fakeAdmin(4);
   assert.equal((await ids(listAll(f.client, "listProjects", {}, { pageSize: 2 }))).length, 4);
-  assert.deepEqual(f.calls.map((c) => c.token), ["", "2", "4"]);
+  assert.deepEqual(
+    f.calls.map((c) => c.token),
+    ["", "2", "4"],
+  );
 });
 
 test("max stops early without fetching more; the request's own limit and token are honoured", async () => {

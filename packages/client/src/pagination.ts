@@ -27,7 +27,8 @@ export const LIST_ITEMS = {
 export type PaginatedMethod = keyof typeof LIST_ITEMS;
 export type ListRequest<M extends PaginatedMethod> = Parameters<AdminClient[M]>[0];
 type ListResponse<M extends PaginatedMethod> = Awaited<ReturnType<AdminClient[M]>>;
-export type ListItem<M extends PaginatedMethod> = ListResponse<M>[(typeof LIST_ITEMS)[M] & keyof ListResponse<M>] extends ReadonlyArray<infer T> ? T : never;
+export type ListItem<M extends PaginatedMethod> =
+  ListResponse<M>[(typeof LIST_ITEMS)[M] & keyof ListResponse<M>] extends ReadonlyArray<infer T> ? T : never;
 
 export interface ListAllOptions {
   /** Page size when the request has no `limit` (admin requires one). Default 100. */
@@ -43,7 +44,10 @@ export async function* listAll<M extends PaginatedMethod>(
   request: ListRequest<M>,
   options: ListAllOptions = {},
 ): AsyncGenerator<ListItem<M>, void, undefined> {
-  const call = client[method] as unknown as (req: unknown, opts?: { signal?: AbortSignal }) => Promise<Record<string, unknown>>;
+  const call = client[method] as unknown as (
+    req: unknown,
+    opts?: { signal?: AbortSignal },
+  ) => Promise<Record<string, unknown>>;
   const field = LIST_ITEMS[method];
   const req = request as { limit?: number; token?: string };
   const limit = req.limit || options.pageSize || 100;

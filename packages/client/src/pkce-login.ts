@@ -66,7 +66,10 @@ async function tokenRequest(endpoint: string, form: Record<string, string>, doFe
   });
   const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (!res.ok || typeof body.access_token !== "string") {
-    const why = typeof body.error === "string" ? `${body.error}${typeof body.error_description === "string" ? `: ${body.error_description}` : ""}` : `HTTP ${res.status}`;
+    const why =
+      typeof body.error === "string"
+        ? `${body.error}${typeof body.error_description === "string" ? `: ${body.error_description}` : ""}`
+        : `HTTP ${res.status}`;
     throw new Error(why);
   }
   const lifetime = (typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : 300) * 1000;
@@ -96,7 +99,11 @@ export async function browserLogin(o: BrowserLoginOptions): Promise<LoginSession
         }
         const q = url.searchParams;
         const ok = sameSecret(q.get("state") ?? "", state);
-        const error = !ok ? "the sign-in answer does not match this login (state)" : q.get("error") ? `${q.get("error")}: ${q.get("error_description") ?? ""}` : "";
+        const error = !ok
+          ? "the sign-in answer does not match this login (state)"
+          : q.get("error")
+            ? `${q.get("error")}: ${q.get("error_description") ?? ""}`
+            : "";
         res.writeHead(error ? 400 : 200, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
         res.end(error ? `Sign-in failed: ${error}\n` : "Signed in to Aloft. You may close this window.\n");
         if (!ok) return; // a stray request does not end the wait
@@ -132,11 +139,22 @@ export async function browserLogin(o: BrowserLoginOptions): Promise<LoginSession
     if ("error" in answer) throw new Error(`sign-in refused: ${answer.error}`);
     const t = await tokenRequest(
       e.tokenEndpoint,
-      { grant_type: "authorization_code", client_id: e.clientId, code: answer.code, redirect_uri: redirectUri, code_verifier: verifier },
+      {
+        grant_type: "authorization_code",
+        client_id: e.clientId,
+        code: answer.code,
+        redirect_uri: redirectUri,
+        code_verifier: verifier,
+      },
       doFetch,
       now,
     );
-    return { ...t, tokenEndpoint: e.tokenEndpoint, clientId: e.clientId, ...(e.revocationEndpoint ? { revocationEndpoint: e.revocationEndpoint } : {}) };
+    return {
+      ...t,
+      tokenEndpoint: e.tokenEndpoint,
+      clientId: e.clientId,
+      ...(e.revocationEndpoint ? { revocationEndpoint: e.revocationEndpoint } : {}),
+    };
   } finally {
     server?.close();
     server?.closeAllConnections();
@@ -144,7 +162,10 @@ export async function browserLogin(o: BrowserLoginOptions): Promise<LoginSession
 }
 
 /** A token source over a stored session: the access token until shortly before it expires, then a refresh (rotated, saved). */
-export function sessionTokenSource(store: SessionStore, o: { fetch?: typeof fetch; now?: () => number } = {}): TokenSource {
+export function sessionTokenSource(
+  store: SessionStore,
+  o: { fetch?: typeof fetch; now?: () => number } = {},
+): TokenSource {
   const doFetch = o.fetch ?? fetch;
   const now = o.now ?? Date.now;
   let forceRefresh = false;
@@ -156,7 +177,12 @@ export function sessionTokenSource(store: SessionStore, o: { fetch?: typeof fetc
     if (!s.refreshToken) throw new Error("the session has expired: run `aloft login`");
     let t: Awaited<ReturnType<typeof tokenRequest>>;
     try {
-      t = await tokenRequest(s.tokenEndpoint, { grant_type: "refresh_token", client_id: s.clientId, refresh_token: s.refreshToken }, doFetch, now);
+      t = await tokenRequest(
+        s.tokenEndpoint,
+        { grant_type: "refresh_token", client_id: s.clientId, refresh_token: s.refreshToken },
+        doFetch,
+        now,
+      );
     } catch (err) {
       throw new Error(`the session cannot be renewed (${(err as Error).message}): run \`aloft login\``);
     }
@@ -178,7 +204,10 @@ export function sessionTokenSource(store: SessionStore, o: { fetch?: typeof fetc
 }
 
 /** Revokes the session's refresh token where the server allows it (best effort) and forgets the session. */
-export async function logoutSession(store: SessionStore, doFetch: typeof fetch = fetch): Promise<"revoked" | "forgotten" | "none"> {
+export async function logoutSession(
+  store: SessionStore,
+  doFetch: typeof fetch = fetch,
+): Promise<"revoked" | "forgotten" | "none"> {
   const s = store.load();
   if (!s) return "none";
   store.remove();

@@ -27,10 +27,22 @@ function fakeTransport(script: Array<Code | "ok">): { transport: Transport; seen
       header: ConstructorParameters<typeof Headers>[0],
       input: MessageInitShape<I>,
     ): Promise<UnaryResponse<I, O>> {
-      seen.push({ method: method.name, headers: new Headers(header), input: create(method.input, input) as unknown as Record<string, unknown>, timeoutMs });
+      seen.push({
+        method: method.name,
+        headers: new Headers(header),
+        input: create(method.input, input) as unknown as Record<string, unknown>,
+        timeoutMs,
+      });
       const next = script.shift() ?? "ok";
       if (next !== "ok") throw new ConnectError(`scripted ${Code[next]}`, next);
-      return { stream: false, service: method.parent, method, header: new Headers(), trailer: new Headers(), message: create(method.output) };
+      return {
+        stream: false,
+        service: method.parent,
+        method,
+        header: new Headers(),
+        trailer: new Headers(),
+        message: create(method.output),
+      };
     },
     async stream() {
       throw new Error("no streams");
@@ -64,8 +76,14 @@ const LP = { resourceType: ResourceType.LAUNCH_PLAN, project: "p", domain: "d", 
 describe("retries", () => {
   test("full-jitter backoff is uniform below min(cap, base * 2^n)", () => {
     const p = { ...defaultRetryPolicy, baseDelayMs: 100, maxDelayMs: 1000 };
-    assert.deepEqual([0, 1, 2, 3, 4, 5].map((n) => backoffDelay(p, n, () => 0.999)), [99, 199, 399, 799, 999, 999]);
-    assert.equal(backoffDelay(p, 3, () => 0), 0);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5].map((n) => backoffDelay(p, n, () => 0.999)),
+      [99, 199, 399, 799, 999, 999],
+    );
+    assert.equal(
+      backoffDelay(p, 3, () => 0),
+      0,
+    );
   });
 
   test("UNAVAILABLE and RESOURCE_EXHAUSTED are retried with growing delays until success", async () => {
@@ -76,7 +94,14 @@ describe("retries", () => {
   });
 
   test("other codes are never retried", async () => {
-    for (const code of [Code.NotFound, Code.InvalidArgument, Code.Internal, Code.DeadlineExceeded, Code.Unauthenticated, Code.AlreadyExists]) {
+    for (const code of [
+      Code.NotFound,
+      Code.InvalidArgument,
+      Code.Internal,
+      Code.DeadlineExceeded,
+      Code.Unauthenticated,
+      Code.AlreadyExists,
+    ]) {
       const h = harness([code, "ok"]);
       await assert.rejects(h.client.getProject({ id: "p" }), (e: ConnectError) => e.code === code);
       assert.equal(h.seen.length, 1, Code[code]);
@@ -98,8 +123,14 @@ describe("retries", () => {
       auth: ({ headers, attempt }) => void headers.set("authorization", `Bearer t${attempt}-${++n}`),
     });
     await h.client.getProject({ id: "p" });
-    assert.deepEqual(h.seen.map((s) => s.headers.get("x-request-id")), ["req-1", "req-1"]);
-    assert.deepEqual(h.seen.map((s) => s.headers.get("authorization")), ["Bearer t0-1", "Bearer t1-2"]);
+    assert.deepEqual(
+      h.seen.map((s) => s.headers.get("x-request-id")),
+      ["req-1", "req-1"],
+    );
+    assert.deepEqual(
+      h.seen.map((s) => s.headers.get("authorization")),
+      ["Bearer t0-1", "Bearer t1-2"],
+    );
   });
 
   test("a caller's own x-request-id is kept", async () => {
@@ -109,11 +140,17 @@ describe("retries", () => {
   });
 
   test("one deadline covers the call and its retries", async () => {
-    const h = harness(Array(10).fill(Code.Unavailable), { timeoutMs: 250, retry: { baseDelayMs: 100, maxAttempts: 10 } });
+    const h = harness(Array(10).fill(Code.Unavailable), {
+      timeoutMs: 250,
+      retry: { baseDelayMs: 100, maxAttempts: 10 },
+    });
     await assert.rejects(h.client.getProject({ id: "p" }), (e: ConnectError) => e.code === Code.Unavailable);
     // Delays 50, 100 fit into 250 ms; the next (200) would overrun, so the call gives up with the last error.
     assert.deepEqual(h.sleeps, [50, 100]);
-    assert.deepEqual(h.seen.map((s) => s.timeoutMs), [250, 200, 100]);
+    assert.deepEqual(
+      h.seen.map((s) => s.timeoutMs),
+      [250, 200, 100],
+    );
   });
 });
 
@@ -124,14 +161,23 @@ describe("idempotent creates", () => {
     const names = h.seen.map((s) => s.input.name as string);
     assert.match(names[0] ?? "", /^a[bcdfghjklmnpqrstvwxz2456789]{19}$/);
     assert.equal(names[1], names[0], "the retry re-sends the same name");
-    assert.deepEqual({ project: res.id?.project, domain: res.id?.domain, name: res.id?.name }, { project: "p", domain: "d", name: names[0] });
+    assert.deepEqual(
+      { project: res.id?.project, domain: res.id?.domain, name: res.id?.name },
+      { project: "p", domain: "d", name: names[0] },
+    );
   });
 
   test("ALREADY_EXISTS on the first attempt, or for a caller-chosen name, is passed on", async () => {
     const first = harness([Code.AlreadyExists]);
-    await assert.rejects(first.client.createExecution({ project: "p", domain: "d", spec: { launchPlan: LP } }), (e: ConnectError) => e.code === Code.AlreadyExists);
+    await assert.rejects(
+      first.client.createExecution({ project: "p", domain: "d", spec: { launchPlan: LP } }),
+      (e: ConnectError) => e.code === Code.AlreadyExists,
+    );
     const named = harness([Code.Unavailable, Code.AlreadyExists]);
-    await assert.rejects(named.client.createExecution({ project: "p", domain: "d", name: "mine", spec: { launchPlan: LP } }), (e: ConnectError) => e.code === Code.AlreadyExists);
+    await assert.rejects(
+      named.client.createExecution({ project: "p", domain: "d", name: "mine", spec: { launchPlan: LP } }),
+      (e: ConnectError) => e.code === Code.AlreadyExists,
+    );
   });
 
   test("relaunch names its execution; registrations and projects treat a retried ALREADY_EXISTS as success", async () => {

@@ -3,7 +3,14 @@
 // UNAVAILABLE / RESOURCE_EXHAUSTED only, and idempotent creates (see idempotency.ts).
 import { randomUUID } from "node:crypto";
 import type { DescMessage, DescMethodStreaming, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ContextValues, type StreamResponse, type Transport, type UnaryResponse } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  type ContextValues,
+  type StreamResponse,
+  type Transport,
+  type UnaryResponse,
+} from "@connectrpc/connect";
 import { prepareIdempotentCall } from "./idempotency.ts";
 import { defaultRetryPolicy, backoffDelay, realSleep, type HeaderInit, type RetryPolicy, type Sleep } from "./retry.ts";
 
@@ -74,14 +81,18 @@ export function resilientTransport(inner: Transport, policy: CallPolicy = {}): T
       const budget = timeoutMs ?? policy.timeoutMs;
       const deadline = budget ? now() + budget : undefined;
       const headers = baseHeaders(header);
-      const prepared = retry.maxAttempts > 1 ? prepareIdempotentCall(method, input, random) : { input, alreadyExists: undefined };
+      const prepared =
+        retry.maxAttempts > 1 ? prepareIdempotentCall(method, input, random) : { input, alreadyExists: undefined };
       let reauthenticated = false;
       for (let attempt = 0; ; attempt++) {
         const h = new Headers(headers);
         await policy.auth?.({ method: name, attempt, headers: h });
         const remaining = deadline === undefined ? undefined : deadline - now();
         if (remaining !== undefined && remaining <= 0) {
-          throw new ConnectError(`deadline of ${budget} ms exceeded after ${attempt} attempt(s)`, Code.DeadlineExceeded);
+          throw new ConnectError(
+            `deadline of ${budget} ms exceeded after ${attempt} attempt(s)`,
+            Code.DeadlineExceeded,
+          );
         }
         try {
           return await inner.unary(method, signal, remaining, h, prepared.input, contextValues);
@@ -93,9 +104,17 @@ export function resilientTransport(inner: Transport, policy: CallPolicy = {}): T
             continue;
           }
           if (attempt > 0 && err.code === Code.AlreadyExists && prepared.alreadyExists) {
-            return { stream: false, service: method.parent, method, header: new Headers(), trailer: new Headers(), message: prepared.alreadyExists() };
+            return {
+              stream: false,
+              service: method.parent,
+              method,
+              header: new Headers(),
+              trailer: new Headers(),
+              message: prepared.alreadyExists(),
+            };
           }
-          if (!retry.retryableCodes.includes(err.code) || attempt + 1 >= retry.maxAttempts || signal?.aborted) throw err;
+          if (!retry.retryableCodes.includes(err.code) || attempt + 1 >= retry.maxAttempts || signal?.aborted)
+            throw err;
           const delayMs = backoffDelay(retry, attempt, random);
           if (deadline !== undefined && now() + delayMs >= deadline) throw err;
           policy.onRetry?.({ method: name, attempt: attempt + 1, delayMs, error: err });

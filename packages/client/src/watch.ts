@@ -1,7 +1,11 @@
 // Watch helpers: poll an execution until it reaches a terminal phase, reporting each phase change.
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Execution } from "@aloft/idl/flyteidl/admin/execution_pb.js";
-import { NodeExecution_Phase, TaskExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import {
+  NodeExecution_Phase,
+  TaskExecution_Phase,
+  WorkflowExecution_Phase,
+} from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { WorkflowExecutionIdentifierSchema } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { AdminClient } from "./pagination.ts";
 import { realSleep, type Sleep } from "./retry.ts";

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, type ConnectError } from "@connectrpc/connect";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { SortSchema, Sort_Direction } from "@aloft/idl/flyteidl/admin/common_pb.js";
@@ -45,11 +45,19 @@ for (const [label, options] of variants) {
     const tag = label.toLowerCase().replace(/\W+/g, "");
     test("register, get, and list every page of projects", async () => {
       const c = open(options);
-      for (const n of [1, 2, 3]) await c.registerProject({ project: { id: `${tag}-${n}`, name: `${tag} ${n}`, description: "d" } });
+      for (const n of [1, 2, 3])
+        await c.registerProject({ project: { id: `${tag}-${n}`, name: `${tag} ${n}`, description: "d" } });
       const got = await c.getProject({ id: `${tag}-2` });
       assert.equal(got.name, `${tag} 2`);
       const ids: string[] = [];
-      for await (const p of c.listAll("listProjects", { filters: `contains(identifier,${tag}-)`, sortBy: create(SortSchema, { key: "identifier", direction: Sort_Direction.ASCENDING }) }, { pageSize: 1 })) {
+      for await (const p of c.listAll(
+        "listProjects",
+        {
+          filters: `contains(identifier,${tag}-)`,
+          sortBy: create(SortSchema, { key: "identifier", direction: Sort_Direction.ASCENDING }),
+        },
+        { pageSize: 1 },
+      )) {
         ids.push(p.id);
       }
       assert.deepEqual(ids, [`${tag}-1`, `${tag}-2`, `${tag}-3`]);
@@ -58,19 +66,39 @@ for (const [label, options] of variants) {
     test("typed lists with path variables and query parameters; errors keep their gRPC code", async () => {
       const c = open(options);
       const tasks = await c.listTasks({ id: { project: P, domain: D, name: "square" }, limit: 5 });
-      assert.deepEqual(tasks.tasks.map((t) => t.id?.version), ["v1"]);
+      assert.deepEqual(
+        tasks.tasks.map((t) => t.id?.version),
+        ["v1"],
+      );
       const lp = await c.getActiveLaunchPlan({ id: { project: P, domain: D, name: "square_lp" } });
       assert.equal(lp.id?.version, "v1");
-      await assert.rejects(c.getWorkflow({ id: id(ResourceType.WORKFLOW, "nope") }), (e: ConnectError) => e.code === Code.NotFound);
-      await assert.rejects(c.listTasks({ id: { project: P, domain: D }, limit: 0 }), (e: ConnectError) => e.code === Code.InvalidArgument);
+      await assert.rejects(
+        c.getWorkflow({ id: id(ResourceType.WORKFLOW, "nope") }),
+        (e: ConnectError) => e.code === Code.NotFound,
+      );
+      await assert.rejects(
+        c.listTasks({ id: { project: P, domain: D }, limit: 0 }),
+        (e: ConnectError) => e.code === Code.InvalidArgument,
+      );
       // SignalService is reachable through the same client, with its own validation.
-      assert.deepEqual((await c.signals.listSignals({ workflowExecutionId: { project: P, domain: D, name: "x" }, limit: 1 })).signals, []);
-      await assert.rejects(c.signals.listSignals({ workflowExecutionId: { project: P, domain: D, name: "x" }, limit: 0 }), (e: ConnectError) => e.code === Code.InvalidArgument);
+      assert.deepEqual(
+        (await c.signals.listSignals({ workflowExecutionId: { project: P, domain: D, name: "x" }, limit: 1 })).signals,
+        [],
+      );
+      await assert.rejects(
+        c.signals.listSignals({ workflowExecutionId: { project: P, domain: D, name: "x" }, limit: 0 }),
+        (e: ConnectError) => e.code === Code.InvalidArgument,
+      );
     });
 
     test("launch and watch an execution to SUCCEEDED, phase by phase", async () => {
       const c = open(options);
-      const res = await c.createExecution({ project: P, domain: D, spec: { launchPlan: id(ResourceType.LAUNCH_PLAN, "square_lp") }, inputs: ints({ x: 3, label: "l" }) });
+      const res = await c.createExecution({
+        project: P,
+        domain: D,
+        spec: { launchPlan: id(ResourceType.LAUNCH_PLAN, "square_lp") },
+        inputs: ints({ x: 3, label: "l" }),
+      });
       assert.match(res.id?.name ?? "", /^a[a-z0-9]{19}$/, "the client names executions so retries are idempotent");
       const phases: WorkflowExecution_Phase[] = [];
       const done = await c.watchExecution(res.id!, { intervalMs: 5, onPhase: (p) => void phases.push(p) });
@@ -78,7 +106,8 @@ for (const [label, options] of variants) {
       assert.equal(phases.at(-1), WorkflowExecution_Phase.SUCCEEDED);
       assert.equal(new Set(phases).size, phases.length, "each phase is reported once");
       const nodes: string[] = [];
-      for await (const n of c.listAll("listNodeExecutions", { workflowExecutionId: res.id }, { pageSize: 2 })) nodes.push(n.id?.nodeId ?? "");
+      for await (const n of c.listAll("listNodeExecutions", { workflowExecutionId: res.id }, { pageSize: 2 }))
+        nodes.push(n.id?.nodeId ?? "");
       assert.deepEqual(nodes.sort(), ["end-node", "n0", "start-node"]);
     });
   });
@@ -93,7 +122,14 @@ test("a server that is down answers UNAVAILABLE after the bounded retries", asyn
   });
   for (const protocol of ["grpc", "http"] as const) {
     const retries: number[] = [];
-    const c = createAloftClient({ endpoint: `127.0.0.1:${port}`, insecure: true, protocol, retry: { maxAttempts: 3 }, sleep: async () => {}, onRetry: (e) => void retries.push(e.attempt) });
+    const c = createAloftClient({
+      endpoint: `127.0.0.1:${port}`,
+      insecure: true,
+      protocol,
+      retry: { maxAttempts: 3 },
+      sleep: async () => {},
+      onRetry: (e) => void retries.push(e.attempt),
+    });
     clients.push(c);
     await assert.rejects(c.getProject({ id: "x" }), (e: ConnectError) => e.code === Code.Unavailable);
     assert.deepEqual(retries, [1, 2], protocol);

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, type ConnectError } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { ProjectSchema } from "@aloft/idl/flyteidl/admin/project_pb.js";
@@ -35,15 +35,37 @@ describe("TLS", { skip: hasOpenssl() ? false : "openssl is not installed" }, () 
   const seen: Array<{ auth: string | undefined; requestId: string | undefined }> = [];
 
   before(async () => {
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
     cert = readFileSync(join(dir, "cert.pem"));
     const key = readFileSync(join(dir, "key.pem"));
     const adapter = connectNodeAdapter({
       routes: (router) =>
         router.service(AdminService, {
           getProject: (req, ctx) => {
-            seen.push({ auth: ctx.requestHeader.get("authorization") ?? undefined, requestId: ctx.requestHeader.get("x-request-id") ?? undefined });
+            seen.push({
+              auth: ctx.requestHeader.get("authorization") ?? undefined,
+              requestId: ctx.requestHeader.get("x-request-id") ?? undefined,
+            });
             return create(ProjectSchema, { id: req.id, name: `grpc ${req.id}` });
           },
         }),
@@ -52,9 +74,13 @@ describe("TLS", { skip: hasOpenssl() ? false : "openssl is not installed" }, () 
     httpServer = https.createServer({ cert, key }, (req, res) => {
       seen.push({ auth: req.headers.authorization, requestId: req.headers["x-request-id"] as string | undefined });
       const id = decodeURIComponent(req.url?.split("/").pop() ?? "");
-      res.writeHead(200, { "content-type": "application/octet-stream" }).end(toBinary(ProjectSchema, create(ProjectSchema, { id, name: `http ${id}` })));
+      res
+        .writeHead(200, { "content-type": "application/octet-stream" })
+        .end(toBinary(ProjectSchema, create(ProjectSchema, { id, name: `http ${id}` })));
     });
-    await Promise.all([grpcServer, httpServer].map((s) => new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()))));
+    await Promise.all(
+      [grpcServer, httpServer].map((s) => new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()))),
+    );
   });
   after(() => {
     grpcServer?.close();
@@ -62,12 +88,18 @@ describe("TLS", { skip: hasOpenssl() ? false : "openssl is not installed" }, () 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const endpoint = (protocol: "grpc" | "http") => `localhost:${((protocol === "grpc" ? grpcServer : httpServer).address() as AddressInfo).port}`;
-  const open = (protocol: "grpc" | "http", o: AloftClientOptions) => createAloftClient({ endpoint: endpoint(protocol), insecure: false, protocol, retry: { maxAttempts: 1 }, ...o });
+  const endpoint = (protocol: "grpc" | "http") =>
+    `localhost:${((protocol === "grpc" ? grpcServer : httpServer).address() as AddressInfo).port}`;
+  const open = (protocol: "grpc" | "http", o: AloftClientOptions) =>
+    createAloftClient({ endpoint: endpoint(protocol), insecure: false, protocol, retry: { maxAttempts: 1 }, ...o });
 
   for (const protocol of ["grpc", "http"] as const) {
     test(`${protocol}: trusted via tls.ca; rejected without it; insecureSkipVerify`, async () => {
-      const trusted = open(protocol, { tls: { ca: cert }, auth: bearerToken(async () => "t0k"), requestId: () => "rid-1" });
+      const trusted = open(protocol, {
+        tls: { ca: cert },
+        auth: bearerToken(async () => "t0k"),
+        requestId: () => "rid-1",
+      });
       try {
         assert.equal((await trusted.getProject({ id: "x" })).name, `${protocol} x`);
         assert.deepEqual(seen.at(-1), { auth: "Bearer t0k", requestId: "rid-1" });
@@ -77,7 +109,11 @@ describe("TLS", { skip: hasOpenssl() ? false : "openssl is not installed" }, () 
       const untrusted = open(protocol, {});
       try {
         // connect reports the failed handshake as INTERNAL, the gateway transport as UNAVAILABLE; both say why.
-        await assert.rejects(untrusted.getProject({ id: "x" }), (e: ConnectError) => [Code.Internal, Code.Unavailable].includes(e.code) && /self-signed certificate/.test(e.message));
+        await assert.rejects(
+          untrusted.getProject({ id: "x" }),
+          (e: ConnectError) =>
+            [Code.Internal, Code.Unavailable].includes(e.code) && /self-signed certificate/.test(e.message),
+        );
       } finally {
         untrusted.close();
       }

@@ -10,7 +10,10 @@ test("defaults are flyteadmin's ports and domains", () => {
   const c = loadConfig({ env: {} });
   assert.equal(c.server.grpcPort, 8089);
   assert.equal(c.server.httpPort, 8088);
-  assert.deepEqual(c.domains.map((d) => d.id), ["development", "staging", "production"]);
+  assert.deepEqual(
+    c.domains.map((d) => d.id),
+    ["development", "staging", "production"],
+  );
   assert.deepEqual(c.seedProjects, ["flytesnacks"]);
 });
 
@@ -31,18 +34,35 @@ test("file < env < overrides, with type coercion from strings", () => {
 });
 
 test("env names map upper snake case with __ between levels", () => {
-  const o = configFromEnv({ ALOFT_DATABASE__POSTGRES_URL: "postgres://x", ALOFT_DOMAINS: '[{"id":"dev","name":"dev"}]', OTHER: "1", ALOFT_ENDPOINT: "x:1" });
+  const o = configFromEnv({
+    ALOFT_DATABASE__POSTGRES_URL: "postgres://x",
+    ALOFT_DOMAINS: '[{"id":"dev","name":"dev"}]',
+    OTHER: "1",
+    ALOFT_ENDPOINT: "x:1",
+  });
   assert.deepEqual(o, { database: { postgresUrl: "postgres://x" }, domains: [{ id: "dev", name: "dev" }] });
 });
 
 function assertConfigError(fn: () => unknown, pattern: RegExp) {
-  assert.throws(fn, (e: unknown) => e instanceof AloftError && e.code === Code.INVALID_ARGUMENT && pattern.test(e.message));
+  assert.throws(
+    fn,
+    (e: unknown) => e instanceof AloftError && e.code === Code.INVALID_ARGUMENT && pattern.test(e.message),
+  );
 }
 
 test("bad values name the key and the reason", () => {
-  assertConfigError(() => loadConfig({ env: { ALOFT_SERVER__HTTP_PORT: "eighty" } }), /server\.httpPort: expected a number/);
-  assertConfigError(() => loadConfig({ env: { ALOFT_SERVER__HTTP_PORT: "70000" } }), /server\.httpPort: port 70000 out of range/);
-  assertConfigError(() => loadConfig({ env: { ALOFT_ENGINE__METRICS_PORT: "-1" } }), /engine\.metricsPort: port -1 out of range/);
+  assertConfigError(
+    () => loadConfig({ env: { ALOFT_SERVER__HTTP_PORT: "eighty" } }),
+    /server\.httpPort: expected a number/,
+  );
+  assertConfigError(
+    () => loadConfig({ env: { ALOFT_SERVER__HTTP_PORT: "70000" } }),
+    /server\.httpPort: port 70000 out of range/,
+  );
+  assertConfigError(
+    () => loadConfig({ env: { ALOFT_ENGINE__METRICS_PORT: "-1" } }),
+    /engine\.metricsPort: port -1 out of range/,
+  );
   assertConfigError(() => loadConfig({ env: {}, overrides: { nope: 1 } }), /nope: unknown key/);
   assertConfigError(() => loadConfig({ env: { ALOFT_SERVER__HTTP_PROT: "1" } }), /server\.httpProt: unknown key/);
   assertConfigError(() => loadConfig({ env: {}, overrides: { database: { kind: "mysql" } } }), /database\.kind/);

@@ -242,7 +242,12 @@ export function defaultConfig(): AloftConfig {
       grpcMaxConcurrentStreams: 100,
       grpcIdleTimeoutMs: 300_000,
     },
-    database: { kind: "sqlite", sqlitePath: "aloft.db", postgresUrl: "postgres://postgres@127.0.0.1:5432/aloft", maxConnections: 10 },
+    database: {
+      kind: "sqlite",
+      sqlitePath: "aloft.db",
+      postgresUrl: "postgres://postgres@127.0.0.1:5432/aloft",
+      maxConnections: 10,
+    },
     storage: {
       kind: "local",
       localRoot: "blobs",
@@ -265,7 +270,12 @@ export function defaultConfig(): AloftConfig {
     registration: { maxWorkflowNodes: 100, maxLabelEntries: 0, maxAnnotationEntries: 0, workflowSizeLimit: "" },
     taskTypeWhitelist: [],
     dataProxy: {
-      upload: { maxExpiresInSeconds: 3600, defaultFileNameLength: 20, storagePrefix: "", maxSizeBytes: 1024 * 1024 * 1024 },
+      upload: {
+        maxExpiresInSeconds: 3600,
+        defaultFileNameLength: 20,
+        storagePrefix: "",
+        maxSizeBytes: 1024 * 1024 * 1024,
+      },
       download: { maxExpiresInSeconds: 3600 },
       publicUrl: "",
       signingKey: "",
@@ -293,10 +303,22 @@ export function defaultConfig(): AloftConfig {
       requiredScope: "all",
       authServerType: "self",
       self: { accessTokenLifetimeSeconds: 1800, clients: [] },
-      external: { issuer: "", jwksUri: "", audience: "", metadataUrl: "", consoleClientId: "", consoleClientSecretFile: "" },
+      external: {
+        issuer: "",
+        jwksUri: "",
+        audience: "",
+        metadataUrl: "",
+        consoleClientId: "",
+        consoleClientSecretFile: "",
+      },
       engineSubjects: ["flytepropeller"],
       roles: { claim: "roles", bindings: [], defaultRole: "" },
-      flyteClient: { clientId: "flytectl", redirectUri: "http://localhost:53593/callback", scopes: ["all", "offline"], audience: "" },
+      flyteClient: {
+        clientId: "flytectl",
+        redirectUri: "http://localhost:53593/callback",
+        scopes: ["all", "offline"],
+        audience: "",
+      },
       client: { id: "flytepropeller", secretFile: "" },
     },
   };
@@ -322,7 +344,8 @@ function merge(base: unknown, over: unknown, path: string): unknown {
   }
   if (typeof base === "number") {
     const n = typeof over === "string" ? Number(over) : over;
-    if (typeof n !== "number" || !Number.isFinite(n)) throw configError(path, `expected a number, got ${JSON.stringify(over)}`);
+    if (typeof n !== "number" || !Number.isFinite(n))
+      throw configError(path, `expected a number, got ${JSON.stringify(over)}`);
     return n;
   }
   if (typeof base === "boolean") {
@@ -340,7 +363,10 @@ function configError(path: string, reason: string) {
 }
 
 /** `ALOFT_SERVER__HTTP_PORT=9000` sets server.httpPort; lists are JSON or comma-separated; unrelated ALOFT_* are ignored. */
-export function configFromEnv(env: NodeJS.ProcessEnv, defaults: AloftConfig = defaultConfig()): Record<string, unknown> {
+export function configFromEnv(
+  env: NodeJS.ProcessEnv,
+  defaults: AloftConfig = defaultConfig(),
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(env)) {
     if (!key.startsWith("ALOFT_") || raw === undefined) continue;
@@ -417,8 +443,10 @@ function validate(cfg: AloftConfig): AloftConfig {
     throw configError("server.grpcMaxConcurrentStreams", "must be 1 or more");
   }
   if (!(cfg.server.grpcIdleTimeoutMs >= 0)) throw configError("server.grpcIdleTimeoutMs", "must be 0 or more");
-  if (!(cfg.launchReconciler.graceSeconds >= 0)) throw configError("launchReconciler.graceSeconds", "must be 0 or more");
-  if (!(cfg.launchReconciler.intervalSeconds >= 0)) throw configError("launchReconciler.intervalSeconds", "must be 0 or more");
+  if (!(cfg.launchReconciler.graceSeconds >= 0))
+    throw configError("launchReconciler.graceSeconds", "must be 0 or more");
+  if (!(cfg.launchReconciler.intervalSeconds >= 0))
+    throw configError("launchReconciler.intervalSeconds", "must be 0 or more");
   if (!(cfg.engine.cacheMaxAgeSeconds >= 0)) throw configError("engine.cacheMaxAgeSeconds", "must be 0 or more");
   if (!Number.isInteger(cfg.engine.maxWorkflowRetries) || cfg.engine.maxWorkflowRetries < 0) {
     throw configError("engine.maxWorkflowRetries", "must be a whole number, 0 or more");
@@ -433,7 +461,8 @@ function validate(cfg: AloftConfig): AloftConfig {
   if (cfg.dataProxy.publicUrl !== "" && !/^https?:\/\/[^/]/.test(cfg.dataProxy.publicUrl)) {
     throw configError("dataProxy.publicUrl", `must be an http(s) URL, got ${JSON.stringify(cfg.dataProxy.publicUrl)}`);
   }
-  if (!["sqlite", "postgres"].includes(cfg.database.kind)) throw configError("database.kind", "must be sqlite or postgres");
+  if (!["sqlite", "postgres"].includes(cfg.database.kind))
+    throw configError("database.kind", "must be sqlite or postgres");
   if (!["local", "s3"].includes(cfg.storage.kind)) throw configError("storage.kind", "must be local or s3");
   validateAuth(cfg.auth);
   if (cfg.domains.length === 0) throw configError("domains", "at least one domain is required");
@@ -447,24 +476,32 @@ function validate(cfg: AloftConfig): AloftConfig {
 const ROLES = ["viewer", "contributor", "admin"];
 
 function validateAuth(a: AuthConfig): void {
-  if (a.authServerType !== "self" && a.authServerType !== "external") throw configError("auth.authServerType", "must be self or external");
-  if (a.enabled && a.authServerType === "external" && a.external.issuer === "") throw configError("auth.external.issuer", "required when authServerType is external");
-  if (!(a.self.accessTokenLifetimeSeconds > 0)) throw configError("auth.self.accessTokenLifetimeSeconds", "must be more than 0");
-  if (a.roles.defaultRole !== "" && !ROLES.includes(a.roles.defaultRole)) throw configError("auth.roles.defaultRole", `must be one of ${ROLES.join(", ")}`);
+  if (a.authServerType !== "self" && a.authServerType !== "external")
+    throw configError("auth.authServerType", "must be self or external");
+  if (a.enabled && a.authServerType === "external" && a.external.issuer === "")
+    throw configError("auth.external.issuer", "required when authServerType is external");
+  if (!(a.self.accessTokenLifetimeSeconds > 0))
+    throw configError("auth.self.accessTokenLifetimeSeconds", "must be more than 0");
+  if (a.roles.defaultRole !== "" && !ROLES.includes(a.roles.defaultRole))
+    throw configError("auth.roles.defaultRole", `must be one of ${ROLES.join(", ")}`);
   a.roles.bindings.forEach((b, i) => {
     const path = `auth.roles.bindings[${i}]`;
-    if (!b || typeof b !== "object" || typeof b.subject !== "string" || b.subject === "") throw configError(path, "needs a subject");
+    if (!b || typeof b !== "object" || typeof b.subject !== "string" || b.subject === "")
+      throw configError(path, "needs a subject");
     if (!ROLES.includes(b.role)) throw configError(`${path}.role`, `must be one of ${ROLES.join(", ")}`);
     for (const k of ["project", "domain"] as const) {
-      if (b[k] !== undefined && (typeof b[k] !== "string" || b[k] === "")) throw configError(`${path}.${k}`, "must be a non-empty string (\"*\" = all)");
+      if (b[k] !== undefined && (typeof b[k] !== "string" || b[k] === ""))
+        throw configError(`${path}.${k}`, 'must be a non-empty string ("*" = all)');
     }
   });
   a.self.clients.forEach((c, i) => {
     const path = `auth.self.clients[${i}]`;
     if (!c || typeof c !== "object" || typeof c.id !== "string" || c.id === "") throw configError(path, "needs an id");
-    if (c.secretHash !== undefined && typeof c.secretHash !== "string") throw configError(`${path}.secretHash`, "must be a string");
+    if (c.secretHash !== undefined && typeof c.secretHash !== "string")
+      throw configError(`${path}.secretHash`, "must be a string");
     c.secretHash ??= "";
-    if (c.scopes !== undefined && !(Array.isArray(c.scopes) && c.scopes.every((s) => typeof s === "string"))) throw configError(`${path}.scopes`, "must be a list of strings");
+    if (c.scopes !== undefined && !(Array.isArray(c.scopes) && c.scopes.every((s) => typeof s === "string")))
+      throw configError(`${path}.scopes`, "must be a list of strings");
   });
 }
 

@@ -8,7 +8,10 @@ test("OS resource errors say so: a full disk or no file descriptors is RESOURCE_
   assert.equal(toAloftError(errno("ENOSPC")).code, Code.RESOURCE_EXHAUSTED);
   assert.equal(toAloftError(errno("EDQUOT")).code, Code.RESOURCE_EXHAUSTED);
   assert.equal(toAloftError(errno("EMFILE")).code, Code.RESOURCE_EXHAUSTED);
-  assert.match(resourceExhausted(errno("ENOSPC"), "write file:///x")?.message ?? "", /^write file:\/\/\/x: out of disk space/);
+  assert.match(
+    resourceExhausted(errno("ENOSPC"), "write file:///x")?.message ?? "",
+    /^write file:\/\/\/x: out of disk space/,
+  );
   assert.equal(resourceExhausted(errno("EACCES"), "x"), undefined);
   assert.equal(toAloftError(errno("EACCES")).code, Code.INTERNAL);
   assert.equal(toAloftError(new Error("plain")).code, Code.INTERNAL);

@@ -72,12 +72,15 @@ export const messageTooLarge = (max: number, size?: number) =>
   new AloftError(
     Code.RESOURCE_EXHAUSTED,
     TOO_LARGE_ID,
-    size === undefined ? `request body larger than the limit of ${max} bytes` : `grpc: received message larger than max (${size} vs. ${max})`,
+    size === undefined
+      ? `request body larger than the limit of ${max} bytes`
+      : `grpc: received message larger than max (${size} vs. ${max})`,
   );
 
 /** Upstream's literal message formats (`missing %s`, `invalid value for %s`). */
 export const missing = (field: string) => invalidArgument("validation.missing", `missing ${field}`);
-export const invalidValue = (field: string) => invalidArgument("validation.invalid_value", `invalid value for ${field}`);
+export const invalidValue = (field: string) =>
+  invalidArgument("validation.invalid_value", `invalid value for ${field}`);
 
 /** errno codes of an exhausted host resource (disk, quota, file descriptors, memory): not a bug, the request may work later. */
 const EXHAUSTED_ERRNO = new Set(["ENOSPC", "EDQUOT", "EMFILE", "ENFILE", "ENOMEM", "EFBIG", "SQLITE_FULL", "53100"]);

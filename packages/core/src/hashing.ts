@@ -17,7 +17,11 @@ export function messageDigest<D extends DescMessage>(schema: D, message: Message
 }
 
 /** A readable field-level diff of two messages (for "different structure already exists" errors). */
-export function messageDiff<D extends DescMessage>(schema: D, before: MessageShape<D>, after: MessageShape<D>): string[] {
+export function messageDiff<D extends DescMessage>(
+  schema: D,
+  before: MessageShape<D>,
+  after: MessageShape<D>,
+): string[] {
   const a = toJson(schema, before, { useProtoFieldName: true });
   const b = toJson(schema, after, { useProtoFieldName: true });
   const out: string[] = [];
@@ -26,14 +30,17 @@ export function messageDiff<D extends DescMessage>(schema: D, before: MessageSha
     const isObj = (v: unknown) => v !== null && typeof v === "object" && !Array.isArray(v);
     if (isObj(x) && isObj(y)) {
       const keys = new Set([...Object.keys(x as object), ...Object.keys(y as object)]);
-      for (const k of [...keys].sort()) walk((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+      for (const k of [...keys].sort())
+        walk((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
       return;
     }
     if (Array.isArray(x) && Array.isArray(y) && x.length === y.length) {
       x.forEach((v, i) => walk(v, y[i], `${path}[${i}]`));
       return;
     }
-    out.push(`${path || "(root)"}: ${x === undefined ? "<unset>" : JSON.stringify(x)} -> ${y === undefined ? "<unset>" : JSON.stringify(y)}`);
+    out.push(
+      `${path || "(root)"}: ${x === undefined ? "<unset>" : JSON.stringify(x)} -> ${y === undefined ? "<unset>" : JSON.stringify(y)}`,
+    );
   };
   walk(a, b, "");
   return out;

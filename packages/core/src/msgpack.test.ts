@@ -33,9 +33,38 @@ test("decodes floats with their width when asked (how Go prints them depends on 
 
 test("round-trips values", () => {
   const values: MsgpackValue[] = [
-    null, true, 0, 127, 128, 255, 65535, 65536, 2 ** 32, -1, -32, -33, -200, -40000, -(2 ** 31), -(2 ** 40), 1.25,
-    "", "a".repeat(40), "é".repeat(200), new Uint8Array([9, 8]), [1, [2, "x"]], new Map<MsgpackValue, MsgpackValue>([["k", [1.5]], [1, null]]),
-    2n ** 63n, -(2n ** 63n),
+    null,
+    true,
+    0,
+    127,
+    128,
+    255,
+    65535,
+    65536,
+    2 ** 32,
+    -1,
+    -32,
+    -33,
+    -200,
+    -40000,
+    -(2 ** 31),
+    -(2 ** 40),
+    1.25,
+    "",
+    "a".repeat(40),
+    "é".repeat(200),
+    new Uint8Array([9, 8]),
+    [1, [2, "x"]],
+    new Map<MsgpackValue, MsgpackValue>([
+      ["k", [1.5]],
+      [1, null],
+    ]),
+    2n ** 63n,
+    -(2n ** 63n),
   ];
-  for (const v of values) assert.deepEqual(decodeMsgpack(encodeMsgpack(v)), typeof v === "bigint" && v < 2n ** 53n && v > -(2n ** 53n) ? Number(v) : v);
+  for (const v of values)
+    assert.deepEqual(
+      decodeMsgpack(encodeMsgpack(v)),
+      typeof v === "bigint" && v < 2n ** 53n && v > -(2n ** 53n) ? Number(v) : v,
+    );
 });

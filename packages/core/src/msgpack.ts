@@ -13,7 +13,16 @@ export interface MsgpackFloat {
 export type MsgpackValueWithFloatWidths = Decoded<MsgpackFloat>;
 
 /** A decoded value, floats as `F` (or as plain numbers when F is never). */
-type Decoded<F> = null | boolean | number | bigint | string | Uint8Array | Decoded<F>[] | Map<Decoded<F>, Decoded<F>> | F;
+type Decoded<F> =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | Decoded<F>[]
+  | Map<Decoded<F>, Decoded<F>>
+  | F;
 
 export function decodeMsgpack(bytes: Uint8Array): MsgpackValue {
   return decodeWhole(new Reader<never>(bytes, (v) => v));
@@ -79,30 +88,54 @@ class Reader<F> {
     if ((b & 0xf0) === 0x90) return this.#array(b & 0x0f);
     if ((b & 0xe0) === 0xa0) return this.#str(b & 0x1f);
     switch (b) {
-      case 0xc0: return null;
-      case 0xc2: return false;
-      case 0xc3: return true;
-      case 0xc4: return this.#raw(v.getUint8(this.#at(1)));
-      case 0xc5: return this.#raw(v.getUint16(this.#at(2)));
-      case 0xc6: return this.#raw(v.getUint32(this.#at(4)));
-      case 0xca: return this.float(v.getFloat32(this.#at(4)), 32);
-      case 0xcb: return this.float(v.getFloat64(this.#at(8)), 64);
-      case 0xcc: return v.getUint8(this.#at(1));
-      case 0xcd: return v.getUint16(this.#at(2));
-      case 0xce: return v.getUint32(this.#at(4));
-      case 0xcf: return this.#int64(false);
-      case 0xd0: return v.getInt8(this.#at(1));
-      case 0xd1: return v.getInt16(this.#at(2));
-      case 0xd2: return v.getInt32(this.#at(4));
-      case 0xd3: return this.#int64(true);
-      case 0xd9: return this.#str(v.getUint8(this.#at(1)));
-      case 0xda: return this.#str(v.getUint16(this.#at(2)));
-      case 0xdb: return this.#str(v.getUint32(this.#at(4)));
-      case 0xdc: return this.#array(v.getUint16(this.#at(2)));
-      case 0xdd: return this.#array(v.getUint32(this.#at(4)));
-      case 0xde: return this.#map(v.getUint16(this.#at(2)));
-      case 0xdf: return this.#map(v.getUint32(this.#at(4)));
-      default: throw new Error(`unsupported msgpack type byte 0x${b.toString(16)}`);
+      case 0xc0:
+        return null;
+      case 0xc2:
+        return false;
+      case 0xc3:
+        return true;
+      case 0xc4:
+        return this.#raw(v.getUint8(this.#at(1)));
+      case 0xc5:
+        return this.#raw(v.getUint16(this.#at(2)));
+      case 0xc6:
+        return this.#raw(v.getUint32(this.#at(4)));
+      case 0xca:
+        return this.float(v.getFloat32(this.#at(4)), 32);
+      case 0xcb:
+        return this.float(v.getFloat64(this.#at(8)), 64);
+      case 0xcc:
+        return v.getUint8(this.#at(1));
+      case 0xcd:
+        return v.getUint16(this.#at(2));
+      case 0xce:
+        return v.getUint32(this.#at(4));
+      case 0xcf:
+        return this.#int64(false);
+      case 0xd0:
+        return v.getInt8(this.#at(1));
+      case 0xd1:
+        return v.getInt16(this.#at(2));
+      case 0xd2:
+        return v.getInt32(this.#at(4));
+      case 0xd3:
+        return this.#int64(true);
+      case 0xd9:
+        return this.#str(v.getUint8(this.#at(1)));
+      case 0xda:
+        return this.#str(v.getUint16(this.#at(2)));
+      case 0xdb:
+        return this.#str(v.getUint32(this.#at(4)));
+      case 0xdc:
+        return this.#array(v.getUint16(this.#at(2)));
+      case 0xdd:
+        return this.#array(v.getUint32(this.#at(4)));
+      case 0xde:
+        return this.#map(v.getUint16(this.#at(2)));
+      case 0xdf:
+        return this.#map(v.getUint32(this.#at(4)));
+      default:
+        throw new Error(`unsupported msgpack type byte 0x${b.toString(16)}`);
     }
   }
 }
@@ -119,11 +152,23 @@ export function encodeMsgpack(value: MsgpackValue): Uint8Array {
     else buf.setBigUint64(0, v);
     for (let i = 0; i < 8; i++) out.push(buf.getUint8(i));
   };
-  const header = (len: number, fix: number | undefined, fixMax: number, c8: number | undefined, c16: number, c32: number) => {
+  const header = (
+    len: number,
+    fix: number | undefined,
+    fixMax: number,
+    c8: number | undefined,
+    c16: number,
+    c32: number,
+  ) => {
     if (fix !== undefined && len <= fixMax) push(fix | len);
     else if (c8 !== undefined && len <= 0xff) push(c8, len);
-    else if (len <= 0xffff) { push(c16); be(len, 2); }
-    else { push(c32); be(len, 4); }
+    else if (len <= 0xffff) {
+      push(c16);
+      be(len, 2);
+    } else {
+      push(c32);
+      be(len, 4);
+    }
   };
   const write = (v: MsgpackValue): void => {
     if (v === null) return void push(0xc0);

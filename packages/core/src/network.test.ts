@@ -5,8 +5,20 @@ import { loadConfig } from "./config.ts";
 import { checkExposure, displayHost, isLoopbackAddress, isLoopbackHost } from "./network.ts";
 
 test("loopback addresses: 127/8, ::1 and their IPv4-mapped forms; nothing else", () => {
-  for (const a of ["127.0.0.1", "127.8.9.10", "::1", "[::1]", "::ffff:127.0.0.1", "0:0:0:0:0:0:0:1"]) assert.equal(isLoopbackAddress(a), true, a);
-  for (const a of ["", undefined, "10.0.0.1", "0.0.0.0", "::", "::ffff:10.0.0.1", "128.0.0.1", "fe80::1", "localhost", "127.0.0.1.nip.io"]) {
+  for (const a of ["127.0.0.1", "127.8.9.10", "::1", "[::1]", "::ffff:127.0.0.1", "0:0:0:0:0:0:0:1"])
+    assert.equal(isLoopbackAddress(a), true, a);
+  for (const a of [
+    "",
+    undefined,
+    "10.0.0.1",
+    "0.0.0.0",
+    "::",
+    "::ffff:10.0.0.1",
+    "128.0.0.1",
+    "fe80::1",
+    "localhost",
+    "127.0.0.1.nip.io",
+  ]) {
     assert.equal(isLoopbackAddress(a), false, String(a));
   }
   assert.equal(isLoopbackHost("localhost"), true);
@@ -15,7 +27,8 @@ test("loopback addresses: 127/8, ::1 and their IPv4-mapped forms; nothing else",
   assert.equal(isLoopbackHost("0.0.0.0"), false);
 });
 
-const config = (server: Record<string, unknown>, auth = false) => loadConfig({ env: {}, overrides: { server, auth: { enabled: auth } } });
+const config = (server: Record<string, unknown>, auth = false) =>
+  loadConfig({ env: {}, overrides: { server, auth: { enabled: auth } } });
 
 test("the default bind is loopback and needs no opt-in", () => {
   const c = loadConfig({ env: {} });
@@ -32,7 +45,10 @@ test("a non-loopback bind with auth off is a config error naming the way out; op
     assert.throws(
       () => checkExposure(config({ host })),
       (e: unknown) =>
-        e instanceof AloftError && e.code === Code.INVALID_ARGUMENT && /server\.host: refusing to listen/.test(e.message) && /--insecure-remote/.test(e.message),
+        e instanceof AloftError &&
+        e.code === Code.INVALID_ARGUMENT &&
+        /server\.host: refusing to listen/.test(e.message) &&
+        /--insecure-remote/.test(e.message),
       host,
     );
     assert.deepEqual(checkExposure(config({ host, allowInsecureRemote: true })), { insecureRemote: true });

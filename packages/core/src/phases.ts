@@ -2,7 +2,11 @@
 // task attempt never changes phase again (admin answers later events with "already in a terminal state"; the engine,
 // the CLI and the tests stop watching). The engine's own status phases (engine/executor/status.ts) are a different
 // vocabulary and keep their own set.
-import { NodeExecution_Phase, TaskExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import {
+  NodeExecution_Phase,
+  TaskExecution_Phase,
+  WorkflowExecution_Phase,
+} from "@aloft/idl/flyteidl/core/execution_pb.js";
 
 export const WORKFLOW_TERMINAL: ReadonlySet<WorkflowExecution_Phase> = new Set([
   WorkflowExecution_Phase.SUCCEEDED,

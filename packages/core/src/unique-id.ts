@@ -16,7 +16,11 @@ export function fnv64a(s: string): bigint {
 }
 
 /** Joins `parts` with "-" (no separator while the result is still empty); longer than `max` → "f" + base32(hash). */
-export function fixedLengthUniqueIdForParts(max: number, parts: readonly string[], algo: UniqueIdAlgorithm = "fnv32a"): string {
+export function fixedLengthUniqueIdForParts(
+  max: number,
+  parts: readonly string[],
+  algo: UniqueIdAlgorithm = "fnv32a",
+): string {
   let joined = "";
   for (const p of parts) {
     joined = joined === "" ? p : `${joined}-${p}`;

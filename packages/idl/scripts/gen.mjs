@@ -24,7 +24,7 @@ function walk(dir) {
 
 // Removes `option (grpc.gateway.protoc_gen_openapiv2...) = {...};` (nested braces, quoted strings) and the import.
 export function stripOpenApiOptions(src) {
-  let text = src.replace(/^\s*import\s+"protoc-gen-openapiv2\/[^"]+";\s*$/gm, "");
+  const text = src.replace(/^\s*import\s+"protoc-gen-openapiv2\/[^"]+";\s*$/gm, "");
   const marker = /option\s*\(\s*grpc\.gateway\.protoc_gen_openapiv2[^)]*\)\s*=\s*/g;
   let result = "";
   let last = 0;
@@ -68,10 +68,7 @@ for (const file of ["api/annotations.proto", "api/http.proto", "api/httpbody.pro
 }
 // grpc health + reflection are not in google-proto-files; we keep our own copies of their (tiny, stable) definitions.
 cpSync(join(pkgDir, "protos"), work, { recursive: true });
-writeFileSync(
-  join(work, "buf.yaml"),
-  "version: v2\nmodules:\n  - path: .\nlint:\n  use: [MINIMAL]\n",
-);
+writeFileSync(join(work, "buf.yaml"), "version: v2\nmodules:\n  - path: .\nlint:\n  use: [MINIMAL]\n");
 const plugin = join(dirname(require.resolve("@bufbuild/protoc-gen-es/package.json")), "bin", "protoc-gen-es");
 writeFileSync(
   join(work, "buf.gen.yaml"),

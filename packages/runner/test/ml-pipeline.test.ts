@@ -20,15 +20,25 @@ test("fixed kinds: a threshold no model reaches takes the other branch", async (
 });
 
 test("the pipeline: train as a map over model kinds (array node), in input order", async () => {
-  const out = await runLocal(ml.pipeline, { ...data, kinds: ["mean", "linear", "quadratic"], threshold: 0.5 }, { exports: ml });
+  const out = await runLocal(
+    ml.pipeline,
+    { ...data, kinds: ["mean", "linear", "quadratic"], threshold: 0.5 },
+    { exports: ml },
+  );
   assert.equal(out.best.kind, "quadratic");
   assert.match(out.report, /^PUBLISHED quadratic model/);
-  const linearOnly = await runLocal(ml.pipeline, { ...data, kinds: ["mean", "linear"], threshold: 0.5 }, { exports: ml });
+  const linearOnly = await runLocal(
+    ml.pipeline,
+    { ...data, kinds: ["mean", "linear"], threshold: 0.5 },
+    { exports: ml },
+  );
   assert.equal(linearOnly.best.kind, "linear");
 });
 
 test("the nightly launch plan's defaults run the pipeline", async () => {
-  const d = ml.pipelineNightly.options.defaults as Parameters<typeof runLocal<typeof ml.pipeline.inputs, typeof ml.pipeline.outputs>>[1];
+  const d = ml.pipelineNightly.options.defaults as Parameters<
+    typeof runLocal<typeof ml.pipeline.inputs, typeof ml.pipeline.outputs>
+  >[1];
   const out = await runLocal(ml.pipeline, d, { exports: ml });
   assert.match(out.report, /^PUBLISHED quadratic/);
 });

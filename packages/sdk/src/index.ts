@@ -18,11 +18,23 @@ export {
   type LaunchPlanOptions,
   type Entity,
 } from "./authoring/entities.ts";
-export { WorkflowBuilder, type NodeOutputs, type NodeOptions, type MapOptions, type BranchSpec } from "./authoring/builder.ts";
+export {
+  WorkflowBuilder,
+  type NodeOutputs,
+  type NodeOptions,
+  type MapOptions,
+  type BranchSpec,
+} from "./authoring/builder.ts";
 export { when, Condition } from "./authoring/conditions.ts";
 export { Ref, type Bindable, type BindingsOf, type RefsOf } from "./authoring/refs.ts";
 export type { TaskContext, Checkpoint } from "./authoring/task-context.ts";
-export { serializeModule, nameEntities, Serializer, type Serialized, type SerializedWorkflow } from "./serialize/serialize.ts";
+export {
+  serializeModule,
+  nameEntities,
+  Serializer,
+  type Serialized,
+  type SerializedWorkflow,
+} from "./serialize/serialize.ts";
 export { WARM_TASK_TYPE, ENTRYPOINT_BIN, type TaskSerializeSettings } from "./serialize/task-template.ts";
 export { registrationFiles, writeRegistrationFiles } from "./serialize/registration-files.ts";
 export { RecoverableError, executeTask, type ExecuteArgs, type Outcome } from "./entrypoint/execute.ts";

@@ -83,7 +83,9 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
     );
   }
   if (config.server.allowCors && config.server.allowedOrigins.some((o) => o.trim() === "*") && !config.auth.enabled) {
-    logger.warn("server.allowedOrigins has '*' with authentication off: any web page can call this API (answered without credentials)");
+    logger.warn(
+      "server.allowedOrigins has '*' with authentication off: any web page can call this API (answered without credentials)",
+    );
   }
   const database = await createDatabase({
     kind: config.database.kind,
@@ -102,7 +104,8 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       config.storage.kind === "local"
         ? new LocalUrlSigner({
             baseUrl: () => {
-              if (httpBaseUrl === undefined) throw unavailable("dataproxy.starting", "the HTTP server is not listening yet");
+              if (httpBaseUrl === undefined)
+                throw unavailable("dataproxy.starting", "the HTTP server is not listening yet");
               return `${httpBaseUrl}${BLOBS_ROUTE.replace(/\/$/, "")}`;
             },
             secret: loadOrCreateSigningKey(config.dataProxy.signingKey, join(config.dataDir, SIGNING_KEY_FILE)),
@@ -116,24 +119,27 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
     let plugins: PluginRegistry | undefined;
     const auth = config.auth.enabled
       ? await createAuth({
-        auth: config.auth,
-        secretsDir: underDataDir(config, config.auth.secretsDir),
-        publicUrl: () => `http://${urlHost.includes(":") ? `[${urlHost}]` : urlHost}:${boundHttpPort}`,
-        clock,
-        logger,
-        allowedOrigins: config.server.allowedOrigins,
-        consoleSecretFile: underDataDir(config, config.auth.external.consoleClientSecretFile),
-        // Looked up when called: createAdmin builds the plugin registry (and runs configurePlugins) after auth exists.
-        hooks: {
-          logout: (req, res) => plugins?.logoutHook(req, res) ?? Promise.resolve(false),
-          preRedirect: (req, res) => plugins?.preRedirectHook(req, res) ?? Promise.resolve(false),
-        },
-      })
+          auth: config.auth,
+          secretsDir: underDataDir(config, config.auth.secretsDir),
+          publicUrl: () => `http://${urlHost.includes(":") ? `[${urlHost}]` : urlHost}:${boundHttpPort}`,
+          clock,
+          logger,
+          allowedOrigins: config.server.allowedOrigins,
+          consoleSecretFile: underDataDir(config, config.auth.external.consoleClientSecretFile),
+          // Looked up when called: createAdmin builds the plugin registry (and runs configurePlugins) after auth exists.
+          hooks: {
+            logout: (req, res) => plugins?.logoutHook(req, res) ?? Promise.resolve(false),
+            preRedirect: (req, res) => plugins?.preRedirectHook(req, res) ?? Promise.resolve(false),
+          },
+        })
       : undefined;
     if (auth && !config.auth.publicUrl && !["127.0.0.1", "localhost", "::1"].includes(config.server.host)) {
-      logger.warn("auth.publicUrl is not set: tokens name http://localhost:<port> as issuer and token endpoint, which remote clients cannot reach");
+      logger.warn(
+        "auth.publicUrl is not set: tokens name http://localhost:<port> as issuer and token endpoint, which remote clients cannot reach",
+      );
     }
-    const executor = typeof deps.workflowExecutor === "function" ? deps.workflowExecutor(blobStore) : deps.workflowExecutor;
+    const executor =
+      typeof deps.workflowExecutor === "function" ? deps.workflowExecutor(blobStore) : deps.workflowExecutor;
     const admin = createAdmin({
       config,
       logger,

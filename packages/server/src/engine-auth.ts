@@ -10,7 +10,9 @@ import { failedPrecondition } from "@aloft/core";
 
 export function engineSecretFile(config: AloftConfig): string {
   const { client, secretsDir } = config.auth;
-  return client.secretFile ? underDataDir(config, client.secretFile) : join(underDataDir(config, secretsDir), `${client.id}.secret`);
+  return client.secretFile
+    ? underDataDir(config, client.secretFile)
+    : join(underDataDir(config, secretsDir), `${client.id}.secret`);
 }
 
 /** The engine's client credentials for `@aloft/client` (the token endpoint is discovered from admin); none with auth off. */
@@ -18,7 +20,10 @@ export function engineCredentials(config: AloftConfig): Omit<ClientCredentialsOp
   if (!config.auth.enabled) return undefined;
   const file = engineSecretFile(config);
   if (!existsSync(file)) {
-    throw failedPrecondition("auth.no_client_secret", `auth is enabled but the engine's client secret ${file} does not exist (aloft secret init writes it; or set auth.client.secretFile)`);
+    throw failedPrecondition(
+      "auth.no_client_secret",
+      `auth is enabled but the engine's client secret ${file} does not exist (aloft secret init writes it; or set auth.client.secretFile)`,
+    );
   }
   return { clientId: config.auth.client.id, clientSecret: () => readFileSync(file, "utf8").trim() };
 }

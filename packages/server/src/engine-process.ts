@@ -50,12 +50,13 @@ export async function runEngineProcess(config: AloftConfig, o: EngineProcessOpti
   await engine.start();
   const metricsPort = o.metricsPort ?? config.engine.metricsPort;
   // A taken port does not stop the engine (as propeller's profiler server): the executions matter more than metrics.
-  const listener = metricsPort > 0
-    ? await startMetricsListener(metrics.registry, config.server.host, metricsPort, logger).catch((err: unknown) => {
-      logger.error({ err, port: metricsPort }, "cannot serve /metrics; running without");
-      return undefined;
-    })
-    : undefined;
+  const listener =
+    metricsPort > 0
+      ? await startMetricsListener(metrics.registry, config.server.host, metricsPort, logger).catch((err: unknown) => {
+          logger.error({ err, port: metricsPort }, "cannot serve /metrics; running without");
+          return undefined;
+        })
+      : undefined;
   // The engine's timers do not hold the process open (in the sandbox the servers do); here nothing else would.
   const keepAlive = setInterval(() => undefined, 60_000);
   process.stdout.write(

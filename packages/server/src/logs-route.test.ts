@@ -26,7 +26,8 @@ test("serves a task log; unknown and unsafe names are 404", async () => {
   const ok = await fetch(`${base}a0-n0-0`);
   assert.equal(ok.status, 200);
   assert.equal(await ok.text(), "hello\n");
-  for (const name of ["missing", "..%2Fetc%2Fpasswd", "%2e%2e", "a%00b"]) assert.equal((await fetch(`${base}${name}`)).status, 404, name);
+  for (const name of ["missing", "..%2Fetc%2Fpasswd", "%2e%2e", "a%00b"])
+    assert.equal((await fetch(`${base}${name}`)).status, 404, name);
 });
 
 test("malformed percent-encoding is 400, not a server error", async () => {

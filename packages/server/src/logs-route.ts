@@ -19,13 +19,22 @@ export function logsRoute(logDir: string) {
       return;
     }
     const file = join(logDir, `${name}.log`);
-    const size = LOG_NAME.test(name) ? await stat(file).then((s) => s.size, () => -1) : -1;
+    const size = LOG_NAME.test(name)
+      ? await stat(file).then(
+          (s) => s.size,
+          () => -1,
+        )
+      : -1;
     if (size < 0) {
       res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
       res.end(`no log for ${name}\n`);
       return;
     }
-    res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "content-length": size, "cache-control": "no-store" });
+    res.writeHead(200, {
+      "content-type": "text/plain; charset=utf-8",
+      "content-length": size,
+      "cache-control": "no-store",
+    });
     if (req.method === "HEAD") {
       res.end();
       return;
@@ -42,4 +51,3 @@ function decodedName(raw: string): string | undefined {
     return undefined;
   }
 }
-

@@ -9,7 +9,12 @@ type Registry = Metrics["registry"];
 
 export type RunningMetricsListener = RunningHttpServer;
 
-export async function startMetricsListener(registry: Registry, host: string, port: number, logger: Logger): Promise<RunningMetricsListener> {
+export async function startMetricsListener(
+  registry: Registry,
+  host: string,
+  port: number,
+  logger: Logger,
+): Promise<RunningMetricsListener> {
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET" && req.method !== "HEAD") {

@@ -10,7 +10,14 @@ import { startAdminOnly, startSandbox } from "./sandbox.ts";
 export async function serve(kind: "start" | "admin", config: AloftConfig): Promise<void> {
   const startedAt = new Date();
   const logger = createLogger({ level: config.logging.level });
-  const deps = { config, logger, clock: systemClock, metrics: createMetrics(), build: buildInfo(startedAt), migrate: true };
+  const deps = {
+    config,
+    logger,
+    clock: systemClock,
+    metrics: createMetrics(),
+    build: buildInfo(startedAt),
+    migrate: true,
+  };
   // `start` is the sandbox (admin + engine in one process); `admin` runs the control plane alone and launches into the
   // shared workflow store, where an `aloft engine` with the same storage picks executions up.
   const running = kind === "start" ? await startSandbox(deps) : await startAdminOnly(deps);
@@ -29,7 +36,8 @@ export async function serve(kind: "start" | "admin", config: AloftConfig): Promi
   process.on("SIGINT", () => void stop("SIGINT"));
   const host = displayHost(config.server.host);
   const where = config.database.kind === "sqlite" ? underDataDir(config, config.database.sqlitePath) : "PostgreSQL";
-  const blobs = config.storage.kind === "local" ? underDataDir(config, config.storage.localRoot) : `s3://${config.storage.bucket}`;
+  const blobs =
+    config.storage.kind === "local" ? underDataDir(config, config.storage.localRoot) : `s3://${config.storage.bucket}`;
   const lines = [
     `Aloft ${kind === "start" ? "sandbox" : "admin"} is up (${Date.now() - startedAt.getTime()} ms)`,
     `  listens  ${listening(config)}`,
@@ -44,7 +52,9 @@ export async function serve(kind: "start" | "admin", config: AloftConfig): Promi
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
   if (running.exposure.insecureRemote) {
-    process.stdout.write(`  WARNING  reachable from the network with authentication off: anyone who can connect can run commands as this user\n`);
+    process.stdout.write(
+      `  WARNING  reachable from the network with authentication off: anyone who can connect can run commands as this user\n`,
+    );
   }
 }
 
@@ -53,6 +63,9 @@ function listening(config: AloftConfig): string {
   const h = config.server.host;
   const shown = h === "" ? "all interfaces" : h;
   const scope = isLoopbackHost(h) ? "this machine only" : "the network";
-  const origins = config.server.allowCors && config.server.allowedOrigins.length > 0 ? `; CORS for ${config.server.allowedOrigins.join(", ")}` : "";
+  const origins =
+    config.server.allowCors && config.server.allowedOrigins.length > 0
+      ? `; CORS for ${config.server.allowedOrigins.join(", ")}`
+      : "";
   return `${shown} (${scope}${origins})`;
 }

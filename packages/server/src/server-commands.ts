@@ -4,7 +4,10 @@ import { Command, InvalidArgumentError } from "commander";
 import type { AloftConfig } from "@aloft/core";
 import { configFrom, serverOptions, type ServerOptions } from "./server-options.ts";
 
-async function withDatabase<T>(config: AloftConfig, fn: (db: import("@aloft/admin").Database) => Promise<T>): Promise<T> {
+async function withDatabase<T>(
+  config: AloftConfig,
+  fn: (db: import("@aloft/admin").Database) => Promise<T>,
+): Promise<T> {
   const { underDataDir } = await import("@aloft/core");
   const { createDatabase } = await import("@aloft/admin");
   const database = await createDatabase({
@@ -22,80 +25,134 @@ async function withDatabase<T>(config: AloftConfig, fn: (db: import("@aloft/admi
 
 function metricsPortOf(raw: string): number {
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`${raw} is not a port (0-65535)`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError(`${raw} is not a port (0-65535)`);
   return port;
 }
 
 export function serverCommands(): Command[] {
-  const start = serverOptions(new Command("start").description("run the whole platform in one process (SQLite + local files by default)"))
-    .action(async (opts: ServerOptions) => {
-      const config = configFrom(opts);
-      await (await import("./serve.ts")).serve("start", config);
-    });
-  const admin = serverOptions(new Command("admin").description("run the control plane alone (typically against PostgreSQL and S3)"))
-    .action(async (opts: ServerOptions) => {
-      const config = configFrom(opts);
-      await (await import("./serve.ts")).serve("admin", config);
-    });
+  const start = serverOptions(
+    new Command("start").description("run the whole platform in one process (SQLite + local files by default)"),
+  ).action(async (opts: ServerOptions) => {
+    const config = configFrom(opts);
+    await (await import("./serve.ts")).serve("start", config);
+  });
+  const admin = serverOptions(
+    new Command("admin").description("run the control plane alone (typically against PostgreSQL and S3)"),
+  ).action(async (opts: ServerOptions) => {
+    const config = configFrom(opts);
+    await (await import("./serve.ts")).serve("admin", config);
+  });
 
-  const engine = serverOptions(new Command("engine").description("run the engine alone, reporting to a remote admin over gRPC"))
+  const engine = serverOptions(
+    new Command("engine").description("run the engine alone, reporting to a remote admin over gRPC"),
+  )
     .option("--admin-endpoint <host:port>", "admin gRPC endpoint", "localhost:8089")
     .option("--admin-http-url <url>", "admin HTTP base URL (task log links)", "http://localhost:8088")
     .option("--resync-ms <ms>", "how often to look for newly launched executions", "1000")
-    .option("--metrics-port <port>", "serve Prometheus metrics at /metrics on this port, 0 = off (default engine.metricsPort, 10254)", metricsPortOf)
-    .action(async (opts: ServerOptions & { adminEndpoint: string; adminHttpUrl: string; resyncMs: string; metricsPort?: number }) => {
-      const config = configFrom(opts);
-      const { runEngineProcess } = await import("./engine-process.ts");
-      await runEngineProcess(config, {
-        adminEndpoint: opts.adminEndpoint,
-        adminHttpUrl: opts.adminHttpUrl,
-        resyncIntervalMs: Number(opts.resyncMs),
-        ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}),
-      });
-    });
+    .option(
+      "--metrics-port <port>",
+      "serve Prometheus metrics at /metrics on this port, 0 = off (default engine.metricsPort, 10254)",
+      metricsPortOf,
+    )
+    .action(
+      async (
+        opts: ServerOptions & { adminEndpoint: string; adminHttpUrl: string; resyncMs: string; metricsPort?: number },
+      ) => {
+        const config = configFrom(opts);
+        const { runEngineProcess } = await import("./engine-process.ts");
+        await runEngineProcess(config, {
+          adminEndpoint: opts.adminEndpoint,
+          adminHttpUrl: opts.adminHttpUrl,
+          resyncIntervalMs: Number(opts.resyncMs),
+          ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}),
+        });
+      },
+    );
 
   const migrate = new Command("migrate").description("database migrations");
-  serverOptions(migrate.command("run").description("apply all pending migrations")).action(async (opts: ServerOptions) => {
-    const { migrateToLatest } = await import("@aloft/admin");
-    const applied = await withDatabase(configFrom(opts), (d) => migrateToLatest(d.db));
-    process.stdout.write(applied.length ? `applied: ${applied.join(", ")}\n` : "database is up to date\n");
+  serverOptions(migrate.command("run").description("apply all pending migrations")).action(
+    async (opts: ServerOptions) => {
+      const { migrateToLatest } = await import("@aloft/admin");
+      const applied = await withDatabase(configFrom(opts), (d) => migrateToLatest(d.db));
+      process.stdout.write(applied.length ? `applied: ${applied.join(", ")}\n` : "database is up to date\n");
+    },
+  );
+  serverOptions(migrate.command("rollback").description("roll back the last applied migration")).action(
+    async (opts: ServerOptions) => {
+      const { rollbackLast } = await import("@aloft/admin");
+      const undone = await withDatabase(configFrom(opts), (d) => rollbackLast(d.db));
+      process.stdout.write(undone ? `rolled back: ${undone}\n` : "nothing to roll back\n");
+    },
+  );
+  serverOptions(
+    migrate.command("seed-projects").description("create projects that do not exist yet").argument("<projects...>"),
+  ).action(async (projects: string[], opts: ServerOptions) => {
+    const config = configFrom(opts);
+    const { seedProjects } = await import("@aloft/admin");
+    const { systemClock } = await import("@aloft/core");
+    const { createLogger } = await import("@aloft/core");
+    const logger = createLogger({ level: config.logging.level });
+    const created = await withDatabase(config, (d) =>
+      seedProjects({ db: d.db, clock: systemClock, logger, domains: config.domains }, projects),
+    );
+    process.stdout.write(created.length ? `created: ${created.join(", ")}\n` : "all projects already exist\n");
   });
-  serverOptions(migrate.command("rollback").description("roll back the last applied migration")).action(async (opts: ServerOptions) => {
-    const { rollbackLast } = await import("@aloft/admin");
-    const undone = await withDatabase(configFrom(opts), (d) => rollbackLast(d.db));
-    process.stdout.write(undone ? `rolled back: ${undone}\n` : "nothing to roll back\n");
-  });
-  serverOptions(migrate.command("seed-projects").description("create projects that do not exist yet").argument("<projects...>"))
-    .action(async (projects: string[], opts: ServerOptions) => {
-      const config = configFrom(opts);
-      const { seedProjects } = await import("@aloft/admin");
-      const { systemClock } = await import("@aloft/core");
-      const { createLogger } = await import("@aloft/core");
-      const logger = createLogger({ level: config.logging.level });
-      const created = await withDatabase(config, (d) => seedProjects({ db: d.db, clock: systemClock, logger, domains: config.domains }, projects));
-      process.stdout.write(created.length ? `created: ${created.join(", ")}\n` : "all projects already exist\n");
-    });
   const secret = new Command("secret").description("secrets for authentication (auth.enabled)");
-  serverOptions(secret.command("init").description("generate cookie keys, the token signing key and client secrets into a directory (files 0600)"))
+  serverOptions(
+    secret
+      .command("init")
+      .description("generate cookie keys, the token signing key and client secrets into a directory (files 0600)"),
+  )
     .option("-p, --local-path <dir>", "where to write them (default: auth.secretsDir, under the data directory)")
-    .option("--client <id...>", "more confidential clients to create secrets for (flytepropeller, the engine's, always is)")
-    .option("--user <name...>", "people who sign in at the self-hosted authorization server (aloft login, the console): a generated password each")
-    .option("--force", "replace files that exist (rotates everything: restart admin and give clients their new secrets)")
-    .action(async (opts: ServerOptions & { localPath?: string; client?: string[]; user?: string[]; force?: boolean }) => {
-      const config = configFrom(opts);
-      const { underDataDir } = await import("@aloft/core");
-      const { initSecrets, SECRET_FILES } = await import("@aloft/admin");
-      const dir = opts.localPath ?? underDataDir(config, config.auth.secretsDir);
-      const written = await initSecrets({ dir, clients: opts.client, users: opts.user, force: opts.force });
-      const clients = [...new Set(["flytepropeller", ...(opts.client ?? [])])];
-      process.stdout.write(
-        (written.length ? `wrote ${written.join(", ")} in ${dir}\n` : `nothing to do: ${dir} already has every file (--force replaces them)\n`) +
-          clients.map((c) => `  client ${c}: secret in ${dir}/${SECRET_FILES.clientSecret(c)} (give it to the client), hash in ${SECRET_FILES.clientSecretHash(c)}\n`).join("") +
-          (opts.user ?? []).map((u) => `  user ${u}: password in ${dir}/${SECRET_FILES.userPassword(u)} (hand it over, then delete the file)\n`).join(""),
-      );
-    });
-  serverOptions(secret.command("create").description("the secrets of `secret init` as a Kubernetes Secret manifest (-o yaml; kubectl apply -f -)"))
-    .option("-p, --local-path <dir>", "the directory secret init wrote (default: auth.secretsDir, under the data directory)")
+    .option(
+      "--client <id...>",
+      "more confidential clients to create secrets for (flytepropeller, the engine's, always is)",
+    )
+    .option(
+      "--user <name...>",
+      "people who sign in at the self-hosted authorization server (aloft login, the console): a generated password each",
+    )
+    .option(
+      "--force",
+      "replace files that exist (rotates everything: restart admin and give clients their new secrets)",
+    )
+    .action(
+      async (opts: ServerOptions & { localPath?: string; client?: string[]; user?: string[]; force?: boolean }) => {
+        const config = configFrom(opts);
+        const { underDataDir } = await import("@aloft/core");
+        const { initSecrets, SECRET_FILES } = await import("@aloft/admin");
+        const dir = opts.localPath ?? underDataDir(config, config.auth.secretsDir);
+        const written = await initSecrets({ dir, clients: opts.client, users: opts.user, force: opts.force });
+        const clients = [...new Set(["flytepropeller", ...(opts.client ?? [])])];
+        process.stdout.write(
+          (written.length
+            ? `wrote ${written.join(", ")} in ${dir}\n`
+            : `nothing to do: ${dir} already has every file (--force replaces them)\n`) +
+            clients
+              .map(
+                (c) =>
+                  `  client ${c}: secret in ${dir}/${SECRET_FILES.clientSecret(c)} (give it to the client), hash in ${SECRET_FILES.clientSecretHash(c)}\n`,
+              )
+              .join("") +
+            (opts.user ?? [])
+              .map(
+                (u) =>
+                  `  user ${u}: password in ${dir}/${SECRET_FILES.userPassword(u)} (hand it over, then delete the file)\n`,
+              )
+              .join(""),
+        );
+      },
+    );
+  serverOptions(
+    secret
+      .command("create")
+      .description("the secrets of `secret init` as a Kubernetes Secret manifest (-o yaml; kubectl apply -f -)"),
+  )
+    .option(
+      "-p, --local-path <dir>",
+      "the directory secret init wrote (default: auth.secretsDir, under the data directory)",
+    )
     .option("--name <name>", "the Secret's name", "flyte-admin-secrets")
     .option("--namespace <ns>", "the Secret's namespace", "flyte")
     .option("-o, --output <format>", "yaml (creating it in a cluster needs the Kubernetes module, not built yet)")
@@ -104,9 +161,16 @@ export function serverCommands(): Command[] {
       const { underDataDir } = await import("@aloft/core");
       const { secretManifest } = await import("@aloft/admin");
       if (opts.output !== "yaml") {
-        throw new Error("creating the Secret in a cluster needs the Kubernetes module, which is not built yet: use -o yaml | kubectl apply -f -");
+        throw new Error(
+          "creating the Secret in a cluster needs the Kubernetes module, which is not built yet: use -o yaml | kubectl apply -f -",
+        );
       }
-      process.stdout.write(secretManifest(opts.localPath ?? underDataDir(config, config.auth.secretsDir), { name: opts.name, namespace: opts.namespace }));
+      process.stdout.write(
+        secretManifest(opts.localPath ?? underDataDir(config, config.auth.secretsDir), {
+          name: opts.name,
+          namespace: opts.namespace,
+        }),
+      );
     });
   return [start, admin, engine, migrate, secret];
 }

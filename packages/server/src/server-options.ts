@@ -23,7 +23,10 @@ export function serverOptions(cmd: Command): Command {
     .option("--grpc-port <port>", "gRPC port (default 8089)")
     .option("--http-port <port>", "HTTP port (default 8088)")
     .option("--host <address>", "address to listen on (default 127.0.0.1; another needs auth or --insecure-remote)")
-    .option("--insecure-remote", "allow a non-loopback --host with authentication off: anyone who can reach it can run commands here")
+    .option(
+      "--insecure-remote",
+      "allow a non-loopback --host with authentication off: anyone who can reach it can run commands here",
+    )
     .option("--log-level <level>", "trace, debug, info, warn, error");
 }
 

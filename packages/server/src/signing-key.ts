@@ -11,7 +11,11 @@ export function loadOrCreateSigningKey(configured: string, file: string): string
   if (configured !== "") return configured;
   try {
     const existing = readFileSync(file, "utf8").trim();
-    if (existing.length < 32) throw failedPrecondition("dataproxy.bad_signing_key", `signing key file ${file} is too short; delete it to generate a new one`);
+    if (existing.length < 32)
+      throw failedPrecondition(
+        "dataproxy.bad_signing_key",
+        `signing key file ${file} is too short; delete it to generate a new one`,
+      );
     // Tighten a key file someone loosened (the key signs every upload URL).
     if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
     return existing;

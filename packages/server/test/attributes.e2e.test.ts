@@ -33,7 +33,9 @@ interface Matching {
 }
 
 for (const kind of ["sqlite", "postgres"] as const) {
-  describe(`matchable attributes end to end (${kind})`, { skip: kind === "postgres" ? await postgresAvailability() : false }, () => {
+  describe(`matchable attributes end to end (${kind})`, {
+    skip: kind === "postgres" ? await postgresAvailability() : false,
+  }, () => {
     let platform: TestPlatform;
     let admin: GrpcJsClient;
     before(async () => {
@@ -46,7 +48,12 @@ for (const kind of ["sqlite", "postgres"] as const) {
       await platform?.close();
     });
 
-    const http = (method: string, path: string, body?: unknown, headers: Record<string, string> = { accept: "application/json" }) =>
+    const http = (
+      method: string,
+      path: string,
+      body?: unknown,
+      headers: Record<string, string> = { accept: "application/json" },
+    ) =>
       fetch(`${platform.httpUrl}${path}`, {
         method,
         headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
@@ -55,7 +62,9 @@ for (const kind of ["sqlite", "postgres"] as const) {
     const json = async (res: Response) => (await res.json()) as Record<string, unknown>;
 
     test("gRPC: levels, fallback to less specific rows, NOT_FOUND, list and deletes", async () => {
-      await unary(admin, "UpdateProjectAttributes", { attributes: { project: "attrs", matching_attributes: cpu("1") } });
+      await unary(admin, "UpdateProjectAttributes", {
+        attributes: { project: "attrs", matching_attributes: cpu("1") },
+      });
       const fallback = await unary<{ attributes: { project: string; domain: string; matching_attributes: Matching } }>(
         admin,
         "GetProjectDomainAttributes",
@@ -65,39 +74,80 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.equal(fallback.attributes.matching_attributes.target, "task_resource_attributes");
       assert.equal(fallback.attributes.matching_attributes.task_resource_attributes?.defaults.cpu, "1");
 
-      await unary(admin, "UpdateProjectDomainAttributes", { attributes: { project: "attrs", domain: D, matching_attributes: cpu("2") } });
-      await unary(admin, "UpdateWorkflowAttributes", { attributes: { project: "attrs", domain: D, workflow: "wf", matching_attributes: cpu("3") } });
+      await unary(admin, "UpdateProjectDomainAttributes", {
+        attributes: { project: "attrs", domain: D, matching_attributes: cpu("2") },
+      });
+      await unary(admin, "UpdateWorkflowAttributes", {
+        attributes: { project: "attrs", domain: D, workflow: "wf", matching_attributes: cpu("3") },
+      });
       type WfGet = { attributes: { domain: string; workflow: string; matching_attributes: Matching } };
       const wf = await unary<WfGet>(admin, "GetWorkflowAttributes", { project: "attrs", domain: D, workflow: "wf" });
-      assert.deepEqual([wf.attributes.workflow, wf.attributes.matching_attributes.task_resource_attributes?.defaults.cpu], ["wf", "3"]);
-      const other = await unary<WfGet>(admin, "GetWorkflowAttributes", { project: "attrs", domain: D, workflow: "other" });
-      assert.deepEqual([other.attributes.domain, other.attributes.workflow, other.attributes.matching_attributes.task_resource_attributes?.defaults.cpu], [D, "", "2"]);
-
-      const list = await unary<{ configurations: Array<{ project: string; domain: string; workflow: string; launch_plan: string }> }>(
-        admin,
-        "ListMatchableAttributes",
-        { resource_type: "TASK_RESOURCE" },
-      );
       assert.deepEqual(
-        list.configurations.filter((c) => c.project === "attrs").map((c) => `${c.domain}/${c.workflow}/${c.launch_plan}`),
+        [wf.attributes.workflow, wf.attributes.matching_attributes.task_resource_attributes?.defaults.cpu],
+        ["wf", "3"],
+      );
+      const other = await unary<WfGet>(admin, "GetWorkflowAttributes", {
+        project: "attrs",
+        domain: D,
+        workflow: "other",
+      });
+      assert.deepEqual(
+        [
+          other.attributes.domain,
+          other.attributes.workflow,
+          other.attributes.matching_attributes.task_resource_attributes?.defaults.cpu,
+        ],
+        [D, "", "2"],
+      );
+
+      const list = await unary<{
+        configurations: Array<{ project: string; domain: string; workflow: string; launch_plan: string }>;
+      }>(admin, "ListMatchableAttributes", { resource_type: "TASK_RESOURCE" });
+      assert.deepEqual(
+        list.configurations
+          .filter((c) => c.project === "attrs")
+          .map((c) => `${c.domain}/${c.workflow}/${c.launch_plan}`),
         [`${D}/wf/`, `${D}//`, "//"],
       );
-      const empty = await unary<{ configurations: unknown[] }>(admin, "ListMatchableAttributes", { resource_type: "CLUSTER_ASSIGNMENT" });
+      const empty = await unary<{ configurations: unknown[] }>(admin, "ListMatchableAttributes", {
+        resource_type: "CLUSTER_ASSIGNMENT",
+      });
       assert.deepEqual(empty.configurations, []);
-      await expectCode(unary(admin, "ListMatchableAttributes", { resource_type: 99 }), S.INVALID_ARGUMENT, "invalid value for resource_type");
+      await expectCode(
+        unary(admin, "ListMatchableAttributes", { resource_type: 99 }),
+        S.INVALID_ARGUMENT,
+        "invalid value for resource_type",
+      );
 
       await expectCode(
-        unary(admin, "GetWorkflowAttributes", { project: "attrs", domain: D, workflow: "wf", resource_type: "EXECUTION_QUEUE" }),
+        unary(admin, "GetWorkflowAttributes", {
+          project: "attrs",
+          domain: D,
+          workflow: "wf",
+          resource_type: "EXECUTION_QUEUE",
+        }),
         S.NOT_FOUND,
         "Resource [{Project:attrs Domain:development Workflow:wf LaunchPlan: ResourceType:EXECUTION_QUEUE}] not found",
       );
       // Deleting the project-domain row takes the workflow row with it; deleting again is fine.
-      await unary(admin, "DeleteProjectDomainAttributes", { project: "attrs", domain: D, resource_type: "TASK_RESOURCE" });
-      await unary(admin, "DeleteProjectDomainAttributes", { project: "attrs", domain: D, resource_type: "TASK_RESOURCE" });
+      await unary(admin, "DeleteProjectDomainAttributes", {
+        project: "attrs",
+        domain: D,
+        resource_type: "TASK_RESOURCE",
+      });
+      await unary(admin, "DeleteProjectDomainAttributes", {
+        project: "attrs",
+        domain: D,
+        resource_type: "TASK_RESOURCE",
+      });
       const after = await unary<WfGet>(admin, "GetWorkflowAttributes", { project: "attrs", domain: D, workflow: "wf" });
       assert.deepEqual([after.attributes.domain, after.attributes.workflow], ["", ""]);
       await unary(admin, "DeleteProjectAttributes", { project: "attrs", resource_type: "TASK_RESOURCE" });
-      await expectCode(unary(admin, "GetProjectAttributes", { project: "attrs" }), S.NOT_FOUND, /^Resource \[\{Project:attrs Domain: /);
+      await expectCode(
+        unary(admin, "GetProjectAttributes", { project: "attrs" }),
+        S.NOT_FOUND,
+        /^Resource \[\{Project:attrs Domain: /,
+      );
     });
 
     test("gRPC: validation and gate errors carry upstream's codes and messages", async () => {
@@ -115,7 +165,9 @@ for (const kind of ["sqlite", "postgres"] as const) {
         "Unrecognized matching attributes type for request attrs-development",
       );
       await expectCode(
-        unary(admin, "UpdateWorkflowAttributes", { attributes: { project: "attrs", domain: D, matching_attributes: cpu("1") } }),
+        unary(admin, "UpdateWorkflowAttributes", {
+          attributes: { project: "attrs", domain: D, matching_attributes: cpu("1") },
+        }),
         S.INVALID_ARGUMENT,
         "missing name",
       );
@@ -124,7 +176,11 @@ for (const kind of ["sqlite", "postgres"] as const) {
         S.INVALID_ARGUMENT,
         /^failed to validate that project \[ghost\] and domain \[development\] are registered/,
       );
-      await expectCode(unary(admin, "GetWorkflowAttributes", { project: "attrs", domain: "qa", workflow: "wf" }), S.INVALID_ARGUMENT, "domain [qa] is unrecognized by system");
+      await expectCode(
+        unary(admin, "GetWorkflowAttributes", { project: "attrs", domain: "qa", workflow: "wf" }),
+        S.INVALID_ARGUMENT,
+        "domain [qa] is unrecognized by system",
+      );
       await expectCode(
         unary(admin, "UpdateProjectAttributes", { attributes: { project: "ghost", matching_attributes: cpu("1") } }),
         S.INVALID_ARGUMENT,
@@ -142,7 +198,9 @@ for (const kind of ["sqlite", "postgres"] as const) {
       for (const q of ["resource_type=EXECUTION_QUEUE", "resource_type=2", "resourceType=EXECUTION_QUEUE"]) {
         res = await http("GET", `/api/v1/project_domain_attributes/${P}/${D}?${q}`);
         assert.equal(res.status, 200, q);
-        const body = (await json(res)) as { attributes: { project: string; domain: string; org: string; matching_attributes: Matching } };
+        const body = (await json(res)) as {
+          attributes: { project: string; domain: string; org: string; matching_attributes: Matching };
+        };
         assert.deepEqual([body.attributes.project, body.attributes.domain, body.attributes.org], [P, D, ""]);
         assert.deepEqual(body.attributes.matching_attributes.execution_queue_attributes?.tags, ["gpu", "fast"], q);
       }
@@ -151,7 +209,8 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.equal(res.status, 404);
       assert.deepEqual(await json(res), {
         code: 5,
-        message: "Resource [{Project:flytesnacks Domain:development Workflow: LaunchPlan: ResourceType:TASK_RESOURCE}] not found",
+        message:
+          "Resource [{Project:flytesnacks Domain:development Workflow: LaunchPlan: ResourceType:TASK_RESOURCE}] not found",
         details: [],
       });
 
@@ -169,33 +228,49 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.equal(res.status, 200);
       res = await http("GET", `/api/v1/workflow_attributes/${P}/${D}/my.workflow?resource_type=EXECUTION_QUEUE`);
       const wf = (await json(res)) as { attributes: { workflow: string; matching_attributes: Matching } };
-      assert.deepEqual([wf.attributes.workflow, wf.attributes.matching_attributes.execution_queue_attributes?.tags], ["my.workflow", ["wf"]]);
+      assert.deepEqual(
+        [wf.attributes.workflow, wf.attributes.matching_attributes.execution_queue_attributes?.tags],
+        ["my.workflow", ["wf"]],
+      );
 
       res = await http("GET", `/api/v1/matchable_attributes?resource_type=EXECUTION_QUEUE`);
       assert.equal(res.status, 200);
       const list = (await json(res)) as { configurations: Array<{ workflow: string; launch_plan: string }> };
-      assert.deepEqual(list.configurations.map((c) => c.workflow), ["my.workflow", ""]);
+      assert.deepEqual(
+        list.configurations.map((c) => c.workflow),
+        ["my.workflow", ""],
+      );
 
       // DELETE routes take the whole request as the body (`body: "*"`): the query string is not bound, so this
       // deletes TASK_RESOURCE rows (none) and leaves the queue row alone.
       // A write without a body still names its type (docs/security.md): without one it is 415 and deletes nothing.
       res = await http("DELETE", `/api/v1/workflow_attributes/${P}/${D}/my.workflow?resource_type=EXECUTION_QUEUE`);
       assert.equal(res.status, 415);
-      res = await http("DELETE", `/api/v1/workflow_attributes/${P}/${D}/my.workflow?resource_type=EXECUTION_QUEUE`, undefined, {
-        accept: "application/json",
-        "content-type": "application/json",
-      });
+      res = await http(
+        "DELETE",
+        `/api/v1/workflow_attributes/${P}/${D}/my.workflow?resource_type=EXECUTION_QUEUE`,
+        undefined,
+        {
+          accept: "application/json",
+          "content-type": "application/json",
+        },
+      );
       assert.equal(res.status, 200);
       res = await http("GET", `/api/v1/workflow_attributes/${P}/${D}/my.workflow?resource_type=EXECUTION_QUEUE`);
       assert.equal(((await json(res)) as { attributes: { workflow: string } }).attributes.workflow, "my.workflow");
-      res = await http("DELETE", `/api/v1/workflow_attributes/${P}/${D}/my.workflow`, { resource_type: "EXECUTION_QUEUE" });
+      res = await http("DELETE", `/api/v1/workflow_attributes/${P}/${D}/my.workflow`, {
+        resource_type: "EXECUTION_QUEUE",
+      });
       assert.equal(res.status, 200);
       res = await http("GET", `/api/v1/workflow_attributes/${P}/${D}/my.workflow?resource_type=EXECUTION_QUEUE`);
       assert.equal(((await json(res)) as { attributes: { workflow: string } }).attributes.workflow, "");
       // No body at all is fine too (a TASK_RESOURCE delete of nothing), given a JSON or protobuf type; none is 415.
       res = await fetch(`${platform.httpUrl}/api/v1/workflow_attributes/${P}/${D}/my.workflow`, { method: "DELETE" });
       assert.equal(res.status, 415);
-      res = await fetch(`${platform.httpUrl}/api/v1/workflow_attributes/${P}/${D}/my.workflow`, { method: "DELETE", headers: { "content-type": "application/octet-stream" } });
+      res = await fetch(`${platform.httpUrl}/api/v1/workflow_attributes/${P}/${D}/my.workflow`, {
+        method: "DELETE",
+        headers: { "content-type": "application/octet-stream" },
+      });
       assert.equal(res.status, 200);
       res = await http("DELETE", `/api/v1/project_domain_attributes/${P}/${D}`, { resource_type: "EXECUTION_QUEUE" });
       assert.equal(res.status, 200);
@@ -206,7 +281,11 @@ for (const kind of ["sqlite", "postgres"] as const) {
         attributes: { matching_attributes: { quality_of_service: { tier: "HIGH" } } },
       });
       assert.equal(res.status, 400);
-      assert.deepEqual(await json(res), { code: 3, message: "Unrecognized matching attributes type for request flytesnacks-development", details: [] });
+      assert.deepEqual(await json(res), {
+        code: 3,
+        message: "Unrecognized matching attributes type for request flytesnacks-development",
+        details: [],
+      });
       res = await http("GET", `/api/v1/project_domain_attributes/nope/${D}`);
       assert.equal(res.status, 400);
       res = await http("GET", `/api/v1/matchable_attributes?resource_type=99`);
@@ -232,7 +311,10 @@ for (const kind of ["sqlite", "postgres"] as const) {
       // The project-domain Get sees the stored row (no server defaults merged there).
       res = await http("GET", `/api/v1/project_domain_attributes/${P}/${D}?resource_type=WORKFLOW_EXECUTION_CONFIG`);
       const pd = (await json(res)) as { attributes: { domain: string; matching_attributes: Matching } };
-      assert.deepEqual([pd.attributes.domain, pd.attributes.matching_attributes.workflow_execution_config?.max_parallelism], ["", 0]);
+      assert.deepEqual(
+        [pd.attributes.domain, pd.attributes.matching_attributes.workflow_execution_config?.max_parallelism],
+        ["", 0],
+      );
 
       res = await http("DELETE", `/api/v1/project_attributes/${P}`, { resourceType: "WORKFLOW_EXECUTION_CONFIG" });
       assert.equal(res.status, 200);

@@ -26,7 +26,12 @@ before(async () => {
       auth: {
         enabled: true,
         secretsDir: secrets,
-        roles: { bindings: [{ subject: "alice", role: "admin" }, { subject: "victor", role: "viewer" }] },
+        roles: {
+          bindings: [
+            { subject: "alice", role: "admin" },
+            { subject: "victor", role: "viewer" },
+          ],
+        },
       },
     },
     configurePlugins: (plugins) => {
@@ -76,14 +81,20 @@ const authorizeQuery = (extra: Record<string, string> = {}) =>
   });
 
 /** GET the sign-in form, POST the credentials: the 303 Location (the client's redirect with code or error). */
-async function signIn(authorizeUrl: string, user: string, pass: string, jar = new Jar()): Promise<{ res: Response; jar: Jar }> {
+async function signIn(
+  authorizeUrl: string,
+  user: string,
+  pass: string,
+  jar = new Jar(),
+): Promise<{ res: Response; jar: Jar }> {
   const page = await fetch(authorizeUrl, { headers: { cookie: jar.header() }, redirect: "manual" });
   assert.equal(page.status, 200, await page.clone().text());
   assert.equal(page.headers.get("x-frame-options"), "DENY");
   jar.take(page);
   const html = await page.text();
   const form = new URLSearchParams();
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) form.set(m[1]!, m[2]!.replace(/&amp;/g, "&").replace(/&quot;/g, '"'));
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+    form.set(m[1]!, m[2]!.replace(/&amp;/g, "&").replace(/&quot;/g, '"'));
   form.set("username", user);
   form.set("password", pass);
   const res = await fetch(`${platform.httpUrl}/oauth2/authorize`, {
@@ -116,11 +127,18 @@ async function codeFor(user: string, extra: Record<string, string> = {}): Promis
 
 describe("metadata", () => {
   test("RFC 8414 and OpenID discovery advertise the code grant with S256, refresh tokens and client credentials", async () => {
-    const m = (await (await fetch(`${platform.httpUrl}/.well-known/oauth-authorization-server`, { headers: { accept: "application/json" } })).json()) as Record<string, unknown>;
+    const m = (await (
+      await fetch(`${platform.httpUrl}/.well-known/oauth-authorization-server`, {
+        headers: { accept: "application/json" },
+      })
+    ).json()) as Record<string, unknown>;
     assert.deepEqual(m.grant_types_supported, ["authorization_code", "refresh_token", "client_credentials"]);
     assert.deepEqual(m.code_challenge_methods_supported, ["S256"]);
     assert.equal(m.authorization_endpoint, `${platform.httpUrl}/oauth2/authorize`);
-    const o = (await (await fetch(`${platform.httpUrl}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const o = (await (await fetch(`${platform.httpUrl}/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      unknown
+    >;
     assert.equal(o.issuer, m.issuer);
     assert.deepEqual(o.grant_types_supported, m.grant_types_supported);
     assert.ok(String(o.revocation_endpoint).endsWith("/oauth2/revoke"));
@@ -139,7 +157,12 @@ describe("authorization code + PKCE", () => {
     assert.equal(after.body.error, "invalid_grant");
 
     const code2 = await codeFor("alice");
-    const wrongRedirect = await token({ ...redeem, code: code2, redirect_uri: "http://127.0.0.1:1/callback", code_verifier: VERIFIER });
+    const wrongRedirect = await token({
+      ...redeem,
+      code: code2,
+      redirect_uri: "http://127.0.0.1:1/callback",
+      code_verifier: VERIFIER,
+    });
     assert.equal(wrongRedirect.body.error, "invalid_grant");
     const code3 = await codeFor("alice");
     const ok = await token({ ...redeem, code: code3, code_verifier: VERIFIER });
@@ -152,9 +175,14 @@ describe("authorization code + PKCE", () => {
   });
 
   test("plain PKCE, a missing challenge, an unknown client and an unregistered redirect are refused", async () => {
-    const noRedirect = await fetch(`${platform.httpUrl}/oauth2/authorize?${authorizeQuery({ redirect_uri: "https://evil.example/cb" })}`, { redirect: "manual" });
+    const noRedirect = await fetch(
+      `${platform.httpUrl}/oauth2/authorize?${authorizeQuery({ redirect_uri: "https://evil.example/cb" })}`,
+      { redirect: "manual" },
+    );
     assert.equal(noRedirect.status, 400, "never redirects to an unregistered URI");
-    const unknown = await fetch(`${platform.httpUrl}/oauth2/authorize?${authorizeQuery({ client_id: "nope" })}`, { redirect: "manual" });
+    const unknown = await fetch(`${platform.httpUrl}/oauth2/authorize?${authorizeQuery({ client_id: "nope" })}`, {
+      redirect: "manual",
+    });
     assert.equal(unknown.status, 400);
     for (const extra of <Record<string, string>[]>[{ code_challenge_method: "plain" }, { code_challenge: "" }]) {
       const res = await fetch(`${platform.httpUrl}/oauth2/authorize?${authorizeQuery(extra)}`, { redirect: "manual" });
@@ -170,7 +198,12 @@ describe("authorization code + PKCE", () => {
     const forged = await fetch(`${platform.httpUrl}/oauth2/authorize`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ ...Object.fromEntries(authorizeQuery()), username: "alice", password: password("alice"), csrf_token: "x" }),
+      body: new URLSearchParams({
+        ...Object.fromEntries(authorizeQuery()),
+        username: "alice",
+        password: password("alice"),
+        csrf_token: "x",
+      }),
       redirect: "manual",
     });
     assert.equal(forged.status, 403);
@@ -178,24 +211,52 @@ describe("authorization code + PKCE", () => {
 
   test("refresh tokens rotate; presenting a retired one revokes the whole login; revocation ends it", async () => {
     const code = await codeFor("alice");
-    const first = await token({ grant_type: "authorization_code", client_id: "flytectl", code, redirect_uri: CLI_REDIRECT, code_verifier: VERIFIER });
-    const second = await token({ grant_type: "refresh_token", client_id: "flytectl", refresh_token: first.body.refresh_token! });
+    const first = await token({
+      grant_type: "authorization_code",
+      client_id: "flytectl",
+      code,
+      redirect_uri: CLI_REDIRECT,
+      code_verifier: VERIFIER,
+    });
+    const second = await token({
+      grant_type: "refresh_token",
+      client_id: "flytectl",
+      refresh_token: first.body.refresh_token!,
+    });
     assert.equal(second.status, 200);
     assert.notEqual(second.body.refresh_token, first.body.refresh_token);
-    const replay = await token({ grant_type: "refresh_token", client_id: "flytectl", refresh_token: first.body.refresh_token! });
+    const replay = await token({
+      grant_type: "refresh_token",
+      client_id: "flytectl",
+      refresh_token: first.body.refresh_token!,
+    });
     assert.equal(replay.body.error, "invalid_grant");
-    const afterReplay = await token({ grant_type: "refresh_token", client_id: "flytectl", refresh_token: second.body.refresh_token! });
+    const afterReplay = await token({
+      grant_type: "refresh_token",
+      client_id: "flytectl",
+      refresh_token: second.body.refresh_token!,
+    });
     assert.equal(afterReplay.body.error, "invalid_grant", "the reuse revoked the newer token too");
 
     const code2 = await codeFor("alice");
-    const t = await token({ grant_type: "authorization_code", client_id: "flytectl", code: code2, redirect_uri: CLI_REDIRECT, code_verifier: VERIFIER });
+    const t = await token({
+      grant_type: "authorization_code",
+      client_id: "flytectl",
+      code: code2,
+      redirect_uri: CLI_REDIRECT,
+      code_verifier: VERIFIER,
+    });
     const revoke = await fetch(`${platform.httpUrl}/oauth2/revoke`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ token: t.body.refresh_token!, client_id: "flytectl" }),
     });
     assert.equal(revoke.status, 200);
-    const dead = await token({ grant_type: "refresh_token", client_id: "flytectl", refresh_token: t.body.refresh_token! });
+    const dead = await token({
+      grant_type: "refresh_token",
+      client_id: "flytectl",
+      refresh_token: t.body.refresh_token!,
+    });
     assert.equal(dead.body.error, "invalid_grant");
   });
 });
@@ -210,10 +271,14 @@ describe("the console's browser flow", () => {
     assert.equal(res.status, 303);
     const cb = new URL(res.headers.get("location")!);
     assert.equal(cb.pathname, "/callback");
-    const done = await fetch(`${platform.httpUrl}/callback${cb.search}`, { headers: { cookie: jar.header() }, redirect: "manual" });
+    const done = await fetch(`${platform.httpUrl}/callback${cb.search}`, {
+      headers: { cookie: jar.header() },
+      redirect: "manual",
+    });
     assert.equal(done.status, 302, await done.clone().text());
     assert.equal(done.headers.get("location"), "/console/projects");
-    for (const c of done.headers.getSetCookie().filter((c) => /^flyte_(at|rt|idt)=/.test(c))) assert.match(c, /HttpOnly/);
+    for (const c of done.headers.getSetCookie().filter((c) => /^flyte_(at|rt|idt)=/.test(c)))
+      assert.match(c, /HttpOnly/);
     jar.take(done);
     assert.ok(jar.cookies.has("flyte_at") && jar.cookies.has("flyte_csrf"));
     return jar;
@@ -226,7 +291,11 @@ describe("the console's browser flow", () => {
     assert.ok(hookCalls.includes("preRedirect"));
     const list = await fetch(`${platform.httpUrl}/api/v1/projects`, { headers: { cookie: jar.header() } });
     assert.equal(list.status, 200);
-    const noCsrf = await fetch(`${platform.httpUrl}/api/v1/projects`, { method: "POST", headers: { cookie: jar.header(), "content-type": "application/json" }, body: newProject("nocsrf") });
+    const noCsrf = await fetch(`${platform.httpUrl}/api/v1/projects`, {
+      method: "POST",
+      headers: { cookie: jar.header(), "content-type": "application/json" },
+      body: newProject("nocsrf"),
+    });
     assert.equal(noCsrf.status, 403);
     assert.match(await noCsrf.text(), /X-CSRF-Token/);
     const wrongCsrf = await fetch(`${platform.httpUrl}/api/v1/projects`, {
@@ -236,25 +305,46 @@ describe("the console's browser flow", () => {
     });
     assert.equal(wrongCsrf.status, 403);
     for (const headers of <Record<string, string>[]>[
-      { origin: "http://evil.example", "content-type": "application/json", "x-csrf-token": jar.cookies.get("flyte_csrf")! },
+      {
+        origin: "http://evil.example",
+        "content-type": "application/json",
+        "x-csrf-token": jar.cookies.get("flyte_csrf")!,
+      },
       { origin: "http://evil.example", "content-type": "text/plain" },
     ]) {
-      const hostile = await fetch(`${platform.httpUrl}/api/v1/projects`, { method: "POST", headers: { cookie: jar.header(), ...headers }, body: newProject("evil") });
+      const hostile = await fetch(`${platform.httpUrl}/api/v1/projects`, {
+        method: "POST",
+        headers: { cookie: jar.header(), ...headers },
+        body: newProject("evil"),
+      });
       assert.equal(hostile.status, 403);
     }
     const preflight = await fetch(`${platform.httpUrl}/api/v1/projects`, {
       method: "OPTIONS",
-      headers: { origin: "http://evil.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type,x-csrf-token" },
+      headers: {
+        origin: "http://evil.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type,x-csrf-token",
+      },
     });
     assert.equal(preflight.headers.get("access-control-allow-origin"), null);
     const ok = await fetch(`${platform.httpUrl}/api/v1/projects`, {
       method: "POST",
-      headers: { cookie: jar.header(), "content-type": "application/json", "x-csrf-token": jar.cookies.get("flyte_csrf")! },
+      headers: {
+        cookie: jar.header(),
+        "content-type": "application/json",
+        "x-csrf-token": jar.cookies.get("flyte_csrf")!,
+      },
       body: newProject("withcsrf"),
     });
     assert.equal(ok.status, 200, await ok.clone().text());
-    const projects = (await (await fetch(`${platform.httpUrl}/api/v1/projects`, { headers: { cookie: jar.header() } })).json()) as { projects: { id: string }[] };
-    assert.deepEqual(projects.projects.map((p) => p.id).filter((id) => ["nocsrf", "wrong", "evil", "withcsrf"].includes(id)), ["withcsrf"]);
+    const projects = (await (
+      await fetch(`${platform.httpUrl}/api/v1/projects`, { headers: { cookie: jar.header() } })
+    ).json()) as { projects: { id: string }[] };
+    assert.deepEqual(
+      projects.projects.map((p) => p.id).filter((id) => ["nocsrf", "wrong", "evil", "withcsrf"].includes(id)),
+      ["withcsrf"],
+    );
   });
 
   test("a tampered or renamed cookie is refused; a viewer's cookie cannot change anything", async () => {
@@ -263,11 +353,17 @@ describe("the console's browser flow", () => {
     const tampered = `${at.slice(0, -2)}${at.endsWith("A") ? "B" : "A"}A`;
     const res = await fetch(`${platform.httpUrl}/api/v1/projects`, { headers: { cookie: `flyte_at=${tampered}` } });
     assert.equal(res.status, 401);
-    const renamed = await fetch(`${platform.httpUrl}/api/v1/projects`, { headers: { cookie: `flyte_at=${jar.cookies.get("flyte_rt")}` } });
+    const renamed = await fetch(`${platform.httpUrl}/api/v1/projects`, {
+      headers: { cookie: `flyte_at=${jar.cookies.get("flyte_rt")}` },
+    });
     assert.equal(renamed.status, 401);
     const denied = await fetch(`${platform.httpUrl}/api/v1/projects`, {
       method: "POST",
-      headers: { cookie: jar.header(), "content-type": "application/json", "x-csrf-token": jar.cookies.get("flyte_csrf")! },
+      headers: {
+        cookie: jar.header(),
+        "content-type": "application/json",
+        "x-csrf-token": jar.cookies.get("flyte_csrf")!,
+      },
       body: newProject("byviewer"),
     });
     assert.equal(denied.status, 403);
@@ -275,9 +371,13 @@ describe("the console's browser flow", () => {
   });
 
   test("/login refuses a foreign redirect_url; /callback refuses a state from another browser", async () => {
-    const res = await fetch(`${platform.httpUrl}/login?redirect_url=${encodeURIComponent("https://evil.example/")}`, { redirect: "manual" });
+    const res = await fetch(`${platform.httpUrl}/login?redirect_url=${encodeURIComponent("https://evil.example/")}`, {
+      redirect: "manual",
+    });
     assert.equal(res.status, 403);
-    const res2 = await fetch(`${platform.httpUrl}/login?redirect_url=${encodeURIComponent("//evil.example/")}`, { redirect: "manual" });
+    const res2 = await fetch(`${platform.httpUrl}/login?redirect_url=${encodeURIComponent("//evil.example/")}`, {
+      redirect: "manual",
+    });
     assert.equal(res2.status, 403);
     const cb = await fetch(`${platform.httpUrl}/callback?code=x&state=y`, { redirect: "manual" });
     assert.equal(cb.status, 403);
@@ -285,7 +385,10 @@ describe("the console's browser flow", () => {
 
   test("/login with a live refresh cookie renews the session without a sign-in; /logout revokes it and calls the hook", async () => {
     const jar = await consoleSignIn("alice");
-    const renew = await fetch(`${platform.httpUrl}/login?redirect_url=/console`, { headers: { cookie: jar.header() }, redirect: "manual" });
+    const renew = await fetch(`${platform.httpUrl}/login?redirect_url=/console`, {
+      headers: { cookie: jar.header() },
+      redirect: "manual",
+    });
     assert.equal(renew.status, 302);
     assert.equal(renew.headers.get("location"), "/console");
     jar.take(renew);
@@ -298,14 +401,18 @@ describe("the console's browser flow", () => {
     cleared.take(out);
     assert.equal(cleared.cookies.size, 0, "every cookie is cleared");
     // The revoked refresh cookie no longer renews: /login starts a sign-in.
-    const again = await fetch(`${platform.httpUrl}/login`, { headers: { cookie: `flyte_rt=${rt}` }, redirect: "manual" });
+    const again = await fetch(`${platform.httpUrl}/login`, {
+      headers: { cookie: `flyte_rt=${rt}` },
+      redirect: "manual",
+    });
     assert.match(again.headers.get("location")!, /\/oauth2\/authorize\?/);
   });
 });
 
 test("gRPC reflection is not served while auth is on (it would describe the API to anyone)", async () => {
   const pkg = loadPackage(["grpc/reflection/v1/reflection.proto"]);
-  const Ctor = ((pkg.grpc as Record<string, unknown>).reflection as Record<string, Record<string, unknown>>).v1!.ServerReflection as grpc.ServiceClientConstructor;
+  const Ctor = ((pkg.grpc as Record<string, unknown>).reflection as Record<string, Record<string, unknown>>).v1!
+    .ServerReflection as grpc.ServiceClientConstructor;
   const client = new Ctor(platform.grpcAddress, grpc.credentials.createInsecure()) as unknown as {
     ServerReflectionInfo(): grpc.ClientDuplexStream<object, object>;
     close(): void;

@@ -36,30 +36,66 @@ before(async () => {
     let body = "";
     for await (const c of req) body += c;
     const form = new URLSearchParams(body);
-    const clientOk = req.headers.authorization === `Basic ${Buffer.from("aloft-console:console-secret").toString("base64")}`;
+    const clientOk =
+      req.headers.authorization === `Basic ${Buffer.from("aloft-console:console-secret").toString("base64")}`;
     switch (url.pathname) {
       case "/.well-known/openid-configuration":
-        return json(200, { issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/keys`, revocation_endpoint: `${issuer}/revoke` });
+        return json(200, {
+          issuer,
+          authorization_endpoint: `${issuer}/authorize`,
+          token_endpoint: `${issuer}/token`,
+          jwks_uri: `${issuer}/keys`,
+          revocation_endpoint: `${issuer}/revoke`,
+        });
       case "/keys":
         return json(200, { keys: [jwk] });
       case "/authorize": {
         const q = url.searchParams;
         assert.equal(q.get("code_challenge_method"), "S256");
         const code = `code-${pending.size}`;
-        pending.set(code, { challenge: q.get("code_challenge")!, nonce: q.get("nonce")!, redirectUri: q.get("redirect_uri")! });
-        res.writeHead(302, { location: `${q.get("redirect_uri")}?code=${code}&state=${encodeURIComponent(q.get("state")!)}` });
+        pending.set(code, {
+          challenge: q.get("code_challenge")!,
+          nonce: q.get("nonce")!,
+          redirectUri: q.get("redirect_uri")!,
+        });
+        res.writeHead(302, {
+          location: `${q.get("redirect_uri")}?code=${code}&state=${encodeURIComponent(q.get("state")!)}`,
+        });
         return res.end();
       }
       case "/token": {
         if (!clientOk) return json(401, { error: "invalid_client" });
         const p = pending.get(form.get("code") ?? "");
         const verifier = form.get("code_verifier") ?? "";
-        if (!p || createHash("sha256").update(verifier).digest("base64url") !== p.challenge || form.get("redirect_uri") !== p.redirectUri) return json(400, { error: "invalid_grant" });
+        if (
+          !p ||
+          createHash("sha256").update(verifier).digest("base64url") !== p.challenge ||
+          form.get("redirect_uri") !== p.redirectUri
+        )
+          return json(400, { error: "invalid_grant" });
         const at = await new SignJWT({ scope: "all openid", roles: ["flytesnacks:viewer"] })
-          .setProtectedHeader({ alg: "ES256", kid: "k1" }).setIssuer(issuer).setAudience("aloft").setSubject("carol@example.com").setIssuedAt().setExpirationTime("5m").sign(key);
+          .setProtectedHeader({ alg: "ES256", kid: "k1" })
+          .setIssuer(issuer)
+          .setAudience("aloft")
+          .setSubject("carol@example.com")
+          .setIssuedAt()
+          .setExpirationTime("5m")
+          .sign(key);
         const idt = await new SignJWT({ nonce: wrongNonce ? "not-it" : p.nonce })
-          .setProtectedHeader({ alg: "ES256", kid: "k1" }).setIssuer(issuer).setAudience("aloft-console").setSubject("carol@example.com").setIssuedAt().setExpirationTime("5m").sign(key);
-        return json(200, { access_token: at, id_token: idt, refresh_token: "idp-refresh-1", token_type: "Bearer", expires_in: 300 });
+          .setProtectedHeader({ alg: "ES256", kid: "k1" })
+          .setIssuer(issuer)
+          .setAudience("aloft-console")
+          .setSubject("carol@example.com")
+          .setIssuedAt()
+          .setExpirationTime("5m")
+          .sign(key);
+        return json(200, {
+          access_token: at,
+          id_token: idt,
+          refresh_token: "idp-refresh-1",
+          token_type: "Bearer",
+          expires_in: 300,
+        });
       }
       case "/revoke":
         if (clientOk) revoked.push(form.get("token") ?? "");
@@ -78,7 +114,12 @@ before(async () => {
         enabled: true,
         secretsDir: dir,
         authServerType: "external",
-        external: { issuer, audience: "aloft", consoleClientId: "aloft-console", consoleClientSecretFile: join(dir, "console.secret") },
+        external: {
+          issuer,
+          audience: "aloft",
+          consoleClientId: "aloft-console",
+          consoleClientSecretFile: join(dir, "console.secret"),
+        },
       },
     },
   });
@@ -104,7 +145,10 @@ async function signIn(): Promise<{ status: number; cookies: Map<string, string> 
   take(login);
   const approved = await fetch(login.headers.get("location")!, { redirect: "manual" });
   const cb = new URL(approved.headers.get("location")!);
-  const done = await fetch(`${platform.httpUrl}/callback${cb.search}`, { headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join("; ") }, redirect: "manual" });
+  const done = await fetch(`${platform.httpUrl}/callback${cb.search}`, {
+    headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join("; ") },
+    redirect: "manual",
+  });
   take(done);
   return { status: done.status, cookies };
 }

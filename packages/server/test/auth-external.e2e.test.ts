@@ -29,7 +29,13 @@ before(async () => {
     };
     if (req.url === "/.well-known/openid-configuration") return json({ issuer, jwks_uri: `${issuer}/keys` });
     if (req.url === "/.well-known/oauth-authorization-server") {
-      return json({ issuer, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/keys`, grant_types_supported: ["client_credentials", "urn:ietf:params:oauth:grant-type:device_code"], device_authorization_endpoint: `${issuer}/device` });
+      return json({
+        issuer,
+        token_endpoint: `${issuer}/token`,
+        jwks_uri: `${issuer}/keys`,
+        grant_types_supported: ["client_credentials", "urn:ietf:params:oauth:grant-type:device_code"],
+        device_authorization_endpoint: `${issuer}/device`,
+      });
     }
     if (req.url === "/keys") {
       jwksFetches++;
@@ -41,7 +47,14 @@ before(async () => {
   await new Promise<void>((r) => idp.listen(0, "127.0.0.1", r));
   issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
   platform = await startTestPlatform({
-    overrides: { auth: { enabled: true, authServerType: "external", external: { issuer, audience: "aloft" }, engineSubjects: ["svc-engine"] } },
+    overrides: {
+      auth: {
+        enabled: true,
+        authServerType: "external",
+        external: { issuer, audience: "aloft" },
+        engineSubjects: ["svc-engine"],
+      },
+    },
   });
 });
 after(async () => {
@@ -49,7 +62,11 @@ after(async () => {
   await new Promise((r) => idp?.close(r));
 });
 
-const sign = (claims: Record<string, unknown>, o: { iss?: string; aud?: string; sub?: string } = {}, k: CryptoKey = key) =>
+const sign = (
+  claims: Record<string, unknown>,
+  o: { iss?: string; aud?: string; sub?: string } = {},
+  k: CryptoKey = key,
+) =>
   new SignJWT({ scope: "all openid", ...claims })
     .setProtectedHeader({ alg: "ES256", kid: "idp-1" })
     .setIssuer(o.iss ?? issuer)
@@ -64,10 +81,17 @@ function admin(token: string) {
     req.header.set("authorization", `Bearer ${token}`);
     return next(req);
   };
-  return createClient(AdminService, createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}`, interceptors: [auth] }));
+  return createClient(
+    AdminService,
+    createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}`, interceptors: [auth] }),
+  );
 }
 
-const code = (p: Promise<unknown>) => p.then(() => Code[0], (e: unknown) => Code[ConnectError.from(e).code]);
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => Code[0],
+    (e: unknown) => Code[ConnectError.from(e).code],
+  );
 
 test("the IdP's tokens are verified with its discovered JWKS; roles come from the claim", async () => {
   const alice = admin(await sign({ roles: ["flytesnacks:viewer"] }));
@@ -78,13 +102,39 @@ test("the IdP's tokens are verified with its discovered JWKS; roles come from th
   const bob = admin(await sign({ roles: ["admin"] }, { sub: "bob" }));
   await bob.registerProject({ project: { id: "bobs", name: "b" } });
   // The engine's subject may report events (the request is then validated: here, for a missing execution).
-  assert.notEqual(await code(admin(await sign({}, { sub: "svc-engine" })).createWorkflowEvent({ event: { executionId: { project: "flytesnacks", domain: "development", name: "nope" }, producerId: "propeller" } })), "PermissionDenied");
-  assert.equal(await code(bob.createWorkflowEvent({ event: { executionId: { project: "flytesnacks", domain: "development", name: "nope" }, producerId: "propeller" } })), "PermissionDenied");
+  assert.notEqual(
+    await code(
+      admin(await sign({}, { sub: "svc-engine" })).createWorkflowEvent({
+        event: {
+          executionId: { project: "flytesnacks", domain: "development", name: "nope" },
+          producerId: "propeller",
+        },
+      }),
+    ),
+    "PermissionDenied",
+  );
+  assert.equal(
+    await code(
+      bob.createWorkflowEvent({
+        event: {
+          executionId: { project: "flytesnacks", domain: "development", name: "nope" },
+          producerId: "propeller",
+        },
+      }),
+    ),
+    "PermissionDenied",
+  );
 });
 
 test("tokens of another issuer, audience or key are refused", async () => {
-  assert.equal(await code(admin(await sign({ roles: ["admin"] }, { iss: "https://other.example" })).listProjects({})), "Unauthenticated");
-  assert.equal(await code(admin(await sign({ roles: ["admin"] }, { aud: "someone-else" })).listProjects({})), "Unauthenticated");
+  assert.equal(
+    await code(admin(await sign({ roles: ["admin"] }, { iss: "https://other.example" })).listProjects({})),
+    "Unauthenticated",
+  );
+  assert.equal(
+    await code(admin(await sign({ roles: ["admin"] }, { aud: "someone-else" })).listProjects({})),
+    "Unauthenticated",
+  );
   const stranger = (await generateKeyPair("ES256")).privateKey;
   assert.equal(await code(admin(await sign({ roles: ["admin"] }, {}, stranger)).listProjects({})), "Unauthenticated");
 });
@@ -95,5 +145,9 @@ test("AuthMetadataService hands out the IdP's metadata (device flow included) an
   assert.equal(m.tokenEndpoint, `${issuer}/token`);
   assert.equal(m.deviceAuthorizationEndpoint, `${issuer}/device`);
   assert.equal((await meta.getPublicClientConfig({})).audience, "aloft");
-  assert.equal((await fetch(`${platform.httpUrl}/oauth2/token`, { method: "POST" })).status, 404, "no self-hosted token endpoint with an external IdP");
+  assert.equal(
+    (await fetch(`${platform.httpUrl}/oauth2/token`, { method: "POST" })).status,
+    404,
+    "no self-hosted token endpoint with an external IdP",
+  );
 });

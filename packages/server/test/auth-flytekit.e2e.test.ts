@@ -33,10 +33,16 @@ function pythonEnv(): NodeJS.ProcessEnv {
 function availability(): string | false {
   let reason: string | undefined;
   if (!existsSync(join(FLYTEKIT_BIN, "pyflyte"))) reason = `flytekit is not at ${FLYTEKIT} (set ALOFT_FLYTEKIT_DIR)`;
-  else if (!existsSync(PYTHON)) reason = `${PYTHON} is missing (apt-get install python3 and ${FLYTEKIT}/debian-packages.txt)`;
+  else if (!existsSync(PYTHON))
+    reason = `${PYTHON} is missing (apt-get install python3 and ${FLYTEKIT}/debian-packages.txt)`;
   else {
-    const probe = spawnSync(PYTHON, ["-c", "import flytekit, grpc, google.protobuf, requests"], { env: pythonEnv(), encoding: "utf8", timeout: 60_000 });
-    if (probe.status !== 0) reason = `flytekit cannot be imported by ${PYTHON}: ${probe.stderr.trim().split("\n").pop() ?? ""}`;
+    const probe = spawnSync(PYTHON, ["-c", "import flytekit, grpc, google.protobuf, requests"], {
+      env: pythonEnv(),
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    if (probe.status !== 0)
+      reason = `flytekit cannot be imported by ${PYTHON}: ${probe.stderr.trim().split("\n").pop() ?? ""}`;
   }
   if (reason === undefined) return false;
   if (process.env.CI) throw new Error(`CI requires flytekit for the auth suite: ${reason}`);
@@ -44,7 +50,11 @@ function availability(): string | false {
   return reason;
 }
 
-function run(cmd: string, args: string[], timeoutMs = 180_000): Promise<{ code: number | null; out: string; err: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  timeoutMs = 180_000,
+): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((res, rej) => {
     const child = spawn(cmd, args, { cwd: HERE, env: pythonEnv(), stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -60,7 +70,8 @@ function run(cmd: string, args: string[], timeoutMs = 180_000): Promise<{ code: 
   });
 }
 
-const explain = (what: string, r: { code: number | null; out: string; err: string }) => `${what} exited ${r.code}\n${r.out.slice(-3000)}\n${r.err.slice(-3000)}`;
+const explain = (what: string, r: { code: number | null; out: string; err: string }) =>
+  `${what} exited ${r.code}\n${r.out.slice(-3000)}\n${r.err.slice(-3000)}`;
 
 describe("flytekit with client credentials", { skip: availability() }, () => {
   const dir = mkdtempSync(join(tmpdir(), "aloft-flytekit-auth-"));
@@ -78,7 +89,13 @@ describe("flytekit with client credentials", { skip: availability() }, () => {
     process.env.PYTHONPATH = pythonEnv().PYTHONPATH;
     platform = await startTestPlatform({
       engine: true,
-      overrides: { auth: { enabled: true, secretsDir: secrets, roles: { bindings: [{ subject: "flytekit-bot", role: "contributor", project: "flytesnacks" }] } } },
+      overrides: {
+        auth: {
+          enabled: true,
+          secretsDir: secrets,
+          roles: { bindings: [{ subject: "flytekit-bot", role: "contributor", project: "flytesnacks" }] },
+        },
+      },
     });
     config = join(dir, "config.yaml");
     writeFileSync(
@@ -97,27 +114,83 @@ describe("flytekit with client credentials", { skip: availability() }, () => {
   test("with a wrong secret flytekit is refused by the token endpoint", async () => {
     const wrong = join(dir, "wrong.yaml");
     writeFileSync(join(dir, "wrong.secret"), "not-the-secret\n");
-    writeFileSync(wrong, `admin:\n  endpoint: dns:///${platform.grpcAddress}\n  insecure: true\n  authType: ClientSecret\n  clientId: flytekit-bot\n  clientSecretLocation: ${join(dir, "wrong.secret")}\n`);
-    const r = await run(join(FLYTEKIT_BIN, "pyflyte"), ["-c", wrong, "register", "--copy", "none", "--project", "flytesnacks", "--domain", "development", "--version", `${version}-wrong`, "--image", "any:tag", "auth_wf.py"], 90_000);
+    writeFileSync(
+      wrong,
+      `admin:\n  endpoint: dns:///${platform.grpcAddress}\n  insecure: true\n  authType: ClientSecret\n  clientId: flytekit-bot\n  clientSecretLocation: ${join(dir, "wrong.secret")}\n`,
+    );
+    const r = await run(
+      join(FLYTEKIT_BIN, "pyflyte"),
+      [
+        "-c",
+        wrong,
+        "register",
+        "--copy",
+        "none",
+        "--project",
+        "flytesnacks",
+        "--domain",
+        "development",
+        "--version",
+        `${version}-wrong`,
+        "--image",
+        "any:tag",
+        "auth_wf.py",
+      ],
+      90_000,
+    );
     assert.notEqual(r.code, 0, explain("pyflyte register with a wrong secret", r));
     assert.match(r.out + r.err, /invalid_client|401/);
   });
 
   test("pyflyte register --copy none, then FlyteRemote runs the workflow", async () => {
-    const reg = await run(join(FLYTEKIT_BIN, "pyflyte"), ["-c", config, "register", "--copy", "none", "--project", "flytesnacks", "--domain", "development", "--version", version, "--image", "any:tag", "auth_wf.py"]);
+    const reg = await run(join(FLYTEKIT_BIN, "pyflyte"), [
+      "-c",
+      config,
+      "register",
+      "--copy",
+      "none",
+      "--project",
+      "flytesnacks",
+      "--domain",
+      "development",
+      "--version",
+      version,
+      "--image",
+      "any:tag",
+      "auth_wf.py",
+    ]);
     assert.equal(reg.code, 0, explain("pyflyte register", reg));
     const r = await run(PYTHON, [join(HERE, "remote_run.py"), config, version]);
     assert.equal(r.code, 0, explain("remote_run.py", r));
-    const report = JSON.parse(r.out.trim().split("\n").pop()!) as { name: string; phase: number; outputs: Record<string, number> | null };
+    const report = JSON.parse(r.out.trim().split("\n").pop()!) as {
+      name: string;
+      phase: number;
+      outputs: Record<string, number> | null;
+    };
     assert.deepEqual(report.outputs, { o0: 11 });
     // The execution names flytekit's client as its principal (read with an admin token minted by the same server).
-    const form = new URLSearchParams({ grant_type: "client_credentials", client_id: "flytepropeller", client_secret: (await import("node:fs")).readFileSync(join(secrets, "flytepropeller.secret"), "utf8").trim() });
-    const tok = ((await (await fetch(`${platform.httpUrl}/oauth2/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form })).json()) as { access_token: string }).access_token;
+    const form = new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: "flytepropeller",
+      client_secret: (await import("node:fs")).readFileSync(join(secrets, "flytepropeller.secret"), "utf8").trim(),
+    });
+    const tok = (
+      (await (
+        await fetch(`${platform.httpUrl}/oauth2/token`, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: form,
+        })
+      ).json()) as { access_token: string }
+    ).access_token;
     const auth: Interceptor = (next) => (req) => {
       req.header.set("authorization", `Bearer ${tok}`);
       return next(req);
     };
-    const admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}`, interceptors: [auth] }));
+    const admin = createClient(
+      AdminService,
+      createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}`, interceptors: [auth] }),
+    );
     const exec = await admin.getExecution({ id: { project: "flytesnacks", domain: "development", name: report.name } });
     assert.equal(exec.spec?.metadata?.principal, "flytekit-bot");
   });

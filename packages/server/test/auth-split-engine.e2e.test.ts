@@ -32,7 +32,10 @@ const env = {
 };
 
 function run(args: string[], ready: RegExp): Promise<RegExpMatchArray> {
-  const child = spawn(process.execPath, [bin, ...args, "--data-dir", dataDir], { stdio: ["ignore", "pipe", "pipe"], env });
+  const child = spawn(process.execPath, [bin, ...args, "--data-dir", dataDir], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env,
+  });
   children.push(child);
   const i = logs.push("") - 1;
   child.stderr!.on("data", (d: Buffer) => (logs[i] += d.toString()));
@@ -47,35 +50,87 @@ function run(args: string[], ready: RegExp): Promise<RegExpMatchArray> {
 }
 
 test("the engine authenticates, renews its token across expiry, and a workflow completes", async () => {
-  const init = spawnSync(process.execPath, [bin, "secret", "init", "--client", "ci-bot", "--user", "alice", "--data-dir", dataDir], { encoding: "utf8", env });
+  const init = spawnSync(
+    process.execPath,
+    [bin, "secret", "init", "--client", "ci-bot", "--user", "alice", "--data-dir", dataDir],
+    { encoding: "utf8", env },
+  );
   assert.equal(init.status, 0, init.stderr);
-  for (const f of ["token-signing-key.pem", "flytepropeller.secret", "flytepropeller.secret-hash", "ci-bot.secret", "cookie-hash-key", "cookie-block-key"]) {
+  for (const f of [
+    "token-signing-key.pem",
+    "flytepropeller.secret",
+    "flytepropeller.secret-hash",
+    "ci-bot.secret",
+    "cookie-hash-key",
+    "cookie-block-key",
+  ]) {
     assert.equal(statSync(join(secrets, f)).mode & 0o777, 0o600, f);
   }
-  const m = await run(["admin", "--http-port", "0", "--grpc-port", "0"], /gRPC\s+\S+:(\d+)[\s\S]*HTTP\s+http:\/\/[^:]+:(\d+)/);
+  const m = await run(
+    ["admin", "--http-port", "0", "--grpc-port", "0"],
+    /gRPC\s+\S+:(\d+)[\s\S]*HTTP\s+http:\/\/[^:]+:(\d+)/,
+  );
   const [grpcPort, httpPort] = [m[1], m[2]];
-  await run(["engine", "--admin-endpoint", `127.0.0.1:${grpcPort}`, "--admin-http-url", `http://127.0.0.1:${httpPort}`, "--resync-ms", "100", "--metrics-port", "0"], /engine is up/);
+  await run(
+    [
+      "engine",
+      "--admin-endpoint",
+      `127.0.0.1:${grpcPort}`,
+      "--admin-http-url",
+      `http://127.0.0.1:${httpPort}`,
+      "--resync-ms",
+      "100",
+      "--metrics-port",
+      "0",
+    ],
+    /engine is up/,
+  );
 
   // Without credentials nothing works; with them (discovered token endpoint, client_secret_basic) everything does.
   const anonymous = createAloftClient({ endpoint: `127.0.0.1:${grpcPort}`, insecure: true, retry: { maxAttempts: 1 } });
   await assert.rejects(anonymous.listProjects({}), (e: unknown) => ConnectError.from(e).code === Code.Unauthenticated);
   anonymous.close();
   const ciSecret = readFileSync(join(secrets, "ci-bot.secret"), "utf8").trim();
-  const admin = createAloftClient({ endpoint: `127.0.0.1:${grpcPort}`, insecure: true, clientCredentials: { clientId: "ci-bot", clientSecret: ciSecret } });
+  const admin = createAloftClient({
+    endpoint: `127.0.0.1:${grpcPort}`,
+    insecure: true,
+    clientCredentials: { clientId: "ci-bot", clientSecret: ciSecret },
+  });
   const P = "flytesnacks";
   const D = "development";
-  const slow = shellTask(id(ResourceType.TASK, P, D, "slow-double", "v1"), ["a"], ["o"], 'sleep 2.5; echo "$(( $(cat /var/inputs/a) * 2 ))" > /var/outputs/o');
+  const slow = shellTask(
+    id(ResourceType.TASK, P, D, "slow-double", "v1"),
+    ["a"],
+    ["o"],
+    'sleep 2.5; echo "$(( $(cat /var/inputs/a) * 2 ))" > /var/outputs/o',
+  );
   const lp = await registerWorkflow(admin.admin, {
-    project: P, domain: D, name: "slow", version: "v1", tasks: [slow], inputs: ["x"],
-    nodes: [taskNode("n0", slow.id!, { a: promise("start-node", "x") }), taskNode("n1", slow.id!, { a: promise("n0", "o") }, ["n0"])],
+    project: P,
+    domain: D,
+    name: "slow",
+    version: "v1",
+    tasks: [slow],
+    inputs: ["x"],
+    nodes: [
+      taskNode("n0", slow.id!, { a: promise("start-node", "x") }),
+      taskNode("n1", slow.id!, { a: promise("n0", "o") }, ["n0"]),
+    ],
     outputs: { y: promise("n1", "o") },
   });
-  const { id: exec } = await admin.createExecution({ project: P, domain: D, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(5) } } });
+  const { id: exec } = await admin.createExecution({
+    project: P,
+    domain: D,
+    spec: { launchPlan: lp },
+    inputs: { literals: { x: intLiteral(5) } },
+  });
   const deadline = Date.now() + 60_000;
   let phase = WorkflowExecution_Phase.UNDEFINED;
   while (phase !== WorkflowExecution_Phase.SUCCEEDED) {
     assert.ok(Date.now() < deadline, `stuck in ${WorkflowExecution_Phase[phase]}`);
-    assert.ok(phase !== WorkflowExecution_Phase.FAILED && phase !== WorkflowExecution_Phase.ABORTED, WorkflowExecution_Phase[phase]);
+    assert.ok(
+      phase !== WorkflowExecution_Phase.FAILED && phase !== WorkflowExecution_Phase.ABORTED,
+      WorkflowExecution_Phase[phase],
+    );
     await new Promise((r) => setTimeout(r, 200));
     phase = (await admin.getExecution({ id: exec })).closure!.phase;
   }
@@ -84,16 +139,31 @@ test("the engine authenticates, renews its token across expiry, and a workflow c
   admin.close();
 
   // A person signs in (the console's flow: form, code, cookies), renews and signs out: what passes by is noted.
-  const seen = await browserSession(`http://127.0.0.1:${httpPort}`, "alice", readFileSync(join(secrets, "user-alice.password"), "utf8").trim());
+  const seen = await browserSession(
+    `http://127.0.0.1:${httpPort}`,
+    "alice",
+    readFileSync(join(secrets, "user-alice.password"), "utf8").trim(),
+  );
 
   const adminLog = logs[0]!;
   // Every change is audited with who made it.
-  assert.match(adminLog, /"subject":"ci-bot","method":"CreateExecution","project":"flytesnacks","domain":"development".*"msg":"audit"/);
-  const engineTokens = adminLog.split("\n").filter((l) => l.includes("issued an access token") && l.includes('"clientId":"flytepropeller"')).length;
+  assert.match(
+    adminLog,
+    /"subject":"ci-bot","method":"CreateExecution","project":"flytesnacks","domain":"development".*"msg":"audit"/,
+  );
+  const engineTokens = adminLog
+    .split("\n")
+    .filter((l) => l.includes("issued an access token") && l.includes('"clientId":"flytepropeller"')).length;
   assert.ok(engineTokens >= 3, `the engine fetched ${engineTokens} token(s) in a run longer than 2 lifetimes`);
   // No secret and no token in any log line of either process.
   const everything = logs.join("\n");
-  for (const f of ["flytepropeller.secret", "ci-bot.secret", "cookie-hash-key", "cookie-block-key", "user-alice.password"]) {
+  for (const f of [
+    "flytepropeller.secret",
+    "ci-bot.secret",
+    "cookie-hash-key",
+    "cookie-block-key",
+    "user-alice.password",
+  ]) {
     assert.ok(!everything.includes(readFileSync(join(secrets, f), "utf8").trim()), `${f} leaked into the logs`);
   }
   assert.ok(adminLog.includes('"user":"alice"'), "the sign-in is logged (by name)");
@@ -118,13 +188,21 @@ async function browserSession(base: string, user: string, password: string): Pro
   const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
   const login = await fetch(`${base}/login`, { redirect: "manual" });
   take(login);
-  const page = await fetch(login.headers.get("location")!.replace("//localhost:", "//127.0.0.1:"), { headers: { cookie: cookie() } });
+  const page = await fetch(login.headers.get("location")!.replace("//localhost:", "//127.0.0.1:"), {
+    headers: { cookie: cookie() },
+  });
   take(page);
   const form = new URLSearchParams();
-  for (const m of (await page.text()).matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) form.set(m[1]!, m[2]!.replace(/&amp;/g, "&"));
+  for (const m of (await page.text()).matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+    form.set(m[1]!, m[2]!.replace(/&amp;/g, "&"));
   form.set("username", user);
   form.set("password", password);
-  const posted = await fetch(`${base}/oauth2/authorize`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookie() }, body: form, redirect: "manual" });
+  const posted = await fetch(`${base}/oauth2/authorize`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookie() },
+    body: form,
+    redirect: "manual",
+  });
   assert.equal(posted.status, 303);
   const cb = new URL(posted.headers.get("location")!);
   seen.push(["authorization code", cb.searchParams.get("code")!]);

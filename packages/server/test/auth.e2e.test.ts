@@ -54,10 +54,15 @@ after(async () => {
   rmSync(secrets, { recursive: true, force: true });
 });
 
-async function tokenFor(client: string, how: "basic" | "post" = "basic", extra: Record<string, string> = {}): Promise<Response> {
+async function tokenFor(
+  client: string,
+  how: "basic" | "post" = "basic",
+  extra: Record<string, string> = {},
+): Promise<Response> {
   const form = new URLSearchParams({ grant_type: "client_credentials", ...extra });
   const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" };
-  if (how === "basic") headers.authorization = `Basic ${Buffer.from(`${client}:${secretOf(client)}`).toString("base64")}`;
+  if (how === "basic")
+    headers.authorization = `Basic ${Buffer.from(`${client}:${secretOf(client)}`).toString("base64")}`;
   else {
     form.set("client_id", client);
     form.set("client_secret", secretOf(client));
@@ -86,20 +91,33 @@ function connectAdmin(t?: string) {
     if (t) req.header.set("flyte-authorization", `Bearer ${t}`);
     return next(req);
   };
-  return createClient(AdminService, createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}`, interceptors: [auth] }));
+  return createClient(
+    AdminService,
+    createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}`, interceptors: [auth] }),
+  );
 }
 
 async function grpcCode(p: Promise<unknown>): Promise<{ code: number; details: string }> {
-  const err = await p.then(() => assert.fail("expected the call to fail"), (e: grpc.ServiceError) => e);
+  const err = await p.then(
+    () => assert.fail("expected the call to fail"),
+    (e: grpc.ServiceError) => e,
+  );
   return { code: err.code, details: err.details };
 }
 
 async function connectCode(p: Promise<unknown>): Promise<ConnectError> {
-  return p.then(() => assert.fail("expected the call to fail"), (e: unknown) => ConnectError.from(e));
+  return p.then(
+    () => assert.fail("expected the call to fail"),
+    (e: unknown) => ConnectError.from(e),
+  );
 }
 
 /** A token signed with the server's own key, with claims as given (for the expired / audience / issuer cases). */
-async function mint(claims: { iss?: string; aud?: string; exp?: number; sub?: string; scope?: string }, key?: import("node:crypto").KeyObject, kid?: string) {
+async function mint(
+  claims: { iss?: string; aud?: string; exp?: number; sub?: string; scope?: string },
+  key?: import("node:crypto").KeyObject,
+  kid?: string,
+) {
   const keys = await loadKeySet({ signing: readFileSync(join(secrets, "token-signing-key.pem"), "utf8"), others: [] });
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ scope: claims.scope ?? "all", client_id: "admin-bot" })
@@ -115,20 +133,29 @@ async function mint(claims: { iss?: string; aud?: string; exp?: number; sub?: st
 describe("open endpoints", () => {
   test("health, AuthMetadataService (gRPC and HTTP) and the JWKS need no token", async () => {
     assert.equal((await fetch(`${platform.httpUrl}/healthcheck`)).status, 200);
-    const meta = await fetch(`${platform.httpUrl}/.well-known/oauth-authorization-server`, { headers: { accept: "application/json" } });
+    const meta = await fetch(`${platform.httpUrl}/.well-known/oauth-authorization-server`, {
+      headers: { accept: "application/json" },
+    });
     assert.equal(meta.status, 200);
     const doc = (await meta.json()) as Record<string, unknown>;
     assert.equal(doc.token_endpoint, `${platform.httpUrl}/oauth2/token`);
     assert.equal(doc.issuer, platform.httpUrl);
     assert.deepEqual(doc.grant_types_supported, ["client_credentials"]);
-    const cfg = (await (await fetch(`${platform.httpUrl}/config/v1/flyte_client`, { headers: { accept: "application/json" } })).json()) as Record<string, unknown>;
+    const cfg = (await (
+      await fetch(`${platform.httpUrl}/config/v1/flyte_client`, { headers: { accept: "application/json" } })
+    ).json()) as Record<string, unknown>;
     assert.equal(cfg.client_id, "flytectl");
     assert.equal(cfg.authorization_metadata_key, "flyte-authorization");
     assert.deepEqual(cfg.scopes, ["all", "offline"]);
-    const authMeta = createClient(AuthMetadataService, createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}` }));
+    const authMeta = createClient(
+      AuthMetadataService,
+      createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}` }),
+    );
     assert.equal((await authMeta.getOAuth2Metadata({})).jwksUri, `${platform.httpUrl}/oauth2/jwks`);
     assert.equal((await authMeta.getPublicClientConfig({})).audience, platform.httpUrl);
-    const jwks = (await (await fetch(`${platform.httpUrl}/oauth2/jwks`)).json()) as { keys: Array<Record<string, unknown>> };
+    const jwks = (await (await fetch(`${platform.httpUrl}/oauth2/jwks`)).json()) as {
+      keys: Array<Record<string, unknown>>;
+    };
     assert.equal(jwks.keys.length, 1);
     assert.equal(jwks.keys[0]!.kty, "RSA");
     assert.equal(jwks.keys[0]!.d, undefined, "no private part in the JWKS");
@@ -142,7 +169,16 @@ describe("refusals", () => {
     const res = await fetch(`${platform.httpUrl}/api/v1/projects`);
     assert.equal(res.status, 401);
     assert.match(((await res.json()) as { message: string }).message, /missing access token/);
-    assert.equal((await fetch(`${platform.httpUrl}/api/v1/projects`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"project":{"id":"p1","name":"p1"}}' })).status, 401);
+    assert.equal(
+      (
+        await fetch(`${platform.httpUrl}/api/v1/projects`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: '{"project":{"id":"p1","name":"p1"}}',
+        })
+      ).status,
+      401,
+    );
     assert.equal((await fetch(`${platform.httpUrl}/metrics`)).status, 401);
     assert.equal((await fetch(`${platform.httpUrl}/logs/anything`)).status, 401);
     assert.equal((await fetch(`${platform.httpUrl}/me`)).status, 401);
@@ -155,17 +191,25 @@ describe("refusals", () => {
   });
 
   test("a forged token (signed by another key) is refused", async () => {
-    const other = createPrivateKey(generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }));
+    const other = createPrivateKey(
+      generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }),
+    );
     const forged = await mint({}, other);
     const r = await grpcCode(unary(grpcJs, "ListProjects", {}, bearer(forged)));
     assert.equal(r.code, grpc.status.UNAUTHENTICATED);
     assert.match(r.details, /signature verification failed/);
     const unknownKid = await mint({}, other, "some-other-key");
-    assert.match((await grpcCode(unary(grpcJs, "ListProjects", {}, bearer(unknownKid)))).details, /not signed by a trusted key/);
+    assert.match(
+      (await grpcCode(unary(grpcJs, "ListProjects", {}, bearer(unknownKid)))).details,
+      /not signed by a trusted key/,
+    );
     // Header and payload of a real token with the signature of another: still refused.
     const real = (await token("admin-bot")).split(".");
     const spliced = `${real[0]}.${real[1]}.${forged.split(".")[2]}`;
-    assert.equal((await grpcCode(unary(grpcJs, "ListProjects", {}, bearer(spliced)))).code, grpc.status.UNAUTHENTICATED);
+    assert.equal(
+      (await grpcCode(unary(grpcJs, "ListProjects", {}, bearer(spliced)))).code,
+      grpc.status.UNAUTHENTICATED,
+    );
   });
 
   test("an expired token is refused", async () => {
@@ -176,7 +220,9 @@ describe("refusals", () => {
   });
 
   test("a token for another audience is refused", async () => {
-    const r = await grpcCode(unary(grpcJs, "ListProjects", {}, bearer(await mint({ aud: "https://elsewhere.example" }))));
+    const r = await grpcCode(
+      unary(grpcJs, "ListProjects", {}, bearer(await mint({ aud: "https://elsewhere.example" }))),
+    );
     assert.equal(r.code, grpc.status.UNAUTHENTICATED);
     assert.match(r.details, /aud/);
   });
@@ -194,7 +240,11 @@ describe("refusals", () => {
   });
 
   test("the same refusals on the HTTP gateway are 401", async () => {
-    for (const t of [await mint({ exp: Math.floor(Date.now() / 1000) - 5 }), await mint({ aud: "x" }), await mint({ iss: "y" })]) {
+    for (const t of [
+      await mint({ exp: Math.floor(Date.now() / 1000) - 5 }),
+      await mint({ aud: "x" }),
+      await mint({ iss: "y" }),
+    ]) {
       const res = await fetch(`${platform.httpUrl}/api/v1/projects`, { headers: { authorization: `Bearer ${t}` } });
       assert.equal(res.status, 401);
     }
@@ -211,7 +261,9 @@ describe("token endpoint", () => {
       assert.equal(body.token_type, "Bearer");
       assert.equal(body.expires_in, 1800);
       assert.equal(body.scope, "all");
-      const header = JSON.parse(Buffer.from(String(body.access_token).split(".")[0]!, "base64url").toString()) as Record<string, unknown>;
+      const header = JSON.parse(
+        Buffer.from(String(body.access_token).split(".")[0]!, "base64url").toString(),
+      ) as Record<string, unknown>;
       assert.equal(header.alg, "RS256");
     }
   });
@@ -220,10 +272,18 @@ describe("token endpoint", () => {
     const form = (id: string, secret: string) =>
       fetch(`${platform.httpUrl}/oauth2/token`, {
         method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}` },
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`,
+        },
         body: "grant_type=client_credentials",
       });
-    for (const [id, secret] of [["admin-bot", "wrong"], ["ghost", "whatever"], ["flytectl", ""], ["admin-bot", secretOf("viewer-bot")]] as const) {
+    for (const [id, secret] of [
+      ["admin-bot", "wrong"],
+      ["ghost", "whatever"],
+      ["flytectl", ""],
+      ["admin-bot", secretOf("viewer-bot")],
+    ] as const) {
       const res = await form(id, secret);
       assert.equal(res.status, 401, `${id}`);
       assert.equal(((await res.json()) as { error: string }).error, "invalid_client");
@@ -233,11 +293,24 @@ describe("token endpoint", () => {
 
   test("unsupported grant, unknown scope, foreign audience, wrong method and content type", async () => {
     const err = async (res: Response) => [res.status, ((await res.json()) as { error: string }).error];
-    assert.deepEqual(await err(await tokenFor("admin-bot", "basic", { grant_type: "password" })), [400, "unsupported_grant_type"]);
-    assert.deepEqual(await err(await tokenFor("admin-bot", "basic", { scope: "all superuser" })), [400, "invalid_scope"]);
-    assert.deepEqual(await err(await tokenFor("admin-bot", "basic", { audience: "https://elsewhere.example" })), [400, "invalid_target"]);
+    assert.deepEqual(await err(await tokenFor("admin-bot", "basic", { grant_type: "password" })), [
+      400,
+      "unsupported_grant_type",
+    ]);
+    assert.deepEqual(await err(await tokenFor("admin-bot", "basic", { scope: "all superuser" })), [
+      400,
+      "invalid_scope",
+    ]);
+    assert.deepEqual(await err(await tokenFor("admin-bot", "basic", { audience: "https://elsewhere.example" })), [
+      400,
+      "invalid_target",
+    ]);
     assert.deepEqual(await err(await fetch(`${platform.httpUrl}/oauth2/token`)), [405, "invalid_request"]);
-    const json = await fetch(`${platform.httpUrl}/oauth2/token`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const json = await fetch(`${platform.httpUrl}/oauth2/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     assert.deepEqual(await err(json), [400, "invalid_request"]);
   });
 });
@@ -246,9 +319,19 @@ describe("roles", () => {
   let lp: ReturnType<typeof id>;
   before(async () => {
     const admin = connectAdmin(await token("admin-bot"));
-    const sleepy = shellTask(id(ResourceType.TASK, P, D, "sleepy", "v1"), ["a"], ["o"], 'sleep 30; cp /var/inputs/a /var/outputs/o');
+    const sleepy = shellTask(
+      id(ResourceType.TASK, P, D, "sleepy", "v1"),
+      ["a"],
+      ["o"],
+      "sleep 30; cp /var/inputs/a /var/outputs/o",
+    );
     lp = await registerWorkflow(admin, {
-      project: P, domain: D, name: "sleepy", version: "v1", tasks: [sleepy], inputs: ["x"],
+      project: P,
+      domain: D,
+      name: "sleepy",
+      version: "v1",
+      tasks: [sleepy],
+      inputs: ["x"],
       nodes: [taskNode("n0", sleepy.id!, { a: promise("start-node", "x") })],
       outputs: { y: promise("n0", "o") },
     });
@@ -265,12 +348,28 @@ describe("roles", () => {
     };
     const t = shellTask(id(ResourceType.TASK, P, D, "v-task", "v1"), [], [], "true");
     await denied(viewer.createTask({ id: t.id, spec: { template: t } }), "contribute");
-    await denied(viewer.createExecution({ project: P, domain: D, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(1) } } }), "contribute");
-    await denied(viewer.terminateExecution({ id: { project: P, domain: D, name: "whatever" }, cause: "no" }), "contribute");
+    await denied(
+      viewer.createExecution({
+        project: P,
+        domain: D,
+        spec: { launchPlan: lp },
+        inputs: { literals: { x: intLiteral(1) } },
+      }),
+      "contribute",
+    );
+    await denied(
+      viewer.terminateExecution({ id: { project: P, domain: D, name: "whatever" }, cause: "no" }),
+      "contribute",
+    );
     await denied(viewer.registerProject({ project: { id: "viewers-own", name: "v" } }), "admin");
     await denied(viewer.updateProjectAttributes({ attributes: { project: P } }), "admin");
     // The engine's RPCs are for the engine only.
-    await denied(viewer.createWorkflowEvent({ event: { executionId: { project: P, domain: D, name: "x" }, producerId: "propeller" } }), "engine");
+    await denied(
+      viewer.createWorkflowEvent({
+        event: { executionId: { project: P, domain: D, name: "x" }, producerId: "propeller" },
+      }),
+      "engine",
+    );
     // Bound to flytesnacks only: another project is not visible.
     await denied(viewer.listExecutions({ id: { project: "otherproject", domain: D }, limit: 5 }), "view");
     // The same over HTTP: 403.
@@ -285,22 +384,47 @@ describe("roles", () => {
   test("a caller with no role anywhere is refused everything but who-am-I", async () => {
     const nobody = connectAdmin(await token("nobody-bot"));
     assert.equal((await connectCode(nobody.listProjects({}))).code, ConnectCode.PermissionDenied);
-    const identity = createClient(IdentityService, createGrpcTransport({
-      baseUrl: `http://${platform.grpcAddress}`,
-      interceptors: [(next) => async (req) => { req.header.set("authorization", `Bearer ${await token("nobody-bot")}`); return next(req); }],
-    }));
+    const identity = createClient(
+      IdentityService,
+      createGrpcTransport({
+        baseUrl: `http://${platform.grpcAddress}`,
+        interceptors: [
+          (next) => async (req) => {
+            req.header.set("authorization", `Bearer ${await token("nobody-bot")}`);
+            return next(req);
+          },
+        ],
+      }),
+    );
     assert.equal((await identity.userInfo({})).subject, "nobody-bot");
   });
 
   test("a contributor launches in its project and domain only; an admin launches and terminates, and both are recorded", async () => {
     const contrib = connectAdmin(await token("contrib-bot"));
-    const { id: mine } = await contrib.createExecution({ project: P, domain: D, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(1) } } });
+    const { id: mine } = await contrib.createExecution({
+      project: P,
+      domain: D,
+      spec: { launchPlan: lp },
+      inputs: { literals: { x: intLiteral(1) } },
+    });
     assert.equal((await contrib.getExecution({ id: mine })).spec?.metadata?.principal, "contrib-bot");
-    const e = await connectCode(contrib.createExecution({ project: P, domain: "production", spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(1) } } }));
+    const e = await connectCode(
+      contrib.createExecution({
+        project: P,
+        domain: "production",
+        spec: { launchPlan: lp },
+        inputs: { literals: { x: intLiteral(1) } },
+      }),
+    );
     assert.equal(e.code, ConnectCode.PermissionDenied);
 
     const admin = connectAdmin(await token("admin-bot"));
-    const { id: exec } = await admin.createExecution({ project: P, domain: D, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(2) } } });
+    const { id: exec } = await admin.createExecution({
+      project: P,
+      domain: D,
+      spec: { launchPlan: lp },
+      inputs: { literals: { x: intLiteral(2) } },
+    });
     assert.equal((await admin.getExecution({ id: exec })).spec?.metadata?.principal, "admin-bot");
     await admin.terminateExecution({ id: exec, cause: "enough" });
     await contrib.terminateExecution({ id: mine, cause: "mine" });
@@ -309,15 +433,22 @@ describe("roles", () => {
       const x = await admin.getExecution({ id: exec });
       if (x.closure?.phase === WorkflowExecution_Phase.ABORTED) {
         assert.equal(x.closure.outputResult.case, "abortMetadata");
-        assert.equal(x.closure.outputResult.case === "abortMetadata" && x.closure.outputResult.value.principal, "admin-bot");
+        assert.equal(
+          x.closure.outputResult.case === "abortMetadata" && x.closure.outputResult.value.principal,
+          "admin-bot",
+        );
         break;
       }
       assert.ok(Date.now() < deadline, `still ${WorkflowExecution_Phase[x.closure?.phase ?? 0]}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.ok((await admin.registerProject({ project: { id: "adminsown", name: "a" } })));
+    assert.ok(await admin.registerProject({ project: { id: "adminsown", name: "a" } }));
     // Not even an admin may report execution events: only the engine's identity.
-    const forged = await connectCode(admin.createWorkflowEvent({ event: { executionId: exec, producerId: "propeller", phase: WorkflowExecution_Phase.SUCCEEDED } }));
+    const forged = await connectCode(
+      admin.createWorkflowEvent({
+        event: { executionId: exec, producerId: "propeller", phase: WorkflowExecution_Phase.SUCCEEDED },
+      }),
+    );
     assert.equal(forged.code, ConnectCode.PermissionDenied);
     assert.match(forged.rawMessage, /lacks permission "engine"/);
     // Both ways of sending the token work on the grpc-js client too.
@@ -326,7 +457,9 @@ describe("roles", () => {
   });
 
   test("/me over HTTP names the caller in X-User-Subject", async () => {
-    const res = await fetch(`${platform.httpUrl}/me`, { headers: { authorization: `Bearer ${await token("admin-bot")}`, accept: "application/json" } });
+    const res = await fetch(`${platform.httpUrl}/me`, {
+      headers: { authorization: `Bearer ${await token("admin-bot")}`, accept: "application/json" },
+    });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("x-user-subject"), "admin-bot");
     assert.equal(((await res.json()) as { subject: string }).subject, "admin-bot");

@@ -9,7 +9,11 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { create } from "@bufbuild/protobuf";
-import { CreateDatasetRequestSchema, DataCatalog, GetDatasetRequestSchema } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
+import {
+  CreateDatasetRequestSchema,
+  DataCatalog,
+  GetDatasetRequestSchema,
+} from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
 import { ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { CatalogCacheStatus } from "@aloft/idl/flyteidl/core/catalog_pb.js";
@@ -21,10 +25,17 @@ import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, 
 
 const P = "flytesnacks";
 const D = "development";
-const TERMINAL = new Set([WorkflowExecution_Phase.SUCCEEDED, WorkflowExecution_Phase.FAILED, WorkflowExecution_Phase.ABORTED, WorkflowExecution_Phase.TIMED_OUT]);
+const TERMINAL = new Set([
+  WorkflowExecution_Phase.SUCCEEDED,
+  WorkflowExecution_Phase.FAILED,
+  WorkflowExecution_Phase.ABORTED,
+  WorkflowExecution_Phase.TIMED_OUT,
+]);
 
 for (const kind of ["sqlite", "postgres"] as const) {
-  describe(`task caching in the sandbox (${kind})`, { skip: kind === "postgres" ? await postgresAvailability() : false }, () => {
+  describe(`task caching in the sandbox (${kind})`, {
+    skip: kind === "postgres" ? await postgresAvailability() : false,
+  }, () => {
     let platform: TestPlatform;
     let admin: Admin;
     let catalog: ReturnType<typeof createClient<typeof DataCatalog>>;
@@ -45,7 +56,8 @@ for (const kind of ["sqlite", "postgres"] as const) {
 
     async function launch(lp: Identifier, x: number, opts: { overwriteCache?: boolean } = {}) {
       const { id: exId } = await admin.createExecution({
-        project: P, domain: D,
+        project: P,
+        domain: D,
         spec: { launchPlan: lp, overwriteCache: opts.overwriteCache ?? false },
         inputs: { literals: { x: intLiteral(x) } },
       });
@@ -61,9 +73,15 @@ for (const kind of ["sqlite", "postgres"] as const) {
       }
       const data = await admin.getExecutionData({ id: exId });
       const node = await admin.getNodeExecution({ id: { executionId: exId, nodeId: "n0" } });
-      const meta = node.closure?.targetMetadata.case === "taskNodeMetadata" ? node.closure.targetMetadata.value : undefined;
+      const meta =
+        node.closure?.targetMetadata.case === "taskNodeMetadata" ? node.closure.targetMetadata.value : undefined;
       const tasks = await admin.listTaskExecutions({ nodeExecutionId: { executionId: exId, nodeId: "n0" }, limit: 10 });
-      return { out: intOf(data.fullOutputs, "y"), status: meta?.cacheStatus, key: meta?.catalogKey, taskRuns: tasks.taskExecutions.length };
+      return {
+        out: intOf(data.fullOutputs, "y"),
+        status: meta?.cacheStatus,
+        key: meta?.catalogKey,
+        taskRuns: tasks.taskExecutions.length,
+      };
     }
 
     async function register(name: string, counter: string, cacheVersion: string) {
@@ -75,7 +93,12 @@ for (const kind of ["sqlite", "postgres"] as const) {
         { cacheVersion },
       );
       return registerWorkflow(admin, {
-        project: P, domain: D, name: `${name}-wf`, version: "v1", tasks: [double], inputs: ["x"],
+        project: P,
+        domain: D,
+        name: `${name}-wf`,
+        version: "v1",
+        tasks: [double],
+        inputs: ["x"],
         nodes: [taskNode("n0", double.id!, { x: promise("start-node", "x") })],
         outputs: { y: promise("n0", "y") },
       });
@@ -129,9 +152,15 @@ for (const kind of ["sqlite", "postgres"] as const) {
       const dataset = { project: P, domain: D, name: "flyte_task-remote", version: "1.0-abcdefgh-abcdefgh" };
       const get = create(GetDatasetRequestSchema, { dataset });
       const put = create(CreateDatasetRequestSchema, { dataset: { id: dataset } });
-      await assert.rejects(remote.getDataset(get), (e: unknown) => e instanceof AloftError && e.code === Code.NOT_FOUND);
+      await assert.rejects(
+        remote.getDataset(get),
+        (e: unknown) => e instanceof AloftError && e.code === Code.NOT_FOUND,
+      );
       await remote.createDataset(put);
-      await assert.rejects(remote.createDataset(put), (e: unknown) => e instanceof AloftError && e.code === Code.ALREADY_EXISTS);
+      await assert.rejects(
+        remote.createDataset(put),
+        (e: unknown) => e instanceof AloftError && e.code === Code.ALREADY_EXISTS,
+      );
       assert.equal((await remote.getDataset(get)).dataset?.id?.name, "flyte_task-remote");
     });
   });

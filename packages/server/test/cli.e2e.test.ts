@@ -11,7 +11,11 @@ const dataDir = mkdtempSync(join(tmpdir(), "aloft-cli-"));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 
 function aloft(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -44,7 +48,9 @@ test("start serves both ports, seeds flytesnacks and stops cleanly on SIGTERM", 
   });
   // The banner says where it listens: loopback by default.
   assert.match(out, /listens\s+127\.0\.0\.1 \(this machine only\)/);
-  const res = await fetch(`http://127.0.0.1:${ports.http}/api/v1/projects`, { headers: { accept: "application/json" } });
+  const res = await fetch(`http://127.0.0.1:${ports.http}/api/v1/projects`, {
+    headers: { accept: "application/json" },
+  });
   const ids = ((await res.json()) as { projects: Array<{ id: string }> }).projects.map((p) => p.id);
   assert.deepEqual(ids, ["alpha", "beta", "flytesnacks"]);
   const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
@@ -65,7 +71,10 @@ test("bad configuration stops with the key and the reason, exit code 2", () => {
 });
 
 test("a non-loopback --host without auth or --insecure-remote is refused with the way out, exit code 2", () => {
-  for (const [args, env] of [[["--host", "0.0.0.0"], {}], [[], { ALOFT_SERVER__HOST: "::" }]] as const) {
+  for (const [args, env] of [
+    [["--host", "0.0.0.0"], {}],
+    [[], { ALOFT_SERVER__HOST: "::" }],
+  ] as const) {
     const r = aloft(["start", "--data-dir", dataDir, "--http-port", "0", "--grpc-port", "0", ...args], env);
     assert.equal(r.code, 2, r.err);
     assert.match(r.err, /server\.host: refusing to listen on (0\.0\.0\.0|::) with authentication off/);
@@ -75,9 +84,25 @@ test("a non-loopback --host without auth or --insecure-remote is refused with th
 });
 
 test("--insecure-remote starts on all interfaces and says so loudly", async () => {
-  const child = spawn(process.execPath, [bin, "admin", "--data-dir", dataDir, "--http-port", "0", "--grpc-port", "0", "--host", "0.0.0.0", "--insecure-remote"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      bin,
+      "admin",
+      "--data-dir",
+      dataDir,
+      "--http-port",
+      "0",
+      "--grpc-port",
+      "0",
+      "--host",
+      "0.0.0.0",
+      "--insecure-remote",
+    ],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   let err = "";
   child.stderr.on("data", (d: Buffer) => (err += d.toString()));

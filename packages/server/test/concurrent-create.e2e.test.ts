@@ -31,7 +31,9 @@ class RecordingExecutor implements WorkflowExecutor {
 }
 
 for (const kind of ["sqlite", "postgres"] as const) {
-  describe(`concurrent creates of one execution name [${kind}]`, { skip: kind === "postgres" ? await postgresAvailability() : false }, () => {
+  describe(`concurrent creates of one execution name [${kind}]`, {
+    skip: kind === "postgres" ? await postgresAvailability() : false,
+  }, () => {
     let platform: TestPlatform;
     let admin: Admin;
     const executor = new RecordingExecutor();
@@ -42,15 +44,31 @@ for (const kind of ["sqlite", "postgres"] as const) {
     after(async () => platform?.close());
 
     test(`${PAIRS} pairs: one accepted each, and the stored and launched inputs are the accepted request's`, async () => {
-      const task = shellTask(id(ResourceType.TASK, P, D, "race-echo", "v1"), ["x"], ["y"], "cat /var/inputs/x > /var/outputs/y");
+      const task = shellTask(
+        id(ResourceType.TASK, P, D, "race-echo", "v1"),
+        ["x"],
+        ["y"],
+        "cat /var/inputs/x > /var/outputs/y",
+      );
       const lp = await registerWorkflow(admin, {
-        project: P, domain: D, name: "race", version: "v1", tasks: [task], inputs: ["x"],
+        project: P,
+        domain: D,
+        name: "race",
+        version: "v1",
+        tasks: [task],
+        inputs: ["x"],
         nodes: [taskNode("n0", task.id!, { x: promise("start-node", "x") })],
         outputs: { y: promise("n0", "y") },
       });
       const createWith = async (name: string, x: number): Promise<number | undefined> => {
         try {
-          await admin.createExecution({ project: P, domain: D, name, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(x) } } });
+          await admin.createExecution({
+            project: P,
+            domain: D,
+            name,
+            spec: { launchPlan: lp },
+            inputs: { literals: { x: intLiteral(x) } },
+          });
           return x;
         } catch (err) {
           assert.equal(ConnectError.from(err).code, ConnectCode.AlreadyExists, String(err));
@@ -63,7 +81,11 @@ for (const kind of ["sqlite", "postgres"] as const) {
         const accepted = results.filter((r) => r !== undefined);
         assert.equal(accepted.length, 1, `${name}: ${JSON.stringify(results)}`);
         const stored = await admin.getExecutionData({ id: { project: P, domain: D, name } });
-        assert.equal(intOf(stored.fullInputs, "x"), accepted[0], `${name}: stored inputs are not the accepted request's`);
+        assert.equal(
+          intOf(stored.fullInputs, "x"),
+          accepted[0],
+          `${name}: stored inputs are not the accepted request's`,
+        );
         assert.deepEqual(executor.launched.get(name), accepted, `${name}: launched once, with the accepted inputs`);
         const exec = await admin.getExecution({ id: { project: P, domain: D, name } });
         assert.equal(intOf(exec.spec?.inputs, "x") ?? accepted[0], accepted[0]);

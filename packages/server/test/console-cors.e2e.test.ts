@@ -8,11 +8,17 @@ import { createServer } from "node:net";
 import { after, test } from "node:test";
 import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 
-const consoleDir = process.env.ALOFT_FLYTECONSOLE_DIR ?? new URL("../../../../shared/clients/flyteconsole", import.meta.url).pathname;
+const consoleDir =
+  process.env.ALOFT_FLYTECONSOLE_DIR ?? new URL("../../../../shared/clients/flyteconsole", import.meta.url).pathname;
 const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
-const missing = !chromium ? "chromium is not installed (apt-get install -y chromium)" : !existsSync(`${consoleDir}/dist/server.js`) ? `no flyteconsole build at ${consoleDir}` : false;
+const missing = !chromium
+  ? "chromium is not installed (apt-get install -y chromium)"
+  : !existsSync(`${consoleDir}/dist/server.js`)
+    ? `no flyteconsole build at ${consoleDir}`
+    : false;
 // Under CI (.ci/run installs chromium) a missing browser or console is a failure, never a skip counted as a pass.
-if (missing && process.env.CI === "true") test("flyteconsole and chromium are present under CI", () => assert.fail(missing));
+if (missing && process.env.CI === "true")
+  test("flyteconsole and chromium are present under CI", () => assert.fail(missing));
 
 const children: ChildProcess[] = [];
 const platforms: TestPlatform[] = [];
@@ -45,9 +51,13 @@ async function startConsole(port: number, adminUrl: string): Promise<void> {
 
 /** The page's DOM after its scripts ran (and its API calls were answered or refused). Async: the platform runs in this process. */
 function renderedDom(url: string): Promise<string> {
-  const child = spawn(chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000", "--dump-dom", url], {
-    stdio: ["ignore", "pipe", "ignore"],
-  });
+  const child = spawn(
+    chromium!,
+    ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000", "--dump-dom", url],
+    {
+      stdio: ["ignore", "pipe", "ignore"],
+    },
+  );
   children.push(child);
   const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
   let out = "";
@@ -55,7 +65,10 @@ function renderedDom(url: string): Promise<string> {
   return new Promise((resolve) => child.once("exit", () => (clearTimeout(timer), resolve(out))));
 }
 
-test("flyteconsole on another origin lists projects only when its origin is allowed", { skip: missing, timeout: 300_000 }, async () => {
+test("flyteconsole on another origin lists projects only when its origin is allowed", {
+  skip: missing,
+  timeout: 300_000,
+}, async () => {
   const consolePort = await freePort();
   const origin = `http://localhost:${consolePort}`;
   const allowed = await startTestPlatform({ overrides: { server: { allowedOrigins: [origin] } } });

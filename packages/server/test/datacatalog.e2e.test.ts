@@ -9,7 +9,12 @@ import { Code, ConnectError, createClient, type Client } from "@connectrpc/conne
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ManualClock } from "@aloft/core/testing";
 import { LiteralSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { ArtifactDataSchema, DataCatalog, DatasetIDSchema, type ArtifactData } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
+import {
+  ArtifactDataSchema,
+  DataCatalog,
+  DatasetIDSchema,
+  type ArtifactData,
+} from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
 import { grpc, loadPackage, unary, type GrpcJsClient } from "@aloft/testkit";
 import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 import { postgresAvailability } from "@aloft/testkit";
@@ -23,7 +28,12 @@ function outputs(n: bigint): ArtifactData[] {
   return [
     create(ArtifactDataSchema, {
       name: "o0",
-      value: create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "integer", value: n } } } } } }),
+      value: create(LiteralSchema, {
+        value: {
+          case: "scalar",
+          value: { value: { case: "primitive", value: { value: { case: "integer", value: n } } } },
+        },
+      }),
     }),
   ];
 }
@@ -38,7 +48,9 @@ async function expectCode(p: Promise<unknown>, code: Code, message?: RegExp): Pr
 }
 
 for (const kind of ["sqlite", "postgres"] as const) {
-  describe(`datacatalog end to end (${kind})`, { skip: kind === "postgres" ? await postgresAvailability() : false }, () => {
+  describe(`datacatalog end to end (${kind})`, {
+    skip: kind === "postgres" ? await postgresAvailability() : false,
+  }, () => {
     let platform: TestPlatform;
     let clock: ManualClock;
     let catalog: Client<typeof DataCatalog>;
@@ -53,47 +65,114 @@ for (const kind of ["sqlite", "postgres"] as const) {
     });
 
     test("datasets, artifacts and tags: create, duplicate, tag, get by tag, missing", async () => {
-      await catalog.createDataset({ dataset: { id: datasetId(), partitionKeys: [], metadata: { keyMap: { "task-version": "v1" } } } });
+      await catalog.createDataset({
+        dataset: { id: datasetId(), partitionKeys: [], metadata: { keyMap: { "task-version": "v1" } } },
+      });
       await expectCode(catalog.createDataset({ dataset: { id: datasetId() } }), Code.AlreadyExists);
-      await expectCode(catalog.createDataset({ dataset: { id: { project: "p", domain: "d", name: "n" } } }), Code.InvalidArgument, /missing version/);
+      await expectCode(
+        catalog.createDataset({ dataset: { id: { project: "p", domain: "d", name: "n" } } }),
+        Code.InvalidArgument,
+        /missing version/,
+      );
       const ds = (await catalog.getDataset({ dataset: datasetId() })).dataset!;
       assert.deepEqual(ds.metadata?.keyMap, { "task-version": "v1" });
       assert.notEqual(ds.id?.UUID, "");
       await expectCode(catalog.getDataset({ dataset: datasetId("missing") }), Code.NotFound);
 
-      await catalog.createArtifact({ artifact: { id: "art-1", dataset: datasetId(), data: outputs(81n), metadata: { keyMap: { "execution-name": "e1" } } } });
-      await expectCode(catalog.createArtifact({ artifact: { id: "art-1", dataset: datasetId(), data: outputs(1n) } }), Code.AlreadyExists);
-      await expectCode(catalog.createArtifact({ artifact: { id: "art-2", dataset: datasetId(), data: [] } }), Code.InvalidArgument, /missing artifactData/);
-      await expectCode(catalog.createArtifact({ artifact: { id: "art-2", dataset: datasetId("missing"), data: outputs(1n) } }), Code.NotFound);
+      await catalog.createArtifact({
+        artifact: {
+          id: "art-1",
+          dataset: datasetId(),
+          data: outputs(81n),
+          metadata: { keyMap: { "execution-name": "e1" } },
+        },
+      });
+      await expectCode(
+        catalog.createArtifact({ artifact: { id: "art-1", dataset: datasetId(), data: outputs(1n) } }),
+        Code.AlreadyExists,
+      );
+      await expectCode(
+        catalog.createArtifact({ artifact: { id: "art-2", dataset: datasetId(), data: [] } }),
+        Code.InvalidArgument,
+        /missing artifactData/,
+      );
+      await expectCode(
+        catalog.createArtifact({ artifact: { id: "art-2", dataset: datasetId("missing"), data: outputs(1n) } }),
+        Code.NotFound,
+      );
       await catalog.addTag({ tag: { name: "flyte_cached-abc", artifactId: "art-1", dataset: datasetId() } });
-      await expectCode(catalog.addTag({ tag: { name: "flyte_cached-abc", artifactId: "art-1", dataset: datasetId() } }), Code.AlreadyExists);
+      await expectCode(
+        catalog.addTag({ tag: { name: "flyte_cached-abc", artifactId: "art-1", dataset: datasetId() } }),
+        Code.AlreadyExists,
+      );
 
-      const got = (await catalog.getArtifact({ dataset: datasetId(), queryHandle: { case: "tagName", value: "flyte_cached-abc" } })).artifact!;
+      const got = (
+        await catalog.getArtifact({ dataset: datasetId(), queryHandle: { case: "tagName", value: "flyte_cached-abc" } })
+      ).artifact!;
       assert.equal(got.id, "art-1");
       assert.equal(got.data.length, 1);
       assert.ok(equals(ArtifactDataSchema, got.data[0]!, outputs(81n)[0]!));
       assert.deepEqual(got.metadata?.keyMap, { "execution-name": "e1" });
-      assert.deepEqual(got.tags.map((t) => t.name), ["flyte_cached-abc"]);
+      assert.deepEqual(
+        got.tags.map((t) => t.name),
+        ["flyte_cached-abc"],
+      );
       assert.deepEqual(got.createdAt, timestampFromDate(new Date(T0)));
 
-      await expectCode(catalog.getArtifact({ dataset: datasetId(), queryHandle: { case: "tagName", value: "flyte_cached-nope" } }), Code.NotFound);
-      await expectCode(catalog.getArtifact({ dataset: datasetId(), queryHandle: { case: "artifactId", value: "nope" } }), Code.NotFound);
+      await expectCode(
+        catalog.getArtifact({ dataset: datasetId(), queryHandle: { case: "tagName", value: "flyte_cached-nope" } }),
+        Code.NotFound,
+      );
+      await expectCode(
+        catalog.getArtifact({ dataset: datasetId(), queryHandle: { case: "artifactId", value: "nope" } }),
+        Code.NotFound,
+      );
 
       // Cache overwrite: UpdateArtifact by tag replaces the data.
-      const updated = await catalog.updateArtifact({ dataset: datasetId(), queryHandle: { case: "tagName", value: "flyte_cached-abc" }, data: outputs(100n) });
+      const updated = await catalog.updateArtifact({
+        dataset: datasetId(),
+        queryHandle: { case: "tagName", value: "flyte_cached-abc" },
+        data: outputs(100n),
+      });
       assert.equal(updated.artifactId, "art-1");
-      const after = (await catalog.getArtifact({ dataset: datasetId(), queryHandle: { case: "artifactId", value: "art-1" } })).artifact!;
+      const after = (
+        await catalog.getArtifact({ dataset: datasetId(), queryHandle: { case: "artifactId", value: "art-1" } })
+      ).artifact!;
       assert.ok(equals(ArtifactDataSchema, after.data[0]!, outputs(100n)[0]!));
 
-      const listed = await catalog.listArtifacts({ dataset: datasetId(), filter: { filters: [{ propertyFilter: { case: "tagFilter", value: { property: { case: "tagName", value: "flyte_cached-abc" } } } }] } });
-      assert.deepEqual(listed.artifacts.map((a) => a.id), ["art-1"]);
-      const datasets = await catalog.listDatasets({ filter: { filters: [{ propertyFilter: { case: "datasetFilter", value: { property: { case: "project", value: "flytesnacks" } } } }] } });
+      const listed = await catalog.listArtifacts({
+        dataset: datasetId(),
+        filter: {
+          filters: [
+            {
+              propertyFilter: {
+                case: "tagFilter",
+                value: { property: { case: "tagName", value: "flyte_cached-abc" } },
+              },
+            },
+          ],
+        },
+      });
+      assert.deepEqual(
+        listed.artifacts.map((a) => a.id),
+        ["art-1"],
+      );
+      const datasets = await catalog.listDatasets({
+        filter: {
+          filters: [
+            {
+              propertyFilter: { case: "datasetFilter", value: { property: { case: "project", value: "flytesnacks" } } },
+            },
+          ],
+        },
+      });
       assert.ok(datasets.datasets.some((d) => d.id?.name === "flyte_task-wf.square"));
     });
 
     test("reservations: held by A and refused to B, extended by A, taken over once expired, released", async () => {
       const reservationId = { datasetId: datasetId(), tagName: "flyte_cached-xyz" };
-      const get = (ownerId: string) => catalog.getOrExtendReservation({ reservationId, ownerId, heartbeatInterval: durationFromMs(2000) });
+      const get = (ownerId: string) =>
+        catalog.getOrExtendReservation({ reservationId, ownerId, heartbeatInterval: durationFromMs(2000) });
 
       const a = (await get("owner-a")).reservation!;
       assert.equal(a.ownerId, "owner-a");
@@ -115,7 +194,11 @@ for (const kind of ["sqlite", "postgres"] as const) {
       await catalog.releaseReservation({ reservationId, ownerId: "owner-b" });
       await catalog.releaseReservation({ reservationId, ownerId: "owner-b" }); // releasing a missing one is fine
       assert.equal((await get("owner-c")).reservation?.ownerId, "owner-c");
-      await expectCode(catalog.getOrExtendReservation({ reservationId, ownerId: "" , heartbeatInterval: durationFromMs(1000) }), Code.InvalidArgument, /missing ownerID/);
+      await expectCode(
+        catalog.getOrExtendReservation({ reservationId, ownerId: "", heartbeatInterval: durationFromMs(1000) }),
+        Code.InvalidArgument,
+        /missing ownerID/,
+      );
     });
 
     test("an independent @grpc/grpc-js client reads a cached artifact and gets NOT_FOUND codes", async () => {
@@ -124,14 +207,18 @@ for (const kind of ["sqlite", "postgres"] as const) {
       const client = new Ctor(platform.grpcAddress, grpc.credentials.createInsecure()) as unknown as GrpcJsClient;
       try {
         const id = { project: "flytesnacks", domain: "development", name: "flyte_task-wf.square", version: "1.0-sig" };
-        const res = await unary<{ artifact: { id: string; data: Array<{ name: string; value: { scalar: { primitive: { integer: string } } } }> } }>(
-          client,
-          "GetArtifact",
-          { dataset: id, tag_name: "flyte_cached-abc" },
-        );
+        const res = await unary<{
+          artifact: {
+            id: string;
+            data: Array<{ name: string; value: { scalar: { primitive: { integer: string } } } }>;
+          };
+        }>(client, "GetArtifact", { dataset: id, tag_name: "flyte_cached-abc" });
         assert.equal(res.artifact.id, "art-1");
         assert.equal(res.artifact.data[0]?.value.scalar.primitive.integer, "100");
-        await assert.rejects(unary(client, "GetArtifact", { dataset: id, tag_name: "missing" }), (e: grpc.ServiceError) => e.code === grpc.status.NOT_FOUND);
+        await assert.rejects(
+          unary(client, "GetArtifact", { dataset: id, tag_name: "missing" }),
+          (e: grpc.ServiceError) => e.code === grpc.status.NOT_FOUND,
+        );
       } finally {
         client.close();
       }

@@ -65,11 +65,18 @@ describe("DataProxy on the local blob store", () => {
   test("upload location: hash-rooted path, Content-MD5 bound, default expiry 1 h; the PUT lands in the store", async () => {
     const body = Buffer.from("print('hello')\n");
     const digest = md5(body);
-    const loc = await createUpload({ content_md5: digest.toString("base64"), filename: "code.tar.gz", add_content_md5_metadata: true });
+    const loc = await createUpload({
+      content_md5: digest.toString("base64"),
+      filename: "code.tar.gz",
+      add_content_md5_metadata: true,
+    });
     const root = join(platform.config.dataDir, "blobs");
     assert.match(loc.native_url, new RegExp(`^file://${root}/${P}/${D}/[A-Z2-7]{26}======/code\\.tar\\.gz$`));
     assert.ok(loc.signed_url.startsWith(`${platform.httpUrl}/blobs/${P}/${D}/`), loc.signed_url);
-    assert.deepEqual(loc.headers, { "Content-MD5": digest.toString("base64"), "x-amz-meta-content-md5": digest.toString("base64") });
+    assert.deepEqual(loc.headers, {
+      "Content-MD5": digest.toString("base64"),
+      "x-amz-meta-content-md5": digest.toString("base64"),
+    });
     assert.equal(Date.parse(loc.expires_at), clock.now().getTime() + 3600_000);
 
     // The raw bytes, as flytekit sends them (no Content-Type).
@@ -86,12 +93,20 @@ describe("DataProxy on the local blob store", () => {
     const digest = md5(body).toString("base64");
     const loc = await createUpload({ content_md5: digest, filename: "x.bin" });
     const file = new URL(loc.native_url);
-    const other = await fetch(loc.signed_url, { method: "PUT", body: Buffer.from("something else!!"), headers: { "Content-MD5": digest } });
+    const other = await fetch(loc.signed_url, {
+      method: "PUT",
+      body: Buffer.from("something else!!"),
+      headers: { "Content-MD5": digest },
+    });
     assert.equal(other.status, 400);
     assert.match(await other.text(), /BadDigest/);
     const none = await fetch(loc.signed_url, { method: "PUT", body });
     assert.equal(none.status, 403);
-    const otherMd5 = await fetch(loc.signed_url, { method: "PUT", body, headers: { "Content-MD5": md5("x").toString("base64") } });
+    const otherMd5 = await fetch(loc.signed_url, {
+      method: "PUT",
+      body,
+      headers: { "Content-MD5": md5("x").toString("base64") },
+    });
     assert.equal(otherMd5.status, 403);
     assert.throws(() => statSync(file), /ENOENT/);
 
@@ -133,9 +148,17 @@ describe("DataProxy on the local blob store", () => {
     assert.equal((await fetch(loc.signed_url, { method: "PUT", body, headers: loc.headers })).status, 200);
 
     await createUpload({ filename_root: "my-root", filename: "f.txt", content_md5: digest });
-    const noHash = await api("POST", "/api/v1/dataproxy/artifact_urn", { project: P, domain: D, filename_root: "my-root", filename: "f.txt" });
+    const noHash = await api("POST", "/api/v1/dataproxy/artifact_urn", {
+      project: P,
+      domain: D,
+      filename_root: "my-root",
+      filename: "f.txt",
+    });
     assert.equal(noHash.status, 409);
-    assert.match(String(noHash.body.message), /file already exists at location \[file:\/\/.*\/my-root\/f\.txt\], specify a matching hash/);
+    assert.match(
+      String(noHash.body.message),
+      /file already exists at location \[file:\/\/.*\/my-root\/f\.txt\], specify a matching hash/,
+    );
     const otherHash = await api("POST", "/api/v1/dataproxy/artifact_urn", {
       project: P,
       domain: D,
@@ -155,8 +178,14 @@ describe("DataProxy on the local blob store", () => {
     const digest = md5("x").toString("base64");
     await bad({ domain: D, content_md5: digest }, /^project and domain are required parameters$/);
     await bad({ project: P, domain: D }, /^content_md5 or filename_root is a required parameter$/);
-    await bad({ project: P, domain: D, content_md5: digest, expires_in: "7200s" }, /cannot exceed max allowed expiration/);
-    await bad({ project: P, domain: D, content_md5: digest, filename: "../x" }, /filename must be a single path segment/);
+    await bad(
+      { project: P, domain: D, content_md5: digest, expires_in: "7200s" },
+      /cannot exceed max allowed expiration/,
+    );
+    await bad(
+      { project: P, domain: D, content_md5: digest, filename: "../x" },
+      /filename must be a single path segment/,
+    );
     await bad({ project: P, domain: D, content_md5: "AAAA" }, /content_md5 must be the 16 bytes/);
   });
 
@@ -164,13 +193,22 @@ describe("DataProxy on the local blob store", () => {
     const body = Buffer.from("download me");
     const loc = await createUpload({ content_md5: md5(body).toString("base64"), filename: "d.txt" });
     assert.equal((await fetch(loc.signed_url, { method: "PUT", body, headers: loc.headers })).status, 200);
-    const r = await api("GET", `/api/v1/dataproxy/artifact_urn?native_url=${encodeURIComponent(loc.native_url)}&expires_in=120s`);
+    const r = await api(
+      "GET",
+      `/api/v1/dataproxy/artifact_urn?native_url=${encodeURIComponent(loc.native_url)}&expires_in=120s`,
+    );
     assert.equal(r.status, 200, JSON.stringify(r.body));
     const get = await fetch(String(r.body.signed_url));
     assert.equal(get.status, 200);
     assert.deepEqual(Buffer.from(await get.arrayBuffer()), body);
-    assert.equal((await fetch(String(r.body.signed_url), { method: "HEAD" })).headers.get("content-length"), String(body.length));
-    const foreign = await api("GET", `/api/v1/dataproxy/artifact_urn?native_url=${encodeURIComponent("s3://elsewhere/x")}`);
+    assert.equal(
+      (await fetch(String(r.body.signed_url), { method: "HEAD" })).headers.get("content-length"),
+      String(body.length),
+    );
+    const foreign = await api(
+      "GET",
+      `/api/v1/dataproxy/artifact_urn?native_url=${encodeURIComponent("s3://elsewhere/x")}`,
+    );
     assert.equal(foreign.status, 400);
   });
 
@@ -193,19 +231,31 @@ describe("DataProxy on the local blob store", () => {
     const deckAttempt = await api("GET", `/api/v1/data?flyte_url=${encodeURIComponent("flyte://v1/p/d/e/n/0/d")}`);
     assert.equal(deckAttempt.status, 400);
     assert.match(String(deckAttempt.body.message), /deck type cannot be specified with a retry attempt/);
-    const missingExec = await api("GET", `/api/v1/data?flyte_url=${encodeURIComponent(`flyte://v1/${P}/${D}/nope/n0/o`)}`);
+    const missingExec = await api(
+      "GET",
+      `/api/v1/data?flyte_url=${encodeURIComponent(`flyte://v1/${P}/${D}/nope/n0/o`)}`,
+    );
     assert.equal(missingExec.status, 404);
   });
 
   test("the same service over gRPC (an independent grpc-js client)", async () => {
     const pkg = loadPackage(["flyteidl/service/dataproxy.proto"]);
-    const Ctor = ((pkg.flyteidl as Record<string, unknown>).service as Record<string, unknown>).DataProxyService as grpc.ServiceClientConstructor;
+    const Ctor = ((pkg.flyteidl as Record<string, unknown>).service as Record<string, unknown>)
+      .DataProxyService as grpc.ServiceClientConstructor;
     const client = new Ctor(platform.grpcAddress, grpc.credentials.createInsecure()) as unknown as GrpcJsClient;
     try {
       const body = Buffer.from("over grpc");
-      const res = await unary<UploadLocation>(client, "CreateUploadLocation", { project: P, domain: D, content_md5: md5(body), filename: "g.txt" });
+      const res = await unary<UploadLocation>(client, "CreateUploadLocation", {
+        project: P,
+        domain: D,
+        content_md5: md5(body),
+        filename: "g.txt",
+      });
       assert.equal((await fetch(res.signed_url, { method: "PUT", body, headers: res.headers })).status, 200);
-      await assert.rejects(unary(client, "CreateUploadLocation", { project: P, domain: D }), (e: { code: number }) => e.code === grpc.status.INVALID_ARGUMENT);
+      await assert.rejects(
+        unary(client, "CreateUploadLocation", { project: P, domain: D }),
+        (e: { code: number }) => e.code === grpc.status.INVALID_ARGUMENT,
+      );
     } finally {
       client.close();
     }
@@ -228,7 +278,9 @@ describe("DataProxy on S3 (s3rver): presigned URLs", () => {
 
   before(async () => {
     s3 = await startS3();
-    platform = await startTestPlatform({ overrides: { storage: s3.config, dataProxy: { upload: { storagePrefix: "uploads" } } } });
+    platform = await startTestPlatform({
+      overrides: { storage: s3.config, dataProxy: { upload: { storagePrefix: "uploads" } } },
+    });
   });
   after(async () => {
     await platform?.close();
@@ -238,7 +290,13 @@ describe("DataProxy on S3 (s3rver): presigned URLs", () => {
   test("upload through the presigned PUT with the returned headers, read back through CreateDownloadLocation", async () => {
     const body = Buffer.from("s3 content");
     const digest = md5(body).toString("base64");
-    const r = await api("POST", "/api/v1/dataproxy/artifact_urn", { project: P, domain: D, content_md5: digest, filename: "s.txt", add_content_md5_metadata: true });
+    const r = await api("POST", "/api/v1/dataproxy/artifact_urn", {
+      project: P,
+      domain: D,
+      content_md5: digest,
+      filename: "s.txt",
+      add_content_md5_metadata: true,
+    });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     const loc = r.body as unknown as UploadLocation;
     assert.match(loc.native_url, new RegExp(`^s3://${s3.bucket}/uploads/${P}/${D}/[A-Z2-7=]{32}/s\\.txt$`));

@@ -21,7 +21,10 @@ async function terminateAll(database: string): Promise<number> {
   c.on("error", () => {});
   await c.connect();
   try {
-    const r = await c.query("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()", [database]);
+    const r = await c.query(
+      "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
+      [database],
+    );
     return r.rowCount ?? 0;
   } finally {
     await c.end().catch(() => {});
@@ -47,9 +50,19 @@ describe("PostgreSQL backends terminated under load", { skip: await postgresAvai
   });
 
   test("calls fail UNAVAILABLE while it happens, the server lives on, and everything works afterwards", async () => {
-    const task = shellTask(id(ResourceType.TASK, P, D, "failover-echo", "v1"), ["x"], ["y"], "cat /var/inputs/x > /var/outputs/y");
+    const task = shellTask(
+      id(ResourceType.TASK, P, D, "failover-echo", "v1"),
+      ["x"],
+      ["y"],
+      "cat /var/inputs/x > /var/outputs/y",
+    );
     const lp = await registerWorkflow(admin, {
-      project: P, domain: D, name: "failover", version: "v1", tasks: [task], inputs: ["x"],
+      project: P,
+      domain: D,
+      name: "failover",
+      version: "v1",
+      tasks: [task],
+      inputs: ["x"],
       nodes: [taskNode("n0", task.id!, { x: promise("start-node", "x") })],
       outputs: { y: promise("n0", "y") },
     });
@@ -67,7 +80,15 @@ describe("PostgreSQL backends terminated under load", { skip: await postgresAvai
     const creator = async (c: number) => {
       for (let i = 0; !stop && i < 40; i++) {
         const name = `fo-${c}-${i}`;
-        const res = await call(() => admin.createExecution({ project: P, domain: D, name, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(i) } } }));
+        const res = await call(() =>
+          admin.createExecution({
+            project: P,
+            domain: D,
+            name,
+            spec: { launchPlan: lp },
+            inputs: { literals: { x: intLiteral(i) } },
+          }),
+        );
         if (res) accepted.push(name);
         await call(() => admin.listExecutions({ id: { project: P, domain: D }, limit: 20 }));
       }
@@ -83,7 +104,8 @@ describe("PostgreSQL backends terminated under load", { skip: await postgresAvai
     assert.ok(terminated > 0, "the test terminated no backend");
     assert.deepEqual(uncaught.map(String), []);
     // Every failure is the database being away, said as such.
-    for (const f of failures) assert.equal(f.code, ConnectCode.Unavailable, `unexpected failure: ${f.code} ${f.message}`);
+    for (const f of failures)
+      assert.equal(f.code, ConnectCode.Unavailable, `unexpected failure: ${f.code} ${f.message}`);
 
     // Afterwards: every call works (a stale pooled connection may fail one call UNAVAILABLE first).
     let ok = false;
@@ -91,7 +113,13 @@ describe("PostgreSQL backends terminated under load", { skip: await postgresAvai
       ok = (await call(() => admin.listExecutions({ id: { project: P, domain: D }, limit: 1 }))) !== undefined;
     }
     assert.ok(ok, "the server did not recover");
-    const after = await admin.createExecution({ project: P, domain: D, name: "fo-after", spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(7) } } });
+    const after = await admin.createExecution({
+      project: P,
+      domain: D,
+      name: "fo-after",
+      spec: { launchPlan: lp },
+      inputs: { literals: { x: intLiteral(7) } },
+    });
     assert.equal(after.id?.name, "fo-after");
     // Each accepted execution exists.
     for (const name of accepted) {
@@ -100,7 +128,11 @@ describe("PostgreSQL backends terminated under load", { skip: await postgresAvai
     }
     // The one launched after recovery runs to the end.
     let phase = WorkflowExecution_Phase.UNDEFINED;
-    for (let i = 0; i < 600 && phase !== WorkflowExecution_Phase.SUCCEEDED && phase !== WorkflowExecution_Phase.FAILED; i++) {
+    for (
+      let i = 0;
+      i < 600 && phase !== WorkflowExecution_Phase.SUCCEEDED && phase !== WorkflowExecution_Phase.FAILED;
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 100));
       phase = (await admin.getExecution({ id: { project: P, domain: D, name: "fo-after" } })).closure?.phase ?? phase;
     }

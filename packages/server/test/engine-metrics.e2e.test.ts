@@ -22,18 +22,36 @@ const E = "flyte:propeller:all:";
 
 /** Registers a one-task workflow, runs it and waits for SUCCEEDED. */
 async function runOne(admin: Admin, name: string): Promise<void> {
-  const inc = shellTask(id(ResourceType.TASK, P, D, `${name}-inc`, "v1"), ["a"], ["o"], 'echo "$(( $(cat /var/inputs/a) + 1 ))" > /var/outputs/o');
+  const inc = shellTask(
+    id(ResourceType.TASK, P, D, `${name}-inc`, "v1"),
+    ["a"],
+    ["o"],
+    'echo "$(( $(cat /var/inputs/a) + 1 ))" > /var/outputs/o',
+  );
   const lp = await registerWorkflow(admin, {
-    project: P, domain: D, name, version: "v1", tasks: [inc], inputs: ["x"],
+    project: P,
+    domain: D,
+    name,
+    version: "v1",
+    tasks: [inc],
+    inputs: ["x"],
     nodes: [taskNode("n0", inc.id!, { a: promise("start-node", "x") })],
     outputs: { y: promise("n0", "o") },
   });
-  const { id: exec } = await admin.createExecution({ project: P, domain: D, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(1) } } });
+  const { id: exec } = await admin.createExecution({
+    project: P,
+    domain: D,
+    spec: { launchPlan: lp },
+    inputs: { literals: { x: intLiteral(1) } },
+  });
   const deadline = Date.now() + 60_000;
   for (;;) {
     const phase = (await admin.getExecution({ id: exec })).closure!.phase;
     if (phase === WorkflowExecution_Phase.SUCCEEDED) return;
-    assert.ok(phase !== WorkflowExecution_Phase.FAILED && phase !== WorkflowExecution_Phase.ABORTED, WorkflowExecution_Phase[phase]);
+    assert.ok(
+      phase !== WorkflowExecution_Phase.FAILED && phase !== WorkflowExecution_Phase.ABORTED,
+      WorkflowExecution_Phase[phase],
+    );
     assert.ok(Date.now() < deadline, `stuck in ${WorkflowExecution_Phase[phase]}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -106,11 +124,24 @@ function freePort(): Promise<number> {
 }
 
 test("aloft engine serves its metrics on --metrics-port; a standalone admin has none of them", async () => {
-  const m = await run(["admin", "--http-port", "0", "--grpc-port", "0"], /gRPC\s+\S+:(\d+)[\s\S]*HTTP\s+http:\/\/[^:]+:(\d+)/);
+  const m = await run(
+    ["admin", "--http-port", "0", "--grpc-port", "0"],
+    /gRPC\s+\S+:(\d+)[\s\S]*HTTP\s+http:\/\/[^:]+:(\d+)/,
+  );
   const [grpcPort, httpPort] = [m[1], m[2]];
   const metricsPort = await freePort();
   const up = await run(
-    ["engine", "--admin-endpoint", `127.0.0.1:${grpcPort}`, "--admin-http-url", `http://127.0.0.1:${httpPort}`, "--resync-ms", "100", "--metrics-port", String(metricsPort)],
+    [
+      "engine",
+      "--admin-endpoint",
+      `127.0.0.1:${grpcPort}`,
+      "--admin-http-url",
+      `http://127.0.0.1:${httpPort}`,
+      "--resync-ms",
+      "100",
+      "--metrics-port",
+      String(metricsPort),
+    ],
     /metrics\s+(http:\/\/\S+\/metrics)/,
   );
   // The engine's metrics listener binds server.host, loopback by default, and says so.
@@ -122,7 +153,11 @@ test("aloft engine serves its metrics on --metrics-port; a standalone admin has 
   const text = await res.text();
   assertOneSuccessfulRun(text, "solo");
   assert.match(text, /^aloft_process_cpu_seconds_total /m, "the engine process's own process metrics");
-  assert.match(text, new RegExp(`^${E}node:event_recording:success_duration_ms_count\\{`, "m"), "events went to admin over gRPC");
+  assert.match(
+    text,
+    new RegExp(`^${E}node:event_recording:success_duration_ms_count\\{`, "m"),
+    "events went to admin over gRPC",
+  );
   assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/other`)).status, 404);
   assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/healthcheck`)).status, 200);
 

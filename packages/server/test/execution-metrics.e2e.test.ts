@@ -16,14 +16,20 @@ import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode, type Ad
 
 const P = "flytesnacks";
 const D = "development";
-const TERMINAL = new Set([WorkflowExecution_Phase.SUCCEEDED, WorkflowExecution_Phase.FAILED, WorkflowExecution_Phase.ABORTED, WorkflowExecution_Phase.TIMED_OUT]);
+const TERMINAL = new Set([
+  WorkflowExecution_Phase.SUCCEEDED,
+  WorkflowExecution_Phase.FAILED,
+  WorkflowExecution_Phase.ABORTED,
+  WorkflowExecution_Phase.TIMED_OUT,
+]);
 
 async function waitTerminal(admin: Admin, exId: WorkflowExecutionIdentifier, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ex = await admin.getExecution({ id: exId });
     if (TERMINAL.has(ex.closure!.phase)) return ex;
-    if (Date.now() > deadline) throw new Error(`execution ${exId.name} stuck in ${WorkflowExecution_Phase[ex.closure!.phase]}`);
+    if (Date.now() > deadline)
+      throw new Error(`execution ${exId.name} stuck in ${WorkflowExecution_Phase[ex.closure!.phase]}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -41,11 +47,15 @@ const micros = (t: Timestamp | undefined) => (t ? Number(t.seconds) * 1e6 + Math
 function fromGrpc(s: Span): Plain {
   const id = s.id;
   const label =
-    id.case === "operationId" ? id.value
-    : id.case === "nodeId" ? `node ${id.value.nodeId}`
-    : id.case === "taskId" ? `task ${id.value.nodeExecutionId?.nodeId}#${id.value.retryAttempt}`
-    : id.case === "workflowId" ? `workflow ${id.value.name}`
-    : "?";
+    id.case === "operationId"
+      ? id.value
+      : id.case === "nodeId"
+        ? `node ${id.value.nodeId}`
+        : id.case === "taskId"
+          ? `task ${id.value.nodeExecutionId?.nodeId}#${id.value.retryAttempt}`
+          : id.case === "workflowId"
+            ? `workflow ${id.value.name}`
+            : "?";
   return { label, start: micros(s.startTime), end: micros(s.endTime), spans: s.spans.map(fromGrpc) };
 }
 
@@ -63,13 +73,22 @@ function fromHttp(s: Record<string, unknown>): Plain {
   const task = s["task_id"] as { node_execution_id: { node_id: string }; retry_attempt: number } | null | undefined;
   const wf = s["workflow_id"] as { name: string } | null | undefined;
   const label =
-    typeof s["operation_id"] === "string" ? (s["operation_id"] as string)
-    : node ? `node ${node.node_id}`
-    : task ? `task ${task.node_execution_id.node_id}#${task.retry_attempt}`
-    : wf ? `workflow ${wf.name}`
-    : "?";
+    typeof s["operation_id"] === "string"
+      ? (s["operation_id"] as string)
+      : node
+        ? `node ${node.node_id}`
+        : task
+          ? `task ${task.node_execution_id.node_id}#${task.retry_attempt}`
+          : wf
+            ? `workflow ${wf.name}`
+            : "?";
   const spans = (s["spans"] as Record<string, unknown>[] | undefined) ?? [];
-  return { label, start: rfc3339Micros(s["start_time"]), end: rfc3339Micros(s["end_time"]), spans: spans.map(fromHttp) };
+  return {
+    label,
+    start: rfc3339Micros(s["start_time"]),
+    end: rfc3339Micros(s["end_time"]),
+    spans: spans.map(fromHttp),
+  };
 }
 
 const labels = (s: Plain) => s.spans.map((c) => c.label);
@@ -85,13 +104,18 @@ function assertWellFormed(s: Plain, window?: { start: number; end: number }): vo
   assert.ok(s.start <= s.end, `${s.label}: start ${s.start} > end ${s.end}`);
   const reference = !/^[A-Z_]+$/.test(s.label);
   if (reference && window) {
-    assert.ok(window.start <= s.start && s.end <= window.end, `${s.label} [${s.start}, ${s.end}] outside [${window.start}, ${window.end}]`);
+    assert.ok(
+      window.start <= s.start && s.end <= window.end,
+      `${s.label} [${s.start}, ${s.end}] outside [${window.start}, ${window.end}]`,
+    );
   }
   for (const c of s.spans) assertWellFormed(c, reference ? { start: s.start, end: s.end } : window);
 }
 
 for (const kind of ["sqlite", "postgres"] as const) {
-  describe(`GetExecutionMetrics on the sandbox (${kind})`, { skip: kind === "postgres" ? await postgresAvailability() : false }, () => {
+  describe(`GetExecutionMetrics on the sandbox (${kind})`, {
+    skip: kind === "postgres" ? await postgresAvailability() : false,
+  }, () => {
     let platform: TestPlatform;
     let admin: Admin;
     let exId: WorkflowExecutionIdentifier;
@@ -102,21 +126,40 @@ for (const kind of ["sqlite", "postgres"] as const) {
       // second so that the engine sees them RUNNING (a process that exits before a look has no started_at, hence
       // no TASK_RUNTIME span — as upstream for a pod never seen running).
       const sum = 'echo "$(( $(cat /var/inputs/a) + $(cat /var/inputs/b) ))" > /var/outputs/sum';
-      const flaky = shellTask(id(ResourceType.TASK, P, D, "flaky-add", "v1"), ["a", "b"], ["sum"],
-        `if [ "$FLYTE_ATTEMPT_NUMBER" = "0" ]; then echo first attempt fails >&2; exit 1; fi; sleep 1; ${sum}`, { retries: 1 });
+      const flaky = shellTask(
+        id(ResourceType.TASK, P, D, "flaky-add", "v1"),
+        ["a", "b"],
+        ["sum"],
+        `if [ "$FLYTE_ATTEMPT_NUMBER" = "0" ]; then echo first attempt fails >&2; exit 1; fi; sleep 1; ${sum}`,
+        { retries: 1 },
+      );
       const add = shellTask(id(ResourceType.TASK, P, D, "slow-add", "v1"), ["a", "b"], ["sum"], `sleep 1; ${sum}`);
       const lp = await registerWorkflow(admin, {
-        project: P, domain: D, name: "metrics-chain", version: "v1", tasks: [flaky, add], inputs: ["x", "y"],
+        project: P,
+        domain: D,
+        name: "metrics-chain",
+        version: "v1",
+        tasks: [flaky, add],
+        inputs: ["x", "y"],
         nodes: [
           taskNode("n0", flaky.id!, { a: promise("start-node", "x"), b: promise("start-node", "y") }),
           taskNode("n1", add.id!, { a: promise("n0", "sum"), b: promise("n0", "sum") }, ["n0"]),
         ],
         outputs: { total: promise("n1", "sum") },
       });
-      const created = await admin.createExecution({ project: P, domain: D, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(2), y: intLiteral(3) } } });
+      const created = await admin.createExecution({
+        project: P,
+        domain: D,
+        spec: { launchPlan: lp },
+        inputs: { literals: { x: intLiteral(2), y: intLiteral(3) } },
+      });
       exId = created.id!;
       const done = await waitTerminal(admin, exId);
-      assert.equal(WorkflowExecution_Phase[done.closure!.phase], "SUCCEEDED", done.closure?.outputResult.case === "error" ? done.closure.outputResult.value.message : "");
+      assert.equal(
+        WorkflowExecution_Phase[done.closure!.phase],
+        "SUCCEEDED",
+        done.closure?.outputResult.case === "error" ? done.closure.outputResult.value.message : "",
+      );
     });
     after(async () => platform?.close());
 
@@ -131,16 +174,30 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.deepEqual(labels(root), ["WORKFLOW_SETUP", "node n0", "node n1", "WORKFLOW_TEARDOWN"]);
 
       const n0 = child(root, "node n0");
-      assert.deepEqual(labels(n0), ["NODE_TRANSITION", "NODE_SETUP", "task n0#0", "NODE_RESET", "task n0#1", "NODE_TEARDOWN"]);
+      assert.deepEqual(labels(n0), [
+        "NODE_TRANSITION",
+        "NODE_SETUP",
+        "task n0#0",
+        "NODE_RESET",
+        "task n0#1",
+        "NODE_TEARDOWN",
+      ]);
       const n1 = child(root, "node n1");
       assert.deepEqual(labels(n1), ["NODE_TRANSITION", "NODE_SETUP", "task n1#0", "NODE_TEARDOWN"]);
       for (const task of [child(n0, "task n0#1"), child(n1, "task n1#0")]) {
         assert.deepEqual(labels(task), ["TASK_SETUP", "TASK_RUNTIME", "TASK_TEARDOWN"], task.label);
         const [setup, run, teardown] = task.spans as [Plain, Plain, Plain];
-        assert.ok(task.start! <= run.start! && run.end! <= task.end!, `${task.label}: run [${run.start}, ${run.end}] outside [${task.start}, ${task.end}]`);
+        assert.ok(
+          task.start! <= run.start! && run.end! <= task.end!,
+          `${task.label}: run [${run.start}, ${run.end}] outside [${task.start}, ${task.end}]`,
+        );
         // The run has a length; how long depends on when a loaded machine gets to look, so no lower bound in time.
         assert.ok(run.end! > run.start!, `${task.label}: the run has no length (${run.end! - run.start!}µs)`);
-        assert.deepEqual([setup.start, setup.end, teardown.start, teardown.end], [task.start, run.start, run.end, task.end], task.label);
+        assert.deepEqual(
+          [setup.start, setup.end, teardown.start, teardown.end],
+          [task.start, run.start, run.end, task.end],
+          task.label,
+        );
       }
       // The failed attempt ended before the engine saw it running, or not: either way it starts with TASK_SETUP.
       assert.equal(labels(child(n0, "task n0#0"))[0], "TASK_SETUP");
@@ -153,33 +210,57 @@ for (const kind of ["sqlite", "postgres"] as const) {
       const shallow = await admin.getExecutionMetrics({ id: exId, depth: 0 });
       assert.deepEqual(fromGrpc(shallow.span!), { ...root, spans: [] });
       const nodesOnly = fromGrpc((await admin.getExecutionMetrics({ id: exId, depth: 2 })).span!);
-      assert.deepEqual(labels(child(nodesOnly, "node n0")), ["NODE_TRANSITION", "NODE_SETUP", "NODE_RESET", "NODE_TEARDOWN"]);
+      assert.deepEqual(labels(child(nodesOnly, "node n0")), [
+        "NODE_TRANSITION",
+        "NODE_SETUP",
+        "NODE_RESET",
+        "NODE_TEARDOWN",
+      ]);
     });
 
     test("over HTTP: GET /api/v1/metrics/executions/... answers the same tree as gRPC", async () => {
       const grpcTree = fromGrpc((await admin.getExecutionMetrics({ id: exId, depth: 10 })).span!);
-      const res = await fetch(`${platform.httpUrl}/api/v1/metrics/executions/${P}/${D}/${exId.name}?depth=10`, { headers: { Accept: "application/json" } });
+      const res = await fetch(`${platform.httpUrl}/api/v1/metrics/executions/${P}/${D}/${exId.name}?depth=10`, {
+        headers: { Accept: "application/json" },
+      });
       assert.equal(res.status, 200);
       const body = (await res.json()) as { span: Record<string, unknown> };
       const httpTree = fromHttp(body.span);
       assert.deepEqual(httpTree, grpcTree);
       assert.deepEqual(labels(httpTree), ["WORKFLOW_SETUP", "node n0", "node n1", "WORKFLOW_TEARDOWN"]);
 
-      const noDepth = await fetch(`${platform.httpUrl}/api/v1/metrics/executions/${P}/${D}/${exId.name}`, { headers: { Accept: "application/json" } });
+      const noDepth = await fetch(`${platform.httpUrl}/api/v1/metrics/executions/${P}/${D}/${exId.name}`, {
+        headers: { Accept: "application/json" },
+      });
       assert.equal(noDepth.status, 200);
-      assert.deepEqual(fromHttp(((await noDepth.json()) as { span: Record<string, unknown> }).span).spans, [], "depth defaults to 0");
+      assert.deepEqual(
+        fromHttp(((await noDepth.json()) as { span: Record<string, unknown> }).span).spans,
+        [],
+        "depth defaults to 0",
+      );
     });
 
     test("a request without the execution's name is INVALID_ARGUMENT; an unknown execution is NOT_FOUND (gRPC 5, HTTP 404)", async () => {
-      await assert.rejects(admin.getExecutionMetrics({ id: { project: P, domain: D, name: "" }, depth: 1 }), (e: unknown) => {
-        assert.ok(e instanceof ConnectError);
-        assert.equal(e.code, Code.InvalidArgument);
-        assert.match(e.rawMessage, /missing name/);
-        return true;
+      await assert.rejects(
+        admin.getExecutionMetrics({ id: { project: P, domain: D, name: "" }, depth: 1 }),
+        (e: unknown) => {
+          assert.ok(e instanceof ConnectError);
+          assert.equal(e.code, Code.InvalidArgument);
+          assert.match(e.rawMessage, /missing name/);
+          return true;
+        },
+      );
+      await assert.rejects(
+        admin.getExecutionMetrics({ depth: 1 }),
+        (e: unknown) => e instanceof ConnectError && e.code === Code.InvalidArgument,
+      );
+      await assert.rejects(
+        admin.getExecutionMetrics({ id: { project: P, domain: D, name: "nosuchexec" }, depth: 1 }),
+        (e: unknown) => e instanceof ConnectError && e.code === Code.NotFound,
+      );
+      const res = await fetch(`${platform.httpUrl}/api/v1/metrics/executions/${P}/${D}/nosuchexec?depth=1`, {
+        headers: { Accept: "application/json" },
       });
-      await assert.rejects(admin.getExecutionMetrics({ depth: 1 }), (e: unknown) => e instanceof ConnectError && e.code === Code.InvalidArgument);
-      await assert.rejects(admin.getExecutionMetrics({ id: { project: P, domain: D, name: "nosuchexec" }, depth: 1 }), (e: unknown) => e instanceof ConnectError && e.code === Code.NotFound);
-      const res = await fetch(`${platform.httpUrl}/api/v1/metrics/executions/${P}/${D}/nosuchexec?depth=1`, { headers: { Accept: "application/json" } });
       assert.equal(res.status, 404);
       assert.equal(((await res.json()) as { code: number }).code, 5);
     });

@@ -3,9 +3,21 @@
 // WorkflowExecutor, drive the execution with events exactly as the engine does, and read everything back.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import {
+  create,
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type MessageInitShape,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 import { anyUnpack, timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { ResourceListRequestSchema, NamedEntityListRequestSchema, NamedEntityListSchema, ObjectGetRequestSchema } from "@aloft/idl/flyteidl/admin/common_pb.js";
+import {
+  ResourceListRequestSchema,
+  NamedEntityListRequestSchema,
+  NamedEntityListSchema,
+  ObjectGetRequestSchema,
+} from "@aloft/idl/flyteidl/admin/common_pb.js";
 import {
   EventFailureReasonSchema,
   NodeExecutionEventRequestSchema,
@@ -32,7 +44,11 @@ import {
   WorkflowExecutionGetDataResponseSchema,
   WorkflowExecutionGetRequestSchema,
 } from "@aloft/idl/flyteidl/admin/execution_pb.js";
-import { ConcurrencyLimitBehavior, LaunchPlanCreateRequestSchema, LaunchPlanCreateResponseSchema } from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
+import {
+  ConcurrencyLimitBehavior,
+  LaunchPlanCreateRequestSchema,
+  LaunchPlanCreateResponseSchema,
+} from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
 import {
   NodeExecutionGetDataRequestSchema,
   NodeExecutionGetDataResponseSchema,
@@ -49,7 +65,11 @@ import {
   TaskExecutionListSchema,
 } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
 import { WorkflowCreateRequestSchema, WorkflowCreateResponseSchema } from "@aloft/idl/flyteidl/admin/workflow_pb.js";
-import { NodeExecution_Phase, TaskExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import {
+  NodeExecution_Phase,
+  TaskExecution_Phase,
+  WorkflowExecution_Phase,
+} from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { ResourceType, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { SimpleType } from "@aloft/idl/flyteidl/core/types_pb.js";
@@ -72,13 +92,22 @@ const ints = (m: Record<string, number>): LiteralMap =>
     literals: Object.fromEntries(
       Object.entries(m).map(([k, v]) => [
         k,
-        { value: { case: "scalar" as const, value: { value: { case: "primitive" as const, value: { value: { case: "integer" as const, value: BigInt(v) } } } } } },
+        {
+          value: {
+            case: "scalar" as const,
+            value: {
+              value: { case: "primitive" as const, value: { value: { case: "integer" as const, value: BigInt(v) } } },
+            },
+          },
+        },
       ]),
     ),
   });
 const intOf = (m: LiteralMap | undefined, k: string) => {
   const v = m?.literals[k]?.value;
-  return v?.case === "scalar" && v.value.value.case === "primitive" && v.value.value.value.value.case === "integer" ? Number(v.value.value.value.value.value) : undefined;
+  return v?.case === "scalar" && v.value.value.case === "primitive" && v.value.value.value.value.case === "integer"
+    ? Number(v.value.value.value.value.value)
+    : undefined;
 };
 const INT = { type: { case: "simple" as const, value: SimpleType.INTEGER } };
 
@@ -101,18 +130,31 @@ class FakeExecutor implements WorkflowExecutor {
 }
 
 for (const kind of ["sqlite", "postgres"] as const) {
-  describe(`executions end to end (${kind})`, { skip: kind === "postgres" ? await postgresAvailability() : false }, () => {
+  describe(`executions end to end (${kind})`, {
+    skip: kind === "postgres" ? await postgresAvailability() : false,
+  }, () => {
     let platform: TestPlatform;
     let client: grpc.Client;
     const executor = new FakeExecutor();
 
-    function rpc<I extends DescMessage, O extends DescMessage>(method: string, inSchema: I, init: MessageInitShape<I>, outSchema: O): Promise<MessageShape<O>> {
+    function rpc<I extends DescMessage, O extends DescMessage>(
+      method: string,
+      inSchema: I,
+      init: MessageInitShape<I>,
+      outSchema: O,
+    ): Promise<MessageShape<O>> {
       const body = Buffer.from(toBinary(inSchema, create(inSchema, init)));
       return new Promise((resolve, reject) => {
-        client.makeUnaryRequest(`/flyteidl.service.AdminService/${method}`, (b: Buffer) => b, (b: Buffer) => b, body, (err, res) => {
-          if (err) reject(err);
-          else resolve(fromBinary(outSchema, res ?? new Uint8Array()));
-        });
+        client.makeUnaryRequest(
+          `/flyteidl.service.AdminService/${method}`,
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          body,
+          (err, res) => {
+            if (err) reject(err);
+            else resolve(fromBinary(outSchema, res ?? new Uint8Array()));
+          },
+        );
       });
     }
     async function expectCode(p: Promise<unknown>, code: number, message?: RegExp): Promise<grpc.ServiceError> {
@@ -136,35 +178,90 @@ for (const kind of ["sqlite", "postgres"] as const) {
       return undefined;
     }
     const http = async (path: string, init: RequestInit = {}) => {
-      const res = await fetch(`${platform.httpUrl}${path}`, { ...init, headers: { Accept: "application/json", ...init.headers } });
+      const res = await fetch(`${platform.httpUrl}${path}`, {
+        ...init,
+        headers: { Accept: "application/json", ...init.headers },
+      });
       const text = await res.text();
       return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
     };
 
     let t = Date.UTC(2024, 0, 1);
     const at = () => timestampFromMs((t += 1000));
-    const wfEvent = (exec: WorkflowExecutionIdentifier, phase: WorkflowExecution_Phase, extra: Record<string, unknown> = {}) =>
-      rpc("CreateWorkflowEvent", WorkflowExecutionEventRequestSchema, { requestId: "r", event: { executionId: exec, producerId: "propeller", phase, occurredAt: at(), ...extra } }, WorkflowExecutionEventResponseSchema);
-    const nodeEvent = (exec: WorkflowExecutionIdentifier, nodeId: string, phase: NodeExecution_Phase, extra: Record<string, unknown> = {}) =>
+    const wfEvent = (
+      exec: WorkflowExecutionIdentifier,
+      phase: WorkflowExecution_Phase,
+      extra: Record<string, unknown> = {},
+    ) =>
+      rpc(
+        "CreateWorkflowEvent",
+        WorkflowExecutionEventRequestSchema,
+        { requestId: "r", event: { executionId: exec, producerId: "propeller", phase, occurredAt: at(), ...extra } },
+        WorkflowExecutionEventResponseSchema,
+      );
+    const nodeEvent = (
+      exec: WorkflowExecutionIdentifier,
+      nodeId: string,
+      phase: NodeExecution_Phase,
+      extra: Record<string, unknown> = {},
+    ) =>
       rpc(
         "CreateNodeEvent",
         NodeExecutionEventRequestSchema,
-        { requestId: "r", event: { id: { executionId: exec, nodeId }, producerId: "propeller", phase, occurredAt: at(), specNodeId: nodeId, eventVersion: 2, ...extra } },
+        {
+          requestId: "r",
+          event: {
+            id: { executionId: exec, nodeId },
+            producerId: "propeller",
+            phase,
+            occurredAt: at(),
+            specNodeId: nodeId,
+            eventVersion: 2,
+            ...extra,
+          },
+        },
         NodeExecutionEventResponseSchema,
       );
-    const taskEvent = (exec: WorkflowExecutionIdentifier, nodeId: string, phase: TaskExecution_Phase, extra: Record<string, unknown> = {}) =>
+    const taskEvent = (
+      exec: WorkflowExecutionIdentifier,
+      nodeId: string,
+      phase: TaskExecution_Phase,
+      extra: Record<string, unknown> = {},
+    ) =>
       rpc(
         "CreateTaskEvent",
         TaskExecutionEventRequestSchema,
         {
           requestId: "r",
-          event: { taskId: id(ResourceType.TASK, "square"), parentNodeExecutionId: { executionId: exec, nodeId }, retryAttempt: 0, producerId: "propeller", phase, occurredAt: at(), taskType: "container", eventVersion: 1, ...extra },
+          event: {
+            taskId: id(ResourceType.TASK, "square"),
+            parentNodeExecutionId: { executionId: exec, nodeId },
+            retryAttempt: 0,
+            producerId: "propeller",
+            phase,
+            occurredAt: at(),
+            taskType: "container",
+            eventVersion: 1,
+            ...extra,
+          },
         },
         TaskExecutionEventResponseSchema,
       );
-    const launch = async (name = "", inputs: LiteralMap = ints({ x: 3 }), launchPlan = id(ResourceType.LAUNCH_PLAN, "square_lp")) =>
-      (await rpc("CreateExecution", ExecutionCreateRequestSchema, { project: P, domain: D, name, spec: { launchPlan }, inputs }, ExecutionCreateResponseSchema)).id!;
-    const getExec = (exec: WorkflowExecutionIdentifier) => rpc("GetExecution", WorkflowExecutionGetRequestSchema, { id: exec }, ExecutionSchema);
+    const launch = async (
+      name = "",
+      inputs: LiteralMap = ints({ x: 3 }),
+      launchPlan = id(ResourceType.LAUNCH_PLAN, "square_lp"),
+    ) =>
+      (
+        await rpc(
+          "CreateExecution",
+          ExecutionCreateRequestSchema,
+          { project: P, domain: D, name, spec: { launchPlan }, inputs },
+          ExecutionCreateResponseSchema,
+        )
+      ).id!;
+    const getExec = (exec: WorkflowExecutionIdentifier) =>
+      rpc("GetExecution", WorkflowExecutionGetRequestSchema, { id: exec }, ExecutionSchema);
 
     before(async () => {
       platform = await startTestPlatform({
@@ -180,7 +277,15 @@ for (const kind of ["sqlite", "postgres"] as const) {
         TaskCreateRequestSchema,
         {
           id: id(ResourceType.TASK, "square"),
-          spec: { template: { id: id(ResourceType.TASK, "square"), type: "container", interface: iface, metadata: { retries: { retries: 1 } }, target: { case: "container", value: { image: "alpine", command: ["sh"], args: ["-c", "true"] } } } },
+          spec: {
+            template: {
+              id: id(ResourceType.TASK, "square"),
+              type: "container",
+              interface: iface,
+              metadata: { retries: { retries: 1 } },
+              target: { case: "container", value: { image: "alpine", command: ["sh"], args: ["-c", "true"] } },
+            },
+          },
         },
         TaskCreateResponseSchema,
       );
@@ -196,8 +301,13 @@ for (const kind of ["sqlite", "postgres"] as const) {
               nodes: [
                 {
                   id: "n0",
-                  inputs: [{ var: "x", binding: { value: { case: "promise", value: { nodeId: "start-node", var: "x" } } } }],
-                  target: { case: "taskNode", value: { reference: { case: "referenceId", value: id(ResourceType.TASK, "square") } } },
+                  inputs: [
+                    { var: "x", binding: { value: { case: "promise", value: { nodeId: "start-node", var: "x" } } } },
+                  ],
+                  target: {
+                    case: "taskNode",
+                    value: { reference: { case: "referenceId", value: id(ResourceType.TASK, "square") } },
+                  },
                 },
               ],
               outputs: [{ var: "y", binding: { value: { case: "promise", value: { nodeId: "n0", var: "y" } } } }],
@@ -209,7 +319,17 @@ for (const kind of ["sqlite", "postgres"] as const) {
       await rpc(
         "CreateLaunchPlan",
         LaunchPlanCreateRequestSchema,
-        { id: id(ResourceType.LAUNCH_PLAN, "square_lp"), spec: { workflowId: id(ResourceType.WORKFLOW, "square_wf"), defaultInputs: { parameters: { x: { var: { type: INT }, behavior: { case: "default", value: ints({ x: 7 }).literals.x! } } } } } },
+        {
+          id: id(ResourceType.LAUNCH_PLAN, "square_lp"),
+          spec: {
+            workflowId: id(ResourceType.WORKFLOW, "square_wf"),
+            defaultInputs: {
+              parameters: {
+                x: { var: { type: INT }, behavior: { case: "default", value: ints({ x: 7 }).literals.x! } },
+              },
+            },
+          },
+        },
         LaunchPlanCreateResponseSchema,
       );
     });
@@ -227,7 +347,11 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.equal(intOf(launched.inputs, "x"), 3);
       assert.equal(launched.spec.maxParallelism, 25);
       assert.equal(launched.namespace, `${P}-${D}`);
-      assert.equal(launched.taskResources?.defaults?.memory, "200Mi", "the server's task resources when no TASK_RESOURCE attributes match");
+      assert.equal(
+        launched.taskResources?.defaults?.memory,
+        "200Mi",
+        "the server's task resources when no TASK_RESOURCE attributes match",
+      );
       assert.equal(launched.taskResources?.limits?.memory, "1Gi");
       const target = launched.closure.tasks[0]?.template?.target;
       assert.deepEqual(
@@ -244,17 +368,28 @@ for (const kind of ["sqlite", "postgres"] as const) {
       const store = platform.admin.blobStore;
       await wfEvent(exec, WorkflowExecution_Phase.RUNNING);
       await nodeEvent(exec, "start-node", NodeExecution_Phase.SUCCEEDED);
-      await nodeEvent(exec, "n0", NodeExecution_Phase.QUEUED, { inputValue: { case: "inputUri", value: launched.inputsUri } });
-      await taskEvent(exec, "n0", TaskExecution_Phase.QUEUED, { phaseVersion: 0, inputValue: { case: "inputUri", value: launched.inputsUri } });
+      await nodeEvent(exec, "n0", NodeExecution_Phase.QUEUED, {
+        inputValue: { case: "inputUri", value: launched.inputsUri },
+      });
+      await taskEvent(exec, "n0", TaskExecution_Phase.QUEUED, {
+        phaseVersion: 0,
+        inputValue: { case: "inputUri", value: launched.inputsUri },
+      });
       await nodeEvent(exec, "n0", NodeExecution_Phase.RUNNING);
       await taskEvent(exec, "n0", TaskExecution_Phase.RUNNING, { logs: [{ uri: "http://logs/n0", name: "stdout" }] });
       await putMessage(store, "test/n0/outputs.pb", LiteralMapSchema, ints({ y: 9 }));
       const outputsUri = store.uri("test/n0/outputs.pb");
-      await taskEvent(exec, "n0", TaskExecution_Phase.SUCCEEDED, { outputResult: { case: "outputUri", value: outputsUri } });
-      await nodeEvent(exec, "n0", NodeExecution_Phase.SUCCEEDED, { outputResult: { case: "outputUri", value: outputsUri } });
+      await taskEvent(exec, "n0", TaskExecution_Phase.SUCCEEDED, {
+        outputResult: { case: "outputUri", value: outputsUri },
+      });
+      await nodeEvent(exec, "n0", NodeExecution_Phase.SUCCEEDED, {
+        outputResult: { case: "outputUri", value: outputsUri },
+      });
       await nodeEvent(exec, "end-node", NodeExecution_Phase.SUCCEEDED);
       await wfEvent(exec, WorkflowExecution_Phase.SUCCEEDING);
-      await wfEvent(exec, WorkflowExecution_Phase.SUCCEEDED, { outputResult: { case: "outputData", value: ints({ y: 9 }) } });
+      await wfEvent(exec, WorkflowExecution_Phase.SUCCEEDED, {
+        outputResult: { case: "outputData", value: ints({ y: 9 }) },
+      });
 
       e = await getExec(exec);
       assert.equal(e.closure?.phase, WorkflowExecution_Phase.SUCCEEDED);
@@ -262,41 +397,82 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.ok(Number(e.closure?.duration?.seconds ?? 0) > 0);
       assert.equal(e.closure?.outputResult.case, "outputs", "output_data is offloaded and recorded as a URI");
 
-      const data = await rpc("GetExecutionData", WorkflowExecutionGetDataRequestSchema, { id: exec }, WorkflowExecutionGetDataResponseSchema);
+      const data = await rpc(
+        "GetExecutionData",
+        WorkflowExecutionGetDataRequestSchema,
+        { id: exec },
+        WorkflowExecutionGetDataResponseSchema,
+      );
       assert.equal(intOf(data.fullInputs, "x"), 3);
       assert.equal(intOf(data.fullOutputs, "y"), 9);
 
-      const nodes = await rpc("ListNodeExecutions", NodeExecutionListRequestSchema, { workflowExecutionId: exec, limit: 10 }, NodeExecutionListSchema);
+      const nodes = await rpc(
+        "ListNodeExecutions",
+        NodeExecutionListRequestSchema,
+        { workflowExecutionId: exec, limit: 10 },
+        NodeExecutionListSchema,
+      );
       assert.deepEqual(nodes.nodeExecutions.map((n) => n.id?.nodeId).sort(), ["end-node", "n0", "start-node"]);
-      const n0 = await rpc("GetNodeExecution", NodeExecutionGetRequestSchema, { id: { executionId: exec, nodeId: "n0" } }, NodeExecutionSchema);
+      const n0 = await rpc(
+        "GetNodeExecution",
+        NodeExecutionGetRequestSchema,
+        { id: { executionId: exec, nodeId: "n0" } },
+        NodeExecutionSchema,
+      );
       assert.equal(n0.closure?.phase, NodeExecution_Phase.SUCCEEDED);
       assert.equal(n0.inputUri, launched.inputsUri);
       assert.equal(n0.metadata?.specNodeId, "n0");
-      const nData = await rpc("GetNodeExecutionData", NodeExecutionGetDataRequestSchema, { id: { executionId: exec, nodeId: "n0" } }, NodeExecutionGetDataResponseSchema);
+      const nData = await rpc(
+        "GetNodeExecutionData",
+        NodeExecutionGetDataRequestSchema,
+        { id: { executionId: exec, nodeId: "n0" } },
+        NodeExecutionGetDataResponseSchema,
+      );
       assert.equal(intOf(nData.fullInputs, "x"), 3);
       assert.equal(intOf(nData.fullOutputs, "y"), 9);
       assert.equal(nData.flyteUrls?.inputs, `flyte://v1/${P}/${D}/first-run/n0/i`);
 
-      const tasks = await rpc("ListTaskExecutions", TaskExecutionListRequestSchema, { nodeExecutionId: { executionId: exec, nodeId: "n0" }, limit: 10 }, TaskExecutionListSchema);
+      const tasks = await rpc(
+        "ListTaskExecutions",
+        TaskExecutionListRequestSchema,
+        { nodeExecutionId: { executionId: exec, nodeId: "n0" }, limit: 10 },
+        TaskExecutionListSchema,
+      );
       assert.equal(tasks.taskExecutions.length, 1);
       const te = tasks.taskExecutions[0]!;
       assert.equal(te.closure?.phase, TaskExecution_Phase.SUCCEEDED);
-      assert.deepEqual(te.closure?.logs.map((l) => l.uri), ["http://logs/n0"]);
+      assert.deepEqual(
+        te.closure?.logs.map((l) => l.uri),
+        ["http://logs/n0"],
+      );
       assert.ok(te.closure?.startedAt);
-      const tData = await rpc("GetTaskExecutionData", TaskExecutionGetDataRequestSchema, { id: te.id }, TaskExecutionGetDataResponseSchema);
+      const tData = await rpc(
+        "GetTaskExecutionData",
+        TaskExecutionGetDataRequestSchema,
+        { id: te.id },
+        TaskExecutionGetDataResponseSchema,
+      );
       assert.equal(intOf(tData.fullOutputs, "y"), 9);
       assert.equal(tData.flyteUrls?.outputs, `flyte://v1/${P}/${D}/first-run/n0/0/o`);
 
       // Repeats and events after the end.
       await expectCode(wfEvent(exec, WorkflowExecution_Phase.SUCCEEDED), S.ALREADY_EXISTS, /already recorded/);
-      const late = await expectCode(wfEvent(exec, WorkflowExecution_Phase.RUNNING), S.FAILED_PRECONDITION, /Invalid phase change from SUCCEEDED to RUNNING/);
+      const late = await expectCode(
+        wfEvent(exec, WorkflowExecution_Phase.RUNNING),
+        S.FAILED_PRECONDITION,
+        /Invalid phase change from SUCCEEDED to RUNNING/,
+      );
       assert.equal(terminalDetail(late), "SUCCEEDED");
       await expectCode(nodeEvent(exec, "n0", NodeExecution_Phase.SUCCEEDED), S.ALREADY_EXISTS);
       await expectCode(nodeEvent(exec, "n0", NodeExecution_Phase.RUNNING), S.FAILED_PRECONDITION);
       await expectCode(taskEvent(exec, "n0", TaskExecution_Phase.SUCCEEDED), S.ALREADY_EXISTS);
       await expectCode(taskEvent(exec, "n0", TaskExecution_Phase.RUNNING), S.FAILED_PRECONDITION);
       await expectCode(nodeEvent({ ...exec, name: "nope" }, "n0", NodeExecution_Phase.RUNNING), S.NOT_FOUND);
-      await expectCode(taskEvent(exec, "n9", TaskExecution_Phase.RUNNING), S.INTERNAL, /failed to get existing node execution id/);
+      await expectCode(
+        taskEvent(exec, "n9", TaskExecution_Phase.RUNNING),
+        S.INTERNAL,
+        /failed to get existing node execution id/,
+      );
 
       // A child execution launched by a node of this one (as a launch-plan node does).
       const childReq = (nodeId: string) =>
@@ -309,7 +485,10 @@ for (const kind of ["sqlite", "postgres"] as const) {
             name: `child-of-${nodeId}`,
             spec: {
               launchPlan: id(ResourceType.LAUNCH_PLAN, "square_lp"),
-              metadata: { mode: ExecutionMetadata_ExecutionMode.CHILD_WORKFLOW, parentNodeExecution: { executionId: exec, nodeId } },
+              metadata: {
+                mode: ExecutionMetadata_ExecutionMode.CHILD_WORKFLOW,
+                parentNodeExecution: { executionId: exec, nodeId },
+              },
             },
             inputs: ints({ x: 1 }),
           },
@@ -335,7 +514,14 @@ for (const kind of ["sqlite", "postgres"] as const) {
       const sink = inProcessEventSink(platform.admin.executions);
       executor.eagerSink = (exec) =>
         sink.workflowEvent(
-          create(WorkflowExecutionEventRequestSchema, { event: { executionId: exec, producerId: "propeller", phase: WorkflowExecution_Phase.RUNNING, occurredAt: at() } }),
+          create(WorkflowExecutionEventRequestSchema, {
+            event: {
+              executionId: exec,
+              producerId: "propeller",
+              phase: WorkflowExecution_Phase.RUNNING,
+              occurredAt: at(),
+            },
+          }),
         );
       try {
         const exec = await launch("eager");
@@ -354,7 +540,12 @@ for (const kind of ["sqlite", "postgres"] as const) {
       await expectCode(launch("ok-name", ints({ z: 1 })), S.INVALID_ARGUMENT, /invalid input z/);
       await expectCode(launch("ok-name", ints({}), id(ResourceType.LAUNCH_PLAN, "missing_lp")), S.NOT_FOUND);
       await expectCode(
-        rpc("CreateExecution", ExecutionCreateRequestSchema, { project: "nope", domain: D, spec: { launchPlan: id(ResourceType.LAUNCH_PLAN, "square_lp") } }, ExecutionCreateResponseSchema),
+        rpc(
+          "CreateExecution",
+          ExecutionCreateRequestSchema,
+          { project: "nope", domain: D, spec: { launchPlan: id(ResourceType.LAUNCH_PLAN, "square_lp") } },
+          ExecutionCreateResponseSchema,
+        ),
         S.INVALID_ARGUMENT,
         /failed to validate that project \[nope\]/,
       );
@@ -363,7 +554,10 @@ for (const kind of ["sqlite", "postgres"] as const) {
         const failed = await launch("engine-down");
         const e = await getExec(failed);
         assert.equal(e.closure?.phase, WorkflowExecution_Phase.FAILED);
-        assert.equal(e.closure?.outputResult.case === "error" ? e.closure.outputResult.value.code : "", "Unimplemented");
+        assert.equal(
+          e.closure?.outputResult.case === "error" ? e.closure.outputResult.value.code : "",
+          "Unimplemented",
+        );
       } finally {
         executor.fail = false;
       }
@@ -372,7 +566,12 @@ for (const kind of ["sqlite", "postgres"] as const) {
     test("terminate: ABORTING with the cause, the engine told, ABORTED from its event; terminal is FAILED_PRECONDITION", async () => {
       const exec = await launch("to-abort");
       await wfEvent(exec, WorkflowExecution_Phase.RUNNING);
-      await rpc("TerminateExecution", ExecutionTerminateRequestSchema, { id: exec, cause: "user said stop" }, ExecutionTerminateResponseSchema);
+      await rpc(
+        "TerminateExecution",
+        ExecutionTerminateRequestSchema,
+        { id: exec, cause: "user said stop" },
+        ExecutionTerminateResponseSchema,
+      );
       assert.deepEqual(executor.aborted.at(-1), { name: "to-abort", cause: "user said stop" });
       let e = await getExec(exec);
       assert.equal(e.closure?.phase, WorkflowExecution_Phase.ABORTING);
@@ -381,25 +580,51 @@ for (const kind of ["sqlite", "postgres"] as const) {
       await wfEvent(exec, WorkflowExecution_Phase.ABORTED);
       e = await getExec(exec);
       assert.equal(e.closure?.phase, WorkflowExecution_Phase.ABORTED);
-      assert.equal(e.closure?.outputResult.case === "abortMetadata" ? e.closure.outputResult.value.cause : "", "user said stop");
+      assert.equal(
+        e.closure?.outputResult.case === "abortMetadata" ? e.closure.outputResult.value.cause : "",
+        "user said stop",
+      );
       // Terminating it again succeeds (deliberate difference: idempotent), the engine is not asked again, the cause stays.
       const abortsBefore = executor.aborted.length;
-      await rpc("TerminateExecution", ExecutionTerminateRequestSchema, { id: exec, cause: "again" }, ExecutionTerminateResponseSchema);
+      await rpc(
+        "TerminateExecution",
+        ExecutionTerminateRequestSchema,
+        { id: exec, cause: "again" },
+        ExecutionTerminateResponseSchema,
+      );
       assert.equal(executor.aborted.length, abortsBefore);
       e = await getExec(exec);
       assert.equal(e.closure?.phase, WorkflowExecution_Phase.ABORTED);
-      assert.equal(e.closure?.outputResult.case === "abortMetadata" ? e.closure.outputResult.value.cause : "", "user said stop");
+      assert.equal(
+        e.closure?.outputResult.case === "abortMetadata" ? e.closure.outputResult.value.cause : "",
+        "user said stop",
+      );
       // An execution that ended otherwise cannot be aborted (upstream's FAILED_PRECONDITION).
       const done = await launch("to-abort-done");
       await wfEvent(done, WorkflowExecution_Phase.RUNNING);
-      await wfEvent(done, WorkflowExecution_Phase.FAILED, { outputResult: { case: "error", value: { code: "x", message: "failed" } } });
+      await wfEvent(done, WorkflowExecution_Phase.FAILED, {
+        outputResult: { case: "error", value: { code: "x", message: "failed" } },
+      });
       const err = await expectCode(
-        rpc("TerminateExecution", ExecutionTerminateRequestSchema, { id: done, cause: "again" }, ExecutionTerminateResponseSchema),
+        rpc(
+          "TerminateExecution",
+          ExecutionTerminateRequestSchema,
+          { id: done, cause: "again" },
+          ExecutionTerminateResponseSchema,
+        ),
         S.FAILED_PRECONDITION,
         /Cannot abort an already terminated workflow execution/,
       );
       assert.equal(terminalDetail(err), "FAILED");
-      await expectCode(rpc("TerminateExecution", ExecutionTerminateRequestSchema, { id: { ...exec, name: "ghost" } }, ExecutionTerminateResponseSchema), S.NOT_FOUND);
+      await expectCode(
+        rpc(
+          "TerminateExecution",
+          ExecutionTerminateRequestSchema,
+          { id: { ...exec, name: "ghost" } },
+          ExecutionTerminateResponseSchema,
+        ),
+        S.NOT_FOUND,
+      );
     });
 
     test("concurrent terminates all succeed, whenever the engine's ABORTED lands among them", async () => {
@@ -409,7 +634,12 @@ for (const kind of ["sqlite", "postgres"] as const) {
         const calls = Array.from({ length: 10 }, (_, i) =>
           (async () => {
             if (i === round * 2) await wfEvent(exec, WorkflowExecution_Phase.ABORTED).catch(() => undefined);
-            await rpc("TerminateExecution", ExecutionTerminateRequestSchema, { id: exec, cause: `stop ${i}` }, ExecutionTerminateResponseSchema);
+            await rpc(
+              "TerminateExecution",
+              ExecutionTerminateRequestSchema,
+              { id: exec, cause: `stop ${i}` },
+              ExecutionTerminateResponseSchema,
+            );
           })(),
         );
         await Promise.all(calls);
@@ -418,9 +648,17 @@ for (const kind of ["sqlite", "postgres"] as const) {
 
     test("list filters, archive, relaunch, single-task executions", async () => {
       const list = (filters = "", limit = 100) =>
-        rpc("ListExecutions", ResourceListRequestSchema, { id: { project: P, domain: D }, limit, filters }, ExecutionListSchema);
+        rpc(
+          "ListExecutions",
+          ResourceListRequestSchema,
+          { id: { project: P, domain: D }, limit, filters },
+          ExecutionListSchema,
+        );
       const succeeded = await list("eq(phase,SUCCEEDED)");
-      assert.deepEqual(succeeded.executions.map((x) => x.id?.name), ["first-run"]);
+      assert.deepEqual(
+        succeeded.executions.map((x) => x.id?.name),
+        ["first-run"],
+      );
       assert.equal(succeeded.executions[0]?.spec?.inputs, undefined);
       const byLp = await list("eq(launch_plan.name,square_lp)+eq(workflow.name,square_wf)");
       assert.ok(byLp.executions.length >= 3);
@@ -429,11 +667,24 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.equal(page.token, "1");
       await expectCode(list("eq(project,x)"), S.INVALID_ARGUMENT);
 
-      await rpc("UpdateExecution", ExecutionUpdateRequestSchema, { id: { project: P, domain: D, name: "first-run" }, state: ExecutionState.EXECUTION_ARCHIVED }, ExecutionUpdateResponseSchema);
+      await rpc(
+        "UpdateExecution",
+        ExecutionUpdateRequestSchema,
+        { id: { project: P, domain: D, name: "first-run" }, state: ExecutionState.EXECUTION_ARCHIVED },
+        ExecutionUpdateResponseSchema,
+      );
       assert.deepEqual((await list("eq(phase,SUCCEEDED)")).executions.length, 0);
-      assert.deepEqual((await list("eq(state,1)")).executions.map((x) => x.id?.name), ["first-run"]);
+      assert.deepEqual(
+        (await list("eq(state,1)")).executions.map((x) => x.id?.name),
+        ["first-run"],
+      );
 
-      const relaunched = await rpc("RelaunchExecution", ExecutionRelaunchRequestSchema, { id: { project: P, domain: D, name: "first-run" }, name: "second-run" }, ExecutionCreateResponseSchema);
+      const relaunched = await rpc(
+        "RelaunchExecution",
+        ExecutionRelaunchRequestSchema,
+        { id: { project: P, domain: D, name: "first-run" }, name: "second-run" },
+        ExecutionCreateResponseSchema,
+      );
       assert.equal(relaunched.id?.name, "second-run");
       const r = await getExec(relaunched.id!);
       assert.equal(r.spec?.metadata?.referenceExecution?.name, "first-run");
@@ -442,11 +693,19 @@ for (const kind of ["sqlite", "postgres"] as const) {
       const single = await launch("one-task", ints({ x: 2 }), id(ResourceType.TASK, "square"));
       const launched = executor.launched.at(-1)!;
       assert.equal(launched.workflowId.name, ".flytegen.square");
-      assert.equal(launched.closure.primary?.template?.nodes.find((n) => n.id === "square")?.metadata?.retries?.retries, 1);
+      assert.equal(
+        launched.closure.primary?.template?.nodes.find((n) => n.id === "square")?.metadata?.retries?.retries,
+        1,
+      );
       assert.equal((await getExec(single)).closure?.workflowId?.name, ".flytegen.square");
       // A second launch reuses the generated workflow and launch plan.
       await launch("one-task-again", ints({ x: 2 }), id(ResourceType.TASK, "square"));
-      const entities = await rpc("ListNamedEntities", NamedEntityListRequestSchema, { resourceType: ResourceType.WORKFLOW, project: P, domain: D, limit: 100 }, NamedEntityListSchema);
+      const entities = await rpc(
+        "ListNamedEntities",
+        NamedEntityListRequestSchema,
+        { resourceType: ResourceType.WORKFLOW, project: P, domain: D, limit: 100 },
+        NamedEntityListSchema,
+      );
       assert.ok(!entities.entities.some((x) => x.id?.name.startsWith(".flytegen")));
       void ObjectGetRequestSchema;
     });
@@ -470,7 +729,12 @@ for (const kind of ["sqlite", "postgres"] as const) {
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({
           request_id: "r",
-          event: { execution_id: { project: P, domain: D, name: "via-http" }, producer_id: "propeller", phase: "RUNNING", occurred_at: "2024-01-01T00:00:00Z" },
+          event: {
+            execution_id: { project: P, domain: D, name: "via-http" },
+            producer_id: "propeller",
+            phase: "RUNNING",
+            occurred_at: "2024-01-01T00:00:00Z",
+          },
         }),
       });
       assert.equal(event.status, 200, JSON.stringify(event.body));
@@ -480,7 +744,11 @@ for (const kind of ["sqlite", "postgres"] as const) {
         body: JSON.stringify({ cause: "from http" }),
       });
       assert.equal(terminated.status, 200, JSON.stringify(terminated.body));
-      const again = await http(`/api/v1/executions/${P}/${D}/via-http`, { method: "DELETE", headers: { "Content-Type": "application/json" }, body: "{}" });
+      const again = await http(`/api/v1/executions/${P}/${D}/via-http`, {
+        method: "DELETE",
+        headers: { "Content-Type": "application/json" },
+        body: "{}",
+      });
       assert.equal(again.status, 200, "terminating an ABORTING execution again is allowed");
       const got = await http(`/api/v1/executions/${P}/${D}/via-http`);
       assert.equal((got.body.closure as { phase: string }).phase, "ABORTING");
@@ -496,30 +764,68 @@ for (const kind of ["sqlite", "postgres"] as const) {
         LaunchPlanCreateRequestSchema,
         {
           id: id(ResourceType.LAUNCH_PLAN, "limited_lp"),
-          spec: { workflowId: id(ResourceType.WORKFLOW, "square_wf"), concurrencyPolicy: { max: 1, behavior: ConcurrencyLimitBehavior.SKIP } },
+          spec: {
+            workflowId: id(ResourceType.WORKFLOW, "square_wf"),
+            concurrencyPolicy: { max: 1, behavior: ConcurrencyLimitBehavior.SKIP },
+          },
         },
         LaunchPlanCreateResponseSchema,
       );
       const first = await launch("limited-1", ints({ x: 1 }), id(ResourceType.LAUNCH_PLAN, "limited_lp"));
       await launch("limited-2", ints({ x: 1 }), id(ResourceType.LAUNCH_PLAN, "limited_lp")); // UNDEFINED executions do not count
       await wfEvent(first, WorkflowExecution_Phase.RUNNING);
-      await expectCode(launch("limited-3", ints({ x: 1 }), id(ResourceType.LAUNCH_PLAN, "limited_lp")), S.ALREADY_EXISTS, /^concurrency limit \(1\) reached for launch plan limited_lp; skipping execution$/);
+      await expectCode(
+        launch("limited-3", ints({ x: 1 }), id(ResourceType.LAUNCH_PLAN, "limited_lp")),
+        S.ALREADY_EXISTS,
+        /^concurrency limit \(1\) reached for launch plan limited_lp; skipping execution$/,
+      );
       await wfEvent(first, WorkflowExecution_Phase.SUCCEEDED);
       await launch("limited-3", ints({ x: 1 }), id(ResourceType.LAUNCH_PLAN, "limited_lp"));
 
       await rpc(
         "CreateExecution",
         ExecutionCreateRequestSchema,
-        { project: P, domain: D, name: "labelled", spec: { launchPlan: id(ResourceType.LAUNCH_PLAN, "square_lp"), labels: { values: { team: "ml" } }, tags: ["nightly"] }, inputs: ints({ x: 1 }) },
+        {
+          project: P,
+          domain: D,
+          name: "labelled",
+          spec: {
+            launchPlan: id(ResourceType.LAUNCH_PLAN, "square_lp"),
+            labels: { values: { team: "ml" } },
+            tags: ["nightly"],
+          },
+          inputs: ints({ x: 1 }),
+        },
         ExecutionCreateResponseSchema,
       );
-      const tagged = await rpc("ListExecutions", ResourceListRequestSchema, { id: { project: P, domain: D }, limit: 10, filters: "eq(execution_tag.key,team)+eq(execution_tag.value,ml)" }, ExecutionListSchema);
-      assert.deepEqual(tagged.executions.map((x) => x.id?.name), ["labelled"]);
-      const nightly = await rpc("ListExecutions", ResourceListRequestSchema, { id: { project: P, domain: D }, limit: 10, filters: "eq(admin_tag.name,nightly)" }, ExecutionListSchema);
-      assert.deepEqual(nightly.executions.map((x) => x.id?.name), ["labelled"]);
+      const tagged = await rpc(
+        "ListExecutions",
+        ResourceListRequestSchema,
+        { id: { project: P, domain: D }, limit: 10, filters: "eq(execution_tag.key,team)+eq(execution_tag.value,ml)" },
+        ExecutionListSchema,
+      );
+      assert.deepEqual(
+        tagged.executions.map((x) => x.id?.name),
+        ["labelled"],
+      );
+      const nightly = await rpc(
+        "ListExecutions",
+        ResourceListRequestSchema,
+        { id: { project: P, domain: D }, limit: 10, filters: "eq(admin_tag.name,nightly)" },
+        ExecutionListSchema,
+      );
+      assert.deepEqual(
+        nightly.executions.map((x) => x.id?.name),
+        ["labelled"],
+      );
       assert.equal(executor.launched.at(-1)!.spec.labels?.values.team, "ml");
 
-      const recovered = await rpc("RecoverExecution", ExecutionRecoverRequestSchema, { id: { project: P, domain: D, name: "to-abort" }, name: "recovered" }, ExecutionCreateResponseSchema);
+      const recovered = await rpc(
+        "RecoverExecution",
+        ExecutionRecoverRequestSchema,
+        { id: { project: P, domain: D, name: "to-abort" }, name: "recovered" },
+        ExecutionCreateResponseSchema,
+      );
       const input = executor.launched.at(-1)!;
       assert.equal(input.executionId.name, "recovered");
       assert.equal(input.recoveryExecution?.name, "to-abort");

@@ -25,10 +25,13 @@ const D = "development";
 /** Stands for a process killed right after the insert: the executor is called and never returns. */
 const neverReturns: WorkflowExecutor = { name: "hangs", execute: () => new Promise(() => {}), abort: async () => {} };
 
-const client = (port: number): Admin => createClient(AdminService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` }));
+const client = (port: number): Admin =>
+  createClient(AdminService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` }));
 
 for (const kind of ["sqlite", "postgres"] as const) {
-  describe(`interrupted launches are resumed at start [${kind}]`, { skip: kind === "postgres" ? await postgresAvailability() : false }, () => {
+  describe(`interrupted launches are resumed at start [${kind}]`, {
+    skip: kind === "postgres" ? await postgresAvailability() : false,
+  }, () => {
     const dataDir = mkdtempSync(join(tmpdir(), "aloft-reconcile-"));
     const cleanups: Array<() => Promise<void>> = [];
     after(async () => {
@@ -53,27 +56,54 @@ for (const kind of ["sqlite", "postgres"] as const) {
       });
 
       // First life: the executions are stored, the engine never gets them.
-      const first = await startAdmin({ ...testServerDeps(config), configurePlugins: (p) => (p.workflowExecutor = neverReturns) });
+      const first = await startAdmin({
+        ...testServerDeps(config),
+        configurePlugins: (p) => (p.workflowExecutor = neverReturns),
+      });
       let admin = client(first.grpcPort);
-      const task = shellTask(id(ResourceType.TASK, P, D, "resume-double", "v1"), ["x"], ["y"], 'echo "$(( $(cat /var/inputs/x) * 2 ))" > /var/outputs/y');
+      const task = shellTask(
+        id(ResourceType.TASK, P, D, "resume-double", "v1"),
+        ["x"],
+        ["y"],
+        'echo "$(( $(cat /var/inputs/x) * 2 ))" > /var/outputs/y',
+      );
       const lp = await registerWorkflow(admin, {
-        project: P, domain: D, name: "resume", version: "v1", tasks: [task], inputs: ["x"],
+        project: P,
+        domain: D,
+        name: "resume",
+        version: "v1",
+        tasks: [task],
+        inputs: ["x"],
         nodes: [taskNode("n0", task.id!, { x: promise("start-node", "x") })],
         outputs: { y: promise("n0", "y") },
       });
       const pending = ["resume-ok", "resume-lost"].map((name, i) =>
-        admin.createExecution({ project: P, domain: D, name, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(21 + i) } } }, { timeoutMs: 60_000 }).catch(() => undefined),
+        admin
+          .createExecution(
+            { project: P, domain: D, name, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(21 + i) } } },
+            { timeoutMs: 60_000 },
+          )
+          .catch(() => undefined),
       );
       for (const name of ["resume-ok", "resume-lost"]) {
         let phase: WorkflowExecution_Phase | undefined;
         for (let i = 0; i < 200 && phase === undefined; i++) {
-          phase = await admin.getExecution({ id: { project: P, domain: D, name } }).then((e) => e.closure?.phase, () => undefined);
+          phase = await admin.getExecution({ id: { project: P, domain: D, name } }).then(
+            (e) => e.closure?.phase,
+            () => undefined,
+          );
           if (phase === undefined) await new Promise((r) => setTimeout(r, 25));
         }
         assert.equal(phase, WorkflowExecution_Phase.UNDEFINED, name);
       }
       // The second one's inputs are lost (a disk that failed, say): it cannot be started again.
-      const stored = (await first.database.db.selectFrom("executions").select("inputs_uri").where("execution_name", "=", "resume-lost").executeTakeFirstOrThrow()).inputs_uri;
+      const stored = (
+        await first.database.db
+          .selectFrom("executions")
+          .select("inputs_uri")
+          .where("execution_name", "=", "resume-lost")
+          .executeTakeFirstOrThrow()
+      ).inputs_uri;
       await first.blobStore.delete(first.blobStore.keyOf(stored));
       await first.close();
       void pending;
@@ -84,7 +114,11 @@ for (const kind of ["sqlite", "postgres"] as const) {
       admin = client(second.grpcPort);
       const waitFor = async (name: string) => {
         let phase = WorkflowExecution_Phase.UNDEFINED;
-        for (let i = 0; i < 1200 && phase !== WorkflowExecution_Phase.SUCCEEDED && phase !== WorkflowExecution_Phase.FAILED; i++) {
+        for (
+          let i = 0;
+          i < 1200 && phase !== WorkflowExecution_Phase.SUCCEEDED && phase !== WorkflowExecution_Phase.FAILED;
+          i++
+        ) {
           await new Promise((r) => setTimeout(r, 50));
           phase = (await admin.getExecution({ id: { project: P, domain: D, name } })).closure?.phase ?? phase;
         }

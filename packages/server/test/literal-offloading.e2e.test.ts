@@ -18,20 +18,28 @@ import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 
 const P = "flytesnacks";
 const D = "development";
-const list = (n: number) => create(LiteralSchema, { value: { case: "collection", value: { literals: Array.from({ length: n }, (_, i) => intLiteral(i)) } } });
+const list = (n: number) =>
+  create(LiteralSchema, {
+    value: { case: "collection", value: { literals: Array.from({ length: n }, (_, i) => intLiteral(i)) } },
+  });
 
 let platform: TestPlatform;
 let admin: Admin;
 before(async () => {
   platform = await startTestPlatform({
     engine: true,
-    overrides: { literalOffloading: { enabled: true, minSizeInMb: 0.1, maxSizeInMb: 1 }, server: { maxMessageSizeBytes: 8 * 1024 * 1024 } },
+    overrides: {
+      literalOffloading: { enabled: true, minSizeInMb: 0.1, maxSizeInMb: 1 },
+      server: { maxMessageSizeBytes: 8 * 1024 * 1024 },
+    },
   });
   admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}` }));
   const task = shellTask(id(ResourceType.TASK, P, D, "noop", "v1"), ["a"], ["o"], "echo 1 > /var/outputs/o");
   await admin.createTask({ id: task.id, spec: { template: task } });
   const wfId = id(ResourceType.WORKFLOW, P, D, "passthrough", "v1");
-  const listType = create(LiteralTypeSchema, { type: { case: "collectionType", value: { type: { case: "simple", value: SimpleType.INTEGER } } } });
+  const listType = create(LiteralTypeSchema, {
+    type: { case: "collectionType", value: { type: { case: "simple", value: SimpleType.INTEGER } } },
+  });
   const template = create(WorkflowTemplateSchema, {
     id: wfId,
     interface: {
@@ -46,7 +54,10 @@ before(async () => {
     metadata: {},
   });
   await admin.createWorkflow({ id: wfId, spec: { template } });
-  await admin.createLaunchPlan({ id: id(ResourceType.LAUNCH_PLAN, P, D, "passthrough", "v1"), spec: { workflowId: wfId } });
+  await admin.createLaunchPlan({
+    id: id(ResourceType.LAUNCH_PLAN, P, D, "passthrough", "v1"),
+    spec: { workflowId: wfId },
+  });
 });
 after(async () => {
   await platform?.close();
@@ -55,22 +66,38 @@ after(async () => {
 const lp = () => id(ResourceType.LAUNCH_PLAN, P, D, "passthrough", "v1");
 
 test("a large input travels by reference and is resolved where it is bound", async () => {
-  const res = await admin.createExecution({ project: P, domain: D, spec: { launchPlan: lp() }, inputs: { literals: { xs: list(50_000), n: intLiteral(7) } } });
+  const res = await admin.createExecution({
+    project: P,
+    domain: D,
+    spec: { launchPlan: lp() },
+    inputs: { literals: { xs: list(50_000), n: intLiteral(7) } },
+  });
   const execId = res.id!;
   let phase = WorkflowExecution_Phase.UNDEFINED;
-  for (let i = 0; i < 600 && ![WorkflowExecution_Phase.SUCCEEDED, WorkflowExecution_Phase.FAILED].includes(phase); i++) {
+  for (
+    let i = 0;
+    i < 600 && ![WorkflowExecution_Phase.SUCCEEDED, WorkflowExecution_Phase.FAILED].includes(phase);
+    i++
+  ) {
     await new Promise((r) => setTimeout(r, 100));
     phase = (await admin.getExecution({ id: execId })).closure?.phase ?? phase;
   }
   const exec = await admin.getExecution({ id: execId });
-  assert.equal(phase, WorkflowExecution_Phase.SUCCEEDED, exec.closure?.outputResult.case === "error" ? exec.closure.outputResult.value.message : String(phase));
+  assert.equal(
+    phase,
+    WorkflowExecution_Phase.SUCCEEDED,
+    exec.closure?.outputResult.case === "error" ? exec.closure.outputResult.value.message : String(phase),
+  );
   const data = await admin.getExecutionData({ id: execId });
   const xs = data.fullInputs?.literals["xs"];
   assert.equal(xs?.value.case, "offloadedMetadata");
   if (xs?.value.case !== "offloadedMetadata") return;
   assert.ok(xs.value.value.sizeBytes > 100_000n);
   // Cut out of the request bytes by the gRPC reader (large-inputs-reader.ts), not decoded and re-encoded.
-  assert.match(xs.value.value.uri, /\/metadata\/offloaded-inputs\/flytesnacks\/development\/[0-9a-f-]{36}\/0_offloaded_metadata\.pb$/);
+  assert.match(
+    xs.value.value.uri,
+    /\/metadata\/offloaded-inputs\/flytesnacks\/development\/[0-9a-f-]{36}\/0_offloaded_metadata\.pb$/,
+  );
   assert.equal(xs.value.value.inferredType?.type.case, "collectionType");
   assert.equal(data.fullInputs?.literals["n"]?.value.case, "scalar", "small inputs stay inline");
   assert.ok(data.inputs!.bytes > 0n, "the size of the stored inputs is reported");
@@ -82,18 +109,44 @@ test("a large input travels by reference and is resolved where it is bound", asy
 
 test("an input of maxSizeInMb or more is RESOURCE_EXHAUSTED and nothing is launched", async () => {
   await assert.rejects(
-    admin.createExecution({ project: P, domain: D, name: "too-large", spec: { launchPlan: lp() }, inputs: { literals: { xs: list(150_000), n: intLiteral(1) } } }),
+    admin.createExecution({
+      project: P,
+      domain: D,
+      name: "too-large",
+      spec: { launchPlan: lp() },
+      inputs: { literals: { xs: list(150_000), n: intLiteral(1) } },
+    }),
     (e: unknown) => e instanceof ConnectError && e.code === Code.ResourceExhausted,
   );
-  await assert.rejects(admin.getExecution({ id: { project: P, domain: D, name: "too-large" } }), (e: unknown) => e instanceof ConnectError && e.code === Code.NotFound);
+  await assert.rejects(
+    admin.getExecution({ id: { project: P, domain: D, name: "too-large" } }),
+    (e: unknown) => e instanceof ConnectError && e.code === Code.NotFound,
+  );
 });
 
 test("a large input of the wrong type is INVALID_ARGUMENT, as an inline one would be", async () => {
   const strings = create(LiteralSchema, {
-    value: { case: "collection", value: { literals: Array.from({ length: 20_000 }, () => create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "stringValue", value: "abcdef" } } } } } })) } },
+    value: {
+      case: "collection",
+      value: {
+        literals: Array.from({ length: 20_000 }, () =>
+          create(LiteralSchema, {
+            value: {
+              case: "scalar",
+              value: { value: { case: "primitive", value: { value: { case: "stringValue", value: "abcdef" } } } },
+            },
+          }),
+        ),
+      },
+    },
   });
   await assert.rejects(
-    admin.createExecution({ project: P, domain: D, spec: { launchPlan: lp() }, inputs: { literals: { xs: strings, n: intLiteral(1) } } }),
+    admin.createExecution({
+      project: P,
+      domain: D,
+      spec: { launchPlan: lp() },
+      inputs: { literals: { xs: strings, n: intLiteral(1) } },
+    }),
     (e: unknown) => e instanceof ConnectError && e.code === Code.InvalidArgument,
   );
 });

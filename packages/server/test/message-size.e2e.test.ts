@@ -113,11 +113,14 @@ describe("oversized requests are refused while streaming", () => {
   };
 
   test("gRPC fast path: 100 MiB RegisterProject → RESOURCE_EXHAUSTED, server alive", async () => {
-    await assert.rejects(unary(client, "RegisterProject", projectRequest("a".repeat(HUGE))), (err: grpc.ServiceError) => {
-      assert.equal(err.code, grpc.status.RESOURCE_EXHAUSTED, err.message);
-      assert.match(err.details, /larger than max/);
-      return true;
-    });
+    await assert.rejects(
+      unary(client, "RegisterProject", projectRequest("a".repeat(HUGE))),
+      (err: grpc.ServiceError) => {
+        assert.equal(err.code, grpc.status.RESOURCE_EXHAUSTED, err.message);
+        assert.match(err.details, /larger than max/);
+        return true;
+      },
+    );
     await alive();
   });
 

@@ -19,7 +19,9 @@ async function expectCode(p: Promise<unknown>, code: number, message?: RegExp) {
 }
 
 for (const kind of ["sqlite", "postgres"] as const) {
-  describe(`projects end to end (${kind})`, { skip: kind === "postgres" ? await postgresAvailability() : false }, () => {
+  describe(`projects end to end (${kind})`, {
+    skip: kind === "postgres" ? await postgresAvailability() : false,
+  }, () => {
     let platform: TestPlatform;
     let admin: GrpcJsClient;
     before(async () => {
@@ -61,14 +63,19 @@ for (const kind of ["sqlite", "postgres"] as const) {
     });
 
     test("octet-stream returns a binary Projects message; no Accept returns lowerCamelCase", async () => {
-      const bin = await fetch(`${platform.httpUrl}/api/v1/projects`, { headers: { Accept: "application/octet-stream" } });
+      const bin = await fetch(`${platform.httpUrl}/api/v1/projects`, {
+        headers: { Accept: "application/octet-stream" },
+      });
       assert.equal(bin.headers.get("content-type"), "application/octet-stream");
       const projects = fromBinary(ProjectsSchema, new Uint8Array(await bin.arrayBuffer()));
       assert.ok(projects.projects.some((p) => p.id === "flytesnacks"));
       const res = await fetch(`${platform.httpUrl}/api/v1/domains`);
       const text = await res.text();
       assert.match(text, /"domains"/);
-      const ver = (await (await fetch(`${platform.httpUrl}/api/v1/version`)).json()) as Record<string, Record<string, string>>;
+      const ver = (await (await fetch(`${platform.httpUrl}/api/v1/version`)).json()) as Record<
+        string,
+        Record<string, string>
+      >;
       assert.equal(ver.controlPlaneVersion?.Version, "0.0.0-test");
     });
 
@@ -78,22 +85,42 @@ for (const kind of ["sqlite", "postgres"] as const) {
       });
       await expectCode(unary(admin, "RegisterProject", { project: { id: "alpha", name: "Alpha" } }), S.ALREADY_EXISTS);
       await expectCode(unary(admin, "RegisterProject", {}), S.INVALID_ARGUMENT, /^missing project$/);
-      await expectCode(unary(admin, "RegisterProject", { project: { id: "x" } }), S.INVALID_ARGUMENT, /missing project_name/);
-      await expectCode(unary(admin, "RegisterProject", { project: { name: "x" } }), S.INVALID_ARGUMENT, /missing project_id/);
-      await expectCode(unary(admin, "RegisterProject", { project: { id: "Bad_Id", name: "x" } }), S.INVALID_ARGUMENT, /invalid project id \[Bad_Id\]/);
+      await expectCode(
+        unary(admin, "RegisterProject", { project: { id: "x" } }),
+        S.INVALID_ARGUMENT,
+        /missing project_name/,
+      );
+      await expectCode(
+        unary(admin, "RegisterProject", { project: { name: "x" } }),
+        S.INVALID_ARGUMENT,
+        /missing project_id/,
+      );
+      await expectCode(
+        unary(admin, "RegisterProject", { project: { id: "Bad_Id", name: "x" } }),
+        S.INVALID_ARGUMENT,
+        /invalid project id \[Bad_Id\]/,
+      );
       await expectCode(
         unary(admin, "RegisterProject", { project: { id: "d", name: "x", domains: [{ id: "development" }] } }),
         S.INVALID_ARGUMENT,
         /Domains are currently only set system wide/,
       );
-      await expectCode(unary(admin, "RegisterProject", { project: { id: "longname", name: "n".repeat(65) } }), S.INVALID_ARGUMENT);
-      await expectCode(unary(admin, "RegisterProject", { project: { id: "desc", name: "n", description: "d".repeat(301) } }), S.INVALID_ARGUMENT);
-
-      const got = await unary<{ id: string; name: string; description: string; labels: { values: Record<string, string> }; domains: unknown[] }>(
-        admin,
-        "GetProject",
-        { id: "alpha" },
+      await expectCode(
+        unary(admin, "RegisterProject", { project: { id: "longname", name: "n".repeat(65) } }),
+        S.INVALID_ARGUMENT,
       );
+      await expectCode(
+        unary(admin, "RegisterProject", { project: { id: "desc", name: "n", description: "d".repeat(301) } }),
+        S.INVALID_ARGUMENT,
+      );
+
+      const got = await unary<{
+        id: string;
+        name: string;
+        description: string;
+        labels: { values: Record<string, string> };
+        domains: unknown[];
+      }>(admin, "GetProject", { id: "alpha" });
       assert.equal(got.name, "Alpha");
       assert.equal(got.labels.values.team, "ml");
       assert.equal(got.domains.length, 3);
@@ -102,7 +129,9 @@ for (const kind of ["sqlite", "postgres"] as const) {
 
       // Partial update: empty name/description keep the stored values; state is always written.
       await unary(admin, "UpdateProject", { id: "alpha", description: "changed" });
-      const updated = await unary<{ name: string; description: string; state: string }>(admin, "GetProject", { id: "alpha" });
+      const updated = await unary<{ name: string; description: string; state: string }>(admin, "GetProject", {
+        id: "alpha",
+      });
       assert.deepEqual([updated.name, updated.description, updated.state], ["Alpha", "changed", "ACTIVE"]);
       await expectCode(unary(admin, "UpdateProject", { id: "ghost", name: "g" }), S.NOT_FOUND);
 
@@ -110,8 +139,13 @@ for (const kind of ["sqlite", "postgres"] as const) {
       await unary(admin, "UpdateProject", { id: "alpha", state: "ARCHIVED" });
       const visible = await unary<{ projects: Array<{ id: string }> }>(admin, "ListProjects", {});
       assert.ok(!visible.projects.some((p) => p.id === "alpha"));
-      const archived = await unary<{ projects: Array<{ id: string }> }>(admin, "ListProjects", { filters: "eq(state,1)" });
-      assert.deepEqual(archived.projects.map((p) => p.id), ["alpha"]);
+      const archived = await unary<{ projects: Array<{ id: string }> }>(admin, "ListProjects", {
+        filters: "eq(state,1)",
+      });
+      assert.deepEqual(
+        archived.projects.map((p) => p.id),
+        ["alpha"],
+      );
     });
 
     test("list pagination, sorting and bad list parameters", async () => {
@@ -121,7 +155,10 @@ for (const kind of ["sqlite", "postgres"] as const) {
         filters: "contains(identifier,p-)",
         sort_by: { key: "identifier", direction: "ASCENDING" },
       });
-      assert.deepEqual(page1.projects.map((p) => p.id), ["p-a", "p-b"]);
+      assert.deepEqual(
+        page1.projects.map((p) => p.id),
+        ["p-a", "p-b"],
+      );
       assert.equal(page1.token, "2");
       const page2 = await unary<{ projects: Array<{ id: string }>; token: string }>(admin, "ListProjects", {
         limit: 2,
@@ -129,19 +166,27 @@ for (const kind of ["sqlite", "postgres"] as const) {
         filters: "contains(identifier,p-)",
         sort_by: { key: "identifier", direction: "ASCENDING" },
       });
-      assert.deepEqual(page2.projects.map((p) => p.id), ["p-c"]);
+      assert.deepEqual(
+        page2.projects.map((p) => p.id),
+        ["p-c"],
+      );
       assert.equal(page2.token, "");
       const desc = await unary<{ projects: Array<{ id: string }> }>(admin, "ListProjects", {
         filters: "contains(identifier,p-)",
         sort_by: { key: "identifier" },
       });
-      assert.deepEqual(desc.projects.map((p) => p.id), ["p-c", "p-b", "p-a"]);
+      assert.deepEqual(
+        desc.projects.map((p) => p.id),
+        ["p-c", "p-b", "p-a"],
+      );
 
       await expectCode(unary(admin, "ListProjects", { filters: "eq(nope,1)" }), S.INVALID_ARGUMENT);
       await expectCode(unary(admin, "ListProjects", { filters: "garbage" }), S.INVALID_ARGUMENT);
       await expectCode(unary(admin, "ListProjects", { sort_by: { key: "bogus" } }), S.INVALID_ARGUMENT);
       await expectCode(unary(admin, "ListProjects", { token: "abc" }), S.INVALID_ARGUMENT);
-      const injection = await unary<{ projects: unknown[] }>(admin, "ListProjects", { filters: "eq(identifier,x' OR '1'='1)" });
+      const injection = await unary<{ projects: unknown[] }>(admin, "ListProjects", {
+        filters: "eq(identifier,x' OR '1'='1)",
+      });
       assert.equal(injection.projects.length, 0);
     });
 
@@ -161,19 +206,26 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.equal(bad.status, 400);
       const malformed = await post("{not json");
       assert.equal(malformed.status, 400);
-      const missingProject = await fetch(`${platform.httpUrl}/api/v1/projects/nope`, { headers: { accept: "application/json" } });
+      const missingProject = await fetch(`${platform.httpUrl}/api/v1/projects/nope`, {
+        headers: { accept: "application/json" },
+      });
       assert.equal(missingProject.status, 404);
       assert.deepEqual(await missingProject.json(), { code: 5, message: "project [nope] not found", details: [] });
-      const badFilter = await fetch(`${platform.httpUrl}/api/v1/projects?filters=eq(nope,1)`, { headers: { accept: "application/json" } });
+      const badFilter = await fetch(`${platform.httpUrl}/api/v1/projects?filters=eq(nope,1)`, {
+        headers: { accept: "application/json" },
+      });
       assert.equal(badFilter.status, 400);
-      const badFlyteUrl = await fetch(`${platform.httpUrl}/api/v1/data?flyte_url=flyte://v1/p/d/n/o`, { headers: { accept: "application/json" } });
+      const badFlyteUrl = await fetch(`${platform.httpUrl}/api/v1/data?flyte_url=flyte://v1/p/d/n/o`, {
+        headers: { accept: "application/json" },
+      });
       assert.equal(badFlyteUrl.status, 400);
       assert.equal(((await badFlyteUrl.json()) as { code: number }).code, 3);
     });
 
     test("DataProxyService is served over gRPC (a malformed flyte:// URL is INVALID_ARGUMENT)", async () => {
       const pkg = loadPackage(["flyteidl/service/dataproxy.proto"]);
-      const Ctor = (((pkg.flyteidl as Record<string, unknown>).service as Record<string, unknown>).DataProxyService) as grpc.ServiceClientConstructor;
+      const Ctor = ((pkg.flyteidl as Record<string, unknown>).service as Record<string, unknown>)
+        .DataProxyService as grpc.ServiceClientConstructor;
       const dataProxy = new Ctor(platform.grpcAddress, grpc.credentials.createInsecure()) as unknown as GrpcJsClient;
       try {
         await expectCode(unary(dataProxy, "GetData", { flyte_url: "flyte://v1/p/d/n/o" }), S.INVALID_ARGUMENT);
@@ -183,13 +235,17 @@ for (const kind of ["sqlite", "postgres"] as const) {
     });
 
     test("request ids are honoured on both transports", async () => {
-      const res = await fetch(`${platform.httpUrl}/api/v1/projects/flytesnacks`, { headers: { "x-request-id": "req-123" } });
+      const res = await fetch(`${platform.httpUrl}/api/v1/projects/flytesnacks`, {
+        headers: { "x-request-id": "req-123" },
+      });
       assert.equal(res.headers.get("x-request-id"), "req-123");
       const md = new grpc.Metadata();
       md.set("x-request-id", "req-456");
       await new Promise<void>((resolve, reject) => {
-        const call = (admin as unknown as { GetProject: Function }).GetProject({ id: "flytesnacks" }, md, (err: Error | null) =>
-          err ? reject(err) : undefined,
+        const call = (admin as unknown as { GetProject: Function }).GetProject(
+          { id: "flytesnacks" },
+          md,
+          (err: Error | null) => (err ? reject(err) : undefined),
         );
         call.on("metadata", (m: grpc.Metadata) => {
           try {

@@ -22,14 +22,20 @@ import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, 
 
 const P = "flytesnacks";
 const D = "development";
-const TERMINAL = new Set([WorkflowExecution_Phase.SUCCEEDED, WorkflowExecution_Phase.FAILED, WorkflowExecution_Phase.ABORTED, WorkflowExecution_Phase.TIMED_OUT]);
+const TERMINAL = new Set([
+  WorkflowExecution_Phase.SUCCEEDED,
+  WorkflowExecution_Phase.FAILED,
+  WorkflowExecution_Phase.ABORTED,
+  WorkflowExecution_Phase.TIMED_OUT,
+]);
 
 async function waitTerminal(admin: Admin, name: string, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ex = await admin.getExecution({ id: { project: P, domain: D, name } });
     if (TERMINAL.has(ex.closure!.phase)) return ex;
-    if (Date.now() > deadline) throw new Error(`execution ${name} stuck in ${WorkflowExecution_Phase[ex.closure!.phase]}`);
+    if (Date.now() > deadline)
+      throw new Error(`execution ${name} stuck in ${WorkflowExecution_Phase[ex.closure!.phase]}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -40,7 +46,12 @@ function childOf(list: NodeExecutionList) {
   return t?.case === "workflowNodeMetadata" ? t.value.executionId : undefined;
 }
 
-const runs = (file: string) => (existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l !== "").length : 0);
+const runs = (file: string) =>
+  existsSync(file)
+    ? readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l !== "").length
+    : 0;
 
 for (const kind of ["sqlite", "postgres"] as const) {
   describe(`RecoverExecution (${kind})`, { skip: kind === "postgres" ? await postgresAvailability() : false }, () => {
@@ -61,12 +72,25 @@ for (const kind of ["sqlite", "postgres"] as const) {
       const stepRuns = join(dir, "step-runs");
       const lastRuns = join(dir, "last-runs");
       const marker = join(dir, "marker");
-      const step = shellTask(id(ResourceType.TASK, P, D, "step", "v1"), ["a"], ["o"],
-        `echo run >> '${stepRuns}'; echo "$(( $(cat /var/inputs/a) + 1 ))" > /var/outputs/o`);
-      const last = shellTask(id(ResourceType.TASK, P, D, "last", "v1"), ["a"], ["o"],
-        `echo run >> '${lastRuns}'; if [ ! -f '${marker}' ]; then echo "no marker yet" >&2; exit 1; fi; echo "$(( $(cat /var/inputs/a) * 10 ))" > /var/outputs/o`);
+      const step = shellTask(
+        id(ResourceType.TASK, P, D, "step", "v1"),
+        ["a"],
+        ["o"],
+        `echo run >> '${stepRuns}'; echo "$(( $(cat /var/inputs/a) + 1 ))" > /var/outputs/o`,
+      );
+      const last = shellTask(
+        id(ResourceType.TASK, P, D, "last", "v1"),
+        ["a"],
+        ["o"],
+        `echo run >> '${lastRuns}'; if [ ! -f '${marker}' ]; then echo "no marker yet" >&2; exit 1; fi; echo "$(( $(cat /var/inputs/a) * 10 ))" > /var/outputs/o`,
+      );
       const lp = await registerWorkflow(admin, {
-        project: P, domain: D, name: "recoverable", version: "v1", tasks: [step, last], inputs: ["x"],
+        project: P,
+        domain: D,
+        name: "recoverable",
+        version: "v1",
+        tasks: [step, last],
+        inputs: ["x"],
         nodes: [
           taskNode("n0", step.id!, { a: promise("start-node", "x") }),
           taskNode("n1", step.id!, { a: promise("n0", "o") }, ["n0"]),
@@ -74,7 +98,12 @@ for (const kind of ["sqlite", "postgres"] as const) {
         ],
         outputs: { y: promise("n2", "o") },
       });
-      const { id: origId } = await admin.createExecution({ project: P, domain: D, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(1) } } });
+      const { id: origId } = await admin.createExecution({
+        project: P,
+        domain: D,
+        spec: { launchPlan: lp },
+        inputs: { literals: { x: intLiteral(1) } },
+      });
       const orig = await waitTerminal(admin, origId!.name);
       assert.equal(WorkflowExecution_Phase[orig.closure!.phase], "FAILED");
       assert.equal(runs(stepRuns), 2);
@@ -83,8 +112,11 @@ for (const kind of ["sqlite", "postgres"] as const) {
       writeFileSync(marker, "");
       const { id: recId } = await admin.recoverExecution({ id: origId, name: `${origId!.name}-r` });
       const rec = await waitTerminal(admin, recId!.name);
-      assert.equal(WorkflowExecution_Phase[rec.closure!.phase], "SUCCEEDED",
-        rec.closure?.outputResult.case === "error" ? rec.closure.outputResult.value.message : "");
+      assert.equal(
+        WorkflowExecution_Phase[rec.closure!.phase],
+        "SUCCEEDED",
+        rec.closure?.outputResult.case === "error" ? rec.closure.outputResult.value.message : "",
+      );
       assert.equal(rec.spec?.metadata?.mode, ExecutionMetadata_ExecutionMode.RECOVERED);
       assert.equal(rec.spec?.metadata?.referenceExecution?.name, origId!.name);
       assert.equal(intOf((await admin.getExecutionData({ id: recId })).fullOutputs, "y"), 30);
@@ -92,11 +124,17 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.equal(runs(lastRuns), 2, "the failed node ran again");
 
       const nodes = await admin.listNodeExecutions({ workflowExecutionId: recId, limit: 100 });
-      const phases = Object.fromEntries(nodes.nodeExecutions.map((n) => [n.id!.nodeId, NodeExecution_Phase[n.closure!.phase]]));
+      const phases = Object.fromEntries(
+        nodes.nodeExecutions.map((n) => [n.id!.nodeId, NodeExecution_Phase[n.closure!.phase]]),
+      );
       assert.equal(phases["n0"], "RECOVERED");
       assert.equal(phases["n1"], "RECOVERED");
       assert.equal(phases["n2"], "SUCCEEDED");
-      assert.equal((await admin.listTaskExecutions({ nodeExecutionId: { executionId: recId, nodeId: "n1" }, limit: 10 })).taskExecutions.length, 0);
+      assert.equal(
+        (await admin.listTaskExecutions({ nodeExecutionId: { executionId: recId, nodeId: "n1" }, limit: 10 }))
+          .taskExecutions.length,
+        0,
+      );
       const n1 = await admin.getNodeExecutionData({ id: { executionId: recId, nodeId: "n1" } });
       assert.equal(intOf(n1.fullInputs, "a"), 2);
       assert.equal(intOf(n1.fullOutputs, "o"), 3);
@@ -105,24 +143,43 @@ for (const kind of ["sqlite", "postgres"] as const) {
       const connection = remoteAdmin(`http://${platform.grpcAddress}`);
       after(() => connection.close());
       const remote = connection.recovery;
-      const n0 = await remote.getNodeExecution(create(NodeExecutionIdentifierSchema, { executionId: origId, nodeId: "n0" }));
+      const n0 = await remote.getNodeExecution(
+        create(NodeExecutionIdentifierSchema, { executionId: origId, nodeId: "n0" }),
+      );
       assert.equal(NodeExecution_Phase[n0.closure!.phase], "SUCCEEDED");
-      const n0Data = await remote.getNodeExecutionData(create(NodeExecutionIdentifierSchema, { executionId: origId, nodeId: "n0" }));
+      const n0Data = await remote.getNodeExecutionData(
+        create(NodeExecutionIdentifierSchema, { executionId: origId, nodeId: "n0" }),
+      );
       assert.equal(intOf(n0Data.fullOutputs, "o"), 2);
-      await assert.rejects(remote.getNodeExecution(create(NodeExecutionIdentifierSchema, { executionId: origId, nodeId: "nope" })),
-        (e) => e instanceof AloftError && e.code === Code.NOT_FOUND);
+      await assert.rejects(
+        remote.getNodeExecution(create(NodeExecutionIdentifierSchema, { executionId: origId, nodeId: "nope" })),
+        (e) => e instanceof AloftError && e.code === Code.NOT_FOUND,
+      );
     });
 
     test("a launch-plan node whose child failed: the new child execution recovers the original child", async () => {
       const stepRuns = join(dir, "lp-step-runs");
       const lastRuns = join(dir, "lp-last-runs");
       const marker = join(dir, "lp-marker");
-      const step = shellTask(id(ResourceType.TASK, P, D, "lp-step", "v1"), ["a"], ["o"],
-        `echo run >> '${stepRuns}'; echo "$(( $(cat /var/inputs/a) + 1 ))" > /var/outputs/o`);
-      const last = shellTask(id(ResourceType.TASK, P, D, "lp-last", "v1"), ["a"], ["o"],
-        `echo run >> '${lastRuns}'; if [ ! -f '${marker}' ]; then exit 1; fi; echo "$(( $(cat /var/inputs/a) * 10 ))" > /var/outputs/o`);
+      const step = shellTask(
+        id(ResourceType.TASK, P, D, "lp-step", "v1"),
+        ["a"],
+        ["o"],
+        `echo run >> '${stepRuns}'; echo "$(( $(cat /var/inputs/a) + 1 ))" > /var/outputs/o`,
+      );
+      const last = shellTask(
+        id(ResourceType.TASK, P, D, "lp-last", "v1"),
+        ["a"],
+        ["o"],
+        `echo run >> '${lastRuns}'; if [ ! -f '${marker}' ]; then exit 1; fi; echo "$(( $(cat /var/inputs/a) * 10 ))" > /var/outputs/o`,
+      );
       const child = await registerWorkflow(admin, {
-        project: P, domain: D, name: "rec-child", version: "v1", tasks: [step, last], inputs: ["x"],
+        project: P,
+        domain: D,
+        name: "rec-child",
+        version: "v1",
+        tasks: [step, last],
+        inputs: ["x"],
         nodes: [
           taskNode("c0", step.id!, { a: promise("start-node", "x") }),
           taskNode("c1", last.id!, { a: promise("c0", "o") }, ["c0"]),
@@ -137,11 +194,21 @@ for (const kind of ["sqlite", "postgres"] as const) {
         target: { case: "workflowNode", value: { reference: { case: "launchplanRef", value: child } } },
       });
       const parent = await registerWorkflow(admin, {
-        project: P, domain: D, name: "rec-parent", version: "v1", tasks: [], inputs: ["x"],
+        project: P,
+        domain: D,
+        name: "rec-parent",
+        version: "v1",
+        tasks: [],
+        inputs: ["x"],
         nodes: [taskNode("n0", step.id!, { a: promise("start-node", "x") }), lpNode],
         outputs: { z: promise("n1", "y") },
       });
-      const { id: origId } = await admin.createExecution({ project: P, domain: D, spec: { launchPlan: parent }, inputs: { literals: { x: intLiteral(1) } } });
+      const { id: origId } = await admin.createExecution({
+        project: P,
+        domain: D,
+        spec: { launchPlan: parent },
+        inputs: { literals: { x: intLiteral(1) } },
+      });
       assert.equal(WorkflowExecution_Phase[(await waitTerminal(admin, origId!.name)).closure!.phase], "FAILED");
       assert.deepEqual([runs(stepRuns), runs(lastRuns)], [2, 1]);
       const origChild = childOf(await admin.listNodeExecutions({ workflowExecutionId: origId, limit: 10 }));
@@ -150,13 +217,19 @@ for (const kind of ["sqlite", "postgres"] as const) {
       writeFileSync(marker, "");
       const { id: recId } = await admin.recoverExecution({ id: origId });
       const rec = await waitTerminal(admin, recId!.name);
-      assert.equal(WorkflowExecution_Phase[rec.closure!.phase], "SUCCEEDED",
-        rec.closure?.outputResult.case === "error" ? rec.closure.outputResult.value.message : "");
+      assert.equal(
+        WorkflowExecution_Phase[rec.closure!.phase],
+        "SUCCEEDED",
+        rec.closure?.outputResult.case === "error" ? rec.closure.outputResult.value.message : "",
+      );
       assert.equal(intOf((await admin.getExecutionData({ id: recId })).fullOutputs, "z"), 30);
       assert.deepEqual([runs(stepRuns), runs(lastRuns)], [2, 2], "neither n0 nor the child's c0 ran again");
 
       const recNodes = await admin.listNodeExecutions({ workflowExecutionId: recId, limit: 10 });
-      assert.equal(NodeExecution_Phase[recNodes.nodeExecutions.find((n) => n.id!.nodeId === "n0")!.closure!.phase], "RECOVERED");
+      assert.equal(
+        NodeExecution_Phase[recNodes.nodeExecutions.find((n) => n.id!.nodeId === "n0")!.closure!.phase],
+        "RECOVERED",
+      );
       const newChild = childOf(recNodes);
       assert.ok(newChild && newChild.name !== origChild.name);
       const childExec = await admin.getExecution({ id: newChild });
@@ -164,7 +237,9 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.equal(childExec.spec?.metadata?.referenceExecution?.name, origChild.name);
       assert.equal(childExec.spec?.metadata?.parentNodeExecution?.nodeId, "n1");
       const childNodes = await admin.listNodeExecutions({ workflowExecutionId: newChild, limit: 10 });
-      const phases = Object.fromEntries(childNodes.nodeExecutions.map((n) => [n.id!.nodeId, NodeExecution_Phase[n.closure!.phase]]));
+      const phases = Object.fromEntries(
+        childNodes.nodeExecutions.map((n) => [n.id!.nodeId, NodeExecution_Phase[n.closure!.phase]]),
+      );
       assert.equal(phases["c0"], "RECOVERED");
       assert.equal(phases["c1"], "SUCCEEDED");
     });

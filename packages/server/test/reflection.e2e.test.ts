@@ -52,10 +52,16 @@ for (const version of ["v1", "v1alpha"] as const) {
       { file_containing_symbol: "no.such.Symbol" },
     ]);
     const names = list!.list_services_response!.service.map((s) => s.name);
-    for (const n of ["flyteidl.service.AdminService", "flyteidl.service.SignalService", "grpc.health.v1.Health"]) assert.ok(names.includes(n), n);
-    const files = bySymbol!.file_descriptor_response!.file_descriptor_proto.map((b) => fromBinary(FileDescriptorProtoSchema, b));
+    for (const n of ["flyteidl.service.AdminService", "flyteidl.service.SignalService", "grpc.health.v1.Health"])
+      assert.ok(names.includes(n), n);
+    const files = bySymbol!.file_descriptor_response!.file_descriptor_proto.map((b) =>
+      fromBinary(FileDescriptorProtoSchema, b),
+    );
     assert.equal(files[0]!.name, "flyteidl/service/admin.proto");
-    assert.ok(files.some((f) => f.name === "flyteidl/admin/project.proto"), "dependencies included");
+    assert.ok(
+      files.some((f) => f.name === "flyteidl/admin/project.proto"),
+      "dependencies included",
+    );
     assert.ok(files[0]!.service.some((s) => s.name === "AdminService" && s.method.length === AdminMethods));
     const project = fromBinary(FileDescriptorProtoSchema, byFile!.file_descriptor_response!.file_descriptor_proto[0]!);
     assert.ok(project.messageType.some((m) => m.name === "Project"));

@@ -32,12 +32,32 @@ interface Result {
 
 /** Runs the CLI as a separate process (asynchronously: the server under test lives in this process). */
 function register(platform: TestPlatform): Promise<{ code: number; results: Result[]; stderr: string }> {
-  const args = [bin, "register", "files", FIXTURES, "-p", PROJECT, "-d", DOMAIN, "-v", VERSION, "-o", "json", "--endpoint", platform.grpcAddress];
+  const args = [
+    bin,
+    "register",
+    "files",
+    FIXTURES,
+    "-p",
+    PROJECT,
+    "-d",
+    DOMAIN,
+    "-v",
+    VERSION,
+    "-o",
+    "json",
+    "--endpoint",
+    platform.grpcAddress,
+  ];
   return new Promise((resolve) => {
-    execFile(process.execPath, args, { encoding: "utf8", timeout: 300_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-      resolve({ code, results: stdout ? (JSON.parse(stdout) as Result[]) : [], stderr });
-    });
+    execFile(
+      process.execPath,
+      args,
+      { encoding: "utf8", timeout: 300_000, maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+        resolve({ code, results: stdout ? (JSON.parse(stdout) as Result[]) : [], stderr });
+      },
+    );
   });
 }
 
@@ -51,7 +71,9 @@ function stripRegistrationIds(v: JsonValue): JsonValue {
       if (isId && (k === "project" || k === "domain" || k === "version")) continue;
       // Upstream's golden harness adds testKey1..3 to every container's config before compiling.
       if (k === "config" && Array.isArray(x)) {
-        const kept = x.filter((e) => !(e && typeof e === "object" && !Array.isArray(e) && /^testKey\d$/.test(String(e.key))));
+        const kept = x.filter(
+          (e) => !(e && typeof e === "object" && !Array.isArray(e) && /^testKey\d$/.test(String(e.key))),
+        );
         if (kept.length) out[k] = kept.map(stripRegistrationIds);
         continue;
       }
@@ -105,12 +127,17 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.deepEqual(failed, []);
       const second = await register(platform);
       assert.equal(second.code, 0, second.stderr);
-      assert.ok(second.results.every((r) => r.status === "already exists"), "re-registration is ALREADY_EXISTS");
+      assert.ok(
+        second.results.every((r) => r.status === "already exists"),
+        "re-registration is ALREADY_EXISTS",
+      );
     });
 
     test("stored tasks and workflows equal upstream's compiled goldens", async () => {
       const client = createClient(AdminService, createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}` }));
-      const names = readdirSync(FIXTURES).filter((f) => /_[12]\.pb$/.test(f)).sort();
+      const names = readdirSync(FIXTURES)
+        .filter((f) => /_[12]\.pb$/.test(f))
+        .sort();
       let compared = 0;
       const diffs: string[] = [];
       for (const file of names) {
@@ -119,17 +146,22 @@ for (const kind of ["sqlite", "postgres"] as const) {
           const want = golden(`${base}_task.json`);
           if (!want) continue;
           const name = (want as { template: { id: { name: string } } }).template.id.name;
-          const task = await client.getTask({ id: { resourceType: ResourceType.TASK, project: PROJECT, domain: DOMAIN, name, version: VERSION } });
+          const task = await client.getTask({
+            id: { resourceType: ResourceType.TASK, project: PROJECT, domain: DOMAIN, name, version: VERSION },
+          });
           const got = stripRegistrationIds(toJson(CompiledTaskSchema, task.closure!.compiledTask!));
           if (canonicalJson(got) !== canonicalJson(want)) diffs.push(`${file}: ${firstDiff(got, want)}`);
         } else {
           const want = golden(`${base}_wf.json`) as { primary: JsonValue; subWorkflows?: JsonValue } | undefined;
           if (!want) continue;
-          const name = ((want.primary as { template: { id: { name: string } } }).template.id.name);
-          const wf = await client.getWorkflow({ id: { resourceType: ResourceType.WORKFLOW, project: PROJECT, domain: DOMAIN, name, version: VERSION } });
+          const name = (want.primary as { template: { id: { name: string } } }).template.id.name;
+          const wf = await client.getWorkflow({
+            id: { resourceType: ResourceType.WORKFLOW, project: PROJECT, domain: DOMAIN, name, version: VERSION },
+          });
           const closure = wf.closure!.compiledWorkflow!;
           const got = stripRegistrationIds(toJson(CompiledWorkflowSchema, closure.primary!));
-          if (canonicalJson(got) !== canonicalJson(want.primary)) diffs.push(`${file}: ${firstDiff(got, want.primary)}`);
+          if (canonicalJson(got) !== canonicalJson(want.primary))
+            diffs.push(`${file}: ${firstDiff(got, want.primary)}`);
         }
         compared++;
       }

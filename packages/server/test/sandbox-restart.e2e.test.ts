@@ -19,10 +19,14 @@ const P = "flytesnacks";
 const D = "development";
 
 function startAloft(dataDir: string, extra: string[]): Promise<{ child: ChildProcess; grpc: number }> {
-  const child = spawn(process.execPath, [bin, "start", "--data-dir", dataDir, "--http-port", "0", "--grpc-port", "0", ...extra], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, ALOFT_ENGINE__POLL_INTERVAL_MS: "50", ALOFT_LOGGING__LEVEL: "warn" },
-  });
+  const child = spawn(
+    process.execPath,
+    [bin, "start", "--data-dir", dataDir, "--http-port", "0", "--grpc-port", "0", ...extra],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, ALOFT_ENGINE__POLL_INTERVAL_MS: "50", ALOFT_LOGGING__LEVEL: "warn" },
+    },
+  );
   let out = "";
   return new Promise((resolve, reject) => {
     child.stdout!.on("data", (d: Buffer) => {
@@ -35,10 +39,14 @@ function startAloft(dataDir: string, extra: string[]): Promise<{ child: ChildPro
 }
 
 const stop = (c: ChildProcess, signal: NodeJS.Signals) =>
-  new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : (c.once("exit", () => r()), c.kill(signal))));
+  new Promise<void>((r) =>
+    c.exitCode !== null || c.signalCode !== null ? r() : (c.once("exit", () => r()), c.kill(signal)),
+  );
 
 for (const kind of ["sqlite", "postgres"] as const) {
-  describe(`SIGKILL mid-execution and restart (${kind})`, { skip: kind === "postgres" ? await postgresAvailability() : false }, () => {
+  describe(`SIGKILL mid-execution and restart (${kind})`, {
+    skip: kind === "postgres" ? await postgresAvailability() : false,
+  }, () => {
     const dataDir = mkdtempSync(join(tmpdir(), "aloft-restart-"));
     const cleanups: Array<() => Promise<void>> = [];
     after(async () => {
@@ -53,7 +61,10 @@ for (const kind of ["sqlite", "postgres"] as const) {
       }
       let server = await startAloft(dataDir, dbArgs);
       cleanups.push(() => stop(server.child, "SIGKILL"));
-      let admin: Admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${server.grpc}` }));
+      let admin: Admin = createClient(
+        AdminService,
+        createGrpcTransport({ baseUrl: `http://127.0.0.1:${server.grpc}` }),
+      );
       // Each run appends a line to a per-execution counter file, so a duplicated (re-run after success) node shows up.
       const counter = join(dataDir, "runs");
       const step = shellTask(
@@ -63,7 +74,12 @@ for (const kind of ["sqlite", "postgres"] as const) {
         `sleep 0.4; echo "$(cat /var/inputs/tag)" >> ${counter}-$(cat /var/inputs/tag); echo "$(( $(cat /var/inputs/a) + 1 ))" > /var/outputs/out`,
       );
       const lp = await registerWorkflow(admin, {
-        project: P, domain: D, name: "steps", version: "v1", tasks: [step], inputs: ["x", "tag"],
+        project: P,
+        domain: D,
+        name: "steps",
+        version: "v1",
+        tasks: [step],
+        inputs: ["x", "tag"],
         nodes: [
           taskNode("n0", step.id!, { a: promise("start-node", "x"), tag: promise("start-node", "tag") }),
           taskNode("n1", step.id!, { a: promise("n0", "out"), tag: promise("start-node", "tag") }, ["n0"]),
@@ -73,7 +89,12 @@ for (const kind of ["sqlite", "postgres"] as const) {
       });
       const names: string[] = [];
       for (let i = 0; i < 3; i++) {
-        const r = await admin.createExecution({ project: P, domain: D, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(i * 10), tag: intLiteral(i) } } });
+        const r = await admin.createExecution({
+          project: P,
+          domain: D,
+          spec: { launchPlan: lp },
+          inputs: { literals: { x: intLiteral(i * 10), tag: intLiteral(i) } },
+        });
         names.push(r.id!.name);
       }
       // Let the first nodes run, then kill the whole process without warning.
@@ -86,7 +107,13 @@ for (const kind of ["sqlite", "postgres"] as const) {
       for (const [i, name] of names.entries()) {
         const deadline = Date.now() + 60_000;
         let ex = await admin.getExecution({ id: { project: P, domain: D, name } });
-        while (![WorkflowExecution_Phase.SUCCEEDED, WorkflowExecution_Phase.FAILED, WorkflowExecution_Phase.ABORTED].includes(ex.closure!.phase)) {
+        while (
+          ![
+            WorkflowExecution_Phase.SUCCEEDED,
+            WorkflowExecution_Phase.FAILED,
+            WorkflowExecution_Phase.ABORTED,
+          ].includes(ex.closure!.phase)
+        ) {
           assert.ok(Date.now() < deadline, `${name} stuck in ${WorkflowExecution_Phase[ex.closure!.phase]}`);
           await new Promise((r) => setTimeout(r, 100));
           ex = await admin.getExecution({ id: { project: P, domain: D, name } });
@@ -94,7 +121,10 @@ for (const kind of ["sqlite", "postgres"] as const) {
         assert.equal(WorkflowExecution_Phase[ex.closure!.phase], "SUCCEEDED");
         const data = await admin.getExecutionData({ id: { project: P, domain: D, name } });
         assert.equal(intOf(data.fullOutputs, "out"), i * 10 + 3);
-        const nodes = await admin.listNodeExecutions({ workflowExecutionId: { project: P, domain: D, name }, limit: 50 });
+        const nodes = await admin.listNodeExecutions({
+          workflowExecutionId: { project: P, domain: D, name },
+          limit: 50,
+        });
         assert.deepEqual(
           nodes.nodeExecutions.map((n) => `${n.id!.nodeId}:${NodeExecution_Phase[n.closure!.phase]}`).sort(),
           ["end-node:SUCCEEDED", "n0:SUCCEEDED", "n1:SUCCEEDED", "n2:SUCCEEDED", "start-node:SUCCEEDED"],

@@ -6,7 +6,11 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { WorkflowExecution_Phase, NodeExecution_Phase, TaskExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import {
+  WorkflowExecution_Phase,
+  NodeExecution_Phase,
+  TaskExecution_Phase,
+} from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { NodeSchema } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { postgresAvailability } from "@aloft/testkit";
@@ -15,20 +19,33 @@ import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, 
 
 const P = "flytesnacks";
 const D = "development";
-const TERMINAL = new Set([WorkflowExecution_Phase.SUCCEEDED, WorkflowExecution_Phase.FAILED, WorkflowExecution_Phase.ABORTED, WorkflowExecution_Phase.TIMED_OUT]);
+const TERMINAL = new Set([
+  WorkflowExecution_Phase.SUCCEEDED,
+  WorkflowExecution_Phase.FAILED,
+  WorkflowExecution_Phase.ABORTED,
+  WorkflowExecution_Phase.TIMED_OUT,
+]);
 
-async function waitForPhase(admin: Admin, name: string, want: (p: WorkflowExecution_Phase) => boolean, timeoutMs = 60_000) {
+async function waitForPhase(
+  admin: Admin,
+  name: string,
+  want: (p: WorkflowExecution_Phase) => boolean,
+  timeoutMs = 60_000,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ex = await admin.getExecution({ id: { project: P, domain: D, name } });
     if (want(ex.closure!.phase)) return ex;
-    if (Date.now() > deadline) throw new Error(`execution ${name} stuck in ${WorkflowExecution_Phase[ex.closure!.phase]}`);
+    if (Date.now() > deadline)
+      throw new Error(`execution ${name} stuck in ${WorkflowExecution_Phase[ex.closure!.phase]}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 for (const kind of ["sqlite", "postgres"] as const) {
-  describe(`sandbox runs workflows (${kind})`, { skip: kind === "postgres" ? await postgresAvailability() : false }, () => {
+  describe(`sandbox runs workflows (${kind})`, {
+    skip: kind === "postgres" ? await postgresAvailability() : false,
+  }, () => {
     let platform: TestPlatform;
     let admin: Admin;
     before(async () => {
@@ -38,25 +55,51 @@ for (const kind of ["sqlite", "postgres"] as const) {
     after(async () => platform?.close());
 
     test("a two-task chain: phases, outputs, node and task executions, logs", async () => {
-      const add = shellTask(id(ResourceType.TASK, P, D, "add", "v1"), ["a", "b"], ["sum"], 'echo "$(( $(cat /var/inputs/a) + $(cat /var/inputs/b) ))" > /var/outputs/sum; echo added');
+      const add = shellTask(
+        id(ResourceType.TASK, P, D, "add", "v1"),
+        ["a", "b"],
+        ["sum"],
+        'echo "$(( $(cat /var/inputs/a) + $(cat /var/inputs/b) ))" > /var/outputs/sum; echo added',
+      );
       const lp = await registerWorkflow(admin, {
-        project: P, domain: D, name: "chain", version: "v1", tasks: [add], inputs: ["x", "y"],
+        project: P,
+        domain: D,
+        name: "chain",
+        version: "v1",
+        tasks: [add],
+        inputs: ["x", "y"],
         nodes: [
           taskNode("n0", add.id!, { a: promise("start-node", "x"), b: promise("start-node", "y") }),
           taskNode("n1", add.id!, { a: promise("n0", "sum"), b: promise("n0", "sum") }, ["n0"]),
         ],
         outputs: { total: promise("n1", "sum") },
       });
-      const { id: exId } = await admin.createExecution({ project: P, domain: D, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(2), y: intLiteral(3) } } });
+      const { id: exId } = await admin.createExecution({
+        project: P,
+        domain: D,
+        spec: { launchPlan: lp },
+        inputs: { literals: { x: intLiteral(2), y: intLiteral(3) } },
+      });
       const done = await waitForPhase(admin, exId!.name, (p) => TERMINAL.has(p));
-      assert.equal(WorkflowExecution_Phase[done.closure!.phase], "SUCCEEDED", done.closure?.outputResult.case === "error" ? done.closure.outputResult.value.message : "");
+      assert.equal(
+        WorkflowExecution_Phase[done.closure!.phase],
+        "SUCCEEDED",
+        done.closure?.outputResult.case === "error" ? done.closure.outputResult.value.message : "",
+      );
       const data = await admin.getExecutionData({ id: exId });
       assert.equal(intOf(data.fullOutputs, "total"), 10);
       assert.equal(intOf(data.fullInputs, "x"), 2);
 
       const nodes = await admin.listNodeExecutions({ workflowExecutionId: exId, limit: 100 });
-      const phases = Object.fromEntries(nodes.nodeExecutions.map((n) => [n.id!.nodeId, NodeExecution_Phase[n.closure!.phase]]));
-      assert.deepEqual(phases, { "start-node": "SUCCEEDED", n0: "SUCCEEDED", n1: "SUCCEEDED", "end-node": "SUCCEEDED" });
+      const phases = Object.fromEntries(
+        nodes.nodeExecutions.map((n) => [n.id!.nodeId, NodeExecution_Phase[n.closure!.phase]]),
+      );
+      assert.deepEqual(phases, {
+        "start-node": "SUCCEEDED",
+        n0: "SUCCEEDED",
+        n1: "SUCCEEDED",
+        "end-node": "SUCCEEDED",
+      });
 
       const tasks = await admin.listTaskExecutions({ nodeExecutionId: { executionId: exId, nodeId: "n0" }, limit: 10 });
       assert.equal(tasks.taskExecutions.length, 1);
@@ -76,9 +119,19 @@ for (const kind of ["sqlite", "postgres"] as const) {
     });
 
     test("a launch-plan node runs its child as an execution of its own and uses its outputs", async () => {
-      const inc = shellTask(id(ResourceType.TASK, P, D, "inc", "v1"), ["a"], ["o"], 'echo "$(( $(cat /var/inputs/a) + 1 ))" > /var/outputs/o');
+      const inc = shellTask(
+        id(ResourceType.TASK, P, D, "inc", "v1"),
+        ["a"],
+        ["o"],
+        'echo "$(( $(cat /var/inputs/a) + 1 ))" > /var/outputs/o',
+      );
       const child = await registerWorkflow(admin, {
-        project: P, domain: D, name: "child", version: "v1", tasks: [inc], inputs: ["x"],
+        project: P,
+        domain: D,
+        name: "child",
+        version: "v1",
+        tasks: [inc],
+        inputs: ["x"],
         nodes: [taskNode("n0", inc.id!, { a: promise("start-node", "x") })],
         outputs: { y: promise("n0", "o") },
       });
@@ -89,16 +142,31 @@ for (const kind of ["sqlite", "postgres"] as const) {
         target: { case: "workflowNode", value: { reference: { case: "launchplanRef", value: child } } },
       });
       const parent = await registerWorkflow(admin, {
-        project: P, domain: D, name: "parent", version: "v1", tasks: [], inputs: ["x"],
+        project: P,
+        domain: D,
+        name: "parent",
+        version: "v1",
+        tasks: [],
+        inputs: ["x"],
         nodes: [lpNode, taskNode("n1", inc.id!, { a: promise("sub", "y") }, ["sub"])],
         outputs: { z: promise("n1", "o") },
       });
-      const { id: exId } = await admin.createExecution({ project: P, domain: D, spec: { launchPlan: parent }, inputs: { literals: { x: intLiteral(40) } } });
+      const { id: exId } = await admin.createExecution({
+        project: P,
+        domain: D,
+        spec: { launchPlan: parent },
+        inputs: { literals: { x: intLiteral(40) } },
+      });
       const done = await waitForPhase(admin, exId!.name, (p) => TERMINAL.has(p));
       assert.equal(WorkflowExecution_Phase[done.closure!.phase], "SUCCEEDED");
       assert.equal(intOf((await admin.getExecutionData({ id: exId })).fullOutputs, "z"), 42);
-      const sub = (await admin.listNodeExecutions({ workflowExecutionId: exId, limit: 10 })).nodeExecutions.find((n) => n.id!.nodeId === "sub");
-      const childId = sub?.closure?.targetMetadata.case === "workflowNodeMetadata" ? sub.closure.targetMetadata.value.executionId : undefined;
+      const sub = (await admin.listNodeExecutions({ workflowExecutionId: exId, limit: 10 })).nodeExecutions.find(
+        (n) => n.id!.nodeId === "sub",
+      );
+      const childId =
+        sub?.closure?.targetMetadata.case === "workflowNodeMetadata"
+          ? sub.closure.targetMetadata.value.executionId
+          : undefined;
       assert.ok(childId, "the node records its child execution");
       const childExec = await admin.getExecution({ id: childId });
       assert.equal(WorkflowExecution_Phase[childExec.closure!.phase], "SUCCEEDED");
@@ -106,33 +174,65 @@ for (const kind of ["sqlite", "postgres"] as const) {
     });
 
     test("a failing task fails the execution with the task's error; retries are attempted", async () => {
-      const bad = shellTask(id(ResourceType.TASK, P, D, "bad", "v1"), ["a"], ["out"], "echo boom >&2; exit 3", { retries: 1 });
+      const bad = shellTask(id(ResourceType.TASK, P, D, "bad", "v1"), ["a"], ["out"], "echo boom >&2; exit 3", {
+        retries: 1,
+      });
       const lp = await registerWorkflow(admin, {
-        project: P, domain: D, name: "fails", version: "v1", tasks: [bad], inputs: ["x"],
+        project: P,
+        domain: D,
+        name: "fails",
+        version: "v1",
+        tasks: [bad],
+        inputs: ["x"],
         nodes: [taskNode("n0", bad.id!, { a: promise("start-node", "x") })],
         outputs: { out: promise("n0", "out") },
       });
-      const { id: exId } = await admin.createExecution({ project: P, domain: D, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(1) } } });
+      const { id: exId } = await admin.createExecution({
+        project: P,
+        domain: D,
+        spec: { launchPlan: lp },
+        inputs: { literals: { x: intLiteral(1) } },
+      });
       const done = await waitForPhase(admin, exId!.name, (p) => TERMINAL.has(p));
       assert.equal(WorkflowExecution_Phase[done.closure!.phase], "FAILED");
-      const attempts = await admin.listTaskExecutions({ nodeExecutionId: { executionId: exId, nodeId: "n0" }, limit: 10 });
+      const attempts = await admin.listTaskExecutions({
+        nodeExecutionId: { executionId: exId, nodeId: "n0" },
+        limit: 10,
+      });
       assert.equal(attempts.taskExecutions.length, 2, "one retry");
       assert.ok(attempts.taskExecutions.every((t) => TaskExecution_Phase[t.closure!.phase] === "FAILED"));
     });
 
     test("terminating a running execution kills its process and ends ABORTED", async () => {
-      const slow = shellTask(id(ResourceType.TASK, P, D, "slow", "v1"), ["a"], ["out"], "echo started; sleep 60; echo 1 > /var/outputs/out");
+      const slow = shellTask(
+        id(ResourceType.TASK, P, D, "slow", "v1"),
+        ["a"],
+        ["out"],
+        "echo started; sleep 60; echo 1 > /var/outputs/out",
+      );
       const lp = await registerWorkflow(admin, {
-        project: P, domain: D, name: "slow", version: "v1", tasks: [slow], inputs: ["x"],
+        project: P,
+        domain: D,
+        name: "slow",
+        version: "v1",
+        tasks: [slow],
+        inputs: ["x"],
         nodes: [taskNode("n0", slow.id!, { a: promise("start-node", "x") })],
         outputs: { out: promise("n0", "out") },
       });
-      const { id: exId } = await admin.createExecution({ project: P, domain: D, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(1) } } });
+      const { id: exId } = await admin.createExecution({
+        project: P,
+        domain: D,
+        spec: { launchPlan: lp },
+        inputs: { literals: { x: intLiteral(1) } },
+      });
       // Wait until the task process runs (its log says so).
       const deadline = Date.now() + 30_000;
       let logUri = "";
       while (!logUri && Date.now() < deadline) {
-        const tes = await admin.listTaskExecutions({ nodeExecutionId: { executionId: exId, nodeId: "n0" }, limit: 10 }).catch(() => undefined);
+        const tes = await admin
+          .listTaskExecutions({ nodeExecutionId: { executionId: exId, nodeId: "n0" }, limit: 10 })
+          .catch(() => undefined);
         const uri = tes?.taskExecutions[0]?.closure?.logs[0]?.uri;
         if (uri && (await (await fetch(uri)).text()).includes("started")) logUri = uri;
         else await new Promise((r) => setTimeout(r, 50));

@@ -32,9 +32,14 @@ const lanAddress = Object.values(networkInterfaces())
   .find((i) => i && i.family === "IPv4" && !i.internal)?.address;
 
 /** Launches are accepted and parked: the execution exists, nothing runs it, only events move it. */
-const parked: WorkflowExecutor = { name: "parked", execute: async () => ({ cluster: "propeller" }), abort: async () => undefined };
+const parked: WorkflowExecutor = {
+  name: "parked",
+  execute: async () => ({ cluster: "propeller" }),
+  abort: async () => undefined,
+};
 
-const grpcAdmin = (host: string, port: number): Admin => createClient(AdminService, createGrpcTransport({ baseUrl: `http://${host}:${port}` }));
+const grpcAdmin = (host: string, port: number): Admin =>
+  createClient(AdminService, createGrpcTransport({ baseUrl: `http://${host}:${port}` }));
 
 async function projectExists(platform: TestPlatform, name: string): Promise<boolean> {
   const res = await fetch(`${platform.httpUrl}/api/v1/projects/${name}`, { headers: { accept: "application/json" } });
@@ -45,11 +50,21 @@ async function projectExists(platform: TestPlatform, name: string): Promise<bool
 async function launchParked(admin: Admin, name: string): Promise<WorkflowExecutionIdentifier> {
   const t = shellTask(id(ResourceType.TASK, P, D, `${name}-t`, "v1"), ["a"], ["o"], "echo never runs");
   const lp = await registerWorkflow(admin, {
-    project: P, domain: D, name, version: "v1", tasks: [t], inputs: ["x"],
+    project: P,
+    domain: D,
+    name,
+    version: "v1",
+    tasks: [t],
+    inputs: ["x"],
     nodes: [taskNode("n0", t.id!, { a: promise("start-node", "x") })],
     outputs: { y: promise("n0", "o") },
   });
-  const { id: exec } = await admin.createExecution({ project: P, domain: D, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(1) } } });
+  const { id: exec } = await admin.createExecution({
+    project: P,
+    domain: D,
+    spec: { launchPlan: lp },
+    inputs: { literals: { x: intLiteral(1) } },
+  });
   return exec!;
 }
 
@@ -77,7 +92,9 @@ const forgedSuccessJson = (exec: WorkflowExecutionIdentifier) =>
   });
 
 for (const kind of ["sqlite", "postgres"] as const) {
-  describe(`safe by default: a default platform and a hostile web page (${kind})`, { skip: kind === "postgres" ? await postgresAvailability() : false }, () => {
+  describe(`safe by default: a default platform and a hostile web page (${kind})`, {
+    skip: kind === "postgres" ? await postgresAvailability() : false,
+  }, () => {
     let platform: TestPlatform;
     before(async () => {
       platform = await startTestPlatform({ database: kind, configurePlugins: (p) => (p.workflowExecutor = parked) });
@@ -109,7 +126,11 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.equal(res.headers.get("access-control-allow-origin"), null);
       assert.equal(((await res.json()) as { code: number }).code, 7);
       // The same body as text/plain without an Origin (curl, or a browser that omits it) is 415.
-      const noOrigin = await fetch(`${platform.httpUrl}/api/v1/projects`, { method: "POST", headers: { "content-type": "text/plain" }, body: EVIL_PROJECT });
+      const noOrigin = await fetch(`${platform.httpUrl}/api/v1/projects`, {
+        method: "POST",
+        headers: { "content-type": "text/plain" },
+        body: EVIL_PROJECT,
+      });
       assert.equal(noOrigin.status, 415);
       assert.equal(((await noOrigin.json()) as { code: number }).code, 3);
       assert.equal(await projectExists(platform, "evilp"), false);
@@ -118,24 +139,43 @@ for (const kind of ["sqlite", "postgres"] as const) {
     test("a preflighted JSON POST from a hostile origin gets no CORS grant, and the POST itself is refused", async () => {
       const pre = await fetch(`${platform.httpUrl}/api/v1/projects`, {
         method: "OPTIONS",
-        headers: { origin: EVIL, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+        headers: {
+          origin: EVIL,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type",
+        },
       });
       assert.equal(pre.status, 403);
-      for (const h of ["access-control-allow-origin", "access-control-allow-credentials", "access-control-allow-methods", "access-control-allow-headers"]) {
+      for (const h of [
+        "access-control-allow-origin",
+        "access-control-allow-credentials",
+        "access-control-allow-methods",
+        "access-control-allow-headers",
+      ]) {
         assert.equal(pre.headers.get(h), null, h);
       }
-      const post = await fetch(`${platform.httpUrl}/api/v1/projects`, { method: "POST", headers: { origin: EVIL, "content-type": "application/json" }, body: EVIL_PROJECT });
+      const post = await fetch(`${platform.httpUrl}/api/v1/projects`, {
+        method: "POST",
+        headers: { origin: EVIL, "content-type": "application/json" },
+        body: EVIL_PROJECT,
+      });
       assert.equal(post.status, 403);
       assert.equal(await projectExists(platform, "evilp"), false);
       // Even the console's usual origin gets nothing by default: same origin only.
-      const consolePre = await fetch(`${platform.httpUrl}/api/v1/projects`, { method: "OPTIONS", headers: { origin: CONSOLE, "access-control-request-method": "POST" } });
+      const consolePre = await fetch(`${platform.httpUrl}/api/v1/projects`, {
+        method: "OPTIONS",
+        headers: { origin: CONSOLE, "access-control-request-method": "POST" },
+      });
       assert.equal(consolePre.status, 403);
     });
 
     test("a DNS-rebinding Host is refused on the API and on /metrics; /healthcheck still answers", async () => {
       const port = platform.admin.httpPort;
       for (const path of ["/api/v1/projects", "/metrics"]) {
-        const res = await rawHttp(port, `GET ${path} HTTP/1.1\r\nHost: evil.example:${port}\r\nConnection: close\r\n\r\n`);
+        const res = await rawHttp(
+          port,
+          `GET ${path} HTTP/1.1\r\nHost: evil.example:${port}\r\nConnection: close\r\n\r\n`,
+        );
         assert.match(res, /^HTTP\/1\.1 421 /, path);
         assert.match(res, /server\.allowedHosts/);
       }
@@ -146,22 +186,38 @@ for (const kind of ["sqlite", "postgres"] as const) {
       );
       assert.match(post, /^HTTP\/1\.1 421 /);
       assert.equal(await projectExists(platform, "evilp"), false);
-      assert.match(await rawHttp(port, `GET /healthcheck HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`), /^HTTP\/1\.1 200 /);
+      assert.match(
+        await rawHttp(port, `GET /healthcheck HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`),
+        /^HTTP\/1\.1 200 /,
+      );
     });
 
     test("events over HTTP: forged from a page or in text/plain are refused; the engine's loopback path works", async () => {
       const admin = grpcAdmin("127.0.0.1", platform.admin.grpcPort);
       const exec = await launchParked(admin, "sec-http");
       const url = `${platform.httpUrl}/api/v1/events/workflows`;
-      const page = await fetch(url, { method: "POST", headers: { origin: EVIL, "content-type": "text/plain" }, body: forgedSuccessJson(exec) });
+      const page = await fetch(url, {
+        method: "POST",
+        headers: { origin: EVIL, "content-type": "text/plain" },
+        body: forgedSuccessJson(exec),
+      });
       assert.equal(page.status, 403);
-      const plain = await fetch(url, { method: "POST", headers: { "content-type": "text/plain" }, body: forgedSuccessJson(exec) });
+      const plain = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "text/plain" },
+        body: forgedSuccessJson(exec),
+      });
       assert.equal(plain.status, 415);
       assert.notEqual((await admin.getExecution({ id: exec })).closure?.phase, WorkflowExecution_Phase.SUCCEEDED);
       // A loopback caller (split-mode `aloft engine` on this host) is believed.
       const running = JSON.stringify({
         request_id: "engine-1",
-        event: { execution_id: { project: exec.project, domain: exec.domain, name: exec.name }, producer_id: "propeller", phase: "RUNNING", occurred_at: new Date().toISOString() },
+        event: {
+          execution_id: { project: exec.project, domain: exec.domain, name: exec.name },
+          producer_id: "propeller",
+          phase: "RUNNING",
+          occurred_at: new Date().toISOString(),
+        },
       });
       const ok = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: running });
       assert.equal(ok.status, 200, await ok.text());
@@ -188,7 +244,9 @@ for (const kind of ["sqlite", "postgres"] as const) {
     test("the opt-in is flagged and logged as a warning", () => {
       assert.equal(platform.admin.exposure.insecureRemote, true);
       assert.equal(platform.admin.listenAddresses.http, "0.0.0.0");
-      const warning = logs.map((l) => JSON.parse(l) as { level: number; msg: string }).find((l) => /authentication OFF/.test(l.msg));
+      const warning = logs
+        .map((l) => JSON.parse(l) as { level: number; msg: string })
+        .find((l) => /authentication OFF/.test(l.msg));
       assert.ok(warning, logs.join(""));
       assert.equal(warning.level, 40);
     });
@@ -196,13 +254,20 @@ for (const kind of ["sqlite", "postgres"] as const) {
     test("the configured console origin is echoed with credentials; its binary protobuf writes work (as flyteconsole's)", async () => {
       const pre = await fetch(`${platform.httpUrl}/api/v1/projects`, {
         method: "OPTIONS",
-        headers: { origin: CONSOLE, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+        headers: {
+          origin: CONSOLE,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type",
+        },
       });
       assert.equal(pre.status, 200);
       assert.equal(pre.headers.get("access-control-allow-origin"), CONSOLE);
       assert.equal(pre.headers.get("access-control-allow-credentials"), "true");
       assert.match(pre.headers.get("vary") ?? "", /Origin/);
-      const body = toBinary(ProjectRegisterRequestSchema, create(ProjectRegisterRequestSchema, { project: { id: "consolep", name: "from the console" } }));
+      const body = toBinary(
+        ProjectRegisterRequestSchema,
+        create(ProjectRegisterRequestSchema, { project: { id: "consolep", name: "from the console" } }),
+      );
       const post = await fetch(`${platform.httpUrl}/api/v1/projects`, {
         method: "POST",
         headers: { origin: CONSOLE, "content-type": "application/octet-stream", accept: "application/octet-stream" },
@@ -212,7 +277,11 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.equal(post.headers.get("access-control-allow-origin"), CONSOLE);
       assert.equal(await projectExists(platform, "consolep"), true);
       // Another origin still gets nothing.
-      const evil = await fetch(`${platform.httpUrl}/api/v1/projects`, { method: "POST", headers: { origin: EVIL, "content-type": "application/json" }, body: EVIL_PROJECT });
+      const evil = await fetch(`${platform.httpUrl}/api/v1/projects`, {
+        method: "POST",
+        headers: { origin: EVIL, "content-type": "application/json" },
+        body: EVIL_PROJECT,
+      });
       assert.equal(evil.status, 403);
     });
 
@@ -229,10 +298,33 @@ for (const kind of ["sqlite", "postgres"] as const) {
         return true;
       });
       for (const [rpc, req] of [
-        ["createNodeEvent", { event: { id: { executionId: exec, nodeId: "n0" }, producerId: "propeller", occurredAt: timestampFromDate(new Date()) } }],
-        ["createTaskEvent", { event: { taskId: id(ResourceType.TASK, P, D, "sec-grpc-t", "v1"), parentNodeExecutionId: { executionId: exec, nodeId: "n0" }, producerId: "propeller", occurredAt: timestampFromDate(new Date()) } }],
+        [
+          "createNodeEvent",
+          {
+            event: {
+              id: { executionId: exec, nodeId: "n0" },
+              producerId: "propeller",
+              occurredAt: timestampFromDate(new Date()),
+            },
+          },
+        ],
+        [
+          "createTaskEvent",
+          {
+            event: {
+              taskId: id(ResourceType.TASK, P, D, "sec-grpc-t", "v1"),
+              parentNodeExecutionId: { executionId: exec, nodeId: "n0" },
+              producerId: "propeller",
+              occurredAt: timestampFromDate(new Date()),
+            },
+          },
+        ],
       ] as const) {
-        await assert.rejects((remote[rpc] as (r: unknown) => Promise<unknown>)(req), (e: unknown) => e instanceof ConnectError && e.code === Code.PermissionDenied, rpc);
+        await assert.rejects(
+          (remote[rpc] as (r: unknown) => Promise<unknown>)(req),
+          (e: unknown) => e instanceof ConnectError && e.code === Code.PermissionDenied,
+          rpc,
+        );
       }
       const http = await fetch(`http://${lanAddress}:${platform.admin.httpPort}/api/v1/events/workflows`, {
         method: "POST",
@@ -246,7 +338,14 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.notEqual(seen.closure?.phase, WorkflowExecution_Phase.SUCCEEDED);
       assert.equal((await local.getExecutionData({ id: exec })).fullOutputs?.literals["y"], undefined);
       // The same event from loopback is believed: the guard is about the caller, not the event.
-      await local.createWorkflowEvent({ ...forgedSuccess(exec), event: { ...forgedSuccess(exec).event, phase: WorkflowExecution_Phase.RUNNING, outputResult: { case: undefined } } });
+      await local.createWorkflowEvent({
+        ...forgedSuccess(exec),
+        event: {
+          ...forgedSuccess(exec).event,
+          phase: WorkflowExecution_Phase.RUNNING,
+          outputResult: { case: undefined },
+        },
+      });
       assert.equal((await local.getExecution({ id: exec })).closure?.phase, WorkflowExecution_Phase.RUNNING);
     });
   });
@@ -256,7 +355,8 @@ test("a non-loopback bind without the opt-in is refused before anything opens", 
   for (const host of ["0.0.0.0", "::"]) {
     await assert.rejects(
       startTestPlatform({ overrides: { server: { host } } }),
-      (e: unknown) => e instanceof AloftError && e.id === "config.insecure_remote" && /refusing to listen on/.test(e.message),
+      (e: unknown) =>
+        e instanceof AloftError && e.id === "config.insecure_remote" && /refusing to listen on/.test(e.message),
     );
   }
 });

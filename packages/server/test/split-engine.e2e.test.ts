@@ -22,7 +22,10 @@ after(() => {
 });
 
 function run(args: string[], ready: RegExp): Promise<RegExpMatchArray> {
-  const child = spawn(process.execPath, [bin, ...args, "--data-dir", dataDir], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ALOFT_LOGGING__LEVEL: "warn" } });
+  const child = spawn(process.execPath, [bin, ...args, "--data-dir", dataDir], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ALOFT_LOGGING__LEVEL: "warn" },
+  });
   children.push(child);
   let out = "";
   return new Promise((resolve, reject) => {
@@ -36,24 +39,56 @@ function run(args: string[], ready: RegExp): Promise<RegExpMatchArray> {
 }
 
 test("a workflow launched on a standalone admin runs on a standalone engine", async () => {
-  const m = await run(["admin", "--http-port", "0", "--grpc-port", "0"], /gRPC\s+\S+:(\d+)[\s\S]*HTTP\s+http:\/\/[^:]+:(\d+)/);
+  const m = await run(
+    ["admin", "--http-port", "0", "--grpc-port", "0"],
+    /gRPC\s+\S+:(\d+)[\s\S]*HTTP\s+http:\/\/[^:]+:(\d+)/,
+  );
   const [grpcPort, httpPort] = [m[1], m[2]];
-  await run(["engine", "--admin-endpoint", `127.0.0.1:${grpcPort}`, "--admin-http-url", `http://127.0.0.1:${httpPort}`, "--resync-ms", "100"], /engine is up/);
+  await run(
+    [
+      "engine",
+      "--admin-endpoint",
+      `127.0.0.1:${grpcPort}`,
+      "--admin-http-url",
+      `http://127.0.0.1:${httpPort}`,
+      "--resync-ms",
+      "100",
+    ],
+    /engine is up/,
+  );
   const admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${grpcPort}` }));
   const P = "flytesnacks";
   const D = "development";
-  const double = shellTask(id(ResourceType.TASK, P, D, "double", "v1"), ["a"], ["o"], 'echo "$(( $(cat /var/inputs/a) * 2 ))" > /var/outputs/o; echo doubled');
+  const double = shellTask(
+    id(ResourceType.TASK, P, D, "double", "v1"),
+    ["a"],
+    ["o"],
+    'echo "$(( $(cat /var/inputs/a) * 2 ))" > /var/outputs/o; echo doubled',
+  );
   const lp = await registerWorkflow(admin, {
-    project: P, domain: D, name: "double", version: "v1", tasks: [double], inputs: ["x"],
+    project: P,
+    domain: D,
+    name: "double",
+    version: "v1",
+    tasks: [double],
+    inputs: ["x"],
     nodes: [taskNode("n0", double.id!, { a: promise("start-node", "x") })],
     outputs: { y: promise("n0", "o") },
   });
-  const { id: exec } = await admin.createExecution({ project: P, domain: D, spec: { launchPlan: lp }, inputs: { literals: { x: intLiteral(21) } } });
+  const { id: exec } = await admin.createExecution({
+    project: P,
+    domain: D,
+    spec: { launchPlan: lp },
+    inputs: { literals: { x: intLiteral(21) } },
+  });
   const deadline = Date.now() + 60_000;
   let phase = WorkflowExecution_Phase.UNDEFINED;
   while (phase !== WorkflowExecution_Phase.SUCCEEDED) {
     assert.ok(Date.now() < deadline, `stuck in ${WorkflowExecution_Phase[phase]}`);
-    assert.ok(phase !== WorkflowExecution_Phase.FAILED && phase !== WorkflowExecution_Phase.ABORTED, WorkflowExecution_Phase[phase]);
+    assert.ok(
+      phase !== WorkflowExecution_Phase.FAILED && phase !== WorkflowExecution_Phase.ABORTED,
+      WorkflowExecution_Phase[phase],
+    );
     await new Promise((r) => setTimeout(r, 100));
     phase = (await admin.getExecution({ id: exec })).closure!.phase;
   }

@@ -52,7 +52,10 @@ const fixtureSpecs = () =>
 const taskId = (name: string, version = "v1") => ({ resource_type: "TASK", project: P, domain: D, name, version });
 
 /** A valid request as a proto-loader object (keepCase field names). */
-function taskRequest(name: string, over: { template?: Record<string, unknown>; container?: Record<string, unknown>; version?: string } = {}) {
+function taskRequest(
+  name: string,
+  over: { template?: Record<string, unknown>; container?: Record<string, unknown>; version?: string } = {},
+) {
   const id = taskId(name, over.version);
   return {
     id,
@@ -102,28 +105,54 @@ for (const kind of ["sqlite", "postgres"] as const) {
       await platform?.close();
     });
 
-    test("every flytesnacks task registers; identical re-registration is ALREADY_EXISTS", { skip: FIXTURES ? false : NO_FIXTURES }, async () => {
+    test("every flytesnacks task registers; identical re-registration is ALREADY_EXISTS", {
+      skip: FIXTURES ? false : NO_FIXTURES,
+    }, async () => {
       const specs = fixtureSpecs();
       assert.ok(specs.length > 80, `found ${specs.length} task fixtures`);
       for (const spec of specs) {
-        const id = create(IdentifierSchema, { resourceType: ResourceType.TASK, project: P, domain: D, name: spec.template!.id!.name, version: "v1" });
-        await createTaskBinary(platform.grpcAddress, toBinary(TaskCreateRequestSchema, create(TaskCreateRequestSchema, { id, spec })));
+        const id = create(IdentifierSchema, {
+          resourceType: ResourceType.TASK,
+          project: P,
+          domain: D,
+          name: spec.template!.id!.name,
+          version: "v1",
+        });
+        await createTaskBinary(
+          platform.grpcAddress,
+          toBinary(TaskCreateRequestSchema, create(TaskCreateRequestSchema, { id, spec })),
+        );
       }
       const first = specs[0]!;
-      const id = create(IdentifierSchema, { resourceType: ResourceType.TASK, project: P, domain: D, name: first.template!.id!.name, version: "v1" });
+      const id = create(IdentifierSchema, {
+        resourceType: ResourceType.TASK,
+        project: P,
+        domain: D,
+        name: first.template!.id!.name,
+        version: "v1",
+      });
       await expectCode(
-        createTaskBinary(platform.grpcAddress, toBinary(TaskCreateRequestSchema, create(TaskCreateRequestSchema, { id, spec: first }))),
+        createTaskBinary(
+          platform.grpcAddress,
+          toBinary(TaskCreateRequestSchema, create(TaskCreateRequestSchema, { id, spec: first })),
+        ),
         S.ALREADY_EXISTS,
         "task with identical structure already exists",
       );
 
-      const ids = await unary<{ entities: Array<{ name: string }>; token: string }>(admin, "ListTaskIds", { project: P, domain: D, limit: 200 });
+      const ids = await unary<{ entities: Array<{ name: string }>; token: string }>(admin, "ListTaskIds", {
+        project: P,
+        domain: D,
+        limit: 200,
+      });
       assert.equal(ids.entities.length, new Set(specs.map((s) => s.template!.id!.name)).size);
       assert.equal(ids.token, "");
 
       // GetTask over HTTP (binary): the stored template carries the request id; the closure has created_at.
       const name = first.template!.id!.name;
-      const res = await fetch(`${platform.httpUrl}/api/v1/tasks/${P}/${D}/${name}/v1`, { headers: { accept: "application/octet-stream" } });
+      const res = await fetch(`${platform.httpUrl}/api/v1/tasks/${P}/${D}/${name}/v1`, {
+        headers: { accept: "application/octet-stream" },
+      });
       assert.equal(res.status, 200);
       const task = fromBinary(TaskSchema, new Uint8Array(await res.arrayBuffer()));
       assert.equal(task.id?.resourceType, ResourceType.TASK);
@@ -136,20 +165,53 @@ for (const kind of ["sqlite", "postgres"] as const) {
     test("CreateTask validation errors carry the spec's codes and messages on both transports", async () => {
       const cases: Array<[unknown, number, RegExp | string]> = [
         [{}, S.INVALID_ARGUMENT, "missing id"],
-        [{ id: { ...taskId("t"), resource_type: "UNSPECIFIED" } }, S.INVALID_ARGUMENT, /^unexpected resource type unspecified for identifier \[.*\], expected task instead$/],
+        [
+          { id: { ...taskId("t"), resource_type: "UNSPECIFIED" } },
+          S.INVALID_ARGUMENT,
+          /^unexpected resource type unspecified for identifier \[.*\], expected task instead$/,
+        ],
         [{ id: { ...taskId("t"), version: "" } }, S.INVALID_ARGUMENT, "missing version"],
-        [{ id: { ...taskId("t"), project: "nope" } }, S.INVALID_ARGUMENT, /^failed to validate that project \[nope\] and domain \[development\] are registered/],
+        [
+          { id: { ...taskId("t"), project: "nope" } },
+          S.INVALID_ARGUMENT,
+          /^failed to validate that project \[nope\] and domain \[development\] are registered/,
+        ],
         [{ id: { ...taskId("t"), domain: "qa" } }, S.INVALID_ARGUMENT, "domain [qa] is unrecognized by system"],
         [{ id: taskId("t") }, S.INVALID_ARGUMENT, "missing spec"],
         [taskRequest("t", { template: { type: "" } }), S.INVALID_ARGUMENT, "missing type"],
         [taskRequest("t", { template: { metadata: null } }), S.INVALID_ARGUMENT, "missing metadata"],
-        [taskRequest("t", { template: { metadata: { runtime: { version: "" } } } }), S.INVALID_ARGUMENT, "missing runtime version"],
+        [
+          taskRequest("t", { template: { metadata: { runtime: { version: "" } } } }),
+          S.INVALID_ARGUMENT,
+          "missing runtime version",
+        ],
         [taskRequest("t", { template: { interface: null } }), S.INVALID_ARGUMENT, "missing typed interface"],
         [taskRequest("t", { container: { image: "" } }), S.INVALID_ARGUMENT, "missing image"],
-        [taskRequest("t", { container: resources([["CPU", "abc"]]) }), S.INVALID_ARGUMENT, /^Parsing of CPU request failed for value abc - reason {2}quantities must match/],
-        [taskRequest("t", { container: resources([["CPU", "1"], ["CPU", "2"]]) }), S.INVALID_ARGUMENT, /^can't specify CPU limit for task \[.*\] multiple times$/],
-        [taskRequest("t", { container: resources([["GPU", "0.5"]]) }), S.INVALID_ARGUMENT, /^gpu for \[.*\] must be a whole number, got: 0.5 instead$/],
-        [taskRequest("t", { container: resources([["GPU", "1"]], [["GPU", "2"]]) }), S.INVALID_ARGUMENT, /^For extended resource 'gpu' the default value must equal the limit value/],
+        [
+          taskRequest("t", { container: resources([["CPU", "abc"]]) }),
+          S.INVALID_ARGUMENT,
+          /^Parsing of CPU request failed for value abc - reason {2}quantities must match/,
+        ],
+        [
+          taskRequest("t", {
+            container: resources([
+              ["CPU", "1"],
+              ["CPU", "2"],
+            ]),
+          }),
+          S.INVALID_ARGUMENT,
+          /^can't specify CPU limit for task \[.*\] multiple times$/,
+        ],
+        [
+          taskRequest("t", { container: resources([["GPU", "0.5"]]) }),
+          S.INVALID_ARGUMENT,
+          /^gpu for \[.*\] must be a whole number, got: 0.5 instead$/,
+        ],
+        [
+          taskRequest("t", { container: resources([["GPU", "1"]], [["GPU", "2"]]) }),
+          S.INVALID_ARGUMENT,
+          /^For extended resource 'gpu' the default value must equal the limit value/,
+        ],
         [
           taskRequest("t", { container: resources([["MEMORY", "500Mi"]], [["MEMORY", "200Mi"]]) }),
           S.INVALID_ARGUMENT,
@@ -166,7 +228,10 @@ for (const kind of ["sqlite", "postgres"] as const) {
           "Requested MEMORY default [2Gi] is greater than current limit set in the platform configuration [1Gi]. Please contact Flyte Admins to change these limits or consult the configuration",
         ],
         [
-          taskRequest("t", { template: { interface: { inputs: { variables: { x: { type: { simple: "INTEGER" } } } } } }, container: { args: [] } }),
+          taskRequest("t", {
+            template: { interface: { inputs: { variables: { x: { type: { simple: "INTEGER" } } } } } },
+            container: { args: [] },
+          }),
           S.INVALID_ARGUMENT,
           /^task failed compilation with Collected Errors: 1\n\tError 0: Code: ValueRequired, Node Id: container, Description: Value required \[command\]\.\n$/,
         ],
@@ -203,9 +268,18 @@ for (const kind of ["sqlite", "postgres"] as const) {
       await unary(admin, "CreateTask", taskRequest("getme"));
       const ok = await getJson(`/api/v1/tasks/${P}/${D}/getme/v1`);
       assert.equal(ok.status, 200);
-      assert.deepEqual(ok.body.id, { resource_type: "TASK", project: P, domain: D, name: "getme", version: "v1", org: "" });
+      assert.deepEqual(ok.body.id, {
+        resource_type: "TASK",
+        project: P,
+        domain: D,
+        name: "getme",
+        version: "v1",
+        org: "",
+      });
       assert.equal(ok.body.short_description, "");
-      const got = await unary<{ id: { resource_type: string } }>(admin, "GetTask", { id: { project: P, domain: D, name: "getme", version: "v1" } });
+      const got = await unary<{ id: { resource_type: string } }>(admin, "GetTask", {
+        id: { project: P, domain: D, name: "getme", version: "v1" },
+      });
       assert.equal(got.id.resource_type, "TASK");
       const missing = await getJson(`/api/v1/tasks/${P}/${D}/getme/v9`);
       assert.equal(missing.status, 404);
@@ -214,14 +288,25 @@ for (const kind of ["sqlite", "postgres"] as const) {
         message: `missing entity of type TASK with identifier project:"${P}" domain:"${D}" name:"getme" version:"v9"`,
         details: [],
       });
-      await expectCode(unary(admin, "GetTask", { id: taskId("getme", "v9") }), S.NOT_FOUND, /^missing entity of type TASK/);
+      await expectCode(
+        unary(admin, "GetTask", { id: taskId("getme", "v9") }),
+        S.NOT_FOUND,
+        /^missing entity of type TASK/,
+      );
     });
 
     test("ListTasks and ListTaskIds: scope, filters, sort, pagination and parameter errors", async () => {
       for (const v of ["a1", "a2", "a3"]) await unary(admin, "CreateTask", taskRequest("lister", { version: v }));
       type List = { tasks: Array<{ id: { version: string }; closure: { compiled_task: unknown } }>; token: string };
-      const page1 = await unary<List>(admin, "ListTasks", { id: { project: P, domain: D, name: "lister" }, limit: 2, sort_by: { key: "version", direction: "ASCENDING" } });
-      assert.deepEqual(page1.tasks.map((t) => t.id.version), ["a1", "a2"]);
+      const page1 = await unary<List>(admin, "ListTasks", {
+        id: { project: P, domain: D, name: "lister" },
+        limit: 2,
+        sort_by: { key: "version", direction: "ASCENDING" },
+      });
+      assert.deepEqual(
+        page1.tasks.map((t) => t.id.version),
+        ["a1", "a2"],
+      );
       assert.ok(page1.tasks[0]!.closure.compiled_task, "full closure in lists");
       assert.equal(page1.token, "2");
       const page2 = await unary<List>(admin, "ListTasks", {
@@ -230,20 +315,49 @@ for (const kind of ["sqlite", "postgres"] as const) {
         token: page1.token,
         sort_by: { key: "version", direction: "ASCENDING" },
       });
-      assert.deepEqual(page2.tasks.map((t) => t.id.version), ["a3"]);
+      assert.deepEqual(
+        page2.tasks.map((t) => t.id.version),
+        ["a3"],
+      );
       assert.equal(page2.token, "");
       const filtered = await getJson(`/api/v1/tasks/${P}/${D}/lister?limit=10&filters=eq(version,a2)`);
       assert.equal(filtered.status, 200);
-      assert.deepEqual((filtered.body.tasks as List["tasks"]).map((t) => t.id.version), ["a2"]);
+      assert.deepEqual(
+        (filtered.body.tasks as List["tasks"]).map((t) => t.id.version),
+        ["a2"],
+      );
       const desc = await getJson(`/api/v1/tasks/${P}/${D}?limit=100&filters=eq(name,lister)&sort_by.key=created_at`);
-      assert.deepEqual((desc.body.tasks as List["tasks"]).map((t) => t.id.version), ["a3", "a2", "a1"]);
+      assert.deepEqual(
+        (desc.body.tasks as List["tasks"]).map((t) => t.id.version),
+        ["a3", "a2", "a1"],
+      );
 
-      await expectCode(unary(admin, "ListTasks", { id: { project: P, domain: D } }), S.INVALID_ARGUMENT, "invalid value for limit");
+      await expectCode(
+        unary(admin, "ListTasks", { id: { project: P, domain: D } }),
+        S.INVALID_ARGUMENT,
+        "invalid value for limit",
+      );
       await expectCode(unary(admin, "ListTasks", { limit: 1 }), S.INVALID_ARGUMENT, "missing id");
-      await expectCode(unary(admin, "ListTasks", { id: { domain: D }, limit: 1 }), S.INVALID_ARGUMENT, "missing project");
-      await expectCode(unary(admin, "ListTasks", { id: { project: P, domain: D }, limit: 1, token: "x" }), S.INVALID_ARGUMENT, "invalid pagination token x for ListTasks");
-      await expectCode(unary(admin, "ListTasks", { id: { project: P, domain: D }, limit: 1, filters: "eq(bogus,1)" }), S.INVALID_ARGUMENT, "'t.bogus' is invalid filter");
-      await expectCode(unary(admin, "ListTasks", { id: { project: P, domain: D }, limit: 1, sort_by: { key: "bogus" } }), S.INVALID_ARGUMENT, "invalid sort key 'bogus'");
+      await expectCode(
+        unary(admin, "ListTasks", { id: { domain: D }, limit: 1 }),
+        S.INVALID_ARGUMENT,
+        "missing project",
+      );
+      await expectCode(
+        unary(admin, "ListTasks", { id: { project: P, domain: D }, limit: 1, token: "x" }),
+        S.INVALID_ARGUMENT,
+        "invalid pagination token x for ListTasks",
+      );
+      await expectCode(
+        unary(admin, "ListTasks", { id: { project: P, domain: D }, limit: 1, filters: "eq(bogus,1)" }),
+        S.INVALID_ARGUMENT,
+        "'t.bogus' is invalid filter",
+      );
+      await expectCode(
+        unary(admin, "ListTasks", { id: { project: P, domain: D }, limit: 1, sort_by: { key: "bogus" } }),
+        S.INVALID_ARGUMENT,
+        "invalid sort key 'bogus'",
+      );
       const httpBad = await getJson(`/api/v1/tasks/${P}/${D}`);
       assert.equal(httpBad.status, 400);
 
@@ -251,7 +365,11 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.equal(ids.status, 200);
       assert.equal((ids.body.entities as unknown[]).length, 2);
       assert.equal(ids.body.token, "2");
-      await expectCode(unary(admin, "ListTaskIds", { project: P, domain: D }), S.INVALID_ARGUMENT, "invalid value for limit");
+      await expectCode(
+        unary(admin, "ListTaskIds", { project: P, domain: D }),
+        S.INVALID_ARGUMENT,
+        "invalid value for limit",
+      );
       await expectCode(unary(admin, "ListTaskIds", { domain: D, limit: 1 }), S.INVALID_ARGUMENT, "missing project");
     });
 
@@ -261,7 +379,11 @@ for (const kind of ["sqlite", "postgres"] as const) {
         ...req,
         spec: {
           ...req.spec,
-          description: { short_description: "short text", long_description: { value: "long text", format: "DESCRIPTION_FORMAT_MARKDOWN" }, source_code: { link: "https://x/y" } },
+          description: {
+            short_description: "short text",
+            long_description: { value: "long text", format: "DESCRIPTION_FORMAT_MARKDOWN" },
+            source_code: { link: "https://x/y" },
+          },
         },
       };
       await unary(admin, "CreateTask", withDescription);
@@ -272,12 +394,22 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.equal((viaHttp.body.long_description as { value: string }).value, "long text");
       const task = await getJson(`/api/v1/tasks/${P}/${D}/described/v1`);
       assert.equal(task.body.short_description, "short text");
-      const viaGrpc = await unary<{ id: { resource_type: string } }>(admin, "GetDescriptionEntity", { id: { project: P, domain: D, name: "described", version: "v1" } });
+      const viaGrpc = await unary<{ id: { resource_type: string } }>(admin, "GetDescriptionEntity", {
+        id: { project: P, domain: D, name: "described", version: "v1" },
+      });
       assert.equal(viaGrpc.id.resource_type, "TASK");
-      await expectCode(unary(admin, "GetDescriptionEntity", { id: taskId("described", "v2") }), S.NOT_FOUND, "entry not found");
+      await expectCode(
+        unary(admin, "GetDescriptionEntity", { id: taskId("described", "v2") }),
+        S.NOT_FOUND,
+        "entry not found",
+      );
       const nf = await getJson(`/api/v1/description_entities/TASK/${P}/${D}/described/v2`);
       assert.equal(nf.status, 404);
-      await expectCode(unary(admin, "GetDescriptionEntity", { id: { ...taskId("described"), version: "" } }), S.INVALID_ARGUMENT, "missing version");
+      await expectCode(
+        unary(admin, "GetDescriptionEntity", { id: { ...taskId("described"), version: "" } }),
+        S.INVALID_ARGUMENT,
+        "missing version",
+      );
 
       const list = await getJson(`/api/v1/description_entities/TASK/${P}/${D}/described?limit=10`);
       assert.equal(list.status, 200);
@@ -286,21 +418,40 @@ for (const kind of ["sqlite", "postgres"] as const) {
       const noName = await getJson(`/api/v1/description_entities/TASK/${P}/${D}?limit=10`);
       assert.equal(noName.status, 400);
       assert.equal(noName.body.message, "missing name");
-      await expectCode(unary(admin, "ListDescriptionEntities", { resource_type: "TASK", id: { project: P, domain: D, name: "described" } }), S.INVALID_ARGUMENT, "invalid value for limit");
+      await expectCode(
+        unary(admin, "ListDescriptionEntities", {
+          resource_type: "TASK",
+          id: { project: P, domain: D, name: "described" },
+        }),
+        S.INVALID_ARGUMENT,
+        "invalid value for limit",
+      );
     });
 
     test("named entities: list hides .flytegen names, update archives, state filters default to ACTIVE", async () => {
       await unary(admin, "CreateTask", taskRequest(".flytegen.hidden"));
       await unary(admin, "CreateTask", taskRequest("ne-one"));
       await unary(admin, "CreateTask", taskRequest("ne-one", { version: "v2" }));
-      type List = { entities: Array<{ id: { name: string }; metadata: { state: string; description: string } }>; token: string };
-      const all = await unary<List>(admin, "ListNamedEntities", { resource_type: "TASK", project: P, domain: D, limit: 1000 });
+      type List = {
+        entities: Array<{ id: { name: string }; metadata: { state: string; description: string } }>;
+        token: string;
+      };
+      const all = await unary<List>(admin, "ListNamedEntities", {
+        resource_type: "TASK",
+        project: P,
+        domain: D,
+        limit: 1000,
+      });
       const names = all.entities.map((e) => e.id.name);
       assert.ok(names.includes("ne-one"));
       assert.equal(names.filter((n) => n === "ne-one").length, 1, "one row per name");
       assert.ok(!names.includes(".flytegen.hidden"));
 
-      await unary(admin, "UpdateNamedEntity", { resource_type: "TASK", id: { project: P, domain: D, name: "ne-one" }, metadata: { description: "first", state: "NAMED_ENTITY_ARCHIVED" } });
+      await unary(admin, "UpdateNamedEntity", {
+        resource_type: "TASK",
+        id: { project: P, domain: D, name: "ne-one" },
+        metadata: { description: "first", state: "NAMED_ENTITY_ARCHIVED" },
+      });
       const got = await getJson(`/api/v1/named_entities/TASK/${P}/${D}/ne-one`);
       assert.equal(got.status, 200);
       assert.deepEqual(got.body.metadata, { description: "first", state: "NAMED_ENTITY_ARCHIVED" });
@@ -311,35 +462,85 @@ for (const kind of ["sqlite", "postgres"] as const) {
         body: JSON.stringify({ metadata: { state: "NAMED_ENTITY_ACTIVE" } }),
       });
       assert.equal(put.status, 200);
-      const after = await unary<{ metadata: { description: string; state: string } }>(admin, "GetNamedEntity", { resource_type: "TASK", id: { project: P, domain: D, name: "ne-one" } });
+      const after = await unary<{ metadata: { description: string; state: string } }>(admin, "GetNamedEntity", {
+        resource_type: "TASK",
+        id: { project: P, domain: D, name: "ne-one" },
+      });
       assert.deepEqual(after.metadata, { description: "first", state: "NAMED_ENTITY_ACTIVE" });
-      await unary(admin, "UpdateNamedEntity", { resource_type: "TASK", id: { project: P, domain: D, name: "ne-one" }, metadata: { state: "NAMED_ENTITY_ARCHIVED" } });
+      await unary(admin, "UpdateNamedEntity", {
+        resource_type: "TASK",
+        id: { project: P, domain: D, name: "ne-one" },
+        metadata: { state: "NAMED_ENTITY_ARCHIVED" },
+      });
 
-      const archived = await unary<List>(admin, "ListNamedEntities", { resource_type: "TASK", project: P, domain: D, limit: 100, filters: "eq(state,1)" });
-      assert.deepEqual(archived.entities.map((e) => e.id.name), ["ne-one"]);
+      const archived = await unary<List>(admin, "ListNamedEntities", {
+        resource_type: "TASK",
+        project: P,
+        domain: D,
+        limit: 100,
+        filters: "eq(state,1)",
+      });
+      assert.deepEqual(
+        archived.entities.map((e) => e.id.name),
+        ["ne-one"],
+      );
       const active = await getJson(`/api/v1/named_entities/TASK/${P}/${D}?limit=1000&filters=eq(state,0)`);
       const activeNames = (active.body.entities as List["entities"]).map((e) => e.id.name);
       assert.ok(!activeNames.includes("ne-one"));
       assert.ok(activeNames.includes(".flytegen.hidden"), "an explicit filter replaces the default one");
-      const page = await unary<List>(admin, "ListNamedEntities", { resource_type: "TASK", project: P, domain: D, limit: 1, sort_by: { key: "name", direction: "ASCENDING" } });
+      const page = await unary<List>(admin, "ListNamedEntities", {
+        resource_type: "TASK",
+        project: P,
+        domain: D,
+        limit: 1,
+        sort_by: { key: "name", direction: "ASCENDING" },
+      });
       assert.equal(page.entities.length, 1);
       assert.equal(page.token, "1");
 
-      await expectCode(unary(admin, "GetNamedEntity", { resource_type: "TASK", id: { project: P, domain: D, name: "ghost" } }), S.NOT_FOUND, "entry not found");
-      await expectCode(unary(admin, "GetNamedEntity", { id: { project: P, domain: D, name: "ne-one" } }), S.INVALID_ARGUMENT, "invalid value for resource_type");
       await expectCode(
-        unary(admin, "UpdateNamedEntity", { resource_type: "TASK", id: { project: P, domain: D, name: "ghost" }, metadata: { state: "NAMED_ENTITY_ARCHIVED" } }),
+        unary(admin, "GetNamedEntity", { resource_type: "TASK", id: { project: P, domain: D, name: "ghost" } }),
         S.NOT_FOUND,
         "entry not found",
       );
-      await expectCode(unary(admin, "UpdateNamedEntity", { resource_type: "TASK", id: { project: P, domain: D, name: "ne-one" } }), S.INVALID_ARGUMENT, "missing metadata");
       await expectCode(
-        unary(admin, "UpdateNamedEntity", { resource_type: "DATASET", id: { project: P, domain: D, name: "ne-one" }, metadata: { state: "NAMED_ENTITY_ARCHIVED" } }),
+        unary(admin, "GetNamedEntity", { id: { project: P, domain: D, name: "ne-one" } }),
+        S.INVALID_ARGUMENT,
+        "invalid value for resource_type",
+      );
+      await expectCode(
+        unary(admin, "UpdateNamedEntity", {
+          resource_type: "TASK",
+          id: { project: P, domain: D, name: "ghost" },
+          metadata: { state: "NAMED_ENTITY_ARCHIVED" },
+        }),
+        S.NOT_FOUND,
+        "entry not found",
+      );
+      await expectCode(
+        unary(admin, "UpdateNamedEntity", { resource_type: "TASK", id: { project: P, domain: D, name: "ne-one" } }),
+        S.INVALID_ARGUMENT,
+        "missing metadata",
+      );
+      await expectCode(
+        unary(admin, "UpdateNamedEntity", {
+          resource_type: "DATASET",
+          id: { project: P, domain: D, name: "ne-one" },
+          metadata: { state: "NAMED_ENTITY_ARCHIVED" },
+        }),
         S.INVALID_ARGUMENT,
         "Resource [DATASET] cannot have its state updated",
       );
-      await expectCode(unary(admin, "ListNamedEntities", { resource_type: "TASK", project: P, domain: D }), S.INVALID_ARGUMENT, "invalid value for limit");
-      await expectCode(unary(admin, "ListNamedEntities", { resource_type: "DATASET", project: P, domain: D, limit: 1 }), S.INVALID_ARGUMENT, "Cannot list entity names for resource type: DATASET");
+      await expectCode(
+        unary(admin, "ListNamedEntities", { resource_type: "TASK", project: P, domain: D }),
+        S.INVALID_ARGUMENT,
+        "invalid value for limit",
+      );
+      await expectCode(
+        unary(admin, "ListNamedEntities", { resource_type: "DATASET", project: P, domain: D, limit: 1 }),
+        S.INVALID_ARGUMENT,
+        "Cannot list entity names for resource type: DATASET",
+      );
       const missingNe = await getJson(`/api/v1/named_entities/TASK/${P}/${D}/ghost`);
       assert.equal(missingNe.status, 404);
     });

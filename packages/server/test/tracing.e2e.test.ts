@@ -18,9 +18,13 @@ test("RPC spans reach the configured OTLP endpoint, named after the method", asy
   });
   await new Promise<void>((r) => collector.listen(0, "127.0.0.1", () => r()));
   const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
-  const platform = await startTestPlatform({ overrides: { tracing: { otlpEndpoint: endpoint, serviceName: "aloft-test" } } });
+  const platform = await startTestPlatform({
+    overrides: { tracing: { otlpEndpoint: endpoint, serviceName: "aloft-test" } },
+  });
   try {
-    const res = await fetch(`${platform.httpUrl}/api/v1/projects/flytesnacks`, { headers: { accept: "application/json" } });
+    const res = await fetch(`${platform.httpUrl}/api/v1/projects/flytesnacks`, {
+      headers: { accept: "application/json" },
+    });
     assert.equal(res.status, 200);
   } finally {
     await platform.close(); // flushes the batch span processor

@@ -27,15 +27,39 @@ const routes = [
   "/api/v1/executions/flytesnacks/development/x",
 ];
 
-const filterPieces = ["eq", "ne", "gt", "gte", "lt", "lte", "contains", "value_in", "value_not_in", "not_like", "bogus"];
-const fieldPieces = ["name", "state", "identifier", "created_at", "description", "labels", "project.name", "task.name", "x"];
+const filterPieces = [
+  "eq",
+  "ne",
+  "gt",
+  "gte",
+  "lt",
+  "lte",
+  "contains",
+  "value_in",
+  "value_not_in",
+  "not_like",
+  "bogus",
+];
+const fieldPieces = [
+  "name",
+  "state",
+  "identifier",
+  "created_at",
+  "description",
+  "labels",
+  "project.name",
+  "task.name",
+  "x",
+];
 const valuePieces = ["1", "abc", "x' OR 1=1 --", "%", "2024-01-01T00:00:00Z", "1h", "-1", "1;2", "", "\u0000", "😀"];
 
 const filterArb = fc.oneof(
   fc.string(),
   fc
     .array(
-      fc.tuple(fc.constantFrom(...filterPieces), fc.constantFrom(...fieldPieces), fc.constantFrom(...valuePieces)).map(([f, k, v]) => `${f}(${k},${v})`),
+      fc
+        .tuple(fc.constantFrom(...filterPieces), fc.constantFrom(...fieldPieces), fc.constantFrom(...valuePieces))
+        .map(([f, k, v]) => `${f}(${k},${v})`),
       { minLength: 1, maxLength: 3 },
     )
     .map((xs) => xs.join("+")),
@@ -73,8 +97,14 @@ describe("wire fuzz", () => {
 
   test("gRPC: random and mutated protobuf bodies", async () => {
     const seeds = [
-      toBinary(ProjectRegisterRequestSchema, create(ProjectRegisterRequestSchema, { project: { id: "fz", name: "fz" } })),
-      toBinary(ProjectListRequestSchema, create(ProjectListRequestSchema, { limit: 2, filters: "eq(name,x)", sortBy: { key: "name" } })),
+      toBinary(
+        ProjectRegisterRequestSchema,
+        create(ProjectRegisterRequestSchema, { project: { id: "fz", name: "fz" } }),
+      ),
+      toBinary(
+        ProjectListRequestSchema,
+        create(ProjectListRequestSchema, { limit: 2, filters: "eq(name,x)", sortBy: { key: "name" } }),
+      ),
     ];
     const bodyArb = fc.oneof(
       fc.uint8Array({ maxLength: 256 }),
@@ -84,7 +114,9 @@ describe("wire fuzz", () => {
         return copy;
       }),
       fc.tuple(fc.constantFrom(...seeds), fc.nat()).map(([s, n]) => s.subarray(0, n % (s.length + 1))),
-      filterArb.map((f) => toBinary(ProjectListRequestSchema, create(ProjectListRequestSchema, { filters: f, limit: 3 }))),
+      filterArb.map((f) =>
+        toBinary(ProjectListRequestSchema, create(ProjectListRequestSchema, { filters: f, limit: 3 })),
+      ),
     );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...METHODS), bodyArb, async (method, body) => {
@@ -104,43 +136,67 @@ describe("wire fuzz", () => {
     const queryArb = fc.oneof(
       fc.constant(""),
       filterArb.map((f) => `?filters=${encodeURIComponent(f)}&limit=3`),
-      fc.tuple(fc.constantFrom("limit", "token", "sort_by.key", "sort_by.direction", "sortBy.direction", "filters"), fc.string()).map(
-        ([k, v]) => `?${k}=${encodeURIComponent(v)}`,
-      ),
+      fc
+        .tuple(
+          fc.constantFrom("limit", "token", "sort_by.key", "sort_by.direction", "sortBy.direction", "filters"),
+          fc.string(),
+        )
+        .map(([k, v]) => `?${k}=${encodeURIComponent(v)}`),
     );
-    const typeArb = fc.constantFrom("application/json", "application/octet-stream", "text/plain", "", "application/json; charset=utf-8");
-    const bodyArb = fc.oneof(fc.string(), fc.json(), fc.constant('{"project":{"id":"fz-http","name":"x"}}'), fc.uint8Array({ maxLength: 64 }));
+    const typeArb = fc.constantFrom(
+      "application/json",
+      "application/octet-stream",
+      "text/plain",
+      "",
+      "application/json; charset=utf-8",
+    );
+    const bodyArb = fc.oneof(
+      fc.string(),
+      fc.json(),
+      fc.constant('{"project":{"id":"fz-http","name":"x"}}'),
+      fc.uint8Array({ maxLength: 64 }),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH"), pathArb, queryArb, typeArb, bodyArb, async (method, path, query, type, body) => {
-        const headers: Record<string, string> = {};
-        if (type) {
-          headers["content-type"] = type;
-          headers.accept = type;
-        }
-        let res: Response;
-        try {
-          res = await fetch(`${platform.httpUrl}${path}${query}`, {
-            method,
-            headers,
-            body: method === "GET" ? undefined : typeof body === "string" ? body : Buffer.from(body as Uint8Array),
-          });
-        } catch (err) {
-          // fetch itself refuses some generated URLs (invalid characters) before anything is sent.
-          if (err instanceof TypeError && !String((err as { cause?: unknown }).cause ?? "").includes("ECONN")) return;
-          throw err;
-        }
-        await res.arrayBuffer();
-        assert.ok(res.status < 500 || res.status === 501, `${method} ${path}${query} (${type}) → ${res.status}`);
-        // A write in a type that browsers send cross-origin without a preflight (text/plain; fetch's default for a
-        // string body) never succeeds: 415 on a route (docs/security.md).
-        if (method !== "GET" && !type.startsWith("application/")) assert.notEqual(res.status, 200, `${method} ${path}${query} (${type || "none"})`);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH"),
+        pathArb,
+        queryArb,
+        typeArb,
+        bodyArb,
+        async (method, path, query, type, body) => {
+          const headers: Record<string, string> = {};
+          if (type) {
+            headers["content-type"] = type;
+            headers.accept = type;
+          }
+          let res: Response;
+          try {
+            res = await fetch(`${platform.httpUrl}${path}${query}`, {
+              method,
+              headers,
+              body: method === "GET" ? undefined : typeof body === "string" ? body : Buffer.from(body as Uint8Array),
+            });
+          } catch (err) {
+            // fetch itself refuses some generated URLs (invalid characters) before anything is sent.
+            if (err instanceof TypeError && !String((err as { cause?: unknown }).cause ?? "").includes("ECONN")) return;
+            throw err;
+          }
+          await res.arrayBuffer();
+          assert.ok(res.status < 500 || res.status === 501, `${method} ${path}${query} (${type}) → ${res.status}`);
+          // A write in a type that browsers send cross-origin without a preflight (text/plain; fetch's default for a
+          // string body) never succeeds: 415 on a route (docs/security.md).
+          if (method !== "GET" && !type.startsWith("application/"))
+            assert.notEqual(res.status, 200, `${method} ${path}${query} (${type || "none"})`);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   test("the server still answers after the storm", async () => {
-    const res = await fetch(`${platform.httpUrl}/api/v1/projects/flytesnacks`, { headers: { accept: "application/json" } });
+    const res = await fetch(`${platform.httpUrl}/api/v1/projects/flytesnacks`, {
+      headers: { accept: "application/json" },
+    });
     assert.equal(res.status, 200);
   });
 });

@@ -5,7 +5,15 @@ import assert from "node:assert/strict";
 import { flytesnacksDir, NO_FIXTURES } from "@aloft/testkit";
 import { readdirSync, readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { fromBinary, fromJson, toBinary, toJson, type DescMessage, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
+import {
+  fromBinary,
+  fromJson,
+  toBinary,
+  toJson,
+  type DescMessage,
+  type JsonValue,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 import { TaskCreateRequestSchema, TaskSpecSchema } from "@aloft/idl/flyteidl/admin/task_pb.js";
 import { WorkflowCreateRequestSchema, WorkflowSpecSchema } from "@aloft/idl/flyteidl/admin/workflow_pb.js";
 import { LaunchPlanCreateRequestSchema, LaunchPlanSchema } from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
@@ -54,16 +62,28 @@ function fixtureRequests(): Array<{ file: string; kind: Kind; method: string; bo
       const bytes = readFileSync(`${FIXTURES}/${file}`);
       if (file.endsWith("_1.pb")) {
         const spec = hydrate(TaskSpecSchema, fromBinary(TaskSpecSchema, bytes));
-        const body = toBinary(TaskCreateRequestSchema, { $typeName: "flyteidl.admin.TaskCreateRequest", id: spec.template?.id, spec });
+        const body = toBinary(TaskCreateRequestSchema, {
+          $typeName: "flyteidl.admin.TaskCreateRequest",
+          id: spec.template?.id,
+          spec,
+        });
         return { file, kind: "task" as const, method: "CreateTask", body };
       }
       if (file.endsWith("_2.pb")) {
         const spec = hydrate(WorkflowSpecSchema, fromBinary(WorkflowSpecSchema, bytes));
-        const body = toBinary(WorkflowCreateRequestSchema, { $typeName: "flyteidl.admin.WorkflowCreateRequest", id: spec.template?.id, spec, });
+        const body = toBinary(WorkflowCreateRequestSchema, {
+          $typeName: "flyteidl.admin.WorkflowCreateRequest",
+          id: spec.template?.id,
+          spec,
+        });
         return { file, kind: "workflow" as const, method: "CreateWorkflow", body };
       }
       const lp = hydrate(LaunchPlanSchema, fromBinary(LaunchPlanSchema, bytes));
-      const body = toBinary(LaunchPlanCreateRequestSchema, { $typeName: "flyteidl.admin.LaunchPlanCreateRequest", id: lp.id, spec: lp.spec });
+      const body = toBinary(LaunchPlanCreateRequestSchema, {
+        $typeName: "flyteidl.admin.LaunchPlanCreateRequest",
+        id: lp.id,
+        spec: lp.spec,
+      });
       return { file, kind: "launch_plan" as const, method: "CreateLaunchPlan", body };
     });
 }
@@ -91,11 +111,16 @@ const lpId = (name: string, version = V) => ({ resource_type: "LAUNCH_PLAN", pro
 const INT = { simple: "INTEGER" };
 
 for (const kind of ["sqlite", "postgres"] as const) {
-  describe(`workflows and launch plans end to end (${kind})`, { skip: kind === "postgres" ? await postgresAvailability() : false }, () => {
+  describe(`workflows and launch plans end to end (${kind})`, {
+    skip: kind === "postgres" ? await postgresAvailability() : false,
+  }, () => {
     let platform: TestPlatform;
     let admin: GrpcJsClient;
     const http = async (path: string, init: RequestInit = {}) => {
-      const res = await fetch(`${platform.httpUrl}${path}`, { ...init, headers: { Accept: "application/json", ...init.headers } });
+      const res = await fetch(`${platform.httpUrl}${path}`, {
+        ...init,
+        headers: { Accept: "application/json", ...init.headers },
+      });
       const text = await res.text();
       return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
     };
@@ -109,23 +134,33 @@ for (const kind of ["sqlite", "postgres"] as const) {
       await platform?.close();
     });
 
-    test("every flytesnacks task, workflow and launch plan registers in file order; re-registration is ALREADY_EXISTS", { skip: FIXTURES ? false : NO_FIXTURES }, async () => {
+    test("every flytesnacks task, workflow and launch plan registers in file order; re-registration is ALREADY_EXISTS", {
+      skip: FIXTURES ? false : NO_FIXTURES,
+    }, async () => {
       const requests = fixtureRequests();
       assert.ok(requests.filter((r) => r.kind === "workflow").length >= 40, "workflow fixtures found");
       const failures: string[] = [];
       for (const r of requests) {
-        await callBinary(platform.grpcAddress, r.method, r.body).catch((err: grpc.ServiceError) => failures.push(`${r.file}: ${err.code} ${err.details}`));
+        await callBinary(platform.grpcAddress, r.method, r.body).catch((err: grpc.ServiceError) =>
+          failures.push(`${r.file}: ${err.code} ${err.details}`),
+        );
       }
       assert.deepEqual(failures, []);
       for (const r of requests.filter((x) => x.kind !== "task").slice(0, 6)) {
         await expectCode(callBinary(platform.grpcAddress, r.method, r.body), S.ALREADY_EXISTS);
       }
       // The stored closure of a fixture workflow: start/end nodes, connections, the tasks it uses.
-      const wf = await unary<{ closure: { compiled_workflow: { primary: { template: { nodes: Array<{ id: string }> }; connections: { downstream: Record<string, { ids: string[] }> } }; tasks: unknown[] } } }>(
-        admin,
-        "GetWorkflow",
-        { id: wfId("core.control_flow.chain_tasks.chain_tasks_wf") },
-      );
+      const wf = await unary<{
+        closure: {
+          compiled_workflow: {
+            primary: {
+              template: { nodes: Array<{ id: string }> };
+              connections: { downstream: Record<string, { ids: string[] }> };
+            };
+            tasks: unknown[];
+          };
+        };
+      }>(admin, "GetWorkflow", { id: wfId("core.control_flow.chain_tasks.chain_tasks_wf") });
       const primary = wf.closure.compiled_workflow.primary;
       assert.ok(primary.template.nodes.some((n) => n.id === "start-node"));
       assert.ok(primary.connections.downstream["start-node"]?.ids.length);
@@ -148,7 +183,10 @@ for (const kind of ["sqlite", "postgres"] as const) {
         },
       },
     });
-    const promise = (v: string, node_id: string, from: string) => ({ var: v, binding: { promise: { node_id, var: from } } });
+    const promise = (v: string, node_id: string, from: string) => ({
+      var: v,
+      binding: { promise: { node_id, var: from } },
+    });
     const workflow = (name: string, taskName: string, nodes = 1) => ({
       id: wfId(name),
       spec: {
@@ -172,13 +210,29 @@ for (const kind of ["sqlite", "postgres"] as const) {
         `failed to compile workflow for [resource_type:WORKFLOW project:"${P}" domain:"${D}" name:"needs-task" version:"${V}"] with err: missing entity of type TASK with identifier project:"${P}" domain:"${D}" name:"absent" version:"${V}"`,
       );
       await expectCode(unary(admin, "CreateWorkflow", { id: wfId("nospec") }), S.INVALID_ARGUMENT, "missing spec");
-      await expectCode(unary(admin, "CreateWorkflow", { ...workflow("ghost-project", "t"), id: { ...wfId("x"), project: "ghost" } }), S.INVALID_ARGUMENT, /^failed to validate that project \[ghost\]/);
+      await expectCode(
+        unary(admin, "CreateWorkflow", { ...workflow("ghost-project", "t"), id: { ...wfId("x"), project: "ghost" } }),
+        S.INVALID_ARGUMENT,
+        /^failed to validate that project \[ghost\]/,
+      );
       await unary(admin, "CreateTask", task("adder"));
       await unary(admin, "CreateWorkflow", workflow("chain", "adder", 2));
-      await expectCode(unary(admin, "CreateWorkflow", workflow("chain", "adder", 2)), S.ALREADY_EXISTS, "workflow with identical structure already exists");
-      await expectCode(unary(admin, "CreateWorkflow", workflow("chain", "adder", 3)), S.INVALID_ARGUMENT, /^chain workflow with different structure already exists\./);
+      await expectCode(
+        unary(admin, "CreateWorkflow", workflow("chain", "adder", 2)),
+        S.ALREADY_EXISTS,
+        "workflow with identical structure already exists",
+      );
+      await expectCode(
+        unary(admin, "CreateWorkflow", workflow("chain", "adder", 3)),
+        S.INVALID_ARGUMENT,
+        /^chain workflow with different structure already exists\./,
+      );
       // Over HTTP the identical re-registration is 409 and the detail is a packed CreateWorkflowFailureReason.
-      const res = await http("/api/v1/workflows", { method: "POST", body: JSON.stringify(workflow("chain", "adder", 2)), headers: { "Content-Type": "application/json" } });
+      const res = await http("/api/v1/workflows", {
+        method: "POST",
+        body: JSON.stringify(workflow("chain", "adder", 2)),
+        headers: { "Content-Type": "application/json" },
+      });
       assert.equal(res.status, 409);
       const details = res.body.details as Array<Record<string, unknown>>;
       assert.equal(details[0]?.["@type"], "type.googleapis.com/flyteidl.admin.CreateWorkflowFailureReason");
@@ -188,12 +242,19 @@ for (const kind of ["sqlite", "postgres"] as const) {
     test("GetWorkflow, ListWorkflows (interface only) and ListWorkflowIds over HTTP", async () => {
       await unary(admin, "CreateTask", task("t2"));
       await unary(admin, "CreateWorkflow", workflow("listed", "t2"));
-      await unary(admin, "CreateWorkflow", { ...workflow("listed", "t2", 2), id: wfId("listed", "v2"), spec: { template: { ...workflow("listed", "t2", 2).spec.template, id: wfId("listed", "v2") } } });
+      await unary(admin, "CreateWorkflow", {
+        ...workflow("listed", "t2", 2),
+        id: wfId("listed", "v2"),
+        spec: { template: { ...workflow("listed", "t2", 2).spec.template, id: wfId("listed", "v2") } },
+      });
       const got = await http(`/api/v1/workflows/${P}/${D}/listed/${V}`);
       assert.equal(got.status, 200);
       assert.deepEqual(got.body.id, { ...wfId("listed"), org: "" });
       const list = await http(`/api/v1/workflows/${P}/${D}/listed?limit=1`);
-      const workflows = list.body.workflows as Array<{ id: { version: string }; closure: { compiled_workflow: { primary: { template: { nodes: unknown[]; interface: { inputs: unknown } } } } } }>;
+      const workflows = list.body.workflows as Array<{
+        id: { version: string };
+        closure: { compiled_workflow: { primary: { template: { nodes: unknown[]; interface: { inputs: unknown } } } } };
+      }>;
       assert.equal(workflows.length, 1);
       assert.deepEqual(workflows[0]?.closure.compiled_workflow.primary.template.nodes, []);
       assert.ok(workflows[0]?.closure.compiled_workflow.primary.template.interface.inputs);
@@ -210,19 +271,42 @@ for (const kind of ["sqlite", "postgres"] as const) {
       await unary(admin, "CreateWorkflow", workflow("lpwf", "t3"));
       const lp = (version: string, fixed = 1) => ({
         id: lpId("mylp", version),
-        spec: { workflow_id: wfId("lpwf"), fixed_inputs: { literals: { x: { scalar: { primitive: { integer: String(fixed) } } } } } },
+        spec: {
+          workflow_id: wfId("lpwf"),
+          fixed_inputs: { literals: { x: { scalar: { primitive: { integer: String(fixed) } } } } },
+        },
       });
       await unary(admin, "CreateLaunchPlan", lp("v1"));
       await unary(admin, "CreateLaunchPlan", lp("v2", 2));
-      await expectCode(unary(admin, "CreateLaunchPlan", lp("v1")), S.ALREADY_EXISTS, "launch plan with identical structure already exists");
-      await expectCode(unary(admin, "CreateLaunchPlan", lp("v1", 5)), S.INVALID_ARGUMENT, /^mylp launch plan with different structure already exists/);
       await expectCode(
-        unary(admin, "CreateLaunchPlan", { id: lpId("bad"), spec: { workflow_id: wfId("lpwf"), fixed_inputs: { literals: { y: { scalar: { primitive: { integer: "1" } } } } } } }),
+        unary(admin, "CreateLaunchPlan", lp("v1")),
+        S.ALREADY_EXISTS,
+        "launch plan with identical structure already exists",
+      );
+      await expectCode(
+        unary(admin, "CreateLaunchPlan", lp("v1", 5)),
+        S.INVALID_ARGUMENT,
+        /^mylp launch plan with different structure already exists/,
+      );
+      await expectCode(
+        unary(admin, "CreateLaunchPlan", {
+          id: lpId("bad"),
+          spec: {
+            workflow_id: wfId("lpwf"),
+            fixed_inputs: { literals: { y: { scalar: { primitive: { integer: "1" } } } } },
+          },
+        }),
         S.INVALID_ARGUMENT,
         "unexpected fixed_input y",
       );
-      await expectCode(unary(admin, "CreateLaunchPlan", { id: lpId("bad"), spec: { workflow_id: wfId("nowf") } }), S.NOT_FOUND, /^missing entity of type WORKFLOW/);
-      const created = await unary<{ closure: { state: string; expected_outputs: { variables: Record<string, unknown> } } }>(admin, "GetLaunchPlan", { id: lpId("mylp") });
+      await expectCode(
+        unary(admin, "CreateLaunchPlan", { id: lpId("bad"), spec: { workflow_id: wfId("nowf") } }),
+        S.NOT_FOUND,
+        /^missing entity of type WORKFLOW/,
+      );
+      const created = await unary<{
+        closure: { state: string; expected_outputs: { variables: Record<string, unknown> } };
+      }>(admin, "GetLaunchPlan", { id: lpId("mylp") });
       assert.equal(created.closure.state, "INACTIVE");
       assert.ok(created.closure.expected_outputs.variables.o);
 
@@ -230,24 +314,38 @@ for (const kind of ["sqlite", "postgres"] as const) {
       assert.equal(noActive.status, 404);
       assert.equal(noActive.body.message, `No active launch plan could be found: ${P}:${D}:mylp`);
       const put = (version: string, state: string) =>
-        http(`/api/v1/launch_plans/${P}/${D}/mylp/${version}`, { method: "PUT", body: JSON.stringify({ state }), headers: { "Content-Type": "application/json" } });
+        http(`/api/v1/launch_plans/${P}/${D}/mylp/${version}`, {
+          method: "PUT",
+          body: JSON.stringify({ state }),
+          headers: { "Content-Type": "application/json" },
+        });
       assert.equal((await put("v1", "ACTIVE")).status, 200);
       assert.equal((await put("v2", "ACTIVE")).status, 200);
       const active = await http(`/api/v1/active_launch_plans/${P}/${D}/mylp`);
       assert.equal((active.body.id as { version: string }).version, "v2");
       assert.equal((active.body.closure as { state: string }).state, "ACTIVE");
       const activeList = await http(`/api/v1/active_launch_plans/${P}/${D}?limit=10`);
-      assert.deepEqual((activeList.body.launch_plans as Array<{ id: { version: string } }>).map((l) => l.id.version), ["v2"]);
+      assert.deepEqual(
+        (activeList.body.launch_plans as Array<{ id: { version: string } }>).map((l) => l.id.version),
+        ["v2"],
+      );
       assert.equal((await http(`/api/v1/active_launch_plans/${P}/${D}`)).status, 400, "limit is required");
       assert.equal((await put("v9", "ACTIVE")).status, 404);
       await unary(admin, "UpdateLaunchPlan", { id: lpId("mylp", "v2"), state: "INACTIVE" });
       assert.equal((await http(`/api/v1/active_launch_plans/${P}/${D}/mylp`)).status, 404);
 
       const byWorkflow = await http(`/api/v1/launch_plans/${P}/${D}?limit=10&filters=eq(workflow.name,lpwf)`);
-      assert.deepEqual((byWorkflow.body.launch_plans as Array<{ id: { version: string } }>).map((l) => l.id.version).sort(), ["v1", "v2"]);
+      assert.deepEqual(
+        (byWorkflow.body.launch_plans as Array<{ id: { version: string } }>).map((l) => l.id.version).sort(),
+        ["v1", "v2"],
+      );
       const bad = await http(`/api/v1/launch_plans/${P}/${D}?limit=10&filters=eq(task.name,x)`);
       assert.equal(bad.status, 400);
-      const ids = await unary<{ entities: Array<{ name: string }> }>(admin, "ListLaunchPlanIds", { project: P, domain: D, limit: 1000 });
+      const ids = await unary<{ entities: Array<{ name: string }> }>(admin, "ListLaunchPlanIds", {
+        project: P,
+        domain: D,
+        limit: 1000,
+      });
       assert.ok(ids.entities.some((e) => e.name === "mylp"));
 
       // A workflow with a launch-plan node compiles against the registered launch plan's expected interface.
@@ -263,7 +361,9 @@ for (const kind of ["sqlite", "postgres"] as const) {
         },
       });
       await unary(admin, "CreateWorkflow", parent("parent", "v1"));
-      const got = await unary<{ closure: { compiled_workflow: { primary: { connections: { upstream: Record<string, { ids: string[] }> } } } } }>(admin, "GetWorkflow", { id: wfId("parent") });
+      const got = await unary<{
+        closure: { compiled_workflow: { primary: { connections: { upstream: Record<string, { ids: string[] }> } } } };
+      }>(admin, "GetWorkflow", { id: wfId("parent") });
       assert.deepEqual(got.closure.compiled_workflow.primary.connections.upstream["end-node"]?.ids, ["sub"]);
       await expectCode(
         unary(admin, "CreateWorkflow", parent("orphan", "v7")),

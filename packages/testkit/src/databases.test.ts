@@ -31,7 +31,18 @@ test("createTestDatabase(sqlite): a temp file that drop() removes", async () => 
   const t = await createTestDatabase("sqlite");
   sqliteFile = t.config.sqlitePath;
   assert.ok(existsSync(sqliteFile));
-  await t.database.db.insertInto("projects").values({ identifier: "p", name: "p", description: "", labels: null, created_at: 0, updated_at: 0, deleted_at: null }).execute();
+  await t.database.db
+    .insertInto("projects")
+    .values({
+      identifier: "p",
+      name: "p",
+      description: "",
+      labels: null,
+      created_at: 0,
+      updated_at: 0,
+      deleted_at: null,
+    })
+    .execute();
   await t.drop();
   await t.drop();
   assert.equal(existsSync(dirname(sqliteFile)), false);
@@ -55,8 +66,18 @@ describe("when PostgreSQL does not answer", () => {
   const probe = (env: Record<string, string | undefined>) =>
     spawnSync(
       process.execPath,
-      ["--conditions=@aloft/source", "--import", "tsx", "-e", `import("./databases.ts").then((m) => m.postgresAvailability()).then((r) => console.log("RESULT " + JSON.stringify(r)))`],
-      { cwd: here, env: { ...process.env, ALOFT_TEST_POSTGRES_URL: "postgres://postgres@127.0.0.1:1/postgres", ...env }, encoding: "utf8" },
+      [
+        "--conditions=@aloft/source",
+        "--import",
+        "tsx",
+        "-e",
+        `import("./databases.ts").then((m) => m.postgresAvailability()).then((r) => console.log("RESULT " + JSON.stringify(r)))`,
+      ],
+      {
+        cwd: here,
+        env: { ...process.env, ALOFT_TEST_POSTGRES_URL: "postgres://postgres@127.0.0.1:1/postgres", ...env },
+        encoding: "utf8",
+      },
     );
 
   test("outside CI: a loud warning and a skip reason", () => {
@@ -86,12 +107,21 @@ describe("forEachDatabase when PostgreSQL does not answer", () => {
           `import { forEachDatabase } from ${JSON.stringify(pathToFileURL(join(here, "databases.ts")).href)};\n` +
           `forEachDatabase("fixture", (getDb) => { test("runs", async () => { await getDb().db.selectFrom("projects").selectAll().execute(); }); });\n`,
       );
-      return spawnSync(process.execPath, ["--conditions=@aloft/source", "--import", "tsx", "--test", "--test-reporter=tap", file], {
-        cwd: here,
-        // NODE_TEST_CONTEXT would make the child talk to this runner's protocol instead of printing TAP.
-        env: { ...process.env, NODE_TEST_CONTEXT: undefined, ALOFT_TEST_POSTGRES_URL: "postgres://postgres@127.0.0.1:1/postgres", ...env },
-        encoding: "utf8",
-      });
+      return spawnSync(
+        process.execPath,
+        ["--conditions=@aloft/source", "--import", "tsx", "--test", "--test-reporter=tap", file],
+        {
+          cwd: here,
+          // NODE_TEST_CONTEXT would make the child talk to this runner's protocol instead of printing TAP.
+          env: {
+            ...process.env,
+            NODE_TEST_CONTEXT: undefined,
+            ALOFT_TEST_POSTGRES_URL: "postgres://postgres@127.0.0.1:1/postgres",
+            ...env,
+          },
+          encoding: "utf8",
+        },
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -45,7 +45,10 @@ function probePostgres(): Promise<string | undefined> {
   availability ??= withAdminClient(async (c) => {
     await c.query("select 1");
     return undefined;
-  }).catch((err: unknown) => `PostgreSQL at ${redact(postgresAdminUrl())} does not answer: ${err instanceof Error ? err.message : String(err)}`);
+  }).catch(
+    (err: unknown) =>
+      `PostgreSQL at ${redact(postgresAdminUrl())} does not answer: ${err instanceof Error ? err.message : String(err)}`,
+  );
   return availability;
 }
 
@@ -67,9 +70,11 @@ export async function postgresAvailability(): Promise<string | false> {
   const reason = await probePostgres();
   if (reason === undefined) return false;
   if (process.env.CI) throw new Error(`CI requires PostgreSQL for the database contract tests. ${reason}`);
-  process.stderr.write(`\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n` +
-    `!!! WARNING: ${reason}\n!!! The PostgreSQL test suites are SKIPPED; only SQLite is tested.\n` +
-    `!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n`);
+  process.stderr.write(
+    `\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n` +
+      `!!! WARNING: ${reason}\n!!! The PostgreSQL test suites are SKIPPED; only SQLite is tested.\n` +
+      `!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n`,
+  );
   return reason;
 }
 
@@ -91,7 +96,12 @@ export async function createTestDatabase(kind: Dialect): Promise<TestDatabase> {
 
 async function createSqlite(): Promise<TestDatabase> {
   const dir = mkdtempSync(join(tmpdir(), "aloft-db-"));
-  const config: DatabaseConfig = { kind: "sqlite", sqlitePath: join(dir, "aloft.db"), postgresUrl: "", maxConnections: 1 };
+  const config: DatabaseConfig = {
+    kind: "sqlite",
+    sqlitePath: join(dir, "aloft.db"),
+    postgresUrl: "",
+    maxConnections: 1,
+  };
   const database = await createDatabase(config);
   try {
     await migrateToLatest(database.db);

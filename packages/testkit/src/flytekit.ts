@@ -49,9 +49,11 @@ export function findFlytekit(env: NodeJS.ProcessEnv = process.env): Flytekit | {
     };
   }
   if (env["CI"]) throw new Error(`CI requires flytekit for the flytekit suites: ${reason}`);
-  process.stderr.write(`\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n` +
-    `!!! WARNING: ${reason}\n!!! The flytekit suites are SKIPPED.\n` +
-    `!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n`);
+  process.stderr.write(
+    `\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n` +
+      `!!! WARNING: ${reason}\n!!! The flytekit suites are SKIPPED.\n` +
+      `!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n`,
+  );
   return { skip: reason };
 }
 
@@ -69,13 +71,21 @@ export interface Run {
 }
 
 /** Runs a flytekit command (`pyflyte`, or a script under /usr/bin/python3) with the bundle on the paths. */
-export function runFlytekit(fk: Flytekit, command: string[], opts: { cwd?: string; input?: string } = {}): Promise<Run> {
+export function runFlytekit(
+  fk: Flytekit,
+  command: string[],
+  opts: { cwd?: string; input?: string } = {},
+): Promise<Run> {
   const [exe, ...args] = command;
   const bin = exe === "python3" ? "/usr/bin/python3" : join(fk.dir, "bin", exe!);
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, {
       cwd: opts.cwd ?? FLYTEKIT_WORKFLOWS_ROOT,
-      env: { ...process.env, ...fk.taskEnvironment(), PYTHONPATH: `${join(fk.dir, "site")}${delimiter}${FLYTEKIT_WORKFLOWS_ROOT}` },
+      env: {
+        ...process.env,
+        ...fk.taskEnvironment(),
+        PYTHONPATH: `${join(fk.dir, "site")}${delimiter}${FLYTEKIT_WORKFLOWS_ROOT}`,
+      },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
@@ -89,10 +99,29 @@ export function runFlytekit(fk: Flytekit, command: string[], opts: { cwd?: strin
 }
 
 /** `pyflyte register --copy none` of the `aloft_compat` package (no code upload: the task processes import it). */
-export async function registerWorkflows(fk: Flytekit, config: string, version: string, project = "flytesnacks", domain = "development") {
+export async function registerWorkflows(
+  fk: Flytekit,
+  config: string,
+  version: string,
+  project = "flytesnacks",
+  domain = "development",
+) {
   const r = await runFlytekit(fk, [
-    "pyflyte", "-c", config, "register", "--copy", "none", "--project", project, "--domain", domain,
-    "--version", version, "--image", "any:tag", FLYTEKIT_PACKAGE,
+    "pyflyte",
+    "-c",
+    config,
+    "register",
+    "--copy",
+    "none",
+    "--project",
+    project,
+    "--domain",
+    domain,
+    "--version",
+    version,
+    "--image",
+    "any:tag",
+    FLYTEKIT_PACKAGE,
   ]);
   if (r.code !== 0) throw new Error(`pyflyte register failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
   return r;
@@ -118,10 +147,20 @@ export interface RemoteResult {
 }
 
 /** Launches every case through FlyteRemote at once, waits for all, and returns their phases and outputs in order. */
-export async function runRemote(fk: Flytekit, config: string, version: string, cases: RemoteCase[], project = "flytesnacks", domain = "development") {
+export async function runRemote(
+  fk: Flytekit,
+  config: string,
+  version: string,
+  cases: RemoteCase[],
+  project = "flytesnacks",
+  domain = "development",
+) {
   const r = await runFlytekit(fk, ["python3", RUN_REMOTE, config, project, domain, version], {
     input: JSON.stringify(cases),
   });
   if (r.code !== 0) throw new Error(`run_remote.py failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
-  return r.stdout.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as RemoteResult);
+  return r.stdout
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as RemoteResult);
 }

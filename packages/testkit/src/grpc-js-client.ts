@@ -36,11 +36,18 @@ export function healthClient(address: string): GrpcJsClient {
 }
 
 /** Calls a unary method and resolves with the response, or rejects with the ServiceError (code, details). */
-export function unary<T = Record<string, unknown>>(client: GrpcJsClient, method: string, req: object, metadata?: grpc.Metadata): Promise<T> {
+export function unary<T = Record<string, unknown>>(
+  client: GrpcJsClient,
+  method: string,
+  req: object,
+  metadata?: grpc.Metadata,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const fn = client[method];
     if (typeof fn !== "function") throw new Error(`no method ${method}`);
-    fn.call(client, req, metadata ?? new grpc.Metadata(), (err: grpc.ServiceError | null, res: T) => (err ? reject(err) : resolve(res)));
+    fn.call(client, req, metadata ?? new grpc.Metadata(), (err: grpc.ServiceError | null, res: T) =>
+      err ? reject(err) : resolve(res),
+    );
   });
 }
 

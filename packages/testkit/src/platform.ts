@@ -45,7 +45,9 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     overrides: {
       dataDir,
       engine: { pollIntervalMs: 50 },
-      database: pg ? { kind: "postgres", postgresUrl: pg.config.postgresUrl } : { kind: "sqlite", sqlitePath: "aloft.db" },
+      database: pg
+        ? { kind: "postgres", postgresUrl: pg.config.postgresUrl }
+        : { kind: "sqlite", sqlitePath: "aloft.db" },
       ...options.overrides,
       // The host stays the product default (loopback) unless a test says otherwise; ports are always free ones.
       server: { grpcPort: 0, httpPort: 0, ...(options.overrides?.server as Record<string, unknown> | undefined) },

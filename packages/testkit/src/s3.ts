@@ -76,7 +76,8 @@ export async function startS3(options: { bucket?: string } = {}): Promise<TestS3
 export async function startExternalS3(): Promise<TestS3 | undefined> {
   const endpoint = process.env.ALOFT_TEST_S3_ENDPOINT;
   if (!endpoint) return undefined;
-  const { S3Client, CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } = await import("@aws-sdk/client-s3");
+  const { S3Client, CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } =
+    await import("@aws-sdk/client-s3");
   const credentials = {
     accessKeyId: process.env.ALOFT_TEST_S3_ACCESS_KEY_ID ?? "",
     secretAccessKey: process.env.ALOFT_TEST_S3_SECRET_ACCESS_KEY ?? "",

@@ -5,7 +5,11 @@ import type { Client } from "@connectrpc/connect";
 import type { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralTypeSchema, SimpleType, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
-import { TaskTemplateSchema, DataLoadingConfig_LiteralMapFormat, type TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
+import {
+  TaskTemplateSchema,
+  DataLoadingConfig_LiteralMapFormat,
+  type TaskTemplate,
+} from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import {
   ApproveConditionSchema,
   GateNodeSchema,
@@ -15,13 +19,26 @@ import {
   type GateNode,
   type Node,
 } from "@aloft/idl/flyteidl/core/workflow_pb.js";
-import { BindingDataSchema, LiteralSchema, type BindingData, type Literal, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import {
+  BindingDataSchema,
+  LiteralSchema,
+  type BindingData,
+  type Literal,
+  type LiteralMap,
+} from "@aloft/idl/flyteidl/core/literals_pb.js";
 
 export type Admin = Client<typeof AdminService>;
 
-export const intType = (): LiteralType => create(LiteralTypeSchema, { type: { case: "simple", value: SimpleType.INTEGER } });
+export const intType = (): LiteralType =>
+  create(LiteralTypeSchema, { type: { case: "simple", value: SimpleType.INTEGER } });
 
-export function id(resourceType: ResourceType, project: string, domain: string, name: string, version: string): Identifier {
+export function id(
+  resourceType: ResourceType,
+  project: string,
+  domain: string,
+  name: string,
+  version: string,
+): Identifier {
   return create(IdentifierSchema, { resourceType, project, domain, name, version });
 }
 
@@ -35,7 +52,13 @@ export interface ShellTaskOptions {
   cacheSerializable?: boolean;
 }
 
-export function shellTask(taskId: Identifier, inputs: string[], outputs: string[], script: string, opts: ShellTaskOptions = {}): TaskTemplate {
+export function shellTask(
+  taskId: Identifier,
+  inputs: string[],
+  outputs: string[],
+  script: string,
+  opts: ShellTaskOptions = {},
+): TaskTemplate {
   const vars = (names: string[]) => Object.fromEntries(names.map((n) => [n, { type: intType(), description: n }]));
   return create(TaskTemplateSchema, {
     id: taskId,
@@ -44,7 +67,13 @@ export function shellTask(taskId: Identifier, inputs: string[], outputs: string[
       runtime: { version: "1.0.0" },
       retries: { retries: opts.retries ?? 0 },
       ...(opts.timeoutSeconds ? { timeout: create(DurationSchema, { seconds: BigInt(opts.timeoutSeconds) }) } : {}),
-      ...(opts.cacheVersion ? { discoverable: true, discoveryVersion: opts.cacheVersion, cacheSerializable: opts.cacheSerializable ?? false } : {}),
+      ...(opts.cacheVersion
+        ? {
+            discoverable: true,
+            discoveryVersion: opts.cacheVersion,
+            cacheSerializable: opts.cacheSerializable ?? false,
+          }
+        : {}),
     },
     interface: { inputs: { variables: vars(inputs) }, outputs: { variables: vars(outputs) } },
     target: {
@@ -52,7 +81,12 @@ export function shellTask(taskId: Identifier, inputs: string[], outputs: string[
       value: {
         image: "alpine",
         command: ["sh", "-c", script],
-        dataConfig: { enabled: true, inputPath: "/var/inputs", outputPath: "/var/outputs", format: DataLoadingConfig_LiteralMapFormat.JSON },
+        dataConfig: {
+          enabled: true,
+          inputPath: "/var/inputs",
+          outputPath: "/var/outputs",
+          format: DataLoadingConfig_LiteralMapFormat.JSON,
+        },
       },
     },
   });
@@ -61,7 +95,12 @@ export function shellTask(taskId: Identifier, inputs: string[], outputs: string[
 export const promise = (nodeId: string, v: string): BindingData =>
   create(BindingDataSchema, { value: { case: "promise", value: { nodeId, var: v } } });
 
-export function taskNode(nodeId: string, taskId: Identifier, bindings: Record<string, BindingData>, upstream: string[] = []): Node {
+export function taskNode(
+  nodeId: string,
+  taskId: Identifier,
+  bindings: Record<string, BindingData>,
+  upstream: string[] = [],
+): Node {
   return create(NodeSchema, {
     id: nodeId,
     metadata: { name: nodeId },
@@ -72,7 +111,12 @@ export function taskNode(nodeId: string, taskId: Identifier, bindings: Record<st
 }
 
 export const intLiteral = (n: number): Literal =>
-  create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "integer", value: BigInt(n) } } } } } });
+  create(LiteralSchema, {
+    value: {
+      case: "scalar",
+      value: { value: { case: "primitive", value: { value: { case: "integer", value: BigInt(n) } } } },
+    },
+  });
 
 export function intOf(map: LiteralMap | undefined, name: string): number | undefined {
   const l = map?.literals[name];
@@ -87,7 +131,16 @@ export function intOf(map: LiteralMap | undefined, name: string): number | undef
  */
 export async function registerWorkflow(
   admin: Admin,
-  o: { project: string; domain: string; name: string; version: string; tasks: TaskTemplate[]; nodes: Node[]; inputs: string[]; outputs: Record<string, BindingData> },
+  o: {
+    project: string;
+    domain: string;
+    name: string;
+    version: string;
+    tasks: TaskTemplate[];
+    nodes: Node[];
+    inputs: string[];
+    outputs: Record<string, BindingData>;
+  },
 ): Promise<Identifier> {
   for (const t of o.tasks) await admin.createTask({ id: t.id, spec: { template: t } });
   const wfId = id(ResourceType.WORKFLOW, o.project, o.domain, o.name, o.version);
@@ -109,7 +162,12 @@ export async function registerWorkflow(
  * A gate node: `approve` passes its bound inputs through once approved, `signal` outputs the signal's value as
  * `outputVariableName`, `sleep` waits.
  */
-export function gateNode(nodeId: string, condition: GateNode["condition"], inputs: Record<string, BindingData> = {}, upstream: string[] = []): Node {
+export function gateNode(
+  nodeId: string,
+  condition: GateNode["condition"],
+  inputs: Record<string, BindingData> = {},
+  upstream: string[] = [],
+): Node {
   return create(NodeSchema, {
     id: nodeId,
     metadata: { name: nodeId },
@@ -123,13 +181,35 @@ export function gateNode(nodeId: string, condition: GateNode["condition"], input
  * `gated(x)`: an approve gate `approval` (signal `approve-run`, passing x through) and a signal gate `wait-n` (signal
  * `n`, an integer) in front of a task `add` whose output `total` is x + n. Returns the launch plan id.
  */
-export async function registerGatedWorkflow(admin: Admin, project: string, domain: string, version = "v1"): Promise<Identifier> {
-  const add = shellTask(id(ResourceType.TASK, project, domain, "gated-add", version), ["a", "b"], ["sum"], 'echo "$(( $(cat /var/inputs/a) + $(cat /var/inputs/b) ))" > /var/outputs/sum');
+export async function registerGatedWorkflow(
+  admin: Admin,
+  project: string,
+  domain: string,
+  version = "v1",
+): Promise<Identifier> {
+  const add = shellTask(
+    id(ResourceType.TASK, project, domain, "gated-add", version),
+    ["a", "b"],
+    ["sum"],
+    'echo "$(( $(cat /var/inputs/a) + $(cat /var/inputs/b) ))" > /var/outputs/sum',
+  );
   return registerWorkflow(admin, {
-    project, domain, name: "gated", version, tasks: [add], inputs: ["x"],
+    project,
+    domain,
+    name: "gated",
+    version,
+    tasks: [add],
+    inputs: ["x"],
     nodes: [
-      gateNode("approval", { case: "approve", value: create(ApproveConditionSchema, { signalId: "approve-run" }) }, { x: promise("start-node", "x") }),
-      gateNode("wait-n", { case: "signal", value: create(SignalConditionSchema, { signalId: "n", type: intType(), outputVariableName: "n" }) }),
+      gateNode(
+        "approval",
+        { case: "approve", value: create(ApproveConditionSchema, { signalId: "approve-run" }) },
+        { x: promise("start-node", "x") },
+      ),
+      gateNode("wait-n", {
+        case: "signal",
+        value: create(SignalConditionSchema, { signalId: "n", type: intType(), outputVariableName: "n" }),
+      }),
       taskNode("add", add.id!, { a: promise("approval", "x"), b: promise("wait-n", "n") }, ["approval", "wait-n"]),
     ],
     outputs: { total: promise("add", "sum") },

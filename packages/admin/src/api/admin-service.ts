@@ -88,13 +88,16 @@ const principalOf = (ctx: CallContext) => ctx.principal?.subject ?? "";
 function executionHandlers(x: ExecutionManagers) {
   return {
     createExecution: (req: ExecutionCreateRequest, ctx: CallContext) => x.executions.create(req, principalOf(ctx)),
-    relaunchExecution: (req: ExecutionRelaunchRequest, ctx: CallContext) => x.executions.relaunch(req, principalOf(ctx)),
+    relaunchExecution: (req: ExecutionRelaunchRequest, ctx: CallContext) =>
+      x.executions.relaunch(req, principalOf(ctx)),
     recoverExecution: (req: ExecutionRecoverRequest, ctx: CallContext) => x.executions.recover(req, principalOf(ctx)),
     getExecution: x.executionQueries.get.bind(x.executionQueries),
-    updateExecution: (req: ExecutionUpdateRequest, ctx: CallContext) => x.executionQueries.update(req, principalOf(ctx)),
+    updateExecution: (req: ExecutionUpdateRequest, ctx: CallContext) =>
+      x.executionQueries.update(req, principalOf(ctx)),
     getExecutionData: x.executionQueries.getData.bind(x.executionQueries),
     listExecutions: x.executionQueries.list.bind(x.executionQueries),
-    terminateExecution: (req: ExecutionTerminateRequest, ctx: CallContext) => x.executionQueries.terminate(req, principalOf(ctx)),
+    terminateExecution: (req: ExecutionTerminateRequest, ctx: CallContext) =>
+      x.executionQueries.terminate(req, principalOf(ctx)),
     createWorkflowEvent: x.executionEvents.createWorkflowEvent.bind(x.executionEvents),
     createNodeEvent: x.nodeEvents.createNodeEvent.bind(x.nodeEvents),
     createTaskEvent: x.taskEvents.createTaskEvent.bind(x.taskEvents),

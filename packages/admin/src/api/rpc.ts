@@ -32,7 +32,12 @@ export interface CallContext extends Caller {
 
 export type UnaryHandler = (req: Message, ctx: CallContext) => Promise<Message>;
 
-export type UnaryMiddleware = (method: DescMethod, req: Message, ctx: CallContext, next: UnaryHandler) => Promise<Message>;
+export type UnaryMiddleware = (
+  method: DescMethod,
+  req: Message,
+  ctx: CallContext,
+  next: UnaryHandler,
+) => Promise<Message>;
 
 /** A service and its unary handlers by method name (e.g. "GetProject"). Missing handlers answer UNIMPLEMENTED. */
 export interface ServiceBinding {
@@ -41,18 +46,28 @@ export interface ServiceBinding {
 }
 
 /** The handler that will really run for `method`: middleware (outermost first) around the binding's handler. */
-export function resolveHandler(binding: ServiceBinding, method: DescMethod, middleware: readonly UnaryMiddleware[]): UnaryHandler {
+export function resolveHandler(
+  binding: ServiceBinding,
+  method: DescMethod,
+  middleware: readonly UnaryMiddleware[],
+): UnaryHandler {
   const base: UnaryHandler =
     binding.handlers[method.name] ??
     (async () => {
-      throw unimplemented("rpc.unimplemented", `method ${method.parent.typeName}.${method.name} is not implemented yet`);
+      throw unimplemented(
+        "rpc.unimplemented",
+        `method ${method.parent.typeName}.${method.name} is not implemented yet`,
+      );
     });
   return middleware.reduceRight<UnaryHandler>((next, mw) => (req, ctx) => mw(method, req, ctx, next), base);
 }
 
 /** Typed unary handlers of a service, keyed by the method's local name (`getProject`). */
 export type ServiceHandlers<S extends DescService> = {
-  [K in keyof S["method"]]?: S["method"][K] extends { input: infer I extends DescMessage; output: infer O extends DescMessage }
+  [K in keyof S["method"]]?: S["method"][K] extends {
+    input: infer I extends DescMessage;
+    output: infer O extends DescMessage;
+  }
     ? (req: MessageShape<I>, ctx: CallContext) => Promise<MessageShape<O>>
     : never;
 };

@@ -29,25 +29,45 @@ export function authMiddleware(deps: AuthMiddlewareDeps): UnaryMiddleware {
   return async (method, req, ctx, next) => {
     const service = method.parent.typeName;
     const rule = ruleFor(service, method.name);
-    if (!rule) throw new AloftError(Code.PERMISSION_DENIED, "auth.unlisted", `${service}.${method.name} is not open to any caller`);
+    if (!rule)
+      throw new AloftError(
+        Code.PERMISSION_DENIED,
+        "auth.unlisted",
+        `${service}.${method.name} is not open to any caller`,
+      );
     if (rule.kind === "open") return next(req, ctx);
     let token = bearerToken(ctx.headers, deps.customHeader);
     if (token === undefined && ctx.transport === "http" && deps.cookies) {
       const fromCookie = deps.cookies(ctx.headers, changesState(rule));
       if (fromCookie && "refused" in fromCookie) {
-        throw new AloftError(fromCookie.unauthenticated ? Code.UNAUTHENTICATED : Code.PERMISSION_DENIED, "auth.cookie", fromCookie.refused);
+        throw new AloftError(
+          fromCookie.unauthenticated ? Code.UNAUTHENTICATED : Code.PERMISSION_DENIED,
+          "auth.cookie",
+          fromCookie.refused,
+        );
       }
       token = fromCookie?.token;
     }
-    if (token === undefined) throw unauthenticated("auth.missing_token", "missing access token: send `authorization: Bearer <token>`");
-    if (token === "") throw unauthenticated("auth.malformed", "malformed authorization header: expected `Bearer <token>`");
+    if (token === undefined)
+      throw unauthenticated("auth.missing_token", "missing access token: send `authorization: Bearer <token>`");
+    if (token === "")
+      throw unauthenticated("auth.malformed", "malformed authorization header: expected `Bearer <token>`");
     const principal = await deps.verifier.verify(token);
     ctx.principal = principal;
     const scope = requestScope(req);
     deps.authorizer.check(principal, rule, scope, method.name);
     const res = await next(req, ctx);
     if (rule.kind === "permission" && (rule.permission === "contribute" || rule.permission === "admin")) {
-      deps.logger.info({ subject: principal.subject, method: method.name, project: scope?.project, domain: scope?.domain, requestId: ctx.requestId }, "audit");
+      deps.logger.info(
+        {
+          subject: principal.subject,
+          method: method.name,
+          project: scope?.project,
+          domain: scope?.domain,
+          requestId: ctx.requestId,
+        },
+        "audit",
+      );
     }
     return res;
   };

@@ -2,7 +2,11 @@
 // their gateway routes (/.well-known/oauth-authorization-server, /config/v1/flyte_client, /me) when auth is on.
 import { create } from "@bufbuild/protobuf";
 import type { JsonObject } from "@bufbuild/protobuf";
-import { AuthMetadataService, OAuth2MetadataResponseSchema, type OAuth2MetadataResponse } from "@aloft/idl/flyteidl/service/auth_pb.js";
+import {
+  AuthMetadataService,
+  OAuth2MetadataResponseSchema,
+  type OAuth2MetadataResponse,
+} from "@aloft/idl/flyteidl/service/auth_pb.js";
 import { IdentityService } from "@aloft/idl/flyteidl/service/identity_pb.js";
 import type { AuthConfig } from "@aloft/core";
 import { AloftError, Code } from "@aloft/core";
@@ -25,9 +29,15 @@ export function selfMetadata(publicUrl: string, interactive: boolean): OAuth2Met
     scopesSupported: interactive ? PUBLIC_SCOPES : ["all", "offline"],
     // "none": public clients (flytectl, aloft login, the console) send only their client_id, with a PKCE verifier.
     tokenEndpointAuthMethodsSupported: ["client_secret_basic", "client_secret_post", ...(interactive ? ["none"] : [])],
-    grantTypesSupported: interactive ? ["authorization_code", "refresh_token", "client_credentials"] : ["client_credentials"],
+    grantTypesSupported: interactive
+      ? ["authorization_code", "refresh_token", "client_credentials"]
+      : ["client_credentials"],
     ...(interactive
-      ? { authorizationEndpoint: `${publicUrl}${AUTHORIZE_PATH}`, responseTypesSupported: ["code"], codeChallengeMethodsSupported: ["S256"] }
+      ? {
+          authorizationEndpoint: `${publicUrl}${AUTHORIZE_PATH}`,
+          responseTypesSupported: ["code"],
+          codeChallengeMethodsSupported: ["S256"],
+        }
       : { responseTypesSupported: [] }),
   });
 }
@@ -53,20 +63,31 @@ export function selfOpenIdConfiguration(publicUrl: string, interactive: boolean)
 }
 
 /** An external IdP's metadata document, fetched once (until it succeeds) and returned as it is. */
-export function externalMetadata(url: () => string, fetchImpl: typeof fetch = fetch): () => Promise<OAuth2MetadataResponse> {
+export function externalMetadata(
+  url: () => string,
+  fetchImpl: typeof fetch = fetch,
+): () => Promise<OAuth2MetadataResponse> {
   let cached: OAuth2MetadataResponse | undefined;
   return async () => {
     if (cached) return cached;
     let doc: Record<string, unknown>;
     try {
-      const res = await fetchImpl(url(), { signal: AbortSignal.timeout(5000), headers: { accept: "application/json" } });
+      const res = await fetchImpl(url(), {
+        signal: AbortSignal.timeout(5000),
+        headers: { accept: "application/json" },
+      });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       doc = (await res.json()) as Record<string, unknown>;
     } catch (err) {
-      throw new AloftError(Code.UNAVAILABLE, "auth.idp_metadata", `cannot read the identity provider's metadata at ${url()}: ${(err as Error).message}`);
+      throw new AloftError(
+        Code.UNAVAILABLE,
+        "auth.idp_metadata",
+        `cannot read the identity provider's metadata at ${url()}: ${(err as Error).message}`,
+      );
     }
     const s = (k: string) => (typeof doc[k] === "string" ? (doc[k] as string) : "");
-    const l = (k: string) => (Array.isArray(doc[k]) ? (doc[k] as unknown[]).filter((x): x is string => typeof x === "string") : []);
+    const l = (k: string) =>
+      Array.isArray(doc[k]) ? (doc[k] as unknown[]).filter((x): x is string => typeof x === "string") : [];
     cached = create(OAuth2MetadataResponseSchema, {
       issuer: s("issuer"),
       authorizationEndpoint: s("authorization_endpoint"),

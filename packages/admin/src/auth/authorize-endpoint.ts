@@ -9,14 +9,34 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Clock } from "@aloft/core";
 import type { Logger } from "@aloft/core";
 import type { GrantStore } from "./grant-store.ts";
-import { clearCookie, constantTimeEqual, duplicateParam, escapeHtml, parseCookies, queryOf, readForm, redirect, serializeCookie, text } from "./oauth-http.ts";
+import {
+  clearCookie,
+  constantTimeEqual,
+  duplicateParam,
+  escapeHtml,
+  parseCookies,
+  queryOf,
+  readForm,
+  redirect,
+  serializeCookie,
+  text,
+} from "./oauth-http.ts";
 import { isChallenge } from "./pkce.ts";
 import { redirectAllowed, type PublicClient } from "./public-clients.ts";
 import type { UserRegistry } from "./users.ts";
 
 export const AUTHORIZE_PATH = "/oauth2/authorize";
 const CSRF_COOKIE = "aloft_authorize_csrf";
-const PARAMS = ["response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method", "nonce"] as const;
+const PARAMS = [
+  "response_type",
+  "client_id",
+  "redirect_uri",
+  "scope",
+  "state",
+  "code_challenge",
+  "code_challenge_method",
+  "nonce",
+] as const;
 
 export interface AuthorizeDeps {
   clients: Map<string, () => PublicClient>;
@@ -29,7 +49,15 @@ export interface AuthorizeDeps {
 }
 
 type Checked =
-  | { ok: true; client: PublicClient; redirectUri: string; scope: string[]; state: string; challenge: string; nonce: string }
+  | {
+      ok: true;
+      client: PublicClient;
+      redirectUri: string;
+      scope: string[];
+      state: string;
+      challenge: string;
+      nonce: string;
+    }
   | { ok: false; show: string }
   | { ok: false; redirectUri: string; state: string; error: string; description: string };
 
@@ -40,10 +68,12 @@ function check(p: URLSearchParams, clients: AuthorizeDeps["clients"]): Checked {
   const client = clients.get(clientId)?.();
   if (!client) return { ok: false, show: `unknown client_id ${JSON.stringify(clientId.slice(0, 100))}` };
   const redirectUri = p.get("redirect_uri") ?? "";
-  if (!redirectAllowed(client, redirectUri)) return { ok: false, show: `redirect_uri is not registered for client ${client.id}` };
+  if (!redirectAllowed(client, redirectUri))
+    return { ok: false, show: `redirect_uri is not registered for client ${client.id}` };
   const state = p.get("state") ?? "";
   const fail = (error: string, description: string): Checked => ({ ok: false, redirectUri, state, error, description });
-  if (p.get("response_type") !== "code") return fail("unsupported_response_type", "only response_type=code is supported");
+  if (p.get("response_type") !== "code")
+    return fail("unsupported_response_type", "only response_type=code is supported");
   const challenge = p.get("code_challenge") ?? "";
   if (challenge === "") return fail("invalid_request", "code_challenge is required (PKCE)");
   if (p.get("code_challenge_method") !== "S256") return fail("invalid_request", "code_challenge_method must be S256");
@@ -65,11 +95,20 @@ const PAGE_HEADERS = {
   "content-type": "text/html; charset=utf-8",
   "cache-control": "no-store",
   "x-frame-options": "DENY",
-  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  "content-security-policy":
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
   "referrer-policy": "no-referrer",
 };
 
-function loginPage(res: ServerResponse, p: URLSearchParams, clientId: string, csrf: string, cookie: string, message = "", status = 200): void {
+function loginPage(
+  res: ServerResponse,
+  p: URLSearchParams,
+  clientId: string,
+  csrf: string,
+  cookie: string,
+  message = "",
+  status = 200,
+): void {
   const hidden = PARAMS.filter((k) => p.get(k) !== null)
     .map((k) => `<input type="hidden" name="${k}" value="${escapeHtml(p.get(k)!)}">`)
     .join("\n");
@@ -108,12 +147,24 @@ export function authorizeEndpoint(deps: AuthorizeDeps) {
     const checked = check(params, deps.clients);
     if (!checked.ok) {
       if ("show" in checked) return text(res, 400, `authorization request refused: ${checked.show}`);
-      return back(res, checked.redirectUri, { error: checked.error, error_description: checked.description, state: checked.state });
+      return back(res, checked.redirectUri, {
+        error: checked.error,
+        error_description: checked.description,
+        state: checked.state,
+      });
     }
     const secure = deps.secureCookies();
     const newCsrf = () => {
       const value = randomBytes(24).toString("base64url");
-      return { value, cookie: serializeCookie(CSRF_COOKIE, value, { secure, sameSite: "Strict", path: AUTHORIZE_PATH, maxAgeSeconds: 600 }) };
+      return {
+        value,
+        cookie: serializeCookie(CSRF_COOKIE, value, {
+          secure,
+          sameSite: "Strict",
+          path: AUTHORIZE_PATH,
+          maxAgeSeconds: 600,
+        }),
+      };
     };
     if (req.method === "GET") {
       const csrf = newCsrf();
@@ -122,12 +173,19 @@ export function authorizeEndpoint(deps: AuthorizeDeps) {
     const cookie = parseCookies(req).get(CSRF_COOKIE) ?? "";
     const field = params.get("csrf_token") ?? "";
     if (cookie === "" || !constantTimeEqual(cookie, field)) {
-      return text(res, 403, "sign-in refused: the form's CSRF token does not match its cookie (reload the sign-in page)");
+      return text(
+        res,
+        403,
+        "sign-in refused: the form's CSRF token does not match its cookie (reload the sign-in page)",
+      );
     }
     const username = params.get("username") ?? "";
     const subject = await deps.users.authenticate(username, params.get("password") ?? "");
     if (!subject) {
-      logger.warn({ user: username.slice(0, 64), clientId: checked.client.id }, "sign-in refused: unknown user or wrong password");
+      logger.warn(
+        { user: username.slice(0, 64), clientId: checked.client.id },
+        "sign-in refused: unknown user or wrong password",
+      );
       const csrf = newCsrf();
       return loginPage(res, params, checked.client.id, csrf.value, csrf.cookie, "Unknown user or wrong password.", 401);
     }

@@ -12,10 +12,24 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "@aloft/core";
 import type { CookieSealer } from "./cookie-crypto.ts";
-import { clearCookie, constantTimeEqual, parseCookies, queryOf, redirect, serializeCookie, text } from "./oauth-http.ts";
+import {
+  clearCookie,
+  constantTimeEqual,
+  parseCookies,
+  queryOf,
+  redirect,
+  serializeCookie,
+  text,
+} from "./oauth-http.ts";
 import { newPkcePair } from "./pkce.ts";
 
-export const COOKIES = { access: "flyte_at", refresh: "flyte_rt", idToken: "flyte_idt", state: "flyte_csrf_state", csrf: "flyte_csrf" } as const;
+export const COOKIES = {
+  access: "flyte_at",
+  refresh: "flyte_rt",
+  idToken: "flyte_idt",
+  state: "flyte_csrf_state",
+  csrf: "flyte_csrf",
+} as const;
 export const CSRF_HEADER = "x-csrf-token";
 const STATE_SECONDS = 600;
 
@@ -75,11 +89,36 @@ export function browserSession(deps: BrowserSessionDeps) {
     const age = deps.sessionSeconds;
     const sid = randomBytes(16).toString("base64url");
     const s = secure();
-    const out = [serializeCookie(COOKIES.access, deps.sealer.seal(COOKIES.access, { token: t.accessToken, sid } satisfies SessionCookie, age), { secure: s, maxAgeSeconds: age })];
-    if (t.refreshToken) out.push(serializeCookie(COOKIES.refresh, deps.sealer.seal(COOKIES.refresh, t.refreshToken, age), { secure: s, maxAgeSeconds: age }));
-    if (t.idToken) out.push(serializeCookie(COOKIES.idToken, deps.sealer.seal(COOKIES.idToken, t.idToken, age), { secure: s, maxAgeSeconds: age }));
+    const out = [
+      serializeCookie(
+        COOKIES.access,
+        deps.sealer.seal(COOKIES.access, { token: t.accessToken, sid } satisfies SessionCookie, age),
+        { secure: s, maxAgeSeconds: age },
+      ),
+    ];
+    if (t.refreshToken)
+      out.push(
+        serializeCookie(COOKIES.refresh, deps.sealer.seal(COOKIES.refresh, t.refreshToken, age), {
+          secure: s,
+          maxAgeSeconds: age,
+        }),
+      );
+    if (t.idToken)
+      out.push(
+        serializeCookie(COOKIES.idToken, deps.sealer.seal(COOKIES.idToken, t.idToken, age), {
+          secure: s,
+          maxAgeSeconds: age,
+        }),
+      );
     // Readable by the page's script (not HttpOnly) so that it can echo it; worthless without the sealed session.
-    out.push(serializeCookie(COOKIES.csrf, deps.sealer.csrfToken(sid), { secure: s, maxAgeSeconds: age, httpOnly: false, sameSite: "Strict" }));
+    out.push(
+      serializeCookie(COOKIES.csrf, deps.sealer.csrfToken(sid), {
+        secure: s,
+        maxAgeSeconds: age,
+        httpOnly: false,
+        sameSite: "Strict",
+      }),
+    );
     return out;
   }
 
@@ -87,7 +126,8 @@ export function browserSession(deps: BrowserSessionDeps) {
     req.resume();
     if (req.method !== "GET") return text(res, 405, "use GET", { allow: "GET" });
     const target = safeRedirect(queryOf(req).get("redirect_url"));
-    if (!target) return text(res, 403, "redirect_url is not on this server or an allowed origin (server.allowedOrigins)");
+    if (!target)
+      return text(res, 403, "redirect_url is not on this server or an allowed origin (server.allowedOrigins)");
     const cookies = parseCookies(req);
     const rt = deps.sealer.open(COOKIES.refresh, cookies.get(COOKIES.refresh));
     if (typeof rt === "string") {
@@ -102,7 +142,12 @@ export function browserSession(deps: BrowserSessionDeps) {
     const nonce = randomBytes(16).toString("base64url");
     const pkce = newPkcePair();
     const sealed = deps.sealer.seal(COOKIES.state, { state, verifier: pkce.verifier, nonce, target }, STATE_SECONDS);
-    const url = await deps.provider.authorizationUrl({ redirectUri: callbackUri(), state, challenge: pkce.challenge, nonce });
+    const url = await deps.provider.authorizationUrl({
+      redirectUri: callbackUri(),
+      state,
+      challenge: pkce.challenge,
+      nonce,
+    });
     redirect(res, url, [serializeCookie(COOKIES.state, sealed, { secure: secure(), maxAgeSeconds: STATE_SECONDS })]);
   };
 
@@ -114,15 +159,29 @@ export function browserSession(deps: BrowserSessionDeps) {
       | { state?: unknown; verifier?: unknown; target?: unknown; nonce?: unknown }
       | undefined;
     const state = q.get("state") ?? "";
-    if (!saved || typeof saved.state !== "string" || typeof saved.verifier !== "string" || !constantTimeEqual(saved.state, state)) {
-      return text(res, 403, "sign-in refused: the state does not match this browser's sign-in request (start again at /login)");
+    if (
+      !saved ||
+      typeof saved.state !== "string" ||
+      typeof saved.verifier !== "string" ||
+      !constantTimeEqual(saved.state, state)
+    ) {
+      return text(
+        res,
+        403,
+        "sign-in refused: the state does not match this browser's sign-in request (start again at /login)",
+      );
     }
     const clear = clearCookie(COOKIES.state, secure());
     if (q.get("error")) return text(res, 401, `sign-in failed: ${q.get("error")}`, { "set-cookie": clear });
     let tokens: TokenSet;
     try {
       const nonce = typeof saved.nonce === "string" ? saved.nonce : "";
-      tokens = await deps.provider.exchange({ code: q.get("code") ?? "", verifier: saved.verifier, redirectUri: callbackUri(), nonce });
+      tokens = await deps.provider.exchange({
+        code: q.get("code") ?? "",
+        verifier: saved.verifier,
+        redirectUri: callbackUri(),
+        nonce,
+      });
     } catch (err) {
       deps.logger.warn({ reason: (err as Error).message }, "console sign-in: code exchange failed");
       return text(res, 401, "sign-in failed: the authorization code was refused", { "set-cookie": clear });
@@ -139,7 +198,9 @@ export function browserSession(deps: BrowserSessionDeps) {
     if (typeof rt === "string") await deps.provider.revoke(rt).catch(() => undefined);
     const s = secure();
     const cleared = [COOKIES.access, COOKIES.refresh, COOKIES.idToken, COOKIES.state].map((n) => clearCookie(n, s));
-    cleared.push(serializeCookie(COOKIES.csrf, "", { secure: s, maxAgeSeconds: 0, httpOnly: false, sameSite: "Strict" }));
+    cleared.push(
+      serializeCookie(COOKIES.csrf, "", { secure: s, maxAgeSeconds: 0, httpOnly: false, sameSite: "Strict" }),
+    );
     res.setHeader("set-cookie", cleared);
     if (await deps.logoutHook(req, res)) return;
     const asked = queryOf(req).get("redirect_url");
@@ -178,7 +239,10 @@ export function cookieCredentials(sealer: CookieSealer) {
       const cookie = cookies.get(COOKIES.csrf) ?? "";
       const expected = sealer.csrfToken(session.sid);
       if (header === "" || !constantTimeEqual(header, cookie) || !constantTimeEqual(header, expected)) {
-        return { refused: `a cookie-authenticated change needs the ${COOKIES.csrf} cookie's value in the X-CSRF-Token header`, unauthenticated: false };
+        return {
+          refused: `a cookie-authenticated change needs the ${COOKIES.csrf} cookie's value in the X-CSRF-Token header`,
+          unauthenticated: false,
+        };
       }
     }
     return { token: session.token };

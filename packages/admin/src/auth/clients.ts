@@ -29,7 +29,10 @@ export class ClientRegistry {
     }
     for (const c of configured) {
       const hash = c.secretHash || this.clients.get(c.id)?.secretHash || "";
-      if (!isSecretHash(hash)) throw new Error(`auth.self.clients: client ${c.id} has no valid secretHash and no ${c.id}.secret-hash in ${secretsDir}`);
+      if (!isSecretHash(hash))
+        throw new Error(
+          `auth.self.clients: client ${c.id} has no valid secretHash and no ${c.id}.secret-hash in ${secretsDir}`,
+        );
       this.clients.set(c.id, { id: c.id, secretHash: hash, scopes: c.scopes ?? DEFAULT_CLIENT_SCOPES });
     }
   }

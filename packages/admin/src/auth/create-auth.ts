@@ -8,7 +8,13 @@ import type { Logger } from "@aloft/core";
 import type { ServiceBinding, UnaryMiddleware } from "../api/rpc.ts";
 import type { IncomingMessage } from "node:http";
 import { authMiddleware } from "./auth-middleware.ts";
-import { authMetadataBinding, externalMetadata, identityBinding, selfMetadata, selfOpenIdConfiguration } from "./auth-services.ts";
+import {
+  authMetadataBinding,
+  externalMetadata,
+  identityBinding,
+  selfMetadata,
+  selfOpenIdConfiguration,
+} from "./auth-services.ts";
 import { AUTHORIZE_PATH, authorizeEndpoint } from "./authorize-endpoint.ts";
 import { browserSession, cookieCredentials, type HttpHook, type LoginProvider } from "./browser-session.ts";
 import { ClientRegistry } from "./clients.ts";
@@ -23,7 +29,16 @@ import type { RequestScope } from "./request-scope.ts";
 import { Authorizer } from "./roles.ts";
 import { readCookieKeys, readSigningKeys } from "./secret-files.ts";
 import { loadKeySet } from "./signing-keys.ts";
-import { interactiveGrant, jwksEndpoint, JWKS_PATH, REVOKE_PATH, revokeEndpoint, TOKEN_PATH, tokenEndpoint, type TokenEndpointDeps } from "./token-endpoint.ts";
+import {
+  interactiveGrant,
+  jwksEndpoint,
+  JWKS_PATH,
+  REVOKE_PATH,
+  revokeEndpoint,
+  TOKEN_PATH,
+  tokenEndpoint,
+  type TokenEndpointDeps,
+} from "./token-endpoint.ts";
 import { TokenIssuer } from "./token-issuer.ts";
 import { UserRegistry } from "./users.ts";
 import { localKeys, remoteKeys, TokenVerifier } from "./token-verifier.ts";
@@ -34,7 +49,11 @@ export interface AuthSetup {
   /** Served beside the gateway without a token (the token and JWKS endpoints). */
   httpRoutes: Record<string, HttpRoute>;
   /** Wraps a plain HTTP route so that it needs a token (and `view` on the scope `scopeOf` finds, else anywhere). */
-  guard(route: HttpRoute, name: string, scopeOf?: (req: IncomingMessage) => Promise<RequestScope | undefined>): HttpRoute;
+  guard(
+    route: HttpRoute,
+    name: string,
+    scopeOf?: (req: IncomingMessage) => Promise<RequestScope | undefined>,
+  ): HttpRoute;
   /** Whether a caller is the engine (auth.engineSubjects): the only one whose execution events are accepted. */
   isEngine(principal: Principal): boolean;
 }
@@ -80,7 +99,13 @@ export async function createAuth(deps: AuthDeps): Promise<AuthSetup> {
     audience = publicUrl;
     const lifetimeSeconds = auth.self.accessTokenLifetimeSeconds;
     const issuer = new TokenIssuer({ keys, clock, issuer: publicUrl, audience, lifetimeSeconds });
-    verifier = new TokenVerifier({ keys: localKeys(keys.jwks), issuer: publicUrl, audience, requiredScope: auth.requiredScope, clock });
+    verifier = new TokenVerifier({
+      keys: localKeys(keys.jwks),
+      issuer: publicUrl,
+      audience,
+      requiredScope: auth.requiredScope,
+      clock,
+    });
     const grants = new GrantStore(clock);
     const pub = publicClients(publicUrl);
     const tokenDeps: TokenEndpointDeps = {
@@ -89,7 +114,9 @@ export async function createAuth(deps: AuthDeps): Promise<AuthSetup> {
       keys,
       audience,
       logger,
-      ...(interactive ? { interactive: { publicClients: pub, grants, clock, issuerUrl: publicUrl, lifetimeSeconds } } : {}),
+      ...(interactive
+        ? { interactive: { publicClients: pub, grants, clock, issuerUrl: publicUrl, lifetimeSeconds } }
+        : {}),
     };
     httpRoutes[TOKEN_PATH] = tokenEndpoint(tokenDeps);
     httpRoutes[JWKS_PATH] = jwksEndpoint(keys);
@@ -104,7 +131,10 @@ export async function createAuth(deps: AuthDeps): Promise<AuthSetup> {
       provider = selfLoginProvider(tokenDeps, publicUrl);
     }
     metadata = async () => selfMetadata(publicUrl(), interactive);
-    logger.info({ clients: clients.ids(), users: users.names().length, issuer: auth.publicUrl || "(public URL)" }, "auth on: self-hosted authorization server");
+    logger.info(
+      { clients: clients.ids(), users: users.names().length, issuer: auth.publicUrl || "(public URL)" },
+      "auth on: self-hosted authorization server",
+    );
   } else {
     const ext = auth.external;
     const issuerUrl = ext.issuer.replace(/\/+$/, "");
@@ -114,14 +144,30 @@ export async function createAuth(deps: AuthDeps): Promise<AuthSetup> {
       if (ext.jwksUri) return ext.jwksUri;
       const res = await doFetch(`${issuerUrl}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) });
       const doc = (await res.json()) as { jwks_uri?: unknown };
-      if (typeof doc.jwks_uri !== "string") throw new Error("the identity provider's openid-configuration has no jwks_uri");
+      if (typeof doc.jwks_uri !== "string")
+        throw new Error("the identity provider's openid-configuration has no jwks_uri");
       return doc.jwks_uri;
     };
-    verifier = new TokenVerifier({ keys: remoteKeys(jwksUri), issuer: () => ext.issuer, audience, requiredScope: auth.requiredScope, clock });
-    metadata = externalMetadata(() => ext.metadataUrl || `${issuerUrl}/.well-known/oauth-authorization-server`, doFetch);
+    verifier = new TokenVerifier({
+      keys: remoteKeys(jwksUri),
+      issuer: () => ext.issuer,
+      audience,
+      requiredScope: auth.requiredScope,
+      clock,
+    });
+    metadata = externalMetadata(
+      () => ext.metadataUrl || `${issuerUrl}/.well-known/oauth-authorization-server`,
+      doFetch,
+    );
     if (ext.consoleClientId) {
       const scopes = ["openid", "profile", "offline_access", ...(auth.requiredScope ? [auth.requiredScope] : [])];
-      provider = externalLoginProvider({ issuer: ext.issuer, clientId: ext.consoleClientId, secretFile: deps.consoleSecretFile ?? ext.consoleClientSecretFile, scopes, fetch: doFetch });
+      provider = externalLoginProvider({
+        issuer: ext.issuer,
+        clientId: ext.consoleClientId,
+        secretFile: deps.consoleSecretFile ?? ext.consoleClientSecretFile,
+        scopes,
+        fetch: doFetch,
+      });
     }
     logger.info({ issuer: ext.issuer }, "auth on: external identity provider");
   }
@@ -170,9 +216,15 @@ function selfLoginProvider(deps: TokenEndpointDeps, publicUrl: () => string): Lo
   const grant = async (form: Record<string, string>) => {
     const it = deps.interactive!;
     const kind = form.grant_type as "authorization_code" | "refresh_token";
-    const answer = await interactiveGrant(deps, it, kind, new URLSearchParams({ ...form, client_id: CONSOLE_CLIENT_ID }));
+    const answer = await interactiveGrant(
+      deps,
+      it,
+      kind,
+      new URLSearchParams({ ...form, client_id: CONSOLE_CLIENT_ID }),
+    );
     const b = answer.body;
-    if (answer.status !== 200 || typeof b.access_token !== "string") throw new Error(`${String(b.error)}: ${String(b.error_description)}`);
+    if (answer.status !== 200 || typeof b.access_token !== "string")
+      throw new Error(`${String(b.error)}: ${String(b.error_description)}`);
     return {
       accessToken: b.access_token,
       ...(typeof b.refresh_token === "string" ? { refreshToken: b.refresh_token } : {}),
@@ -182,11 +234,21 @@ function selfLoginProvider(deps: TokenEndpointDeps, publicUrl: () => string): Lo
   return {
     async authorizationUrl(o) {
       const u = new URL(`${publicUrl()}${AUTHORIZE_PATH}`);
-      const q = { response_type: "code", client_id: CONSOLE_CLIENT_ID, redirect_uri: o.redirectUri, scope: "all offline openid", state: o.state, nonce: o.nonce, code_challenge: o.challenge, code_challenge_method: "S256" };
+      const q = {
+        response_type: "code",
+        client_id: CONSOLE_CLIENT_ID,
+        redirect_uri: o.redirectUri,
+        scope: "all offline openid",
+        state: o.state,
+        nonce: o.nonce,
+        code_challenge: o.challenge,
+        code_challenge_method: "S256",
+      };
       for (const [k, v] of Object.entries(q)) u.searchParams.set(k, v);
       return u.toString();
     },
-    exchange: (o) => grant({ grant_type: "authorization_code", code: o.code, code_verifier: o.verifier, redirect_uri: o.redirectUri }),
+    exchange: (o) =>
+      grant({ grant_type: "authorization_code", code: o.code, code_verifier: o.verifier, redirect_uri: o.redirectUri }),
     refresh: (rt) => grant({ grant_type: "refresh_token", refresh_token: rt }),
     async revoke(rt) {
       deps.interactive!.grants.revoke(rt);

@@ -32,8 +32,14 @@ export function externalLoginProvider(o: ExternalLoginOptions): LoginProvider {
       const res = await doFetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) });
       if (!res.ok) throw new Error(`the identity provider's discovery document answered HTTP ${res.status}`);
       const doc = (await res.json()) as Partial<Discovery>;
-      if (typeof doc.authorization_endpoint !== "string" || typeof doc.token_endpoint !== "string" || typeof doc.jwks_uri !== "string") {
-        throw new Error("the identity provider's discovery document lacks authorization_endpoint, token_endpoint or jwks_uri");
+      if (
+        typeof doc.authorization_endpoint !== "string" ||
+        typeof doc.token_endpoint !== "string" ||
+        typeof doc.jwks_uri !== "string"
+      ) {
+        throw new Error(
+          "the identity provider's discovery document lacks authorization_endpoint, token_endpoint or jwks_uri",
+        );
       }
       return { doc: doc as Discovery, keys: createRemoteJWKSet(new URL(doc.jwks_uri)) as JWTVerifyGetKey };
     })().catch((err: unknown) => {
@@ -47,7 +53,11 @@ export function externalLoginProvider(o: ExternalLoginOptions): LoginProvider {
   async function post(url: string, form: Record<string, string>): Promise<Record<string, unknown>> {
     const res = await doFetch(url, {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json", authorization: basic() },
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        accept: "application/json",
+        authorization: basic(),
+      },
       body: new URLSearchParams(form),
       signal: AbortSignal.timeout(15_000),
     });
@@ -61,7 +71,8 @@ export function externalLoginProvider(o: ExternalLoginOptions): LoginProvider {
     if (typeof b.access_token !== "string") throw new Error("the identity provider returned no access token");
     if (typeof b.id_token === "string") {
       const { payload } = await jwtVerify(b.id_token, keys, { issuer: o.issuer, audience: o.clientId });
-      if (nonce !== undefined && payload.nonce !== nonce) throw new Error("the ID token's nonce does not match the sign-in request");
+      if (nonce !== undefined && payload.nonce !== nonce)
+        throw new Error("the ID token's nonce does not match the sign-in request");
     } else if (nonce !== undefined) {
       throw new Error("the identity provider returned no ID token");
     }
@@ -74,11 +85,24 @@ export function externalLoginProvider(o: ExternalLoginOptions): LoginProvider {
   return {
     async authorizationUrl(p) {
       const u = new URL((await discover()).doc.authorization_endpoint);
-      const q = { response_type: "code", client_id: o.clientId, redirect_uri: p.redirectUri, scope: o.scopes.join(" "), state: p.state, nonce: p.nonce, code_challenge: p.challenge, code_challenge_method: "S256" };
+      const q = {
+        response_type: "code",
+        client_id: o.clientId,
+        redirect_uri: p.redirectUri,
+        scope: o.scopes.join(" "),
+        state: p.state,
+        nonce: p.nonce,
+        code_challenge: p.challenge,
+        code_challenge_method: "S256",
+      };
       for (const [k, v] of Object.entries(q)) u.searchParams.set(k, v);
       return u.toString();
     },
-    exchange: (p) => tokens({ grant_type: "authorization_code", code: p.code, redirect_uri: p.redirectUri, code_verifier: p.verifier }, p.nonce),
+    exchange: (p) =>
+      tokens(
+        { grant_type: "authorization_code", code: p.code, redirect_uri: p.redirectUri, code_verifier: p.verifier },
+        p.nonce,
+      ),
     refresh: (rt) => tokens({ grant_type: "refresh_token", refresh_token: rt }),
     async revoke(rt) {
       const { doc } = await discover();

@@ -51,7 +51,8 @@ export class GrantStore {
     const now = this.now();
     for (const [k, v] of this.codes) if (v.expiresAt <= now) this.codes.delete(k);
     for (const [k, v] of this.refresh) if (v.expiresAt <= now) this.refresh.delete(k);
-    if (this.codes.size > MAX_ENTRIES || this.refresh.size > MAX_ENTRIES) throw new Error("too many outstanding grants");
+    if (this.codes.size > MAX_ENTRIES || this.refresh.size > MAX_ENTRIES)
+      throw new Error("too many outstanding grants");
   }
 
   issueCode(grant: CodeGrant): string {

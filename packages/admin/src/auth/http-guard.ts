@@ -31,7 +31,11 @@ export interface HttpGuardDeps {
  * request (e.g. the execution a task log belongs to), or, without one, on any project.
  */
 export function httpGuard(deps: HttpGuardDeps) {
-  return (route: HttpRoute, name: string, scopeOf?: (req: IncomingMessage) => Promise<RequestScope | undefined>): HttpRoute =>
+  return (
+    route: HttpRoute,
+    name: string,
+    scopeOf?: (req: IncomingMessage) => Promise<RequestScope | undefined>,
+  ): HttpRoute =>
     async (req, res) => {
       try {
         const headers = headersOf(req);
@@ -41,7 +45,8 @@ export function httpGuard(deps: HttpGuardDeps) {
           if (fromCookie && "refused" in fromCookie) throw unauthenticated("auth.cookie", fromCookie.refused);
           token = fromCookie?.token;
         }
-        if (!token) throw unauthenticated("auth.missing_token", "missing access token: send `authorization: Bearer <token>`");
+        if (!token)
+          throw unauthenticated("auth.missing_token", "missing access token: send `authorization: Bearer <token>`");
         const principal = await deps.verifier.verify(token);
         if (scopeOf) {
           const scope = await scopeOf(req);

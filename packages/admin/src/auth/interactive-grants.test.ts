@@ -10,7 +10,9 @@ import { publicClients, redirectAllowed } from "./public-clients.ts";
 
 function fakeClock(start = Date.parse("2026-01-01T00:00:00Z")): Clock & { advance(ms: number): void } {
   let now = start;
-  return { now: () => new Date(now), advance: (ms: number) => void (now += ms) } as Clock & { advance(ms: number): void };
+  return { now: () => new Date(now), advance: (ms: number) => void (now += ms) } as Clock & {
+    advance(ms: number): void;
+  };
 }
 
 test("PKCE: only the verifier that hashes to the challenge, and only well-formed ones", () => {
@@ -26,7 +28,14 @@ test("redirect URIs: exact, or a registered loopback URI on any loopback host an
   assert.ok(redirectAllowed(flytectl, "http://localhost:53593/callback"));
   assert.ok(redirectAllowed(flytectl, "http://127.0.0.1:40000/callback"));
   assert.ok(redirectAllowed(flytectl, "http://[::1]:40000/callback"));
-  for (const bad of ["http://evil.example:53593/callback", "http://localhost:53593/other", "https://localhost:53593/callback", "http://localhost.evil.example/callback", "http://localhost:53593/callback#x", "not a url"]) {
+  for (const bad of [
+    "http://evil.example:53593/callback",
+    "http://localhost:53593/other",
+    "https://localhost:53593/callback",
+    "http://localhost.evil.example/callback",
+    "http://localhost:53593/callback#x",
+    "not a url",
+  ]) {
     assert.ok(!redirectAllowed(flytectl, bad), bad);
   }
   const console = publicClients(() => "https://aloft.example.com").get("aloft-console")!();
@@ -37,7 +46,14 @@ test("redirect URIs: exact, or a registered loopback URI on any loopback host an
 test("codes are single use and expire after 5 minutes", () => {
   const clock = fakeClock();
   const store = new GrantStore(clock);
-  const grant = { clientId: "flytectl", redirectUri: "http://localhost:1/callback", codeChallenge: "c", subject: "alice", scope: ["all"], authTime: 0 };
+  const grant = {
+    clientId: "flytectl",
+    redirectUri: "http://localhost:1/callback",
+    codeChallenge: "c",
+    subject: "alice",
+    scope: ["all"],
+    authTime: 0,
+  };
   const code = store.issueCode(grant);
   assert.deepEqual(store.redeemCode(code), grant);
   assert.equal(store.redeemCode(code), undefined);

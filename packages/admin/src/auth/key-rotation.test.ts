@@ -14,9 +14,22 @@ test("after a rotation, tokens of the old key verify until its file is removed",
   const dir = mkdtempSync(join(tmpdir(), "aloft-rotate-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const url = () => "http://aloft.test";
-  const issuerFor = async () => new TokenIssuer({ keys: await loadKeySet(readSigningKeys(dir)), clock: systemClock, issuer: url, audience: url, lifetimeSeconds: 60 });
+  const issuerFor = async () =>
+    new TokenIssuer({
+      keys: await loadKeySet(readSigningKeys(dir)),
+      clock: systemClock,
+      issuer: url,
+      audience: url,
+      lifetimeSeconds: 60,
+    });
   const verifierFor = async () =>
-    new TokenVerifier({ keys: localKeys((await loadKeySet(readSigningKeys(dir))).jwks), issuer: url, audience: url, requiredScope: "all", clock: systemClock });
+    new TokenVerifier({
+      keys: localKeys((await loadKeySet(readSigningKeys(dir))).jwks),
+      issuer: url,
+      audience: url,
+      requiredScope: "all",
+      clock: systemClock,
+    });
 
   await initSecrets({ dir });
   const oldToken = (await (await issuerFor()).issue("ci", ["all"])).accessToken;

@@ -7,12 +7,22 @@ import { readBody } from "../api/http/body.ts";
 const MAX_FORM = 64 * 1024;
 
 export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { "content-type": "application/json;charset=UTF-8", "cache-control": "no-store", pragma: "no-cache", ...headers });
+  res.writeHead(status, {
+    "content-type": "application/json;charset=UTF-8",
+    "cache-control": "no-store",
+    pragma: "no-cache",
+    ...headers,
+  });
   res.end(JSON.stringify(body));
 }
 
-export const oauthError = (res: ServerResponse, status: number, error: string, description: string, headers?: Record<string, string>) =>
-  json(res, status, { error, error_description: description }, headers);
+export const oauthError = (
+  res: ServerResponse,
+  status: number,
+  error: string,
+  description: string,
+  headers?: Record<string, string>,
+) => json(res, status, { error, error_description: description }, headers);
 
 export function text(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", ...headers });
@@ -21,7 +31,11 @@ export function text(res: ServerResponse, status: number, body: string, headers:
 
 /** A 302 (303 after a POST) to `location`, with cookies to set. */
 export function redirect(res: ServerResponse, location: string, cookies: string[] = [], status = 302): void {
-  res.writeHead(status, { location, "cache-control": "no-store", ...(cookies.length ? { "set-cookie": cookies } : {}) });
+  res.writeHead(status, {
+    location,
+    "cache-control": "no-store",
+    ...(cookies.length ? { "set-cookie": cookies } : {}),
+  });
   res.end();
 }
 
@@ -82,7 +96,8 @@ export function serializeCookie(name: string, value: string, o: CookieOptions): 
   return parts.join("; ");
 }
 
-export const clearCookie = (name: string, secure: boolean, path = "/") => serializeCookie(name, "", { secure, maxAgeSeconds: 0, path });
+export const clearCookie = (name: string, secure: boolean, path = "/") =>
+  serializeCookie(name, "", { secure, maxAgeSeconds: 0, path });
 
 export function constantTimeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);

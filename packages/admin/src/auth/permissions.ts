@@ -88,9 +88,23 @@ const TABLE: Record<string, Record<string, Rule>> = {
     GetData: view,
   },
   "datacatalog.DataCatalog": Object.fromEntries(
-    ["CreateDataset", "GetDataset", "CreateArtifact", "GetArtifact", "AddTag", "ListArtifacts", "ListDatasets", "UpdateArtifact", "GetOrExtendReservation", "ReleaseReservation"].map((m) => [m, engine]),
+    [
+      "CreateDataset",
+      "GetDataset",
+      "CreateArtifact",
+      "GetArtifact",
+      "AddTag",
+      "ListArtifacts",
+      "ListDatasets",
+      "UpdateArtifact",
+      "GetOrExtendReservation",
+      "ReleaseReservation",
+    ].map((m) => [m, engine]),
   ),
-  "flyteidl.service.AuthMetadataService": { GetOAuth2Metadata: { kind: "open" }, GetPublicClientConfig: { kind: "open" } },
+  "flyteidl.service.AuthMetadataService": {
+    GetOAuth2Metadata: { kind: "open" },
+    GetPublicClientConfig: { kind: "open" },
+  },
   "flyteidl.service.IdentityService": { UserInfo: { kind: "authenticated" } },
 };
 

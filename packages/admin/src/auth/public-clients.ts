@@ -17,7 +17,10 @@ export function publicClients(publicUrl: () => string): Map<string, () => Public
   return new Map<string, () => PublicClient>([
     ["flytectl", () => ({ id: "flytectl", redirectUris: CLI_REDIRECTS, scopes: PUBLIC_SCOPES })],
     ["flyte-cli", () => ({ id: "flyte-cli", redirectUris: CLI_REDIRECTS, scopes: PUBLIC_SCOPES })],
-    [CONSOLE_CLIENT_ID, () => ({ id: CONSOLE_CLIENT_ID, redirectUris: [`${publicUrl()}/callback`], scopes: PUBLIC_SCOPES })],
+    [
+      CONSOLE_CLIENT_ID,
+      () => ({ id: CONSOLE_CLIENT_ID, redirectUris: [`${publicUrl()}/callback`], scopes: PUBLIC_SCOPES }),
+    ],
   ]);
 }
 
@@ -38,7 +41,14 @@ export function redirectAllowed(client: PublicClient, given: string): boolean {
   for (const r of client.redirectUris) {
     if (r === given) return true;
     const reg = new URL(r);
-    if (reg.protocol === "http:" && LOOPBACK.has(reg.hostname) && g.protocol === "http:" && LOOPBACK.has(g.hostname) && g.pathname === reg.pathname && g.search === reg.search) {
+    if (
+      reg.protocol === "http:" &&
+      LOOPBACK.has(reg.hostname) &&
+      g.protocol === "http:" &&
+      LOOPBACK.has(g.hostname) &&
+      g.pathname === reg.pathname &&
+      g.search === reg.search
+    ) {
       return true;
     }
   }

@@ -14,7 +14,13 @@ const MAX_DEPTH = 5;
  * Fields that name the execution a request acts on: where a message has one, only it is followed (a task execution
  * id also holds a task id, whose project need not be the execution's).
  */
-const TARGETS = new Set(["executionId", "workflowExecutionId", "nodeExecutionId", "parentNodeExecutionId", "taskExecutionId"]);
+const TARGETS = new Set([
+  "executionId",
+  "workflowExecutionId",
+  "nodeExecutionId",
+  "parentNodeExecutionId",
+  "taskExecutionId",
+]);
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !(v instanceof Uint8Array) && !Array.isArray(v);

@@ -43,7 +43,8 @@ export class Authorizer {
   grantsOf(p: Principal): Grant[] {
     const out: Grant[] = [];
     for (const b of this.auth.roles.bindings) {
-      if (b.subject === p.subject && isRole(b.role)) out.push({ role: b.role, project: b.project ?? "*", domain: b.domain ?? "*" });
+      if (b.subject === p.subject && isRole(b.role))
+        out.push({ role: b.role, project: b.project ?? "*", domain: b.domain ?? "*" });
     }
     const claim = p.claims[this.auth.roles.claim];
     for (const entry of Array.isArray(claim) ? claim : typeof claim === "string" ? claim.split(" ") : []) {
@@ -72,12 +73,18 @@ export class Authorizer {
       on = "every project";
     } else {
       ok = grants.some(
-        (g) => (g.project === "*" || g.project === scope.project) && (g.domain === "*" || (scope.domain !== "" && g.domain === scope.domain)),
+        (g) =>
+          (g.project === "*" || g.project === scope.project) &&
+          (g.domain === "*" || (scope.domain !== "" && g.domain === scope.domain)),
       );
       on = scope.domain ? `project ${scope.project}, domain ${scope.domain}` : `project ${scope.project}`;
     }
     if (!ok) {
-      throw new AloftError(Code.PERMISSION_DENIED, "auth.permission_denied", `${p.subject} lacks permission "${permission}" on ${on} (needed for ${method})`);
+      throw new AloftError(
+        Code.PERMISSION_DENIED,
+        "auth.permission_denied",
+        `${p.subject} lacks permission "${permission}" on ${on} (needed for ${method})`,
+      );
     }
   }
 }

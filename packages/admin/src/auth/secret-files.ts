@@ -39,7 +39,11 @@ export async function initSecrets(o: SecretInitOptions): Promise<string[]> {
   const users = [...new Set(o.users ?? [])];
   for (const u of users) {
     if (!CLIENT_ID.test(u)) throw failedPrecondition("auth.secret_init", `invalid user name ${JSON.stringify(u)}`);
-    if (clients.includes(u)) throw failedPrecondition("auth.secret_init", `user ${u} has the name of a client: a person must not be able to act as a client`);
+    if (clients.includes(u))
+      throw failedPrecondition(
+        "auth.secret_init",
+        `user ${u} has the name of a client: a person must not be able to act as a client`,
+      );
   }
   mkdirSync(o.dir, { recursive: true, mode: 0o700 });
   const written: string[] = [];
@@ -52,7 +56,10 @@ export async function initSecrets(o: SecretInitOptions): Promise<string[]> {
   };
   put(SECRET_FILES.cookieHashKey, `${randomBytes(64).toString("base64")}\n`);
   put(SECRET_FILES.cookieBlockKey, `${randomBytes(32).toString("base64")}\n`);
-  put(SECRET_FILES.signingKey, generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }) as string);
+  put(
+    SECRET_FILES.signingKey,
+    generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }) as string,
+  );
   for (const c of clients) {
     const secretPath = join(o.dir, SECRET_FILES.clientSecret(c));
     if (existsSync(secretPath) && !o.force) continue;
@@ -89,7 +96,11 @@ export function readCookieKeys(dir: string): { hashKey: Buffer; blockKey: Buffer
   const hashKey = read(SECRET_FILES.cookieHashKey);
   const blockKey = read(SECRET_FILES.cookieBlockKey);
   if (!hashKey || !blockKey) return undefined;
-  if (blockKey.length !== 32 || hashKey.length < 32) throw failedPrecondition("auth.cookie_keys", `the cookie keys in ${dir} have the wrong length (run \`aloft secret init --force\`)`);
+  if (blockKey.length !== 32 || hashKey.length < 32)
+    throw failedPrecondition(
+      "auth.cookie_keys",
+      `the cookie keys in ${dir} have the wrong length (run \`aloft secret init --force\`)`,
+    );
   return { hashKey, blockKey };
 }
 
@@ -97,7 +108,10 @@ export function readCookieKeys(dir: string): { hashKey: Buffer; blockKey: Buffer
 export function readSigningKeys(dir: string): { signing: string; others: string[] } {
   const path = join(dir, SECRET_FILES.signingKey);
   if (!existsSync(path)) {
-    throw failedPrecondition("auth.no_signing_key", `auth is enabled but ${path} does not exist: run \`aloft secret init -p ${dir}\``);
+    throw failedPrecondition(
+      "auth.no_signing_key",
+      `auth is enabled but ${path} does not exist: run \`aloft secret init -p ${dir}\``,
+    );
   }
   const others = readdirSync(dir)
     .filter((f) => f !== SECRET_FILES.signingKey && /^token-signing-key.*\.pem$/.test(f))

@@ -11,10 +11,24 @@ test("secret create -o yaml: every file of secret init but users' plain password
   const dir = mkdtempSync(join(tmpdir(), "aloft-manifest-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   await initSecrets({ dir, users: ["alice"] });
-  const doc = parse(secretManifest(dir, { name: "flyte-admin-secrets", namespace: "flyte" })) as { kind: string; metadata: { name: string }; data: Record<string, string> };
+  const doc = parse(secretManifest(dir, { name: "flyte-admin-secrets", namespace: "flyte" })) as {
+    kind: string;
+    metadata: { name: string };
+    data: Record<string, string>;
+  };
   assert.equal(doc.kind, "Secret");
   assert.equal(doc.metadata.name, "flyte-admin-secrets");
-  assert.deepEqual(Object.keys(doc.data).sort(), ["cookie-block-key", "cookie-hash-key", "flytepropeller.secret", "flytepropeller.secret-hash", "token-signing-key.pem", "user-alice.password-hash"]);
-  assert.equal(Buffer.from(doc.data["token-signing-key.pem"]!, "base64").toString(), readFileSync(join(dir, "token-signing-key.pem"), "utf8"));
+  assert.deepEqual(Object.keys(doc.data).sort(), [
+    "cookie-block-key",
+    "cookie-hash-key",
+    "flytepropeller.secret",
+    "flytepropeller.secret-hash",
+    "token-signing-key.pem",
+    "user-alice.password-hash",
+  ]);
+  assert.equal(
+    Buffer.from(doc.data["token-signing-key.pem"]!, "base64").toString(),
+    readFileSync(join(dir, "token-signing-key.pem"), "utf8"),
+  );
   assert.throws(() => secretManifest(join(dir, "missing"), { name: "x", namespace: "y" }), /secret init/);
 });

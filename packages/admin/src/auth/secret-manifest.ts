@@ -22,6 +22,16 @@ export function secretManifest(dir: string, o: { name: string; namespace: string
     if (!statSync(path).isFile() || /^user-.+\.password$/.test(f) || !KEY.test(f)) continue;
     data[f] = readFileSync(path).toString("base64");
   }
-  if (Object.keys(data).length === 0) throw failedPrecondition("auth.secret_create", `${dir} holds no secrets: run \`aloft secret init -p ${dir}\` first`);
-  return stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: o.name, namespace: o.namespace }, type: "Opaque", data });
+  if (Object.keys(data).length === 0)
+    throw failedPrecondition(
+      "auth.secret_create",
+      `${dir} holds no secrets: run \`aloft secret init -p ${dir}\` first`,
+    );
+  return stringify({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: o.name, namespace: o.namespace },
+    type: "Opaque",
+    data,
+  });
 }

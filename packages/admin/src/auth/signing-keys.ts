@@ -26,5 +26,8 @@ async function signingKey(pem: string): Promise<SigningKey> {
 export async function loadKeySet(pems: { signing: string; others: string[] }): Promise<KeySet> {
   const signing = await signingKey(pems.signing);
   const others = await Promise.all(pems.others.map(signingKey));
-  return { signing, jwks: { keys: [signing.publicJwk, ...others.filter((k) => k.kid !== signing.kid).map((k) => k.publicJwk)] } };
+  return {
+    signing,
+    jwks: { keys: [signing.publicJwk, ...others.filter((k) => k.kid !== signing.kid).map((k) => k.publicJwk)] },
+  };
 }

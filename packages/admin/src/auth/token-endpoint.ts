@@ -67,11 +67,16 @@ export function tokenEndpoint(deps: TokenEndpointDeps) {
     const form = await readForm(req);
     if (typeof form === "string") return oauthError(res, 400, "invalid_request", form);
     const basic = basicCredentials(req.headers.authorization);
-    if (basic === "malformed") return oauthError(res, 401, "invalid_client", "malformed Basic credentials", { "www-authenticate": 'Basic realm="aloft"' });
+    if (basic === "malformed")
+      return oauthError(res, 401, "invalid_client", "malformed Basic credentials", {
+        "www-authenticate": 'Basic realm="aloft"',
+      });
     const postId = form.get("client_id");
     const postSecret = form.get("client_secret");
-    if (basic && postSecret !== null) return oauthError(res, 400, "invalid_request", "use one client authentication method, not two");
-    if (basic && postId !== null && postId !== basic.id) return oauthError(res, 400, "invalid_request", "client_id does not match the Basic credentials");
+    if (basic && postSecret !== null)
+      return oauthError(res, 400, "invalid_request", "use one client authentication method, not two");
+    if (basic && postId !== null && postId !== basic.id)
+      return oauthError(res, 400, "invalid_request", "client_id does not match the Basic credentials");
     const creds = basic ?? (postId !== null && postSecret !== null ? { id: postId, secret: postSecret } : undefined);
     const grant = form.get("grant_type");
     if (!grant) return oauthError(res, 400, "invalid_request", "missing grant_type");
@@ -81,23 +86,46 @@ export function tokenEndpoint(deps: TokenEndpointDeps) {
       return json(res, answer.status, answer.body);
     }
     if (grant !== "client_credentials") {
-      const supported = deps.interactive ? "client_credentials, authorization_code, refresh_token" : "client_credentials";
-      return oauthError(res, 400, "unsupported_grant_type", `grant_type ${grant} is not supported by this server (${supported})`);
+      const supported = deps.interactive
+        ? "client_credentials, authorization_code, refresh_token"
+        : "client_credentials";
+      return oauthError(
+        res,
+        400,
+        "unsupported_grant_type",
+        `grant_type ${grant} is not supported by this server (${supported})`,
+      );
     }
-    if (!creds) return oauthError(res, 401, "invalid_client", "client authentication required", { "www-authenticate": 'Basic realm="aloft"' });
+    if (!creds)
+      return oauthError(res, 401, "invalid_client", "client authentication required", {
+        "www-authenticate": 'Basic realm="aloft"',
+      });
     const client = await deps.clients.authenticate(creds.id, creds.secret);
     if (!client) {
       deps.logger.warn({ clientId: creds.id.slice(0, 128) }, "token request with unknown client or wrong secret");
-      return oauthError(res, 401, "invalid_client", "unknown client or wrong secret", basic ? { "www-authenticate": 'Basic realm="aloft"' } : {});
+      return oauthError(
+        res,
+        401,
+        "invalid_client",
+        "unknown client or wrong secret",
+        basic ? { "www-authenticate": 'Basic realm="aloft"' } : {},
+      );
     }
     const requested = (form.get("scope") ?? "").split(" ").filter(Boolean);
     const unknown = requested.filter((s) => !client.scopes.includes(s));
-    if (unknown.length > 0) return oauthError(res, 400, "invalid_scope", `scope not allowed for this client: ${unknown.join(" ")}`);
+    if (unknown.length > 0)
+      return oauthError(res, 400, "invalid_scope", `scope not allowed for this client: ${unknown.join(" ")}`);
     const target = form.get("audience") ?? form.get("resource");
-    if (target !== null && target !== "" && target !== deps.audience()) return oauthError(res, 400, "invalid_target", `unknown audience ${target}`);
+    if (target !== null && target !== "" && target !== deps.audience())
+      return oauthError(res, 400, "invalid_target", `unknown audience ${target}`);
     const token = await deps.issuer.issue(client.id, requested.length > 0 ? requested : client.scopes);
     deps.logger.info({ clientId: client.id, scope: token.scope.join(" ") }, "issued an access token");
-    json(res, 200, { access_token: token.accessToken, token_type: "Bearer", expires_in: token.expiresIn, scope: token.scope.join(" ") });
+    json(res, 200, {
+      access_token: token.accessToken,
+      token_type: "Bearer",
+      expires_in: token.expiresIn,
+      scope: token.scope.join(" "),
+    });
   };
 }
 
@@ -113,12 +141,16 @@ export async function interactiveGrant(
   grant: "authorization_code" | "refresh_token",
   form: URLSearchParams,
 ): Promise<GrantAnswer> {
-  const err = (status: number, error: string, description: string): GrantAnswer => ({ status, body: { error, error_description: description } });
+  const err = (status: number, error: string, description: string): GrantAnswer => ({
+    status,
+    body: { error, error_description: description },
+  });
   const clientId = form.get("client_id") ?? "";
   const client = it.publicClients.get(clientId)?.();
   if (!client) return err(401, "invalid_client", `unknown public client ${JSON.stringify(clientId.slice(0, 100))}`);
   const target = form.get("audience") ?? form.get("resource");
-  if (target !== null && target !== "" && target !== deps.audience()) return err(400, "invalid_target", `unknown audience ${target}`);
+  if (target !== null && target !== "" && target !== deps.audience())
+    return err(400, "invalid_target", `unknown audience ${target}`);
   let subject: string;
   let scope: string[];
   let refreshToken: string | undefined;
@@ -128,12 +160,16 @@ export async function interactiveGrant(
     const verifier = form.get("code_verifier") ?? "";
     if (code === "" || verifier === "") return err(400, "invalid_request", "code and code_verifier are required");
     const g = it.grants.redeemCode(code);
-    if (!g || g.clientId !== client.id) return err(400, "invalid_grant", "unknown, expired or already used authorization code");
-    if (form.get("redirect_uri") !== g.redirectUri) return err(400, "invalid_grant", "redirect_uri does not match the authorization request");
-    if (!verifierMatches(verifier, g.codeChallenge)) return err(400, "invalid_grant", "code_verifier does not match the code_challenge");
+    if (!g || g.clientId !== client.id)
+      return err(400, "invalid_grant", "unknown, expired or already used authorization code");
+    if (form.get("redirect_uri") !== g.redirectUri)
+      return err(400, "invalid_grant", "redirect_uri does not match the authorization request");
+    if (!verifierMatches(verifier, g.codeChallenge))
+      return err(400, "invalid_grant", "code_verifier does not match the code_challenge");
     subject = g.subject;
     scope = g.scope;
-    if (scope.includes("offline")) refreshToken = it.grants.issueRefresh({ clientId: client.id, subject, scope, authTime: g.authTime });
+    if (scope.includes("offline"))
+      refreshToken = it.grants.issueRefresh({ clientId: client.id, subject, scope, authTime: g.authTime });
     if (scope.includes("openid")) {
       idToken = await signIdToken(
         { keys: deps.keys, clock: it.clock, issuer: it.issuerUrl, lifetimeSeconds: it.lifetimeSeconds },
@@ -145,10 +181,18 @@ export async function interactiveGrant(
     if (presented === "") return err(400, "invalid_request", "refresh_token is required");
     const rotated = it.grants.rotate(presented);
     if (rotated === "reused") {
-      deps.logger.warn({ clientId: client.id }, "a retired refresh token was presented again: its whole family is revoked");
-      return err(400, "invalid_grant", "refresh token already used; every token of this login is revoked: sign in again");
+      deps.logger.warn(
+        { clientId: client.id },
+        "a retired refresh token was presented again: its whole family is revoked",
+      );
+      return err(
+        400,
+        "invalid_grant",
+        "refresh token already used; every token of this login is revoked: sign in again",
+      );
     }
-    if (rotated === "invalid" || rotated.grant.clientId !== client.id) return err(400, "invalid_grant", "unknown, expired or revoked refresh token: sign in again");
+    if (rotated === "invalid" || rotated.grant.clientId !== client.id)
+      return err(400, "invalid_grant", "unknown, expired or revoked refresh token: sign in again");
     const asked = (form.get("scope") ?? "").split(" ").filter(Boolean);
     const wider = asked.filter((s) => !rotated.grant.scope.includes(s));
     if (wider.length > 0) return err(400, "invalid_scope", `scope beyond the original grant: ${wider.join(" ")}`);
@@ -161,11 +205,11 @@ export async function interactiveGrant(
   return {
     status: 200,
     body: {
-    access_token: token.accessToken,
-    token_type: "Bearer",
-    expires_in: token.expiresIn,
-    scope: token.scope.join(" "),
-    ...(refreshToken ? { refresh_token: refreshToken } : {}),
+      access_token: token.accessToken,
+      token_type: "Bearer",
+      expires_in: token.expiresIn,
+      scope: token.scope.join(" "),
+      ...(refreshToken ? { refresh_token: refreshToken } : {}),
       ...(idToken ? { id_token: idToken } : {}),
     },
   };
@@ -192,7 +236,8 @@ export function revokeEndpoint(it: { grants: GrantStore; logger: Logger }) {
 export function jwksEndpoint(keys: KeySet) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     req.resume();
-    if (req.method !== "GET" && req.method !== "HEAD") return oauthError(res, 405, "invalid_request", "use GET", { allow: "GET" });
+    if (req.method !== "GET" && req.method !== "HEAD")
+      return oauthError(res, 405, "invalid_request", "use GET", { allow: "GET" });
     res.writeHead(200, { "content-type": "application/json", "cache-control": "public, max-age=300" });
     res.end(req.method === "HEAD" ? undefined : JSON.stringify(keys.jwks));
   };

@@ -28,10 +28,12 @@ export function localKeys(jwks: { keys: import("jose").JWK[] }): JWTVerifyGetKey
 export function remoteKeys(jwksUri: () => Promise<string>): JWTVerifyGetKey {
   let set: Promise<JWTVerifyGetKey> | undefined;
   return async (header, token) => {
-    set ??= jwksUri().then((u) => createRemoteJWKSet(new URL(u)) as JWTVerifyGetKey).catch((err: unknown) => {
-      set = undefined;
-      throw err;
-    });
+    set ??= jwksUri()
+      .then((u) => createRemoteJWKSet(new URL(u)) as JWTVerifyGetKey)
+      .catch((err: unknown) => {
+        set = undefined;
+        throw err;
+      });
     return (await set)(header, token);
   };
 }
@@ -70,11 +72,21 @@ export class TokenVerifier {
 
 function refusal(err: unknown): AloftError {
   if (err instanceof errors.JWTExpired) return unauthenticated("auth.token_expired", "access token expired");
-  if (err instanceof errors.JWTClaimValidationFailed) return unauthenticated("auth.token_claim", `access token refused: ${err.claim} claim: ${err.message}`);
-  if (err instanceof errors.JWSSignatureVerificationFailed) return unauthenticated("auth.token_signature", "access token refused: signature verification failed");
-  if (err instanceof errors.JWKSNoMatchingKey) return unauthenticated("auth.token_key", "access token refused: not signed by a trusted key");
-  if (err instanceof errors.JOSEAlgNotAllowed) return unauthenticated("auth.token_alg", "access token refused: signing algorithm not allowed");
-  if (err instanceof errors.JOSEError) return unauthenticated("auth.token_invalid", `access token refused: ${err.code}`);
-  if (err instanceof errors.JWKSTimeout || err instanceof TypeError) return new AloftError(Code.UNAVAILABLE, "auth.jwks_unavailable", "cannot fetch the identity provider's signing keys");
+  if (err instanceof errors.JWTClaimValidationFailed)
+    return unauthenticated("auth.token_claim", `access token refused: ${err.claim} claim: ${err.message}`);
+  if (err instanceof errors.JWSSignatureVerificationFailed)
+    return unauthenticated("auth.token_signature", "access token refused: signature verification failed");
+  if (err instanceof errors.JWKSNoMatchingKey)
+    return unauthenticated("auth.token_key", "access token refused: not signed by a trusted key");
+  if (err instanceof errors.JOSEAlgNotAllowed)
+    return unauthenticated("auth.token_alg", "access token refused: signing algorithm not allowed");
+  if (err instanceof errors.JOSEError)
+    return unauthenticated("auth.token_invalid", `access token refused: ${err.code}`);
+  if (err instanceof errors.JWKSTimeout || err instanceof TypeError)
+    return new AloftError(
+      Code.UNAVAILABLE,
+      "auth.jwks_unavailable",
+      "cannot fetch the identity provider's signing keys",
+    );
   return unauthenticated("auth.token_invalid", "access token refused: not a valid JWT");
 }

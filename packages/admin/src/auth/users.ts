@@ -11,8 +11,10 @@ export class UserRegistry {
   constructor(secretsDir: string, reserved: string[]) {
     this.users = readUserPasswordHashes(secretsDir);
     for (const [name, hash] of this.users) {
-      if (!isSecretHash(hash)) throw new Error(`the password hash of user ${name} in ${secretsDir} is not one aloft wrote`);
-      if (reserved.includes(name)) throw new Error(`user ${name} has the name of a client or engine subject; rename the user`);
+      if (!isSecretHash(hash))
+        throw new Error(`the password hash of user ${name} in ${secretsDir} is not one aloft wrote`);
+      if (reserved.includes(name))
+        throw new Error(`user ${name} has the name of a client or engine subject; rename the user`);
     }
   }
 

@@ -7,7 +7,9 @@ import type { SortOrder } from "./sort.ts";
 // `LIKE ... ESCAPE '\'` on both databases, so that `\%` means a literal `%` in SQLite as it does in PostgreSQL.
 // (SQLite is also told `case_sensitive_like`, see repositories/database.ts, so both compare case-sensitively.)
 function like(left: Expression<unknown>, pattern: string, negate: boolean): Expression<SqlBool> {
-  return negate ? sql<SqlBool>`${left} not like ${pattern} escape '\\'` : sql<SqlBool>`${left} like ${pattern} escape '\\'`;
+  return negate
+    ? sql<SqlBool>`${left} not like ${pattern} escape '\\'`
+    : sql<SqlBool>`${left} like ${pattern} escape '\\'`;
 }
 
 /** One filter as a boolean SQL expression on `table.column`. */

@@ -45,7 +45,14 @@ const TIMESTAMP_COLUMNS = new Set([
 /** Integer columns: a non-integer value would fail inside PostgreSQL, so it is rejected up front (INVALID_ARGUMENT). */
 const INTEGER_COLUMNS = new Set(["id", "state", "mode", "retry_attempt", "phase_version", "priority", "resource_type"]);
 /** Serialized protobuf columns: comparing them with text is meaningless and fails in PostgreSQL. */
-const BINARY_COLUMNS = new Set(["closure", "spec", "labels", "typed_interface", "node_execution_metadata", "internal_data"]);
+const BINARY_COLUMNS = new Set([
+  "closure",
+  "spec",
+  "labels",
+  "typed_interface",
+  "node_execution_metadata",
+  "internal_data",
+]);
 
 function kindOf(n: string): ColumnKind {
   if (TIMESTAMP_COLUMNS.has(n)) return "timestamp";
@@ -196,7 +203,11 @@ export const ENTITIES: Readonly<Record<EntityName, EntityInfo>> = {
     code: "s",
     table: "signals",
     // `type` and `value` hold serialized messages here (unlike execution_tags.value), so they cannot be filtered.
-    columns: new Map<string, ColumnKind>([...columns(...base, ...executionKey, "signal_id"), ["type", "binary"], ["value", "binary"]]),
+    columns: new Map<string, ColumnKind>([
+      ...columns(...base, ...executionKey, "signal_id"),
+      ["type", "binary"],
+      ["value", "binary"],
+    ]),
   },
   // admin_tag filters are validated against the old admin_tags model and then redirected to execution_tags.
   admin_tag: { code: "at", table: "admin_tags", columns: columns(...base, "name") },
@@ -230,7 +241,16 @@ export const FIELD_PREFIXES: ReadonlyMap<string, EntityName> = new Map<string, E
 ]);
 
 /** The entities a list RPC may list (the "primary" entity of a query). */
-export type PrimaryEntity = "task" | "workflow" | "launch_plan" | "execution" | "node_execution" | "task_execution" | "named_entity" | "project" | "signal";
+export type PrimaryEntity =
+  | "task"
+  | "workflow"
+  | "launch_plan"
+  | "execution"
+  | "node_execution"
+  | "task_execution"
+  | "named_entity"
+  | "project"
+  | "signal";
 
 /** Which entities each primary entity's filters may reference (upstream `allowedJoinEntities`). */
 export const ALLOWED_REFERENCES: Readonly<Record<PrimaryEntity, ReadonlySet<EntityName>>> = {

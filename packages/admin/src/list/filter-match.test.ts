@@ -32,9 +32,12 @@ test("greedy groups: last '(' and last ',' win, text after the last ')' is ignor
 test("agrees with the regular expression on random strings", () => {
   const alphabet = fc.constantFrom("e", "q", "(", ")", ",", " ", "\n", "\t", "\r", "a", ";", "\u2028");
   fc.assert(
-    fc.property(fc.array(alphabet, { maxLength: 14 }).map((a) => a.join("")), (s) => {
-      assert.deepEqual(matchFilterExpression(s), viaRegex(s), JSON.stringify(s));
-    }),
+    fc.property(
+      fc.array(alphabet, { maxLength: 14 }).map((a) => a.join("")),
+      (s) => {
+        assert.deepEqual(matchFilterExpression(s), viaRegex(s), JSON.stringify(s));
+      },
+    ),
     { numRuns: 20000 },
   );
 });

@@ -41,7 +41,10 @@ test("parses every function, with table-qualified columns", () => {
 });
 
 test("entity prefixes and the entities each list may reference", () => {
-  const fs = parseFilters("eq(launch_plan.name,lp)+eq(workflow.version,v)+eq(execution.phase,RUNNING)+eq(admin_tag.name,t)", "execution");
+  const fs = parseFilters(
+    "eq(launch_plan.name,lp)+eq(workflow.version,v)+eq(execution.phase,RUNNING)+eq(admin_tag.name,t)",
+    "execution",
+  );
   assert.deepEqual(
     fs.map((f) => [f.entity, f.table, f.column]),
     [
@@ -54,7 +57,10 @@ test("entity prefixes and the entities each list may reference", () => {
   assert.deepEqual(referencedEntities(fs, "execution"), ["launch_plan", "workflow", "execution_tag"]);
   assert.throws(() => parseFilters("eq(workflow.name,x)", "task"), isIA("'w' entity is not allowed in filters"));
   assert.throws(() => parseFilters("eq(task.name,x)", "project"), isIA("'t' entity is not allowed in filters"));
-  assert.throws(() => parseFilters("eq(project.identifier,x)", "execution"), isIA("'p' entity is not allowed in filters"));
+  assert.throws(
+    () => parseFilters("eq(project.identifier,x)", "execution"),
+    isIA("'p' entity is not allowed in filters"),
+  );
   assert.deepEqual(parseFilters("eq(project.identifier,x)", "project")[0]?.column, "identifier");
   // An unknown prefix is not a prefix: the whole thing is a (bad) column of the primary entity.
   assert.throws(() => parseFilters("eq(foo.name,x)", "project"), isIA("'p.foo.name' is invalid filter"));
@@ -80,7 +86,10 @@ test("values: `;` lists, timestamps to µs, durations to ns", () => {
   assert.deepEqual(parseFilters("gte(duration,1.5)", "execution")[0]?.values, [1.5e9]);
   assert.deepEqual(parseFilters("value_in(duration,1m;2h)", "node_execution")[0]?.values, [60e9, 7200e9]);
   assert.deepEqual(parseFilters("eq(name,  x)", "project")[0]?.values, [" x"]);
-  assert.throws(() => parseFilters("gt(created_at,yesterday)", "project"), isIA("Timestamp yesterday must conform to RFC3339 Nano spec"));
+  assert.throws(
+    () => parseFilters("gt(created_at,yesterday)", "project"),
+    isIA("Timestamp yesterday must conform to RFC3339 Nano spec"),
+  );
   assert.throws(() => parseFilters("gt(duration,soon)", "execution"), isIA("Failed to parse duration [soon]"));
 });
 
@@ -100,15 +109,28 @@ test("makeFilter builds the implicit filters managers add", () => {
 });
 
 test("SQL metacharacters in values are bound parameters", async () => {
-  const db = new Kysely<{ projects: { id: number; name: string } }>({ dialect: new SqliteDialect({ database: new SqliteDatabase(":memory:") }) });
+  const db = new Kysely<{ projects: { id: number; name: string } }>({
+    dialect: new SqliteDialect({ database: new SqliteDatabase(":memory:") }),
+  });
   try {
     const value = "x' OR 1=1 --";
     const fs = parseFilters(`eq(name,${value})+contains(description,") union select * from projects --)`, "project");
-    const q = db.selectFrom("projects").selectAll().where((eb) => filtersExpression(eb, fs)).compile();
-    assert.equal(q.sql, `select * from "projects" where ("projects"."name" = ? and "projects"."description" like ? escape '\\')`);
+    const q = db
+      .selectFrom("projects")
+      .selectAll()
+      .where((eb) => filtersExpression(eb, fs))
+      .compile();
+    assert.equal(
+      q.sql,
+      `select * from "projects" where ("projects"."name" = ? and "projects"."description" like ? escape '\\')`,
+    );
     assert.deepEqual(q.parameters, [value, `%") union select * from projects --%`]);
     const inList = parseFilters("value_in(identifier,a';b\")", "project");
-    const q2 = db.selectFrom("projects").selectAll().where((eb) => filtersExpression(eb, inList)).compile();
+    const q2 = db
+      .selectFrom("projects")
+      .selectAll()
+      .where((eb) => filtersExpression(eb, inList))
+      .compile();
     assert.equal(q2.sql, `select * from "projects" where "projects"."identifier" in (?, ?)`);
     assert.deepEqual(q2.parameters, ["a'", 'b"']);
   } finally {
@@ -117,11 +139,17 @@ test("SQL metacharacters in values are bound parameters", async () => {
 });
 
 test("a filter with a default value compares COALESCE(column, default)", async () => {
-  const db = new Kysely<{ entities: { name: string } }>({ dialect: new SqliteDialect({ database: new SqliteDatabase(":memory:") }) });
+  const db = new Kysely<{ entities: { name: string } }>({
+    dialect: new SqliteDialect({ database: new SqliteDatabase(":memory:") }),
+  });
   try {
     const [f] = parseFilters("eq(state,1)", "named_entity");
     assert.ok(f);
-    const q = db.selectFrom("entities").selectAll().where((eb) => filtersExpression(eb, [{ ...f, defaultValue: 0 }])).compile();
+    const q = db
+      .selectFrom("entities")
+      .selectAll()
+      .where((eb) => filtersExpression(eb, [{ ...f, defaultValue: 0 }]))
+      .compile();
     assert.equal(q.sql, `select * from "entities" where coalesce("named_entity_metadata"."state", ?) = ?`);
     assert.deepEqual(q.parameters, [0, 1]);
   } finally {
@@ -132,9 +160,33 @@ test("a filter with a default value compares COALESCE(column, default)", async (
 test("property: any filter string parses or raises INVALID_ARGUMENT, never anything else", () => {
   const primaries = Object.keys(ALLOWED_REFERENCES) as PrimaryEntity[];
   const token = fc.oneof(
-    fc.constantFrom("eq", "ne", "gt", "gte", "lt", "lte", "contains", "not_like", "value_in", "value_not_in", "like", ""),
+    fc.constantFrom(
+      "eq",
+      "ne",
+      "gt",
+      "gte",
+      "lt",
+      "lte",
+      "contains",
+      "not_like",
+      "value_in",
+      "value_not_in",
+      "like",
+      "",
+    ),
     fc.constantFrom("(", ")", ",", ", ", "+", ";", ".", " ", "\n", "'", '"', "%", "\\", "--"),
-    fc.constantFrom("name", "state", "created_at", "duration", "phase", "project.", "execution.", "workflow.", "entities.", "admin_tag."),
+    fc.constantFrom(
+      "name",
+      "state",
+      "created_at",
+      "duration",
+      "phase",
+      "project.",
+      "execution.",
+      "workflow.",
+      "entities.",
+      "admin_tag.",
+    ),
     fc.constantFrom("1", "1.5", "1h", "2024-01-01T00:00:00Z", "x' OR 1=1 --", "NaN", "1e400"),
     fc.string({ maxLength: 4 }),
   );
@@ -148,7 +200,10 @@ test("property: any filter string parses or raises INVALID_ARGUMENT, never anyth
       try {
         const fs = parseFilters(s, primary);
         for (const f of fs) {
-          assert.ok(ENTITIES[f.entity].columns.has(f.column) || f.entity === "execution_tag", `${f.entity}.${f.column}`);
+          assert.ok(
+            ENTITIES[f.entity].columns.has(f.column) || f.entity === "execution_tag",
+            `${f.entity}.${f.column}`,
+          );
           assert.ok(f.values.length >= 1);
         }
       } catch (err) {
@@ -161,9 +216,20 @@ test("property: any filter string parses or raises INVALID_ARGUMENT, never anyth
 });
 
 test("values a database could not compare are INVALID_ARGUMENT, not a database error", () => {
-  const bad = ["eq(state,abc)", "contains(state,1)", "not_like(state,1%)", "eq(labels,x)", "value_in(state,1;x)", "eq(state,1.5)"];
+  const bad = [
+    "eq(state,abc)",
+    "contains(state,1)",
+    "not_like(state,1%)",
+    "eq(labels,x)",
+    "value_in(state,1;x)",
+    "eq(state,1.5)",
+  ];
   for (const f of bad) {
-    assert.throws(() => parseFilters(f, "project"), (e: unknown) => e instanceof AloftError && e.code === Code.INVALID_ARGUMENT, f);
+    assert.throws(
+      () => parseFilters(f, "project"),
+      (e: unknown) => e instanceof AloftError && e.code === Code.INVALID_ARGUMENT,
+      f,
+    );
   }
   assert.deepEqual(parseFilters("value_in(state,0;1)", "project")[0]?.values, [0, 1]);
 });

@@ -1,11 +1,29 @@
 // The filter language of list RPCs (upstream flyteadmin/pkg/manager/impl/util/filters.go, flyteadmin/pkg/common/filters.go): `fn(field,value)` expressions joined by `+`.
 import { invalidArgument, invalidValue } from "@aloft/core";
-import { ALLOWED_REFERENCES, ENTITIES, FIELD_PREFIXES, resolveColumn, type ColumnKind, type EntityName, type PrimaryEntity } from "./entities.ts";
+import {
+  ALLOWED_REFERENCES,
+  ENTITIES,
+  FIELD_PREFIXES,
+  resolveColumn,
+  type ColumnKind,
+  type EntityName,
+  type PrimaryEntity,
+} from "./entities.ts";
 import { matchFilterExpression } from "./filter-match.ts";
 import { parseDurationNanos, parseTimestampMicros } from "./values.ts";
 import { textProblem } from "../validation/text.ts";
 
-export type FilterFunction = "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "contains" | "not_like" | "value_in" | "value_not_in";
+export type FilterFunction =
+  | "eq"
+  | "ne"
+  | "gt"
+  | "gte"
+  | "lt"
+  | "lte"
+  | "contains"
+  | "not_like"
+  | "value_in"
+  | "value_not_in";
 
 const SINGLE_VALUE = new Set<FilterFunction>(["eq", "ne", "gt", "gte", "lt", "lte", "contains", "not_like"]);
 const FUNCTIONS = new Set<string>([...SINGLE_VALUE, "value_in", "value_not_in"]);
@@ -68,19 +86,28 @@ function parseExpression(expr: string, primary: PrimaryEntity): Filter {
   if (kind === undefined) {
     throw invalidArgument("filters.invalid_field", `'${ENTITIES[entity].code}.${field}' is invalid filter`);
   }
-  if (!FUNCTIONS.has(m.fn)) throw invalidArgument("filters.unrecognized_function", `unrecognized filter function: ${m.fn}`);
+  if (!FUNCTIONS.has(m.fn))
+    throw invalidArgument("filters.unrecognized_function", `unrecognized filter function: ${m.fn}`);
   const fn = m.fn as FilterFunction;
   const values = prepareValues(m.value.split(";"), kind, fn, `${ENTITIES[entity].code}.${field}`);
   // Upstream hands a list to a single-value function and fails in the database (INTERNAL); we reject it up front.
   if (SINGLE_VALUE.has(fn) && values.length !== 1) {
-    throw invalidArgument("filters.invalid_single_value", `invalid single value filter expression: ${FUNCTION_NAMES[fn]}`);
+    throw invalidArgument(
+      "filters.invalid_single_value",
+      `invalid single value filter expression: ${FUNCTION_NAMES[fn]}`,
+    );
   }
   const target = resolveColumn(entity, field);
   return { entity: target.entity, table: ENTITIES[target.entity].table, column: target.column, fn, values };
 }
 
 /** Builds a filter programmatically (the implicit filters managers add), validated like a parsed one. */
-export function makeFilter(primary: PrimaryEntity, fn: FilterFunction, field: string, values: FilterValue | FilterValue[]): Filter {
+export function makeFilter(
+  primary: PrimaryEntity,
+  fn: FilterFunction,
+  field: string,
+  values: FilterValue | FilterValue[],
+): Filter {
   const target = resolveColumn(primary, field);
   if (!ENTITIES[target.entity].columns.has(target.column)) {
     throw invalidArgument("filters.invalid_field", `'${ENTITIES[primary].code}.${field}' is invalid filter`);
@@ -109,10 +136,14 @@ function prepareValues(raw: string[], kind: ColumnKind, fn: FilterFunction, fiel
       throw invalidArgument("filters.binary_column", `'${field}' holds serialized data and cannot be filtered`);
     case "integer":
       if (PATTERN_FUNCTIONS.has(fn)) {
-        throw invalidArgument("filters.pattern_on_integer", `'${field}' is an integer column: use eq, ne, gt, gte, lt, lte, value_in or value_not_in`);
+        throw invalidArgument(
+          "filters.pattern_on_integer",
+          `'${field}' is an integer column: use eq, ne, gt, gte, lt, lte, value_in or value_not_in`,
+        );
       }
       return raw.map((v) => {
-        if (!/^-?\d{1,15}$/.test(v)) throw invalidArgument("filters.invalid_integer", `invalid integer value [${v}] for filter on '${field}'`);
+        if (!/^-?\d{1,15}$/.test(v))
+          throw invalidArgument("filters.invalid_integer", `invalid integer value [${v}] for filter on '${field}'`);
         return Number(v);
       });
     default:
@@ -120,7 +151,8 @@ function prepareValues(raw: string[], kind: ColumnKind, fn: FilterFunction, fiel
       // SQLite would match it: refuse it the same way on both.
       for (const v of raw) {
         const problem = textProblem(v);
-        if (problem) throw invalidArgument("filters.invalid_text", `invalid value for filter on '${field}': ${problem}`);
+        if (problem)
+          throw invalidArgument("filters.invalid_text", `invalid value for filter on '${field}': ${problem}`);
       }
       return raw;
   }

@@ -6,7 +6,14 @@ import { checkLimit, parseToken } from "./pagination.ts";
 import { parseSort, type SortOrder } from "./sort.ts";
 
 export { ENTITIES, ALLOWED_REFERENCES, type EntityName, type PrimaryEntity, type ColumnKind } from "./entities.ts";
-export { parseFilters, makeFilter, referencedEntities, type Filter, type FilterFunction, type FilterValue } from "./filters.ts";
+export {
+  parseFilters,
+  makeFilter,
+  referencedEntities,
+  type Filter,
+  type FilterFunction,
+  type FilterValue,
+} from "./filters.ts";
 export { parseSort, type SortOrder } from "./sort.ts";
 export { parseToken, checkLimit, nextToken } from "./pagination.ts";
 export { filterExpression, filtersExpression, applyOrder, applyPage } from "./compile.ts";

@@ -9,20 +9,44 @@ function isIA(message: string) {
   return (err: unknown) => err instanceof AloftError && err.code === Code.INVALID_ARGUMENT && err.message === message;
 }
 
-const base = { entity: "task" as const, filters: "", sortBy: undefined, limit: 10, token: "", rpc: "ListTasks", limitRequired: true };
+const base = {
+  entity: "task" as const,
+  filters: "",
+  sortBy: undefined,
+  limit: 10,
+  token: "",
+  rpc: "ListTasks",
+  limitRequired: true,
+};
 
 test("sort: key must be a column of the primary entity; DESCENDING=0, ASCENDING=1", () => {
   assert.equal(parseSort(undefined, "task"), undefined);
-  assert.deepEqual(parseSort(create(SortSchema, { key: "name" }), "task"), { table: "tasks", column: "name", direction: "desc" });
-  assert.deepEqual(parseSort(create(SortSchema, { key: "created_at", direction: Sort_Direction.ASCENDING }), "project"), {
-    table: "projects",
-    column: "created_at",
-    direction: "asc",
+  assert.deepEqual(parseSort(create(SortSchema, { key: "name" }), "task"), {
+    table: "tasks",
+    column: "name",
+    direction: "desc",
   });
+  assert.deepEqual(
+    parseSort(create(SortSchema, { key: "created_at", direction: Sort_Direction.ASCENDING }), "project"),
+    {
+      table: "projects",
+      column: "created_at",
+      direction: "asc",
+    },
+  );
   assert.throws(() => parseSort(create(SortSchema, {}), "task"), isIA("invalid sort key ''"));
-  assert.throws(() => parseSort(create(SortSchema, { key: "identifier" }), "task"), isIA("invalid sort key 'identifier'"));
-  assert.throws(() => parseSort(create(SortSchema, { key: "launch_plan.name" }), "execution"), isIA("invalid sort key 'launch_plan.name'"));
-  assert.throws(() => parseSort(create(SortSchema, { key: "name", direction: 7 as Sort_Direction }), "task"), AloftError);
+  assert.throws(
+    () => parseSort(create(SortSchema, { key: "identifier" }), "task"),
+    isIA("invalid sort key 'identifier'"),
+  );
+  assert.throws(
+    () => parseSort(create(SortSchema, { key: "launch_plan.name" }), "execution"),
+    isIA("invalid sort key 'launch_plan.name'"),
+  );
+  assert.throws(
+    () => parseSort(create(SortSchema, { key: "name", direction: 7 as Sort_Direction }), "task"),
+    AloftError,
+  );
 });
 
 test("tokens are decimal offsets", () => {
@@ -57,6 +81,11 @@ test("parseListParams", () => {
   const projects = parseListParams({ ...base, entity: "project", rpc: "ListProjects", limit: 0, limitRequired: false });
   assert.deepEqual(projects.sort, { table: "projects", column: "identifier", direction: "asc" });
   assert.equal(projects.limit, 0);
-  const lp = parseListParams({ ...base, entity: "launch_plan", rpc: "ListLaunchPlans", filters: "eq(workflow.name,w)" });
+  const lp = parseListParams({
+    ...base,
+    entity: "launch_plan",
+    rpc: "ListLaunchPlans",
+    filters: "eq(workflow.name,w)",
+  });
   assert.deepEqual(lp.joins, ["workflow"]);
 });

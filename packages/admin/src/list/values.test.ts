@@ -16,8 +16,19 @@ test("timestamps: RFC 3339 with any fraction and offset, to microseconds", () =>
   assert.equal(parseTimestampMicros("2024-01-01T23:30:00-01:00"), Date.UTC(2024, 0, 2, 0, 30, 0) * 1000);
   assert.equal(parseTimestampMicros("0050-03-01T00:00:00Z"), new Date("0050-03-01T00:00:00Z").getTime() * 1000);
   assert.equal(parseTimestampMicros("2024-02-29T00:00:00Z"), Date.UTC(2024, 1, 29) * 1000);
-  for (const bad of ["2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2024-01-01", "2024-01-01 00:00:00Z", "2024-13-01T00:00:00Z",
-    "2024-01-01T24:00:00Z", "2024-01-01T00:00:60Z", "2024-01-01T00:00:00", "2024-01-01T00:00:00+2:00", "yesterday", ""]) {
+  for (const bad of [
+    "2024-02-30T00:00:00Z",
+    "2023-02-29T00:00:00Z",
+    "2024-01-01",
+    "2024-01-01 00:00:00Z",
+    "2024-13-01T00:00:00Z",
+    "2024-01-01T24:00:00Z",
+    "2024-01-01T00:00:60Z",
+    "2024-01-01T00:00:00",
+    "2024-01-01T00:00:00+2:00",
+    "yesterday",
+    "",
+  ]) {
     assert.throws(() => parseTimestampMicros(bad), isIA(`Timestamp ${bad} must conform to RFC3339 Nano spec`), bad);
   }
 });
@@ -41,7 +52,8 @@ test("Go durations", () => {
   assert.equal(parseGoDuration("300ms"), 300_000_000n);
   assert.equal(parseGoDuration("1µs1us1μs1ns"), 3001n);
   assert.equal(parseGoDuration(".5h"), 1_800_000_000_000n);
-  for (const bad of ["", "1", "h", "1x", ".s", "1.2.3s", "10000000000000h", "1 s"]) assert.equal(parseGoDuration(bad), undefined, bad);
+  for (const bad of ["", "1", "h", "1x", ".s", "1.2.3s", "10000000000000h", "1 s"])
+    assert.equal(parseGoDuration(bad), undefined, bad);
 });
 
 test("duration filter values: numbers are seconds, strings Go durations, result in ns", () => {

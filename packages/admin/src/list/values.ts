@@ -9,7 +9,8 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|
 
 /** Parses an RFC 3339 timestamp (any number of fractional digits) to microseconds since the epoch. */
 export function parseTimestampMicros(value: string): number {
-  const bad = () => invalidArgument("filters.invalid_timestamp", `Timestamp ${value} must conform to RFC3339 Nano spec`);
+  const bad = () =>
+    invalidArgument("filters.invalid_timestamp", `Timestamp ${value} must conform to RFC3339 Nano spec`);
   const m = RFC3339.exec(value);
   if (!m) throw bad();
   const [, y, mo, d, h, mi, sec, frac = "", zone = "Z"] = m;

@@ -54,16 +54,20 @@ import {
   type UpdateArtifactRequest,
   type UpdateArtifactResponse,
 } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
-import {
-  type CatalogArtifactFilter,
-  type CatalogArtifactRow,
-  type CatalogDatasetFilter,
-  type CatalogDatasetKey,
-  type CatalogDatasetRow,
-  type CatalogPage,
-  type CatalogRepo,
+import type {
+  CatalogArtifactFilter,
+  CatalogArtifactRow,
+  CatalogDatasetFilter,
+  CatalogDatasetKey,
+  CatalogDatasetRow,
+  CatalogPage,
+  CatalogRepo,
 } from "../repositories/catalog-repo.ts";
-import type { CatalogReservationKey, CatalogReservationRepo, CatalogReservationRow } from "../repositories/catalog-reservation-repo.ts";
+import type {
+  CatalogReservationKey,
+  CatalogReservationRepo,
+  CatalogReservationRow,
+} from "../repositories/catalog-reservation-repo.ts";
 import {
   invalidFilter,
   parsePageToken,
@@ -138,7 +142,10 @@ export class DataCatalogManager {
     }
     const page = toPage(req.pagination);
     const rows = await this.deps.catalog.listDatasets(filter, page);
-    return create(ListDatasetsResponseSchema, { datasets: rows.map(toDataset), nextToken: String(page.offset + rows.length) });
+    return create(ListDatasetsResponseSchema, {
+      datasets: rows.map(toDataset),
+      nextToken: String(page.offset + rows.length),
+    });
   }
 
   async createArtifact(req: CreateArtifactRequest): Promise<CreateArtifactResponse> {
@@ -160,7 +167,11 @@ export class DataCatalogManager {
     const row = await this.findArtifact(req.dataset, req.queryHandle);
     const artifact = toArtifact(row);
     if (artifact.data.length === 0) {
-      throw new AloftError(Code.INTERNAL, "datacatalog.artifact_without_data", `artifact ${row.artifactId} does not have artifact data associated`);
+      throw new AloftError(
+        Code.INTERNAL,
+        "datacatalog.artifact_without_data",
+        `artifact ${row.artifactId} does not have artifact data associated`,
+      );
     }
     return create(GetArtifactResponseSchema, { artifact });
   }
@@ -189,7 +200,10 @@ export class DataCatalogManager {
     const dataset = await this.requireDataset(req.dataset);
     const page = toPage(req.pagination);
     const rows = await this.deps.catalog.listArtifacts(dataset, filter, page);
-    return create(ListArtifactsResponseSchema, { artifacts: rows.map(toArtifact), nextToken: String(page.offset + rows.length) });
+    return create(ListArtifactsResponseSchema, {
+      artifacts: rows.map(toArtifact),
+      nextToken: String(page.offset + rows.length),
+    });
   }
 
   /** Replaces the artifact's data (all of it) and, when the request carries metadata, its metadata. */
@@ -198,7 +212,8 @@ export class DataCatalogManager {
     validateArtifactData(req.data);
     const row = await this.findArtifact(req.dataset, req.queryHandle);
     const metadata = req.metadata ? metadataBytes(req.metadata) : row.metadata;
-    if (!(await this.deps.catalog.updateArtifact(row.pk, dataBytes(req.data), metadata))) throw artifactNotFound(row.artifactId, row.dataset);
+    if (!(await this.deps.catalog.updateArtifact(row.pk, dataBytes(req.data), metadata)))
+      throw artifactNotFound(row.artifactId, row.dataset);
     return create(UpdateArtifactResponseSchema, { artifactId: row.artifactId });
   }
 
@@ -223,16 +238,21 @@ export class DataCatalogManager {
     const key = reservationKey(req.reservationId);
     const repo = this.deps.reservations;
     const now = this.deps.clock.now();
-    const mine: CatalogReservationRow = { ownerId: req.ownerId, expiresAt: new Date(now.getTime() + heartbeatMs * this.multiplier) };
+    const mine: CatalogReservationRow = {
+      ownerId: req.ownerId,
+      expiresAt: new Date(now.getTime() + heartbeatMs * this.multiplier),
+    };
     const current = await repo.get(key);
     let won: boolean;
     if (!current) won = await repo.create(key, mine);
-    else if (current.expiresAt.getTime() < now.getTime() || current.ownerId === req.ownerId) won = await repo.update(key, mine, now);
+    else if (current.expiresAt.getTime() < now.getTime() || current.ownerId === req.ownerId)
+      won = await repo.update(key, mine, now);
     else return this.reservationResponse(key, current, heartbeatMs);
     if (won) return this.reservationResponse(key, mine, heartbeatMs);
     // Someone else won the race between our read and our write: report theirs.
     const winner = await repo.get(key);
-    if (!winner) throw new AloftError(Code.ABORTED, "datacatalog.reservation_race", "the reservation changed concurrently; retry");
+    if (!winner)
+      throw new AloftError(Code.ABORTED, "datacatalog.reservation_race", "the reservation changed concurrently; retry");
     return this.reservationResponse(key, winner, heartbeatMs);
   }
 
@@ -243,10 +263,20 @@ export class DataCatalogManager {
     return create(ReleaseReservationResponseSchema);
   }
 
-  private reservationResponse(key: CatalogReservationKey, row: CatalogReservationRow, heartbeatMs: number): GetOrExtendReservationResponse {
+  private reservationResponse(
+    key: CatalogReservationKey,
+    row: CatalogReservationRow,
+    heartbeatMs: number,
+  ): GetOrExtendReservationResponse {
     const reservation: Reservation = create(ReservationSchema, {
       reservationId: create(ReservationIDSchema, {
-        datasetId: create(DatasetIDSchema, { project: key.project, name: key.name, domain: key.domain, version: key.version, org: key.org }),
+        datasetId: create(DatasetIDSchema, {
+          project: key.project,
+          name: key.name,
+          domain: key.domain,
+          version: key.version,
+          org: key.org,
+        }),
         tagName: key.tagName,
       }),
       ownerId: row.ownerId,
@@ -305,7 +335,14 @@ function toPage(p: PaginationOptions | undefined): CatalogPage {
 }
 
 function toDatasetId(k: CatalogDatasetKey & { uuid: string }): DatasetID {
-  return create(DatasetIDSchema, { project: k.project, name: k.name, domain: k.domain, version: k.version, org: k.org, UUID: k.uuid });
+  return create(DatasetIDSchema, {
+    project: k.project,
+    name: k.name,
+    domain: k.domain,
+    version: k.version,
+    org: k.org,
+    UUID: k.uuid,
+  });
 }
 
 function toDataset(row: CatalogDatasetRow): Dataset {

@@ -6,10 +6,19 @@ import { create } from "@bufbuild/protobuf";
 import { durationMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Duration } from "@bufbuild/protobuf/wkt";
 import type { NodeExecutionIdentifier, TaskExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { NodeExecutionIdentifierSchema, WorkflowExecutionIdentifierSchema } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import {
+  NodeExecutionIdentifierSchema,
+  WorkflowExecutionIdentifierSchema,
+} from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { NodeExecutionGetDataRequestSchema, NodeExecutionGetRequestSchema } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
-import { TaskExecutionGetDataRequestSchema, TaskExecutionListRequestSchema } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
+import {
+  NodeExecutionGetDataRequestSchema,
+  NodeExecutionGetRequestSchema,
+} from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
+import {
+  TaskExecutionGetDataRequestSchema,
+  TaskExecutionListRequestSchema,
+} from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
 import {
   ArtifactType,
   CreateDownloadLinkResponseSchema,
@@ -57,21 +66,36 @@ export class DataProxyManager {
 
   async createUploadLocation(req: CreateUploadLocationRequest): Promise<CreateUploadLocationResponse> {
     const { store, options } = this.deps;
-    if (req.project === "" || req.domain === "") throw invalidArgument("dataproxy.missing_scope", "project and domain are required parameters");
+    if (req.project === "" || req.domain === "")
+      throw invalidArgument("dataproxy.missing_scope", "project and domain are required parameters");
     if (req.filenameRoot === "" && req.contentMd5.length === 0) {
       throw invalidArgument("dataproxy.missing_root", "content_md5 or filename_root is a required parameter");
     }
     if (req.contentMd5.length !== 0 && req.contentMd5.length !== 16) {
-      throw invalidArgument("dataproxy.invalid_md5", `content_md5 must be the 16 bytes of an MD5 digest, got ${req.contentMd5.length}`);
+      throw invalidArgument(
+        "dataproxy.invalid_md5",
+        `content_md5 must be the 16 bytes of an MD5 digest, got ${req.contentMd5.length}`,
+      );
     }
-    for (const [field, value] of [["filename", req.filename], ["filename_root", req.filenameRoot]] as const) {
+    for (const [field, value] of [
+      ["filename", req.filename],
+      ["filename_root", req.filenameRoot],
+    ] as const) {
       if (value.includes("/") || value === "." || value === "..") {
-        throw invalidArgument("dataproxy.invalid_name", `${field} must be a single path segment, got ${JSON.stringify(value)}`);
+        throw invalidArgument(
+          "dataproxy.invalid_name",
+          `${field} must be a single path segment, got ${JSON.stringify(value)}`,
+        );
       }
     }
     const md5 = Buffer.from(req.contentMd5);
     const md5Base64 = md5.toString("base64");
-    const common = { storagePrefix: options.upload.storagePrefix, org: req.org, project: req.project, domain: req.domain };
+    const common = {
+      storagePrefix: options.upload.storagePrefix,
+      org: req.org,
+      project: req.project,
+      domain: req.domain,
+    };
 
     // A caller-chosen full name is deterministic: an object already there may only be rewritten with the same content.
     if (req.filename !== "" && req.filenameRoot !== "") {
@@ -86,7 +110,8 @@ export class DataProxyManager {
     }
 
     const expiresIn = this.expiry(req.expiresIn, options.upload.maxExpiresInSeconds, "upload");
-    const filename = req.filename !== "" ? req.filename : randomString(options.upload.defaultFileNameLength, FILENAME_ALPHABET);
+    const filename =
+      req.filename !== "" ? req.filename : randomString(options.upload.defaultFileNameLength, FILENAME_ALPHABET);
     const root = req.filenameRoot !== "" ? req.filenameRoot : base32(md5);
     const key = uploadKey({ ...common, root, filename });
     const metadata = req.addContentMd5Metadata && md5.length > 0 ? { "content-md5": md5Base64 } : undefined;
@@ -117,10 +142,16 @@ export class DataProxyManager {
   async createDownloadLink(req: CreateDownloadLinkRequest): Promise<CreateDownloadLinkResponse> {
     const expiresIn = this.expiry(req.expiresIn, this.deps.options.download.maxExpiresInSeconds, "download");
     if (req.artifactType === ArtifactType.UNDEFINED) {
-      throw invalidArgument("dataproxy.invalid_artifact", `error while validating request. Error: invalid artifact type [ARTIFACT_TYPE_UNDEFINED]`);
+      throw invalidArgument(
+        "dataproxy.invalid_artifact",
+        `error while validating request. Error: invalid artifact type [ARTIFACT_TYPE_UNDEFINED]`,
+      );
     }
     if (req.source.case !== "nodeExecutionId") {
-      throw invalidArgument("dataproxy.missing_source", "error while validating request. Error: source is required. Provided nil");
+      throw invalidArgument(
+        "dataproxy.missing_source",
+        "error while validating request. Error: source is required. Provided nil",
+      );
     }
     const id = req.source.value;
     let deckUri: string;
@@ -129,11 +160,15 @@ export class DataProxyManager {
       deckUri = node.closure?.deckUri ?? "";
     } catch (e) {
       if (e instanceof AloftError && (e.code === Code.NOT_FOUND || e.code === Code.INVALID_ARGUMENT)) {
-        throw invalidArgument("dataproxy.node_not_found", `failed to find node execution [${describeNode(id)}]. Error: ${e.message}`);
+        throw invalidArgument(
+          "dataproxy.node_not_found",
+          `failed to find node execution [${describeNode(id)}]. Error: ${e.message}`,
+        );
       }
       throw e;
     }
-    if (deckUri === "") throw notFound("dataproxy.no_deck", `no deckUrl found for node execution [${describeNode(id)}]`);
+    if (deckUri === "")
+      throw notFound("dataproxy.no_deck", `no deckUrl found for node execution [${describeNode(id)}]`);
     const key = this.keyOfNativeUrl(deckUri);
     if (!(await this.deps.store.exists(key))) {
       throw notFound(
@@ -152,7 +187,10 @@ export class DataProxyManager {
 
   async getData(req: GetDataRequest): Promise<GetDataResponse> {
     if (req.flyteUrl === "") {
-      throw invalidArgument("dataproxy.invalid_flyte_url", "failed to validate resolve artifact request. Error: source is required. Provided empty string");
+      throw invalidArgument(
+        "dataproxy.invalid_flyte_url",
+        "failed to validate resolve artifact request. Error: source is required. Provided empty string",
+      );
     }
     if (!req.flyteUrl.startsWith("flyte://")) {
       throw invalidArgument(
@@ -162,7 +200,11 @@ export class DataProxyManager {
     }
     const url = parseFlyteUrl(req.flyteUrl);
     const nodeId = create(NodeExecutionIdentifierSchema, {
-      executionId: create(WorkflowExecutionIdentifierSchema, { project: url.project, domain: url.domain, name: url.execution }),
+      executionId: create(WorkflowExecutionIdentifierSchema, {
+        project: url.project,
+        domain: url.domain,
+        name: url.execution,
+      }),
       nodeId: url.nodeId,
     });
     if (url.attempt === undefined) {
@@ -179,7 +221,10 @@ export class DataProxyManager {
       return pick(map, url.literalName, `node execution [${describeNode(nodeId)}]`);
     }
     if (url.ioType === "d") {
-      throw invalidArgument("dataproxy.deck_with_attempt", "deck type cannot be specified with a retry attempt, just use the node instead");
+      throw invalidArgument(
+        "dataproxy.deck_with_attempt",
+        "deck type cannot be specified with a retry attempt, just use the node instead",
+      );
     }
     const taskExecId = await this.taskExecutionId(nodeId, url.attempt);
     const data = await this.deps.taskExecutions.getData(create(TaskExecutionGetDataRequestSchema, { id: taskExecId }));
@@ -192,13 +237,21 @@ export class DataProxyManager {
     let list;
     try {
       list = await this.deps.taskExecutions.list(
-        create(TaskExecutionListRequestSchema, { nodeExecutionId: nodeId, limit: 1, filters: `eq(retry_attempt,${attempt})` }),
+        create(TaskExecutionListRequestSchema, {
+          nodeExecutionId: nodeId,
+          limit: 1,
+          filters: `eq(retry_attempt,${attempt})`,
+        }),
       );
     } catch (e) {
-      throw invalidArgument("dataproxy.task_not_found", `failed to list task executions [${describeNode(nodeId)}]. Error: ${(e as Error).message}`);
+      throw invalidArgument(
+        "dataproxy.task_not_found",
+        `failed to list task executions [${describeNode(nodeId)}]. Error: ${(e as Error).message}`,
+      );
     }
     const first = list.taskExecutions[0];
-    if (!first?.id) throw invalidArgument("dataproxy.task_not_found", `no task executions were listed [${describeNode(nodeId)}]`);
+    if (!first?.id)
+      throw invalidArgument("dataproxy.task_not_found", `no task executions were listed [${describeNode(nodeId)}]`);
     return first.id;
   }
 
@@ -213,7 +266,8 @@ export class DataProxyManager {
   }
 
   private keyOfNativeUrl(nativeUrl: string): string {
-    if (nativeUrl === "") throw invalidArgument("dataproxy.invalid_native_url", "error while validating request: native_url is required");
+    if (nativeUrl === "")
+      throw invalidArgument("dataproxy.invalid_native_url", "error while validating request: native_url is required");
     try {
       return this.deps.store.keyOf(nativeUrl);
     } catch (e) {
@@ -225,10 +279,20 @@ export class DataProxyManager {
   private expiry(d: Duration | undefined, maxSeconds: number, what: string): number {
     if (d === undefined) return maxSeconds;
     const ms = durationMs(d);
-    if (!Number.isFinite(ms) || d.nanos < -999_999_999 || d.nanos > 999_999_999 || (d.seconds > 0n && d.nanos < 0) || (d.seconds < 0n && d.nanos > 0)) {
+    if (
+      !Number.isFinite(ms) ||
+      d.nanos < -999_999_999 ||
+      d.nanos > 999_999_999 ||
+      (d.seconds > 0n && d.nanos < 0) ||
+      (d.seconds < 0n && d.nanos > 0)
+    ) {
       throw invalidArgument("dataproxy.invalid_expiry", `expiresIn [${d.seconds}s ${d.nanos}ns] is invalid`);
     }
-    if (ms < 0) throw invalidArgument("dataproxy.invalid_expiry", `expiresIn is invalid. Error: input duration [${ms / 1000}s] should not less than 0`);
+    if (ms < 0)
+      throw invalidArgument(
+        "dataproxy.invalid_expiry",
+        `expiresIn is invalid. Error: input duration [${ms / 1000}s] should not less than 0`,
+      );
     if (ms > maxSeconds * 1000) {
       throw invalidArgument(
         "dataproxy.invalid_expiry",
@@ -248,7 +312,8 @@ function pick(map: LiteralMap | undefined, name: string | undefined, where: stri
   if (map === undefined) throw internal("dataproxy.no_data", `no data for ${where}`);
   if (name === undefined) return create(GetDataResponseSchema, { data: { case: "literalMap", value: map } });
   const literal = map.literals[name];
-  if (literal === undefined) throw invalidArgument("dataproxy.literal_not_found", `name [${name}] not found in ${where}`);
+  if (literal === undefined)
+    throw invalidArgument("dataproxy.literal_not_found", `name [${name}] not found in ${where}`);
   return create(GetDataResponseSchema, { data: { case: "literal", value: literal } });
 }
 

@@ -36,14 +36,21 @@ describe("DescriptionEntityManager", () => {
       longDescription: { content: { case: "value", value: "# long" }, format: DescriptionFormat.MARKDOWN },
       sourceCode: { link: "https://example.com/t.py" },
     });
-    for (const version of ["v1", "v2"]) await repo.create(newDescriptionEntityRow(description, create(IdentifierSchema, { ...ID, version }))!);
-    await repo.create(newDescriptionEntityRow(create(DescriptionEntitySchema, {}), create(IdentifierSchema, { ...ID, resourceType: ResourceType.WORKFLOW }))!);
+    for (const version of ["v1", "v2"])
+      await repo.create(newDescriptionEntityRow(description, create(IdentifierSchema, { ...ID, version }))!);
+    await repo.create(
+      newDescriptionEntityRow(
+        create(DescriptionEntitySchema, {}),
+        create(IdentifierSchema, { ...ID, resourceType: ResourceType.WORKFLOW }),
+      )!,
+    );
     manager = new DescriptionEntityManager(repo);
   });
   after(() => tdb?.drop());
 
   const get = (r: MessageInitShape<typeof ObjectGetRequestSchema>) => manager.get(create(ObjectGetRequestSchema, r));
-  const list = (r: MessageInitShape<typeof DescriptionEntityListRequestSchema>) => manager.list(create(DescriptionEntityListRequestSchema, r));
+  const list = (r: MessageInitShape<typeof DescriptionEntityListRequestSchema>) =>
+    manager.list(create(DescriptionEntityListRequestSchema, r));
 
   test("no row without a description", () => {
     assert.equal(newDescriptionEntityRow(undefined, create(IdentifierSchema, ID)), undefined);
@@ -51,7 +58,10 @@ describe("DescriptionEntityManager", () => {
 
   test("Get: resource type and full id required; NOT_FOUND is `entry not found`", async () => {
     await assert.rejects(get({}), is(IA, "missing id"));
-    await assert.rejects(get({ id: { ...ID, resourceType: ResourceType.UNSPECIFIED } }), is(IA, "invalid value for resource_type"));
+    await assert.rejects(
+      get({ id: { ...ID, resourceType: ResourceType.UNSPECIFIED } }),
+      is(IA, "invalid value for resource_type"),
+    );
     await assert.rejects(get({ id: { ...ID, project: "" } }), is(IA, "missing project"));
     await assert.rejects(get({ id: { ...ID, version: "" } }), is(IA, "missing version"));
     await assert.rejects(get({ id: { ...ID, version: "v9" } }), is(Code.NOT_FOUND, "entry not found"));
@@ -69,15 +79,35 @@ describe("DescriptionEntityManager", () => {
   test("List: id, project, domain, name and limit required; filters, sort and tokens", async () => {
     const scope = { project: "p", domain: "d", name: "t" };
     await assert.rejects(list({ resourceType: ResourceType.TASK, limit: 1 }), is(IA, "missing id"));
-    await assert.rejects(list({ resourceType: ResourceType.TASK, id: { ...scope, project: "" }, limit: 1 }), is(IA, "missing project"));
-    await assert.rejects(list({ resourceType: ResourceType.TASK, id: { ...scope, domain: "" }, limit: 1 }), is(IA, "missing domain"));
-    await assert.rejects(list({ resourceType: ResourceType.TASK, id: { ...scope, name: "" }, limit: 1 }), is(IA, "missing name"));
+    await assert.rejects(
+      list({ resourceType: ResourceType.TASK, id: { ...scope, project: "" }, limit: 1 }),
+      is(IA, "missing project"),
+    );
+    await assert.rejects(
+      list({ resourceType: ResourceType.TASK, id: { ...scope, domain: "" }, limit: 1 }),
+      is(IA, "missing domain"),
+    );
+    await assert.rejects(
+      list({ resourceType: ResourceType.TASK, id: { ...scope, name: "" }, limit: 1 }),
+      is(IA, "missing name"),
+    );
     await assert.rejects(list({ resourceType: ResourceType.TASK, id: scope }), is(IA, "invalid value for limit"));
-    await assert.rejects(list({ resourceType: ResourceType.TASK, id: scope, limit: 1, token: "q" }), is(IA, "invalid pagination token q for ListWorkflows"));
-    await assert.rejects(list({ resourceType: ResourceType.TASK, id: scope, limit: 1, sortBy: { key: "digest" } }), is(IA, "invalid sort key 'digest'"));
-    await assert.rejects(list({ resourceType: ResourceType.TASK, id: scope, limit: 1, filters: "eq(digest,x)" }), is(IA, "'t.digest' is invalid filter"));
+    await assert.rejects(
+      list({ resourceType: ResourceType.TASK, id: scope, limit: 1, token: "q" }),
+      is(IA, "invalid pagination token q for ListWorkflows"),
+    );
+    await assert.rejects(
+      list({ resourceType: ResourceType.TASK, id: scope, limit: 1, sortBy: { key: "digest" } }),
+      is(IA, "invalid sort key 'digest'"),
+    );
+    await assert.rejects(
+      list({ resourceType: ResourceType.TASK, id: scope, limit: 1, filters: "eq(digest,x)" }),
+      is(IA, "'t.digest' is invalid filter"),
+    );
     const versions = async (r: { sortBy?: { key: string }; filters?: string }) =>
-      (await list({ resourceType: ResourceType.TASK, id: scope, limit: 10, ...r })).descriptionEntities.map((d) => d.id?.version);
+      (await list({ resourceType: ResourceType.TASK, id: scope, limit: 10, ...r })).descriptionEntities.map(
+        (d) => d.id?.version,
+      );
     assert.deepEqual(await versions({}), ["v1", "v2"]);
     assert.deepEqual(await versions({ sortBy: { key: "version" } }), ["v2", "v1"]);
     assert.deepEqual(await versions({ filters: "eq(version,v2)" }), ["v2"]);

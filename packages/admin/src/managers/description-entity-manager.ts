@@ -9,7 +9,15 @@ import {
   type DescriptionEntityListRequest,
 } from "@aloft/idl/flyteidl/admin/description_entity_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { ENTITIES, nextToken, parseFilters, parseToken, type Filter, type PrimaryEntity, type SortOrder } from "../list/index.ts";
+import {
+  ENTITIES,
+  nextToken,
+  parseFilters,
+  parseToken,
+  type Filter,
+  type PrimaryEntity,
+  type SortOrder,
+} from "../list/index.ts";
 import type { DescriptionEntityRepo } from "../repositories/description-entity-repo.ts";
 import {
   validateDescriptionEntityGetRequest,

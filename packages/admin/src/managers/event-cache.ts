@@ -38,12 +38,8 @@ class Bounded<V> {
 
 export const executionCacheKey = (e: ProjectDomainName) => `${e.project}\u0000${e.domain}\u0000${e.name}`;
 export const nodeCacheKey = (e: ProjectDomainName, nodeId: string) => `${executionCacheKey(e)}\u0000${nodeId}`;
-export const taskCacheKey = (
-  e: ProjectDomainName,
-  nodeId: string,
-  t: VersionedId,
-  attempt: number,
-) => `${nodeCacheKey(e, nodeId)}\u0000${t.project}\u0000${t.domain}\u0000${t.name}\u0000${t.version}\u0000${attempt}`;
+export const taskCacheKey = (e: ProjectDomainName, nodeId: string, t: VersionedId, attempt: number) =>
+  `${nodeCacheKey(e, nodeId)}\u0000${t.project}\u0000${t.domain}\u0000${t.name}\u0000${t.version}\u0000${attempt}`;
 
 export class EventCache {
   readonly executions: Bounded<KnownExecution>;

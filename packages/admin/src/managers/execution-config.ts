@@ -19,7 +19,10 @@ import { mergeIntoExecConfig } from "./resource-manager.ts";
 
 export interface ExecutionConfigSource {
   /** ResourceManager.getMatchable. */
-  getMatchable(resourceType: MatchableResource, scope: MatchableScope): Promise<MatchableAttributesConfiguration | undefined>;
+  getMatchable(
+    resourceType: MatchableResource,
+    scope: MatchableScope,
+  ): Promise<MatchableAttributesConfiguration | undefined>;
   /** The server's WORKFLOW_EXECUTION_CONFIG (workflowExecutionConfigOf(defaults)). */
   defaults: WorkflowExecutionConfig;
   /** The server's task_resources (defaults and limits) when no TASK_RESOURCE attributes match. */
@@ -33,7 +36,13 @@ export interface ExecutionAttributes {
   executionQueue?: ExecutionQueueAttributes | undefined;
 }
 
-export async function resolveExecutionAttributes(src: ExecutionConfigSource, project: string, domain: string, workflow: string, launchPlan: string): Promise<ExecutionAttributes> {
+export async function resolveExecutionAttributes(
+  src: ExecutionConfigSource,
+  project: string,
+  domain: string,
+  workflow: string,
+  launchPlan: string,
+): Promise<ExecutionAttributes> {
   const [resources, overrides, queue] = await Promise.all([
     src.getMatchable(MatchableResource.TASK_RESOURCE, { project, domain, workflow }),
     src.getMatchable(MatchableResource.PLUGIN_OVERRIDE, { project, domain, workflow, launchPlan }),
@@ -74,7 +83,9 @@ function legacyAuth(s: ExecutionSpec | LaunchPlanSpec): WorkflowExecutionConfig 
   if ("role" in s && typeof s.role === "string") iamRole ||= s.role;
   const wec = create(WorkflowExecutionConfigSchema);
   if (iamRole !== "" || sa !== "") {
-    wec.securityContext = create(SecurityContextSchema, { runAs: create(IdentitySchema, { iamRole, k8sServiceAccount: sa }) });
+    wec.securityContext = create(SecurityContextSchema, {
+      runAs: create(IdentitySchema, { iamRole, k8sServiceAccount: sa }),
+    });
   }
   return wec;
 }
@@ -93,7 +104,8 @@ export async function resolveExecutionConfig(
     workflow: lp.spec?.workflowId?.name ?? "",
     launchPlan: lp.id?.name ?? "",
   });
-  if (matchable?.attributes?.target.case === "workflowExecutionConfig") wec = mergeIntoExecConfig(wec, matchable.attributes.target.value);
+  if (matchable?.attributes?.target.case === "workflowExecutionConfig")
+    wec = mergeIntoExecConfig(wec, matchable.attributes.target.value);
   wec = mergeIntoExecConfig(wec, legacyAuth(spec));
   if (lp.spec) wec = mergeIntoExecConfig(wec, legacyAuth(lp.spec));
   wec = mergeIntoExecConfig(wec, src.defaults);

@@ -8,7 +8,16 @@ import { MemoryBlobStore } from "@aloft/core";
 import { ExecutionData, defaultRemoteDataOptions, nodeFlyteUrls, taskFlyteUrls } from "./execution-data-manager.ts";
 
 const map = (s: string) =>
-  create(LiteralMapSchema, { literals: { s: { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "stringValue", value: s } } } } } } } });
+  create(LiteralMapSchema, {
+    literals: {
+      s: {
+        value: {
+          case: "scalar",
+          value: { value: { case: "primitive", value: { value: { case: "stringValue", value: s } } } },
+        },
+      },
+    },
+  });
 
 class SigningStore extends MemoryBlobStore {
   override async signedUrl(key: string): Promise<string> {
@@ -39,7 +48,11 @@ test("inline output data is returned only under the size limit", async () => {
 
 test("signed URLs: url and size; the full data only when under the limit", async () => {
   const store = new SigningStore();
-  const data = new ExecutionData(store, { ...defaultRemoteDataOptions(), maxSizeInBytes: 10, signedUrls: { enabled: true, expiresInSeconds: 60 } });
+  const data = new ExecutionData(store, {
+    ...defaultRemoteDataOptions(),
+    maxSizeInBytes: 10,
+    signedUrls: { enabled: true, expiresInSeconds: 60 },
+  });
   const uri = await data.offload("big/inputs", map("a string longer than ten bytes"));
   const got = await data.inputs(uri);
   assert.equal(got.blob.url, "https://signed/big/inputs");
@@ -48,10 +61,28 @@ test("signed URLs: url and size; the full data only when under the limit", async
 });
 
 test("flyte:// URLs of node and task executions", () => {
-  const exec = { $typeName: "flyteidl.core.WorkflowExecutionIdentifier" as const, project: "p", domain: "d", name: "e", org: "" };
+  const exec = {
+    $typeName: "flyteidl.core.WorkflowExecutionIdentifier" as const,
+    project: "p",
+    domain: "d",
+    name: "e",
+    org: "",
+  };
   const node = { $typeName: "flyteidl.core.NodeExecutionIdentifier" as const, executionId: exec, nodeId: "n0" };
-  assert.deepEqual({ ...nodeFlyteUrls(node, true), $typeName: undefined }, { $typeName: undefined, inputs: "flyte://v1/p/d/e/n0/i", outputs: "flyte://v1/p/d/e/n0/o", deck: "flyte://v1/p/d/e/n0/d" });
-  const te = taskFlyteUrls({ $typeName: "flyteidl.core.TaskExecutionIdentifier", nodeExecutionId: node, retryAttempt: 2 });
+  assert.deepEqual(
+    { ...nodeFlyteUrls(node, true), $typeName: undefined },
+    {
+      $typeName: undefined,
+      inputs: "flyte://v1/p/d/e/n0/i",
+      outputs: "flyte://v1/p/d/e/n0/o",
+      deck: "flyte://v1/p/d/e/n0/d",
+    },
+  );
+  const te = taskFlyteUrls({
+    $typeName: "flyteidl.core.TaskExecutionIdentifier",
+    nodeExecutionId: node,
+    retryAttempt: 2,
+  });
   assert.equal(te.inputs, "flyte://v1/p/d/e/n0/2/i");
   assert.equal(te.deck, "");
 });
@@ -79,10 +110,18 @@ test("issue 9 row 6: a map at or above the limit is never read, signing or not; 
 
 test("offloadInputs: a large literal is stored once beside the inputs and both maps carry its reference", async () => {
   const store = new MemoryBlobStore();
-  const data = new ExecutionData(store, defaultRemoteDataOptions(), undefined, { enabled: true, minSizeInMb: 0.0001, maxSizeInMb: 1 });
+  const data = new ExecutionData(store, defaultRemoteDataOptions(), undefined, {
+    enabled: true,
+    minSizeInMb: 0.0001,
+    maxSizeInMb: 1,
+  });
   const user = map("z".repeat(500));
   const resolved = create(LiteralMapSchema, { literals: { ...user.literals } });
-  const r = await data.offloadInputs({ inputs: "metadata/p/d/e/a1/inputs.pb", userInputs: "metadata/p/d/e/a1/user_inputs.pb" }, resolved, user);
+  const r = await data.offloadInputs(
+    { inputs: "metadata/p/d/e/a1/inputs.pb", userInputs: "metadata/p/d/e/a1/user_inputs.pb" },
+    resolved,
+    user,
+  );
   assert.equal(r.inputs.literals["s"]?.value.case, "offloadedMetadata");
   assert.equal(r.userInputs.literals["s"], r.inputs.literals["s"]);
   assert.deepEqual((await store.list("metadata/p/d/e/a1")).items.map((i) => i.key).sort(), [

@@ -22,7 +22,11 @@ export interface RemoteDataOptions {
 }
 
 export function defaultRemoteDataOptions(): RemoteDataOptions {
-  return { maxSizeInBytes: DEFAULT_MAX_OUTPUT_BYTES, storeEventDataInline: false, signedUrls: { enabled: false, expiresInSeconds: 3600 } };
+  return {
+    maxSizeInBytes: DEFAULT_MAX_OUTPUT_BYTES,
+    storeEventDataInline: false,
+    signedUrls: { enabled: false, expiresInSeconds: 3600 },
+  };
 }
 
 /** Reads and writes execution data; every Get*Data RPC goes through it. */
@@ -52,7 +56,12 @@ export class ExecutionData {
     await this.store.put(keys.inputs, bytes, { contentType: "application/octet-stream" });
     const userBytes = sameLiterals(small, smallUser) ? bytes : toBinary(LiteralMapSchema, smallUser);
     await this.store.put(keys.userInputs, userBytes, { contentType: "application/octet-stream" });
-    return { inputs: small, userInputs: smallUser, inputsUri: this.store.uri(keys.inputs), userInputsUri: this.store.uri(keys.userInputs) };
+    return {
+      inputs: small,
+      userInputs: smallUser,
+      inputsUri: this.store.uri(keys.inputs),
+      userInputsUri: this.store.uri(keys.userInputs),
+    };
   }
 
   /** Writes a literal map under `key` and returns its URI. */
@@ -95,7 +104,8 @@ export class ExecutionData {
   async outputs(result: { case: string | undefined; value?: unknown }): Promise<{ full: LiteralMap; blob: UrlBlob }> {
     if (result.case === "outputData") {
       const data = result.value as LiteralMap;
-      const small = this.options.maxSizeInBytes <= 0 || toBinary(LiteralMapSchema, data).byteLength < this.options.maxSizeInBytes;
+      const small =
+        this.options.maxSizeInBytes <= 0 || toBinary(LiteralMapSchema, data).byteLength < this.options.maxSizeInBytes;
       return { full: small ? data : create(LiteralMapSchema), blob: create(UrlBlobSchema) };
     }
     let uri = "";
@@ -135,7 +145,10 @@ export class ExecutionData {
   private async urlBlob(key: string, size: number): Promise<UrlBlob> {
     if (!this.options.signedUrls.enabled) return create(UrlBlobSchema, { bytes: BigInt(size) });
     try {
-      const url = await this.store.signedUrl(key, { method: "GET", expiresInSeconds: this.options.signedUrls.expiresInSeconds });
+      const url = await this.store.signedUrl(key, {
+        method: "GET",
+        expiresInSeconds: this.options.signedUrls.expiresInSeconds,
+      });
       return create(UrlBlobSchema, { url, bytes: BigInt(size) });
     } catch (err) {
       this.logger?.warn({ err, key }, "failed to sign data URL");

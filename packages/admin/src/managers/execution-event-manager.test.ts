@@ -3,13 +3,16 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, test } from "node:test";
 import { create, fromBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { EventFailureReasonSchema, WorkflowExecutionEventRequestSchema } from "@aloft/idl/flyteidl/admin/event_pb.js";
+import {
+  type EventFailureReasonSchema,
+  WorkflowExecutionEventRequestSchema,
+} from "@aloft/idl/flyteidl/admin/event_pb.js";
 import { ExecutionClosureSchema, ExecutionSpecSchema } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { WorkflowExecution_Phase as Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { WorkflowExecutionEvent } from "@aloft/idl/flyteidl/event/event_pb.js";
 import { MemoryBlobStore } from "@aloft/core";
 import { ManualClock } from "@aloft/core/testing";
-import { AloftError, Code } from "@aloft/core";
+import { type AloftError, Code } from "@aloft/core";
 import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import { ExecutionRepo } from "../repositories/execution-repo.ts";
 import { ExecutionData, defaultRemoteDataOptions } from "./execution-data-manager.ts";
@@ -55,11 +58,29 @@ beforeEach(async () => {
 });
 
 function manager(inline = false, maxSizeInBytes = 2 * 1024 * 1024) {
-  const data = new ExecutionData(store, { ...defaultRemoteDataOptions(), storeEventDataInline: inline, maxSizeInBytes });
+  const data = new ExecutionData(store, {
+    ...defaultRemoteDataOptions(),
+    storeEventDataInline: inline,
+    maxSizeInBytes,
+  });
   return new ExecutionEventManager({ repo, data, clock: new ManualClock() });
 }
-const send = (m: ExecutionEventManager, phase: Phase, extra: Partial<MessageInitShape<typeof WorkflowExecutionEventRequestSchema>["event"]> = {}) =>
-  m.createWorkflowEvent(create(WorkflowExecutionEventRequestSchema, { event: { executionId: id, phase, occurredAt: timestampFromMs((t += 1000)), producerId: "propeller", ...extra } as WorkflowExecutionEvent }));
+const send = (
+  m: ExecutionEventManager,
+  phase: Phase,
+  extra: Partial<MessageInitShape<typeof WorkflowExecutionEventRequestSchema>["event"]> = {},
+) =>
+  m.createWorkflowEvent(
+    create(WorkflowExecutionEventRequestSchema, {
+      event: {
+        executionId: id,
+        phase,
+        occurredAt: timestampFromMs((t += 1000)),
+        producerId: "propeller",
+        ...extra,
+      } as WorkflowExecutionEvent,
+    }),
+  );
 const stored = async () => {
   const row = (await repo.get(id))!;
   return { row, closure: fromBinary(ExecutionClosureSchema, row.closure) };
@@ -74,16 +95,57 @@ async function rejects(p: Promise<unknown>, code: Code, message: RegExp): Promis
   });
   return caught!;
 }
-const detail = (e: AloftError) => e.details[0]?.value as ReturnType<typeof create<typeof EventFailureReasonSchema>> | undefined;
+const detail = (e: AloftError) =>
+  e.details[0]?.value as ReturnType<typeof create<typeof EventFailureReasonSchema>> | undefined;
 
 test("request validation: event, execution id, output size", async () => {
   const m = manager(false, 10);
-  await rejects(m.createWorkflowEvent(create(WorkflowExecutionEventRequestSchema)), Code.INVALID_ARGUMENT, /^Workflow event handler was called without event$/);
-  await rejects(m.createWorkflowEvent(create(WorkflowExecutionEventRequestSchema, { event: {} })), Code.INVALID_ARGUMENT, /doesn't have an execution id/);
-  const big = { literals: { x: { value: { case: "scalar" as const, value: { value: { case: "primitive" as const, value: { value: { case: "stringValue" as const, value: "x".repeat(100) } } } } } } } };
-  await rejects(send(m, Phase.SUCCEEDED, { outputResult: { case: "outputData", value: big } } as never), Code.RESOURCE_EXHAUSTED, /exceeds platform maximum/);
-  await rejects(m.createWorkflowEvent(create(WorkflowExecutionEventRequestSchema, { event: { executionId: { ...id, name: "x" }, phase: Phase.RUNNING } })), Code.NOT_FOUND, /missing entity of type execution/);
-  await rejects(m.createWorkflowEvent(create(WorkflowExecutionEventRequestSchema, { event: { executionId: id, phase: Phase.RUNNING } })), Code.INTERNAL, /occurred_at/);
+  await rejects(
+    m.createWorkflowEvent(create(WorkflowExecutionEventRequestSchema)),
+    Code.INVALID_ARGUMENT,
+    /^Workflow event handler was called without event$/,
+  );
+  await rejects(
+    m.createWorkflowEvent(create(WorkflowExecutionEventRequestSchema, { event: {} })),
+    Code.INVALID_ARGUMENT,
+    /doesn't have an execution id/,
+  );
+  const big = {
+    literals: {
+      x: {
+        value: {
+          case: "scalar" as const,
+          value: {
+            value: {
+              case: "primitive" as const,
+              value: { value: { case: "stringValue" as const, value: "x".repeat(100) } },
+            },
+          },
+        },
+      },
+    },
+  };
+  await rejects(
+    send(m, Phase.SUCCEEDED, { outputResult: { case: "outputData", value: big } } as never),
+    Code.RESOURCE_EXHAUSTED,
+    /exceeds platform maximum/,
+  );
+  await rejects(
+    m.createWorkflowEvent(
+      create(WorkflowExecutionEventRequestSchema, {
+        event: { executionId: { ...id, name: "x" }, phase: Phase.RUNNING },
+      }),
+    ),
+    Code.NOT_FOUND,
+    /missing entity of type execution/,
+  );
+  await rejects(
+    m.createWorkflowEvent(
+      create(WorkflowExecutionEventRequestSchema, { event: { executionId: id, phase: Phase.RUNNING } }),
+    ),
+    Code.INTERNAL,
+    /occurred_at/,
+  );
 });
 
 test("running, succeeded: started_at, duration, offloaded outputs; repeats are ALREADY_EXISTS; terminal is FAILED_PRECONDITION", async () => {
@@ -91,7 +153,11 @@ test("running, succeeded: started_at, duration, offloaded outputs; repeats are A
   await send(m, Phase.QUEUED);
   await send(m, Phase.QUEUED); // QUEUED skips the repeat check
   await send(m, Phase.RUNNING);
-  await rejects(send(m, Phase.RUNNING), Code.ALREADY_EXISTS, /^This phase RUNNING was already recorded for workflow execution/);
+  await rejects(
+    send(m, Phase.RUNNING),
+    Code.ALREADY_EXISTS,
+    /^This phase RUNNING was already recorded for workflow execution/,
+  );
   await rejects(send(m, Phase.QUEUED), Code.FAILED_PRECONDITION, /^Cannot go from Running to Queued/);
   await send(m, Phase.SUCCEEDING);
   await send(m, Phase.SUCCEEDED, { outputResult: { case: "outputData", value: { literals: {} } } } as never);
@@ -101,15 +167,31 @@ test("running, succeeded: started_at, duration, offloaded outputs; repeats are A
   assert.equal(row.duration, 4_000_000_000, "two refused events in between moved the test clock");
   assert.equal(closure.duration?.seconds, 4n);
   assert.equal(closure.outputResult.case, "outputs");
-  assert.equal(closure.outputResult.case === "outputs" && closure.outputResult.value.data.case === "uri" ? closure.outputResult.value.data.value : "", "mem://test/metadata/p/d/e1/offloaded_outputs");
-  const e = await rejects(send(m, Phase.FAILED), Code.FAILED_PRECONDITION, /^Invalid phase change from SUCCEEDED to FAILED/);
+  assert.equal(
+    closure.outputResult.case === "outputs" && closure.outputResult.value.data.case === "uri"
+      ? closure.outputResult.value.data.value
+      : "",
+    "mem://test/metadata/p/d/e1/offloaded_outputs",
+  );
+  const e = await rejects(
+    send(m, Phase.FAILED),
+    Code.FAILED_PRECONDITION,
+    /^Invalid phase change from SUCCEEDED to FAILED/,
+  );
   assert.equal(detail(e)?.reason.case, "alreadyInTerminalState");
-  assert.equal(detail(e)?.reason.value && "currentPhase" in detail(e)!.reason.value! ? (detail(e)!.reason.value as { currentPhase: string }).currentPhase : "", "SUCCEEDED");
+  assert.equal(
+    detail(e)?.reason.value && "currentPhase" in detail(e)!.reason.value!
+      ? (detail(e)!.reason.value as { currentPhase: string }).currentPhase
+      : "",
+    "SUCCEEDED",
+  );
 });
 
 test("inline policy keeps output_data; errors fill error_kind and error_code", async () => {
   await send(manager(true), Phase.RUNNING);
-  await send(manager(true), Phase.FAILED, { outputResult: { case: "error", value: { code: "USER:Boom", message: "boom", kind: 1 } } } as never);
+  await send(manager(true), Phase.FAILED, {
+    outputResult: { case: "error", value: { code: "USER:Boom", message: "boom", kind: 1 } },
+  } as never);
   const { row, closure } = await stored();
   assert.equal(closure.outputResult.case, "error");
   assert.equal(row.error_kind, "USER");
@@ -121,14 +203,22 @@ test("ABORTING accepts only terminal phases", async () => {
   await send(m, Phase.RUNNING);
   const row = (await repo.get(id))!;
   await repo.update(row.id, { phase: "ABORTING" }, 1);
-  await rejects(send(m, Phase.SUCCEEDING), Code.FAILED_PRECONDITION, /^Invalid phase change from aborting to SUCCEEDING/);
+  await rejects(
+    send(m, Phase.SUCCEEDING),
+    Code.FAILED_PRECONDITION,
+    /^Invalid phase change from aborting to SUCCEEDING/,
+  );
   await send(m, Phase.ABORTED);
   assert.equal((await stored()).row.phase, "ABORTED");
 });
 
 test("cluster: another producer is FAILED_PRECONDITION unless the execution is (re)queued, which reassigns it", async () => {
   const m = manager();
-  const e = await rejects(send(m, Phase.RUNNING, { producerId: "c2" }), Code.FAILED_PRECONDITION, /does not match the cluster running this workflow execution/);
+  const e = await rejects(
+    send(m, Phase.RUNNING, { producerId: "c2" }),
+    Code.FAILED_PRECONDITION,
+    /does not match the cluster running this workflow execution/,
+  );
   assert.equal(detail(e)?.reason.case, "incompatibleCluster");
   // The expected producer is never named (it is what a forger would need).
   assert.doesNotMatch(e.message, /c1/);

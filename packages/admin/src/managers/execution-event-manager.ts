@@ -2,8 +2,18 @@
 // UpdateExecutionModelState): transition rules, timestamps, cluster reassignment, outputs and errors.
 import { create, toBinary } from "@bufbuild/protobuf";
 import { DurationSchema, type Timestamp } from "@bufbuild/protobuf/wkt";
-import { ExecutionClosureSchema, ExecutionMetadataSchema, ExecutionSpecSchema, LiteralMapBlobSchema, SystemMetadataSchema } from "@aloft/idl/flyteidl/admin/execution_pb.js";
-import { WorkflowExecutionEventResponseSchema, type WorkflowExecutionEventRequest, type WorkflowExecutionEventResponse } from "@aloft/idl/flyteidl/admin/event_pb.js";
+import {
+  ExecutionClosureSchema,
+  ExecutionMetadataSchema,
+  ExecutionSpecSchema,
+  LiteralMapBlobSchema,
+  SystemMetadataSchema,
+} from "@aloft/idl/flyteidl/admin/execution_pb.js";
+import {
+  WorkflowExecutionEventResponseSchema,
+  type WorkflowExecutionEventRequest,
+  type WorkflowExecutionEventResponse,
+} from "@aloft/idl/flyteidl/admin/event_pb.js";
 import { ExecutionError_ErrorKind, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { executionOutputsKey } from "@aloft/core";
 import type { Clock } from "@aloft/core";
@@ -40,7 +50,8 @@ export class ExecutionEventManager {
     validateWorkflowEventRequest(req, this.deps.data.options.maxSizeInBytes);
     for (let attempt = 1; ; attempt++) {
       if (await this.apply(req)) return create(WorkflowExecutionEventResponseSchema);
-      if (attempt >= MAX_ATTEMPTS) throw internal("event.contention", "the execution changed concurrently too often; retry the event");
+      if (attempt >= MAX_ATTEMPTS)
+        throw internal("event.contention", "the execution changed concurrently too often; retry the event");
     }
   }
 
@@ -55,7 +66,10 @@ export class ExecutionEventManager {
     // QUEUED skips these two checks: a repeated QUEUED is how a cluster reassignment is announced.
     if (next !== WorkflowExecution_Phase.QUEUED) {
       if (current === next) {
-        throw alreadyExists("event.already_recorded", `This phase ${workflowPhaseName(next)} was already recorded for workflow execution ${idText}`);
+        throw alreadyExists(
+          "event.already_recorded",
+          `This phase ${workflowPhaseName(next)} was already recorded for workflow execution ${idText}`,
+        );
       }
       validateCluster(row.cluster, event.producerId);
     }
@@ -66,7 +80,10 @@ export class ExecutionEventManager {
       );
     }
     if (current === WorkflowExecution_Phase.RUNNING && next === WorkflowExecution_Phase.QUEUED) {
-      throw failedPrecondition("event.invalid_transition", `Cannot go from Running to Queued for workflow execution ${idText}`);
+      throw failedPrecondition(
+        "event.invalid_transition",
+        `Cannot go from Running to Queued for workflow execution ${idText}`,
+      );
     }
     if (current === WorkflowExecution_Phase.ABORTING && !WORKFLOW_TERMINAL.has(next)) {
       throw failedPrecondition(
@@ -74,7 +91,8 @@ export class ExecutionEventManager {
         `Invalid phase change from aborting to ${workflowPhaseName(next)} for workflow execution ${idText}`,
       );
     }
-    if (!event.occurredAt) throw internal("event.missing_occurred_at", "missing occurred_at in workflow execution event");
+    if (!event.occurredAt)
+      throw internal("event.missing_occurred_at", "missing occurred_at in workflow execution event");
 
     const closure = decodeClosure(row);
     const occurred = event.occurredAt;
@@ -105,13 +123,19 @@ export class ExecutionEventManager {
     }
     const out = event.outputResult;
     if (out.case === "outputUri") {
-      closure.outputResult = { case: "outputs", value: create(LiteralMapBlobSchema, { data: { case: "uri", value: out.value } }) };
+      closure.outputResult = {
+        case: "outputs",
+        value: create(LiteralMapBlobSchema, { data: { case: "uri", value: out.value } }),
+      };
     } else if (out.case === "outputData") {
       if (this.deps.data.options.storeEventDataInline) {
         closure.outputResult = { case: "outputData", value: out.value };
       } else {
         const uri = await this.deps.data.offload(executionOutputsKey(id), out.value);
-        closure.outputResult = { case: "outputs", value: create(LiteralMapBlobSchema, { data: { case: "uri", value: uri } }) };
+        closure.outputResult = {
+          case: "outputs",
+          value: create(LiteralMapBlobSchema, { data: { case: "uri", value: uri } }),
+        };
       }
     } else if (out.case === "error") {
       closure.outputResult = { case: "error", value: out.value };
@@ -119,7 +143,10 @@ export class ExecutionEventManager {
       patch.error_code = out.value.code;
     }
     patch.closure = toBinary(ExecutionClosureSchema, closure);
-    return this.deps.repo.update(row.id, patch, nextWriteMicros(dateToMicros(this.deps.clock.now()), row), { phase: row.phase, updatedAt: row.updated_at });
+    return this.deps.repo.update(row.id, patch, nextWriteMicros(dateToMicros(this.deps.clock.now()), row), {
+      phase: row.phase,
+      updatedAt: row.updated_at,
+    });
   }
 }
 

@@ -23,8 +23,17 @@ import { ClusterAssignmentSchema } from "@aloft/idl/flyteidl/admin/cluster_assig
 import { LabelsSchema } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { MatchableResource } from "@aloft/idl/flyteidl/admin/matchable_resource_pb.js";
 import type { CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
-import { ExecutionErrorSchema, ExecutionError_ErrorKind, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { ResourceType, WorkflowExecutionIdentifierSchema, type Identifier, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import {
+  ExecutionErrorSchema,
+  ExecutionError_ErrorKind,
+  WorkflowExecution_Phase,
+} from "@aloft/idl/flyteidl/core/execution_pb.js";
+import {
+  ResourceType,
+  WorkflowExecutionIdentifierSchema,
+  type Identifier,
+  type WorkflowExecutionIdentifier,
+} from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { executionAttemptInputsKeys } from "@aloft/core";
 import { randomString } from "@aloft/core";
@@ -32,7 +41,12 @@ import type { Clock } from "@aloft/core";
 import { AloftError, Code, alreadyExists, internal, invalidArgument } from "@aloft/core";
 import type { Logger } from "@aloft/core";
 import type { ExecuteInput, WorkflowExecutor } from "../plugins.ts";
-import { nextWriteMicros, type ExecutionRepo, type ExecutionRow, type ExecutionTag } from "../repositories/execution-repo.ts";
+import {
+  nextWriteMicros,
+  type ExecutionRepo,
+  type ExecutionRow,
+  type ExecutionTag,
+} from "../repositories/execution-repo.ts";
 import type { NodeExecutionRepo } from "../repositories/node-execution-repo.ts";
 import { dateToMicros } from "../repositories/timestamps.ts";
 import { validateIdentifier } from "../validation/identifier.ts";
@@ -106,8 +120,18 @@ export class ExecutionManager {
     spec.metadata.referenceExecution = clone(WorkflowExecutionIdentifierSchema, req.id!);
     spec.overwriteCache = req.overwriteCache;
     const inputs = await this.userInputs(original, spec);
-    const createReq = { project: original.execution_project, domain: original.execution_domain, name: req.name, spec, inputs };
-    return this.launch(createReq as ExecutionCreateRequest, { mode: ExecutionMetadata_ExecutionMode.RELAUNCH, sourceExecutionId: original.id, principal });
+    const createReq = {
+      project: original.execution_project,
+      domain: original.execution_domain,
+      name: req.name,
+      spec,
+      inputs,
+    };
+    return this.launch(createReq as ExecutionCreateRequest, {
+      mode: ExecutionMetadata_ExecutionMode.RELAUNCH,
+      sourceExecutionId: original.id,
+      principal,
+    });
   }
 
   async recover(req: ExecutionRecoverRequest, principal = ""): Promise<ExecutionCreateResponse> {
@@ -118,7 +142,13 @@ export class ExecutionManager {
     spec.metadata.referenceExecution = clone(WorkflowExecutionIdentifierSchema, req.id!);
     if (req.metadata?.parentNodeExecution) spec.metadata.parentNodeExecution = req.metadata.parentNodeExecution;
     const inputs = await this.userInputs(original, spec);
-    const createReq = { project: original.execution_project, domain: original.execution_domain, name: req.name, spec, inputs };
+    const createReq = {
+      project: original.execution_project,
+      domain: original.execution_domain,
+      name: req.name,
+      spec,
+      inputs,
+    };
     return this.launch(createReq as ExecutionCreateRequest, {
       mode: ExecutionMetadata_ExecutionMode.RECOVERED,
       sourceExecutionId: original.id,
@@ -142,7 +172,10 @@ export class ExecutionManager {
 
   private async launch(req: ExecutionCreateRequest, ctx: LaunchContext): Promise<ExecutionCreateResponse> {
     const { deps } = this;
-    const userInputs = req.inputs && Object.keys(req.inputs.literals).length > 0 ? req.inputs : (req.spec?.inputs ?? create(LiteralMapSchema));
+    const userInputs =
+      req.inputs && Object.keys(req.inputs.literals).length > 0
+        ? req.inputs
+        : (req.spec?.inputs ?? create(LiteralMapSchema));
     validateExecutionRequestFields(req);
     await deps.gate.validateProjectAndDomain(req.project, req.domain);
     validateExecutionSpec(req, userInputs);
@@ -170,7 +203,9 @@ export class ExecutionManager {
     // same name writes its inputs under its own attempt key, and only the unique insert's winner is launched.
     if (await deps.repo.get(executionId)) throw duplicateExecution(executionId);
     const now = deps.clock.now();
-    const namespace = (deps.namespaceTemplate ?? "{{ project }}-{{ domain }}").replaceAll("{{ project }}", req.project).replaceAll("{{ domain }}", req.domain);
+    const namespace = (deps.namespaceTemplate ?? "{{ project }}-{{ domain }}")
+      .replaceAll("{{ project }}", req.project)
+      .replaceAll("{{ domain }}", req.domain);
 
     const spec = clone(ExecutionSpecSchema, requestSpec);
     spec.metadata ??= create(ExecutionMetadataSchema);
@@ -200,7 +235,13 @@ export class ExecutionManager {
     const { inputs, inputsUri, userInputsUri } = await deps.data.offloadInputs(keys, resolvedInputs, userInputs);
     spec.metadata.systemMetadata = create(SystemMetadataSchema, { namespace, executionCluster: "" });
 
-    const attributes = await resolveExecutionAttributes(deps.config, req.project, req.domain, workflowId.name, launchPlan.id?.name ?? "");
+    const attributes = await resolveExecutionAttributes(
+      deps.config,
+      req.project,
+      req.domain,
+      workflowId.name,
+      launchPlan.id?.name ?? "",
+    );
 
     // The row is written before the engine is called, so that the engine's first event always finds it.
     const execClosure = create(ExecutionClosureSchema, {
@@ -209,7 +250,11 @@ export class ExecutionManager {
       updatedAt: timestampFromDate(now),
       notifications: notificationsFor(requestSpec, launchPlan),
       workflowId,
-      stateChangeDetails: { state: ExecutionState.EXECUTION_ACTIVE, principal: spec.metadata.principal, occurredAt: timestampFromDate(now) },
+      stateChangeDetails: {
+        state: ExecutionState.EXECUTION_ACTIVE,
+        principal: spec.metadata.principal,
+        occurredAt: timestampFromDate(now),
+      },
     });
     const ids = await deps.repo.entityIds({ launchPlan: launchPlan.id, workflow: workflowId, task: taskId });
     const micros = dateToMicros(now);
@@ -272,7 +317,12 @@ export class ExecutionManager {
    * Calls the WorkflowExecutor for a stored row and records the outcome: the cluster that runs it, or a launch the
    * engine refused as FAILED. `spec` and `closure` are the row's, decoded.
    */
-  private async handOver(row: ExecutionRow, spec: ExecutionSpec, closure: ExecutionClosure, input: ExecuteInput): Promise<void> {
+  private async handOver(
+    row: ExecutionRow,
+    spec: ExecutionSpec,
+    closure: ExecutionClosure,
+    input: ExecuteInput,
+  ): Promise<void> {
     const { deps } = this;
     const name = row.execution_name;
     try {
@@ -281,10 +331,17 @@ export class ExecutionManager {
         spec.metadata ??= create(ExecutionMetadataSchema);
         spec.metadata.systemMetadata ??= create(SystemMetadataSchema);
         spec.metadata.systemMetadata.executionCluster = res.cluster;
-        await deps.repo.update(row.id, { cluster: res.cluster, spec: toBinary(ExecutionSpecSchema, spec) }, nextWriteMicros(dateToMicros(deps.clock.now()), row));
+        await deps.repo.update(
+          row.id,
+          { cluster: res.cluster, spec: toBinary(ExecutionSpecSchema, spec) },
+          nextWriteMicros(dateToMicros(deps.clock.now()), row),
+        );
       }
     } catch (err) {
-      const e = err instanceof AloftError ? err : new AloftError(Code.UNKNOWN, "execution.launch_failed", err instanceof Error ? err.message : String(err));
+      const e =
+        err instanceof AloftError
+          ? err
+          : new AloftError(Code.UNKNOWN, "execution.launch_failed", err instanceof Error ? err.message : String(err));
       deps.logger.warn({ err, execution: name }, "execution launch failed; recording it as FAILED");
       await this.recordLaunchFailure(row, closure, e);
     }
@@ -305,11 +362,18 @@ export class ExecutionManager {
       input = await this.rebuildLaunch(row, spec, closure);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      deps.logger.warn({ err, execution: row.execution_name }, "an interrupted launch cannot be resumed; recording it as FAILED");
+      deps.logger.warn(
+        { err, execution: row.execution_name },
+        "an interrupted launch cannot be resumed; recording it as FAILED",
+      );
       await this.recordLaunchFailure(
         row,
         closure,
-        new AloftError(Code.INTERNAL, "execution.launch_interrupted", `the execution was stored but never started (the server stopped while launching it) and cannot be started now: ${reason}`),
+        new AloftError(
+          Code.INTERNAL,
+          "execution.launch_interrupted",
+          `the execution was stored but never started (the server stopped while launching it) and cannot be started now: ${reason}`,
+        ),
       );
       return;
     }
@@ -317,19 +381,37 @@ export class ExecutionManager {
     await this.handOver(row, spec, closure, input);
   }
 
-  private async rebuildLaunch(row: ExecutionRow, spec: ExecutionSpec, closure: ExecutionClosure): Promise<ExecuteInput> {
+  private async rebuildLaunch(
+    row: ExecutionRow,
+    spec: ExecutionSpec,
+    closure: ExecutionClosure,
+  ): Promise<ExecuteInput> {
     const { deps } = this;
-    const executionId = create(WorkflowExecutionIdentifierSchema, { project: row.execution_project, domain: row.execution_domain, name: row.execution_name });
+    const executionId = create(WorkflowExecutionIdentifierSchema, {
+      project: row.execution_project,
+      domain: row.execution_domain,
+      name: row.execution_name,
+    });
     const launched = spec.launchPlan;
     if (!launched) throw new Error("the stored spec names no launch plan");
-    const launchPlan = launched.resourceType === ResourceType.TASK ? await deps.singleTask.prepare(launched, spec) : await deps.entities.getLaunchPlan(launched);
+    const launchPlan =
+      launched.resourceType === ResourceType.TASK
+        ? await deps.singleTask.prepare(launched, spec)
+        : await deps.entities.getLaunchPlan(launched);
     const workflowId = launchPlan.spec?.workflowId ?? closure.workflowId;
     if (!workflowId) throw new Error("the launch plan names no workflow");
     const compiled = await deps.entities.getWorkflowClosure(workflowId);
     if (row.inputs_uri === "") throw new Error("no inputs were stored");
     const inputs = await deps.data.readRequired(row.inputs_uri);
-    const attributes = await resolveExecutionAttributes(deps.config, row.execution_project, row.execution_domain, workflowId.name, launchPlan.id?.name ?? "");
-    const recovery = spec.metadata?.mode === ExecutionMetadata_ExecutionMode.RECOVERED ? spec.metadata.referenceExecution : undefined;
+    const attributes = await resolveExecutionAttributes(
+      deps.config,
+      row.execution_project,
+      row.execution_domain,
+      workflowId.name,
+      launchPlan.id?.name ?? "",
+    );
+    const recovery =
+      spec.metadata?.mode === ExecutionMetadata_ExecutionMode.RECOVERED ? spec.metadata.referenceExecution : undefined;
     return {
       executionId,
       closure: withTaskResourceDefaults(compiled, attributes.taskResources),
@@ -350,7 +432,10 @@ export class ExecutionManager {
   private async recordLaunchFailure(row: ExecutionRow, closure: ExecutionClosure, e: AloftError): Promise<void> {
     const kind = e.code === Code.INVALID_ARGUMENT ? ExecutionError_ErrorKind.USER : ExecutionError_ErrorKind.SYSTEM;
     closure.phase = WorkflowExecution_Phase.FAILED;
-    closure.outputResult = { case: "error", value: create(ExecutionErrorSchema, { code: grpcCodeName(e.code), message: e.message, kind }) };
+    closure.outputResult = {
+      case: "error",
+      value: create(ExecutionErrorSchema, { code: grpcCodeName(e.code), message: e.message, kind }),
+    };
     await this.deps.repo.update(
       row.id,
       {
@@ -365,7 +450,12 @@ export class ExecutionManager {
   }
 
   /** upstream flyteadmin/pkg/manager/impl/resources/resource_manager.go WORKFLOW_EXECUTION_CONFIG: request → launch plan → matchable → server defaults, field by field. */
-  private async applyExecutionConfig(spec: ExecutionSpec, lp: LaunchPlan, project: string, domain: string): Promise<void> {
+  private async applyExecutionConfig(
+    spec: ExecutionSpec,
+    lp: LaunchPlan,
+    project: string,
+    domain: string,
+  ): Promise<void> {
     const resolved = await resolveExecutionConfig(this.deps.config, spec, lp, project, domain);
     spec.maxParallelism = resolved.maxParallelism;
     spec.securityContext = resolved.securityContext;
@@ -384,18 +474,26 @@ export class ExecutionManager {
     if (Object.keys(merged).length > 0) spec.labels = create(LabelsSchema, { values: merged });
     const maxLabels = this.deps.maxLabelEntries ?? 0;
     const n = Object.keys(spec.labels?.values ?? {}).length;
-    if (maxLabels > 0 && n > maxLabels) throw invalidArgument("execution.too_many_labels", `the execution has more than ${maxLabels} label entries (${n})`);
+    if (maxLabels > 0 && n > maxLabels)
+      throw invalidArgument(
+        "execution.too_many_labels",
+        `the execution has more than ${maxLabels} label entries (${n})`,
+      );
     const maxAnnotations = this.deps.maxAnnotationEntries ?? 0;
     const a = Object.keys(spec.annotations?.values ?? {}).length;
     if (maxAnnotations > 0 && a > maxAnnotations) {
-      throw invalidArgument("execution.too_many_annotations", `the execution has more than ${maxAnnotations} annotation entries (${a})`);
+      throw invalidArgument(
+        "execution.too_many_annotations",
+        `the execution has more than ${maxAnnotations} annotation entries (${a})`,
+      );
     }
   }
 
   /** CLUSTER_ASSIGNMENT: a requested pool must match the configured one when both are set. */
   private async checkClusterAssignment(spec: ExecutionSpec, project: string, domain: string): Promise<void> {
     const cfg = await this.deps.config.getMatchable(MatchableResource.CLUSTER_ASSIGNMENT, { project, domain });
-    const configured = cfg?.attributes?.target.case === "clusterAssignment" ? cfg.attributes.target.value.clusterPoolName : "";
+    const configured =
+      cfg?.attributes?.target.case === "clusterAssignment" ? cfg.attributes.target.value.clusterPoolName : "";
     const requested = spec.clusterAssignment?.clusterPoolName ?? "";
     if (requested !== "" && configured !== "" && requested !== configured) {
       throw invalidArgument(
@@ -403,7 +501,8 @@ export class ExecutionManager {
         `execution with project "${project}" and domain "${domain}" cannot run on cluster pool "${requested}", because its configured to run on pool "${configured}"`,
       );
     }
-    if (configured !== "" && requested === "") spec.clusterAssignment = create(ClusterAssignmentSchema, { clusterPoolName: configured });
+    if (configured !== "" && requested === "")
+      spec.clusterAssignment = create(ClusterAssignmentSchema, { clusterPoolName: configured });
   }
 
   /** ConcurrencyPolicy: SKIP when QUEUED/RUNNING executions of the launch plan name reach `max`. */
@@ -414,9 +513,15 @@ export class ExecutionManager {
     const n = await this.deps.repo.countActiveForLaunchPlan(project, domain, name);
     if (n < policy.max) return;
     if (policy.behavior === ConcurrencyLimitBehavior.SKIP) {
-      throw alreadyExists("execution.concurrency_limit", `concurrency limit (${policy.max}) reached for launch plan ${name}; skipping execution`);
+      throw alreadyExists(
+        "execution.concurrency_limit",
+        `concurrency limit (${policy.max}) reached for launch plan ${name}; skipping execution`,
+      );
     }
-    throw internal("execution.concurrency_behavior", `unsupported concurrency limit behavior ${ConcurrencyLimitBehavior[policy.behavior] ?? policy.behavior}`);
+    throw internal(
+      "execution.concurrency_behavior",
+      `unsupported concurrency limit behavior ${ConcurrencyLimitBehavior[policy.behavior] ?? policy.behavior}`,
+    );
   }
 }
 

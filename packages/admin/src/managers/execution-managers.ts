@@ -1,7 +1,12 @@
 // Builds the execution-side managers (executions, workflow / node / task events, node and task executions) from the
 // registry managers and the plugin registry, so that the composition root wires them in one call.
 import { create, fromBinary } from "@bufbuild/protobuf";
-import { LabelsSchema, ObjectGetRequestSchema, NamedEntityUpdateRequestSchema, NamedEntityState } from "@aloft/idl/flyteidl/admin/common_pb.js";
+import {
+  LabelsSchema,
+  ObjectGetRequestSchema,
+  NamedEntityUpdateRequestSchema,
+  NamedEntityState,
+} from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { TaskResourceAttributesSchema } from "@aloft/idl/flyteidl/admin/matchable_resource_pb.js";
 import type { BlobStore } from "@aloft/core";
 import type { Clock } from "@aloft/core";
@@ -82,10 +87,16 @@ export function createExecutionManagers(d: ExecutionManagersDeps): ExecutionMana
   const projects = new ProjectRepo(d.db, d.clock);
   const nodeRepo = new NodeExecutionRepo(d.db);
   const taskRepo = new TaskExecutionRepo(d.db);
-  const data = new ExecutionData(d.blobStore, d.remoteData ?? defaultRemoteDataOptions(), d.logger, d.literalOffloading);
+  const data = new ExecutionData(
+    d.blobStore,
+    d.remoteData ?? defaultRemoteDataOptions(),
+    d.logger,
+    d.literalOffloading,
+  );
   const executor = () => d.workflowExecutor;
   const cache = d.eventCacheSize === 0 ? undefined : new EventCache(d.eventCacheSize);
-  const getLaunchPlan = (id: Parameters<LaunchPlanManager["get"]>[0]["id"]) => d.launchPlans.get(create(ObjectGetRequestSchema, { id }));
+  const getLaunchPlan = (id: Parameters<LaunchPlanManager["get"]>[0]["id"]) =>
+    d.launchPlans.get(create(ObjectGetRequestSchema, { id }));
   const singleTask = new SingleTaskExecutions({
     getTask: (id) => d.tasks.get(create(ObjectGetRequestSchema, { id })),
     createWorkflow: (req) => d.workflows.create(req),
@@ -93,7 +104,11 @@ export function createExecutionManagers(d: ExecutionManagersDeps): ExecutionMana
     getLaunchPlan,
     setSystemGenerated: async (resourceType, id) => {
       await d.namedEntities.update(
-        create(NamedEntityUpdateRequestSchema, { resourceType, id, metadata: { state: NamedEntityState.SYSTEM_GENERATED } }),
+        create(NamedEntityUpdateRequestSchema, {
+          resourceType,
+          id,
+          metadata: { state: NamedEntityState.SYSTEM_GENERATED },
+        }),
       );
     },
   });
@@ -118,7 +133,12 @@ export function createExecutionManagers(d: ExecutionManagersDeps): ExecutionMana
         getMatchable: (t, s) => d.resources.getMatchable(t, s),
         defaults: workflowExecutionConfigOf(d.workflowExecutionDefaults),
         ...(d.taskResources
-          ? { taskResources: create(TaskResourceAttributesSchema, { defaults: d.taskResources.defaults, limits: d.taskResources.limits }) }
+          ? {
+              taskResources: create(TaskResourceAttributesSchema, {
+                defaults: d.taskResources.defaults,
+                limits: d.taskResources.limits,
+              }),
+            }
           : {}),
       },
       data,

@@ -23,13 +23,21 @@ import {
 
 async function metrics(reads: FakeReads, name: string, depth: number): Promise<string[]> {
   const m = new ExecutionMetricsManager(reads.deps());
-  const res = await m.getExecutionMetrics(create(WorkflowExecutionGetMetricsRequestSchema, { id: { project: P, domain: D, name }, depth }));
+  const res = await m.getExecutionMetrics(
+    create(WorkflowExecutionGetMetricsRequestSchema, { id: { project: P, domain: D, name }, depth }),
+  );
   return render(res.span);
 }
 
 /** n0 (two attempts) → n1 (never started: no attempts); nodes recorded out of created order. */
 function chain(): FakeReads {
-  const wf = closureOf(compiledWorkflow(wfId("chain"), [taskNodeDef("n0"), taskNodeDef("n1")], { n0: ["start-node"], n1: ["n0"], "end-node": ["n1"] }));
+  const wf = closureOf(
+    compiledWorkflow(wfId("chain"), [taskNodeDef("n0"), taskNodeDef("n1")], {
+      n0: ["start-node"],
+      n1: ["n0"],
+      "end-node": ["n1"],
+    }),
+  );
   return new FakeReads()
     .execution("e1", wf, { created: 0, updated: 100 })
     .node("e1", "n1", { created: 41, updated: 45 })
@@ -100,14 +108,19 @@ test("depth bounds the recursion: 0 the workflow span alone, 1 node spans, 2 nod
 });
 
 test("an execution whose start node has not run is all WORKFLOW_SETUP", async () => {
-  const wf = closureOf(compiledWorkflow(wfId("chain"), [taskNodeDef("n0")], { n0: ["start-node"], "end-node": ["n0"] }));
+  const wf = closureOf(
+    compiledWorkflow(wfId("chain"), [taskNodeDef("n0")], { n0: ["start-node"], "end-node": ["n0"] }),
+  );
   const reads = new FakeReads().execution("e0", wf, { created: 0, updated: 7 });
   assert.deepEqual(await metrics(reads, "e0", -1), ["workflow e0 0..7", "  WORKFLOW_SETUP 0..7"]);
 });
 
 function subWorkflow(inline: boolean): FakeReads {
   const inner = compiledWorkflow(wfId("inner"), [taskNodeDef("s0")], { s0: ["start-node"], "end-node": ["s0"] });
-  const outer = compiledWorkflow(wfId("outer"), [subWorkflowNodeDef("sw", wfId("inner"))], { sw: ["start-node"], "end-node": ["sw"] });
+  const outer = compiledWorkflow(wfId("outer"), [subWorkflowNodeDef("sw", wfId("inner"))], {
+    sw: ["start-node"],
+    "end-node": ["sw"],
+  });
   const reads = new FakeReads()
     .execution("e2", closureOf(outer, inline ? [inner] : []), { created: 0, updated: 60 })
     .node("e2", "start-node", { created: 1, updated: 2 })
@@ -171,7 +184,10 @@ test("a sub-workflow missing from the closure's sub_workflows is read as a regis
 });
 
 test("a launch-plan node nests its child execution's workflow span", async () => {
-  const parent = compiledWorkflow(wfId("parent"), [launchPlanNodeDef("lp", lpId("child"))], { lp: ["start-node"], "end-node": ["lp"] });
+  const parent = compiledWorkflow(wfId("parent"), [launchPlanNodeDef("lp", lpId("child"))], {
+    lp: ["start-node"],
+    "end-node": ["lp"],
+  });
   const child = compiledWorkflow(wfId("child"), [taskNodeDef("c0")], { c0: ["start-node"], "end-node": ["c0"] });
   const reads = new FakeReads()
     .execution("e3", closureOf(parent), { created: 0, updated: 80 })
@@ -214,7 +230,10 @@ test("a launch-plan node nests its child execution's workflow span", async () =>
 
 test("a dynamic node: its task attempts, NODE_RESET until the generated workflow starts, the generated nodes inline", async () => {
   const wf = compiledWorkflow(wfId("dyn"), [taskNodeDef("d0")], { d0: ["start-node"], "end-node": ["d0"] });
-  const generated = compiledWorkflow(wfId("d0-generated"), [taskNodeDef("x0")], { x0: ["start-node"], "end-node": ["x0"] });
+  const generated = compiledWorkflow(wfId("d0-generated"), [taskNodeDef("x0")], {
+    x0: ["start-node"],
+    "end-node": ["x0"],
+  });
   const reads = new FakeReads()
     .execution("e4", closureOf(wf), { created: 0, updated: 100 })
     .node("e4", "start-node", { created: 1, updated: 2 })
@@ -249,11 +268,15 @@ test("a dynamic node: its task attempts, NODE_RESET until the generated workflow
 });
 
 test("a branch node holds the taken case's node span; a gate node is NODE_SETUP, NODE_IDLE, NODE_TEARDOWN", async () => {
-  const wf = compiledWorkflow(wfId("bg"), [branchNodeDef("b", taskNodeDef("b-then"), taskNodeDef("b-else")), gateNodeDef("g")], {
-    b: ["start-node"],
-    g: ["b"],
-    "end-node": ["g"],
-  });
+  const wf = compiledWorkflow(
+    wfId("bg"),
+    [branchNodeDef("b", taskNodeDef("b-then"), taskNodeDef("b-else")), gateNodeDef("g")],
+    {
+      b: ["start-node"],
+      g: ["b"],
+      "end-node": ["g"],
+    },
+  );
   const reads = new FakeReads()
     .execution("e5", closureOf(wf), { created: 0, updated: 100 })
     .node("e5", "start-node", { created: 1, updated: 2 })
@@ -286,15 +309,26 @@ test("a branch node holds the taken case's node span; a gate node is NODE_SETUP,
 
 test("node executions are read in pages of 50 until a short page", async () => {
   const ids = Array.from({ length: 60 }, (_, i) => `w${i}`);
-  const wf = compiledWorkflow(wfId("wide"), ids.map(taskNodeDef), { ...Object.fromEntries(ids.map((i) => [i, ["start-node"]])), "end-node": ids });
-  const reads = new FakeReads().execution("e6", closureOf(wf), { created: 0, updated: 1000 }).node("e6", "start-node", { created: 1, updated: 2 });
+  const wf = compiledWorkflow(wfId("wide"), ids.map(taskNodeDef), {
+    ...Object.fromEntries(ids.map((i) => [i, ["start-node"]])),
+    "end-node": ids,
+  });
+  const reads = new FakeReads()
+    .execution("e6", closureOf(wf), { created: 0, updated: 1000 })
+    .node("e6", "start-node", { created: 1, updated: 2 });
   ids.forEach((id, i) => reads.node("e6", id, { created: 3 + i, updated: 3.5 + i }));
   const lines = await metrics(reads, "e6", 2);
-  assert.deepEqual(lines.filter((l) => l.startsWith("  node ")), ids.map((id, i) => `  node ${id} ${3 + i}..${3.5 + i}`));
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith("  node ")),
+    ids.map((id, i) => `  node ${id} ${3 + i}..${3.5 + i}`),
+  );
   assert.equal(lines.at(-1), "  WORKFLOW_TEARDOWN 62.5..1000");
   assert.deepEqual(
     reads.nodeListCalls.map((c) => [c.parent, c.limit, c.token]),
-    [["", 50, ""], ["", 50, "50"]],
+    [
+      ["", 50, ""],
+      ["", 50, "50"],
+    ],
   );
   assert.ok(reads.taskListCalls.every((c) => c.limit === 50));
 });
@@ -305,6 +339,9 @@ test("a node execution the workflow does not define is INTERNAL; an unknown exec
     .execution("e7", wf, { created: 0, updated: 10 })
     .node("e7", "start-node", { created: 1, updated: 2 })
     .node("e7", "ghost", { created: 3, updated: 4 });
-  await assert.rejects(metrics(reads, "e7", -1), (e: unknown) => e instanceof AloftError && e.code === Code.INTERNAL && /ghost/.test(e.message));
+  await assert.rejects(
+    metrics(reads, "e7", -1),
+    (e: unknown) => e instanceof AloftError && e.code === Code.INTERNAL && /ghost/.test(e.message),
+  );
   await assert.rejects(metrics(reads, "nope", 1), (e: unknown) => e instanceof AloftError && e.code === Code.NOT_FOUND);
 });

@@ -11,10 +11,18 @@ import {
   type WorkflowExecutionGetMetricsRequest,
   type WorkflowExecutionGetMetricsResponse,
 } from "@aloft/idl/flyteidl/admin/execution_pb.js";
-import { GetDynamicNodeWorkflowRequestSchema, NodeExecutionListRequestSchema, type NodeExecution } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
+import {
+  GetDynamicNodeWorkflowRequestSchema,
+  NodeExecutionListRequestSchema,
+  type NodeExecution,
+} from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
 import { TaskExecutionListRequestSchema, type TaskExecution } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
 import { CompiledWorkflowClosureSchema, type CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
-import type { Identifier, NodeExecutionIdentifier, WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import type {
+  Identifier,
+  NodeExecutionIdentifier,
+  WorkflowExecutionIdentifier,
+} from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { SpanSchema, type Span } from "@aloft/idl/flyteidl/core/metrics_pb.js";
 import type { BranchNode, Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import type { Logger } from "@aloft/core";
@@ -62,7 +70,8 @@ export class ExecutionMetricsManager {
     const spans: Span[] = [];
     if (depth !== 0) {
       const workflowId = c?.workflowId;
-      if (!workflowId) throw internal("execution_metrics.no_workflow", `execution ${execution.id?.name} has no workflow id`);
+      if (!workflowId)
+        throw internal("execution_metrics.no_workflow", `execution ${execution.id?.name} has no workflow id`);
       const closure = await this.deps.compiledWorkflow(workflowId);
       const nodes = await this.nodeExecutions(execution.id!, "");
       const start = nodes.get(START_NODE);
@@ -77,7 +86,12 @@ export class ExecutionMetricsManager {
         }
       }
     }
-    return create(SpanSchema, { startTime: c?.createdAt, endTime: c?.updatedAt, id: { case: "workflowId", value: execution.id! }, spans });
+    return create(SpanSchema, {
+      startTime: c?.createdAt,
+      endTime: c?.updatedAt,
+      id: { case: "workflowId", value: execution.id! },
+      spans,
+    });
   }
 
   /** One span per node execution (start and end nodes left out) in created_at order, each led by NODE_TRANSITION. */
@@ -90,17 +104,28 @@ export class ExecutionMetricsManager {
       const node = nodeOf(closure, specId);
       if (!node) {
         const wf = closure.primary?.template?.id;
-        throw internal("execution_metrics.unknown_node", `failed to discover workflow node '${specId}' in workflow ${wf?.name ?? ""}:${wf?.version ?? ""}`);
+        throw internal(
+          "execution_metrics.unknown_node",
+          `failed to discover workflow node '${specId}' in workflow ${wf?.name ?? ""}:${wf?.version ?? ""}`,
+        );
       }
       const span = await this.nodeSpan(ne, node, closure, depth);
       const previous = latestUpstream(specId, upstream, nodes);
-      if (previous) span.spans.unshift(operationSpan(previous.closure?.updatedAt, ne.closure?.createdAt, Operation.NODE_TRANSITION));
+      if (previous)
+        span.spans.unshift(
+          operationSpan(previous.closure?.updatedAt, ne.closure?.createdAt, Operation.NODE_TRANSITION),
+        );
       spans.push(span);
     }
     return spans;
   }
 
-  private async nodeSpan(ne: NodeExecution, node: Node, closure: CompiledWorkflowClosure, depth: number): Promise<Span> {
+  private async nodeSpan(
+    ne: NodeExecution,
+    node: Node,
+    closure: CompiledWorkflowClosure,
+    depth: number,
+  ): Promise<Span> {
     const spans: Span[] = [];
     if (depth !== 0) {
       const target = node.target;
@@ -112,13 +137,22 @@ export class ExecutionMetricsManager {
           spans.push(...gateNodeSpans(ne));
           break;
         case "taskNode":
-          spans.push(...(ne.metadata?.isParentNode ? await this.dynamicSpans(ne, depth - 1) : await this.taskNodeSpans(ne, depth - 1)));
+          spans.push(
+            ...(ne.metadata?.isParentNode
+              ? await this.dynamicSpans(ne, depth - 1)
+              : await this.taskNodeSpans(ne, depth - 1)),
+          );
           break;
         case "workflowNode": {
           const ref = target.value.reference;
           if (ref.case === "launchplanRef") spans.push(...(await this.launchPlanSpans(ne, depth - 1)));
-          else if (ref.case === "subWorkflowRef") spans.push(...(await this.subWorkflowSpans(ne, ref.value, closure, depth - 1)));
-          else throw internal("execution_metrics.workflow_node", `failed to identify workflow node type for node ${node.id}`);
+          else if (ref.case === "subWorkflowRef")
+            spans.push(...(await this.subWorkflowSpans(ne, ref.value, closure, depth - 1)));
+          else
+            throw internal(
+              "execution_metrics.workflow_node",
+              `failed to identify workflow node type for node ${node.id}`,
+            );
           break;
         }
         default:
@@ -127,7 +161,12 @@ export class ExecutionMetricsManager {
       }
     }
     const c = ne.closure;
-    return create(SpanSchema, { startTime: c?.createdAt, endTime: c?.updatedAt, id: { case: "nodeId", value: ne.id! }, spans });
+    return create(SpanSchema, {
+      startTime: c?.createdAt,
+      endTime: c?.updatedAt,
+      id: { case: "nodeId", value: ne.id! },
+      spans,
+    });
   }
 
   /** NODE_SETUP until the first attempt, the attempts, NODE_TEARDOWN after the last one. */
@@ -137,8 +176,12 @@ export class ExecutionMetricsManager {
     const first = attempts[0];
     const last = attempts.at(-1);
     if (!first || !last) return [operationSpan(c?.createdAt, c?.updatedAt, Operation.NODE_SETUP)];
-    const spans = [operationSpan(c?.createdAt, first.closure?.createdAt, Operation.NODE_SETUP), ...taskAttemptSpans(attempts, depth)];
-    if (!isBefore(c?.updatedAt, last.closure?.updatedAt)) spans.push(operationSpan(last.closure?.updatedAt, c?.updatedAt, Operation.NODE_TEARDOWN));
+    const spans = [
+      operationSpan(c?.createdAt, first.closure?.createdAt, Operation.NODE_SETUP),
+      ...taskAttemptSpans(attempts, depth),
+    ];
+    if (!isBefore(c?.updatedAt, last.closure?.updatedAt))
+      spans.push(operationSpan(last.closure?.updatedAt, c?.updatedAt, Operation.NODE_TEARDOWN));
     return spans;
   }
 
@@ -149,13 +192,19 @@ export class ExecutionMetricsManager {
     const first = attempts[0];
     const last = attempts.at(-1);
     if (!first || !last) return [operationSpan(c?.createdAt, c?.updatedAt, Operation.NODE_SETUP)];
-    const spans = [operationSpan(c?.createdAt, first.closure?.createdAt, Operation.NODE_SETUP), ...taskAttemptSpans(attempts, depth)];
+    const spans = [
+      operationSpan(c?.createdAt, first.closure?.createdAt, Operation.NODE_SETUP),
+      ...taskAttemptSpans(attempts, depth),
+    ];
     const children = await this.nodeExecutions(ne.id!.executionId!, ne.id!.nodeId);
     if (children.size === 0) {
-      if (!isBefore(c?.updatedAt, last.closure?.updatedAt)) spans.push(operationSpan(last.closure?.updatedAt, c?.updatedAt, Operation.NODE_RESET));
+      if (!isBefore(c?.updatedAt, last.closure?.updatedAt))
+        spans.push(operationSpan(last.closure?.updatedAt, c?.updatedAt, Operation.NODE_RESET));
       return spans;
     }
-    spans.push(operationSpan(last.closure?.updatedAt, children.get(START_NODE)?.closure?.updatedAt, Operation.NODE_RESET));
+    spans.push(
+      operationSpan(last.closure?.updatedAt, children.get(START_NODE)?.closure?.updatedAt, Operation.NODE_RESET),
+    );
     const generated = await this.dynamicWorkflow(ne.id!);
     spans.push(...(await this.nodeSpans(children, generated, depth)));
     spans.push(...teardown(ne, latestUpstream(END_NODE, generated.primary?.connections?.upstream, children)));
@@ -163,18 +212,33 @@ export class ExecutionMetricsManager {
   }
 
   /** NODE_SETUP until the taken branch's node was created, that node's span, NODE_TEARDOWN. */
-  private async branchSpans(ne: NodeExecution, branch: BranchNode, closure: CompiledWorkflowClosure, depth: number): Promise<Span[]> {
+  private async branchSpans(
+    ne: NodeExecution,
+    branch: BranchNode,
+    closure: CompiledWorkflowClosure,
+    depth: number,
+  ): Promise<Span[]> {
     const c = ne.closure;
     const children = await this.nodeExecutions(ne.id!.executionId!, ne.id!.nodeId);
     if (children.size === 0) return [operationSpan(c?.createdAt, c?.updatedAt, Operation.NODE_SETUP)];
     if (children.size !== 1) {
-      throw internal("execution_metrics.branch", `invalid branch node execution: expected 1 but found ${children.size} node execution(s)`);
+      throw internal(
+        "execution_metrics.branch",
+        `invalid branch node execution: expected 1 but found ${children.size} node execution(s)`,
+      );
     }
     const taken = [...children.values()][0]!;
     const specId = taken.metadata?.specNodeId ?? "";
     const node = branchTarget(specId, branch);
-    if (!node) throw internal("execution_metrics.branch", `failed to identify branch node final node definition for nodeID '${specId}'`);
-    const spans = [operationSpan(c?.createdAt, taken.closure?.createdAt, Operation.NODE_SETUP), await this.nodeSpan(taken, node, closure, depth)];
+    if (!node)
+      throw internal(
+        "execution_metrics.branch",
+        `failed to identify branch node final node definition for nodeID '${specId}'`,
+      );
+    const spans = [
+      operationSpan(c?.createdAt, taken.closure?.createdAt, Operation.NODE_SETUP),
+      await this.nodeSpan(taken, node, closure, depth),
+    ];
     spans.push(...teardown(ne, taken));
     return spans;
   }
@@ -185,13 +249,22 @@ export class ExecutionMetricsManager {
     const meta = c?.targetMetadata.case === "workflowNodeMetadata" ? c.targetMetadata.value : undefined;
     if (!meta) return [operationSpan(c?.createdAt, c?.updatedAt, Operation.NODE_SETUP)];
     const child = await this.deps.executions.get(create(WorkflowExecutionGetRequestSchema, { id: meta.executionId }));
-    const spans = [operationSpan(c?.createdAt, child.closure?.createdAt, Operation.NODE_SETUP), await this.executionSpan(child, depth)];
-    if (!isBefore(c?.updatedAt, child.closure?.updatedAt)) spans.push(operationSpan(child.closure?.updatedAt, c?.updatedAt, Operation.NODE_TEARDOWN));
+    const spans = [
+      operationSpan(c?.createdAt, child.closure?.createdAt, Operation.NODE_SETUP),
+      await this.executionSpan(child, depth),
+    ];
+    if (!isBefore(c?.updatedAt, child.closure?.updatedAt))
+      spans.push(operationSpan(child.closure?.updatedAt, c?.updatedAt, Operation.NODE_TEARDOWN));
     return spans;
   }
 
   /** NODE_SETUP until the sub-workflow's start node, its nodes inline, NODE_TEARDOWN. */
-  private async subWorkflowSpans(ne: NodeExecution, ref: Identifier, closure: CompiledWorkflowClosure, depth: number): Promise<Span[]> {
+  private async subWorkflowSpans(
+    ne: NodeExecution,
+    ref: Identifier,
+    closure: CompiledWorkflowClosure,
+    depth: number,
+  ): Promise<Span[]> {
     const c = ne.closure;
     const children = await this.nodeExecutions(ne.id!.executionId!, ne.id!.nodeId);
     if (children.size === 0) return [operationSpan(c?.createdAt, c?.updatedAt, Operation.NODE_SETUP)];
@@ -203,11 +276,19 @@ export class ExecutionMetricsManager {
   }
 
   /** Node executions of an execution (top level) or of one parent node, keyed by spec node id; later ones win. */
-  private async nodeExecutions(executionId: WorkflowExecutionIdentifier, uniqueParentId: string): Promise<NodesBySpecId> {
+  private async nodeExecutions(
+    executionId: WorkflowExecutionIdentifier,
+    uniqueParentId: string,
+  ): Promise<NodesBySpecId> {
     const nodes: NodesBySpecId = new Map();
     for (let token = ""; ; ) {
       const page = await this.deps.nodeExecutions.list(
-        create(NodeExecutionListRequestSchema, { workflowExecutionId: executionId, uniqueParentId, limit: METRICS_PAGE_SIZE, token }),
+        create(NodeExecutionListRequestSchema, {
+          workflowExecutionId: executionId,
+          uniqueParentId,
+          limit: METRICS_PAGE_SIZE,
+          token,
+        }),
       );
       for (const ne of page.nodeExecutions) nodes.set(ne.metadata?.specNodeId ?? "", ne);
       if (page.nodeExecutions.length < METRICS_PAGE_SIZE || page.token === "") return nodes;
@@ -219,7 +300,9 @@ export class ExecutionMetricsManager {
   private async taskExecutions(nodeExecutionId: NodeExecutionIdentifier): Promise<TaskExecution[]> {
     const all: TaskExecution[] = [];
     for (let token = ""; ; ) {
-      const page = await this.deps.taskExecutions.list(create(TaskExecutionListRequestSchema, { nodeExecutionId, limit: METRICS_PAGE_SIZE, token }));
+      const page = await this.deps.taskExecutions.list(
+        create(TaskExecutionListRequestSchema, { nodeExecutionId, limit: METRICS_PAGE_SIZE, token }),
+      );
       all.push(...page.taskExecutions);
       if (page.taskExecutions.length < METRICS_PAGE_SIZE || page.token === "") return byCreatedAt(all);
       token = page.token;
@@ -228,11 +311,17 @@ export class ExecutionMetricsManager {
 
   private async dynamicWorkflow(id: NodeExecutionIdentifier): Promise<CompiledWorkflowClosure> {
     try {
-      const res = await this.deps.nodeExecutions.getDynamicNodeWorkflow(create(GetDynamicNodeWorkflowRequestSchema, { id }));
+      const res = await this.deps.nodeExecutions.getDynamicNodeWorkflow(
+        create(GetDynamicNodeWorkflowRequestSchema, { id }),
+      );
       if (res.compiledWorkflow) return res.compiledWorkflow;
     } catch (err) {
       // A parent node without its generated workflow is an inconsistency of this execution, not a missing request target.
-      throw internal("execution_metrics.dynamic_workflow", `dynamic node ${id.nodeId}: ${err instanceof AloftError ? err.message : String(err)}`, err);
+      throw internal(
+        "execution_metrics.dynamic_workflow",
+        `dynamic node ${id.nodeId}: ${err instanceof AloftError ? err.message : String(err)}`,
+        err,
+      );
     }
     throw internal("execution_metrics.dynamic_workflow", `dynamic node ${id.nodeId} has no compiled workflow`);
   }
@@ -244,7 +333,11 @@ export class ExecutionMetricsManager {
   private async subWorkflow(ref: Identifier, enclosing: CompiledWorkflowClosure): Promise<CompiledWorkflowClosure> {
     const inline = enclosing.subWorkflows.find((w) => sameWorkflow(w.template?.id, ref));
     if (!inline) return this.deps.compiledWorkflow(ref);
-    return create(CompiledWorkflowClosureSchema, { primary: inline, subWorkflows: enclosing.subWorkflows, tasks: enclosing.tasks });
+    return create(CompiledWorkflowClosureSchema, {
+      primary: inline,
+      subWorkflows: enclosing.subWorkflows,
+      tasks: enclosing.tasks,
+    });
   }
 }
 
@@ -263,5 +356,7 @@ function nodeOf(closure: CompiledWorkflowClosure, id: string): Node | undefined 
 }
 
 function sameWorkflow(a: Identifier | undefined, b: Identifier): boolean {
-  return a !== undefined && a.project === b.project && a.domain === b.domain && a.name === b.name && a.version === b.version;
+  return (
+    a !== undefined && a.project === b.project && a.domain === b.domain && a.name === b.name && a.version === b.version
+  );
 }

@@ -3,7 +3,11 @@
 // for hand-written closures and a compact rendering of a span tree.
 import { create } from "@bufbuild/protobuf";
 import { DurationSchema, TimestampSchema, type Timestamp } from "@bufbuild/protobuf/wkt";
-import { ExecutionSchema, type Execution, type WorkflowExecutionGetRequest } from "@aloft/idl/flyteidl/admin/execution_pb.js";
+import {
+  ExecutionSchema,
+  type Execution,
+  type WorkflowExecutionGetRequest,
+} from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import {
   DynamicNodeWorkflowResponseSchema,
   NodeExecutionListSchema,
@@ -14,8 +18,19 @@ import {
   type NodeExecutionList,
   type NodeExecutionListRequest,
 } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
-import { TaskExecutionListSchema, TaskExecutionSchema, type TaskExecution, type TaskExecutionList, type TaskExecutionListRequest } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
-import { CompiledWorkflowClosureSchema, CompiledWorkflowSchema, type CompiledWorkflow, type CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
+import {
+  TaskExecutionListSchema,
+  TaskExecutionSchema,
+  type TaskExecution,
+  type TaskExecutionList,
+  type TaskExecutionListRequest,
+} from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
+import {
+  CompiledWorkflowClosureSchema,
+  CompiledWorkflowSchema,
+  type CompiledWorkflow,
+  type CompiledWorkflowClosure,
+} from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { Span } from "@aloft/idl/flyteidl/core/metrics_pb.js";
 import { NodeSchema, type Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
@@ -52,20 +67,43 @@ function closureTimes(t: Times) {
 
 export const wfId = (name: string, version = "v1"): Identifier =>
   create(IdentifierSchema, { resourceType: ResourceType.WORKFLOW, project: P, domain: D, name, version });
-export const lpId = (name: string): Identifier => create(IdentifierSchema, { resourceType: ResourceType.LAUNCH_PLAN, project: P, domain: D, name, version: "v1" });
-const taskId = create(IdentifierSchema, { resourceType: ResourceType.TASK, project: P, domain: D, name: "t", version: "v1" });
+export const lpId = (name: string): Identifier =>
+  create(IdentifierSchema, { resourceType: ResourceType.LAUNCH_PLAN, project: P, domain: D, name, version: "v1" });
+const taskId = create(IdentifierSchema, {
+  resourceType: ResourceType.TASK,
+  project: P,
+  domain: D,
+  name: "t",
+  version: "v1",
+});
 
-export const taskNodeDef = (id: string): Node => create(NodeSchema, { id, target: { case: "taskNode", value: { reference: { case: "referenceId", value: taskId } } } });
+export const taskNodeDef = (id: string): Node =>
+  create(NodeSchema, {
+    id,
+    target: { case: "taskNode", value: { reference: { case: "referenceId", value: taskId } } },
+  });
 export const subWorkflowNodeDef = (id: string, ref: Identifier): Node =>
-  create(NodeSchema, { id, target: { case: "workflowNode", value: { reference: { case: "subWorkflowRef", value: ref } } } });
+  create(NodeSchema, {
+    id,
+    target: { case: "workflowNode", value: { reference: { case: "subWorkflowRef", value: ref } } },
+  });
 export const launchPlanNodeDef = (id: string, ref: Identifier): Node =>
-  create(NodeSchema, { id, target: { case: "workflowNode", value: { reference: { case: "launchplanRef", value: ref } } } });
+  create(NodeSchema, {
+    id,
+    target: { case: "workflowNode", value: { reference: { case: "launchplanRef", value: ref } } },
+  });
 export const gateNodeDef = (id: string): Node =>
-  create(NodeSchema, { id, target: { case: "gateNode", value: { condition: { case: "sleep", value: { duration: dur(5) } } } } });
+  create(NodeSchema, {
+    id,
+    target: { case: "gateNode", value: { condition: { case: "sleep", value: { duration: dur(5) } } } },
+  });
 export const branchNodeDef = (id: string, thenNode: Node, elseNode: Node): Node =>
   create(NodeSchema, {
     id,
-    target: { case: "branchNode", value: { ifElse: { case: { thenNode }, default: { case: "elseNode", value: elseNode } } } },
+    target: {
+      case: "branchNode",
+      value: { ifElse: { case: { thenNode }, default: { case: "elseNode", value: elseNode } } },
+    },
   });
 
 export function compiledWorkflow(id: Identifier, nodes: Node[], upstream: Record<string, string[]>): CompiledWorkflow {
@@ -92,20 +130,33 @@ export class FakeReads {
     this.workflows.set(workflow.primary!.template!.id!.name, workflow);
     this.executions.set(
       name,
-      create(ExecutionSchema, { id: { project: P, domain: D, name }, closure: { ...closureTimes(t), workflowId: workflow.primary!.template!.id } }),
+      create(ExecutionSchema, {
+        id: { project: P, domain: D, name },
+        closure: { ...closureTimes(t), workflowId: workflow.primary!.template!.id },
+      }),
     );
     return this;
   }
 
   /** A node execution; `nodeId` defaults to the spec id, `parent` is the unique id of its parent node ("" = top level). */
-  node(execution: string, specId: string, t: Times, o: { nodeId?: string; parent?: string; isParent?: boolean; childExecution?: string } = {}): this {
+  node(
+    execution: string,
+    specId: string,
+    t: Times,
+    o: { nodeId?: string; parent?: string; isParent?: boolean; childExecution?: string } = {},
+  ): this {
     const ne = create(NodeExecutionSchema, {
       id: { executionId: { project: P, domain: D, name: execution }, nodeId: o.nodeId ?? specId },
       metadata: { specNodeId: specId, isParentNode: o.isParent ?? false },
       closure: {
         ...closureTimes(t),
         ...(o.childExecution
-          ? { targetMetadata: { case: "workflowNodeMetadata" as const, value: { executionId: { project: P, domain: D, name: o.childExecution } } } }
+          ? {
+              targetMetadata: {
+                case: "workflowNodeMetadata" as const,
+                value: { executionId: { project: P, domain: D, name: o.childExecution } },
+              },
+            }
           : {}),
       },
     });
@@ -119,7 +170,11 @@ export class FakeReads {
       `${execution}/${nodeId}`,
       attempts.map((t, retryAttempt) =>
         create(TaskExecutionSchema, {
-          id: { taskId, retryAttempt, nodeExecutionId: { nodeId, executionId: { project: P, domain: D, name: execution } } },
+          id: {
+            taskId,
+            retryAttempt,
+            nodeExecutionId: { nodeId, executionId: { project: P, domain: D, name: execution } },
+          },
           closure: closureTimes(t),
         }),
       ),
@@ -143,7 +198,10 @@ export class FakeReads {
           const all = this.nodes.filter((n) => n.parent === `${execution}/${req.uniqueParentId}`).map((n) => n.ne);
           const offset = req.token === "" ? 0 : Number(req.token);
           const page = all.slice(offset, offset + req.limit);
-          return create(NodeExecutionListSchema, { nodeExecutions: page, token: page.length === req.limit ? String(offset + req.limit) : "" });
+          return create(NodeExecutionListSchema, {
+            nodeExecutions: page,
+            token: page.length === req.limit ? String(offset + req.limit) : "",
+          });
         },
         getDynamicNodeWorkflow: async (req: GetDynamicNodeWorkflowRequest): Promise<DynamicNodeWorkflowResponse> => {
           const wf = this.dynamic.get(`${req.id?.executionId?.name}/${req.id?.nodeId}`);
@@ -158,7 +216,10 @@ export class FakeReads {
           const all = this.tasks.get(key) ?? [];
           const offset = req.token === "" ? 0 : Number(req.token);
           const page = all.slice(offset, offset + req.limit);
-          return create(TaskExecutionListSchema, { taskExecutions: page, token: page.length === req.limit ? String(offset + req.limit) : "" });
+          return create(TaskExecutionListSchema, {
+            taskExecutions: page,
+            token: page.length === req.limit ? String(offset + req.limit) : "",
+          });
         },
       },
       compiledWorkflow: async (id: Identifier) => {
@@ -186,5 +247,8 @@ export function render(span: Span | undefined, indent = ""): string[] {
           : id.case === "workflowId"
             ? `workflow ${id.value.name}`
             : "?";
-  return [`${indent}${label} ${t(span.startTime)}..${t(span.endTime)}`, ...span.spans.flatMap((s) => render(s, `${indent}  `))];
+  return [
+    `${indent}${label} ${t(span.startTime)}..${t(span.endTime)}`,
+    ...span.spans.flatMap((s) => render(s, `${indent}  `)),
+  ];
 }

@@ -12,7 +12,7 @@ import {
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { MemoryBlobStore } from "@aloft/core";
 import { ManualClock } from "@aloft/core/testing";
-import { AloftError, Code, notFound } from "@aloft/core";
+import { type AloftError, Code, notFound } from "@aloft/core";
 import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import type { WorkflowExecutor } from "../plugins.ts";
 import { ExecutionRepo } from "../repositories/execution-repo.ts";
@@ -81,20 +81,30 @@ function racingRepo(): ExecutionRepo {
 }
 
 const manager = (r = repo) =>
-  new ExecutionQueryManager({ repo: r, data: new ExecutionData(new MemoryBlobStore(), defaultRemoteDataOptions()), executor: () => executor, clock: new ManualClock() });
+  new ExecutionQueryManager({
+    repo: r,
+    data: new ExecutionData(new MemoryBlobStore(), defaultRemoteDataOptions()),
+    executor: () => executor,
+    clock: new ManualClock(),
+  });
 
 test("terminate re-reads after a concurrent terminal event and refuses with FAILED_PRECONDITION", async () => {
-  await assert.rejects(manager(racingRepo()).terminate(create(ExecutionTerminateRequestSchema, { id, cause: "stop" })), (e: AloftError) => {
-    assert.equal(e.code, Code.FAILED_PRECONDITION);
-    assert.equal(e.message, "Cannot abort an already terminated workflow execution");
-    return true;
-  });
+  await assert.rejects(
+    manager(racingRepo()).terminate(create(ExecutionTerminateRequestSchema, { id, cause: "stop" })),
+    (e: AloftError) => {
+      assert.equal(e.code, Code.FAILED_PRECONDITION);
+      assert.equal(e.message, "Cannot abort an already terminated workflow execution");
+      return true;
+    },
+  );
   assert.deepEqual(aborted, []);
   assert.equal((await repo.get(id))?.phase, "SUCCEEDED");
 });
 
 test("archiving never loses a concurrent event's closure", async () => {
-  await manager(racingRepo()).update(create(ExecutionUpdateRequestSchema, { id, state: ExecutionState.EXECUTION_ARCHIVED }));
+  await manager(racingRepo()).update(
+    create(ExecutionUpdateRequestSchema, { id, state: ExecutionState.EXECUTION_ARCHIVED }),
+  );
   const row = (await repo.get(id))!;
   const closure = fromBinary(ExecutionClosureSchema, row.closure);
   assert.equal(closure.phase, WorkflowExecution_Phase.SUCCEEDED);
@@ -104,10 +114,27 @@ test("archiving never loses a concurrent event's closure", async () => {
 
 test("get: missing fields are INVALID_ARGUMENT, unknown executions NOT_FOUND; ABORTED without metadata gets the cause", async () => {
   const m = manager();
-  await assert.rejects(m.get(create(WorkflowExecutionGetRequestSchema, { id: { project: "p", domain: "d" } })), (e: AloftError) => e.code === Code.INVALID_ARGUMENT && e.message === "missing name");
-  await assert.rejects(m.get(create(WorkflowExecutionGetRequestSchema, { id: { ...id, name: "x" } })), (e: AloftError) => e.code === Code.NOT_FOUND);
+  await assert.rejects(
+    m.get(create(WorkflowExecutionGetRequestSchema, { id: { project: "p", domain: "d" } })),
+    (e: AloftError) => e.code === Code.INVALID_ARGUMENT && e.message === "missing name",
+  );
+  await assert.rejects(
+    m.get(create(WorkflowExecutionGetRequestSchema, { id: { ...id, name: "x" } })),
+    (e: AloftError) => e.code === Code.NOT_FOUND,
+  );
   const row = (await repo.get(id))!;
-  await repo.update(row.id, { phase: "ABORTED", abort_cause: "old cause", closure: toBinary(ExecutionClosureSchema, create(ExecutionClosureSchema, { phase: WorkflowExecution_Phase.ABORTED })) }, 5);
+  await repo.update(
+    row.id,
+    {
+      phase: "ABORTED",
+      abort_cause: "old cause",
+      closure: toBinary(
+        ExecutionClosureSchema,
+        create(ExecutionClosureSchema, { phase: WorkflowExecution_Phase.ABORTED }),
+      ),
+    },
+    5,
+  );
   const e = await m.get(create(WorkflowExecutionGetRequestSchema, { id }));
   assert.equal(e.closure?.outputResult.case === "abortMetadata" ? e.closure.outputResult.value.cause : "", "old cause");
   assert.equal(e.spec?.metadata?.systemMetadata?.namespace, "p-d");
@@ -117,5 +144,8 @@ test("terminate: an execution no engine knows is ABORTED at once (nothing would 
   await manager().terminate(create(ExecutionTerminateRequestSchema, { id, cause: "unknown to the engine" }));
   const e = await manager().get(create(WorkflowExecutionGetRequestSchema, { id }));
   assert.equal(e.closure?.phase, WorkflowExecution_Phase.ABORTED);
-  assert.equal(e.closure?.outputResult.case === "abortMetadata" ? e.closure.outputResult.value.cause : "", "unknown to the engine");
+  assert.equal(
+    e.closure?.outputResult.case === "abortMetadata" ? e.closure.outputResult.value.cause : "",
+    "unknown to the engine",
+  );
 });

@@ -27,7 +27,12 @@ import type { Clock } from "@aloft/core";
 import { AloftError, Code, internal, invalidArgument, missing } from "@aloft/core";
 import { makeFilter, nextToken, parseListParams } from "../list/index.ts";
 import type { WorkflowExecutor } from "../plugins.ts";
-import { nextWriteMicros, type ExecutionPatch, type ExecutionRepo, type ExecutionRow } from "../repositories/execution-repo.ts";
+import {
+  nextWriteMicros,
+  type ExecutionPatch,
+  type ExecutionRepo,
+  type ExecutionRow,
+} from "../repositories/execution-repo.ts";
 import { dateToMicros, timestampToMicros } from "../repositories/timestamps.ts";
 import { WORKFLOW_TERMINAL } from "@aloft/core";
 import { alreadyInTerminalState, workflowPhaseName } from "../validation/event-validator.ts";
@@ -69,7 +74,11 @@ export class ExecutionQueryManager {
     }
     await this.casLoop(req.id, (row, now) => {
       const closure = decodeClosure(row);
-      closure.stateChangeDetails = create(ExecutionStateChangeDetailsSchema, { state: req.state, principal, occurredAt: timestampFromDate(now) });
+      closure.stateChangeDetails = create(ExecutionStateChangeDetailsSchema, {
+        state: req.state,
+        principal,
+        occurredAt: timestampFromDate(now),
+      });
       return { state: req.state, closure: toBinary(ExecutionClosureSchema, closure) };
     });
     return create(ExecutionUpdateResponseSchema);
@@ -88,10 +97,14 @@ export class ExecutionQueryManager {
       rpc: "ListExecutions",
       limitRequired: true,
     });
-    const filters = [makeFilter("execution", "eq", "project", req.id.project), makeFilter("execution", "eq", "domain", req.id.domain)];
+    const filters = [
+      makeFilter("execution", "eq", "project", req.id.project),
+      makeFilter("execution", "eq", "domain", req.id.domain),
+    ];
     if (req.id.name !== "") filters.push(makeFilter("execution", "eq", "name", req.id.name));
     // Archived executions are hidden unless some filter (of any entity) is on `state` (upstream addStateFilter).
-    if (!params.filters.some((f) => f.column === "state")) filters.push(makeFilter("execution", "eq", "state", ExecutionState.EXECUTION_ACTIVE));
+    if (!params.filters.some((f) => f.column === "state"))
+      filters.push(makeFilter("execution", "eq", "state", ExecutionState.EXECUTION_ACTIVE));
     const rows = await this.deps.repo.list({ ...params, filters: [...filters, ...params.filters] });
     return create(ExecutionListSchema, {
       executions: rows.map((r) => toExecution(r, { list: true, namespaceTemplate: this.deps.namespaceTemplate })),
@@ -131,7 +144,10 @@ export class ExecutionQueryManager {
     if (closure.phase === WorkflowExecution_Phase.ABORTED) throw new AbortSettled();
     if (closure.phase === WorkflowExecution_Phase.ABORTING) throw new AbortPending(current);
     if (WORKFLOW_TERMINAL.has(closure.phase)) {
-      throw alreadyInTerminalState("Cannot abort an already terminated workflow execution", workflowPhaseName(closure.phase));
+      throw alreadyInTerminalState(
+        "Cannot abort an already terminated workflow execution",
+        workflowPhaseName(closure.phase),
+      );
     }
     closure.outputResult = { case: "abortMetadata", value: create(AbortMetadataSchema, { cause, principal }) };
     closure.phase = WorkflowExecution_Phase.ABORTING;
@@ -151,7 +167,10 @@ export class ExecutionQueryManager {
         if (closure.phase !== WorkflowExecution_Phase.ABORTING) throw new AbortSettled();
         closure.phase = WorkflowExecution_Phase.ABORTED;
         closure.updatedAt = timestampFromDate(now);
-        const patch: ExecutionPatch = { phase: workflowPhaseName(WorkflowExecution_Phase.ABORTED), execution_updated_at: dateToMicros(now) };
+        const patch: ExecutionPatch = {
+          phase: workflowPhaseName(WorkflowExecution_Phase.ABORTED),
+          execution_updated_at: dateToMicros(now),
+        };
         if (closure.startedAt) {
           closure.duration = durationBetween(closure.startedAt, closure.updatedAt);
           patch.duration = Math.max(0, dateToMicros(now) - timestampToMicros(closure.startedAt)) * 1000;
@@ -165,7 +184,10 @@ export class ExecutionQueryManager {
   }
 
   /** Read, change, compare-and-set; again when an event changed the row in between. */
-  private async casLoop(id: WorkflowExecutionGetRequest["id"], change: (row: ExecutionRow, now: Date) => ExecutionPatch): Promise<ExecutionRow> {
+  private async casLoop(
+    id: WorkflowExecutionGetRequest["id"],
+    change: (row: ExecutionRow, now: Date) => ExecutionPatch,
+  ): Promise<ExecutionRow> {
     for (let attempt = 1; ; attempt++) {
       const row = await this.load(id);
       const now = this.deps.clock.now();
@@ -182,7 +204,10 @@ export class ExecutionQueryManager {
     const row = id ? await this.deps.repo.get(id) : undefined;
     if (!row) throw executionNotFound(id ?? { project: "", domain: "", name: "" });
     const closure = decodeClosure(row);
-    const [inputs, outputs] = await Promise.all([this.deps.data.inputs(row.inputs_uri), this.deps.data.outputs(closure.outputResult)]);
+    const [inputs, outputs] = await Promise.all([
+      this.deps.data.inputs(row.inputs_uri),
+      this.deps.data.outputs(closure.outputResult),
+    ]);
     return create(WorkflowExecutionGetDataResponseSchema, {
       inputs: inputs.blob,
       outputs: outputs.blob,

@@ -59,7 +59,9 @@ export function operationSpan(start: Timestamp | undefined, end: Timestamp | und
 }
 
 /** Sorts by created_at, keeping the given order among equals. */
-export function byCreatedAt<T extends { closure?: { createdAt?: Timestamp | undefined } | undefined }>(items: Iterable<T>): T[] {
+export function byCreatedAt<T extends { closure?: { createdAt?: Timestamp | undefined } | undefined }>(
+  items: Iterable<T>,
+): T[] {
   return [...items].sort((a, b) => {
     const x = nanosOf(a.closure?.createdAt);
     const y = nanosOf(b.closure?.createdAt);
@@ -86,7 +88,12 @@ export function taskAttemptSpan(te: TaskExecution): Span {
       if (!isBefore(c?.updatedAt, end)) spans.push(operationSpan(end, c?.updatedAt, Operation.TASK_TEARDOWN));
     }
   }
-  return create(SpanSchema, { startTime: c?.createdAt, endTime: c?.updatedAt, id: { case: "taskId", value: te.id! }, spans });
+  return create(SpanSchema, {
+    startTime: c?.createdAt,
+    endTime: c?.updatedAt,
+    id: { case: "taskId", value: te.id! },
+    spans,
+  });
 }
 
 /**
@@ -112,7 +119,10 @@ export function gateNodeSpans(ne: NodeExecution): Span[] {
     spans.push(operationSpan(c?.startedAt, c?.updatedAt, Operation.NODE_IDLE));
   } else {
     const end = plusDuration(c?.startedAt, c?.duration);
-    spans.push(operationSpan(c?.startedAt, end, Operation.NODE_IDLE), operationSpan(end, c?.updatedAt, Operation.NODE_TEARDOWN));
+    spans.push(
+      operationSpan(c?.startedAt, end, Operation.NODE_IDLE),
+      operationSpan(end, c?.updatedAt, Operation.NODE_TEARDOWN),
+    );
   }
   return spans;
 }

@@ -6,7 +6,13 @@ import { parseFlyteUrl } from "./flyte-url.ts";
 
 describe("parseFlyteUrl", () => {
   it("reads node and task-attempt URLs, with and without a literal name", () => {
-    assert.deepEqual(parseFlyteUrl("flyte://v1/p/d/e1/n0/o"), { project: "p", domain: "d", execution: "e1", nodeId: "n0", ioType: "o" });
+    assert.deepEqual(parseFlyteUrl("flyte://v1/p/d/e1/n0/o"), {
+      project: "p",
+      domain: "d",
+      execution: "e1",
+      nodeId: "n0",
+      ioType: "o",
+    });
     assert.deepEqual(parseFlyteUrl("flyte://v1/p/d/e1/n0-0-n1/2/i/my_in"), {
       project: "p",
       domain: "d",
@@ -19,8 +25,19 @@ describe("parseFlyteUrl", () => {
     assert.deepEqual(parseFlyteUrl("flyte://v1/p/d/e1/n0/d").ioType, "d");
   });
   it("refuses anything else as INVALID_ARGUMENT (decks have no literal name; segments are [a-zA-Z0-9_-])", () => {
-    for (const bad of ["flyte://v1/p/d/e/n0/d/x", "flyte://v2/p/d/e/n0/o", "flyte://v1/p/d/e/o", "flyte://v1/p/d/e/n.0/o", "flyte://v1/p/d/e/n0/x", "flyte://v1/p/d/e/n0/o/"]) {
-      assert.throws(() => parseFlyteUrl(bad), (e: { code: Code }) => e.code === Code.INVALID_ARGUMENT, bad);
+    for (const bad of [
+      "flyte://v1/p/d/e/n0/d/x",
+      "flyte://v2/p/d/e/n0/o",
+      "flyte://v1/p/d/e/o",
+      "flyte://v1/p/d/e/n.0/o",
+      "flyte://v1/p/d/e/n0/x",
+      "flyte://v1/p/d/e/n0/o/",
+    ]) {
+      assert.throws(
+        () => parseFlyteUrl(bad),
+        (e: { code: Code }) => e.code === Code.INVALID_ARGUMENT,
+        bad,
+      );
     }
   });
 });

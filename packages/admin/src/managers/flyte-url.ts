@@ -20,12 +20,26 @@ const WITHOUT_NAME = new RegExp(`^flyte://v1/(${SEG})/(${SEG})/(${SEG})/(${SEG})
 
 export function parseFlyteUrl(url: string): FlyteUrl {
   const m = WITH_NAME.exec(url) ?? WITHOUT_NAME.exec(url);
-  if (!m) throw invalidArgument("dataproxy.invalid_flyte_url", `failed to parse artifact url Error: failed to parse [${url}]`);
+  if (!m)
+    throw invalidArgument(
+      "dataproxy.invalid_flyte_url",
+      `failed to parse artifact url Error: failed to parse [${url}]`,
+    );
   const [, project, domain, execution, nodeId, attempt, ioType, literalName] = m;
-  const out: FlyteUrl = { project: project!, domain: domain!, execution: execution!, nodeId: nodeId!, ioType: ioType as FlyteUrl["ioType"] };
+  const out: FlyteUrl = {
+    project: project!,
+    domain: domain!,
+    execution: execution!,
+    nodeId: nodeId!,
+    ioType: ioType as FlyteUrl["ioType"],
+  };
   if (attempt !== undefined) {
     const n = Number(attempt);
-    if (!Number.isSafeInteger(n) || n > 0xffffffff) throw invalidArgument("dataproxy.invalid_flyte_url", `failed to parse artifact url Error: attempt ${attempt} is out of range`);
+    if (!Number.isSafeInteger(n) || n > 0xffffffff)
+      throw invalidArgument(
+        "dataproxy.invalid_flyte_url",
+        `failed to parse artifact url Error: attempt ${attempt} is out of range`,
+      );
     out.attempt = n;
   }
   if (literalName !== undefined) out.literalName = literalName;

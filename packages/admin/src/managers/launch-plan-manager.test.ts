@@ -8,12 +8,16 @@ import {
   ActiveLaunchPlanListRequestSchema,
   ActiveLaunchPlanRequestSchema,
   LaunchPlanCreateRequestSchema,
-  LaunchPlanSpecSchema,
+  type LaunchPlanSpecSchema,
   LaunchPlanState,
   LaunchPlanUpdateRequestSchema,
   type LaunchPlan,
 } from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
-import { NamedEntityIdentifierListRequestSchema, ObjectGetRequestSchema, ResourceListRequestSchema } from "@aloft/idl/flyteidl/admin/common_pb.js";
+import {
+  NamedEntityIdentifierListRequestSchema,
+  ObjectGetRequestSchema,
+  ResourceListRequestSchema,
+} from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { FixedRateUnit } from "@aloft/idl/flyteidl/admin/schedule_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
@@ -32,10 +36,23 @@ import { ProjectGate } from "./project-gate.ts";
 type SpecInit = MessageInitShape<typeof LaunchPlanSpecSchema>;
 const T0 = Date.UTC(2024, 0, 1);
 const simple = (value: SimpleType) => ({ type: { case: "simple" as const, value } });
-const int = (n: number) => create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "integer", value: BigInt(n) } } } } } });
-const str = (s: string) => create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "stringValue", value: s } } } } } });
+const int = (n: number) =>
+  create(LiteralSchema, {
+    value: {
+      case: "scalar",
+      value: { value: { case: "primitive", value: { value: { case: "integer", value: BigInt(n) } } } },
+    },
+  });
+const str = (s: string) =>
+  create(LiteralSchema, {
+    value: {
+      case: "scalar",
+      value: { value: { case: "primitive", value: { value: { case: "stringValue", value: s } } } },
+    },
+  });
 
-const id = (resourceType: ResourceType, name: string, version = "v1") => create(IdentifierSchema, { resourceType, project: "p", domain: "development", name, version });
+const id = (resourceType: ResourceType, name: string, version = "v1") =>
+  create(IdentifierSchema, { resourceType, project: "p", domain: "development", name, version });
 const lpId = (name = "lp", version = "v1") => id(ResourceType.LAUNCH_PLAN, name, version);
 const wfId = (name = "wf") => id(ResourceType.WORKFLOW, name);
 
@@ -80,7 +97,13 @@ describe("LaunchPlanManager", () => {
     });
     await workflows.create(
       row("wf", {
-        inputs: { variables: { x: { type: simple(SimpleType.INTEGER), description: "the x" }, s: { type: simple(SimpleType.STRING) }, when: { type: simple(SimpleType.DATETIME) } } },
+        inputs: {
+          variables: {
+            x: { type: simple(SimpleType.INTEGER), description: "the x" },
+            s: { type: simple(SimpleType.STRING) },
+            when: { type: simple(SimpleType.DATETIME) },
+          },
+        },
         outputs: { variables: { o: { type: simple(SimpleType.INTEGER) } } },
       }),
     );
@@ -109,7 +132,9 @@ describe("LaunchPlanManager", () => {
     ({
       workflowId: wfId(),
       fixedInputs: { literals: { s: str("fixed") } },
-      defaultInputs: { parameters: { x: { var: { type: simple(SimpleType.INTEGER) }, behavior: { case: "default", value: int(3) } } } },
+      defaultInputs: {
+        parameters: { x: { var: { type: simple(SimpleType.INTEGER) }, behavior: { case: "default", value: int(3) } } },
+      },
       ...over,
     }) as SpecInit;
   const createLp = (lid: Identifier | undefined, s: SpecInit | undefined) =>
@@ -117,7 +142,14 @@ describe("LaunchPlanManager", () => {
   const get = (name = "lp", version = "v1") => manager.get(create(ObjectGetRequestSchema, { id: lpId(name, version) }));
   const setState = (state: LaunchPlanState, version = "v1", name = "lp") =>
     manager.update(create(LaunchPlanUpdateRequestSchema, { id: lpId(name, version), state }));
-  const cron = (schedule: string, kickoff = "when") => ({ entityMetadata: { schedule: { ScheduleExpression: { case: "cronSchedule" as const, value: { schedule } }, kickoffTimeInputArg: kickoff } } });
+  const cron = (schedule: string, kickoff = "when") => ({
+    entityMetadata: {
+      schedule: {
+        ScheduleExpression: { case: "cronSchedule" as const, value: { schedule } },
+        kickoffTimeInputArg: kickoff,
+      },
+    },
+  });
 
   test("create stores an INACTIVE launch plan whose default inputs are the expected inputs", async () => {
     clock.set(new Date(T0 + 1000));
@@ -156,30 +188,151 @@ describe("LaunchPlanManager", () => {
     );
     await expectError(createLp(undefined, spec()), Code.INVALID_ARGUMENT, "missing id");
     await expectError(createLp(lpId("lp", ""), spec()), Code.INVALID_ARGUMENT, "missing version");
-    await expectError(createLp({ ...lpId(), domain: "prod" } as Identifier, spec()), Code.INVALID_ARGUMENT, "domain [prod] is unrecognized by system");
+    await expectError(
+      createLp({ ...lpId(), domain: "prod" } as Identifier, spec()),
+      Code.INVALID_ARGUMENT,
+      "domain [prod] is unrecognized by system",
+    );
   });
 
   test("labels, fixed inputs and default inputs are validated", async () => {
     const cases: Array<[SpecInit, string]> = [
-      [{ labels: { values: { "bad key!": "v" } } }, "invalid label key [bad key!]: [name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character]"],
-      [{ labels: { values: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"])) } }, "labels map cannot exceed 16 entries"],
+      [
+        { labels: { values: { "bad key!": "v" } } },
+        "invalid label key [bad key!]: [name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character]",
+      ],
+      [
+        { labels: { values: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"])) } },
+        "labels map cannot exceed 16 entries",
+      ],
       [{ fixedInputs: { literals: { s: create(LiteralSchema) } } }, "missing valid literal in fixed_inputs s"],
-      [{ defaultInputs: { parameters: { x: { behavior: { case: "default", value: int(1) } } } } }, "The Variable component of the Parameter x in default_inputs either is missing, or has a missing Type"],
-      [{ defaultInputs: { parameters: { x: { var: { type: simple(SimpleType.INTEGER) } } } } }, "Invalid variable x in default_inputs - variable has neither default, nor is required. One must be specified"],
-      [{ defaultInputs: { parameters: { x: { var: { type: simple(SimpleType.INTEGER) }, behavior: { case: "default", value: str("a") } } } } }, "Type mismatch for Parameter x in default_inputs has type simple:INTEGER, expected simple:STRING"],
-      [{ defaultInputs: { parameters: { x: { var: { type: simple(SimpleType.INTEGER) }, behavior: { case: "artifactQuery", value: {} } } } } }, "artifact mode not enabled but query found default_inputs x"],
-      [{ defaultInputs: { parameters: { nope: { var: { type: simple(SimpleType.INTEGER) }, behavior: { case: "required", value: true } } } } }, "unexpected default_input nope"],
+      [
+        { defaultInputs: { parameters: { x: { behavior: { case: "default", value: int(1) } } } } },
+        "The Variable component of the Parameter x in default_inputs either is missing, or has a missing Type",
+      ],
+      [
+        { defaultInputs: { parameters: { x: { var: { type: simple(SimpleType.INTEGER) } } } } },
+        "Invalid variable x in default_inputs - variable has neither default, nor is required. One must be specified",
+      ],
+      [
+        {
+          defaultInputs: {
+            parameters: {
+              x: { var: { type: simple(SimpleType.INTEGER) }, behavior: { case: "default", value: str("a") } },
+            },
+          },
+        },
+        "Type mismatch for Parameter x in default_inputs has type simple:INTEGER, expected simple:STRING",
+      ],
+      [
+        {
+          defaultInputs: {
+            parameters: {
+              x: { var: { type: simple(SimpleType.INTEGER) }, behavior: { case: "artifactQuery", value: {} } },
+            },
+          },
+        },
+        "artifact mode not enabled but query found default_inputs x",
+      ],
+      [
+        {
+          defaultInputs: {
+            parameters: {
+              nope: { var: { type: simple(SimpleType.INTEGER) }, behavior: { case: "required", value: true } },
+            },
+          },
+        },
+        "unexpected default_input nope",
+      ],
       [{ fixedInputs: { literals: { nope: int(1) } } }, "unexpected fixed_input nope"],
-      [{ defaultInputs: { parameters: { x: { var: { type: simple(SimpleType.STRING) }, behavior: { case: "default", value: str("a") } } } } }, "invalid default_input wrong type x, expected simple:STRING, got simple:INTEGER instead"],
-      [{ fixedInputs: { literals: { x: str("a") } } }, "invalid fixed_input wrong type x, expected simple:INTEGER, got simple:STRING instead"],
-      [{ workflowId: wfId("noinputs"), fixedInputs: {} }, "invalid launch plan default inputs, expected none but found 1"],
-      [{ workflowId: wfId("noinputs"), defaultInputs: {} }, "invalid launch plan fixed inputs, expected none but found 1"],
-      [{ fixedInputs: { literals: { when: create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "datetime", value: { seconds: -62135596801n } } } } } } }) } } }, "timestamp (seconds:-62135596801) before 0001-01-01"],
-      [{ fixedInputs: { literals: { x: create(LiteralSchema, { value: { case: "scalar", value: {} } }) } } }, "Failed to validate literal type for [x] with err: got unknown literal type: [<nil>].\nSuggested solution: Please update all your Flyte deployment images to the latest version and try again"],
-      [{ defaultInputs: { parameters: { x: { var: { type: simple(SimpleType.INTEGER) }, behavior: { case: "default", value: create(LiteralSchema, { value: { case: "scalar", value: {} } }) } } } } }, "Flyte encountered an issue while determining\nthe type of the default value for Parameter 'x' in 'default_inputs'.\nRegistered type: [simple:INTEGER].\nFlyte needs to support the latest FlyteIDL to support this type.\nSuggested solution: Please update all of your Flyte images to the latest version and try again."],
-      [{ defaultInputs: { parameters: { when: { var: { type: simple(SimpleType.DATETIME) }, behavior: { case: "default", value: create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "datetime", value: { seconds: 1n, nanos: -1 } } } } } } }) } } } } }, "timestamp (seconds:1 nanos:-1) has out-of-range nanos"],
+      [
+        {
+          defaultInputs: {
+            parameters: {
+              x: { var: { type: simple(SimpleType.STRING) }, behavior: { case: "default", value: str("a") } },
+            },
+          },
+        },
+        "invalid default_input wrong type x, expected simple:STRING, got simple:INTEGER instead",
+      ],
+      [
+        { fixedInputs: { literals: { x: str("a") } } },
+        "invalid fixed_input wrong type x, expected simple:INTEGER, got simple:STRING instead",
+      ],
+      [
+        { workflowId: wfId("noinputs"), fixedInputs: {} },
+        "invalid launch plan default inputs, expected none but found 1",
+      ],
+      [
+        { workflowId: wfId("noinputs"), defaultInputs: {} },
+        "invalid launch plan fixed inputs, expected none but found 1",
+      ],
+      [
+        {
+          fixedInputs: {
+            literals: {
+              when: create(LiteralSchema, {
+                value: {
+                  case: "scalar",
+                  value: {
+                    value: {
+                      case: "primitive",
+                      value: { value: { case: "datetime", value: { seconds: -62135596801n } } },
+                    },
+                  },
+                },
+              }),
+            },
+          },
+        },
+        "timestamp (seconds:-62135596801) before 0001-01-01",
+      ],
+      [
+        { fixedInputs: { literals: { x: create(LiteralSchema, { value: { case: "scalar", value: {} } }) } } },
+        "Failed to validate literal type for [x] with err: got unknown literal type: [<nil>].\nSuggested solution: Please update all your Flyte deployment images to the latest version and try again",
+      ],
+      [
+        {
+          defaultInputs: {
+            parameters: {
+              x: {
+                var: { type: simple(SimpleType.INTEGER) },
+                behavior: { case: "default", value: create(LiteralSchema, { value: { case: "scalar", value: {} } }) },
+              },
+            },
+          },
+        },
+        "Flyte encountered an issue while determining\nthe type of the default value for Parameter 'x' in 'default_inputs'.\nRegistered type: [simple:INTEGER].\nFlyte needs to support the latest FlyteIDL to support this type.\nSuggested solution: Please update all of your Flyte images to the latest version and try again.",
+      ],
+      [
+        {
+          defaultInputs: {
+            parameters: {
+              when: {
+                var: { type: simple(SimpleType.DATETIME) },
+                behavior: {
+                  case: "default",
+                  value: create(LiteralSchema, {
+                    value: {
+                      case: "scalar",
+                      value: {
+                        value: {
+                          case: "primitive",
+                          value: { value: { case: "datetime", value: { seconds: 1n, nanos: -1 } } },
+                        },
+                      },
+                    },
+                  }),
+                },
+              },
+            },
+          },
+        },
+        "timestamp (seconds:1 nanos:-1) has out-of-range nanos",
+      ],
     ];
-    for (const [over, message] of cases) await expectError(createLp(lpId(), spec(over)), Code.INVALID_ARGUMENT, message);
+    for (const [over, message] of cases)
+      await expectError(createLp(lpId(), spec(over)), Code.INVALID_ARGUMENT, message);
   });
 
   test("schedules: unbound inputs, the kickoff argument, cron syntax, rates", async () => {
@@ -194,43 +347,150 @@ describe("LaunchPlanManager", () => {
       "Cannot create a launch plan with a schedule if there is an unbound required input. [when] is required",
     );
     await expectError(
-      createLp(lpId(), spec({ ...cron("0 * * * *", "s"), fixedInputs: { literals: { s: str("a"), when: create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "datetime", value: timestampFromDate(new Date(T0)) } } } } } }) } } })),
+      createLp(
+        lpId(),
+        spec({
+          ...cron("0 * * * *", "s"),
+          fixedInputs: {
+            literals: {
+              s: str("a"),
+              when: create(LiteralSchema, {
+                value: {
+                  case: "scalar",
+                  value: {
+                    value: {
+                      case: "primitive",
+                      value: { value: { case: "datetime", value: timestampFromDate(new Date(T0)) } },
+                    },
+                  },
+                },
+              }),
+            },
+          },
+        }),
+      ),
       Code.INVALID_ARGUMENT,
       "Cannot create a schedule with a KickoffTimeInputArg that does not point to a free input. [s] is not free or does not exist.",
     );
     await expectError(
-      createLp(lpId(), spec({ ...cron("0 * * * *", "s"), fixedInputs: {}, defaultInputs: { parameters: { x: { var: { type: simple(SimpleType.INTEGER) }, behavior: { case: "default", value: int(1) } }, s: { var: { type: simple(SimpleType.STRING) }, behavior: { case: "default", value: str("a") } }, when: { var: { type: simple(SimpleType.DATETIME) }, behavior: { case: "required", value: true } } } } })),
+      createLp(
+        lpId(),
+        spec({
+          ...cron("0 * * * *", "s"),
+          fixedInputs: {},
+          defaultInputs: {
+            parameters: {
+              x: { var: { type: simple(SimpleType.INTEGER) }, behavior: { case: "default", value: int(1) } },
+              s: { var: { type: simple(SimpleType.STRING) }, behavior: { case: "default", value: str("a") } },
+              when: { var: { type: simple(SimpleType.DATETIME) }, behavior: { case: "required", value: true } },
+            },
+          },
+        }),
+      ),
       Code.INVALID_ARGUMENT,
       "Cannot create a launch plan with a schedule if there is an unbound required input. [when] is required",
     );
-    await expectError(createLp(lpId(), spec(cron("0 10 * * ? *"))), Code.INVALID_ARGUMENT, "Invalid cron expression [0 10 * * ? *]: expected exactly 5 fields, found 6: [0 10 * * ? *]");
-    await expectError(createLp(lpId(), spec(cron("@every 1x"))), Code.INVALID_ARGUMENT, /^Invalid cron expression \[@every 1x\]: failed to parse duration/);
+    await expectError(
+      createLp(lpId(), spec(cron("0 10 * * ? *"))),
+      Code.INVALID_ARGUMENT,
+      "Invalid cron expression [0 10 * * ? *]: expected exactly 5 fields, found 6: [0 10 * * ? *]",
+    );
+    await expectError(
+      createLp(lpId(), spec(cron("@every 1x"))),
+      Code.INVALID_ARGUMENT,
+      /^Invalid cron expression \[@every 1x\]: failed to parse duration/,
+    );
     await createLp(lpId("cron"), spec(cron("*/5 9-17 * JAN-MAR mon-fri")));
     await createLp(lpId("hourly"), spec(cron("@hourly")));
     await createLp(lpId("every"), spec(cron("@every 1h30m")));
-    await createLp(lpId("rate"), spec({ entityMetadata: { schedule: { ScheduleExpression: { case: "rate", value: { value: 5, unit: FixedRateUnit.HOUR } } } }, defaultInputs: { parameters: { x: { var: { type: simple(SimpleType.INTEGER) }, behavior: { case: "default", value: int(1) } }, when: { var: { type: simple(SimpleType.DATETIME) }, behavior: { case: "default", value: create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "datetime", value: timestampFromDate(new Date(T0)) } } } } } }) } } } } }));
-    const rows = await testDb.database.db.selectFrom("launch_plans").select(["name", "schedule_type", "launch_condition_type"]).orderBy("name").execute();
-    assert.deepEqual(rows.map((r) => [r.name, r.schedule_type, r.launch_condition_type]), [
-      ["cron", "CRON", "SCHED"],
-      ["every", "CRON", "SCHED"],
-      ["hourly", "CRON", "SCHED"],
-      ["rate", "RATE", "SCHED"],
-    ]);
+    await createLp(
+      lpId("rate"),
+      spec({
+        entityMetadata: {
+          schedule: { ScheduleExpression: { case: "rate", value: { value: 5, unit: FixedRateUnit.HOUR } } },
+        },
+        defaultInputs: {
+          parameters: {
+            x: { var: { type: simple(SimpleType.INTEGER) }, behavior: { case: "default", value: int(1) } },
+            when: {
+              var: { type: simple(SimpleType.DATETIME) },
+              behavior: {
+                case: "default",
+                value: create(LiteralSchema, {
+                  value: {
+                    case: "scalar",
+                    value: {
+                      value: {
+                        case: "primitive",
+                        value: { value: { case: "datetime", value: timestampFromDate(new Date(T0)) } },
+                      },
+                    },
+                  },
+                }),
+              },
+            },
+          },
+        },
+      }),
+    );
+    const rows = await testDb.database.db
+      .selectFrom("launch_plans")
+      .select(["name", "schedule_type", "launch_condition_type"])
+      .orderBy("name")
+      .execute();
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.schedule_type, r.launch_condition_type]),
+      [
+        ["cron", "CRON", "SCHED"],
+        ["every", "CRON", "SCHED"],
+        ["hourly", "CRON", "SCHED"],
+        ["rate", "RATE", "SCHED"],
+      ],
+    );
   });
 
   test("notifications and launch conditions", async () => {
     const notify = (n: object) => spec({ entityMetadata: { notifications: [n] } });
-    await expectError(createLp(lpId(), notify({ phases: [WorkflowExecution_Phase.FAILED] })), Code.INVALID_ARGUMENT, "invalid value for notification type");
-    await expectError(createLp(lpId(), notify({ type: { case: "email", value: { recipientsEmail: [] } } })), Code.INVALID_ARGUMENT, "missing recipients");
-    await expectError(createLp(lpId(), notify({ type: { case: "slack", value: { recipientsEmail: [""] } } })), Code.INVALID_ARGUMENT, "missing recipient");
     await expectError(
-      createLp(lpId(), notify({ type: { case: "pagerDuty", value: { recipientsEmail: ["a@b"] } }, phases: [WorkflowExecution_Phase.RUNNING] })),
+      createLp(lpId(), notify({ phases: [WorkflowExecution_Phase.FAILED] })),
+      Code.INVALID_ARGUMENT,
+      "invalid value for notification type",
+    );
+    await expectError(
+      createLp(lpId(), notify({ type: { case: "email", value: { recipientsEmail: [] } } })),
+      Code.INVALID_ARGUMENT,
+      "missing recipients",
+    );
+    await expectError(
+      createLp(lpId(), notify({ type: { case: "slack", value: { recipientsEmail: [""] } } })),
+      Code.INVALID_ARGUMENT,
+      "missing recipient",
+    );
+    await expectError(
+      createLp(
+        lpId(),
+        notify({
+          type: { case: "pagerDuty", value: { recipientsEmail: ["a@b"] } },
+          phases: [WorkflowExecution_Phase.RUNNING],
+        }),
+      ),
       Code.INVALID_ARGUMENT,
       "invalid value for phase",
     );
-    await createLp(lpId(), notify({ type: { case: "email", value: { recipientsEmail: ["a@b"] } }, phases: [WorkflowExecution_Phase.SUCCEEDED, WorkflowExecution_Phase.TIMED_OUT] }));
+    await createLp(
+      lpId(),
+      notify({
+        type: { case: "email", value: { recipientsEmail: ["a@b"] } },
+        phases: [WorkflowExecution_Phase.SUCCEEDED, WorkflowExecution_Phase.TIMED_OUT],
+      }),
+    );
     await expectError(
-      createLp(lpId("cond"), spec({ entityMetadata: { launchConditions: anyPack(StringValueSchema, create(StringValueSchema, { value: "x" })) } })),
+      createLp(
+        lpId("cond"),
+        spec({
+          entityMetadata: { launchConditions: anyPack(StringValueSchema, create(StringValueSchema, { value: "x" })) },
+        }),
+      ),
       Code.INVALID_ARGUMENT,
       'Launch condition must be empty, found type_url:"type.googleapis.com/google.protobuf.StringValue"',
     );
@@ -238,7 +498,11 @@ describe("LaunchPlanManager", () => {
 
   test("re-registration: identical is AE, different is IA with a diff", async () => {
     await createLp(lpId(), spec());
-    await expectError(createLp(lpId(), spec()), Code.ALREADY_EXISTS, "launch plan with identical structure already exists");
+    await expectError(
+      createLp(lpId(), spec()),
+      Code.ALREADY_EXISTS,
+      "launch plan with identical structure already exists",
+    );
     await expectError(
       createLp(lpId(), spec({ role: "other" })),
       Code.INVALID_ARGUMENT,
@@ -249,9 +513,18 @@ describe("LaunchPlanManager", () => {
   test("concurrent registrations of one id: one wins, the other gets the sequential answer", async () => {
     const same = await Promise.allSettled([createLp(lpId("race"), spec()), createLp(lpId("race"), spec())]);
     assert.deepEqual(same.map((r) => r.status).sort(), ["fulfilled", "rejected"]);
-    assert.equal(((same.find((r) => r.status === "rejected") as PromiseRejectedResult).reason as AloftError).message, "launch plan with identical structure already exists");
-    const diff = await Promise.allSettled([createLp(lpId("race2"), spec()), createLp(lpId("race2"), spec({ role: "r" }))]);
-    assert.equal(((diff.find((r) => r.status === "rejected") as PromiseRejectedResult).reason as AloftError).code, Code.INVALID_ARGUMENT);
+    assert.equal(
+      ((same.find((r) => r.status === "rejected") as PromiseRejectedResult).reason as AloftError).message,
+      "launch plan with identical structure already exists",
+    );
+    const diff = await Promise.allSettled([
+      createLp(lpId("race2"), spec()),
+      createLp(lpId("race2"), spec({ role: "r" })),
+    ]);
+    assert.equal(
+      ((diff.find((r) => r.status === "rejected") as PromiseRejectedResult).reason as AloftError).code,
+      Code.INVALID_ARGUMENT,
+    );
   });
 
   test("activation: one active version per name, schedules switched through the sink, all in one transaction", async () => {
@@ -259,14 +532,18 @@ describe("LaunchPlanManager", () => {
     await createLp(lpId("lp", "v2"), spec());
     await createLp(lpId("lp", "v3"), spec(cron("@hourly")));
     await expectError(
-      manager.getActive(create(ActiveLaunchPlanRequestSchema, { id: { project: "p", domain: "development", name: "lp" } })),
+      manager.getActive(
+        create(ActiveLaunchPlanRequestSchema, { id: { project: "p", domain: "development", name: "lp" } }),
+      ),
       Code.NOT_FOUND,
       "No active launch plan could be found: p:development:lp",
     );
     clock.set(new Date(T0 + 5000));
     await setState(LaunchPlanState.ACTIVE, "v1");
     assert.deepEqual(sinkCalls, ["activate v1"]);
-    const active = await manager.getActive(create(ActiveLaunchPlanRequestSchema, { id: { project: "p", domain: "development", name: "lp" } }));
+    const active = await manager.getActive(
+      create(ActiveLaunchPlanRequestSchema, { id: { project: "p", domain: "development", name: "lp" } }),
+    );
     assert.equal(active.id?.version, "v1");
     assert.equal(active.closure?.state, LaunchPlanState.ACTIVE);
     assert.equal(timestampDate(active.closure!.updatedAt!).getTime(), T0 + 5000);
@@ -283,45 +560,116 @@ describe("LaunchPlanManager", () => {
     sinkCalls = [];
     await setState(LaunchPlanState.ACTIVE, "v3");
     assert.deepEqual(sinkCalls, ["activate v3"]);
-    const listed = await manager.listActive(create(ActiveLaunchPlanListRequestSchema, { project: "p", domain: "development", limit: 10 }));
-    assert.deepEqual(listed.launchPlans.map((l: LaunchPlan) => l.id?.version), ["v3"]);
+    const listed = await manager.listActive(
+      create(ActiveLaunchPlanListRequestSchema, { project: "p", domain: "development", limit: 10 }),
+    );
+    assert.deepEqual(
+      listed.launchPlans.map((l: LaunchPlan) => l.id?.version),
+      ["v3"],
+    );
     sinkCalls = [];
     await setState(LaunchPlanState.INACTIVE, "v3");
     await setState(LaunchPlanState.INACTIVE, "v3");
     await setState(LaunchPlanState.INACTIVE, "v2");
-    assert.deepEqual(sinkCalls, ["deactivate v3", "deactivate v3"], "deactivating a scheduled plan always tells the sink; idempotent");
-    assert.equal((await manager.listActive(create(ActiveLaunchPlanListRequestSchema, { project: "p", domain: "development", limit: 10 }))).launchPlans.length, 0);
+    assert.deepEqual(
+      sinkCalls,
+      ["deactivate v3", "deactivate v3"],
+      "deactivating a scheduled plan always tells the sink; idempotent",
+    );
+    assert.equal(
+      (
+        await manager.listActive(
+          create(ActiveLaunchPlanListRequestSchema, { project: "p", domain: "development", limit: 10 }),
+        )
+      ).launchPlans.length,
+      0,
+    );
   });
 
   test("update and active-read errors", async () => {
-    await expectError(setState(LaunchPlanState.ACTIVE, "v9"), Code.NOT_FOUND, 'missing entity of type LAUNCH_PLAN with identifier project:"p" domain:"development" name:"lp" version:"v9"');
+    await expectError(
+      setState(LaunchPlanState.ACTIVE, "v9"),
+      Code.NOT_FOUND,
+      'missing entity of type LAUNCH_PLAN with identifier project:"p" domain:"development" name:"lp" version:"v9"',
+    );
     await expectError(setState(LaunchPlanState.INACTIVE, "v9"), Code.NOT_FOUND, /^missing entity of type LAUNCH_PLAN/);
     await expectError(
       setState(7 as LaunchPlanState),
       Code.INVALID_ARGUMENT,
       'Unrecognized launch plan state 7 for update for launch plan [resource_type:LAUNCH_PLAN project:"p" domain:"development" name:"lp" version:"v1"]',
     );
-    await expectError(manager.update(create(LaunchPlanUpdateRequestSchema, { state: LaunchPlanState.ACTIVE })), Code.INVALID_ARGUMENT, "missing id");
-    await expectError(manager.getActive(create(ActiveLaunchPlanRequestSchema, { id: { domain: "d", name: "n" } })), Code.INVALID_ARGUMENT, "missing project");
-    await expectError(manager.getActive(create(ActiveLaunchPlanRequestSchema, { id: { project: "p", name: "n" } })), Code.INVALID_ARGUMENT, "missing domain");
-    await expectError(manager.getActive(create(ActiveLaunchPlanRequestSchema, { id: { project: "p", domain: "d" } })), Code.INVALID_ARGUMENT, "missing name");
-    await expectError(manager.listActive(create(ActiveLaunchPlanListRequestSchema, { project: "p", domain: "development" })), Code.INVALID_ARGUMENT, "invalid value for limit");
-    await expectError(get("ghost"), Code.NOT_FOUND, 'missing entity of type LAUNCH_PLAN with identifier project:"p" domain:"development" name:"ghost" version:"v1"');
+    await expectError(
+      manager.update(create(LaunchPlanUpdateRequestSchema, { state: LaunchPlanState.ACTIVE })),
+      Code.INVALID_ARGUMENT,
+      "missing id",
+    );
+    await expectError(
+      manager.getActive(create(ActiveLaunchPlanRequestSchema, { id: { domain: "d", name: "n" } })),
+      Code.INVALID_ARGUMENT,
+      "missing project",
+    );
+    await expectError(
+      manager.getActive(create(ActiveLaunchPlanRequestSchema, { id: { project: "p", name: "n" } })),
+      Code.INVALID_ARGUMENT,
+      "missing domain",
+    );
+    await expectError(
+      manager.getActive(create(ActiveLaunchPlanRequestSchema, { id: { project: "p", domain: "d" } })),
+      Code.INVALID_ARGUMENT,
+      "missing name",
+    );
+    await expectError(
+      manager.listActive(create(ActiveLaunchPlanListRequestSchema, { project: "p", domain: "development" })),
+      Code.INVALID_ARGUMENT,
+      "invalid value for limit",
+    );
+    await expectError(
+      get("ghost"),
+      Code.NOT_FOUND,
+      'missing entity of type LAUNCH_PLAN with identifier project:"p" domain:"development" name:"ghost" version:"v1"',
+    );
   });
 
   test("list joins workflows (workflow.* filters), list ids groups names, parameter errors", async () => {
     await createLp(lpId("a", "v1"), spec());
     await createLp(lpId("a", "v2"), spec());
     await createLp(lpId("b", "v1"), { workflowId: wfId("noinputs") });
-    const req = (over: object) => create(ResourceListRequestSchema, { id: { project: "p", domain: "development" }, limit: 10, ...over });
-    assert.deepEqual((await manager.list(req({}))).launchPlans.map((l) => `${l.id?.name}/${l.id?.version}`), ["a/v1", "a/v2", "b/v1"]);
-    assert.deepEqual((await manager.list(req({ filters: "eq(workflow.name,noinputs)" }))).launchPlans.map((l) => l.id?.name), ["b"]);
-    assert.deepEqual((await manager.list(req({ id: { project: "p", domain: "development", name: "a" }, limit: 1 }))).token, "1");
-    const ids = await manager.listIds(create(NamedEntityIdentifierListRequestSchema, { project: "p", domain: "development", limit: 10 }));
-    assert.deepEqual(ids.entities.map((e) => e.name), ["a", "b"]);
-    await expectError(manager.list(req({ filters: "eq(task.name,x)" })), Code.INVALID_ARGUMENT, "'t' entity is not allowed in filters");
+    const req = (over: object) =>
+      create(ResourceListRequestSchema, { id: { project: "p", domain: "development" }, limit: 10, ...over });
+    assert.deepEqual(
+      (await manager.list(req({}))).launchPlans.map((l) => `${l.id?.name}/${l.id?.version}`),
+      ["a/v1", "a/v2", "b/v1"],
+    );
+    assert.deepEqual(
+      (await manager.list(req({ filters: "eq(workflow.name,noinputs)" }))).launchPlans.map((l) => l.id?.name),
+      ["b"],
+    );
+    assert.deepEqual(
+      (await manager.list(req({ id: { project: "p", domain: "development", name: "a" }, limit: 1 }))).token,
+      "1",
+    );
+    const ids = await manager.listIds(
+      create(NamedEntityIdentifierListRequestSchema, { project: "p", domain: "development", limit: 10 }),
+    );
+    assert.deepEqual(
+      ids.entities.map((e) => e.name),
+      ["a", "b"],
+    );
+    await expectError(
+      manager.list(req({ filters: "eq(task.name,x)" })),
+      Code.INVALID_ARGUMENT,
+      "'t' entity is not allowed in filters",
+    );
     await expectError(manager.list(req({ limit: 0 })), Code.INVALID_ARGUMENT, "invalid value for limit");
-    await expectError(manager.list(create(ResourceListRequestSchema, { limit: 1 })), Code.INVALID_ARGUMENT, "missing id");
-    await expectError(manager.listIds(create(NamedEntityIdentifierListRequestSchema, { project: "p", limit: 1 })), Code.INVALID_ARGUMENT, "missing domain");
+    await expectError(
+      manager.list(create(ResourceListRequestSchema, { limit: 1 })),
+      Code.INVALID_ARGUMENT,
+      "missing id",
+    );
+    await expectError(
+      manager.listIds(create(NamedEntityIdentifierListRequestSchema, { project: "p", limit: 1 })),
+      Code.INVALID_ARGUMENT,
+      "missing domain",
+    );
   });
 });

@@ -19,11 +19,11 @@ import {
   type LaunchPlanUpdateRequest,
   type LaunchPlanUpdateResponse,
 } from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
-import {
-  type NamedEntityIdentifierList,
-  type NamedEntityIdentifierListRequest,
-  type ObjectGetRequest,
-  type ResourceListRequest,
+import type {
+  NamedEntityIdentifierList,
+  NamedEntityIdentifierListRequest,
+  ObjectGetRequest,
+  ResourceListRequest,
 } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { Clock } from "@aloft/core";
@@ -31,7 +31,7 @@ import { launchPlanInterfaceOf, type LaunchPlanInterface } from "@aloft/core";
 import { AloftError, Code, alreadyExists, invalidArgument, missing } from "@aloft/core";
 import { messageDiff, messageDigest } from "@aloft/core";
 import { makeFilter, nextToken, parseListParams, type Filter } from "../list/index.ts";
-import { type LaunchPlanRepo, type LaunchPlanRow } from "../repositories/launch-plan-repo.ts";
+import type { LaunchPlanRepo, LaunchPlanRow } from "../repositories/launch-plan-repo.ts";
 import type { Schema } from "../repositories/schema.ts";
 import type { WorkflowRepo } from "../repositories/workflow-repo.ts";
 import { identifierText, validateIdentifier, validateProjectDomain } from "../validation/identifier.ts";
@@ -88,7 +88,11 @@ export class LaunchPlanManager {
     if (!req.spec) throw missing("spec");
 
     const spec = clone(LaunchPlanSpecSchema, req.spec);
-    const expectedInputs = validateLaunchPlanSpec(spec, wfInterface.inputs, this.deps.validation ?? { enableArtifacts: false });
+    const expectedInputs = validateLaunchPlanSpec(
+      spec,
+      wfInterface.inputs,
+      this.deps.validation ?? { enableArtifacts: false },
+    );
     spec.defaultInputs = expectedInputs;
     const lp = create(LaunchPlanSchema, {
       id: clone(IdentifierSchema, id),
@@ -104,7 +108,8 @@ export class LaunchPlanManager {
       await this.deps.repo.create(row);
     } catch (err) {
       // Lost a race with a concurrent registration of the same id: report it as the sequential case would.
-      const winner = err instanceof AloftError && err.code === Code.ALREADY_EXISTS ? await this.deps.repo.get(id) : undefined;
+      const winner =
+        err instanceof AloftError && err.code === Code.ALREADY_EXISTS ? await this.deps.repo.get(id) : undefined;
       if (winner) throw conflict(id, winner, digest, spec);
       throw err;
     }
@@ -186,9 +191,15 @@ export class LaunchPlanManager {
       rpc: "ListLaunchPlans",
       limitRequired: true,
     });
-    const filters = [...identifierFilters("launch_plan", req.id.project, req.id.domain, req.id.name), ...params.filters];
+    const filters = [
+      ...identifierFilters("launch_plan", req.id.project, req.id.domain, req.id.name),
+      ...params.filters,
+    ];
     const rows = await this.deps.repo.list({ ...params, filters });
-    return create(LaunchPlanListSchema, { launchPlans: rows.map(toLaunchPlan), token: nextToken(params.offset, params.limit, rows.length) });
+    return create(LaunchPlanListSchema, {
+      launchPlans: rows.map(toLaunchPlan),
+      token: nextToken(params.offset, params.limit, rows.length),
+    });
   }
 
   async listActive(req: ActiveLaunchPlanListRequest): Promise<LaunchPlanList> {
@@ -204,7 +215,10 @@ export class LaunchPlanManager {
     });
     const filters = [...identifierFilters("launch_plan", req.project, req.domain), activeFilter()];
     const rows = await this.deps.repo.list({ ...params, filters });
-    return create(LaunchPlanListSchema, { launchPlans: rows.map(toLaunchPlan), token: nextToken(params.offset, params.limit, rows.length) });
+    return create(LaunchPlanListSchema, {
+      launchPlans: rows.map(toLaunchPlan),
+      token: nextToken(params.offset, params.limit, rows.length),
+    });
   }
 
   async listIds(req: NamedEntityIdentifierListRequest): Promise<NamedEntityIdentifierList> {

@@ -6,7 +6,13 @@ import { LaunchReconciler } from "./launch-reconciler.ts";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
 const micros = (d: Date) => d.getTime() * 1000;
-const row = (name: string, ageMs: number) => ({ id: name.length, execution_name: name, phase: "UNDEFINED", created_at: micros(NOW) - ageMs * 1000 }) as unknown as ExecutionRow;
+const row = (name: string, ageMs: number) =>
+  ({
+    id: name.length,
+    execution_name: name,
+    phase: "UNDEFINED",
+    created_at: micros(NOW) - ageMs * 1000,
+  }) as unknown as ExecutionRow;
 
 function fakeRepo(rows: ExecutionRow[]) {
   return {

@@ -71,7 +71,10 @@ export class LaunchReconciler {
           await deps.resume(row);
           handled++;
         } catch (err) {
-          deps.logger.warn({ err, execution: row.execution_name }, "could not resume an interrupted launch; will retry");
+          deps.logger.warn(
+            { err, execution: row.execution_name },
+            "could not resume an interrupted launch; will retry",
+          );
         }
       }
     } catch (err) {

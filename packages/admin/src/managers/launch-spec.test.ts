@@ -14,7 +14,11 @@ test("launchSpecOf flattens the resolved execution config for the engine", () =>
     rawOutputDataConfig: { outputLocationPrefix: "s3://bucket/raw" },
     envs: { values: [{ key: "A", value: "1" }] },
   });
-  const input = { spec, eventVersion: 2, pluginOverrides: [create(PluginOverrideSchema, { taskType: "python-task", pluginId: ["k8s", "x"] })] } as unknown as ExecuteInput;
+  const input = {
+    spec,
+    eventVersion: 2,
+    pluginOverrides: [create(PluginOverrideSchema, { taskType: "python-task", pluginId: ["k8s", "x"] })],
+  } as unknown as ExecuteInput;
   assert.deepEqual(launchSpecOf(input), {
     maxParallelism: 25,
     overwriteCache: true,
@@ -28,9 +32,13 @@ test("launchSpecOf flattens the resolved execution config for the engine", () =>
 
 test("launchSpecOf passes RecoverExecution's original execution on to the engine", () => {
   const ref = { project: "p", domain: "d", name: "orig" };
-  const spec = create(ExecutionSpecSchema, { metadata: { mode: ExecutionMetadata_ExecutionMode.RECOVERED, referenceExecution: ref } });
+  const spec = create(ExecutionSpecSchema, {
+    metadata: { mode: ExecutionMetadata_ExecutionMode.RECOVERED, referenceExecution: ref },
+  });
   assert.deepEqual(launchSpecOf({ spec, eventVersion: 2 } as unknown as ExecuteInput).recoverFrom, ref);
-  const relaunch = create(ExecutionSpecSchema, { metadata: { mode: ExecutionMetadata_ExecutionMode.RELAUNCH, referenceExecution: ref } });
+  const relaunch = create(ExecutionSpecSchema, {
+    metadata: { mode: ExecutionMetadata_ExecutionMode.RELAUNCH, referenceExecution: ref },
+  });
   assert.equal(launchSpecOf({ spec: relaunch, eventVersion: 2 } as unknown as ExecuteInput).recoverFrom, undefined);
 });
 
@@ -41,7 +49,10 @@ test("launchSpecOf: of two overrides of one task type the last wins, as upstream
     create(PluginOverrideSchema, { taskType: "spark", pluginId: [] }),
     create(PluginOverrideSchema, { taskType: "python-task", pluginId: ["last", "fallback"] }),
   ];
-  assert.deepEqual(launchSpecOf({ spec, eventVersion: 2, pluginOverrides } as unknown as ExecuteInput).taskPluginImpls, { "python-task": "last" });
+  assert.deepEqual(
+    launchSpecOf({ spec, eventVersion: 2, pluginOverrides } as unknown as ExecuteInput).taskPluginImpls,
+    { "python-task": "last" },
+  );
 });
 
 test("launchSpecOf keeps max_parallelism 0 (no limit), overwrite_cache false and interruptible false as resolved", () => {
@@ -56,6 +67,10 @@ test("launchSpecOf keeps max_parallelism 0 (no limit), overwrite_cache false and
 
 test("launchSpecOf: an explicit recovery execution is named even when the spec's mode is not RECOVERED", () => {
   const ref = { project: "p", domain: "d", name: "orig" };
-  const input = { spec: create(ExecutionSpecSchema, {}), eventVersion: 2, recoveryExecution: ref } as unknown as ExecuteInput;
+  const input = {
+    spec: create(ExecutionSpecSchema, {}),
+    eventVersion: 2,
+    recoveryExecution: ref,
+  } as unknown as ExecuteInput;
   assert.deepEqual(launchSpecOf(input).recoverFrom, ref);
 });

@@ -25,7 +25,11 @@ export interface LaunchSettings {
 
 export function launchSpecOf(input: ExecuteInput): LaunchSettings {
   const spec = input.spec;
-  const out: LaunchSettings = { maxParallelism: spec.maxParallelism, overwriteCache: spec.overwriteCache, eventVersion: input.eventVersion };
+  const out: LaunchSettings = {
+    maxParallelism: spec.maxParallelism,
+    overwriteCache: spec.overwriteCache,
+    eventVersion: input.eventVersion,
+  };
   const prefix = spec.rawOutputDataConfig?.outputLocationPrefix ?? "";
   if (prefix !== "") out.rawOutputPrefix = prefix;
   if (spec.interruptible !== undefined) out.interruptible = spec.interruptible;
@@ -37,7 +41,9 @@ export function launchSpecOf(input: ExecuteInput): LaunchSettings {
     if (first !== undefined) impls[o.taskType] = first;
   }
   if (Object.keys(impls).length > 0) out.taskPluginImpls = impls;
-  const from = input.recoveryExecution ?? (spec.metadata?.mode === ExecutionMetadata_ExecutionMode.RECOVERED ? spec.metadata.referenceExecution : undefined);
+  const from =
+    input.recoveryExecution ??
+    (spec.metadata?.mode === ExecutionMetadata_ExecutionMode.RECOVERED ? spec.metadata.referenceExecution : undefined);
   if (from?.name) out.recoverFrom = { project: from.project, domain: from.domain, name: from.name };
   return out;
 }

@@ -8,7 +8,14 @@ import {
   type NamedEntityIdentifierList,
   type NamedEntityIdentifierListRequest,
 } from "@aloft/idl/flyteidl/admin/common_pb.js";
-import { makeFilter, nextToken, parseListParams, type Filter, type ListParams, type PrimaryEntity } from "../list/index.ts";
+import {
+  makeFilter,
+  nextToken,
+  parseListParams,
+  type Filter,
+  type ListParams,
+  type PrimaryEntity,
+} from "../list/index.ts";
 import { validateProjectDomain } from "../validation/identifier.ts";
 
 /** The implicit identifier filters of list RPCs (name only when given). */
@@ -25,7 +32,15 @@ export async function listEntityIds(
   list: (q: ListParams) => Promise<ProjectDomainName[]>,
 ): Promise<NamedEntityIdentifierList> {
   validateProjectDomain(req.project, req.domain);
-  const params = parseListParams({ entity, filters: "", sortBy: req.sortBy, limit: req.limit, token: req.token, rpc, limitRequired: true });
+  const params = parseListParams({
+    entity,
+    filters: "",
+    sortBy: req.sortBy,
+    limit: req.limit,
+    token: req.token,
+    rpc,
+    limitRequired: true,
+  });
   const keys = await list({ ...params, filters: identifierFilters(entity, req.project, req.domain) });
   return create(NamedEntityIdentifierListSchema, {
     entities: keys.map((k) => create(NamedEntityIdentifierSchema, k)),

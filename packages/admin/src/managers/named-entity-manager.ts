@@ -35,7 +35,12 @@ export class NamedEntityManager {
 
   async update(req: NamedEntityUpdateRequest): Promise<NamedEntityUpdateResponse> {
     validateNamedEntityUpdateRequest(req);
-    const key = { resourceType: req.resourceType, project: req.id!.project, domain: req.id!.domain, name: req.id!.name };
+    const key = {
+      resourceType: req.resourceType,
+      project: req.id!.project,
+      domain: req.id!.domain,
+      name: req.id!.name,
+    };
     if (!(await this.repo.get(key))) throw entryNotFound("named_entity");
     await this.repo.upsertMetadata({ ...key, description: req.metadata!.description, state: req.metadata!.state });
     return create(NamedEntityUpdateResponseSchema);
@@ -53,7 +58,8 @@ export class NamedEntityManager {
       limitRequired: true,
     });
     // Without filters, hide system-generated names; state filters are COALESCE'd by the repository.
-    const filters = req.filters === "" ? [makeFilter("named_entity", "not_like", "name", SYSTEM_GENERATED_PATTERN)] : params.filters;
+    const filters =
+      req.filters === "" ? [makeFilter("named_entity", "not_like", "name", SYSTEM_GENERATED_PATTERN)] : params.filters;
     const rows = await this.repo.list({
       resourceType: req.resourceType,
       project: req.project,

@@ -1,7 +1,11 @@
 // CreateNodeEvent (upstream flyteadmin/pkg/manager/impl/node_execution_manager.go, flyteadmin node_execution_manager.go + transformers/node_execution.go). One read (the
 // execution and the node execution together) and one write per event; parent lookups only when the event has one.
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { NodeExecutionEventResponseSchema, type NodeExecutionEventRequest, type NodeExecutionEventResponse } from "@aloft/idl/flyteidl/admin/event_pb.js";
+import {
+  NodeExecutionEventResponseSchema,
+  type NodeExecutionEventRequest,
+  type NodeExecutionEventResponse,
+} from "@aloft/idl/flyteidl/admin/event_pb.js";
 import {
   NodeExecutionClosureSchema,
   NodeExecutionMetaDataSchema,
@@ -14,16 +18,35 @@ import { CompiledWorkflowClosureSchema } from "@aloft/idl/flyteidl/core/compiler
 import { ExecutionError_ErrorKind, NodeExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { NodeExecutionEvent } from "@aloft/idl/flyteidl/event/event_pb.js";
 import { putMessage } from "@aloft/core";
-import { ADMIN_OFFLOAD_ROOT, DEFAULT_ADMIN_METADATA_PREFIX, INPUTS_OBJECT, dynamicWorkflowClosureKey, joinKey, nodeExecutionOutputsKey } from "@aloft/core";
+import {
+  ADMIN_OFFLOAD_ROOT,
+  DEFAULT_ADMIN_METADATA_PREFIX,
+  INPUTS_OBJECT,
+  dynamicWorkflowClosureKey,
+  joinKey,
+  nodeExecutionOutputsKey,
+} from "@aloft/core";
 import type { Clock } from "@aloft/core";
 import { AloftError, Code, alreadyExists, internal, notFound } from "@aloft/core";
 import type { Logger } from "@aloft/core";
 import type { ExecutionRepo } from "../repositories/execution-repo.ts";
-import type { NodeExecutionKey, NodeExecutionPatch, NodeExecutionRepo, NodeExecutionRow } from "../repositories/node-execution-repo.ts";
+import type {
+  NodeExecutionKey,
+  NodeExecutionPatch,
+  NodeExecutionRepo,
+  NodeExecutionRow,
+} from "../repositories/node-execution-repo.ts";
 import type { TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
 import { dateToMicros, timestampToMicros } from "../repositories/timestamps.ts";
 import { NODE_TERMINAL } from "@aloft/core";
-import { DEFAULT_PRODUCER_ID, alreadyInTerminalState, nodeEventProblem, nodePhaseName, parseNodePhase, validateCluster } from "../validation/event-validator.ts";
+import {
+  DEFAULT_PRODUCER_ID,
+  alreadyInTerminalState,
+  nodeEventProblem,
+  nodePhaseName,
+  parseNodePhase,
+  validateCluster,
+} from "../validation/event-validator.ts";
 import { validateTaskExecutionId } from "../validation/execution-validator.ts";
 import type { ExecutionData } from "./execution-data-manager.ts";
 import { durationBetween } from "./execution-event-manager.ts";
@@ -61,10 +84,14 @@ export class NodeEventManager {
     if (!event.occurredAt) throw internal("event.missing_occurred_at", "failed to read event timestamp");
     const dynamicRef = await this.uploadDynamicWorkflow(event, key);
     for (let attempt = 1; ; attempt++) {
-      if ((attempt === 1 && (await this.applyCached(event, key, dynamicRef))) || (await this.apply(event, key, dynamicRef))) {
+      if (
+        (attempt === 1 && (await this.applyCached(event, key, dynamicRef))) ||
+        (await this.apply(event, key, dynamicRef))
+      ) {
         return create(NodeExecutionEventResponseSchema);
       }
-      if (attempt >= MAX_ATTEMPTS) throw internal("event.contention", "the node execution changed concurrently too often; retry the event");
+      if (attempt >= MAX_ATTEMPTS)
+        throw internal("event.contention", "the node execution changed concurrently too often; retry the event");
     }
   }
 
@@ -75,7 +102,8 @@ export class NodeEventManager {
    */
   private async applyCached(event: NodeExecutionEvent, key: NodeExecutionKey, dynamicRef: string): Promise<boolean> {
     const cache = this.deps.cache;
-    if (!cache || !isDefaultProducer(event.producerId) || !cache.executions.get(executionCacheKey(key.execution))) return false;
+    if (!cache || !isDefaultProducer(event.producerId) || !cache.executions.get(executionCacheKey(key.execution)))
+      return false;
     const ck = nodeCacheKey(key.execution, key.nodeId);
     const cached = cache.nodes.get(ck);
     try {
@@ -94,7 +122,10 @@ export class NodeEventManager {
     const ctx = await this.deps.repo.lookupForEvent(key);
     if (!ctx.execution) {
       const e = key.execution;
-      throw notFound("execution.not_found", `Failed to get existing execution id: [${e.project}/${e.domain}/${e.name}] with err: ${executionNotFound(e).message}`);
+      throw notFound(
+        "execution.not_found",
+        `Failed to get existing execution id: [${e.project}/${e.domain}/${e.name}] with err: ${executionNotFound(e).message}`,
+      );
     }
     this.deps.cache?.executions.set(executionCacheKey(key.execution), ctx.execution);
     validateCluster(ctx.execution.cluster, event.producerId);
@@ -103,14 +134,23 @@ export class NodeEventManager {
   }
 
   private async uploadDynamicWorkflow(event: NodeExecutionEvent, key: NodeExecutionKey): Promise<string> {
-    const dyn = event.targetMetadata.case === "taskNodeMetadata" ? event.targetMetadata.value.dynamicWorkflow : undefined;
+    const dyn =
+      event.targetMetadata.case === "taskNodeMetadata" ? event.targetMetadata.value.dynamicWorkflow : undefined;
     if (!dyn?.compiledWorkflow || !dyn.id) return "";
-    const storageKey = dynamicWorkflowClosureKey({ executionId: key.execution, nodeId: key.nodeId }, dyn.id, this.deps.metadataStoragePrefix ?? DEFAULT_ADMIN_METADATA_PREFIX);
+    const storageKey = dynamicWorkflowClosureKey(
+      { executionId: key.execution, nodeId: key.nodeId },
+      dyn.id,
+      this.deps.metadataStoragePrefix ?? DEFAULT_ADMIN_METADATA_PREFIX,
+    );
     await putMessage(this.deps.data.store, storageKey, CompiledWorkflowClosureSchema, dyn.compiledWorkflow);
     return this.deps.data.store.uri(storageKey);
   }
 
-  private async createFromEvent(event: NodeExecutionEvent, key: NodeExecutionKey, dynamicRef: string): Promise<boolean> {
+  private async createFromEvent(
+    event: NodeExecutionEvent,
+    key: NodeExecutionKey,
+    dynamicRef: string,
+  ): Promise<boolean> {
     let parentTaskExecutionId: number | null = null;
     if (event.parentTaskMetadata?.id) {
       const t = event.parentTaskMetadata.id;
@@ -180,10 +220,18 @@ export class NodeEventManager {
     }
   }
 
-  private async updateFromEvent(event: NodeExecutionEvent, key: NodeExecutionKey, row: NodeExecutionRow, dynamicRef: string): Promise<boolean> {
+  private async updateFromEvent(
+    event: NodeExecutionEvent,
+    key: NodeExecutionKey,
+    row: NodeExecutionRow,
+    dynamicRef: string,
+  ): Promise<boolean> {
     const current = parseNodePhase(row.phase);
     if (current === event.phase) {
-      throw alreadyExists("event.already_recorded", `This phase ${nodePhaseName(current)} was already recorded for ${nodeIdText(key)}`);
+      throw alreadyExists(
+        "event.already_recorded",
+        `This phase ${nodePhaseName(current)} was already recorded for ${nodeIdText(key)}`,
+      );
     }
     if (NODE_TERMINAL.has(current)) {
       // Upstream reports the event's phase as current_phase (a known quirk kept for compatibility).
@@ -197,7 +245,10 @@ export class NodeEventManager {
       const child = event.targetMetadata.value.executionId;
       if (!(await this.deps.executions.get(child))) throw executionNotFound(child);
       if (closure.targetMetadata.case !== "workflowNodeMetadata") {
-        closure.targetMetadata = { case: "workflowNodeMetadata", value: create(WorkflowNodeMetadataSchema, { executionId: child }) };
+        closure.targetMetadata = {
+          case: "workflowNodeMetadata",
+          value: create(WorkflowNodeMetadataSchema, { executionId: child }),
+        };
       }
     }
     closure.phase = event.phase;
@@ -211,7 +262,9 @@ export class NodeEventManager {
     }
     if (dynamicRef !== "") patch.dynamic_workflow_remote_closure_reference = dynamicRef;
     if (event.isParent || event.isDynamic || event.isArray || event.isEager) {
-      const md = row.node_execution_metadata ? fromBinary(NodeExecutionMetaDataSchema, row.node_execution_metadata) : create(NodeExecutionMetaDataSchema);
+      const md = row.node_execution_metadata
+        ? fromBinary(NodeExecutionMetaDataSchema, row.node_execution_metadata)
+        : create(NodeExecutionMetaDataSchema);
       md.isParentNode ||= event.isParent;
       md.isDynamic ||= event.isDynamic;
       md.isArray ||= event.isArray;
@@ -254,8 +307,16 @@ export class NodeEventManager {
       const out = event.outputResult;
       if (out.case === "outputUri") closure.outputResult = { case: "outputUri", value: out.value };
       else if (out.case === "outputData") {
-        if (this.deps.data.options.storeEventDataInline) closure.outputResult = { case: "outputData", value: out.value };
-        else closure.outputResult = { case: "outputUri", value: await this.deps.data.offload(nodeExecutionOutputsKey({ executionId: key.execution, nodeId: key.nodeId }), out.value) };
+        if (this.deps.data.options.storeEventDataInline)
+          closure.outputResult = { case: "outputData", value: out.value };
+        else
+          closure.outputResult = {
+            case: "outputUri",
+            value: await this.deps.data.offload(
+              nodeExecutionOutputsKey({ executionId: key.execution, nodeId: key.nodeId }),
+              out.value,
+            ),
+          };
       } else if (out.case === "error") {
         closure.outputResult = { case: "error", value: out.value };
         patch.error_kind = ExecutionError_ErrorKind[out.value.kind] ?? "UNKNOWN";
@@ -265,7 +326,10 @@ export class NodeEventManager {
     }
     if (event.targetMetadata.case === "taskNodeMetadata") {
       const t = event.targetMetadata.value;
-      const existing = closure.targetMetadata.case === "taskNodeMetadata" ? closure.targetMetadata.value : create(TaskNodeMetadataSchema);
+      const existing =
+        closure.targetMetadata.case === "taskNodeMetadata"
+          ? closure.targetMetadata.value
+          : create(TaskNodeMetadataSchema);
       existing.checkpointUri = t.checkpointUri;
       if (t.catalogKey) {
         existing.cacheStatus = t.cacheStatus;
@@ -282,13 +346,17 @@ export class NodeEventManager {
     if (event.inputValue.case === "inputUri") return event.inputValue.value;
     if (event.inputValue.case === "inputData") {
       const e = key.execution;
-      return this.deps.data.offload(joinKey(ADMIN_OFFLOAD_ROOT, e.project, e.domain, e.name, key.nodeId, INPUTS_OBJECT), event.inputValue.value);
+      return this.deps.data.offload(
+        joinKey(ADMIN_OFFLOAD_ROOT, e.project, e.domain, e.name, key.nodeId, INPUTS_OBJECT),
+        event.inputValue.value,
+      );
     }
     return "";
   }
 }
 
-export const isDefaultProducer = (producerId: string): boolean => producerId === "" || producerId === DEFAULT_PRODUCER_ID;
+export const isDefaultProducer = (producerId: string): boolean =>
+  producerId === "" || producerId === DEFAULT_PRODUCER_ID;
 
 /** `reported_at` when set (and not the zero time), else `occurred_at`. */
 function reportedAt(event: NodeExecutionEvent) {

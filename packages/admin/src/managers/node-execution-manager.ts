@@ -19,15 +19,27 @@ import {
 } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
 import type { Sort } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { CompiledWorkflowClosureSchema, type CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
-import { WorkflowExecutionIdentifierSchema, type NodeExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import {
+  WorkflowExecutionIdentifierSchema,
+  type NodeExecutionIdentifier,
+} from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { getMessage } from "@aloft/core";
 import type { ProjectDomainName } from "@aloft/core";
-import { AloftError, internal, invalidValue, missing } from "@aloft/core";
+import { type AloftError, internal, invalidValue, missing } from "@aloft/core";
 import { makeFilter, nextToken, parseListParams, type Filter } from "../list/index.ts";
-import type { NodeExecutionKey, NodeExecutionListQuery, NodeExecutionRepo, NodeExecutionRow } from "../repositories/node-execution-repo.ts";
+import type {
+  NodeExecutionKey,
+  NodeExecutionListQuery,
+  NodeExecutionRepo,
+  NodeExecutionRow,
+} from "../repositories/node-execution-repo.ts";
 import type { TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
 import { validateTaskExecutionId, validateWorkflowExecutionId } from "../validation/execution-validator.ts";
-import { nodeExecutionIdOf, nodeExecutionMetadataOf, toNodeExecution } from "../transformers/node-execution-transformer.ts";
+import {
+  nodeExecutionIdOf,
+  nodeExecutionMetadataOf,
+  toNodeExecution,
+} from "../transformers/node-execution-transformer.ts";
 import { nodeFlyteUrls, type ExecutionData } from "./execution-data-manager.ts";
 import { noDynamicWorkflow, nodeExecutionNotFound, parentTaskExecutionNotFound } from "./not-found.ts";
 
@@ -71,13 +83,18 @@ export class NodeExecutionManager {
       retryAttempt: id.retryAttempt,
     });
     if (!parent) throw parentTaskExecutionNotFound(`node ${node.nodeId}`);
-    return this.listWith(node.executionId!, req.filters, req.sortBy, req.limit, req.token, { parentTaskExecutionId: parent.id });
+    return this.listWith(node.executionId!, req.filters, req.sortBy, req.limit, req.token, {
+      parentTaskExecutionId: parent.id,
+    });
   }
 
   async getData(req: NodeExecutionGetDataRequest): Promise<NodeExecutionGetDataResponse> {
     const row = await this.load(req.id);
     const closure = fromBinary(NodeExecutionClosureSchema, row.closure);
-    const [inputs, outputs] = await Promise.all([this.deps.data.inputs(row.input_uri), this.deps.data.outputs(closure.outputResult)]);
+    const [inputs, outputs] = await Promise.all([
+      this.deps.data.inputs(row.input_uri),
+      this.deps.data.outputs(closure.outputResult),
+    ]);
     const res = create(NodeExecutionGetDataResponseSchema, {
       inputs: inputs.blob,
       outputs: outputs.blob,
@@ -99,7 +116,9 @@ export class NodeExecutionManager {
   async getDynamicNodeWorkflow(req: GetDynamicNodeWorkflowRequest): Promise<DynamicNodeWorkflowResponse> {
     const row = await this.load(req.id);
     if (row.dynamic_workflow_remote_closure_reference === "") throw noDynamicWorkflow();
-    return create(DynamicNodeWorkflowResponseSchema, { compiledWorkflow: await this.readDynamicWorkflow(row.dynamic_workflow_remote_closure_reference) });
+    return create(DynamicNodeWorkflowResponseSchema, {
+      compiledWorkflow: await this.readDynamicWorkflow(row.dynamic_workflow_remote_closure_reference),
+    });
   }
 
   private async listWith(
@@ -110,7 +129,15 @@ export class NodeExecutionManager {
     token: string,
     extra: Partial<NodeExecutionListQuery>,
   ): Promise<NodeExecutionList> {
-    const params = parseListParams({ entity: "node_execution", filters: filterText, sortBy, limit, token, rpc: "ListNodeExecutions", limitRequired: true });
+    const params = parseListParams({
+      entity: "node_execution",
+      filters: filterText,
+      sortBy,
+      limit,
+      token,
+      rpc: "ListNodeExecutions",
+      limitRequired: true,
+    });
     const scope: Filter[] = [
       makeFilter("node_execution", "eq", "project", exec.project),
       makeFilter("node_execution", "eq", "domain", exec.domain),
@@ -119,12 +146,18 @@ export class NodeExecutionManager {
     const rows = await this.deps.repo.list({ ...params, ...extra, filters: [...scope, ...params.filters] });
     const out: NodeExecution[] = [];
     for (const r of rows) out.push(await this.toNodeExecution(r, true));
-    return create(NodeExecutionListSchema, { nodeExecutions: out, token: nextToken(params.offset, params.limit, rows.length) });
+    return create(NodeExecutionListSchema, {
+      nodeExecutions: out,
+      token: nextToken(params.offset, params.limit, rows.length),
+    });
   }
 
   private async load(id: NodeExecutionIdentifier | undefined): Promise<NodeExecutionRow> {
     if (!id) throw missing("id");
-    const key: NodeExecutionKey = { execution: id.executionId ?? create(WorkflowExecutionIdentifierSchema), nodeId: id.nodeId };
+    const key: NodeExecutionKey = {
+      execution: id.executionId ?? create(WorkflowExecutionIdentifierSchema),
+      nodeId: id.nodeId,
+    };
     const row = await this.deps.repo.get(key);
     if (!row) throw nodeExecutionNotFound(key);
     return row;
@@ -148,10 +181,22 @@ export class NodeExecutionManager {
     try {
       wf = await getMessage(store, store.keyOf(uri), CompiledWorkflowClosureSchema);
     } catch (err) {
-      throw internal("node_execution.dynamic_workflow", `Unable to read WorkflowClosure from location ${uri} : ${(err as AloftError).message}`, err);
+      throw internal(
+        "node_execution.dynamic_workflow",
+        `Unable to read WorkflowClosure from location ${uri} : ${(err as AloftError).message}`,
+        err,
+      );
     }
-    if (!wf.primary) throw internal("node_execution.dynamic_workflow", "Empty primary workflow definition in loaded dynamic workflow model.");
-    if (!wf.primary.template) throw internal("node_execution.dynamic_workflow", "Empty primary workflow template in loaded dynamic workflow model.");
+    if (!wf.primary)
+      throw internal(
+        "node_execution.dynamic_workflow",
+        "Empty primary workflow definition in loaded dynamic workflow model.",
+      );
+    if (!wf.primary.template)
+      throw internal(
+        "node_execution.dynamic_workflow",
+        "Empty primary workflow template in loaded dynamic workflow model.",
+      );
     return wf;
   }
 }

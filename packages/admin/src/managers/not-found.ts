@@ -17,7 +17,12 @@ function missingEntity(errorId: string, type: string, identifier: string): Aloft
 
 /** A registered version; the identifier is printed without its resource type, as upstream's repositories do. */
 export function versionNotFound(type: "TASK" | "WORKFLOW" | "LAUNCH_PLAN", id: VersionedId): AloftError {
-  const plain = create(IdentifierSchema, { project: id.project, domain: id.domain, name: id.name, version: id.version });
+  const plain = create(IdentifierSchema, {
+    project: id.project,
+    domain: id.domain,
+    name: id.name,
+    version: id.version,
+  });
   return missingEntity(type === "TASK" ? "task.not_found" : "entity.not_found", type, identifierText(plain));
 }
 
@@ -40,7 +45,10 @@ export function parentTaskExecutionNotFound(what: string): AloftError {
 
 /** GetActiveLaunchPlan with no ACTIVE version of the name. */
 export function noActiveLaunchPlan(id: ProjectDomainName): AloftError {
-  return notFound("launch_plan.no_active", `No active launch plan could be found: ${id.project}:${id.domain}:${id.name}`);
+  return notFound(
+    "launch_plan.no_active",
+    `No active launch plan could be found: ${id.project}:${id.domain}:${id.name}`,
+  );
 }
 
 /** GetDynamicNodeWorkflow of a node that did not produce one. */

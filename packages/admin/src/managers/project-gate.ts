@@ -31,7 +31,8 @@ export class ProjectGate {
   /** Project attributes: Update/Delete require an ACTIVE project, Get only its existence. */
   async validateProjectExists(project: string, requireActive: boolean): Promise<void> {
     const row = await this.projects.get(project);
-    if (!row) throw invalidArgument("project.unregistered", `failed to validate that project [${project}] is registered`);
+    if (!row)
+      throw invalidArgument("project.unregistered", `failed to validate that project [${project}] is registered`);
     if (requireActive && row.state !== Project_ProjectState.ACTIVE) {
       throw invalidArgument("project.inactive", `project [${project}] is not active`, [
         { schema: InactiveProjectSchema, value: create(InactiveProjectSchema, { id: project }) },

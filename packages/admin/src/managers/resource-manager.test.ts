@@ -47,7 +47,10 @@ const TR = RT.TASK_RESOURCE;
 
 type Target = MatchingAttributes["target"];
 const attrs = (target: Target) => create(MatchingAttributesSchema, { target });
-const cpu = (v: string): Target => ({ case: "taskResourceAttributes", value: { defaults: { cpu: v }, limits: { cpu: v } } as never });
+const cpu = (v: string): Target => ({
+  case: "taskResourceAttributes",
+  value: { defaults: { cpu: v }, limits: { cpu: v } } as never,
+});
 const queue = (...tags: string[]): Target => ({ case: "executionQueueAttributes", value: { tags } as never });
 const cpuOf = (m: MatchingAttributes | undefined) =>
   m?.target.case === "taskResourceAttributes" ? m.target.value.defaults?.cpu : `not task resources: ${m?.target.case}`;
@@ -79,7 +82,11 @@ describe("ResourceManager", () => {
     await db.deleteFrom("projects").execute();
     const clock = new ManualClock();
     projects = new ProjectRepo(db, clock);
-    for (const [id, state] of [["p", 0], ["other", 0], ["archived", 1]] as const) {
+    for (const [id, state] of [
+      ["p", 0],
+      ["other", 0],
+      ["archived", 1],
+    ] as const) {
       await projects.create({ identifier: id, name: id, description: "", labels: null, state });
     }
     m = new ResourceManager({
@@ -91,19 +98,29 @@ describe("ResourceManager", () => {
   });
 
   const putProject = (project: string, target: Target) =>
-    m.updateProjectAttributes(create(ProjectAttributesUpdateRequestSchema, { attributes: { project, matchingAttributes: attrs(target) } }));
+    m.updateProjectAttributes(
+      create(ProjectAttributesUpdateRequestSchema, { attributes: { project, matchingAttributes: attrs(target) } }),
+    );
   const putDomain = (project: string, domain: string, target: Target) =>
     m.updateProjectDomainAttributes(
-      create(ProjectDomainAttributesUpdateRequestSchema, { attributes: { project, domain, matchingAttributes: attrs(target) } }),
+      create(ProjectDomainAttributesUpdateRequestSchema, {
+        attributes: { project, domain, matchingAttributes: attrs(target) },
+      }),
     );
   const putWorkflow = (project: string, domain: string, workflow: string, target: Target) =>
     m.updateWorkflowAttributes(
-      create(WorkflowAttributesUpdateRequestSchema, { attributes: { project, domain, workflow, matchingAttributes: attrs(target) } }),
+      create(WorkflowAttributesUpdateRequestSchema, {
+        attributes: { project, domain, workflow, matchingAttributes: attrs(target) },
+      }),
     );
   const getProject = (project: string, resourceType = TR) =>
-    m.getProjectAttributes(create(ProjectAttributesGetRequestSchema, { project, resourceType })).then((r) => r.attributes);
+    m
+      .getProjectAttributes(create(ProjectAttributesGetRequestSchema, { project, resourceType }))
+      .then((r) => r.attributes);
   const getDomain = (project: string, domain: string, resourceType = TR) =>
-    m.getProjectDomainAttributes(create(ProjectDomainAttributesGetRequestSchema, { project, domain, resourceType })).then((r) => r.attributes);
+    m
+      .getProjectDomainAttributes(create(ProjectDomainAttributesGetRequestSchema, { project, domain, resourceType }))
+      .then((r) => r.attributes);
   const getWorkflow = (project: string, domain: string, workflow: string, resourceType = TR) =>
     m
       .getWorkflowAttributes(create(WorkflowAttributesGetRequestSchema, { project, domain, workflow, resourceType }))
@@ -122,7 +139,12 @@ describe("ResourceManager", () => {
   test("workflow Get returns the most specific row: workflow, else project-domain, else project", async () => {
     await putProject("p", cpu("1"));
     assert.deepEqual(
-      await getWorkflow("p", "development", "wf").then((a) => [a?.project, a?.domain, a?.workflow, cpuOf(a?.matchingAttributes)]),
+      await getWorkflow("p", "development", "wf").then((a) => [
+        a?.project,
+        a?.domain,
+        a?.workflow,
+        cpuOf(a?.matchingAttributes),
+      ]),
       ["p", "", "", "1"],
     );
     await putDomain("p", "development", cpu("2"));
@@ -161,7 +183,10 @@ describe("ResourceManager", () => {
     await putDomain("p", "development", queue("a", "b"));
     await putDomain("p", "development", queue("c"));
     const got = await getDomain("p", "development", RT.EXECUTION_QUEUE);
-    assert.deepEqual(got?.matchingAttributes?.target.value, create(MatchingAttributesSchema, { target: queue("c") }).target.value);
+    assert.deepEqual(
+      got?.matchingAttributes?.target.value,
+      create(MatchingAttributesSchema, { target: queue("c") }).target.value,
+    );
   });
 
   test("the resource type comes from the oneof; missing pieces and quality_of_service are INVALID_ARGUMENT", async () => {
@@ -170,19 +195,43 @@ describe("ResourceManager", () => {
       [{ case: "executionClusterLabel", value: { value: "gpu" } as never }, RT.EXECUTION_CLUSTER_LABEL],
       [{ case: "workflowExecutionConfig", value: { maxParallelism: 3 } as never }, RT.WORKFLOW_EXECUTION_CONFIG],
       [{ case: "clusterAssignment", value: { clusterPoolName: "pool" } as never }, RT.CLUSTER_ASSIGNMENT],
-      [{ case: "pluginOverrides", value: { overrides: [{ taskType: "spark", pluginId: ["x"] }] } as never }, RT.PLUGIN_OVERRIDE],
+      [
+        { case: "pluginOverrides", value: { overrides: [{ taskType: "spark", pluginId: ["x"] }] } as never },
+        RT.PLUGIN_OVERRIDE,
+      ],
     ];
     for (const [target, type] of cases) {
       await putDomain("p", "development", target);
       assert.equal((await getDomain("p", "development", type))?.matchingAttributes?.target.case, target.case);
     }
-    const qos: Target = { case: "qualityOfService", value: { designation: { case: "tier", value: QualityOfService_Tier.HIGH } } as never };
-    await rejectsWith(putDomain("p", "development", qos), Code.INVALID_ARGUMENT, "Unrecognized matching attributes type for request p-development");
-    await rejectsWith(putWorkflow("p", "development", "wf", qos), Code.INVALID_ARGUMENT, "Unrecognized matching attributes type for request p-development-wf");
-    await rejectsWith(putProject("p", qos), Code.INVALID_ARGUMENT, "Unrecognized matching attributes type for request p");
-    await rejectsWith(putDomain("p", "development", { case: undefined }), Code.INVALID_ARGUMENT, "missing matching_attributes");
+    const qos: Target = {
+      case: "qualityOfService",
+      value: { designation: { case: "tier", value: QualityOfService_Tier.HIGH } } as never,
+    };
     await rejectsWith(
-      m.updateProjectDomainAttributes(create(ProjectDomainAttributesUpdateRequestSchema, { attributes: { project: "p", domain: "development" } })),
+      putDomain("p", "development", qos),
+      Code.INVALID_ARGUMENT,
+      "Unrecognized matching attributes type for request p-development",
+    );
+    await rejectsWith(
+      putWorkflow("p", "development", "wf", qos),
+      Code.INVALID_ARGUMENT,
+      "Unrecognized matching attributes type for request p-development-wf",
+    );
+    await rejectsWith(
+      putProject("p", qos),
+      Code.INVALID_ARGUMENT,
+      "Unrecognized matching attributes type for request p",
+    );
+    await rejectsWith(
+      putDomain("p", "development", { case: undefined }),
+      Code.INVALID_ARGUMENT,
+      "missing matching_attributes",
+    );
+    await rejectsWith(
+      m.updateProjectDomainAttributes(
+        create(ProjectDomainAttributesUpdateRequestSchema, { attributes: { project: "p", domain: "development" } }),
+      ),
       Code.INVALID_ARGUMENT,
       "missing matching_attributes",
     );
@@ -199,11 +248,17 @@ describe("ResourceManager", () => {
     await rejectsWith(putWorkflow("p", "development", "", cpu("1")), Code.INVALID_ARGUMENT, "missing name");
     await rejectsWith(getWorkflow("p", "development", ""), Code.INVALID_ARGUMENT, "missing name");
     await rejectsWith(
-      m.deleteWorkflowAttributes(create(WorkflowAttributesDeleteRequestSchema, { project: "p", domain: "development" })),
+      m.deleteWorkflowAttributes(
+        create(WorkflowAttributesDeleteRequestSchema, { project: "p", domain: "development" }),
+      ),
       Code.INVALID_ARGUMENT,
       "missing name",
     );
-    await rejectsWith(putWorkflow("p", "nope", "", cpu("1")), Code.INVALID_ARGUMENT, "domain [nope] is unrecognized by system");
+    await rejectsWith(
+      putWorkflow("p", "nope", "", cpu("1")),
+      Code.INVALID_ARGUMENT,
+      "domain [nope] is unrecognized by system",
+    );
   });
 
   test("project-domain and workflow RPCs pass the project/domain gate (unknown, archived, bad domain)", async () => {
@@ -211,26 +266,42 @@ describe("ResourceManager", () => {
     await rejectsWith(putDomain("ghost", "development", cpu("1")), Code.INVALID_ARGUMENT, unknown);
     await rejectsWith(getDomain("ghost", "development"), Code.INVALID_ARGUMENT, unknown);
     await rejectsWith(
-      m.deleteProjectDomainAttributes(create(ProjectDomainAttributesDeleteRequestSchema, { project: "ghost", domain: "development" })),
+      m.deleteProjectDomainAttributes(
+        create(ProjectDomainAttributesDeleteRequestSchema, { project: "ghost", domain: "development" }),
+      ),
       Code.INVALID_ARGUMENT,
       unknown,
     );
     await rejectsWith(putWorkflow("ghost", "development", "wf", cpu("1")), Code.INVALID_ARGUMENT, unknown);
     await rejectsWith(getWorkflow("ghost", "development", "wf"), Code.INVALID_ARGUMENT, unknown);
     await rejectsWith(getDomain("archived", "development"), Code.INVALID_ARGUMENT, "project [archived] is not active");
-    await rejectsWith(putWorkflow("archived", "development", "wf", cpu("1")), Code.INVALID_ARGUMENT, "project [archived] is not active");
+    await rejectsWith(
+      putWorkflow("archived", "development", "wf", cpu("1")),
+      Code.INVALID_ARGUMENT,
+      "project [archived] is not active",
+    );
     await rejectsWith(getDomain("p", "qa"), Code.INVALID_ARGUMENT, "domain [qa] is unrecognized by system");
   });
 
   test("project attributes: Update/Delete need an active project, Get only an existing one", async () => {
     await rejectsWith(putProject("archived", cpu("1")), Code.INVALID_ARGUMENT, "project [archived] is not active");
     await rejectsWith(
-      m.deleteProjectAttributes(create(ProjectAttributesDeleteRequestSchema, { project: "archived", resourceType: TR })),
+      m.deleteProjectAttributes(
+        create(ProjectAttributesDeleteRequestSchema, { project: "archived", resourceType: TR }),
+      ),
       Code.INVALID_ARGUMENT,
       "project [archived] is not active",
     );
-    await rejectsWith(putProject("ghost", cpu("1")), Code.INVALID_ARGUMENT, /^failed to validate that project \[ghost\] is registered/);
-    await rejectsWith(getProject("ghost"), Code.INVALID_ARGUMENT, /^failed to validate that project \[ghost\] is registered/);
+    await rejectsWith(
+      putProject("ghost", cpu("1")),
+      Code.INVALID_ARGUMENT,
+      /^failed to validate that project \[ghost\] is registered/,
+    );
+    await rejectsWith(
+      getProject("ghost"),
+      Code.INVALID_ARGUMENT,
+      /^failed to validate that project \[ghost\] is registered/,
+    );
     // Readable while archived.
     await putProject("p", cpu("1"));
     await projects.update("p", { state: 1 });
@@ -261,15 +332,26 @@ describe("ResourceManager", () => {
     await putProject("p", { case: "workflowExecutionConfig", value: { maxParallelism: 7 } as never });
     assert.equal(wecOf(await getProject("p", RT.WORKFLOW_EXECUTION_CONFIG))?.maxParallelism, 7);
     // The stored row itself is not changed by the merge.
-    const listed = await m.listMatchableAttributes(create(ListMatchableAttributesRequestSchema, { resourceType: RT.WORKFLOW_EXECUTION_CONFIG }));
+    const listed = await m.listMatchableAttributes(
+      create(ListMatchableAttributesRequestSchema, { resourceType: RT.WORKFLOW_EXECUTION_CONFIG }),
+    );
     const stored = listed.configurations[0]?.attributes?.target;
     assert.equal(stored?.case === "workflowExecutionConfig" ? stored.value.labels : "wrong case", undefined);
   });
 
   test("Delete of a missing row succeeds; Delete removes the level's row and the more specific rows of the type", async () => {
-    await m.deleteProjectDomainAttributes(create(ProjectDomainAttributesDeleteRequestSchema, { project: "p", domain: "development", resourceType: TR }));
+    await m.deleteProjectDomainAttributes(
+      create(ProjectDomainAttributesDeleteRequestSchema, { project: "p", domain: "development", resourceType: TR }),
+    );
     await m.deleteProjectAttributes(create(ProjectAttributesDeleteRequestSchema, { project: "p", resourceType: TR }));
-    await m.deleteWorkflowAttributes(create(WorkflowAttributesDeleteRequestSchema, { project: "p", domain: "development", workflow: "wf", resourceType: TR }));
+    await m.deleteWorkflowAttributes(
+      create(WorkflowAttributesDeleteRequestSchema, {
+        project: "p",
+        domain: "development",
+        workflow: "wf",
+        resourceType: TR,
+      }),
+    );
 
     await putProject("p", cpu("1"));
     await putDomain("p", "development", cpu("2"));
@@ -277,24 +359,46 @@ describe("ResourceManager", () => {
     await putDomain("p", "development", queue("q"));
     await putProject("other", cpu("9"));
 
-    await m.deleteWorkflowAttributes(create(WorkflowAttributesDeleteRequestSchema, { project: "p", domain: "development", workflow: "wf", resourceType: TR }));
+    await m.deleteWorkflowAttributes(
+      create(WorkflowAttributesDeleteRequestSchema, {
+        project: "p",
+        domain: "development",
+        workflow: "wf",
+        resourceType: TR,
+      }),
+    );
     assert.equal(cpuOf((await getWorkflow("p", "development", "wf"))?.matchingAttributes), "2");
 
     await putWorkflow("p", "development", "wf", cpu("3"));
-    await m.deleteProjectDomainAttributes(create(ProjectDomainAttributesDeleteRequestSchema, { project: "p", domain: "development", resourceType: TR }));
-    assert.equal(cpuOf((await getWorkflow("p", "development", "wf"))?.matchingAttributes), "1", "the workflow row went too");
+    await m.deleteProjectDomainAttributes(
+      create(ProjectDomainAttributesDeleteRequestSchema, { project: "p", domain: "development", resourceType: TR }),
+    );
+    assert.equal(
+      cpuOf((await getWorkflow("p", "development", "wf"))?.matchingAttributes),
+      "1",
+      "the workflow row went too",
+    );
 
     await putDomain("p", "development", cpu("2"));
     await m.deleteProjectAttributes(create(ProjectAttributesDeleteRequestSchema, { project: "p", resourceType: TR }));
     await rejectsWith(getDomain("p", "development"), Code.NOT_FOUND, /not found$/);
-    assert.deepEqual((await getDomain("p", "development", RT.EXECUTION_QUEUE))?.matchingAttributes?.target.case, "executionQueueAttributes");
+    assert.deepEqual(
+      (await getDomain("p", "development", RT.EXECUTION_QUEUE))?.matchingAttributes?.target.case,
+      "executionQueueAttributes",
+    );
     assert.equal(cpuOf((await getProject("other"))?.matchingAttributes), "9");
   });
 
   test("PLUGIN_OVERRIDE merges per task type into the same level's row", async () => {
     const overrides = (...o: Array<[string, string]>): Target => ({
       case: "pluginOverrides",
-      value: { overrides: o.map(([taskType, id]) => ({ taskType, pluginId: [id], missingPluginBehavior: PluginOverride_MissingPluginBehavior.USE_DEFAULT })) } as never,
+      value: {
+        overrides: o.map(([taskType, id]) => ({
+          taskType,
+          pluginId: [id],
+          missingPluginBehavior: PluginOverride_MissingPluginBehavior.USE_DEFAULT,
+        })),
+      } as never,
     });
     const listed = async (get: () => Promise<{ matchingAttributes?: MatchingAttributes | undefined } | undefined>) => {
       const t = (await get())?.matchingAttributes?.target;
@@ -302,7 +406,10 @@ describe("ResourceManager", () => {
     };
     for (const [put, get] of [
       [(t: Target) => putDomain("p", "development", t), () => getDomain("p", "development", RT.PLUGIN_OVERRIDE)],
-      [(t: Target) => putWorkflow("p", "staging", "wf", t), () => getWorkflow("p", "staging", "wf", RT.PLUGIN_OVERRIDE)],
+      [
+        (t: Target) => putWorkflow("p", "staging", "wf", t),
+        () => getWorkflow("p", "staging", "wf", RT.PLUGIN_OVERRIDE),
+      ],
       [(t: Target) => putProject("other", t), () => getProject("other", RT.PLUGIN_OVERRIDE)],
     ] as const) {
       await put(overrides(["spark", "a"], ["ray", "b"]));
@@ -325,10 +432,14 @@ describe("ResourceManager", () => {
         ["p", "", "", "", "1"],
       ],
     );
-    const none = await m.listMatchableAttributes(create(ListMatchableAttributesRequestSchema, { resourceType: RT.CLUSTER_ASSIGNMENT }));
+    const none = await m.listMatchableAttributes(
+      create(ListMatchableAttributesRequestSchema, { resourceType: RT.CLUSTER_ASSIGNMENT }),
+    );
     assert.deepEqual(none.configurations, []);
     await rejectsWith(
-      m.listMatchableAttributes(create(ListMatchableAttributesRequestSchema, { resourceType: 42 as MatchableResource })),
+      m.listMatchableAttributes(
+        create(ListMatchableAttributesRequestSchema, { resourceType: 42 as MatchableResource }),
+      ),
       Code.INVALID_ARGUMENT,
       "invalid value for resource_type",
     );
@@ -369,13 +480,23 @@ describe("TaskResourceLimits from matchable attributes", () => {
     assert.deepEqual(await limits.get("p", "development"), configLimits);
     await m.updateProjectAttributes(
       create(ProjectAttributesUpdateRequestSchema, {
-        attributes: { project: "p", matchingAttributes: attrs({ case: "taskResourceAttributes", value: { limits: { cpu: "8", memory: "16Gi" } } as never }) },
+        attributes: {
+          project: "p",
+          matchingAttributes: attrs({
+            case: "taskResourceAttributes",
+            value: { limits: { cpu: "8", memory: "16Gi" } } as never,
+          }),
+        },
       }),
     );
     assert.deepEqual(await limits.get("p", "development"), { cpu: "8", memory: "16Gi", gpu: "", ephemeralStorage: "" });
     await m.updateProjectDomainAttributes(
       create(ProjectDomainAttributesUpdateRequestSchema, {
-        attributes: { project: "p", domain: "staging", matchingAttributes: attrs({ case: "taskResourceAttributes", value: { defaults: { cpu: "1" } } as never }) },
+        attributes: {
+          project: "p",
+          domain: "staging",
+          matchingAttributes: attrs({ case: "taskResourceAttributes", value: { defaults: { cpu: "1" } } as never }),
+        },
       }),
     );
     assert.deepEqual(await limits.get("p", "staging"), { cpu: "", memory: "", gpu: "", ephemeralStorage: "" });
@@ -389,13 +510,10 @@ describe("workflow execution config defaults and merge", () => {
     const plain = workflowExecutionConfigOf(defaultWorkflowExecutionDefaults());
     assert.equal(plain.maxParallelism, 25);
     assert.equal(plain.overwriteCache, false);
-    assert.deepEqual([plain.securityContext, plain.rawOutputDataConfig, plain.labels, plain.annotations, plain.interruptible], [
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-    ]);
+    assert.deepEqual(
+      [plain.securityContext, plain.rawOutputDataConfig, plain.labels, plain.annotations, plain.interruptible],
+      [undefined, undefined, undefined, undefined, undefined],
+    );
     const full = workflowExecutionConfigOf({
       ...defaultWorkflowExecutionDefaults(),
       k8sServiceAccount: "sa",
@@ -407,7 +525,10 @@ describe("workflow execution config defaults and merge", () => {
     });
     assert.equal(full.securityContext?.runAs?.k8sServiceAccount, "sa");
     assert.equal(full.rawOutputDataConfig?.outputLocationPrefix, "s3://raw");
-    assert.deepEqual([full.labels?.values, full.annotations?.values, full.interruptible, full.overwriteCache], [{ a: "1" }, { b: "2" }, true, true]);
+    assert.deepEqual(
+      [full.labels?.values, full.annotations?.values, full.interruptible, full.overwriteCache],
+      [{ a: "1" }, { b: "2" }, true, true],
+    );
   });
 
   test("mergeIntoExecConfig fills only empty fields and leaves its arguments alone", () => {
@@ -424,7 +545,11 @@ describe("workflow execution config defaults and merge", () => {
     const emptyHigh = create(WorkflowExecutionConfigSchema, { securityContext: { runAs: {} }, labels: { values: {} } });
     const filled = mergeIntoExecConfig(emptyHigh, low);
     assert.equal(filled.maxParallelism, 25);
-    assert.equal(filled.securityContext?.runAs?.k8sServiceAccount, "", "a present security context is kept even when empty");
+    assert.equal(
+      filled.securityContext?.runAs?.k8sServiceAccount,
+      "",
+      "a present security context is kept even when empty",
+    );
     assert.equal(filled.rawOutputDataConfig?.outputLocationPrefix, "s3://low");
     assert.deepEqual(filled.labels?.values, { l: "low" });
     assert.deepEqual(filled.annotations?.values, { a: "low" });
@@ -433,10 +558,17 @@ describe("workflow execution config defaults and merge", () => {
     assert.equal(filled.envs?.values[0]?.key, "K");
     assert.deepEqual(emptyHigh.labels?.values, {}, "the argument is unchanged");
 
-    const high = create(WorkflowExecutionConfigSchema, { maxParallelism: 3, interruptible: false, labels: { values: { l: "high" } } });
+    const high = create(WorkflowExecutionConfigSchema, {
+      maxParallelism: 3,
+      interruptible: false,
+      labels: { values: { l: "high" } },
+    });
     const kept = mergeIntoExecConfig(high, low);
     assert.deepEqual([kept.maxParallelism, kept.interruptible, kept.labels?.values], [3, false, { l: "high" }]);
-    const noRunAs = mergeIntoExecConfig(create(WorkflowExecutionConfigSchema), create(WorkflowExecutionConfigSchema, { securityContext: { runAs: {} } }));
+    const noRunAs = mergeIntoExecConfig(
+      create(WorkflowExecutionConfigSchema),
+      create(WorkflowExecutionConfigSchema, { securityContext: { runAs: {} } }),
+    );
     assert.equal(noRunAs.securityContext, undefined, "a low security context without an identity is not taken");
   });
 });

@@ -55,7 +55,12 @@ import {
 } from "@aloft/idl/flyteidl/admin/workflow_attributes_pb.js";
 import { internal } from "@aloft/core";
 import type { Logger } from "@aloft/core";
-import { ResourcePriority, type ResourceId, type ResourceRepo, type ResourceRow } from "../repositories/resource-repo.ts";
+import {
+  ResourcePriority,
+  type ResourceId,
+  type ResourceRepo,
+  type ResourceRow,
+} from "../repositories/resource-repo.ts";
 import {
   matchableResourceName,
   validateListMatchableAttributes,
@@ -91,7 +96,11 @@ export class ResourceManager {
 
   async updateProjectAttributes(req: ProjectAttributesUpdateRequest): Promise<ProjectAttributesUpdateResponse> {
     const { attributes, resourceType } = await validateProjectAttributesUpdate(req, this.deps.gate);
-    await this.write(key(attributes.project, "", "", resourceType), ResourcePriority.project, attributes.matchingAttributes);
+    await this.write(
+      key(attributes.project, "", "", resourceType),
+      ResourcePriority.project,
+      attributes.matchingAttributes,
+    );
     return create(ProjectAttributesUpdateResponseSchema);
   }
 
@@ -126,7 +135,9 @@ export class ResourceManager {
     return create(ProjectAttributesDeleteResponseSchema);
   }
 
-  async updateProjectDomainAttributes(req: ProjectDomainAttributesUpdateRequest): Promise<ProjectDomainAttributesUpdateResponse> {
+  async updateProjectDomainAttributes(
+    req: ProjectDomainAttributesUpdateRequest,
+  ): Promise<ProjectDomainAttributesUpdateResponse> {
     const { attributes, resourceType } = await validateProjectDomainAttributesUpdate(req, this.deps.gate);
     const id = key(attributes.project, attributes.domain, "", resourceType);
     await this.write(id, ResourcePriority.projectDomain, attributes.matchingAttributes);
@@ -134,15 +145,23 @@ export class ResourceManager {
   }
 
   /** The most specific row for project + domain: may be the project-level row (then `domain` is ""). */
-  async getProjectDomainAttributes(req: ProjectDomainAttributesGetRequest): Promise<ProjectDomainAttributesGetResponse> {
+  async getProjectDomainAttributes(
+    req: ProjectDomainAttributesGetRequest,
+  ): Promise<ProjectDomainAttributesGetResponse> {
     await validateProjectDomainAttributesGetOrDelete(req, this.deps.gate);
     const row = await this.mostSpecific(key(req.project, req.domain, "", req.resourceType));
     return create(ProjectDomainAttributesGetResponseSchema, {
-      attributes: create(ProjectDomainAttributesSchema, { project: row.project, domain: row.domain, matchingAttributes: decode(row) }),
+      attributes: create(ProjectDomainAttributesSchema, {
+        project: row.project,
+        domain: row.domain,
+        matchingAttributes: decode(row),
+      }),
     });
   }
 
-  async deleteProjectDomainAttributes(req: ProjectDomainAttributesDeleteRequest): Promise<ProjectDomainAttributesDeleteResponse> {
+  async deleteProjectDomainAttributes(
+    req: ProjectDomainAttributesDeleteRequest,
+  ): Promise<ProjectDomainAttributesDeleteResponse> {
     await validateProjectDomainAttributesGetOrDelete(req, this.deps.gate);
     await this.remove(key(req.project, req.domain, "", req.resourceType));
     return create(ProjectDomainAttributesDeleteResponseSchema);
@@ -182,7 +201,10 @@ export class ResourceManager {
   }
 
   /** The most specific attributes of a type for a scope (launch plan > workflow > project-domain > project), if any. */
-  async getMatchable(resourceType: MatchableResource, scope: MatchableScope): Promise<MatchableAttributesConfiguration | undefined> {
+  async getMatchable(
+    resourceType: MatchableResource,
+    scope: MatchableScope,
+  ): Promise<MatchableAttributesConfiguration | undefined> {
     const row = await this.deps.repo.getMostSpecific({
       project: scope.project,
       domain: scope.domain,
@@ -240,7 +262,8 @@ function toConfiguration(row: ResourceRow): MatchableAttributesConfiguration {
 /** Overrides keyed by task type: the new ones replace existing ones of the same type; existing order is kept. */
 function mergePluginOverrides(existing: MatchingAttributes, incoming: PluginOverride[]): MatchingAttributes {
   const byType = new Map<string, PluginOverride>();
-  if (existing.target.case === "pluginOverrides") for (const o of existing.target.value.overrides) byType.set(o.taskType, o);
+  if (existing.target.case === "pluginOverrides")
+    for (const o of existing.target.value.overrides) byType.set(o.taskType, o);
   for (const o of incoming) byType.set(o.taskType, o);
   return create(MatchingAttributesSchema, {
     target: { case: "pluginOverrides", value: create(PluginOverridesSchema, { overrides: [...byType.values()] }) },
@@ -275,16 +298,21 @@ export function defaultWorkflowExecutionDefaults(): WorkflowExecutionDefaults {
 
 /** The server defaults as a message: max_parallelism and overwrite_cache always; the rest only when configured. */
 export function workflowExecutionConfigOf(d: WorkflowExecutionDefaults): WorkflowExecutionConfig {
-  const wec = create(WorkflowExecutionConfigSchema, { maxParallelism: d.maxParallelism, overwriteCache: d.overwriteCache });
+  const wec = create(WorkflowExecutionConfigSchema, {
+    maxParallelism: d.maxParallelism,
+    overwriteCache: d.overwriteCache,
+  });
   if (d.interruptible) wec.interruptible = true;
   if (d.k8sServiceAccount !== "" || d.assumableIamRole !== "") {
     wec.securityContext = create(SecurityContextSchema, {
       runAs: create(IdentitySchema, { k8sServiceAccount: d.k8sServiceAccount, iamRole: d.assumableIamRole }),
     });
   }
-  if (d.outputLocationPrefix !== "") wec.rawOutputDataConfig = create(RawOutputDataConfigSchema, { outputLocationPrefix: d.outputLocationPrefix });
+  if (d.outputLocationPrefix !== "")
+    wec.rawOutputDataConfig = create(RawOutputDataConfigSchema, { outputLocationPrefix: d.outputLocationPrefix });
   if (Object.keys(d.labels).length > 0) wec.labels = create(LabelsSchema, { values: { ...d.labels } });
-  if (Object.keys(d.annotations).length > 0) wec.annotations = create(AnnotationsSchema, { values: { ...d.annotations } });
+  if (Object.keys(d.annotations).length > 0)
+    wec.annotations = create(AnnotationsSchema, { values: { ...d.annotations } });
   return wec;
 }
 
@@ -293,11 +321,18 @@ export function workflowExecutionConfigOf(d: WorkflowExecutionDefaults): Workflo
  * context with a run-as identity, a raw output prefix, non-empty labels / annotations / envs, interruptible when
  * set, overwrite_cache when true. Returns a new message; neither argument is changed.
  */
-export function mergeIntoExecConfig(high: WorkflowExecutionConfig, low: WorkflowExecutionConfig): WorkflowExecutionConfig {
+export function mergeIntoExecConfig(
+  high: WorkflowExecutionConfig,
+  low: WorkflowExecutionConfig,
+): WorkflowExecutionConfig {
   const out = clone(WorkflowExecutionConfigSchema, high);
   if (out.maxParallelism === 0 && low.maxParallelism > 0) out.maxParallelism = low.maxParallelism;
   const runAs = low.securityContext?.runAs;
-  if (!out.securityContext && runAs && (runAs.k8sServiceAccount !== "" || runAs.iamRole !== "" || runAs.executionIdentity !== "")) {
+  if (
+    !out.securityContext &&
+    runAs &&
+    (runAs.k8sServiceAccount !== "" || runAs.iamRole !== "" || runAs.executionIdentity !== "")
+  ) {
     out.securityContext = low.securityContext;
   }
   if (!out.rawOutputDataConfig?.outputLocationPrefix && low.rawOutputDataConfig?.outputLocationPrefix) {

@@ -7,7 +7,11 @@ import { ManualClock } from "@aloft/core/testing";
 import { AloftError, Code } from "@aloft/core";
 import { silentLogger } from "@aloft/core";
 import { SortSchema, Sort_Direction } from "@aloft/idl/flyteidl/admin/common_pb.js";
-import { SignalGetOrCreateRequestSchema, SignalListRequestSchema, SignalSetRequestSchema } from "@aloft/idl/flyteidl/admin/signal_pb.js";
+import {
+  SignalGetOrCreateRequestSchema,
+  SignalListRequestSchema,
+  SignalSetRequestSchema,
+} from "@aloft/idl/flyteidl/admin/signal_pb.js";
 import { LiteralSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { LiteralTypeSchema, SimpleType, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
@@ -18,11 +22,19 @@ const EXEC = { project: "p", domain: "d", name: "e1" };
 const simple = (value: SimpleType): LiteralType => create(LiteralTypeSchema, { type: { case: "simple", value } });
 const INTEGER = simple(SimpleType.INTEGER);
 const BOOLEAN = simple(SimpleType.BOOLEAN);
-const INT_OR_STRING = create(LiteralTypeSchema, { type: { case: "unionType", value: { variants: [INTEGER, simple(SimpleType.STRING)] } } });
+const INT_OR_STRING = create(LiteralTypeSchema, {
+  type: { case: "unionType", value: { variants: [INTEGER, simple(SimpleType.STRING)] } },
+});
 const prim = (p: MessageInitShape<typeof LiteralSchema>["value"]): Literal => create(LiteralSchema, { value: p });
-const int = (v: bigint) => prim({ case: "scalar", value: { value: { case: "primitive", value: { value: { case: "integer", value: v } } } } });
-const bool = (v: boolean) => prim({ case: "scalar", value: { value: { case: "primitive", value: { value: { case: "boolean", value: v } } } } });
-const str = (v: string) => prim({ case: "scalar", value: { value: { case: "primitive", value: { value: { case: "stringValue", value: v } } } } });
+const int = (v: bigint) =>
+  prim({ case: "scalar", value: { value: { case: "primitive", value: { value: { case: "integer", value: v } } } } });
+const bool = (v: boolean) =>
+  prim({ case: "scalar", value: { value: { case: "primitive", value: { value: { case: "boolean", value: v } } } } });
+const str = (v: string) =>
+  prim({
+    case: "scalar",
+    value: { value: { case: "primitive", value: { value: { case: "stringValue", value: v } } } },
+  });
 
 const rejectsWith = async (p: Promise<unknown>, code: Code, message: string | RegExp) =>
   assert.rejects(p, (e: unknown) => {
@@ -38,11 +50,19 @@ describe("SignalManager", () => {
   let manager: SignalManager;
 
   const getOrCreate = (signalId: string, type: LiteralType | undefined, execution = EXEC) =>
-    manager.getOrCreate(create(SignalGetOrCreateRequestSchema, { id: { executionId: execution, signalId }, ...(type ? { type } : {}) }));
+    manager.getOrCreate(
+      create(SignalGetOrCreateRequestSchema, { id: { executionId: execution, signalId }, ...(type ? { type } : {}) }),
+    );
   const set = (signalId: string, value: Literal | undefined, execution = EXEC) =>
-    manager.set(create(SignalSetRequestSchema, { id: { executionId: execution, signalId }, ...(value ? { value } : {}) }));
+    manager.set(
+      create(SignalSetRequestSchema, { id: { executionId: execution, signalId }, ...(value ? { value } : {}) }),
+    );
   const list = (over: Omit<MessageInitShape<typeof SignalListRequestSchema>, "$typeName"> = {}) =>
-    manager.list(create(SignalListRequestSchema, { workflowExecutionId: EXEC, limit: 100, ...over } as MessageInitShape<typeof SignalListRequestSchema>));
+    manager.list(
+      create(SignalListRequestSchema, { workflowExecutionId: EXEC, limit: 100, ...over } as MessageInitShape<
+        typeof SignalListRequestSchema
+      >),
+    );
 
   before(async () => {
     tdb = await createTestDatabase("sqlite");
@@ -57,13 +77,30 @@ describe("SignalManager", () => {
       await db
         .insertInto("executions")
         .values({
-          created_at: 1, updated_at: 1, deleted_at: null, execution_project: "p", execution_domain: "d", execution_name: name,
-          launch_plan_id: null, workflow_id: null, task_id: null, phase: "RUNNING", closure: new Uint8Array(), spec: new Uint8Array(),
-          started_at: null, execution_created_at: 1, execution_updated_at: 1, error_kind: null, error_code: null,
+          created_at: 1,
+          updated_at: 1,
+          deleted_at: null,
+          execution_project: "p",
+          execution_domain: "d",
+          execution_name: name,
+          launch_plan_id: null,
+          workflow_id: null,
+          task_id: null,
+          phase: "RUNNING",
+          closure: new Uint8Array(),
+          spec: new Uint8Array(),
+          started_at: null,
+          execution_created_at: 1,
+          execution_updated_at: 1,
+          error_kind: null,
+          error_code: null,
         })
         .execute();
     }
-    manager = new SignalManager({ repo: new SignalRepo(db, new ManualClock(Date.UTC(2024, 0, 1))), logger: silentLogger() });
+    manager = new SignalManager({
+      repo: new SignalRepo(db, new ManualClock(Date.UTC(2024, 0, 1))),
+      logger: silentLogger(),
+    });
   });
 
   test("GetOrCreateSignal creates an unset signal once and then answers it (with its value once set)", async () => {
@@ -80,7 +117,11 @@ describe("SignalManager", () => {
   });
 
   test("GetOrCreateSignal validation: id, execution_id, signal_id, execution id fields, type", async () => {
-    await rejectsWith(manager.getOrCreate(create(SignalGetOrCreateRequestSchema, { type: INTEGER })), Code.INVALID_ARGUMENT, "missing id");
+    await rejectsWith(
+      manager.getOrCreate(create(SignalGetOrCreateRequestSchema, { type: INTEGER })),
+      Code.INVALID_ARGUMENT,
+      "missing id",
+    );
     await rejectsWith(
       manager.getOrCreate(create(SignalGetOrCreateRequestSchema, { id: { signalId: "s" }, type: INTEGER })),
       Code.INVALID_ARGUMENT,
@@ -94,13 +135,21 @@ describe("SignalManager", () => {
   });
 
   test("GetOrCreateSignal for an unknown execution is NOT_FOUND and creates nothing", async () => {
-    await rejectsWith(getOrCreate("s", INTEGER, { ...EXEC, name: "nope" }), Code.NOT_FOUND, 'missing entity of type execution with identifier project:"p" domain:"d" name:"nope"');
+    await rejectsWith(
+      getOrCreate("s", INTEGER, { ...EXEC, name: "nope" }),
+      Code.NOT_FOUND,
+      'missing entity of type execution with identifier project:"p" domain:"d" name:"nope"',
+    );
     assert.equal((await tdb.database.db.selectFrom("signals").selectAll().execute()).length, 0);
   });
 
   test("GetOrCreateSignal with another type than the stored one is ALREADY_EXISTS", async () => {
     await getOrCreate("s", INTEGER);
-    await rejectsWith(getOrCreate("s", BOOLEAN), Code.ALREADY_EXISTS, /already exists with type \[simple:INTEGER\], not \[simple:BOOLEAN\]/);
+    await rejectsWith(
+      getOrCreate("s", BOOLEAN),
+      Code.ALREADY_EXISTS,
+      /already exists with type \[simple:INTEGER\], not \[simple:BOOLEAN\]/,
+    );
   });
 
   test("SetSignal: value castable to the stored type; may be set repeatedly (last value wins)", async () => {
@@ -119,30 +168,65 @@ describe("SignalManager", () => {
 
   test("SetSignal errors: unknown signal, wrong type, literal without a value, missing fields — all INVALID_ARGUMENT", async () => {
     await getOrCreate("n", INTEGER);
-    await rejectsWith(set("nope", int(1n)), Code.INVALID_ARGUMENT, "failed to validate that signal [{{p d e1} nope}] exists, err: [signal does not exist]");
-    await rejectsWith(set("n", int(1n), { ...EXEC, name: "e2" }), Code.INVALID_ARGUMENT, /^failed to validate that signal \[\{\{p d e2\} n\}\] exists/);
+    await rejectsWith(
+      set("nope", int(1n)),
+      Code.INVALID_ARGUMENT,
+      "failed to validate that signal [{{p d e1} nope}] exists, err: [signal does not exist]",
+    );
+    await rejectsWith(
+      set("n", int(1n), { ...EXEC, name: "e2" }),
+      Code.INVALID_ARGUMENT,
+      /^failed to validate that signal \[\{\{p d e2\} n\}\] exists/,
+    );
     await rejectsWith(
       set("n", str("seven")),
       Code.INVALID_ARGUMENT,
       'requested signal value [scalar:{primitive:{string_value:"seven"}}] is not castable to existing signal type [simple:INTEGER]',
     );
-    await rejectsWith(set("n", bool(true)), Code.INVALID_ARGUMENT, /is not castable to existing signal type \[simple:INTEGER\]/);
+    await rejectsWith(
+      set("n", bool(true)),
+      Code.INVALID_ARGUMENT,
+      /is not castable to existing signal type \[simple:INTEGER\]/,
+    );
     await getOrCreate("f", simple(SimpleType.FLOAT));
-    await rejectsWith(set("f", int(1n)), Code.INVALID_ARGUMENT, /is not castable to existing signal type \[simple:FLOAT\]/);
-    await rejectsWith(set("n", create(LiteralSchema)), Code.INVALID_ARGUMENT, /^Failed to validate literal type for \[\] with err: got unknown literal type/);
+    await rejectsWith(
+      set("f", int(1n)),
+      Code.INVALID_ARGUMENT,
+      /is not castable to existing signal type \[simple:FLOAT\]/,
+    );
+    await rejectsWith(
+      set("n", create(LiteralSchema)),
+      Code.INVALID_ARGUMENT,
+      /^Failed to validate literal type for \[\] with err: got unknown literal type/,
+    );
     await rejectsWith(set("n", undefined), Code.INVALID_ARGUMENT, "missing value");
     await rejectsWith(set("", int(1n)), Code.INVALID_ARGUMENT, "missing signal_id");
-    await rejectsWith(manager.set(create(SignalSetRequestSchema, { value: int(1n) })), Code.INVALID_ARGUMENT, "missing id");
+    await rejectsWith(
+      manager.set(create(SignalSetRequestSchema, { value: int(1n) })),
+      Code.INVALID_ARGUMENT,
+      "missing id",
+    );
     assert.equal((await list()).signals[0]?.value, undefined, "nothing was written");
   });
 
   test("ListSignals: scoped to the execution, limit required, filters and sort on signal columns, token paging", async () => {
     for (const id of ["b", "a", "c"]) await getOrCreate(id, INTEGER);
     await getOrCreate("x", INTEGER, { ...EXEC, name: "e2" });
-    assert.deepEqual((await list()).signals.map((s) => s.id?.signalId), ["b", "a", "c"]);
-    const sorted = await list({ sortBy: create(SortSchema, { key: "signal_id", direction: Sort_Direction.ASCENDING }) });
-    assert.deepEqual(sorted.signals.map((s) => s.id?.signalId), ["a", "b", "c"]);
-    assert.deepEqual((await list({ filters: "eq(signal_id,c)" })).signals.map((s) => s.id?.signalId), ["c"]);
+    assert.deepEqual(
+      (await list()).signals.map((s) => s.id?.signalId),
+      ["b", "a", "c"],
+    );
+    const sorted = await list({
+      sortBy: create(SortSchema, { key: "signal_id", direction: Sort_Direction.ASCENDING }),
+    });
+    assert.deepEqual(
+      sorted.signals.map((s) => s.id?.signalId),
+      ["a", "b", "c"],
+    );
+    assert.deepEqual(
+      (await list({ filters: "eq(signal_id,c)" })).signals.map((s) => s.id?.signalId),
+      ["c"],
+    );
     const page1 = await list({ limit: 2 });
     assert.deepEqual([page1.signals.map((s) => s.id?.signalId), page1.token], [["b", "a"], "2"]);
     const page2 = await list({ limit: 2, token: page1.token });
@@ -150,9 +234,21 @@ describe("SignalManager", () => {
     assert.deepEqual((await list({ workflowExecutionId: { ...EXEC, name: "unknown" } })).signals, []);
     await rejectsWith(list({ limit: 0 }), Code.INVALID_ARGUMENT, "invalid value for limit");
     await rejectsWith(list({ filters: "eq(phase,RUNNING)" }), Code.INVALID_ARGUMENT, "'s.phase' is invalid filter");
-    await rejectsWith(list({ sortBy: create(SortSchema, { key: "nope" }) }), Code.INVALID_ARGUMENT, "invalid sort key 'nope'");
+    await rejectsWith(
+      list({ sortBy: create(SortSchema, { key: "nope" }) }),
+      Code.INVALID_ARGUMENT,
+      "invalid sort key 'nope'",
+    );
     await rejectsWith(list({ token: "x" }), Code.INVALID_ARGUMENT, "invalid pagination token x for ListSignals");
-    await rejectsWith(list({ workflowExecutionId: { ...EXEC, domain: "" } }), Code.INVALID_ARGUMENT, "missing execution_id");
-    await rejectsWith(manager.list(create(SignalListRequestSchema, { limit: 1 })), Code.INVALID_ARGUMENT, "missing execution_id");
+    await rejectsWith(
+      list({ workflowExecutionId: { ...EXEC, domain: "" } }),
+      Code.INVALID_ARGUMENT,
+      "missing execution_id",
+    );
+    await rejectsWith(
+      manager.list(create(SignalListRequestSchema, { limit: 1 })),
+      Code.INVALID_ARGUMENT,
+      "missing execution_id",
+    );
   });
 });

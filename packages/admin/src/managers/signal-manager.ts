@@ -19,7 +19,12 @@ import { alreadyExists, invalidArgument } from "@aloft/core";
 import type { Logger } from "@aloft/core";
 import { makeFilter, nextToken, parseListParams } from "../list/index.ts";
 import type { SignalKey, SignalRepo } from "../repositories/signal-repo.ts";
-import { validateSignalGetOrCreateRequest, validateSignalListRequest, validateSignalSetRequest, type ValidSignalId } from "../validation/signal-validator.ts";
+import {
+  validateSignalGetOrCreateRequest,
+  validateSignalListRequest,
+  validateSignalSetRequest,
+  type ValidSignalId,
+} from "../validation/signal-validator.ts";
 import { toSignal } from "../transformers/signal-transformer.ts";
 import { executionNotFound, signalNotFound } from "./not-found.ts";
 
@@ -73,7 +78,10 @@ export class SignalManager {
       makeFilter("signal", "eq", "execution_name", e.name),
     ];
     const rows = await this.deps.repo.list({ ...params, filters: [...scope, ...params.filters] });
-    return create(SignalListSchema, { signals: rows.map(toSignal), token: nextToken(params.offset, params.limit, rows.length) });
+    return create(SignalListSchema, {
+      signals: rows.map(toSignal),
+      token: nextToken(params.offset, params.limit, rows.length),
+    });
   }
 
   /** Sets (or overwrites) the value of an existing signal; the value must be castable to the signal's type. */
@@ -82,11 +90,18 @@ export class SignalManager {
     const key = keyOf(req.id);
     const row = await this.deps.repo.get(key);
     if (!row) {
-      throw invalidArgument("signal.not_found", `failed to validate that signal [${describe(key)}] exists, err: [signal does not exist]`);
+      throw invalidArgument(
+        "signal.not_found",
+        `failed to validate that signal [${describe(key)}] exists, err: [signal does not exist]`,
+      );
     }
     const valueType = literalTypeForLiteral(req.value);
     const invalid = validateLiteralType(valueType);
-    if (invalid !== undefined) throw invalidArgument("signal.invalid_literal_type", `Failed to validate literal type for [] with err: ${invalid}`);
+    if (invalid !== undefined)
+      throw invalidArgument(
+        "signal.invalid_literal_type",
+        `Failed to validate literal type for [] with err: ${invalid}`,
+      );
     const type = fromBinary(LiteralTypeSchema, row.type);
     if (!areTypesCastable(valueType, type)) {
       throw invalidArgument(
@@ -97,7 +112,10 @@ export class SignalManager {
     if (!(await this.deps.repo.setValue(key, toBinary(LiteralSchema, req.value)))) {
       throw signalNotFound();
     }
-    this.deps.logger.info({ execution: key.name, project: key.project, domain: key.domain, signal: key.signalId }, "signal set");
+    this.deps.logger.info(
+      { execution: key.name, project: key.project, domain: key.domain, signal: key.signalId },
+      "signal set",
+    );
     return create(SignalSetResponseSchema);
   }
 }

@@ -3,8 +3,16 @@
 // first use (both marked SYSTEM_GENERATED so that named-entity lists hide them).
 import { create } from "@bufbuild/protobuf";
 import type { ExecutionSpec } from "@aloft/idl/flyteidl/admin/execution_pb.js";
-import { LaunchPlanCreateRequestSchema, type LaunchPlan, type LaunchPlanCreateRequest } from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
-import { NamedEntityIdentifierSchema, NamedEntityState, type NamedEntityIdentifier } from "@aloft/idl/flyteidl/admin/common_pb.js";
+import {
+  LaunchPlanCreateRequestSchema,
+  type LaunchPlan,
+  type LaunchPlanCreateRequest,
+} from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
+import {
+  NamedEntityIdentifierSchema,
+  NamedEntityState,
+  type NamedEntityIdentifier,
+} from "@aloft/idl/flyteidl/admin/common_pb.js";
 import type { Task } from "@aloft/idl/flyteidl/admin/task_pb.js";
 import { WorkflowCreateRequestSchema, type WorkflowCreateRequest } from "@aloft/idl/flyteidl/admin/workflow_pb.js";
 import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
@@ -69,7 +77,15 @@ export class SingleTaskExecutions {
                   id: nodeId,
                   metadata: { name: nodeId, retries: { retries } },
                   inputs: bindings(template.interface?.inputs, ""),
-                  target: { case: "taskNode", value: { reference: { case: "referenceId", value: create(IdentifierSchema, { ...plainId(taskId), resourceType: ResourceType.TASK }) } } },
+                  target: {
+                    case: "taskNode",
+                    value: {
+                      reference: {
+                        case: "referenceId",
+                        value: create(IdentifierSchema, { ...plainId(taskId), resourceType: ResourceType.TASK }),
+                      },
+                    },
+                  },
                 },
               ],
               outputs: bindings(template.interface?.outputs, nodeId),

@@ -4,13 +4,16 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { TaskExecutionEventRequestSchema } from "@aloft/idl/flyteidl/admin/event_pb.js";
-import { TaskExecutionGetRequestSchema, TaskExecutionListRequestSchema } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
+import {
+  TaskExecutionGetRequestSchema,
+  TaskExecutionListRequestSchema,
+} from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
 import { TaskExecution_Phase as Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { TaskExecutionEvent } from "@aloft/idl/flyteidl/event/event_pb.js";
 import { MemoryBlobStore } from "@aloft/core";
 import { ManualClock } from "@aloft/core/testing";
-import { AloftError, Code } from "@aloft/core";
+import { type AloftError, Code } from "@aloft/core";
 import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import { ExecutionRepo } from "../repositories/execution-repo.ts";
 import { NodeExecutionRepo } from "../repositories/node-execution-repo.ts";
@@ -28,142 +31,244 @@ let events: TaskEventManager;
 let reads: TaskExecutionManager;
 let t = 1_700_000_000_000;
 
-for (const cached of [false, true]) describe(cached ? "with the event cache" : "reading before every write", () => {
-before(async () => {
-  testDb = await createTestDatabase("sqlite");
-});
-after(() => testDb.drop());
-beforeEach(async () => {
-  const db = testDb.database.db;
-  for (const tbl of ["task_executions", "node_executions", "executions"] as const) await db.deleteFrom(tbl).execute();
-  await new ExecutionRepo(db).create(
-    {
-      execution_project: "p",
-      execution_domain: "d",
-      execution_name: "e1",
-      launch_plan_id: null,
-      workflow_id: null,
-      task_id: null,
-      phase: "RUNNING",
-      closure: new Uint8Array(),
-      spec: new Uint8Array(),
-      started_at: null,
-      execution_created_at: 1,
-      execution_updated_at: 1,
-      error_kind: null,
-      error_code: null,
-      source_execution_id: null,
-      parent_node_execution_id: null,
-    },
-    [],
-    1,
-  );
-  await new NodeExecutionRepo(db).create(
-    {
-      execution_project: "p",
-      execution_domain: "d",
-      execution_name: "e1",
-      node_id: "n0",
-      phase: "RUNNING",
-      closure: new Uint8Array(),
-      started_at: null,
-      node_execution_created_at: 1,
-      node_execution_updated_at: 1,
-      node_execution_metadata: null,
-      parent_id: null,
-      parent_task_execution_id: null,
-      error_kind: null,
-      error_code: null,
-      cache_status: null,
-      internal_data: null,
-    },
-    1,
-  );
-  const data = new ExecutionData(new MemoryBlobStore(), defaultRemoteDataOptions());
-  const repo = new TaskExecutionRepo(db);
-  events = new TaskEventManager({ repo, data, clock: new ManualClock(), ...(cached ? { cache: new EventCache() } : {}) });
-  reads = new TaskExecutionManager({ repo, data });
-});
+for (const cached of [false, true])
+  describe(cached ? "with the event cache" : "reading before every write", () => {
+    before(async () => {
+      testDb = await createTestDatabase("sqlite");
+    });
+    after(() => testDb.drop());
+    beforeEach(async () => {
+      const db = testDb.database.db;
+      for (const tbl of ["task_executions", "node_executions", "executions"] as const)
+        await db.deleteFrom(tbl).execute();
+      await new ExecutionRepo(db).create(
+        {
+          execution_project: "p",
+          execution_domain: "d",
+          execution_name: "e1",
+          launch_plan_id: null,
+          workflow_id: null,
+          task_id: null,
+          phase: "RUNNING",
+          closure: new Uint8Array(),
+          spec: new Uint8Array(),
+          started_at: null,
+          execution_created_at: 1,
+          execution_updated_at: 1,
+          error_kind: null,
+          error_code: null,
+          source_execution_id: null,
+          parent_node_execution_id: null,
+        },
+        [],
+        1,
+      );
+      await new NodeExecutionRepo(db).create(
+        {
+          execution_project: "p",
+          execution_domain: "d",
+          execution_name: "e1",
+          node_id: "n0",
+          phase: "RUNNING",
+          closure: new Uint8Array(),
+          started_at: null,
+          node_execution_created_at: 1,
+          node_execution_updated_at: 1,
+          node_execution_metadata: null,
+          parent_id: null,
+          parent_task_execution_id: null,
+          error_kind: null,
+          error_code: null,
+          cache_status: null,
+          internal_data: null,
+        },
+        1,
+      );
+      const data = new ExecutionData(new MemoryBlobStore(), defaultRemoteDataOptions());
+      const repo = new TaskExecutionRepo(db);
+      events = new TaskEventManager({
+        repo,
+        data,
+        clock: new ManualClock(),
+        ...(cached ? { cache: new EventCache() } : {}),
+      });
+      reads = new TaskExecutionManager({ repo, data });
+    });
 
-const send = (phase: Phase, extra: Record<string, unknown> = {}) =>
-  events.createTaskEvent(
-    create(TaskExecutionEventRequestSchema, {
-      event: { taskId, parentNodeExecutionId: { executionId: exec, nodeId: "n0" }, phase, occurredAt: timestampFromMs((t += 1000)), producerId: "propeller", ...extra } as TaskExecutionEvent,
-    }),
-  );
-const get = (attempt = 0) => reads.get(create(TaskExecutionGetRequestSchema, { id: teId(attempt) }));
-async function rejects(p: Promise<unknown>, code: Code, message: RegExp): Promise<AloftError> {
-  let caught: AloftError | undefined;
-  await assert.rejects(p, (e: AloftError) => {
-    caught = e;
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, message);
-    return true;
+    const send = (phase: Phase, extra: Record<string, unknown> = {}) =>
+      events.createTaskEvent(
+        create(TaskExecutionEventRequestSchema, {
+          event: {
+            taskId,
+            parentNodeExecutionId: { executionId: exec, nodeId: "n0" },
+            phase,
+            occurredAt: timestampFromMs((t += 1000)),
+            producerId: "propeller",
+            ...extra,
+          } as TaskExecutionEvent,
+        }),
+      );
+    const get = (attempt = 0) => reads.get(create(TaskExecutionGetRequestSchema, { id: teId(attempt) }));
+    async function rejects(p: Promise<unknown>, code: Code, message: RegExp): Promise<AloftError> {
+      let caught: AloftError | undefined;
+      await assert.rejects(p, (e: AloftError) => {
+        caught = e;
+        assert.equal(e.code, code, e.message);
+        assert.match(e.message, message);
+        return true;
+      });
+      return caught!;
+    }
+
+    test("validation: occurred_at, task id type; a missing parent node is INTERNAL", async () => {
+      await rejects(send(Phase.RUNNING, { occurredAt: undefined }), Code.INVALID_ARGUMENT, /^missing occurred_at$/);
+      await rejects(
+        send(Phase.RUNNING, { taskId: { ...taskId, resourceType: ResourceType.WORKFLOW } }),
+        Code.INVALID_ARGUMENT,
+        /resource type/,
+      );
+      await rejects(
+        send(Phase.RUNNING, { parentNodeExecutionId: { executionId: exec, nodeId: "nX" } }),
+        Code.INTERNAL,
+        /^failed to get existing node execution id/,
+      );
+      await rejects(
+        send(Phase.RUNNING, { parentNodeExecutionId: { executionId: { ...exec, name: "x" }, nodeId: "n0" } }),
+        Code.NOT_FOUND,
+        /missing entity of type execution/,
+      );
+    });
+
+    test("phase versions: the same phase with a higher version is an update; repeats are ALREADY_EXISTS", async () => {
+      await send(Phase.RUNNING, { phaseVersion: 0 });
+      await rejects(
+        send(Phase.RUNNING, { phaseVersion: 0 }),
+        Code.ALREADY_EXISTS,
+        /^have already recorded task execution phase RUNNING \(version: 0\)/,
+      );
+      await send(Phase.RUNNING, { phaseVersion: 1, reason: "pulling image" });
+      const te = await get();
+      assert.equal(te.closure?.phase, Phase.RUNNING);
+      assert.deepEqual(
+        te.closure?.reasons.map((r) => r.message),
+        ["pulling image"],
+      );
+    });
+
+    test("terminal phases refuse later events (RETRYABLE_FAILED is not terminal)", async () => {
+      await send(Phase.RUNNING);
+      await send(Phase.RETRYABLE_FAILED, {
+        outputResult: { case: "error", value: { code: "x", message: "retry me" } },
+      });
+      await send(Phase.FAILED);
+      const e = await rejects(
+        send(Phase.RUNNING),
+        Code.FAILED_PRECONDITION,
+        /^invalid phase change from FAILED to RUNNING for task execution/,
+      );
+      assert.equal(
+        (e.details[0]?.value as unknown as { reason: { value: { currentPhase: string } } }).reason.value.currentPhase,
+        "RUNNING",
+      );
+    });
+
+    test("started_at on the first RUNNING only; duration and offloaded outputs at the end; logs merged and filtered", async () => {
+      await send(Phase.QUEUED, {
+        logs: [
+          { name: "pending", uri: "u0", ShowWhilePending: true },
+          { name: "hidden", uri: "u1" },
+        ],
+      });
+      let te = await get();
+      assert.deepEqual(
+        te.closure?.logs.map((l) => l.name),
+        ["pending"],
+      );
+      await send(Phase.RUNNING, { logs: [{ name: "stdout", uri: "u2" }], customInfo: { a: 1, b: { c: 2 } } });
+      const started = (await get()).closure?.startedAt;
+      await send(Phase.RUNNING, {
+        phaseVersion: 1,
+        logs: [{ name: "done-hide", uri: "u3", HideOnceFinished: true }],
+        customInfo: { b: { d: 3 }, a: null },
+      });
+      te = await get();
+      assert.deepEqual(te.closure?.startedAt, started);
+      assert.deepEqual(te.closure?.customInfo, { b: { c: 2, d: 3 } });
+      assert.deepEqual(
+        te.closure?.logs.map((l) => l.name),
+        ["done-hide", "stdout", "pending"],
+      );
+      await send(Phase.SUCCEEDED, { outputResult: { case: "outputData", value: { literals: {} } } });
+      te = await get();
+      assert.deepEqual(
+        te.closure?.logs.map((l) => l.name),
+        ["stdout", "pending"],
+      );
+      assert.ok(te.closure?.duration);
+      assert.equal(
+        te.closure?.outputResult.case === "outputUri" ? te.closure.outputResult.value : "",
+        "mem://test/metadata/p/d/e1/n0/p/d/t/v1/0/offloaded_outputs",
+      );
+      const list = await reads.list(
+        create(TaskExecutionListRequestSchema, { nodeExecutionId: { executionId: exec, nodeId: "n0" }, limit: 5 }),
+      );
+      assert.equal(list.taskExecutions.length, 1);
+      assert.equal(list.taskExecutions[0]?.isParent, false);
+      await rejects(
+        reads.list(create(TaskExecutionListRequestSchema, { nodeExecutionId: { executionId: exec, nodeId: "n0" } })),
+        Code.INVALID_ARGUMENT,
+        /^invalid value for limit$/,
+      );
+    });
+
+    test("retry attempts are separate task executions; external resources are sorted and merged", async () => {
+      await send(Phase.RUNNING, {
+        metadata: {
+          generatedName: "g",
+          externalResources: [
+            { index: 1, externalId: "b" },
+            { index: 0, externalId: "a" },
+          ],
+        },
+      });
+      await send(Phase.RUNNING, {
+        phaseVersion: 1,
+        metadata: {
+          externalResources: [
+            { index: 1, phase: Phase.SUCCEEDED },
+            { index: 2, externalId: "c" },
+          ],
+        },
+      });
+      await send(Phase.QUEUED, { retryAttempt: 1 });
+      const md = (await get()).closure?.metadata;
+      assert.equal(md?.generatedName, "g");
+      assert.deepEqual(
+        md?.externalResources.map((r) => [r.index, r.externalId, r.phase]),
+        [
+          [0, "a", 0],
+          [1, "b", Phase.SUCCEEDED],
+          [2, "c", 0],
+        ],
+      );
+      assert.equal((await get(1)).closure?.phase, Phase.QUEUED);
+      await rejects(get(2), Code.NOT_FOUND, /missing entity of type task execution/);
+    });
+
+    test("pure helpers: log merge, log filter, JSON merge patch", () => {
+      const log = (name: string, uri: string) => ({
+        $typeName: "flyteidl.core.TaskLog" as const,
+        name,
+        uri,
+        messageFormat: 0,
+        ShowWhilePending: false,
+        HideOnceFinished: false,
+      });
+      assert.deepEqual(
+        mergeLogs([log("a", "1")], [log("a", "2"), log("b", "1"), log("c", "3")]).map((l) => l.name),
+        ["a", "c"],
+      );
+      assert.deepEqual(filterLogs([log("a", "1")], Phase.QUEUED), []);
+      assert.deepEqual(mergePatch({ a: [1], b: 1 }, { a: [2], c: null }), { a: [2], b: 1 });
+    });
   });
-  return caught!;
-}
-
-test("validation: occurred_at, task id type; a missing parent node is INTERNAL", async () => {
-  await rejects(send(Phase.RUNNING, { occurredAt: undefined }), Code.INVALID_ARGUMENT, /^missing occurred_at$/);
-  await rejects(send(Phase.RUNNING, { taskId: { ...taskId, resourceType: ResourceType.WORKFLOW } }), Code.INVALID_ARGUMENT, /resource type/);
-  await rejects(send(Phase.RUNNING, { parentNodeExecutionId: { executionId: exec, nodeId: "nX" } }), Code.INTERNAL, /^failed to get existing node execution id/);
-  await rejects(send(Phase.RUNNING, { parentNodeExecutionId: { executionId: { ...exec, name: "x" }, nodeId: "n0" } }), Code.NOT_FOUND, /missing entity of type execution/);
-});
-
-test("phase versions: the same phase with a higher version is an update; repeats are ALREADY_EXISTS", async () => {
-  await send(Phase.RUNNING, { phaseVersion: 0 });
-  await rejects(send(Phase.RUNNING, { phaseVersion: 0 }), Code.ALREADY_EXISTS, /^have already recorded task execution phase RUNNING \(version: 0\)/);
-  await send(Phase.RUNNING, { phaseVersion: 1, reason: "pulling image" });
-  const te = await get();
-  assert.equal(te.closure?.phase, Phase.RUNNING);
-  assert.deepEqual(te.closure?.reasons.map((r) => r.message), ["pulling image"]);
-});
-
-test("terminal phases refuse later events (RETRYABLE_FAILED is not terminal)", async () => {
-  await send(Phase.RUNNING);
-  await send(Phase.RETRYABLE_FAILED, { outputResult: { case: "error", value: { code: "x", message: "retry me" } } });
-  await send(Phase.FAILED);
-  const e = await rejects(send(Phase.RUNNING), Code.FAILED_PRECONDITION, /^invalid phase change from FAILED to RUNNING for task execution/);
-  assert.equal((e.details[0]?.value as unknown as { reason: { value: { currentPhase: string } } }).reason.value.currentPhase, "RUNNING");
-});
-
-test("started_at on the first RUNNING only; duration and offloaded outputs at the end; logs merged and filtered", async () => {
-  await send(Phase.QUEUED, { logs: [{ name: "pending", uri: "u0", ShowWhilePending: true }, { name: "hidden", uri: "u1" }] });
-  let te = await get();
-  assert.deepEqual(te.closure?.logs.map((l) => l.name), ["pending"]);
-  await send(Phase.RUNNING, { logs: [{ name: "stdout", uri: "u2" }], customInfo: { a: 1, b: { c: 2 } } });
-  const started = (await get()).closure?.startedAt;
-  await send(Phase.RUNNING, { phaseVersion: 1, logs: [{ name: "done-hide", uri: "u3", HideOnceFinished: true }], customInfo: { b: { d: 3 }, a: null } });
-  te = await get();
-  assert.deepEqual(te.closure?.startedAt, started);
-  assert.deepEqual(te.closure?.customInfo, { b: { c: 2, d: 3 } });
-  assert.deepEqual(te.closure?.logs.map((l) => l.name), ["done-hide", "stdout", "pending"]);
-  await send(Phase.SUCCEEDED, { outputResult: { case: "outputData", value: { literals: {} } } });
-  te = await get();
-  assert.deepEqual(te.closure?.logs.map((l) => l.name), ["stdout", "pending"]);
-  assert.ok(te.closure?.duration);
-  assert.equal(te.closure?.outputResult.case === "outputUri" ? te.closure.outputResult.value : "", "mem://test/metadata/p/d/e1/n0/p/d/t/v1/0/offloaded_outputs");
-  const list = await reads.list(create(TaskExecutionListRequestSchema, { nodeExecutionId: { executionId: exec, nodeId: "n0" }, limit: 5 }));
-  assert.equal(list.taskExecutions.length, 1);
-  assert.equal(list.taskExecutions[0]?.isParent, false);
-  await rejects(reads.list(create(TaskExecutionListRequestSchema, { nodeExecutionId: { executionId: exec, nodeId: "n0" } })), Code.INVALID_ARGUMENT, /^invalid value for limit$/);
-});
-
-test("retry attempts are separate task executions; external resources are sorted and merged", async () => {
-  await send(Phase.RUNNING, { metadata: { generatedName: "g", externalResources: [{ index: 1, externalId: "b" }, { index: 0, externalId: "a" }] } });
-  await send(Phase.RUNNING, { phaseVersion: 1, metadata: { externalResources: [{ index: 1, phase: Phase.SUCCEEDED }, { index: 2, externalId: "c" }] } });
-  await send(Phase.QUEUED, { retryAttempt: 1 });
-  const md = (await get()).closure?.metadata;
-  assert.equal(md?.generatedName, "g");
-  assert.deepEqual(md?.externalResources.map((r) => [r.index, r.externalId, r.phase]), [[0, "a", 0], [1, "b", Phase.SUCCEEDED], [2, "c", 0]]);
-  assert.equal((await get(1)).closure?.phase, Phase.QUEUED);
-  await rejects(get(2), Code.NOT_FOUND, /missing entity of type task execution/);
-});
-
-test("pure helpers: log merge, log filter, JSON merge patch", () => {
-  const log = (name: string, uri: string) => ({ $typeName: "flyteidl.core.TaskLog" as const, name, uri, messageFormat: 0, ShowWhilePending: false, HideOnceFinished: false });
-  assert.deepEqual(mergeLogs([log("a", "1")], [log("a", "2"), log("b", "1"), log("c", "3")]).map((l) => l.name), ["a", "c"]);
-  assert.deepEqual(filterLogs([log("a", "1")], Phase.QUEUED), []);
-  assert.deepEqual(mergePatch({ a: [1], b: 1 }, { a: [2], c: null }), { a: [2], b: 1 });
-});
-});

@@ -3,17 +3,42 @@
 // resources are merged into the stored closure.
 import { clone, create, fromBinary, toBinary, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { TaskExecutionEventResponseSchema, type TaskExecutionEventRequest, type TaskExecutionEventResponse } from "@aloft/idl/flyteidl/admin/event_pb.js";
-import { ReasonSchema, TaskExecutionClosureSchema, type Reason, type TaskExecutionClosure } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
+import {
+  TaskExecutionEventResponseSchema,
+  type TaskExecutionEventRequest,
+  type TaskExecutionEventResponse,
+} from "@aloft/idl/flyteidl/admin/event_pb.js";
+import {
+  ReasonSchema,
+  TaskExecutionClosureSchema,
+  type Reason,
+  type TaskExecutionClosure,
+} from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
 import { TaskExecution_Phase, TaskLogSchema, type TaskLog } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { TaskExecutionMetadataSchema, type ExternalResourceInfo, type TaskExecutionEvent, type TaskExecutionMetadata } from "@aloft/idl/flyteidl/event/event_pb.js";
+import {
+  TaskExecutionMetadataSchema,
+  type ExternalResourceInfo,
+  type TaskExecutionEvent,
+  type TaskExecutionMetadata,
+} from "@aloft/idl/flyteidl/event/event_pb.js";
 import { ADMIN_OFFLOAD_ROOT, INPUTS_OBJECT, joinKey, taskExecutionOutputsKey } from "@aloft/core";
 import type { Clock } from "@aloft/core";
 import { AloftError, Code, alreadyExists, internal } from "@aloft/core";
-import type { TaskExecutionKey, TaskExecutionPatch, TaskExecutionRepo, TaskExecutionRow } from "../repositories/task-execution-repo.ts";
+import type {
+  TaskExecutionKey,
+  TaskExecutionPatch,
+  TaskExecutionRepo,
+  TaskExecutionRow,
+} from "../repositories/task-execution-repo.ts";
 import { dateToMicros, timestampToMicros } from "../repositories/timestamps.ts";
 import { TASK_TERMINAL } from "@aloft/core";
-import { alreadyInTerminalState, parseTaskPhase, taskPhaseName, validateCluster, validateTaskEventRequest } from "../validation/event-validator.ts";
+import {
+  alreadyInTerminalState,
+  parseTaskPhase,
+  taskPhaseName,
+  validateCluster,
+  validateTaskEventRequest,
+} from "../validation/event-validator.ts";
 import type { ExecutionData } from "./execution-data-manager.ts";
 import { durationBetween } from "./execution-event-manager.ts";
 import { executionNotFound } from "./not-found.ts";
@@ -38,22 +63,30 @@ export class TaskEventManager {
     validateTaskEventRequest(req, this.deps.data.options.maxSizeInBytes);
     const e = req.event!;
     const node = e.parentNodeExecutionId!;
-    const key: TaskExecutionKey = { node: { execution: node.executionId!, nodeId: node.nodeId }, task: e.taskId!, retryAttempt: e.retryAttempt };
+    const key: TaskExecutionKey = {
+      node: { execution: node.executionId!, nodeId: node.nodeId },
+      task: e.taskId!,
+      retryAttempt: e.retryAttempt,
+    };
     for (let attempt = 1; ; attempt++) {
-      if ((attempt === 1 && (await this.applyCached(e, key))) || (await this.apply(e, key))) return create(TaskExecutionEventResponseSchema);
-      if (attempt >= MAX_ATTEMPTS) throw internal("event.contention", "the task execution changed concurrently too often; retry the event");
+      if ((attempt === 1 && (await this.applyCached(e, key))) || (await this.apply(e, key)))
+        return create(TaskExecutionEventResponseSchema);
+      if (attempt >= MAX_ATTEMPTS)
+        throw internal("event.contention", "the task execution changed concurrently too often; retry the event");
     }
   }
 
   /** One round trip when the execution and the node (or the task execution itself) are known: see NodeEventManager. */
   private async applyCached(event: TaskExecutionEvent, key: TaskExecutionKey): Promise<boolean> {
     const cache = this.deps.cache;
-    if (!cache || !isDefaultProducer(event.producerId) || !cache.executions.get(executionCacheKey(key.node.execution))) return false;
+    if (!cache || !isDefaultProducer(event.producerId) || !cache.executions.get(executionCacheKey(key.node.execution)))
+      return false;
     const ck = this.cacheKey(key);
     const cached = cache.tasks.get(ck);
     try {
       if (cached) return await this.updateFromEvent(event, key, cached);
-      if (cache.nodes.get(nodeCacheKey(key.node.execution, key.node.nodeId))) return await this.createFromEvent(event, key);
+      if (cache.nodes.get(nodeCacheKey(key.node.execution, key.node.nodeId)))
+        return await this.createFromEvent(event, key);
       return false;
     } catch (err) {
       if (err instanceof AloftError && (err.code === Code.ALREADY_EXISTS || err.code === Code.FAILED_PRECONDITION)) {
@@ -81,7 +114,10 @@ export class TaskEventManager {
     if (!ctx.task) {
       if (ctx.nodeExecutionId === undefined) {
         const n = key.node;
-        throw internal("task_event.missing_node", `failed to get existing node execution id: [node_id:${JSON.stringify(n.nodeId)} execution_id:{project:${JSON.stringify(n.execution.project)} domain:${JSON.stringify(n.execution.domain)} name:${JSON.stringify(n.execution.name)}}]`);
+        throw internal(
+          "task_event.missing_node",
+          `failed to get existing node execution id: [node_id:${JSON.stringify(n.nodeId)} execution_id:{project:${JSON.stringify(n.execution.project)} domain:${JSON.stringify(n.execution.domain)} name:${JSON.stringify(n.execution.name)}}]`,
+        );
       }
       return this.createFromEvent(event, key);
     }
@@ -135,7 +171,11 @@ export class TaskEventManager {
     }
   }
 
-  private async updateFromEvent(event: TaskExecutionEvent, key: TaskExecutionKey, row: TaskExecutionRow): Promise<boolean> {
+  private async updateFromEvent(
+    event: TaskExecutionEvent,
+    key: TaskExecutionKey,
+    row: TaskExecutionRow,
+  ): Promise<boolean> {
     const current = parseTaskPhase(row.phase);
     if (current === event.phase && row.phase_version >= event.phaseVersion) {
       throw alreadyExists(
@@ -155,7 +195,8 @@ export class TaskEventManager {
     closure.updatedAt = at;
     closure.logs = filterLogs(mergeLogs(event.logs, closure.logs), event.phase);
     if (event.reasons.length > 0) closure.reasons.push(...reasonsOf(event, at));
-    else if (event.reason !== "" && event.reason !== closure.reason) closure.reasons.push(create(ReasonSchema, { occurredAt: at, message: event.reason }));
+    else if (event.reason !== "" && event.reason !== closure.reason)
+      closure.reasons.push(create(ReasonSchema, { occurredAt: at, message: event.reason }));
     if (event.reason !== "") closure.reason = event.reason;
     if (event.customInfo) closure.customInfo = mergePatch(closure.customInfo ?? {}, event.customInfo) as JsonObject;
     if (event.metadata) closure.metadata = mergeMetadata(closure.metadata, event.metadata);
@@ -163,7 +204,12 @@ export class TaskEventManager {
     closure.eventVersion = Math.max(closure.eventVersion, event.eventVersion);
     // started_at only on the first transition into RUNNING.
     const firstRunning = event.phase === TaskExecution_Phase.RUNNING && !closure.startedAt;
-    const patch = await this.applyCommon(event, key, closure, !firstRunning && event.phase === TaskExecution_Phase.RUNNING);
+    const patch = await this.applyCommon(
+      event,
+      key,
+      closure,
+      !firstRunning && event.phase === TaskExecution_Phase.RUNNING,
+    );
     patch.phase = taskPhaseName(event.phase);
     patch.phase_version = event.phaseVersion;
     patch.task_execution_updated_at = timestampToMicros(event.occurredAt!);
@@ -173,13 +219,22 @@ export class TaskEventManager {
     }
     patch.closure = toBinary(TaskExecutionClosureSchema, closure);
     const now = this.writeMicros();
-    const ok = await this.deps.repo.update(row.id, patch, now, { phase: row.phase, phaseVersion: row.phase_version, updatedAt: row.updated_at });
+    const ok = await this.deps.repo.update(row.id, patch, now, {
+      phase: row.phase,
+      phaseVersion: row.phase_version,
+      updatedAt: row.updated_at,
+    });
     if (ok) this.deps.cache?.tasks.set(this.cacheKey(key), { ...row, ...patch, updated_at: now } as TaskExecutionRow);
     else this.deps.cache?.tasks.delete(this.cacheKey(key));
     return ok;
   }
 
-  private async applyCommon(event: TaskExecutionEvent, key: TaskExecutionKey, closure: TaskExecutionClosure, keepStart = false): Promise<TaskExecutionPatch> {
+  private async applyCommon(
+    event: TaskExecutionEvent,
+    key: TaskExecutionKey,
+    closure: TaskExecutionClosure,
+    keepStart = false,
+  ): Promise<TaskExecutionPatch> {
     const patch: TaskExecutionPatch = {};
     const occurred = event.occurredAt!;
     if (event.phase === TaskExecution_Phase.RUNNING && !keepStart) {
@@ -194,8 +249,13 @@ export class TaskEventManager {
       const out = event.outputResult;
       if (out.case === "outputUri") closure.outputResult = { case: "outputUri", value: out.value };
       else if (out.case === "outputData") {
-        if (this.deps.data.options.storeEventDataInline) closure.outputResult = { case: "outputData", value: out.value };
-        else closure.outputResult = { case: "outputUri", value: await this.deps.data.offload(taskExecutionOutputsKey(keysOf(key)), out.value) };
+        if (this.deps.data.options.storeEventDataInline)
+          closure.outputResult = { case: "outputData", value: out.value };
+        else
+          closure.outputResult = {
+            case: "outputUri",
+            value: await this.deps.data.offload(taskExecutionOutputsKey(keysOf(key)), out.value),
+          };
       } else if (out.case === "error") {
         closure.outputResult = { case: "error", value: out.value };
       }
@@ -209,7 +269,19 @@ export class TaskEventManager {
       const k = keysOf(key);
       const e = k.nodeExecutionId.executionId;
       const t = k.taskId;
-      const storageKey = joinKey(ADMIN_OFFLOAD_ROOT, e.project, e.domain, e.name, k.nodeExecutionId.nodeId, t.project, t.domain, t.name, t.version, k.retryAttempt, INPUTS_OBJECT);
+      const storageKey = joinKey(
+        ADMIN_OFFLOAD_ROOT,
+        e.project,
+        e.domain,
+        e.name,
+        k.nodeExecutionId.nodeId,
+        t.project,
+        t.domain,
+        t.name,
+        t.version,
+        k.retryAttempt,
+        INPUTS_OBJECT,
+      );
       return this.deps.data.offload(storageKey, event.inputValue.value);
     }
     return "";
@@ -217,7 +289,11 @@ export class TaskEventManager {
 }
 
 function keysOf(key: TaskExecutionKey) {
-  return { nodeExecutionId: { executionId: key.node.execution, nodeId: key.node.nodeId }, taskId: key.task, retryAttempt: key.retryAttempt };
+  return {
+    nodeExecutionId: { executionId: key.node.execution, nodeId: key.node.nodeId },
+    taskId: key.task,
+    retryAttempt: key.retryAttempt,
+  };
 }
 
 function reportedAt(event: TaskExecutionEvent): Timestamp | undefined {
@@ -226,7 +302,8 @@ function reportedAt(event: TaskExecutionEvent): Timestamp | undefined {
 }
 
 function reasonsOf(event: TaskExecutionEvent, at: Timestamp | undefined): Reason[] {
-  if (event.reasons.length > 0) return event.reasons.map((r) => create(ReasonSchema, { occurredAt: r.occurredAt, message: r.reason }));
+  if (event.reasons.length > 0)
+    return event.reasons.map((r) => create(ReasonSchema, { occurredAt: r.occurredAt, message: r.reason }));
   if (event.reason !== "") return [create(ReasonSchema, { occurredAt: at, message: event.reason })];
   return [];
 }
@@ -241,7 +318,8 @@ export function mergeLogs(incoming: TaskLog[], existing: TaskLog[]): TaskLog[] {
 /** Terminal phases drop `hide_once_finished` logs; QUEUED / INITIALIZING keep only `show_while_pending` ones. */
 export function filterLogs(logs: TaskLog[], phase: TaskExecution_Phase): TaskLog[] {
   if (TASK_TERMINAL.has(phase)) return logs.filter((l) => !l.HideOnceFinished);
-  if (phase === TaskExecution_Phase.QUEUED || phase === TaskExecution_Phase.INITIALIZING) return logs.filter((l) => l.ShowWhilePending);
+  if (phase === TaskExecution_Phase.QUEUED || phase === TaskExecution_Phase.INITIALIZING)
+    return logs.filter((l) => l.ShowWhilePending);
   return logs.map((l) => clone(TaskLogSchema, l));
 }
 
@@ -265,7 +343,10 @@ function sortedMetadata(m: TaskExecutionMetadata): TaskExecutionMetadata {
 }
 
 /** External resources merged by (index, retry attempt); generated name, plugin id and instance class when set. */
-function mergeMetadata(existing: TaskExecutionMetadata | undefined, incoming: TaskExecutionMetadata): TaskExecutionMetadata {
+function mergeMetadata(
+  existing: TaskExecutionMetadata | undefined,
+  incoming: TaskExecutionMetadata,
+): TaskExecutionMetadata {
   if (!existing) return sortedMetadata(incoming);
   const out = clone(TaskExecutionMetadataSchema, existing);
   if (incoming.generatedName !== "") out.generatedName = incoming.generatedName;
@@ -287,5 +368,3 @@ function mergeMetadata(existing: TaskExecutionMetadata | undefined, incoming: Ta
   out.externalResources = [...byKey.values()].sort((a, b) => a.index - b.index || a.retryAttempt - b.retryAttempt);
   return out;
 }
-
-

@@ -11,7 +11,7 @@ import {
   type TaskExecutionList,
   type TaskExecutionListRequest,
 } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
-import { type TaskExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import type { TaskExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { invalidValue } from "@aloft/core";
 import { makeFilter, nextToken, parseListParams } from "../list/index.ts";
 import type { TaskExecutionKey, TaskExecutionListRow, TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
@@ -53,13 +53,19 @@ export class TaskExecutionManager {
       makeFilter("task_execution", "eq", "node_id", node.nodeId),
     ];
     const rows = await this.deps.repo.list({ ...params, filters: [...scope, ...params.filters] });
-    return create(TaskExecutionListSchema, { taskExecutions: rows.map(toTaskExecution), token: nextToken(params.offset, params.limit, rows.length) });
+    return create(TaskExecutionListSchema, {
+      taskExecutions: rows.map(toTaskExecution),
+      token: nextToken(params.offset, params.limit, rows.length),
+    });
   }
 
   async getData(req: TaskExecutionGetDataRequest): Promise<TaskExecutionGetDataResponse> {
     const row = await this.load(req.id);
     const closure = fromBinary(TaskExecutionClosureSchema, row.closure);
-    const [inputs, outputs] = await Promise.all([this.deps.data.inputs(row.input_uri), this.deps.data.outputs(closure.outputResult)]);
+    const [inputs, outputs] = await Promise.all([
+      this.deps.data.inputs(row.input_uri),
+      this.deps.data.outputs(closure.outputResult),
+    ]);
     return create(TaskExecutionGetDataResponseSchema, {
       inputs: inputs.blob,
       outputs: outputs.blob,
@@ -72,7 +78,11 @@ export class TaskExecutionManager {
   private async load(id: TaskExecutionIdentifier | undefined): Promise<TaskExecutionListRow> {
     validateTaskExecutionId(id);
     const node = id.nodeExecutionId!;
-    const key: TaskExecutionKey = { node: { execution: node.executionId!, nodeId: node.nodeId }, task: id.taskId!, retryAttempt: id.retryAttempt };
+    const key: TaskExecutionKey = {
+      node: { execution: node.executionId!, nodeId: node.nodeId },
+      task: id.taskId!,
+      retryAttempt: id.retryAttempt,
+    };
     const row = await this.deps.repo.get(key);
     if (!row) throw taskExecutionNotFound(key);
     return row;

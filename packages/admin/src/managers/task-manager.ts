@@ -6,11 +6,11 @@ import type { VersionedId } from "@aloft/core";
 import { AloftError, Code, alreadyExists, invalidArgument, invalidValue, missing } from "@aloft/core";
 import { messageDiff, messageDigest } from "@aloft/core";
 import { compileErrorsToAloftError, tryCompileTask } from "@aloft/core";
-import {
-  type NamedEntityIdentifierList,
-  type NamedEntityIdentifierListRequest,
-  type ObjectGetRequest,
-  type ResourceListRequest,
+import type {
+  NamedEntityIdentifierList,
+  NamedEntityIdentifierListRequest,
+  ObjectGetRequest,
+  ResourceListRequest,
 } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import {
   TaskClosureSchema,
@@ -126,7 +126,10 @@ export class TaskManager {
     });
     const scope = identifierFilters("task", req.id.project, req.id.domain, req.id.name);
     const rows = await this.deps.repo.list({ ...params, filters: [...scope, ...params.filters] });
-    return create(TaskListSchema, { tasks: rows.map(toTask), token: nextToken(params.offset, params.limit, rows.length) });
+    return create(TaskListSchema, {
+      tasks: rows.map(toTask),
+      token: nextToken(params.offset, params.limit, rows.length),
+    });
   }
 
   /** ListTaskIds: distinct names of a project/domain (upstream ignores the request's filters here). */

@@ -9,7 +9,10 @@ import { parseQuantity, quantityString } from "../validation/resources.ts";
 import { adjustOrDefault, withTaskResourceDefaults } from "./task-resource-defaults.ts";
 
 const q = parseQuantity;
-const s = (r: { request: ReturnType<typeof q>; limit: ReturnType<typeof q> }) => [quantityString(r.request), quantityString(r.limit)];
+const s = (r: { request: ReturnType<typeof q>; limit: ReturnType<typeof q> }) => [
+  quantityString(r.request),
+  quantityString(r.limit),
+];
 
 test("adjustOrDefault: request from limit or platform default, limit from request, both capped", () => {
   assert.deepEqual(s(adjustOrDefault(q("0"), q("0"), q("500m"), q("2"))), ["500m", "500m"]);
@@ -26,22 +29,43 @@ test("container tasks get CPU and memory always, GPU only when asked for", () =>
         template: {
           target: {
             case: "container",
-            value: { resources: { requests: [{ name: RN.CPU, value: "4" }, { name: RN.GPU, value: "1" }], limits: [] } },
+            value: {
+              resources: {
+                requests: [
+                  { name: RN.CPU, value: "4" },
+                  { name: RN.GPU, value: "1" },
+                ],
+                limits: [],
+              },
+            },
           },
         },
       },
       { template: { target: { case: "container", value: {} } } },
     ],
   });
-  const platform = create(TaskResourceAttributesSchema, { defaults: { cpu: "2", memory: "200Mi" }, limits: { cpu: "2", memory: "1Gi", gpu: "1" } });
+  const platform = create(TaskResourceAttributesSchema, {
+    defaults: { cpu: "2", memory: "200Mi" },
+    limits: { cpu: "2", memory: "1Gi", gpu: "1" },
+  });
   const out = withTaskResourceDefaults(closure, platform);
   const res = (i: number) => {
     const t = out.tasks[i]?.template?.target;
     const r = t?.case === "container" ? t.value.resources : undefined;
-    return { requests: r?.requests.map((e) => `${RN[e.name]}=${e.value}`), limits: r?.limits.map((e) => `${RN[e.name]}=${e.value}`) };
+    return {
+      requests: r?.requests.map((e) => `${RN[e.name]}=${e.value}`),
+      limits: r?.limits.map((e) => `${RN[e.name]}=${e.value}`),
+    };
   };
-  assert.deepEqual(res(0), { requests: ["CPU=2", "MEMORY=200Mi", "GPU=1"], limits: ["CPU=2", "MEMORY=200Mi", "GPU=1"] });
+  assert.deepEqual(res(0), {
+    requests: ["CPU=2", "MEMORY=200Mi", "GPU=1"],
+    limits: ["CPU=2", "MEMORY=200Mi", "GPU=1"],
+  });
   assert.deepEqual(res(1), { requests: ["CPU=2", "MEMORY=200Mi"], limits: ["CPU=2", "MEMORY=200Mi"] });
   const original = closure.tasks[1]?.template?.target;
-  assert.equal(original?.case === "container" ? original.value.resources : "x", undefined, "the input closure is not changed");
+  assert.equal(
+    original?.case === "container" ? original.value.resources : "x",
+    undefined,
+    "the input closure is not changed",
+  );
 });

@@ -4,8 +4,16 @@
 // asks for them or the platform has a default.
 import { clone, create } from "@bufbuild/protobuf";
 import type { TaskResourceAttributes, TaskResourceSpec } from "@aloft/idl/flyteidl/admin/matchable_resource_pb.js";
-import { CompiledWorkflowClosureSchema, type CompiledTask, type CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
-import { ResourcesSchema, Resources_ResourceName as RN, type Resources_ResourceEntry } from "@aloft/idl/flyteidl/core/tasks_pb.js";
+import {
+  CompiledWorkflowClosureSchema,
+  type CompiledTask,
+  type CompiledWorkflowClosure,
+} from "@aloft/idl/flyteidl/core/compiler_pb.js";
+import {
+  ResourcesSchema,
+  Resources_ResourceName as RN,
+  type Resources_ResourceEntry,
+} from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { parseQuantity, quantityString, type Quantity } from "../validation/resources.ts";
 
 const ZERO: Quantity = { unscaled: 0n, scale: 0, format: "DecimalSI", text: "0" };
@@ -29,10 +37,16 @@ function compareQuantities(a: Quantity, b: Quantity): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-const atMost = (value: Quantity, limit: Quantity) => (isZero(value) || isZero(limit) || compareQuantities(value, limit) <= 0 ? value : limit);
+const atMost = (value: Quantity, limit: Quantity) =>
+  isZero(value) || isZero(limit) || compareQuantities(value, limit) <= 0 ? value : limit;
 
 /** flytek8s AdjustOrDefaultResource. */
-export function adjustOrDefault(request: Quantity, limit: Quantity, platformDefault: Quantity, platformLimit: Quantity): { request: Quantity; limit: Quantity } {
+export function adjustOrDefault(
+  request: Quantity,
+  limit: Quantity,
+  platformDefault: Quantity,
+  platformLimit: Quantity,
+): { request: Quantity; limit: Quantity } {
   let req = request;
   let lim = limit;
   if (isZero(req)) req = isZero(lim) ? platformDefault : lim;
@@ -43,9 +57,18 @@ export function adjustOrDefault(request: Quantity, limit: Quantity, platformDefa
   return { request: req, limit: lim };
 }
 
-const byName = (entries: readonly Resources_ResourceEntry[], name: RN) => parse(entries.find((e) => e.name === name)?.value);
+const byName = (entries: readonly Resources_ResourceEntry[], name: RN) =>
+  parse(entries.find((e) => e.name === name)?.value);
 const fromSpec = (spec: TaskResourceSpec | undefined, name: RN) =>
-  parse(name === RN.CPU ? spec?.cpu : name === RN.MEMORY ? spec?.memory : name === RN.GPU ? spec?.gpu : spec?.ephemeralStorage);
+  parse(
+    name === RN.CPU
+      ? spec?.cpu
+      : name === RN.MEMORY
+        ? spec?.memory
+        : name === RN.GPU
+          ? spec?.gpu
+          : spec?.ephemeralStorage,
+  );
 
 function defaultTask(task: CompiledTask, platform: TaskResourceAttributes): void {
   const container = task.template?.target.case === "container" ? task.template.target.value : undefined;
@@ -67,7 +90,10 @@ function defaultTask(task: CompiledTask, platform: TaskResourceAttributes): void
 }
 
 /** A copy of the closure with every container task's resources defaulted and capped. */
-export function withTaskResourceDefaults(closure: CompiledWorkflowClosure, platform: TaskResourceAttributes | undefined): CompiledWorkflowClosure {
+export function withTaskResourceDefaults(
+  closure: CompiledWorkflowClosure,
+  platform: TaskResourceAttributes | undefined,
+): CompiledWorkflowClosure {
   if (!platform) return closure;
   const out = clone(CompiledWorkflowClosureSchema, closure);
   for (const task of out.tasks) defaultTask(task, platform);

@@ -21,7 +21,10 @@ export interface TaskResourceLimits {
 
 /** What resolves matchable attributes (ResourceManager.getMatchable). */
 export interface MatchableResolver {
-  getMatchable(resourceType: MatchableResource, scope: MatchableScope): Promise<MatchableAttributesConfiguration | undefined>;
+  getMatchable(
+    resourceType: MatchableResource,
+    scope: MatchableScope,
+  ): Promise<MatchableAttributesConfiguration | undefined>;
 }
 
 export class MatchableTaskResourceLimits implements TaskResourceLimits {

@@ -14,20 +14,30 @@ import {
   type WorkflowCreateResponse,
   type WorkflowList,
 } from "@aloft/idl/flyteidl/admin/workflow_pb.js";
-import {
-  type NamedEntityIdentifierList,
-  type NamedEntityIdentifierListRequest,
-  type ObjectGetRequest,
-  type ResourceListRequest,
+import type {
+  NamedEntityIdentifierList,
+  NamedEntityIdentifierListRequest,
+  ObjectGetRequest,
+  ResourceListRequest,
 } from "@aloft/idl/flyteidl/admin/common_pb.js";
-import { CompiledWorkflowClosureSchema, type CompiledTask, type CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
+import {
+  CompiledWorkflowClosureSchema,
+  type CompiledTask,
+  type CompiledWorkflowClosure,
+} from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowTemplateSchema } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import type { BlobStore } from "@aloft/core";
 import { getMessage, putMessage } from "@aloft/core";
 import { workflowClosureKey } from "@aloft/core";
 import type { Clock } from "@aloft/core";
-import { CompilationError, compileErrorsToAloftError, getRequirements, tryCompileWorkflow, type LaunchPlanInterface } from "@aloft/core";
+import {
+  CompilationError,
+  compileErrorsToAloftError,
+  getRequirements,
+  tryCompileWorkflow,
+  type LaunchPlanInterface,
+} from "@aloft/core";
 import { AloftError, Code, alreadyExists, invalidArgument } from "@aloft/core";
 import { messageDiff, messageDigest } from "@aloft/core";
 import { nextToken, parseListParams } from "../list/index.ts";
@@ -39,7 +49,12 @@ import { dateToMicros } from "../repositories/timestamps.ts";
 import type { WorkflowRepo, WorkflowRow } from "../repositories/workflow-repo.ts";
 import { identifierText, validateIdentifier, validateProjectDomain } from "../validation/identifier.ts";
 import { validateNodeIds } from "../validation/node-ids.ts";
-import { validateCompiledWorkflow, validateWorkflowId, validateWorkflowSpec, type WorkflowRegistrationLimits } from "../validation/workflow-validator.ts";
+import {
+  validateCompiledWorkflow,
+  validateWorkflowId,
+  validateWorkflowSpec,
+  type WorkflowRegistrationLimits,
+} from "../validation/workflow-validator.ts";
 import type { ProjectGate } from "./project-gate.ts";
 import { versionNotFound } from "./not-found.ts";
 
@@ -86,7 +101,10 @@ export class WorkflowManager {
     template.id = clone(IdentifierSchema, id);
 
     const compiled = await this.compile(id, template, req.spec.subWorkflows);
-    const closure = create(WorkflowClosureSchema, { compiledWorkflow: compiled, createdAt: timestampFromDate(this.deps.clock.now()) });
+    const closure = create(WorkflowClosureSchema, {
+      compiledWorkflow: compiled,
+      createdAt: timestampFromDate(this.deps.clock.now()),
+    });
     validateCompiledWorkflow(id, closure, this.deps.limits);
     const digest = messageDigest(CompiledWorkflowClosureSchema, compiled);
 
@@ -99,7 +117,13 @@ export class WorkflowManager {
     const description = newDescriptionEntityRow(req.spec.description, id, ResourceType.WORKFLOW);
     try {
       await this.deps.repo.create(
-        newWorkflowRow(id, template.interface, this.deps.blobStore.uri(key), digest, description?.shortDescription ?? ""),
+        newWorkflowRow(
+          id,
+          template.interface,
+          this.deps.blobStore.uri(key),
+          digest,
+          description?.shortDescription ?? "",
+        ),
         async (tx) => {
           if (description) await insertDescriptionEntity(tx, description, dateToMicros(this.deps.clock.now()));
           await putMessage(this.deps.blobStore, key, WorkflowClosureSchema, closure);
@@ -107,7 +131,8 @@ export class WorkflowManager {
       );
     } catch (err) {
       // Lost a race with a concurrent registration of the same id: report it as the sequential case would.
-      const winner = err instanceof AloftError && err.code === Code.ALREADY_EXISTS ? await this.deps.repo.get(id) : undefined;
+      const winner =
+        err instanceof AloftError && err.code === Code.ALREADY_EXISTS ? await this.deps.repo.get(id) : undefined;
       if (winner) throw await this.conflict(id, winner, digest, compiled);
       throw err;
     }
@@ -193,12 +218,19 @@ export class WorkflowManager {
     }
   }
 
-  private async conflict(id: Identifier, existing: WorkflowRow, digest: string, compiled: CompiledWorkflowClosure): Promise<AloftError> {
+  private async conflict(
+    id: Identifier,
+    existing: WorkflowRow,
+    digest: string,
+    compiled: CompiledWorkflowClosure,
+  ): Promise<AloftError> {
     if (existing.digest === digest) {
       return alreadyExists("workflow.exists_identical", "workflow with identical structure already exists", [
         {
           schema: CreateWorkflowFailureReasonSchema,
-          value: create(CreateWorkflowFailureReasonSchema, { reason: { case: "existsIdenticalStructure", value: { id } } }),
+          value: create(CreateWorkflowFailureReasonSchema, {
+            reason: { case: "existsIdenticalStructure", value: { id } },
+          }),
         },
       ]);
     }
@@ -215,7 +247,9 @@ export class WorkflowManager {
       [
         {
           schema: CreateWorkflowFailureReasonSchema,
-          value: create(CreateWorkflowFailureReasonSchema, { reason: { case: "existsDifferentStructure", value: { id } } }),
+          value: create(CreateWorkflowFailureReasonSchema, {
+            reason: { case: "existsDifferentStructure", value: { id } },
+          }),
         },
       ],
     );

@@ -2,16 +2,38 @@
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
 import { ManualClock } from "@aloft/core/testing";
-import { AloftError, Code } from "@aloft/core";
+import { type AloftError, Code } from "@aloft/core";
 import { forEachDatabase } from "@aloft/testkit";
-import { CatalogRepo, type CatalogArtifactFilter, type CatalogDatasetRow, type CatalogPage, type NewCatalogDatasetRow } from "./catalog-repo.ts";
+import {
+  CatalogRepo,
+  type CatalogArtifactFilter,
+  type CatalogDatasetRow,
+  type CatalogPage,
+  type NewCatalogDatasetRow,
+} from "./catalog-repo.ts";
 import { CatalogReservationRepo, type CatalogReservationKey } from "./catalog-reservation-repo.ts";
 
 const T0 = Date.UTC(2024, 0, 1);
-const TABLES = ["catalog_reservations", "catalog_tags", "catalog_partitions", "catalog_artifacts", "catalog_datasets"] as const;
+const TABLES = [
+  "catalog_reservations",
+  "catalog_tags",
+  "catalog_partitions",
+  "catalog_artifacts",
+  "catalog_datasets",
+] as const;
 
 function dataset(name: string, over: Partial<NewCatalogDatasetRow> = {}): NewCatalogDatasetRow {
-  return { project: "p", name, domain: "d", version: "v1", org: "", uuid: `uuid-${name}-${over.version ?? "v1"}-${over.org ?? ""}`, metadata: new Uint8Array([1, 2]), partitionKeys: [], ...over };
+  return {
+    project: "p",
+    name,
+    domain: "d",
+    version: "v1",
+    org: "",
+    uuid: `uuid-${name}-${over.version ?? "v1"}-${over.org ?? ""}`,
+    metadata: new Uint8Array([1, 2]),
+    partitionKeys: [],
+    ...over,
+  };
 }
 
 const bytes = (...b: number[]) => new Uint8Array(b);
@@ -38,13 +60,22 @@ forEachDatabase("CatalogRepo", (getDb) => {
   test("datasets: create, get (by key, key + uuid), duplicate key or uuid is ALREADY_EXISTS, org is part of the key", async () => {
     await repo.createDataset(dataset("a", { partitionKeys: ["region", "day"] }));
     const got = await mustGet("a");
-    assert.deepEqual({ ...got, pk: 0 }, { ...dataset("a", { partitionKeys: ["region", "day"] }), pk: 0, createdAt: new Date(T0) });
+    assert.deepEqual(
+      { ...got, pk: 0 },
+      { ...dataset("a", { partitionKeys: ["region", "day"] }), pk: 0, createdAt: new Date(T0) },
+    );
     assert.ok(!Buffer.isBuffer(got.metadata));
     assert.ok(await repo.getDataset(dataset("a"), got.uuid));
     assert.equal(await repo.getDataset(dataset("a"), "other-uuid"), undefined);
     assert.equal(await repo.getDataset(dataset("a", { version: "v2" })), undefined);
-    await assert.rejects(repo.createDataset(dataset("a", { uuid: "fresh" })), (e: AloftError) => e.code === Code.ALREADY_EXISTS && /dataset already exists/.test(e.message));
-    await assert.rejects(repo.createDataset(dataset("b", { uuid: got.uuid })), (e: AloftError) => e.code === Code.ALREADY_EXISTS);
+    await assert.rejects(
+      repo.createDataset(dataset("a", { uuid: "fresh" })),
+      (e: AloftError) => e.code === Code.ALREADY_EXISTS && /dataset already exists/.test(e.message),
+    );
+    await assert.rejects(
+      repo.createDataset(dataset("b", { uuid: got.uuid })),
+      (e: AloftError) => e.code === Code.ALREADY_EXISTS,
+    );
     await repo.createDataset(dataset("a", { org: "o" }));
     assert.notEqual((await mustGet("a", { org: "o" })).pk, got.pk);
   });
@@ -56,10 +87,24 @@ forEachDatabase("CatalogRepo", (getDb) => {
     }
     await repo.createDataset(dataset("a", { version: "v2", domain: "other" }));
     const names = (rows: CatalogDatasetRow[]) => rows.map((r) => `${r.name}/${r.version}`);
-    assert.deepEqual(names(await repo.listDatasets({}, { offset: 0, limit: 10, direction: "desc" })), ["a/v2", "c/v1", "b/v1", "a/v1"]);
-    assert.deepEqual(names(await repo.listDatasets({ domain: "d" }, { offset: 0, limit: 10, direction: "asc" })), ["a/v1", "b/v1", "c/v1"]);
-    assert.deepEqual(names(await repo.listDatasets({ name: "a" }, { offset: 1, limit: 10, direction: "desc" })), ["a/v1"]);
-    assert.deepEqual(names(await repo.listDatasets({ project: "p" }, { offset: 1, limit: 2, direction: "asc" })), ["b/v1", "c/v1"]);
+    assert.deepEqual(names(await repo.listDatasets({}, { offset: 0, limit: 10, direction: "desc" })), [
+      "a/v2",
+      "c/v1",
+      "b/v1",
+      "a/v1",
+    ]);
+    assert.deepEqual(names(await repo.listDatasets({ domain: "d" }, { offset: 0, limit: 10, direction: "asc" })), [
+      "a/v1",
+      "b/v1",
+      "c/v1",
+    ]);
+    assert.deepEqual(names(await repo.listDatasets({ name: "a" }, { offset: 1, limit: 10, direction: "desc" })), [
+      "a/v1",
+    ]);
+    assert.deepEqual(names(await repo.listDatasets({ project: "p" }, { offset: 1, limit: 2, direction: "asc" })), [
+      "b/v1",
+      "c/v1",
+    ]);
     assert.deepEqual(await repo.listDatasets({ project: "nope" }, { offset: 0, limit: 10, direction: "asc" }), []);
   });
 
@@ -69,10 +114,21 @@ forEachDatabase("CatalogRepo", (getDb) => {
     const a = await mustGet("a");
     const b = await mustGet("b");
     clock.set(new Date(T0 + 5000));
-    await repo.createArtifact(a, { artifactId: "art1", metadata: bytes(9), data: bytes(1, 2, 3), partitions: [{ key: "k2", value: "y" }, { key: "k1", value: "x" }] });
+    await repo.createArtifact(a, {
+      artifactId: "art1",
+      metadata: bytes(9),
+      data: bytes(1, 2, 3),
+      partitions: [
+        { key: "k2", value: "y" },
+        { key: "k1", value: "x" },
+      ],
+    });
     const got = await repo.getArtifact(a, "art1");
     assert.ok(got);
-    assert.deepEqual(got.partitions, [{ key: "k2", value: "y" }, { key: "k1", value: "x" }]);
+    assert.deepEqual(got.partitions, [
+      { key: "k2", value: "y" },
+      { key: "k1", value: "x" },
+    ]);
     assert.deepEqual(got.data, bytes(1, 2, 3));
     assert.deepEqual(got.metadata, bytes(9));
     assert.deepEqual(got.tags, []);
@@ -80,7 +136,10 @@ forEachDatabase("CatalogRepo", (getDb) => {
     assert.deepEqual(got.dataset, { project: "p", name: "a", domain: "d", version: "v1", org: "", uuid: a.uuid });
     assert.equal((await repo.getArtifact(undefined, "art1"))?.pk, got.pk);
     assert.equal(await repo.getArtifact(b, "art1"), undefined);
-    await assert.rejects(repo.createArtifact(a, { artifactId: "art1", metadata: bytes(), data: bytes(1), partitions: [] }), (e: AloftError) => e.code === Code.ALREADY_EXISTS);
+    await assert.rejects(
+      repo.createArtifact(a, { artifactId: "art1", metadata: bytes(), data: bytes(1), partitions: [] }),
+      (e: AloftError) => e.code === Code.ALREADY_EXISTS,
+    );
     // The same id in another dataset is another artifact.
     await repo.createArtifact(b, { artifactId: "art1", metadata: bytes(), data: bytes(7), partitions: [] });
     assert.deepEqual((await repo.getArtifact(b, "art1"))?.data, bytes(7));
@@ -90,7 +149,15 @@ forEachDatabase("CatalogRepo", (getDb) => {
     await repo.createDataset(dataset("a"));
     const a = await mustGet("a");
     await assert.rejects(
-      repo.createArtifact(a, { artifactId: "x", metadata: bytes(), data: bytes(1), partitions: [{ key: "k", value: "1" }, { key: "k", value: "2" }] }),
+      repo.createArtifact(a, {
+        artifactId: "x",
+        metadata: bytes(),
+        data: bytes(1),
+        partitions: [
+          { key: "k", value: "1" },
+          { key: "k", value: "2" },
+        ],
+      }),
       (e: AloftError) => e.code === Code.ALREADY_EXISTS,
     );
     assert.equal(await repo.getArtifact(a, "x"), undefined);
@@ -119,13 +186,27 @@ forEachDatabase("CatalogRepo", (getDb) => {
   test("artifacts: list filters by partition, tag and id (all must hold), orders and pages", async () => {
     await repo.createDataset(dataset("a", { partitionKeys: ["region"] }));
     const a = await mustGet("a");
-    for (const [i, [id, region]] of [["r1", "eu"], ["r2", "us"], ["r3", "eu"]].entries()) {
+    for (const [i, [id, region]] of [
+      ["r1", "eu"],
+      ["r2", "us"],
+      ["r3", "eu"],
+    ].entries()) {
       clock.set(new Date(T0 + i * 1000));
-      await repo.createArtifact(a, { artifactId: id!, metadata: bytes(), data: bytes(i), partitions: [{ key: "region", value: region! }] });
+      await repo.createArtifact(a, {
+        artifactId: id!,
+        metadata: bytes(),
+        data: bytes(i),
+        partitions: [{ key: "region", value: region! }],
+      });
     }
     await repo.addTag(a, "latest", (await repo.getArtifact(a, "r3"))!.pk);
-    const ids = async (filter: Partial<CatalogArtifactFilter>, page: CatalogPage = { offset: 0, limit: 10, direction: "desc" }) =>
-      (await repo.listArtifacts(a, { partitions: [], tags: [], artifactIds: [], ...filter }, page)).map((r) => r.artifactId);
+    const ids = async (
+      filter: Partial<CatalogArtifactFilter>,
+      page: CatalogPage = { offset: 0, limit: 10, direction: "desc" },
+    ) =>
+      (await repo.listArtifacts(a, { partitions: [], tags: [], artifactIds: [], ...filter }, page)).map(
+        (r) => r.artifactId,
+      );
     assert.deepEqual(await ids({}), ["r3", "r2", "r1"]);
     assert.deepEqual(await ids({}, { offset: 1, limit: 1, direction: "desc" }), ["r2"]);
     assert.deepEqual(await ids({ partitions: [{ key: "region", value: "eu" }] }), ["r3", "r1"]);

@@ -135,13 +135,27 @@ export class CatalogRepo {
         this.db.transaction().execute(async (trx) => {
           const inserted = await trx
             .insertInto("catalog_artifacts")
-            .values({ dataset_id: dataset.pk, artifact_id: row.artifactId, metadata: row.metadata, data: row.data, created_at: now, updated_at: now })
+            .values({
+              dataset_id: dataset.pk,
+              artifact_id: row.artifactId,
+              metadata: row.metadata,
+              data: row.data,
+              created_at: now,
+              updated_at: now,
+            })
             .returning("id")
             .executeTakeFirstOrThrow();
           if (row.partitions.length > 0) {
             await trx
               .insertInto("catalog_partitions")
-              .values(row.partitions.map((p, position) => ({ artifact_pk: Number(inserted.id), position, key: p.key, value: p.value })))
+              .values(
+                row.partitions.map((p, position) => ({
+                  artifact_pk: Number(inserted.id),
+                  position,
+                  key: p.key,
+                  value: p.value,
+                })),
+              )
               .execute();
           }
         }),
@@ -150,11 +164,17 @@ export class CatalogRepo {
   }
 
   /** The artifact `artifactId` of the dataset, or (dataset undefined) the first artifact with that id in any dataset. */
-  async getArtifact(dataset: CatalogDatasetRow | undefined, artifactId: string): Promise<CatalogArtifactRow | undefined> {
-    const rows = await this.selectArtifacts((eb) => {
-      const byId = eb("a.artifact_id", "=", artifactId);
-      return dataset ? eb.and([byId, eb("a.dataset_id", "=", dataset.pk)]) : byId;
-    }, { offset: 0, limit: 1, direction: "asc" });
+  async getArtifact(
+    dataset: CatalogDatasetRow | undefined,
+    artifactId: string,
+  ): Promise<CatalogArtifactRow | undefined> {
+    const rows = await this.selectArtifacts(
+      (eb) => {
+        const byId = eb("a.artifact_id", "=", artifactId);
+        return dataset ? eb.and([byId, eb("a.dataset_id", "=", dataset.pk)]) : byId;
+      },
+      { offset: 0, limit: 1, direction: "asc" },
+    );
     return rows[0];
   }
 
@@ -171,11 +191,19 @@ export class CatalogRepo {
         .executeTakeFirst(),
     );
     if (!tag) return undefined;
-    const rows = await this.selectArtifacts((eb) => eb("a.id", "=", tag.artifact_pk), { offset: 0, limit: 1, direction: "asc" });
+    const rows = await this.selectArtifacts((eb) => eb("a.id", "=", tag.artifact_pk), {
+      offset: 0,
+      limit: 1,
+      direction: "asc",
+    });
     return rows[0];
   }
 
-  async listArtifacts(dataset: CatalogDatasetRow, filter: CatalogArtifactFilter, page: CatalogPage): Promise<CatalogArtifactRow[]> {
+  async listArtifacts(
+    dataset: CatalogDatasetRow,
+    filter: CatalogArtifactFilter,
+    page: CatalogPage,
+  ): Promise<CatalogArtifactRow[]> {
     return this.selectArtifacts((eb) => {
       const conditions: Expression<SqlBool>[] = [eb("a.dataset_id", "=", dataset.pk)];
       for (const id of filter.artifactIds) conditions.push(eb("a.artifact_id", "=", id));
@@ -193,7 +221,13 @@ export class CatalogRepo {
       }
       for (const name of filter.tags) {
         conditions.push(
-          eb.exists(eb.selectFrom("catalog_tags as t").select(sql.lit(1).as("one")).whereRef("t.artifact_pk", "=", "a.id").where("t.tag_name", "=", name)),
+          eb.exists(
+            eb
+              .selectFrom("catalog_tags as t")
+              .select(sql.lit(1).as("one"))
+              .whereRef("t.artifact_pk", "=", "a.id")
+              .where("t.tag_name", "=", name),
+          ),
         );
       }
       return eb.and(conditions);
@@ -204,7 +238,11 @@ export class CatalogRepo {
   async updateArtifact(pk: number, data: Uint8Array, metadata: Uint8Array): Promise<boolean> {
     const now = dateToMicros(this.clock.now());
     const res = await withDbErrors(() =>
-      this.db.updateTable("catalog_artifacts").set({ data, metadata, updated_at: now }).where("id", "=", pk).executeTakeFirst(),
+      this.db
+        .updateTable("catalog_artifacts")
+        .set({ data, metadata, updated_at: now })
+        .where("id", "=", pk)
+        .executeTakeFirst(),
     );
     return Number(res.numUpdatedRows) > 0;
   }
@@ -216,14 +254,23 @@ export class CatalogRepo {
       () =>
         this.db
           .insertInto("catalog_tags")
-          .values({ dataset_id: dataset.pk, tag_name: tagName, artifact_pk: artifactPk, created_at: now, updated_at: now })
+          .values({
+            dataset_id: dataset.pk,
+            tag_name: tagName,
+            artifact_pk: artifactPk,
+            created_at: now,
+            updated_at: now,
+          })
           .execute(),
       `value with matching tag already exists (name:"${tagName}" dataset:{${describeDatasetKey(dataset)}})`,
     );
   }
 
   /** Artifacts (joined with their dataset) matching `where`, one page, with their partitions and tags. */
-  private async selectArtifacts(where: (eb: ArtifactEb) => Expression<SqlBool>, page: CatalogPage): Promise<CatalogArtifactRow[]> {
+  private async selectArtifacts(
+    where: (eb: ArtifactEb) => Expression<SqlBool>,
+    page: CatalogPage,
+  ): Promise<CatalogArtifactRow[]> {
     const rows = await withDbErrors(() =>
       this.db
         .selectFrom("catalog_artifacts as a")
@@ -252,8 +299,19 @@ export class CatalogRepo {
     const pks = rows.map((r) => Number(r.id));
     const [partitions, tags] = await withDbErrors(() =>
       Promise.all([
-        this.db.selectFrom("catalog_partitions").select(["artifact_pk", "key", "value"]).where("artifact_pk", "in", pks).orderBy("position").execute(),
-        this.db.selectFrom("catalog_tags").select(["artifact_pk", "tag_name"]).where("artifact_pk", "in", pks).orderBy("created_at").orderBy("id").execute(),
+        this.db
+          .selectFrom("catalog_partitions")
+          .select(["artifact_pk", "key", "value"])
+          .where("artifact_pk", "in", pks)
+          .orderBy("position")
+          .execute(),
+        this.db
+          .selectFrom("catalog_tags")
+          .select(["artifact_pk", "tag_name"])
+          .where("artifact_pk", "in", pks)
+          .orderBy("created_at")
+          .orderBy("id")
+          .execute(),
       ]),
     );
     return rows.map((r) => {

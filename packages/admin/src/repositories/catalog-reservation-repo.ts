@@ -70,7 +70,11 @@ export class CatalogReservationRepo {
     const res = await withDbErrors(() =>
       this.db
         .updateTable("catalog_reservations")
-        .set({ owner_id: reservation.ownerId, expires_at: dateToMicros(reservation.expiresAt), updated_at: dateToMicros(this.clock.now()) })
+        .set({
+          owner_id: reservation.ownerId,
+          expires_at: dateToMicros(reservation.expiresAt),
+          updated_at: dateToMicros(this.clock.now()),
+        })
         .where("project", "=", key.project)
         .where("name", "=", key.name)
         .where("domain", "=", key.domain)

@@ -19,11 +19,15 @@ test("SQLite: creates the parent directory, WAL, foreign keys, busy timeout", as
     try {
       assert.equal(database.dialect, "sqlite");
       assert.ok(existsSync(path));
-      const pragma = async (name: string) => Object.values((await sql.raw(`pragma ${name}`).execute(database.db)).rows[0] as object)[0];
+      const pragma = async (name: string) =>
+        Object.values((await sql.raw(`pragma ${name}`).execute(database.db)).rows[0] as object)[0];
       assert.equal(String(await pragma("journal_mode")).toLowerCase(), "wal");
       assert.equal(Number(await pragma("foreign_keys")), 1);
       assert.ok(Number(await pragma("busy_timeout")) > 0);
-      assert.deepEqual(await migrateToLatest(database.db), migrations.map((m) => m.name));
+      assert.deepEqual(
+        await migrateToLatest(database.db),
+        migrations.map((m) => m.name),
+      );
     } finally {
       await database.close();
       await database.close(); // idempotent
@@ -39,13 +43,21 @@ test("SQLite: creates the parent directory, WAL, foreign keys, busy timeout", as
 
 test("SQLite: :memory: works", async () => {
   const database = await createDatabase({ kind: "sqlite", sqlitePath: ":memory:", postgresUrl: "", maxConnections: 1 });
-  assert.deepEqual(await migrateToLatest(database.db), migrations.map((m) => m.name));
+  assert.deepEqual(
+    await migrateToLatest(database.db),
+    migrations.map((m) => m.name),
+  );
   await database.close();
 });
 
 test("PostgreSQL: an unreachable server fails at creation", async () => {
   await assert.rejects(
-    createDatabase({ kind: "postgres", sqlitePath: "", postgresUrl: "postgres://postgres@127.0.0.1:1/none", maxConnections: 1 }),
+    createDatabase({
+      kind: "postgres",
+      sqlitePath: "",
+      postgresUrl: "postgres://postgres@127.0.0.1:1/none",
+      maxConnections: 1,
+    }),
   );
 });
 
@@ -55,9 +67,14 @@ test("PostgreSQL: idle connections terminated by the server are reported and rep
   const scratch = await createTestDatabase("postgres");
   await scratch.database.close();
   const errors: Error[] = [];
-  const database = await createDatabase({ ...scratch.config, maxConnections: 2, onConnectionError: (err) => errors.push(err) });
+  const database = await createDatabase({
+    ...scratch.config,
+    maxConnections: 2,
+    onConnectionError: (err) => errors.push(err),
+  });
   try {
-    const pid = async () => Number((await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(database.db)).rows[0]!.pid);
+    const pid = async () =>
+      Number((await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(database.db)).rows[0]!.pid);
     const before = await pid();
     const admin = await createDatabase({ ...scratch.config, maxConnections: 1 });
     try {
@@ -86,7 +103,8 @@ async function terminate(config: Parameters<typeof createDatabase>[0], pid: numb
   }
 }
 
-const backendPid = async (db: Database["db"]) => Number((await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db)).rows[0]!.pid);
+const backendPid = async (db: Database["db"]) =>
+  Number((await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db)).rows[0]!.pid);
 
 /** Runs `fn` until it succeeds; every failure on the way must be UNAVAILABLE (bounded: a few stale connections). */
 async function recovered<T>(fn: () => Promise<T>): Promise<T> {
@@ -107,7 +125,11 @@ test("PostgreSQL: a checked-out connection terminated between queries is reporte
   const scratch = await createTestDatabase("postgres");
   await scratch.database.close();
   const errors: Error[] = [];
-  const database = await createDatabase({ ...scratch.config, maxConnections: 2, onConnectionError: (err) => errors.push(err) });
+  const database = await createDatabase({
+    ...scratch.config,
+    maxConnections: 2,
+    onConnectionError: (err) => errors.push(err),
+  });
   try {
     // A transaction holds its client checked out while the caller awaits other work (a blob write, say): the
     // server's termination notice then arrives with no query running, as an 'error' event on that client.
@@ -148,11 +170,17 @@ test("PostgreSQL: a query in flight on a terminated connection fails UNAVAILABLE
     try {
       // Wait until the sleep is running, then terminate every backend of the pool.
       for (let i = 0; i < 200; i++) {
-        const r = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where query like 'select pg_sleep%' and state = 'active' and datname = current_database()`.execute(admin.db);
+        const r = await sql<{
+          n: number;
+        }>`select count(*)::int as n from pg_stat_activity where query like 'select pg_sleep%' and state = 'active' and datname = current_database()`.execute(
+          admin.db,
+        );
         if (Number(r.rows[0]!.n) > 0) break;
         await new Promise((r) => setTimeout(r, 20));
       }
-      await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(admin.db);
+      await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(
+        admin.db,
+      );
     } finally {
       await admin.close();
     }

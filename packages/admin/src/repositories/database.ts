@@ -74,7 +74,9 @@ function openPostgres(cfg: DatabaseConfig): Kysely<Schema> {
     // BIGINT columns (ids, microsecond timestamps, nanosecond durations) come back as numbers, as in SQLite.
     types: {
       getTypeParser: ((oid: number, format?: "text" | "binary") =>
-        oid === PG_INT8_OID && format !== "binary" ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+        oid === PG_INT8_OID && format !== "binary"
+          ? (v: string) => Number(v)
+          : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
     },
   });
   const report = (err: Error) => cfg.onConnectionError?.(err);

@@ -16,9 +16,19 @@ const PG_UNAVAILABLE_STATES = new Set(["57P01", "57P02", "57P03"]);
 /** Class 08: connection exception. */
 const PG_CONNECTION_CLASS = "08";
 /** Socket-level failures reported by node (connection reset, refused, timed out, broken pipe, DNS). */
-const SOCKET_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
+const SOCKET_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+]);
 /** pg's own messages for a connection that ended under a query or was used after it ended. */
-const PG_CONNECTION_MESSAGES = /^(Connection terminated|Client has encountered a connection error|Client was closed|timeout exceeded when trying to connect)/;
+const PG_CONNECTION_MESSAGES =
+  /^(Connection terminated|Client has encountered a connection error|Client was closed|timeout exceeded when trying to connect)/;
 
 /** Whether the error says the database connection was lost or could not be made, rather than what the query did. */
 export function isConnectionError(err: unknown): boolean {
@@ -48,9 +58,14 @@ export function translateDbError(err: unknown, alreadyExistsMessage?: string): A
   // Upstream quotes the driver's message (pg: `duplicate key value violates unique constraint "projects_pkey"`).
   const text = typeof e.message === "string" && e.message !== "" ? e.message : String(err);
   if (isUniqueViolation(err)) {
-    return new AloftError(Code.ALREADY_EXISTS, "db.already_exists", alreadyExistsMessage ?? `value with matching already exists (${text})`, {
-      cause: err,
-    });
+    return new AloftError(
+      Code.ALREADY_EXISTS,
+      "db.already_exists",
+      alreadyExistsMessage ?? `value with matching already exists (${text})`,
+      {
+        cause: err,
+      },
+    );
   }
   if (isConnectionError(err)) {
     return new AloftError(Code.UNAVAILABLE, "db.unavailable", `database unavailable: ${text}`, { cause: err });

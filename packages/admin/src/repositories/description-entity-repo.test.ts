@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
 import { ManualClock } from "@aloft/core/testing";
-import { AloftError, Code } from "@aloft/core";
+import { type AloftError, Code } from "@aloft/core";
 import { forEachDatabase } from "@aloft/testkit";
 import type { Filter } from "../list/index.ts";
 import { DescriptionEntityRepo, type NewDescriptionEntityRow } from "./description-entity-repo.ts";
@@ -10,10 +10,26 @@ import { DescriptionEntityRepo, type NewDescriptionEntityRow } from "./descripti
 const T0 = Date.UTC(2024, 0, 1);
 
 function row(name: string, version: string, over: Partial<NewDescriptionEntityRow> = {}): NewDescriptionEntityRow {
-  return { resourceType: 1, project: "p", domain: "d", name, version, shortDescription: `${name} ${version}`, longDescription: null, link: "", ...over };
+  return {
+    resourceType: 1,
+    project: "p",
+    domain: "d",
+    name,
+    version,
+    shortDescription: `${name} ${version}`,
+    longDescription: null,
+    link: "",
+    ...over,
+  };
 }
 
-const eq = (column: string, value: string | number): Filter => ({ entity: "task", table: "description_entities", column, fn: "eq", values: [value] });
+const eq = (column: string, value: string | number): Filter => ({
+  entity: "task",
+  table: "description_entities",
+  column,
+  fn: "eq",
+  values: [value],
+});
 
 forEachDatabase("DescriptionEntityRepo", (getDb) => {
   let clock: ManualClock;

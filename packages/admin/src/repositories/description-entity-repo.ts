@@ -107,7 +107,8 @@ function fromDb(r: Selectable<DescriptionEntitiesTable>): DescriptionEntityRow {
     name: r.name,
     version: r.version,
     shortDescription: r.short_description,
-    longDescription: bytes === null ? null : new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+    longDescription:
+      bytes === null ? null : new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
     link: r.link,
     createdAt: microsToDate(r.created_at),
   };

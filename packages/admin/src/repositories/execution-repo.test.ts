@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
 import { ManualClock } from "@aloft/core/testing";
-import { AloftError, Code } from "@aloft/core";
+import { type AloftError, Code } from "@aloft/core";
 import { forEachDatabase } from "@aloft/testkit";
 import { makeFilter, parseListParams } from "../list/index.ts";
 import { ExecutionRepo, type NewExecutionRow } from "./execution-repo.ts";
@@ -41,21 +41,51 @@ forEachDatabase("ExecutionRepo", (getDb) => {
 
   beforeEach(async () => {
     const db = getDb().db;
-    for (const t of ["execution_tags", "executions", "launch_plans", "workflows"] as const) await db.deleteFrom(t).execute();
+    for (const t of ["execution_tags", "executions", "launch_plans", "workflows"] as const)
+      await db.deleteFrom(t).execute();
     repo = new ExecutionRepo(db);
     const clock = new ManualClock();
-    const wf = await new WorkflowRepo(db, clock).create({ ...key("wf"), version: "v1", typedInterface: null, remoteClosureIdentifier: "x", digest: "d", shortDescription: "" });
+    const wf = await new WorkflowRepo(db, clock).create({
+      ...key("wf"),
+      version: "v1",
+      typedInterface: null,
+      remoteClosureIdentifier: "x",
+      digest: "d",
+      shortDescription: "",
+    });
     wfId = wf.id;
     const lps = new LaunchPlanRepo(db, clock);
     lpIds = [];
-    for (const [name, version] of [["lp", "v1"], ["lp", "v2"], ["other", "v1"]] as const) {
-      const lp = await lps.create({ ...key(name), version, spec: new Uint8Array(), workflowId: wfId, closure: new Uint8Array(), state: 0, digest: "d", scheduleType: "NONE", launchConditionType: null });
+    for (const [name, version] of [
+      ["lp", "v1"],
+      ["lp", "v2"],
+      ["other", "v1"],
+    ] as const) {
+      const lp = await lps.create({
+        ...key(name),
+        version,
+        spec: new Uint8Array(),
+        workflowId: wfId,
+        closure: new Uint8Array(),
+        state: 0,
+        digest: "d",
+        scheduleType: "NONE",
+        launchConditionType: null,
+      });
       lpIds.push(lp.id);
     }
   });
 
   const params = (filters: string) =>
-    parseListParams({ entity: "execution", filters, sortBy: undefined, limit: 10, token: "", rpc: "ListExecutions", limitRequired: true });
+    parseListParams({
+      entity: "execution",
+      filters,
+      sortBy: undefined,
+      limit: 10,
+      token: "",
+      rpc: "ListExecutions",
+      limitRequired: true,
+    });
   const names = async (filters: string) => {
     const p = params(filters);
     const rows = await repo.list({ ...p, filters: [makeFilter("execution", "eq", "project", "p"), ...p.filters] });
@@ -63,12 +93,23 @@ forEachDatabase("ExecutionRepo", (getDb) => {
   };
 
   test("create with tags, get, duplicate names are ALREADY_EXISTS", async () => {
-    const row = await repo.create(executionRow("e1"), [{ key: "team", value: "ml" }, { key: "nightly", value: "" }, { key: "team", value: "ml" }], 10);
+    const row = await repo.create(
+      executionRow("e1"),
+      [
+        { key: "team", value: "ml" },
+        { key: "nightly", value: "" },
+        { key: "team", value: "ml" },
+      ],
+      10,
+    );
     assert.equal(row.execution_name, "e1");
     assert.equal(row.state, 0);
     assert.equal(row.created_at, 10);
     assert.deepEqual(Buffer.from((await repo.get(key("e1")))!.spec), Buffer.from([2]));
-    assert.deepEqual(await repo.tags(key("e1")), [{ key: "team", value: "ml" }, { key: "nightly", value: "" }]);
+    assert.deepEqual(await repo.tags(key("e1")), [
+      { key: "team", value: "ml" },
+      { key: "nightly", value: "" },
+    ]);
     assert.equal(await repo.get(key("nope")), undefined);
     await assert.rejects(repo.create(executionRow("e1"), [], 11), (e: AloftError) => e.code === Code.ALREADY_EXISTS);
   });
@@ -77,7 +118,11 @@ forEachDatabase("ExecutionRepo", (getDb) => {
     const row = await repo.create(executionRow("e1"), [], 1);
     assert.equal(await repo.update(row.id, { phase: "RUNNING" }, 2, { phase: "UNDEFINED", updatedAt: 1 }), true);
     assert.equal(await repo.update(row.id, { phase: "SUCCEEDED" }, 3, { phase: "UNDEFINED" }), false);
-    assert.equal(await repo.update(row.id, { phase: "SUCCEEDED" }, 3, { phase: "RUNNING", updatedAt: 1 }), false, "stale updated_at");
+    assert.equal(
+      await repo.update(row.id, { phase: "SUCCEEDED" }, 3, { phase: "RUNNING", updatedAt: 1 }),
+      false,
+      "stale updated_at",
+    );
     assert.equal(await repo.update(row.id, { state: 1 }, 4), true);
     const after = (await repo.getById(row.id))!;
     assert.equal(after.phase, "RUNNING");
@@ -86,7 +131,14 @@ forEachDatabase("ExecutionRepo", (getDb) => {
   });
 
   test("lists join launch plans, workflows and tags only when filtered on them; tags never repeat a row", async () => {
-    await repo.create(executionRow("a", { launch_plan_id: lpIds[0]!, workflow_id: wfId, phase: "RUNNING" }), [{ key: "k", value: "1" }, { key: "k", value: "2" }], 1);
+    await repo.create(
+      executionRow("a", { launch_plan_id: lpIds[0]!, workflow_id: wfId, phase: "RUNNING" }),
+      [
+        { key: "k", value: "1" },
+        { key: "k", value: "2" },
+      ],
+      1,
+    );
     await repo.create(executionRow("b", { launch_plan_id: lpIds[2]!, workflow_id: wfId, phase: "SUCCEEDED" }), [], 2);
     await repo.create(executionRow("c", { phase: "RUNNING" }), [], 3);
     assert.deepEqual(await names(""), ["a", "b", "c"]);
@@ -97,7 +149,10 @@ forEachDatabase("ExecutionRepo", (getDb) => {
     assert.deepEqual(await names("eq(admin_tag.name,k)"), ["a"]);
     const page = params("");
     const second = await repo.list({ ...page, limit: 1, offset: 1, filters: [] });
-    assert.deepEqual(second.map((r) => r.execution_name), ["b"]);
+    assert.deepEqual(
+      second.map((r) => r.execution_name),
+      ["b"],
+    );
   });
 
   test("countActiveForLaunchPlan counts QUEUED and RUNNING executions of every version of a name", async () => {
@@ -110,7 +165,11 @@ forEachDatabase("ExecutionRepo", (getDb) => {
   });
 
   test("entityIds resolves registered launch plans and workflows", async () => {
-    const ids = await repo.entityIds({ launchPlan: { ...key("lp"), version: "v2" }, workflow: { ...key("wf"), version: "v1" }, task: { ...key("t"), version: "v1" } });
+    const ids = await repo.entityIds({
+      launchPlan: { ...key("lp"), version: "v2" },
+      workflow: { ...key("wf"), version: "v1" },
+      task: { ...key("t"), version: "v1" },
+    });
     assert.deepEqual(ids, { launchPlanId: lpIds[1], workflowId: wfId });
   });
 });

@@ -4,14 +4,24 @@
 import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
 import { sql } from "kysely";
 import type { ProjectDomainName, VersionedId } from "@aloft/core";
-import { applyOrder, applyPage, filtersExpression, type EntityName, type Filter, type SortOrder } from "../list/index.ts";
+import {
+  applyOrder,
+  applyPage,
+  filtersExpression,
+  type EntityName,
+  type Filter,
+  type SortOrder,
+} from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
 import type { ExecutionsTable, Schema } from "./schema.ts";
 import { findVersion } from "./version-lookup.ts";
 
 export type ExecutionRow = Selectable<ExecutionsTable>;
 export type NewExecutionRow = Omit<Insertable<ExecutionsTable>, "id" | "created_at" | "updated_at" | "deleted_at">;
-export type ExecutionPatch = Omit<Updateable<ExecutionsTable>, "id" | "created_at" | "execution_project" | "execution_domain" | "execution_name">;
+export type ExecutionPatch = Omit<
+  Updateable<ExecutionsTable>,
+  "id" | "created_at" | "execution_project" | "execution_domain" | "execution_name"
+>;
 
 export interface ExecutionTag {
   key: string;
@@ -84,7 +94,12 @@ export class ExecutionRepo {
    * Writes `patch` to the row. With `expected`, only if the stored phase (and updated_at, when given) are still
    * those read before — a compare-and-set against concurrent events and updates; returns whether a row changed.
    */
-  async update(id: number, patch: ExecutionPatch, nowMicros: number, expected?: { phase: string; updatedAt?: number }): Promise<boolean> {
+  async update(
+    id: number,
+    patch: ExecutionPatch,
+    nowMicros: number,
+    expected?: { phase: string; updatedAt?: number },
+  ): Promise<boolean> {
     let qb = this.db
       .updateTable("executions")
       .set({ ...patch, updated_at: nowMicros })

@@ -38,7 +38,12 @@ forEachDatabase("LaunchPlanRepo", (getDb) => {
     }
   });
 
-  function row(name: string, version: string, workflow = "wf-a", over: Partial<NewLaunchPlanRow> = {}): NewLaunchPlanRow {
+  function row(
+    name: string,
+    version: string,
+    workflow = "wf-a",
+    over: Partial<NewLaunchPlanRow> = {},
+  ): NewLaunchPlanRow {
     return {
       ...key(name, version),
       spec: new Uint8Array([1]),
@@ -53,11 +58,24 @@ forEachDatabase("LaunchPlanRepo", (getDb) => {
   }
 
   const params = (filters: string) =>
-    parseListParams({ entity: "launch_plan", filters, sortBy: undefined, limit: 10, token: "", rpc: "ListLaunchPlans", limitRequired: true });
+    parseListParams({
+      entity: "launch_plan",
+      filters,
+      sortBy: undefined,
+      limit: 10,
+      token: "",
+      rpc: "ListLaunchPlans",
+      limitRequired: true,
+    });
   const activeNames = async () =>
-    (await getDb().db.selectFrom("launch_plans").select(["name", "version"]).where("state", "=", 1).orderBy("name").execute()).map(
-      (r) => `${r.name}/${r.version}`,
-    );
+    (
+      await getDb()
+        .db.selectFrom("launch_plans")
+        .select(["name", "version"])
+        .where("state", "=", 1)
+        .orderBy("name")
+        .execute()
+    ).map((r) => `${r.name}/${r.version}`);
 
   test("create then get round-trips; duplicates are ALREADY_EXISTS", async () => {
     const created = await repo.create(row("lp", "v1", "wf-a", { scheduleType: "CRON", launchConditionType: "SCHED" }));
@@ -74,10 +92,16 @@ forEachDatabase("LaunchPlanRepo", (getDb) => {
     await repo.create(row("two", "v1", "wf-b"));
     const p = params("eq(workflow.name,wf-b)");
     const rows = await repo.list({ ...p, filters: [makeFilter("launch_plan", "eq", "project", "p"), ...p.filters] });
-    assert.deepEqual(rows.map((r) => r.name), ["two"]);
+    assert.deepEqual(
+      rows.map((r) => r.name),
+      ["two"],
+    );
     const both = params("eq(launch_plan.schedule_type,NONE)+eq(workflow.project,p)");
     assert.equal((await repo.list(both)).length, 2);
-    assert.deepEqual((await repo.listIds(params(""))).map((r) => r.name), ["one", "two"]);
+    assert.deepEqual(
+      (await repo.listIds(params(""))).map((r) => r.name),
+      ["one", "two"],
+    );
   });
 
   test("setActive makes exactly one version active and reports the displaced ones; the hook sees the transaction", async () => {
@@ -89,11 +113,19 @@ forEachDatabase("LaunchPlanRepo", (getDb) => {
     assert.deepEqual(first?.formerlyActive, []);
     let seen: string[] = [];
     const second = await repo.setActive(key("lp", "v2"), async (change, tx) => {
-      seen = (await tx.selectFrom("launch_plans").select("version").where("state", "=", 1).execute()).map((r) => r.version);
-      assert.deepEqual(change.formerlyActive.map((r) => r.version), ["v1"]);
+      seen = (await tx.selectFrom("launch_plans").select("version").where("state", "=", 1).execute()).map(
+        (r) => r.version,
+      );
+      assert.deepEqual(
+        change.formerlyActive.map((r) => r.version),
+        ["v1"],
+      );
     });
     assert.deepEqual(seen, ["v2"]);
-    assert.deepEqual(second?.formerlyActive.map((r) => [r.version, r.state]), [["v1", 0]]);
+    assert.deepEqual(
+      second?.formerlyActive.map((r) => [r.version, r.state]),
+      [["v1", 0]],
+    );
     assert.deepEqual(await activeNames(), ["lp/v2"]);
     // Re-activating the active version changes nothing and does not run the hook.
     const again = await repo.setActive(key("lp", "v2"), async () => assert.fail("hook must not run"));
@@ -128,7 +160,10 @@ forEachDatabase("LaunchPlanRepo", (getDb) => {
   test("the database itself refuses a second active version of a name", async () => {
     await repo.create(row("lp", "v1", "wf-a", { state: 1 }));
     await repo.create(row("other", "v1", "wf-a", { state: 1 }));
-    await assert.rejects(repo.create(row("lp", "v2", "wf-a", { state: 1 })), (e: AloftError) => e.code === Code.ALREADY_EXISTS);
+    await assert.rejects(
+      repo.create(row("lp", "v2", "wf-a", { state: 1 })),
+      (e: AloftError) => e.code === Code.ALREADY_EXISTS,
+    );
     await repo.create(row("lp", "v2"));
     await assert.rejects(
       sql`update launch_plans set state = 1 where name = 'lp' and version = 'v2'`.execute(getDb().db),

@@ -126,7 +126,11 @@ export class LaunchPlanRepo {
             .where("deleted_at", "is", null)
             .returningAll()
             .execute();
-          await tx.updateTable("launch_plans").set({ state: LAUNCH_PLAN_ACTIVE, updated_at: now }).where("id", "=", target.id).execute();
+          await tx
+            .updateTable("launch_plans")
+            .set({ state: LAUNCH_PLAN_ACTIVE, updated_at: now })
+            .where("id", "=", target.id)
+            .execute();
           const change: Activation = {
             target: { ...target, state: LAUNCH_PLAN_ACTIVE, updatedAt: microsToDate(now) },
             formerlyActive: former.map(fromDb),
@@ -148,7 +152,11 @@ export class LaunchPlanRepo {
         const target = await getIn(tx, key);
         if (!target) return undefined;
         const now = dateToMicros(this.clock.now());
-        await tx.updateTable("launch_plans").set({ state: LAUNCH_PLAN_INACTIVE, updated_at: now }).where("id", "=", target.id).execute();
+        await tx
+          .updateTable("launch_plans")
+          .set({ state: LAUNCH_PLAN_INACTIVE, updated_at: now })
+          .where("id", "=", target.id)
+          .execute();
         const row = { ...target, state: LAUNCH_PLAN_INACTIVE, updatedAt: microsToDate(now) };
         if (hook) await hook(row, tx);
         return row;

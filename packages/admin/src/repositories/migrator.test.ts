@@ -10,7 +10,10 @@ import type { AloftMigration } from "./migrations/migration.ts";
 forEachDatabase("migrations", (getDb) => {
   test("are applied (by the test database helper) and re-running is a no-op", async () => {
     const { db } = getDb();
-    assert.deepEqual(await appliedMigrations(db), migrations.map((m) => m.name));
+    assert.deepEqual(
+      await appliedMigrations(db),
+      migrations.map((m) => m.name),
+    );
     assert.deepEqual(await migrateToLatest(db), []);
     assert.deepEqual(await migrateToLatest(db), []);
   });
@@ -26,7 +29,10 @@ forEachDatabase("migrations", (getDb) => {
     const extra: AloftMigration = {
       name: "9999-test-extra",
       async up(d, dialect) {
-        await d.schema.createTable("extra_t").addColumn("id", dialect === "sqlite" ? "integer" : "bigint").execute();
+        await d.schema
+          .createTable("extra_t")
+          .addColumn("id", dialect === "sqlite" ? "integer" : "bigint")
+          .execute();
       },
       async down(d) {
         await d.schema.dropTable("extra_t").execute();
@@ -37,7 +43,10 @@ forEachDatabase("migrations", (getDb) => {
     await sql`insert into extra_t (id) values (1)`.execute(db);
     assert.equal(await rollbackLast(db, list), "9999-test-extra");
     await assert.rejects(sql`select * from extra_t`.execute(db));
-    assert.deepEqual(await appliedMigrations(db, list), migrations.map((m) => m.name));
+    assert.deepEqual(
+      await appliedMigrations(db, list),
+      migrations.map((m) => m.name),
+    );
     assert.deepEqual(await migrateToLatest(db, list), ["9999-test-extra"]);
     assert.equal(await rollbackLast(db, list), "9999-test-extra");
   });
@@ -58,7 +67,10 @@ forEachDatabase("migrations", (getDb) => {
       assert.match(err.message, /9999-broken/);
       return true;
     });
-    assert.deepEqual(await appliedMigrations(db, [...migrations, broken]), migrations.map((m) => m.name));
+    assert.deepEqual(
+      await appliedMigrations(db, [...migrations, broken]),
+      migrations.map((m) => m.name),
+    );
     // Transactional DDL on both databases: the half-done table was rolled back.
     await assert.rejects(sql`select * from half_done`.execute(db));
   });

@@ -49,17 +49,26 @@ function check(result: MigrationResultSet, what: string): string[] {
 }
 
 /** Applies every pending migration; returns the names applied by this call (empty when up to date). */
-export async function migrateToLatest(db: AnyKysely, list: readonly AloftMigration[] = defaultMigrations): Promise<string[]> {
+export async function migrateToLatest(
+  db: AnyKysely,
+  list: readonly AloftMigration[] = defaultMigrations,
+): Promise<string[]> {
   return check(await migrator(db, list).migrateToLatest(), "migrate");
 }
 
 /** Rolls back the last applied migration; returns its name, or undefined when none was applied. */
-export async function rollbackLast(db: AnyKysely, list: readonly AloftMigration[] = defaultMigrations): Promise<string | undefined> {
+export async function rollbackLast(
+  db: AnyKysely,
+  list: readonly AloftMigration[] = defaultMigrations,
+): Promise<string | undefined> {
   return check(await migrator(db, list).migrateDown(), "rollback")[0];
 }
 
 /** Names of the applied migrations, in order. */
-export async function appliedMigrations(db: AnyKysely, list: readonly AloftMigration[] = defaultMigrations): Promise<string[]> {
+export async function appliedMigrations(
+  db: AnyKysely,
+  list: readonly AloftMigration[] = defaultMigrations,
+): Promise<string[]> {
   const infos = await migrator(db, list).getMigrations();
   return infos.filter((i) => i.executedAt !== undefined).map((i) => i.name);
 }

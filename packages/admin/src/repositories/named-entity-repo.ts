@@ -145,7 +145,11 @@ export class NamedEntityRepo {
         .onConflict((oc) =>
           oc
             .columns(["resource_type", "project", "domain", "name"])
-            .doUpdateSet(u.description === "" ? { state: u.state, updated_at: now } : { state: u.state, updated_at: now, description: u.description }),
+            .doUpdateSet(
+              u.description === ""
+                ? { state: u.state, updated_at: now }
+                : { state: u.state, updated_at: now, description: u.description },
+            ),
         )
         .execute(),
     );

@@ -2,7 +2,7 @@
 // duplicates, compare-and-set updates, parent/child lists and is_parent.
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
-import { AloftError, Code } from "@aloft/core";
+import { type AloftError, Code } from "@aloft/core";
 import { forEachDatabase } from "@aloft/testkit";
 import { makeFilter, parseListParams } from "../list/index.ts";
 import { ExecutionRepo, type NewExecutionRow } from "./execution-repo.ts";
@@ -86,7 +86,8 @@ forEachDatabase("NodeExecutionRepo and TaskExecutionRepo", (getDb) => {
 
   beforeEach(async () => {
     const db = getDb().db;
-    for (const t of ["task_executions", "node_executions", "execution_tags", "executions"] as const) await db.deleteFrom(t).execute();
+    for (const t of ["task_executions", "node_executions", "execution_tags", "executions"] as const)
+      await db.deleteFrom(t).execute();
     nodes = new NodeExecutionRepo(db);
     tasks = new TaskExecutionRepo(db);
     await new ExecutionRepo(db).create(executionRow("e1", { cluster: "c1" }), [], 1);
@@ -108,7 +109,11 @@ forEachDatabase("NodeExecutionRepo and TaskExecutionRepo", (getDb) => {
     const id = (await nodes.create(nodeRow("n0"), 1)).id;
     assert.equal(await nodes.update(id, { phase: "RUNNING" }, 2, "QUEUED", 1), true);
     assert.equal(await nodes.update(id, { phase: "FAILED" }, 3, "QUEUED"), false);
-    assert.equal(await nodes.update(id, { phase: "FAILED" }, 3, "RUNNING", 1), false, "a stale updated_at does not match");
+    assert.equal(
+      await nodes.update(id, { phase: "FAILED" }, 3, "RUNNING", 1),
+      false,
+      "a stale updated_at does not match",
+    );
     assert.equal((await nodes.getById(id))?.phase, "RUNNING");
   });
 
@@ -118,9 +123,18 @@ forEachDatabase("NodeExecutionRepo and TaskExecutionRepo", (getDb) => {
     const te = (await tasks.create(taskRow("n0"), 1)).id;
     await nodes.create(nodeRow("n0-dyn", { parent_task_execution_id: te }), 1);
     await nodes.create(nodeRow("end-node", { phase: "SUCCEEDED" }), 1);
-    const p = parseListParams({ entity: "node_execution", filters: "eq(execution.cluster,c1)", sortBy: undefined, limit: 10, token: "", rpc: "ListNodeExecutions", limitRequired: true });
+    const p = parseListParams({
+      entity: "node_execution",
+      filters: "eq(execution.cluster,c1)",
+      sortBy: undefined,
+      limit: 10,
+      token: "",
+      rpc: "ListNodeExecutions",
+      limitRequired: true,
+    });
     const scope = [makeFilter("node_execution", "eq", "name", "e1")];
-    const ids = async (extra: object) => (await nodes.list({ ...p, ...extra, filters: [...scope, ...p.filters] })).map((r) => r.node_id);
+    const ids = async (extra: object) =>
+      (await nodes.list({ ...p, ...extra, filters: [...scope, ...p.filters] })).map((r) => r.node_id);
     assert.deepEqual(await ids({ topLevel: true }), ["n0", "end-node"]);
     assert.deepEqual(await ids({ parentId: parent }), ["n0-0-n1"]);
     assert.deepEqual(await ids({ parentTaskExecutionId: te }), ["n0-dyn"]);
@@ -146,8 +160,18 @@ forEachDatabase("NodeExecutionRepo and TaskExecutionRepo", (getDb) => {
   test("task update is a compare-and-set on phase and phase version; lists join tasks, node and workflow executions", async () => {
     await nodes.create(nodeRow("n0", { phase: "RUNNING" }), 1);
     const id = (await tasks.create(taskRow("n0"), 1)).id;
-    assert.equal(await tasks.update(id, { phase: "RUNNING", phase_version: 0 }, 2, { phase: "QUEUED", phaseVersion: 0, updatedAt: 1 }), true);
-    assert.equal(await tasks.update(id, { phase: "RUNNING", phase_version: 1 }, 3, { phase: "QUEUED", phaseVersion: 0 }), false);
+    assert.equal(
+      await tasks.update(id, { phase: "RUNNING", phase_version: 0 }, 2, {
+        phase: "QUEUED",
+        phaseVersion: 0,
+        updatedAt: 1,
+      }),
+      true,
+    );
+    assert.equal(
+      await tasks.update(id, { phase: "RUNNING", phase_version: 1 }, 3, { phase: "QUEUED", phaseVersion: 0 }),
+      false,
+    );
     const row = await tasks.get(taskKey("n0"));
     assert.equal(row?.phase, "RUNNING");
     assert.equal(row?.is_parent, false);
@@ -162,7 +186,14 @@ forEachDatabase("NodeExecutionRepo and TaskExecutionRepo", (getDb) => {
     });
     // The task itself is not registered here: the task join is a LEFT JOIN, so a filter on it finds nothing.
     assert.deepEqual(await tasks.list(p), []);
-    const p2 = { ...p, filters: p.filters.filter((f) => f.entity !== "task"), joins: p.joins.filter((j) => j !== "task") };
-    assert.deepEqual((await tasks.list(p2)).map((r) => r.node_id), ["n0"]);
+    const p2 = {
+      ...p,
+      filters: p.filters.filter((f) => f.entity !== "task"),
+      joins: p.joins.filter((j) => j !== "task"),
+    };
+    assert.deepEqual(
+      (await tasks.list(p2)).map((r) => r.node_id),
+      ["n0"],
+    );
   });
 });

@@ -2,13 +2,23 @@
 // in one query (lookupForEvent) and then writes once: events are the hot path.
 import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
 import { sql } from "kysely";
-import { applyOrder, applyPage, filtersExpression, type EntityName, type Filter, type SortOrder } from "../list/index.ts";
+import {
+  applyOrder,
+  applyPage,
+  filtersExpression,
+  type EntityName,
+  type Filter,
+  type SortOrder,
+} from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
 import type { ProjectDomainName } from "@aloft/core";
 import type { NodeExecutionsTable, Schema } from "./schema.ts";
 
 export type NodeExecutionRow = Selectable<NodeExecutionsTable>;
-export type NewNodeExecutionRow = Omit<Insertable<NodeExecutionsTable>, "id" | "created_at" | "updated_at" | "deleted_at">;
+export type NewNodeExecutionRow = Omit<
+  Insertable<NodeExecutionsTable>,
+  "id" | "created_at" | "updated_at" | "deleted_at"
+>;
 export type NodeExecutionPatch = Omit<
   Updateable<NodeExecutionsTable>,
   "id" | "created_at" | "execution_project" | "execution_domain" | "execution_name" | "node_id"
@@ -82,7 +92,9 @@ export class NodeExecutionRepo {
   }
 
   async getById(id: number): Promise<NodeExecutionRow | undefined> {
-    return withDbErrors(() => this.db.selectFrom("node_executions").selectAll().where("id", "=", id).executeTakeFirst());
+    return withDbErrors(() =>
+      this.db.selectFrom("node_executions").selectAll().where("id", "=", id).executeTakeFirst(),
+    );
   }
 
   /** Inserts a node execution and returns the stored row; ALREADY_EXISTS when a concurrent event created it first. */
@@ -100,7 +112,13 @@ export class NodeExecutionRepo {
    * Compare-and-set on the state read before — the phase and, when given, updated_at (which the event managers
    * keep strictly increasing) — so that a stale read never overwrites a newer write. False when nothing matched.
    */
-  async update(id: number, patch: NodeExecutionPatch, nowMicros: number, expectedPhase: string, expectedUpdatedAt?: number): Promise<boolean> {
+  async update(
+    id: number,
+    patch: NodeExecutionPatch,
+    nowMicros: number,
+    expectedPhase: string,
+    expectedUpdatedAt?: number,
+  ): Promise<boolean> {
     let qb = this.db
       .updateTable("node_executions")
       .set({ ...patch, updated_at: nowMicros })
@@ -113,12 +131,17 @@ export class NodeExecutionRepo {
 
   /** Whether any node execution names this one as its parent (legacy rows derive is_parent from it). */
   async hasChildren(id: number): Promise<boolean> {
-    const r = await withDbErrors(() => this.db.selectFrom("node_executions").select("id").where("parent_id", "=", id).limit(1).executeTakeFirst());
+    const r = await withDbErrors(() =>
+      this.db.selectFrom("node_executions").select("id").where("parent_id", "=", id).limit(1).executeTakeFirst(),
+    );
     return r !== undefined;
   }
 
   async list(q: NodeExecutionListQuery): Promise<NodeExecutionRow[]> {
-    let qb = this.db.selectFrom("node_executions").selectAll("node_executions").where("node_executions.deleted_at", "is", null);
+    let qb = this.db
+      .selectFrom("node_executions")
+      .selectAll("node_executions")
+      .where("node_executions.deleted_at", "is", null);
     if (q.joins.includes("execution")) {
       qb = qb.innerJoin("executions", (j) =>
         j
@@ -128,8 +151,12 @@ export class NodeExecutionRepo {
       );
     }
     if (q.parentId !== undefined) qb = qb.where("node_executions.parent_id", "=", q.parentId);
-    if (q.parentTaskExecutionId !== undefined) qb = qb.where("node_executions.parent_task_execution_id", "=", q.parentTaskExecutionId);
-    if (q.topLevel) qb = qb.where("node_executions.parent_id", "is", null).where("node_executions.parent_task_execution_id", "is", null);
+    if (q.parentTaskExecutionId !== undefined)
+      qb = qb.where("node_executions.parent_task_execution_id", "=", q.parentTaskExecutionId);
+    if (q.topLevel)
+      qb = qb
+        .where("node_executions.parent_id", "is", null)
+        .where("node_executions.parent_task_execution_id", "is", null);
     qb = qb.where((eb) => filtersExpression(eb, q.filters));
     qb = applyPage(applyOrder(qb, q.sort, "node_executions"), q.limit, q.offset);
     return withDbErrors(() => qb.execute());

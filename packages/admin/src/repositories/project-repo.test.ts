@@ -13,7 +13,14 @@ const T0 = Date.UTC(2024, 0, 1);
 const MINUTE = 60_000;
 
 function row(identifier: string, over: Partial<NewProjectRow> = {}): NewProjectRow {
-  return { identifier, name: identifier.toUpperCase(), description: `${identifier} description`, labels: null, state: 0, ...over };
+  return {
+    identifier,
+    name: identifier.toUpperCase(),
+    description: `${identifier} description`,
+    labels: null,
+    state: 0,
+    ...over,
+  };
 }
 
 forEachDatabase("ProjectRepo", (getDb) => {
@@ -69,7 +76,10 @@ forEachDatabase("ProjectRepo", (getDb) => {
     await assert.rejects(repo.create(row("dup", { name: "other" })), (err: unknown) => {
       assert.ok(err instanceof AloftError);
       assert.equal(err.code, Code.ALREADY_EXISTS);
-      assert.equal(err.message, 'value with matching already exists (duplicate key value violates unique constraint "projects_pkey")');
+      assert.equal(
+        err.message,
+        'value with matching already exists (duplicate key value violates unique constraint "projects_pkey")',
+      );
       return true;
     });
     assert.equal((await repo.get("dup"))?.name, "DUP");
@@ -153,12 +163,36 @@ forEachDatabase("ProjectRepo", (getDb) => {
   test("list: sort both directions, with id as the tie-breaker", async () => {
     await seed();
     const all = "ne(identifier,zzz)";
-    assert.deepEqual((await list(all, { key: "identifier", direction: Sort_Direction.DESCENDING })).ids, ["e", "d", "c", "b", "a"]);
-    assert.deepEqual((await list(all, { key: "created_at", direction: Sort_Direction.ASCENDING })).ids, ["a", "b", "c", "d", "e"]);
+    assert.deepEqual((await list(all, { key: "identifier", direction: Sort_Direction.DESCENDING })).ids, [
+      "e",
+      "d",
+      "c",
+      "b",
+      "a",
+    ]);
+    assert.deepEqual((await list(all, { key: "created_at", direction: Sort_Direction.ASCENDING })).ids, [
+      "a",
+      "b",
+      "c",
+      "d",
+      "e",
+    ]);
     assert.deepEqual((await list(all, { key: "created_at" })).ids, ["e", "d", "c", "b", "a"]);
     // Equal keys: insertion (id) order.
-    assert.deepEqual((await list(all, { key: "state", direction: Sort_Direction.ASCENDING })).ids, ["a", "c", "d", "e", "b"]);
-    assert.deepEqual((await list(all, { key: "state", direction: Sort_Direction.DESCENDING })).ids, ["b", "a", "c", "d", "e"]);
+    assert.deepEqual((await list(all, { key: "state", direction: Sort_Direction.ASCENDING })).ids, [
+      "a",
+      "c",
+      "d",
+      "e",
+      "b",
+    ]);
+    assert.deepEqual((await list(all, { key: "state", direction: Sort_Direction.DESCENDING })).ids, [
+      "b",
+      "a",
+      "c",
+      "d",
+      "e",
+    ]);
   });
 
   test("list: pagination tokens walk every row once", async () => {
@@ -184,6 +218,9 @@ forEachDatabase("ProjectRepo", (getDb) => {
 
   test("list: a value of the wrong type for a column is INVALID_ARGUMENT on both databases", async () => {
     await seed();
-    await assert.rejects(async () => list("eq(state,abc)"), (err: unknown) => err instanceof AloftError && err.code === Code.INVALID_ARGUMENT);
+    await assert.rejects(
+      async () => list("eq(state,abc)"),
+      (err: unknown) => err instanceof AloftError && err.code === Code.INVALID_ARGUMENT,
+    );
   });
 });

@@ -4,7 +4,13 @@ import { beforeEach, test } from "node:test";
 import { ManualClock } from "@aloft/core/testing";
 import { AloftError, Code } from "@aloft/core";
 import { forEachDatabase } from "@aloft/testkit";
-import { ResourcePriority, ResourceRepo, resourceIdText, type NewResourceRow, type ResourceId } from "./resource-repo.ts";
+import {
+  ResourcePriority,
+  ResourceRepo,
+  resourceIdText,
+  type NewResourceRow,
+  type ResourceId,
+} from "./resource-repo.ts";
 
 const T0 = Date.UTC(2024, 0, 1);
 
@@ -40,8 +46,12 @@ forEachDatabase("ResourceRepo", (getDb) => {
     await repo.upsert(row({ project: "p", priority: ResourcePriority.project }, 1));
     await repo.upsert(row({ project: "p", domain: "d", priority: ResourcePriority.projectDomain }, 2));
     await repo.upsert(row({ project: "p", domain: "d", workflow: "wf", priority: ResourcePriority.workflow }, 3));
-    await repo.upsert(row({ project: "p", domain: "d", workflow: "wf", launchPlan: "lp", priority: ResourcePriority.launchPlan }, 4));
-    await repo.upsert(row({ project: "p", domain: "d", resourceType: "EXECUTION_QUEUE", priority: ResourcePriority.projectDomain }, 9));
+    await repo.upsert(
+      row({ project: "p", domain: "d", workflow: "wf", launchPlan: "lp", priority: ResourcePriority.launchPlan }, 4),
+    );
+    await repo.upsert(
+      row({ project: "p", domain: "d", resourceType: "EXECUTION_QUEUE", priority: ResourcePriority.projectDomain }, 9),
+    );
   }
 
   test("upsert inserts, then replaces the attributes of the same key and bumps updated_at only", async () => {
@@ -59,16 +69,28 @@ forEachDatabase("ResourceRepo", (getDb) => {
 
   test("getMostSpecific resolves launch plan > workflow > project-domain > project", async () => {
     await seedLevels();
-    assert.equal(tagOf(await repo.getMostSpecific(key({ project: "p", domain: "d", workflow: "wf", launchPlan: "lp" }))), 4);
-    assert.equal(tagOf(await repo.getMostSpecific(key({ project: "p", domain: "d", workflow: "wf", launchPlan: "other" }))), 3);
+    assert.equal(
+      tagOf(await repo.getMostSpecific(key({ project: "p", domain: "d", workflow: "wf", launchPlan: "lp" }))),
+      4,
+    );
+    assert.equal(
+      tagOf(await repo.getMostSpecific(key({ project: "p", domain: "d", workflow: "wf", launchPlan: "other" }))),
+      3,
+    );
     assert.equal(tagOf(await repo.getMostSpecific(key({ project: "p", domain: "d", workflow: "wf" }))), 3);
     assert.equal(tagOf(await repo.getMostSpecific(key({ project: "p", domain: "d", workflow: "other" }))), 2);
     assert.equal(tagOf(await repo.getMostSpecific(key({ project: "p", domain: "d" }))), 2);
     assert.equal(tagOf(await repo.getMostSpecific(key({ project: "p", domain: "other" }))), 1);
     assert.equal(tagOf(await repo.getMostSpecific(key({ project: "p" }))), 1);
     assert.equal(await repo.getMostSpecific(key({ project: "q", domain: "d" })), undefined);
-    assert.equal(tagOf(await repo.getMostSpecific(key({ project: "p", domain: "d", resourceType: "EXECUTION_QUEUE" }))), 9);
-    assert.equal(await repo.getMostSpecific(key({ project: "p", domain: "d", resourceType: "PLUGIN_OVERRIDE" })), undefined);
+    assert.equal(
+      tagOf(await repo.getMostSpecific(key({ project: "p", domain: "d", resourceType: "EXECUTION_QUEUE" }))),
+      9,
+    );
+    assert.equal(
+      await repo.getMostSpecific(key({ project: "p", domain: "d", resourceType: "PLUGIN_OVERRIDE" })),
+      undefined,
+    );
   });
 
   test("a level not given matches only the empty value, never another row's value", async () => {
@@ -89,19 +111,25 @@ forEachDatabase("ResourceRepo", (getDb) => {
   test("listAll returns one type, highest priority first", async () => {
     await seedLevels();
     const all = await repo.listAll("TASK_RESOURCE");
-    assert.deepEqual(all.map((r) => [r.priority, tagOf(r), r.project, r.domain, r.workflow, r.launchPlan]), [
-      [1000, 4, "p", "d", "wf", "lp"],
-      [100, 3, "p", "d", "wf", ""],
-      [10, 2, "p", "d", "", ""],
-      [5, 1, "p", "", "", ""],
-    ]);
+    assert.deepEqual(
+      all.map((r) => [r.priority, tagOf(r), r.project, r.domain, r.workflow, r.launchPlan]),
+      [
+        [1000, 4, "p", "d", "wf", "lp"],
+        [100, 3, "p", "d", "wf", ""],
+        [10, 2, "p", "d", "", ""],
+        [5, 1, "p", "", "", ""],
+      ],
+    );
     assert.deepEqual(await repo.listAll("CLUSTER_ASSIGNMENT"), []);
   });
 
   test("delete treats empty levels as wildcards and deleting nothing is fine", async () => {
     await seedLevels();
     assert.equal(await repo.delete(key({ project: "p", domain: "d", workflow: "wf" })), 2);
-    assert.equal(tagOf(await repo.getMostSpecific(key({ project: "p", domain: "d", workflow: "wf", launchPlan: "lp" }))), 2);
+    assert.equal(
+      tagOf(await repo.getMostSpecific(key({ project: "p", domain: "d", workflow: "wf", launchPlan: "lp" }))),
+      2,
+    );
     assert.equal(await repo.delete(key({ project: "p", domain: "d", workflow: "wf" })), 0);
     // The project-level delete takes the project-domain row of the type with it, not the other type's row.
     assert.equal(await repo.delete(key({ project: "p" })), 2);
@@ -113,7 +141,10 @@ forEachDatabase("ResourceRepo", (getDb) => {
   test("invalid keys and a zero priority are INVALID_ARGUMENT", async () => {
     await assert.rejects(repo.upsert(row({ priority: 5 }, 1)), isInvalid);
     await assert.rejects(repo.upsert(row({ domain: "d", workflow: "wf", priority: 100 }, 1)), isInvalid);
-    await assert.rejects(repo.upsert(row({ project: "p", domain: "d", launchPlan: "lp", priority: 1000 }, 1)), isInvalid);
+    await assert.rejects(
+      repo.upsert(row({ project: "p", domain: "d", launchPlan: "lp", priority: 1000 }, 1)),
+      isInvalid,
+    );
     await assert.rejects(repo.upsert(row({ project: "p", resourceType: "", priority: 5 }, 1)), isInvalid);
     await assert.rejects(repo.upsert(row({ project: "p", priority: 0 }, 1)), isInvalid);
     await assert.rejects(repo.getMostSpecific(key({ workflow: "wf" })), isInvalid);

@@ -117,7 +117,8 @@ export class ResourceRepo {
 
   /** Only the project-level row (domain, workflow and launch plan ""), whatever more specific rows exist. */
   async getProjectLevel(project: string, resourceType: string): Promise<ResourceRow | undefined> {
-    if (project === "") throw invalidInput(resourceIdText({ project, domain: "", workflow: "", launchPlan: "", resourceType }));
+    if (project === "")
+      throw invalidInput(resourceIdText({ project, domain: "", workflow: "", launchPlan: "", resourceType }));
     return this.getExact({ project, domain: "", workflow: "", launchPlan: "", resourceType });
   }
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { ManualClock } from "@aloft/core/testing";
-import { AloftError, Code } from "@aloft/core";
+import { type AloftError, Code } from "@aloft/core";
 import { SortSchema, Sort_Direction } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { forEachDatabase } from "@aloft/testkit";
 import { makeFilter, parseListParams } from "../list/index.ts";
@@ -25,7 +25,10 @@ forEachDatabase("SignalRepo", (getDb) => {
     repo = new SignalRepo(getDb().db, clock);
   });
 
-  const list = async (filters: string, extra: { sort?: { key: string; direction?: Sort_Direction }; limit?: number; token?: string; name?: string } = {}) => {
+  const list = async (
+    filters: string,
+    extra: { sort?: { key: string; direction?: Sort_Direction }; limit?: number; token?: string; name?: string } = {},
+  ) => {
     const params = parseListParams({
       entity: "signal",
       filters,
@@ -46,7 +49,13 @@ forEachDatabase("SignalRepo", (getDb) => {
   test("getOrCreate inserts once; a second call returns the stored row unchanged, whatever type it is given", async () => {
     clock.set(new Date(T0 + 5));
     const first = await repo.getOrCreate(key("approve"), BOOL);
-    assert.deepEqual(first, { ...key("approve"), type: BOOL, value: undefined, createdAt: new Date(T0 + 5), updatedAt: new Date(T0 + 5) });
+    assert.deepEqual(first, {
+      ...key("approve"),
+      type: BOOL,
+      value: undefined,
+      createdAt: new Date(T0 + 5),
+      updatedAt: new Date(T0 + 5),
+    });
     assert.ok(!Buffer.isBuffer(first.type));
     clock.set(new Date(T0 + 10));
     const again = await repo.getOrCreate(key("approve"), INT);
@@ -88,21 +97,58 @@ forEachDatabase("SignalRepo", (getDb) => {
       await repo.getOrCreate(key(id), INT);
     }
     await repo.getOrCreate(key("z", "e2"), INT);
-    assert.deepEqual((await list("")).map((r) => r.signalId), ["b", "a", "c"], "default order is insertion (id)");
-    assert.deepEqual((await list("", { sort: { key: "signal_id", direction: Sort_Direction.ASCENDING } })).map((r) => r.signalId), ["a", "b", "c"]);
-    assert.deepEqual((await list("", { sort: { key: "created_at" } })).map((r) => r.signalId), ["c", "a", "b"]);
-    assert.deepEqual((await list("eq(signal_id,a)")).map((r) => r.signalId), ["a"]);
-    assert.deepEqual((await list("value_in(signal_id,a;c)")).map((r) => r.signalId), ["a", "c"]);
-    assert.deepEqual((await list("gte(created_at,2024-01-01T00:00:01Z)")).map((r) => r.signalId), ["a", "c"]);
-    assert.deepEqual((await list("", { limit: 2 })).map((r) => r.signalId), ["b", "a"]);
-    assert.deepEqual((await list("", { limit: 2, token: "2" })).map((r) => r.signalId), ["c"]);
-    assert.deepEqual((await list("", { name: "e2" })).map((r) => r.signalId), ["z"]);
+    assert.deepEqual(
+      (await list("")).map((r) => r.signalId),
+      ["b", "a", "c"],
+      "default order is insertion (id)",
+    );
+    assert.deepEqual(
+      (await list("", { sort: { key: "signal_id", direction: Sort_Direction.ASCENDING } })).map((r) => r.signalId),
+      ["a", "b", "c"],
+    );
+    assert.deepEqual(
+      (await list("", { sort: { key: "created_at" } })).map((r) => r.signalId),
+      ["c", "a", "b"],
+    );
+    assert.deepEqual(
+      (await list("eq(signal_id,a)")).map((r) => r.signalId),
+      ["a"],
+    );
+    assert.deepEqual(
+      (await list("value_in(signal_id,a;c)")).map((r) => r.signalId),
+      ["a", "c"],
+    );
+    assert.deepEqual(
+      (await list("gte(created_at,2024-01-01T00:00:01Z)")).map((r) => r.signalId),
+      ["a", "c"],
+    );
+    assert.deepEqual(
+      (await list("", { limit: 2 })).map((r) => r.signalId),
+      ["b", "a"],
+    );
+    assert.deepEqual(
+      (await list("", { limit: 2, token: "2" })).map((r) => r.signalId),
+      ["c"],
+    );
+    assert.deepEqual(
+      (await list("", { name: "e2" })).map((r) => r.signalId),
+      ["z"],
+    );
   });
 
   test("filters on the serialized type/value columns and on other entities are INVALID_ARGUMENT", async () => {
-    await assert.rejects(list("eq(value,1)"), (e: AloftError) => e.code === Code.INVALID_ARGUMENT && /cannot be filtered/.test(e.message));
-    await assert.rejects(list("eq(execution.phase,RUNNING)"), (e: AloftError) => e.code === Code.INVALID_ARGUMENT && e.message === "'e' entity is not allowed in filters");
-    await assert.rejects(list("eq(nope,1)"), (e: AloftError) => e.code === Code.INVALID_ARGUMENT && e.message === "'s.nope' is invalid filter");
+    await assert.rejects(
+      list("eq(value,1)"),
+      (e: AloftError) => e.code === Code.INVALID_ARGUMENT && /cannot be filtered/.test(e.message),
+    );
+    await assert.rejects(
+      list("eq(execution.phase,RUNNING)"),
+      (e: AloftError) => e.code === Code.INVALID_ARGUMENT && e.message === "'e' entity is not allowed in filters",
+    );
+    await assert.rejects(
+      list("eq(nope,1)"),
+      (e: AloftError) => e.code === Code.INVALID_ARGUMENT && e.message === "'s.nope' is invalid filter",
+    );
   });
 
   test("executionExists looks at the executions table", async () => {

@@ -73,7 +73,9 @@ export class SignalRepo {
           updated_at: now,
           deleted_at: null,
         })
-        .onConflict((oc) => oc.columns(["execution_project", "execution_domain", "execution_name", "signal_id"]).doNothing())
+        .onConflict((oc) =>
+          oc.columns(["execution_project", "execution_domain", "execution_name", "signal_id"]).doNothing(),
+        )
         .execute(),
     );
     const row = await this.get(key);

@@ -3,7 +3,14 @@
 import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
 import { sql } from "kysely";
 import type { VersionedId } from "@aloft/core";
-import { applyOrder, applyPage, filtersExpression, type EntityName, type Filter, type SortOrder } from "../list/index.ts";
+import {
+  applyOrder,
+  applyPage,
+  filtersExpression,
+  type EntityName,
+  type Filter,
+  type SortOrder,
+} from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
 import type { NodeExecutionKey } from "./node-execution-repo.ts";
 import type { Schema, TaskExecutionsTable } from "./schema.ts";
@@ -11,7 +18,10 @@ import type { Schema, TaskExecutionsTable } from "./schema.ts";
 export type TaskExecutionRow = Selectable<TaskExecutionsTable>;
 /** A row with whether any node execution names it as its parent task execution (dynamic / map-task children). */
 export type TaskExecutionListRow = TaskExecutionRow & { is_parent: boolean };
-export type NewTaskExecutionRow = Omit<Insertable<TaskExecutionsTable>, "id" | "created_at" | "updated_at" | "deleted_at">;
+export type NewTaskExecutionRow = Omit<
+  Insertable<TaskExecutionsTable>,
+  "id" | "created_at" | "updated_at" | "deleted_at"
+>;
 export type TaskExecutionPatch = Pick<
   Updateable<TaskExecutionsTable>,
   "phase" | "phase_version" | "closure" | "started_at" | "task_execution_updated_at" | "duration" | "input_uri"
@@ -84,7 +94,10 @@ export class TaskExecutionRepo {
 
   async get(key: TaskExecutionKey): Promise<TaskExecutionListRow | undefined> {
     return withDbErrors(() =>
-      this.db.selectFrom("task_executions").selectAll("task_executions").select(isParent)
+      this.db
+        .selectFrom("task_executions")
+        .selectAll("task_executions")
+        .select(isParent)
         .where("task_executions.execution_project", "=", key.node.execution.project)
         .where("task_executions.execution_domain", "=", key.node.execution.domain)
         .where("task_executions.execution_name", "=", key.node.execution.name)
@@ -128,7 +141,11 @@ export class TaskExecutionRepo {
   }
 
   async list(q: TaskExecutionListQuery): Promise<TaskExecutionListRow[]> {
-    let qb = this.db.selectFrom("task_executions").selectAll("task_executions").select(isParent).where("task_executions.deleted_at", "is", null);
+    let qb = this.db
+      .selectFrom("task_executions")
+      .selectAll("task_executions")
+      .select(isParent)
+      .where("task_executions.deleted_at", "is", null);
     if (q.joins.includes("task")) {
       qb = qb.leftJoin("tasks", (j) =>
         j
@@ -160,12 +177,12 @@ export class TaskExecutionRepo {
     const rows = await withDbErrors(() => qb.execute());
     return rows.map(normalize);
   }
-
 }
 
-const isParent = sql<number>`(case when exists (select 1 from node_executions c where c.parent_task_execution_id = task_executions.id) then 1 else 0 end)`.as(
-  "is_parent",
-);
+const isParent =
+  sql<number>`(case when exists (select 1 from node_executions c where c.parent_task_execution_id = task_executions.id) then 1 else 0 end)`.as(
+    "is_parent",
+  );
 
 function normalize(r: TaskExecutionRow & { is_parent: unknown }): TaskExecutionListRow {
   return { ...r, is_parent: Number(r.is_parent) === 1 };

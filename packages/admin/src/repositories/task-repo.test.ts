@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { ManualClock } from "@aloft/core/testing";
-import { AloftError, Code } from "@aloft/core";
+import { type AloftError, Code } from "@aloft/core";
 import { SortSchema, Sort_Direction } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { TaskClosureSchema } from "@aloft/idl/flyteidl/admin/task_pb.js";
 import { CompiledTaskSchema } from "@aloft/idl/flyteidl/core/compiler_pb.js";
@@ -18,12 +18,24 @@ const MINUTE = 60_000;
 function closure(type: string): Uint8Array {
   return toBinary(
     TaskClosureSchema,
-    create(TaskClosureSchema, { compiledTask: create(CompiledTaskSchema, { template: create(TaskTemplateSchema, { type }) }) }),
+    create(TaskClosureSchema, {
+      compiledTask: create(CompiledTaskSchema, { template: create(TaskTemplateSchema, { type }) }),
+    }),
   );
 }
 
 function row(name: string, version: string, over: Partial<NewTaskRow> = {}): NewTaskRow {
-  return { project: "p", domain: "d", name, version, closure: closure(`type-${name}`), digest: `${name}@${version}`, type: "python-task", shortDescription: "", ...over };
+  return {
+    project: "p",
+    domain: "d",
+    name,
+    version,
+    closure: closure(`type-${name}`),
+    digest: `${name}@${version}`,
+    type: "python-task",
+    shortDescription: "",
+    ...over,
+  };
 }
 
 forEachDatabase("TaskRepo", (getDb) => {
@@ -37,7 +49,10 @@ forEachDatabase("TaskRepo", (getDb) => {
     repo = new TaskRepo(getDb().db, clock);
   });
 
-  const list = async (filters: string, extra: { name?: string; sort?: { key: string; direction?: Sort_Direction }; limit?: number; token?: string } = {}) => {
+  const list = async (
+    filters: string,
+    extra: { name?: string; sort?: { key: string; direction?: Sort_Direction }; limit?: number; token?: string } = {},
+  ) => {
     const params = parseListParams({
       entity: "task",
       filters,
@@ -67,15 +82,36 @@ forEachDatabase("TaskRepo", (getDb) => {
 
   test("a duplicate version is ALREADY_EXISTS and writes nothing (the description insert is rolled back)", async () => {
     await repo.create(row("a", "v1"));
-    const description = { resourceType: 1, project: "p", domain: "d", name: "a", version: "v1", shortDescription: "s", longDescription: null, link: "" };
-    await assert.rejects(repo.create(row("a", "v1", { digest: "other" }), description), (e: AloftError) => e.code === Code.ALREADY_EXISTS);
+    const description = {
+      resourceType: 1,
+      project: "p",
+      domain: "d",
+      name: "a",
+      version: "v1",
+      shortDescription: "s",
+      longDescription: null,
+      link: "",
+    };
+    await assert.rejects(
+      repo.create(row("a", "v1", { digest: "other" }), description),
+      (e: AloftError) => e.code === Code.ALREADY_EXISTS,
+    );
     const descriptions = await getDb().db.selectFrom("description_entities").selectAll().execute();
     assert.equal(descriptions.length, 0);
     assert.equal((await repo.get({ project: "p", domain: "d", name: "a", version: "v1" }))?.digest, "a@v1");
   });
 
   test("create with a description writes both rows", async () => {
-    const description = { resourceType: 1, project: "p", domain: "d", name: "a", version: "v1", shortDescription: "s", longDescription: new Uint8Array([1, 2]), link: "l" };
+    const description = {
+      resourceType: 1,
+      project: "p",
+      domain: "d",
+      name: "a",
+      version: "v1",
+      shortDescription: "s",
+      longDescription: new Uint8Array([1, 2]),
+      link: "l",
+    };
     await repo.create(row("a", "v1"), description);
     const rows = await getDb().db.selectFrom("description_entities").selectAll().execute();
     assert.equal(rows.length, 1);
@@ -83,22 +119,42 @@ forEachDatabase("TaskRepo", (getDb) => {
   });
 
   test("list scopes by project/domain/name, filters, sorts, and pages with a stable fallback order", async () => {
-    for (const [i, [name, version]] of [["a", "v1"], ["a", "v2"], ["b", "v1"], ["a", "v3"]].entries()) {
+    for (const [i, [name, version]] of [
+      ["a", "v1"],
+      ["a", "v2"],
+      ["b", "v1"],
+      ["a", "v3"],
+    ].entries()) {
       clock.set(new Date(T0 + i * MINUTE));
       await repo.create(row(name!, version!));
     }
     await repo.create(row("a", "v1", { project: "other" }));
-    const ids = async (q: Awaited<ReturnType<typeof list>>) => (await repo.list(q)).map((r) => `${r.name}:${r.version}`);
+    const ids = async (q: Awaited<ReturnType<typeof list>>) =>
+      (await repo.list(q)).map((r) => `${r.name}:${r.version}`);
     assert.deepEqual(await ids(await list("")), ["a:v1", "a:v2", "b:v1", "a:v3"]);
     assert.deepEqual(await ids(await list("", { name: "a" })), ["a:v1", "a:v2", "a:v3"]);
     assert.deepEqual(await ids(await list("", { name: "a", sort: { key: "created_at" } })), ["a:v3", "a:v2", "a:v1"]);
     assert.deepEqual(await ids(await list("value_in(version,v2;v3)")), ["a:v2", "a:v3"]);
-    assert.deepEqual(await ids(await list(`gte(created_at,${new Date(T0 + 2 * MINUTE).toISOString()})`)), ["b:v1", "a:v3"]);
-    assert.deepEqual(await ids(await list("", { limit: 2, token: "2", sort: { key: "version", direction: Sort_Direction.ASCENDING } })), ["a:v2", "a:v3"]);
+    assert.deepEqual(await ids(await list(`gte(created_at,${new Date(T0 + 2 * MINUTE).toISOString()})`)), [
+      "b:v1",
+      "a:v3",
+    ]);
+    assert.deepEqual(
+      await ids(
+        await list("", { limit: 2, token: "2", sort: { key: "version", direction: Sort_Direction.ASCENDING } }),
+      ),
+      ["a:v2", "a:v3"],
+    );
   });
 
   test("listNames gives one row per name, paged over the distinct names, optionally ordered by an aggregate", async () => {
-    for (const [i, [name, version]] of [["b", "v1"], ["a", "v1"], ["a", "v2"], ["c", "v1"], ["b", "v2"]].entries()) {
+    for (const [i, [name, version]] of [
+      ["b", "v1"],
+      ["a", "v1"],
+      ["a", "v2"],
+      ["c", "v1"],
+      ["b", "v2"],
+    ].entries()) {
       clock.set(new Date(T0 + i * MINUTE));
       await repo.create(row(name!, version!));
     }
@@ -109,7 +165,10 @@ forEachDatabase("TaskRepo", (getDb) => {
     // Latest version first: b (v2 at minute 4), c (3), a (2).
     assert.deepEqual(await names(await list("", { sort: { key: "created_at" } })), ["b", "c", "a"]);
     // Earliest first: b (0), a (1), c (3).
-    assert.deepEqual(await names(await list("", { sort: { key: "created_at", direction: Sort_Direction.ASCENDING } })), ["b", "a", "c"]);
+    assert.deepEqual(
+      await names(await list("", { sort: { key: "created_at", direction: Sort_Direction.ASCENDING } })),
+      ["b", "a", "c"],
+    );
     const [first] = await repo.listNames(await list(""));
     assert.deepEqual(first, { project: "p", domain: "d", name: "a" });
   });

@@ -8,7 +8,11 @@ import type { Schema } from "./schema.ts";
 export type VersionedTable = "tasks" | "workflows" | "launch_plans";
 
 /** The live row of one exact version, or undefined. `db` may be a transaction. */
-export async function findVersion<T extends VersionedTable>(db: Kysely<Schema>, table: T, id: VersionedId): Promise<Selectable<Schema[T]> | undefined> {
+export async function findVersion<T extends VersionedTable>(
+  db: Kysely<Schema>,
+  table: T,
+  id: VersionedId,
+): Promise<Selectable<Schema[T]> | undefined> {
   const row = await withDbErrors(() =>
     db
       .selectFrom(table as VersionedTable)

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { ManualClock } from "@aloft/core/testing";
-import { AloftError, Code } from "@aloft/core";
+import { type AloftError, Code } from "@aloft/core";
 import { SortSchema, Sort_Direction } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { forEachDatabase } from "@aloft/testkit";
 import { makeFilter, parseListParams } from "../list/index.ts";
@@ -37,7 +37,15 @@ forEachDatabase("WorkflowRepo", (getDb) => {
   });
 
   const params = (filters: string, sortBy?: { key: string; direction?: Sort_Direction }, limit = 10, token = "") =>
-    parseListParams({ entity: "workflow", filters, sortBy: sortBy && create(SortSchema, sortBy), limit, token, rpc: "ListWorkflows", limitRequired: true });
+    parseListParams({
+      entity: "workflow",
+      filters,
+      sortBy: sortBy && create(SortSchema, sortBy),
+      limit,
+      token,
+      rpc: "ListWorkflows",
+      limitRequired: true,
+    });
 
   test("create then get round-trips every column; absent ids are undefined", async () => {
     clock.set(new Date(T0 + 5));
@@ -54,7 +62,10 @@ forEachDatabase("WorkflowRepo", (getDb) => {
 
   test("a duplicate identifier is ALREADY_EXISTS", async () => {
     await repo.create(row("wf", "v1"));
-    await assert.rejects(repo.create(row("wf", "v1", { digest: "other" })), (e: AloftError) => e.code === Code.ALREADY_EXISTS);
+    await assert.rejects(
+      repo.create(row("wf", "v1", { digest: "other" })),
+      (e: AloftError) => e.code === Code.ALREADY_EXISTS,
+    );
   });
 
   test("work done in the same transaction is rolled back with a failed insert, and vice versa", async () => {
@@ -75,31 +86,56 @@ forEachDatabase("WorkflowRepo", (getDb) => {
   });
 
   test("list applies identifier filters, request filters, sort and pagination", async () => {
-    for (const [i, [name, version]] of [["a", "v1"], ["a", "v2"], ["b", "v1"], ["c", "v1"]].entries()) {
+    for (const [i, [name, version]] of [
+      ["a", "v1"],
+      ["a", "v2"],
+      ["b", "v1"],
+      ["c", "v1"],
+    ].entries()) {
       clock.set(new Date(T0 + i * 1000));
       await repo.create(row(name!, version!));
     }
     await repo.create(row("a", "v1", { project: "other" }));
     const scope = [makeFilter("workflow", "eq", "project", "p"), makeFilter("workflow", "eq", "domain", "d")];
     const all = await repo.list({ ...params(""), filters: scope });
-    assert.deepEqual(all.map((r) => `${r.name}/${r.version}`), ["a/v1", "a/v2", "b/v1", "c/v1"]);
+    assert.deepEqual(
+      all.map((r) => `${r.name}/${r.version}`),
+      ["a/v1", "a/v2", "b/v1", "c/v1"],
+    );
     const named = await repo.list({ ...params(""), filters: [...scope, makeFilter("workflow", "eq", "name", "a")] });
-    assert.deepEqual(named.map((r) => r.version), ["v1", "v2"]);
+    assert.deepEqual(
+      named.map((r) => r.version),
+      ["v1", "v2"],
+    );
     const p = params("gte(created_at,2024-01-01T00:00:01Z)", { key: "created_at" });
     const newest = await repo.list({ ...p, filters: [...scope, ...p.filters] });
-    assert.deepEqual(newest.map((r) => `${r.name}/${r.version}`), ["c/v1", "b/v1", "a/v2"]);
+    assert.deepEqual(
+      newest.map((r) => `${r.name}/${r.version}`),
+      ["c/v1", "b/v1", "a/v2"],
+    );
     const page = params("", { key: "name", direction: Sort_Direction.ASCENDING }, 2, "2");
     const rows = await repo.list({ ...page, filters: scope });
-    assert.deepEqual(rows.map((r) => `${r.name}/${r.version}`), ["b/v1", "c/v1"]);
+    assert.deepEqual(
+      rows.map((r) => `${r.name}/${r.version}`),
+      ["b/v1", "c/v1"],
+    );
   });
 
   test("listIds groups versions by name and paginates over the groups", async () => {
-    for (const [i, [name, version]] of [["b", "v1"], ["a", "v1"], ["a", "v2"], ["c", "v1"]].entries()) {
+    for (const [i, [name, version]] of [
+      ["b", "v1"],
+      ["a", "v1"],
+      ["a", "v2"],
+      ["c", "v1"],
+    ].entries()) {
       clock.set(new Date(T0 + i * 1000));
       await repo.create(row(name!, version!));
     }
     const scope = [makeFilter("workflow", "eq", "project", "p"), makeFilter("workflow", "eq", "domain", "d")];
-    assert.deepEqual((await repo.listIds({ ...params(""), filters: scope })).map((r) => r.name), ["a", "b", "c"]);
+    assert.deepEqual(
+      (await repo.listIds({ ...params(""), filters: scope })).map((r) => r.name),
+      ["a", "b", "c"],
+    );
     const page = await repo.listIds({ ...params("", undefined, 2, "1"), filters: scope });
     assert.deepEqual(page, [
       { project: "p", domain: "d", name: "b" },
@@ -107,8 +143,14 @@ forEachDatabase("WorkflowRepo", (getDb) => {
     ]);
     // Sorting by a non-grouped column orders groups by its newest (desc) value: c(3) a(2) b(0).
     const byTime = await repo.listIds({ ...params("", { key: "created_at" }), filters: scope });
-    assert.deepEqual(byTime.map((r) => r.name), ["c", "a", "b"]);
+    assert.deepEqual(
+      byTime.map((r) => r.name),
+      ["c", "a", "b"],
+    );
     const byName = await repo.listIds({ ...params("", { key: "name" }), filters: scope });
-    assert.deepEqual(byName.map((r) => r.name), ["c", "b", "a"]);
+    assert.deepEqual(
+      byName.map((r) => r.name),
+      ["c", "b", "a"],
+    );
   });
 });

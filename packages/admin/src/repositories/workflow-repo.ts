@@ -73,7 +73,12 @@ export class WorkflowRepo {
 
   async getById(id: number): Promise<WorkflowRow | undefined> {
     const row = await withDbErrors(() =>
-      this.db.selectFrom("workflows").selectAll().where("id", "=", id).where("deleted_at", "is", null).executeTakeFirst(),
+      this.db
+        .selectFrom("workflows")
+        .selectAll()
+        .where("id", "=", id)
+        .where("deleted_at", "is", null)
+        .executeTakeFirst(),
     );
     return row ? fromDb(row) : undefined;
   }
@@ -107,7 +112,11 @@ export async function listNamedEntityIds(
   const col = (c: string) => sql.ref(`${table}.${c}`);
   let qb = db
     .selectFrom(table)
-    .select([sql<string>`${col("project")}`.as("project"), sql<string>`${col("domain")}`.as("domain"), sql<string>`${col("name")}`.as("name")])
+    .select([
+      sql<string>`${col("project")}`.as("project"),
+      sql<string>`${col("domain")}`.as("domain"),
+      sql<string>`${col("name")}`.as("name"),
+    ])
     .where(sql.ref(`${table}.deleted_at`), "is", null)
     .where((eb) => filtersExpression(eb, q.filters))
     .groupBy([col("project"), col("domain"), col("name")]);

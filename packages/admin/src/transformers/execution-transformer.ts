@@ -12,17 +12,27 @@ import {
   type ExecutionSpec,
 } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { WorkflowExecutionIdentifierSchema, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import {
+  WorkflowExecutionIdentifierSchema,
+  type WorkflowExecutionIdentifier,
+} from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { ExecutionRow } from "../repositories/execution-repo.ts";
 
 /** Lists trim error messages to this many bytes (upstream ListExecutionTransformerOptions). */
 export const LIST_ERROR_MESSAGE_BYTES = 100;
 
 export const decodeSpec = (row: Pick<ExecutionRow, "spec">): ExecutionSpec => fromBinary(ExecutionSpecSchema, row.spec);
-export const decodeClosure = (row: Pick<ExecutionRow, "closure">): ExecutionClosure => fromBinary(ExecutionClosureSchema, row.closure);
+export const decodeClosure = (row: Pick<ExecutionRow, "closure">): ExecutionClosure =>
+  fromBinary(ExecutionClosureSchema, row.closure);
 
-export function executionIdOf(row: Pick<ExecutionRow, "execution_project" | "execution_domain" | "execution_name">): WorkflowExecutionIdentifier {
-  return create(WorkflowExecutionIdentifierSchema, { project: row.execution_project, domain: row.execution_domain, name: row.execution_name });
+export function executionIdOf(
+  row: Pick<ExecutionRow, "execution_project" | "execution_domain" | "execution_name">,
+): WorkflowExecutionIdentifier {
+  return create(WorkflowExecutionIdentifierSchema, {
+    project: row.execution_project,
+    domain: row.execution_domain,
+    name: row.execution_name,
+  });
 }
 
 /** Truncates to at most `max` bytes of valid UTF-8. */
@@ -57,7 +67,8 @@ export function toExecution(row: ExecutionRow, opts: ToExecutionOptions = {}): E
   if (opts.list) {
     spec.inputs = undefined;
     closure.computedInputs = undefined;
-    if (closure.outputResult.case === "error") closure.outputResult.value.message = trimBytes(closure.outputResult.value.message, LIST_ERROR_MESSAGE_BYTES);
+    if (closure.outputResult.case === "error")
+      closure.outputResult.value.message = trimBytes(closure.outputResult.value.message, LIST_ERROR_MESSAGE_BYTES);
   }
   return create(ExecutionSchema, { id: executionIdOf(row), spec, closure });
 }

@@ -15,13 +15,20 @@ import { LAUNCH_PLAN_INACTIVE, type LaunchPlanRow, type NewLaunchPlanRow } from 
 /** schedule_type and launch_condition_type columns (upstream CreateLaunchPlanModel). */
 function scheduleColumns(spec: LaunchPlanSpec): { scheduleType: string; launchConditionType: string | null } {
   const e = spec.entityMetadata?.schedule?.ScheduleExpression;
-  if ((e?.case === "cronExpression" && e.value !== "") || e?.case === "cronSchedule") return { scheduleType: "CRON", launchConditionType: "SCHED" };
+  if ((e?.case === "cronExpression" && e.value !== "") || e?.case === "cronSchedule")
+    return { scheduleType: "CRON", launchConditionType: "SCHED" };
   if (e?.case === "rate") return { scheduleType: "RATE", launchConditionType: "SCHED" };
   return { scheduleType: "NONE", launchConditionType: null };
 }
 
 /** The row of a newly registered (INACTIVE) launch plan of the workflow with database id `workflowId`. */
-export function newLaunchPlanRow(id: Identifier, lp: LaunchPlan, spec: LaunchPlanSpec, workflowId: number, digest: string): NewLaunchPlanRow {
+export function newLaunchPlanRow(
+  id: Identifier,
+  lp: LaunchPlan,
+  spec: LaunchPlanSpec,
+  workflowId: number,
+  digest: string,
+): NewLaunchPlanRow {
   return {
     project: id.project,
     domain: id.domain,
@@ -36,7 +43,8 @@ export function newLaunchPlanRow(id: Identifier, lp: LaunchPlan, spec: LaunchPla
   };
 }
 
-export const launchPlanSpecOf = (row: Pick<LaunchPlanRow, "spec">): LaunchPlanSpec => fromBinary(LaunchPlanSpecSchema, row.spec);
+export const launchPlanSpecOf = (row: Pick<LaunchPlanRow, "spec">): LaunchPlanSpec =>
+  fromBinary(LaunchPlanSpecSchema, row.spec);
 
 /** A row as the API returns it: state from the column, timestamps from the row. */
 export function toLaunchPlan(row: LaunchPlanRow): LaunchPlan {

@@ -21,7 +21,9 @@ export function nodeExecutionIdOf(row: NodeExecutionRow): NodeExecutionIdentifie
 
 /** The stored metadata (empty when the row has none). */
 export function nodeExecutionMetadataOf(row: NodeExecutionRow): NodeExecutionMetaData {
-  return row.node_execution_metadata ? fromBinary(NodeExecutionMetaDataSchema, row.node_execution_metadata) : create(NodeExecutionMetaDataSchema);
+  return row.node_execution_metadata
+    ? fromBinary(NodeExecutionMetaDataSchema, row.node_execution_metadata)
+    : create(NodeExecutionMetaDataSchema);
 }
 
 /** Lists trim error messages (upstream ListExecutionTransformerOptions). */

@@ -2,7 +2,12 @@
 // project carries the configured list.
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { LabelsSchema, type Labels } from "@aloft/idl/flyteidl/admin/common_pb.js";
-import { DomainSchema, ProjectSchema, type Domain as DomainMessage, type Project } from "@aloft/idl/flyteidl/admin/project_pb.js";
+import {
+  DomainSchema,
+  ProjectSchema,
+  type Domain as DomainMessage,
+  type Project,
+} from "@aloft/idl/flyteidl/admin/project_pb.js";
 import type { Domain } from "@aloft/core";
 import type { ProjectRow } from "../repositories/project-repo.ts";
 

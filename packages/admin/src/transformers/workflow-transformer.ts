@@ -39,7 +39,9 @@ export function workflowIdentifier(row: WorkflowRow): Identifier {
 
 /** The stored typed interface (empty when the row has none). */
 export function workflowInterfaceOf(row: Pick<WorkflowRow, "typedInterface">): TypedInterface {
-  return row.typedInterface && row.typedInterface.length > 0 ? fromBinary(TypedInterfaceSchema, row.typedInterface) : create(TypedInterfaceSchema);
+  return row.typedInterface && row.typedInterface.length > 0
+    ? fromBinary(TypedInterfaceSchema, row.typedInterface)
+    : create(TypedInterfaceSchema);
 }
 
 /** A list entry: the id, creation time and interface only (lists do not read closures from the blob store). */
@@ -48,7 +50,9 @@ export function toWorkflowSummary(row: WorkflowRow): Workflow {
     id: workflowIdentifier(row),
     closure: {
       createdAt: timestampFromDate(row.createdAt),
-      compiledWorkflow: { primary: create(CompiledWorkflowSchema, { template: { interface: workflowInterfaceOf(row) } }) },
+      compiledWorkflow: {
+        primary: create(CompiledWorkflowSchema, { template: { interface: workflowInterfaceOf(row) } }),
+      },
     },
     shortDescription: row.shortDescription,
   });

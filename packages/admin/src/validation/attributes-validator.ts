@@ -5,7 +5,12 @@ import {
   type ListMatchableAttributesRequest,
   type MatchingAttributes,
 } from "@aloft/idl/flyteidl/admin/matchable_resource_pb.js";
-import type { ProjectAttributesDeleteRequest, ProjectAttributesGetRequest, ProjectAttributesUpdateRequest, ProjectAttributes } from "@aloft/idl/flyteidl/admin/project_attributes_pb.js";
+import type {
+  ProjectAttributesDeleteRequest,
+  ProjectAttributesGetRequest,
+  ProjectAttributesUpdateRequest,
+  ProjectAttributes,
+} from "@aloft/idl/flyteidl/admin/project_attributes_pb.js";
 import type {
   ProjectDomainAttributes,
   ProjectDomainAttributesDeleteRequest,
@@ -49,7 +54,10 @@ function matchableResourceOf(attributes: MatchingAttributes | undefined, request
     case "clusterAssignment":
       return MatchableResource.CLUSTER_ASSIGNMENT;
     default:
-      throw invalidArgument("attributes.unrecognized", `Unrecognized matching attributes type for request ${requestId}`);
+      throw invalidArgument(
+        "attributes.unrecognized",
+        `Unrecognized matching attributes type for request ${requestId}`,
+      );
   }
 }
 
@@ -63,11 +71,17 @@ export async function validateProjectAttributesUpdate(
   return { attributes, resourceType: matchableResourceOf(attributes.matchingAttributes, attributes.project) };
 }
 
-export async function validateProjectAttributesGet(req: ProjectAttributesGetRequest, gate: AttributesGate): Promise<void> {
+export async function validateProjectAttributesGet(
+  req: ProjectAttributesGetRequest,
+  gate: AttributesGate,
+): Promise<void> {
   await gate.validateProjectExists(req.project, false);
 }
 
-export async function validateProjectAttributesDelete(req: ProjectAttributesDeleteRequest, gate: AttributesGate): Promise<void> {
+export async function validateProjectAttributesDelete(
+  req: ProjectAttributesDeleteRequest,
+  gate: AttributesGate,
+): Promise<void> {
   await gate.validateProjectExists(req.project, true);
 }
 

@@ -27,11 +27,16 @@ export function validateUniquePartitionKeys(keys: readonly string[]): void {
   for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
   if ([...counts.values()].some((n) => n > 1)) {
     const occurrences = [...counts].map(([k, n]) => `${k}:${n}`).join(" ");
-    throw invalidArgument("datacatalog.invalid_partition_keys", `invalid value for partitionKey, value:[Keys are not unique, occurrence count: map[${occurrences}]]`);
+    throw invalidArgument(
+      "datacatalog.invalid_partition_keys",
+      `invalid value for partitionKey, value:[Keys are not unique, occurrence count: map[${occurrences}]]`,
+    );
   }
 }
 
-export function validateArtifact(artifact: Artifact | undefined): asserts artifact is Artifact & { dataset: DatasetID } {
+export function validateArtifact(
+  artifact: Artifact | undefined,
+): asserts artifact is Artifact & { dataset: DatasetID } {
   if (!artifact) throw missing("artifact");
   validateDatasetId(artifact.dataset);
   if (artifact.id === "") throw missing("artifactID");
@@ -43,7 +48,11 @@ export function validateArtifactData(data: readonly ArtifactData[]): void {
   if (data.length === 0) throw missing("artifactData");
   const names = new Set<string>();
   for (const d of data) {
-    if (names.has(d.name)) throw invalidArgument("datacatalog.duplicate_artifact_data", `invalid value for artifactData, value:[duplicate name ${d.name}]`);
+    if (names.has(d.name))
+      throw invalidArgument(
+        "datacatalog.duplicate_artifact_data",
+        `invalid value for artifactData, value:[duplicate name ${d.name}]`,
+      );
     names.add(d.name);
   }
 }
@@ -62,14 +71,20 @@ export function validatePartitions(datasetKeys: readonly string[], partitions: r
     if (p.key === "") throw missing(`partitionKey[${i}]`);
     if (p.value === "") throw missing(`partitionValue[${i}]`);
     if (!wanted.has(p.key) || seen.has(p.key)) {
-      throw invalidArgument("datacatalog.partition_mismatch", `Artifact partition assignment does not match dataset partition keys: [${datasetKeys.join(" ")}]`);
+      throw invalidArgument(
+        "datacatalog.partition_mismatch",
+        `Artifact partition assignment does not match dataset partition keys: [${datasetKeys.join(" ")}]`,
+      );
     }
     seen.add(p.key);
   });
 }
 
 /** GetArtifact / UpdateArtifact handles: by artifact id (dataset optional) or by tag name (dataset required). */
-export function validateQueryHandle(dataset: DatasetID | undefined, handle: { case: "artifactId" | "tagName"; value: string } | { case: undefined }): void {
+export function validateQueryHandle(
+  dataset: DatasetID | undefined,
+  handle: { case: "artifactId" | "tagName"; value: string } | { case: undefined },
+): void {
   switch (handle.case) {
     case "artifactId":
       if (dataset) validateDatasetId(dataset);
@@ -91,7 +106,10 @@ export function validateTag(tag: Tag | undefined): asserts tag is Tag & { datase
   if (tag.artifactId === "") throw missing("artifactID");
 }
 
-export function validateReservationId(id: ReservationID | undefined, ownerId: string): asserts id is ReservationID & { datasetId: DatasetID } {
+export function validateReservationId(
+  id: ReservationID | undefined,
+  ownerId: string,
+): asserts id is ReservationID & { datasetId: DatasetID } {
   if (!id) throw missing("reservationID");
   validateDatasetId(id.datasetId);
   if (id.tagName === "") throw missing("tagName");
@@ -101,13 +119,15 @@ export function validateReservationId(id: ReservationID | undefined, ownerId: st
 /** The page offset a token encodes (upstream: a uint32 in decimal; empty means 0). */
 export function parsePageToken(token: string): number {
   if (token.trim() === "") return 0;
-  if (!/^\d+$/.test(token) || Number(token) > 0xffffffff) throw invalidArgument("datacatalog.invalid_token", `Invalid token value: ${token}`);
+  if (!/^\d+$/.test(token) || Number(token) > 0xffffffff)
+    throw invalidArgument("datacatalog.invalid_token", `Invalid token value: ${token}`);
   return Number(token);
 }
 
 export function validatePagination(p: PaginationOptions): void {
   parsePageToken(p.token);
-  if (p.sortKey !== PaginationOptions_SortKey.CREATION_TIME) throw invalidArgument("datacatalog.invalid_sort_key", `Invalid sort key ${p.sortKey}`);
+  if (p.sortKey !== PaginationOptions_SortKey.CREATION_TIME)
+    throw invalidArgument("datacatalog.invalid_sort_key", `Invalid sort key ${p.sortKey}`);
   if (p.sortOrder !== PaginationOptions_SortOrder.ASCENDING && p.sortOrder !== PaginationOptions_SortOrder.DESCENDING) {
     throw invalidArgument("datacatalog.invalid_sort_order", `Invalid sort order ${p.sortOrder}`);
   }

@@ -2,8 +2,16 @@
 // the "already in a terminal state" error with its EventFailureReason detail.
 import { create, toBinary } from "@bufbuild/protobuf";
 import { EventFailureReasonSchema } from "@aloft/idl/flyteidl/admin/event_pb.js";
-import type { NodeExecutionEventRequest, TaskExecutionEventRequest, WorkflowExecutionEventRequest } from "@aloft/idl/flyteidl/admin/event_pb.js";
-import { NodeExecution_Phase, TaskExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import type {
+  NodeExecutionEventRequest,
+  TaskExecutionEventRequest,
+  WorkflowExecutionEventRequest,
+} from "@aloft/idl/flyteidl/admin/event_pb.js";
+import {
+  NodeExecution_Phase,
+  TaskExecution_Phase,
+  WorkflowExecution_Phase,
+} from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { AloftError, Code, failedPrecondition, invalidArgument, missing } from "@aloft/core";
 import { validateTaskExecutionId } from "./execution-validator.ts";
@@ -48,7 +56,10 @@ function validateOutputData(data: LiteralMap | undefined, maxBytes: number): num
 export function validateWorkflowEventRequest(req: WorkflowExecutionEventRequest, maxBytes: number): void {
   if (!req.event) throw invalidArgument("event.missing", "Workflow event handler was called without event");
   if (!req.event.executionId) {
-    throw invalidArgument("event.missing_execution_id", "Workflow event handler request event doesn't have an execution id");
+    throw invalidArgument(
+      "event.missing_execution_id",
+      "Workflow event handler request event doesn't have an execution id",
+    );
   }
   validateOutputData(req.event.outputResult.case === "outputData" ? req.event.outputResult.value : undefined, maxBytes);
 }
@@ -61,7 +72,10 @@ export function nodeEventProblem(req: NodeExecutionEventRequest, maxBytes: numbe
     if (!id) throw missing("id");
     if (!id.executionId) throw missing("execution_id");
     if (id.nodeId === "") throw missing("node_id");
-    validateOutputData(req.event.outputResult.case === "outputData" ? req.event.outputResult.value : undefined, maxBytes);
+    validateOutputData(
+      req.event.outputResult.case === "outputData" ? req.event.outputResult.value : undefined,
+      maxBytes,
+    );
     return undefined;
   } catch (err) {
     if (err instanceof AloftError) return err;
@@ -74,7 +88,12 @@ export function validateTaskEventRequest(req: TaskExecutionEventRequest, maxByte
   if (!e) throw missing("event");
   if (!e.occurredAt) throw missing("occurred_at");
   validateOutputData(e.outputResult.case === "outputData" ? e.outputResult.value : undefined, maxBytes);
-  validateTaskExecutionId({ $typeName: "flyteidl.core.TaskExecutionIdentifier", taskId: e.taskId, nodeExecutionId: e.parentNodeExecutionId, retryAttempt: e.retryAttempt });
+  validateTaskExecutionId({
+    $typeName: "flyteidl.core.TaskExecutionIdentifier",
+    taskId: e.taskId,
+    nodeExecutionId: e.parentNodeExecutionId,
+    retryAttempt: e.retryAttempt,
+  });
 }
 
 /** ValidateCluster: an event from another cluster than the one running the execution is FAILED_PRECONDITION. */

@@ -7,7 +7,7 @@ import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { ParameterMapSchema } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import { LiteralMapSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { SimpleType } from "@aloft/idl/flyteidl/core/types_pb.js";
-import { AloftError, Code } from "@aloft/core";
+import { type AloftError, Code } from "@aloft/core";
 import {
   generateExecutionName,
   resolveExecutionInputs,
@@ -24,9 +24,19 @@ const IA = (message: RegExp | string) => (e: AloftError) => {
   return true;
 };
 const int = (v: number) =>
-  ({ value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "integer", value: BigInt(v) } } } } } }) as unknown as Literal;
+  ({
+    value: {
+      case: "scalar",
+      value: { value: { case: "primitive", value: { value: { case: "integer", value: BigInt(v) } } } },
+    },
+  }) as unknown as Literal;
 const str = (v: string) =>
-  ({ value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "stringValue", value: v } } } } } }) as unknown as Literal;
+  ({
+    value: {
+      case: "scalar",
+      value: { value: { case: "primitive", value: { value: { case: "stringValue", value: v } } } },
+    },
+  }) as unknown as Literal;
 const lits = (m: Record<string, Literal>) => create(LiteralMapSchema, { literals: m });
 const INT = { type: { case: "simple" as const, value: SimpleType.INTEGER } };
 const params = create(ParameterMapSchema, {
@@ -39,19 +49,36 @@ const params = create(ParameterMapSchema, {
 test("execution names: generated shape; lower-cased regex and length checks with upstream's messages", () => {
   for (let i = 0; i < 20; i++) assert.match(generateExecutionName(), /^a[bcdfghjklmnpqrstvwxz2456789]{19}$/);
   validateExecutionName("Upper-Case-OK");
-  assert.throws(() => validateExecutionName("1abc"), IA("invalid name format: 1abc, does not match regex '^[a-z][a-z\\-0-9]*$'"));
+  assert.throws(
+    () => validateExecutionName("1abc"),
+    IA("invalid name format: 1abc, does not match regex '^[a-z][a-z\\-0-9]*$'"),
+  );
   assert.throws(() => validateExecutionName("a_b"), IA(/invalid name format: a_b/));
   assert.throws(() => validateExecutionName(`a${"b".repeat(63)}`), IA(/^size of name exceeded length 63 : a/));
 });
 
 test("request fields, spec, launched entity type, literal maps", () => {
-  assert.throws(() => validateExecutionRequestFields(create(ExecutionCreateRequestSchema, { domain: "d" })), IA("missing project"));
-  assert.throws(() => validateExecutionRequestFields(create(ExecutionCreateRequestSchema, { project: "p" })), IA("missing domain"));
-  const req = (launchPlan: object | undefined) => create(ExecutionCreateRequestSchema, { project: "p", domain: "d", spec: launchPlan ? { launchPlan } : undefined });
-  assert.throws(() => validateExecutionSpec(req(undefined), undefined), IA("missing spec"));
-  assert.throws(() => validateExecutionSpec(req({ project: "p", domain: "d", name: "n" }), undefined), IA("missing version"));
   assert.throws(
-    () => validateExecutionSpec(req({ resourceType: ResourceType.WORKFLOW, project: "p", domain: "d", name: "n", version: "v" }), undefined),
+    () => validateExecutionRequestFields(create(ExecutionCreateRequestSchema, { domain: "d" })),
+    IA("missing project"),
+  );
+  assert.throws(
+    () => validateExecutionRequestFields(create(ExecutionCreateRequestSchema, { project: "p" })),
+    IA("missing domain"),
+  );
+  const req = (launchPlan: object | undefined) =>
+    create(ExecutionCreateRequestSchema, { project: "p", domain: "d", spec: launchPlan ? { launchPlan } : undefined });
+  assert.throws(() => validateExecutionSpec(req(undefined), undefined), IA("missing spec"));
+  assert.throws(
+    () => validateExecutionSpec(req({ project: "p", domain: "d", name: "n" }), undefined),
+    IA("missing version"),
+  );
+  assert.throws(
+    () =>
+      validateExecutionSpec(
+        req({ resourceType: ResourceType.WORKFLOW, project: "p", domain: "d", name: "n", version: "v" }),
+        undefined,
+      ),
     IA(/^Invalid reference entity resource type \[WORKFLOW\]/),
   );
   const ok = req({ resourceType: ResourceType.TASK, project: "p", domain: "d", name: "n", version: "v" });
@@ -60,18 +87,31 @@ test("request fields, spec, launched entity type, literal maps", () => {
     domain: "d",
     spec: {
       launchPlan: { resourceType: ResourceType.LAUNCH_PLAN, project: "p", domain: "d", name: "n", version: "v" },
-      notificationOverrides: { case: "notifications", value: { notifications: [{ phases: [4], type: { case: "email", value: { recipientsEmail: [] } } }] } },
+      notificationOverrides: {
+        case: "notifications",
+        value: { notifications: [{ phases: [4], type: { case: "email", value: { recipientsEmail: [] } } }] },
+      },
     },
   });
   assert.throws(() => validateExecutionSpec(withNotification, undefined), IA("missing recipients"));
   validateExecutionSpec(ok, lits({ x: int(1) }));
-  assert.throws(() => validateExecutionSpec(ok, lits({ x: create(LiteralMapSchema).literals.x ?? ({ value: { case: undefined } } as unknown as Literal) })), IA("missing valid literal in inputs x"));
+  assert.throws(
+    () =>
+      validateExecutionSpec(
+        ok,
+        lits({ x: create(LiteralMapSchema).literals.x ?? ({ value: { case: undefined } } as unknown as Literal) }),
+      ),
+    IA("missing valid literal in inputs x"),
+  );
 });
 
 test("input resolution: unknown, required, defaults, types, fixed inputs", () => {
   assert.throws(() => resolveExecutionInputs(lits({ zzz: int(1) }), undefined, params), IA("invalid input zzz"));
   assert.throws(() => resolveExecutionInputs(lits({}), undefined, params), IA("expected_inputs req missing"));
-  assert.throws(() => resolveExecutionInputs(lits({ req: str("x") }), undefined, params), IA(/^invalid req input wrong type\. Expected simple:INTEGER, but got simple:STRING/));
+  assert.throws(
+    () => resolveExecutionInputs(lits({ req: str("x") }), undefined, params),
+    IA(/^invalid req input wrong type\. Expected simple:INTEGER, but got simple:STRING/),
+  );
   const out = resolveExecutionInputs(lits({ req: int(1) }), lits({ fixed: int(9) }), params);
   assert.deepEqual(Object.keys(out.literals).sort(), ["fixed", "opt", "req"]);
   assert.throws(

@@ -2,7 +2,12 @@
 // resolution of launch inputs against a launch plan's expected / default / fixed inputs (upstream flyteadmin/pkg/manager/impl/execution_manager.go).
 import { create } from "@bufbuild/protobuf";
 import type { ExecutionCreateRequest } from "@aloft/idl/flyteidl/admin/execution_pb.js";
-import { ResourceType, type NodeExecutionIdentifier, type TaskExecutionIdentifier, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import {
+  ResourceType,
+  type NodeExecutionIdentifier,
+  type TaskExecutionIdentifier,
+  type WorkflowExecutionIdentifier,
+} from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { ParameterMap } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import { LiteralMapSchema, type Literal, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { areTypesCastable, literalTypeForLiteral, literalTypeText, validateLiteralType } from "@aloft/core";
@@ -26,10 +31,16 @@ export function generateExecutionName(): string {
 export function validateExecutionName(name: string, field = "name"): void {
   const lower = name.toLowerCase();
   if (lower.length > MAX_EXECUTION_NAME_LENGTH) {
-    throw invalidArgument("execution.name_too_long", `size of ${field} exceeded length ${MAX_EXECUTION_NAME_LENGTH} : ${lower}`);
+    throw invalidArgument(
+      "execution.name_too_long",
+      `size of ${field} exceeded length ${MAX_EXECUTION_NAME_LENGTH} : ${lower}`,
+    );
   }
   if (!EXECUTION_NAME_REGEX.test(lower)) {
-    throw invalidArgument("execution.invalid_name", `invalid ${field} format: ${lower}, does not match regex '^[a-z][a-z\\-0-9]*$'`);
+    throw invalidArgument(
+      "execution.invalid_name",
+      `invalid ${field} format: ${lower}, does not match regex '^[a-z][a-z\\-0-9]*$'`,
+    );
   }
 }
 
@@ -54,19 +65,23 @@ export function validateExecutionSpec(req: ExecutionCreateRequest, inputs: Liter
     );
   }
   validateLiteralMap(inputs, "inputs");
-  if (spec.notificationOverrides.case === "notifications") validateNotifications(spec.notificationOverrides.value.notifications);
+  if (spec.notificationOverrides.case === "notifications")
+    validateNotifications(spec.notificationOverrides.value.notifications);
   for (const [k, v] of Object.entries(spec.labels?.values ?? {})) {
     const keyErrors = qualifiedNameErrors(k);
-    if (keyErrors.length > 0) throw invalidArgument("validation.label_key", `invalid label key [${k}]: [${keyErrors.join(" ")}]`);
+    if (keyErrors.length > 0)
+      throw invalidArgument("validation.label_key", `invalid label key [${k}]: [${keyErrors.join(" ")}]`);
     const valueErrors = labelValueErrors(v);
-    if (valueErrors.length > 0) throw invalidArgument("validation.label_value", `invalid label value [${v}]: [${valueErrors.join(" ")}]`);
+    if (valueErrors.length > 0)
+      throw invalidArgument("validation.label_value", `invalid label value [${v}]: [${valueErrors.join(" ")}]`);
   }
 }
 
 export function validateLiteralMap(map: LiteralMap | undefined, field: string): void {
   for (const [name, lit] of Object.entries(map?.literals ?? {})) {
     if (name === "") throw invalidArgument("validation.literal_key", `missing key in ${field}`);
-    if (!lit || lit.value.case === undefined) throw invalidArgument("validation.literal_value", `missing valid literal in ${field} ${name}`);
+    if (!lit || lit.value.case === undefined)
+      throw invalidArgument("validation.literal_value", `missing valid literal in ${field} ${name}`);
   }
 }
 
@@ -74,7 +89,11 @@ export function validateLiteralMap(map: LiteralMap | undefined, field: string): 
  * CheckAndFetchInputsForExecution: user inputs must be expected and castable; missing expected inputs take their
  * default or are an error when required; fixed inputs are added and cannot be overridden.
  */
-export function resolveExecutionInputs(user: LiteralMap | undefined, fixed: LiteralMap | undefined, expected: ParameterMap | undefined): LiteralMap {
+export function resolveExecutionInputs(
+  user: LiteralMap | undefined,
+  fixed: LiteralMap | undefined,
+  expected: ParameterMap | undefined,
+): LiteralMap {
   const out: Record<string, Literal> = {};
   const params = expected?.parameters ?? {};
   for (const [name, value] of Object.entries(user?.literals ?? {})) {
@@ -92,7 +111,11 @@ export function resolveExecutionInputs(user: LiteralMap | undefined, fixed: Lite
     }
     const type = literalTypeForLiteral(given);
     const invalid = validateLiteralType(type);
-    if (invalid !== undefined) throw invalidArgument("execution.invalid_literal_type", `Failed to validate literal type for [${name}] with err: ${invalid}`);
+    if (invalid !== undefined)
+      throw invalidArgument(
+        "execution.invalid_literal_type",
+        `Failed to validate literal type for [${name}] with err: ${invalid}`,
+      );
     if (!areTypesCastable(type, param.var?.type)) {
       throw invalidArgument(
         "execution.input_type",
@@ -108,27 +131,36 @@ export function resolveExecutionInputs(user: LiteralMap | undefined, fixed: Lite
 }
 
 /** ValidateWorkflowExecutionIdentifier: id, project, domain, name. */
-export function validateWorkflowExecutionId(id: WorkflowExecutionIdentifier | undefined): asserts id is WorkflowExecutionIdentifier {
+export function validateWorkflowExecutionId(
+  id: WorkflowExecutionIdentifier | undefined,
+): asserts id is WorkflowExecutionIdentifier {
   if (!id) throw missing("id");
   if (id.project === "") throw missing("project");
   if (id.domain === "") throw missing("domain");
   if (id.name === "") throw missing("name");
 }
 
-export function validateNodeExecutionId(id: NodeExecutionIdentifier | undefined): asserts id is NodeExecutionIdentifier {
+export function validateNodeExecutionId(
+  id: NodeExecutionIdentifier | undefined,
+): asserts id is NodeExecutionIdentifier {
   if (!id) throw missing("id");
   if (!id.executionId) throw missing("execution_id");
   validateWorkflowExecutionId(id.executionId);
   if (id.nodeId === "") throw missing("node_id");
 }
 
-export function validateTaskExecutionId(id: TaskExecutionIdentifier | undefined): asserts id is TaskExecutionIdentifier {
+export function validateTaskExecutionId(
+  id: TaskExecutionIdentifier | undefined,
+): asserts id is TaskExecutionIdentifier {
   if (!id) throw missing("id");
   if (!id.nodeExecutionId) throw missing("node_execution_id");
   validateNodeExecutionId(id.nodeExecutionId);
   if (!id.taskId) throw missing("task_id");
   if (id.taskId.resourceType !== ResourceType.TASK) {
-    throw invalidArgument("identifier.resource_type", `unexpected resource type ${ResourceType[id.taskId.resourceType]} for task id, expected TASK`);
+    throw invalidArgument(
+      "identifier.resource_type",
+      `unexpected resource type ${ResourceType[id.taskId.resourceType]} for task id, expected TASK`,
+    );
   }
   validateIdentifierFields(id.taskId);
 }

@@ -48,7 +48,11 @@ export function nodeIdText(key: { execution: ProjectDomainName; nodeId: string }
 }
 
 /** A TaskExecutionIdentifier as upstream prints it (the task id always with its resource type). */
-export function taskExecutionIdText(k: { node: { execution: ProjectDomainName; nodeId: string }; task: VersionedId; retryAttempt: number }): string {
+export function taskExecutionIdText(k: {
+  node: { execution: ProjectDomainName; nodeId: string };
+  task: VersionedId;
+  retryAttempt: number;
+}): string {
   const t = k.task;
   const task = `resource_type:TASK project:${JSON.stringify(t.project)} domain:${JSON.stringify(t.domain)} name:${JSON.stringify(t.name)} version:${JSON.stringify(t.version)}`;
   return `task_id:{${task}} node_execution_id:{${nodeIdText(k.node)}} retry_attempt:${k.retryAttempt}`;
@@ -75,7 +79,9 @@ export function validateIdentifierFields(id: Identifier): void {
 }
 
 /** ValidateNamedEntityIdentifier: project, domain, name. */
-export function validateNamedEntityIdentifier(id: NamedEntityIdentifier | undefined): asserts id is NamedEntityIdentifier {
+export function validateNamedEntityIdentifier(
+  id: NamedEntityIdentifier | undefined,
+): asserts id is NamedEntityIdentifier {
   if (!id) throw missing("id");
   if (id.project === "") throw missing("project");
   if (id.domain === "") throw missing("domain");

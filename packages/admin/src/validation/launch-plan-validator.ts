@@ -5,7 +5,13 @@ import { create } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import type { LaunchPlanSpec } from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
 import type { Labels, Notification } from "@aloft/idl/flyteidl/admin/common_pb.js";
-import { ParameterMapSchema, ParameterSchema, VariableSchema, type ParameterMap, type VariableMap } from "@aloft/idl/flyteidl/core/interface_pb.js";
+import {
+  ParameterMapSchema,
+  ParameterSchema,
+  VariableSchema,
+  type ParameterMap,
+  type VariableMap,
+} from "@aloft/idl/flyteidl/core/interface_pb.js";
 import type { Literal, LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { SimpleType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { WorkflowExecution_Phase as Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
@@ -91,7 +97,9 @@ function validateParameterMap(map: ParameterMap | undefined, field: string): voi
     }
     const b = param.behavior;
     if (b.case !== "default" && b.case !== "artifactQuery" && !(b.case === "required" && b.value)) {
-      throw ia(`Invalid variable ${name} in ${field} - variable has neither default, nor is required. One must be specified`);
+      throw ia(
+        `Invalid variable ${name} in ${field} - variable has neither default, nor is required. One must be specified`,
+      );
     }
     if (b.case !== "default") continue;
     const inputType = literalTypeForLiteral(b.value);
@@ -106,9 +114,12 @@ function validateParameterMap(map: ParameterMap | undefined, field: string): voi
     }
     if (!areTypesCastable(inputType, declared)) {
       // (sic) upstream names the declared type first and the default's type as "expected".
-      throw ia(`Type mismatch for Parameter ${name} in ${field} has type ${literalTypeText(declared)}, expected ${literalTypeText(inputType)}`);
+      throw ia(
+        `Type mismatch for Parameter ${name} in ${field} has type ${literalTypeText(declared)}, expected ${literalTypeText(inputType)}`,
+      );
     }
-    if (declared.type.case === "simple" && declared.type.value === SimpleType.DATETIME) validateDatetime(datetimeOf(b.value));
+    if (declared.type.case === "simple" && declared.type.value === SimpleType.DATETIME)
+      validateDatetime(datetimeOf(b.value));
   }
 }
 
@@ -134,7 +145,9 @@ export function expectedInputs(
     if (!wfVar) throw ia(`unexpected default_input ${name}`);
     const t = defaultMap[name]!.var?.type;
     if (!areTypesCastable(t, wfVar.type)) {
-      throw ia(`invalid default_input wrong type ${name}, expected ${literalTypeText(t)}, got ${literalTypeText(wfVar.type)} instead`);
+      throw ia(
+        `invalid default_input wrong type ${name}, expected ${literalTypeText(t)}, got ${literalTypeText(wfVar.type)} instead`,
+      );
     }
   }
   for (const name of sortedKeys(fixedMap)) {
@@ -144,7 +157,9 @@ export function expectedInputs(
     const typeError = validateLiteralType(inputType);
     if (typeError !== undefined) throw ia(`Failed to validate literal type for [${name}] with err: ${typeError}`);
     if (!areTypesCastable(inputType, wfVar.type)) {
-      throw ia(`invalid fixed_input wrong type ${name}, expected ${literalTypeText(wfVar.type)}, got ${literalTypeText(inputType)} instead`);
+      throw ia(
+        `invalid fixed_input wrong type ${name}, expected ${literalTypeText(wfVar.type)}, got ${literalTypeText(inputType)} instead`,
+      );
     }
   }
   for (const [name, wfVar] of Object.entries(wfVars)) {
@@ -192,7 +207,9 @@ const MAX_SECONDS = 253402300799n; // 9999-12-31T23:59:59Z
 /** Upstream `ValidateDatetime`: protobuf's Timestamp.CheckValid. */
 function validateDatetime(t: Timestamp | undefined): void {
   if (!t) throw ia("invalid nil Timestamp");
-  const text = [t.seconds !== 0n ? `seconds:${t.seconds}` : "", t.nanos !== 0 ? `nanos:${t.nanos}` : ""].filter(Boolean).join(" ");
+  const text = [t.seconds !== 0n ? `seconds:${t.seconds}` : "", t.nanos !== 0 ? `nanos:${t.nanos}` : ""]
+    .filter(Boolean)
+    .join(" ");
   if (t.seconds < MIN_SECONDS) throw ia(`timestamp (${text}) before 0001-01-01`);
   if (t.seconds > MAX_SECONDS) throw ia(`timestamp (${text}) after 9999-12-31`);
   if (t.nanos < 0 || t.nanos >= 1e9) throw ia(`timestamp (${text}) has out-of-range nanos`);
@@ -201,4 +218,3 @@ function validateDatetime(t: Timestamp | undefined): void {
 function sortedKeys(map: Record<string, unknown> | undefined): string[] {
   return map ? Object.keys(map).sort() : [];
 }
-

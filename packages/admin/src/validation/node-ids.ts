@@ -27,7 +27,8 @@ export function validateNodeIds(templates: readonly (WorkflowTemplate | undefine
 function visit(node: Node | undefined): void {
   if (!node) return;
   const problem = nodeIdProblem(node.id);
-  if (problem) throw invalidArgument("workflow.invalid_node_id", `invalid node id ${JSON.stringify(node.id)}: ${problem}`);
+  if (problem)
+    throw invalidArgument("workflow.invalid_node_id", `invalid node id ${JSON.stringify(node.id)}: ${problem}`);
   const t = node.target;
   if (t.case === "branchNode") {
     const ie = t.value.ifElse;

@@ -31,6 +31,10 @@ test("registration checks run in upstream's order with its messages", () => {
 
 test("valid projects pass, including label prefixes and 63-character ids", () => {
   validateProjectRegistration(
-    create(ProjectSchema, { id: "a".repeat(63), name: "n", labels: { values: { "example.com/team": "ml-1", empty: "" } } }),
+    create(ProjectSchema, {
+      id: "a".repeat(63),
+      name: "n",
+      labels: { values: { "example.com/team": "ml-1", empty: "" } },
+    }),
   );
 });

@@ -33,18 +33,23 @@ export function validateProject(project: Project): void {
 }
 
 function maxLength(value: string, field: string, max: number): void {
-  if (exceedsCodePoints(value, max)) throw invalidArgument("validation.too_long", `${field} cannot exceed ${max} characters`);
+  if (exceedsCodePoints(value, max))
+    throw invalidArgument("validation.too_long", `${field} cannot exceed ${max} characters`);
 }
 
 function validateLabels(labels: Labels | undefined): void {
   if (!labels) return;
   const entries = Object.entries(labels.values);
   if (entries.length > MAX_LABEL_ENTRIES) {
-    throw invalidArgument("validation.too_many", `labels has too many entries [${entries.length} > ${MAX_LABEL_ENTRIES}]`);
+    throw invalidArgument(
+      "validation.too_many",
+      `labels has too many entries [${entries.length} > ${MAX_LABEL_ENTRIES}]`,
+    );
   }
   for (const [key, value] of entries) {
     const keyErrors = qualifiedNameErrors(key);
-    if (keyErrors.length > 0) throw invalidArgument("project.invalid_label", `invalid label key [${key}]: [${keyErrors.join(" ")}]`);
+    if (keyErrors.length > 0)
+      throw invalidArgument("project.invalid_label", `invalid label key [${key}]: [${keyErrors.join(" ")}]`);
     const valueErrors = labelValueErrors(value);
     if (valueErrors.length > 0) {
       throw invalidArgument("project.invalid_label", `invalid label value [${value}]: [${valueErrors.join(" ")}]`);

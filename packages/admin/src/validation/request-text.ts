@@ -63,7 +63,14 @@ function visitField(f: DescField, value: unknown, path: string): { path: string;
       return visit(f.message, value as Obj, path);
     case "list":
       for (const item of value as unknown[]) {
-        const found = f.listKind === "scalar" ? (f.scalar === ScalarType.STRING ? str(item, path) : undefined) : f.listKind === "message" ? visit(f.message, item as Obj, path) : undefined;
+        const found =
+          f.listKind === "scalar"
+            ? f.scalar === ScalarType.STRING
+              ? str(item, path)
+              : undefined
+            : f.listKind === "message"
+              ? visit(f.message, item as Obj, path)
+              : undefined;
         if (found) return found;
       }
       return undefined;
@@ -71,7 +78,13 @@ function visitField(f: DescField, value: unknown, path: string): { path: string;
       for (const [k, v] of Object.entries(value as Obj)) {
         const found =
           (f.mapKey === ScalarType.STRING ? str(k, `${path} key`) : undefined) ??
-          (f.mapKind === "scalar" ? (f.scalar === ScalarType.STRING ? str(v, `${path}[${k}]`) : undefined) : f.mapKind === "message" ? visit(f.message, v as Obj, `${path}[${k}]`) : undefined);
+          (f.mapKind === "scalar"
+            ? f.scalar === ScalarType.STRING
+              ? str(v, `${path}[${k}]`)
+              : undefined
+            : f.mapKind === "message"
+              ? visit(f.message, v as Obj, `${path}[${k}]`)
+              : undefined);
         if (found) return found;
       }
       return undefined;
@@ -81,8 +94,16 @@ function visitField(f: DescField, value: unknown, path: string): { path: string;
 }
 
 /** Refuses a request holding unstorable text, on gRPC and the HTTP gateway alike. */
-export const requestTextMiddleware: UnaryMiddleware = (method: DescMethod, req: Message, ctx: CallContext, next: UnaryHandler) => {
+export const requestTextMiddleware: UnaryMiddleware = (
+  method: DescMethod,
+  req: Message,
+  ctx: CallContext,
+  next: UnaryHandler,
+) => {
   const found = findInvalidText(method.input, req);
-  if (found) return Promise.reject(invalidArgument("validation.invalid_text", `invalid value for ${found.path}: ${found.problem}`));
+  if (found)
+    return Promise.reject(
+      invalidArgument("validation.invalid_text", `invalid value for ${found.path}: ${found.problem}`),
+    );
   return next(req, ctx);
 };

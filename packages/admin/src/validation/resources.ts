@@ -178,13 +178,19 @@ export function platformLimitMap(limits: TaskResourceSet): QuantityMap {
 }
 
 /** Parses request or limit entries of CPU, MEMORY, GPU and EPHEMERAL_STORAGE (others are ignored). */
-export function requestedQuantities(taskId: Identifier | undefined, entries: readonly Resources_ResourceEntry[]): QuantityMap {
+export function requestedQuantities(
+  taskId: Identifier | undefined,
+  entries: readonly Resources_ResourceEntry[],
+): QuantityMap {
   const out: QuantityMap = new Map();
   for (const entry of entries) {
     if (![RN.CPU, RN.MEMORY, RN.GPU, RN.EPHEMERAL_STORAGE].includes(entry.name)) continue;
     const name = RN[entry.name];
     if (out.has(entry.name)) {
-      throw invalidArgument("task.resources.duplicate", `can't specify ${name} limit for task [${identifierText(taskId)}] multiple times`);
+      throw invalidArgument(
+        "task.resources.duplicate",
+        `can't specify ${name} limit for task [${identifierText(taskId)}] multiple times`,
+      );
     }
     let q: Quantity;
     try {
@@ -198,7 +204,10 @@ export function requestedQuantities(taskId: Identifier | undefined, entries: rea
     }
     out.set(entry.name, q);
     if (entry.name === RN.GPU && quantityMilliValue(q) % 1000n !== 0n) {
-      throw invalidArgument("task.resources.gpu_fraction", `gpu for [${identifierText(taskId)}] must be a whole number, got: ${entry.value} instead`);
+      throw invalidArgument(
+        "task.resources.gpu_fraction",
+        `gpu for [${identifierText(taskId)}] must be a whole number, got: ${entry.value} instead`,
+      );
     }
   }
   return out;
@@ -207,7 +216,12 @@ export function requestedQuantities(taskId: Identifier | undefined, entries: rea
 const PLATFORM_HINT = "Please contact Flyte Admins to change these limits or consult the configuration";
 
 /** Requests against limits and against the platform limits (upstream validateResource). */
-export function checkResources(taskId: Identifier | undefined, requests: QuantityMap, limits: QuantityMap, platform: QuantityMap): void {
+export function checkResources(
+  taskId: Identifier | undefined,
+  requests: QuantityMap,
+  limits: QuantityMap,
+  platform: QuantityMap,
+): void {
   const v = quantityValue;
   for (const [name, request] of requests) {
     const limit = limits.get(name);

@@ -57,14 +57,18 @@ test("robfig's errors", () => {
     ["TZ=Nowhere/Else 0 * * * *", "provided bad location Nowhere/Else: unknown time zone Nowhere/Else"],
   ];
   for (const [spec, message] of cases) {
-    assert.throws(() => parseCron(spec), (e: unknown) => e instanceof CronSyntaxError && e.message === message, `spec ${JSON.stringify(spec)}`);
+    assert.throws(
+      () => parseCron(spec),
+      (e: unknown) => e instanceof CronSyntaxError && e.message === message,
+      `spec ${JSON.stringify(spec)}`,
+    );
   }
 });
 
 test("Go durations", () => {
   assert.equal(parseGoDuration("0"), 0);
   assert.equal(parseGoDuration("1.5h"), 1.5 * 3600e9);
-  assert.equal(parseGoDuration("-2m3s"), -(123e9));
+  assert.equal(parseGoDuration("-2m3s"), -123e9);
   assert.equal(parseGoDuration("300ms"), 300e6);
   assert.equal(parseGoDuration("1\u00b5s"), 1000);
   assert.throws(() => parseGoDuration(""), /invalid duration/);
@@ -74,11 +78,28 @@ test("Go durations", () => {
 test("empty schedules: none, empty cron strings, zero rates", () => {
   assert.equal(isScheduleEmpty(undefined), true);
   assert.equal(isScheduleEmpty(create(ScheduleSchema)), true);
-  assert.equal(isScheduleEmpty(create(ScheduleSchema, { ScheduleExpression: { case: "cronSchedule", value: { schedule: "" } } })), true);
-  assert.equal(isScheduleEmpty(create(ScheduleSchema, { ScheduleExpression: { case: "cronExpression", value: "" } })), true);
-  assert.equal(isScheduleEmpty(create(ScheduleSchema, { ScheduleExpression: { case: "rate", value: { value: 0 } } })), true);
-  assert.equal(isScheduleEmpty(create(ScheduleSchema, { ScheduleExpression: { case: "rate", value: { value: 1 } } })), false);
-  assert.equal(isScheduleEmpty(create(ScheduleSchema, { ScheduleExpression: { case: "cronSchedule", value: { schedule: "@daily" } } })), false);
+  assert.equal(
+    isScheduleEmpty(create(ScheduleSchema, { ScheduleExpression: { case: "cronSchedule", value: { schedule: "" } } })),
+    true,
+  );
+  assert.equal(
+    isScheduleEmpty(create(ScheduleSchema, { ScheduleExpression: { case: "cronExpression", value: "" } })),
+    true,
+  );
+  assert.equal(
+    isScheduleEmpty(create(ScheduleSchema, { ScheduleExpression: { case: "rate", value: { value: 0 } } })),
+    true,
+  );
+  assert.equal(
+    isScheduleEmpty(create(ScheduleSchema, { ScheduleExpression: { case: "rate", value: { value: 1 } } })),
+    false,
+  );
+  assert.equal(
+    isScheduleEmpty(
+      create(ScheduleSchema, { ScheduleExpression: { case: "cronSchedule", value: { schedule: "@daily" } } }),
+    ),
+    false,
+  );
 });
 
 test("workflow size limits are Kubernetes quantities", () => {

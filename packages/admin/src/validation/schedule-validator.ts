@@ -16,8 +16,20 @@ export interface CronField {
 }
 
 export type ParsedCron =
-  | { kind: "fields"; timeZone?: string; minute: CronField; hour: CronField; dayOfMonth: CronField; month: CronField; dayOfWeek: CronField }
-  | { kind: "every"; timeZone?: string; /** Interval in milliseconds, at least one second (robfig rounds). */ everyMs: number };
+  | {
+      kind: "fields";
+      timeZone?: string;
+      minute: CronField;
+      hour: CronField;
+      dayOfMonth: CronField;
+      month: CronField;
+      dayOfWeek: CronField;
+    }
+  | {
+      kind: "every";
+      timeZone?: string /** Interval in milliseconds, at least one second (robfig rounds). */;
+      everyMs: number;
+    };
 
 interface Bounds {
   min: number;
@@ -55,13 +67,15 @@ export function parseCron(spec: string): ParsedCron {
     const space = rest.indexOf(" ");
     const eq = rest.indexOf("=");
     const zone = space < 0 ? rest.slice(eq + 1) : rest.slice(eq + 1, space);
-    if (space < 0 || !isTimeZone(zone)) throw new CronSyntaxError(`provided bad location ${zone}: unknown time zone ${zone}`);
+    if (space < 0 || !isTimeZone(zone))
+      throw new CronSyntaxError(`provided bad location ${zone}: unknown time zone ${zone}`);
     timeZone = zone;
     rest = rest.slice(space).trim();
   }
   if (rest.startsWith("@")) return parseDescriptor(rest, timeZone);
   const fields = rest.split(/\s+/).filter((f) => f !== "");
-  if (fields.length !== 5) throw new CronSyntaxError(`expected exactly 5 fields, found ${fields.length}: [${fields.join(" ")}]`);
+  if (fields.length !== 5)
+    throw new CronSyntaxError(`expected exactly 5 fields, found ${fields.length}: [${fields.join(" ")}]`);
   const [minute, hour, dom, month, dow] = fields as [string, string, string, string, string];
   return {
     kind: "fields",
@@ -145,7 +159,10 @@ function intOrName(expr: string, b: Bounds): number {
 }
 
 function mustParseInt(expr: string): number {
-  if (!/^[+-]?\d+$/.test(expr)) throw new CronSyntaxError(`failed to parse int from ${expr}: strconv.Atoi: parsing ${JSON.stringify(expr)}: invalid syntax`);
+  if (!/^[+-]?\d+$/.test(expr))
+    throw new CronSyntaxError(
+      `failed to parse int from ${expr}: strconv.Atoi: parsing ${JSON.stringify(expr)}: invalid syntax`,
+    );
   const n = Number(expr);
   if (n < 0) throw new CronSyntaxError(`negative number (${n}) not allowed: ${expr}`);
   return n;
@@ -161,7 +178,16 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
-const UNIT_NS: Readonly<Record<string, number>> = { ns: 1, us: 1e3, "\u00b5s": 1e3, "\u03bcs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+const UNIT_NS: Readonly<Record<string, number>> = {
+  ns: 1,
+  us: 1e3,
+  "\u00b5s": 1e3,
+  "\u03bcs": 1e3,
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  h: 3600e9,
+};
 
 /** Go `time.ParseDuration`, in nanoseconds (as a float; exact below 2^53 ns ≈ 104 days). */
 export function parseGoDuration(text: string): number {

@@ -3,12 +3,23 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { AloftError, Code } from "@aloft/core";
-import { SignalGetOrCreateRequestSchema, SignalListRequestSchema, SignalSetRequestSchema } from "@aloft/idl/flyteidl/admin/signal_pb.js";
-import { validateSignalGetOrCreateRequest, validateSignalListRequest, validateSignalSetRequest } from "./signal-validator.ts";
+import {
+  SignalGetOrCreateRequestSchema,
+  SignalListRequestSchema,
+  SignalSetRequestSchema,
+} from "@aloft/idl/flyteidl/admin/signal_pb.js";
+import {
+  validateSignalGetOrCreateRequest,
+  validateSignalListRequest,
+  validateSignalSetRequest,
+} from "./signal-validator.ts";
 
 const EXEC = { project: "p", domain: "d", name: "e" };
 const invalid = (fn: () => void, message: string) =>
-  assert.throws(fn, (e: unknown) => e instanceof AloftError && e.code === Code.INVALID_ARGUMENT && e.message === message);
+  assert.throws(
+    fn,
+    (e: unknown) => e instanceof AloftError && e.code === Code.INVALID_ARGUMENT && e.message === message,
+  );
 
 test("GetOrCreateSignal: id, execution_id, signal_id, then the execution id's fields, then type", () => {
   const req = (init: Parameters<typeof create<typeof SignalGetOrCreateRequestSchema>>[1]) => () =>
@@ -24,12 +35,18 @@ test("GetOrCreateSignal: id, execution_id, signal_id, then the execution id's fi
 
 test("ListSignals: any problem with the execution id is `missing execution_id`", () => {
   invalid(() => validateSignalListRequest(create(SignalListRequestSchema, { limit: 1 })), "missing execution_id");
-  invalid(() => validateSignalListRequest(create(SignalListRequestSchema, { workflowExecutionId: { ...EXEC, domain: "" } })), "missing execution_id");
+  invalid(
+    () => validateSignalListRequest(create(SignalListRequestSchema, { workflowExecutionId: { ...EXEC, domain: "" } })),
+    "missing execution_id",
+  );
   validateSignalListRequest(create(SignalListRequestSchema, { workflowExecutionId: EXEC }));
 });
 
 test("SetSignal: the signal id, then value", () => {
   invalid(() => validateSignalSetRequest(create(SignalSetRequestSchema, {})), "missing id");
-  invalid(() => validateSignalSetRequest(create(SignalSetRequestSchema, { id: { executionId: EXEC, signalId: "s" } })), "missing value");
+  invalid(
+    () => validateSignalSetRequest(create(SignalSetRequestSchema, { id: { executionId: EXEC, signalId: "s" } })),
+    "missing value",
+  );
   validateSignalSetRequest(create(SignalSetRequestSchema, { id: { executionId: EXEC, signalId: "s" }, value: {} }));
 });

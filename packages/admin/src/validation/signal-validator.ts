@@ -1,6 +1,10 @@
 // SignalService request validation (flyteadmin signal_validator.go): the field checks that need no database, with
 // upstream's messages. SetSignal's checks against the stored signal (exists, value castable) are in the manager.
-import type { SignalGetOrCreateRequest, SignalListRequest, SignalSetRequest } from "@aloft/idl/flyteidl/admin/signal_pb.js";
+import type {
+  SignalGetOrCreateRequest,
+  SignalListRequest,
+  SignalSetRequest,
+} from "@aloft/idl/flyteidl/admin/signal_pb.js";
 import type { SignalIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import type { LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
@@ -25,7 +29,9 @@ export function validateSignalGetOrCreateRequest(
 }
 
 /** Upstream reports any problem with the execution id as `missing execution_id`; the limit is checked with the list parameters. */
-export function validateSignalListRequest(req: SignalListRequest): asserts req is SignalListRequest & { workflowExecutionId: NonNullable<SignalListRequest["workflowExecutionId"]> } {
+export function validateSignalListRequest(
+  req: SignalListRequest,
+): asserts req is SignalListRequest & { workflowExecutionId: NonNullable<SignalListRequest["workflowExecutionId"]> } {
   try {
     validateWorkflowExecutionId(req.workflowExecutionId);
   } catch (err) {
@@ -34,7 +40,9 @@ export function validateSignalListRequest(req: SignalListRequest): asserts req i
   }
 }
 
-export function validateSignalSetRequest(req: SignalSetRequest): asserts req is SignalSetRequest & { id: ValidSignalId; value: Literal } {
+export function validateSignalSetRequest(
+  req: SignalSetRequest,
+): asserts req is SignalSetRequest & { id: ValidSignalId; value: Literal } {
   validateSignalId(req.id);
   if (!req.value) throw missing("value");
 }

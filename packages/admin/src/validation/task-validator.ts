@@ -119,7 +119,8 @@ function resourceList(container: JsonObject, kind: "requests" | "limits"): Map<R
   if (!isObject(list)) throw badPodSpec(`resources.${kind} must be an object`);
   for (const [name, value] of Object.entries(list)) {
     if (value === null) continue;
-    if (typeof value !== "string" && typeof value !== "number") throw badPodSpec(`quantity for ${name} must be a string`);
+    if (typeof value !== "string" && typeof value !== "number")
+      throw badPodSpec(`quantity for ${name} must be a string`);
     let q: Quantity;
     try {
       q = parseQuantity(String(value));

@@ -15,7 +15,8 @@ test("code-point limits count as Go's RuneCountInString", () => {
   assert.equal(exceedsCodePoints("\ud800\ud800\ud800", 3), false);
   for (let i = 0; i < 200; i++) {
     const s = Array.from({ length: i }, (_, k) => (k % 3 === 0 ? "😀" : "x")).join("");
-    for (const max of [0, 1, i >> 1, i - 1, i, i + 1]) assert.equal(exceedsCodePoints(s, max), [...s].length > max, `${i} ${max}`);
+    for (const max of [0, 1, i >> 1, i - 1, i, i + 1])
+      assert.equal(exceedsCodePoints(s, max), [...s].length > max, `${i} ${max}`);
   }
 });
 
@@ -34,6 +35,7 @@ test("NUL and lone surrogates are refused as INVALID_ARGUMENT naming the field",
   assert.match(textProblem("\udc00") ?? "", /UTF-8/);
   assert.throws(
     () => validateText("x\u0000", "project_description"),
-    (e: unknown) => e instanceof AloftError && e.code === Code.INVALID_ARGUMENT && /project_description/.test(e.message),
+    (e: unknown) =>
+      e instanceof AloftError && e.code === Code.INVALID_ARGUMENT && /project_description/.test(e.message),
   );
 });

@@ -1,7 +1,12 @@
 // CreateWorkflow validation (flyteadmin workflow_validator.go): the request before compilation, and the
 // registration limits after it (`registration.maxWorkflowNodes`, `registration.workflowSizeLimit`). All IA.
 import { toBinary } from "@bufbuild/protobuf";
-import { WorkflowClosureSchema, type WorkflowClosure, type WorkflowCreateRequest, type WorkflowSpec } from "@aloft/idl/flyteidl/admin/workflow_pb.js";
+import {
+  WorkflowClosureSchema,
+  type WorkflowClosure,
+  type WorkflowCreateRequest,
+  type WorkflowSpec,
+} from "@aloft/idl/flyteidl/admin/workflow_pb.js";
 import type { WorkflowTemplate } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { internal, invalidArgument, missing } from "@aloft/core";
@@ -23,21 +28,32 @@ export type ValidWorkflowCreateRequest = WorkflowCreateRequest & {
 };
 
 /** Identifier (WORKFLOW) and spec.template present; the project/domain gate runs between the two in the manager. */
-export function validateWorkflowId(req: WorkflowCreateRequest): asserts req is WorkflowCreateRequest & { id: Identifier } {
+export function validateWorkflowId(
+  req: WorkflowCreateRequest,
+): asserts req is WorkflowCreateRequest & { id: Identifier } {
   validateIdentifier(req.id, ResourceType.WORKFLOW);
 }
 
-export function validateWorkflowSpec(req: WorkflowCreateRequest & { id: Identifier }): asserts req is ValidWorkflowCreateRequest {
+export function validateWorkflowSpec(
+  req: WorkflowCreateRequest & { id: Identifier },
+): asserts req is ValidWorkflowCreateRequest {
   if (!req.spec?.template) throw missing("spec");
 }
 
 /** Upstream `ValidateCompiledWorkflow`: serialized closure size, then user node count. */
-export function validateCompiledWorkflow(id: Identifier, closure: WorkflowClosure, limits: WorkflowRegistrationLimits): void {
+export function validateCompiledWorkflow(
+  id: Identifier,
+  closure: WorkflowClosure,
+  limits: WorkflowRegistrationLimits,
+): void {
   if (limits.workflowSizeLimit !== "") {
     const max = quantityValue(limits.workflowSizeLimit);
     const size = toBinary(WorkflowClosureSchema, closure).length;
     if (size > max) {
-      throw invalidArgument("workflow.too_large", `Workflow closure size exceeds max limit [${limits.workflowSizeLimit}]`);
+      throw invalidArgument(
+        "workflow.too_large",
+        `Workflow closure size exceeds max limit [${limits.workflowSizeLimit}]`,
+      );
     }
   }
   if (limits.maxWorkflowNodes === 0) return;
@@ -52,8 +68,26 @@ export function validateCompiledWorkflow(id: Identifier, closure: WorkflowClosur
   }
 }
 
-const BINARY: Readonly<Record<string, number>> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const DECIMAL: Readonly<Record<string, number>> = { "": 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+const BINARY: Readonly<Record<string, number>> = {
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+const DECIMAL: Readonly<Record<string, number>> = {
+  "": 1,
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+};
 
 /** The value of a Kubernetes quantity ("1Mi", "500k", "1e6"); a malformed one is a configuration error. */
 export function quantityValue(q: string): number {

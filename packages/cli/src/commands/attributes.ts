@@ -7,7 +7,11 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import { fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
-import { MatchableResource, MatchingAttributesSchema, type MatchingAttributes } from "@aloft/idl/flyteidl/admin/matchable_resource_pb.js";
+import {
+  MatchableResource,
+  MatchingAttributesSchema,
+  type MatchingAttributes,
+} from "@aloft/idl/flyteidl/admin/matchable_resource_pb.js";
 import { invalidArgument } from "@aloft/core";
 import { act, commonOptions, type CliContext } from "../context.ts";
 import { render } from "../output.ts";
@@ -24,9 +28,17 @@ const TYPES: Record<string, [MatchableResource, MatchingAttributes["target"]["ca
 };
 
 function resourceType(arg: string): [MatchableResource, string] {
-  const key = arg.toLowerCase().replace(/_/g, "-").replace(/-attributes?$/, "").replace(/^quality-of-service-specification$/, "quality-of-service");
+  const key = arg
+    .toLowerCase()
+    .replace(/_/g, "-")
+    .replace(/-attributes?$/, "")
+    .replace(/^quality-of-service-specification$/, "quality-of-service");
   const t = TYPES[key];
-  if (!t) throw invalidArgument("cli.attributes", `unknown attribute type ${JSON.stringify(arg)} (use ${Object.keys(TYPES).join(", ")})`);
+  if (!t)
+    throw invalidArgument(
+      "cli.attributes",
+      `unknown attribute type ${JSON.stringify(arg)} (use ${Object.keys(TYPES).join(", ")})`,
+    );
   return t;
 }
 
@@ -37,10 +49,14 @@ interface AttrFlags {
   attrFile?: string;
 }
 
-type Level = { level: "project"; project: string } | { level: "project-domain"; project: string; domain: string } | { level: "workflow"; project: string; domain: string; workflow: string };
+type Level =
+  | { level: "project"; project: string }
+  | { level: "project-domain"; project: string; domain: string }
+  | { level: "workflow"; project: string; domain: string; workflow: string };
 
 function levelOf(ctx: CliContext, f: AttrFlags): Level {
-  if (f.workflow && f.projectLevel) throw invalidArgument("cli.attributes", "--workflow and --project-level exclude each other");
+  if (f.workflow && f.projectLevel)
+    throw invalidArgument("cli.attributes", "--workflow and --project-level exclude each other");
   if (f.projectLevel) return { level: "project", project: ctx.project() };
   if (f.workflow) return { level: "workflow", project: ctx.project(), domain: ctx.domain(), workflow: f.workflow };
   return { level: "project-domain", project: ctx.project(), domain: ctx.domain() };
@@ -56,7 +72,9 @@ interface Row {
 
 function show(ctx: CliContext, rows: Row[], single: boolean) {
   const table = rows.map((r) => [r.project, r.domain, r.workflow, r.launchPlan, JSON.stringify(r.attributes)]);
-  ctx.out(render(ctx.format, ["project", "domain", "workflow", "launch plan", "attributes"], table, single ? rows[0] : rows));
+  ctx.out(
+    render(ctx.format, ["project", "domain", "workflow", "launch plan", "attributes"], table, single ? rows[0] : rows),
+  );
 }
 
 const row = (l: Partial<Row>, m: MatchingAttributes | undefined): Row => ({
@@ -74,7 +92,11 @@ function withOptions(cmd: Command): Command {
 }
 
 export function attributesGetCommand(): Command {
-  return withOptions(new Command("attributes").aliases(["attribute", "attr"]).description("matchable attributes (the most specific match)"))
+  return withOptions(
+    new Command("attributes")
+      .aliases(["attribute", "attr"])
+      .description("matchable attributes (the most specific match)"),
+  )
     .option("--all", "every stored row of this type, all projects and levels")
     .action(
       act(async (ctx, [arg], flags: AttrFlags) => {
@@ -82,15 +104,36 @@ export function attributesGetCommand(): Command {
         const c = ctx.client;
         if (flags.all) {
           const res = await c.listMatchableAttributes({ resourceType: type });
-          return show(ctx, res.configurations.map((x) => row({ project: x.project, domain: x.domain, workflow: x.workflow, launchPlan: x.launchPlan }, x.attributes)), false);
+          return show(
+            ctx,
+            res.configurations.map((x) =>
+              row(
+                { project: x.project, domain: x.domain, workflow: x.workflow, launchPlan: x.launchPlan },
+                x.attributes,
+              ),
+            ),
+            false,
+          );
         }
         const l = levelOf(ctx, flags);
-        if (l.level === "project") return show(ctx, [row(l, (await c.getProjectAttributes({ project: l.project, resourceType: type })).attributes?.matchingAttributes)], true);
+        if (l.level === "project")
+          return show(
+            ctx,
+            [
+              row(
+                l,
+                (await c.getProjectAttributes({ project: l.project, resourceType: type })).attributes
+                  ?.matchingAttributes,
+              ),
+            ],
+            true,
+          );
         if (l.level === "workflow") {
           const a = (await c.getWorkflowAttributes({ ...l, resourceType: type })).attributes;
           return show(ctx, [row({ ...l, ...a }, a?.matchingAttributes)], true);
         }
-        const a = (await c.getProjectDomainAttributes({ project: l.project, domain: l.domain, resourceType: type })).attributes;
+        const a = (await c.getProjectDomainAttributes({ project: l.project, domain: l.domain, resourceType: type }))
+          .attributes;
         show(ctx, [row({ ...l, ...a }, a?.matchingAttributes)], true);
       }),
     );
@@ -102,9 +145,15 @@ function readAttributes(path: string, target: string): MatchingAttributes {
     doc = parseYaml(readFileSync(path, "utf8"));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw invalidArgument("cli.attr_file", err.code === "ENOENT" ? `attribute file ${path} does not exist` : `attribute file ${path}: ${err.message.split("\n")[0]}`);
+    throw invalidArgument(
+      "cli.attr_file",
+      err.code === "ENOENT"
+        ? `attribute file ${path} does not exist`
+        : `attribute file ${path}: ${err.message.split("\n")[0]}`,
+    );
   }
-  if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw invalidArgument("cli.attr_file", `attribute file ${path} must be a mapping`);
+  if (!doc || typeof doc !== "object" || Array.isArray(doc))
+    throw invalidArgument("cli.attr_file", `attribute file ${path} must be a mapping`);
   const keys = MatchingAttributesSchema.fields.flatMap((f) => [f.localName, f.name]);
   const wrapped = Object.keys(doc).some((k) => keys.includes(k)) ? doc : { [target]: doc };
   let m: MatchingAttributes;
@@ -113,12 +162,15 @@ function readAttributes(path: string, target: string): MatchingAttributes {
   } catch (e) {
     throw invalidArgument("cli.attr_file", `attribute file ${path}: ${(e as Error).message}`);
   }
-  if (m.target.case !== target) throw invalidArgument("cli.attr_file", `attribute file ${path} holds ${m.target.case ?? "nothing"}, not ${target}`);
+  if (m.target.case !== target)
+    throw invalidArgument("cli.attr_file", `attribute file ${path} holds ${m.target.case ?? "nothing"}, not ${target}`);
   return m;
 }
 
 export function attributesUpdateCommand(): Command {
-  return withOptions(new Command("attributes").aliases(["attribute", "attr"]).description("create or replace matchable attributes"))
+  return withOptions(
+    new Command("attributes").aliases(["attribute", "attr"]).description("create or replace matchable attributes"),
+  )
     .requiredOption("--attr-file <file>", "YAML or JSON with the attributes")
     .action(
       act(async (ctx, [arg], flags: AttrFlags) => {
@@ -126,16 +178,24 @@ export function attributesUpdateCommand(): Command {
         const matchingAttributes = readAttributes(flags.attrFile ?? "", target);
         const l = levelOf(ctx, flags);
         const c = ctx.client;
-        if (l.level === "project") await c.updateProjectAttributes({ attributes: { project: l.project, matchingAttributes } });
+        if (l.level === "project")
+          await c.updateProjectAttributes({ attributes: { project: l.project, matchingAttributes } });
         else if (l.level === "workflow") await c.updateWorkflowAttributes({ attributes: { ...l, matchingAttributes } });
-        else await c.updateProjectDomainAttributes({ attributes: { project: l.project, domain: l.domain, matchingAttributes } });
-        ctx.err(`updated ${arg} attributes for ${[l.project, "domain" in l ? l.domain : "", "workflow" in l ? l.workflow : ""].filter(Boolean).join("/")}`);
+        else
+          await c.updateProjectDomainAttributes({
+            attributes: { project: l.project, domain: l.domain, matchingAttributes },
+          });
+        ctx.err(
+          `updated ${arg} attributes for ${[l.project, "domain" in l ? l.domain : "", "workflow" in l ? l.workflow : ""].filter(Boolean).join("/")}`,
+        );
       }),
     );
 }
 
 export function attributesDeleteCommand(): Command {
-  return withOptions(new Command("attributes").aliases(["attribute", "attr"]).description("delete matchable attributes")).action(
+  return withOptions(
+    new Command("attributes").aliases(["attribute", "attr"]).description("delete matchable attributes"),
+  ).action(
     act(async (ctx, [arg], flags: AttrFlags) => {
       const [type] = resourceType(arg ?? "");
       const l = levelOf(ctx, flags);
@@ -143,8 +203,9 @@ export function attributesDeleteCommand(): Command {
       if (l.level === "project") await c.deleteProjectAttributes({ project: l.project, resourceType: type });
       else if (l.level === "workflow") await c.deleteWorkflowAttributes({ ...l, resourceType: type });
       else await c.deleteProjectDomainAttributes({ project: l.project, domain: l.domain, resourceType: type });
-      ctx.err(`deleted ${arg} attributes for ${[l.project, "domain" in l ? l.domain : "", "workflow" in l ? l.workflow : ""].filter(Boolean).join("/")}`);
+      ctx.err(
+        `deleted ${arg} attributes for ${[l.project, "domain" in l ? l.domain : "", "workflow" in l ? l.workflow : ""].filter(Boolean).join("/")}`,
+      );
     }),
   );
 }
-

@@ -20,7 +20,10 @@ export function createCommand(): Command {
   const create = new Command("create").description("create projects and executions");
 
   create.addCommand(
-    commonOptions(new Command("project").description("register a project").argument("[id]", "project id (or --id)"), { projectDomain: false, output: false })
+    commonOptions(new Command("project").description("register a project").argument("[id]", "project id (or --id)"), {
+      projectDomain: false,
+      output: false,
+    })
       .option("--id <id>", "project id")
       .option("--name <name>", "display name (default: the id)")
       .option("--description <text>", "description", "")
@@ -30,17 +33,34 @@ export function createCommand(): Command {
           const id = arg ?? (flags.id as string | undefined);
           if (!id) throw invalidArgument("cli.project", "a project id is required: aloft create project <id>");
           const name = (flags.name as string | undefined) ?? id;
-          await ctx.client.registerProject({ project: { id, name, description: flags.description as string, labels: { values: labels(flags.label as string[] | undefined) } } });
+          await ctx.client.registerProject({
+            project: {
+              id,
+              name,
+              description: flags.description as string,
+              labels: { values: labels(flags.label as string[] | undefined) },
+            },
+          });
           ctx.out(`project ${id} created`);
         }),
       ),
   );
 
   create.addCommand(
-    launchOptions(commonOptions(new Command("execution").description("launch a launch plan (or a task with --task)").argument("<name>", "launch plan or task name")))
+    launchOptions(
+      commonOptions(
+        new Command("execution")
+          .description("launch a launch plan (or a task with --task)")
+          .argument("<name>", "launch plan or task name"),
+      ),
+    )
       .option("--task", "the name is a task")
       .option("--launchplan", "the name is a launch plan (the default)")
-      .action(act(async (ctx, [name], flags) => launch(ctx, flags.task ? "task" : "launchplan", name ?? "", flags as LaunchFlags))),
+      .action(
+        act(async (ctx, [name], flags) =>
+          launch(ctx, flags.task ? "task" : "launchplan", name ?? "", flags as LaunchFlags),
+        ),
+      ),
   );
   return create;
 }

@@ -10,7 +10,11 @@ import { followExecution } from "../progress.ts";
 import { launchTargetOf, looksLikeModule, packageModule } from "../register/register-code.ts";
 import { registerFiles } from "../register/register-files.ts";
 
-const execId = (ctx: CliContext, name: string | undefined) => ({ project: ctx.project(), domain: ctx.domain(), name: name ?? "" });
+const execId = (ctx: CliContext, name: string | undefined) => ({
+  project: ctx.project(),
+  domain: ctx.domain(),
+  name: name ?? "",
+});
 
 export function runCommand(): Command {
   return launchOptions(
@@ -23,24 +27,39 @@ export function runCommand(): Command {
             "plan), a launch plan or a task, by export or registered name",
         )
         .argument("<name>", "launch plan (or task) name, or a module file (.ts/.js) written with @aloft/sdk")
-        .argument("[export]", "with a module: the workflow, launch plan or task to launch (export name or registered name)"),
+        .argument(
+          "[export]",
+          "with a module: the workflow, launch plan or task to launch (export name or registered name)",
+        ),
     ),
   )
     .option("--task", "only look for a task")
     .option("--launchplan", "only look for a launch plan")
-    .option("--no-warm", "with a module: serialize its tasks as plain container tasks instead of warm-worker tasks (aloft-ts)")
+    .option(
+      "--no-warm",
+      "with a module: serialize its tasks as plain container tasks instead of warm-worker tasks (aloft-ts)",
+    )
     .action(
       act(async (ctx, [name, exported], flags) => {
         const target = name ?? "";
         if (looksLikeModule(target)) return runModule(ctx, target, exported, flags);
-        if (exported !== undefined) throw invalidArgument("run.extra_argument", `unexpected argument ${exported}: only a module file takes an export name`);
+        if (exported !== undefined)
+          throw invalidArgument(
+            "run.extra_argument",
+            `unexpected argument ${exported}: only a module file takes an export name`,
+          );
         return launch(ctx, flags.task ? "task" : flags.launchplan ? "launchplan" : "any", target, flags as LaunchFlags);
       }),
     );
 }
 
 /** `aloft run <module> <export>`: register the module, then launch the export at the registered version. */
-async function runModule(ctx: CliContext, file: string, exported: string | undefined, flags: Record<string, unknown>): Promise<void> {
+async function runModule(
+  ctx: CliContext,
+  file: string,
+  exported: string | undefined,
+  flags: Record<string, unknown>,
+): Promise<void> {
   const project = ctx.project();
   const domain = ctx.domain();
   const version = flags.version as string | undefined;
@@ -50,7 +69,12 @@ async function runModule(ctx: CliContext, file: string, exported: string | undef
     throw invalidArgument("run.no_export", `which export of ${file} to run? one of: ${names.join(", ")}`);
   }
   const target = launchTargetOf(m, exported, file);
-  const results = await registerFiles(ctx.client, m.files, { project, domain, version: m.version, continueOnError: false });
+  const results = await registerFiles(ctx.client, m.files, {
+    project,
+    domain,
+    version: m.version,
+    continueOnError: false,
+  });
   const failed = results.find((r) => r.status === "failed");
   if (failed) throw new Error(`registering ${file} failed at ${failed.kind} ${failed.name}: ${failed.message}`);
   if (ctx.format === "table") {
@@ -61,7 +85,11 @@ async function runModule(ctx: CliContext, file: string, exported: string | undef
 }
 
 export function watchCommand(): Command {
-  return commonOptions(new Command("watch").description("follow an execution node by node until it ends").argument("<execution>", "execution name"))
+  return commonOptions(
+    new Command("watch")
+      .description("follow an execution node by node until it ends")
+      .argument("<execution>", "execution name"),
+  )
     .option("--interval <ms>", "poll interval", "1000")
     .action(
       act(async (ctx, [name], flags) => {
@@ -72,7 +100,9 @@ export function watchCommand(): Command {
 }
 
 export function terminateCommand(): Command {
-  return commonOptions(new Command("terminate").description("abort running executions").argument("<executions...>"), { output: false })
+  return commonOptions(new Command("terminate").description("abort running executions").argument("<executions...>"), {
+    output: false,
+  })
     .option("--cause <text>", "why (recorded as the abort cause)", "terminated by aloft CLI")
     .action(
       act(async (ctx, names, flags) => {
@@ -86,7 +116,9 @@ export function terminateCommand(): Command {
 
 function again(kind: "relaunch" | "recover"): Command {
   const description =
-    kind === "relaunch" ? "launch an execution again with the same inputs" : "re-run an execution in recovery mode (RecoverExecution): nodes that succeeded in the original are copied (RECOVERED), not run again; the rest runs";
+    kind === "relaunch"
+      ? "launch an execution again with the same inputs"
+      : "re-run an execution in recovery mode (RecoverExecution): nodes that succeeded in the original are copied (RECOVERED), not run again; the rest runs";
   return commonOptions(new Command(kind).description(description).argument("<execution>"))
     .option("--name <name>", "name of the new execution (default: generated)")
     .option("--watch", "follow the new execution until it ends")
@@ -95,7 +127,8 @@ function again(kind: "relaunch" | "recover"): Command {
       act(async (ctx, [name], flags) => {
         const interval = watchInterval(flags);
         const req = { id: execId(ctx, name), name: (flags.name as string | undefined) ?? "" };
-        const res = kind === "relaunch" ? await ctx.client.relaunchExecution(req) : await ctx.client.recoverExecution(req);
+        const res =
+          kind === "relaunch" ? await ctx.client.relaunchExecution(req) : await ctx.client.recoverExecution(req);
         await launched(ctx, res.id, `${kind} of ${name}`, Boolean(flags.watch), interval);
       }),
     );

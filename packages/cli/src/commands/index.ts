@@ -10,5 +10,19 @@ import { approveCommand, signalCommand } from "./signals.ts";
 import { updateCommand } from "./update.ts";
 
 export function cliCommands(): Command[] {
-  return [getCommand(), createCommand(), updateCommand(), deleteCommand(), runCommand(), watchCommand(), terminateCommand(), relaunchCommand(), recoverCommand(), approveCommand(), signalCommand(), loginCommand(), logoutCommand()].map(usageExitCodes);
+  return [
+    getCommand(),
+    createCommand(),
+    updateCommand(),
+    deleteCommand(),
+    runCommand(),
+    watchCommand(),
+    terminateCommand(),
+    relaunchCommand(),
+    recoverCommand(),
+    approveCommand(),
+    signalCommand(),
+    loginCommand(),
+    logoutCommand(),
+  ].map(usageExitCodes);
 }

@@ -24,7 +24,10 @@ function anonymousTransport(c: CliConfig): Transport {
   const baseUrl = endpointUrl({ endpoint: c.endpoint, insecure: c.insecure, protocol: c.protocol });
   const tls = clientOptions(c, {}).tls;
   if (c.protocol === "http") return createHttpGatewayTransport({ baseUrl, tls });
-  return createGrpcTransport({ baseUrl, nodeOptions: baseUrl.startsWith("https:") ? { ca: tls?.ca, rejectUnauthorized: !tls?.insecureSkipVerify } : {} });
+  return createGrpcTransport({
+    baseUrl,
+    nodeOptions: baseUrl.startsWith("https:") ? { ca: tls?.ca, rejectUnauthorized: !tls?.insecureSkipVerify } : {},
+  });
 }
 
 function openBrowser(url: string): void {
@@ -41,9 +44,14 @@ function openBrowser(url: string): void {
 export function loginCommand(): Command {
   return connectionOptions(
     new Command("login")
-      .description("sign in: in a browser (authorization code + PKCE), or with the client credentials of the config file")
+      .description(
+        "sign in: in a browser (authorization code + PKCE), or with the client credentials of the config file",
+      )
       .option("--no-browser", "only print the URL to open (e.g. over ssh)")
-      .option("--callback-port <port>", "port of the loopback listener for the browser's answer (0: any free one; default: the registered redirect URI's)")
+      .option(
+        "--callback-port <port>",
+        "port of the loopback listener for the browser's answer (0: any free one; default: the registered redirect URI's)",
+      )
       .option("--timeout <seconds>", "how long to wait for the sign-in", "300"),
   ).action(
     act(async (ctx, _args, flags) => {
@@ -57,7 +65,8 @@ export function loginCommand(): Command {
         return;
       }
       const port = flags.callbackPort === undefined ? undefined : Number(flags.callbackPort);
-      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw invalidArgument("cli.login", "--callback-port must be a port number");
+      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536))
+        throw invalidArgument("cli.login", "--callback-port must be a port number");
       const endpoints = await discoverLogin(transport)();
       const session = await browserLogin({
         endpoints,
@@ -73,13 +82,21 @@ export function loginCommand(): Command {
 }
 
 export function logoutCommand(): Command {
-  return connectionOptions(new Command("logout").description("end the session of aloft login (the refresh token is revoked) and forget cached tokens")).action(
+  return connectionOptions(
+    new Command("logout").description(
+      "end the session of aloft login (the refresh token is revoked) and forget cached tokens",
+    ),
+  ).action(
     act(async (ctx) => {
       const c = ctx.config;
       const result = await logoutSession(fileSessionStore(loginSessionPath(sessionKey(c))));
       if (c.clientSecret) rmSync(tokenCachePath(sessionKey(c), c.clientSecret.clientId), { force: true });
       ctx.out(
-        result === "revoked" ? `signed out of ${c.endpoint}: the session is revoked` : result === "forgotten" ? `signed out of ${c.endpoint} (the session is forgotten here)` : `not signed in to ${c.endpoint}`,
+        result === "revoked"
+          ? `signed out of ${c.endpoint}: the session is revoked`
+          : result === "forgotten"
+            ? `signed out of ${c.endpoint} (the session is forgotten here)`
+            : `not signed in to ${c.endpoint}`,
       );
     }),
   );

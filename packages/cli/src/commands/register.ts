@@ -41,7 +41,9 @@ export function registerCommand(): Command {
   connectionOptions(
     register
       .command("files")
-      .description("register a `pyflyte package` output (directory or .tgz) in file order; ALREADY_EXISTS counts as success")
+      .description(
+        "register a `pyflyte package` output (directory or .tgz) in file order; ALREADY_EXISTS counts as success",
+      )
       .argument("<path>", "directory or .tgz/.tar archive of *_1.pb, *_2.pb, *_3.pb files"),
   )
     .requiredOption("-p, --project <project>", "project to register into")
@@ -70,18 +72,29 @@ export function registerCommand(): Command {
         "serialize a TypeScript module written with @aloft/sdk and register its tasks, workflows and launch plans in that order " +
           "(as `register files` would its `aloft-package` output); ALREADY_EXISTS counts as success",
       )
-      .argument("<module>", "a .ts (or .js) module exporting tasks, workflows and launch plans; task commands point at its absolute path"),
+      .argument(
+        "<module>",
+        "a .ts (or .js) module exporting tasks, workflows and launch plans; task commands point at its absolute path",
+      ),
   )
     .requiredOption("-p, --project <project>", "project to register into")
     .requiredOption("-d, --domain <domain>", "domain to register into")
     .option("-v, --version <version>", "version of every entity (default: a content hash of the module file)")
-    .option("--no-warm", "serialize tasks as plain container tasks (a process per task) instead of warm-worker tasks (aloft-ts)")
+    .option(
+      "--no-warm",
+      "serialize tasks as plain container tasks (a process per task) instead of warm-worker tasks (aloft-ts)",
+    )
     .option("--continue-on-error", "register every entity even after a failure")
     .option("--activate-launch-plans", "mark each registered launch plan ACTIVE")
     .option("-o, --output <format>", "table, json or yaml", "table")
     .action(async (module: string, flags: CodeFlags) => {
       const format = parseFormat(flags.output);
-      const m = await packageModule(module, { project: flags.project, domain: flags.domain, warm: flags.warm, ...(flags.version && { version: flags.version }) });
+      const m = await packageModule(module, {
+        project: flags.project,
+        domain: flags.domain,
+        warm: flags.warm,
+        ...(flags.version && { version: flags.version }),
+      });
       const client = createAdminClient(flags);
       const results = await registerFiles(client, m.files, {
         project: flags.project,

@@ -12,7 +12,11 @@ import { inputLiteral, typeName } from "../inputs.ts";
 import { listOptions, listParams, type ListFlags } from "../list-flags.ts";
 import { oneLine, print, type View } from "../views.ts";
 
-const execId = (ctx: CliContext, name: string | undefined) => ({ project: ctx.project(), domain: ctx.domain(), name: name ?? "" });
+const execId = (ctx: CliContext, name: string | undefined) => ({
+  project: ctx.project(),
+  domain: ctx.domain(),
+  name: name ?? "",
+});
 
 /** A literal in one cell: primitives as themselves, anything else as compact JSON. */
 export function literalText(l: Literal | undefined): string {
@@ -39,7 +43,13 @@ export const signalView: View<Signal> = {
 };
 
 /** Every signal of an execution matching the filters (admin requires a limit; pages until `max`). */
-async function listSignals(ctx: CliContext, execution: string, filters: string, sortBy: Sort | undefined, max: number): Promise<Signal[]> {
+async function listSignals(
+  ctx: CliContext,
+  execution: string,
+  filters: string,
+  sortBy: Sort | undefined,
+  max: number,
+): Promise<Signal[]> {
   const out: Signal[] = [];
   let token = "";
   for (;;) {
@@ -60,7 +70,9 @@ async function listSignals(ctx: CliContext, execution: string, filters: string, 
 async function getSignal(ctx: CliContext, execution: string, signalId: string): Promise<Signal> {
   const [signal] = await listSignals(ctx, execution, `eq(signal_id,${signalId})`, undefined, 1);
   if (!signal) {
-    throw new Error(`execution ${execution} has no signal ${JSON.stringify(signalId)} (yet): a gate creates its signal when the execution reaches it; see \`aloft get signals ${execution}\``);
+    throw new Error(
+      `execution ${execution} has no signal ${JSON.stringify(signalId)} (yet): a gate creates its signal when the execution reaches it; see \`aloft get signals ${execution}\``,
+    );
   }
   return signal;
 }
@@ -91,7 +103,9 @@ export function signalsGetCommand(): Command {
 export function approveCommand(): Command {
   return commonOptions(
     new Command("approve")
-      .description("approve an execution's approve gate (sets its boolean signal to true; --reject sets false and fails the gate)")
+      .description(
+        "approve an execution's approve gate (sets its boolean signal to true; --reject sets false and fails the gate)",
+      )
       .argument("<execution>")
       .argument("<signal-id>"),
     { output: false },
@@ -102,7 +116,11 @@ export function approveCommand(): Command {
         const name = execution ?? "";
         const id = signalId ?? "";
         const signal = await getSignal(ctx, name, id);
-        const value = inputLiteral(id, signal.type ?? create(LiteralTypeSchema, { type: { case: "simple", value: SimpleType.BOOLEAN } }), flags.reject ? "false" : "true");
+        const value = inputLiteral(
+          id,
+          signal.type ?? create(LiteralTypeSchema, { type: { case: "simple", value: SimpleType.BOOLEAN } }),
+          flags.reject ? "false" : "true",
+        );
         await setSignal(ctx, name, id, value);
         ctx.out(`${flags.reject ? "rejected" : "approved"} ${id} of execution ${name}`);
       }),
@@ -114,7 +132,9 @@ export function signalCommand(): Command {
   signal.addCommand(
     commonOptions(
       new Command("set")
-        .description("set a signal's value, parsed by the signal's type (integers, floats, booleans, strings, JSON for lists/maps, …); may be set again")
+        .description(
+          "set a signal's value, parsed by the signal's type (integers, floats, booleans, strings, JSON for lists/maps, …); may be set again",
+        )
         .argument("<execution>")
         .argument("<signal-id>")
         .argument("<value>"),

@@ -17,7 +17,10 @@ export function updateCommand(): Command {
   const update = new Command("update").description("change projects, launch plans and attributes");
 
   update.addCommand(
-    commonOptions(new Command("project").description("archive, activate or rename a project").argument("<id>"), { projectDomain: false, output: false })
+    commonOptions(new Command("project").description("archive, activate or rename a project").argument("<id>"), {
+      projectDomain: false,
+      output: false,
+    })
       .option("--archive", "archive the project (hidden from lists)")
       .option("--activate", "make an archived project active again")
       .option("--name <name>", "new display name")
@@ -26,19 +29,34 @@ export function updateCommand(): Command {
         act(async (ctx, [id], flags) => {
           const active = onOff(flags, "activate", "archive");
           if (active === undefined && flags.name === undefined && flags.description === undefined) {
-            throw invalidArgument("cli.update", "nothing to change: pass --archive, --activate, --name or --description");
+            throw invalidArgument(
+              "cli.update",
+              "nothing to change: pass --archive, --activate, --name or --description",
+            );
           }
           // Admin writes only non-empty fields, but always the state (absent = ACTIVE): send the current one unless changed.
           const current = await ctx.client.getProject({ id: id ?? "" });
-          const state = active === undefined ? current.state : active ? Project_ProjectState.ACTIVE : Project_ProjectState.ARCHIVED;
-          await ctx.client.updateProject({ id: current.id, state, name: (flags.name as string | undefined) ?? "", description: (flags.description as string | undefined) ?? "" });
+          const state =
+            active === undefined ? current.state : active ? Project_ProjectState.ACTIVE : Project_ProjectState.ARCHIVED;
+          await ctx.client.updateProject({
+            id: current.id,
+            state,
+            name: (flags.name as string | undefined) ?? "",
+            description: (flags.description as string | undefined) ?? "",
+          });
           ctx.out(`project ${current.id} updated (${Project_ProjectState[state]?.toLowerCase() ?? ""})`);
         }),
       ),
   );
 
   update.addCommand(
-    commonOptions(new Command("launchplan").aliases(["lp"]).description("activate or deactivate a launch plan version").argument("<name>"), { output: false })
+    commonOptions(
+      new Command("launchplan")
+        .aliases(["lp"])
+        .description("activate or deactivate a launch plan version")
+        .argument("<name>"),
+      { output: false },
+    )
       .option("-v, --version <version>", "version (default: the newest)")
       .option("--activate", "make this version the active one (schedules start)")
       .option("--deactivate", "deactivate it")
@@ -48,9 +66,20 @@ export function updateCommand(): Command {
           if (active === undefined) throw invalidArgument("cli.update", "pass --activate or --deactivate");
           const version = flags.version as string | undefined;
           const lp = version
-            ? { id: { resourceType: ResourceType.LAUNCH_PLAN, project: ctx.project(), domain: ctx.domain(), name: name ?? "", version } }
+            ? {
+                id: {
+                  resourceType: ResourceType.LAUNCH_PLAN,
+                  project: ctx.project(),
+                  domain: ctx.domain(),
+                  name: name ?? "",
+                  version,
+                },
+              }
             : await requireLaunchPlan(ctx.client, ctx.project(), ctx.domain(), name ?? "");
-          await ctx.client.updateLaunchPlan({ id: lp.id, state: active ? LaunchPlanState.ACTIVE : LaunchPlanState.INACTIVE });
+          await ctx.client.updateLaunchPlan({
+            id: lp.id,
+            state: active ? LaunchPlanState.ACTIVE : LaunchPlanState.INACTIVE,
+          });
           ctx.out(`launch plan ${lp.id?.name}:${lp.id?.version} ${active ? "activated" : "deactivated"}`);
         }),
       ),

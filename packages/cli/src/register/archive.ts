@@ -23,7 +23,8 @@ export function readTar(buf: Uint8Array): RegistrationFile[] {
     if (buf.subarray(off, off + 512).every((b) => b === 0)) break;
     const sizeText = text(off + 124, 12).trim();
     const size = sizeText === "" ? 0 : parseInt(sizeText, 8);
-    if (!Number.isFinite(size) || size < 0) throw invalidArgument("register.bad_archive", "not a tar archive (bad entry size)");
+    if (!Number.isFinite(size) || size < 0)
+      throw invalidArgument("register.bad_archive", "not a tar archive (bad entry size)");
     const type = String.fromCharCode(buf[off + 156] ?? 0);
     const prefix = text(off + 345, 155);
     let name = longName ?? (prefix ? `${prefix}/${text(off, 100)}` : text(off, 100));

@@ -43,20 +43,28 @@ export function contentVersion(source: Uint8Array, warm: boolean): string {
 
 export async function packageModule(file: string, o: CodeOptions): Promise<PackagedModule> {
   const path = resolve(file);
-  if (!existsSync(path) || !statSync(path).isFile()) throw invalidArgument("register.no_module", `${file}: no such module file`);
+  if (!existsSync(path) || !statSync(path).isFile())
+    throw invalidArgument("register.no_module", `${file}: no such module file`);
   const warm = o.warm ?? true;
   const version = o.version ?? contentVersion(readFileSync(path), warm);
   let exports: Record<string, unknown>;
   try {
     exports = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (err) {
-    throw invalidArgument("register.module_load", `${file}: cannot load the module: ${err instanceof Error ? err.message : String(err)}`);
+    throw invalidArgument(
+      "register.module_load",
+      `${file}: cannot load the module: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   // Loaded on demand: the other commands do not pay for the SDK.
   const { serializeModule, registrationFiles } = await import("@aloft/sdk");
   const serialized = serializeModule(exports, { project: o.project, domain: o.domain, version, module: path, warm });
   const files = registrationFiles(serialized);
-  if (files.length === 0) throw invalidArgument("register.empty_module", `${file}: exports no tasks, workflows or launch plans (made with @aloft/sdk)`);
+  if (files.length === 0)
+    throw invalidArgument(
+      "register.empty_module",
+      `${file}: exports no tasks, workflows or launch plans (made with @aloft/sdk)`,
+    );
   return { path, version, serialized, files };
 }
 
@@ -64,7 +72,11 @@ export async function packageModule(file: string, o: CodeOptions): Promise<Packa
  * What `aloft run <module> <name>` launches: `name` is an export name or a registered name. A workflow launches
  * through its default launch plan (same name), a launch plan as itself, a task as a single-task execution.
  */
-export function launchTargetOf(m: PackagedModule, name: string, file: string): { kind: "launchplan" | "task"; name: string } {
+export function launchTargetOf(
+  m: PackagedModule,
+  name: string,
+  file: string,
+): { kind: "launchplan" | "task"; name: string } {
   const available: string[] = [];
   for (const [entity, n] of m.serialized.names) {
     if (entity.kind === "launch-plan-ref") continue;
@@ -72,5 +84,8 @@ export function launchTargetOf(m: PackagedModule, name: string, file: string): {
     if (n.exportName !== name && n.name !== name) continue;
     return { kind: entity.kind === "task" || entity.kind === "dynamic" ? "task" : "launchplan", name: n.name };
   }
-  throw invalidArgument("run.unknown_export", `${file} exports no task, workflow or launch plan named ${name} (it exports: ${available.join(", ") || "none"})`);
+  throw invalidArgument(
+    "run.unknown_export",
+    `${file} exports no task, workflow or launch plan named ${name} (it exports: ${available.join(", ") || "none"})`,
+  );
 }

@@ -30,10 +30,17 @@ function kindOf(name: string): RegistrationResult["kind"] {
   if (name.endsWith("_1.pb")) return "task";
   if (name.endsWith("_2.pb")) return "workflow";
   if (name.endsWith("_3.pb")) return "launch plan";
-  throw invalidArgument("register.unknown_file", `${name}: not a registration file (expected *_1.pb, *_2.pb or *_3.pb)`);
+  throw invalidArgument(
+    "register.unknown_file",
+    `${name}: not a registration file (expected *_1.pb, *_2.pb or *_3.pb)`,
+  );
 }
 
-async function registerOne(client: AdminClient, file: RegistrationFile, o: RegisterOptions): Promise<RegistrationResult> {
+async function registerOne(
+  client: AdminClient,
+  file: RegistrationFile,
+  o: RegisterOptions,
+): Promise<RegistrationResult> {
   const kind = kindOf(file.name);
   let name = "";
   try {
@@ -66,12 +73,21 @@ async function registerOne(client: AdminClient, file: RegistrationFile, o: Regis
     if (err instanceof ConnectError && err.code === Code.AlreadyExists) {
       return { file: file.name, kind, name, status: "already exists", message: err.rawMessage };
     }
-    const message = err instanceof ConnectError ? `${Code[err.code]}: ${err.rawMessage}` : err instanceof Error ? err.message : String(err);
+    const message =
+      err instanceof ConnectError
+        ? `${Code[err.code]}: ${err.rawMessage}`
+        : err instanceof Error
+          ? err.message
+          : String(err);
     return { file: file.name, kind, name, status: "failed", message };
   }
 }
 
-export async function registerFiles(client: AdminClient, files: RegistrationFile[], o: RegisterOptions): Promise<RegistrationResult[]> {
+export async function registerFiles(
+  client: AdminClient,
+  files: RegistrationFile[],
+  o: RegisterOptions,
+): Promise<RegistrationResult[]> {
   if (files.length === 0) throw invalidArgument("register.empty", "no registration files (*.pb) found");
   const results: RegistrationResult[] = [];
   for (const f of files) {

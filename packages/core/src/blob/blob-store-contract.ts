@@ -34,7 +34,20 @@ export function rejectsWith(code: Code) {
   };
 }
 
-const BAD_KEYS = ["", "/abs/key", "../up", "a/../b", "a/..", "./a", "a/./b", "a//b", "a/", "a\\b", "a\u0000b", "x".repeat(1025)];
+const BAD_KEYS = [
+  "",
+  "/abs/key",
+  "../up",
+  "a/../b",
+  "a/..",
+  "./a",
+  "a/./b",
+  "a//b",
+  "a/",
+  "a\\b",
+  "a\u0000b",
+  "x".repeat(1025),
+];
 
 export function blobStoreContract(name: string, setup: () => Promise<ContractTarget>): void {
   describe(`BlobStore contract: ${name}`, () => {
@@ -118,9 +131,21 @@ export function blobStoreContract(name: string, setup: () => Promise<ContractTar
       assert.equal(page.next, undefined);
       assert.equal(page.items.find((e) => e.key === "ls/a/c/d")?.size, Buffer.byteLength("ls/a/c/d"));
 
-      assert.deepEqual(ordered((await store.list("ls/a")).items.map((e) => e.key)), ["ls/a-b", "ls/a.txt", "ls/a/b", "ls/a/c/d", "ls/a0"]);
-      assert.deepEqual((await store.list("ls/a/")).items.map((e) => e.key), ["ls/a/b", "ls/a/c/d"]);
-      assert.deepEqual((await store.list("ls/a/c/d")).items.map((e) => e.key), ["ls/a/c/d"]);
+      assert.deepEqual(ordered((await store.list("ls/a")).items.map((e) => e.key)), [
+        "ls/a-b",
+        "ls/a.txt",
+        "ls/a/b",
+        "ls/a/c/d",
+        "ls/a0",
+      ]);
+      assert.deepEqual(
+        (await store.list("ls/a/")).items.map((e) => e.key),
+        ["ls/a/b", "ls/a/c/d"],
+      );
+      assert.deepEqual(
+        (await store.list("ls/a/c/d")).items.map((e) => e.key),
+        ["ls/a/c/d"],
+      );
       assert.deepEqual(ordered((await store.list("ls")).items.map((e) => e.key)), [...expected, "lsx/other"]);
       assert.deepEqual((await store.list("ls/zzz")).items, []);
       assert.deepEqual((await store.list("no-such-prefix/")).items, []);
@@ -148,8 +173,14 @@ export function blobStoreContract(name: string, setup: () => Promise<ContractTar
       assert.deepEqual(seen, keys);
       assert.equal(pages, 3);
 
-      assert.deepEqual((await store.list("pg/", { startAfter: "pg/2/a" })).items.map((e) => e.key), keys.slice(2));
-      assert.deepEqual((await store.list("pg/", { startAfter: "pg/2" })).items.map((e) => e.key), keys.slice(1));
+      assert.deepEqual(
+        (await store.list("pg/", { startAfter: "pg/2/a" })).items.map((e) => e.key),
+        keys.slice(2),
+      );
+      assert.deepEqual(
+        (await store.list("pg/", { startAfter: "pg/2" })).items.map((e) => e.key),
+        keys.slice(1),
+      );
       assert.deepEqual((await store.list("pg/", { startAfter: "pg/6" })).items, []);
 
       const iterated: string[] = [];
@@ -200,7 +231,10 @@ export function blobStoreContract(name: string, setup: () => Promise<ContractTar
       assert.equal(got.length, 64 * 1024);
       const first = got[0];
       assert.ok(first !== undefined && first >= 1 && first <= 8);
-      assert.ok(got.every((b) => b === first), "object mixes bytes of different writes");
+      assert.ok(
+        got.every((b) => b === first),
+        "object mixes bytes of different writes",
+      );
       const listed = (await store.list("cc/")).items.map((e) => e.key);
       assert.deepEqual(listed, ["cc/k"]);
     });
@@ -208,7 +242,12 @@ export function blobStoreContract(name: string, setup: () => Promise<ContractTar
     it("puts and gets protobuf messages", async () => {
       const msg: LiteralMap = create(LiteralMapSchema, {
         literals: {
-          x: { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "integer", value: 42n } } } } } },
+          x: {
+            value: {
+              case: "scalar",
+              value: { value: { case: "primitive", value: { value: { case: "integer", value: 42n } } } },
+            },
+          },
         },
       });
       await putMessage(store, "pb/inputs.pb", LiteralMapSchema, msg);
@@ -222,12 +261,18 @@ export function blobStoreContract(name: string, setup: () => Promise<ContractTar
     });
 
     it("validates signed URL options before anything else", async () => {
-      await assert.rejects(store.signedUrl("a", { method: "GET", expiresInSeconds: 0 }), rejectsWith(Code.INVALID_ARGUMENT));
+      await assert.rejects(
+        store.signedUrl("a", { method: "GET", expiresInSeconds: 0 }),
+        rejectsWith(Code.INVALID_ARGUMENT),
+      );
       await assert.rejects(
         store.signedUrl("a", { method: "DELETE" as "GET", expiresInSeconds: 60 }),
         rejectsWith(Code.INVALID_ARGUMENT),
       );
-      await assert.rejects(store.signedUrl("../a", { method: "GET", expiresInSeconds: 60 }), rejectsWith(Code.INVALID_ARGUMENT));
+      await assert.rejects(
+        store.signedUrl("../a", { method: "GET", expiresInSeconds: 60 }),
+        rejectsWith(Code.INVALID_ARGUMENT),
+      );
     });
   });
 }

@@ -124,7 +124,10 @@ function badKey(key: string, reason: string) {
 export function validateListOptions(opts: ListOptions | undefined): { limit: number; startAfter?: string } {
   const limit = opts?.limit ?? MAX_LIST_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
-    throw invalidArgument("blob.invalid_limit", `list limit must be an integer in [1, ${MAX_LIST_LIMIT}], got ${limit}`);
+    throw invalidArgument(
+      "blob.invalid_limit",
+      `list limit must be an integer in [1, ${MAX_LIST_LIMIT}], got ${limit}`,
+    );
   }
   return opts?.startAfter === undefined || opts.startAfter === "" ? { limit } : { limit, startAfter: opts.startAfter };
 }
@@ -134,7 +137,10 @@ export function validateSignedUrlOptions(opts: SignedUrlOptions): void {
     throw invalidArgument("blob.invalid_method", `signed URL method must be GET or PUT, got ${String(opts.method)}`);
   }
   if (!Number.isInteger(opts.expiresInSeconds) || opts.expiresInSeconds < 1 || opts.expiresInSeconds > 7 * 24 * 3600) {
-    throw invalidArgument("blob.invalid_expiry", `signed URL expiry must be 1 s to 7 days, got ${opts.expiresInSeconds}`);
+    throw invalidArgument(
+      "blob.invalid_expiry",
+      `signed URL expiry must be 1 s to 7 days, got ${opts.expiresInSeconds}`,
+    );
   }
 }
 
@@ -147,7 +153,10 @@ export function compareKeys(a: string, b: string): number {
 export async function* listAll(store: BlobStore, prefix: string, pageSize = MAX_LIST_LIMIT): AsyncIterable<BlobEntry> {
   let startAfter: string | undefined;
   for (;;) {
-    const page = await store.list(prefix, startAfter === undefined ? { limit: pageSize } : { limit: pageSize, startAfter });
+    const page = await store.list(
+      prefix,
+      startAfter === undefined ? { limit: pageSize } : { limit: pageSize, startAfter },
+    );
     yield* page.items;
     if (page.next === undefined) return;
     startAfter = page.next;
@@ -156,7 +165,8 @@ export async function* listAll(store: BlobStore, prefix: string, pageSize = MAX_
 
 export async function readAll(stream: Readable): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));
+  for await (const chunk of stream)
+    chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));
   return toUint8Array(Buffer.concat(chunks));
 }
 
@@ -176,11 +186,19 @@ export async function putMessage<Desc extends DescMessage>(
 }
 
 /** Reads a protobuf message; NOT_FOUND when absent, INTERNAL when the bytes do not decode. */
-export async function getMessage<Desc extends DescMessage>(store: BlobStore, key: string, schema: Desc): Promise<MessageShape<Desc>> {
+export async function getMessage<Desc extends DescMessage>(
+  store: BlobStore,
+  key: string,
+  schema: Desc,
+): Promise<MessageShape<Desc>> {
   const bytes = await store.get(key);
   try {
     return fromBinary(schema, bytes);
   } catch (e) {
-    throw internal("blob.corrupt_message", `blob ${store.uri(key)} is not a valid ${schema.typeName}: ${(e as Error).message}`, e);
+    throw internal(
+      "blob.corrupt_message",
+      `blob ${store.uri(key)} is not a valid ${schema.typeName}: ${(e as Error).message}`,
+      e,
+    );
   }
 }

@@ -30,7 +30,10 @@ describe("storage layout keys", () => {
       inputs: "metadata/flytesnacks/development/f7616dc75400f43e6920/a1/inputs",
       userInputs: "metadata/flytesnacks/development/f7616dc75400f43e6920/a1/user_inputs",
     });
-    assert.equal(k.executionOutputsKey(exec), "metadata/flytesnacks/development/f7616dc75400f43e6920/offloaded_outputs");
+    assert.equal(
+      k.executionOutputsKey(exec),
+      "metadata/flytesnacks/development/f7616dc75400f43e6920/offloaded_outputs",
+    );
     assert.equal(
       k.nodeExecutionOutputsKey({ executionId: exec, nodeId: "n0" }),
       "metadata/flytesnacks/development/f7616dc75400f43e6920/n0/offloaded_outputs",
@@ -59,7 +62,10 @@ describe("storage layout keys", () => {
   it("lays out propeller's workflow and node directories", () => {
     const wfDir = k.workflowDataDir(exec);
     assert.equal(wfDir, "metadata/propeller/flytesnacks-development-f7616dc75400f43e6920");
-    assert.equal(k.workflowDataDir(exec, "/other/prefix/"), "other/prefix/flytesnacks-development-f7616dc75400f43e6920");
+    assert.equal(
+      k.workflowDataDir(exec, "/other/prefix/"),
+      "other/prefix/flytesnacks-development-f7616dc75400f43e6920",
+    );
     assert.equal(k.workflowInputsKey(wfDir), `${wfDir}/start-node/data/0/outputs.pb`);
     assert.equal(k.workflowOutputsKey(wfDir), `${wfDir}/end-node/data/0/outputs.pb`);
 

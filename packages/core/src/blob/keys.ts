@@ -67,7 +67,10 @@ export function dynamicWorkflowClosureKey(
  * Concurrent creates of one name never share a key; only the winner's row points at its own (a loser's objects are
  * unreferenced and removed).
  */
-export function executionAttemptInputsKeys(e: ProjectDomainName, attempt: string): { inputs: string; userInputs: string } {
+export function executionAttemptInputsKeys(
+  e: ProjectDomainName,
+  attempt: string,
+): { inputs: string; userInputs: string } {
   return {
     inputs: joinKey(ADMIN_OFFLOAD_ROOT, e.project, e.domain, e.name, attempt, INPUTS_OBJECT),
     userInputs: joinKey(ADMIN_OFFLOAD_ROOT, e.project, e.domain, e.name, attempt, USER_INPUTS_OBJECT),
@@ -91,13 +94,29 @@ export function taskExecutionOutputsKey(t: TaskExecutionId): string {
   const e = n.executionId;
   const task = t.taskId;
   return joinKey(
-    ADMIN_OFFLOAD_ROOT, e.project, e.domain, e.name, n.nodeId,
-    task.project, task.domain, task.name, task.version, t.retryAttempt, OFFLOADED_OUTPUTS_OBJECT,
+    ADMIN_OFFLOAD_ROOT,
+    e.project,
+    e.domain,
+    e.name,
+    n.nodeId,
+    task.project,
+    task.domain,
+    task.name,
+    task.version,
+    t.retryAttempt,
+    OFFLOADED_OUTPUTS_OBJECT,
   );
 }
 
 /** Data proxy upload target: `<storagePrefix>/[org]/<project>/<domain>/<root>/<filename>` (empty segments dropped). */
-export function uploadKey(u: { storagePrefix?: string; org?: string; project: string; domain: string; root: string; filename: string }): string {
+export function uploadKey(u: {
+  storagePrefix?: string;
+  org?: string;
+  project: string;
+  domain: string;
+  root: string;
+  filename: string;
+}): string {
   return joinKey(u.storagePrefix ?? "", u.org ?? "", u.project, u.domain, u.root, u.filename);
 }
 

@@ -46,7 +46,10 @@ describe("LocalBlobStore", () => {
       await mkdir(join(path, ".."), { recursive: true });
       await writeFile(path, new Uint8Array([9, 8, 7]));
       assert.deepEqual(await store.get(store.keyOf(uri)), new Uint8Array([9, 8, 7]));
-      assert.deepEqual((await store.list("raw/")).items.map((e) => e.key), ["raw/ab/exec-n0-0/outputs.pb"]);
+      assert.deepEqual(
+        (await store.list("raw/")).items.map((e) => e.key),
+        ["raw/ab/exec-n0-0/outputs.pb"],
+      );
     } finally {
       await rm(root, { recursive: true, force: true });
     }
@@ -59,7 +62,10 @@ describe("LocalBlobStore", () => {
       await Promise.all(Array.from({ length: 5 }, (_, i) => store.put("d/k", `v${i}`)));
       assert.deepEqual(await readdir(join(root, "d")), ["k"]);
       await writeFile(join(root, "d", ".aloft-tmp-deadbeef"), "partial");
-      assert.deepEqual((await store.list("d/")).items.map((e) => e.key), ["d/k"]);
+      assert.deepEqual(
+        (await store.list("d/")).items.map((e) => e.key),
+        ["d/k"],
+      );
       await assert.rejects(store.put("d/.aloft-tmp-x", "v"), rejectsWith(Code.INVALID_ARGUMENT));
     } finally {
       await rm(root, { recursive: true, force: true });
@@ -118,7 +124,10 @@ describe("LocalBlobStore", () => {
     const root = await tempRoot();
     try {
       const plain = new LocalBlobStore({ root });
-      await assert.rejects(plain.signedUrl("a/b", { method: "GET", expiresInSeconds: 60 }), rejectsWith(Code.UNIMPLEMENTED));
+      await assert.rejects(
+        plain.signedUrl("a/b", { method: "GET", expiresInSeconds: 60 }),
+        rejectsWith(Code.UNIMPLEMENTED),
+      );
       const signed = new LocalBlobStore({
         root,
         urlSigner: (key, opts) => `http://127.0.0.1:8088/blob/${key}?m=${opts.method}&e=${opts.expiresInSeconds}`,

@@ -159,7 +159,10 @@ export class LocalBlobStore implements BlobStore {
     validateKey(key);
     validateSignedUrlOptions(opts);
     if (!this.#urlSigner) {
-      throw unimplemented("blob.signed_url_unsupported", "signed URLs need an HTTP signer for the local blob store; none is configured");
+      throw unimplemented(
+        "blob.signed_url_unsupported",
+        "signed URLs need an HTTP signer for the local blob store; none is configured",
+      );
     }
     return this.#urlSigner(key, opts);
   }
@@ -171,7 +174,13 @@ export class LocalBlobStore implements BlobStore {
    * "x/..." and sorts as "x/", so visiting entries in that order yields keys already sorted and the walk can
    * stop as soon as it holds `want` keys.
    */
-  async #walk(dirKey: string, prefix: string, startAfter: string | undefined, want: number, out: BlobEntry[]): Promise<void> {
+  async #walk(
+    dirKey: string,
+    prefix: string,
+    startAfter: string | undefined,
+    want: number,
+    out: BlobEntry[],
+  ): Promise<void> {
     let entries;
     try {
       entries = await readdir(this.#pathOf(dirKey), { withFileTypes: true });
@@ -252,7 +261,10 @@ export class LocalBlobStore implements BlobStore {
 function checkLocalKey(key: string): string {
   validateKey(key);
   if (key.split("/").some((s) => s.startsWith(TMP_PREFIX))) {
-    throw invalidArgument("blob.invalid_key", `invalid blob key ${JSON.stringify(key)}: segments must not start with ${TMP_PREFIX}`);
+    throw invalidArgument(
+      "blob.invalid_key",
+      `invalid blob key ${JSON.stringify(key)}: segments must not start with ${TMP_PREFIX}`,
+    );
   }
   return key;
 }

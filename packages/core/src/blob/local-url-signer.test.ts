@@ -13,7 +13,10 @@ describe("LocalUrlSigner", () => {
   it("signs a URL under the base that verifies for the same method", () => {
     const s = signer();
     const url = s.sign("p/d/abc/fast file.tar.gz", { method: "GET", expiresInSeconds: 60 });
-    assert.match(url, /^http:\/\/localhost:8088\/blobs\/p\/d\/abc\/fast%20file\.tar\.gz\?method=GET&expires=\d+&signature=[0-9a-f]{64}$/);
+    assert.match(
+      url,
+      /^http:\/\/localhost:8088\/blobs\/p\/d\/abc\/fast%20file\.tar\.gz\?method=GET&expires=\d+&signature=[0-9a-f]{64}$/,
+    );
     assert.deepEqual(s.verify("GET", url), { key: "p/d/abc/fast file.tar.gz", method: "GET" });
     const u = new URL(url);
     assert.deepEqual(s.verify("HEAD", u.pathname + u.search), { key: "p/d/abc/fast file.tar.gz", method: "GET" });
@@ -51,8 +54,14 @@ describe("LocalUrlSigner", () => {
 
   it("rejects URLs that are not its own or escape the key space", () => {
     const s = signer();
-    assert.throws(() => s.verify("GET", "http://localhost:8088/other/a?method=GET&expires=1&signature=00"), rejectsWith(Code.INVALID_ARGUMENT));
-    assert.throws(() => s.verify("GET", "/blobs/a%2F..%2Fb?method=GET&expires=1&signature=00"), rejectsWith(Code.INVALID_ARGUMENT));
+    assert.throws(
+      () => s.verify("GET", "http://localhost:8088/other/a?method=GET&expires=1&signature=00"),
+      rejectsWith(Code.INVALID_ARGUMENT),
+    );
+    assert.throws(
+      () => s.verify("GET", "/blobs/a%2F..%2Fb?method=GET&expires=1&signature=00"),
+      rejectsWith(Code.INVALID_ARGUMENT),
+    );
     assert.throws(() => s.verify("GET", "/blobs/a/b"), rejectsWith(Code.INVALID_ARGUMENT));
     assert.throws(() => s.sign("../x", { method: "GET", expiresInSeconds: 60 }), rejectsWith(Code.INVALID_ARGUMENT));
   });

@@ -30,7 +30,8 @@ export class LocalUrlSigner {
   readonly #clock: Clock;
 
   constructor(options: LocalUrlSignerOptions) {
-    if (!options.secret || options.secret.length === 0) throw invalidArgument("blob.invalid_signer", "URL signer needs a secret");
+    if (!options.secret || options.secret.length === 0)
+      throw invalidArgument("blob.invalid_signer", "URL signer needs a secret");
     const baseUrl = options.baseUrl;
     this.#baseUrl = typeof baseUrl === "string" ? () => baseUrl : baseUrl;
     this.#secret = options.secret;
@@ -62,7 +63,11 @@ export class LocalUrlSigner {
     if (!url.pathname.startsWith(`${basePath}/`)) throw invalidArgument("blob.invalid_signed_url", "not a blob URL");
     let key: string;
     try {
-      key = url.pathname.slice(basePath.length + 1).split("/").map(decodeURIComponent).join("/");
+      key = url.pathname
+        .slice(basePath.length + 1)
+        .split("/")
+        .map(decodeURIComponent)
+        .join("/");
     } catch {
       throw invalidArgument("blob.invalid_signed_url", "malformed blob URL path");
     }

@@ -54,7 +54,11 @@ export class MemoryBlobStore implements BlobStore {
   async put(key: string, body: BlobBody, opts: PutOptions = {}): Promise<void> {
     validateKey(key);
     const bytes =
-      typeof body === "string" ? new Uint8Array(Buffer.from(body)) : body instanceof Uint8Array ? body.slice() : await readAll(body);
+      typeof body === "string"
+        ? new Uint8Array(Buffer.from(body))
+        : body instanceof Uint8Array
+          ? body.slice()
+          : await readAll(body);
     const obj: StoredObject = { bytes, lastModified: this.#clock.now() };
     if (opts.contentType) obj.contentType = opts.contentType;
     this.#objects.set(key, obj);

@@ -1,11 +1,7 @@
 // Binding validation (upstream `validators/bindings.go`): every input binding of a node against the node's input
 // variables, type-checked, with promises resolved to their producing node (which also yields the implicit edges).
 import { create } from "@bufbuild/protobuf";
-import {
-  VariableMapSchema,
-  VariableSchema,
-  type VariableMap,
-} from "@aloft/idl/flyteidl/core/interface_pb.js";
+import { VariableMapSchema, VariableSchema, type VariableMap } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import {
   BindingDataCollectionSchema,
   BindingDataMapSchema,
@@ -123,11 +119,25 @@ function validateBinding(
     case "collection": {
       if (expected.type.case !== "collectionType") {
         errs.collect(
-          E.mismatchingBindings(nodeId, param, literalTypeText(expected), protoText(BindingDataCollectionSchema, value.value)),
+          E.mismatchingBindings(
+            nodeId,
+            param,
+            literalTypeText(expected),
+            protoText(BindingDataCollectionSchema, value.value),
+          ),
         );
         return fail();
       }
-      return validateElements(w, nb, param, value.value.bindings, expected.type.value, errs, validateParamTypes, "collectionType");
+      return validateElements(
+        w,
+        nb,
+        param,
+        value.value.bindings,
+        expected.type.value,
+        errs,
+        validateParamTypes,
+        "collectionType",
+      );
     }
     case "map": {
       if (expected.type.case !== "mapValueType") {
@@ -222,7 +232,9 @@ function validatePromise(
   if (parsed.index !== undefined) {
     // An indexed reference needs a collection and yields its element type.
     if (paramType.type.case !== "collectionType") {
-      errs.collect(E.mismatchingVariables(node.id, outputVar, literalTypeToStr(paramType), inputVar, literalTypeToStr(expected)));
+      errs.collect(
+        E.mismatchingVariables(node.id, outputVar, literalTypeToStr(paramType), inputVar, literalTypeToStr(expected)),
+      );
     } else {
       source = paramType.type.value;
     }
@@ -244,7 +256,9 @@ function validatePromise(
     promise.nodeId = up.node.id; // an empty node id means the workflow inputs: make it explicit
     return { type: out.param.type, upstreamNodes: [promise.nodeId], ok: true };
   }
-  errs.collect(E.mismatchingVariables(node.id, outputVar, literalTypeToStr(source), inputVar, literalTypeToStr(expected)));
+  errs.collect(
+    E.mismatchingVariables(node.id, outputVar, literalTypeToStr(source), inputVar, literalTypeToStr(expected)),
+  );
   return fail();
 }
 

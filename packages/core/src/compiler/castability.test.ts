@@ -8,7 +8,20 @@ import {
   type LiteralType,
 } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { areTypesCastable } from "./castability.ts";
-import { BOOL, FLOAT, INT, NONE, STR, STRUCT, blob, enumOf, listOf, mapOf, simple, unionOf } from "./testing/builders.ts";
+import {
+  BOOL,
+  FLOAT,
+  INT,
+  NONE,
+  STR,
+  STRUCT,
+  blob,
+  enumOf,
+  listOf,
+  mapOf,
+  simple,
+  unionOf,
+} from "./testing/builders.ts";
 
 const schema = (...cols: [string, Col][]): LiteralType =>
   create(LiteralTypeSchema, {
@@ -21,7 +34,8 @@ const sd = (format: string, ...cols: [string, LiteralType][]): LiteralType =>
       value: { format, columns: cols.map(([name, literalType]) => ({ name, literalType })) },
     },
   });
-const tagged = (t: LiteralType, tag: string): LiteralType => create(LiteralTypeSchema, { type: t.type, structure: { tag } });
+const tagged = (t: LiteralType, tag: string): LiteralType =>
+  create(LiteralTypeSchema, { type: t.type, structure: { tag } });
 const withMeta = (t: LiteralType, metadata: Record<string, unknown>): LiteralType =>
   create(LiteralTypeSchema, { type: t.type, metadata: metadata as never });
 const annotated = (t: LiteralType): LiteralType =>
@@ -105,7 +119,11 @@ describe("areTypesCastable", () => {
   }
 
   describe("dataclass JSON schemas", () => {
-    const point = { type: "object", properties: { x: { type: "integer" }, y: { type: "integer" } }, required: ["x", "y"] };
+    const point = {
+      type: "object",
+      properties: { x: { type: "integer" }, y: { type: "integer" } },
+      required: ["x", "y"],
+    };
     const point3 = {
       type: "object",
       properties: { x: { type: "integer" }, y: { type: "integer" }, z: { type: "integer" } },

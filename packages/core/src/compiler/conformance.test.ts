@@ -41,7 +41,13 @@ function withHarnessDefaults(template: TaskTemplate): TaskTemplate {
 }
 
 /** Paths where two JSON values differ (at most `limit`). */
-function jsonDiff(a: JsonValue | undefined, b: JsonValue | undefined, path = "$", out: string[] = [], limit = 20): string[] {
+function jsonDiff(
+  a: JsonValue | undefined,
+  b: JsonValue | undefined,
+  path = "$",
+  out: string[] = [],
+  limit = 20,
+): string[] {
   if (out.length >= limit) return out;
   if (typeof a !== typeof b || Array.isArray(a) !== Array.isArray(b) || a === null || b === null) {
     if (a !== b) out.push(`${path}: ours=${JSON.stringify(a)} golden=${JSON.stringify(b)}`);
@@ -93,7 +99,9 @@ function compileAllTasks(set: FixtureSet): Map<string, CompiledTask> {
 
 if (!dir) {
   describe("compiler conformance (flytesnacks)", () => {
-    it("needs the fixtures", { skip: "NO FIXTURES: set ALOFT_FLYTESNACKS_DIR to the flytesnacks fixture directory" }, () => {});
+    it("needs the fixtures", {
+      skip: "NO FIXTURES: set ALOFT_FLYTESNACKS_DIR to the flytesnacks fixture directory",
+    }, () => {});
   });
 } else {
   const set = loadFixtures(dir);

@@ -163,7 +163,11 @@ export const compileErrors = {
     ),
   duplicateId: (nodeId: string) => err("DuplicateId", nodeId, "Trying to insert two nodes with the same id."),
   mismatchingTypes: (nodeId: string, fromVar: string, fromType: string, toType: string) =>
-    err("MismatchingTypes", nodeId, `Variable [${fromVar}] (type [${fromType}]) doesn't match expected type [${toType}].`),
+    err(
+      "MismatchingTypes",
+      nodeId,
+      `Variable [${fromVar}] (type [${fromType}]) doesn't match expected type [${toType}].`,
+    ),
   mismatchingVariables: (nodeId: string, fromVar: string, fromType: string, toVar: string, toType: string) =>
     err(
       "MismatchingTypes",

@@ -27,7 +27,10 @@ describe("graph checks", () => {
     const errs = CompileErrors.root();
     const ok = validateReachable(["start-node", "end-node", "z", "a", "m"], graph({ "start-node": ["m"] }), errs);
     assert.equal(ok, false);
-    assert.deepEqual(errs.list().map((e) => e.description), ["The Workflow contain unreachable nodes [a,z]."]);
+    assert.deepEqual(
+      errs.list().map((e) => e.description),
+      ["The Workflow contain unreachable nodes [a,z]."],
+    );
   });
 
   it("an unreached end node alone is not an error", () => {

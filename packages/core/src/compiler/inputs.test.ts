@@ -7,22 +7,30 @@ import { INT, STR, iface, literalOf, unionOf, NONE } from "./testing/builders.ts
 
 const inputs = (literals: Record<string, Literal>) => create(LiteralMapSchema, { literals });
 const i = (n: number) => literalOf({ case: "integer", value: BigInt(n) });
-const render = (list: ReturnType<typeof validateLaunchInputs>) => list.map((e) => `${e.code}|${e.nodeId}|${e.description}`);
+const render = (list: ReturnType<typeof validateLaunchInputs>) =>
+  list.map((e) => `${e.code}|${e.nodeId}|${e.description}`);
 
 describe("validateLaunchInputs", () => {
   const wfIface = iface({ a: INT, b: STR }, {});
 
   it("accepts complete, well-typed inputs", () => {
-    assert.deepEqual(validateLaunchInputs(wfIface, inputs({ a: i(1), b: literalOf({ case: "stringValue", value: "x" }) })), []);
+    assert.deepEqual(
+      validateLaunchInputs(wfIface, inputs({ a: i(1), b: literalOf({ case: "stringValue", value: "x" }) })),
+      [],
+    );
   });
 
   it("requires every declared input, even optional ones (defaults are merged before)", () => {
     const optional = iface({ a: unionOf(INT, NONE) }, {});
-    assert.deepEqual(render(validateLaunchInputs(optional, inputs({}))), ["ParameterNotBound|start-node|Parameter not bound [a]."]);
+    assert.deepEqual(render(validateLaunchInputs(optional, inputs({}))), [
+      "ParameterNotBound|start-node|Parameter not bound [a].",
+    ]);
   });
 
   it("reports unknown inputs, wrong types and missing inputs together", () => {
-    const errs = render(validateLaunchInputs(wfIface, inputs({ a: literalOf({ case: "stringValue", value: "x" }), zzz: i(1) })));
+    const errs = render(
+      validateLaunchInputs(wfIface, inputs({ a: literalOf({ case: "stringValue", value: "x" }), zzz: i(1) })),
+    );
     assert.deepEqual(errs, [
       "MismatchingTypes|start-node|Variable [a] (type [simple:INTEGER]) doesn't match expected type [simple:STRING].",
       "ParameterNotBound|start-node|Parameter not bound [a].",

@@ -20,7 +20,11 @@ export const emptyInterface = (): TypedInterface =>
   create(TypedInterfaceSchema, { inputs: emptyMap(), outputs: emptyMap() });
 
 /** Checks every variable has a name and a type; missing input/output maps become empty maps (in place). */
-export function validateInterface(nodeId: string, iface: TypedInterface | undefined, errs: CompileErrors): {
+export function validateInterface(
+  nodeId: string,
+  iface: TypedInterface | undefined,
+  errs: CompileErrors,
+): {
   iface: TypedInterface;
   ok: boolean;
 } {

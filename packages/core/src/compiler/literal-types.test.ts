@@ -29,7 +29,9 @@ describe("literalTypeForLiteral", () => {
   });
 
   it("types none, generic and msgpack binary", () => {
-    const none = create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "noneType", value: {} } } } });
+    const none = create(LiteralSchema, {
+      value: { case: "scalar", value: { value: { case: "noneType", value: {} } } },
+    });
     assertType(literalTypeForLiteral(none), NONE);
     assertType(literalTypeForScalar(create(ScalarSchema, { value: { case: "generic", value: {} } })), STRUCT);
     const msgpack = create(ScalarSchema, { value: { case: "binary", value: { tag: "msgpack" } } });
@@ -65,7 +67,9 @@ describe("validateLiteralType", () => {
   it("rejects an unknown type; a present (even empty) element type is known", () => {
     assert.equal(validateLiteralType(INT), undefined);
     assert.match(validateLiteralType(undefined) ?? "", /unknown literal type/);
-    const unknownElement = create(LiteralTypeSchema, { type: { case: "collectionType", value: create(LiteralTypeSchema) } });
+    const unknownElement = create(LiteralTypeSchema, {
+      type: { case: "collectionType", value: create(LiteralTypeSchema) },
+    });
     assert.equal(validateLiteralType(unknownElement), undefined);
   });
 });

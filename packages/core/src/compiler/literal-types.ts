@@ -45,7 +45,9 @@ export function literalTypeForScalar(scalar: Scalar): LiteralType | undefined {
       return literalTypeForPrimitive(v.value);
     case "blob":
       if (v.value.metadata === undefined) return undefined;
-      return create(LiteralTypeSchema, { type: { case: "blob", value: v.value.metadata.type ?? create(BlobTypeSchema) } });
+      return create(LiteralTypeSchema, {
+        type: { case: "blob", value: v.value.metadata.type ?? create(BlobTypeSchema) },
+      });
     case "binary":
       return simpleType(v.value.tag === MESSAGEPACK ? SimpleType.STRUCT : SimpleType.BINARY);
     case "schema":

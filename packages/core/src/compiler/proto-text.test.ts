@@ -32,7 +32,7 @@ describe("Go text format", () => {
     });
     assert.equal(
       literalTypeText(t),
-      "simple:STRUCT structure:{dataclass_type:{key:\"a\" value:{simple:INTEGER}} dataclass_type:{key:\"b\" value:{simple:INTEGER}}}",
+      'simple:STRUCT structure:{dataclass_type:{key:"a" value:{simple:INTEGER}} dataclass_type:{key:"b" value:{simple:INTEGER}}}',
     );
     assert.equal(literalTypeToStr(t).startsWith("Simple: STRUCT structure{dataclass_type:{key:"), true);
   });

@@ -11,7 +11,12 @@ const names = (ids: { name: string }[]) => ids.map((i) => i.name);
 
 describe("getRequirements", () => {
   it("collects task and launch-plan ids, de-duplicated and sorted", () => {
-    const wf = workflow("wf", [taskNode("n0", "b"), taskNode("n1", "a"), taskNode("n2", "b"), launchPlanNode("n3", "lp")]);
+    const wf = workflow("wf", [
+      taskNode("n0", "b"),
+      taskNode("n1", "a"),
+      taskNode("n2", "b"),
+      launchPlanNode("n3", "lp"),
+    ]);
     const reqs = getRequirements(wf);
     assert.deepEqual(names(reqs.taskIds), ["a", "b"]);
     assert.deepEqual(names(reqs.launchPlanIds), ["lp"]);
@@ -24,7 +29,10 @@ describe("getRequirements", () => {
       newer.target.value.reference.value.version = "v0";
     }
     const reqs = getRequirements(workflow("wf", [older, newer]));
-    assert.deepEqual(reqs.taskIds.map((t) => t.version), ["v0", "v1"]);
+    assert.deepEqual(
+      reqs.taskIds.map((t) => t.version),
+      ["v0", "v1"],
+    );
   });
 
   it("walks branches, array nodes and the failure node", () => {
@@ -41,7 +49,10 @@ describe("getRequirements", () => {
         },
       },
     });
-    const array = create(NodeSchema, { id: "m", target: { case: "arrayNode", value: { node: taskNode("i", "in_array") } } });
+    const array = create(NodeSchema, {
+      id: "m",
+      target: { case: "arrayNode", value: { node: taskNode("i", "in_array") } },
+    });
     const wf = workflow("wf", [branch, array]);
     wf.failureNode = taskNode("f", "on_failure");
     assert.deepEqual(names(getRequirements(wf).taskIds), ["in_array", "in_case", "in_else", "in_other", "on_failure"]);

@@ -17,7 +17,10 @@ export interface WorkflowRequirements {
  * Task and launch-plan ids referenced by `workflow` and the sub-workflows it uses. Throws a CompilationError only
  * for duplicate sub-workflow ids; a missing sub-workflow is reported by compileWorkflow (as upstream does).
  */
-export function getRequirements(workflow: WorkflowTemplate, subWorkflows: readonly WorkflowTemplate[] = []): WorkflowRequirements {
+export function getRequirements(
+  workflow: WorkflowTemplate,
+  subWorkflows: readonly WorkflowTemplate[] = [],
+): WorkflowRequirements {
   const errs = CompileErrors.root();
   const index = indexSubWorkflows(
     subWorkflows.map((t) => create(CompiledWorkflowSchema, { template: t })),

@@ -68,7 +68,10 @@ describe("compileTask", () => {
 
   it("checks pod specs and container names", () => {
     const t = base();
-    t.target = { case: "k8sPod", value: create(K8sPodSchema, { podSpec: { containers: [{ name: "Main_Container" }, { name: "ok" }] } }) };
+    t.target = {
+      case: "k8sPod",
+      value: create(K8sPodSchema, { podSpec: { containers: [{ name: "Main_Container" }, { name: "ok" }] } }),
+    };
     assert.deepEqual(describeErrors(errorsOf(t)), ["InvalidValue|root|Invalid value [k8s pod spec container name]."]);
     t.target = { case: "k8sPod", value: create(K8sPodSchema, { podSpec: { containers: "nope" } }) };
     assert.deepEqual(describeErrors(errorsOf(t)), ["InvalidValue|root|Invalid value [k8s pod spec]."]);
@@ -78,7 +81,10 @@ describe("compileTask", () => {
     const t = base();
     t.id = undefined;
     if (t.target.case === "container") t.target.value.image = "";
-    assert.throws(() => compileTask(t), (e: unknown) => e instanceof CompilationError && e.errors.length === 2);
+    assert.throws(
+      () => compileTask(t),
+      (e: unknown) => e instanceof CompilationError && e.errors.length === 2,
+    );
   });
 });
 

@@ -1,9 +1,6 @@
 // Task compilation (upstream `task_compiler.go`): a handful of structural checks, then the template is wrapped.
 import { clone, create, type JsonValue } from "@bufbuild/protobuf";
-import {
-  CompiledTaskSchema,
-  type CompiledTask,
-} from "@aloft/idl/flyteidl/core/compiler_pb.js";
+import { CompiledTaskSchema, type CompiledTask } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import {
   Resources_ResourceName,
   TaskTemplateSchema,

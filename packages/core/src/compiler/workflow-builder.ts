@@ -1,10 +1,7 @@
 // Mutable state of one workflow (primary or sub-workflow) while it is being compiled: its node index, the
 // adjacency sets that become `connections`, and the references it may use.
 import { create } from "@bufbuild/protobuf";
-import {
-  ConnectionSetSchema,
-  type CompiledWorkflow,
-} from "@aloft/idl/flyteidl/core/compiler_pb.js";
+import { ConnectionSetSchema, type CompiledWorkflow } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import type { Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { ParameterMap, TypedInterface, VariableMap } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";

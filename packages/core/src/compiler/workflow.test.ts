@@ -45,14 +45,20 @@ describe("compileWorkflow: structure", () => {
   it("adds start and end nodes, edges, and makes workflow-input promises explicit", () => {
     const wf = workflow(
       "wf",
-      [taskNode("n0", "t_int", [bind("a", promise("", "x"))]), taskNode("n1", "t_int", [bind("a", promise("n0", "o"))])],
+      [
+        taskNode("n0", "t_int", [bind("a", promise("", "x"))]),
+        taskNode("n1", "t_int", [bind("a", promise("n0", "o"))]),
+      ],
       { x: INT },
       { y: INT },
       [bind("y", promise("n1", "o"))],
     );
     const c = ok(wf);
     const nodes = c.primary?.template?.nodes ?? [];
-    assert.deepEqual(nodes.map((n) => n.id), ["start-node", "end-node", "n0", "n1"]);
+    assert.deepEqual(
+      nodes.map((n) => n.id),
+      ["start-node", "end-node", "n0", "n1"],
+    );
     assert.equal(nodes[1]?.inputs[0]?.binding?.value.case, "promise");
     const n0 = nodes[2]!;
     const p = n0.inputs[0]?.binding?.value;
@@ -67,7 +73,11 @@ describe("compileWorkflow: structure", () => {
   });
 
   it("connects nodes without dependencies to start and end, and sorts upstream_node_ids", () => {
-    const wf = workflow("wf", [taskNode("b", "t_none"), taskNode("a", "t_none"), taskNode("c", "t_none", [], ["b", "a"])]);
+    const wf = workflow("wf", [
+      taskNode("b", "t_none"),
+      taskNode("a", "t_none"),
+      taskNode("c", "t_none", [], ["b", "a"]),
+    ]);
     const c = ok(wf);
     assert.deepEqual(conn(c, "downstream"), { "start-node": ["a", "b"], a: ["c"], b: ["c"], c: ["end-node"] });
     assert.deepEqual(c.primary?.template?.nodes.find((n) => n.id === "c")?.upstreamNodeIds, ["a", "b"]);
@@ -112,26 +122,37 @@ describe("compileWorkflow: structure", () => {
 describe("compileWorkflow: errors", () => {
   it("NoNodesFound", () => {
     const wf = workflow("wf", []);
-    assert.deepEqual(errors(wf), [`NoNodesFound|${identifierText(wf.id)}|Can't find any nodes in workflow [${identifierText(wf.id)}].`]);
+    assert.deepEqual(errors(wf), [
+      `NoNodesFound|${identifierText(wf.id)}|Can't find any nodes in workflow [${identifierText(wf.id)}].`,
+    ]);
   });
 
   it("TaskReferenceNotFound, reported at start-node before anything else", () => {
     const e = errors(workflow("wf", [taskNode("n0", "missing")]));
     assert.equal(e.length, 1);
-    assert.match(e[0]!, /^TaskReferenceNotFound\|start-node\|Referenced Task \[resource_type:TASK .*name:"missing".*\] not found\.$/);
+    assert.match(
+      e[0]!,
+      /^TaskReferenceNotFound\|start-node\|Referenced Task \[resource_type:TASK .*name:"missing".*\] not found\.$/,
+    );
   });
 
   it("WorkflowReferenceNotFound for a launch plan that was not supplied", () => {
     const lpNode = create(NodeSchema, {
       id: "n0",
-      target: { case: "workflowNode", value: { reference: { case: "launchplanRef", value: id(ResourceType.LAUNCH_PLAN, "lp") } } },
+      target: {
+        case: "workflowNode",
+        value: { reference: { case: "launchplanRef", value: id(ResourceType.LAUNCH_PLAN, "lp") } },
+      },
     });
     assert.deepEqual(codes(workflow("wf", [lpNode])), ["WorkflowReferenceNotFound"]);
   });
 
   it("WorkflowReferenceNotFound for a sub-workflow that was not supplied", () => {
     const e = errors(workflow("wf", [subWorkflowNode("n0", "sub")]));
-    assert.deepEqual(e.map((x) => x.split("|").slice(0, 2).join("|")), ["WorkflowReferenceNotFound|n0"]);
+    assert.deepEqual(
+      e.map((x) => x.split("|").slice(0, 2).join("|")),
+      ["WorkflowReferenceNotFound|n0"],
+    );
   });
 
   it("VariableNameNotFound for a binding to an unknown input", () => {
@@ -140,7 +161,9 @@ describe("compileWorkflow: errors", () => {
   });
 
   it("ParameterNotBound for a missing required input", () => {
-    assert.deepEqual(errors(workflow("wf", [taskNode("n0", "t_int")])), ["ParameterNotBound|n0|Parameter not bound [a]."]);
+    assert.deepEqual(errors(workflow("wf", [taskNode("n0", "t_int")])), [
+      "ParameterNotBound|n0|Parameter not bound [a].",
+    ]);
   });
 
   it("ParameterBoundMoreThanOnce", () => {
@@ -158,7 +181,9 @@ describe("compileWorkflow: errors", () => {
 
   it("MismatchingTypes for a scalar of the wrong type", () => {
     const e = errors(workflow("wf", [taskNode("n0", "t_int", [bind("a", str("x"))])]));
-    assert.deepEqual(e, ["MismatchingTypes|n0|Variable [a] (type [simple:STRING]) doesn't match expected type [simple:INTEGER]."]);
+    assert.deepEqual(e, [
+      "MismatchingTypes|n0|Variable [a] (type [simple:STRING]) doesn't match expected type [simple:INTEGER].",
+    ]);
   });
 
   it("MismatchingTypes for a promise of the wrong type (names from node metadata)", () => {
@@ -174,7 +199,9 @@ describe("compileWorkflow: errors", () => {
   });
 
   it("MismatchingTypes for a workflow output of the wrong type", () => {
-    const wf = workflow("wf", [taskNode("n0", "t_str", [bind("s", str("x"))])], {}, { y: INT }, [bind("y", promise("n0", "o"))]);
+    const wf = workflow("wf", [taskNode("n0", "t_str", [bind("s", str("x"))])], {}, { y: INT }, [
+      bind("y", promise("n0", "o")),
+    ]);
     assert.deepEqual(codes(wf), ["MismatchingTypes"]);
   });
 
@@ -186,24 +213,38 @@ describe("compileWorkflow: errors", () => {
   it("MismatchingBindings for a list bound to a scalar input", () => {
     const e = errors(workflow("wf", [taskNode("n0", "t_int", [bind("a", list(int(1)))])]));
     assert.equal(e.length, 1);
-    assert.match(e[0]!, /^MismatchingBindings\|n0\|Input \[a\] on node \[n0\] expects bindings of type \[simple:INTEGER\]\.  Received \[bindings:\{scalar:/);
+    assert.match(
+      e[0]!,
+      /^MismatchingBindings\|n0\|Input \[a\] on node \[n0\] expects bindings of type \[simple:INTEGER\]\. {2}Received \[bindings:\{scalar:/,
+    );
   });
 
   it("IllegalEnumValue", () => {
     const e = errors(workflow("wf", [taskNode("n0", "t_enum", [bind("c", str("pink"))])]));
-    assert.deepEqual(e, ["IllegalEnumValue|n0|Input [c] on node [n0] is an Enum and expects value to be one of [[red green]].  Received [pink]"]);
+    assert.deepEqual(e, [
+      "IllegalEnumValue|n0|Input [c] on node [n0] is an Enum and expects value to be one of [[red green]].  Received [pink]",
+    ]);
   });
 
   it("NodeReferenceNotFound (plus ParameterNotBound) for a promise to an unknown node", () => {
     const e = errors(workflow("wf", [taskNode("n0", "t_int", [bind("a", promise("ghost", "o"))])]));
-    assert.deepEqual(e, ["NodeReferenceNotFound|ghost|Referenced node [ghost] not found.", "ParameterNotBound|n0|Parameter not bound [a]."]);
+    assert.deepEqual(e, [
+      "NodeReferenceNotFound|ghost|Referenced node [ghost] not found.",
+      "ParameterNotBound|n0|Parameter not bound [a].",
+    ]);
   });
 
   it("VariableNameNotFound (plus ParameterNotBound) for an unknown upstream output", () => {
     const e = errors(
-      workflow("wf", [taskNode("n0", "t_int", [bind("a", int(1))]), taskNode("n1", "t_int", [bind("a", promise("n0", "nope"))])]),
+      workflow("wf", [
+        taskNode("n0", "t_int", [bind("a", int(1))]),
+        taskNode("n1", "t_int", [bind("a", promise("n0", "nope"))]),
+      ]),
     );
-    assert.deepEqual(e, ["ParameterNotBound|n1|Parameter not bound [a].", "VariableNameNotFound|n0|Variable [nope] not found on node [n0]."]);
+    assert.deepEqual(e, [
+      "ParameterNotBound|n1|Parameter not bound [a].",
+      "VariableNameNotFound|n0|Variable [nope] not found on node [n0].",
+    ]);
   });
 
   it("SyntaxError for an empty promise variable", () => {
@@ -212,7 +253,9 @@ describe("compileWorkflow: errors", () => {
   });
 
   it("UnrecognizedValue for a scalar whose type cannot be known", () => {
-    const blob = create(BindingDataSchema, { value: { case: "scalar", value: { value: { case: "blob", value: {} } } } });
+    const blob = create(BindingDataSchema, {
+      value: { case: "scalar", value: { value: { case: "blob", value: {} } } },
+    });
     const e = errors(workflow("wf", [taskNode("n0", "t_int", [bind("a", blob)])]));
     assert.deepEqual(e, ["UnrecognizedValue|n0|Unrecognized value [*core.Scalar_Blob]."]);
   });
@@ -223,11 +266,17 @@ describe("compileWorkflow: errors", () => {
       taskNode("n1", "t_none", [], ["n0", "n2"]),
       taskNode("n2", "t_none", [], ["n1"]),
     ]);
-    assert.deepEqual(errors(wf), ["CycleDetected|start-node|A cycle has been detected while traversing the Workflow [start-node>n0>n1>n2>n1]."]);
+    assert.deepEqual(errors(wf), [
+      "CycleDetected|start-node|A cycle has been detected while traversing the Workflow [start-node>n0>n1>n2>n1].",
+    ]);
   });
 
   it("UnreachableNodes for a cycle not reachable from start-node", () => {
-    const wf = workflow("wf", [taskNode("n0", "t_none"), taskNode("n2", "t_none", [], ["n1"]), taskNode("n1", "t_none", [], ["n2"])]);
+    const wf = workflow("wf", [
+      taskNode("n0", "t_none"),
+      taskNode("n2", "t_none", [], ["n1"]),
+      taskNode("n1", "t_none", [], ["n2"]),
+    ]);
     assert.deepEqual(errors(wf), ["UnreachableNodes|start-node|The Workflow contain unreachable nodes [n1,n2]."]);
   });
 
@@ -251,11 +300,21 @@ describe("compileWorkflow: errors", () => {
   });
 
   it("AmbiguousBindingUnionValue and IncompatibleBindingUnionValue for collections bound to unions", () => {
-    const tasks = [...TASKS, task("t_u1", { u: unionOf(listOf(INT), listOf(STR)) }, {}), task("t_u2", { u: unionOf(INT, STR) }, {})];
-    const wf = workflow("wf", [taskNode("n0", "t_u1", [bind("u", list())]), taskNode("n1", "t_u2", [bind("u", list(int(1)))])]);
+    const tasks = [
+      ...TASKS,
+      task("t_u1", { u: unionOf(listOf(INT), listOf(STR)) }, {}),
+      task("t_u2", { u: unionOf(INT, STR) }, {}),
+    ];
+    const wf = workflow("wf", [
+      taskNode("n0", "t_u1", [bind("u", list())]),
+      taskNode("n1", "t_u2", [bind("u", list(int(1)))]),
+    ]);
     const r = tryCompileWorkflow(wf, [], tasks, []);
     assert.ok(!r.ok);
-    assert.deepEqual(r.errors.map((e) => `${e.code}|${e.nodeId}`), ["AmbiguousBindingUnionValue|n0", "IncompatibleBindingUnionValue|n1"]);
+    assert.deepEqual(
+      r.errors.map((e) => `${e.code}|${e.nodeId}`),
+      ["AmbiguousBindingUnionValue|n0", "IncompatibleBindingUnionValue|n1"],
+    );
   });
 
   it("collects every error, not just the first", () => {

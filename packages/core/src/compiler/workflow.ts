@@ -78,7 +78,8 @@ export function tryCompileWorkflow(
   const reqErrs = errs.newScope();
   const reqs = collectRequirements(compiled.template!, subIndex, true, reqErrs);
   for (const lp of reqs.launchPlanIds) {
-    if (!launchPlanIndex.has(identifierText(lp))) reqErrs.collect(E.workflowReferenceNotFound(START_NODE_ID, identifierText(lp)));
+    if (!launchPlanIndex.has(identifierText(lp)))
+      reqErrs.collect(E.workflowReferenceNotFound(START_NODE_ID, identifierText(lp)));
   }
   for (const t of reqs.taskIds) {
     if (!taskIndex.has(identifierText(t))) reqErrs.collect(E.taskReferenceNotFound(START_NODE_ID, identifierText(t)));
@@ -183,4 +184,3 @@ function restrictToDirectReferences(w: WorkflowBuilder, template: WorkflowTempla
     if (task) w.tasks.set(identifierText(id), task);
   }
 }
-

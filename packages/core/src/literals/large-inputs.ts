@@ -8,7 +8,12 @@
 import { createHash, randomUUID } from "node:crypto";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { create, equals, fromBinary } from "@bufbuild/protobuf";
-import { LiteralMapSchema, LiteralSchema, type Literal, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import {
+  LiteralMapSchema,
+  LiteralSchema,
+  type Literal,
+  type LiteralMap,
+} from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { LiteralTypeSchema, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import type { BlobStore } from "../blob/blob-store.ts";
 import { joinKey } from "../blob/keys.ts";
@@ -30,7 +35,11 @@ export interface LargeLiteral {
  * undefined when there is none (or the bytes are not plainly readable: then the caller decodes them as they are and
  * the protobuf decoder judges them).
  */
-export function cutLargeMapEntries(bytes: Uint8Array, mapField: number, minBytes: number): { rest: Uint8Array; large: LargeLiteral[] } | undefined {
+export function cutLargeMapEntries(
+  bytes: Uint8Array,
+  mapField: number,
+  minBytes: number,
+): { rest: Uint8Array; large: LargeLiteral[] } | undefined {
   const top = fields(bytes);
   if (!top) return undefined;
   const large: LargeLiteral[] = [];
@@ -45,7 +54,10 @@ export function cutLargeMapEntries(bytes: Uint8Array, mapField: number, minBytes
     const base = f.valueStart;
     const keptEntries: Uint8Array[] = [];
     for (const e of entries) {
-      const cut = e.num === 1 && e.wire === 2 && e.end - e.valueStart >= minBytes ? mapEntry(bytes.subarray(base + e.valueStart, base + e.end)) : undefined;
+      const cut =
+        e.num === 1 && e.wire === 2 && e.end - e.valueStart >= minBytes
+          ? mapEntry(bytes.subarray(base + e.valueStart, base + e.end))
+          : undefined;
       if (cut) large.push(cut);
       else keptEntries.push(bytes.subarray(base + e.start, base + e.end));
     }
@@ -72,7 +84,9 @@ export async function typeOfLiteralInSlices(bytes: Uint8Array, name: string): Pr
     let slice: Literal[] = [];
     const flush = () => {
       if (slice.length === 0) return;
-      const t = literalTypeForLiteral(create(LiteralSchema, { value: { case: "collection", value: { literals: slice } } }));
+      const t = literalTypeForLiteral(
+        create(LiteralSchema, { value: { case: "collection", value: { literals: slice } } }),
+      );
       const e = t?.type.case === "collectionType" ? t.type.value : undefined;
       if (element === undefined) element = e;
       else if (!e || !equals(LiteralTypeSchema, element, e)) agree = false;
@@ -81,7 +95,8 @@ export async function typeOfLiteralInSlices(bytes: Uint8Array, name: string): Pr
     let pos = 0;
     while (pos < body.length) {
       const f = nextField(body, pos);
-      if (!f || f.num !== 1 || f.wire !== 2) return literalTypeForLiteral(fromBinary(LiteralSchema, bytes)) ?? create(LiteralTypeSchema);
+      if (!f || f.num !== 1 || f.wire !== 2)
+        return literalTypeForLiteral(fromBinary(LiteralSchema, bytes)) ?? create(LiteralTypeSchema);
       slice.push(fromBinary(LiteralSchema, body.subarray(f.valueStart, f.end)));
       pos = f.end;
       if (slice.length === SLICE) {
@@ -90,7 +105,8 @@ export async function typeOfLiteralInSlices(bytes: Uint8Array, name: string): Pr
       }
     }
     flush();
-    if (!agree || element === undefined) return literalTypeForLiteral(fromBinary(LiteralSchema, bytes)) ?? create(LiteralTypeSchema);
+    if (!agree || element === undefined)
+      return literalTypeForLiteral(fromBinary(LiteralSchema, bytes)) ?? create(LiteralTypeSchema);
     return create(LiteralTypeSchema, { type: { case: "collectionType", value: element } });
   } catch (err) {
     if (err instanceof AloftError) throw err;
@@ -112,14 +128,21 @@ export async function offloadCutLiterals(
   const out = map ?? create(LiteralMapSchema);
   for (const [i, { name, bytes }] of large.entries()) {
     if (bytes.byteLength >= config.maxSizeInMb * MB) {
-      throw new AloftError(Code.RESOURCE_EXHAUSTED, "literal.too_large", `input ${name} (${bytes.byteLength} bytes) exceeds literalOffloading.maxSizeInMb (${config.maxSizeInMb} MB)`);
+      throw new AloftError(
+        Code.RESOURCE_EXHAUSTED,
+        "literal.too_large",
+        `input ${name} (${bytes.byteLength} bytes) exceeds literalOffloading.maxSizeInMb (${config.maxSizeInMb} MB)`,
+      );
     }
     const inferredType = await typeOfLiteralInSlices(bytes, name);
     // Object names by position: the variable name is the user's text and is not trusted as a path segment.
     const key = joinKey(dir, `${i}_offloaded_metadata.pb`);
     await store.put(key, bytes, { contentType: "application/octet-stream" });
     out.literals[name] = create(LiteralSchema, {
-      value: { case: "offloadedMetadata", value: { uri: store.uri(key), sizeBytes: BigInt(bytes.byteLength), inferredType } },
+      value: {
+        case: "offloadedMetadata",
+        value: { uri: store.uri(key), sizeBytes: BigInt(bytes.byteLength), inferredType },
+      },
       hash: createHash("sha256").update(bytes).digest("base64url"),
     });
   }
@@ -182,9 +205,12 @@ function nextField(buf: Uint8Array, pos: number): Field | undefined {
 /** A map entry {1: key, 2: value} whose key is valid UTF-8; undefined otherwise (left to the decoder). */
 function mapEntry(entry: Uint8Array): LargeLiteral | undefined {
   const f = fields(entry);
-  if (!f || f.length !== 2 || f[0]!.num !== 1 || f[0]!.wire !== 2 || f[1]!.num !== 2 || f[1]!.wire !== 2) return undefined;
+  if (!f || f.length !== 2 || f[0]!.num !== 1 || f[0]!.wire !== 2 || f[1]!.num !== 2 || f[1]!.wire !== 2)
+    return undefined;
   try {
-    const name = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(entry.subarray(f[0]!.valueStart, f[0]!.end));
+    const name = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(
+      entry.subarray(f[0]!.valueStart, f[0]!.end),
+    );
     return { name, bytes: entry.subarray(f[1]!.valueStart, f[1]!.end) };
   } catch {
     return undefined;

@@ -8,11 +8,29 @@ import { AloftError, Code } from "../errors.ts";
 import { offloadLargeLiterals, type LiteralOffloadingConfig } from "./literal-offloading.ts";
 
 const int = (n: number): Literal =>
-  create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "integer", value: BigInt(n) } } } } } });
-const ints = (n: number) => create(LiteralSchema, { value: { case: "collection", value: { literals: Array.from({ length: n }, (_, i) => int(i)) } } });
-const str = (s: string) => create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "stringValue", value: s } } } } } });
+  create(LiteralSchema, {
+    value: {
+      case: "scalar",
+      value: { value: { case: "primitive", value: { value: { case: "integer", value: BigInt(n) } } } },
+    },
+  });
+const ints = (n: number) =>
+  create(LiteralSchema, {
+    value: { case: "collection", value: { literals: Array.from({ length: n }, (_, i) => int(i)) } },
+  });
+const str = (s: string) =>
+  create(LiteralSchema, {
+    value: {
+      case: "scalar",
+      value: { value: { case: "primitive", value: { value: { case: "stringValue", value: s } } } },
+    },
+  });
 /** Thresholds in MB: 0.01 MB ≈ 10 KB. */
-const on = (minSizeInMb: number, maxSizeInMb = 1000): LiteralOffloadingConfig => ({ enabled: true, minSizeInMb, maxSizeInMb });
+const on = (minSizeInMb: number, maxSizeInMb = 1000): LiteralOffloadingConfig => ({
+  enabled: true,
+  minSizeInMb,
+  maxSizeInMb,
+});
 
 test("a literal at or above the threshold is written once and replaced by its reference; small ones stay", async () => {
   const store = new MemoryBlobStore({ container: "c" });
@@ -35,7 +53,9 @@ test("a literal at or above the threshold is written once and replaced by its re
 
 test("many medium strings add up: the estimate sums elements instead of judging each alone", async () => {
   const store = new MemoryBlobStore({ container: "c" });
-  const list = create(LiteralSchema, { value: { case: "collection", value: { literals: Array.from({ length: 40 }, () => str("x".repeat(1000))) } } });
+  const list = create(LiteralSchema, {
+    value: { case: "collection", value: { literals: Array.from({ length: 40 }, () => str("x".repeat(1000))) } },
+  });
   const out = await offloadLargeLiterals(store, create(LiteralMapSchema, { literals: { s: list } }), "d", on(0.03));
   assert.equal(out.literals["s"]!.value.case, "offloadedMetadata");
 });
@@ -50,11 +70,26 @@ test("off, or nothing large: the same map comes back and nothing is written", as
 
 test("a literal at or above the maximum is RESOURCE_EXHAUSTED; a shared literal is written once", async () => {
   const store = new MemoryBlobStore({ container: "c" });
-  await assert.rejects(offloadLargeLiterals(store, create(LiteralMapSchema, { literals: { xs: ints(5000) } }), "d", on(0.001, 0.01)), (e: unknown) => e instanceof AloftError && e.code === Code.RESOURCE_EXHAUSTED);
+  await assert.rejects(
+    offloadLargeLiterals(store, create(LiteralMapSchema, { literals: { xs: ints(5000) } }), "d", on(0.001, 0.01)),
+    (e: unknown) => e instanceof AloftError && e.code === Code.RESOURCE_EXHAUSTED,
+  );
   const big = ints(5000);
   const seen = new Map<Literal, Literal>();
-  const a = await offloadLargeLiterals(store, create(LiteralMapSchema, { literals: { xs: big } }), "one", on(0.01), seen);
-  const b = await offloadLargeLiterals(store, create(LiteralMapSchema, { literals: { xs: big } }), "two", on(0.01), seen);
+  const a = await offloadLargeLiterals(
+    store,
+    create(LiteralMapSchema, { literals: { xs: big } }),
+    "one",
+    on(0.01),
+    seen,
+  );
+  const b = await offloadLargeLiterals(
+    store,
+    create(LiteralMapSchema, { literals: { xs: big } }),
+    "two",
+    on(0.01),
+    seen,
+  );
   assert.equal(a.literals["xs"], b.literals["xs"]);
   assert.equal((await store.list("two")).items.length, 0);
 });

@@ -6,7 +6,12 @@
 // them for everything else (engine/src/executor/bindings.ts).
 import { createHash } from "node:crypto";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { LiteralMapSchema, LiteralSchema, type Literal, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import {
+  LiteralMapSchema,
+  LiteralSchema,
+  type Literal,
+  type LiteralMap,
+} from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { LiteralTypeSchema } from "@aloft/idl/flyteidl/core/types_pb.js";
 import type { BlobStore } from "../blob/blob-store.ts";
 import { joinKey } from "../blob/keys.ts";
@@ -60,7 +65,12 @@ export async function offloadLargeLiterals(
   return out ? create(LiteralMapSchema, { literals: out }) : map;
 }
 
-async function offloadOne(store: BlobStore, literal: Literal, key: string, config: LiteralOffloadingConfig): Promise<Literal> {
+async function offloadOne(
+  store: BlobStore,
+  literal: Literal,
+  key: string,
+  config: LiteralOffloadingConfig,
+): Promise<Literal> {
   if (literal.value.case === "offloadedMetadata") return literal;
   // A cheap lower bound first: small literals (the common case) are not encoded at all.
   if (!mayReach(literal, config.minSizeInMb * MB)) return literal;
@@ -77,7 +87,11 @@ async function offloadOne(store: BlobStore, literal: Literal, key: string, confi
   return create(LiteralSchema, {
     value: {
       case: "offloadedMetadata",
-      value: { uri: store.uri(key), sizeBytes: BigInt(bytes.byteLength), inferredType: literalTypeForLiteral(literal) ?? create(LiteralTypeSchema) },
+      value: {
+        uri: store.uri(key),
+        sizeBytes: BigInt(bytes.byteLength),
+        inferredType: literalTypeForLiteral(literal) ?? create(LiteralTypeSchema),
+      },
     },
     // Cache keys use `hash` when set (upstream fills it with the literal's pbhash): a digest of the serialized value.
     hash: literal.hash !== "" ? literal.hash : createHash("sha256").update(bytes).digest("base64url"),
@@ -102,7 +116,9 @@ function upperBound(literal: Literal, cap: number): number {
       let sum = 16 + literal.hash.length;
       const items = v.case === "collection" ? v.value.literals : Object.entries(v.value.literals);
       for (const item of items) {
-        sum += Array.isArray(item) ? 6 + (item[0] as string).length * 3 + upperBound(item[1] as Literal, cap - sum) : upperBound(item as Literal, cap - sum);
+        sum += Array.isArray(item)
+          ? 6 + (item[0] as string).length * 3 + upperBound(item[1] as Literal, cap - sum)
+          : upperBound(item as Literal, cap - sum);
         if (sum >= cap) return sum;
       }
       return sum;

@@ -9,7 +9,8 @@ import {
 import type { TaskNodeMetadata } from "@aloft/idl/flyteidl/event/event_pb.js";
 import type { NodeCacheStatus } from "../executor/status.ts";
 
-type CacheFields = Pick<TaskNodeMetadata, "cacheStatus"> & Partial<Pick<TaskNodeMetadata, "catalogKey" | "reservationStatus">>;
+type CacheFields = Pick<TaskNodeMetadata, "cacheStatus"> &
+  Partial<Pick<TaskNodeMetadata, "catalogKey" | "reservationStatus">>;
 
 /** The task_node_metadata fields of a node event; no cache status → CACHE_DISABLED. */
 export function cacheEventFields(c: NodeCacheStatus | undefined): CacheFields {
@@ -20,4 +21,5 @@ export function cacheEventFields(c: NodeCacheStatus | undefined): CacheFields {
   return out;
 }
 
-export const catalogKeyJson = (md: CatalogMetadata): Record<string, unknown> => toJson(CatalogMetadataSchema, md) as Record<string, unknown>;
+export const catalogKeyJson = (md: CatalogMetadata): Record<string, unknown> =>
+  toJson(CatalogMetadataSchema, md) as Record<string, unknown>;

@@ -18,11 +18,12 @@ function keyFor(outputs: Record<string, typeof b.INT>, x = 1): CatalogKey {
   return catalogKeyOf(t, create(LiteralMapSchema, { literals: { x: int(x) } }));
 }
 
-const source = (exec: string) => create(TaskExecutionIdentifierSchema, {
-  taskId: { project: "p", domain: "d", name: "t", version: "v7" },
-  nodeExecutionId: { nodeId: "n0", executionId: { project: "p", domain: "d", name: exec } },
-  retryAttempt: 2,
-});
+const source = (exec: string) =>
+  create(TaskExecutionIdentifierSchema, {
+    taskId: { project: "p", domain: "d", name: "t", version: "v7" },
+    nodeExecutionId: { nodeId: "n0", executionId: { project: "p", domain: "d", name: exec } },
+    retryAttempt: 2,
+  });
 
 const outputs = (literals: Record<string, Literal>) => create(LiteralMapSchema, { literals });
 
@@ -65,7 +66,10 @@ test("a put failing anywhere is PUT_FAILURE, never an exception", async () => {
 test("an artifact that does not fit the task outputs is an error, not a miss", async () => {
   const catalog = new MemoryCatalog();
   await putCache(catalog, keyFor({ o: b.INT }), outputs({ o: str("five") }), source("e1"), false);
-  await assert.rejects(lookupCache(catalog, keyFor({ o: b.INT })), (e) => e instanceof AloftError && e.code === Code.FAILED_PRECONDITION);
+  await assert.rejects(
+    lookupCache(catalog, keyFor({ o: b.INT })),
+    (e) => e instanceof AloftError && e.code === Code.FAILED_PRECONDITION,
+  );
   const other = new MemoryCatalog();
   await putCache(other, keyFor({ o: b.INT }), outputs({ o: int(1), extra: int(2) }), source("e1"), false);
   await assert.rejects(lookupCache(other, keyFor({ o: b.INT })), /2 values/);
@@ -75,7 +79,10 @@ test("lookup errors other than NOT_FOUND propagate", async () => {
   const catalog = new MemoryCatalog();
   catalog.fail = (op) => (op === "getArtifact" ? new AloftError(Code.UNAVAILABLE, "test.down", "down") : undefined);
   await putCache(catalog, keyFor({ o: b.INT }), outputs({ o: int(5) }), source("e1"), false);
-  await assert.rejects(lookupCache(catalog, keyFor({ o: b.INT })), (e) => e instanceof AloftError && e.code === Code.UNAVAILABLE);
+  await assert.rejects(
+    lookupCache(catalog, keyFor({ o: b.INT })),
+    (e) => e instanceof AloftError && e.code === Code.UNAVAILABLE,
+  );
 });
 
 test("reservations: one owner at a time, extended by its owner, taken over once lapsed, released by its owner only", async () => {

@@ -3,7 +3,11 @@
 import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
-import { CatalogArtifactTagSchema, CatalogMetadataSchema, type CatalogMetadata } from "@aloft/idl/flyteidl/core/catalog_pb.js";
+import {
+  CatalogArtifactTagSchema,
+  CatalogMetadataSchema,
+  type CatalogMetadata,
+} from "@aloft/idl/flyteidl/core/catalog_pb.js";
 import {
   IdentifierSchema,
   ResourceType,
@@ -62,17 +66,30 @@ async function orMissing<T>(call: Promise<T>): Promise<T | undefined> {
  * Cached outputs for the key, type-checked against the task's outputs (a mismatch throws: not a miss). An artifact
  * created more than `maxAge.ms` before `maxAge.now` is a miss (upstream's max-cache-age).
  */
-export async function lookupCache(catalog: CatalogPort, key: CatalogKey, maxAge?: { ms: number; now: number }): Promise<LookupResult> {
+export async function lookupCache(
+  catalog: CatalogPort,
+  key: CatalogKey,
+  maxAge?: { ms: number; now: number },
+): Promise<LookupResult> {
   const datasetId = datasetIdOf(key);
   const ds = await orMissing(catalog.getDataset(create(GetDatasetRequestSchema, { dataset: datasetId })));
   if (!ds?.dataset) return { hit: false };
   const tag = artifactTagOf(key);
-  const got = await orMissing(catalog.getArtifact(create(GetArtifactRequestSchema, {
-    dataset: ds.dataset.id ?? datasetId,
-    queryHandle: { case: "tagName", value: tag },
-  })));
+  const got = await orMissing(
+    catalog.getArtifact(
+      create(GetArtifactRequestSchema, {
+        dataset: ds.dataset.id ?? datasetId,
+        queryHandle: { case: "tagName", value: tag },
+      }),
+    ),
+  );
   if (!got?.artifact) return { hit: false };
-  if (maxAge && maxAge.ms > 0 && got.artifact.createdAt && maxAge.now - timestampMs(got.artifact.createdAt) > maxAge.ms) {
+  if (
+    maxAge &&
+    maxAge.ms > 0 &&
+    got.artifact.createdAt &&
+    maxAge.now - timestampMs(got.artifact.createdAt) > maxAge.ms
+  ) {
     return { hit: false };
   }
   const outputs = outputsFromArtifact(key, got.artifact);
@@ -84,7 +101,8 @@ function outputsFromArtifact(key: CatalogKey, artifact: Artifact): LiteralMap {
   const declared = key.iface.outputs?.variables ?? {};
   const names = Object.keys(declared);
   if (names.length === 0) return create(LiteralMapSchema, {});
-  const bad = (why: string) => failedPrecondition("engine.cache.artifact_mismatch", `cached artifact ${artifact.id}: ${why}`);
+  const bad = (why: string) =>
+    failedPrecondition("engine.cache.artifact_mismatch", `cached artifact ${artifact.id}: ${why}`);
   if (artifact.data.length !== names.length) {
     throw bad(`the task has ${names.length} outputs, the artifact ${artifact.data.length} values`);
   }
@@ -93,14 +111,21 @@ function outputsFromArtifact(key: CatalogKey, artifact: Artifact): LiteralMap {
     const v = declared[d.name];
     if (!v) throw bad(`value [${d.name}] is not an output of the task (${names.join(", ")})`);
     const type = d.value ? literalTypeForLiteral(d.value) : undefined;
-    if (!d.value || !areTypesCastable(type, v.type)) throw bad(`value [${d.name}] does not match the declared output type`);
+    if (!d.value || !areTypesCastable(type, v.type))
+      throw bad(`value [${d.name}] does not match the declared output type`);
     literals[d.name] = d.value;
   }
   return create(LiteralMapSchema, { literals });
 }
 
 const datasetIdentifier = (id: DatasetID): Identifier =>
-  create(IdentifierSchema, { resourceType: ResourceType.DATASET, project: id.project, domain: id.domain, name: id.name, version: id.version });
+  create(IdentifierSchema, {
+    resourceType: ResourceType.DATASET,
+    project: id.project,
+    domain: id.domain,
+    name: id.name,
+    version: id.version,
+  });
 
 function catalogMetadata(id: DatasetID, tag?: Tag, source?: TaskExecutionIdentifier): CatalogMetadata {
   const md = create(CatalogMetadataSchema, { datasetId: datasetIdentifier(id) });
@@ -110,7 +135,11 @@ function catalogMetadata(id: DatasetID, tag?: Tag, source?: TaskExecutionIdentif
 }
 
 /** Which task execution produced an artifact, from the dataset's and artifact's metadata ("unknown" where absent). */
-function sourceFromMetadata(ds: Metadata | undefined, art: Metadata | undefined, current: Identifier): TaskExecutionIdentifier {
+function sourceFromMetadata(
+  ds: Metadata | undefined,
+  art: Metadata | undefined,
+  current: Identifier,
+): TaskExecutionIdentifier {
   const d = ds?.keyMap ?? {};
   const a = art?.keyMap ?? {};
   const attempt = Number.parseInt(a[EXEC_ATTEMPT] ?? "0", 10);
@@ -128,15 +157,16 @@ function sourceFromMetadata(ds: Metadata | undefined, art: Metadata | undefined,
   });
 }
 
-const artifactMetadata = (src: TaskExecutionIdentifier): Metadata => create(MetadataSchema, {
-  keyMap: {
-    [EXEC_PROJECT]: src.nodeExecutionId?.executionId?.project ?? "",
-    [EXEC_DOMAIN]: src.nodeExecutionId?.executionId?.domain ?? "",
-    [EXEC_NAME]: src.nodeExecutionId?.executionId?.name ?? "",
-    [EXEC_NODE]: src.nodeExecutionId?.nodeId ?? "",
-    [EXEC_ATTEMPT]: String(src.retryAttempt),
-  },
-});
+const artifactMetadata = (src: TaskExecutionIdentifier): Metadata =>
+  create(MetadataSchema, {
+    keyMap: {
+      [EXEC_PROJECT]: src.nodeExecutionId?.executionId?.project ?? "",
+      [EXEC_DOMAIN]: src.nodeExecutionId?.executionId?.domain ?? "",
+      [EXEC_NAME]: src.nodeExecutionId?.executionId?.name ?? "",
+      [EXEC_NODE]: src.nodeExecutionId?.nodeId ?? "",
+      [EXEC_ATTEMPT]: String(src.retryAttempt),
+    },
+  });
 
 /**
  * Stores the outputs of a successful execution under the key: dataset (ALREADY_EXISTS is fine), artifact, tag
@@ -155,7 +185,9 @@ export async function putCache(
     datasetId = datasetIdOf(key);
     const datasetMd = create(MetadataSchema, { keyMap: { [TASK_VERSION]: source.taskId?.version ?? "" } });
     try {
-      await catalog.createDataset(create(CreateDatasetRequestSchema, { dataset: { id: datasetId, metadata: datasetMd } }));
+      await catalog.createDataset(
+        create(CreateDatasetRequestSchema, { dataset: { id: datasetId, metadata: datasetMd } }),
+      );
     } catch (e) {
       if (!isCode(e, Code.ALREADY_EXISTS)) throw e;
     }
@@ -163,19 +195,28 @@ export async function putCache(
     const tagName = artifactTagOf(key);
     const metadata = artifactMetadata(source);
     if (overwrite) {
-      const updated = await orMissing(catalog.updateArtifact(create(UpdateArtifactRequestSchema, {
-        dataset: datasetId,
-        queryHandle: { case: "tagName", value: tagName },
-        data,
-        metadata,
-      })));
+      const updated = await orMissing(
+        catalog.updateArtifact(
+          create(UpdateArtifactRequestSchema, {
+            dataset: datasetId,
+            queryHandle: { case: "tagName", value: tagName },
+            data,
+            metadata,
+          }),
+        ),
+      );
       if (updated) {
         const tag = create(TagSchema, { name: tagName, artifactId: updated.artifactId, dataset: datasetId });
-        return { status: "POPULATED", metadata: catalogMetadata(datasetId, tag, sourceFromMetadata(datasetMd, metadata, key.taskId)) };
+        return {
+          status: "POPULATED",
+          metadata: catalogMetadata(datasetId, tag, sourceFromMetadata(datasetMd, metadata, key.taskId)),
+        };
       }
     }
     const artifactId = randomUUID();
-    await catalog.createArtifact(create(CreateArtifactRequestSchema, { artifact: { id: artifactId, dataset: datasetId, data, metadata } }));
+    await catalog.createArtifact(
+      create(CreateArtifactRequestSchema, { artifact: { id: artifactId, dataset: datasetId, data, metadata } }),
+    );
     const tag = create(TagSchema, { name: tagName, artifactId, dataset: datasetId });
     try {
       await catalog.addTag(create(AddTagRequestSchema, { tag }));
@@ -184,7 +225,9 @@ export async function putCache(
     }
     return { status: "POPULATED", metadata: catalogMetadata(datasetId, tag) };
   } catch (error) {
-    return datasetId ? { status: "PUT_FAILURE", metadata: catalogMetadata(datasetId), error } : { status: "PUT_FAILURE", error };
+    return datasetId
+      ? { status: "PUT_FAILURE", metadata: catalogMetadata(datasetId), error }
+      : { status: "PUT_FAILURE", error };
   }
 }
 
@@ -192,12 +235,19 @@ const reservationId = (key: CatalogKey) =>
   create(ReservationIDSchema, { datasetId: datasetIdOf(key), tagName: artifactTagOf(key) });
 
 /** GetOrExtendReservation: ACQUIRED when we hold it (new or extended), EXISTS when another owner does. */
-export async function reserveCache(catalog: CatalogPort, key: CatalogKey, ownerId: string, heartbeatMs: number): Promise<"ACQUIRED" | "EXISTS"> {
-  const res = await catalog.getOrExtendReservation(create(GetOrExtendReservationRequestSchema, {
-    reservationId: reservationId(key),
-    ownerId,
-    heartbeatInterval: durationFromMs(heartbeatMs),
-  }));
+export async function reserveCache(
+  catalog: CatalogPort,
+  key: CatalogKey,
+  ownerId: string,
+  heartbeatMs: number,
+): Promise<"ACQUIRED" | "EXISTS"> {
+  const res = await catalog.getOrExtendReservation(
+    create(GetOrExtendReservationRequestSchema, {
+      reservationId: reservationId(key),
+      ownerId,
+      heartbeatInterval: durationFromMs(heartbeatMs),
+    }),
+  );
   // A catalog that answers without a reservation cannot serialize anything: run rather than wait forever.
   const owner = res.reservation?.ownerId ?? ownerId;
   return owner === ownerId ? "ACQUIRED" : "EXISTS";
@@ -205,5 +255,7 @@ export async function reserveCache(catalog: CatalogPort, key: CatalogKey, ownerI
 
 /** ReleaseReservation (a reservation held by someone else, or none, is left alone by the catalog). */
 export async function releaseCache(catalog: CatalogPort, key: CatalogKey, ownerId: string): Promise<void> {
-  await catalog.releaseReservation(create(ReleaseReservationRequestSchema, { reservationId: reservationId(key), ownerId }));
+  await catalog.releaseReservation(
+    create(ReleaseReservationRequestSchema, { reservationId: reservationId(key), ownerId }),
+  );
 }

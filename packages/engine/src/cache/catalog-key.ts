@@ -9,7 +9,12 @@ import {
   type TypedInterface,
   type VariableMap,
 } from "@aloft/idl/flyteidl/core/interface_pb.js";
-import { LiteralMapSchema, LiteralSchema, type Literal, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import {
+  LiteralMapSchema,
+  LiteralSchema,
+  type Literal,
+  type LiteralMap,
+} from "@aloft/idl/flyteidl/core/literals_pb.js";
 import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import type { LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { DatasetIDSchema, type DatasetID } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
@@ -104,7 +109,9 @@ export function datasetIdOf(key: CatalogKey): DatasetID {
 function hashify(l: Literal): Literal {
   if (l.hash !== "") return create(LiteralSchema, { hash: l.hash });
   if (l.value.case === "collection") {
-    return create(LiteralSchema, { value: { case: "collection", value: { literals: l.value.value.literals.map(hashify) } } });
+    return create(LiteralSchema, {
+      value: { case: "collection", value: { literals: l.value.value.literals.map(hashify) } },
+    });
   }
   if (l.value.case === "map") {
     const literals = Object.fromEntries(Object.entries(l.value.value.literals).map(([k, v]) => [k, hashify(v)]));

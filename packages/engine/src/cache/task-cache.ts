@@ -134,7 +134,10 @@ export async function writeOnSuccess(n: NodeContext): Promise<void> {
       await releaseCache(c.catalog, key, ownerId(n));
       next.reservation = "RELEASED";
     } catch (err) {
-      n.exec.deps.logger.warn({ execution: n.exec.key, node: n.uniqueId, err }, "releasing the cache reservation failed");
+      n.exec.deps.logger.warn(
+        { execution: n.exec.key, node: n.uniqueId, err },
+        "releasing the cache reservation failed",
+      );
     }
   }
   setCache(n, next);
@@ -151,7 +154,10 @@ async function putOutputs(n: NodeContext, c: Cacheable, key: CatalogKey): Promis
   });
   const r = await putCache(c.catalog, key, outputs, source, overwriting(n));
   if (r.status === "PUT_FAILURE") {
-    n.exec.deps.logger.warn({ execution: n.exec.key, node: n.uniqueId, err: r.error }, "writing task outputs to the cache failed");
+    n.exec.deps.logger.warn(
+      { execution: n.exec.key, node: n.uniqueId, err: r.error },
+      "writing task outputs to the cache failed",
+    );
   }
   return r.metadata ? { status: r.status, key: catalogKeyJson(r.metadata) } : { status: r.status };
 }

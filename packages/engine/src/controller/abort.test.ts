@@ -5,10 +5,12 @@ import { never, permanentFailure } from "../testing/fake-plugin.ts";
 import { b, compiler, intLit } from "../testing/workflows.ts";
 
 const chain = () =>
-  compiler.ok(b.workflow("ab", [
-    b.taskNode("n0", "inc", [b.bind("a", b.int(1))]),
-    b.taskNode("n1", "inc", [b.bind("a", b.promise("n0", "o"))]),
-  ]));
+  compiler.ok(
+    b.workflow("ab", [
+      b.taskNode("n0", "inc", [b.bind("a", b.int(1))]),
+      b.taskNode("n1", "inc", [b.bind("a", b.promise("n0", "o"))]),
+    ]),
+  );
 
 test("abort while a task runs: plugin aborted, task/node/workflow ABORTED", async () => {
   const h = engineHarness();
@@ -48,7 +50,9 @@ test("abort before the first round and of unknown executions", async () => {
 
 test("abort reaches tasks inside sub-workflows and branches", async () => {
   const sub = b.workflow("sub", [b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))])], { x: b.INT });
-  const wf = b.workflow("main", [b.subWorkflowNode("n2", "sub", [b.bind("x", b.promise("start-node", "x"))])], { x: b.INT });
+  const wf = b.workflow("main", [b.subWorkflowNode("n2", "sub", [b.bind("x", b.promise("start-node", "x"))])], {
+    x: b.INT,
+  });
   const h = engineHarness();
   h.plugin.script("inc", never());
   await h.engine.start();
@@ -58,7 +62,10 @@ test("abort reaches tasks inside sub-workflows and branches", async () => {
     await h.engine.abort(h.id("a3"), "stop");
     const s = await h.waitTerminal("a3");
     assert.equal(s.phase, "Aborted");
-    assert.deepEqual(h.plugin.aborted.map((a) => a.name), ["a3-n2-0-n0-0"]);
+    assert.deepEqual(
+      h.plugin.aborted.map((a) => a.name),
+      ["a3-n2-0-n0-0"],
+    );
     const lines = h.sink.lines("a3");
     assert.ok(lines.includes("node n2-0-n0 ABORTED") && lines.includes("node n2 ABORTED"), lines.join("\n"));
   } finally {
@@ -78,7 +85,10 @@ test("abort while the failure node runs", async () => {
     await h.engine.abort(h.id("a4"), "stop");
     const s = await h.waitTerminal("a4");
     assert.equal(s.phase, "Aborted");
-    assert.deepEqual(h.plugin.aborted.map((a) => a.name), ["a4-fn0-0"]);
+    assert.deepEqual(
+      h.plugin.aborted.map((a) => a.name),
+      ["a4-fn0-0"],
+    );
   } finally {
     await h.engine.stop();
   }
@@ -103,7 +113,9 @@ test("abort converges even when admin fails events for a while", async () => {
 
 test("an execution admin no longer knows fails with ExecutionNotFound and its tasks are stopped", async () => {
   const h = engineHarness();
-  h.plugin.script("inc", async (a) => (a.call === 1 ? { phase: "Queued", version: 0 } : { phase: "Running", version: a.call }));
+  h.plugin.script("inc", async (a) =>
+    a.call === 1 ? { phase: "Queued", version: 0 } : { phase: "Running", version: a.call },
+  );
   await h.engine.start();
   try {
     await h.launch("a6", chain());
@@ -112,7 +124,10 @@ test("an execution admin no longer knows fails with ExecutionNotFound and its ta
     const s = await h.waitTerminal("a6");
     assert.equal(s.phase, "Failed");
     assert.equal(s.error?.code, "ExecutionNotFound");
-    assert.deepEqual(h.plugin.aborted.map((a) => a.name), ["a6-n0-0"]);
+    assert.deepEqual(
+      h.plugin.aborted.map((a) => a.name),
+      ["a6-n0-0"],
+    );
   } finally {
     await h.engine.stop();
   }

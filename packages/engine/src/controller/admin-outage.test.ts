@@ -38,10 +38,15 @@ class SwitchableSink extends RecordingEventSink {
 }
 
 const chain = () =>
-  compiler.ok(b.workflow("outage", [
-    b.taskNode("n0", "inc", [b.bind("a", b.int(1))]),
-    b.taskNode("n1", "inc", [b.bind("a", b.promise("n0", "o"))]),
-  ], {}, { y: b.INT }, [b.bind("y", b.promise("n1", "o"))]));
+  compiler.ok(
+    b.workflow(
+      "outage",
+      [b.taskNode("n0", "inc", [b.bind("a", b.int(1))]), b.taskNode("n1", "inc", [b.bind("a", b.promise("n0", "o"))])],
+      {},
+      { y: b.INT },
+      [b.bind("y", b.promise("n1", "o"))],
+    ),
+  );
 
 async function until(what: string, pred: () => boolean): Promise<void> {
   const deadline = Date.now() + 30_000;
@@ -54,16 +59,28 @@ async function until(what: string, pred: () => boolean): Promise<void> {
 test("unreachable: UNAVAILABLE, DEADLINE_EXCEEDED and socket errors anywhere in the cause chain; nothing else", () => {
   assert.ok(isUnreachable(new AloftError(Code.UNAVAILABLE, "x", "down")));
   assert.ok(isUnreachable(new Error("wrapped", { cause: new AloftError(Code.DEADLINE_EXCEEDED, "x", "slow") })));
-  assert.ok(isUnreachable(new Error("round", { cause: Object.assign(new Error("refused"), { code: "ECONNREFUSED" }) })));
+  assert.ok(
+    isUnreachable(new Error("round", { cause: Object.assign(new Error("refused"), { code: "ECONNREFUSED" }) })),
+  );
   assert.ok(isUnreachable({ code: 14, message: "a raw gRPC error" }));
   assert.ok(!isUnreachable(new AloftError(Code.INTERNAL, "x", "bug")));
   assert.ok(!isUnreachable(new AloftError(Code.RESOURCE_EXHAUSTED, "x", "disk full")));
   assert.ok(!isUnreachable(Object.assign(new Error("no space"), { code: "ENOSPC" })));
   assert.ok(!isUnreachable(undefined));
   // A full disk is waited out too (isOutage), an ordinary bug is not.
-  assert.ok(isOutage(new AloftError(Code.RESOURCE_EXHAUSTED, "resource.exhausted", "write x: out of disk space (ENOSPC)")));
-  assert.ok(isOutage(new Error("insert", { cause: Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" }) })));
-  assert.ok(isOutage(new AloftError(Code.RESOURCE_EXHAUSTED, "remote.ResourceExhausted", "write y: out of disk space (ENOSPC)")));
+  assert.ok(
+    isOutage(new AloftError(Code.RESOURCE_EXHAUSTED, "resource.exhausted", "write x: out of disk space (ENOSPC)")),
+  );
+  assert.ok(
+    isOutage(
+      new Error("insert", { cause: Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" }) }),
+    ),
+  );
+  assert.ok(
+    isOutage(
+      new AloftError(Code.RESOURCE_EXHAUSTED, "remote.ResourceExhausted", "write y: out of disk space (ENOSPC)"),
+    ),
+  );
   assert.ok(!isOutage(new AloftError(Code.RESOURCE_EXHAUSTED, "remote.ResourceExhausted", "message larger than max")));
   assert.ok(!isOutage(new AloftError(Code.INTERNAL, "x", "bug")));
 });
@@ -71,7 +88,10 @@ test("unreachable: UNAVAILABLE, DEADLINE_EXCEEDED and socket errors anywhere in 
 test("admin down while a task finishes: the execution waits, replays its events and succeeds with one attempt per node", async () => {
   const sink = new SwitchableSink();
   // Few round errors allowed and short backoffs: the outage below outlasts the budget many times over.
-  const h = engineHarness({ sink, config: { maxWorkflowRetries: 2, roundErrorBackoffMaxMs: 10, eventRetryDelaysMs: [1] } });
+  const h = engineHarness({
+    sink,
+    config: { maxWorkflowRetries: 2, roundErrorBackoffMaxMs: 10, eventRetryDelaysMs: [1] },
+  });
   let finish = false;
   const script: Script = async (a) => {
     if (a.call === 1) return queued();
@@ -97,9 +117,15 @@ test("admin down while a task finishes: the execution waits, replays its events 
     assert.equal(intOf((await h.outputs(s)).literals["y"]), 3n);
     const lines = sink.lines("o1");
     assert.equal(new Set(lines).size, lines.length, `each event accepted once:\n${lines.join("\n")}`);
-    assert.deepEqual(lines.filter((l) => l.startsWith("wf ")), ["wf RUNNING", "wf SUCCEEDING", "wf SUCCEEDED"]);
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith("wf ")),
+      ["wf RUNNING", "wf SUCCEEDING", "wf SUCCEEDED"],
+    );
     assert.ok(lines.includes("node n0 SUCCEEDED") && lines.includes("node n1 SUCCEEDED"), lines.join("\n"));
-    assert.ok(lines.filter((l) => l.startsWith("task ")).every((l) => /#0 /.test(l)), `no retry attempts:\n${lines.join("\n")}`);
+    assert.ok(
+      lines.filter((l) => l.startsWith("task ")).every((l) => /#0 /.test(l)),
+      `no retry attempts:\n${lines.join("\n")}`,
+    );
     assert.deepEqual([...new Set(h.plugin.started)].sort(), ["o1-n0-0", "o1-n1-0"]);
   } finally {
     await h.engine.stop();
@@ -108,7 +134,10 @@ test("admin down while a task finishes: the execution waits, replays its events 
 
 test("admin down while an abort is requested: the abort waits and still ends ABORTED", async () => {
   const sink = new SwitchableSink();
-  const h = engineHarness({ sink, config: { maxWorkflowRetries: 1, roundErrorBackoffMaxMs: 10, eventRetryDelaysMs: [1] } });
+  const h = engineHarness({
+    sink,
+    config: { maxWorkflowRetries: 1, roundErrorBackoffMaxMs: 10, eventRetryDelaysMs: [1] },
+  });
   h.plugin.script("inc", (a) => (a.call === 1 ? queued() : running()));
   await h.engine.start();
   try {
@@ -137,7 +166,9 @@ class AheadSink extends RecordingEventSink {
     const ev = req.event!;
     if (ev.phase === TaskExecution_Phase.QUEUED) {
       await super.taskEvent(req);
-      return super.taskEvent(create(TaskExecutionEventRequestSchema, { event: { ...ev, phase: TaskExecution_Phase.SUCCEEDED } }));
+      return super.taskEvent(
+        create(TaskExecutionEventRequestSchema, { event: { ...ev, phase: TaskExecution_Phase.SUCCEEDED } }),
+      );
     }
     return super.taskEvent(req);
   }
@@ -145,7 +176,10 @@ class AheadSink extends RecordingEventSink {
 
 test("a replayed RUNNING task event after admin recorded the attempt's end is skipped, not a round error", async () => {
   const sink = new AheadSink();
-  const h = engineHarness({ sink, config: { maxWorkflowRetries: 1, roundErrorBackoffMaxMs: 10, eventRetryDelaysMs: [1] } });
+  const h = engineHarness({
+    sink,
+    config: { maxWorkflowRetries: 1, roundErrorBackoffMaxMs: 10, eventRetryDelaysMs: [1] },
+  });
   h.plugin.script("inc", async (a) => {
     if (a.call === 1) return queued();
     if (a.call === 2) return running();

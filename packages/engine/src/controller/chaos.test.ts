@@ -47,10 +47,22 @@ class LossyStore extends MemoryWorkflowStore {
 }
 
 function composite() {
-  const sub = b.workflow("sub", [b.taskNode("s0", "inc", [b.bind("a", b.promise("start-node", "x"))])], { x: b.INT }, { y: b.INT },
-    [b.bind("y", b.promise("s0", "o"))]);
+  const sub = b.workflow(
+    "sub",
+    [b.taskNode("s0", "inc", [b.bind("a", b.promise("start-node", "x"))])],
+    { x: b.INT },
+    { y: b.INT },
+    [b.bind("y", b.promise("s0", "o"))],
+  );
   const cond = create(BooleanExpressionSchema, {
-    expr: { case: "comparison", value: { operator: Op.GT, leftValue: { val: { case: "var", value: "v" } }, rightValue: { val: { case: "primitive", value: { value: { case: "integer", value: 0n } } } } } },
+    expr: {
+      case: "comparison",
+      value: {
+        operator: Op.GT,
+        leftValue: { val: { case: "var", value: "v" } },
+        rightValue: { val: { case: "primitive", value: { value: { case: "integer", value: 0n } } } },
+      },
+    },
   });
   const br = create(NodeSchema, {
     id: "br",
@@ -72,12 +84,22 @@ function composite() {
     b.subWorkflowNode("sw", "sub", [b.bind("x", b.promise("b", "o"))]),
     b.taskNode("sum", "add", [b.bind("a", b.promise("br", "o")), b.bind("b", b.promise("sw", "y"))]),
   ];
-  return compiler.ok(b.workflow("cx", nodes, { x: b.INT }, { z: b.INT }, [b.bind("z", b.promise("sum", "o"))]), { subs: [sub] });
+  return compiler.ok(b.workflow("cx", nodes, { x: b.INT }, { z: b.INT }, [b.bind("z", b.promise("sum", "o"))]), {
+    subs: [sub],
+  });
 }
 
-for (const [sinkEvery, storeEvery] of [[7, 5], [3, 11], [13, 2]] as [number, number][]) {
+for (const [sinkEvery, storeEvery] of [
+  [7, 5],
+  [3, 11],
+  [13, 2],
+] as [number, number][]) {
   test(`flaky admin (every ${sinkEvery}th event) and lost writes (every ${storeEvery}th)`, async () => {
-    const h = engineHarness({ sink: new FlakySink(sinkEvery), store: new LossyStore(storeEvery), config: { maxWorkflowRetries: 1000 } });
+    const h = engineHarness({
+      sink: new FlakySink(sinkEvery),
+      store: new LossyStore(storeEvery),
+      config: { maxWorkflowRetries: 1000 },
+    });
     h.plugin.script("inc", succeed(incOutputs)).script("add", succeed(addOutputs));
     await h.engine.start();
     try {
@@ -87,7 +109,10 @@ for (const [sinkEvery, storeEvery] of [[7, 5], [3, 11], [13, 2]] as [number, num
       assert.equal(intOf((await h.outputs(s)).literals["z"]), 3n + 3n);
       const lines = h.sink.lines("cx");
       assert.equal(new Set(lines).size, lines.length, lines.join("\n"));
-      assert.deepEqual(lines.filter((l) => l.startsWith("wf ")), ["wf RUNNING", "wf SUCCEEDING", "wf SUCCEEDED"]);
+      assert.deepEqual(
+        lines.filter((l) => l.startsWith("wf ")),
+        ["wf RUNNING", "wf SUCCEEDING", "wf SUCCEEDED"],
+      );
     } finally {
       await h.engine.stop();
     }

@@ -10,8 +10,15 @@ import { succeed } from "../testing/fake-plugin.ts";
 import { b, compiler, incOutputs, intLit, intOf } from "../testing/workflows.ts";
 
 const oneTask = () =>
-  compiler.ok(b.workflow("one", [b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))])], { x: b.INT }, { y: b.INT },
-    [b.bind("y", b.promise("n0", "o"))]));
+  compiler.ok(
+    b.workflow(
+      "one",
+      [b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))])],
+      { x: b.INT },
+      { y: b.INT },
+      [b.bind("y", b.promise("n0", "o"))],
+    ),
+  );
 
 test("one task: the canonical event sequence (upstream flytepropeller/pkg/controller/nodes/task/transformer.go) and the workflow outputs", async () => {
   const h = engineHarness();
@@ -36,7 +43,9 @@ test("one task: the canonical event sequence (upstream flytepropeller/pkg/contro
       "wf SUCCEEDING",
       "wf SUCCEEDED",
     ]);
-    const n0 = h.sink.events.find((r) => r.kind === "node" && r.event.id?.nodeId === "n0" && r.event.phase === NodeExecution_Phase.QUEUED);
+    const n0 = h.sink.events.find(
+      (r) => r.kind === "node" && r.event.id?.nodeId === "n0" && r.event.phase === NodeExecution_Phase.QUEUED,
+    );
     assert.ok(n0 && n0.kind === "node");
     assert.equal(n0.event.inputValue.case, "inputUri");
     assert.equal(n0.event.inputValue.value, "mem://test/metadata/propeller/p-d-e1/n0/data/inputs.pb");
@@ -58,7 +67,10 @@ test("launch is idempotent", async () => {
   h.plugin.script("inc", succeed(incOutputs));
   await h.engine.start();
   try {
-    const both = await Promise.all([h.launch("e2", oneTask(), { x: intLit(1) }), h.launch("e2", oneTask(), { x: intLit(1) })]);
+    const both = await Promise.all([
+      h.launch("e2", oneTask(), { x: intLit(1) }),
+      h.launch("e2", oneTask(), { x: intLit(1) }),
+    ]);
     assert.deepEqual(both.sort(), [false, true]);
     assert.equal(await h.launch("e2", oneTask(), { x: intLit(1) }), false);
     const s = await h.waitTerminal("e2");
@@ -96,7 +108,9 @@ test("task and node event contents (upstream flytepropeller/pkg/controller/nodes
     assert.equal(done.inputValue.value, "mem://test/metadata/propeller/p-d-e3/n0/data/inputs.pb");
     assert.equal(done.outputResult.value, "mem://test/metadata/propeller/p-d-e3/n0/data/0/outputs.pb");
     assert.ok(done.occurredAt && done.reportedAt);
-    const nodeDone = h.sink.events.find((r) => r.kind === "node" && r.event.id?.nodeId === "n0" && r.event.phase === NodeExecution_Phase.SUCCEEDED);
+    const nodeDone = h.sink.events.find(
+      (r) => r.kind === "node" && r.event.id?.nodeId === "n0" && r.event.phase === NodeExecution_Phase.SUCCEEDED,
+    );
     assert.ok(nodeDone?.kind === "node");
     assert.equal(nodeDone.event.eventVersion, 1);
     assert.equal(nodeDone.event.specNodeId, "n0");

@@ -11,7 +11,13 @@ import { engineConfig, type EngineConfig } from "../config.ts";
 import { ClosureIndex } from "../executor/closure-index.ts";
 import type { EngineDeps, ExecContext } from "../executor/context.ts";
 import { EventRejectedError } from "../executor/events.ts";
-import { isTerminalNodePhase, isTerminalWorkflowPhase, statusError, type NodeStatus, type WorkflowStatus } from "../executor/status.ts";
+import {
+  isTerminalNodePhase,
+  isTerminalWorkflowPhase,
+  statusError,
+  type NodeStatus,
+  type WorkflowStatus,
+} from "../executor/status.ts";
 import { endAfterSystemErrors, executeRound } from "../executor/workflow-executor.ts";
 import { isOutage } from "../executor/unreachable.ts";
 import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "../ports.ts";
@@ -84,9 +90,10 @@ export class Engine {
     this.#deps = {
       blobs: opts.blobs,
       sink: opts.sink,
-      plugins: opts.plugins instanceof PluginRegistry
-        ? opts.plugins
-        : new PluginRegistry(metrics ? opts.plugins.map((p) => timedPlugin(p, metrics)) : opts.plugins),
+      plugins:
+        opts.plugins instanceof PluginRegistry
+          ? opts.plugins
+          : new PluginRegistry(metrics ? opts.plugins.map((p) => timedPlugin(p, metrics)) : opts.plugins),
       clock: opts.clock ?? systemClock,
       logger: opts.logger ?? silentLogger(),
       config: this.config,
@@ -322,7 +329,12 @@ export class Engine {
     next.failedAttempts = (status.failedAttempts ?? 0) + 1;
     next.message = message;
     // Admin does not know the execution (upstream flytepropeller/events/admin_eventsink.go): fail it; the abort of its nodes tolerates NOT_FOUND answers.
-    if (e instanceof EventRejectedError && e.code === Code.NOT_FOUND && next.phase !== "Ready" && next.phase !== "Failing") {
+    if (
+      e instanceof EventRejectedError &&
+      e.code === Code.NOT_FOUND &&
+      next.phase !== "Ready" &&
+      next.phase !== "Failing"
+    ) {
       next.phase = "Failing";
       next.error = statusError("SYSTEM", "ExecutionNotFound", message);
     }
@@ -336,7 +348,10 @@ export class Engine {
     }
     loaded.stored = { status: next, version: await this.#store.updateStatus(key, next, version) };
     if (isTerminalWorkflowPhase(next.phase)) return this.#forget(key);
-    const backoff = Math.min(this.config.roundErrorBackoffMs * 2 ** (next.failedAttempts - 1), this.config.roundErrorBackoffMaxMs);
+    const backoff = Math.min(
+      this.config.roundErrorBackoffMs * 2 ** (next.failedAttempts - 1),
+      this.config.roundErrorBackoffMaxMs,
+    );
     this.#queue.retryAfter(key, backoff);
   }
 
@@ -350,9 +365,15 @@ export class Engine {
     const n = (this.#unreachable.get(key) ?? 0) + 1;
     this.#unreachable.set(key, n);
     if (n === 1 || n % 50 === 0) {
-      this.#deps.logger.warn({ execution: key, err: e, rounds: n }, "admin or storage unavailable (or full); waiting to replay the round");
+      this.#deps.logger.warn(
+        { execution: key, err: e, rounds: n },
+        "admin or storage unavailable (or full); waiting to replay the round",
+      );
     }
-    const backoff = Math.min(this.config.roundErrorBackoffMs * 2 ** Math.min(n - 1, 20), this.config.roundErrorBackoffMaxMs);
+    const backoff = Math.min(
+      this.config.roundErrorBackoffMs * 2 ** Math.min(n - 1, 20),
+      this.config.roundErrorBackoffMaxMs,
+    );
     this.#queue.retryAfter(key, backoff);
   }
 

@@ -22,7 +22,13 @@ test("launch hands its spec to the first round: the store's copy is not read bac
   h.plugin.script("inc", succeed(incOutputs));
   await h.engine.start();
   try {
-    await h.launch("c1", compiler.ok(b.workflow("c", [b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))])], { x: b.INT })), { x: intLit(1) });
+    await h.launch(
+      "c1",
+      compiler.ok(
+        b.workflow("c", [b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))])], { x: b.INT }),
+      ),
+      { x: intLit(1) },
+    );
     assert.equal((await h.waitTerminal("c1")).phase, "Success");
     assert.equal(store.specReads, 0);
   } finally {

@@ -27,7 +27,18 @@ test("a launch no engine could run is refused as INVALID_ARGUMENT before anythin
   const store = new MemoryWorkflowStore();
   const launcher = storeLauncher(store, () => 0);
   const invalid = (e: unknown) => e instanceof AloftError && e.code === Code.INVALID_ARGUMENT;
-  await assert.rejects(launcher.launch({ executionId: { ...id, name: "" }, closure, inputs: create(LiteralMapSchema), spec: {} }), invalid);
-  await assert.rejects(launcher.launch({ executionId: id, closure: create(CompiledWorkflowClosureSchema), inputs: create(LiteralMapSchema), spec: {} }), invalid);
+  await assert.rejects(
+    launcher.launch({ executionId: { ...id, name: "" }, closure, inputs: create(LiteralMapSchema), spec: {} }),
+    invalid,
+  );
+  await assert.rejects(
+    launcher.launch({
+      executionId: id,
+      closure: create(CompiledWorkflowClosureSchema),
+      inputs: create(LiteralMapSchema),
+      spec: {},
+    }),
+    invalid,
+  );
   assert.deepEqual(await store.listActive(), []);
 });

@@ -4,7 +4,13 @@
 import type { CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import type { LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { invalidArgument } from "@aloft/core";
-import { executionKey, type ExecutionKey, type ExecutionSpec, type LaunchSpec, type WorkflowStore } from "../store/workflow-store.ts";
+import {
+  executionKey,
+  type ExecutionKey,
+  type ExecutionSpec,
+  type LaunchSpec,
+  type WorkflowStore,
+} from "../store/workflow-store.ts";
 
 export interface LaunchRequest {
   executionId: ExecutionKey;
@@ -16,8 +22,10 @@ export interface LaunchRequest {
 /** The stored spec of a launch accepted at `acceptedAt` (epoch ms); INVALID_ARGUMENT for a launch no engine could run. */
 export function launchDocument(req: LaunchRequest, acceptedAt: number): ExecutionSpec {
   const id = { project: req.executionId.project, domain: req.executionId.domain, name: req.executionId.name };
-  if (!id.project || !id.domain || !id.name) throw invalidArgument("engine.invalid_execution_id", "execution id needs project, domain and name");
-  if (!req.closure.primary?.template) throw invalidArgument("engine.invalid_closure", "the compiled closure has no primary workflow");
+  if (!id.project || !id.domain || !id.name)
+    throw invalidArgument("engine.invalid_execution_id", "execution id needs project, domain and name");
+  if (!req.closure.primary?.template)
+    throw invalidArgument("engine.invalid_closure", "the compiled closure has no primary workflow");
   return { executionId: id, closure: req.closure, inputs: req.inputs, spec: req.spec, acceptedAt };
 }
 
@@ -33,6 +41,7 @@ export function writeLaunch(store: WorkflowStore, spec: ExecutionSpec): Promise<
 export function storeLauncher(store: WorkflowStore, now: () => number) {
   return {
     launch: async (req: LaunchRequest): Promise<boolean> => writeLaunch(store, launchDocument(req, now())),
-    abort: (executionId: ExecutionKey, cause: string): Promise<boolean> => store.requestAbort(executionKey(executionId), cause),
+    abort: (executionId: ExecutionKey, cause: string): Promise<boolean> =>
+      store.requestAbort(executionKey(executionId), cause),
   };
 }

@@ -32,9 +32,20 @@ const shTask = (name: string, script: string) =>
 test("local processes: success, failure, and abort killing the process", async () => {
   const dir = await mkdtemp(join(tmpdir(), "aloft-engine-lp-"));
   const blobs = new LocalBlobStore({ root: join(dir, "blobs") });
-  const plugin = new LocalProcessPlugin({ logDir: join(dir, "logs"), logUrl: (n) => `http://localhost/logs/${n}`, clock: systemClock, killGraceMs: 200 });
+  const plugin = new LocalProcessPlugin({
+    logDir: join(dir, "logs"),
+    logUrl: (n) => `http://localhost/logs/${n}`,
+    clock: systemClock,
+    killGraceMs: 200,
+  });
   const sink = new RecordingEventSink();
-  const engine = new Engine({ store: new MemoryWorkflowStore(), blobs, sink, plugins: [plugin], config: { pollIntervalMs: 20 } });
+  const engine = new Engine({
+    store: new MemoryWorkflowStore(),
+    blobs,
+    sink,
+    plugins: [plugin],
+    config: { pollIntervalMs: 20 },
+  });
   const compile = harness([shTask("ok", "exit 0"), shTask("bad", "exit 3"), shTask("slow", "sleep 30")]);
   const id = (name: string) => ({ project: "p", domain: "d", name });
   const launch = (name: string, task: string) =>
@@ -79,13 +90,22 @@ test("local processes survive an engine restart: the new engine adopts the runni
   const marker = join(dir, "runs");
   const compile = harness([shTask("once", `echo run >> ${marker}; sleep 1`)]);
   const make = () => {
-    const plugin = new LocalProcessPlugin({ logDir: join(dir, "logs"), logUrl: (n) => `http://localhost/logs/${n}`, clock: systemClock });
+    const plugin = new LocalProcessPlugin({
+      logDir: join(dir, "logs"),
+      logUrl: (n) => `http://localhost/logs/${n}`,
+      clock: systemClock,
+    });
     return new Engine({ store, blobs, sink, plugins: [plugin], config: { pollIntervalMs: 20 } });
   };
   const id = { project: "p", domain: "d", name: "rs1" };
   const e1 = make();
   await e1.start();
-  await e1.launch({ executionId: id, closure: compile.ok(b.workflow("rs", [b.taskNode("n0", "once")])), inputs: create(LiteralMapSchema), spec: {} });
+  await e1.launch({
+    executionId: id,
+    closure: compile.ok(b.workflow("rs", [b.taskNode("n0", "once")])),
+    inputs: create(LiteralMapSchema),
+    spec: {},
+  });
   for (let i = 0; ; i++) {
     if ((await e1.status(id))?.nodes["n0"]?.task?.phase === "Running") break;
     if (i > 3000) throw new Error("never running");

@@ -13,8 +13,15 @@ import { createEngineMetrics } from "../metrics/prom-engine-metrics.ts";
 const P = "flyte:propeller:all:";
 
 const oneTask = () =>
-  compiler.ok(b.workflow("one", [b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))])], { x: b.INT }, { y: b.INT },
-    [b.bind("y", b.promise("n0", "o"))]));
+  compiler.ok(
+    b.workflow(
+      "one",
+      [b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))])],
+      { x: b.INT },
+      { y: b.INT },
+      [b.bind("y", b.promise("n0", "o"))],
+    ),
+  );
 
 function labelsFor(closure: CompiledWorkflowClosure) {
   const id = closure.primary!.template!.id!;
@@ -51,11 +58,17 @@ test("a successful run: rounds, node and workflow outcomes, latency histograms, 
     assert.ok(rounds >= 1, `round:success_count ${rounds}`);
     assert.equal(sample(t, `${P}round:error_count`), 0);
     assert.equal(sample(t, `${P}round:round_total_ms_count`), rounds + 0, "one round_total per handling");
-    assert.ok(sample(t, `${P}round:raw_unlabeled_ms_count`)! >= 5, "Ready, start, n0 queued/running/done, end, Succeeding, Success");
+    assert.ok(
+      sample(t, `${P}round:raw_unlabeled_ms_count`)! >= 5,
+      "Ready, start, n0 queued/running/done, end, Succeeding, Success",
+    );
     assert.equal(sample(t, `${P}round:raw_ms_count`, L), sample(t, `${P}round:raw_unlabeled_ms_count`));
     assert.equal(sample(t, `${P}round:streak_length_unlabeled`), sample(t, `${P}round:raw_unlabeled_ms_count`));
     assert.equal(sample(t, `${P}round:system_error_unlabeled`), 0);
-    assert.ok(sample(t, `${P}round:closure_read_ms_count`, L)! >= 1, "the spec is read when the execution is first handled");
+    assert.ok(
+      sample(t, `${P}round:closure_read_ms_count`, L)! >= 1,
+      "the spec is read when the execution is first handled",
+    );
 
     assert.equal(sample(t, `${P}workflow:accepted`, L), 1);
     assert.equal(sample(t, `${P}workflow:acceptance_latency_ms_count`, L), 1);
@@ -65,22 +78,44 @@ test("a successful run: rounds, node and workflow outcomes, latency histograms, 
     assert.equal(sample(t, `${P}workflow:failure_duration_unlabeled_ms_count`), 0);
     assert.equal(sample(t, `${P}workflow:completed`, { project: "p", domain: "d", phase: "Success" }), 1);
 
-    assert.equal(sample(t, `${P}node:completed`, { project: "p", domain: "d", phase: "Succeeded" }), 3, "start, n0, end");
-    assert.equal(sample(t, `${P}node:success_duration_ms_count`, L), 2, "n0 and end-node were queued; the start node never is");
+    assert.equal(
+      sample(t, `${P}node:completed`, { project: "p", domain: "d", phase: "Succeeded" }),
+      3,
+      "start, n0, end",
+    );
+    assert.equal(
+      sample(t, `${P}node:success_duration_ms_count`, L),
+      2,
+      "n0 and end-node were queued; the start node never is",
+    );
     assert.equal(sample(t, `${P}node:queueing_latency_ms_count`, L), 1, "n0 went Queued → Running");
     assert.equal(sample(t, `${P}node:transition_latency_ms_count`, L), 2, "n0 after start, end after n0");
     assert.equal(sample(t, `${P}node:node_input_latency_ms_count`, L), 2);
     assert.ok(sample(t, `${P}node:node_exec_latency_unlabeled_us_count`)! >= 5);
 
-    assert.equal(sample(t, `${P}workflow:event_recording:success_duration_ms_count`, L), 3, "RUNNING, SUCCEEDING, SUCCEEDED");
-    assert.equal(sample(t, `${P}node:event_recording:success_duration_ms_count`, L), h.sink.lines("e1").filter((l) => l.startsWith("node ")).length);
+    assert.equal(
+      sample(t, `${P}workflow:event_recording:success_duration_ms_count`, L),
+      3,
+      "RUNNING, SUCCEEDING, SUCCEEDED",
+    );
+    assert.equal(
+      sample(t, `${P}node:event_recording:success_duration_ms_count`, L),
+      h.sink.lines("e1").filter((l) => l.startsWith("node ")).length,
+    );
     assert.equal(sample(t, `${P}task:event_recording:success_duration_ms_count`, L), 3);
-    assert.ok(sample(t, `${P}plugin_exec_latency_us_count`, { plugin: h.plugin.id, ok: "true" })! >= 2, "queued, then succeeded");
+    assert.ok(
+      sample(t, `${P}plugin_exec_latency_us_count`, { plugin: h.plugin.id, ok: "true" })! >= 2,
+      "queued, then succeeded",
+    );
 
     assert.ok(sample(t, `${P}main_adds`)! >= 1);
     assert.equal(sample(t, `${P}main_retries`), 0);
     assert.ok(sample(t, `${P}main_work_duration_us_count`)! >= 1);
-    assert.equal(await eventually(async () => sample(await scrape(), `${P}free_workers_count`), 2), 2, "both workers idle once done");
+    assert.equal(
+      await eventually(async () => sample(await scrape(), `${P}free_workers_count`), 2),
+      2,
+      "both workers idle once done",
+    );
     assert.equal(sample(t, `${P}workers_restarted`), 1);
   } finally {
     await h.engine.stop();
@@ -131,7 +166,11 @@ test("an aborted run and the active-executions gauge", async () => {
     assert.equal(sample(t, `${P}workflow:workflow_aborted`, L), 1);
     assert.equal(sample(t, `${P}workflow:completed`, { project: "p", domain: "d", phase: "Aborted" }), 1);
     assert.equal(sample(t, `${P}node:completed`, { project: "p", domain: "d", phase: "Aborted" }), 1);
-    assert.equal(sample(t, `${P}collector:flyteworkflow`, { project: "p", domain: "d" }), undefined, "nothing active any more");
+    assert.equal(
+      sample(t, `${P}collector:flyteworkflow`, { project: "p", domain: "d" }),
+      undefined,
+      "nothing active any more",
+    );
   } finally {
     await h.engine.stop();
   }

@@ -10,11 +10,19 @@ import type { WorkflowStatus } from "../executor/status.ts";
 import { b, compiler, incOutputs, intLit, intOf } from "../testing/workflows.ts";
 
 const chain = () =>
-  compiler.ok(b.workflow("rs", [
-    b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))]),
-    b.taskNode("n1", "add", [b.bind("a", b.promise("n0", "o")), b.bind("b", b.int(0))]),
-    b.taskNode("n2", "inc", [b.bind("a", b.promise("n1", "o"))]),
-  ], { x: b.INT }, { y: b.INT }, [b.bind("y", b.promise("n2", "o"))]));
+  compiler.ok(
+    b.workflow(
+      "rs",
+      [
+        b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))]),
+        b.taskNode("n1", "add", [b.bind("a", b.promise("n0", "o")), b.bind("b", b.int(0))]),
+        b.taskNode("n2", "inc", [b.bind("a", b.promise("n1", "o"))]),
+      ],
+      { x: b.INT },
+      { y: b.INT },
+      [b.bind("y", b.promise("n2", "o"))],
+    ),
+  );
 
 function gated(gate: { open: boolean }): Script {
   return async (a) => {
@@ -71,7 +79,10 @@ test("lost status writes replay the round: events deduplicated, outputs right", 
   const store = new LossyStore();
   store.lose = new Set([2, 4, 7, 11]);
   const h = engineHarness({ store });
-  h.plugin.script("inc", succeed(incOutputs)).script("add", succeed((i) => ({ o: i.literals["a"]! })));
+  h.plugin.script("inc", succeed(incOutputs)).script(
+    "add",
+    succeed((i) => ({ o: i.literals["a"]! })),
+  );
   await h.engine.start();
   try {
     await h.launch("r2", chain(), { x: intLit(5) });
@@ -79,7 +90,10 @@ test("lost status writes replay the round: events deduplicated, outputs right", 
     assert.equal(s.phase, "Success");
     assert.equal(intOf((await h.outputs(s)).literals["y"]), 7n);
     noDuplicates(h.sink.lines("r2"));
-    assert.deepEqual(h.sink.lines("r2").filter((l) => l.startsWith("wf")), ["wf RUNNING", "wf SUCCEEDING", "wf SUCCEEDED"]);
+    assert.deepEqual(
+      h.sink.lines("r2").filter((l) => l.startsWith("wf")),
+      ["wf RUNNING", "wf SUCCEEDING", "wf SUCCEEDED"],
+    );
   } finally {
     await h.engine.stop();
   }
@@ -87,7 +101,10 @@ test("lost status writes replay the round: events deduplicated, outputs right", 
 
 test("an engine can be stopped and started again", async () => {
   const h = engineHarness();
-  h.plugin.script("inc", succeed(incOutputs)).script("add", succeed((i) => ({ o: i.literals["a"]! })));
+  h.plugin.script("inc", succeed(incOutputs)).script(
+    "add",
+    succeed((i) => ({ o: i.literals["a"]! })),
+  );
   await h.engine.start();
   await h.engine.stop();
   await h.launch("r3", chain(), { x: intLit(1) });

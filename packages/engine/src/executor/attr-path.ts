@@ -79,8 +79,10 @@ function walkJson(doc: JsonValue, path: readonly PromiseAttribute[]): JsonValue 
 
 function jsonToLiteral(v: JsonValue): Literal {
   const scalar = scalarOf;
-  if (typeof v === "string") return scalar({ value: { case: "primitive", value: { value: { case: "stringValue", value: v } } } });
-  if (typeof v === "boolean") return scalar({ value: { case: "primitive", value: { value: { case: "boolean", value: v } } } });
+  if (typeof v === "string")
+    return scalar({ value: { case: "primitive", value: { value: { case: "stringValue", value: v } } } });
+  if (typeof v === "boolean")
+    return scalar({ value: { case: "primitive", value: { value: { case: "boolean", value: v } } } });
   if (typeof v === "number") {
     const prim: MessageInitShape<typeof PrimitiveSchema> = Number.isInteger(v)
       ? { value: { case: "integer", value: BigInt(v) } }

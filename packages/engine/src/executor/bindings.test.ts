@@ -33,7 +33,12 @@ const promise = (nodeId: string, v: string, path: (string | number)[] = []): Bin
       value: {
         nodeId,
         var: v,
-        attrPath: path.map((p) => ({ value: typeof p === "string" ? { case: "stringValue" as const, value: p } : { case: "intValue" as const, value: p } })),
+        attrPath: path.map((p) => ({
+          value:
+            typeof p === "string"
+              ? { case: "stringValue" as const, value: p }
+              : { case: "intValue" as const, value: p },
+        })),
       },
     },
   });
@@ -84,7 +89,10 @@ test("attribute paths: map keys, indexes, and into Struct documents", async () =
 test("attribute paths into msgpack binaries stay msgpack", async () => {
   const doc = new Map<MsgpackValue, MsgpackValue>([["a", new Map<MsgpackValue, MsgpackValue>([["b", [10, "y"]]])]]);
   const bin = create(LiteralSchema, {
-    value: { case: "scalar", value: { value: { case: "binary", value: { value: encodeMsgpack(doc), tag: "msgpack" } } } },
+    value: {
+      case: "scalar",
+      value: { value: { case: "binary", value: { value: encodeMsgpack(doc), tag: "msgpack" } } },
+    },
   });
   await outputs("mp", { o: bin });
   const got = await resolve(promise("mp", "o", ["a", "b", 1]));
@@ -103,6 +111,8 @@ test("missing producers and outputs are BindingResolutionErrors", async () => {
 
 test("offloaded literals are read from their URI", async () => {
   await putMessage(blobs, "off/lit.pb", LiteralSchema, intLit(42));
-  await outputs("u", { o: create(LiteralSchema, { value: { case: "offloadedMetadata", value: { uri: blobs.uri("off/lit.pb") } } }) });
+  await outputs("u", {
+    o: create(LiteralSchema, { value: { case: "offloadedMetadata", value: { uri: blobs.uri("off/lit.pb") } } }),
+  });
   assert.deepEqual(json(await resolve(promise("u", "o"))), json(intLit(42)));
 });

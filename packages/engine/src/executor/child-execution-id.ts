@@ -2,7 +2,10 @@
 // deterministically (fnv64a of parent execution, unique node id, attempt) so that a repeated launch is AlreadyExists.
 // Shared by the launch-plan handler (which creates, polls and aborts it) and node events (which name it).
 import { create } from "@bufbuild/protobuf";
-import { WorkflowExecutionIdentifierSchema, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import {
+  WorkflowExecutionIdentifierSchema,
+  type WorkflowExecutionIdentifier,
+} from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { fixedLengthUniqueIdForParts } from "@aloft/core";
 import type { NodeContext } from "../nodes/handler.ts";
 

@@ -78,7 +78,11 @@ function buildGraph(workflow: CompiledWorkflow): WorkflowGraph {
   const visitBranches = (node: Node) => {
     if (node.target.case !== "branchNode") return;
     const ie = node.target.value.ifElse;
-    const inner = [ie?.case?.thenNode, ...(ie?.other ?? []).map((b) => b.thenNode), ie?.default.case === "elseNode" ? ie.default.value : undefined];
+    const inner = [
+      ie?.case?.thenNode,
+      ...(ie?.other ?? []).map((b) => b.thenNode),
+      ie?.default.case === "elseNode" ? ie.default.value : undefined,
+    ];
     for (const c of inner) {
       if (!c || nodes.has(c.id)) continue;
       upstream.set(c.id, declaredOf(c.id, c));

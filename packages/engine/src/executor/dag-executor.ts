@@ -18,7 +18,14 @@ import { maxAttemptsOf } from "./retries.ts";
 import { attemptRecovery } from "./recovery.ts";
 import { upstreamScope } from "./scopes.ts";
 import { cacheGate, lookupOnQueue } from "../cache/task-cache.ts";
-import { recordAttemptFailed, recordEnded, recordInputs, recordQueued, recordStarted, timedVisit } from "../metrics/node-metrics.ts";
+import {
+  recordAttemptFailed,
+  recordEnded,
+  recordInputs,
+  recordQueued,
+  recordStarted,
+  timedVisit,
+} from "../metrics/node-metrics.ts";
 import {
   collapseNodeStatus,
   isTerminalNodePhase,
@@ -45,9 +52,12 @@ export async function executeDag(scope: Scope): Promise<DagResult> {
   for (const id of scope.order) {
     const st = scope.statuses[id];
     // Fast path: finished nodes need no visit (most of a large workflow, most of the time).
-    const r = st?.phase === "Succeeded" || st?.phase === "Skipped" ? SUCCESS
-      : st?.phase === "Failed" || st?.phase === "TimedOut" ? failedResult(st)
-      : await visitNode(scope, id);
+    const r =
+      st?.phase === "Succeeded" || st?.phase === "Skipped"
+        ? SUCCESS
+        : st?.phase === "Failed" || st?.phase === "TimedOut"
+          ? failedResult(st)
+          : await visitNode(scope, id);
     if (r.state === "failed") {
       if (scope.failurePolicy === "FAIL_IMMEDIATELY") return r;
       lastFailure = r;
@@ -73,11 +83,17 @@ export async function visitNode(scope: Scope, id: string): Promise<NodeResult> {
   if (current?.phase === "Failed" || current?.phase === "TimedOut") return failedResult(current);
   if (scope.dirty.has(id)) return PENDING;
   // Not started and not ready: nothing to do, and no status entry to create (cheap for the waiting part of a big DAG).
-  if ((current === undefined || current.phase === "NotYetStarted") && id !== START_NODE_ID && canExecute(scope, id) === "notReady") {
+  if (
+    (current === undefined || current.phase === "NotYetStarted") &&
+    id !== START_NODE_ID &&
+    canExecute(scope, id) === "notReady"
+  ) {
     return PENDING;
   }
   // Only visits that may do something are timed (node_exec_latency): the cheap ones above stay cheap.
-  return scope.exec.deps.metrics ? timedVisit(scope, () => step(scope, node, id, current)) : step(scope, node, id, current);
+  return scope.exec.deps.metrics
+    ? timedVisit(scope, () => step(scope, node, id, current))
+    : step(scope, node, id, current);
 }
 
 /** Moves a node that may move (ready, started or finishing) by at most one phase. */
@@ -195,7 +211,10 @@ function deadlines(n: NodeContext, t: Transition): Transition {
   const now = n.exec.now();
   const s = n.status;
   if (s.queuedAt !== undefined && now - s.queuedAt >= 2 * ms) {
-    return { phase: "Timedout", error: statusError("USER", "TimedOut", `task active timeout [${fmtDuration(2 * ms)}] expired`) };
+    return {
+      phase: "Timedout",
+      error: statusError("USER", "TimedOut", `task active timeout [${fmtDuration(2 * ms)}] expired`),
+    };
   }
   if (s.lastAttemptStartedAt !== undefined && now - s.lastAttemptStartedAt >= ms) {
     return {
@@ -245,7 +264,9 @@ async function handleQueuedOrRunning(n: NodeContext, handler: NodeHandler): Prom
         error = statusError(
           "USER",
           `RetriesExhausted|${err.code}`,
-          truncateMessage(`[${(status.attempts ?? 0) + 1}/${max}] currentAttempt done. Last Error: ${err.kind}::${err.message}`),
+          truncateMessage(
+            `[${(status.attempts ?? 0) + 1}/${max}] currentAttempt done. Last Error: ${err.kind}::${err.message}`,
+          ),
         );
       }
       break;

@@ -8,7 +8,10 @@ import { engineHarness } from "../testing/harness.ts";
 import { errorPb, failTimes, never, permanentFailure, succeed } from "../testing/fake-plugin.ts";
 import { TASKS, addOutputs, b, compiler, incOutputs, intLit, intOf } from "../testing/workflows.ts";
 
-async function run(name: string, setup: (h: ReturnType<typeof engineHarness>) => Parameters<ReturnType<typeof engineHarness>["launch"]>) {
+async function run(
+  name: string,
+  setup: (h: ReturnType<typeof engineHarness>) => Parameters<ReturnType<typeof engineHarness>["launch"]>,
+) {
   const h = engineHarness();
   h.plugin.script("inc", succeed(incOutputs)).script("add", succeed(addOutputs));
   await h.engine.start();
@@ -60,7 +63,9 @@ test("max parallelism bounds the tasks queued or running at once", async () => {
   const c = compiler.ok(b.workflow("par", nodes));
   const { h, s } = await run("p1", () => ["p1", c, {}, { maxParallelism: 1 }]);
   assert.equal(s.phase, "Success");
-  const lines = h.sink.lines("p1").filter((l) => / (QUEUED|SUCCEEDED)$/.test(l) && l.startsWith("node ") && !l.includes("-node"));
+  const lines = h.sink
+    .lines("p1")
+    .filter((l) => / (QUEUED|SUCCEEDED)$/.test(l) && l.startsWith("node ") && !l.includes("-node"));
   for (let i = 0; i < lines.length; i += 2) {
     assert.match(lines[i]!, /QUEUED$/);
     assert.equal(lines[i + 1]!.replace("SUCCEEDED", "QUEUED"), lines[i]);
@@ -70,7 +75,9 @@ test("max parallelism bounds the tasks queued or running at once", async () => {
 test("user retries: fails twice then succeeds within the task's retry budget", async () => {
   const t = b.task("flaky", { a: b.INT }, { o: b.INT });
   t.template!.metadata = create(TaskMetadataSchema, { retries: { retries: 2 } });
-  const wf = b.workflow("r", [b.taskNode("n0", "flaky", [b.bind("a", b.int(1))])], {}, { y: b.INT }, [b.bind("y", b.promise("n0", "o"))]);
+  const wf = b.workflow("r", [b.taskNode("n0", "flaky", [b.bind("a", b.int(1))])], {}, { y: b.INT }, [
+    b.bind("y", b.promise("n0", "o")),
+  ]);
   const { h, s } = await run("r1", (h) => {
     h.plugin.script("flaky", failTimes(2, "USER", succeed(incOutputs)));
     return ["r1", compilerWith(t).ok(wf)];
@@ -79,9 +86,16 @@ test("user retries: fails twice then succeeds within the task's retry budget", a
   assert.deepEqual(h.plugin.started, ["r1-n0-0", "r1-n0-1", "r1-n0-2"]);
   const lines = h.sink.lines("r1").filter((l) => l.includes("n0"));
   assert.deepEqual(lines, [
-    "node n0 QUEUED", "task n0#0 QUEUED v0", "node n0 RUNNING", "task n0#0 FAILED v0",
-    "task n0#1 QUEUED v0", "task n0#1 FAILED v0",
-    "task n0#2 QUEUED v0", "task n0#2 RUNNING v0", "task n0#2 SUCCEEDED v0", "node n0 SUCCEEDED",
+    "node n0 QUEUED",
+    "task n0#0 QUEUED v0",
+    "node n0 RUNNING",
+    "task n0#0 FAILED v0",
+    "task n0#1 QUEUED v0",
+    "task n0#1 FAILED v0",
+    "task n0#2 QUEUED v0",
+    "task n0#2 RUNNING v0",
+    "task n0#2 SUCCEEDED v0",
+    "node n0 SUCCEEDED",
   ]);
 });
 
@@ -165,7 +179,10 @@ test("FAIL_IMMEDIATELY aborts running nodes on the first failure", async () => {
   });
   assert.equal(s.phase, "Failed");
   assert.equal(s.error?.code, "Fatal");
-  assert.deepEqual(h.plugin.aborted.map((a) => a.name), ["fi-slow-0"]);
+  assert.deepEqual(
+    h.plugin.aborted.map((a) => a.name),
+    ["fi-slow-0"],
+  );
   const lines = h.sink.lines("fi");
   assert.ok(lines.includes("node slow ABORTED"));
   assert.ok(lines.includes("task slow#0 ABORTED v0"));

@@ -12,5 +12,7 @@ export function errorLiteral(err: StatusError, failedNodeId: string): Literal {
   const value = create(LiteralSchema, {
     value: { case: "scalar", value: { value: { case: "error", value: { failedNodeId, message: err.message } } } },
   });
-  return create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "union", value: { value, type } } } } });
+  return create(LiteralSchema, {
+    value: { case: "scalar", value: { value: { case: "union", value: { value, type } } } },
+  });
 }

@@ -44,7 +44,8 @@ export class EventRejectedError extends Error {
 export function isAlreadyTerminal(e: unknown): boolean {
   if (!(e instanceof AloftError) || e.code !== Code.FAILED_PRECONDITION) return false;
   return e.details.some(
-    (d) => d.schema.typeName === EventFailureReasonSchema.typeName &&
+    (d) =>
+      d.schema.typeName === EventFailureReasonSchema.typeName &&
       (d.value as { reason?: { case?: string } }).reason?.case === "alreadyInTerminalState",
   );
 }
@@ -104,13 +105,19 @@ export async function sendWorkflowEvent(
   if (result?.outputUri !== undefined) event.outputResult = { case: "outputUri", value: result.outputUri };
   else if (result?.error) event.outputResult = { case: "error", value: toExecutionError(result.error) };
   try {
-    await withRetries(exec, "workflow", () => exec.deps.sink.workflowEvent(create(WorkflowExecutionEventRequestSchema, { event })));
+    await withRetries(exec, "workflow", () =>
+      exec.deps.sink.workflowEvent(create(WorkflowExecutionEventRequestSchema, { event })),
+    );
     return "ok";
   } catch (e) {
     if (isAlreadyExists(e)) return "ok";
     if (isAlreadyTerminal(e)) return "terminal";
-    if (e instanceof AloftError && e.code === Code.NOT_FOUND &&
-      (phase === WorkflowExecution_Phase.FAILING || phase === WorkflowExecution_Phase.FAILED)) return "ok";
+    if (
+      e instanceof AloftError &&
+      e.code === Code.NOT_FOUND &&
+      (phase === WorkflowExecution_Phase.FAILING || phase === WorkflowExecution_Phase.FAILED)
+    )
+      return "ok";
     throw new EventRejectedError(e);
   }
 }
@@ -172,15 +179,22 @@ export async function sendNodeEvent(
   if (n.node.id !== START_NODE_ID) event.inputValue = { case: "inputUri", value: blobs.uri(inputsKey(n.dataDir)) };
   if (phase === NodeExecution_Phase.SUCCEEDED || phase === NodeExecution_Phase.RECOVERED) {
     event.outputResult = { case: "outputUri", value: blobs.uri(outputsKey(n.outputDir())) };
-  } else if (opts.error && (phase === NodeExecution_Phase.FAILED || phase === NodeExecution_Phase.TIMED_OUT ||
-    phase === NodeExecution_Phase.ABORTED)) {
+  } else if (
+    opts.error &&
+    (phase === NodeExecution_Phase.FAILED ||
+      phase === NodeExecution_Phase.TIMED_OUT ||
+      phase === NodeExecution_Phase.ABORTED)
+  ) {
     event.outputResult = { case: "error", value: toExecutionError(opts.error, now) };
   }
   const target = n.node.target;
   if (target.case === "workflowNode" && target.value.reference.case === "launchplanRef") {
     event.targetEntity = target.value.reference.value;
     if (phase !== NodeExecution_Phase.QUEUED && phase !== NodeExecution_Phase.SKIPPED) {
-      event.targetMetadata = { case: "workflowNodeMetadata", value: create(WorkflowNodeMetadataSchema, { executionId: childExecutionId(n) }) };
+      event.targetMetadata = {
+        case: "workflowNodeMetadata",
+        value: create(WorkflowNodeMetadataSchema, { executionId: childExecutionId(n) }),
+      };
     }
   }
   if (target.case === "taskNode") {
@@ -206,13 +220,19 @@ const isSubWorkflowNode = (n: NodeContext) =>
 
 async function recordNodeEvent(n: NodeContext, event: NodeExecutionEvent): Promise<void> {
   try {
-    await withRetries(n.exec, "node", () => n.exec.deps.sink.nodeEvent(create(NodeExecutionEventRequestSchema, { event })));
+    await withRetries(n.exec, "node", () =>
+      n.exec.deps.sink.nodeEvent(create(NodeExecutionEventRequestSchema, { event })),
+    );
   } catch (e) {
     if (isAlreadyExists(e)) return;
     if (n.node.id === END_NODE_ID) return;
     if (isAlreadyTerminal(e)) {
       if (NODE_TERMINAL.has(event.phase)) return;
-      throw internal("engine.illegal_state", `node ${n.uniqueId} is already terminal in admin: ${(e as Error).message}`, e);
+      throw internal(
+        "engine.illegal_state",
+        `node ${n.uniqueId} is already terminal in admin: ${(e as Error).message}`,
+        e,
+      );
     }
     // An execution admin does not know: aborting it must still converge.
     if (event.phase === NodeExecution_Phase.ABORTED && e instanceof AloftError && e.code === Code.NOT_FOUND) return;

@@ -11,7 +11,9 @@ import { TASKS, b } from "../testing/workflows.ts";
 test("a failure node's `err` input carries the workflow error as a union of an Error scalar", async () => {
   const onFail = b.task("onfail", { err: b.unionOf(b.simple(SimpleType.ERROR), b.NONE) }, {});
   const wf = b.workflow("fe", [b.taskNode("n0", "noop")]);
-  const none = create(BindingDataSchema, { value: { case: "scalar", value: { value: { case: "noneType", value: {} } } } });
+  const none = create(BindingDataSchema, {
+    value: { case: "scalar", value: { value: { case: "noneType", value: {} } } },
+  });
   wf.failureNode = b.taskNode("fn", "onfail", [b.bind("err", none)]);
   const closure = harness([...TASKS, onFail]).ok(wf);
   const h = engineHarness();

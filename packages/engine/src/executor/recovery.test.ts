@@ -11,10 +11,18 @@ import {
   type NodeExecution,
 } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
 import { DynamicJobSpecSchema } from "@aloft/idl/flyteidl/core/dynamic_job_pb.js";
-import { ExecutionMetadata_ExecutionMode, ExecutionSchema, type ExecutionCreateRequest } from "@aloft/idl/flyteidl/admin/execution_pb.js";
+import {
+  ExecutionMetadata_ExecutionMode,
+  ExecutionSchema,
+  type ExecutionCreateRequest,
+} from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { ParameterMapSchema } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import { NodeExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { ResourceType, type NodeExecutionIdentifier, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import {
+  ResourceType,
+  type NodeExecutionIdentifier,
+  type WorkflowExecutionIdentifier,
+} from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import type { NodeExecutionEvent } from "@aloft/idl/flyteidl/event/event_pb.js";
 import { getMessage, putMessage } from "@aloft/core";
@@ -40,7 +48,10 @@ import { isTerminalWorkflowPhase, type WorkflowStatus } from "./status.ts";
 class EventBackedRecovery implements RecoveryPort {
   calls: string[] = [];
   failNext = 0;
-  constructor(private readonly sink: RecordingEventSink, private readonly blobs: MemoryBlobStore) {}
+  constructor(
+    private readonly sink: RecordingEventSink,
+    private readonly blobs: MemoryBlobStore,
+  ) {}
 
   #events(id: NodeExecutionIdentifier): NodeExecutionEvent[] {
     this.calls.push(id.nodeId);
@@ -49,7 +60,10 @@ class EventBackedRecovery implements RecoveryPort {
       throw new AloftError(Code.UNAVAILABLE, "test.unavailable", "admin unavailable");
     }
     const evs = this.sink.events.flatMap((r) =>
-      r.kind === "node" && r.event.id?.executionId?.name === id.executionId?.name && r.event.id?.nodeId === id.nodeId ? [r.event] : []);
+      r.kind === "node" && r.event.id?.executionId?.name === id.executionId?.name && r.event.id?.nodeId === id.nodeId
+        ? [r.event]
+        : [],
+    );
     if (evs.length === 0) throw new AloftError(Code.NOT_FOUND, "test.not_found", `no node ${id.nodeId}`);
     return evs;
   }
@@ -58,15 +72,22 @@ class EventBackedRecovery implements RecoveryPort {
     const evs = this.#events(id);
     const last = evs[evs.length - 1]!;
     const closure = create(NodeExecutionClosureSchema, { phase: last.phase });
-    if (last.outputResult.case === "outputUri") closure.outputResult = { case: "outputUri", value: last.outputResult.value };
+    if (last.outputResult.case === "outputUri")
+      closure.outputResult = { case: "outputUri", value: last.outputResult.value };
     for (const e of evs) {
       if (e.targetMetadata.case === "taskNodeMetadata") {
         const t = e.targetMetadata.value;
-        closure.targetMetadata = { case: "taskNodeMetadata", value: create(TaskNodeMetadataSchema, { cacheStatus: t.cacheStatus }) };
+        closure.targetMetadata = {
+          case: "taskNodeMetadata",
+          value: create(TaskNodeMetadataSchema, { cacheStatus: t.cacheStatus }),
+        };
         if (t.dynamicWorkflow?.dynamicJobSpecUri) closure.dynamicJobSpecUri = t.dynamicWorkflow.dynamicJobSpecUri;
       }
       if (e.targetMetadata.case === "workflowNodeMetadata") {
-        closure.targetMetadata = { case: "workflowNodeMetadata", value: create(WorkflowNodeMetadataSchema, { executionId: e.targetMetadata.value.executionId }) };
+        closure.targetMetadata = {
+          case: "workflowNodeMetadata",
+          value: create(WorkflowNodeMetadataSchema, { executionId: e.targetMetadata.value.executionId }),
+        };
       }
     }
     const input = evs.find((e) => e.inputValue.case === "inputUri")?.inputValue.value;
@@ -74,13 +95,17 @@ class EventBackedRecovery implements RecoveryPort {
       id,
       inputUri: typeof input === "string" ? input : "",
       closure,
-      metadata: create(NodeExecutionMetaDataSchema, { isDynamic: evs.some((e) => e.isDynamic), specNodeId: last.specNodeId }),
+      metadata: create(NodeExecutionMetaDataSchema, {
+        isDynamic: evs.some((e) => e.isDynamic),
+        specNodeId: last.specNodeId,
+      }),
     });
   }
 
   async getNodeExecutionData(id: NodeExecutionIdentifier) {
     const n = await this.getNodeExecution(id);
-    const read = async (uri: string) => (uri === "" ? create(LiteralMapSchema) : getMessage(this.blobs, this.blobs.keyOf(uri), LiteralMapSchema));
+    const read = async (uri: string) =>
+      uri === "" ? create(LiteralMapSchema) : getMessage(this.blobs, this.blobs.keyOf(uri), LiteralMapSchema);
     const out = n.closure?.outputResult;
     return create(NodeExecutionGetDataResponseSchema, {
       fullInputs: await read(n.inputUri),
@@ -104,7 +129,12 @@ function setup(children?: ChildExecutionPort) {
     config: { pollIntervalMs: 2, roundErrorBackoffMs: 2, workers: 2 },
   });
   const id = (name: string) => ({ project: "p", domain: "d", name });
-  async function run(name: string, closure: CompiledWorkflowClosure, inputs: Record<string, Literal>, recoverFrom?: string): Promise<WorkflowStatus> {
+  async function run(
+    name: string,
+    closure: CompiledWorkflowClosure,
+    inputs: Record<string, Literal>,
+    recoverFrom?: string,
+  ): Promise<WorkflowStatus> {
     await engine.launch({
       executionId: id(name),
       closure,
@@ -119,23 +149,40 @@ function setup(children?: ChildExecutionPort) {
       await new Promise((r) => setTimeout(r, 5));
     }
   }
-  const outputs = (s: WorkflowStatus): Promise<LiteralMap> => getMessage(blobs, blobs.keyOf(s.outputRef!), LiteralMapSchema);
+  const outputs = (s: WorkflowStatus): Promise<LiteralMap> =>
+    getMessage(blobs, blobs.keyOf(s.outputRef!), LiteralMapSchema);
   const startedIn = (name: string) => plugin.started.filter((g) => g.startsWith(`${name}-`));
   const nodeEvent = (exec: string, nodeId: string, phase: NodeExecution_Phase) =>
-    sink.events.find((r) => r.kind === "node" && r.event.id?.executionId?.name === exec && r.event.id?.nodeId === nodeId && r.event.phase === phase);
+    sink.events.find(
+      (r) =>
+        r.kind === "node" &&
+        r.event.id?.executionId?.name === exec &&
+        r.event.id?.nodeId === nodeId &&
+        r.event.phase === phase,
+    );
   return { engine, blobs, sink, plugin, recovery, run, outputs, startedIn, nodeEvent };
 }
 
 /** `inc`, except in the generated names listed, where the attempt fails for good. */
-const incFailingIn = (failing: Set<string>): Script => (a) =>
-  failing.has(a.ctx.generatedName) ? permanentFailure()(a) : succeed(incOutputs)(a);
+const incFailingIn =
+  (failing: Set<string>): Script =>
+  (a) =>
+    failing.has(a.ctx.generatedName) ? permanentFailure()(a) : succeed(incOutputs)(a);
 
 const chain = () =>
-  compiler.ok(b.workflow("chain", [
-    b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))]),
-    b.taskNode("n1", "inc", [b.bind("a", b.promise("n0", "o"))]),
-    b.taskNode("n2", "inc", [b.bind("a", b.promise("n1", "o"))]),
-  ], { x: b.INT }, { y: b.INT }, [b.bind("y", b.promise("n2", "o"))]));
+  compiler.ok(
+    b.workflow(
+      "chain",
+      [
+        b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))]),
+        b.taskNode("n1", "inc", [b.bind("a", b.promise("n0", "o"))]),
+        b.taskNode("n2", "inc", [b.bind("a", b.promise("n1", "o"))]),
+      ],
+      { x: b.INT },
+      { y: b.INT },
+      [b.bind("y", b.promise("n2", "o"))],
+    ),
+  );
 
 test("recovery: succeeded nodes are copied with RECOVERED events, the failed node and its downstream run again", async () => {
   const t = setup();
@@ -160,8 +207,14 @@ test("recovery: succeeded nodes are copied with RECOVERED events, the failed nod
     // The RECOVERED event reports this execution's copies, where this engine's readers look for them.
     const ev = t.nodeEvent("rec", "n1", NodeExecution_Phase.RECOVERED);
     assert.ok(ev?.kind === "node");
-    assert.deepEqual(ev.event.outputResult, { case: "outputUri", value: "mem://test/metadata/propeller/p-d-rec/n1/data/0/outputs.pb" });
-    assert.deepEqual(ev.event.inputValue, { case: "inputUri", value: "mem://test/metadata/propeller/p-d-rec/n1/data/inputs.pb" });
+    assert.deepEqual(ev.event.outputResult, {
+      case: "outputUri",
+      value: "mem://test/metadata/propeller/p-d-rec/n1/data/0/outputs.pb",
+    });
+    assert.deepEqual(ev.event.inputValue, {
+      case: "inputUri",
+      value: "mem://test/metadata/propeller/p-d-rec/n1/data/inputs.pb",
+    });
     assert.equal(ev.event.targetMetadata.case, "taskNodeMetadata");
     const copied = await getMessage(t.blobs, "metadata/propeller/p-d-rec/n1/data/0/outputs.pb", LiteralMapSchema);
     assert.equal(intOf(copied.literals["o"]), 3n);
@@ -207,14 +260,30 @@ test("recovery: nodes the original never ran (NOT_FOUND) run normally; admin una
 });
 
 test("recovery inside a sub-workflow: the failed sub-workflow node reruns, its succeeded child is recovered by unique id", async () => {
-  const sub = b.workflow("sub", [
-    b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))]),
-    b.taskNode("n1", "inc", [b.bind("a", b.promise("n0", "o"))]),
-  ], { x: b.INT }, { y: b.INT }, [b.bind("y", b.promise("n1", "o"))]);
-  const wf = () => compiler.ok(b.workflow("main", [
-    b.subWorkflowNode("n2", "sub", [b.bind("x", b.promise("start-node", "x"))]),
-    b.taskNode("n3", "inc", [b.bind("a", b.promise("n2", "y"))]),
-  ], { x: b.INT }, { z: b.INT }, [b.bind("z", b.promise("n3", "o"))]), { subs: [sub] });
+  const sub = b.workflow(
+    "sub",
+    [
+      b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))]),
+      b.taskNode("n1", "inc", [b.bind("a", b.promise("n0", "o"))]),
+    ],
+    { x: b.INT },
+    { y: b.INT },
+    [b.bind("y", b.promise("n1", "o"))],
+  );
+  const wf = () =>
+    compiler.ok(
+      b.workflow(
+        "main",
+        [
+          b.subWorkflowNode("n2", "sub", [b.bind("x", b.promise("start-node", "x"))]),
+          b.taskNode("n3", "inc", [b.bind("a", b.promise("n2", "y"))]),
+        ],
+        { x: b.INT },
+        { z: b.INT },
+        [b.bind("z", b.promise("n3", "o"))],
+      ),
+      { subs: [sub] },
+    );
   const t = setup();
   t.plugin.script("inc", incFailingIn(new Set(["sw-n2-0-n1-0"])));
   await t.engine.start();
@@ -251,8 +320,16 @@ test("recovery of a dynamic parent whose workflow failed: the task is not rerun,
     await putMessage(blobs, futuresKey(blobs.keyOf(a.ctx.outputPrefix)), DynamicJobSpecSchema, spec);
     return { phase: "Success", version: 0 };
   };
-  const wf = () => compile.ok(b.workflow("dyn", [b.taskNode("n0", "gen", [b.bind("a", b.promise("start-node", "x"))])],
-    { x: b.INT }, { y: b.INT }, [b.bind("y", b.promise("n0", "o"))]));
+  const wf = () =>
+    compile.ok(
+      b.workflow(
+        "dyn",
+        [b.taskNode("n0", "gen", [b.bind("a", b.promise("start-node", "x"))])],
+        { x: b.INT },
+        { y: b.INT },
+        [b.bind("y", b.promise("n0", "o"))],
+      ),
+    );
   const t = setup();
   t.plugin.script("gen", writesFutures).script("inc", incFailingIn(new Set(["dy-n0-0-d1-0"])));
   await t.engine.start();
@@ -263,7 +340,13 @@ test("recovery of a dynamic parent whose workflow failed: the task is not rerun,
     assert.equal(intOf((await t.outputs(rec)).literals["y"]), 7n);
     assert.deepEqual(t.startedIn("dy-rec"), ["dy-rec-n0-0-d1-0"]);
     const lines = t.sink.lines("dy-rec");
-    for (const l of ["node n0 RUNNING", "node n0 DYNAMIC_RUNNING", "node n0-0-d0 RECOVERED", "node n0-0-d1 SUCCEEDED", "node n0 SUCCEEDED"]) {
+    for (const l of [
+      "node n0 RUNNING",
+      "node n0 DYNAMIC_RUNNING",
+      "node n0-0-d0 RECOVERED",
+      "node n0-0-d1 SUCCEEDED",
+      "node n0 SUCCEEDED",
+    ]) {
       assert.ok(lines.includes(l), `${l} missing from\n${lines.join("\n")}`);
     }
   } finally {
@@ -278,12 +361,17 @@ test("a launch-plan node that runs again has its child recover the original's ch
     createExecution: async (req) => {
       created.push(req);
     },
-    getExecution: async (id: WorkflowExecutionIdentifier) => create(ExecutionSchema, {
-      id,
-      closure: created.length === 1
-        ? { phase: WorkflowExecution_Phase.FAILED, outputResult: { case: "error", value: { code: "Boom", message: "child failed" } } }
-        : { phase: WorkflowExecution_Phase.SUCCEEDED },
-    }),
+    getExecution: async (id: WorkflowExecutionIdentifier) =>
+      create(ExecutionSchema, {
+        id,
+        closure:
+          created.length === 1
+            ? {
+                phase: WorkflowExecution_Phase.FAILED,
+                outputResult: { case: "error", value: { code: "Boom", message: "child failed" } },
+              }
+            : { phase: WorkflowExecution_Phase.SUCCEEDED },
+      }),
     getOutputs: async () => create(LiteralMapSchema, { literals: { o: intLit(7) } }),
     terminateExecution: async () => undefined,
   };
@@ -292,10 +380,20 @@ test("a launch-plan node that runs again has its child recover the original's ch
     expectedInputs: create(ParameterMapSchema, { parameters: { a: { var: { type: b.INT } } } }),
     expectedOutputs: b.vars({ o: b.INT }),
   };
-  const wf = () => harness(TASKS).ok(b.workflow("lp", [
-    b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))]),
-    b.launchPlanNode("n1", "child", [b.bind("a", b.promise("n0", "o"))]),
-  ], { x: b.INT }, { y: b.INT }, [b.bind("y", b.promise("n1", "o"))]), { lps: [lp] });
+  const wf = () =>
+    harness(TASKS).ok(
+      b.workflow(
+        "lp",
+        [
+          b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))]),
+          b.launchPlanNode("n1", "child", [b.bind("a", b.promise("n0", "o"))]),
+        ],
+        { x: b.INT },
+        { y: b.INT },
+        [b.bind("y", b.promise("n1", "o"))],
+      ),
+      { lps: [lp] },
+    );
   const t = setup(children);
   t.plugin.script("inc", succeed(incOutputs));
   await t.engine.start();

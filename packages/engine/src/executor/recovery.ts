@@ -74,7 +74,12 @@ export async function originalChildExecution(n: NodeContext): Promise<WorkflowEx
   return t?.case === "workflowNodeMetadata" ? t.value.executionId : undefined;
 }
 
-async function recover(n: NodeContext, port: RecoveryPort, id: NodeExecutionIdentifier, original: NodeExecution): Promise<NodeResult | undefined> {
+async function recover(
+  n: NodeContext,
+  port: RecoveryPort,
+  id: NodeExecutionIdentifier,
+  original: NodeExecution,
+): Promise<NodeResult | undefined> {
   const data = await lookup(n, "node execution data", () => port.getNodeExecutionData(id));
   if (!data) return undefined;
   const blobs = n.exec.deps.blobs;
@@ -105,7 +110,9 @@ async function resumeDynamic(
   if (!data) return undefined;
   const blobs = n.exec.deps.blobs;
   await putMessage(blobs, inputsKey(n.dataDir), LiteralMapSchema, await recoveredInputs(n, original, data));
-  await blobs.put(futuresKey(n.outputDir()), await blobs.get(blobs.keyOf(futuresUri)), { contentType: "application/octet-stream" });
+  await blobs.put(futuresKey(n.outputDir()), await blobs.get(blobs.keyOf(futuresUri)), {
+    contentType: "application/octet-stream",
+  });
   const status = n.status;
   const now = n.exec.now();
   status.phase = "Running";
@@ -118,10 +125,16 @@ async function resumeDynamic(
   return { state: "pending" };
 }
 
-function targetMetadataOf(original: NodeExecution, data: NodeExecutionGetDataResponse): { targetMetadata?: NodeExecutionEvent["targetMetadata"] } {
+function targetMetadataOf(
+  original: NodeExecution,
+  data: NodeExecutionGetDataResponse,
+): { targetMetadata?: NodeExecutionEvent["targetMetadata"] } {
   const t = original.closure?.targetMetadata;
   if (t?.case === "taskNodeMetadata") {
-    const meta = create(TaskNodeMetadataSchema, { cacheStatus: t.value.cacheStatus, ...(t.value.catalogKey ? { catalogKey: t.value.catalogKey } : {}) });
+    const meta = create(TaskNodeMetadataSchema, {
+      cacheStatus: t.value.cacheStatus,
+      ...(t.value.catalogKey ? { catalogKey: t.value.catalogKey } : {}),
+    });
     const dyn = data.dynamicWorkflow;
     if (dyn?.compiledWorkflow) {
       meta.dynamicWorkflow = create(DynamicWorkflowNodeMetadataSchema, {
@@ -133,18 +146,31 @@ function targetMetadataOf(original: NodeExecution, data: NodeExecutionGetDataRes
     return { targetMetadata: { case: "taskNodeMetadata", value: meta } };
   }
   if (t?.case === "workflowNodeMetadata" && t.value.executionId) {
-    return { targetMetadata: { case: "workflowNodeMetadata", value: create(WorkflowNodeMetadataSchema, { executionId: t.value.executionId }) } };
+    return {
+      targetMetadata: {
+        case: "workflowNodeMetadata",
+        value: create(WorkflowNodeMetadataSchema, { executionId: t.value.executionId }),
+      },
+    };
   }
   return {};
 }
 
 // Admin returns empty full_inputs / full_outputs when the data is too large to inline: read the files then.
-async function recoveredInputs(n: NodeContext, original: NodeExecution, data: NodeExecutionGetDataResponse): Promise<LiteralMap> {
+async function recoveredInputs(
+  n: NodeContext,
+  original: NodeExecution,
+  data: NodeExecutionGetDataResponse,
+): Promise<LiteralMap> {
   if (data.fullInputs && Object.keys(data.fullInputs.literals).length > 0) return data.fullInputs;
   return original.inputUri !== "" ? readMap(n, original.inputUri) : create(LiteralMapSchema);
 }
 
-async function recoveredOutputs(n: NodeContext, original: NodeExecution, data: NodeExecutionGetDataResponse): Promise<LiteralMap> {
+async function recoveredOutputs(
+  n: NodeContext,
+  original: NodeExecution,
+  data: NodeExecutionGetDataResponse,
+): Promise<LiteralMap> {
   if (data.fullOutputs && Object.keys(data.fullOutputs.literals).length > 0) return data.fullOutputs;
   const out = original.closure?.outputResult;
   if (out?.case === "outputData") return out.value;
@@ -185,7 +211,10 @@ async function lookup<T>(n: NodeContext, what: string, call: () => Promise<T>): 
     if (!(e instanceof AloftError)) throw e;
     if (e.code === Code.NOT_FOUND) return undefined;
     if (e.code === Code.UNAVAILABLE || e.code === Code.DEADLINE_EXCEEDED || e.code === Code.RESOURCE_EXHAUSTED) throw e;
-    n.exec.deps.logger.warn({ execution: n.exec.key, node: n.uniqueId, err: e }, `cannot read the original ${what}; running the node`);
+    n.exec.deps.logger.warn(
+      { execution: n.exec.key, node: n.uniqueId, err: e },
+      `cannot read the original ${what}; running the node`,
+    );
     return undefined;
   }
 }

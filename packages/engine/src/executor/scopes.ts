@@ -85,7 +85,8 @@ export function branchChildScope(n: NodeContext, child: Node): Scope {
     parent: { uniqueId: n.uniqueId, attempt: n.attempt() },
     failurePolicy: outer.failurePolicy,
     dirty: new Set(),
-    outputDirOf: (id) => (id === child.id ? nodeOutputDir(dataDir(id), statuses[id]?.attempts ?? 0) : outer.outputDirOf(id)),
+    outputDirOf: (id) =>
+      id === child.id ? nodeOutputDir(dataDir(id), statuses[id]?.attempts ?? 0) : outer.outputDirOf(id),
   };
   if (outer.injectError) scope.injectError = outer.injectError;
   return scope;
@@ -116,7 +117,8 @@ export function failureNodeScope(
     failurePolicy: "FAIL_IMMEDIATELY",
     dirty: new Set(),
     injectError: error,
-    outputDirOf: (id) => (id === START_NODE_ID ? startOutputDir : joinKey(dataDir(node.id), statuses[node.id]?.attempts ?? 0)),
+    outputDirOf: (id) =>
+      id === START_NODE_ID ? startOutputDir : joinKey(dataDir(node.id), statuses[node.id]?.attempts ?? 0),
   };
   if (parent) scope.parent = parent;
   return scope;

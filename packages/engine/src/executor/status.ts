@@ -3,7 +3,11 @@
 // still read (phase, attempts for the output dir, stoppedAt, error), so the document stays small.
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { ExecutionErrorSchema, ExecutionError_ErrorKind, type ExecutionError } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import {
+  ExecutionErrorSchema,
+  ExecutionError_ErrorKind,
+  type ExecutionError,
+} from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { PluginPhase, PluginState } from "../plugins/plugin.ts";
 
 export type WorkflowPhase =

@@ -28,7 +28,10 @@ test("execution deadline: the attempt fails with TimeoutExpired (retryable, coun
     assert.equal(s.phase, "Failed");
     assert.equal(s.error?.code, "RetriesExhausted|TimeoutExpired");
     assert.match(s.error!.message, /task execution timeout \[10s\] expired/);
-    assert.deepEqual(h.plugin.aborted.map((a) => a.name), ["t1-n0-0"]);
+    assert.deepEqual(
+      h.plugin.aborted.map((a) => a.name),
+      ["t1-n0-0"],
+    );
   } finally {
     await h.engine.stop();
   }
@@ -43,7 +46,11 @@ test("active deadline (2 x timeout from queued): the node times out for good", a
     await h.launch("t2", timed(1));
     await h.waitFor("t2", (s) => s.nodes["n0"]?.phase === "Running", "running");
     clock.advance(10_001);
-    await h.waitFor("t2", (s) => s.nodes["n0"]?.attempts === 1 && s.nodes["n0"]?.task?.phase === "Running", "second attempt");
+    await h.waitFor(
+      "t2",
+      (s) => s.nodes["n0"]?.attempts === 1 && s.nodes["n0"]?.task?.phase === "Running",
+      "second attempt",
+    );
     clock.advance(10_000);
     const s = await h.waitTerminal("t2");
     assert.equal(s.phase, "Failed");

@@ -9,8 +9,19 @@ const UNREACHABLE_CODES = new Set([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED]);
 
 /** Socket-level errors of an unreachable peer (Node's errno codes). */
 const UNREACHABLE_ERRNO = new Set([
-  "ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENETDOWN", "EAI_AGAIN",
-  "ERR_HTTP2_STREAM_CANCEL", "ERR_HTTP2_GOAWAY_SESSION", "ERR_HTTP2_SESSION_ERROR", "ERR_HTTP2_INVALID_SESSION",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EAI_AGAIN",
+  "ERR_HTTP2_STREAM_CANCEL",
+  "ERR_HTTP2_GOAWAY_SESSION",
+  "ERR_HTTP2_SESSION_ERROR",
+  "ERR_HTTP2_INVALID_SESSION",
 ]);
 
 export function isUnreachable(e: unknown): boolean {
@@ -32,7 +43,11 @@ function isResourceOutage(e: unknown): boolean {
   let cur: unknown = e;
   for (let depth = 0; depth < 8 && typeof cur === "object" && cur !== null; depth++) {
     if (cur instanceof AloftError && cur.id === "resource.exhausted") return true;
-    if (cur instanceof AloftError && cur.code === Code.RESOURCE_EXHAUSTED && /out of disk space|\((ENOSPC|EDQUOT|SQLITE_FULL|disk_full)\)/.test(cur.message)) {
+    if (
+      cur instanceof AloftError &&
+      cur.code === Code.RESOURCE_EXHAUSTED &&
+      /out of disk space|\((ENOSPC|EDQUOT|SQLITE_FULL|disk_full)\)/.test(cur.message)
+    ) {
       return true;
     }
     const code = (cur as { code?: unknown }).code;

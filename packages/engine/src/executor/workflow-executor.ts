@@ -3,7 +3,14 @@
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { WorkflowExecution_Phase as WfPhase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { putMessage } from "@aloft/core";
-import { END_NODE_ID, START_NODE_ID, nodeDataDir, nodeOutputDir, workflowInputsKey, workflowOutputsKey } from "@aloft/core";
+import {
+  END_NODE_ID,
+  START_NODE_ID,
+  nodeDataDir,
+  nodeOutputDir,
+  workflowInputsKey,
+  workflowOutputsKey,
+} from "@aloft/core";
 import type { ExecContext } from "./context.ts";
 import { abortScope, executeDag, visitNode } from "./dag-executor.ts";
 import { sendWorkflowEvent } from "./events.ts";
@@ -34,7 +41,8 @@ export async function executeRound(exec: ExecContext, abortCause: string | undef
       if (r.state === "pending") return;
       if (r.state === "complete") {
         const endedAt = s.nodes[END_NODE_ID]?.stoppedAt;
-        if (endedAt !== undefined) exec.deps.metrics?.workflowCompleting(labelsOf(exec.spec), Math.max(0, exec.now() - endedAt));
+        if (endedAt !== undefined)
+          exec.deps.metrics?.workflowCompleting(labelsOf(exec.spec), Math.max(0, exec.now() - endedAt));
         return transition(exec, "Succeeding", WfPhase.SUCCEEDING);
       }
       s.error = r.timedOut ? TIMEOUT_ERROR : r.error;
@@ -71,7 +79,12 @@ function failureScope(exec: ExecContext) {
   if (!node) return undefined;
   const startOut = nodeOutputDir(nodeDataDir(exec.wfDir, START_NODE_ID), 0);
   return failureNodeScope(
-    exec, node, exec.status, (id) => nodeDataDir(exec.wfDir, id), startOut, exec.status.error ?? unknownError(),
+    exec,
+    node,
+    exec.status,
+    (id) => nodeDataDir(exec.wfDir, id),
+    startOut,
+    exec.status.error ?? unknownError(),
   );
 }
 
@@ -151,6 +164,7 @@ function recordEnded(exec: ExecContext): void {
   const m = exec.deps.metrics;
   const s = exec.status;
   if (!m || (s.phase !== "Success" && s.phase !== "Failed" && s.phase !== "Aborted")) return;
-  const ms = s.startedAt === undefined || s.stoppedAt === undefined ? undefined : Math.max(0, s.stoppedAt - s.startedAt);
+  const ms =
+    s.startedAt === undefined || s.stoppedAt === undefined ? undefined : Math.max(0, s.stoppedAt - s.startedAt);
   m.workflowEnded(labelsOf(exec.spec), s.phase, ms);
 }

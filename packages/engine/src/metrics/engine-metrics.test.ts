@@ -39,7 +39,10 @@ test("names are upstream's on the wire: flyte:propeller:all: scope, colons kept,
   ]) {
     assert.ok(names.includes(n), `missing ${n}`);
   }
-  assert.ok(names.every((n) => n.startsWith("flyte:propeller:all:")), "every engine metric is in the propeller scope");
+  assert.ok(
+    names.every((n) => n.startsWith("flyte:propeller:all:")),
+    "every engine metric is in the propeller scope",
+  );
 });
 
 test("one set per registry: creating them again on the same registry returns the same set", async () => {
@@ -91,7 +94,11 @@ test("hooks move the metrics they name, labeled and unlabeled", async () => {
   assert.equal(sample(t, `${P}workflow:completed`, { project: L.project, domain: L.domain, phase: "Aborted" }), 1);
   assert.equal(sample(t, `${P}node:success_duration_ms_count`, L), 1);
   assert.equal(sample(t, `${P}node:timeout_fail`, L), 1);
-  assert.equal(sample(t, `${P}node:failure_duration_unlabeled_ms_count`), 0, "a timeout is not a failure duration (upstream)");
+  assert.equal(
+    sample(t, `${P}node:failure_duration_unlabeled_ms_count`),
+    0,
+    "a timeout is not a failure duration (upstream)",
+  );
   assert.equal(sample(t, `${P}discovery_hit_count`, L), 1);
   assert.equal(sample(t, `${P}node:user_error_duration_ms_sum`, L), 7);
   assert.equal(sample(t, `${P}node:perma_system_error_duration_unlabeled_ms_sum`), 9);
@@ -163,7 +170,10 @@ test("timed plugin: handle is measured (ok or not), everything else reaches the 
     async finalize() {}
   }
   const seen: Array<[string, boolean]> = [];
-  const m = { ...NOOP_ENGINE_METRICS, pluginHandled: (p: string, us: number, ok: boolean) => void seen.push([p, ok && us >= 0]) };
+  const m = {
+    ...NOOP_ENGINE_METRICS,
+    pluginHandled: (p: string, us: number, ok: boolean) => void seen.push([p, ok && us >= 0]),
+  };
   const plugin = new Plugin();
   const timed = timedPlugin(plugin, m) as Plugin;
   assert.equal(timed.id, "fake");
@@ -174,6 +184,9 @@ test("timed plugin: handle is measured (ok or not), everything else reaches the 
   await timed.handle(ctx, undefined);
   await assert.rejects(timed.handle(ctx, undefined), /boom/);
   await timed.abort(ctx, undefined, "stop");
-  assert.deepEqual(seen, [["fake", true], ["fake", false]]);
+  assert.deepEqual(seen, [
+    ["fake", true],
+    ["fake", false],
+  ]);
   assert.deepEqual(calls, ["handle", "handle", "abort private"]);
 });

@@ -63,7 +63,12 @@ export interface EngineMetrics {
   nodeQueued(l: WorkflowLabels, transitionMs: number | undefined): void;
   nodeStarted(l: WorkflowLabels, queueingMs: number): void;
   nodeAttemptFailed(l: WorkflowLabels, kind: ErrorKind, permanent: boolean, ms: number | undefined): void;
-  nodeEnded(l: WorkflowLabels, outcome: NodeOutcome, durationMs: number | undefined, cache: CacheStatusName | undefined): void;
+  nodeEnded(
+    l: WorkflowLabels,
+    outcome: NodeOutcome,
+    durationMs: number | undefined,
+    cache: CacheStatusName | undefined,
+  ): void;
 
   /** One event handed to admin (with its transient retries); `ok` false when it was refused or failed. */
   eventRecorded(l: WorkflowLabels, kind: EventKind, ok: boolean, ms: number, alreadyExists: boolean): void;

@@ -29,7 +29,13 @@ export class FastHistogram {
   readonly #series = new Map<string, Series>();
   #byObject = new WeakMap<object, Series>();
 
-  constructor(o: { name: string; help: string; buckets: readonly number[]; labelNames?: readonly string[]; registers: Registry[] }) {
+  constructor(o: {
+    name: string;
+    help: string;
+    buckets: readonly number[];
+    labelNames?: readonly string[];
+    registers: Registry[];
+  }) {
     this.name = o.name;
     this.help = o.help;
     this.#bounds = [...o.buckets].sort((a, b) => a - b);

@@ -30,10 +30,14 @@ export function recordQueued(n: NodeContext): void {
   let lastUpstreamEnd: number | undefined;
   for (const u of n.scope.upstream.get(n.node.id) ?? []) {
     const stopped = upstreamScope(n.scope, u).statuses[u]?.stoppedAt;
-    if (stopped !== undefined && (lastUpstreamEnd === undefined || stopped > lastUpstreamEnd)) lastUpstreamEnd = stopped;
+    if (stopped !== undefined && (lastUpstreamEnd === undefined || stopped > lastUpstreamEnd))
+      lastUpstreamEnd = stopped;
   }
   const queuedAt = n.status.queuedAt ?? n.exec.now();
-  m.nodeQueued(labelsOf(n.exec.spec), lastUpstreamEnd === undefined ? undefined : Math.max(0, queuedAt - lastUpstreamEnd));
+  m.nodeQueued(
+    labelsOf(n.exec.spec),
+    lastUpstreamEnd === undefined ? undefined : Math.max(0, queuedAt - lastUpstreamEnd),
+  );
 }
 
 /** The handler reported Running for the first time: queueing latency since the node was queued. */
@@ -53,7 +57,14 @@ export function recordAttemptFailed(n: NodeContext, next: NodePhase, error: Stat
   m.nodeAttemptFailed(labelsOf(n.exec.spec), error.kind, next !== "RetryableFailure", ms);
 }
 
-const OUTCOMES: ReadonlySet<string> = new Set<NodeOutcome>(["Succeeded", "Failed", "TimedOut", "Skipped", "Recovered", "Aborted"]);
+const OUTCOMES: ReadonlySet<string> = new Set<NodeOutcome>([
+  "Succeeded",
+  "Failed",
+  "TimedOut",
+  "Skipped",
+  "Recovered",
+  "Aborted",
+]);
 
 /** The node ended (before its status is collapsed): outcome, duration from its start, cache result. */
 export function recordEnded(n: NodeContext, outcome: NodePhase | NodeOutcome): void {
@@ -62,5 +73,10 @@ export function recordEnded(n: NodeContext, outcome: NodePhase | NodeOutcome): v
   const s = n.status;
   const end = s.stoppedAt ?? n.exec.now();
   const start = s.startedAt ?? s.queuedAt;
-  m.nodeEnded(labelsOf(n.exec.spec), outcome as NodeOutcome, start === undefined ? undefined : Math.max(0, end - start), s.cache?.status);
+  m.nodeEnded(
+    labelsOf(n.exec.spec),
+    outcome as NodeOutcome,
+    start === undefined ? undefined : Math.max(0, end - start),
+    s.cache?.status,
+  );
 }

@@ -29,7 +29,8 @@ import { indexOf, type NodeContext, type NodeHandler, type Transition } from "./
 import type { NodeExecutor } from "./node-executor-port.ts";
 import { generatedName } from "./task-context.ts";
 
-const arrayOf = (n: NodeContext): ArrayNode | undefined => (n.node.target.case === "arrayNode" ? n.node.target.value : undefined);
+const arrayOf = (n: NodeContext): ArrayNode | undefined =>
+  n.node.target.case === "arrayNode" ? n.node.target.value : undefined;
 
 /** The sub-nodes `n0..n<size-1>` (inner node, own id, literal input bindings), memoised per execution. */
 async function subNodes(n: NodeContext, an: ArrayNode, size: number): Promise<Node[]> {
@@ -39,7 +40,12 @@ async function subNodes(n: NodeContext, an: ArrayNode, size: number): Promise<No
   const inputs = await getMessage(n.exec.deps.blobs, inputsKey(n.dataDir), LiteralMapSchema);
   const nodes: Node[] = [];
   for (let i = 0; i < size; i++) {
-    const sub = create(NodeSchema, { ...an.node!, id: `n${i}`, inputs: subNodeBindings(inputs, an.boundInputs, i), upstreamNodeIds: [] });
+    const sub = create(NodeSchema, {
+      ...an.node!,
+      id: `n${i}`,
+      inputs: subNodeBindings(inputs, an.boundInputs, i),
+      upstreamNodeIds: [],
+    });
     nodes.push(sub);
   }
   n.exec.index.memo.set(memoKey, nodes);
@@ -84,7 +90,8 @@ export const arrayHandler = (executor: NodeExecutor): NodeHandler => ({
 
   async handle(n: NodeContext): Promise<Transition> {
     const an = arrayOf(n);
-    if (!an?.node) return { phase: "Failed", error: statusError("SYSTEM", "IllegalStateError", "array node without a sub-node") };
+    if (!an?.node)
+      return { phase: "Failed", error: statusError("SYSTEM", "IllegalStateError", "array node without a sub-node") };
     let st = n.status.array;
     if (!st) {
       const inputs = await getMessage(n.exec.deps.blobs, inputsKey(n.dataDir), LiteralMapSchema);
@@ -100,7 +107,11 @@ export const arrayHandler = (executor: NodeExecutor): NodeHandler => ({
     const nodes = await subNodes(n, an, st.size);
     const scope = arrayScope(n, an, nodes);
     if (st.phase === "Executing") {
-      const changed = await visitSubNodes(executor, scope, an.parallelismOption.case === "parallelism" ? an.parallelismOption.value : 0);
+      const changed = await visitSubNodes(
+        executor,
+        scope,
+        an.parallelismOption.case === "parallelism" ? an.parallelismOption.value : 0,
+      );
       let succeeded = 0;
       let failed = 0;
       const errors: string[] = [];
@@ -118,8 +129,13 @@ export const arrayHandler = (executor: NodeExecutor): NodeHandler => ({
       const min = minSuccesses(an, st.size);
       if (st.size - failed < min) {
         st.phase = "Failing";
-        st.error = statusError(firstError?.kind ?? "USER", firstError?.code ?? "ArrayNodeFailed",
-          truncateMessage(`${failed} of ${st.size} sub-nodes failed (at least ${min} had to succeed):\n${errors.join("\n")}`));
+        st.error = statusError(
+          firstError?.kind ?? "USER",
+          firstError?.code ?? "ArrayNodeFailed",
+          truncateMessage(
+            `${failed} of ${st.size} sub-nodes failed (at least ${min} had to succeed):\n${errors.join("\n")}`,
+          ),
+        );
       } else if (succeeded + failed === st.size) {
         await gatherOutputs(n, an, nodes, scope);
         await report(n, st, nodes, scope, "SUCCEEDED");
@@ -175,12 +191,15 @@ async function visitSubNodes(executor: NodeExecutor, scope: Scope, parallelism: 
 
 async function gatherOutputs(n: NodeContext, an: ArrayNode, nodes: Node[], scope: Scope): Promise<void> {
   const inner = an.node!;
-  const template = inner.target.case === "taskNode" && inner.target.value.reference.case === "referenceId"
-    ? indexOf(n).task(inner.target.value.reference.value)
-    : undefined;
+  const template =
+    inner.target.case === "taskNode" && inner.target.value.reference.case === "referenceId"
+      ? indexOf(n).task(inner.target.value.reference.value)
+      : undefined;
   // A task's outputs are its template's; other sub-nodes (launch plans) declare theirs elsewhere: the variables the
   // succeeded sub-nodes wrote.
-  const vars = template ? Object.keys(template.interface?.outputs?.variables ?? {}) : await writtenVariables(n, nodes, scope);
+  const vars = template
+    ? Object.keys(template.interface?.outputs?.variables ?? {})
+    : await writtenVariables(n, nodes, scope);
   const none = create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "noneType", value: {} } } } });
   const columns: Record<string, Literal[]> = Object.fromEntries(vars.map((v) => [v, []]));
   for (const s of nodes) {
@@ -188,9 +207,16 @@ async function gatherOutputs(n: NodeContext, an: ArrayNode, nodes: Node[], scope
     if (scope.statuses[s.id]?.phase === "Succeeded" && vars.length > 0) outputs = await subNodeOutputs(n, scope, s.id);
     for (const v of vars) columns[v]!.push(outputs[v] ?? none);
   }
-  const literals = Object.fromEntries(vars.map((v) => [v, create(LiteralSchema, { value: { case: "collection", value: { literals: columns[v]! } } })]));
+  const literals = Object.fromEntries(
+    vars.map((v) => [v, create(LiteralSchema, { value: { case: "collection", value: { literals: columns[v]! } } })]),
+  );
   // Gathered outputs are where huge lists arise (one element per sub-node): offloaded above the threshold (upstream flytepropeller/pkg/controller/nodes/common/utils.go).
-  const gathered = await offloadLargeLiterals(n.exec.deps.blobs, create(LiteralMapSchema, { literals }), n.outputDir(), n.exec.deps.config.literalOffloading);
+  const gathered = await offloadLargeLiterals(
+    n.exec.deps.blobs,
+    create(LiteralMapSchema, { literals }),
+    n.outputDir(),
+    n.exec.deps.config.literalOffloading,
+  );
   await putMessage(n.exec.deps.blobs, outputsKey(n.outputDir()), LiteralMapSchema, gathered);
 }
 
@@ -198,7 +224,8 @@ async function subNodeOutputs(n: NodeContext, scope: Scope, id: string): Promise
   const cached = n.exec.outputsCache.get(`array:${scope.outputDirOf(id)}`) as Record<string, Literal> | undefined;
   if (cached) return cached;
   try {
-    const literals = (await getMessage(n.exec.deps.blobs, outputsKey(scope.outputDirOf(id)!), LiteralMapSchema)).literals;
+    const literals = (await getMessage(n.exec.deps.blobs, outputsKey(scope.outputDirOf(id)!), LiteralMapSchema))
+      .literals;
     n.exec.outputsCache.set(`array:${scope.outputDirOf(id)}`, literals);
     return literals;
   } catch (e) {
@@ -241,9 +268,10 @@ async function report(
   const version = phase === "RUNNING" ? st.version : 0;
   if (st.reported === phase && st.reportedVersion === version) return;
   const inner = n.node.target.case === "arrayNode" ? n.node.target.value.node : undefined;
-  const taskId = inner?.target.case === "taskNode" && inner.target.value.reference.case === "referenceId"
-    ? inner.target.value.reference.value
-    : undefined;
+  const taskId =
+    inner?.target.case === "taskNode" && inner.target.value.reference.case === "referenceId"
+      ? inner.target.value.reference.value
+      : undefined;
   if (taskId === undefined) {
     // Sub-nodes that are not tasks (launch plans: child executions) have no task execution to report, as upstream's
     // array event recorder sends none without external resources; admin rejects a task event without a task id.

@@ -46,14 +46,23 @@ function literalBinding(lit: Literal): BindingData {
     case "scalar":
       return create(BindingDataSchema, { value: { case: "scalar", value: v.value } });
     case "collection":
-      return create(BindingDataSchema, { value: { case: "collection", value: { bindings: v.value.literals.map(literalBinding) } } });
+      return create(BindingDataSchema, {
+        value: { case: "collection", value: { bindings: v.value.literals.map(literalBinding) } },
+      });
     case "map":
       return create(BindingDataSchema, {
-        value: { case: "map", value: { bindings: Object.fromEntries(Object.entries(v.value.literals).map(([k, l]) => [k, literalBinding(l)])) } },
+        value: {
+          case: "map",
+          value: {
+            bindings: Object.fromEntries(Object.entries(v.value.literals).map(([k, l]) => [k, literalBinding(l)])),
+          },
+        },
       });
     case "offloadedMetadata":
       return create(BindingDataSchema, { value: { case: "offloadedMetadata", value: v.value } });
     default:
-      return create(BindingDataSchema, { value: { case: "scalar", value: { value: { case: "noneType", value: {} } } } });
+      return create(BindingDataSchema, {
+        value: { case: "scalar", value: { value: { case: "noneType", value: {} } } },
+      });
   }
 }

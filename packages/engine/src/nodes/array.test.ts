@@ -25,9 +25,14 @@ function mapWorkflow(extra: Partial<MessageInitShape<typeof ArrayNodeSchema>> = 
   const node = create(NodeSchema, {
     id: "m",
     inputs: [b.bind("a", b.promise("start-node", "xs"))],
-    target: { case: "arrayNode", value: { node: inner, isOriginalSubNodeInterface: true, ...extra } as MessageInitShape<typeof ArrayNodeSchema> },
+    target: {
+      case: "arrayNode",
+      value: { node: inner, isOriginalSubNodeInterface: true, ...extra } as MessageInitShape<typeof ArrayNodeSchema>,
+    },
   });
-  return compiler.ok(b.workflow("map", [node], { xs: b.listOf(b.INT) }, { ys: b.listOf(b.INT) }, [b.bind("ys", b.promise("m", "o"))]));
+  return compiler.ok(
+    b.workflow("map", [node], { xs: b.listOf(b.INT) }, { ys: b.listOf(b.INT) }, [b.bind("ys", b.promise("m", "o"))]),
+  );
 }
 
 async function run(name: string, xs: Literal, setup: (h: ReturnType<typeof engineHarness>) => void, extra = {}) {
@@ -43,7 +48,11 @@ async function run(name: string, xs: Literal, setup: (h: ReturnType<typeof engin
 }
 
 const ints = (l: Literal | undefined) =>
-  l?.value.case === "collection" ? l.value.value.literals.map((x) => (x.value.case === "scalar" && x.value.value.value.case === "noneType" ? null : intOf(x))) : [];
+  l?.value.case === "collection"
+    ? l.value.value.literals.map((x) =>
+        x.value.case === "scalar" && x.value.value.value.case === "noneType" ? null : intOf(x),
+      )
+    : [];
 
 test("array node: one sub-node per element, outputs gathered in order, one task execution for the array", async () => {
   const { h, s } = await run("m1", list(1, 2, 3), (h) => h.plugin.script("inc", succeed(incOutputs)));
@@ -58,22 +67,32 @@ test("array node: one sub-node per element, outputs gathered in order, one task 
   assert.equal(tasks[0]?.metadata?.pluginIdentifier, "k8s-array");
   const last = tasks.at(-1)!;
   assert.equal(last.phase, TaskExecution_Phase.SUCCEEDED);
-  assert.deepEqual(last.metadata?.externalResources.map((r) => [r.index, r.phase]), [
-    [0, TaskExecution_Phase.SUCCEEDED], [1, TaskExecution_Phase.SUCCEEDED], [2, TaskExecution_Phase.SUCCEEDED],
-  ]);
+  assert.deepEqual(
+    last.metadata?.externalResources.map((r) => [r.index, r.phase]),
+    [
+      [0, TaskExecution_Phase.SUCCEEDED],
+      [1, TaskExecution_Phase.SUCCEEDED],
+      [2, TaskExecution_Phase.SUCCEEDED],
+    ],
+  );
   const node = h.sink.events.find((r) => r.kind === "node" && r.event.id?.nodeId === "m");
   assert.ok(node?.kind === "node" && node.event.isArray);
 });
 
 test("array node: sub-nodes retry on their own; min success ratio tolerates failures (none in their place)", async () => {
-  const { h, s } = await run("m2", list(1, 2, 3, 4), (h) => {
-    h.plugin.script("inc", async (a) => {
-      const x = intOf(a.inputs.literals["a"]);
-      if (x === 2n) return permanentFailure()(a);
-      if (x === 3n) return failTimes(1, "SYSTEM", succeed(incOutputs))(a);
-      return succeed(incOutputs)(a);
-    });
-  }, { successCriteria: { case: "minSuccessRatio", value: 0.5 } });
+  const { h, s } = await run(
+    "m2",
+    list(1, 2, 3, 4),
+    (h) => {
+      h.plugin.script("inc", async (a) => {
+        const x = intOf(a.inputs.literals["a"]);
+        if (x === 2n) return permanentFailure()(a);
+        if (x === 3n) return failTimes(1, "SYSTEM", succeed(incOutputs))(a);
+        return succeed(incOutputs)(a);
+      });
+    },
+    { successCriteria: { case: "minSuccessRatio", value: 0.5 } },
+  );
   assert.equal(s.phase, "Success");
   assert.deepEqual(ints((await h.outputs(s)).literals["ys"]), [2n, null, 4n, 5n]);
   assert.ok(h.plugin.started.includes("m2-m-0-n2-1"), "the SYSTEM failure was retried");
@@ -98,8 +117,14 @@ test("array node: parallelism bounds the sub-nodes running at once; abort stops 
   h.plugin.script("inc", never());
   await h.engine.start();
   try {
-    await h.launch("m5", mapWorkflow({ parallelismOption: { case: "parallelism", value: 2 } } as Partial<ArrayNode>), { xs: list(1, 2, 3, 4, 5) });
-    await h.waitFor("m5", (s) => Object.values(s.nodes["m"]?.children ?? {}).filter((c) => c.phase === "Running").length === 2, "two running");
+    await h.launch("m5", mapWorkflow({ parallelismOption: { case: "parallelism", value: 2 } } as Partial<ArrayNode>), {
+      xs: list(1, 2, 3, 4, 5),
+    });
+    await h.waitFor(
+      "m5",
+      (s) => Object.values(s.nodes["m"]?.children ?? {}).filter((c) => c.phase === "Running").length === 2,
+      "two running",
+    );
     assert.equal(h.plugin.started.length, 2);
     await h.engine.abort(h.id("m5"), "stop");
     const s = await h.waitTerminal("m5");
@@ -121,7 +146,11 @@ test("array node: every sub-node is handed the array node's own inputs file and 
   const byIndex = [...h.plugin.contexts].sort((a, b) => a.generatedName.localeCompare(b.generatedName));
   assert.equal(byIndex.length, 3);
   for (const [i, ctx] of byIndex.entries()) {
-    assert.equal(ctx.inputsUri, blobs.uri("metadata/propeller/p-d-m6/m/data/inputs.pb"), "the array node's inputs file");
+    assert.equal(
+      ctx.inputsUri,
+      blobs.uri("metadata/propeller/p-d-m6/m/data/inputs.pb"),
+      "the array node's inputs file",
+    );
     const file = fromBinary(LiteralMapSchema, await blobs.get(blobs.keyOf(ctx.inputsUri)));
     assert.deepEqual(ints(file.literals["a"]), [10n, 20n, 30n], "the full list");
     assert.equal(ctx.environment["BATCH_JOB_ARRAY_INDEX_VAR_NAME"], "FLYTE_K8S_ARRAY_INDEX");
@@ -155,14 +184,35 @@ test("array node over a launch plan: a child execution per element under its own
     id: "m",
     inputs: [b.bind("a", b.promise("start-node", "xs"))],
     // As flytekit writes it: the inner node binds its inputs to the array node's.
-    target: { case: "arrayNode", value: { node: b.launchPlanNode("inner", "square", [b.bind("a", b.promise("", "xs"))]), isOriginalSubNodeInterface: true } },
+    target: {
+      case: "arrayNode",
+      value: {
+        node: b.launchPlanNode("inner", "square", [b.bind("a", b.promise("", "xs"))]),
+        isOriginalSubNodeInterface: true,
+      },
+    },
   });
-  const wf = compiler.ok(b.workflow("maplp", [node], { xs: b.listOf(b.INT) }, { ys: b.listOf(b.INT) }, [b.bind("ys", b.promise("m", "o"))]), { lps: [lp] });
+  const wf = compiler.ok(
+    b.workflow("maplp", [node], { xs: b.listOf(b.INT) }, { ys: b.listOf(b.INT) }, [b.bind("ys", b.promise("m", "o"))]),
+    { lps: [lp] },
+  );
   const h = engineHarness();
-  const engine = new Engine({ store: h.store, blobs: h.blobs, sink: h.sink, plugins: [h.plugin], children, config: { pollIntervalMs: 2 } });
+  const engine = new Engine({
+    store: h.store,
+    blobs: h.blobs,
+    sink: h.sink,
+    plugins: [h.plugin],
+    children,
+    config: { pollIntervalMs: 2 },
+  });
   await engine.start();
   try {
-    await engine.launch({ executionId: h.id("m7"), closure: wf, inputs: create(LiteralMapSchema, { literals: { xs: list(2, 3, 4) } }), spec: {} });
+    await engine.launch({
+      executionId: h.id("m7"),
+      closure: wf,
+      inputs: create(LiteralMapSchema, { literals: { xs: list(2, 3, 4) } }),
+      spec: {},
+    });
     const s = await h.waitTerminal("m7");
     assert.equal(s.phase, "Success", JSON.stringify(s.error));
     assert.deepEqual(ints((await h.outputs(s)).literals["ys"]), [4n, 9n, 16n]);
@@ -172,7 +222,10 @@ test("array node over a launch plan: a child execution per element under its own
     // The elements report their own node events under the array node: admin parents the child executions by them.
     const sub = h.sink.events.find((r) => r.kind === "node" && r.event.id?.nodeId === "m-0-n1");
     assert.ok(sub?.kind === "node" && sub.event.parentNodeMetadata?.nodeId === "m", h.sink.lines("m7").join("\n"));
-    assert.equal(created.find((c) => intOf(c.inputs?.literals["a"]) === 3n)?.spec?.metadata?.parentNodeExecution?.nodeId, "m-0-n1");
+    assert.equal(
+      created.find((c) => intOf(c.inputs?.literals["a"]) === 3n)?.spec?.metadata?.parentNodeExecution?.nodeId,
+      "m-0-n1",
+    );
   } finally {
     await engine.stop();
   }

@@ -36,7 +36,8 @@ export const branchHandler = (executor: NodeExecutor): NodeHandler => ({
 
   async handle(n: NodeContext): Promise<Transition> {
     const b = ifElseOf(n);
-    if (!b) return { phase: "Failed", error: statusError("SYSTEM", "IllegalStateError", "branch node without if-else") };
+    if (!b)
+      return { phase: "Failed", error: statusError("SYSTEM", "IllegalStateError", "branch node without if-else") };
     if (n.status.branchChild === undefined) {
       const inputs = await getMessage(n.exec.deps.blobs, inputsKey(n.dataDir), LiteralMapSchema);
       let chosen: Node | undefined;
@@ -59,7 +60,8 @@ export const branchHandler = (executor: NodeExecutor): NodeHandler => ({
       n.status.branchChild = chosen.id;
     }
     const child = candidates(b).find((c) => c.id === n.status.branchChild);
-    if (!child) return { phase: "Failed", error: statusError("SYSTEM", "IllegalStateError", "chosen branch node not found") };
+    if (!child)
+      return { phase: "Failed", error: statusError("SYSTEM", "IllegalStateError", "chosen branch node not found") };
     const scope = branchChildScope(n, child);
     const r = await executor.visitNode(scope, child.id);
     if (r.state === "pending") return { phase: "Running" };

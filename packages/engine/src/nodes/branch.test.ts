@@ -27,7 +27,9 @@ const cmp = (v: string, op: Op, right: Primitive["value"]): BooleanExpression =>
   });
 
 const and = (l: BooleanExpression, r: BooleanExpression, op = Logical.AND): BooleanExpression =>
-  create(BooleanExpressionSchema, { expr: { case: "conjunction", value: { operator: op, leftExpression: l, rightExpression: r } } });
+  create(BooleanExpressionSchema, {
+    expr: { case: "conjunction", value: { operator: op, leftExpression: l, rightExpression: r } },
+  });
 
 function branch(id: string, inputs: Binding[], cases: [BooleanExpression, Node][], otherwise: Node | string): Node {
   const [first, ...others] = cases;
@@ -40,9 +42,10 @@ function branch(id: string, inputs: Binding[], cases: [BooleanExpression, Node][
         ifElse: {
           case: { condition: first![0], thenNode: first![1] },
           other: others.map(([condition, thenNode]) => ({ condition, thenNode })),
-          default: typeof otherwise === "string"
-            ? { case: "error", value: { failedNodeId: id, message: otherwise } }
-            : { case: "elseNode", value: otherwise },
+          default:
+            typeof otherwise === "string"
+              ? { case: "error", value: { failedNodeId: id, message: otherwise } }
+              : { case: "elseNode", value: otherwise },
         },
       },
     },
@@ -95,7 +98,9 @@ test("branch: the first true condition wins and its child runs under the branch"
     "node n0-0-n0-neg SUCCEEDED",
     "node n0 SUCCEEDED",
   ]);
-  const child = h.sink.events.find((r) => r.kind === "node" && r.event.id?.nodeId === "n0-0-n0-neg" && r.event.phase === NodeExecution_Phase.QUEUED);
+  const child = h.sink.events.find(
+    (r) => r.kind === "node" && r.event.id?.nodeId === "n0-0-n0-neg" && r.event.phase === NodeExecution_Phase.QUEUED,
+  );
   assert.ok(child?.kind === "node");
   assert.equal(child.event.parentNodeMetadata?.nodeId, "n0");
   assert.equal(child.event.retryGroup, "0");
@@ -104,13 +109,25 @@ test("branch: the first true condition wins and its child runs under the branch"
 });
 
 test("branch: conjunctions, else, and else-error", async () => {
-  assert.equal(intOf((await (async () => { const r = await runBranch("b2", 11); return r.h.outputs(r.s); })()).literals["y"]), 102n);
+  assert.equal(
+    intOf(
+      (
+        await (async () => {
+          const r = await runBranch("b2", 11);
+          return r.h.outputs(r.s);
+        })()
+      ).literals["y"],
+    ),
+    102n,
+  );
   const r12 = await runBranch("b3", 12);
   assert.equal(intOf((await r12.h.outputs(r12.s)).literals["y"]), 1002n, "x != 12 is false: else");
   const err = await runBranch("b4", 5, false);
   assert.equal(err.s.phase, "Failed");
   assert.deepEqual(err.s.error, { kind: "USER", code: "UserProvidedError", message: "no case matched" });
-  assert.ok(err.h.sink.lines("b4").includes("node n1 SKIPPED") || !err.h.sink.lines("b4").some((l) => l.startsWith("node n1")));
+  assert.ok(
+    err.h.sink.lines("b4").includes("node n1 SKIPPED") || !err.h.sink.lines("b4").some((l) => l.startsWith("node n1")),
+  );
 });
 
 test("branch: the chosen child waits for its own compiled predecessor outside the branch (a sibling of the branch)", async () => {
@@ -122,8 +139,14 @@ test("branch: the chosen child waits for its own compiled predecessor outside th
     [[cmp("x", Op.GT, x(3)), b.taskNode("use", "inc", [b.bind("a", b.promise("n0", "o"))])]],
     b.taskNode("zero", "inc", [b.bind("a", b.int(0))]),
   );
-  const wf = compiler.ok(b.workflow("sib", [slow, br], { x: b.INT }, { y: b.INT }, [b.bind("y", b.promise("n1", "o"))]));
-  assert.deepEqual(wf.primary?.connections?.upstream["n1-use"]?.ids, ["n0"], "the compiler records the inner node's predecessor");
+  const wf = compiler.ok(
+    b.workflow("sib", [slow, br], { x: b.INT }, { y: b.INT }, [b.bind("y", b.promise("n1", "o"))]),
+  );
+  assert.deepEqual(
+    wf.primary?.connections?.upstream["n1-use"]?.ids,
+    ["n0"],
+    "the compiler records the inner node's predecessor",
+  );
   const h = engineHarness();
   h.plugin.script("inc", async (a) => {
     // The top-level n0 takes a few rounds; the branch child succeeds at once.
@@ -151,8 +174,15 @@ test("branch: a nested branch's node also waits for the top-level sibling it rea
     [[cmp("x", Op.GT, x(4)), b.taskNode("use", "inc", [b.bind("a", b.promise("n0", "o"))])]],
     b.taskNode("zero", "inc", [b.bind("a", b.int(0))]),
   );
-  const outer = branch("n1", [b.bind("x", b.promise("start-node", "x"))], [[cmp("x", Op.GT, x(3)), inner]], b.taskNode("other", "inc", [b.bind("a", b.int(0))]));
-  const wf = compiler.ok(b.workflow("nested", [slow, outer], { x: b.INT }, { y: b.INT }, [b.bind("y", b.promise("n1", "o"))]));
+  const outer = branch(
+    "n1",
+    [b.bind("x", b.promise("start-node", "x"))],
+    [[cmp("x", Op.GT, x(3)), inner]],
+    b.taskNode("other", "inc", [b.bind("a", b.int(0))]),
+  );
+  const wf = compiler.ok(
+    b.workflow("nested", [slow, outer], { x: b.INT }, { y: b.INT }, [b.bind("y", b.promise("n1", "o"))]),
+  );
   const h = engineHarness();
   h.plugin.script("inc", async (a) => {
     if (a.ctx.id.nodeExecutionId?.nodeId === "n0" && a.call < 5) return a.call === 1 ? queued() : running();

@@ -17,11 +17,17 @@ const cmp = (l: P | string, op: Op, r: P): BooleanExpression =>
   create(BooleanExpressionSchema, {
     expr: {
       case: "comparison",
-      value: { operator: op, leftValue: typeof l === "string" ? { val: { case: "var", value: l } } : prim(l), rightValue: prim(r) },
+      value: {
+        operator: op,
+        leftValue: typeof l === "string" ? { val: { case: "var", value: l } } : prim(l),
+        rightValue: prim(r),
+      },
     },
   });
 const conj = (op: Logical, l: BooleanExpression, r: BooleanExpression) =>
-  create(BooleanExpressionSchema, { expr: { case: "conjunction", value: { operator: op, leftExpression: l, rightExpression: r } } });
+  create(BooleanExpressionSchema, {
+    expr: { case: "conjunction", value: { operator: op, leftExpression: l, rightExpression: r } },
+  });
 
 const inputs = create(LiteralMapSchema, {
   literals: {
@@ -31,8 +37,14 @@ const inputs = create(LiteralMapSchema, {
 });
 const ev = (e: BooleanExpression) => evaluateBoolean(e, inputs);
 const int = (n: number): P => ({ case: "integer", value: BigInt(n) });
-const ts = (seconds: number, nanos = 0): P => ({ case: "datetime", value: { seconds: BigInt(seconds), nanos } as never });
-const dur = (seconds: number, nanos = 0): P => ({ case: "duration", value: { seconds: BigInt(seconds), nanos } as never });
+const ts = (seconds: number, nanos = 0): P => ({
+  case: "datetime",
+  value: { seconds: BigInt(seconds), nanos } as never,
+});
+const dur = (seconds: number, nanos = 0): P => ({
+  case: "duration",
+  value: { seconds: BigInt(seconds), nanos } as never,
+});
 
 test("integer, float and string comparisons", () => {
   assert.equal(ev(cmp("i", Op.EQ, int(5))), true);
@@ -55,7 +67,10 @@ test("booleans support only EQ/NEQ; kinds must match; only primitives compare", 
   const t: P = { case: "boolean", value: true };
   assert.equal(ev(cmp(t, Op.EQ, t)), true);
   assert.equal(ev(cmp(t, Op.NEQ, t)), false);
-  assert.throws(() => ev(cmp(t, Op.GT, t)), (e: unknown) => e instanceof ConditionError && e.code === "MalformedBranchUserError");
+  assert.throws(
+    () => ev(cmp(t, Op.GT, t)),
+    (e: unknown) => e instanceof ConditionError && e.code === "MalformedBranchUserError",
+  );
   assert.throws(() => ev(cmp("i", Op.EQ, { case: "floatValue", value: 5 })), /different primitives/);
   assert.throws(() => ev(cmp("missing", Op.EQ, int(1))), /not found/);
 });

@@ -53,7 +53,9 @@ function compare(l: Primitive, r: Primitive): number {
   const a = l.value;
   const b = r.value;
   if (a.case !== b.case || a.case === undefined) {
-    throw malformed(`Comparison between different primitives types. left [${String(a.case)}], right [${String(b.case)}]`);
+    throw malformed(
+      `Comparison between different primitives types. left [${String(a.case)}], right [${String(b.case)}]`,
+    );
   }
   switch (a.case) {
     case "integer": {

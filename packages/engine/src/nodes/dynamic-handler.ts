@@ -2,14 +2,27 @@
 // DynamicJobSpec), the parent task is finalized, the spec is compiled into a workflow (cached in the output dir as
 // dynamic_compiled.pb), DYNAMIC_RUNNING is reported, and the workflow runs under the node like a sub-workflow.
 import { create, fromBinary } from "@bufbuild/protobuf";
-import { CompiledTaskSchema, CompiledWorkflowClosureSchema, type CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
+import {
+  CompiledTaskSchema,
+  CompiledWorkflowClosureSchema,
+  type CompiledWorkflowClosure,
+} from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { DynamicJobSpecSchema } from "@aloft/idl/flyteidl/core/dynamic_job_pb.js";
 import { NodeExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { IdentifierSchema, ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowTemplateSchema } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { DynamicWorkflowNodeMetadataSchema } from "@aloft/idl/flyteidl/event/event_pb.js";
 import { getMessage, putMessage } from "@aloft/core";
-import { END_NODE_ID, START_NODE_ID, childNodeDataDir, dynamicCompiledKey, futuresKey, inputsKey, nodeOutputDir, outputsKey } from "@aloft/core";
+import {
+  END_NODE_ID,
+  START_NODE_ID,
+  childNodeDataDir,
+  dynamicCompiledKey,
+  futuresKey,
+  inputsKey,
+  nodeOutputDir,
+  outputsKey,
+} from "@aloft/core";
 import { tryCompileWorkflow, formatCompileErrors } from "@aloft/core";
 import { AloftError, Code } from "@aloft/core";
 import { ClosureIndex } from "../executor/closure-index.ts";
@@ -26,9 +39,10 @@ const TIMEOUT_ERROR = statusError("USER", "Timeout", "Timeout in node");
 
 function compileFutures(n: NodeContext, specBytes: Uint8Array): CompiledWorkflowClosure | string {
   const spec = fromBinary(DynamicJobSpecSchema, specBytes);
-  const parentTask = n.node.target.case === "taskNode" && n.node.target.value.reference.case === "referenceId"
-    ? indexOf(n).task(n.node.target.value.reference.value)
-    : undefined;
+  const parentTask =
+    n.node.target.case === "taskNode" && n.node.target.value.reference.case === "referenceId"
+      ? indexOf(n).task(n.node.target.value.reference.value)
+      : undefined;
   const version = n.uniqueId.replace(/[^a-z0-9]/gi, "").slice(0, 10) || "v";
   const template = create(WorkflowTemplateSchema, {
     id: create(IdentifierSchema, {
@@ -53,7 +67,11 @@ async function loadClosure(n: NodeContext): Promise<ClosureIndex | undefined> {
   const memo = n.exec.index.memo.get(key) as ClosureIndex | undefined;
   if (memo) return memo;
   try {
-    const closure = await getMessage(n.exec.deps.blobs, dynamicCompiledKey(n.outputDir()), CompiledWorkflowClosureSchema);
+    const closure = await getMessage(
+      n.exec.deps.blobs,
+      dynamicCompiledKey(n.outputDir()),
+      CompiledWorkflowClosureSchema,
+    );
     const index = new ClosureIndex(closure);
     n.exec.index.memo.set(key, index);
     return index;
@@ -117,7 +135,11 @@ export const dynamicTaskHandler = (executor: NodeExecutor): NodeHandler => ({
       return { phase: "Running" };
     }
     const index = await loadClosure(n);
-    if (!index) return { phase: "Failed", error: statusError("SYSTEM", "DynamicWorkflowBuildFailed", "compiled dynamic workflow missing") };
+    if (!index)
+      return {
+        phase: "Failed",
+        error: statusError("SYSTEM", "DynamicWorkflowBuildFailed", "compiled dynamic workflow missing"),
+      };
     const scope = dynamicScope(n, index);
     if (d.phase === "Executing") {
       const r = await executor.executeDag(scope);
@@ -132,7 +154,10 @@ export const dynamicTaskHandler = (executor: NodeExecutor): NodeHandler => ({
       return { phase: "Success" };
     }
     await executor.abortScope(scope, "dynamic workflow failed", true);
-    return { phase: "Failed", error: d.error ?? statusError("USER", "DynamicWorkflowFailed", "dynamic workflow failed") };
+    return {
+      phase: "Failed",
+      error: d.error ?? statusError("USER", "DynamicWorkflowFailed", "dynamic workflow failed"),
+    };
   },
 
   async abort(n: NodeContext, reason: string): Promise<void> {

@@ -30,8 +30,15 @@ const writesFutures: Script = async (a) => {
 };
 
 const wf = () =>
-  compile.ok(b.workflow("dyn", [b.taskNode("n0", "gen", [b.bind("a", b.promise("start-node", "x"))])], { x: b.INT }, { y: b.INT },
-    [b.bind("y", b.promise("n0", "o"))]));
+  compile.ok(
+    b.workflow(
+      "dyn",
+      [b.taskNode("n0", "gen", [b.bind("a", b.promise("start-node", "x"))])],
+      { x: b.INT },
+      { y: b.INT },
+      [b.bind("y", b.promise("n0", "o"))],
+    ),
+  );
 
 test("dynamic node: futures.pb compiled and run under the node; its outputs become the node's", async () => {
   const h = engineHarness();
@@ -50,7 +57,9 @@ test("dynamic node: futures.pb compiled and run under the node; its outputs beco
     assert.equal(dyn.event.targetMetadata.case, "taskNodeMetadata");
     assert.equal(dyn.event.targetMetadata.value.dynamicWorkflow?.id?.name, "dynamic_n0");
     const child = h.sink.events.find((r) => r.kind === "node" && r.event.id?.nodeId === "n0-0-d0");
-    assert.ok(child?.kind === "node" && child.event.isInDynamicChain && child.event.parentNodeMetadata?.nodeId === "n0");
+    assert.ok(
+      child?.kind === "node" && child.event.isInDynamicChain && child.event.parentNodeMetadata?.nodeId === "n0",
+    );
     const lines = h.sink.lines("d1");
     assert.ok(lines.indexOf("task n0#0 SUCCEEDED v0") < lines.indexOf("node n0-0-d0 QUEUED"));
     assert.equal(lines.filter((l) => l === "node n0 SUCCEEDED").length, 1);
@@ -75,7 +84,12 @@ test("dynamic node: a failing dynamic child fails the node; a spec that does not
   h2.plugin.script("gen", async (a) => {
     if (a.call === 1) return queued();
     const spec = create(DynamicJobSpecSchema, { nodes: [b.taskNode("d0", "missing-task")] });
-    await putMessage(a.ctx.blobStore, futuresKey(a.ctx.blobStore.keyOf(a.ctx.outputPrefix)), DynamicJobSpecSchema, spec);
+    await putMessage(
+      a.ctx.blobStore,
+      futuresKey(a.ctx.blobStore.keyOf(a.ctx.outputPrefix)),
+      DynamicJobSpecSchema,
+      spec,
+    );
     return { phase: "Success", version: 0 };
   });
   await h2.engine.start();

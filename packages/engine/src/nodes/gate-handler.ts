@@ -17,7 +17,10 @@ async function signalValue(n: NodeContext, signalId: string, type: LiteralType |
   const port = n.exec.deps.signals;
   if (!port) return undefined;
   const signal = await port.getOrCreateSignal(
-    create(SignalGetOrCreateRequestSchema, { id: { executionId: n.exec.executionId, signalId }, ...(type ? { type } : {}) }),
+    create(SignalGetOrCreateRequestSchema, {
+      id: { executionId: n.exec.executionId, signalId },
+      ...(type ? { type } : {}),
+    }),
   );
   return signal.value;
 }
@@ -27,7 +30,8 @@ export const gateHandler: NodeHandler = {
 
   async handle(n: NodeContext): Promise<Transition> {
     const t = n.node.target;
-    if (t.case !== "gateNode") return { phase: "Failed", error: statusError("SYSTEM", "IllegalStateError", "not a gate node") };
+    if (t.case !== "gateNode")
+      return { phase: "Failed", error: statusError("SYSTEM", "IllegalStateError", "not a gate node") };
     const c = t.value.condition;
     if (c.case === "sleep") {
       const started = n.status.lastAttemptStartedAt ?? n.exec.now();
@@ -40,21 +44,39 @@ export const gateHandler: NodeHandler = {
       return { phase: "Failed", error: statusError("USER", "BadSpecificationError", "gate node without a condition") };
     }
     if (!n.exec.deps.signals) {
-      return { phase: "Failed", error: statusError("SYSTEM", "UnsupportedNodeKind", "signals are not available to this engine") };
+      return {
+        phase: "Failed",
+        error: statusError("SYSTEM", "UnsupportedNodeKind", "signals are not available to this engine"),
+      };
     }
     if (c.case === "approve") {
       const v = await signalValue(n, c.value.signalId, BOOLEAN);
       if (!v || v.value.case === undefined) return { phase: "Running" };
-      const p = v.value.case === "scalar" && v.value.value.value.case === "primitive" ? v.value.value.value.value.value : undefined;
-      if (p?.case !== "boolean") return { phase: "Failed", error: statusError("UNKNOWN", "InvalidSignalValue", "approval signal is not a boolean") };
-      if (!p.value) return { phase: "Failed", error: statusError("USER", "ReceivedRejectSignal", `approval ${c.value.signalId} rejected`) };
+      const p =
+        v.value.case === "scalar" && v.value.value.value.case === "primitive"
+          ? v.value.value.value.value.value
+          : undefined;
+      if (p?.case !== "boolean")
+        return {
+          phase: "Failed",
+          error: statusError("UNKNOWN", "InvalidSignalValue", "approval signal is not a boolean"),
+        };
+      if (!p.value)
+        return {
+          phase: "Failed",
+          error: statusError("USER", "ReceivedRejectSignal", `approval ${c.value.signalId} rejected`),
+        };
       await copyBlob(n, inputsKey(n.dataDir), outputsKey(n.outputDir()));
       return { phase: "Success" };
     }
     const v = await signalValue(n, c.value.signalId, c.value.type);
     if (!v || v.value.case === undefined) return { phase: "Running" };
-    await putMessage(n.exec.deps.blobs, outputsKey(n.outputDir()), LiteralMapSchema,
-      create(LiteralMapSchema, { literals: { [c.value.outputVariableName]: v } }));
+    await putMessage(
+      n.exec.deps.blobs,
+      outputsKey(n.outputDir()),
+      LiteralMapSchema,
+      create(LiteralMapSchema, { literals: { [c.value.outputVariableName]: v } }),
+    );
     return { phase: "Success" };
   },
 

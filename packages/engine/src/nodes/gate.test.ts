@@ -12,8 +12,11 @@ import { engineHarness } from "../testing/harness.ts";
 import { succeed } from "../testing/fake-plugin.ts";
 import { b, compiler, incOutputs, intLit, intOf } from "../testing/workflows.ts";
 
-const gate = (id: string, condition: MessageInitShape<typeof GateNodeSchema>["condition"], inputs: Node["inputs"] = []) =>
-  create(NodeSchema, { id, inputs, target: { case: "gateNode", value: create(GateNodeSchema, { condition }) } });
+const gate = (
+  id: string,
+  condition: MessageInitShape<typeof GateNodeSchema>["condition"],
+  inputs: Node["inputs"] = [],
+) => create(NodeSchema, { id, inputs, target: { case: "gateNode", value: create(GateNodeSchema, { condition }) } });
 
 test("sleep gate: passes once its duration has elapsed", async () => {
   const clock = new ManualClock();
@@ -44,23 +47,46 @@ test("signal and approve gates ask the signal port; a rejection fails the node",
     },
   };
   const h = engineHarness();
-  const engine = new Engine({ store: h.store, blobs: h.blobs, sink: h.sink, plugins: [h.plugin], signals, config: { pollIntervalMs: 2 } });
+  const engine = new Engine({
+    store: h.store,
+    blobs: h.blobs,
+    sink: h.sink,
+    plugins: [h.plugin],
+    signals,
+    config: { pollIntervalMs: 2 },
+  });
   h.plugin.script("inc", succeed(incOutputs));
-  const wf = b.workflow("s", [
-    gate("wait", { case: "signal", value: { signalId: "num", type: b.INT, outputVariableName: "n" } }),
-    b.taskNode("use", "inc", [b.bind("a", b.promise("wait", "n"))]),
-    gate("ok", { case: "approve", value: { signalId: "go" } }, [b.bind("v", b.promise("use", "o"))]),
-  ], {}, { y: b.INT }, [b.bind("y", b.promise("ok", "v"))]);
+  const wf = b.workflow(
+    "s",
+    [
+      gate("wait", { case: "signal", value: { signalId: "num", type: b.INT, outputVariableName: "n" } }),
+      b.taskNode("use", "inc", [b.bind("a", b.promise("wait", "n"))]),
+      gate("ok", { case: "approve", value: { signalId: "go" } }, [b.bind("v", b.promise("use", "o"))]),
+    ],
+    {},
+    { y: b.INT },
+    [b.bind("y", b.promise("ok", "v"))],
+  );
   await engine.start();
   try {
-    await engine.launch({ executionId: h.id("s1"), closure: compiler.ok(wf), inputs: create(LiteralMapSchema), spec: {} });
+    await engine.launch({
+      executionId: h.id("s1"),
+      closure: compiler.ok(wf),
+      inputs: create(LiteralMapSchema),
+      spec: {},
+    });
     await h.waitFor("s1", () => asked.includes("num"), "signal asked");
     values.set("num", intLit(41));
     await h.waitFor("s1", () => asked.includes("go"), "approval asked");
     values.set("go", b.literalOf({ case: "boolean", value: true }));
     const s = await h.waitFor("s1", (st) => st.phase === "Success", "success");
     assert.equal(intOf((await h.outputs(s)).literals["y"]), 42n);
-    await engine.launch({ executionId: h.id("s2"), closure: compiler.ok(wf), inputs: create(LiteralMapSchema), spec: {} });
+    await engine.launch({
+      executionId: h.id("s2"),
+      closure: compiler.ok(wf),
+      inputs: create(LiteralMapSchema),
+      spec: {},
+    });
     values.set("go", b.literalOf({ case: "boolean", value: false }));
     const f = await h.waitFor("s2", (st) => st.phase === "Failed", "rejected");
     assert.equal(f.error?.code, "ReceivedRejectSignal");

@@ -69,7 +69,9 @@ test("the graph is read: dag-executor imports the node handler registry", () => 
 });
 
 test("no file under nodes/ imports the executor (dag-executor.ts)", () => {
-  const offenders = [...graph].filter(([f, targets]) => rel(f).startsWith("nodes/") && targets.includes(DAG_EXECUTOR)).map(([f]) => rel(f));
+  const offenders = [...graph]
+    .filter(([f, targets]) => rel(f).startsWith("nodes/") && targets.includes(DAG_EXECUTOR))
+    .map(([f]) => rel(f));
   assert.deepEqual(offenders, []);
 });
 
@@ -84,7 +86,12 @@ test("findCycle finds a cycle through the executor when a handler imports it", (
     ["nodes/registry.ts", ["nodes/branch-handler.ts"]],
     ["nodes/branch-handler.ts", ["executor/dag-executor.ts"]],
   ]);
-  assert.deepEqual(findCycle(g), ["executor/dag-executor.ts", "nodes/registry.ts", "nodes/branch-handler.ts", "executor/dag-executor.ts"]);
+  assert.deepEqual(findCycle(g), [
+    "executor/dag-executor.ts",
+    "nodes/registry.ts",
+    "nodes/branch-handler.ts",
+    "executor/dag-executor.ts",
+  ]);
   g.set("nodes/branch-handler.ts", []);
   assert.equal(findCycle(g), undefined);
 });

@@ -15,7 +15,14 @@ import { originalChildExecution } from "../executor/recovery.ts";
 import { fromExecutionError, statusError } from "../executor/status.ts";
 import type { NodeContext, NodeHandler, Transition } from "./handler.ts";
 
-const RETRY_CODES = new Set([Code.DATA_LOSS, Code.DEADLINE_EXCEEDED, Code.INTERNAL, Code.UNKNOWN, Code.CANCELLED, Code.UNAVAILABLE]);
+const RETRY_CODES = new Set([
+  Code.DATA_LOSS,
+  Code.DEADLINE_EXCEEDED,
+  Code.INTERNAL,
+  Code.UNKNOWN,
+  Code.CANCELLED,
+  Code.UNAVAILABLE,
+]);
 
 export const launchPlanHandler: NodeHandler = {
   finalizeRequired: false,
@@ -26,7 +33,11 @@ export const launchPlanHandler: NodeHandler = {
     if (t.case !== "workflowNode" || t.value.reference.case !== "launchplanRef") {
       return { phase: "Failed", error: statusError("SYSTEM", "IllegalStateError", "not a launch plan node") };
     }
-    if (!port) return { phase: "Failed", error: statusError("SYSTEM", "UnsupportedNodeKind", "child executions are not available to this engine") };
+    if (!port)
+      return {
+        phase: "Failed",
+        error: statusError("SYSTEM", "UnsupportedNodeKind", "child executions are not available to this engine"),
+      };
     const id = childExecutionId(n);
     if (n.status.phase === "Queued") {
       const ls = n.exec.spec.spec;
@@ -40,7 +51,9 @@ export const launchPlanHandler: NodeHandler = {
         spec: {
           launchPlan: t.value.reference.value,
           metadata: {
-            mode: recoverChild ? ExecutionMetadata_ExecutionMode.RECOVERED : ExecutionMetadata_ExecutionMode.CHILD_WORKFLOW,
+            mode: recoverChild
+              ? ExecutionMetadata_ExecutionMode.RECOVERED
+              : ExecutionMetadata_ExecutionMode.CHILD_WORKFLOW,
             nesting: 1,
             parentNodeExecution: { executionId: n.exec.executionId, nodeId: n.uniqueId },
             ...(recoverChild ? { referenceExecution: recoverChild } : {}),
@@ -68,7 +81,10 @@ export const launchPlanHandler: NodeHandler = {
       child = await port.getExecution(id);
     } catch (e) {
       if (e instanceof AloftError && e.code === Code.NOT_FOUND) {
-        return { phase: "Failed", error: statusError("SYSTEM", "RemoteChildWorkflowExecutionFailed", `child execution ${id.name} not found`) };
+        return {
+          phase: "Failed",
+          error: statusError("SYSTEM", "RemoteChildWorkflowExecutionFailed", `child execution ${id.name} not found`),
+        };
       }
       throw e;
     }
@@ -82,10 +98,16 @@ export const launchPlanHandler: NodeHandler = {
       case WorkflowExecution_Phase.FAILED:
       case WorkflowExecution_Phase.TIMED_OUT: {
         const err = closure.outputResult.case === "error" ? fromExecutionError(closure.outputResult.value) : undefined;
-        return { phase: "Failed", error: err ?? statusError("USER", "LaunchPlanExecutionFailed", `child execution ${id.name} failed`) };
+        return {
+          phase: "Failed",
+          error: err ?? statusError("USER", "LaunchPlanExecutionFailed", `child execution ${id.name} failed`),
+        };
       }
       case WorkflowExecution_Phase.ABORTED:
-        return { phase: "Failed", error: statusError("USER", "RemoteChildWorkflowExecutionFailed", `child execution ${id.name} aborted`) };
+        return {
+          phase: "Failed",
+          error: statusError("USER", "RemoteChildWorkflowExecutionFailed", `child execution ${id.name} aborted`),
+        };
       default:
         return { phase: "Running" };
     }

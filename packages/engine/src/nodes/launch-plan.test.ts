@@ -1,7 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
-import { ExecutionSchema, type Execution, type ExecutionCreateRequest } from "@aloft/idl/flyteidl/admin/execution_pb.js";
+import {
+  ExecutionSchema,
+  type Execution,
+  type ExecutionCreateRequest,
+} from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
@@ -39,18 +43,35 @@ const lpWorkflow = () => {
     expectedInputs: create(ParameterMapSchema, { parameters: { a: { var: { type: b.INT } } } }),
     expectedOutputs: b.vars({ o: b.INT }),
   };
-  const wf = b.workflow("lp", [b.launchPlanNode("n0", "child", [b.bind("a", b.promise("start-node", "x"))])], { x: b.INT }, { y: b.INT },
-    [b.bind("y", b.promise("n0", "o"))]);
+  const wf = b.workflow(
+    "lp",
+    [b.launchPlanNode("n0", "child", [b.bind("a", b.promise("start-node", "x"))])],
+    { x: b.INT },
+    { y: b.INT },
+    [b.bind("y", b.promise("n0", "o"))],
+  );
   return harness(TASKS).ok(wf, { lps: [lp] });
 };
 
 test("launch-plan node: creates the child once, polls it, takes its outputs", async () => {
   const admin = new FakeAdmin();
   const h = engineHarness();
-  const engine = new Engine({ store: h.store, blobs: h.blobs, sink: h.sink, plugins: [h.plugin], children: admin, config: { pollIntervalMs: 2 } });
+  const engine = new Engine({
+    store: h.store,
+    blobs: h.blobs,
+    sink: h.sink,
+    plugins: [h.plugin],
+    children: admin,
+    config: { pollIntervalMs: 2 },
+  });
   await engine.start();
   try {
-    await engine.launch({ executionId: h.id("lp1"), closure: lpWorkflow(), inputs: create(LiteralMapSchema, { literals: { x: intLit(3) } }), spec: {} });
+    await engine.launch({
+      executionId: h.id("lp1"),
+      closure: lpWorkflow(),
+      inputs: create(LiteralMapSchema, { literals: { x: intLit(3) } }),
+      spec: {},
+    });
     await h.waitFor("lp1", (s) => s.nodes["n0"]?.phase === "Running", "child launched");
     assert.equal(admin.created.length, 1);
     const req = admin.created[0]!;
@@ -61,7 +82,9 @@ test("launch-plan node: creates the child once, polls it, takes its outputs", as
     admin.phase = WorkflowExecution_Phase.SUCCEEDED;
     const s = await h.waitFor("lp1", (st) => st.phase === "Success", "success");
     assert.equal(intOf((await h.outputs(s)).literals["y"]), 7n);
-    const running = h.sink.events.find((r) => r.kind === "node" && r.event.id?.nodeId === "n0" && r.event.targetMetadata.case === "workflowNodeMetadata");
+    const running = h.sink.events.find(
+      (r) => r.kind === "node" && r.event.id?.nodeId === "n0" && r.event.targetMetadata.case === "workflowNodeMetadata",
+    );
     assert.ok(running?.kind === "node" && running.event.targetMetadata.case === "workflowNodeMetadata");
     assert.equal(running.event.targetMetadata.value.executionId?.name, req.name);
   } finally {
@@ -72,16 +95,33 @@ test("launch-plan node: creates the child once, polls it, takes its outputs", as
 test("launch-plan node: abort terminates the child; a failed child fails the node", async () => {
   const admin = new FakeAdmin();
   const h = engineHarness();
-  const engine = new Engine({ store: h.store, blobs: h.blobs, sink: h.sink, plugins: [h.plugin], children: admin, config: { pollIntervalMs: 2 } });
+  const engine = new Engine({
+    store: h.store,
+    blobs: h.blobs,
+    sink: h.sink,
+    plugins: [h.plugin],
+    children: admin,
+    config: { pollIntervalMs: 2 },
+  });
   await engine.start();
   try {
-    await engine.launch({ executionId: h.id("lp2"), closure: lpWorkflow(), inputs: create(LiteralMapSchema, { literals: { x: intLit(3) } }), spec: {} });
+    await engine.launch({
+      executionId: h.id("lp2"),
+      closure: lpWorkflow(),
+      inputs: create(LiteralMapSchema, { literals: { x: intLit(3) } }),
+      spec: {},
+    });
     await h.waitFor("lp2", (s) => s.nodes["n0"]?.phase === "Running", "child launched");
     await engine.abort(h.id("lp2"), "stop");
     assert.equal((await h.waitTerminal("lp2")).phase, "Aborted");
     assert.match(admin.terminated[0]!, /cascading abort as parent execution id \[lp2\] aborted, reason \[stop\]/);
     admin.phase = WorkflowExecution_Phase.ABORTED;
-    await engine.launch({ executionId: h.id("lp3"), closure: lpWorkflow(), inputs: create(LiteralMapSchema, { literals: { x: intLit(3) } }), spec: {} });
+    await engine.launch({
+      executionId: h.id("lp3"),
+      closure: lpWorkflow(),
+      inputs: create(LiteralMapSchema, { literals: { x: intLit(3) } }),
+      spec: {},
+    });
     const s = await h.waitTerminal("lp3");
     assert.equal(s.phase, "Failed");
     assert.equal(s.error?.code, "RemoteChildWorkflowExecutionFailed");

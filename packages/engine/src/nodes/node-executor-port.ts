@@ -5,9 +5,15 @@ import type { Scope } from "../executor/context.ts";
 import type { StatusError } from "../executor/status.ts";
 
 /** The outcome of visiting one node this round. */
-export type NodeResult = { state: "success" } | { state: "pending" } | { state: "failed"; error: StatusError; timedOut: boolean };
+export type NodeResult =
+  | { state: "success" }
+  | { state: "pending" }
+  | { state: "failed"; error: StatusError; timedOut: boolean };
 /** The outcome of visiting every node of a DAG scope this round. */
-export type DagResult = { state: "complete" } | { state: "pending" } | { state: "failed"; error: StatusError; timedOut: boolean };
+export type DagResult =
+  | { state: "complete" }
+  | { state: "pending" }
+  | { state: "failed"; error: StatusError; timedOut: boolean };
 
 export interface NodeExecutor {
   /** Visits the nodes of a scope in topological order; each moves at most one phase. */

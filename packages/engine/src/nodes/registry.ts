@@ -32,7 +32,8 @@ export function nodeHandlers(executor: NodeExecutor): (n: NodeContext) => NodeHa
   const subWorkflow = subWorkflowHandler(executor);
   const array = arrayHandler(executor);
   return (n) => {
-    if (n.node.id === START_NODE_ID && n.scope.nodes.has(START_NODE_ID) && n.node.target.case === undefined) return startHandler;
+    if (n.node.id === START_NODE_ID && n.scope.nodes.has(START_NODE_ID) && n.node.target.case === undefined)
+      return startHandler;
     if (n.node.id === END_NODE_ID && n.node.target.case === undefined) return endHandler;
     switch (n.node.target.case) {
       case "taskNode":

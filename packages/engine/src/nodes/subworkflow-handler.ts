@@ -19,8 +19,10 @@ function subWorkflowOf(n: NodeContext): CompiledWorkflow | StatusError {
   if (ref.case !== "subWorkflowRef") {
     return statusError("SYSTEM", "UnsupportedNodeKind", "launch plan nodes are not supported by the local engine");
   }
-  return indexOf(n).subWorkflow(ref.value) ??
-    statusError("SYSTEM", "SubWorkflowExecutionFailed", `sub-workflow of node ${n.node.id} is not in the closure`);
+  return (
+    indexOf(n).subWorkflow(ref.value) ??
+    statusError("SYSTEM", "SubWorkflowExecutionFailed", `sub-workflow of node ${n.node.id} is not in the closure`)
+  );
 }
 
 const isError = (x: CompiledWorkflow | StatusError): x is StatusError => !("$typeName" in x);
@@ -30,10 +32,10 @@ function failureScope(n: NodeContext, wf: CompiledWorkflow, sub: SubWorkflowStat
   if (!node) return undefined;
   const out = n.outputDir();
   const startOut = nodeOutputDir(childNodeDataDir(out, START_NODE_ID), 0);
-  return failureNodeScope(
-    n.exec, node, sub, (id) => childNodeDataDir(out, id), startOut, sub.error ?? TIMEOUT_ERROR,
-    { uniqueId: n.uniqueId, attempt: n.attempt() },
-  );
+  return failureNodeScope(n.exec, node, sub, (id) => childNodeDataDir(out, id), startOut, sub.error ?? TIMEOUT_ERROR, {
+    uniqueId: n.uniqueId,
+    attempt: n.attempt(),
+  });
 }
 
 /** The sub-workflow handler; the sub-DAG and its failure node run through the node executor. */
@@ -64,7 +66,11 @@ export const subWorkflowHandler = (executor: NodeExecutor): NodeHandler => ({
       if (!copied && (wf.template?.outputs.length ?? 0) > 0) {
         return {
           phase: "Failed",
-          error: statusError("SYSTEM", "SubWorkflowExecutionFailed", `outputs of sub-workflow node ${n.node.id} not found`),
+          error: statusError(
+            "SYSTEM",
+            "SubWorkflowExecutionFailed",
+            `outputs of sub-workflow node ${n.node.id} not found`,
+          ),
         };
       }
       return { phase: "Success" };

@@ -10,16 +10,28 @@ import { never, permanentFailure, succeed } from "../testing/fake-plugin.ts";
 import { b, compiler, incOutputs, intLit, intOf } from "../testing/workflows.ts";
 
 const sub = (failing = false) =>
-  b.workflow("sub", [
-    b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))]),
-    ...(failing ? [b.taskNode("n1", "noop")] : []),
-  ], { x: b.INT }, { y: b.INT }, [b.bind("y", b.promise("n0", "o"))]);
+  b.workflow(
+    "sub",
+    [
+      b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))]),
+      ...(failing ? [b.taskNode("n1", "noop")] : []),
+    ],
+    { x: b.INT },
+    { y: b.INT },
+    [b.bind("y", b.promise("n0", "o"))],
+  );
 
 const primary = () =>
-  b.workflow("main", [
-    b.subWorkflowNode("n2", "sub", [b.bind("x", b.promise("start-node", "x"))]),
-    b.taskNode("n3", "inc", [b.bind("a", b.promise("n2", "y"))]),
-  ], { x: b.INT }, { z: b.INT }, [b.bind("z", b.promise("n3", "o"))]);
+  b.workflow(
+    "main",
+    [
+      b.subWorkflowNode("n2", "sub", [b.bind("x", b.promise("start-node", "x"))]),
+      b.taskNode("n3", "inc", [b.bind("a", b.promise("n2", "y"))]),
+    ],
+    { x: b.INT },
+    { z: b.INT },
+    [b.bind("z", b.promise("n3", "o"))],
+  );
 
 async function runIt(name: string, failing: boolean, setup?: (h: ReturnType<typeof engineHarness>) => void) {
   const h = engineHarness();
@@ -39,13 +51,22 @@ test("inline sub-workflow: nested data dirs, unique ids n2-0-<child>, parent met
   assert.equal(s.phase, "Success");
   assert.equal(intOf((await h.outputs(s)).literals["z"]), 3n);
   const lines = h.sink.lines("sw1");
-  for (const l of ["node n2 QUEUED", "node n2 RUNNING", "node n2-0-start-node SUCCEEDED", "node n2-0-n0 QUEUED",
-    "task n2-0-n0#0 SUCCEEDED v0", "node n2-0-end-node SUCCEEDED", "node n2 SUCCEEDED"]) {
+  for (const l of [
+    "node n2 QUEUED",
+    "node n2 RUNNING",
+    "node n2-0-start-node SUCCEEDED",
+    "node n2-0-n0 QUEUED",
+    "task n2-0-n0#0 SUCCEEDED v0",
+    "node n2-0-end-node SUCCEEDED",
+    "node n2 SUCCEEDED",
+  ]) {
     assert.ok(lines.includes(l), `${l} missing from\n${lines.join("\n")}`);
   }
   assert.ok(lines.indexOf("node n2 RUNNING") < lines.indexOf("node n2-0-n0 QUEUED"));
   assert.ok(lines.indexOf("node n2-0-end-node SUCCEEDED") < lines.indexOf("node n2 SUCCEEDED"));
-  const child = h.sink.events.find((r) => r.kind === "node" && r.event.id?.nodeId === "n2-0-n0" && r.event.phase === NodeExecution_Phase.QUEUED);
+  const child = h.sink.events.find(
+    (r) => r.kind === "node" && r.event.id?.nodeId === "n2-0-n0" && r.event.phase === NodeExecution_Phase.QUEUED,
+  );
   assert.ok(child?.kind === "node");
   assert.equal(child.event.parentNodeMetadata?.nodeId, "n2");
   assert.equal(child.event.specNodeId, "n0");
@@ -64,7 +85,10 @@ test("a failing sub-workflow fails its node with the original error and aborts i
   assert.ok(lines.includes("node n2-0-n0 ABORTED"), lines.join("\n"));
   assert.ok(lines.includes("node n2 FAILED"));
   assert.ok(!lines.some((l) => l.startsWith("node n3")));
-  assert.deepEqual(h.plugin.aborted.map((a) => a.name), ["sw2-n2-0-n0-0"]);
+  assert.deepEqual(
+    h.plugin.aborted.map((a) => a.name),
+    ["sw2-n2-0-n0-0"],
+  );
 });
 
 test("a timed-out sub-workflow node stops the tasks running inside it", async () => {
@@ -81,7 +105,10 @@ test("a timed-out sub-workflow node stops the tasks running inside it", async ()
     const s = await h.waitTerminal("sw3");
     assert.equal(s.phase, "Failed");
     assert.equal(s.error?.code, "Timeout");
-    assert.deepEqual(h.plugin.aborted.map((a) => a.name), ["sw3-n2-0-n0-0"]);
+    assert.deepEqual(
+      h.plugin.aborted.map((a) => a.name),
+      ["sw3-n2-0-n0-0"],
+    );
     assert.ok(h.sink.lines("sw3").includes("node n2 TIMED_OUT"));
   } finally {
     await h.engine.stop();

@@ -19,9 +19,12 @@ function rawPrefixUri(n: NodeContext): string {
 
 function isInterruptible(n: NodeContext): boolean {
   const meta = n.node.metadata?.interruptibleValue;
-  let value = meta?.case === "interruptible"
-    ? meta.value
-    : n.exec.spec.spec.interruptible ?? n.exec.index.closure.primary?.template?.metadataDefaults?.interruptible ?? false;
+  let value =
+    meta?.case === "interruptible"
+      ? meta.value
+      : (n.exec.spec.spec.interruptible ??
+        n.exec.index.closure.primary?.template?.metadataDefaults?.interruptible ??
+        false);
   if (!value) return false;
   const { maxNodeSystemRetries, interruptibleFailureThreshold: t } = n.exec.deps.config;
   const failures = n.status.systemFailures ?? 0;
@@ -71,7 +74,8 @@ export function taskExecutionContext(n: NodeContext, template: TaskTemplate): Ta
     outputPrefix: blobs.uri(n.outputDir()),
     rawOutputPrefix: rawPrefix,
     checkpointPrefix: checkpointPrefix(rawPrefix),
-    previousCheckpointPrefix: attempt > 0 ? checkpointPrefix(rawOutputDataPrefix(raw, generatedName(n, attempt - 1))) : "",
+    previousCheckpointPrefix:
+      attempt > 0 ? checkpointPrefix(rawOutputDataPrefix(raw, generatedName(n, attempt - 1))) : "",
     attempt,
     interruptible: isInterruptible(n),
     environment: environmentOf(n),

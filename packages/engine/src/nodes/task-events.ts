@@ -34,7 +34,6 @@ function taskEventPhase(p: PluginPhase): TaskExecution_Phase {
   }
 }
 
-
 export async function sendTaskEvent(
   n: NodeContext,
   ctx: TaskExecutionContext,
@@ -64,7 +63,9 @@ export async function sendTaskEvent(
     metadata: {
       generatedName: ctx.generatedName,
       pluginIdentifier: pluginId,
-      instanceClass: ctx.interruptible ? TaskExecutionMetadata_InstanceClass.INTERRUPTIBLE : TaskExecutionMetadata_InstanceClass.DEFAULT,
+      instanceClass: ctx.interruptible
+        ? TaskExecutionMetadata_InstanceClass.INTERRUPTIBLE
+        : TaskExecutionMetadata_InstanceClass.DEFAULT,
     },
   });
   if (phase === TaskExecution_Phase.SUCCEEDED) {

@@ -69,7 +69,11 @@ export const taskHandler: NodeHandler = {
     }
     if (ps.version > n.exec.deps.config.maxPluginPhaseVersions) {
       ps = { ...ps, phase: "PermanentFailure" };
-      error = statusError("SYSTEM", "TooManyPluginPhaseVersions", `plugin phase version ${ps.version} exceeds the maximum`);
+      error = statusError(
+        "SYSTEM",
+        "TooManyPluginPhaseVersions",
+        `plugin phase version ${ps.version} exceeds the maximum`,
+      );
     }
     return finishHandle(n, r, ctx, prev, ps, state, error);
   },
@@ -110,11 +114,17 @@ async function finishHandle(
   if (ps.phase !== prev.phase || ps.version !== prev.version) {
     if (FINISHED.has(ps.phase) && ps.startedAt && !SEEN_RUNNING.has(prev.phase)) {
       // The task ran and ended between two looks: report the RUNNING we missed, at the time it started.
-      await sendTaskEvent(n, ctx, r.plugin.id, { phase: "Running", version: 0, reason: "task started", occurredAt: ps.startedAt });
+      await sendTaskEvent(n, ctx, r.plugin.id, {
+        phase: "Running",
+        version: 0,
+        reason: "task started",
+        occurredAt: ps.startedAt,
+      });
     }
     await sendTaskEvent(n, ctx, r.plugin.id, ps, error);
   }
-  n.status.task = state === undefined ? { phase: ps.phase, version: ps.version } : { phase: ps.phase, version: ps.version, state };
+  n.status.task =
+    state === undefined ? { phase: ps.phase, version: ps.version } : { phase: ps.phase, version: ps.version, state };
   switch (ps.phase) {
     case "Success":
       return { phase: "Success" };

@@ -42,7 +42,8 @@ export async function validateTaskOutputs(n: NodeContext, template: TaskTemplate
   if (declared.length === 0) return { ok: true };
   const outputs = fromBinary(LiteralMapSchema, await blobs.get(outputsKey(outDir)));
   const missing = declared.filter((v) => !(v in outputs.literals));
-  if (missing.length > 0) return notFound(`Outputs missing from ${blobs.uri(outputsKey(outDir))}: ${missing.join(", ")}`);
+  if (missing.length > 0)
+    return notFound(`Outputs missing from ${blobs.uri(outputsKey(outDir))}: ${missing.join(", ")}`);
   return { ok: true };
 }
 

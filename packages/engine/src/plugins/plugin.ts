@@ -76,7 +76,10 @@ export interface TaskPlugin {
   readonly id: string;
   readonly taskTypes: readonly string[];
   /** Starts the attempt if it has not started, otherwise checks on it. Never blocks on the task itself. */
-  handle(ctx: TaskExecutionContext, state: PluginState | undefined): Promise<{ status: PluginStatus; state: PluginState }>;
+  handle(
+    ctx: TaskExecutionContext,
+    state: PluginState | undefined,
+  ): Promise<{ status: PluginStatus; state: PluginState }>;
   /** Stops a running attempt (idempotent; a finished attempt is left alone). */
   abort(ctx: TaskExecutionContext, state: PluginState | undefined, reason: string): Promise<void>;
   /** Releases what the attempt held (idempotent). */

@@ -41,8 +41,10 @@ for (const [label, make] of [
     assert.equal(st?.version, 1);
     const v2 = await store.updateStatus("p/d/e1", { phase: "Running", failedAttempts: 0, nodes: {} }, 1);
     assert.equal(v2, 2);
-    await assert.rejects(store.updateStatus("p/d/e1", { phase: "Running", failedAttempts: 0, nodes: {} }, 1),
-      (e: unknown) => e instanceof AloftError && e.code === Code.ABORTED);
+    await assert.rejects(
+      store.updateStatus("p/d/e1", { phase: "Running", failedAttempts: 0, nodes: {} }, 1),
+      (e: unknown) => e instanceof AloftError && e.code === Code.ABORTED,
+    );
     assert.equal(await store.requestAbort("p/d/e1", "first"), true);
     assert.equal(await store.requestAbort("p/d/e1", "second"), true);
     assert.equal(await store.getAbortRequest("p/d/e1"), "first");
@@ -58,14 +60,30 @@ test("engine over the blob store on a local directory: runs, and a second engine
   const dir = await mkdtemp(join(tmpdir(), "aloft-engine-"));
   try {
     const blobs = new LocalBlobStore({ root: dir });
-    const c = compiler.ok(b.workflow("w", [
-      b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))]),
-      b.taskNode("n1", "inc", [b.bind("a", b.promise("n0", "o"))]),
-    ], { x: b.INT }, { y: b.INT }, [b.bind("y", b.promise("n1", "o"))]));
-    const h1 = engineHarness({ store: new BlobWorkflowStore(blobs), blobs, plugin: new FakePlugin().script("inc", succeed(incOutputs)) });
+    const c = compiler.ok(
+      b.workflow(
+        "w",
+        [
+          b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))]),
+          b.taskNode("n1", "inc", [b.bind("a", b.promise("n0", "o"))]),
+        ],
+        { x: b.INT },
+        { y: b.INT },
+        [b.bind("y", b.promise("n1", "o"))],
+      ),
+    );
+    const h1 = engineHarness({
+      store: new BlobWorkflowStore(blobs),
+      blobs,
+      plugin: new FakePlugin().script("inc", succeed(incOutputs)),
+    });
     await h1.launch("l1", c, { x: intLit(1) });
     // Not started: the second engine (over a fresh store instance on the same directory) picks it up.
-    const h2 = engineHarness({ store: new BlobWorkflowStore(blobs), blobs, plugin: new FakePlugin().script("inc", succeed(incOutputs)) });
+    const h2 = engineHarness({
+      store: new BlobWorkflowStore(blobs),
+      blobs,
+      plugin: new FakePlugin().script("inc", succeed(incOutputs)),
+    });
     await h2.engine.start();
     try {
       const s = await h2.waitTerminal("l1");

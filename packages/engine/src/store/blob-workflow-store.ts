@@ -9,7 +9,13 @@ import { listAll, type BlobStore } from "@aloft/core";
 import { joinKey } from "@aloft/core";
 import { AloftError, Code } from "@aloft/core";
 import { isTerminalWorkflowPhase, type WorkflowStatus } from "../executor/status.ts";
-import { executionKey, type ExecutionSpec, type LaunchSpec, type StoredStatus, type WorkflowStore } from "./workflow-store.ts";
+import {
+  executionKey,
+  type ExecutionSpec,
+  type LaunchSpec,
+  type StoredStatus,
+  type WorkflowStore,
+} from "./workflow-store.ts";
 
 export const DEFAULT_ENGINE_STORE_PREFIX = "engine/workflows";
 
@@ -95,7 +101,9 @@ export class BlobWorkflowStore implements WorkflowStore {
   async requestAbort(key: string, cause: string): Promise<boolean> {
     if (!(await this.#blobs.exists(this.#docKey(key, "status.json")))) return false;
     if (await this.#blobs.exists(this.#docKey(key, "abort.json"))) return true;
-    await this.#blobs.put(this.#docKey(key, "abort.json"), JSON.stringify({ cause }), { contentType: "application/json" });
+    await this.#blobs.put(this.#docKey(key, "abort.json"), JSON.stringify({ cause }), {
+      contentType: "application/json",
+    });
     return true;
   }
 

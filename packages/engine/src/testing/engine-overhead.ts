@@ -27,13 +27,20 @@ try {
     for (const [label, nodes] of Object.entries(shapes)) {
       const blobs = storage === "memory" ? new MemoryBlobStore() : new LocalBlobStore({ root: join(dir, label) });
       const store = storage === "memory" ? new MemoryWorkflowStore() : new BlobWorkflowStore(blobs);
-      const h = engineHarness({ blobs, store, plugin: new FakePlugin().script("noop", instant), config: { pollIntervalMs: 1 } });
+      const h = engineHarness({
+        blobs,
+        store,
+        plugin: new FakePlugin().script("noop", instant),
+        config: { pollIntervalMs: 1 },
+      });
       await h.engine.start();
       const t0 = performance.now();
       await h.launch(label, compiler.ok(b.workflow(label, nodes)));
       const s = await h.waitTerminal(label);
       const ms = performance.now() - t0;
-      console.log(`${storage.padEnd(9)} ${label.padEnd(6)} ${s.phase} ${ms.toFixed(0)} ms total, ${(ms / n).toFixed(2)} ms/node`);
+      console.log(
+        `${storage.padEnd(9)} ${label.padEnd(6)} ${s.phase} ${ms.toFixed(0)} ms total, ${(ms / n).toFixed(2)} ms/node`,
+      );
       await h.engine.stop();
     }
   }

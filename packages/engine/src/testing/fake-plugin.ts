@@ -63,7 +63,11 @@ export function errorPb(recoverable: boolean, origin: "USER" | "SYSTEM" = "USER"
 export const permanentFailure = (): Script => (a) =>
   a.call === 1
     ? queued()
-    : { phase: "PermanentFailure", version: 0, error: create(ExecutionErrorSchema, { code: "Fatal", message: "boom", kind: ExecutionError_ErrorKind.USER }) };
+    : {
+        phase: "PermanentFailure",
+        version: 0,
+        error: create(ExecutionErrorSchema, { code: "Fatal", message: "boom", kind: ExecutionError_ErrorKind.USER }),
+      };
 
 /** Never finishes. */
 export const never = (): Script => (a) => (a.call === 1 ? queued() : running());
@@ -103,17 +107,23 @@ export class FakePlugin implements TaskPlugin {
       ctx,
       inputs,
       call,
-      writeOutputs: (literals) => putMessage(blobs, outputsKey(outDir), LiteralMapSchema, create(LiteralMapSchema, { literals })),
+      writeOutputs: (literals) =>
+        putMessage(blobs, outputsKey(outDir), LiteralMapSchema, create(LiteralMapSchema, { literals })),
       writeErrorPb: (code, message, recoverable, origin = "USER") =>
-        putMessage(blobs, errorKey(outDir), ErrorDocumentSchema, create(ErrorDocumentSchema, {
-          error: {
-            code,
-            message,
-            kind: recoverable ? ContainerError_Kind.RECOVERABLE : ContainerError_Kind.NON_RECOVERABLE,
-            origin: origin === "USER" ? ExecutionError_ErrorKind.USER : ExecutionError_ErrorKind.SYSTEM,
-            timestamp: timestampFromMs(0),
-          },
-        })),
+        putMessage(
+          blobs,
+          errorKey(outDir),
+          ErrorDocumentSchema,
+          create(ErrorDocumentSchema, {
+            error: {
+              code,
+              message,
+              kind: recoverable ? ContainerError_Kind.RECOVERABLE : ContainerError_Kind.NON_RECOVERABLE,
+              origin: origin === "USER" ? ExecutionError_ErrorKind.USER : ExecutionError_ErrorKind.SYSTEM,
+              timestamp: timestampFromMs(0),
+            },
+          }),
+        ),
     });
     return { status, state: { calls: call } };
   }

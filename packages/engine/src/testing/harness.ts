@@ -51,7 +51,12 @@ export function engineHarness(o: HarnessOptions = {}) {
     sink,
     plugin,
     id,
-    async launch(name: string, closure: CompiledWorkflowClosure, inputs: Record<string, Literal> = {}, spec: Partial<LaunchSpec> = {}) {
+    async launch(
+      name: string,
+      closure: CompiledWorkflowClosure,
+      inputs: Record<string, Literal> = {},
+      spec: Partial<LaunchSpec> = {},
+    ) {
       return engine.launch({
         executionId: id(name),
         closure,

@@ -53,8 +53,14 @@ export class MemoryCatalog implements CatalogPort {
   readonly #reservations = new Map<string, Reservation>();
   /** Calls made, by operation (tests assert on them). */
   readonly calls: Record<CatalogOp, number> = {
-    createDataset: 0, getDataset: 0, createArtifact: 0, getArtifact: 0, addTag: 0, updateArtifact: 0,
-    getOrExtendReservation: 0, releaseReservation: 0,
+    createDataset: 0,
+    getDataset: 0,
+    createArtifact: 0,
+    getArtifact: 0,
+    addTag: 0,
+    updateArtifact: 0,
+    getOrExtendReservation: 0,
+    releaseReservation: 0,
   };
   /** Returns an error to fail an operation with (e.g. UNAVAILABLE for a flaky catalog). */
   fail: ((op: CatalogOp) => AloftError | undefined) | undefined;
@@ -96,11 +102,17 @@ export class MemoryCatalog implements CatalogPort {
     if (!arts) throw notFound("catalog.dataset_not_found", `dataset ${key} not found`);
     if (!a!.id) throw invalidArgument("catalog.missing_artifact_id", "missing artifact id");
     if (arts.has(a!.id)) throw alreadyExists("catalog.artifact_exists", `artifact ${a!.id} already exists`);
-    arts.set(a!.id, create(ArtifactSchema, { ...clone(ArtifactSchema, a!), tags: [], createdAt: timestampFromMs(this.now()) }));
+    arts.set(
+      a!.id,
+      create(ArtifactSchema, { ...clone(ArtifactSchema, a!), tags: [], createdAt: timestampFromMs(this.now()) }),
+    );
     return create(CreateArtifactResponseSchema, {});
   }
 
-  #find(dataset: DatasetID | undefined, handle: { case: "artifactId" | "tagName" | undefined; value?: string }): Artifact {
+  #find(
+    dataset: DatasetID | undefined,
+    handle: { case: "artifactId" | "tagName" | undefined; value?: string },
+  ): Artifact {
     const key = dsKey(dataset);
     const arts = this.#artifacts.get(key);
     const id = handle.case === "tagName" ? this.#tags.get(`${key}#${handle.value}`)?.artifactId : handle.value;
@@ -111,7 +123,9 @@ export class MemoryCatalog implements CatalogPort {
 
   #withTags(a: Artifact): Artifact {
     const key = dsKey(a.dataset);
-    const tags = [...this.#tags.entries()].filter(([k, t]) => k.startsWith(`${key}#`) && t.artifactId === a.id).map(([, t]) => t);
+    const tags = [...this.#tags.entries()]
+      .filter(([k, t]) => k.startsWith(`${key}#`) && t.artifactId === a.id)
+      .map(([, t]) => t);
     return create(ArtifactSchema, { ...clone(ArtifactSchema, a), tags: tags.map((t) => clone(TagSchema, t)) });
   }
 

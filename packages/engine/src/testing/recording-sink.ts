@@ -12,7 +12,11 @@ import {
   TaskExecution_Phase,
   WorkflowExecution_Phase,
 } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import type { NodeExecutionEvent, TaskExecutionEvent, WorkflowExecutionEvent } from "@aloft/idl/flyteidl/event/event_pb.js";
+import type {
+  NodeExecutionEvent,
+  TaskExecutionEvent,
+  WorkflowExecutionEvent,
+} from "@aloft/idl/flyteidl/event/event_pb.js";
 import { AloftError, Code } from "@aloft/core";
 import { NODE_TERMINAL, TASK_TERMINAL, WORKFLOW_TERMINAL } from "@aloft/core";
 import type { EventSink } from "../ports.ts";
@@ -22,13 +26,16 @@ type Recorded =
   | { kind: "node"; event: NodeExecutionEvent }
   | { kind: "task"; event: TaskExecutionEvent };
 
-
 function terminalError(phase: string): AloftError {
   return new AloftError(Code.FAILED_PRECONDITION, "event.already_terminal", `already in terminal state ${phase}`, {
-    details: [{
-      schema: EventFailureReasonSchema,
-      value: create(EventFailureReasonSchema, { reason: { case: "alreadyInTerminalState", value: { currentPhase: phase } } }),
-    }],
+    details: [
+      {
+        schema: EventFailureReasonSchema,
+        value: create(EventFailureReasonSchema, {
+          reason: { case: "alreadyInTerminalState", value: { currentPhase: phase } },
+        }),
+      },
+    ],
   });
 }
 
@@ -103,7 +110,9 @@ export class RecordingEventSink implements EventSink {
         out.push(`node ${r.event.id?.nodeId} ${NodeExecution_Phase[r.event.phase]}`);
       } else {
         if (execName && r.event.parentNodeExecutionId?.executionId?.name !== execName) continue;
-        out.push(`task ${r.event.parentNodeExecutionId?.nodeId}#${r.event.retryAttempt} ${TaskExecution_Phase[r.event.phase]} v${r.event.phaseVersion}`);
+        out.push(
+          `task ${r.event.parentNodeExecutionId?.nodeId}#${r.event.retryAttempt} ${TaskExecution_Phase[r.event.phase]} v${r.event.phaseVersion}`,
+        );
       }
     }
     return out;

@@ -8,7 +8,11 @@ export { b };
 export const intLit = (n: number | bigint): Literal => b.literalOf({ case: "integer", value: BigInt(n) });
 export const strLit = (s: string): Literal => b.literalOf({ case: "stringValue", value: s });
 export const intOf = (l: Literal | undefined): bigint => {
-  if (l?.value.case === "scalar" && l.value.value.value.case === "primitive" && l.value.value.value.value.value.case === "integer") {
+  if (
+    l?.value.case === "scalar" &&
+    l.value.value.value.case === "primitive" &&
+    l.value.value.value.value.value.case === "integer"
+  ) {
     return l.value.value.value.value.value.value;
   }
   throw new Error("not an integer literal");
@@ -22,5 +26,6 @@ export const TASKS = [incTask, addTask, noopTask];
 export const compiler = harness(TASKS);
 
 export const incOutputs = (inputs: LiteralMap) => ({ o: intLit(intOf(inputs.literals["a"]) + 1n) });
-export const addOutputs = (inputs: LiteralMap) => ({ o: intLit(intOf(inputs.literals["a"]) + intOf(inputs.literals["b"])) });
-
+export const addOutputs = (inputs: LiteralMap) => ({
+  o: intLit(intOf(inputs.literals["a"]) + intOf(inputs.literals["b"])),
+});

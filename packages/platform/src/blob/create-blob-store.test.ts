@@ -27,7 +27,13 @@ describe("createBlobStore", () => {
       ...cfg.storage,
       kind: "s3",
       bucket: "my-bucket",
-      s3: { endpoint: "http://127.0.0.1:9000", region: "eu-west-1", accessKeyId: "k", secretAccessKey: "s", forcePathStyle: true },
+      s3: {
+        endpoint: "http://127.0.0.1:9000",
+        region: "eu-west-1",
+        accessKeyId: "k",
+        secretAccessKey: "s",
+        forcePathStyle: true,
+      },
     };
     const store = createBlobStore(cfg);
     try {

@@ -10,7 +10,10 @@ export interface CreateBlobStoreOptions {
   urlSigner?: LocalBlobStoreOptions["urlSigner"];
 }
 
-export function createBlobStore(cfg: Pick<AloftConfig, "dataDir" | "storage">, options: CreateBlobStoreOptions = {}): BlobStore {
+export function createBlobStore(
+  cfg: Pick<AloftConfig, "dataDir" | "storage">,
+  options: CreateBlobStoreOptions = {},
+): BlobStore {
   const storage = cfg.storage;
   switch (storage.kind) {
     case "local": {
@@ -19,9 +22,13 @@ export function createBlobStore(cfg: Pick<AloftConfig, "dataDir" | "storage">, o
     }
     case "s3": {
       const s3 = storage.s3;
-      if (!storage.bucket) throw invalidArgument("config.invalid", "config storage.bucket: required when storage.kind is s3");
+      if (!storage.bucket)
+        throw invalidArgument("config.invalid", "config storage.bucket: required when storage.kind is s3");
       if (Boolean(s3.accessKeyId) !== Boolean(s3.secretAccessKey)) {
-        throw invalidArgument("config.invalid", "config storage.s3: set both accessKeyId and secretAccessKey, or neither");
+        throw invalidArgument(
+          "config.invalid",
+          "config storage.s3: set both accessKeyId and secretAccessKey, or neither",
+        );
       }
       const opts: S3BlobStoreOptions = { bucket: storage.bucket, region: s3.region, forcePathStyle: s3.forcePathStyle };
       if (s3.endpoint) opts.endpoint = s3.endpoint;
@@ -29,6 +36,9 @@ export function createBlobStore(cfg: Pick<AloftConfig, "dataDir" | "storage">, o
       return new S3BlobStore(opts);
     }
     default:
-      throw invalidArgument("config.invalid", `config storage.kind: unknown kind ${JSON.stringify((storage as { kind: unknown }).kind)}`);
+      throw invalidArgument(
+        "config.invalid",
+        `config storage.kind: unknown kind ${JSON.stringify((storage as { kind: unknown }).kind)}`,
+      );
   }
 }

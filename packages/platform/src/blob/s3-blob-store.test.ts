@@ -74,12 +74,19 @@ describe("S3BlobStore", () => {
 
   it("streams a body of known length without buffering it", async () => {
     const body = Buffer.alloc(200_000, 7);
-    await store.put("sl/k", Readable.from([body.subarray(0, 100_000), body.subarray(100_000)]), { contentLength: body.length });
+    await store.put("sl/k", Readable.from([body.subarray(0, 100_000), body.subarray(100_000)]), {
+      contentLength: body.length,
+    });
     assert.deepEqual(Buffer.from(await store.get("sl/k")), body);
   });
 
   it("maps a missing bucket to FAILED_PRECONDITION", async () => {
-    const other = new S3BlobStore({ bucket: "no-such-bucket", endpoint: s3.endpoint, credentials: S3RVER_CREDENTIALS, forcePathStyle: true });
+    const other = new S3BlobStore({
+      bucket: "no-such-bucket",
+      endpoint: s3.endpoint,
+      credentials: S3RVER_CREDENTIALS,
+      forcePathStyle: true,
+    });
     try {
       await assert.rejects(other.get("k"), rejectsWith(Code.FAILED_PRECONDITION));
       await assert.rejects(other.list(""), rejectsWith(Code.FAILED_PRECONDITION));
@@ -105,12 +112,20 @@ describe("S3BlobStore", () => {
   it("presigns a PUT bound to its Content-MD5 and metadata, and a GET", async () => {
     const body = Buffer.from("fast registration tarball");
     const md5 = createHash("md5").update(body).digest("base64");
-    const url = await store.signedUrl("up/p/d/x.tar.gz", { method: "PUT", expiresInSeconds: 60, contentMd5: md5, metadata: { "content-md5": md5 } });
+    const url = await store.signedUrl("up/p/d/x.tar.gz", {
+      method: "PUT",
+      expiresInSeconds: 60,
+      contentMd5: md5,
+      metadata: { "content-md5": md5 },
+    });
     const headers = { "Content-MD5": md5, "x-amz-meta-content-md5": md5 };
     // s3rver accepts any signature, so what binds the upload is shown on the URL: Content-MD5 and the metadata are
     // signed headers (S3 refuses a PUT whose headers differ, and checks the body against Content-MD5).
     const signedHeaders = new URL(url).searchParams.get("X-Amz-SignedHeaders")?.split(";") ?? [];
-    assert.ok(signedHeaders.includes("content-md5") && signedHeaders.includes("x-amz-meta-content-md5"), signedHeaders.join(";"));
+    assert.ok(
+      signedHeaders.includes("content-md5") && signedHeaders.includes("x-amz-meta-content-md5"),
+      signedHeaders.join(";"),
+    );
     assert.equal(new URL(url).searchParams.get("X-Amz-Expires"), "60");
     const ok = await fetch(url, { method: "PUT", body, headers });
     assert.equal(ok.status, 200, await ok.text());

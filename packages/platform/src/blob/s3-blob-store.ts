@@ -76,7 +76,8 @@ export class S3BlobStore implements BlobStore {
       throw invalidArgument("blob.foreign_uri", `${JSON.stringify(uri)} is not an s3:// URI`);
     }
     if (uri === base) return "";
-    if (!uri.startsWith(`${base}/`)) throw invalidArgument("blob.foreign_uri", `${uri} is not in bucket ${this.bucket}`);
+    if (!uri.startsWith(`${base}/`))
+      throw invalidArgument("blob.foreign_uri", `${uri} is not in bucket ${this.bucket}`);
     return validatePrefix(uri.slice(base.length + 1));
   }
 
@@ -108,14 +109,18 @@ export class S3BlobStore implements BlobStore {
 
   async get(key: string): Promise<Uint8Array> {
     validateKey(key);
-    const out = await this.#send("get", key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })));
+    const out = await this.#send("get", key, () =>
+      this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })),
+    );
     if (!out.Body) return new Uint8Array();
     return toUint8Array(await out.Body.transformToByteArray());
   }
 
   async getStream(key: string): Promise<Readable> {
     validateKey(key);
-    const out = await this.#send("get", key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })));
+    const out = await this.#send("get", key, () =>
+      this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })),
+    );
     if (!out.Body) throw internal("blob.io", `get ${this.uri(key)}: empty response body`);
     // In Node the SDK's body is an http.IncomingMessage (a Readable) with mixins.
     return out.Body as unknown as Readable;
@@ -124,7 +129,9 @@ export class S3BlobStore implements BlobStore {
   async head(key: string): Promise<BlobHead | undefined> {
     validateKey(key);
     try {
-      const out = await this.#send("head", key, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
+      const out = await this.#send("head", key, () =>
+        this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })),
+      );
       const head: BlobHead = { size: out.ContentLength ?? 0 };
       if (out.ETag) head.etag = out.ETag.replace(/^"|"$/g, "");
       if (out.LastModified) head.lastModified = out.LastModified;
@@ -145,7 +152,9 @@ export class S3BlobStore implements BlobStore {
   async delete(key: string): Promise<void> {
     validateKey(key);
     try {
-      await this.#send("delete", key, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })));
+      await this.#send("delete", key, () =>
+        this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })),
+      );
     } catch (e) {
       if (e instanceof AloftError && e.id === "blob.not_found") return;
       throw e;
@@ -168,7 +177,9 @@ export class S3BlobStore implements BlobStore {
       ),
     );
     const items = (out.Contents ?? []).flatMap((o) =>
-      o.Key === undefined ? [] : [{ key: o.Key, size: o.Size ?? 0, ...(o.LastModified ? { lastModified: o.LastModified } : {}) }],
+      o.Key === undefined
+        ? []
+        : [{ key: o.Key, size: o.Size ?? 0, ...(o.LastModified ? { lastModified: o.LastModified } : {}) }],
     );
     const last = items[items.length - 1];
     return out.IsTruncated && last ? { items, next: last.key } : { items };
@@ -182,7 +193,9 @@ export class S3BlobStore implements BlobStore {
     validateKey(key);
     validateSignedUrlOptions(opts);
     if (opts.method === "GET") {
-      return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: opts.expiresInSeconds });
+      return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+        expiresIn: opts.expiresInSeconds,
+      });
     }
     const metadata = opts.metadata && Object.keys(opts.metadata).length > 0 ? opts.metadata : undefined;
     const command = new PutObjectCommand({
@@ -195,7 +208,11 @@ export class S3BlobStore implements BlobStore {
     if (opts.contentMd5) signed.add("content-md5");
     const unhoistable = new Set<string>(Object.keys(metadata ?? {}).map((k) => `x-amz-meta-${k.toLowerCase()}`));
     for (const h of unhoistable) signed.add(h);
-    return getSignedUrl(this.client, command, { expiresIn: opts.expiresInSeconds, signableHeaders: signed, unhoistableHeaders: unhoistable });
+    return getSignedUrl(this.client, command, {
+      expiresIn: opts.expiresInSeconds,
+      signableHeaders: signed,
+      unhoistableHeaders: unhoistable,
+    });
   }
 
   /** Releases the client's sockets when this store built the client. */
@@ -216,7 +233,12 @@ export class S3BlobStore implements BlobStore {
     if (e instanceof S3ServiceException) {
       const status = e.$metadata?.httpStatusCode;
       if (e.name === "NoSuchBucket") {
-        return new AloftError(Code.FAILED_PRECONDITION, "blob.no_such_bucket", `${where}: bucket ${this.bucket} does not exist`, { cause: e });
+        return new AloftError(
+          Code.FAILED_PRECONDITION,
+          "blob.no_such_bucket",
+          `${where}: bucket ${this.bucket} does not exist`,
+          { cause: e },
+        );
       }
       if (e.name === "NoSuchKey" || e.name === "NotFound" || status === 404) {
         return notFound("blob.not_found", `blob ${this.uri(key)} not found`);

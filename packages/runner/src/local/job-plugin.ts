@@ -72,10 +72,14 @@ export abstract class JobPlugin implements TaskPlugin {
   /** Stops a running attempt, if the runtime can. */
   protected abstract stop(ctx: TaskExecutionContext): Promise<void>;
 
-  async handle(ctx: TaskExecutionContext, state: PluginState | undefined): Promise<{ status: PluginStatus; state: PluginState }> {
+  async handle(
+    ctx: TaskExecutionContext,
+    state: PluginState | undefined,
+  ): Promise<{ status: PluginStatus; state: PluginState }> {
     let job = this.#jobs.get(ctx.generatedName);
     if (!job) {
-      if (state?.started && (await this.#finishedOnDisk(ctx))) return { status: { phase: "Success", version: 0 }, state: { started: true } };
+      if (state?.started && (await this.#finishedOnDisk(ctx)))
+        return { status: { phase: "Success", version: 0 }, state: { started: true } };
       job = this.#start(ctx);
     }
     if (!job.settled) return { status: { phase: "Running", version: 0 }, state: { started: true } };
@@ -121,7 +125,8 @@ export abstract class JobPlugin implements TaskPlugin {
 
   async #finishedOnDisk(ctx: TaskExecutionContext): Promise<boolean> {
     const io = blobStoreIo(ctx.blobStore);
-    for (const f of ["outputs.pb", "error.pb", "futures.pb"]) if (await io.read(joinUri(ctx.outputPrefix, f))) return true;
+    for (const f of ["outputs.pb", "error.pb", "futures.pb"])
+      if (await io.read(joinUri(ctx.outputPrefix, f))) return true;
     return false;
   }
 }

@@ -2,10 +2,19 @@
 // same module, run by the same in-process engine.
 import { create } from "@bufbuild/protobuf";
 import { SignalSchema, type Signal, type SignalGetOrCreateRequest } from "@aloft/idl/flyteidl/admin/signal_pb.js";
-import { ExecutionSchema, type Execution, type ExecutionCreateRequest } from "@aloft/idl/flyteidl/admin/execution_pb.js";
+import {
+  ExecutionSchema,
+  type Execution,
+  type ExecutionCreateRequest,
+} from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { LiteralMapSchema, LiteralSchema, type Literal, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import {
+  LiteralMapSchema,
+  LiteralSchema,
+  type Literal,
+  type LiteralMap,
+} from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { SimpleType, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { getMessage, type BlobStore } from "@aloft/core";
 import { alreadyExists, invalidArgument, notFound } from "@aloft/core";
@@ -19,25 +28,36 @@ export type SignalValue = boolean | number | string | Date | Literal;
 
 function signalLiteral(v: SignalValue, type: LiteralType | undefined, id: string): Literal {
   if (typeof v === "object" && !(v instanceof Date)) return v;
-  const simple = type?.type.case === "simple" ? type.type.value : typeof v === "boolean" ? SimpleType.BOOLEAN : SimpleType.STRING;
+  const simple =
+    type?.type.case === "simple" ? type.type.value : typeof v === "boolean" ? SimpleType.BOOLEAN : SimpleType.STRING;
   const prim = (() => {
     switch (simple) {
       case SimpleType.BOOLEAN:
         return typeof v === "boolean" ? { case: "boolean" as const, value: v } : undefined;
       case SimpleType.INTEGER:
-        return typeof v === "number" && Number.isSafeInteger(v) ? { case: "integer" as const, value: BigInt(v) } : undefined;
+        return typeof v === "number" && Number.isSafeInteger(v)
+          ? { case: "integer" as const, value: BigInt(v) }
+          : undefined;
       case SimpleType.FLOAT:
         return typeof v === "number" ? { case: "floatValue" as const, value: v } : undefined;
       case SimpleType.STRING:
         return typeof v === "string" ? { case: "stringValue" as const, value: v } : undefined;
       case SimpleType.DATETIME:
-        return v instanceof Date ? { case: "datetime" as const, value: { seconds: BigInt(Math.floor(v.getTime() / 1000)), nanos: (v.getTime() % 1000) * 1e6 } } : undefined;
+        return v instanceof Date
+          ? {
+              case: "datetime" as const,
+              value: { seconds: BigInt(Math.floor(v.getTime() / 1000)), nanos: (v.getTime() % 1000) * 1e6 },
+            }
+          : undefined;
       default:
         return undefined;
     }
   })();
-  if (!prim) throw invalidArgument("sdk.bad_signal", `signal ${id}: ${String(v)} does not fit its type; pass a Literal`);
-  return create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "primitive", value: { value: prim } } } } });
+  if (!prim)
+    throw invalidArgument("sdk.bad_signal", `signal ${id}: ${String(v)} does not fit its type; pass a Literal`);
+  return create(LiteralSchema, {
+    value: { case: "scalar", value: { value: { case: "primitive", value: { value: prim } } } },
+  });
 }
 
 /** Gates pass as soon as their signal is in `values`; others wait (bounded by node timeouts). */
@@ -46,7 +66,11 @@ export function localSignals(values: Record<string, SignalValue>): SignalPort {
     async getOrCreateSignal(req: SignalGetOrCreateRequest): Promise<Signal> {
       const id = req.id?.signalId ?? "";
       const v = values[id];
-      return create(SignalSchema, { id: req.id, type: req.type, ...(v !== undefined && { value: signalLiteral(v, req.type, id) }) });
+      return create(SignalSchema, {
+        id: req.id,
+        type: req.type,
+        ...(v !== undefined && { value: signalLiteral(v, req.type, id) }),
+      });
     },
   };
 }
@@ -92,8 +116,14 @@ export class LocalChildren implements ChildExecutionPort {
   async createExecution(req: ExecutionCreateRequest): Promise<void> {
     const lpName = req.spec?.launchPlan?.name ?? "";
     const lp = this.launchPlans(lpName);
-    if (!lp) throw notFound("sdk.unknown_launch_plan", `launch plan ${lpName} is not defined in this module (runLocal runs local launch plans only)`);
-    const inputs = create(LiteralMapSchema, { literals: { ...lp.defaults.literals, ...req.inputs?.literals, ...lp.fixed.literals } });
+    if (!lp)
+      throw notFound(
+        "sdk.unknown_launch_plan",
+        `launch plan ${lpName} is not defined in this module (runLocal runs local launch plans only)`,
+      );
+    const inputs = create(LiteralMapSchema, {
+      literals: { ...lp.defaults.literals, ...req.inputs?.literals, ...lp.fixed.literals },
+    });
     const created = await this.#e.launch({
       executionId: { project: req.project, domain: req.domain, name: req.name },
       closure: lp.closure,
@@ -110,7 +140,12 @@ export class LocalChildren implements ChildExecutionPort {
       id,
       closure: {
         phase: PHASES[s.phase],
-        ...(s.error && { outputResult: { case: "error", value: { code: s.error.code, message: s.error.message, kind: ERROR_KINDS[s.error.kind] } } }),
+        ...(s.error && {
+          outputResult: {
+            case: "error",
+            value: { code: s.error.code, message: s.error.message, kind: ERROR_KINDS[s.error.kind] },
+          },
+        }),
       },
     });
   }

@@ -47,24 +47,40 @@ export async function runLocal<I extends TypeMap, O extends TypeMap>(
   const wf: WorkflowDef<I, O> =
     entity.kind === "workflow"
       ? entity
-      : workflow({ name: `${entity.options.name ?? "task"}-wf`, inputs: entity.inputs, outputs: entity.outputs }, (b, ins) =>
-          b.call(entity, ins as never) as never,
+      : workflow(
+          { name: `${entity.options.name ?? "task"}-wf`, inputs: entity.inputs, outputs: entity.outputs },
+          (b, ins) => b.call(entity, ins as never) as never,
         );
   const names = nameEntities(options.exports ?? {});
-  const ser = new Serializer(names, { project: "local", domain: "local", version: "local", module: options.module ?? LOCAL_MODULE }, { autoName: true });
+  const ser = new Serializer(
+    names,
+    { project: "local", domain: "local", version: "local", module: options.module ?? LOCAL_MODULE },
+    { autoName: true },
+  );
   const serialized = ser.workflow(wf as unknown as WorkflowDef);
   const refs = launchPlanRefInterfaces(names.keys(), "local", "local");
   const lpDefs = () => [...names.keys()].filter((e): e is LaunchPlanDef => e.kind === "launch-plan");
-  const closure = compileAll(serialized, [...ser.tasks.values()], lpDefs().map((lp) => ser.launchPlan(lp)), refs);
+  const closure = compileAll(
+    serialized,
+    [...ser.tasks.values()],
+    lpDefs().map((lp) => ser.launchPlan(lp)),
+    refs,
+  );
   const localLaunchPlan = (name: string): LocalLaunchPlan | undefined => {
     const def = lpDefs().find((lp) => ser.nameOf(lp) === name);
     if (!def) return undefined;
     const lp = ser.launchPlan(def);
     const sw = ser.workflow(def.workflow as unknown as WorkflowDef);
     const defaults = create(LiteralMapSchema);
-    for (const [k, p] of Object.entries(lp.spec?.defaultInputs?.parameters ?? {})) if (p.behavior.case === "default") defaults.literals[k] = p.behavior.value;
+    for (const [k, p] of Object.entries(lp.spec?.defaultInputs?.parameters ?? {}))
+      if (p.behavior.case === "default") defaults.literals[k] = p.behavior.value;
     return {
-      closure: compileAll(sw, [...ser.tasks.values()], lpDefs().map((x) => ser.launchPlan(x)), refs),
+      closure: compileAll(
+        sw,
+        [...ser.tasks.values()],
+        lpDefs().map((x) => ser.launchPlan(x)),
+        refs,
+      ),
       defaults,
       fixed: lp.spec?.fixedInputs ?? create(LiteralMapSchema),
     };
@@ -102,9 +118,15 @@ export async function runLocal<I extends TypeMap, O extends TypeMap>(
       if (s && isTerminalWorkflowPhase(s.phase)) {
         if (s.phase !== "Success") {
           const e = s.error;
-          throw new AloftError(Code.FAILED_PRECONDITION, "sdk.run_failed", `${wf.options.name ?? "workflow"} ${s.phase}: ${e ? `[${e.kind}] ${e.code}: ${e.message}` : s.message ?? ""}`);
+          throw new AloftError(
+            Code.FAILED_PRECONDITION,
+            "sdk.run_failed",
+            `${wf.options.name ?? "workflow"} ${s.phase}: ${e ? `[${e.kind}] ${e.code}: ${e.message}` : (s.message ?? "")}`,
+          );
         }
-        const outs = s.outputRef ? await getMessage(blobs, blobs.keyOf(s.outputRef), LiteralMapSchema) : create(LiteralMapSchema);
+        const outs = s.outputRef
+          ? await getMessage(blobs, blobs.keyOf(s.outputRef), LiteralMapSchema)
+          : create(LiteralMapSchema);
         return fromLiteralMap(wf.outputs, outs, "output");
       }
       await new Promise((r) => setTimeout(r, 1));

@@ -35,8 +35,14 @@ test("one worker runs many invocations: same process, module loaded once, attemp
     }
     assert.equal(new Set(seen.map((s) => s.pid)).size, 1, "one worker process");
     assert.notEqual(seen[0]!.pid, process.pid);
-    assert.deepEqual(seen.map((s) => s.loads), [1, 1, 1, 1, 1]);
-    assert.deepEqual(seen.map((s) => s.attempt), [0, 1, 0, 1, 0]);
+    assert.deepEqual(
+      seen.map((s) => s.loads),
+      [1, 1, 1, 1, 1],
+    );
+    assert.deepEqual(
+      seen.map((s) => s.attempt),
+      [0, 1, 0, 1, 0],
+    );
   } finally {
     await plugin.close();
     await sb.cleanup();
@@ -61,7 +67,11 @@ test("abort kills the worker running the attempt (Aborted), and the pool starts 
   const sb = await sandbox();
   const plugin = new WarmWorkerPlugin({ size: 1 });
   try {
-    const slow = await sb.context({ nodeId: "slow", template: template("sleepy"), inputs: t.toLiteralMap(fixtures.sleepy.inputs, { ms: 60_000 }) });
+    const slow = await sb.context({
+      nodeId: "slow",
+      template: template("sleepy"),
+      inputs: t.toLiteralMap(fixtures.sleepy.inputs, { ms: 60_000 }),
+    });
     const first = await plugin.handle(slow, undefined);
     assert.equal(first.status.phase, "Running");
     await plugin.abort(slow, first.state, "user asked");
@@ -96,7 +106,11 @@ test("registered with the engine: a workflow's warm tasks run in the pool (runLo
   const sb = await sandbox();
   const plugin = new WarmWorkerPlugin({ size: 1 });
   try {
-    const out = await runLocal(fixtures.whoami, {}, { blobs: sb.store, module: MODULE, exports: fixtures, plugins: () => [plugin] });
+    const out = await runLocal(
+      fixtures.whoami,
+      {},
+      { blobs: sb.store, module: MODULE, exports: fixtures, plugins: () => [plugin] },
+    );
     assert.notEqual(out.pid, process.pid);
     assert.equal(out.loads, 1);
   } finally {

@@ -52,10 +52,17 @@ export type MapBindings<I extends TypeMap, B extends string> = {
   [K in keyof I]: K extends B ? Bindable<ValueOf<I[K]>> : Bindable<ValueOf<I[K]>[]>;
 };
 /** What a call binds: the callee's inputs; for a launch plan, those with defaults are optional. */
-export type CallBindings<E> = E extends LaunchPlanDef<infer I, any, infer D> ? LaunchPlanBindings<I, D> : E extends { inputs: infer I extends TypeMap } ? BindingsOf<I> : never;
+export type CallBindings<E> =
+  E extends LaunchPlanDef<infer I, any, infer D>
+    ? LaunchPlanBindings<I, D>
+    : E extends { inputs: infer I extends TypeMap }
+      ? BindingsOf<I>
+      : never;
 
 /** Bindings of a launch-plan call: inputs with defaults are optional. */
-export type LaunchPlanBindings<I extends TypeMap, D extends string> = { [K in Exclude<keyof I, D>]: Bindable<ValueOf<I[K]>> } & {
+export type LaunchPlanBindings<I extends TypeMap, D extends string> = {
+  [K in Exclude<keyof I, D>]: Bindable<ValueOf<I[K]>>;
+} & {
   [K in D & keyof I]?: Bindable<ValueOf<I[K]>>;
 };
 export type ListRefsOf<O extends TypeMap> = { [K in keyof O]: Ref<ValueOf<O[K]>[]> };
@@ -69,7 +76,6 @@ export interface BranchSpec<O extends TypeMap> {
   /** The node when no case holds; or `{ fail: message }` to fail the workflow. */
   otherwise: ((b: WorkflowBuilder) => NodeOutputs<O>) | { fail: string };
 }
-
 
 /**
  * Builds a workflow's nodes; `workflow()` and `dynamic()` bodies receive one as `b`.
@@ -98,10 +104,17 @@ export class WorkflowBuilder {
    * const r = b.call(add, { a: x, b: 1 }, { id: "first", retries: 1, timeoutMs: 60_000 });   // r.sum: Ref<number>
    * ```
    */
-  call<E extends Callable<any, any> | LaunchPlanDef<any, any, any>>(entity: E, inputs: CallBindings<E>, opts: NodeOptions = {}): NodeOutputs<E["outputs"]> {
+  call<E extends Callable<any, any> | LaunchPlanDef<any, any, any>>(
+    entity: E,
+    inputs: CallBindings<E>,
+    opts: NodeOptions = {},
+  ): NodeOutputs<E["outputs"]> {
     const id = this.#nodeId(opts);
     const optional = new Set<string>(entity.kind === "launch-plan" ? (entity as LaunchPlanDef).optionalInputs : []);
-    const node: NodeInit = { id, ...this.#common(entity.inputs, inputs as Record<string, unknown>, opts, id, this.#nameOf(entity), optional) };
+    const node: NodeInit = {
+      id,
+      ...this.#common(entity.inputs, inputs as Record<string, unknown>, opts, id, this.#nameOf(entity), optional),
+    };
     node.target = targetOf(entity, this.#resolver.idOf(entity as Entity));
     return this.#add(node, entity.outputs) as NodeOutputs<E["outputs"]>;
   }
@@ -125,7 +138,11 @@ export class WorkflowBuilder {
     const listTypes: TypeMap = {};
     for (const [k, ty] of Object.entries(t.inputs)) listTypes[k] = bound.has(k) ? ty : list(ty);
     const common = this.#common(listTypes, inputs as Record<string, unknown>, opts, id, this.#nameOf(t));
-    const inner: NodeInit = { id: `${id}-sub`, metadata: { name: this.#nameOf(t) }, target: targetOf(t, this.#resolver.idOf(t as unknown as Entity)) };
+    const inner: NodeInit = {
+      id: `${id}-sub`,
+      metadata: { name: this.#nameOf(t) },
+      target: targetOf(t, this.#resolver.idOf(t as unknown as Entity)),
+    };
     if (opts.retries !== undefined) inner.metadata = { ...inner.metadata, retries: { retries: opts.retries } };
     const node: NodeInit = {
       id,
@@ -136,7 +153,9 @@ export class WorkflowBuilder {
           node: inner,
           isOriginalSubNodeInterface: true,
           boundInputs: [...bound],
-          ...(opts.parallelism !== undefined && { parallelismOption: { case: "parallelism", value: opts.parallelism } }),
+          ...(opts.parallelism !== undefined && {
+            parallelismOption: { case: "parallelism", value: opts.parallelism },
+          }),
           ...(opts.minSuccesses !== undefined
             ? { successCriteria: { case: "minSuccesses", value: opts.minSuccesses } }
             : opts.minSuccessRatio !== undefined
@@ -172,7 +191,8 @@ export class WorkflowBuilder {
     const child = (f: (b: WorkflowBuilder) => NodeOutputs<O>): { node: Node; outputs: TypeMap } => {
       const b = new WorkflowBuilder(this.#resolver, { prefix: `${this.#prefix}`, counter: this.#counter });
       const out = f(b);
-      if (b.nodes.length !== 1) throw invalidArgument("sdk.bad_branch", `branch ${id}: each case must add exactly one node`);
+      if (b.nodes.length !== 1)
+        throw invalidArgument("sdk.bad_branch", `branch ${id}: each case must add exactly one node`);
       const types: TypeMap = {};
       for (const [k, v] of Object.entries(out)) if (v instanceof Ref) types[k] = v.type;
       return { node: b.nodes[0]!, outputs: types };
@@ -230,7 +250,10 @@ export class WorkflowBuilder {
     const node: NodeInit = {
       id,
       ...this.#common({}, {}, opts, id, signalId),
-      target: { case: "gateNode", value: { condition: { case: "signal", value: { signalId, type: type.literalType, outputVariableName: "o0" } } } },
+      target: {
+        case: "gateNode",
+        value: { condition: { case: "signal", value: { signalId, type: type.literalType, outputVariableName: "o0" } } },
+      },
     };
     return (this.#add(node, { o0: type }) as unknown as RefsOf<{ o0: Type<T> }>).o0;
   }
@@ -249,7 +272,15 @@ export class WorkflowBuilder {
     const node: NodeInit = {
       id,
       ...this.#common({}, {}, opts, id, "sleep"),
-      target: { case: "gateNode", value: { condition: { case: "sleep", value: { duration: { seconds: BigInt(seconds), nanos: (ms - seconds * 1000) * 1e6 } } } } },
+      target: {
+        case: "gateNode",
+        value: {
+          condition: {
+            case: "sleep",
+            value: { duration: { seconds: BigInt(seconds), nanos: (ms - seconds * 1000) * 1e6 } },
+          },
+        },
+      },
     };
     return this.#add(node, {}).$node;
   }
@@ -279,7 +310,14 @@ export class WorkflowBuilder {
     return id;
   }
 
-  #common(types: TypeMap, bindings: Record<string, unknown>, opts: NodeOptions, id: string, name: string, optional = new Set<string>()): Partial<NodeInit> {
+  #common(
+    types: TypeMap,
+    bindings: Record<string, unknown>,
+    opts: NodeOptions,
+    id: string,
+    name: string,
+    optional = new Set<string>(),
+  ): Partial<NodeInit> {
     const inputs = [];
     for (const [k, ty] of Object.entries(types)) {
       const v = bindings[k];
@@ -295,7 +333,8 @@ export class WorkflowBuilder {
     const metadata: Record<string, unknown> = { name: opts.name ?? name };
     if (opts.retries !== undefined) metadata.retries = { retries: opts.retries };
     if (opts.timeoutMs !== undefined) metadata.timeout = durationInit(opts.timeoutMs);
-    if (opts.interruptible !== undefined) metadata.interruptibleValue = { case: "interruptible", value: opts.interruptible };
+    if (opts.interruptible !== undefined)
+      metadata.interruptibleValue = { case: "interruptible", value: opts.interruptible };
     return { metadata, inputs, upstreamNodeIds: (opts.after ?? []).map(nodeIdOf) };
   }
 
@@ -317,7 +356,6 @@ export function durationInit(ms: number) {
   const seconds = Math.floor(ms / 1000);
   return { seconds: BigInt(seconds), nanos: Math.round((ms - seconds * 1000) * 1e6) };
 }
-
 
 function targetOf(e: Callable<any, any> | LaunchPlanDef, id: IdInit): NodeInit["target"] {
   switch (e.kind) {

@@ -2,7 +2,7 @@
 // A promise used in a condition becomes an input of the branch node named `<nodeId>.<var>` (as flytekit does).
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
-  BooleanExpressionSchema,
+  type BooleanExpressionSchema,
   ComparisonExpression_Operator as Op,
   ConjunctionExpression_LogicalOperator as Logic,
   type OperandSchema,
@@ -44,11 +44,15 @@ export class Condition {
       if (x instanceof Ref) return { val: { case: "var", value: use(x as Ref<unknown>) } };
       const lit = typeRef.type.toLiteral(x as T);
       const s = lit.value.case === "scalar" ? lit.value.value.value : undefined;
-      if (s?.case !== "primitive") throw invalidArgument("sdk.bad_condition", `only primitives can be compared, not ${typeRef.type.name}`);
+      if (s?.case !== "primitive")
+        throw invalidArgument("sdk.bad_condition", `only primitives can be compared, not ${typeRef.type.name}`);
       return { val: { case: "primitive", value: s.value } };
     };
     return new Condition((use) => ({
-      expr: { case: "comparison", value: { operator: OPS[op], leftValue: operand(left, use), rightValue: operand(right, use) } },
+      expr: {
+        case: "comparison",
+        value: { operator: OPS[op], leftValue: operand(left, use), rightValue: operand(right, use) },
+      },
     }));
   }
 
@@ -76,7 +80,10 @@ export class Condition {
 
   #join(operator: Logic, other: Condition): Condition {
     return new Condition((use) => ({
-      expr: { case: "conjunction", value: { operator, leftExpression: this.build(use), rightExpression: other.build(use) } },
+      expr: {
+        case: "conjunction",
+        value: { operator, leftExpression: this.build(use), rightExpression: other.build(use) },
+      },
     }));
   }
 }

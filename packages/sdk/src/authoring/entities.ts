@@ -47,7 +47,10 @@ export interface TaskOptions<I extends TypeMap, O extends TypeMap> {
   warm?: boolean;
 }
 
-export type TaskFn<I extends TypeMap, O extends TypeMap> = (inputs: ValuesOf<I>, ctx: TaskContext) => Promise<ValuesOf<O>> | ValuesOf<O>;
+export type TaskFn<I extends TypeMap, O extends TypeMap> = (
+  inputs: ValuesOf<I>,
+  ctx: TaskContext,
+) => Promise<ValuesOf<O>> | ValuesOf<O>;
 
 export interface TaskDef<I extends TypeMap = TypeMap, O extends TypeMap = TypeMap> {
   readonly kind: "task";
@@ -57,7 +60,11 @@ export interface TaskDef<I extends TypeMap = TypeMap, O extends TypeMap = TypeMa
   readonly fn: TaskFn<I, O>;
 }
 
-export type DynamicFn<I extends TypeMap, O extends TypeMap> = (b: WorkflowBuilder, inputs: ValuesOf<I>, ctx: TaskContext) => BindingsOf<O>;
+export type DynamicFn<I extends TypeMap, O extends TypeMap> = (
+  b: WorkflowBuilder,
+  inputs: ValuesOf<I>,
+  ctx: TaskContext,
+) => BindingsOf<O>;
 
 /** A task whose body builds a workflow at run time from the actual input values (flytekit's @dynamic). */
 export interface DynamicDef<I extends TypeMap = TypeMap, O extends TypeMap = TypeMap> {
@@ -130,7 +137,12 @@ export type Callable<I extends TypeMap, O extends TypeMap> =
   | LaunchPlanDef<I, O, never>
   | LaunchPlanRefDef<I, O>;
 
-export type Entity = TaskDef<any, any> | DynamicDef<any, any> | WorkflowDef<any, any> | LaunchPlanDef<any, any, any> | LaunchPlanRefDef<any, any>;
+export type Entity =
+  | TaskDef<any, any>
+  | DynamicDef<any, any>
+  | WorkflowDef<any, any>
+  | LaunchPlanDef<any, any, any>
+  | LaunchPlanRefDef<any, any>;
 
 /**
  * A task: a TypeScript function with typed inputs and outputs, run by the task entrypoint (one process per attempt,
@@ -143,7 +155,10 @@ export type Entity = TaskDef<any, any> | DynamicDef<any, any> | WorkflowDef<any,
  * );
  * ```
  */
-export function task<I extends TypeMap, O extends TypeMap>(options: TaskOptions<I, O>, fn: TaskFn<NoInfer<I>, NoInfer<O>>): TaskDef<I, O> {
+export function task<I extends TypeMap, O extends TypeMap>(
+  options: TaskOptions<I, O>,
+  fn: TaskFn<NoInfer<I>, NoInfer<O>>,
+): TaskDef<I, O> {
   return { kind: "task", options, inputs: options.inputs, outputs: options.outputs, fn };
 }
 
@@ -158,7 +173,10 @@ export function task<I extends TypeMap, O extends TypeMap>(options: TaskOptions<
  * });
  * ```
  */
-export function dynamic<I extends TypeMap, O extends TypeMap>(options: TaskOptions<I, O>, build: DynamicFn<NoInfer<I>, NoInfer<O>>): DynamicDef<I, O> {
+export function dynamic<I extends TypeMap, O extends TypeMap>(
+  options: TaskOptions<I, O>,
+  build: DynamicFn<NoInfer<I>, NoInfer<O>>,
+): DynamicDef<I, O> {
   return { kind: "dynamic", options, inputs: options.inputs, outputs: options.outputs, build };
 }
 
@@ -173,7 +191,10 @@ export function dynamic<I extends TypeMap, O extends TypeMap>(options: TaskOptio
  * });
  * ```
  */
-export function workflow<I extends TypeMap, O extends TypeMap>(options: WorkflowOptions<I, O>, build: WorkflowFn<NoInfer<I>, NoInfer<O>>): WorkflowDef<I, O> {
+export function workflow<I extends TypeMap, O extends TypeMap>(
+  options: WorkflowOptions<I, O>,
+  build: WorkflowFn<NoInfer<I>, NoInfer<O>>,
+): WorkflowDef<I, O> {
   return { kind: "workflow", options, inputs: options.inputs, outputs: options.outputs, build };
 }
 
@@ -185,15 +206,24 @@ export function workflow<I extends TypeMap, O extends TypeMap>(options: Workflow
  * export const nightly = launchPlan(wf, { name: "wf.nightly", defaults: { x: 1 }, schedule: { cron: "0 2 * * *" } });
  * ```
  */
-export function launchPlan<I extends TypeMap, O extends TypeMap, F extends keyof I & string = never, D extends keyof I & string = never>(
-  wf: WorkflowDef<I, O>,
-  options: LaunchPlanOptions<I, F, D> = {},
-): LaunchPlanDef<OmitTypes<I, F>, O, Exclude<D, F>> {
+export function launchPlan<
+  I extends TypeMap,
+  O extends TypeMap,
+  F extends keyof I & string = never,
+  D extends keyof I & string = never,
+>(wf: WorkflowDef<I, O>, options: LaunchPlanOptions<I, F, D> = {}): LaunchPlanDef<OmitTypes<I, F>, O, Exclude<D, F>> {
   const fixed = new Set(Object.keys(options.fixed ?? {}));
   const inputs: TypeMap = {};
   for (const [k, ty] of Object.entries(wf.inputs)) if (!fixed.has(k)) inputs[k] = ty;
   const optionalInputs = Object.keys(options.defaults ?? {}).filter((k) => !fixed.has(k)) as Exclude<D, F>[];
-  return { kind: "launch-plan", workflow: wf, options, inputs: inputs as OmitTypes<I, F>, outputs: wf.outputs, optionalInputs };
+  return {
+    kind: "launch-plan",
+    workflow: wf,
+    options,
+    inputs: inputs as OmitTypes<I, F>,
+    outputs: wf.outputs,
+    optionalInputs,
+  };
 }
 
 type OmitTypes<I extends TypeMap, F extends keyof I> = { [K in Exclude<keyof I, F>]: I[K] };
@@ -225,5 +255,9 @@ export function launchPlanRef<I extends TypeMap, O extends TypeMap>(
  */
 export function isEntity(x: unknown): x is Entity {
   const k = (x as { kind?: unknown } | null)?.kind;
-  return typeof x === "object" && x !== null && (k === "task" || k === "dynamic" || k === "workflow" || k === "launch-plan" || k === "launch-plan-ref");
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    (k === "task" || k === "dynamic" || k === "workflow" || k === "launch-plan" || k === "launch-plan-ref")
+  );
 }

@@ -49,7 +49,10 @@ export class Ref<T> {
   at(this: Ref<readonly unknown[]>, i: number): Ref<T extends readonly (infer E)[] ? E : never> {
     const el = (this.type as { element?: Type<unknown> }).element;
     if (!el) throw invalidArgument("sdk.not_a_list", `${this.type.name} is not a list`);
-    return new Ref(this.nodeId, this.varName, el as Type<T extends readonly (infer E)[] ? E : never>, [...this.attrPath, i]);
+    return new Ref(this.nodeId, this.varName, el as Type<T extends readonly (infer E)[] ? E : never>, [
+      ...this.attrPath,
+      i,
+    ]);
   }
 }
 
@@ -75,14 +78,21 @@ function bindingInit(type: Type<any>, value: unknown, where: string): MessageIni
         value: {
           nodeId: value.nodeId,
           var: value.varName,
-          attrPath: value.attrPath.map((p) => ({ value: typeof p === "number" ? { case: "intValue", value: p } : { case: "stringValue", value: p } })),
+          attrPath: value.attrPath.map((p) => ({
+            value: typeof p === "number" ? { case: "intValue", value: p } : { case: "stringValue", value: p },
+          })),
         },
       },
     };
   }
   const element = (type as { element?: Type<unknown> }).element;
   if (element && Array.isArray(value) && value.some((v) => containsRef(v))) {
-    return { value: { case: "collection", value: { bindings: value.map((v, i) => bindingInit(element, v, `${where}[${i}]`)) } } };
+    return {
+      value: {
+        case: "collection",
+        value: { bindings: value.map((v, i) => bindingInit(element, v, `${where}[${i}]`)) },
+      },
+    };
   }
   const lit = (() => {
     try {

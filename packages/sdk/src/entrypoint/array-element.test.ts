@@ -23,7 +23,10 @@ test("array index: read through the variable BATCH_JOB_ARRAY_INDEX_VAR_NAME name
   assert.equal(arrayIndexOf({}), undefined);
   assert.equal(arrayIndexOf(env(3)), 3);
   assert.equal(arrayIndexOf(env(3, 10)), 13);
-  assert.equal(arrayIndexOf({ BATCH_JOB_ARRAY_INDEX_VAR_NAME: "AWS_BATCH_JOB_ARRAY_INDEX", AWS_BATCH_JOB_ARRAY_INDEX: "2" }), 2);
+  assert.equal(
+    arrayIndexOf({ BATCH_JOB_ARRAY_INDEX_VAR_NAME: "AWS_BATCH_JOB_ARRAY_INDEX", AWS_BATCH_JOB_ARRAY_INDEX: "2" }),
+    2,
+  );
   assert.throws(() => arrayIndexOf({ BATCH_JOB_ARRAY_INDEX_VAR_NAME: "X", X: "minus one" }), /bad array index/);
 });
 
@@ -36,7 +39,11 @@ test("array element: mapped inputs (one list deeper than declared) give their el
   );
   const second = t.fromLiteralMap(types, arrayElementInputs(types, file, 1));
   assert.deepEqual(second, { x: 2, weights: [0.5, 0.25], rows: [] });
-  assert.deepEqual(t.fromLiteralMap(types, arrayElementInputs(types, file, 2)), { x: 3, weights: [0.5, 0.25], rows: [2, 3] });
+  assert.deepEqual(t.fromLiteralMap(types, arrayElementInputs(types, file, 2)), {
+    x: 3,
+    weights: [0.5, 0.25],
+    rows: [2, 3],
+  });
   assert.throws(() => arrayElementInputs(types, file, 3), /input x has 3 elements, no element 3/);
 });
 

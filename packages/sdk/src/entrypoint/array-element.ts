@@ -17,7 +17,8 @@ export function arrayIndexOf(env: Record<string, string | undefined>): number | 
   const name = env[ARRAY_INDEX_VAR_NAME];
   if (name === undefined || name === "") return undefined;
   const index = Number(env[ARRAY_INDEX_OFFSET] ?? "0") + Number(env[name] ?? "0");
-  if (!Number.isInteger(index) || index < 0) throw new Error(`bad array index: ${ARRAY_INDEX_VAR_NAME}=${name}, ${name}=${env[name]}`);
+  if (!Number.isInteger(index) || index < 0)
+    throw new Error(`bad array index: ${ARRAY_INDEX_VAR_NAME}=${name}, ${name}=${env[name]}`);
   return index;
 }
 
@@ -31,7 +32,8 @@ export function arrayElementInputs(types: TypeMap, inputs: LiteralMap, index: nu
       continue;
     }
     const element = l.value.value.literals[index];
-    if (element === undefined) throw new Error(`input ${k} has ${l.value.value.literals.length} elements, no element ${index}`);
+    if (element === undefined)
+      throw new Error(`input ${k} has ${l.value.value.literals.length} elements, no element ${index}`);
     literals[k] = element;
   }
   return create(LiteralMapSchema, { literals });

@@ -58,8 +58,13 @@ async function loadS3(): Promise<S3Module> {
     return (await import(specifier)) as S3Module;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException | null)?.code;
-    if ((code === "ERR_MODULE_NOT_FOUND" || code === "ERR_PACKAGE_PATH_NOT_EXPORTED") && String(e).includes("@aloft/platform")) {
-      throw new Error("s3:// URIs need the S3 blob store of @aloft/platform, which is not installed (npm install @aloft/platform)");
+    if (
+      (code === "ERR_MODULE_NOT_FOUND" || code === "ERR_PACKAGE_PATH_NOT_EXPORTED") &&
+      String(e).includes("@aloft/platform")
+    ) {
+      throw new Error(
+        "s3:// URIs need the S3 blob store of @aloft/platform, which is not installed (npm install @aloft/platform)",
+      );
     }
     throw e;
   }

@@ -2,7 +2,13 @@
 // the engine compiles and runs as the node's sub-workflow (upstream flytepropeller/pkg/controller/nodes/dynamic/handler.go).
 import { create, toBinary } from "@bufbuild/protobuf";
 import { DynamicJobSpecSchema } from "@aloft/idl/flyteidl/core/dynamic_job_pb.js";
-import { LiteralMapSchema, LiteralSchema, type BindingData, type Literal, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import {
+  LiteralMapSchema,
+  LiteralSchema,
+  type BindingData,
+  type Literal,
+  type LiteralMap,
+} from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { WorkflowBuilder } from "../authoring/builder.ts";
 import type { DynamicDef } from "../authoring/entities.ts";
 import type { TaskContext } from "../authoring/task-context.ts";
@@ -50,7 +56,9 @@ function bindingToLiteral(b: BindingData): Literal {
     case "scalar":
       return create(LiteralSchema, { value: { case: "scalar", value: b.value.value } });
     case "collection":
-      return create(LiteralSchema, { value: { case: "collection", value: { literals: b.value.value.bindings.map(bindingToLiteral) } } });
+      return create(LiteralSchema, {
+        value: { case: "collection", value: { literals: b.value.value.bindings.map(bindingToLiteral) } },
+      });
     case "map": {
       const literals: Record<string, Literal> = {};
       for (const [k, v] of Object.entries(b.value.value.bindings)) literals[k] = bindingToLiteral(v);

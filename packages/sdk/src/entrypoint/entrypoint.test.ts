@@ -25,7 +25,8 @@ async function inTemp(f: (dir: string, args: (task: string, attempt?: number) =>
       outputPrefix: pathToFileURL(join(dir, String(attempt))).href,
       rawOutputPrefix: pathToFileURL(join(dir, "raw", String(attempt))).href,
       checkpointPath: pathToFileURL(join(dir, "raw", String(attempt), "_flytecheckpoints")).href,
-      prevCheckpoint: attempt > 0 ? pathToFileURL(join(dir, "raw", String(attempt - 1), "_flytecheckpoints")).href : '""',
+      prevCheckpoint:
+        attempt > 0 ? pathToFileURL(join(dir, "raw", String(attempt - 1), "_flytecheckpoints")).href : '""',
       module: MODULE,
       task,
     });
@@ -45,7 +46,18 @@ async function errorDoc(args: ExecuteArgs) {
 }
 
 test("argument parsing: every flag, and a missing one is reported", () => {
-  const a = parseArgs(["--inputs", "i", "--output-prefix", "o", "--module", "m", "--task", "t", "--prev-checkpoint", '""']);
+  const a = parseArgs([
+    "--inputs",
+    "i",
+    "--output-prefix",
+    "o",
+    "--module",
+    "m",
+    "--task",
+    "t",
+    "--prev-checkpoint",
+    '""',
+  ]);
   assert.equal(a.inputs, "i");
   assert.equal(a.prevCheckpoint, '""');
   assert.throws(() => parseArgs(["--inputs", "i"]), /missing --output-prefix/);
@@ -109,11 +121,23 @@ test("a dynamic task writes futures.pb: a DynamicJobSpec of its nodes, the tasks
   await inTemp(async (_dir, args) => {
     const a = args("fanOut");
     await io.write(a.inputs, toBinary(LiteralMapSchema, t.toLiteralMap(fixtures.fanOut.inputs, { n: 3 })));
-    assert.equal(await executeTask(a, { ...deps(), env: { FLYTE_INTERNAL_TASK_PROJECT: "p", FLYTE_INTERNAL_TASK_DOMAIN: "d", FLYTE_INTERNAL_TASK_VERSION: "v9" } }), "dynamic");
+    assert.equal(
+      await executeTask(a, {
+        ...deps(),
+        env: { FLYTE_INTERNAL_TASK_PROJECT: "p", FLYTE_INTERNAL_TASK_DOMAIN: "d", FLYTE_INTERNAL_TASK_VERSION: "v9" },
+      }),
+      "dynamic",
+    );
     const spec = fromBinary(DynamicJobSpecSchema, (await io.read(`${a.outputPrefix}/futures.pb`))!);
-    assert.deepEqual(spec.nodes.map((n) => n.id), ["dn0", "dn1", "dn2"]);
+    assert.deepEqual(
+      spec.nodes.map((n) => n.id),
+      ["dn0", "dn1", "dn2"],
+    );
     assert.equal(spec.minSuccesses, 3n);
-    assert.deepEqual(spec.tasks.map((x) => `${x.id?.project}/${x.id?.name}@${x.id?.version}`), ["p/add@v9"]);
+    assert.deepEqual(
+      spec.tasks.map((x) => `${x.id?.project}/${x.id?.name}@${x.id?.version}`),
+      ["p/add@v9"],
+    );
     assert.equal(spec.outputs[0]?.binding?.value.case, "collection");
   });
 });
@@ -121,9 +145,15 @@ test("a dynamic task writes futures.pb: a DynamicJobSpec of its nodes, the tasks
 test("local files and directories returned by a task are uploaded under the raw output prefix", async () => {
   await inTemp(async (dir, args) => {
     const a = args("localOutputs");
-    await io.write(a.inputs, toBinary(LiteralMapSchema, t.toLiteralMap(fixtures.localOutputs.inputs, { dir: join(dir, "work") })));
+    await io.write(
+      a.inputs,
+      toBinary(LiteralMapSchema, t.toLiteralMap(fixtures.localOutputs.inputs, { dir: join(dir, "work") })),
+    );
     assert.equal(await executeTask(a, deps()), "success");
-    const out = t.fromLiteralMap(fixtures.localOutputs.outputs, fromBinary(LiteralMapSchema, (await io.read(`${a.outputPrefix}/outputs.pb`))!));
+    const out = t.fromLiteralMap(
+      fixtures.localOutputs.outputs,
+      fromBinary(LiteralMapSchema, (await io.read(`${a.outputPrefix}/outputs.pb`))!),
+    );
     assert.equal(out.f.uri, `${a.rawOutputPrefix}/f/note.txt`);
     assert.equal(out.d.uri, `${a.rawOutputPrefix}/d`);
     assert.equal(Buffer.from((await io.read(out.f.uri))!).toString(), "note");

@@ -84,9 +84,7 @@ export async function executeTask(args: ExecuteArgs, deps: ExecuteDeps): Promise
     return await run(args, deps);
   } catch (e) {
     const f =
-      e instanceof Failure
-        ? e
-        : new Failure("SYSTEM", "SYSTEM:Unknown", `${(e as Error)?.stack ?? String(e)}`, true);
+      e instanceof Failure ? e : new Failure("SYSTEM", "SYSTEM:Unknown", `${(e as Error)?.stack ?? String(e)}`, true);
     await writeError(args, deps, f);
     return f.origin === "USER" ? "user-error" : "system-error";
   }
@@ -94,7 +92,12 @@ export async function executeTask(args: ExecuteArgs, deps: ExecuteDeps): Promise
 
 async function run(args: ExecuteArgs, deps: ExecuteDeps): Promise<Outcome> {
   const exports = await deps.load(args.module).catch((e: unknown) => {
-    throw new Failure("SYSTEM", "SYSTEM:ModuleLoadError", `cannot load ${args.module}: ${(e as Error)?.stack ?? e}`, false);
+    throw new Failure(
+      "SYSTEM",
+      "SYSTEM:ModuleLoadError",
+      `cannot load ${args.module}: ${(e as Error)?.stack ?? e}`,
+      false,
+    );
   });
   const def = exports[args.task];
   if (!isEntity(def) || (def.kind !== "task" && def.kind !== "dynamic")) {

@@ -31,7 +31,8 @@ export function parseArgs(argv: readonly string[]): ExecuteArgs {
 }
 
 /** Imports a module by path (resolved against the working directory). */
-export const importModule = (module: string) => import(pathToFileURL(resolve(module)).href) as Promise<Record<string, unknown>>;
+export const importModule = (module: string) =>
+  import(pathToFileURL(resolve(module)).href) as Promise<Record<string, unknown>>;
 
 export async function main(argv: readonly string[]): Promise<number> {
   let args: ExecuteArgs;
@@ -43,7 +44,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     const outcome = await executeTask(args, { io: uriIo(), env: process.env, load: importModule });
-    if (outcome !== "success" && outcome !== "dynamic") process.stderr.write(`aloft-execute: task ${args.task} failed (${outcome}); see error.pb\n`);
+    if (outcome !== "success" && outcome !== "dynamic")
+      process.stderr.write(`aloft-execute: task ${args.task} failed (${outcome}); see error.pb\n`);
     return 0;
   } catch (e) {
     process.stderr.write(`aloft-execute: ${(e as Error)?.stack ?? e}\n`);

@@ -41,7 +41,10 @@ export function makeTaskContext(args: ExecuteArgs, deps: ExecuteDeps, taskName: 
     },
     async readRows<Row>(ref: DatasetRef<Row>): Promise<Row[]> {
       const text = Buffer.from(await read(ref)).toString("utf8");
-      return text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as Row);
+      return text
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .map((l) => JSON.parse(l) as Row);
     },
   };
 }

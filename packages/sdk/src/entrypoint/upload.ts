@@ -14,18 +14,21 @@ export async function uploadLocalBlobs(lit: Literal, io: DataIo, prefix: string)
     case "collection": {
       const out = clone(LiteralSchema, lit);
       const c = out.value.value as { literals: Literal[] };
-      for (let i = 0; i < c.literals.length; i++) c.literals[i] = await uploadLocalBlobs(c.literals[i]!, io, joinUri(prefix, i));
+      for (let i = 0; i < c.literals.length; i++)
+        c.literals[i] = await uploadLocalBlobs(c.literals[i]!, io, joinUri(prefix, i));
       return out;
     }
     case "map": {
       const out = clone(LiteralSchema, lit);
       const m = out.value.value as { literals: Record<string, Literal> };
-      for (const [k, v] of Object.entries(m.literals)) m.literals[k] = await uploadLocalBlobs(v, io, joinUri(prefix, k));
+      for (const [k, v] of Object.entries(m.literals))
+        m.literals[k] = await uploadLocalBlobs(v, io, joinUri(prefix, k));
       return out;
     }
     case "scalar": {
       const s = lit.value.value.value;
-      const ref = s.case === "blob" || s.case === "structuredDataset" ? s.value : s.case === "union" ? undefined : undefined;
+      const ref =
+        s.case === "blob" || s.case === "structuredDataset" ? s.value : s.case === "union" ? undefined : undefined;
       if (s.case === "union" && s.value.value) {
         const out = clone(LiteralSchema, lit);
         const u = (out.value.value as { value: { value: { value: Literal } } }).value.value;
@@ -37,7 +40,8 @@ export async function uploadLocalBlobs(lit: Literal, io: DataIo, prefix: string)
       const target = (out.value.value as { value: { value: { uri: string } } }).value.value;
       const name = ref.uri.split("/").filter(Boolean).pop() ?? "data";
       if (await isLocalDirectory(ref.uri)) {
-        for (const rel of await listLocalFiles(ref.uri)) await io.write(joinUri(prefix, rel), await readFile(join(ref.uri, rel)));
+        for (const rel of await listLocalFiles(ref.uri))
+          await io.write(joinUri(prefix, rel), await readFile(join(ref.uri, rel)));
         target.uri = prefix;
       } else {
         const dest = joinUri(prefix, name);

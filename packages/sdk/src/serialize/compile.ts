@@ -11,14 +11,25 @@ import type { SerializedWorkflow } from "./serialize.ts";
 import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 
 /** Launch-plan interfaces of references to launch plans registered elsewhere (every input required). */
-export function launchPlanRefInterfaces(entities: Iterable<Entity>, project: string, domain: string): LaunchPlanInterface[] {
+export function launchPlanRefInterfaces(
+  entities: Iterable<Entity>,
+  project: string,
+  domain: string,
+): LaunchPlanInterface[] {
   const out: LaunchPlanInterface[] = [];
   for (const e of entities) {
     if (e.kind !== "launch-plan-ref") continue;
     const parameters: Record<string, object> = {};
-    for (const [k, v] of Object.entries(variableMap(e.inputs).variables)) parameters[k] = { var: v, behavior: { case: "required", value: true } };
+    for (const [k, v] of Object.entries(variableMap(e.inputs).variables))
+      parameters[k] = { var: v, behavior: { case: "required", value: true } };
     out.push({
-      id: create(IdentifierSchema, { resourceType: 3, project: e.id.project ?? project, domain: e.id.domain ?? domain, name: e.id.name, version: e.id.version }),
+      id: create(IdentifierSchema, {
+        resourceType: 3,
+        project: e.id.project ?? project,
+        domain: e.id.domain ?? domain,
+        name: e.id.name,
+        version: e.id.version,
+      }),
       expectedInputs: create(ParameterMapSchema, { parameters }),
       expectedOutputs: variableMap(e.outputs),
     });
@@ -33,5 +44,8 @@ export function compileAll(
   extraLaunchPlans: readonly LaunchPlanInterface[] = [],
 ): CompiledWorkflowClosure {
   const compiled: CompiledTask[] = tasks.map((t) => compileTask(t));
-  return compileWorkflow(wf.template, wf.subWorkflows, compiled, [...launchPlans.map(launchPlanInterfaceOf), ...extraLaunchPlans]);
+  return compileWorkflow(wf.template, wf.subWorkflows, compiled, [
+    ...launchPlans.map(launchPlanInterfaceOf),
+    ...extraLaunchPlans,
+  ]);
 }

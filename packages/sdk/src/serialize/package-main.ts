@@ -21,7 +21,8 @@ export async function packageMain(argv: string[]): Promise<string[]> {
     },
   });
   const [module, out] = positionals;
-  if (!module || !out) throw new Error("usage: aloft-package <module.ts> <out dir> [--project p --domain d --version v --image i --warm]");
+  if (!module || !out)
+    throw new Error("usage: aloft-package <module.ts> <out dir> [--project p --domain d --version v --image i --warm]");
   const path = resolve(module);
   const s = serializeModule(await importModule(path), {
     project: values.project,

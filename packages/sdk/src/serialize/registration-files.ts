@@ -25,10 +25,15 @@ export interface RegistrationFileData {
 export function registrationFiles(s: Serialized): RegistrationFileData[] {
   const out: RegistrationFileData[] = [];
   let i = 0;
-  const file = (name: string, kind: 1 | 2 | 3, data: Uint8Array) => out.push({ name: `${i++}_${name.replace(/[^A-Za-z0-9_.-]/g, "_")}_${kind}.pb`, data });
+  const file = (name: string, kind: 1 | 2 | 3, data: Uint8Array) =>
+    out.push({ name: `${i++}_${name.replace(/[^A-Za-z0-9_.-]/g, "_")}_${kind}.pb`, data });
   for (const t of s.tasks) file(t.id!.name, 1, toBinary(TaskSpecSchema, create(TaskSpecSchema, { template: t })));
   for (const w of s.workflows) {
-    file(w.template.id!.name, 2, toBinary(WorkflowSpecSchema, create(WorkflowSpecSchema, { template: w.template, subWorkflows: w.subWorkflows })));
+    file(
+      w.template.id!.name,
+      2,
+      toBinary(WorkflowSpecSchema, create(WorkflowSpecSchema, { template: w.template, subWorkflows: w.subWorkflows })),
+    );
   }
   for (const lp of s.launchPlans) {
     // The closure is computed by admin; only id and spec are registered.

@@ -19,7 +19,11 @@ const settings = (module: string) => ({ project: "flytesnacks", domain: "develop
 
 function exampleModules(dir = EXAMPLES): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? exampleModules(join(dir, e.name)) : e.name.endsWith(".ts") && !e.name.endsWith(".test.ts") ? [join(dir, e.name)] : [],
+    e.isDirectory()
+      ? exampleModules(join(dir, e.name))
+      : e.name.endsWith(".ts") && !e.name.endsWith(".test.ts")
+        ? [join(dir, e.name)]
+        : [],
   );
 }
 
@@ -28,7 +32,11 @@ function compileEverything(s: Serialized) {
   const refs = launchPlanRefInterfaces(s.names.keys(), "flytesnacks", "development");
   return s.workflows.map((w) => {
     const req = getRequirements(w.template, w.subWorkflows);
-    for (const id of req.taskIds) assert.ok(s.tasks.some((x) => x.id?.name === id.name), `task ${id.name} serialized`);
+    for (const id of req.taskIds)
+      assert.ok(
+        s.tasks.some((x) => x.id?.name === id.name),
+        `task ${id.name} serialized`,
+      );
     return compileAll(w, s.tasks, s.launchPlans, refs);
   });
 }
@@ -42,7 +50,8 @@ test("every example module serializes and every workflow compiles with the platf
     assert.ok(s.workflows.length > 0, `${path} exports a workflow`);
     const closures = compileEverything(s);
     for (const c of closures) assert.ok(c.primary?.connections, `${path}: compiled`);
-    for (const lp of s.launchPlans) assert.ok(s.workflows.some((w) => w.template.id?.name === lp.spec?.workflowId?.name));
+    for (const lp of s.launchPlans)
+      assert.ok(s.workflows.some((w) => w.template.id?.name === lp.spec?.workflowId?.name));
   }
 });
 
@@ -53,17 +62,34 @@ test("task templates: the entrypoint command with upstream flyteplugins/go/tasks
   assert.equal(sq.type, WARM_TASK_TYPE);
   const c = sq.target.case === "container" ? sq.target.value : assert.fail("container task");
   assert.deepEqual(c.command, [
-    "node", ENTRYPOINT_BIN,
-    "--inputs", "{{.input}}",
-    "--output-prefix", "{{.outputPrefix}}",
-    "--raw-output-data-prefix", "{{.rawOutputDataPrefix}}",
-    "--checkpoint-path", "{{.checkpointOutputPrefix}}",
-    "--prev-checkpoint", "{{.prevCheckpointPrefix}}",
-    "--module", path,
-    "--task", "square",
+    "node",
+    ENTRYPOINT_BIN,
+    "--inputs",
+    "{{.input}}",
+    "--output-prefix",
+    "{{.outputPrefix}}",
+    "--raw-output-data-prefix",
+    "{{.rawOutputDataPrefix}}",
+    "--checkpoint-path",
+    "{{.checkpointOutputPrefix}}",
+    "--prev-checkpoint",
+    "{{.prevCheckpointPrefix}}",
+    "--module",
+    path,
+    "--task",
+    "square",
   ]);
-  assert.deepEqual(c.env.map((e) => [e.key, e.value]), [["LOG_LEVEL", "debug"]]);
-  assert.deepEqual(c.resources?.requests.map((r) => [r.name, r.value]), [[Resources_ResourceName.CPU, "250m"], [Resources_ResourceName.MEMORY, "128Mi"]]);
+  assert.deepEqual(
+    c.env.map((e) => [e.key, e.value]),
+    [["LOG_LEVEL", "debug"]],
+  );
+  assert.deepEqual(
+    c.resources?.requests.map((r) => [r.name, r.value]),
+    [
+      [Resources_ResourceName.CPU, "250m"],
+      [Resources_ResourceName.MEMORY, "128Mi"],
+    ],
+  );
   assert.equal(sq.metadata?.retries?.retries, 3);
   assert.equal(sq.metadata?.timeout?.seconds, 60n);
   assert.equal(sq.metadata?.discoverable, true);
@@ -78,7 +104,9 @@ test("workflow nodes: gates, a launch-plan reference, a dynamic task, explicit o
   const path = join(EXAMPLES, "features/features.ts");
   const s = serializeModule(await import(pathToFileURL(path).href), settings(path));
   const wf = s.workflows.find((w) => w.template.id?.name === "features.gated")!.template;
-  const kinds = wf.nodes.map((n) => (n.target.case === "gateNode" ? `gate:${n.target.value.condition.case}` : n.target.case));
+  const kinds = wf.nodes.map((n) =>
+    n.target.case === "gateNode" ? `gate:${n.target.value.condition.case}` : n.target.case,
+  );
   assert.deepEqual(kinds, ["taskNode", "gate:approve", "gate:signal", "gate:sleep", "taskNode", "workflowNode"]);
   const totalNode = wf.nodes[4]!;
   assert.deepEqual(totalNode.upstreamNodeIds, [wf.nodes[3]!.id]);
@@ -92,14 +120,28 @@ test("workflow nodes: gates, a launch-plan reference, a dynamic task, explicit o
 test("launch plans: defaults and fixed inputs, expected inputs, cron and fixed-rate schedules, a default plan per workflow", async () => {
   const path = join(EXAMPLES, "ml-pipeline/pipeline.ts");
   const s = serializeModule(await import(pathToFileURL(path).href), settings(path));
-  assert.deepEqual(s.launchPlans.map((l) => l.id?.name).sort(), ["ml.decide", "ml.pipeline", "ml.pipeline.nightly", "ml.pipeline_fixed_kinds"]);
+  assert.deepEqual(s.launchPlans.map((l) => l.id?.name).sort(), [
+    "ml.decide",
+    "ml.pipeline",
+    "ml.pipeline.nightly",
+    "ml.pipeline_fixed_kinds",
+  ]);
   const nightly = s.launchPlans.find((l) => l.id?.name === "ml.pipeline.nightly")!;
   const params = nightly.spec!.defaultInputs!.parameters;
   assert.equal(params.n?.behavior.case, "default");
   assert.equal(nightly.spec?.entityMetadata?.schedule?.ScheduleExpression.case, "cronSchedule");
   const plain = s.launchPlans.find((l) => l.id?.name === "ml.pipeline")!;
-  assert.deepEqual(Object.values(plain.spec!.defaultInputs!.parameters).map((p) => p.behavior.case), ["required", "required", "required", "required", "required"]);
-  assert.deepEqual(Object.keys(launchPlanInterfaceOf(nightly).expectedInputs!.parameters).sort(), ["kinds", "n", "noise", "seed", "threshold"]);
+  assert.deepEqual(
+    Object.values(plain.spec!.defaultInputs!.parameters).map((p) => p.behavior.case),
+    ["required", "required", "required", "required", "required"],
+  );
+  assert.deepEqual(Object.keys(launchPlanInterfaceOf(nightly).expectedInputs!.parameters).sort(), [
+    "kinds",
+    "n",
+    "noise",
+    "seed",
+    "threshold",
+  ]);
 
   const fpath = join(EXAMPLES, "features/features.ts");
   const f = serializeModule(await import(pathToFileURL(fpath).href), settings(fpath));
@@ -116,16 +158,26 @@ test("registration files: _1 task specs, _2 workflow specs, _3 launch plans, in 
   assert.deepEqual(kinds, [...kinds].sort());
   const wf = fromBinary(WorkflowSpecSchema, files.find((f) => f.name.endsWith("ml.pipeline_2.pb"))!.data);
   assert.equal(wf.template?.id?.name, "ml.pipeline");
-  assert.deepEqual(wf.subWorkflows.map((w) => w.id?.name), ["ml.decide"]);
+  assert.deepEqual(
+    wf.subWorkflows.map((w) => w.id?.name),
+    ["ml.decide"],
+  );
   const lp = fromBinary(LaunchPlanSchema, files.find((f) => f.name.endsWith("_3.pb"))!.data);
   assert.equal(lp.closure, undefined);
 });
 
 test("a mis-wired workflow that gets past tsc (casts) is still refused: by the builder or by the compiler", () => {
   const inc = task({ inputs: { a: t.int() }, outputs: { b: t.int() } }, ({ a }) => ({ b: a + 1 }));
-  const bad = workflow({ inputs: { s: t.string() }, outputs: { b: t.int() } }, (b, { s }) => ({ b: b.call(inc, { a: s as never }).b }));
+  const bad = workflow({ inputs: { s: t.string() }, outputs: { b: t.int() } }, (b, { s }) => ({
+    b: b.call(inc, { a: s as never }).b,
+  }));
   const s = serializeModule({ inc, bad }, settings("/m.ts"));
-  const r = tryCompileWorkflow(s.workflows[0]!.template, [], s.tasks.map((x) => compileTask(x)), []);
+  const r = tryCompileWorkflow(
+    s.workflows[0]!.template,
+    [],
+    s.tasks.map((x) => compileTask(x)),
+    [],
+  );
   assert.equal(r.ok, false);
   assert.match(JSON.stringify(r), /MismatchingTypes/);
   const unknown = workflow({ inputs: {}, outputs: {} }, (b) => (b.call(inc, { a: 1, z: 2 } as never), {}));

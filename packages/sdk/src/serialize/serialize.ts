@@ -4,14 +4,25 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { ResourceType, type IdentifierSchema } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
-import { WorkflowMetadata_OnFailurePolicy, WorkflowTemplateSchema, type WorkflowTemplate } from "@aloft/idl/flyteidl/core/workflow_pb.js";
+import {
+  WorkflowMetadata_OnFailurePolicy,
+  WorkflowTemplateSchema,
+  type WorkflowTemplate,
+} from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { LaunchPlanSchema, type LaunchPlan } from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
 import { FixedRateUnit } from "@aloft/idl/flyteidl/admin/schedule_pb.js";
 import { invalidArgument } from "@aloft/core";
 import { toLiteralMap, variableMap } from "../types/index.ts";
 import type { TypeMap, ValuesOf } from "../types/type.ts";
 import { WorkflowBuilder, type EntityResolver } from "../authoring/builder.ts";
-import { isEntity, type DynamicDef, type Entity, type LaunchPlanDef, type TaskDef, type WorkflowDef } from "../authoring/entities.ts";
+import {
+  isEntity,
+  type DynamicDef,
+  type Entity,
+  type LaunchPlanDef,
+  type TaskDef,
+  type WorkflowDef,
+} from "../authoring/entities.ts";
 import { bindingData, Ref, START_NODE, type BindingsOf } from "../authoring/refs.ts";
 import { interfaceOf, taskTemplate, type TaskSerializeSettings } from "./task-template.ts";
 
@@ -92,8 +103,11 @@ export class Serializer implements EntityResolver {
   nameOf(e: Entity): string {
     const n = this.#entry(e);
     if (!n) {
-      const what = e.kind === "launch-plan-ref" ? e.id.name : (e.options as { name?: string }).name ?? "(unnamed)";
-      throw invalidArgument("sdk.not_exported", `${e.kind} ${what} is used but not exported from ${this.settings.module}`);
+      const what = e.kind === "launch-plan-ref" ? e.id.name : ((e.options as { name?: string }).name ?? "(unnamed)");
+      throw invalidArgument(
+        "sdk.not_exported",
+        `${e.kind} ${what} is used but not exported from ${this.settings.module}`,
+      );
     }
     return n.name;
   }
@@ -115,7 +129,13 @@ export class Serializer implements EntityResolver {
         this.#usedSubWorkflows.at(-1)?.add(e);
         return this.#workflowId(e);
       case "launch-plan":
-        return { resourceType: ResourceType.LAUNCH_PLAN, project: s.project, domain: s.domain, name: this.nameOf(e), version: s.version };
+        return {
+          resourceType: ResourceType.LAUNCH_PLAN,
+          project: s.project,
+          domain: s.domain,
+          name: this.nameOf(e),
+          version: s.version,
+        };
       case "launch-plan-ref":
         return {
           resourceType: ResourceType.LAUNCH_PLAN,
@@ -129,7 +149,13 @@ export class Serializer implements EntityResolver {
 
   #workflowId(wf: WorkflowDef): IdInit {
     const s = this.settings;
-    return { resourceType: ResourceType.WORKFLOW, project: s.project, domain: s.domain, name: this.nameOf(wf), version: s.version };
+    return {
+      resourceType: ResourceType.WORKFLOW,
+      project: s.project,
+      domain: s.domain,
+      name: this.nameOf(wf),
+      version: s.version,
+    };
   }
 
   /**
@@ -160,7 +186,8 @@ export class Serializer implements EntityResolver {
   workflow(wf: WorkflowDef): SerializedWorkflow {
     const done = this.#workflows.get(wf);
     if (done) return done;
-    if (this.#building.has(wf)) throw invalidArgument("sdk.recursive_workflow", `workflow ${this.nameOf(wf)} contains itself`);
+    if (this.#building.has(wf))
+      throw invalidArgument("sdk.recursive_workflow", `workflow ${this.nameOf(wf)} contains itself`);
     this.#building.add(wf);
     try {
       const { result: template, subWorkflows } = this.collect(() => {
@@ -261,7 +288,10 @@ export class Serializer implements EntityResolver {
   }
 }
 
-function pick(types: TypeMap, values: Partial<ValuesOf<TypeMap>> | undefined): { types: TypeMap; values: Record<string, unknown> } {
+function pick(
+  types: TypeMap,
+  values: Partial<ValuesOf<TypeMap>> | undefined,
+): { types: TypeMap; values: Record<string, unknown> } {
   const out: TypeMap = {};
   for (const k of Object.keys(values ?? {})) {
     const t = types[k];
@@ -300,7 +330,13 @@ export function serializeModule(exports: Record<string, unknown>, settings: Task
     else if (e.kind === "workflow") {
       workflows.push(ser.workflow(e));
       const n = ser.nameOf(e);
-      if (!lpNames.has(n)) launchPlans.push(ser.launchPlan({ kind: "launch-plan", workflow: e, options: {}, inputs: e.inputs, outputs: e.outputs, optionalInputs: [] }, n));
+      if (!lpNames.has(n))
+        launchPlans.push(
+          ser.launchPlan(
+            { kind: "launch-plan", workflow: e, options: {}, inputs: e.inputs, outputs: e.outputs, optionalInputs: [] },
+            n,
+          ),
+        );
     } else if (e.kind === "launch-plan") {
       ser.workflow(e.workflow);
       launchPlans.push(ser.launchPlan(e));

@@ -44,19 +44,32 @@ export function interfaceOf(inputs: TypeMap, outputs: TypeMap): TypedInterface {
 /** The entrypoint arguments (upstream flyteplugins/go/tasks/pluginmachinery/core/template/template.go templates); `exportName` is how the entrypoint finds the task in the module. */
 export function entrypointArgs(module: string, exportName: string): string[] {
   return [
-    "--inputs", "{{.input}}",
-    "--output-prefix", "{{.outputPrefix}}",
-    "--raw-output-data-prefix", "{{.rawOutputDataPrefix}}",
-    "--checkpoint-path", "{{.checkpointOutputPrefix}}",
-    "--prev-checkpoint", "{{.prevCheckpointPrefix}}",
-    "--module", module,
-    "--task", exportName,
+    "--inputs",
+    "{{.input}}",
+    "--output-prefix",
+    "{{.outputPrefix}}",
+    "--raw-output-data-prefix",
+    "{{.rawOutputDataPrefix}}",
+    "--checkpoint-path",
+    "{{.checkpointOutputPrefix}}",
+    "--prev-checkpoint",
+    "{{.prevCheckpointPrefix}}",
+    "--module",
+    module,
+    "--task",
+    exportName,
   ];
 }
 
-export function taskTemplate(def: TaskDef | DynamicDef, name: string, exportName: string, s: TaskSerializeSettings): TaskTemplate {
+export function taskTemplate(
+  def: TaskDef | DynamicDef,
+  name: string,
+  exportName: string,
+  s: TaskSerializeSettings,
+): TaskTemplate {
   const o = def.options;
-  if (o.cache && !o.cacheVersion) throw invalidArgument("sdk.cache_version", `task ${name}: cache needs a cacheVersion`);
+  if (o.cache && !o.cacheVersion)
+    throw invalidArgument("sdk.cache_version", `task ${name}: cache needs a cacheVersion`);
   const command = [...(s.entrypoint ?? ["node", ENTRYPOINT_BIN]), ...entrypointArgs(s.module, exportName)];
   return create(TaskTemplateSchema, {
     id: { resourceType: ResourceType.TASK, project: s.project, domain: s.domain, name, version: s.version },

@@ -43,15 +43,20 @@ test("well-typed fixtures and every example compile without errors", () => {
 test("each mis-wiring fails with the expected error on its line, and nothing else fails", () => {
   const file = join(FIXTURES, "miswired.ts");
   const expected = new Map<number, number>();
-  readFileSync(file, "utf8").split("\n").forEach((text, i) => {
-    const m = /\/\/ expect-error TS(\d+)/.exec(text);
-    if (m) expected.set(i + 2, Number(m[1]));
-  });
+  readFileSync(file, "utf8")
+    .split("\n")
+    .forEach((text, i) => {
+      const m = /\/\/ expect-error TS(\d+)/.exec(text);
+      if (m) expected.set(i + 2, Number(m[1]));
+    });
   assert.ok(expected.size >= 10);
   const ds = diagnostics(file);
   for (const [line, code] of expected) {
     const here = ds.filter((d) => d.line === line);
-    assert.ok(here.some((d) => d.code === code), `line ${line}: expected TS${code}, got ${JSON.stringify(here)}`);
+    assert.ok(
+      here.some((d) => d.code === code),
+      `line ${line}: expected TS${code}, got ${JSON.stringify(here)}`,
+    );
   }
   const stray = ds.filter((d) => !expected.has(d.line));
   assert.deepEqual(stray, [], "no errors outside the marked lines");

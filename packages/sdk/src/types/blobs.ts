@@ -1,7 +1,16 @@
 // Offloaded data: files, directories and structured datasets (a file of rows). Values are references by URI; a task
 // that returns a local path (no scheme) has it uploaded under its raw output prefix by the entrypoint.
 import { BlobType_BlobDimensionality } from "@aloft/idl/flyteidl/core/types_pb.js";
-import { badValue, literalType, mismatch, scalarLiteral, scalarOf, type Type, type TypeMap, type ValuesOf } from "./type.ts";
+import {
+  badValue,
+  literalType,
+  mismatch,
+  scalarLiteral,
+  scalarOf,
+  type Type,
+  type TypeMap,
+  type ValuesOf,
+} from "./type.ts";
 
 export interface FileRef {
   /** A URI (file://, s3://, mem://) or, for a value a task returns, a local path to upload. */

@@ -4,7 +4,17 @@ import { LiteralSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_p
 import { LiteralTypeSchema, SimpleType, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { invalidArgument } from "@aloft/core";
 import { none } from "./primitives.ts";
-import { badValue, literalType, mismatch, scalarLiteral, scalarOf, type JsonCodec, type Type, type TypeMap, type ValuesOf } from "./type.ts";
+import {
+  badValue,
+  literalType,
+  mismatch,
+  scalarLiteral,
+  scalarOf,
+  type JsonCodec,
+  type Type,
+  type TypeMap,
+  type ValuesOf,
+} from "./type.ts";
 
 /**
  * A list (flyteidl collection) of `element` values.
@@ -21,7 +31,9 @@ export function list<T>(element: Type<T>): Type<T[]> & { element: Type<T> } {
     literalType: literalType({ type: { case: "collectionType", value: element.literalType } }),
     toLiteral(v) {
       if (!Array.isArray(v)) throw badValue(name, v);
-      return create(LiteralSchema, { value: { case: "collection", value: { literals: v.map((x) => element.toLiteral(x)) } } });
+      return create(LiteralSchema, {
+        value: { case: "collection", value: { literals: v.map((x) => element.toLiteral(x)) } },
+      });
     },
     fromLiteral(l) {
       if (l.value.case !== "collection") throw mismatch(name, l);
@@ -139,7 +151,11 @@ export function union<const V extends readonly Type<any>[]>(...variants: V): Typ
   const name = variants.map((v) => v.name).join(" | ");
   const tagged = variants.map((v) => {
     const lt = create(LiteralTypeSchema, v.literalType);
-    lt.structure = { $typeName: "flyteidl.core.TypeStructure", tag: v.name, dataclassType: lt.structure?.dataclassType ?? {} };
+    lt.structure = {
+      $typeName: "flyteidl.core.TypeStructure",
+      tag: v.name,
+      dataclassType: lt.structure?.dataclassType ?? {},
+    };
     return { type: v, literalType: lt };
   });
   return {
@@ -161,7 +177,10 @@ export function union<const V extends readonly Type<any>[]>(...variants: V): Typ
       const s = l.value.case === "scalar" ? l.value.value.value : undefined;
       if (s?.case === "union" && s.value.value) {
         const declared = s.value.type;
-        const hit = tagged.find((t) => declared && (t.literalType.structure?.tag === declared.structure?.tag || sameType(t.literalType, declared)));
+        const hit = tagged.find(
+          (t) =>
+            declared && (t.literalType.structure?.tag === declared.structure?.tag || sameType(t.literalType, declared)),
+        );
         if (hit) return hit.type.fromLiteral(s.value.value);
         return firstAccepting(s.value.value);
       }
@@ -218,11 +237,15 @@ export function optional<T>(inner: Type<T>): Type<T | null> {
  * // in a workflow: b.call(pick, { m: trained.model }) or bind one field: trained.model.field("error")
  * ```
  */
-export function record<const F extends TypeMap>(fields: F, options: { name?: string } = {}): Type<ValuesOf<F>> & { fields: F } {
+export function record<const F extends TypeMap>(
+  fields: F,
+  options: { name?: string } = {},
+): Type<ValuesOf<F>> & { fields: F } {
   const name = options.name ?? `record{${Object.keys(fields).join(",")}}`;
   const codecs: Record<string, JsonCodec<any>> = {};
   for (const [k, t] of Object.entries(fields)) {
-    if (!t.json) throw invalidArgument("sdk.bad_record", `record field ${k}: type ${t.name} cannot be held in a record`);
+    if (!t.json)
+      throw invalidArgument("sdk.bad_record", `record field ${k}: type ${t.name} cannot be held in a record`);
     codecs[k] = t.json;
   }
   const properties: Record<string, JsonValue> = {};
@@ -264,4 +287,3 @@ export function record<const F extends TypeMap>(fields: F, options: { name?: str
   };
   return type;
 }
-

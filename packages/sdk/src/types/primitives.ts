@@ -13,10 +13,20 @@ function primitive<T>(
   from: (l: Literal) => T,
   json: JsonCodec<T>,
 ): Type<T> {
-  return { name, literalType: literalType({ type: { case: "simple", value: simple } }), toLiteral: to, fromLiteral: from, json };
+  return {
+    name,
+    literalType: literalType({ type: { case: "simple", value: simple } }),
+    toLiteral: to,
+    fromLiteral: from,
+    json,
+  };
 }
 
-function jsonOf<T>(schema: JsonValue, check: (j: JsonValue) => T | undefined, out: (v: T) => JsonValue = (v) => v as JsonValue): JsonCodec<T> {
+function jsonOf<T>(
+  schema: JsonValue,
+  check: (j: JsonValue) => T | undefined,
+  out: (v: T) => JsonValue = (v) => v as JsonValue,
+): JsonCodec<T> {
   return {
     schema,
     to: (v, where) => {
@@ -63,7 +73,7 @@ export function int(): Type<number> {
       if (!Number.isSafeInteger(n)) throw badValue("int (a safe integer; declare t.bigint() for int64)", p.value);
       return n;
     },
-    jsonOf<number>({ type: "integer" }, (j) => (typeof j === "number" && Number.isSafeInteger(j) ? j : undefined))
+    jsonOf<number>({ type: "integer" }, (j) => (typeof j === "number" && Number.isSafeInteger(j) ? j : undefined)),
   );
 }
 
@@ -88,7 +98,11 @@ export function bigint(): Type<bigint> {
       if (p.case !== "integer") throw mismatch("bigint", l);
       return p.value;
     },
-    jsonOf<bigint>({ type: "string" }, (j) => (typeof j === "string" && /^-?\d+$/.test(j) ? BigInt(j) : undefined), (v) => String(v))
+    jsonOf<bigint>(
+      { type: "string" },
+      (j) => (typeof j === "string" && /^-?\d+$/.test(j) ? BigInt(j) : undefined),
+      (v) => String(v),
+    ),
   );
 }
 
@@ -112,7 +126,7 @@ export function float(): Type<number> {
       if (p.case !== "floatValue") throw mismatch("float", l);
       return p.value;
     },
-    jsonOf<number>({ type: "number" }, (j) => (typeof j === "number" ? j : undefined))
+    jsonOf<number>({ type: "number" }, (j) => (typeof j === "number" ? j : undefined)),
   );
 }
 
@@ -136,7 +150,7 @@ export function string(): Type<string> {
       if (p.case !== "stringValue") throw mismatch("string", l);
       return p.value;
     },
-    jsonOf<string>({ type: "string" }, (j) => (typeof j === "string" ? j : undefined))
+    jsonOf<string>({ type: "string" }, (j) => (typeof j === "string" ? j : undefined)),
   );
 }
 
@@ -160,7 +174,7 @@ export function bool(): Type<boolean> {
       if (p.case !== "boolean") throw mismatch("bool", l);
       return p.value;
     },
-    jsonOf<boolean>({ type: "boolean" }, (j) => (typeof j === "boolean" ? j : undefined))
+    jsonOf<boolean>({ type: "boolean" }, (j) => (typeof j === "boolean" ? j : undefined)),
   );
 }
 
@@ -197,7 +211,7 @@ export function datetime(): Type<Date> {
         if (!d || Number.isNaN(d.getTime())) throw badValue(where, j);
         return d;
       },
-    }
+    },
   );
 }
 
@@ -223,7 +237,7 @@ export function duration(): Type<number> {
       if (p.case !== "duration") throw mismatch("duration", l);
       return Number(p.value.seconds) * 1000 + p.value.nanos / 1_000_000;
     },
-    jsonOf<number>({ type: "number", description: "milliseconds" }, (j) => (typeof j === "number" ? j : undefined))
+    jsonOf<number>({ type: "number", description: "milliseconds" }, (j) => (typeof j === "number" ? j : undefined)),
   );
 }
 

@@ -1,7 +1,7 @@
 // The runtime type contract: one object per declared input/output type, carrying the flyteidl LiteralType and the
 // converters between TypeScript values and flyteidl Literals. `T` is the TypeScript value type (inferred by handlers).
 import { create, type JsonValue, type MessageInitShape } from "@bufbuild/protobuf";
-import { LiteralSchema, ScalarSchema, type Literal, type Scalar } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import { LiteralSchema, type ScalarSchema, type Literal, type Scalar } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { LiteralTypeSchema, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { invalidArgument } from "@aloft/core";
 

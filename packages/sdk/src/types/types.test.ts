@@ -9,7 +9,13 @@ import * as t from "./index.ts";
 const roundTrip = <T>(ty: t.Type<T>, v: T) => ty.fromLiteral(ty.toLiteral(v));
 
 test("every builder round-trips its values, and the literal's inferred type casts to the declared type", () => {
-  const Rec = t.record({ a: t.int(), b: t.optional(t.string()), c: t.list(t.datetime()), d: t.map(t.bool()), e: t.enumOf(["x", "y"]) });
+  const Rec = t.record({
+    a: t.int(),
+    b: t.optional(t.string()),
+    c: t.list(t.datetime()),
+    d: t.map(t.bool()),
+    e: t.enumOf(["x", "y"]),
+  });
   const cases: [t.Type<any>, unknown][] = [
     [t.int(), -42],
     [t.bigint(), 2n ** 62n],
@@ -33,18 +39,27 @@ test("every builder round-trips its values, and the literal's inferred type cast
   for (const [ty, v] of cases) {
     assert.deepEqual(roundTrip(ty, v), v, ty.name);
     const inferred = literalTypeForLiteral(ty.toLiteral(v));
-    assert.ok(inferred && areTypesCastable(inferred, ty.literalType), `${ty.name}: ${JSON.stringify(toJson(LiteralTypeSchema, inferred!))}`);
+    assert.ok(
+      inferred && areTypesCastable(inferred, ty.literalType),
+      `${ty.name}: ${JSON.stringify(toJson(LiteralTypeSchema, inferred!))}`,
+    );
   }
 });
 
 test("literal types: simple types, collections, maps, enums, unions with tags, structs with a schema and field types", () => {
   assert.deepEqual(t.int().literalType.type, { case: "simple", value: SimpleType.INTEGER });
   assert.equal(t.list(t.string()).literalType.type.case, "collectionType");
-  assert.deepEqual(t.enumOf(["a", "b"]).literalType.type.value, { $typeName: "flyteidl.core.EnumType", values: ["a", "b"] });
+  assert.deepEqual(t.enumOf(["a", "b"]).literalType.type.value, {
+    $typeName: "flyteidl.core.EnumType",
+    values: ["a", "b"],
+  });
   const u = t.optional(t.float()).literalType;
   assert.equal(u.type.case, "unionType");
   const variants = u.type.case === "unionType" ? u.type.value.variants : [];
-  assert.deepEqual(variants.map((v) => v.structure?.tag), ["float", "none"]);
+  assert.deepEqual(
+    variants.map((v) => v.structure?.tag),
+    ["float", "none"],
+  );
   const r = t.record({ a: t.int() }, { name: "R" }).literalType;
   assert.deepEqual(r.type, { case: "simple", value: SimpleType.STRUCT });
   assert.equal(r.structure?.tag, "R");
@@ -58,7 +73,10 @@ test("values of the wrong type are refused with the type's name", () => {
   assert.throws(() => t.int().toLiteral(1.5), /int/);
   assert.throws(() => t.int().toLiteral(2 ** 60), /safe integer/);
   assert.throws(() => t.enumOf(["a"]).toLiteral("b" as "a"), /enum<a>/);
-  assert.throws(() => t.string().fromLiteral(t.int().toLiteral(1)), /expected a value of type string, got a integer primitive/);
+  assert.throws(
+    () => t.string().fromLiteral(t.int().toLiteral(1)),
+    /expected a value of type string, got a integer primitive/,
+  );
   assert.throws(() => t.union(t.int(), t.bool()).toLiteral("x" as never), /int \| bool/);
   assert.throws(() => t.record({ f: t.file() }), /cannot be held in a record/);
   assert.throws(() => t.toLiteralMap({ a: t.int() }, {} as never), /a is missing/);

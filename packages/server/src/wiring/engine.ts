@@ -53,11 +53,14 @@ export function taskAccount(config: AloftConfig, logger: Logger): RunAs | undefi
   const root = process.getuid?.() === 0;
   const spec = config.engine.runAsUser.trim();
   if (!root) {
-    if (spec !== "") logger.warn({ runAsUser: spec }, "engine.runAsUser is ignored: the engine is not root and cannot switch users");
+    if (spec !== "")
+      logger.warn({ runAsUser: spec }, "engine.runAsUser is ignored: the engine is not root and cannot switch users");
     return undefined;
   }
   if (spec === "") {
-    logger.warn("the engine runs as root and so do its local task processes; set engine.runAsUser to an unprivileged account");
+    logger.warn(
+      "the engine runs as root and so do its local task processes; set engine.runAsUser to an unprivileged account",
+    );
     return undefined;
   }
   return resolveRunAs(spec);
@@ -112,7 +115,10 @@ export function createEngine(deps: EngineWiringDeps): Engine {
 export function taskEnvironment(config: AloftConfig, hostEnv: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = {};
   if (config.engine.taskPath.length > 0) {
-    env["PATH"] = [...config.engine.taskPath.map((p) => resolve(p)), ...(hostEnv["PATH"] ? [hostEnv["PATH"]] : [])].join(delimiter);
+    env["PATH"] = [
+      ...config.engine.taskPath.map((p) => resolve(p)),
+      ...(hostEnv["PATH"] ? [hostEnv["PATH"]] : []),
+    ].join(delimiter);
   }
   if (config.literalOffloading.enabled) {
     // flytekit (≥ 1.14) offloads its own large outputs when told the thresholds, as propeller tells pods. It reads
@@ -140,4 +146,3 @@ export function taskEnvironment(config: AloftConfig, hostEnv: NodeJS.ProcessEnv 
 export function createWarmWorkers(config: AloftConfig): WarmWorkerPlugin {
   return new WarmWorkerPlugin({ size: Math.max(1, Math.min(2, config.engine.maxConcurrentTasks)) });
 }
-

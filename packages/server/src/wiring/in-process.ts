@@ -9,7 +9,10 @@ import {
   WorkflowExecutionGetRequestSchema,
 } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { NodeExecutionGetDataRequestSchema, NodeExecutionGetRequestSchema } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
+import {
+  NodeExecutionGetDataRequestSchema,
+  NodeExecutionGetRequestSchema,
+} from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
 import { notFound } from "@aloft/core";
 import type { ExecutionManagers } from "@aloft/admin";
 import type { DataCatalogManager } from "@aloft/admin";
@@ -77,7 +80,11 @@ export interface InProcessAdmin {
 }
 
 /** Every port the engine needs, implemented by admin's managers (the in-process counterpart of remoteAdmin). */
-export function inProcessAdmin(m: { executions: ExecutionManagers; dataCatalog: DataCatalogManager; signals: SignalManager }): InProcessAdmin {
+export function inProcessAdmin(m: {
+  executions: ExecutionManagers;
+  dataCatalog: DataCatalogManager;
+  signals: SignalManager;
+}): InProcessAdmin {
   return {
     sink: inProcessEventSink(m.executions),
     children: inProcessChildExecutions(m.executions),
@@ -110,7 +117,8 @@ export function inProcessChildExecutions(m: ExecutionManagers): ChildExecutionPo
     },
     getExecution: (id) => m.executionQueries.get(create(WorkflowExecutionGetRequestSchema, { id })),
     getOutputs: async (id) =>
-      (await m.executionQueries.getData(create(WorkflowExecutionGetDataRequestSchema, { id }))).fullOutputs ?? create(LiteralMapSchema),
+      (await m.executionQueries.getData(create(WorkflowExecutionGetDataRequestSchema, { id }))).fullOutputs ??
+      create(LiteralMapSchema),
     terminateExecution: async (id, cause) => {
       await m.executionQueries.terminate(create(ExecutionTerminateRequestSchema, { id, cause }));
     },

@@ -29,7 +29,14 @@ function scripted(script: Array<Error | "ok">) {
       seen.push({ method: method.name, headers: new Headers(header), timeoutMs });
       const next = script.shift() ?? "ok";
       if (next !== "ok") throw next;
-      return { stream: false, service: method.parent, method, header: new Headers(), trailer: new Headers(), message: create(method.output) };
+      return {
+        stream: false,
+        service: method.parent,
+        method,
+        header: new Headers(),
+        trailer: new Headers(),
+        message: create(method.output),
+      };
     },
     async stream() {
       throw new Error("no streams");
@@ -41,14 +48,21 @@ function scripted(script: Array<Error | "ok">) {
 const noSleep = { sleep: async () => undefined, random: () => 0 };
 
 test("admin's codes and the already-terminal detail come back as AloftError; other errors pass through", async () => {
-  const terminal = create(EventFailureReasonSchema, { reason: { case: "alreadyInTerminalState", value: { currentPhase: "SUCCEEDED" } } });
+  const terminal = create(EventFailureReasonSchema, {
+    reason: { case: "alreadyInTerminalState", value: { currentPhase: "SUCCEEDED" } },
+  });
   const { transport } = scripted([
     new ConnectError("dup", ConnectCode.AlreadyExists),
-    new ConnectError("terminal", ConnectCode.FailedPrecondition, undefined, [{ desc: EventFailureReasonSchema, value: terminal }]),
+    new ConnectError("terminal", ConnectCode.FailedPrecondition, undefined, [
+      { desc: EventFailureReasonSchema, value: terminal },
+    ]),
   ]);
   const { sink, close } = remoteAdmin("http://127.0.0.1:1", { transport, retry: { maxAttempts: 1 } });
   const req = create(NodeExecutionEventRequestSchema, {});
-  await assert.rejects(sink.nodeEvent(req), (e: unknown) => e instanceof AloftError && e.code === Code.ALREADY_EXISTS && e.message === "dup");
+  await assert.rejects(
+    sink.nodeEvent(req),
+    (e: unknown) => e instanceof AloftError && e.code === Code.ALREADY_EXISTS && e.message === "dup",
+  );
   await assert.rejects(sink.nodeEvent(req), (e: unknown) => isAlreadyTerminal(e));
   await sink.workflowEvent(create(WorkflowExecutionEventRequestSchema, {}));
   const plain = new Error("plain");
@@ -64,8 +78,13 @@ test("an admin briefly unreachable is retried with the same request id; one that
   assert.equal(seen.length, 3);
   const ids = new Set(seen.map((s) => s.headers.get("x-request-id")));
   assert.equal(ids.size, 1, "one request id for a call and its retries");
-  assert.ok(seen.every((s) => s.timeoutMs !== undefined && s.timeoutMs > 0), "every attempt has a deadline");
-  await assert.rejects(sink.workflowEvent(create(WorkflowExecutionEventRequestSchema, {})), (e: unknown) =>
-    e instanceof AloftError && e.code === Code.UNAVAILABLE && isOutage(e));
+  assert.ok(
+    seen.every((s) => s.timeoutMs !== undefined && s.timeoutMs > 0),
+    "every attempt has a deadline",
+  );
+  await assert.rejects(
+    sink.workflowEvent(create(WorkflowExecutionEventRequestSchema, {})),
+    (e: unknown) => e instanceof AloftError && e.code === Code.UNAVAILABLE && isOutage(e),
+  );
   close();
 });

@@ -18,7 +18,9 @@ import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPo
  */
 export function aloftErrorOf(err: unknown): unknown {
   if (!(err instanceof ConnectError)) return err;
-  const details: ErrorDetail[] = err.findDetails(EventFailureReasonSchema).map((value) => ({ schema: EventFailureReasonSchema, value }));
+  const details: ErrorDetail[] = err
+    .findDetails(EventFailureReasonSchema)
+    .map((value) => ({ schema: EventFailureReasonSchema, value }));
   const code = err.code in Code ? (err.code as unknown as Code) : Code.UNKNOWN;
   return new AloftError(code, `remote.${ConnectCode[err.code] ?? "Unknown"}`, err.rawMessage, { cause: err, details });
 }
@@ -50,8 +52,16 @@ export interface RemoteAdmin {
 }
 
 /** Every port the engine needs from an admin at `baseUrl` (`http://host:port`), over one client. */
-export function remoteAdmin(baseUrl: string, options: Omit<AloftClientOptions, "endpoint" | "protocol"> = {}): RemoteAdmin {
-  const client = createAloftClient({ endpoint: baseUrl, protocol: "grpc", timeoutMs: REMOTE_CALL_TIMEOUT_MS, ...options });
+export function remoteAdmin(
+  baseUrl: string,
+  options: Omit<AloftClientOptions, "endpoint" | "protocol"> = {},
+): RemoteAdmin {
+  const client = createAloftClient({
+    endpoint: baseUrl,
+    protocol: "grpc",
+    timeoutMs: REMOTE_CALL_TIMEOUT_MS,
+    ...options,
+  });
   return {
     client,
     sink: remoteEventSink(client),
@@ -81,7 +91,8 @@ export function remoteChildExecutions(client: AloftClient): ChildExecutionPort {
       await call(() => admin.createExecution(req));
     },
     getExecution: (id) => call(() => admin.getExecution({ id })),
-    getOutputs: async (id) => (await call(() => admin.getExecutionData({ id }))).fullOutputs ?? create(LiteralMapSchema),
+    getOutputs: async (id) =>
+      (await call(() => admin.getExecutionData({ id }))).fullOutputs ?? create(LiteralMapSchema),
     terminateExecution: async (id, cause) => {
       await call(() => admin.terminateExecution({ id, cause }));
     },

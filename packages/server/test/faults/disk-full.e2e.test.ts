@@ -11,7 +11,20 @@ import { after, test } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import {
-  D, P, SANDBOX_READY, adminClient, alive, assertRanOnce, kill, launch, registerSteps, runsOf, sleep, startAloft, until, waitTerminal,
+  D,
+  P,
+  SANDBOX_READY,
+  adminClient,
+  alive,
+  assertRanOnce,
+  kill,
+  launch,
+  registerSteps,
+  runsOf,
+  sleep,
+  startAloft,
+  until,
+  waitTerminal,
   type Proc,
 } from "./fault-kit.ts";
 
@@ -76,8 +89,13 @@ function fillDisk(path: string): number {
   return written;
 }
 
-test("a data disk that fills up while executions run: refused creates, no duplicate runs, recovery once freed", { skip: cannotMount ?? false }, async () => {
-  const { proc, match } = await startAloft(["start", "--data-dir", dataDir, "--grpc-port", "0", "--http-port", "0"], SANDBOX_READY);
+test("a data disk that fills up while executions run: refused creates, no duplicate runs, recovery once freed", {
+  skip: cannotMount ?? false,
+}, async () => {
+  const { proc, match } = await startAloft(
+    ["start", "--data-dir", dataDir, "--grpc-port", "0", "--http-port", "0"],
+    SANDBOX_READY,
+  );
   server = proc;
   const admin = adminClient(match[1]!);
   const gate = join(root, "gate");
@@ -91,11 +109,22 @@ test("a data disk that fills up while executions run: refused creates, no duplic
   const filler = join(dataDir, "filler");
   fillDisk(filler);
   // A create needs room for its inputs: RESOURCE_EXHAUSTED, a condition the client can retry, not an INTERNAL bug.
-  const refused = await launch(admin, lp, 7).then(() => undefined, (e: unknown) => e);
-  assert.ok(refused instanceof ConnectError, `a create on a full disk was accepted or failed oddly: ${String(refused)}`);
+  const refused = await launch(admin, lp, 7).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(
+    refused instanceof ConnectError,
+    `a create on a full disk was accepted or failed oddly: ${String(refused)}`,
+  );
   assert.equal(Code[refused.code], "ResourceExhausted", refused.message);
   // Terminate on a full disk: not a 500 (INTERNAL).
-  const term = await admin.terminateExecution({ id: { project: P, domain: D, name: names[2]! }, cause: "stop it" }).then(() => undefined, (e: unknown) => e);
+  const term = await admin
+    .terminateExecution({ id: { project: P, domain: D, name: names[2]! }, cause: "stop it" })
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
   if (term !== undefined) {
     assert.ok(term instanceof ConnectError);
     assert.notEqual(Code[term.code], "Internal", `terminate on a full disk: ${term.message}`);
@@ -104,7 +133,11 @@ test("a data disk that fills up while executions run: refused creates, no duplic
   writeFileSync(gate, "");
   await sleep(4000);
   assert.ok(alive(proc), `the server died on a full disk:\n${proc.out().slice(-3000)}`);
-  assert.deepEqual([0, 1, 2].map((i) => runsOf(markers, i)), [1, 1, 1], "no task process started twice on a full disk");
+  assert.deepEqual(
+    [0, 1, 2].map((i) => runsOf(markers, i)),
+    [1, 1, 1],
+    "no task process started twice on a full disk",
+  );
 
   rmSync(filler, { force: true });
   rmSync(`${filler}-2`, { force: true });

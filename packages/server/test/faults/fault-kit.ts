@@ -9,7 +9,11 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { NodeExecution_Phase, TaskExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import {
+  NodeExecution_Phase,
+  TaskExecution_Phase,
+  WorkflowExecution_Phase,
+} from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit";
 
@@ -23,7 +27,11 @@ export interface Proc {
 }
 
 /** Starts `aloft <args>` and resolves with the first match of `ready` on its stdout. */
-export function startAloft(args: string[], ready: RegExp, env: Record<string, string> = {}): Promise<{ proc: Proc; match: RegExpMatchArray }> {
+export function startAloft(
+  args: string[],
+  ready: RegExp,
+  env: Record<string, string> = {},
+): Promise<{ proc: Proc; match: RegExpMatchArray }> {
   const child = spawn(process.execPath, [bin, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ALOFT_LOGGING__LEVEL: "warn", ALOFT_ENGINE__POLL_INTERVAL_MS: "100", ...env },
@@ -37,7 +45,9 @@ export function startAloft(args: string[], ready: RegExp, env: Record<string, st
       const m = out.match(ready);
       if (m) resolve({ proc, match: m });
     });
-    child.once("exit", (code, signal) => reject(new Error(`aloft ${args[0]} exited ${code ?? signal}: ${out.slice(-4000)}`)));
+    child.once("exit", (code, signal) =>
+      reject(new Error(`aloft ${args[0]} exited ${code ?? signal}: ${out.slice(-4000)}`)),
+    );
   });
 }
 
@@ -63,7 +73,13 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Three chained shell tasks, each appending `<a>` to `<markers>-<tag>` as it starts, sleeping `seconds`, and writing
  * a + 1; with `gate`, each then waits until that file exists before it exits.
  */
-export async function registerSteps(admin: Admin, markers: string, seconds = 0.5, version = "v1", gate?: string): Promise<Identifier> {
+export async function registerSteps(
+  admin: Admin,
+  markers: string,
+  seconds = 0.5,
+  version = "v1",
+  gate?: string,
+): Promise<Identifier> {
   const wait = gate ? `; while [ ! -f ${gate} ]; do sleep 0.05; done` : "";
   const step = shellTask(
     id(ResourceType.TASK, P, D, "fault-step", version),
@@ -73,7 +89,12 @@ export async function registerSteps(admin: Admin, markers: string, seconds = 0.5
   );
   const tag = promise("start-node", "tag");
   return registerWorkflow(admin, {
-    project: P, domain: D, name: "fault-steps", version, tasks: [step], inputs: ["x", "tag"],
+    project: P,
+    domain: D,
+    name: "fault-steps",
+    version,
+    tasks: [step],
+    inputs: ["x", "tag"],
     nodes: [
       taskNode("n0", step.id!, { a: promise("start-node", "x"), tag }),
       taskNode("n1", step.id!, { a: promise("n0", "out"), tag }, ["n0"]),
@@ -85,16 +106,28 @@ export async function registerSteps(admin: Admin, markers: string, seconds = 0.5
 
 export async function launch(admin: Admin, lp: Identifier, tag: number, name?: string): Promise<string> {
   const r = await admin.createExecution({
-    project: P, domain: D, ...(name ? { name } : {}), spec: { launchPlan: lp },
+    project: P,
+    domain: D,
+    ...(name ? { name } : {}),
+    spec: { launchPlan: lp },
     inputs: { literals: { x: intLiteral(tag * 10), tag: intLiteral(tag) } },
   });
   return r.id!.name;
 }
 
-const TERMINAL = [WorkflowExecution_Phase.SUCCEEDED, WorkflowExecution_Phase.FAILED, WorkflowExecution_Phase.ABORTED, WorkflowExecution_Phase.TIMED_OUT];
+const TERMINAL = [
+  WorkflowExecution_Phase.SUCCEEDED,
+  WorkflowExecution_Phase.FAILED,
+  WorkflowExecution_Phase.ABORTED,
+  WorkflowExecution_Phase.TIMED_OUT,
+];
 
 /** Waits (bounded, generous) until the execution is terminal; retries while the server is unreachable. */
-export async function waitTerminal(admin: () => Admin, name: string, limitMs = 120_000): Promise<WorkflowExecution_Phase> {
+export async function waitTerminal(
+  admin: () => Admin,
+  name: string,
+  limitMs = 120_000,
+): Promise<WorkflowExecution_Phase> {
   const deadline = Date.now() + limitMs;
   let last = "";
   for (;;) {
@@ -136,7 +169,11 @@ export async function assertRanOnce(admin: Admin, markers: string, name: string,
     );
   }
   const file = `${markers}-${tag}`;
-  const lines = existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l !== "") : [];
+  const lines = existsSync(file)
+    ? readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l !== "")
+    : [];
   const x = tag * 10;
   assert.deepEqual(lines, [String(x), String(x + 1), String(x + 2)], `${name}: each task process ran once`);
 }
@@ -146,7 +183,11 @@ export const markersIn = (dir: string) => join(dir, "markers");
 /** Task runs recorded so far for `tag`. */
 export function runsOf(markers: string, tag: number): number {
   const file = `${markers}-${tag}`;
-  return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l !== "").length : 0;
+  return existsSync(file)
+    ? readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l !== "").length
+    : 0;
 }
 
 /** Bounded wait for a condition (generous: the machine is shared). */

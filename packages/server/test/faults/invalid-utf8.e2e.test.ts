@@ -16,10 +16,16 @@ const field = (num: number, payload: Uint8Array) => Uint8Array.from([(num << 3) 
 const ascii = (s: string) => new TextEncoder().encode(s);
 
 /** ProjectRegisterRequest{project: Project{id, name}} with `name` given as raw bytes. */
-const registerProject = (id: string, name: Uint8Array) => field(1, Uint8Array.from([...field(1, ascii(id)), ...field(2, name)]));
+const registerProject = (id: string, name: Uint8Array) =>
+  field(1, Uint8Array.from([...field(1, ascii(id)), ...field(2, name)]));
 
 /** One unary gRPC call with a raw request body; resolves with grpc-status and grpc-message. */
-function rawGrpc(address: string, path: string, message: Uint8Array, gzip = false): Promise<{ status: number; message: string }> {
+function rawGrpc(
+  address: string,
+  path: string,
+  message: Uint8Array,
+  gzip = false,
+): Promise<{ status: number; message: string }> {
   return new Promise((resolve, reject) => {
     const session = connect(`http://${address}`);
     session.on("error", reject);
@@ -28,7 +34,12 @@ function rawGrpc(address: string, path: string, message: Uint8Array, gzip = fals
     frame[0] = gzip ? 1 : 0;
     frame.writeUInt32BE(payload.length, 1);
     frame.set(payload, 5);
-    const head = { [constants.HTTP2_HEADER_METHOD]: "POST", [constants.HTTP2_HEADER_PATH]: path, "content-type": "application/grpc", te: "trailers" };
+    const head = {
+      [constants.HTTP2_HEADER_METHOD]: "POST",
+      [constants.HTTP2_HEADER_PATH]: path,
+      "content-type": "application/grpc",
+      te: "trailers",
+    };
     const stream = session.request(gzip ? { ...head, "grpc-encoding": "gzip" } : head);
     let headers: Record<string, unknown> = {};
     stream.on("response", (h) => (headers = { ...h }));
@@ -36,7 +47,10 @@ function rawGrpc(address: string, path: string, message: Uint8Array, gzip = fals
     stream.on("data", () => undefined);
     stream.on("end", () => {
       session.close();
-      resolve({ status: Number(headers["grpc-status"]), message: decodeURIComponent(String(headers["grpc-message"] ?? "")) });
+      resolve({
+        status: Number(headers["grpc-status"]),
+        message: decodeURIComponent(String(headers["grpc-message"] ?? "")),
+      });
     });
     stream.on("error", reject);
     stream.end(frame);
@@ -44,7 +58,9 @@ function rawGrpc(address: string, path: string, message: Uint8Array, gzip = fals
 }
 
 for (const kind of ["sqlite", "postgres"] as const) {
-  describe(`invalid UTF-8 in binary protobuf is INVALID_ARGUMENT [${kind}]`, { skip: kind === "postgres" ? await postgresAvailability() : false }, () => {
+  describe(`invalid UTF-8 in binary protobuf is INVALID_ARGUMENT [${kind}]`, {
+    skip: kind === "postgres" ? await postgresAvailability() : false,
+  }, () => {
     let platform: TestPlatform;
     before(async () => {
       platform = await startTestPlatform({ database: kind });
@@ -55,21 +71,38 @@ for (const kind of ["sqlite", "postgres"] as const) {
 
     test("gRPC", async () => {
       for (const bad of [[0x61, 0xff, 0x62], [0xc3], [0xed, 0xa0, 0x80] /* an encoded surrogate */]) {
-        const res = await rawGrpc(platform.grpcAddress, "/flyteidl.service.AdminService/RegisterProject", registerProject("bad-utf8", Uint8Array.from(bad)));
+        const res = await rawGrpc(
+          platform.grpcAddress,
+          "/flyteidl.service.AdminService/RegisterProject",
+          registerProject("bad-utf8", Uint8Array.from(bad)),
+        );
         assert.equal(res.status, 3, `${bad}: ${res.status} ${res.message}`);
         assert.match(res.message, /utf-8/i);
       }
       // A compressed request takes connect-node's path instead of the unary fast path.
-      const gz = await rawGrpc(platform.grpcAddress, "/flyteidl.service.AdminService/RegisterProject", registerProject("bad-gzip", Uint8Array.from([0xff])), true);
+      const gz = await rawGrpc(
+        platform.grpcAddress,
+        "/flyteidl.service.AdminService/RegisterProject",
+        registerProject("bad-gzip", Uint8Array.from([0xff])),
+        true,
+      );
       assert.equal(gz.status, 3, `gzip: ${gz.status} ${gz.message}`);
       // The same request with valid text is accepted: the check is about the bytes, not the path.
-      const ok = await rawGrpc(platform.grpcAddress, "/flyteidl.service.AdminService/RegisterProject", registerProject("good-utf8", ascii("Größe")));
+      const ok = await rawGrpc(
+        platform.grpcAddress,
+        "/flyteidl.service.AdminService/RegisterProject",
+        registerProject("good-utf8", ascii("Größe")),
+      );
       assert.equal(ok.status, 0, ok.message);
     });
 
     test("HTTP gateway, application/octet-stream and application/x-protobuf", async () => {
       for (const type of ["application/octet-stream", "application/x-protobuf"]) {
-        const res = await fetch(`${platform.httpUrl}/api/v1/projects`, { method: "POST", headers: { "content-type": type }, body: registerProject("bad-http", Uint8Array.from([0x61, 0xff])) });
+        const res = await fetch(`${platform.httpUrl}/api/v1/projects`, {
+          method: "POST",
+          headers: { "content-type": type },
+          body: registerProject("bad-http", Uint8Array.from([0x61, 0xff])),
+        });
         assert.equal(res.status, 400, type);
       }
       const list = await fetch(`${platform.httpUrl}/api/v1/projects`, { headers: { accept: "application/json" } });

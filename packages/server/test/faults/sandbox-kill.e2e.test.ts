@@ -8,7 +8,21 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { SANDBOX_READY, adminClient, alive, assertRanOnce, kill, launch, markersIn, registerSteps, sleep, startAloft, until, waitTerminal, type Proc } from "./fault-kit.ts";
+import {
+  SANDBOX_READY,
+  adminClient,
+  alive,
+  assertRanOnce,
+  kill,
+  launch,
+  markersIn,
+  registerSteps,
+  sleep,
+  startAloft,
+  until,
+  waitTerminal,
+  type Proc,
+} from "./fault-kit.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "aloft-fault-sandbox-"));
 const markers = markersIn(dataDir);
@@ -19,7 +33,10 @@ after(async () => {
 });
 
 async function start(ports = ["0", "0"]) {
-  const { proc, match } = await startAloft(["start", "--data-dir", dataDir, "--grpc-port", ports[0]!, "--http-port", ports[1]!], SANDBOX_READY);
+  const { proc, match } = await startAloft(
+    ["start", "--data-dir", dataDir, "--grpc-port", ports[0]!, "--http-port", ports[1]!],
+    SANDBOX_READY,
+  );
   server = proc;
   return { proc, grpc: match[1]!, http: match[2]!, admin: adminClient(match[1]!) };
 }
@@ -30,7 +47,13 @@ test("kill -9 of aloft start during creates and during runs: nothing acknowledge
   const acked = new Map<number, string>();
   // Creates in flight when the server dies.
   const creating = Array.from({ length: 10 }, (_, tag) =>
-    sleep(tag * 60).then(() => launch(s.admin, lp, tag)).then((name) => void acked.set(tag, name), () => undefined));
+    sleep(tag * 60)
+      .then(() => launch(s.admin, lp, tag))
+      .then(
+        (name) => void acked.set(tag, name),
+        () => undefined,
+      ),
+  );
   // Kill as soon as a couple are acknowledged (a condition, not a time: the machine is shared), the rest in flight.
   await until("two creates acknowledged", () => acked.size >= 2);
   await kill(s.proc);

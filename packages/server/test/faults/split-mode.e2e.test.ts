@@ -8,13 +8,26 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { postgresAvailability, scratchPostgresUrl } from "@aloft/testkit";
 import {
-  SANDBOX_READY, adminClient, alive, assertRanOnce, kill, launch, markersIn, registerSteps, sleep, startAloft, waitTerminal, type Proc,
+  SANDBOX_READY,
+  adminClient,
+  alive,
+  assertRanOnce,
+  kill,
+  launch,
+  markersIn,
+  registerSteps,
+  sleep,
+  startAloft,
+  waitTerminal,
+  type Proc,
 } from "./fault-kit.ts";
 
 const N = 6;
 
 for (const kind of ["sqlite", "postgres"] as const) {
-  describe(`split mode under kill -9 (${kind})`, { skip: kind === "postgres" ? await postgresAvailability() : false }, () => {
+  describe(`split mode under kill -9 (${kind})`, {
+    skip: kind === "postgres" ? await postgresAvailability() : false,
+  }, () => {
     const procs: Proc[] = [];
     const cleanups: Array<() => Promise<void>> = [];
     after(async () => {
@@ -30,7 +43,10 @@ for (const kind of ["sqlite", "postgres"] as const) {
         dbArgs.push("--postgres-url", await scratchPostgresUrl(cleanups));
       }
       const startAdmin = async (ports = ["0", "0"]) => {
-        const { proc, match } = await startAloft(["admin", "--data-dir", dataDir, "--grpc-port", ports[0]!, "--http-port", ports[1]!, ...dbArgs], SANDBOX_READY);
+        const { proc, match } = await startAloft(
+          ["admin", "--data-dir", dataDir, "--grpc-port", ports[0]!, "--http-port", ports[1]!, ...dbArgs],
+          SANDBOX_READY,
+        );
         procs.push(proc);
         return { proc, grpc: match[1]!, http: match[2]! };
       };
@@ -38,8 +54,19 @@ for (const kind of ["sqlite", "postgres"] as const) {
       // Two failed rounds end an execution: an admin outage that counted against this budget fails within a second.
       const startEngine = async () => {
         const { proc } = await startAloft(
-          ["engine", "--data-dir", dataDir, "--admin-endpoint", `127.0.0.1:${first.grpc}`, "--admin-http-url", `http://127.0.0.1:${first.http}`,
-            "--resync-ms", "200", "--metrics-port", "0"],
+          [
+            "engine",
+            "--data-dir",
+            dataDir,
+            "--admin-endpoint",
+            `127.0.0.1:${first.grpc}`,
+            "--admin-http-url",
+            `http://127.0.0.1:${first.http}`,
+            "--resync-ms",
+            "200",
+            "--metrics-port",
+            "0",
+          ],
           /engine is up/,
           { ALOFT_ENGINE__MAX_WORKFLOW_RETRIES: "2" },
         );

@@ -24,8 +24,16 @@ export const FLYTEKIT_CASES: FlytekitCase[] = [
   // map_task (array nodes): every element gets the array node's inputs file and its index (FLYTE_K8S_ARRAY_INDEX).
   { launchPlan: "aloft_compat.map_tasks.squares", inputs: { xs: [1, 2, 3] }, outputs: { o0: [1, 4, 9] } },
   { launchPlan: "aloft_compat.map_tasks.scaled", inputs: { xs: [1, 2, 3], factor: 10 }, outputs: { o0: [10, 20, 30] } },
-  { launchPlan: "aloft_compat.map_tasks.tolerant", inputs: { xs: [1, 2, 3, 4, 5, 6, 7, 8] }, outputs: { o0: [2, 3, 4, null, 6, 7, 8, null] } },
-  { launchPlan: "aloft_compat.map_tasks.squares_by_launch_plan", inputs: { xs: [1, 2, 3] }, outputs: { o0: [1, 4, 9] } },
+  {
+    launchPlan: "aloft_compat.map_tasks.tolerant",
+    inputs: { xs: [1, 2, 3, 4, 5, 6, 7, 8] },
+    outputs: { o0: [2, 3, 4, null, 6, 7, 8, null] },
+  },
+  {
+    launchPlan: "aloft_compat.map_tasks.squares_by_launch_plan",
+    inputs: { xs: [1, 2, 3] },
+    outputs: { o0: [1, 4, 9] },
+  },
   // A conditional whose chosen node reads the output of a top-level sibling.
   { launchPlan: "aloft_compat.conditionals.branch_reads_sibling", inputs: { a: 5 }, outputs: { o0: 11 } },
   // FlyteFile and FlyteDirectory from one task to the next.
@@ -38,7 +46,10 @@ export const FLYTEKIT_CASES: FlytekitCase[] = [
     launchPlan: "aloft_compat.types.dataclasses_nested",
     outputs: { o0: { item: { name: "bolt", qty: 3, tags: ["m3", "restocked"], size: 2.5 }, counts: { a: 3 } } },
   },
-  { launchPlan: "aloft_compat.types.typed_shapes", outputs: { o0: "green", o1: 8, o2: 42, o3: { a: 10, b: 20 }, o4: [[2, 1], [3]] } },
+  {
+    launchPlan: "aloft_compat.types.typed_shapes",
+    outputs: { o0: "green", o1: 8, o2: 42, o3: { a: 10, b: 20 }, o4: [[2, 1], [3]] },
+  },
   {
     launchPlan: "aloft_compat.types.typed_shapes",
     inputs: { maybe: null, either: "abc", counts: { z: 3 }, grid: [[], [5, 6, 7]] },

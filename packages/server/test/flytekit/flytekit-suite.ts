@@ -28,7 +28,8 @@ const DOMAIN = "development";
 export function flytekitAvailability(): string | false {
   let reason: string | undefined;
   if (!existsSync(join(FLYTEKIT_BIN, "pyflyte"))) reason = `flytekit is not at ${FLYTEKIT} (set ALOFT_FLYTEKIT_DIR)`;
-  else if (!existsSync(PYTHON)) reason = `${PYTHON} is missing (apt-get install python3 and ${FLYTEKIT}/debian-packages.txt)`;
+  else if (!existsSync(PYTHON))
+    reason = `${PYTHON} is missing (apt-get install python3 and ${FLYTEKIT}/debian-packages.txt)`;
   else {
     const probe = spawnSync(PYTHON, ["-c", "import flytekit, grpc, google.protobuf, fsspec, click, rich"], {
       env: pythonEnv(),
@@ -98,7 +99,14 @@ function taskLogs(platform: TestPlatform, execution: string): string {
 }
 
 interface RemoteReport {
-  cases: Array<{ launch_plan: string; execution: string; phase: string; outputs?: Record<string, unknown>; error?: string; nodes: string[] }>;
+  cases: Array<{
+    launch_plan: string;
+    execution: string;
+    phase: string;
+    outputs?: Record<string, unknown>;
+    error?: string;
+    nodes: string[];
+  }>;
   fetched: { workflow: string; workflow_nodes: number; tasks: string[]; recent_executions: number };
   get_data: { node_inputs: string[]; one_output: number; attempt_outputs: string[] };
   terminate: string;
@@ -130,7 +138,11 @@ export async function flytekitSuite(kind: "sqlite" | "postgres"): Promise<void> 
     const version = `compat-${kind}-${Date.now().toString(36)}`;
 
     before(async () => {
-      platform = await startTestPlatform({ database: kind, engine: true, overrides: { engine: { taskPath: [FLYTEKIT_BIN], pollIntervalMs: 50 } } });
+      platform = await startTestPlatform({
+        database: kind,
+        engine: true,
+        overrides: { engine: { taskPath: [FLYTEKIT_BIN], pollIntervalMs: 50 } },
+      });
       dir = mkdtempSync(join(tmpdir(), "aloft-flytekit-"));
       configFile = join(dir, "config.yaml");
       writeFileSync(configFile, `admin:\n  endpoint: dns:///${platform.grpcAddress}\n  insecure: true\n`);
@@ -143,41 +155,85 @@ export async function flytekitSuite(kind: "sqlite" | "postgres"): Promise<void> 
     test("pyflyte register (fast registration: the code goes up through DataProxy)", async () => {
       const r = await run(
         join(FLYTEKIT_BIN, "pyflyte"),
-        ["-c", configFile, "register", "--project", PROJECT, "--domain", DOMAIN, "--version", version, "--image", "any:tag", "aloft_compat"],
+        [
+          "-c",
+          configFile,
+          "register",
+          "--project",
+          PROJECT,
+          "--domain",
+          DOMAIN,
+          "--version",
+          version,
+          "--image",
+          "any:tag",
+          "aloft_compat",
+        ],
         pythonEnv(),
         180_000,
       );
       assert.equal(r.code, 0, explain("pyflyte register", r));
       assert.match(r.stdout, /Successfully registered \d+ entities/);
-      for (const c of FLYTEKIT_CASES) assert.ok(r.stdout.includes(`Launch Plan: ${c.launchPlan}`), `${c.launchPlan} not registered\n${r.stdout}`);
+      for (const c of FLYTEKIT_CASES)
+        assert.ok(r.stdout.includes(`Launch Plan: ${c.launchPlan}`), `${c.launchPlan} not registered\n${r.stdout}`);
     });
 
     test("pyflyte run --remote --wait uploads, registers, runs and reports success", async () => {
       const r = await run(
         join(FLYTEKIT_BIN, "pyflyte"),
-        ["-c", configFile, "run", "--remote", "--project", PROJECT, "--domain", DOMAIN, "--wait", PYFLYTE_RUN.file, PYFLYTE_RUN.workflow, ...PYFLYTE_RUN.args],
+        [
+          "-c",
+          configFile,
+          "run",
+          "--remote",
+          "--project",
+          PROJECT,
+          "--domain",
+          DOMAIN,
+          "--wait",
+          PYFLYTE_RUN.file,
+          PYFLYTE_RUN.workflow,
+          ...PYFLYTE_RUN.args,
+        ],
         pythonEnv(),
         180_000,
       );
       assert.equal(r.code, 0, explain("pyflyte run --remote", r));
       const name = /Execution (\S+) has succeeded/.exec(r.stdout)?.[1];
       assert.ok(name, explain("pyflyte run --remote (no success line)", r));
-      const res = await fetch(`${platform.httpUrl}/api/v1/data/executions/${PROJECT}/${DOMAIN}/${name}`, { headers: { Accept: "application/json" } });
+      const res = await fetch(`${platform.httpUrl}/api/v1/data/executions/${PROJECT}/${DOMAIN}/${name}`, {
+        headers: { Accept: "application/json" },
+      });
       assert.equal(res.status, 200);
-      const body = (await res.json()) as { full_outputs: { literals: Record<string, { scalar: { primitive: { integer: string } } }> } };
-      for (const [k, v] of Object.entries(PYFLYTE_RUN.outputs)) assert.equal(Number(body.full_outputs.literals[k]?.scalar.primitive.integer), v);
+      const body = (await res.json()) as {
+        full_outputs: { literals: Record<string, { scalar: { primitive: { integer: string } } }> };
+      };
+      for (const [k, v] of Object.entries(PYFLYTE_RUN.outputs))
+        assert.equal(Number(body.full_outputs.literals[k]?.scalar.primitive.integer), v);
     });
 
     test("FlyteRemote: execute every case, read outputs and nodes, fetch entities, terminate, relaunch", async () => {
       const casesFile = join(dir, "cases.json");
-      writeFileSync(casesFile, JSON.stringify(FLYTEKIT_CASES.map((c) => ({ launch_plan: c.launchPlan, inputs: c.inputs ?? {} }))));
-      const r = await run(PYTHON, ["remote_checks.py", configFile, PROJECT, DOMAIN, version, casesFile], pythonEnv(), 300_000);
+      writeFileSync(
+        casesFile,
+        JSON.stringify(FLYTEKIT_CASES.map((c) => ({ launch_plan: c.launchPlan, inputs: c.inputs ?? {} }))),
+      );
+      const r = await run(
+        PYTHON,
+        ["remote_checks.py", configFile, PROJECT, DOMAIN, version, casesFile],
+        pythonEnv(),
+        300_000,
+      );
       assert.equal(r.code, 0, explain("remote_checks.py", r));
       const report = JSON.parse(r.stdout) as RemoteReport;
       for (const [i, c] of FLYTEKIT_CASES.entries()) {
         const got = report.cases[i];
         assert.equal(got?.launch_plan, c.launchPlan, `no result for ${c.launchPlan}`);
-        assert.equal(got.phase, c.phase ?? "SUCCEEDED", `${c.launchPlan}: ${got.error ?? ""}\n${taskLogs(platform, got.execution)}`);
+        assert.equal(
+          got.phase,
+          c.phase ?? "SUCCEEDED",
+          `${c.launchPlan}: ${got.error ?? ""}\n${taskLogs(platform, got.execution)}`,
+        );
         if (c.outputs) assert.deepEqual(got.outputs, c.outputs, c.launchPlan);
         if (c.error) {
           const matches = typeof c.error === "string" ? got.error?.includes(c.error) : c.error.test(got.error ?? "");
@@ -211,7 +267,10 @@ export async function flytekitSuite(kind: "sqlite" | "postgres"): Promise<void> 
       assert.equal(f.gates_phase_while_waiting, "RUNNING");
       assert.equal(f.gates.phase, "SUCCEEDED", JSON.stringify(f.gates));
       assert.deepEqual(f.gates.outputs, { o0: "8+5:ok" });
-      assert.ok(Object.values(f.gates.nodes).every((p) => p === "SUCCEEDED"), JSON.stringify(f.gates.nodes));
+      assert.ok(
+        Object.values(f.gates.nodes).every((p) => p === "SUCCEEDED"),
+        JSON.stringify(f.gates.nodes),
+      );
       // Recovery: the failed node reruns, the succeeded one is RECOVERED (its task did not run again).
       assert.equal(f.recover.failed_phase, "FAILED");
       assert.match(f.recover.failed_error ?? "", /ValueError: \S+poison exists/);
@@ -248,13 +307,30 @@ export function flytekitS3RegistrationSuite(): void {
       writeFileSync(configFile, `admin:\n  endpoint: dns:///${platform.grpcAddress}\n  insecure: true\n`);
       const r = await run(
         join(FLYTEKIT_BIN, "pyflyte"),
-        ["-c", configFile, "register", "--project", PROJECT, "--domain", DOMAIN, "--version", "s3v1", "--image", "any:tag", "aloft_compat"],
+        [
+          "-c",
+          configFile,
+          "register",
+          "--project",
+          PROJECT,
+          "--domain",
+          DOMAIN,
+          "--version",
+          "s3v1",
+          "--image",
+          "any:tag",
+          "aloft_compat",
+        ],
         pythonEnv(),
         180_000,
       );
       assert.equal(r.code, 0, explain("pyflyte register", r));
-      const res = await fetch(`${platform.httpUrl}/api/v1/tasks/${PROJECT}/${DOMAIN}/aloft_compat.basics.add/s3v1`, { headers: { Accept: "application/json" } });
-      const task = (await res.json()) as { closure: { compiled_task: { template: { container: { args: string[] } } } } };
+      const res = await fetch(`${platform.httpUrl}/api/v1/tasks/${PROJECT}/${DOMAIN}/aloft_compat.basics.add/s3v1`, {
+        headers: { Accept: "application/json" },
+      });
+      const task = (await res.json()) as {
+        closure: { compiled_task: { template: { container: { args: string[] } } } };
+      };
       const args = task.closure.compiled_task.template.container.args;
       const dist = args[args.indexOf("--additional-distribution") + 1] ?? "";
       assert.ok(dist.startsWith(`s3://${s3.bucket}/${PROJECT}/${DOMAIN}/`), args.join(" "));

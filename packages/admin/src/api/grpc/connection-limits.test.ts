@@ -26,7 +26,10 @@ function once(emitter: NodeJS.EventEmitter, event: string, boundMs = 20_000): Pr
 }
 
 const halfOpen = (session: http2.ClientHttp2Session) => {
-  const s = session.request({ ":method": "POST", ":path": "/flyteidl.service.AdminService/GetVersion", "content-type": "application/grpc" }, { endStream: false });
+  const s = session.request(
+    { ":method": "POST", ":path": "/flyteidl.service.AdminService/GetVersion", "content-type": "application/grpc" },
+    { endStream: false },
+  );
   s.on("error", () => {});
   s.write(Buffer.from([0, 0, 0, 0, 10])); // an envelope announcing 10 bytes that never come
   return s;

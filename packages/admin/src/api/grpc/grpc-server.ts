@@ -3,7 +3,14 @@
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { DescMethod, DescService, Message } from "@bufbuild/protobuf";
-import { Code as ConnectCode, ConnectError, createContextKey, createContextValues, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import {
+  Code as ConnectCode,
+  ConnectError,
+  createContextKey,
+  createContextValues,
+  type ConnectRouter,
+  type HandlerContext,
+} from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { newRequestId } from "@aloft/core";
 import type { Logger } from "@aloft/core";
@@ -93,7 +100,12 @@ function unaryImpl(binding: ServiceBinding, method: DescMethod, middleware: Unar
   };
 }
 
-export function registerBinding(router: ConnectRouter, binding: ServiceBinding, middleware: UnaryMiddleware[], logger: Logger) {
+export function registerBinding(
+  router: ConnectRouter,
+  binding: ServiceBinding,
+  middleware: UnaryMiddleware[],
+  logger: Logger,
+) {
   const impl: Record<string, unknown> = {};
   for (const method of binding.service.methods) {
     if (method.methodKind !== "unary") continue;
@@ -109,7 +121,10 @@ export function registerBinding(router: ConnectRouter, binding: ServiceBinding, 
 export function encodeGrpcMessage(message: string): string {
   let out = "";
   for (const byte of Buffer.from(message, "utf8")) {
-    out += byte < 0x20 || byte > 0x7e || byte === 0x25 ? `%${byte.toString(16).toUpperCase().padStart(2, "0")}` : String.fromCharCode(byte);
+    out +=
+      byte < 0x20 || byte > 0x7e || byte === 0x25
+        ? `%${byte.toString(16).toUpperCase().padStart(2, "0")}`
+        : String.fromCharCode(byte);
   }
   return out;
 }
@@ -140,7 +155,10 @@ function remapParseErrors(res: http2.Http2ServerResponse): void {
     fixStatus(headers as Record<string, unknown>);
     addTrailers(headers);
   };
-  const writeHead = res.writeHead.bind(res) as (status: number, headers?: http2.OutgoingHttpHeaders) => http2.Http2ServerResponse;
+  const writeHead = res.writeHead.bind(res) as (
+    status: number,
+    headers?: http2.OutgoingHttpHeaders,
+  ) => http2.Http2ServerResponse;
   res.writeHead = ((status: number, headers?: http2.OutgoingHttpHeaders) => {
     fixStatus(headers as Record<string, unknown> | undefined);
     return writeHead(status, headers);
@@ -148,12 +166,19 @@ function remapParseErrors(res: http2.Http2ServerResponse): void {
 }
 
 /** The unary methods of every binding by request path, for the fast path (unary-fast-path.ts). */
-function fastMethods(bindings: ServiceBinding[], middleware: UnaryMiddleware[], readers?: ReadonlyMap<string, RequestReader>): Map<string, FastUnaryMethod> {
+function fastMethods(
+  bindings: ServiceBinding[],
+  middleware: UnaryMiddleware[],
+  readers?: ReadonlyMap<string, RequestReader>,
+): Map<string, FastUnaryMethod> {
   const out = new Map<string, FastUnaryMethod>();
   for (const b of bindings) {
     for (const method of b.service.methods) {
       if (method.methodKind !== "unary") continue;
-      out.set(`/${b.service.typeName}/${method.name}`, fastUnaryMethod(method, resolveHandler(b, method, middleware), readers?.get(method.input.typeName)));
+      out.set(
+        `/${b.service.typeName}/${method.name}`,
+        fastUnaryMethod(method, resolveHandler(b, method, middleware), readers?.get(method.input.typeName)),
+      );
     }
   }
   return out;
@@ -174,10 +199,13 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     },
   });
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-  const server = http2.createServer({ settings: { maxConcurrentStreams: options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS } }, (req, res) => {
-    remapParseErrors(res);
-    handler(req, res);
-  });
+  const server = http2.createServer(
+    { settings: { maxConcurrentStreams: options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS } },
+    (req, res) => {
+      remapParseErrors(res);
+      handler(req, res);
+    },
+  );
   // Unary calls of our bindings take the fast path on the raw stream; everything else (streaming, health,
   // reflection, unusual content types or encodings) goes through node's compatibility layer to connect-node.
   // node:http2 installs the compatibility layer as a "stream" listener when a request listener is given; we take
@@ -190,11 +218,19 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     server.removeListener("stream", toCompat);
     const methods = fastMethods(options.bindings, options.middleware, options.requestReaders);
     const fastOptions = { logger: options.logger, toConnectError, fixStatus, maxMessageBytes };
-    server.on("stream", function (this: http2.Http2Server, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, ...rest: unknown[]) {
-      const m = methods.get(headers[":path"] ?? "");
-      if (m && fastPathAccepts(headers)) serveUnary(stream, headers, m, fastOptions);
-      else toCompat.call(this, stream, headers, ...rest);
-    });
+    server.on(
+      "stream",
+      function (
+        this: http2.Http2Server,
+        stream: http2.ServerHttp2Stream,
+        headers: http2.IncomingHttpHeaders,
+        ...rest: unknown[]
+      ) {
+        const m = methods.get(headers[":path"] ?? "");
+        if (m && fastPathAccepts(headers)) serveUnary(stream, headers, m, fastOptions);
+        else toCompat.call(this, stream, headers, ...rest);
+      },
+    );
   }
   // Half-open streams (a request that never finishes arriving) must not be held forever: each stream gets until
   // the idle timeout to end its request side. A connection with no stream open for the idle timeout is closed
@@ -216,7 +252,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     const st = session ? idle.get(session) : undefined;
     if (st) st.open++;
     if (session) watchIdle(session);
-    const timer = idleTimeoutMs > 0 ? setTimeout(() => stream.destroyed || stream.close(http2.constants.NGHTTP2_CANCEL), idleTimeoutMs) : undefined;
+    const timer =
+      idleTimeoutMs > 0
+        ? setTimeout(() => stream.destroyed || stream.close(http2.constants.NGHTTP2_CANCEL), idleTimeoutMs)
+        : undefined;
     timer?.unref();
     stream.once("end", () => clearTimeout(timer));
     stream.once("close", () => {

@@ -14,13 +14,22 @@ export type RequestReader = (bytes: Uint8Array, parse: (b: Uint8Array) => Messag
 const INPUTS_FIELD = 5;
 
 /** Readers by request message type name, for the gRPC server's `requestReaders`. */
-export function largeInputReaders(store: BlobStore, config: LiteralOffloadingConfig): ReadonlyMap<string, RequestReader> {
+export function largeInputReaders(
+  store: BlobStore,
+  config: LiteralOffloadingConfig,
+): ReadonlyMap<string, RequestReader> {
   const minBytes = Math.max(1, Math.floor(config.minSizeInMb * 1024 * 1024));
   const read: RequestReader = async (bytes, parse) => {
     const cut = bytes.length >= minBytes ? cutLargeMapEntries(bytes, INPUTS_FIELD, minBytes) : undefined;
     if (!cut) return parse(bytes);
     const req = parse(cut.rest) as ExecutionCreateRequest;
-    req.inputs = await offloadCutLiterals(store, cutLiteralsDir(req.project, req.domain), req.inputs, cut.large, config);
+    req.inputs = await offloadCutLiterals(
+      store,
+      cutLiteralsDir(req.project, req.domain),
+      req.inputs,
+      cut.large,
+      config,
+    );
     return req;
   };
   return new Map([[ExecutionCreateRequestSchema.typeName, read]]);

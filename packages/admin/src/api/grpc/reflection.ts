@@ -79,7 +79,10 @@ function answer(api: Api, index: DescriptorIndex, req: v1.ServerReflectionReques
     case "listServices":
       return create(api.ServerReflectionResponseSchema as typeof v1.ServerReflectionResponseSchema, {
         ...base,
-        messageResponse: { case: "listServicesResponse", value: { service: index.serviceNames.map((name) => ({ name })) } },
+        messageResponse: {
+          case: "listServicesResponse",
+          value: { service: index.serviceNames.map((name) => ({ name })) },
+        },
       });
     case "fileByFilename":
       return files(index.byName(m.value), `file ${m.value}`);

@@ -6,7 +6,12 @@ import { gunzipSync } from "node:zlib";
 import { after, before, describe, test } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
-import { ProjectGetRequestSchema, ProjectListRequestSchema, ProjectSchema, ProjectsSchema } from "@aloft/idl/flyteidl/admin/project_pb.js";
+import {
+  ProjectGetRequestSchema,
+  ProjectListRequestSchema,
+  ProjectSchema,
+  ProjectsSchema,
+} from "@aloft/idl/flyteidl/admin/project_pb.js";
 import { GetVersionResponseSchema } from "@aloft/idl/flyteidl/admin/version_pb.js";
 import { HealthCheckRequestSchema } from "@aloft/idl/grpc/health/v1/health_pb.js";
 import { invalidArgument, notFound } from "@aloft/core";
@@ -18,13 +23,16 @@ import { HealthState, healthRoutes } from "./health.ts";
 
 const aborted: string[] = [];
 const binding = bind(AdminService, {
-  getVersion: async () => create(GetVersionResponseSchema, { controlPlaneVersion: { Build: "b", Version: "v", BuildTime: "t" } }),
+  getVersion: async () =>
+    create(GetVersionResponseSchema, { controlPlaneVersion: { Build: "b", Version: "v", BuildTime: "t" } }),
   getProject: async (req, ctx) => {
     switch (req.id) {
       case "missing":
         throw notFound("project.not_found", `project [${req.id}] not found: a:b/c%d ü`);
       case "details":
-        throw invalidArgument("x", "with details", [{ schema: ProjectSchema, value: create(ProjectSchema, { id: "d" }) }]);
+        throw invalidArgument("x", "with details", [
+          { schema: ProjectSchema, value: create(ProjectSchema, { id: "d" }) },
+        ]);
       case "boom":
         throw new Error("unexpected");
       case "headers":
@@ -33,7 +41,9 @@ const binding = bind(AdminService, {
       case "slow":
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, 300);
-          ctx.signal.addEventListener("abort", () => (clearTimeout(t), aborted.push(ctx.requestId), resolve()), { once: true });
+          ctx.signal.addEventListener("abort", () => (clearTimeout(t), aborted.push(ctx.requestId), resolve()), {
+            once: true,
+          });
         });
         return create(ProjectSchema, { id: req.id });
       default:
@@ -41,10 +51,16 @@ const binding = bind(AdminService, {
     }
   },
   listProjects: async (req) =>
-    create(ProjectsSchema, { projects: Array.from({ length: req.limit }, (_, i) => create(ProjectSchema, { id: `p${i}`, name: "n".repeat(40) })) }),
+    create(ProjectsSchema, {
+      projects: Array.from({ length: req.limit }, (_, i) =>
+        create(ProjectSchema, { id: `p${i}`, name: "n".repeat(40) }),
+      ),
+    }),
 });
 const seen: string[] = [];
-const middleware: UnaryMiddleware[] = [(method, req, ctx, next) => (seen.push(`${ctx.transport} ${method.name}`), next(req, ctx))];
+const middleware: UnaryMiddleware[] = [
+  (method, req, ctx, next) => (seen.push(`${ctx.transport} ${method.name}`), next(req, ctx)),
+];
 
 function frame(m: Uint8Array, flags = 0): Buffer {
   const o = Buffer.alloc(5 + m.length);
@@ -63,7 +79,13 @@ interface Answer {
 function call(port: number, path: string, body: Buffer, extra: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(`http://127.0.0.1:${port}`);
-    const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers", ...extra });
+    const stream = session.request({
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/grpc",
+      te: "trailers",
+      ...extra,
+    });
     let headers: Record<string, unknown> = {};
     let trailers: Record<string, unknown> = {};
     const chunks: Buffer[] = [];
@@ -76,7 +98,12 @@ function call(port: number, path: string, body: Buffer, extra: Record<string, st
       delete headers.date;
       if (!extra["x-request-id"]) delete headers["x-request-id"];
       const raw = Buffer.concat(chunks);
-      const payload = raw.length === 0 ? "" : raw[0] === 1 ? gunzipSync(raw.subarray(5)).toString("hex") : raw.subarray(5).toString("hex");
+      const payload =
+        raw.length === 0
+          ? ""
+          : raw[0] === 1
+            ? gunzipSync(raw.subarray(5)).toString("hex")
+            : raw.subarray(5).toString("hex");
       resolve({ headers, trailers, payload });
     });
     stream.end(body);
@@ -92,9 +119,23 @@ const cases: Array<[string, string, Buffer, Record<string, string>?]> = [
   ["error details", P + "GetProject", get("details")],
   ["unexpected error", P + "GetProject", get("boom")],
   ["request and response metadata", P + "GetProject", get("headers"), { custom: "hello", "x-request-id": "req-1" }],
-  ["small reply, gzip accepted", P + "ListProjects", frame(toBinary(ProjectListRequestSchema, create(ProjectListRequestSchema, { limit: 2 }))), { "grpc-accept-encoding": "identity,deflate,gzip" }],
-  ["large reply, gzip accepted", P + "ListProjects", frame(toBinary(ProjectListRequestSchema, create(ProjectListRequestSchema, { limit: 50 }))), { "grpc-accept-encoding": "identity,deflate,gzip" }],
-  ["large reply, no compression", P + "ListProjects", frame(toBinary(ProjectListRequestSchema, create(ProjectListRequestSchema, { limit: 50 })))],
+  [
+    "small reply, gzip accepted",
+    P + "ListProjects",
+    frame(toBinary(ProjectListRequestSchema, create(ProjectListRequestSchema, { limit: 2 }))),
+    { "grpc-accept-encoding": "identity,deflate,gzip" },
+  ],
+  [
+    "large reply, gzip accepted",
+    P + "ListProjects",
+    frame(toBinary(ProjectListRequestSchema, create(ProjectListRequestSchema, { limit: 50 }))),
+    { "grpc-accept-encoding": "identity,deflate,gzip" },
+  ],
+  [
+    "large reply, no compression",
+    P + "ListProjects",
+    frame(toBinary(ProjectListRequestSchema, create(ProjectListRequestSchema, { limit: 50 }))),
+  ],
   ["undecodable message", P + "GetProject", frame(new Uint8Array([0]))],
   ["empty body", P + "GetProject", Buffer.alloc(0)],
   ["short envelope", P + "GetProject", Buffer.from([0, 0, 0])],
@@ -112,7 +153,14 @@ describe("gRPC unary fast path", () => {
   let fast: RunningGrpcServer;
   let connect: RunningGrpcServer;
   before(async () => {
-    const common = { host: "127.0.0.1", port: 0, bindings: [binding], middleware, routerHooks: [healthRoutes(new HealthState([]))], logger: silentLogger() };
+    const common = {
+      host: "127.0.0.1",
+      port: 0,
+      bindings: [binding],
+      middleware,
+      routerHooks: [healthRoutes(new HealthState([]))],
+      logger: silentLogger(),
+    };
     fast = await startGrpcServer({ ...common, fastPath: true });
     connect = await startGrpcServer({ ...common, fastPath: false });
   });
@@ -142,7 +190,12 @@ describe("gRPC unary fast path", () => {
   test("a call the client cancels aborts the handler's signal", async () => {
     aborted.length = 0;
     const session = http2.connect(`http://127.0.0.1:${fast.port}`);
-    const stream = session.request({ ":method": "POST", ":path": P + "GetProject", "content-type": "application/grpc", "x-request-id": "cancel-me" });
+    const stream = session.request({
+      ":method": "POST",
+      ":path": P + "GetProject",
+      "content-type": "application/grpc",
+      "x-request-id": "cancel-me",
+    });
     stream.on("error", () => {});
     stream.end(get("slow"));
     await new Promise((r) => setTimeout(r, 50));
@@ -167,7 +220,11 @@ describe("gRPC unary fast path", () => {
     } finally {
       client.close();
     }
-    const health = await call(fast.port, "/grpc.health.v1.Health/Check", frame(toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema, {}))));
+    const health = await call(
+      fast.port,
+      "/grpc.health.v1.Health/Check",
+      frame(toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema, {}))),
+    );
     assert.equal(health.trailers["grpc-status"], "0");
     assert.equal(health.payload, "0801");
   });

@@ -13,7 +13,12 @@ import type http2 from "node:http2";
 import { constants as http2constants } from "node:http2";
 import { create, type DescMethod, type Message } from "@bufbuild/protobuf";
 import { Code as ConnectCode, ConnectError } from "@connectrpc/connect";
-import { compressionNegotiate, createMethodSerializationLookup, validateReadWriteMaxBytes, type Compression } from "@connectrpc/connect/protocol";
+import {
+  compressionNegotiate,
+  createMethodSerializationLookup,
+  validateReadWriteMaxBytes,
+  type Compression,
+} from "@connectrpc/connect/protocol";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { newRequestId } from "@aloft/core";
@@ -41,7 +46,13 @@ export function fastUnaryMethod(method: DescMethod, handler: UnaryHandler, read?
   const serialization = createMethodSerializationLookup(method, undefined, undefined, limits);
   const i = serialization.getI(true);
   const o = serialization.getO(true);
-  return { method, handler, parse: (b) => i.parse(b) as Message, serialize: (m) => o.serialize(m as never), ...(read ? { read } : {}) };
+  return {
+    method,
+    handler,
+    parse: (b) => i.parse(b) as Message,
+    serialize: (m) => o.serialize(m as never),
+    ...(read ? { read } : {}),
+  };
 }
 
 /**
@@ -82,7 +93,10 @@ class FastCall implements CallContext {
   private abortReason: unknown;
   private aborted = false;
 
-  constructor(private readonly nodeHeaders: http2.IncomingHttpHeaders, peerAddress: string) {
+  constructor(
+    private readonly nodeHeaders: http2.IncomingHttpHeaders,
+    peerAddress: string,
+  ) {
     this.peer = { address: peerAddress };
     const given = nodeHeaders["x-request-id"];
     this.requestId = (Array.isArray(given) ? given[0] : given) || newRequestId();
@@ -127,10 +141,12 @@ function singleMessage(body: Buffer): Uint8Array {
   let first: Uint8Array | undefined;
   let count = 0;
   while (offset < body.length) {
-    if (body.length - offset < 5) throw new ConnectError("protocol error: incomplete envelope", ConnectCode.InvalidArgument);
+    if (body.length - offset < 5)
+      throw new ConnectError("protocol error: incomplete envelope", ConnectCode.InvalidArgument);
     const flags = body[offset]!;
     const len = body.readUInt32BE(offset + 1);
-    if (body.length - offset - 5 < len) throw new ConnectError("protocol error: incomplete envelope", ConnectCode.InvalidArgument);
+    if (body.length - offset - 5 < len)
+      throw new ConnectError("protocol error: incomplete envelope", ConnectCode.InvalidArgument);
     const data = body.subarray(offset + 5, offset + 5 + len);
     offset += 5 + len;
     if ((flags & compressedFlag) === compressedFlag) {
@@ -138,9 +154,14 @@ function singleMessage(body: Buffer): Uint8Array {
     }
     count++;
     if (count === 1) first = data;
-    else throw new ConnectError("protocol error: received extra input message for unary method", ConnectCode.Unimplemented);
+    else
+      throw new ConnectError(
+        "protocol error: received extra input message for unary method",
+        ConnectCode.Unimplemented,
+      );
   }
-  if (first === undefined) throw new ConnectError("protocol error: missing input message for unary method", ConnectCode.Unimplemented);
+  if (first === undefined)
+    throw new ConnectError("protocol error: missing input message for unary method", ConnectCode.Unimplemented);
   return first;
 }
 
@@ -162,7 +183,12 @@ export interface FastPathOptions {
 }
 
 /** Serves one unary call on a raw HTTP/2 stream. */
-export function serveUnary(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, m: FastUnaryMethod, opts: FastPathOptions): void {
+export function serveUnary(
+  stream: http2.ServerHttp2Stream,
+  headers: http2.IncomingHttpHeaders,
+  m: FastUnaryMethod,
+  opts: FastPathOptions,
+): void {
   const call = new FastCall(headers, stream.session?.socket?.remoteAddress ?? "");
   let timer: NodeJS.Timeout | undefined;
   let timeoutError: ConnectError | undefined;
@@ -171,10 +197,18 @@ export function serveUnary(stream: http2.ServerHttp2Stream, headers: http2.Incom
     const t = parseTimeout(String(rawTimeout), Number.MAX_SAFE_INTEGER);
     if (t.error) timeoutError = t.error;
     else if (t.timeoutMs !== undefined) {
-      timer = setTimeout(() => call.abort(new ConnectError("the operation timed out", ConnectCode.DeadlineExceeded)), t.timeoutMs);
+      timer = setTimeout(
+        () => call.abort(new ConnectError("the operation timed out", ConnectCode.DeadlineExceeded)),
+        t.timeoutMs,
+      );
     }
   }
-  const compression = compressionNegotiate(acceptCompression, null, (headers["grpc-accept-encoding"] as string | undefined) ?? null, "grpc-accept-encoding");
+  const compression = compressionNegotiate(
+    acceptCompression,
+    null,
+    (headers["grpc-accept-encoding"] as string | undefined) ?? null,
+    "grpc-accept-encoding",
+  );
   const responseCompression = compression.response ?? undefined;
 
   let answered = false;
@@ -200,7 +234,10 @@ export function serveUnary(stream: http2.ServerHttp2Stream, headers: http2.Incom
     const over = declared > opts.maxMessageBytes ? declared : size - 5 > opts.maxMessageBytes ? size - 5 : 0;
     if (over === 0) return;
     chunks.length = 0;
-    tooLarge = new ConnectError(`grpc: received message larger than max (${over} vs. ${opts.maxMessageBytes})`, ConnectCode.ResourceExhausted);
+    tooLarge = new ConnectError(
+      `grpc: received message larger than max (${over} vs. ${opts.maxMessageBytes})`,
+      ConnectCode.ResourceExhausted,
+    );
     finish();
   };
   stream.on("data", onData);
@@ -238,7 +275,10 @@ export function serveUnary(stream: http2.ServerHttp2Stream, headers: http2.Incom
           flags = compressedFlag;
         }
       } catch (err) {
-        error = err instanceof ConnectError ? err : new ConnectError("internal error", ConnectCode.Internal, undefined, undefined, err);
+        error =
+          err instanceof ConnectError
+            ? err
+            : new ConnectError("internal error", ConnectCode.Internal, undefined, undefined, err);
       } finally {
         if (timer) clearTimeout(timer);
       }
@@ -255,7 +295,8 @@ export function serveUnary(stream: http2.ServerHttp2Stream, headers: http2.Incom
           }
           // Refused while the client was still sending: once the answer is out, tell it to stop (RST_STREAM
           // NO_ERROR after a complete response, RFC 9113 §8.1) instead of reading the rest.
-          if (tooLarge && !stream.readableEnded) setImmediate(() => stream.destroyed || stream.close(http2constants.NGHTTP2_NO_ERROR));
+          if (tooLarge && !stream.readableEnded)
+            setImmediate(() => stream.destroyed || stream.close(http2constants.NGHTTP2_NO_ERROR));
         });
         if (response) stream.end(frame(response, flags));
         else stream.end();

@@ -21,7 +21,9 @@ export interface BlobRouteOptions {
   logger: Logger;
 }
 
-export function createBlobRoute(options: BlobRouteOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function createBlobRoute(
+  options: BlobRouteOptions,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const logger = options.logger.child({ component: "blob-route" });
   return async (req, res) => {
     const method = (req.method ?? "GET").toUpperCase();
@@ -46,17 +48,30 @@ export function createBlobRoute(options: BlobRouteOptions): (req: IncomingMessag
       const err = toAloftError(e);
       if (err.code === Code.INTERNAL) logger.error({ err }, "signed blob request failed");
       // A URL that is not one of ours, or not valid for this request, is refused as S3 does (403).
-      const status = err.code === Code.INVALID_ARGUMENT && err.id === "blob.invalid_signed_url" ? 403 : httpStatusFromCode(err.code);
+      const status =
+        err.code === Code.INVALID_ARGUMENT && err.id === "blob.invalid_signed_url" ? 403 : httpStatusFromCode(err.code);
       reply(res, status, err.message);
     }
   };
 }
 
-async function upload(req: IncomingMessage, res: ServerResponse, key: string, signedMd5: string | undefined, options: BlobRouteOptions) {
+async function upload(
+  req: IncomingMessage,
+  res: ServerResponse,
+  key: string,
+  signedMd5: string | undefined,
+  options: BlobRouteOptions,
+) {
   const given = headerValue(req, "content-md5");
   if (signedMd5 !== undefined && given !== signedMd5) {
     drain(req);
-    return reply(res, 403, given === undefined ? "this URL requires the Content-MD5 header it was signed for" : "Content-MD5 does not match the signed URL");
+    return reply(
+      res,
+      403,
+      given === undefined
+        ? "this URL requires the Content-MD5 header it was signed for"
+        : "Content-MD5 does not match the signed URL",
+    );
   }
   const declared = headerValue(req, "content-length");
   if (declared !== undefined && Number(declared) > options.maxUploadBytes) {

@@ -28,7 +28,10 @@ test("over the cap: refused at the chunk that crosses it, without waiting for (o
   req.write("abc");
   req.write("defgh");
   // The body never ends: the refusal must not wait for it.
-  await assert.rejects(p, (err: unknown) => code(Code.RESOURCE_EXHAUSTED)(err) && (err as AloftError).id === "request.too_large");
+  await assert.rejects(
+    p,
+    (err: unknown) => code(Code.RESOURCE_EXHAUSTED)(err) && (err as AloftError).id === "request.too_large",
+  );
   // The rest is read and dropped, never kept.
   assert.equal(req.readableFlowing, true);
 });

@@ -57,7 +57,8 @@ function refuse(req: IncomingMessage, maxBytes: number): AloftError {
   return messageTooLarge(maxBytes);
 }
 
-const aborted = () => new AloftError(Code.CANCELLED, "http.aborted", "the client closed the connection before sending the whole request");
+const aborted = () =>
+  new AloftError(Code.CANCELLED, "http.aborted", "the client closed the connection before sending the whole request");
 
 /** Discards a body nobody reads (GET), so keep-alive connections stay in sync. */
 export function discardBody(req: IncomingMessage): void {

@@ -43,9 +43,13 @@ export function normalizeOrigin(origin: string): string {
 
 export function createCors(options: CorsOptions): Cors {
   const wildcard = options.allowedOrigins.some((o) => o.trim() === "*");
-  const origins = new Set(options.allowedOrigins.map((o) => normalizeOrigin(o.trim())).filter((o) => o !== "" && o !== "*"));
+  const origins = new Set(
+    options.allowedOrigins.map((o) => normalizeOrigin(o.trim())).filter((o) => o !== "" && o !== "*"),
+  );
   const allowedHeaders = new Set(
-    [...SIMPLE_HEADERS, "Content-Type", ...options.allowedHeaders].map((h) => canonicalHeaderKey(h.trim())).filter((h) => h !== ""),
+    [...SIMPLE_HEADERS, "Content-Type", ...options.allowedHeaders]
+      .map((h) => canonicalHeaderKey(h.trim()))
+      .filter((h) => h !== ""),
   );
   const originAllowed = (origin: string): boolean => {
     if (!options.allowCors || origin === "") return false;

@@ -45,7 +45,11 @@ export function findField(desc: DescMessage, name: string): DescField | undefine
  * silently ignored (an extra query parameter); repeated fields take every value, maps take [key, value], singular
  * fields exactly one value.
  */
-export function populateFieldFromPath(msg: ReflectMessage, fieldPath: readonly string[], values: readonly string[]): void {
+export function populateFieldFromPath(
+  msg: ReflectMessage,
+  fieldPath: readonly string[],
+  values: readonly string[],
+): void {
   if (fieldPath.length === 0) throw new BindingError("no field path");
   if (values.length === 0) throw new BindingError("no value provided");
   populateAt(msg, fieldPath, 0, values);
@@ -86,7 +90,9 @@ function populateAt(msg: ReflectMessage, fieldPath: readonly string[], i: number
     }
     case "map": {
       if (values.length !== 2) {
-        throw new BindingError(`more than one value provided for key ${JSON.stringify(values[0])} in map ${JSON.stringify(field.parent.typeName + "." + field.name)}`);
+        throw new BindingError(
+          `more than one value provided for key ${JSON.stringify(values[0])} in map ${JSON.stringify(field.parent.typeName + "." + field.name)}`,
+        );
       }
       const map = msg.get(field);
       let key: unknown;
@@ -124,7 +130,8 @@ function wrap(prefix: string, err: unknown): BindingError {
 
 /** Value of one element of `field` (the field itself, a list item or a map value) parsed from a string. */
 function parseValue(field: DescField, value: string): unknown {
-  const kind = field.fieldKind === "list" ? field.listKind : field.fieldKind === "map" ? field.mapKind : field.fieldKind;
+  const kind =
+    field.fieldKind === "list" ? field.listKind : field.fieldKind === "map" ? field.mapKind : field.fieldKind;
   switch (kind) {
     case "enum": {
       const e = field.enum;

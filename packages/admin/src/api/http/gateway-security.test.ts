@@ -32,7 +32,11 @@ describe("CORS by allow-list", () => {
     const pre = await srv.request({
       method: "OPTIONS",
       path: "/api/v1/projects/x",
-      headers: { origin: CONSOLE, "access-control-request-method": "PUT", "access-control-request-headers": "content-type, flyte-authorization" },
+      headers: {
+        origin: CONSOLE,
+        "access-control-request-method": "PUT",
+        "access-control-request-headers": "content-type, flyte-authorization",
+      },
     });
     assert.equal(pre.status, 200);
     assert.equal(pre.headers["access-control-allow-origin"], CONSOLE);
@@ -55,7 +59,11 @@ describe("CORS by allow-list", () => {
     const denied = await srv.request({
       method: "OPTIONS",
       path: "/api/v1/projects/x",
-      headers: { origin: CONSOLE, "access-control-request-method": "GET", "access-control-request-headers": "x-secret" },
+      headers: {
+        origin: CONSOLE,
+        "access-control-request-method": "GET",
+        "access-control-request-headers": "x-secret",
+      },
     });
     assert.equal(denied.status, 403);
   });
@@ -64,10 +72,19 @@ describe("CORS by allow-list", () => {
     const pre = await srv.request({
       method: "OPTIONS",
       path: "/api/v1/projects",
-      headers: { origin: EVIL, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+      headers: {
+        origin: EVIL,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type",
+      },
     });
     assert.equal(pre.status, 403);
-    for (const h of ["access-control-allow-origin", "access-control-allow-credentials", "access-control-allow-methods", "access-control-allow-headers"]) {
+    for (const h of [
+      "access-control-allow-origin",
+      "access-control-allow-credentials",
+      "access-control-allow-methods",
+      "access-control-allow-headers",
+    ]) {
       assert.equal(pre.headers[h], undefined, h);
     }
     // Its reads get no grant either (the browser will not hand the response to the page).
@@ -75,8 +92,17 @@ describe("CORS by allow-list", () => {
     assert.equal(read.headers["access-control-allow-origin"], undefined);
     assert.equal(read.headers["vary"], "Origin");
     // Look-alikes are other origins.
-    for (const origin of ["http://console.local.evil.example", "https://console.local", "http://console.local:8080", "null"]) {
-      const r = await srv.request({ method: "OPTIONS", path: "/api/v1/projects", headers: { origin, "access-control-request-method": "POST" } });
+    for (const origin of [
+      "http://console.local.evil.example",
+      "https://console.local",
+      "http://console.local:8080",
+      "null",
+    ]) {
+      const r = await srv.request({
+        method: "OPTIONS",
+        path: "/api/v1/projects",
+        headers: { origin, "access-control-request-method": "POST" },
+      });
       assert.equal(r.status, 403, origin);
     }
   });
@@ -84,7 +110,15 @@ describe("CORS by allow-list", () => {
   test("allowedOrigins * answers * without credentials", async () => {
     const open = await startTestServer({ cors: { allowCors: true, allowedOrigins: ["*"], allowedHeaders: [] } });
     try {
-      const pre = await open.request({ method: "OPTIONS", path: "/api/v1/projects", headers: { origin: EVIL, "access-control-request-method": "POST", "access-control-request-headers": "content-type" } });
+      const pre = await open.request({
+        method: "OPTIONS",
+        path: "/api/v1/projects",
+        headers: {
+          origin: EVIL,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type",
+        },
+      });
       assert.equal(pre.status, 200);
       assert.equal(pre.headers["access-control-allow-origin"], "*");
       assert.equal(pre.headers["access-control-allow-credentials"], undefined);
@@ -96,10 +130,19 @@ describe("CORS by allow-list", () => {
   test("CORS off: preflights reach the gateway (501) and no origin may write", async () => {
     const off = await startTestServer({ cors: { allowCors: false, allowedOrigins: [CONSOLE], allowedHeaders: [] } });
     try {
-      const pre = await off.request({ method: "OPTIONS", path: "/api/v1/projects/x", headers: { origin: CONSOLE, "access-control-request-method": "GET" } });
+      const pre = await off.request({
+        method: "OPTIONS",
+        path: "/api/v1/projects/x",
+        headers: { origin: CONSOLE, "access-control-request-method": "GET" },
+      });
       assert.equal(pre.status, 501);
       assert.equal(pre.headers["access-control-allow-origin"], undefined);
-      const write = await off.request({ method: "POST", path: "/api/v1/projects", headers: { origin: CONSOLE, "content-type": "application/json" }, body: PROJECT });
+      const write = await off.request({
+        method: "POST",
+        path: "/api/v1/projects",
+        headers: { origin: CONSOLE, "content-type": "application/json" },
+        body: PROJECT,
+      });
       assert.equal(write.status, 403);
     } finally {
       await off.close();
@@ -110,7 +153,12 @@ describe("CORS by allow-list", () => {
 describe("writes from foreign origins and in simple-request types", () => {
   test("cross-origin text/plain POST (no preflight in a browser): refused, nothing registered", async () => {
     const before = registrations();
-    const res = await srv.request({ method: "POST", path: "/api/v1/projects", headers: { origin: EVIL, "content-type": "text/plain" }, body: PROJECT });
+    const res = await srv.request({
+      method: "POST",
+      path: "/api/v1/projects",
+      headers: { origin: EVIL, "content-type": "text/plain" },
+      body: PROJECT,
+    });
     assert.equal(res.status, 403);
     assert.equal((res.json as { code: number } | undefined)?.code ?? fromBinary(StatusSchema, res.body).code, 7);
     assert.equal(res.headers["access-control-allow-origin"], undefined);
@@ -119,8 +167,17 @@ describe("writes from foreign origins and in simple-request types", () => {
 
   test("a foreign origin is refused whatever the body type and method: 403 PERMISSION_DENIED", async () => {
     const before = srv.calls.length;
-    for (const [method, path] of [["POST", "/api/v1/projects"], ["PUT", "/api/v1/projects/x"], ["DELETE", "/api/v1/executions/p/d/n"]] as const) {
-      const res = await srv.request({ method, path, headers: { origin: EVIL, "content-type": "application/json", accept: "application/json" }, body: "{}" });
+    for (const [method, path] of [
+      ["POST", "/api/v1/projects"],
+      ["PUT", "/api/v1/projects/x"],
+      ["DELETE", "/api/v1/executions/p/d/n"],
+    ] as const) {
+      const res = await srv.request({
+        method,
+        path,
+        headers: { origin: EVIL, "content-type": "application/json", accept: "application/json" },
+        body: "{}",
+      });
       assert.equal(res.status, 403, `${method} ${path}`);
       assert.equal((res.json as { code: number }).code, 7);
       assert.match((res.json as { message: string }).message, /evil\.example.*server\.allowedOrigins/);
@@ -130,9 +187,19 @@ describe("writes from foreign origins and in simple-request types", () => {
 
   test("same-origin and allowed-origin writes pass", async () => {
     const before = registrations();
-    const self = await srv.request({ method: "POST", path: "/api/v1/projects", headers: { origin: srv.url, "content-type": "application/json" }, body: PROJECT });
+    const self = await srv.request({
+      method: "POST",
+      path: "/api/v1/projects",
+      headers: { origin: srv.url, "content-type": "application/json" },
+      body: PROJECT,
+    });
     assert.equal(self.status, 200);
-    const allowed = await srv.request({ method: "POST", path: "/api/v1/projects", headers: { origin: CONSOLE, "content-type": "application/json; charset=utf-8" }, body: PROJECT });
+    const allowed = await srv.request({
+      method: "POST",
+      path: "/api/v1/projects",
+      headers: { origin: CONSOLE, "content-type": "application/json; charset=utf-8" },
+      body: PROJECT,
+    });
     assert.equal(allowed.status, 200);
     assert.equal(allowed.headers["access-control-allow-origin"], CONSOLE);
     assert.equal(registrations(), before + 2);
@@ -140,17 +207,41 @@ describe("writes from foreign origins and in simple-request types", () => {
 
   test("writes must be JSON or protobuf: other types are 415 with a google.rpc.Status, without an Origin too", async () => {
     const before = registrations();
-    for (const ct of [undefined, "text/plain", "text/plain; charset=utf-8", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded", "application/xml", "application/jsonx", "garbage/"]) {
-      const res = await srv.request({ method: "POST", path: "/api/v1/projects", headers: { accept: "application/json", ...(ct ? { "content-type": ct } : {}) }, body: PROJECT });
+    for (const ct of [
+      undefined,
+      "text/plain",
+      "text/plain; charset=utf-8",
+      "multipart/form-data; boundary=x",
+      "application/x-www-form-urlencoded",
+      "application/xml",
+      "application/jsonx",
+      "garbage/",
+    ]) {
+      const res = await srv.request({
+        method: "POST",
+        path: "/api/v1/projects",
+        headers: { accept: "application/json", ...(ct ? { "content-type": ct } : {}) },
+        body: PROJECT,
+      });
       assert.equal(res.status, 415, String(ct));
       assert.equal((res.json as { code: number }).code, 3);
       assert.match((res.json as { message: string }).message, /application\/json or application\/octet-stream/);
     }
     assert.equal(registrations(), before);
-    const bin = await srv.request({ method: "DELETE", path: "/api/v1/executions/p/d/n", headers: { accept: "application/octet-stream", "content-type": "text/plain" } });
+    const bin = await srv.request({
+      method: "DELETE",
+      path: "/api/v1/executions/p/d/n",
+      headers: { accept: "application/octet-stream", "content-type": "text/plain" },
+    });
     assert.equal(bin.status, 415);
     assert.equal(fromBinary(StatusSchema, bin.body).code, 3);
-    for (const ct of ["application/json", "APPLICATION/JSON; charset=utf-8", "application/octet-stream", "application/x-protobuf", "application/protobuf"]) {
+    for (const ct of [
+      "application/json",
+      "APPLICATION/JSON; charset=utf-8",
+      "application/octet-stream",
+      "application/x-protobuf",
+      "application/protobuf",
+    ]) {
       const res = await srv.request({ method: "PUT", path: "/api/v1/projects/ok", headers: { "content-type": ct } });
       assert.equal(res.status, 200, ct);
     }
@@ -165,7 +256,16 @@ describe("Host header (DNS rebinding)", () => {
       assert.equal(res.status, 421, path);
       assert.match(res.body.toString(), /evil\.example:8088.*server\.allowedHosts/);
     }
-    const write = await srv.request({ method: "POST", path: "/api/v1/projects", headers: { host: "rebind.evil.example", origin: "http://rebind.evil.example", "content-type": "application/json" }, body: PROJECT });
+    const write = await srv.request({
+      method: "POST",
+      path: "/api/v1/projects",
+      headers: {
+        host: "rebind.evil.example",
+        origin: "http://rebind.evil.example",
+        "content-type": "application/json",
+      },
+      body: PROJECT,
+    });
     assert.equal(write.status, 421);
     assert.equal(srv.calls.length, before);
     assert.equal((await srv.request({ path: "/healthcheck", headers: { host: "10.0.0.7:8088" } })).status, 200);
@@ -173,7 +273,15 @@ describe("Host header (DNS rebinding)", () => {
   });
 
   test("localhost, IP literals and configured names are answered, any port", async () => {
-    for (const host of ["localhost", "LOCALHOST:8088", "127.0.0.1:1", "[::1]:8088", "10.1.2.3", "aloft.internal:8088", "aloft.internal."]) {
+    for (const host of [
+      "localhost",
+      "LOCALHOST:8088",
+      "127.0.0.1:1",
+      "[::1]:8088",
+      "10.1.2.3",
+      "aloft.internal:8088",
+      "aloft.internal.",
+    ]) {
       const res = await srv.request({ path: "/api/v1/projects/x", headers: { host } });
       assert.equal(res.status, 200, host);
     }

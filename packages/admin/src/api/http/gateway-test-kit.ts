@@ -18,7 +18,13 @@ import { silentLogger } from "@aloft/core";
 import type { CallContext, ServiceBinding, UnaryHandler } from "../rpc.ts";
 import { createHttpGateway, type HttpGateway, type HttpGatewayOptions } from "./gateway.ts";
 
-export const SERVICES: DescService[] = [AdminService, SignalService, DataProxyService, AuthMetadataService, IdentityService];
+export const SERVICES: DescService[] = [
+  AdminService,
+  SignalService,
+  DataProxyService,
+  AuthMetadataService,
+  IdentityService,
+];
 
 export interface Call {
   rpc: string;
@@ -41,13 +47,25 @@ function specialHandlers(calls: Call[]): Record<string, UnaryHandler> {
       throw new Error("boom");
     },
     CreateWorkflow: async () => {
-      const id = create(IdentifierSchema, { resourceType: ResourceType.WORKFLOW, project: "p", domain: "d", name: "n", version: "v" });
+      const id = create(IdentifierSchema, {
+        resourceType: ResourceType.WORKFLOW,
+        project: "p",
+        domain: "d",
+        name: "n",
+        version: "v",
+      });
       throw alreadyExists("workflow.exists", "workflow with identical structure already exists", [
-        { schema: CreateWorkflowFailureReasonSchema, value: create(CreateWorkflowFailureReasonSchema, { reason: { case: "existsIdenticalStructure", value: { id } } }) },
+        {
+          schema: CreateWorkflowFailureReasonSchema,
+          value: create(CreateWorkflowFailureReasonSchema, {
+            reason: { case: "existsIdenticalStructure", value: { id } },
+          }),
+        },
       ]);
     },
     UserInfo: async (_req, ctx) => {
-      if (ctx.headers.get("x-test-user") !== "1") throw new AloftError(Code.UNAUTHENTICATED, "auth.expired", "token expired");
+      if (ctx.headers.get("x-test-user") !== "1")
+        throw new AloftError(Code.UNAUTHENTICATED, "auth.expired", "token expired");
       return create(UserInfoResponseSchema, {
         subject: "sub-1",
         name: "Ada",
@@ -146,7 +164,12 @@ export async function startTestServer(overrides: Partial<HttpGatewayOptions> = {
 
 export function rawRequest(port: number, agent: Agent, options: RawRequest): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const body = options.body === undefined ? undefined : typeof options.body === "string" ? Buffer.from(options.body) : options.body;
+    const body =
+      options.body === undefined
+        ? undefined
+        : typeof options.body === "string"
+          ? Buffer.from(options.body)
+          : options.body;
     const req = httpRequest(
       {
         host: "127.0.0.1",

@@ -30,7 +30,10 @@ const urlText = fc
   .array(
     fc.oneof(
       { weight: 8, arbitrary: urlChar },
-      { weight: 1, arbitrary: fc.constantFrom("%20", "%2F", "%2B", "%3B", "%zz", "%", "%4", "%E2%9C%93", "%FF", "%00") },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom("%20", "%2F", "%2B", "%3B", "%zz", "%", "%4", "%E2%9C%93", "%FF", "%00"),
+      },
       { weight: 1, arbitrary: fc.string({ maxLength: 4 }).map((s) => encodeURIComponent(s)) },
     ),
     { maxLength: 12 },
@@ -38,10 +41,16 @@ const urlText = fc
   .map((parts) => parts.join(""));
 
 const route = () => fc.constantFrom(...srv.gateway.routes);
-const segmentValue = fc.oneof(urlText, fc.constantFrom("TASK", "WORKFLOW", "2", "-1", "99", "4294967296", "", "x", "dynamic_workflow", ".", ".."));
+const segmentValue = fc.oneof(
+  urlText,
+  fc.constantFrom("TASK", "WORKFLOW", "2", "-1", "99", "4294967296", "", "x", "dynamic_workflow", ".", ".."),
+);
 
 const routePath = fc
-  .tuple(fc.constant(null).chain(() => route()), fc.array(segmentValue, { minLength: 12, maxLength: 12 }))
+  .tuple(
+    fc.constant(null).chain(() => route()),
+    fc.array(segmentValue, { minLength: 12, maxLength: 12 }),
+  )
   .map(([r, values]) => {
     let i = 0;
     return r.path.replace(/\{[^}]+\}/g, () => values[i++ % values.length] ?? "x");
@@ -58,7 +67,10 @@ const path = fc.oneof(
   { weight: 5, arbitrary: routePath },
   { weight: 3, arbitrary: mutatedPath },
   { weight: 1, arbitrary: randomPath },
-  { weight: 1, arbitrary: fc.constantFrom("/healthcheck", "/", "/api/v1/", "/api/v1/version", "/me", "/api/v1/projects/") },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom("/healthcheck", "/", "/api/v1/", "/api/v1/version", "/me", "/api/v1/projects/"),
+  },
 );
 
 const queryKey = fc.oneof(
@@ -83,17 +95,33 @@ const queryKey = fc.oneof(
   ),
   urlText,
 );
-const queryValue = fc.oneof(urlText, fc.constantFrom("ASCENDING", "1", "-1", "18446744073709551616", "true", "eq(a,b)+ne(c,d)", "TASK"));
+const queryValue = fc.oneof(
+  urlText,
+  fc.constantFrom("ASCENDING", "1", "-1", "18446744073709551616", "true", "eq(a,b)+ne(c,d)", "TASK"),
+);
 const query = fc
   .array(fc.tuple(queryKey, queryValue, fc.boolean()), { maxLength: 5 })
   .map((pairs) => (pairs.length === 0 ? "" : "?" + pairs.map(([k, v, hasEq]) => (hasEq ? `${k}=${v}` : k)).join("&")));
 
 const headerValue = fc.string({ maxLength: 30 }).map((s) => s.replace(/[^\x20-\x7e]/g, "").trim());
 const contentType = fc.oneof(
-  fc.constantFrom(undefined, "application/json", "application/json; charset=utf-8", "application/octet-stream", "application/x-www-form-urlencoded", "text/plain", "APPLICATION/JSON", "application/json; x", "multipart/form-data; boundary=x"),
+  fc.constantFrom(
+    undefined,
+    "application/json",
+    "application/json; charset=utf-8",
+    "application/octet-stream",
+    "application/x-www-form-urlencoded",
+    "text/plain",
+    "APPLICATION/JSON",
+    "application/json; x",
+    "multipart/form-data; boundary=x",
+  ),
   headerValue,
 );
-const accept = fc.oneof(fc.constantFrom(undefined, "application/json", "application/octet-stream", "*/*", "application/json, text/plain"), headerValue);
+const accept = fc.oneof(
+  fc.constantFrom(undefined, "application/json", "application/octet-stream", "*/*", "application/json, text/plain"),
+  headerValue,
+);
 
 const validJson = fc.constantFrom(
   '{"project":{"id":"p","name":"n","labels":{"values":{"a":"b"}}}}',
@@ -101,23 +129,33 @@ const validJson = fc.constantFrom(
   '{"spec":{"template":{"nodes":[{"id":"n1"}]}},"id":{"resource_type":"WORKFLOW"}}',
   '{"state":1,"id":"x"}',
 );
-const mutatedJson = fc.tuple(validJson, fc.array(fc.tuple(fc.nat(200), fc.nat(3), fc.string({ maxLength: 3 })), { maxLength: 4 })).map(([s, edits]) => {
-  let out = s;
-  for (const [at, del, ins] of edits) {
-    const i = at % (out.length + 1);
-    out = out.slice(0, i) + ins + out.slice(i + del);
-  }
-  return out;
-});
+const mutatedJson = fc
+  .tuple(validJson, fc.array(fc.tuple(fc.nat(200), fc.nat(3), fc.string({ maxLength: 3 })), { maxLength: 4 }))
+  .map(([s, edits]) => {
+    let out = s;
+    for (const [at, del, ins] of edits) {
+      const i = at % (out.length + 1);
+      out = out.slice(0, i) + ins + out.slice(i + del);
+    }
+    return out;
+  });
 const validBinary = [
   toBinary(ProjectRegisterRequestSchema, create(ProjectRegisterRequestSchema, { project: { id: "p", name: "n" } })),
-  toBinary(ResourceListRequestSchema, create(ResourceListRequestSchema, { id: { project: "p", domain: "d" }, limit: 3 })),
+  toBinary(
+    ResourceListRequestSchema,
+    create(ResourceListRequestSchema, { id: { project: "p", domain: "d" }, limit: 3 }),
+  ),
 ];
-const mutatedBinary = fc.tuple(fc.constantFrom(...validBinary), fc.array(fc.tuple(fc.nat(64), fc.integer({ min: 0, max: 255 })), { maxLength: 4 })).map(([b, flips]) => {
-  const out = Uint8Array.from(b);
-  for (const [at, v] of flips) if (out.length > 0) out[at % out.length] = v;
-  return out;
-});
+const mutatedBinary = fc
+  .tuple(
+    fc.constantFrom(...validBinary),
+    fc.array(fc.tuple(fc.nat(64), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }),
+  )
+  .map(([b, flips]) => {
+    const out = Uint8Array.from(b);
+    for (const [at, v] of flips) if (out.length > 0) out[at % out.length] = v;
+    return out;
+  });
 const body = fc.oneof(
   fc.constant(undefined),
   fc.uint8Array({ maxLength: 200 }),
@@ -125,18 +163,35 @@ const body = fc.oneof(
   validJson,
   mutatedJson,
   mutatedBinary,
-  fc.object({ maxDepth: 2, key: fc.constantFrom("project", "id", "name", "limit", "spec", "state", "labels", "resource_type", "x") }).map((o) => {
-    try {
-      return JSON.stringify(o);
-    } catch {
-      return "{}";
-    }
-  }),
+  fc
+    .object({
+      maxDepth: 2,
+      key: fc.constantFrom("project", "id", "name", "limit", "spec", "state", "labels", "resource_type", "x"),
+    })
+    .map((o) => {
+      try {
+        return JSON.stringify(o);
+      } catch {
+        return "{}";
+      }
+    }),
   fc.constant(toJsonString(ResourceListRequestSchema, create(ResourceListRequestSchema, { limit: 1 }))),
 );
 
 const request = fc.record({
-  method: fc.constantFrom("GET", "GET", "POST", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE", "PROPFIND"),
+  method: fc.constantFrom(
+    "GET",
+    "GET",
+    "POST",
+    "POST",
+    "PUT",
+    "DELETE",
+    "PATCH",
+    "OPTIONS",
+    "HEAD",
+    "TRACE",
+    "PROPFIND",
+  ),
   path,
   query,
   contentType,
@@ -202,7 +257,12 @@ test("random and mutated requests never crash the gateway nor produce unexpected
       const headers: Record<string, string> = {};
       if (r.contentType !== undefined) headers["content-type"] = r.contentType;
       if (r.accept !== undefined) headers["accept"] = r.accept;
-      const raw = { method: r.method, path: r.path + r.query, headers, ...(r.body === undefined ? {} : { body: r.body }) };
+      const raw = {
+        method: r.method,
+        path: r.path + r.query,
+        headers,
+        ...(r.body === undefined ? {} : { body: r.body }),
+      };
       const res = await srv.request(raw);
       sent++;
       checkResponse(raw, res);

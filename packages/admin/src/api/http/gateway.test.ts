@@ -1,13 +1,30 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "node:net";
-import { create, fromBinary, getOption, hasOption, toBinary, type DescField, type DescMessage } from "@bufbuild/protobuf";
+import {
+  create,
+  fromBinary,
+  getOption,
+  hasOption,
+  toBinary,
+  type DescField,
+  type DescMessage,
+} from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { http } from "@aloft/idl/google/api/annotations_pb.js";
 import { StatusSchema } from "@aloft/idl/google/rpc/status_pb.js";
-import { ProjectSchema, ProjectRegisterRequestSchema, type Project, type ProjectGetRequest } from "@aloft/idl/flyteidl/admin/project_pb.js";
+import {
+  ProjectSchema,
+  ProjectRegisterRequestSchema,
+  type Project,
+  type ProjectGetRequest,
+} from "@aloft/idl/flyteidl/admin/project_pb.js";
 import { CreateWorkflowFailureReasonSchema } from "@aloft/idl/flyteidl/admin/workflow_pb.js";
-import type { ResourceListRequest, NamedEntityGetRequest, ObjectGetRequest } from "@aloft/idl/flyteidl/admin/common_pb.js";
+import type {
+  ResourceListRequest,
+  NamedEntityGetRequest,
+  ObjectGetRequest,
+} from "@aloft/idl/flyteidl/admin/common_pb.js";
 import type { TaskExecutionGetRequest } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
 import type { ExecutionTerminateRequest } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
@@ -55,14 +72,20 @@ describe("routes from google.api.http options", () => {
       for (const m of s.methods) {
         if (!hasOption(m, http)) continue;
         const rule = getOption(m, http);
-        for (const r of [rule, ...rule.additionalBindings]) expected.push(`${r.pattern.case?.toUpperCase()} ${String(r.pattern.value)} ${m.name}`);
+        for (const r of [rule, ...rule.additionalBindings])
+          expected.push(`${r.pattern.case?.toUpperCase()} ${String(r.pattern.value)} ${m.name}`);
       }
     }
     const got = srv.gateway.routes.map((r) => `${r.method} ${r.path} ${r.rpc}`);
     assert.deepEqual([...got].sort(), [...expected].sort());
     assert.ok(got.length > 60, `only ${got.length} routes`);
     assert.ok(!got.some((r) => r.includes("GetOrCreateSignal")), "gRPC-only method must not route");
-    for (const r of ["GET /me UserInfo", "GET /.well-known/oauth-authorization-server GetOAuth2Metadata", "POST /api/v1/signals SetSignal", "POST /api/v1/dataproxy/artifact_urn CreateUploadLocation"]) {
+    for (const r of [
+      "GET /me UserInfo",
+      "GET /.well-known/oauth-authorization-server GetOAuth2Metadata",
+      "POST /api/v1/signals SetSignal",
+      "POST /api/v1/dataproxy/artifact_urn CreateUploadLocation",
+    ]) {
       assert.ok(got.includes(r), r);
     }
   });
@@ -115,15 +138,31 @@ describe("encodings", () => {
     const res = await srv.request({ path: "/api/v1/named_entities/TASK/p/d/n" });
     assert.equal(res.status, 200);
     assert.equal(res.headers["content-type"], "application/json");
-    assert.deepEqual(res.json, { resourceType: "TASK", id: { project: "p", domain: "d", name: "n", org: "" }, metadata: null });
+    assert.deepEqual(res.json, {
+      resourceType: "TASK",
+      id: { project: "p", domain: "d", name: "n", org: "" },
+      metadata: null,
+    });
   });
 
   test("Accept: application/json: proto field names, enums as names", async () => {
     const res = await srv.request({ path: "/api/v1/named_entities/2/p/d/n", headers: JSON_ACCEPT });
     assert.equal(res.headers["content-type"], "application/json");
-    assert.deepEqual(res.json, { resource_type: "WORKFLOW", id: { project: "p", domain: "d", name: "n", org: "" }, metadata: null });
+    assert.deepEqual(res.json, {
+      resource_type: "WORKFLOW",
+      id: { project: "p", domain: "d", name: "n", org: "" },
+      metadata: null,
+    });
     const project = await srv.request({ path: "/api/v1/projects/abc", headers: JSON_ACCEPT });
-    assert.deepEqual(project.json, { id: "abc", name: "echo", domains: [], description: "", labels: null, state: "ACTIVE", org: "" });
+    assert.deepEqual(project.json, {
+      id: "abc",
+      name: "echo",
+      domains: [],
+      description: "",
+      labels: null,
+      state: "ACTIVE",
+      org: "",
+    });
   });
 
   test("Accept: application/octet-stream: binary protobuf", async () => {
@@ -135,8 +174,16 @@ describe("encodings", () => {
   });
 
   test("binary request bodies; the response follows the request's Content-Type", async () => {
-    const body = toBinary(ProjectRegisterRequestSchema, create(ProjectRegisterRequestSchema, { project: { id: "bin", name: "Binary" } }));
-    const res = await srv.request({ method: "POST", path: "/api/v1/projects", headers: { "content-type": "application/octet-stream" }, body });
+    const body = toBinary(
+      ProjectRegisterRequestSchema,
+      create(ProjectRegisterRequestSchema, { project: { id: "bin", name: "Binary" } }),
+    );
+    const res = await srv.request({
+      method: "POST",
+      path: "/api/v1/projects",
+      headers: { "content-type": "application/octet-stream" },
+      body,
+    });
     assert.equal(res.status, 200);
     assert.equal(res.headers["content-type"], "application/octet-stream");
     const req = srv.last("RegisterProject").req as { project?: Project };
@@ -145,32 +192,55 @@ describe("encodings", () => {
 
   test("Content-Type with parameters selects its marshaler; unknown JSON fields: 400 under application/json only", async () => {
     const body = JSON.stringify({ project: { id: "j", name: "J" }, bogus: 1 });
-    const strict = await srv.request({ method: "POST", path: "/api/v1/projects", headers: { "content-type": "application/json; charset=utf-8" }, body });
+    const strict = await srv.request({
+      method: "POST",
+      path: "/api/v1/projects",
+      headers: { "content-type": "application/json; charset=utf-8" },
+      body,
+    });
     assert.equal(strict.status, 400);
     assert.equal((strict.json as { code: number }).code, 3);
     assert.match((strict.json as { message: string }).message, /bogus/);
 
     // A type without a registered marshaler decodes with the wildcard, which ignores unknown fields (grpc-gateway).
-    const lenient = await srv.request({ method: "POST", path: "/api/v1/projects", headers: { "content-type": "application/x-protobuf" }, body });
+    const lenient = await srv.request({
+      method: "POST",
+      path: "/api/v1/projects",
+      headers: { "content-type": "application/x-protobuf" },
+      body,
+    });
     assert.equal(lenient.status, 200);
     assert.equal((srv.last("RegisterProject").req as { project?: Project }).project?.id, "j");
 
-    const camel = await srv.request({ method: "POST", path: "/api/v1/projects", headers: { "content-type": "application/json" }, body: '{"project":{"id":"k","name":"K","state":"ARCHIVED"}}' });
+    const camel = await srv.request({
+      method: "POST",
+      path: "/api/v1/projects",
+      headers: { "content-type": "application/json" },
+      body: '{"project":{"id":"k","name":"K","state":"ARCHIVED"}}',
+    });
     assert.equal(camel.status, 200);
     assert.equal((srv.last("RegisterProject").req as { project?: Project }).project?.state, 1);
   });
 
   test("Accept must match exactly; a list or wildcard falls back to the inbound marshaler", async () => {
-    const res = await srv.request({ path: "/api/v1/named_entities/TASK/p/d/n", headers: { accept: "application/json, text/plain" } });
+    const res = await srv.request({
+      path: "/api/v1/named_entities/TASK/p/d/n",
+      headers: { accept: "application/json, text/plain" },
+    });
     assert.ok((res.json as Record<string, unknown>)["resourceType"] !== undefined);
-    const viaContentType = await srv.request({ path: "/api/v1/named_entities/TASK/p/d/n", headers: { "content-type": "application/json", accept: "*/*" } });
+    const viaContentType = await srv.request({
+      path: "/api/v1/named_entities/TASK/p/d/n",
+      headers: { "content-type": "application/json", accept: "*/*" },
+    });
     assert.ok((viaContentType.json as Record<string, unknown>)["resource_type"] !== undefined);
   });
 });
 
 describe("path and query binding", () => {
   test("query: proto or json names, nested, enums by name or number, repeated + as space", async () => {
-    const res = await srv.request({ path: "/api/v1/tasks/p/d?limit=5&sortBy.key=name&sort_by.direction=ASCENDING&filters=eq(a,b)%2Bne(c,d)&token=a+b&unknown=1" });
+    const res = await srv.request({
+      path: "/api/v1/tasks/p/d?limit=5&sortBy.key=name&sort_by.direction=ASCENDING&filters=eq(a,b)%2Bne(c,d)&token=a+b&unknown=1",
+    });
     assert.equal(res.status, 200);
     const req = srv.last("ListTasks").req as ResourceListRequest;
     assert.equal(req.limit, 5);
@@ -191,7 +261,12 @@ describe("path and query binding", () => {
     await srv.request({ path: "/api/v1/task_executions/p/d/e/node/tp/td/tn/tv/3" });
     const t = srv.last("GetTaskExecution").req as TaskExecutionGetRequest;
     assert.deepEqual(
-      [t.id?.nodeExecutionId?.executionId?.name, t.id?.nodeExecutionId?.nodeId, t.id?.taskId?.version, t.id?.retryAttempt],
+      [
+        t.id?.nodeExecutionId?.executionId?.name,
+        t.id?.nodeExecutionId?.nodeId,
+        t.id?.taskId?.version,
+        t.id?.retryAttempt,
+      ],
       ["e", "node", "tv", 3],
     );
   });
@@ -199,10 +274,17 @@ describe("path and query binding", () => {
   test("bad path values are INVALID_ARGUMENT", async () => {
     const bad = await srv.request({ path: "/api/v1/named_entities/BOGUS/p/d/n", headers: JSON_ACCEPT });
     assert.equal(bad.status, 400);
-    assert.deepEqual(bad.json, { code: 3, message: "type mismatch, parameter: resource_type, error: BOGUS is not valid", details: [] });
+    assert.deepEqual(bad.json, {
+      code: 3,
+      message: "type mismatch, parameter: resource_type, error: BOGUS is not valid",
+      details: [],
+    });
     const retry = await srv.request({ path: "/api/v1/task_executions/p/d/e/node/tp/td/tn/tv/x", headers: JSON_ACCEPT });
     assert.equal(retry.status, 400);
-    assert.match((retry.json as { message: string }).message, /^type mismatch, parameter: id.retry_attempt, error: parsing field "retry_attempt"/);
+    assert.match(
+      (retry.json as { message: string }).message,
+      /^type mismatch, parameter: id.retry_attempt, error: parsing field "retry_attempt"/,
+    );
     const range = await srv.request({ path: "/api/v1/task_executions/p/d/e/node/tp/td/tn/tv/4294967296" });
     assert.equal(range.status, 400);
   });
@@ -210,7 +292,11 @@ describe("path and query binding", () => {
   test("bad query values are INVALID_ARGUMENT with upstream's messages", async () => {
     const res = await srv.request({ path: "/api/v1/tasks/p/d?limit=abc", headers: JSON_ACCEPT });
     assert.equal(res.status, 400);
-    assert.deepEqual(res.json, { code: 3, message: 'parsing field "limit": strconv.ParseUint: parsing "abc": invalid syntax', details: [] });
+    assert.deepEqual(res.json, {
+      code: 3,
+      message: 'parsing field "limit": strconv.ParseUint: parsing "abc": invalid syntax',
+      details: [],
+    });
     const semi = await srv.request({ path: "/api/v1/tasks/p/d?filters=a;b", headers: JSON_ACCEPT });
     assert.equal((semi.json as { message: string }).message, "invalid semicolon separator in query");
     const dir = await srv.request({ path: "/api/v1/tasks/p/d?sort_by.direction=SIDEWAYS", headers: JSON_ACCEPT });
@@ -227,7 +313,12 @@ describe("path and query binding", () => {
   });
 
   test("PUT: path parameters override body fields", async () => {
-    const res = await srv.request({ method: "PUT", path: "/api/v1/projects/abc", headers: { "content-type": "application/json" }, body: '{"id":"other","name":"N"}' });
+    const res = await srv.request({
+      method: "PUT",
+      path: "/api/v1/projects/abc",
+      headers: { "content-type": "application/json" },
+      body: '{"id":"other","name":"N"}',
+    });
     assert.equal(res.status, 200);
     const p = srv.last("UpdateProject").req as Project;
     assert.deepEqual([p.id, p.name], ["abc", "N"]);
@@ -244,13 +335,23 @@ describe("path and query binding", () => {
   });
 
   test("body: '*' methods ignore the query string", async () => {
-    await srv.request({ method: "PUT", path: "/api/v1/projects/q?name=fromquery", headers: { "content-type": "application/json" }, body: '{"name":"frombody"}' });
+    await srv.request({
+      method: "PUT",
+      path: "/api/v1/projects/q?name=fromquery",
+      headers: { "content-type": "application/json" },
+      body: '{"name":"frombody"}',
+    });
     assert.equal((srv.last("UpdateProject").req as Project).name, "frombody");
   });
 
   test("POST x-www-form-urlencoded to a GET-only path is served as that GET, form fields as query", async () => {
     const form = { "content-type": "application/x-www-form-urlencoded" };
-    const res = await srv.request({ method: "POST", path: "/api/v1/tasks/p/d?token=t", headers: form, body: "limit=7&id.name=z" });
+    const res = await srv.request({
+      method: "POST",
+      path: "/api/v1/tasks/p/d?token=t",
+      headers: form,
+      body: "limit=7&id.name=z",
+    });
     assert.equal(res.status, 200);
     const req = srv.last("ListTasks").req as ResourceListRequest;
     assert.deepEqual([req.limit, req.id?.name, req.token], [7, "z", "t"]);
@@ -263,15 +364,30 @@ describe("path and query binding", () => {
     assert.equal(srv.calls.filter((c) => c.rpc === "RegisterProject").length, registers);
     // X-HTTP-Method-Override names the method to serve instead: a read is served; a write from a form is 415, as
     // a browser can send a form cross-origin without a preflight.
-    const get = await srv.request({ method: "POST", path: "/api/v1/executions/p/d/ov", headers: { ...form, "x-http-method-override": "get" }, body: "a=1" });
+    const get = await srv.request({
+      method: "POST",
+      path: "/api/v1/executions/p/d/ov",
+      headers: { ...form, "x-http-method-override": "get" },
+      body: "a=1",
+    });
     assert.equal(get.status, 200);
     assert.equal((srv.last("GetExecution").req as { id?: { name: string } }).id?.name, "ov");
     const terminations = srv.calls.filter((c) => c.rpc === "TerminateExecution").length;
-    const del = await srv.request({ method: "POST", path: "/api/v1/executions/p/d/ov", headers: { ...form, "x-http-method-override": "delete" }, body: "a=1" });
+    const del = await srv.request({
+      method: "POST",
+      path: "/api/v1/executions/p/d/ov",
+      headers: { ...form, "x-http-method-override": "delete" },
+      body: "a=1",
+    });
     assert.equal(del.status, 415);
     assert.equal(srv.calls.filter((c) => c.rpc === "TerminateExecution").length, terminations);
     // Only the exact content type triggers it.
-    const withCharset = await srv.request({ method: "POST", path: "/api/v1/tasks/p/d", headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" }, body: "limit=1" });
+    const withCharset = await srv.request({
+      method: "POST",
+      path: "/api/v1/tasks/p/d",
+      headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
+      body: "limit=1",
+    });
     assert.equal(withCharset.status, 501);
   });
 });
@@ -290,7 +406,12 @@ describe("errors", () => {
   });
 
   test("AloftError with details: google.rpc.Status with Any details, JSON and binary", async () => {
-    const res = await srv.request({ method: "POST", path: "/api/v1/workflows", headers: { ...JSON_ACCEPT, "content-type": "application/json" }, body: "{}" });
+    const res = await srv.request({
+      method: "POST",
+      path: "/api/v1/workflows",
+      headers: { ...JSON_ACCEPT, "content-type": "application/json" },
+      body: "{}",
+    });
     assert.equal(res.status, 409);
     assert.deepEqual(res.json, {
       code: 6,
@@ -298,11 +419,17 @@ describe("errors", () => {
       details: [
         {
           "@type": "type.googleapis.com/flyteidl.admin.CreateWorkflowFailureReason",
-          exists_identical_structure: { id: { resource_type: "WORKFLOW", project: "p", domain: "d", name: "n", version: "v", org: "" } },
+          exists_identical_structure: {
+            id: { resource_type: "WORKFLOW", project: "p", domain: "d", name: "n", version: "v", org: "" },
+          },
         },
       ],
     });
-    const bin = await srv.request({ method: "POST", path: "/api/v1/workflows", headers: { "content-type": "application/octet-stream" } });
+    const bin = await srv.request({
+      method: "POST",
+      path: "/api/v1/workflows",
+      headers: { "content-type": "application/octet-stream" },
+    });
     assert.equal(bin.status, 409);
     const status = fromBinary(StatusSchema, bin.body);
     const detail = anyUnpack(status.details[0] ?? create(StatusSchema).details[0]!, CreateWorkflowFailureReasonSchema);
@@ -343,7 +470,12 @@ describe("errors", () => {
       ["application/x-protobuf", '{"project": 5}'],
       ["application/octet-stream", "\xff\xff\xff\xff"],
     ] as const) {
-      const res = await srv.request({ method: "POST", path: "/api/v1/projects", headers: ct ? { "content-type": ct } : {}, body: Buffer.from(body, "latin1") });
+      const res = await srv.request({
+        method: "POST",
+        path: "/api/v1/projects",
+        headers: ct ? { "content-type": ct } : {},
+        body: Buffer.from(body, "latin1"),
+      });
       assert.equal(res.status, 400, `${ct} ${body}`);
     }
   });
@@ -351,10 +483,20 @@ describe("errors", () => {
   test("bodies over the cap fail with 413 (RESOURCE_EXHAUSTED in the status) and the server stays usable", async () => {
     const small = await startTestServer({ maxBodyBytes: 1024 });
     try {
-      const res = await small.request({ method: "POST", path: "/api/v1/projects", headers: { ...JSON_ACCEPT, "content-type": "application/json" }, body: Buffer.alloc(4096, 0x20) });
+      const res = await small.request({
+        method: "POST",
+        path: "/api/v1/projects",
+        headers: { ...JSON_ACCEPT, "content-type": "application/json" },
+        body: Buffer.alloc(4096, 0x20),
+      });
       assert.equal(res.status, 413);
       assert.equal((res.json as { code: number }).code, 8);
-      const ok = await small.request({ method: "POST", path: "/api/v1/projects", headers: { "content-type": "application/json" }, body: '{"project":{"id":"x"}}' });
+      const ok = await small.request({
+        method: "POST",
+        path: "/api/v1/projects",
+        headers: { "content-type": "application/json" },
+        body: '{"project":{"id":"x"}}',
+      });
       assert.equal(ok.status, 200);
     } finally {
       await small.close();
@@ -362,7 +504,12 @@ describe("errors", () => {
   });
 
   test("the default cap is 4 MiB, as grpc-go's receive limit", async () => {
-    const res = await srv.request({ method: "POST", path: "/api/v1/projects", headers: { "content-type": "application/json" }, body: Buffer.alloc(4 * 1024 * 1024 + 1, 0x20) });
+    const res = await srv.request({
+      method: "POST",
+      path: "/api/v1/projects",
+      headers: { "content-type": "application/json" },
+      body: Buffer.alloc(4 * 1024 * 1024 + 1, 0x20),
+    });
     assert.equal(res.status, 413);
   });
 
@@ -403,7 +550,10 @@ describe("server behaviour", () => {
 
   test("extra routes: exact paths and prefixes ending in /, served before the gateway", async () => {
     assert.equal((await srv.request({ path: "/metrics" })).body.toString(), "metrics");
-    assert.equal((await srv.request({ path: "/console/projects/x?y=1" })).body.toString(), "console:/console/projects/x?y=1");
+    assert.equal(
+      (await srv.request({ path: "/console/projects/x?y=1" })).body.toString(),
+      "console:/console/projects/x?y=1",
+    );
     assert.equal((await srv.request({ path: "/metricsx" })).status, 404);
   });
 
@@ -418,7 +568,10 @@ describe("server behaviour", () => {
   });
 
   test("request headers reach the handler as metadata", async () => {
-    await srv.request({ path: "/api/v1/projects/h", headers: { authorization: "Bearer t", "grpc-metadata-tenant": "acme" } });
+    await srv.request({
+      path: "/api/v1/projects/h",
+      headers: { authorization: "Bearer t", "grpc-metadata-tenant": "acme" },
+    });
     const { ctx } = srv.last("GetProject");
     assert.equal(ctx.headers.get("authorization"), "Bearer t");
     assert.equal(ctx.headers.get("tenant"), "acme");
@@ -439,7 +592,9 @@ describe("server behaviour", () => {
     const before = srv.calls.filter((c) => c.rpc === "RegisterProject").length;
     const socket = connect(srv.port, "127.0.0.1");
     await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
-    socket.write("POST /api/v1/projects HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"project\":");
+    socket.write(
+      'POST /api/v1/projects HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"project":',
+    );
     await new Promise((r) => setTimeout(r, 20));
     socket.destroy();
     assert.equal((await srv.request({ path: "/healthcheck" })).status, 200);

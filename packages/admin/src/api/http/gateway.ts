@@ -8,7 +8,13 @@ import { file_google_rpc_status } from "@aloft/idl/google/rpc/status_pb.js";
 import { AloftError, Code, toAloftError } from "@aloft/core";
 import { newRequestId } from "@aloft/core";
 import type { Logger } from "@aloft/core";
-import { resolveHandler, type CallContext, type ServiceBinding, type UnaryHandler, type UnaryMiddleware } from "../rpc.ts";
+import {
+  resolveHandler,
+  type CallContext,
+  type ServiceBinding,
+  type UnaryHandler,
+  type UnaryMiddleware,
+} from "../rpc.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 import { createCors, type CorsOptions } from "./cors.ts";
 import { contentTypeProblem, createHostCheck, crossOriginProblem, STATE_CHANGING_METHODS } from "./request-guard.ts";
@@ -54,7 +60,9 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const routes = buildRoutes(options.bindings, logger);
   const router = createRouter(routes);
-  const handlers = new Map<Route, UnaryHandler>(routes.map((r) => [r, resolveHandler(r.binding, r.desc, options.middleware)]));
+  const handlers = new Map<Route, UnaryHandler>(
+    routes.map((r) => [r, resolveHandler(r.binding, r.desc, options.middleware)]),
+  );
   logger.debug({ routes: routes.length }, "http gateway routes ready");
   const registry = registryFor(options.bindings);
   const marshalers: MarshalerRegistry = {
@@ -77,11 +85,17 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
     return best?.[1];
   };
 
-  async function serveGateway(req: IncomingMessage, res: ServerResponse, rawPath: string, rawQuery: string): Promise<void> {
+  async function serveGateway(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rawPath: string,
+    rawQuery: string,
+  ): Promise<void> {
     const requestId = firstHeader(req, "x-request-id") || newRequestId();
     res.setHeader("x-request-id", headerSafe(requestId));
     const { inbound, outbound } = marshalersForRequest(marshalers, req.headersDistinct);
-    const fail = (err: AloftError, metadata?: Headers) => writeError(res, err, { marshaler: outbound, registry, metadata });
+    const fail = (err: AloftError, metadata?: Headers) =>
+      writeError(res, err, { marshaler: outbound, registry, metadata });
 
     if (!rawPath.startsWith("/")) return fail(routingErrors.badRequest());
     let path: string;
@@ -136,7 +150,11 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
       response = await handler(request, ctx);
       if (!isMessage(response, route.desc.output)) {
         const got = isMessage(response as unknown) ? (response as { $typeName: string }).$typeName : typeof response;
-        throw new AloftError(Code.INTERNAL, "http.bad_response", `handler for ${route.rpc} returned ${got}, expected ${route.desc.output.typeName}`);
+        throw new AloftError(
+          Code.INTERNAL,
+          "http.bad_response",
+          `handler for ${route.rpc} returned ${got}, expected ${route.desc.output.typeName}`,
+        );
       }
     } catch (err) {
       if (!(err instanceof AloftError)) logger.error({ err, rpc: route.rpc, requestId }, "handler failed");
@@ -147,7 +165,10 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
       body = outbound.marshal(route.desc.output, response);
     } catch (err) {
       logger.error({ err, rpc: route.rpc, requestId }, "response marshal failed");
-      return fail(new AloftError(Code.UNKNOWN, "http.marshal", err instanceof Error ? err.message : String(err)), ctx.responseHeaders);
+      return fail(
+        new AloftError(Code.UNKNOWN, "http.marshal", err instanceof Error ? err.message : String(err)),
+        ctx.responseHeaders,
+      );
     }
     if (res.writableEnded || res.destroyed) return;
     writeResponseMetadata(res, ctx.responseHeaders);
@@ -183,7 +204,10 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
       const foreign = crossOriginProblem(req, cors.originAllowed);
       if (foreign) {
         req.resume();
-        return writeError(res, foreign, { marshaler: marshalersForRequest(marshalers, req.headersDistinct).outbound, registry });
+        return writeError(res, foreign, {
+          marshaler: marshalersForRequest(marshalers, req.headersDistinct).outbound,
+          registry,
+        });
       }
       if (rawPath.startsWith("/")) {
         const clean = cleanPath(rawPath);

@@ -27,7 +27,8 @@ test("ints are decimal and range-checked", () => {
   assert.equal(parseGoUint("4294967295", 32), 4294967295n);
   assert.throws(() => parseGoUint("4294967296", 32), /value out of range/);
   assert.throws(() => parseGoUint("-1", 32), /invalid syntax/);
-  for (const bad of ["", "1.0", "0x10", "1_000", " 1", "1e3"]) assert.throws(() => parseGoInt(bad, 64), /invalid syntax/, bad);
+  for (const bad of ["", "1.0", "0x10", "1_000", " 1", "1e3"])
+    assert.throws(() => parseGoInt(bad, 64), /invalid syntax/, bad);
 });
 
 test("floats", () => {
@@ -50,7 +51,8 @@ test("durations as time.ParseDuration", () => {
   assert.equal(parseGoDuration("2µs"), 2_000n);
   assert.equal(parseGoDuration("0"), 0n);
   assert.equal(parseGoDuration(".5m"), 30_000_000_000n);
-  for (const bad of ["", "1", "s", "1x", "1.5", "+", "9999999999h", "1h-2m"]) assert.throws(() => parseGoDuration(bad), GoParseError, bad);
+  for (const bad of ["", "1", "s", "1x", "1.5", "+", "9999999999h", "1h-2m"])
+    assert.throws(() => parseGoDuration(bad), GoParseError, bad);
   assert.deepEqual(durationParts(-1_500_000_000n), { seconds: -1n, nanos: -500_000_000 });
 });
 
@@ -59,7 +61,15 @@ test("timestamps as RFC 3339", () => {
   assert.deepEqual(parseGoRfc3339("2024-01-01T01:00:00.25+01:00"), { seconds: 1704067200n, nanos: 250_000_000 });
   assert.deepEqual(parseGoRfc3339("1970-01-01T00:00:00.000000001Z"), { seconds: 0n, nanos: 1 });
   assert.deepEqual(parseGoRfc3339("0001-01-01T00:00:00Z"), { seconds: -62135596800n, nanos: 0 });
-  for (const bad of ["2024-01-01", "2024-13-01T00:00:00Z", "2023-02-29T00:00:00Z", "2024-01-01T24:00:00Z", "2024-01-01T00:00:60Z", "2024-01-01 00:00:00Z", "2024-01-01T00:00:00"]) {
+  for (const bad of [
+    "2024-01-01",
+    "2024-13-01T00:00:00Z",
+    "2023-02-29T00:00:00Z",
+    "2024-01-01T24:00:00Z",
+    "2024-01-01T00:00:60Z",
+    "2024-01-01 00:00:00Z",
+    "2024-01-01T00:00:00",
+  ]) {
     assert.throws(() => parseGoRfc3339(bad), GoParseError, bad);
   }
 });

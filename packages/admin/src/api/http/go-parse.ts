@@ -6,8 +6,10 @@ export class GoParseError extends Error {
   override name = "GoParseError";
 }
 
-const syntax = (fn: string, s: string) => new GoParseError(`strconv.${fn}: parsing ${JSON.stringify(s)}: invalid syntax`);
-const range = (fn: string, s: string) => new GoParseError(`strconv.${fn}: parsing ${JSON.stringify(s)}: value out of range`);
+const syntax = (fn: string, s: string) =>
+  new GoParseError(`strconv.${fn}: parsing ${JSON.stringify(s)}: invalid syntax`);
+const range = (fn: string, s: string) =>
+  new GoParseError(`strconv.${fn}: parsing ${JSON.stringify(s)}: value out of range`);
 
 /** strconv.ParseBool. */
 export function parseGoBool(s: string): boolean {
@@ -125,11 +127,21 @@ const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
 /** time.Parse(time.RFC3339Nano, s) → google.protobuf.Timestamp seconds + nanos. */
 export function parseGoRfc3339(s: string): { seconds: bigint; nanos: number } {
-  const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:[.,]([0-9]+))?(Z|[+-][0-9]{2}:[0-9]{2})$/.exec(s);
+  const m =
+    /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:[.,]([0-9]+))?(Z|[+-][0-9]{2}:[0-9]{2})$/.exec(
+      s,
+    );
   const bad = (what: string) =>
     new GoParseError(`parsing time ${JSON.stringify(s)} as "2006-01-02T15:04:05.999999999Z07:00": ${what}`);
   if (!m) throw bad("cannot parse");
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   if (month < 1 || month > 12) throw bad("month out of range");
   const dim = month === 2 && isLeap(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 31);
   if (day < 1 || day > dim) throw bad("day out of range");

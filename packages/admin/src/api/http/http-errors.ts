@@ -39,7 +39,10 @@ export function writeError(res: ServerResponse, err: AloftError, options: ErrorR
   let status = options.httpStatus ?? httpStatusOf(err);
   let body: Uint8Array;
   try {
-    const registry = err.details.length === 0 ? options.registry : createRegistry(options.registry, ...err.details.map((d) => d.schema));
+    const registry =
+      err.details.length === 0
+        ? options.registry
+        : createRegistry(options.registry, ...err.details.map((d) => d.schema));
     body = marshaler.marshal(StatusSchema, toStatus(err), registry);
   } catch {
     status = 500;

@@ -11,7 +11,12 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
-export async function startHttpServer(gateway: HttpGateway, host: string, port: number, logger: Logger): Promise<RunningHttpServer> {
+export async function startHttpServer(
+  gateway: HttpGateway,
+  host: string,
+  port: number,
+  logger: Logger,
+): Promise<RunningHttpServer> {
   const server = createServer((req, res) => {
     gateway.handle(req, res).catch((err: unknown) => {
       logger.error({ err }, "http handler failed");

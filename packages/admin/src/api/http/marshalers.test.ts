@@ -6,16 +6,31 @@ import { StatusSchema } from "@aloft/idl/google/rpc/status_pb.js";
 import { ProjectSchema, ProjectListRequestSchema } from "@aloft/idl/flyteidl/admin/project_pb.js";
 import { CreateWorkflowFailureReasonSchema } from "@aloft/idl/flyteidl/admin/workflow_pb.js";
 import { IdentifierSchema, ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { firstJsonValue, float32Json, jsonMarshaler, MIME_JSON, MIME_PROTO, protoMarshaler, type Marshaler } from "./marshalers.ts";
+import {
+  firstJsonValue,
+  float32Json,
+  jsonMarshaler,
+  MIME_JSON,
+  MIME_PROTO,
+  protoMarshaler,
+  type Marshaler,
+} from "./marshalers.ts";
 import { marshalersForRequest, parseMediaType, type MarshalerRegistry } from "./negotiation.ts";
 import { AllSchema, InnerSchema, testRegistry } from "./test-schema.ts";
 
-const registry = createRegistry(testRegistry, ProjectSchema, StatusSchema, CreateWorkflowFailureReasonSchema, IdentifierSchema);
+const registry = createRegistry(
+  testRegistry,
+  ProjectSchema,
+  StatusSchema,
+  CreateWorkflowFailureReasonSchema,
+  IdentifierSchema,
+);
 const json = jsonMarshaler({ name: "json", useProtoFieldName: true, ignoreUnknownFields: false, registry });
 const wildcard = jsonMarshaler({ name: "wildcard", useProtoFieldName: false, ignoreUnknownFields: true, registry });
 const proto = protoMarshaler();
 const prop = (m: Message, k: string) => (m as unknown as Record<string, unknown>)[k];
-const text = (m: Marshaler, schema: Parameters<Marshaler["marshal"]>[0], msg: Message) => JSON.parse(Buffer.from(m.marshal(schema, msg)).toString());
+const text = (m: Marshaler, schema: Parameters<Marshaler["marshal"]>[0], msg: Message) =>
+  JSON.parse(Buffer.from(m.marshal(schema, msg)).toString());
 
 test("application/json: proto names, every field, null for unset messages but not oneof members", () => {
   const got = text(json, AllSchema, create(AllSchema) as Message);
@@ -50,7 +65,12 @@ test("application/json: proto names, every field, null for unset messages but no
 
 test("nulls are added at every depth: nested, repeated and map message values", () => {
   const inner = create(InnerSchema, { name: "x" } as never);
-  const msg = create(AllSchema, { inner, inners: [inner], innerMap: { k: inner }, choice: { case: "bInner", value: inner } } as never);
+  const msg = create(AllSchema, {
+    inner,
+    inners: [inner],
+    innerMap: { k: inner },
+    choice: { case: "bInner", value: inner },
+  } as never);
   const got = text(wildcard, AllSchema, msg as Message);
   const innerJson = { name: "x", color: "COLOR_UNSPECIFIED", child: null };
   assert.deepEqual(got.inner, innerJson);
@@ -81,16 +101,30 @@ test("wildcard: lowerCamelCase json names", () => {
 });
 
 test("Status with Any details, JSON and binary", () => {
-  const id = create(IdentifierSchema, { resourceType: ResourceType.WORKFLOW, project: "p", domain: "d", name: "n", version: "v" });
-  const detail = create(CreateWorkflowFailureReasonSchema, { reason: { case: "existsIdenticalStructure", value: { id } } });
-  const status = create(StatusSchema, { code: 6, message: "exists", details: [anyPack(CreateWorkflowFailureReasonSchema, detail)] });
+  const id = create(IdentifierSchema, {
+    resourceType: ResourceType.WORKFLOW,
+    project: "p",
+    domain: "d",
+    name: "n",
+    version: "v",
+  });
+  const detail = create(CreateWorkflowFailureReasonSchema, {
+    reason: { case: "existsIdenticalStructure", value: { id } },
+  });
+  const status = create(StatusSchema, {
+    code: 6,
+    message: "exists",
+    details: [anyPack(CreateWorkflowFailureReasonSchema, detail)],
+  });
   assert.deepEqual(text(json, StatusSchema, status), {
     code: 6,
     message: "exists",
     details: [
       {
         "@type": "type.googleapis.com/flyteidl.admin.CreateWorkflowFailureReason",
-        exists_identical_structure: { id: { resource_type: "WORKFLOW", project: "p", domain: "d", name: "n", version: "v", org: "" } },
+        exists_identical_structure: {
+          id: { resource_type: "WORKFLOW", project: "p", domain: "d", name: "n", version: "v", org: "" },
+        },
       },
     ],
   });
@@ -102,8 +136,22 @@ test("unknown JSON fields: rejected by application/json, ignored by the wildcard
   assert.throws(() => json.unmarshal(ProjectListRequestSchema, body), /bogus/);
   assert.equal(prop(wildcard.unmarshal(ProjectListRequestSchema, body), "limit"), 5);
   // Both proto and json names are accepted.
-  assert.equal((json.unmarshal(ProjectListRequestSchema, Buffer.from('{"sort_by":{"key":"a"}}')) as never as { sortBy: { key: string } }).sortBy.key, "a");
-  assert.equal((json.unmarshal(ProjectListRequestSchema, Buffer.from('{"sortBy":{"key":"b"}}')) as never as { sortBy: { key: string } }).sortBy.key, "b");
+  assert.equal(
+    (
+      json.unmarshal(ProjectListRequestSchema, Buffer.from('{"sort_by":{"key":"a"}}')) as never as {
+        sortBy: { key: string };
+      }
+    ).sortBy.key,
+    "a",
+  );
+  assert.equal(
+    (
+      json.unmarshal(ProjectListRequestSchema, Buffer.from('{"sortBy":{"key":"b"}}')) as never as {
+        sortBy: { key: string };
+      }
+    ).sortBy.key,
+    "b",
+  );
 });
 
 test("JSON bodies: empty is an empty message, trailing data after the object is ignored, non-objects fail", () => {
@@ -112,8 +160,16 @@ test("JSON bodies: empty is an empty message, trailing data after the object is 
   for (const bad of ["[]", "null", "5", '"x"', "{", '{"limit":"x"}', '{"limit":1,"limit":2}']) {
     assert.throws(() => json.unmarshal(ProjectListRequestSchema, Buffer.from(bad)), Error, bad);
   }
-  assert.throws(() => json.unmarshal(ProjectListRequestSchema, Buffer.from('\ufeff{"limit":1}')), Error, "byte order mark");
-  assert.throws(() => json.unmarshal(ProjectListRequestSchema, Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])), Error, "invalid UTF-8");
+  assert.throws(
+    () => json.unmarshal(ProjectListRequestSchema, Buffer.from('\ufeff{"limit":1}')),
+    Error,
+    "byte order mark",
+  );
+  assert.throws(
+    () => json.unmarshal(ProjectListRequestSchema, Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])),
+    Error,
+    "invalid UTF-8",
+  );
   assert.equal(firstJsonValue(' {"a":"}{"} x'), '{"a":"}{"}');
   assert.equal(firstJsonValue("\t"), undefined);
 });
@@ -130,13 +186,27 @@ test("media types as Go's mime.ParseMediaType", () => {
   assert.equal(parseMediaType("Application/JSON; charset=utf-8"), "application/json");
   assert.equal(parseMediaType('application/json; charset="utf-8";'), "application/json");
   assert.equal(parseMediaType("text"), "text");
-  for (const bad of ["", "/json", "application/", "application/json/x", "application/json; charset", "application/json; a=1; a=2", "a b/c"]) {
+  for (const bad of [
+    "",
+    "/json",
+    "application/",
+    "application/json/x",
+    "application/json; charset",
+    "application/json; a=1; a=2",
+    "a b/c",
+  ]) {
     assert.equal(parseMediaType(bad), undefined, bad);
   }
 });
 
 test("negotiation: exact Accept match, inbound from Content-Type, outbound defaults to inbound, else wildcard", () => {
-  const reg: MarshalerRegistry = { byMime: new Map([[MIME_JSON, json], [MIME_PROTO, proto]]), wildcard };
+  const reg: MarshalerRegistry = {
+    byMime: new Map([
+      [MIME_JSON, json],
+      [MIME_PROTO, proto],
+    ]),
+    wildcard,
+  };
   const pick = (h: Record<string, string[]>) => {
     const { inbound, outbound } = marshalersForRequest(reg, h);
     return `${inbound.name}/${outbound.name}`;

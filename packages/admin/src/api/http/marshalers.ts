@@ -55,15 +55,25 @@ export function jsonMarshaler(options: JsonMarshalerOptions): Marshaler {
     contentType: MIME_JSON,
     name: options.name,
     marshal(schema, message, registry = options.registry) {
-      const json = toJson(schema, message, { useProtoFieldName: options.useProtoFieldName, alwaysEmitImplicit: true, registry });
-      return Buffer.from(JSON.stringify(withNullMessageFields(reflect(schema, message), json, options.useProtoFieldName, registry)));
+      const json = toJson(schema, message, {
+        useProtoFieldName: options.useProtoFieldName,
+        alwaysEmitImplicit: true,
+        registry,
+      });
+      return Buffer.from(
+        JSON.stringify(withNullMessageFields(reflect(schema, message), json, options.useProtoFieldName, registry)),
+      );
     },
     unmarshal(schema, body) {
       // Invalid UTF-8 and a byte order mark are errors, as for protojson / encoding/json.
       const text = firstJsonValue(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(body));
       if (text === undefined) return create(schema);
-      if (!text.startsWith("{")) throw new Error(`cannot decode message ${schema.typeName} from JSON: expected an object`);
-      return fromJsonString(schema, text, { ignoreUnknownFields: options.ignoreUnknownFields, registry: options.registry });
+      if (!text.startsWith("{"))
+        throw new Error(`cannot decode message ${schema.typeName} from JSON: expected an object`);
+      return fromJsonString(schema, text, {
+        ignoreUnknownFields: options.ignoreUnknownFields,
+        registry: options.registry,
+      });
     },
   };
 }
@@ -158,7 +168,12 @@ function isJsonObject(v: JsonValue | undefined): v is { [k: string]: JsonValue }
  * The JSON of `msg` with `null` for every unset singular message field outside a oneof (recursively, like
  * protojson's EmitUnpopulated), keys in field declaration order as protojson writes them.
  */
-function withNullMessageFields(msg: ReflectMessage, json: JsonValue, protoNames: boolean, registry: Registry): JsonValue {
+function withNullMessageFields(
+  msg: ReflectMessage,
+  json: JsonValue,
+  protoNames: boolean,
+  registry: Registry,
+): JsonValue {
   if (msg.desc.typeName === FLOAT_VALUE) return mapNumbers(json, float32Json);
   if (!isJsonObject(json)) return json;
   if (msg.desc.typeName === ANY) {
@@ -176,7 +191,8 @@ function withNullMessageFields(msg: ReflectMessage, json: JsonValue, protoNames:
     const value = json[key];
     const set = msg.isSet(field);
     if (field.fieldKind === "message") {
-      if (set && value !== undefined) out[key] = withNullMessageFields(msg.get(field) as ReflectMessage, value, protoNames, registry);
+      if (set && value !== undefined)
+        out[key] = withNullMessageFields(msg.get(field) as ReflectMessage, value, protoNames, registry);
       else if (!set && field.oneof === undefined) out[key] = null;
     } else if (field.fieldKind === "list" && field.listKind === "message" && set && Array.isArray(value)) {
       const items = [...msg.get(field)] as ReflectMessage[];
@@ -185,7 +201,8 @@ function withNullMessageFields(msg: ReflectMessage, json: JsonValue, protoNames:
       const entries: { [k: string]: JsonValue } = { ...value };
       for (const [k, item] of msg.get(field).entries()) {
         const v = entries[String(k)];
-        if (v !== undefined) entries[String(k)] = withNullMessageFields(item as ReflectMessage, v, protoNames, registry);
+        if (v !== undefined)
+          entries[String(k)] = withNullMessageFields(item as ReflectMessage, v, protoNames, registry);
       }
       out[key] = sortedKeys(entries);
     } else if (value !== undefined) {
@@ -199,4 +216,3 @@ function withNullMessageFields(msg: ReflectMessage, json: JsonValue, protoNames:
   }
   return out;
 }
-

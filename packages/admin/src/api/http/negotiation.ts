@@ -16,7 +16,10 @@ export interface Negotiated {
 }
 
 /** `headers` as Node's `req.headersDistinct` (each header's values as sent, one per header line). */
-export function marshalersForRequest(registry: MarshalerRegistry, headers: Record<string, string[] | undefined>): Negotiated {
+export function marshalersForRequest(
+  registry: MarshalerRegistry,
+  headers: Record<string, string[] | undefined>,
+): Negotiated {
   let outbound: Marshaler | undefined;
   for (const accept of headers["accept"] ?? []) {
     outbound = registry.byMime.get(accept);

@@ -18,12 +18,15 @@ function bind(query: string, filter: FieldPathFilter = [], schema = AllSchema): 
 test("Go query parsing: + is a space, %XX decodes, repeated keys keep order", () => {
   const { values, error } = parseGoQuery("filters=eq(phase,RUNNING)%2Bgt(x,1)&a=1+2&a=%41&flag&&=v");
   assert.equal(error, undefined);
-  assert.deepEqual([...values], [
-    ["filters", ["eq(phase,RUNNING)+gt(x,1)"]],
-    ["a", ["1 2", "A"]],
-    ["flag", [""]],
-    ["", ["v"]],
-  ]);
+  assert.deepEqual(
+    [...values],
+    [
+      ["filters", ["eq(phase,RUNNING)+gt(x,1)"]],
+      ["a", ["1 2", "A"]],
+      ["flag", [""]],
+      ["", ["v"]],
+    ],
+  );
 });
 
 test("Go query parsing: semicolons and bad escapes are errors, other pairs still parse", () => {
@@ -38,7 +41,9 @@ test("Go query parsing: semicolons and bad escapes are errors, other pairs still
 
 test("scalars by proto or json name, nested paths, unknown keys ignored", () => {
   assert.deepEqual(
-    bind("i32=-5&i64=9223372036854775807&u32=7&u64=18446744073709551615&f=1.5&d=-2.25&b=true&s=a+b&by=aGk%3D&snakeCaseName=x&inner.name=n&inner.child.color=BLUE&nope=1&inner.nope=2"),
+    bind(
+      "i32=-5&i64=9223372036854775807&u32=7&u64=18446744073709551615&f=1.5&d=-2.25&b=true&s=a+b&by=aGk%3D&snakeCaseName=x&inner.name=n&inner.child.color=BLUE&nope=1&inner.nope=2",
+    ),
     {
       i32: -5,
       i64: "9223372036854775807",
@@ -101,16 +106,30 @@ test("bad values are BindingErrors with upstream's wording", () => {
     ["labels=x", /more than one value provided for key/],
     ["i32=", /invalid syntax/],
   ];
-  for (const [query, expected] of cases) assert.throws(() => bind(query), (err: unknown) => err instanceof BindingError && expected.test(err.message), query);
+  for (const [query, expected] of cases)
+    assert.throws(
+      () => bind(query),
+      (err: unknown) => err instanceof BindingError && expected.test(err.message),
+      query,
+    );
 });
 
 test("fields bound by the path are skipped, by proto or json name", () => {
   const got = bind(
     "id.project=evil&id.name=n&limit=10&sortBy.key=created_at&sort_by.direction=ASCENDING&filters=eq(a,b)&token=5",
-    [["id", "project"], ["id", "domain"]],
+    [
+      ["id", "project"],
+      ["id", "domain"],
+    ],
     ResourceListRequestSchema,
   );
-  assert.deepEqual(got, { id: { name: "n" }, limit: 10, token: "5", filters: "eq(a,b)", sortBy: { key: "created_at", direction: "ASCENDING" } });
+  assert.deepEqual(got, {
+    id: { name: "n" },
+    limit: 10,
+    token: "5",
+    filters: "eq(a,b)",
+    sortBy: { key: "created_at", direction: "ASCENDING" },
+  });
 });
 
 test("populateFieldFromPath creates intermediate messages even when the leaf is unknown", () => {

@@ -53,7 +53,10 @@ export interface HostCheck {
  */
 export function createHostCheck(allowedHosts: readonly string[]): HostCheck {
   const any = allowedHosts.some((h) => h.trim() === "*");
-  const names = new Set([...ALWAYS_ALLOWED_HOSTS, ...allowedHosts.map((h) => hostName(h)).filter((h) => h !== "" && h !== "*")]);
+  const names = new Set([
+    ...ALWAYS_ALLOWED_HOSTS,
+    ...allowedHosts.map((h) => hostName(h)).filter((h) => h !== "" && h !== "*"),
+  ]);
   return {
     problem(req) {
       if (any) return undefined;
@@ -82,7 +85,10 @@ export function isSameOrigin(origin: string, req: IncomingMessage): boolean {
 }
 
 /** PERMISSION_DENIED for a state-changing request sent by a page of a foreign, not allowed origin. */
-export function crossOriginProblem(req: IncomingMessage, originAllowed: (origin: string) => boolean): AloftError | undefined {
+export function crossOriginProblem(
+  req: IncomingMessage,
+  originAllowed: (origin: string) => boolean,
+): AloftError | undefined {
   if (!STATE_CHANGING_METHODS.has(req.method ?? "")) return undefined;
   const origins = req.headersDistinct["origin"];
   if (!origins || origins.length === 0) return undefined;

@@ -28,7 +28,12 @@ let gateway: HttpGateway;
 let server: Server;
 let base: string;
 before(async () => {
-  gateway = createHttpGateway({ bindings: [echo], middleware: [], logger: silentLogger(), cors: { allowCors: false, allowedOrigins: [], allowedHeaders: [] } });
+  gateway = createHttpGateway({
+    bindings: [echo],
+    middleware: [],
+    logger: silentLogger(),
+    cors: { allowCors: false, allowedOrigins: [], allowedHeaders: [] },
+  });
   server = createServer((req, res) => void gateway.handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -9,7 +9,15 @@
 //     google.protobuf.Struct st = 21; string snake_case_name = 22; repeated int32 nums = 23;
 //     repeated Inner inners = 24; map<string, Inner> inner_map = 25; optional string opt = 26; }
 //   service TestService { ... } with http rules of the kinds flyteidl does not use (see below)
-import { create, createFileRegistry, setExtension, type DescEnum, type DescMessage, type DescService, type MessageInitShape } from "@bufbuild/protobuf";
+import {
+  create,
+  createFileRegistry,
+  setExtension,
+  type DescEnum,
+  type DescMessage,
+  type DescService,
+  type MessageInitShape,
+} from "@bufbuild/protobuf";
 import { http } from "@aloft/idl/google/api/annotations_pb.js";
 import { HttpRuleSchema } from "@aloft/idl/google/api/http_pb.js";
 import {
@@ -24,7 +32,15 @@ import {
   file_google_protobuf_wrappers,
 } from "@bufbuild/protobuf/wkt";
 
-type FieldSpec = [name: string, number: number, type: T, typeName?: string, label?: L, oneofIndex?: number, proto3Optional?: boolean];
+type FieldSpec = [
+  name: string,
+  number: number,
+  type: T,
+  typeName?: string,
+  label?: L,
+  oneofIndex?: number,
+  proto3Optional?: boolean,
+];
 
 const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 const field = ([name, number, type, typeName, label, oneofIndex, proto3Optional]: FieldSpec) => ({
@@ -74,9 +90,11 @@ const fileProto = create(FileDescriptorProtoSchema, {
   messageType: [
     {
       name: "Inner",
-      field: [["name", 1, T.STRING], ["color", 2, T.ENUM, ".aloft.test.Color"], ["child", 3, T.MESSAGE, ".aloft.test.Inner"]].map((f) =>
-        field(f as FieldSpec),
-      ),
+      field: [
+        ["name", 1, T.STRING],
+        ["color", 2, T.ENUM, ".aloft.test.Color"],
+        ["child", 3, T.MESSAGE, ".aloft.test.Inner"],
+      ].map((f) => field(f as FieldSpec)),
     },
     {
       name: "All",
@@ -119,10 +137,22 @@ const fileProto = create(FileDescriptorProtoSchema, {
     {
       name: "TestService",
       method: [
-        { name: "PatchInner", options: httpOption({ pattern: { case: "patch", value: "/v1/things/{s}" }, body: "inner" }) },
-        { name: "Custom", options: httpOption({ pattern: { case: "custom", value: { kind: "LIST", path: "/v1/things" } } }) },
-        { name: "Cancel", options: httpOption({ pattern: { case: "post", value: "/v1/things/{s}:cancel" }, body: "*" }) },
-        { name: "Deep", options: httpOption({ pattern: { case: "get", value: "/v1/deep/{inner.child.name=shelves/*}/x/{s=**}" } }) },
+        {
+          name: "PatchInner",
+          options: httpOption({ pattern: { case: "patch", value: "/v1/things/{s}" }, body: "inner" }),
+        },
+        {
+          name: "Custom",
+          options: httpOption({ pattern: { case: "custom", value: { kind: "LIST", path: "/v1/things" } } }),
+        },
+        {
+          name: "Cancel",
+          options: httpOption({ pattern: { case: "post", value: "/v1/things/{s}:cancel" }, body: "*" }),
+        },
+        {
+          name: "Deep",
+          options: httpOption({ pattern: { case: "get", value: "/v1/deep/{inner.child.name=shelves/*}/x/{s=**}" } }),
+        },
         { name: "Files", options: httpOption({ pattern: { case: "get", value: "/v1/files/{s=**}" } }) },
         { name: "BadVariable", options: httpOption({ pattern: { case: "get", value: "/v1/bad/{nope}" } }) },
         { name: "BadTemplate", options: httpOption({ pattern: { case: "get", value: "v1/no-slash" } }) },

@@ -18,7 +18,8 @@ const ctx = (address: string, principal?: Principal): CallContext => ({
 });
 
 test("auth off: only loopback peers may report events", () => {
-  for (const a of ["127.0.0.1", "::1", "::ffff:127.0.0.1", "127.0.0.2"]) assert.equal(eventCallerProblem(ctx(a), { authEnabled: false }), undefined, a);
+  for (const a of ["127.0.0.1", "::1", "::ffff:127.0.0.1", "127.0.0.2"])
+    assert.equal(eventCallerProblem(ctx(a), { authEnabled: false }), undefined, a);
   for (const a of ["10.0.0.7", "::ffff:192.168.1.2", "2001:db8::1", ""]) {
     assert.match(eventCallerProblem(ctx(a), { authEnabled: false }) ?? "", /only from the engine/, a);
   }
@@ -29,7 +30,10 @@ test("auth on: only the engine's identity, wherever it calls from", () => {
   const isEngine = (p: Principal) => p.subject === "flytepropeller";
   assert.equal(eventCallerProblem(ctx("10.0.0.7", engine), { authEnabled: true, isEngine }), undefined);
   assert.notEqual(eventCallerProblem(ctx("127.0.0.1"), { authEnabled: true, isEngine }), undefined);
-  assert.notEqual(eventCallerProblem(ctx("127.0.0.1", { subject: "alice", claims: {} }), { authEnabled: true, isEngine }), undefined);
+  assert.notEqual(
+    eventCallerProblem(ctx("127.0.0.1", { subject: "alice", claims: {} }), { authEnabled: true, isEngine }),
+    undefined,
+  );
   // Without a way to recognise the engine, nobody is (fail closed).
   assert.notEqual(eventCallerProblem(ctx("127.0.0.1", engine), { authEnabled: true }), undefined);
 });
@@ -41,7 +45,11 @@ test("the middleware refuses only event RPCs, with PERMISSION_DENIED that names 
     ran++;
     return req;
   };
-  for (const m of [AdminService.method.createWorkflowEvent, AdminService.method.createNodeEvent, AdminService.method.createTaskEvent]) {
+  for (const m of [
+    AdminService.method.createWorkflowEvent,
+    AdminService.method.createNodeEvent,
+    AdminService.method.createTaskEvent,
+  ]) {
     await assert.rejects(
       mw(m, create(m.input), ctx("10.0.0.7"), next),
       (e: unknown) => e instanceof AloftError && e.code === Code.PERMISSION_DENIED && !/propeller/.test(e.message),

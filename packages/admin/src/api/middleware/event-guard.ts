@@ -24,7 +24,10 @@ export interface EventGuardOptions {
 }
 
 /** Why `caller` may not report events, or undefined when it may. */
-export function eventCallerProblem(caller: Caller, options: Pick<EventGuardOptions, "authEnabled" | "isEngine">): string | undefined {
+export function eventCallerProblem(
+  caller: Caller,
+  options: Pick<EventGuardOptions, "authEnabled" | "isEngine">,
+): string | undefined {
   if (options.authEnabled) {
     if (caller.principal && options.isEngine?.(caller.principal)) return undefined;
     return "execution events are accepted only from the engine's identity";
@@ -39,7 +42,10 @@ export function eventGuardMiddleware(options: EventGuardOptions): UnaryMiddlewar
     if (!EVENT_METHODS.has(`${method.parent.typeName}.${method.name}`)) return next(req, ctx);
     const problem = eventCallerProblem(ctx, options);
     if (problem === undefined) return next(req, ctx);
-    logger.warn({ method: method.name, peer: ctx.peer.address, subject: ctx.principal?.subject, requestId: ctx.requestId }, "event refused");
+    logger.warn(
+      { method: method.name, peer: ctx.peer.address, subject: ctx.principal?.subject, requestId: ctx.requestId },
+      "event refused",
+    );
     return Promise.reject(new AloftError(Code.PERMISSION_DENIED, "event.caller_not_engine", problem));
   };
 }

@@ -19,7 +19,13 @@ export function observeMiddleware(logger: Logger, metrics: Metrics): UnaryMiddle
       metrics.rpcLatency.observe({ method: method.name, transport: ctx.transport }, seconds);
       if (logger.isLevelEnabled("debug") || code === Code.INTERNAL) {
         logger[code === Code.INTERNAL ? "error" : "debug"](
-          { method: method.name, code: Code[code], requestId: ctx.requestId, transport: ctx.transport, ms: seconds * 1000 },
+          {
+            method: method.name,
+            code: Code[code],
+            requestId: ctx.requestId,
+            transport: ctx.transport,
+            ms: seconds * 1000,
+          },
           "rpc",
         );
       }

@@ -15,7 +15,13 @@ export const descriptionEntities: AloftMigration = {
       .addColumn("long_description", t.bytes)
       .addColumn("link", "text", (c) => c.notNull().defaultTo(""))
       // Lists filter on (project, domain, name): keep those first so the key serves them.
-      .addUniqueConstraint("description_entities_identifier_key", ["project", "domain", "name", "version", "resource_type"])
+      .addUniqueConstraint("description_entities_identifier_key", [
+        "project",
+        "domain",
+        "name",
+        "version",
+        "resource_type",
+      ])
       .execute();
     await db.schema
       .createIndex("description_entities_created_at_idx")

@@ -17,7 +17,12 @@ export const workflows: AloftMigration = {
       .addColumn("short_description", "text", (c) => c.notNull().defaultTo(""))
       .addUniqueConstraint("workflows_identifier_key", ["project", "domain", "name", "version"])
       .execute();
-    await db.schema.createIndex("workflows_created_at_idx").ifNotExists().on("workflows").column("created_at").execute();
+    await db.schema
+      .createIndex("workflows_created_at_idx")
+      .ifNotExists()
+      .on("workflows")
+      .column("created_at")
+      .execute();
   },
   async down(db) {
     await db.schema.dropTable("workflows").ifExists().execute();

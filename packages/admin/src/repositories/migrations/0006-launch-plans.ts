@@ -29,8 +29,18 @@ export const launchPlans: AloftMigration = {
       .columns(["project", "domain", "name"])
       .where(sql.ref("state"), "=", sql.lit(1))
       .execute();
-    await db.schema.createIndex("launch_plans_workflow_id_idx").ifNotExists().on("launch_plans").column("workflow_id").execute();
-    await db.schema.createIndex("launch_plans_created_at_idx").ifNotExists().on("launch_plans").column("created_at").execute();
+    await db.schema
+      .createIndex("launch_plans_workflow_id_idx")
+      .ifNotExists()
+      .on("launch_plans")
+      .column("workflow_id")
+      .execute();
+    await db.schema
+      .createIndex("launch_plans_created_at_idx")
+      .ifNotExists()
+      .on("launch_plans")
+      .column("created_at")
+      .execute();
   },
   async down(db) {
     await db.schema.dropTable("launch_plans").ifExists().execute();

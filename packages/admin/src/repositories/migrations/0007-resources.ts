@@ -24,7 +24,12 @@ export const resources: AloftMigration = {
       .addUniqueConstraint("resources_key", ["project", "domain", "workflow", "launch_plan", "resource_type"])
       .execute();
     // ListMatchableAttributes and the most-specific lookup both start from the resource type.
-    await db.schema.createIndex("resources_type_priority_idx").ifNotExists().on("resources").columns(["resource_type", "priority"]).execute();
+    await db.schema
+      .createIndex("resources_type_priority_idx")
+      .ifNotExists()
+      .on("resources")
+      .columns(["resource_type", "priority"])
+      .execute();
   },
   async down(db) {
     await db.schema.dropTable("resources").ifExists().execute();

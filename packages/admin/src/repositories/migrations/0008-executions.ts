@@ -35,9 +35,14 @@ export const executions: AloftMigration = {
       .addColumn("launch_entity", "varchar(255)", (c) => c.notNull().defaultTo(""))
       .addUniqueConstraint("executions_key", ["execution_project", "execution_domain", "execution_name"])
       .execute();
-    const index = (name: string, columns: string[]) => db.schema.createIndex(name).ifNotExists().on("executions").columns(columns).execute();
+    const index = (name: string, columns: string[]) =>
+      db.schema.createIndex(name).ifNotExists().on("executions").columns(columns).execute();
     // ListExecutions scopes by project/domain and usually sorts by creation time.
-    await index("executions_project_domain_created_idx", ["execution_project", "execution_domain", "execution_created_at"]);
+    await index("executions_project_domain_created_idx", [
+      "execution_project",
+      "execution_domain",
+      "execution_created_at",
+    ]);
     // The concurrency policy counts QUEUED/RUNNING executions of a launch plan; filters join on these ids.
     await index("executions_launch_plan_phase_idx", ["launch_plan_id", "phase"]);
     await index("executions_workflow_id_idx", ["workflow_id"]);
@@ -50,9 +55,20 @@ export const executions: AloftMigration = {
       .addColumn("execution_name", "varchar(255)", (c) => c.notNull())
       .addColumn("key", "varchar(255)", (c) => c.notNull())
       .addColumn("value", "varchar(255)", (c) => c.notNull().defaultTo(""))
-      .addUniqueConstraint("execution_tags_key", ["execution_project", "execution_domain", "execution_name", "key", "value"])
+      .addUniqueConstraint("execution_tags_key", [
+        "execution_project",
+        "execution_domain",
+        "execution_name",
+        "key",
+        "value",
+      ])
       .execute();
-    await db.schema.createIndex("execution_tags_key_value_idx").ifNotExists().on("execution_tags").columns(["key", "value"]).execute();
+    await db.schema
+      .createIndex("execution_tags_key_value_idx")
+      .ifNotExists()
+      .on("execution_tags")
+      .columns(["key", "value"])
+      .execute();
   },
   async down(db) {
     await db.schema.dropTable("execution_tags").ifExists().execute();

@@ -28,9 +28,19 @@ export const nodeExecutions: AloftMigration = {
       .addColumn("dynamic_workflow_remote_closure_reference", "text", (c) => c.notNull().defaultTo(""))
       .addColumn("internal_data", t.bytes)
       .addColumn("event_version", "integer", (c) => c.notNull().defaultTo(sql.lit(0)))
-      .addUniqueConstraint("node_executions_key", ["execution_project", "execution_domain", "execution_name", "node_id"])
+      .addUniqueConstraint("node_executions_key", [
+        "execution_project",
+        "execution_domain",
+        "execution_name",
+        "node_id",
+      ])
       .execute();
-    await db.schema.createIndex("node_executions_parent_id_idx").ifNotExists().on("node_executions").column("parent_id").execute();
+    await db.schema
+      .createIndex("node_executions_parent_id_idx")
+      .ifNotExists()
+      .on("node_executions")
+      .column("parent_id")
+      .execute();
     await db.schema
       .createIndex("node_executions_parent_task_execution_id_idx")
       .ifNotExists()

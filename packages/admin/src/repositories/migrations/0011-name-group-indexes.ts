@@ -10,7 +10,12 @@ export const nameGroupIndexes: AloftMigration = {
   name: "0011-name-group-indexes",
   async up(db) {
     for (const t of TABLES) {
-      await db.schema.createIndex(`${t}_name_group_idx`).ifNotExists().on(t).columns(["project", "domain", "name", "deleted_at"]).execute();
+      await db.schema
+        .createIndex(`${t}_name_group_idx`)
+        .ifNotExists()
+        .on(t)
+        .columns(["project", "domain", "name", "deleted_at"])
+        .execute();
     }
   },
   async down(db) {

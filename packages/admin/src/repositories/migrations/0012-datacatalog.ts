@@ -5,7 +5,13 @@
 import { sql, type ColumnDefinitionBuilder } from "kysely";
 import { types, type AloftMigration } from "./migration.ts";
 
-const TABLES = ["catalog_reservations", "catalog_tags", "catalog_partitions", "catalog_artifacts", "catalog_datasets"] as const;
+const TABLES = [
+  "catalog_reservations",
+  "catalog_tags",
+  "catalog_partitions",
+  "catalog_artifacts",
+  "catalog_datasets",
+] as const;
 
 export const datacatalog: AloftMigration = {
   name: "0012-datacatalog",
@@ -44,8 +50,18 @@ export const datacatalog: AloftMigration = {
       .addColumn("data", t.bytes, (c) => c.notNull())
       .addUniqueConstraint("catalog_artifacts_key", ["dataset_id", "artifact_id"])
       .execute();
-    await db.schema.createIndex("catalog_artifacts_artifact_id_idx").ifNotExists().on("catalog_artifacts").column("artifact_id").execute();
-    await db.schema.createIndex("catalog_artifacts_list_idx").ifNotExists().on("catalog_artifacts").columns(["dataset_id", "created_at"]).execute();
+    await db.schema
+      .createIndex("catalog_artifacts_artifact_id_idx")
+      .ifNotExists()
+      .on("catalog_artifacts")
+      .column("artifact_id")
+      .execute();
+    await db.schema
+      .createIndex("catalog_artifacts_list_idx")
+      .ifNotExists()
+      .on("catalog_artifacts")
+      .columns(["dataset_id", "created_at"])
+      .execute();
 
     await db.schema
       .createTable("catalog_partitions")
@@ -57,7 +73,12 @@ export const datacatalog: AloftMigration = {
       .addColumn("value", "varchar(255)", (c) => c.notNull())
       .addUniqueConstraint("catalog_partitions_key", ["artifact_pk", "key"])
       .execute();
-    await db.schema.createIndex("catalog_partitions_kv_idx").ifNotExists().on("catalog_partitions").columns(["key", "value"]).execute();
+    await db.schema
+      .createIndex("catalog_partitions_kv_idx")
+      .ifNotExists()
+      .on("catalog_partitions")
+      .columns(["key", "value"])
+      .execute();
 
     // As upstream, a tag row is unique on (dataset, name, artifact): the same name may be added to another artifact,
     // and a lookup by name answers the most recent one.
@@ -72,7 +93,12 @@ export const datacatalog: AloftMigration = {
       .addColumn("artifact_pk", t.bigint, (c) => c.notNull())
       .addUniqueConstraint("catalog_tags_key", ["dataset_id", "tag_name", "artifact_pk"])
       .execute();
-    await db.schema.createIndex("catalog_tags_artifact_idx").ifNotExists().on("catalog_tags").column("artifact_pk").execute();
+    await db.schema
+      .createIndex("catalog_tags_artifact_idx")
+      .ifNotExists()
+      .on("catalog_tags")
+      .column("artifact_pk")
+      .execute();
 
     // Reservations are keyed by the dataset id's strings and the tag, like upstream: no dataset row is needed.
     await db.schema

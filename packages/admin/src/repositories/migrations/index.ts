@@ -14,7 +14,21 @@ import { nameGroupIndexes } from "./0011-name-group-indexes.ts";
 import { datacatalog } from "./0012-datacatalog.ts";
 import { signals } from "./0013-signals.ts";
 
-export const migrations: readonly AloftMigration[] = [projects, tasks, descriptionEntities, namedEntityMetadata, workflows, launchPlans, resources, executions, nodeExecutions, taskExecutions, nameGroupIndexes, datacatalog, signals];
+export const migrations: readonly AloftMigration[] = [
+  projects,
+  tasks,
+  descriptionEntities,
+  namedEntityMetadata,
+  workflows,
+  launchPlans,
+  resources,
+  executions,
+  nodeExecutions,
+  taskExecutions,
+  nameGroupIndexes,
+  datacatalog,
+  signals,
+];
 
 export type { AloftMigration } from "./migration.ts";
 export { migrateToLatest, rollbackLast, appliedMigrations } from "../migrator.ts";

@@ -14,7 +14,11 @@ import { compileErrors as E, type CompileErrors } from "../errors.ts";
 import { validateUnderlyingInterface } from "../interface.ts";
 import type { NodeBuilder, WorkflowBuilder } from "../workflow-builder.ts";
 
-export function arrayNodeInterface(w: WorkflowBuilder, nb: NodeBuilder, errs: CompileErrors): TypedInterface | undefined {
+export function arrayNodeInterface(
+  w: WorkflowBuilder,
+  nb: NodeBuilder,
+  errs: CompileErrors,
+): TypedInterface | undefined {
   const target = nb.node.target;
   if (target.case !== "arrayNode") return undefined;
   const inner = target.value.node;
@@ -35,7 +39,8 @@ function wrapInCollections(vars: VariableMap | undefined, keep: Set<string>): Va
   const out = create(VariableMapSchema);
   for (const [name, v] of Object.entries(vars?.variables ?? {})) {
     const copy = clone(VariableSchema, v);
-    if (!keep.has(name) && v.type) copy.type = create(LiteralTypeSchema, { type: { case: "collectionType", value: v.type } });
+    if (!keep.has(name) && v.type)
+      copy.type = create(LiteralTypeSchema, { type: { case: "collectionType", value: v.type } });
     out.variables[name] = copy;
   }
   return out;

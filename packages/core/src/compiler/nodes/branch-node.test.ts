@@ -47,7 +47,12 @@ const eq = (v: string, right: { primitive: number | string }): BooleanExpression
     },
   });
 
-function branch(nodeId: string, inputs: Binding[], cases: [BooleanExpression | undefined, Node][], elseNode?: Node): Node {
+function branch(
+  nodeId: string,
+  inputs: Binding[],
+  cases: [BooleanExpression | undefined, Node][],
+  elseNode?: Node,
+): Node {
   const [first, ...others] = cases;
   return create(NodeSchema, {
     id: nodeId,
@@ -77,7 +82,10 @@ describe("branch nodes", () => {
       taskNode("n1", "t_int2", [bind("a", int(2))]),
     );
     const c = ok(wf(b));
-    const ifElse = c.primary?.template?.nodes[2]?.target.case === "branchNode" ? c.primary.template.nodes[2].target.value.ifElse : undefined;
+    const ifElse =
+      c.primary?.template?.nodes[2]?.target.case === "branchNode"
+        ? c.primary.template.nodes[2].target.value.ifElse
+        : undefined;
     assert.equal(ifElse?.case?.thenNode?.id, "n0-n0");
     assert.equal(ifElse?.default.case === "elseNode" ? ifElse.default.value.id : "", "n0-n1");
     assert.deepEqual(conn(c, "upstream"), { n0: ["start-node"], "n0-n0": ["start-node"], "end-node": ["n0"] });
@@ -85,15 +93,26 @@ describe("branch nodes", () => {
   });
 
   it("exposes only the outputs every child produces", () => {
-    const b = branch("n0", [bind(".x", promise("", "x"))], [[eq(".x", { primitive: 1 }), taskNode("a", "t_int2", [bind("a", int(1))])]],
-      taskNode("b", "t_int", [bind("a", int(1))]));
+    const b = branch(
+      "n0",
+      [bind(".x", promise("", "x"))],
+      [[eq(".x", { primitive: 1 }), taskNode("a", "t_int2", [bind("a", int(1))])]],
+      taskNode("b", "t_int", [bind("a", int(1))]),
+    );
     const bad = workflow("wf", [b], { x: INT }, { y: STR }, [bind("y", promise("n0", "extra"))]);
-    assert.deepEqual(errors(bad).map((e) => e.split("|")[0]), ["ParameterNotBound", "VariableNameNotFound"]);
+    assert.deepEqual(
+      errors(bad).map((e) => e.split("|")[0]),
+      ["ParameterNotBound", "VariableNameNotFound"],
+    );
   });
 
   it("MismatchingTypes when children produce the same output with different types", () => {
-    const b = branch("n0", [bind(".x", promise("", "x"))], [[eq(".x", { primitive: 1 }), taskNode("a", "t_int", [bind("a", int(1))])]],
-      taskNode("b", "t_str_out", [bind("a", int(1))]));
+    const b = branch(
+      "n0",
+      [bind(".x", promise("", "x"))],
+      [[eq(".x", { primitive: 1 }), taskNode("a", "t_int", [bind("a", int(1))])]],
+      taskNode("b", "t_str_out", [bind("a", int(1))]),
+    );
     // Without an interface the branch gets no edges from its bindings, so it is also unreachable (as upstream).
     assert.deepEqual(errors(wf(b, {})), [
       "MismatchingTypes|n0-b|Variable [o] (type [simple:INTEGER]) doesn't match expected type [simple:STRING].",
@@ -103,22 +122,38 @@ describe("branch nodes", () => {
   });
 
   it("MismatchingTypes when a condition compares an integer with a float", () => {
-    const b = branch("n0", [bind(".x", promise("", "x"))], [[eq(".x", { primitive: 0.5 }), taskNode("a", "t_int", [bind("a", int(1))])]],
-      taskNode("b", "t_int", [bind("a", int(1))]));
+    const b = branch(
+      "n0",
+      [bind(".x", promise("", "x"))],
+      [[eq(".x", { primitive: 0.5 }), taskNode("a", "t_int", [bind("a", int(1))])]],
+      taskNode("b", "t_int", [bind("a", int(1))]),
+    );
     assert.deepEqual(errors(wf(b)), [
       "MismatchingTypes|n0|Variable [RightValue] (type [simple:FLOAT]) doesn't match expected type [simple:INTEGER].",
     ]);
   });
 
   it("BranchNodeHasNoDefault without else node or error", () => {
-    const b = branch("n0", [bind(".x", promise("", "x"))], [[eq(".x", { primitive: 1 }), taskNode("a", "t_int", [bind("a", int(1))])]]);
-    assert.deepEqual(errors(wf(b)), ["BranchNodeHasNoDefault|n0|Branch Node must have either the else case set or a default error."]);
+    const b = branch(
+      "n0",
+      [bind(".x", promise("", "x"))],
+      [[eq(".x", { primitive: 1 }), taskNode("a", "t_int", [bind("a", int(1))])]],
+    );
+    assert.deepEqual(errors(wf(b)), [
+      "BranchNodeHasNoDefault|n0|Branch Node must have either the else case set or a default error.",
+    ]);
   });
 
   it("BranchNodeHasNoCondition for a block without condition", () => {
-    const b = branch("n0", [bind(".x", promise("", "x"))], [[undefined, taskNode("a", "t_int", [bind("a", int(1))])]],
-      taskNode("b", "t_int", [bind("a", int(1))]));
-    assert.deepEqual(errors(wf(b)), ["BranchNodeHasNoCondition|n0|One of the branches on the node doesn't have a condition."]);
+    const b = branch(
+      "n0",
+      [bind(".x", promise("", "x"))],
+      [[undefined, taskNode("a", "t_int", [bind("a", int(1))])]],
+      taskNode("b", "t_int", [bind("a", int(1))]),
+    );
+    assert.deepEqual(errors(wf(b)), [
+      "BranchNodeHasNoCondition|n0|One of the branches on the node doesn't have a condition.",
+    ]);
   });
 
   it("BranchNodeIdNotFound for a block without a node", () => {
@@ -138,12 +173,15 @@ describe("branch nodes", () => {
   });
 
   it("VariableNameNotFound for a condition on a variable the branch does not bind", () => {
-    const b = branch("n0", [], [[eq(".x", { primitive: 1 }), taskNode("a", "t_int", [bind("a", int(1))])]],
-      taskNode("b", "t_int", [bind("a", int(1))]));
+    const b = branch(
+      "n0",
+      [],
+      [[eq(".x", { primitive: 1 }), taskNode("a", "t_int", [bind("a", int(1))])]],
+      taskNode("b", "t_int", [bind("a", int(1))]),
+    );
     assert.deepEqual(errors(wf(b)), ["VariableNameNotFound|n0|Variable [.x] not found on node [n0]."]);
   });
 });
-
 
 describe("validateBooleanExpression", () => {
   const nb = { node: create(NodeSchema, { id: "b" }) };
@@ -157,7 +195,10 @@ describe("validateBooleanExpression", () => {
     const expr = create(BooleanExpressionSchema, {
       expr: { case: "comparison", value: { operator: ComparisonExpression_Operator.GT } },
     });
-    assert.deepEqual(collect(expr), ["ValueRequired|Value required [LeftValue].", "ValueRequired|Value required [RightValue]."]);
+    assert.deepEqual(collect(expr), [
+      "ValueRequired|Value required [LeftValue].",
+      "ValueRequired|Value required [RightValue].",
+    ]);
   });
 
   it("requires identical operand types", () => {

@@ -76,12 +76,21 @@ export function validateBranchInterface(
     for (const name of common) {
       const a = outputs[name];
       const b = childOutputs[name];
-      if (sameType(child.id, name, a?.type, b?.type, errs.newScope())) sameType(child.id, name, b?.type, a?.type, errs.newScope());
+      if (sameType(child.id, name, a?.type, b?.type, errs.newScope()))
+        sameType(child.id, name, b?.type, a?.type, errs.newScope());
     }
   }
 
   // Inputs are discovered from the bindings: they include every variable the conditions may use.
-  const inputs = validateBindings(w, nb, node.inputs, create(VariableMapSchema), false, "upstream", errs.newScope()).resolved;
+  const inputs = validateBindings(
+    w,
+    nb,
+    node.inputs,
+    create(VariableMapSchema),
+    false,
+    "upstream",
+    errs.newScope(),
+  ).resolved;
   if (errs.hasErrors() || !outputs) return { iface: undefined, ok: !errs.hasErrors() };
   const filtered = create(VariableMapSchema);
   for (const [name, v] of Object.entries(outputs)) if (common.has(name)) filtered.variables[name] = v;

@@ -1,13 +1,22 @@
 // Gate nodes: an approval passes its bound inputs through, a signal produces one typed output, a sleep has no
 // inputs or outputs.
 import { create } from "@bufbuild/protobuf";
-import { TypedInterfaceSchema, VariableMapSchema, VariableSchema, type TypedInterface } from "@aloft/idl/flyteidl/core/interface_pb.js";
+import {
+  TypedInterfaceSchema,
+  VariableMapSchema,
+  VariableSchema,
+  type TypedInterface,
+} from "@aloft/idl/flyteidl/core/interface_pb.js";
 import { validateBindings } from "../bindings.ts";
 import { compileErrors as E, type CompileErrors } from "../errors.ts";
 import { emptyInterface } from "../interface.ts";
 import type { NodeBuilder, WorkflowBuilder } from "../workflow-builder.ts";
 
-export function gateNodeInterface(w: WorkflowBuilder, nb: NodeBuilder, errs: CompileErrors): TypedInterface | undefined {
+export function gateNodeInterface(
+  w: WorkflowBuilder,
+  nb: NodeBuilder,
+  errs: CompileErrors,
+): TypedInterface | undefined {
   const node = nb.node;
   if (node.target.case !== "gateNode") return undefined;
   const cond = node.target.value.condition;

@@ -43,8 +43,16 @@ const { ok, errors } = harness(TASKS);
 const conn = connections;
 
 describe("gate nodes", () => {
-  const gate = (nodeId: string, condition: MessageInitShape<typeof GateNodeSchema>["condition"], inputs: Binding[] = []) =>
-    create(NodeSchema, { id: nodeId, inputs, target: { case: "gateNode", value: create(GateNodeSchema, { condition }) } });
+  const gate = (
+    nodeId: string,
+    condition: MessageInitShape<typeof GateNodeSchema>["condition"],
+    inputs: Binding[] = [],
+  ) =>
+    create(NodeSchema, {
+      id: nodeId,
+      inputs,
+      target: { case: "gateNode", value: create(GateNodeSchema, { condition }) },
+    });
 
   it("a signal gate outputs its typed variable", () => {
     const g = gate("g", { case: "signal", value: { signalId: "s", type: INT, outputVariableName: "o" } });
@@ -75,17 +83,26 @@ describe("gate nodes", () => {
 
 describe("array nodes", () => {
   const arrayNode = (nodeId: string, inner: Node, inputs: Binding[], extra: Record<string, unknown> = {}) =>
-    create(NodeSchema, { id: nodeId, inputs, target: { case: "arrayNode", value: { node: inner, ...extra } as never } });
+    create(NodeSchema, {
+      id: nodeId,
+      inputs,
+      target: { case: "arrayNode", value: { node: inner, ...extra } as never },
+    });
 
   it("take the inner node's interface and are part of the requirements", () => {
     const a = arrayNode("m", taskNode("inner", "t_list"), [bind("a", promise("", "xs"))]);
     const wf = workflow("wf", [a], { xs: listOf(INT) }, { y: listOf(INT) }, [bind("y", promise("m", "o"))]);
     ok(wf);
-    assert.deepEqual(getRequirements(wf).taskIds.map((t) => t.name), ["t_list"]);
+    assert.deepEqual(
+      getRequirements(wf).taskIds.map((t) => t.name),
+      ["t_list"],
+    );
   });
 
   it("wrap the original sub-node interface in collections when told so", () => {
-    const a = arrayNode("m", taskNode("inner", "t_int"), [bind("a", promise("", "xs"))], { isOriginalSubNodeInterface: true });
+    const a = arrayNode("m", taskNode("inner", "t_int"), [bind("a", promise("", "xs"))], {
+      isOriginalSubNodeInterface: true,
+    });
     ok(workflow("wf", [a], { xs: listOf(INT) }, { y: listOf(INT) }, [bind("y", promise("m", "o"))]));
   });
 });
@@ -96,7 +113,11 @@ describe("launch plan nodes", () => {
     expectedInputs: {
       $typeName: "flyteidl.core.ParameterMap",
       parameters: {
-        req: { $typeName: "flyteidl.core.Parameter", var: vars({ req: INT }).variables["req"], behavior: { case: "required", value: true } },
+        req: {
+          $typeName: "flyteidl.core.Parameter",
+          var: vars({ req: INT }).variables["req"],
+          behavior: { case: "required", value: true },
+        },
         opt: {
           $typeName: "flyteidl.core.Parameter",
           var: vars({ opt: STR }).variables["opt"],
@@ -110,12 +131,17 @@ describe("launch plan nodes", () => {
   it("require required parameters and accept bound optional ones", () => {
     ok(workflow("wf", [launchPlanNode("n0", "lp", [bind("req", int(1)), bind("opt", str("s"))])]), { lps: [lp] });
     ok(workflow("wf", [launchPlanNode("n0", "lp", [bind("req", int(1))])]), { lps: [lp] });
-    assert.deepEqual(errors(workflow("wf", [launchPlanNode("n0", "lp")]), { lps: [lp] }), ["ParameterNotBound|n0|Parameter not bound [req]."]);
+    assert.deepEqual(errors(workflow("wf", [launchPlanNode("n0", "lp")]), { lps: [lp] }), [
+      "ParameterNotBound|n0|Parameter not bound [req].",
+    ]);
   });
 
   it("expose the launch plan's outputs", () => {
     ok(
-      workflow("wf", [launchPlanNode("n0", "lp", [bind("req", int(1))]), taskNode("n1", "t_int", [bind("a", promise("n0", "o"))])]),
+      workflow("wf", [
+        launchPlanNode("n0", "lp", [bind("req", int(1))]),
+        taskNode("n1", "t_int", [bind("a", promise("n0", "o"))]),
+      ]),
       { lps: [lp] },
     );
   });
@@ -123,15 +149,26 @@ describe("launch plan nodes", () => {
 
 describe("sub-workflows", () => {
   it("are compiled into the closure with their own start/end nodes and connections", () => {
-    const sub = workflow("sub", [taskNode("s0", "t_int", [bind("a", promise("", "a"))])], { a: INT }, { o: INT }, [bind("o", promise("s0", "o"))]);
+    const sub = workflow("sub", [taskNode("s0", "t_int", [bind("a", promise("", "a"))])], { a: INT }, { o: INT }, [
+      bind("o", promise("s0", "o")),
+    ]);
     const c = ok(
-      workflow("wf", [subWorkflowNode("n0", "sub", [bind("a", int(1))]), taskNode("n1", "t_int", [bind("a", promise("n0", "o"))])]),
+      workflow("wf", [
+        subWorkflowNode("n0", "sub", [bind("a", int(1))]),
+        taskNode("n1", "t_int", [bind("a", promise("n0", "o"))]),
+      ]),
       { subs: [sub] },
     );
     const compiled = c.subWorkflows[0];
-    assert.deepEqual(compiled?.template?.nodes.map((n) => n.id), ["start-node", "end-node", "s0"]);
+    assert.deepEqual(
+      compiled?.template?.nodes.map((n) => n.id),
+      ["start-node", "end-node", "s0"],
+    );
     assert.deepEqual(compiled?.connections?.downstream["start-node"]?.ids, ["s0"]);
-    assert.deepEqual(getRequirements(workflow("wf", [subWorkflowNode("n0", "sub")]), [sub]).taskIds.map((t) => t.name), ["t_int"]);
+    assert.deepEqual(
+      getRequirements(workflow("wf", [subWorkflowNode("n0", "sub")]), [sub]).taskIds.map((t) => t.name),
+      ["t_int"],
+    );
   });
 });
 
@@ -139,14 +176,19 @@ describe("sub-workflow errors and recursion", () => {
   it("reports errors inside a sub-workflow with the sub-workflow's node ids", () => {
     const sub = workflow("sub", [taskNode("s0", "t_int", [bind("a", str("x"))])]);
     const e = errors(workflow("wf", [subWorkflowNode("n0", "sub")]), { subs: [sub] });
-    assert.deepEqual(e, ["MismatchingTypes|s0|Variable [a] (type [simple:STRING]) doesn't match expected type [simple:INTEGER]."]);
+    assert.deepEqual(e, [
+      "MismatchingTypes|s0|Variable [a] (type [simple:STRING]) doesn't match expected type [simple:INTEGER].",
+    ]);
   });
 
   it("a launch plan of the workflow being compiled uses the workflow's own interface", () => {
     const self = create(NodeSchema, {
       id: "again",
       inputs: [bind("x", int(1))],
-      target: { case: "workflowNode", value: { reference: { case: "launchplanRef", value: id(ResourceType.WORKFLOW, "wf") } } },
+      target: {
+        case: "workflowNode",
+        value: { reference: { case: "launchplanRef", value: id(ResourceType.WORKFLOW, "wf") } },
+      },
     });
     const lp: LaunchPlanInterface = { id: id(ResourceType.WORKFLOW, "wf") };
     ok(workflow("wf", [self], { x: INT }), { lps: [lp] });
@@ -161,7 +203,10 @@ describe("failure node", () => {
     const c = ok(wf);
     assert.deepEqual(conn(c, "upstream")["fail"], ["n0"]);
     assert.equal(conn(c, "downstream")["n0"]?.includes("fail"), false);
-    assert.equal(c.primary?.template?.nodes.some((n) => n.id === "fail"), false);
+    assert.equal(
+      c.primary?.template?.nodes.some((n) => n.id === "fail"),
+      false,
+    );
   });
 });
 
@@ -173,27 +218,47 @@ describe("attribute paths", () => {
   const tasks = [...TASKS, task("t_dc", {}, { o: dataclass })];
   const withAttr = (attr: string) => {
     const p = promise("n0", "o");
-    if (p.value.case === "promise") p.value.value.attrPath = [{ $typeName: "flyteidl.core.PromiseAttribute", value: { case: "stringValue", value: attr } }];
+    if (p.value.case === "promise")
+      p.value.value.attrPath = [
+        { $typeName: "flyteidl.core.PromiseAttribute", value: { case: "stringValue", value: attr } },
+      ];
     return p;
   };
 
   it("resolve a dataclass field's type", () => {
-    const r = tryCompileWorkflow(workflow("wf", [taskNode("n0", "t_dc"), taskNode("n1", "t_int", [bind("a", withAttr("count"))])]), [], tasks, []);
+    const r = tryCompileWorkflow(
+      workflow("wf", [taskNode("n0", "t_dc"), taskNode("n1", "t_int", [bind("a", withAttr("count"))])]),
+      [],
+      tasks,
+      [],
+    );
     assert.ok(r.ok);
   });
 
   it("FieldNotFound for a missing field", () => {
-    const r = tryCompileWorkflow(workflow("wf", [taskNode("n0", "t_dc"), taskNode("n1", "t_int", [bind("a", withAttr("nope"))])]), [], tasks, []);
+    const r = tryCompileWorkflow(
+      workflow("wf", [taskNode("n0", "t_dc"), taskNode("n1", "t_int", [bind("a", withAttr("nope"))])]),
+      [],
+      tasks,
+      [],
+    );
     assert.ok(!r.ok);
-    assert.deepEqual(r.errors.map((e) => `${e.code}|${e.nodeId}`), ["FieldNotFound|n1"]);
+    assert.deepEqual(
+      r.errors.map((e) => `${e.code}|${e.nodeId}`),
+      ["FieldNotFound|n1"],
+    );
   });
 });
 
 describe("optional inputs and none", () => {
   it("binds none to an optional input", () => {
     const tasks = [...TASKS, task("t_opt", { a: unionOf(INT, NONE) }, {})];
-    const none = create(BindingDataSchema, { value: { case: "scalar", value: { value: { case: "noneType", value: {} } } } });
+    const none = create(BindingDataSchema, {
+      value: { case: "scalar", value: { value: { case: "noneType", value: {} } } },
+    });
     assert.ok(tryCompileWorkflow(workflow("wf", [taskNode("n0", "t_opt", [bind("a", none)])]), [], tasks, []).ok);
-    assert.ok(!tryCompileWorkflow(workflow("wf", [taskNode("n0", "t_opt", [bind("a", float(1.5))])]), [], tasks, []).ok);
+    assert.ok(
+      !tryCompileWorkflow(workflow("wf", [taskNode("n0", "t_opt", [bind("a", float(1.5))])]), [], tasks, []).ok,
+    );
   });
 });

@@ -5,9 +5,16 @@ import { emptyInterface } from "../interface.ts";
 import { identifierText } from "../proto-text.ts";
 import type { NodeBuilder, WorkflowBuilder } from "../workflow-builder.ts";
 
-export function taskNodeInterface(w: WorkflowBuilder, nb: NodeBuilder, errs: CompileErrors): TypedInterface | undefined {
+export function taskNodeInterface(
+  w: WorkflowBuilder,
+  nb: NodeBuilder,
+  errs: CompileErrors,
+): TypedInterface | undefined {
   const target = nb.node.target;
-  const ref = target.case === "taskNode" && target.value.reference.case === "referenceId" ? target.value.reference.value : undefined;
+  const ref =
+    target.case === "taskNode" && target.value.reference.case === "referenceId"
+      ? target.value.reference.value
+      : undefined;
   if (!ref) {
     errs.collect(E.valueRequired(nb.node.id, "TaskNode.ReferenceId"));
     return undefined;

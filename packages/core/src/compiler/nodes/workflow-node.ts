@@ -7,7 +7,11 @@ import { compileErrors as E, type CompileErrors } from "../errors.ts";
 import { identifierText } from "../proto-text.ts";
 import type { NodeBuilder, WorkflowBuilder } from "../workflow-builder.ts";
 
-export function workflowNodeInterface(w: WorkflowBuilder, nb: NodeBuilder, errs: CompileErrors): TypedInterface | undefined {
+export function workflowNodeInterface(
+  w: WorkflowBuilder,
+  nb: NodeBuilder,
+  errs: CompileErrors,
+): TypedInterface | undefined {
   const node = nb.node;
   if (node.target.case !== "workflowNode") return undefined;
   const ref = node.target.value.reference;

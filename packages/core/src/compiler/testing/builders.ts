@@ -22,7 +22,12 @@ import {
 } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { TaskTemplateSchema, type TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { LiteralTypeSchema, SimpleType, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
-import { NodeSchema, WorkflowTemplateSchema, type Node, type WorkflowTemplate } from "@aloft/idl/flyteidl/core/workflow_pb.js";
+import {
+  NodeSchema,
+  WorkflowTemplateSchema,
+  type Node,
+  type WorkflowTemplate,
+} from "@aloft/idl/flyteidl/core/workflow_pb.js";
 
 export const simple = (s: SimpleType): LiteralType => create(LiteralTypeSchema, { type: { case: "simple", value: s } });
 export const INT = simple(SimpleType.INTEGER);
@@ -119,7 +124,10 @@ export function subWorkflowNode(nodeId: string, name: string, inputs: Binding[] 
   return create(NodeSchema, {
     id: nodeId,
     inputs,
-    target: { case: "workflowNode", value: { reference: { case: "subWorkflowRef", value: id(ResourceType.WORKFLOW, name) } } },
+    target: {
+      case: "workflowNode",
+      value: { reference: { case: "subWorkflowRef", value: id(ResourceType.WORKFLOW, name) } },
+    },
   });
 }
 
@@ -127,6 +135,9 @@ export function launchPlanNode(nodeId: string, name: string, inputs: Binding[] =
   return create(NodeSchema, {
     id: nodeId,
     inputs,
-    target: { case: "workflowNode", value: { reference: { case: "launchplanRef", value: id(ResourceType.LAUNCH_PLAN, name) } } },
+    target: {
+      case: "workflowNode",
+      value: { reference: { case: "launchplanRef", value: id(ResourceType.LAUNCH_PLAN, name) } },
+    },
   });
 }

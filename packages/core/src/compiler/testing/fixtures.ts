@@ -15,7 +15,9 @@ import {
 } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 
 /** `shared/` sits beside the repository (as on the development machines and in CI). */
-export const DEFAULT_FIXTURES_DIR = fileURLToPath(new URL("../../../../../../shared/fixtures/flytesnacks", import.meta.url));
+export const DEFAULT_FIXTURES_DIR = fileURLToPath(
+  new URL("../../../../../../shared/fixtures/flytesnacks", import.meta.url),
+);
 
 /**
  * The fixture directory (ALOFT_FLYTESNACKS_DIR overrides). Missing fixtures are a failure under CI=true — a
@@ -43,7 +45,9 @@ export interface FixtureSet {
 
 export function loadFixtures(dir: string): FixtureSet {
   const set: FixtureSet = { tasks: [], workflows: [], launchPlans: [] };
-  const files = readdirSync(dir).filter((f) => f.endsWith(".pb")).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".pb"))
+    .sort();
   for (const file of files) {
     const name = file.slice(0, -3);
     const bytes = readFileSync(join(dir, file));

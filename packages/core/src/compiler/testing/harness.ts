@@ -11,7 +11,8 @@ export type CompileOptions = { subs?: WorkflowTemplate[]; lps?: LaunchPlanInterf
 export const renderError = (e: CompileError) => `${e.code}|${e.nodeId}|${e.description}`;
 
 export function harness(tasks: CompiledTask[]) {
-  const compile = (wf: WorkflowTemplate, o: CompileOptions = {}) => tryCompileWorkflow(wf, o.subs ?? [], tasks, o.lps ?? []);
+  const compile = (wf: WorkflowTemplate, o: CompileOptions = {}) =>
+    tryCompileWorkflow(wf, o.subs ?? [], tasks, o.lps ?? []);
   return {
     compile,
     /** Compiles and asserts success. */

@@ -6,7 +6,12 @@
 import { cp, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { clone, create, toBinary } from "@bufbuild/protobuf";
-import { LiteralMapSchema, type Literal, type LiteralMap, type Primitive } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import {
+  LiteralMapSchema,
+  type Literal,
+  type LiteralMap,
+  type Primitive,
+} from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { BlobType_BlobDimensionality } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { getMessage, listAll, type BlobStore } from "@aloft/core";
 import { Code, AloftError } from "@aloft/core";
@@ -26,7 +31,12 @@ export async function readInputs(store: BlobStore, inputsUri: string): Promise<L
   }
 }
 
-export async function downloadInputs(store: BlobStore, inputsUri: string, dir: string, format: RawDataConfig["format"]): Promise<void> {
+export async function downloadInputs(
+  store: BlobStore,
+  inputsUri: string,
+  dir: string,
+  format: RawDataConfig["format"],
+): Promise<void> {
   await mkdir(dir, { recursive: true });
   const inputs = clone(LiteralMapSchema, await readInputs(store, inputsUri));
   const values: { [k: string]: Plain } = {};
@@ -44,13 +54,15 @@ async function writeLiteral(store: BlobStore, lit: Literal, path: string): Promi
   if (v.case === "collection") {
     await mkdir(path, { recursive: true });
     const out: Plain[] = [];
-    for (const [i, item] of v.value.literals.entries()) out.push(await writeLiteral(store, item, join(path, String(i))));
+    for (const [i, item] of v.value.literals.entries())
+      out.push(await writeLiteral(store, item, join(path, String(i))));
     return out;
   }
   if (v.case === "map") {
     await mkdir(path, { recursive: true });
     const out: { [k: string]: Plain } = {};
-    for (const k of Object.keys(v.value.literals).sort()) out[k] = await writeLiteral(store, v.value.literals[k]!, join(path, k));
+    for (const k of Object.keys(v.value.literals).sort())
+      out[k] = await writeLiteral(store, v.value.literals[k]!, join(path, k));
     return out;
   }
   if (v.case !== "scalar") throw new Error(`unsupported literal type [${v.case ?? "empty"}]`);
@@ -62,7 +74,12 @@ async function writeLiteral(store: BlobStore, lit: Literal, path: string): Promi
       return plain;
     }
     case "blob":
-      await copyBlob(store, s.value.uri, path, s.value.metadata?.type?.dimensionality === BlobType_BlobDimensionality.MULTIPART);
+      await copyBlob(
+        store,
+        s.value.uri,
+        path,
+        s.value.metadata?.type?.dimensionality === BlobType_BlobDimensionality.MULTIPART,
+      );
       s.value.uri = path;
       return path;
     case "schema":
@@ -161,7 +178,12 @@ export function toJson(v: Plain): string {
 
 /** Block-style YAML (strings double-quoted, which YAML reads as JSON strings). */
 export function toYaml(v: Plain, indent = ""): string {
-  if (v === null || typeof v !== "object" || (Array.isArray(v) && v.length === 0) || (!Array.isArray(v) && Object.keys(v).length === 0)) {
+  if (
+    v === null ||
+    typeof v !== "object" ||
+    (Array.isArray(v) && v.length === 0) ||
+    (!Array.isArray(v) && Object.keys(v).length === 0)
+  ) {
     return `${Array.isArray(v) ? "[]" : v !== null && typeof v === "object" ? "{}" : toJson(v)}\n`;
   }
   let out = "";

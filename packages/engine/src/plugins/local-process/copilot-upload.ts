@@ -28,7 +28,11 @@ interface UploadTarget {
 }
 
 /** Assembles outputs.pb; on failure writes error.pb and returns its message. */
-export async function uploadOutputs(t: UploadTarget, outputs: VariableMap | undefined, dir: string): Promise<{ error?: string }> {
+export async function uploadOutputs(
+  t: UploadTarget,
+  outputs: VariableMap | undefined,
+  dir: string,
+): Promise<{ error?: string }> {
   try {
     await upload(t, outputs, dir);
     return {};
@@ -99,7 +103,12 @@ async function uploadBlob(t: UploadTarget, local: string, key: string): Promise<
   return create(LiteralSchema, {
     value: {
       case: "scalar",
-      value: { value: { case: "blob", value: { uri: hostPath(t.store.uri(key)), metadata: { type: { format: "", dimensionality } } } } },
+      value: {
+        value: {
+          case: "blob",
+          value: { uri: hostPath(t.store.uri(key)), metadata: { type: { format: "", dimensionality } } },
+        },
+      },
     },
   });
 }
@@ -136,7 +145,8 @@ export function literalForSimpleType(t: SimpleType, raw: string): Literal {
       } catch (e) {
         throw new Error(`failed to load generic type as json.: ${(e as Error).message}`);
       }
-      if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Error("failed to load generic type as json.: not an object");
+      if (typeof doc !== "object" || doc === null || Array.isArray(doc))
+        throw new Error("failed to load generic type as json.: not an object");
       return scalar({ case: "generic", value: doc as JsonObject });
     }
     case SimpleType.BINARY:
@@ -166,7 +176,10 @@ export function literalForSimpleType(t: SimpleType, raw: string): Literal {
       const n = parseGoDuration(s);
       if (n === undefined) throw new Error("failed to parse Duration, valid formats: e.g. 300ms, -1.5h, 2h45m");
       const seconds = n / 1_000_000_000n;
-      return primitive({ case: "duration", value: create(DurationSchema, { seconds, nanos: Number(n % 1_000_000_000n) }) });
+      return primitive({
+        case: "duration",
+        value: create(DurationSchema, { seconds, nanos: Number(n % 1_000_000_000n) }),
+      });
     }
     case SimpleType.DATETIME: {
       const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(s) ? Date.parse(s) : NaN;

@@ -6,10 +6,18 @@ import { buildEnvironment, flyteInternalEnv } from "./environment.ts";
 test("environment precedence: host < container env < FLYTE_INTERNAL_* < execution env < extraEnv", async (t) => {
   const sb = await sandbox();
   t.after(() => sb.cleanup());
-  const ctx = await sb.context({ attempt: 2, template: containerTask(["true"]), environment: { FROM_EXEC: "x", SHARED: "exec" } });
+  const ctx = await sb.context({
+    attempt: 2,
+    template: containerTask(["true"]),
+    environment: { FROM_EXEC: "x", SHARED: "exec" },
+  });
   const env = buildEnvironment(
     ctx,
-    [{ name: "FLYTE_INTERNAL_EXECUTION_ID", value: "spoofed" }, { name: "SHARED", value: "container" }, { name: "HOST_ONLY", value: "container" }],
+    [
+      { name: "FLYTE_INTERNAL_EXECUTION_ID", value: "spoofed" },
+      { name: "SHARED", value: "container" },
+      { name: "HOST_ONLY", value: "container" },
+    ],
     { SHARED: "extra" },
     { HOST_ONLY: "host", PATH: "/bin" },
   );

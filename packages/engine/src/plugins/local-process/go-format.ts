@@ -66,7 +66,7 @@ export function parseGoBool(s: string): boolean | undefined {
   return undefined;
 }
 
-const UNIT_NANOS: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, "μs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+const UNIT_NANOS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, μs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 
 /** `time.ParseDuration`: "300ms", "-1.5h", "2h45m"; undefined when malformed. Result in nanoseconds. */
 export function parseGoDuration(s: string): bigint | undefined {

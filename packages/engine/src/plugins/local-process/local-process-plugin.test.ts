@@ -10,26 +10,48 @@ import { containerTask, drive, isTerminal, sandbox } from "./testing.ts";
 import { LOG_NAME } from "./local-process-plugin.ts";
 
 const repoRoot = join(import.meta.dirname, "../../../../..");
-const int = (n: bigint) => ({ value: { case: "scalar" as const, value: { value: { case: "primitive" as const, value: { value: { case: "integer" as const, value: n } } } } } });
+const int = (n: bigint) => ({
+  value: {
+    case: "scalar" as const,
+    value: { value: { case: "primitive" as const, value: { value: { case: "integer" as const, value: n } } } },
+  },
+});
 
 test("templating and FLYTE_INTERNAL_* environment reach the process; output captured and linked", async (t) => {
   const sb = await sandbox();
   t.after(() => sb.cleanup());
   const dump = join(sb.root, "dump.json");
-  const script = "require('fs').writeFileSync(process.argv[1], JSON.stringify({argv: process.argv.slice(2), env: process.env})); console.log('hello from the task')";
+  const script =
+    "require('fs').writeFileSync(process.argv[1], JSON.stringify({argv: process.argv.slice(2), env: process.env})); console.log('hello from the task')";
   const template = containerTask(["node", "-e", script, dump], {
     target: {
       case: "container",
       value: {
         image: "ignored",
         command: ["node", "-e", script, dump],
-        args: ["{{.input}}", "{{.inputPrefix}}", "{{.outputPrefix}}", "{{.rawOutputDataPrefix}}", "{{.checkpointOutputPrefix}}", "{{.prevCheckpointPrefix}}", "{{ $taskTemplatePath }}", "{{.Inputs.x}}"],
-        env: [{ key: "FROM_CONTAINER", value: "c" }, { key: "OVERRIDDEN", value: "container" }],
+        args: [
+          "{{.input}}",
+          "{{.inputPrefix}}",
+          "{{.outputPrefix}}",
+          "{{.rawOutputDataPrefix}}",
+          "{{.checkpointOutputPrefix}}",
+          "{{.prevCheckpointPrefix}}",
+          "{{ $taskTemplatePath }}",
+          "{{.Inputs.x}}",
+        ],
+        env: [
+          { key: "FROM_CONTAINER", value: "c" },
+          { key: "OVERRIDDEN", value: "container" },
+        ],
       },
     },
   });
   const plugin = sb.plugin({ extraEnv: { EXTRA: "e" } });
-  const ctx = await sb.context({ template, inputs: { literals: { x: int(7n) } }, environment: { OVERRIDDEN: "execution", FLYTE_INTERNAL_EXECUTION_WORKFLOW: "proj:dev:wf" } });
+  const ctx = await sb.context({
+    template,
+    inputs: { literals: { x: int(7n) } },
+    environment: { OVERRIDDEN: "execution", FLYTE_INTERNAL_EXECUTION_WORKFLOW: "proj:dev:wf" },
+  });
 
   const first = await plugin.handle(ctx, undefined);
   assert.equal(first.status.phase, "Queued");
@@ -83,7 +105,9 @@ test("Running carries the log link with a version bump once the log has content"
   const sb = await sandbox();
   t.after(() => sb.cleanup());
   const gate = join(sb.root, "gate");
-  const ctx = await sb.context({ template: containerTask(["sh", "-c", `while [ ! -f ${gate} ]; do sleep 0.02; done; echo now-logging; sleep 30`]) });
+  const ctx = await sb.context({
+    template: containerTask(["sh", "-c", `while [ ! -f ${gate} ]; do sleep 0.02; done; echo now-logging; sleep 30`]),
+  });
   const plugin = sb.plugin();
   const started = await drive(plugin, ctx, (s) => s.phase === "Running");
   assert.equal(started.status.version, 0);
@@ -124,7 +148,10 @@ test("exit codes: non-zero is a retryable USER error with the log tail; SIGKILL 
   const sb = await sandbox();
   t.after(() => sb.cleanup());
   const plugin = sb.plugin();
-  const failing = await sb.context({ nodeId: "n1", template: containerTask(["sh", "-c", "echo first line; echo boom >&2; exit 3"]) });
+  const failing = await sb.context({
+    nodeId: "n1",
+    template: containerTask(["sh", "-c", "echo first line; echo boom >&2; exit 3"]),
+  });
   const r = await drive(plugin, failing, isTerminal);
   assert.equal(r.status.phase, "RetryableFailure");
   assert.equal(r.status.error?.code, "Error");
@@ -144,13 +171,23 @@ test("permanent failures: command not on the host, no container, unrenderable in
   const sb = await sandbox();
   t.after(() => sb.cleanup());
   const plugin = sb.plugin();
-  const missing = await plugin.handle(await sb.context({ nodeId: "a", template: containerTask(["no-such-command-aloft", "x"]) }), undefined);
+  const missing = await plugin.handle(
+    await sb.context({ nodeId: "a", template: containerTask(["no-such-command-aloft", "x"]) }),
+    undefined,
+  );
   assert.equal(missing.status.phase, "PermanentFailure");
   assert.equal(missing.status.error?.code, "CommandNotFound");
-  const noContainer = await plugin.handle(await sb.context({ nodeId: "b", template: { type: "container" } }), undefined);
+  const noContainer = await plugin.handle(
+    await sb.context({ nodeId: "b", template: { type: "container" } }),
+    undefined,
+  );
   assert.equal(noContainer.status.phase, "PermanentFailure");
   assert.equal(noContainer.status.error?.code, "BadTaskSpecification");
-  const badInput = await sb.context({ nodeId: "c", template: containerTask(["echo", "{{.Inputs.nope}}"]), inputs: { literals: { x: int(1n) } } });
+  const badInput = await sb.context({
+    nodeId: "c",
+    template: containerTask(["echo", "{{.Inputs.nope}}"]),
+    inputs: { literals: { x: int(1n) } },
+  });
   const bad = await plugin.handle(badInput, undefined);
   assert.equal(bad.status.phase, "PermanentFailure");
   assert.match(bad.status.error?.message ?? "", /requested input is not found \[nope\]/);
@@ -166,7 +203,12 @@ test("k8s_pod target: the primary container runs", async (t) => {
       case: "k8sPod",
       value: {
         primaryContainerName: "main",
-        podSpec: { containers: [{ name: "side", command: ["false"] }, { name: "main", command: ["sh", "-c", "echo $X"], env: [{ name: "X", value: "pod-env" }] }] },
+        podSpec: {
+          containers: [
+            { name: "side", command: ["false"] },
+            { name: "main", command: ["sh", "-c", "echo $X"], env: [{ name: "X", value: "pod-env" }] },
+          ],
+        },
       },
     },
   });

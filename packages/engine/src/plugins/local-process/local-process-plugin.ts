@@ -19,7 +19,12 @@
 import { chown, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { ExecutionErrorSchema, ExecutionError_ErrorKind, TaskLogSchema, TaskLog_MessageFormat } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import {
+  ExecutionErrorSchema,
+  ExecutionError_ErrorKind,
+  TaskLogSchema,
+  TaskLog_MessageFormat,
+} from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { TaskLog } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { AloftError, resourceExhausted } from "@aloft/core";
 import type { Clock } from "@aloft/core";
@@ -89,7 +94,10 @@ export class LocalProcessPlugin implements TaskPlugin {
     return this.#running.size;
   }
 
-  async handle(ctx: TaskExecutionContext, state: PluginState | undefined): Promise<{ status: PluginStatus; state: PluginState }> {
+  async handle(
+    ctx: TaskExecutionContext,
+    state: PluginState | undefined,
+  ): Promise<{ status: PluginStatus; state: PluginState }> {
     const st = parseState(state);
     if (st?.pid !== undefined) return this.#check(ctx, st as LocalState & proc.ProcessRecord);
     // The engine may have died after starting the process but before saving the state: adopt it from its record.
@@ -104,15 +112,22 @@ export class LocalProcessPlugin implements TaskPlugin {
    * or — for a record reserved but never filled in — the live wrapper found in /proc, else the exit status it left,
    * else a restart (the engine died between the reservation and the record: started and vanished, or never started).
    */
-  async #recover(ctx: TaskExecutionContext, restarts: number): Promise<{ rec?: LocalState & proc.ProcessRecord; exit?: number; restarts: number }> {
+  async #recover(
+    ctx: TaskExecutionContext,
+    restarts: number,
+  ): Promise<{ rec?: LocalState & proc.ProcessRecord; exit?: number; restarts: number }> {
     const path = this.#path(ctx, "pid");
     const file = await proc.readRecord(path);
     if (file === undefined) return { restarts };
     const known = file === "unreadable" ? { restarts, startedAt: "" } : file;
-    if (typeof known.pid === "number") return { rec: { ...known, pid: known.pid, logs: false }, restarts: known.restarts };
+    if (typeof known.pid === "number")
+      return { rec: { ...known, pid: known.pid, logs: false }, restarts: known.restarts };
     const found = await proc.findWrapper(this.#path(ctx, "exit"), known.startedAt);
     if (found !== undefined) {
-      ctx.logger.warn({ generatedName: ctx.generatedName, pid: found.pid }, "adopting a task process found by its command line");
+      ctx.logger.warn(
+        { generatedName: ctx.generatedName, pid: found.pid },
+        "adopting a task process found by its command line",
+      );
       await proc.rewriteRecord(path, { ...found, restarts: known.restarts }).catch(() => undefined);
       return { rec: { ...found, restarts: known.restarts, logs: false }, restarts: known.restarts };
     }
@@ -174,7 +189,10 @@ export class LocalProcessPlugin implements TaskPlugin {
     const name = ctx.generatedName;
     const max = this.#o.maxConcurrent;
     if (max !== undefined && !this.#running.has(name) && this.#running.size >= max) {
-      return this.#result({ phase: "WaitingForResources", reason: `waiting for a local process slot (${max} in use)` }, { restarts, logs: false });
+      return this.#result(
+        { phase: "WaitingForResources", reason: `waiting for a local process slot (${max} in use)` },
+        { restarts, logs: false },
+      );
     }
     this.#running.add(name); // reserve before any await, so concurrent starts respect the limit
     try {
@@ -198,10 +216,12 @@ export class LocalProcessPlugin implements TaskPlugin {
       spec = containerSpecOf(ctx.template);
       argv = await renderTemplates([...spec.command, ...spec.args], params);
     } catch (e) {
-      if (e instanceof TaskSpecError || e instanceof AloftError) return fail("PermanentFailure", "BadTaskSpecification", e.message);
+      if (e instanceof TaskSpecError || e instanceof AloftError)
+        return fail("PermanentFailure", "BadTaskSpecification", e.message);
       throw e;
     }
-    if (argv.length === 0) return fail("PermanentFailure", "BadTaskSpecification", "the task's container has no command or args to run");
+    if (argv.length === 0)
+      return fail("PermanentFailure", "BadTaskSpecification", "the task's container has no command or args to run");
     if (spec.dataConfig !== undefined) {
       try {
         argv = await prepareRawContainer(ctx, spec.dataConfig, join(this.#workDir(), name), argv);
@@ -216,7 +236,8 @@ export class LocalProcessPlugin implements TaskPlugin {
     await mkdir(tmp, { recursive: true });
     // Inputs as FLYTE_INPUT_<name> (the safe alternative to {{.Inputs.x}} in a shell command); flytekit's python tasks
     // read inputs.pb and never need them.
-    const inputEnv = ctx.template.type === "python-task" ? {} : inputEnvironment(await params.inputs().catch(() => undefined));
+    const inputEnv =
+      ctx.template.type === "python-task" ? {} : inputEnvironment(await params.inputs().catch(() => undefined));
     const env = { ...buildEnvironment(ctx, spec.env, this.#o.extraEnv, { ...process.env, TMPDIR: tmp }), ...inputEnv };
     if (this.#o.runAs?.home) env["HOME"] = this.#o.runAs.home;
     const cwd = this.#o.cwd ?? (this.#o.isolateWorkingDir ? join(this.#workDir(), name) : process.cwd());
@@ -225,7 +246,11 @@ export class LocalProcessPlugin implements TaskPlugin {
       argv = localizeFastExecute(argv, cwd);
     }
     if (resolveCommand(argv[0]!, env["PATH"] ?? "", cwd) === undefined) {
-      return fail("PermanentFailure", "CommandNotFound", `command [${argv[0]}] not found on this host (container images are not used locally)`);
+      return fail(
+        "PermanentFailure",
+        "CommandNotFound",
+        `command [${argv[0]}] not found on this host (container images are not used locally)`,
+      );
     }
     const now = this.#o.clock.now();
     const runAs = this.#o.runAs;
@@ -250,10 +275,20 @@ export class LocalProcessPlugin implements TaskPlugin {
         throw exhausted;
       }
       const why = (e as Error).message;
-      return fail("RetryableFailure", "ProcessRecordUnwritable", `cannot write the task's process record, so it was not started: ${why}`, ExecutionError_ErrorKind.SYSTEM);
+      return fail(
+        "RetryableFailure",
+        "ProcessRecordUnwritable",
+        `cannot write the task's process record, so it was not started: ${why}`,
+        ExecutionError_ErrorKind.SYSTEM,
+      );
     }
     if (restarts > 0) {
-      await proc.appendLog(this.#path(ctx, "log"), `[aloft] the previous process vanished without an exit status; restarting (${restarts})`).catch(() => undefined);
+      await proc
+        .appendLog(
+          this.#path(ctx, "log"),
+          `[aloft] the previous process vanished without an exit status; restarting (${restarts})`,
+        )
+        .catch(() => undefined);
     }
     const rec = await proc.spawnDetached({
       argv,
@@ -273,19 +308,30 @@ export class LocalProcessPlugin implements TaskPlugin {
     // Queued as of the spawn request, so that the start time of the process (reported as RUNNING) never precedes it.
     const queuedAt = new Date(rec.startedAt);
     return this.#result(
-      { phase: "Queued", reason: `process started (pid ${rec.pid})`, ...(Number.isNaN(queuedAt.getTime()) ? {} : { occurredAt: queuedAt }) },
+      {
+        phase: "Queued",
+        reason: `process started (pid ${rec.pid})`,
+        ...(Number.isNaN(queuedAt.getTime()) ? {} : { occurredAt: queuedAt }),
+      },
       { ...rec, restarts, logs: false },
     );
   }
 
-  async #check(ctx: TaskExecutionContext, st: LocalState & proc.ProcessRecord): Promise<{ status: PluginStatus; state: PluginState }> {
+  async #check(
+    ctx: TaskExecutionContext,
+    st: LocalState & proc.ProcessRecord,
+  ): Promise<{ status: PluginStatus; state: PluginState }> {
     const name = ctx.generatedName;
     let exit = await proc.readExitStatus(this.#path(ctx, "exit"));
     // The wrapper gone but members of its group alive (the wrapper alone was killed): still running, not vanished.
     if (exit === undefined && ((await proc.isAlive(st)) || (await proc.groupHasLiveMembers(st)))) {
       this.#running.add(name);
       const logs = st.logs || (await proc.logSize(this.#path(ctx, "log"))) > 0;
-      const status: Partial<PluginStatus> & { phase: PluginPhase } = { phase: "Running", version: logs ? 1 : 0, reason: `process running (pid ${st.pid})` };
+      const status: Partial<PluginStatus> & { phase: PluginPhase } = {
+        phase: "Running",
+        version: logs ? 1 : 0,
+        reason: `process running (pid ${st.pid})`,
+      };
       if (logs) status.logs = [this.#taskLog(name)];
       return this.#result(status, { ...st, logs });
     }
@@ -293,13 +339,18 @@ export class LocalProcessPlugin implements TaskPlugin {
     this.#running.delete(name);
     if (exit === undefined) {
       const file = await proc.readRecord(this.#path(ctx, "pid"));
-      const aborted = (typeof file === "object" ? file.aborted : undefined) ??
+      const aborted =
+        (typeof file === "object" ? file.aborted : undefined) ??
         (await proc.readJson<{ reason?: string }>(this.#path(ctx, "aborted")))?.reason; // records of earlier versions
       if (aborted !== undefined) return this.#result({ phase: "Aborted", reason: aborted || "aborted" }, st);
       if (st.restarts >= (this.#o.maxRestarts ?? 3)) {
         const msg = `process ${st.pid} vanished without an exit status ${st.restarts + 1} times`;
         return this.#result(
-          { phase: "RetryableFailure", reason: msg, error: execError("ProcessVanished", msg, ExecutionError_ErrorKind.SYSTEM) },
+          {
+            phase: "RetryableFailure",
+            reason: msg,
+            error: execError("ProcessVanished", msg, ExecutionError_ErrorKind.SYSTEM),
+          },
           st,
         );
       }
@@ -313,7 +364,11 @@ export class LocalProcessPlugin implements TaskPlugin {
     return finished;
   }
 
-  async #finish(ctx: TaskExecutionContext, st: LocalState, exit: number): Promise<{ status: PluginStatus; state: PluginState }> {
+  async #finish(
+    ctx: TaskExecutionContext,
+    st: LocalState,
+    exit: number,
+  ): Promise<{ status: PluginStatus; state: PluginState }> {
     const logPath = this.#path(ctx, "log");
     const logs = (await proc.logSize(logPath)) > 0 ? [this.#taskLog(ctx.generatedName)] : [];
     const state = { ...st, logs: logs.length > 0 };
@@ -331,24 +386,41 @@ export class LocalProcessPlugin implements TaskPlugin {
     const message = `\r\n[${ctx.generatedName}] terminated with exit code (${exit}). Reason [Error]. Message: \n${tail}.`;
     // 137 = 128 + SIGKILL: killed from outside (out of memory, shutdown), not the task's own failure.
     const err =
-      exit === 137 ? execError("Interrupted", message, ExecutionError_ErrorKind.SYSTEM) : execError("Error", message, ExecutionError_ErrorKind.USER);
-    return this.#result({ phase: "RetryableFailure", reason: `process exited with code ${exit}`, error: err, logs }, state);
+      exit === 137
+        ? execError("Interrupted", message, ExecutionError_ErrorKind.SYSTEM)
+        : execError("Error", message, ExecutionError_ErrorKind.USER);
+    return this.#result(
+      { phase: "RetryableFailure", reason: `process exited with code ${exit}`, error: err, logs },
+      state,
+    );
   }
 
-  #result(status: Partial<PluginStatus> & { phase: PluginPhase }, state: LocalState): { status: PluginStatus; state: PluginState } {
+  #result(
+    status: Partial<PluginStatus> & { phase: PluginPhase },
+    state: LocalState,
+  ): { status: PluginStatus; state: PluginState } {
     const full: PluginStatus = { version: 0, ...status, occurredAt: status.occurredAt ?? this.#o.clock.now() };
     if (full.logs === undefined || full.logs.length === 0) delete full.logs;
     return { status: full, state: { ...state } };
   }
 
   #taskLog(name: string): TaskLog {
-    return create(TaskLogSchema, { uri: this.#o.logUrl(name), name: LOG_NAME, messageFormat: TaskLog_MessageFormat.UNKNOWN });
+    return create(TaskLogSchema, {
+      uri: this.#o.logUrl(name),
+      name: LOG_NAME,
+      messageFormat: TaskLog_MessageFormat.UNKNOWN,
+    });
   }
 
   /** The process of this attempt: from the state, else from the `.pid` record (a state saved before the start). */
   async #record(ctx: TaskExecutionContext, state: PluginState | undefined): Promise<proc.ProcessRecord | undefined> {
     const st = parseState(state);
-    if (st?.pid !== undefined) return { pid: st.pid, startedAt: st.startedAt ?? "", ...(st.startTicks === undefined ? {} : { startTicks: st.startTicks }) };
+    if (st?.pid !== undefined)
+      return {
+        pid: st.pid,
+        startedAt: st.startedAt ?? "",
+        ...(st.startTicks === undefined ? {} : { startTicks: st.startTicks }),
+      };
     const rec = await proc.readJson<proc.ProcessRecord>(this.#path(ctx, "pid"));
     return typeof rec?.pid === "number" ? rec : undefined;
   }
@@ -369,7 +441,10 @@ function execError(code: string, message: string, kind: ExecutionError_ErrorKind
 function parseState(state: PluginState | undefined): LocalState | undefined {
   if (state === undefined || typeof state !== "object") return undefined;
   const pid = typeof state["pid"] === "number" ? state["pid"] : undefined;
-  const st: LocalState = { restarts: typeof state["restarts"] === "number" ? state["restarts"] : 0, logs: state["logs"] === true };
+  const st: LocalState = {
+    restarts: typeof state["restarts"] === "number" ? state["restarts"] : 0,
+    logs: state["logs"] === true,
+  };
   if (pid !== undefined) {
     st.pid = pid;
     if (typeof state["startTicks"] === "string") st.startTicks = state["startTicks"];

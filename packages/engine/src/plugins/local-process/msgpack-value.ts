@@ -11,7 +11,8 @@ export function renderMsgpack(bytes: Uint8Array): string {
 /** Go's `%v`. */
 function goPrint(v: Value): string {
   if (v === null) return "<nil>";
-  if (typeof v === "boolean" || typeof v === "bigint" || typeof v === "string" || typeof v === "number") return String(v);
+  if (typeof v === "boolean" || typeof v === "bigint" || typeof v === "string" || typeof v === "number")
+    return String(v);
   if (v instanceof Uint8Array) return `[${Array.from(v).join(" ")}]`;
   if (Array.isArray(v)) return `[${v.map(goPrint).join(" ")}]`;
   if (v instanceof Map) {

@@ -217,7 +217,9 @@ async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
 
 const padded = (value: unknown, bytes: number): string | undefined => {
   const text = JSON.stringify(value);
-  return Buffer.byteLength(text) > bytes - 1 ? undefined : `${text}${" ".repeat(bytes - 1 - Buffer.byteLength(text))}\n`;
+  return Buffer.byteLength(text) > bytes - 1
+    ? undefined
+    : `${text}${" ".repeat(bytes - 1 - Buffer.byteLength(text))}\n`;
 };
 
 /** Writes the `.pid` record before the spawn, padded to RECORD_BYTES, atomically. Throws when it cannot (disk full). */
@@ -278,7 +280,11 @@ export async function readRecord(path: string): Promise<RecordFile | "unreadable
   try {
     const v = JSON.parse(text) as Partial<RecordFile> | null;
     if (typeof v !== "object" || v === null) return "unreadable";
-    return { ...v, restarts: typeof v.restarts === "number" ? v.restarts : 0, startedAt: typeof v.startedAt === "string" ? v.startedAt : "" };
+    return {
+      ...v,
+      restarts: typeof v.restarts === "number" ? v.restarts : 0,
+      startedAt: typeof v.startedAt === "string" ? v.startedAt : "",
+    };
   } catch {
     return "unreadable";
   }

@@ -87,7 +87,10 @@ test("restart: a new plugin instance finds a finished process's status and a run
   const s = await first.handle(slow, undefined);
   assert.equal(q.status.phase, "Queued");
   // The first engine "dies" here; the quick task ends while no engine watches.
-  await until(async () => (await readPid(join(sb.logDir, `${quick.generatedName}.exit`))) !== undefined, "exit recorded");
+  await until(
+    async () => (await readPid(join(sb.logDir, `${quick.generatedName}.exit`))) !== undefined,
+    "exit recorded",
+  );
 
   const second = sb.plugin();
   const qr = await second.handle(quick, q.state);
@@ -110,7 +113,9 @@ test("restart: a vanished process without an exit record is started again for th
   const sb = await sandbox();
   t.after(() => sb.cleanup());
   const gate = join(sb.root, "gate");
-  const ctx = await sb.context({ template: containerTask(["sh", "-c", `echo run; while [ ! -f ${gate} ]; do sleep 0.02; done`]) });
+  const ctx = await sb.context({
+    template: containerTask(["sh", "-c", `echo run; while [ ! -f ${gate} ]; do sleep 0.02; done`]),
+  });
   const first = sb.plugin();
   const started = await drive(first, ctx, (s) => s.phase === "Running");
   const oldPid = started.state["pid"] as number;
@@ -137,7 +142,10 @@ test("maxConcurrent: processes beyond the limit wait for resources until a slot 
   t.after(() => sb.cleanup());
   const gate = join(sb.root, "gate");
   const plugin = sb.plugin({ maxConcurrent: 1 });
-  const a = await sb.context({ nodeId: "a", template: containerTask(["sh", "-c", `while [ ! -f ${gate} ]; do sleep 0.02; done`]) });
+  const a = await sb.context({
+    nodeId: "a",
+    template: containerTask(["sh", "-c", `while [ ! -f ${gate} ]; do sleep 0.02; done`]),
+  });
   const b = await sb.context({ nodeId: "b", template: containerTask(["true"]) });
   const ra = await plugin.handle(a, undefined);
   assert.equal(ra.status.phase, "Queued");
@@ -156,7 +164,9 @@ test("finalize ends what a finished command left running in its group (as the en
   const sb = await sandbox();
   t.after(() => sb.cleanup());
   const bg = join(sb.root, "bg.pid");
-  const ctx = await sb.context({ template: containerTask(["sh", "-c", `sleep 60 > /dev/null 2>&1 & echo $! > ${bg}`]) });
+  const ctx = await sb.context({
+    template: containerTask(["sh", "-c", `sleep 60 > /dev/null 2>&1 & echo $! > ${bg}`]),
+  });
   const plugin = sb.plugin();
   const done = await drive(plugin, ctx, isTerminal);
   assert.equal(done.status.phase, "Success");

@@ -14,7 +14,9 @@ import * as proc from "./process-control.ts";
 
 const runs = (file: string) => {
   try {
-    return readFileSync(file, "utf8").split("\n").filter((l) => l !== "").length;
+    return readFileSync(file, "utf8")
+      .split("\n")
+      .filter((l) => l !== "").length;
   } catch {
     return 0;
   }
@@ -30,12 +32,16 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, round
 
 const linux = process.platform === "linux";
 
-test("an engine that died between the spawn and the record adopts the running process found in /proc", { skip: !linux && "needs /proc" }, async (t) => {
+test("an engine that died between the spawn and the record adopts the running process found in /proc", {
+  skip: !linux && "needs /proc",
+}, async (t) => {
   const sb = await sandbox();
   t.after(() => sb.cleanup());
   const marker = join(sb.root, "runs");
   const gate = join(sb.root, "gate");
-  const ctx = await sb.context({ template: containerTask(["sh", "-c", `echo run >> ${marker}; while [ ! -f ${gate} ]; do sleep 0.02; done`]) });
+  const ctx = await sb.context({
+    template: containerTask(["sh", "-c", `echo run >> ${marker}; while [ ! -f ${gate} ]; do sleep 0.02; done`]),
+  });
   const first = await sb.plugin().handle(ctx, undefined);
   assert.equal(first.status.phase, "Queued");
   const pid = first.state["pid"] as number;
@@ -86,18 +92,30 @@ test("a record that cannot be written fails the attempt as a SYSTEM error withou
   assert.equal(runs(marker), 0, "not started");
 });
 
-test("a wrapper killed while its command runs is not a vanished process: no second run", { skip: !linux && "needs /proc" }, async (t) => {
+test("a wrapper killed while its command runs is not a vanished process: no second run", {
+  skip: !linux && "needs /proc",
+}, async (t) => {
   const sb = await sandbox();
   t.after(() => sb.cleanup());
   const marker = join(sb.root, "runs");
   const gate = join(sb.root, "gate");
-  const ctx = await sb.context({ template: containerTask(["sh", "-c", `echo run >> ${marker}; while [ ! -f ${gate} ]; do sleep 0.02; done`]) });
+  const ctx = await sb.context({
+    template: containerTask(["sh", "-c", `echo run >> ${marker}; while [ ! -f ${gate} ]; do sleep 0.02; done`]),
+  });
   const plugin = sb.plugin();
   const running = await drive(plugin, ctx, (s) => s.phase === "Running");
   await until(() => runs(marker) === 1, "first run");
   const leader = running.state["pid"] as number;
   process.kill(leader, "SIGKILL"); // the wrapper only; the command lives on in its group
-  await until(async () => !(await proc.isAlive({ pid: leader, startedAt: "", ...(running.state["startTicks"] ? { startTicks: running.state["startTicks"] as string } : {}) })), "wrapper gone");
+  await until(
+    async () =>
+      !(await proc.isAlive({
+        pid: leader,
+        startedAt: "",
+        ...(running.state["startTicks"] ? { startTicks: running.state["startTicks"] as string } : {}),
+      })),
+    "wrapper gone",
+  );
   const again = await plugin.handle(ctx, running.state);
   assert.equal(again.status.phase, "Running", JSON.stringify(again.status));
   assert.equal(runs(marker), 1);
@@ -106,7 +124,9 @@ test("a wrapper killed while its command runs is not a vanished process: no seco
   await plugin.abort(ctx, again.state, "test over");
 });
 
-test("on a full disk the record's reservation fails with RESOURCE_EXHAUSTED: nothing starts, the attempt is not spent", { skip: !linux && "needs /dev/full" }, async (t) => {
+test("on a full disk the record's reservation fails with RESOURCE_EXHAUSTED: nothing starts, the attempt is not spent", {
+  skip: !linux && "needs /dev/full",
+}, async (t) => {
   const sb = await sandbox();
   t.after(() => sb.cleanup());
   const marker = join(sb.root, "runs");
@@ -115,7 +135,10 @@ test("on a full disk the record's reservation fails with RESOURCE_EXHAUSTED: not
   // /dev/full answers every write with ENOSPC, like a full data disk.
   symlinkSync("/dev/full", join(sb.logDir, `${ctx.generatedName}.pid.tmp`));
   const plugin = sb.plugin();
-  await assert.rejects(plugin.handle(ctx, undefined), (e: unknown) => e instanceof AloftError && e.code === Code.RESOURCE_EXHAUSTED && /ENOSPC/.test(e.message));
+  await assert.rejects(
+    plugin.handle(ctx, undefined),
+    (e: unknown) => e instanceof AloftError && e.code === Code.RESOURCE_EXHAUSTED && /ENOSPC/.test(e.message),
+  );
   assert.equal(plugin.runningCount, 0);
   await new Promise((res) => setTimeout(res, 200));
   assert.equal(runs(marker), 0, "not started");

@@ -5,7 +5,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fromBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { LiteralMapSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { TaskTemplateSchema, DataLoadingConfig_LiteralMapFormat } from "@aloft/idl/flyteidl/core/tasks_pb.js";
+import { type TaskTemplateSchema, DataLoadingConfig_LiteralMapFormat } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { SimpleType, BlobType_BlobDimensionality } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { ErrorDocumentSchema, ContainerError_Kind } from "@aloft/idl/flyteidl/core/errors_pb.js";
 import { drive, isTerminal, sandbox } from "./testing.ts";
@@ -14,15 +14,36 @@ import { formatFloatF, toYaml } from "./copilot-download.ts";
 import { rewriteDataPaths } from "./task-spec.ts";
 
 const simple = (t: SimpleType) => ({ type: { type: { case: "simple" as const, value: t } } });
-const blobVar = { type: { type: { case: "blob" as const, value: { format: "", dimensionality: BlobType_BlobDimensionality.SINGLE } } } };
-const prim = (value: unknown) => ({ value: { case: "scalar", value: { value: { case: "primitive", value: { value } } } } });
+const blobVar = {
+  type: { type: { case: "blob" as const, value: { format: "", dimensionality: BlobType_BlobDimensionality.SINGLE } } },
+};
+const prim = (value: unknown) => ({
+  value: { case: "scalar", value: { value: { case: "primitive", value: { value } } } },
+});
 
-function rawTemplate(script: string, format = DataLoadingConfig_LiteralMapFormat.JSON): MessageInitShape<typeof TaskTemplateSchema> {
+function rawTemplate(
+  script: string,
+  format = DataLoadingConfig_LiteralMapFormat.JSON,
+): MessageInitShape<typeof TaskTemplateSchema> {
   return {
     type: "raw-container",
     interface: {
-      inputs: { variables: { a: simple(SimpleType.FLOAT), n: simple(SimpleType.INTEGER), f: blobVar, words: { type: { type: { case: "collectionType", value: simple(SimpleType.STRING).type } } } } },
-      outputs: { variables: { area: simple(SimpleType.FLOAT), metadata: simple(SimpleType.STRING), out: blobVar, ok: simple(SimpleType.BOOLEAN) } },
+      inputs: {
+        variables: {
+          a: simple(SimpleType.FLOAT),
+          n: simple(SimpleType.INTEGER),
+          f: blobVar,
+          words: { type: { type: { case: "collectionType", value: simple(SimpleType.STRING).type } } },
+        },
+      },
+      outputs: {
+        variables: {
+          area: simple(SimpleType.FLOAT),
+          metadata: simple(SimpleType.STRING),
+          out: blobVar,
+          ok: simple(SimpleType.BOOLEAN),
+        },
+      },
     },
     target: {
       case: "container",
@@ -41,8 +62,26 @@ async function inputsFor(sb: Awaited<ReturnType<typeof sandbox>>) {
     literals: {
       a: prim({ case: "floatValue", value: 1.5 }),
       n: prim({ case: "integer", value: 9007199254740993n }),
-      f: { value: { case: "scalar", value: { value: { case: "blob", value: { uri: sb.store.uri("data/f.txt"), metadata: { type: { dimensionality: BlobType_BlobDimensionality.SINGLE } } } } } } },
-      words: { value: { case: "collection", value: { literals: [prim({ case: "stringValue", value: "x" }), prim({ case: "stringValue", value: "y" })] } } },
+      f: {
+        value: {
+          case: "scalar",
+          value: {
+            value: {
+              case: "blob",
+              value: {
+                uri: sb.store.uri("data/f.txt"),
+                metadata: { type: { dimensionality: BlobType_BlobDimensionality.SINGLE } },
+              },
+            },
+          },
+        },
+      },
+      words: {
+        value: {
+          case: "collection",
+          value: { literals: [prim({ case: "stringValue", value: "x" }), prim({ case: "stringValue", value: "y" })] },
+        },
+      },
     },
   } as MessageInitShape<typeof LiteralMapSchema>;
 }
@@ -79,7 +118,10 @@ test("raw container round trip: inputs as files, outputs read back into outputs.
   assert.equal(value(out.literals["ok"]), true, "found as ok.txt");
   // A plain path, as flytekit tasks record theirs, so that a flytekit task downstream can read it.
   assert.equal(value(out.literals["out"]), `${ctx.rawOutputPrefix.slice("file://".length)}/out`);
-  assert.equal(new TextDecoder().decode(await sb.store.get(sb.store.keyOf(`${ctx.rawOutputPrefix}/out`))), "blob-content");
+  assert.equal(
+    new TextDecoder().decode(await sb.store.get(sb.store.keyOf(`${ctx.rawOutputPrefix}/out`))),
+    "blob-content",
+  );
 
   const json = await readFile(join(sb.logDir, "work", ctx.generatedName, "inputs-copy.json"), "utf8");
   const workIn = join(sb.logDir, "work", ctx.generatedName, "inputs");
@@ -97,7 +139,11 @@ test("raw container: _ERROR and unparsable outputs fail the attempt and write er
   const sb = await sandbox();
   t.after(() => sb.cleanup());
   const plugin = sb.plugin();
-  const errored = await sb.context({ nodeId: "e", template: rawTemplate("echo 'bad input' > /var/outputs/_ERROR"), inputs: await inputsFor(sb) });
+  const errored = await sb.context({
+    nodeId: "e",
+    template: rawTemplate("echo 'bad input' > /var/outputs/_ERROR"),
+    inputs: await inputsFor(sb),
+  });
   const r = await drive(plugin, errored, isTerminal);
   assert.equal(r.status.phase, "RetryableFailure");
   assert.equal(r.status.error?.code, "OutputUploadFailed");
@@ -106,7 +152,11 @@ test("raw container: _ERROR and unparsable outputs fail the attempt and write er
   assert.equal(doc.error?.code, "OutputUploadFailed");
   assert.equal(doc.error?.kind, ContainerError_Kind.RECOVERABLE);
 
-  const garbled = await sb.context({ nodeId: "g", template: rawTemplate("echo pi > /var/outputs/area"), inputs: await inputsFor(sb) });
+  const garbled = await sb.context({
+    nodeId: "g",
+    template: rawTemplate("echo pi > /var/outputs/area"),
+    inputs: await inputsFor(sb),
+  });
   const g = await drive(plugin, garbled, isTerminal);
   assert.equal(g.status.phase, "RetryableFailure");
   assert.match(g.status.error?.message ?? "", /failed to parse Float value|file not found/);
@@ -116,14 +166,21 @@ test("raw container: YAML and PROTO formats", async (t) => {
   const sb = await sandbox();
   t.after(() => sb.cleanup());
   const plugin = sb.plugin();
-  const script = "set -e; cp /var/inputs/inputs.* /var/outputs/..; echo 1 > /var/outputs/area; echo m > /var/outputs/metadata; echo 0 > /var/outputs/ok; echo x > /var/outputs/out";
-  for (const [format, node] of [[DataLoadingConfig_LiteralMapFormat.YAML, "y"], [DataLoadingConfig_LiteralMapFormat.PROTO, "p"]] as const) {
+  const script =
+    "set -e; cp /var/inputs/inputs.* /var/outputs/..; echo 1 > /var/outputs/area; echo m > /var/outputs/metadata; echo 0 > /var/outputs/ok; echo x > /var/outputs/out";
+  for (const [format, node] of [
+    [DataLoadingConfig_LiteralMapFormat.YAML, "y"],
+    [DataLoadingConfig_LiteralMapFormat.PROTO, "p"],
+  ] as const) {
     const ctx = await sb.context({ nodeId: node, template: rawTemplate(script, format), inputs: await inputsFor(sb) });
     const done = await drive(plugin, ctx, isTerminal);
     assert.equal(done.status.phase, "Success", done.status.error?.message);
     const dir = join(sb.logDir, "work", ctx.generatedName);
     if (format === DataLoadingConfig_LiteralMapFormat.YAML) {
-      assert.match(await readFile(join(dir, "inputs.yaml"), "utf8"), /^"a": 1\.5\n"f": ".*"\n"n": 9007199254740993\n"words":\n  - "x"\n  - "y"\n$/);
+      assert.match(
+        await readFile(join(dir, "inputs.yaml"), "utf8"),
+        /^"a": 1\.5\n"f": ".*"\n"n": 9007199254740993\n"words":\n {2}- "x"\n {2}- "y"\n$/,
+      );
     } else {
       await assert.rejects(readFile(join(dir, "inputs.json")), /ENOENT/);
       await readFile(join(dir, "inputs.pb"));
@@ -136,22 +193,42 @@ test("copilot helpers: simple-type parsing, float text, YAML, path rewriting", (
   assert.throws(() => literalForSimpleType(SimpleType.INTEGER, "4.2"), /failed to parse integer/);
   assert.equal(value(literalForSimpleType(SimpleType.BOOLEAN, "F")), false);
   const dur = literalForSimpleType(SimpleType.DURATION, "1m30s");
-  assert.equal(dur.value.case === "scalar" && dur.value.value.value.case === "primitive" && dur.value.value.value.value.value.case === "duration" ? dur.value.value.value.value.value.value.seconds : -1n, 90n);
+  assert.equal(
+    dur.value.case === "scalar" &&
+      dur.value.value.value.case === "primitive" &&
+      dur.value.value.value.value.value.case === "duration"
+      ? dur.value.value.value.value.value.value.seconds
+      : -1n,
+    90n,
+  );
   const dt = literalForSimpleType(SimpleType.DATETIME, "2024-01-02T03:04:05.25+01:00");
-  assert.ok(dt.value.case === "scalar" && dt.value.value.value.case === "primitive" && dt.value.value.value.value.value.case === "datetime");
+  assert.ok(
+    dt.value.case === "scalar" &&
+      dt.value.value.value.case === "primitive" &&
+      dt.value.value.value.value.value.case === "datetime",
+  );
   assert.equal(dt.value.value.value.value.value.value.seconds, BigInt(Date.UTC(2024, 0, 2, 2, 4, 5) / 1000));
   assert.equal(dt.value.value.value.value.value.value.nanos, 250_000_000);
   assert.throws(() => literalForSimpleType(SimpleType.DATETIME, "yesterday"), /RFC3339/);
   const generic = literalForSimpleType(SimpleType.STRUCT, '{"k": [1, "a"]}');
   assert.ok(generic.value.case === "scalar" && generic.value.value.value.case === "generic");
   assert.deepEqual(generic.value.value.value.value, { k: [1, "a"] });
-  assert.deepEqual([1e21, 1.5e-7, 123.25, -0.5, 100].map(formatFloatF), ["1000000000000000000000", "0.00000015", "123.25", "-0.5", "100"]);
+  assert.deepEqual([1e21, 1.5e-7, 123.25, -0.5, 100].map(formatFloatF), [
+    "1000000000000000000000",
+    "0.00000015",
+    "123.25",
+    "-0.5",
+    "100",
+  ]);
   assert.equal(toYaml({ m: { b: [], c: null }, z: "q" }), '"m":\n  "b": []\n  "c": null\n"z": "q"\n');
   assert.deepEqual(
-    rewriteDataPaths(["/var/inputs", "cat /var/inputs/a >/var/outputs/b", "/var/inputsx", "/x/var/inputs", "--in=/var/inputs/"], [
-      ["/var/inputs", "/tmp/in"],
-      ["/var/outputs/", "/tmp/out"],
-    ]),
+    rewriteDataPaths(
+      ["/var/inputs", "cat /var/inputs/a >/var/outputs/b", "/var/inputsx", "/x/var/inputs", "--in=/var/inputs/"],
+      [
+        ["/var/inputs", "/tmp/in"],
+        ["/var/outputs/", "/tmp/out"],
+      ],
+    ),
     ["/tmp/in", "cat /tmp/in/a >/tmp/out/b", "/var/inputsx", "/x/var/inputs", "--in=/tmp/in/"],
   );
 });
@@ -161,7 +238,11 @@ test("the flytesnacks shell raw container (ellipse-area-metadata-shell) runs fro
   t.after(() => sb.cleanup());
   // The image's script, reproduced for the host: reads a and b from $1, writes area and metadata to $2.
   const script = join(sb.root, "calculate-ellipse-area.sh");
-  await writeFile(script, '#!/bin/sh\nawk -v a="$(cat "$1/a")" -v b="$(cat "$1/b")" \'BEGIN { print 3.141592653589793 * a * b }\' > "$2/area"\necho "[from shell rawcontainer]" > "$2/metadata"\n', { mode: 0o755 });
+  await writeFile(
+    script,
+    '#!/bin/sh\nawk -v a="$(cat "$1/a")" -v b="$(cat "$1/b")" \'BEGIN { print 3.141592653589793 * a * b }\' > "$2/area"\necho "[from shell rawcontainer]" > "$2/metadata"\n',
+    { mode: 0o755 },
+  );
   // As registered (fixture 004): command with the data paths as separate arguments, default JSON format.
   const template = {
     id: { resourceType: 1, name: "ellipse-area-metadata-shell" },
@@ -181,7 +262,9 @@ test("the flytesnacks shell raw container (ellipse-area-metadata-shell) runs fro
       },
     },
   } as MessageInitShape<typeof TaskTemplateSchema>;
-  const inputs = { literals: { a: prim({ case: "floatValue", value: 2 }), b: prim({ case: "floatValue", value: 3 }) } } as MessageInitShape<typeof LiteralMapSchema>;
+  const inputs = {
+    literals: { a: prim({ case: "floatValue", value: 2 }), b: prim({ case: "floatValue", value: 3 }) },
+  } as MessageInitShape<typeof LiteralMapSchema>;
   const ctx = await sb.context({ template, inputs });
   const done = await drive(sb.plugin({ cwd: sb.root }), ctx, isTerminal);
   assert.equal(done.status.phase, "Success", done.status.error?.message);
@@ -198,9 +281,14 @@ test("raw container inputs: multipart blobs from the store and files outside it 
   const outside = join(sb.root, "outside.txt");
   await writeFile(outside, "from-disk");
   const blob = (uri: string, dimensionality: BlobType_BlobDimensionality) => ({
-    value: { case: "scalar", value: { value: { case: "blob", value: { uri, metadata: { type: { dimensionality } } } } } },
+    value: {
+      case: "scalar",
+      value: { value: { case: "blob", value: { uri, metadata: { type: { dimensionality } } } } },
+    },
   });
-  const template = rawTemplate("set -e; cat /var/inputs/d/part-0 /var/inputs/d/sub/part-1 /var/inputs/p /var/inputs/u > /var/outputs/metadata; echo 1 > /var/outputs/area; echo 1 > /var/outputs/ok; echo x > /var/outputs/out");
+  const template = rawTemplate(
+    "set -e; cat /var/inputs/d/part-0 /var/inputs/d/sub/part-1 /var/inputs/p /var/inputs/u > /var/outputs/metadata; echo 1 > /var/outputs/area; echo 1 > /var/outputs/ok; echo x > /var/outputs/out",
+  );
   const tpl = template as { interface: { inputs: { variables: Record<string, unknown> } } };
   tpl.interface.inputs.variables = { d: blobVar, p: blobVar, u: blobVar };
   const inputs = {

@@ -9,7 +9,12 @@ import { uploadOutputs } from "./copilot-upload.ts";
 import { rewriteDataPaths, type RawDataConfig } from "./task-spec.ts";
 
 /** Writes the inputs as files and returns the command rewritten to the local directories. */
-export async function prepareRawContainer(ctx: TaskExecutionContext, dc: RawDataConfig, workBase: string, argv: string[]): Promise<string[]> {
+export async function prepareRawContainer(
+  ctx: TaskExecutionContext,
+  dc: RawDataConfig,
+  workBase: string,
+  argv: string[],
+): Promise<string[]> {
   const [inDir, outDir] = [join(workBase, "inputs"), join(workBase, "outputs")];
   await rm(outDir, { recursive: true, force: true }); // a restarted attempt starts from an empty output volume
   await mkdir(outDir, { recursive: true });

@@ -27,7 +27,10 @@ export function resolveRunAs(spec: string, passwd?: string): RunAs {
       text = "";
     }
   }
-  const entries = text.split("\n").map((l) => l.split(":")).filter((f) => f.length >= 7);
+  const entries = text
+    .split("\n")
+    .map((l) => l.split(":"))
+    .filter((f) => f.length >= 7);
   const numeric = /^(\d+)(?::(\d+))?$/.exec(spec.trim());
   let found: RunAs | undefined;
   if (numeric) {

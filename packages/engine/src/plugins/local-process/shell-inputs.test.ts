@@ -14,7 +14,12 @@ import { shellQuote } from "./template.ts";
 import { inputEnvironment } from "./input-env.ts";
 import { resolveRunAs } from "./run-as.ts";
 
-const str = (value: string) => ({ value: { case: "scalar" as const, value: { value: { case: "primitive" as const, value: { value: { case: "stringValue" as const, value } } } } } });
+const str = (value: string) => ({
+  value: {
+    case: "scalar" as const,
+    value: { value: { case: "primitive" as const, value: { value: { case: "stringValue" as const, value } } } },
+  },
+});
 
 async function runShell(script: string, s: string) {
   const sb = await sandbox();
@@ -43,7 +48,7 @@ test("{{.Inputs.x | shellquote}} substitutes one literal word: nothing runs", as
   assert.match(r.log, /\$\(touch .*injected\); echo 'quoted' "\$HOME" `true`/);
 });
 
-test("FLYTE_INPUT_<name> carries each input into the environment: \"$FLYTE_INPUT_s\" expands as data", async () => {
+test('FLYTE_INPUT_<name> carries each input into the environment: "$FLYTE_INPUT_s" expands as data', async () => {
   const r = await runShell('echo "hello $FLYTE_INPUT_s"', HOSTILE);
   assert.equal(r.phase, "Success", r.log);
   assert.equal(r.injected, false);
@@ -53,13 +58,18 @@ test("FLYTE_INPUT_<name> carries each input into the environment: \"$FLYTE_INPUT
 test("shellQuote and inputEnvironment: quotes inside, huge and odd names", () => {
   assert.equal(shellQuote("it's"), `'it'\\''s'`);
   assert.equal(shellQuote(""), "''");
-  const big = { value: { case: "collection" as const, value: { literals: Array.from({ length: 5000 }, () => str("x")) } } };
-  const env = inputEnvironment({ literals: { s: str("v"), "odd-name": str("w"), big, long: str("y".repeat(40_000)) } } as never);
+  const big = {
+    value: { case: "collection" as const, value: { literals: Array.from({ length: 5000 }, () => str("x")) } },
+  };
+  const env = inputEnvironment({
+    literals: { s: str("v"), "odd-name": str("w"), big, long: str("y".repeat(40_000)) },
+  } as never);
   assert.deepEqual(env, { FLYTE_INPUT_s: "v", FLYTE_INPUT_odd_name: "w" });
 });
 
 test("resolveRunAs: names, uids, uid:gid; unknown users and root refused", () => {
-  const passwd = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\ntask:x:1001:1002::/home/task:/bin/sh\n";
+  const passwd =
+    "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\ntask:x:1001:1002::/home/task:/bin/sh\n";
   assert.deepEqual(resolveRunAs("task", passwd), { uid: 1001, gid: 1002, name: "task", home: "/home/task" });
   assert.deepEqual(resolveRunAs("65534", passwd), { uid: 65534, gid: 65534, name: "nobody", home: "/nonexistent" });
   assert.deepEqual(resolveRunAs("2000:3000", passwd), { uid: 2000, gid: 3000 });
@@ -69,7 +79,9 @@ test("resolveRunAs: names, uids, uid:gid; unknown users and root refused", () =>
 });
 
 const root = process.getuid?.() === 0;
-test("a root engine with runAs runs the task as that account; its exit status is still recorded", { skip: !root && "needs root" }, async (t) => {
+test("a root engine with runAs runs the task as that account; its exit status is still recorded", {
+  skip: !root && "needs root",
+}, async (t) => {
   const sb = await sandbox();
   t.after(() => sb.cleanup());
   chmodSync(sb.root, 0o755); // the task's account must reach the log directory (mkdtemp makes it private)

@@ -62,9 +62,17 @@ export function containerSpecOf(template: TaskTemplate): ContainerSpec {
 function dataConfigPart(dc: DataLoadingConfig | undefined): { dataConfig?: RawDataConfig } {
   if (dc === undefined || !dc.enabled) return {};
   const format =
-    dc.format === DataLoadingConfig_LiteralMapFormat.YAML ? "YAML" : dc.format === DataLoadingConfig_LiteralMapFormat.PROTO ? "PROTO" : "JSON";
+    dc.format === DataLoadingConfig_LiteralMapFormat.YAML
+      ? "YAML"
+      : dc.format === DataLoadingConfig_LiteralMapFormat.PROTO
+        ? "PROTO"
+        : "JSON";
   return {
-    dataConfig: { inputPath: dc.inputPath || DEFAULT_INPUT_PATH, outputPath: dc.outputPath || DEFAULT_OUTPUT_PATH, format },
+    dataConfig: {
+      inputPath: dc.inputPath || DEFAULT_INPUT_PATH,
+      outputPath: dc.outputPath || DEFAULT_OUTPUT_PATH,
+      format,
+    },
   };
 }
 
@@ -78,11 +86,15 @@ const RESOURCE_NAMES: Record<number, string> = {
 
 function resourcesOf(r: Resources | undefined): ContainerSpec["resources"] {
   const out: ContainerSpec["resources"] = { requests: {}, limits: {} };
-  for (const [kind, entries] of [["requests", r?.requests ?? []], ["limits", r?.limits ?? []]] as const) {
+  for (const [kind, entries] of [
+    ["requests", r?.requests ?? []],
+    ["limits", r?.limits ?? []],
+  ] as const) {
     for (const e of entries) {
       const name = RESOURCE_NAMES[e.name];
       if (name === undefined) continue; // UNKNOWN: upstream skips it too
-      if (!isValidQuantity(e.value)) throw new TaskSpecError(`invalid ${name} ${kind.slice(0, -1)} quantity [${e.value}]`);
+      if (!isValidQuantity(e.value))
+        throw new TaskSpecError(`invalid ${name} ${kind.slice(0, -1)} quantity [${e.value}]`);
       out[kind][name] = e.value;
     }
   }
@@ -108,7 +120,10 @@ export function rewriteDataPaths(argv: readonly string[], mapping: readonly [fro
     for (const [from, to] of mapping) {
       const trimmed = from.replace(/\/+$/, "");
       if (trimmed === "") continue;
-      const re = new RegExp(`(?<![A-Za-z0-9_./-])${trimmed.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![A-Za-z0-9_.-])`, "g");
+      const re = new RegExp(
+        `(?<![A-Za-z0-9_./-])${trimmed.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![A-Za-z0-9_.-])`,
+        "g",
+      );
       out = out.replace(re, () => to);
     }
     return out;

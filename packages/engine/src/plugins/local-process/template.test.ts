@@ -6,7 +6,9 @@ import { AloftError } from "@aloft/core";
 import { perRetryUniqueKey, renderLiteral, renderTemplates, type TemplateParams } from "./template.ts";
 import { goDuration, goFloat, goTimestamp, parseGoDuration } from "./go-format.ts";
 
-function params(over: Partial<TemplateParams> = {}): TemplateParams & { taskTemplateCalls: number; inputReads: number } {
+function params(
+  over: Partial<TemplateParams> = {},
+): TemplateParams & { taskTemplateCalls: number; inputReads: number } {
   const p = {
     inputsUri: "file:///d/n0/data/inputs.pb",
     inputPrefix: "file:///d/n0/data",
@@ -39,7 +41,9 @@ function params(over: Partial<TemplateParams> = {}): TemplateParams & { taskTemp
 }
 
 function lit(scalar: unknown) {
-  return create(LiteralSchema, { value: { case: "scalar", value: { value: scalar } } } as MessageInitShape<typeof LiteralSchema>);
+  return create(LiteralSchema, { value: { case: "scalar", value: { value: scalar } } } as MessageInitShape<
+    typeof LiteralSchema
+  >);
 }
 
 test("every path variable, in both forms and any case", async () => {
@@ -81,8 +85,15 @@ test("every path variable, in both forms and any case", async () => {
 
 test("previous checkpoint when there is one; task template path written lazily, once per use", async () => {
   const p = params({ previousCheckpointPrefix: "file:///raw/cd/exec-n0-0/_flytecheckpoints" });
-  const out = await renderTemplates(["{{.PrevCheckpointPrefix}}", "{{.taskTemplatePath}}", "{{ $TaskTemplatePath }}"], p);
-  assert.deepEqual(out, ["file:///raw/cd/exec-n0-0/_flytecheckpoints", "file:///d/n0/data/task.pb", "file:///d/n0/data/task.pb"]);
+  const out = await renderTemplates(
+    ["{{.PrevCheckpointPrefix}}", "{{.taskTemplatePath}}", "{{ $TaskTemplatePath }}"],
+    p,
+  );
+  assert.deepEqual(out, [
+    "file:///raw/cd/exec-n0-0/_flytecheckpoints",
+    "file:///d/n0/data/task.pb",
+    "file:///d/n0/data/task.pb",
+  ]);
   assert.ok(p.taskTemplateCalls >= 1);
 });
 
@@ -109,12 +120,20 @@ test("literal rendering: collections, blobs, datetimes, durations, booleans; map
   const coll = create(LiteralSchema, {
     value: {
       case: "collection",
-      value: { literals: [lit({ case: "primitive", value: { value: { case: "integer", value: 1n } } }), lit({ case: "primitive", value: { value: { case: "boolean", value: true } } })] },
+      value: {
+        literals: [
+          lit({ case: "primitive", value: { value: { case: "integer", value: 1n } } }),
+          lit({ case: "primitive", value: { value: { case: "boolean", value: true } } }),
+        ],
+      },
     },
   });
   assert.equal(renderLiteral(blob), "file:///tmp/b.csv");
   assert.equal(renderLiteral(coll), "[1,true]");
-  const dt = lit({ case: "primitive", value: { value: { case: "datetime", value: { seconds: 1700000000n, nanos: 500000000 } } } });
+  const dt = lit({
+    case: "primitive",
+    value: { value: { case: "datetime", value: { seconds: 1700000000n, nanos: 500000000 } } },
+  });
   assert.equal(renderLiteral(dt), "2023-11-14T22:13:20.5Z");
   const dur = lit({ case: "primitive", value: { value: { case: "duration", value: { seconds: 3723n, nanos: 0 } } } });
   assert.equal(renderLiteral(dur), "1h2m3s");
@@ -124,11 +143,23 @@ test("literal rendering: collections, blobs, datetimes, durations, booleans; map
 
 test("Go formats", () => {
   assert.deepEqual([1, 2.5, 1e6, 123456, 1234567, 0.0001, 0.00001, -0, 1e21, 1.5e-7, NaN, -Infinity].map(goFloat), [
-    "1", "2.5", "1e+06", "123456", "1.234567e+06", "0.0001", "1e-05", "-0", "1e+21", "1.5e-07", "NaN", "-Inf",
+    "1",
+    "2.5",
+    "1e+06",
+    "123456",
+    "1.234567e+06",
+    "0.0001",
+    "1e-05",
+    "-0",
+    "1e+21",
+    "1.5e-07",
+    "NaN",
+    "-Inf",
   ]);
-  assert.deepEqual([0n, 5n, 1500n, 1_500_000n, 1_000_000_000n, 61_500_000_000n, 7_384_000_000_000n, -2_000_000_000n].map(goDuration), [
-    "0s", "5ns", "1.5µs", "1.5ms", "1s", "1m1.5s", "2h3m4s", "-2s",
-  ]);
+  assert.deepEqual(
+    [0n, 5n, 1500n, 1_500_000n, 1_000_000_000n, 61_500_000_000n, 7_384_000_000_000n, -2_000_000_000n].map(goDuration),
+    ["0s", "5ns", "1.5µs", "1.5ms", "1s", "1m1.5s", "2h3m4s", "-2s"],
+  );
   assert.equal(goTimestamp(0n, 0), "1970-01-01T00:00:00Z");
   assert.equal(goTimestamp(0n, 120), "1970-01-01T00:00:00.00000012Z");
   assert.equal(parseGoDuration("2h45m"), 9_900_000_000_000n);
@@ -139,9 +170,13 @@ test("Go formats", () => {
 });
 
 test("msgpack binaries render as Go's %v of the decoded value", () => {
-  const bin = (bytes: number[], tag = "msgpack") => lit({ case: "binary", value: { value: new Uint8Array(bytes), tag } });
+  const bin = (bytes: number[], tag = "msgpack") =>
+    lit({ case: "binary", value: { value: new Uint8Array(bytes), tag } });
   // {"b": [1, -1, "x"], "a": 2.5, "c": nil, "d": true}  (keys sorted on print)
-  const doc = [0x84, 0xa1, 0x62, 0x93, 0x01, 0xff, 0xa1, 0x78, 0xa1, 0x61, 0xcb, 0x40, 0x04, 0, 0, 0, 0, 0, 0, 0xa1, 0x63, 0xc0, 0xa1, 0x64, 0xc3];
+  const doc = [
+    0x84, 0xa1, 0x62, 0x93, 0x01, 0xff, 0xa1, 0x78, 0xa1, 0x61, 0xcb, 0x40, 0x04, 0, 0, 0, 0, 0, 0, 0xa1, 0x63, 0xc0,
+    0xa1, 0x64, 0xc3,
+  ];
   assert.equal(renderLiteral(bin(doc)), "map[a:2.5 b:[1 -1 x] c:<nil> d:true]");
   assert.equal(renderLiteral(bin([0xcb, 0x41, 0x2e, 0x84, 0x80, 0, 0, 0, 0])), "1e+06", "a float64 prints as a float");
   assert.equal(renderLiteral(bin([0xce, 0x00, 0x0f, 0x42, 0x40])), "1000000", "an integer prints as an integer");

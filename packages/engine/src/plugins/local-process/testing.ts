@@ -39,14 +39,21 @@ export async function sandbox(): Promise<Sandbox> {
     store,
     logDir,
     plugin: (extra = {}) =>
-      new LocalProcessPlugin({ logDir, logUrl: (n) => `http://localhost:8088/logs/${n}`, clock: systemClock, killGraceMs: 1000, ...extra }),
+      new LocalProcessPlugin({
+        logDir,
+        logUrl: (n) => `http://localhost:8088/logs/${n}`,
+        clock: systemClock,
+        killGraceMs: 1000,
+        ...extra,
+      }),
     async context(opts) {
       const nodeId = opts.nodeId ?? "n0";
       const attempt = opts.attempt ?? 0;
       const generatedName = `exec1-${nodeId}-${attempt}`;
       const dataKey = `metadata/propeller/proj-dev-exec1/${nodeId}/data`;
       const template: TaskTemplate = create(TaskTemplateSchema, opts.template);
-      if (opts.inputs !== undefined) await putMessage(store, `${dataKey}/inputs.pb`, LiteralMapSchema, create(LiteralMapSchema, opts.inputs));
+      if (opts.inputs !== undefined)
+        await putMessage(store, `${dataKey}/inputs.pb`, LiteralMapSchema, create(LiteralMapSchema, opts.inputs));
       const raw = store.uri(`raw/ab/${generatedName}`);
       return {
         id: create(TaskExecutionIdentifierSchema, {
@@ -88,7 +95,10 @@ export async function sandbox(): Promise<Sandbox> {
 }
 
 /** A `container` task template running `command` (args empty). */
-export function containerTask(command: string[], extra: MessageInitShape<typeof TaskTemplateSchema> = {}): MessageInitShape<typeof TaskTemplateSchema> {
+export function containerTask(
+  command: string[],
+  extra: MessageInitShape<typeof TaskTemplateSchema> = {},
+): MessageInitShape<typeof TaskTemplateSchema> {
   return {
     id: { project: "proj", domain: "dev", name: "my.task", version: "v1" },
     type: "container",
@@ -123,4 +133,5 @@ export async function drive(
   throw new Error(`condition not reached; phases seen: ${phases.join(" → ")}`);
 }
 
-export const isTerminal = (s: PluginStatus) => ["Success", "RetryableFailure", "PermanentFailure", "Aborted"].includes(s.phase);
+export const isTerminal = (s: PluginStatus) =>
+  ["Success", "RetryableFailure", "PermanentFailure", "Aborted"].includes(s.phase);
