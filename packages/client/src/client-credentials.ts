@@ -123,20 +123,3 @@ export function tokenSourceAuth(source: TokenSource): AuthHook {
   };
 }
 
-/**
- * The same for a plain connect transport (the engine's): the token on every call, and a unary call refused as
- * UNAUTHENTICATED (a token admin no longer accepts, e.g. after a key rotation) is sent once more with a new token.
- */
-export function tokenSourceInterceptor(source: TokenSource): Interceptor {
-  return (next) => async (req) => {
-    req.header.set("authorization", `Bearer ${await source.token()}`);
-    try {
-      return await next(req);
-    } catch (e) {
-      if (req.stream || ConnectError.from(e).code !== Code.Unauthenticated) throw e;
-      source.invalidate();
-      req.header.set("authorization", `Bearer ${await source.token()}`);
-      return next(req);
-    }
-  };
-}

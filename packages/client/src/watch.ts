@@ -1,11 +1,7 @@
 // Watch helpers: poll an execution until it reaches a terminal phase, reporting each phase change.
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Execution } from "@aloft/idl/flyteidl/admin/execution_pb.js";
-import {
-  NodeExecution_Phase,
-  TaskExecution_Phase,
-  WorkflowExecution_Phase,
-} from "@aloft/idl/flyteidl/core/execution_pb.js";
+import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { WorkflowExecutionIdentifierSchema } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { AdminClient } from "./pagination.ts";
 import { realSleep, type Sleep } from "./retry.ts";
@@ -16,19 +12,7 @@ const TERMINAL_EXECUTION = new Set([
   WorkflowExecution_Phase.TIMED_OUT,
   WorkflowExecution_Phase.ABORTED,
 ]);
-const TERMINAL_NODE = new Set([
-  NodeExecution_Phase.SUCCEEDED,
-  NodeExecution_Phase.FAILED,
-  NodeExecution_Phase.TIMED_OUT,
-  NodeExecution_Phase.ABORTED,
-  NodeExecution_Phase.SKIPPED,
-  NodeExecution_Phase.RECOVERED,
-]);
-const TERMINAL_TASK = new Set([TaskExecution_Phase.SUCCEEDED, TaskExecution_Phase.FAILED, TaskExecution_Phase.ABORTED]);
-
 export const isTerminalExecutionPhase = (p: WorkflowExecution_Phase) => TERMINAL_EXECUTION.has(p);
-export const isTerminalNodePhase = (p: NodeExecution_Phase) => TERMINAL_NODE.has(p);
-export const isTerminalTaskPhase = (p: TaskExecution_Phase) => TERMINAL_TASK.has(p);
 
 export type ExecutionId = MessageInitShape<typeof WorkflowExecutionIdentifierSchema>;
 

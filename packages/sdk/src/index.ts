@@ -38,11 +38,7 @@ export {
 export { WARM_TASK_TYPE, ENTRYPOINT_BIN, type TaskSerializeSettings } from "./serialize/task-template.ts";
 export { registrationFiles, writeRegistrationFiles } from "./serialize/registration-files.ts";
 export { RecoverableError, executeTask, type ExecuteArgs, type Outcome } from "./entrypoint/execute.ts";
-// Kept out of this entry point so that loading a task module stays cheap (no compiler):
-//   compileAll         → "@aloft/sdk/serialize/compile.ts"
-// What runs tasks on the engine is its own package, above both SDK and engine:
-//   runLocal           → "@aloft/runner/local/run-local.ts"
-//   WarmWorkerPlugin   → "@aloft/runner/warm/warm-worker-plugin.ts"
+// What runs tasks on the engine (runLocal, WarmWorkerPlugin) is its own package, @aloft/runner, above SDK and engine.
 export { blobStoreIo, uriIo } from "./entrypoint/data-io.ts";
 export { importModule } from "./entrypoint/main.ts";
 export { compileAll, launchPlanRefInterfaces } from "./serialize/compile.ts";

@@ -113,6 +113,3 @@ export function ruleFor(service: string, method: string): Rule | undefined {
   return TABLE[service]?.[method];
 }
 
-export function listedServices(): string[] {
-  return Object.keys(TABLE);
-}

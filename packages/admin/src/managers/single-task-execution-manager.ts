@@ -125,8 +125,6 @@ export class SingleTaskExecutions {
   }
 }
 
-export const SYSTEM_GENERATED = NamedEntityState.SYSTEM_GENERATED;
-
 function plainId(id: Identifier) {
   return { project: id.project, domain: id.domain, name: id.name, version: id.version, org: id.org };
 }

@@ -2,15 +2,14 @@
 // local-process plugin (moved here from the SDK's entrypoint tests, which no longer load the engine).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { getMessage } from "@aloft/core";
 import { drive, isTerminal, sandbox } from "@aloft/engine/testing";
 import { index as t } from "@aloft/sdk/testing";
-import { fixtureTasks as fixtures } from "@aloft/sdk/testing";
+import { FIXTURE_TASKS_FILE, fixtureTasks as fixtures } from "@aloft/sdk/testing";
 import { serializeModule } from "@aloft/sdk";
 
-const MODULE = fileURLToPath(import.meta.resolve("@aloft/sdk/testing/fixture-tasks.ts"));
+const MODULE = FIXTURE_TASKS_FILE;
 
 test("the real command line through the local-process plugin: templated paths, a process per attempt, outputs.pb", async () => {
   const sb = await sandbox();

@@ -1,17 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { getMessage } from "@aloft/core";
 import { drive, isTerminal, sandbox } from "@aloft/engine/testing";
 import { index as t } from "@aloft/sdk/testing";
-import { fixtureTasks as fixtures } from "@aloft/sdk/testing";
+import { FIXTURE_TASKS_FILE, fixtureTasks as fixtures } from "@aloft/sdk/testing";
 import { serializeModule } from "@aloft/sdk";
 import { WARM_TASK_TYPE } from "@aloft/sdk";
 import { WarmWorkerPlugin } from "./warm-worker-plugin.ts";
 import { runLocal } from "../local/run-local.ts";
 
-const MODULE = fileURLToPath(import.meta.resolve("@aloft/sdk/testing/fixture-tasks.ts"));
+const MODULE = FIXTURE_TASKS_FILE;
 const ser = serializeModule(fixtures, { project: "proj", domain: "dev", version: "v1", module: MODULE });
 const template = (name: string) => ser.tasks.find((x) => x.id?.name === name)!;
 

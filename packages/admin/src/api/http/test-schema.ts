@@ -13,7 +13,6 @@ import {
   create,
   createFileRegistry,
   setExtension,
-  type DescEnum,
   type DescMessage,
   type DescService,
   type MessageInitShape,
@@ -174,4 +173,3 @@ export const testRegistry = createFileRegistry(fileProto, (name) => deps[name]);
 export const AllSchema = testRegistry.getMessage("aloft.test.All") as DescMessage;
 export const InnerSchema = testRegistry.getMessage("aloft.test.Inner") as DescMessage;
 export const TestService = testRegistry.getService("aloft.test.TestService") as DescService;
-export const ColorEnum = testRegistry.getEnum("aloft.test.Color") as DescEnum;
