@@ -93,16 +93,16 @@ function clientsFor(server: { url: string; address: string }) {
     close: () => (raw.close(), gjs.close()),
     calls: {
       "raw client: health Check": async () => void (await raw.unary("/grpc.health.v1.Health/Check", check)),
-      "raw client: GetVersion": async () => void (await raw.unary(P + "GetVersion", getVersion)),
-      "raw client: GetProject": async () => void (await raw.unary(P + "GetProject", getProject)),
-      "raw client: ListProjects limit 20": async () => void (await raw.unary(P + "ListProjects", listProjects)),
+      "raw client: GetVersion": async () => void (await raw.unary(`${P}GetVersion`, getVersion)),
+      "raw client: GetProject": async () => void (await raw.unary(`${P}GetProject`, getProject)),
+      "raw client: ListProjects limit 20": async () => void (await raw.unary(`${P}ListProjects`, listProjects)),
       "connect client: GetProject": async () => void (await connect.getProject({ id: "flytesnacks" })),
       "grpc-js client: GetProject": async () => void (await unary(gjs, "GetProject", { id: "flytesnacks" })),
     } as Record<string, Call>,
   };
 }
 const rawBase = rawGrpcClient(`http://127.0.0.1:${baseline.match[1]}`);
-const baseCall: Call = async () => void (await rawBase.unary(P + "GetProject", getProject));
+const baseCall: Call = async () => void (await rawBase.unary(`${P}GetProject`, getProject));
 const cBefore = clientsFor(before);
 const cAfter = clientsFor(after);
 
@@ -150,7 +150,7 @@ try {
     const y = best(ra);
     const errs = [...rb, ...ra].reduce((s, r) => s + r.errors, 0);
     console.log(
-      `${pad(n, 36)}${fmt(x)}${pad((x.rps / b.rps).toFixed(2) + "x", 9)}${fmt(y)}${pad((y.rps / b.rps).toFixed(2) + "x", 9)}${(y.rps / x.rps).toFixed(2)}x${errs ? `  (${errs} errors)` : ""}`,
+      `${pad(n, 36)}${fmt(x)}${pad(`${(x.rps / b.rps).toFixed(2)}x`, 9)}${fmt(y)}${pad(`${(y.rps / b.rps).toFixed(2)}x`, 9)}${(y.rps / x.rps).toFixed(2)}x${errs ? `  (${errs} errors)` : ""}`,
     );
   }
   const [sb, s0, s1] = [best(seq.base), best(seq.before), best(seq.after)];

@@ -183,11 +183,11 @@ console.log(`\nRegistry benchmark (SQLite, node ${process.version}, ${SAMPLES} s
 console.log(`registration: ${regCalls} calls (fixture set × 3 versions), ${regMs.toFixed(2)} ms per call\n`);
 const keys = Object.keys(rows[0]!).filter((k) => k !== "size");
 const pad = (s: string, n: number) => s.padEnd(n);
-console.log(pad("ms per operation", 42) + rows.map((r) => pad(`${r.size} versions`, 18)).join("") + "growth");
+console.log(`${pad("ms per operation", 42) + rows.map((r) => pad(`${r.size} versions`, 18)).join("")}growth`);
 for (const k of keys) {
   const first = rows[0]![k]!;
   const last = rows[rows.length - 1]![k]!;
-  console.log(pad(k, 42) + rows.map((r) => pad(r[k]!.toFixed(3), 18)).join("") + `${(last / first).toFixed(2)}x`);
+  console.log(`${pad(k, 42) + rows.map((r) => pad(r[k]!.toFixed(3), 18)).join("")}${(last / first).toFixed(2)}x`);
 }
 const base = rows[rows.length - 1]!;
 console.log(

@@ -155,7 +155,7 @@ const pad = (s: string, n: number) => s.padEnd(n);
 console.log(`\nSDK map benchmark: ${N} no-op TypeScript tasks (node ${process.version})`);
 console.log(`mode: ${mode}`);
 console.log(`cold: a process per task, at most ${CONCURRENCY} at once; warm: ${WORKERS} long-lived workers\n`);
-console.log(pad("", 8) + pad("total s", 12) + pad("ms per task", 14) + "tasks/s");
+console.log(`${pad("", 8) + pad("total s", 12) + pad("ms per task", 14)}tasks/s`);
 for (const [name, ms] of [
   ["cold", coldMs],
   ["warm", warmMs],

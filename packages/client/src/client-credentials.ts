@@ -1,8 +1,3 @@
-// OAuth2 client credentials (RFC 6749 §4.4) for machines: the engine (`aloft engine`), the CLI with
-// `authType: ClientSecret`, and any service using @aloft/client. The token endpoint and audience are discovered from
-// admin's AuthMetadataService unless given; the token is cached (optionally in a file) and fetched again before it
-// expires, or at once when admin answers UNAUTHENTICATED.
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { AuthHook } from "./resilient-transport.ts";
 
 export interface StoredToken {
@@ -122,4 +117,3 @@ export function tokenSourceAuth(source: TokenSource): AuthHook {
     headers.set("authorization", `Bearer ${await source.token()}`);
   };
 }
-

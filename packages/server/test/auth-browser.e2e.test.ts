@@ -16,7 +16,7 @@ const secrets = mkdtempSync(join(tmpdir(), "aloft-auth-browser-"));
 let platform: TestPlatform;
 const hookCalls: string[] = [];
 const password = (user: string) => readFileSync(join(secrets, `user-${user}.password`), "utf8").trim();
-const VERIFIER = "v".repeat(20) + "-verifier-of-enough-length-0123456789";
+const VERIFIER = `${"v".repeat(20)}-verifier-of-enough-length-0123456789`;
 const CLI_REDIRECT = "http://127.0.0.1:40123/callback";
 
 before(async () => {

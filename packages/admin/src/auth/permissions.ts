@@ -112,4 +112,3 @@ const TABLE: Record<string, Record<string, Rule>> = {
 export function ruleFor(service: string, method: string): Rule | undefined {
   return TABLE[service]?.[method];
 }
-

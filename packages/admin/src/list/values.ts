@@ -32,7 +32,7 @@ export function parseTimestampMicros(value: string): number {
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
   date.setUTCHours(hour, minute, second, 0);
-  const micros = Number((frac + "000000").slice(0, 6));
+  const micros = Number(`${frac}000000`.slice(0, 6));
   return (date.getTime() - offsetMinutes * 60_000) * 1000 + micros;
 }
 

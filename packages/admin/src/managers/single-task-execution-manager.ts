@@ -8,11 +8,7 @@ import {
   type LaunchPlan,
   type LaunchPlanCreateRequest,
 } from "@aloft/idl/flyteidl/admin/launch_plan_pb.js";
-import {
-  NamedEntityIdentifierSchema,
-  NamedEntityState,
-  type NamedEntityIdentifier,
-} from "@aloft/idl/flyteidl/admin/common_pb.js";
+import { NamedEntityIdentifierSchema, type NamedEntityIdentifier } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import type { Task } from "@aloft/idl/flyteidl/admin/task_pb.js";
 import { WorkflowCreateRequestSchema, type WorkflowCreateRequest } from "@aloft/idl/flyteidl/admin/workflow_pb.js";
 import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";

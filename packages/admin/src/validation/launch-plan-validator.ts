@@ -14,7 +14,6 @@ import {
 } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import type { Literal, LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { SimpleType } from "@aloft/idl/flyteidl/core/types_pb.js";
-import { WorkflowExecution_Phase as Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { areTypesCastable, literalTypeForLiteral, literalTypeText, validateLiteralType } from "@aloft/core";
 import { invalidArgument, invalidValue, missing } from "@aloft/core";

@@ -149,5 +149,5 @@ function quote(bytes: Buffer): string {
     }
   }
   // Re-decode so multi-byte UTF-8 sequences come out as the characters they encode (Go keeps valid UTF-8 as is).
-  return Buffer.from(out, "latin1").toString("utf8") + '"';
+  return `${Buffer.from(out, "latin1").toString("utf8")}"`;
 }

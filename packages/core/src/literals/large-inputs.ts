@@ -95,7 +95,7 @@ export async function typeOfLiteralInSlices(bytes: Uint8Array, name: string): Pr
     let pos = 0;
     while (pos < body.length) {
       const f = nextField(body, pos);
-      if (!f || f.num !== 1 || f.wire !== 2)
+      if (f?.num !== 1 || f.wire !== 2)
         return literalTypeForLiteral(fromBinary(LiteralSchema, bytes)) ?? create(LiteralTypeSchema);
       slice.push(fromBinary(LiteralSchema, body.subarray(f.valueStart, f.end)));
       pos = f.end;
@@ -205,8 +205,7 @@ function nextField(buf: Uint8Array, pos: number): Field | undefined {
 /** A map entry {1: key, 2: value} whose key is valid UTF-8; undefined otherwise (left to the decoder). */
 function mapEntry(entry: Uint8Array): LargeLiteral | undefined {
   const f = fields(entry);
-  if (!f || f.length !== 2 || f[0]!.num !== 1 || f[0]!.wire !== 2 || f[1]!.num !== 2 || f[1]!.wire !== 2)
-    return undefined;
+  if (f?.length !== 2 || f[0]!.num !== 1 || f[0]!.wire !== 2 || f[1]!.num !== 2 || f[1]!.wire !== 2) return undefined;
   try {
     const name = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(
       entry.subarray(f[0]!.valueStart, f[0]!.end),

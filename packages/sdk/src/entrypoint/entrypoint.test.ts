@@ -96,7 +96,7 @@ test("a throwing task writes a USER, NON_RECOVERABLE error.pb; RecoverableError 
 
 test("a missing task or module is a SYSTEM error", async () => {
   await inTemp(async (_dir, args) => {
-    const a = { ...args("nope"), outputPrefix: args("nope").outputPrefix + "x" };
+    const a = { ...args("nope"), outputPrefix: `${args("nope").outputPrefix}x` };
     assert.equal(await executeTask(a, deps()), "system-error");
     const e = await errorDoc(a);
     assert.equal(e.origin, ExecutionError_ErrorKind.SYSTEM);

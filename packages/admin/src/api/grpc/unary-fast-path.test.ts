@@ -113,40 +113,40 @@ function call(port: number, path: string, body: Buffer, extra: Record<string, st
 const P = "/flyteidl.service.AdminService/";
 const get = (id: string) => frame(toBinary(ProjectGetRequestSchema, create(ProjectGetRequestSchema, { id })));
 const cases: Array<[string, string, Buffer, Record<string, string>?]> = [
-  ["ok", P + "GetProject", get("flytesnacks")],
-  ["no database method", P + "GetVersion", frame(new Uint8Array())],
-  ["not found, message with characters to escape", P + "GetProject", get("missing")],
-  ["error details", P + "GetProject", get("details")],
-  ["unexpected error", P + "GetProject", get("boom")],
-  ["request and response metadata", P + "GetProject", get("headers"), { custom: "hello", "x-request-id": "req-1" }],
+  ["ok", `${P}GetProject`, get("flytesnacks")],
+  ["no database method", `${P}GetVersion`, frame(new Uint8Array())],
+  ["not found, message with characters to escape", `${P}GetProject`, get("missing")],
+  ["error details", `${P}GetProject`, get("details")],
+  ["unexpected error", `${P}GetProject`, get("boom")],
+  ["request and response metadata", `${P}GetProject`, get("headers"), { custom: "hello", "x-request-id": "req-1" }],
   [
     "small reply, gzip accepted",
-    P + "ListProjects",
+    `${P}ListProjects`,
     frame(toBinary(ProjectListRequestSchema, create(ProjectListRequestSchema, { limit: 2 }))),
     { "grpc-accept-encoding": "identity,deflate,gzip" },
   ],
   [
     "large reply, gzip accepted",
-    P + "ListProjects",
+    `${P}ListProjects`,
     frame(toBinary(ProjectListRequestSchema, create(ProjectListRequestSchema, { limit: 50 }))),
     { "grpc-accept-encoding": "identity,deflate,gzip" },
   ],
   [
     "large reply, no compression",
-    P + "ListProjects",
+    `${P}ListProjects`,
     frame(toBinary(ProjectListRequestSchema, create(ProjectListRequestSchema, { limit: 50 }))),
   ],
-  ["undecodable message", P + "GetProject", frame(new Uint8Array([0]))],
-  ["empty body", P + "GetProject", Buffer.alloc(0)],
-  ["short envelope", P + "GetProject", Buffer.from([0, 0, 0])],
-  ["incomplete envelope", P + "GetProject", Buffer.from([0, 0, 0, 0, 9, 1])],
-  ["two messages", P + "GetVersion", Buffer.concat([frame(new Uint8Array()), frame(new Uint8Array())])],
-  ["trailing bytes", P + "GetVersion", Buffer.concat([frame(new Uint8Array()), Buffer.from([0, 0])])],
-  ["compressed flag without encoding", P + "GetVersion", frame(new Uint8Array(), 1)],
-  ["deadline", P + "GetVersion", frame(new Uint8Array()), { "grpc-timeout": "10S" }],
-  ["bad deadline", P + "GetVersion", frame(new Uint8Array()), { "grpc-timeout": "xx" }],
-  ["content type with +proto", P + "GetVersion", frame(new Uint8Array()), { "content-type": "application/grpc+proto" }],
-  ["unimplemented method", P + "ListExecutions", frame(new Uint8Array())],
+  ["undecodable message", `${P}GetProject`, frame(new Uint8Array([0]))],
+  ["empty body", `${P}GetProject`, Buffer.alloc(0)],
+  ["short envelope", `${P}GetProject`, Buffer.from([0, 0, 0])],
+  ["incomplete envelope", `${P}GetProject`, Buffer.from([0, 0, 0, 0, 9, 1])],
+  ["two messages", `${P}GetVersion`, Buffer.concat([frame(new Uint8Array()), frame(new Uint8Array())])],
+  ["trailing bytes", `${P}GetVersion`, Buffer.concat([frame(new Uint8Array()), Buffer.from([0, 0])])],
+  ["compressed flag without encoding", `${P}GetVersion`, frame(new Uint8Array(), 1)],
+  ["deadline", `${P}GetVersion`, frame(new Uint8Array()), { "grpc-timeout": "10S" }],
+  ["bad deadline", `${P}GetVersion`, frame(new Uint8Array()), { "grpc-timeout": "xx" }],
+  ["content type with +proto", `${P}GetVersion`, frame(new Uint8Array()), { "content-type": "application/grpc+proto" }],
+  ["unimplemented method", `${P}ListExecutions`, frame(new Uint8Array())],
 ];
 
 describe("gRPC unary fast path", () => {
@@ -180,9 +180,9 @@ describe("gRPC unary fast path", () => {
 
   test("the fast path answers with the request id and runs the middleware", async () => {
     seen.length = 0;
-    const a = await call(fast.port, P + "GetProject", get("x"));
+    const a = await call(fast.port, `${P}GetProject`, get("x"));
     assert.equal(a.trailers["grpc-status"], "0");
-    const b = await call(fast.port, P + "GetVersion", frame(new Uint8Array()), { "x-request-id": "given" });
+    const b = await call(fast.port, `${P}GetVersion`, frame(new Uint8Array()), { "x-request-id": "given" });
     assert.equal(b.headers["x-request-id"], "given");
     assert.deepEqual(seen, ["grpc GetProject", "grpc GetVersion"]);
   });
@@ -192,7 +192,7 @@ describe("gRPC unary fast path", () => {
     const session = http2.connect(`http://127.0.0.1:${fast.port}`);
     const stream = session.request({
       ":method": "POST",
-      ":path": P + "GetProject",
+      ":path": `${P}GetProject`,
       "content-type": "application/grpc",
       "x-request-id": "cancel-me",
     });

@@ -91,7 +91,7 @@ function populateAt(msg: ReflectMessage, fieldPath: readonly string[], i: number
     case "map": {
       if (values.length !== 2) {
         throw new BindingError(
-          `more than one value provided for key ${JSON.stringify(values[0])} in map ${JSON.stringify(field.parent.typeName + "." + field.name)}`,
+          `more than one value provided for key ${JSON.stringify(values[0])} in map ${JSON.stringify(`${field.parent.typeName}.${field.name}`)}`,
         );
       }
       const map = msg.get(field);

@@ -101,7 +101,7 @@ const queryValue = fc.oneof(
 );
 const query = fc
   .array(fc.tuple(queryKey, queryValue, fc.boolean()), { maxLength: 5 })
-  .map((pairs) => (pairs.length === 0 ? "" : "?" + pairs.map(([k, v, hasEq]) => (hasEq ? `${k}=${v}` : k)).join("&")));
+  .map((pairs) => (pairs.length === 0 ? "" : `?${pairs.map(([k, v, hasEq]) => (hasEq ? `${k}=${v}` : k)).join("&")}`));
 
 const headerValue = fc.string({ maxLength: 30 }).map((s) => s.replace(/[^\x20-\x7e]/g, "").trim());
 const contentType = fc.oneof(

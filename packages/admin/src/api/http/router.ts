@@ -104,7 +104,7 @@ function toRoute(binding: ServiceBinding, desc: DescMethod, rule: HttpRule, logg
   }
   if (rule.body !== "" && rule.body !== "*") {
     const field = desc.input.fields.find((f) => f.name === rule.body);
-    if (!field || field.fieldKind !== "message") {
+    if (field?.fieldKind !== "message") {
       logger.warn({ ...where, body: rule.body }, "http rule skipped: body must be * or a message field");
       return undefined;
     }
