@@ -76,7 +76,9 @@ const baseline = await startChild(
   /port (\d+)/,
 );
 const children = [before.child, after.child, baseline.child];
-process.on("exit", () => children.forEach((c) => c.kill("SIGTERM")));
+process.on("exit", () => {
+  for (const c of children) c.kill("SIGTERM");
+});
 
 const P = "/flyteidl.service.AdminService/";
 const getProject = toBinary(ProjectGetRequestSchema, create(ProjectGetRequestSchema, { id: "flytesnacks" }));
@@ -162,7 +164,7 @@ try {
   cBefore.close();
   cAfter.close();
   rawBase.close();
-  children.forEach((c) => c.kill("SIGTERM"));
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  for (const c of children) c.kill("SIGTERM");
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }
 process.exit(0);

@@ -33,6 +33,14 @@ export interface ClosableTransport extends Transport {
   close(): void;
 }
 
+/** One HTTP exchange as the transport sees it: the whole body, buffered. */
+interface HttpResponse {
+  status: number;
+  contentType: string;
+  headers: Headers;
+  body: Buffer;
+}
+
 /** grpc-gateway's HTTP status → gRPC code, for error bodies that are not a google.rpc.Status (a proxy's 502 page). */
 function codeFromHttpStatus(status: number): Code {
   switch (status) {
@@ -99,9 +107,11 @@ export function createHttpGatewayTransport(o: HttpTransportOptions): ClosableTra
     body: Uint8Array | undefined,
     signal: AbortSignal | undefined,
   ) {
-    return new Promise<{ status: number; contentType: string; headers: Headers; body: Buffer }>((resolve, reject) => {
+    return new Promise<HttpResponse>((resolve, reject) => {
       const h: Record<string, string> = {};
-      headers.forEach((v, k) => (h[k] = v));
+      headers.forEach((v, k) => {
+        h[k] = v;
+      });
       h.accept = mime;
       if (body) {
         h["content-type"] = mime;
@@ -148,7 +158,7 @@ export function createHttpGatewayTransport(o: HttpTransportOptions): ClosableTra
         (s): s is AbortSignal => s !== undefined,
       );
       const combined = signals.length ? AbortSignal.any(signals) : undefined;
-      let res;
+      let res: HttpResponse;
       try {
         res = await send(call.method, call.path, new Headers(header), body, combined);
       } catch (e) {

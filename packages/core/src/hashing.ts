@@ -35,7 +35,7 @@ export function messageDiff<D extends DescMessage>(
       return;
     }
     if (Array.isArray(x) && Array.isArray(y) && x.length === y.length) {
-      x.forEach((v, i) => walk(v, y[i], `${path}[${i}]`));
+      for (const [i, v] of x.entries()) walk(v, y[i], `${path}[${i}]`);
       return;
     }
     out.push(

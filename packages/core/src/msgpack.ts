@@ -190,7 +190,8 @@ export function encodeMsgpack(value: MsgpackValue): Uint8Array {
       if (v >= -0x80 && v < 0) return void push(0xd0, v & 0xff);
       if (v >= -0x8000 && v < 0) return void (push(0xd1), be(v & 0xffff, 2));
       if (v >= -0x80000000 && v < 0) return void (push(0xd2), be(v >>> 0, 4));
-      return write(BigInt(v));
+      write(BigInt(v));
+      return;
     }
     if (typeof v === "string") {
       const bytes = new TextEncoder().encode(v);
@@ -203,7 +204,8 @@ export function encodeMsgpack(value: MsgpackValue): Uint8Array {
     }
     if (Array.isArray(v)) {
       header(v.length, 0x90, 15, undefined, 0xdc, 0xdd);
-      return v.forEach(write);
+      v.forEach(write);
+      return;
     }
     header(v.size, 0x80, 15, undefined, 0xde, 0xdf);
     for (const [k, item] of v) {

@@ -46,7 +46,7 @@ else
         deck: { workflow: "aloft_compat.contract.deck_written", inputs: { text: "a deck" }, nodes: true },
       };
       const out = await runRemote(fk, config, VERSION, Object.values(cases));
-      Object.keys(cases).forEach((k, i) => results.set(k, out[i]!));
+      for (const [i, k] of Object.keys(cases).entries()) results.set(k, out[i]!);
     });
 
     after(async () => {

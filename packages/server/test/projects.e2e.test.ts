@@ -8,6 +8,13 @@ import { adminClient, grpc, healthClient, loadPackage, unary, type GrpcJsClient 
 import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 import { postgresAvailability } from "@aloft/testkit";
 
+/** grpc-js's generated GetProject, called with metadata so that the response headers can be read back. */
+type GetProjectWithMetadata = (
+  req: { id: string },
+  md: grpc.Metadata,
+  cb: (err: Error | null) => void,
+) => grpc.ClientUnaryCall;
+
 const S = grpc.status;
 
 async function expectCode(p: Promise<unknown>, code: number, message?: RegExp) {
@@ -242,7 +249,7 @@ for (const kind of ["sqlite", "postgres"] as const) {
       const md = new grpc.Metadata();
       md.set("x-request-id", "req-456");
       await new Promise<void>((resolve, reject) => {
-        const call = (admin as unknown as { GetProject: Function }).GetProject(
+        const call = (admin as unknown as { GetProject: GetProjectWithMetadata }).GetProject(
           { id: "flytesnacks" },
           md,
           (err: Error | null) => (err ? reject(err) : undefined),

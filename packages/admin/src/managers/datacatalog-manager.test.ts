@@ -174,7 +174,7 @@ forEachDatabase("DataCatalogManager", (getDb) => {
       const a = res.artifact!;
       assert.equal(a.id, "art-1");
       assert.equal(a.data.length, 2);
-      outputs(7).forEach((d, i) => assert.ok(equals(ArtifactDataSchema, a.data[i]!, d), `data ${i}`));
+      for (const [i, d] of outputs(7).entries()) assert.ok(equals(ArtifactDataSchema, a.data[i]!, d), `data ${i}`);
       assert.deepEqual(a.metadata?.keyMap, { "execution-name": "e1" });
       assert.deepEqual(
         a.tags.map((t) => [t.name, t.artifactId]),
@@ -304,7 +304,7 @@ forEachDatabase("DataCatalogManager", (getDb) => {
       }),
     );
     a = (await byTag("t")).artifact!;
-    outputs(3).forEach((d, i) => assert.ok(equals(ArtifactDataSchema, a.data[i]!, d)));
+    for (const [i, d] of outputs(3).entries()) assert.ok(equals(ArtifactDataSchema, a.data[i]!, d));
     assert.deepEqual(a.metadata?.keyMap, { k: "new" });
     await expectCode(
       m.updateArtifact(

@@ -18,6 +18,7 @@ import {
 import {
   TaskExecutionGetDataRequestSchema,
   TaskExecutionListRequestSchema,
+  type TaskExecutionList,
 } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
 import {
   ArtifactType,
@@ -234,7 +235,7 @@ export class DataProxyManager {
 
   /** The task id is not in a flyte:// URL: the node's attempt with that retry number supplies it. */
   private async taskExecutionId(nodeId: NodeExecutionIdentifier, attempt: number): Promise<TaskExecutionIdentifier> {
-    let list;
+    let list: TaskExecutionList;
     try {
       list = await this.deps.taskExecutions.list(
         create(TaskExecutionListRequestSchema, {

@@ -316,7 +316,7 @@ test("node executions are read in pages of 50 until a short page", async () => {
   const reads = new FakeReads()
     .execution("e6", closureOf(wf), { created: 0, updated: 1000 })
     .node("e6", "start-node", { created: 1, updated: 2 });
-  ids.forEach((id, i) => reads.node("e6", id, { created: 3 + i, updated: 3.5 + i }));
+  for (const [i, id] of ids.entries()) reads.node("e6", id, { created: 3 + i, updated: 3.5 + i });
   const lines = await metrics(reads, "e6", 2);
   assert.deepEqual(
     lines.filter((l) => l.startsWith("  node ")),

@@ -166,8 +166,10 @@ for (const cached of [false, true])
         Code.FAILED_PRECONDITION,
         /^invalid phase change from FAILED to RUNNING for task execution/,
       );
+      const detail = e.details[0];
+      assert.ok(detail, "the refusal carries an EventFailureReason detail");
       assert.equal(
-        (e.details[0]?.value as unknown as { reason: { value: { currentPhase: string } } }).reason.value.currentPhase,
+        (detail.value as unknown as { reason: { value: { currentPhase: string } } }).reason.value.currentPhase,
         "RUNNING",
       );
     });

@@ -220,12 +220,12 @@ describe("WorkflowManager", () => {
     await expectError(
       manager.create(createRequest(wfId(), bad)),
       Code.INVALID_ARGUMENT,
-      new RegExp(`^${escape(prefix)}Collected Errors: \\d+\n\tError 0: Code: `),
+      new RegExp(`^${escapeRegExp(prefix)}Collected Errors: \\d+\n\tError 0: Code: `),
     );
     await expectError(
       manager.create(createRequest(wfId(), { ...chainTemplate(), nodes: [] })),
       Code.INVALID_ARGUMENT,
-      new RegExp(`^${escape(prefix)}.*NoNodesFound`, "s"),
+      new RegExp(`^${escapeRegExp(prefix)}.*NoNodesFound`, "s"),
     );
     const lpRef = create(IdentifierSchema, {
       resourceType: ResourceType.LAUNCH_PLAN,
@@ -273,7 +273,7 @@ describe("WorkflowManager", () => {
       await expectError(
         manager.create(createRequest(wfId("bad"), renamed(["n0", id]))),
         Code.INVALID_ARGUMENT,
-        new RegExp(`^invalid node id ${escape(JSON.stringify(id))}`),
+        new RegExp(`^invalid node id ${escapeRegExp(JSON.stringify(id))}`),
       );
     }
     // What flytekit generates, and names from node_name (dnsified) or with dots, still register.
@@ -464,6 +464,6 @@ describe("WorkflowManager", () => {
   });
 });
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

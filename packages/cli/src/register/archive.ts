@@ -1,5 +1,5 @@
 // Reads registration files from a directory or a (gzipped) tar archive, as `pyflyte package` produces them.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, type Stats } from "node:fs";
 import { basename, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { invalidArgument } from "@aloft/core";
@@ -42,7 +42,7 @@ export function readTar(buf: Uint8Array): RegistrationFile[] {
 /** Files in registration order: sorted by base name, which pyflyte prefixes with a sequence number. */
 export function readRegistrationFiles(path: string): RegistrationFile[] {
   let files: RegistrationFile[];
-  let st;
+  let st: Stats;
   try {
     st = statSync(path);
   } catch {

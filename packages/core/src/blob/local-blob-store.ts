@@ -3,7 +3,9 @@
 // Writes are atomic (sibling temp file + rename): a reader sees the old object or the new one, never half.
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
+import type { Dirent } from "node:fs";
 import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -100,7 +102,7 @@ export class LocalBlobStore implements BlobStore {
 
   async getStream(key: string): Promise<Readable> {
     const path = this.#pathOf(checkLocalKey(key));
-    let handle;
+    let handle: FileHandle;
     try {
       handle = await open(path, "r");
     } catch (e) {
@@ -181,7 +183,7 @@ export class LocalBlobStore implements BlobStore {
     want: number,
     out: BlobEntry[],
   ): Promise<void> {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(this.#pathOf(dirKey), { withFileTypes: true });
     } catch (e) {

@@ -63,7 +63,10 @@ export class WorkQueue {
 
   addAfter(key: string, delayMs: number): void {
     if (this.#shutdown) return;
-    if (delayMs <= 0) return this.add(key);
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
     const at = Date.now() + delayMs;
     const existing = this.#timers.get(key);
     if (existing && existing.at <= at) return;

@@ -178,7 +178,7 @@ async function preExecute(n: NodeContext): Promise<NodeResult> {
   const isTask = n.node.target.case === "taskNode";
   const max = exec.spec.spec.maxParallelism ?? 0;
   if (isTask && max > 0 && exec.activeTasks >= max) return PENDING;
-  let inputs;
+  let inputs: LiteralMap;
   const resolving = performance.now();
   try {
     inputs = await resolveBindings(scope, n.node.inputs);

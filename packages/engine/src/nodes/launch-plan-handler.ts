@@ -4,6 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import {
   ExecutionCreateRequestSchema,
   ExecutionMetadata_ExecutionMode,
+  type Execution,
 } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
@@ -76,7 +77,7 @@ export const launchPlanHandler: NodeHandler = {
       }
       return { phase: "Running" };
     }
-    let child;
+    let child: Execution;
     try {
       child = await port.getExecution(id);
     } catch (e) {

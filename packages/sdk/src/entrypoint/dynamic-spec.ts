@@ -15,13 +15,16 @@ import type { TaskContext } from "../authoring/task-context.ts";
 import { nameEntities, outputBindings, Serializer } from "../serialize/serialize.ts";
 import type { ExecuteArgs, ExecuteDeps } from "./execute.ts";
 
+/** A dynamic task either builds nodes (serialized DynamicJobSpec) or returns its outputs directly. */
+export type DynamicJobSpecResult = { futures: Uint8Array } | { outputs: LiteralMap };
+
 export async function dynamicJobSpec(
   def: DynamicDef,
   inputs: Record<string, unknown>,
   ctx: TaskContext,
   args: ExecuteArgs,
   deps: ExecuteDeps,
-): Promise<{ futures: Uint8Array } | { outputs: LiteralMap }> {
+): Promise<DynamicJobSpecResult> {
   const env = deps.env;
   const ser = new Serializer(nameEntities(await deps.load(args.module)), {
     project: env.FLYTE_INTERNAL_TASK_PROJECT ?? ctx.execution.project,

@@ -13,7 +13,7 @@ import { fromLiteralMap, toLiteralMap } from "../types/index.ts";
 import { isEntity, type DynamicDef, type TaskDef } from "../authoring/entities.ts";
 import { makeTaskContext } from "./task-context-impl.ts";
 import { uploadLocalBlobs } from "./upload.ts";
-import { dynamicJobSpec } from "./dynamic-spec.ts";
+import { dynamicJobSpec, type DynamicJobSpecResult } from "./dynamic-spec.ts";
 import { arrayElementInputs, arrayIndexOf } from "./array-element.ts";
 import type { DataIo } from "./data-io.ts";
 
@@ -144,7 +144,7 @@ async function runDynamic(
   args: ExecuteArgs,
   deps: ExecuteDeps,
 ): Promise<Outcome> {
-  let spec;
+  let spec: DynamicJobSpecResult;
   try {
     spec = await dynamicJobSpec(def, inputs, ctx, args, deps);
   } catch (e) {

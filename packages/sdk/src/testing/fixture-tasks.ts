@@ -50,7 +50,7 @@ export const resumable = task(
 
 export const sleepy = task(
   { name: "sleepy", inputs: { ms: t.int() }, outputs: {}, warm: true },
-  ({ ms }) => new Promise<{}>((r) => setTimeout(() => r({}), ms)),
+  ({ ms }) => new Promise<Record<string, never>>((r) => setTimeout(() => r({}), ms)),
 );
 
 export const fanOut = dynamic(

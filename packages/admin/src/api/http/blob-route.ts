@@ -109,14 +109,18 @@ class UploadCheck extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.#bytes += chunk.length;
-    if (this.#bytes > this.max) return cb(this.#fail(413, `upload exceeds the limit of ${this.max} bytes`));
+    if (this.#bytes > this.max) {
+      cb(this.#fail(413, `upload exceeds the limit of ${this.max} bytes`));
+      return;
+    }
     this.#hash.update(chunk);
     cb(null, chunk);
   }
 
   override _flush(cb: TransformCallback): void {
     if (this.md5 !== undefined && this.#hash.digest("base64") !== this.md5) {
-      return cb(this.#fail(400, "BadDigest: the Content-MD5 you specified did not match what was received"));
+      cb(this.#fail(400, "BadDigest: the Content-MD5 you specified did not match what was received"));
+      return;
     }
     cb();
   }

@@ -12,7 +12,7 @@
 // died right after the spawn) is resolved from the wrapper's command line in /proc, which names the exit file.
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
-import { open, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { open, readFile, readdir, rename, rm, writeFile, type FileHandle } from "node:fs/promises";
 
 /** Identity of a started process, persisted in the plugin state and in `<name>.pid`. */
 export interface ProcessRecord {
@@ -248,7 +248,7 @@ export async function rewriteRecord(path: string, rec: RecordFile): Promise<void
     value = { ...value, aborted: value.aborted.slice(0, 200) };
     text = padded(value, RECORD_BYTES);
   }
-  let h;
+  let h: FileHandle | undefined;
   try {
     h = text === undefined ? undefined : await open(path, "r+");
   } catch (e) {
@@ -351,7 +351,7 @@ export async function logSize(path: string): Promise<number> {
  * last 80 lines, whichever is smaller.
  */
 export async function logTail(path: string, maxBytes = 2048, maxLines = 80): Promise<string> {
-  let h;
+  let h: FileHandle;
   try {
     h = await open(path, "r");
   } catch {
