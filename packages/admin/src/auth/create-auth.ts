@@ -67,7 +67,7 @@ export interface AuthDeps {
   clock: Clock;
   logger: Logger;
   fetch?: typeof fetch;
-  /** Origins a post-login redirect may go to (server.allowedOrigins). */
+  /** Origins a post-login redirect may go to, whose cookie-authenticated changes are trusted (server.allowedOrigins). */
   allowedOrigins?: string[];
   /** auth.external.consoleClientSecretFile, resolved (relative paths are under the data directory). */
   consoleSecretFile?: string;
@@ -174,7 +174,7 @@ export async function createAuth(deps: AuthDeps): Promise<AuthSetup> {
   const customHeader = auth.grpcAuthorizationHeader;
   const cookieKeys = readCookieKeys(deps.secretsDir);
   const sealer = cookieKeys ? new CookieSealer(cookieKeys, clock) : undefined;
-  const cookies = sealer ? cookieCredentials(sealer) : undefined;
+  const cookies = sealer ? cookieCredentials(sealer, deps.allowedOrigins ?? []) : undefined;
   if (provider && sealer) {
     const session = browserSession({
       provider,
