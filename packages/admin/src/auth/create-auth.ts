@@ -22,6 +22,7 @@ import { externalLoginProvider } from "./external-login.ts";
 import { CookieSealer } from "./cookie-crypto.ts";
 import { GrantStore, REFRESH_LIFETIME_MS } from "./grant-store.ts";
 import { httpGuard, type HttpRoute } from "./http-guard.ts";
+import { SignInThrottle } from "./sign-in-throttle.ts";
 import { json, text } from "./oauth-http.ts";
 import type { Principal } from "./principal.ts";
 import { CONSOLE_CLIENT_ID, publicClients } from "./public-clients.ts";
@@ -126,7 +127,16 @@ export async function createAuth(deps: AuthDeps): Promise<AuthSetup> {
     };
     if (interactive) {
       const secureCookies = () => publicUrl().startsWith("https:");
-      httpRoutes[AUTHORIZE_PATH] = authorizeEndpoint({ clients: pub, users, grants, clock, logger, secureCookies });
+      const throttle = new SignInThrottle({ clock });
+      httpRoutes[AUTHORIZE_PATH] = authorizeEndpoint({
+        clients: pub,
+        users,
+        grants,
+        clock,
+        logger,
+        secureCookies,
+        throttle,
+      });
       httpRoutes[REVOKE_PATH] = revokeEndpoint({ grants, logger });
       provider = selfLoginProvider(tokenDeps, publicUrl);
     }
