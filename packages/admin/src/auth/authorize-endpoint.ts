@@ -42,7 +42,7 @@ const PARAMS = [
 export interface AuthorizeDeps {
   clients: Map<string, () => PublicClient>;
   users: Pick<UserRegistry, "authenticate">;
-  grants: GrantStore;
+  grants: Pick<GrantStore, "issueCode">;
   clock: Clock;
   logger: Logger;
   /** Whether cookies get `Secure` (the public URL is https). */
@@ -212,7 +212,7 @@ export function authorizeEndpoint(deps: AuthorizeDeps) {
       return loginPage(res, params, checked.client.id, csrf.value, csrf.cookie, "Unknown user or wrong password.", 401);
     }
     deps.throttle.succeeded(username);
-    const code = deps.grants.issueCode({
+    const code = await deps.grants.issueCode({
       clientId: checked.client.id,
       redirectUri: checked.redirectUri,
       codeChallenge: checked.challenge,

@@ -7,6 +7,8 @@ import type { Clock } from "@aloft/core";
 import type { Logger } from "@aloft/core";
 import type { ServiceBinding, UnaryMiddleware } from "../api/rpc.ts";
 import type { IncomingMessage } from "node:http";
+import type { Kysely } from "kysely";
+import type { Schema } from "../repositories/schema.ts";
 import { authMiddleware } from "./auth-middleware.ts";
 import {
   authMetadataBinding,
@@ -61,6 +63,8 @@ export interface AuthSetup {
 
 export interface AuthDeps {
   auth: AuthConfig;
+  /** Admin's database: the self-hosted authorization server keeps codes and refresh tokens there (by hash). */
+  db: Kysely<Schema>;
   /** The secrets directory, resolved. */
   secretsDir: string;
   /** Admin's public HTTP base URL (known once the listener is bound). */
@@ -107,7 +111,7 @@ export async function createAuth(deps: AuthDeps): Promise<AuthSetup> {
       requiredScope: auth.requiredScope,
       clock,
     });
-    const grants = new GrantStore(clock);
+    const grants = new GrantStore(deps.db, clock);
     const pub = publicClients(publicUrl);
     const tokenDeps: TokenEndpointDeps = {
       clients,
@@ -261,7 +265,7 @@ function selfLoginProvider(deps: TokenEndpointDeps, publicUrl: () => string): Lo
       grant({ grant_type: "authorization_code", code: o.code, code_verifier: o.verifier, redirect_uri: o.redirectUri }),
     refresh: (rt) => grant({ grant_type: "refresh_token", refresh_token: rt }),
     async revoke(rt) {
-      deps.interactive!.grants.revoke(rt);
+      await deps.interactive!.grants.revoke(rt);
     },
   };
 }

@@ -8,7 +8,6 @@ import { after, before, test } from "node:test";
 import { silentLogger } from "@aloft/core";
 import { ManualClock } from "@aloft/core/testing";
 import { AUTHORIZE_PATH, authorizeEndpoint } from "./authorize-endpoint.ts";
-import { GrantStore } from "./grant-store.ts";
 import { publicClients } from "./public-clients.ts";
 import { SignInThrottle } from "./sign-in-throttle.ts";
 
@@ -70,7 +69,7 @@ before(async () => {
   const route = authorizeEndpoint({
     clients: publicClients(() => "http://127.0.0.1"),
     users: { authenticate: async (n, p) => (n === "alice" && p === "right" ? "alice" : undefined) },
-    grants: new GrantStore(clock),
+    grants: { issueCode: async () => "a-code" },
     clock,
     logger: silentLogger(),
     secureCookies: () => false,
