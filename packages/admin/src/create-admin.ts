@@ -159,7 +159,11 @@ export function createAdmin(deps: AdminDeps): Admin {
 
   // With auth on, the plain HTTP routes (metrics, task logs, plugins') need a token too.
   const guarded = (routes: Record<string, ExtraRoute>): Record<string, ExtraRoute> =>
-    auth ? Object.fromEntries(Object.entries(routes).map(([path, route]) => [path, auth.guard(route, path)])) : routes;
+    auth
+      ? Object.fromEntries(
+          Object.entries(routes).map(([path, route]) => [path, auth.guard(route, path, route.scopeOf)]),
+        )
+      : routes;
   const signer = deps.urlSigner;
   const gateway = createHttpGateway({
     bindings: [...bindings, ...gatewayOnly],

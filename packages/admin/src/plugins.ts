@@ -15,6 +15,7 @@ import type { LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { unimplemented } from "@aloft/core";
 import type { ServiceBinding, UnaryMiddleware } from "./api/rpc.ts";
 import type { RouterHook } from "./api/grpc/grpc-server.ts";
+import type { ExtraRoute } from "./api/http/gateway.ts";
 
 /** Decides which incoming HTTP headers reach handlers as metadata; returns the metadata key or false. */
 export type HeaderMatcher = (header: string) => string | false;
@@ -79,7 +80,7 @@ export interface PluginRegistry {
   workflowExecutor: WorkflowExecutor;
   dataProxy: DataProxy;
   /** Plain HTTP handlers served beside the gateway (exact paths, or prefixes ending in `/`), e.g. task logs. */
-  additionalHttpRoutes: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
+  additionalHttpRoutes: Record<string, ExtraRoute>;
   /** Called before the logout redirect; may write the response itself (return true). */
   logoutHook: HttpHook;
   /** Called before redirecting after login; may reject by writing an error response (return true). */

@@ -120,6 +120,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
     const auth = config.auth.enabled
       ? await createAuth({
           auth: config.auth,
+          db: database.db,
           secretsDir: underDataDir(config, config.auth.secretsDir),
           publicUrl: () => `http://${urlHost.includes(":") ? `[${urlHost}]` : urlHost}:${boundHttpPort}`,
           clock,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,8 @@ let server: Server;
 let base: string;
 before(async () => {
   writeFileSync(join(dir, "a0-n0-0.log"), "hello\n");
+  mkdirSync(join(dir, "proj", "dev"), { recursive: true });
+  writeFileSync(join(dir, "proj", "dev", "b0-n0-0.log"), "per project\n");
   const route = logsRoute(dir);
   server = createServer((req, res) => void route(req, res));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -28,6 +30,26 @@ test("serves a task log; unknown and unsafe names are 404", async () => {
   assert.equal(await ok.text(), "hello\n");
   for (const name of ["missing", "..%2Fetc%2Fpasswd", "%2e%2e", "a%00b"])
     assert.equal((await fetch(`${base}${name}`)).status, 404, name);
+});
+
+test("a log under its project and domain is served there and only there; its scope is that project and domain", async () => {
+  const ok = await fetch(`${base}proj/dev/b0-n0-0`);
+  assert.equal(ok.status, 200);
+  assert.equal(await ok.text(), "per project\n");
+  for (const path of [
+    "proj/prod/b0-n0-0",
+    "b0-n0-0",
+    "proj/b0-n0-0",
+    "proj/dev/x/b0-n0-0",
+    "proj/dev",
+    "..%2Fproj/dev/b0-n0-0",
+  ])
+    assert.equal((await fetch(`${base}${path}`)).status, 404, path);
+  const scope = (url: string) => logsRoute(dir).scopeOf({ url } as IncomingMessage);
+  assert.deepEqual(await scope("/logs/proj/dev/b0-n0-0"), { project: "proj", domain: "dev" });
+  assert.deepEqual(await scope("/logs/p%2D1/dev/x?y=1"), { project: "p-1", domain: "dev" });
+  for (const url of ["/logs/a0-n0-0", "/logs/proj/dev", "/logs/../dev/x", "/logs/%zz/dev/x", "/logs/a/b/c/d"])
+    assert.equal(await scope(url), undefined, url);
 });
 
 test("malformed percent-encoding is 400, not a server error", async () => {

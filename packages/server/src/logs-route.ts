@@ -1,33 +1,57 @@
-// Task logs over admin's HTTP server: `<logDir>/<name>.log` as text at `/logs/<name>` (what the local-process plugin's
-// log links point at).
+// Task logs over admin's HTTP server: `<logDir>/<project>/<domain>/<name>.log` as text at
+// `/logs/<project>/<domain>/<name>` (what the local-process plugin's log links point at). The project and domain in
+// the path are the execution's, so with auth on reading a log needs `view` on them (the route's `scopeOf`); the file
+// sits under them, so a path naming another project finds nothing. Links from before logs were kept per project
+// (`/logs/<name>`, a file directly in `<logDir>`) still work, but with auth on only for a viewer of every project:
+// nothing in them says whose log it is.
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 
-/** The URL path under which task logs are served (`/logs/<generatedName>`). */
+/** The URL path under which task logs are served (`/logs/<project>/<domain>/<generatedName>`). */
 export const LOGS_ROUTE = "/logs/";
 const LOG_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-/** Serves `<logDir>/<name>.log` as text (what the local-process plugin's log links point at). */
+interface LogPath {
+  /** The path segments below `/logs/`, decoded: `[project, domain, name]`, or `[name]` for an old link. */
+  segments: string[];
+  /** All segments are safe file names. */
+  valid: boolean;
+}
+
+/** The decoded segments of the request's log path, or undefined when a segment's percent-encoding is malformed. */
+function logPathOf(req: IncomingMessage): LogPath | undefined {
+  const raw = (req.url ?? "").split("?")[0]!.slice(LOGS_ROUTE.length).split("/");
+  const segments: string[] = [];
+  for (const s of raw) {
+    const d = decodedName(s);
+    if (d === undefined) return undefined;
+    segments.push(d);
+  }
+  const valid = (segments.length === 1 || segments.length === 3) && segments.every((s) => LOG_NAME.test(s));
+  return { segments, valid };
+}
+
+/** Serves task logs; its `scopeOf` tells the auth guard whose log a request asks for. */
 export function logsRoute(logDir: string) {
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const name = decodedName((req.url ?? "").split("?")[0]!.slice(LOGS_ROUTE.length));
-    if (name === undefined) {
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = logPathOf(req);
+    if (path === undefined) {
       res.writeHead(400, { "content-type": "text/plain; charset=utf-8" });
       res.end("malformed percent-encoding in the log name\n");
       return;
     }
-    const file = join(logDir, `${name}.log`);
-    const size = LOG_NAME.test(name)
+    const file = `${join(logDir, ...path.segments)}.log`;
+    const size = path.valid
       ? await stat(file).then(
-          (s) => s.size,
+          (s) => (s.isFile() ? s.size : -1),
           () => -1,
         )
       : -1;
     if (size < 0) {
       res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
-      res.end(`no log for ${name}\n`);
+      res.end(`no log for ${path.segments.join("/")}\n`);
       return;
     }
     res.writeHead(200, {
@@ -41,6 +65,14 @@ export function logsRoute(logDir: string) {
     }
     createReadStream(file, { start: 0, end: Math.max(0, size - 1) }).pipe(res);
   };
+  return Object.assign(route, {
+    /** `<project>/<domain>/<name>` belongs to that project and domain; anything else to no one in particular. */
+    scopeOf: async (req: IncomingMessage) => {
+      const path = logPathOf(req);
+      if (!path?.valid || path.segments.length !== 3) return undefined;
+      return { project: path.segments[0]!, domain: path.segments[1]! };
+    },
+  });
 }
 
 /** The percent-decoded path segment, or undefined when its encoding is malformed (`%`, `%zz`, invalid UTF-8). */

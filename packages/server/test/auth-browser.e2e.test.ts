@@ -286,7 +286,7 @@ describe("the console's browser flow", () => {
 
   const newProject = (id: string) => JSON.stringify({ project: { id, name: id } });
 
-  test("cookies authenticate reads; a change needs the CSRF header; a hostile origin gets nowhere", async () => {
+  test("cookies authenticate reads; a change needs the CSRF header or a trusted Origin/Referer; a hostile origin gets nowhere", async () => {
     const jar = await consoleSignIn("alice");
     assert.ok(hookCalls.includes("preRedirect"));
     const list = await fetch(`${platform.httpUrl}/api/v1/projects`, { headers: { cookie: jar.header() } });
@@ -338,12 +338,35 @@ describe("the console's browser flow", () => {
       body: newProject("withcsrf"),
     });
     assert.equal(ok.status, 200, await ok.clone().text());
+    // flyteconsole sends no X-CSRF-Token: its browser's Origin (or, without one, Referer) vouches for it instead.
+    const byOrigin = await fetch(`${platform.httpUrl}/api/v1/projects`, {
+      method: "POST",
+      headers: { cookie: jar.header(), "content-type": "application/json", origin: platform.httpUrl },
+      body: newProject("byorigin"),
+    });
+    assert.equal(byOrigin.status, 200, await byOrigin.clone().text());
+    const byReferer = await fetch(`${platform.httpUrl}/api/v1/projects`, {
+      method: "POST",
+      headers: { cookie: jar.header(), "content-type": "application/json", referer: `${platform.httpUrl}/console/` },
+      body: newProject("byreferer"),
+    });
+    assert.equal(byReferer.status, 200, await byReferer.clone().text());
+    const badReferer = await fetch(`${platform.httpUrl}/api/v1/projects`, {
+      method: "POST",
+      headers: { cookie: jar.header(), "content-type": "application/json", referer: "http://evil.example/" },
+      body: newProject("evilreferer"),
+    });
+    assert.equal(badReferer.status, 403);
     const projects = (await (
       await fetch(`${platform.httpUrl}/api/v1/projects`, { headers: { cookie: jar.header() } })
     ).json()) as { projects: { id: string }[] };
+    const made = ["nocsrf", "wrong", "evil", "withcsrf", "byorigin", "byreferer", "evilreferer"];
     assert.deepEqual(
-      projects.projects.map((p) => p.id).filter((id) => ["nocsrf", "wrong", "evil", "withcsrf"].includes(id)),
-      ["withcsrf"],
+      projects.projects
+        .map((p) => p.id)
+        .filter((id) => made.includes(id))
+        .sort(),
+      ["byorigin", "byreferer", "withcsrf"],
     );
   });
 

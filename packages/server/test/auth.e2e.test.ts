@@ -3,7 +3,7 @@
 // domain, and principals recorded on executions.
 import assert from "node:assert/strict";
 import { generateKeyPairSync, createPrivateKey } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -16,6 +16,7 @@ import { IdentityService } from "@aloft/idl/flyteidl/service/identity_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { initSecrets } from "@aloft/admin";
+import { underDataDir } from "@aloft/core";
 import { loadKeySet } from "@aloft/admin/testing";
 import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 import { adminClient, grpc, unary, type GrpcJsClient } from "@aloft/testkit";
@@ -454,6 +455,44 @@ describe("roles", () => {
     // Both ways of sending the token work on the grpc-js client too.
     await unary(grpcJs, "GetProject", { id: "adminsown" }, bearer(await token("admin-bot"), "flyte-authorization"));
     await unary(grpcJs, "GetProject", { id: "adminsown" }, bearer(await token("admin-bot")));
+  });
+
+  test("a task log needs view on its execution's project and domain; an old link, view on every project", async () => {
+    const logDir = underDataDir(platform.config, platform.config.engine.logDir);
+    for (const [dir, name] of [
+      [join(logDir, P, D), "mine"],
+      [join(logDir, "otherproj", D), "theirs"],
+      [logDir, "oldlink"],
+    ] as const) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `${name}.log`), `log of ${name}\n`);
+    }
+    const get = async (client: string, path: string) =>
+      fetch(`${platform.httpUrl}/logs/${path}`, { headers: { authorization: `Bearer ${await token(client)}` } });
+    const mine = await get("viewer-bot", `${P}/${D}/mine`);
+    assert.equal(mine.status, 200);
+    assert.equal(await mine.text(), "log of mine\n");
+    const theirs = await get("viewer-bot", `otherproj/${D}/theirs`);
+    assert.equal(theirs.status, 403);
+    assert.match(
+      ((await theirs.json()) as { message: string }).message,
+      /lacks permission "view" on project otherproj/,
+    );
+    // Naming one's own project in the path does not reach another project's file.
+    assert.equal((await get("viewer-bot", `${P}/${D}/theirs`)).status, 404);
+    // A path that is no log path names no project: it needs view everywhere, and then finds nothing.
+    const traversal = `${P}/${D}/..%2F..%2Fotherproj%2F${D}%2Ftheirs`;
+    assert.equal((await get("viewer-bot", traversal)).status, 403);
+    assert.equal((await get("admin-bot", traversal)).status, 404);
+    // The contributor's role is on (P, D) only.
+    assert.equal((await get("contrib-bot", `${P}/staging/mine`)).status, 403);
+    assert.equal((await get("contrib-bot", `${P}/${D}/mine`)).status, 200);
+    // A link from before per-project logs says nothing of its project: only a viewer of every project reads it.
+    assert.equal((await get("viewer-bot", "oldlink")).status, 403);
+    const old = await get("admin-bot", "oldlink");
+    assert.equal(old.status, 200);
+    assert.equal(await old.text(), "log of oldlink\n");
+    assert.equal((await get("admin-bot", `otherproj/${D}/theirs`)).status, 200);
   });
 
   test("/me over HTTP names the caller in X-User-Subject", async () => {

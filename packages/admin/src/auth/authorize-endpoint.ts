@@ -23,6 +23,7 @@ import {
 } from "./oauth-http.ts";
 import { isChallenge } from "./pkce.ts";
 import { redirectAllowed, type PublicClient } from "./public-clients.ts";
+import type { SignInThrottle } from "./sign-in-throttle.ts";
 import type { UserRegistry } from "./users.ts";
 
 export const AUTHORIZE_PATH = "/oauth2/authorize";
@@ -40,12 +41,14 @@ const PARAMS = [
 
 export interface AuthorizeDeps {
   clients: Map<string, () => PublicClient>;
-  users: UserRegistry;
-  grants: GrantStore;
+  users: Pick<UserRegistry, "authenticate">;
+  grants: Pick<GrantStore, "issueCode">;
   clock: Clock;
   logger: Logger;
   /** Whether cookies get `Secure` (the public URL is https). */
   secureCookies: () => boolean;
+  /** Wrong-password throttling per user name and client address. */
+  throttle: SignInThrottle;
 }
 
 type Checked =
@@ -108,11 +111,12 @@ function loginPage(
   cookie: string,
   message = "",
   status = 200,
+  headers: Record<string, string> = {},
 ): void {
   const hidden = PARAMS.filter((k) => p.get(k) !== null)
     .map((k) => `<input type="hidden" name="${k}" value="${escapeHtml(p.get(k)!)}">`)
     .join("\n");
-  res.writeHead(status, { ...PAGE_HEADERS, "set-cookie": [cookie] });
+  res.writeHead(status, { ...PAGE_HEADERS, ...headers, "set-cookie": [cookie] });
   res.end(`<!doctype html>
 <html><head><meta charset="utf-8"><title>Sign in to Aloft</title></head>
 <body style="font-family:sans-serif;max-width:24em;margin:4em auto">
@@ -180,16 +184,35 @@ export function authorizeEndpoint(deps: AuthorizeDeps) {
       );
     }
     const username = params.get("username") ?? "";
+    const address = req.socket.remoteAddress ?? "";
+    const throttled = (waitMs: number) => {
+      const seconds = Math.ceil(waitMs / 1000);
+      const csrf = newCsrf();
+      const message = `Too many failed sign-ins. Try again in ${seconds} s.`;
+      return loginPage(res, params, checked.client.id, csrf.value, csrf.cookie, message, 429, {
+        "retry-after": String(seconds),
+      });
+    };
+    // Locked out: refused before the password is looked at, the same for every name, existing or not.
+    const wait = deps.throttle.retryAfterMs(username, address);
+    if (wait > 0) {
+      logger.warn({ user: username.slice(0, 64), address, clientId: checked.client.id }, "sign-in throttled");
+      return throttled(wait);
+    }
     const subject = await deps.users.authenticate(username, params.get("password") ?? "");
     if (!subject) {
       logger.warn(
-        { user: username.slice(0, 64), clientId: checked.client.id },
+        { user: username.slice(0, 64), address, clientId: checked.client.id },
         "sign-in refused: unknown user or wrong password",
       );
+      deps.throttle.failed(username, address);
+      const now = deps.throttle.retryAfterMs(username, address);
+      if (now > 0) return throttled(now);
       const csrf = newCsrf();
       return loginPage(res, params, checked.client.id, csrf.value, csrf.cookie, "Unknown user or wrong password.", 401);
     }
-    const code = deps.grants.issueCode({
+    deps.throttle.succeeded(username);
+    const code = await deps.grants.issueCode({
       clientId: checked.client.id,
       redirectUri: checked.redirectUri,
       codeChallenge: checked.challenge,

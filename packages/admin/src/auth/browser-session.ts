@@ -22,6 +22,7 @@ import {
   text,
 } from "./oauth-http.ts";
 import { newPkcePair } from "./pkce.ts";
+import { originVerifier } from "./request-origin.ts";
 
 export const COOKIES = {
   access: "flyte_at",
@@ -216,10 +217,14 @@ export function browserSession(deps: BrowserSessionDeps) {
 export type CookieVerdict = { token: string } | { refused: string; unauthenticated: boolean };
 
 /**
- * The access token of a cookie-authenticated request, or why there is none. `changesState`: the call needs the
- * CSRF header, equal to the `flyte_csrf` cookie and to the token derived from the sealed session.
+ * The access token of a cookie-authenticated request, or why there is none. `changesState`: the call must prove it is
+ * no forgery, either by the double submit (the `X-CSRF-Token` header equal to the `flyte_csrf` cookie and to the token
+ * derived from the sealed session: Aloft's own pages) or, without that header, by its source origin (`Origin`, else
+ * `Referer`) being this server's or in server.allowedOrigins (OWASP's standard-header check: the real flyteconsole,
+ * which sends no CSRF header). A CSRF header that is present must be right; neither header nor token → refused.
  */
-export function cookieCredentials(sealer: CookieSealer) {
+export function cookieCredentials(sealer: CookieSealer, allowedOrigins: readonly string[] = []) {
+  const verifyOrigin = originVerifier(allowedOrigins);
   return (headers: Headers, changesState: boolean): CookieVerdict | undefined => {
     const raw = headers.get("cookie");
     if (!raw) return undefined;
@@ -235,14 +240,22 @@ export function cookieCredentials(sealer: CookieSealer) {
       return { refused: "session cookie expired or invalid: sign in again at /login", unauthenticated: true };
     }
     if (changesState) {
-      const header = headers.get(CSRF_HEADER) ?? "";
-      const cookie = cookies.get(COOKIES.csrf) ?? "";
-      const expected = sealer.csrfToken(session.sid);
-      if (header === "" || !constantTimeEqual(header, cookie) || !constantTimeEqual(header, expected)) {
-        return {
-          refused: `a cookie-authenticated change needs the ${COOKIES.csrf} cookie's value in the X-CSRF-Token header`,
-          unauthenticated: false,
-        };
+      const header = headers.get(CSRF_HEADER);
+      if (header !== null) {
+        const cookie = cookies.get(COOKIES.csrf) ?? "";
+        const expected = sealer.csrfToken(session.sid);
+        if (header === "" || !constantTimeEqual(header, cookie) || !constantTimeEqual(header, expected))
+          return {
+            refused: `a cookie-authenticated change with an X-CSRF-Token header needs the ${COOKIES.csrf} cookie's value in it`,
+            unauthenticated: false,
+          };
+      } else {
+        const origin = verifyOrigin(headers);
+        if (!origin.trusted)
+          return {
+            refused: `a cookie-authenticated change needs the ${COOKIES.csrf} cookie's value in the X-CSRF-Token header, or to come from this server or an allowed origin: ${origin.why}`,
+            unauthenticated: false,
+          };
       }
     }
     return { token: session.token };

@@ -7,6 +7,8 @@ import type { Clock } from "@aloft/core";
 import type { Logger } from "@aloft/core";
 import type { ServiceBinding, UnaryMiddleware } from "../api/rpc.ts";
 import type { IncomingMessage } from "node:http";
+import type { Kysely } from "kysely";
+import type { Schema } from "../repositories/schema.ts";
 import { authMiddleware } from "./auth-middleware.ts";
 import {
   authMetadataBinding,
@@ -22,6 +24,7 @@ import { externalLoginProvider } from "./external-login.ts";
 import { CookieSealer } from "./cookie-crypto.ts";
 import { GrantStore, REFRESH_LIFETIME_MS } from "./grant-store.ts";
 import { httpGuard, type HttpRoute } from "./http-guard.ts";
+import { SignInThrottle } from "./sign-in-throttle.ts";
 import { json, text } from "./oauth-http.ts";
 import type { Principal } from "./principal.ts";
 import { CONSOLE_CLIENT_ID, publicClients } from "./public-clients.ts";
@@ -60,6 +63,8 @@ export interface AuthSetup {
 
 export interface AuthDeps {
   auth: AuthConfig;
+  /** Admin's database: the self-hosted authorization server keeps codes and refresh tokens there (by hash). */
+  db: Kysely<Schema>;
   /** The secrets directory, resolved. */
   secretsDir: string;
   /** Admin's public HTTP base URL (known once the listener is bound). */
@@ -67,7 +72,7 @@ export interface AuthDeps {
   clock: Clock;
   logger: Logger;
   fetch?: typeof fetch;
-  /** Origins a post-login redirect may go to (server.allowedOrigins). */
+  /** Origins a post-login redirect may go to, whose cookie-authenticated changes are trusted (server.allowedOrigins). */
   allowedOrigins?: string[];
   /** auth.external.consoleClientSecretFile, resolved (relative paths are under the data directory). */
   consoleSecretFile?: string;
@@ -106,7 +111,7 @@ export async function createAuth(deps: AuthDeps): Promise<AuthSetup> {
       requiredScope: auth.requiredScope,
       clock,
     });
-    const grants = new GrantStore(clock);
+    const grants = new GrantStore(deps.db, clock);
     const pub = publicClients(publicUrl);
     const tokenDeps: TokenEndpointDeps = {
       clients,
@@ -126,7 +131,16 @@ export async function createAuth(deps: AuthDeps): Promise<AuthSetup> {
     };
     if (interactive) {
       const secureCookies = () => publicUrl().startsWith("https:");
-      httpRoutes[AUTHORIZE_PATH] = authorizeEndpoint({ clients: pub, users, grants, clock, logger, secureCookies });
+      const throttle = new SignInThrottle({ clock });
+      httpRoutes[AUTHORIZE_PATH] = authorizeEndpoint({
+        clients: pub,
+        users,
+        grants,
+        clock,
+        logger,
+        secureCookies,
+        throttle,
+      });
       httpRoutes[REVOKE_PATH] = revokeEndpoint({ grants, logger });
       provider = selfLoginProvider(tokenDeps, publicUrl);
     }
@@ -174,7 +188,7 @@ export async function createAuth(deps: AuthDeps): Promise<AuthSetup> {
   const customHeader = auth.grpcAuthorizationHeader;
   const cookieKeys = readCookieKeys(deps.secretsDir);
   const sealer = cookieKeys ? new CookieSealer(cookieKeys, clock) : undefined;
-  const cookies = sealer ? cookieCredentials(sealer) : undefined;
+  const cookies = sealer ? cookieCredentials(sealer, deps.allowedOrigins ?? []) : undefined;
   if (provider && sealer) {
     const session = browserSession({
       provider,
@@ -251,7 +265,7 @@ function selfLoginProvider(deps: TokenEndpointDeps, publicUrl: () => string): Lo
       grant({ grant_type: "authorization_code", code: o.code, code_verifier: o.verifier, redirect_uri: o.redirectUri }),
     refresh: (rt) => grant({ grant_type: "refresh_token", refresh_token: rt }),
     async revoke(rt) {
-      deps.interactive!.grants.revoke(rt);
+      await deps.interactive!.grants.revoke(rt);
     },
   };
 }

@@ -27,8 +27,9 @@ export interface HttpGuardDeps {
 }
 
 /**
- * Wraps a plain HTTP route so that it needs a token and `view`: on the project and domain `scopeOf` finds for the
- * request (e.g. the execution a task log belongs to), or, without one, on any project.
+ * Wraps a plain HTTP route so that it needs a token and `view`: with `scopeOf`, on the project and domain it finds for
+ * the request (e.g. the execution a task log belongs to) or, when it finds none, on every project; without `scopeOf`,
+ * on any project.
  */
 export function httpGuard(deps: HttpGuardDeps) {
   return (
@@ -50,7 +51,6 @@ export function httpGuard(deps: HttpGuardDeps) {
         const principal = await deps.verifier.verify(token);
         if (scopeOf) {
           const scope = await scopeOf(req);
-          if (!scope) throw new AloftError(Code.NOT_FOUND, "auth.no_scope", `${name}: nothing found for this path`);
           deps.authorizer.check(principal, { kind: "permission", permission: "view", where: "project" }, scope, name);
         } else {
           deps.authorizer.check(principal, { kind: "permission", permission: "view", where: "any" }, undefined, name);

@@ -1,10 +1,9 @@
-// The pieces of the authorization code grant on their own: PKCE S256, loopback redirect matching, single-use codes,
-// refresh token rotation with reuse detection, and sealed cookies.
+// The pieces of the authorization code grant on their own: PKCE S256, loopback redirect matching and sealed cookies
+// (codes and refresh tokens: grant-store.test.ts).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Clock } from "@aloft/core";
 import { CookieSealer } from "./cookie-crypto.ts";
-import { GrantStore, REFRESH_LIFETIME_MS } from "./grant-store.ts";
 import { newPkcePair, verifierMatches } from "./pkce.ts";
 import { publicClients, redirectAllowed } from "./public-clients.ts";
 
@@ -41,47 +40,6 @@ test("redirect URIs: exact, or a registered loopback URI on any loopback host an
   const console = publicClients(() => "https://aloft.example.com").get("aloft-console")!();
   assert.ok(redirectAllowed(console, "https://aloft.example.com/callback"));
   assert.ok(!redirectAllowed(console, "https://aloft.example.com.evil/callback"));
-});
-
-test("codes are single use and expire after 5 minutes", () => {
-  const clock = fakeClock();
-  const store = new GrantStore(clock);
-  const grant = {
-    clientId: "flytectl",
-    redirectUri: "http://localhost:1/callback",
-    codeChallenge: "c",
-    subject: "alice",
-    scope: ["all"],
-    authTime: 0,
-  };
-  const code = store.issueCode(grant);
-  assert.deepEqual(store.redeemCode(code), grant);
-  assert.equal(store.redeemCode(code), undefined);
-  const late = store.issueCode(grant);
-  clock.advance(5 * 60_000 + 1);
-  assert.equal(store.redeemCode(late), undefined);
-});
-
-test("refresh tokens rotate, a reused one revokes the family, and rotation does not extend the login", () => {
-  const clock = fakeClock();
-  const store = new GrantStore(clock);
-  const first = store.issueRefresh({ clientId: "flytectl", subject: "alice", scope: ["all", "offline"], authTime: 0 });
-  const r1 = store.rotate(first);
-  assert.ok(typeof r1 === "object");
-  const r2 = store.rotate(r1.next);
-  assert.ok(typeof r2 === "object");
-  assert.equal(store.rotate(first), "reused");
-  assert.equal(store.rotate(r2.next), "invalid", "the family is gone");
-
-  const other = store.issueRefresh({ clientId: "flytectl", subject: "bob", scope: ["offline"], authTime: 0 });
-  clock.advance(REFRESH_LIFETIME_MS - 1000);
-  const r3 = store.rotate(other);
-  assert.ok(typeof r3 === "object");
-  clock.advance(2000);
-  assert.equal(store.rotate(r3.next), "invalid");
-  const gone = store.issueRefresh({ clientId: "flytectl", subject: "bob", scope: ["offline"], authTime: 0 });
-  assert.equal(store.revoke(gone)?.subject, "bob");
-  assert.equal(store.rotate(gone), "invalid");
 });
 
 test("sealed cookies: open only under their own name, untampered and unexpired", () => {

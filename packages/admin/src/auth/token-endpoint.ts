@@ -159,7 +159,7 @@ export async function interactiveGrant(
     const code = form.get("code") ?? "";
     const verifier = form.get("code_verifier") ?? "";
     if (code === "" || verifier === "") return err(400, "invalid_request", "code and code_verifier are required");
-    const g = it.grants.redeemCode(code);
+    const g = await it.grants.redeemCode(code);
     if (!g || g.clientId !== client.id)
       return err(400, "invalid_grant", "unknown, expired or already used authorization code");
     if (form.get("redirect_uri") !== g.redirectUri)
@@ -169,7 +169,7 @@ export async function interactiveGrant(
     subject = g.subject;
     scope = g.scope;
     if (scope.includes("offline"))
-      refreshToken = it.grants.issueRefresh({ clientId: client.id, subject, scope, authTime: g.authTime });
+      refreshToken = await it.grants.issueRefresh({ clientId: client.id, subject, scope, authTime: g.authTime });
     if (scope.includes("openid")) {
       idToken = await signIdToken(
         { keys: deps.keys, clock: it.clock, issuer: it.issuerUrl, lifetimeSeconds: it.lifetimeSeconds },
@@ -179,7 +179,7 @@ export async function interactiveGrant(
   } else {
     const presented = form.get("refresh_token") ?? "";
     if (presented === "") return err(400, "invalid_request", "refresh_token is required");
-    const rotated = it.grants.rotate(presented);
+    const rotated = await it.grants.rotate(presented);
     if (rotated === "reused") {
       deps.logger.warn(
         { clientId: client.id },
@@ -227,7 +227,7 @@ export function revokeEndpoint(it: { grants: GrantStore; logger: Logger }) {
     const token = form.get("token") ?? "";
     if (token === "") return oauthError(res, 400, "invalid_request", "token is required");
     // Access tokens are short-lived JWTs and cannot be revoked one by one; only refresh tokens are looked up.
-    const grant = it.grants.revoke(token);
+    const grant = await it.grants.revoke(token);
     if (grant) it.logger.info({ clientId: grant.clientId, user: grant.subject }, "refresh token revoked");
     json(res, 200, {});
   };

@@ -285,6 +285,22 @@ export interface SignalsTable extends BaseColumns {
   value: Uint8Array | null;
 }
 
+/** The self-hosted authorization server's codes and refresh tokens, by hash (auth/grant-store.ts). */
+export interface AuthGrantsTable {
+  token_hash: string;
+  /** `revoked`: the mark of a revoked refresh token family (token_hash is a hash of the family). */
+  kind: "code" | "refresh" | "revoked";
+  /** The refresh token family; "" for a code. */
+  family: string;
+  /** The grant as JSON. */
+  grant_json: string;
+  /** 1 once a refresh token has been rotated. */
+  retired: Generated<number>;
+  /** Milliseconds since the epoch. */
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Schema {
   projects: ProjectsTable;
   tasks: TasksTable;
@@ -303,4 +319,5 @@ export interface Schema {
   catalog_tags: CatalogTagsTable;
   catalog_reservations: CatalogReservationsTable;
   signals: SignalsTable;
+  auth_grants: AuthGrantsTable;
 }

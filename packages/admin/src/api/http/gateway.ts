@@ -27,10 +27,17 @@ import { goUnescape } from "./query.ts";
 import { bindRequest } from "./request-binding.ts";
 import { buildRoutes, createRouter, type Route, type RouteInfo } from "./router.ts";
 import { cleanPath, redirectPermanently } from "./server-mux.ts";
+import type { RequestScope } from "../../auth/request-scope.ts";
 
 export type { RouteInfo } from "./router.ts";
 
-export type ExtraRoute = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+/**
+ * A plain HTTP route beside the gateway. With auth on it needs a token and `view`: on the project and domain its
+ * `scopeOf` finds in the request (undefined: on every project), or, without `scopeOf`, on any project.
+ */
+export type ExtraRoute = ((req: IncomingMessage, res: ServerResponse) => void | Promise<void>) & {
+  scopeOf?: (req: IncomingMessage) => Promise<RequestScope | undefined>;
+};
 
 export interface HttpGatewayOptions {
   bindings: ServiceBinding[];

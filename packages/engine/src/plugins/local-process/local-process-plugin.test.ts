@@ -89,14 +89,14 @@ test("templating and FLYTE_INTERNAL_* environment reach the process; output capt
   assert.equal(env["OVERRIDDEN"], "execution");
   assert.equal(env["EXTRA"], "e");
   assert.ok(env["PATH"], "the host environment is inherited");
-  assert.equal(env["TMPDIR"], join(sb.logDir, "work", ctx.generatedName, "tmp"), "a temporary directory of its own");
+  assert.equal(env["TMPDIR"], join(sb.workDir, ctx.generatedName, "tmp"), "a temporary directory of its own");
   assert.ok((await stat(env["TMPDIR"]!)).isDirectory());
   await plugin.finalize(ctx, done.state);
   await assert.rejects(stat(env["TMPDIR"]!), /ENOENT/, "removed with the attempt");
 
   assert.match(await readFile(join(sb.logDir, `${ctx.generatedName}.log`), "utf8"), /hello from the task/);
   const log = done.status.logs?.[0];
-  assert.equal(log?.uri, `http://localhost:8088/logs/${ctx.generatedName}`);
+  assert.equal(log?.uri, `http://localhost:8088/logs/proj/dev/${ctx.generatedName}`);
   assert.equal(log?.name, LOG_NAME);
   assert.equal(log?.messageFormat, TaskLog_MessageFormat.UNKNOWN);
 });

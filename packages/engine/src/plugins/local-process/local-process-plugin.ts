@@ -17,7 +17,7 @@
 // vanished without an exit record, no member left, is started again for the same attempt (at most maxRestarts
 // times): outputs it had written are simply overwritten by the new run.
 import { chown, mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import {
   ExecutionErrorSchema,
@@ -41,10 +41,14 @@ import { resolveCommand } from "./resolve-command.ts";
 import * as proc from "./process-control.ts";
 
 export interface LocalProcessPluginOptions {
-  /** Task logs go to `<logDir>/<generatedName>.log` (with `.exit`, `.pid` and `.aborted` records beside them). */
+  /**
+   * Task logs go to `<logDir>/<project>/<domain>/<generatedName>.log` (with `.exit`, `.pid` and `.aborted` records
+   * beside them): the execution's project and domain in the path say whose log it is, so that serving it can be
+   * authorized per project (and two projects' executions of the same name never share a file).
+   */
   logDir: string;
-  /** The URL that serves a task's log (linked from task events). */
-  logUrl: (generatedName: string) => string;
+  /** The URL that serves a task's log (linked from task events), from its path `<project>/<domain>/<generatedName>`. */
+  logUrl: (logPath: string) => string;
   clock: Clock;
   /** Processes beyond this many stay WaitingForResources. Default: unlimited. */
   maxConcurrent?: number;
@@ -255,7 +259,7 @@ export class LocalProcessPlugin implements TaskPlugin {
     const now = this.#o.clock.now();
     const runAs = this.#o.runAs;
     try {
-      await mkdir(this.#o.logDir, { recursive: true });
+      await mkdir(dirname(this.#path(ctx, "log")), { recursive: true });
       await proc.removeQuietly(this.#path(ctx, "exit")); // a record of an earlier run of this attempt is not this run's
       // Reserved before the spawn: a process is never running without a record that lets a later round find it.
       // The slot first: a reserved record always comes with a fresh slot (never a status left by an earlier run).
@@ -332,7 +336,7 @@ export class LocalProcessPlugin implements TaskPlugin {
         version: logs ? 1 : 0,
         reason: `process running (pid ${st.pid})`,
       };
-      if (logs) status.logs = [this.#taskLog(name)];
+      if (logs) status.logs = [this.#taskLog(ctx)];
       return this.#result(status, { ...st, logs });
     }
     exit ??= await proc.readExitStatus(this.#path(ctx, "exit")); // it may have ended between the two looks
@@ -370,7 +374,7 @@ export class LocalProcessPlugin implements TaskPlugin {
     exit: number,
   ): Promise<{ status: PluginStatus; state: PluginState }> {
     const logPath = this.#path(ctx, "log");
-    const logs = (await proc.logSize(logPath)) > 0 ? [this.#taskLog(ctx.generatedName)] : [];
+    const logs = (await proc.logSize(logPath)) > 0 ? [this.#taskLog(ctx)] : [];
     const state = { ...st, logs: logs.length > 0 };
     if (exit === 0) {
       if (containerSpecOf(ctx.template).dataConfig !== undefined) {
@@ -404,9 +408,9 @@ export class LocalProcessPlugin implements TaskPlugin {
     return { status: full, state: { ...state } };
   }
 
-  #taskLog(name: string): TaskLog {
+  #taskLog(ctx: TaskExecutionContext): TaskLog {
     return create(TaskLogSchema, {
-      uri: this.#o.logUrl(name),
+      uri: this.#o.logUrl(logPath(ctx)),
       name: LOG_NAME,
       messageFormat: TaskLog_MessageFormat.UNKNOWN,
     });
@@ -426,12 +430,23 @@ export class LocalProcessPlugin implements TaskPlugin {
   }
 
   #path(ctx: TaskExecutionContext, ext: "log" | "exit" | "pid" | "aborted"): string {
-    return join(this.#o.logDir, `${ctx.generatedName}.${ext}`);
+    return join(this.#o.logDir, `${logPath(ctx)}.${ext}`);
   }
 
   #workDir(): string {
     return this.#o.workDir ?? join(this.#o.logDir, "work");
   }
+}
+
+/** `<project>/<domain>/<generatedName>`: where an attempt's log lives under `logDir` and under the logs URL. */
+function logPath(ctx: TaskExecutionContext): string {
+  const exec = ctx.id.nodeExecutionId?.executionId;
+  return `${segment(exec?.project)}/${segment(exec?.domain)}/${ctx.generatedName}`;
+}
+
+/** A project or domain as one safe path segment (admin's ids always are; anything else becomes `_`). */
+function segment(s: string | undefined): string {
+  return s !== undefined && /^[a-z0-9][a-z0-9_-]{0,62}$/i.test(s) ? s : "_";
 }
 
 function execError(code: string, message: string, kind: ExecutionError_ErrorKind) {

@@ -123,8 +123,8 @@ test("raw container round trip: inputs as files, outputs read back into outputs.
     "blob-content",
   );
 
-  const json = await readFile(join(sb.logDir, "work", ctx.generatedName, "inputs-copy.json"), "utf8");
-  const workIn = join(sb.logDir, "work", ctx.generatedName, "inputs");
+  const json = await readFile(join(sb.workDir, ctx.generatedName, "inputs-copy.json"), "utf8");
+  const workIn = join(sb.workDir, ctx.generatedName, "inputs");
   assert.equal(json, `{"a":1.5,"f":${JSON.stringify(join(workIn, "f"))},"n":9007199254740993,"words":["x","y"]}`);
   const localPb = fromBinary(LiteralMapSchema, await readFile(join(workIn, "inputs.pb")));
   assert.equal(value(localPb.literals["f"]), join(workIn, "f"), "inputs.pb points blobs at the local files");
@@ -175,7 +175,7 @@ test("raw container: YAML and PROTO formats", async (t) => {
     const ctx = await sb.context({ nodeId: node, template: rawTemplate(script, format), inputs: await inputsFor(sb) });
     const done = await drive(plugin, ctx, isTerminal);
     assert.equal(done.status.phase, "Success", done.status.error?.message);
-    const dir = join(sb.logDir, "work", ctx.generatedName);
+    const dir = join(sb.workDir, ctx.generatedName);
     if (format === DataLoadingConfig_LiteralMapFormat.YAML) {
       assert.match(
         await readFile(join(dir, "inputs.yaml"), "utf8"),

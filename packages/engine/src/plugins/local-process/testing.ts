@@ -17,7 +17,10 @@ import { LocalProcessPlugin, type LocalProcessPluginOptions } from "./local-proc
 export interface Sandbox {
   root: string;
   store: LocalBlobStore;
+  /** Where this sandbox's attempts keep their logs and records (`<plugin logDir>/proj/dev`). */
   logDir: string;
+  /** The attempts' work directories (`<plugin logDir>/work`). */
+  workDir: string;
   plugin(extra?: Partial<LocalProcessPluginOptions>): LocalProcessPlugin;
   /** A context for attempt `attempt` of node `nodeId`, with inputs written when given. */
   context(opts: {
@@ -33,14 +36,16 @@ export interface Sandbox {
 export async function sandbox(): Promise<Sandbox> {
   const root = await mkdtemp(join(tmpdir(), "aloft-lp-"));
   const store = new LocalBlobStore({ root: join(root, "blobs") });
-  const logDir = join(root, "logs");
+  const pluginLogDir = join(root, "logs");
+  const logDir = join(pluginLogDir, "proj", "dev");
   return {
     root,
     store,
     logDir,
+    workDir: join(pluginLogDir, "work"),
     plugin: (extra = {}) =>
       new LocalProcessPlugin({
-        logDir,
+        logDir: pluginLogDir,
         logUrl: (n) => `http://localhost:8088/logs/${n}`,
         clock: systemClock,
         killGraceMs: 1000,
