@@ -172,10 +172,10 @@ console.log(
   `\nLists at scale (via ${values.via}, limit 20 unless noted; node ${process.version}); ratio = p99 / baseline p50\n`,
 );
 console.log(
-  `${"db".padEnd(9)}${"rows".padStart(9)}  ${"query".padEnd(38)}${"p50 ms".padStart(8)}${"p99 ms".padStart(8)}${"max ms".padStart(8)}${"n".padStart(5)}${"ratio".padStart(8)}`,
+  `${"db".padEnd(9)}${"rows".padStart(9)}  ${"query".padEnd(38)}${"p50 ms".padStart(8)}${"p99 ms".padStart(8)}${"max ms".padStart(8)}${"n".padStart(5)}${"ratio".padStart(10)}`,
 );
 for (const r of rows) {
   console.log(
-    `${r.db.padEnd(9)}${String(r.rows).padStart(9)}  ${r.shape.padEnd(38)}${f(r.stats.p50)}${f(r.stats.p99)}${f(r.stats.max)}${String(r.stats.n).padStart(5)}${(r.stats.p99 / r.base).toFixed(1).padStart(7)}x`,
+    `${r.db.padEnd(9)}${String(r.rows).padStart(9)}  ${r.shape.padEnd(38)}${f(r.stats.p50)}${f(r.stats.p99)}${f(r.stats.max)}${String(r.stats.n).padStart(5)}${(r.stats.p99 / r.base).toFixed(1).padStart(9)}x`,
   );
 }

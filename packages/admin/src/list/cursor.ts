@@ -93,8 +93,11 @@ export function afterExpression(
     return eb(id, sort?.direction === "desc" ? "<" : ">", after.id);
   }
   const col = sql.ref(`${sort.table}.${sort.column}`);
-  return eb.or([
-    eb(col, sort.direction === "desc" ? "<" : ">", after.value),
-    eb.and([eb(col, "=", after.value), eb(id, ">", after.id)]),
+  const desc = sort.direction === "desc";
+  // `col <= v` (or >=) alone bounds the index range; the OR then settles the ties. Without it both databases scan
+  // the index from its start and filter (O(offset) again).
+  return eb.and([
+    eb(col, desc ? "<=" : ">=", after.value),
+    eb.or([eb(col, desc ? "<" : ">", after.value), eb(id, ">", after.id)]),
   ]);
 }
