@@ -73,6 +73,7 @@ test("parseListParams", () => {
     limit: 10,
     offset: 5,
     joins: [],
+    position: 5,
   });
   assert.throws(() => parseListParams({ ...base, limit: 0 }), isIA("invalid value for limit"));
   // The limit is checked first, as upstream's request validation does.

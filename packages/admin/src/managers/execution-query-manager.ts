@@ -25,7 +25,7 @@ import type { ResourceListRequest } from "@aloft/idl/flyteidl/admin/common_pb.js
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { Clock } from "@aloft/core";
 import { AloftError, Code, internal, invalidArgument, missing } from "@aloft/core";
-import { makeFilter, nextToken, parseListParams } from "../list/index.ts";
+import { makeFilter, nextPageToken, parseListParams } from "../list/index.ts";
 import type { WorkflowExecutor } from "../plugins.ts";
 import {
   nextWriteMicros,
@@ -96,6 +96,7 @@ export class ExecutionQueryManager {
       token: req.token,
       rpc: "ListExecutions",
       limitRequired: true,
+      cursorScope: `${req.id.org}/${req.id.project}/${req.id.domain}/${req.id.name}`,
     });
     const filters = [
       makeFilter("execution", "eq", "project", req.id.project),
@@ -108,7 +109,7 @@ export class ExecutionQueryManager {
     const rows = await this.deps.repo.list({ ...params, filters: [...filters, ...params.filters] });
     return create(ExecutionListSchema, {
       executions: rows.map((r) => toExecution(r, { list: true, namespaceTemplate: this.deps.namespaceTemplate })),
-      token: nextToken(params.offset, params.limit, rows.length),
+      token: nextPageToken(params, rows),
     });
   }
 

@@ -26,7 +26,7 @@ import {
 import { getMessage } from "@aloft/core";
 import type { ProjectDomainName } from "@aloft/core";
 import { type AloftError, internal, invalidValue, missing } from "@aloft/core";
-import { makeFilter, nextToken, parseListParams, type Filter } from "../list/index.ts";
+import { makeFilter, nextPageToken, parseListParams, type Filter } from "../list/index.ts";
 import type {
   NodeExecutionKey,
   NodeExecutionListQuery,
@@ -69,7 +69,7 @@ export class NodeExecutionManager {
     } else {
       extra.topLevel = true;
     }
-    return this.listWith(exec, req.filters, req.sortBy, req.limit, req.token, extra);
+    return this.listWith(exec, req.filters, req.sortBy, req.limit, req.token, extra, `node:${req.uniqueParentId}`);
   }
 
   async listForTask(req: NodeExecutionForTaskListRequest): Promise<NodeExecutionList> {
@@ -83,9 +83,15 @@ export class NodeExecutionManager {
       retryAttempt: id.retryAttempt,
     });
     if (!parent) throw parentTaskExecutionNotFound(`node ${node.nodeId}`);
-    return this.listWith(node.executionId!, req.filters, req.sortBy, req.limit, req.token, {
-      parentTaskExecutionId: parent.id,
-    });
+    return this.listWith(
+      node.executionId!,
+      req.filters,
+      req.sortBy,
+      req.limit,
+      req.token,
+      { parentTaskExecutionId: parent.id },
+      `task:${parent.id}`,
+    );
   }
 
   async getData(req: NodeExecutionGetDataRequest): Promise<NodeExecutionGetDataResponse> {
@@ -128,6 +134,7 @@ export class NodeExecutionManager {
     limit: number,
     token: string,
     extra: Partial<NodeExecutionListQuery>,
+    parentScope: string,
   ): Promise<NodeExecutionList> {
     const params = parseListParams({
       entity: "node_execution",
@@ -137,6 +144,7 @@ export class NodeExecutionManager {
       token,
       rpc: "ListNodeExecutions",
       limitRequired: true,
+      cursorScope: `${exec.project}/${exec.domain}/${exec.name}/${parentScope}`,
     });
     const scope: Filter[] = [
       makeFilter("node_execution", "eq", "project", exec.project),
@@ -148,7 +156,7 @@ export class NodeExecutionManager {
     for (const r of rows) out.push(await this.toNodeExecution(r, true));
     return create(NodeExecutionListSchema, {
       nodeExecutions: out,
-      token: nextToken(params.offset, params.limit, rows.length),
+      token: nextPageToken(params, rows),
     });
   }
 

@@ -13,7 +13,7 @@ import {
 } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
 import type { TaskExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { invalidValue } from "@aloft/core";
-import { makeFilter, nextToken, parseListParams } from "../list/index.ts";
+import { makeFilter, nextPageToken, parseListParams } from "../list/index.ts";
 import type { TaskExecutionKey, TaskExecutionListRow, TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
 import { validateNodeExecutionId, validateTaskExecutionId } from "../validation/execution-validator.ts";
 import { taskExecutionIdOf, toTaskExecution } from "../transformers/task-execution-transformer.ts";
@@ -45,6 +45,7 @@ export class TaskExecutionManager {
       token: req.token,
       rpc: "ListTaskExecutions",
       limitRequired: true,
+      cursorScope: `${e.org}/${e.project}/${e.domain}/${e.name}/${node.nodeId}`,
     });
     const scope = [
       makeFilter("task_execution", "eq", "execution_project", e.project),
@@ -55,7 +56,7 @@ export class TaskExecutionManager {
     const rows = await this.deps.repo.list({ ...params, filters: [...scope, ...params.filters] });
     return create(TaskExecutionListSchema, {
       taskExecutions: rows.map(toTaskExecution),
-      token: nextToken(params.offset, params.limit, rows.length),
+      token: nextPageToken(params, rows),
     });
   }
 

@@ -5,7 +5,9 @@ import { beforeEach, test } from "node:test";
 import { ManualClock } from "@aloft/core/testing";
 import { type AloftError, Code } from "@aloft/core";
 import { forEachDatabase } from "@aloft/testkit";
-import { makeFilter, parseListParams } from "../list/index.ts";
+import { create } from "@bufbuild/protobuf";
+import { SortSchema, Sort_Direction } from "@aloft/idl/flyteidl/admin/common_pb.js";
+import { makeFilter, nextPageToken, parseListParams } from "../list/index.ts";
 import { ExecutionRepo, type NewExecutionRow } from "./execution-repo.ts";
 import { LaunchPlanRepo } from "./launch-plan-repo.ts";
 import { WorkflowRepo } from "./workflow-repo.ts";
@@ -154,6 +156,76 @@ forEachDatabase("ExecutionRepo", (getDb) => {
       ["b"],
     );
   });
+
+  test("name filters read the names copied at creation, and still join for the entity's other columns", async () => {
+    const a = await repo.create(executionRow("a", { launch_plan_id: lpIds[1]!, workflow_id: wfId }), [], 1);
+    assert.equal(a.launch_plan_name, "lp");
+    assert.equal(a.workflow_name, "wf");
+    const c = await repo.create(executionRow("c"), [], 2);
+    assert.equal(c.launch_plan_name, null);
+    assert.deepEqual(await names("value_in(launch_plan.name,lp;other)"), ["a"]);
+    assert.deepEqual(await names("contains(workflow.name,w)"), ["a"]);
+    assert.deepEqual(await names("ne(launch_plan.name,other)"), ["a"], "no launch plan: no match, as with the join");
+    assert.deepEqual(await names("eq(launch_plan.name,lp)+eq(launch_plan.version,v2)"), ["a"]);
+    assert.deepEqual(await names("eq(launch_plan.name,lp)+eq(launch_plan.version,v1)"), []);
+  });
+
+  for (const [direction, filters, expected] of [
+    [Sort_Direction.DESCENDING, "eq(phase,FAILED)", 15],
+    [Sort_Direction.ASCENDING, "eq(phase,FAILED)", 15],
+    [Sort_Direction.DESCENDING, "value_in(phase,FAILED;QUEUED;FAILED)", 23],
+    [Sort_Direction.ASCENDING, "value_in(phase,QUEUED;FAILED)", 23],
+  ] as const) {
+    test(`${filters}: cursor tokens page through ties exactly as offsets do (${Sort_Direction[direction]})`, async () => {
+      // 23 rows over 5 creation times: many ties, broken by id.
+      for (let i = 0; i < 23; i++) {
+        await repo.create(executionRow(`x${i}`, { phase: i % 3 === 0 ? "QUEUED" : "FAILED" }), [], 100 + (i % 5));
+      }
+      await repo.create(executionRow("other", { phase: "RUNNING" }), [], 100);
+      const sortBy = create(SortSchema, { key: "created_at", direction });
+      const page = async (token: string, position?: number) => {
+        const p = parseListParams({
+          entity: "execution",
+          filters,
+          sortBy,
+          limit: 4,
+          token,
+          rpc: "ListExecutions",
+          limitRequired: true,
+          cursorScope: "/p/d/",
+        });
+        const rows = await repo.list({ ...p, filters: [makeFilter("execution", "eq", "project", "p"), ...p.filters] });
+        // Pretend the first page sits deep in the list, so that its response token is already a cursor.
+        return { rows, token: nextPageToken(position === undefined ? p : { ...p, position }, rows) };
+      };
+      const all = (await page("")).rows.length === 4 ? await offsetWalk() : [];
+      async function offsetWalk() {
+        const out: string[] = [];
+        for (let off = 0; ; off += 4) {
+          const r = await page(String(off));
+          out.push(...r.rows.map((x) => x.execution_name));
+          if (r.rows.length < 4) return out;
+        }
+      }
+      assert.equal(all.length, expected);
+      // The order worked out here: created_at in the requested direction, ties by id (= creation order).
+      const sign = direction === Sort_Direction.ASCENDING ? 1 : -1;
+      const oracle = [...Array(23).keys()]
+        .filter((i) => expected === 23 || i % 3 !== 0)
+        .sort((a, b) => sign * ((a % 5) - (b % 5)) || a - b)
+        .map((i) => `x${i}`);
+      assert.deepEqual(all, oracle);
+      const walked: string[] = [];
+      let r = await page("", 5000);
+      walked.push(...r.rows.map((x) => x.execution_name));
+      assert.match(r.token, /^c1\./);
+      while (r.token !== "") {
+        r = await page(r.token);
+        walked.push(...r.rows.map((x) => x.execution_name));
+      }
+      assert.deepEqual(walked, all);
+    });
+  }
 
   test("countActiveForLaunchPlan counts QUEUED and RUNNING executions of every version of a name", async () => {
     await repo.create(executionRow("a", { launch_plan_id: lpIds[0]!, phase: "RUNNING" }), [], 1);

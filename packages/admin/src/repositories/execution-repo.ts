@@ -5,9 +5,11 @@ import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
 import { sql } from "kysely";
 import type { ProjectDomainName, VersionedId } from "@aloft/core";
 import {
+  afterExpression,
   applyOrder,
   applyPage,
   filtersExpression,
+  type Cursor,
   type EntityName,
   type Filter,
   type SortOrder,
@@ -17,10 +19,21 @@ import type { ExecutionsTable, Schema } from "./schema.ts";
 import { findVersion } from "./version-lookup.ts";
 
 export type ExecutionRow = Selectable<ExecutionsTable>;
-export type NewExecutionRow = Omit<Insertable<ExecutionsTable>, "id" | "created_at" | "updated_at" | "deleted_at">;
+export type NewExecutionRow = Omit<
+  Insertable<ExecutionsTable>,
+  "id" | "created_at" | "updated_at" | "deleted_at" | "launch_plan_name" | "workflow_name"
+>;
 export type ExecutionPatch = Omit<
   Updateable<ExecutionsTable>,
-  "id" | "created_at" | "execution_project" | "execution_domain" | "execution_name"
+  | "id"
+  | "created_at"
+  | "execution_project"
+  | "execution_domain"
+  | "execution_name"
+  | "launch_plan_id"
+  | "workflow_id"
+  | "launch_plan_name"
+  | "workflow_name"
 >;
 
 export interface ExecutionTag {
@@ -36,6 +49,8 @@ export interface ExecutionListQuery {
   offset: number;
   /** Entities the filters reference besides executions (from parseListParams). */
   joins: EntityName[];
+  /** Keyset pagination: only rows after this one in the sort order (from a cursor token). */
+  after?: Cursor | undefined;
 }
 
 export class ExecutionRepo {
@@ -47,7 +62,19 @@ export class ExecutionRepo {
       this.db.transaction().execute(async (tx) => {
         const inserted = await tx
           .insertInto("executions")
-          .values({ ...row, created_at: nowMicros, updated_at: nowMicros, deleted_at: null })
+          .values({
+            ...row,
+            created_at: nowMicros,
+            updated_at: nowMicros,
+            deleted_at: null,
+            // Copied for the indexed `launch_plan.name` / `workflow.name` filters (see list()).
+            launch_plan_name:
+              row.launch_plan_id == null
+                ? null
+                : sql<string>`(select name from launch_plans where id = ${row.launch_plan_id})`,
+            workflow_name:
+              row.workflow_id == null ? null : sql<string>`(select name from workflows where id = ${row.workflow_id})`,
+          })
           .returningAll()
           .executeTakeFirstOrThrow();
         const unique = new Map(tags.map((t) => [`${t.key}\u0000${t.value}`, t]));
@@ -111,8 +138,13 @@ export class ExecutionRepo {
   }
 
   async list(q: ExecutionListQuery): Promise<ExecutionRow[]> {
-    let qb = this.db.selectFrom("executions").selectAll("executions").where("executions.deleted_at", "is", null);
+    let qb = this.db.selectFrom("executions").where("executions.deleted_at", "is", null);
+    const filters = q.filters.map(onCopiedName);
     const joins = new Set(q.joins);
+    // A name filter reads the copied column (same result: a null copy fails every comparison, as the inner join drops
+    // the row); the join stays only for the entity's other columns.
+    if (!filters.some((f) => f.table === "launch_plans")) joins.delete("launch_plan");
+    if (!filters.some((f) => f.table === "workflows")) joins.delete("workflow");
     if (joins.has("launch_plan")) qb = qb.innerJoin("launch_plans", "launch_plans.id", "executions.launch_plan_id");
     if (joins.has("workflow")) qb = qb.innerJoin("workflows", "workflows.id", "executions.workflow_id");
     if (joins.has("task")) qb = qb.innerJoin("tasks", "tasks.id", "executions.task_id");
@@ -127,9 +159,53 @@ export class ExecutionRepo {
       // Several matching tags of one execution must not repeat it.
       qb = qb.distinct();
     }
-    qb = qb.where((eb) => filtersExpression(eb, q.filters));
-    qb = applyPage(applyOrder(qb, q.sort, "executions"), q.limit, q.offset);
-    return withDbErrors(() => qb.execute());
+    const after = q.after;
+    const scoped = (fs: Filter[]) => {
+      const x = qb.where((eb) => filtersExpression(eb, fs));
+      return after ? x.where((eb) => afterExpression(eb, q.sort, "executions", after)) : x;
+    };
+    const split = tagJoin || q.offset >= DEEP_OFFSET ? -1 : filters.findIndex(splittable);
+    if (split >= 0) {
+      // `value_in` on an indexed column: one ordered index range per value, each cut at the page's end, merged. The
+      // single IN query would read and sort every matching row of every value.
+      const f = filters[split]!;
+      const rest = filters.filter((_, i) => i !== split);
+      const branches = [...new Set(f.values)].map((v, i) =>
+        this.db
+          .selectFrom(
+            applyPage(
+              applyOrder(
+                scoped([...rest, { ...f, fn: "eq", values: [v] }]).selectAll("executions"),
+                q.sort,
+                "executions",
+              ),
+              q.offset + q.limit,
+              0,
+            ).as(`b${i}`),
+          )
+          .selectAll(),
+      );
+      const union = branches.slice(1).reduce((u, b) => u.unionAll(b), branches[0]!);
+      const page = applyPage(
+        applyOrder(this.db.selectFrom(union.as("executions")).selectAll(), q.sort, "executions"),
+        q.limit,
+        q.offset,
+      );
+      return withDbErrors(() => page.execute());
+    }
+    const where = scoped(filters);
+    if (tagJoin || q.offset < DEEP_OFFSET) {
+      const page = applyPage(applyOrder(where.selectAll("executions"), q.sort, "executions"), q.limit, q.offset);
+      return withDbErrors(() => page.execute());
+    }
+    // A deep offset skips its rows in the index alone (the ids), then reads only the page's rows.
+    const ids = applyPage(applyOrder(where.select("executions.id"), q.sort, "executions"), q.limit, q.offset);
+    const page = applyOrder(
+      this.db.selectFrom("executions").selectAll("executions").where("executions.id", "in", ids),
+      q.sort,
+      "executions",
+    );
+    return withDbErrors(() => page.execute());
   }
 
   /** Executions still in `phase` that were created before `beforeMicros`, oldest first (the launch reconciler). */
@@ -205,6 +281,30 @@ export class ExecutionRepo {
     }
     return out;
   }
+}
+
+/** From this offset on, a page is found by ids first (see list()). */
+const DEEP_OFFSET = 1000;
+
+/** Columns that lead an index after (project, domain): a `value_in` on them is answered one index range per value. */
+const SPLIT_COLUMNS = new Set(["phase", "launch_plan_name", "workflow_name"]);
+
+function splittable(f: Filter): boolean {
+  return (
+    f.fn === "value_in" &&
+    f.table === "executions" &&
+    SPLIT_COLUMNS.has(f.column) &&
+    f.defaultValue === undefined &&
+    f.values.length > 1 &&
+    f.values.length <= 16
+  );
+}
+
+const COPIED_NAMES: Readonly<Record<string, string>> = { launch_plans: "launch_plan_name", workflows: "workflow_name" };
+
+function onCopiedName(f: Filter): Filter {
+  const column = f.column === "name" ? COPIED_NAMES[f.table] : undefined;
+  return column === undefined ? f : { ...f, entity: "execution", table: "executions", column };
 }
 
 /** A write time (µs) after the row's previous one, so that (phase, updated_at) identifies each written state. */

@@ -3,9 +3,11 @@
 import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
 import { sql } from "kysely";
 import {
+  afterExpression,
   applyOrder,
   applyPage,
   filtersExpression,
+  type Cursor,
   type EntityName,
   type Filter,
   type SortOrder,
@@ -42,6 +44,8 @@ export interface NodeExecutionListQuery {
   limit: number;
   offset: number;
   joins: EntityName[];
+  /** Keyset pagination: only rows after this one in the sort order (from a cursor token). */
+  after?: Cursor | undefined;
   /** Children of this node execution (by id); else, with `topLevel`, only nodes without a parent. */
   parentId?: number | undefined;
   parentTaskExecutionId?: number | undefined;
@@ -158,6 +162,8 @@ export class NodeExecutionRepo {
         .where("node_executions.parent_id", "is", null)
         .where("node_executions.parent_task_execution_id", "is", null);
     qb = qb.where((eb) => filtersExpression(eb, q.filters));
+    const after = q.after;
+    if (after) qb = qb.where((eb) => afterExpression(eb, q.sort, "node_executions", after));
     qb = applyPage(applyOrder(qb, q.sort, "node_executions"), q.limit, q.offset);
     return withDbErrors(() => qb.execute());
   }

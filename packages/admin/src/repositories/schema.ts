@@ -146,6 +146,9 @@ export interface ExecutionsTable extends BaseColumns {
   state: Generated<number>;
   /** "launch_plan" or "task". */
   launch_entity: Generated<string>;
+  /** launch_plans.name / workflows.name of launch_plan_id / workflow_id, copied for indexed name filters. */
+  launch_plan_name: string | null;
+  workflow_name: string | null;
 }
 
 /** Labels (key, value) and tags (key, "") of executions, for `execution_tag.*` / `admin_tag.*` filters. */

@@ -4,9 +4,11 @@ import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
 import { sql } from "kysely";
 import type { VersionedId } from "@aloft/core";
 import {
+  afterExpression,
   applyOrder,
   applyPage,
   filtersExpression,
+  type Cursor,
   type EntityName,
   type Filter,
   type SortOrder,
@@ -46,6 +48,8 @@ export interface TaskExecutionListQuery {
   limit: number;
   offset: number;
   joins: EntityName[];
+  /** Keyset pagination: only rows after this one in the sort order (from a cursor token). */
+  after?: Cursor | undefined;
 }
 
 export class TaskExecutionRepo {
@@ -173,6 +177,8 @@ export class TaskExecutionRepo {
       );
     }
     qb = qb.where((eb) => filtersExpression(eb, q.filters));
+    const after = q.after;
+    if (after) qb = qb.where((eb) => afterExpression(eb, q.sort, "task_executions", after));
     qb = applyPage(applyOrder(qb, q.sort, "task_executions"), q.limit, q.offset);
     const rows = await withDbErrors(() => qb.execute());
     return rows.map(normalize);

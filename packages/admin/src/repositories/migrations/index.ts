@@ -14,6 +14,7 @@ import { nameGroupIndexes } from "./0011-name-group-indexes.ts";
 import { datacatalog } from "./0012-datacatalog.ts";
 import { signals } from "./0013-signals.ts";
 import { authGrants } from "./0014-auth-grants.ts";
+import { executionListIndexes } from "./0015-execution-list-indexes.ts";
 
 export const migrations: readonly AloftMigration[] = [
   projects,
@@ -30,6 +31,7 @@ export const migrations: readonly AloftMigration[] = [
   datacatalog,
   signals,
   authGrants,
+  executionListIndexes,
 ];
 
 export type { AloftMigration } from "./migration.ts";
