@@ -66,19 +66,32 @@ export interface WatchHandle {
 }
 
 export interface KubeApi {
-  get<T extends KubeObject>(type: ResourceType, name: string, options?: { namespace?: string }): Promise<T>;
-  list<T extends KubeObject>(type: ResourceType, options?: ListOptions): Promise<KubeList<T>>;
-  watch<T extends KubeObject>(
+  get<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    name: string,
+    options?: { namespace?: string },
+  ): Promise<T>;
+  list<T extends KubeObject = KubeObject>(type: ResourceType, options?: ListOptions): Promise<KubeList<T>>;
+  watch<T extends KubeObject = KubeObject>(
     type: ResourceType,
     options: WatchOptions,
     onEvent: (event: WatchEvent<T>) => void,
   ): Promise<WatchHandle>;
-  create<T extends KubeObject>(type: ResourceType, obj: T, options?: WriteOptions): Promise<T>;
+  create<T extends KubeObject = KubeObject>(type: ResourceType, obj: NoInfer<T>, options?: WriteOptions): Promise<T>;
   /** PUT: a conflict (isConflict) when `obj.metadata.resourceVersion` is stale. */
-  update<T extends KubeObject>(type: ResourceType, obj: T, options?: WriteOptions): Promise<T>;
-  patch<T extends KubeObject>(type: ResourceType, name: string, patch: unknown, options?: PatchOptions): Promise<T>;
+  update<T extends KubeObject = KubeObject>(type: ResourceType, obj: NoInfer<T>, options?: WriteOptions): Promise<T>;
+  patch<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    name: string,
+    patch: unknown,
+    options?: PatchOptions,
+  ): Promise<T>;
   /** Server-side apply of `obj` (created when missing) under `fieldManager`. */
-  apply<T extends KubeObject>(type: ResourceType, obj: T, options: WriteOptions & { force?: boolean }): Promise<T>;
+  apply<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    obj: NoInfer<T>,
+    options: WriteOptions & { force?: boolean },
+  ): Promise<T>;
   delete(type: ResourceType, name: string, options?: DeleteOptions): Promise<void>;
 }
 
@@ -171,15 +184,19 @@ class ClientNodeKubeApi implements KubeApi {
     return { fieldManager: options.fieldManager ?? this.fieldManager, dryRun: options.dryRun ? "All" : undefined };
   }
 
-  get<T extends KubeObject>(type: ResourceType, name: string, options: { namespace?: string } = {}): Promise<T> {
+  get<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    name: string,
+    options: { namespace?: string } = {},
+  ): Promise<T> {
     return this.request(HttpMethod.GET, resourcePath(type, { namespace: options.namespace, name }));
   }
 
-  list<T extends KubeObject>(type: ResourceType, options: ListOptions = {}): Promise<KubeList<T>> {
+  list<T extends KubeObject = KubeObject>(type: ResourceType, options: ListOptions = {}): Promise<KubeList<T>> {
     return this.request(HttpMethod.GET, resourcePath(type, { namespace: options.namespace }), listQuery(options));
   }
 
-  async watch<T extends KubeObject>(
+  async watch<T extends KubeObject = KubeObject>(
     type: ResourceType,
     options: WatchOptions,
     onEvent: (event: WatchEvent<T>) => void,
@@ -216,19 +233,27 @@ class ClientNodeKubeApi implements KubeApi {
     };
   }
 
-  create<T extends KubeObject>(type: ResourceType, obj: T, options: WriteOptions = {}): Promise<T> {
+  create<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    obj: NoInfer<T>,
+    options: WriteOptions = {},
+  ): Promise<T> {
     const body = { apiVersion: apiVersionOf(type), kind: type.kind, ...obj };
     const path = resourcePath(type, { namespace: obj.metadata.namespace });
     return this.request(HttpMethod.POST, path, this.writeQuery(options), body);
   }
 
-  update<T extends KubeObject>(type: ResourceType, obj: T, options: WriteOptions = {}): Promise<T> {
+  update<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    obj: NoInfer<T>,
+    options: WriteOptions = {},
+  ): Promise<T> {
     const body = { apiVersion: apiVersionOf(type), kind: type.kind, ...obj };
     const at = { namespace: obj.metadata.namespace, name: obj.metadata.name ?? "", subresource: options.subresource };
     return this.request(HttpMethod.PUT, resourcePath(type, at), this.writeQuery(options), body);
   }
 
-  patch<T extends KubeObject>(
+  patch<T extends KubeObject = KubeObject>(
     type: ResourceType,
     name: string,
     patch: unknown,
@@ -240,7 +265,11 @@ class ClientNodeKubeApi implements KubeApi {
     return this.request(HttpMethod.PATCH, path, query, patch, contentTypes[kind]);
   }
 
-  apply<T extends KubeObject>(type: ResourceType, obj: T, options: WriteOptions & { force?: boolean }): Promise<T> {
+  apply<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    obj: NoInfer<T>,
+    options: WriteOptions & { force?: boolean },
+  ): Promise<T> {
     const body = { apiVersion: apiVersionOf(type), kind: type.kind, ...obj };
     return this.patch(type, obj.metadata.name ?? "", body, {
       ...options,
