@@ -4,7 +4,7 @@
 // outputs, and launches the workflow again from the launch form. Any page error, failed API call or CSP violation
 // fails the test. Skipped, loudly, where chromium is missing; under CI (CI=true) that is a failure instead.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -19,6 +19,8 @@ if (missing && process.env.CI === "true") test("chromium is present under CI", (
 const P = "flytesnacks";
 const D = "development";
 const consoleRoot = new URL("..", import.meta.url).pathname;
+/** Screenshots of the main pages for a reviewer (git-ignored). */
+const shots = join(consoleRoot, "test-output", "screenshots");
 let outDir = "";
 let platform: TestPlatform | undefined;
 let browser: Browser | undefined;
@@ -26,6 +28,7 @@ let browser: Browser | undefined;
 before(async () => {
   if (missing) return;
   outDir = mkdtempSync(join(tmpdir(), "aloft-console-"));
+  mkdirSync(shots, { recursive: true });
   await build({ root: consoleRoot, logLevel: "warn", build: { outDir, emptyOutDir: true } });
   platform = await startTestPlatform({ engine: true, consoleDir: outDir });
   browser = await playwright.launch({ executablePath: chromium, args: ["--no-sandbox", "--disable-gpu"] });
@@ -51,9 +54,12 @@ const INT = { simple: "INTEGER" };
 const ident = (resource_type: string, name: string) => ({ resource_type, project: P, domain: D, name, version: "v1" });
 const promise = (node_id: string, v: string) => ({ promise: { node_id, var: v } });
 
-/** `chain(x)`: two shell tasks adding one each, so y = x + 2. */
-async function registerChain(): Promise<void> {
-  const task = ident("TASK", "add-one");
+/** `chain(x)`: two shell tasks adding one each, so y = x + 2; `sleeper(x)`: the same with a task that sleeps first. */
+async function registerChain(
+  name = "chain",
+  script = 'echo "$(( $(cat /var/inputs/x) + 1 ))" > /var/outputs/y',
+): Promise<void> {
+  const task = ident("TASK", `${name}-task`);
   const iface = (i: string, o: string) => ({
     inputs: { variables: { [i]: { type: INT, description: i } } },
     outputs: { variables: { [o]: { type: INT, description: o } } },
@@ -68,13 +74,13 @@ async function registerChain(): Promise<void> {
         interface: iface("x", "y"),
         container: {
           image: "alpine",
-          command: ["sh", "-c", 'echo "$(( $(cat /var/inputs/x) + 1 ))" > /var/outputs/y'],
+          command: ["sh", "-c", script],
           data_config: { enabled: true, input_path: "/var/inputs", output_path: "/var/outputs", format: "JSON" },
         },
       },
     },
   });
-  const wf = ident("WORKFLOW", "chain");
+  const wf = ident("WORKFLOW", name);
   const node = (id: string, from: ReturnType<typeof promise>, upstream: string[]) => ({
     id,
     metadata: { name: id },
@@ -94,7 +100,7 @@ async function registerChain(): Promise<void> {
       },
     },
   });
-  await api("POST", "/api/v1/launch_plans", { id: ident("LAUNCH_PLAN", "chain"), spec: { workflow_id: wf } });
+  await api("POST", "/api/v1/launch_plans", { id: ident("LAUNCH_PLAN", name), spec: { workflow_id: wf } });
 }
 
 async function waitForPhase(name: string, phase: string): Promise<void> {
@@ -134,6 +140,8 @@ test("browse to a finished run's graph and outputs, then launch it again from th
   const base = platform!.httpUrl;
   const first = await page.goto(`${base}/console`);
   assert.match(first!.headers()["content-security-policy"] ?? "", /script-src 'self'.*frame-ancestors 'none'/);
+  await page.getByRole("link", { name: `${P} ${D}` }).waitFor();
+  await page.screenshot({ path: join(shots, "projects.png") });
 
   // Projects → the project's executions (the default tab) → the run.
   await page.getByRole("link", { name: `${P} ${D}` }).click();
@@ -151,12 +159,17 @@ test("browse to a finished run's graph and outputs, then launch it again from th
   assert.equal(await page.locator('[data-node-id="first"]').getAttribute("data-phase"), "SUCCEEDED");
   // The run's outputs: y = 3 + 2.
   await page.locator(".literal-row", { hasText: "y" }).getByText("5", { exact: true }).waitFor();
+  await page.screenshot({ path: join(shots, "execution-graph.png"), fullPage: true });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: join(shots, "execution-graph-dark.png"), fullPage: true });
+  await page.emulateMedia({ colorScheme: "light" });
 
   // A node from the graph, by keyboard: its URL is shareable, its outputs are shown by type.
   await page.locator('[data-node-id="first"]').focus();
   await page.keyboard.press("Enter");
   await page.waitForURL(/\?node=first$/);
   await page.getByRole("region", { name: "Node first" }).getByText("4", { exact: true }).waitFor();
+  await page.screenshot({ path: join(shots, "node-detail.png"), fullPage: true });
   await page.goBack();
   await page.waitForURL(/\/executions\/first-run$/);
   await page.goBack();
@@ -164,11 +177,14 @@ test("browse to a finished run's graph and outputs, then launch it again from th
 
   // The launch plan's launch form: a wrong input is refused in words, a good one starts a run whose page opens.
   await page.goto(`${base}/console/projects/${P}/domains/${D}/launch_plans/chain/versions/v1`);
+  await page.getByRole("heading", { name: /Launch plan chain/ }).waitFor();
+  await page.screenshot({ path: join(shots, "launch-plan.png"), fullPage: true });
   await page.getByRole("link", { name: "Launch…" }).click();
   const x = page.getByLabel(/^x/);
   await x.fill("three");
   await page.getByRole("button", { name: "Launch" }).click();
   await page.getByText('"three" is not a whole number').waitFor();
+  await page.screenshot({ path: join(shots, "launch-form.png"), fullPage: true });
   await x.fill("10");
   await page.getByRole("button", { name: "Launch" }).click();
   await page.waitForURL(/\/executions\/[a-z0-9]+$/);
@@ -183,7 +199,34 @@ test("browse to a finished run's graph and outputs, then launch it again from th
   await page.getByText("No executions match.").waitFor();
   await page.getByLabel("Phase").selectOption("SUCCEEDED");
   await page.getByRole("link", { name: "first-run" }).waitFor();
+  await page.screenshot({ path: join(shots, "executions.png") });
 
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("a running execution is terminated from its page, live", { skip: missing, timeout: 120_000 }, async () => {
+  await registerChain("sleeper", "sleep 60; echo 1 > /var/outputs/y");
+  await api("POST", "/api/v1/executions", {
+    project: P,
+    domain: D,
+    name: "slow-run",
+    spec: { launch_plan: ident("LAUNCH_PLAN", "sleeper"), metadata: { mode: "MANUAL" } },
+    inputs: { literals: { x: { scalar: { primitive: { integer: "1" } } } } },
+  });
+  await waitForPhase("slow-run", "RUNNING");
+  const { page, problems } = await openPage();
+  page.on("dialog", (d) => void d.accept());
+  await page.goto(`${platform!.httpUrl}/console/projects/${P}/domains/${D}/executions/slow-run`);
+  await page.locator('[data-node-id="first"][data-phase="RUNNING"]').waitFor();
+  await page.getByRole("button", { name: "Terminate" }).click();
+  // The page follows the execution without a reload until it is ABORTED, and says why.
+  await page
+    .getByRole("heading", { name: /Execution slow-run/ })
+    .getByText("ABORTED")
+    .waitFor({ timeout: 60_000 });
+  await page.getByText("terminated from the console").waitFor();
+  assert.equal(await page.getByRole("button", { name: "Terminate" }).isDisabled(), true);
   assert.deepEqual(problems, []);
   await page.close();
 });
