@@ -12,15 +12,20 @@ import { parseRoute, type Route, routeHref, routeTitle } from "./routes.ts";
 
 type Theme = "light" | "dark";
 
-function initialTheme(): Theme {
+/** The theme chosen with the toggle, if any; without one the page follows prefers-color-scheme (styles.css). */
+function savedTheme(): Theme | undefined {
   const saved = window.localStorage.getItem("aloft-theme");
-  if (saved === "light" || saved === "dark") return saved;
+  return saved === "light" || saved === "dark" ? saved : undefined;
+}
+
+function systemTheme(): Theme {
   return window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
 }
 
 export function App({ api }: { api: Api }) {
   const [location, setLocation] = useState(() => ({ path: window.location.pathname, search: window.location.search }));
-  const [theme, setTheme] = useState<Theme>(initialTheme);
+  const [chosen, setChosen] = useState<Theme | undefined>(savedTheme);
+  const theme = chosen ?? systemTheme();
 
   useEffect(() => {
     const onPop = () => setLocation({ path: window.location.pathname, search: window.location.search });
@@ -28,8 +33,9 @@ export function App({ api }: { api: Api }) {
     return () => window.removeEventListener("popstate", onPop);
   }, []);
   useEffect(() => {
-    document.documentElement.dataset.theme = theme;
-  }, [theme]);
+    if (chosen) document.documentElement.dataset.theme = chosen;
+    else delete document.documentElement.dataset.theme;
+  }, [chosen]);
 
   const navigate = useCallback((to: Route | string, replace = false) => {
     const href = typeof to === "string" ? to : routeHref(to);
@@ -50,7 +56,7 @@ export function App({ api }: { api: Api }) {
   const toggle = () => {
     const next = theme === "dark" ? "light" : "dark";
     window.localStorage.setItem("aloft-theme", next);
-    setTheme(next);
+    setChosen(next);
   };
 
   return (

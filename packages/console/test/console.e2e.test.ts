@@ -142,6 +142,11 @@ test("browse to a finished run's graph and outputs, then launch it again from th
   assert.match(first!.headers()["content-security-policy"] ?? "", /script-src 'self'.*frame-ancestors 'none'/);
   await page.getByRole("link", { name: `${P} ${D}` }).waitFor();
   await page.screenshot({ path: join(shots, "projects.png") });
+  // The theme toggle overrides the system's preference (and is remembered).
+  await page.getByRole("button", { name: "Switch to dark theme" }).click();
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
+  await page.screenshot({ path: join(shots, "projects-dark.png") });
+  await page.getByRole("button", { name: "Switch to light theme" }).click();
 
   // Projects → the project's executions (the default tab) → the run.
   await page.getByRole("link", { name: `${P} ${D}` }).click();
