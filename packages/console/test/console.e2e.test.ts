@@ -165,9 +165,6 @@ test("browse to a finished run's graph and outputs, then launch it again from th
   // The run's outputs: y = 3 + 2.
   await page.locator(".literal-row", { hasText: "y" }).getByText("5", { exact: true }).waitFor();
   await page.screenshot({ path: join(shots, "execution-graph.png"), fullPage: true });
-  await page.emulateMedia({ colorScheme: "dark" });
-  await page.screenshot({ path: join(shots, "execution-graph-dark.png"), fullPage: true });
-  await page.emulateMedia({ colorScheme: "light" });
 
   // A node from the graph, by keyboard: its URL is shareable, its outputs are shown by type.
   await page.locator('[data-node-id="first"]').focus();
@@ -222,6 +219,8 @@ test("a running execution is terminated from its page, live", { skip: missing, t
   await waitForPhase("slow-run", "RUNNING");
   const { page, problems } = await openPage();
   page.on("dialog", (d) => void d.accept());
+  // This page follows the system's dark preference (no theme chosen with the toggle in this browser context).
+  await page.emulateMedia({ colorScheme: "dark" });
   await page.goto(`${platform!.httpUrl}/console/projects/${P}/domains/${D}/executions/slow-run`);
   await page.locator('[data-node-id="first"][data-phase="RUNNING"]').waitFor();
   await page.getByRole("button", { name: "Terminate" }).click();
@@ -232,6 +231,8 @@ test("a running execution is terminated from its page, live", { skip: missing, t
     .waitFor({ timeout: 60_000 });
   await page.getByText("terminated from the console").waitFor();
   assert.equal(await page.getByRole("button", { name: "Terminate" }).isDisabled(), true);
+  assert.equal(await page.getByRole("button", { name: "Switch to light theme" }).count(), 1);
+  await page.screenshot({ path: join(shots, "execution-aborted-dark.png"), fullPage: true });
   assert.deepEqual(problems, []);
   await page.close();
 });
