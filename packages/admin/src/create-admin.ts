@@ -26,6 +26,7 @@ import { HealthState, healthRoutes } from "./api/grpc/health.ts";
 import { DescriptorIndex, reflectionRoutes } from "./api/grpc/reflection.ts";
 import { largeInputReaders } from "./api/grpc/large-inputs-reader.ts";
 import { BLOBS_ROUTE, createBlobRoute } from "./api/http/blob-route.ts";
+import { CONSOLE_PATH, createConsoleRoute } from "./api/http/console-route.ts";
 import { createHttpGateway, type ExtraRoute } from "./api/http/gateway.ts";
 import { startHttpServer, type RunningHttpServer } from "./api/http/http-server.ts";
 import { eventGuardMiddleware } from "./api/middleware/event-guard.ts";
@@ -62,6 +63,11 @@ export interface AdminDeps {
   httpRoutes?: Record<string, ExtraRoute>;
   /** Receives launch plan schedule (de)activations; the default ignores them (no scheduler). */
   scheduleSink?: ScheduleSink;
+  /**
+   * The directory of the web console's built assets (packages/console/dist), served at /console without a token (the
+   * page holds no data; its API calls carry the session). Absent: no console route (/console is the gateway's 404).
+   */
+  consoleDir?: string;
   /** Adjusts the extension points before anything is built from them (tests, the composition root's plugins). */
   configurePlugins?: (plugins: PluginRegistry) => void;
 }
@@ -198,6 +204,7 @@ export function createAdmin(deps: AdminDeps): Admin {
           }
         : {}),
       ...auth?.httpRoutes,
+      ...(deps.consoleDir !== undefined ? consoleRoutes(deps.consoleDir) : {}),
     },
   });
 
@@ -250,4 +257,9 @@ export function createAdmin(deps: AdminDeps): Admin {
       if (first !== undefined) throw first;
     },
   };
+}
+
+function consoleRoutes(dir: string): Record<string, ExtraRoute> {
+  const route = createConsoleRoute(dir);
+  return { [CONSOLE_PATH]: route, [`${CONSOLE_PATH}/`]: route };
 }

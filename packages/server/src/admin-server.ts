@@ -25,6 +25,7 @@ import type { PluginRegistry, WorkflowExecutor } from "@aloft/admin";
 import { createDatabase, type Database } from "@aloft/admin";
 import { migrateToLatest } from "@aloft/admin";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { loadOrCreateSigningKey, publicHttpUrl, SIGNING_KEY_FILE } from "./signing-key.ts";
 
 export interface AdminServerDeps {
@@ -46,6 +47,8 @@ export interface AdminServerDeps {
   workflowExecutor?: WorkflowExecutor | ((blobStore: BlobStore) => WorkflowExecutor);
   /** Plain HTTP routes beside the gateway (task logs). */
   httpRoutes?: Record<string, ExtraRoute>;
+  /** The web console's built assets, served at /console; default: packages/console/dist of this checkout. */
+  consoleDir?: string;
 }
 
 export interface RunningAdmin {
@@ -155,6 +158,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       ...(executor ? { workflowExecutor: executor } : {}),
       ...(deps.httpRoutes ? { httpRoutes: deps.httpRoutes } : {}),
       ...(deps.scheduleSink ? { scheduleSink: deps.scheduleSink } : {}),
+      consoleDir: deps.consoleDir ?? defaultConsoleDir(),
       ...(deps.configurePlugins ? { configurePlugins: deps.configurePlugins } : {}),
     });
     plugins = admin.plugins;
@@ -196,4 +200,12 @@ async function runCleanups(cleanups: Array<() => Promise<void>>): Promise<void> 
   }
   cleanups.length = 0;
   if (first !== undefined) throw first;
+}
+
+/**
+ * packages/console/dist of this checkout: the console's `vite build` output, next to this package whether it runs from
+ * src (tsx) or dist. Only the directory is known here; nothing of the console's code is imported.
+ */
+function defaultConsoleDir(): string {
+  return fileURLToPath(new URL("../../console/dist", import.meta.url));
 }

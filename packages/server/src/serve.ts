@@ -45,6 +45,7 @@ export async function serve(kind: "start" | "admin", config: AloftConfig): Promi
     `  HTTP     http://${host}:${running.httpPort}/api/v1/projects`,
     `  health   http://${host}:${running.httpPort}/healthcheck`,
     `  metrics  http://${host}:${running.httpPort}/metrics`,
+    `  console  http://${host}:${running.httpPort}/console`,
     kind === "start"
       ? `  engine   local processes and warm TypeScript workers, ${config.engine.workers} workers; task logs in ${underDataDir(config, config.engine.logDir)}`
       : `  engine   none in this process: run \`aloft engine\` with the same storage to execute workflows`,

@@ -32,6 +32,8 @@ export interface TestPlatformOptions {
   logger?: Logger;
   /** Start the engine too (as `aloft start` does), running tasks as local processes. */
   engine?: boolean;
+  /** The web console's built assets served at /console (default: packages/console/dist of this checkout). */
+  consoleDir?: string;
 }
 
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
@@ -59,6 +61,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     admin = await start({
       ...testServerDeps(config, options.logger, options.clock),
       configurePlugins: options.configurePlugins,
+      ...(options.consoleDir !== undefined ? { consoleDir: options.consoleDir } : {}),
     });
   } catch (err) {
     await pg?.drop();

@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ApiError, createApi, describeFailure } from "./api.ts";
+
+type Sent = { url: string; init: RequestInit };
+
+function fakeFetch(status: number, body: string, sent: Sent[]): typeof fetch {
+  return (async (url: string | URL | Request, init?: RequestInit) => {
+    sent.push({ url: String(url), init: init ?? {} });
+    return new Response(body, { status });
+  }) as typeof fetch;
+}
+
+test("reads send JSON Accept and the list query; writes add the CSRF token from the session", async () => {
+  const sent: Sent[] = [];
+  const api = createApi(fakeFetch(200, '{"executions":[],"token":"t2"}', sent), () => "csrf-1");
+  const page = await api.executions({
+    project: "p",
+    domain: "d",
+    limit: 50,
+    token: "t1",
+    phase: "FAILED",
+    sort: "duration.asc",
+  });
+  assert.deepEqual(page, { items: [], token: "t2" });
+  const url = new URL(sent[0]!.url, "http://x");
+  assert.equal(url.pathname, "/api/v1/executions/p/d");
+  assert.equal(url.searchParams.get("filters"), "eq(phase,FAILED)");
+  assert.equal(url.searchParams.get("sort_by.key"), "duration");
+  assert.equal(url.searchParams.get("sort_by.direction"), "ASCENDING");
+  assert.equal(url.searchParams.get("token"), "t1");
+  assert.equal((sent[0]!.init.headers as Record<string, string>)["X-CSRF-Token"], undefined);
+  await api.terminate("p", "d", "e1", "why");
+  assert.equal(sent[1]!.init.method, "DELETE");
+  assert.equal((sent[1]!.init.headers as Record<string, string>)["X-CSRF-Token"], "csrf-1");
+  assert.deepEqual(JSON.parse(String(sent[1]!.init.body)), {
+    id: { project: "p", domain: "d", name: "e1" },
+    cause: "why",
+  });
+});
+
+test("API failures become sentences; 401 says to sign in", async () => {
+  const api = createApi(fakeFetch(404, '{"code":5,"message":"execution e9 not found"}', []));
+  await assert.rejects(api.execution("p", "d", "e9"), (err: unknown) => {
+    assert.ok(err instanceof ApiError);
+    assert.equal(err.status, 404);
+    assert.equal(err.message, "Not found: execution e9 not found");
+    return true;
+  });
+  assert.match(describeFailure(401, "missing access token"), /not signed in/);
+  const down = createApi((async () => {
+    throw new TypeError("Failed to fetch");
+  }) as typeof fetch);
+  await assert.rejects(down.projects(), /could not be reached: Failed to fetch/);
+  const html = createApi(fakeFetch(200, "<html>", []));
+  await assert.rejects(html.projects(), /not JSON/);
+});

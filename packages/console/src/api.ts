@@ -1,0 +1,172 @@
+// The console's only way to the platform: the public HTTP API (/api/v1, JSON) on the page's own origin, with the
+// session cookie when auth is on. Errors become ApiError with a sentence a person can act on.
+import type {
+  Execution,
+  ExecutionData,
+  Identifier,
+  LaunchPlan,
+  Literal,
+  NodeExecution,
+  Project,
+  Task,
+  Workflow,
+} from "./types.ts";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A failed response (status and the google.rpc.Status message) in plain words. */
+export function describeFailure(status: number, serverMessage: string): string {
+  const detail = serverMessage ? `: ${serverMessage}` : "";
+  if (status === 0) return `The server could not be reached${detail}`;
+  if (status === 401) return "You are not signed in (or your session expired).";
+  if (status === 403) return `You are not allowed to do this${detail}`;
+  if (status === 404) return `Not found${detail}`;
+  if (status === 409) return `Already exists${detail}`;
+  if (status === 400) return `The request was refused${detail}`;
+  if (status === 501) return `This server does not support that yet${detail}`;
+  if (status === 503) return `The server is unavailable right now${detail}`;
+  if (status >= 500) return `The server failed${detail}`;
+  return `Request failed (HTTP ${status})${detail}`;
+}
+
+export type Fetch = typeof fetch;
+
+export interface ListPage<T> {
+  items: T[];
+  token: string;
+}
+
+export interface ExecutionQuery {
+  project: string;
+  domain: string;
+  limit: number;
+  token?: string;
+  phase?: string;
+  /** `<field>.<asc|desc>`, e.g. created_at.desc */
+  sort?: string;
+}
+
+const e = encodeURIComponent;
+
+/**
+ * `fetchFn` sends the requests; `csrfToken` reads the session's `flyte_csrf` cookie, sent back as `X-CSRF-Token` on
+ * every change (admin's double-submit check for cookie-authenticated writes; empty when auth is off).
+ */
+export function createApi(fetchFn: Fetch, csrfToken: () => string = () => "") {
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetchFn(path, {
+        method,
+        credentials: "same-origin",
+        headers: {
+          Accept: "application/json",
+          ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+          ...(method !== "GET" && csrfToken() !== "" ? { "X-CSRF-Token": csrfToken() } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (err) {
+      throw new ApiError(0, describeFailure(0, err instanceof Error ? err.message : String(err)));
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text === "" ? {} : JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    if (!res.ok) {
+      const message = (json as { message?: string } | undefined)?.message ?? text.slice(0, 200);
+      throw new ApiError(res.status, describeFailure(res.status, message));
+    }
+    if (json === undefined) throw new ApiError(res.status, "The server answered something that is not JSON.");
+    return json as T;
+  }
+  const get = <T>(path: string) => call<T>("GET", path);
+
+  const sortQuery = (sort: string | undefined) => {
+    const [key, dir] = (sort ?? "created_at.desc").split(".");
+    return `sort_by.key=${e(key ?? "created_at")}&sort_by.direction=${dir === "asc" ? "ASCENDING" : "DESCENDING"}`;
+  };
+
+  return {
+    projects: () => get<{ projects?: Project[] }>("/api/v1/projects").then((r) => r.projects ?? []),
+    entityNames: async (kind: string, project: string, domain: string, token = ""): Promise<ListPage<string>> => {
+      const idsPath = kind === "workflows" ? "workflow_ids" : kind === "tasks" ? "task_ids" : "launch_plan_ids";
+      const r = await get<{ entities?: { name: string }[]; token?: string }>(
+        `/api/v1/${idsPath}/${e(project)}/${e(domain)}?limit=100&token=${e(token)}&sort_by.key=name&sort_by.direction=ASCENDING`,
+      );
+      return { items: (r.entities ?? []).map((x) => x.name), token: r.token ?? "" };
+    },
+    versions: async (
+      kind: string,
+      project: string,
+      domain: string,
+      name: string,
+      token = "",
+    ): Promise<ListPage<Workflow | Task | LaunchPlan>> => {
+      const r = await get<Record<string, unknown> & { token?: string }>(
+        `/api/v1/${kind}/${e(project)}/${e(domain)}/${e(name)}?limit=50&token=${e(token)}&${sortQuery("created_at.desc")}`,
+      );
+      return { items: (r[kind] as (Workflow | Task | LaunchPlan)[] | undefined) ?? [], token: r.token ?? "" };
+    },
+    workflow: (id: Identifier) =>
+      get<Workflow>(`/api/v1/workflows/${e(id.project)}/${e(id.domain)}/${e(id.name)}/${e(id.version ?? "")}`),
+    task: (id: Identifier) =>
+      get<Task>(`/api/v1/tasks/${e(id.project)}/${e(id.domain)}/${e(id.name)}/${e(id.version ?? "")}`),
+    launchPlan: (id: Identifier) =>
+      get<LaunchPlan>(`/api/v1/launch_plans/${e(id.project)}/${e(id.domain)}/${e(id.name)}/${e(id.version ?? "")}`),
+    executions: async (q: ExecutionQuery): Promise<ListPage<Execution>> => {
+      const filters = q.phase ? `&filters=${e(`eq(phase,${q.phase})`)}` : "";
+      const r = await get<{ executions?: Execution[]; token?: string }>(
+        `/api/v1/executions/${e(q.project)}/${e(q.domain)}?limit=${q.limit}&token=${e(q.token ?? "")}&${sortQuery(q.sort)}${filters}`,
+      );
+      return { items: r.executions ?? [], token: r.token ?? "" };
+    },
+    execution: (project: string, domain: string, name: string) =>
+      get<Execution>(`/api/v1/executions/${e(project)}/${e(domain)}/${e(name)}`),
+    executionData: (project: string, domain: string, name: string) =>
+      get<ExecutionData>(`/api/v1/data/executions/${e(project)}/${e(domain)}/${e(name)}`),
+    nodeExecutions: async (project: string, domain: string, name: string): Promise<NodeExecution[]> => {
+      const all: NodeExecution[] = [];
+      let token = "";
+      do {
+        const r = await get<{ node_executions?: NodeExecution[]; token?: string }>(
+          `/api/v1/node_executions/${e(project)}/${e(domain)}/${e(name)}?limit=500&token=${e(token)}`,
+        );
+        all.push(...(r.node_executions ?? []));
+        token = r.token ?? "";
+      } while (token !== "");
+      return all;
+    },
+    nodeExecutionData: (project: string, domain: string, name: string, nodeId: string) =>
+      get<ExecutionData>(`/api/v1/data/node_executions/${e(project)}/${e(domain)}/${e(name)}/${e(nodeId)}`),
+    launch: (launchPlan: Identifier, inputs: Record<string, Literal>) =>
+      call<{ id?: { name?: string } }>("POST", "/api/v1/executions", {
+        project: launchPlan.project,
+        domain: launchPlan.domain,
+        spec: {
+          launch_plan: { ...launchPlan, resource_type: "LAUNCH_PLAN" },
+          metadata: { mode: "MANUAL" },
+        },
+        inputs: { literals: inputs },
+      }),
+    terminate: (project: string, domain: string, name: string, cause: string) =>
+      call<object>("DELETE", `/api/v1/executions/${e(project)}/${e(domain)}/${e(name)}`, {
+        id: { project, domain, name },
+        cause,
+      }),
+    relaunch: (project: string, domain: string, name: string) =>
+      call<{ id?: { name?: string } }>("POST", "/api/v1/executions/relaunch", { id: { project, domain, name } }),
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;

@@ -1,0 +1,247 @@
+// One execution: phase, inputs and outputs, the DAG coloured by node phase, the node list, a node's detail (?node=…),
+// terminate and relaunch. Polls while the execution is not finished.
+import { useEffect, useState } from "react";
+import type { ApiError } from "../api.ts";
+import {
+  asApiError,
+  ErrorBox,
+  formatDuration,
+  formatTime,
+  Link,
+  Loading,
+  PhaseBadge,
+  useAsync,
+  useNav,
+} from "../components/common.tsx";
+import { DagView } from "../components/dag-view.tsx";
+import { LiteralMapView } from "../components/literal-view.tsx";
+import { buildDag, END, START } from "../dag.ts";
+import { isTerminal } from "../phases.ts";
+import type { Route } from "../routes.ts";
+import type { Execution, NodeExecution, Workflow } from "../types.ts";
+
+interface Snapshot {
+  execution: Execution;
+  nodes: NodeExecution[];
+  workflow: Workflow | undefined;
+}
+
+export function ExecutionPage({ route }: { route: Extract<Route, { page: "execution" }> }) {
+  const { api, navigate } = useNav();
+  const { project, domain, name } = route;
+  const [workflow, setWorkflow] = useState<Workflow>();
+  const snap = useAsync<Snapshot>(async () => {
+    const [execution, nodes] = await Promise.all([
+      api.execution(project, domain, name),
+      api.nodeExecutions(project, domain, name),
+    ]);
+    let wf = workflow;
+    const wfId = execution.closure?.workflow_id;
+    if (!wf && wfId) {
+      wf = await api.workflow(wfId);
+      setWorkflow(wf);
+    }
+    return { execution, nodes, workflow: wf };
+  }, `${project}/${domain}/${name}`);
+  const phase = snap.data?.execution.closure?.phase;
+  const done = isTerminal(phase);
+  const { reload } = snap;
+  useEffect(() => {
+    if (done || !snap.data) return;
+    const timer = window.setTimeout(reload, 1500);
+    return () => window.clearTimeout(timer);
+  }, [done, snap.data, reload]);
+
+  const [actionError, setActionError] = useState<ApiError>();
+  const terminate = async () => {
+    if (!window.confirm(`Terminate ${name}?`)) return;
+    try {
+      await api.terminate(project, domain, name, "terminated from the console");
+      reload();
+    } catch (err) {
+      setActionError(asApiError(err));
+    }
+  };
+  const relaunch = async () => {
+    try {
+      const r = await api.relaunch(project, domain, name);
+      navigate({ page: "execution", project, domain, name: r.id?.name ?? "" });
+    } catch (err) {
+      setActionError(asApiError(err));
+    }
+  };
+
+  if (snap.error && !snap.data) return <ErrorBox error={snap.error} />;
+  if (!snap.data) return <Loading />;
+  const { execution, nodes } = snap.data;
+  const c = execution.closure;
+  const dag = buildDag(snap.data.workflow?.closure?.compiled_workflow?.primary, nodes);
+  const lp = execution.spec?.launch_plan;
+  const select = (node: string) => navigate({ ...route, node: node === route.node ? undefined : node } as Route);
+
+  return (
+    <section>
+      <h1>
+        Execution {name} <PhaseBadge phase={phase} />
+      </h1>
+      {snap.error && <ErrorBox error={snap.error} />}
+      <p className="muted">
+        {lp && (
+          <>
+            Launch plan{" "}
+            <Link
+              to={{
+                page: "version",
+                kind: "launch_plans",
+                project: lp.project,
+                domain: lp.domain,
+                name: lp.name,
+                version: lp.version ?? "",
+              }}
+            >
+              {lp.name} @ {lp.version}
+            </Link>{" "}
+            ·{" "}
+          </>
+        )}
+        started {formatTime(c?.started_at ?? c?.created_at)}
+        {c?.duration ? ` · took ${formatDuration(c.duration)}` : ""}
+      </p>
+      <div className="actions">
+        <button type="button" onClick={terminate} disabled={done || phase === "ABORTING"}>
+          Terminate
+        </button>
+        <button type="button" onClick={relaunch}>
+          Relaunch
+        </button>
+      </div>
+      {actionError && <ErrorBox error={actionError} />}
+      {c?.error && (
+        <div className="error" role="alert">
+          <strong>{c.error.code}</strong>
+          <pre>{c.error.message}</pre>
+        </div>
+      )}
+      {c?.abort_metadata && (
+        <p className="muted">
+          Terminated: {c.abort_metadata.cause} {c.abort_metadata.principal && `(by ${c.abort_metadata.principal})`}
+        </p>
+      )}
+      <h2>Graph</h2>
+      {dag.nodes.length > 0 ? (
+        <DagView dag={dag} selected={route.node} onSelect={select} />
+      ) : (
+        <p className="muted">No graph for this execution.</p>
+      )}
+      <div className="split">
+        <div>
+          <h2>Nodes</h2>
+          <NodeList nodes={nodes} selected={route.node} onSelect={select} />
+        </div>
+        <div>
+          {route.node ? (
+            <NodeDetail key={route.node} route={route} node={nodes.find((n) => n.id.node_id === route.node)} />
+          ) : (
+            <ExecutionIo route={route} finished={done} />
+          )}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function NodeList(props: { nodes: NodeExecution[]; selected: string | undefined; onSelect(id: string): void }) {
+  const shown = props.nodes.filter((n) => n.id.node_id !== START && n.id.node_id !== END);
+  if (shown.length === 0) return <p className="muted">No node has run yet.</p>;
+  return (
+    <table className="table">
+      <thead>
+        <tr>
+          <th scope="col">Node</th>
+          <th scope="col">Phase</th>
+          <th scope="col">Duration</th>
+        </tr>
+      </thead>
+      <tbody>
+        {shown.map((n) => (
+          <tr key={n.id.node_id} className={props.selected === n.id.node_id ? "selected" : undefined}>
+            <td>
+              <button
+                type="button"
+                className="linklike"
+                aria-pressed={props.selected === n.id.node_id}
+                onClick={() => props.onSelect(n.id.node_id)}
+              >
+                {n.id.node_id}
+              </button>
+            </td>
+            <td>
+              <PhaseBadge phase={n.closure?.phase} />
+            </td>
+            <td>{formatDuration(n.closure?.duration)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function ExecutionIo({ route, finished }: { route: Extract<Route, { page: "execution" }>; finished: boolean }) {
+  const { api } = useNav();
+  const data = useAsync(
+    () => api.executionData(route.project, route.domain, route.name),
+    `${route.project}/${route.domain}/${route.name}/${finished}`,
+  );
+  return (
+    <>
+      <h2>Inputs</h2>
+      {data.error && <ErrorBox error={data.error} />}
+      {data.data ? <LiteralMapView map={data.data.full_inputs} empty="No inputs." /> : !data.error && <Loading />}
+      <h2>Outputs</h2>
+      {data.data && <LiteralMapView map={data.data.full_outputs} empty={finished ? "No outputs." : "Not yet."} />}
+    </>
+  );
+}
+
+function NodeDetail({
+  route,
+  node,
+}: {
+  route: Extract<Route, { page: "execution" }>;
+  node: NodeExecution | undefined;
+}) {
+  const { api } = useNav();
+  const nodeId = route.node ?? "";
+  const phase = node?.closure?.phase;
+  const data = useAsync(
+    () => api.nodeExecutionData(route.project, route.domain, route.name, nodeId),
+    `${nodeId}/${phase}`,
+  );
+  return (
+    <section aria-label={`Node ${nodeId}`}>
+      <h2>
+        Node {nodeId} <PhaseBadge phase={phase} />
+      </h2>
+      {!node && <p className="muted">This node has not run yet.</p>}
+      {node?.closure?.error && (
+        <div className="error" role="alert">
+          <strong>{node.closure.error.code}</strong>
+          <pre>{node.closure.error.message}</pre>
+        </div>
+      )}
+      {node && (
+        <>
+          <p className="muted">
+            started {formatTime(node.closure?.started_at)}
+            {node.closure?.duration ? ` · took ${formatDuration(node.closure.duration)}` : ""}
+          </p>
+          {data.error && <ErrorBox error={data.error} />}
+          <h3>Inputs</h3>
+          {data.data ? <LiteralMapView map={data.data.full_inputs} empty="No inputs." /> : !data.error && <Loading />}
+          <h3>Outputs</h3>
+          {data.data && <LiteralMapView map={data.data.full_outputs} empty="No outputs." />}
+        </>
+      )}
+    </section>
+  );
+}

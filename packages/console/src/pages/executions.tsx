@@ -1,0 +1,159 @@
+// The executions of a project-domain: phase filter and sort in the URL, pages fetched by token as the list scrolls,
+// rows virtualised (only the visible ones are in the DOM), and a live refresh of the newest page.
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { ApiError } from "../api.ts";
+import { asApiError, ErrorBox, formatDuration, formatTime, Link, PhaseBadge, useNav } from "../components/common.tsx";
+import { EXECUTION_PHASES } from "../phases.ts";
+import type { Route } from "../routes.ts";
+import type { Execution } from "../types.ts";
+
+const PAGE = 100;
+const ROW = 40;
+const SORTS: [string, string][] = [
+  ["created_at.desc", "Newest first"],
+  ["created_at.asc", "Oldest first"],
+  ["updated_at.desc", "Recently updated"],
+  ["duration.desc", "Longest"],
+];
+
+export function ExecutionsList({ route }: { route: Extract<Route, { page: "project" }> }) {
+  const { api, navigate } = useNav();
+  const [items, setItems] = useState<Execution[]>([]);
+  const [token, setToken] = useState("");
+  const [error, setError] = useState<ApiError>();
+  const [loading, setLoading] = useState(false);
+  const [live, setLive] = useState(true);
+  const query = { project: route.project, domain: route.domain, phase: route.phase, sort: route.sort };
+  const queryKey = JSON.stringify(query);
+  const generation = useRef(0);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: queryKey stands for the query
+  const fetchPage = useCallback(
+    async (from: string, mode: "replace" | "append" | "refresh") => {
+      const gen = generation.current;
+      setLoading(true);
+      try {
+        const r = await api.executions({ ...query, limit: PAGE, token: from });
+        if (gen !== generation.current) return;
+        setError(undefined);
+        if (mode === "append") setItems((old) => [...old, ...r.items]);
+        else if (mode === "replace") setItems(r.items);
+        else {
+          // The newest page replaces its own rows; pages loaded further down stay.
+          const fresh = new Set(r.items.map((x) => x.id.name));
+          setItems((old) => [...r.items, ...old.slice(PAGE).filter((x) => !fresh.has(x.id.name))]);
+        }
+        if (mode !== "refresh") setToken(r.token);
+      } catch (err) {
+        if (gen === generation.current) setError(asApiError(err));
+      } finally {
+        if (gen === generation.current) setLoading(false);
+      }
+    },
+    [api, queryKey],
+  );
+
+  useEffect(() => {
+    generation.current++;
+    setItems([]);
+    setToken("");
+    void fetchPage("", "replace");
+  }, [fetchPage]);
+
+  useEffect(() => {
+    if (!live) return;
+    const timer = window.setInterval(() => void fetchPage("", "refresh"), 5000);
+    return () => window.clearInterval(timer);
+  }, [live, fetchPage]);
+
+  const scroller = useRef<HTMLDivElement>(null);
+  const rows = useVirtualizer({
+    count: items.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW,
+    overscan: 10,
+  });
+  const virtualRows = rows.getVirtualItems();
+  const last = virtualRows[virtualRows.length - 1];
+  useEffect(() => {
+    if (last && last.index >= items.length - 20 && token && !loading) void fetchPage(token, "append");
+  }, [last, items.length, token, loading, fetchPage]);
+
+  const set = (change: Partial<Route & { page: "project" }>) => navigate({ ...route, ...change } as Route, true);
+
+  return (
+    <div>
+      <div className="toolbar">
+        <label>
+          Phase{" "}
+          <select value={route.phase ?? ""} onChange={(ev) => set({ phase: ev.target.value || undefined })}>
+            <option value="">all</option>
+            {EXECUTION_PHASES.map((p) => (
+              <option key={p} value={p}>
+                {p.toLowerCase().replace("_", " ")}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Sort{" "}
+          <select value={route.sort ?? "created_at.desc"} onChange={(ev) => set({ sort: ev.target.value })}>
+            {SORTS.map(([v, label]) => (
+              <option key={v} value={v}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <input type="checkbox" checked={live} onChange={(ev) => setLive(ev.target.checked)} /> Live refresh
+        </label>
+        <button type="button" onClick={() => void fetchPage("", "refresh")}>
+          Refresh
+        </button>
+        <span className="muted" aria-live="polite">
+          {loading ? "Loading…" : `${items.length}${token ? "+" : ""} executions`}
+        </span>
+      </div>
+      {error && <ErrorBox error={error} />}
+      <div className="exec-head" aria-hidden="true">
+        <span>Name</span>
+        <span>Phase</span>
+        <span>Launch plan</span>
+        <span>Started</span>
+        <span>Duration</span>
+      </div>
+      <div ref={scroller} className="exec-scroll">
+        <ul aria-label="Executions" className="exec-list" style={{ height: rows.getTotalSize() }}>
+          {virtualRows.map((v) => {
+            const x = items[v.index]!;
+            return (
+              <li
+                key={x.id.name}
+                className="exec-row"
+                style={{
+                  position: "absolute",
+                  top: 0,
+                  left: 0,
+                  right: 0,
+                  height: ROW,
+                  transform: `translateY(${v.start}px)`,
+                }}
+              >
+                <Link to={{ page: "execution", project: x.id.project, domain: x.id.domain, name: x.id.name }}>
+                  {x.id.name}
+                </Link>
+                <PhaseBadge phase={x.closure?.phase} />
+                <span className="ellipsis">{x.spec?.launch_plan?.name}</span>
+                <span>{formatTime(x.closure?.started_at ?? x.closure?.created_at)}</span>
+                <span>{formatDuration(x.closure?.duration)}</span>
+              </li>
+            );
+          })}
+        </ul>
+        {!loading && !error && items.length === 0 && <p className="muted">No executions match.</p>}
+      </div>
+    </div>
+  );
+}

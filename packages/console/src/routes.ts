@@ -1,0 +1,103 @@
+// The console's URLs (History API, under /console): every page has a shareable address, parsed and built here.
+// Pure: no DOM.
+
+export const BASE = "/console";
+
+export type EntityKind = "workflows" | "tasks" | "launch_plans";
+export type ProjectTab = EntityKind | "executions";
+
+export type Route =
+  | { page: "projects" }
+  | { page: "project"; project: string; domain: string; tab: ProjectTab; phase?: string; sort?: string }
+  | { page: "entity"; kind: EntityKind; project: string; domain: string; name: string }
+  | { page: "version"; kind: EntityKind; project: string; domain: string; name: string; version: string }
+  | { page: "launch"; project: string; domain: string; name: string; version: string }
+  | { page: "execution"; project: string; domain: string; name: string; node?: string }
+  | { page: "not-found"; path: string };
+
+const KINDS = new Set<string>(["workflows", "tasks", "launch_plans"]);
+
+/** The route of a location's pathname and search (`?phase=…&sort=…`, `?node=…`). */
+export function parseRoute(pathname: string, search = ""): Route {
+  const query = new URLSearchParams(search);
+  if (pathname !== BASE && !pathname.startsWith(`${BASE}/`)) return { page: "not-found", path: pathname };
+  let parts: string[];
+  try {
+    parts = pathname
+      .slice(BASE.length)
+      .split("/")
+      .filter((s) => s !== "")
+      .map(decodeURIComponent);
+  } catch {
+    return { page: "not-found", path: pathname };
+  }
+  if (parts.length === 0 || (parts.length === 1 && parts[0] === "projects")) return { page: "projects" };
+  const [p0, project, d0, domain, section, name, v0, version, action, ...rest] = parts;
+  if (p0 !== "projects" || !project || d0 !== "domains" || !domain) return { page: "not-found", path: pathname };
+  if (!section) return { page: "project", project, domain, tab: "executions" };
+  if (section === "executions" && !name) return projectPage(project, domain, "executions", query);
+  if (section === "executions" && name && !v0) {
+    const node = query.get("node");
+    return { page: "execution", project, domain, name, ...(node ? { node } : {}) };
+  }
+  if (!KINDS.has(section)) return { page: "not-found", path: pathname };
+  const kind = section as EntityKind;
+  if (!name) return { page: "project", project, domain, tab: kind };
+  if (!v0) return { page: "entity", kind, project, domain, name };
+  if (v0 !== "versions" || !version || rest.length > 0) return { page: "not-found", path: pathname };
+  if (!action) return { page: "version", kind, project, domain, name, version };
+  if (action === "launch" && kind === "launch_plans") return { page: "launch", project, domain, name, version };
+  return { page: "not-found", path: pathname };
+}
+
+function projectPage(project: string, domain: string, tab: ProjectTab, query: URLSearchParams): Route {
+  const phase = query.get("phase");
+  const sort = query.get("sort");
+  return { page: "project", project, domain, tab, ...(phase ? { phase } : {}), ...(sort ? { sort } : {}) };
+}
+
+/** The URL of a route (the inverse of parseRoute). */
+export function routeHref(r: Route): string {
+  const e = encodeURIComponent;
+  const pd = (p: string, d: string) => `${BASE}/projects/${e(p)}/domains/${e(d)}`;
+  switch (r.page) {
+    case "projects":
+      return `${BASE}/projects`;
+    case "project": {
+      const q = new URLSearchParams();
+      if (r.phase) q.set("phase", r.phase);
+      if (r.sort) q.set("sort", r.sort);
+      const qs = q.toString();
+      return `${pd(r.project, r.domain)}/${r.tab}${qs ? `?${qs}` : ""}`;
+    }
+    case "entity":
+      return `${pd(r.project, r.domain)}/${r.kind}/${e(r.name)}`;
+    case "version":
+      return `${pd(r.project, r.domain)}/${r.kind}/${e(r.name)}/versions/${e(r.version)}`;
+    case "launch":
+      return `${pd(r.project, r.domain)}/launch_plans/${e(r.name)}/versions/${e(r.version)}/launch`;
+    case "execution":
+      return `${pd(r.project, r.domain)}/executions/${e(r.name)}${r.node ? `?node=${e(r.node)}` : ""}`;
+    case "not-found":
+      return r.path;
+  }
+}
+
+/** The page title of a route, for document.title and the heading. */
+export function routeTitle(r: Route): string {
+  switch (r.page) {
+    case "projects":
+      return "Projects";
+    case "project":
+      return `${r.project} / ${r.domain}: ${r.tab.replace("_", " ")}`;
+    case "entity":
+    case "version":
+      return `${r.name}${r.page === "version" ? ` @ ${r.version}` : ""}`;
+    case "launch":
+      return `Launch ${r.name}`;
+    case "execution":
+      return `Execution ${r.name}`;
+    case "not-found":
+      return "Not found";
+  }
+}
