@@ -1,7 +1,6 @@
 // The narrow port over the Kubernetes API that engine, admin and the operator use, and its one implementation: requests
 // built and authenticated by the unmodified @kubernetes/client-node (its KubeConfig, request context and fetch
 // library; its Watch for streams), answers mapped to AloftErrors (errors.ts).
-import "./node-compat.ts";
 import {
   HttpMethod,
   IsomorphicFetchHttpLibrary,

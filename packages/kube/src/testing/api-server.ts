@@ -3,7 +3,6 @@
 // types, list and watch with resourceVersion, bookmarks and timeouts, label and field selectors, discovery.
 // A kubelet simulator can be added beside it: it watches pods (fieldSelector spec.nodeName), writes their status through
 // /status and confirms graceful deletion with a DELETE of gracePeriodSeconds=0, as a real kubelet does.
-import "../node-compat.ts";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { KubeConfig, loadYaml } from "@kubernetes/client-node";
