@@ -285,6 +285,26 @@ export interface SignalsTable extends BaseColumns {
   value: Uint8Array | null;
 }
 
+/** The native scheduler's schedules (migration 0014): one row per launch plan version whose schedule was activated. */
+export interface SchedulableEntitiesTable extends BaseColumns {
+  project: string;
+  domain: string;
+  name: string;
+  version: string;
+  /** The cron text of a cron schedule, "" for a fixed rate. */
+  cron_expression: string;
+  fixed_rate_value: number;
+  /** flyteidl.admin.FixedRateUnit: MINUTE=0, HOUR=1, DAY=2. */
+  unit: number;
+  kickoff_time_input_arg: string;
+  /** 1 while the launch plan version is ACTIVE. */
+  active: number;
+  /** The newest scheduled time fired (the snapshot that survives restarts); null until the first fire. */
+  last_fire_at: Micros | null;
+  last_error: string | null;
+  last_error_at: Micros | null;
+}
+
 export interface Schema {
   projects: ProjectsTable;
   tasks: TasksTable;
@@ -303,4 +323,5 @@ export interface Schema {
   catalog_tags: CatalogTagsTable;
   catalog_reservations: CatalogReservationsTable;
   signals: SignalsTable;
+  schedulable_entities: SchedulableEntitiesTable;
 }

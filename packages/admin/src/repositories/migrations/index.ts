@@ -13,6 +13,7 @@ import { taskExecutions } from "./0010-task-executions.ts";
 import { nameGroupIndexes } from "./0011-name-group-indexes.ts";
 import { datacatalog } from "./0012-datacatalog.ts";
 import { signals } from "./0013-signals.ts";
+import { schedulableEntities } from "./0014-schedulable-entities.ts";
 
 export const migrations: readonly AloftMigration[] = [
   projects,
@@ -28,6 +29,7 @@ export const migrations: readonly AloftMigration[] = [
   nameGroupIndexes,
   datacatalog,
   signals,
+  schedulableEntities,
 ];
 
 export type { AloftMigration } from "./migration.ts";
