@@ -103,8 +103,8 @@ export class SchedulableEntityRepo {
 
   /**
    * Records that `at` was fired (or given up on). Never moves the snapshot backwards: replicas write concurrently and
-   * each fire time is recorded by whichever replica launched it (or found it ALREADY_EXISTS). A success clears the
-   * last error; `error` records one.
+   * each fire time is recorded by whichever replica launched it (or found it ALREADY_EXISTS). `error` records the
+   * schedule's last error (kept, with its time, until the next one or a re-activation).
    */
   async recordFire(key: VersionedId, at: Date, error?: string): Promise<void> {
     const micros = dateToMicros(at);
@@ -113,7 +113,7 @@ export class SchedulableEntityRepo {
         .updateTable("schedulable_entities")
         .set(
           error === undefined
-            ? { last_fire_at: micros, last_error: null, last_error_at: null }
+            ? { last_fire_at: micros }
             : { last_fire_at: micros, last_error: error, last_error_at: dateToMicros(this.clock.now()) },
         )
         .where("project", "=", key.project)
