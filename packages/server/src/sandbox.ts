@@ -11,10 +11,14 @@ import { displayHost } from "@aloft/core";
 import { startAdmin, type AdminServerDeps, type RunningAdmin } from "./admin-server.ts";
 import { LOGS_ROUTE, logsRoute } from "./logs-route.ts";
 import { createEngine, createWarmWorkers, logDirOf } from "./wiring/engine.ts";
-import { EngineExecutor, inProcessAdmin } from "./wiring/in-process.ts";
+import { EngineExecutor, inProcessAdmin, inProcessScheduledLaunch } from "./wiring/in-process.ts";
+import { createScheduler } from "./wiring/scheduler.ts";
+import type { Scheduler } from "@aloft/admin";
 
 export interface RunningSandbox extends RunningAdmin {
   engine: Engine;
+  /** The scheduler (config.scheduler.enabled), launching straight onto admin's execution manager. */
+  scheduler: Scheduler | undefined;
 }
 
 export interface SandboxOptions {
@@ -45,10 +49,21 @@ export async function startSandbox(deps: AdminServerDeps & SandboxOptions): Prom
     extraPlugins: [...(warm ? [warm] : []), ...(deps.extraPlugins ?? [])],
   });
   engine = running;
+  const scheduler = deps.config.scheduler.enabled
+    ? createScheduler({
+        db: admin.database.db,
+        config: deps.config,
+        clock: deps.clock,
+        logger: deps.logger,
+        registry: deps.metrics.registry,
+        launch: inProcessScheduledLaunch(admin.executions),
+      })
+    : undefined;
   try {
     await running.start();
-    // Only now can interrupted launches be handed over.
+    // Only now can interrupted launches be handed over, and scheduled ones be made.
     admin.launchReconciler.start();
+    scheduler?.start();
   } catch (err) {
     await warm?.close();
     await admin.close();
@@ -57,7 +72,9 @@ export async function startSandbox(deps: AdminServerDeps & SandboxOptions): Prom
   return {
     ...admin,
     engine: running,
+    scheduler,
     close: async () => {
+      await scheduler?.stop();
       // The engine first: it must not report into a closed database.
       await running.stop();
       // Tasks still running in warm workers die with them (the workers must not outlive the server).

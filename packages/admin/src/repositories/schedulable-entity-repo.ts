@@ -125,6 +125,47 @@ export class SchedulableEntityRepo {
     );
   }
 
+  /**
+   * recordFire for many schedules in one transaction (the scheduler's batched snapshot): one UPDATE per fire time
+   * (and error) for up to 200 schedules at once — schedules that fire together share their fire time.
+   */
+  async recordFires(fires: Array<{ key: VersionedId; at: Date; error?: string | undefined }>): Promise<void> {
+    const now = dateToMicros(this.clock.now());
+    const groups = new Map<string, { micros: number; error: string | undefined; keys: VersionedId[] }>();
+    for (const f of fires) {
+      const micros = dateToMicros(f.at);
+      const g = `${micros}\u0000${f.error ?? ""}\u0000${f.error === undefined ? 0 : 1}`;
+      const group = groups.get(g) ?? { micros, error: f.error, keys: [] };
+      group.keys.push(f.key);
+      groups.set(g, group);
+    }
+    await withDbErrors(() =>
+      this.db.transaction().execute(async (tx) => {
+        for (const { micros, error, keys } of groups.values()) {
+          for (let i = 0; i < keys.length; i += 200) {
+            const chunk = keys.slice(i, i + 200);
+            await tx
+              .updateTable("schedulable_entities")
+              .set(
+                error === undefined
+                  ? { last_fire_at: micros }
+                  : { last_fire_at: micros, last_error: error, last_error_at: now },
+              )
+              .where((eb) =>
+                eb(
+                  eb.refTuple("project", "domain", "name", "version"),
+                  "in",
+                  chunk.map((k) => eb.tuple(k.project, k.domain, k.name, k.version)),
+                ),
+              )
+              .where((eb) => eb.or([eb("last_fire_at", "is", null), eb("last_fire_at", "<", micros)]))
+              .execute();
+          }
+        }
+      }),
+    );
+  }
+
   /** Records a firing error without moving the snapshot (the fire time will be retried). */
   async recordError(key: VersionedId, error: string): Promise<void> {
     await withDbErrors(() =>

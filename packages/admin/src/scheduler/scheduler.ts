@@ -85,6 +85,8 @@ export class Scheduler {
   readonly #entries = new Map<string, Entry>();
   readonly #inflight = new Set<Promise<void>>();
   readonly #waiting: Array<() => void> = [];
+  readonly #pending = new Map<string, { row: SchedulableEntityRow; at: number; error?: string | undefined }>();
+  #flushing: Promise<void> | undefined;
   #active = 0;
   #reloadedAt = Number.NEGATIVE_INFINITY;
   #reloading: Promise<void> | undefined;
@@ -167,6 +169,7 @@ export class Scheduler {
   async tick(): Promise<void> {
     await this.#reloadIfDue();
     await Promise.all(this.#startDue());
+    await this.flush();
   }
 
   async #reloadIfDue(): Promise<void> {
@@ -199,9 +202,7 @@ export class Scheduler {
       logger.warn({ launchPlan: lpText(entry.row), skipped: span.skipped }, message);
       this.#deps.metrics?.dropped.inc({ reason: "catch_up_bound" }, span.skipped);
       this.#setLast(entry, span.lastSkipped);
-      await this.#repo.recordFire(entry.row, new Date(span.lastSkipped), message).catch((err: unknown) => {
-        logger.warn({ err, launchPlan: lpText(entry.row) }, "cannot record the schedule's snapshot");
-      });
+      this.#record(entry.row, span.lastSkipped, message);
     }
     for (const t of span.times) {
       if (entry.removed || this.#stopped) return;
@@ -240,9 +241,7 @@ export class Scheduler {
       { launchPlan: lpText(row), scheduledAt, execution: req.name, outcome },
       outcome === "launched" ? "scheduled execution launched" : `scheduled execution ${outcome}`,
     );
-    await this.#repo.recordFire(row, new Date(t)).catch((err: unknown) => {
-      logger.warn({ err, launchPlan: lpText(row), scheduledAt }, "cannot record the schedule's snapshot");
-    });
+    this.#record(row, t);
     return true;
   }
 
@@ -270,8 +269,40 @@ export class Scheduler {
     entry.attempts = 0;
     entry.retryAt = 0;
     this.#setLast(entry, t);
-    await this.#repo.recordFire(row, new Date(t), error).catch(() => undefined);
+    this.#record(row, t, error);
     return true;
+  }
+
+  /**
+   * Remembers a fire for the snapshot. Snapshots are written in batches (one transaction per flush) rather than one
+   * statement per fire: a crash before a flush only replays fires, which answer ALREADY_EXISTS (upstream writes its
+   * snapshot every 30 s).
+   */
+  #record(row: SchedulableEntityRow, at: number, error?: string): void {
+    const key = keyOf(row);
+    const prev = this.#pending.get(key);
+    if (prev && prev.at > at) return;
+    const kept = error ?? (prev?.at === at ? prev.error : undefined) ?? prev?.error;
+    this.#pending.set(key, { row, at, ...(kept === undefined ? {} : { error: kept }) });
+  }
+
+  /** Writes the pending snapshots (one transaction); safe to call at any time. */
+  flush(): Promise<void> {
+    this.#flushing ??= (async () => {
+      while (this.#pending.size > 0) {
+        const batch = [...this.#pending.values()];
+        this.#pending.clear();
+        try {
+          await this.#repo.recordFires(batch.map((b) => ({ key: b.row, at: new Date(b.at), error: b.error })));
+        } catch (err) {
+          this.#deps.logger.warn({ err, schedules: batch.length }, "cannot record the schedules' snapshots");
+          return;
+        }
+      }
+    })().finally(() => {
+      this.#flushing = undefined;
+    });
+    return this.#flushing;
   }
 
   async #acquire(): Promise<void> {
@@ -308,7 +339,9 @@ export class Scheduler {
     } catch (err) {
       this.#deps.logger.error({ err }, "cannot read the schedules; retrying");
     }
-    this.#startDue();
+    const started = this.#startDue();
+    if (started.length > 0) void Promise.allSettled(started).then(() => this.flush());
+    else if (this.#pending.size > 0) void this.flush();
     const now = this.#deps.clock.now().getTime();
     let wake = now + this.options.maxSleepMs;
     for (const e of this.#entries.values()) {
@@ -325,6 +358,7 @@ export class Scheduler {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     await Promise.allSettled([...this.#inflight]);
+    await this.flush();
   }
 }
 
