@@ -7,7 +7,7 @@ import { storeLauncher } from "@aloft/engine";
 import { createEngineMetrics } from "@aloft/engine";
 import type { TaskPlugin } from "@aloft/engine";
 import { BlobWorkflowStore } from "@aloft/engine";
-import { displayHost } from "@aloft/core";
+import { displayHost, type Clock } from "@aloft/core";
 import { startAdmin, type AdminServerDeps, type RunningAdmin } from "./admin-server.ts";
 import { LOGS_ROUTE, logsRoute } from "./logs-route.ts";
 import { createEngine, createWarmWorkers, logDirOf } from "./wiring/engine.ts";
@@ -25,6 +25,8 @@ export interface SandboxOptions {
   extraPlugins?: TaskPlugin[];
   /** Run `aloft-ts` tasks in the SDK's warm worker pool (default true). */
   warmWorkers?: boolean;
+  /** The scheduler's clock (default: the platform's): an end-to-end test runs schedules on a fast clock. */
+  schedulerClock?: Clock;
 }
 
 export async function startSandbox(deps: AdminServerDeps & SandboxOptions): Promise<RunningSandbox> {
@@ -53,7 +55,7 @@ export async function startSandbox(deps: AdminServerDeps & SandboxOptions): Prom
     ? createScheduler({
         db: admin.database.db,
         config: deps.config,
-        clock: deps.clock,
+        clock: deps.schedulerClock ?? deps.clock,
         logger: deps.logger,
         registry: deps.metrics.registry,
         launch: inProcessScheduledLaunch(admin.executions),

@@ -32,6 +32,8 @@ export interface TestPlatformOptions {
   logger?: Logger;
   /** Start the engine too (as `aloft start` does), running tasks as local processes. */
   engine?: boolean;
+  /** With `engine`: the scheduler's clock (a fast clock runs schedules quickly). */
+  schedulerClock?: Clock;
 }
 
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
@@ -59,6 +61,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     admin = await start({
       ...testServerDeps(config, options.logger, options.clock),
       configurePlugins: options.configurePlugins,
+      ...(options.schedulerClock ? { schedulerClock: options.schedulerClock } : {}),
     });
   } catch (err) {
     await pg?.drop();
