@@ -6,7 +6,7 @@ import { Command } from "commander";
 import { Code as ConnectCode, ConnectError } from "@connectrpc/connect";
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { ExecutionCreateRequestSchema } from "@aloft/idl/flyteidl/admin/execution_pb.js";
-import { AloftError, Code, invalidArgument } from "@aloft/core";
+import { invalidArgument } from "@aloft/core";
 import { act, commonOptions, type CliContext } from "../context.ts";
 import { render } from "../output.ts";
 
@@ -51,12 +51,14 @@ async function getJson<T>(base: string, path: string, query: Record<string, stri
   try {
     res = await fetch(url, { headers });
   } catch (err) {
-    throw new AloftError(Code.UNAVAILABLE, "cli.http", `cannot reach ${base}: ${(err as Error).message}`);
+    throw new ConnectError(`cannot reach ${base}: ${(err as Error).message}`, ConnectCode.Unavailable);
   }
   const body = (await res.json().catch(() => ({}))) as { code?: number; message?: string };
   if (!res.ok) {
-    const code = typeof body.code === "number" && body.code in Code ? (body.code as Code) : Code.UNKNOWN;
-    throw new AloftError(code, "cli.http", body.message ?? `${res.status} ${res.statusText} from ${url}`);
+    // Admin's answer, as the RPCs' errors reach the CLI (gRPC codes are connect's codes).
+    const code =
+      typeof body.code === "number" && body.code in ConnectCode ? (body.code as ConnectCode) : ConnectCode.Unknown;
+    throw new ConnectError(body.message ?? `${res.status} ${res.statusText} from ${url}`, code);
   }
   return body as T;
 }
