@@ -43,6 +43,9 @@ import { defaultPlugins, type PluginRegistry, type WorkflowExecutor } from "./pl
 import { ExecutionRepo } from "./repositories/execution-repo.ts";
 import type { Schema } from "./repositories/schema.ts";
 import { requestTextMiddleware } from "./validation/request-text.ts";
+import { SchedulableEntityRepo } from "./repositories/schedulable-entity-repo.ts";
+import { databaseScheduleSink } from "./scheduler/schedule-sink.ts";
+import { SCHEDULES_ROUTE, schedulesRoute } from "./scheduler/schedules-route.ts";
 
 export interface AdminDeps {
   config: AloftConfig;
@@ -61,7 +64,7 @@ export interface AdminDeps {
   urlSigner?: LocalUrlSigner;
   /** Plain HTTP routes served beside the gateway (e.g. task logs); they need a token when auth is on. */
   httpRoutes?: Record<string, ExtraRoute>;
-  /** Receives launch plan schedule (de)activations; the default ignores them (no scheduler). */
+  /** Receives launch plan schedule (de)activations; default: the native scheduler's table in `db`. */
   scheduleSink?: ScheduleSink;
   /**
    * The directory of the web console's built assets (packages/console/dist), served at /console without a token (the
@@ -106,6 +109,7 @@ export function createAdmin(deps: AdminDeps): Admin {
   deps.configurePlugins?.(plugins);
   // Innermost, after any authentication a plugin added: unstorable text never reaches a manager or the database.
   plugins.unaryMiddleware.push(requestTextMiddleware);
+  const schedules = new SchedulableEntityRepo(deps.db, clock);
   const managers = createAdminManagers({
     db: deps.db,
     blobStore,
@@ -114,8 +118,16 @@ export function createAdmin(deps: AdminDeps): Admin {
     logger,
     plugins,
     build: deps.build,
-    ...(deps.scheduleSink ? { scheduleSink: deps.scheduleSink } : {}),
+    scheduleSink: deps.scheduleSink ?? databaseScheduleSink(schedules),
   });
+  const scheduleRoute = schedulesRoute({
+    repo: schedules,
+    launchPlans: managers.launchPlans,
+    useUtcTz: config.scheduler.useUtcTz,
+    now: () => clock.now(),
+  });
+  plugins.additionalHttpRoutes[SCHEDULES_ROUTE] ??= scheduleRoute;
+  plugins.additionalHttpRoutes[`${SCHEDULES_ROUTE}/backfill`] ??= scheduleRoute;
 
   // Services whose RPCs later issues implement are bound now so that every route answers (UNIMPLEMENTED until then).
   const bindings: ServiceBinding[] = [

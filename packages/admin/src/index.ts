@@ -19,3 +19,6 @@ export type { ExecuteInput, PluginRegistry, WorkflowExecutor } from "./plugins.t
 export { createDatabase } from "./repositories/database.ts";
 export type { Database } from "./repositories/database.ts";
 export { migrateToLatest, rollbackLast } from "./repositories/migrator.ts";
+export { Scheduler } from "./scheduler/scheduler.ts";
+export type { ScheduledLaunch, SchedulerDeps, SchedulerOptions } from "./scheduler/scheduler.ts";
+export { SCHEDULES_ROUTE } from "./scheduler/schedules-route.ts";

@@ -281,3 +281,63 @@ describe("executions", () => {
     assert.match(out, /^execution flytesnacks\/development\/a[a-z0-9]{19} SUCCEEDED/m);
   });
 });
+
+describe("schedules", () => {
+  test("get schedules lists the active schedule; backfill launches each fire time once (dry run first)", async () => {
+    const client = executor.client!;
+    const lp = { resourceType: 3, project: "flytesnacks", domain: "development", name: "square_hourly", version: "v1" };
+    const literal = (v: { case: "integer"; value: bigint } | { case: "stringValue"; value: string }) => ({
+      value: { case: "scalar" as const, value: { value: { case: "primitive" as const, value: { value: v } } } },
+    });
+    await client.createLaunchPlan({
+      id: lp,
+      spec: {
+        workflowId: { ...lp, resourceType: 2, name: "square_wf" },
+        fixedInputs: {
+          literals: {
+            x: literal({ case: "integer", value: 3n }),
+            label: literal({ case: "stringValue", value: "s" }),
+          },
+        },
+        entityMetadata: {
+          schedule: { ScheduleExpression: { case: "cronSchedule", value: { schedule: "0 * * * *" } } },
+        },
+      },
+    });
+    await client.updateLaunchPlan({ id: lp, state: 1 });
+    const http = ["--http-endpoint", platform.httpUrl];
+    const listed = json(await ok("get", "schedules", ...http, "-o", "json")) as unknown as {
+      schedules: Array<{ launchPlan: { name: string }; schedule: string; nextFireTime: string; lastError: null }>;
+    };
+    assert.deepEqual(
+      listed.schedules.map((s) => [s.launchPlan.name, s.schedule, s.lastError]),
+      [["square_hourly", "0 * * * *", null]],
+    );
+    assert.match(listed.schedules[0]?.nextFireTime ?? "", /T\d\d:00:00.000Z$/);
+    assert.match(await ok("get", "schedules", ...http), /^LAUNCH PLAN\s+VERSION\s+SCHEDULE\s+NEXT FIRE/im);
+    const range = ["--from", "2024-01-01T00:00:00Z", "--to", "2024-01-01T02:30:00Z"];
+    const dry = await ok("backfill", "square_hourly", ...range, "--dry-run", ...http);
+    assert.equal(dry.match(/dry run/g)?.length, 3, dry);
+    const first = json(await ok("backfill", "square_hourly", ...range, ...http, "-o", "json")) as unknown as {
+      launches: Array<{ scheduledTime: string; execution: string; outcome: string }>;
+    };
+    assert.deepEqual(
+      first.launches.map((l) => [l.scheduledTime, l.outcome]),
+      [0, 1, 2].map((h) => [`2024-01-01T0${h}:00:00.000Z`, "launched"]),
+    );
+    const again = await ok("backfill", "square_hourly", ...range, ...http);
+    assert.equal(again.match(/exists \(skipped\)/g)?.length, 3, again);
+    const exec = await client.getExecution({
+      id: { project: "flytesnacks", domain: "development", name: first.launches[0]!.execution },
+    });
+    assert.equal(exec.spec?.metadata?.mode, 1, "SCHEDULED");
+    await fails(
+      1,
+      /No active launch plan could be found: flytesnacks:development:nope/,
+      "backfill",
+      "nope",
+      ...range,
+      ...http,
+    );
+  });
+});

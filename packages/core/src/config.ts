@@ -124,6 +124,24 @@ export interface AloftConfig {
    */
   launchReconciler: { graceSeconds: number; intervalSeconds: number };
   /**
+   * The native scheduler (upstream flytescheduler): runs inside `aloft start` when enabled, alone as `aloft scheduler`
+   * (any number of replicas on one database). docs/configuration.md#scheduler.
+   */
+  scheduler: {
+    /** Run the scheduler inside `aloft start` (and `aloft admin`). */
+    enabled: boolean;
+    /** Cron in UTC (upstream's useUTCTz; the default here) or in the scheduler's local time zone. */
+    useUtcTz: boolean;
+    /** Missed fire times launched per schedule by one catch-up (the newest); older ones are logged and skipped. */
+    maxCatchUp: number;
+    /** How often the active schedules are re-read from the database. */
+    reloadIntervalSeconds: number;
+    /** Launches in flight at once. */
+    concurrency: number;
+    /** Attempts per fire time on retryable errors before it is given up. */
+    maxAttempts: number;
+  };
+  /**
    * Large literals stored once and passed by reference (`offloaded_metadata`, upstream flytepropeller/pkg/controller/nodes/common/utils.go; propeller's
    * literal-offloading-config): execution inputs at create, array-node outputs and raw-container outputs. Off by
    * default as upstream; a literal of maxSizeInMb or more is refused.
@@ -282,6 +300,14 @@ export function defaultConfig(): AloftConfig {
     },
     metadataStoragePrefix: ["metadata", "admin"],
     launchReconciler: { graceSeconds: 30, intervalSeconds: 60 },
+    scheduler: {
+      enabled: true,
+      useUtcTz: true,
+      maxCatchUp: 100,
+      reloadIntervalSeconds: 10,
+      concurrency: 16,
+      maxAttempts: 10,
+    },
     literalOffloading: { enabled: true, minSizeInMb: 1, maxSizeInMb: 1000 },
     engine: {
       workers: 4,
@@ -443,6 +469,12 @@ function validate(cfg: AloftConfig): AloftConfig {
     throw configError("server.grpcMaxConcurrentStreams", "must be 1 or more");
   }
   if (!(cfg.server.grpcIdleTimeoutMs >= 0)) throw configError("server.grpcIdleTimeoutMs", "must be 0 or more");
+  for (const key of ["maxCatchUp", "concurrency", "maxAttempts"] as const) {
+    if (!(Number.isInteger(cfg.scheduler[key]) && cfg.scheduler[key] >= 1))
+      throw configError(`scheduler.${key}`, "must be a whole number, 1 or more");
+  }
+  if (!(cfg.scheduler.reloadIntervalSeconds > 0))
+    throw configError("scheduler.reloadIntervalSeconds", "must be more than 0");
   if (!(cfg.launchReconciler.graceSeconds >= 0))
     throw configError("launchReconciler.graceSeconds", "must be 0 or more");
   if (!(cfg.launchReconciler.intervalSeconds >= 0))

@@ -94,7 +94,7 @@ export { defaultLiteralOffloadingConfig, offloadLargeLiterals } from "./literals
 export type { LiteralOffloadingConfig } from "./literals/literal-offloading.ts";
 export { createLogger, silentLogger } from "./logger.ts";
 export type { Logger } from "./logger.ts";
-export type { Metrics } from "./metrics.ts";
+export type { Metrics, SchedulerMetrics } from "./metrics.ts";
 export { decodeMsgpack, decodeMsgpackWithFloatWidths, encodeMsgpack } from "./msgpack.ts";
 export type { MsgpackValue, MsgpackValueWithFloatWidths } from "./msgpack.ts";
 export { checkExposure, displayHost, isLoopbackAddress, isLoopbackHost } from "./network.ts";

@@ -25,3 +25,15 @@ export interface Metrics<R extends MetricsRegistry = MetricsRegistry> {
   rpcRequests: CounterMetric<"method" | "code" | "transport">;
   rpcLatency: HistogramMetric<"method" | "transport">;
 }
+
+/** The scheduler's metrics (upstream's successful/failed execution counters, plus lag behind the schedule). */
+export interface SchedulerMetrics {
+  /** Fire times launched (or found ALREADY_EXISTS), by outcome: launched | exists | skipped_inactive_project. */
+  fires: CounterMetric<"outcome">;
+  /** Failed launch attempts, by gRPC code name. */
+  failures: CounterMetric<"code">;
+  /** Seconds between a fire time and its launch completing. */
+  lag: HistogramMetric<never>;
+  /** Fire times dropped because a catch-up exceeded scheduler.maxCatchUp, or given up after maxAttempts. */
+  dropped: CounterMetric<"reason">;
+}

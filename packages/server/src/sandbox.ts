@@ -7,20 +7,26 @@ import { storeLauncher } from "@aloft/engine";
 import { createEngineMetrics } from "@aloft/engine";
 import type { TaskPlugin } from "@aloft/engine";
 import { BlobWorkflowStore } from "@aloft/engine";
-import { displayHost } from "@aloft/core";
+import { displayHost, type Clock } from "@aloft/core";
 import { startAdmin, type AdminServerDeps, type RunningAdmin } from "./admin-server.ts";
 import { LOGS_ROUTE, logsRoute } from "./logs-route.ts";
 import { createEngine, createWarmWorkers, logDirOf } from "./wiring/engine.ts";
-import { EngineExecutor, inProcessAdmin } from "./wiring/in-process.ts";
+import { EngineExecutor, inProcessAdmin, inProcessScheduledLaunch } from "./wiring/in-process.ts";
+import { createScheduler } from "./wiring/scheduler.ts";
+import type { Scheduler } from "@aloft/admin";
 
 export interface RunningSandbox extends RunningAdmin {
   engine: Engine;
+  /** The scheduler (config.scheduler.enabled), launching straight onto admin's execution manager. */
+  scheduler: Scheduler | undefined;
 }
 
 export interface SandboxOptions {
   extraPlugins?: TaskPlugin[];
   /** Run `aloft-ts` tasks in the SDK's warm worker pool (default true). */
   warmWorkers?: boolean;
+  /** The scheduler's clock (default: the platform's): an end-to-end test runs schedules on a fast clock. */
+  schedulerClock?: Clock;
 }
 
 export async function startSandbox(deps: AdminServerDeps & SandboxOptions): Promise<RunningSandbox> {
@@ -45,10 +51,21 @@ export async function startSandbox(deps: AdminServerDeps & SandboxOptions): Prom
     extraPlugins: [...(warm ? [warm] : []), ...(deps.extraPlugins ?? [])],
   });
   engine = running;
+  const scheduler = deps.config.scheduler.enabled
+    ? createScheduler({
+        db: admin.database.db,
+        config: deps.config,
+        clock: deps.schedulerClock ?? deps.clock,
+        logger: deps.logger,
+        registry: deps.metrics.registry,
+        launch: inProcessScheduledLaunch(admin.executions),
+      })
+    : undefined;
   try {
     await running.start();
-    // Only now can interrupted launches be handed over.
+    // Only now can interrupted launches be handed over, and scheduled ones be made.
     admin.launchReconciler.start();
+    scheduler?.start();
   } catch (err) {
     await warm?.close();
     await admin.close();
@@ -57,7 +74,9 @@ export async function startSandbox(deps: AdminServerDeps & SandboxOptions): Prom
   return {
     ...admin,
     engine: running,
+    scheduler,
     close: async () => {
+      await scheduler?.stop();
       // The engine first: it must not report into a closed database.
       await running.stop();
       // Tasks still running in warm workers die with them (the workers must not outlive the server).

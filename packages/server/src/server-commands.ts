@@ -1,4 +1,4 @@
-// The server side of `aloft`: start, admin, engine, migrate. Heavy modules load only when one of these runs, so the client
+// The server side of `aloft`: start, admin, engine, scheduler, migrate. Heavy modules load only when one of these runs, so the client
 // commands (get, run, watch, register, …) start fast.
 import { Command, InvalidArgumentError } from "commander";
 import type { AloftConfig } from "@aloft/core";
@@ -69,6 +69,19 @@ export function serverCommands(): Command[] {
         });
       },
     );
+
+  const scheduler = serverOptions(
+    new Command("scheduler").description(
+      "run the scheduler alone: fires active launch plan schedules through admin (several replicas may share the database)",
+    ),
+  )
+    .option("--admin-endpoint <host:port>", "admin gRPC endpoint", "localhost:8089")
+    .option("--metrics-port <port>", "serve Prometheus metrics at /metrics on this port, 0 = off", metricsPortOf, 0)
+    .action(async (opts: ServerOptions & { adminEndpoint: string; metricsPort: number }) => {
+      const config = configFrom(opts);
+      const { runSchedulerProcess } = await import("./scheduler-process.ts");
+      await runSchedulerProcess(config, { adminEndpoint: opts.adminEndpoint, metricsPort: opts.metricsPort });
+    });
 
   const migrate = new Command("migrate").description("database migrations");
   serverOptions(migrate.command("run").description("apply all pending migrations")).action(
@@ -172,5 +185,5 @@ export function serverCommands(): Command[] {
         }),
       );
     });
-  return [start, admin, engine, migrate, secret];
+  return [start, admin, engine, scheduler, migrate, secret];
 }

@@ -34,6 +34,8 @@ export interface TestPlatformOptions {
   engine?: boolean;
   /** The web console's built assets served at /console (default: packages/console/dist of this checkout). */
   consoleDir?: string;
+  /** With `engine`: the scheduler's clock (a fast clock runs schedules quickly). */
+  schedulerClock?: Clock;
 }
 
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
@@ -62,6 +64,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       ...testServerDeps(config, options.logger, options.clock),
       configurePlugins: options.configurePlugins,
       ...(options.consoleDir !== undefined ? { consoleDir: options.consoleDir } : {}),
+      ...(options.schedulerClock ? { schedulerClock: options.schedulerClock } : {}),
     });
   } catch (err) {
     await pg?.drop();

@@ -30,6 +30,8 @@ import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import { LaunchPlanRepo } from "../repositories/launch-plan-repo.ts";
 import { ProjectRepo } from "../repositories/project-repo.ts";
 import { WorkflowRepo } from "../repositories/workflow-repo.ts";
+import { SchedulableEntityRepo } from "../repositories/schedulable-entity-repo.ts";
+import { databaseScheduleSink } from "../scheduler/schedule-sink.ts";
 import { LaunchPlanManager } from "./launch-plan-manager.ts";
 import { ProjectGate } from "./project-gate.ts";
 
@@ -584,6 +586,73 @@ describe("LaunchPlanManager", () => {
       ).launchPlans.length,
       0,
     );
+  });
+
+  test("the database schedule sink keeps schedulable entities in step with activation, in the same transaction", async () => {
+    const db = testDb.database.db;
+    await db.deleteFrom("schedulable_entities").execute();
+    const schedules = new SchedulableEntityRepo(db, clock);
+    const withDb = new LaunchPlanManager({
+      repo: new LaunchPlanRepo(db, clock),
+      workflows: new WorkflowRepo(db, clock),
+      gate: new ProjectGate(new ProjectRepo(db, clock), [{ id: "development", name: "development" }]),
+      clock,
+      scheduleSink: databaseScheduleSink(schedules),
+    });
+    const update = (version: string, state: LaunchPlanState) =>
+      withDb.update(create(LaunchPlanUpdateRequestSchema, { id: lpId("lp", version), state }));
+    await createLp(lpId("lp", "v1"), spec(cron("*/5 * * * *")));
+    await createLp(
+      lpId("lp", "v2"),
+      spec({
+        entityMetadata: {
+          schedule: {
+            ScheduleExpression: { case: "rate", value: { value: 3, unit: FixedRateUnit.HOUR } },
+            kickoffTimeInputArg: "when",
+          },
+        },
+      }),
+    );
+    clock.set(new Date(T0 + 7000));
+    await update("v1", LaunchPlanState.ACTIVE);
+    const active = async () =>
+      (await schedules.listActive()).map((r) => [
+        r.version,
+        r.cronExpression,
+        r.fixedRateValue,
+        r.unit,
+        r.kickoffTimeInputArg,
+      ]);
+    assert.deepEqual(await active(), [["v1", "*/5 * * * *", 0, 0, "when"]]);
+    assert.equal((await schedules.get(lpId("lp", "v1")))?.updatedAt.getTime(), T0 + 7000);
+    await schedules.recordFire(lpId("lp", "v1"), new Date(T0 + 60_000));
+    await update("v2", LaunchPlanState.ACTIVE);
+    assert.deepEqual(await active(), [["v2", "", 3, FixedRateUnit.HOUR, "when"]], "v1 deactivated, v2 activated");
+    assert.equal((await schedules.get(lpId("lp", "v1")))?.active, false);
+    // Re-activating v1 starts it from now: its old snapshot is cleared.
+    clock.set(new Date(T0 + 90_000));
+    await update("v1", LaunchPlanState.ACTIVE);
+    const v1 = await schedules.get(lpId("lp", "v1"));
+    assert.deepEqual([v1?.active, v1?.lastFireAt, v1?.updatedAt.getTime()], [true, undefined, T0 + 90_000]);
+    await update("v1", LaunchPlanState.INACTIVE);
+    assert.deepEqual(await active(), []);
+    // A failing launch plan state change leaves no schedule behind: the deprecated cron_expression is refused
+    // (INTERNAL, as upstream) and the activation rolls back.
+    await createLp(
+      lpId("old", "v1"),
+      spec({
+        entityMetadata: {
+          schedule: { ScheduleExpression: { case: "cronExpression", value: "0 * * * *" }, kickoffTimeInputArg: "when" },
+        },
+      }),
+    );
+    await expectError(
+      withDb.update(create(LaunchPlanUpdateRequestSchema, { id: lpId("old", "v1"), state: LaunchPlanState.ACTIVE })),
+      Code.INTERNAL,
+      /deprecated cron expression/,
+    );
+    assert.equal((await get("old", "v1")).closure?.state, LaunchPlanState.INACTIVE);
+    assert.deepEqual(await active(), []);
   });
 
   test("update and active-read errors", async () => {

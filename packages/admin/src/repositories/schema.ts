@@ -304,6 +304,26 @@ export interface AuthGrantsTable {
   expires_at: number;
 }
 
+/** The native scheduler's schedules (migration 0016): one row per launch plan version whose schedule was activated. */
+export interface SchedulableEntitiesTable extends BaseColumns {
+  project: string;
+  domain: string;
+  name: string;
+  version: string;
+  /** The cron text of a cron schedule, "" for a fixed rate. */
+  cron_expression: string;
+  fixed_rate_value: number;
+  /** flyteidl.admin.FixedRateUnit: MINUTE=0, HOUR=1, DAY=2. */
+  unit: number;
+  kickoff_time_input_arg: string;
+  /** 1 while the launch plan version is ACTIVE. */
+  active: number;
+  /** The newest scheduled time fired (the snapshot that survives restarts); null until the first fire. */
+  last_fire_at: Micros | null;
+  last_error: string | null;
+  last_error_at: Micros | null;
+}
+
 export interface Schema {
   projects: ProjectsTable;
   tasks: TasksTable;
@@ -323,4 +343,5 @@ export interface Schema {
   catalog_reservations: CatalogReservationsTable;
   signals: SignalsTable;
   auth_grants: AuthGrantsTable;
+  schedulable_entities: SchedulableEntitiesTable;
 }

@@ -26,6 +26,7 @@ import {
   workflowView,
 } from "../views.ts";
 import { attributesGetCommand } from "./attributes.ts";
+import { schedulesGetCommand } from "./schedules.ts";
 import { signalsGetCommand } from "./signals.ts";
 
 /** `get execution <name> --data`: the execution with its full inputs and outputs. */
@@ -287,6 +288,7 @@ export function getCommand(): Command {
     ),
   );
 
+  get.addCommand(schedulesGetCommand());
   get.addCommand(signalsGetCommand());
   get.addCommand(attributesGetCommand());
   return get;

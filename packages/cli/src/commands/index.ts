@@ -8,6 +8,7 @@ import { getCommand } from "./get.ts";
 import { loginCommand, logoutCommand } from "./login.ts";
 import { approveCommand, signalCommand } from "./signals.ts";
 import { updateCommand } from "./update.ts";
+import { backfillCommand } from "./schedules.ts";
 
 export function cliCommands(): Command[] {
   return [
@@ -20,6 +21,7 @@ export function cliCommands(): Command[] {
     terminateCommand(),
     relaunchCommand(),
     recoverCommand(),
+    backfillCommand(),
     approveCommand(),
     signalCommand(),
     loginCommand(),

@@ -19,6 +19,7 @@ import type { DataCatalogManager } from "@aloft/admin";
 import { launchSpecOf } from "@aloft/admin";
 import type { SignalManager } from "@aloft/admin";
 import type { ExecuteInput, WorkflowExecutor } from "@aloft/admin";
+import type { ScheduledLaunch } from "@aloft/admin";
 import type { LaunchRequest } from "@aloft/engine";
 import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "@aloft/engine";
 import type { ExecutionKey } from "@aloft/engine";
@@ -141,4 +142,13 @@ export function inProcessCatalog(m: DataCatalogManager): CatalogPort {
 /** Approve and signal gates: the engine creates and polls its signals through admin directly. */
 export function inProcessSignals(m: SignalManager): SignalPort {
   return { getOrCreateSignal: (req) => m.getOrCreate(req) };
+}
+
+// ── scheduler → admin ───────────────────────────────────────────────────────────────────────────────────────────
+
+/** The scheduler's launches in `aloft start`: admin's CreateExecution called directly (same validation and errors). */
+export function inProcessScheduledLaunch(m: ExecutionManagers): ScheduledLaunch {
+  return async (req) => {
+    await m.executions.create(req);
+  };
 }

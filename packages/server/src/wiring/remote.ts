@@ -7,6 +7,8 @@
 import { Code as ConnectCode, ConnectError } from "@connectrpc/connect";
 import { create } from "@bufbuild/protobuf";
 import { EventFailureReasonSchema } from "@aloft/idl/flyteidl/admin/event_pb.js";
+import { InactiveProjectSchema } from "@aloft/idl/flyteidl/admin/project_pb.js";
+import type { ScheduledLaunch } from "@aloft/admin";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { AloftError, Code, type ErrorDetail } from "@aloft/core";
 import { createAloftClient, type AloftClient, type AloftClientOptions } from "@aloft/client";
@@ -14,13 +16,15 @@ import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPo
 
 /**
  * The one ConnectError → AloftError mapping: same code, admin's message, the EventFailureReason details the engine's
- * idempotency rules read (ALREADY_EXISTS, "already in a terminal state"). Anything else passes through unchanged.
+ * idempotency rules read (ALREADY_EXISTS, "already in a terminal state"), and InactiveProject (the scheduler skips
+ * those launches). Anything else passes through unchanged.
  */
 export function aloftErrorOf(err: unknown): unknown {
   if (!(err instanceof ConnectError)) return err;
-  const details: ErrorDetail[] = err
-    .findDetails(EventFailureReasonSchema)
-    .map((value) => ({ schema: EventFailureReasonSchema, value }));
+  const details: ErrorDetail[] = [
+    ...err.findDetails(EventFailureReasonSchema).map((value) => ({ schema: EventFailureReasonSchema, value })),
+    ...err.findDetails(InactiveProjectSchema).map((value) => ({ schema: InactiveProjectSchema, value })),
+  ];
   const code = err.code in Code ? (err.code as unknown as Code) : Code.UNKNOWN;
   return new AloftError(code, `remote.${ConnectCode[err.code] ?? "Unknown"}`, err.rawMessage, { cause: err, details });
 }
@@ -127,4 +131,11 @@ export function remoteCatalog(client: AloftClient): CatalogPort {
 export function remoteSignals(client: AloftClient): SignalPort {
   const signals = client.signals;
   return { getOrCreateSignal: (req) => call(() => signals.getOrCreateSignal(req)) };
+}
+
+/** `aloft scheduler`: launches through admin's CreateExecution over gRPC, as upstream's flytescheduler does. */
+export function remoteScheduledLaunch(client: AloftClient): ScheduledLaunch {
+  return async (req) => {
+    await call(() => client.admin.createExecution(req));
+  };
 }

@@ -15,6 +15,7 @@ import { datacatalog } from "./0012-datacatalog.ts";
 import { signals } from "./0013-signals.ts";
 import { authGrants } from "./0014-auth-grants.ts";
 import { executionListIndexes } from "./0015-execution-list-indexes.ts";
+import { schedulableEntities } from "./0016-schedulable-entities.ts";
 
 export const migrations: readonly AloftMigration[] = [
   projects,
@@ -32,6 +33,7 @@ export const migrations: readonly AloftMigration[] = [
   signals,
   authGrants,
   executionListIndexes,
+  schedulableEntities,
 ];
 
 export type { AloftMigration } from "./migration.ts";
