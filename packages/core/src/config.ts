@@ -2,8 +2,12 @@
 // Validated once at start-up; a bad value is reported with its path and the reason.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
+import { createRequire } from "node:module";
 import { invalidArgument } from "./errors.ts";
+
+/** The YAML parser, loaded the first time a config file is read (most starts have none; yaml is a hundred modules). */
+const parseYaml = (text: string): unknown =>
+  (createRequire(import.meta.url)("yaml") as typeof import("yaml")).parse(text);
 
 export interface Domain {
   id: string;

@@ -1,12 +1,11 @@
-// OpenTelemetry tracing, on only when an OTLP endpoint is configured; otherwise core's no-op tracing costs nothing.
+// OpenTelemetry tracing to an OTLP endpoint (loaded by tracing.ts only when one is configured).
 import { SpanKind, SpanStatusCode, type Tracer as OtelTracer } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
-import { noTracing, type Tracer, type Tracing } from "@aloft/core";
+import type { Tracer, Tracing } from "@aloft/core";
 
-export function createTracing(options: { otlpEndpoint: string; serviceName: string }): Tracing {
-  if (!options.otlpEndpoint) return noTracing;
+export function otelTracing(options: { otlpEndpoint: string; serviceName: string }): Tracing {
   const url = options.otlpEndpoint.replace(/\/$/, "").endsWith("/v1/traces")
     ? options.otlpEndpoint
     : `${options.otlpEndpoint.replace(/\/$/, "")}/v1/traces`;

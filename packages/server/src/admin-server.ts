@@ -116,7 +116,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
           })
         : undefined;
     const blobStore = await createBlobStore(config, signer ? { urlSigner: (key, opts) => signer.sign(key, opts) } : {});
-    const tracing = createTracing(config.tracing);
+    const tracing = await createTracing(config.tracing);
     cleanups.push(() => tracing.shutdown());
     const urlHost = config.server.host === "0.0.0.0" || config.server.host === "::" ? "localhost" : config.server.host;
     let plugins: PluginRegistry | undefined;

@@ -4,7 +4,7 @@
 // the server, which reads only the hashes.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { stringify } from "yaml";
+import { createRequire } from "node:module";
 import { failedPrecondition } from "@aloft/core";
 
 const KEY = /^[-._a-zA-Z0-9]+$/;
@@ -27,6 +27,8 @@ export function secretManifest(dir: string, o: { name: string; namespace: string
       "auth.secret_create",
       `${dir} holds no secrets: run \`aloft secret init -p ${dir}\` first`,
     );
+  // yaml is loaded here, not at import: the front door of admin must not load it on every start.
+  const { stringify } = createRequire(import.meta.url)("yaml") as typeof import("yaml");
   return stringify({
     apiVersion: "v1",
     kind: "Secret",

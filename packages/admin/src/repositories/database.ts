@@ -1,9 +1,8 @@
-// Opens the database: SQLite through better-sqlite3 (the embedded default) or PostgreSQL through a pg Pool.
+// Opens the database: SQLite through better-sqlite3 (the embedded default) or PostgreSQL through a pg Pool. Each driver
+// is imported when its kind is opened, so that a SQLite start does not load pg (nor a PostgreSQL one better-sqlite3).
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import SqliteDatabase from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
-import pg from "pg";
 import type { Schema } from "./schema.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -34,7 +33,7 @@ const SQLITE_BUSY_TIMEOUT_MS = 5000;
 const PG_INT8_OID = 20;
 
 export async function createDatabase(cfg: DatabaseConfig): Promise<Database> {
-  const db = cfg.kind === "sqlite" ? openSqlite(cfg.sqlitePath) : openPostgres(cfg);
+  const db = cfg.kind === "sqlite" ? await openSqlite(cfg.sqlitePath) : await openPostgres(cfg);
   // Fail at start-up, not at the first request, when the database cannot be reached.
   try {
     await db.selectNoFrom((eb) => eb.lit(1).as("one")).execute();
@@ -54,7 +53,8 @@ export async function createDatabase(cfg: DatabaseConfig): Promise<Database> {
   };
 }
 
-function openSqlite(path: string): Kysely<Schema> {
+async function openSqlite(path: string): Promise<Kysely<Schema>> {
+  const { default: SqliteDatabase } = await import("better-sqlite3");
   const inMemory = path === ":memory:" || path === "";
   if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
   const sqlite = new SqliteDatabase(inMemory ? ":memory:" : path);
@@ -67,7 +67,8 @@ function openSqlite(path: string): Kysely<Schema> {
   return new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
 }
 
-function openPostgres(cfg: DatabaseConfig): Kysely<Schema> {
+async function openPostgres(cfg: DatabaseConfig): Promise<Kysely<Schema>> {
+  const { default: pg } = await import("pg");
   const pool = new pg.Pool({
     connectionString: cfg.postgresUrl,
     max: Math.max(1, cfg.maxConnections),

@@ -9,15 +9,15 @@ import { LocalBlobStore } from "@aloft/core";
 import { S3BlobStore } from "./s3-blob-store.ts";
 
 describe("createBlobStore", () => {
-  it("builds a local store rooted under dataDir for a relative localRoot", () => {
+  it("builds a local store rooted under dataDir for a relative localRoot", async () => {
     const cfg = { ...defaultConfig(), dataDir: "/var/aloft" };
-    const store = createBlobStore(cfg);
+    const store = await createBlobStore(cfg);
     assert.ok(store instanceof LocalBlobStore);
     assert.equal(store.root, "/var/aloft/blobs");
     assert.equal(store.uri("a/b"), "file:///var/aloft/blobs/a/b");
-    const abs = createBlobStore({ ...cfg, storage: { ...cfg.storage, localRoot: "/srv/blobs" } });
+    const abs = await createBlobStore({ ...cfg, storage: { ...cfg.storage, localRoot: "/srv/blobs" } });
     assert.equal((abs as LocalBlobStore).root, "/srv/blobs");
-    const rel = createBlobStore({ ...cfg, dataDir: "rel-data" });
+    const rel = await createBlobStore({ ...cfg, dataDir: "rel-data" });
     assert.equal((rel as LocalBlobStore).root, resolve("rel-data", "blobs"));
   });
 
@@ -35,7 +35,7 @@ describe("createBlobStore", () => {
         forcePathStyle: true,
       },
     };
-    const store = createBlobStore(cfg);
+    const store = await createBlobStore(cfg);
     try {
       assert.ok(store instanceof S3BlobStore);
       assert.equal(store.uri("x"), "s3://my-bucket/x");
@@ -48,11 +48,11 @@ describe("createBlobStore", () => {
     }
   });
 
-  it("rejects an incomplete S3 configuration", () => {
+  it("rejects an incomplete S3 configuration", async () => {
     const cfg = defaultConfig();
     cfg.storage = { ...cfg.storage, kind: "s3", bucket: "" };
-    assert.throws(() => createBlobStore(cfg), rejectsWith(Code.INVALID_ARGUMENT));
+    await assert.rejects(createBlobStore(cfg), rejectsWith(Code.INVALID_ARGUMENT));
     cfg.storage = { ...cfg.storage, bucket: "b", s3: { ...cfg.storage.s3, accessKeyId: "only-the-id" } };
-    assert.throws(() => createBlobStore(cfg), rejectsWith(Code.INVALID_ARGUMENT));
+    await assert.rejects(createBlobStore(cfg), rejectsWith(Code.INVALID_ARGUMENT));
   });
 });

@@ -10,7 +10,7 @@ import { S3BlobStore } from "./s3-blob-store.ts";
 
 blobStoreContract("S3 (s3rver)", async () => {
   const s3 = await startS3({ bucket: "contract" });
-  const store = createBlobStore({ dataDir: "/unused", storage: s3.config });
+  const store = await createBlobStore({ dataDir: "/unused", storage: s3.config });
   return {
     store,
     foreignUris: ["s3://other-bucket/x", "s3://contractx/x", "s3://", "file:///tmp/x"],
@@ -29,7 +29,7 @@ blobStoreContract("S3 (s3rver)", async () => {
 if (process.env.ALOFT_TEST_S3_ENDPOINT) {
   blobStoreContract(`S3 (${process.env.ALOFT_TEST_S3_ENDPOINT})`, async () => {
     const s3 = (await startExternalS3())!;
-    const store = createBlobStore({ dataDir: "/unused", storage: s3.config });
+    const store = await createBlobStore({ dataDir: "/unused", storage: s3.config });
     return {
       store,
       foreignUris: ["s3://other-bucket/x", `s3://${s3.bucket}x/x`, "s3://", "file:///tmp/x"],

@@ -42,13 +42,13 @@ const fileIo = {
 
 // The part of @aloft/platform used here, written out so that the SDK neither builds against nor ships with it.
 interface S3Module {
-  S3BlobStore: new (options: {
+  openS3BlobStore(options: {
     bucket: string;
     region?: string;
     forcePathStyle?: boolean;
     endpoint?: string;
     credentials?: { accessKeyId: string; secretAccessKey: string };
-  }) => BlobStore;
+  }): Promise<BlobStore>;
 }
 
 async function loadS3(): Promise<S3Module> {
@@ -82,15 +82,14 @@ export function uriIo(env: Record<string, string | undefined> = process.env): Da
       const endpoint = env.AWS_ENDPOINT_URL ?? env.FLYTE_AWS_ENDPOINT;
       const id = env.AWS_ACCESS_KEY_ID ?? env.FLYTE_AWS_ACCESS_KEY_ID;
       const secret = env.AWS_SECRET_ACCESS_KEY ?? env.FLYTE_AWS_SECRET_ACCESS_KEY;
-      store = loadS3().then(
-        ({ S3BlobStore }) =>
-          new S3BlobStore({
-            bucket,
-            region: env.AWS_REGION ?? "us-east-1",
-            forcePathStyle: endpoint !== undefined,
-            ...(endpoint && { endpoint }),
-            ...(id && secret && { credentials: { accessKeyId: id, secretAccessKey: secret } }),
-          }),
+      store = loadS3().then(({ openS3BlobStore }) =>
+        openS3BlobStore({
+          bucket,
+          region: env.AWS_REGION ?? "us-east-1",
+          forcePathStyle: endpoint !== undefined,
+          ...(endpoint && { endpoint }),
+          ...(id && secret && { credentials: { accessKeyId: id, secretAccessKey: secret } }),
+        }),
       );
       // A failed load or a refused bucket name is reported on every use, not cached as a rejected promise forever.
       store.catch(() => buckets.delete(bucket));

@@ -334,7 +334,7 @@ export function flytekitS3RegistrationSuite(): void {
       const args = task.closure.compiled_task.template.container.args;
       const dist = args[args.indexOf("--additional-distribution") + 1] ?? "";
       assert.ok(dist.startsWith(`s3://${s3.bucket}/${PROJECT}/${DOMAIN}/`), args.join(" "));
-      const store = createBlobStore({ dataDir: dir, storage: s3.config });
+      const store = await createBlobStore({ dataDir: dir, storage: s3.config });
       try {
         const head = await store.head(store.keyOf(dist));
         assert.ok(head && head.size > 0, `${dist} was not uploaded`);
