@@ -29,6 +29,8 @@ import {
   type WorkflowSpec,
 } from "./types.ts";
 
+const BAD = "flyteworkflow.invalid";
+
 /** The closure-derived ("static") fields: what `workflowClosureReference` replaces when offloaded. */
 export interface StaticFields {
   spec: WorkflowSpec;
@@ -59,6 +61,7 @@ function buildNodes(nodes: readonly Node[], tasks: readonly CompiledTask[]): Rec
       const existing = rendered.get(spec.id);
       if (existing !== undefined && existing !== text) {
         throw invalidArgument(
+          BAD,
           `Value collision [${spec.id}] while flattening node ${node.id}: two different specs share the id`,
         );
       }
@@ -82,7 +85,7 @@ const sortedLists = (m: Record<string, { ids: string[] }> | undefined): Record<s
 
 export function buildWorkflowSpec(wf: CompiledWorkflow, tasks: readonly CompiledTask[]): WorkflowSpec {
   const template = wf.template;
-  if (!template) throw invalidArgument("Value required [template] (compiled workflow)");
+  if (!template) throw invalidArgument(BAD, "Value required [template] (compiled workflow)");
   const iface = stripInterface(template.interface);
   const onFailure = template.failureNode ? buildNodeSpecs(template.failureNode, tasks)[0] : undefined;
   const nodes = buildNodes(template.nodes, tasks);
@@ -104,7 +107,7 @@ export function buildWorkflowSpec(wf: CompiledWorkflow, tasks: readonly Compiled
 
 /** upstream `BuildWfClosureCrdFields`: the spec, sub-workflow specs and tasks of a closure. */
 export function buildStaticFields(closure: CompiledWorkflowClosure): StaticFields {
-  if (!closure.primary) throw invalidArgument("Value required [wfClosure] (root)");
+  if (!closure.primary) throw invalidArgument(BAD, "Value required [wfClosure] (root)");
   const tasks = closure.tasks.map((t) => {
     const copy = { ...t };
     if (t.template)
@@ -113,9 +116,9 @@ export function buildStaticFields(closure: CompiledWorkflowClosure): StaticField
   });
   const taskMap: Record<string, JsonObject> = {};
   for (const t of tasks) {
-    if (!t.template) throw invalidArgument("Value required [coreTask] (root)");
+    if (!t.template) throw invalidArgument(BAD, "Value required [coreTask] (root)");
     const key = identifierText(t.template.id);
-    if (key in taskMap) throw invalidArgument(`Value collision [${key}]: two tasks share the id`);
+    if (key in taskMap) throw invalidArgument(BAD, `Value collision [${key}]: two tasks share the id`);
     taskMap[key] = toJson(TaskTemplateSchema, t.template) as JsonObject;
   }
   const subWorkflows: Record<string, WorkflowSpec> = {};
@@ -146,12 +149,12 @@ export function buildFlyteWorkflow(
   namespace: string,
 ): FlyteWorkflow {
   const template = closure.primary?.template;
-  if (!template) throw invalidArgument("Value required [wfClosure] (root)");
+  if (!template) throw invalidArgument(BAD, "Value required [wfClosure] (root)");
   if (inputs) {
     const errs = validateLaunchInputs(template.interface, inputs);
     if (errs.length > 0) throw compileErrorsToAloftError(errs);
   } else if (Object.keys(template.interface?.inputs?.variables ?? {}).length > 0) {
-    throw invalidArgument("Value required [inputs] (root)");
+    throw invalidArgument(BAD, "Value required [inputs] (root)");
   }
   const fields = buildStaticFields(closure);
   let name = "";
@@ -180,10 +183,13 @@ export function buildFlyteWorkflow(
   };
   const startDownstream = fields.spec.edges.downstream[START_NODE_ID];
   if (!(START_NODE_ID in fields.spec.nodes)) {
-    throw invalidArgument(`Bad Node [${START_NODE_ID}], is not defined in the Workflow [${fields.spec.id}]`);
+    throw invalidArgument(BAD, `Bad Node [${START_NODE_ID}], is not defined in the Workflow [${fields.spec.id}]`);
   }
   if (!startDownstream || startDownstream.length === 0) {
-    throw invalidArgument(`Can't find any node with no input dependencies (workflow ${identifierText(template.id)})`);
+    throw invalidArgument(
+      BAD,
+      `Can't find any node with no input dependencies (workflow ${identifierText(template.id)})`,
+    );
   }
   const metadata: FlyteWorkflow["metadata"] = {};
   if (name) metadata.name = name;

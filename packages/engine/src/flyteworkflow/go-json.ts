@@ -9,6 +9,8 @@ import { ScalarType } from "@bufbuild/protobuf";
 import { reflect, type ReflectMessage } from "@bufbuild/protobuf/reflect";
 import { invalidArgument } from "@aloft/core";
 
+const BAD = "flyteworkflow.invalid";
+
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
@@ -39,8 +41,7 @@ function renderMessage(m: ReflectMessage): JsonObject {
   const out: JsonObject = {};
   for (const member of m.desc.members) {
     if (member.kind === "oneof") {
-      const set = m.oneofCase(member);
-      const field = set === undefined ? undefined : member.fields.find((f) => f.localName === set);
+      const field = m.oneofCase(member);
       out[goCamelCase(member.name)] = field ? { [goCamelCase(field.name)]: renderField(m, field) } : null;
       continue;
     }
@@ -123,7 +124,7 @@ export function fromGoJson<D extends DescMessage>(schema: D, json: Json | undefi
 
 function fill(m: ReflectMessage, json: Json, path: string): void {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    throw invalidArgument(`${path}: expected an object`);
+    throw invalidArgument(BAD, `${path}: expected an object`);
   }
   const oneofs = new Map<string, DescOneof>(m.desc.oneofs.map((o) => [goCamelCase(o.name), o]));
   for (const [key, value] of Object.entries(json)) {
@@ -131,16 +132,16 @@ function fill(m: ReflectMessage, json: Json, path: string): void {
     if (oneof) {
       if (value === null) continue;
       if (typeof value !== "object" || Array.isArray(value))
-        throw invalidArgument(`${path}.${key}: expected an object`);
+        throw invalidArgument(BAD, `${path}.${key}: expected an object`);
       for (const [name, inner] of Object.entries(value)) {
         const field = oneof.fields.find((f) => goCamelCase(f.name) === name);
-        if (!field) throw invalidArgument(`${path}.${key}: unknown member ${name}`);
+        if (!field) throw invalidArgument(BAD, `${path}.${key}: unknown member ${name}`);
         setField(m, field, inner, `${path}.${key}.${name}`);
       }
       continue;
     }
     const field = m.desc.fields.find((f) => f.name === key);
-    if (!field) throw invalidArgument(`${path}: unknown field ${key}`);
+    if (!field) throw invalidArgument(BAD, `${path}: unknown field ${key}`);
     if (value === null) continue;
     setField(m, field, value, `${path}.${key}`);
   }
@@ -161,7 +162,7 @@ function setField(m: ReflectMessage, field: DescField, value: Json, path: string
       return;
     }
     case "list": {
-      if (!Array.isArray(value)) throw invalidArgument(`${path}: expected a list`);
+      if (!Array.isArray(value)) throw invalidArgument(BAD, `${path}: expected a list`);
       const list = m.get(field);
       for (const item of value) {
         if (field.listKind === "message") {
@@ -175,7 +176,7 @@ function setField(m: ReflectMessage, field: DescField, value: Json, path: string
     }
     case "map": {
       if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        throw invalidArgument(`${path}: expected an object`);
+        throw invalidArgument(BAD, `${path}: expected an object`);
       }
       const map = m.get(field);
       for (const [k, v] of Object.entries(value)) {
@@ -195,7 +196,7 @@ function setField(m: ReflectMessage, field: DescField, value: Json, path: string
 function readScalar(type: ScalarType, value: Json, path: string): string | boolean | number | bigint | Uint8Array {
   switch (type) {
     case ScalarType.STRING:
-      if (typeof value !== "string") throw invalidArgument(`${path}: expected a string`);
+      if (typeof value !== "string") throw invalidArgument(BAD, `${path}: expected a string`);
       return value;
     case ScalarType.BOOL:
       return value === true || value === "true";

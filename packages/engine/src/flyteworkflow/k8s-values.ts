@@ -3,6 +3,8 @@
 // second-precision times (metav1.Time) and upstream's label helpers.
 import { invalidArgument } from "@aloft/core";
 
+const BAD = "flyteworkflow.invalid";
+
 type Format = "DecimalSI" | "BinarySI" | "DecimalExponent";
 
 interface Quantity {
@@ -20,6 +22,7 @@ function parseQuantity(text: string): Quantity {
   const [, sign = "", whole = "", fraction = "", suffix = ""] = match ?? [];
   if (!match || (whole === "" && fraction === ""))
     throw invalidArgument(
+      BAD,
       `quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': ${text}`,
     );
   let mantissa = BigInt(`${whole}${fraction}` || "0");
@@ -35,7 +38,7 @@ function parseQuantity(text: string): Quantity {
     format = "DecimalExponent";
     scale += Number(suffix.slice(1));
   } else {
-    throw invalidArgument(`unable to parse quantity's suffix: ${text}`);
+    throw invalidArgument(BAD, `unable to parse quantity's suffix: ${text}`);
   }
   if (sign === "-") mantissa = -mantissa;
   // Nano precision at most; anything finer rounds up (away from zero), as upstream does.
@@ -137,13 +140,13 @@ export function parseGoDuration(text: string): bigint {
   while (at < body.length) {
     re.lastIndex = at;
     const m = re.exec(body);
-    if (!m) throw invalidArgument(`time: invalid duration "${text}"`);
+    if (!m) throw invalidArgument(BAD, `time: invalid duration "${text}"`);
     const unit = DURATION_UNITS[m[3]!]!;
     const frac = m[2] ?? "";
     total += BigInt(m[1]!) * unit + (frac ? (BigInt(frac) * unit) / 10n ** BigInt(frac.length) : 0n);
     at = re.lastIndex;
   }
-  if (body.length === 0) throw invalidArgument(`time: invalid duration "${text}"`);
+  if (body.length === 0) throw invalidArgument(BAD, `time: invalid duration "${text}"`);
   return sign * total;
 }
 

@@ -28,6 +28,8 @@ import { shortestFloat32, toGoJson, type JsonObject } from "./go-json.ts";
 import { canonicalQuantity, goDuration } from "./k8s-values.ts";
 import type { BranchNodeSpec, IfBlockSpec, NodeSpec } from "./types.ts";
 
+const BAD = "flyteworkflow.invalid";
+
 export const identifierText = (id: Identifier | undefined): string => protoText(IdentifierSchema, id);
 
 /** Kubernetes resource names of flyteidl's resource entries (`flytek8s.ToK8sResourceList`). */
@@ -46,7 +48,10 @@ function resourceList(entries: Resources_ResourceEntry[], nodeId: string): Recor
     try {
       q = canonicalQuantity(e.value);
     } catch (err) {
-      throw invalidArgument(`node ${nodeId}: Failed to parse resource as a valid quantity.: ${(err as Error).message}`);
+      throw invalidArgument(
+        BAD,
+        `node ${nodeId}: Failed to parse resource as a valid quantity.: ${(err as Error).message}`,
+      );
     }
     const name = K8S_RESOURCE_NAMES[e.name];
     if (name !== undefined && q !== "0") out[name] = q;
@@ -75,7 +80,7 @@ function retryAttempts(n: Node, task: TaskTemplate | undefined): number | undefi
 /** The node's spec followed by the specs of the nodes flattened out of it (branch children). */
 export function buildNodeSpecs(n: Node, tasks: readonly CompiledTask[]): NodeSpec[] {
   if (n.id !== START_NODE_ID && n.id !== END_NODE_ID && n.target.case === undefined) {
-    throw invalidArgument(`Value required [target] (node ${n.id})`);
+    throw invalidArgument(BAD, `Value required [target] (node ${n.id})`);
   }
   let task: TaskTemplate | undefined;
   let resources: Resources | undefined;
@@ -86,7 +91,7 @@ export function buildNodeSpecs(n: Node, tasks: readonly CompiledTask[]): NodeSpe
   if (n.target.case === "taskNode") {
     const key = identifierText(n.target.value.reference.value);
     task = tasks.find((t) => identifierText(t.template?.id) === key)?.template;
-    if (!task) throw invalidArgument(`Reference to task [${key}] not found (node ${n.id})`);
+    if (!task) throw invalidArgument(BAD, `Reference to task [${key}] not found (node ${n.id})`);
     resources = overrides?.resources;
   }
   spec.resources = resourceRequirements(resources, n.id);
@@ -101,7 +106,7 @@ export function buildNodeSpecs(n: Node, tasks: readonly CompiledTask[]): NodeSpe
       if (ref.case === "launchplanRef")
         spec.workflow = { launchPlanRefId: toJson(IdentifierSchema, ref.value) as JsonObject };
       else if (ref.case === "subWorkflowRef") spec.workflow = { subWorkflowRef: identifierText(ref.value) };
-      else throw invalidArgument(`Value required [WorkflowNode.Reference] (node ${n.id})`);
+      else throw invalidArgument(BAD, `Value required [WorkflowNode.Reference] (node ${n.id})`);
       break;
     }
     case "branchNode": {
@@ -122,7 +127,7 @@ export function buildNodeSpecs(n: Node, tasks: readonly CompiledTask[]): NodeSpe
     }
     case "arrayNode": {
       const a = n.target.value;
-      if (!a.node) throw invalidArgument(`Value required [node] (array node ${n.id})`);
+      if (!a.node) throw invalidArgument(BAD, `Value required [node] (array node ${n.id})`);
       const [sub] = buildNodeSpecs(a.node, tasks);
       spec.array = {
         SubNodeSpec: sub ?? null,
@@ -179,7 +184,7 @@ function ifBlock(
   block: IfBlock | undefined,
   tasks: readonly CompiledTask[],
 ): { spec: IfBlockSpec; children: NodeSpec[] } {
-  if (!block?.thenNode) throw invalidArgument("Value required [then_node] (branch)");
+  if (!block?.thenNode) throw invalidArgument(BAD, "Value required [then_node] (branch)");
   return {
     spec: {
       condition: block.condition ? (toJson(BooleanExpressionSchema, block.condition) as JsonObject) : null,
@@ -190,7 +195,7 @@ function ifBlock(
 }
 
 function buildBranch(n: Node, tasks: readonly CompiledTask[]): { branch: BranchNodeSpec; children: NodeSpec[] } {
-  if (n.target.case !== "branchNode") throw invalidArgument(`node ${n.id} is not a branch`);
+  if (n.target.case !== "branchNode") throw invalidArgument(BAD, `node ${n.id} is not a branch`);
   const ie = n.target.value.ifElse;
   const first = ifBlock(ie?.case, tasks);
   const branch: BranchNodeSpec = { if: first.spec };
