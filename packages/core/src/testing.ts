@@ -6,3 +6,5 @@ export * as builders from "./compiler/testing/builders.ts";
 export { fixturesDir } from "./compiler/testing/fixtures.ts";
 export { harness } from "./compiler/testing/harness.ts";
 export { canonicalJson } from "./hashing.ts";
+/** YAML parsing for tests of manifests (core owns the `yaml` dependency). */
+export { parse as parseYaml } from "yaml";
