@@ -39,6 +39,7 @@ import { collectRawOutputs, prepareRawContainer } from "./raw-container.ts";
 import { templateParamsFor } from "./template-context.ts";
 import { resolveCommand } from "./resolve-command.ts";
 import * as proc from "./process-control.ts";
+import { ProcessSlots } from "./process-slots.ts";
 
 export interface LocalProcessPluginOptions {
   /**
@@ -50,7 +51,7 @@ export interface LocalProcessPluginOptions {
   /** The URL that serves a task's log (linked from task events), from its path `<project>/<domain>/<generatedName>`. */
   logUrl: (logPath: string) => string;
   clock: Clock;
-  /** Processes beyond this many stay WaitingForResources. Default: unlimited. */
+  /** Processes beyond this many stay WaitingForResources, and get slots in the order they asked. Default: unlimited. */
   maxConcurrent?: number;
   /** Added to every task's environment last (upstream's `default-env-vars`). */
   extraEnv?: Record<string, string>;
@@ -86,16 +87,17 @@ export class LocalProcessPlugin implements TaskPlugin {
   readonly id = "local-process";
   readonly taskTypes: readonly string[] = TASK_TYPES;
   readonly #o: LocalProcessPluginOptions;
-  readonly #running = new Set<string>();
+  readonly #slots: ProcessSlots;
   readonly #killTimers = new Map<string, { first: number; timer: NodeJS.Timeout }>();
 
   constructor(options: LocalProcessPluginOptions) {
     this.#o = options;
+    this.#slots = new ProcessSlots(options.maxConcurrent, options.clock);
   }
 
   /** How many processes this instance counts against maxConcurrent. */
   get runningCount(): number {
-    return this.#running.size;
+    return this.#slots.heldCount;
   }
 
   async handle(
@@ -142,7 +144,7 @@ export class LocalProcessPlugin implements TaskPlugin {
 
   async abort(ctx: TaskExecutionContext, state: PluginState | undefined, reason: string): Promise<void> {
     const name = ctx.generatedName;
-    this.#running.delete(name);
+    this.#slots.release(name);
     const rec = await this.#record(ctx, state);
     if (rec === undefined) return;
     if ((await proc.readExitStatus(this.#path(ctx, "exit"))) !== undefined) return; // finished: leave it alone
@@ -179,7 +181,7 @@ export class LocalProcessPlugin implements TaskPlugin {
 
   async finalize(ctx: TaskExecutionContext, state: PluginState | undefined): Promise<void> {
     // The log, `.exit` and `.pid` records stay: they are the attempt's history (and the log is served).
-    this.#running.delete(ctx.generatedName);
+    this.#slots.release(ctx.generatedName);
     // A command that finished but left background processes behind: like the end of a pod, they go with the attempt.
     // (Without an exit record an abort is in progress or the engine never aborted: abort's own timer handles it.)
     const rec = await this.#record(ctx, state);
@@ -191,18 +193,21 @@ export class LocalProcessPlugin implements TaskPlugin {
 
   async #start(ctx: TaskExecutionContext, restarts: number): Promise<{ status: PluginStatus; state: PluginState }> {
     const name = ctx.generatedName;
-    const max = this.#o.maxConcurrent;
-    if (max !== undefined && !this.#running.has(name) && this.#running.size >= max) {
+    // Taken before any await, so concurrent starts respect the limit.
+    const slot = this.#slots.acquire(name, ctx.wake);
+    if (!slot.granted) {
       return this.#result(
-        { phase: "WaitingForResources", reason: `waiting for a local process slot (${max} in use)` },
+        {
+          phase: "WaitingForResources",
+          reason: `waiting for a local process slot (${slot.inUse} in use; number ${slot.place} in line)`,
+        },
         { restarts, logs: false },
       );
     }
-    this.#running.add(name); // reserve before any await, so concurrent starts respect the limit
     try {
       return await this.#launch(ctx, restarts);
     } catch (e) {
-      this.#running.delete(name);
+      this.#slots.release(name);
       throw e;
     }
   }
@@ -210,7 +215,7 @@ export class LocalProcessPlugin implements TaskPlugin {
   async #launch(ctx: TaskExecutionContext, restarts: number): Promise<{ status: PluginStatus; state: PluginState }> {
     const name = ctx.generatedName;
     const fail = (phase: PluginPhase, code: string, message: string, kind = ExecutionError_ErrorKind.USER) => {
-      this.#running.delete(name);
+      this.#slots.release(name);
       return this.#result({ phase, reason: message, error: execError(code, message, kind) }, { restarts, logs: false });
     };
     let spec: ContainerSpec;
@@ -275,7 +280,7 @@ export class LocalProcessPlugin implements TaskPlugin {
       // A full disk: the round waits and starts the process once there is room (the attempt is not spent).
       const exhausted = resourceExhausted(e, "reserving the task's process record");
       if (exhausted) {
-        this.#running.delete(name);
+        this.#slots.release(name);
         throw exhausted;
       }
       const why = (e as Error).message;
@@ -329,7 +334,7 @@ export class LocalProcessPlugin implements TaskPlugin {
     let exit = await proc.readExitStatus(this.#path(ctx, "exit"));
     // The wrapper gone but members of its group alive (the wrapper alone was killed): still running, not vanished.
     if (exit === undefined && ((await proc.isAlive(st)) || (await proc.groupHasLiveMembers(st)))) {
-      this.#running.add(name);
+      this.#slots.adopt(name);
       const logs = st.logs || (await proc.logSize(this.#path(ctx, "log"))) > 0;
       const status: Partial<PluginStatus> & { phase: PluginPhase } = {
         phase: "Running",
@@ -340,7 +345,7 @@ export class LocalProcessPlugin implements TaskPlugin {
       return this.#result(status, { ...st, logs });
     }
     exit ??= await proc.readExitStatus(this.#path(ctx, "exit")); // it may have ended between the two looks
-    this.#running.delete(name);
+    this.#slots.release(name);
     if (exit === undefined) {
       const file = await proc.readRecord(this.#path(ctx, "pid"));
       const aborted =
