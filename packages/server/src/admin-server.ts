@@ -22,7 +22,8 @@ import type { DataCatalogManager } from "@aloft/admin";
 import type { SignalManager } from "@aloft/admin";
 import type { LaunchReconciler } from "@aloft/admin";
 import type { PluginRegistry, WorkflowExecutor } from "@aloft/admin";
-import { createDatabase, type Database } from "@aloft/admin";
+import type { Database } from "@aloft/admin";
+import { openConfiguredDatabase } from "./database.ts";
 import { migrateToLatest } from "@aloft/admin";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -90,13 +91,7 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       "server.allowedOrigins has '*' with authentication off: any web page can call this API (answered without credentials)",
     );
   }
-  const database = await createDatabase({
-    kind: config.database.kind,
-    sqlitePath: underDataDir(config, config.database.sqlitePath),
-    postgresUrl: config.database.postgresUrl,
-    maxConnections: config.database.maxConnections,
-    onConnectionError: (err) => logger.warn({ err }, "a database connection failed; it will be replaced"),
-  });
+  const database = await openConfiguredDatabase(config, logger);
   const cleanups: Array<() => Promise<void>> = [() => database.close()];
   try {
     if (deps.migrate ?? true) await migrateToLatest(database.db);

@@ -3,9 +3,9 @@
 // number of replicas may run on one database: each fire time names its execution deterministically, so the replica
 // that comes second gets ALREADY_EXISTS, which counts as success.
 import type { AloftConfig } from "@aloft/core";
-import { createLogger, displayHost, systemClock, underDataDir } from "@aloft/core";
+import { createLogger, displayHost, systemClock } from "@aloft/core";
 import { createMetrics } from "@aloft/platform";
-import { createDatabase } from "@aloft/admin";
+import { openConfiguredDatabase } from "./database.ts";
 import { engineCredentials } from "./engine-auth.ts";
 import { startMetricsListener } from "./metrics-listener.ts";
 import { remoteAdmin, remoteScheduledLaunch } from "./wiring/remote.ts";
@@ -20,13 +20,7 @@ export interface SchedulerProcessOptions {
 
 export async function runSchedulerProcess(config: AloftConfig, o: SchedulerProcessOptions): Promise<void> {
   const logger = createLogger({ level: config.logging.level });
-  const database = await createDatabase({
-    kind: config.database.kind,
-    sqlitePath: underDataDir(config, config.database.sqlitePath),
-    postgresUrl: config.database.postgresUrl,
-    maxConnections: config.database.maxConnections,
-    onConnectionError: (err) => logger.warn({ err }, "a database connection failed; it will be replaced"),
-  });
+  const database = await openConfiguredDatabase(config, logger);
   const baseUrl = /^https?:\/\//.test(o.adminEndpoint) ? o.adminEndpoint : `http://${o.adminEndpoint}`;
   // With auth on, the scheduler authenticates as the engine's confidential client (client credentials).
   const credentials = engineCredentials(config);

@@ -8,14 +8,8 @@ async function withDatabase<T>(
   config: AloftConfig,
   fn: (db: import("@aloft/admin").Database) => Promise<T>,
 ): Promise<T> {
-  const { underDataDir } = await import("@aloft/core");
-  const { createDatabase } = await import("@aloft/admin");
-  const database = await createDatabase({
-    kind: config.database.kind,
-    sqlitePath: underDataDir(config, config.database.sqlitePath),
-    postgresUrl: config.database.postgresUrl,
-    maxConnections: config.database.maxConnections,
-  });
+  const { openConfiguredDatabase } = await import("./database.ts");
+  const database = await openConfiguredDatabase(config);
   try {
     return await fn(database);
   } finally {
