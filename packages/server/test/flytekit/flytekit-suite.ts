@@ -13,7 +13,7 @@ import { postgresAvailability } from "@aloft/testkit";
 import { startS3, type TestS3 } from "@aloft/testkit";
 import { createBlobStore } from "@aloft/platform";
 import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
-import { FLYTEKIT_CASES, PYFLYTE_RUN } from "./cases.ts";
+import { flytekitCases, PYFLYTE_RUN } from "./cases.ts";
 
 const REPO = resolve(import.meta.dirname, "../../../..");
 const FLYTEKIT = process.env.ALOFT_FLYTEKIT_DIR ?? resolve(REPO, "../shared/clients/flytekit");
@@ -136,6 +136,7 @@ export async function flytekitSuite(kind: "sqlite" | "postgres"): Promise<void> 
     let dir: string;
     let configFile: string;
     const version = `compat-${kind}-${Date.now().toString(36)}`;
+    const cases = flytekitCases(kind);
 
     before(async () => {
       platform = await startTestPlatform({
@@ -174,7 +175,7 @@ export async function flytekitSuite(kind: "sqlite" | "postgres"): Promise<void> 
       );
       assert.equal(r.code, 0, explain("pyflyte register", r));
       assert.match(r.stdout, /Successfully registered \d+ entities/);
-      for (const c of FLYTEKIT_CASES)
+      for (const c of cases)
         assert.ok(r.stdout.includes(`Launch Plan: ${c.launchPlan}`), `${c.launchPlan} not registered\n${r.stdout}`);
     });
 
@@ -216,17 +217,17 @@ export async function flytekitSuite(kind: "sqlite" | "postgres"): Promise<void> 
       const casesFile = join(dir, "cases.json");
       writeFileSync(
         casesFile,
-        JSON.stringify(FLYTEKIT_CASES.map((c) => ({ launch_plan: c.launchPlan, inputs: c.inputs ?? {} }))),
+        JSON.stringify(cases.map((c) => ({ launch_plan: c.launchPlan, inputs: c.inputs ?? {} }))),
       );
       const r = await run(
         PYTHON,
         ["remote_checks.py", configFile, PROJECT, DOMAIN, version, casesFile],
         pythonEnv(),
-        300_000,
+        600_000,
       );
       assert.equal(r.code, 0, explain("remote_checks.py", r));
       const report = JSON.parse(r.stdout) as RemoteReport;
-      for (const [i, c] of FLYTEKIT_CASES.entries()) {
+      for (const [i, c] of cases.entries()) {
         const got = report.cases[i];
         assert.equal(got?.launch_plan, c.launchPlan, `no result for ${c.launchPlan}`);
         assert.equal(
@@ -242,15 +243,15 @@ export async function flytekitSuite(kind: "sqlite" | "postgres"): Promise<void> 
         const nodes = got.phase === "SUCCEEDED" ? ["start-node", "end-node"] : ["start-node"];
         for (const n of nodes) assert.ok(got.nodes.includes(n), `${c.launchPlan} nodes ${got.nodes.join(",")}`);
       }
-      assert.equal(report.fetched.workflow, FLYTEKIT_CASES[0]!.launchPlan);
+      assert.equal(report.fetched.workflow, cases[0]!.launchPlan);
       assert.ok(report.fetched.workflow_nodes > 0);
-      assert.ok(report.fetched.recent_executions >= FLYTEKIT_CASES.length);
+      assert.ok(report.fetched.recent_executions >= cases.length);
       // chain's n0 is add(a, b) = 11 for the first case.
       assert.deepEqual(report.get_data, { node_inputs: ["a", "b"], one_output: 11, attempt_outputs: ["o0"] });
       assert.equal(report.terminate_seen_before, "RUNNING");
       assert.equal(report.terminate, "ABORTED");
       assert.equal(report.relaunch.phase, "SUCCEEDED");
-      assert.deepEqual(report.relaunch.outputs, FLYTEKIT_CASES[0]!.outputs);
+      assert.deepEqual(report.relaunch.outputs, cases[0]!.outputs);
 
       const f = report.features;
       // cache=True + cache_version: the second execution is a cache hit and the task body ran once.

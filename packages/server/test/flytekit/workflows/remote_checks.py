@@ -20,7 +20,7 @@ from flyteidl.core.catalog_pb2 import CatalogCacheStatus
 from flytekit.models.core.execution import NodeExecutionPhase, WorkflowExecutionPhase
 from flytekit.remote import FlyteRemote
 
-WAIT = dict(timeout=timedelta(seconds=180), poll_interval=timedelta(seconds=1))
+WAIT = dict(timeout=timedelta(seconds=300), poll_interval=timedelta(seconds=1))
 
 
 def plain(v):
