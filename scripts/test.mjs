@@ -22,9 +22,12 @@ function walk(dir) {
   return out;
 }
 
+// Longest first, so that no long file starts last and runs alone at the end: the suites that drive the real flytekit
+// (Python processes by the dozen), then the other end-to-end files, then the unit tests; by path within each group.
+const weight = (f) => (f.includes("flytekit") ? 0 : f.endsWith(".e2e.test.ts") ? 1 : 2);
 const files = [...walk(join(root, "packages")), ...walk(join(root, "scripts"))]
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
-  .sort();
+  .sort((a, b) => weight(a) - weight(b) || (a < b ? -1 : a > b ? 1 : 0));
 if (files.length === 0) {
   console.error("no test files matched");
   process.exit(1);
