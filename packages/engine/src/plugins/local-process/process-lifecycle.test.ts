@@ -6,6 +6,7 @@ import { readFile as readFileP, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ExecutionError_ErrorKind } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { containerTask, drive, isTerminal, sandbox } from "./testing.ts";
+import { groupExists } from "./process-control.ts";
 
 /** Alive and not a zombie (a container's PID 1 may never reap orphans). */
 function alive(pid: number): boolean {
@@ -186,7 +187,8 @@ test("a process that keeps vanishing fails the attempt as a SYSTEM error once th
   const running = await drive(plugin, ctx, (s) => s.phase === "Running");
   const pid = running.state["pid"] as number;
   process.kill(-pid, "SIGKILL");
-  await until(() => !alive(pid), "killed");
+  // The whole group gone (on a loaded machine `sleep` outlives its killed wrapper for a moment; until then it runs).
+  await until(() => !alive(pid) && !groupExists(pid), "killed");
   const r = await plugin.handle(ctx, running.state);
   assert.equal(r.status.phase, "RetryableFailure");
   assert.equal(r.status.error?.code, "ProcessVanished");

@@ -84,22 +84,15 @@ class Features:
         self.gated = r.execute(self.lp("gated"), inputs={"x": 2})
 
     def check(self):
+        """Each feature's next step starts as soon as it can, and only then is anything waited for to the end."""
         r = self.remote
         out = {}
-        # cache=True: the second execution with the same inputs is a cache hit and the task body does not run again.
+        # cache=True: the second execution with the same inputs (launched once the first is done) is a cache hit and the
+        # task body does not run again.
         first = r.wait(self.cached_first, **WAIT)
-        second = r.wait(r.execute(self.lp("cached"), inputs={"x": 7, "marker": self.cache_marker}), **WAIT)
-        statuses = []
-        for e in (first, second):
-            n0 = r.sync_execution(e, sync_nodes=True).node_executions["n0"]
-            statuses.append(CatalogCacheStatus.Name(n0.closure.task_node_metadata.cache_status) if n0.closure.task_node_metadata else None)
-        out["cache"] = {"phases": [phase(first), phase(second)], "outputs": [outputs_of(first), outputs_of(second)], "statuses": statuses, "runs": lines(self.cache_marker)}
+        second = r.execute(self.lp("cached"), inputs={"x": 7, "marker": self.cache_marker})
 
-        # cache_serialize: two concurrent executions of the same inputs, the body runs once.
-        done = [r.wait(e, **WAIT) for e in self.serialized]
-        out["cache_serialize"] = {"phases": [phase(e) for e in done], "outputs": [outputs_of(e) for e in done], "runs": lines(self.serialize_marker)}
-
-        # Gates: wait for the approve and input signals to exist, set them through FlyteRemote, then read the output.
+        # Gates: wait for the approve and input signals to exist, then set them through FlyteRemote.
         gated = self.gated
         deadline = time.time() + 120
         signals = []
@@ -113,13 +106,26 @@ class Features:
         r.approve("approve-y", gated.id.name)
         r.set_signal("extra", gated.id.name, 5)
         r.set_signal("note", gated.id.name, "ok")
-        gated = r.wait(gated, **WAIT)
-        out["gates"] = {"phase": phase(gated), "outputs": outputs_of(gated), "nodes": node_phases(r, gated)}
 
         # Recovery: the failed execution, its cause removed, recovered: only the failed node runs again.
         failed = r.wait(self.failing, **WAIT)
         os.remove(self.poison)
         rec_id = r.client.recover_execution(failed.id, name=failed.id.name[:14] + "rc")
+
+        second = r.wait(second, **WAIT)
+        statuses = []
+        for e in (first, second):
+            n0 = r.sync_execution(e, sync_nodes=True).node_executions["n0"]
+            statuses.append(CatalogCacheStatus.Name(n0.closure.task_node_metadata.cache_status) if n0.closure.task_node_metadata else None)
+        out["cache"] = {"phases": [phase(first), phase(second)], "outputs": [outputs_of(first), outputs_of(second)], "statuses": statuses, "runs": lines(self.cache_marker)}
+
+        # cache_serialize: two concurrent executions of the same inputs, the body runs once.
+        done = [r.wait(e, **WAIT) for e in self.serialized]
+        out["cache_serialize"] = {"phases": [phase(e) for e in done], "outputs": [outputs_of(e) for e in done], "runs": lines(self.serialize_marker)}
+
+        gated = r.wait(gated, **WAIT)
+        out["gates"] = {"phase": phase(gated), "outputs": outputs_of(gated), "nodes": node_phases(r, gated)}
+
         recovered = r.wait(r.fetch_execution(project=self.project, domain=self.domain, name=rec_id.name), **WAIT)
         out["recover"] = {
             "failed_phase": phase(failed),
@@ -140,13 +146,18 @@ def main():
     remote = FlyteRemote(Config.auto(config_file=config_file), default_project=project, default_domain=domain)
     report = {"cases": [], "fetched": {}, "terminate": None, "relaunch": None}
 
-    # Launch every case first, then wait for them together: the engine runs them concurrently.
+    # Launch everything first, then wait for them together: the engine runs them concurrently. The features go first:
+    # they have steps to take after their first executions end (process slots are handed out in launch order).
+    features = Features(remote, project, domain, version)
+    features.launch()
     launched = []
     for case in cases:
         lp = remote.fetch_launch_plan(name=case["launch_plan"], version=version)
         launched.append((case, remote.execute(lp, inputs=case.get("inputs", {}))))
-    features = Features(remote, project, domain, version)
-    features.launch()
+    # The sleeper to terminate and the relaunch start now too, so that they run alongside rather than after the rest.
+    sleeper = remote.execute(remote.fetch_launch_plan(name="aloft_compat.basics.sleeper", version=version), inputs={"seconds": 300})
+    original = launched[0][1]
+    relaunch_id = remote.client.relaunch_execution(original.id, name=original.id.name[:14] + "rl")
     for case, execution in launched:
         execution = remote.wait(execution, **WAIT)
         entry = {"launch_plan": case["launch_plan"], "execution": execution.id.name, "phase": phase(execution)}
@@ -182,7 +193,6 @@ def main():
     report["features"] = features.check()
 
     # Terminate: a long sleeper, once it runs, ends ABORTED.
-    sleeper = remote.execute(remote.fetch_launch_plan(name="aloft_compat.basics.sleeper", version=version), inputs={"seconds": 300})
     deadline = time.time() + 60
     while time.time() < deadline:
         sleeper = remote.sync_execution(sleeper)
@@ -194,10 +204,8 @@ def main():
     sleeper = remote.wait(sleeper, **WAIT)
     report["terminate"] = phase(sleeper)
 
-    # Relaunch the first case's execution: same inputs, new execution, same outputs.
-    original = launched[0][1]
-    new_id = remote.client.relaunch_execution(original.id, name=original.id.name[:14] + "rl")
-    relaunched = remote.wait(remote.fetch_execution(project=project, domain=domain, name=new_id.name), **WAIT)
+    # The relaunch of the first case's execution: same inputs, new execution, same outputs.
+    relaunched = remote.wait(remote.fetch_execution(project=project, domain=domain, name=relaunch_id.name), **WAIT)
     report["relaunch"] = {"execution": relaunched.id.name, "phase": phase(relaunched), "outputs": outputs_of(relaunched)}
 
     json.dump(report, sys.stdout, indent=1, sort_keys=True)
