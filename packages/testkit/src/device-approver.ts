@@ -19,7 +19,7 @@ class Jar {
   }
 }
 
-const unescape = (s: string) =>
+const unescapeHtml = (s: string) =>
   s
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
@@ -30,7 +30,7 @@ const unescape = (s: string) =>
 function hiddenFields(html: string): URLSearchParams {
   const form = new URLSearchParams();
   for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
-    form.set(m[1]!, unescape(m[2]!));
+    form.set(m[1]!, unescapeHtml(m[2]!));
   return form;
 }
 
