@@ -27,6 +27,7 @@ import {
   DEVICE_VERIFICATION_PATH,
   deviceAuthorizationEndpoint,
   deviceVerificationPage,
+  StartLimiter,
 } from "./device-endpoint.ts";
 import { DeviceStore } from "./device-store.ts";
 import { GrantStore, REFRESH_LIFETIME_MS } from "./grant-store.ts";
@@ -176,6 +177,7 @@ export async function createAuth(deps: AuthDeps): Promise<AuthSetup> {
           audience,
           publicUrl,
           logger,
+          limiter: new StartLimiter({ clock }),
         });
         httpRoutes[DEVICE_VERIFICATION_PATH] = deviceVerificationPage({
           devices,

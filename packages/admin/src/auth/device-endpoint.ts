@@ -4,7 +4,8 @@
 //   GET  /oauth2/device[?user_code=…]  the verification page, behind the console's sign-in (no session: a redirect
 //                                      to /login and back); shows who asks for what, with Approve and Deny
 //   POST /oauth2/device                the decision: the session's CSRF token in a hidden field, the user code
-// The device then polls the token endpoint (token-endpoint.ts). Wrong user codes count against the person and the
+// The device then polls the token endpoint (token-endpoint.ts). The first endpoint needs no credentials and writes a
+// row, so each client address may start only so many (StartLimiter). Wrong user codes count against the person and the
 // address as wrong passwords do (sign-in-throttle.ts): 8 letters are guessable only at a rate nobody gets.
 // Codes are never logged.
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -36,6 +37,36 @@ export interface DeviceAuthorizationDeps {
   audience: () => string;
   publicUrl: () => string;
   logger: Logger;
+  /** Bounds how many codes one address may ask for (the endpoint needs no credentials and writes a row each time). */
+  limiter: StartLimiter;
+}
+
+/**
+ * At most `max` device authorizations per client address in any `windowMs` (default 20 in 10 minutes, a code's
+ * lifetime): enough for people, not for filling admin's database. Kept in memory, at most `maxAddresses` addresses.
+ */
+export class StartLimiter {
+  readonly #starts = new Map<string, number[]>();
+  readonly #o: { clock: Clock; max: number; windowMs: number; maxAddresses: number };
+
+  constructor(o: { clock: Clock; max?: number; windowMs?: number; maxAddresses?: number }) {
+    this.#o = { max: 20, windowMs: 10 * 60_000, maxAddresses: 10_000, ...o };
+  }
+
+  /** Counts a start from `address`; the milliseconds to wait instead when it is over its limit (then not counted). */
+  take(address: string): number {
+    const now = this.#o.clock.now().getTime();
+    const recent = (this.#starts.get(address) ?? []).filter((t) => t > now - this.#o.windowMs);
+    if (recent.length >= this.#o.max) {
+      this.#starts.set(address, recent);
+      return recent[0]! + this.#o.windowMs - now;
+    }
+    recent.push(now);
+    this.#starts.delete(address); // re-inserted last: the map's order is the order of last use
+    this.#starts.set(address, recent);
+    while (this.#starts.size > this.#o.maxAddresses) this.#starts.delete(this.#starts.keys().next().value!);
+    return 0;
+  }
 }
 
 /** RFC 8628 §3.1–3.2: a device code, a user code, where the person enters it, and how often to poll. */
@@ -61,6 +92,14 @@ export function deviceAuthorizationEndpoint(deps: DeviceAuthorizationDeps) {
     const unknown = scope.filter((s) => !client.scopes.includes(s));
     if (unknown.length > 0)
       return oauthError(res, 400, "invalid_scope", `scope not allowed for this client: ${unknown.join(" ")}`);
+    const wait = deps.limiter.take(req.socket.remoteAddress ?? "");
+    if (wait > 0) {
+      deps.logger.warn({ clientId: client.id, address: req.socket.remoteAddress }, "device authorizations throttled");
+      const seconds = String(Math.ceil(wait / 1000));
+      return oauthError(res, 429, "slow_down", `too many device authorizations: try again in ${seconds} s`, {
+        "retry-after": seconds,
+      });
+    }
     const { deviceCode, userCode } = await deps.devices.start(client.id, scope);
     const verificationUri = `${deps.publicUrl()}${DEVICE_VERIFICATION_PATH}`;
     deps.logger.info({ clientId: client.id }, "device authorization started");

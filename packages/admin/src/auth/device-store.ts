@@ -22,7 +22,7 @@ export interface DeviceGrant {
   clientId: string;
   scope: string[];
   subject: string;
-  /** Seconds since the epoch: when the approver signed in. */
+  /** Seconds since the epoch: when the approver's session token was issued. */
   authTime: number;
 }
 

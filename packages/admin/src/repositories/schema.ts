@@ -299,7 +299,7 @@ export interface AuthDeviceCodesTable {
   status: "pending" | "approved" | "denied";
   /** Who approved (or denied) it. */
   subject: Generated<string>;
-  /** When the approver signed in, in seconds (the ID token's auth_time). */
+  /** When the approver's session token was issued, in seconds (the ID token's auth_time). */
   auth_time: Generated<number>;
   interval_ms: number;
   last_poll_at: Generated<number>;
