@@ -62,14 +62,12 @@ export function loginCommand(): Command {
     act(async (ctx, _args, flags) => {
       const c = ctx.config;
       const transport = anonymousTransport(c);
-      if (c.clientSecret) {
-        const opts = clientOptions(c).clientCredentials!;
-        const source = clientCredentials({ ...opts, discover: discoverAuth(transport) });
-        await source.token();
-        ctx.out(`authenticated as client ${c.clientSecret.clientId} (token cached in ~/.aloft/tokens)`);
-        return;
-      }
       if (flags.device) {
+        if (c.clientSecret)
+          throw invalidArgument(
+            "cli.login",
+            "--device signs a person in, but the config's authType ClientSecret makes every command use client credentials",
+          );
         const session = await deviceLogin({
           endpoints: await discoverDevice(transport)(),
           prompt: (p) =>
@@ -83,6 +81,13 @@ export function loginCommand(): Command {
         ctx.out(
           `signed in to ${c.endpoint} (session in ~/.aloft/tokens, refreshed automatically; aloft logout ends it)`,
         );
+        return;
+      }
+      if (c.clientSecret) {
+        const opts = clientOptions(c).clientCredentials!;
+        const source = clientCredentials({ ...opts, discover: discoverAuth(transport) });
+        await source.token();
+        ctx.out(`authenticated as client ${c.clientSecret.clientId} (token cached in ~/.aloft/tokens)`);
         return;
       }
       const port = flags.callbackPort === undefined ? undefined : Number(flags.callbackPort);
