@@ -172,6 +172,7 @@ test("aloft login --device: prints the code, polls until a signed-in person appr
     password,
   });
   assert.equal(decided.status, 200, decided.page);
+  assert.equal(decided.confirmations, 1, "a typed code is approved after the page showed who asks");
   assert.equal(await exited, 0, err);
   assert.match(out, /signed in to/);
   const [file] = readdirSync(tokensDir).filter((f) => f.startsWith("login-"));

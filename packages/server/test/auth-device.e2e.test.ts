@@ -95,6 +95,7 @@ test("a device gets tokens once a signed-in person approves its code, and only o
   });
   assert.equal(decided.status, 200, decided.page);
   assert.match(decided.page, /Device approved/);
+  assert.equal(decided.confirmations, 0, "the page opened with the code showed the request: Approve decided at once");
   await new Promise((r) => setTimeout(r, 1000)); // the device's interval
   const t = await poll(d.device_code);
   assert.equal(t.status, 200, JSON.stringify(t.body));
@@ -129,6 +130,18 @@ test("polling faster than the interval is slow_down; a denied code is access_den
   });
   assert.match(r.page, /Device denied/);
   assert.equal((await poll(denied.device_code)).body.error, "access_denied");
+});
+
+test("a typed code is approved only after the page has shown who asks for what", async () => {
+  const d = await startDevice();
+  const typed = { httpUrl: platform.httpUrl, verificationUrl: d.verification_uri, user: "alice", password: password() };
+  const shown = await approveDevice({ ...typed, userCode: d.user_code.toLowerCase(), confirm: false });
+  assert.equal(shown.status, 200);
+  assert.match(shown.page, /<b>flytectl<\/b> asks to act on your behalf \(scopes: all offline\)/);
+  assert.equal((await poll(d.device_code)).body.error, "authorization_pending", "not approved yet");
+  const confirmed = await approveDevice({ ...typed, userCode: d.user_code });
+  assert.equal(confirmed.confirmations, 1);
+  assert.match(confirmed.page, /Device approved/);
 });
 
 test("only public clients, known scopes and this server's audience", async () => {

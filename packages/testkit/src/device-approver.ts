@@ -39,6 +39,8 @@ export interface DeviceDecision {
   status: number;
   /** The page's text. */
   page: string;
+  /** How many times the page asked to confirm (a typed code: it shows who asks before Approve counts). */
+  confirmations: number;
 }
 
 /**
@@ -52,6 +54,8 @@ export async function approveDevice(o: {
   password: string;
   approve?: boolean;
   userCode?: string;
+  /** false: stop at a confirmation page instead of confirming. */
+  confirm?: boolean;
   /** Replaces the form's CSRF token (a forged form). */
   csrfToken?: string;
 }): Promise<DeviceDecision> {
@@ -91,16 +95,26 @@ export async function approveDevice(o: {
     res = await get(res.headers.get("location")!); // the verification page, signed in
   }
   if (res.status !== 200) throw new Error(`the verification page answered ${res.status}: ${await res.text()}`);
-  const decision = hiddenFields(await res.text());
   const code = o.userCode ?? new URL(o.verificationUrl, base).searchParams.get("user_code") ?? "";
-  decision.set("user_code", code);
-  decision.set("action", o.approve === false ? "deny" : "approve");
-  if (o.csrfToken !== undefined) decision.set("csrf_token", o.csrfToken);
-  const done = await fetch(`${base}/oauth2/device`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar.header(), origin: base },
-    body: decision,
-    redirect: "manual",
-  });
-  return { status: done.status, page: await done.text() };
+  let html = await res.text();
+  let confirmations = 0;
+  for (;;) {
+    const decision = hiddenFields(html);
+    decision.set("user_code", code);
+    decision.set("action", o.approve === false ? "deny" : "approve");
+    if (o.csrfToken !== undefined) decision.set("csrf_token", o.csrfToken);
+    const done = await fetch(`${base}/oauth2/device`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar.header(), origin: base },
+      body: decision,
+      redirect: "manual",
+    });
+    html = await done.text();
+    // The page shows who asks and wants the Approve again: the person reads it and confirms (once).
+    if (done.status === 200 && /name="confirmed"/.test(html) && confirmations === 0 && o.confirm !== false) {
+      confirmations++;
+      continue;
+    }
+    return { status: done.status, page: html, confirmations };
+  }
 }

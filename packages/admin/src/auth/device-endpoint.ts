@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Clock, Logger } from "@aloft/core";
 import { COOKIES } from "./browser-session.ts";
 import type { CookieSealer } from "./cookie-crypto.ts";
-import type { DeviceStore } from "./device-store.ts";
+import { type DeviceStore, normalizeUserCode } from "./device-store.ts";
 import {
   constantTimeEqual,
   escapeHtml,
@@ -143,9 +143,11 @@ ${body}
 `);
 }
 
-function form(userCode: string, csrf: string, ask = ""): string {
+/** The form; `confirmed`: the code whose request (client, scopes) the page shows, so Approve decides at once. */
+function form(userCode: string, csrf: string, ask = "", confirmed = ""): string {
   return `${ask}<form method="post" action="${DEVICE_VERIFICATION_PATH}">
 <input type="hidden" name="csrf_token" value="${escapeHtml(csrf)}">
+${confirmed ? `<input type="hidden" name="confirmed" value="${escapeHtml(confirmed)}">\n` : ""}
 <p><label>Code shown on the device <input name="user_code" value="${escapeHtml(userCode)}" autocomplete="off" required autofocus></label></p>
 <p><button type="submit" name="action" value="approve">Approve</button> <button type="submit" name="action" value="deny">Deny</button></p>
 </form>`;
@@ -170,6 +172,8 @@ export function deviceVerificationPage(deps: DeviceVerificationDeps) {
       return undefined;
     }
   }
+  const askText = (subject: string, asking: { clientId: string; scope: string[] }) =>
+    `<p>Signed in as <b>${escapeHtml(subject)}</b>. <b>${escapeHtml(asking.clientId)}</b> asks to act on your behalf (scopes: ${escapeHtml(asking.scope.join(" "))}). Approve only if you started it and the code matches the device.</p>\n`;
   const signIn = (res: ServerResponse, userCode: string) => {
     const back = `${DEVICE_VERIFICATION_PATH}${userCode ? `?user_code=${encodeURIComponent(userCode)}` : ""}`;
     redirect(res, `/login?redirect_url=${encodeURIComponent(back)}`);
@@ -186,10 +190,17 @@ export function deviceVerificationPage(deps: DeviceVerificationDeps) {
       if (!who) return signIn(res, userCode);
       const csrf = deps.sealer.csrfToken(who.sid);
       const asking = userCode ? await deps.devices.pending(userCode) : undefined;
-      const ask = asking
-        ? `<p>Signed in as <b>${escapeHtml(who.subject)}</b>. <b>${escapeHtml(asking.clientId)}</b> asks to act on your behalf (scopes: ${escapeHtml(asking.scope.join(" "))}). Approve only if you started it and the code matches the device.</p>\n`
-        : `<p>Signed in as <b>${escapeHtml(who.subject)}</b>. Enter the code the device shows.</p>\n`;
-      return page(res, 200, form(userCode, csrf, ask));
+      if (!asking)
+        return page(
+          res,
+          200,
+          form(
+            userCode,
+            csrf,
+            `<p>Signed in as <b>${escapeHtml(who.subject)}</b>. Enter the code the device shows.</p>\n`,
+          ),
+        );
+      return page(res, 200, form(userCode, csrf, askText(who.subject, asking), normalizeUserCode(userCode)));
     }
     const body = await readForm(req);
     if (typeof body === "string") return text(res, 400, body);
@@ -213,16 +224,25 @@ export function deviceVerificationPage(deps: DeviceVerificationDeps) {
         { "retry-after": String(seconds) },
       );
     }
-    const decided = await deps.devices.decide(userCode, action === "approve", who.subject, who.authTime);
-    if (!decided) {
-      deps.throttle.failed(who.subject, address);
-      logger.warn({ user: who.subject, address }, "device code entry refused: unknown, expired or used code");
-      return page(
+    const unknown = () =>
+      page(
         res,
         400,
         `<p role="alert" style="color:#b00">Unknown, expired or already used code.</p>\n${form(userCode, csrf)}`,
       );
+    const asking = await deps.devices.pending(userCode);
+    if (!asking) {
+      deps.throttle.failed(who.subject, address);
+      logger.warn({ user: who.subject, address }, "device code entry refused: unknown, expired or used code");
+      return unknown();
     }
+    // A typed code is approved only after the page has shown who asks for what (RFC 8628 §5.4: remote phishing).
+    const code = normalizeUserCode(userCode);
+    if (action === "approve" && normalizeUserCode(body.get("confirmed") ?? "") !== code)
+      return page(res, 200, form(userCode, csrf, askText(who.subject, asking), code));
+    const decided = await deps.devices.decide(userCode, action === "approve", who.subject, who.authTime);
+    if (!decided) return unknown(); // decided or expired a moment ago
+
     logger.info({ user: who.subject, decision: action }, "device authorization decided");
     page(
       res,
