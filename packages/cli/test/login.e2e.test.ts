@@ -1,7 +1,9 @@
 // `aloft login` against Aloft's own authorization server, end to end: the CLI prints the sign-in URL (--no-browser),
 // the test plays the browser with plain HTTP requests (the sign-in form, then the redirect to the CLI's loopback
 // listener), and the CLI keeps the session in ~/.aloft/tokens (0600). Later commands use it, refresh it when the
-// access token has expired (the refresh token rotates), and `aloft logout` revokes it.
+// access token has expired (the refresh token rotates), and `aloft logout` revokes it. `aloft login --device` prints a
+// verification URI and user code instead; the test approves the code as a signed-in person would, and the CLI, which
+// polls, keeps the session the same way.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
@@ -9,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { initSecrets } from "@aloft/admin";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { approveDevice, startTestPlatform, type TestPlatform } from "@aloft/testkit";
 import { cliRunner } from "./cli-runner.ts";
 
 const cliBin = new URL("../bin/aloft-cli.mjs", import.meta.url).pathname;
@@ -23,7 +25,12 @@ before(async () => {
   await initSecrets({ dir: secrets, users: ["alice"] });
   platform = await startTestPlatform({
     overrides: {
-      auth: { enabled: true, secretsDir: secrets, roles: { bindings: [{ subject: "alice", role: "viewer" }] } },
+      auth: {
+        enabled: true,
+        secretsDir: secrets,
+        self: { deviceCodeIntervalSeconds: 1 },
+        roles: { bindings: [{ subject: "alice", role: "viewer" }] },
+      },
     },
   });
   mkdirSync(join(home, ".aloft"), { recursive: true });
@@ -133,4 +140,44 @@ test("aloft login: a session in ~/.aloft/tokens (0600) that later commands use a
   });
   assert.equal(((await reuse.json()) as { error: string }).error, "invalid_grant");
   await fails(1, /unauthenticated/, "get", "project");
+});
+
+test("aloft login --device: prints the code, polls until a signed-in person approves it, keeps the session (0600)", async () => {
+  rmSync(tokensDir, { recursive: true, force: true });
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, NO_COLOR: "1" };
+  delete env.ALOFT_ENDPOINT;
+  const child = spawn(process.execPath, [cliBin, "login", "--device"], { env });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number>((resolve) => child.on("exit", (c) => resolve(c ?? -1)));
+  const printed = await new Promise<{ uri: string; code: string; complete: string }>((resolve, reject) => {
+    child.stderr.on("data", (d: Buffer) => {
+      err += d.toString();
+      const m = /open (http:\/\/\S+\/oauth2\/device) in a browser and enter the code (\S+)\n\s+\(or open (\S+)\)/.exec(
+        err,
+      );
+      if (m) resolve({ uri: m[1]!, code: m[2]!, complete: m[3]! });
+    });
+    child.on("exit", () => reject(new Error(`login --device exited before printing a code: ${err}`)));
+  });
+  assert.match(printed.code, /^[A-Z]{4}-[A-Z]{4}$/);
+  const password = readFileSync(join(secrets, "user-alice.password"), "utf8").trim();
+  // The person types the code on the plain verification page.
+  const decided = await approveDevice({
+    httpUrl: platform.httpUrl,
+    verificationUrl: printed.uri,
+    userCode: printed.code.toLowerCase(),
+    user: "alice",
+    password,
+  });
+  assert.equal(decided.status, 200, decided.page);
+  assert.equal(decided.confirmations, 1, "a typed code is approved after the page showed who asks");
+  assert.equal(await exited, 0, err);
+  assert.match(out, /signed in to/);
+  const [file] = readdirSync(tokensDir).filter((f) => f.startsWith("login-"));
+  assert.ok(file);
+  assert.equal(statSync(join(tokensDir, file)).mode & 0o777, 0o600);
+  assert.match(await ok("get", "project", "-o", "json"), /flytesnacks/);
+  assert.match(await ok("logout"), /session is revoked/);
 });

@@ -3,6 +3,7 @@
 import { createClient, type Transport } from "@connectrpc/connect";
 import { AuthMetadataService } from "@aloft/idl/flyteidl/service/auth_pb.js";
 import type { AuthDiscovery } from "./client-credentials.ts";
+import type { DeviceEndpoints } from "./device-login.ts";
 import type { LoginEndpoints } from "./pkce-login.ts";
 
 /** Discovery over `transport`, which must not carry the token being fetched (it has none yet). */
@@ -30,22 +31,52 @@ export function discoverLogin(transport: Transport, doFetch: typeof fetch = fetc
         "admin's authorization server offers no browser sign-in (no user is configured, or auth is off); use client credentials (authType: ClientSecret)",
       );
     }
-    let revocationEndpoint: string | undefined;
-    try {
-      const doc = (await (
-        await doFetch(`${oauth.issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`, {
-          signal: AbortSignal.timeout(5000),
-        })
-      ).json()) as { revocation_endpoint?: unknown };
-      if (typeof doc.revocation_endpoint === "string") revocationEndpoint = doc.revocation_endpoint;
-    } catch {
-      // no discovery document: logout forgets the session without revoking it
-    }
+    const revocationEndpoint = await revocationOf(oauth.issuer, doFetch);
     return {
       authorizationEndpoint: oauth.authorizationEndpoint,
       tokenEndpoint: oauth.tokenEndpoint,
       clientId: pub.clientId || "flytectl",
       redirectUri: pub.redirectUri || "http://localhost:53593/callback",
+      scopes: pub.scopes.length > 0 ? pub.scopes : ["all", "offline"],
+      ...(pub.audience ? { audience: pub.audience } : {}),
+      ...(revocationEndpoint ? { revocationEndpoint } : {}),
+    };
+  };
+}
+
+/** The revocation endpoint of the issuer's OpenID discovery document, if it has one. */
+async function revocationOf(issuer: string, doFetch: typeof fetch): Promise<string | undefined> {
+  try {
+    const doc = (await (
+      await doFetch(`${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`, {
+        signal: AbortSignal.timeout(5000),
+      })
+    ).json()) as { revocation_endpoint?: unknown };
+    return typeof doc.revocation_endpoint === "string" ? doc.revocation_endpoint : undefined;
+  } catch {
+    return undefined; // no discovery document: logout forgets the session without revoking it
+  }
+}
+
+/**
+ * Where a person signs in from a machine without a browser (RFC 8628): the device authorization endpoint that
+ * GetOAuth2Metadata advertises (Aloft's own, or the external IdP's document passed through), the token endpoint,
+ * and the public client of GetPublicClientConfig.
+ */
+export function discoverDevice(transport: Transport, doFetch: typeof fetch = fetch): () => Promise<DeviceEndpoints> {
+  const meta = createClient(AuthMetadataService, transport);
+  return async () => {
+    const [oauth, pub] = await Promise.all([meta.getOAuth2Metadata({}), meta.getPublicClientConfig({})]);
+    if (!oauth.deviceAuthorizationEndpoint || !oauth.tokenEndpoint) {
+      throw new Error(
+        "admin's authorization server offers no device sign-in (no device_authorization_endpoint: no user or cookie keys are configured, the identity provider has none, or auth is off)",
+      );
+    }
+    const revocationEndpoint = await revocationOf(oauth.issuer, doFetch);
+    return {
+      deviceAuthorizationEndpoint: oauth.deviceAuthorizationEndpoint,
+      tokenEndpoint: oauth.tokenEndpoint,
+      clientId: pub.clientId || "flytectl",
       scopes: pub.scopes.length > 0 ? pub.scopes : ["all", "offline"],
       ...(pub.audience ? { audience: pub.audience } : {}),
       ...(revocationEndpoint ? { revocationEndpoint } : {}),

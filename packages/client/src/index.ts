@@ -1,5 +1,7 @@
 // @aloft/client: the package's front door. Everything not exported here is private to the package.
-export { discoverAuth, discoverLogin } from "./auth-discovery.ts";
+export { discoverAuth, discoverDevice, discoverLogin } from "./auth-discovery.ts";
+export { deviceLogin } from "./device-login.ts";
+export type { DeviceEndpoints, DevicePrompt } from "./device-login.ts";
 export { bearerToken } from "./auth.ts";
 export { clientCredentials, tokenSourceAuth } from "./client-credentials.ts";
 export type { ClientCredentialsOptions, StoredToken, TokenCache } from "./client-credentials.ts";

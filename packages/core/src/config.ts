@@ -215,6 +215,10 @@ export interface AuthConfig {
   authServerType: string;
   self: {
     accessTokenLifetimeSeconds: number;
+    /** Device flow (RFC 8628): how long a device code and its user code live. */
+    deviceCodeLifetimeSeconds: number;
+    /** Device flow: how often a device may poll the token endpoint (faster is `slow_down`). */
+    deviceCodeIntervalSeconds: number;
     /** Confidential clients besides the engine's (flytepropeller). */
     clients: AuthClientConfig[];
   };
@@ -332,7 +336,12 @@ export function defaultConfig(): AloftConfig {
       grpcAuthorizationHeader: "flyte-authorization",
       requiredScope: "all",
       authServerType: "self",
-      self: { accessTokenLifetimeSeconds: 1800, clients: [] },
+      self: {
+        accessTokenLifetimeSeconds: 1800,
+        deviceCodeLifetimeSeconds: 600,
+        deviceCodeIntervalSeconds: 5,
+        clients: [],
+      },
       external: {
         issuer: "",
         jwksUri: "",
@@ -518,6 +527,10 @@ function validateAuth(a: AuthConfig): void {
     throw configError("auth.external.issuer", "required when authServerType is external");
   if (!(a.self.accessTokenLifetimeSeconds > 0))
     throw configError("auth.self.accessTokenLifetimeSeconds", "must be more than 0");
+  if (!(a.self.deviceCodeLifetimeSeconds > 0))
+    throw configError("auth.self.deviceCodeLifetimeSeconds", "must be more than 0");
+  if (!(Number.isInteger(a.self.deviceCodeIntervalSeconds) && a.self.deviceCodeIntervalSeconds >= 1))
+    throw configError("auth.self.deviceCodeIntervalSeconds", "must be a whole number of seconds, at least 1");
   if (a.roles.defaultRole !== "" && !ROLES.includes(a.roles.defaultRole))
     throw configError("auth.roles.defaultRole", `must be one of ${ROLES.join(", ")}`);
   a.roles.bindings.forEach((b, i) => {

@@ -154,7 +154,9 @@ export function serverCommands(): Command[] {
   serverOptions(
     secret
       .command("create")
-      .description("the secrets of `secret init` as a Kubernetes Secret manifest (-o yaml; kubectl apply -f -)"),
+      .description(
+        "create (or update) the secrets of `secret init` as a Kubernetes Secret in the cluster of KUBECONFIG (or in-cluster); -o yaml prints it instead",
+      ),
   )
     .option(
       "-p, --local-path <dir>",
@@ -162,21 +164,26 @@ export function serverCommands(): Command[] {
     )
     .option("--name <name>", "the Secret's name", "flyte-admin-secrets")
     .option("--namespace <ns>", "the Secret's namespace", "flyte")
-    .option("-o, --output <format>", "yaml (creating it in a cluster needs the Kubernetes module, not built yet)")
+    .option("-o, --output <format>", "yaml: print the manifest (for kubectl apply -f -) instead of creating it")
     .action(async (opts: ServerOptions & { localPath?: string; name: string; namespace: string; output?: string }) => {
       const config = configFrom(opts);
       const { underDataDir } = await import("@aloft/core");
-      const { secretManifest } = await import("@aloft/admin");
-      if (opts.output !== "yaml") {
-        throw new Error(
-          "creating the Secret in a cluster needs the Kubernetes module, which is not built yet: use -o yaml | kubectl apply -f -",
-        );
+      const { secretManifest, secretObject } = await import("@aloft/admin");
+      const dir = opts.localPath ?? underDataDir(config, config.auth.secretsDir);
+      const target = { name: opts.name, namespace: opts.namespace };
+      if (opts.output === "yaml") {
+        process.stdout.write(secretManifest(dir, target));
+        return;
       }
+      if (opts.output !== undefined) throw new Error(`unknown output format ${opts.output} (yaml, or none to create)`);
+      const object = secretObject(dir, target);
+      // The Kubernetes client is loaded only here: no other verb pays for it.
+      const kube = await import("@aloft/kube");
+      const { applySecret } = await import("./secret-create.ts");
+      const api = kube.createKubeApi(kube.loadKubeConfig(), { fieldManager: "aloft-secret-create" });
+      const result = await applySecret(api, object, kube);
       process.stdout.write(
-        secretManifest(opts.localPath ?? underDataDir(config, config.auth.secretsDir), {
-          name: opts.name,
-          namespace: opts.namespace,
-        }),
+        `${result} Secret ${opts.namespace}/${opts.name} (${Object.keys(object.data).length} keys from ${dir})\n`,
       );
     });
   return [start, admin, engine, scheduler, migrate, secret];

@@ -132,7 +132,12 @@ describe("metadata", () => {
         headers: { accept: "application/json" },
       })
     ).json()) as Record<string, unknown>;
-    assert.deepEqual(m.grant_types_supported, ["authorization_code", "refresh_token", "client_credentials"]);
+    assert.deepEqual(m.grant_types_supported, [
+      "authorization_code",
+      "refresh_token",
+      "client_credentials",
+      "urn:ietf:params:oauth:grant-type:device_code",
+    ]);
     assert.deepEqual(m.code_challenge_methods_supported, ["S256"]);
     assert.equal(m.authorization_endpoint, `${platform.httpUrl}/oauth2/authorize`);
     const o = (await (await fetch(`${platform.httpUrl}/.well-known/openid-configuration`)).json()) as Record<

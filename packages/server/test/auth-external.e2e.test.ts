@@ -1,6 +1,7 @@
 // Auth with an external identity provider: a stand-in IdP on loopback publishes its openid-configuration, RFC 8414
 // metadata and JWKS; Aloft verifies its tokens (keys discovered through the issuer), takes roles from the `roles`
-// claim, and hands out the IdP's metadata through AuthMetadataService.
+// claim, and hands out the IdP's metadata through AuthMetadataService, whose device endpoint `aloft login --device`
+// (deviceLogin) uses.
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -10,6 +11,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { AuthMetadataService } from "@aloft/idl/flyteidl/service/auth_pb.js";
+import { deviceLogin, discoverDevice } from "@aloft/client";
 import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 
 let idp: Server;
@@ -17,6 +19,9 @@ let issuer: string;
 let key: CryptoKey;
 let platform: TestPlatform;
 let jwksFetches = 0;
+/** The stand-in IdP's device flow: requests seen, and how many polls stay pending. */
+const deviceRequests: string[] = [];
+let pendingPolls = 1;
 
 before(async () => {
   const pair = await generateKeyPair("ES256");
@@ -36,6 +41,36 @@ before(async () => {
         grant_types_supported: ["client_credentials", "urn:ietf:params:oauth:grant-type:device_code"],
         device_authorization_endpoint: `${issuer}/device`,
       });
+    }
+    if (req.method === "POST" && (req.url === "/device" || req.url === "/token")) {
+      let body = "";
+      req.on("data", (d: Buffer) => (body += d.toString()));
+      req.on("end", async () => {
+        const form = new URLSearchParams(body);
+        deviceRequests.push(`${req.url} ${form.get("grant_type") ?? form.get("scope")}`);
+        if (req.url === "/device")
+          return json({
+            device_code: "idp-device-code",
+            user_code: "WDJB-MJHT",
+            verification_uri: `${issuer}/activate`,
+            expires_in: 300,
+            interval: 1,
+          });
+        if (form.get("device_code") !== "idp-device-code") {
+          res.writeHead(400, { "content-type": "application/json" });
+          return res.end(JSON.stringify({ error: "invalid_grant" }));
+        }
+        if (pendingPolls-- > 0) {
+          res.writeHead(400, { "content-type": "application/json" });
+          return res.end(JSON.stringify({ error: "authorization_pending" }));
+        }
+        json({
+          access_token: await sign({ roles: ["flytesnacks:viewer"] }, { sub: "dora@example.com" }),
+          token_type: "Bearer",
+          expires_in: 300,
+        });
+      });
+      return;
     }
     if (req.url === "/keys") {
       jwksFetches++;
@@ -150,4 +185,27 @@ test("AuthMetadataService hands out the IdP's metadata (device flow included) an
     404,
     "no self-hosted token endpoint with an external IdP",
   );
+});
+
+test("the device flow of aloft login --device runs at the IdP's advertised endpoint; its token works here", async () => {
+  const transport = createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}` });
+  const endpoints = await discoverDevice(transport)();
+  assert.equal(endpoints.deviceAuthorizationEndpoint, `${issuer}/device`);
+  const prompts: string[] = [];
+  const session = await deviceLogin({
+    endpoints,
+    prompt: (p) => prompts.push(`${p.verificationUri} ${p.userCode}`),
+    sleep: async () => undefined,
+  });
+  assert.deepEqual(prompts, [`${issuer}/activate WDJB-MJHT`]);
+  assert.deepEqual(deviceRequests, [
+    "/device all offline",
+    "/token urn:ietf:params:oauth:grant-type:device_code",
+    "/token urn:ietf:params:oauth:grant-type:device_code",
+  ]);
+  const list = await admin(session.accessToken).listExecutions({
+    id: { project: "flytesnacks", domain: "development" },
+    limit: 1,
+  });
+  assert.equal(list.executions.length, 0);
 });

@@ -1,6 +1,7 @@
 // `aloft admin` and `aloft engine` as two processes with auth on and 2-second access tokens: the engine authenticates
 // with client credentials (flytepropeller's secret from `aloft secret init`), renews its token as it expires, and a
-// workflow that outlives several tokens completes. Nothing secret appears in either process's logs.
+// workflow that outlives several tokens completes. Nothing secret appears in either process's logs, including a console
+// sign-in and a device flow (RFC 8628) sign-in.
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -11,7 +12,7 @@ import { ConnectError, Code } from "@connectrpc/connect";
 import { createAloftClient } from "@aloft/client";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit";
+import { approveDevice, id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit";
 
 const bin = new URL("../bin/aloft.mjs", import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), "aloft-auth-split-"));
@@ -144,6 +145,14 @@ test("the engine authenticates, renews its token across expiry, and a workflow c
     "alice",
     readFileSync(join(secrets, "user-alice.password"), "utf8").trim(),
   );
+  // A device signs in too (device and user codes, tokens): noted as well.
+  seen.push(
+    ...(await deviceSession(
+      `http://127.0.0.1:${httpPort}`,
+      "alice",
+      readFileSync(join(secrets, "user-alice.password"), "utf8").trim(),
+    )),
+  );
 
   const adminLog = logs[0]!;
   // Every change is audited with who made it.
@@ -216,4 +225,31 @@ async function browserSession(base: string, user: string, password: string): Pro
   const out = await fetch(`${base}/logout`, { headers: { cookie: cookie() } });
   assert.equal(out.status, 200);
   return seen;
+}
+
+/** A device authorization (RFC 8628) approved by `user` and redeemed once; returns its codes and tokens. */
+async function deviceSession(base: string, user: string, password: string): Promise<Array<[string, string]>> {
+  const post = async (path: string, form: Record<string, string>) =>
+    (await (
+      await fetch(`${base}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(form),
+      })
+    ).json()) as Record<string, string>;
+  const d = await post("/oauth2/device_authorization", { client_id: "flytectl" });
+  const decided = await approveDevice({ httpUrl: base, verificationUrl: d.verification_uri_complete!, user, password });
+  assert.equal(decided.status, 200, decided.page);
+  const t = await post("/oauth2/token", {
+    grant_type: "urn:ietf:params:oauth:grant-type:device_code",
+    device_code: d.device_code!,
+    client_id: "flytectl",
+  });
+  assert.equal(typeof t.access_token, "string", JSON.stringify(t));
+  return [
+    ["device code", d.device_code!],
+    ["user code", d.user_code!],
+    ["device access token", t.access_token!],
+    ["device refresh token", t.refresh_token!],
+  ];
 }

@@ -7,6 +7,8 @@ export {
   scratchPostgresUrl,
 } from "./databases.ts";
 export type { TestDatabase } from "./databases.ts";
+export { approveDevice } from "./device-approver.ts";
+export type { DeviceDecision } from "./device-approver.ts";
 export { NO_FIXTURES, flytesnacksDir } from "./fixtures.ts";
 export { findFlytekit, registerWorkflows, runRemote, writeFlytekitConfig } from "./flytekit.ts";
 export type { RemoteResult } from "./flytekit.ts";

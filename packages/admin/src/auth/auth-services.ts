@@ -14,14 +14,16 @@ import { bind, type ServiceBinding } from "../api/rpc.ts";
 import { unauthenticated } from "./token-verifier.ts";
 import { AUTHORIZE_PATH } from "./authorize-endpoint.ts";
 import { PUBLIC_SCOPES } from "./public-clients.ts";
-import { JWKS_PATH, REVOKE_PATH, TOKEN_PATH } from "./token-endpoint.ts";
+import { DEVICE_AUTHORIZATION_PATH } from "./device-endpoint.ts";
+import { DEVICE_GRANT, JWKS_PATH, REVOKE_PATH, TOKEN_PATH } from "./token-endpoint.ts";
 
 /**
  * RFC 8414 metadata of the self-hosted server: only what it really supports. The authorization code grant (with
  * PKCE S256 and refresh tokens) is advertised only when there is someone to sign in (a user in the secrets
- * directory); otherwise the server is a client-credentials one.
+ * directory); otherwise the server is a client-credentials one. The device authorization grant (RFC 8628) also needs
+ * the cookie keys (its verification page is behind the console's sign-in).
  */
-export function selfMetadata(publicUrl: string, interactive: boolean): OAuth2MetadataResponse {
+export function selfMetadata(publicUrl: string, interactive: boolean, device = false): OAuth2MetadataResponse {
   return create(OAuth2MetadataResponseSchema, {
     issuer: publicUrl,
     tokenEndpoint: `${publicUrl}${TOKEN_PATH}`,
@@ -30,8 +32,9 @@ export function selfMetadata(publicUrl: string, interactive: boolean): OAuth2Met
     // "none": public clients (flytectl, aloft login, the console) send only their client_id, with a PKCE verifier.
     tokenEndpointAuthMethodsSupported: ["client_secret_basic", "client_secret_post", ...(interactive ? ["none"] : [])],
     grantTypesSupported: interactive
-      ? ["authorization_code", "refresh_token", "client_credentials"]
+      ? ["authorization_code", "refresh_token", "client_credentials", ...(device ? [DEVICE_GRANT] : [])]
       : ["client_credentials"],
+    ...(device ? { deviceAuthorizationEndpoint: `${publicUrl}${DEVICE_AUTHORIZATION_PATH}` } : {}),
     ...(interactive
       ? {
           authorizationEndpoint: `${publicUrl}${AUTHORIZE_PATH}`,
@@ -43,11 +46,16 @@ export function selfMetadata(publicUrl: string, interactive: boolean): OAuth2Met
 }
 
 /** OpenID Provider metadata (OpenID Connect Discovery 1.0) of the self-hosted server, as plain JSON. */
-export function selfOpenIdConfiguration(publicUrl: string, interactive: boolean): Record<string, unknown> {
-  const m = selfMetadata(publicUrl, interactive);
+export function selfOpenIdConfiguration(
+  publicUrl: string,
+  interactive: boolean,
+  device = false,
+): Record<string, unknown> {
+  const m = selfMetadata(publicUrl, interactive, device);
   return {
     issuer: m.issuer,
     ...(interactive ? { authorization_endpoint: m.authorizationEndpoint } : {}),
+    ...(device ? { device_authorization_endpoint: m.deviceAuthorizationEndpoint } : {}),
     token_endpoint: m.tokenEndpoint,
     jwks_uri: m.jwksUri,
     revocation_endpoint: `${publicUrl}${REVOKE_PATH}`,

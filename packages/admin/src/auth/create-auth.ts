@@ -22,6 +22,14 @@ import { browserSession, cookieCredentials, type HttpHook, type LoginProvider } 
 import { ClientRegistry } from "./clients.ts";
 import { externalLoginProvider } from "./external-login.ts";
 import { CookieSealer } from "./cookie-crypto.ts";
+import {
+  DEVICE_AUTHORIZATION_PATH,
+  DEVICE_VERIFICATION_PATH,
+  deviceAuthorizationEndpoint,
+  deviceVerificationPage,
+  StartLimiter,
+} from "./device-endpoint.ts";
+import { DeviceStore } from "./device-store.ts";
 import { GrantStore, REFRESH_LIFETIME_MS } from "./grant-store.ts";
 import { httpGuard, type HttpRoute } from "./http-guard.ts";
 import { SignInThrottle } from "./sign-in-throttle.ts";
@@ -95,12 +103,16 @@ export async function createAuth(deps: AuthDeps): Promise<AuthSetup> {
   const httpRoutes: Record<string, HttpRoute> = {};
   let metadata: () => Promise<import("@aloft/idl/flyteidl/service/auth_pb.js").OAuth2MetadataResponse>;
   let provider: LoginProvider | undefined;
+  const cookieKeys = readCookieKeys(deps.secretsDir);
+  const sealer = cookieKeys ? new CookieSealer(cookieKeys, clock) : undefined;
 
   if (auth.authServerType === "self") {
     const keys = await loadKeySet(readSigningKeys(deps.secretsDir));
     const clients = new ClientRegistry(deps.secretsDir, auth.self.clients);
     const users = new UserRegistry(deps.secretsDir, [...clients.ids(), ...auth.engineSubjects]);
     const interactive = users.names().length > 0;
+    // The device flow's verification page is behind the console's sign-in, which needs the cookie keys.
+    const device = interactive && sealer !== undefined;
     audience = publicUrl;
     const lifetimeSeconds = auth.self.accessTokenLifetimeSeconds;
     const issuer = new TokenIssuer({ keys, clock, issuer: publicUrl, audience, lifetimeSeconds });
@@ -112,6 +124,12 @@ export async function createAuth(deps: AuthDeps): Promise<AuthSetup> {
       clock,
     });
     const grants = new GrantStore(deps.db, clock);
+    const devices = device
+      ? new DeviceStore(deps.db, clock, {
+          lifetimeMs: auth.self.deviceCodeLifetimeSeconds * 1000,
+          intervalMs: auth.self.deviceCodeIntervalSeconds * 1000,
+        })
+      : undefined;
     const pub = publicClients(publicUrl);
     const tokenDeps: TokenEndpointDeps = {
       clients,
@@ -120,14 +138,23 @@ export async function createAuth(deps: AuthDeps): Promise<AuthSetup> {
       audience,
       logger,
       ...(interactive
-        ? { interactive: { publicClients: pub, grants, clock, issuerUrl: publicUrl, lifetimeSeconds } }
+        ? {
+            interactive: {
+              publicClients: pub,
+              grants,
+              clock,
+              issuerUrl: publicUrl,
+              lifetimeSeconds,
+              ...(devices ? { devices } : {}),
+            },
+          }
         : {}),
     };
     httpRoutes[TOKEN_PATH] = tokenEndpoint(tokenDeps);
     httpRoutes[JWKS_PATH] = jwksEndpoint(keys);
     httpRoutes[OPENID_CONFIGURATION_PATH] = async (req, res) => {
       req.resume();
-      json(res, 200, selfOpenIdConfiguration(publicUrl(), interactive));
+      json(res, 200, selfOpenIdConfiguration(publicUrl(), interactive, device));
     };
     if (interactive) {
       const secureCookies = () => publicUrl().startsWith("https:");
@@ -143,8 +170,27 @@ export async function createAuth(deps: AuthDeps): Promise<AuthSetup> {
       });
       httpRoutes[REVOKE_PATH] = revokeEndpoint({ grants, logger });
       provider = selfLoginProvider(tokenDeps, publicUrl);
+      if (devices && sealer) {
+        httpRoutes[DEVICE_AUTHORIZATION_PATH] = deviceAuthorizationEndpoint({
+          clients: pub,
+          devices,
+          audience,
+          publicUrl,
+          logger,
+          limiter: new StartLimiter({ clock }),
+        });
+        httpRoutes[DEVICE_VERIFICATION_PATH] = deviceVerificationPage({
+          devices,
+          sealer,
+          verifier,
+          // Wrong user codes are counted apart from wrong passwords, with the same limits.
+          throttle: new SignInThrottle({ clock }),
+          clock,
+          logger,
+        });
+      }
     }
-    metadata = async () => selfMetadata(publicUrl(), interactive);
+    metadata = async () => selfMetadata(publicUrl(), interactive, device);
     logger.info(
       { clients: clients.ids(), users: users.names().length, issuer: auth.publicUrl || "(public URL)" },
       "auth on: self-hosted authorization server",
@@ -186,8 +232,6 @@ export async function createAuth(deps: AuthDeps): Promise<AuthSetup> {
     logger.info({ issuer: ext.issuer }, "auth on: external identity provider");
   }
   const customHeader = auth.grpcAuthorizationHeader;
-  const cookieKeys = readCookieKeys(deps.secretsDir);
-  const sealer = cookieKeys ? new CookieSealer(cookieKeys, clock) : undefined;
   const cookies = sealer ? cookieCredentials(sealer, deps.allowedOrigins ?? []) : undefined;
   if (provider && sealer) {
     const session = browserSession({

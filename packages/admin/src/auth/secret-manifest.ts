@@ -1,6 +1,6 @@
-// `aloft secret create`: the secrets directory of `aloft secret init` as a Kubernetes Secret manifest (upstream's
-// `flyteadmin secret create` creates it in the cluster; that needs the Kubernetes module, so today the manifest is
-// printed for `kubectl apply -f -`). Users' plain passwords are left out: they are for handing to people, not for
+// `aloft secret create`: the secrets directory of `aloft secret init` as a Kubernetes Secret (upstream's
+// `flyteadmin secret create`): created in the cluster through @aloft/kube (server's secret-create.ts), or printed as a
+// manifest for `kubectl apply -f -`. Users' plain passwords are left out: they are for handing to people, not for
 // the server, which reads only the hashes.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -9,7 +9,17 @@ import { failedPrecondition } from "@aloft/core";
 
 const KEY = /^[-._a-zA-Z0-9]+$/;
 
-export function secretManifest(dir: string, o: { name: string; namespace: string }): string {
+export interface SecretObject {
+  apiVersion: "v1";
+  kind: "Secret";
+  metadata: { name: string; namespace: string };
+  type: "Opaque";
+  /** File name → base64 of its content. */
+  data: Record<string, string>;
+}
+
+/** The Secret holding every file of the directory (but users' plain passwords). */
+export function secretObject(dir: string, o: { name: string; namespace: string }): SecretObject {
   let files: string[];
   try {
     files = readdirSync(dir).sort();
@@ -27,13 +37,12 @@ export function secretManifest(dir: string, o: { name: string; namespace: string
       "auth.secret_create",
       `${dir} holds no secrets: run \`aloft secret init -p ${dir}\` first`,
     );
+  return { apiVersion: "v1", kind: "Secret", metadata: { name: o.name, namespace: o.namespace }, type: "Opaque", data };
+}
+
+/** The Secret as a YAML manifest. */
+export function secretManifest(dir: string, o: { name: string; namespace: string }): string {
   // yaml is loaded here, not at import: the front door of admin must not load it on every start.
   const { stringify } = createRequire(import.meta.url)("yaml") as typeof import("yaml");
-  return stringify({
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: o.name, namespace: o.namespace },
-    type: "Opaque",
-    data,
-  });
+  return stringify(secretObject(dir, o));
 }

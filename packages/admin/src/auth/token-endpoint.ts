@@ -1,6 +1,7 @@
 // The self-hosted authorization server's HTTP endpoints (RFC 6749 §4.1, §4.4, §5, §6; RFC 7636; RFC 7009; RFC 7517):
 //   POST /oauth2/token   grant_type=client_credentials (confidential clients: client_secret_basic or _post),
-//                        authorization_code (public clients, PKCE S256 verifier), refresh_token (rotated)
+//                        authorization_code (public clients, PKCE S256 verifier), refresh_token (rotated),
+//                        urn:ietf:params:oauth:grant-type:device_code (public clients, RFC 8628 §3.4: polling)
 //   POST /oauth2/revoke  a refresh token (logout): its whole family is revoked
 //   GET  /oauth2/jwks    the public keys that verify its tokens
 // Errors are RFC 6749 §5.2 JSON (`invalid_request`, `invalid_client`, `invalid_grant`, `unsupported_grant_type`,
@@ -9,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Clock } from "@aloft/core";
 import type { Logger } from "@aloft/core";
 import type { ClientRegistry } from "./clients.ts";
+import type { DeviceStore } from "./device-store.ts";
 import type { GrantStore } from "./grant-store.ts";
 import { json, oauthError, readForm } from "./oauth-http.ts";
 import { verifierMatches } from "./pkce.ts";
@@ -19,6 +21,7 @@ import { signIdToken, type TokenIssuer } from "./token-issuer.ts";
 export const TOKEN_PATH = "/oauth2/token";
 export const JWKS_PATH = "/oauth2/jwks";
 export const REVOKE_PATH = "/oauth2/revoke";
+export const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 
 export interface TokenEndpointDeps {
   clients: ClientRegistry;
@@ -34,6 +37,8 @@ export interface TokenEndpointDeps {
     clock: Clock;
     issuerUrl: () => string;
     lifetimeSeconds: number;
+    /** The device authorization grant's codes (RFC 8628); absent: no device flow. */
+    devices?: DeviceStore;
   };
 }
 
@@ -80,14 +85,20 @@ export function tokenEndpoint(deps: TokenEndpointDeps) {
     const creds = basic ?? (postId !== null && postSecret !== null ? { id: postId, secret: postSecret } : undefined);
     const grant = form.get("grant_type");
     if (!grant) return oauthError(res, 400, "invalid_request", "missing grant_type");
-    if ((grant === "authorization_code" || grant === "refresh_token") && deps.interactive) {
+    const kind =
+      grant === "authorization_code" || grant === "refresh_token"
+        ? grant
+        : grant === DEVICE_GRANT && deps.interactive?.devices
+          ? "device_code"
+          : undefined;
+    if (kind && deps.interactive) {
       if (creds) return oauthError(res, 400, "invalid_request", `${grant} is for public clients, which have no secret`);
-      const answer = await interactiveGrant(deps, deps.interactive, grant, form);
+      const answer = await interactiveGrant(deps, deps.interactive, kind, form);
       return json(res, answer.status, answer.body);
     }
     if (grant !== "client_credentials") {
       const supported = deps.interactive
-        ? "client_credentials, authorization_code, refresh_token"
+        ? `client_credentials, authorization_code, refresh_token${deps.interactive.devices ? `, ${DEVICE_GRANT}` : ""}`
         : "client_credentials";
       return oauthError(
         res,
@@ -134,11 +145,14 @@ export interface GrantAnswer {
   body: Record<string, unknown>;
 }
 
-/** The authorization code and refresh token grants of public clients, as a status and RFC 6749 JSON body. */
+/**
+ * The authorization code, refresh token and device code grants of public clients, as a status and RFC 6749 JSON body
+ * (RFC 8628 §3.5's errors for a device code that is not, or not yet, redeemable).
+ */
 export async function interactiveGrant(
   deps: TokenEndpointDeps,
   it: NonNullable<TokenEndpointDeps["interactive"]>,
-  grant: "authorization_code" | "refresh_token",
+  grant: "authorization_code" | "refresh_token" | "device_code",
   form: URLSearchParams,
 ): Promise<GrantAnswer> {
   const err = (status: number, error: string, description: string): GrantAnswer => ({
@@ -155,7 +169,28 @@ export async function interactiveGrant(
   let scope: string[];
   let refreshToken: string | undefined;
   let idToken: string | undefined;
-  if (grant === "authorization_code") {
+  if (grant === "device_code") {
+    const deviceCode = form.get("device_code") ?? "";
+    if (deviceCode === "" || !it.devices) return err(400, "invalid_request", "device_code is required");
+    const polled = await it.devices.poll(deviceCode, client.id);
+    if (polled === "invalid") return err(400, "invalid_grant", "unknown or already used device code");
+    if (polled === "authorization_pending")
+      return err(400, polled, "the user has not yet entered the code and approved this device");
+    if (polled === "slow_down") return err(400, polled, "polling too fast: wait 5 seconds more between requests");
+    if (polled === "expired_token") return err(400, polled, "the device code has expired: start again");
+    if (polled === "access_denied") return err(400, polled, "the user denied this device");
+    subject = polled.granted.subject;
+    scope = polled.granted.scope;
+    const authTime = polled.granted.authTime;
+    if (scope.includes("offline"))
+      refreshToken = await it.grants.issueRefresh({ clientId: client.id, subject, scope, authTime });
+    if (scope.includes("openid")) {
+      idToken = await signIdToken(
+        { keys: deps.keys, clock: it.clock, issuer: it.issuerUrl, lifetimeSeconds: it.lifetimeSeconds },
+        { subject, clientId: client.id, authTime },
+      );
+    }
+  } else if (grant === "authorization_code") {
     const code = form.get("code") ?? "";
     const verifier = form.get("code_verifier") ?? "";
     if (code === "" || verifier === "") return err(400, "invalid_request", "code and code_verifier are required");

@@ -289,6 +289,24 @@ export interface SignalsTable extends BaseColumns {
 }
 
 /** The self-hosted authorization server's codes and refresh tokens, by hash (auth/grant-store.ts). */
+/** RFC 8628 device codes (0017): by hash; times in milliseconds since the epoch. */
+export interface AuthDeviceCodesTable {
+  device_hash: string;
+  user_hash: string;
+  client_id: string;
+  /** Space-separated. */
+  scope: string;
+  status: "pending" | "approved" | "denied";
+  /** Who approved (or denied) it. */
+  subject: Generated<string>;
+  /** When the approver's session token was issued, in seconds (the ID token's auth_time). */
+  auth_time: Generated<number>;
+  interval_ms: number;
+  last_poll_at: Generated<number>;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface AuthGrantsTable {
   token_hash: string;
   /** `revoked`: the mark of a revoked refresh token family (token_hash is a hash of the family). */
@@ -344,4 +362,5 @@ export interface Schema {
   signals: SignalsTable;
   auth_grants: AuthGrantsTable;
   schedulable_entities: SchedulableEntitiesTable;
+  auth_device_codes: AuthDeviceCodesTable;
 }

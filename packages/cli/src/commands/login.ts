@@ -1,6 +1,7 @@
 // `aloft login` / `aloft logout`. A person signs in through the browser (authorization code + PKCE, S256) at the
 // authorization server admin advertises, with a loopback listener for the answer; the URL is always printed, so
-// `--no-browser` works over ssh. With `authType: ClientSecret` in the config, login fetches a client-credentials
+// `--no-browser` works over ssh. `--device` signs in with the device authorization grant (RFC 8628) instead: the
+// verification URI and a user code are printed, to be entered in a browser anywhere, and the CLI polls. With `authType: ClientSecret` in the config, login fetches a client-credentials
 // token instead. Sessions and tokens go to ~/.aloft/tokens (0600); every later command uses them and refreshes
 // them; logout revokes the refresh token and deletes them.
 import { spawn } from "node:child_process";
@@ -8,7 +9,7 @@ import { rmSync } from "node:fs";
 import { Command } from "commander";
 import type { Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { discoverAuth, discoverLogin } from "@aloft/client";
+import { deviceLogin, discoverAuth, discoverDevice, discoverLogin } from "@aloft/client";
 import { clientCredentials } from "@aloft/client";
 import { endpointUrl } from "@aloft/client";
 import { createHttpGatewayTransport } from "@aloft/client";
@@ -49,6 +50,10 @@ export function loginCommand(): Command {
       )
       .option("--no-browser", "only print the URL to open (e.g. over ssh)")
       .option(
+        "--device",
+        "sign in with a code entered in a browser on any device (RFC 8628 device flow; for machines without a browser)",
+      )
+      .option(
         "--callback-port <port>",
         "port of the loopback listener for the browser's answer (0: any free one; default: the registered redirect URI's)",
       )
@@ -57,6 +62,27 @@ export function loginCommand(): Command {
     act(async (ctx, _args, flags) => {
       const c = ctx.config;
       const transport = anonymousTransport(c);
+      if (flags.device) {
+        if (c.clientSecret)
+          throw invalidArgument(
+            "cli.login",
+            "--device signs a person in, but the config's authType ClientSecret makes every command use client credentials",
+          );
+        const session = await deviceLogin({
+          endpoints: await discoverDevice(transport)(),
+          prompt: (p) =>
+            ctx.err(
+              `To sign in, open ${p.verificationUri} in a browser and enter the code ${p.userCode}` +
+                `${p.verificationUriComplete ? `\n  (or open ${p.verificationUriComplete})` : ""}` +
+                `\nThe code expires in ${Math.round(p.expiresInSeconds / 60)} min. Waiting…`,
+            ),
+        });
+        fileSessionStore(loginSessionPath(sessionKey(c))).save(session);
+        ctx.out(
+          `signed in to ${c.endpoint} (session in ~/.aloft/tokens, refreshed automatically; aloft logout ends it)`,
+        );
+        return;
+      }
       if (c.clientSecret) {
         const opts = clientOptions(c).clientCredentials!;
         const source = clientCredentials({ ...opts, discover: discoverAuth(transport) });

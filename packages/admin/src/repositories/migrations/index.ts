@@ -16,6 +16,7 @@ import { signals } from "./0013-signals.ts";
 import { authGrants } from "./0014-auth-grants.ts";
 import { executionListIndexes } from "./0015-execution-list-indexes.ts";
 import { schedulableEntities } from "./0016-schedulable-entities.ts";
+import { authDeviceCodes } from "./0017-auth-device-codes.ts";
 
 export const migrations: readonly AloftMigration[] = [
   projects,
@@ -34,6 +35,7 @@ export const migrations: readonly AloftMigration[] = [
   authGrants,
   executionListIndexes,
   schedulableEntities,
+  authDeviceCodes,
 ];
 
 export type { AloftMigration } from "./migration.ts";
