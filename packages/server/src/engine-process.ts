@@ -70,12 +70,13 @@ export async function runEngineProcess(config: AloftConfig, o: EngineProcessOpti
       : undefined;
   // The engine's timers do not hold the process open (in the sandbox the servers do); here nothing else would.
   const keepAlive = setInterval(() => undefined, 60_000);
+  const election = config.kubernetes.leaderElection.enabled ? ", leader election on" : "";
+  const source = kube
+    ? `running FlyteWorkflow resources (Kubernetes mode${election})`
+    : `looking for new executions every ${o.resyncIntervalMs} ms`;
   process.stdout.write(
-    `Aloft engine is up: reporting to ${baseUrl}, ${config.engine.workers} workers, ${
-      kube
-        ? `running FlyteWorkflow resources (Kubernetes mode${config.kubernetes.leaderElection.enabled ? ", leader election on" : ""})`
-        : `looking for new executions every ${o.resyncIntervalMs} ms`
-    }\n` + (listener ? `  metrics  http://${displayHost(config.server.host)}:${listener.port}/metrics\n` : ""),
+    `Aloft engine is up: reporting to ${baseUrl}, ${config.engine.workers} workers, ${source}\n` +
+      (listener ? `  metrics  http://${displayHost(config.server.host)}:${listener.port}/metrics\n` : ""),
   );
   let stopping = false;
   const stop = async (signal: string) => {

@@ -59,7 +59,7 @@ function interceptedApi(api: KubeApi, hook: { beforeUpdate?: (obj: KubeObject) =
     watch: async (type, options, onEvent) => {
       cut();
       return api.watch(type, options, (e) => {
-        if (!hook.cut) onEvent(e);
+        if (!hook.cut) onEvent(e as Parameters<typeof onEvent>[0]);
       });
     },
     create: async (...a) => (cut(), api.create(...a)),
