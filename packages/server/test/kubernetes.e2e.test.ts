@@ -33,7 +33,8 @@ import { createKubeEngine, type KubeEngineWiring } from "../src/wiring/kube.ts";
 
 const P = "flytesnacks";
 const D = "development";
-const NS = `${P}-${D}`;
+// A namespace template other than the default: admin's system metadata and the resource both follow it.
+const NS = `aloft-${P}-${D}`;
 
 let k: FlyteWorkflowApi;
 let platform: TestPlatform;
@@ -51,6 +52,7 @@ before(async () => {
       executor: "kubernetes",
       kubernetes: {
         kubeconfig,
+        namespaceTemplate: "aloft-{{ project }}-{{ domain }}",
         leaderElection: { leaseDurationSeconds: 3, renewDeadlineSeconds: 2, retryPeriodSeconds: 0.5 },
       },
     },
@@ -123,6 +125,9 @@ test("a launch through admin creates a FlyteWorkflow that the engine runs to SUC
   assert.equal(labels["team"], "ml");
   assert.equal(wf.metadata.annotations?.["note"], "k8s");
   assert.deepEqual(wf["executionId"], { project: P, domain: D, name: exec!.name });
+
+  const execution = await admin.getExecution({ id: exec! });
+  assert.equal(execution.spec?.metadata?.systemMetadata?.namespace, NS);
 
   await waitPhase(exec!.name, WorkflowExecution_Phase.SUCCEEDED);
   const data = await admin.getExecutionData({ id: exec! });

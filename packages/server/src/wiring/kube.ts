@@ -71,7 +71,8 @@ export class KubeWorkflowExecutor implements WorkflowExecutor {
   /** The resource admin creates for a launch (exported for tests and tools). */
   async resourceFor(input: ExecuteInput): Promise<KubeObject> {
     const id = input.executionId;
-    const namespace = namespaceOf(this.#o.namespaceTemplate, id);
+    // Admin filled the template in already (system_metadata.namespace), as upstream's ExecutionData.Namespace.
+    const namespace = input.namespace || namespaceOf(this.#o.namespaceTemplate, id);
     const spec = input.spec;
     const built = buildFlyteWorkflow(input.closure, input.inputs, id, namespace);
     const wec = create(WorkflowExecutionConfigSchema, {
