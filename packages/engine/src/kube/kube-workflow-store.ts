@@ -177,6 +177,11 @@ export class KubeWorkflowStore implements WorkflowStore {
         this.stats.writes++;
         this.#ownWrites.set(key, written.metadata.resourceVersion ?? "");
         this.#remember(key, written);
+        // A finished resource leaves the informer (its label no longer matches); if it already has, forget it here.
+        if (isTerminalWorkflowPhase(status.phase) && !this.#cached(key)) {
+          this.#fresh.delete(key);
+          this.#ownWrites.delete(key);
+        }
         return expectedVersion + 1;
       } catch (err) {
         if (!isConflict(err) || attempt >= retries) throw err;
