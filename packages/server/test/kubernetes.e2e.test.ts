@@ -125,6 +125,7 @@ test("a launch through admin creates a FlyteWorkflow that the engine runs to SUC
   assert.equal(labels["team"], "ml");
   assert.equal(wf.metadata.annotations?.["note"], "k8s");
   assert.deepEqual(wf["executionId"], { project: P, domain: D, name: exec!.name });
+  assert.deepEqual(wf.metadata.finalizers, ["flyte-finalizer"], "the engine's finalizer from the start");
 
   const execution = await admin.getExecution({ id: exec! });
   assert.equal(execution.spec?.metadata?.systemMetadata?.namespace, NS);

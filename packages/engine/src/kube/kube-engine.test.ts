@@ -193,6 +193,23 @@ test("deleting the resource aborts its running task; the finalizer holds it unti
   }
 });
 
+test("a resource deleted before any engine took it up still ends ABORTED (admin's finalizer holds it)", async () => {
+  const sink = new RecordingEventSink();
+  const r = replica(k.api, "a", sink);
+  const created = await createWorkflow("early", "ok");
+  await k.api.update(flyteWorkflows, { ...created, metadata: { ...created.metadata, finalizers: [FINALIZER] } });
+  await k.api.delete(flyteWorkflows, "early", { namespace: NS, propagationPolicy: "Background" });
+  await r.store.start();
+  await r.engine.start();
+  try {
+    await eventually(() => getWf("early").then(() => false, isNotFound), "the resource to be gone");
+    assert.deepEqual(sink.lines("early"), ["wf ABORTED"]);
+  } finally {
+    await r.engine.stop();
+    await r.store.stop();
+  }
+});
+
 describe("garbage collection", () => {
   test("deletes finished resources once their completed-time hour is older than the TTL", async () => {
     const clock = new ManualClock(Date.UTC(2026, 0, 1, 10, 30));

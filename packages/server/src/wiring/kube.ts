@@ -17,6 +17,7 @@ import type { ExecuteInput, WorkflowExecutor } from "@aloft/admin";
 import {
   ANNOTATION_ABORT_CAUSE,
   buildFlyteWorkflow,
+  FLYTE_WORKFLOW_FINALIZER,
   FlyteWorkflowGarbageCollector,
   flyteWorkflows,
   KubeEngine,
@@ -109,8 +110,11 @@ export class KubeWorkflowExecutor implements WorkflowExecutor {
       maxStaticBytes: this.#o.offloadAboveBytes,
       alwaysOffload: this.#o.offloadAboveBytes === 0,
     });
-    // The CRD's kind (upstream's Go constant is lower case; the API server answers with the CRD's).
-    return { ...(wf as unknown as KubeObject), kind: "FlyteWorkflow" };
+    // The CRD's kind (upstream's Go constant is lower case; the API server answers with the CRD's). The engine's
+    // finalizer from the start (upstream: added by propeller's first round), so that a terminate before any engine
+    // picked the resource up still ends ABORTED instead of leaving the execution ABORTING with nothing to report it.
+    const obj = wf as unknown as KubeObject;
+    return { ...obj, kind: "FlyteWorkflow", metadata: { ...obj.metadata, finalizers: [FLYTE_WORKFLOW_FINALIZER] } };
   }
 
   async execute(input: ExecuteInput): Promise<{ cluster: string }> {
