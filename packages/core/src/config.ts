@@ -199,6 +199,11 @@ export interface KubernetesConfig {
   namespaceTemplate: string;
   /** The engine watches only this namespace (propeller's limit-namespace); empty = all. */
   limitNamespace: string;
+  /**
+   * The engine runs only resources matching this label selector, e.g. `shard-key in (0,1,2,3)` (admin labels each
+   * resource with `shard-key` = FNV-1a(name) mod 32); one engine Deployment per shard, each with its own leaseName.
+   */
+  shardSelector: string;
   /** Offload a resource's static part (spec, tasks) to the blob store above this size (bytes; 0 = always). */
   offloadAboveBytes: number;
   /** Informer resync of the engine (propeller's workflow-reeval-duration), seconds. */
@@ -388,6 +393,7 @@ export function defaultConfig(): AloftConfig {
       kubeconfig: "",
       namespaceTemplate: "{{ project }}-{{ domain }}",
       limitNamespace: "",
+      shardSelector: "",
       offloadAboveBytes: 512 * 1024,
       resyncSeconds: 10,
       leaderElection: {

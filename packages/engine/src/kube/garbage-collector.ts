@@ -14,6 +14,8 @@ export interface GarbageCollectorOptions {
   ttlHours: number;
   /** One namespace only; default all. */
   namespace?: string;
+  /** Only this shard's resources (the engine's `shardSelector`). */
+  shardSelector?: string;
 }
 
 export const MAX_TTL_HOURS = 23;
@@ -36,7 +38,9 @@ export class FlyteWorkflowGarbageCollector {
 
   /** One pass; returns how many resources were deleted. */
   async collect(): Promise<number> {
-    const selector = `${LABEL_TERMINATION_STATUS}=${TERMINATED},${LABEL_COMPLETED_TIME} notin (${this.keptBuckets().join(",")})`;
+    const kept = this.keptBuckets().join(",");
+    const shard = this.#o.shardSelector ? `,${this.#o.shardSelector}` : "";
+    const selector = `${LABEL_TERMINATION_STATUS}=${TERMINATED},${LABEL_COMPLETED_TIME} notin (${kept})${shard}`;
     const list = await this.#o.api.list<KubeObject>(flyteWorkflows, {
       labelSelector: selector,
       ...(this.#o.namespace ? { namespace: this.#o.namespace } : {}),

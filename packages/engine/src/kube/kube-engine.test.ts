@@ -210,6 +210,31 @@ test("a resource deleted before any engine took it up still ends ABORTED (admin'
   }
 });
 
+test("a shard selector limits an engine to its shard's resources", async () => {
+  const one = await createWorkflow("shard-one", "ok", undefined, "gc");
+  let other = await createWorkflow("shard-two", "ok", undefined, "gc");
+  for (let i = 3; other.metadata.labels?.["shard-key"] === one.metadata.labels?.["shard-key"]; i++)
+    other = await createWorkflow(`shard-${i}`, "ok", undefined, "gc");
+  const key = one.metadata.labels?.["shard-key"];
+  const store = new KubeWorkflowStore({
+    api: k.api,
+    blobs: new LocalBlobStore({ root: join(dir, "blobs") }),
+    clock: systemClock,
+    logger: silentLogger(),
+    namespace: "gc",
+    shardSelector: `shard-key in (${key})`,
+  });
+  await store.start();
+  try {
+    const active = await store.listActive();
+    assert.ok(active.includes("p/d/shard-one"));
+    assert.ok(!active.includes(`p/d/${other.metadata.name}`), "another shard's resource is not this engine's");
+  } finally {
+    await store.stop();
+    for (const o of [one, other]) await k.api.delete(flyteWorkflows, o.metadata.name!, { namespace: "gc" });
+  }
+});
+
 describe("garbage collection", () => {
   test("deletes finished resources once their completed-time hour is older than the TTL", async () => {
     const clock = new ManualClock(Date.UTC(2026, 0, 1, 10, 30));

@@ -30,6 +30,8 @@ export interface KubeWorkflowStoreOptions {
   logger: Logger;
   /** Watch one namespace only (propeller's `limit-namespace`); default all. */
   namespace?: string;
+  /** A label selector added to the informer's, e.g. `shard-key in (0,1,2)`: this engine's shard. */
+  shardSelector?: string;
   /** Informer resync (propeller's `workflow-reeval-duration`); 0 = none. */
   resyncPeriodMs?: number;
   /** Re-reads and re-applies after 409s before the write is given up as a round error. Default 5. */
@@ -77,7 +79,7 @@ export class KubeWorkflowStore implements WorkflowStore {
   async start(): Promise<void> {
     if (this.#informer) return;
     const informer = new Informer<KubeObject>(this.#o.api, flyteWorkflows, {
-      labelSelector: ACTIVE_SELECTOR,
+      labelSelector: this.#o.shardSelector ? `${ACTIVE_SELECTOR},${this.#o.shardSelector}` : ACTIVE_SELECTOR,
       indexers: { execution: (obj) => [executionKeyOf(obj)] },
       logger: this.#o.logger,
       ...(this.#o.namespace ? { namespace: this.#o.namespace } : {}),

@@ -178,6 +178,7 @@ export function createKubeEngine(
     logger,
     resyncPeriodMs: k.resyncSeconds * 1000,
     ...(k.limitNamespace ? { namespace: k.limitNamespace } : {}),
+    ...(k.shardSelector ? { shardSelector: k.shardSelector } : {}),
   });
   const engine = createEngine({ ...deps, store });
   const gc = new FlyteWorkflowGarbageCollector({
@@ -186,6 +187,7 @@ export function createKubeEngine(
     logger,
     ttlHours: k.gc.ttlHours,
     ...(k.limitNamespace ? { namespace: k.limitNamespace } : {}),
+    ...(k.shardSelector ? { shardSelector: k.shardSelector } : {}),
   });
   const le = k.leaderElection;
   const kube = new KubeEngine({
