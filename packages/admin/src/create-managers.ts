@@ -101,6 +101,7 @@ export function createAdminManagers(deps: AdminManagerDeps): AllManagers {
     registration: config.registration,
     taskResources: config.taskResources,
     literalOffloading: config.literalOffloading,
+    namespaceTemplate: config.kubernetes.namespaceTemplate,
   });
   return {
     projects,

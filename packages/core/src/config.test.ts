@@ -75,3 +75,19 @@ test("the engine's metrics port: propeller's profiler port by default, 0 turns i
   assert.equal(defaultConfig().engine.metricsPort, 10254);
   assert.equal(loadConfig({ env: { ALOFT_ENGINE__METRICS_PORT: "0" } }).engine.metricsPort, 0);
 });
+
+test("the executor is local by default; kubernetes settings are checked as client-go checks its lease timings", () => {
+  const c = loadConfig({ env: { ALOFT_EXECUTOR: "kubernetes", ALOFT_KUBERNETES__GC__TTL_HOURS: "5" } });
+  assert.equal(loadConfig({ env: {} }).executor, "local");
+  assert.equal(c.executor, "kubernetes");
+  assert.equal(c.kubernetes.gc.ttlHours, 5);
+  assert.equal(c.kubernetes.namespaceTemplate, "{{ project }}-{{ domain }}");
+  const bad = (overrides: Record<string, unknown>, key: string) =>
+    assert.throws(
+      () => loadConfig({ env: {}, overrides }),
+      (e: AloftError) => e.code === Code.INVALID_ARGUMENT && e.message.includes(key),
+    );
+  bad({ executor: "nomad" }, "executor");
+  bad({ kubernetes: { leaderElection: { renewDeadlineSeconds: 20 } } }, "kubernetes.leaderElection");
+  bad({ kubernetes: { gc: { ttlHours: 24 } } }, "kubernetes.gc.ttlHours");
+});

@@ -182,6 +182,43 @@ export interface AloftConfig {
   };
   /** Authentication and authorization (off by default; docs/security.md). */
   auth: AuthConfig;
+  /**
+   * Where admin hands launched executions: `local` (the engine's store: `aloft start`, or `aloft admin` + `aloft
+   * engine` sharing storage) or `kubernetes` (a FlyteWorkflow resource per execution, run by `aloft engine
+   * --kubernetes`; docs/kubernetes.md).
+   */
+  executor: "local" | "kubernetes";
+  kubernetes: KubernetesConfig;
+}
+
+/** Admin's Kubernetes executor and the engine's Kubernetes mode (docs/kubernetes.md). */
+export interface KubernetesConfig {
+  /** A kubeconfig file; empty = KUBECONFIG, ~/.kube/config, or the in-cluster service account. */
+  kubeconfig: string;
+  /** The namespace of an execution's resource (`namespace_mapping.template`). */
+  namespaceTemplate: string;
+  /** The engine watches only this namespace (propeller's limit-namespace); empty = all. */
+  limitNamespace: string;
+  /**
+   * The engine runs only resources matching this label selector, e.g. `shard-key in (0,1,2,3)` (admin labels each
+   * resource with `shard-key` = FNV-1a(name) mod 32); one engine Deployment per shard, each with its own leaseName.
+   */
+  shardSelector: string;
+  /** Offload a resource's static part (spec, tasks) to the blob store above this size (bytes; 0 = always). */
+  offloadAboveBytes: number;
+  /** Informer resync of the engine (propeller's workflow-reeval-duration), seconds. */
+  resyncSeconds: number;
+  leaderElection: {
+    enabled: boolean;
+    /** Namespace of the Lease. */
+    namespace: string;
+    leaseName: string;
+    leaseDurationSeconds: number;
+    renewDeadlineSeconds: number;
+    retryPeriodSeconds: number;
+  };
+  /** Finished resources are deleted once their completed-time hour is more than ttlHours old (max 23). */
+  gc: { ttlHours: number; intervalSeconds: number };
 }
 
 /** A role granted to a subject on a project and domain ("*" = all). */
@@ -360,6 +397,24 @@ export function defaultConfig(): AloftConfig {
       },
       client: { id: "flytepropeller", secretFile: "" },
     },
+    executor: "local",
+    kubernetes: {
+      kubeconfig: "",
+      namespaceTemplate: "{{ project }}-{{ domain }}",
+      limitNamespace: "",
+      shardSelector: "",
+      offloadAboveBytes: 512 * 1024,
+      resyncSeconds: 10,
+      leaderElection: {
+        enabled: true,
+        namespace: "aloft",
+        leaseName: "aloft-engine",
+        leaseDurationSeconds: 15,
+        renewDeadlineSeconds: 10,
+        retryPeriodSeconds: 2,
+      },
+      gc: { ttlHours: 23, intervalSeconds: 1800 },
+    },
   };
 }
 
@@ -510,6 +565,15 @@ function validate(cfg: AloftConfig): AloftConfig {
     throw configError("database.kind", "must be sqlite or postgres");
   if (!["local", "s3"].includes(cfg.storage.kind)) throw configError("storage.kind", "must be local or s3");
   validateAuth(cfg.auth);
+  if (!["local", "kubernetes"].includes(cfg.executor)) throw configError("executor", "must be local or kubernetes");
+  const le = cfg.kubernetes.leaderElection;
+  if (!(le.leaseDurationSeconds > le.renewDeadlineSeconds && le.renewDeadlineSeconds > le.retryPeriodSeconds * 1.2))
+    throw configError(
+      "kubernetes.leaderElection",
+      "needs leaseDurationSeconds > renewDeadlineSeconds > 1.2 × retryPeriodSeconds",
+    );
+  if (!(cfg.kubernetes.gc.ttlHours >= 0 && cfg.kubernetes.gc.ttlHours <= 23))
+    throw configError("kubernetes.gc.ttlHours", "must be between 0 and 23 (hour buckets, as propeller)");
   if (cfg.domains.length === 0) throw configError("domains", "at least one domain is required");
   for (const d of cfg.domains) {
     if (!d || typeof d.id !== "string" || d.id === "") throw configError("domains", "each domain needs an id");

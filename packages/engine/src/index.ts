@@ -63,3 +63,15 @@ export {
   type StaticFields,
   type TaskResourceAttributes,
 } from "./flyteworkflow/index.ts";
+// Kubernetes mode: FlyteWorkflow resources as the work source, leader election, garbage collection.
+export { KubeWorkflowStore, executionKeyOf, type KubeWorkflowStoreOptions } from "./kube/kube-workflow-store.ts";
+export { KubeEngine, type KubeEngineOptions } from "./kube/kube-engine.ts";
+export { FlyteWorkflowGarbageCollector, type GarbageCollectorOptions } from "./kube/garbage-collector.ts";
+export {
+  ACTIVE_SELECTOR as FLYTE_WORKFLOW_ACTIVE_SELECTOR,
+  ANNOTATION_ABORT_CAUSE,
+  FINALIZER as FLYTE_WORKFLOW_FINALIZER,
+  flyteWorkflows,
+  LABEL_COMPLETED_TIME,
+  LABEL_TERMINATION_STATUS,
+} from "./kube/resource.ts";

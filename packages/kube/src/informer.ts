@@ -208,6 +208,9 @@ export class Informer<T extends KubeObject> {
         },
         onEvent,
       );
+      // stop() while the watch was being established found no handle to stop: stop it now, or it would run until
+      // the server's timeout (minutes) and stop() would wait for it.
+      if (this.stopped) this.watchHandle.stop();
       err = await this.watchHandle.closed;
     } catch (e) {
       err = e as AloftError;

@@ -290,11 +290,12 @@ class ClientNodeKubeApi implements KubeApi {
 }
 
 /**
- * The KubeConfig a component runs with: the file `KUBECONFIG` names (or ~/.kube/config), else the in-cluster service
- * account, as client-node's loadFromDefault.
+ * The KubeConfig a component runs with: `file` when given, else the file `KUBECONFIG` names (or ~/.kube/config), else
+ * the in-cluster service account, as client-node's loadFromDefault.
  */
-export function loadKubeConfig(): KubeConfig {
+export function loadKubeConfig(file?: string): KubeConfig {
   const kc = new KubeConfig();
-  kc.loadFromDefault();
+  if (file) kc.loadFromFile(file);
+  else kc.loadFromDefault();
   return kc;
 }

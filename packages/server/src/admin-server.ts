@@ -27,6 +27,7 @@ import { openConfiguredDatabase } from "./database.ts";
 import { migrateToLatest } from "@aloft/admin";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { kubeExecutorFromConfig } from "./wiring/kube.ts";
 import { loadOrCreateSigningKey, publicHttpUrl, SIGNING_KEY_FILE } from "./signing-key.ts";
 
 export interface AdminServerDeps {
@@ -42,8 +43,9 @@ export interface AdminServerDeps {
   /** Receives launch plan schedule (de)activations; the default ignores them (no scheduler). */
   scheduleSink?: ScheduleSink;
   /**
-   * Where launches and aborts go, or how to make it over the blob store opened here; default: none (creating an
-   * execution answers UNIMPLEMENTED).
+   * Where launches and aborts go, or how to make it over the blob store opened here; default: with `executor:
+   * kubernetes` a FlyteWorkflow resource per execution (wiring/kube.ts), else none (creating an execution answers
+   * UNIMPLEMENTED).
    */
   workflowExecutor?: WorkflowExecutor | ((blobStore: BlobStore) => WorkflowExecutor);
   /** Plain HTTP routes beside the gateway (task logs). */
@@ -138,7 +140,10 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       );
     }
     const executor =
-      typeof deps.workflowExecutor === "function" ? deps.workflowExecutor(blobStore) : deps.workflowExecutor;
+      typeof deps.workflowExecutor === "function"
+        ? deps.workflowExecutor(blobStore)
+        : (deps.workflowExecutor ??
+          (config.executor === "kubernetes" ? kubeExecutorFromConfig(config, blobStore, logger) : undefined));
     const admin = createAdmin({
       config,
       logger,

@@ -1,5 +1,7 @@
 // `aloft engine`: the engine alone. It picks up executions that an `aloft admin` with the same storage launched into
 // the shared workflow store, runs their tasks as local processes and reports every event to that admin over gRPC.
+// With `--kubernetes` its work source is the FlyteWorkflow resources admin's Kubernetes executor creates, and it runs
+// rounds only while it holds the Lease (wiring/kube.ts).
 import { createBlobStore } from "@aloft/platform";
 import { systemClock } from "@aloft/core";
 import type { AloftConfig } from "@aloft/core";
@@ -7,7 +9,9 @@ import { createLogger } from "@aloft/core";
 import { createMetrics } from "@aloft/platform";
 import { displayHost } from "@aloft/core";
 import { createEngineMetrics } from "@aloft/engine";
+import { createKubeApi } from "@aloft/kube";
 import { createEngine, createWarmWorkers } from "./wiring/engine.ts";
+import { createKubeEngine, kubeConfigOf } from "./wiring/kube.ts";
 import { remoteAdmin } from "./wiring/remote.ts";
 import { startMetricsListener } from "./metrics-listener.ts";
 import { engineCredentials } from "./engine-auth.ts";
@@ -20,6 +24,8 @@ export interface EngineProcessOptions {
   resyncIntervalMs: number;
   /** Port of the /metrics listener (default config engine.metricsPort; 0 = none). */
   metricsPort?: number;
+  /** Kubernetes mode: FlyteWorkflow resources as the work source, leader election, garbage collection. */
+  kubernetes?: boolean;
 }
 
 export async function runEngineProcess(config: AloftConfig, o: EngineProcessOptions): Promise<void> {
@@ -31,7 +37,7 @@ export async function runEngineProcess(config: AloftConfig, o: EngineProcessOpti
   // One client (one HTTP/2 session) for every admin service; with auth on it carries the engine's client-credentials token.
   const credentials = engineCredentials(config);
   const admin = remoteAdmin(baseUrl, credentials ? { clientCredentials: credentials } : {});
-  const engine = createEngine({
+  const wiring = {
     config,
     blobStore,
     sink: admin.sink,
@@ -46,8 +52,13 @@ export async function runEngineProcess(config: AloftConfig, o: EngineProcessOpti
     eventRetryDelaysMs: [],
     extraPlugins: [warm],
     metrics: createEngineMetrics(metrics.registry),
-  });
-  await engine.start();
+  };
+  const kube = o.kubernetes
+    ? createKubeEngine({ ...wiring, api: createKubeApi(kubeConfigOf(config), { fieldManager: "aloft-engine" }) }).kube
+    : undefined;
+  const engine = kube ? undefined : createEngine(wiring);
+  if (kube) kube.start();
+  else await engine?.start();
   const metricsPort = o.metricsPort ?? config.engine.metricsPort;
   // A taken port does not stop the engine (as propeller's profiler server): the executions matter more than metrics.
   const listener =
@@ -59,8 +70,12 @@ export async function runEngineProcess(config: AloftConfig, o: EngineProcessOpti
       : undefined;
   // The engine's timers do not hold the process open (in the sandbox the servers do); here nothing else would.
   const keepAlive = setInterval(() => undefined, 60_000);
+  const election = config.kubernetes.leaderElection.enabled ? ", leader election on" : "";
+  const source = kube
+    ? `running FlyteWorkflow resources (Kubernetes mode${election})`
+    : `looking for new executions every ${o.resyncIntervalMs} ms`;
   process.stdout.write(
-    `Aloft engine is up: reporting to ${baseUrl}, ${config.engine.workers} workers, looking for new executions every ${o.resyncIntervalMs} ms\n` +
+    `Aloft engine is up: reporting to ${baseUrl}, ${config.engine.workers} workers, ${source}\n` +
       (listener ? `  metrics  http://${displayHost(config.server.host)}:${listener.port}/metrics\n` : ""),
   );
   let stopping = false;
@@ -70,7 +85,8 @@ export async function runEngineProcess(config: AloftConfig, o: EngineProcessOpti
     logger.info({ signal }, "engine shutting down");
     setTimeout(() => process.exit(1), 10_000).unref();
     clearInterval(keepAlive);
-    await engine.stop();
+    // Kubernetes mode releases the Lease, so that another replica takes over at once.
+    await (kube ? kube.stop() : engine?.stop());
     admin.close();
     await warm.close();
     await listener?.close();

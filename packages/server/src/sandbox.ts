@@ -7,7 +7,7 @@ import { storeLauncher } from "@aloft/engine";
 import { createEngineMetrics } from "@aloft/engine";
 import type { TaskPlugin } from "@aloft/engine";
 import { BlobWorkflowStore } from "@aloft/engine";
-import { displayHost, type Clock } from "@aloft/core";
+import { displayHost, invalidArgument, type BlobStore, type Clock } from "@aloft/core";
 import { startAdmin, type AdminServerDeps, type RunningAdmin } from "./admin-server.ts";
 import { LOGS_ROUTE, logsRoute } from "./logs-route.ts";
 import { createEngine, createWarmWorkers, logDirOf } from "./wiring/engine.ts";
@@ -30,6 +30,12 @@ export interface SandboxOptions {
 }
 
 export async function startSandbox(deps: AdminServerDeps & SandboxOptions): Promise<RunningSandbox> {
+  if (deps.config.executor === "kubernetes") {
+    throw invalidArgument(
+      "config.invalid",
+      "config executor: kubernetes needs `aloft admin` with `aloft engine --kubernetes`; `aloft start` runs its engine in-process",
+    );
+  }
   // The one late binding of the admin ⇄ engine cycle: admin needs its executor before the engine exists, and the
   // engine is built from admin's managers. Until `engine` is set, a launch answers "the engine is not running".
   let engine: Engine | undefined;
@@ -89,15 +95,21 @@ export async function startSandbox(deps: AdminServerDeps & SandboxOptions): Prom
 /**
  * `aloft admin`: launches are written into the shared workflow store (blob storage) and aborts requested there; an
  * `aloft engine` process with the same storage runs the executions and reports over gRPC (the FlyteWorkflow-resource
- * pattern). No engine is built here.
+ * pattern). With `executor: kubernetes` each launch is a FlyteWorkflow resource for `aloft engine --kubernetes`. No
+ * engine is built here.
  */
 export async function startAdminOnly(deps: AdminServerDeps): Promise<RunningAdmin> {
   const admin = await startAdmin({
     ...deps,
-    workflowExecutor: (blobStore) => {
-      const launcher = storeLauncher(new BlobWorkflowStore(blobStore), () => deps.clock.now().getTime());
-      return new EngineExecutor(() => launcher);
-    },
+    // `executor: kubernetes`: startAdmin creates FlyteWorkflow resources instead (wiring/kube.ts).
+    ...(deps.config.executor === "kubernetes"
+      ? {}
+      : {
+          workflowExecutor: (blobStore: BlobStore) => {
+            const launcher = storeLauncher(new BlobWorkflowStore(blobStore), () => deps.clock.now().getTime());
+            return new EngineExecutor(() => launcher);
+          },
+        }),
     httpRoutes: { ...deps.httpRoutes, [LOGS_ROUTE]: logsRoute(logDirOf(deps.config)) },
   });
   try {

@@ -45,13 +45,23 @@ export function serverCommands(): Command[] {
     .option("--admin-http-url <url>", "admin HTTP base URL (task log links)", "http://localhost:8088")
     .option("--resync-ms <ms>", "how often to look for newly launched executions", "1000")
     .option(
+      "--kubernetes",
+      "run FlyteWorkflow resources from Kubernetes (admin with executor: kubernetes), with leader election",
+    )
+    .option(
       "--metrics-port <port>",
       "serve Prometheus metrics at /metrics on this port, 0 = off (default engine.metricsPort, 10254)",
       metricsPortOf,
     )
     .action(
       async (
-        opts: ServerOptions & { adminEndpoint: string; adminHttpUrl: string; resyncMs: string; metricsPort?: number },
+        opts: ServerOptions & {
+          adminEndpoint: string;
+          adminHttpUrl: string;
+          resyncMs: string;
+          metricsPort?: number;
+          kubernetes?: boolean;
+        },
       ) => {
         const config = configFrom(opts);
         const { runEngineProcess } = await import("./engine-process.ts");
@@ -59,6 +69,7 @@ export function serverCommands(): Command[] {
           adminEndpoint: opts.adminEndpoint,
           adminHttpUrl: opts.adminHttpUrl,
           resyncIntervalMs: Number(opts.resyncMs),
+          ...(opts.kubernetes ? { kubernetes: true } : {}),
           ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}),
         });
       },

@@ -80,6 +80,8 @@ export interface ExecutionManagersDeps {
   eventCacheSize?: number;
   /** `registration.maxLabelEntries` / `maxAnnotationEntries` (0 = unlimited). */
   registration?: { maxLabelEntries: number; maxAnnotationEntries: number };
+  /** `namespace_mapping.template` (config `kubernetes.namespaceTemplate`): `system_metadata.namespace`. */
+  namespaceTemplate?: string;
 }
 
 export function createExecutionManagers(d: ExecutionManagersDeps): ExecutionManagers {
@@ -112,7 +114,8 @@ export function createExecutionManagers(d: ExecutionManagersDeps): ExecutionMana
       );
     },
   });
-  const executionQueries = new ExecutionQueryManager({ repo, data, executor, clock: d.clock });
+  const namespaceTemplate = d.namespaceTemplate ? { namespaceTemplate: d.namespaceTemplate } : {};
+  const executionQueries = new ExecutionQueryManager({ repo, data, executor, clock: d.clock, ...namespaceTemplate });
   const nodeExecutions = new NodeExecutionManager({ repo: nodeRepo, taskExecutions: taskRepo, data });
   const taskExecutions = new TaskExecutionManager({ repo: taskRepo, data });
   return {
@@ -145,6 +148,7 @@ export function createExecutionManagers(d: ExecutionManagersDeps): ExecutionMana
       executor,
       clock: d.clock,
       logger: d.logger,
+      ...namespaceTemplate,
       projectLabels: async (project) => {
         const row = await projects.get(project);
         return row?.labels && row.labels.length > 0 ? fromBinary(LabelsSchema, row.labels).values : {};

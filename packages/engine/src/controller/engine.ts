@@ -80,6 +80,7 @@ export class Engine {
   #workers: Promise<void>[] = [];
   #running = false;
   #resyncTimer: NodeJS.Timeout | undefined;
+  #unsubscribe: (() => void) | undefined;
   #stopped = false;
 
   constructor(opts: EngineOptions) {
@@ -177,7 +178,10 @@ export class Engine {
     if (this.#stopped) this.#queue = new WorkQueue(this.#metrics);
     this.#stopped = false;
     this.#running = true;
+    // What this instance knew before a stop may be stale: another engine (a new leader) may have moved it since.
+    this.#loaded.clear();
     for (let i = 0; i < this.config.workers; i++) this.#workers.push(this.#work());
+    this.#unsubscribe = this.#store.subscribe?.((key) => this.#queue.add(key));
     this.#metrics?.workersStarted();
     await this.#resync();
     if (this.config.resyncIntervalMs > 0) {
@@ -200,6 +204,8 @@ export class Engine {
     this.#stopped = true;
     if (this.#resyncTimer) clearInterval(this.#resyncTimer);
     this.#resyncTimer = undefined;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
     this.#queue.shutdown();
     await Promise.all(this.#workers);
     this.#workers = [];

@@ -53,6 +53,11 @@ export interface WorkflowStore {
   getAbortRequest(key: string): Promise<string | undefined>;
   /** Keys of every non-terminal execution (restart recovery). */
   listActive(): Promise<string[]>;
+  /**
+   * A store that learns about changes itself (Kubernetes: an informer) calls `wake` with the key of an execution that
+   * was created or changed by someone else; the engine queues it. Returns the unsubscriber.
+   */
+  subscribe?(wake: (key: string) => void): () => void;
 }
 
 /** The store key of an execution: `<project>/<domain>/<name>`. */

@@ -14,6 +14,7 @@ import { LocalProcessPlugin } from "@aloft/engine";
 import { resolveRunAs, type RunAs } from "@aloft/engine";
 import type { TaskPlugin } from "@aloft/engine";
 import { BlobWorkflowStore } from "@aloft/engine";
+import type { WorkflowStore } from "@aloft/engine";
 import { WarmWorkerPlugin } from "@aloft/runner";
 
 export interface EngineWiringDeps {
@@ -43,6 +44,8 @@ export interface EngineWiringDeps {
   metrics?: EngineMetrics;
   /** Admin's signals, for approve and signal gate nodes; without it those gates fail as unsupported. */
   signals?: SignalPort;
+  /** The work source; default the shared blob store's documents (Kubernetes mode: FlyteWorkflow resources). */
+  store?: WorkflowStore;
 }
 
 /**
@@ -83,7 +86,7 @@ export function createEngine(deps: EngineWiringDeps): Engine {
     isolateWorkingDir: true,
   });
   return new Engine({
-    store: new BlobWorkflowStore(deps.blobStore),
+    store: deps.store ?? new BlobWorkflowStore(deps.blobStore),
     blobs: deps.blobStore,
     sink: deps.sink,
     ...(deps.children ? { children: deps.children } : {}),
