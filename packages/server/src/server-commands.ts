@@ -122,6 +122,10 @@ export function serverCommands(): Command[] {
     .option("--lease-name <name>", "the leader election Lease", "aloft-trackingserver-operator")
     .option("--workers <n>", "concurrent reconciles", positiveIntOf, 4)
     .option("--metrics-port <port>", "serve /healthz, /readyz and /metrics on this port, 0 = off", metricsPortOf, 8081)
+    .option(
+      "--metrics-host <address>",
+      "address of the health and metrics listener (0.0.0.0 in a pod, for the kubelet's probes; default --host)",
+    )
     .option("--print-crd", "print the TrackingServer CustomResourceDefinition as YAML and exit (kubectl apply -f -)")
     .action(
       async (
@@ -134,6 +138,7 @@ export function serverCommands(): Command[] {
           leaseName: string;
           workers: number;
           metricsPort: number;
+          metricsHost?: string;
           printCrd?: boolean;
         },
       ) => {
@@ -153,7 +158,7 @@ export function serverCommands(): Command[] {
           leaseName: opts.leaseName,
           workers: opts.workers,
           metricsPort: opts.metricsPort,
-          metricsHost: config.server.host,
+          metricsHost: opts.metricsHost ?? config.server.host,
         });
       },
     );
