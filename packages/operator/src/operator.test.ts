@@ -441,7 +441,7 @@ for (const target of kubeTargets()) {
     test("deletion: the owned children go, then the finalizer is removed, last", async () => {
       await create("doomed", spec({ volumeSize: "1Gi", storageClassName: "standard", cert: CERT, key: KEY }));
       await eventually(() => get(resources.persistentVolumeClaims, "doomed"), "the PVC");
-      await settledTs("doomed", "True").catch(() => undefined);
+      await eventually(() => get(resources.ingresses, "doomed"), "the Ingress");
       const from = probe.calls.length;
       await env.api.delete(trackingServers, "doomed", { namespace: ns });
       await eventually(async () => !(await getTs("doomed")), "the TrackingServer gone");
