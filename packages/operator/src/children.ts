@@ -12,6 +12,12 @@ export const MOUNT_PATH = "/mlflow";
 /** The paths MLflow's UI loads from the root whatever the prefix: routed to the server unchanged. */
 export const ASSET_PREFIXES = ["/static-files", "/ajax-api"];
 
+/** Annotations the operator writes on some children and removes when they are no longer wanted. */
+export const MANAGED_ANNOTATIONS = [
+  "nginx.ingress.kubernetes.io/use-regex",
+  "nginx.ingress.kubernetes.io/rewrite-target",
+];
+
 /** The seed's labels: the Deployment's selector and the pods'. */
 export function selectorLabels(ts: TrackingServer): Record<string, string> {
   return { app: "trackingserver", ts_name: ts.metadata.name! };
@@ -151,7 +157,9 @@ export function nginxIngress(ts: TrackingServer, url: ParsedUrl, tls: boolean, i
       { path: `/()((?:${assets})(?:/.*)?)`, pathType: "ImplementationSpecific", backend: backend(ts) },
     ];
   }
-  const spec: Record<string, unknown> = { rules: [{ host: url.host, http: { paths } }] };
+  // tls: [] rather than none, so that turning TLS off removes it (other spec fields, such as the class the
+  // DefaultIngressClass admission plugin set, are kept).
+  const spec: Record<string, unknown> = { rules: [{ host: url.host, http: { paths } }], tls: [] };
   if (ingressClassName) spec.ingressClassName = ingressClassName;
   if (tls) spec.tls = [{ hosts: [url.host], secretName: ts.metadata.name }];
   return { metadata: m, spec };

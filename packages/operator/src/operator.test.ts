@@ -235,7 +235,7 @@ for (const target of kubeTargets()) {
       assertSubset(ing.metadata.ownerReferences, [owner]);
       assert.equal(ing.metadata.annotations?.["nginx.ingress.kubernetes.io/rewrite-target"], "/$2");
       assert.equal(ing.spec.ingressClassName, "nginx");
-      assert.equal(ing.spec.tls, undefined);
+      assert.ok(!ing.spec.tls?.length);
       assert.equal(ing.spec.rules[0].host, "mlflow.example.com");
       assert.deepEqual(
         ing.spec.rules[0].http.paths.map((p: { path: string }) => p.path),
@@ -285,28 +285,42 @@ for (const target of kubeTargets()) {
       ]);
     });
 
-    test("toggling the volume and TLS off and on: PVC and Secret deleted and recreated, mounts and TLS follow", async () => {
+    test("toggling the volume, TLS and the URL prefix off and on: PVC and Secret deleted and recreated, mounts, TLS and rewrites follow", async () => {
       await create("toggle", spec({ volumeSize: "2Gi", storageClassName: "standard", cert: CERT, key: KEY }));
       await eventually(() => get(resources.persistentVolumeClaims, "toggle"), "the PVC");
       await eventually(async () => (await get(resources.ingresses, "toggle"))?.spec.tls, "Ingress TLS");
-      const off = await patchSpec("toggle", { volumeSize: null, cert: null, key: null });
+      const off = await patchSpec("toggle", {
+        volumeSize: null,
+        cert: null,
+        key: null,
+        url: "https://mlflow.example.com",
+      });
       await eventually(async () => !(await get(resources.persistentVolumeClaims, "toggle")), "the PVC deleted");
       await eventually(async () => !(await get(resources.secrets, "toggle")), "the TLS Secret deleted");
       await eventually(async () => {
         const dep = await get(resources.deployments, "toggle");
         return !dep?.spec.template.spec.volumes?.length && !dep?.spec.template.spec.containers[0].volumeMounts?.length;
       }, "the volume unmounted");
-      await eventually(async () => (await get(resources.ingresses, "toggle"))?.spec.tls === undefined, "no TLS");
+      const plain = await eventually(async () => {
+        const ing = await get(resources.ingresses, "toggle");
+        return !ing?.spec.tls?.length && ing?.spec.rules[0].http.paths.length === 1 ? ing : undefined;
+      }, "no TLS, no prefix");
+      assert.deepEqual(plain.spec.rules[0].http.paths[0].path, "/");
+      assert.equal(plain.metadata.annotations?.["nginx.ingress.kubernetes.io/rewrite-target"], undefined);
       const ts = await eventually(async () => {
         const t = await getTs("toggle");
         return t?.status?.observedGeneration === off.metadata.generation ? t : undefined;
       }, "observedGeneration of the edit");
       assert.equal(ts.status?.observedGeneration, off.metadata.generation);
-      await patchSpec("toggle", { volumeSize: "3Gi", cert: CERT, key: KEY });
+      await patchSpec("toggle", { volumeSize: "3Gi", cert: CERT, key: KEY, url: "https://mlflow.example.com/p" });
       const pvc = await eventually(() => get(resources.persistentVolumeClaims, "toggle"), "the PVC again");
       assert.equal(pvc.spec.resources.requests.storage, "3Gi");
       await eventually(() => get(resources.secrets, "toggle"), "the TLS Secret again");
-      await eventually(async () => (await get(resources.ingresses, "toggle"))?.spec.tls, "Ingress TLS again");
+      const again = await eventually(async () => {
+        const ing = await get(resources.ingresses, "toggle");
+        return ing?.spec.tls?.length && ing.spec.rules[0].http.paths.length === 2 ? ing : undefined;
+      }, "Ingress TLS and prefix again");
+      assert.equal(again.metadata.annotations?.["nginx.ingress.kubernetes.io/rewrite-target"], "/$2");
     });
 
     test("a Secret of the TrackingServer's name made by the team: Ingress TLS, and never deleted", async () => {
@@ -324,6 +338,34 @@ for (const target of kubeTargets()) {
       await eventually(async () => !(await getTs("teamtls")), "the TrackingServer gone");
       await eventually(async () => !(await get(resources.deployments, "teamtls")), "its Deployment gone");
       assert.ok(await get(resources.secrets, "teamtls"), "the team's Secret (not owned) is kept");
+    });
+
+    test("a namesake the TrackingServer does not own is left alone, and the TrackingServer says so", async () => {
+      const labels = { app: "other" };
+      await env.api.create(resources.deployments, {
+        metadata: { name: "squatter", namespace: ns },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: labels },
+          template: { metadata: { labels }, spec: { containers: [{ name: "web", image: IMAGE }] } },
+        },
+      });
+      await create("squatter", spec());
+      const ts = await eventually(async () => {
+        const t = await getTs("squatter");
+        return cond(t, "Degraded")?.status === "True" ? t : undefined;
+      }, "Degraded");
+      assert.equal(cond(ts, "Degraded")?.reason, "ReconcileFailed");
+      assert.match(
+        cond(ts, "Degraded")!.message,
+        /Deployment .*\/squatter exists and is not owned by TrackingServer squatter/,
+      );
+      const dep = (await get(resources.deployments, "squatter"))!;
+      assert.equal(dep.spec.template.spec.containers[0].name, "web");
+      assert.equal(dep.metadata.ownerReferences, undefined);
+      await env.api.delete(trackingServers, "squatter", { namespace: ns });
+      await eventually(async () => !(await getTs("squatter")), "the TrackingServer gone");
+      assert.ok(await get(resources.deployments, "squatter"), "the namesake is not deleted");
     });
 
     test("drift: an edited Deployment and Ingress are restored, a deleted Service comes back", async () => {

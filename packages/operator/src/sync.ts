@@ -5,7 +5,7 @@
 // controllers' annotations, a Service's clusterIP) are kept.
 import { AloftError, Code } from "@aloft/core";
 import { isAlreadyExists, isConflict, isNotFound, type KubeApi, type KubeObject, type ResourceType } from "@aloft/kube";
-import { isOwnedBy } from "./children.ts";
+import { isOwnedBy, MANAGED_ANNOTATIONS } from "./children.ts";
 import type { TrackingServer } from "./types.ts";
 
 /**
@@ -40,19 +40,26 @@ const BODY_FIELDS = (obj: KubeObject) =>
   Object.keys(obj).filter((k) => !["metadata", "apiVersion", "kind"].includes(k));
 
 /** Kinds whose spec the server fills in (defaults, allocated fields): the operator's spec fields overlay theirs. */
-const OVERLAY_SPEC = new Set(["Service", "Deployment", "PersistentVolumeClaim"]);
+const OVERLAY_SPEC = new Set(["Service", "Deployment", "PersistentVolumeClaim", "Ingress"]);
+
+/** The operator's annotations that `have` carries and `want` no longer asks for. */
+const staleAnnotations = (want: KubeObject, have: KubeObject) =>
+  MANAGED_ANNOTATIONS.filter(
+    (k) => have.metadata.annotations?.[k] !== undefined && want.metadata.annotations?.[k] === undefined,
+  );
 
 function matches(type: ResourceType, want: KubeObject, have: KubeObject): boolean {
   if (!isSubset(want.metadata.labels, have.metadata.labels)) return false;
   if (!isSubset(want.metadata.annotations, have.metadata.annotations)) return false;
+  if (staleAnnotations(want, have).length > 0) return false;
   return BODY_FIELDS(want).every((k) => {
-    // A list the operator wrote whole (Deployment volumes, Ingress paths) must not keep items it dropped.
+    // A spec the operator owns whole (IngressRoute, Middleware) must not keep fields it dropped.
     if (k === "spec" && !OVERLAY_SPEC.has(type.kind)) return isSubset(want[k], have[k]) && sameKeys(want[k], have[k]);
     return isSubset(want[k], have[k]);
   });
 }
 
-/** For objects the operator owns whole (Ingress, IngressRoute, Middleware spec): no extra top-level keys. */
+/** For specs the operator owns whole (IngressRoute, Middleware): no extra top-level keys. */
 function sameKeys(want: unknown, have: unknown): boolean {
   if (typeof want !== "object" || typeof have !== "object" || !want || !have) return true;
   return Object.keys(have).every((k) => k in want);
@@ -67,8 +74,10 @@ function merged(type: ResourceType, want: KubeObject, have: KubeObject): KubeObj
       ownerReferences: want.metadata.ownerReferences,
     },
   };
-  if (want.metadata.annotations)
-    next.metadata.annotations = { ...have.metadata.annotations, ...want.metadata.annotations };
+  const annotations = { ...have.metadata.annotations, ...want.metadata.annotations };
+  for (const k of staleAnnotations(want, have)) delete annotations[k];
+  if (Object.keys(annotations).length > 0) next.metadata.annotations = annotations;
+  else delete next.metadata.annotations;
   for (const k of BODY_FIELDS(want)) {
     next[k] = k === "spec" && OVERLAY_SPEC.has(type.kind) ? { ...have.spec, ...want.spec } : want[k];
   }
