@@ -117,6 +117,8 @@ export function deployment(ts: TrackingServer): KubeObject {
     metadata: meta(ts),
     spec: {
       replicas: ts.spec.size,
+      // A ReadWriteOnce volume cannot be mounted by the old and the new pod at once on two nodes: replace, not roll.
+      strategy: { type: wantsVolume(ts) ? "Recreate" : "RollingUpdate" },
       selector: { matchLabels: labels },
       template: { metadata: { labels }, spec: podSpec },
     },

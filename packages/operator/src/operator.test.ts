@@ -271,6 +271,7 @@ for (const target of kubeTargets()) {
       assert.equal(Buffer.from(secret.data["tls.crt"], "base64").toString(), CERT);
       assert.equal(Buffer.from(secret.data["tls.key"], "base64").toString(), KEY);
       const pod = (await get(resources.deployments, "full"))!.spec.template.spec;
+      assert.equal((await get(resources.deployments, "full"))!.spec.strategy.type, "Recreate");
       assert.deepEqual(pod.volumes, [
         { name: "trackingserver-sqllite-data", persistentVolumeClaim: { claimName: "full" } },
       ]);
