@@ -25,6 +25,7 @@ import {
 } from "@aloft/kube/testing";
 import { TrackingServerController } from "./controller.ts";
 import { trackingServerCrd } from "./crd.ts";
+import { startOperatorEndpoint } from "./endpoint.ts";
 import { createOperator } from "./operator.ts";
 import { isSubset } from "./sync.ts";
 import { FINALIZER, type TrackingServer, type TrackingServerSpec, traefikTypes, trackingServers } from "./types.ts";
@@ -565,6 +566,19 @@ for (const target of kubeTargets()) {
         const leader = await eventually(() => (a.isLeader() ? a : b.isLeader() ? b : undefined), "a leader");
         const follower = leader === a ? b : a;
         assert.equal(follower.isLeader(), false);
+        const endpoints = await Promise.all([leader, follower].map((o) => startOperatorEndpoint(o, "127.0.0.1", 0)));
+        try {
+          const [lm, fm] = await Promise.all(
+            endpoints.map((e) => fetch(`http://127.0.0.1:${e.port}/metrics`).then((r) => r.text())),
+          );
+          assert.match(lm!, /^aloft_operator_leader 1$/m);
+          assert.match(fm!, /^aloft_operator_leader 0$/m);
+          const ready = await fetch(`http://127.0.0.1:${endpoints[1]!.port}/readyz`);
+          assert.equal(ready.status, 200, "a follower is ready (waiting is healthy)");
+          assert.equal((await fetch(`http://127.0.0.1:${endpoints[0]!.port}/healthz`)).status, 200);
+        } finally {
+          await Promise.all(endpoints.map((e) => e.close()));
+        }
         await create("elected", spec(), leaderNs);
         await settledTs("elected", "True", leaderNs);
         assert.ok(leader.controller.stats.reconciles > 0);
