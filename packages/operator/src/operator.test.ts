@@ -77,11 +77,11 @@ async function install(api: KubeApi, crd: KubeObject, type: ResourceType, namesp
   );
 }
 
-/** The API with a hook run once before the next update of a kind, and a log of every call. */
+/** The API with a hook run once before the next update of an object, and a log of every call. */
 function instrumented(api: KubeApi) {
   const calls: string[] = [];
   const conflicts: string[] = [];
-  let hook: { plural: string; run: () => Promise<void> } | undefined;
+  let hook: { plural: string; name: string; run: () => Promise<void> } | undefined;
   const wrapped = new Proxy(api, {
     get: (target, prop: keyof KubeApi) => {
       const fn = target[prop] as (...a: unknown[]) => Promise<unknown>;
@@ -90,7 +90,7 @@ function instrumented(api: KubeApi) {
         const name = typeof args[1] === "string" ? args[1] : (args[1] as KubeObject | undefined)?.metadata?.name;
         const patch = prop === "patch" ? JSON.stringify(args[2]) : "";
         calls.push(`${prop} ${type.plural}/${name}${patch.includes('"finalizers"') ? " finalizers" : ""}`);
-        if (prop === "update" && hook && hook.plural === type.plural) {
+        if (prop === "update" && hook && hook.plural === type.plural && hook.name === name) {
           const h = hook;
           hook = undefined;
           await h.run();
@@ -108,8 +108,8 @@ function instrumented(api: KubeApi) {
     api: wrapped,
     calls,
     conflicts,
-    beforeNextUpdate: (plural: string, run: () => Promise<void>) => {
-      hook = { plural, run };
+    beforeNextUpdate: (plural: string, name: string, run: () => Promise<void>) => {
+      hook = { plural, name, run };
     },
   };
 }
@@ -406,7 +406,7 @@ for (const target of kubeTargets()) {
       await create("conflict", spec());
       await settledTs("conflict", "True");
       // Just before the operator's update of the Deployment, someone else writes it: the operator's copy is stale.
-      probe.beforeNextUpdate("deployments", async () => {
+      probe.beforeNextUpdate("deployments", "conflict", async () => {
         await env.api.patch(
           resources.deployments,
           "conflict",
