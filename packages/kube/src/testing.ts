@@ -4,3 +4,5 @@ export { startTestApiServer, testKubeConfig } from "./testing/api-server.ts";
 export type { TestApiServer, TestApiServerOptions } from "./testing/api-server.ts";
 export { eventually, kubeTargets } from "./testing/targets.ts";
 export type { KubeTarget, KubeTestEnv } from "./testing/targets.ts";
+export { startDeploymentController } from "./testing/deployment-controller.ts";
+export type { DeploymentControllerSim } from "./testing/deployment-controller.ts";

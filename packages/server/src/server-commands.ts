@@ -1,4 +1,4 @@
-// The server side of `aloft`: start, admin, engine, scheduler, migrate. Heavy modules load only when one of these runs, so the client
+// The server side of `aloft`: start, admin, engine, scheduler, operator, migrate. Heavy modules load only when one of these runs, so the client
 // commands (get, run, watch, register, …) start fast.
 import { Command, InvalidArgumentError } from "commander";
 import type { AloftConfig } from "@aloft/core";
@@ -22,6 +22,17 @@ function metricsPortOf(raw: string): number {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new InvalidArgumentError(`${raw} is not a port (0-65535)`);
   return port;
+}
+
+function positiveIntOf(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${raw} is not a positive integer`);
+  return n;
+}
+
+function ingressOf(raw: string): "nginx" | "traefik" {
+  if (raw !== "nginx" && raw !== "traefik") throw new InvalidArgumentError(`${raw} is not nginx or traefik`);
+  return raw;
 }
 
 export function serverCommands(): Command[] {
@@ -87,6 +98,75 @@ export function serverCommands(): Command[] {
       const { runSchedulerProcess } = await import("./scheduler-process.ts");
       await runSchedulerProcess(config, { adminEndpoint: opts.adminEndpoint, metricsPort: opts.metricsPort });
     });
+
+  const operator = serverOptions(
+    new Command("operator").description(
+      "run the TrackingServer operator (MLflow tracking servers on Kubernetes) against the current kubeconfig or in-cluster account, with leader election",
+    ),
+  )
+    .option(
+      "--ingress <controller>",
+      "nginx (an Ingress) or traefik (an IngressRoute + Middleware)",
+      ingressOf,
+      "nginx",
+    )
+    .option(
+      "--ingress-class <name>",
+      "spec.ingressClassName of the nginx Ingress (default: the cluster's default class)",
+    )
+    .option(
+      "--traefik-group <group>",
+      "API group of Traefik's CRDs (traefik.containo.us before Traefik 2.10)",
+      "traefik.io",
+    )
+    .option("--watch-namespace <ns>", "watch only this namespace (default: every namespace)")
+    .option(
+      "--lease-namespace <ns>",
+      "namespace of the leader election Lease (default: $POD_NAMESPACE, else the context's)",
+    )
+    .option("--lease-name <name>", "the leader election Lease", "aloft-trackingserver-operator")
+    .option("--workers <n>", "concurrent reconciles", positiveIntOf, 4)
+    .option("--metrics-port <port>", "serve /healthz, /readyz and /metrics on this port, 0 = off", metricsPortOf, 8081)
+    .option(
+      "--metrics-host <address>",
+      "address of the health and metrics listener (0.0.0.0 in a pod, for the kubelet's probes; default --host)",
+    )
+    .option("--print-crd", "print the TrackingServer CustomResourceDefinition as YAML and exit (kubectl apply -f -)")
+    .action(
+      async (
+        opts: ServerOptions & {
+          ingress: "nginx" | "traefik";
+          ingressClass?: string;
+          traefikGroup: string;
+          watchNamespace?: string;
+          leaseNamespace?: string;
+          leaseName: string;
+          workers: number;
+          metricsPort: number;
+          metricsHost?: string;
+          printCrd?: boolean;
+        },
+      ) => {
+        if (opts.printCrd) {
+          const { toYaml, trackingServerCrd } = await import("@aloft/operator");
+          process.stdout.write(toYaml(trackingServerCrd));
+          return;
+        }
+        const config = configFrom(opts);
+        const { runOperatorProcess } = await import("./operator-process.ts");
+        await runOperatorProcess(config, {
+          ingressController: opts.ingress,
+          ingressClassName: opts.ingressClass,
+          traefikGroup: opts.traefikGroup,
+          namespace: opts.watchNamespace,
+          leaseNamespace: opts.leaseNamespace,
+          leaseName: opts.leaseName,
+          workers: opts.workers,
+          metricsPort: opts.metricsPort,
+          metricsHost: opts.metricsHost ?? config.server.host,
+        });
+      },
+    );
 
   const migrate = new Command("migrate").description("database migrations");
   serverOptions(migrate.command("run").description("apply all pending migrations")).action(
@@ -197,5 +277,5 @@ export function serverCommands(): Command[] {
         `${result} Secret ${opts.namespace}/${opts.name} (${Object.keys(object.data).length} keys from ${dir})\n`,
       );
     });
-  return [start, admin, engine, scheduler, migrate, secret];
+  return [start, admin, engine, scheduler, operator, migrate, secret];
 }
