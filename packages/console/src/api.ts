@@ -6,11 +6,15 @@ import type {
   Identifier,
   LaunchPlan,
   Literal,
+  NamedEntity,
   NodeExecution,
   Project,
+  ScheduleView,
   Task,
   Workflow,
 } from "./types.ts";
+import { namedEntityFilters, RESOURCE_TYPE } from "./entities.ts";
+import type { EntityKind, LaunchKind } from "./routes.ts";
 
 export class ApiError extends Error {
   constructor(
@@ -99,13 +103,6 @@ export function createApi(fetchFn: Fetch, csrfToken: () => string = () => "") {
 
   return {
     projects: () => get<{ projects?: Project[] }>("/api/v1/projects").then((r) => r.projects ?? []),
-    entityNames: async (kind: string, project: string, domain: string, token = ""): Promise<ListPage<string>> => {
-      const idsPath = kind === "workflows" ? "workflow_ids" : kind === "tasks" ? "task_ids" : "launch_plan_ids";
-      const r = await get<{ entities?: { name: string }[]; token?: string }>(
-        `/api/v1/${idsPath}/${e(project)}/${e(domain)}?limit=100&token=${e(token)}&sort_by.key=name&sort_by.direction=ASCENDING`,
-      );
-      return { items: (r.entities ?? []).map((x) => x.name), token: r.token ?? "" };
-    },
     versions: async (
       kind: string,
       project: string,
@@ -118,6 +115,59 @@ export function createApi(fetchFn: Fetch, csrfToken: () => string = () => "") {
       );
       return { items: (r[kind] as (Workflow | Task | LaunchPlan)[] | undefined) ?? [], token: r.token ?? "" };
     },
+    /** Workflows, tasks or launch plans by name, active or archived, with their description and state. */
+    namedEntities: async (
+      kind: EntityKind,
+      project: string,
+      domain: string,
+      archived: boolean,
+      token = "",
+    ): Promise<ListPage<NamedEntity>> => {
+      const r = await get<{ entities?: NamedEntity[]; token?: string }>(
+        `/api/v1/named_entities/${RESOURCE_TYPE[kind]}/${e(project)}/${e(domain)}?limit=100&token=${e(token)}` +
+          `&sort_by.key=name&sort_by.direction=ASCENDING&filters=${e(namedEntityFilters(archived))}`,
+      );
+      return { items: r.entities ?? [], token: r.token ?? "" };
+    },
+    namedEntity: (kind: EntityKind, project: string, domain: string, name: string) =>
+      get<NamedEntity>(`/api/v1/named_entities/${RESOURCE_TYPE[kind]}/${e(project)}/${e(domain)}/${e(name)}`),
+    /** Archives or unarchives a name (UpdateNamedEntity; the description is sent back unchanged). */
+    setArchived: (kind: EntityKind, entity: NamedEntity, archived: boolean) => {
+      const { project, domain, name } = entity.id;
+      return call<object>(
+        "PUT",
+        `/api/v1/named_entities/${RESOURCE_TYPE[kind]}/${e(project)}/${e(domain)}/${e(name)}`,
+        {
+          resource_type: RESOURCE_TYPE[kind],
+          id: { project, domain, name },
+          metadata: {
+            description: entity.metadata?.description ?? "",
+            state: archived ? "NAMED_ENTITY_ARCHIVED" : "NAMED_ENTITY_ACTIVE",
+          },
+        },
+      );
+    },
+    /** Activates a launch plan version (its schedule starts; the name's other versions are deactivated) or deactivates it. */
+    setLaunchPlanActive: (id: Identifier, active: boolean) =>
+      call<object>(
+        "PUT",
+        `/api/v1/launch_plans/${e(id.project)}/${e(id.domain)}/${e(id.name)}/${e(id.version ?? "")}`,
+        {
+          id: {
+            resource_type: "LAUNCH_PLAN",
+            project: id.project,
+            domain: id.domain,
+            name: id.name,
+            version: id.version,
+          },
+          state: active ? "ACTIVE" : "INACTIVE",
+        },
+      ),
+    /** The scheduler's active schedules with their next fire times (Aloft's own route; flyteidl has none). */
+    schedules: (project: string, domain: string) =>
+      get<{ schedules?: ScheduleView[] }>(`/api/v1/aloft/schedules?project=${e(project)}&domain=${e(domain)}`).then(
+        (r) => r.schedules ?? [],
+      ),
     workflow: (id: Identifier) =>
       get<Workflow>(`/api/v1/workflows/${e(id.project)}/${e(id.domain)}/${e(id.name)}/${e(id.version ?? "")}`),
     task: (id: Identifier) =>
@@ -149,12 +199,13 @@ export function createApi(fetchFn: Fetch, csrfToken: () => string = () => "") {
     },
     nodeExecutionData: (project: string, domain: string, name: string, nodeId: string) =>
       get<ExecutionData>(`/api/v1/data/node_executions/${e(project)}/${e(domain)}/${e(name)}/${e(nodeId)}`),
-    launch: (launchPlan: Identifier, inputs: Record<string, Literal>) =>
+    /** CreateExecution of a launch plan, or of a task on its own (`spec.launch_plan` then names the task). */
+    launch: (id: Identifier, inputs: Record<string, Literal>, kind: LaunchKind = "launch_plans") =>
       call<{ id?: { name?: string } }>("POST", "/api/v1/executions", {
-        project: launchPlan.project,
-        domain: launchPlan.domain,
+        project: id.project,
+        domain: id.domain,
         spec: {
-          launch_plan: { ...launchPlan, resource_type: "LAUNCH_PLAN" },
+          launch_plan: { ...id, resource_type: kind === "tasks" ? "TASK" : "LAUNCH_PLAN" },
           metadata: { mode: "MANUAL" },
         },
         inputs: { literals: inputs },

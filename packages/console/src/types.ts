@@ -161,6 +161,7 @@ export interface LaunchPlan {
     workflow_id?: Identifier | null;
     default_inputs?: { parameters?: Record<string, Parameter> | null } | null;
     fixed_inputs?: LiteralMap | null;
+    entity_metadata?: { schedule?: LaunchPlanSchedule | null } | null;
   } | null;
   closure?: {
     state?: string;
@@ -184,4 +185,29 @@ export interface NodeExecution {
 export interface ExecutionData {
   full_inputs?: LiteralMap | null;
   full_outputs?: LiteralMap | null;
+}
+
+export interface LaunchPlanSchedule {
+  cron_expression?: string;
+  cron_schedule?: { schedule?: string; offset?: string } | null;
+  rate?: { value?: number; unit?: string } | null;
+  kickoff_time_input_arg?: string;
+}
+
+export interface NamedEntity {
+  resource_type?: string;
+  id: { project: string; domain: string; name: string };
+  metadata?: { description?: string; state?: string } | null;
+}
+
+/** One row of admin's `/api/v1/aloft/schedules` (Aloft's own JSON, lowerCamelCase): an active schedule. */
+export interface ScheduleView {
+  launchPlan: { project: string; domain: string; name: string; version: string };
+  schedule: string;
+  kickoffTimeInputArg: string;
+  activatedAt: string | null;
+  lastFireTime: string | null;
+  nextFireTime: string | null;
+  lastError: string | null;
+  lastErrorTime: string | null;
 }

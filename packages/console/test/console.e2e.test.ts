@@ -237,6 +237,79 @@ test("a running execution is terminated from its page, live", { skip: missing, t
   await page.close();
 });
 
+test("archive and unarchive a workflow; activate a scheduled launch plan and see its next run", {
+  skip: missing,
+  timeout: 120_000,
+}, async () => {
+  await registerChain("nightly");
+  await api("POST", "/api/v1/launch_plans", {
+    id: ident("LAUNCH_PLAN", "nightly-5m"),
+    spec: {
+      workflow_id: ident("WORKFLOW", "nightly"),
+      entity_metadata: { schedule: { rate: { value: 5, unit: "MINUTE" } } },
+      default_inputs: {
+        parameters: { x: { var: { type: INT }, default: { scalar: { primitive: { integer: "1" } } } } },
+      },
+    },
+  });
+  const { page, problems } = await openPage();
+  const base = `${platform!.httpUrl}/console/projects/${P}/domains/${D}`;
+
+  // Archived from the list, it moves to the archived list (its own URL), and back.
+  await page.goto(`${base}/workflows`);
+  await page.getByRole("button", { name: "Archive nightly" }).click();
+  await page.getByRole("button", { name: "Archive nightly" }).waitFor({ state: "detached" });
+  await page.getByLabel("Show archived workflows").check();
+  await page.waitForURL(/\/workflows\?archived=1$/);
+  await page.getByRole("button", { name: "Unarchive nightly" }).click();
+  await page.getByText("No archived workflows.").waitFor();
+  await page.goBack();
+  await page.getByRole("link", { name: "nightly", exact: true }).click();
+  // The entity page says the name's state and changes it too.
+  await page.getByRole("button", { name: "Archive", exact: true }).click();
+  await page.getByText("Archived", { exact: true }).waitFor();
+  await page.getByRole("button", { name: "Unarchive", exact: true }).click();
+  await page.getByText("Active", { exact: true }).waitFor();
+
+  // A scheduled launch plan: activated from its versions, its schedule gets a next fire time from the scheduler.
+  await page.goto(`${base}/launch_plans/nightly-5m`);
+  await page.getByRole("cell", { name: "every 5 minutes" }).waitFor();
+  await page.getByRole("button", { name: "Activate version v1" }).click();
+  await page.getByRole("button", { name: "Deactivate version v1" }).waitFor();
+  await page.goto(`${base}/launch_plans`);
+  const schedules = page.getByRole("table", { name: "Active schedules" });
+  await schedules.getByRole("link", { name: "nightly-5m @ v1" }).waitFor();
+  const row = await schedules.getByRole("row").nth(1).innerText();
+  assert.match(row, /every 5 minutes?\s+\S+/);
+  await page.screenshot({ path: join(shots, "launch-plans.png"), fullPage: true });
+  await schedules.getByRole("link", { name: "nightly-5m @ v1" }).click();
+  await page.getByRole("region", { name: "Schedule" }).getByText("Next run").waitFor();
+  await page.getByRole("button", { name: "Deactivate", exact: true }).click();
+  await page.getByText("runs only while this version is active").waitFor();
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("a task launched on its own from its form", { skip: missing, timeout: 120_000 }, async () => {
+  await registerChain("solo");
+  const { page, problems } = await openPage();
+  await page.goto(`${platform!.httpUrl}/console/projects/${P}/domains/${D}/tasks/solo-task/versions/v1`);
+  await page.getByRole("link", { name: "Launch…" }).click();
+  await page.waitForURL(/\/tasks\/solo-task\/versions\/v1\/launch$/);
+  await page.getByRole("button", { name: "Launch" }).click();
+  await page.getByRole("alert").getByText("required").waitFor();
+  await page.getByLabel(/^x/).fill("41");
+  await page.getByRole("button", { name: "Launch" }).click();
+  await page.waitForURL(/\/executions\/[a-z0-9]+$/);
+  await page
+    .getByRole("heading", { name: /Execution/ })
+    .getByText("SUCCEEDED")
+    .waitFor({ timeout: 60_000 });
+  await page.locator(".literal-row", { hasText: "y" }).getByText("42", { exact: true }).waitFor();
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("an unknown console path is the app's not-found page; a missing asset is a 404", {
   skip: missing,
   timeout: 60_000,
