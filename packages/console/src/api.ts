@@ -14,7 +14,8 @@ import type {
   Workflow,
 } from "./types.ts";
 import { namedEntityFilters, RESOURCE_TYPE } from "./entities.ts";
-import type { EntityKind, LaunchKind } from "./routes.ts";
+import { executionFilters } from "./execution-filters.ts";
+import type { EntityKind, ExecutionFilters, LaunchKind } from "./routes.ts";
 
 export class ApiError extends Error {
   constructor(
@@ -47,14 +48,11 @@ export interface ListPage<T> {
   token: string;
 }
 
-export interface ExecutionQuery {
+export interface ExecutionQuery extends ExecutionFilters {
   project: string;
   domain: string;
   limit: number;
   token?: string;
-  phase?: string;
-  /** `<field>.<asc|desc>`, e.g. created_at.desc */
-  sort?: string;
 }
 
 const e = encodeURIComponent;
@@ -175,7 +173,8 @@ export function createApi(fetchFn: Fetch, csrfToken: () => string = () => "") {
     launchPlan: (id: Identifier) =>
       get<LaunchPlan>(`/api/v1/launch_plans/${e(id.project)}/${e(id.domain)}/${e(id.name)}/${e(id.version ?? "")}`),
     executions: async (q: ExecutionQuery): Promise<ListPage<Execution>> => {
-      const filters = q.phase ? `&filters=${e(`eq(phase,${q.phase})`)}` : "";
+      const expr = executionFilters(q);
+      const filters = expr ? `&filters=${e(expr)}` : "";
       const r = await get<{ executions?: Execution[]; token?: string }>(
         `/api/v1/executions/${e(q.project)}/${e(q.domain)}?limit=${q.limit}&token=${e(q.token ?? "")}&${sortQuery(q.sort)}${filters}`,
       );

@@ -279,8 +279,9 @@ test("archive and unarchive a workflow; activate a scheduled launch plan and see
   await page.goto(`${base}/launch_plans`);
   const schedules = page.getByRole("table", { name: "Active schedules" });
   await schedules.getByRole("link", { name: "nightly-5m @ v1" }).waitFor();
-  const row = await schedules.getByRole("row").nth(1).innerText();
-  assert.match(row, /every 5 minutes?\s+\S+/);
+  const cells = schedules.getByRole("row").nth(1).getByRole("cell");
+  assert.match((await cells.nth(1).textContent()) ?? "", /^every 5 minutes?$/);
+  assert.match((await cells.nth(2).textContent()) ?? "", /\d/, "a next fire time");
   await page.screenshot({ path: join(shots, "launch-plans.png"), fullPage: true });
   await schedules.getByRole("link", { name: "nightly-5m @ v1" }).click();
   await page.getByRole("region", { name: "Schedule" }).getByText("Next run").waitFor();
@@ -306,6 +307,50 @@ test("a task launched on its own from its form", { skip: missing, timeout: 120_0
     .getByText("SUCCEEDED")
     .waitFor({ timeout: 60_000 });
   await page.locator(".literal-row", { hasText: "y" }).getByText("42", { exact: true }).waitFor();
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("the executions list filtered by name, launch plan and time range, in the URL, with back and forward", {
+  skip: missing,
+  timeout: 60_000,
+}, async () => {
+  const { page, problems } = await openPage();
+  const list = `${platform!.httpUrl}/console/projects/${P}/domains/${D}/executions`;
+  const rows = page.getByRole("list", { name: "Executions" }).getByRole("listitem");
+  await page.goto(`${list}?q=first`);
+  await page.getByRole("link", { name: "first-run" }).waitFor();
+  assert.equal(await rows.count(), 1);
+  assert.equal(await page.getByLabel("Name").inputValue(), "first");
+
+  const form = page.getByRole("form", { name: "Filter executions" });
+  await form.getByLabel("Name").fill("");
+  await form.getByLabel("Launch plan").fill("sleeper");
+  await form.getByRole("button", { name: "Apply filters" }).click();
+  await page.waitForURL(`${list}?lp=sleeper`);
+  await page.getByRole("link", { name: "slow-run" }).waitFor();
+  assert.equal(await rows.count(), 1);
+
+  await form.getByLabel("Created from").fill("2099-01-01T00:00");
+  await form.getByRole("button", { name: "Apply filters" }).click();
+  await page.waitForURL(/lp=sleeper&from=2099-01-01T/);
+  await page.getByText("No executions match.").waitFor();
+  await page.screenshot({ path: join(shots, "executions-filtered.png") });
+
+  // Back and forward walk through the filters; the form follows the URL.
+  await page.goBack();
+  await page.waitForURL(`${list}?lp=sleeper`);
+  await page.getByRole("link", { name: "slow-run" }).waitFor();
+  assert.equal(await form.getByLabel("Created from").inputValue(), "");
+  await page.goBack();
+  await page.getByRole("link", { name: "first-run" }).waitFor();
+  assert.equal(await form.getByLabel("Launch plan").inputValue(), "");
+  await page.goForward();
+  await page.getByRole("link", { name: "slow-run" }).waitFor();
+  await form.getByRole("button", { name: "Clear filters" }).click();
+  await page.waitForURL(list);
+  await page.getByRole("link", { name: "first-run" }).waitFor();
+  assert.ok((await rows.count()) >= 4);
   assert.deepEqual(problems, []);
   await page.close();
 });
