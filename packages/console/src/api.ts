@@ -10,7 +10,10 @@ import type {
   NodeExecution,
   Project,
   ScheduleView,
+  Signal,
+  Span,
   Task,
+  TaskExecution,
   Workflow,
 } from "./types.ts";
 import { namedEntityFilters, RESOURCE_TYPE } from "./entities.ts";
@@ -214,6 +217,62 @@ export function createApi(fetchFn: Fetch, csrfToken: () => string = () => "") {
         id: { project, domain, name },
         cause,
       }),
+    /** A failed execution again, reusing what its nodes already produced (RecoverExecution). */
+    recover: (project: string, domain: string, name: string) =>
+      call<{ id?: { name?: string } }>("POST", "/api/v1/executions/recover", { id: { project, domain, name } }),
+    taskExecutions: (project: string, domain: string, name: string, nodeId: string) =>
+      get<{ task_executions?: TaskExecution[] }>(
+        `/api/v1/task_executions/${e(project)}/${e(domain)}/${e(name)}/${e(nodeId)}?limit=100`,
+      ).then((r) => r.task_executions ?? []),
+    /** The signals of an execution's gates (set or still waiting). */
+    signals: (project: string, domain: string, name: string) =>
+      get<{ signals?: Signal[] }>(`/api/v1/signals/${e(project)}/${e(domain)}/${e(name)}?limit=100`).then(
+        (r) => r.signals ?? [],
+      ),
+    setSignal: (project: string, domain: string, name: string, signalId: string, value: Literal) =>
+      call<object>("POST", "/api/v1/signals", {
+        id: { execution_id: { project, domain, name }, signal_id: signalId },
+        value,
+      }),
+    /** GetExecutionMetrics: the span tree of the execution, its nodes and their attempts. */
+    metrics: (project: string, domain: string, name: string) =>
+      get<{ span?: Span | null }>(`/api/v1/metrics/executions/${e(project)}/${e(domain)}/${e(name)}?depth=10`).then(
+        (r) => r.span ?? undefined,
+      ),
+    /**
+     * A task log served by admin (`/logs/…` on this origin), read as it arrives: `onText` gets the text so far after
+     * every chunk. Resolves with the whole text.
+     */
+    logText: async (path: string, onText: (text: string) => void, signal?: AbortSignal): Promise<string> => {
+      let res: Response;
+      try {
+        res = await fetchFn(path, {
+          credentials: "same-origin",
+          headers: { Accept: "text/plain" },
+          ...(signal ? { signal } : {}),
+        });
+      } catch (err) {
+        throw new ApiError(0, describeFailure(0, err instanceof Error ? err.message : String(err)));
+      }
+      if (!res.ok) throw new ApiError(res.status, describeFailure(res.status, (await res.text()).trim().slice(0, 200)));
+      const reader = res.body?.getReader();
+      if (!reader) {
+        const text = await res.text();
+        onText(text);
+        return text;
+      }
+      const decoder = new TextDecoder();
+      let text = "";
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+        onText(text);
+      }
+      text += decoder.decode();
+      onText(text);
+      return text;
+    },
     relaunch: (project: string, domain: string, name: string) =>
       call<{ id?: { name?: string } }>("POST", "/api/v1/executions/relaunch", { id: { project, domain, name } }),
   };

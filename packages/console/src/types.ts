@@ -211,3 +211,37 @@ export interface ScheduleView {
   lastError: string | null;
   lastErrorTime: string | null;
 }
+
+export interface TaskExecution {
+  id: {
+    task_id?: Identifier | null;
+    node_execution_id?: { node_id: string; execution_id?: ExecutionId } | null;
+    retry_attempt?: number;
+  };
+  closure?: {
+    phase?: string;
+    logs?: { uri?: string; name?: string }[] | null;
+    started_at?: string | null;
+    duration?: string | null;
+    error?: ExecutionError | null;
+    reason?: string;
+    metadata?: { external_resources?: { external_id?: string; index?: number; phase?: string }[] | null } | null;
+  } | null;
+}
+
+export interface Signal {
+  id: { signal_id: string; execution_id?: ExecutionId };
+  type?: LiteralType | null;
+  value?: Literal | null;
+}
+
+/** GetExecutionMetrics' span: an entity (workflow, node or task attempt) or an operation, with its children. */
+export interface Span {
+  start_time?: string | null;
+  end_time?: string | null;
+  workflow_id?: ExecutionId | null;
+  node_id?: { node_id: string } | null;
+  task_id?: { retry_attempt?: number; node_execution_id?: { node_id: string } | null } | null;
+  operation_id?: string;
+  spans?: Span[] | null;
+}

@@ -355,6 +355,134 @@ test("the executions list filtered by name, launch plan and time range, in the U
   await page.close();
 });
 
+/** `gated(x)`: an approve gate passing x on, a signal gate asking for an integer n, then a task printing and adding. */
+async function registerGated(): Promise<void> {
+  const task = ident("TASK", "gated-add");
+  const vars = (...names: string[]) => ({ variables: Object.fromEntries(names.map((n) => [n, { type: INT }])) });
+  await api("POST", "/api/v1/tasks", {
+    id: task,
+    spec: {
+      template: {
+        id: task,
+        type: "raw-container",
+        metadata: { runtime: { version: "1.0.0" } },
+        interface: { inputs: vars("a", "b"), outputs: vars("sum") },
+        container: {
+          image: "alpine",
+          command: [
+            "sh",
+            "-c",
+            'a=$(cat /var/inputs/a); b=$(cat /var/inputs/b); echo "adding $a and $b"; echo "$((a + b))" > /var/outputs/sum',
+          ],
+          data_config: { enabled: true, input_path: "/var/inputs", output_path: "/var/outputs", format: "JSON" },
+        },
+      },
+    },
+  });
+  const wf = ident("WORKFLOW", "gated");
+  await api("POST", "/api/v1/workflows", {
+    id: wf,
+    spec: {
+      template: {
+        id: wf,
+        interface: { inputs: vars("x"), outputs: vars("total") },
+        nodes: [
+          {
+            id: "approval",
+            metadata: { name: "approval" },
+            inputs: [{ var: "x", binding: promise("start-node", "x") }],
+            gate_node: { approve: { signal_id: "approve-run" } },
+          },
+          {
+            id: "wait-n",
+            metadata: { name: "wait-n" },
+            gate_node: { signal: { signal_id: "n", type: INT, output_variable_name: "n" } },
+          },
+          {
+            id: "add",
+            metadata: { name: "add" },
+            inputs: [
+              { var: "a", binding: promise("approval", "x") },
+              { var: "b", binding: promise("wait-n", "n") },
+            ],
+            upstream_node_ids: ["approval", "wait-n"],
+            task_node: { reference_id: task },
+          },
+        ],
+        outputs: [{ var: "total", binding: promise("add", "sum") }],
+        metadata: {},
+      },
+    },
+  });
+  await api("POST", "/api/v1/launch_plans", { id: ident("LAUNCH_PLAN", "gated"), spec: { workflow_id: wf } });
+}
+
+async function launchGated(name: string, x: number): Promise<void> {
+  await api("POST", "/api/v1/executions", {
+    project: P,
+    domain: D,
+    name,
+    spec: { launch_plan: ident("LAUNCH_PLAN", "gated"), metadata: { mode: "MANUAL" } },
+    inputs: { literals: { x: { scalar: { primitive: { integer: String(x) } } } } },
+  });
+}
+
+test("gates approved and a signal set from the page; the timeline; a node's log in the page; recover a rejected run", {
+  skip: missing,
+  timeout: 180_000,
+}, async () => {
+  await registerGated();
+  await launchGated("gated-1", 2);
+  await launchGated("gated-2", 1);
+  const { page, problems } = await openPage();
+  const execs = `${platform!.httpUrl}/console/projects/${P}/domains/${D}/executions`;
+  await page.goto(`${execs}/gated-1`);
+  const gates = page.getByRole("region", { name: "Signals" });
+  await gates.getByRole("heading", { name: "Waiting for input" }).waitFor({ timeout: 60_000 });
+  await gates.getByRole("button", { name: "Approve approve-run" }).click();
+  const n = gates.getByRole("form", { name: "Signal n" });
+  await n.getByRole("textbox").fill("five");
+  await n.getByRole("button", { name: "Set n" }).click();
+  await n.getByText('"five" is not a whole number').waitFor();
+  await page.screenshot({ path: join(shots, "execution-gates.png"), fullPage: true });
+  await n.getByRole("textbox").fill("5");
+  await n.getByRole("button", { name: "Set n" }).click();
+  await page
+    .getByRole("heading", { name: /Execution gated-1/ })
+    .getByText("SUCCEEDED")
+    .waitFor({ timeout: 60_000 });
+  await page.locator(".literal-row", { hasText: "total" }).getByText("7", { exact: true }).waitFor();
+  await gates.getByRole("heading", { name: "Signals" }).waitFor();
+
+  // The timeline: the workflow, its nodes and the task's attempt, from GetExecutionMetrics.
+  await page.getByText("Timeline", { exact: true }).click();
+  const timeline = page.getByRole("list", { name: "Timeline" });
+  await timeline.getByRole("listitem", { name: /^attempt 1: / }).waitFor();
+  await timeline.getByRole("listitem", { name: /^approval: / }).waitFor();
+  await page.screenshot({ path: join(shots, "timeline.png"), fullPage: true });
+
+  // A node picked from the timeline: its attempt's log is read into the page.
+  await timeline.getByRole("button", { name: "add" }).click();
+  await page.waitForURL(/\?node=add$/);
+  const node = page.getByRole("region", { name: "Node add" });
+  await node.getByRole("button", { name: /^Show .*\(attempt 1\)$/ }).click();
+  await node.getByRole("log").getByText("adding 2 and 5").waitFor();
+  await page.screenshot({ path: join(shots, "node-logs.png"), fullPage: true });
+
+  // Rejected at its gate, the other run fails; Recover starts a new run from it.
+  await page.goto(`${execs}/gated-2`);
+  await gates.getByRole("button", { name: "Reject approve-run" }).click();
+  await page
+    .getByRole("heading", { name: /Execution gated-2/ })
+    .getByText("FAILED")
+    .waitFor({ timeout: 60_000 });
+  await page.getByRole("button", { name: "Recover" }).click();
+  await page.waitForURL((url) => /\/executions\/[a-z0-9-]+$/.test(url.pathname) && !url.pathname.endsWith("gated-2"));
+  await page.getByRole("heading", { name: /Execution/ }).waitFor();
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("an unknown console path is the app's not-found page; a missing asset is a 404", {
   skip: missing,
   timeout: 60_000,

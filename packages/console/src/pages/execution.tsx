@@ -1,5 +1,6 @@
-// One execution: phase, inputs and outputs, the DAG coloured by node phase, the node list, a node's detail (?node=…),
-// terminate and relaunch. Polls while the execution is not finished.
+// One execution: phase, inputs and outputs, the gates waiting for input, the DAG coloured by node phase, the timeline,
+// the node list, a node's detail (?node=…) with its attempts and logs; terminate, relaunch and recover. Polls while the
+// execution is not finished.
 import { useEffect, useState } from "react";
 import type { ApiError } from "../api.ts";
 import {
@@ -13,16 +14,20 @@ import {
   useAsync,
   useNav,
 } from "../components/common.tsx";
+import { Attempts } from "../components/attempts.tsx";
 import { DagView } from "../components/dag-view.tsx";
+import { Signals } from "../components/signals.tsx";
+import { TimelineView } from "../components/timeline-view.tsx";
 import { LiteralMapView } from "../components/literal-view.tsx";
 import { buildDag, END, START } from "../dag.ts";
 import { isTerminal } from "../phases.ts";
 import type { Route } from "../routes.ts";
-import type { Execution, NodeExecution, Workflow } from "../types.ts";
+import type { Execution, NodeExecution, Signal, Workflow } from "../types.ts";
 
 interface Snapshot {
   execution: Execution;
   nodes: NodeExecution[];
+  signals: Signal[];
   workflow: Workflow | undefined;
 }
 
@@ -31,9 +36,10 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
   const { project, domain, name } = route;
   const [workflow, setWorkflow] = useState<Workflow>();
   const snap = useAsync<Snapshot>(async () => {
-    const [execution, nodes] = await Promise.all([
+    const [execution, nodes, signals] = await Promise.all([
       api.execution(project, domain, name),
       api.nodeExecutions(project, domain, name),
+      api.signals(project, domain, name),
     ]);
     let wf = workflow;
     const wfId = execution.closure?.workflow_id;
@@ -41,7 +47,7 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
       wf = await api.workflow(wfId);
       setWorkflow(wf);
     }
-    return { execution, nodes, workflow: wf };
+    return { execution, nodes, signals, workflow: wf };
   }, `${project}/${domain}/${name}`);
   const phase = snap.data?.execution.closure?.phase;
   const done = isTerminal(phase);
@@ -53,6 +59,7 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
   }, [done, snap.data, reload]);
 
   const [actionError, setActionError] = useState<ApiError>();
+  const [showTimeline, setShowTimeline] = useState(false);
   const terminate = async () => {
     if (!window.confirm(`Terminate ${name}?`)) return;
     try {
@@ -62,9 +69,9 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
       setActionError(asApiError(err));
     }
   };
-  const relaunch = async () => {
+  const rerun = (how: "relaunch" | "recover") => async () => {
     try {
-      const r = await api.relaunch(project, domain, name);
+      const r = await api[how](project, domain, name);
       navigate({ page: "execution", project, domain, name: r.id?.name ?? "" });
     } catch (err) {
       setActionError(asApiError(err));
@@ -111,8 +118,16 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
         <button type="button" onClick={terminate} disabled={done || phase === "ABORTING"}>
           Terminate
         </button>
-        <button type="button" onClick={relaunch}>
+        <button type="button" onClick={rerun("relaunch")}>
           Relaunch
+        </button>
+        <button
+          type="button"
+          onClick={rerun("recover")}
+          disabled={phase !== "FAILED"}
+          title="Run the failed execution again, reusing the outputs of the nodes that succeeded"
+        >
+          Recover
         </button>
       </div>
       {actionError && <ErrorBox error={actionError} />}
@@ -127,12 +142,28 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
           Terminated: {c.abort_metadata.cause} {c.abort_metadata.principal && `(by ${c.abort_metadata.principal})`}
         </p>
       )}
+      <Signals project={project} domain={domain} name={name} signals={snap.data.signals} changed={reload} />
       <h2>Graph</h2>
       {dag.nodes.length > 0 ? (
         <DagView dag={dag} selected={route.node} onSelect={select} />
       ) : (
         <p className="muted">No graph for this execution.</p>
       )}
+      <details open={showTimeline} onToggle={(ev) => setShowTimeline(ev.currentTarget.open)}>
+        <summary className="timeline-summary">
+          <h2>Timeline</h2>
+        </summary>
+        {showTimeline && (
+          <TimelineView
+            project={project}
+            domain={domain}
+            name={name}
+            phase={phase}
+            version={`${phase}|${nodes.map((n) => n.closure?.phase).join()}`}
+            onSelect={select}
+          />
+        )}
+      </details>
       <div className="split">
         <div>
           <h2>Nodes</h2>
@@ -240,6 +271,13 @@ function NodeDetail({
           {data.data ? <LiteralMapView map={data.data.full_inputs} empty="No inputs." /> : !data.error && <Loading />}
           <h3>Outputs</h3>
           {data.data && <LiteralMapView map={data.data.full_outputs} empty="No outputs." />}
+          <Attempts
+            project={route.project}
+            domain={route.domain}
+            name={route.name}
+            nodeId={nodeId}
+            phase={phase ?? ""}
+          />
         </>
       )}
     </section>
