@@ -187,12 +187,14 @@ export function createApi(fetchFn: Fetch, csrfToken: () => string = () => "") {
       get<Execution>(`/api/v1/executions/${e(project)}/${e(domain)}/${e(name)}`),
     executionData: (project: string, domain: string, name: string) =>
       get<ExecutionData>(`/api/v1/data/executions/${e(project)}/${e(domain)}/${e(name)}`),
-    nodeExecutions: async (project: string, domain: string, name: string): Promise<NodeExecution[]> => {
+    /** The execution's top-level node executions, or the children of the node execution `parent`. */
+    nodeExecutions: async (project: string, domain: string, name: string, parent = ""): Promise<NodeExecution[]> => {
       const all: NodeExecution[] = [];
+      const under = parent === "" ? "" : `&unique_parent_id=${e(parent)}`;
       let token = "";
       do {
         const r = await get<{ node_executions?: NodeExecution[]; token?: string }>(
-          `/api/v1/node_executions/${e(project)}/${e(domain)}/${e(name)}?limit=500&token=${e(token)}`,
+          `/api/v1/node_executions/${e(project)}/${e(domain)}/${e(name)}?limit=500&token=${e(token)}${under}`,
         );
         all.push(...(r.node_executions ?? []));
         token = r.token ?? "";

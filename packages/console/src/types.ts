@@ -124,9 +124,17 @@ export interface WorkflowNode {
   upstream_node_ids?: string[] | null;
   task_node?: { reference_id?: Identifier | null } | null;
   workflow_node?: { sub_workflow_ref?: Identifier | null; launchplan_ref?: Identifier | null } | null;
-  branch_node?: unknown;
+  branch_node?: BranchNode | null;
   gate_node?: unknown;
   array_node?: unknown;
+}
+
+export interface BranchNode {
+  if_else?: {
+    case?: { then_node?: WorkflowNode | null } | null;
+    other?: { then_node?: WorkflowNode | null }[] | null;
+    else_node?: WorkflowNode | null;
+  } | null;
 }
 
 export interface CompiledWorkflow {
@@ -140,7 +148,7 @@ export interface CompiledWorkflow {
 export interface Workflow {
   id: Identifier;
   closure?: {
-    compiled_workflow?: { primary?: CompiledWorkflow | null } | null;
+    compiled_workflow?: { primary?: CompiledWorkflow | null; sub_workflows?: CompiledWorkflow[] | null } | null;
     created_at?: string | null;
   } | null;
   short_description?: string;

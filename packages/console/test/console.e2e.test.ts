@@ -483,6 +483,91 @@ test("gates approved and a signal set from the page; the timeline; a node's log 
   await page.close();
 });
 
+test("a sub-workflow expanded in the graph, an array node with per-phase counts", {
+  skip: missing,
+  timeout: 120_000,
+}, async () => {
+  // chain-task (x → x + 1) is registered by the first test.
+  const task = ident("TASK", "chain-task");
+  const LIST = { collection_type: INT };
+  const sub = ident("WORKFLOW", "nested-sub");
+  const subTemplate = {
+    id: sub,
+    interface: { inputs: { variables: { x: { type: INT } } }, outputs: { variables: { y: { type: INT } } } },
+    nodes: [
+      {
+        id: "inner",
+        metadata: { name: "inner" },
+        inputs: [{ var: "x", binding: promise("start-node", "x") }],
+        task_node: { reference_id: task },
+      },
+    ],
+    outputs: [{ var: "y", binding: promise("inner", "y") }],
+    metadata: {},
+  };
+  const wf = ident("WORKFLOW", "nested");
+  await api("POST", "/api/v1/workflows", {
+    id: wf,
+    spec: {
+      template: {
+        id: wf,
+        interface: {
+          inputs: { variables: { x: { type: INT }, xs: { type: LIST } } },
+          outputs: { variables: { y: { type: INT }, ys: { type: LIST } } },
+        },
+        nodes: [
+          {
+            id: "sub",
+            metadata: { name: "sub" },
+            inputs: [{ var: "x", binding: promise("start-node", "x") }],
+            workflow_node: { sub_workflow_ref: sub },
+          },
+          {
+            id: "map",
+            metadata: { name: "map" },
+            inputs: [{ var: "x", binding: promise("start-node", "xs") }],
+            array_node: {
+              node: { id: "map-inner", metadata: { name: "map-inner" }, task_node: { reference_id: task } },
+              is_original_sub_node_interface: true,
+            },
+          },
+        ],
+        outputs: [
+          { var: "y", binding: promise("sub", "y") },
+          { var: "ys", binding: promise("map", "y") },
+        ],
+        metadata: {},
+      },
+      sub_workflows: [subTemplate],
+    },
+  });
+  await api("POST", "/api/v1/launch_plans", { id: ident("LAUNCH_PLAN", "nested"), spec: { workflow_id: wf } });
+  const int = (n: number) => ({ scalar: { primitive: { integer: String(n) } } });
+  await api("POST", "/api/v1/executions", {
+    project: P,
+    domain: D,
+    name: "nested-1",
+    spec: { launch_plan: ident("LAUNCH_PLAN", "nested"), metadata: { mode: "MANUAL" } },
+    inputs: { literals: { x: int(1), xs: { collection: { literals: [int(1), int(2), int(3)] } } } },
+  });
+  await waitForPhase("nested-1", "SUCCEEDED");
+
+  const { page, problems } = await openPage();
+  await page.goto(`${platform!.httpUrl}/console/projects/${P}/domains/${D}/executions/nested-1`);
+  await page.getByRole("button", { name: "map: succeeded (3 succeeded)" }).waitFor();
+  await page.getByRole("button", { name: /^sub: succeeded.*can be expanded$/ }).click();
+  await page.getByRole("button", { name: "Expand in the graph" }).click();
+  await page.locator('[data-node-id="sub/inner"][data-phase="SUCCEEDED"]').waitFor();
+  await page.getByRole("button", { name: "Collapse in the graph" }).waitFor();
+  await page.screenshot({ path: join(shots, "execution-expanded.png"), fullPage: true });
+  // An inner node opens its own detail.
+  await page.locator('[data-node-id="sub/inner"]').click();
+  await page.waitForURL((url) => url.searchParams.has("node") && url.searchParams.get("node") !== "sub");
+  await page.locator("section[aria-label^='Node ']").getByText("2", { exact: true }).first().waitFor();
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("an unknown console path is the app's not-found page; a missing asset is a 404", {
   skip: missing,
   timeout: 60_000,

@@ -16,10 +16,11 @@ import {
 } from "../components/common.tsx";
 import { Attempts } from "../components/attempts.tsx";
 import { DagView } from "../components/dag-view.tsx";
+import { DataTable } from "../components/data-table.tsx";
 import { Signals } from "../components/signals.tsx";
 import { TimelineView } from "../components/timeline-view.tsx";
 import { LiteralMapView } from "../components/literal-view.tsx";
-import { buildDag, END, START } from "../dag.ts";
+import { allNodes, buildDag, END, phaseCounts, START } from "../dag.ts";
 import { isTerminal } from "../phases.ts";
 import type { Route } from "../routes.ts";
 import type { Execution, NodeExecution, Signal, Workflow } from "../types.ts";
@@ -29,26 +30,50 @@ interface Snapshot {
   nodes: NodeExecution[];
   signals: Signal[];
   workflow: Workflow | undefined;
+  /** Children of the expanded nodes, by their parent's execution id. */
+  children: Map<string, NodeExecution[]>;
+  /** Array nodes' sub-nodes by phase, by the array node's execution id. */
+  counts: Map<string, [string, number][]>;
 }
 
 export function ExecutionPage({ route }: { route: Extract<Route, { page: "execution" }> }) {
   const { api, navigate } = useNav();
   const { project, domain, name } = route;
   const [workflow, setWorkflow] = useState<Workflow>();
-  const snap = useAsync<Snapshot>(async () => {
-    const [execution, nodes, signals] = await Promise.all([
-      api.execution(project, domain, name),
-      api.nodeExecutions(project, domain, name),
-      api.signals(project, domain, name),
-    ]);
-    let wf = workflow;
-    const wfId = execution.closure?.workflow_id;
-    if (!wf && wfId) {
-      wf = await api.workflow(wfId);
-      setWorkflow(wf);
-    }
-    return { execution, nodes, signals, workflow: wf };
-  }, `${project}/${domain}/${name}`);
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const snap = useAsync<Snapshot>(
+    async () => {
+      const [execution, nodes, signals] = await Promise.all([
+        api.execution(project, domain, name),
+        api.nodeExecutions(project, domain, name),
+        api.signals(project, domain, name),
+      ]);
+      let wf = workflow;
+      const wfId = execution.closure?.workflow_id;
+      if (!wf && wfId) {
+        wf = await api.workflow(wfId);
+        setWorkflow(wf);
+      }
+      const children = new Map(
+        await Promise.all(
+          [...expanded].map(async (id) => [id, await api.nodeExecutions(project, domain, name, id)] as const),
+        ),
+      );
+      // Array nodes that ran (top level and inside expanded nodes): their latest attempt's sub-nodes by phase.
+      const arrays = [...nodes, ...[...children.values()].flat()].filter((ne) => isArrayNode(wf, ne));
+      const counts = new Map(
+        await Promise.all(
+          arrays.map(async (ne) => {
+            const attempts = await api.taskExecutions(project, domain, name, ne.id.node_id);
+            const latest = attempts.at(-1)?.closure?.metadata?.external_resources ?? [];
+            return [ne.id.node_id, phaseCounts(latest)] as const;
+          }),
+        ),
+      );
+      return { execution, nodes, signals, workflow: wf, children, counts };
+    },
+    `${project}/${domain}/${name}/${[...expanded].join()}`,
+  );
   const phase = snap.data?.execution.closure?.phase;
   const done = isTerminal(phase);
   const { reload } = snap;
@@ -82,7 +107,21 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
   if (!snap.data) return <Loading />;
   const { execution, nodes } = snap.data;
   const c = execution.closure;
-  const dag = buildDag(snap.data.workflow?.closure?.compiled_workflow?.primary, nodes);
+  const compiled = snap.data.workflow?.closure?.compiled_workflow;
+  const dag = buildDag(compiled?.primary, nodes, {
+    expanded,
+    children: snap.data.children,
+    subWorkflows: compiled?.sub_workflows ?? [],
+    counts: snap.data.counts,
+  });
+  const everyNode = [...nodes, ...[...snap.data.children.values()].flat()];
+  const selectedDagNode = allNodes(dag).find((n) => n.execId !== "" && n.execId === route.node);
+  const toggleExpanded = (id: string) =>
+    setExpanded((old) => {
+      const next = new Set(old);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
   const lp = execution.spec?.launch_plan;
   const select = (node: string) => navigate({ ...route, node: node === route.node ? undefined : node } as Route);
 
@@ -171,7 +210,14 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
         </div>
         <div>
           {route.node ? (
-            <NodeDetail key={route.node} route={route} node={nodes.find((n) => n.id.node_id === route.node)} />
+            <NodeDetail
+              key={route.node}
+              route={route}
+              node={everyNode.find((n) => n.id.node_id === route.node)}
+              expandable={selectedDagNode?.expandable === true}
+              expanded={expanded.has(route.node)}
+              toggle={() => toggleExpanded(route.node ?? "")}
+            />
           ) : (
             <ExecutionIo route={route} finished={done} />
           )}
@@ -185,35 +231,28 @@ function NodeList(props: { nodes: NodeExecution[]; selected: string | undefined;
   const shown = props.nodes.filter((n) => n.id.node_id !== START && n.id.node_id !== END);
   if (shown.length === 0) return <p className="muted">No node has run yet.</p>;
   return (
-    <table className="table">
-      <thead>
-        <tr>
-          <th scope="col">Node</th>
-          <th scope="col">Phase</th>
-          <th scope="col">Duration</th>
-        </tr>
-      </thead>
-      <tbody>
-        {shown.map((n) => (
-          <tr key={n.id.node_id} className={props.selected === n.id.node_id ? "selected" : undefined}>
-            <td>
-              <button
-                type="button"
-                className="linklike"
-                aria-pressed={props.selected === n.id.node_id}
-                onClick={() => props.onSelect(n.id.node_id)}
-              >
-                {n.id.node_id}
-              </button>
-            </td>
-            <td>
-              <PhaseBadge phase={n.closure?.phase} />
-            </td>
-            <td>{formatDuration(n.closure?.duration)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      rows={shown}
+      rowKey={(n) => n.id.node_id}
+      selected={(n) => props.selected === n.id.node_id}
+      columns={[
+        {
+          header: "Node",
+          cell: (n) => (
+            <button
+              type="button"
+              className="linklike"
+              aria-pressed={props.selected === n.id.node_id}
+              onClick={() => props.onSelect(n.id.node_id)}
+            >
+              {n.id.node_id}
+            </button>
+          ),
+        },
+        { header: "Phase", cell: (n) => <PhaseBadge phase={n.closure?.phase} /> },
+        { header: "Duration", cell: (n) => formatDuration(n.closure?.duration) },
+      ]}
+    />
   );
 }
 
@@ -237,9 +276,15 @@ function ExecutionIo({ route, finished }: { route: Extract<Route, { page: "execu
 function NodeDetail({
   route,
   node,
+  expandable,
+  expanded,
+  toggle,
 }: {
   route: Extract<Route, { page: "execution" }>;
   node: NodeExecution | undefined;
+  expandable: boolean;
+  expanded: boolean;
+  toggle(): void;
 }) {
   const { api } = useNav();
   const nodeId = route.node ?? "";
@@ -254,6 +299,13 @@ function NodeDetail({
         Node {nodeId} <PhaseBadge phase={phase} />
       </h2>
       {!node && <p className="muted">This node has not run yet.</p>}
+      {expandable && (
+        <p>
+          <button type="button" aria-expanded={expanded} onClick={toggle}>
+            {expanded ? "Collapse in the graph" : "Expand in the graph"}
+          </button>
+        </p>
+      )}
       {node?.closure?.error && (
         <div className="error" role="alert">
           <strong>{node.closure.error.code}</strong>
@@ -281,5 +333,14 @@ function NodeDetail({
         </>
       )}
     </section>
+  );
+}
+
+/** Whether a node execution is of an array node of the workflow (top level, or inside a sub-workflow). */
+function isArrayNode(wf: Workflow | undefined, ne: NodeExecution): boolean {
+  const compiled = wf?.closure?.compiled_workflow;
+  const id = ne.metadata?.spec_node_id || ne.id.node_id;
+  return [compiled?.primary, ...(compiled?.sub_workflows ?? [])].some((w) =>
+    (w?.template?.nodes ?? []).some((n) => n.id === id && n.array_node),
   );
 }
