@@ -13,6 +13,7 @@ test("every route survives a round trip through its URL", () => {
     { page: "launch", kind: "tasks", project: "p", domain: "d", name: "t", version: "v1" },
     { page: "project", project: "p", domain: "d", tab: "launch_plans", archived: true },
     { page: "execution", project: "p", domain: "d", name: "abc", node: "n0" },
+    { page: "execution", project: "p", domain: "d", name: "abc", node: "n0-0-n1", expand: ["n0", "n0-0-n2"] },
     { page: "execution", project: "p", domain: "d", name: "abc" },
   ];
   for (const r of routes) {

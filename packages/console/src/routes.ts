@@ -1,5 +1,5 @@
 // The console's URLs (History API, under /console): every page has a shareable address, parsed and built here, the
-// executions list's filters and the node shown on an execution's page included.
+// executions list's filters, the node shown on an execution's page and the nodes expanded in its graph included.
 // Pure: no DOM.
 
 export const BASE = "/console";
@@ -13,7 +13,7 @@ export type Route =
   | { page: "entity"; kind: EntityKind; project: string; domain: string; name: string }
   | { page: "version"; kind: EntityKind; project: string; domain: string; name: string; version: string }
   | { page: "launch"; kind: LaunchKind; project: string; domain: string; name: string; version: string }
-  | { page: "execution"; project: string; domain: string; name: string; node?: string }
+  | { page: "execution"; project: string; domain: string; name: string; node?: string; expand?: string[] }
   | { page: "not-found"; path: string };
 
 /** What a launch form starts: a launch plan, or a task on its own. */
@@ -40,7 +40,7 @@ export const FILTER_KEYS = ["phase", "q", "lp", "wf", "from", "to", "sort"] as c
 
 const KINDS = new Set<string>(["workflows", "tasks", "launch_plans"]);
 
-/** The route of a location's pathname and search (`?phase=…&sort=…`, `?node=…`). */
+/** The route of a location's pathname and search (`?phase=…&sort=…`, `?node=…&expand=a,b`). */
 export function parseRoute(pathname: string, search = ""): Route {
   const query = new URLSearchParams(search);
   if (pathname !== BASE && !pathname.startsWith(`${BASE}/`)) return { page: "not-found", path: pathname };
@@ -61,7 +61,15 @@ export function parseRoute(pathname: string, search = ""): Route {
   if (section === "executions" && !name) return projectPage(project, domain, "executions", query);
   if (section === "executions" && name && !v0) {
     const node = query.get("node");
-    return { page: "execution", project, domain, name, ...(node ? { node } : {}) };
+    const expand = (query.get("expand") ?? "").split(",").filter((s) => s !== "");
+    return {
+      page: "execution",
+      project,
+      domain,
+      name,
+      ...(node ? { node } : {}),
+      ...(expand.length ? { expand } : {}),
+    };
   }
   if (!KINDS.has(section)) return { page: "not-found", path: pathname };
   const kind = section as EntityKind;
@@ -108,8 +116,13 @@ export function routeHref(r: Route): string {
       return `${pd(r.project, r.domain)}/${r.kind}/${e(r.name)}/versions/${e(r.version)}`;
     case "launch":
       return `${pd(r.project, r.domain)}/${r.kind}/${e(r.name)}/versions/${e(r.version)}/launch`;
-    case "execution":
-      return `${pd(r.project, r.domain)}/executions/${e(r.name)}${r.node ? `?node=${e(r.node)}` : ""}`;
+    case "execution": {
+      const q = new URLSearchParams();
+      if (r.node) q.set("node", r.node);
+      if (r.expand?.length) q.set("expand", r.expand.join(","));
+      const qs = q.toString();
+      return `${pd(r.project, r.domain)}/executions/${e(r.name)}${qs ? `?${qs}` : ""}`;
+    }
     case "not-found":
       return r.path;
   }

@@ -557,6 +557,9 @@ test("a sub-workflow expanded in the graph, an array node with per-phase counts"
   await page.getByRole("button", { name: "map: succeeded (3 succeeded)" }).waitFor();
   await page.getByRole("button", { name: /^sub: succeeded.*can be expanded$/ }).click();
   await page.getByRole("button", { name: "Expand in the graph" }).click();
+  await page.waitForURL(/\?node=sub&expand=sub$/);
+  // The expansion is part of the URL: the shared link shows it too.
+  await page.reload();
   await page.locator('[data-node-id="sub/inner"][data-phase="SUCCEEDED"]').waitFor();
   await page.getByRole("button", { name: "Collapse in the graph" }).waitFor();
   await page.screenshot({ path: join(shots, "execution-expanded.png"), fullPage: true });

@@ -40,7 +40,8 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
   const { api, navigate } = useNav();
   const { project, domain, name } = route;
   const [workflow, setWorkflow] = useState<Workflow>();
-  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  // Expanded nodes are in the URL (`?expand=a,b`): a link shows the graph as it was shared.
+  const expanded: ReadonlySet<string> = new Set(route.expand ?? []);
   const snap = useAsync<Snapshot>(
     async () => {
       const [execution, nodes, signals] = await Promise.all([
@@ -116,12 +117,11 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
   });
   const everyNode = [...nodes, ...[...snap.data.children.values()].flat()];
   const selectedDagNode = allNodes(dag).find((n) => n.execId !== "" && n.execId === route.node);
-  const toggleExpanded = (id: string) =>
-    setExpanded((old) => {
-      const next = new Set(old);
-      if (!next.delete(id)) next.add(id);
-      return next;
-    });
+  const toggleExpanded = (id: string) => {
+    const next = new Set(expanded);
+    if (!next.delete(id)) next.add(id);
+    navigate({ ...route, expand: next.size > 0 ? [...next] : undefined } as Route);
+  };
   const lp = execution.spec?.launch_plan;
   const select = (node: string) => navigate({ ...route, node: node === route.node ? undefined : node } as Route);
 
