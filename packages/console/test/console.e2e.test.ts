@@ -476,6 +476,9 @@ test("gates approved and a signal set from the page; the timeline; a node's log 
     .getByRole("heading", { name: /Execution gated-2/ })
     .getByText("FAILED")
     .waitFor({ timeout: 60_000 });
+  // Finished, the run waits for nothing: the signal it never got is listed, without controls.
+  await gates.getByText("never set").waitFor();
+  assert.equal(await gates.getByRole("form").count(), 0);
   await page.getByRole("button", { name: "Recover" }).click();
   await page.waitForURL((url) => /\/executions\/[a-z0-9-]+$/.test(url.pathname) && !url.pathname.endsWith("gated-2"));
   await page.getByRole("heading", { name: /Execution/ }).waitFor();

@@ -7,9 +7,18 @@ import { literalSummary, literalView, typeLabel } from "../literals.ts";
 import type { Literal, Signal } from "../types.ts";
 import { asApiError, ErrorBox, useNav } from "./common.tsx";
 
-export function Signals(props: { project: string; domain: string; name: string; signals: Signal[]; changed(): void }) {
+export function Signals(props: {
+  project: string;
+  domain: string;
+  name: string;
+  signals: Signal[];
+  /** The execution has finished: nothing waits any more, unset signals are only listed. */
+  finished: boolean;
+  changed(): void;
+}) {
   if (props.signals.length === 0) return null;
-  const waiting = props.signals.filter((s) => !s.value);
+  const waiting = props.finished ? [] : props.signals.filter((s) => !s.value);
+  const unset = props.finished ? props.signals.filter((s) => !s.value) : [];
   const set = props.signals.filter((s) => s.value);
   return (
     <section aria-label="Signals" className="signals">
@@ -17,11 +26,16 @@ export function Signals(props: { project: string; domain: string; name: string; 
       {waiting.map((s) => (
         <SignalInput key={s.id.signal_id} {...props} signal={s} />
       ))}
-      {set.length > 0 && (
+      {set.length + unset.length > 0 && (
         <ul className="rows">
           {set.map((s) => (
             <li key={s.id.signal_id}>
               <code>{s.id.signal_id}</code> = {literalSummary(literalView(s.value))}
+            </li>
+          ))}
+          {unset.map((s) => (
+            <li key={s.id.signal_id}>
+              <code>{s.id.signal_id}</code> <span className="muted">never set</span>
             </li>
           ))}
         </ul>

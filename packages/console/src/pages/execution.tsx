@@ -181,7 +181,14 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
           Terminated: {c.abort_metadata.cause} {c.abort_metadata.principal && `(by ${c.abort_metadata.principal})`}
         </p>
       )}
-      <Signals project={project} domain={domain} name={name} signals={snap.data.signals} changed={reload} />
+      <Signals
+        project={project}
+        domain={domain}
+        name={name}
+        signals={snap.data.signals}
+        finished={done}
+        changed={reload}
+      />
       <h2>Graph</h2>
       {dag.nodes.length > 0 ? (
         <DagView dag={dag} selected={route.node} onSelect={select} />

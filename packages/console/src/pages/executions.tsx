@@ -202,7 +202,7 @@ function FilterForm({ route, apply }: { route: ExecutionFilters; apply(change: P
         Created from <input type="datetime-local" value={from} onChange={(ev) => setFrom(ev.target.value)} />
       </label>
       <label>
-        to <input type="datetime-local" value={to} onChange={(ev) => setTo(ev.target.value)} />
+        Created to <input type="datetime-local" value={to} onChange={(ev) => setTo(ev.target.value)} />
       </label>
       <button type="submit">Apply filters</button>
       <button type="button" onClick={clear} disabled={!hasFilters(route)}>
