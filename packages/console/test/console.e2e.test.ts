@@ -271,6 +271,11 @@ test("archive and unarchive a workflow; activate a scheduled launch plan and see
   await page.getByRole("button", { name: "Unarchive", exact: true }).click();
   await page.getByText("Active", { exact: true }).waitFor();
 
+  // The workflow's executions: the list filtered by it.
+  await page.getByRole("link", { name: "Executions of this workflow" }).click();
+  await page.waitForURL(/\/executions\?wf=nightly$/);
+  await page.getByText("No executions match.").waitFor();
+
   // A scheduled launch plan: activated from its versions, its schedule gets a next fire time from the scheduler.
   await page.goto(`${base}/launch_plans/nightly-5m`);
   await page.getByRole("cell", { name: "every 5 minutes" }).waitFor();

@@ -34,6 +34,21 @@ export function EntityPage({ route }: { route: Extract<Route, { page: "entity" }
         <span className="muted">{KIND_NAMES[kind]}</span> {name}
       </h1>
       <ArchiveState kind={kind} project={project} domain={domain} name={name} />
+      {kind !== "tasks" && (
+        <p>
+          <Link
+            to={{
+              page: "project",
+              project,
+              domain,
+              tab: "executions",
+              ...(kind === "workflows" ? { wf: name } : { lp: name }),
+            }}
+          >
+            Executions of this {kind === "workflows" ? "workflow" : "launch plan"}
+          </Link>
+        </p>
+      )}
       {versions.error && <ErrorBox error={versions.error} />}
       {failure && <ErrorBox error={failure} />}
       {!versions.data && !versions.error && <Loading />}
