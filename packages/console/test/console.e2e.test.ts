@@ -1,8 +1,10 @@
 // Aloft's console in Debian's chromium (playwright-core) against a platform started in this process: the console is
-// built from these sources into a temporary directory and served by admin at /console. A small workflow is registered
+// built from these sources into a temporary directory and served by admin at /console. Small workflows are registered
 // and run through the public HTTP API; the browser then walks projects → executions → the execution's graph and node
-// outputs, and launches the workflow again from the launch form. Any page error, failed API call or CSP violation
-// fails the test. Skipped, loudly, where chromium is missing; under CI (CI=true) that is a failure instead.
+// outputs, launches from a launch plan's and a task's form, archives names and activates a schedule, filters the
+// executions list, approves gates and sets signals, reads a node's log and the timeline, recovers a failed run and
+// expands a sub-workflow. One browser and one platform serve the whole file. Any page error, failed API call or CSP
+// violation fails the test. Skipped, loudly, where chromium is missing; under CI (CI=true) that is a failure instead.
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
