@@ -55,3 +55,28 @@ test("API failures become sentences; 401 says to sign in", async () => {
   const html = createApi(fakeFetch(200, "<html>", []));
   await assert.rejects(html.projects(), /not JSON/);
 });
+
+test("archive, activation and task launches send the requests admin's gateway routes", async () => {
+  const sent: Sent[] = [];
+  const api = createApi(fakeFetch(200, "{}", sent));
+  await api.namedEntities("launch_plans", "p", "d", true);
+  const list = new URL(sent[0]!.url, "http://x");
+  assert.equal(list.pathname, "/api/v1/named_entities/LAUNCH_PLAN/p/d");
+  assert.equal(list.searchParams.get("filters"), "not_like(name,.flytegen%)+eq(state,1)");
+  await api.setArchived(
+    "workflows",
+    { id: { project: "p", domain: "d", name: "wf" }, metadata: { description: "kept" } },
+    true,
+  );
+  assert.equal(sent[1]!.init.method, "PUT");
+  assert.equal(sent[1]!.url, "/api/v1/named_entities/WORKFLOW/p/d/wf");
+  assert.deepEqual(JSON.parse(String(sent[1]!.init.body)).metadata, {
+    description: "kept",
+    state: "NAMED_ENTITY_ARCHIVED",
+  });
+  await api.setLaunchPlanActive({ project: "p", domain: "d", name: "lp", version: "v1" }, true);
+  assert.equal(sent[2]!.url, "/api/v1/launch_plans/p/d/lp/v1");
+  assert.equal(JSON.parse(String(sent[2]!.init.body)).state, "ACTIVE");
+  await api.launch({ project: "p", domain: "d", name: "t", version: "v1" }, {}, "tasks");
+  assert.equal(JSON.parse(String(sent[3]!.init.body)).spec.launch_plan.resource_type, "TASK");
+});

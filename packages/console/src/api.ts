@@ -6,11 +6,19 @@ import type {
   Identifier,
   LaunchPlan,
   Literal,
+  NamedEntity,
   NodeExecution,
   Project,
+  ScheduleView,
+  Signal,
+  Span,
   Task,
+  TaskExecution,
   Workflow,
 } from "./types.ts";
+import { namedEntityFilters, RESOURCE_TYPE } from "./entities.ts";
+import { executionFilters } from "./execution-filters.ts";
+import type { EntityKind, ExecutionFilters, LaunchKind } from "./routes.ts";
 
 export class ApiError extends Error {
   constructor(
@@ -43,14 +51,11 @@ export interface ListPage<T> {
   token: string;
 }
 
-export interface ExecutionQuery {
+export interface ExecutionQuery extends ExecutionFilters {
   project: string;
   domain: string;
   limit: number;
   token?: string;
-  phase?: string;
-  /** `<field>.<asc|desc>`, e.g. created_at.desc */
-  sort?: string;
 }
 
 const e = encodeURIComponent;
@@ -99,13 +104,6 @@ export function createApi(fetchFn: Fetch, csrfToken: () => string = () => "") {
 
   return {
     projects: () => get<{ projects?: Project[] }>("/api/v1/projects").then((r) => r.projects ?? []),
-    entityNames: async (kind: string, project: string, domain: string, token = ""): Promise<ListPage<string>> => {
-      const idsPath = kind === "workflows" ? "workflow_ids" : kind === "tasks" ? "task_ids" : "launch_plan_ids";
-      const r = await get<{ entities?: { name: string }[]; token?: string }>(
-        `/api/v1/${idsPath}/${e(project)}/${e(domain)}?limit=100&token=${e(token)}&sort_by.key=name&sort_by.direction=ASCENDING`,
-      );
-      return { items: (r.entities ?? []).map((x) => x.name), token: r.token ?? "" };
-    },
     versions: async (
       kind: string,
       project: string,
@@ -118,6 +116,59 @@ export function createApi(fetchFn: Fetch, csrfToken: () => string = () => "") {
       );
       return { items: (r[kind] as (Workflow | Task | LaunchPlan)[] | undefined) ?? [], token: r.token ?? "" };
     },
+    /** Workflows, tasks or launch plans by name, active or archived, with their description and state. */
+    namedEntities: async (
+      kind: EntityKind,
+      project: string,
+      domain: string,
+      archived: boolean,
+      token = "",
+    ): Promise<ListPage<NamedEntity>> => {
+      const r = await get<{ entities?: NamedEntity[]; token?: string }>(
+        `/api/v1/named_entities/${RESOURCE_TYPE[kind]}/${e(project)}/${e(domain)}?limit=100&token=${e(token)}` +
+          `&sort_by.key=name&sort_by.direction=ASCENDING&filters=${e(namedEntityFilters(archived))}`,
+      );
+      return { items: r.entities ?? [], token: r.token ?? "" };
+    },
+    namedEntity: (kind: EntityKind, project: string, domain: string, name: string) =>
+      get<NamedEntity>(`/api/v1/named_entities/${RESOURCE_TYPE[kind]}/${e(project)}/${e(domain)}/${e(name)}`),
+    /** Archives or unarchives a name (UpdateNamedEntity; the description is sent back unchanged). */
+    setArchived: (kind: EntityKind, entity: NamedEntity, archived: boolean) => {
+      const { project, domain, name } = entity.id;
+      return call<object>(
+        "PUT",
+        `/api/v1/named_entities/${RESOURCE_TYPE[kind]}/${e(project)}/${e(domain)}/${e(name)}`,
+        {
+          resource_type: RESOURCE_TYPE[kind],
+          id: { project, domain, name },
+          metadata: {
+            description: entity.metadata?.description ?? "",
+            state: archived ? "NAMED_ENTITY_ARCHIVED" : "NAMED_ENTITY_ACTIVE",
+          },
+        },
+      );
+    },
+    /** Activates a launch plan version (its schedule starts; the name's other versions are deactivated) or deactivates it. */
+    setLaunchPlanActive: (id: Identifier, active: boolean) =>
+      call<object>(
+        "PUT",
+        `/api/v1/launch_plans/${e(id.project)}/${e(id.domain)}/${e(id.name)}/${e(id.version ?? "")}`,
+        {
+          id: {
+            resource_type: "LAUNCH_PLAN",
+            project: id.project,
+            domain: id.domain,
+            name: id.name,
+            version: id.version,
+          },
+          state: active ? "ACTIVE" : "INACTIVE",
+        },
+      ),
+    /** The scheduler's active schedules with their next fire times (Aloft's own route; flyteidl has none). */
+    schedules: (project: string, domain: string) =>
+      get<{ schedules?: ScheduleView[] }>(`/api/v1/aloft/schedules?project=${e(project)}&domain=${e(domain)}`).then(
+        (r) => r.schedules ?? [],
+      ),
     workflow: (id: Identifier) =>
       get<Workflow>(`/api/v1/workflows/${e(id.project)}/${e(id.domain)}/${e(id.name)}/${e(id.version ?? "")}`),
     task: (id: Identifier) =>
@@ -125,7 +176,8 @@ export function createApi(fetchFn: Fetch, csrfToken: () => string = () => "") {
     launchPlan: (id: Identifier) =>
       get<LaunchPlan>(`/api/v1/launch_plans/${e(id.project)}/${e(id.domain)}/${e(id.name)}/${e(id.version ?? "")}`),
     executions: async (q: ExecutionQuery): Promise<ListPage<Execution>> => {
-      const filters = q.phase ? `&filters=${e(`eq(phase,${q.phase})`)}` : "";
+      const expr = executionFilters(q);
+      const filters = expr ? `&filters=${e(expr)}` : "";
       const r = await get<{ executions?: Execution[]; token?: string }>(
         `/api/v1/executions/${e(q.project)}/${e(q.domain)}?limit=${q.limit}&token=${e(q.token ?? "")}&${sortQuery(q.sort)}${filters}`,
       );
@@ -135,12 +187,14 @@ export function createApi(fetchFn: Fetch, csrfToken: () => string = () => "") {
       get<Execution>(`/api/v1/executions/${e(project)}/${e(domain)}/${e(name)}`),
     executionData: (project: string, domain: string, name: string) =>
       get<ExecutionData>(`/api/v1/data/executions/${e(project)}/${e(domain)}/${e(name)}`),
-    nodeExecutions: async (project: string, domain: string, name: string): Promise<NodeExecution[]> => {
+    /** The execution's top-level node executions, or the children of the node execution `parent`. */
+    nodeExecutions: async (project: string, domain: string, name: string, parent = ""): Promise<NodeExecution[]> => {
       const all: NodeExecution[] = [];
+      const under = parent === "" ? "" : `&unique_parent_id=${e(parent)}`;
       let token = "";
       do {
         const r = await get<{ node_executions?: NodeExecution[]; token?: string }>(
-          `/api/v1/node_executions/${e(project)}/${e(domain)}/${e(name)}?limit=500&token=${e(token)}`,
+          `/api/v1/node_executions/${e(project)}/${e(domain)}/${e(name)}?limit=500&token=${e(token)}${under}`,
         );
         all.push(...(r.node_executions ?? []));
         token = r.token ?? "";
@@ -149,12 +203,13 @@ export function createApi(fetchFn: Fetch, csrfToken: () => string = () => "") {
     },
     nodeExecutionData: (project: string, domain: string, name: string, nodeId: string) =>
       get<ExecutionData>(`/api/v1/data/node_executions/${e(project)}/${e(domain)}/${e(name)}/${e(nodeId)}`),
-    launch: (launchPlan: Identifier, inputs: Record<string, Literal>) =>
+    /** CreateExecution of a launch plan, or of a task on its own (`spec.launch_plan` then names the task). */
+    launch: (id: Identifier, inputs: Record<string, Literal>, kind: LaunchKind = "launch_plans") =>
       call<{ id?: { name?: string } }>("POST", "/api/v1/executions", {
-        project: launchPlan.project,
-        domain: launchPlan.domain,
+        project: id.project,
+        domain: id.domain,
         spec: {
-          launch_plan: { ...launchPlan, resource_type: "LAUNCH_PLAN" },
+          launch_plan: { ...id, resource_type: kind === "tasks" ? "TASK" : "LAUNCH_PLAN" },
           metadata: { mode: "MANUAL" },
         },
         inputs: { literals: inputs },
@@ -164,6 +219,62 @@ export function createApi(fetchFn: Fetch, csrfToken: () => string = () => "") {
         id: { project, domain, name },
         cause,
       }),
+    /** A failed execution again, reusing what its nodes already produced (RecoverExecution). */
+    recover: (project: string, domain: string, name: string) =>
+      call<{ id?: { name?: string } }>("POST", "/api/v1/executions/recover", { id: { project, domain, name } }),
+    taskExecutions: (project: string, domain: string, name: string, nodeId: string) =>
+      get<{ task_executions?: TaskExecution[] }>(
+        `/api/v1/task_executions/${e(project)}/${e(domain)}/${e(name)}/${e(nodeId)}?limit=100`,
+      ).then((r) => r.task_executions ?? []),
+    /** The signals of an execution's gates (set or still waiting). */
+    signals: (project: string, domain: string, name: string) =>
+      get<{ signals?: Signal[] }>(`/api/v1/signals/${e(project)}/${e(domain)}/${e(name)}?limit=100`).then(
+        (r) => r.signals ?? [],
+      ),
+    setSignal: (project: string, domain: string, name: string, signalId: string, value: Literal) =>
+      call<object>("POST", "/api/v1/signals", {
+        id: { execution_id: { project, domain, name }, signal_id: signalId },
+        value,
+      }),
+    /** GetExecutionMetrics: the span tree of the execution, its nodes and their attempts. */
+    metrics: (project: string, domain: string, name: string) =>
+      get<{ span?: Span | null }>(`/api/v1/metrics/executions/${e(project)}/${e(domain)}/${e(name)}?depth=10`).then(
+        (r) => r.span ?? undefined,
+      ),
+    /**
+     * A task log served by admin (`/logs/…` on this origin), read as it arrives: `onText` gets the text so far after
+     * every chunk. Resolves with the whole text.
+     */
+    logText: async (path: string, onText: (text: string) => void, signal?: AbortSignal): Promise<string> => {
+      let res: Response;
+      try {
+        res = await fetchFn(path, {
+          credentials: "same-origin",
+          headers: { Accept: "text/plain" },
+          ...(signal ? { signal } : {}),
+        });
+      } catch (err) {
+        throw new ApiError(0, describeFailure(0, err instanceof Error ? err.message : String(err)));
+      }
+      if (!res.ok) throw new ApiError(res.status, describeFailure(res.status, (await res.text()).trim().slice(0, 200)));
+      const reader = res.body?.getReader();
+      if (!reader) {
+        const text = await res.text();
+        onText(text);
+        return text;
+      }
+      const decoder = new TextDecoder();
+      let text = "";
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+        onText(text);
+      }
+      text += decoder.decode();
+      onText(text);
+      return text;
+    },
     relaunch: (project: string, domain: string, name: string) =>
       call<{ id?: { name?: string } }>("POST", "/api/v1/executions/relaunch", { id: { project, domain, name } }),
   };

@@ -14,6 +14,7 @@ export type DagNodeKind =
   | "node";
 
 export interface DagNode {
+  /** Unique in the whole graph: the node's id, after its parents' (`sub/n0`) inside an expanded node. */
   id: string;
   label: string;
   kind: DagNodeKind;
@@ -21,7 +22,29 @@ export interface DagNode {
   phase: string;
   /** What the node runs (a task or workflow name), when it runs one. */
   target: string;
+  /** The id of the node's execution (what the node detail and expansion use), "" while it has none. */
+  execId: string;
+  /** A sub-workflow or branch whose inside can be shown in the graph. */
+  expandable: boolean;
+  /** The inside of an expanded sub-workflow (its own graph) or branch (its cases). */
+  children?: Dag;
+  /** An array node's sub-nodes by phase. */
+  counts?: [string, number][];
 }
+
+/** What the graph needs besides the workflow: which nodes are expanded, their children's executions, array counts. */
+export interface DagContext {
+  /** Execution ids (DagNode.execId) of the expanded nodes. */
+  expanded: ReadonlySet<string>;
+  /** The node executions under each parent (by the parent's execution id). */
+  children: ReadonlyMap<string, NodeExecution[]>;
+  /** The compiled sub-workflows of the execution's workflow closure. */
+  subWorkflows: readonly CompiledWorkflow[];
+  /** Array nodes' sub-nodes by phase (by the array node's execution id). */
+  counts: ReadonlyMap<string, [string, number][]>;
+}
+
+const NO_CONTEXT: DagContext = { expanded: new Set(), children: new Map(), subWorkflows: [], counts: new Map() };
 
 export interface DagEdge {
   from: string;
@@ -36,19 +59,21 @@ export interface Dag {
 export const START = "start-node";
 export const END = "end-node";
 
-/** The DAG of a compiled workflow with the phases of `nodeExecutions` (by node id). */
-export function buildDag(compiled: CompiledWorkflow | null | undefined, nodeExecutions: NodeExecution[] = []): Dag {
-  const phases = new Map<string, string>();
-  for (const ne of nodeExecutions) phases.set(ne.id.node_id, ne.closure?.phase ?? "UNDEFINED");
+/**
+ * The DAG of a compiled workflow with the phases of `nodeExecutions` (matched by their spec node id, so the children
+ * of a sub-workflow find their nodes too), expanding the nodes `ctx` names. Inner ids are prefixed with `prefix`.
+ */
+export function buildDag(
+  compiled: CompiledWorkflow | null | undefined,
+  nodeExecutions: NodeExecution[] = [],
+  ctx: DagContext = NO_CONTEXT,
+  prefix = "",
+): Dag {
+  const byNode = new Map<string, NodeExecution>();
+  for (const ne of nodeExecutions) byNode.set(ne.metadata?.spec_node_id || ne.id.node_id, ne);
   const wfNodes = compiled?.template?.nodes ?? [];
   const ids = new Set(wfNodes.map((n) => n.id));
-  const nodes: DagNode[] = wfNodes.map((n) => ({
-    id: n.id,
-    label: nodeLabel(n),
-    kind: nodeKind(n),
-    phase: phases.get(n.id) ?? "UNDEFINED",
-    target: nodeTarget(n),
-  }));
+  const nodes: DagNode[] = wfNodes.map((n) => dagNode(n, byNode.get(n.id), ctx, prefix));
   const edges: DagEdge[] = [];
   const seen = new Set<string>();
   const add = (from: string, to: string) => {
@@ -76,7 +101,76 @@ export function buildDag(compiled: CompiledWorkflow | null | undefined, nodeExec
       if (n.id !== START && n.id !== END && !hasOut.has(n.id)) add(n.id, END);
     }
   }
-  return { nodes: sortTopologically(nodes, edges), edges };
+  const prefixed = edges.map((e) => ({ from: prefix + e.from, to: prefix + e.to }));
+  return { nodes: sortTopologically(nodes, prefixed), edges: prefixed };
+}
+
+function dagNode(n: WorkflowNode, ne: NodeExecution | undefined, ctx: DagContext, prefix: string): DagNode {
+  const kind = nodeKind(n);
+  const id = prefix + n.id;
+  // Top-level node executions carry the node's own id; inner ones are known only once they ran.
+  const execId = ne?.id.node_id ?? (prefix === "" ? n.id : "");
+  const sub = kind === "subworkflow" ? subWorkflowOf(n, ctx) : undefined;
+  const expandable = (kind === "subworkflow" && sub !== undefined) || kind === "branch";
+  const node: DagNode = {
+    id,
+    label: nodeLabel(n),
+    kind,
+    phase: ne?.closure?.phase ?? "UNDEFINED",
+    target: nodeTarget(n),
+    execId,
+    expandable,
+  };
+  const counts = ctx.counts.get(execId);
+  if (kind === "array" && counts) node.counts = counts;
+  if (expandable && execId !== "" && ctx.expanded.has(execId)) {
+    const inner = ctx.children.get(execId) ?? [];
+    node.children = sub
+      ? buildDag(sub, inner, ctx, `${id}/`)
+      : buildDag({ template: { nodes: branchCases(n) } }, inner, ctx, `${id}/`);
+  }
+  return node;
+}
+
+function subWorkflowOf(n: WorkflowNode, ctx: DagContext): CompiledWorkflow | undefined {
+  const ref = n.workflow_node?.sub_workflow_ref;
+  if (!ref) return undefined;
+  return ctx.subWorkflows.find((w) => {
+    const id = w.template?.id;
+    return (
+      id?.name === ref.name && id.version === ref.version && id.project === ref.project && id.domain === ref.domain
+    );
+  });
+}
+
+/** A branch node's cases: the `if` node, each `elif` node and the `else` node. */
+export function branchCases(n: WorkflowNode): WorkflowNode[] {
+  const ie = n.branch_node?.if_else;
+  const cases = [ie?.case?.then_node, ...(ie?.other ?? []).map((o) => o.then_node), ie?.else_node];
+  return cases.filter((c): c is WorkflowNode => Boolean(c));
+}
+
+const COUNT_ORDER = ["SUCCEEDED", "RUNNING", "QUEUED", "WAITING_FOR_RESOURCES", "INITIALIZING", "FAILED", "ABORTED"];
+
+/** An array node's sub-nodes by phase, from its latest attempt's external resources (most common phases first). */
+export function phaseCounts(resources: readonly { phase?: string }[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const r of resources) {
+    const p = r.phase || "UNDEFINED";
+    counts.set(p, (counts.get(p) ?? 0) + 1);
+  }
+  const rank = (p: string) => (COUNT_ORDER.includes(p) ? COUNT_ORDER.indexOf(p) : COUNT_ORDER.length);
+  return [...counts].sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : 1));
+}
+
+/** Per-phase counts in words: "3 succeeded · 1 running". */
+export function countsLabel(counts: readonly [string, number][]): string {
+  return counts.map(([p, n]) => `${n} ${p.toLowerCase().replaceAll("_", " ")}`).join(" · ");
+}
+
+/** Every node of a graph, inner nodes of expanded ones included, parents before their children. */
+export function allNodes(dag: Dag): DagNode[] {
+  return dag.nodes.flatMap((n) => [n, ...(n.children ? allNodes(n.children) : [])]);
 }
 
 function promiseSources(b: NonNullable<WorkflowNode["inputs"]>[number]["binding"]): string[] {
@@ -137,29 +231,39 @@ function sortTopologically(nodes: DagNode[], edges: DagEdge[]): DagNode[] {
 export const NODE_WIDTH = 168;
 export const NODE_HEIGHT = 44;
 
-export interface ElkInput {
+export interface ElkNode {
   id: string;
-  layoutOptions: Record<string, string>;
-  children: { id: string; width: number; height: number }[];
-  edges: { id: string; sources: string[]; targets: string[] }[];
+  width?: number;
+  height?: number;
+  layoutOptions?: Record<string, string>;
+  children?: ElkNode[];
+  edges?: { id: string; sources: string[]; targets: string[] }[];
 }
 
-/** The ELK graph for a DAG: layered, left to right, fixed-size nodes. */
-export function elkInput(dag: Dag): ElkInput {
+const LAYERED = {
+  "elk.algorithm": "layered",
+  "elk.direction": "RIGHT",
+  "elk.spacing.nodeNode": "24",
+  "elk.layered.spacing.nodeNodeBetweenLayers": "48",
+  "elk.edgeRouting": "ORTHOGONAL",
+};
+
+/** The ELK graph for a DAG: layered, left to right, fixed-size nodes; an expanded node holds its inside's graph. */
+export function elkInput(dag: Dag): ElkNode {
+  return { id: "root", layoutOptions: LAYERED, ...elkGraph(dag) };
+}
+
+function elkGraph(dag: Dag): Pick<ElkNode, "children" | "edges"> {
   return {
-    id: "root",
-    layoutOptions: {
-      "elk.algorithm": "layered",
-      "elk.direction": "RIGHT",
-      "elk.spacing.nodeNode": "24",
-      "elk.layered.spacing.nodeNodeBetweenLayers": "48",
-      "elk.edgeRouting": "ORTHOGONAL",
-    },
-    children: dag.nodes.map((n) => ({
-      id: n.id,
-      width: n.kind === "start" || n.kind === "end" ? 72 : NODE_WIDTH,
-      height: NODE_HEIGHT,
-    })),
-    edges: dag.edges.map((e, i) => ({ id: `e${i}`, sources: [e.from], targets: [e.to] })),
+    children: dag.nodes.map((n) =>
+      n.children && n.children.nodes.length > 0
+        ? {
+            id: n.id,
+            layoutOptions: { ...LAYERED, "elk.padding": "[top=32,left=12,bottom=12,right=12]" },
+            ...elkGraph(n.children),
+          }
+        : { id: n.id, width: n.kind === "start" || n.kind === "end" ? 72 : NODE_WIDTH, height: NODE_HEIGHT },
+    ),
+    edges: dag.edges.map((e) => ({ id: `${e.from}>${e.to}`, sources: [e.from], targets: [e.to] })),
   };
 }

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { formFields, formToInputs, parseDatetime, parseDuration, textToLiteral } from "./launch-form.ts";
+import {
+  formFields,
+  formToInputs,
+  parseDatetime,
+  parseDuration,
+  taskParameters,
+  textToLiteral,
+} from "./launch-form.ts";
 import type { LiteralType } from "./types.ts";
 
 const INT: LiteralType = { simple: "INTEGER" };
@@ -101,4 +108,23 @@ test("the whole form: required fields must be filled, optional empty ones are le
   const { literals, errors } = formToInputs(fields, { x: "1" });
   assert.deepEqual(errors, {});
   assert.deepEqual(Object.keys(literals), ["x", "y"]);
+});
+
+test("a task's inputs become required fields, except optional ones (a union with none)", () => {
+  const params = taskParameters({
+    inputs: {
+      variables: {
+        x: { type: INT },
+        maybe: { type: { union_type: { variants: [INT, { simple: "NONE" }] } } },
+      },
+    },
+  });
+  assert.deepEqual(
+    formFields(params).map((f) => [f.name, f.required, f.initial]),
+    [
+      ["maybe", false, ""],
+      ["x", true, ""],
+    ],
+  );
+  assert.deepEqual(taskParameters(null), {});
 });

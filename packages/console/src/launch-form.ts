@@ -1,7 +1,7 @@
 // The launch form's logic: which field each input gets (from a launch plan's parameters) and how the typed text becomes
 // a flyteidl Literal in the JSON the HTTP API takes. Pure: no DOM, no React; errors are sentences for the page.
 import { typeLabel } from "./literals.ts";
-import type { Literal, LiteralType, Parameter } from "./types.ts";
+import type { Literal, LiteralType, Parameter, TypedInterface } from "./types.ts";
 
 export type FieldKind = "int" | "float" | "string" | "bool" | "datetime" | "duration" | "enum" | "uri" | "json";
 
@@ -37,6 +37,19 @@ export function formFields(parameters: Record<string, Parameter> | null | undefi
         enumValues: type.enum_type?.values ?? [],
       };
     });
+}
+
+/**
+ * A task's inputs as launch parameters: a task has no defaults, so every input is required except an optional one
+ * (a union with none), which is left out when empty.
+ */
+export function taskParameters(iface: TypedInterface | null | undefined): Record<string, Parameter> {
+  const out: Record<string, Parameter> = {};
+  for (const [name, v] of Object.entries(iface?.inputs?.variables ?? {})) {
+    const optional = (v.type?.union_type?.variants ?? []).some((t) => t.simple === "NONE");
+    out[name] = { var: v, required: !optional };
+  }
+  return out;
 }
 
 export function fieldKind(t: LiteralType): FieldKind {

@@ -1,4 +1,5 @@
-// The console's URLs (History API, under /console): every page has a shareable address, parsed and built here.
+// The console's URLs (History API, under /console): every page has a shareable address, parsed and built here, the
+// executions list's filters, the node shown on an execution's page and the nodes expanded in its graph included.
 // Pure: no DOM.
 
 export const BASE = "/console";
@@ -8,16 +9,38 @@ export type ProjectTab = EntityKind | "executions";
 
 export type Route =
   | { page: "projects" }
-  | { page: "project"; project: string; domain: string; tab: ProjectTab; phase?: string; sort?: string }
+  | ({ page: "project"; project: string; domain: string; tab: ProjectTab; archived?: boolean } & ExecutionFilters)
   | { page: "entity"; kind: EntityKind; project: string; domain: string; name: string }
   | { page: "version"; kind: EntityKind; project: string; domain: string; name: string; version: string }
-  | { page: "launch"; project: string; domain: string; name: string; version: string }
-  | { page: "execution"; project: string; domain: string; name: string; node?: string }
+  | { page: "launch"; kind: LaunchKind; project: string; domain: string; name: string; version: string }
+  | { page: "execution"; project: string; domain: string; name: string; node?: string; expand?: string[] }
   | { page: "not-found"; path: string };
+
+/** What a launch form starts: a launch plan, or a task on its own. */
+export type LaunchKind = "launch_plans" | "tasks";
+
+/** The executions list's filters and sort, all in the URL (`?phase=&q=&lp=&wf=&from=&to=&sort=`). */
+export interface ExecutionFilters {
+  phase?: string;
+  /** Part of the execution's name. */
+  q?: string;
+  /** Launch plan name. */
+  lp?: string;
+  /** Workflow name. */
+  wf?: string;
+  /** Created at or after (RFC 3339). */
+  from?: string;
+  /** Created at or before (RFC 3339). */
+  to?: string;
+  /** `<field>.<asc|desc>` */
+  sort?: string;
+}
+
+export const FILTER_KEYS = ["phase", "q", "lp", "wf", "from", "to", "sort"] as const;
 
 const KINDS = new Set<string>(["workflows", "tasks", "launch_plans"]);
 
-/** The route of a location's pathname and search (`?phase=…&sort=…`, `?node=…`). */
+/** The route of a location's pathname and search (`?phase=…&sort=…`, `?node=…&expand=a,b`). */
 export function parseRoute(pathname: string, search = ""): Route {
   const query = new URLSearchParams(search);
   if (pathname !== BASE && !pathname.startsWith(`${BASE}/`)) return { page: "not-found", path: pathname };
@@ -38,22 +61,35 @@ export function parseRoute(pathname: string, search = ""): Route {
   if (section === "executions" && !name) return projectPage(project, domain, "executions", query);
   if (section === "executions" && name && !v0) {
     const node = query.get("node");
-    return { page: "execution", project, domain, name, ...(node ? { node } : {}) };
+    const expand = (query.get("expand") ?? "").split(",").filter((s) => s !== "");
+    return {
+      page: "execution",
+      project,
+      domain,
+      name,
+      ...(node ? { node } : {}),
+      ...(expand.length ? { expand } : {}),
+    };
   }
   if (!KINDS.has(section)) return { page: "not-found", path: pathname };
   const kind = section as EntityKind;
-  if (!name) return { page: "project", project, domain, tab: kind };
+  if (!name) return projectPage(project, domain, kind, query);
   if (!v0) return { page: "entity", kind, project, domain, name };
   if (v0 !== "versions" || !version || rest.length > 0) return { page: "not-found", path: pathname };
   if (!action) return { page: "version", kind, project, domain, name, version };
-  if (action === "launch" && kind === "launch_plans") return { page: "launch", project, domain, name, version };
+  if (action === "launch" && kind !== "workflows") return { page: "launch", kind, project, domain, name, version };
   return { page: "not-found", path: pathname };
 }
 
 function projectPage(project: string, domain: string, tab: ProjectTab, query: URLSearchParams): Route {
-  const phase = query.get("phase");
-  const sort = query.get("sort");
-  return { page: "project", project, domain, tab, ...(phase ? { phase } : {}), ...(sort ? { sort } : {}) };
+  const route: Extract<Route, { page: "project" }> = { page: "project", project, domain, tab };
+  if (tab === "executions") {
+    for (const k of FILTER_KEYS) {
+      const v = query.get(k);
+      if (v) route[k] = v;
+    }
+  } else if (query.get("archived") === "1") route.archived = true;
+  return route;
 }
 
 /** The URL of a route (the inverse of parseRoute). */
@@ -65,8 +101,12 @@ export function routeHref(r: Route): string {
       return `${BASE}/projects`;
     case "project": {
       const q = new URLSearchParams();
-      if (r.phase) q.set("phase", r.phase);
-      if (r.sort) q.set("sort", r.sort);
+      if (r.tab === "executions") {
+        for (const k of FILTER_KEYS) {
+          const v = r[k];
+          if (v) q.set(k, v);
+        }
+      } else if (r.archived) q.set("archived", "1");
       const qs = q.toString();
       return `${pd(r.project, r.domain)}/${r.tab}${qs ? `?${qs}` : ""}`;
     }
@@ -75,9 +115,14 @@ export function routeHref(r: Route): string {
     case "version":
       return `${pd(r.project, r.domain)}/${r.kind}/${e(r.name)}/versions/${e(r.version)}`;
     case "launch":
-      return `${pd(r.project, r.domain)}/launch_plans/${e(r.name)}/versions/${e(r.version)}/launch`;
-    case "execution":
-      return `${pd(r.project, r.domain)}/executions/${e(r.name)}${r.node ? `?node=${e(r.node)}` : ""}`;
+      return `${pd(r.project, r.domain)}/${r.kind}/${e(r.name)}/versions/${e(r.version)}/launch`;
+    case "execution": {
+      const q = new URLSearchParams();
+      if (r.node) q.set("node", r.node);
+      if (r.expand?.length) q.set("expand", r.expand.join(","));
+      const qs = q.toString();
+      return `${pd(r.project, r.domain)}/executions/${e(r.name)}${qs ? `?${qs}` : ""}`;
+    }
     case "not-found":
       return r.path;
   }

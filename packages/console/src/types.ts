@@ -124,9 +124,17 @@ export interface WorkflowNode {
   upstream_node_ids?: string[] | null;
   task_node?: { reference_id?: Identifier | null } | null;
   workflow_node?: { sub_workflow_ref?: Identifier | null; launchplan_ref?: Identifier | null } | null;
-  branch_node?: unknown;
+  branch_node?: BranchNode | null;
   gate_node?: unknown;
   array_node?: unknown;
+}
+
+export interface BranchNode {
+  if_else?: {
+    case?: { then_node?: WorkflowNode | null } | null;
+    other?: { then_node?: WorkflowNode | null }[] | null;
+    else_node?: WorkflowNode | null;
+  } | null;
 }
 
 export interface CompiledWorkflow {
@@ -140,7 +148,7 @@ export interface CompiledWorkflow {
 export interface Workflow {
   id: Identifier;
   closure?: {
-    compiled_workflow?: { primary?: CompiledWorkflow | null } | null;
+    compiled_workflow?: { primary?: CompiledWorkflow | null; sub_workflows?: CompiledWorkflow[] | null } | null;
     created_at?: string | null;
   } | null;
   short_description?: string;
@@ -161,6 +169,7 @@ export interface LaunchPlan {
     workflow_id?: Identifier | null;
     default_inputs?: { parameters?: Record<string, Parameter> | null } | null;
     fixed_inputs?: LiteralMap | null;
+    entity_metadata?: { schedule?: LaunchPlanSchedule | null } | null;
   } | null;
   closure?: {
     state?: string;
@@ -184,4 +193,63 @@ export interface NodeExecution {
 export interface ExecutionData {
   full_inputs?: LiteralMap | null;
   full_outputs?: LiteralMap | null;
+}
+
+export interface LaunchPlanSchedule {
+  cron_expression?: string;
+  cron_schedule?: { schedule?: string; offset?: string } | null;
+  rate?: { value?: number; unit?: string } | null;
+  kickoff_time_input_arg?: string;
+}
+
+export interface NamedEntity {
+  resource_type?: string;
+  id: { project: string; domain: string; name: string };
+  metadata?: { description?: string; state?: string } | null;
+}
+
+/** One row of admin's `/api/v1/aloft/schedules` (Aloft's own JSON, lowerCamelCase): an active schedule. */
+export interface ScheduleView {
+  launchPlan: { project: string; domain: string; name: string; version: string };
+  schedule: string;
+  kickoffTimeInputArg: string;
+  activatedAt: string | null;
+  lastFireTime: string | null;
+  nextFireTime: string | null;
+  lastError: string | null;
+  lastErrorTime: string | null;
+}
+
+export interface TaskExecution {
+  id: {
+    task_id?: Identifier | null;
+    node_execution_id?: { node_id: string; execution_id?: ExecutionId } | null;
+    retry_attempt?: number;
+  };
+  closure?: {
+    phase?: string;
+    logs?: { uri?: string; name?: string }[] | null;
+    started_at?: string | null;
+    duration?: string | null;
+    error?: ExecutionError | null;
+    reason?: string;
+    metadata?: { external_resources?: { external_id?: string; index?: number; phase?: string }[] | null } | null;
+  } | null;
+}
+
+export interface Signal {
+  id: { signal_id: string; execution_id?: ExecutionId };
+  type?: LiteralType | null;
+  value?: Literal | null;
+}
+
+/** GetExecutionMetrics' span: an entity (workflow, node or task attempt) or an operation, with its children. */
+export interface Span {
+  start_time?: string | null;
+  end_time?: string | null;
+  workflow_id?: ExecutionId | null;
+  node_id?: { node_id: string } | null;
+  task_id?: { retry_attempt?: number; node_execution_id?: { node_id: string } | null } | null;
+  operation_id?: string;
+  spans?: Span[] | null;
 }

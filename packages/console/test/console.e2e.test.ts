@@ -1,8 +1,10 @@
 // Aloft's console in Debian's chromium (playwright-core) against a platform started in this process: the console is
-// built from these sources into a temporary directory and served by admin at /console. A small workflow is registered
+// built from these sources into a temporary directory and served by admin at /console. Small workflows are registered
 // and run through the public HTTP API; the browser then walks projects → executions → the execution's graph and node
-// outputs, and launches the workflow again from the launch form. Any page error, failed API call or CSP violation
-// fails the test. Skipped, loudly, where chromium is missing; under CI (CI=true) that is a failure instead.
+// outputs, launches from a launch plan's and a task's form, archives names and activates a schedule, filters the
+// executions list, approves gates and sets signals, reads a node's log and the timeline, recovers a failed run and
+// expands a sub-workflow. One browser and one platform serve the whole file. Any page error, failed API call or CSP
+// violation fails the test. Skipped, loudly, where chromium is missing; under CI (CI=true) that is a failure instead.
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -233,6 +235,348 @@ test("a running execution is terminated from its page, live", { skip: missing, t
   assert.equal(await page.getByRole("button", { name: "Terminate" }).isDisabled(), true);
   assert.equal(await page.getByRole("button", { name: "Switch to light theme" }).count(), 1);
   await page.screenshot({ path: join(shots, "execution-aborted-dark.png"), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("archive and unarchive a workflow; activate a scheduled launch plan and see its next run", {
+  skip: missing,
+  timeout: 120_000,
+}, async () => {
+  await registerChain("nightly");
+  await api("POST", "/api/v1/launch_plans", {
+    id: ident("LAUNCH_PLAN", "nightly-5m"),
+    spec: {
+      workflow_id: ident("WORKFLOW", "nightly"),
+      entity_metadata: { schedule: { rate: { value: 5, unit: "MINUTE" } } },
+      default_inputs: {
+        parameters: { x: { var: { type: INT }, default: { scalar: { primitive: { integer: "1" } } } } },
+      },
+    },
+  });
+  const { page, problems } = await openPage();
+  const base = `${platform!.httpUrl}/console/projects/${P}/domains/${D}`;
+
+  // Archived from the list, it moves to the archived list (its own URL), and back.
+  await page.goto(`${base}/workflows`);
+  await page.getByRole("button", { name: "Archive nightly" }).click();
+  await page.getByRole("button", { name: "Archive nightly" }).waitFor({ state: "detached" });
+  await page.getByLabel("Show archived workflows").check();
+  await page.waitForURL(/\/workflows\?archived=1$/);
+  await page.getByRole("button", { name: "Unarchive nightly" }).click();
+  await page.getByText("No archived workflows.").waitFor();
+  await page.goBack();
+  await page.getByRole("link", { name: "nightly", exact: true }).click();
+  // The entity page says the name's state and changes it too.
+  await page.getByRole("button", { name: "Archive", exact: true }).click();
+  await page.getByText("Archived", { exact: true }).waitFor();
+  await page.getByRole("button", { name: "Unarchive", exact: true }).click();
+  await page.getByText("Active", { exact: true }).waitFor();
+
+  // The workflow's executions: the list filtered by it.
+  await page.getByRole("link", { name: "Executions of this workflow" }).click();
+  await page.waitForURL(/\/executions\?wf=nightly$/);
+  await page.getByText("No executions match.").waitFor();
+
+  // A scheduled launch plan: activated from its versions, its schedule gets a next fire time from the scheduler.
+  await page.goto(`${base}/launch_plans/nightly-5m`);
+  await page.getByRole("cell", { name: "every 5 minutes" }).waitFor();
+  await page.getByRole("button", { name: "Activate version v1" }).click();
+  await page.getByRole("button", { name: "Deactivate version v1" }).waitFor();
+  await page.goto(`${base}/launch_plans`);
+  const schedules = page.getByRole("table", { name: "Active schedules" });
+  await schedules.getByRole("link", { name: "nightly-5m @ v1" }).waitFor();
+  const cells = schedules.getByRole("row").nth(1).getByRole("cell");
+  assert.match((await cells.nth(1).textContent()) ?? "", /^every 5 minutes?$/);
+  assert.match((await cells.nth(2).textContent()) ?? "", /\d/, "a next fire time");
+  await page.screenshot({ path: join(shots, "launch-plans.png"), fullPage: true });
+  await schedules.getByRole("link", { name: "nightly-5m @ v1" }).click();
+  await page.getByRole("region", { name: "Schedule" }).getByText("Next run").waitFor();
+  await page.getByRole("button", { name: "Deactivate", exact: true }).click();
+  await page.getByText("runs only while this version is active").waitFor();
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("a task launched on its own from its form", { skip: missing, timeout: 120_000 }, async () => {
+  await registerChain("solo");
+  const { page, problems } = await openPage();
+  await page.goto(`${platform!.httpUrl}/console/projects/${P}/domains/${D}/tasks/solo-task/versions/v1`);
+  await page.getByRole("link", { name: "Launch…" }).click();
+  await page.waitForURL(/\/tasks\/solo-task\/versions\/v1\/launch$/);
+  await page.getByRole("button", { name: "Launch" }).click();
+  await page.getByRole("alert").getByText("required").waitFor();
+  await page.getByLabel(/^x/).fill("41");
+  await page.getByRole("button", { name: "Launch" }).click();
+  await page.waitForURL(/\/executions\/[a-z0-9]+$/);
+  await page
+    .getByRole("heading", { name: /Execution/ })
+    .getByText("SUCCEEDED")
+    .waitFor({ timeout: 60_000 });
+  await page.locator(".literal-row", { hasText: "y" }).getByText("42", { exact: true }).waitFor();
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("the executions list filtered by name, launch plan and time range, in the URL, with back and forward", {
+  skip: missing,
+  timeout: 60_000,
+}, async () => {
+  const { page, problems } = await openPage();
+  const list = `${platform!.httpUrl}/console/projects/${P}/domains/${D}/executions`;
+  const rows = page.getByRole("list", { name: "Executions" }).getByRole("listitem");
+  await page.goto(`${list}?q=first`);
+  await page.getByRole("link", { name: "first-run" }).waitFor();
+  assert.equal(await rows.count(), 1);
+  assert.equal(await page.getByLabel("Name").inputValue(), "first");
+
+  const form = page.getByRole("form", { name: "Filter executions" });
+  await form.getByLabel("Name").fill("");
+  await form.getByLabel("Launch plan").fill("sleeper");
+  await form.getByRole("button", { name: "Apply filters" }).click();
+  await page.waitForURL(`${list}?lp=sleeper`);
+  await page.getByRole("link", { name: "slow-run" }).waitFor();
+  assert.equal(await rows.count(), 1);
+
+  await form.getByLabel("Created from").fill("2099-01-01T00:00");
+  await form.getByRole("button", { name: "Apply filters" }).click();
+  await page.waitForURL(/lp=sleeper&from=2099-01-01T/);
+  await page.getByText("No executions match.").waitFor();
+  await page.screenshot({ path: join(shots, "executions-filtered.png") });
+
+  // Back and forward walk through the filters; the form follows the URL.
+  await page.goBack();
+  await page.waitForURL(`${list}?lp=sleeper`);
+  await page.getByRole("link", { name: "slow-run" }).waitFor();
+  assert.equal(await form.getByLabel("Created from").inputValue(), "");
+  await page.goBack();
+  await page.getByRole("link", { name: "first-run" }).waitFor();
+  assert.equal(await form.getByLabel("Launch plan").inputValue(), "");
+  await page.goForward();
+  await page.getByRole("link", { name: "slow-run" }).waitFor();
+  await form.getByRole("button", { name: "Clear filters" }).click();
+  await page.waitForURL(list);
+  await page.getByRole("link", { name: "first-run" }).waitFor();
+  assert.ok((await rows.count()) >= 4);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+/** `gated(x)`: an approve gate passing x on, a signal gate asking for an integer n, then a task printing and adding. */
+async function registerGated(): Promise<void> {
+  const task = ident("TASK", "gated-add");
+  const vars = (...names: string[]) => ({ variables: Object.fromEntries(names.map((n) => [n, { type: INT }])) });
+  await api("POST", "/api/v1/tasks", {
+    id: task,
+    spec: {
+      template: {
+        id: task,
+        type: "raw-container",
+        metadata: { runtime: { version: "1.0.0" } },
+        interface: { inputs: vars("a", "b"), outputs: vars("sum") },
+        container: {
+          image: "alpine",
+          command: [
+            "sh",
+            "-c",
+            'a=$(cat /var/inputs/a); b=$(cat /var/inputs/b); echo "adding $a and $b"; echo "$((a + b))" > /var/outputs/sum',
+          ],
+          data_config: { enabled: true, input_path: "/var/inputs", output_path: "/var/outputs", format: "JSON" },
+        },
+      },
+    },
+  });
+  const wf = ident("WORKFLOW", "gated");
+  await api("POST", "/api/v1/workflows", {
+    id: wf,
+    spec: {
+      template: {
+        id: wf,
+        interface: { inputs: vars("x"), outputs: vars("total") },
+        nodes: [
+          {
+            id: "approval",
+            metadata: { name: "approval" },
+            inputs: [{ var: "x", binding: promise("start-node", "x") }],
+            gate_node: { approve: { signal_id: "approve-run" } },
+          },
+          {
+            id: "wait-n",
+            metadata: { name: "wait-n" },
+            gate_node: { signal: { signal_id: "n", type: INT, output_variable_name: "n" } },
+          },
+          {
+            id: "add",
+            metadata: { name: "add" },
+            inputs: [
+              { var: "a", binding: promise("approval", "x") },
+              { var: "b", binding: promise("wait-n", "n") },
+            ],
+            upstream_node_ids: ["approval", "wait-n"],
+            task_node: { reference_id: task },
+          },
+        ],
+        outputs: [{ var: "total", binding: promise("add", "sum") }],
+        metadata: {},
+      },
+    },
+  });
+  await api("POST", "/api/v1/launch_plans", { id: ident("LAUNCH_PLAN", "gated"), spec: { workflow_id: wf } });
+}
+
+async function launchGated(name: string, x: number): Promise<void> {
+  await api("POST", "/api/v1/executions", {
+    project: P,
+    domain: D,
+    name,
+    spec: { launch_plan: ident("LAUNCH_PLAN", "gated"), metadata: { mode: "MANUAL" } },
+    inputs: { literals: { x: { scalar: { primitive: { integer: String(x) } } } } },
+  });
+}
+
+test("gates approved and a signal set from the page; the timeline; a node's log in the page; recover a rejected run", {
+  skip: missing,
+  timeout: 180_000,
+}, async () => {
+  await registerGated();
+  await launchGated("gated-1", 2);
+  await launchGated("gated-2", 1);
+  const { page, problems } = await openPage();
+  const execs = `${platform!.httpUrl}/console/projects/${P}/domains/${D}/executions`;
+  await page.goto(`${execs}/gated-1`);
+  const gates = page.getByRole("region", { name: "Signals" });
+  await gates.getByRole("heading", { name: "Waiting for input" }).waitFor({ timeout: 60_000 });
+  await gates.getByRole("button", { name: "Approve approve-run" }).click();
+  const n = gates.getByRole("form", { name: "Signal n" });
+  await n.getByRole("textbox").fill("five");
+  await n.getByRole("button", { name: "Set n" }).click();
+  await n.getByText('"five" is not a whole number').waitFor();
+  await page.screenshot({ path: join(shots, "execution-gates.png"), fullPage: true });
+  await n.getByRole("textbox").fill("5");
+  await n.getByRole("button", { name: "Set n" }).click();
+  await page
+    .getByRole("heading", { name: /Execution gated-1/ })
+    .getByText("SUCCEEDED")
+    .waitFor({ timeout: 60_000 });
+  await page.locator(".literal-row", { hasText: "total" }).getByText("7", { exact: true }).waitFor();
+  await gates.getByRole("heading", { name: "Signals" }).waitFor();
+
+  // The timeline: the workflow, its nodes and the task's attempt, from GetExecutionMetrics.
+  await page.getByText("Timeline", { exact: true }).click();
+  const timeline = page.getByRole("list", { name: "Timeline" });
+  await timeline.getByRole("listitem", { name: /^attempt 1: / }).waitFor();
+  await timeline.getByRole("listitem", { name: /^approval: / }).waitFor();
+  await page.screenshot({ path: join(shots, "timeline.png"), fullPage: true });
+
+  // A node picked from the timeline: its attempt's log is read into the page.
+  await timeline.getByRole("button", { name: "add" }).click();
+  await page.waitForURL(/\?node=add$/);
+  const node = page.getByRole("region", { name: "Node add" });
+  await node.getByRole("button", { name: /^Show .*\(attempt 1\)$/ }).click();
+  await node.getByRole("log").getByText("adding 2 and 5").waitFor();
+  await page.screenshot({ path: join(shots, "node-logs.png"), fullPage: true });
+
+  // Rejected at its gate, the other run fails; Recover starts a new run from it.
+  await page.goto(`${execs}/gated-2`);
+  await gates.getByRole("button", { name: "Reject approve-run" }).click();
+  await page
+    .getByRole("heading", { name: /Execution gated-2/ })
+    .getByText("FAILED")
+    .waitFor({ timeout: 60_000 });
+  // Finished, the run waits for nothing: the signal it never got is listed, without controls.
+  await gates.getByText("never set").waitFor();
+  assert.equal(await gates.getByRole("form").count(), 0);
+  await page.getByRole("button", { name: "Recover" }).click();
+  await page.waitForURL((url) => /\/executions\/[a-z0-9-]+$/.test(url.pathname) && !url.pathname.endsWith("gated-2"));
+  await page.getByRole("heading", { name: /Execution/ }).waitFor();
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("a sub-workflow expanded in the graph, an array node with per-phase counts", {
+  skip: missing,
+  timeout: 120_000,
+}, async () => {
+  // chain-task (x → x + 1) is registered by the first test.
+  const task = ident("TASK", "chain-task");
+  const LIST = { collection_type: INT };
+  const sub = ident("WORKFLOW", "nested-sub");
+  const subTemplate = {
+    id: sub,
+    interface: { inputs: { variables: { x: { type: INT } } }, outputs: { variables: { y: { type: INT } } } },
+    nodes: [
+      {
+        id: "inner",
+        metadata: { name: "inner" },
+        inputs: [{ var: "x", binding: promise("start-node", "x") }],
+        task_node: { reference_id: task },
+      },
+    ],
+    outputs: [{ var: "y", binding: promise("inner", "y") }],
+    metadata: {},
+  };
+  const wf = ident("WORKFLOW", "nested");
+  await api("POST", "/api/v1/workflows", {
+    id: wf,
+    spec: {
+      template: {
+        id: wf,
+        interface: {
+          inputs: { variables: { x: { type: INT }, xs: { type: LIST } } },
+          outputs: { variables: { y: { type: INT }, ys: { type: LIST } } },
+        },
+        nodes: [
+          {
+            id: "sub",
+            metadata: { name: "sub" },
+            inputs: [{ var: "x", binding: promise("start-node", "x") }],
+            workflow_node: { sub_workflow_ref: sub },
+          },
+          {
+            id: "map",
+            metadata: { name: "map" },
+            inputs: [{ var: "x", binding: promise("start-node", "xs") }],
+            array_node: {
+              node: { id: "map-inner", metadata: { name: "map-inner" }, task_node: { reference_id: task } },
+              is_original_sub_node_interface: true,
+            },
+          },
+        ],
+        outputs: [
+          { var: "y", binding: promise("sub", "y") },
+          { var: "ys", binding: promise("map", "y") },
+        ],
+        metadata: {},
+      },
+      sub_workflows: [subTemplate],
+    },
+  });
+  await api("POST", "/api/v1/launch_plans", { id: ident("LAUNCH_PLAN", "nested"), spec: { workflow_id: wf } });
+  const int = (n: number) => ({ scalar: { primitive: { integer: String(n) } } });
+  await api("POST", "/api/v1/executions", {
+    project: P,
+    domain: D,
+    name: "nested-1",
+    spec: { launch_plan: ident("LAUNCH_PLAN", "nested"), metadata: { mode: "MANUAL" } },
+    inputs: { literals: { x: int(1), xs: { collection: { literals: [int(1), int(2), int(3)] } } } },
+  });
+  await waitForPhase("nested-1", "SUCCEEDED");
+
+  const { page, problems } = await openPage();
+  await page.goto(`${platform!.httpUrl}/console/projects/${P}/domains/${D}/executions/nested-1`);
+  await page.getByRole("button", { name: "map: succeeded (3 succeeded)" }).waitFor();
+  await page.getByRole("button", { name: /^sub: succeeded.*can be expanded$/ }).click();
+  await page.getByRole("button", { name: "Expand in the graph" }).click();
+  await page.waitForURL(/\?node=sub&expand=sub$/);
+  // The expansion is part of the URL: the shared link shows it too.
+  await page.reload();
+  await page.locator('[data-node-id="sub/inner"][data-phase="SUCCEEDED"]').waitFor();
+  await page.getByRole("button", { name: "Collapse in the graph" }).waitFor();
+  await page.screenshot({ path: join(shots, "execution-expanded.png"), fullPage: true });
+  // An inner node opens its own detail.
+  await page.locator('[data-node-id="sub/inner"]').click();
+  await page.waitForURL((url) => url.searchParams.has("node") && url.searchParams.get("node") !== "sub");
+  await page.locator("section[aria-label^='Node ']").getByText("2", { exact: true }).first().waitFor();
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -1,7 +1,7 @@
 // The execution graph: the DAG of dag.ts laid out by elkjs (loaded on first use, so pages without a graph never pay
 // for it) and drawn as SVG. Nodes are coloured by phase, focusable and selectable with Enter or Space.
 import { type KeyboardEvent, useEffect, useState } from "react";
-import { type Dag, elkInput } from "../dag.ts";
+import { allNodes, countsLabel, type Dag, type DagNode, elkInput } from "../dag.ts";
 import { phaseTone } from "../phases.ts";
 
 interface Placed {
@@ -18,28 +18,45 @@ interface ElkSection {
 }
 
 interface ElkResult {
+  id?: string;
+  x?: number;
+  y?: number;
   width?: number;
   height?: number;
-  children?: { id: string; x?: number; y?: number; width?: number; height?: number }[];
+  children?: ElkResult[];
   edges?: { id: string; sections?: ElkSection[] }[];
 }
 
 async function layout(dag: Dag): Promise<Placed> {
   const { default: ELK } = await import("elkjs/lib/elk.bundled.js");
-  const out = (await new ELK().layout(elkInput(dag))) as ElkResult;
-  const nodes = new Map(
-    (out.children ?? []).map((c) => [c.id, { x: c.x ?? 0, y: c.y ?? 0, width: c.width ?? 0, height: c.height ?? 0 }]),
-  );
-  const edges = (out.edges ?? []).map((e) => ({
-    id: e.id,
-    points: (e.sections ?? []).flatMap((s) => [s.startPoint, ...(s.bendPoints ?? []), s.endPoint]),
-  }));
+  const out = (await new ELK().layout(elkInput(dag) as Parameters<InstanceType<typeof ELK>["layout"]>[0])) as ElkResult;
+  const nodes: Placed["nodes"] = new Map();
+  const edges: Placed["edges"] = [];
+  // ELK places children relative to their parent and an expanded node's edges relative to it: made absolute here.
+  const walk = (graph: ElkResult, dx: number, dy: number) => {
+    for (const e of graph.edges ?? [])
+      edges.push({
+        id: e.id,
+        points: (e.sections ?? [])
+          .flatMap((s) => [s.startPoint, ...(s.bendPoints ?? []), s.endPoint])
+          .map((p) => ({ x: p.x + dx, y: p.y + dy })),
+      });
+    for (const c of graph.children ?? []) {
+      const x = (c.x ?? 0) + dx;
+      const y = (c.y ?? 0) + dy;
+      nodes.set(c.id ?? "", { x, y, width: c.width ?? 0, height: c.height ?? 0 });
+      walk(c, x, y);
+    }
+  };
+  walk(out, 0, 0);
   return { nodes, edges, width: out.width ?? 0, height: out.height ?? 0 };
 }
 
 /** The structure of the graph, without phases: a new layout only when nodes or edges change. */
 function shapeKey(dag: Dag): string {
-  return `${dag.nodes.map((n) => n.id).join(",")}|${dag.edges.map((e) => `${e.from}>${e.to}`).join(",")}`;
+  const nodes = allNodes(dag);
+  const edges = [dag.edges, ...nodes.map((n) => n.children?.edges ?? [])].flat();
+  return `${nodes.map((n) => n.id).join(",")}|${edges.map((e) => `${e.from}>${e.to}`).join(",")}`;
 }
 
 export function DagView(props: { dag: Dag; selected: string | undefined; onSelect(id: string): void }) {
@@ -61,12 +78,65 @@ export function DagView(props: { dag: Dag; selected: string | undefined; onSelec
   if (failure) return <p className="error">The graph could not be laid out: {failure}</p>;
   if (!placed) return <p className="muted">Laying out the graph…</p>;
   const pad = 8;
-  const onKey = (id: string) => (ev: KeyboardEvent<SVGGElement>) => {
+  // Inner nodes are selected by their execution's id; one that has not run yet is not selectable.
+  const select = (n: DagNode) => n.execId !== "" && props.onSelect(n.execId);
+  const selected = (n: DagNode) => n.execId !== "" && props.selected === n.execId;
+  const onKey = (n: DagNode) => (ev: KeyboardEvent<SVGGElement>) => {
     if (ev.key === "Enter" || ev.key === " ") {
       ev.preventDefault();
-      props.onSelect(id);
+      ev.stopPropagation();
+      select(n);
     }
   };
+  // Parents before children, so an expanded node's inside is drawn over its box; edges over the boxes.
+  const nodes = allNodes(dag);
+  const draw = (n: DagNode) => {
+    const box = placed.nodes.get(n.id);
+    if (!box) return null;
+    const phase = n.phase === "UNDEFINED" ? "not started" : n.phase.toLowerCase();
+    const group = n.children !== undefined;
+    const sub = n.counts ? countsLabel(n.counts) : n.target;
+    const hint = n.expandable ? (group ? ", expanded" : ", can be expanded") : "";
+    return (
+      // biome-ignore lint/a11y/useSemanticElements: an SVG group cannot be a <button>; it has the role and keys
+      <g
+        key={n.id}
+        role="button"
+        tabIndex={0}
+        aria-label={`${n.label}: ${phase}${sub ? ` (${sub})` : ""}${hint}`}
+        aria-pressed={selected(n)}
+        data-node-id={n.id}
+        data-phase={n.phase}
+        className={`dag-node tone-${phaseTone(n.phase)}${group ? " group" : ""}${selected(n) ? " selected" : ""}`}
+        transform={`translate(${box.x},${box.y})`}
+        onClick={(ev) => {
+          ev.stopPropagation();
+          select(n);
+        }}
+        onKeyDown={onKey(n)}
+      >
+        <rect width={box.width} height={box.height} rx={n.kind === "start" || n.kind === "end" ? 22 : 6} />
+        {group ? (
+          <text x={10} y={20} className="label">
+            {clip(n.label, 40)} {n.target && <tspan className="sub">{clip(n.target, 30)}</tspan>}
+          </text>
+        ) : (
+          <>
+            <text x={box.width / 2} y={sub ? 18 : box.height / 2 + 4} textAnchor="middle" className="label">
+              {clip(n.label, 20)}
+              {n.expandable ? " ▸" : ""}
+            </text>
+            {sub && (
+              <text x={box.width / 2} y={34} textAnchor="middle" className="sub">
+                {clip(sub, 26)}
+              </text>
+            )}
+          </>
+        )}
+      </g>
+    );
+  };
+
   return (
     <div className="dag-scroll">
       <svg className="dag" width={placed.width + 2 * pad} height={placed.height + 2 * pad} aria-labelledby="dag-title">
@@ -77,6 +147,7 @@ export function DagView(props: { dag: Dag; selected: string | undefined; onSelec
           </marker>
         </defs>
         <g transform={`translate(${pad},${pad})`}>
+          {nodes.filter((n) => n.children).map(draw)}
           {placed.edges.map((e) => (
             <polyline
               key={e.id}
@@ -85,37 +156,7 @@ export function DagView(props: { dag: Dag; selected: string | undefined; onSelec
               markerEnd="url(#arrow)"
             />
           ))}
-          {dag.nodes.map((n) => {
-            const box = placed.nodes.get(n.id);
-            if (!box) return null;
-            const phase = n.phase === "UNDEFINED" ? "not started" : n.phase.toLowerCase();
-            return (
-              // biome-ignore lint/a11y/useSemanticElements: an SVG group cannot be a <button>; it has the role and keys
-              <g
-                key={n.id}
-                role="button"
-                tabIndex={0}
-                aria-label={`${n.label}: ${phase}`}
-                aria-pressed={props.selected === n.id}
-                data-node-id={n.id}
-                data-phase={n.phase}
-                className={`dag-node tone-${phaseTone(n.phase)}${props.selected === n.id ? " selected" : ""}`}
-                transform={`translate(${box.x},${box.y})`}
-                onClick={() => props.onSelect(n.id)}
-                onKeyDown={onKey(n.id)}
-              >
-                <rect width={box.width} height={box.height} rx={n.kind === "start" || n.kind === "end" ? 22 : 6} />
-                <text x={box.width / 2} y={n.target ? 18 : box.height / 2 + 4} textAnchor="middle" className="label">
-                  {clip(n.label, 20)}
-                </text>
-                {n.target && (
-                  <text x={box.width / 2} y={34} textAnchor="middle" className="sub">
-                    {clip(n.target, 24)}
-                  </text>
-                )}
-              </g>
-            );
-          })}
+          {nodes.filter((n) => !n.children).map(draw)}
         </g>
       </svg>
     </div>

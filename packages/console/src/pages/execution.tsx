@@ -1,5 +1,6 @@
-// One execution: phase, inputs and outputs, the DAG coloured by node phase, the node list, a node's detail (?node=…),
-// terminate and relaunch. Polls while the execution is not finished.
+// One execution: phase, inputs and outputs, the gates waiting for input, the DAG coloured by node phase, the timeline,
+// the node list, a node's detail (?node=…) with its attempts and logs; terminate, relaunch and recover. Polls while the
+// execution is not finished.
 import { useEffect, useState } from "react";
 import type { ApiError } from "../api.ts";
 import {
@@ -13,36 +14,67 @@ import {
   useAsync,
   useNav,
 } from "../components/common.tsx";
+import { Attempts } from "../components/attempts.tsx";
 import { DagView } from "../components/dag-view.tsx";
+import { DataTable } from "../components/data-table.tsx";
+import { Signals } from "../components/signals.tsx";
+import { TimelineView } from "../components/timeline-view.tsx";
 import { LiteralMapView } from "../components/literal-view.tsx";
-import { buildDag, END, START } from "../dag.ts";
+import { allNodes, buildDag, END, phaseCounts, START } from "../dag.ts";
 import { isTerminal } from "../phases.ts";
 import type { Route } from "../routes.ts";
-import type { Execution, NodeExecution, Workflow } from "../types.ts";
+import type { Execution, NodeExecution, Signal, Workflow } from "../types.ts";
 
 interface Snapshot {
   execution: Execution;
   nodes: NodeExecution[];
+  signals: Signal[];
   workflow: Workflow | undefined;
+  /** Children of the expanded nodes, by their parent's execution id. */
+  children: Map<string, NodeExecution[]>;
+  /** Array nodes' sub-nodes by phase, by the array node's execution id. */
+  counts: Map<string, [string, number][]>;
 }
 
 export function ExecutionPage({ route }: { route: Extract<Route, { page: "execution" }> }) {
   const { api, navigate } = useNav();
   const { project, domain, name } = route;
   const [workflow, setWorkflow] = useState<Workflow>();
-  const snap = useAsync<Snapshot>(async () => {
-    const [execution, nodes] = await Promise.all([
-      api.execution(project, domain, name),
-      api.nodeExecutions(project, domain, name),
-    ]);
-    let wf = workflow;
-    const wfId = execution.closure?.workflow_id;
-    if (!wf && wfId) {
-      wf = await api.workflow(wfId);
-      setWorkflow(wf);
-    }
-    return { execution, nodes, workflow: wf };
-  }, `${project}/${domain}/${name}`);
+  // Expanded nodes are in the URL (`?expand=a,b`): a link shows the graph as it was shared.
+  const expanded: ReadonlySet<string> = new Set(route.expand ?? []);
+  const snap = useAsync<Snapshot>(
+    async () => {
+      const [execution, nodes, signals] = await Promise.all([
+        api.execution(project, domain, name),
+        api.nodeExecutions(project, domain, name),
+        api.signals(project, domain, name),
+      ]);
+      let wf = workflow;
+      const wfId = execution.closure?.workflow_id;
+      if (!wf && wfId) {
+        wf = await api.workflow(wfId);
+        setWorkflow(wf);
+      }
+      const children = new Map(
+        await Promise.all(
+          [...expanded].map(async (id) => [id, await api.nodeExecutions(project, domain, name, id)] as const),
+        ),
+      );
+      // Array nodes that ran (top level and inside expanded nodes): their latest attempt's sub-nodes by phase.
+      const arrays = [...nodes, ...[...children.values()].flat()].filter((ne) => isArrayNode(wf, ne));
+      const counts = new Map(
+        await Promise.all(
+          arrays.map(async (ne) => {
+            const attempts = await api.taskExecutions(project, domain, name, ne.id.node_id);
+            const latest = attempts.at(-1)?.closure?.metadata?.external_resources ?? [];
+            return [ne.id.node_id, phaseCounts(latest)] as const;
+          }),
+        ),
+      );
+      return { execution, nodes, signals, workflow: wf, children, counts };
+    },
+    `${project}/${domain}/${name}/${[...expanded].join()}`,
+  );
   const phase = snap.data?.execution.closure?.phase;
   const done = isTerminal(phase);
   const { reload } = snap;
@@ -53,6 +85,7 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
   }, [done, snap.data, reload]);
 
   const [actionError, setActionError] = useState<ApiError>();
+  const [showTimeline, setShowTimeline] = useState(false);
   const terminate = async () => {
     if (!window.confirm(`Terminate ${name}?`)) return;
     try {
@@ -62,9 +95,9 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
       setActionError(asApiError(err));
     }
   };
-  const relaunch = async () => {
+  const rerun = (how: "relaunch" | "recover") => async () => {
     try {
-      const r = await api.relaunch(project, domain, name);
+      const r = await api[how](project, domain, name);
       navigate({ page: "execution", project, domain, name: r.id?.name ?? "" });
     } catch (err) {
       setActionError(asApiError(err));
@@ -75,7 +108,20 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
   if (!snap.data) return <Loading />;
   const { execution, nodes } = snap.data;
   const c = execution.closure;
-  const dag = buildDag(snap.data.workflow?.closure?.compiled_workflow?.primary, nodes);
+  const compiled = snap.data.workflow?.closure?.compiled_workflow;
+  const dag = buildDag(compiled?.primary, nodes, {
+    expanded,
+    children: snap.data.children,
+    subWorkflows: compiled?.sub_workflows ?? [],
+    counts: snap.data.counts,
+  });
+  const everyNode = [...nodes, ...[...snap.data.children.values()].flat()];
+  const selectedDagNode = allNodes(dag).find((n) => n.execId !== "" && n.execId === route.node);
+  const toggleExpanded = (id: string) => {
+    const next = new Set(expanded);
+    if (!next.delete(id)) next.add(id);
+    navigate({ ...route, expand: next.size > 0 ? [...next] : undefined } as Route);
+  };
   const lp = execution.spec?.launch_plan;
   const select = (node: string) => navigate({ ...route, node: node === route.node ? undefined : node } as Route);
 
@@ -111,8 +157,16 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
         <button type="button" onClick={terminate} disabled={done || phase === "ABORTING"}>
           Terminate
         </button>
-        <button type="button" onClick={relaunch}>
+        <button type="button" onClick={rerun("relaunch")}>
           Relaunch
+        </button>
+        <button
+          type="button"
+          onClick={rerun("recover")}
+          disabled={phase !== "FAILED"}
+          title="Run the failed execution again, reusing the outputs of the nodes that succeeded"
+        >
+          Recover
         </button>
       </div>
       {actionError && <ErrorBox error={actionError} />}
@@ -127,12 +181,35 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
           Terminated: {c.abort_metadata.cause} {c.abort_metadata.principal && `(by ${c.abort_metadata.principal})`}
         </p>
       )}
+      <Signals
+        project={project}
+        domain={domain}
+        name={name}
+        signals={snap.data.signals}
+        finished={done}
+        changed={reload}
+      />
       <h2>Graph</h2>
       {dag.nodes.length > 0 ? (
         <DagView dag={dag} selected={route.node} onSelect={select} />
       ) : (
         <p className="muted">No graph for this execution.</p>
       )}
+      <details open={showTimeline} onToggle={(ev) => setShowTimeline(ev.currentTarget.open)}>
+        <summary className="timeline-summary">
+          <h2>Timeline</h2>
+        </summary>
+        {showTimeline && (
+          <TimelineView
+            project={project}
+            domain={domain}
+            name={name}
+            phase={phase}
+            version={`${phase}|${nodes.map((n) => n.closure?.phase).join()}`}
+            onSelect={select}
+          />
+        )}
+      </details>
       <div className="split">
         <div>
           <h2>Nodes</h2>
@@ -140,7 +217,14 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
         </div>
         <div>
           {route.node ? (
-            <NodeDetail key={route.node} route={route} node={nodes.find((n) => n.id.node_id === route.node)} />
+            <NodeDetail
+              key={route.node}
+              route={route}
+              node={everyNode.find((n) => n.id.node_id === route.node)}
+              expandable={selectedDagNode?.expandable === true}
+              expanded={expanded.has(route.node)}
+              toggle={() => toggleExpanded(route.node ?? "")}
+            />
           ) : (
             <ExecutionIo route={route} finished={done} />
           )}
@@ -154,35 +238,28 @@ function NodeList(props: { nodes: NodeExecution[]; selected: string | undefined;
   const shown = props.nodes.filter((n) => n.id.node_id !== START && n.id.node_id !== END);
   if (shown.length === 0) return <p className="muted">No node has run yet.</p>;
   return (
-    <table className="table">
-      <thead>
-        <tr>
-          <th scope="col">Node</th>
-          <th scope="col">Phase</th>
-          <th scope="col">Duration</th>
-        </tr>
-      </thead>
-      <tbody>
-        {shown.map((n) => (
-          <tr key={n.id.node_id} className={props.selected === n.id.node_id ? "selected" : undefined}>
-            <td>
-              <button
-                type="button"
-                className="linklike"
-                aria-pressed={props.selected === n.id.node_id}
-                onClick={() => props.onSelect(n.id.node_id)}
-              >
-                {n.id.node_id}
-              </button>
-            </td>
-            <td>
-              <PhaseBadge phase={n.closure?.phase} />
-            </td>
-            <td>{formatDuration(n.closure?.duration)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      rows={shown}
+      rowKey={(n) => n.id.node_id}
+      selected={(n) => props.selected === n.id.node_id}
+      columns={[
+        {
+          header: "Node",
+          cell: (n) => (
+            <button
+              type="button"
+              className="linklike"
+              aria-pressed={props.selected === n.id.node_id}
+              onClick={() => props.onSelect(n.id.node_id)}
+            >
+              {n.id.node_id}
+            </button>
+          ),
+        },
+        { header: "Phase", cell: (n) => <PhaseBadge phase={n.closure?.phase} /> },
+        { header: "Duration", cell: (n) => formatDuration(n.closure?.duration) },
+      ]}
+    />
   );
 }
 
@@ -206,9 +283,15 @@ function ExecutionIo({ route, finished }: { route: Extract<Route, { page: "execu
 function NodeDetail({
   route,
   node,
+  expandable,
+  expanded,
+  toggle,
 }: {
   route: Extract<Route, { page: "execution" }>;
   node: NodeExecution | undefined;
+  expandable: boolean;
+  expanded: boolean;
+  toggle(): void;
 }) {
   const { api } = useNav();
   const nodeId = route.node ?? "";
@@ -223,6 +306,13 @@ function NodeDetail({
         Node {nodeId} <PhaseBadge phase={phase} />
       </h2>
       {!node && <p className="muted">This node has not run yet.</p>}
+      {expandable && (
+        <p>
+          <button type="button" aria-expanded={expanded} onClick={toggle}>
+            {expanded ? "Collapse in the graph" : "Expand in the graph"}
+          </button>
+        </p>
+      )}
       {node?.closure?.error && (
         <div className="error" role="alert">
           <strong>{node.closure.error.code}</strong>
@@ -240,8 +330,24 @@ function NodeDetail({
           {data.data ? <LiteralMapView map={data.data.full_inputs} empty="No inputs." /> : !data.error && <Loading />}
           <h3>Outputs</h3>
           {data.data && <LiteralMapView map={data.data.full_outputs} empty="No outputs." />}
+          <Attempts
+            project={route.project}
+            domain={route.domain}
+            name={route.name}
+            nodeId={nodeId}
+            phase={phase ?? ""}
+          />
         </>
       )}
     </section>
+  );
+}
+
+/** Whether a node execution is of an array node of the workflow (top level, or inside a sub-workflow). */
+function isArrayNode(wf: Workflow | undefined, ne: NodeExecution): boolean {
+  const compiled = wf?.closure?.compiled_workflow;
+  const id = ne.metadata?.spec_node_id || ne.id.node_id;
+  return [compiled?.primary, ...(compiled?.sub_workflows ?? [])].some((w) =>
+    (w?.template?.nodes ?? []).some((n) => n.id === id && n.array_node),
   );
 }

@@ -1,11 +1,14 @@
-// The executions of a project-domain: phase filter and sort in the URL, pages fetched by token as the list scrolls,
-// rows virtualised (only the visible ones are in the DOM), and a live refresh of the newest page.
+// The executions of a project-domain: filters (phase, name, launch plan, workflow, time range) and sort in the URL
+// (each change a history entry), pages fetched by token as the list scrolls, rows virtualised (only the visible ones
+// are in the DOM), and a live refresh of the newest page.
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import type { ApiError } from "../api.ts";
 import { asApiError, ErrorBox, formatDuration, formatTime, Link, PhaseBadge, useNav } from "../components/common.tsx";
 import { EXECUTION_PHASES } from "../phases.ts";
-import type { Route } from "../routes.ts";
+import type { ExecutionQuery } from "../api.ts";
+import { fromLocalInput, hasFilters, toLocalInput } from "../execution-filters.ts";
+import { type ExecutionFilters, FILTER_KEYS, type Route } from "../routes.ts";
 import type { Execution } from "../types.ts";
 
 const PAGE = 100;
@@ -24,7 +27,8 @@ export function ExecutionsList({ route }: { route: Extract<Route, { page: "proje
   const [error, setError] = useState<ApiError>();
   const [loading, setLoading] = useState(false);
   const [live, setLive] = useState(true);
-  const query = { project: route.project, domain: route.domain, phase: route.phase, sort: route.sort };
+  const query: ExecutionQueryBase = { project: route.project, domain: route.domain };
+  for (const k of FILTER_KEYS) if (route[k]) query[k] = route[k];
   const queryKey = JSON.stringify(query);
   const generation = useRef(0);
 
@@ -80,10 +84,12 @@ export function ExecutionsList({ route }: { route: Extract<Route, { page: "proje
     if (last && last.index >= items.length - 20 && token && !loading) void fetchPage(token, "append");
   }, [last, items.length, token, loading, fetchPage]);
 
-  const set = (change: Partial<Route & { page: "project" }>) => navigate({ ...route, ...change } as Route, true);
+  // Each change of filters is a new history entry: back and forward walk through them.
+  const set = (change: Partial<ExecutionFilters>) => navigate({ ...route, ...change } as Route);
 
   return (
     <div>
+      <FilterForm key={queryKey} route={route} apply={set} />
       <div className="toolbar">
         <label>
           Phase{" "}
@@ -152,8 +158,56 @@ export function ExecutionsList({ route }: { route: Extract<Route, { page: "proje
             );
           })}
         </ul>
-        {!loading && !error && items.length === 0 && <p className="muted">No executions match.</p>}
+        {!loading && !error && items.length === 0 && (
+          <p className="muted">{hasFilters(route) ? "No executions match." : "No executions yet."}</p>
+        )}
       </div>
     </div>
+  );
+}
+
+type ExecutionQueryBase = Omit<ExecutionQuery, "limit">;
+
+/** The text filters and the time range, applied together (Enter or Apply); Clear drops every filter. */
+function FilterForm({ route, apply }: { route: ExecutionFilters; apply(change: Partial<ExecutionFilters>): void }) {
+  const [q, setQ] = useState(route.q ?? "");
+  const [lp, setLp] = useState(route.lp ?? "");
+  const [wf, setWf] = useState(route.wf ?? "");
+  const [from, setFrom] = useState(toLocalInput(route.from));
+  const [to, setTo] = useState(toLocalInput(route.to));
+  const submit = (ev: FormEvent) => {
+    ev.preventDefault();
+    apply({
+      q: q.trim() || undefined,
+      lp: lp.trim() || undefined,
+      wf: wf.trim() || undefined,
+      from: fromLocalInput(from),
+      to: fromLocalInput(to),
+    });
+  };
+  const clear = () =>
+    apply({ q: undefined, lp: undefined, wf: undefined, from: undefined, to: undefined, phase: undefined });
+  return (
+    <form className="toolbar filters" onSubmit={submit} aria-label="Filter executions">
+      <label>
+        Name <input type="search" value={q} onChange={(ev) => setQ(ev.target.value)} placeholder="part of the name" />
+      </label>
+      <label>
+        Launch plan <input type="text" value={lp} onChange={(ev) => setLp(ev.target.value)} spellCheck={false} />
+      </label>
+      <label>
+        Workflow <input type="text" value={wf} onChange={(ev) => setWf(ev.target.value)} spellCheck={false} />
+      </label>
+      <label>
+        Created from <input type="datetime-local" value={from} onChange={(ev) => setFrom(ev.target.value)} />
+      </label>
+      <label>
+        Created to <input type="datetime-local" value={to} onChange={(ev) => setTo(ev.target.value)} />
+      </label>
+      <button type="submit">Apply filters</button>
+      <button type="button" onClick={clear} disabled={!hasFilters(route)}>
+        Clear filters
+      </button>
+    </form>
   );
 }

@@ -1,23 +1,26 @@
-// The launch form: one field per input of the launch plan (launch-form.ts decides the kind and converts the text),
+// The launch form: one field per input of the launch plan or task (launch-form.ts decides the kind and converts the text),
 // messages next to the fields, then CreateExecution and the new run's page.
 import { type FormEvent, type ReactNode, useState } from "react";
 import type { ApiError } from "../api.ts";
 import { asApiError, ErrorBox, Loading, useAsync, useNav } from "../components/common.tsx";
-import { type FieldSpec, formFields, formToInputs } from "../launch-form.ts";
+import { type FieldSpec, formFields, formToInputs, taskParameters } from "../launch-form.ts";
 import type { Route } from "../routes.ts";
+import type { Parameter } from "../types.ts";
 
 export function LaunchPage({ route }: { route: Extract<Route, { page: "launch" }> }) {
   const { api, navigate } = useNav();
-  const { project, domain, name, version } = route;
-  const lp = useAsync(
-    () => api.launchPlan({ project, domain, name, version }),
-    `${project}/${domain}/${name}/${version}`,
-  );
+  const { kind, project, domain, name, version } = route;
+  const target = useAsync<Record<string, Parameter>>(async () => {
+    const id = { project, domain, name, version };
+    if (kind === "tasks") return taskParameters((await api.task(id)).closure?.compiled_task?.template?.interface);
+    const lp = await api.launchPlan(id);
+    return lp.closure?.expected_inputs?.parameters ?? lp.spec?.default_inputs?.parameters ?? {};
+  }, `${kind}/${project}/${domain}/${name}/${version}`);
   const [values, setValues] = useState<Record<string, string>>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<ApiError>();
   const [busy, setBusy] = useState(false);
-  const fields = formFields(lp.data?.closure?.expected_inputs?.parameters ?? lp.data?.spec?.default_inputs?.parameters);
+  const fields = formFields(target.data);
 
   const submit = async (ev: FormEvent) => {
     ev.preventDefault();
@@ -27,7 +30,7 @@ export function LaunchPage({ route }: { route: Extract<Route, { page: "launch" }
     setBusy(true);
     setFailure(undefined);
     try {
-      const r = await api.launch({ project, domain, name, version }, literals);
+      const r = await api.launch({ project, domain, name, version }, literals, kind);
       navigate({ page: "execution", project, domain, name: r.id?.name ?? "" });
     } catch (err) {
       setFailure(asApiError(err));
@@ -43,11 +46,13 @@ export function LaunchPage({ route }: { route: Extract<Route, { page: "launch" }
           {name} @ {version}
         </span>
       </h1>
-      {lp.error && <ErrorBox error={lp.error} />}
-      {!lp.data && !lp.error && <Loading />}
-      {lp.data && (
+      {target.error && <ErrorBox error={target.error} />}
+      {!target.data && !target.error && <Loading />}
+      {target.data && (
         <form className="launch" onSubmit={submit} noValidate aria-label={`Launch ${name}`}>
-          {fields.length === 0 && <p className="muted">This launch plan takes no inputs.</p>}
+          {fields.length === 0 && (
+            <p className="muted">This {kind === "tasks" ? "task" : "launch plan"} takes no inputs.</p>
+          )}
           {fields.map((f) => (
             <Field
               key={f.name}
