@@ -4,3 +4,5 @@ export { startTestApiServer, testKubeConfig } from "./testing/api-server.ts";
 export type { TestApiServer, TestApiServerOptions } from "./testing/api-server.ts";
 export { eventually, kubeTargets } from "./testing/targets.ts";
 export type { KubeTarget, KubeTestEnv } from "./testing/targets.ts";
+export { OOM_MARKER, PULL_ERROR_SUFFIX, startSimulatedKubelet } from "./testing/kubelet.ts";
+export type { SimulatedKubelet, SimulatedKubeletOptions } from "./testing/kubelet.ts";
