@@ -63,3 +63,11 @@ export {
   type StaticFields,
   type TaskResourceAttributes,
 } from "./flyteworkflow/index.ts";
+export { PodPlugin } from "./plugins/k8s-pod/pod-plugin.ts";
+export type { PodPluginOptions } from "./plugins/k8s-pod/pod-plugin.ts";
+export type { PodPluginConfig, PodTemplateSpec, Toleration, LogTemplate } from "./plugins/k8s-pod/config.ts";
+export type { KubernetesLaunch } from "./plugins/plugin.ts";
+export { certsOfSecret, initCerts } from "./webhook/certs.ts";
+export type { InitCertsOutcome, WebhookCerts } from "./webhook/certs.ts";
+export { MUTATE_PATH, registerWebhook, startWebhookServer } from "./webhook/server.ts";
+export type { RegistrationOptions, WebhookServer } from "./webhook/server.ts";
