@@ -26,6 +26,8 @@ export interface CertOptions {
   namespace: string;
   /** More names the serving certificate is valid for (e.g. `localhost` for a webhook run outside the cluster). */
   extraDnsNames?: string[];
+  /** IP addresses the serving certificate is valid for (e.g. 127.0.0.1). */
+  extraIpAddresses?: string[];
   now?: Date;
   /** Validity (default 10 years: the Secret is never rotated behind a running webhook's back). */
   validityMs?: number;
@@ -66,7 +68,10 @@ export async function createCerts(o: CertOptions): Promise<WebhookCerts> {
     signingKey: caKeys.privateKey,
     signingAlgorithm: ALG,
     extensions: [
-      new x509.SubjectAlternativeNameExtension(names.map((value) => ({ type: "dns" as const, value }))),
+      new x509.SubjectAlternativeNameExtension([
+        ...names.map((value) => ({ type: "dns" as const, value })),
+        ...(o.extraIpAddresses ?? []).map((value) => ({ type: "ip" as const, value })),
+      ]),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),

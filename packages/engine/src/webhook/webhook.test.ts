@@ -4,10 +4,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { request } from "node:https";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { silentLogger } from "@aloft/core";
 import { Secret_MountType } from "@aloft/idl/flyteidl/core/security_pb.js";
 import { resources } from "@aloft/kube";
-import { containerTask, sandbox } from "../plugins/local-process/testing.ts";
+import { containerTask, drive, isTerminal, sandbox } from "../plugins/local-process/testing.ts";
 import { buildPod } from "../plugins/k8s-pod/build-pod.ts";
 import { DEFAULT_POD_PLUGIN_CONFIG } from "../plugins/k8s-pod/config.ts";
 import { podCluster } from "../plugins/k8s-pod/testing.ts";
@@ -71,6 +73,7 @@ test("webhook: init-certs, the TLS admission endpoint, registration", async (t) 
     serviceName: "flyte-pod-webhook",
     secretName: "flyte-pod-webhook",
     extraDnsNames: ["localhost"],
+    extraIpAddresses: ["127.0.0.1"],
   };
 
   const first = await initCerts(cluster.api, opts);
@@ -168,4 +171,42 @@ test("webhook: init-certs, the TLS admission endpoint, registration", async (t) 
     path: MUTATE_PATH,
   });
   assert.deepEqual(hook.objectSelector, { matchLabels: { "inject-flyte-secrets": "true" } });
+
+  // Through the API server: registered by URL, the webhook mutates the pod the plugin creates, and the kubelet runs it
+  // with the secret's value in the environment and the file secret's location announced.
+  await registerWebhook(cluster.api, {
+    name: "flyte-pod-webhook",
+    caPem: repaired.certs.caPem,
+    url: `https://127.0.0.1:${server.port}`,
+  });
+  await cluster.api.create(resources.secrets, {
+    metadata: { name: "user-info", namespace: "proj-dev" },
+    data: { token: Buffer.from("s3cret").toString("base64") },
+  });
+  const dump = join(sb.root, "secret-env.txt");
+  const live = await sb.context({
+    nodeId: "live",
+    template: containerTask(
+      ["node", "-e", "require('fs').writeFileSync(process.argv[1], JSON.stringify(process.env))", dump],
+      {
+        securityContext: {
+          secrets: [
+            { group: "user-info", key: "token", mountRequirement: Secret_MountType.ENV_VAR },
+            { group: "db", key: "password", mountRequirement: Secret_MountType.FILE },
+          ],
+        },
+      },
+    ),
+  });
+  const done = await drive(cluster.plugin(), live, isTerminal);
+  assert.equal(done.status.phase, "Success", done.status.reason);
+  // (node, not sh: a shell drops variables whose names are not identifiers, like _FSEC_USER-INFO_TOKEN)
+  const taskEnv = JSON.parse(await readFile(dump, "utf8")) as Record<string, string>;
+  assert.ok(taskEnv["_FSEC_USER-INFO_TOKEN"] === "s3cret", "the secret's value is in the task's environment");
+  assert.ok(taskEnv["FLYTE_SECRETS_DEFAULT_DIR"] === "/etc/flyte/secrets");
+  const created = await cluster.api.get(resources.pods, live.generatedName, { namespace: "proj-dev" });
+  assert.ok(
+    (created["spec"].volumes as Json[]).some((v) => v["secret"]?.secretName === "db"),
+    "the file secret is mounted",
+  );
 });
