@@ -46,6 +46,10 @@ function taskPodSpec(ctx: TaskExecutionContext): { spec: Json; primary: string }
   }
   if (t.target.case === "container") {
     const c = t.target.value;
+    if (c.dataConfig?.enabled)
+      throw new PodBuildError(
+        "raw containers (data_config, copilot) do not run as pods yet: use the local runtime (engine.taskRuntime local)",
+      );
     const name = isDns1123Label(ctx.generatedName) ? ctx.generatedName : randomBytes(2).toString("hex");
     const container: Json = {
       name,
