@@ -77,6 +77,7 @@ export async function runEngineProcess(config: AloftConfig, o: EngineProcessOpti
     await engine.stop();
     admin.close();
     await warm?.close();
+    taskRuntime?.close();
     await listener?.close();
     process.exit(0);
   };

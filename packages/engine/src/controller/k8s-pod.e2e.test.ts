@@ -1,6 +1,6 @@
 // The engine driving the pod plugin on the test API server with a simulated kubelet: a task runs as a pod and the
 // workflow succeeds with its outputs; a failing pod fails the workflow with the pod's message; abort deletes the pod;
-// the launch's Kubernetes settings (owner, labels) reach the pod.
+// the launch's Kubernetes settings (owner, labels) reach the pod; pod changes wake the engine (it never polls here).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -46,12 +46,14 @@ test("the engine runs container tasks as pods", async (t) => {
   await writeFile(outputs, toBinary(LiteralMapSchema, create(LiteralMapSchema, { literals: { o: intLit(7) } })));
   const blobs = new LocalBlobStore({ root: join(dir, "blobs") });
   const sink = new RecordingEventSink();
+  const plugin = cluster.plugin();
   const engine = new Engine({
     store: new MemoryWorkflowStore(),
     blobs,
     sink,
-    plugins: [cluster.plugin()],
-    config: { pollIntervalMs: 20 },
+    plugins: [plugin],
+    // Polling so slow that only the pod watch's wake-ups can finish the test in time.
+    config: { pollIntervalMs: 600_000 },
   });
   const compile = harness([
     shTask("ok", `mkdir -p "$1" && cp ${outputs} "$1/outputs.pb"`, { o: b.INT }),
@@ -115,4 +117,5 @@ test("the engine runs container tasks as pods", async (t) => {
     return list.items.length === 0;
   }, "the aborted attempt's pod to be deleted");
   assert.equal(cluster.kubelet.running, 0);
+  assert.equal(plugin.watchedPods, 0, "finished attempts are no longer watched");
 });

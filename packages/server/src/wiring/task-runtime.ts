@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { invalidArgument } from "@aloft/core";
 import type { AloftConfig, Clock, Logger } from "@aloft/core";
-import type { PodPluginConfig, TaskPlugin } from "@aloft/engine";
+import type { PodPlugin, PodPluginConfig } from "@aloft/engine";
 
 /** The pod plugin settings file (JSON; any PodPluginConfig field), or none. */
 export function podPluginSettings(path: string): Partial<PodPluginConfig> {
@@ -24,7 +24,7 @@ export async function taskRuntimePlugin(
   config: AloftConfig,
   clock: Clock,
   logger: Logger,
-): Promise<TaskPlugin | undefined> {
+): Promise<PodPlugin | undefined> {
   if (config.engine.taskRuntime !== "kubernetes") return undefined;
   const { createKubeApi, loadKubeConfig } = await import("@aloft/kube");
   const { PodPlugin } = await import("@aloft/engine");

@@ -13,11 +13,14 @@ import { buildPod, namespaceOf, PodBuildError } from "./build-pod.ts";
 import { DEFAULT_POD_PLUGIN_CONFIG, type PodPluginConfig } from "./config.ts";
 import { podLogLinks } from "./log-links.ts";
 import { podPhase } from "./pod-status.ts";
+import { PodWatch } from "./pod-watch.ts";
 
 export interface PodPluginOptions {
   api: KubeApi;
   clock: Clock;
   config?: Partial<PodPluginConfig>;
+  /** Watch the pods and wake their executions on changes (default true); without it the engine's polling notices. */
+  watch?: boolean;
 }
 
 const PODS: ResourceType = { group: "", version: "v1", plural: "pods", kind: "Pod", namespaced: true };
@@ -52,11 +55,27 @@ export class PodPlugin implements TaskPlugin {
   readonly #api: KubeApi;
   readonly #clock: Clock;
   readonly config: PodPluginConfig;
+  readonly #watch: PodWatch | undefined;
 
   constructor(options: PodPluginOptions) {
     this.#api = options.api;
     this.#clock = options.clock;
     this.config = { ...DEFAULT_POD_PLUGIN_CONFIG, ...(options.config ?? {}) };
+    this.#watch = options.watch === false ? undefined : new PodWatch(options.api);
+  }
+
+  /** Attempts whose pods are watched for wake-ups. */
+  get watchedPods(): number {
+    return this.#watch?.tracked ?? 0;
+  }
+
+  /** Stops the pod watch (call after stopping the engine). */
+  close(): void {
+    this.#watch?.close();
+  }
+
+  #track(ctx: TaskExecutionContext): void {
+    if (this.#watch && ctx.wake) this.#watch.track(namespaceOf(ctx, this.config), ctx.generatedName, ctx.wake);
   }
 
   async handle(
@@ -66,6 +85,7 @@ export class PodPlugin implements TaskPlugin {
     const st = (state ?? {}) as PodState;
     if (!st.created) return this.#create(ctx);
     const namespace = namespaceOf(ctx, this.config);
+    this.#track(ctx);
     let pod: KubeObject;
     try {
       pod = await this.#api.get(PODS, ctx.generatedName, { namespace });
@@ -130,6 +150,7 @@ export class PodPlugin implements TaskPlugin {
         throw err;
       }
     }
+    this.#track(ctx);
     return {
       status: { phase: "Queued", version: 0, reason: "task submitted to K8s", occurredAt: this.#clock.now() },
       state: { created: true },
@@ -148,11 +169,13 @@ export class PodPlugin implements TaskPlugin {
   }
 
   async abort(ctx: TaskExecutionContext, _state: PluginState | undefined, reason: string): Promise<void> {
+    this.#watch?.untrack(namespaceOf(ctx, this.config), ctx.generatedName);
     ctx.logger.info({ pod: ctx.generatedName, reason }, "deleting the pod of an aborted attempt");
     await this.#delete(ctx);
   }
 
   async finalize(ctx: TaskExecutionContext, _state: PluginState | undefined): Promise<void> {
+    this.#watch?.untrack(namespaceOf(ctx, this.config), ctx.generatedName);
     if (this.config.deleteOnFinalize) await this.#delete(ctx);
   }
 }

@@ -25,12 +25,18 @@ export async function podCluster(): Promise<PodCluster> {
   const api = createKubeApi(server.kubeConfig(), { fieldManager: "aloft-test" });
   for (const name of ["proj-dev", "p-d"]) await api.create(resources.namespaces, { metadata: { name } });
   const kubelet = await startSimulatedKubelet(api, { maxGraceMs: 500 });
+  const plugins: PodPlugin[] = [];
   return {
     server,
     api,
     kubelet,
-    plugin: (config = {}) => new PodPlugin({ api, clock: systemClock, config }),
+    plugin: (config = {}) => {
+      const p = new PodPlugin({ api, clock: systemClock, config });
+      plugins.push(p);
+      return p;
+    },
     async close() {
+      for (const p of plugins) p.close();
       await kubelet.stop();
       await server.close();
     },
