@@ -147,8 +147,15 @@ export async function buildPod(ctx: TaskExecutionContext, config: PodPluginConfi
     (spec["containers"] as Json[]).map((c) => decorateContainer(ctx, config, c, template, c["name"] === primary)),
   );
   if (!spec["restartPolicy"]) spec["restartPolicy"] = "Never";
+  const requested = new Set(
+    (spec["containers"] as Json[]).flatMap((c) => [
+      ...Object.keys(c["resources"]?.["requests"] ?? {}),
+      ...Object.keys(c["resources"]?.["limits"] ?? {}),
+    ]),
+  );
   const tolerations = [
     ...((spec["tolerations"] ?? []) as Json[]),
+    ...Object.entries(config.resourceTolerations).flatMap(([name, ts]) => (requested.has(name) ? ts : [])),
     ...config.defaultTolerations,
     ...(ctx.interruptible ? config.interruptibleTolerations : []),
   ];

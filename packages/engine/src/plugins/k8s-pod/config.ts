@@ -34,6 +34,8 @@ export interface PodPluginConfig {
   defaultAnnotations: Record<string, string>;
   defaultEnvVars: Record<string, string>;
   defaultTolerations: Toleration[];
+  /** Tolerations added to pods that request a resource (`resource-tolerations`, e.g. `{"nvidia.com/gpu": [...]}`). */
+  resourceTolerations: Record<string, Toleration[]>;
   defaultNodeSelector: Record<string, string>;
   /** Added to pods of interruptible attempts (`interruptible-tolerations`, `interruptible-node-selector`). */
   interruptibleTolerations: Toleration[];
@@ -68,6 +70,7 @@ export const DEFAULT_POD_PLUGIN_CONFIG: PodPluginConfig = {
   defaultAnnotations: { "cluster-autoscaler.kubernetes.io/safe-to-evict": "false" },
   defaultEnvVars: {},
   defaultTolerations: [],
+  resourceTolerations: {},
   defaultNodeSelector: {},
   interruptibleTolerations: [],
   interruptibleNodeSelector: {},

@@ -149,6 +149,10 @@ test("pod plugin on the test API server with a simulated kubelet", async (t) => 
         interruptibleTolerations: [{ key: "spot", operator: "Equal", value: "true", effect: "NoSchedule" }],
         interruptibleNodeSelector: { "node-type": "spot" },
         defaultTolerations: [{ key: "everyone", operator: "Exists" }],
+        resourceTolerations: {
+          "nvidia.com/gpu": [{ key: "gpu", operator: "Exists" }],
+          "example.com/fpga": [{ key: "fpga", operator: "Exists" }],
+        },
         podTemplates: {
           "gpu-template": {
             metadata: { labels: { from: "template" } },
@@ -177,7 +181,7 @@ test("pod plugin on the test API server with a simulated kubelet", async (t) => 
       assert.deepEqual(pod["spec"].nodeSelector, { "node-type": "spot" });
       assert.deepEqual(
         (pod["spec"].tolerations as { key: string }[]).map((x) => x.key),
-        ["everyone", "spot"],
+        ["gpu", "everyone", "spot"],
       );
       assert.equal(pod["spec"].volumes[0].name, "shm");
       const labels = pod.metadata.labels!;
