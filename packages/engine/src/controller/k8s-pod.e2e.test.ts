@@ -16,7 +16,7 @@ import { harness } from "@aloft/core/testing";
 import { resources } from "@aloft/kube";
 import { eventually } from "@aloft/kube/testing";
 import { Engine } from "./engine.ts";
-import { podCluster } from "../plugins/k8s-pod/testing.ts";
+import { podCluster } from "../testing/pod-cluster.ts";
 import { MemoryWorkflowStore } from "../store/memory-workflow-store.ts";
 import { RecordingEventSink } from "../testing/recording-sink.ts";
 import { b, intLit, intOf } from "../testing/workflows.ts";

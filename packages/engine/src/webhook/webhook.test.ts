@@ -12,7 +12,7 @@ import { resources } from "@aloft/kube";
 import { containerTask, drive, isTerminal, sandbox } from "../plugins/local-process/testing.ts";
 import { buildPod } from "../plugins/k8s-pod/build-pod.ts";
 import { DEFAULT_POD_PLUGIN_CONFIG } from "../plugins/k8s-pod/config.ts";
-import { podCluster } from "../plugins/k8s-pod/testing.ts";
+import { podCluster } from "../testing/pod-cluster.ts";
 import { type AdmissionReview, review } from "./admission.ts";
 import { initCerts } from "./certs.ts";
 import { MUTATE_PATH, registerWebhook, startWebhookServer } from "./server.ts";

@@ -13,7 +13,7 @@ import { Secret_MountType } from "@aloft/idl/flyteidl/core/security_pb.js";
 import { isNotFound, resources } from "@aloft/kube";
 import { eventually, PULL_ERROR_SUFFIX } from "@aloft/kube/testing";
 import { containerTask, drive, isTerminal, sandbox } from "../local-process/testing.ts";
-import { podCluster } from "./testing.ts";
+import { podCluster } from "../../testing/pod-cluster.ts";
 import { secretsFromAnnotations } from "./secret-annotations.ts";
 
 const int = (n: bigint) => ({

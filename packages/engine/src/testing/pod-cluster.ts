@@ -8,8 +8,8 @@ import {
   startTestApiServer,
   type TestApiServer,
 } from "@aloft/kube/testing";
-import type { PodPluginConfig } from "./config.ts";
-import { PodPlugin } from "./pod-plugin.ts";
+import type { PodPluginConfig } from "../plugins/k8s-pod/config.ts";
+import { PodPlugin } from "../plugins/k8s-pod/pod-plugin.ts";
 
 export interface PodCluster {
   server: TestApiServer;
