@@ -10,7 +10,7 @@ import { flyteInternalEnv } from "../local-process/environment.ts";
 import { renderTemplates } from "../local-process/template.ts";
 import { templateParamsFor } from "../local-process/template-context.ts";
 import type { PodPluginConfig, PodTemplateSpec } from "./config.ts";
-import { isDns1123Label, sanitizeLabelValue } from "./labels.ts";
+import { isDns1123Label, sanitizeLabelValue, sanitizeObjectName } from "./labels.ts";
 import { mergeOntoTemplate, templateContainer } from "./pod-template.ts";
 import { applyPlatformResources, fromIdl, mergeResources, type ResourceRequirements } from "./resources.ts";
 import { INJECT_SECRETS_LABEL, secretAnnotations } from "./secret-annotations.ts";
@@ -22,6 +22,11 @@ export const PRIMARY_CONTAINER_ANNOTATION = "primary_container_name";
 
 /** A task the plugin cannot turn into a pod: the attempt fails permanently (`BadTaskSpecification`). */
 export class PodBuildError extends Error {}
+
+/** The pod of an attempt: its generated name, made a valid object name. */
+export function podNameOf(ctx: TaskExecutionContext): string {
+  return sanitizeObjectName(ctx.generatedName);
+}
 
 /** The namespace of an execution's pods: the launch's, else the configured template (`{{ project }}-{{ domain }}`). */
 export function namespaceOf(ctx: TaskExecutionContext, config: PodPluginConfig): string {
@@ -206,7 +211,7 @@ export async function buildPod(ctx: TaskExecutionContext, config: PodPluginConfi
     apiVersion: "v1",
     kind: "Pod",
     metadata: {
-      name: ctx.generatedName,
+      name: podNameOf(ctx),
       namespace: namespaceOf(ctx, config),
       labels,
       annotations,

@@ -17,3 +17,13 @@ export function sanitizeLabelValue(s: string): string {
     .replace(/^[^a-z0-9]+/, "")
     .replace(/[^a-z0-9]+$/, "");
 }
+
+/** An object name from any string (DNS-1123 subdomain): lower case, invalid runs → "-", ≤ 253, alphanumeric ends. */
+export function sanitizeObjectName(s: string): string {
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, "-")
+    .slice(0, 253)
+    .replace(/^[^a-z0-9]+/, "")
+    .replace(/[^a-z0-9]+$/, "");
+}

@@ -9,7 +9,7 @@ import { AloftError, Code } from "@aloft/core";
 import type { Clock } from "@aloft/core";
 import type { KubeApi, KubeObject, ResourceType } from "@aloft/kube";
 import type { PluginState, PluginStatus, TaskExecutionContext, TaskPlugin } from "../plugin.ts";
-import { buildPod, namespaceOf, PodBuildError } from "./build-pod.ts";
+import { buildPod, namespaceOf, PodBuildError, podNameOf } from "./build-pod.ts";
 import { DEFAULT_POD_PLUGIN_CONFIG, type PodPluginConfig } from "./config.ts";
 import { podLogLinks } from "./log-links.ts";
 import { podPhase } from "./pod-status.ts";
@@ -75,7 +75,7 @@ export class PodPlugin implements TaskPlugin {
   }
 
   #track(ctx: TaskExecutionContext): void {
-    if (this.#watch && ctx.wake) this.#watch.track(namespaceOf(ctx, this.config), ctx.generatedName, ctx.wake);
+    if (this.#watch && ctx.wake) this.#watch.track(namespaceOf(ctx, this.config), podNameOf(ctx), ctx.wake);
   }
 
   async handle(
@@ -88,7 +88,7 @@ export class PodPlugin implements TaskPlugin {
     this.#track(ctx);
     let pod: KubeObject;
     try {
-      pod = await this.#api.get(PODS, ctx.generatedName, { namespace });
+      pod = await this.#api.get(PODS, podNameOf(ctx), { namespace });
     } catch (err) {
       if (err instanceof AloftError && err.code === Code.NOT_FOUND) {
         return {
@@ -159,7 +159,7 @@ export class PodPlugin implements TaskPlugin {
 
   async #delete(ctx: TaskExecutionContext): Promise<void> {
     try {
-      await this.#api.delete(PODS, ctx.generatedName, {
+      await this.#api.delete(PODS, podNameOf(ctx), {
         namespace: namespaceOf(ctx, this.config),
         propagationPolicy: "Background",
       });
@@ -169,13 +169,13 @@ export class PodPlugin implements TaskPlugin {
   }
 
   async abort(ctx: TaskExecutionContext, _state: PluginState | undefined, reason: string): Promise<void> {
-    this.#watch?.untrack(namespaceOf(ctx, this.config), ctx.generatedName);
-    ctx.logger.info({ pod: ctx.generatedName, reason }, "deleting the pod of an aborted attempt");
+    this.#watch?.untrack(namespaceOf(ctx, this.config), podNameOf(ctx));
+    ctx.logger.info({ pod: podNameOf(ctx), reason }, "deleting the pod of an aborted attempt");
     await this.#delete(ctx);
   }
 
   async finalize(ctx: TaskExecutionContext, _state: PluginState | undefined): Promise<void> {
-    this.#watch?.untrack(namespaceOf(ctx, this.config), ctx.generatedName);
+    this.#watch?.untrack(namespaceOf(ctx, this.config), podNameOf(ctx));
     if (this.config.deleteOnFinalize) await this.#delete(ctx);
   }
 }
