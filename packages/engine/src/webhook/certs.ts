@@ -37,7 +37,8 @@ export interface CertOptions {
 export async function createCerts(o: CertOptions): Promise<WebhookCerts> {
   // Loaded on first use: the certificate builder is only needed by `aloft webhook init-certs`.
   const x509 = await import("@peculiar/x509");
-  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+  // Node's WebCrypto (typed apart from the DOM's Crypto, which only some of our tsconfigs include).
+  (x509.cryptoProvider as { set(crypto: unknown): void }).set(webcrypto);
   const subtle = webcrypto.subtle;
   const notBefore = new Date((o.now ?? new Date()).getTime() - 60_000);
   const notAfter = new Date(notBefore.getTime() + (o.validityMs ?? 10 * YEAR_MS));
