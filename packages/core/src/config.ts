@@ -179,6 +179,13 @@ export interface AloftConfig {
      * `pyflyte-fast-execute` live); the engine's own PATH follows.
      */
     taskPath: string[];
+    /**
+     * Where container tasks (and the SDK's) run: "local" (host processes, the sandbox's default) or "kubernetes"
+     * (pods through the pod plugin; docs/kubernetes.md). `aloft engine` only.
+     */
+    taskRuntime: string;
+    /** With taskRuntime kubernetes: a YAML/JSON file of pod plugin settings (labels, tolerations, templates…; "" = defaults). */
+    podPluginConfig: string;
   };
   /** Authentication and authorization (off by default; docs/security.md). */
   auth: AuthConfig;
@@ -365,6 +372,8 @@ export function defaultConfig(): AloftConfig {
       maxWorkflowRetries: 10,
       runAsUser: "",
       taskPath: [],
+      taskRuntime: "local",
+      podPluginConfig: "",
     },
     auth: {
       enabled: false,
@@ -564,6 +573,8 @@ function validate(cfg: AloftConfig): AloftConfig {
   if (!["sqlite", "postgres"].includes(cfg.database.kind))
     throw configError("database.kind", "must be sqlite or postgres");
   if (!["local", "s3"].includes(cfg.storage.kind)) throw configError("storage.kind", "must be local or s3");
+  if (!["local", "kubernetes"].includes(cfg.engine.taskRuntime))
+    throw configError("engine.taskRuntime", "must be local or kubernetes");
   validateAuth(cfg.auth);
   if (!["local", "kubernetes"].includes(cfg.executor)) throw configError("executor", "must be local or kubernetes");
   const le = cfg.kubernetes.leaderElection;

@@ -75,3 +75,11 @@ export {
   LABEL_COMPLETED_TIME,
   LABEL_TERMINATION_STATUS,
 } from "./kube/resource.ts";
+export { PodPlugin } from "./plugins/k8s-pod/pod-plugin.ts";
+export type { PodPluginOptions } from "./plugins/k8s-pod/pod-plugin.ts";
+export type { PodPluginConfig, PodTemplateSpec, Toleration, LogTemplate } from "./plugins/k8s-pod/config.ts";
+export type { KubernetesLaunch } from "./plugins/plugin.ts";
+export { certsOfSecret, initCerts } from "./webhook/certs.ts";
+export type { InitCertsOutcome, WebhookCerts } from "./webhook/certs.ts";
+export { MUTATE_PATH, registerWebhook, startWebhookServer } from "./webhook/server.ts";
+export type { RegistrationOptions, WebhookServer } from "./webhook/server.ts";

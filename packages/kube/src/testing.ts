@@ -6,3 +6,5 @@ export { eventually, kubeTargets } from "./testing/targets.ts";
 export type { KubeTarget, KubeTestEnv } from "./testing/targets.ts";
 export { startDeploymentController } from "./testing/deployment-controller.ts";
 export type { DeploymentControllerSim } from "./testing/deployment-controller.ts";
+export { OOM_MARKER, PULL_ERROR_SUFFIX, startSimulatedKubelet } from "./testing/kubelet.ts";
+export type { SimulatedKubelet, SimulatedKubeletOptions } from "./testing/kubelet.ts";

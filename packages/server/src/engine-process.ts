@@ -13,6 +13,7 @@ import { createKubeApi } from "@aloft/kube";
 import { createEngine, createWarmWorkers } from "./wiring/engine.ts";
 import { createKubeEngine, kubeConfigOf } from "./wiring/kube.ts";
 import { remoteAdmin } from "./wiring/remote.ts";
+import { taskRuntimePlugin } from "./wiring/task-runtime.ts";
 import { startMetricsListener } from "./metrics-listener.ts";
 import { engineCredentials } from "./engine-auth.ts";
 
@@ -32,7 +33,9 @@ export async function runEngineProcess(config: AloftConfig, o: EngineProcessOpti
   const logger = createLogger({ level: config.logging.level });
   const blobStore = await createBlobStore(config);
   const baseUrl = /^https?:\/\//.test(o.adminEndpoint) ? o.adminEndpoint : `http://${o.adminEndpoint}`;
-  const warm = createWarmWorkers(config);
+  const taskRuntime = await taskRuntimePlugin(config, systemClock, logger);
+  // Under Kubernetes the SDK's tasks run as pods too: no warm workers.
+  const warm = taskRuntime ? undefined : createWarmWorkers(config);
   const metrics = createMetrics();
   // One client (one HTTP/2 session) for every admin service; with auth on it carries the engine's client-credentials token.
   const credentials = engineCredentials(config);
@@ -50,7 +53,8 @@ export async function runEngineProcess(config: AloftConfig, o: EngineProcessOpti
     httpBaseUrl: () => o.adminHttpUrl.replace(/\/$/, ""),
     resyncIntervalMs: o.resyncIntervalMs,
     eventRetryDelaysMs: [],
-    extraPlugins: [warm],
+    extraPlugins: warm ? [warm] : [],
+    ...(taskRuntime ? { taskRuntime } : {}),
     metrics: createEngineMetrics(metrics.registry),
   };
   const kube = o.kubernetes
@@ -88,7 +92,8 @@ export async function runEngineProcess(config: AloftConfig, o: EngineProcessOpti
     // Kubernetes mode releases the Lease, so that another replica takes over at once.
     await (kube ? kube.stop() : engine?.stop());
     admin.close();
-    await warm.close();
+    await warm?.close();
+    taskRuntime?.close();
     await listener?.close();
     process.exit(0);
   };

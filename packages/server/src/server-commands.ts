@@ -1,4 +1,4 @@
-// The server side of `aloft`: start, admin, engine, scheduler, operator, migrate. Heavy modules load only when one of these runs, so the client
+// The server side of `aloft`: start, admin, engine, scheduler, operator, migrate, secret, webhook. Heavy modules load only when one of these runs, so the client
 // commands (get, run, watch, register, …) start fast.
 import { Command, InvalidArgumentError } from "commander";
 import type { AloftConfig } from "@aloft/core";
@@ -277,5 +277,64 @@ export function serverCommands(): Command[] {
         `${result} Secret ${opts.namespace}/${opts.name} (${Object.keys(object.data).length} keys from ${dir})\n`,
       );
     });
-  return [start, admin, engine, scheduler, operator, migrate, secret];
+  const webhook = serverOptions(
+    new Command("webhook").description(
+      "serve the secret-injection admission webhook over TLS and register its MutatingWebhookConfiguration",
+    ),
+  )
+    .option("--port <port>", "HTTPS port", metricsPortOf, 9443)
+    .option(
+      "--namespace <ns>",
+      "namespace of the webhook's Service and certificate Secret (default $POD_NAMESPACE or flyte)",
+    )
+    .option("--service-name <name>", "the webhook's Service", "flyte-pod-webhook")
+    .option("--secret-name <name>", "the Secret init-certs wrote", "flyte-pod-webhook")
+    .option("--config-name <name>", "the MutatingWebhookConfiguration", "flyte-pod-webhook")
+    .option("--cert-dir <dir>", "read ca.crt, tls.crt and tls.key from here instead of the Secret")
+    .option("--url <url>", "register this base URL instead of the Service (a webhook outside the cluster)")
+    .action(
+      async (
+        opts: ServerOptions & {
+          port: number;
+          namespace?: string;
+          serviceName: string;
+          secretName: string;
+          configName: string;
+          certDir?: string;
+          url?: string;
+        },
+      ) => {
+        const config = configFrom(opts);
+        const { runWebhook, defaultNamespace } = await import("./webhook-process.ts");
+        await runWebhook(config, { ...opts, namespace: opts.namespace ?? defaultNamespace() });
+      },
+    );
+  serverOptions(
+    webhook
+      .command("init-certs")
+      .description(
+        "create the webhook's CA and serving certificate into a Secret (idempotent: a complete one is kept)",
+      ),
+  )
+    .option("--namespace <ns>", "namespace of the Secret and Service (default $POD_NAMESPACE or flyte)")
+    .option("--service-name <name>", "the webhook's Service (the certificate's DNS names)", "flyte-pod-webhook")
+    .option("--secret-name <name>", "the Secret to write", "flyte-pod-webhook")
+    .option("--dns-name <name...>", "more DNS names for the serving certificate")
+    .action(
+      async (
+        opts: ServerOptions & { namespace?: string; serviceName: string; secretName: string; dnsName?: string[] },
+      ) => {
+        const config = configFrom(opts);
+        const { runInitCerts, defaultNamespace } = await import("./webhook-process.ts");
+        process.stdout.write(
+          await runInitCerts(config, {
+            namespace: opts.namespace ?? defaultNamespace(),
+            serviceName: opts.serviceName,
+            secretName: opts.secretName,
+            ...(opts.dnsName ? { dnsNames: opts.dnsName } : {}),
+          }),
+        );
+      },
+    );
+  return [start, admin, engine, scheduler, operator, migrate, secret, webhook];
 }

@@ -79,6 +79,10 @@ export function taskExecutionContext(n: NodeContext, template: TaskTemplate): Ta
     attempt,
     interruptible: isInterruptible(n),
     environment: environmentOf(n),
+    ...(n.node.target.case === "taskNode" && n.node.target.value.overrides
+      ? { overrides: n.node.target.value.overrides }
+      : {}),
+    ...(n.exec.spec.spec.kubernetes ? { kubernetes: n.exec.spec.spec.kubernetes } : {}),
     blobStore: blobs,
     logger: n.exec.deps.logger.child({ execution: n.exec.key, node: n.uniqueId, attempt }),
     ...(n.exec.deps.wake ? { wake: () => n.exec.deps.wake!(n.exec.key) } : {}),

@@ -2,6 +2,7 @@
 // A plugin is driven by repeated, non-blocking calls; every call must be idempotent and survive an engine restart
 // (the engine persists `state` after each round and hands it back).
 import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
+import type { TaskNodeOverrides } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import type { TaskExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { ExecutionError, TaskLog } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { BlobStore } from "@aloft/core";
@@ -43,6 +44,10 @@ export interface TaskExecutionContext {
   interruptible: boolean;
   /** Extra environment (execution env vars, FLYTE_INTERNAL_* are added by the plugin). */
   environment: Record<string, string>;
+  /** The task node's overrides (resources, container image, pod template): upstream `TaskNode.overrides`. */
+  overrides?: TaskNodeOverrides;
+  /** What a Kubernetes runtime needs to know about the execution (labels, owner…); absent in the sandbox. */
+  kubernetes?: KubernetesLaunch;
   blobStore: BlobStore;
   logger: Logger;
   /**
@@ -50,6 +55,23 @@ export interface TaskExecutionContext {
    * poll. Optional: polling alone is correct, waking only makes it prompt.
    */
   wake?: () => void;
+}
+
+/**
+ * The execution's Kubernetes settings (upstream: the FlyteWorkflow's labels, annotations, serviceAccountName,
+ * executionConfig.TaskResources and the workflow object itself as the pods' owner). Set by whoever launches the
+ * execution on Kubernetes; the pod plugin reads them, other plugins ignore them.
+ */
+export interface KubernetesLaunch {
+  /** Namespace of the execution's pods (default: the pod plugin's namespace template). */
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  serviceAccountName?: string;
+  /** Platform defaults (requests) and limits by resource name (`cpu`, `memory`, `gpu`, `ephemeral-storage`). */
+  taskResources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  /** The FlyteWorkflow resource: every pod gets an owner reference to it (deleting it deletes the pods). */
+  owner?: { apiVersion: string; kind: string; name: string; uid: string };
 }
 
 export interface PluginStatus {

@@ -3,6 +3,7 @@
 import type { CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import type { LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import type { WorkflowStatus } from "../executor/status.ts";
+import type { KubernetesLaunch } from "../plugins/plugin.ts";
 
 export interface ExecutionKey {
   project: string;
@@ -25,6 +26,8 @@ export interface LaunchSpec {
   eventVersion?: number;
   /** RecoverExecution: the execution whose succeeded nodes are copied instead of re-run (upstream `RecoveryExecution`). */
   recoverFrom?: ExecutionKey;
+  /** Kubernetes settings handed to the pod plugin (labels, annotations, platform resources, owner). */
+  kubernetes?: KubernetesLaunch;
 }
 
 export interface ExecutionSpec {

@@ -1,12 +1,13 @@
 // A Kubernetes API server for tests, on node:http, speaking the real JSON API so that the unmodified
 // @kubernetes/client-node (or kubectl) talks to it: CRUD for any served kind, the status subresource, the four patch
 // types, list and watch with resourceVersion, bookmarks and timeouts, label and field selectors, discovery.
-// A kubelet simulator can be added beside it: it watches pods (fieldSelector spec.nodeName), writes their status through
+// Mutating admission webhooks are called on CREATE (admission.ts). A kubelet simulator can be added beside it: it watches pods (fieldSelector spec.nodeName), writes their status through
 // /status and confirms graceful deletion with a DELETE of gracePeriodSeconds=0, as a real kubelet does.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { KubeConfig, loadYaml } from "@kubernetes/client-node";
 import type { KubeObject } from "../types.ts";
+import { admitCreate } from "./admission.ts";
 import { ApiFailure, badRequest, notFound } from "./failure.ts";
 import { ApiObjects } from "./objects.ts";
 import { jsonPatch, mergePatch, PatchError } from "./patches.ts";
@@ -224,7 +225,8 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
           "MethodNotAllowed",
           "the server does not allow this method on the requested resource",
         );
-      return send(res, 201, objects.create(kind, route.namespace, parseJson(await readBody(req)), dryRun));
+      const admitted = await admitCreate(store, kind, route.namespace, parseJson(await readBody(req)), dryRun);
+      return send(res, 201, objects.create(kind, route.namespace, admitted, dryRun));
     }
     if (method === "PUT" && name !== undefined) {
       count("update");

@@ -27,6 +27,11 @@ export interface EngineWiringDeps {
   httpBaseUrl: () => string;
   /** Plugins besides the local-process one (e.g. the SDK's warm TypeScript workers). */
   extraPlugins?: TaskPlugin[];
+  /**
+   * The task runtime replacing the local-process plugin (the pod plugin of engine.taskRuntime kubernetes,
+   * task-runtime.ts): it comes first, so it takes every task type it serves, the SDK's included.
+   */
+  taskRuntime?: TaskPlugin;
   /** Re-list the shared store for executions launched by another process (ms; 0 = never). */
   resyncIntervalMs?: number;
   /**
@@ -75,16 +80,20 @@ export function logDirOf(config: AloftConfig): string {
 
 export function createEngine(deps: EngineWiringDeps): Engine {
   const { config } = deps;
-  const runAs = taskAccount(config, deps.logger);
-  const localProcess = new LocalProcessPlugin({
-    logDir: logDirOf(config),
-    logUrl: (name) => `${deps.httpBaseUrl()}${LOGS_ROUTE}${name}`,
-    clock: deps.clock,
-    maxConcurrent: config.engine.maxConcurrentTasks,
-    ...(runAs ? { runAs } : {}),
-    extraEnv: taskEnvironment(config),
-    isolateWorkingDir: true,
-  });
+  const runtime =
+    deps.taskRuntime ??
+    (() => {
+      const runAs = taskAccount(config, deps.logger);
+      return new LocalProcessPlugin({
+        logDir: logDirOf(config),
+        logUrl: (name) => `${deps.httpBaseUrl()}${LOGS_ROUTE}${name}`,
+        clock: deps.clock,
+        maxConcurrent: config.engine.maxConcurrentTasks,
+        ...(runAs ? { runAs } : {}),
+        extraEnv: taskEnvironment(config),
+        isolateWorkingDir: true,
+      });
+    })();
   return new Engine({
     store: deps.store ?? new BlobWorkflowStore(deps.blobStore),
     blobs: deps.blobStore,
@@ -94,7 +103,7 @@ export function createEngine(deps: EngineWiringDeps): Engine {
     ...(deps.catalog ? { catalog: deps.catalog } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     ...(deps.signals ? { signals: deps.signals } : {}),
-    plugins: [localProcess, ...(deps.extraPlugins ?? [])],
+    plugins: [runtime, ...(deps.extraPlugins ?? [])],
     clock: deps.clock,
     logger: deps.logger.child({ component: "engine" }),
     config: {

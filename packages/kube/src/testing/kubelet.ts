@@ -1,0 +1,287 @@
+// A simulated kubelet for tests: it schedules unbound pods onto its node (the scheduler's part, done here with a
+// merge patch of spec.nodeName where a real scheduler POSTs a Binding), runs each container's command + args as a
+// local process with the container's environment (values, and secretKeyRef values read from the API), and reports
+// what a kubelet reports through the status subresource: Pending (ContainerCreating) → Running → Succeeded / Failed
+// with each container's exit code, reason and, on failure, its log tail as message (FallbackToLogsOnError).
+// Deleting a pod stops its processes (SIGTERM, then SIGKILL after the grace period) and confirms the deletion with a
+// DELETE of grace period 0, as a kubelet does. The image is ignored, except for two simulation markers:
+// - an image ending in `:pull-error` never starts: the container waits in ErrImagePull / ImagePullBackOff;
+// - a process that prints the line `ALOFT_KUBELET_OOM` is killed and reported OOMKilled (exit code 137), as the
+//   kernel's OOM killer would.
+// Test-only code: never imported by production code.
+import { type ChildProcess, spawn } from "node:child_process";
+import { resources } from "../resources.ts";
+import type { KubeApi, WatchHandle } from "../kube-api.ts";
+import type { KubeObject } from "../types.ts";
+
+type Json = Record<string, any>;
+
+export const OOM_MARKER = "ALOFT_KUBELET_OOM";
+export const PULL_ERROR_SUFFIX = ":pull-error";
+
+export interface SimulatedKubeletOptions {
+  nodeName?: string;
+  /** Watch only this namespace (default: all). */
+  namespace?: string;
+  /** Environment every container process starts from (default: this process's PATH and HOME). */
+  baseEnv?: Record<string, string>;
+  /** Upper bound of the termination grace period, so that tests never wait long (default 2 s). */
+  maxGraceMs?: number;
+}
+
+export interface SimulatedKubelet {
+  readonly nodeName: string;
+  /** Output (stdout + stderr) of a container so far. */
+  logs(namespace: string, pod: string, container: string): string;
+  /** Pods with a container process still running. */
+  readonly running: number;
+  stop(): Promise<void>;
+}
+
+interface ContainerRun {
+  name: string;
+  proc?: ChildProcess;
+  output: string;
+  oom: boolean;
+  startedAt?: string;
+  terminated?: Json;
+  waiting?: Json;
+}
+
+interface PodRun {
+  namespace: string;
+  name: string;
+  containers: ContainerRun[];
+  deleting: boolean;
+  /** Serializes this pod's status writes. */
+  writes: Promise<void>;
+}
+
+const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+
+function podKey(p: KubeObject): string {
+  return `${p.metadata.namespace}/${p.metadata.name}`;
+}
+
+export async function startSimulatedKubelet(
+  api: KubeApi,
+  options: SimulatedKubeletOptions = {},
+): Promise<SimulatedKubelet> {
+  const nodeName = options.nodeName ?? "aloft-sim-node";
+  const baseEnv: Record<string, string> = options.baseEnv ?? {};
+  if (!options.baseEnv) {
+    for (const k of ["PATH", "HOME"]) if (process.env[k] !== undefined) baseEnv[k] = process.env[k]!;
+  }
+  const maxGraceMs = options.maxGraceMs ?? 2000;
+  const runs = new Map<string, PodRun>();
+  const logs = new Map<string, string>();
+  let stopped = false;
+  let handle: WatchHandle | undefined;
+
+  const writeStatus = (run: PodRun, status: Json): void => {
+    run.writes = run.writes
+      .then(async () => {
+        await api.patch(resources.pods, run.name, { status }, { namespace: run.namespace, subresource: "status" });
+      })
+      .catch(() => undefined); // the pod may be gone already
+  };
+
+  const containerStatuses = (run: PodRun): Json[] =>
+    run.containers.map((c) => ({
+      name: c.name,
+      image: "simulated",
+      ready: c.proc !== undefined && c.terminated === undefined,
+      restartCount: 0,
+      state: c.terminated
+        ? { terminated: c.terminated }
+        : c.waiting
+          ? { waiting: c.waiting }
+          : c.startedAt
+            ? { running: { startedAt: c.startedAt } }
+            : { waiting: { reason: "ContainerCreating" } },
+    }));
+
+  const report = (run: PodRun): void => {
+    const all = run.containers;
+    const done = all.every((c) => c.terminated);
+    const phase = done
+      ? all.every((c) => c.terminated!["exitCode"] === 0)
+        ? "Succeeded"
+        : "Failed"
+      : all.some((c) => c.startedAt)
+        ? "Running"
+        : "Pending";
+    writeStatus(run, {
+      phase,
+      hostIP: "127.0.0.1",
+      conditions: [
+        { type: "PodScheduled", status: "True", lastTransitionTime: now() },
+        { type: "Ready", status: phase === "Running" ? "True" : "False", lastTransitionTime: now() },
+      ],
+      containerStatuses: containerStatuses(run),
+    });
+  };
+
+  async function environment(pod: KubeObject, c: Json): Promise<Record<string, string>> {
+    const env: Record<string, string> = { ...baseEnv };
+    for (const e of (c["env"] ?? []) as Json[]) {
+      if (e["value"] !== undefined) env[e["name"]] = String(e["value"]);
+      const ref = e["valueFrom"]?.["secretKeyRef"] as Json | undefined;
+      if (ref) {
+        try {
+          const secret = await api.get(resources.secrets, ref["name"], { namespace: pod.metadata.namespace });
+          const data = secret["data"]?.[ref["key"]] as string | undefined;
+          if (data !== undefined) env[e["name"]] = Buffer.from(data, "base64").toString("utf8");
+        } catch (err) {
+          if (!ref["optional"]) throw err;
+        }
+      }
+    }
+    return env;
+  }
+
+  function runContainer(run: PodRun, pod: KubeObject, spec: Json, c: ContainerRun): void {
+    if (String(spec["image"] ?? "").endsWith(PULL_ERROR_SUFFIX)) {
+      c.waiting = { reason: "ImagePullBackOff", message: `Back-off pulling image "${spec["image"]}"` };
+      return;
+    }
+    const argv = [...((spec["command"] ?? []) as string[]), ...((spec["args"] ?? []) as string[])];
+    void environment(pod, spec).then(
+      (env) => {
+        if (run.deleting) return;
+        const proc = spawn(argv[0]!, argv.slice(1), { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+        c.proc = proc;
+        c.startedAt = now();
+        const key = `${run.namespace}/${run.name}/${c.name}`;
+        const onData = (chunk: Buffer) => {
+          c.output += chunk.toString("utf8");
+          logs.set(key, c.output);
+          if (!c.oom && c.output.split("\n").includes(OOM_MARKER)) {
+            c.oom = true;
+            signal(proc, "SIGKILL");
+          }
+        };
+        proc.stdout!.on("data", onData);
+        proc.stderr!.on("data", onData);
+        proc.on("error", (err) => {
+          c.output += String(err);
+          c.terminated = { exitCode: 128, reason: "StartError", message: String(err), finishedAt: now() };
+          report(run);
+        });
+        proc.on("close", (code, sig) => {
+          const exitCode = code ?? (sig === "SIGKILL" ? 137 : sig === "SIGTERM" ? 143 : 1);
+          const reason = c.oom ? "OOMKilled" : exitCode === 0 ? "Completed" : "Error";
+          c.terminated = {
+            exitCode,
+            reason,
+            startedAt: c.startedAt,
+            finishedAt: now(),
+            ...(exitCode !== 0 ? { message: c.output.split("\n").slice(-20).join("\n").trim() } : {}),
+          };
+          report(run);
+        });
+        report(run);
+      },
+      (err: unknown) => {
+        c.waiting = { reason: "CreateContainerConfigError", message: String(err) };
+        report(run);
+      },
+    );
+  }
+
+  function signal(proc: ChildProcess | undefined, sig: NodeJS.Signals): void {
+    if (proc?.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+    try {
+      process.kill(-proc.pid, sig);
+    } catch {
+      // already gone
+    }
+  }
+
+  function start(pod: KubeObject): void {
+    const spec = (pod["spec"] ?? {}) as Json;
+    const run: PodRun = {
+      namespace: pod.metadata.namespace!,
+      name: pod.metadata.name!,
+      containers: ((spec["containers"] ?? []) as Json[]).map((c) => ({ name: c["name"], output: "", oom: false })),
+      deleting: false,
+      writes: Promise.resolve(),
+    };
+    runs.set(podKey(pod), run);
+    const specs = (spec["containers"] ?? []) as Json[];
+    for (const [i, c] of specs.entries()) runContainer(run, pod, c, run.containers[i]!);
+    report(run);
+  }
+
+  async function terminate(run: PodRun, graceSeconds: number, confirm: boolean): Promise<void> {
+    if (run.deleting) return;
+    run.deleting = true;
+    const live = () => run.containers.filter((c) => c.proc && !c.terminated);
+    for (const c of live()) signal(c.proc, "SIGTERM");
+    const deadline = Date.now() + Math.min(graceSeconds * 1000, maxGraceMs);
+    while (live().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const c of live()) signal(c.proc, "SIGKILL");
+    while (live().length > 0) await new Promise((r) => setTimeout(r, 10));
+    await run.writes;
+    if (confirm) {
+      await api
+        .delete(resources.pods, run.name, { namespace: run.namespace, gracePeriodSeconds: 0 })
+        .catch(() => undefined);
+    }
+    runs.delete(`${run.namespace}/${run.name}`);
+  }
+
+  const onPod = (type: string, pod: KubeObject): void => {
+    if (stopped) return;
+    const key = podKey(pod);
+    const spec = (pod["spec"] ?? {}) as Json;
+    if (type === "DELETED") {
+      const run = runs.get(key);
+      if (run) void terminate(run, 0, false);
+      return;
+    }
+    if (!spec["nodeName"]) {
+      if (pod.metadata.deletionTimestamp) return;
+      const scheduler = spec["schedulerName"] ?? "default-scheduler";
+      if (scheduler !== "default-scheduler") return;
+      void api
+        .patch(resources.pods, pod.metadata.name!, { spec: { nodeName } }, { namespace: pod.metadata.namespace! })
+        .catch(() => undefined);
+      return;
+    }
+    if (spec["nodeName"] !== nodeName) return;
+    const run = runs.get(key);
+    if (pod.metadata.deletionTimestamp) {
+      if (run) void terminate(run, pod.metadata.deletionGracePeriodSeconds ?? 30, true);
+      else
+        void api
+          .delete(resources.pods, pod.metadata.name!, { namespace: pod.metadata.namespace!, gracePeriodSeconds: 0 })
+          .catch(() => undefined);
+      return;
+    }
+    if (!run && !["Succeeded", "Failed"].includes(pod["status"]?.["phase"])) start(pod);
+  };
+
+  const watch = async (): Promise<void> => {
+    handle = await api.watch(resources.pods, options.namespace ? { namespace: options.namespace } : {}, (e) => {
+      if (e.type === "ADDED" || e.type === "MODIFIED" || e.type === "DELETED") onPod(e.type, e.object);
+    });
+    void handle.closed.then(() => {
+      if (!stopped) void watch();
+    });
+  };
+  await watch();
+
+  return {
+    nodeName,
+    logs: (namespace, pod, container) => logs.get(`${namespace}/${pod}/${container}`) ?? "",
+    get running() {
+      return [...runs.values()].filter((r) => r.containers.some((c) => c.proc && !c.terminated)).length;
+    },
+    async stop() {
+      stopped = true;
+      handle?.stop();
+      await Promise.all([...runs.values()].map((r) => terminate(r, 0, false)));
+    },
+  };
+}
