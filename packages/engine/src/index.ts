@@ -32,37 +32,7 @@ export type { RunAs } from "./plugins/local-process/run-as.ts";
 export type { CatalogPort, RecoveryPort } from "./ports.ts";
 // The FlyteWorkflow custom resource for the Kubernetes mode: build (upstream's transformer + admin's preparation),
 // offload, read back.
-export {
-  buildFlyteWorkflow,
-  buildStaticFields,
-  DEFAULT_MAX_STATIC_BYTES,
-  FLYTE_WORKFLOW_API_VERSION,
-  FLYTE_WORKFLOW_GROUP,
-  FLYTE_WORKFLOW_KIND,
-  FLYTE_WORKFLOW_PLURAL,
-  FLYTE_WORKFLOW_VERSION,
-  LABEL_DOMAIN,
-  LABEL_EXECUTION_ID,
-  LABEL_PROJECT,
-  LABEL_SHARD_KEY,
-  LABEL_WORKFLOW_NAME,
-  offloadStaticPart,
-  prepareFlyteWorkflow,
-  readFlyteWorkflow,
-  resolveStaticPart,
-  serializeFlyteWorkflow,
-  SHARD_KEYSPACE_SIZE,
-  staticPartBytes,
-  type ExecutionParameters as FlyteWorkflowExecutionParameters,
-  type FlyteWorkflow,
-  type FlyteWorkflowExecution,
-  type FlyteWorkflowNodeSpec,
-  type FlyteWorkflowSpec,
-  type OffloadOptions,
-  type ResolvedStaticPart,
-  type StaticFields,
-  type TaskResourceAttributes,
-} from "./flyteworkflow/index.ts";
+export * from "./flyteworkflow/index.ts";
 // Kubernetes mode: FlyteWorkflow resources as the work source, leader election, garbage collection.
 export { KubeWorkflowStore, executionKeyOf, type KubeWorkflowStoreOptions } from "./kube/kube-workflow-store.ts";
 export { KubeEngine, type KubeEngineOptions } from "./kube/kube-engine.ts";

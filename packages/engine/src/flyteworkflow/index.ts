@@ -2,7 +2,11 @@
 // transformer builds it, prepared with what admin adds at launch, its static part offloaded to the blob store when
 // large, and read back into the engine's execution spec. Pure apart from the blob store port.
 export { buildFlyteWorkflow, buildStaticFields, serializeFlyteWorkflow, type StaticFields } from "./build.ts";
-export { prepareFlyteWorkflow, type ExecutionParameters, type TaskResourceAttributes } from "./prepare.ts";
+export {
+  prepareFlyteWorkflow,
+  type ExecutionParameters as FlyteWorkflowExecutionParameters,
+  type TaskResourceAttributes,
+} from "./prepare.ts";
 export {
   DEFAULT_MAX_STATIC_BYTES,
   offloadStaticPart,
