@@ -61,6 +61,15 @@ export { CompilationError, compileErrorsToAloftError, formatCompileErrors } from
 export { literalTypeForLiteral, validateLiteralType } from "./compiler/literal-types.ts";
 export { literalTypeText, protoText } from "./compiler/proto-text.ts";
 export { isValidQuantity } from "./compiler/quantity.ts";
+export {
+  compareQuantities,
+  parseQuantity,
+  QuantityError,
+  quantityMilliValue,
+  quantityString,
+  quantityValue,
+  type Quantity,
+} from "./quantity.ts";
 export { validateLaunchInputs } from "./compiler/inputs.ts";
 export { getRequirements } from "./compiler/requirements.ts";
 export { compileTask, tryCompileTask } from "./compiler/task.ts";

@@ -5,7 +5,7 @@ import { create } from "@bufbuild/protobuf";
 import { TaskResourceAttributesSchema } from "@aloft/idl/flyteidl/admin/matchable_resource_pb.js";
 import { CompiledWorkflowClosureSchema } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { Resources_ResourceName as RN } from "@aloft/idl/flyteidl/core/tasks_pb.js";
-import { parseQuantity, quantityString } from "../validation/resources.ts";
+import { parseQuantity, quantityString } from "@aloft/core";
 import { adjustOrDefault, withTaskResourceDefaults } from "./task-resource-defaults.ts";
 
 const q = parseQuantity;

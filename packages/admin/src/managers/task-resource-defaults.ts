@@ -14,7 +14,7 @@ import {
   Resources_ResourceName as RN,
   type Resources_ResourceEntry,
 } from "@aloft/idl/flyteidl/core/tasks_pb.js";
-import { parseQuantity, quantityString, type Quantity } from "../validation/resources.ts";
+import { compareQuantities, parseQuantity, quantityString, type Quantity } from "@aloft/core";
 
 const ZERO: Quantity = { unscaled: 0n, scale: 0, format: "DecimalSI", text: "0" };
 
@@ -28,14 +28,6 @@ function parse(text: string | undefined): Quantity {
 }
 
 const isZero = (q: Quantity) => q.unscaled === 0n;
-
-/** Quantity.Cmp: -1, 0, 1. */
-function compareQuantities(a: Quantity, b: Quantity): number {
-  const scale = Math.max(a.scale, b.scale);
-  const x = a.unscaled * 10n ** BigInt(scale - a.scale);
-  const y = b.unscaled * 10n ** BigInt(scale - b.scale);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
 
 const atMost = (value: Quantity, limit: Quantity) =>
   isZero(value) || isZero(limit) || compareQuantities(value, limit) <= 0 ? value : limit;

@@ -6,14 +6,8 @@ import type { TaskCreateRequest } from "@aloft/idl/flyteidl/admin/task_pb.js";
 import { ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { Resources_ResourceName as RN, type TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { validateIdentifier } from "./identifier.ts";
-import {
-  checkResources,
-  parseQuantity,
-  platformLimitMap,
-  requestedQuantities,
-  type Quantity,
-  type TaskResourceSet,
-} from "./resources.ts";
+import { parseQuantity, type Quantity } from "@aloft/core";
+import { checkResources, platformLimitMap, requestedQuantities, type TaskResourceSet } from "./resources.ts";
 
 /** One `task_type_whitelist` entry: the type is allowed in `project` ("" = all) and `domain` ("" = all). */
 export interface TaskTypeScope {

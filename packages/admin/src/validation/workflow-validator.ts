@@ -9,7 +9,7 @@ import {
 } from "@aloft/idl/flyteidl/admin/workflow_pb.js";
 import type { WorkflowTemplate } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { internal, invalidArgument, missing } from "@aloft/core";
+import { internal, invalidArgument, missing, parseQuantity, quantityValue as coreQuantityValue } from "@aloft/core";
 import { identifierText, validateIdentifier } from "./identifier.ts";
 
 /** start-node and end-node are added by the compiler and do not count against the limit. */
@@ -68,33 +68,11 @@ export function validateCompiledWorkflow(
   }
 }
 
-const BINARY: Readonly<Record<string, number>> = {
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-const DECIMAL: Readonly<Record<string, number>> = {
-  "": 1,
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-};
-
 /** The value of a Kubernetes quantity ("1Mi", "500k", "1e6"); a malformed one is a configuration error. */
 export function quantityValue(q: string): number {
-  const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?)$/.exec(q);
-  if (!m) throw internal("config.invalid_quantity", `registration.workflowSizeLimit [${q}] is not a valid quantity`);
-  const base = Number(m[1]);
-  if (m[2]) return base * 10 ** Number(m[2].slice(1));
-  const suffix = m[3] ?? "";
-  return base * (BINARY[suffix] ?? DECIMAL[suffix] ?? 1);
+  try {
+    return Number(coreQuantityValue(parseQuantity(q)));
+  } catch {
+    throw internal("config.invalid_quantity", `registration.workflowSizeLimit [${q}] is not a valid quantity`);
+  }
 }

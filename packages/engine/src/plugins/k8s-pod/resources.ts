@@ -4,7 +4,7 @@
 // the limit or else the platform default, a missing limit takes the request, both are clamped to the platform limit,
 // and the request never exceeds the limit. The generic `gpu` becomes the configured GPU resource name.
 import { Resources_ResourceName, type Resources } from "@aloft/idl/flyteidl/core/tasks_pb.js";
-import { exceeds, minQuantity, parseQuantity } from "./quantity.ts";
+import { checkedQuantity, exceeds, minQuantity } from "./quantity.ts";
 
 export type ResourceList = Record<string, string>;
 
@@ -77,7 +77,7 @@ export function applyPlatformResources(
     names.add("memory");
   }
   for (const name of names) {
-    for (const v of [requests[name], limits[name]]) if (v !== undefined) parseQuantity(v);
+    for (const v of [requests[name], limits[name]]) if (v !== undefined) checkedQuantity(v);
     if (options.assignDefaults) {
       if (requests[name] === undefined) {
         const d = limits[name] ?? defaults[name];
