@@ -236,7 +236,24 @@ describe("admin's additions come back as the engine's launch settings", () => {
     const back = await readFlyteWorkflow(prepared);
     assert.deepEqual(back.executionId, execId);
     assert.equal(back.acceptedAt, Date.UTC(2026, 0, 2, 3, 4, 5));
-    assert.deepEqual(back.spec, {
+    const { kubernetes, ...spec } = back.spec;
+    // The pod plugin's settings: the resource's namespace, labels, annotations, account and TaskResources (zero
+    // quantities unset); no owner before the API server gave the resource a uid.
+    assert.deepEqual(kubernetes, {
+      namespace: "ns",
+      labels: prepared.metadata.labels,
+      annotations: { "iam.amazonaws.com/role": "arn:role", note: "hi" },
+      serviceAccountName: "runner",
+      taskResources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "2", gpu: "1" } },
+    });
+    const created = { ...prepared, metadata: { ...prepared.metadata, uid: "u-1" } };
+    assert.deepEqual((await readFlyteWorkflow(created)).spec.kubernetes?.owner, {
+      apiVersion: "flyte.lyft.com/v1alpha1",
+      kind: "FlyteWorkflow",
+      name: prepared.metadata.name,
+      uid: "u-1",
+    });
+    assert.deepEqual(spec, {
       maxParallelism: 7,
       rawOutputPrefix: "s3://bucket/raw",
       interruptible: false,

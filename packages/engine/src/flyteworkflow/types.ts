@@ -24,6 +24,7 @@ export interface ObjectMeta {
   generateName?: string;
   namespace?: string;
   resourceVersion?: string;
+  uid?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   finalizers?: string[];

@@ -31,7 +31,8 @@ export async function taskRuntimePlugin(
   const settings = podPluginSettings(config.engine.podPluginConfig);
   logger.info({ podPluginConfig: config.engine.podPluginConfig || "(defaults)" }, "tasks run as Kubernetes pods");
   return new PodPlugin({
-    api: createKubeApi(loadKubeConfig(), { fieldManager: "aloft-engine" }),
+    // The same cluster as the engine's Kubernetes mode and admin's executor: `kubernetes.kubeconfig` when set.
+    api: createKubeApi(loadKubeConfig(config.kubernetes.kubeconfig || undefined), { fieldManager: "aloft-engine" }),
     clock,
     config: settings,
   });
