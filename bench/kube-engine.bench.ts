@@ -71,6 +71,7 @@ function countingApi(api: KubeApi, calls: Record<string, number>): KubeApi {
     patch: (...a) => (count("patch"), api.patch(...a)),
     apply: (...a) => (count("apply"), api.apply(...a)),
     delete: (...a) => (count("delete"), api.delete(...a)),
+    resourceType: (...a) => (count("discovery"), api.resourceType(...a)),
   };
 }
 

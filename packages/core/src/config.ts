@@ -196,6 +196,7 @@ export interface AloftConfig {
    */
   executor: "local" | "kubernetes";
   kubernetes: KubernetesConfig;
+  clusterResources: ClusterResourcesConfig;
 }
 
 /** Admin's Kubernetes executor and the engine's Kubernetes mode (docs/kubernetes.md). */
@@ -226,6 +227,23 @@ export interface KubernetesConfig {
   };
   /** Finished resources are deleted once their completed-time hour is more than ttlHours old (max 23). */
   gc: { ttlHours: number; intervalSeconds: number };
+}
+
+/** A `{{ key }}` value of the cluster resource templates: for every domain, or for one (upstream's customData). */
+export interface ClusterResourceValue {
+  key: string;
+  value: string;
+  domain?: string;
+}
+
+/** `aloft clusterresource sync | run` (flyteadmin's clusterresource controller; docs/kubernetes.md). */
+export interface ClusterResourcesConfig {
+  /** Directory of `*.yaml` templates applied in every project-domain's namespace ("" = only the namespaces). */
+  templatePath: string;
+  /** Values of `{{ key }}`; a project-domain's CLUSTER_RESOURCE attributes override them. */
+  templateData: ClusterResourceValue[];
+  /** `aloft clusterresource run` syncs this often (upstream's refreshInterval). */
+  refreshIntervalSeconds: number;
 }
 
 /** A role granted to a subject on a project and domain ("*" = all). */
@@ -424,6 +442,7 @@ export function defaultConfig(): AloftConfig {
       },
       gc: { ttlHours: 23, intervalSeconds: 1800 },
     },
+    clusterResources: { templatePath: "", templateData: [], refreshIntervalSeconds: 60 },
   };
 }
 
@@ -585,6 +604,16 @@ function validate(cfg: AloftConfig): AloftConfig {
     );
   if (!(cfg.kubernetes.gc.ttlHours >= 0 && cfg.kubernetes.gc.ttlHours <= 23))
     throw configError("kubernetes.gc.ttlHours", "must be between 0 and 23 (hour buckets, as propeller)");
+  if (!(cfg.clusterResources.refreshIntervalSeconds > 0))
+    throw configError("clusterResources.refreshIntervalSeconds", "must be more than 0");
+  for (const [i, v] of cfg.clusterResources.templateData.entries()) {
+    const at = `clusterResources.templateData[${i}]`;
+    if (!v || typeof v !== "object" || typeof v.key !== "string" || v.key === "" || typeof v.value !== "string")
+      throw configError(at, "needs a key and a string value (and optionally a domain)");
+    if (v.domain !== undefined && typeof v.domain !== "string") throw configError(`${at}.domain`, "must be a string");
+    if (["namespace", "project", "domain"].includes(v.key))
+      throw configError(`${at}.key`, `{{ ${v.key} }} is set by the controller, not by configuration`);
+  }
   if (cfg.domains.length === 0) throw configError("domains", "at least one domain is required");
   for (const d of cfg.domains) {
     if (!d || typeof d.id !== "string" || d.id === "") throw configError("domains", "each domain needs an id");

@@ -61,6 +61,7 @@ export { CompilationError, compileErrorsToAloftError, formatCompileErrors } from
 export { literalTypeForLiteral, validateLiteralType } from "./compiler/literal-types.ts";
 export { literalTypeText, protoText } from "./compiler/proto-text.ts";
 export { isValidQuantity } from "./compiler/quantity.ts";
+export { DEFAULT_NAMESPACE_TEMPLATE, namespaceFor } from "./namespace.ts";
 export {
   compareQuantities,
   parseQuantity,
@@ -76,7 +77,7 @@ export { compileTask, tryCompileTask } from "./compiler/task.ts";
 export type { LaunchPlanInterface } from "./compiler/workflow-builder.ts";
 export { compileWorkflow, launchPlanInterfaceOf, tryCompileWorkflow } from "./compiler/workflow.ts";
 export { defaultConfig, loadConfig, underDataDir } from "./config.ts";
-export type { AloftConfig, AuthClientConfig, AuthConfig, Domain } from "./config.ts";
+export type { AloftConfig, AuthClientConfig, AuthConfig, ClusterResourceValue, Domain } from "./config.ts";
 export type { ProjectDomainName, VersionedId } from "./entity-ids.ts";
 export {
   AloftError,

@@ -243,6 +243,19 @@ for (const target of kubeTargets()) {
       assert.equal(kept.metadata.name, "kept");
     });
 
+    test("resourceType discovers built-in and custom kinds; an unknown kind is NOT_FOUND", async () => {
+      const { api } = env;
+      assert.deepEqual(await api.resourceType("v1", "ConfigMap"), resources.configMaps);
+      assert.deepEqual(await api.resourceType("v1", "Namespace"), resources.namespaces);
+      assert.deepEqual(await api.resourceType("apps/v1", "Deployment"), resources.deployments);
+      await ensureCrd(env);
+      assert.deepEqual(await api.resourceType("test.aloft.dev/v1", "Widget"), widgets);
+      await assert.rejects(
+        api.resourceType("v1", "Gadget"),
+        (e: unknown) => e instanceof AloftError && e.code === Code.NOT_FOUND && /Gadget/.test(e.message),
+      );
+    });
+
     test("watch: from a resourceVersion, with selectors; a deleted object's last state", async () => {
       const { api, namespace } = env;
       const start = await api.list(resources.configMaps, { namespace });

@@ -12,7 +12,7 @@ import {
 import { kubeError, kubeTransportError } from "./errors.ts";
 import { apiVersionOf, type ResourceType, resourcePath } from "./resources.ts";
 import type { KubeList, KubeObject, KubeStatus, WatchEvent } from "./types.ts";
-import type { AloftError } from "@aloft/core";
+import { AloftError, Code } from "@aloft/core";
 
 /** `app=web,tier!=db` or `{ app: "web" }` (equality only). */
 export type Selector = string | Record<string, string>;
@@ -92,6 +92,11 @@ export interface KubeApi {
     options: WriteOptions & { force?: boolean },
   ): Promise<T>;
   delete(type: ResourceType, name: string, options?: DeleteOptions): Promise<void>;
+  /**
+   * The resource type of a kind the code does not name in advance (a template's `apiVersion` + `kind`), from the API
+   * server's discovery document of that group version (kept once it answered). NOT_FOUND for an unknown kind.
+   */
+  resourceType(apiVersion: string, kind: string): Promise<ResourceType>;
 }
 
 export interface KubeApiOptions {
@@ -129,7 +134,12 @@ export function createKubeApi(kubeConfig: KubeConfig, options: KubeApiOptions = 
   return new ClientNodeKubeApi(kubeConfig, options.fieldManager ?? "aloft");
 }
 
+interface ApiResourceList {
+  resources?: Array<{ name: string; kind: string; namespaced: boolean }>;
+}
+
 class ClientNodeKubeApi implements KubeApi {
+  private readonly discovered = new Map<string, Promise<ApiResourceList>>();
   private readonly server: ServerConfiguration<Record<string, string>>;
   private readonly http = new IsomorphicFetchHttpLibrary();
   private readonly watcher: Watch;
@@ -275,6 +285,27 @@ class ClientNodeKubeApi implements KubeApi {
       namespace: obj.metadata.namespace,
       type: "apply",
     });
+  }
+
+  async resourceType(apiVersion: string, kind: string): Promise<ResourceType> {
+    const slash = apiVersion.indexOf("/");
+    const [group, version] = slash < 0 ? ["", apiVersion] : [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
+    let list = this.discovered.get(apiVersion);
+    if (!list) {
+      list = this.request<ApiResourceList>(HttpMethod.GET, group === "" ? `/api/${version}` : `/apis/${apiVersion}`);
+      this.discovered.set(apiVersion, list);
+      list.catch(() => this.discovered.delete(apiVersion)); // a failed read is tried again next time
+    }
+    const found = (await list).resources?.find((r) => r.kind === kind && !r.name.includes("/"));
+    if (!found) {
+      this.discovered.delete(apiVersion); // a CRD installed later is found by the next call
+      throw new AloftError(
+        Code.NOT_FOUND,
+        "kube.unknown_kind",
+        `the API server serves no kind ${kind} in ${apiVersion}`,
+      );
+    }
+    return { group, version, plural: found.name, kind, namespaced: found.namespaced };
   }
 
   async delete(type: ResourceType, name: string, options: DeleteOptions = {}): Promise<void> {

@@ -1,4 +1,4 @@
-// The server side of `aloft`: start, admin, engine, scheduler, operator, migrate, secret, webhook. Heavy modules load only when one of these runs, so the client
+// The server side of `aloft`: start, admin, engine, scheduler, operator, clusterresource, migrate, secret, webhook. Heavy modules load only when one of these runs, so the client
 // commands (get, run, watch, register, …) start fast.
 import { Command, InvalidArgumentError } from "commander";
 import type { AloftConfig } from "@aloft/core";
@@ -98,6 +98,24 @@ export function serverCommands(): Command[] {
       const { runSchedulerProcess } = await import("./scheduler-process.ts");
       await runSchedulerProcess(config, { adminEndpoint: opts.adminEndpoint, metricsPort: opts.metricsPort });
     });
+
+  const clusterresource = new Command("clusterresource").description(
+    "create every project-domain's namespace and the objects of clusterResources.templatePath in it (flyteadmin's clusterresource)",
+  );
+  for (const [verb, once, what] of [
+    ["sync", true, "once, then exit (1 when anything failed)"],
+    ["run", false, "every clusterResources.refreshIntervalSeconds until stopped"],
+  ] as const) {
+    serverOptions(clusterresource.command(verb).description(`sync the cluster resources ${what}`))
+      .option("--admin-endpoint <host:port>", "admin gRPC endpoint", "localhost:8089")
+      .option("--template-path <dir>", "directory of *.yaml templates (clusterResources.templatePath)")
+      .action(async (opts: ServerOptions & { adminEndpoint: string; templatePath?: string }) => {
+        const config = configFrom(opts);
+        if (opts.templatePath !== undefined) config.clusterResources.templatePath = opts.templatePath;
+        const { runClusterResource } = await import("./clusterresource/process.ts");
+        process.exitCode = await runClusterResource(config, { adminEndpoint: opts.adminEndpoint, once });
+      });
+  }
 
   const operator = serverOptions(
     new Command("operator").description(
@@ -336,5 +354,5 @@ export function serverCommands(): Command[] {
         );
       },
     );
-  return [start, admin, engine, scheduler, operator, migrate, secret, webhook];
+  return [start, admin, engine, scheduler, operator, clusterresource, migrate, secret, webhook];
 }

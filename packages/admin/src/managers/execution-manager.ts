@@ -36,7 +36,7 @@ import {
 } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { executionAttemptInputsKeys } from "@aloft/core";
-import { randomString } from "@aloft/core";
+import { DEFAULT_NAMESPACE_TEMPLATE, namespaceFor, randomString } from "@aloft/core";
 import type { Clock } from "@aloft/core";
 import { AloftError, Code, alreadyExists, internal, invalidArgument } from "@aloft/core";
 import type { Logger } from "@aloft/core";
@@ -203,9 +203,7 @@ export class ExecutionManager {
     // same name writes its inputs under its own attempt key, and only the unique insert's winner is launched.
     if (await deps.repo.get(executionId)) throw duplicateExecution(executionId);
     const now = deps.clock.now();
-    const namespace = (deps.namespaceTemplate ?? "{{ project }}-{{ domain }}")
-      .replaceAll("{{ project }}", req.project)
-      .replaceAll("{{ domain }}", req.domain);
+    const namespace = namespaceFor(deps.namespaceTemplate ?? DEFAULT_NAMESPACE_TEMPLATE, req.project, req.domain);
 
     const spec = clone(ExecutionSpecSchema, requestSpec);
     spec.metadata ??= create(ExecutionMetadataSchema);

@@ -17,6 +17,7 @@ import {
   type WorkflowExecutionIdentifier,
 } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { ExecutionRow } from "../repositories/execution-repo.ts";
+import { DEFAULT_NAMESPACE_TEMPLATE, namespaceFor } from "@aloft/core";
 
 /** Lists trim error messages to this many bytes (upstream ListExecutionTransformerOptions). */
 export const LIST_ERROR_MESSAGE_BYTES = 100;
@@ -57,9 +58,11 @@ export function toExecution(row: ExecutionRow, opts: ToExecutionOptions = {}): E
   spec.metadata ??= create(ExecutionMetadataSchema);
   spec.metadata.systemMetadata ??= create(SystemMetadataSchema);
   if (spec.metadata.systemMetadata.namespace === "") {
-    spec.metadata.systemMetadata.namespace = (opts.namespaceTemplate ?? "{{ project }}-{{ domain }}")
-      .replaceAll("{{ project }}", row.execution_project)
-      .replaceAll("{{ domain }}", row.execution_domain);
+    spec.metadata.systemMetadata.namespace = namespaceFor(
+      opts.namespaceTemplate ?? DEFAULT_NAMESPACE_TEMPLATE,
+      row.execution_project,
+      row.execution_domain,
+    );
   }
   if (closure.phase === WorkflowExecution_Phase.ABORTED && closure.outputResult.case !== "abortMetadata") {
     closure.outputResult = { case: "abortMetadata", value: create(AbortMetadataSchema, { cause: row.abort_cause }) };

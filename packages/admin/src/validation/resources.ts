@@ -3,7 +3,6 @@
 import {
   invalidArgument,
   parseQuantity,
-  QuantityError,
   quantityMilliValue,
   quantityString,
   quantityValue,

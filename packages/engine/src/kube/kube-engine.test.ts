@@ -71,6 +71,7 @@ function interceptedApi(api: KubeApi, hook: { beforeUpdate?: (obj: KubeObject) =
     patch: async (...a) => (cut(), api.patch(...a)),
     apply: async (...a) => (cut(), api.apply(...a)),
     delete: async (...a) => (cut(), api.delete(...a)),
+    resourceType: async (...a) => (cut(), api.resourceType(...a)),
   };
   return wrapped;
 }

@@ -11,7 +11,7 @@ import {
   type TaskResourceSpec,
 } from "@aloft/idl/flyteidl/admin/matchable_resource_pb.js";
 import type { WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import type { AloftConfig, BlobStore, Clock, Logger } from "@aloft/core";
+import { namespaceFor, type AloftConfig, type BlobStore, type Clock, type Logger } from "@aloft/core";
 import { createKubeApi, isAlreadyExists, isNotFound, loadKubeConfig, type KubeApi, type KubeObject } from "@aloft/kube";
 import type { ExecuteInput, WorkflowExecutor } from "@aloft/admin";
 import {
@@ -35,9 +35,8 @@ export function kubeConfigOf(config: AloftConfig): ReturnType<typeof loadKubeCon
 }
 
 /** `{{ project }}-{{ domain }}` filled in (admin's namespace_mapping.template). */
-export function namespaceOf(template: string, id: { project: string; domain: string }): string {
-  return template.replaceAll("{{ project }}", id.project).replaceAll("{{ domain }}", id.domain);
-}
+const namespaceOf = (template: string, id: { project: string; domain: string }) =>
+  namespaceFor(template, id.project, id.domain);
 
 const resourceAttrs = (s: TaskResourceSpec | undefined): TaskResourceAttributes => ({
   cpu: s?.cpu ?? "",

@@ -5,6 +5,7 @@ import { toJson } from "@bufbuild/protobuf";
 import { K8sPodSchema } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import type { KubeObject } from "@aloft/kube";
+import { namespaceFor } from "@aloft/core";
 import type { TaskExecutionContext } from "../plugin.ts";
 import { flyteInternalEnv } from "../local-process/environment.ts";
 import { renderTemplates } from "../local-process/template.ts";
@@ -32,9 +33,7 @@ export function podNameOf(ctx: TaskExecutionContext): string {
 export function namespaceOf(ctx: TaskExecutionContext, config: PodPluginConfig): string {
   if (ctx.kubernetes?.namespace) return ctx.kubernetes.namespace;
   const exec = ctx.id.nodeExecutionId?.executionId;
-  return config.namespaceTemplate
-    .replace(/\{\{\s*\.?\$?project\s*\}\}/gi, exec?.project ?? "")
-    .replace(/\{\{\s*\.?\$?domain\s*\}\}/gi, exec?.domain ?? "");
+  return namespaceFor(config.namespaceTemplate, exec?.project ?? "", exec?.domain ?? "");
 }
 
 function configValue(template: TaskTemplate, key: string): string | undefined {
