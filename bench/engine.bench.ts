@@ -110,6 +110,18 @@ const chain = await run("chain", true);
 const bareConc = await bare(C);
 const fanout = await run("fanout", false);
 const sleepers = await run("sleepers", false, 2 * C, sleeper);
+// Baseline for the sleepers: the same process idle (the client polling the same way) for as long as they ran.
+async function idle(ms: number): Promise<number> {
+  const c0 = cpuMs();
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    await admin.getProject({ id: P });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return cpuMs() - c0;
+}
+const sleepersWall = sleepers.ms * 2 * C;
+const idleCpuPerS = (await idle(sleepersWall)) / (sleepersWall / 1000);
 await platform.close();
 
 console.log(
@@ -124,7 +136,9 @@ const row = (label: string, f: Figure, base: Figure) =>
   );
 row("chain (1 at a time)", chain, bareSeq);
 row(`fan-out (${C} at a time)`, fanout, bareConc);
+const runningCpuPerS = (sleepers.cpu * 2 * C) / (sleepersWall / 1000);
 console.log(
-  `${2 * C} × \`sleep ${SLEEP_S}\`, ${C} at a time: ${(sleepers.cpu / SLEEP_S).toFixed(2)} ms CPU per running task-second ` +
-    `(${sleepers.ms.toFixed(0)} ms/node; ideal: the fan-out's CPU/node spread over ${SLEEP_S} s, ${(fanout.cpu / SLEEP_S).toFixed(2)})`,
+  `${2 * C} × \`sleep ${SLEEP_S}\`, ${C} at a time: ${runningCpuPerS.toFixed(1)} ms CPU per second while they run, ` +
+    `idle baseline ${idleCpuPerS.toFixed(1)} ms/s (${(runningCpuPerS / idleCpuPerS).toFixed(1)}x); starting and ending ` +
+    `them is in the fan-out's CPU/node`,
 );
