@@ -15,6 +15,7 @@ import { TaskTemplateSchema } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { startTestPlatform } from "@aloft/testkit";
 import { id, registerWorkflow, taskNode } from "@aloft/testkit";
+import { report } from "./summary.ts";
 
 const { values } = parseArgs({
   options: {
@@ -142,3 +143,28 @@ console.log(
     `idle baseline ${idleCpuPerS.toFixed(1)} ms/s (${(runningCpuPerS / idleCpuPerS).toFixed(1)}x); starting and ending ` +
     `them is in the fan-out's CPU/node`,
 );
+report("engine", [
+  {
+    figure: `chain of ${N}, wall per node`,
+    value: chain.ms,
+    baseline: bareSeq.ms,
+    unit: "ms",
+    goal: "≤ 1.2× bare spawn",
+  },
+  { figure: `chain of ${N}, CPU per node`, value: chain.cpu, baseline: bareSeq.cpu, unit: "ms", goal: "" },
+  {
+    figure: `fan-out of ${N}, ${C} at a time, wall per node`,
+    value: fanout.ms,
+    baseline: bareConc.ms,
+    unit: "ms",
+    goal: "≤ 1.2× bare spawn",
+  },
+  { figure: `fan-out of ${N}, CPU per node`, value: fanout.cpu, baseline: bareConc.cpu, unit: "ms", goal: "" },
+  {
+    figure: `CPU per second while ${C} tasks run (baseline: idle)`,
+    value: runningCpuPerS,
+    baseline: idleCpuPerS,
+    unit: "ms/s",
+    goal: "",
+  },
+]);
