@@ -21,6 +21,7 @@ const BENCHES: Array<[string, string, string[]]> = [
   ["sdk-map", "sdk-map.bench.ts", ["--n", "200"]],
   ["literal", "huge-literal.bench.ts", ["--elements", "100000", "--runs", "1"]],
   ["scheduler", "scheduler.bench.ts", ["--schedules", "1000", "--minutes", "1"]],
+  ["scale", "scale.bench.ts", ["--elements", "1000", "--nodes", "500"]],
   ["lists", "lists.bench.ts", ["--rows", "10000", "--seconds", "1"]],
   ["start", "start.bench.ts", ["--runs", "3"]],
 ];
