@@ -1,6 +1,6 @@
 // API benchmark: GetProject and ListProjects over HTTP (JSON and binary) and gRPC, against a bare node:http server
 // measured in the same run. Servers run in child processes; this process only generates load.
-// Usage: npm run bench [-- --requests 5000 --concurrency 32 --projects 500]
+// Usage: npm run bench:api [-- --requests 5000 --concurrency 32 --projects 500]
 import { mkdtempSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";

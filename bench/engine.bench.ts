@@ -1,7 +1,9 @@
 // Engine overhead per node: a 1,000-node chain and a 1,000-wide fan-out of no-op tasks (`true` as a local process),
 // launched through the API of an in-process sandbox (SQLite, events into admin), against spawning the same no-op
 // process bare — one after another for the chain, `maxConcurrentTasks` at a time for the fan-out — in the same run.
-// Usage: npm run bench:engine [-- --nodes 1000]
+// Besides wall time per node, the CPU this process used per node (engine, admin, SQLite and the polling client all
+// run in it; user + system, child processes excluded): less disturbed than wall time by other work on the machine.
+// Usage: npm run bench:engine [-- --nodes 1000 --concurrency 8 --poll-ms 1000]
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { create } from "@bufbuild/protobuf";
@@ -13,9 +15,14 @@ import { TaskTemplateSchema } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { startTestPlatform } from "@aloft/testkit";
 import { id, registerWorkflow, taskNode } from "@aloft/testkit";
+import { report } from "./summary.ts";
 
 const { values } = parseArgs({
-  options: { nodes: { type: "string", default: "1000" }, concurrency: { type: "string", default: "8" } },
+  options: {
+    nodes: { type: "string", default: "1000" },
+    concurrency: { type: "string", default: "8" },
+    "poll-ms": { type: "string", default: "1000" },
+  },
 });
 const N = Number(values.nodes);
 const C = Number(values.concurrency);
@@ -28,22 +35,31 @@ const bareSpawn = () =>
     c.once("error", reject);
     c.once("exit", () => resolve());
   });
-async function bare(concurrency: number): Promise<number> {
+interface Figure {
+  ms: number;
+  cpu: number;
+}
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+async function bare(concurrency: number): Promise<Figure> {
   const t0 = performance.now();
+  const c0 = cpuMs();
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next++ < N) await bareSpawn();
     }),
   );
-  return (performance.now() - t0) / N;
+  return { ms: (performance.now() - t0) / N, cpu: (cpuMs() - c0) / N };
 }
 
 const platform = await startTestPlatform({
   engine: true,
   overrides: {
     registration: { maxWorkflowNodes: N + 10 },
-    engine: { maxConcurrentTasks: C, pollIntervalMs: 1000, workers: 4 },
+    engine: { maxConcurrentTasks: C, pollIntervalMs: Number(values["poll-ms"]), workers: 4 },
   },
 });
 const admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}` }));
@@ -55,18 +71,29 @@ const noop = create(TaskTemplateSchema, {
   target: { case: "container", value: { image: "none", command: ["true"] } },
 });
 
-async function run(name: string, chain: boolean): Promise<number> {
+// Tasks that run for a while: what watching running processes costs (rounds every poll interval while they run).
+const SLEEP_S = 2;
+const sleeper = create(TaskTemplateSchema, {
+  id: id(ResourceType.TASK, P, D, "sleeper", "v1"),
+  type: "container",
+  metadata: { runtime: { version: "1.0.0" } },
+  interface: { inputs: {}, outputs: {} },
+  target: { case: "container", value: { image: "none", command: ["sleep", String(SLEEP_S)] } },
+});
+
+async function run(name: string, chain: boolean, n = N, task = noop): Promise<Figure> {
   const lp = await registerWorkflow(admin, {
     project: P,
     domain: D,
     name,
     version: "v1",
-    tasks: name === "chain" ? [noop] : [],
+    tasks: name === "fanout" ? [] : [task],
     inputs: [],
     outputs: {},
-    nodes: Array.from({ length: N }, (_, i) => taskNode(`n${i}`, noop.id!, {}, chain && i > 0 ? [`n${i - 1}`] : [])),
+    nodes: Array.from({ length: n }, (_, i) => taskNode(`n${i}`, task.id!, {}, chain && i > 0 ? [`n${i - 1}`] : [])),
   });
   const t0 = performance.now();
+  const c0 = cpuMs();
   const { id: exec } = await admin.createExecution({ project: P, domain: D, spec: { launchPlan: lp } });
   for (;;) {
     const ex = await admin.getExecution({ id: exec });
@@ -76,22 +103,68 @@ async function run(name: string, chain: boolean): Promise<number> {
       throw new Error(`${name} ended ${WorkflowExecution_Phase[phase]}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return (performance.now() - t0) / N;
+  return { ms: (performance.now() - t0) / n, cpu: (cpuMs() - c0) / n };
 }
 
 const bareSeq = await bare(1);
 const chain = await run("chain", true);
 const bareConc = await bare(C);
 const fanout = await run("fanout", false);
+const sleepers = await run("sleepers", false, 2 * C, sleeper);
+// Baseline for the sleepers: the same process idle (the client polling the same way) for as long as they ran.
+async function idle(ms: number): Promise<number> {
+  const c0 = cpuMs();
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    await admin.getProject({ id: P });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return cpuMs() - c0;
+}
+const sleepersWall = sleepers.ms * 2 * C;
+const idleCpuPerS = (await idle(sleepersWall)) / (sleepersWall / 1000);
 await platform.close();
 
 console.log(
-  `\nEngine overhead per node (${N} no-op local-process tasks, sandbox on SQLite, node ${process.version})\n`,
+  `\nEngine overhead per node (${N} no-op local-process tasks, sandbox on SQLite, poll ${values["poll-ms"]} ms, node ${process.version})\n`,
 );
-console.log(`${"".padEnd(30)}${"ms/node".padEnd(10)}${"bare spawn".padEnd(12)}overhead/node   ratio`);
-const row = (label: string, ms: number, base: number) =>
+console.log(
+  `${"".padEnd(26)}${"ms/node".padEnd(9)}${"bare".padEnd(7)}${"overhead".padEnd(10)}${"ratio".padEnd(7)}${"CPU ms/node".padEnd(13)}${"bare CPU".padEnd(10)}CPU ratio`,
+);
+const row = (label: string, f: Figure, base: Figure) =>
   console.log(
-    `${label.padEnd(30)}${ms.toFixed(2).padEnd(10)}${base.toFixed(2).padEnd(12)}${(ms - base).toFixed(2).padEnd(16)}${(ms / base).toFixed(1)}x`,
+    `${label.padEnd(26)}${f.ms.toFixed(2).padEnd(9)}${base.ms.toFixed(2).padEnd(7)}${(f.ms - base.ms).toFixed(2).padEnd(10)}${`${(f.ms / base.ms).toFixed(1)}x`.padEnd(7)}${f.cpu.toFixed(2).padEnd(13)}${base.cpu.toFixed(2).padEnd(10)}${(f.cpu / base.cpu).toFixed(1)}x`,
   );
-row(`chain (1 at a time)`, chain, bareSeq);
+row("chain (1 at a time)", chain, bareSeq);
 row(`fan-out (${C} at a time)`, fanout, bareConc);
+const runningCpuPerS = (sleepers.cpu * 2 * C) / (sleepersWall / 1000);
+console.log(
+  `${2 * C} × \`sleep ${SLEEP_S}\`, ${C} at a time: ${runningCpuPerS.toFixed(1)} ms CPU per second while they run, ` +
+    `idle baseline ${idleCpuPerS.toFixed(1)} ms/s (${(runningCpuPerS / idleCpuPerS).toFixed(1)}x); starting and ending ` +
+    `them is in the fan-out's CPU/node`,
+);
+report("engine", [
+  {
+    figure: `chain of ${N}, wall per node`,
+    value: chain.ms,
+    baseline: bareSeq.ms,
+    unit: "ms",
+    goal: "≤ 1.2× bare spawn",
+  },
+  { figure: `chain of ${N}, CPU per node`, value: chain.cpu, baseline: bareSeq.cpu, unit: "ms", goal: "" },
+  {
+    figure: `fan-out of ${N}, ${C} at a time, wall per node`,
+    value: fanout.ms,
+    baseline: bareConc.ms,
+    unit: "ms",
+    goal: "≤ 1.2× bare spawn",
+  },
+  { figure: `fan-out of ${N}, CPU per node`, value: fanout.cpu, baseline: bareConc.cpu, unit: "ms", goal: "" },
+  {
+    figure: `CPU per second while ${C} tasks run (baseline: idle)`,
+    value: runningCpuPerS,
+    baseline: idleCpuPerS,
+    unit: "ms/s",
+    goal: "",
+  },
+]);

@@ -23,6 +23,7 @@ import { inProcessEventSink } from "@aloft/server/testing";
 import type { WorkflowExecutor } from "@aloft/admin";
 import { startTestPlatform } from "@aloft/testkit";
 import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit";
+import { report } from "./summary.ts";
 
 const { values } = parseArgs({
   options: { db: { type: "string", default: "sqlite" }, nodes: { type: "string", default: "300" } },
@@ -171,3 +172,13 @@ console.log(`${"scenario".padEnd(28)}${"events/s".padEnd(12)}vs raw inserts`);
 console.log(`${"raw single-row inserts".padEnd(28)}${rawPerSecond.toFixed(0).padEnd(12)}1.00x`);
 for (const r of results)
   console.log(`${r.name.padEnd(28)}${r.perSecond.toFixed(0).padEnd(12)}${(r.perSecond / rawPerSecond).toFixed(2)}x`);
+report(
+  "events",
+  results.map((r) => ({
+    figure: `events ingested, ${values.db}, ${r.name} (baseline: raw single-row inserts)`,
+    value: r.perSecond,
+    baseline: rawPerSecond,
+    unit: "/s",
+    goal: r.name.startsWith("gRPC") ? "≥ 0.3× raw" : "≥ 0.5× raw",
+  })),
+);

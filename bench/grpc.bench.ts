@@ -28,6 +28,7 @@ import { adminClient, unary } from "@aloft/testkit";
 import { repoRoot, startChild } from "./child.ts";
 import { rawGrpcClient } from "./grpc-raw-client.ts";
 import { runLoad, type LoadResult } from "./load.ts";
+import { report } from "./summary.ts";
 
 const { values } = parseArgs({
   options: {
@@ -156,6 +157,16 @@ try {
     );
   }
   const [sb, s0, s1] = [best(seq.base), best(seq.before), best(seq.after)];
+  report(
+    "grpc",
+    names.map((n) => ({
+      figure: `${n}, concurrency ${C}, fast path (baseline: bare node:http2)`,
+      value: best(rows.get(n)!.after).rps,
+      baseline: b.rps,
+      unit: "req/s",
+      goal: "≥ 0.5× bare",
+    })),
+  );
   console.log(
     `\nsequential GetProject (raw client, concurrency 1), p50 latency: baseline ${sb.p50ms.toFixed(3)} ms, connect-node ${s0.p50ms.toFixed(3)} ms, fast path ${s1.p50ms.toFixed(3)} ms` +
       ` (${s0.rps.toFixed(0)} -> ${s1.rps.toFixed(0)} req/s, ${(s1.rps / s0.rps).toFixed(2)}x)`,

@@ -16,6 +16,7 @@ import { TaskExecutionListRequestSchema } from "@aloft/idl/flyteidl/admin/task_e
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { postgresAvailability, startTestPlatform } from "@aloft/testkit";
 import { D, LAUNCH_PLANS, P, SPAN, T0, seed } from "./lists-seed.ts";
+import { report } from "./summary.ts";
 
 const { values } = parseArgs({
   options: {
@@ -179,3 +180,18 @@ for (const r of rows) {
     `${r.db.padEnd(9)}${String(r.rows).padStart(9)}  ${r.shape.padEnd(38)}${f(r.stats.p50)}${f(r.stats.p99)}${f(r.stats.max)}${String(r.stats.n).padStart(5)}${(r.stats.p99 / r.base).toFixed(1).padStart(9)}x`,
   );
 }
+report(
+  "lists",
+  rows
+    .filter((r) => !r.shape.startsWith("baseline"))
+    .map((r) => {
+      const pk = rows.find((b) => b.db === r.db && b.rows === r.rows && b.shape.startsWith("baseline: GetExecution"));
+      return {
+        figure: `${r.shape}, ${r.db} ${r.rows}, p99 (baseline: pk GetExecution p99)`,
+        value: r.stats.p99,
+        baseline: pk?.stats.p99 ?? 0,
+        unit: "ms",
+        goal: r.shape.includes("token=") ? "< 50 ms" : "< 20 ms",
+      };
+    }),
+);

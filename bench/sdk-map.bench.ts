@@ -23,6 +23,7 @@ import { runLocal } from "@aloft/runner";
 import { WarmWorkerPlugin } from "@aloft/runner";
 import { fixtureTasks as fixtures } from "@aloft/sdk/testing";
 import { repoRoot } from "./child.ts";
+import { report } from "./summary.ts";
 
 const { values } = parseArgs({
   options: {
@@ -166,3 +167,13 @@ for (const [name, ms] of [
   );
 }
 if (!WARM_ONLY) console.log(`\nwarm workers are ${(coldMs / warmMs).toFixed(1)}x faster than cold processes`);
+if (!WARM_ONLY)
+  report("sdk-map", [
+    {
+      figure: `map of ${N} no-op TypeScript tasks, warm workers, per element (baseline: a process per element)`,
+      value: warmMs / N,
+      baseline: coldMs / N,
+      unit: "ms",
+      goal: "≤ 1 ms/element",
+    },
+  ]);

@@ -44,7 +44,6 @@ beforeEach(async () => {
       closure: new Uint8Array(),
       spec: new Uint8Array(),
       started_at: null,
-      execution_created_at: 1,
       execution_updated_at: 1,
       error_kind: null,
       error_code: null,

@@ -270,7 +270,6 @@ export class ExecutionManager {
           closure: toBinary(ExecutionClosureSchema, execClosure),
           spec: toBinary(ExecutionSpecSchema, spec),
           started_at: null,
-          execution_created_at: micros,
           execution_updated_at: micros,
           mode: ctx.mode,
           source_execution_id: sourceExecutionId,

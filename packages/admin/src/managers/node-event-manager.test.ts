@@ -37,7 +37,6 @@ const executionRowFor = (name: string, cluster = ""): NewExecutionRow => ({
   closure: new Uint8Array(),
   spec: new Uint8Array(),
   started_at: null,
-  execution_created_at: 1,
   execution_updated_at: 1,
   error_kind: null,
   error_code: null,

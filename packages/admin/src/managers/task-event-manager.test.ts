@@ -53,7 +53,6 @@ for (const cached of [false, true])
           closure: new Uint8Array(),
           spec: new Uint8Array(),
           started_at: null,
-          execution_created_at: 1,
           execution_updated_at: 1,
           error_kind: null,
           error_code: null,

@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import type { Schema } from "./schema.ts";
+import { withStatementCache } from "./sqlite-statements.ts";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -64,7 +65,7 @@ async function openSqlite(path: string): Promise<Kysely<Schema>> {
   sqlite.pragma("synchronous = NORMAL");
   // PostgreSQL's LIKE is case-sensitive; make SQLite's the same so filters behave alike on both.
   sqlite.pragma("case_sensitive_like = ON");
-  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
 }
 
 async function openPostgres(cfg: DatabaseConfig): Promise<Kysely<Schema>> {

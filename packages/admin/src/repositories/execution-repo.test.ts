@@ -26,7 +26,6 @@ function executionRow(name: string, over: Partial<NewExecutionRow> = {}): NewExe
     closure: new Uint8Array([1]),
     spec: new Uint8Array([2]),
     started_at: null,
-    execution_created_at: 1,
     execution_updated_at: 1,
     error_kind: null,
     error_code: null,
@@ -226,6 +225,42 @@ forEachDatabase("ExecutionRepo", (getDb) => {
       assert.deepEqual(walked, all);
     });
   }
+
+  test("a time range on either creation column selects the same rows in either sort (both hold the creation instant)", async () => {
+    const day = (d: number) => Date.UTC(2026, 0, d) * 1000;
+    const iso = (d: number) => new Date(day(d) / 1000).toISOString();
+    for (let d = 1; d <= 10; d++) await repo.create(executionRow(`t${d}`), [], day(d));
+    const row = await repo.get(key("t4"));
+    assert.equal(row?.execution_created_at, day(4));
+    assert.equal(row?.created_at, day(4));
+    const list = async (filters: string, sortKey: string, direction: Sort_Direction) => {
+      const p = parseListParams({
+        entity: "execution",
+        filters,
+        sortBy: create(SortSchema, { key: sortKey, direction }),
+        limit: 3,
+        token: "",
+        rpc: "ListExecutions",
+        limitRequired: true,
+      });
+      const rows = await repo.list({ ...p, filters: [makeFilter("execution", "eq", "project", "p"), ...p.filters] });
+      return rows.map((r) => r.execution_name);
+    };
+    const desc = Sort_Direction.DESCENDING;
+    const asc = Sort_Direction.ASCENDING;
+    const range = (col: string) => `gte(${col},${iso(3)})+lte(${col},${iso(6)})`;
+    assert.deepEqual(await list(range("execution_created_at"), "created_at", desc), ["t6", "t5", "t4"]);
+    assert.deepEqual(await list(range("created_at"), "execution_created_at", asc), ["t3", "t4", "t5"]);
+    assert.deepEqual(await list(`gt(execution_created_at,${iso(8)})`, "created_at", asc), ["t9", "t10"]);
+    assert.deepEqual(await list(`lt(created_at,${iso(3)})`, "created_at", desc), ["t2", "t1"]);
+    assert.deepEqual(await list(`eq(execution_created_at,${iso(7)})`, "created_at", desc), ["t7"]);
+    // Both columns filtered by the caller: nothing is mirrored over them.
+    assert.deepEqual(await list(`gte(created_at,${iso(2)})+gte(execution_created_at,${iso(5)})`, "created_at", asc), [
+      "t5",
+      "t6",
+      "t7",
+    ]);
+  });
 
   test("countActiveForLaunchPlan counts QUEUED and RUNNING executions of every version of a name", async () => {
     await repo.create(executionRow("a", { launch_plan_id: lpIds[0]!, phase: "RUNNING" }), [], 1);

@@ -21,7 +21,7 @@ import { findVersion } from "./version-lookup.ts";
 export type ExecutionRow = Selectable<ExecutionsTable>;
 export type NewExecutionRow = Omit<
   Insertable<ExecutionsTable>,
-  "id" | "created_at" | "updated_at" | "deleted_at" | "launch_plan_name" | "workflow_name"
+  "id" | "created_at" | "updated_at" | "deleted_at" | "launch_plan_name" | "workflow_name" | "execution_created_at"
 >;
 export type ExecutionPatch = Omit<
   Updateable<ExecutionsTable>,
@@ -64,7 +64,9 @@ export class ExecutionRepo {
           .insertInto("executions")
           .values({
             ...row,
+            // The same instant in both: list() bounds one by a range filter on the other (see mirrorTimeRange).
             created_at: nowMicros,
+            execution_created_at: nowMicros,
             updated_at: nowMicros,
             deleted_at: null,
             // Copied for the indexed `launch_plan.name` / `workflow.name` filters (see list()).
@@ -139,7 +141,7 @@ export class ExecutionRepo {
 
   async list(q: ExecutionListQuery): Promise<ExecutionRow[]> {
     let qb = this.db.selectFrom("executions").where("executions.deleted_at", "is", null);
-    const filters = q.filters.map(onCopiedName);
+    const filters = mirrorTimeRange(q.filters.map(onCopiedName));
     const joins = new Set(q.joins);
     // A name filter reads the copied column (same result: a null copy fails every comparison, as the inner join drops
     // the row); the join stays only for the entity's other columns.
@@ -305,6 +307,28 @@ const COPIED_NAMES: Readonly<Record<string, string>> = { launch_plans: "launch_p
 function onCopiedName(f: Filter): Filter {
   const column = f.column === "name" ? COPIED_NAMES[f.table] : undefined;
   return column === undefined ? f : { ...f, entity: "execution", table: "executions", column };
+}
+
+/** The two creation-time columns of an execution: both written from the same instant by create(). */
+const CREATION_TIMES: Readonly<Record<string, string>> = {
+  created_at: "execution_created_at",
+  execution_created_at: "created_at",
+};
+const RANGE_FUNCTIONS = new Set(["eq", "gt", "gte", "lt", "lte"]);
+
+/**
+ * A range filter on one creation-time column is repeated on the other (the same rows, since both hold the same value):
+ * a page sorted by `created_at` then reads its range from the (project, domain, created_at) index instead of walking
+ * that index from the newest row and discarding every row outside the range (PostgreSQL chose that: 601 ms at 1M).
+ */
+function mirrorTimeRange(filters: Filter[]): Filter[] {
+  const mirrored = filters.flatMap((f) => {
+    const other = f.table === "executions" ? CREATION_TIMES[f.column] : undefined;
+    if (other === undefined || !RANGE_FUNCTIONS.has(f.fn) || f.defaultValue !== undefined) return [];
+    if (filters.some((g) => g.table === "executions" && g.column === other && g.fn === f.fn)) return [];
+    return [{ ...f, column: other }];
+  });
+  return mirrored.length === 0 ? filters : [...filters, ...mirrored];
 }
 
 /** A write time (µs) after the row's previous one, so that (phase, updated_at) identifies each written state. */

@@ -22,7 +22,6 @@ const executionRow = (name: string, over: Partial<NewExecutionRow> = {}): NewExe
   closure: new Uint8Array([1]),
   spec: new Uint8Array([2]),
   started_at: null,
-  execution_created_at: 1,
   execution_updated_at: 1,
   error_kind: null,
   error_code: null,

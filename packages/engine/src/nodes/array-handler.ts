@@ -52,6 +52,20 @@ async function subNodes(n: NodeContext, an: ArrayNode, size: number): Promise<No
   return nodes;
 }
 
+/** The sub-nodes by id, their (empty) upstream lists and their order: built once per array node, not per round. */
+function subNodeMaps(n: NodeContext, nodes: Node[]): Pick<Scope, "nodes" | "upstream" | "order"> {
+  const memoKey = `array-maps:${n.dataDir}`;
+  const cached = n.exec.index.memo.get(memoKey) as Pick<Scope, "nodes" | "upstream" | "order"> | undefined;
+  if (cached) return cached;
+  const maps = {
+    nodes: new Map(nodes.map((s) => [s.id, s])),
+    upstream: new Map(nodes.map((s) => [s.id, []])),
+    order: nodes.map((s) => s.id),
+  };
+  n.exec.index.memo.set(memoKey, maps);
+  return maps;
+}
+
 function arrayScope(n: NodeContext, an: ArrayNode, nodes: Node[]): Scope {
   const out = n.outputDir();
   const statuses = (n.status.children ??= {});
@@ -60,9 +74,7 @@ function arrayScope(n: NodeContext, an: ArrayNode, nodes: Node[]): Scope {
     ...(n.scope.index ? { index: n.scope.index } : {}),
     ...(n.scope.inDynamic ? { inDynamic: true } : {}),
     exec: n.exec,
-    nodes: new Map(nodes.map((s) => [s.id, s])),
-    upstream: new Map(nodes.map((s) => [s.id, []])),
-    order: nodes.map((s) => s.id),
+    ...subNodeMaps(n, nodes),
     statuses,
     dataDir,
     array: { inputsKey: inputsKey(n.dataDir), indexOf: (id) => Number(id.slice(1)) },

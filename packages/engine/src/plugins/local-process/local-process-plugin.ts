@@ -89,6 +89,12 @@ export class LocalProcessPlugin implements TaskPlugin {
   readonly #o: LocalProcessPluginOptions;
   readonly #slots: ProcessSlots;
   readonly #killTimers = new Map<string, { first: number; timer: NodeJS.Timeout }>();
+  /**
+   * Processes this instance spawned, by generated name: their wrapper's pid and whether its exit event came. While
+   * the wrapper lives the command has not ended (the wrapper writes the exit record, then exits), so a round need not
+   * read the records: the exit event wakes the execution. Processes adopted after a restart are checked on files.
+   */
+  readonly #spawned = new Map<string, { pid: number; exited: boolean }>();
 
   constructor(options: LocalProcessPluginOptions) {
     this.#o = options;
@@ -182,6 +188,7 @@ export class LocalProcessPlugin implements TaskPlugin {
   async finalize(ctx: TaskExecutionContext, state: PluginState | undefined): Promise<void> {
     // The log, `.exit` and `.pid` records stay: they are the attempt's history (and the log is served).
     this.#slots.release(ctx.generatedName);
+    this.#spawned.delete(ctx.generatedName);
     // A command that finished but left background processes behind: like the end of a pod, they go with the attempt.
     // (Without an exit record an abort is in progress or the engine never aborted: abort's own timer handles it.)
     const rec = await this.#record(ctx, state);
@@ -299,6 +306,7 @@ export class LocalProcessPlugin implements TaskPlugin {
         )
         .catch(() => undefined);
     }
+    const spawned = { pid: -1, exited: false };
     const rec = await proc.spawnDetached({
       argv,
       env,
@@ -306,9 +314,14 @@ export class LocalProcessPlugin implements TaskPlugin {
       logPath: this.#path(ctx, "log"),
       exitPath: this.#path(ctx, "exit"),
       now,
-      ...(ctx.wake ? { onExit: ctx.wake } : {}),
+      onExit: () => {
+        spawned.exited = true;
+        ctx.wake?.();
+      },
       ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
     });
+    spawned.pid = rec.pid;
+    this.#spawned.set(name, spawned);
     // In place, within the reservation. Should it fail anyway, the wrapper is found again by its command line.
     await proc.rewriteRecord(this.#path(ctx, "pid"), { ...rec, restarts }).catch((err: unknown) => {
       ctx.logger.warn({ generatedName: name, err }, "cannot fill in the task process record");
@@ -331,21 +344,16 @@ export class LocalProcessPlugin implements TaskPlugin {
     st: LocalState & proc.ProcessRecord,
   ): Promise<{ status: PluginStatus; state: PluginState }> {
     const name = ctx.generatedName;
+    const mine = this.#spawned.get(name);
+    if (mine !== undefined && mine.pid === st.pid && !mine.exited) return this.#stillRunning(ctx, st);
     let exit = await proc.readExitStatus(this.#path(ctx, "exit"));
     // The wrapper gone but members of its group alive (the wrapper alone was killed): still running, not vanished.
     if (exit === undefined && ((await proc.isAlive(st)) || (await proc.groupHasLiveMembers(st)))) {
-      this.#slots.adopt(name);
-      const logs = st.logs || (await proc.logSize(this.#path(ctx, "log"))) > 0;
-      const status: Partial<PluginStatus> & { phase: PluginPhase } = {
-        phase: "Running",
-        version: logs ? 1 : 0,
-        reason: `process running (pid ${st.pid})`,
-      };
-      if (logs) status.logs = [this.#taskLog(ctx)];
-      return this.#result(status, { ...st, logs });
+      return this.#stillRunning(ctx, st);
     }
     exit ??= await proc.readExitStatus(this.#path(ctx, "exit")); // it may have ended between the two looks
     this.#slots.release(name);
+    this.#spawned.delete(name);
     if (exit === undefined) {
       const file = await proc.readRecord(this.#path(ctx, "pid"));
       const aborted =
@@ -371,6 +379,21 @@ export class LocalProcessPlugin implements TaskPlugin {
     const startedAt = new Date(st.startedAt);
     if (!Number.isNaN(startedAt.getTime())) finished.status.startedAt = startedAt;
     return finished;
+  }
+
+  async #stillRunning(
+    ctx: TaskExecutionContext,
+    st: LocalState & proc.ProcessRecord,
+  ): Promise<{ status: PluginStatus; state: PluginState }> {
+    this.#slots.adopt(ctx.generatedName);
+    const logs = st.logs || (await proc.logSize(this.#path(ctx, "log"))) > 0;
+    const status: Partial<PluginStatus> & { phase: PluginPhase } = {
+      phase: "Running",
+      version: logs ? 1 : 0,
+      reason: `process running (pid ${st.pid})`,
+    };
+    if (logs) status.logs = [this.#taskLog(ctx)];
+    return this.#result(status, { ...st, logs });
   }
 
   async #finish(

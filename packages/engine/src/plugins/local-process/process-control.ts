@@ -12,7 +12,7 @@
 // died right after the spawn) is resolved from the wrapper's command line in /proc, which names the exit file.
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
-import { open, readFile, readdir, rename, rm, writeFile, type FileHandle } from "node:fs/promises";
+import { open, readFile, readdir, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 
 /** Identity of a started process, persisted in the plugin state and in `<name>.pid`. */
 export interface ProcessRecord {
@@ -332,15 +332,10 @@ export async function removeQuietly(path: string): Promise<void> {
   await rm(path, { force: true, recursive: true }).catch(() => undefined);
 }
 
-/** Size of the log, 0 when absent. */
+/** Size of the log, 0 when absent (one stat: a running task without output is asked every round). */
 export async function logSize(path: string): Promise<number> {
   try {
-    const h = await open(path, "r");
-    try {
-      return (await h.stat()).size;
-    } finally {
-      await h.close();
-    }
+    return (await stat(path)).size;
   } catch {
     return 0;
   }
