@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { initSecrets } from "@aloft/admin";
 import { s256 } from "@aloft/admin/testing";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { CookieJar, startTestPlatform, type TestPlatform } from "@aloft/testkit";
 import { grpc, loadPackage } from "@aloft/testkit";
 
 const secrets = mkdtempSync(join(tmpdir(), "aloft-auth-browser-"));
@@ -51,23 +51,6 @@ after(async () => {
   rmSync(secrets, { recursive: true, force: true });
 });
 
-/** A cookie jar: name → value, from Set-Cookie headers (Max-Age=0 removes). */
-class Jar {
-  readonly cookies = new Map<string, string>();
-  take(res: Response): void {
-    for (const c of res.headers.getSetCookie()) {
-      const [pair, ...attrs] = c.split(";");
-      const eq = pair!.indexOf("=");
-      const name = pair!.slice(0, eq).trim();
-      if (attrs.some((a) => a.trim() === "Max-Age=0")) this.cookies.delete(name);
-      else this.cookies.set(name, pair!.slice(eq + 1));
-    }
-  }
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
-  }
-}
-
 const authorizeQuery = (extra: Record<string, string> = {}) =>
   new URLSearchParams({
     response_type: "code",
@@ -85,8 +68,8 @@ async function signIn(
   authorizeUrl: string,
   user: string,
   pass: string,
-  jar = new Jar(),
-): Promise<{ res: Response; jar: Jar }> {
+  jar = new CookieJar(),
+): Promise<{ res: Response; jar: CookieJar }> {
   const page = await fetch(authorizeUrl, { headers: { cookie: jar.header() }, redirect: "manual" });
   assert.equal(page.status, 200, await page.clone().text());
   assert.equal(page.headers.get("x-frame-options"), "DENY");
@@ -267,8 +250,8 @@ describe("authorization code + PKCE", () => {
 });
 
 describe("the console's browser flow", () => {
-  async function consoleSignIn(user: string): Promise<Jar> {
-    const jar = new Jar();
+  async function consoleSignIn(user: string): Promise<CookieJar> {
+    const jar = new CookieJar();
     const login = await fetch(`${platform.httpUrl}/login?redirect_url=/console/projects`, { redirect: "manual" });
     assert.equal(login.status, 302);
     jar.take(login);
@@ -424,7 +407,7 @@ describe("the console's browser flow", () => {
     const out = await fetch(`${platform.httpUrl}/logout`, { headers: { cookie: jar.header() }, redirect: "manual" });
     assert.equal(out.status, 200);
     assert.ok(hookCalls.includes("logout"));
-    const cleared = new Jar();
+    const cleared = new CookieJar();
     cleared.cookies.set("flyte_rt", "x");
     cleared.take(out);
     assert.equal(cleared.cookies.size, 0, "every cookie is cleared");

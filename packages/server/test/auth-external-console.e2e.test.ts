@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import { initSecrets } from "@aloft/admin";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { CookieJar, startTestPlatform, type TestPlatform } from "@aloft/testkit";
 
 const dir = mkdtempSync(join(tmpdir(), "aloft-ext-console-"));
 let idp: Server;
@@ -131,14 +131,9 @@ after(async () => {
 });
 
 async function signIn(): Promise<{ status: number; cookies: Map<string, string> }> {
-  const cookies = new Map<string, string>();
-  const take = (res: Response) => {
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(";");
-      const eq = pair!.indexOf("=");
-      cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1));
-    }
-  };
+  const jar = new CookieJar();
+  const cookies = jar.cookies;
+  const take = (res: Response) => jar.take(res);
   const login = await fetch(`${platform.httpUrl}/login?redirect_url=/console`, { redirect: "manual" });
   assert.equal(login.status, 302);
   assert.ok(login.headers.get("location")!.startsWith(`${issuer}/authorize?`));

@@ -12,7 +12,17 @@ import { ConnectError, Code } from "@connectrpc/connect";
 import { createAloftClient } from "@aloft/client";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { approveDevice, id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit";
+import {
+  approveDevice,
+  CookieJar,
+  id,
+  intLiteral,
+  intOf,
+  promise,
+  registerWorkflow,
+  shellTask,
+  taskNode,
+} from "@aloft/testkit";
 
 const bin = new URL("../bin/aloft.mjs", import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), "aloft-auth-split-"));
@@ -184,17 +194,11 @@ test("the engine authenticates, renews its token across expiry, and a workflow c
 /** The console's sign-in, a cookie-authenticated call, a renewal and a sign-out; returns every code, token and cookie value seen. */
 async function browserSession(base: string, user: string, password: string): Promise<Array<[string, string]>> {
   const seen: Array<[string, string]> = [];
-  const jar = new Map<string, string>();
+  const jar = new CookieJar();
   const take = (res: Response) => {
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(";");
-      const eq = pair!.indexOf("=");
-      const value = pair!.slice(eq + 1);
-      jar.set(pair!.slice(0, eq), value);
-      if (value.length > 8) seen.push([`cookie ${pair!.slice(0, eq)}`, value]);
-    }
+    for (const [name, value] of jar.take(res)) if (value.length > 8) seen.push([`cookie ${name}`, value]);
   };
-  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+  const cookie = () => jar.header();
   const login = await fetch(`${base}/login`, { redirect: "manual" });
   take(login);
   const page = await fetch(login.headers.get("location")!.replace("//localhost:", "//127.0.0.1:"), {

@@ -2,22 +2,7 @@
 // hand-kept cookie jar, as a browser would: the verification page sends the signed-out person to /login, the
 // authorization server's sign-in form (CSRF cookie and hidden fields), /callback sets the console's session cookies
 // and returns to the verification page, whose form (with the session's CSRF token) approves or denies the code.
-
-class Jar {
-  readonly cookies = new Map<string, string>();
-  take(res: Response): void {
-    for (const c of res.headers.getSetCookie()) {
-      const [pair, ...attrs] = c.split(";");
-      const eq = pair!.indexOf("=");
-      const name = pair!.slice(0, eq).trim();
-      if (attrs.some((a) => a.trim() === "Max-Age=0")) this.cookies.delete(name);
-      else this.cookies.set(name, pair!.slice(eq + 1));
-    }
-  }
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
-  }
-}
+import { CookieJar } from "./cookie-jar.ts";
 
 const unescapeHtml = (s: string) =>
   s
@@ -59,7 +44,7 @@ export async function approveDevice(o: {
   /** Replaces the form's CSRF token (a forged form). */
   csrfToken?: string;
 }): Promise<DeviceDecision> {
-  const jar = new Jar();
+  const jar = new CookieJar();
   const base = o.httpUrl.replace(/\/+$/, "");
   // Printed URLs may name the public URL's host; requests go to the test server.
   const local = (u: string) => {

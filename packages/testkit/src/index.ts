@@ -8,6 +8,7 @@ export {
 } from "./databases.ts";
 export type { TestDatabase } from "./databases.ts";
 export { approveDevice } from "./device-approver.ts";
+export { CookieJar } from "./cookie-jar.ts";
 export type { DeviceDecision } from "./device-approver.ts";
 export { NO_FIXTURES, flytesnacksDir } from "./fixtures.ts";
 export { findFlytekit, registerWorkflows, runRemote, writeFlytekitConfig } from "./flytekit.ts";
