@@ -14,6 +14,7 @@ import {
   constantTimeEqual,
   duplicateParam,
   escapeHtml,
+  HTML_PAGE_HEADERS,
   parseCookies,
   queryOf,
   readForm,
@@ -94,15 +95,6 @@ function back(res: ServerResponse, redirectUri: string, params: Record<string, s
   redirect(res, u.toString(), cookies, 303);
 }
 
-const PAGE_HEADERS = {
-  "content-type": "text/html; charset=utf-8",
-  "cache-control": "no-store",
-  "x-frame-options": "DENY",
-  "content-security-policy":
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-  "referrer-policy": "no-referrer",
-};
-
 function loginPage(
   res: ServerResponse,
   p: URLSearchParams,
@@ -116,7 +108,7 @@ function loginPage(
   const hidden = PARAMS.filter((k) => p.get(k) !== null)
     .map((k) => `<input type="hidden" name="${k}" value="${escapeHtml(p.get(k)!)}">`)
     .join("\n");
-  res.writeHead(status, { ...PAGE_HEADERS, ...headers, "set-cookie": [cookie] });
+  res.writeHead(status, { ...HTML_PAGE_HEADERS, ...headers, "set-cookie": [cookie] });
   res.end(`<!doctype html>
 <html><head><meta charset="utf-8"><title>Sign in to Aloft</title></head>
 <body style="font-family:sans-serif;max-width:24em;margin:4em auto">

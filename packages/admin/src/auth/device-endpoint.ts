@@ -16,11 +16,13 @@ import { type DeviceStore, normalizeUserCode } from "./device-store.ts";
 import {
   constantTimeEqual,
   escapeHtml,
+  HTML_PAGE_HEADERS,
   json,
   oauthError,
   parseCookies,
   queryOf,
   readForm,
+  readPostForm,
   redirect,
   text,
 } from "./oauth-http.ts";
@@ -72,12 +74,8 @@ export class StartLimiter {
 /** RFC 8628 §3.1–3.2: a device code, a user code, where the person enters it, and how often to poll. */
 export function deviceAuthorizationEndpoint(deps: DeviceAuthorizationDeps) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (req.method !== "POST") {
-      req.resume();
-      return oauthError(res, 405, "invalid_request", "use POST", { allow: "POST" });
-    }
-    const form = await readForm(req);
-    if (typeof form === "string") return oauthError(res, 400, "invalid_request", form);
+    const form = await readPostForm(req, res);
+    if (!form) return;
     if (form.get("client_secret") !== null || req.headers.authorization)
       return oauthError(res, 400, "invalid_request", "the device flow is for public clients, which have no secret");
     const clientId = form.get("client_id") ?? "";
@@ -123,17 +121,8 @@ export interface DeviceVerificationDeps {
   logger: Logger;
 }
 
-const PAGE_HEADERS = {
-  "content-type": "text/html; charset=utf-8",
-  "cache-control": "no-store",
-  "x-frame-options": "DENY",
-  "content-security-policy":
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-  "referrer-policy": "no-referrer",
-};
-
 function page(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...PAGE_HEADERS, ...headers });
+  res.writeHead(status, { ...HTML_PAGE_HEADERS, ...headers });
   res.end(`<!doctype html>
 <html><head><meta charset="utf-8"><title>Connect a device to Aloft</title></head>
 <body style="font-family:sans-serif;max-width:28em;margin:4em auto">

@@ -55,6 +55,32 @@ export async function readForm(req: IncomingMessage): Promise<URLSearchParams | 
   return duplicateParam(form) ?? form;
 }
 
+/**
+ * The form of an OAuth endpoint's POST (RFC 6749 §3.1, §3.2), or undefined once the error is answered: 405 for another
+ * method, 400 `invalid_request` for a body that is not one form.
+ */
+export async function readPostForm(req: IncomingMessage, res: ServerResponse): Promise<URLSearchParams | undefined> {
+  if (req.method !== "POST") {
+    req.resume();
+    oauthError(res, 405, "invalid_request", "use POST", { allow: "POST" });
+    return undefined;
+  }
+  const form = await readForm(req);
+  if (typeof form !== "string") return form;
+  oauthError(res, 400, "invalid_request", form);
+  return undefined;
+}
+
+/** Headers of the authorization server's own HTML pages (sign-in, device approval): never cached, framed or leaked. */
+export const HTML_PAGE_HEADERS = {
+  "content-type": "text/html; charset=utf-8",
+  "cache-control": "no-store",
+  "x-frame-options": "DENY",
+  "content-security-policy":
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  "referrer-policy": "no-referrer",
+};
+
 export function duplicateParam(params: URLSearchParams): string | undefined {
   for (const k of new Set(params.keys())) {
     if (params.getAll(k).length > 1) return `parameter ${k} given more than once`;

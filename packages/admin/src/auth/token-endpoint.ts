@@ -12,7 +12,7 @@ import type { Logger } from "@aloft/core";
 import type { ClientRegistry } from "./clients.ts";
 import type { DeviceStore } from "./device-store.ts";
 import type { GrantStore } from "./grant-store.ts";
-import { json, oauthError, readForm } from "./oauth-http.ts";
+import { json, oauthError, readPostForm } from "./oauth-http.ts";
 import { verifierMatches } from "./pkce.ts";
 import type { PublicClient } from "./public-clients.ts";
 import type { KeySet } from "./signing-keys.ts";
@@ -65,12 +65,8 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
 
 export function tokenEndpoint(deps: TokenEndpointDeps) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (req.method !== "POST") {
-      req.resume();
-      return oauthError(res, 405, "invalid_request", "use POST", { allow: "POST" });
-    }
-    const form = await readForm(req);
-    if (typeof form === "string") return oauthError(res, 400, "invalid_request", form);
+    const form = await readPostForm(req, res);
+    if (!form) return;
     const basic = basicCredentials(req.headers.authorization);
     if (basic === "malformed")
       return oauthError(res, 401, "invalid_client", "malformed Basic credentials", {
@@ -253,12 +249,8 @@ export async function interactiveGrant(
 /** RFC 7009 revocation of a refresh token (its family); always 200 unless the request is malformed. */
 export function revokeEndpoint(it: { grants: GrantStore; logger: Logger }) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (req.method !== "POST") {
-      req.resume();
-      return oauthError(res, 405, "invalid_request", "use POST", { allow: "POST" });
-    }
-    const form = await readForm(req);
-    if (typeof form === "string") return oauthError(res, 400, "invalid_request", form);
+    const form = await readPostForm(req, res);
+    if (!form) return;
     const token = form.get("token") ?? "";
     if (token === "") return oauthError(res, 400, "invalid_request", "token is required");
     // Access tokens are short-lived JWTs and cannot be revoked one by one; only refresh tokens are looked up.
