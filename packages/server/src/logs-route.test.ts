@@ -5,7 +5,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { LOGS_ROUTE, logsRoute } from "./logs-route.ts";
+import { appendFileSync } from "node:fs";
+import { byteRange, LOGS_ROUTE, logsRoute } from "./logs-route.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "aloft-logs-"));
 let server: Server;
@@ -57,4 +58,48 @@ test("malformed percent-encoding is 400, not a server error", async () => {
     const res = await fetch(`${base}${name}`);
     assert.equal(res.status, 400, name);
   }
+});
+
+test("a range read answers the bytes after an offset (206), 416 past the end, and follows a log being written", async () => {
+  const file = join(dir, "proj", "dev", "c0-n0-0.log");
+  writeFileSync(file, "line 1\n");
+  const url = `${base}proj/dev/c0-n0-0`;
+  const whole = await fetch(url);
+  assert.equal(whole.headers.get("accept-ranges"), "bytes");
+  assert.equal(await whole.text(), "line 1\n");
+  // Nothing new yet: 416 with the current length.
+  const none = await fetch(url, { headers: { range: "bytes=7-" } });
+  assert.equal(none.status, 416);
+  assert.equal(none.headers.get("content-range"), "bytes */7");
+  await none.arrayBuffer();
+  // The task writes more; the reader asks only for what follows what it has.
+  appendFileSync(file, "line 2\nline 3\n");
+  const more = await fetch(url, { headers: { range: "bytes=7-" } });
+  assert.equal(more.status, 206);
+  assert.equal(more.headers.get("content-range"), "bytes 7-20/21");
+  assert.equal(more.headers.get("content-length"), "14");
+  assert.equal(await more.text(), "line 2\nline 3\n");
+  const suffix = await fetch(url, { headers: { range: "bytes=-7" } });
+  assert.equal(suffix.status, 206);
+  assert.equal(await suffix.text(), "line 3\n");
+  const head = await fetch(url, { method: "HEAD", headers: { range: "bytes=14-" } });
+  assert.equal(head.status, 206);
+  assert.equal(head.headers.get("content-length"), "7");
+  // Several ranges, or another unit: the whole log, as if no range had been asked for.
+  const multi = await fetch(url, { headers: { range: "bytes=0-1,3-4" } });
+  assert.equal(multi.status, 200);
+  assert.equal((await multi.text()).length, 21);
+});
+
+test("byteRange: open, closed and suffix ranges; what it cannot satisfy; what it ignores", () => {
+  assert.deepEqual(byteRange("bytes=5-", 10), [5, 9]);
+  assert.deepEqual(byteRange("bytes=2-4", 10), [2, 4]);
+  assert.deepEqual(byteRange("bytes=2-400", 10), [2, 9]);
+  assert.deepEqual(byteRange("bytes=-3", 10), [7, 9]);
+  assert.deepEqual(byteRange("bytes=-30", 10), [0, 9]);
+  assert.equal(byteRange("bytes=10-", 10), "unsatisfiable");
+  assert.equal(byteRange("bytes=0-", 0), "unsatisfiable");
+  assert.equal(byteRange("bytes=-0", 10), "unsatisfiable");
+  for (const h of [undefined, "", "bytes=-", "bytes=4-2", "items=0-1", "bytes=0-1,2-3", "bytes=a-"])
+    assert.equal(byteRange(h, 10), undefined, String(h));
 });

@@ -3,7 +3,8 @@
 // the path are the execution's, so with auth on reading a log needs `view` on them (the route's `scopeOf`); the file
 // sits under them, so a path naming another project finds nothing. Links from before logs were kept per project
 // (`/logs/<name>`, a file directly in `<logDir>`) still work, but with auth on only for a viewer of every project:
-// nothing in them says whose log it is.
+// nothing in them says whose log it is. A `Range: bytes=N-` read answers only what follows byte N (206, or 416 when
+// there is nothing past it yet): how the console follows a running task's log without reading it all every time.
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -54,16 +55,31 @@ export function logsRoute(logDir: string) {
       res.end(`no log for ${path.segments.join("/")}\n`);
       return;
     }
-    res.writeHead(200, {
-      "content-type": "text/plain; charset=utf-8",
-      "content-length": size,
-      "cache-control": "no-store",
-    });
-    if (req.method === "HEAD") {
+    const range = byteRange(req.headers.range, size);
+    if (range === "unsatisfiable") {
+      res.writeHead(416, {
+        "content-type": "text/plain; charset=utf-8",
+        "content-range": `bytes */${size}`,
+        "accept-ranges": "bytes",
+        "cache-control": "no-store",
+      });
       res.end();
       return;
     }
-    createReadStream(file, { start: 0, end: Math.max(0, size - 1) }).pipe(res);
+    const [start, end] = range ?? [0, size - 1];
+    res.writeHead(range ? 206 : 200, {
+      "content-type": "text/plain; charset=utf-8",
+      "content-length": Math.max(0, end - start + 1),
+      "accept-ranges": "bytes",
+      "cache-control": "no-store",
+      ...(range ? { "content-range": `bytes ${start}-${end}/${size}` } : {}),
+    });
+    if (req.method === "HEAD" || end < start) {
+      res.end();
+      return;
+    }
+    // Only the bytes counted by the stat above: a log still being written may have grown since.
+    createReadStream(file, { start, end }).pipe(res);
   };
   return Object.assign(route, {
     /** `<project>/<domain>/<name>` belongs to that project and domain; anything else to no one in particular. */
@@ -73,6 +89,25 @@ export function logsRoute(logDir: string) {
       return { project: path.segments[0]!, domain: path.segments[1]! };
     },
   });
+}
+
+/**
+ * The one byte range a `Range` header asks for within `size` bytes (`bytes=N-`, `bytes=N-M`, `bytes=-S`), as inclusive
+ * [start, end]; undefined when there is no header or it is not one range of bytes (the whole log is then served, as
+ * RFC 9110 allows); "unsatisfiable" when it starts at or past the end (what a reader that has everything gets).
+ */
+export function byteRange(header: string | undefined, size: number): [number, number] | "unsatisfiable" | undefined {
+  const m = /^bytes=(\d*)-(\d*)$/.exec((header ?? "").trim());
+  if (!m || (m[1] === "" && m[2] === "")) return undefined;
+  if (m[1] === "") {
+    const suffix = Number(m[2]);
+    if (suffix === 0 || size === 0) return "unsatisfiable";
+    return [Math.max(0, size - suffix), size - 1];
+  }
+  const start = Number(m[1]);
+  if (m[2] !== "" && Number(m[2]) < start) return undefined;
+  if (start >= size) return "unsatisfiable";
+  return [start, m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1)];
 }
 
 /** The percent-decoded path segment, or undefined when its encoding is malformed (`%`, `%zz`, invalid UTF-8). */

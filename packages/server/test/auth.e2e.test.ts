@@ -467,11 +467,22 @@ describe("roles", () => {
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, `${name}.log`), `log of ${name}\n`);
     }
-    const get = async (client: string, path: string) =>
-      fetch(`${platform.httpUrl}/logs/${path}`, { headers: { authorization: `Bearer ${await token(client)}` } });
+    const get = async (client: string, path: string, range?: string) =>
+      fetch(`${platform.httpUrl}/logs/${path}`, {
+        headers: { authorization: `Bearer ${await token(client)}`, ...(range ? { range } : {}) },
+      });
     const mine = await get("viewer-bot", `${P}/${D}/mine`);
     assert.equal(mine.status, 200);
     assert.equal(await mine.text(), "log of mine\n");
+    // A range read is checked the same way: the tail of one's own log, never a byte of another project's.
+    const tail = await get("viewer-bot", `${P}/${D}/mine`, "bytes=7-");
+    assert.equal(tail.status, 206);
+    assert.equal(await tail.text(), "mine\n");
+    assert.equal((await get("viewer-bot", `otherproj/${D}/theirs`, "bytes=0-")).status, 403);
+    assert.equal(
+      (await fetch(`${platform.httpUrl}/logs/${P}/${D}/mine`, { headers: { range: "bytes=0-" } })).status,
+      401,
+    );
     const theirs = await get("viewer-bot", `otherproj/${D}/theirs`);
     assert.equal(theirs.status, 403);
     assert.match(
