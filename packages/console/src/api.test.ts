@@ -80,3 +80,29 @@ test("archive, activation and task launches send the requests admin's gateway ro
   await api.launch({ project: "p", domain: "d", name: "t", version: "v1" }, {}, "tasks");
   assert.equal(JSON.parse(String(sent[3]!.init.body)).spec.launch_plan.resource_type, "TASK");
 });
+
+test("a log range read sends the Range header; 206 gives the span, 416 nothing new, 404 a failure", async () => {
+  const sent: Sent[] = [];
+  const answers = [
+    new Response("lo\n", { status: 206, headers: { "content-range": "bytes 3-5/6" } }),
+    new Response(null, { status: 416, headers: { "content-range": "bytes */6" } }),
+    new Response("no log for x\n", { status: 404 }),
+  ];
+  const api = createApi((async (url: string, init?: RequestInit) => {
+    sent.push({ url: String(url), init: init ?? {} });
+    return answers.shift()!;
+  }) as typeof fetch);
+  const r = await api.logRange("/logs/p/d/x", "bytes=3-");
+  assert.equal((sent[0]!.init.headers as Record<string, string>).Range, "bytes=3-");
+  assert.deepEqual(
+    { ...r, bytes: new TextDecoder().decode(r.bytes) },
+    { status: 206, bytes: "lo\n", start: 3, size: 6 },
+  );
+  const none = await api.logRange("/logs/p/d/x", "bytes=6-");
+  assert.equal(none.status, 416);
+  assert.equal(none.size, 6);
+  await assert.rejects(
+    api.logRange("/logs/p/d/x", "bytes=0-"),
+    (err: unknown) => err instanceof ApiError && err.status === 404,
+  );
+});

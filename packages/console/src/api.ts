@@ -18,6 +18,7 @@ import type {
 } from "./types.ts";
 import { namedEntityFilters, RESOURCE_TYPE } from "./entities.ts";
 import { executionFilters } from "./execution-filters.ts";
+import { type LogRead, parseContentRange } from "./logs.ts";
 import type { EntityKind, ExecutionFilters, LaunchKind } from "./routes.ts";
 
 export class ApiError extends Error {
@@ -242,38 +243,30 @@ export function createApi(fetchFn: Fetch, csrfToken: () => string = () => "") {
         (r) => r.span ?? undefined,
       ),
     /**
-     * A task log served by admin (`/logs/…` on this origin), read as it arrives: `onText` gets the text so far after
-     * every chunk. Resolves with the whole text.
+     * A range read of a task log served by admin (`/logs/…` on this origin): `range` is a Range header value
+     * (`bytes=-N` for the tail, `bytes=N-` for what follows byte N). 416 (nothing past the offset) is an answer, not
+     * a failure.
      */
-    logText: async (path: string, onText: (text: string) => void, signal?: AbortSignal): Promise<string> => {
+    logRange: async (path: string, range: string, signal?: AbortSignal): Promise<LogRead> => {
       let res: Response;
       try {
         res = await fetchFn(path, {
           credentials: "same-origin",
-          headers: { Accept: "text/plain" },
+          headers: { Accept: "text/plain", Range: range },
           ...(signal ? { signal } : {}),
         });
       } catch (err) {
         throw new ApiError(0, describeFailure(0, err instanceof Error ? err.message : String(err)));
       }
+      const span = parseContentRange(res.headers.get("content-range"));
+      if (res.status === 416) {
+        await res.arrayBuffer();
+        return { status: 416, bytes: new Uint8Array(), start: 0, size: span?.size ?? 0 };
+      }
       if (!res.ok) throw new ApiError(res.status, describeFailure(res.status, (await res.text()).trim().slice(0, 200)));
-      const reader = res.body?.getReader();
-      if (!reader) {
-        const text = await res.text();
-        onText(text);
-        return text;
-      }
-      const decoder = new TextDecoder();
-      let text = "";
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        text += decoder.decode(value, { stream: true });
-        onText(text);
-      }
-      text += decoder.decode();
-      onText(text);
-      return text;
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      if (res.status === 206 && span) return { status: 206, bytes, start: span.start, size: span.size };
+      return { status: 200, bytes, start: 0, size: bytes.length };
     },
     relaunch: (project: string, domain: string, name: string) =>
       call<{ id?: { name?: string } }>("POST", "/api/v1/executions/relaunch", { id: { project, domain, name } }),

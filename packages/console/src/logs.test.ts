@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { servedLogPath } from "./logs.ts";
+import { LogFollower, parseContentRange, servedLogPath } from "./logs.ts";
 
 test("logs admin serves are read on this origin; others stay links", () => {
   assert.equal(servedLogPath("http://localhost:8088/logs/p/d/abc-n0-0"), "/logs/p/d/abc-n0-0");
@@ -9,4 +9,60 @@ test("logs admin serves are read on this origin; others stay links", () => {
   assert.equal(servedLogPath("s3://bucket/logs/x"), undefined);
   assert.equal(servedLogPath(""), undefined);
   assert.equal(servedLogPath(undefined), undefined);
+});
+
+const enc = new TextEncoder();
+const read = (status: 200 | 206 | 416, text: string, start: number, size: number) => ({
+  status,
+  bytes: enc.encode(text),
+  start,
+  size,
+});
+
+test("a followed log: the tail first, then only the bytes after those held; 416 is nothing new", () => {
+  const f = new LogFollower(16);
+  assert.equal(f.nextRange(), "bytes=-16");
+  // A 40-byte log: its last 16 bytes, the partial first line dropped.
+  assert.equal(f.add(read(206, "ine 3\nline 4\nl5\n", 24, 40)), true);
+  assert.equal(f.text, "line 4\nl5\n");
+  assert.equal(f.dropped, true);
+  assert.equal(f.nextRange(), "bytes=40-");
+  assert.equal(f.add(read(416, "", 0, 40)), false);
+  assert.equal(f.nextRange(), "bytes=40-");
+  assert.equal(f.add(read(206, "l6\n", 40, 43)), true);
+  assert.equal(f.nextRange(), "bytes=43-");
+  // More than fits: the text keeps its last 16 characters, from a line start.
+  f.add(read(206, "line 7\nline 8\n", 43, 57));
+  assert.equal(f.text, "line 7\nline 8\n");
+  assert.ok(f.text.length <= 16);
+});
+
+test("a short log is held whole; an empty one waits at offset 0; a whole answer (200) replaces the text", () => {
+  const f = new LogFollower(100);
+  f.add(read(416, "", 0, 0));
+  assert.equal(f.nextRange(), "bytes=0-");
+  f.add(read(206, "hello\n", 0, 6));
+  assert.equal(f.text, "hello\n");
+  assert.equal(f.dropped, false);
+  f.add(read(200, "all of it\n", 0, 10));
+  assert.equal(f.text, "all of it\n");
+  assert.equal(f.nextRange(), "bytes=10-");
+  // The log was replaced by a shorter one: read again from its start.
+  f.add(read(416, "", 0, 3));
+  assert.equal(f.nextRange(), "bytes=0-");
+});
+
+test("a character split between two reads is decoded whole", () => {
+  const f = new LogFollower(100);
+  const bytes = enc.encode("é\n");
+  f.add({ status: 206, bytes: bytes.slice(0, 1), start: 0, size: 1 });
+  f.add({ status: 206, bytes: bytes.slice(1), start: 1, size: 3 });
+  assert.equal(f.text, "é\n");
+});
+
+test("Content-Range headers", () => {
+  assert.deepEqual(parseContentRange("bytes 7-20/21"), { start: 7, size: 21 });
+  assert.deepEqual(parseContentRange("bytes */21"), { start: 0, size: 21 });
+  assert.equal(parseContentRange(null), undefined);
+  assert.equal(parseContentRange("items 1-2/3"), undefined);
 });

@@ -1,8 +1,9 @@
 // A task node's attempts (ListTaskExecutions): phase, duration, error, and each attempt's logs. Logs admin serves
-// itself are read into the page as text while they arrive, and read again while the attempt runs; others are links.
+// itself are read into the page as text (their tail, then what is written since, while the attempt runs); others are
+// links.
 import { useEffect, useState } from "react";
 import type { ApiError } from "../api.ts";
-import { servedLogPath } from "../logs.ts";
+import { LogFollower, servedLogPath } from "../logs.ts";
 import { isTerminal } from "../phases.ts";
 import type { TaskExecution } from "../types.ts";
 import { asApiError, ErrorBox, formatDuration, Loading, PhaseBadge, useAsync, useNav } from "./common.tsx";
@@ -74,18 +75,26 @@ function LogEntry(props: { name: string; uri: string; attempt: number; running: 
   );
 }
 
-/** The log's text as it streams in; while the attempt runs it is read again every two seconds. */
+/**
+ * The log's text: its tail first (at most LOG_TAIL_CHARS, so a log of many megabytes stays light), then, while the
+ * attempt runs, only the bytes written since the last read, every two seconds; one last read when the attempt ends.
+ * The whole log is a download.
+ */
 function LogText(props: { path: string; running: boolean; label: string }) {
   const { api } = useNav();
+  const [follower] = useState(() => new LogFollower());
   const [text, setText] = useState<string>();
   const [error, setError] = useState<ApiError>();
   const [round, setRound] = useState(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `round` asks for another read of the log
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `round` asks for the next read of the log
   useEffect(() => {
     const abort = new AbortController();
     let timer: number | undefined;
-    api.logText(props.path, setText, abort.signal).then(
-      () => {
+    api.logRange(props.path, follower.nextRange(), abort.signal).then(
+      (read) => {
+        if (abort.signal.aborted) return;
+        follower.add(read);
+        setText(follower.text);
         setError(undefined);
         if (props.running) timer = window.setTimeout(() => setRound((r) => r + 1), 2000);
       },
@@ -102,9 +111,17 @@ function LogText(props: { path: string; running: boolean; label: string }) {
       {text === undefined && !error ? (
         <Loading />
       ) : (
-        <pre className="log" role="log" aria-label={props.label}>
-          {text === "" ? "(empty)" : text}
-        </pre>
+        <>
+          <p className="muted">
+            {follower.dropped && "Showing the end of a long log. "}
+            <a href={props.path} download={`${props.path.split("/").at(-1)}.log`}>
+              Download the full log
+            </a>
+          </p>
+          <pre className="log" role="log" aria-label={props.label}>
+            {text === "" ? "(empty)" : text}
+          </pre>
+        </>
       )}
     </>
   );
