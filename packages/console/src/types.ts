@@ -97,7 +97,15 @@ export interface ExecutionError {
 
 export interface Execution {
   id: ExecutionId;
-  spec?: { launch_plan?: Identifier | null; metadata?: { mode?: string; principal?: string } | null } | null;
+  spec?: {
+    launch_plan?: Identifier | null;
+    metadata?: {
+      mode?: string;
+      principal?: string;
+      /** The launch-plan node that started this execution, when it is a child of another. */
+      parent_node_execution?: { node_id?: string; execution_id?: ExecutionId | null } | null;
+    } | null;
+  } | null;
   closure?: {
     phase?: string;
     started_at?: string | null;
@@ -186,6 +194,8 @@ export interface NodeExecution {
     started_at?: string | null;
     duration?: string | null;
     error?: ExecutionError | null;
+    /** A launch-plan node's child execution. */
+    workflow_node_metadata?: { execution_id?: ExecutionId | null } | null;
   } | null;
   metadata?: { spec_node_id?: string; is_parent_node?: boolean; retry_group?: string } | null;
 }

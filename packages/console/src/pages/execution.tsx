@@ -21,6 +21,7 @@ import { Signals } from "../components/signals.tsx";
 import { TimelineView } from "../components/timeline-view.tsx";
 import { LiteralMapView } from "../components/literal-view.tsx";
 import { allNodes, buildDag, END, phaseCounts, START } from "../dag.ts";
+import { childExecutionRoute, parentExecutionRoute } from "../execution-links.ts";
 import { isTerminal } from "../phases.ts";
 import type { Route } from "../routes.ts";
 import type { Execution, NodeExecution, Signal, Workflow } from "../types.ts";
@@ -123,6 +124,7 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
     navigate({ ...route, expand: next.size > 0 ? [...next] : undefined } as Route);
   };
   const lp = execution.spec?.launch_plan;
+  const parent = parentExecutionRoute(execution);
   const select = (node: string) => navigate({ ...route, node: node === route.node ? undefined : node } as Route);
 
   return (
@@ -148,6 +150,11 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
               {lp.name} @ {lp.version}
             </Link>{" "}
             ·{" "}
+          </>
+        )}
+        {parent && (
+          <>
+            launched by node {parent.node} of <Link to={parent}>{parent.name}</Link> ·{" "}
           </>
         )}
         started {formatTime(c?.started_at ?? c?.created_at)}
@@ -258,6 +265,7 @@ function NodeList(props: { nodes: NodeExecution[]; selected: string | undefined;
         },
         { header: "Phase", cell: (n) => <PhaseBadge phase={n.closure?.phase} /> },
         { header: "Duration", cell: (n) => formatDuration(n.closure?.duration) },
+        { header: "Child execution", cell: (n) => <ChildLink node={n} /> },
       ]}
     />
   );
@@ -325,6 +333,11 @@ function NodeDetail({
             started {formatTime(node.closure?.started_at)}
             {node.closure?.duration ? ` · took ${formatDuration(node.closure.duration)}` : ""}
           </p>
+          {childExecutionRoute(node) && (
+            <p>
+              Child execution <ChildLink node={node} />
+            </p>
+          )}
           {data.error && <ErrorBox error={data.error} />}
           <h3>Inputs</h3>
           {data.data ? <LiteralMapView map={data.data.full_inputs} empty="No inputs." /> : !data.error && <Loading />}
@@ -340,6 +353,17 @@ function NodeDetail({
         </>
       )}
     </section>
+  );
+}
+
+/** A link to the execution a launch-plan node started (nothing for other nodes). */
+function ChildLink({ node }: { node: NodeExecution }) {
+  const child = childExecutionRoute(node);
+  if (!child) return null;
+  return (
+    <Link to={child} label={`Child execution ${child.name} of node ${node.id.node_id}`}>
+      {child.name}
+    </Link>
   );
 }
 
