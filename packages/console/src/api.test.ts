@@ -106,3 +106,14 @@ test("a log range read sends the Range header; 206 gives the span, 416 nothing n
     (err: unknown) => err instanceof ApiError && err.status === 404,
   );
 });
+
+test("the filters' pick lists come from ListLaunchPlanIds and ListWorkflowIds, sorted by name", async () => {
+  const sent: Sent[] = [];
+  const api = createApi(fakeFetch(200, '{"entities":[{"project":"p","domain":"d","name":"a"},{"name":"b"}]}', sent));
+  assert.deepEqual(await api.entityNames("launch_plans", "p", "d"), ["a", "b"]);
+  await api.entityNames("workflows", "p", "d");
+  const [lp, wf] = sent.map((x) => new URL(x.url, "http://x"));
+  assert.equal(lp!.pathname, "/api/v1/launch_plan_ids/p/d");
+  assert.equal(wf!.pathname, "/api/v1/workflow_ids/p/d");
+  assert.equal(lp!.searchParams.get("sort_by.key"), "name");
+});

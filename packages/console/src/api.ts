@@ -131,6 +131,14 @@ export function createApi(fetchFn: Fetch, csrfToken: () => string = () => "") {
       );
       return { items: r.entities ?? [], token: r.token ?? "" };
     },
+    /** The names of a project-domain's launch plans or workflows (ListLaunchPlanIds / ListWorkflowIds), A to Z. */
+    entityNames: async (kind: "launch_plans" | "workflows", project: string, domain: string): Promise<string[]> => {
+      const path = kind === "launch_plans" ? "launch_plan_ids" : "workflow_ids";
+      const r = await get<{ entities?: { name?: string }[] }>(
+        `/api/v1/${path}/${e(project)}/${e(domain)}?limit=1000&sort_by.key=name&sort_by.direction=ASCENDING`,
+      );
+      return (r.entities ?? []).map((x) => x.name ?? "").filter((n) => n !== "");
+    },
     namedEntity: (kind: EntityKind, project: string, domain: string, name: string) =>
       get<NamedEntity>(`/api/v1/named_entities/${RESOURCE_TYPE[kind]}/${e(project)}/${e(domain)}/${e(name)}`),
     /** Archives or unarchives a name (UpdateNamedEntity; the description is sent back unchanged). */

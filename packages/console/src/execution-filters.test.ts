@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { executionFilters, filterValue, fromLocalInput, hasFilters, toLocalInput } from "./execution-filters.ts";
+import {
+  executionFilters,
+  filterValue,
+  fromLocalInput,
+  hasFilters,
+  phaseParam,
+  phasesOf,
+  toLocalInput,
+} from "./execution-filters.ts";
 
 test("the list's filters become one admin filter expression", () => {
   assert.equal(executionFilters({}), "");
@@ -31,4 +39,14 @@ test("times go between the URL (UTC) and datetime-local inputs (local) without d
   assert.equal(fromLocalInput("not a time"), undefined);
   assert.equal(toLocalInput("nope"), "");
   assert.equal(toLocalInput(undefined), "");
+});
+
+test("several phases are one value_in filter; the URL keeps them as a comma-separated list", () => {
+  assert.equal(executionFilters({ phase: "FAILED,TIMED_OUT" }), "value_in(phase,FAILED;TIMED_OUT)");
+  assert.equal(executionFilters({ phase: "FAILED,,FAILED" }), "eq(phase,FAILED)");
+  assert.equal(executionFilters({ phase: "RUNNING;x),QUEUED" }), "value_in(phase,RUNNINGx;QUEUED)");
+  assert.deepEqual(phasesOf({ phase: "A,B" }), ["A", "B"]);
+  assert.deepEqual(phasesOf({}), []);
+  assert.equal(phaseParam(["A", "B"]), "A,B");
+  assert.equal(phaseParam([]), undefined);
 });

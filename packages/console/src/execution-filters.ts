@@ -14,7 +14,9 @@ export function filterValue(text: string): string {
 /** Admin's filter expression for the list's filters ("" when none). Unparseable times are left out. */
 export function executionFilters(f: ExecutionFilters): string {
   const out: string[] = [];
-  if (f.phase) out.push(`eq(phase,${filterValue(f.phase)})`);
+  const phases = phasesOf(f);
+  if (phases.length === 1) out.push(`eq(phase,${phases[0]})`);
+  else if (phases.length > 1) out.push(`value_in(phase,${phases.join(";")})`);
   const q = filterValue(f.q ?? "");
   if (q) out.push(`contains(execution_name,${q})`);
   const lp = filterValue(f.lp ?? "");
@@ -26,6 +28,17 @@ export function executionFilters(f: ExecutionFilters): string {
   const to = utcTime(f.to);
   if (to) out.push(`lte(execution_created_at,${to})`);
   return out.join("+");
+}
+
+/** The phases the list is filtered by: the URL's `phase=A,B` as a list (empty for any phase). */
+export function phasesOf(f: ExecutionFilters): string[] {
+  return [...new Set((f.phase ?? "").split(",").map(filterValue))].filter((p) => p !== "");
+}
+
+/** The URL's `phase` for a set of phases (undefined for none: any phase). */
+export function phaseParam(phases: Iterable<string>): string | undefined {
+  const list = [...phases];
+  return list.length > 0 ? list.join(",") : undefined;
 }
 
 function utcTime(s: string | undefined): string | undefined {

@@ -21,6 +21,7 @@ export type LaunchKind = "launch_plans" | "tasks";
 
 /** The executions list's filters and sort, all in the URL (`?phase=&q=&lp=&wf=&from=&to=&sort=`). */
 export interface ExecutionFilters {
+  /** One phase, or several separated by commas (any of them). */
   phase?: string;
   /** Part of the execution's name. */
   q?: string;

@@ -4,10 +4,19 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import type { ApiError } from "../api.ts";
-import { asApiError, ErrorBox, formatDuration, formatTime, Link, PhaseBadge, useNav } from "../components/common.tsx";
+import {
+  asApiError,
+  ErrorBox,
+  formatDuration,
+  formatTime,
+  Link,
+  PhaseBadge,
+  useAsync,
+  useNav,
+} from "../components/common.tsx";
 import { EXECUTION_PHASES } from "../phases.ts";
 import type { ExecutionQuery } from "../api.ts";
-import { fromLocalInput, hasFilters, toLocalInput } from "../execution-filters.ts";
+import { fromLocalInput, hasFilters, phaseParam, phasesOf, toLocalInput } from "../execution-filters.ts";
 import { type ExecutionFilters, FILTER_KEYS, type Route } from "../routes.ts";
 import type { Execution } from "../types.ts";
 
@@ -31,6 +40,14 @@ export function ExecutionsList({ route }: { route: Extract<Route, { page: "proje
   for (const k of FILTER_KEYS) if (route[k]) query[k] = route[k];
   const queryKey = JSON.stringify(query);
   const generation = useRef(0);
+  // The names the launch plan and workflow filters offer (a failure leaves them free text, without suggestions).
+  const names = useAsync(async () => {
+    const [lp, wf] = await Promise.all([
+      api.entityNames("launch_plans", route.project, route.domain),
+      api.entityNames("workflows", route.project, route.domain),
+    ]);
+    return { lp, wf };
+  }, `${route.project}/${route.domain}`);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: queryKey stands for the query
   const fetchPage = useCallback(
@@ -89,19 +106,9 @@ export function ExecutionsList({ route }: { route: Extract<Route, { page: "proje
 
   return (
     <div>
-      <FilterForm key={queryKey} route={route} apply={set} />
+      <FilterForm key={queryKey} route={route} apply={set} names={names.data} />
       <div className="toolbar">
-        <label>
-          Phase{" "}
-          <select value={route.phase ?? ""} onChange={(ev) => set({ phase: ev.target.value || undefined })}>
-            <option value="">all</option>
-            {EXECUTION_PHASES.map((p) => (
-              <option key={p} value={p}>
-                {p.toLowerCase().replace("_", " ")}
-              </option>
-            ))}
-          </select>
-        </label>
+        <PhasePicker selected={phasesOf(route)} apply={(phases) => set({ phase: phaseParam(phases) })} />
         <label>
           Sort{" "}
           <select value={route.sort ?? "created_at.desc"} onChange={(ev) => set({ sort: ev.target.value })}>
@@ -169,7 +176,15 @@ export function ExecutionsList({ route }: { route: Extract<Route, { page: "proje
 type ExecutionQueryBase = Omit<ExecutionQuery, "limit">;
 
 /** The text filters and the time range, applied together (Enter or Apply); Clear drops every filter. */
-function FilterForm({ route, apply }: { route: ExecutionFilters; apply(change: Partial<ExecutionFilters>): void }) {
+function FilterForm({
+  route,
+  apply,
+  names,
+}: {
+  route: ExecutionFilters;
+  apply(change: Partial<ExecutionFilters>): void;
+  names: { lp: string[]; wf: string[] } | undefined;
+}) {
   const [q, setQ] = useState(route.q ?? "");
   const [lp, setLp] = useState(route.lp ?? "");
   const [wf, setWf] = useState(route.wf ?? "");
@@ -193,11 +208,27 @@ function FilterForm({ route, apply }: { route: ExecutionFilters; apply(change: P
         Name <input type="search" value={q} onChange={(ev) => setQ(ev.target.value)} placeholder="part of the name" />
       </label>
       <label>
-        Launch plan <input type="text" value={lp} onChange={(ev) => setLp(ev.target.value)} spellCheck={false} />
+        Launch plan{" "}
+        <input
+          type="text"
+          list="filter-lp-names"
+          value={lp}
+          onChange={(ev) => setLp(ev.target.value)}
+          spellCheck={false}
+        />
       </label>
+      <NameList id="filter-lp-names" names={names?.lp} />
       <label>
-        Workflow <input type="text" value={wf} onChange={(ev) => setWf(ev.target.value)} spellCheck={false} />
+        Workflow{" "}
+        <input
+          type="text"
+          list="filter-wf-names"
+          value={wf}
+          onChange={(ev) => setWf(ev.target.value)}
+          spellCheck={false}
+        />
       </label>
+      <NameList id="filter-wf-names" names={names?.wf} />
       <label>
         Created from <input type="datetime-local" value={from} onChange={(ev) => setFrom(ev.target.value)} />
       </label>
@@ -209,5 +240,43 @@ function FilterForm({ route, apply }: { route: ExecutionFilters; apply(change: P
         Clear filters
       </button>
     </form>
+  );
+}
+
+/** The names an input offers as it is typed in (a native list: arrow keys pick, Enter takes one). */
+function NameList({ id, names }: { id: string; names: string[] | undefined }) {
+  return (
+    <datalist id={id}>
+      {(names ?? []).map((n) => (
+        <option key={n} value={n} />
+      ))}
+    </datalist>
+  );
+}
+
+/** Phases to show, any of several: a disclosure (Enter or Space opens it) of checkboxes, each a change of the URL. */
+function PhasePicker({ selected, apply }: { selected: string[]; apply(phases: string[]): void }) {
+  const chosen = new Set(selected);
+  const toggle = (p: string) => {
+    const next = new Set(chosen);
+    if (!next.delete(p)) next.add(p);
+    apply(EXECUTION_PHASES.filter((x) => next.has(x)));
+  };
+  const label = (p: string) => p.toLowerCase().replace("_", " ");
+  return (
+    <details className="phase-picker">
+      <summary>Phase: {selected.length === 0 ? "any" : selected.map(label).join(", ")}</summary>
+      <fieldset>
+        <legend className="sr-only">Phases to show</legend>
+        {EXECUTION_PHASES.map((p) => (
+          <label key={p}>
+            <input type="checkbox" checked={chosen.has(p)} onChange={() => toggle(p)} /> {label(p)}
+          </label>
+        ))}
+        <button type="button" onClick={() => apply([])} disabled={selected.length === 0}>
+          Any phase
+        </button>
+      </fieldset>
+    </details>
   );
 }
