@@ -6,7 +6,7 @@ import { routeHref } from "./routes.ts";
 test("a launch-plan node links to its child execution; other nodes link nowhere", () => {
   const child = childExecutionRoute({
     id: { node_id: "n0" },
-    closure: { workflow_node_metadata: { execution_id: { project: "p", domain: "d", name: "child-1" } } },
+    closure: { workflow_node_metadata: { executionId: { project: "p", domain: "d", name: "child-1" } } },
   });
   assert.equal(routeHref(child!), "/console/projects/p/domains/d/executions/child-1");
   assert.equal(childExecutionRoute({ id: { node_id: "n1" }, closure: { phase: "SUCCEEDED" } }), undefined);

@@ -37,14 +37,15 @@ export function parseContentRange(header: string | null): { start: number; size:
 
 /**
  * A running log as the page follows it: the first read asks for its last `max` bytes (`bytes=-max`), every later read
- * for what follows the bytes already held (`bytes=<offset>-`). The text kept is at most `max` characters, cut at a
- * line start; `dropped` says an earlier part is not shown. Bytes are decoded as one UTF-8 stream, so a character split
- * between two reads comes out whole.
+ * for what follows the bytes already held, starting one byte early (`bytes=<offset - 1>-`) so that a quiet log answers
+ * 206 with that one byte rather than 416 (browsers report every 4xx as an error in the console). The text kept is at
+ * most `max` characters, cut at a line start; `dropped` says an earlier part is not shown. Bytes are decoded as one
+ * UTF-8 stream, so a character split between two reads comes out whole.
  */
 export class LogFollower {
   text = "";
   dropped = false;
-  /** The byte offset the next read starts at (undefined before the first read). */
+  /** How many bytes of the log have been taken in (undefined before the first read). */
   offset: number | undefined;
   #decoder = new TextDecoder();
 
@@ -52,17 +53,21 @@ export class LogFollower {
 
   /** The Range header of the next read. */
   nextRange(): string {
-    return this.offset === undefined ? `bytes=-${this.max}` : `bytes=${this.offset}-`;
+    if (this.offset === undefined) return `bytes=-${this.max}`;
+    return `bytes=${Math.max(0, this.offset - 1)}-`;
   }
 
   /** Takes a read's answer in; true when the text changed. */
   add(read: LogRead): boolean {
     if (read.status === 416) {
-      // Nothing new; a log shorter than the offset was replaced (a new attempt's file): start again from its start.
-      if (this.offset !== undefined && read.size < this.offset) this.#reset(0);
-      else if (this.offset === undefined) this.offset = read.size;
-      return false;
+      // An empty log, or one shorter than what was read of it (replaced by a new file): read it from its start.
+      const changed = this.text !== "";
+      if (this.offset === undefined || read.size < this.offset) this.#reset(0);
+      return changed && this.text === "";
     }
+    // The byte asked for again (see nextRange) is already held.
+    if (read.status === 206 && this.offset !== undefined && this.offset > 0 && read.start === this.offset - 1)
+      read = { ...read, bytes: read.bytes.subarray(1), start: this.offset };
     const fresh = read.status === 200 || this.offset === undefined || read.start !== this.offset;
     const before = this.text;
     if (fresh) this.#reset(read.start);

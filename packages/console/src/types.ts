@@ -194,8 +194,8 @@ export interface NodeExecution {
     started_at?: string | null;
     duration?: string | null;
     error?: ExecutionError | null;
-    /** A launch-plan node's child execution. */
-    workflow_node_metadata?: { execution_id?: ExecutionId | null } | null;
+    /** A launch-plan node's child execution (the proto field is `executionId` itself, so its JSON name is too). */
+    workflow_node_metadata?: { executionId?: ExecutionId | null } | null;
   } | null;
   metadata?: { spec_node_id?: string; is_parent_node?: boolean; retry_group?: string } | null;
 }

@@ -2,8 +2,9 @@
 // built from these sources into a temporary directory and served by admin at /console. Small workflows are registered
 // and run through the public HTTP API; the browser then walks projects → executions → the execution's graph and node
 // outputs, launches from a launch plan's and a task's form, archives names and activates a schedule, filters the
-// executions list, approves gates and sets signals, reads a node's log and the timeline, recovers a failed run and
-// expands a sub-workflow. One browser and one platform serve the whole file. Any page error, failed API call or CSP
+// executions list (names offered, several phases), approves gates and sets signals, reads a node's log (a running one
+// by range reads) and the timeline, recovers a failed run, expands a sub-workflow and follows a launch-plan node to its
+// child execution and back. One browser and one platform serve the whole file. Any page error, failed API call or CSP
 // violation fails the test. Skipped, loudly, where chromium is missing; under CI (CI=true) that is a failure instead.
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -201,16 +202,26 @@ test("browse to a finished run's graph and outputs, then launch it again from th
   // The list filtered by phase, from the URL.
   await page.goto(`${base}/console/projects/${P}/domains/${D}/executions?phase=FAILED`);
   await page.getByText("No executions match.").waitFor();
-  await page.getByLabel("Phase").selectOption("SUCCEEDED");
+  // Phases are a multi-select opened from the keyboard: failed or succeeded.
+  await page.getByText("Phase: failed", { exact: true }).focus();
+  await page.keyboard.press("Enter");
+  const phases = page.getByRole("group", { name: "Phases to show" });
+  assert.equal(await phases.getByRole("checkbox", { name: "failed", exact: true }).isChecked(), true);
+  await phases.getByRole("checkbox", { name: "succeeded", exact: true }).check();
+  await page.waitForURL(/\?phase=SUCCEEDED%2CFAILED$/);
   await page.getByRole("link", { name: "first-run" }).waitFor();
+  await page.getByText("Phase: succeeded, failed", { exact: true }).waitFor();
   await page.screenshot({ path: join(shots, "executions.png") });
 
   assert.deepEqual(problems, []);
   await page.close();
 });
 
-test("a running execution is terminated from its page, live", { skip: missing, timeout: 120_000 }, async () => {
-  await registerChain("sleeper", "sleep 60; echo 1 > /var/outputs/y");
+test("a running task's log followed by range reads; the execution terminated from its page, live", {
+  skip: missing,
+  timeout: 120_000,
+}, async () => {
+  await registerChain("sleeper", 'echo "sleeping a minute"; sleep 60; echo 1 > /var/outputs/y');
   await api("POST", "/api/v1/executions", {
     project: P,
     domain: D,
@@ -225,13 +236,39 @@ test("a running execution is terminated from its page, live", { skip: missing, t
   await page.emulateMedia({ colorScheme: "dark" });
   await page.goto(`${platform!.httpUrl}/console/projects/${P}/domains/${D}/executions/slow-run`);
   await page.locator('[data-node-id="first"][data-phase="RUNNING"]').waitFor();
+  // The running task's log: its tail first, then only what follows the bytes the page holds (a range read).
+  const reads: { range: string; status: number; span: string }[] = [];
+  page.on("response", (r) => {
+    if (r.url().includes("/logs/"))
+      reads.push({
+        range: r.request().headers().range ?? "",
+        status: r.status(),
+        span: r.headers()["content-range"] ?? "",
+      });
+  });
+  await page.getByRole("button", { name: "first", exact: true }).click();
+  const node = page.getByRole("region", { name: "Node first" });
+  await node.getByRole("button", { name: /^Show .*\(attempt 1\)$/ }).click();
+  await node.getByRole("log").getByText("sleeping a minute").waitFor();
+  await page.waitForResponse(
+    (r) => r.url().includes("/logs/") && /^bytes=\d+-$/.test(r.request().headers().range ?? ""),
+  );
+  const size = Number(/^bytes 0-\d+\/(\d+)$/.exec(reads[0]!.span)?.[1]);
+  assert.deepEqual(reads.slice(0, 2), [
+    { range: "bytes=-262144", status: 206, span: `bytes 0-${size - 1}/${size}` },
+    { range: `bytes=${size - 1}-`, status: 206, span: `bytes ${size - 1}-${size - 1}/${size}` },
+  ]);
+  assert.match(
+    (await node.getByRole("link", { name: "Download the full log" }).getAttribute("href")) ?? "",
+    /^\/logs\//,
+  );
   await page.getByRole("button", { name: "Terminate" }).click();
   // The page follows the execution without a reload until it is ABORTED, and says why.
   await page
     .getByRole("heading", { name: /Execution slow-run/ })
     .getByText("ABORTED")
     .waitFor({ timeout: 60_000 });
-  await page.getByText("terminated from the console").waitFor();
+  await page.getByText(/^Terminated: terminated from the console/).waitFor();
   assert.equal(await page.getByRole("button", { name: "Terminate" }).isDisabled(), true);
   assert.equal(await page.getByRole("button", { name: "Switch to light theme" }).count(), 1);
   await page.screenshot({ path: join(shots, "execution-aborted-dark.png"), fullPage: true });
@@ -331,6 +368,17 @@ test("the executions list filtered by name, launch plan and time range, in the U
   assert.equal(await page.getByLabel("Name").inputValue(), "first");
 
   const form = page.getByRole("form", { name: "Filter executions" });
+  // The launch plan and workflow filters offer the project's names.
+  const offered = (id: string) =>
+    page.locator(`#${id} option`).evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  await page.locator('#filter-lp-names option[value="sleeper"]').waitFor({ state: "attached" });
+  const lps = await offered("filter-lp-names");
+  for (const n of ["chain", "nightly-5m", "sleeper"]) assert.ok(lps.includes(n), `${n} in ${lps.join()}`);
+  assert.deepEqual(
+    (await offered("filter-wf-names")).filter((n) => ["chain", "sleeper"].includes(n)),
+    ["chain", "sleeper"],
+  );
+  await form.getByRole("combobox", { name: "Workflow" }).waitFor();
   await form.getByLabel("Name").fill("");
   await form.getByLabel("Launch plan").fill("sleeper");
   await form.getByRole("button", { name: "Apply filters" }).click();
@@ -577,6 +625,60 @@ test("a sub-workflow expanded in the graph, an array node with per-phase counts"
   await page.locator('[data-node-id="sub/inner"]').click();
   await page.waitForURL((url) => url.searchParams.has("node") && url.searchParams.get("node") !== "sub");
   await page.locator("section[aria-label^='Node ']").getByText("2", { exact: true }).first().waitFor();
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("a launch-plan node links to its child execution, and the child back to its parent", {
+  skip: missing,
+  timeout: 120_000,
+}, async () => {
+  // chain (x → x + 2) is registered by the first test; `outer` runs it as a launch-plan node.
+  const wf = ident("WORKFLOW", "outer");
+  const vars = { variables: { x: { type: INT } } };
+  await api("POST", "/api/v1/workflows", {
+    id: wf,
+    spec: {
+      template: {
+        id: wf,
+        interface: { inputs: vars, outputs: { variables: { y: { type: INT } } } },
+        nodes: [
+          {
+            id: "run-chain",
+            metadata: { name: "run-chain" },
+            inputs: [{ var: "x", binding: promise("start-node", "x") }],
+            workflow_node: { launchplan_ref: ident("LAUNCH_PLAN", "chain") },
+          },
+        ],
+        outputs: [{ var: "y", binding: promise("run-chain", "y") }],
+        metadata: {},
+      },
+    },
+  });
+  await api("POST", "/api/v1/launch_plans", { id: ident("LAUNCH_PLAN", "outer"), spec: { workflow_id: wf } });
+  await api("POST", "/api/v1/executions", {
+    project: P,
+    domain: D,
+    name: "outer-1",
+    spec: { launch_plan: ident("LAUNCH_PLAN", "outer"), metadata: { mode: "MANUAL" } },
+    inputs: { literals: { x: { scalar: { primitive: { integer: "1" } } } } },
+  });
+  await waitForPhase("outer-1", "SUCCEEDED");
+
+  const { page, problems } = await openPage();
+  await page.goto(`${platform!.httpUrl}/console/projects/${P}/domains/${D}/executions/outer-1`);
+  const child = page.getByRole("link", { name: /^Child execution \S+ of node run-chain$/ });
+  const childName = ((await child.getAttribute("aria-label")) ?? "").split(" ")[2]!;
+  assert.match(childName, /\S/);
+  await child.click();
+  await page.waitForURL(new RegExp(`/executions/${childName}$`));
+  await page.locator(".literal-row", { hasText: "y" }).getByText("3", { exact: true }).waitFor();
+  // The child names the node that started it; the link opens the parent with that node selected.
+  await page.getByRole("link", { name: "outer-1" }).click();
+  await page.waitForURL(/\/executions\/outer-1\?node=run-chain$/);
+  const detail = page.getByRole("region", { name: "Node run-chain" });
+  await detail.getByRole("link", { name: `Child execution ${childName} of node run-chain` }).waitFor();
+  await page.screenshot({ path: join(shots, "execution-child-link.png"), fullPage: true });
   assert.deepEqual(problems, []);
   await page.close();
 });
