@@ -101,6 +101,15 @@ export function map<T>(value: Type<T>): Type<Record<string, T>> {
   };
 }
 
+/** A string that is none of an enum's symbols, refused with the symbols it may be. */
+function notASymbol(what: string, values: readonly string[], value: string): Error {
+  const allowed = values.map((v) => JSON.stringify(v)).join(", ");
+  return invalidArgument(
+    "sdk.enum_value",
+    `${what}: ${JSON.stringify(value)} is not one of the allowed values ${allowed}`,
+  );
+}
+
 /**
  * A string enum: `t.enumOf(["a", "b"])` types values as `"a" | "b"` (also `t.enum`).
  * @example
@@ -114,23 +123,28 @@ export function enumOf<const V extends readonly string[]>(values: V): Type<V[num
     name,
     literalType: literalType({ type: { case: "enumType", value: { values: [...values] } } }),
     toLiteral(v) {
-      if (typeof v !== "string" || !values.includes(v)) throw badValue(name, v);
+      if (typeof v === "string" && !values.includes(v)) throw notASymbol(name, values, v);
+      if (typeof v !== "string") throw badValue(name, v);
       return scalarLiteral({ value: { case: "primitive", value: { value: { case: "stringValue", value: v } } } });
     },
     fromLiteral(l) {
       const s = scalarOf(l, name);
       const p = s.value.case === "primitive" ? s.value.value.value : undefined;
-      if (p?.case !== "stringValue" || !values.includes(p.value)) throw mismatch(name, l);
+      if (p?.case !== "stringValue") throw mismatch(name, l);
+      // Admin accepts any string for an enum input (as upstream does): a value outside the symbols is refused here.
+      if (!values.includes(p.value)) throw notASymbol(name, values, p.value);
       return p.value as V[number];
     },
     json: {
       schema: { type: "string", enum: [...values] },
       to: (v, where) => {
-        if (typeof v !== "string" || !values.includes(v)) throw badValue(where, v);
+        if (typeof v === "string" && !values.includes(v)) throw notASymbol(where, values, v);
+        if (typeof v !== "string") throw badValue(where, v);
         return v;
       },
       from: (j, where) => {
-        if (typeof j !== "string" || !values.includes(j)) throw badValue(where, j);
+        if (typeof j === "string" && !values.includes(j)) throw notASymbol(where, values, j);
+        if (typeof j !== "string") throw badValue(where, j);
         return j as V[number];
       },
     },

@@ -72,7 +72,14 @@ test("literal types: simple types, collections, maps, enums, unions with tags, s
 test("values of the wrong type are refused with the type's name", () => {
   assert.throws(() => t.int().toLiteral(1.5), /int/);
   assert.throws(() => t.int().toLiteral(2 ** 60), /safe integer/);
-  assert.throws(() => t.enumOf(["a"]).toLiteral("b" as "a"), /enum<a>/);
+  assert.throws(() => t.enumOf(["a"]).toLiteral("b" as "a"), /enum<a>: "b" is not one of the allowed values "a"/);
+  // A string outside the symbols (admin accepts any string for an enum input) names the allowed values.
+  const outside = t.string().toLiteral("purple");
+  assert.throws(
+    () => t.enumOf(["red", "green"]).fromLiteral(outside),
+    /"purple" is not one of the allowed values "red", "green"/,
+  );
+  assert.throws(() => t.enumOf(["red"]).fromLiteral(t.int().toLiteral(1)), /got a integer primitive/);
   assert.throws(
     () => t.string().fromLiteral(t.int().toLiteral(1)),
     /expected a value of type string, got a integer primitive/,
