@@ -609,6 +609,14 @@ test("a sub-workflow expanded in the graph, an array node with per-phase counts"
     inputs: { literals: { x: int(1), xs: { collection: { literals: [int(1), int(2), int(3)] } } } },
   });
   await waitForPhase("nested-1", "SUCCEEDED");
+  // GetExecutionMetrics breaks the array node down like a task node: its attempt and the overheads around it.
+  type MetricSpan = { node_id?: { node_id: string }; task_id?: object; spans?: MetricSpan[] };
+  const { span } = await api<{ span: MetricSpan }>("GET", `/api/v1/metrics/executions/${P}/${D}/nested-1?depth=10`);
+  const mapSpan = span.spans?.find((x) => x.node_id?.node_id === "map");
+  assert.ok(
+    mapSpan?.spans?.some((x) => x.task_id),
+    JSON.stringify(mapSpan),
+  );
 
   const { page, problems } = await openPage();
   await page.goto(`${platform!.httpUrl}/console/projects/${P}/domains/${D}/executions/nested-1`);

@@ -311,3 +311,64 @@ describe("DataProxy on S3 (s3rver): presigned URLs", () => {
     assert.deepEqual(Buffer.from(await get.arrayBuffer()), body);
   });
 });
+
+describe("CreateDownloadLink of a deck a task wrote (flyteconsole's deck view)", () => {
+  let platform: TestPlatform;
+  const api = gateway(() => platform);
+  before(async () => {
+    platform = await startTestPlatform({ engine: true });
+  });
+  after(async () => platform?.close());
+
+  test("the node's deck is a signed link that downloads the page", async () => {
+    const id = (resource_type: string, name: string) => ({ resource_type, project: P, domain: D, name, version: "v1" });
+    const task = id("TASK", "decked");
+    const ok = (r: { status: number; body: unknown }) => assert.equal(r.status, 200, JSON.stringify(r.body));
+    ok(
+      await api("POST", "/api/v1/tasks", {
+        id: task,
+        spec: {
+          template: {
+            id: task,
+            type: "python-task",
+            metadata: { runtime: { version: "1.0.0" } },
+            interface: { inputs: { variables: {} }, outputs: { variables: {} } },
+            container: {
+              image: "alpine",
+              command: [
+                "sh",
+                "-c",
+                "mkdir -p {{.outputPrefix}} && echo '<h1>a deck</h1>' > {{.outputPrefix}}/deck.html",
+              ],
+            },
+          },
+        },
+      }),
+    );
+    ok(
+      await api("POST", "/api/v1/executions", { project: P, domain: D, name: "decked-1", spec: { launch_plan: task } }),
+    );
+    let phase = "";
+    for (let i = 0; i < 300 && !["SUCCEEDED", "FAILED"].includes(phase); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      phase = String(
+        ((await api("GET", `/api/v1/executions/${P}/${D}/decked-1`)).body.closure as { phase: string }).phase,
+      );
+    }
+    assert.equal(phase, "SUCCEEDED");
+    const nodes = await api("GET", `/api/v1/node_executions/${P}/${D}/decked-1?limit=10`);
+    const node = (nodes.body.node_executions as { id: { node_id: string }; closure: { deck_uri: string } }[]).find(
+      (n) => n.closure.deck_uri !== "",
+    );
+    assert.ok(node, JSON.stringify(nodes.body));
+    const link = await api("POST", "/api/v1/dataproxy/artifact_link", {
+      artifact_type: "ARTIFACT_TYPE_DECK",
+      node_execution_id: { node_id: node.id.node_id, execution_id: { project: P, domain: D, name: "decked-1" } },
+    });
+    assert.equal(link.status, 200, JSON.stringify(link.body));
+    const urls = (link.body.pre_signed_urls as { signed_url: string[] }).signed_url;
+    const page = await fetch(urls[0]!);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<h1>a deck<\/h1>/);
+  });
+});

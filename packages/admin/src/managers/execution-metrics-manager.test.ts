@@ -9,6 +9,7 @@ import {
   D,
   FakeReads,
   P,
+  arrayNodeDef,
   branchNodeDef,
   closureOf,
   compiledWorkflow,
@@ -344,4 +345,28 @@ test("a node execution the workflow does not define is INTERNAL; an unknown exec
     (e: unknown) => e instanceof AloftError && e.code === Code.INTERNAL && /ghost/.test(e.message),
   );
   await assert.rejects(metrics(reads, "nope", 1), (e: unknown) => e instanceof AloftError && e.code === Code.NOT_FOUND);
+});
+
+test("an array node (map task): NODE_SETUP, its attempts, NODE_TEARDOWN, as a task node", async () => {
+  const wf = closureOf(
+    compiledWorkflow(wfId("mapped"), [arrayNodeDef("map")], { map: ["start-node"], "end-node": ["map"] }),
+  );
+  const reads = new FakeReads()
+    .execution("e1", wf, { created: 0, updated: 30 })
+    .node("e1", "start-node", { created: 1, updated: 2 })
+    .node("e1", "map", { created: 3, updated: 20 })
+    .attempts("e1", "map", [{ created: 4, started: 5, duration: 10, updated: 16 }]);
+  assert.deepEqual(await metrics(reads, "e1", -1), [
+    "workflow e1 0..30",
+    "  WORKFLOW_SETUP 0..2",
+    "  node map 3..20",
+    "    NODE_TRANSITION 2..3",
+    "    NODE_SETUP 3..4",
+    "    task map#0 4..16",
+    "      TASK_SETUP 4..5",
+    "      TASK_RUNTIME 5..15",
+    "      TASK_TEARDOWN 15..16",
+    "    NODE_TEARDOWN 16..20",
+    "  WORKFLOW_TEARDOWN 20..30",
+  ]);
 });

@@ -155,8 +155,12 @@ export class ExecutionMetricsManager {
             );
           break;
         }
+        case "arrayNode":
+          // A map task: the array node's own attempts (their sub-tasks are external resources, not node executions).
+          spans.push(...(await this.taskNodeSpans(ne, depth - 1)));
+          break;
         default:
-          // As upstream: other kinds (array nodes) get no breakdown, so the rest of the tree still answers.
+          // Other kinds get no breakdown, so the rest of the tree still answers.
           this.deps.logger.warn({ node: ne.id?.nodeId, kind: target.case }, "execution metrics: unsupported node type");
       }
     }

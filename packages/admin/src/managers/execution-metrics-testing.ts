@@ -92,6 +92,8 @@ export const launchPlanNodeDef = (id: string, ref: Identifier): Node =>
     id,
     target: { case: "workflowNode", value: { reference: { case: "launchplanRef", value: ref } } },
   });
+export const arrayNodeDef = (id: string): Node =>
+  create(NodeSchema, { id, target: { case: "arrayNode", value: { node: taskNodeDef(`${id}-inner`) } } });
 export const gateNodeDef = (id: string): Node =>
   create(NodeSchema, {
     id,
