@@ -33,6 +33,7 @@ export const loadData = task(
       const x = i / Math.max(1, n - 1);
       return { x, y: 3 * x * x + 2 * x + 1 + (r() - 0.5) * noise };
     });
+    console.log(`generated ${rows.length} rows (seed ${seed}, noise ${noise})`);
     return { data: await ctx.writeRows("data.jsonl", rows) };
   },
 );

@@ -67,6 +67,18 @@ test("aloft run <module.ts> <workflow> registers the module, runs it to SUCCEEDE
   // Serialized as warm-worker tasks (the sandbox runs them in its WarmWorkerPlugin pool).
   const task = await aloft("get", "task", "ml.train", "-o", "json");
   assert.equal((JSON.parse(task.out) as any[])[0].closure.compiledTask.template.type, "aloft-ts", task.out);
+  // What a warm task prints is its log, linked from its attempt and served by admin (as a process's log is).
+  const http = async (path: string) =>
+    (await fetch(`${platform.httpUrl}${path}`, { headers: { accept: "application/json" } })).json() as Promise<any>;
+  const nodes = (await http("/api/v1/node_executions/flytesnacks/development/mlrun1?limit=50"))
+    .node_executions as any[];
+  const load = nodes.find((n) => n.metadata.spec_node_id !== "start-node" && /load/.test(JSON.stringify(n)));
+  const attempts = await http(
+    `/api/v1/task_executions/flytesnacks/development/mlrun1/${load?.id.node_id ?? "n0"}?limit=5`,
+  );
+  const link = attempts.task_executions?.[0]?.closure?.logs?.[0];
+  assert.equal(link?.name, "Local process logs", JSON.stringify(attempts));
+  assert.match(await (await fetch(link.uri)).text(), /^generated 20 rows \(seed 3, noise 0\.1\)\n/);
   const table = await aloft("get", "execution", "mlrun1", "--data");
   assert.match(table.out, /output\s+report\s+.*PUBLISHED quadratic/, table.out);
 

@@ -26,7 +26,7 @@ export { BlobWorkflowStore, DEFAULT_ENGINE_STORE_PREFIX } from "./store/blob-wor
 export type { NodeStatus, WorkflowStatus, WorkflowPhase, NodePhase, StatusError } from "./executor/status.ts";
 export { storeLauncher } from "./controller/launch-writer.ts";
 export { isTerminalWorkflowPhase } from "./executor/status.ts";
-export { LocalProcessPlugin } from "./plugins/local-process/local-process-plugin.ts";
+export { LocalProcessPlugin, taskLogPath } from "./plugins/local-process/local-process-plugin.ts";
 export { resolveRunAs } from "./plugins/local-process/run-as.ts";
 export type { RunAs } from "./plugins/local-process/run-as.ts";
 export type { CatalogPort, RecoveryPort } from "./ports.ts";

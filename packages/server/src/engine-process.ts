@@ -35,7 +35,7 @@ export async function runEngineProcess(config: AloftConfig, o: EngineProcessOpti
   const baseUrl = /^https?:\/\//.test(o.adminEndpoint) ? o.adminEndpoint : `http://${o.adminEndpoint}`;
   const taskRuntime = await taskRuntimePlugin(config, systemClock, logger);
   // Under Kubernetes the SDK's tasks run as pods too: no warm workers.
-  const warm = taskRuntime ? undefined : createWarmWorkers(config);
+  const warm = taskRuntime ? undefined : createWarmWorkers(config, () => o.adminHttpUrl.replace(/\/$/, ""));
   const metrics = createMetrics();
   // One client (one HTTP/2 session) for every admin service; with auth on it carries the engine's client-credentials token.
   const credentials = engineCredentials(config);

@@ -45,7 +45,8 @@ export async function startSandbox(deps: AdminServerDeps & SandboxOptions): Prom
     httpRoutes: { ...deps.httpRoutes, [LOGS_ROUTE]: logsRoute(logDirOf(deps.config)) },
   });
   const host = displayHost(deps.config.server.host);
-  const warm = deps.warmWorkers !== false ? createWarmWorkers(deps.config) : undefined;
+  const httpBaseUrl = () => `http://${host}:${admin.httpPort}`;
+  const warm = deps.warmWorkers !== false ? createWarmWorkers(deps.config, httpBaseUrl) : undefined;
   const running = createEngine({
     config: deps.config,
     blobStore: admin.blobStore,
@@ -53,7 +54,7 @@ export async function startSandbox(deps: AdminServerDeps & SandboxOptions): Prom
     metrics: createEngineMetrics(deps.metrics.registry),
     clock: deps.clock,
     logger: deps.logger,
-    httpBaseUrl: () => `http://${host}:${admin.httpPort}`,
+    httpBaseUrl,
     extraPlugins: [...(warm ? [warm] : []), ...(deps.extraPlugins ?? [])],
   });
   engine = running;

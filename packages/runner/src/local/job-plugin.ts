@@ -7,6 +7,7 @@
 import { create } from "@bufbuild/protobuf";
 import { ExecutionErrorSchema, ExecutionError_ErrorKind } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { joinUri } from "@aloft/core";
+import type { TaskLog } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import type { PluginState, PluginStatus, TaskExecutionContext, TaskPlugin } from "@aloft/engine";
 import type { ExecuteArgs, Outcome } from "@aloft/sdk";
 import { blobStoreIo } from "@aloft/sdk";
@@ -71,6 +72,14 @@ export abstract class JobPlugin implements TaskPlugin {
   protected abstract run(ctx: TaskExecutionContext, args: ExecuteArgs, env: Record<string, string>): Promise<Outcome>;
   /** Stops a running attempt, if the runtime can. */
   protected abstract stop(ctx: TaskExecutionContext): Promise<void>;
+  /** Why a started attempt is not running yet (waiting for a worker…), or undefined when it runs. */
+  protected waiting(_ctx: TaskExecutionContext): string | undefined {
+    return undefined;
+  }
+  /** The attempt's log links (none by default). */
+  protected async logs(_ctx: TaskExecutionContext): Promise<TaskLog[]> {
+    return [];
+  }
 
   async handle(
     ctx: TaskExecutionContext,
@@ -82,17 +91,26 @@ export abstract class JobPlugin implements TaskPlugin {
         return { status: { phase: "Success", version: 0 }, state: { started: true } };
       job = this.#start(ctx);
     }
-    if (!job.settled) return { status: { phase: "Running", version: 0 }, state: { started: true } };
-    if (job.aborted) return { status: { phase: "Aborted", version: 0 }, state: { started: true } };
+    const started = { started: true };
+    if (!job.settled) {
+      const reason = this.waiting(ctx);
+      if (reason !== undefined) return { status: { phase: "WaitingForResources", version: 0, reason }, state: started };
+    }
+    // The log links once there is something to read (a new version of the same phase when they appear).
+    const logs = await this.logs(ctx);
+    const withLogs = logs.length > 0 ? { logs } : {};
+    if (!job.settled)
+      return { status: { phase: "Running", version: logs.length > 0 ? 1 : 0, ...withLogs }, state: started };
+    if (job.aborted) return { status: { phase: "Aborted", version: 0, ...withLogs }, state: started };
     if (job.error) {
       const error = create(ExecutionErrorSchema, {
         code: "EntrypointFailed",
         message: `[${ctx.generatedName}] ${job.error.message}`,
         kind: ExecutionError_ErrorKind.SYSTEM,
       });
-      return { status: { phase: "RetryableFailure", version: 0, error }, state: { started: true } };
+      return { status: { phase: "RetryableFailure", version: 0, error, ...withLogs }, state: started };
     }
-    return { status: { phase: "Success", version: 0 }, state: { started: true } };
+    return { status: { phase: "Success", version: 0, ...withLogs }, state: started };
   }
 
   async abort(ctx: TaskExecutionContext, _state?: PluginState, _reason?: string): Promise<void> {

@@ -1,5 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { getMessage } from "@aloft/core";
 import { drive, isTerminal, sandbox } from "@aloft/engine/testing";
@@ -112,6 +115,54 @@ test("registered with the engine: a workflow's warm tasks run in the pool (runLo
     );
     assert.notEqual(out.pid, process.pid);
     assert.equal(out.loads, 1);
+  } finally {
+    await plugin.close();
+    await sb.cleanup();
+  }
+});
+
+test("what a warm task prints is its own log, linked from its status once there is something in it", async () => {
+  const sb = await sandbox();
+  const logDir = mkdtempSync(join(tmpdir(), "aloft-warm-logs-"));
+  const plugin = new WarmWorkerPlugin({ size: 1, logDir, logUrl: (p) => `http://admin/logs/${p}` });
+  try {
+    const ctx = await sb.context({
+      nodeId: "talk",
+      template: template("sleepy"),
+      inputs: t.toLiteralMap(fixtures.sleepy.inputs, { ms: 1 }),
+    });
+    const r = await drive(plugin, ctx, isTerminal);
+    assert.equal(r.status.phase, "Success", JSON.stringify(r.status));
+    const exec = ctx.id.nodeExecutionId?.executionId;
+    const path = `${exec?.project}/${exec?.domain}/${ctx.generatedName}`;
+    assert.deepEqual(
+      r.status.logs?.map((l) => [l.name, l.uri]),
+      [["Local process logs", `http://admin/logs/${path}`]],
+    );
+    assert.equal(readFileSync(join(logDir, `${path}.log`), "utf8"), "sleeping 1 ms\n(a line on stderr)\n");
+  } finally {
+    await plugin.close();
+    await sb.cleanup();
+    rmSync(logDir, { recursive: true, force: true });
+  }
+});
+
+test("an attempt waiting for a free warm worker is WaitingForResources with its place in line, then runs", async () => {
+  const sb = await sandbox();
+  const plugin = new WarmWorkerPlugin({ size: 1 });
+  try {
+    const sleep = (nodeId: string, ms: number) =>
+      sb.context({ nodeId, template: template("sleepy"), inputs: t.toLiteralMap(fixtures.sleepy.inputs, { ms }) });
+    const busy = await sleep("busy", 60_000);
+    const first = await plugin.handle(busy, undefined);
+    assert.equal(first.status.phase, "Running");
+    const queued = await sleep("queued", 1);
+    const waiting = await plugin.handle(queued, undefined);
+    assert.equal(waiting.status.phase, "WaitingForResources");
+    assert.equal(waiting.status.reason, "waiting for a free warm worker (1 of 1 busy; number 1 in line)");
+    await plugin.abort(busy, first.state, "make room");
+    const r = await drive(plugin, queued, isTerminal, waiting.state);
+    assert.equal(r.status.phase, "Success", JSON.stringify(r.status));
   } finally {
     await plugin.close();
     await sb.cleanup();

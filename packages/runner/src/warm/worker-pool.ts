@@ -1,6 +1,7 @@
 // A pool of long-lived worker processes (child_process.fork) that run TypeScript task invocations, so that a task
 // costs an IPC round trip instead of a process start and a module load. Each worker runs one invocation at a time;
-// invocations queue for the first free worker. A worker that dies fails its invocation (the plugin reports a
+// invocations queue for the first free worker (and say where they are in line). What an invocation prints goes to its
+// own log file when the caller names one. A worker that dies fails its invocation (the plugin reports a
 // retryable SYSTEM failure) and is replaced on demand; abort kills the worker running the invocation.
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -21,6 +22,7 @@ interface Invocation {
   key: string;
   args: ExecuteArgs;
   env: Record<string, string>;
+  logFile?: string;
   resolve(o: Outcome): void;
   reject(e: Error): void;
 }
@@ -58,13 +60,27 @@ export class WorkerPool {
     this.#opts = options;
   }
 
-  /** Runs one invocation; `key` identifies it for abort (the attempt's generated name). */
-  run(key: string, args: ExecuteArgs, env: Record<string, string>): Promise<Outcome> {
+  /**
+   * Runs one invocation; `key` identifies it for abort (the attempt's generated name). With `logFile`, what the task
+   * prints goes there.
+   */
+  run(key: string, args: ExecuteArgs, env: Record<string, string>, logFile?: string): Promise<Outcome> {
     if (this.#closed) return Promise.reject(new Error("the warm worker pool is closed"));
     return new Promise<Outcome>((resolve, reject) => {
-      this.#queue.push({ id: this.#next++, key, args, env, resolve, reject });
+      this.#queue.push({ id: this.#next++, key, args, env, ...(logFile ? { logFile } : {}), resolve, reject });
       this.#dispatch();
     });
+  }
+
+  /** Where an invocation waits for a free worker: its place in line (1 = next), or undefined when not waiting. */
+  placeInLine(key: string): number | undefined {
+    const i = this.#queue.findIndex((x) => x.key === key);
+    return i < 0 ? undefined : i + 1;
+  }
+
+  /** Workers running an invocation now. */
+  get busy(): number {
+    return this.#workers.filter((w) => !w.dead && w.current).length;
   }
 
   /** Stops an invocation: dequeued if waiting, its worker killed if running. */
@@ -108,7 +124,13 @@ export class WorkerPool {
       }
       const inv = this.#queue.shift()!;
       w.current = inv;
-      const msg: ToWorker = { type: "run", id: inv.id, args: inv.args, env: inv.env };
+      const msg: ToWorker = {
+        type: "run",
+        id: inv.id,
+        args: inv.args,
+        env: inv.env,
+        ...(inv.logFile ? { logFile: inv.logFile } : {}),
+      };
       w.child.send(msg);
     }
   }

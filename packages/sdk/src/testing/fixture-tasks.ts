@@ -48,10 +48,11 @@ export const resumable = task(
   },
 );
 
-export const sleepy = task(
-  { name: "sleepy", inputs: { ms: t.int() }, outputs: {}, warm: true },
-  ({ ms }) => new Promise<Record<string, never>>((r) => setTimeout(() => r({}), ms)),
-);
+export const sleepy = task({ name: "sleepy", inputs: { ms: t.int() }, outputs: {}, warm: true }, ({ ms }) => {
+  console.log(`sleeping ${ms} ms`);
+  console.error("(a line on stderr)");
+  return new Promise<Record<string, never>>((r) => setTimeout(() => r({}), ms));
+});
 
 export const fanOut = dynamic(
   { name: "fan_out", inputs: { n: t.int() }, outputs: { total: t.list(t.int()) } },

@@ -155,6 +155,11 @@ export function taskEnvironment(config: AloftConfig, hostEnv: NodeJS.ProcessEnv 
  * Workers are forked on first use; the caller must `close()` the plugin after stopping the engine so that no worker
  * outlives the server.
  */
-export function createWarmWorkers(config: AloftConfig): WarmWorkerPlugin {
-  return new WarmWorkerPlugin({ size: Math.max(1, Math.min(2, config.engine.maxConcurrentTasks)) });
+export function createWarmWorkers(config: AloftConfig, httpBaseUrl?: () => string): WarmWorkerPlugin {
+  return new WarmWorkerPlugin({
+    size: Math.max(1, Math.min(2, config.engine.maxConcurrentTasks)),
+    // Their tasks' logs sit beside the local processes' and are linked the same way.
+    logDir: logDirOf(config),
+    ...(httpBaseUrl ? { logUrl: (name: string) => `${httpBaseUrl()}${LOGS_ROUTE}${name}` } : {}),
+  });
 }

@@ -438,7 +438,7 @@ export class LocalProcessPlugin implements TaskPlugin {
 
   #taskLog(ctx: TaskExecutionContext): TaskLog {
     return create(TaskLogSchema, {
-      uri: this.#o.logUrl(logPath(ctx)),
+      uri: this.#o.logUrl(taskLogPath(ctx)),
       name: LOG_NAME,
       messageFormat: TaskLog_MessageFormat.UNKNOWN,
     });
@@ -458,7 +458,7 @@ export class LocalProcessPlugin implements TaskPlugin {
   }
 
   #path(ctx: TaskExecutionContext, ext: "log" | "exit" | "pid" | "aborted"): string {
-    return join(this.#o.logDir, `${logPath(ctx)}.${ext}`);
+    return join(this.#o.logDir, `${taskLogPath(ctx)}.${ext}`);
   }
 
   #workDir(): string {
@@ -466,8 +466,11 @@ export class LocalProcessPlugin implements TaskPlugin {
   }
 }
 
-/** `<project>/<domain>/<generatedName>`: where an attempt's log lives under `logDir` and under the logs URL. */
-function logPath(ctx: TaskExecutionContext): string {
+/**
+ * `<project>/<domain>/<generatedName>`: where an attempt's log lives under `logDir` and under the logs URL (the warm
+ * workers' logs too).
+ */
+export function taskLogPath(ctx: TaskExecutionContext): string {
   const exec = ctx.id.nodeExecutionId?.executionId;
   return `${segment(exec?.project)}/${segment(exec?.domain)}/${ctx.generatedName}`;
 }
