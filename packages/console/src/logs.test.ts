@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LogFollower, parseContentRange, servedLogPath } from "./logs.ts";
+import { LOG_TAIL_CHARS, LogFollower, parseContentRange, servedLogPath } from "./logs.ts";
 
 test("logs admin serves are read on this origin; others stay links", () => {
   assert.equal(servedLogPath("http://localhost:8088/logs/p/d/abc-n0-0"), "/logs/p/d/abc-n0-0");
@@ -69,4 +69,15 @@ test("Content-Range headers", () => {
   assert.deepEqual(parseContentRange("bytes */21"), { start: 0, size: 21 });
   assert.equal(parseContentRange(null), undefined);
   assert.equal(parseContentRange("items 1-2/3"), undefined);
+});
+
+test("a multi-megabyte log answered whole (a server without ranges) is held by its last 256 KiB, from a line start", () => {
+  const f = new LogFollower();
+  const line = "0123456789 a line of a long log\n";
+  const whole = line.repeat(Math.ceil((6 * 1024 * 1024) / line.length));
+  f.add({ status: 200, bytes: enc.encode(whole), start: 0, size: whole.length });
+  assert.ok(f.text.length <= LOG_TAIL_CHARS && f.text.length >= LOG_TAIL_CHARS - line.length, String(f.text.length));
+  assert.ok(f.text.startsWith(line));
+  assert.equal(f.dropped, true);
+  assert.equal(f.nextRange(), `bytes=${whole.length - 1}-`);
 });
