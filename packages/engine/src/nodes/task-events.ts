@@ -57,7 +57,10 @@ export async function sendTaskEvent(
     logs: ps.logs ?? [],
     taskType: ctx.template.type,
     reason: ps.reason ?? "",
-    reasons: ps.reason ? [{ reason: ps.reason, occurredAt: timestampFromMs(now) }] : [],
+    reasons: [
+      ...(ps.reason ? [{ reason: ps.reason, occurredAt: timestampFromMs(now) }] : []),
+      ...(ps.reasons ?? []).map((r) => ({ reason: r.reason, occurredAt: timestampFromDate(r.occurredAt) })),
+    ],
     eventVersion: TASK_EVENT_VERSION,
     inputValue: { case: "inputUri", value: ctx.inputsUri },
     metadata: {
