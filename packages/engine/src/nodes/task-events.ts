@@ -58,7 +58,10 @@ export async function sendTaskEvent(
     taskType: ctx.template.type,
     reason: ps.reason ?? "",
     reasons: [
-      ...(ps.reason ? [{ reason: ps.reason, occurredAt: timestampFromMs(now) }] : []),
+      // The phase reason first, unless it is one of the new reasons already (a pod event saying why it waits).
+      ...(ps.reason && !ps.reasons?.some((r) => r.reason === ps.reason)
+        ? [{ reason: ps.reason, occurredAt: timestampFromMs(now) }]
+        : []),
       ...(ps.reasons ?? []).map((r) => ({ reason: r.reason, occurredAt: timestampFromDate(r.occurredAt) })),
     ],
     eventVersion: TASK_EVENT_VERSION,
