@@ -41,7 +41,7 @@ test("pod tasks, raw containers, GPUs and pod events on the test API server", as
       `pod ${name} to be deleted`,
     );
   /** A v2 pod task: primary `main` runs `script`, sidecar `side` sleeps. */
-  const podTask = (script: string, extra: Partial<Template> = {}): Template => ({
+  const podTask = (script: string): Template => ({
     id,
     type: "sidecar",
     taskTypeVersion: 2,
@@ -58,7 +58,6 @@ test("pod tasks, raw containers, GPUs and pod events on the test API server", as
         },
       },
     },
-    ...extra,
   });
 
   await t.test(
@@ -181,7 +180,7 @@ test("pod tasks, raw containers, GPUs and pod events on the test API server", as
     await assert.rejects(getPod(ctx.generatedName), (err: unknown) => isNotFound(err));
   });
 
-  const gpuTask = (requests: Record<string, string>, limits: Record<string, string>, extra: Partial<Template> = {}) => {
+  const gpuTask = (requests: Record<string, string>, limits: Record<string, string>, extra: Template = {}) => {
     const tpl = containerTask(["true"], extra);
     const res = (m: Record<string, string>) =>
       Object.entries(m).map(([k, value]) => ({
