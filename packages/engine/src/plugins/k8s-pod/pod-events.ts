@@ -20,6 +20,12 @@ function when(e: Json): Date {
   return typeof t === "string" ? new Date(t) : new Date(0);
 }
 
+/** Events of the same second in the order they were written: by resourceVersion when it is a number (etcd's). */
+function order(a: Json, b: Json): number {
+  const [x, y] = [Number(a["metadata"]?.["resourceVersion"]), Number(b["metadata"]?.["resourceVersion"])];
+  return Number.isFinite(x) && Number.isFinite(y) ? x - y : 0;
+}
+
 /** The pod's Warning events as `<reason>: <message>`, oldest first, duplicates folded. */
 export async function podWarnings(api: KubeApi, namespace: string, pod: string): Promise<PluginReason[]> {
   const list = await api.list<KubeObject>(EVENTS, {
@@ -27,7 +33,9 @@ export async function podWarnings(api: KubeApi, namespace: string, pod: string):
     fieldSelector: { "involvedObject.kind": "Pod", "involvedObject.name": pod },
   });
   const out = new Map<string, PluginReason>();
-  const events = (list.items as Json[]).filter((e) => e["type"] === "Warning").sort((a, b) => +when(a) - +when(b));
+  const events = (list.items as Json[])
+    .filter((e) => e["type"] === "Warning")
+    .sort((a, b) => +when(a) - +when(b) || order(a, b));
   for (const e of events) {
     const text = `${e["reason"] ?? "Warning"}: ${String(e["message"] ?? "").trim()}`.slice(0, MAX_TEXT);
     if (!out.has(text)) out.set(text, { reason: text, occurredAt: when(e) });
