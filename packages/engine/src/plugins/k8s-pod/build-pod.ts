@@ -12,6 +12,7 @@ import { renderTemplates } from "../local-process/template.ts";
 import { templateParamsFor } from "../local-process/template-context.ts";
 import type { PodPluginConfig, PodTemplateSpec } from "./config.ts";
 import { acceleratorOf, applyGpuAccelerator } from "./gpu-accelerator.ts";
+import { applySharedMemory, sharedMemoryOf } from "./shared-memory.ts";
 import { isDns1123Label, sanitizeLabelValue, sanitizeObjectName } from "./labels.ts";
 import { mergeOntoTemplate, templateContainer } from "./pod-template.ts";
 import { applyPlatformResources, fromIdl, mergeResources, type ResourceRequirements } from "./resources.ts";
@@ -239,7 +240,10 @@ export async function buildPod(ctx: TaskExecutionContext, config: PodPluginConfi
     ...((spec["nodeSelector"] ?? {}) as Record<string, string>),
   };
   if (Object.keys(nodeSelector).length) spec["nodeSelector"] = nodeSelector;
-  applyGpuAccelerator(spec, acceleratorOf(ctx.template.extendedResources, ctx.overrides?.extendedResources), config);
+  const extended = [ctx.template.extendedResources, ctx.overrides?.extendedResources] as const;
+  applyGpuAccelerator(spec, acceleratorOf(...extended), config);
+  const shmError = applySharedMemory(spec, primary, sharedMemoryOf(...extended));
+  if (shmError) throw new PodBuildError(shmError);
   const account = ctx.kubernetes?.serviceAccountName || ctx.template.securityContext?.runAs?.k8sServiceAccount;
   if (account && !spec["serviceAccountName"]) spec["serviceAccountName"] = account;
   if (config.schedulerName && !spec["schedulerName"]) spec["schedulerName"] = config.schedulerName;

@@ -41,7 +41,7 @@ test("pod tasks, raw containers, GPUs and pod events on the test API server", as
       `pod ${name} to be deleted`,
     );
   /** A v2 pod task: primary `main` runs `script`, sidecar `side` sleeps. */
-  const podTask = (script: string): Template => ({
+  const podTask = (script: string, extendedResources?: Json): Template => ({
     id,
     type: "sidecar",
     taskTypeVersion: 2,
@@ -58,6 +58,7 @@ test("pod tasks, raw containers, GPUs and pod events on the test API server", as
         },
       },
     },
+    ...(extendedResources ? { extendedResources } : {}),
   });
 
   await t.test(
@@ -283,6 +284,37 @@ test("pod tasks, raw containers, GPUs and pod events on the test API server", as
     assert.equal(cpod["spec"].affinity, undefined);
     assert.equal(cpod["spec"].tolerations, undefined);
     await plugin.abort(cpu, c.state, "done");
+  });
+
+  await t.test("shared memory: a memory emptyDir mounted in the primary container; a bad request fails", async () => {
+    const plugin = cluster.plugin();
+    const base = await sb.context({
+      nodeId: "shm",
+      template: podTask("true", { sharedMemory: { mountName: "task-shm", mountPath: "/x" } }),
+    });
+    const ctx = {
+      ...base,
+      overrides: create(TaskNodeOverridesSchema, {
+        extendedResources: { sharedMemory: { mountName: "dshm", mountPath: "/dev/shm", sizeLimit: "2Gi" } },
+      }),
+    };
+    const r = await plugin.handle(ctx, undefined);
+    assert.equal(r.status.phase, "Queued", r.status.reason);
+    const pod = await getPod(ctx.generatedName);
+    assert.deepEqual(pod["spec"].volumes, [{ name: "dshm", emptyDir: { medium: "Memory", sizeLimit: "2Gi" } }]);
+    const [main, side] = pod["spec"].containers as Json[];
+    assert.deepEqual(main!["volumeMounts"], [{ name: "dshm", mountPath: "/dev/shm" }]);
+    assert.equal(side!["volumeMounts"], undefined, "only the primary container mounts it");
+    await plugin.abort(ctx, r.state, "done");
+
+    const bad = await sb.context({
+      nodeId: "shmbad",
+      template: podTask("true", { sharedMemory: { mountName: "dshm" } }),
+    });
+    const b = await plugin.handle(bad, undefined);
+    assert.equal(b.status.phase, "PermanentFailure");
+    assert.equal(b.status.error?.code, "BadTaskSpecification");
+    assert.match(b.status.error?.message ?? "", /mount name and a mount path/);
   });
 
   await t.test("an unschedulable pod: Queued, the scheduler's FailedScheduling event as a reason, once", async () => {
