@@ -140,6 +140,7 @@ export class PodPlugin implements TaskPlugin {
     } catch (err) {
       // Events are an explanation, not the task: without them (e.g. no RBAC to list events) the attempt carries on.
       ctx.logger.warn({ pod: podNameOf(ctx), err: (err as Error).message }, "cannot list the pod's events");
+      status.version = st.reported?.length ?? 0;
       return st;
     }
     const { fresh, reported } = newReasons(warnings, st.reported ?? []);
