@@ -57,7 +57,13 @@ export async function sendTaskEvent(
     logs: ps.logs ?? [],
     taskType: ctx.template.type,
     reason: ps.reason ?? "",
-    reasons: ps.reason ? [{ reason: ps.reason, occurredAt: timestampFromMs(now) }] : [],
+    reasons: [
+      // The phase reason first, unless it is one of the new reasons already (a pod event saying why it waits).
+      ...(ps.reason && !ps.reasons?.some((r) => r.reason === ps.reason)
+        ? [{ reason: ps.reason, occurredAt: timestampFromMs(now) }]
+        : []),
+      ...(ps.reasons ?? []).map((r) => ({ reason: r.reason, occurredAt: timestampFromDate(r.occurredAt) })),
+    ],
     eventVersion: TASK_EVENT_VERSION,
     inputValue: { case: "inputUri", value: ctx.inputsUri },
     metadata: {

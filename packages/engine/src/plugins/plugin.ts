@@ -74,11 +74,19 @@ export interface KubernetesLaunch {
   owner?: { apiVersion: string; kind: string; name: string; uid: string };
 }
 
+/** One reason the task is where it is (upstream ReasonInfo), e.g. a Kubernetes event of its pod. */
+export interface PluginReason {
+  reason: string;
+  occurredAt: Date;
+}
+
 export interface PluginStatus {
   phase: PluginPhase;
   /** Bumped when the phase stays the same but something to report changed (e.g. log links appeared). */
   version: number;
   reason?: string;
+  /** Reasons not reported before (the task event carries them after `reason`; admin appends them to its list). */
+  reasons?: PluginReason[];
   logs?: TaskLog[];
   /** Set on RetryableFailure / PermanentFailure. */
   error?: ExecutionError;

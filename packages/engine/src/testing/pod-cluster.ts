@@ -20,11 +20,14 @@ export interface PodCluster {
 }
 
 /** A cluster with the namespaces `proj-dev` (the sandbox contexts' execution) and `p-d` (the engine harness'). */
-export async function podCluster(): Promise<PodCluster> {
+export async function podCluster(options: { nodeLabels?: Record<string, string> } = {}): Promise<PodCluster> {
   const server = await startTestApiServer({ bookmarkIntervalMs: 1000 });
   const api = createKubeApi(server.kubeConfig(), { fieldManager: "aloft-test" });
   for (const name of ["proj-dev", "p-d"]) await api.create(resources.namespaces, { metadata: { name } });
-  const kubelet = await startSimulatedKubelet(api, { maxGraceMs: 500 });
+  const kubelet = await startSimulatedKubelet(api, {
+    maxGraceMs: 500,
+    ...(options.nodeLabels ? { nodeLabels: options.nodeLabels } : {}),
+  });
   const plugins: PodPlugin[] = [];
   return {
     server,

@@ -8,6 +8,9 @@
 // - an image ending in `:pull-error` never starts: the container waits in ErrImagePull / ImagePullBackOff;
 // - a process that prints the line `ALOFT_KUBELET_OOM` is killed and reported OOMKilled (exit code 137), as the
 //   kernel's OOM killer would.
+// As the scheduler, a pod whose node selector or required node affinity the node's labels (`nodeLabels`) do not meet
+// stays Pending with PodScheduled=False (Unschedulable) and a Warning event FailedScheduling; as the kubelet, a failing
+// image pull records the Warning events Failed and BackOff. (Taints are not simulated: the node has none.)
 // Test-only code: never imported by production code.
 import { type ChildProcess, spawn } from "node:child_process";
 import { resources } from "../resources.ts";
@@ -27,6 +30,8 @@ export interface SimulatedKubeletOptions {
   baseEnv?: Record<string, string>;
   /** Upper bound of the termination grace period, so that tests never wait long (default 2 s). */
   maxGraceMs?: number;
+  /** The node's labels, which pods' node selectors and required node affinities must match (default none). */
+  nodeLabels?: Record<string, string>;
 }
 
 export interface SimulatedKubelet {
@@ -63,6 +68,38 @@ function podKey(p: KubeObject): string {
   return `${p.metadata.namespace}/${p.metadata.name}`;
 }
 
+function meets(labels: Record<string, string>, r: Json): boolean {
+  const v = labels[r["key"]];
+  const values = (r["values"] ?? []) as string[];
+  switch (r["operator"]) {
+    case "In":
+      return v !== undefined && values.includes(v);
+    case "NotIn":
+      return v === undefined || !values.includes(v);
+    case "Exists":
+      return v !== undefined;
+    case "DoesNotExist":
+      return v === undefined;
+    case "Gt":
+      return v !== undefined && Number(v) > Number(values[0]);
+    case "Lt":
+      return v !== undefined && Number(v) < Number(values[0]);
+    default:
+      return false;
+  }
+}
+
+/** Whether a node with `labels` fits the pod's node selector and required node affinity (terms ORed, expressions ANDed). */
+function nodeFits(labels: Record<string, string>, spec: Json): boolean {
+  const selector = (spec["nodeSelector"] ?? {}) as Record<string, string>;
+  if (Object.entries(selector).some(([k, v]) => labels[k] !== v)) return false;
+  const terms = spec["affinity"]?.["nodeAffinity"]?.["requiredDuringSchedulingIgnoredDuringExecution"]?.[
+    "nodeSelectorTerms"
+  ] as Json[] | undefined;
+  if (!terms || terms.length === 0) return true;
+  return terms.some((t) => ((t["matchExpressions"] ?? []) as Json[]).every((r) => meets(labels, r)));
+}
+
 export async function startSimulatedKubelet(
   api: KubeApi,
   options: SimulatedKubeletOptions = {},
@@ -73,6 +110,37 @@ export async function startSimulatedKubelet(
     for (const k of ["PATH", "HOME"]) if (process.env[k] !== undefined) baseEnv[k] = process.env[k]!;
   }
   const maxGraceMs = options.maxGraceMs ?? 2000;
+  const nodeLabels = options.nodeLabels ?? {};
+  /** Pods already reported unschedulable (the scheduler's event and condition are written once). */
+  const unschedulable = new Set<string>();
+
+  /** Records a Warning event about a pod, as the scheduler and the kubelet do. */
+  const warn = async (pod: KubeObject, reason: string, message: string, component: string): Promise<void> => {
+    const at = now();
+    await api
+      .create(resources.events, {
+        metadata: {
+          name: `${pod.metadata.name}.${Date.now().toString(16)}${Math.random().toString(16).slice(2, 8)}`,
+          namespace: pod.metadata.namespace!,
+        },
+        involvedObject: {
+          kind: "Pod",
+          apiVersion: "v1",
+          namespace: pod.metadata.namespace,
+          name: pod.metadata.name,
+          uid: pod.metadata.uid,
+        },
+        type: "Warning",
+        reason,
+        message,
+        count: 1,
+        firstTimestamp: at,
+        lastTimestamp: at,
+        source: component === "kubelet" ? { component, host: nodeName } : { component },
+        reportingComponent: component,
+      })
+      .catch(() => undefined);
+  };
   const runs = new Map<string, PodRun>();
   const logs = new Map<string, string>();
   let stopped = false;
@@ -142,10 +210,21 @@ export async function startSimulatedKubelet(
 
   function runContainer(run: PodRun, pod: KubeObject, spec: Json, c: ContainerRun): void {
     if (String(spec["image"] ?? "").endsWith(PULL_ERROR_SUFFIX)) {
-      c.waiting = { reason: "ImagePullBackOff", message: `Back-off pulling image "${spec["image"]}"` };
+      const image = String(spec["image"]);
+      c.waiting = { reason: "ImagePullBackOff", message: `Back-off pulling image "${image}"` };
+      // The events are recorded before the status that reports the wait (report() queues behind run.writes).
+      run.writes = run.writes
+        .then(() => warn(pod, "Failed", `Failed to pull image "${image}": manifest unknown`, "kubelet"))
+        .then(() => warn(pod, "BackOff", `Back-off pulling image "${image}"`, "kubelet"));
       return;
     }
     const argv = [...((spec["command"] ?? []) as string[]), ...((spec["args"] ?? []) as string[])];
+    if (argv.length === 0) {
+      // A real kubelet would run the image's entrypoint; the simulation has no images.
+      const message = "the simulated kubelet runs no image entrypoints: give the container a command";
+      c.terminated = { exitCode: 128, reason: "StartError", message, finishedAt: now() };
+      return;
+    }
     void environment(pod, spec).then(
       (env) => {
         if (run.deleting) return;
@@ -236,6 +315,7 @@ export async function startSimulatedKubelet(
     const key = podKey(pod);
     const spec = (pod["spec"] ?? {}) as Json;
     if (type === "DELETED") {
+      unschedulable.delete(key);
       const run = runs.get(key);
       if (run) void terminate(run, 0, false);
       return;
@@ -244,6 +324,35 @@ export async function startSimulatedKubelet(
       if (pod.metadata.deletionTimestamp) return;
       const scheduler = spec["schedulerName"] ?? "default-scheduler";
       if (scheduler !== "default-scheduler") return;
+      if (!nodeFits(nodeLabels, spec)) {
+        if (unschedulable.has(key)) return;
+        unschedulable.add(key);
+        const message = "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.";
+        void warn(pod, "FailedScheduling", message, "default-scheduler")
+          .then(() =>
+            api.patch(
+              resources.pods,
+              pod.metadata.name!,
+              {
+                status: {
+                  phase: "Pending",
+                  conditions: [
+                    {
+                      type: "PodScheduled",
+                      status: "False",
+                      reason: "Unschedulable",
+                      message,
+                      lastTransitionTime: now(),
+                    },
+                  ],
+                },
+              },
+              { namespace: pod.metadata.namespace!, subresource: "status" },
+            ),
+          )
+          .catch(() => undefined);
+        return;
+      }
       void api
         .patch(resources.pods, pod.metadata.name!, { spec: { nodeName } }, { namespace: pod.metadata.namespace! })
         .catch(() => undefined);

@@ -11,6 +11,8 @@ import { flyteInternalEnv } from "../local-process/environment.ts";
 import { renderTemplates } from "../local-process/template.ts";
 import { templateParamsFor } from "../local-process/template-context.ts";
 import type { PodPluginConfig, PodTemplateSpec } from "./config.ts";
+import { acceleratorOf, applyGpuAccelerator } from "./gpu-accelerator.ts";
+import { applySharedMemory, sharedMemoryOf } from "./shared-memory.ts";
 import { isDns1123Label, sanitizeLabelValue, sanitizeObjectName } from "./labels.ts";
 import { mergeOntoTemplate, templateContainer } from "./pod-template.ts";
 import { applyPlatformResources, fromIdl, mergeResources, type ResourceRequirements } from "./resources.ts";
@@ -40,20 +42,78 @@ function configValue(template: TaskTemplate, key: string): string | undefined {
   return template.config[key];
 }
 
+/** The task's own pod spec, the name of its primary container, and labels/annotations the task asks for. */
+interface TaskPod {
+  spec: Json;
+  primary: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** The message of the permanent failure of a raw container with a data config (copilot is not run in pods yet). */
+export const RAW_CONTAINER_UNSUPPORTED =
+  "raw container tasks with data config are not supported on Kubernetes yet: copilot's download/upload sidecars are not implemented for pods; run the task with the local runtime (engine.taskRuntime local)";
+
+function isObject(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function stringMap(v: unknown): Record<string, string> {
+  return isObject(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)])) : {};
+}
+
+/** The primary container's name from the template's config (upstream getPrimaryContainerNameFromConfig). */
+function primaryFromConfig(t: TaskTemplate): string {
+  const name = configValue(t, PRIMARY_CONTAINER_ANNOTATION);
+  if (!name)
+    throw new PodBuildError(
+      `invalid TaskSpecification, config needs to be non-empty and include missing [${PRIMARY_CONTAINER_ANNOTATION}] key`,
+    );
+  return name;
+}
+
+/**
+ * A pod task of the legacy `sidecar` type (flytekitplugins-pod; upstream flyteplugins/go/tasks/plugins/k8s/pod/sidecar.go):
+ * version 0 keeps a SidecarJob in `custom` (`podSpec`, `primaryContainerName`, `annotations`, `labels`), version 1
+ * the pod spec itself in `custom` with the primary container named by the config. Version 2 and later use the
+ * `k8s_pod` target; undefined for those.
+ */
+function sidecarCustomPod(t: TaskTemplate): TaskPod | undefined {
+  if (t.target.case === "k8sPod" || t.taskTypeVersion > 1) return undefined;
+  const custom = t.custom;
+  if (t.taskTypeVersion === 0) {
+    if (!isObject(custom) || !isObject(custom["podSpec"]))
+      throw new PodBuildError("invalid sidecar task (version 0): custom must hold a SidecarJob with a podSpec");
+    const primary = custom["primaryContainerName"];
+    if (typeof primary !== "string" || primary === "")
+      throw new PodBuildError("invalid sidecar task (version 0): the SidecarJob names no primaryContainerName");
+    return {
+      spec: structuredClone(custom["podSpec"]),
+      primary,
+      labels: stringMap(custom["labels"]),
+      annotations: stringMap(custom["annotations"]),
+    };
+  }
+  if (!isObject(custom) || !Array.isArray(custom["containers"]))
+    throw new PodBuildError("invalid sidecar task (version 1): custom must hold a pod spec with containers");
+  return { spec: structuredClone(custom), primary: primaryFromConfig(t) };
+}
+
 /** The task's own pod spec and the name of its primary container. */
-function taskPodSpec(ctx: TaskExecutionContext): { spec: Json; primary: string } {
+function taskPodSpec(ctx: TaskExecutionContext): TaskPod {
   const t = ctx.template;
   const override = ctx.overrides?.podTemplate;
   if (override?.podSpec) {
     const primary = override.primaryContainerName || configValue(t, "primary_container_name") || "primary";
     return { spec: structuredClone(override.podSpec) as Json, primary };
   }
+  if (t.type === "sidecar") {
+    const sidecar = sidecarCustomPod(t);
+    if (sidecar) return sidecar;
+  }
   if (t.target.case === "container") {
     const c = t.target.value;
-    if (c.dataConfig?.enabled)
-      throw new PodBuildError(
-        "raw containers (data_config, copilot) do not run as pods yet: use the local runtime (engine.taskRuntime local)",
-      );
+    if (c.dataConfig?.enabled) throw new PodBuildError(RAW_CONTAINER_UNSUPPORTED);
     const name = isDns1123Label(ctx.generatedName) ? ctx.generatedName : randomBytes(2).toString("hex");
     const container: Json = {
       name,
@@ -66,10 +126,20 @@ function taskPodSpec(ctx: TaskExecutionContext): { spec: Json; primary: string }
     return { spec: { containers: [container] }, primary: name };
   }
   if (t.target.case === "k8sPod") {
-    const pod = toJson(K8sPodSchema, t.target.value) as Json;
-    const primary = t.target.value.primaryContainerName || configValue(t, "primary_container_name");
-    if (!primary) throw new PodBuildError("a k8s_pod task must name its primary container (primary_container_name)");
-    return { spec: structuredClone(pod["podSpec"] ?? {}) as Json, primary };
+    const k8sPod = t.target.value;
+    if (k8sPod.dataConfig?.enabled) throw new PodBuildError(RAW_CONTAINER_UNSUPPORTED);
+    if (!k8sPod.podSpec)
+      throw new PodBuildError(
+        "Pod tasks with task type version > 1 should specify their target as a K8sPod with a defined pod spec",
+      );
+    const pod = toJson(K8sPodSchema, k8sPod) as Json;
+    const primary = k8sPod.primaryContainerName || primaryFromConfig(t);
+    return {
+      spec: structuredClone(pod["podSpec"] ?? {}) as Json,
+      primary,
+      labels: { ...(k8sPod.metadata?.labels ?? {}) },
+      annotations: { ...(k8sPod.metadata?.annotations ?? {}) },
+    };
   }
   throw new PodBuildError(`task type ${t.type} has no container or pod to run`);
 }
@@ -142,7 +212,7 @@ async function decorateContainer(
 
 /** The pod for this attempt. Throws PodBuildError (or INVALID_ARGUMENT for a bad quantity) for a bad task. */
 export async function buildPod(ctx: TaskExecutionContext, config: PodPluginConfig): Promise<KubeObject> {
-  const { spec: taskSpec, primary } = taskPodSpec(ctx);
+  const { spec: taskSpec, primary, labels: taskLabels, annotations: taskAnnotations } = taskPodSpec(ctx);
   if (!((taskSpec["containers"] ?? []) as Json[]).some((c) => c["name"] === primary))
     throw new PodBuildError(`the pod has no container named "${primary}" (its primary container)`);
   const template = podTemplateOf(ctx, config);
@@ -170,6 +240,10 @@ export async function buildPod(ctx: TaskExecutionContext, config: PodPluginConfi
     ...((spec["nodeSelector"] ?? {}) as Record<string, string>),
   };
   if (Object.keys(nodeSelector).length) spec["nodeSelector"] = nodeSelector;
+  const extended = [ctx.template.extendedResources, ctx.overrides?.extendedResources] as const;
+  applyGpuAccelerator(spec, acceleratorOf(...extended), config);
+  const shmError = applySharedMemory(spec, primary, sharedMemoryOf(...extended));
+  if (shmError) throw new PodBuildError(shmError);
   const account = ctx.kubernetes?.serviceAccountName || ctx.template.securityContext?.runAs?.k8sServiceAccount;
   if (account && !spec["serviceAccountName"]) spec["serviceAccountName"] = account;
   if (config.schedulerName && !spec["schedulerName"]) spec["schedulerName"] = config.schedulerName;
@@ -177,11 +251,10 @@ export async function buildPod(ctx: TaskExecutionContext, config: PodPluginConfi
   const exec = ctx.id.nodeExecutionId?.executionId;
   const secrets = ctx.template.securityContext?.secrets ?? [];
   const overrideMeta = ctx.overrides?.podTemplate?.metadata;
-  const taskPodMeta = ctx.template.target.case === "k8sPod" ? ctx.template.target.value.metadata : undefined;
   const labels: Record<string, string> = {
     ...config.defaultLabels,
     ...(template?.metadata?.labels ?? {}),
-    ...(taskPodMeta?.labels ?? {}),
+    ...(taskLabels ?? {}),
     ...(overrideMeta?.labels ?? {}),
     ...(ctx.kubernetes?.labels ?? {}),
     ...(exec
@@ -199,7 +272,7 @@ export async function buildPod(ctx: TaskExecutionContext, config: PodPluginConfi
   const annotations: Record<string, string> = {
     ...config.defaultAnnotations,
     ...(template?.metadata?.annotations ?? {}),
-    ...(taskPodMeta?.annotations ?? {}),
+    ...(taskAnnotations ?? {}),
     ...(overrideMeta?.annotations ?? {}),
     ...(ctx.kubernetes?.annotations ?? {}),
     ...secretAnnotations(secrets),

@@ -10,6 +10,13 @@ export interface Toleration {
   tolerationSeconds?: number;
 }
 
+/** A node selector requirement (core/v1 NodeSelectorRequirement). */
+export interface NodeSelectorRequirement {
+  key: string;
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt";
+  values?: string[];
+}
+
 /** A log link template: `{{ .podName }}`-style variables (log-links.ts). */
 export interface LogTemplate {
   displayName: string;
@@ -30,6 +37,14 @@ export interface PodPluginConfig {
   defaultMemory: string;
   /** What the generic `gpu` resource is called (`gpu-resource-name`). */
   gpuResourceName: string;
+  /** Node label naming a node's GPU model: a task's `gpu_accelerator.device` requires it (`gpu-device-node-label`). */
+  gpuDeviceNodeLabel: string;
+  /** Node label naming a node's GPU partition size (`gpu-partition-size-node-label`). */
+  gpuPartitionSizeNodeLabel: string;
+  /** Required of the node for `unpartitioned` GPUs (`gpu-unpartitioned-node-selector-requirement`; default: no partition label). */
+  gpuUnpartitionedNodeSelectorRequirement?: NodeSelectorRequirement;
+  /** Added to pods asking for `unpartitioned` GPUs (`gpu-unpartitioned-toleration`). */
+  gpuUnpartitionedToleration?: Toleration;
   defaultLabels: Record<string, string>;
   defaultAnnotations: Record<string, string>;
   defaultEnvVars: Record<string, string>;
@@ -53,6 +68,8 @@ export interface PodPluginConfig {
   imagePullBackoffGraceMs: number;
   /** A pod pending longer than this fails the attempt (0 = never; `pod-pending-timeout`). */
   podPendingTimeoutMs: number;
+  /** While an attempt waits for its pod, report the pod's Warning events as the task event's reasons (needs `list events`). */
+  reportPodEvents: boolean;
   /** Delete the pod when the attempt is finalized (`delete-resource-on-finalize`); otherwise the owner's deletion does. */
   deleteOnFinalize: boolean;
   /** Log links (`tasks.logs`): the kubernetes dashboard link when `kubernetesUrl` is set, then each template. */
@@ -66,6 +83,8 @@ export const DEFAULT_POD_PLUGIN_CONFIG: PodPluginConfig = {
   defaultCpus: "1000m",
   defaultMemory: "1024Mi",
   gpuResourceName: "nvidia.com/gpu",
+  gpuDeviceNodeLabel: "k8s.amazonaws.com/accelerator",
+  gpuPartitionSizeNodeLabel: "k8s.amazonaws.com/gpu-partition-size",
   defaultLabels: {},
   defaultAnnotations: { "cluster-autoscaler.kubernetes.io/safe-to-evict": "false" },
   defaultEnvVars: {},
@@ -81,6 +100,7 @@ export const DEFAULT_POD_PLUGIN_CONFIG: PodPluginConfig = {
   createContainerErrorGraceMs: 3 * 60_000,
   imagePullBackoffGraceMs: 3 * 60_000,
   podPendingTimeoutMs: 0,
+  reportPodEvents: true,
   deleteOnFinalize: false,
   logs: { templates: [] },
 };

@@ -1,18 +1,20 @@
 // The pod plugin: a container task (and the SDK's) runs as a Kubernetes pod (upstream
 // flyteplugins/go/tasks/plugins/k8s/pod/plugin.go under flytepropeller/pkg/controller/nodes/task/k8s/plugin_manager.go).
 // handle() creates the pod once (AlreadyExists counts as created, so a round replayed after a crash is harmless),
-// then reads it and maps its status to a phase (pod-status.ts). abort() deletes the pod; finalize() deletes it only
+// then reads it and maps its status to a phase (pod-status.ts); while the pod waits, its Warning events become the
+// task event's reasons (pod-events.ts). abort() deletes the pod; finalize() deletes it only
 // with `deleteOnFinalize` (otherwise the owner reference to the FlyteWorkflow removes it with the workflow).
 import { create } from "@bufbuild/protobuf";
 import { ExecutionErrorSchema, ExecutionError_ErrorKind } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { AloftError, Code } from "@aloft/core";
 import type { Clock } from "@aloft/core";
 import type { KubeApi, KubeObject, ResourceType } from "@aloft/kube";
-import type { PluginState, PluginStatus, TaskExecutionContext, TaskPlugin } from "../plugin.ts";
+import type { PluginReason, PluginState, PluginStatus, TaskExecutionContext, TaskPlugin } from "../plugin.ts";
 import { buildPod, namespaceOf, PodBuildError, podNameOf } from "./build-pod.ts";
 import { DEFAULT_POD_PLUGIN_CONFIG, type PodPluginConfig } from "./config.ts";
 import { podLogLinks } from "./log-links.ts";
-import { podPhase } from "./pod-status.ts";
+import { newReasons, podWarnings } from "./pod-events.ts";
+import { GENERIC_PENDING_REASONS, podPhase } from "./pod-status.ts";
 import { PodWatch } from "./pod-watch.ts";
 
 export interface PodPluginOptions {
@@ -29,7 +31,14 @@ const TASK_TYPES = ["container", "python-task", "raw-container", "sidecar", "pod
 
 interface PodState {
   created?: boolean;
+  /** Pod event reasons already reported (pod-events.ts). */
+  reported?: string[];
+  /** The primary container succeeded while other containers still ran: finalize() deletes the pod to stop them. */
+  primaryDone?: boolean;
 }
+
+/** Phases in which the attempt waits for its pod to start: its events say why. */
+const WAITING = new Set(["Queued", "Initializing", "WaitingForResources"]);
 
 function failure(
   phase: "RetryableFailure" | "PermanentFailure",
@@ -116,7 +125,30 @@ export class PodPlugin implements TaskPlugin {
     if (logs.length > 0) status.logs = logs;
     if (info.occurredAt) status.occurredAt = info.occurredAt;
     if (info.startedAt) status.startedAt = info.startedAt;
-    return { status, state: st as PluginState };
+    let next: PodState = st;
+    if (WAITING.has(status.phase) && this.config.reportPodEvents) next = await this.#waitReasons(ctx, status, st);
+    if (status.phase === "Success" && !["Succeeded", "Failed"].includes(String(pod["status"]?.["phase"])))
+      next = { ...next, primaryDone: true };
+    return { status, state: next as PluginState };
+  }
+
+  /** Adds the pod's new Warning events to a waiting attempt's status; the phase version counts the reported ones. */
+  async #waitReasons(ctx: TaskExecutionContext, status: PluginStatus, st: PodState): Promise<PodState> {
+    let warnings: PluginReason[];
+    try {
+      warnings = await podWarnings(this.#api, namespaceOf(ctx, this.config), podNameOf(ctx));
+    } catch (err) {
+      // Events are an explanation, not the task: without them (e.g. no RBAC to list events) the attempt carries on.
+      ctx.logger.warn({ pod: podNameOf(ctx), err: (err as Error).message }, "cannot list the pod's events");
+      status.version = st.reported?.length ?? 0;
+      return st;
+    }
+    const { fresh, reported } = newReasons(warnings, st.reported ?? []);
+    status.version = reported.length;
+    if (fresh.length > 0) status.reasons = fresh;
+    const latest = warnings.at(-1);
+    if (latest && (!status.reason || GENERIC_PENDING_REASONS.has(status.reason))) status.reason = latest.reason;
+    return reported.length > 0 ? { ...st, reported } : st;
   }
 
   async #create(ctx: TaskExecutionContext): Promise<{ status: PluginStatus; state: PluginState }> {
@@ -174,8 +206,9 @@ export class PodPlugin implements TaskPlugin {
     await this.#delete(ctx);
   }
 
-  async finalize(ctx: TaskExecutionContext, _state: PluginState | undefined): Promise<void> {
+  async finalize(ctx: TaskExecutionContext, state: PluginState | undefined): Promise<void> {
     this.#watch?.untrack(namespaceOf(ctx, this.config), podNameOf(ctx));
-    if (this.config.deleteOnFinalize) await this.#delete(ctx);
+    // A pod whose primary container finished while its sidecars still run would run forever: it is deleted.
+    if (this.config.deleteOnFinalize || (state as PodState | undefined)?.primaryDone) await this.#delete(ctx);
   }
 }

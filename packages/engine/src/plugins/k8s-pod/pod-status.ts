@@ -24,6 +24,14 @@ export interface PendingGrace {
   podPendingTimeoutMs: number;
 }
 
+const WAITING_TO_BE_SCHEDULED = "waiting to be scheduled";
+const CONTAINERS_BEING_CREATED = "containers are being created";
+/** The reasons of a pending pod that say nothing specific (its events may say more). */
+export const GENERIC_PENDING_REASONS: ReadonlySet<string> = new Set([
+  WAITING_TO_BE_SCHEDULED,
+  CONTAINERS_BEING_CREATED,
+]);
+
 const OOM = "OOMKilled";
 const INTERRUPTED = "Interrupted";
 const SIGKILL = [137, 247];
@@ -116,8 +124,8 @@ function pending(pod: KubeObject, now: Date, grace: PendingGrace): PodPhaseInfo 
     }
   }
   return scheduled?.["status"] === "True" || pod["spec"]?.["nodeName"]
-    ? { phase: "Initializing", reason: "containers are being created" }
-    : { phase: "Queued", reason: "waiting to be scheduled" };
+    ? { phase: "Initializing", reason: CONTAINERS_BEING_CREATED }
+    : { phase: "Queued", reason: WAITING_TO_BE_SCHEDULED };
 }
 
 function failed(pod: KubeObject, primary: string | undefined): PodPhaseInfo {

@@ -2,7 +2,7 @@
 // Sources by priority, key by key: the node's override > the task's container > the pod template's container.
 // Then, per resource (cpu and memory always; ephemeral-storage and GPU only when asked for): a missing request takes
 // the limit or else the platform default, a missing limit takes the request, both are clamped to the platform limit,
-// and the request never exceeds the limit. The generic `gpu` becomes the configured GPU resource name.
+// and the request never exceeds the limit; a GPU's request always equals its limit. The generic `gpu` becomes the configured GPU resource name.
 import { Resources_ResourceName, type Resources } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { checkedQuantity, exceeds, minQuantity } from "./quantity.ts";
 
@@ -92,7 +92,15 @@ export function applyPlatformResources(
     }
     const r = requests[name];
     const l = limits[name];
-    if (r !== undefined && l !== undefined && exceeds(r, l)) requests[name] = l;
+    if (name === options.gpuName) {
+      // GPUs (an extended resource) cannot be overcommitted: the API server wants request = limit, so both take the
+      // limit, or the request when only that is given — for every container, not only the primary.
+      const v = l ?? r;
+      if (v !== undefined) {
+        requests[name] = v;
+        limits[name] = v;
+      }
+    } else if (r !== undefined && l !== undefined && exceeds(r, l)) requests[name] = l;
   }
   return { requests, limits };
 }
