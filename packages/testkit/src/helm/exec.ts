@@ -86,7 +86,8 @@ export class TemplateSet {
     if (v === null || v === undefined) entries = [];
     else if (Array.isArray(v)) entries = v.map((x, i) => [BigInt(i), x]);
     else if (isMap(v)) entries = sortedKeys(v).map((k) => [k, v[k]]);
-    else if (typeof v === "bigint") throw this.#err(st, n.pipe.line, "range over an integer is not supported by this renderer");
+    else if (typeof v === "bigint")
+      throw this.#err(st, n.pipe.line, "range over an integer is not supported by this renderer");
     else throw this.#err(st, n.pipe.line, `range can't iterate over ${formatV(v)}`);
     if (entries.length === 0) {
       if (n.else) this.#list(st, n.else, dot);
@@ -129,7 +130,11 @@ export class TemplateSet {
     if (head.k === "ident") return this.#call(st, head.name, cmd.slice(1), dot, final, line);
     if (head.k === "lit" && head.value === null) throw this.#err(st, line, "nil is not a command");
     if (cmd.length > 1 || final !== NONE) {
-      throw this.#err(st, line, "can't give argument to non-function (method calls are not supported by this renderer)");
+      throw this.#err(
+        st,
+        line,
+        "can't give argument to non-function (method calls are not supported by this renderer)",
+      );
     }
     return this.#arg(st, head, dot, line);
   }
@@ -152,8 +157,9 @@ export class TemplateSet {
       }
       return v;
     }
-    const fn = FUNCS[name];
-    if (!fn) throw this.#err(st, line, `function ${JSON.stringify(name)} not defined (or not supported by this renderer)`);
+    const fn = Object.hasOwn(FUNCS, name) ? FUNCS[name] : undefined;
+    if (!fn)
+      throw this.#err(st, line, `function ${JSON.stringify(name)} not defined (or not supported by this renderer)`);
     const ctx: CallContext = {
       include: (n, data) => this.include(n, data, st.depth),
       tpl: (text, data) => {

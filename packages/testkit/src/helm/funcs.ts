@@ -16,7 +16,9 @@ type Fn = (args: unknown[], ctx: CallContext) => unknown;
 
 function arity(name: string, args: unknown[], min: number, max = min): void {
   if (args.length < min || args.length > max)
-    throw new TemplateError(`wrong number of args for ${name}: want ${min === max ? min : `${min}..${max}`} got ${args.length}`);
+    throw new TemplateError(
+      `wrong number of args for ${name}: want ${min === max ? min : `${min}..${max}`} got ${args.length}`,
+    );
 }
 
 function str(v: unknown, what: string): string {
@@ -168,7 +170,8 @@ export const FUNCS: Record<string, Fn> = {
   coalesce: (a) => a.find((v) => !empty(v)) ?? null,
   ternary: (a) => {
     arity("ternary", a, 3);
-    if (typeof a[2] !== "boolean") throw new TemplateError(`wrong type for value; expected bool; got ${typeName(a[2])}`);
+    if (typeof a[2] !== "boolean")
+      throw new TemplateError(`wrong type for value; expected bool; got ${typeName(a[2])}`);
     return a[2] ? a[0] : a[1];
   },
   quote: (a) =>
@@ -181,7 +184,7 @@ export const FUNCS: Record<string, Fn> = {
       .filter((v) => v !== null && v !== undefined)
       .map((v) => `'${strval(v)}'`)
       .join(" "),
-  toString: (a) => (arity("toString", a, 1), strval(a[0])),
+  toString: (a: unknown[]) => (arity("toString", a, 1), strval(a[0])),
   int: (a) => (arity("int", a, 1), toInt64(a[0])),
   int64: (a) => (arity("int64", a, 1), toInt64(a[0])),
   add: (a) => a.reduce<bigint>((sum, v) => sum + toInt64(v), 0n),
