@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { loadConfig } from "@aloft/core";
 import { renderChart, type RenderedChart } from "@aloft/testkit";
 
@@ -74,7 +74,17 @@ const VALUE_SETS: Record<string, Obj> = {
     ingress: { enabled: true },
   },
 };
-const SETS: Record<string, string[]> = { defaults: [], everything: ["admin.replicas=3", "image.tag=dev"], minimal: [] };
+// The values example of docs/deploy-kubernetes.md, so that the guide stays true.
+const guide = /`values-prod\.yaml`:\n\n```yaml\n([\s\S]*?)```/.exec(
+  readFileSync(join(root, "docs", "deploy-kubernetes.md"), "utf8"),
+);
+VALUE_SETS.guide = parseYaml(guide![1]!) as Obj;
+const SETS: Record<string, string[]> = {
+  defaults: [],
+  everything: ["admin.replicas=3", "image.tag=dev"],
+  minimal: [],
+  guide: [],
+};
 
 const rendered = new Map<string, RenderedChart>();
 function render(name: string): RenderedChart {
@@ -280,7 +290,9 @@ describe("Helm chart deploy/helm/aloft", () => {
           assert.equal(config.server.host, "0.0.0.0");
           assert.equal(config.auth.enabled, v.auth?.enabled !== false);
           assert.equal(config.scheduler.enabled, v.scheduler?.enabled === false, "one scheduler: in admin or alone");
-          if (v.config) assert.equal(config.engine.workers, 16, "config values win over the chart's");
+          if (v.config?.engine?.workers)
+            assert.equal(config.engine.workers, v.config.engine.workers, "config values win over the chart's");
+          if (v.config?.auth?.roles) assert.deepEqual(config.auth.roles.bindings, v.config.auth.roles.bindings);
           if (v.engine?.podPluginConfig)
             assert.deepEqual(JSON.parse(cm.data["pod-plugin.json"]), v.engine.podPluginConfig);
         } finally {
