@@ -1,8 +1,8 @@
 // The Helm chart deploy/helm/aloft, rendered with testkit's renderer (helm template semantics) under several value
-// sets: every object validates against the Kubernetes schemas (kubernetes-models), RBAC is least privilege, pods are
-// locked down, every container runs a real `aloft` verb with flags that exist, the config file loads. The static
-// manifests of deploy/ validate too. With `helm` on PATH the same values go through `helm template` and the objects
-// must be equal; without it that test reports itself skipped.
+// sets: every object validates against the Kubernetes schemas (kubernetes-models) and has no field its kind does not
+// have (unknown-fields.ts), RBAC is least privilege, pods are locked down, every container runs a real `aloft` verb
+// with flags that exist, the config file loads. The static manifests of deploy/ validate too. With `helm` on PATH the
+// same values go through `helm template` and the objects must be equal; without it that test reports itself skipped.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -13,6 +13,7 @@ import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { loadConfig } from "@aloft/core";
 import { renderChart, type RenderedChart } from "@aloft/testkit";
+import { unknownFields } from "./unknown-fields.ts";
 
 type Obj = Record<string, any>;
 const root = join(import.meta.dirname, "..", "..", "..");
@@ -113,6 +114,11 @@ async function validate(obj: Obj, where: string): Promise<void> {
   } catch (e) {
     throw new Error(`${where}: ${obj.kind} ${obj.metadata?.name} is invalid: ${(e as Error).message}`);
   }
+  assert.deepEqual(
+    unknownFields(obj as { apiVersion: string; kind: string }),
+    [],
+    `${where}: fields Kubernetes does not have`,
+  );
 }
 
 const byKind = (r: RenderedChart, kind: string) => r.objects.filter((o: Obj) => o.kind === kind) as Obj[];
