@@ -12,7 +12,7 @@ import { describe, test } from "node:test";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { loadConfig } from "@aloft/core";
-import { renderChart, type RenderedChart } from "@aloft/testkit";
+import { postgresAvailability, renderChart, scratchPostgresUrl, type RenderedChart } from "@aloft/testkit";
 import { unknownFields } from "./unknown-fields.ts";
 
 type Obj = Record<string, any>;
@@ -314,6 +314,32 @@ describe("Helm chart deploy/helm/aloft", () => {
     assert.deepEqual(job.spec.template.spec.containers[0].args.slice(0, 2), ["migrate", "run"]);
     assert.equal(job.spec.template.spec.automountServiceAccountToken, false);
     assert.equal(byKind(render("minimal"), "Job").length, 0);
+  });
+
+  test("the migration Job's command runs: `aloft migrate run` against PostgreSQL (the URL has no password; PGPASSWORD is set)", async (t) => {
+    const skip = await postgresAvailability();
+    if (skip) return t.skip(skip);
+    const cleanups: Array<() => Promise<void>> = [];
+    try {
+      const url = new URL(await scratchPostgresUrl(cleanups));
+      const postgresql = {
+        host: url.hostname,
+        port: Number(url.port || 5432),
+        user: decodeURIComponent(url.username),
+        database: url.pathname.slice(1),
+      };
+      const r = renderChart(chartDir, { releaseName: "rel", namespace: NS, values: { postgresql } });
+      const c = byKind(r, "Job")[0]!.spec.template.spec.containers[0];
+      assert.ok(c.env.some((e: Obj) => e.name === "PGPASSWORD" && e.valueFrom.secretKeyRef.key === "password"));
+      const run = spawnSync(process.execPath, [join(root, "packages/server/bin/aloft.mjs"), ...c.args], {
+        encoding: "utf8",
+        env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password) || "unused-with-trust-auth" },
+      });
+      assert.equal(run.status, 0, run.stderr);
+      assert.match(run.stdout, /database is up to date|applied:/);
+    } finally {
+      for (const c of cleanups) await c();
+    }
   });
 
   test("missing required values fail the render with the value's name", () => {

@@ -40,7 +40,7 @@ export function lex(name: string, src: string): Item[] {
       p += 2;
     }
     if (text) items.push({ k: "text", text });
-    while (SPACE.test(src[p] ?? "")) p++;
+    // A comment must follow the delimiter (and its trim marker) directly, as in Go.
     if (src.startsWith("/*", p)) {
       const end = src.indexOf("*/", p + 2);
       if (end < 0) fail(p, "unclosed comment");

@@ -21,6 +21,7 @@ describe("Go text/template semantics", () => {
     assert.equal(render("a {{-3}} b"), "a -3 b");
     assert.equal(render("x\n{{- /* comment */ -}}\ny"), "xy");
     assert.equal(render("x\n{{/* comment */}}\ny"), "x\n\ny");
+    throwsTemplate(() => render("{{ /* not a comment */ }}"), /unexpected "\/"/);
   });
 
   test("range over a map visits keys in sorted order; over a list with $i, $v; else when empty or nil", () => {
