@@ -295,7 +295,6 @@ describe("Helm chart deploy/helm/aloft", () => {
           assert.equal(config.kubernetes.leaderElection.namespace, NS);
           assert.equal(config.server.host, "0.0.0.0");
           assert.equal(config.auth.enabled, v.auth?.enabled !== false);
-          assert.equal(config.scheduler.enabled, v.scheduler?.enabled === false, "one scheduler: in admin or alone");
           if (v.config?.engine?.workers)
             assert.equal(config.engine.workers, v.config.engine.workers, "config values win over the chart's");
           if (v.config?.auth?.roles) assert.deepEqual(config.auth.roles.bindings, v.config.auth.roles.bindings);

@@ -84,7 +84,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- $auth = dict "enabled" true "secretsDir" "/etc/aloft/secrets" "publicUrl" (include "aloft.publicUrl" .) -}}
 {{- end -}}
 {{- $clusterResources := dict "templatePath" "/etc/aloft/cluster-resources" "templateData" .Values.clusterResources.templateData "refreshIntervalSeconds" .Values.clusterResources.refreshIntervalSeconds -}}
-{{- $cfg := dict "dataDir" "/tmp/aloft" "server" $server "database" $database "storage" $storage "executor" "kubernetes" "kubernetes" $kubernetes "engine" $engine "auth" $auth "clusterResources" $clusterResources "logging" (dict "level" .Values.logLevel) "scheduler" (dict "enabled" (not .Values.scheduler.enabled)) -}}
+{{- $cfg := dict "dataDir" "/tmp/aloft" "server" $server "database" $database "storage" $storage "executor" "kubernetes" "kubernetes" $kubernetes "engine" $engine "auth" $auth "clusterResources" $clusterResources "logging" (dict "level" .Values.logLevel) -}}
 {{- toYaml (merge (dict) .Values.config $cfg) -}}
 {{- end -}}
 
