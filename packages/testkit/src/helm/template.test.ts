@@ -6,6 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { TemplateError, TemplateSet, renderChart } from "./index.ts";
+import { GoStruct } from "./values.ts";
+
+const renderChartTop = () => ({ Release: new GoStruct("chartutil.Release", { Name: "r" }) });
 
 function render(src: string, data: unknown = {}): string {
   const set = new TemplateSet();
@@ -128,6 +131,7 @@ describe("Go text/template semantics", () => {
     throwsTemplate(() => render('{{ block "x" . }}{{ end }}'), /not supported.*block/);
     throwsTemplate(() => render("{{ range 3 }}{{ end }}"), /not supported/);
     throwsTemplate(() => render("{{ if 1 }}"), /missing \{\{end\}\}/);
+    throwsTemplate(() => render("{{ .Release }}", renderChartTop()), /not supported.*printing/);
   });
 });
 

@@ -2,7 +2,7 @@
 // `int`), float64 = number (every number of a values file: Helm reads YAML through JSON), []interface{} = array,
 // map[string]interface{} = plain object, and Helm's structs (.Release, .Chart, .Capabilities, .Template) = GoStruct.
 // Printing follows fmt's %v: 1000000.0 prints as 1e+06, as in Helm.
-import { TemplateError } from "./errors.ts";
+import { TemplateError, unsupported } from "./errors.ts";
 
 export class GoStruct {
   constructor(
@@ -53,9 +53,7 @@ export function formatV(v: unknown): string {
   if (typeof v === "boolean" || typeof v === "bigint") return String(v);
   if (typeof v === "number") return goFloat(v);
   if (Array.isArray(v)) return `[${v.map(formatV).join(" ")}]`;
-  if (v instanceof GoStruct) {
-    return `{${Object.values(v.fields).map(formatV).join(" ")}}`;
-  }
+  if (v instanceof GoStruct) throw unsupported(`printing a ${v.typeName}`);
   const m = v as GoMap;
   return `map[${sortedKeys(m)
     .map((k) => `${k}:${formatV(m[k])}`)
