@@ -341,6 +341,12 @@ describe("Helm chart deploy/helm/aloft", () => {
     }
   });
 
+  test("NOTES.txt tells where admin is, and warns when authentication is off", () => {
+    assert.match(render("defaults").notes, /rel-aloft-admin\.aloft-system\.svc:8089/);
+    assert.doesNotMatch(render("defaults").notes, /WARNING/);
+    assert.match(render("minimal").notes, /WARNING: authentication is off/);
+  });
+
   test("missing required values fail the render with the value's name", () => {
     assert.throws(
       () => renderChart(chartDir, { releaseName: "r", namespace: NS, values: { postgresql: { existingSecret: "" } } }),
