@@ -192,6 +192,11 @@ describe("Helm chart deploy/helm/aloft", () => {
           "create",
           "delete",
         ]);
+        assert.deepEqual(
+          engine.find((x) => x.resources.includes("events"))?.verbs,
+          ["list"],
+          "the pod plugin lists a waiting pod's events (reportPodEvents), and writes none",
+        );
         const leases = engine.filter((x) => x.resources.includes("leases"));
         assert.ok(
           leases.every((x) => x.scope === "Role"),
