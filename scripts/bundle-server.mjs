@@ -45,6 +45,29 @@ const externalCli = {
   },
 };
 
+/**
+ * Workspace modules do nothing when imported but define things, so a module of a barrel that the start path does not
+ * use is left out rather than loaded: the engine's Kubernetes mode (and with it @kubernetes/client-node), the SDK that
+ * @aloft/runner re-exports, the verbs' process modules.
+ */
+const workspaceWithoutSideEffects = {
+  name: "workspace-without-side-effects",
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData?.probe || args.kind === "entry-point") return undefined;
+      const r = await b.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: { probe: true },
+      });
+      if (r.errors.length > 0 || r.external || !r.path.startsWith(packages)) return undefined;
+      if (r.path.includes(`${sep}node_modules${sep}`)) return undefined;
+      return { path: r.path, sideEffects: false };
+    });
+  },
+};
+
 /** Workspace dist files keep the `import.meta.url` of where tsc put them. */
 const keepModuleUrls = {
   name: "keep-module-urls",
@@ -78,7 +101,7 @@ const result = await build({
   target: "node20",
   sourcemap: "linked",
   external: EXTERNAL,
-  plugins: [externalCli, keepModuleUrls],
+  plugins: [externalCli, workspaceWithoutSideEffects, keepModuleUrls],
   banner: {
     js: 'import { createRequire as __aloftRequire } from "node:module"; const require = __aloftRequire(import.meta.url);',
   },
@@ -89,3 +112,4 @@ const result = await build({
 const now = new Date();
 await utimes(join(outdir, "main.mjs"), now, now);
 if (values.analyze) console.log(await analyzeMetafile(result.metafile));
+if (process.env.META) (await import("node:fs")).writeFileSync(process.env.META, JSON.stringify(result.metafile));
