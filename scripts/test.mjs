@@ -2,7 +2,7 @@
 // TypeScript sources (`--conditions=@aloft/source` makes `@aloft/<pkg>` resolve to src/index.ts).
 // Extra arguments are passed as file filters: `npm test -- gateway` runs the files whose path contains "gateway".
 // First it brings the compiled output up to date (`tsc -b`, incremental: seconds when nothing changed, then the server
-// bundle, about a second), because the end-to-end tests spawn what users run: the `aloft` bin runs the server verbs from
+// bundle, a few seconds), because the end-to-end tests spawn what users run: the `aloft` bin runs the server verbs from
 // packages/server/dist/bundle, `aloft-execute`, the client verbs and the warm workers run packages/*/dist.
 // ALOFT_TEST_BUILD=0 skips that step (for a filter that spawns nothing, when you know dist does not matter).
 import { spawnSync } from "node:child_process";
