@@ -1,9 +1,20 @@
 // The bundle the `aloft` bin runs the server verbs from (scripts/bundle-server.mjs): made into a scratch directory here
 // from the compiled output, it starts, finds every file its workspace modules read relative to themselves, and the bin
-// sends exactly the server commands to it.
+// sends exactly the server commands to it, while it is up to date.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { get as httpGet } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -60,6 +71,20 @@ test("every module-relative file of the bundled workspace code exists, and no ot
   );
 });
 
+/** One GET on its own connection (agent: false): keep-alive sockets of fetch can hold the server's shutdown past its
+ * 10 s limit when several requests went over them (seen with dist/main.js as with the bundle). */
+const getText = (url: string) =>
+  new Promise<{ status: number; body: string }>((resolve, reject) => {
+    httpGet(url, { agent: false }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => {
+        body += d;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on("error", reject);
+  });
+
 test("aloft start from the bundle: migrates a fresh data dir, answers, reports the package version", async () => {
   const child = spawn(
     process.execPath,
@@ -67,6 +92,10 @@ test("aloft start from the bundle: migrates a fresh data dir, answers, reports t
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";
+  let err = "";
+  child.stderr.on("data", (d: Buffer) => {
+    err += d.toString();
+  });
   const http = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no banner: ${out}`)), 30_000);
     child.stdout.on("data", (d: Buffer) => {
@@ -80,13 +109,13 @@ test("aloft start from the bundle: migrates a fresh data dir, answers, reports t
     child.once("exit", (code) => reject(new Error(`exited ${code}: ${out}`)));
   });
   try {
-    assert.equal((await fetch(`http://127.0.0.1:${http}/healthcheck`)).status, 200);
-    const ver = (await (await fetch(`http://127.0.0.1:${http}/api/v1/version`)).json()) as {
+    assert.equal((await getText(`http://127.0.0.1:${http}/healthcheck`)).status, 200);
+    const ver = JSON.parse((await getText(`http://127.0.0.1:${http}/api/v1/version`)).body) as {
       controlPlaneVersion?: { Version?: string };
     };
     const pkg = JSON.parse(readFileSync(join(server, "package.json"), "utf8")) as { version: string };
     assert.equal(ver.controlPlaneVersion?.Version, pkg.version);
-    const projects = (await (await fetch(`http://127.0.0.1:${http}/api/v1/projects`)).json()) as {
+    const projects = JSON.parse((await getText(`http://127.0.0.1:${http}/api/v1/projects`)).body) as {
       projects: Array<{ id: string }>;
     };
     assert.deepEqual(
@@ -95,11 +124,47 @@ test("aloft start from the bundle: migrates a fresh data dir, answers, reports t
     );
     // The console's assets are found from the bundle as from dist (or the page that says they are not built).
     const consoleBuilt = existsSync(join(root, "packages/console/dist/index.html"));
-    const page = await (await fetch(`http://127.0.0.1:${http}/console/`)).text();
+    const page = (await getText(`http://127.0.0.1:${http}/console/`)).body;
     assert.match(page, consoleBuilt ? /<div id="root">|<script type="module"/ : /console is not built/);
   } finally {
     const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     child.kill("SIGTERM");
-    assert.equal(await exit, 0);
+    await exit;
+  }
+  assert.equal(child.exitCode, 0, err);
+});
+
+test("the bin runs the bundle for a server verb only while it is newer than every bundled package's build", () => {
+  // A stand-in checkout: the real bin, a dist/main.js and a bundle that say which one ran, one .tsbuildinfo.
+  const fake = mkdtempSync(join(tmpdir(), "aloft-bin-"));
+  try {
+    const at = (p: string) => join(fake, "packages", p);
+    for (const d of ["server/bin", "server/dist/bundle", "core/dist"]) mkdirSync(at(d), { recursive: true });
+    copyFileSync(join(server, "bin/aloft.mjs"), at("server/bin/aloft.mjs"));
+    writeFileSync(at("server/dist/main.js"), 'console.log("dist");\n');
+    writeFileSync(at("server/dist/bundle/main.mjs"), 'console.log("bundle");\n');
+    writeFileSync(at("core/dist/.tsbuildinfo"), "{}");
+    const setTimes = (p: string, s: number) => utimesSync(at(p), s, s);
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [at("server/bin/aloft.mjs"), ...args], {
+        encoding: "utf8",
+        env: { ...process.env, ALOFT_LOGGING__LEVEL: "debug" },
+      });
+    setTimes("core/dist/.tsbuildinfo", 1_000_000);
+    setTimes("server/dist/bundle/main.mjs", 2_000_000);
+    assert.equal(run("start").stdout, "bundle\n");
+    assert.equal(run("webhook", "init-certs").stdout, "bundle\n");
+    assert.equal(run("get", "projects").stdout, "dist\n"); // a client verb
+    setTimes("core/dist/.tsbuildinfo", 3_000_000); // a bare `tsc -b` since the bundle was made
+    const stale = run("start");
+    assert.equal(stale.stdout, "dist\n");
+    assert.match(
+      stale.stderr,
+      /bundle is older than packages\/core\/dist \(run `npm run build`\): running dist\/main\.js/,
+    );
+    rmSync(at("server/dist/bundle"), { recursive: true });
+    assert.match(run("start").stderr, /bundle is missing/);
+  } finally {
+    rmSync(fake, { recursive: true, force: true });
   }
 });
