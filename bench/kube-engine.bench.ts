@@ -16,14 +16,13 @@ import { LocalBlobStore, silentLogger, systemClock } from "@aloft/core";
 import { builders as b, harness } from "@aloft/core/testing";
 import {
   Engine,
-  flyteWorkflows,
-  KubeWorkflowStore,
   MemoryWorkflowStore,
   NOOP_ENGINE_METRICS,
   type EventSink,
   type TaskPlugin,
   type WorkflowStore,
 } from "@aloft/engine";
+import { flyteWorkflows, KubeWorkflowStore } from "@aloft/engine/kube";
 import { flyteWorkflowResource } from "@aloft/engine/testing";
 import { createKubeApi, type KubeApi, loadKubeConfig } from "@aloft/kube";
 import { startChild } from "./child.ts";

@@ -3,10 +3,12 @@
 // node:http server started the same way (spawned node, polled the same way) in the same run. Runs alternate
 // (bare, fresh, warm, …) so that load from other work on the machine spreads over all three; medians are printed, and
 // the CPU the child used until it answered (from /proc, Linux), which is less disturbed by a busy machine than time.
+// The bin runs the server verbs from the bundle (packages/server/dist/bundle, made by `npm run build`, which this bench
+// runs first); `--unbundled` adds the same two starts of the compiled modules unbundled (packages/server/dist/main.js).
 // `--before <checkout>` adds the same two starts of another built checkout (e.g. a scratch worktree of an older commit)
 // to the alternation, for before/after figures from one run.
-// Usage: npm run bench:start [-- --runs 7] [--before ../scratch]
-import { spawn } from "node:child_process";
+// Usage: npm run bench:start [-- --runs 7] [--unbundled] [--before ../scratch]
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
@@ -15,10 +17,13 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { report } from "./summary.ts";
 
-const { values } = parseArgs({ options: { runs: { type: "string", default: "7" }, before: { type: "string" } } });
+const { values } = parseArgs({
+  options: { runs: { type: "string", default: "7" }, before: { type: "string" }, unbundled: { type: "boolean" } },
+});
 const RUNS = Number(values.runs);
 const root = join(import.meta.dirname, "..");
 const BIN = join(root, "packages/server/bin/aloft.mjs");
+const UNBUNDLED = values.unbundled ? join(root, "packages/server/dist/main.js") : undefined;
 const BEFORE = values.before === undefined ? undefined : join(values.before, "packages/server/bin/aloft.mjs");
 const BARE = `require("node:http").createServer((q, s) => s.end("ok")).listen(Number(process.argv[1]), "127.0.0.1")`;
 const TICK_MS = 10; // USER_HZ is 100 on Linux
@@ -81,6 +86,13 @@ const aloft =
   (dataDir: string, grpcPort: number, bin = BIN) =>
   (port: number) => [bin, "start", "--data-dir", dataDir, "--http-port", String(port), "--grpc-port", String(grpcPort)];
 
+// The bin falls back to dist/main.js when the bundle is missing or older than the compiled output: say so, not measure it.
+const check = spawnSync(process.execPath, [BIN, "start", "--help"], {
+  env: { ...process.env, ALOFT_LOGGING__LEVEL: "debug" },
+  encoding: "utf8",
+});
+if (check.stderr.includes("running dist/main.js")) throw new Error(`not the bundle: ${check.stderr.trim()}`);
+
 const scratch = mkdtempSync(join(tmpdir(), "aloft-bench-start-"));
 interface Case {
   name: string;
@@ -89,6 +101,7 @@ interface Case {
 const cases: Case[] = [{ name: "bare node:http", args: async () => (port) => ["-e", BARE, String(port)] }];
 for (const [label, bin] of [
   ["", BIN],
+  ["unbundled: ", UNBUNDLED],
   ["before: ", BEFORE],
 ] as const) {
   if (bin === undefined) continue;

@@ -1,8 +1,9 @@
 // Runs every test file (`*.test.ts` under packages/*/src, packages/*/test and scripts/) with node:test through tsx, from the
 // TypeScript sources (`--conditions=@aloft/source` makes `@aloft/<pkg>` resolve to src/index.ts).
 // Extra arguments are passed as file filters: `npm test -- gateway` runs the files whose path contains "gateway".
-// First it brings the compiled output up to date (`tsc -b`, incremental: seconds when nothing changed), because the
-// end-to-end tests spawn what users run: the `aloft` bin, `aloft-execute` and the warm workers run packages/*/dist.
+// First it brings the compiled output up to date (`tsc -b`, incremental: seconds when nothing changed, then the server
+// bundle, a few seconds), because the end-to-end tests spawn what users run: the `aloft` bin runs the server verbs from
+// packages/server/dist/bundle, `aloft-execute`, the client verbs and the warm workers run packages/*/dist.
 // ALOFT_TEST_BUILD=0 skips that step (for a filter that spawns nothing, when you know dist does not matter).
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
@@ -40,6 +41,11 @@ if (process.env.ALOFT_TEST_BUILD !== "0") {
       "the build (tsc -b tsconfig.build.json) failed: the tests that spawn compiled bins would test stale code",
     );
     process.exit(build.status ?? 1);
+  }
+  const bundle = spawnSync(process.execPath, [join(root, "scripts", "bundle-server.mjs")], { stdio: "inherit" });
+  if (bundle.status !== 0) {
+    console.error("bundling the server (scripts/bundle-server.mjs) failed");
+    process.exit(bundle.status ?? 1);
   }
 }
 const concurrency = process.env.ALOFT_TEST_CONCURRENCY ?? "2";

@@ -33,23 +33,7 @@ export type { CatalogPort, RecoveryPort } from "./ports.ts";
 // The FlyteWorkflow custom resource for the Kubernetes mode: build (upstream's transformer + admin's preparation),
 // offload, read back.
 export * from "./flyteworkflow/index.ts";
-// Kubernetes mode: FlyteWorkflow resources as the work source, leader election, garbage collection.
-export { KubeWorkflowStore, executionKeyOf, type KubeWorkflowStoreOptions } from "./kube/kube-workflow-store.ts";
-export { KubeEngine, type KubeEngineOptions } from "./kube/kube-engine.ts";
-export { FlyteWorkflowGarbageCollector, type GarbageCollectorOptions } from "./kube/garbage-collector.ts";
-export {
-  ACTIVE_SELECTOR as FLYTE_WORKFLOW_ACTIVE_SELECTOR,
-  ANNOTATION_ABORT_CAUSE,
-  FINALIZER as FLYTE_WORKFLOW_FINALIZER,
-  flyteWorkflows,
-  LABEL_COMPLETED_TIME,
-  LABEL_TERMINATION_STATUS,
-} from "./kube/resource.ts";
-export { PodPlugin } from "./plugins/k8s-pod/pod-plugin.ts";
-export type { PodPluginOptions } from "./plugins/k8s-pod/pod-plugin.ts";
-export type { PodPluginConfig, PodTemplateSpec, Toleration, LogTemplate } from "./plugins/k8s-pod/config.ts";
+// Kubernetes mode (FlyteWorkflow resources as the work source, leader election, garbage collection, the pod plugin, the
+// secrets webhook): `@aloft/engine/kube` (src/kube.ts), so that what imports this front door does not load the
+// Kubernetes client.
 export type { KubernetesLaunch } from "./plugins/plugin.ts";
-export { certsOfSecret, initCerts } from "./webhook/certs.ts";
-export type { InitCertsOutcome, WebhookCerts } from "./webhook/certs.ts";
-export { MUTATE_PATH, registerWebhook, startWebhookServer } from "./webhook/server.ts";
-export type { RegistrationOptions, WebhookServer } from "./webhook/server.ts";

@@ -27,7 +27,6 @@ import { openConfiguredDatabase } from "./database.ts";
 import { migrateToLatest } from "@aloft/admin";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { kubeExecutorFromConfig } from "./wiring/kube.ts";
 import { loadOrCreateSigningKey, publicHttpUrl, SIGNING_KEY_FILE } from "./signing-key.ts";
 
 export interface AdminServerDeps {
@@ -143,7 +142,10 @@ export async function startAdmin(deps: AdminServerDeps): Promise<RunningAdmin> {
       typeof deps.workflowExecutor === "function"
         ? deps.workflowExecutor(blobStore)
         : (deps.workflowExecutor ??
-          (config.executor === "kubernetes" ? kubeExecutorFromConfig(config, blobStore, logger) : undefined));
+          // Imported only in that mode: the Kubernetes client is a large part of what start would load otherwise.
+          (config.executor === "kubernetes"
+            ? (await import("./wiring/kube.ts")).kubeExecutorFromConfig(config, blobStore, logger)
+            : undefined));
     const admin = createAdmin({
       config,
       logger,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { AloftConfig } from "@aloft/core";
 import { createLogger } from "@aloft/core";
 import { createKubeApi, loadKubeConfig, resources } from "@aloft/kube";
-import { certsOfSecret, initCerts, registerWebhook, startWebhookServer, type WebhookCerts } from "@aloft/engine";
+import { certsOfSecret, initCerts, registerWebhook, startWebhookServer, type WebhookCerts } from "@aloft/engine/kube";
 
 export interface WebhookOptions {
   /** Namespace of the webhook's Service and Secret (default $POD_NAMESPACE, else flyte). */

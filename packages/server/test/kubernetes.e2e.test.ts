@@ -19,7 +19,7 @@ import { TaskTemplateSchema, type TaskTemplate } from "@aloft/idl/flyteidl/core/
 import { SimpleType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { createKubeApi, isNotFound, type KubeObject, resources } from "@aloft/kube";
 import { eventually, type SimulatedKubelet, startSimulatedKubelet } from "@aloft/kube/testing";
-import { flyteWorkflows, PodPlugin } from "@aloft/engine";
+import { flyteWorkflows, PodPlugin } from "@aloft/engine/kube";
 import { startFlyteWorkflowApi, type FlyteWorkflowApi } from "@aloft/engine/testing";
 import {
   id,

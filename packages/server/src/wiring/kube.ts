@@ -15,18 +15,20 @@ import { namespaceFor, type AloftConfig, type BlobStore, type Clock, type Logger
 import { createKubeApi, isAlreadyExists, isNotFound, loadKubeConfig, type KubeApi, type KubeObject } from "@aloft/kube";
 import type { ExecuteInput, WorkflowExecutor } from "@aloft/admin";
 import {
-  ANNOTATION_ABORT_CAUSE,
   buildFlyteWorkflow,
-  FLYTE_WORKFLOW_FINALIZER,
-  FlyteWorkflowGarbageCollector,
-  flyteWorkflows,
-  KubeEngine,
-  KubeWorkflowStore,
   offloadStaticPart,
   prepareFlyteWorkflow,
   type Engine,
   type TaskResourceAttributes,
 } from "@aloft/engine";
+import {
+  ANNOTATION_ABORT_CAUSE,
+  FLYTE_WORKFLOW_FINALIZER,
+  FlyteWorkflowGarbageCollector,
+  flyteWorkflows,
+  KubeEngine,
+  KubeWorkflowStore,
+} from "@aloft/engine/kube";
 import { createEngine, type EngineWiringDeps } from "./engine.ts";
 
 /** The KubeConfig of `kubernetes.kubeconfig`, or client-node's default loading. */

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { invalidArgument } from "@aloft/core";
 import type { AloftConfig, Clock, Logger } from "@aloft/core";
-import type { PodPlugin, PodPluginConfig } from "@aloft/engine";
+import type { PodPlugin, PodPluginConfig } from "@aloft/engine/kube";
 
 /** The pod plugin settings file (JSON; any PodPluginConfig field), or none. */
 export function podPluginSettings(path: string): Partial<PodPluginConfig> {
@@ -27,7 +27,7 @@ export async function taskRuntimePlugin(
 ): Promise<PodPlugin | undefined> {
   if (config.engine.taskRuntime !== "kubernetes") return undefined;
   const { createKubeApi, loadKubeConfig } = await import("@aloft/kube");
-  const { PodPlugin } = await import("@aloft/engine");
+  const { PodPlugin } = await import("@aloft/engine/kube");
   const settings = podPluginSettings(config.engine.podPluginConfig);
   logger.info({ podPluginConfig: config.engine.podPluginConfig || "(defaults)" }, "tasks run as Kubernetes pods");
   return new PodPlugin({
