@@ -1,8 +1,10 @@
 // The server image without docker: scripts/image-layout.mjs (what the Dockerfile's build stage runs) writes the layout
-// into a temporary /opt/aloft, production dependencies are installed beside it as the Dockerfile's deps stage does, and
-// the server is started from there under Node's permission model: it may read only the layout, its data directory and
-// its /tmp, and write only the last two, as with a read-only root filesystem. A file the code finds through
-// import.meta.url that the layout lacks, or a path that leads back into the checkout, fails here.
+// into a temporary /opt/aloft, production dependencies are installed beside it as the Dockerfile's deps stage does
+// (offline, from the npm cache: not the checkout's node_modules, whose @aloft links lead back into the checkout), and
+// every server command is started from there under Node's permission model, standing in for a read-only root
+// filesystem: reads only in the layout, the data directory, /tmp, the system's bin directories and /proc; writes only
+// in the data directory and /tmp. A file the code finds through import.meta.url that the layout lacks, or a path that
+// leads back into the checkout, fails here. docs/kubernetes.md, "The server image".
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import {
@@ -342,6 +344,14 @@ async function runIncrement(grpc: string, name: string, log: () => string): Prom
   assert.equal(phase, "SUCCEEDED", `${JSON.stringify(ex.closure?.outputResult)}\nserver output:\n${log()}`);
   assert.equal(intOf((await admin.getExecutionData({ id: execId })).fullOutputs, "out"), 42);
 }
+
+test("with the image's ALOFT_SERVER__HOST=0.0.0.0 and authentication off, admin refuses to start (no opt-in)", async () => {
+  const dockerfile = readFileSync(join(root, "Dockerfile"), "utf8");
+  assert.match(dockerfile, /^ {2}ALOFT_SERVER__HOST=0\.0\.0\.0$/m);
+  const r = await aloft(["admin", "--http-port", "0", "--grpc-port", "0"], { ALOFT_SERVER__HOST: "0.0.0.0" });
+  assert.equal(r.status, 2, r.out);
+  assert.match(r.out, /refusing to listen on 0\.0\.0\.0 with authentication off/);
+});
 
 describe("aloft start from the layout", () => {
   let server: Running;
