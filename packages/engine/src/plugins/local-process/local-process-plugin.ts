@@ -40,6 +40,7 @@ import { templateParamsFor } from "./template-context.ts";
 import { resolveCommand } from "./resolve-command.ts";
 import * as proc from "./process-control.ts";
 import { ProcessSlots } from "./process-slots.ts";
+import { SpawnerLostError, sharedSpawner, type Spawner } from "./spawner.ts";
 
 export interface LocalProcessPluginOptions {
   /**
@@ -72,6 +73,11 @@ export interface LocalProcessPluginOptions {
   maxRestarts?: number;
   /** Run task processes as this account (config engine.runAsUser; only when the engine runs as root). */
   runAs?: RunAs;
+  /**
+   * What starts the task processes: a spawner process (default: the one shared by this engine process, see
+   * spawner.ts), or `false` to fork them from the engine itself.
+   */
+  spawner?: Spawner | false;
 }
 
 export const LOG_NAME = "Local process logs";
@@ -95,10 +101,12 @@ export class LocalProcessPlugin implements TaskPlugin {
    * read the records: the exit event wakes the execution. Processes adopted after a restart are checked on files.
    */
   readonly #spawned = new Map<string, { pid: number; exited: boolean }>();
+  readonly #spawner: Spawner | undefined;
 
   constructor(options: LocalProcessPluginOptions) {
     this.#o = options;
     this.#slots = new ProcessSlots(options.maxConcurrent, options.clock);
+    this.#spawner = options.spawner === false ? undefined : (options.spawner ?? sharedSpawner());
   }
 
   /** How many processes this instance counts against maxConcurrent. */
@@ -307,19 +315,36 @@ export class LocalProcessPlugin implements TaskPlugin {
         .catch(() => undefined);
     }
     const spawned = { pid: -1, exited: false };
-    const rec = await proc.spawnDetached({
-      argv,
-      env,
-      cwd,
-      logPath: this.#path(ctx, "log"),
-      exitPath: this.#path(ctx, "exit"),
-      now,
-      onExit: () => {
-        spawned.exited = true;
-        ctx.wake?.();
-      },
-      ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
-    });
+    let rec: proc.ProcessRecord;
+    try {
+      rec = await proc.spawnDetached(
+        {
+          argv,
+          env,
+          cwd,
+          logPath: this.#path(ctx, "log"),
+          exitPath: this.#path(ctx, "exit"),
+          now,
+          onExit: () => {
+            spawned.exited = true;
+            ctx.wake?.();
+          },
+          ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+        },
+        this.#spawner,
+      );
+    } catch (e) {
+      if (!(e instanceof SpawnerLostError)) throw e;
+      // The spawner died with the request in flight: the process may have started. The reserved record says what to
+      // do next round, as after an engine that died right after a spawn: adopt the wrapper found by its command line,
+      // else take its exit status, else start it again (a new spawner is forked then).
+      ctx.logger.warn({ generatedName: name, err: e }, "the task spawner was lost while starting a process");
+      queueMicrotask(() => ctx.wake?.());
+      return this.#result(
+        { phase: "Queued", reason: "process start interrupted; checking on it" },
+        { restarts, logs: false },
+      );
+    }
     spawned.pid = rec.pid;
     this.#spawned.set(name, spawned);
     // In place, within the reservation. Should it fail anyway, the wrapper is found again by its command line.

@@ -13,6 +13,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { open, readFile, readdir, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
+import type { Spawner } from "./spawner.ts";
 
 /** Identity of a started process, persisted in the plugin state and in `<name>.pid`. */
 export interface ProcessRecord {
@@ -57,19 +58,34 @@ interface SpawnOptions {
   logPath: string;
   exitPath: string;
   now: Date;
-  /** Called when the process exits while this engine process is alive (after its exit record is written). */
+  /**
+   * Called when the process exits while this engine process is alive (after its exit record is written), or — through
+   * a spawner — when its exit can no longer be reported (the spawner died).
+   */
   onExit?: () => void;
   /** Run as this account (the engine runs as root; see run-as.ts). */
   uid?: number;
   gid?: number;
 }
 
-/** Starts the command detached (own process group), not waited for; resolves once its identity is known. */
-export async function spawnDetached(opts: SpawnOptions): Promise<ProcessRecord> {
+/**
+ * Starts the command detached (own process group), not waited for; resolves once its identity is known. Through the
+ * spawner when given (see spawner.ts), else forked from this process.
+ */
+export async function spawnDetached(opts: SpawnOptions, spawner?: Spawner): Promise<ProcessRecord> {
+  const args = ["-c", WRAPPER, WRAPPER_NAME, opts.exitPath, ...opts.argv];
+  if (spawner !== undefined) {
+    const ids = opts.uid !== undefined && opts.gid !== undefined ? { uid: opts.uid, gid: opts.gid } : {};
+    const s = await spawner.spawn(
+      { file: "/bin/sh", args, env: opts.env, cwd: opts.cwd, logPath: opts.logPath, ...ids },
+      opts.onExit,
+    );
+    return { ...s, startedAt: opts.now.toISOString() };
+  }
   const fd = openSync(opts.logPath, "a");
   let pid: number | undefined;
   try {
-    const child = spawn("/bin/sh", ["-c", WRAPPER, WRAPPER_NAME, opts.exitPath, ...opts.argv], {
+    const child = spawn("/bin/sh", args, {
       detached: true,
       stdio: ["ignore", fd, fd],
       env: opts.env,
