@@ -4,7 +4,7 @@
 // Besides wall time per node, the CPU this process used per node (engine, admin, SQLite and the polling client all
 // run in it; user + system, with the engine's task spawner but not the tasks): less disturbed than wall time by other
 // work on the machine.
-// Usage: npm run bench:engine [-- --nodes 1000 --concurrency 8 --poll-ms 1000]
+// Usage: npm run bench:engine [-- --nodes 1000 --concurrency 8 --poll-ms 1000 --spawner on|off]
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -24,6 +24,8 @@ const { values } = parseArgs({
     nodes: { type: "string", default: "1000" },
     concurrency: { type: "string", default: "8" },
     "poll-ms": { type: "string", default: "1000" },
+    // off: the engine forks its task processes itself (engine.taskSpawner false), for a before/after in one session.
+    spawner: { type: "string", default: "on" },
   },
 });
 const N = Number(values.nodes);
@@ -86,7 +88,12 @@ const platform = await startTestPlatform({
   engine: true,
   overrides: {
     registration: { maxWorkflowNodes: N + 10 },
-    engine: { maxConcurrentTasks: C, pollIntervalMs: Number(values["poll-ms"]), workers: 4 },
+    engine: {
+      maxConcurrentTasks: C,
+      pollIntervalMs: Number(values["poll-ms"]),
+      workers: 4,
+      taskSpawner: values.spawner !== "off",
+    },
   },
 });
 const admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}` }));
@@ -153,7 +160,7 @@ const idleCpuPerS = (await idle(sleepersWall)) / (sleepersWall / 1000);
 await platform.close();
 
 console.log(
-  `\nEngine overhead per node (${N} no-op local-process tasks, sandbox on SQLite, poll ${values["poll-ms"]} ms, node ${process.version})\n`,
+  `\nEngine overhead per node (${N} no-op local-process tasks, sandbox on SQLite, poll ${values["poll-ms"]} ms, task spawner ${values.spawner}, node ${process.version})\n`,
 );
 console.log(
   `${"".padEnd(26)}${"ms/node".padEnd(9)}${"bare".padEnd(7)}${"overhead".padEnd(10)}${"ratio".padEnd(7)}${"CPU ms/node".padEnd(13)}${"bare CPU".padEnd(10)}CPU ratio`,

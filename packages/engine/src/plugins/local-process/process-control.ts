@@ -66,21 +66,32 @@ interface SpawnOptions {
   /** Run as this account (the engine runs as root; see run-as.ts). */
   uid?: number;
   gid?: number;
+  /** The `.pid` record reserved for this start: a spawner fills it in place right after the fork (`recorded`). */
+  record?: { path: string; restarts: number };
 }
 
 /**
  * Starts the command detached (own process group), not waited for; resolves once its identity is known. Through the
  * spawner when given (see spawner.ts), else forked from this process.
  */
-export async function spawnDetached(opts: SpawnOptions, spawner?: Spawner): Promise<ProcessRecord> {
+export async function spawnDetached(
+  opts: SpawnOptions,
+  spawner?: Spawner,
+): Promise<ProcessRecord & { recorded?: boolean }> {
   const args = ["-c", WRAPPER, WRAPPER_NAME, opts.exitPath, ...opts.argv];
+  const startedAt = opts.now.toISOString();
   if (spawner !== undefined) {
     const ids = opts.uid !== undefined && opts.gid !== undefined ? { uid: opts.uid, gid: opts.gid } : {};
+    const record = opts.record && {
+      path: opts.record.path,
+      fields: { startedAt, restarts: opts.record.restarts },
+      bytes: RECORD_BYTES,
+    };
     const s = await spawner.spawn(
-      { file: "/bin/sh", args, env: opts.env, cwd: opts.cwd, logPath: opts.logPath, ...ids },
+      { file: "/bin/sh", args, env: opts.env, cwd: opts.cwd, logPath: opts.logPath, ...ids, ...(record && { record }) },
       opts.onExit,
     );
-    return { ...s, startedAt: opts.now.toISOString() };
+    return { ...s, startedAt };
   }
   const fd = openSync(opts.logPath, "a");
   let pid: number | undefined;

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { containerTask, drive, isTerminal, sandbox } from "./testing.ts";
 import { groupExists } from "./process-control.ts";
-import { Spawner, SpawnerLostError } from "./spawner.ts";
+import { Spawner, SpawnerLostError, SpawnerUnavailableError } from "./spawner.ts";
 
 function parentOf(pid: number): number | undefined {
   try {
@@ -59,6 +59,16 @@ test("processes start through the spawner (its children, not the engine's); exit
   // The wrapper is the spawner's child while it runs, or already gone; never this process's.
   const parent = parentOf(pid);
   assert.ok(parent === undefined || parent === spawner.pid, `parent of the wrapper: ${parent}`);
+  // The spawner filled the reserved record in place: same size, the identity in it, no longer "starting".
+  const record = await readFile(join(sb.logDir, "exec1-ok-0.pid"), "utf8");
+  assert.equal(Buffer.byteLength(record), 512);
+  assert.deepEqual(JSON.parse(record), {
+    pid,
+    startTicks: first.state["startTicks"],
+    startedAt: first.state["startedAt"],
+    restarts: 0,
+  });
+  assert.equal(first.state["recorded"], undefined);
   const done = await drive(plugin, ok, isTerminal, first.state);
   assert.equal(done.status.phase, "Success");
   assert.equal(await readFile(join(sb.logDir, "exec1-ok-0.log"), "utf8"), "hello\n");
@@ -195,7 +205,29 @@ test("an engine restart adopts what the previous engine's spawner started, after
   const end = await drive(restarted, ctx, isTerminal, run.state);
   assert.equal(end.status.phase, "RetryableFailure");
   assert.match(end.status.reason ?? "", /exit(ed)? with code 4/);
-  assert.equal(after.pid, undefined, "adopting starts nothing");
+});
+
+test("a spawner that cannot come up: after a few tries the engine starts the processes itself", async (t) => {
+  keepAlive(t);
+  const sb = await sandbox();
+  const spawner = new Spawner({ execPath: "/bin/false" });
+  t.after(async () => {
+    spawner.close();
+    await sb.cleanup();
+  });
+  const plugin = sb.plugin({ spawner });
+  const ctx = await sb.context({ template: containerTask(["sh", "-c", "echo fine"]) });
+  const done = await drive(plugin, ctx, isTerminal);
+  assert.equal(done.status.phase, "Success");
+  // The starts lost with the spawners that died are logged as restarts of the attempt; the command ran once.
+  assert.match(
+    await readFile(join(sb.logDir, "exec1-n0-0.log"), "utf8"),
+    /^(\[aloft\] [^\n]*restarting[^\n]*\n)*fine\n$/,
+  );
+  await assert.rejects(
+    spawner.spawn({ file: "true", args: [], env: {}, cwd: "/", logPath: "/dev/null" }),
+    SpawnerUnavailableError,
+  );
 });
 
 test("a closed spawner refuses requests as lost", async () => {

@@ -19,20 +19,33 @@ export interface SpawnRequest {
   logPath: string;
   uid?: number;
   gid?: number;
+  /**
+   * The process record reserved before the start (process-control.ts), to be filled in place with the pid and start
+   * ticks right after it: `fields` plus those, as JSON padded to `bytes`. Left alone unless it is exactly that size.
+   */
+  record?: { path: string; fields: Record<string, unknown>; bytes: number };
 }
 
 export interface Spawned {
   pid: number;
   /** /proc/<pid>/stat field 22, read by the spawner right after the fork; absent without /proc. */
   startTicks?: string;
+  /** The reserved record was filled in (else the caller fills it). */
+  recorded?: boolean;
 }
 
 /** The spawner died (or could not start) while the request was in flight: whether the process started is unknown. */
 export class SpawnerLostError extends Error {}
 
+/** The spawner failed to come up several times in a row: the caller starts its processes itself. */
+export class SpawnerUnavailableError extends Error {}
+
+/** Spawners in a row that exit before saying they are ready, after which spawn() refuses (SpawnerUnavailableError). */
+const MAX_FAILED_STARTS = 3;
+
 type ToSpawner = SpawnRequest & { id: number };
 type FromSpawner =
-  | { id: number; pid: number; startTicks?: string }
+  | { id: number; pid: number; startTicks?: string; recorded?: boolean }
   | { id: number; error: string }
   | { id: number; exit: number | null; signal: string | null };
 
@@ -41,7 +54,7 @@ type FromSpawner =
 // engine (disconnect) instead.
 const SPAWNER_MAIN = `
 const { spawn } = require("node:child_process");
-const { openSync, closeSync, readFileSync } = require("node:fs");
+const { openSync, closeSync, fstatSync, readFileSync, writeSync } = require("node:fs");
 const send = (m) => { try { process.send(m); } catch {} };
 process.on("SIGINT", () => {});
 process.on("SIGHUP", () => {});
@@ -61,13 +74,34 @@ process.on("message", (m) => {
       startTicks = t.slice(t.lastIndexOf(")") + 2).split(" ")[19];
     } catch {}
     child.once("exit", (exit, signal) => send({ id: m.id, exit, signal }));
-    send(startTicks === undefined ? { id: m.id, pid: child.pid } : { id: m.id, pid: child.pid, startTicks });
+    const reply = { id: m.id, pid: child.pid };
+    if (startTicks !== undefined) reply.startTicks = startTicks;
+    if (m.record) reply.recorded = fill(m.record, reply);
+    send(reply);
   } catch (e) {
     send({ id: m.id, error: String((e && e.message) || e) });
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
 });
+function fill(record, ids) {
+  const value = { pid: ids.pid };
+  if (ids.startTicks !== undefined) value.startTicks = ids.startTicks;
+  const text = JSON.stringify(Object.assign(value, record.fields));
+  const size = Buffer.byteLength(text);
+  if (size > record.bytes - 1) return false;
+  let fd;
+  try {
+    fd = openSync(record.path, "r+");
+    if (fstatSync(fd).size !== record.bytes) return false;
+    writeSync(fd, text + " ".repeat(record.bytes - 1 - size) + "\\n", 0, "utf8");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
 send({ ready: true });
 `;
 
@@ -85,10 +119,23 @@ export class Spawner {
   /** Processes started and not exited, by request id: their exit callbacks. */
   readonly #watching = new Map<number, () => void>();
   #closed = false;
+  #ready = false;
+  #failedStarts = 0;
+  readonly #execPath: string;
+
+  /** `execPath`: the node binary that runs the spawner (default: this process's). */
+  constructor(opts: { execPath?: string } = {}) {
+    this.#execPath = opts.execPath ?? process.execPath;
+  }
 
   /** The spawner's pid while it runs (tests, benchmarks). */
   get pid(): number | undefined {
     return this.#child?.pid;
+  }
+
+  /** Forks the spawner now if it does not run (a plugin's start: its first task then pays no process start). */
+  start(): void {
+    if (!this.#closed && this.#failedStarts < MAX_FAILED_STARTS) this.#ensure();
   }
 
   /**
@@ -97,6 +144,10 @@ export class Spawner {
    */
   spawn(req: SpawnRequest, onExit?: () => void): Promise<Spawned> {
     if (this.#closed) return Promise.reject(new SpawnerLostError("the spawner is closed"));
+    if (this.#failedStarts >= MAX_FAILED_STARTS)
+      return Promise.reject(
+        new SpawnerUnavailableError(`the spawner exited ${this.#failedStarts} times before it was ready`),
+      );
     const child = this.#ensure();
     const id = this.#nextId++;
     return new Promise<Spawned>((resolve, reject) => {
@@ -123,12 +174,13 @@ export class Spawner {
   #ensure(): ChildProcess {
     if (this.#child !== undefined) return this.#child;
     const { NODE_OPTIONS: _o, ...env } = process.env;
-    const child = spawn(process.execPath, ["-e", SPAWNER_MAIN], {
+    const child = spawn(this.#execPath, ["-e", SPAWNER_MAIN], {
       stdio: ["ignore", "ignore", "inherit", "ipc"],
       env,
       // Not detached: a Ctrl-C aimed at the engine's group reaches it too, and it ignores that; it ends on disconnect.
     });
     this.#child = child;
+    this.#ready = false;
     child.on("message", (m: FromSpawner | { ready: true }) => this.#onMessage(m));
     child.on("error", () => this.#lost(child));
     child.on("exit", () => this.#lost(child));
@@ -138,7 +190,11 @@ export class Spawner {
   }
 
   #onMessage(m: FromSpawner | { ready: true }): void {
-    if (!("id" in m)) return;
+    if (!("id" in m)) {
+      this.#ready = true;
+      this.#failedStarts = 0;
+      return;
+    }
     if ("exit" in m) {
       const onExit = this.#watching.get(m.id);
       this.#watching.delete(m.id);
@@ -154,7 +210,11 @@ export class Spawner {
       return;
     }
     if (p.onExit) this.#watching.set(m.id, p.onExit);
-    p.resolve(m.startTicks === undefined ? { pid: m.pid } : { pid: m.pid, startTicks: m.startTicks });
+    p.resolve({
+      pid: m.pid,
+      ...(m.startTicks === undefined ? {} : { startTicks: m.startTicks }),
+      ...(m.recorded === undefined ? {} : { recorded: m.recorded }),
+    });
   }
 
   #fail(id: number, e: Error): void {
@@ -169,6 +229,7 @@ export class Spawner {
   #lost(child: ChildProcess): void {
     if (this.#child !== child) return;
     this.#child = undefined;
+    if (!this.#ready) this.#failedStarts++;
     const pending = [...this.#pending.values()];
     const watching = [...this.#watching.values()];
     this.#pending.clear();
