@@ -1,6 +1,6 @@
-// Host processes that outlive the engine. A task runs under a tiny `sh` wrapper in its own process group (detached),
-// with stdout and stderr appended to its log file; when the command ends the wrapper records its exit status in
-// `<name>.exit`. A later engine tells the three cases apart:
+// Host processes that outlive the engine (started through the spawner, spawner.ts, or by the engine itself). A task
+// runs under a tiny `sh` wrapper in its own process group (detached), with stdout and stderr appended to its log file;
+// when the command ends the wrapper records its exit status in `<name>.exit`. A later engine tells the three cases apart:
 //   exit record present → finished (with that status); no record and the same process (pid + start time from
 //   /proc) or members of its group alive → running; neither → vanished (killed with its wrapper, machine rebooted, …).
 //
