@@ -159,6 +159,11 @@ export interface AloftConfig {
     pollIntervalMs: number;
     /** Task processes run at once by the local-process plugin; more wait as WaitingForResources. */
     maxConcurrentTasks: number;
+    /**
+     * Local task processes are started by a small helper process the engine forks once (cheap to fork from), instead
+     * of being forked from the engine itself (each fork of the large engine process blocks it ≈ 1–2 ms).
+     */
+    taskSpawner: boolean;
     /** Task logs (relative paths are under dataDir). */
     logDir: string;
     /** Event producer id (propeller's cluster-id). */
@@ -383,6 +388,7 @@ export function defaultConfig(): AloftConfig {
       workers: 4,
       pollIntervalMs: 500,
       maxConcurrentTasks: 8,
+      taskSpawner: true,
       logDir: "logs",
       producerId: "propeller",
       metricsPort: 10254,

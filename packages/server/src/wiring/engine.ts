@@ -89,6 +89,7 @@ export function createEngine(deps: EngineWiringDeps): Engine {
         logUrl: (name) => `${deps.httpBaseUrl()}${LOGS_ROUTE}${name}`,
         clock: deps.clock,
         maxConcurrent: config.engine.maxConcurrentTasks,
+        ...(config.engine.taskSpawner ? {} : { spawner: false as const }),
         ...(runAs ? { runAs } : {}),
         extraEnv: taskEnvironment(config),
         isolateWorkingDir: true,

@@ -40,6 +40,7 @@ import { templateParamsFor } from "./template-context.ts";
 import { resolveCommand } from "./resolve-command.ts";
 import * as proc from "./process-control.ts";
 import { ProcessSlots } from "./process-slots.ts";
+import { SpawnerLostError, SpawnerUnavailableError, sharedSpawner, type Spawner } from "./spawner.ts";
 
 export interface LocalProcessPluginOptions {
   /**
@@ -72,6 +73,11 @@ export interface LocalProcessPluginOptions {
   maxRestarts?: number;
   /** Run task processes as this account (config engine.runAsUser; only when the engine runs as root). */
   runAs?: RunAs;
+  /**
+   * What starts the task processes: a spawner process (default: the one shared by this engine process, see
+   * spawner.ts), or `false` to fork them from the engine itself.
+   */
+  spawner?: Spawner | false;
 }
 
 export const LOG_NAME = "Local process logs";
@@ -95,10 +101,13 @@ export class LocalProcessPlugin implements TaskPlugin {
    * read the records: the exit event wakes the execution. Processes adopted after a restart are checked on files.
    */
   readonly #spawned = new Map<string, { pid: number; exited: boolean }>();
+  readonly #spawner: Spawner | undefined;
 
   constructor(options: LocalProcessPluginOptions) {
     this.#o = options;
     this.#slots = new ProcessSlots(options.maxConcurrent, options.clock);
+    this.#spawner = options.spawner === false ? undefined : (options.spawner ?? sharedSpawner());
+    this.#spawner?.start();
   }
 
   /** How many processes this instance counts against maxConcurrent. */
@@ -307,25 +316,50 @@ export class LocalProcessPlugin implements TaskPlugin {
         .catch(() => undefined);
     }
     const spawned = { pid: -1, exited: false };
-    const rec = await proc.spawnDetached({
+    let rec: Awaited<ReturnType<typeof proc.spawnDetached>>;
+    const request: Parameters<typeof proc.spawnDetached>[0] = {
       argv,
       env,
       cwd,
       logPath: this.#path(ctx, "log"),
       exitPath: this.#path(ctx, "exit"),
       now,
+      record: { path: this.#path(ctx, "pid"), restarts },
       onExit: () => {
         spawned.exited = true;
         ctx.wake?.();
       },
       ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
-    });
+    };
+    try {
+      rec = await proc.spawnDetached(request, this.#spawner).catch((e: unknown) => {
+        if (!(e instanceof SpawnerUnavailableError)) throw e;
+        // The spawner cannot run here: fork from the engine, as without one.
+        ctx.logger.warn({ err: e }, "the task spawner is unavailable; starting the process from the engine");
+        return proc.spawnDetached(request);
+      });
+    } catch (e) {
+      if (!(e instanceof SpawnerLostError)) throw e;
+      // The spawner died with the request in flight: the process may have started. The reserved record says what to
+      // do next round, as after an engine that died right after a spawn: adopt the wrapper found by its command line,
+      // else take its exit status, else start it again (a new spawner is forked then).
+      ctx.logger.warn({ generatedName: name, err: e }, "the task spawner was lost while starting a process");
+      queueMicrotask(() => ctx.wake?.());
+      return this.#result(
+        { phase: "Queued", reason: "process start interrupted; checking on it" },
+        { restarts, logs: false },
+      );
+    }
+    const { recorded, ...identity } = rec;
     spawned.pid = rec.pid;
     this.#spawned.set(name, spawned);
-    // In place, within the reservation. Should it fail anyway, the wrapper is found again by its command line.
-    await proc.rewriteRecord(this.#path(ctx, "pid"), { ...rec, restarts }).catch((err: unknown) => {
-      ctx.logger.warn({ generatedName: name, err }, "cannot fill in the task process record");
-    });
+    // In place, within the reservation (done by the spawner when it could). Should it fail anyway, the wrapper is
+    // found again by its command line.
+    if (!recorded) {
+      await proc.rewriteRecord(this.#path(ctx, "pid"), { ...identity, restarts }).catch((err: unknown) => {
+        ctx.logger.warn({ generatedName: name, err }, "cannot fill in the task process record");
+      });
+    }
     ctx.logger.info({ generatedName: name, pid: rec.pid, command: argv[0] }, "local task process started");
     // Queued as of the spawn request, so that the start time of the process (reported as RUNNING) never precedes it.
     const queuedAt = new Date(rec.startedAt);
@@ -335,7 +369,7 @@ export class LocalProcessPlugin implements TaskPlugin {
         reason: `process started (pid ${rec.pid})`,
         ...(Number.isNaN(queuedAt.getTime()) ? {} : { occurredAt: queuedAt }),
       },
-      { ...rec, restarts, logs: false },
+      { ...identity, restarts, logs: false },
     );
   }
 

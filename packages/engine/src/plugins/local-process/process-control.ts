@@ -1,6 +1,6 @@
-// Host processes that outlive the engine. A task runs under a tiny `sh` wrapper in its own process group (detached),
-// with stdout and stderr appended to its log file; when the command ends the wrapper records its exit status in
-// `<name>.exit`. A later engine tells the three cases apart:
+// Host processes that outlive the engine (started through the spawner, spawner.ts, or by the engine itself). A task
+// runs under a tiny `sh` wrapper in its own process group (detached), with stdout and stderr appended to its log file;
+// when the command ends the wrapper records its exit status in `<name>.exit`. A later engine tells the three cases apart:
 //   exit record present → finished (with that status); no record and the same process (pid + start time from
 //   /proc) or members of its group alive → running; neither → vanished (killed with its wrapper, machine rebooted, …).
 //
@@ -13,6 +13,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { open, readFile, readdir, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
+import type { Spawner } from "./spawner.ts";
 
 /** Identity of a started process, persisted in the plugin state and in `<name>.pid`. */
 export interface ProcessRecord {
@@ -57,19 +58,45 @@ interface SpawnOptions {
   logPath: string;
   exitPath: string;
   now: Date;
-  /** Called when the process exits while this engine process is alive (after its exit record is written). */
+  /**
+   * Called when the process exits while this engine process is alive (after its exit record is written), or — through
+   * a spawner — when its exit can no longer be reported (the spawner died).
+   */
   onExit?: () => void;
   /** Run as this account (the engine runs as root; see run-as.ts). */
   uid?: number;
   gid?: number;
+  /** The `.pid` record reserved for this start: a spawner fills it in place right after the fork (`recorded`). */
+  record?: { path: string; restarts: number };
 }
 
-/** Starts the command detached (own process group), not waited for; resolves once its identity is known. */
-export async function spawnDetached(opts: SpawnOptions): Promise<ProcessRecord> {
+/**
+ * Starts the command detached (own process group), not waited for; resolves once its identity is known. Through the
+ * spawner when given (see spawner.ts), else forked from this process.
+ */
+export async function spawnDetached(
+  opts: SpawnOptions,
+  spawner?: Spawner,
+): Promise<ProcessRecord & { recorded?: boolean }> {
+  const args = ["-c", WRAPPER, WRAPPER_NAME, opts.exitPath, ...opts.argv];
+  const startedAt = opts.now.toISOString();
+  if (spawner !== undefined) {
+    const ids = opts.uid !== undefined && opts.gid !== undefined ? { uid: opts.uid, gid: opts.gid } : {};
+    const record = opts.record && {
+      path: opts.record.path,
+      fields: { startedAt, restarts: opts.record.restarts },
+      bytes: RECORD_BYTES,
+    };
+    const s = await spawner.spawn(
+      { file: "/bin/sh", args, env: opts.env, cwd: opts.cwd, logPath: opts.logPath, ...ids, ...(record && { record }) },
+      opts.onExit,
+    );
+    return { ...s, startedAt };
+  }
   const fd = openSync(opts.logPath, "a");
   let pid: number | undefined;
   try {
-    const child = spawn("/bin/sh", ["-c", WRAPPER, WRAPPER_NAME, opts.exitPath, ...opts.argv], {
+    const child = spawn("/bin/sh", args, {
       detached: true,
       stdio: ["ignore", fd, fd],
       env: opts.env,

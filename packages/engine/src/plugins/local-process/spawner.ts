@@ -1,0 +1,256 @@
+// A small long-lived process that starts the task processes for the engine (issue 16). `child_process.spawn` forks
+// the calling process: from the engine (a large heap, many mappings) each fork costs ≈ 1–2 ms of CPU during which the
+// event loop is blocked; from a bare `node` that loads nothing but child_process and fs it costs a fraction of that,
+// and the engine only writes a request to a pipe. The spawner is forked on first use and again after it died.
+//
+// What it starts is detached (own process group) exactly as before, so nothing about a running task depends on the
+// spawner: abort signals the group from the engine, the wrapper writes the exit record, and an engine restarted later
+// adopts the process from its `.pid` record. The spawner only adds the exit notification that wakes the execution;
+// when it dies, every process it was watching is reported as "ended or no longer watched" so that the plugin checks
+// their records from then on. It exits when the engine does (its IPC channel closes); its tasks go on.
+import { spawn, type ChildProcess } from "node:child_process";
+
+/** One process to start: `file` with `args`, stdout and stderr appended to `logPath`. */
+export interface SpawnRequest {
+  file: string;
+  args: readonly string[];
+  env: Record<string, string>;
+  cwd: string;
+  logPath: string;
+  uid?: number;
+  gid?: number;
+  /**
+   * The process record reserved before the start (process-control.ts), to be filled in place with the pid and start
+   * ticks right after it: `fields` plus those, as JSON padded to `bytes`. Left alone unless it is exactly that size.
+   */
+  record?: { path: string; fields: Record<string, unknown>; bytes: number };
+}
+
+export interface Spawned {
+  pid: number;
+  /** /proc/<pid>/stat field 22, read by the spawner right after the fork; absent without /proc. */
+  startTicks?: string;
+  /** The reserved record was filled in (else the caller fills it). */
+  recorded?: boolean;
+}
+
+/** The spawner died (or could not start) while the request was in flight: whether the process started is unknown. */
+export class SpawnerLostError extends Error {}
+
+/** The spawner failed to come up several times in a row: the caller starts its processes itself. */
+export class SpawnerUnavailableError extends Error {}
+
+/** Spawners in a row that exit before saying they are ready, after which spawn() refuses (SpawnerUnavailableError). */
+const MAX_FAILED_STARTS = 3;
+
+type ToSpawner = SpawnRequest & { id: number };
+type FromSpawner =
+  | { id: number; pid: number; startTicks?: string; recorded?: boolean }
+  | { id: number; error: string }
+  | { id: number; exit: number | null; signal: string | null };
+
+// Plain JavaScript run by `node -e`: no file to locate next to a compiled or bundled engine, nothing imported but node
+// built-ins. SIGINT and SIGHUP reach the terminal's whole process group; the spawner outlives them and ends with its
+// engine (disconnect) instead.
+const SPAWNER_MAIN = `
+const { spawn } = require("node:child_process");
+const { openSync, closeSync, fstatSync, readFileSync, writeSync } = require("node:fs");
+const send = (m) => { try { process.send(m); } catch {} };
+process.on("SIGINT", () => {});
+process.on("SIGHUP", () => {});
+process.on("disconnect", () => process.exit(0));
+process.on("message", (m) => {
+  let fd;
+  try {
+    fd = openSync(m.logPath, "a");
+    const opts = { detached: true, stdio: ["ignore", fd, fd], env: m.env, cwd: m.cwd };
+    if (m.uid !== undefined && m.gid !== undefined) { opts.uid = m.uid; opts.gid = m.gid; }
+    const child = spawn(m.file, m.args, opts);
+    child.on("error", () => {});
+    if (child.pid === undefined) { send({ id: m.id, error: "could not start " + m.file }); return; }
+    let startTicks;
+    try {
+      const t = readFileSync("/proc/" + child.pid + "/stat", "utf8");
+      startTicks = t.slice(t.lastIndexOf(")") + 2).split(" ")[19];
+    } catch {}
+    child.once("exit", (exit, signal) => send({ id: m.id, exit, signal }));
+    const reply = { id: m.id, pid: child.pid };
+    if (startTicks !== undefined) reply.startTicks = startTicks;
+    if (m.record) reply.recorded = fill(m.record, reply);
+    send(reply);
+  } catch (e) {
+    send({ id: m.id, error: String((e && e.message) || e) });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+});
+function fill(record, ids) {
+  const value = { pid: ids.pid };
+  if (ids.startTicks !== undefined) value.startTicks = ids.startTicks;
+  const text = JSON.stringify(Object.assign(value, record.fields));
+  const size = Buffer.byteLength(text);
+  if (size > record.bytes - 1) return false;
+  let fd;
+  try {
+    fd = openSync(record.path, "r+");
+    if (fstatSync(fd).size !== record.bytes) return false;
+    writeSync(fd, text + " ".repeat(record.bytes - 1 - size) + "\\n", 0, "utf8");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+send({ ready: true });
+`;
+
+interface Pending {
+  resolve: (s: Spawned) => void;
+  reject: (e: Error) => void;
+  onExit?: () => void;
+}
+
+export class Spawner {
+  #child: ChildProcess | undefined;
+  #nextId = 1;
+  /** Requests sent, not answered yet. */
+  readonly #pending = new Map<number, Pending>();
+  /** Processes started and not exited, by request id: their exit callbacks. */
+  readonly #watching = new Map<number, () => void>();
+  #closed = false;
+  #ready = false;
+  #failedStarts = 0;
+  readonly #execPath: string;
+
+  /** `execPath`: the node binary that runs the spawner (default: this process's). */
+  constructor(opts: { execPath?: string } = {}) {
+    this.#execPath = opts.execPath ?? process.execPath;
+  }
+
+  /** The spawner's pid while it runs (tests, benchmarks). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Forks the spawner now if it does not run (a plugin's start: its first task then pays no process start). */
+  start(): void {
+    if (!this.#closed && this.#failedStarts < MAX_FAILED_STARTS) this.#ensure();
+  }
+
+  /**
+   * Starts the process; `onExit` is called once when it exited, or when its exit can no longer be reported (the
+   * spawner died): the caller then checks the process on its records.
+   */
+  spawn(req: SpawnRequest, onExit?: () => void): Promise<Spawned> {
+    if (this.#closed) return Promise.reject(new SpawnerLostError("the spawner is closed"));
+    if (this.#failedStarts >= MAX_FAILED_STARTS)
+      return Promise.reject(
+        new SpawnerUnavailableError(`the spawner exited ${this.#failedStarts} times before it was ready`),
+      );
+    const child = this.#ensure();
+    const id = this.#nextId++;
+    return new Promise<Spawned>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, ...(onExit ? { onExit } : {}) });
+      this.#refWhileBusy();
+      const msg: ToSpawner = { ...req, id };
+      try {
+        child.send(msg, (err) => {
+          if (err) this.#fail(id, new SpawnerLostError(`spawn request lost: ${err.message}`));
+        });
+      } catch (e) {
+        this.#fail(id, new SpawnerLostError(`spawn request lost: ${(e as Error).message}`));
+      }
+    });
+  }
+
+  /** Ends the spawner (the processes it started go on; their exits are reported as no longer watched). */
+  close(): void {
+    this.#closed = true;
+    const child = this.#child;
+    if (child?.connected) child.disconnect();
+  }
+
+  #ensure(): ChildProcess {
+    if (this.#child !== undefined) return this.#child;
+    const { NODE_OPTIONS: _o, ...env } = process.env;
+    const child = spawn(this.#execPath, ["-e", SPAWNER_MAIN], {
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+      env,
+      // Not detached: a Ctrl-C aimed at the engine's group reaches it too, and it ignores that; it ends on disconnect.
+    });
+    this.#child = child;
+    this.#ready = false;
+    child.on("message", (m: FromSpawner | { ready: true }) => this.#onMessage(m));
+    child.on("error", () => this.#lost(child));
+    child.on("exit", () => this.#lost(child));
+    child.unref();
+    this.#refWhileBusy();
+    return child;
+  }
+
+  #onMessage(m: FromSpawner | { ready: true }): void {
+    if (!("id" in m)) {
+      this.#ready = true;
+      this.#failedStarts = 0;
+      return;
+    }
+    if ("exit" in m) {
+      const onExit = this.#watching.get(m.id);
+      this.#watching.delete(m.id);
+      onExit?.();
+      return;
+    }
+    const p = this.#pending.get(m.id);
+    if (p === undefined) return;
+    this.#pending.delete(m.id);
+    this.#refWhileBusy();
+    if ("error" in m) {
+      p.reject(new Error(m.error));
+      return;
+    }
+    if (p.onExit) this.#watching.set(m.id, p.onExit);
+    p.resolve({
+      pid: m.pid,
+      ...(m.startTicks === undefined ? {} : { startTicks: m.startTicks }),
+      ...(m.recorded === undefined ? {} : { recorded: m.recorded }),
+    });
+  }
+
+  #fail(id: number, e: Error): void {
+    const p = this.#pending.get(id);
+    if (p === undefined) return;
+    this.#pending.delete(id);
+    this.#refWhileBusy();
+    p.reject(e);
+  }
+
+  /** The spawner is gone: requests in flight fail, watched processes are handed back; the next spawn forks anew. */
+  #lost(child: ChildProcess): void {
+    if (this.#child !== child) return;
+    this.#child = undefined;
+    if (!this.#ready) this.#failedStarts++;
+    const pending = [...this.#pending.values()];
+    const watching = [...this.#watching.values()];
+    this.#pending.clear();
+    this.#watching.clear();
+    for (const p of pending) p.reject(new SpawnerLostError("the spawner exited while starting a process"));
+    for (const onExit of watching) onExit();
+  }
+
+  /** Keeps the engine's event loop alive only while a request is in flight (the spawner never holds it open). */
+  #refWhileBusy(): void {
+    const channel = this.#child?.channel;
+    if (channel === undefined || channel === null) return;
+    if (this.#pending.size > 0) channel.ref();
+    else channel.unref();
+  }
+}
+
+let shared: Spawner | undefined;
+
+/** The spawner of this engine process, shared by its local-process plugins. */
+export function sharedSpawner(): Spawner {
+  shared ??= new Spawner();
+  return shared;
+}
