@@ -33,41 +33,52 @@ import { generatedName } from "./task-context.ts";
 const arrayOf = (n: NodeContext): ArrayNode | undefined =>
   n.node.target.case === "arrayNode" ? n.node.target.value : undefined;
 
-/** The sub-nodes `n0..n<size-1>` (inner node, own id, literal input bindings), memoised per execution. */
-async function subNodes(n: NodeContext, an: ArrayNode, size: number): Promise<Node[]> {
-  const memoKey = `array:${n.dataDir}`;
-  const cached = n.exec.index.memo.get(memoKey) as Node[] | undefined;
+/**
+ * The sub-nodes `n0..n<size-1>` (inner node, own id, literal input bindings), made when looked up rather than all held:
+ * a round looks up the few it visits.
+ */
+class SubNodes extends Map<string, Node> {
+  readonly #make: (index: number) => Node;
+  readonly #size: number;
+  constructor(size: number, make: (index: number) => Node) {
+    super();
+    this.#size = size;
+    this.#make = make;
+  }
+  override get(id: string): Node | undefined {
+    const i = /^n\d+$/.test(id) ? Number(id.slice(1)) : -1;
+    return i >= 0 && i < this.#size ? this.#make(i) : undefined;
+  }
+  override has(id: string): boolean {
+    return this.get(id) !== undefined;
+  }
+}
+
+type SubNodeMaps = Pick<Scope, "nodes" | "upstream" | "order">;
+
+/** The sub-nodes by id (made on demand), their (no) upstream nodes and their order: once per array node. */
+async function subNodeMaps(n: NodeContext, an: ArrayNode, size: number): Promise<SubNodeMaps> {
+  const memoKey = `array-maps:${n.dataDir}`;
+  const cached = n.exec.index.memo.get(memoKey) as SubNodeMaps | undefined;
   if (cached) return cached;
   const inputs = await getMessage(n.exec.deps.blobs, inputsKey(n.dataDir), LiteralMapSchema);
-  const nodes: Node[] = [];
-  for (let i = 0; i < size; i++) {
-    const sub = create(NodeSchema, {
+  const make = (i: number) =>
+    create(NodeSchema, {
       ...an.node!,
       id: `n${i}`,
       inputs: subNodeBindings(inputs, an.boundInputs, i),
       upstreamNodeIds: [],
     });
-    nodes.push(sub);
-  }
-  n.exec.index.memo.set(memoKey, nodes);
-  return nodes;
-}
-
-/** The sub-nodes by id, their (empty) upstream lists and their order: built once per array node, not per round. */
-function subNodeMaps(n: NodeContext, nodes: Node[]): Pick<Scope, "nodes" | "upstream" | "order"> {
-  const memoKey = `array-maps:${n.dataDir}`;
-  const cached = n.exec.index.memo.get(memoKey) as Pick<Scope, "nodes" | "upstream" | "order"> | undefined;
-  if (cached) return cached;
   const maps = {
-    nodes: new Map(nodes.map((s) => [s.id, s])),
-    upstream: new Map(nodes.map((s) => [s.id, []])),
-    order: nodes.map((s) => s.id),
+    nodes: new SubNodes(size, make),
+    upstream: new Map<string, string[]>(),
+    order: Array.from({ length: size }, (_, i) => `n${i}`),
   };
   n.exec.index.memo.set(memoKey, maps);
   return maps;
 }
 
-function arrayScope(n: NodeContext, an: ArrayNode, nodes: Node[]): Scope {
+function arrayScope(n: NodeContext, an: ArrayNode, maps: SubNodeMaps): Scope {
   const out = n.outputDir();
   const statuses = (n.status.children ??= {});
   const dataDir = (id: string) => childNodeDataDir(out, id.slice(1));
@@ -75,7 +86,7 @@ function arrayScope(n: NodeContext, an: ArrayNode, nodes: Node[]): Scope {
     ...(n.scope.index ? { index: n.scope.index } : {}),
     ...(n.scope.inDynamic ? { inDynamic: true } : {}),
     exec: n.exec,
-    ...subNodeMaps(n, nodes),
+    ...maps,
     statuses,
     dataDir,
     array: { inputsKey: inputsKey(n.dataDir), indexOf: (id) => Number(id.slice(1)) },
@@ -117,8 +128,7 @@ export const arrayHandler = (executor: NodeExecutor): NodeHandler => ({
       }
       st = n.status.array = { size, phase: "Executing", version: 0 };
     }
-    const nodes = await subNodes(n, an, st.size);
-    const scope = arrayScope(n, an, nodes);
+    const scope = arrayScope(n, an, await subNodeMaps(n, an, st.size));
     if (st.phase === "Executing") {
       const changed = await visitSubNodes(
         executor,
@@ -131,7 +141,7 @@ export const arrayHandler = (executor: NodeExecutor): NodeHandler => ({
       const min = minSuccesses(an, st.size);
       if (st.size - failed < min) {
         st.phase = "Failing";
-        const { first, lines } = failures(nodes, scope);
+        const { first, lines } = failures(scope);
         st.error = statusError(
           first?.kind ?? "USER",
           first?.code ?? "ArrayNodeFailed",
@@ -140,7 +150,7 @@ export const arrayHandler = (executor: NodeExecutor): NodeHandler => ({
           ),
         );
       } else if (succeeded + failed === st.size) {
-        await gatherOutputs(n, an, nodes, scope);
+        await gatherOutputs(n, an, scope);
         await report(n, st, scope, "SUCCEEDED");
         return { phase: "Success" };
       } else {
@@ -159,8 +169,7 @@ export const arrayHandler = (executor: NodeExecutor): NodeHandler => ({
     const an = arrayOf(n);
     const st = n.status.array;
     if (!an?.node || !st) return;
-    const nodes = await subNodes(n, an, st.size);
-    const scope = arrayScope(n, an, nodes);
+    const scope = arrayScope(n, an, await subNodeMaps(n, an, st.size));
     await executor.abortScope(scope, reason, false);
     if (st.reported !== "SUCCEEDED" && st.reported !== "FAILED") {
       await report(n, st, scope, "ABORTED", undefined, statusError("UNKNOWN", "Task Aborted", reason));
@@ -171,14 +180,14 @@ export const arrayHandler = (executor: NodeExecutor): NodeHandler => ({
 });
 
 /** The failed sub-nodes: the first one's error and one line per failure, in index order (read once, when failing). */
-function failures(nodes: Node[], scope: Scope): { first: StatusError | undefined; lines: string[] } {
+function failures(scope: Scope): { first: StatusError | undefined; lines: string[] } {
   const lines: string[] = [];
   let first: StatusError | undefined;
-  for (const s of nodes) {
-    const st = scope.statuses[s.id];
+  for (const id of scope.order) {
+    const st = scope.statuses[id];
     if (st?.phase !== "Failed" && st?.phase !== "TimedOut") continue;
     first ??= st.error;
-    lines.push(`[${s.id.slice(1)}]: ${st.error?.code ?? "Unknown"}: ${st.error?.message ?? ""}`);
+    lines.push(`[${id.slice(1)}]: ${st.error?.code ?? "Unknown"}: ${st.error?.message ?? ""}`);
   }
   return { first, lines };
 }
@@ -270,7 +279,7 @@ function withoutState(key: string, value: unknown): unknown {
 const resourceOf = (s: NodeStatus | undefined) =>
   `${SUB_PHASE[s?.phase ?? "NotYetStarted"] ?? TaskExecution_Phase.UNDEFINED}/${s?.attempts ?? 0}`;
 
-async function gatherOutputs(n: NodeContext, an: ArrayNode, nodes: Node[], scope: Scope): Promise<void> {
+async function gatherOutputs(n: NodeContext, an: ArrayNode, scope: Scope): Promise<void> {
   const inner = an.node!;
   const template =
     inner.target.case === "taskNode" && inner.target.value.reference.case === "referenceId"
@@ -278,14 +287,12 @@ async function gatherOutputs(n: NodeContext, an: ArrayNode, nodes: Node[], scope
       : undefined;
   // A task's outputs are its template's; other sub-nodes (launch plans) declare theirs elsewhere: the variables the
   // succeeded sub-nodes wrote.
-  const vars = template
-    ? Object.keys(template.interface?.outputs?.variables ?? {})
-    : await writtenVariables(n, nodes, scope);
+  const vars = template ? Object.keys(template.interface?.outputs?.variables ?? {}) : await writtenVariables(n, scope);
   const none = create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "noneType", value: {} } } } });
   const columns: Record<string, Literal[]> = Object.fromEntries(vars.map((v) => [v, []]));
-  for (const s of nodes) {
+  for (const id of scope.order) {
     let outputs: Record<string, Literal> = {};
-    if (scope.statuses[s.id]?.phase === "Succeeded" && vars.length > 0) outputs = await subNodeOutputs(n, scope, s.id);
+    if (scope.statuses[id]?.phase === "Succeeded" && vars.length > 0) outputs = await subNodeOutputs(n, scope, id);
     for (const v of vars) columns[v]!.push(outputs[v] ?? none);
   }
   const literals = Object.fromEntries(
@@ -315,11 +322,11 @@ async function subNodeOutputs(n: NodeContext, scope: Scope, id: string): Promise
   }
 }
 
-async function writtenVariables(n: NodeContext, nodes: Node[], scope: Scope): Promise<string[]> {
+async function writtenVariables(n: NodeContext, scope: Scope): Promise<string[]> {
   const vars = new Set<string>();
-  for (const s of nodes) {
-    if (scope.statuses[s.id]?.phase !== "Succeeded") continue;
-    for (const v of Object.keys(await subNodeOutputs(n, scope, s.id))) vars.add(v);
+  for (const id of scope.order) {
+    if (scope.statuses[id]?.phase !== "Succeeded") continue;
+    for (const v of Object.keys(await subNodeOutputs(n, scope, id))) vars.add(v);
   }
   return [...vars].sort();
 }
