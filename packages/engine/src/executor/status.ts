@@ -83,6 +83,10 @@ export interface ArrayNodeStatus {
    */
   rev?: number;
   stateRev?: number;
+  /** Sub-nodes whose external resource changed since the last RUNNING event, ascending (events are spaced out). */
+  pending?: number[];
+  /** When the last RUNNING event was sent. */
+  reportedAt?: number;
 }
 
 /** Catalog cache statuses a node event reports (core.CatalogCacheStatus without the CACHE_ prefix). */

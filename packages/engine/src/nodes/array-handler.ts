@@ -154,8 +154,7 @@ export const arrayHandler = (executor: NodeExecutor): NodeHandler => ({
         await report(n, st, scope, "SUCCEEDED");
         return { phase: "Success" };
       } else {
-        if (changed.length > 0) st.version++;
-        await report(n, st, scope, "RUNNING", changed);
+        await reportProgress(n, st, scope, changed);
         return { phase: "Running" };
       }
     }
@@ -343,6 +342,25 @@ const SUB_PHASE: Partial<Record<NodePhase, TaskExecution_Phase>> = {
   TimingOut: TaskExecution_Phase.FAILED,
   TimedOut: TaskExecution_Phase.FAILED,
 };
+
+/**
+ * A RUNNING event with the sub-nodes changed since the previous one, once `arrayEventIntervalMs` has passed since it
+ * (the first at once); until then they wait in `pending`. A later round (at the latest the next poll) sends them.
+ */
+async function reportProgress(n: NodeContext, st: ArrayNodeStatus, scope: Scope, changed: number[]): Promise<void> {
+  const pending = st.pending ? [...new Set([...st.pending, ...changed])].sort((a, b) => a - b) : changed;
+  const now = n.exec.now();
+  const due = st.reported !== "RUNNING" || now - (st.reportedAt ?? 0) >= n.exec.deps.config.arrayEventIntervalMs;
+  if (!due) {
+    if (pending.length > 0) st.pending = pending;
+    return;
+  }
+  if (pending.length === 0 && st.reported === "RUNNING") return;
+  if (pending.length > 0) st.version++;
+  await report(n, st, scope, "RUNNING", pending);
+  delete st.pending;
+  st.reportedAt = now;
+}
 
 /**
  * The array node's task execution event (`container_array` / `k8s-array`), sent when its phase or version moves. A

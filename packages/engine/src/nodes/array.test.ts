@@ -12,6 +12,7 @@ import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { ParameterMapSchema } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { Engine } from "../controller/engine.ts";
+import type { EngineConfig } from "../config.ts";
 import type { ChildExecutionPort } from "../ports.ts";
 import { engineHarness } from "../testing/harness.ts";
 import {
@@ -47,8 +48,14 @@ function mapWorkflow(extra: Partial<MessageInitShape<typeof ArrayNodeSchema>> = 
   );
 }
 
-async function run(name: string, xs: Literal, setup: (h: ReturnType<typeof engineHarness>) => void, extra = {}) {
-  const h = engineHarness();
+async function run(
+  name: string,
+  xs: Literal,
+  setup: (h: ReturnType<typeof engineHarness>) => void,
+  extra = {},
+  config: Partial<EngineConfig> = {},
+) {
+  const h = engineHarness({ config });
   setup(h);
   await h.engine.start();
   try {
@@ -297,8 +304,12 @@ const taskEvents = (h: ReturnType<typeof engineHarness>, name: string) =>
 test("array node: a RUNNING event carries only the sub-nodes that changed since the previous one; the last carries all", async () => {
   const size = 60;
   const limited = slotLimited(4);
-  const { h, s } = await run("m8", list(...Array.from({ length: size }, (_, i) => i)), (h) =>
-    h.plugin.script("inc", limited.script),
+  const { h, s } = await run(
+    "m8",
+    list(...Array.from({ length: size }, (_, i) => i)),
+    (h) => h.plugin.script("inc", limited.script),
+    {},
+    { arrayEventIntervalMs: 0 },
   );
   assert.equal(s.phase, "Success");
   assert.deepEqual(
@@ -324,6 +335,27 @@ test("array node: a RUNNING event carries only the sub-nodes that changed since 
     last.metadata?.externalResources.map((r) => [r.index, r.phase]),
     Array.from({ length: size }, (_, i) => [i, TaskExecution_Phase.SUCCEEDED]),
   );
+});
+
+test("array node: RUNNING events are spaced by arrayEventIntervalMs; changes in between wait for the next one", async () => {
+  const limited = slotLimited(2);
+  const { h, s } = await run(
+    "m11",
+    list(...Array.from({ length: 20 }, (_, i) => i)),
+    (h) => h.plugin.script("inc", limited.script),
+    {},
+    { arrayEventIntervalMs: 3_600_000 },
+  );
+  assert.equal(s.phase, "Success");
+  const events = taskEvents(h, "m11");
+  assert.deepEqual(
+    events.map((e) => [TaskExecution_Phase[e.phase], e.phaseVersion]),
+    [
+      ["RUNNING", 1],
+      ["SUCCEEDED", 0],
+    ],
+  );
+  assert.equal(events[1]?.metadata?.externalResources.length, 20);
 });
 
 test("array node without parallelism starts sub-nodes in waves and none while some wait for resources", async () => {
