@@ -1,4 +1,5 @@
-// CreateTaskEvent rules (upstream flyteadmin/pkg/manager/impl/task_execution_manager.go) and the task execution reads, on SQLite.
+// CreateTaskEvent rules (upstream flyteadmin/pkg/manager/impl/task_execution_manager.go) and the task execution reads, on SQLite
+// (with and without the event cache) and PostgreSQL.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
@@ -31,10 +32,14 @@ let events: TaskEventManager;
 let reads: TaskExecutionManager;
 let t = 1_700_000_000_000;
 
-for (const cached of [false, true])
-  describe(cached ? "with the event cache" : "reading before every write", () => {
+for (const [dialect, cached] of [
+  ["sqlite", false],
+  ["sqlite", true],
+  ["postgres", true],
+] as const)
+  describe(`${dialect}, ${cached ? "with the event cache" : "reading before every write"}`, () => {
     before(async () => {
-      testDb = await createTestDatabase("sqlite");
+      testDb = await createTestDatabase(dialect);
     });
     after(() => testDb.drop());
     beforeEach(async () => {
