@@ -22,6 +22,11 @@ export interface EngineConfig {
   /** Negative: the last |n| system-retry attempts run non-interruptible; positive: from that many system failures on. */
   interruptibleFailureThreshold: number;
   maxPluginPhaseVersions: number;
+  /**
+   * Least time between an array node's RUNNING task events: sub-node changes in between go out together in the next
+   * one (admin rewrites the task execution's resource list, one entry per element, on every event). 0 = every round.
+   */
+  arrayEventIntervalMs: number;
   /** How long a running execution waits before the next round when nothing changed (upstream: pod watch + resync). */
   pollIntervalMs: number;
   /**
@@ -58,6 +63,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   defaultMaxAttempts: 1,
   interruptibleFailureThreshold: -1,
   maxPluginPhaseVersions: 100000,
+  arrayEventIntervalMs: 1000,
   pollIntervalMs: platform.pollIntervalMs,
   resyncIntervalMs: 0,
   roundErrorBackoffMs: 100,

@@ -1,4 +1,5 @@
-// CreateTaskEvent rules (upstream flyteadmin/pkg/manager/impl/task_execution_manager.go) and the task execution reads, on SQLite.
+// CreateTaskEvent rules (upstream flyteadmin/pkg/manager/impl/task_execution_manager.go) and the task execution reads, on SQLite
+// (with and without the event cache) and PostgreSQL.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
@@ -31,10 +32,14 @@ let events: TaskEventManager;
 let reads: TaskExecutionManager;
 let t = 1_700_000_000_000;
 
-for (const cached of [false, true])
-  describe(cached ? "with the event cache" : "reading before every write", () => {
+for (const [dialect, cached] of [
+  ["sqlite", false],
+  ["sqlite", true],
+  ["postgres", true],
+] as const)
+  describe(`${dialect}, ${cached ? "with the event cache" : "reading before every write"}`, () => {
     before(async () => {
-      testDb = await createTestDatabase("sqlite");
+      testDb = await createTestDatabase(dialect);
     });
     after(() => testDb.drop());
     beforeEach(async () => {
@@ -254,6 +259,57 @@ for (const cached of [false, true])
       );
       assert.equal((await get(1)).closure?.phase, Phase.QUEUED);
       await rejects(get(2), Code.NOT_FOUND, /missing entity of type task execution/);
+    });
+
+    test("an array node's events carrying only the changed elements merge into the complete list, per retry attempt", async () => {
+      const size = 50;
+      const resource = (index: number, phase: Phase, retryAttempt = 0) => ({
+        index,
+        retryAttempt,
+        phase,
+        externalId: `g-n${index}-${retryAttempt}`,
+      });
+      await send(Phase.RUNNING, {
+        taskType: "container_array",
+        metadata: {
+          pluginIdentifier: "k8s-array",
+          externalResources: [resource(3, Phase.QUEUED), resource(1, Phase.QUEUED)],
+        },
+      });
+      // Elements queue, run and succeed a few per event, in no particular order; element 7 fails once and retries.
+      let version = 0;
+      for (let i = size - 1; i >= 0; i -= 5) {
+        const batch = [i, i - 1, i - 2].filter((x) => x >= 0);
+        await send(Phase.RUNNING, {
+          phaseVersion: ++version,
+          metadata: { externalResources: batch.map((x) => resource(x, Phase.RUNNING)) },
+        });
+        await send(Phase.RUNNING, {
+          phaseVersion: ++version,
+          metadata: { externalResources: batch.map((x) => resource(x, Phase.SUCCEEDED)) },
+        });
+      }
+      await send(Phase.RUNNING, {
+        phaseVersion: ++version,
+        metadata: { externalResources: [resource(7, Phase.RUNNING, 1), resource(7, Phase.RUNNING)] },
+      });
+      await send(Phase.RUNNING, { phaseVersion: ++version, metadata: { externalResources: [] } });
+      const md = (await get()).closure?.metadata;
+      assert.equal(md?.pluginIdentifier, "k8s-array");
+      const done = new Set<number>();
+      for (let i = size - 1; i >= 0; i -= 5) for (const x of [i, i - 1, i - 2]) if (x >= 0) done.add(x);
+      const expected: [number, number, Phase][] = [];
+      for (let i = 0; i < size; i++) {
+        const phase =
+          i === 7 ? Phase.RUNNING : done.has(i) ? Phase.SUCCEEDED : i === 1 || i === 3 ? Phase.QUEUED : undefined;
+        if (phase !== undefined) expected.push([i, 0, phase]);
+        if (i === 7) expected.push([7, 1, Phase.RUNNING]);
+      }
+      assert.deepEqual(
+        md?.externalResources.map((r) => [r.index, r.retryAttempt, r.phase]),
+        expected,
+      );
+      assert.equal(md?.externalResources.find((r) => r.index === 7 && r.retryAttempt === 1)?.externalId, "g-n7-1");
     });
 
     test("pure helpers: log merge, log filter, JSON merge patch", () => {

@@ -338,25 +338,31 @@ const resourceKey = (r: ExternalResourceInfo) => `${r.index}/${r.retryAttempt}`;
 
 function sortedMetadata(m: TaskExecutionMetadata): TaskExecutionMetadata {
   const out = clone(TaskExecutionMetadataSchema, m);
-  out.externalResources.sort((a, b) => a.index - b.index || a.retryAttempt - b.retryAttempt);
+  out.externalResources.sort(byIndexAndAttempt);
   return out;
 }
 
-/** External resources merged by (index, retry attempt); generated name, plugin id and instance class when set. */
+/**
+ * External resources merged by (index, retry attempt); generated name, plugin id and instance class when set. An array
+ * node's events carry only the resources that changed since its previous event, so the stored list (kept sorted) is
+ * where every element's latest state lives: each incoming resource is found by binary search and updated in place
+ * (`existing` was just decoded from the row), new ones are added and the list sorted again.
+ */
 function mergeMetadata(
   existing: TaskExecutionMetadata | undefined,
   incoming: TaskExecutionMetadata,
 ): TaskExecutionMetadata {
   if (!existing) return sortedMetadata(incoming);
-  const out = clone(TaskExecutionMetadataSchema, existing);
+  const out = existing;
   if (incoming.generatedName !== "") out.generatedName = incoming.generatedName;
   if (incoming.pluginIdentifier !== "") out.pluginIdentifier = incoming.pluginIdentifier;
   if (incoming.instanceClass !== 0) out.instanceClass = incoming.instanceClass;
-  const byKey = new Map(out.externalResources.map((r) => [resourceKey(r), r]));
+  const stored = out.externalResources;
+  const added = new Map<string, ExternalResourceInfo>();
   for (const r of incoming.externalResources) {
-    const old = byKey.get(resourceKey(r));
+    const old = findResource(stored, r) ?? added.get(resourceKey(r));
     if (!old) {
-      byKey.set(resourceKey(r), r);
+      added.set(resourceKey(r), r);
       continue;
     }
     old.phase = r.phase;
@@ -365,6 +371,26 @@ function mergeMetadata(
     if (r.externalId !== "") old.externalId = r.externalId;
     old.cacheStatus = r.cacheStatus;
   }
-  out.externalResources = [...byKey.values()].sort((a, b) => a.index - b.index || a.retryAttempt - b.retryAttempt);
+  if (added.size > 0) {
+    stored.push(...added.values());
+    stored.sort(byIndexAndAttempt);
+  }
   return out;
+}
+
+const byIndexAndAttempt = (a: ExternalResourceInfo, b: ExternalResourceInfo) =>
+  a.index - b.index || a.retryAttempt - b.retryAttempt;
+
+/** The resource with r's (index, retry attempt) in a list sorted by them. */
+function findResource(sorted: ExternalResourceInfo[], r: ExternalResourceInfo): ExternalResourceInfo | undefined {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const c = byIndexAndAttempt(sorted[mid]!, r);
+    if (c === 0) return sorted[mid];
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
 }

@@ -14,6 +14,7 @@ import { EventRejectedError } from "../executor/events.ts";
 import {
   isTerminalNodePhase,
   isTerminalWorkflowPhase,
+  liveChildren,
   statusError,
   type NodeStatus,
   type WorkflowStatus,
@@ -401,9 +402,14 @@ export class Engine {
   }
 }
 
-/** JSON replacer dropping plugin state: a change there alone is not progress. */
-function withoutPluginState(key: string, value: unknown): unknown {
-  return key === "state" ? undefined : value;
+/** JSON replacer for the full fingerprint: an array node's sub-nodes stand in by its change counters (`array.rev`). */
+function withoutSubNodes(this: unknown, key: string, value: unknown): unknown {
+  return key === "children" && (this as NodeStatus | undefined)?.array ? undefined : value;
+}
+
+/** JSON replacer dropping plugin state (also an array's sub-nodes'): a change there alone is not progress. */
+function withoutPluginState(this: unknown, key: string, value: unknown): unknown {
+  return key === "state" || key === "stateRev" ? undefined : withoutSubNodes.call(this, key, value);
 }
 
 /** Top-level nodes not finished yet: the only ones a round can change (finished statuses are never rewritten). */
@@ -417,7 +423,7 @@ function activeNodeIds(s: WorkflowStatus): string[] {
 function fingerprint(s: WorkflowStatus, active: readonly string[]): { full: string; lean: string } {
   const { nodes, lastUpdatedAt: _ignored, ...top } = s;
   const view = [top, Object.keys(nodes).length, active.map((id) => nodes[id] ?? null)];
-  return { full: JSON.stringify(view), lean: JSON.stringify(view, withoutPluginState) };
+  return { full: JSON.stringify(view, withoutSubNodes), lean: JSON.stringify(view, withoutPluginState) };
 }
 
 /** A round's working copy: node statuses are copied on write by the node executor (dag-executor.ts). */
@@ -433,7 +439,7 @@ function countActiveTasks(nodes: Iterable<NodeStatus>): number {
   for (const s of nodes) {
     if (s.task && !isTerminalNodePhase(s.phase)) n++;
     else if (s.phase === "Queued" && !s.children) n++;
-    if (s.children) n += countActiveTasks(Object.values(s.children));
+    if (s.children) n += countActiveTasks(liveChildren(s));
   }
   return n;
 }

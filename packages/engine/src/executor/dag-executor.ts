@@ -28,6 +28,7 @@ import {
 } from "../metrics/node-metrics.ts";
 import {
   collapseNodeStatus,
+  copyOnWrite,
   isTerminalNodePhase,
   newNodeStatus,
   statusError,
@@ -100,7 +101,7 @@ export async function visitNode(scope: Scope, id: string): Promise<NodeResult> {
 async function step(scope: Scope, node: Node, id: string, current: NodeStatus | undefined): Promise<NodeResult> {
   // Copy on write: the round works on its own copy of every status it may change, so that a failed round leaves the
   // previous status intact without deep-copying the (mostly finished) whole tree.
-  const status = (scope.statuses[id] = current ? structuredClone(current) : newNodeStatus());
+  const status = (scope.statuses[id] = current ? copyOnWrite(current) : newNodeStatus());
   const n = nodeContext(scope, node, status);
   const handler = handlerFor(n);
   switch (status.phase) {
@@ -327,7 +328,7 @@ export async function abortScope(scope: Scope, reason: string, final: boolean): 
     const node = scope.nodes.get(id);
     const current = scope.statuses[id];
     if (!node || !current || current.phase === "NotYetStarted" || isTerminalNodePhase(current.phase)) continue;
-    const status = (scope.statuses[id] = structuredClone(current));
+    const status = (scope.statuses[id] = copyOnWrite(current));
     const n = nodeContext(scope, node, status);
     const handler = handlerFor(n);
     await handler.abort(n, reason);

@@ -22,6 +22,7 @@ import {
   truncateMessage,
   type ArrayNodeStatus,
   type NodePhase,
+  type NodeStatus,
   type StatusError,
 } from "../executor/status.ts";
 import { ArrayInputError, arraySize, subNodeBindings } from "./array-inputs.ts";
@@ -32,41 +33,52 @@ import { generatedName } from "./task-context.ts";
 const arrayOf = (n: NodeContext): ArrayNode | undefined =>
   n.node.target.case === "arrayNode" ? n.node.target.value : undefined;
 
-/** The sub-nodes `n0..n<size-1>` (inner node, own id, literal input bindings), memoised per execution. */
-async function subNodes(n: NodeContext, an: ArrayNode, size: number): Promise<Node[]> {
-  const memoKey = `array:${n.dataDir}`;
-  const cached = n.exec.index.memo.get(memoKey) as Node[] | undefined;
+/**
+ * The sub-nodes `n0..n<size-1>` (inner node, own id, literal input bindings), made when looked up rather than all held:
+ * a round looks up the few it visits.
+ */
+class SubNodes extends Map<string, Node> {
+  readonly #make: (index: number) => Node;
+  readonly #size: number;
+  constructor(size: number, make: (index: number) => Node) {
+    super();
+    this.#size = size;
+    this.#make = make;
+  }
+  override get(id: string): Node | undefined {
+    const i = /^n\d+$/.test(id) ? Number(id.slice(1)) : -1;
+    return i >= 0 && i < this.#size ? this.#make(i) : undefined;
+  }
+  override has(id: string): boolean {
+    return this.get(id) !== undefined;
+  }
+}
+
+type SubNodeMaps = Pick<Scope, "nodes" | "upstream" | "order">;
+
+/** The sub-nodes by id (made on demand), their (no) upstream nodes and their order: once per array node. */
+async function subNodeMaps(n: NodeContext, an: ArrayNode, size: number): Promise<SubNodeMaps> {
+  const memoKey = `array-maps:${n.dataDir}`;
+  const cached = n.exec.index.memo.get(memoKey) as SubNodeMaps | undefined;
   if (cached) return cached;
   const inputs = await getMessage(n.exec.deps.blobs, inputsKey(n.dataDir), LiteralMapSchema);
-  const nodes: Node[] = [];
-  for (let i = 0; i < size; i++) {
-    const sub = create(NodeSchema, {
+  const make = (i: number) =>
+    create(NodeSchema, {
       ...an.node!,
       id: `n${i}`,
       inputs: subNodeBindings(inputs, an.boundInputs, i),
       upstreamNodeIds: [],
     });
-    nodes.push(sub);
-  }
-  n.exec.index.memo.set(memoKey, nodes);
-  return nodes;
-}
-
-/** The sub-nodes by id, their (empty) upstream lists and their order: built once per array node, not per round. */
-function subNodeMaps(n: NodeContext, nodes: Node[]): Pick<Scope, "nodes" | "upstream" | "order"> {
-  const memoKey = `array-maps:${n.dataDir}`;
-  const cached = n.exec.index.memo.get(memoKey) as Pick<Scope, "nodes" | "upstream" | "order"> | undefined;
-  if (cached) return cached;
   const maps = {
-    nodes: new Map(nodes.map((s) => [s.id, s])),
-    upstream: new Map(nodes.map((s) => [s.id, []])),
-    order: nodes.map((s) => s.id),
+    nodes: new SubNodes(size, make),
+    upstream: new Map<string, string[]>(),
+    order: Array.from({ length: size }, (_, i) => `n${i}`),
   };
   n.exec.index.memo.set(memoKey, maps);
   return maps;
 }
 
-function arrayScope(n: NodeContext, an: ArrayNode, nodes: Node[]): Scope {
+function arrayScope(n: NodeContext, an: ArrayNode, maps: SubNodeMaps): Scope {
   const out = n.outputDir();
   const statuses = (n.status.children ??= {});
   const dataDir = (id: string) => childNodeDataDir(out, id.slice(1));
@@ -74,7 +86,7 @@ function arrayScope(n: NodeContext, an: ArrayNode, nodes: Node[]): Scope {
     ...(n.scope.index ? { index: n.scope.index } : {}),
     ...(n.scope.inDynamic ? { inDynamic: true } : {}),
     exec: n.exec,
-    ...subNodeMaps(n, nodes),
+    ...maps,
     statuses,
     dataDir,
     array: { inputsKey: inputsKey(n.dataDir), indexOf: (id) => Number(id.slice(1)) },
@@ -116,51 +128,39 @@ export const arrayHandler = (executor: NodeExecutor): NodeHandler => ({
       }
       st = n.status.array = { size, phase: "Executing", version: 0 };
     }
-    const nodes = await subNodes(n, an, st.size);
-    const scope = arrayScope(n, an, nodes);
+    const scope = arrayScope(n, an, await subNodeMaps(n, an, st.size));
     if (st.phase === "Executing") {
       const changed = await visitSubNodes(
         executor,
         scope,
+        st,
         an.parallelismOption.case === "parallelism" ? an.parallelismOption.value : 0,
       );
-      let succeeded = 0;
-      let failed = 0;
-      const errors: string[] = [];
-      let firstError: StatusError | undefined;
-      for (const s of nodes) {
-        const ph = scope.statuses[s.id]?.phase ?? "NotYetStarted";
-        if (ph === "Succeeded" || ph === "Skipped") succeeded++;
-        else if (ph === "Failed" || ph === "TimedOut") {
-          failed++;
-          const e = scope.statuses[s.id]?.error;
-          firstError ??= e;
-          errors.push(`[${s.id.slice(1)}]: ${e?.code ?? "Unknown"}: ${e?.message ?? ""}`);
-        }
-      }
+      const succeeded = st.succeeded ?? 0;
+      const failed = st.failed ?? 0;
       const min = minSuccesses(an, st.size);
       if (st.size - failed < min) {
         st.phase = "Failing";
+        const { first, lines } = failures(scope);
         st.error = statusError(
-          firstError?.kind ?? "USER",
-          firstError?.code ?? "ArrayNodeFailed",
+          first?.kind ?? "USER",
+          first?.code ?? "ArrayNodeFailed",
           truncateMessage(
-            `${failed} of ${st.size} sub-nodes failed (at least ${min} had to succeed):\n${errors.join("\n")}`,
+            `${failed} of ${st.size} sub-nodes failed (at least ${min} had to succeed):\n${lines.join("\n")}`,
           ),
         );
       } else if (succeeded + failed === st.size) {
-        await gatherOutputs(n, an, nodes, scope);
-        await report(n, st, nodes, scope, "SUCCEEDED");
+        await gatherOutputs(n, an, scope);
+        await report(n, st, scope, "SUCCEEDED");
         return { phase: "Success" };
       } else {
-        if (changed) st.version++;
-        await report(n, st, nodes, scope, "RUNNING");
+        await reportProgress(n, st, scope, changed);
         return { phase: "Running" };
       }
     }
     await executor.abortScope(scope, "array node failed", false);
     const error = st.error ?? statusError("USER", "ArrayNodeFailed", "array node failed");
-    await report(n, st, nodes, scope, "FAILED", error);
+    await report(n, st, scope, "FAILED", undefined, error);
     return { phase: "Failed", error };
   },
 
@@ -168,40 +168,117 @@ export const arrayHandler = (executor: NodeExecutor): NodeHandler => ({
     const an = arrayOf(n);
     const st = n.status.array;
     if (!an?.node || !st) return;
-    const nodes = await subNodes(n, an, st.size);
-    const scope = arrayScope(n, an, nodes);
+    const scope = arrayScope(n, an, await subNodeMaps(n, an, st.size));
     await executor.abortScope(scope, reason, false);
     if (st.reported !== "SUCCEEDED" && st.reported !== "FAILED") {
-      await report(n, st, nodes, scope, "ABORTED", statusError("UNKNOWN", "Task Aborted", reason));
+      await report(n, st, scope, "ABORTED", undefined, statusError("UNKNOWN", "Task Aborted", reason));
     }
   },
 
   finalize: async () => undefined,
 });
 
-/** Visits the sub-nodes, starting at most `parallelism` (> 0) at a time. Returns whether any changed phase. */
-async function visitSubNodes(executor: NodeExecutor, scope: Scope, parallelism: number): Promise<boolean> {
-  const limit = parallelism > 0 ? parallelism : Number.POSITIVE_INFINITY;
-  let active = 0;
+/** The failed sub-nodes: the first one's error and one line per failure, in index order (read once, when failing). */
+function failures(scope: Scope): { first: StatusError | undefined; lines: string[] } {
+  const lines: string[] = [];
+  let first: StatusError | undefined;
   for (const id of scope.order) {
-    const ph = scope.statuses[id]?.phase;
-    if (ph !== undefined && ph !== "NotYetStarted" && !isTerminalNodePhase(ph)) active++;
+    const st = scope.statuses[id];
+    if (st?.phase !== "Failed" && st?.phase !== "TimedOut") continue;
+    first ??= st.error;
+    lines.push(`[${id.slice(1)}]: ${st.error?.code ?? "Unknown"}: ${st.error?.message ?? ""}`);
   }
-  let changed = false;
-  for (const id of scope.order) {
-    const before = scope.statuses[id]?.phase;
-    if (before !== undefined && isTerminalNodePhase(before)) continue;
-    const notStarted = before === undefined || before === "NotYetStarted";
-    if (notStarted && active >= limit) continue;
+  return { first, lines };
+}
+
+const started = (s: NodeStatus | undefined) => s !== undefined && s.phase !== "NotYetStarted";
+
+/** Fills in the progress an older status (written before it was kept) lacks, by one pass over the sub-nodes. */
+function tracked(st: ArrayNodeStatus, scope: Scope): Required<Pick<ArrayNodeStatus, "next" | "active">> {
+  if (st.next !== undefined && st.active !== undefined) return { next: st.next, active: st.active };
+  let next = st.size;
+  const active: number[] = [];
+  st.succeeded = 0;
+  st.failed = 0;
+  for (let i = 0; i < st.size; i++) {
+    const s = scope.statuses[`n${i}`];
+    if (!started(s)) next = Math.min(next, i);
+    else if (s!.phase === "Succeeded" || s!.phase === "Skipped") st.succeeded++;
+    else if (isTerminalNodePhase(s!.phase)) st.failed++;
+    else active.push(i);
+  }
+  return { next, active };
+}
+
+/** With no parallelism set, sub-nodes start in waves: at least this many, else as many as are already running. */
+const FIRST_WAVE = 16;
+
+/**
+ * One round over the sub-nodes that can move: the started, unfinished ones, then not-started ones in index order while
+ * there is room (`parallelism`, > 0, or a wave as large as those running) and none of them waits for resources (a
+ * plugin at its limit: later ones would wait too). Counts those that finish, bumps `rev`/`stateRev` for the engine's
+ * comparison, and returns the indices whose external resource (phase, attempt) changed. Per round the work is that of
+ * the sub-nodes visited, not of the array.
+ */
+async function visitSubNodes(
+  executor: NodeExecutor,
+  scope: Scope,
+  st: ArrayNodeStatus,
+  parallelism: number,
+): Promise<number[]> {
+  const progress = tracked(st, scope);
+  const active = progress.active;
+  let next = progress.next;
+  const changed: number[] = [];
+  const stillActive: number[] = [];
+  let waiting = false;
+  const visit = async (i: number): Promise<NodeStatus | undefined> => {
+    const id = `n${i}`;
+    const before = scope.statuses[id];
     await executor.visitNode(scope, id);
-    const after = scope.statuses[id]?.phase;
-    if (notStarted && after !== undefined && after !== "NotYetStarted") active++;
-    if (after !== before) changed = true;
+    const after = scope.statuses[id];
+    if (after !== before) {
+      if (resourceOf(before) !== resourceOf(after)) changed.push(i);
+      const lean = (s: NodeStatus | undefined) => JSON.stringify(s ?? null, withoutState);
+      if (lean(before) !== lean(after)) st.rev = (st.rev ?? 0) + 1;
+      else if (JSON.stringify(before ?? null) !== JSON.stringify(after ?? null)) st.stateRev = (st.stateRev ?? 0) + 1;
+    }
+    if (!started(after)) return after;
+    const ph = after!.phase;
+    if (ph === "Succeeded" || ph === "Skipped") st.succeeded = (st.succeeded ?? 0) + 1;
+    else if (isTerminalNodePhase(ph)) st.failed = (st.failed ?? 0) + 1;
+    else stillActive.push(i);
+    if (after!.task?.phase === "WaitingForResources") waiting = true;
+    return after;
+  };
+  for (const i of active) await visit(i);
+  let room = parallelism > 0 ? parallelism - stillActive.length : Math.max(FIRST_WAVE, stillActive.length);
+  while (room > 0 && !waiting && next < st.size) {
+    // An older status may hold started sub-nodes past the first not-started one: already active or counted.
+    if (started(scope.statuses[`n${next}`])) {
+      next++;
+      continue;
+    }
+    const after = await visit(next);
+    // Not started (the workflow's max parallelism reached): it is first in line next round.
+    if (!started(after)) break;
+    next++;
+    room--;
   }
+  st.next = next;
+  st.active = stillActive.sort((a, b) => a - b);
   return changed;
 }
 
-async function gatherOutputs(n: NodeContext, an: ArrayNode, nodes: Node[], scope: Scope): Promise<void> {
+function withoutState(key: string, value: unknown): unknown {
+  return key === "state" ? undefined : value;
+}
+
+/** What an external resource shows of a sub-node: its task phase and attempt. */
+const resourceOf = (s: NodeStatus | undefined) =>
+  `${SUB_PHASE[s?.phase ?? "NotYetStarted"] ?? TaskExecution_Phase.UNDEFINED}/${s?.attempts ?? 0}`;
+
+async function gatherOutputs(n: NodeContext, an: ArrayNode, scope: Scope): Promise<void> {
   const inner = an.node!;
   const template =
     inner.target.case === "taskNode" && inner.target.value.reference.case === "referenceId"
@@ -209,14 +286,12 @@ async function gatherOutputs(n: NodeContext, an: ArrayNode, nodes: Node[], scope
       : undefined;
   // A task's outputs are its template's; other sub-nodes (launch plans) declare theirs elsewhere: the variables the
   // succeeded sub-nodes wrote.
-  const vars = template
-    ? Object.keys(template.interface?.outputs?.variables ?? {})
-    : await writtenVariables(n, nodes, scope);
+  const vars = template ? Object.keys(template.interface?.outputs?.variables ?? {}) : await writtenVariables(n, scope);
   const none = create(LiteralSchema, { value: { case: "scalar", value: { value: { case: "noneType", value: {} } } } });
   const columns: Record<string, Literal[]> = Object.fromEntries(vars.map((v) => [v, []]));
-  for (const s of nodes) {
+  for (const id of scope.order) {
     let outputs: Record<string, Literal> = {};
-    if (scope.statuses[s.id]?.phase === "Succeeded" && vars.length > 0) outputs = await subNodeOutputs(n, scope, s.id);
+    if (scope.statuses[id]?.phase === "Succeeded" && vars.length > 0) outputs = await subNodeOutputs(n, scope, id);
     for (const v of vars) columns[v]!.push(outputs[v] ?? none);
   }
   const literals = Object.fromEntries(
@@ -246,11 +321,11 @@ async function subNodeOutputs(n: NodeContext, scope: Scope, id: string): Promise
   }
 }
 
-async function writtenVariables(n: NodeContext, nodes: Node[], scope: Scope): Promise<string[]> {
+async function writtenVariables(n: NodeContext, scope: Scope): Promise<string[]> {
   const vars = new Set<string>();
-  for (const s of nodes) {
-    if (scope.statuses[s.id]?.phase !== "Succeeded") continue;
-    for (const v of Object.keys(await subNodeOutputs(n, scope, s.id))) vars.add(v);
+  for (const id of scope.order) {
+    if (scope.statuses[id]?.phase !== "Succeeded") continue;
+    for (const v of Object.keys(await subNodeOutputs(n, scope, id))) vars.add(v);
   }
   return [...vars].sort();
 }
@@ -268,13 +343,38 @@ const SUB_PHASE: Partial<Record<NodePhase, TaskExecution_Phase>> = {
   TimedOut: TaskExecution_Phase.FAILED,
 };
 
-/** The array node's task execution event (`container_array` / `k8s-array`), sent when its phase or version moves. */
+/**
+ * A RUNNING event with the sub-nodes changed since the previous one, once `arrayEventIntervalMs` has passed since it
+ * (the first at once); until then they wait in `pending`. A later round (at the latest the next poll) sends them.
+ */
+async function reportProgress(n: NodeContext, st: ArrayNodeStatus, scope: Scope, changed: number[]): Promise<void> {
+  const pending = st.pending ? [...new Set([...st.pending, ...changed])].sort((a, b) => a - b) : changed;
+  const now = n.exec.now();
+  const due = st.reported !== "RUNNING" || now - (st.reportedAt ?? 0) >= n.exec.deps.config.arrayEventIntervalMs;
+  if (!due) {
+    if (pending.length > 0) st.pending = pending;
+    return;
+  }
+  if (pending.length === 0 && st.reported === "RUNNING") return;
+  if (pending.length > 0) st.version++;
+  await report(n, st, scope, "RUNNING", pending);
+  delete st.pending;
+  st.reportedAt = now;
+}
+
+/**
+ * The array node's task execution event (`container_array` / `k8s-array`), sent when its phase or version moves. A
+ * RUNNING event carries the external resources of the sub-nodes that changed since the previous one (`changed`), as
+ * upstream's event recorder sends those that had events in the round; admin merges them by (index, retry attempt).
+ * The final event carries every sub-node, so that what admin keeps ends complete even if a replayed round's event was
+ * taken as already recorded.
+ */
 async function report(
   n: NodeContext,
   st: ArrayNodeStatus,
-  nodes: Node[],
   scope: Scope,
   phase: "RUNNING" | "SUCCEEDED" | "FAILED" | "ABORTED",
+  changed?: readonly number[],
   error?: StatusError,
 ): Promise<void> {
   const version = phase === "RUNNING" ? st.version : 0;
@@ -294,6 +394,16 @@ async function report(
   const now = n.exec.now();
   const name = generatedName(n, n.attempt());
   const blobs = n.exec.deps.blobs;
+  const resource = (index: number) => {
+    const sub = scope.statuses[`n${index}`];
+    return {
+      externalId: `${name}-n${index}-${sub?.attempts ?? 0}`,
+      index,
+      retryAttempt: sub?.attempts ?? 0,
+      phase: SUB_PHASE[sub?.phase ?? "NotYetStarted"] ?? TaskExecution_Phase.UNDEFINED,
+      cacheStatus: CatalogCacheStatus.CACHE_DISABLED,
+    };
+  };
   const event = create(TaskExecutionEventSchema, {
     taskId,
     parentNodeExecutionId: { executionId: n.exec.executionId, nodeId: n.uniqueId },
@@ -309,16 +419,7 @@ async function report(
     metadata: {
       generatedName: name,
       pluginIdentifier: "k8s-array",
-      externalResources: nodes.map((s, index) => {
-        const sub = scope.statuses[s.id];
-        return {
-          externalId: `${name}-n${index}-${sub?.attempts ?? 0}`,
-          index,
-          retryAttempt: sub?.attempts ?? 0,
-          phase: SUB_PHASE[sub?.phase ?? "NotYetStarted"] ?? TaskExecution_Phase.UNDEFINED,
-          cacheStatus: CatalogCacheStatus.CACHE_DISABLED,
-        };
-      }),
+      externalResources: changed ? changed.map(resource) : Array.from({ length: st.size }, (_, i) => resource(i)),
     },
   });
   if (phase === "SUCCEEDED") event.outputResult = { case: "outputUri", value: blobs.uri(outputsKey(n.outputDir())) };

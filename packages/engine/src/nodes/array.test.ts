@@ -12,9 +12,22 @@ import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { ParameterMapSchema } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { Engine } from "../controller/engine.ts";
+import type { EngineConfig } from "../config.ts";
 import type { ChildExecutionPort } from "../ports.ts";
 import { engineHarness } from "../testing/harness.ts";
-import { failTimes, never, permanentFailure, succeed } from "../testing/fake-plugin.ts";
+import {
+  FakePlugin,
+  failTimes,
+  never,
+  permanentFailure,
+  queued,
+  running,
+  succeed,
+  type Script,
+} from "../testing/fake-plugin.ts";
+import { MemoryBlobStore } from "@aloft/core";
+import { MemoryWorkflowStore } from "../store/memory-workflow-store.ts";
+import { RecordingEventSink } from "../testing/recording-sink.ts";
 import { b, compiler, incOutputs, intLit, intOf } from "../testing/workflows.ts";
 
 const list = (...xs: number[]): Literal =>
@@ -35,8 +48,14 @@ function mapWorkflow(extra: Partial<MessageInitShape<typeof ArrayNodeSchema>> = 
   );
 }
 
-async function run(name: string, xs: Literal, setup: (h: ReturnType<typeof engineHarness>) => void, extra = {}) {
-  const h = engineHarness();
+async function run(
+  name: string,
+  xs: Literal,
+  setup: (h: ReturnType<typeof engineHarness>) => void,
+  extra = {},
+  config: Partial<EngineConfig> = {},
+) {
+  const h = engineHarness({ config });
   setup(h);
   await h.engine.start();
   try {
@@ -252,3 +271,159 @@ test("array node with literal offloading (upstream flytepropeller/pkg/controller
     await h.engine.stop();
   }
 });
+
+/** A plugin limited to `max` tasks at a time (the rest WaitingForResources); records how many waited at once. */
+function slotLimited(max: number) {
+  const held = new Set<string>();
+  const waiting = new Set<string>();
+  const seen = { peakWaiting: 0 };
+  const script: Script = async (a) => {
+    const name = a.ctx.generatedName;
+    if (!held.has(name)) {
+      if (held.size >= max) {
+        waiting.add(name);
+        seen.peakWaiting = Math.max(seen.peakWaiting, waiting.size);
+        return { phase: "WaitingForResources", version: 0 };
+      }
+      waiting.delete(name);
+      held.add(name);
+      return queued();
+    }
+    held.delete(name);
+    await a.writeOutputs(incOutputs(a.inputs));
+    return { phase: "Success", version: 0 };
+  };
+  return { script, seen };
+}
+
+const taskEvents = (h: ReturnType<typeof engineHarness>, name: string) =>
+  h.sink.events.flatMap((r) =>
+    r.kind === "task" && r.event.parentNodeExecutionId?.executionId?.name === name ? [r.event] : [],
+  );
+
+test("array node: a RUNNING event carries only the sub-nodes that changed since the previous one; the last carries all", async () => {
+  const size = 60;
+  const limited = slotLimited(4);
+  const { h, s } = await run(
+    "m8",
+    list(...Array.from({ length: size }, (_, i) => i)),
+    (h) => h.plugin.script("inc", limited.script),
+    {},
+    { arrayEventIntervalMs: 0 },
+  );
+  assert.equal(s.phase, "Success");
+  assert.deepEqual(
+    ints((await h.outputs(s)).literals["ys"]),
+    Array.from({ length: size }, (_, i) => BigInt(i + 1)),
+  );
+  const events = taskEvents(h, "m8");
+  const running = events.filter((e) => e.phase === TaskExecution_Phase.RUNNING);
+  assert.ok(running.length > 3, `${running.length} RUNNING events`);
+  // Folded in order by (index, retry attempt), as admin merges them, each event changes every resource it carries.
+  const merged = new Map<string, TaskExecution_Phase>();
+  for (const e of running) {
+    for (const r of e.metadata?.externalResources ?? []) {
+      const key = `${r.index}/${r.retryAttempt}`;
+      assert.notEqual(merged.get(key), r.phase, `event v${e.phaseVersion} repeats ${key}`);
+      merged.set(key, r.phase);
+    }
+    assert.ok((e.metadata?.externalResources.length ?? 0) < size, `event v${e.phaseVersion} carries every sub-node`);
+  }
+  const last = events.at(-1)!;
+  assert.equal(last.phase, TaskExecution_Phase.SUCCEEDED);
+  assert.deepEqual(
+    last.metadata?.externalResources.map((r) => [r.index, r.phase]),
+    Array.from({ length: size }, (_, i) => [i, TaskExecution_Phase.SUCCEEDED]),
+  );
+});
+
+test("array node: RUNNING events are spaced by arrayEventIntervalMs; changes in between wait for the next one", async () => {
+  const limited = slotLimited(2);
+  const { h, s } = await run(
+    "m11",
+    list(...Array.from({ length: 20 }, (_, i) => i)),
+    (h) => h.plugin.script("inc", limited.script),
+    {},
+    { arrayEventIntervalMs: 3_600_000 },
+  );
+  assert.equal(s.phase, "Success");
+  const events = taskEvents(h, "m11");
+  assert.deepEqual(
+    events.map((e) => [TaskExecution_Phase[e.phase], e.phaseVersion]),
+    [
+      ["RUNNING", 1],
+      ["SUCCEEDED", 0],
+    ],
+  );
+  assert.equal(events[1]?.metadata?.externalResources.length, 20);
+});
+
+test("array node without parallelism starts sub-nodes in waves and none while some wait for resources", async () => {
+  const limited = slotLimited(3);
+  const { h, s } = await run("m9", list(...Array.from({ length: 100 }, (_, i) => i)), (h) =>
+    h.plugin.script("inc", limited.script),
+  );
+  assert.equal(s.phase, "Success");
+  assert.equal(h.plugin.started.length, 100);
+  // All 100 started at once would have had ~97 asking for a slot at the same time.
+  assert.ok(limited.seen.peakWaiting <= 16, `${limited.seen.peakWaiting} waited at once`);
+  assert.deepEqual(
+    ints((await h.outputs(s)).literals["ys"]),
+    Array.from({ length: 100 }, (_, i) => BigInt(i + 1)),
+  );
+});
+
+for (const legacy of [false, true]) {
+  test(`array node: a new engine resumes mid-array from the saved status${legacy ? " (one saved before the progress was kept)" : ""}: nothing started twice`, async () => {
+    const store = new MemoryWorkflowStore();
+    const blobs = new MemoryBlobStore();
+    const sink = new RecordingEventSink();
+    const gate = { open: false };
+    // Elements 0..4 succeed at once; the others run until the gate opens.
+    const script: Script = async (a) => {
+      if (a.call === 1) return queued();
+      if (intOf(a.inputs.literals["a"]) >= 5n && !gate.open) return running();
+      await a.writeOutputs(incOutputs(a.inputs));
+      return { phase: "Success", version: 0 };
+    };
+    const p1 = new FakePlugin().script("inc", script);
+    const h1 = engineHarness({ store, blobs, sink, plugin: p1 });
+    const wf = mapWorkflow({ parallelismOption: { case: "parallelism", value: 3 } } as Partial<ArrayNode>);
+    await h1.engine.start();
+    await h1.launch("m10", wf, { xs: list(...Array.from({ length: 12 }, (_, i) => i)) });
+    await h1.waitFor(
+      "m10",
+      (s) => s.nodes["m"]?.array?.reported === "RUNNING" && Object.keys(s.nodes["m"]?.children ?? {}).length >= 8,
+      "the first five done, three running",
+    );
+    await h1.engine.stop();
+    const key = "p/d/m10";
+    const saved = (await store.getStatus(key))!;
+    const array = saved.status.nodes["m"]!.array!;
+    assert.deepEqual(array.active, [5, 6, 7]);
+    assert.equal(array.succeeded, 5);
+    if (legacy) {
+      for (const f of ["next", "active", "succeeded", "failed", "rev", "stateRev"] as const) delete array[f];
+      await store.updateStatus(key, saved.status, saved.version);
+    }
+
+    const p2 = new FakePlugin().script("inc", script);
+    const h2 = engineHarness({ store, blobs, sink, plugin: p2 });
+    gate.open = true;
+    await h2.engine.start();
+    try {
+      const s = await h2.waitTerminal("m10");
+      assert.equal(s.phase, "Success");
+      assert.deepEqual(
+        ints((await h2.outputs(s)).literals["ys"]),
+        Array.from({ length: 12 }, (_, i) => BigInt(i + 1)),
+      );
+      const all = [...p1.started, ...p2.started].sort();
+      assert.equal(new Set(all).size, all.length, all.join(" "));
+      assert.equal(all.length, 12);
+      assert.deepEqual(p2.started.sort(), ["m10-m-0-n10-0", "m10-m-0-n11-0", "m10-m-0-n8-0", "m10-m-0-n9-0"]);
+    } finally {
+      await h2.engine.stop();
+    }
+  });
+}
