@@ -67,6 +67,10 @@ const e = encodeURIComponent;
  */
 export function createApi(fetchFn: Fetch, csrfToken: () => string = () => "") {
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return (await request<T>(method, path, body)).json;
+  }
+  /** The answer and the server's clock when it answered (its Date header, ms since the epoch; NaN without one). */
+  async function request<T>(method: string, path: string, body?: unknown): Promise<{ json: T; serverTime: number }> {
     let res: Response;
     try {
       res = await fetchFn(path, {
@@ -94,7 +98,7 @@ export function createApi(fetchFn: Fetch, csrfToken: () => string = () => "") {
       throw new ApiError(res.status, describeFailure(res.status, message));
     }
     if (json === undefined) throw new ApiError(res.status, "The server answered something that is not JSON.");
-    return json as T;
+    return { json: json as T, serverTime: Date.parse(res.headers.get("Date") ?? "") };
   }
   const get = <T>(path: string) => call<T>("GET", path);
 
@@ -209,6 +213,23 @@ export function createApi(fetchFn: Fetch, csrfToken: () => string = () => "") {
         token = r.token ?? "";
       } while (token !== "");
       return all;
+    },
+    /**
+     * One page of an execution's top-level node executions, in the server's order; with `updatedSince` (RFC 3339) only
+     * those changed since then. With the server's clock, for the next `updatedSince` (node-execution-cache.ts).
+     */
+    nodeExecutionsPage: async (
+      project: string,
+      domain: string,
+      name: string,
+      q: { token: string; limit: number; updatedSince?: string },
+    ): Promise<ListPage<NodeExecution> & { serverTime: number }> => {
+      const filters = q.updatedSince ? `&filters=${e(`gte(updated_at,${q.updatedSince})`)}` : "";
+      const r = await request<{ node_executions?: NodeExecution[]; token?: string }>(
+        "GET",
+        `/api/v1/node_executions/${e(project)}/${e(domain)}/${e(name)}?limit=${q.limit}&token=${e(q.token)}${filters}`,
+      );
+      return { items: r.json.node_executions ?? [], token: r.json.token ?? "", serverTime: r.serverTime };
     },
     nodeExecutionData: (project: string, domain: string, name: string, nodeId: string) =>
       get<ExecutionData>(`/api/v1/data/node_executions/${e(project)}/${e(domain)}/${e(name)}/${e(nodeId)}`),

@@ -210,13 +210,16 @@ function sortTopologically(nodes: DagNode[], edges: DagEdge[]): DagNode[] {
   const out = new Map<string, string[]>();
   for (const e of edges) {
     indeg.set(e.to, (indeg.get(e.to) ?? 0) + 1);
-    out.set(e.from, [...(out.get(e.from) ?? []), e.to]);
+    const list = out.get(e.from);
+    if (list) list.push(e.to);
+    else out.set(e.from, [e.to]);
   }
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const queue = nodes.filter((n) => indeg.get(n.id) === 0).map((n) => n.id);
   const order: DagNode[] = [];
-  while (queue.length > 0) {
-    const id = queue.shift()!;
+  // A moving head rather than shift(): linear in the graph's size (a start node may feed thousands).
+  for (let head = 0; head < queue.length; head++) {
+    const id = queue[head]!;
     order.push(byId.get(id)!);
     for (const next of out.get(id) ?? []) {
       const d = (indeg.get(next) ?? 0) - 1;

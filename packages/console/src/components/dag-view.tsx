@@ -1,8 +1,13 @@
-// The execution graph: the DAG of dag.ts laid out by elkjs (loaded on first use, so pages without a graph never pay
-// for it) and drawn as SVG. Nodes are coloured by phase, focusable and selectable with Enter or Space.
-import { type KeyboardEvent, useEffect, useState } from "react";
-import { allNodes, countsLabel, type Dag, type DagNode, elkInput } from "../dag.ts";
+// The execution graph: the DAG of dag.ts laid out by elkjs in a Web Worker (loaded on first use, so pages without a
+// graph never pay for it, and a big layout never blocks the page) and drawn as SVG. Nodes are coloured by phase,
+// focusable and selectable with Enter or Space. A graph of more than LARGE_GRAPH nodes is drawn only when asked: until
+// then its nodes are counted by phase (the node list shows them one by one).
+import { type KeyboardEvent, useEffect, useMemo, useState } from "react";
+import { allNodes, countsLabel, type Dag, type DagNode, elkInput, phaseCounts } from "../dag.ts";
 import { phaseTone } from "../phases.ts";
+
+/** Above this many nodes, laying out and drawing takes seconds: the graph waits for a click. */
+export const LARGE_GRAPH = 500;
 
 interface Placed {
   nodes: Map<string, { x: number; y: number; width: number; height: number }>;
@@ -28,8 +33,17 @@ interface ElkResult {
 }
 
 async function layout(dag: Dag): Promise<Placed> {
-  const { default: ELK } = await import("elkjs/lib/elk.bundled.js");
-  const out = (await new ELK().layout(elkInput(dag) as Parameters<InstanceType<typeof ELK>["layout"]>[0])) as ElkResult;
+  const [{ default: ELK }, { default: workerUrl }] = await Promise.all([
+    import("elkjs/lib/elk-api.js"),
+    import("elkjs/lib/elk-worker.min.js?url"),
+  ]);
+  const elk = new ELK({ workerUrl });
+  let out: ElkResult;
+  try {
+    out = (await elk.layout(elkInput(dag) as Parameters<InstanceType<typeof ELK>["layout"]>[0])) as ElkResult;
+  } finally {
+    elk.terminateWorker();
+  }
   const nodes: Placed["nodes"] = new Map();
   const edges: Placed["edges"] = [];
   // ELK places children relative to their parent and an expanded node's edges relative to it: made absolute here.
@@ -60,6 +74,29 @@ function shapeKey(dag: Dag): string {
 }
 
 export function DagView(props: { dag: Dag; selected: string | undefined; onSelect(id: string): void }) {
+  const every = useMemo(() => allNodes(props.dag), [props.dag]);
+  const [draw, setDraw] = useState(false);
+  if (every.length > LARGE_GRAPH && !draw) {
+    const counts = phaseCounts(every.map((n) => ({ phase: n.phase })));
+    return (
+      <p className="graph-summary">
+        <span>
+          {every.length.toLocaleString()} nodes: {countsLabel(counts)}.
+        </span>
+        <button
+          type="button"
+          onClick={() => setDraw(true)}
+          title="Laying out this many nodes takes a while; the page stays usable meanwhile"
+        >
+          Draw the graph
+        </button>
+      </p>
+    );
+  }
+  return <DagDrawing {...props} />;
+}
+
+function DagDrawing(props: { dag: Dag; selected: string | undefined; onSelect(id: string): void }) {
   const { dag } = props;
   const [placed, setPlaced] = useState<Placed>();
   const [failure, setFailure] = useState<string>();

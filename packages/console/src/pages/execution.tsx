@@ -1,7 +1,7 @@
 // One execution: phase, inputs and outputs, the gates waiting for input, the DAG coloured by node phase, the timeline,
 // the node list, a node's detail (?node=…) with its attempts and logs; terminate, relaunch and recover. Polls while the
-// execution is not finished.
-import { useEffect, useState } from "react";
+// execution is not finished; node executions arrive incrementally (node-execution-cache.ts).
+import { useEffect, useMemo, useRef, useState } from "react";
 import type { ApiError } from "../api.ts";
 import {
   asApiError,
@@ -16,12 +16,13 @@ import {
 } from "../components/common.tsx";
 import { Attempts } from "../components/attempts.tsx";
 import { DagView } from "../components/dag-view.tsx";
-import { DataTable } from "../components/data-table.tsx";
+import { ChildLink, NodeList } from "../components/node-list.tsx";
 import { Signals } from "../components/signals.tsx";
 import { TimelineView } from "../components/timeline-view.tsx";
 import { LiteralMapView } from "../components/literal-view.tsx";
-import { allNodes, buildDag, END, phaseCounts, START } from "../dag.ts";
-import { childExecutionRoute, parentExecutionRoute } from "../execution-links.ts";
+import { allNodes, buildDag, phaseCounts } from "../dag.ts";
+import { parentExecutionRoute } from "../execution-links.ts";
+import { NodeExecutionCache } from "../node-execution-cache.ts";
 import { isTerminal } from "../phases.ts";
 import type { Route } from "../routes.ts";
 import type { Execution, NodeExecution, Signal, Workflow } from "../types.ts";
@@ -41,20 +42,45 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
   const { api, navigate } = useNav();
   const { project, domain, name } = route;
   const [workflow, setWorkflow] = useState<Workflow>();
+  const [actionError, setActionError] = useState<ApiError>();
   // Expanded nodes are in the URL (`?expand=a,b`): a link shows the graph as it was shared.
   const expanded: ReadonlySet<string> = new Set(route.expand ?? []);
+  // The first page of node executions shows at once; the others (and then only what changed) follow.
+  // A page of the background load shows at once (a render); the last one refreshes the rest too (array counts).
+  const [, setPages] = useState(0);
+  const more = useRef<(done: boolean) => void>(() => {});
+  const workflowAsked = useRef(false);
+  const cache = useMemo(
+    () =>
+      new NodeExecutionCache(
+        (q) => api.nodeExecutionsPage(project, domain, name, q),
+        (done) => more.current(done),
+      ),
+    [api, project, domain, name],
+  );
   const snap = useAsync<Snapshot>(
     async () => {
       const [execution, nodes, signals] = await Promise.all([
         api.execution(project, domain, name),
-        api.nodeExecutions(project, domain, name),
+        cache.refresh(),
         api.signals(project, domain, name),
       ]);
-      let wf = workflow;
+      // The workflow (its closure is megabytes at 5,000 nodes) is asked for once, after the node executions are all
+      // there (one page for most executions), and not waited for: the node list shows meanwhile, the graph after.
+      const wf = workflow;
       const wfId = execution.closure?.workflow_id;
-      if (!wf && wfId) {
-        wf = await api.workflow(wfId);
-        setWorkflow(wf);
+      if (!wf && wfId && !workflowAsked.current && cache.complete) {
+        workflowAsked.current = true;
+        api.workflow(wfId).then(
+          (w) => {
+            setWorkflow(w);
+            more.current(true);
+          },
+          (err: unknown) => {
+            workflowAsked.current = false;
+            setActionError(asApiError(err));
+          },
+        );
       }
       const children = new Map(
         await Promise.all(
@@ -62,7 +88,10 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
         ),
       );
       // Array nodes that ran (top level and inside expanded nodes): their latest attempt's sub-nodes by phase.
-      const arrays = [...nodes, ...[...children.values()].flat()].filter((ne) => isArrayNode(wf, ne));
+      const arrayIds = arrayNodeIds(wf);
+      const arrays = [...nodes, ...[...children.values()].flat()].filter((ne) =>
+        arrayIds.has(ne.metadata?.spec_node_id || ne.id.node_id),
+      );
       const counts = new Map(
         await Promise.all(
           arrays.map(async (ne) => {
@@ -79,13 +108,13 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
   const phase = snap.data?.execution.closure?.phase;
   const done = isTerminal(phase);
   const { reload } = snap;
+  more.current = (done) => (done ? reload() : setPages((n) => n + 1));
   useEffect(() => {
     if (done || !snap.data) return;
     const timer = window.setTimeout(reload, 1500);
     return () => window.clearTimeout(timer);
   }, [done, snap.data, reload]);
 
-  const [actionError, setActionError] = useState<ApiError>();
   const [showTimeline, setShowTimeline] = useState(false);
   const terminate = async () => {
     if (!window.confirm(`Terminate ${name}?`)) return;
@@ -105,17 +134,26 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
     }
   };
 
+  // The graph again only when what it is built from changed (a refresh that changed nothing costs no rebuild).
+  const nodes = cache.list();
+  const compiled = workflow?.closure?.compiled_workflow;
+  const expandKey = (route.expand ?? []).join("\u0000");
+  const children = snap.data?.children.size ? snap.data.children : undefined;
+  const counts = snap.data?.counts.size ? snap.data.counts : undefined;
+  const dag = useMemo(
+    () =>
+      buildDag(compiled?.primary, nodes, {
+        expanded: new Set(expandKey === "" ? [] : expandKey.split("\u0000")),
+        children: children ?? new Map(),
+        subWorkflows: compiled?.sub_workflows ?? [],
+        counts: counts ?? new Map(),
+      }),
+    [compiled, nodes, expandKey, children, counts],
+  );
   if (snap.error && !snap.data) return <ErrorBox error={snap.error} />;
   if (!snap.data) return <Loading />;
-  const { execution, nodes } = snap.data;
+  const { execution } = snap.data;
   const c = execution.closure;
-  const compiled = snap.data.workflow?.closure?.compiled_workflow;
-  const dag = buildDag(compiled?.primary, nodes, {
-    expanded,
-    children: snap.data.children,
-    subWorkflows: compiled?.sub_workflows ?? [],
-    counts: snap.data.counts,
-  });
   const everyNode = [...nodes, ...[...snap.data.children.values()].flat()];
   const selectedDagNode = allNodes(dag).find((n) => n.execId !== "" && n.execId === route.node);
   const toggleExpanded = (id: string) => {
@@ -200,7 +238,9 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
       {dag.nodes.length > 0 ? (
         <DagView dag={dag} selected={route.node} onSelect={select} />
       ) : (
-        <p className="muted">No graph for this execution.</p>
+        <p className="muted graph-summary">
+          {workflowAsked.current && !workflow ? "Loading the graph…" : "No graph for this execution."}
+        </p>
       )}
       <details open={showTimeline} onToggle={(ev) => setShowTimeline(ev.currentTarget.open)}>
         <summary className="timeline-summary">
@@ -238,36 +278,6 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
         </div>
       </div>
     </section>
-  );
-}
-
-function NodeList(props: { nodes: NodeExecution[]; selected: string | undefined; onSelect(id: string): void }) {
-  const shown = props.nodes.filter((n) => n.id.node_id !== START && n.id.node_id !== END);
-  if (shown.length === 0) return <p className="muted">No node has run yet.</p>;
-  return (
-    <DataTable
-      rows={shown}
-      rowKey={(n) => n.id.node_id}
-      selected={(n) => props.selected === n.id.node_id}
-      columns={[
-        {
-          header: "Node",
-          cell: (n) => (
-            <button
-              type="button"
-              className="linklike"
-              aria-pressed={props.selected === n.id.node_id}
-              onClick={() => props.onSelect(n.id.node_id)}
-            >
-              {n.id.node_id}
-            </button>
-          ),
-        },
-        { header: "Phase", cell: (n) => <PhaseBadge phase={n.closure?.phase} /> },
-        { header: "Duration", cell: (n) => formatDuration(n.closure?.duration) },
-        { header: "Child execution", cell: (n) => <ChildLink node={n} /> },
-      ]}
-    />
   );
 }
 
@@ -356,22 +366,12 @@ function NodeDetail({
   );
 }
 
-/** A link to the execution a launch-plan node started (nothing for other nodes). */
-function ChildLink({ node }: { node: NodeExecution }) {
-  const child = childExecutionRoute(node);
-  if (!child) return null;
-  return (
-    <Link to={child} label={`Child execution ${child.name} of node ${node.id.node_id}`}>
-      {child.name}
-    </Link>
-  );
-}
-
-/** Whether a node execution is of an array node of the workflow (top level, or inside a sub-workflow). */
-function isArrayNode(wf: Workflow | undefined, ne: NodeExecution): boolean {
+/** The ids of the workflow's array nodes (top level, or inside a sub-workflow). */
+function arrayNodeIds(wf: Workflow | undefined): Set<string> {
   const compiled = wf?.closure?.compiled_workflow;
-  const id = ne.metadata?.spec_node_id || ne.id.node_id;
-  return [compiled?.primary, ...(compiled?.sub_workflows ?? [])].some((w) =>
-    (w?.template?.nodes ?? []).some((n) => n.id === id && n.array_node),
+  return new Set(
+    [compiled?.primary, ...(compiled?.sub_workflows ?? [])].flatMap((w) =>
+      (w?.template?.nodes ?? []).filter((n) => n.array_node).map((n) => n.id),
+    ),
   );
 }
