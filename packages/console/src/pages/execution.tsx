@@ -21,7 +21,7 @@ import { Signals } from "../components/signals.tsx";
 import { TimelineView } from "../components/timeline-view.tsx";
 import { LiteralMapView } from "../components/literal-view.tsx";
 import { allNodes, buildDag, phaseCounts } from "../dag.ts";
-import { parentExecutionRoute } from "../execution-links.ts";
+import { childExecutionRoute, parentExecutionRoute } from "../execution-links.ts";
 import { NodeExecutionCache } from "../node-execution-cache.ts";
 import { isTerminal } from "../phases.ts";
 import type { Route } from "../routes.ts";
