@@ -5,14 +5,16 @@
 //   OpenTelemetry) becomes a chunk loaded on first use, with its own imports of external packages.
 // - External (loaded from node_modules as before): native modules, drivers and SDKs loaded only in some configurations,
 //   yaml, tsx, and the client verbs of @aloft/cli.
-// - Each workspace file's `import.meta.url` / `import.meta.dirname` is replaced by its original dist file's, so files
-//   read relative to a module (package.json, console assets, worker scripts, the SDK's entrypoint bin) are found.
+// - Each workspace file's `import.meta.url` / `dirname` / `filename` becomes its original dist file's, so files read
+//   relative to a module (package.json, console assets, worker scripts, the SDK's entrypoint bin) are found. It is
+//   computed at run time from the bundle's own URL (the dist file's path relative to the bundle directory), never
+//   baked in as an absolute path: a copy of the tree (the image's /opt/aloft, scripts/image-layout.mjs) must read its
+//   own files, not the checkout it was built in.
 // - CommonJS dependencies (prom-client, pino, …) get a `require` made by createRequire.
 // Usage: node scripts/bundle-server.mjs [--outdir dir] [--analyze]   (part of `npm run build`; the outdir must be
 // under packages/server so that the external packages resolve from it)
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { dirname, join, resolve, sep } from "node:path";
-import { pathToFileURL } from "node:url";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { parseArgs } from "node:util";
 import { analyzeMetafile, build } from "esbuild";
 
@@ -45,7 +47,9 @@ const externalCli = {
   },
 };
 
-/** Workspace dist files keep the `import.meta.url` of where tsc put them. */
+const outdir = values.outdir === undefined ? join(server, "dist/bundle") : resolve(values.outdir);
+
+/** Workspace dist files keep the `import.meta.url` of where tsc put them, relative to the bundle's own location. */
 const keepModuleUrls = {
   name: "keep-module-urls",
   setup(b) {
@@ -53,19 +57,17 @@ const keepModuleUrls = {
       if (!args.path.startsWith(packages) || args.path.includes(`${sep}node_modules${sep}`)) return undefined;
       const text = await readFile(args.path, "utf8");
       if (!text.includes("import.meta.")) return { contents: text, loader: "js" };
-      const url = pathToFileURL(args.path).href;
-      return {
-        contents: text
-          .replaceAll("import.meta.url", JSON.stringify(url))
-          .replaceAll("import.meta.dirname", JSON.stringify(dirname(args.path)))
-          .replaceAll("import.meta.filename", JSON.stringify(args.path)),
-        loader: "js",
-      };
+      const url = (rel) => `new URL(${JSON.stringify(rel.split(sep).join("/"))}, import.meta.url)`;
+      const file = url(relative(outdir, args.path));
+      const dir = url(relative(outdir, dirname(args.path)) || ".");
+      const contents = text.replace(/\bimport\.meta\.(url|dirname|filename)\b/g, (_, key) =>
+        key === "url" ? `${file}.href` : `__aloftPath(${key === "dirname" ? dir : file})`,
+      );
+      return { contents, loader: "js" };
     });
   },
 };
 
-const outdir = values.outdir === undefined ? join(server, "dist/bundle") : resolve(values.outdir);
 const result = await build({
   entryPoints: { main: join(server, "dist/main.js") },
   outdir,
@@ -79,7 +81,11 @@ const result = await build({
   external: EXTERNAL,
   plugins: [externalCli, keepModuleUrls],
   banner: {
-    js: 'import { createRequire as __aloftRequire } from "node:module"; const require = __aloftRequire(import.meta.url);',
+    js: [
+      'import { createRequire as __aloftRequire } from "node:module";',
+      'import { fileURLToPath as __aloftPath } from "node:url";',
+      "const require = __aloftRequire(import.meta.url);",
+    ].join(" "),
   },
   logLevel: "warning",
   metafile: true,

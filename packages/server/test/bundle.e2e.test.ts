@@ -17,7 +17,7 @@ import {
 import { get as httpGet } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { after, before, test } from "node:test";
 import { serverCommands } from "../src/server-commands.ts";
 
@@ -59,12 +59,20 @@ test("the bin's server verbs are the server commands", () => {
 
 test("every module-relative file of the bundled workspace code exists, and no other import.meta.url is left", () => {
   const text = bundleText();
-  const urls = [...text.matchAll(/new URL\("([^"]+)", "(file:[^"]+)"\)/g)].map((m) => new URL(m[1]!, m[2]!));
+  // Each workspace file's import.meta.url is its dist file's, relative to the bundle directory (chunks sit flat in
+  // it): a copy of the tree (the image's layout) reads its own files, so no absolute path of this checkout is baked in.
+  const moduleUrl = /new URL\("([^"]+)", import\.meta\.url\)/g;
+  const base = pathToFileURL(join(outdir, "main.mjs"));
+  const urls = [...text.matchAll(moduleUrl)].map((m) => new URL(m[1]!, base));
   assert.ok(urls.length >= 3, `only ${urls.length} module-relative URLs`);
   for (const u of urls)
     if (!u.pathname.includes("/console/dist")) assert.ok(existsSync(u), `${u.href} (bundled) does not exist`);
+  assert.ok(!text.includes(pathToFileURL(root).href), "the bundle names this checkout's absolute path");
   // What remains is the banner's createRequire (one per chunk) and worker-pool's import.meta.resolve("tsx").
-  const left = text.split("\n").filter((l) => l.includes("import.meta") && !l.includes("createRequire as __aloft"));
+  const left = text
+    .split("\n")
+    .map((l) => l.replace(moduleUrl, ""))
+    .filter((l) => l.includes("import.meta") && !l.includes("createRequire as __aloft"));
   assert.deepEqual(
     left.map((l) => l.trim()),
     ['tsx = import.meta.resolve("tsx");'],
