@@ -80,7 +80,9 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     close: async () => {
       await admin.close();
       await pg?.drop();
-      rmSync(dataDir, { recursive: true, force: true });
+      // Task processes outlive their engine by design (a restarted engine adopts them): one still writing its outputs
+      // can add files while the tree is removed (ENOTEMPTY), so the removal is retried.
+      rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     },
   };
 }
