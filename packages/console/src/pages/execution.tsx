@@ -325,9 +325,10 @@ function NodeDetail({
   const selected = selectedNode(cached, direct);
   const node = selected.state === "found" ? selected.node : undefined;
   const phase = node?.closure?.phase;
+  // Inputs and outputs only of a node that ran (a node that did not has none: no 404 to ask for).
   const data = useAsync(
-    () => api.nodeExecutionData(route.project, route.domain, route.name, nodeId),
-    `${nodeId}/${phase}`,
+    () => (node ? api.nodeExecutionData(route.project, route.domain, route.name, nodeId) : Promise.resolve(undefined)),
+    node ? `${nodeId}/${phase}` : "",
   );
   return (
     <section aria-label={`Node ${nodeId}`}>
