@@ -5,7 +5,10 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type Kysely, sql } from "kysely";
 import { ExecutionClosureSchema, ExecutionSpecSchema } from "@aloft/idl/flyteidl/admin/execution_pb.js";
-import { NodeExecutionClosureSchema } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
+import {
+  NodeExecutionClosureSchema,
+  NodeExecutionMetaDataSchema,
+} from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
 import { NodeExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 
 export const P = "flytesnacks";
@@ -141,6 +144,11 @@ export async function seedNodeExecutions(db: Db, name: string, nodes: number): P
       node_id,
       phase: NodeExecution_Phase[phase],
       closure: toBinary(NodeExecutionClosureSchema, closure),
+      // As the engine records it: GetExecutionMetrics matches node executions to the workflow's nodes by spec node id.
+      node_execution_metadata: toBinary(
+        NodeExecutionMetaDataSchema,
+        create(NodeExecutionMetaDataSchema, { specNodeId: node_id }),
+      ),
       started_at: us,
       node_execution_created_at: us,
       node_execution_updated_at: us + 2_000_000,

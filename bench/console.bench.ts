@@ -17,7 +17,9 @@
 //   are in the list (the baseline list has one page: its figure is its first view).
 // - blocking: the Long Tasks API's total blocking time (Σ duration − 50 ms) up to "interactive", and during the
 //   following 5 s of live refresh; heap: JSHeapUsedSize after those 5 s.
-// Usage: npm run bench:console [-- --nodes 5000 --executions 100000 --runs 3 --timeout 60]
+// - timeline opened: on the big execution's page (its node list shown), a click on the Timeline summary until its
+//   first node row is drawn; blocking: total blocking time from the click to 5 s after (the timeline's own refreshes).
+// Usage: npm run bench:console [-- --nodes 5000 --executions 100000 --runs 3 --timeout 60 --only timeline]
 import { fork } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,6 +36,8 @@ const { values } = parseArgs({
     executions: { type: "string", default: "100000" },
     runs: { type: "string", default: "3" },
     timeout: { type: "string", default: "60" },
+    /** "timeline": only the timeline figures (a quicker run). */
+    only: { type: "string", default: "" },
   },
 });
 const NODES = Number(values.nodes);
@@ -198,6 +202,35 @@ async function measureDraw(browser: Browser, url: string): Promise<{ drawn: numb
   }
 }
 
+/** The timeline opened on a loaded execution page: click on its summary → its first node row, and blocking time. */
+async function measureTimeline(browser: Browser, url: string): Promise<{ opened: number; tbt: number }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    await page.addInitScript({ content: instrument("[data-node-row]", ".timeline-row.node") });
+    await page.goto(url, { waitUntil: "commit" });
+    await page.waitForSelector("[data-node-row]", { timeout: TIMEOUT });
+    const summary = page.locator("summary.timeline-summary");
+    const box = await summary.boundingBox();
+    if (!box) throw new Error("the timeline's summary has no box");
+    const from = await page.evaluate(() => performance.now());
+    await page.mouse.click(box.x + 10, box.y + box.height / 2);
+    const opened = await page
+      .waitForFunction(() => (globalThis as unknown as PageGlobal).__bench.ready !== undefined, null, {
+        timeout: TIMEOUT,
+        polling: 100,
+      })
+      .then(() => page.evaluate(() => (globalThis as unknown as PageGlobal).__bench.ready ?? Number.NaN))
+      .catch(() => Number.POSITIVE_INFINITY);
+    await page.waitForTimeout(SETTLE_MS);
+    const to = await page.evaluate(() => performance.now());
+    const tasks = await page.evaluate(() => (globalThis as unknown as PageGlobal).__bench.longTasks);
+    return { opened: opened - from, tbt: blocking(tasks, from, to) };
+  } finally {
+    await context.close();
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 async function measureRuns(run: () => Promise<Sample>): Promise<Sample> {
@@ -278,96 +311,110 @@ try {
   // Warm-up: chromium's first page pays for its own start.
   await measure(b, execUrl("tiny"), NODE_SHOWN, NODE_PANEL, clickNode);
 
-  const execBase = await measureRuns(() => measure(b, execUrl("tiny"), NODE_SHOWN, NODE_PANEL, clickNode));
-  const exec = await measureRuns(() => measure(b, execUrl("big"), NODE_SHOWN, NODE_PANEL, clickNode));
-  const drawing = await measureDraw(b, execUrl("big"));
-  const listBase = await measureRuns(() => measure(b, listUrl(D), ROW_SHOWN, ROW_SHOWN, async () => {}));
-  // The next page is there when the list holds a row beyond the first page (100 rows).
-  const listPage2 = `.exec-row a[href$="/x${EXECUTIONS - 100}"]`;
-  const list = await measureRuns(() =>
-    measure(b, listUrl(LIST_DOMAIN), ROW_SHOWN, listPage2, async (page) => {
-      await scrollList(page);
-    }),
+  const timelines: { opened: number; tbt: number }[] = [];
+  for (let i = 0; i < RUNS; i++) timelines.push(await measureTimeline(b, execUrl("big")));
+  const timeline = {
+    opened: median(timelines.map((t) => t.opened)),
+    tbt: median(timelines.map((t) => t.tbt)),
+  };
+  console.log(
+    `\ntimeline of the ${NODES}-node execution, median of ${RUNS}: opened in ${timeline.opened.toFixed(0)} ms, ` +
+      `blocking ${timeline.tbt.toFixed(0)} ms (click → ${SETTLE_MS / 1000} s after)`,
   );
+  if (values.only !== "timeline") {
+    const execBase = await measureRuns(() => measure(b, execUrl("tiny"), NODE_SHOWN, NODE_PANEL, clickNode));
+    const exec = await measureRuns(() => measure(b, execUrl("big"), NODE_SHOWN, NODE_PANEL, clickNode));
+    const drawing = await measureDraw(b, execUrl("big"));
+    const listBase = await measureRuns(() => measure(b, listUrl(D), ROW_SHOWN, ROW_SHOWN, async () => {}));
+    // The next page is there when the list holds a row beyond the first page (100 rows).
+    const listPage2 = `.exec-row a[href$="/x${EXECUTIONS - 100}"]`;
+    const list = await measureRuns(() =>
+      measure(b, listUrl(LIST_DOMAIN), ROW_SHOWN, listPage2, async (page) => {
+        await scrollList(page);
+      }),
+    );
 
-  const ms = (x: number) => (Number.isFinite(x) ? `${x.toFixed(0)} ms` : `> ${TIMEOUT / 1000} s (timed out)`);
-  const ratio = (a: number, b: number) => (Number.isFinite(a) && b > 0 ? `${(a / b).toFixed(1)}×` : "");
-  console.log(`\nconsole in chromium (headless), median of ${RUNS} runs, ${NODES} nodes / ${EXECUTIONS} executions\n`);
-  console.log("| page | figure | value | baseline | ratio |");
-  console.log("| --- | --- | --- | --- | --- |");
-  const rows: [string, string, number, number, string][] = [
-    [`execution, ${NODES} nodes`, "first view (first node with its phase)", exec.first, execBase.first, "ms"],
-    [
-      `execution, ${NODES} nodes`,
-      "interactive (node n0 clicked → its panel)",
-      exec.interactive,
-      execBase.interactive,
-      "ms",
-    ],
-    [
-      `execution, ${NODES} nodes`,
-      "click latency (pointerdown → panel)",
-      exec.clickLatency,
-      execBase.clickLatency,
-      "ms",
-    ],
-    [`execution, ${NODES} nodes`, "total blocking time to interactive", exec.tbt, execBase.tbt, "ms"],
-    [
-      `execution, ${NODES} nodes`,
-      `blocking time in ${SETTLE_MS / 1000} s of live refresh`,
-      exec.refreshTbt,
-      execBase.refreshTbt,
-      "ms",
-    ],
-    [`execution, ${NODES} nodes`, "JS heap after", exec.heapMb, execBase.heapMb, "MB"],
-    [`execution, ${NODES} nodes`, "graph drawn on request (click → first SVG node)", drawing.drawn, 0, "ms"],
-    [`execution, ${NODES} nodes`, "blocking time while it is laid out and drawn", drawing.tbt, 0, "ms"],
-    [`list, ${EXECUTIONS} executions`, "first view (first row)", list.first, listBase.first, "ms"],
-    [
-      `list, ${EXECUTIONS} executions`,
-      "interactive (scroll → next page's rows)",
-      list.interactive,
-      listBase.interactive,
-      "ms",
-    ],
-    [`list, ${EXECUTIONS} executions`, "total blocking time to interactive", list.tbt, listBase.tbt, "ms"],
-    [`list, ${EXECUTIONS} executions`, "JS heap after", list.heapMb, listBase.heapMb, "MB"],
-  ];
-  for (const [pageName, figure, v, bl, unit] of rows) {
-    const show = (x: number) => (unit === "MB" ? `${x.toFixed(1)} MB` : ms(x));
-    console.log(`| ${pageName} | ${figure} | ${show(v)} | ${show(bl)} | ${ratio(v, bl)} |`);
+    const ms = (x: number) => (Number.isFinite(x) ? `${x.toFixed(0)} ms` : `> ${TIMEOUT / 1000} s (timed out)`);
+    const ratio = (a: number, b: number) => (Number.isFinite(a) && b > 0 ? `${(a / b).toFixed(1)}×` : "");
+    console.log(
+      `\nconsole in chromium (headless), median of ${RUNS} runs, ${NODES} nodes / ${EXECUTIONS} executions\n`,
+    );
+    console.log("| page | figure | value | baseline | ratio |");
+    console.log("| --- | --- | --- | --- | --- |");
+    const rows: [string, string, number, number, string][] = [
+      [`execution, ${NODES} nodes`, "first view (first node with its phase)", exec.first, execBase.first, "ms"],
+      [
+        `execution, ${NODES} nodes`,
+        "interactive (node n0 clicked → its panel)",
+        exec.interactive,
+        execBase.interactive,
+        "ms",
+      ],
+      [
+        `execution, ${NODES} nodes`,
+        "click latency (pointerdown → panel)",
+        exec.clickLatency,
+        execBase.clickLatency,
+        "ms",
+      ],
+      [`execution, ${NODES} nodes`, "total blocking time to interactive", exec.tbt, execBase.tbt, "ms"],
+      [
+        `execution, ${NODES} nodes`,
+        `blocking time in ${SETTLE_MS / 1000} s of live refresh`,
+        exec.refreshTbt,
+        execBase.refreshTbt,
+        "ms",
+      ],
+      [`execution, ${NODES} nodes`, "JS heap after", exec.heapMb, execBase.heapMb, "MB"],
+      [`execution, ${NODES} nodes`, "graph drawn on request (click → first SVG node)", drawing.drawn, 0, "ms"],
+      [`execution, ${NODES} nodes`, "blocking time while it is laid out and drawn", drawing.tbt, 0, "ms"],
+      [`list, ${EXECUTIONS} executions`, "first view (first row)", list.first, listBase.first, "ms"],
+      [
+        `list, ${EXECUTIONS} executions`,
+        "interactive (scroll → next page's rows)",
+        list.interactive,
+        listBase.interactive,
+        "ms",
+      ],
+      [`list, ${EXECUTIONS} executions`, "total blocking time to interactive", list.tbt, listBase.tbt, "ms"],
+      [`list, ${EXECUTIONS} executions`, "JS heap after", list.heapMb, listBase.heapMb, "MB"],
+    ];
+    for (const [pageName, figure, v, bl, unit] of rows) {
+      const show = (x: number) => (unit === "MB" ? `${x.toFixed(1)} MB` : ms(x));
+      console.log(`| ${pageName} | ${figure} | ${show(v)} | ${show(bl)} | ${ratio(v, bl)} |`);
+    }
+    const finite = (x: number) => (Number.isFinite(x) ? x : TIMEOUT);
+    report("console", [
+      {
+        figure: `execution ${NODES} nodes: first view`,
+        value: finite(exec.first),
+        baseline: execBase.first,
+        unit: "ms",
+        goal: "< 1000 ms",
+      },
+      {
+        figure: `execution ${NODES} nodes: interactive`,
+        value: finite(exec.interactive),
+        baseline: execBase.interactive,
+        unit: "ms",
+        goal: "< 1000 ms",
+      },
+      {
+        figure: `executions list ${EXECUTIONS}: first view`,
+        value: finite(list.first),
+        baseline: listBase.first,
+        unit: "ms",
+        goal: "< 1000 ms",
+      },
+      {
+        figure: `executions list ${EXECUTIONS}: interactive`,
+        value: finite(list.interactive),
+        baseline: listBase.interactive,
+        unit: "ms",
+        goal: "< 1000 ms",
+      },
+    ]);
   }
-  const finite = (x: number) => (Number.isFinite(x) ? x : TIMEOUT);
-  report("console", [
-    {
-      figure: `execution ${NODES} nodes: first view`,
-      value: finite(exec.first),
-      baseline: execBase.first,
-      unit: "ms",
-      goal: "< 1000 ms",
-    },
-    {
-      figure: `execution ${NODES} nodes: interactive`,
-      value: finite(exec.interactive),
-      baseline: execBase.interactive,
-      unit: "ms",
-      goal: "< 1000 ms",
-    },
-    {
-      figure: `executions list ${EXECUTIONS}: first view`,
-      value: finite(list.first),
-      baseline: listBase.first,
-      unit: "ms",
-      goal: "< 1000 ms",
-    },
-    {
-      figure: `executions list ${EXECUTIONS}: interactive`,
-      value: finite(list.interactive),
-      baseline: listBase.interactive,
-      unit: "ms",
-      goal: "< 1000 ms",
-    },
-  ]);
 } finally {
   await browser?.close();
   if (server.connected) {

@@ -231,6 +231,9 @@ export function createApi(fetchFn: Fetch, csrfToken: () => string = () => "") {
       );
       return { items: r.json.node_executions ?? [], token: r.json.token ?? "", serverTime: r.serverTime };
     },
+    /** GetNodeExecution: one node execution (top level, or inside a sub-workflow or branch) by its node id. */
+    nodeExecution: (project: string, domain: string, name: string, nodeId: string) =>
+      get<NodeExecution>(`/api/v1/node_executions/${e(project)}/${e(domain)}/${e(name)}/${e(nodeId)}`),
     nodeExecutionData: (project: string, domain: string, name: string, nodeId: string) =>
       get<ExecutionData>(`/api/v1/data/node_executions/${e(project)}/${e(domain)}/${e(name)}/${e(nodeId)}`),
     /** CreateExecution of a launch plan, or of a task on its own (`spec.launch_plan` then names the task). */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { position, spanLength, timelineRows } from "./timeline.ts";
+import { nextNodeRow, position, spanLength, timelineRows } from "./timeline.ts";
 import type { Span } from "./types.ts";
 
 const at = (s: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, s)).toISOString();
@@ -54,4 +54,50 @@ test("open spans end now; no spans is an empty timeline; lengths read as people 
   assert.equal(spanLength(850), "850 ms");
   assert.equal(spanLength(12_340), "12.3 s");
   assert.equal(spanLength(245_000), "4 min 5 s");
+});
+
+test("keys move between node rows only, skipping workflow and attempt rows", () => {
+  const row = (kind: "workflow" | "node" | "attempt", i: number) => ({
+    key: `${kind}${i}`,
+    label: `${kind}${i}`,
+    kind,
+    depth: 0,
+    nodeId: kind === "workflow" ? "" : `n${i}`,
+    start: 0,
+    end: 1,
+    segments: [],
+  });
+  // 0 workflow, 1 node, 2 attempt, 3 node, 4 attempt, 5 attempt, 6 node
+  const rows = [
+    row("workflow", 0),
+    row("node", 1),
+    row("attempt", 2),
+    row("node", 3),
+    row("attempt", 4),
+    row("attempt", 5),
+    row("node", 6),
+  ];
+  assert.equal(nextNodeRow(rows, 1, "ArrowDown"), 3);
+  assert.equal(nextNodeRow(rows, 3, "ArrowDown"), 6);
+  assert.equal(nextNodeRow(rows, 6, "ArrowDown"), undefined);
+  assert.equal(nextNodeRow(rows, 6, "ArrowUp"), 3);
+  assert.equal(nextNodeRow(rows, 1, "ArrowUp"), undefined);
+  assert.equal(nextNodeRow(rows, 3, "Home"), 1);
+  assert.equal(nextNodeRow(rows, 1, "End"), 6);
+  assert.equal(nextNodeRow(rows, 1, "PageDown", 3), 6);
+  assert.equal(nextNodeRow(rows, 6, "PageUp", 4), 1);
+  assert.equal(nextNodeRow(rows, 1, "PageDown", 100), 6);
+  assert.equal(nextNodeRow(rows, 3, "Enter"), undefined);
+});
+
+test("thousands of rows: the time scale is computed without spreading them as arguments", () => {
+  const spans: Span[] = Array.from({ length: 200_000 }, (_, i) => ({
+    node_id: { node_id: `n${i}` },
+    start_time: at(1 + (i % 50)),
+    end_time: at(2 + (i % 50)),
+  }));
+  const t = timelineRows({ workflow_id: { project: "p", domain: "d", name: "r" }, start_time: at(0), spans }, T0);
+  assert.equal(t.rows.length, 200_001);
+  assert.equal(t.start, T0);
+  assert.equal(t.end, Date.parse(at(51)));
 });

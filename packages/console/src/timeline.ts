@@ -80,10 +80,40 @@ export function timelineRows(root: Span | null | undefined, now: number): Timeli
     }
   };
   if (root) walk(root, 0, "", "");
-  const start = Math.min(...rows.map((r) => r.start));
-  const end = Math.max(...rows.map((r) => r.end));
-  return rows.length === 0 ? { rows, start: 0, end: 0 } : { rows, start, end };
+  if (rows.length === 0) return { rows, start: 0, end: 0 };
+  // A loop, not Math.min(...): thousands of rows would be as many arguments.
+  let start = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const r of rows) {
+    if (r.start < start) start = r.start;
+    if (r.end > end) end = r.end;
+  }
+  return { rows, start, end };
 }
+
+/**
+ * The row a key moves the keyboard focus to, among the node rows (the ones with a button): ArrowDown/ArrowUp the
+ * next/previous node row, Home/End the first/last, PageDown/PageUp `page` rows on. `from` is the focused row's index;
+ * undefined when the key does not move, or there is no node row that way.
+ */
+export function nextNodeRow(rows: readonly TimelineRow[], from: number, key: string, page = 10): number | undefined {
+  const isNode = (i: number) => rows[i]?.kind === "node";
+  const scan = (i: number, step: 1 | -1): number | undefined => {
+    for (let j = i; j >= 0 && j < rows.length; j += step) if (isNode(j)) return j;
+    return undefined;
+  };
+  let found: number | undefined;
+  if (key === "ArrowDown") found = scan(from + 1, 1);
+  else if (key === "ArrowUp") found = scan(from - 1, -1);
+  else if (key === "Home") found = scan(0, 1);
+  else if (key === "End") found = scan(rows.length - 1, -1);
+  else if (key === "PageDown") found = scan(Math.min(rows.length - 1, from + page), 1) ?? scan(rows.length - 1, -1);
+  else if (key === "PageUp") found = scan(Math.max(0, from - page), -1) ?? scan(0, 1);
+  return found === from ? undefined : found;
+}
+
+/** How often an open timeline asks for GetExecutionMetrics again while the execution runs. */
+export const TIMELINE_REFRESH_MS = 5000;
 
 /** Where a time falls on the timeline, in percent of its width (0 to 100). */
 export function position(t: number, timeline: Timeline): number {

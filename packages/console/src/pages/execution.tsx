@@ -23,6 +23,7 @@ import { LiteralMapView } from "../components/literal-view.tsx";
 import { allNodes, buildDag, phaseCounts } from "../dag.ts";
 import { childExecutionRoute, parentExecutionRoute } from "../execution-links.ts";
 import { NodeExecutionCache } from "../node-execution-cache.ts";
+import { NODE_RETRY_MS, selectedNode } from "../selected-node.ts";
 import { isTerminal } from "../phases.ts";
 import type { Route } from "../routes.ts";
 import type { Execution, NodeExecution, Signal, Workflow } from "../types.ts";
@@ -246,16 +247,7 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
         <summary className="timeline-summary">
           <h2>Timeline</h2>
         </summary>
-        {showTimeline && (
-          <TimelineView
-            project={project}
-            domain={domain}
-            name={name}
-            phase={phase}
-            version={`${phase}|${nodes.map((n) => n.closure?.phase).join()}`}
-            onSelect={select}
-          />
-        )}
+        {showTimeline && <TimelineView project={project} domain={domain} name={name} phase={phase} onSelect={select} />}
       </details>
       <div className="split">
         <div>
@@ -268,6 +260,7 @@ export function ExecutionPage({ route }: { route: Extract<Route, { page: "execut
               key={route.node}
               route={route}
               node={everyNode.find((n) => n.id.node_id === route.node)}
+              running={!done}
               expandable={selectedDagNode?.expandable === true}
               expanded={expanded.has(route.node)}
               toggle={() => toggleExpanded(route.node ?? "")}
@@ -300,30 +293,51 @@ function ExecutionIo({ route, finished }: { route: Extract<Route, { page: "execu
 
 function NodeDetail({
   route,
-  node,
+  node: cached,
+  running,
   expandable,
   expanded,
   toggle,
 }: {
   route: Extract<Route, { page: "execution" }>;
+  /** The node execution from the page's cache; undefined while its page has not arrived (or it has not run). */
   node: NodeExecution | undefined;
+  running: boolean;
   expandable: boolean;
   expanded: boolean;
   toggle(): void;
 }) {
   const { api } = useNav();
   const nodeId = route.node ?? "";
+  // A deep link to a node of a big execution, or inside a sub-workflow or branch, comes before the node's page of node
+  // executions: GetNodeExecution for it, asked again a while after each answer while the execution runs and the node
+  // is not in the cache (a node that had not run may start).
+  const direct = useAsync(
+    () => (cached ? Promise.resolve(undefined) : api.nodeExecution(route.project, route.domain, route.name, nodeId)),
+    cached ? "cached" : `${route.project}/${route.domain}/${route.name}/${nodeId}`,
+  );
+  const { loading: directLoading, reload: directReload } = direct;
+  useEffect(() => {
+    if (cached || !running || directLoading) return;
+    const timer = window.setTimeout(directReload, NODE_RETRY_MS);
+    return () => window.clearTimeout(timer);
+  }, [cached, running, directLoading, directReload]);
+  const selected = selectedNode(cached, direct);
+  const node = selected.state === "found" ? selected.node : undefined;
   const phase = node?.closure?.phase;
+  // Inputs and outputs only of a node that ran (a node that did not has none: no 404 to ask for).
   const data = useAsync(
-    () => api.nodeExecutionData(route.project, route.domain, route.name, nodeId),
-    `${nodeId}/${phase}`,
+    () => (node ? api.nodeExecutionData(route.project, route.domain, route.name, nodeId) : Promise.resolve(undefined)),
+    node ? `${nodeId}/${phase}` : "",
   );
   return (
     <section aria-label={`Node ${nodeId}`}>
       <h2>
         Node {nodeId} <PhaseBadge phase={phase} />
       </h2>
-      {!node && <p className="muted">This node has not run yet.</p>}
+      {selected.state === "loading" && <Loading />}
+      {selected.state === "not-run" && <p className="muted">This node has not run yet.</p>}
+      {selected.state === "error" && <ErrorBox error={selected.error} />}
       {expandable && (
         <p>
           <button type="button" aria-expanded={expanded} onClick={toggle}>
