@@ -10,11 +10,10 @@ import { after, test } from "node:test";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
-import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { sample } from "@aloft/engine/testing";
 import { startTestPlatform } from "@aloft/testkit";
-import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit";
+import { launchOneTask, type Admin } from "@aloft/testkit";
 
 const P = "flytesnacks";
 const D = "development";
@@ -22,27 +21,12 @@ const E = "flyte:propeller:all:";
 
 /** Registers a one-task workflow, runs it and waits for SUCCEEDED. */
 async function runOne(admin: Admin, name: string): Promise<void> {
-  const inc = shellTask(
-    id(ResourceType.TASK, P, D, `${name}-inc`, "v1"),
-    ["a"],
-    ["o"],
-    'echo "$(( $(cat /var/inputs/a) + 1 ))" > /var/outputs/o',
-  );
-  const lp = await registerWorkflow(admin, {
+  const exec = await launchOneTask(admin, {
     project: P,
     domain: D,
     name,
-    version: "v1",
-    tasks: [inc],
-    inputs: ["x"],
-    nodes: [taskNode("n0", inc.id!, { a: promise("start-node", "x") })],
-    outputs: { y: promise("n0", "o") },
-  });
-  const { id: exec } = await admin.createExecution({
-    project: P,
-    domain: D,
-    spec: { launchPlan: lp },
-    inputs: { literals: { x: intLiteral(1) } },
+    script: 'echo "$(( $(cat /var/inputs/a) + 1 ))" > /var/outputs/o',
+    x: 1,
   });
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -26,6 +26,7 @@ export {
   intLiteral,
   intOf,
   intType,
+  launchOneTask,
   promise,
   registerGatedWorkflow,
   registerWorkflow,
