@@ -14,7 +14,7 @@ export type { DeviceDecision } from "./device-approver.ts";
 export { NO_FIXTURES, flytesnacksDir } from "./fixtures.ts";
 export { TemplateError, TemplateSet, renderChart } from "./helm/index.ts";
 export type { RenderOptions, RenderedChart, RenderedDocument } from "./helm/index.ts";
-export { findFlytekit, registerWorkflows, runRemote, writeFlytekitConfig } from "./flytekit.ts";
+export { findFlytekit, pyflyteRegisterArgs, registerWorkflows, runRemote, writeFlytekitConfig } from "./flytekit.ts";
 export type { RemoteResult } from "./flytekit.ts";
 export { adminClient, grpc, healthClient, loadPackage, unary } from "./grpc-js-client.ts";
 export type { GrpcJsClient } from "./grpc-js-client.ts";
