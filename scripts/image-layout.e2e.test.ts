@@ -24,13 +24,12 @@ import { join, relative } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { createKubeApi, type KubeApi, type KubeObject, resources } from "@aloft/kube";
 import { eventually, startTestApiServer, type TestApiServer } from "@aloft/kube/testing";
 import { trackingServerCrd } from "@aloft/operator";
-import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit";
+import { intOf, launchOneTask } from "@aloft/testkit";
 
 const root = join(import.meta.dirname, "..");
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
@@ -312,29 +311,13 @@ const TERMINAL = [WorkflowExecution_Phase.SUCCEEDED, WorkflowExecution_Phase.FAI
 /** Registers a one-task workflow (a shell task: x + 1), launches it with x = 41, waits and checks 42 came out. */
 async function runIncrement(grpc: string, name: string, log: () => string): Promise<void> {
   const admin = createClient(AdminService, createGrpcTransport({ baseUrl: grpc }));
-  const inc = shellTask(
-    id(ResourceType.TASK, P, D, `${name}-inc`, "v1"),
-    ["a"],
-    ["out"],
-    'echo "$(( $(cat /var/inputs/a) + 1 ))" > /var/outputs/out',
-  );
-  const lp = await registerWorkflow(admin, {
+  const execId = await launchOneTask(admin, {
     project: P,
     domain: D,
     name,
-    version: "v1",
-    tasks: [inc],
-    inputs: ["x"],
-    nodes: [taskNode("n0", inc.id!, { a: promise("start-node", "x") })],
-    outputs: { out: promise("n0", "out") },
+    script: 'echo "$(( $(cat /var/inputs/a) + 1 ))" > /var/outputs/o',
+    x: 41,
   });
-  const r = await admin.createExecution({
-    project: P,
-    domain: D,
-    spec: { launchPlan: lp },
-    inputs: { literals: { x: intLiteral(41) } },
-  });
-  const execId = { project: P, domain: D, name: r.id!.name };
   let ex = await admin.getExecution({ id: execId });
   for (let i = 0; i < 600 && !TERMINAL.includes(ex.closure!.phase); i++) {
     await new Promise((res) => setTimeout(res, 100));
@@ -342,7 +325,7 @@ async function runIncrement(grpc: string, name: string, log: () => string): Prom
   }
   const phase = WorkflowExecution_Phase[ex.closure!.phase];
   assert.equal(phase, "SUCCEEDED", `${JSON.stringify(ex.closure?.outputResult)}\nserver output:\n${log()}`);
-  assert.equal(intOf((await admin.getExecutionData({ id: execId })).fullOutputs, "out"), 42);
+  assert.equal(intOf((await admin.getExecutionData({ id: execId })).fullOutputs, "y"), 42);
 }
 
 test("with the image's ALOFT_SERVER__HOST=0.0.0.0 and authentication off, admin refuses to start (no opt-in)", async () => {

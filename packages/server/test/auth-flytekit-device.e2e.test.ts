@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { initSecrets } from "@aloft/admin";
-import { approveDevice, findFlytekit, startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { approveDevice, findFlytekit, pyflyteRegisterArgs, startTestPlatform, type TestPlatform } from "@aloft/testkit";
 
 const HERE = join(import.meta.dirname, "flytekit-auth");
 const flytekit = findFlytekit();
@@ -87,22 +87,7 @@ describe("flytekit with the device flow", { skip: "skip" in flytekit ? flytekit.
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const register = (version: string) => [
-    "-c",
-    config,
-    "register",
-    "--copy",
-    "none",
-    "--project",
-    "flytesnacks",
-    "--domain",
-    "development",
-    "--version",
-    version,
-    "--image",
-    "any:tag",
-    "auth_wf.py",
-  ];
+  const register = (version: string) => pyflyteRegisterArgs(config, version, "auth_wf.py");
 
   test("pyflyte register after a person approves the device code: registers with that person's token", async () => {
     const version = `device-${Date.now().toString(36)}`;

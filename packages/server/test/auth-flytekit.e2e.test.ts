@@ -12,7 +12,7 @@ import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { initSecrets } from "@aloft/admin";
-import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { pyflyteRegisterArgs, startTestPlatform, type TestPlatform } from "@aloft/testkit";
 
 const REPO = resolve(import.meta.dirname, "../../..");
 const FLYTEKIT = process.env.ALOFT_FLYTEKIT_DIR ?? resolve(REPO, "../shared/clients/flytekit");
@@ -120,22 +120,7 @@ describe("flytekit with client credentials", { skip: availability() }, () => {
     );
     const r = await run(
       join(FLYTEKIT_BIN, "pyflyte"),
-      [
-        "-c",
-        wrong,
-        "register",
-        "--copy",
-        "none",
-        "--project",
-        "flytesnacks",
-        "--domain",
-        "development",
-        "--version",
-        `${version}-wrong`,
-        "--image",
-        "any:tag",
-        "auth_wf.py",
-      ],
+      pyflyteRegisterArgs(wrong, `${version}-wrong`, "auth_wf.py"),
       90_000,
     );
     assert.notEqual(r.code, 0, explain("pyflyte register with a wrong secret", r));
@@ -143,22 +128,7 @@ describe("flytekit with client credentials", { skip: availability() }, () => {
   });
 
   test("pyflyte register --copy none, then FlyteRemote runs the workflow", async () => {
-    const reg = await run(join(FLYTEKIT_BIN, "pyflyte"), [
-      "-c",
-      config,
-      "register",
-      "--copy",
-      "none",
-      "--project",
-      "flytesnacks",
-      "--domain",
-      "development",
-      "--version",
-      version,
-      "--image",
-      "any:tag",
-      "auth_wf.py",
-    ]);
+    const reg = await run(join(FLYTEKIT_BIN, "pyflyte"), pyflyteRegisterArgs(config, version, "auth_wf.py"));
     assert.equal(reg.code, 0, explain("pyflyte register", reg));
     const r = await run(PYTHON, [join(HERE, "remote_run.py"), config, version]);
     assert.equal(r.code, 0, explain("remote_run.py", r));

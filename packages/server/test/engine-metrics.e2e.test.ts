@@ -1,20 +1,15 @@
 // Engine metrics on /metrics: `aloft start` shows them on admin's /metrics next to admin's own; `aloft engine` serves
 // its own on --metrics-port, and a standalone admin shows none of them.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
-import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { sample } from "@aloft/engine/testing";
 import { startTestPlatform } from "@aloft/testkit";
-import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit";
+import { ALOFT_READY, aloftProcesses, launchOneTask, type Admin } from "@aloft/testkit";
 
 const P = "flytesnacks";
 const D = "development";
@@ -22,27 +17,12 @@ const E = "flyte:propeller:all:";
 
 /** Registers a one-task workflow, runs it and waits for SUCCEEDED. */
 async function runOne(admin: Admin, name: string): Promise<void> {
-  const inc = shellTask(
-    id(ResourceType.TASK, P, D, `${name}-inc`, "v1"),
-    ["a"],
-    ["o"],
-    'echo "$(( $(cat /var/inputs/a) + 1 ))" > /var/outputs/o',
-  );
-  const lp = await registerWorkflow(admin, {
+  const exec = await launchOneTask(admin, {
     project: P,
     domain: D,
     name,
-    version: "v1",
-    tasks: [inc],
-    inputs: ["x"],
-    nodes: [taskNode("n0", inc.id!, { a: promise("start-node", "x") })],
-    outputs: { y: promise("n0", "o") },
-  });
-  const { id: exec } = await admin.createExecution({
-    project: P,
-    domain: D,
-    spec: { launchPlan: lp },
-    inputs: { literals: { x: intLiteral(1) } },
+    script: 'echo "$(( $(cat /var/inputs/a) + 1 ))" > /var/outputs/o',
+    x: 1,
   });
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -88,30 +68,7 @@ test("aloft start: GET /metrics shows engine metrics next to admin's after a wor
   }
 });
 
-const bin = new URL("../bin/aloft.mjs", import.meta.url).pathname;
-const dataDir = mkdtempSync(join(tmpdir(), "aloft-engine-metrics-"));
-const children: ChildProcess[] = [];
-after(() => {
-  for (const c of children) c.kill("SIGKILL");
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-function run(args: string[], ready: RegExp): Promise<RegExpMatchArray> {
-  const child = spawn(process.execPath, [bin, ...args, "--data-dir", dataDir], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, ALOFT_LOGGING__LEVEL: "warn" },
-  });
-  children.push(child);
-  let out = "";
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = out.match(ready);
-      if (m) resolve(m);
-    });
-    child.once("exit", (code) => reject(new Error(`aloft ${args[0]} exited ${code}: ${out}`)));
-  });
-}
+const run = aloftProcesses("aloft-engine-metrics-");
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -124,10 +81,7 @@ function freePort(): Promise<number> {
 }
 
 test("aloft engine serves its metrics on --metrics-port; a standalone admin has none of them", async () => {
-  const m = await run(
-    ["admin", "--http-port", "0", "--grpc-port", "0"],
-    /gRPC\s+\S+:(\d+)[\s\S]*HTTP\s+http:\/\/[^:]+:(\d+)/,
-  );
+  const m = await run(["admin", "--http-port", "0", "--grpc-port", "0"], ALOFT_READY);
   const [grpcPort, httpPort] = [m[1], m[2]];
   const metricsPort = await freePort();
   const up = await run(

@@ -18,7 +18,7 @@ import { AloftError } from "@aloft/core";
 import type { WorkflowExecutor } from "@aloft/admin";
 import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
 import { postgresAvailability } from "@aloft/testkit";
-import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit";
+import { id, intLiteral, launchOneTask, type Admin } from "@aloft/testkit";
 
 const EVIL = "http://evil.example";
 const CONSOLE = "http://localhost:8090";
@@ -47,26 +47,8 @@ async function projectExists(platform: TestPlatform, name: string): Promise<bool
   return res.status === 200;
 }
 
-async function launchParked(admin: Admin, name: string): Promise<WorkflowExecutionIdentifier> {
-  const t = shellTask(id(ResourceType.TASK, P, D, `${name}-t`, "v1"), ["a"], ["o"], "echo never runs");
-  const lp = await registerWorkflow(admin, {
-    project: P,
-    domain: D,
-    name,
-    version: "v1",
-    tasks: [t],
-    inputs: ["x"],
-    nodes: [taskNode("n0", t.id!, { a: promise("start-node", "x") })],
-    outputs: { y: promise("n0", "o") },
-  });
-  const { id: exec } = await admin.createExecution({
-    project: P,
-    domain: D,
-    spec: { launchPlan: lp },
-    inputs: { literals: { x: intLiteral(1) } },
-  });
-  return exec!;
-}
+const launchParked = (admin: Admin, name: string): Promise<WorkflowExecutionIdentifier> =>
+  launchOneTask(admin, { project: P, domain: D, name, script: "echo never runs", x: 1 });
 
 /** A forged "the workflow succeeded with these outputs" event, as anyone could send it. */
 const forgedSuccess = (exec: WorkflowExecutionIdentifier) => ({

@@ -1,48 +1,28 @@
 // `aloft admin` and `aloft engine` as two processes sharing storage: admin launches into the shared workflow store,
 // the engine picks the execution up, runs it and reports every event over gRPC.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { TaskExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit";
+import {
+  ALOFT_READY,
+  aloftProcesses,
+  id,
+  intLiteral,
+  intOf,
+  promise,
+  registerWorkflow,
+  shellTask,
+  taskNode,
+} from "@aloft/testkit";
 
-const bin = new URL("../bin/aloft.mjs", import.meta.url).pathname;
-const dataDir = mkdtempSync(join(tmpdir(), "aloft-split-"));
-const children: ChildProcess[] = [];
-after(() => {
-  for (const c of children) c.kill("SIGKILL");
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-function run(args: string[], ready: RegExp): Promise<RegExpMatchArray> {
-  const child = spawn(process.execPath, [bin, ...args, "--data-dir", dataDir], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, ALOFT_LOGGING__LEVEL: "warn" },
-  });
-  children.push(child);
-  let out = "";
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = out.match(ready);
-      if (m) resolve(m);
-    });
-    child.once("exit", (code) => reject(new Error(`aloft ${args[0]} exited ${code}: ${out}`)));
-  });
-}
+const run = aloftProcesses("aloft-split-");
 
 test("a workflow launched on a standalone admin runs on a standalone engine", async () => {
-  const m = await run(
-    ["admin", "--http-port", "0", "--grpc-port", "0"],
-    /gRPC\s+\S+:(\d+)[\s\S]*HTTP\s+http:\/\/[^:]+:(\d+)/,
-  );
+  const m = await run(["admin", "--http-port", "0", "--grpc-port", "0"], ALOFT_READY);
   const [grpcPort, httpPort] = [m[1], m[2]];
   await run(
     [

@@ -98,16 +98,15 @@ export function runFlytekit(
   });
 }
 
-/** `pyflyte register --copy none` of the `aloft_compat` package (no code upload: the task processes import it). */
-export async function registerWorkflows(
-  fk: Flytekit,
+/** pyflyte's arguments for `register --copy none` of `target` (a module or package) with config file `config`. */
+export function pyflyteRegisterArgs(
   config: string,
   version: string,
+  target: string,
   project = "flytesnacks",
   domain = "development",
-) {
-  const r = await runFlytekit(fk, [
-    "pyflyte",
+): string[] {
+  return [
     "-c",
     config,
     "register",
@@ -121,7 +120,21 @@ export async function registerWorkflows(
     version,
     "--image",
     "any:tag",
-    FLYTEKIT_PACKAGE,
+    target,
+  ];
+}
+
+/** `pyflyte register --copy none` of the `aloft_compat` package (no code upload: the task processes import it). */
+export async function registerWorkflows(
+  fk: Flytekit,
+  config: string,
+  version: string,
+  project = "flytesnacks",
+  domain = "development",
+) {
+  const r = await runFlytekit(fk, [
+    "pyflyte",
+    ...pyflyteRegisterArgs(config, version, FLYTEKIT_PACKAGE, project, domain),
   ]);
   if (r.code !== 0) throw new Error(`pyflyte register failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
   return r;

@@ -7,13 +7,14 @@ export {
   scratchPostgresUrl,
 } from "./databases.ts";
 export type { TestDatabase } from "./databases.ts";
+export { ALOFT_READY, aloftProcesses } from "./aloft-processes.ts";
 export { approveDevice } from "./device-approver.ts";
 export { CookieJar } from "./cookie-jar.ts";
 export type { DeviceDecision } from "./device-approver.ts";
 export { NO_FIXTURES, flytesnacksDir } from "./fixtures.ts";
 export { TemplateError, TemplateSet, renderChart } from "./helm/index.ts";
 export type { RenderOptions, RenderedChart, RenderedDocument } from "./helm/index.ts";
-export { findFlytekit, registerWorkflows, runRemote, writeFlytekitConfig } from "./flytekit.ts";
+export { findFlytekit, pyflyteRegisterArgs, registerWorkflows, runRemote, writeFlytekitConfig } from "./flytekit.ts";
 export type { RemoteResult } from "./flytekit.ts";
 export { adminClient, grpc, healthClient, loadPackage, unary } from "./grpc-js-client.ts";
 export type { GrpcJsClient } from "./grpc-js-client.ts";
@@ -26,6 +27,7 @@ export {
   intLiteral,
   intOf,
   intType,
+  launchOneTask,
   promise,
   registerGatedWorkflow,
   registerWorkflow,

@@ -3,7 +3,12 @@ import { create } from "@bufbuild/protobuf";
 import { DurationSchema } from "@bufbuild/protobuf/wkt";
 import type { Client } from "@connectrpc/connect";
 import type { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
-import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import {
+  IdentifierSchema,
+  ResourceType,
+  type Identifier,
+  type WorkflowExecutionIdentifier,
+} from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralTypeSchema, SimpleType, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import {
   TaskTemplateSchema,
@@ -156,6 +161,34 @@ export async function registerWorkflow(
   const lpId = id(ResourceType.LAUNCH_PLAN, o.project, o.domain, o.name, o.version);
   await admin.createLaunchPlan({ id: lpId, spec: { workflowId: wfId } });
   return lpId;
+}
+
+/**
+ * Registers workflow `name` (version v1) around one shell task `<name>-t`: the workflow's int input `x` is the task's
+ * input `a`, the task's output `o` is the workflow's output `y`. Launches it with `x` and returns the execution's id.
+ */
+export async function launchOneTask(
+  admin: Admin,
+  o: { project: string; domain: string; name: string; script: string; x: number },
+): Promise<WorkflowExecutionIdentifier> {
+  const task = shellTask(id(ResourceType.TASK, o.project, o.domain, `${o.name}-t`, "v1"), ["a"], ["o"], o.script);
+  const lp = await registerWorkflow(admin, {
+    project: o.project,
+    domain: o.domain,
+    name: o.name,
+    version: "v1",
+    tasks: [task],
+    inputs: ["x"],
+    nodes: [taskNode("n0", task.id!, { a: promise("start-node", "x") })],
+    outputs: { y: promise("n0", "o") },
+  });
+  const { id: exec } = await admin.createExecution({
+    project: o.project,
+    domain: o.domain,
+    spec: { launchPlan: lp },
+    inputs: { literals: { x: intLiteral(o.x) } },
+  });
+  return exec!;
 }
 
 /**

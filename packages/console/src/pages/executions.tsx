@@ -207,28 +207,8 @@ function FilterForm({
       <label>
         Name <input type="search" value={q} onChange={(ev) => setQ(ev.target.value)} placeholder="part of the name" />
       </label>
-      <label>
-        Launch plan{" "}
-        <input
-          type="text"
-          list="filter-lp-names"
-          value={lp}
-          onChange={(ev) => setLp(ev.target.value)}
-          spellCheck={false}
-        />
-      </label>
-      <NameList id="filter-lp-names" names={names?.lp} />
-      <label>
-        Workflow{" "}
-        <input
-          type="text"
-          list="filter-wf-names"
-          value={wf}
-          onChange={(ev) => setWf(ev.target.value)}
-          spellCheck={false}
-        />
-      </label>
-      <NameList id="filter-wf-names" names={names?.wf} />
+      <NameFilter label="Launch plan" id="filter-lp-names" value={lp} onChange={setLp} names={names?.lp} />
+      <NameFilter label="Workflow" id="filter-wf-names" value={wf} onChange={setWf} names={names?.wf} />
       <label>
         Created from <input type="datetime-local" value={from} onChange={(ev) => setFrom(ev.target.value)} />
       </label>
@@ -243,14 +223,33 @@ function FilterForm({
   );
 }
 
-/** The names an input offers as it is typed in (a native list: arrow keys pick, Enter takes one). */
-function NameList({ id, names }: { id: string; names: string[] | undefined }) {
+/** A name filter: a labelled text input offering the names known as it is typed in (a native list: arrow keys pick,
+ * Enter takes one). */
+function NameFilter(props: {
+  label: string;
+  id: string;
+  value: string;
+  onChange(value: string): void;
+  names: string[] | undefined;
+}) {
   return (
-    <datalist id={id}>
-      {(names ?? []).map((n) => (
-        <option key={n} value={n} />
-      ))}
-    </datalist>
+    <>
+      <label>
+        {props.label}{" "}
+        <input
+          type="text"
+          list={props.id}
+          value={props.value}
+          onChange={(ev) => props.onChange(ev.target.value)}
+          spellCheck={false}
+        />
+      </label>
+      <datalist id={props.id}>
+        {(props.names ?? []).map((n) => (
+          <option key={n} value={n} />
+        ))}
+      </datalist>
+    </>
   );
 }
 

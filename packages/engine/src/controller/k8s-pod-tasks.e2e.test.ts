@@ -3,45 +3,27 @@
 // reasons of its INITIALIZING task events, each once.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { CompiledTaskSchema } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { TaskExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { TaskTemplateSchema } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import type { TaskExecutionEvent } from "@aloft/idl/flyteidl/event/event_pb.js";
-import { getMessage, LocalBlobStore } from "@aloft/core";
+import { getMessage } from "@aloft/core";
 import { harness } from "@aloft/core/testing";
 import { resources } from "@aloft/kube";
 import { eventually, PULL_ERROR_SUFFIX } from "@aloft/kube/testing";
-import { Engine } from "./engine.ts";
-import { podCluster } from "../testing/pod-cluster.ts";
-import { MemoryWorkflowStore } from "../store/memory-workflow-store.ts";
-import { RecordingEventSink } from "../testing/recording-sink.ts";
-import { b, intLit, intOf } from "../testing/workflows.ts";
-import { isTerminalWorkflowPhase, type WorkflowStatus } from "../executor/status.ts";
+import { podEngine } from "../testing/pod-engine.ts";
+import { b, intOf } from "../testing/workflows.ts";
+import { isTerminalWorkflowPhase } from "../executor/status.ts";
 
 test("the engine runs pod tasks and reports why a pod waits", async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), "aloft-engine-podtask-"));
-  const cluster = await podCluster();
-  t.after(async () => {
-    await cluster.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  const outputs = join(dir, "outputs.pb");
-  await writeFile(outputs, toBinary(LiteralMapSchema, create(LiteralMapSchema, { literals: { o: intLit(5) } })));
-  const blobs = new LocalBlobStore({ root: join(dir, "blobs") });
-  const sink = new RecordingEventSink();
   // Events do not change the pod: polling notices them.
-  const engine = new Engine({
-    store: new MemoryWorkflowStore(),
-    blobs,
-    sink,
-    plugins: [cluster.plugin()],
-    config: { pollIntervalMs: 100 },
+  const { outputs, cluster, blobs, sink, engine, id, waitFor } = await podEngine(t, {
+    dirPrefix: "aloft-engine-podtask-",
+    outputValue: 5,
+    pollIntervalMs: 100,
   });
   const podTask = create(CompiledTaskSchema, {
     template: create(TaskTemplateSchema, {
@@ -76,14 +58,6 @@ test("the engine runs pod tasks and reports why a pod waits", async (t) => {
     }),
   });
   const compile = harness([podTask, pullTask]);
-  const id = (name: string) => ({ project: "p", domain: "d", name });
-  const waitFor = async (name: string, pred: (s: WorkflowStatus) => boolean) =>
-    eventually(async () => {
-      const s = await engine.status(id(name));
-      return s && pred(s) ? s : undefined;
-    }, `${name} to reach the expected state`);
-  await engine.start();
-  t.after(() => engine.stop());
 
   await engine.launch({
     executionId: id("pod1"),

@@ -3,24 +3,18 @@
 // the launch's Kubernetes settings (owner, labels) reach the pod; pod changes wake the engine (it never polls here).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { CompiledTaskSchema } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { TaskTemplateSchema } from "@aloft/idl/flyteidl/core/tasks_pb.js";
-import { getMessage, LocalBlobStore } from "@aloft/core";
+import { getMessage } from "@aloft/core";
 import { harness } from "@aloft/core/testing";
 import { resources } from "@aloft/kube";
 import { eventually } from "@aloft/kube/testing";
-import { Engine } from "./engine.ts";
-import { podCluster } from "../testing/pod-cluster.ts";
-import { MemoryWorkflowStore } from "../store/memory-workflow-store.ts";
-import { RecordingEventSink } from "../testing/recording-sink.ts";
-import { b, intLit, intOf } from "../testing/workflows.ts";
-import { isTerminalWorkflowPhase, type WorkflowStatus } from "../executor/status.ts";
+import { podEngine } from "../testing/pod-engine.ts";
+import { b, intOf } from "../testing/workflows.ts";
+import { isTerminalWorkflowPhase } from "../executor/status.ts";
 
 const shTask = (name: string, script: string, outputs: Record<string, typeof b.INT> = {}) =>
   create(CompiledTaskSchema, {
@@ -36,39 +30,18 @@ const shTask = (name: string, script: string, outputs: Record<string, typeof b.I
   });
 
 test("the engine runs container tasks as pods", async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), "aloft-engine-pod-"));
-  const cluster = await podCluster();
-  t.after(async () => {
-    await cluster.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  const outputs = join(dir, "outputs.pb");
-  await writeFile(outputs, toBinary(LiteralMapSchema, create(LiteralMapSchema, { literals: { o: intLit(7) } })));
-  const blobs = new LocalBlobStore({ root: join(dir, "blobs") });
-  const sink = new RecordingEventSink();
-  const plugin = cluster.plugin();
-  const engine = new Engine({
-    store: new MemoryWorkflowStore(),
-    blobs,
-    sink,
-    plugins: [plugin],
+  const { outputs, cluster, plugin, blobs, engine, id, waitFor } = await podEngine(t, {
+    dirPrefix: "aloft-engine-pod-",
+    outputValue: 7,
     // Polling so slow that only the pod watch's wake-ups can finish the test in time.
-    config: { pollIntervalMs: 600_000 },
+    pollIntervalMs: 600_000,
   });
   const compile = harness([
     shTask("ok", `mkdir -p "$1" && cp ${outputs} "$1/outputs.pb"`, { o: b.INT }),
     shTask("bad", "echo 'cannot divide by zero' >&2; exit 4"),
     shTask("slow", "sleep 30"),
   ]);
-  const id = (name: string) => ({ project: "p", domain: "d", name });
   const owner = { apiVersion: "flyte.lyft.com/v1alpha1", kind: "FlyteWorkflow", name: "ok1", uid: "wf-uid" };
-  const waitFor = async (name: string, pred: (s: WorkflowStatus) => boolean) =>
-    eventually(async () => {
-      const s = await engine.status(id(name));
-      return s && pred(s) ? s : undefined;
-    }, `${name} to reach the expected state`);
-  await engine.start();
-  t.after(() => engine.stop());
 
   await engine.launch({
     executionId: id("ok1"),

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { readFile as readFileP, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ExecutionError_ErrorKind } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { containerTask, drive, isTerminal, sandbox } from "./testing.ts";
+import { containerTask, drive, isTerminal, sandbox, until } from "./testing.ts";
 import { groupExists } from "./process-control.ts";
 
 /** Alive and not a zombie (a container's PID 1 may never reap orphans). */
@@ -22,14 +22,6 @@ function alive(pid: number): boolean {
       return false;
     }
   }
-}
-
-async function until(cond: () => boolean | Promise<boolean>, what: string, rounds = 1500): Promise<void> {
-  for (let i = 0; i < rounds; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`never happened: ${what}`);
 }
 
 async function readPid(path: string): Promise<number | undefined> {

@@ -9,7 +9,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ExecutionError_ErrorKind } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { AloftError, Code } from "@aloft/core";
-import { containerTask, drive, isTerminal, sandbox } from "./testing.ts";
+import { containerTask, drive, isTerminal, sandbox, until } from "./testing.ts";
 import * as proc from "./process-control.ts";
 
 const runs = (file: string) => {
@@ -21,14 +21,6 @@ const runs = (file: string) => {
     return 0;
   }
 };
-
-async function until(cond: () => boolean | Promise<boolean>, what: string, rounds = 1500): Promise<void> {
-  for (let i = 0; i < rounds; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`never happened: ${what}`);
-}
 
 const linux = process.platform === "linux";
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { containerTask, drive, isTerminal, sandbox } from "./testing.ts";
+import { containerTask, drive, isTerminal, type Sandbox, sandbox, until } from "./testing.ts";
 import { groupExists } from "./process-control.ts";
 import { Spawner, SpawnerLostError, SpawnerUnavailableError } from "./spawner.ts";
 
@@ -28,28 +28,29 @@ function running(pid: number): boolean {
   }
 }
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, rounds = 1500): Promise<void> {
-  for (let i = 0; i < rounds; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`never happened: ${what}`);
-}
-
 /** Keeps the test process's event loop alive: the spawner's channel is unref'd while nothing is in flight. */
 function keepAlive(t: { after: (fn: () => void) => void }): void {
   const timer = setInterval(() => undefined, 1000);
   t.after(() => clearInterval(timer));
 }
 
-test("processes start through the spawner (its children, not the engine's); exit codes and output as before", async (t) => {
+/** A sandbox and a spawner for one test, both gone when it ends. */
+async function withSpawner(
+  t: { after: (fn: () => void | Promise<void>) => void },
+  opts?: ConstructorParameters<typeof Spawner>[0],
+): Promise<{ sb: Sandbox; spawner: Spawner }> {
   keepAlive(t);
   const sb = await sandbox();
-  const spawner = new Spawner();
+  const spawner = new Spawner(opts);
   t.after(async () => {
     spawner.close();
     await sb.cleanup();
   });
+  return { sb, spawner };
+}
+
+test("processes start through the spawner (its children, not the engine's); exit codes and output as before", async (t) => {
+  const { sb, spawner } = await withSpawner(t);
   const plugin = sb.plugin({ spawner });
   const ok = await sb.context({ nodeId: "ok", template: containerTask(["sh", "-c", "echo hello; exit 0"]) });
   const first = await plugin.handle(ok, undefined);
@@ -83,13 +84,7 @@ test("processes start through the spawner (its children, not the engine's); exit
 });
 
 test("the exit of a process started through the spawner wakes its execution", async (t) => {
-  keepAlive(t);
-  const sb = await sandbox();
-  const spawner = new Spawner();
-  t.after(async () => {
-    spawner.close();
-    await sb.cleanup();
-  });
+  const { sb, spawner } = await withSpawner(t);
   let woken = 0;
   const ctx = { ...(await sb.context({ template: containerTask(["true"]) })), wake: () => woken++ };
   const plugin = sb.plugin({ spawner });
@@ -101,13 +96,7 @@ test("the exit of a process started through the spawner wakes its execution", as
 });
 
 test("abort through the spawner: SIGTERM then SIGKILL reach the whole group", async (t) => {
-  keepAlive(t);
-  const sb = await sandbox();
-  const spawner = new Spawner();
-  t.after(async () => {
-    spawner.close();
-    await sb.cleanup();
-  });
+  const { sb, spawner } = await withSpawner(t);
   const ctx = await sb.context({ template: containerTask(["sh", "-c", 'trap "" TERM; sleep 60 & wait']) });
   const plugin = sb.plugin({ spawner, killGraceMs: 200, abortWaitMs: 50 });
   const run = await drive(plugin, ctx, (s) => s.phase === "Running");
@@ -120,13 +109,7 @@ test("abort through the spawner: SIGTERM then SIGKILL reach the whole group", as
 });
 
 test("the spawner dies: its running tasks are checked on their records, and the next start forks a new spawner", async (t) => {
-  keepAlive(t);
-  const sb = await sandbox();
-  const spawner = new Spawner();
-  t.after(async () => {
-    spawner.close();
-    await sb.cleanup();
-  });
+  const { sb, spawner } = await withSpawner(t);
   let woken = 0;
   const plugin = sb.plugin({ spawner });
   const slow = {
@@ -149,13 +132,7 @@ test("the spawner dies: its running tasks are checked on their records, and the 
 });
 
 test("a start lost with its spawner is resolved from the reserved record: started once, then run to the end", async (t) => {
-  keepAlive(t);
-  const sb = await sandbox();
-  const spawner = new Spawner();
-  t.after(async () => {
-    spawner.close();
-    await sb.cleanup();
-  });
+  const { sb, spawner } = await withSpawner(t);
   const plugin = sb.plugin({ spawner });
   const warm = await sb.context({ nodeId: "warm", template: containerTask(["true"]) });
   await drive(plugin, warm, isTerminal);
@@ -208,13 +185,7 @@ test("an engine restart adopts what the previous engine's spawner started, after
 });
 
 test("a spawner that cannot come up: after a few tries the engine starts the processes itself", async (t) => {
-  keepAlive(t);
-  const sb = await sandbox();
-  const spawner = new Spawner({ execPath: "/bin/false" });
-  t.after(async () => {
-    spawner.close();
-    await sb.cleanup();
-  });
+  const { sb, spawner } = await withSpawner(t, { execPath: "/bin/false" });
   const plugin = sb.plugin({ spawner });
   const ctx = await sb.context({ template: containerTask(["sh", "-c", "echo fine"]) });
   const done = await drive(plugin, ctx, isTerminal);

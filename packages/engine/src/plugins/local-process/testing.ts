@@ -140,3 +140,12 @@ export async function drive(
 
 export const isTerminal = (s: PluginStatus) =>
   ["Success", "RetryableFailure", "PermanentFailure", "Aborted"].includes(s.phase);
+
+/** Polls `cond` every 10 ms until it holds; throws naming `what` after `rounds` tries. */
+export async function until(cond: () => boolean | Promise<boolean>, what: string, rounds = 1500): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`never happened: ${what}`);
+}
