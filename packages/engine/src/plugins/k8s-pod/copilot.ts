@@ -1,5 +1,5 @@
 // Raw containers with a data config in a pod (what upstream's flytek8s/copilot.go adds, the Aloft way): an emptyDir
-// for the inputs and one for the outputs, mounted in the primary container at the data config's paths; an init
+// for the inputs and one for the outputs, mounted at the data config's paths in the primary container and in copilot's; an init
 // container `download` (`aloft copilot download`) that writes the inputs there before the primary starts; and a
 // container `uploader` (`aloft copilot upload`) that waits, through the Kubernetes API, for the primary container to
 // terminate and then uploads its outputs as outputs.pb (or error.pb) to the output prefix. Both run the platform's
@@ -19,9 +19,6 @@ export const COPILOT_DOWNLOAD_CONTAINER = "download";
 export const COPILOT_UPLOADER_CONTAINER = "uploader";
 const INPUTS_VOLUME = "aloft-copilot-inputs";
 const OUTPUTS_VOLUME = "aloft-copilot-outputs";
-/** Where the copilot containers mount the volumes (their own paths, whatever the data config says). */
-const COPILOT_INPUTS = "/var/aloft-copilot/inputs";
-const COPILOT_OUTPUTS = "/var/aloft-copilot/outputs";
 
 /** The data config of a container target or `k8s_pod` target with copilot's defaults, or undefined. */
 export function rawDataConfigOf(ctx: TaskExecutionContext): RawDataConfig | undefined {
@@ -65,8 +62,8 @@ export function addCopilot(
   const download = copilotContainer(
     config,
     COPILOT_DOWNLOAD_CONTAINER,
-    ["copilot", "download", "--from-remote", ctx.inputsUri, "--to-local-dir", COPILOT_INPUTS, "--format", dc.format],
-    [{ name: INPUTS_VOLUME, mountPath: COPILOT_INPUTS }],
+    ["copilot", "download", "--from-remote", ctx.inputsUri, "--to-local-dir", dc.inputPath, "--format", dc.format],
+    [{ name: INPUTS_VOLUME, mountPath: dc.inputPath }],
     [],
   );
   const outputs = Buffer.from(
@@ -81,7 +78,7 @@ export function addCopilot(
       "--primary",
       primary,
       "--from-local-dir",
-      COPILOT_OUTPUTS,
+      dc.outputPath,
       "--to-output-prefix",
       ctx.outputPrefix,
       "--to-raw-output",
@@ -89,7 +86,7 @@ export function addCopilot(
       "--outputs-interface",
       outputs,
     ],
-    [{ name: OUTPUTS_VOLUME, mountPath: COPILOT_OUTPUTS }],
+    [{ name: OUTPUTS_VOLUME, mountPath: dc.outputPath }],
     [
       { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
       { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
