@@ -23,6 +23,8 @@ export function podPluginSettings(path: string): Partial<PodPluginConfig> {
  * The engine's blob store as the ALOFT_STORAGE__* environment of copilot's containers (`aloft copilot …` in task
  * pods), so that they read the inputs and write the outputs where the engine does. A local store's root is made
  * absolute (it is reachable from pods only on a single-node cluster sharing the host's disk, e.g. the tests').
+ * Credentials are not written into pod specs: copilot's containers use the pod's ambient credentials, as SDK task
+ * pods do (workload identity, or `defaultEnvVars` / `copilotEnv` of the pod plugin settings).
  */
 export function copilotStorageEnv(config: AloftConfig): Record<string, string> {
   const s = config.storage;
@@ -32,10 +34,6 @@ export function copilotStorageEnv(config: AloftConfig): Record<string, string> {
     if (s.s3.endpoint) env["ALOFT_STORAGE__S3__ENDPOINT"] = s.s3.endpoint;
     if (s.s3.region) env["ALOFT_STORAGE__S3__REGION"] = s.s3.region;
     env["ALOFT_STORAGE__S3__FORCE_PATH_STYLE"] = String(s.s3.forcePathStyle);
-    if (s.s3.accessKeyId) {
-      env["ALOFT_STORAGE__S3__ACCESS_KEY_ID"] = s.s3.accessKeyId;
-      env["ALOFT_STORAGE__S3__SECRET_ACCESS_KEY"] = s.s3.secretAccessKey;
-    }
   }
   return env;
 }

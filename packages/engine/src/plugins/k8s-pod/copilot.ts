@@ -32,7 +32,11 @@ function copilotContainer(config: PodPluginConfig, name: string, args: string[],
     image: config.copilotImage,
     command: [...config.copilotCommand],
     args,
-    env: [...Object.entries(config.copilotEnv).map(([k, v]) => ({ name: k, value: v })), ...env],
+    // The platform's default task environment (where SDK pods get blob store credentials), then the storage settings.
+    env: [
+      ...Object.entries({ ...config.defaultEnvVars, ...config.copilotEnv }).map(([k, v]) => ({ name: k, value: v })),
+      ...env,
+    ],
     volumeMounts: mounts,
     ...(config.imagePullPolicy ? { imagePullPolicy: config.imagePullPolicy } : {}),
     terminationMessagePolicy: "FallbackToLogsOnError",
