@@ -168,7 +168,7 @@ export async function startSimulatedKubelet(
       .catch(() => undefined); // the pod may be gone already
   };
 
-  const containerStatuses = (run: PodRun, list: ContainerRun[], initializing: boolean): Json[] =>
+  const containerStatuses = (list: ContainerRun[], initializing: boolean): Json[] =>
     list.map((c) => ({
       name: c.name,
       image: "simulated",
@@ -204,10 +204,8 @@ export async function startSimulatedKubelet(
         { type: "PodScheduled", status: "True", lastTransitionTime: now() },
         { type: "Ready", status: phase === "Running" ? "True" : "False", lastTransitionTime: now() },
       ],
-      ...(run.initContainers.length > 0
-        ? { initContainerStatuses: containerStatuses(run, run.initContainers, false) }
-        : {}),
-      containerStatuses: containerStatuses(run, all, initializing || initFailed),
+      ...(run.initContainers.length > 0 ? { initContainerStatuses: containerStatuses(run.initContainers, false) } : {}),
+      containerStatuses: containerStatuses(all, initializing || initFailed),
     });
   };
 
