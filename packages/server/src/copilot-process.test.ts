@@ -11,7 +11,7 @@ import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { ErrorDocumentSchema } from "@aloft/idl/flyteidl/core/errors_pb.js";
 import { getMessage, LocalBlobStore, putMessage } from "@aloft/core";
 import { builders as b } from "@aloft/core/testing";
-import { createKubeApi, resources } from "@aloft/kube";
+import { createKubeApi, isNotFound, resources } from "@aloft/kube";
 import { startTestApiServer } from "@aloft/kube/testing";
 import { copilotDownload, copilotUpload, formatOf, waitForPrimary } from "./copilot-process.ts";
 
@@ -79,6 +79,7 @@ test("aloft copilot download and upload", async (t) => {
       spec: { containers: [{ name: "main", image: "x" }] },
     });
     const w = { namespace: "ns", pod: "p", primary: "main", pollMs: 20 };
+    await assert.rejects(waitForPrimary(api, { ...w, pod: "nope" }), (err: unknown) => isNotFound(err));
     await assert.rejects(waitForPrimary(api, { ...w, timeoutMs: 100 }), /did not terminate within 100 ms/);
     const waiting = waitForPrimary(api, w);
     await api.patch(

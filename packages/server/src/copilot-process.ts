@@ -7,10 +7,10 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { VariableMapSchema } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import type { BlobStore } from "@aloft/core";
-import { failedPrecondition } from "@aloft/core";
+import { AloftError, Code, failedPrecondition } from "@aloft/core";
 import { downloadInputs, uploadOutputs } from "@aloft/engine";
 import type { KubeApi } from "@aloft/kube";
-import { resources } from "@aloft/kube";
+import { isNotFound, resources } from "@aloft/kube";
 
 export type LiteralMapFormat = "JSON" | "YAML" | "PROTO";
 
@@ -36,12 +36,19 @@ export interface WaitOptions {
   timeoutMs?: number;
 }
 
-/** The primary container's terminated state, once the pod's status reports it. */
+/**
+ * The primary container's terminated state, once the pod's status reports it. A failing read is tried again (the API
+ * server may be briefly away) except a missing pod or a refusal, which no retry mends.
+ */
 export async function waitForPrimary(api: KubeApi, w: WaitOptions): Promise<{ exitCode: number; reason?: string }> {
   const deadline = w.timeoutMs ? Date.now() + w.timeoutMs : Number.POSITIVE_INFINITY;
   for (;;) {
-    const pod = await api.get(resources.pods, w.pod, { namespace: w.namespace });
-    const statuses = (pod["status"]?.["containerStatuses"] ?? []) as Record<string, any>[];
+    const pod = await api.get(resources.pods, w.pod, { namespace: w.namespace }).catch((err: unknown) => {
+      const refused = err instanceof AloftError && [Code.PERMISSION_DENIED, Code.UNAUTHENTICATED].includes(err.code);
+      if (isNotFound(err) || refused) throw err;
+      return undefined;
+    });
+    const statuses = (pod?.["status"]?.["containerStatuses"] ?? []) as Record<string, any>[];
     const t = statuses.find((s) => s["name"] === w.primary)?.["state"]?.["terminated"];
     if (t) return { exitCode: Number(t["exitCode"]), ...(t["reason"] ? { reason: String(t["reason"]) } : {}) };
     if (Date.now() > deadline)
