@@ -344,7 +344,11 @@ export async function startSimulatedKubelet(
     };
     runs.set(podKey(pod), run);
     for (const v of (spec["volumes"] ?? []) as Json[]) {
-      if (v["emptyDir"]) run.volumes.set(v["name"], await mkdtemp(join(tmpdir(), "aloft-kubelet-emptydir-")));
+      if (!v["emptyDir"]) continue;
+      const made = await mkdtemp(join(tmpdir(), "aloft-kubelet-emptydir-"));
+      // Deleted meanwhile: terminate() has already cleaned up what it saw.
+      if (run.deleting || stopped) return void (await rm(made, { recursive: true, force: true }));
+      run.volumes.set(v["name"], made);
     }
     const inits = (spec["initContainers"] ?? []) as Json[];
     const specs = (spec["containers"] ?? []) as Json[];
