@@ -37,3 +37,6 @@ export * from "./flyteworkflow/index.ts";
 // secrets webhook): `@aloft/engine/kube` (src/kube.ts), so that what imports this front door does not load the
 // Kubernetes client.
 export type { KubernetesLaunch } from "./plugins/plugin.ts";
+// copilot's halves for raw containers, shared by the local runtime and `aloft copilot download|upload` in pods.
+export { downloadInputs } from "./plugins/local-process/copilot-download.ts";
+export { uploadOutputs } from "./plugins/local-process/copilot-upload.ts";

@@ -20,6 +20,7 @@ const SERVER_VERBS = [
   "migrate",
   "secret",
   "webhook",
+  "copilot",
 ];
 // The packages whose compiled output the bundle holds: `tsc -b` rewrites a project's .tsbuildinfo when it emits.
 const BUNDLED = ["admin", "cli", "client", "core", "engine", "kube", "operator", "platform", "runner", "sdk", "server"];

@@ -1,4 +1,5 @@
-// The server side of `aloft`: start, admin, engine, scheduler, operator, clusterresource, migrate, secret, webhook. Heavy modules load only when one of these runs, so the client
+// The server side of `aloft`: start, admin, engine, scheduler, operator, clusterresource, migrate, secret, webhook,
+// copilot. Heavy modules load only when one of these runs, so the client
 // commands (get, run, watch, register, …) start fast.
 import { Command, InvalidArgumentError } from "commander";
 import type { AloftConfig } from "@aloft/core";
@@ -354,5 +355,63 @@ export function serverCommands(): Command[] {
         );
       },
     );
-  return [start, admin, engine, scheduler, operator, clusterresource, migrate, secret, webhook];
+  const copilot = new Command("copilot").description(
+    "copilot's containers in the pod of a raw container task with a data config (the pod plugin adds them)",
+  );
+  serverOptions(copilot.command("download").description("write the task's inputs into a directory (init container)"))
+    .requiredOption("--from-remote <uri>", "the inputs (inputs.pb) in the blob store")
+    .requiredOption("--to-local-dir <dir>", "the inputs volume")
+    .option("--format <format>", "JSON, YAML or PROTO: the inputs document besides inputs.pb and the files", "JSON")
+    .action(async (opts: ServerOptions & { fromRemote: string; toLocalDir: string; format: string }) => {
+      const config = configFrom(opts);
+      const { copilotDownload, formatOf } = await import("./copilot-process.ts");
+      const { createBlobStore } = await import("@aloft/platform");
+      const format = formatOf(opts.format);
+      await copilotDownload(await createBlobStore(config), { ...opts, format });
+    });
+  serverOptions(
+    copilot
+      .command("upload")
+      .description("wait for the primary container to end, then upload its outputs (sidecar container)"),
+  )
+    .requiredOption("--primary <name>", "the primary container, which is waited for")
+    .requiredOption("--from-local-dir <dir>", "the outputs volume")
+    .requiredOption("--to-output-prefix <uri>", "where outputs.pb (or error.pb) goes")
+    .requiredOption("--to-raw-output <uri>", "where blob outputs go")
+    .requiredOption("--outputs-interface <base64>", "the task's output variables (a serialized VariableMap)")
+    .option("--pod <name>", "this pod (default $POD_NAME)")
+    .option("--namespace <ns>", "its namespace (default $POD_NAMESPACE)")
+    .option("--timeout-ms <ms>", "give up when the primary has not ended after this long, 0 = never", "0")
+    .action(
+      async (
+        opts: ServerOptions & {
+          primary: string;
+          fromLocalDir: string;
+          toOutputPrefix: string;
+          toRawOutput: string;
+          outputsInterface: string;
+          pod?: string;
+          namespace?: string;
+          timeoutMs: string;
+        },
+      ) => {
+        const config = configFrom(opts);
+        const { copilotUpload, waitForPrimary } = await import("./copilot-process.ts");
+        const { createBlobStore } = await import("@aloft/platform");
+        const { createKubeApi, loadKubeConfig } = await import("@aloft/kube");
+        const pod = opts.pod ?? process.env["POD_NAME"];
+        const namespace = opts.namespace ?? process.env["POD_NAMESPACE"];
+        if (!pod || !namespace) throw new InvalidArgumentError("--pod and --namespace (or POD_NAME, POD_NAMESPACE)");
+        const api = createKubeApi(loadKubeConfig(), { fieldManager: "aloft-copilot" });
+        const ended = await waitForPrimary(api, {
+          namespace,
+          pod,
+          primary: opts.primary,
+          timeoutMs: Number(opts.timeoutMs),
+        });
+        const store = await createBlobStore(config);
+        process.stdout.write(`${await copilotUpload(store, ended.exitCode, opts)}\n`);
+      },
+    );
+  return [start, admin, engine, scheduler, operator, clusterresource, migrate, secret, webhook, copilot];
 }

@@ -303,8 +303,13 @@ describe("Helm chart deploy/helm/aloft", () => {
           if (v.config?.engine?.workers)
             assert.equal(config.engine.workers, v.config.engine.workers, "config values win over the chart's");
           if (v.config?.auth?.roles) assert.deepEqual(config.auth.roles.bindings, v.config.auth.roles.bindings);
-          if (v.engine?.podPluginConfig)
-            assert.deepEqual(JSON.parse(cm.data["pod-plugin.json"]), v.engine.podPluginConfig);
+          // copilot's image is the platform's own unless the values name another.
+          const image = byKind(r, "Deployment")[0]!.spec.template.spec.containers[0].image;
+          assert.match(image, /\/aloft:/);
+          assert.deepEqual(JSON.parse(cm.data["pod-plugin.json"]), {
+            copilotImage: image,
+            ...(v.engine?.podPluginConfig ?? {}),
+          });
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }

@@ -75,10 +75,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- $storage := dict "kind" "s3" "bucket" .Values.storage.bucket "s3" $s3 -}}
 {{- $election := dict "enabled" true "namespace" .Release.Namespace "leaseName" (include "aloft.componentName" (dict "ctx" . "component" "engine")) -}}
 {{- $kubernetes := dict "namespaceTemplate" .Values.engine.namespaceTemplate "leaderElection" $election -}}
-{{- $engine := dict "taskRuntime" "kubernetes" "workers" .Values.engine.workers "metricsPort" .Values.engine.metricsPort -}}
-{{- if .Values.engine.podPluginConfig -}}
-{{- $_ := set $engine "podPluginConfig" "/etc/aloft/config/pod-plugin.json" -}}
-{{- end -}}
+{{- $engine := dict "taskRuntime" "kubernetes" "workers" .Values.engine.workers "metricsPort" .Values.engine.metricsPort "podPluginConfig" "/etc/aloft/config/pod-plugin.json" -}}
 {{- $auth := dict "enabled" .Values.auth.enabled -}}
 {{- if .Values.auth.enabled -}}
 {{- $auth = dict "enabled" true "secretsDir" "/etc/aloft/secrets" "publicUrl" (include "aloft.publicUrl" .) -}}

@@ -3,6 +3,12 @@
 // local process with the container's environment (values, and secretKeyRef values read from the API), and reports
 // what a kubelet reports through the status subresource: Pending (ContainerCreating) → Running → Succeeded / Failed
 // with each container's exit code, reason and, on failure, its log tail as message (FallbackToLogsOnError).
+// Init containers run first, one after the other, each to exit 0 before the next (the pod stays Pending, its
+// containers waiting in PodInitializing); a failing one fails the pod (restartPolicy Never) and no container starts.
+// An emptyDir volume is a real temporary directory, removed with the pod; a container's volume mount is a symbolic
+// link at the mount path to it (the processes share the host's file system, so tests give distinct mount paths).
+// Environment values may come from the downward API (`fieldRef` metadata.name, metadata.namespace, metadata.uid,
+// spec.nodeName, spec.serviceAccountName) as well as from values and secrets.
 // Deleting a pod stops its processes (SIGTERM, then SIGKILL after the grace period) and confirms the deletion with a
 // DELETE of grace period 0, as a kubelet does. The image is ignored, except for two simulation markers:
 // - an image ending in `:pull-error` never starts: the container waits in ErrImagePull / ImagePullBackOff;
@@ -13,6 +19,9 @@
 // image pull records the Warning events Failed and BackOff. (Taints are not simulated: the node has none.)
 // Test-only code: never imported by production code.
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, mkdir, rm, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { resources } from "../resources.ts";
 import type { KubeApi, WatchHandle } from "../kube-api.ts";
 import type { KubeObject } from "../types.ts";
@@ -56,7 +65,12 @@ interface ContainerRun {
 interface PodRun {
   namespace: string;
   name: string;
+  initContainers: ContainerRun[];
   containers: ContainerRun[];
+  /** emptyDir volumes: name → their directory. */
+  volumes: Map<string, string>;
+  /** The symbolic links of the volume mounts, removed with the pod. */
+  mounts: string[];
   deleting: boolean;
   /** Serializes this pod's status writes. */
   writes: Promise<void>;
@@ -154,8 +168,8 @@ export async function startSimulatedKubelet(
       .catch(() => undefined); // the pod may be gone already
   };
 
-  const containerStatuses = (run: PodRun): Json[] =>
-    run.containers.map((c) => ({
+  const containerStatuses = (list: ContainerRun[], initializing: boolean): Json[] =>
+    list.map((c) => ({
       name: c.name,
       image: "simulated",
       ready: c.proc !== undefined && c.terminated === undefined,
@@ -166,19 +180,23 @@ export async function startSimulatedKubelet(
           ? { waiting: c.waiting }
           : c.startedAt
             ? { running: { startedAt: c.startedAt } }
-            : { waiting: { reason: "ContainerCreating" } },
+            : { waiting: { reason: initializing ? "PodInitializing" : "ContainerCreating" } },
     }));
 
   const report = (run: PodRun): void => {
     const all = run.containers;
+    const initFailed = run.initContainers.some((c) => c.terminated && c.terminated["exitCode"] !== 0);
+    const initializing = !initFailed && run.initContainers.some((c) => !c.terminated);
     const done = all.every((c) => c.terminated);
-    const phase = done
-      ? all.every((c) => c.terminated!["exitCode"] === 0)
-        ? "Succeeded"
-        : "Failed"
-      : all.some((c) => c.startedAt)
-        ? "Running"
-        : "Pending";
+    const phase = initFailed
+      ? "Failed"
+      : done
+        ? all.every((c) => c.terminated!["exitCode"] === 0)
+          ? "Succeeded"
+          : "Failed"
+        : all.some((c) => c.startedAt)
+          ? "Running"
+          : "Pending";
     writeStatus(run, {
       phase,
       hostIP: "127.0.0.1",
@@ -186,7 +204,8 @@ export async function startSimulatedKubelet(
         { type: "PodScheduled", status: "True", lastTransitionTime: now() },
         { type: "Ready", status: phase === "Running" ? "True" : "False", lastTransitionTime: now() },
       ],
-      containerStatuses: containerStatuses(run),
+      ...(run.initContainers.length > 0 ? { initContainerStatuses: containerStatuses(run.initContainers, false) } : {}),
+      containerStatuses: containerStatuses(all, initializing || initFailed),
     });
   };
 
@@ -194,6 +213,12 @@ export async function startSimulatedKubelet(
     const env: Record<string, string> = { ...baseEnv };
     for (const e of (c["env"] ?? []) as Json[]) {
       if (e["value"] !== undefined) env[e["name"]] = String(e["value"]);
+      const field = e["valueFrom"]?.["fieldRef"]?.["fieldPath"] as string | undefined;
+      if (field !== undefined) {
+        const value = downward(pod, field);
+        if (value === undefined) throw new Error(`unsupported fieldRef ${field}`);
+        env[e["name"]] = value;
+      }
       const ref = e["valueFrom"]?.["secretKeyRef"] as Json | undefined;
       if (ref) {
         try {
@@ -208,7 +233,32 @@ export async function startSimulatedKubelet(
     return env;
   }
 
-  function runContainer(run: PodRun, pod: KubeObject, spec: Json, c: ContainerRun): void {
+  function downward(pod: KubeObject, field: string): string | undefined {
+    const spec = (pod["spec"] ?? {}) as Json;
+    const fields: Record<string, string | undefined> = {
+      "metadata.name": pod.metadata.name,
+      "metadata.namespace": pod.metadata.namespace,
+      "metadata.uid": pod.metadata.uid,
+      "spec.nodeName": spec["nodeName"] ?? nodeName,
+      "spec.serviceAccountName": spec["serviceAccountName"] ?? "default",
+    };
+    return fields[field];
+  }
+
+  /** The container's volume mounts as symbolic links to the pod's emptyDir directories. */
+  async function mountVolumes(run: PodRun, spec: Json): Promise<void> {
+    for (const m of (spec["volumeMounts"] ?? []) as Json[]) {
+      const dir = run.volumes.get(m["name"]);
+      if (dir === undefined) continue; // other volume kinds are not simulated
+      const at = String(m["mountPath"]);
+      await mkdir(dirname(at), { recursive: true });
+      await rm(at, { force: true });
+      await symlink(dir, at);
+      run.mounts.push(at);
+    }
+  }
+
+  function runContainer(run: PodRun, pod: KubeObject, spec: Json, c: ContainerRun, onExit?: () => void): void {
     if (String(spec["image"] ?? "").endsWith(PULL_ERROR_SUFFIX)) {
       const image = String(spec["image"]);
       c.waiting = { reason: "ImagePullBackOff", message: `Back-off pulling image "${image}"` };
@@ -225,8 +275,8 @@ export async function startSimulatedKubelet(
       c.terminated = { exitCode: 128, reason: "StartError", message, finishedAt: now() };
       return;
     }
-    void environment(pod, spec).then(
-      (env) => {
+    void Promise.all([environment(pod, spec), mountVolumes(run, spec)]).then(
+      ([env]) => {
         if (run.deleting) return;
         const proc = spawn(argv[0]!, argv.slice(1), { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
         c.proc = proc;
@@ -258,6 +308,7 @@ export async function startSimulatedKubelet(
             ...(exitCode !== 0 ? { message: c.output.split("\n").slice(-20).join("\n").trim() } : {}),
           };
           report(run);
+          onExit?.();
         });
         report(run);
       },
@@ -277,25 +328,51 @@ export async function startSimulatedKubelet(
     }
   }
 
-  function start(pod: KubeObject): void {
+  async function start(pod: KubeObject): Promise<void> {
     const spec = (pod["spec"] ?? {}) as Json;
+    const runsOf = (list: unknown) =>
+      ((list ?? []) as Json[]).map((c): ContainerRun => ({ name: c["name"], output: "", oom: false }));
     const run: PodRun = {
       namespace: pod.metadata.namespace!,
       name: pod.metadata.name!,
-      containers: ((spec["containers"] ?? []) as Json[]).map((c) => ({ name: c["name"], output: "", oom: false })),
+      initContainers: runsOf(spec["initContainers"]),
+      containers: runsOf(spec["containers"]),
+      volumes: new Map(),
+      mounts: [],
       deleting: false,
       writes: Promise.resolve(),
     };
     runs.set(podKey(pod), run);
+    for (const v of (spec["volumes"] ?? []) as Json[]) {
+      if (!v["emptyDir"]) continue;
+      const made = await mkdtemp(join(tmpdir(), "aloft-kubelet-emptydir-"));
+      // Deleted meanwhile: terminate() has already cleaned up what it saw.
+      if (run.deleting || stopped) return void (await rm(made, { recursive: true, force: true }));
+      run.volumes.set(v["name"], made);
+    }
+    const inits = (spec["initContainers"] ?? []) as Json[];
     const specs = (spec["containers"] ?? []) as Json[];
-    for (const [i, c] of specs.entries()) runContainer(run, pod, c, run.containers[i]!);
+    const next = (i: number): void => {
+      if (run.deleting) return;
+      if (i < inits.length) {
+        const c = run.initContainers[i]!;
+        runContainer(run, pod, inits[i]!, c, () => {
+          if (c.terminated?.["exitCode"] === 0) next(i + 1);
+        });
+        if (c.terminated) report(run); // it could not start: the pod has failed
+        return;
+      }
+      for (const [j, c] of specs.entries()) runContainer(run, pod, c, run.containers[j]!);
+      report(run);
+    };
+    next(0);
     report(run);
   }
 
   async function terminate(run: PodRun, graceSeconds: number, confirm: boolean): Promise<void> {
     if (run.deleting) return;
     run.deleting = true;
-    const live = () => run.containers.filter((c) => c.proc && !c.terminated);
+    const live = () => [...run.initContainers, ...run.containers].filter((c) => c.proc && !c.terminated);
     for (const c of live()) signal(c.proc, "SIGTERM");
     const deadline = Date.now() + Math.min(graceSeconds * 1000, maxGraceMs);
     while (live().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -308,6 +385,8 @@ export async function startSimulatedKubelet(
         .catch(() => undefined);
     }
     runs.delete(`${run.namespace}/${run.name}`);
+    for (const at of run.mounts) await rm(at, { force: true }).catch(() => undefined);
+    for (const dir of run.volumes.values()) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 
   const onPod = (type: string, pod: KubeObject): void => {
@@ -368,7 +447,7 @@ export async function startSimulatedKubelet(
           .catch(() => undefined);
       return;
     }
-    if (!run && !["Succeeded", "Failed"].includes(pod["status"]?.["phase"])) start(pod);
+    if (!run && !["Succeeded", "Failed"].includes(pod["status"]?.["phase"])) void start(pod);
   };
 
   const watch = async (): Promise<void> => {
@@ -385,7 +464,9 @@ export async function startSimulatedKubelet(
     nodeName,
     logs: (namespace, pod, container) => logs.get(`${namespace}/${pod}/${container}`) ?? "",
     get running() {
-      return [...runs.values()].filter((r) => r.containers.some((c) => c.proc && !c.terminated)).length;
+      return [...runs.values()].filter((r) =>
+        [...r.initContainers, ...r.containers].some((c) => c.proc && !c.terminated),
+      ).length;
     },
     async stop() {
       stopped = true;

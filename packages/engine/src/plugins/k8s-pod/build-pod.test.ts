@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { TaskNodeOverridesSchema } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { containerTask, sandbox } from "../local-process/testing.ts";
-import { buildPod, PodBuildError } from "./build-pod.ts";
+import { buildPod } from "./build-pod.ts";
 import { DEFAULT_POD_PLUGIN_CONFIG } from "./config.ts";
 
 type Json = Record<string, any>;
@@ -75,10 +75,21 @@ test("buildPod", async (t) => {
     assert.deepEqual(pod["spec"].containers[0].command, ["echo", "override"]);
   });
 
-  await t.test("a raw container (data_config) and a k8s_pod without its primary container are refused", async () => {
+  await t.test("a raw container (data_config) gets copilot with its defaults", async () => {
     const raw = containerTask(["true"]);
     (raw.target as { value: Record<string, unknown> }).value["dataConfig"] = { enabled: true };
-    await assert.rejects(buildPod(await sb.context({ template: raw }), config), PodBuildError);
+    const pod = await buildPod(await sb.context({ template: raw }), config);
+    assert.deepEqual(
+      pod["spec"].containers[0].volumeMounts.map((m: { mountPath: string }) => m.mountPath),
+      ["/var/flyte/inputs", "/var/flyte/outputs"],
+    );
+    const download = pod["spec"].initContainers[0];
+    assert.equal(download.image, DEFAULT_POD_PLUGIN_CONFIG.copilotImage);
+    assert.deepEqual(download.command, ["node", "/opt/aloft/packages/server/bin/aloft.mjs"]);
+    assert.ok(download.args.join(" ").endsWith("--format JSON"));
+  });
+
+  await t.test("a k8s_pod without its primary container is refused", async () => {
     const headless = await sb.context({
       template: {
         id: { project: "proj", domain: "dev", name: "pod.task", version: "v1" },

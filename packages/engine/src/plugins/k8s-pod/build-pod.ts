@@ -11,6 +11,7 @@ import { flyteInternalEnv } from "../local-process/environment.ts";
 import { renderTemplates } from "../local-process/template.ts";
 import { templateParamsFor } from "../local-process/template-context.ts";
 import type { PodPluginConfig, PodTemplateSpec } from "./config.ts";
+import { addCopilot, COPILOT_UPLOADER_ANNOTATION, COPILOT_UPLOADER_CONTAINER, rawDataConfigOf } from "./copilot.ts";
 import { acceleratorOf, applyGpuAccelerator } from "./gpu-accelerator.ts";
 import { applySharedMemory, sharedMemoryOf } from "./shared-memory.ts";
 import { isDns1123Label, sanitizeLabelValue, sanitizeObjectName } from "./labels.ts";
@@ -49,10 +50,6 @@ interface TaskPod {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }
-
-/** The message of the permanent failure of a raw container with a data config (copilot is not run in pods yet). */
-export const RAW_CONTAINER_UNSUPPORTED =
-  "raw container tasks with data config are not supported on Kubernetes yet: copilot's download/upload sidecars are not implemented for pods; run the task with the local runtime (engine.taskRuntime local)";
 
 function isObject(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -113,7 +110,6 @@ function taskPodSpec(ctx: TaskExecutionContext): TaskPod {
   }
   if (t.target.case === "container") {
     const c = t.target.value;
-    if (c.dataConfig?.enabled) throw new PodBuildError(RAW_CONTAINER_UNSUPPORTED);
     const name = isDns1123Label(ctx.generatedName) ? ctx.generatedName : randomBytes(2).toString("hex");
     const container: Json = {
       name,
@@ -127,7 +123,6 @@ function taskPodSpec(ctx: TaskExecutionContext): TaskPod {
   }
   if (t.target.case === "k8sPod") {
     const k8sPod = t.target.value;
-    if (k8sPod.dataConfig?.enabled) throw new PodBuildError(RAW_CONTAINER_UNSUPPORTED);
     if (!k8sPod.podSpec)
       throw new PodBuildError(
         "Pod tasks with task type version > 1 should specify their target as a K8sPod with a defined pod spec",
@@ -221,6 +216,8 @@ export async function buildPod(ctx: TaskExecutionContext, config: PodPluginConfi
     (spec["containers"] as Json[]).map((c) => decorateContainer(ctx, config, c, template, c["name"] === primary)),
   );
   if (!spec["restartPolicy"]) spec["restartPolicy"] = "Never";
+  const dataConfig = rawDataConfigOf(ctx);
+  if (dataConfig) addCopilot(ctx, config, spec, primary, dataConfig);
   const requested = new Set(
     (spec["containers"] as Json[]).flatMap((c) => [
       ...Object.keys(c["resources"]?.["requests"] ?? {}),
@@ -278,6 +275,7 @@ export async function buildPod(ctx: TaskExecutionContext, config: PodPluginConfi
     ...secretAnnotations(secrets),
   };
   annotations[PRIMARY_CONTAINER_ANNOTATION] = primary;
+  if (dataConfig) annotations[COPILOT_UPLOADER_ANNOTATION] = COPILOT_UPLOADER_CONTAINER;
   const owner = ctx.kubernetes?.owner;
   return {
     apiVersion: "v1",

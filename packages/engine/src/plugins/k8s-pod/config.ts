@@ -74,9 +74,21 @@ export interface PodPluginConfig {
   deleteOnFinalize: boolean;
   /** Log links (`tasks.logs`): the kubernetes dashboard link when `kubernetesUrl` is set, then each template. */
   logs: { kubernetesUrl?: string; templates: LogTemplate[] };
+  /** Image of copilot's containers (raw containers with a data config): the platform's own (`copilotImage`). */
+  copilotImage: string;
+  /** Their command, before `copilot download|upload …`: the image's entrypoint, `aloft` (`copilotCommand`). */
+  copilotCommand: string[];
+  /**
+   * Environment of copilot's containers: the engine's storage settings as ALOFT_STORAGE__* (filled in by the server
+   * from its configuration), so that they read inputs from and write outputs to the same blob store.
+   */
+  copilotEnv: Record<string, string>;
   /** The console, for FLYTE_EXECUTION_URL (tasks whose config has `link_type`). */
   consoleUrl?: string;
 }
+
+/** The platform's image (the chart's `image.repository`), whose entrypoint is `aloft`. */
+export const DEFAULT_COPILOT_IMAGE = "ghcr.io/aloft/aloft:latest";
 
 export const DEFAULT_POD_PLUGIN_CONFIG: PodPluginConfig = {
   namespaceTemplate: "{{ project }}-{{ domain }}",
@@ -103,4 +115,7 @@ export const DEFAULT_POD_PLUGIN_CONFIG: PodPluginConfig = {
   reportPodEvents: true,
   deleteOnFinalize: false,
   logs: { templates: [] },
+  copilotImage: DEFAULT_COPILOT_IMAGE,
+  copilotCommand: ["node", "/opt/aloft/packages/server/bin/aloft.mjs"],
+  copilotEnv: {},
 };

@@ -103,3 +103,18 @@ test("running: the primary container decides; a deletion timestamp on a live pod
   );
   assert.deepEqual([deleted.error?.code, deleted.error?.kind], ["UnexpectedObjectDeletion", "SYSTEM"]);
 });
+
+test("copilot's uploader: a successful primary waits for it, and its failure fails the attempt", () => {
+  const annotations = { primary_container_name: "main", "aloft.dev/copilot-uploader": "uploader" };
+  const main = { name: "main", state: { terminated: { exitCode: 0, reason: "Completed" } } };
+  const uploader = (state: Record<string, unknown>) => ({ name: "uploader", state });
+  const phaseWith = (state: Record<string, unknown>) =>
+    podPhase(pod({ phase: "Running", containerStatuses: [main, uploader(state)] }, { annotations }), now, grace);
+  assert.equal(phaseWith({ running: { startedAt: "2026-01-01T00:01:00Z" } }).phase, "Running");
+  assert.equal(phaseWith({ terminated: { exitCode: 0, reason: "Completed" } }).phase, "Success");
+  const failed = phaseWith({ terminated: { exitCode: 1, reason: "Error", message: "no bucket" } });
+  assert.deepEqual([failed.phase, failed.error?.code], ["RetryableFailure", "OutputUploadFailed"]);
+  assert.match(failed.error?.message ?? "", /no bucket/);
+  const plain = podPhase(pod({ phase: "Running", containerStatuses: [main] }), now, grace);
+  assert.equal(plain.phase, "Success", "without the annotation the primary alone decides");
+});

@@ -4,6 +4,7 @@
 import type { KubeObject } from "@aloft/kube";
 import type { PluginPhase } from "../plugin.ts";
 import { PRIMARY_CONTAINER_ANNOTATION } from "./build-pod.ts";
+import { COPILOT_UPLOADER_ANNOTATION } from "./copilot.ts";
 
 type Json = Record<string, any>;
 
@@ -154,6 +155,17 @@ function failed(pod: KubeObject, primary: string | undefined): PodPhaseInfo {
   return system ? retry(INTERRUPTED, message, "SYSTEM") : retry(code, message, "USER");
 }
 
+/** After a successful primary: Running until copilot's uploader (if the pod has one) has ended, then its outcome. */
+function uploaderPhase(pod: KubeObject): PodPhaseInfo {
+  const name = pod.metadata.annotations?.[COPILOT_UPLOADER_ANNOTATION];
+  if (!name) return { phase: "Success" };
+  const c = ((pod["status"]?.["containerStatuses"] ?? []) as Json[]).find((s) => s["name"] === name);
+  const t = c?.["state"]?.["terminated"] as Json | undefined;
+  if (!t) return { phase: "Running", reason: "uploading the outputs" };
+  if (t["exitCode"] === 0) return { phase: "Success" };
+  return retry("OutputUploadFailed", terminationText(name, t), "SYSTEM");
+}
+
 function primaryPhase(pod: KubeObject, primary: string): PodPhaseInfo {
   const c = ((pod["status"]?.["containerStatuses"] ?? []) as Json[]).find((s) => s["name"] === primary);
   if (!c) return { phase: "Running" };
@@ -164,7 +176,7 @@ function primaryPhase(pod: KubeObject, primary: string): PodPhaseInfo {
   if (reason.includes(OOM)) return retry(OOM, message, "USER");
   if (SIGKILL.includes(t["exitCode"] as number)) return retry(INTERRUPTED, message, "SYSTEM");
   if (t["exitCode"] !== 0) return retry(reason || "Error", message, "USER");
-  return { phase: "Success" };
+  return uploaderPhase(pod);
 }
 
 /** The plugin phase of `pod` at `now`. */

@@ -163,22 +163,47 @@ test("pod tasks, raw containers, GPUs and pod events on the test API server", as
     assert.match(r.status.error?.message ?? "", /primary_container_name/);
   });
 
-  await t.test("a raw container with a data config: an explicit permanent failure, no pod", async () => {
+  await t.test("a raw container with a data config: copilot's download init container and uploader", async () => {
     const tpl = containerTask(["true"]);
     (tpl.target as { value: Record<string, unknown> }).value["dataConfig"] = {
       enabled: true,
-      inputPath: "/var/flyte/inputs",
-      outputPath: "/var/flyte/outputs",
+      inputPath: "/var/in",
+      outputPath: "/var/out",
+      format: 1,
     };
     const ctx = await sb.context({ nodeId: "raw", template: tpl });
-    const r = await cluster.plugin().handle(ctx, undefined);
-    assert.equal(r.status.phase, "PermanentFailure");
-    assert.equal(r.status.error?.kind, ExecutionError_ErrorKind.USER);
-    assert.match(
-      r.status.error?.message ?? "",
-      /raw container tasks with data config are not supported on Kubernetes yet/,
+    const plugin = cluster.plugin({ copilotImage: "aloft:test", copilotEnv: { ALOFT_STORAGE__KIND: "local" } });
+    const r = await plugin.handle(ctx, undefined);
+    assert.notEqual(r.status.phase, "PermanentFailure", r.status.error?.message);
+    const pod = await getPod(ctx.generatedName);
+    const spec = pod["spec"] as Json;
+    assert.deepEqual(
+      (spec["volumes"] as Json[]).map((v) => [v["name"], v["emptyDir"]]),
+      [
+        ["aloft-copilot-inputs", {}],
+        ["aloft-copilot-outputs", {}],
+      ],
     );
-    await assert.rejects(getPod(ctx.generatedName), (err: unknown) => isNotFound(err));
+    const [download] = spec["initContainers"] as Json[];
+    assert.equal(download!["name"], "download");
+    assert.equal(download!["image"], "aloft:test");
+    assert.deepEqual(download!["args"].slice(0, 4), ["copilot", "download", "--from-remote", ctx.inputsUri]);
+    assert.ok(download!["args"].join(" ").endsWith("--format YAML"));
+    assert.deepEqual(download!["env"], [{ name: "ALOFT_STORAGE__KIND", value: "local" }]);
+    const [main, uploader] = spec["containers"] as Json[];
+    assert.deepEqual(
+      (main!["volumeMounts"] as Json[]).map((m) => [m["name"], m["mountPath"]]),
+      [
+        ["aloft-copilot-inputs", "/var/in"],
+        ["aloft-copilot-outputs", "/var/out"],
+      ],
+    );
+    assert.equal(uploader!["name"], "uploader");
+    assert.deepEqual(uploader!["args"].slice(0, 4), ["copilot", "upload", "--primary", main!["name"]]);
+    assert.ok((uploader!["args"] as string[]).includes(ctx.outputPrefix));
+    assert.equal(pod.metadata.annotations!["aloft.dev/copilot-uploader"], "uploader");
+    assert.equal(pod.metadata.annotations!["primary_container_name"], main!["name"]);
+    await plugin.abort(ctx, r.state, "done");
   });
 
   const gpuTask = (requests: Record<string, string>, limits: Record<string, string>, extra: Template = {}) => {

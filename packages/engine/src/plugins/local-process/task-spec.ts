@@ -59,7 +59,7 @@ export function containerSpecOf(template: TaskTemplate): ContainerSpec {
   throw new TaskSpecError(`task type [${template.type}] has no container to run (target ${target.case ?? "unset"})`);
 }
 
-function dataConfigPart(dc: DataLoadingConfig | undefined): { dataConfig?: RawDataConfig } {
+export function dataConfigPart(dc: DataLoadingConfig | undefined): { dataConfig?: RawDataConfig } {
   if (dc === undefined || !dc.enabled) return {};
   const format =
     dc.format === DataLoadingConfig_LiteralMapFormat.YAML
