@@ -55,7 +55,9 @@ type FromSpawner =
 const SPAWNER_MAIN = `
 const { spawn } = require("node:child_process");
 const { openSync, closeSync, fstatSync, readFileSync, writeSync } = require("node:fs");
-const send = (m) => { try { process.send(m); } catch {} };
+// With a callback, a failed write (the engine gone: EPIPE) is reported to it instead of crashing this process with an
+// unhandled 'error'; the disconnect that follows ends the spawner.
+const send = (m) => { try { process.send(m, () => {}); } catch {} };
 process.on("SIGINT", () => {});
 process.on("SIGHUP", () => {});
 process.on("disconnect", () => process.exit(0));
