@@ -22,6 +22,7 @@ import {
   registerWorkflow,
   shellTask,
   taskNode,
+  waitForEnd,
 } from "@aloft/testkit";
 
 const bin = new URL("../bin/aloft.mjs", import.meta.url).pathname;
@@ -134,17 +135,8 @@ test("the engine authenticates, renews its token across expiry, and a workflow c
     spec: { launchPlan: lp },
     inputs: { literals: { x: intLiteral(5) } },
   });
-  const deadline = Date.now() + 60_000;
-  let phase = WorkflowExecution_Phase.UNDEFINED;
-  while (phase !== WorkflowExecution_Phase.SUCCEEDED) {
-    assert.ok(Date.now() < deadline, `stuck in ${WorkflowExecution_Phase[phase]}`);
-    assert.ok(
-      phase !== WorkflowExecution_Phase.FAILED && phase !== WorkflowExecution_Phase.ABORTED,
-      WorkflowExecution_Phase[phase],
-    );
-    await new Promise((r) => setTimeout(r, 200));
-    phase = (await admin.getExecution({ id: exec })).closure!.phase;
-  }
+  const done = await waitForEnd(admin.admin, exec!);
+  assert.equal(WorkflowExecution_Phase[done.closure!.phase], "SUCCEEDED");
   assert.equal(intOf((await admin.getExecutionData({ id: exec })).fullOutputs, "y"), 20);
   assert.equal((await admin.getExecution({ id: exec })).spec?.metadata?.principal, "ci-bot");
   admin.close();

@@ -23,9 +23,8 @@ import { flyteWorkflows, PodPlugin } from "@aloft/engine/kube";
 import { startFlyteWorkflowApi, type FlyteWorkflowApi } from "@aloft/engine/testing";
 import {
   id,
-  intLiteral,
   intOf,
-  promise,
+  launchOneTask,
   registerWorkflow,
   startTestPlatform,
   taskNode,
@@ -139,44 +138,37 @@ const podsOf = async (name: string) =>
 
 test("a launch through admin creates a FlyteWorkflow whose task runs as a pod; SUCCEEDED with its outputs", async () => {
   const double = podTask("double", ["a"], ["o"], [doubler, "{{.Inputs.a}}", "{{.outputPrefix}}"]);
-  const lp = await registerWorkflow(admin, {
+  const exec = await launchOneTask(admin, {
     project: P,
     domain: D,
     name: "double",
-    version: "v1",
-    tasks: [double],
-    inputs: ["x"],
-    nodes: [taskNode("n0", double.id!, { a: promise("start-node", "x") })],
-    outputs: { y: promise("n0", "o") },
-  });
-  const { id: exec } = await admin.createExecution({
-    project: P,
-    domain: D,
-    spec: { launchPlan: lp, labels: { values: { team: "ml" } }, annotations: { values: { note: "k8s" } } },
-    inputs: { literals: { x: intLiteral(21) } },
+    task: double,
+    x: 21,
+    labels: { team: "ml" },
+    annotations: { note: "k8s" },
   });
   // The resource, as admin's executor created it: the project-domain's namespace, upstream's labels plus the user's.
-  const wf = await getWf(exec!.name);
+  const wf = await getWf(exec.name);
   assert.equal(wf.kind, "FlyteWorkflow");
   const labels = wf.metadata.labels ?? {};
-  assert.equal(labels["execution-id"], exec!.name);
+  assert.equal(labels["execution-id"], exec.name);
   assert.equal(labels["project"], P);
   assert.equal(labels["domain"], D);
   assert.equal(labels["workflow-name"], "double");
   assert.match(labels["shard-key"] ?? "", /^\d+$/);
   assert.equal(labels["team"], "ml");
   assert.equal(wf.metadata.annotations?.["note"], "k8s");
-  assert.deepEqual(wf["executionId"], { project: P, domain: D, name: exec!.name });
+  assert.deepEqual(wf["executionId"], { project: P, domain: D, name: exec.name });
   assert.deepEqual(wf.metadata.finalizers, ["flyte-finalizer"], "the engine's finalizer from the start");
 
-  const execution = await admin.getExecution({ id: exec! });
+  const execution = await admin.getExecution({ id: exec });
   assert.equal(execution.spec?.metadata?.systemMetadata?.namespace, NS);
 
-  await waitPhase(exec!.name, WorkflowExecution_Phase.SUCCEEDED);
-  const data = await admin.getExecutionData({ id: exec! });
+  await waitPhase(exec.name, WorkflowExecution_Phase.SUCCEEDED);
+  const data = await admin.getExecutionData({ id: exec });
   assert.equal(intOf(data.fullOutputs, "y"), 42);
   // The task ran as a pod in the execution's namespace, owned by the resource and labelled as it is (upstream's).
-  const [pod, ...more] = await podsOf(exec!.name);
+  const [pod, ...more] = await podsOf(exec.name);
   assert.ok(pod, "the task's pod");
   assert.equal(more.length, 0);
   assert.equal(pod.status?.["phase"], "Succeeded");
@@ -184,7 +176,7 @@ test("a launch through admin creates a FlyteWorkflow whose task runs as a pod; S
     {
       apiVersion: "flyte.lyft.com/v1alpha1",
       kind: "FlyteWorkflow",
-      name: exec!.name,
+      name: exec.name,
       uid: wf.metadata.uid!,
       controller: true,
       blockOwnerDeletion: true,
@@ -196,12 +188,12 @@ test("a launch through admin creates a FlyteWorkflow whose task runs as a pod; S
   assert.equal(pod.metadata.annotations?.["note"], "k8s");
   const tes = await admin.listTaskExecutions({ nodeExecutionId: { executionId: exec, nodeId: "n0" }, limit: 5 });
   assert.equal(TaskExecution_Phase[tes.taskExecutions[0]!.closure!.phase], "SUCCEEDED");
-  const done = await getWf(exec!.name);
+  const done = await getWf(exec.name);
   assert.equal(done.metadata.labels?.["termination-status"], "terminated");
   assert.deepEqual(done.metadata.finalizers ?? [], []);
   // Deleting the finished resource deletes its pods (the owner reference's cascade).
-  await k.api.delete(flyteWorkflows, exec!.name, { namespace: NS });
-  await eventually(async () => (await podsOf(exec!.name)).length === 0, "the pods to follow their workflow");
+  await k.api.delete(flyteWorkflows, exec.name, { namespace: NS });
+  await eventually(async () => (await podsOf(exec.name)).length === 0, "the pods to follow their workflow");
 });
 
 test("terminate deletes the resource; the engine aborts the running pod, which is deleted, and reports ABORTED", async () => {

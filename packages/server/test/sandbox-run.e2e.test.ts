@@ -15,33 +15,21 @@ import { create } from "@bufbuild/protobuf";
 import { NodeSchema } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { postgresAvailability } from "@aloft/testkit";
 import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
-import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit";
+import {
+  id,
+  intLiteral,
+  intOf,
+  launchOneTask,
+  promise,
+  registerWorkflow,
+  shellTask,
+  taskNode,
+  waitForEnd,
+  type Admin,
+} from "@aloft/testkit";
 
 const P = "flytesnacks";
 const D = "development";
-const TERMINAL = new Set([
-  WorkflowExecution_Phase.SUCCEEDED,
-  WorkflowExecution_Phase.FAILED,
-  WorkflowExecution_Phase.ABORTED,
-  WorkflowExecution_Phase.TIMED_OUT,
-]);
-
-async function waitForPhase(
-  admin: Admin,
-  name: string,
-  want: (p: WorkflowExecution_Phase) => boolean,
-  timeoutMs = 60_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ex = await admin.getExecution({ id: { project: P, domain: D, name } });
-    if (want(ex.closure!.phase)) return ex;
-    if (Date.now() > deadline)
-      throw new Error(`execution ${name} stuck in ${WorkflowExecution_Phase[ex.closure!.phase]}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 for (const kind of ["sqlite", "postgres"] as const) {
   describe(`sandbox runs workflows (${kind})`, {
     skip: kind === "postgres" ? await postgresAvailability() : false,
@@ -80,7 +68,7 @@ for (const kind of ["sqlite", "postgres"] as const) {
         spec: { launchPlan: lp },
         inputs: { literals: { x: intLiteral(2), y: intLiteral(3) } },
       });
-      const done = await waitForPhase(admin, exId!.name, (p) => TERMINAL.has(p));
+      const done = await waitForEnd(admin, exId!);
       assert.equal(
         WorkflowExecution_Phase[done.closure!.phase],
         "SUCCEEDED",
@@ -157,7 +145,7 @@ for (const kind of ["sqlite", "postgres"] as const) {
         spec: { launchPlan: parent },
         inputs: { literals: { x: intLiteral(40) } },
       });
-      const done = await waitForPhase(admin, exId!.name, (p) => TERMINAL.has(p));
+      const done = await waitForEnd(admin, exId!);
       assert.equal(WorkflowExecution_Phase[done.closure!.phase], "SUCCEEDED");
       assert.equal(intOf((await admin.getExecutionData({ id: exId })).fullOutputs, "z"), 42);
       const sub = (await admin.listNodeExecutions({ workflowExecutionId: exId, limit: 10 })).nodeExecutions.find(
@@ -174,26 +162,15 @@ for (const kind of ["sqlite", "postgres"] as const) {
     });
 
     test("a failing task fails the execution with the task's error; retries are attempted", async () => {
-      const bad = shellTask(id(ResourceType.TASK, P, D, "bad", "v1"), ["a"], ["out"], "echo boom >&2; exit 3", {
-        retries: 1,
-      });
-      const lp = await registerWorkflow(admin, {
+      const exId = await launchOneTask(admin, {
         project: P,
         domain: D,
         name: "fails",
-        version: "v1",
-        tasks: [bad],
-        inputs: ["x"],
-        nodes: [taskNode("n0", bad.id!, { a: promise("start-node", "x") })],
-        outputs: { out: promise("n0", "out") },
+        script: "echo boom >&2; exit 3",
+        retries: 1,
+        x: 1,
       });
-      const { id: exId } = await admin.createExecution({
-        project: P,
-        domain: D,
-        spec: { launchPlan: lp },
-        inputs: { literals: { x: intLiteral(1) } },
-      });
-      const done = await waitForPhase(admin, exId!.name, (p) => TERMINAL.has(p));
+      const done = await waitForEnd(admin, exId);
       assert.equal(WorkflowExecution_Phase[done.closure!.phase], "FAILED");
       const attempts = await admin.listTaskExecutions({
         nodeExecutionId: { executionId: exId, nodeId: "n0" },
@@ -204,27 +181,12 @@ for (const kind of ["sqlite", "postgres"] as const) {
     });
 
     test("terminating a running execution kills its process and ends ABORTED", async () => {
-      const slow = shellTask(
-        id(ResourceType.TASK, P, D, "slow", "v1"),
-        ["a"],
-        ["out"],
-        "echo started; sleep 60; echo 1 > /var/outputs/out",
-      );
-      const lp = await registerWorkflow(admin, {
+      const exId = await launchOneTask(admin, {
         project: P,
         domain: D,
         name: "slow",
-        version: "v1",
-        tasks: [slow],
-        inputs: ["x"],
-        nodes: [taskNode("n0", slow.id!, { a: promise("start-node", "x") })],
-        outputs: { out: promise("n0", "out") },
-      });
-      const { id: exId } = await admin.createExecution({
-        project: P,
-        domain: D,
-        spec: { launchPlan: lp },
-        inputs: { literals: { x: intLiteral(1) } },
+        script: "echo started; sleep 60; echo 1 > /var/outputs/o",
+        x: 1,
       });
       // Wait until the task process runs (its log says so).
       const deadline = Date.now() + 30_000;
@@ -239,7 +201,8 @@ for (const kind of ["sqlite", "postgres"] as const) {
       }
       assert.ok(logUri, "the task started");
       await admin.terminateExecution({ id: exId, cause: "test says stop" });
-      const done = await waitForPhase(admin, exId!.name, (p) => p === WorkflowExecution_Phase.ABORTED, 30_000);
+      const done = await waitForEnd(admin, exId, 30_000);
+      assert.equal(WorkflowExecution_Phase[done.closure!.phase], "ABORTED");
       assert.equal(done.closure?.outputResult.case, "abortMetadata");
       const tes = await admin.listTaskExecutions({ nodeExecutionId: { executionId: exId, nodeId: "n0" }, limit: 10 });
       assert.equal(TaskExecution_Phase[tes.taskExecutions[0]!.closure!.phase], "ABORTED");

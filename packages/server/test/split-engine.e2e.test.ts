@@ -5,19 +5,8 @@ import { test } from "node:test";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
-import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { TaskExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import {
-  ALOFT_READY,
-  aloftProcesses,
-  id,
-  intLiteral,
-  intOf,
-  promise,
-  registerWorkflow,
-  shellTask,
-  taskNode,
-} from "@aloft/testkit";
+import { ALOFT_READY, aloftProcesses, intOf, launchOneTask, waitForEnd } from "@aloft/testkit";
 
 const run = aloftProcesses("aloft-split-");
 
@@ -37,41 +26,15 @@ test("a workflow launched on a standalone admin runs on a standalone engine", as
     /engine is up/,
   );
   const admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${grpcPort}` }));
-  const P = "flytesnacks";
-  const D = "development";
-  const double = shellTask(
-    id(ResourceType.TASK, P, D, "double", "v1"),
-    ["a"],
-    ["o"],
-    'echo "$(( $(cat /var/inputs/a) * 2 ))" > /var/outputs/o; echo doubled',
-  );
-  const lp = await registerWorkflow(admin, {
-    project: P,
-    domain: D,
+  const exec = await launchOneTask(admin, {
+    project: "flytesnacks",
+    domain: "development",
     name: "double",
-    version: "v1",
-    tasks: [double],
-    inputs: ["x"],
-    nodes: [taskNode("n0", double.id!, { a: promise("start-node", "x") })],
-    outputs: { y: promise("n0", "o") },
+    script: 'echo "$(( $(cat /var/inputs/a) * 2 ))" > /var/outputs/o; echo doubled',
+    x: 21,
   });
-  const { id: exec } = await admin.createExecution({
-    project: P,
-    domain: D,
-    spec: { launchPlan: lp },
-    inputs: { literals: { x: intLiteral(21) } },
-  });
-  const deadline = Date.now() + 60_000;
-  let phase = WorkflowExecution_Phase.UNDEFINED;
-  while (phase !== WorkflowExecution_Phase.SUCCEEDED) {
-    assert.ok(Date.now() < deadline, `stuck in ${WorkflowExecution_Phase[phase]}`);
-    assert.ok(
-      phase !== WorkflowExecution_Phase.FAILED && phase !== WorkflowExecution_Phase.ABORTED,
-      WorkflowExecution_Phase[phase],
-    );
-    await new Promise((r) => setTimeout(r, 100));
-    phase = (await admin.getExecution({ id: exec })).closure!.phase;
-  }
+  const done = await waitForEnd(admin, exec);
+  assert.equal(WorkflowExecution_Phase[done.closure!.phase], "SUCCEEDED");
   const data = await admin.getExecutionData({ id: exec });
   assert.equal(intOf(data.fullOutputs, "y"), 42);
   const tes = await admin.listTaskExecutions({ nodeExecutionId: { executionId: exec, nodeId: "n0" }, limit: 5 });

@@ -33,5 +33,6 @@ export {
   registerWorkflow,
   shellTask,
   taskNode,
+  waitForEnd,
 } from "./workflows.ts";
 export type { Admin } from "./workflows.ts";

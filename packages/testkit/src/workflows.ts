@@ -3,6 +3,8 @@ import { create } from "@bufbuild/protobuf";
 import { DurationSchema } from "@bufbuild/protobuf/wkt";
 import type { Client } from "@connectrpc/connect";
 import type { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
+import type { Execution } from "@aloft/idl/flyteidl/admin/execution_pb.js";
+import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import {
   IdentifierSchema,
   ResourceType,
@@ -163,15 +165,32 @@ export async function registerWorkflow(
   return lpId;
 }
 
+/** How `launchOneTask` runs: a shell task `<name>-t` running `script` (with `retries`), or `task` as given. */
+type OneTask = { script: string; retries?: number } | { task: TaskTemplate };
+
 /**
- * Registers workflow `name` (version v1) around one shell task `<name>-t`: the workflow's int input `x` is the task's
- * input `a`, the task's output `o` is the workflow's output `y`. Launches it with `x` and returns the execution's id.
+ * Registers workflow `name` (version v1) around one task: the workflow's int input `x` is the task's input `a`, the
+ * task's output `o` is the workflow's output `y`. Launches it with `x` (and `labels`, `annotations`) and returns the
+ * execution's id.
  */
 export async function launchOneTask(
   admin: Admin,
-  o: { project: string; domain: string; name: string; script: string; x: number },
+  o: {
+    project: string;
+    domain: string;
+    name: string;
+    x: number;
+    /** The execution's labels and annotations. */
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  } & OneTask,
 ): Promise<WorkflowExecutionIdentifier> {
-  const task = shellTask(id(ResourceType.TASK, o.project, o.domain, `${o.name}-t`, "v1"), ["a"], ["o"], o.script);
+  const task =
+    "task" in o
+      ? o.task
+      : shellTask(id(ResourceType.TASK, o.project, o.domain, `${o.name}-t`, "v1"), ["a"], ["o"], o.script, {
+          retries: o.retries,
+        });
   const lp = await registerWorkflow(admin, {
     project: o.project,
     domain: o.domain,
@@ -185,10 +204,40 @@ export async function launchOneTask(
   const { id: exec } = await admin.createExecution({
     project: o.project,
     domain: o.domain,
-    spec: { launchPlan: lp },
+    spec: {
+      launchPlan: lp,
+      ...(o.labels ? { labels: { values: o.labels } } : {}),
+      ...(o.annotations ? { annotations: { values: o.annotations } } : {}),
+    },
     inputs: { literals: { x: intLiteral(o.x) } },
   });
   return exec!;
+}
+
+const ENDED: ReadonlySet<WorkflowExecution_Phase> = new Set([
+  WorkflowExecution_Phase.SUCCEEDED,
+  WorkflowExecution_Phase.FAILED,
+  WorkflowExecution_Phase.ABORTED,
+  WorkflowExecution_Phase.TIMED_OUT,
+]);
+
+/**
+ * Reads the execution every 50 ms until it has ended (SUCCEEDED, FAILED, ABORTED or TIMED_OUT) and returns it as last
+ * read; throws, naming the phase it is stuck in, when it has not ended within `timeoutMs`.
+ */
+export async function waitForEnd(
+  admin: Admin,
+  exec: WorkflowExecutionIdentifier,
+  timeoutMs = 60_000,
+): Promise<Execution> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ex = await admin.getExecution({ id: exec });
+    if (ENDED.has(ex.closure!.phase)) return ex;
+    if (Date.now() > deadline)
+      throw new Error(`execution ${exec.name} stuck in ${WorkflowExecution_Phase[ex.closure!.phase]}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /**
