@@ -5,7 +5,6 @@
 // run in it; user + system, with the engine's task spawner but not the tasks): less disturbed than wall time by other
 // work on the machine.
 // Usage: npm run bench:engine [-- --nodes 1000 --concurrency 8 --poll-ms 1000 --spawner on|off]
-import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { create } from "@bufbuild/protobuf";
@@ -17,6 +16,7 @@ import { TaskTemplateSchema } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { startTestPlatform } from "@aloft/testkit";
 import { id, registerWorkflow, taskNode } from "@aloft/testkit";
+import { spawnTrue } from "./bare-spawn.ts";
 import { report } from "./summary.ts";
 
 const { values } = parseArgs({
@@ -33,12 +33,6 @@ const C = Number(values.concurrency);
 const P = "flytesnacks";
 const D = "development";
 
-const bareSpawn = () =>
-  new Promise<void>((resolve, reject) => {
-    const c = spawn("true", [], { stdio: "ignore" });
-    c.once("error", reject);
-    c.once("exit", () => resolve());
-  });
 interface Figure {
   ms: number;
   cpu: number;
@@ -75,12 +69,7 @@ function nodeChildrenCpuMs(): number {
 async function bare(concurrency: number): Promise<Figure> {
   const t0 = performance.now();
   const c0 = cpuMs();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next++ < N) await bareSpawn();
-    }),
-  );
+  await spawnTrue(N, concurrency);
   return { ms: (performance.now() - t0) / N, cpu: (cpuMs() - c0) / N };
 }
 

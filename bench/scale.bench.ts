@@ -3,7 +3,6 @@
 // in-process sandbox (SQLite). Printed: ms per element/node at both sizes (flat cost: the same figure), the process's
 // peak RSS after each run, and the baseline from the same run: spawning `true` bare, `--concurrency` at a time.
 // Usage: npm run bench:scale [-- --elements 20000 --nodes 5000 --concurrency 8]
-import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { create } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
@@ -16,6 +15,7 @@ import { LiteralTypeSchema, SimpleType } from "@aloft/idl/flyteidl/core/types_pb
 import { NodeSchema, WorkflowTemplateSchema, type Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { id, intLiteral, intType, promise, startTestPlatform, taskNode } from "@aloft/testkit";
+import { spawnTrue } from "./bare-spawn.ts";
 import { report } from "./summary.ts";
 
 const { values } = parseArgs({
@@ -31,20 +31,9 @@ const C = Number(values.concurrency);
 const P = "flytesnacks";
 const D = "development";
 
-const bareSpawn = () =>
-  new Promise<void>((resolve, reject) => {
-    const c = spawn("true", [], { stdio: "ignore" });
-    c.once("error", reject);
-    c.once("exit", () => resolve());
-  });
 async function bare(n: number): Promise<number> {
   const t0 = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: C }, async () => {
-      while (next++ < n) await bareSpawn();
-    }),
-  );
+  await spawnTrue(n, C);
   return (performance.now() - t0) / n;
 }
 
