@@ -10,8 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { initSecrets } from "@aloft/admin";
-import { approveDevice, startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { approveDevice, startSignInPlatform, type TestPlatform } from "@aloft/testkit";
 import { cliRunner } from "./cli-runner.ts";
 
 const cliBin = new URL("../bin/aloft-cli.mjs", import.meta.url).pathname;
@@ -22,17 +21,7 @@ const { ok, fails } = cliRunner(() => cliBin, home);
 const tokensDir = join(home, ".aloft", "tokens");
 
 before(async () => {
-  await initSecrets({ dir: secrets, users: ["alice"] });
-  platform = await startTestPlatform({
-    overrides: {
-      auth: {
-        enabled: true,
-        secretsDir: secrets,
-        self: { deviceCodeIntervalSeconds: 1 },
-        roles: { bindings: [{ subject: "alice", role: "viewer" }] },
-      },
-    },
-  });
+  platform = await startSignInPlatform(secrets, [{ subject: "alice", role: "viewer" }]);
   mkdirSync(join(home, ".aloft"), { recursive: true });
   writeFileSync(join(home, ".aloft", "config.yaml"), `admin:\n  endpoint: ${platform.grpcAddress}\n  insecure: true\n`);
 });

@@ -7,8 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { initSecrets } from "@aloft/admin";
-import { approveDevice, startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import { approveDevice, startSignInPlatform, type TestPlatform } from "@aloft/testkit";
 
 const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 const secrets = mkdtempSync(join(tmpdir(), "aloft-auth-device-"));
@@ -16,17 +15,7 @@ let platform: TestPlatform;
 const password = () => readFileSync(join(secrets, "user-alice.password"), "utf8").trim();
 
 before(async () => {
-  await initSecrets({ dir: secrets, users: ["alice"] });
-  platform = await startTestPlatform({
-    overrides: {
-      auth: {
-        enabled: true,
-        secretsDir: secrets,
-        self: { deviceCodeIntervalSeconds: 1 },
-        roles: { bindings: [{ subject: "alice", role: "viewer" }] },
-      },
-    },
-  });
+  platform = await startSignInPlatform(secrets, [{ subject: "alice", role: "viewer" }]);
 });
 after(async () => {
   await platform?.close();

@@ -10,8 +10,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { initSecrets } from "@aloft/admin";
-import { approveDevice, findFlytekit, pyflyteRegisterArgs, startTestPlatform, type TestPlatform } from "@aloft/testkit";
+import {
+  approveDevice,
+  findFlytekit,
+  pyflyteRegisterArgs,
+  startSignInPlatform,
+  type TestPlatform,
+} from "@aloft/testkit";
 
 const HERE = join(import.meta.dirname, "flytekit-auth");
 const flytekit = findFlytekit();
@@ -63,19 +68,7 @@ describe("flytekit with the device flow", { skip: "skip" in flytekit ? flytekit.
   const password = (user: string) => readFileSync(join(secrets, `user-${user}.password`), "utf8").trim();
 
   before(async () => {
-    await initSecrets({ dir: secrets, users: ["alice"] });
-    platform = await startTestPlatform({
-      overrides: {
-        auth: {
-          enabled: true,
-          secretsDir: secrets,
-          self: { deviceCodeIntervalSeconds: 1 },
-          roles: {
-            bindings: [{ subject: "alice", role: "contributor", project: "flytesnacks" }],
-          },
-        },
-      },
-    });
+    platform = await startSignInPlatform(secrets, [{ subject: "alice", role: "contributor", project: "flytesnacks" }]);
     config = join(dir, "config.yaml");
     writeFileSync(
       config,

@@ -18,7 +18,7 @@ export { findFlytekit, pyflyteRegisterArgs, registerWorkflows, runRemote, writeF
 export type { RemoteResult } from "./flytekit.ts";
 export { adminClient, grpc, healthClient, loadPackage, unary } from "./grpc-js-client.ts";
 export type { GrpcJsClient } from "./grpc-js-client.ts";
-export { startTestPlatform, testServerDeps } from "./platform.ts";
+export { startSignInPlatform, startTestPlatform, testServerDeps } from "./platform.ts";
 export type { TestPlatform } from "./platform.ts";
 export { S3RVER_CREDENTIALS, startExternalS3, startS3 } from "./s3.ts";
 export type { TestS3 } from "./s3.ts";

@@ -3,11 +3,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig, type AloftConfig } from "@aloft/core";
+import { loadConfig, type AloftConfig, type AuthConfig } from "@aloft/core";
 import { systemClock, type Clock } from "@aloft/core";
 import { silentLogger, type Logger } from "@aloft/core";
 import { createMetrics } from "@aloft/platform";
-import type { PluginRegistry } from "@aloft/admin";
+import { initSecrets, type PluginRegistry } from "@aloft/admin";
 import { startAdmin, type RunningAdmin } from "@aloft/server/testing";
 import { startSandbox } from "@aloft/server/testing";
 import type { Engine } from "@aloft/engine";
@@ -85,6 +85,23 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     },
   };
+}
+
+/**
+ * A platform for sign-in tests: its own authorization server on, with the secrets `initSecrets` writes to `secretsDir`
+ * for one person, alice (her password in `user-alice.password`), granted what `bindings` say; a device (RFC 8628) may
+ * poll every second.
+ */
+export async function startSignInPlatform(
+  secretsDir: string,
+  bindings: AuthConfig["roles"]["bindings"],
+): Promise<TestPlatform> {
+  await initSecrets({ dir: secretsDir, users: ["alice"] });
+  return startTestPlatform({
+    overrides: {
+      auth: { enabled: true, secretsDir, self: { deviceCodeIntervalSeconds: 1 }, roles: { bindings } },
+    },
+  });
 }
 
 /** What startAdmin / startSandbox need besides the config, for a server started inside a test: quiet, migrated. */
