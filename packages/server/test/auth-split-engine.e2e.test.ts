@@ -21,6 +21,7 @@ import {
   promise,
   registerWorkflow,
   shellTask,
+  startAdminAndEngine,
   taskNode,
   waitForEnd,
 } from "@aloft/testkit";
@@ -78,25 +79,7 @@ test("the engine authenticates, renews its token across expiry, and a workflow c
   ]) {
     assert.equal(statSync(join(secrets, f)).mode & 0o777, 0o600, f);
   }
-  const m = await run(
-    ["admin", "--http-port", "0", "--grpc-port", "0"],
-    /gRPC\s+\S+:(\d+)[\s\S]*HTTP\s+http:\/\/[^:]+:(\d+)/,
-  );
-  const [grpcPort, httpPort] = [m[1], m[2]];
-  await run(
-    [
-      "engine",
-      "--admin-endpoint",
-      `127.0.0.1:${grpcPort}`,
-      "--admin-http-url",
-      `http://127.0.0.1:${httpPort}`,
-      "--resync-ms",
-      "100",
-      "--metrics-port",
-      "0",
-    ],
-    /engine is up/,
-  );
+  const { grpcPort, httpPort } = await startAdminAndEngine(run, ["--metrics-port", "0"]);
 
   // Without credentials nothing works; with them (discovered token endpoint, client_secret_basic) everything does.
   const anonymous = createAloftClient({ endpoint: `127.0.0.1:${grpcPort}`, insecure: true, retry: { maxAttempts: 1 } });

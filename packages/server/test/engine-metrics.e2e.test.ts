@@ -9,7 +9,7 @@ import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { sample } from "@aloft/engine/testing";
 import { startTestPlatform } from "@aloft/testkit";
-import { ALOFT_READY, aloftProcesses, launchOneTask, type Admin } from "@aloft/testkit";
+import { aloftProcesses, launchOneTask, startAdminAndEngine, waitForEnd, type Admin } from "@aloft/testkit";
 
 const P = "flytesnacks";
 const D = "development";
@@ -24,17 +24,8 @@ async function runOne(admin: Admin, name: string): Promise<void> {
     script: 'echo "$(( $(cat /var/inputs/a) + 1 ))" > /var/outputs/o',
     x: 1,
   });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const phase = (await admin.getExecution({ id: exec })).closure!.phase;
-    if (phase === WorkflowExecution_Phase.SUCCEEDED) return;
-    assert.ok(
-      phase !== WorkflowExecution_Phase.FAILED && phase !== WorkflowExecution_Phase.ABORTED,
-      WorkflowExecution_Phase[phase],
-    );
-    assert.ok(Date.now() < deadline, `stuck in ${WorkflowExecution_Phase[phase]}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const done = await waitForEnd(admin, exec);
+  assert.equal(WorkflowExecution_Phase[done.closure!.phase], "SUCCEEDED");
 }
 
 /** What a platform engineer looks at after one successful one-task run. */
@@ -81,23 +72,12 @@ function freePort(): Promise<number> {
 }
 
 test("aloft engine serves its metrics on --metrics-port; a standalone admin has none of them", async () => {
-  const m = await run(["admin", "--http-port", "0", "--grpc-port", "0"], ALOFT_READY);
-  const [grpcPort, httpPort] = [m[1], m[2]];
   const metricsPort = await freePort();
-  const up = await run(
-    [
-      "engine",
-      "--admin-endpoint",
-      `127.0.0.1:${grpcPort}`,
-      "--admin-http-url",
-      `http://127.0.0.1:${httpPort}`,
-      "--resync-ms",
-      "100",
-      "--metrics-port",
-      String(metricsPort),
-    ],
-    /metrics\s+(http:\/\/\S+\/metrics)/,
-  );
+  const {
+    grpcPort,
+    httpPort,
+    engine: up,
+  } = await startAdminAndEngine(run, ["--metrics-port", String(metricsPort)], /metrics\s+(http:\/\/\S+\/metrics)/);
   // The engine's metrics listener binds server.host, loopback by default, and says so.
   assert.equal(up[1], `http://127.0.0.1:${metricsPort}/metrics`);
   const admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${grpcPort}` }));

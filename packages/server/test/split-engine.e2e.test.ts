@@ -6,25 +6,12 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { TaskExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { ALOFT_READY, aloftProcesses, intOf, launchOneTask, waitForEnd } from "@aloft/testkit";
+import { aloftProcesses, intOf, launchOneTask, startAdminAndEngine, waitForEnd } from "@aloft/testkit";
 
 const run = aloftProcesses("aloft-split-");
 
 test("a workflow launched on a standalone admin runs on a standalone engine", async () => {
-  const m = await run(["admin", "--http-port", "0", "--grpc-port", "0"], ALOFT_READY);
-  const [grpcPort, httpPort] = [m[1], m[2]];
-  await run(
-    [
-      "engine",
-      "--admin-endpoint",
-      `127.0.0.1:${grpcPort}`,
-      "--admin-http-url",
-      `http://127.0.0.1:${httpPort}`,
-      "--resync-ms",
-      "100",
-    ],
-    /engine is up/,
-  );
+  const { grpcPort } = await startAdminAndEngine(run);
   const admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${grpcPort}` }));
   const exec = await launchOneTask(admin, {
     project: "flytesnacks",

@@ -41,3 +41,30 @@ export function aloftProcesses(prefix: string): (args: string[], ready: RegExp) 
     });
   };
 }
+
+/**
+ * Starts, with `run` (an `aloftProcesses` one or a test's own), `aloft admin` on free ports and then `aloft engine`
+ * working for it over gRPC and HTTP, resyncing every 100 ms, with `engineFlags`. Resolves with admin's ports once the
+ * engine's stdout matches `engineReady`, and that match.
+ */
+export async function startAdminAndEngine(
+  run: (args: string[], ready: RegExp) => Promise<RegExpMatchArray>,
+  engineFlags: string[] = [],
+  engineReady = /engine is up/,
+): Promise<{ grpcPort: string; httpPort: string; engine: RegExpMatchArray }> {
+  const [, grpcPort = "", httpPort = ""] = await run(["admin", "--http-port", "0", "--grpc-port", "0"], ALOFT_READY);
+  const engine = await run(
+    [
+      "engine",
+      "--admin-endpoint",
+      `127.0.0.1:${grpcPort}`,
+      "--admin-http-url",
+      `http://127.0.0.1:${httpPort}`,
+      "--resync-ms",
+      "100",
+      ...engineFlags,
+    ],
+    engineReady,
+  );
+  return { grpcPort, httpPort, engine };
+}

@@ -7,7 +7,7 @@ export {
   scratchPostgresUrl,
 } from "./databases.ts";
 export type { TestDatabase } from "./databases.ts";
-export { ALOFT_READY, aloftProcesses } from "./aloft-processes.ts";
+export { ALOFT_READY, aloftProcesses, startAdminAndEngine } from "./aloft-processes.ts";
 export { approveDevice } from "./device-approver.ts";
 export { CookieJar } from "./cookie-jar.ts";
 export type { DeviceDecision } from "./device-approver.ts";
