@@ -12,28 +12,10 @@ import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.j
 import type { Span } from "@aloft/idl/flyteidl/core/metrics_pb.js";
 import { postgresAvailability } from "@aloft/testkit";
 import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
-import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit";
+import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode, waitForEnd, type Admin } from "@aloft/testkit";
 
 const P = "flytesnacks";
 const D = "development";
-const TERMINAL = new Set([
-  WorkflowExecution_Phase.SUCCEEDED,
-  WorkflowExecution_Phase.FAILED,
-  WorkflowExecution_Phase.ABORTED,
-  WorkflowExecution_Phase.TIMED_OUT,
-]);
-
-async function waitTerminal(admin: Admin, exId: WorkflowExecutionIdentifier, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ex = await admin.getExecution({ id: exId });
-    if (TERMINAL.has(ex.closure!.phase)) return ex;
-    if (Date.now() > deadline)
-      throw new Error(`execution ${exId.name} stuck in ${WorkflowExecution_Phase[ex.closure!.phase]}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** A span with times as epoch microseconds (gRPC and HTTP alike) and a printable label. */
 interface Plain {
   label: string;
@@ -154,7 +136,7 @@ for (const kind of ["sqlite", "postgres"] as const) {
         inputs: { literals: { x: intLiteral(2), y: intLiteral(3) } },
       });
       exId = created.id!;
-      const done = await waitTerminal(admin, exId);
+      const done = await waitForEnd(admin, exId);
       assert.equal(
         WorkflowExecution_Phase[done.closure!.phase],
         "SUCCEEDED",

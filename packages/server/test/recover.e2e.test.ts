@@ -18,28 +18,20 @@ import { AloftError, Code } from "@aloft/core";
 import { remoteAdmin } from "../src/wiring/remote.ts";
 import { postgresAvailability } from "@aloft/testkit";
 import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
-import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit";
+import {
+  id,
+  intLiteral,
+  intOf,
+  promise,
+  registerWorkflow,
+  shellTask,
+  taskNode,
+  waitForEnd,
+  type Admin,
+} from "@aloft/testkit";
 
 const P = "flytesnacks";
 const D = "development";
-const TERMINAL = new Set([
-  WorkflowExecution_Phase.SUCCEEDED,
-  WorkflowExecution_Phase.FAILED,
-  WorkflowExecution_Phase.ABORTED,
-  WorkflowExecution_Phase.TIMED_OUT,
-]);
-
-async function waitTerminal(admin: Admin, name: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ex = await admin.getExecution({ id: { project: P, domain: D, name } });
-    if (TERMINAL.has(ex.closure!.phase)) return ex;
-    if (Date.now() > deadline)
-      throw new Error(`execution ${name} stuck in ${WorkflowExecution_Phase[ex.closure!.phase]}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** The child execution a launch-plan node `n1` launched. */
 function childOf(list: NodeExecutionList) {
   const t = list.nodeExecutions.find((n) => n.id!.nodeId === "n1")?.closure?.targetMetadata;
@@ -104,14 +96,14 @@ for (const kind of ["sqlite", "postgres"] as const) {
         spec: { launchPlan: lp },
         inputs: { literals: { x: intLiteral(1) } },
       });
-      const orig = await waitTerminal(admin, origId!.name);
+      const orig = await waitForEnd(admin, origId!);
       assert.equal(WorkflowExecution_Phase[orig.closure!.phase], "FAILED");
       assert.equal(runs(stepRuns), 2);
       assert.equal(runs(lastRuns), 1);
 
       writeFileSync(marker, "");
       const { id: recId } = await admin.recoverExecution({ id: origId, name: `${origId!.name}-r` });
-      const rec = await waitTerminal(admin, recId!.name);
+      const rec = await waitForEnd(admin, recId!);
       assert.equal(
         WorkflowExecution_Phase[rec.closure!.phase],
         "SUCCEEDED",
@@ -209,14 +201,14 @@ for (const kind of ["sqlite", "postgres"] as const) {
         spec: { launchPlan: parent },
         inputs: { literals: { x: intLiteral(1) } },
       });
-      assert.equal(WorkflowExecution_Phase[(await waitTerminal(admin, origId!.name)).closure!.phase], "FAILED");
+      assert.equal(WorkflowExecution_Phase[(await waitForEnd(admin, origId!)).closure!.phase], "FAILED");
       assert.deepEqual([runs(stepRuns), runs(lastRuns)], [2, 1]);
       const origChild = childOf(await admin.listNodeExecutions({ workflowExecutionId: origId, limit: 10 }));
       assert.ok(origChild);
 
       writeFileSync(marker, "");
       const { id: recId } = await admin.recoverExecution({ id: origId });
-      const rec = await waitTerminal(admin, recId!.name);
+      const rec = await waitForEnd(admin, recId!);
       assert.equal(
         WorkflowExecution_Phase[rec.closure!.phase],
         "SUCCEEDED",
