@@ -33,7 +33,12 @@ export function startChild(
   });
 }
 
-export async function startAloft(dataDir: string, extraArgs: string[] = []): Promise<ChildServer> {
+/** `aloft start` over `dataDir` on free ports, with `extraArgs` and `env` added to this process's environment. */
+export async function startAloft(
+  dataDir: string,
+  extraArgs: string[] = [],
+  env: Record<string, string> = {},
+): Promise<ChildServer> {
   const { child, match } = await startChild(
     process.execPath,
     [
@@ -48,6 +53,7 @@ export async function startAloft(dataDir: string, extraArgs: string[] = []): Pro
       ...extraArgs,
     ],
     /gRPC\s+\S+:(\d+)[\s\S]*HTTP\s+http:\/\/[^:]+:(\d+)/,
+    env,
   );
   return { child, grpcPort: Number(match[1]), httpPort: Number(match[2]), stop: () => child.kill("SIGTERM") };
 }

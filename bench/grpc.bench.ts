@@ -25,7 +25,7 @@ import {
 import { GetVersionRequestSchema } from "@aloft/idl/flyteidl/admin/version_pb.js";
 import { HealthCheckRequestSchema } from "@aloft/idl/grpc/health/v1/health_pb.js";
 import { adminClient, unary } from "@aloft/testkit";
-import { repoRoot, startChild } from "./child.ts";
+import { repoRoot, startAloft, startChild } from "./child.ts";
 import { rawGrpcClient } from "./grpc-raw-client.ts";
 import { runLoad, type LoadResult } from "./load.ts";
 import { report } from "./summary.ts";
@@ -42,22 +42,8 @@ const C = Number(values.concurrency);
 const ROUNDS = Number(values.rounds);
 
 async function startServer(dataDir: string, env: Record<string, string>) {
-  const { child, match } = await startChild(
-    process.execPath,
-    [
-      join(repoRoot, "packages/server/bin/aloft.mjs"),
-      "start",
-      "--data-dir",
-      dataDir,
-      "--http-port",
-      "0",
-      "--grpc-port",
-      "0",
-    ],
-    /gRPC\s+\S+:(\d+)/,
-    env,
-  );
-  return { child, url: `http://127.0.0.1:${match[1]}`, address: `127.0.0.1:${match[1]}` };
+  const { child, grpcPort } = await startAloft(dataDir, [], env);
+  return { child, url: `http://127.0.0.1:${grpcPort}`, address: `127.0.0.1:${grpcPort}` };
 }
 
 const dirs = [mkdtempSync(join(tmpdir(), "aloft-bench-grpc-")), mkdtempSync(join(tmpdir(), "aloft-bench-grpc-"))];
