@@ -6,11 +6,10 @@ import { after, before, describe, test } from "node:test";
 import { Code as ConnectCode, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
-import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { ExecuteInput, WorkflowExecutor } from "@aloft/admin";
 import { postgresAvailability } from "@aloft/testkit";
 import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
-import { id, intLiteral, intOf, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit";
+import { intLiteral, intOf, registerOneTask, type Admin } from "@aloft/testkit";
 
 const P = "flytesnacks";
 const D = "development";
@@ -44,21 +43,11 @@ for (const kind of ["sqlite", "postgres"] as const) {
     after(async () => platform?.close());
 
     test(`${PAIRS} pairs: one accepted each, and the stored and launched inputs are the accepted request's`, async () => {
-      const task = shellTask(
-        id(ResourceType.TASK, P, D, "race-echo", "v1"),
-        ["x"],
-        ["y"],
-        "cat /var/inputs/x > /var/outputs/y",
-      );
-      const lp = await registerWorkflow(admin, {
+      const lp = await registerOneTask(admin, {
         project: P,
         domain: D,
         name: "race",
-        version: "v1",
-        tasks: [task],
-        inputs: ["x"],
-        nodes: [taskNode("n0", task.id!, { x: promise("start-node", "x") })],
-        outputs: { y: promise("n0", "y") },
+        script: "cat /var/inputs/a > /var/outputs/o",
       });
       const createWith = async (name: string, x: number): Promise<number | undefined> => {
         try {

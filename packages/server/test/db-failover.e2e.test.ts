@@ -7,11 +7,10 @@ import { Code as ConnectCode, ConnectError, createClient } from "@connectrpc/con
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import pg from "pg";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
-import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { postgresAdminUrl, postgresAvailability } from "@aloft/testkit";
 import { startTestPlatform, type TestPlatform } from "@aloft/testkit";
-import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode, type Admin } from "@aloft/testkit";
+import { intLiteral, registerOneTask, type Admin } from "@aloft/testkit";
 
 const P = "flytesnacks";
 const D = "development";
@@ -50,21 +49,11 @@ describe("PostgreSQL backends terminated under load", { skip: await postgresAvai
   });
 
   test("calls fail UNAVAILABLE while it happens, the server lives on, and everything works afterwards", async () => {
-    const task = shellTask(
-      id(ResourceType.TASK, P, D, "failover-echo", "v1"),
-      ["x"],
-      ["y"],
-      "cat /var/inputs/x > /var/outputs/y",
-    );
-    const lp = await registerWorkflow(admin, {
+    const lp = await registerOneTask(admin, {
       project: P,
       domain: D,
       name: "failover",
-      version: "v1",
-      tasks: [task],
-      inputs: ["x"],
-      nodes: [taskNode("n0", task.id!, { x: promise("start-node", "x") })],
-      outputs: { y: promise("n0", "y") },
+      script: "cat /var/inputs/a > /var/outputs/o",
     });
     const failures: ConnectError[] = [];
     const accepted: string[] = [];

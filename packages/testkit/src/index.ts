@@ -30,6 +30,7 @@ export {
   launchOneTask,
   promise,
   registerGatedWorkflow,
+  registerOneTask,
   registerWorkflow,
   shellTask,
   taskNode,

@@ -165,13 +165,37 @@ export async function registerWorkflow(
   return lpId;
 }
 
-/** How `launchOneTask` runs: a shell task `<name>-t` running `script` (with `retries`), or `task` as given. */
+/** The task of `registerOneTask`: a shell task `<name>-t` running `script` (with `retries`), or `task` as given. */
 type OneTask = { script: string; retries?: number } | { task: TaskTemplate };
 
 /**
  * Registers workflow `name` (version v1) around one task: the workflow's int input `x` is the task's input `a`, the
- * task's output `o` is the workflow's output `y`. Launches it with `x` (and `labels`, `annotations`) and returns the
- * execution's id.
+ * task's output `o` is the workflow's output `y`. Returns the launch plan's id.
+ */
+export async function registerOneTask(
+  admin: Admin,
+  o: { project: string; domain: string; name: string } & OneTask,
+): Promise<Identifier> {
+  const task =
+    "task" in o
+      ? o.task
+      : shellTask(id(ResourceType.TASK, o.project, o.domain, `${o.name}-t`, "v1"), ["a"], ["o"], o.script, {
+          retries: o.retries,
+        });
+  return registerWorkflow(admin, {
+    project: o.project,
+    domain: o.domain,
+    name: o.name,
+    version: "v1",
+    tasks: [task],
+    inputs: ["x"],
+    nodes: [taskNode("n0", task.id!, { a: promise("start-node", "x") })],
+    outputs: { y: promise("n0", "o") },
+  });
+}
+
+/**
+ * `registerOneTask`, then a launch with `x` (and `labels`, `annotations`); returns the execution's id.
  */
 export async function launchOneTask(
   admin: Admin,
@@ -185,22 +209,7 @@ export async function launchOneTask(
     annotations?: Record<string, string>;
   } & OneTask,
 ): Promise<WorkflowExecutionIdentifier> {
-  const task =
-    "task" in o
-      ? o.task
-      : shellTask(id(ResourceType.TASK, o.project, o.domain, `${o.name}-t`, "v1"), ["a"], ["o"], o.script, {
-          retries: o.retries,
-        });
-  const lp = await registerWorkflow(admin, {
-    project: o.project,
-    domain: o.domain,
-    name: o.name,
-    version: "v1",
-    tasks: [task],
-    inputs: ["x"],
-    nodes: [taskNode("n0", task.id!, { a: promise("start-node", "x") })],
-    outputs: { y: promise("n0", "o") },
-  });
+  const lp = await registerOneTask(admin, o);
   const { id: exec } = await admin.createExecution({
     project: o.project,
     domain: o.domain,
