@@ -72,11 +72,16 @@ export class ExecutionMetricsManager {
   }
 }
 
-/** The span tree of one request, with what it read once: each execution's task executions, each closure's nodes. */
+/**
+ * A closure's nodes by id, built once per closure object: registered workflows' closures are shared between requests
+ * (WorkflowManager's cache), so a 5,000-node map is not rebuilt on every GetExecutionMetrics.
+ */
+const nodesById = new WeakMap<CompiledWorkflowClosure, Map<string, Node>>();
+
+/** The span tree of one request, with what it read once: each execution's task executions. */
 class SpanTree {
   /** Attempts by node id (sorted by created_at), per execution (launch-plan children are executions of their own). */
   private readonly attempts = new Map<string, Promise<Map<string, TaskExecution[]>>>();
-  private readonly nodesById = new WeakMap<CompiledWorkflowClosure, Map<string, Node>>();
 
   constructor(private readonly deps: ExecutionMetricsManagerDeps) {}
 
@@ -319,14 +324,14 @@ class SpanTree {
 
   /** A node of the workflow's template by id; the failure node counts too (upstream errors on it). */
   private nodeOf(closure: CompiledWorkflowClosure, id: string): Node | undefined {
-    let nodes = this.nodesById.get(closure);
+    let nodes = nodesById.get(closure);
     if (!nodes) {
       const template = closure.primary?.template;
       nodes = new Map();
       for (const n of template?.nodes ?? []) if (!nodes.has(n.id)) nodes.set(n.id, n);
       const failure = template?.failureNode;
       if (failure && !nodes.has(failure.id)) nodes.set(failure.id, failure);
-      this.nodesById.set(closure, nodes);
+      nodesById.set(closure, nodes);
     }
     return nodes.get(id);
   }

@@ -61,7 +61,12 @@ export function plusDuration(ts: Timestamp | undefined, d: Duration | undefined)
  * A span, built as the plain object `create(SpanSchema, …)` would return (a tree of thousands of spans: create's
  * per-field initialisation was a large share of GetExecutionMetrics). Timestamps and ids are shared, not copied.
  */
-export function span(start: Timestamp | undefined, end: Timestamp | undefined, id: Span["id"], spans: Span[] = []): Span {
+export function span(
+  start: Timestamp | undefined,
+  end: Timestamp | undefined,
+  id: Span["id"],
+  spans: Span[] = [],
+): Span {
   const out: Span = { $typeName: SpanSchema.typeName, id, spans };
   if (start) out.startTime = start;
   if (end) out.endTime = end;

@@ -15,7 +15,11 @@ import type { TaskExecutionIdentifier, WorkflowExecutionIdentifier } from "@alof
 import { invalidValue } from "@aloft/core";
 import { makeFilter, nextPageToken, parseListParams } from "../list/index.ts";
 import type { TaskExecutionKey, TaskExecutionListRow, TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
-import { validateNodeExecutionId, validateTaskExecutionId, validateWorkflowExecutionId } from "../validation/execution-validator.ts";
+import {
+  validateNodeExecutionId,
+  validateTaskExecutionId,
+  validateWorkflowExecutionId,
+} from "../validation/execution-validator.ts";
 import { taskExecutionIdOf, toTaskExecution } from "../transformers/task-execution-transformer.ts";
 import { taskFlyteUrls, type ExecutionData } from "./execution-data-manager.ts";
 import { taskExecutionNotFound } from "./not-found.ts";
