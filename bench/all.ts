@@ -25,6 +25,7 @@ const BENCHES: Array<[string, string, string[]]> = [
   ["operator", "operator.bench.ts", ["--servers", "100"]],
   ["kube", "kube-engine.bench.ts", ["--workflows", "200"]],
   ["lists", "lists.bench.ts", ["--rows", "10000", "--seconds", "1"]],
+  ["admin-reads", "admin-reads.bench.ts", ["--nodes", "500,5000", "--samples", "5"]],
   ["console", "console.bench.ts", ["--runs", "1", "--timeout", "20"]],
   ["start", "start.bench.ts", ["--runs", "3"]],
 ];

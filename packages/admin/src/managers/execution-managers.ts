@@ -175,10 +175,11 @@ export function createExecutionManagers(d: ExecutionManagersDeps): ExecutionMana
       executions: executionQueries,
       nodeExecutions,
       taskExecutions,
+      // The shared (cached) workflow: the span tree only reads it.
       compiledWorkflow: async (id) => {
-        const { closure } = await d.workflows.getClosure(id);
-        if (!closure.compiledWorkflow) throw new Error(`workflow ${id.name} has no compiled closure`);
-        return closure.compiledWorkflow;
+        const compiled = (await d.workflows.get(create(ObjectGetRequestSchema, { id }))).closure?.compiledWorkflow;
+        if (!compiled) throw new Error(`workflow ${id.name} has no compiled closure`);
+        return compiled;
       },
       logger: d.logger,
     }),

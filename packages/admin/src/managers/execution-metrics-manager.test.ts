@@ -21,6 +21,7 @@ import {
   taskNodeDef,
   wfId,
 } from "./execution-metrics-testing.ts";
+import { METRICS_PAGE_SIZE } from "./execution-spans.ts";
 
 async function metrics(reads: FakeReads, name: string, depth: number): Promise<string[]> {
   const m = new ExecutionMetricsManager(reads.deps());
@@ -75,6 +76,32 @@ const CHAIN_FULL = [
 test("a chain: a node with a retry (NODE_RESET between attempts) and a node that never started (NODE_SETUP only)", async () => {
   assert.deepEqual(await metrics(chain(), "e1", -1), CHAIN_FULL);
   assert.deepEqual(await metrics(chain(), "e1", 3), CHAIN_FULL);
+});
+
+test("node executions recorded without a spec node id are matched by their node id and all appear", async () => {
+  // Events that carried no spec_node_id (upstream would key every one of them under "" and fail the request).
+  const wf = closureOf(
+    compiledWorkflow(wfId("chain"), [taskNodeDef("n0"), taskNodeDef("n1")], {
+      n0: ["start-node"],
+      n1: ["n0"],
+      "end-node": ["n1"],
+    }),
+  );
+  const none = { noSpecId: true };
+  const reads = new FakeReads()
+    .execution("e1", wf, { created: 0, updated: 100 })
+    .node("e1", "n1", { created: 41, updated: 45 }, none)
+    .node("e1", "start-node", { created: 1, updated: 2 }, none)
+    .node("e1", "n0", { created: 3, updated: 40 }, none)
+    .attempts("e1", "n0", [
+      { created: 5, started: 6, duration: 10, updated: 17 },
+      { created: 20, started: 22, duration: 15, updated: 38 },
+    ]);
+  assert.deepEqual(await metrics(reads, "e1", -1), CHAIN_FULL);
+  // Mixed: only n1 lacks it.
+  const mixed = chain();
+  mixed.nodes.find((n) => n.ne.id?.nodeId === "n1")!.ne.metadata!.specNodeId = "";
+  assert.deepEqual(await metrics(mixed, "e1", -1), CHAIN_FULL);
 });
 
 test("depth bounds the recursion: 0 the workflow span alone, 1 node spans, 2 node overheads, 3 task attempts", async () => {
@@ -308,14 +335,14 @@ test("a branch node holds the taken case's node span; a gate node is NODE_SETUP,
   ]);
 });
 
-test("node executions are read in pages of 50 until a short page", async () => {
-  const ids = Array.from({ length: 60 }, (_, i) => `w${i}`);
+test("node executions are read in pages of METRICS_PAGE_SIZE until a short page; task executions once", async () => {
+  const ids = Array.from({ length: METRICS_PAGE_SIZE + 10 }, (_, i) => `w${i}`);
   const wf = compiledWorkflow(wfId("wide"), ids.map(taskNodeDef), {
     ...Object.fromEntries(ids.map((i) => [i, ["start-node"]])),
     "end-node": ids,
   });
   const reads = new FakeReads()
-    .execution("e6", closureOf(wf), { created: 0, updated: 1000 })
+    .execution("e6", closureOf(wf), { created: 0, updated: 10_000 })
     .node("e6", "start-node", { created: 1, updated: 2 });
   for (const [i, id] of ids.entries()) reads.node("e6", id, { created: 3 + i, updated: 3.5 + i });
   const lines = await metrics(reads, "e6", 2);
@@ -323,15 +350,15 @@ test("node executions are read in pages of 50 until a short page", async () => {
     lines.filter((l) => l.startsWith("  node ")),
     ids.map((id, i) => `  node ${id} ${3 + i}..${3.5 + i}`),
   );
-  assert.equal(lines.at(-1), "  WORKFLOW_TEARDOWN 62.5..1000");
+  assert.equal(lines.at(-1), `  WORKFLOW_TEARDOWN ${METRICS_PAGE_SIZE + 12.5}..10000`);
   assert.deepEqual(
     reads.nodeListCalls.map((c) => [c.parent, c.limit, c.token]),
     [
-      ["", 50, ""],
-      ["", 50, "50"],
+      ["", METRICS_PAGE_SIZE, ""],
+      ["", METRICS_PAGE_SIZE, String(METRICS_PAGE_SIZE)],
     ],
   );
-  assert.ok(reads.taskListCalls.every((c) => c.limit === 50));
+  assert.deepEqual(reads.taskListCalls, [{ execution: "e6", pageSize: METRICS_PAGE_SIZE }]);
 });
 
 test("a node execution the workflow does not define is INTERNAL; an unknown execution is NOT_FOUND", async () => {

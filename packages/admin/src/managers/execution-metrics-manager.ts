@@ -1,8 +1,12 @@
-// GetExecutionMetrics (upstream flyteadmin/pkg/manager/impl/metrics_manager.go, upstream metrics_manager.go): the execution as a tree of spans. The workflow span
-// (created_at → updated_at) holds operation spans for platform overhead and reference spans for each node execution
-// (keyed by metadata.spec_node_id), each task attempt, and each launch-plan child execution; sub-workflow and dynamic
-// children appear inline under their parent node. `depth` bounds the recursion (0: the workflow span alone; negative:
-// unbounded). Reads go through the query managers, node and task executions in pages of METRICS_PAGE_SIZE.
+// GetExecutionMetrics (upstream flyteadmin/pkg/manager/impl/metrics_manager.go): the execution as a tree of spans. The
+// workflow span (created_at → updated_at) holds operation spans for platform overhead and reference spans for each node
+// execution (matched to the workflow's node by metadata.spec_node_id, or by its node id when the event carried no spec
+// node id — upstream keys them all under "" and then fails the whole request), each task attempt, and each launch-plan
+// child execution; sub-workflow and dynamic children appear inline under their parent node. `depth` bounds the
+// recursion (0: the workflow span alone; negative: unbounded).
+// Cost is linear in the execution's size: node executions are read in pages of METRICS_PAGE_SIZE, the task executions
+// of an execution in one paged read the first time a node needs its attempts (not one read per node), and a
+// workflow's nodes are looked up by id in a map built once per closure.
 import { create } from "@bufbuild/protobuf";
 import {
   WorkflowExecutionGetMetricsResponseSchema,
@@ -16,14 +20,14 @@ import {
   NodeExecutionListRequestSchema,
   type NodeExecution,
 } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
-import { TaskExecutionListRequestSchema, type TaskExecution } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
+import type { TaskExecution } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
 import { CompiledWorkflowClosureSchema, type CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import type {
   Identifier,
   NodeExecutionIdentifier,
   WorkflowExecutionIdentifier,
 } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { SpanSchema, type Span } from "@aloft/idl/flyteidl/core/metrics_pb.js";
+import type { Span } from "@aloft/idl/flyteidl/core/metrics_pb.js";
 import type { BranchNode, Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import type { Logger } from "@aloft/core";
 import { AloftError, internal } from "@aloft/core";
@@ -42,13 +46,14 @@ import {
   isUnset,
   latestUpstream,
   operationSpan,
+  span,
   taskAttemptSpans,
 } from "./execution-spans.ts";
 
 export interface ExecutionMetricsManagerDeps {
   executions: Pick<ExecutionQueryManager, "get">;
   nodeExecutions: Pick<NodeExecutionManager, "list" | "getDynamicNodeWorkflow">;
-  taskExecutions: Pick<TaskExecutionManager, "list">;
+  taskExecutions: Pick<TaskExecutionManager, "listForExecution">;
   /** The compiled closure of a registered workflow (NOT_FOUND when it is not registered). */
   compiledWorkflow(id: Identifier): Promise<CompiledWorkflowClosure>;
   logger: Logger;
@@ -62,10 +67,25 @@ export class ExecutionMetricsManager {
   /** INVALID_ARGUMENT and NOT_FOUND as GetExecution (it is the first read). */
   async getExecutionMetrics(req: WorkflowExecutionGetMetricsRequest): Promise<WorkflowExecutionGetMetricsResponse> {
     const execution = await this.deps.executions.get(create(WorkflowExecutionGetRequestSchema, { id: req.id }));
-    return create(WorkflowExecutionGetMetricsResponseSchema, { span: await this.executionSpan(execution, req.depth) });
+    const span = await new SpanTree(this.deps).executionSpan(execution, req.depth);
+    return create(WorkflowExecutionGetMetricsResponseSchema, { span });
   }
+}
 
-  private async executionSpan(execution: Execution, depth: number): Promise<Span> {
+/**
+ * A closure's nodes by id, built once per closure object: registered workflows' closures are shared between requests
+ * (WorkflowManager's cache), so a 5,000-node map is not rebuilt on every GetExecutionMetrics.
+ */
+const nodesById = new WeakMap<CompiledWorkflowClosure, Map<string, Node>>();
+
+/** The span tree of one request, with what it read once: each execution's task executions. */
+class SpanTree {
+  /** Attempts by node id (sorted by created_at), per execution (launch-plan children are executions of their own). */
+  private readonly attempts = new Map<string, Promise<Map<string, TaskExecution[]>>>();
+
+  constructor(private readonly deps: ExecutionMetricsManagerDeps) {}
+
+  async executionSpan(execution: Execution, depth: number): Promise<Span> {
     const c = execution.closure;
     const spans: Span[] = [];
     if (depth !== 0) {
@@ -86,12 +106,7 @@ export class ExecutionMetricsManager {
         }
       }
     }
-    return create(SpanSchema, {
-      startTime: c?.createdAt,
-      endTime: c?.updatedAt,
-      id: { case: "workflowId", value: execution.id! },
-      spans,
-    });
+    return span(c?.createdAt, c?.updatedAt, { case: "workflowId", value: execution.id! }, spans);
   }
 
   /** One span per node execution (start and end nodes left out) in created_at order, each led by NODE_TRANSITION. */
@@ -99,9 +114,9 @@ export class ExecutionMetricsManager {
     const upstream = closure.primary?.connections?.upstream;
     const spans: Span[] = [];
     for (const ne of byCreatedAt(nodes.values())) {
-      const specId = ne.metadata?.specNodeId ?? "";
+      const specId = specNodeId(ne);
       if (specId === START_NODE || specId === END_NODE) continue;
-      const node = nodeOf(closure, specId);
+      const node = this.nodeOf(closure, specId);
       if (!node) {
         const wf = closure.primary?.template?.id;
         throw internal(
@@ -165,12 +180,7 @@ export class ExecutionMetricsManager {
       }
     }
     const c = ne.closure;
-    return create(SpanSchema, {
-      startTime: c?.createdAt,
-      endTime: c?.updatedAt,
-      id: { case: "nodeId", value: ne.id! },
-      spans,
-    });
+    return span(c?.createdAt, c?.updatedAt, { case: "nodeId", value: ne.id! }, spans);
   }
 
   /** NODE_SETUP until the first attempt, the attempts, NODE_TEARDOWN after the last one. */
@@ -232,7 +242,7 @@ export class ExecutionMetricsManager {
       );
     }
     const taken = [...children.values()][0]!;
-    const specId = taken.metadata?.specNodeId ?? "";
+    const specId = specNodeId(taken);
     const node = branchTarget(specId, branch);
     if (!node)
       throw internal(
@@ -294,23 +304,36 @@ export class ExecutionMetricsManager {
           token,
         }),
       );
-      for (const ne of page.nodeExecutions) nodes.set(ne.metadata?.specNodeId ?? "", ne);
+      for (const ne of page.nodeExecutions) nodes.set(specNodeId(ne), ne);
       if (page.nodeExecutions.length < METRICS_PAGE_SIZE || page.token === "") return nodes;
       token = page.token;
     }
   }
 
-  /** All attempts of a node execution, in created_at order. */
+  /** All attempts of a node execution, in created_at order (the execution's attempts are read on first use). */
   private async taskExecutions(nodeExecutionId: NodeExecutionIdentifier): Promise<TaskExecution[]> {
-    const all: TaskExecution[] = [];
-    for (let token = ""; ; ) {
-      const page = await this.deps.taskExecutions.list(
-        create(TaskExecutionListRequestSchema, { nodeExecutionId, limit: METRICS_PAGE_SIZE, token }),
-      );
-      all.push(...page.taskExecutions);
-      if (page.taskExecutions.length < METRICS_PAGE_SIZE || page.token === "") return byCreatedAt(all);
-      token = page.token;
+    const execution = nodeExecutionId.executionId!;
+    const key = `${execution.org}/${execution.project}/${execution.domain}/${execution.name}`;
+    let byNode = this.attempts.get(key);
+    if (!byNode) {
+      byNode = this.deps.taskExecutions.listForExecution(execution, METRICS_PAGE_SIZE).then(groupByNode);
+      this.attempts.set(key, byNode);
     }
+    return (await byNode).get(nodeExecutionId.nodeId) ?? [];
+  }
+
+  /** A node of the workflow's template by id; the failure node counts too (upstream errors on it). */
+  private nodeOf(closure: CompiledWorkflowClosure, id: string): Node | undefined {
+    let nodes = nodesById.get(closure);
+    if (!nodes) {
+      const template = closure.primary?.template;
+      nodes = new Map();
+      for (const n of template?.nodes ?? []) if (!nodes.has(n.id)) nodes.set(n.id, n);
+      const failure = template?.failureNode;
+      if (failure && !nodes.has(failure.id)) nodes.set(failure.id, failure);
+      nodesById.set(closure, nodes);
+    }
+    return nodes.get(id);
   }
 
   private async dynamicWorkflow(id: NodeExecutionIdentifier): Promise<CompiledWorkflowClosure> {
@@ -351,12 +374,22 @@ function teardown(ne: NodeExecution, last: NodeExecution | undefined): Span[] {
   return [operationSpan(last.closure?.updatedAt, ne.closure?.updatedAt, Operation.NODE_TEARDOWN)];
 }
 
-/** A node of the workflow's template by id; the failure node counts too (upstream errors on it). */
-function nodeOf(closure: CompiledWorkflowClosure, id: string): Node | undefined {
-  const template = closure.primary?.template;
-  const node = template?.nodes.find((n) => n.id === id);
-  if (node) return node;
-  return template?.failureNode?.id === id ? template.failureNode : undefined;
+/** The workflow node a node execution runs: its spec node id, else (events that carried none) its own node id. */
+function specNodeId(ne: NodeExecution): string {
+  return ne.metadata?.specNodeId || ne.id?.nodeId || "";
+}
+
+/** Attempts by node id, each node's in created_at order (the read order among equal times). */
+function groupByNode(all: readonly TaskExecution[]): Map<string, TaskExecution[]> {
+  const byNode = new Map<string, TaskExecution[]>();
+  for (const te of all) {
+    const nodeId = te.id?.nodeExecutionId?.nodeId ?? "";
+    const list = byNode.get(nodeId);
+    if (list) list.push(te);
+    else byNode.set(nodeId, [te]);
+  }
+  for (const [nodeId, list] of byNode) byNode.set(nodeId, byCreatedAt(list));
+  return byNode;
 }
 
 function sameWorkflow(a: Identifier | undefined, b: Identifier): boolean {

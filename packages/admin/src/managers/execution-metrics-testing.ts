@@ -18,20 +18,19 @@ import {
   type NodeExecutionList,
   type NodeExecutionListRequest,
 } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
-import {
-  TaskExecutionListSchema,
-  TaskExecutionSchema,
-  type TaskExecution,
-  type TaskExecutionList,
-  type TaskExecutionListRequest,
-} from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
+import { TaskExecutionSchema, type TaskExecution } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
 import {
   CompiledWorkflowClosureSchema,
   CompiledWorkflowSchema,
   type CompiledWorkflow,
   type CompiledWorkflowClosure,
 } from "@aloft/idl/flyteidl/core/compiler_pb.js";
-import { IdentifierSchema, ResourceType, type Identifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import {
+  IdentifierSchema,
+  ResourceType,
+  type Identifier,
+  type WorkflowExecutionIdentifier,
+} from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { Span } from "@aloft/idl/flyteidl/core/metrics_pb.js";
 import { NodeSchema, type Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { notFound } from "@aloft/core";
@@ -126,7 +125,8 @@ export class FakeReads {
   readonly workflows = new Map<string, CompiledWorkflowClosure>();
   readonly dynamic = new Map<string, CompiledWorkflowClosure>();
   readonly nodeListCalls: { execution: string; parent: string; limit: number; token: string }[] = [];
-  readonly taskListCalls: { nodeId: string; limit: number }[] = [];
+  /** One per read of an execution's task executions. */
+  readonly taskListCalls: { execution: string; pageSize: number }[] = [];
 
   execution(name: string, workflow: CompiledWorkflowClosure, t: Times): this {
     this.workflows.set(workflow.primary!.template!.id!.name, workflow);
@@ -140,16 +140,19 @@ export class FakeReads {
     return this;
   }
 
-  /** A node execution; `nodeId` defaults to the spec id, `parent` is the unique id of its parent node ("" = top level). */
+  /**
+   * A node execution; `nodeId` defaults to the spec id, `parent` is the unique id of its parent node ("" = top level);
+   * `noSpecId`: recorded without a spec node id (events that carried none).
+   */
   node(
     execution: string,
     specId: string,
     t: Times,
-    o: { nodeId?: string; parent?: string; isParent?: boolean; childExecution?: string } = {},
+    o: { nodeId?: string; parent?: string; isParent?: boolean; childExecution?: string; noSpecId?: boolean } = {},
   ): this {
     const ne = create(NodeExecutionSchema, {
       id: { executionId: { project: P, domain: D, name: execution }, nodeId: o.nodeId ?? specId },
-      metadata: { specNodeId: specId, isParentNode: o.isParent ?? false },
+      metadata: { specNodeId: o.noSpecId ? "" : specId, isParentNode: o.isParent ?? false },
       closure: {
         ...closureTimes(t),
         ...(o.childExecution
@@ -212,16 +215,9 @@ export class FakeReads {
         },
       },
       taskExecutions: {
-        list: async (req: TaskExecutionListRequest): Promise<TaskExecutionList> => {
-          const key = `${req.nodeExecutionId?.executionId?.name}/${req.nodeExecutionId?.nodeId}`;
-          this.taskListCalls.push({ nodeId: req.nodeExecutionId?.nodeId ?? "", limit: req.limit });
-          const all = this.tasks.get(key) ?? [];
-          const offset = req.token === "" ? 0 : Number(req.token);
-          const page = all.slice(offset, offset + req.limit);
-          return create(TaskExecutionListSchema, {
-            taskExecutions: page,
-            token: page.length === req.limit ? String(offset + req.limit) : "",
-          });
+        listForExecution: async (id: WorkflowExecutionIdentifier, pageSize?: number): Promise<TaskExecution[]> => {
+          this.taskListCalls.push({ execution: id.name, pageSize: pageSize ?? 0 });
+          return [...this.tasks.entries()].filter(([k]) => k.startsWith(`${id.name}/`)).flatMap(([, v]) => v);
         },
       },
       compiledWorkflow: async (id: Identifier) => {

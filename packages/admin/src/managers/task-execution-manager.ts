@@ -11,11 +11,15 @@ import {
   type TaskExecutionList,
   type TaskExecutionListRequest,
 } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
-import type { TaskExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import type { TaskExecutionIdentifier, WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { invalidValue } from "@aloft/core";
 import { makeFilter, nextPageToken, parseListParams } from "../list/index.ts";
 import type { TaskExecutionKey, TaskExecutionListRow, TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
-import { validateNodeExecutionId, validateTaskExecutionId } from "../validation/execution-validator.ts";
+import {
+  validateNodeExecutionId,
+  validateTaskExecutionId,
+  validateWorkflowExecutionId,
+} from "../validation/execution-validator.ts";
 import { taskExecutionIdOf, toTaskExecution } from "../transformers/task-execution-transformer.ts";
 import { taskFlyteUrls, type ExecutionData } from "./execution-data-manager.ts";
 import { taskExecutionNotFound } from "./not-found.ts";
@@ -58,6 +62,36 @@ export class TaskExecutionManager {
       taskExecutions: rows.map(toTaskExecution),
       token: nextPageToken(params, rows),
     });
+  }
+
+  /**
+   * Every task execution of a workflow execution (all its nodes, nested ones included), in pages of `pageSize` read
+   * until a short page: one query per page instead of one per node (GetExecutionMetrics at thousands of nodes).
+   */
+  async listForExecution(id: WorkflowExecutionIdentifier, pageSize = 1000): Promise<TaskExecution[]> {
+    validateWorkflowExecutionId(id);
+    const scope = [
+      makeFilter("task_execution", "eq", "execution_project", id.project),
+      makeFilter("task_execution", "eq", "execution_domain", id.domain),
+      makeFilter("task_execution", "eq", "execution_name", id.name),
+    ];
+    const all: TaskExecution[] = [];
+    for (let token = ""; ; ) {
+      const params = parseListParams({
+        entity: "task_execution",
+        filters: "",
+        sortBy: undefined,
+        limit: pageSize,
+        token,
+        rpc: "ListTaskExecutions",
+        limitRequired: true,
+        cursorScope: `${id.org}/${id.project}/${id.domain}/${id.name}/*`,
+      });
+      const rows = await this.deps.repo.list({ ...params, filters: scope });
+      for (const r of rows) all.push(toTaskExecution(r));
+      token = nextPageToken(params, rows);
+      if (token === "") return all;
+    }
   }
 
   async getData(req: TaskExecutionGetDataRequest): Promise<TaskExecutionGetDataResponse> {

@@ -120,6 +120,7 @@ describe("WorkflowManager", () => {
   let lps: Map<string, LaunchPlanInterface>;
   let limits: WorkflowManagerDeps["limits"];
   let manager: WorkflowManager;
+  let managerDeps: () => WorkflowManagerDeps;
   const key = (id: Identifier) => `${id.project}/${id.domain}/${id.name}/${id.version}`;
 
   before(async () => {
@@ -140,11 +141,11 @@ describe("WorkflowManager", () => {
     tasks = new Map([[key(taskId()), compiledTask(taskId())]]);
     lps = new Map();
     limits = { maxWorkflowNodes: 100, workflowSizeLimit: "" };
-    manager = new WorkflowManager({
+    managerDeps = () => ({
       repo: new WorkflowRepo(db, clock),
       gate: new ProjectGate(projects, [{ id: "development", name: "development" }]),
-      tasks: { getCompiledTask: async (id) => tasks.get(key(id)) },
-      launchPlans: { getLaunchPlanInterface: async (id) => lps.get(key(id)) },
+      tasks: { getCompiledTask: async (id: Identifier) => tasks.get(key(id)) },
+      launchPlans: { getLaunchPlanInterface: async (id: Identifier) => lps.get(key(id)) },
       blobStore: blobs,
       clock,
       get limits() {
@@ -152,6 +153,7 @@ describe("WorkflowManager", () => {
       },
       metadataStoragePrefix: ["metadata", "admin"],
     });
+    manager = new WorkflowManager(managerDeps());
   });
 
   test("create compiles, writes the closure blob under the metadata prefix and get re-reads it", async () => {
@@ -366,6 +368,26 @@ describe("WorkflowManager", () => {
     );
     const got = await manager.get(create(ObjectGetRequestSchema, { id: wfId() }));
     assert.equal(got.shortDescription, "adds one");
+  });
+
+  test("get answers from a bounded cache: one shared answer per id, misses not remembered, cacheBytes 0 disables it", async () => {
+    const get = (name: string, m = manager) => m.get(create(ObjectGetRequestSchema, { id: wfId(name) }));
+    await expectError(get("later"), Code.NOT_FOUND, /name:"later"/);
+    await manager.create(createRequest(wfId("later"), chainTemplate(2)));
+    const first = await get("later");
+    assert.equal(first.id?.name, "later", "a NOT_FOUND before registration is not remembered");
+    // A registered workflow never changes: the second get is the same answer, without reading the blob again.
+    await blobs.delete("metadata/admin/p/development/later/v1");
+    assert.equal(await get("later"), first);
+    await manager.create(createRequest(wfId("other"), chainTemplate(3)));
+    assert.equal((await get("other")).closure?.compiledWorkflow?.primary?.template?.nodes.length, 5);
+
+    const uncached = new WorkflowManager({ ...managerDeps(), cacheBytes: 0 });
+    await manager.create(createRequest(wfId("plain"), chainTemplate(2)));
+    const a = await get("plain", uncached);
+    assert.notEqual(await get("plain", uncached), a, "every get decodes its own answer");
+    await blobs.delete("metadata/admin/p/development/plain/v1");
+    await assert.rejects(get("plain", uncached));
   });
 
   test("get of an unknown workflow is NOT_FOUND; malformed ids are IA", async () => {

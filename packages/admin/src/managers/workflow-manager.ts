@@ -1,6 +1,6 @@
 // Workflows (upstream flyteadmin/pkg/manager/impl/workflow_manager.go): register (compile against the referenced tasks and launch plans, store the closure in
-// the blob store and the row in the database), get (closure re-read from the blob store), list, list ids.
-import { clone, create } from "@bufbuild/protobuf";
+// the blob store and the row in the database), get (the closure decoded once, then answers shared from a bounded cache: a registered workflow never changes), list, list ids.
+import { clone, create, fromBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   CreateWorkflowFailureReasonSchema,
@@ -38,7 +38,7 @@ import {
   tryCompileWorkflow,
   type LaunchPlanInterface,
 } from "@aloft/core";
-import { AloftError, Code, alreadyExists, invalidArgument } from "@aloft/core";
+import { AloftError, Code, alreadyExists, internal, invalidArgument } from "@aloft/core";
 import { messageDiff, messageDigest } from "@aloft/core";
 import { nextToken, parseListParams } from "../list/index.ts";
 import { newDescriptionEntityRow } from "../transformers/description-entity-transformer.ts";
@@ -57,6 +57,7 @@ import {
 } from "../validation/workflow-validator.ts";
 import type { ProjectGate } from "./project-gate.ts";
 import { versionNotFound } from "./not-found.ts";
+import { BoundedCache, markImmutable } from "./immutable-messages.ts";
 
 /** The compiled form of a registered task by exact id (implemented by the task repository). */
 export interface TaskLookup {
@@ -78,7 +79,15 @@ export interface WorkflowManagerDeps {
   limits: WorkflowRegistrationLimits;
   /** `flyteadmin.metadataStoragePrefix`. */
   metadataStoragePrefix: readonly string[];
+  /**
+   * Bound of the cache of GetWorkflow answers, in bytes of stored closure (default WORKFLOW_CACHE_BYTES; 0: none).
+   * A decoded closure takes several times its stored size in memory.
+   */
+  cacheBytes?: number;
 }
+
+/** 16 MiB of stored closures: about thirty 5,000-node workflows. */
+export const WORKFLOW_CACHE_BYTES = 16 * 1024 * 1024;
 
 /** Get RPCs: the HTTP route implies the resource type, so an unspecified one is filled in (upstream adminservice). */
 export function withResourceType(id: Identifier | undefined, type: ResourceType): Identifier | undefined {
@@ -89,7 +98,12 @@ export function withResourceType(id: Identifier | undefined, type: ResourceType)
 }
 
 export class WorkflowManager {
-  constructor(private readonly deps: WorkflowManagerDeps) {}
+  /** GetWorkflow answers by id: a registered workflow never changes, so they are shared (markImmutable). */
+  private readonly cache: BoundedCache<Workflow>;
+
+  constructor(private readonly deps: WorkflowManagerDeps) {
+    this.cache = new BoundedCache(deps.cacheBytes ?? WORKFLOW_CACHE_BYTES);
+  }
 
   async create(req: WorkflowCreateRequest): Promise<WorkflowCreateResponse> {
     validateWorkflowId(req);
@@ -139,17 +153,27 @@ export class WorkflowManager {
     return create(WorkflowCreateResponseSchema);
   }
 
+  /** The workflow, shared with other callers: it must not be changed (clone it to change it). */
   async get(req: ObjectGetRequest): Promise<Workflow> {
     const id = withResourceType(req.id, ResourceType.WORKFLOW);
     validateIdentifier(id, ResourceType.WORKFLOW);
+    const key = `${id.org}/${id.project}/${id.domain}/${id.name}/${id.version}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached;
     const row = await this.deps.repo.get(id);
     if (!row) throw versionNotFound("WORKFLOW", id);
-    const closure = await this.readClosure(row);
-    return create(WorkflowSchema, {
-      id: workflowIdentifier(row),
-      closure: { compiledWorkflow: closure.compiledWorkflow, createdAt: timestampFromDate(row.createdAt) },
-      shortDescription: row.shortDescription,
-    });
+    const store = this.deps.blobStore;
+    const bytes = await store.get(store.keyOf(row.remoteClosureIdentifier));
+    const closure = decodeClosure(bytes, store.uri(store.keyOf(row.remoteClosureIdentifier)));
+    const workflow = markImmutable(
+      create(WorkflowSchema, {
+        id: workflowIdentifier(row),
+        closure: { compiledWorkflow: closure.compiledWorkflow, createdAt: timestampFromDate(row.createdAt) },
+        shortDescription: row.shortDescription,
+      }),
+    );
+    this.cache.set(key, workflow, bytes.byteLength);
+    return workflow;
   }
 
   /** The stored closure of a registered workflow (for executions); NOT_FOUND when not registered. */
@@ -258,6 +282,19 @@ export class WorkflowManager {
   private async readClosure(row: WorkflowRow): Promise<WorkflowClosure> {
     const store = this.deps.blobStore;
     return getMessage(store, store.keyOf(row.remoteClosureIdentifier), WorkflowClosureSchema);
+  }
+}
+
+/** The stored closure, decoded as getMessage does (a corrupt blob is INTERNAL). */
+function decodeClosure(bytes: Uint8Array, uri: string): WorkflowClosure {
+  try {
+    return fromBinary(WorkflowClosureSchema, bytes);
+  } catch (e) {
+    throw internal(
+      "blob.corrupt_message",
+      `blob ${uri} is not a valid ${WorkflowClosureSchema.typeName}: ${(e as Error).message}`,
+      e,
+    );
   }
 }
 

@@ -25,6 +25,7 @@ import { newRequestId } from "@aloft/core";
 import type { Logger } from "@aloft/core";
 import type { CallContext, UnaryHandler } from "../rpc.ts";
 import type { RequestReader } from "./large-inputs-reader.ts";
+import { encodeOnce } from "../../managers/immutable-messages.ts";
 
 const acceptCompression: Compression[] = [compressionGzip, compressionBrotli];
 const limits = validateReadWriteMaxBytes(undefined, undefined, undefined);
@@ -269,7 +270,7 @@ export function serveUnary(
           }
           throw ce;
         }
-        response = m.serialize(create(m.method.output, res as never) as Message);
+        response = encodeOnce(res, "grpc", () => m.serialize(create(m.method.output, res as never) as Message));
         if (responseCompression && response.length >= limits.compressMinBytes) {
           response = await responseCompression.compress(response);
           flags = compressedFlag;

@@ -28,6 +28,7 @@ import { bindRequest } from "./request-binding.ts";
 import { buildRoutes, createRouter, type Route, type RouteInfo } from "./router.ts";
 import { cleanPath, redirectPermanently } from "./server-mux.ts";
 import type { RequestScope } from "../../auth/request-scope.ts";
+import { encodeOnce } from "../../managers/immutable-messages.ts";
 
 export type { RouteInfo } from "./router.ts";
 
@@ -169,7 +170,7 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
     }
     let body: Uint8Array;
     try {
-      body = outbound.marshal(route.desc.output, response);
+      body = encodeOnce(response, outbound.name, () => outbound.marshal(route.desc.output, response));
     } catch (err) {
       logger.error({ err, rpc: route.rpc, requestId }, "response marshal failed");
       return fail(
