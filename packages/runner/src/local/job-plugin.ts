@@ -2,6 +2,7 @@
 // invocations sent to warm workers). handle() starts the job on first sight and never blocks on it; later calls
 // report Running until it settles. The job writes outputs.pb / error.pb / futures.pb itself, so Success here means
 // "the entrypoint finished" and the engine reads the result files, exactly as after a process exits 0.
+// A settled job wakes its execution (ctx.wake), so that the engine need not poll to notice it.
 // After an engine restart a job unknown to this process is judged from the files it left: outputs.pb or error.pb
 // present → Success; otherwise it is started again (the entrypoint is idempotent for deterministic tasks).
 import { create } from "@bufbuild/protobuf";
@@ -32,6 +33,8 @@ export function executeArgsOf(ctx: TaskExecutionContext): ExecuteArgs {
     prevCheckpoint: ctx.previousCheckpointPrefix,
     module: module ?? "",
     task: task ?? "",
+    // An array element reads its own resolved inputs, not the array node's full lists (same values, O(1) per element).
+    ...(ctx.inputValuesUri !== ctx.inputsUri ? { elementInputs: ctx.inputValuesUri } : {}),
   };
 }
 
@@ -128,14 +131,17 @@ export abstract class JobPlugin implements TaskPlugin {
   #start(ctx: TaskExecutionContext): Job {
     const job: Job = { settled: false, aborted: false };
     this.#jobs.set(ctx.generatedName, job);
+    // Settled: the engine looks again now rather than at its next poll.
     this.run(ctx, executeArgsOf(ctx), taskEnvironment(ctx)).then(
       (outcome) => {
         job.outcome = outcome;
         job.settled = true;
+        ctx.wake?.();
       },
       (e: unknown) => {
         job.error = e instanceof Error ? e : new Error(String(e));
         job.settled = true;
+        ctx.wake?.();
       },
     );
     return job;

@@ -9,7 +9,9 @@ import { AloftError, Code } from "@aloft/core";
 import { Engine } from "@aloft/engine";
 import { isTerminalWorkflowPhase } from "@aloft/engine";
 import { MemoryWorkflowStore } from "@aloft/engine";
+import { executionKey } from "@aloft/engine";
 import type { EventSink } from "@aloft/engine";
+import type { WorkflowStatus } from "@aloft/engine";
 import type { TaskPlugin } from "@aloft/engine";
 import { fromLiteralMap, toLiteralMap } from "@aloft/sdk";
 import type { TypeMap, ValuesOf } from "@aloft/sdk";
@@ -36,6 +38,39 @@ export interface RunLocalOptions {
   /** Values of gate signals by signal id (approvals: booleans). A gate whose signal is absent waits. */
   signals?: Record<string, SignalValue>;
 }
+
+/**
+ * The in-memory store, telling runLocal when the execution's status is saved terminal: runLocal waits for that
+ * instead of reading (parsing) the whole status every millisecond, which cost about as much as the tasks of a map.
+ */
+class EndingStore extends MemoryWorkflowStore {
+  readonly #ended = new Set<string>();
+  readonly #onEnd = new Map<string, () => void>();
+  override async updateStatus(key: string, status: WorkflowStatus, expectedVersion: number): Promise<number> {
+    const version = await super.updateStatus(key, status, expectedVersion);
+    if (isTerminalWorkflowPhase(status.phase)) {
+      this.#ended.add(key);
+      this.#onEnd.get(key)?.();
+    }
+    return version;
+  }
+  /** Resolves once a terminal status of execution `key` is saved, or after `ms`. */
+  waitForEnd(key: string, ms: number): Promise<void> {
+    if (this.#ended.has(key)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#onEnd.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#onEnd.set(key, done);
+    });
+  }
+}
+
+/** At the latest this often runLocal reads the status anyway (a terminal status written some other way). */
+const STATUS_POLL_MS = 100;
 
 const discard: EventSink = { workflowEvent: async () => {}, nodeEvent: async () => {}, taskEvent: async () => {} };
 
@@ -94,10 +129,11 @@ export async function runLocal<I extends TypeMap, O extends TypeMap>(
 
   const blobs = options.blobs ?? new MemoryBlobStore({ container: "local" });
   const children = new LocalChildren(localLaunchPlan, blobs);
+  const store = new EndingStore();
   const engine = new Engine({
     signals: localSignals(options.signals ?? {}),
     children,
-    store: new MemoryWorkflowStore(),
+    store,
     blobs,
     sink: options.sink ?? discard,
     plugins: options.plugins ? options.plugins(load) : [new InProcessPlugin({ load })],
@@ -129,7 +165,7 @@ export async function runLocal<I extends TypeMap, O extends TypeMap>(
           : create(LiteralMapSchema);
         return fromLiteralMap(wf.outputs, outs, "output");
       }
-      await new Promise((r) => setTimeout(r, 1));
+      await store.waitForEnd(executionKey(id), STATUS_POLL_MS);
     }
   } finally {
     await engine.stop();

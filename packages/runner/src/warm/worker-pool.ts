@@ -31,6 +31,8 @@ interface Worker {
   child: ChildProcess;
   current?: Invocation;
   dead: boolean;
+  /** Settles once the worker said it is ready (or died first). */
+  ready: Promise<void>;
 }
 
 // Compiled (dist/…/worker-pool.js): the worker is compiled too, and tsx is loaded only to import TypeScript task
@@ -70,6 +72,17 @@ export class WorkerPool {
       this.#queue.push({ id: this.#next++, key, args, env, ...(logFile ? { logFile } : {}), resolve, reject });
       this.#dispatch();
     });
+  }
+
+  /**
+   * Starts the workers now rather than on the first invocations (a server at start, a benchmark before it measures),
+   * and resolves once each has started.
+   */
+  async start(): Promise<void> {
+    if (this.#closed) throw new Error("the warm worker pool is closed");
+    this.#workers.splice(0, this.#workers.length, ...this.#workers.filter((x) => !x.dead));
+    while (this.#workers.length < this.size) this.#spawn();
+    await Promise.all(this.#workers.map((w) => w.ready));
   }
 
   /** Where an invocation waits for a free worker: its place in line (1 = next), or undefined when not waiting. */
@@ -142,10 +155,11 @@ export class WorkerPool {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       ...(this.#opts.cwd && { cwd: this.#opts.cwd }),
     });
-    const w: Worker = { child, dead: false };
+    let isReady = () => {};
+    const w: Worker = { child, dead: false, ready: new Promise<void>((r) => (isReady = r)) };
     this.#workers.push(w);
     child.on("message", (m: FromWorker) => {
-      if (m.type === "ready") return;
+      if (m.type === "ready") return isReady();
       const inv = w.current;
       if (!inv || inv.id !== m.id) return;
       w.current = undefined;
@@ -155,6 +169,7 @@ export class WorkerPool {
     });
     child.on("exit", (code, signal) => {
       w.dead = true;
+      isReady();
       const inv = w.current;
       w.current = undefined;
       inv?.reject(new Error(`warm worker ${child.pid} exited (${signal ?? code}) while running ${inv.args.task}`));
