@@ -7,7 +7,7 @@
 // The map is a real array node under runLocal (engine + local blob store); with an engine that has no array-node
 // handler, each element is driven through the plugin contract as an array node drives its sub-nodes instead.
 // Usage: npx tsx bench/sdk-map.bench.ts [--n 1000 --concurrency 2 --workers 2 --warm-only]
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -78,6 +78,21 @@ async function viaEngine(plugin: TaskPlugin | undefined, run: string, n = N): Pr
     },
   );
   return performance.now() - start;
+}
+
+/** CPU ms (user + system) of this process and, on Linux, of the warm workers so far. */
+function cpuMs(): { main: number; workers: number } {
+  const u = process.cpuUsage();
+  let workers = 0;
+  for (const pid of warm.pool.pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      workers += ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+    } catch {
+      workers = NaN;
+    }
+  }
+  return { main: (u.user + u.system) / 1000, workers };
 }
 
 /** The limit: the task function itself, called N times in this process. */
@@ -151,6 +166,8 @@ let mode = "array node under runLocal (engine)";
 let warmMs: number;
 let coldMs = NaN;
 let engineMs = NaN;
+let warmCpu = { main: NaN, workers: NaN };
+let engineCpu = NaN;
 const WARM_ONLY = values["warm-only"];
 const t0 = performance.now();
 await warm.pool.start();
@@ -161,8 +178,13 @@ try {
   try {
     // A first small map loads the task module in every worker (the fixed cost after their start).
     firstMs = await viaEngine(warm, "warmup", 2 * WORKERS);
+    const cpu0 = cpuMs();
     warmMs = await viaEngine(warm, "warm");
+    const cpu1 = cpuMs();
+    warmCpu = { main: cpu1.main - cpu0.main, workers: cpu1.workers - cpu0.workers };
+    const cpu2 = cpuMs();
     engineMs = await viaEngine(undefined, "in-process");
+    engineCpu = cpuMs().main - cpu2.main;
     if (!WARM_ONLY) coldMs = await viaEngine(coldPlugin("cold"), "cold");
   } catch (e) {
     if (!/UnsupportedNodeKind/.test((e as Error).message)) throw e;
@@ -195,7 +217,11 @@ for (const [name, ms] of [
     pad(name, 12) + pad((ms / 1000).toFixed(3), 12) + pad((ms / N).toFixed(4), 14) + (N / (ms / 1000)).toFixed(1),
   );
 }
-console.log("\nin engine: the same map, the task called in the engine's process; fn call: the function alone");
+console.log(
+  `\nwarm, CPU per element: engine process ${(warmCpu.main / N).toFixed(2)} ms, workers ${(warmCpu.workers / N).toFixed(2)} ms; ` +
+    `in engine: ${(engineCpu / N).toFixed(2)} ms`,
+);
+console.log("in engine: the same map, the task called in the engine's process; fn call: the function alone");
 if (!WARM_ONLY) console.log(`warm workers are ${(coldMs / warmMs).toFixed(1)}x faster than cold processes`);
 if (!Number.isNaN(engineMs))
   console.log(`warm workers: ${(warmMs / engineMs).toFixed(2)}x the map with the task called in the engine's process`);

@@ -13,9 +13,19 @@ import type { PluginState, PluginStatus, TaskExecutionContext, TaskPlugin } from
 import type { ExecuteArgs, Outcome } from "@aloft/sdk";
 import { blobStoreIo } from "@aloft/sdk";
 
+/**
+ * How a job ended: the entrypoint's outcome and, when the runtime saw its writes, the files it wrote to the output
+ * prefix (name → bytes; reported to the engine with Success so that it need not probe for them).
+ */
+export interface JobResult {
+  outcome: Outcome;
+  outputFiles?: Record<string, number>;
+}
+
 interface Job {
   settled: boolean;
   outcome?: Outcome;
+  outputFiles?: Record<string, number>;
   error?: Error;
   aborted: boolean;
 }
@@ -72,7 +82,7 @@ export abstract class JobPlugin implements TaskPlugin {
   readonly #jobs = new Map<string, Job>();
 
   /** Runs the attempt to completion (the entrypoint's outcome). */
-  protected abstract run(ctx: TaskExecutionContext, args: ExecuteArgs, env: Record<string, string>): Promise<Outcome>;
+  protected abstract run(ctx: TaskExecutionContext, args: ExecuteArgs, env: Record<string, string>): Promise<JobResult>;
   /** Stops a running attempt, if the runtime can. */
   protected abstract stop(ctx: TaskExecutionContext): Promise<void>;
   /** Why a started attempt is not running yet (waiting for a worker…), or undefined when it runs. */
@@ -113,7 +123,8 @@ export abstract class JobPlugin implements TaskPlugin {
       });
       return { status: { phase: "RetryableFailure", version: 0, error, ...withLogs }, state: started };
     }
-    return { status: { phase: "Success", version: 0, ...withLogs }, state: started };
+    const files = job.outputFiles ? { outputFiles: job.outputFiles } : {};
+    return { status: { phase: "Success", version: 0, ...withLogs, ...files }, state: started };
   }
 
   async abort(ctx: TaskExecutionContext, _state?: PluginState, _reason?: string): Promise<void> {
@@ -133,8 +144,9 @@ export abstract class JobPlugin implements TaskPlugin {
     this.#jobs.set(ctx.generatedName, job);
     // Settled: the engine looks again now rather than at its next poll.
     this.run(ctx, executeArgsOf(ctx), taskEnvironment(ctx)).then(
-      (outcome) => {
-        job.outcome = outcome;
+      (result) => {
+        job.outcome = result.outcome;
+        if (result.outputFiles) job.outputFiles = result.outputFiles;
         job.settled = true;
         ctx.wake?.();
       },

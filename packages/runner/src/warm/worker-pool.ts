@@ -5,7 +5,8 @@
 // retryable SYSTEM failure) and is replaced on demand; abort kills the worker running the invocation.
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { ExecuteArgs, Outcome } from "@aloft/sdk";
+import type { ExecuteArgs } from "@aloft/sdk";
+import type { JobResult } from "../local/job-plugin.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 
 export interface WorkerPoolOptions {
@@ -23,7 +24,7 @@ interface Invocation {
   args: ExecuteArgs;
   env: Record<string, string>;
   logFile?: string;
-  resolve(o: Outcome): void;
+  resolve(r: JobResult): void;
   reject(e: Error): void;
 }
 
@@ -66,9 +67,9 @@ export class WorkerPool {
    * Runs one invocation; `key` identifies it for abort (the attempt's generated name). With `logFile`, what the task
    * prints goes there.
    */
-  run(key: string, args: ExecuteArgs, env: Record<string, string>, logFile?: string): Promise<Outcome> {
+  run(key: string, args: ExecuteArgs, env: Record<string, string>, logFile?: string): Promise<JobResult> {
     if (this.#closed) return Promise.reject(new Error("the warm worker pool is closed"));
-    return new Promise<Outcome>((resolve, reject) => {
+    return new Promise<JobResult>((resolve, reject) => {
       this.#queue.push({ id: this.#next++, key, args, env, ...(logFile ? { logFile } : {}), resolve, reject });
       this.#dispatch();
     });
@@ -105,6 +106,11 @@ export class WorkerPool {
     }
     const w = this.#workers.find((x) => x.current?.key === key);
     if (w) w.child.kill("SIGKILL");
+  }
+
+  /** Process ids of the live workers (diagnostics: their CPU time, their logs). */
+  get pids(): number[] {
+    return this.#workers.flatMap((w) => (!w.dead && w.child.pid !== undefined ? [w.child.pid] : []));
   }
 
   /** Number of live worker processes. */
@@ -163,7 +169,7 @@ export class WorkerPool {
       const inv = w.current;
       if (!inv || inv.id !== m.id) return;
       w.current = undefined;
-      if (m.type === "done") inv.resolve(m.outcome);
+      if (m.type === "done") inv.resolve({ outcome: m.outcome, outputFiles: m.outputFiles });
       else inv.reject(new Error(m.message));
       this.#dispatch();
     });
