@@ -55,13 +55,15 @@ export const taskHandler: NodeHandler = {
     let error = ps.error ? fromExecutionError(ps.error) : undefined;
     if (ps.phase === "Success") {
       const blobs = n.exec.deps.blobs;
+      const written = ps.outputFiles;
+      const exists = (key: string, name: string) => (written ? Promise.resolve(name in written) : blobs.exists(key));
       const deck = deckKey(n.outputDir());
-      if (await blobs.exists(deck)) n.deckUri = blobs.uri(deck);
-      if (await blobs.exists(futuresKey(n.outputDir()))) {
+      if (await exists(deck, "deck.html")) n.deckUri = blobs.uri(deck);
+      if (await exists(futuresKey(n.outputDir()), "futures.pb")) {
         const t = await finishHandle(n, r, ctx, prev, ps, state, undefined);
         return { ...t, futures: true };
       }
-      const check = await validateTaskOutputs(n, r.template);
+      const check = await validateTaskOutputs(n, r.template, written);
       if (!check.ok) {
         ps = { ...ps, phase: check.recoverable ? "RetryableFailure" : "PermanentFailure" };
         error = check.error;

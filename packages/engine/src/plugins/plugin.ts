@@ -97,6 +97,12 @@ export interface PluginStatus {
    * its started_at and duration (upstream flytepropeller/pkg/controller/nodes/task/transformer.go expects QUEUED, RUNNING, then the final phase).
    */
   startedAt?: Date;
+  /**
+   * On Success, when the plugin knows exactly what the attempt wrote to its output prefix (it ran the entrypoint and saw
+   * its writes): file name → size in bytes. The engine then takes deck.html, futures.pb, error.pb and outputs.pb to be
+   * these, instead of probing the blob store for each (four requests per task); absent, it probes.
+   */
+  outputFiles?: Record<string, number>;
 }
 
 /** Opaque, JSON-serializable state the engine persists between calls (e.g. a pid, a start time). */

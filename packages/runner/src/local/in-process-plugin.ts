@@ -2,9 +2,10 @@
 // core the container command runs (so inputs, outputs and errors travel through inputs.pb / outputs.pb / error.pb).
 import type { TaskExecutionContext } from "@aloft/engine";
 import { blobStoreIo } from "@aloft/sdk";
-import { executeTask, type ExecuteArgs, type Outcome } from "@aloft/sdk";
+import { executeTask, type ExecuteArgs } from "@aloft/sdk";
 import { WARM_TASK_TYPE } from "@aloft/sdk";
-import { JobPlugin } from "./job-plugin.ts";
+import { JobPlugin, type JobResult } from "./job-plugin.ts";
+import { recordingWrites } from "./written-files.ts";
 
 export interface InProcessPluginOptions {
   /** Module path → exports (runLocal passes its entities under their export names). */
@@ -21,8 +22,10 @@ export class InProcessPlugin extends JobPlugin {
     this.#load = options.load;
   }
 
-  protected run(ctx: TaskExecutionContext, args: ExecuteArgs, env: Record<string, string>): Promise<Outcome> {
-    return executeTask(args, { io: blobStoreIo(ctx.blobStore), env: { ...process.env, ...env }, load: this.#load });
+  protected async run(ctx: TaskExecutionContext, args: ExecuteArgs, env: Record<string, string>): Promise<JobResult> {
+    const { io, files } = recordingWrites(blobStoreIo(ctx.blobStore), args.outputPrefix);
+    const outcome = await executeTask(args, { io, env: { ...process.env, ...env }, load: this.#load });
+    return { outcome, outputFiles: files };
   }
 
   protected async stop(): Promise<void> {

@@ -2,6 +2,7 @@
 // invocations sent to warm workers). handle() starts the job on first sight and never blocks on it; later calls
 // report Running until it settles. The job writes outputs.pb / error.pb / futures.pb itself, so Success here means
 // "the entrypoint finished" and the engine reads the result files, exactly as after a process exits 0.
+// A settled job wakes its execution (ctx.wake), so that the engine need not poll to notice it.
 // After an engine restart a job unknown to this process is judged from the files it left: outputs.pb or error.pb
 // present → Success; otherwise it is started again (the entrypoint is idempotent for deterministic tasks).
 import { create } from "@bufbuild/protobuf";
@@ -12,9 +13,19 @@ import type { PluginState, PluginStatus, TaskExecutionContext, TaskPlugin } from
 import type { ExecuteArgs, Outcome } from "@aloft/sdk";
 import { blobStoreIo } from "@aloft/sdk";
 
+/**
+ * How a job ended: the entrypoint's outcome and, when the runtime saw its writes, the files it wrote to the output
+ * prefix (name → bytes; reported to the engine with Success so that it need not probe for them).
+ */
+export interface JobResult {
+  outcome: Outcome;
+  outputFiles?: Record<string, number>;
+}
+
 interface Job {
   settled: boolean;
   outcome?: Outcome;
+  outputFiles?: Record<string, number>;
   error?: Error;
   aborted: boolean;
 }
@@ -32,6 +43,8 @@ export function executeArgsOf(ctx: TaskExecutionContext): ExecuteArgs {
     prevCheckpoint: ctx.previousCheckpointPrefix,
     module: module ?? "",
     task: task ?? "",
+    // An array element reads its own resolved inputs, not the array node's full lists (same values, O(1) per element).
+    ...(ctx.inputValuesUri !== ctx.inputsUri ? { elementInputs: ctx.inputValuesUri } : {}),
   };
 }
 
@@ -69,7 +82,7 @@ export abstract class JobPlugin implements TaskPlugin {
   readonly #jobs = new Map<string, Job>();
 
   /** Runs the attempt to completion (the entrypoint's outcome). */
-  protected abstract run(ctx: TaskExecutionContext, args: ExecuteArgs, env: Record<string, string>): Promise<Outcome>;
+  protected abstract run(ctx: TaskExecutionContext, args: ExecuteArgs, env: Record<string, string>): Promise<JobResult>;
   /** Stops a running attempt, if the runtime can. */
   protected abstract stop(ctx: TaskExecutionContext): Promise<void>;
   /** Why a started attempt is not running yet (waiting for a worker…), or undefined when it runs. */
@@ -110,7 +123,8 @@ export abstract class JobPlugin implements TaskPlugin {
       });
       return { status: { phase: "RetryableFailure", version: 0, error, ...withLogs }, state: started };
     }
-    return { status: { phase: "Success", version: 0, ...withLogs }, state: started };
+    const files = job.outputFiles ? { outputFiles: job.outputFiles } : {};
+    return { status: { phase: "Success", version: 0, ...withLogs, ...files }, state: started };
   }
 
   async abort(ctx: TaskExecutionContext, _state?: PluginState, _reason?: string): Promise<void> {
@@ -128,14 +142,18 @@ export abstract class JobPlugin implements TaskPlugin {
   #start(ctx: TaskExecutionContext): Job {
     const job: Job = { settled: false, aborted: false };
     this.#jobs.set(ctx.generatedName, job);
+    // Settled: the engine looks again now rather than at its next poll.
     this.run(ctx, executeArgsOf(ctx), taskEnvironment(ctx)).then(
-      (outcome) => {
-        job.outcome = outcome;
+      (result) => {
+        job.outcome = result.outcome;
+        if (result.outputFiles) job.outputFiles = result.outputFiles;
         job.settled = true;
+        ctx.wake?.();
       },
       (e: unknown) => {
         job.error = e instanceof Error ? e : new Error(String(e));
         job.settled = true;
+        ctx.wake?.();
       },
     );
     return job;

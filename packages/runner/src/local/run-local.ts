@@ -9,7 +9,9 @@ import { AloftError, Code } from "@aloft/core";
 import { Engine } from "@aloft/engine";
 import { isTerminalWorkflowPhase } from "@aloft/engine";
 import { MemoryWorkflowStore } from "@aloft/engine";
+import { executionKey } from "@aloft/engine";
 import type { EventSink } from "@aloft/engine";
+import type { ExecutionSpec, StoredStatus, WorkflowStatus } from "@aloft/engine";
 import type { TaskPlugin } from "@aloft/engine";
 import { fromLiteralMap, toLiteralMap } from "@aloft/sdk";
 import type { TypeMap, ValuesOf } from "@aloft/sdk";
@@ -36,6 +38,73 @@ export interface RunLocalOptions {
   /** Values of gate signals by signal id (approvals: booleans). A gate whose signal is absent waits. */
   signals?: Record<string, SignalValue>;
 }
+
+/**
+ * runLocal's workflow store: in memory, keeping each saved status as the object the engine saved (the engine never
+ * changes a status it saved: a round works on a copy) rather than as JSON — the memory store's stringify of the whole
+ * status on every save is O(elements) per round, O(N²) for a map — and telling runLocal when the execution's status
+ * is saved terminal, so that it need not read the status every millisecond.
+ */
+class LocalStore extends MemoryWorkflowStore {
+  readonly #statuses = new Map<string, StoredStatus>();
+  readonly #ended = new Set<string>();
+  readonly #onEnd = new Map<string, () => void>();
+
+  override async create(spec: ExecutionSpec, status: WorkflowStatus): Promise<boolean> {
+    if (!(await super.create(spec, status))) return false;
+    this.#statuses.set(executionKey(spec.executionId), { status: structuredClone(status), version: 1 });
+    return true;
+  }
+
+  override async getStatus(key: string): Promise<StoredStatus | undefined> {
+    return this.#statuses.get(key);
+  }
+
+  override async updateStatus(key: string, status: WorkflowStatus, expectedVersion: number): Promise<number> {
+    const e = this.#statuses.get(key);
+    if (!e) throw new AloftError(Code.NOT_FOUND, "engine.workflow_not_found", `execution ${key} not found`);
+    if (e.version !== expectedVersion)
+      throw new AloftError(Code.ABORTED, "engine.workflow_conflict", `execution ${key} was updated concurrently`);
+    const version = e.version + 1;
+    this.#statuses.set(key, { status, version });
+    this.writes += 1;
+    if (isTerminalWorkflowPhase(status.phase)) {
+      this.#ended.add(key);
+      this.#onEnd.get(key)?.();
+    }
+    return version;
+  }
+
+  override async listActive(): Promise<string[]> {
+    const out: string[] = [];
+    for (const [key, e] of this.#statuses) if (!isTerminalWorkflowPhase(e.status.phase)) out.push(key);
+    return out.sort();
+  }
+
+  /** Resolves once a terminal status of execution `key` is saved, or after `ms`. */
+  waitForEnd(key: string, ms: number): Promise<void> {
+    if (this.#ended.has(key)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#onEnd.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#onEnd.set(key, done);
+    });
+  }
+}
+
+/**
+ * The engine's poll: tasks wake their execution when they end (JobPlugin), so polling only paces what nothing wakes
+ * (sleeps, child executions). At 1 ms the engine ran a round over every running task each millisecond, as much work
+ * again as a map's tasks.
+ */
+const POLL_MS = 10;
+
+/** At the latest this often runLocal reads the status anyway (a terminal status written some other way). */
+const STATUS_POLL_MS = 100;
 
 const discard: EventSink = { workflowEvent: async () => {}, nodeEvent: async () => {}, taskEvent: async () => {} };
 
@@ -94,14 +163,15 @@ export async function runLocal<I extends TypeMap, O extends TypeMap>(
 
   const blobs = options.blobs ?? new MemoryBlobStore({ container: "local" });
   const children = new LocalChildren(localLaunchPlan, blobs);
+  const store = new LocalStore();
   const engine = new Engine({
     signals: localSignals(options.signals ?? {}),
     children,
-    store: new MemoryWorkflowStore(),
+    store,
     blobs,
     sink: options.sink ?? discard,
     plugins: options.plugins ? options.plugins(load) : [new InProcessPlugin({ load })],
-    config: { pollIntervalMs: 1, roundErrorBackoffMs: 5, workers: 1 },
+    config: { pollIntervalMs: POLL_MS, roundErrorBackoffMs: 5, workers: 1 },
   });
   children.bind(engine);
   const id = { project: "local", domain: "local", name: options.executionName ?? `local-${Date.now().toString(36)}` };
@@ -129,7 +199,7 @@ export async function runLocal<I extends TypeMap, O extends TypeMap>(
           : create(LiteralMapSchema);
         return fromLiteralMap(wf.outputs, outs, "output");
       }
-      await new Promise((r) => setTimeout(r, 1));
+      await store.waitForEnd(executionKey(id), STATUS_POLL_MS);
     }
   } finally {
     await engine.stop();

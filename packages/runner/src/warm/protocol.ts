@@ -6,5 +6,6 @@ export type ToWorker = { type: "run"; id: number; args: ExecuteArgs; env: Record
 
 export type FromWorker =
   | { type: "ready" }
-  | { type: "done"; id: number; outcome: Outcome }
+  /** `outputFiles`: the files the invocation wrote to its output prefix, name → bytes. */
+  | { type: "done"; id: number; outcome: Outcome; outputFiles: Record<string, number> }
   | { type: "failed"; id: number; message: string };

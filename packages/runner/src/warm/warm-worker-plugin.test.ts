@@ -29,10 +29,15 @@ test("one worker runs many invocations: same process, module loaded once, attemp
     const seen: { pid: number; loads: number; attempt: number }[] = [];
     for (let i = 0; i < 5; i++) {
       const ctx = await sb.context({ nodeId: `n${i}`, attempt: i % 2, template: template("whoami"), inputs: {} });
-      const r = await drive(plugin, ctx, isTerminal);
+      let woken = 0;
+      const r = await drive(plugin, { ...ctx, wake: () => woken++ }, isTerminal);
       assert.equal(r.status.phase, "Success", JSON.stringify(r.status));
       assert.deepEqual(r.phases, ["Running", "Success"]);
-      const out = await getMessage(sb.store, sb.store.keyOf(`${ctx.outputPrefix}/outputs.pb`), LiteralMapSchema);
+      assert.equal(woken, 1, "the settled job woke its execution once");
+      const outKey = sb.store.keyOf(`${ctx.outputPrefix}/outputs.pb`);
+      // What the worker wrote is reported with Success: the engine need not probe the store for it.
+      assert.deepEqual(r.status.outputFiles, { "outputs.pb": (await sb.store.head(outKey))!.size });
+      const out = await getMessage(sb.store, outKey, LiteralMapSchema);
       seen.push(t.fromLiteralMap(fixtures.whoami.outputs, out));
     }
     assert.equal(new Set(seen.map((s) => s.pid)).size, 1, "one worker process");
@@ -58,7 +63,9 @@ test("a user error is written to error.pb and the attempt still ends Success (th
     const ctx = await sb.context({ template: template("boom"), inputs: {} });
     const r = await drive(plugin, ctx, isTerminal);
     assert.equal(r.status.phase, "Success");
-    assert.ok(await sb.store.exists(sb.store.keyOf(`${ctx.outputPrefix}/error.pb`)));
+    const errHead = await sb.store.head(sb.store.keyOf(`${ctx.outputPrefix}/error.pb`));
+    assert.ok(errHead);
+    assert.deepEqual(r.status.outputFiles, { "error.pb": errHead.size }, "error.pb, and no outputs.pb");
   } finally {
     await plugin.close();
     await sb.cleanup();
@@ -87,6 +94,26 @@ test("abort kills the worker running the attempt (Aborted), and the pool starts 
   }
 });
 
+test("start() starts every worker before any task, and a worker it started runs the first one", async () => {
+  const sb = await sandbox();
+  const plugin = new WarmWorkerPlugin({ size: 2 });
+  try {
+    assert.equal(plugin.pool.live, 0);
+    await plugin.pool.start();
+    assert.equal(plugin.pool.live, 2);
+    const started = plugin.pool.pids;
+    assert.equal(started.length, 2);
+    const ctx = await sb.context({ template: template("whoami"), inputs: {} });
+    assert.equal((await drive(plugin, ctx, isTerminal)).status.phase, "Success");
+    const out = await getMessage(sb.store, sb.store.keyOf(`${ctx.outputPrefix}/outputs.pb`), LiteralMapSchema);
+    assert.ok(started.includes(t.fromLiteralMap(fixtures.whoami.outputs, out).pid));
+    assert.deepEqual(plugin.pool.pids, started, "no worker was added");
+  } finally {
+    await plugin.close();
+    await sb.cleanup();
+  }
+});
+
 test("after an engine restart, an attempt whose outputs exist is Success without running again", async () => {
   const sb = await sandbox();
   const a = new WarmWorkerPlugin({ size: 1 });
@@ -97,6 +124,7 @@ test("after an engine restart, an attempt whose outputs exist is Success without
     await a.close();
     const again = await b.handle(ctx, r.state);
     assert.equal(again.status.phase, "Success");
+    assert.equal(again.status.outputFiles, undefined, "judged from the files: the engine reads them itself");
     assert.equal(b.pool.live, 0, "no worker was started");
   } finally {
     await b.close();

@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { type TaskLog, TaskLog_MessageFormat, TaskLogSchema } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { type TaskExecutionContext, taskLogPath } from "@aloft/engine";
-import type { ExecuteArgs, Outcome } from "@aloft/sdk";
+import type { ExecuteArgs } from "@aloft/sdk";
 import { WARM_TASK_TYPE } from "@aloft/sdk";
-import { JobPlugin } from "../local/job-plugin.ts";
+import { JobPlugin, type JobResult } from "../local/job-plugin.ts";
 import { WorkerPool, type WorkerPoolOptions } from "./worker-pool.ts";
 
 export interface WarmWorkerPluginOptions extends WorkerPoolOptions {
@@ -43,7 +43,7 @@ export class WarmWorkerPlugin extends JobPlugin {
     this.#logUrl = options.logUrl;
   }
 
-  protected run(ctx: TaskExecutionContext, args: ExecuteArgs, env: Record<string, string>): Promise<Outcome> {
+  protected run(ctx: TaskExecutionContext, args: ExecuteArgs, env: Record<string, string>): Promise<JobResult> {
     return this.pool.run(ctx.generatedName, args, env, this.#logFile(ctx));
   }
 

@@ -5,6 +5,7 @@ import { dirname } from "node:path";
 import { executeTask } from "@aloft/sdk";
 import { uriIo } from "@aloft/sdk";
 import { importModule } from "@aloft/sdk";
+import { recordingWrites } from "../local/written-files.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 
 const modules = new Map<string, Promise<Record<string, unknown>>>();
@@ -57,10 +58,11 @@ function closeLog(): void {
 process.on("message", (msg: ToWorker) => {
   if (msg.type !== "run") return;
   openLog(msg.logFile);
-  executeTask(msg.args, { io, env: { ...process.env, ...msg.env }, load }).then(
+  const recording = recordingWrites(io, msg.args.outputPrefix);
+  executeTask(msg.args, { io: recording.io, env: { ...process.env, ...msg.env }, load }).then(
     (outcome) => {
       closeLog();
-      send({ type: "done", id: msg.id, outcome });
+      send({ type: "done", id: msg.id, outcome, outputFiles: recording.files });
     },
     (e: unknown) => {
       closeLog();

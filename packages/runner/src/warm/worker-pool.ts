@@ -5,7 +5,8 @@
 // retryable SYSTEM failure) and is replaced on demand; abort kills the worker running the invocation.
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { ExecuteArgs, Outcome } from "@aloft/sdk";
+import type { ExecuteArgs } from "@aloft/sdk";
+import type { JobResult } from "../local/job-plugin.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 
 export interface WorkerPoolOptions {
@@ -23,7 +24,7 @@ interface Invocation {
   args: ExecuteArgs;
   env: Record<string, string>;
   logFile?: string;
-  resolve(o: Outcome): void;
+  resolve(r: JobResult): void;
   reject(e: Error): void;
 }
 
@@ -31,6 +32,8 @@ interface Worker {
   child: ChildProcess;
   current?: Invocation;
   dead: boolean;
+  /** Settles once the worker said it is ready (or died first). */
+  ready: Promise<void>;
 }
 
 // Compiled (dist/…/worker-pool.js): the worker is compiled too, and tsx is loaded only to import TypeScript task
@@ -64,12 +67,23 @@ export class WorkerPool {
    * Runs one invocation; `key` identifies it for abort (the attempt's generated name). With `logFile`, what the task
    * prints goes there.
    */
-  run(key: string, args: ExecuteArgs, env: Record<string, string>, logFile?: string): Promise<Outcome> {
+  run(key: string, args: ExecuteArgs, env: Record<string, string>, logFile?: string): Promise<JobResult> {
     if (this.#closed) return Promise.reject(new Error("the warm worker pool is closed"));
-    return new Promise<Outcome>((resolve, reject) => {
+    return new Promise<JobResult>((resolve, reject) => {
       this.#queue.push({ id: this.#next++, key, args, env, ...(logFile ? { logFile } : {}), resolve, reject });
       this.#dispatch();
     });
+  }
+
+  /**
+   * Starts the workers now rather than on the first invocations (a server at start, a benchmark before it measures),
+   * and resolves once each has started.
+   */
+  async start(): Promise<void> {
+    if (this.#closed) throw new Error("the warm worker pool is closed");
+    this.#workers.splice(0, this.#workers.length, ...this.#workers.filter((x) => !x.dead));
+    while (this.#workers.length < this.size) this.#spawn();
+    await Promise.all(this.#workers.map((w) => w.ready));
   }
 
   /** Where an invocation waits for a free worker: its place in line (1 = next), or undefined when not waiting. */
@@ -92,6 +106,11 @@ export class WorkerPool {
     }
     const w = this.#workers.find((x) => x.current?.key === key);
     if (w) w.child.kill("SIGKILL");
+  }
+
+  /** Process ids of the live workers (diagnostics: their CPU time, their logs). */
+  get pids(): number[] {
+    return this.#workers.flatMap((w) => (!w.dead && w.child.pid !== undefined ? [w.child.pid] : []));
   }
 
   /** Number of live worker processes. */
@@ -142,19 +161,21 @@ export class WorkerPool {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       ...(this.#opts.cwd && { cwd: this.#opts.cwd }),
     });
-    const w: Worker = { child, dead: false };
+    let isReady = () => {};
+    const w: Worker = { child, dead: false, ready: new Promise<void>((r) => (isReady = r)) };
     this.#workers.push(w);
     child.on("message", (m: FromWorker) => {
-      if (m.type === "ready") return;
+      if (m.type === "ready") return isReady();
       const inv = w.current;
       if (!inv || inv.id !== m.id) return;
       w.current = undefined;
-      if (m.type === "done") inv.resolve(m.outcome);
+      if (m.type === "done") inv.resolve({ outcome: m.outcome, outputFiles: m.outputFiles });
       else inv.reject(new Error(m.message));
       this.#dispatch();
     });
     child.on("exit", (code, signal) => {
       w.dead = true;
+      isReady();
       const inv = w.current;
       w.current = undefined;
       inv?.reject(new Error(`warm worker ${child.pid} exited (${signal ?? code}) while running ${inv.args.task}`));

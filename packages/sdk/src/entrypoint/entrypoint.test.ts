@@ -74,6 +74,26 @@ test("success: inputs.pb in, outputs.pb out", async () => {
   });
 });
 
+test("an array element with its own inputs reads them as they are, not its element of the array's lists", async () => {
+  await inTemp(async (dir, args) => {
+    const elementUri = pathToFileURL(join(dir, "element-inputs.pb")).href;
+    const a: ExecuteArgs = { ...args("add"), elementInputs: elementUri };
+    // The array's inputs hold lists (element 1 would be 20 + 200); the element's own inputs are what it runs with.
+    const lists = t.toLiteralMap({ a: t.list(t.int()), b: t.list(t.int()) }, { a: [10, 20], b: [100, 200] });
+    await io.write(a.inputs, toBinary(LiteralMapSchema, lists));
+    await io.write(elementUri, toBinary(LiteralMapSchema, t.toLiteralMap(fixtures.add.inputs, { a: 2, b: 40 })));
+    const env = { BATCH_JOB_ARRAY_INDEX_VAR_NAME: "FLYTE_K8S_ARRAY_INDEX", FLYTE_K8S_ARRAY_INDEX: "1" };
+    assert.equal(await executeTask(a, { ...deps(), env }), "success");
+    const out = fromBinary(LiteralMapSchema, (await io.read(`${a.outputPrefix}/outputs.pb`))!);
+    assert.deepEqual(t.fromLiteralMap(fixtures.add.outputs, out), { sum: 42 });
+    // Without them, the same element picks its values out of the lists.
+    const b = { ...args("add", 1) };
+    assert.equal(await executeTask(b, { ...deps(), env }), "success");
+    const outB = fromBinary(LiteralMapSchema, (await io.read(`${b.outputPrefix}/outputs.pb`))!);
+    assert.deepEqual(t.fromLiteralMap(fixtures.add.outputs, outB), { sum: 220 });
+  });
+});
+
 test("a throwing task writes a USER, NON_RECOVERABLE error.pb; RecoverableError is RECOVERABLE; bad outputs are USER", async () => {
   await inTemp(async (_dir, args) => {
     const a = args("boom");

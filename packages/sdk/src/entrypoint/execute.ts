@@ -27,6 +27,12 @@ export interface ExecuteArgs {
   module: string;
   /** Export name of the task in the module. */
   task: string;
+  /**
+   * An array element's own inputs (the sub-node's resolved inputs.pb, the element of every mapped input): read instead
+   * of `inputs`, and not sliced by the array index. Runtimes that know it (warm workers, runLocal) pass it, so that an
+   * element reads its few literals rather than the array node's full lists (O(N) per element, O(N²) per map).
+   */
+  elementInputs?: string;
 }
 
 export interface ExecuteDeps {
@@ -103,13 +109,14 @@ async function run(args: ExecuteArgs, deps: ExecuteDeps): Promise<Outcome> {
   if (!isEntity(def) || (def.kind !== "task" && def.kind !== "dynamic")) {
     throw new Failure("SYSTEM", "SYSTEM:TaskNotFound", `${args.module} exports no task named ${args.task}`, false);
   }
-  const bytes = await deps.io.read(args.inputs).catch((e: unknown) => {
-    throw new Failure("SYSTEM", "SYSTEM:InputsReadError", `cannot read ${args.inputs}: ${(e as Error).message}`, true);
+  const from = args.elementInputs ?? args.inputs;
+  const bytes = await deps.io.read(from).catch((e: unknown) => {
+    throw new Failure("SYSTEM", "SYSTEM:InputsReadError", `cannot read ${from}: ${(e as Error).message}`, true);
   });
   let literals = bytes && bytes.length > 0 ? fromBinary(LiteralMapSchema, bytes) : create(LiteralMapSchema);
   let inputs: Record<string, unknown>;
   try {
-    const index = arrayIndexOf(deps.env);
+    const index = args.elementInputs === undefined ? arrayIndexOf(deps.env) : undefined;
     if (index !== undefined) literals = arrayElementInputs(def.inputs, literals, index);
     inputs = fromLiteralMap(def.inputs, literals, "input");
   } catch (e) {
