@@ -1,13 +1,18 @@
 // aloft.admin.v1.EventService/CreateEvents against a real admin (SQLite and PostgreSQL): the events of one execution
 // are applied in request order, each event is answered on its own (OK, or the code, message and EventFailureReason
-// the unary RPC would have answered), the batch limits, and the split-mode engine's sink (remote.ts) through it.
+// the unary RPC would have answered), the batch limits, and the split-mode engine's sink (remote.ts) through it and
+// against an admin without it.
 import assert from "node:assert/strict";
+import http2 from "node:http2";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { anyUnpack, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code as ConnectCode, ConnectError } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { EventSchema, type Event } from "@aloft/idl/aloft/admin/v1/event_service_pb.js";
-import { EventFailureReasonSchema } from "@aloft/idl/flyteidl/admin/event_pb.js";
+import { EventFailureReasonSchema, type NodeExecutionEventRequest } from "@aloft/idl/flyteidl/admin/event_pb.js";
 import {
   NodeExecution_Phase,
   TaskExecution_Phase,
@@ -15,6 +20,7 @@ import {
 } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import {
   ResourceType,
+  WorkflowExecutionIdentifierSchema,
   type Identifier,
   type WorkflowExecutionIdentifier,
 } from "@aloft/idl/flyteidl/core/identifier_pb.js";
@@ -230,3 +236,51 @@ for (const kind of ["sqlite", "postgres"] as const) {
     });
   });
 }
+
+test("an admin that does not serve CreateEvents (an older version) gets the flyteidl unary RPCs", async () => {
+  // A gRPC server with AdminService only, as an admin before CreateEvents: unknown services answer UNIMPLEMENTED.
+  const seen: string[] = [];
+  const handler = connectNodeAdapter({
+    grpc: true,
+    connect: false,
+    grpcWeb: false,
+    routes: (router) =>
+      router.service(AdminService, {
+        createNodeEvent: async (req) => {
+          seen.push(`node ${req.event?.id?.nodeId} ${NodeExecution_Phase[req.event?.phase ?? 0]}`);
+          if (req.event?.id?.nodeId === "dup") throw new ConnectError("already exists", ConnectCode.AlreadyExists);
+          return {};
+        },
+        createWorkflowEvent: async () => {
+          seen.push("workflow");
+          return {};
+        },
+      }),
+  });
+  const server = http2.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const old = createAloftClient({ endpoint: `http://127.0.0.1:${port}`, retry: { maxAttempts: 1 } });
+  try {
+    const sink = remoteEventSink(old);
+    const exec = create(WorkflowExecutionIdentifierSchema, { project: P, domain: D, name: "e" });
+    const req = (nodeId: string, phase: NodeExecution_Phase) =>
+      nodeEvent(exec, nodeId, phase).event.value as NodeExecutionEventRequest;
+    const outcomes = await Promise.allSettled([
+      sink.nodeEvent(req("n0", NodeExecution_Phase.QUEUED)),
+      sink.nodeEvent(req("dup", NodeExecution_Phase.RUNNING)),
+      sink.nodeEvent(req("n0", NodeExecution_Phase.RUNNING)),
+    ]);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ["fulfilled", "rejected", "fulfilled"],
+    );
+    const dup = (outcomes[1] as PromiseRejectedResult).reason;
+    assert.ok(dup instanceof AloftError && dup.code === Code.ALREADY_EXISTS);
+    await sink.workflowEvent(workflowEvent(exec, WorkflowExecution_Phase.SUCCEEDED).event.value as never);
+    assert.deepEqual(seen, ["node n0 QUEUED", "node dup RUNNING", "node n0 RUNNING", "workflow"]);
+  } finally {
+    old.close();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
