@@ -126,7 +126,7 @@ for (const kind of ["sqlite", "postgres"] as const) {
       return exec!;
     }
 
-    test("one execution's events apply in request order; executions apart; each event answered on its own", async () => {
+    test("one node's events and its execution's apply in request order; each event answered on its own", async () => {
       const [a, b] = [await newExecution(), await newExecution()];
       const unknown = { ...a, name: "nosuchexecution" };
       const events = [
