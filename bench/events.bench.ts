@@ -21,8 +21,7 @@ import {
   WorkflowExecution_Phase,
 } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { ResourceType, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { createAloftClient } from "@aloft/client";
-import { inProcessEventSink, remoteEventSink } from "@aloft/server/testing";
+import { inProcessEventSink, remoteAdmin } from "@aloft/server/testing";
 import type { WorkflowExecutor } from "@aloft/admin";
 import { startTestPlatform } from "@aloft/testkit";
 import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit";
@@ -155,8 +154,9 @@ results.push(
   ),
 );
 
-const remote = createAloftClient({ endpoint: `http://${platform.grpcAddress}` });
-const remoteSink = remoteEventSink(remote);
+// The split-mode engine's own ports (packages/server/src/wiring/remote.ts), as `aloft engine` builds them.
+const remote = remoteAdmin(`http://${platform.grpcAddress}`);
+const remoteSink = remote.sink;
 results.push(
   await measure(
     "gRPC batched, 4 writers",
