@@ -1,5 +1,7 @@
 // Event ingestion: node + task events per second into admin, in-process (the sandbox's path) and over gRPC (an engine
-// apart from admin), against raw single-row inserts into the same database measured in the same run.
+// apart from admin): one flyteidl unary RPC per event, and the split-mode engine's own sink (remote.ts), which sends
+// them in batches (aloft.admin.v1.EventService/CreateEvents). Against raw single-row inserts into the same database
+// measured in the same run.
 // Usage: npm run bench:events [-- --db sqlite|postgres --nodes 300]
 import { parseArgs } from "node:util";
 import { create } from "@bufbuild/protobuf";
@@ -19,7 +21,7 @@ import {
   WorkflowExecution_Phase,
 } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { ResourceType, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { inProcessEventSink } from "@aloft/server/testing";
+import { inProcessEventSink, remoteAdmin } from "@aloft/server/testing";
 import type { WorkflowExecutor } from "@aloft/admin";
 import { startTestPlatform } from "@aloft/testkit";
 import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit";
@@ -151,6 +153,18 @@ results.push(
     4,
   ),
 );
+
+// The split-mode engine's own ports (packages/server/src/wiring/remote.ts), as `aloft engine` builds them.
+const remote = remoteAdmin(`http://${platform.grpcAddress}`);
+const remoteSink = remote.sink;
+results.push(
+  await measure(
+    "gRPC batched, 4 writers",
+    (e) => (e.kind === "node" ? remoteSink.nodeEvent(e.req) : remoteSink.taskEvent(e.req)),
+    4,
+  ),
+);
+remote.close();
 
 // Baseline: the same number of single-row inserts (a row the size of a small closure) into a scratch table.
 const db = platform.admin.database.db;

@@ -7,6 +7,7 @@ import { file_flyteidl_service_signal, SignalService } from "@aloft/idl/flyteidl
 import { file_flyteidl_service_dataproxy, DataProxyService } from "@aloft/idl/flyteidl/service/dataproxy_pb.js";
 import { file_flyteidl_service_auth, AuthMetadataService } from "@aloft/idl/flyteidl/service/auth_pb.js";
 import { file_flyteidl_service_identity, IdentityService } from "@aloft/idl/flyteidl/service/identity_pb.js";
+import { file_aloft_admin_v1_event_service, EventService } from "@aloft/idl/aloft/admin/v1/event_service_pb.js";
 import { file_grpc_health_v1_health } from "@aloft/idl/grpc/health/v1/health_pb.js";
 import { file_flyteidl_datacatalog_datacatalog, DataCatalog } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
 import type { Kysely } from "kysely";
@@ -20,6 +21,7 @@ import type { Tracing } from "@aloft/core";
 import { adminServiceBinding } from "./api/admin-service.ts";
 import { dataCatalogServiceBinding } from "./api/datacatalog-service.ts";
 import { dataProxyServiceBinding } from "./api/dataproxy-service.ts";
+import { eventServiceBinding } from "./api/event-service.ts";
 import { signalServiceBinding } from "./api/signal-service.ts";
 import { startGrpcServer, type RunningGrpcServer } from "./api/grpc/grpc-server.ts";
 import { HealthState, healthRoutes } from "./api/grpc/health.ts";
@@ -143,6 +145,8 @@ export function createAdmin(deps: AdminDeps): Admin {
       }),
     ),
     dataCatalogServiceBinding(managers.dataCatalog),
+    // Aloft's own: a split-mode engine's events in batches (gRPC only: it has no HTTP routes).
+    eventServiceBinding(managers.executions, logger),
     ...plugins.additionalServices,
   ];
   // Auth services are served over gRPC only when auth is on (upstream); their gateway routes always exist.
@@ -160,6 +164,7 @@ export function createAdmin(deps: AdminDeps): Admin {
         file_flyteidl_service_signal,
         file_flyteidl_service_dataproxy,
         file_flyteidl_datacatalog_datacatalog,
+        file_aloft_admin_v1_event_service,
         file_grpc_health_v1_health,
       ],
       [
@@ -167,6 +172,7 @@ export function createAdmin(deps: AdminDeps): Admin {
         SignalService.typeName,
         DataProxyService.typeName,
         DataCatalog.typeName,
+        EventService.typeName,
         "grpc.health.v1.Health",
       ],
     );

@@ -1,5 +1,5 @@
-// `createAloftClient`: one object for AdminService (its methods directly), SignalService, DataProxyService and
-// datacatalog.DataCatalog (which admin serves too; the engine's task cache uses it), over
+// `createAloftClient`: one object for AdminService (its methods directly), SignalService, DataProxyService,
+// datacatalog.DataCatalog (which admin serves too; the engine's task cache uses it) and Aloft's EventService, over
 // gRPC (h2c or TLS) or the HTTP gateway, with retries, deadlines, request ids, auth, pagination and watch helpers.
 // Create it once and reuse it (it pools its connection); `close()` when done.
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
@@ -8,6 +8,7 @@ import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { SignalService } from "@aloft/idl/flyteidl/service/signal_pb.js";
 import { DataProxyService } from "@aloft/idl/flyteidl/service/dataproxy_pb.js";
 import { DataCatalog } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
+import { EventService } from "@aloft/idl/aloft/admin/v1/event_service_pb.js";
 import { endpointUrl, type EndpointOptions, type TlsOptions } from "./endpoint.ts";
 import { createHttpGatewayTransport, type HttpEncoding } from "./http-transport.ts";
 import {
@@ -44,6 +45,8 @@ export interface AloftClient extends AdminClient {
   readonly signals: Client<typeof SignalService>;
   readonly dataProxy: Client<typeof DataProxyService>;
   readonly dataCatalog: Client<typeof DataCatalog>;
+  /** Aloft's own aloft.admin.v1.EventService (execution events in batches, for a split-mode engine). */
+  readonly events: Client<typeof EventService>;
   /** The base URL calls go to ("" for an injected transport). */
   readonly baseUrl: string;
   listAll<M extends PaginatedMethod>(
@@ -95,6 +98,7 @@ export function createAloftClient(options: AloftClientOptions = {}): AloftClient
     signals: createClient(SignalService, transport),
     dataProxy: createClient(DataProxyService, transport),
     dataCatalog: createClient(DataCatalog, transport),
+    events: createClient(EventService, transport),
     baseUrl: built.baseUrl,
     listAll: <M extends PaginatedMethod>(method: M, request: ListRequest<M>, o?: ListAllOptions) =>
       listAll(admin, method, request, o),

@@ -67,6 +67,7 @@ for (const file of ["api/annotations.proto", "api/http.proto", "api/httpbody.pro
   cpSync(join(googleProtos, file), join(work, "google", file));
 }
 // grpc health + reflection are not in google-proto-files; we keep our own copies of their (tiny, stable) definitions.
+// protos/aloft/ holds Aloft's own services (beside flyteidl's, never instead of them).
 cpSync(join(pkgDir, "protos"), work, { recursive: true });
 writeFileSync(join(work, "buf.yaml"), "version: v2\nmodules:\n  - path: .\nlint:\n  use: [MINIMAL]\n");
 const plugin = join(dirname(require.resolve("@bufbuild/protoc-gen-es/package.json")), "bin", "protoc-gen-es");
@@ -85,7 +86,7 @@ writeFileSync(
   ].join("\n"),
 );
 const buf = join(dirname(require.resolve("@bufbuild/buf/package.json")), "bin", "buf");
-const keep = ["flyteidl", "google/api", "google/rpc", "grpc"];
+const keep = ["aloft", "flyteidl", "google/api", "google/rpc", "grpc"];
 const paths = keep.filter((p) => existsSync(join(work, p))).flatMap((p) => ["--path", p]);
 execFileSync(process.execPath, [buf, "generate", ...paths], { cwd: work, stdio: "inherit" });
 console.log(`@aloft/idl: generated ${walk(work).length} protos into ${relative(process.cwd(), out) || out}`);

@@ -13,6 +13,7 @@ import { SignJWT } from "jose";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { AuthMetadataService } from "@aloft/idl/flyteidl/service/auth_pb.js";
 import { IdentityService } from "@aloft/idl/flyteidl/service/identity_pb.js";
+import { EventService } from "@aloft/idl/aloft/admin/v1/event_service_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { initSecrets } from "@aloft/admin";
@@ -380,6 +381,48 @@ describe("roles", () => {
       body: '{"project":{"id":"httpviewer","name":"x"}}',
     });
     assert.equal(res.status, 403);
+  });
+
+  test("batched events (aloft.admin.v1.EventService/CreateEvents) are for the engine's identity alone", async () => {
+    const events = (t?: string) =>
+      createClient(
+        EventService,
+        createGrpcTransport({
+          baseUrl: `http://${platform.grpcAddress}`,
+          interceptors: [
+            (next) => (req) => {
+              if (t) req.header.set("authorization", `Bearer ${t}`);
+              return next(req);
+            },
+          ],
+        }),
+      );
+    const forged = {
+      events: [
+        {
+          event: {
+            case: "workflow" as const,
+            value: {
+              event: {
+                executionId: { project: P, domain: D, name: "nosuchexecution" },
+                producerId: "propeller",
+                phase: WorkflowExecution_Phase.SUCCEEDED,
+              },
+            },
+          },
+        },
+      ],
+    };
+    assert.equal((await connectCode(events().createEvents(forged))).code, ConnectCode.Unauthenticated);
+    for (const client of ["admin-bot", "contrib-bot", "viewer-bot", "nobody-bot"]) {
+      const e = await connectCode(events(await token(client)).createEvents(forged));
+      assert.equal(e.code, ConnectCode.PermissionDenied, client);
+      assert.match(e.rawMessage, /lacks permission "engine"/, client);
+    }
+    // The engine's identity gets through to the manager, which answers for the event itself.
+    const { results } = await events(await token("flytepropeller")).createEvents(forged);
+    assert.equal(results.length, 1);
+    assert.equal(results[0]!.code, ConnectCode.NotFound);
   });
 
   test("a caller with no role anywhere is refused everything but who-am-I", async () => {

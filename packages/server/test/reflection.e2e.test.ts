@@ -52,7 +52,12 @@ for (const version of ["v1", "v1alpha"] as const) {
       { file_containing_symbol: "no.such.Symbol" },
     ]);
     const names = list!.list_services_response!.service.map((s) => s.name);
-    for (const n of ["flyteidl.service.AdminService", "flyteidl.service.SignalService", "grpc.health.v1.Health"])
+    for (const n of [
+      "flyteidl.service.AdminService",
+      "flyteidl.service.SignalService",
+      "aloft.admin.v1.EventService",
+      "grpc.health.v1.Health",
+    ])
       assert.ok(names.includes(n), n);
     const files = bySymbol!.file_descriptor_response!.file_descriptor_proto.map((b) =>
       fromBinary(FileDescriptorProtoSchema, b),

@@ -28,4 +28,12 @@ test("a workflow launched on a standalone admin runs on a standalone engine", as
   assert.equal(TaskExecution_Phase[tes.taskExecutions[0]!.closure!.phase], "SUCCEEDED");
   // The log link points at admin's HTTP server, which serves the engine's log directory (same data dir).
   assert.match(await (await fetch(tes.taskExecutions[0]!.closure!.logs[0]!.uri)).text(), /doubled/);
+  // The engine's events went in batches (aloft.admin.v1.EventService/CreateEvents), not one flyteidl RPC each.
+  const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const calls = (method: string) =>
+    [...metrics.matchAll(new RegExp(`^aloft_admin_rpc_requests_total\\{[^}]*method="${method}"[^}]*\\} (\\d+)`, "gm"))]
+      .map((x) => Number(x[1]))
+      .reduce((a, b) => a + b, 0);
+  assert.ok(calls("CreateEvents") > 0, "events sent with CreateEvents");
+  assert.equal(calls("CreateNodeEvent") + calls("CreateTaskEvent") + calls("CreateWorkflowEvent"), 0);
 });

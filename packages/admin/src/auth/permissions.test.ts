@@ -7,6 +7,7 @@ import { DataProxyService, GetDataRequestSchema } from "@aloft/idl/flyteidl/serv
 import { AuthMetadataService } from "@aloft/idl/flyteidl/service/auth_pb.js";
 import { IdentityService } from "@aloft/idl/flyteidl/service/identity_pb.js";
 import { DataCatalog } from "@aloft/idl/flyteidl/datacatalog/datacatalog_pb.js";
+import { EventService } from "@aloft/idl/aloft/admin/v1/event_service_pb.js";
 import {
   ExecutionCreateRequestSchema,
   ExecutionTerminateRequestSchema,
@@ -22,10 +23,23 @@ import { requestScope } from "./request-scope.ts";
 import { Authorizer, parseRoleClaim } from "./roles.ts";
 
 test("every served method has a rule", () => {
-  for (const s of [AdminService, SignalService, DataProxyService, AuthMetadataService, IdentityService, DataCatalog]) {
+  for (const s of [
+    AdminService,
+    SignalService,
+    DataProxyService,
+    AuthMetadataService,
+    IdentityService,
+    DataCatalog,
+    EventService,
+  ]) {
     for (const m of s.methods) assert.ok(ruleFor(s.typeName, m.name), `${s.typeName}.${m.name} has no rule`);
   }
   assert.equal(ruleFor("flyteidl.service.AdminService", "NoSuchMethod"), undefined);
+  // The batch of events is exactly as guarded as the events one by one.
+  assert.deepEqual(
+    ruleFor("aloft.admin.v1.EventService", "CreateEvents"),
+    ruleFor("flyteidl.service.AdminService", "CreateNodeEvent"),
+  );
 });
 
 test("the project and domain of a request are found where flyteidl puts them", () => {

@@ -79,6 +79,8 @@ const ADMIN_SERVICE: Record<string, Rule> = {
 
 const TABLE: Record<string, Record<string, Rule>> = {
   "flyteidl.service.AdminService": ADMIN_SERVICE,
+  // Aloft's batch of CreateWorkflowEvent / CreateNodeEvent / CreateTaskEvent (api/event-service.ts): the same rule.
+  "aloft.admin.v1.EventService": { CreateEvents: engine },
   "flyteidl.service.SignalService": { GetOrCreateSignal: engine, ListSignals: view, SetSignal: contribute },
   "flyteidl.service.DataProxyService": {
     CreateUploadLocation: contribute,

@@ -1,4 +1,4 @@
-// The remote ports over a scripted transport: admin's codes and EventFailureReason details arrive as AloftError, an
+// The remote ports over a scripted transport (events in CreateEvents batches): admin's codes and EventFailureReason details arrive as AloftError, an
 // admin that stays unreachable ends as an outage the engine waits out (not a failure), and every call carries a
 // request id and a deadline.
 import assert from "node:assert/strict";
@@ -10,13 +10,34 @@ import {
   NodeExecutionEventRequestSchema,
   WorkflowExecutionEventRequestSchema,
 } from "@aloft/idl/flyteidl/admin/event_pb.js";
+import { anyPack } from "@bufbuild/protobuf/wkt";
+import { StatusSchema, type Status } from "@aloft/idl/google/rpc/status_pb.js";
 import { AloftError, Code } from "@aloft/core";
 import { isAlreadyTerminal } from "@aloft/engine/testing";
 import { isOutage } from "@aloft/engine/testing";
 import { aloftErrorOf, remoteAdmin } from "./remote.ts";
 
-/** Answers each unary call with the next scripted outcome: an error to throw, or "ok". */
-function scripted(script: Array<Error | "ok">) {
+/** A per-event failure inside a CreateEvents answer (the call itself succeeds). */
+class EventFailure {
+  constructor(readonly error: ConnectError) {}
+}
+
+/** How admin answers one event of a batch: the status its unary RPC would have had. */
+function statusOf(step: EventFailure | "ok"): Status {
+  if (step === "ok") return create(StatusSchema, { code: 0 });
+  const e = step.error;
+  return create(StatusSchema, {
+    code: e.code,
+    message: e.rawMessage,
+    details: e.details.flatMap((d) => ("desc" in d ? [anyPack(d.desc, create(d.desc, d.value))] : [])),
+  });
+}
+
+/**
+ * Answers each unary call with the next scripted outcome: an error to throw, or "ok". A CreateEvents call takes one
+ * step per event it carries, and an EventFailure step fails that event alone.
+ */
+function scripted(script: Array<Error | EventFailure | "ok">) {
   const seen: Array<{ method: string; headers: Headers; timeoutMs: number | undefined }> = [];
   const transport: Transport = {
     async unary<I extends DescMessage, O extends DescMessage>(
@@ -24,19 +45,30 @@ function scripted(script: Array<Error | "ok">) {
       _signal: AbortSignal | undefined,
       timeoutMs: number | undefined,
       header: ConstructorParameters<typeof Headers>[0],
-      _input: MessageInitShape<I>,
+      input: MessageInitShape<I>,
     ): Promise<UnaryResponse<I, O>> {
       seen.push({ method: method.name, headers: new Headers(header), timeoutMs });
-      const next = script.shift() ?? "ok";
-      if (next !== "ok") throw next;
-      return {
+      const answer = (message: MessageInitShape<O>): UnaryResponse<I, O> => ({
         stream: false,
         service: method.parent,
         method,
         header: new Headers(),
         trailer: new Headers(),
-        message: create(method.output),
-      };
+        message: create(method.output, message),
+      });
+      if (method.name === "CreateEvents") {
+        const events = (input as { events: unknown[] }).events;
+        if (script[0] instanceof Error) throw script.shift();
+        const steps = events.map(() => {
+          const step = script[0] instanceof Error ? "ok" : (script.shift() ?? "ok");
+          return statusOf(step as EventFailure | "ok");
+        });
+        return answer({ results: steps } as unknown as MessageInitShape<O>);
+      }
+      const next = script.shift() ?? "ok";
+      if (next instanceof EventFailure) throw next.error;
+      if (next !== "ok") throw next;
+      return answer({} as MessageInitShape<O>);
     },
     async stream() {
       throw new Error("no streams");
@@ -52,10 +84,12 @@ test("admin's codes and the already-terminal detail come back as AloftError; oth
     reason: { case: "alreadyInTerminalState", value: { currentPhase: "SUCCEEDED" } },
   });
   const { transport } = scripted([
-    new ConnectError("dup", ConnectCode.AlreadyExists),
-    new ConnectError("terminal", ConnectCode.FailedPrecondition, undefined, [
-      { desc: EventFailureReasonSchema, value: terminal },
-    ]),
+    new EventFailure(new ConnectError("dup", ConnectCode.AlreadyExists)),
+    new EventFailure(
+      new ConnectError("terminal", ConnectCode.FailedPrecondition, undefined, [
+        { desc: EventFailureReasonSchema, value: terminal },
+      ]),
+    ),
   ]);
   const { sink, close } = remoteAdmin("http://127.0.0.1:1", { transport, retry: { maxAttempts: 1 } });
   const req = create(NodeExecutionEventRequestSchema, {});

@@ -12,6 +12,7 @@ import type { ScheduledLaunch } from "@aloft/admin";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { AloftError, Code, type ErrorDetail } from "@aloft/core";
 import { createAloftClient, type AloftClient, type AloftClientOptions } from "@aloft/client";
+import { batchingEventSink } from "./remote-events.ts";
 import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "@aloft/engine";
 
 /**
@@ -77,14 +78,12 @@ export function remoteAdmin(
   };
 }
 
-/** Execution events to admin's CreateWorkflowEvent / CreateNodeEvent / CreateTaskEvent. */
+/**
+ * Execution events in batches to admin's aloft.admin.v1.EventService/CreateEvents (remote-events.ts), or to
+ * CreateWorkflowEvent / CreateNodeEvent / CreateTaskEvent one by one when admin does not serve it.
+ */
 export function remoteEventSink(client: AloftClient): EventSink {
-  const admin = client.admin;
-  return {
-    workflowEvent: async (req) => void (await call(() => admin.createWorkflowEvent(req))),
-    nodeEvent: async (req) => void (await call(() => admin.createNodeEvent(req))),
-    taskEvent: async (req) => void (await call(() => admin.createTaskEvent(req))),
-  };
+  return batchingEventSink(client, aloftErrorOf);
 }
 
 /** Launch-plan nodes: child executions created, read and terminated through admin. */

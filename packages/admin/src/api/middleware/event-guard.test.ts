@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { create, type Message } from "@bufbuild/protobuf";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
+import { EventService } from "@aloft/idl/aloft/admin/v1/event_service_pb.js";
 import { AloftError, Code } from "@aloft/core";
 import { silentLogger } from "@aloft/core";
 import type { CallContext, Principal } from "../rpc.ts";
@@ -49,6 +50,7 @@ test("the middleware refuses only event RPCs, with PERMISSION_DENIED that names 
     AdminService.method.createWorkflowEvent,
     AdminService.method.createNodeEvent,
     AdminService.method.createTaskEvent,
+    EventService.method.createEvents,
   ]) {
     await assert.rejects(
       mw(m, create(m.input), ctx("10.0.0.7"), next),
@@ -56,7 +58,7 @@ test("the middleware refuses only event RPCs, with PERMISSION_DENIED that names 
     );
     await mw(m, create(m.input), ctx("127.0.0.1"), next);
   }
-  assert.equal(ran, 3);
-  await mw(AdminService.method.getProject, create(AdminService.method.getProject.input), ctx("10.0.0.7"), next);
   assert.equal(ran, 4);
+  await mw(AdminService.method.getProject, create(AdminService.method.getProject.input), ctx("10.0.0.7"), next);
+  assert.equal(ran, 5);
 });

@@ -1,5 +1,5 @@
 // Only the engine reports execution outcomes. The event RPCs (CreateWorkflowEvent, CreateNodeEvent,
-// CreateTaskEvent) decide phases and outputs, so a forged SUCCEEDED with made-up outputs would be believed. Without
+// CreateTaskEvent, and Aloft's batched CreateEvents) decide phases and outputs, so a forged SUCCEEDED with made-up outputs would be believed. Without
 // authentication the engine is recognised by where it calls from: loopback only (`aloft start` reports in process and
 // never reaches this; a split-mode `aloft engine` on the same host calls over loopback). With authentication, only
 // the engine's identity. Both transports run this middleware, so gRPC and `POST /api/v1/events/*` behave alike.
@@ -13,6 +13,8 @@ export const EVENT_METHODS: ReadonlySet<string> = new Set([
   "flyteidl.service.AdminService.CreateWorkflowEvent",
   "flyteidl.service.AdminService.CreateNodeEvent",
   "flyteidl.service.AdminService.CreateTaskEvent",
+  // Aloft's batch of the three above (api/event-service.ts).
+  "aloft.admin.v1.EventService.CreateEvents",
 ]);
 
 export interface EventGuardOptions {

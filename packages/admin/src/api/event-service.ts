@@ -1,0 +1,176 @@
+// aloft.admin.v1.EventService: a split-mode engine's events in batches (packages/idl/protos/aloft/admin/v1). Each
+// event goes to the same manager method as its flyteidl RPC (CreateWorkflowEvent / CreateNodeEvent / CreateTaskEvent)
+// and is answered on its own: OK, or the code, message and details that RPC would have answered. Within an execution,
+// the events of one node, and the execution's own events, are applied in request order (applyPlan); different nodes
+// and different executions proceed concurrently. The authentication, authorization and event guard of the flyteidl
+// event RPCs apply to the whole call (auth/permissions.ts, middleware/event-guard.ts); the check for unstorable text
+// runs per event, so that one bad event fails alone.
+import { create, type Message } from "@bufbuild/protobuf";
+import { anyPack } from "@bufbuild/protobuf/wkt";
+import {
+  EventService,
+  CreateEventsResponseSchema,
+  type CreateEventsRequest,
+  type Event,
+} from "@aloft/idl/aloft/admin/v1/event_service_pb.js";
+import { StatusSchema, type Status } from "@aloft/idl/google/rpc/status_pb.js";
+import {
+  NodeExecutionEventRequestSchema,
+  TaskExecutionEventRequestSchema,
+  WorkflowExecutionEventRequestSchema,
+} from "@aloft/idl/flyteidl/admin/event_pb.js";
+import type { WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import { Code, invalidArgument, toAloftError, type Logger } from "@aloft/core";
+import type { ExecutionManagers } from "../managers/execution-managers.ts";
+import { findInvalidText } from "../validation/request-text.ts";
+import { bind, type ServiceBinding } from "./rpc.ts";
+
+/** Events one CreateEvents call may carry; more is INVALID_ARGUMENT for the whole call. */
+export const MAX_EVENTS_PER_REQUEST = 1000;
+/** Events applied at once (the unary RPCs' default stream limit per connection). */
+const CONCURRENT_EVENTS = 100;
+
+type EventManagers = Pick<ExecutionManagers, "executionEvents" | "nodeEvents" | "taskEvents">;
+
+/** The execution an event belongs to ("" when it names none: the manager refuses it). */
+export function executionOf(e: Event): WorkflowExecutionIdentifier | undefined {
+  switch (e.event.case) {
+    case "workflow":
+      return e.event.value.event?.executionId;
+    case "node":
+      return e.event.value.event?.id?.executionId;
+    case "task":
+      return e.event.value.event?.parentNodeExecutionId?.executionId;
+    default:
+      return undefined;
+  }
+}
+
+const keyOf = (id: WorkflowExecutionIdentifier | undefined) =>
+  id ? `${id.project}\u0000${id.domain}\u0000${id.name}` : "";
+
+/** Applies one event through its flyteidl RPC's manager method. */
+async function apply(m: EventManagers, e: Event): Promise<void> {
+  const check = (schema: Parameters<typeof findInvalidText>[0], req: Message) => {
+    const found = findInvalidText(schema, req);
+    if (found) throw invalidArgument("validation.invalid_text", `invalid value for ${found.path}: ${found.problem}`);
+  };
+  switch (e.event.case) {
+    case "workflow":
+      check(WorkflowExecutionEventRequestSchema, e.event.value);
+      await m.executionEvents.createWorkflowEvent(e.event.value);
+      return;
+    case "node":
+      check(NodeExecutionEventRequestSchema, e.event.value);
+      await m.nodeEvents.createNodeEvent(e.event.value);
+      return;
+    case "task":
+      check(TaskExecutionEventRequestSchema, e.event.value);
+      await m.taskEvents.createTaskEvent(e.event.value);
+      return;
+    default:
+      throw invalidArgument("event.missing", "an event names none of workflow, node or task");
+  }
+}
+
+/** The status an error becomes on the wire, as the unary RPC would answer it (details packed as Any). */
+function statusOf(err: unknown): Status {
+  const e = toAloftError(err);
+  return create(StatusSchema, {
+    code: e.code,
+    message: e.message,
+    details: e.details.map((d) => anyPack(d.schema, d.value)),
+  });
+}
+
+const OK = () => create(StatusSchema, { code: Code.OK });
+
+/** The node an event is about: a node event's own, a task event's running node; undefined for a workflow event. */
+function nodeOf(e: Event): string | undefined {
+  if (e.event.case === "node") return e.event.value.event?.id?.nodeId ?? "";
+  if (e.event.case === "task") return e.event.value.event?.parentNodeExecutionId?.nodeId ?? "";
+  return undefined;
+}
+
+/**
+ * How a request's events are applied (indices into it): per execution, steps taken one after another; within a step,
+ * lanes at once, each in request order. A workflow event is a step of its own, after every earlier event of its
+ * execution and before every later one; between workflow events, the events of one node (its node events and its
+ * tasks' events) form a lane. So every event of an execution that the order could matter to — same node, or the
+ * execution's own phase — is applied in request order, and the engine's concurrent nodes are applied concurrently,
+ * as their unary RPCs would be.
+ */
+export function applyPlan(events: readonly Event[]): number[][][][] {
+  const executions = new Map<string, number[][][]>();
+  events.forEach((e, i) => {
+    const key = keyOf(executionOf(e));
+    let steps = executions.get(key);
+    if (!steps) executions.set(key, (steps = []));
+    const node = nodeOf(e);
+    const last = steps.at(-1);
+    if (node === undefined) steps.push([[i]]);
+    else if (!last || nodeOf(events[last[0]![0]!]!) === undefined) steps.push([[i]]);
+    else {
+      const lane = last.find((l) => nodeOf(events[l[0]!]!) === node);
+      if (lane) lane.push(i);
+      else last.push([i]);
+    }
+  });
+  return [...executions.values()];
+}
+
+/** Runs at most `n` of the functions given to it at once. */
+function limiter(n: number) {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
+export async function createEvents(m: EventManagers, req: CreateEventsRequest, logger: Logger) {
+  if (req.events.length > MAX_EVENTS_PER_REQUEST) {
+    throw invalidArgument(
+      "event.batch_too_large",
+      `a CreateEvents request carries at most ${MAX_EVENTS_PER_REQUEST} events (got ${req.events.length})`,
+    );
+  }
+  const results: Status[] = new Array(req.events.length);
+  const limit = limiter(CONCURRENT_EVENTS);
+  const applyOne = async (i: number) => {
+    try {
+      await limit(() => apply(m, req.events[i]!));
+      results[i] = OK();
+    } catch (err) {
+      const status = statusOf(err);
+      if (status.code === Code.INTERNAL || status.code === Code.UNKNOWN)
+        logger.error({ err, method: "CreateEvents", event: i }, "event failed");
+      results[i] = status;
+    }
+  };
+  await Promise.all(
+    applyPlan(req.events).map(async (steps) => {
+      for (const lanes of steps) {
+        await Promise.all(
+          lanes.map(async (lane) => {
+            for (const i of lane) await applyOne(i);
+          }),
+        );
+      }
+    }),
+  );
+  return create(CreateEventsResponseSchema, { results });
+}
+
+export function eventServiceBinding(m: EventManagers, logger: Logger): ServiceBinding {
+  const log = logger.child({ component: "event-service" });
+  return bind(EventService, { createEvents: (req) => createEvents(m, req, log) });
+}

@@ -1,0 +1,207 @@
+// The split-mode engine's event sink (remote-events.ts) over a programmable transport: events sent while a request is
+// in flight go in the next batch in call order, each caller gets its own event's outcome, an admin without
+// CreateEvents gets the unary RPCs (one execution's events in order), a failed request fails every event in it as
+// the outage it is, and batches stay within their limits.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { create, type DescMessage, type DescMethodUnary, type MessageInitShape } from "@bufbuild/protobuf";
+import { anyPack } from "@bufbuild/protobuf/wkt";
+import { Code as ConnectCode, ConnectError, type Transport, type UnaryResponse } from "@connectrpc/connect";
+import type { CreateEventsRequest } from "@aloft/idl/aloft/admin/v1/event_service_pb.js";
+import { StatusSchema } from "@aloft/idl/google/rpc/status_pb.js";
+import { EventFailureReasonSchema, NodeExecutionEventRequestSchema } from "@aloft/idl/flyteidl/admin/event_pb.js";
+import type { NodeExecutionEventRequest } from "@aloft/idl/flyteidl/admin/event_pb.js";
+import { NodeExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import { createAloftClient } from "@aloft/client";
+import { AloftError, Code } from "@aloft/core";
+import { isAlreadyTerminal, isOutage } from "@aloft/engine/testing";
+import { aloftErrorOf } from "./remote.ts";
+import { MAX_BATCH_EVENTS, batchingEventSink } from "./remote-events.ts";
+
+type Handler = (method: string, input: unknown) => Promise<unknown>;
+
+/** A transport whose answers `handle` decides (a returned object is the response; a throw fails the call). */
+function fakeAdmin(handle: Handler) {
+  const transport: Transport = {
+    async unary<I extends DescMessage, O extends DescMessage>(
+      method: DescMethodUnary<I, O>,
+      _signal: AbortSignal | undefined,
+      _timeoutMs: number | undefined,
+      _header: ConstructorParameters<typeof Headers>[0],
+      input: MessageInitShape<I>,
+    ): Promise<UnaryResponse<I, O>> {
+      const out = await handle(method.name, input);
+      return {
+        stream: false,
+        service: method.parent,
+        method,
+        header: new Headers(),
+        trailer: new Headers(),
+        message: create(method.output, out as MessageInitShape<O>),
+      };
+    },
+    async stream() {
+      throw new Error("no streams");
+    },
+  };
+  const client = createAloftClient({ transport, retry: { maxAttempts: 1 } });
+  return batchingEventSink(client, aloftErrorOf);
+}
+
+const node = (execution: string, nodeId: string, phase = NodeExecution_Phase.RUNNING, producerId = "propeller") =>
+  create(NodeExecutionEventRequestSchema, {
+    event: { id: { executionId: { project: "p", domain: "d", name: execution }, nodeId }, phase, producerId },
+  });
+
+/** "execution/node/PHASE" of a node event, for comparing what was sent. */
+const label = (req: NodeExecutionEventRequest) =>
+  `${req.event?.id?.executionId?.name}/${req.event?.id?.nodeId}/${NodeExecution_Phase[req.event?.phase ?? 0]}`;
+
+const batchLabels = (input: unknown) =>
+  (input as CreateEventsRequest).events.map((e) => label(e.event.value as NodeExecutionEventRequest));
+
+const ok = () => create(StatusSchema, { code: 0 });
+
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setImmediate(r));
+}
+
+test("events sent while a request is in flight go in the next batch, in call order, each with its own outcome", async () => {
+  const batches: string[][] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const terminal = create(EventFailureReasonSchema, {
+    reason: { case: "alreadyInTerminalState", value: { currentPhase: "SUCCEEDED" } },
+  });
+  const sink = fakeAdmin(async (method, input) => {
+    assert.equal(method, "CreateEvents");
+    const labels = batchLabels(input);
+    batches.push(labels);
+    if (batches.length === 1) await gate;
+    return {
+      results: labels.map((l) =>
+        l.startsWith("a/dup/")
+          ? create(StatusSchema, { code: Code.ALREADY_EXISTS, message: "already exists" })
+          : l.startsWith("a/done/")
+            ? create(StatusSchema, {
+                code: Code.FAILED_PRECONDITION,
+                message: "already terminal",
+                details: [anyPack(EventFailureReasonSchema, terminal)],
+              })
+            : ok(),
+      ),
+    };
+  });
+  const first = sink.nodeEvent(node("a", "n0", NodeExecution_Phase.QUEUED));
+  await until(() => batches.length === 1);
+  const later = [
+    sink.nodeEvent(node("a", "n0", NodeExecution_Phase.RUNNING)),
+    sink.nodeEvent(node("b", "n0")),
+    sink.nodeEvent(node("a", "dup")),
+    sink.nodeEvent(node("a", "done", NodeExecution_Phase.SUCCEEDED)),
+    sink.nodeEvent(node("a", "n0", NodeExecution_Phase.SUCCEEDED)),
+  ];
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(batches.length, 1, "nothing else is sent while a request is in flight");
+  release();
+  await first;
+  const outcomes = await Promise.allSettled(later);
+  assert.deepEqual(batches, [
+    ["a/n0/QUEUED"],
+    ["a/n0/RUNNING", "b/n0/RUNNING", "a/dup/RUNNING", "a/done/SUCCEEDED", "a/n0/SUCCEEDED"],
+  ]);
+  assert.deepEqual(
+    outcomes.map((o) => o.status),
+    ["fulfilled", "fulfilled", "rejected", "rejected", "fulfilled"],
+  );
+  const dup = (outcomes[2] as PromiseRejectedResult).reason;
+  assert.ok(dup instanceof AloftError && dup.code === Code.ALREADY_EXISTS && dup.message === "already exists");
+  assert.ok(isAlreadyTerminal((outcomes[3] as PromiseRejectedResult).reason));
+});
+
+test("an admin without CreateEvents gets the unary RPCs from then on, one execution's events one after another", async () => {
+  const calls: string[] = [];
+  const sink = fakeAdmin(async (method, input) => {
+    if (method === "CreateEvents") {
+      calls.push("CreateEvents");
+      throw new ConnectError("unknown service aloft.admin.v1.EventService", ConnectCode.Unimplemented);
+    }
+    assert.equal(method, "CreateNodeEvent");
+    const l = label(create(NodeExecutionEventRequestSchema, input as MessageInitShape<DescMessage>) as never);
+    calls.push(`start ${l}`);
+    // Different lengths, so that a call not waiting for the one before would overtake it.
+    await new Promise((r) => setTimeout(r, l.includes("QUEUED") ? 15 : 1));
+    calls.push(`end ${l}`);
+    if (l.startsWith("gone/")) throw new ConnectError("no such execution", ConnectCode.NotFound);
+    return {};
+  });
+  const sent = [
+    sink.nodeEvent(node("a", "n0", NodeExecution_Phase.QUEUED)),
+    sink.nodeEvent(node("a", "n0", NodeExecution_Phase.RUNNING)),
+    sink.nodeEvent(node("gone", "n0")),
+    sink.nodeEvent(node("a", "n0", NodeExecution_Phase.SUCCEEDED)),
+  ];
+  const outcomes = await Promise.allSettled(sent);
+  assert.deepEqual(
+    outcomes.map((o) => o.status),
+    ["fulfilled", "fulfilled", "rejected", "fulfilled"],
+  );
+  const gone = (outcomes[2] as PromiseRejectedResult).reason;
+  assert.ok(gone instanceof AloftError && gone.code === Code.NOT_FOUND);
+  const ofA = calls.filter((c) => c.includes(" a/"));
+  assert.deepEqual(ofA, [
+    "start a/n0/QUEUED",
+    "end a/n0/QUEUED",
+    "start a/n0/RUNNING",
+    "end a/n0/RUNNING",
+    "start a/n0/SUCCEEDED",
+    "end a/n0/SUCCEEDED",
+  ]);
+  await sink.nodeEvent(node("b", "n1"));
+  assert.equal(calls.filter((c) => c === "CreateEvents").length, 1, "CreateEvents is not tried again");
+  assert.ok(calls.includes("end b/n1/RUNNING"));
+});
+
+test("a request that fails fails every event in it as an outage the engine replays; the sink carries on", async () => {
+  let down = true;
+  const batches: string[][] = [];
+  const sink = fakeAdmin(async (_method, input) => {
+    batches.push(batchLabels(input));
+    if (down) throw new ConnectError("connect ECONNREFUSED 127.0.0.1:8089", ConnectCode.Unavailable);
+    return { results: batchLabels(input).map(ok) };
+  });
+  const outcomes = await Promise.allSettled([
+    sink.nodeEvent(node("a", "n0")),
+    sink.nodeEvent(node("b", "n0")),
+    sink.nodeEvent(node("a", "n1")),
+  ]);
+  assert.equal(batches.length, 1);
+  for (const o of outcomes) {
+    assert.equal(o.status, "rejected");
+    const e = (o as PromiseRejectedResult).reason;
+    assert.ok(e instanceof AloftError && e.code === Code.UNAVAILABLE && isOutage(e), String(e));
+  }
+  down = false;
+  await sink.nodeEvent(node("a", "n0"));
+  assert.equal(batches.length, 2);
+});
+
+test("a batch holds at most 1,000 events and 1 MiB; a larger event goes alone", async () => {
+  const sizes: number[] = [];
+  const sink = fakeAdmin(async (_method, input) => {
+    const n = (input as CreateEventsRequest).events.length;
+    sizes.push(n);
+    return { results: Array.from({ length: n }, ok) };
+  });
+  await Promise.all(Array.from({ length: 2500 }, (_, i) => sink.nodeEvent(node("a", `n${i}`))));
+  assert.deepEqual(sizes, [MAX_BATCH_EVENTS, MAX_BATCH_EVENTS, 500]);
+  sizes.length = 0;
+  const huge = "x".repeat(1536 * 1024);
+  await Promise.all([
+    sink.nodeEvent(node("a", "s1")),
+    sink.nodeEvent(node("a", "big", NodeExecution_Phase.RUNNING, huge)),
+    sink.nodeEvent(node("a", "s2")),
+    sink.nodeEvent(node("a", "s3")),
+  ]);
+  assert.deepEqual(sizes, [1, 1, 2]);
+});
