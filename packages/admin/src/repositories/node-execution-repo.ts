@@ -102,9 +102,9 @@ export class NodeExecutionRepo {
   }
 
   /** Inserts a node execution and returns the stored row; ALREADY_EXISTS when a concurrent event created it first. */
-  async create(row: NewNodeExecutionRow, nowMicros: number): Promise<NodeExecutionRow> {
+  async create(row: NewNodeExecutionRow, nowMicros: number, db = this.db): Promise<NodeExecutionRow> {
     return withDbErrors(() =>
-      this.db
+      db
         .insertInto("node_executions")
         .values({ ...row, created_at: nowMicros, updated_at: nowMicros, deleted_at: null })
         .returningAll()
@@ -115,6 +115,7 @@ export class NodeExecutionRepo {
   /**
    * Compare-and-set on the state read before — the phase and, when given, updated_at (which the event managers
    * keep strictly increasing) — so that a stale read never overwrites a newer write. False when nothing matched.
+   * `db`: where the write runs (a group commit's transaction); the repository's database by default.
    */
   async update(
     id: number,
@@ -122,8 +123,9 @@ export class NodeExecutionRepo {
     nowMicros: number,
     expectedPhase: string,
     expectedUpdatedAt?: number,
+    db = this.db,
   ): Promise<boolean> {
-    let qb = this.db
+    let qb = db
       .updateTable("node_executions")
       .set({ ...patch, updated_at: nowMicros })
       .where("id", "=", id)

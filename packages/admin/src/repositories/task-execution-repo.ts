@@ -116,9 +116,9 @@ export class TaskExecutionRepo {
   }
 
   /** Inserts a task execution and returns the stored row; ALREADY_EXISTS when it exists. */
-  async create(row: NewTaskExecutionRow, nowMicros: number): Promise<TaskExecutionRow> {
+  async create(row: NewTaskExecutionRow, nowMicros: number, db = this.db): Promise<TaskExecutionRow> {
     return withDbErrors(() =>
-      this.db
+      db
         .insertInto("task_executions")
         .values({ ...row, created_at: nowMicros, updated_at: nowMicros, deleted_at: null })
         .returningAll()
@@ -126,14 +126,18 @@ export class TaskExecutionRepo {
     );
   }
 
-  /** Compare-and-set on (phase, phase_version[, updated_at]) read before; false when a concurrent event won. */
+  /**
+   * Compare-and-set on (phase, phase_version[, updated_at]) read before; false when a concurrent event won. `db`: where
+   * the write runs (a group commit's transaction); the repository's database by default.
+   */
   async update(
     id: number,
     patch: TaskExecutionPatch,
     nowMicros: number,
     expected: { phase: string; phaseVersion: number; updatedAt?: number },
+    db = this.db,
   ): Promise<boolean> {
-    let qb = this.db
+    let qb = db
       .updateTable("task_executions")
       .set({ ...patch, updated_at: nowMicros })
       .where("id", "=", id)
