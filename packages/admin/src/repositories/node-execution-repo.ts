@@ -13,6 +13,7 @@ import {
   type SortOrder,
 } from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
+import { WriteSql } from "./write-sql.ts";
 import type { ProjectDomainName } from "@aloft/core";
 import type { NodeExecutionsTable, Schema } from "./schema.ts";
 
@@ -53,7 +54,10 @@ export interface NodeExecutionListQuery {
 }
 
 export class NodeExecutionRepo {
-  constructor(private readonly db: Kysely<Schema>) {}
+  private readonly writes: WriteSql;
+  constructor(private readonly db: Kysely<Schema>) {
+    this.writes = new WriteSql(db);
+  }
 
   /** The workflow execution (id, cluster) and the node execution, in one round trip. */
   async lookupForEvent(key: NodeExecutionKey): Promise<NodeEventContext> {
@@ -103,13 +107,14 @@ export class NodeExecutionRepo {
 
   /** Inserts a node execution and returns the stored row; ALREADY_EXISTS when a concurrent event created it first. */
   async create(row: NewNodeExecutionRow, nowMicros: number, db = this.db): Promise<NodeExecutionRow> {
-    return withDbErrors(() =>
-      db
-        .insertInto("node_executions")
-        .values({ ...row, created_at: nowMicros, updated_at: nowMicros, deleted_at: null })
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    );
+    const q = this.writes.insert("node_executions", {
+      ...row,
+      created_at: nowMicros,
+      updated_at: nowMicros,
+      deleted_at: null,
+    });
+    const res = await withDbErrors(() => db.executeQuery(q));
+    return res.rows[0] as NodeExecutionRow;
   }
 
   /**
@@ -125,14 +130,11 @@ export class NodeExecutionRepo {
     expectedUpdatedAt?: number,
     db = this.db,
   ): Promise<boolean> {
-    let qb = db
-      .updateTable("node_executions")
-      .set({ ...patch, updated_at: nowMicros })
-      .where("id", "=", id)
-      .where("phase", "=", expectedPhase);
-    if (expectedUpdatedAt !== undefined) qb = qb.where("updated_at", "=", expectedUpdatedAt);
-    const res = await withDbErrors(() => qb.executeTakeFirst());
-    return Number(res.numUpdatedRows) > 0;
+    const where: Record<string, unknown> = { id, phase: expectedPhase };
+    if (expectedUpdatedAt !== undefined) where.updated_at = expectedUpdatedAt;
+    const q = this.writes.update("node_executions", { ...patch, updated_at: nowMicros }, where);
+    const res = await withDbErrors(() => db.executeQuery(q));
+    return Number(res.numAffectedRows ?? 0) > 0;
   }
 
   /** Whether any node execution names this one as its parent (legacy rows derive is_parent from it). */
