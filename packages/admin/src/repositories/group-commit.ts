@@ -9,9 +9,15 @@
 //   as it fails a single write: the caller retries, and event writes are inserts and compare-and-sets, which a
 //   write that did commit turns into "already exists" / "changed concurrently" on the retry, never a second apply.
 // Writes run in the order they were submitted, so events of one execution sent in order are applied in order.
+// SQLite (one connection, no round trips): one batch at a time, gathering every write submitted in the same turn —
+// a batch costs one commit whatever its size. PostgreSQL (a pool, a round trip per statement): a write starts at
+// once on a free connection, as without group commit, and only writes that find every batch slot busy wait to
+// share the next transaction — so that the batch's begin and commit round trips are paid only where they save
+// commits (many concurrent events), not added to the latency of a few.
 import { sql, type Kysely } from "kysely";
 import { isConnectionError, translateDbError } from "./db-errors.ts";
 import type { Schema } from "./schema.ts";
+import { isNetworkDialect } from "./write-sql.ts";
 
 /**
  * One write: only database statements, run on the executor it is given (the batch's transaction; undefined means
@@ -31,10 +37,13 @@ interface Pending {
 }
 
 const DEFAULT_MAX_BATCH = 256;
+/** Transactions in flight at once on PostgreSQL (the pool keeps other connections for reads). */
+const NETWORK_CONCURRENCY = 4;
 
 export class GroupCommit {
   private queue: Pending[] = [];
-  private draining = false;
+  private draining = 0;
+  private concurrency: number | undefined;
   /** Transactions committed with more than one write, and the writes they held (metrics and tests). */
   readonly stats = { batches: 0, batchedWrites: 0 };
 
@@ -46,10 +55,12 @@ export class GroupCommit {
   run<T>(write: Write<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ write, resolve: resolve as (v: unknown) => void, reject });
-      if (this.draining) return;
-      this.draining = true;
-      // After the current turn: every write submitted by callers that are ready now joins the first batch.
-      setImmediate(() => void this.drain());
+      this.concurrency ??= isNetworkDialect(this.db) ? NETWORK_CONCURRENCY : 1;
+      if (this.draining >= this.concurrency) return;
+      this.draining += 1;
+      // SQLite: after the current turn, so that every write submitted by callers ready now joins the batch.
+      if (this.concurrency === 1) setImmediate(() => void this.drain());
+      else void this.drain();
     });
   }
 
@@ -57,7 +68,7 @@ export class GroupCommit {
     try {
       while (this.queue.length > 0) await this.flush(this.queue.splice(0, this.maxBatch));
     } finally {
-      this.draining = false;
+      this.draining -= 1;
     }
   }
 

@@ -67,12 +67,17 @@ export class WriteSql {
     this.texts.set(shape, text);
   }
 
-  /** Placeholders as the dialect writes them: `$1, $2…` (PostgreSQL) or `?` (SQLite), learned from the builder. */
+  /** Placeholders as the dialect writes them: `$1, $2…` (PostgreSQL) or `?` (SQLite). */
   private counter(): () => string {
-    this.numbered ??= sql`${0}`.compile(this.db).sql.startsWith("$");
+    this.numbered ??= isNetworkDialect(this.db);
     let i = 0;
     return this.numbered ? () => `$${++i}` : () => "?";
   }
+}
+
+/** Whether the database is PostgreSQL (numbered placeholders) rather than SQLite, as the query builder compiles. */
+export function isNetworkDialect(db: Kysely<Schema>): boolean {
+  return sql`${0}`.compile(db).sql.startsWith("$");
 }
 
 function quote(identifier: string): string {
