@@ -74,11 +74,7 @@ export class GroupCommit {
 
   /** Never throws: every write of the batch is settled. */
   private async flush(batch: Pending[]): Promise<void> {
-    if (batch.length === 1) {
-      const p = batch[0]!;
-      await p.write(this.db).then(p.resolve, p.reject);
-      return;
-    }
+    if (batch.length === 1) return alone(batch[0]!, this.db);
     let outcome: { results: unknown[] } | { failed: number; err: unknown } | { commitFailed: unknown };
     try {
       outcome = await this.db.connection().execute(async (conn) => {
@@ -118,10 +114,19 @@ export class GroupCommit {
         for (const p of batch) p.reject(e);
         return;
       }
-      for (const p of batch) await p.write(this.db).then(p.resolve, p.reject);
+      for (const p of batch) await alone(p, this.db);
       return;
     }
     batch[outcome.failed]!.reject(outcome.err);
     await this.flush(batch.filter((_, i) => i !== outcome.failed));
+  }
+}
+
+/** Runs one write outside any batch (its statement commits on its own) and settles it. */
+async function alone(p: Pending, db: Kysely<Schema>): Promise<void> {
+  try {
+    p.resolve(await p.write(db));
+  } catch (err) {
+    p.reject(err);
   }
 }
