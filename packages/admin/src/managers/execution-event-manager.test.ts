@@ -15,6 +15,7 @@ import { ManualClock } from "@aloft/core/testing";
 import { type AloftError, Code } from "@aloft/core";
 import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import { ExecutionRepo } from "../repositories/execution-repo.ts";
+import { GroupCommit } from "../repositories/group-commit.ts";
 import { ExecutionData, defaultRemoteDataOptions } from "./execution-data-manager.ts";
 import { ExecutionEventManager } from "./execution-event-manager.ts";
 
@@ -62,7 +63,12 @@ function manager(inline = false, maxSizeInBytes = 2 * 1024 * 1024) {
     storeEventDataInline: inline,
     maxSizeInBytes,
   });
-  return new ExecutionEventManager({ repo, data, clock: new ManualClock() });
+  return new ExecutionEventManager({
+    repo,
+    data,
+    clock: new ManualClock(),
+    writes: new GroupCommit(testDb.database.db),
+  });
 }
 const send = (
   m: ExecutionEventManager,

@@ -21,6 +21,7 @@ import { alreadyExists, failedPrecondition, internal } from "@aloft/core";
 import { WORKFLOW_TERMINAL } from "@aloft/core";
 import { nextWriteMicros, type ExecutionPatch, type ExecutionRepo } from "../repositories/execution-repo.ts";
 import { dateToMicros, timestampToMicros } from "../repositories/timestamps.ts";
+import { groupWrite, type GroupCommit } from "../repositories/group-commit.ts";
 import {
   DEFAULT_PRODUCER_ID,
   alreadyInTerminalState,
@@ -38,6 +39,8 @@ export interface ExecutionEventManagerDeps {
   repo: ExecutionRepo;
   data: ExecutionData;
   clock: Clock;
+  /** Concurrent events' writes share transactions; without it each write commits on its own. */
+  writes?: GroupCommit;
 }
 
 /** Concurrent events for one execution: the loser of the compare-and-set re-reads and re-applies the rules. */
@@ -143,10 +146,9 @@ export class ExecutionEventManager {
       patch.error_code = out.value.code;
     }
     patch.closure = toBinary(ExecutionClosureSchema, closure);
-    return this.deps.repo.update(row.id, patch, nextWriteMicros(dateToMicros(this.deps.clock.now()), row), {
-      phase: row.phase,
-      updatedAt: row.updated_at,
-    });
+    const now = nextWriteMicros(dateToMicros(this.deps.clock.now()), row);
+    const expected = { phase: row.phase, updatedAt: row.updated_at };
+    return groupWrite(this.deps.writes, (db) => this.deps.repo.update(row.id, patch, now, expected, db));
   }
 }
 

@@ -22,6 +22,7 @@ import type { LiteralOffloadingConfig } from "@aloft/core";
 import { ExecutionData, defaultRemoteDataOptions, type RemoteDataOptions } from "./execution-data-manager.ts";
 import { ExecutionEventManager } from "./execution-event-manager.ts";
 import { EventCache } from "./event-cache.ts";
+import { GroupCommit } from "../repositories/group-commit.ts";
 import { ExecutionManager } from "./execution-manager.ts";
 import { ExecutionMetricsManager } from "./execution-metrics-manager.ts";
 import { ExecutionQueryManager } from "./execution-query-manager.ts";
@@ -97,6 +98,7 @@ export function createExecutionManagers(d: ExecutionManagersDeps): ExecutionMana
   );
   const executor = () => d.workflowExecutor;
   const cache = d.eventCacheSize === 0 ? undefined : new EventCache(d.eventCacheSize);
+  const writes = new GroupCommit(d.db);
   const getLaunchPlan = (id: Parameters<LaunchPlanManager["get"]>[0]["id"]) =>
     d.launchPlans.get(create(ObjectGetRequestSchema, { id }));
   const singleTask = new SingleTaskExecutions({
@@ -157,7 +159,7 @@ export function createExecutionManagers(d: ExecutionManagersDeps): ExecutionMana
       maxAnnotationEntries: d.registration?.maxAnnotationEntries ?? 0,
     }),
     executionQueries,
-    executionEvents: new ExecutionEventManager({ repo, data, clock: d.clock }),
+    executionEvents: new ExecutionEventManager({ repo, data, clock: d.clock, writes }),
     nodeEvents: new NodeEventManager({
       repo: nodeRepo,
       executions: repo,
@@ -167,9 +169,10 @@ export function createExecutionManagers(d: ExecutionManagersDeps): ExecutionMana
       logger: d.logger,
       ...(d.metadataStoragePrefix ? { metadataStoragePrefix: d.metadataStoragePrefix } : {}),
       ...(cache ? { cache } : {}),
+      writes,
     }),
     nodeExecutions,
-    taskEvents: new TaskEventManager({ repo: taskRepo, data, clock: d.clock, ...(cache ? { cache } : {}) }),
+    taskEvents: new TaskEventManager({ repo: taskRepo, data, clock: d.clock, ...(cache ? { cache } : {}), writes }),
     taskExecutions,
     executionMetrics: new ExecutionMetricsManager({
       executions: executionQueries,

@@ -17,6 +17,7 @@ import { NodeExecutionRepo } from "../repositories/node-execution-repo.ts";
 import { TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
 import { ExecutionData, defaultRemoteDataOptions } from "./execution-data-manager.ts";
 import { EventCache } from "./event-cache.ts";
+import { GroupCommit } from "../repositories/group-commit.ts";
 import { NodeEventManager } from "./node-event-manager.ts";
 import { NodeExecutionManager } from "./node-execution-manager.ts";
 
@@ -68,7 +69,8 @@ for (const cached of [false, true])
         data,
         clock: new ManualClock(),
         logger: silentLogger(),
-        ...(cached ? { cache: new EventCache() } : {}),
+        // As wired in production: the cache and the group commit of concurrent events' writes.
+        ...(cached ? { cache: new EventCache(), writes: new GroupCommit(db) } : {}),
       });
       reads = new NodeExecutionManager({ repo, taskExecutions, data });
     });

@@ -37,6 +37,7 @@ import type {
   NodeExecutionRow,
 } from "../repositories/node-execution-repo.ts";
 import type { TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
+import { groupWrite, type GroupCommit } from "../repositories/group-commit.ts";
 import { dateToMicros, timestampToMicros } from "../repositories/timestamps.ts";
 import { NODE_TERMINAL } from "@aloft/core";
 import {
@@ -64,6 +65,8 @@ export interface NodeEventManagerDeps {
   metadataStoragePrefix?: readonly string[];
   /** Shared with the task event manager; without it every event reads before it writes. */
   cache?: EventCache;
+  /** Concurrent events' writes share transactions; without it each write commits on its own. */
+  writes?: GroupCommit;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -185,32 +188,32 @@ export class NodeEventManager {
       isEager: event.isEager,
     });
     const occurred = event.occurredAt ? timestampToMicros(event.occurredAt) : dateToMicros(this.deps.clock.now());
+    const inputUri = await this.inputUri(event, key);
     try {
-      const created = await this.deps.repo.create(
-        {
-          execution_project: key.execution.project,
-          execution_domain: key.execution.domain,
-          execution_name: key.execution.name,
-          node_id: key.nodeId,
-          phase: nodePhaseName(event.phase),
-          input_uri: await this.inputUri(event, key),
-          closure: toBinary(NodeExecutionClosureSchema, closure),
-          started_at: patch.started_at ?? null,
-          node_execution_created_at: occurred,
-          node_execution_updated_at: occurred,
-          duration: patch.duration ?? 0,
-          node_execution_metadata: toBinary(NodeExecutionMetaDataSchema, metadata),
-          parent_id: parentId,
-          parent_task_execution_id: parentTaskExecutionId,
-          error_kind: patch.error_kind ?? null,
-          error_code: patch.error_code ?? null,
-          cache_status: patch.cache_status ?? null,
-          dynamic_workflow_remote_closure_reference: dynamicRef,
-          internal_data: null,
-          event_version: event.eventVersion,
-        },
-        this.writeMicros(),
-      );
+      const row = {
+        execution_project: key.execution.project,
+        execution_domain: key.execution.domain,
+        execution_name: key.execution.name,
+        node_id: key.nodeId,
+        phase: nodePhaseName(event.phase),
+        input_uri: inputUri,
+        closure: toBinary(NodeExecutionClosureSchema, closure),
+        started_at: patch.started_at ?? null,
+        node_execution_created_at: occurred,
+        node_execution_updated_at: occurred,
+        duration: patch.duration ?? 0,
+        node_execution_metadata: toBinary(NodeExecutionMetaDataSchema, metadata),
+        parent_id: parentId,
+        parent_task_execution_id: parentTaskExecutionId,
+        error_kind: patch.error_kind ?? null,
+        error_code: patch.error_code ?? null,
+        cache_status: patch.cache_status ?? null,
+        dynamic_workflow_remote_closure_reference: dynamicRef,
+        internal_data: null,
+        event_version: event.eventVersion,
+      };
+      const now = this.writeMicros();
+      const created = await groupWrite(this.deps.writes, (db) => this.deps.repo.create(row, now, db));
       this.deps.cache?.nodes.set(nodeCacheKey(key.execution, key.nodeId), created);
       return true;
     } catch (err) {
@@ -274,7 +277,9 @@ export class NodeEventManager {
     if (event.eventVersion > row.event_version) patch.event_version = event.eventVersion;
     patch.closure = toBinary(NodeExecutionClosureSchema, closure);
     const now = this.writeMicros();
-    const ok = await this.deps.repo.update(row.id, patch, now, row.phase, row.updated_at);
+    const ok = await groupWrite(this.deps.writes, (db) =>
+      this.deps.repo.update(row.id, patch, now, row.phase, row.updated_at, db),
+    );
     const ck = nodeCacheKey(key.execution, key.nodeId);
     if (ok) this.deps.cache?.nodes.set(ck, { ...row, ...patch, updated_at: now } as NodeExecutionRow);
     else this.deps.cache?.nodes.delete(ck);

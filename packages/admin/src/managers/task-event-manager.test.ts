@@ -21,6 +21,7 @@ import { NodeExecutionRepo } from "../repositories/node-execution-repo.ts";
 import { TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
 import { ExecutionData, defaultRemoteDataOptions } from "./execution-data-manager.ts";
 import { EventCache } from "./event-cache.ts";
+import { GroupCommit } from "../repositories/group-commit.ts";
 import { TaskEventManager, filterLogs, mergeLogs, mergePatch } from "./task-event-manager.ts";
 import { TaskExecutionManager } from "./task-execution-manager.ts";
 
@@ -94,7 +95,8 @@ for (const [dialect, cached] of [
         repo,
         data,
         clock: new ManualClock(),
-        ...(cached ? { cache: new EventCache() } : {}),
+        // As wired in production: the cache and the group commit of concurrent events' writes.
+        ...(cached ? { cache: new EventCache(), writes: new GroupCommit(db) } : {}),
       });
       reads = new TaskExecutionManager({ repo, data });
     });

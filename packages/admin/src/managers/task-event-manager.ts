@@ -31,6 +31,7 @@ import type {
   TaskExecutionRow,
 } from "../repositories/task-execution-repo.ts";
 import { dateToMicros, timestampToMicros } from "../repositories/timestamps.ts";
+import { groupWrite, type GroupCommit } from "../repositories/group-commit.ts";
 import { TASK_TERMINAL } from "@aloft/core";
 import {
   alreadyInTerminalState,
@@ -52,6 +53,8 @@ export interface TaskEventManagerDeps {
   clock: Clock;
   /** Shared with the node event manager; without it every event reads before it writes. */
   cache?: EventCache;
+  /** Concurrent events' writes share transactions; without it each write commits on its own. */
+  writes?: GroupCommit;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -140,29 +143,29 @@ export class TaskEventManager {
     });
     const patch = await this.applyCommon(event, key, closure);
     const occurred = timestampToMicros(event.occurredAt!);
+    const inputUri = await this.inputUri(event, key);
     try {
-      const created = await this.deps.repo.create(
-        {
-          project: key.task.project,
-          domain: key.task.domain,
-          name: key.task.name,
-          version: key.task.version,
-          execution_project: key.node.execution.project,
-          execution_domain: key.node.execution.domain,
-          execution_name: key.node.execution.name,
-          node_id: key.node.nodeId,
-          retry_attempt: key.retryAttempt,
-          phase: taskPhaseName(event.phase),
-          phase_version: event.phaseVersion,
-          input_uri: await this.inputUri(event, key),
-          closure: toBinary(TaskExecutionClosureSchema, closure),
-          started_at: patch.started_at ?? null,
-          task_execution_created_at: occurred,
-          task_execution_updated_at: occurred,
-          duration: patch.duration ?? 0,
-        },
-        this.writeMicros(),
-      );
+      const row = {
+        project: key.task.project,
+        domain: key.task.domain,
+        name: key.task.name,
+        version: key.task.version,
+        execution_project: key.node.execution.project,
+        execution_domain: key.node.execution.domain,
+        execution_name: key.node.execution.name,
+        node_id: key.node.nodeId,
+        retry_attempt: key.retryAttempt,
+        phase: taskPhaseName(event.phase),
+        phase_version: event.phaseVersion,
+        input_uri: inputUri,
+        closure: toBinary(TaskExecutionClosureSchema, closure),
+        started_at: patch.started_at ?? null,
+        task_execution_created_at: occurred,
+        task_execution_updated_at: occurred,
+        duration: patch.duration ?? 0,
+      };
+      const now = this.writeMicros();
+      const created = await groupWrite(this.deps.writes, (db) => this.deps.repo.create(row, now, db));
       this.deps.cache?.tasks.set(this.cacheKey(key), created);
       return true;
     } catch (err) {
@@ -219,11 +222,8 @@ export class TaskEventManager {
     }
     patch.closure = toBinary(TaskExecutionClosureSchema, closure);
     const now = this.writeMicros();
-    const ok = await this.deps.repo.update(row.id, patch, now, {
-      phase: row.phase,
-      phaseVersion: row.phase_version,
-      updatedAt: row.updated_at,
-    });
+    const expected = { phase: row.phase, phaseVersion: row.phase_version, updatedAt: row.updated_at };
+    const ok = await groupWrite(this.deps.writes, (db) => this.deps.repo.update(row.id, patch, now, expected, db));
     if (ok) this.deps.cache?.tasks.set(this.cacheKey(key), { ...row, ...patch, updated_at: now } as TaskExecutionRow);
     else this.deps.cache?.tasks.delete(this.cacheKey(key));
     return ok;

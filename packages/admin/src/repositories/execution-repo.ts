@@ -122,14 +122,16 @@ export class ExecutionRepo {
   /**
    * Writes `patch` to the row. With `expected`, only if the stored phase (and updated_at, when given) are still
    * those read before — a compare-and-set against concurrent events and updates; returns whether a row changed.
+   * `db`: where the write runs (a group commit's transaction); the repository's database by default.
    */
   async update(
     id: number,
     patch: ExecutionPatch,
     nowMicros: number,
     expected?: { phase: string; updatedAt?: number },
+    db = this.db,
   ): Promise<boolean> {
-    let qb = this.db
+    let qb = db
       .updateTable("executions")
       .set({ ...patch, updated_at: nowMicros })
       .where("id", "=", id);

@@ -13,6 +13,7 @@ import {
   type SortOrder,
 } from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
+import { WriteSql } from "./write-sql.ts";
 import type { ProjectDomainName } from "@aloft/core";
 import type { NodeExecutionsTable, Schema } from "./schema.ts";
 
@@ -53,7 +54,10 @@ export interface NodeExecutionListQuery {
 }
 
 export class NodeExecutionRepo {
-  constructor(private readonly db: Kysely<Schema>) {}
+  private readonly writes: WriteSql;
+  constructor(private readonly db: Kysely<Schema>) {
+    this.writes = new WriteSql(db);
+  }
 
   /** The workflow execution (id, cluster) and the node execution, in one round trip. */
   async lookupForEvent(key: NodeExecutionKey): Promise<NodeEventContext> {
@@ -102,19 +106,21 @@ export class NodeExecutionRepo {
   }
 
   /** Inserts a node execution and returns the stored row; ALREADY_EXISTS when a concurrent event created it first. */
-  async create(row: NewNodeExecutionRow, nowMicros: number): Promise<NodeExecutionRow> {
-    return withDbErrors(() =>
-      this.db
-        .insertInto("node_executions")
-        .values({ ...row, created_at: nowMicros, updated_at: nowMicros, deleted_at: null })
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    );
+  async create(row: NewNodeExecutionRow, nowMicros: number, db = this.db): Promise<NodeExecutionRow> {
+    const q = this.writes.insert("node_executions", {
+      ...row,
+      created_at: nowMicros,
+      updated_at: nowMicros,
+      deleted_at: null,
+    });
+    const res = await withDbErrors(() => db.executeQuery(q));
+    return res.rows[0] as NodeExecutionRow;
   }
 
   /**
    * Compare-and-set on the state read before — the phase and, when given, updated_at (which the event managers
    * keep strictly increasing) — so that a stale read never overwrites a newer write. False when nothing matched.
+   * `db`: where the write runs (a group commit's transaction); the repository's database by default.
    */
   async update(
     id: number,
@@ -122,15 +128,13 @@ export class NodeExecutionRepo {
     nowMicros: number,
     expectedPhase: string,
     expectedUpdatedAt?: number,
+    db = this.db,
   ): Promise<boolean> {
-    let qb = this.db
-      .updateTable("node_executions")
-      .set({ ...patch, updated_at: nowMicros })
-      .where("id", "=", id)
-      .where("phase", "=", expectedPhase);
-    if (expectedUpdatedAt !== undefined) qb = qb.where("updated_at", "=", expectedUpdatedAt);
-    const res = await withDbErrors(() => qb.executeTakeFirst());
-    return Number(res.numUpdatedRows) > 0;
+    const where: Record<string, unknown> = { id, phase: expectedPhase };
+    if (expectedUpdatedAt !== undefined) where.updated_at = expectedUpdatedAt;
+    const q = this.writes.update("node_executions", { ...patch, updated_at: nowMicros }, where);
+    const res = await withDbErrors(() => db.executeQuery(q));
+    return Number(res.numAffectedRows ?? 0) > 0;
   }
 
   /** Whether any node execution names this one as its parent (legacy rows derive is_parent from it). */

@@ -14,6 +14,7 @@ import {
   type SortOrder,
 } from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
+import { WriteSql } from "./write-sql.ts";
 import type { NodeExecutionKey } from "./node-execution-repo.ts";
 import type { Schema, TaskExecutionsTable } from "./schema.ts";
 
@@ -53,7 +54,10 @@ export interface TaskExecutionListQuery {
 }
 
 export class TaskExecutionRepo {
-  constructor(private readonly db: Kysely<Schema>) {}
+  private readonly writes: WriteSql;
+  constructor(private readonly db: Kysely<Schema>) {
+    this.writes = new WriteSql(db);
+  }
 
   /** Workflow execution, parent node execution and task execution, in one round trip. */
   async lookupForEvent(key: TaskExecutionKey): Promise<TaskEventContext> {
@@ -116,32 +120,33 @@ export class TaskExecutionRepo {
   }
 
   /** Inserts a task execution and returns the stored row; ALREADY_EXISTS when it exists. */
-  async create(row: NewTaskExecutionRow, nowMicros: number): Promise<TaskExecutionRow> {
-    return withDbErrors(() =>
-      this.db
-        .insertInto("task_executions")
-        .values({ ...row, created_at: nowMicros, updated_at: nowMicros, deleted_at: null })
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    );
+  async create(row: NewTaskExecutionRow, nowMicros: number, db = this.db): Promise<TaskExecutionRow> {
+    const q = this.writes.insert("task_executions", {
+      ...row,
+      created_at: nowMicros,
+      updated_at: nowMicros,
+      deleted_at: null,
+    });
+    const res = await withDbErrors(() => db.executeQuery(q));
+    return res.rows[0] as TaskExecutionRow;
   }
 
-  /** Compare-and-set on (phase, phase_version[, updated_at]) read before; false when a concurrent event won. */
+  /**
+   * Compare-and-set on (phase, phase_version[, updated_at]) read before; false when a concurrent event won. `db`: where
+   * the write runs (a group commit's transaction); the repository's database by default.
+   */
   async update(
     id: number,
     patch: TaskExecutionPatch,
     nowMicros: number,
     expected: { phase: string; phaseVersion: number; updatedAt?: number },
+    db = this.db,
   ): Promise<boolean> {
-    let qb = this.db
-      .updateTable("task_executions")
-      .set({ ...patch, updated_at: nowMicros })
-      .where("id", "=", id)
-      .where("phase", "=", expected.phase)
-      .where("phase_version", "=", expected.phaseVersion);
-    if (expected.updatedAt !== undefined) qb = qb.where("updated_at", "=", expected.updatedAt);
-    const res = await withDbErrors(() => qb.executeTakeFirst());
-    return Number(res.numUpdatedRows) > 0;
+    const where: Record<string, unknown> = { id, phase: expected.phase, phase_version: expected.phaseVersion };
+    if (expected.updatedAt !== undefined) where.updated_at = expected.updatedAt;
+    const q = this.writes.update("task_executions", { ...patch, updated_at: nowMicros }, where);
+    const res = await withDbErrors(() => db.executeQuery(q));
+    return Number(res.numAffectedRows ?? 0) > 0;
   }
 
   async list(q: TaskExecutionListQuery): Promise<TaskExecutionListRow[]> {

@@ -1,0 +1,86 @@
+// The event path's single-row writes as SQL text built once per shape (table, columns set, columns compared) instead
+// of through the query builder for every event: building and compiling an update or an insert cost about as much as
+// running it on SQLite. The text is the same for every event of a shape, so SQLite's statement cache compiles it once.
+import { CompiledQuery, sql, type Kysely } from "kysely";
+import type { Schema } from "./schema.ts";
+
+/** Shapes kept; the event path has a few dozen (which columns a patch sets depends on the event). */
+const MAX_SHAPES = 1000;
+const COLUMN = /^[a-z_][a-z0-9_]*$/;
+
+export class WriteSql {
+  private readonly texts = new Map<string, string>();
+  private numbered: boolean | undefined;
+
+  constructor(private readonly db: Kysely<Schema>) {}
+
+  /** `update <table> set <set…> where <where…>` (defined values only in `set`; `where` values compared with =). */
+  update(table: string, set: Record<string, unknown>, where: Record<string, unknown>): CompiledQuery {
+    const params: unknown[] = [];
+    let shape = `u\u0000${table}\u0000`;
+    for (const k in set) {
+      const v = set[k];
+      if (v === undefined) continue;
+      params.push(v);
+      shape += `${k},`;
+    }
+    shape += "\u0000";
+    for (const k in where) {
+      params.push(where[k]);
+      shape += `${k},`;
+    }
+    let text = this.texts.get(shape);
+    if (text === undefined) {
+      const n = this.counter();
+      const sets = Object.keys(set)
+        .filter((k) => set[k] !== undefined)
+        .map((k) => `${quote(k)} = ${n()}`);
+      const conds = Object.keys(where).map((k) => `${quote(k)} = ${n()}`);
+      text = `update ${quote(table)} set ${sets.join(", ")} where ${conds.join(" and ")}`;
+      this.remember(shape, text);
+    }
+    return CompiledQuery.raw(text, params);
+  }
+
+  /** `insert into <table> (<columns…>) values (…) returning *` (undefined values left to the column defaults). */
+  insert(table: string, values: Record<string, unknown>): CompiledQuery {
+    const params: unknown[] = [];
+    let shape = `i\u0000${table}\u0000`;
+    for (const k in values) {
+      const v = values[k];
+      if (v === undefined) continue;
+      params.push(v);
+      shape += `${k},`;
+    }
+    let text = this.texts.get(shape);
+    if (text === undefined) {
+      const n = this.counter();
+      const cols = Object.keys(values).filter((k) => values[k] !== undefined);
+      text = `insert into ${quote(table)} (${cols.map(quote).join(", ")}) values (${cols.map(() => n()).join(", ")}) returning *`;
+      this.remember(shape, text);
+    }
+    return CompiledQuery.raw(text, params);
+  }
+
+  private remember(shape: string, text: string): void {
+    if (this.texts.size >= MAX_SHAPES) this.texts.delete(this.texts.keys().next().value as string);
+    this.texts.set(shape, text);
+  }
+
+  /** Placeholders as the dialect writes them: `$1, $2…` (PostgreSQL) or `?` (SQLite). */
+  private counter(): () => string {
+    this.numbered ??= isNetworkDialect(this.db);
+    let i = 0;
+    return this.numbered ? () => `$${++i}` : () => "?";
+  }
+}
+
+/** Whether the database is PostgreSQL (numbered placeholders) rather than SQLite, as the query builder compiles. */
+export function isNetworkDialect(db: Kysely<Schema>): boolean {
+  return sql`${0}`.compile(db).sql.startsWith("$");
+}
+
+function quote(identifier: string): string {
+  if (!COLUMN.test(identifier)) throw new Error(`not a column name: ${identifier}`);
+  return `"${identifier}"`;
+}
