@@ -11,7 +11,7 @@ import { aloftProcesses, intOf, launchOneTask, startAdminAndEngine, waitForEnd }
 const run = aloftProcesses("aloft-split-");
 
 test("a workflow launched on a standalone admin runs on a standalone engine", async () => {
-  const { grpcPort } = await startAdminAndEngine(run);
+  const { grpcPort, httpPort } = await startAdminAndEngine(run);
   const admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${grpcPort}` }));
   const exec = await launchOneTask(admin, {
     project: "flytesnacks",
