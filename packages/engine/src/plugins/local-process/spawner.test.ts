@@ -55,7 +55,7 @@ test("processes start through the spawner (its children, not the engine's); exit
   const ok = await sb.context({ nodeId: "ok", template: containerTask(["sh", "-c", "echo hello; exit 0"]) });
   const first = await plugin.handle(ok, undefined);
   const pid = first.state["pid"] as number;
-  assert.equal(first.status.phase, "Queued");
+  assert.equal(first.status.phase, "Running");
   assert.ok(spawner.pid !== undefined && spawner.pid !== process.pid);
   // The wrapper is the spawner's child while it runs, or already gone; never this process's.
   const parent = parentOf(pid);
