@@ -28,12 +28,14 @@ export function recordQueued(n: NodeContext): void {
   const m = n.exec.deps.metrics;
   if (!m) return;
   let lastUpstreamEnd: number | undefined;
+  const queuedAt = n.status.queuedAt ?? n.exec.now();
   for (const u of n.scope.upstream.get(n.node.id) ?? []) {
-    const stopped = upstreamScope(n.scope, u).statuses[u]?.stoppedAt;
+    // An upstream still Succeeding (finalized later) succeeded in this round or before: count it as ended now.
+    const st = upstreamScope(n.scope, u).statuses[u];
+    const stopped = st?.stoppedAt ?? (st?.phase === "Succeeding" ? queuedAt : undefined);
     if (stopped !== undefined && (lastUpstreamEnd === undefined || stopped > lastUpstreamEnd))
       lastUpstreamEnd = stopped;
   }
-  const queuedAt = n.status.queuedAt ?? n.exec.now();
   m.nodeQueued(
     labelsOf(n.exec.spec),
     lastUpstreamEnd === undefined ? undefined : Math.max(0, queuedAt - lastUpstreamEnd),

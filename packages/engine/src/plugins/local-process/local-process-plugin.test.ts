@@ -54,7 +54,7 @@ test("templating and FLYTE_INTERNAL_* environment reach the process; output capt
   });
 
   const first = await plugin.handle(ctx, undefined);
-  assert.equal(first.status.phase, "Queued");
+  assert.equal(first.status.phase, "Running");
   const done = await drive(plugin, ctx, isTerminal, first.state);
   assert.equal(done.status.phase, "Success", JSON.stringify(done.status));
 

@@ -5,7 +5,7 @@
 // by pyflyte runs here unchanged when flytekit is installed. Raw containers (data_config, upstream flyteplugins/go/tasks/pluginmachinery/flytek8s/copilot.go) get copilot's work
 // done in-process: inputs written as files before the start, outputs.pb assembled after a successful exit.
 //
-// Phases: WaitingForResources (over maxConcurrent) → Queued (started) → Running (version 1 once the log has
+// Phases: WaitingForResources (over maxConcurrent) → Running once started (version 1 once the log has
 // content, carrying the log link) → Success (exit 0) | RetryableFailure (non-zero exit: USER, code "Error", the log
 // tail in the message; SIGKILL: SYSTEM "Interrupted") | PermanentFailure (no container, bad template, command not
 // found). error.pb written by the task is read by the engine core on Success, as upstream does.
@@ -40,7 +40,13 @@ import { templateParamsFor } from "./template-context.ts";
 import { resolveCommand } from "./resolve-command.ts";
 import * as proc from "./process-control.ts";
 import { ProcessSlots } from "./process-slots.ts";
-import { SpawnerLostError, SpawnerUnavailableError, sharedSpawner, type Spawner } from "./spawner.ts";
+import {
+  SpawnerLostError,
+  SpawnerUnavailableError,
+  SpawnPrepareError,
+  sharedSpawner,
+  type Spawner,
+} from "./spawner.ts";
 
 export interface LocalProcessPluginOptions {
   /**
@@ -256,9 +262,9 @@ export class LocalProcessPlugin implements TaskPlugin {
       }
     }
     // A pod's /tmp goes with the pod; a host process gets its own TMPDIR, removed with the attempt's work directory
-    // at finalize (flytekit leaves a temporary sandbox directory behind on every run).
+    // at finalize (flytekit leaves a temporary sandbox directory behind on every run). It is made with the reservation
+    // below; an isolated working directory is its parent, made with it.
     const tmp = join(this.#workDir(), name, "tmp");
-    await mkdir(tmp, { recursive: true });
     // Inputs as FLYTE_INPUT_<name> (the safe alternative to {{.Inputs.x}} in a shell command); flytekit's python tasks
     // read inputs.pb and never need them.
     const inputEnv =
@@ -266,10 +272,7 @@ export class LocalProcessPlugin implements TaskPlugin {
     const env = { ...buildEnvironment(ctx, spec.env, this.#o.extraEnv, { ...process.env, TMPDIR: tmp }), ...inputEnv };
     if (this.#o.runAs?.home) env["HOME"] = this.#o.runAs.home;
     const cwd = this.#o.cwd ?? (this.#o.isolateWorkingDir ? join(this.#workDir(), name) : process.cwd());
-    if (this.#o.cwd === undefined && this.#o.isolateWorkingDir) {
-      await mkdir(cwd, { recursive: true });
-      argv = localizeFastExecute(argv, cwd);
-    }
+    if (this.#o.cwd === undefined && this.#o.isolateWorkingDir) argv = localizeFastExecute(argv, cwd);
     if (resolveCommand(argv[0]!, env["PATH"] ?? "", cwd) === undefined) {
       return fail(
         "PermanentFailure",
@@ -279,33 +282,32 @@ export class LocalProcessPlugin implements TaskPlugin {
     }
     const now = this.#o.clock.now();
     const runAs = this.#o.runAs;
-    try {
-      await mkdir(dirname(this.#path(ctx, "log")), { recursive: true });
-      await proc.removeQuietly(this.#path(ctx, "exit")); // a record of an earlier run of this attempt is not this run's
-      // Reserved before the spawn: a process is never running without a record that lets a later round find it.
-      // The slot first: a reserved record always comes with a fresh slot (never a status left by an earlier run).
-      await proc.reserveExitSlot(this.#path(ctx, "exit"));
-      if (runAs) {
-        await chown(`${this.#path(ctx, "exit")}.slot`, runAs.uid, runAs.gid);
-        // The attempt's directory holds its TMPDIR, its working directory and, for raw containers, its data files.
-        await chownTree(join(this.#workDir(), name), runAs);
+    const record: proc.RecordFile = { restarts, startedAt: now.toISOString() };
+    // Reserved before the spawn: a process is never running without a record that lets a later round find it. The
+    // spawner lays the reservation out itself when it can (one request, sync calls in a small process); a task run as
+    // another account (chown between reservation and start) or restarted (a line in its log first) is reserved here.
+    const reserveHere = this.#spawner === undefined || runAs !== undefined || restarts > 0;
+    const reserve = async (): Promise<Awaited<ReturnType<typeof fail>> | undefined> => {
+      try {
+        await mkdir(tmp, { recursive: true });
+        await mkdir(dirname(this.#path(ctx, "log")), { recursive: true });
+        await proc.removeQuietly(this.#path(ctx, "exit")); // a record of an earlier run of this attempt is not this run's
+        // The slot first: a reserved record always comes with a fresh slot (never a status left by an earlier run).
+        await proc.reserveExitSlot(this.#path(ctx, "exit"));
+        if (runAs) {
+          await chown(`${this.#path(ctx, "exit")}.slot`, runAs.uid, runAs.gid);
+          // The attempt's directory holds its TMPDIR, its working directory and, for raw containers, its data files.
+          await chownTree(join(this.#workDir(), name), runAs);
+        }
+        await proc.reserveRecord(this.#path(ctx, "pid"), record);
+        return undefined;
+      } catch (e) {
+        return this.#unreserved(ctx, e, fail);
       }
-      await proc.reserveRecord(this.#path(ctx, "pid"), { restarts, startedAt: now.toISOString() });
-    } catch (e) {
-      ctx.logger.error({ generatedName: name, err: e }, "cannot write the task process record; not starting it");
-      // A full disk: the round waits and starts the process once there is room (the attempt is not spent).
-      const exhausted = resourceExhausted(e, "reserving the task's process record");
-      if (exhausted) {
-        this.#slots.release(name);
-        throw exhausted;
-      }
-      const why = (e as Error).message;
-      return fail(
-        "RetryableFailure",
-        "ProcessRecordUnwritable",
-        `cannot write the task's process record, so it was not started: ${why}`,
-        ExecutionError_ErrorKind.SYSTEM,
-      );
+    };
+    if (reserveHere) {
+      const failed = await reserve();
+      if (failed) return failed;
     }
     if (restarts > 0) {
       await proc
@@ -332,13 +334,29 @@ export class LocalProcessPlugin implements TaskPlugin {
       ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
     };
     try {
-      rec = await proc.spawnDetached(request, this.#spawner).catch((e: unknown) => {
-        if (!(e instanceof SpawnerUnavailableError)) throw e;
-        // The spawner cannot run here: fork from the engine, as without one.
-        ctx.logger.warn({ err: e }, "the task spawner is unavailable; starting the process from the engine");
-        return proc.spawnDetached(request);
-      });
+      const prepare = reserveHere
+        ? undefined
+        : proc.reservation(
+            [tmp, dirname(this.#path(ctx, "log"))],
+            this.#path(ctx, "exit"),
+            this.#path(ctx, "pid"),
+            record,
+          );
+      rec = await proc
+        .spawnDetached({ ...request, ...(prepare && { prepare }) }, this.#spawner)
+        .catch(async (e: unknown) => {
+          if (e instanceof SpawnPrepareError) throw new Unreserved(this.#unreserved(ctx, e, fail));
+          if (!(e instanceof SpawnerUnavailableError)) throw e;
+          // The spawner cannot run here: reserve and fork from the engine, as without one.
+          ctx.logger.warn({ err: e }, "the task spawner is unavailable; starting the process from the engine");
+          if (!reserveHere) {
+            const failed = await reserve();
+            if (failed) throw new Unreserved(failed);
+          }
+          return proc.spawnDetached(request);
+        });
     } catch (e) {
+      if (e instanceof Unreserved) return e.result;
       if (!(e instanceof SpawnerLostError)) throw e;
       // The spawner died with the request in flight: the process may have started. The reserved record says what to
       // do next round, as after an engine that died right after a spawn: adopt the wrapper found by its command line,
@@ -361,15 +379,51 @@ export class LocalProcessPlugin implements TaskPlugin {
       });
     }
     ctx.logger.info({ generatedName: name, pid: rec.pid, command: argv[0] }, "local task process started");
-    // Queued as of the spawn request, so that the start time of the process (reported as RUNNING) never precedes it.
-    const queuedAt = new Date(rec.startedAt);
+    // The process runs once the spawn returns (unlike a pod, nothing is left to schedule): Running at once, as of the
+    // spawn request, rather than Queued and Running at the next look — a status write, an event and a round less per
+    // task (issue 16).
+    const startedAt = new Date(rec.startedAt);
     return this.#result(
       {
-        phase: "Queued",
-        reason: `process started (pid ${rec.pid})`,
-        ...(Number.isNaN(queuedAt.getTime()) ? {} : { occurredAt: queuedAt }),
+        phase: "Running",
+        reason: `process running (pid ${rec.pid})`,
+        ...(Number.isNaN(startedAt.getTime()) ? {} : { occurredAt: startedAt }),
       },
-      { ...identity, restarts, logs: false },
+      // In the order parseState reads it back: an unchanged state then compares equal, and the round after the
+      // start saves nothing while the process runs.
+      {
+        restarts,
+        logs: false,
+        pid: identity.pid,
+        ...(identity.startTicks === undefined ? {} : { startTicks: identity.startTicks }),
+        startedAt: identity.startedAt,
+      },
+    );
+  }
+
+  /**
+   * The reservation could not be written, so nothing was started: on a full disk the round waits and starts the
+   * process once there is room (the attempt is not spent); any other error fails the attempt as a SYSTEM error.
+   */
+  #unreserved<R>(
+    ctx: TaskExecutionContext,
+    e: unknown,
+    fail: (phase: PluginPhase, code: string, message: string, kind: ExecutionError_ErrorKind) => R,
+  ): R {
+    ctx.logger.error(
+      { generatedName: ctx.generatedName, err: e },
+      "cannot write the task process record; not starting it",
+    );
+    const exhausted = resourceExhausted(e, "reserving the task's process record");
+    if (exhausted) {
+      this.#slots.release(ctx.generatedName);
+      throw exhausted;
+    }
+    return fail(
+      "RetryableFailure",
+      "ProcessRecordUnwritable",
+      `cannot write the task's process record, so it was not started: ${(e as Error).message}`,
+      ExecutionError_ErrorKind.SYSTEM,
     );
   }
 
@@ -531,6 +585,13 @@ function parseState(state: PluginState | undefined): LocalState | undefined {
     st.startedAt = typeof state["startedAt"] === "string" ? state["startedAt"] : "";
   }
   return st;
+}
+
+/** A start given up before anything ran (the reservation failed): carries the plugin's answer out of the spawn. */
+class Unreserved extends Error {
+  constructor(readonly result: { status: PluginStatus; state: PluginState }) {
+    super("not reserved");
+  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -13,7 +13,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { open, readFile, readdir, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
-import type { Spawner } from "./spawner.ts";
+import type { SpawnPreparation, Spawner } from "./spawner.ts";
 
 /** Identity of a started process, persisted in the plugin state and in `<name>.pid`. */
 export interface ProcessRecord {
@@ -24,7 +24,7 @@ export interface ProcessRecord {
 }
 
 /** The `.pid` record on disk: reserved before the spawn (`starting`), filled after it, marked when aborted. */
-interface RecordFile extends Partial<ProcessRecord> {
+export interface RecordFile extends Partial<ProcessRecord> {
   restarts: number;
   startedAt: string;
   starting?: boolean;
@@ -68,6 +68,8 @@ interface SpawnOptions {
   gid?: number;
   /** The `.pid` record reserved for this start: a spawner fills it in place right after the fork (`recorded`). */
   record?: { path: string; restarts: number };
+  /** The reservation (see reservation()), laid out by the spawner before the fork; ignored without a spawner. */
+  prepare?: SpawnPreparation;
 }
 
 /**
@@ -88,7 +90,16 @@ export async function spawnDetached(
       bytes: RECORD_BYTES,
     };
     const s = await spawner.spawn(
-      { file: "/bin/sh", args, env: opts.env, cwd: opts.cwd, logPath: opts.logPath, ...ids, ...(record && { record }) },
+      {
+        file: "/bin/sh",
+        args,
+        env: opts.env,
+        cwd: opts.cwd,
+        logPath: opts.logPath,
+        ...ids,
+        ...(record && { record }),
+        ...(opts.prepare && { prepare: opts.prepare }),
+      },
       opts.onExit,
     );
     return { ...s, startedAt };
@@ -248,6 +259,23 @@ const padded = (value: unknown, bytes: number): string | undefined => {
     ? undefined
     : `${text}${" ".repeat(bytes - 1 - Buffer.byteLength(text))}\n`;
 };
+
+/**
+ * The reservation a spawner lays out before the fork, as reserveExitSlot and reserveRecord (with the directories
+ * `dirs` and the removal of an earlier run's exit record before them) would write it from here.
+ */
+export function reservation(dirs: string[], exitPath: string, recordPath: string, rec: RecordFile): SpawnPreparation {
+  const text = padded({ ...rec, starting: true }, RECORD_BYTES);
+  if (text === undefined) throw new Error(`process record of ${recordPath} too large`);
+  return {
+    dirs,
+    remove: [exitPath],
+    files: [
+      { path: `${exitPath}.slot`, text: " ".repeat(SLOT_BYTES) },
+      { path: recordPath, text, atomic: true },
+    ],
+  };
+}
 
 /** Writes the `.pid` record before the spawn, padded to RECORD_BYTES, atomically. Throws when it cannot (disk full). */
 export async function reserveRecord(path: string, rec: RecordFile): Promise<void> {

@@ -78,7 +78,7 @@ test("restart: a new plugin instance finds a finished process's status and a run
   const slow = await sb.context({ nodeId: "slow", template: containerTask(["sleep", "60"]) });
   const q = await first.handle(quick, undefined);
   const s = await first.handle(slow, undefined);
-  assert.equal(q.status.phase, "Queued");
+  assert.equal(q.status.phase, "Running");
   // The first engine "dies" here; the quick task ends while no engine watches.
   await until(
     async () => (await readPid(join(sb.logDir, `${quick.generatedName}.exit`))) !== undefined,
@@ -120,7 +120,7 @@ test("restart: a vanished process without an exit record is started again for th
 
   const second = sb.plugin();
   const again = await second.handle(ctx, started.state);
-  assert.equal(again.status.phase, "Queued");
+  assert.equal(again.status.phase, "Running");
   assert.notEqual(again.state["pid"], oldPid);
   assert.equal(again.state["restarts"], 1);
   await writeFile(gate, "");
@@ -141,7 +141,7 @@ test("maxConcurrent: processes beyond the limit wait for resources until a slot 
   });
   const b = await sb.context({ nodeId: "b", template: containerTask(["true"]) });
   const ra = await plugin.handle(a, undefined);
-  assert.equal(ra.status.phase, "Queued");
+  assert.equal(ra.status.phase, "Running");
   const rb = await plugin.handle(b, undefined);
   assert.equal(rb.status.phase, "WaitingForResources");
   const rb2 = await plugin.handle(b, rb.state);
@@ -149,7 +149,7 @@ test("maxConcurrent: processes beyond the limit wait for resources until a slot 
   await writeFile(gate, "");
   await drive(plugin, a, isTerminal, ra.state);
   const doneB = await drive(plugin, b, isTerminal, rb2.state);
-  assert.equal(doneB.phases[0], "Queued", "started once a slot was free");
+  assert.equal(doneB.phases[0], "Running", "started once a slot was free");
   assert.equal(doneB.status.phase, "Success");
 });
 

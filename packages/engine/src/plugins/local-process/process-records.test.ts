@@ -35,7 +35,7 @@ test("an engine that died between the spawn and the record adopts the running pr
     template: containerTask(["sh", "-c", `echo run >> ${marker}; while [ ! -f ${gate} ]; do sleep 0.02; done`]),
   });
   const first = await sb.plugin().handle(ctx, undefined);
-  assert.equal(first.status.phase, "Queued");
+  assert.equal(first.status.phase, "Running");
   const pid = first.state["pid"] as number;
   // What a crash right after the spawn leaves: the reservation, not the filled-in record, and no saved state.
   const pidPath = join(sb.logDir, `${ctx.generatedName}.pid`);

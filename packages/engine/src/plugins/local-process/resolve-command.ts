@@ -4,16 +4,34 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 
+/**
+ * Where each command was last found along an all-absolute PATH: checked again first, so that a task start costs one
+ * stat instead of one per PATH entry before it (`npm run` puts a dozen `node_modules/.bin` in front; issue 16). Only
+ * whether the command is found matters here (the shell looks it up again to run it), so a hit is as good as a walk.
+ */
+const found = new Map<string, string>();
+const MAX_REMEMBERED = 1000;
+
 export function resolveCommand(command: string, pathEnv: string, cwd: string): string | undefined {
   if (command === "") return undefined;
   if (command.includes("/")) {
     const p = isAbsolute(command) ? command : join(cwd, command);
     return isExecutable(p) ? p : undefined;
   }
-  for (const dir of pathEnv.split(":")) {
+  const dirs = pathEnv.split(":");
+  const key = dirs.every((d) => isAbsolute(d)) ? `${command}\0${pathEnv}` : undefined;
+  const known = key === undefined ? undefined : found.get(key);
+  if (known !== undefined && isExecutable(known)) return known;
+  for (const dir of dirs) {
     const p = join(dir === "" ? cwd : isAbsolute(dir) ? dir : join(cwd, dir), command);
-    if (isExecutable(p)) return p;
+    if (!isExecutable(p)) continue;
+    if (key !== undefined) {
+      if (found.size >= MAX_REMEMBERED) found.clear();
+      found.set(key, p);
+    }
+    return p;
   }
+  if (key !== undefined) found.delete(key);
   return undefined;
 }
 

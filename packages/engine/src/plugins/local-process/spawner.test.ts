@@ -3,7 +3,7 @@
 // restart adopting what the previous engine's spawner started.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { containerTask, drive, isTerminal, type Sandbox, sandbox, until } from "./testing.ts";
@@ -55,7 +55,7 @@ test("processes start through the spawner (its children, not the engine's); exit
   const ok = await sb.context({ nodeId: "ok", template: containerTask(["sh", "-c", "echo hello; exit 0"]) });
   const first = await plugin.handle(ok, undefined);
   const pid = first.state["pid"] as number;
-  assert.equal(first.status.phase, "Queued");
+  assert.equal(first.status.phase, "Running");
   assert.ok(spawner.pid !== undefined && spawner.pid !== process.pid);
   // The wrapper is the spawner's child while it runs, or already gone; never this process's.
   const parent = parentOf(pid);
@@ -131,7 +131,7 @@ test("the spawner dies: its running tasks are checked on their records, and the 
   assert.ok(spawner.pid !== undefined && spawner.pid !== first, "a new spawner was forked");
 });
 
-test("a start lost with its spawner is resolved from the reserved record: started once, then run to the end", async (t) => {
+test("a start lost with its spawner is resolved on the next round: started once, then run to the end", async (t) => {
   const { sb, spawner } = await withSpawner(t);
   const plugin = sb.plugin({ spawner });
   const warm = await sb.context({ nodeId: "warm", template: containerTask(["true"]) });
@@ -144,13 +144,11 @@ test("a start lost with its spawner is resolved from the reserved record: starte
     template: containerTask(["sh", "-c", `echo ran >> ${join(sb.root, "runs.txt")}`]),
   });
   const pending = plugin.handle(ctx, undefined);
-  await until(async () => {
-    try {
-      return (await readFile(join(sb.logDir, "exec1-lost-0.pid"), "utf8")).includes("starting");
-    } catch {
-      return false;
-    }
-  }, "record reserved");
+  // The spawner lays out the reservation itself, so the stopped one never writes it; whether the request reached it
+  // before the kill or not, nothing was started and the next round starts the task (a reserved record lost with its
+  // spawner is the engine crash of process-records.test.ts).
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(existsSync(join(sb.logDir, "exec1-lost-0.pid")), false, "not reserved by a stopped spawner");
   process.kill(stopped, "SIGKILL");
   const first = await pending;
   assert.equal(first.status.phase, "Queued");
