@@ -65,6 +65,8 @@ interface Row {
   base: number;
   metricsGrpc: number;
   metricsHttp: number;
+  finishedGrpc: number;
+  finishedHttp: number;
   workflowGrpc: number;
   workflowHttp: number;
 }
@@ -88,6 +90,10 @@ try {
     await registerWorkflow(base, name, n);
     await createRunning(base, db, name, name);
     const seeded = await seedNodeExecutions(db, name, n);
+    // The same execution finished (it and all its nodes terminal): an answer admin may keep.
+    const done = `${name}d`;
+    await createRunning(base, db, name, done, true);
+    await seedNodeExecutions(db, done, n, true);
     process.stderr.write(
       `${n} nodes: registered and seeded ${seeded} node executions in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
     );
@@ -102,6 +108,15 @@ try {
     const metricsRequest = create(WorkflowExecutionGetMetricsRequestSchema, { id: execId, depth: 10 });
     const metricsGrpc = rpc("GetExecutionMetrics", toBinary(WorkflowExecutionGetMetricsRequestSchema, metricsRequest));
     const metricsHttp = () => getJson(`${base}/api/v1/metrics/executions/${P}/${D}/${name}?depth=10`);
+    const finishedRequest = create(WorkflowExecutionGetMetricsRequestSchema, {
+      id: { ...execId, name: done },
+      depth: 10,
+    });
+    const finishedGrpc = rpc(
+      "GetExecutionMetrics",
+      toBinary(WorkflowExecutionGetMetricsRequestSchema, finishedRequest),
+    );
+    const finishedHttp = () => getJson(`${base}/api/v1/metrics/executions/${P}/${D}/${done}?depth=10`);
     const workflowGrpc = rpc(
       "GetWorkflow",
       toBinary(ObjectGetRequestSchema, create(ObjectGetRequestSchema, { id: wfId })),
@@ -113,6 +128,8 @@ try {
     const spans = metrics.span?.spans.filter((s) => s.id.case === "nodeId").length ?? 0;
     if (spans !== seeded - 1) throw new Error(`metrics: ${spans} node spans, expected ${seeded - 1}`);
     const mh = await measure(metricsHttp);
+    const fg = await measure(finishedGrpc);
+    const fh = await measure(finishedHttp);
     const w = await measure(workflowGrpc);
     const wh = await measure(workflowHttp);
     rows.push({
@@ -123,6 +140,8 @@ try {
       base: b.p50,
       metricsGrpc: m.p50,
       metricsHttp: mh.p50,
+      finishedGrpc: fg.p50,
+      finishedHttp: fh.p50,
       workflowGrpc: w.p50,
       workflowHttp: wh.p50,
     });
@@ -135,13 +154,13 @@ try {
 const f = (x: number) => x.toFixed(1);
 console.log(`\nadmin reads of one big execution (${DIALECT}, p50 of ${SAMPLES}, ms; baseline: GetExecution, gRPC)\n`);
 console.log(
-  "| nodes | node execs | workflow | GetExecution (base) | metrics gRPC | metrics HTTP JSON | GetWorkflow gRPC | GetWorkflow HTTP JSON |",
+  "| nodes | node execs | workflow | GetExecution (base) | metrics gRPC | metrics HTTP JSON | finished: metrics gRPC | finished: HTTP JSON | GetWorkflow gRPC | GetWorkflow HTTP JSON |",
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const r of rows) {
   const mb = (x: number) => `${(x / 1e6).toFixed(2)} MB`;
   console.log(
-    `| ${r.nodes} | ${r.nodeExecutions} | ${mb(r.closureBytes)} (JSON ${mb(r.jsonBytes)}) | ${f(r.base)} | ${f(r.metricsGrpc)} | ${f(r.metricsHttp)} | ${f(r.workflowGrpc)} | ${f(r.workflowHttp)} |`,
+    `| ${r.nodes} | ${r.nodeExecutions} | ${mb(r.closureBytes)} (JSON ${mb(r.jsonBytes)}) | ${f(r.base)} | ${f(r.metricsGrpc)} | ${f(r.metricsHttp)} | ${f(r.finishedGrpc)} | ${f(r.finishedHttp)} | ${f(r.workflowGrpc)} | ${f(r.workflowHttp)} |`,
   );
 }
 const small = rows[0];
@@ -163,6 +182,8 @@ if (big) {
   report("admin-reads", [
     fig("GetExecutionMetrics gRPC", big.metricsGrpc),
     fig("GetExecutionMetrics HTTP JSON", big.metricsHttp),
+    fig("GetExecutionMetrics of a finished execution, gRPC", big.finishedGrpc),
+    fig("GetExecutionMetrics of a finished execution, HTTP JSON", big.finishedHttp),
     fig("GetWorkflow gRPC", big.workflowGrpc),
     fig("GetWorkflow HTTP JSON", big.workflowHttp),
   ]);

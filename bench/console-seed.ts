@@ -72,8 +72,11 @@ export async function registerWorkflow(base: string, name: string, nodes: number
   await api(base, "POST", "/api/v1/launch_plans", { id: ident("LAUNCH_PLAN", name), spec: { workflow_id: wf } });
 }
 
-/** Creates an execution of launch plan `name` (no engine runs it) and marks it RUNNING, as if the engine had started it. */
-export async function createRunning(base: string, db: Db, lp: string, name: string): Promise<void> {
+/**
+ * Creates an execution of launch plan `name` (no engine runs it) and marks it RUNNING, as if the engine had started it
+ * (or SUCCEEDED with `finished`).
+ */
+export async function createRunning(base: string, db: Db, lp: string, name: string, finished = false): Promise<void> {
   await api(base, "POST", "/api/v1/executions", {
     project: P,
     domain: D,
@@ -90,11 +93,11 @@ export async function createRunning(base: string, db: Db, lp: string, name: stri
     .where("execution_name", "=", key.n)
     .executeTakeFirstOrThrow();
   const closure = fromBinary(ExecutionClosureSchema, row.closure as Uint8Array);
-  closure.phase = WorkflowExecution_Phase.RUNNING;
+  closure.phase = finished ? WorkflowExecution_Phase.SUCCEEDED : WorkflowExecution_Phase.RUNNING;
   closure.startedAt = timestampFromMs(Date.now() - 600_000);
   await db
     .updateTable("executions")
-    .set({ phase: "RUNNING", closure: toBinary(ExecutionClosureSchema, closure) })
+    .set({ phase: WorkflowExecution_Phase[closure.phase], closure: toBinary(ExecutionClosureSchema, closure) })
     .where("execution_project", "=", key.p)
     .where("execution_domain", "=", key.d)
     .where("execution_name", "=", key.n)
@@ -114,14 +117,18 @@ function phaseOf(i: number, n: number): NodeExecution_Phase | undefined {
   return NodeExecution_Phase.TIMED_OUT;
 }
 
-/** Node executions of `nodes` nodes of execution `name` (start-node included), in bulk. Returns how many. */
-export async function seedNodeExecutions(db: Db, name: string, nodes: number): Promise<number> {
+/**
+ * Node executions of `nodes` nodes of execution `name` (start-node included), in bulk; with `finished` every node that
+ * ran SUCCEEDED. Returns how many.
+ */
+export async function seedNodeExecutions(db: Db, name: string, nodes: number, finished = false): Promise<number> {
   const now = Date.now();
   const rows: Record<string, unknown>[] = [];
   const ids = ["start-node", ...Array.from({ length: nodes }, (_, i) => `n${i}`)];
   for (const [i, node_id] of ids.entries()) {
-    const phase = node_id === "start-node" ? NodeExecution_Phase.SUCCEEDED : phaseOf(i - 1, nodes);
-    if (phase === undefined) continue;
+    const seeded = node_id === "start-node" ? NodeExecution_Phase.SUCCEEDED : phaseOf(i - 1, nodes);
+    if (seeded === undefined) continue;
+    const phase = finished ? NodeExecution_Phase.SUCCEEDED : seeded;
     const startMs = now - 600_000 + i * 100;
     const done = phase !== NodeExecution_Phase.RUNNING && phase !== NodeExecution_Phase.QUEUED;
     const closure = create(NodeExecutionClosureSchema, {

@@ -3,6 +3,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { WorkflowExecutionGetMetricsRequestSchema } from "@aloft/idl/flyteidl/admin/execution_pb.js";
+import {
+  NodeExecution_Phase,
+  TaskExecution_Phase,
+  WorkflowExecution_Phase,
+} from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { AloftError, Code } from "@aloft/core";
 import { ExecutionMetricsManager } from "./execution-metrics-manager.ts";
 import {
@@ -19,6 +24,7 @@ import {
   render,
   subWorkflowNodeDef,
   taskNodeDef,
+  ts,
   wfId,
 } from "./execution-metrics-testing.ts";
 import { METRICS_PAGE_SIZE } from "./execution-spans.ts";
@@ -396,4 +402,54 @@ test("an array node (map task): NODE_SETUP, its attempts, NODE_TEARDOWN, as a ta
     "    NODE_TEARDOWN 16..20",
     "  WORKFLOW_TEARDOWN 20..30",
   ]);
+});
+
+/** The chain with every execution, node and attempt in a terminal phase except `running` (a node id). */
+function finishedChain(running?: string): FakeReads {
+  const reads = chain();
+  reads.executions.get("e1")!.closure!.phase = WorkflowExecution_Phase.SUCCEEDED;
+  for (const { ne } of reads.nodes)
+    ne.closure!.phase = ne.id?.nodeId === running ? NodeExecution_Phase.RUNNING : NodeExecution_Phase.SUCCEEDED;
+  for (const te of reads.tasks.get("e1/n0")!) te.closure!.phase = TaskExecution_Phase.SUCCEEDED;
+  return reads;
+}
+
+async function twice(reads: FakeReads, depth: number, cacheBytes?: number) {
+  const m = new ExecutionMetricsManager({ ...reads.deps(), ...(cacheBytes !== undefined ? { cacheBytes } : {}) });
+  const req = create(WorkflowExecutionGetMetricsRequestSchema, { id: { project: P, domain: D, name: "e1" }, depth });
+  const first = await m.getExecutionMetrics(req);
+  const reads1 = reads.nodeListCalls.length;
+  const second = await m.getExecutionMetrics(req);
+  return { first, second, readAgain: reads.nodeListCalls.length > reads1, m, req };
+}
+
+test("a finished execution's answer is kept per depth and shared; anything still running is read anew", async () => {
+  const done = await twice(finishedChain(), -1);
+  assert.deepEqual(render(done.first.span), CHAIN_FULL);
+  assert.equal(done.second, done.first);
+  assert.equal(done.readAgain, false);
+  // Another depth is another answer.
+  const shallow = await done.m.getExecutionMetrics(
+    create(WorkflowExecutionGetMetricsRequestSchema, { ...done.req, depth: 1 }),
+  );
+  assert.notEqual(shallow, done.first);
+  assert.deepEqual(render(shallow.span), await metrics(finishedChain(), "e1", 1));
+
+  for (const reads of [finishedChain("n1"), chain()]) {
+    const running = await twice(reads, -1);
+    assert.notEqual(running.second, running.first);
+    assert.equal(running.readAgain, true);
+    assert.deepEqual(render(running.second.span), CHAIN_FULL);
+  }
+  const noCache = await twice(finishedChain(), -1, 0);
+  assert.equal(noCache.readAgain, true);
+});
+
+test("a finished execution updated again (its updated_at moved) is read anew", async () => {
+  const reads = finishedChain();
+  const { m, req, first } = await twice(reads, -1);
+  reads.executions.get("e1")!.closure!.updatedAt = ts(200);
+  const again = await m.getExecutionMetrics(req);
+  assert.notEqual(again, first);
+  assert.equal(render(again.span).at(-1), "  WORKFLOW_TEARDOWN 45..200");
 });

@@ -7,6 +7,9 @@
 // Cost is linear in the execution's size: node executions are read in pages of METRICS_PAGE_SIZE, the task executions
 // of an execution in one paged read the first time a node needs its attempts (not one read per node), and a
 // workflow's nodes are looked up by id in a map built once per closure.
+// The answer for a finished execution (it and every node, task attempt and child execution read for it terminal) is
+// kept in a bounded cache by execution id, depth and updated_at, marked immutable so the API layers encode it once;
+// an answer that read anything still running is never cached (the next event changes it).
 import { create } from "@bufbuild/protobuf";
 import {
   WorkflowExecutionGetMetricsResponseSchema,
@@ -30,7 +33,8 @@ import type {
 import type { Span } from "@aloft/idl/flyteidl/core/metrics_pb.js";
 import type { BranchNode, Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import type { Logger } from "@aloft/core";
-import { AloftError, internal } from "@aloft/core";
+import { AloftError, NODE_TERMINAL, TASK_TERMINAL, WORKFLOW_TERMINAL, internal } from "@aloft/core";
+import { BoundedCache, markImmutable } from "./immutable-messages.ts";
 import type { ExecutionQueryManager } from "./execution-query-manager.ts";
 import type { NodeExecutionManager } from "./node-execution-manager.ts";
 import type { TaskExecutionManager } from "./task-execution-manager.ts";
@@ -57,19 +61,54 @@ export interface ExecutionMetricsManagerDeps {
   /** The compiled closure of a registered workflow (NOT_FOUND when it is not registered). */
   compiledWorkflow(id: Identifier): Promise<CompiledWorkflowClosure>;
   logger: Logger;
+  /** Bound of the finished executions' answers kept, in estimated bytes (METRICS_CACHE_BYTES; 0: none kept). */
+  cacheBytes?: number;
 }
+
+/** 16 MiB of span trees: ≈ 100,000 spans (a 5,000-node execution's tree is ≈ 13,500). */
+export const METRICS_CACHE_BYTES = 16 * 1024 * 1024;
+/** Estimated bytes of one span kept in the cache (its object, id and two timestamps). */
+const SPAN_BYTES = 160;
 
 type NodesBySpecId = Map<string, NodeExecution>;
 
 export class ExecutionMetricsManager {
-  constructor(private readonly deps: ExecutionMetricsManagerDeps) {}
+  /** Answers for finished executions, shared between requests (markImmutable). */
+  private readonly finished: BoundedCache<WorkflowExecutionGetMetricsResponse>;
+
+  constructor(private readonly deps: ExecutionMetricsManagerDeps) {
+    this.finished = new BoundedCache(deps.cacheBytes ?? METRICS_CACHE_BYTES);
+  }
 
   /** INVALID_ARGUMENT and NOT_FOUND as GetExecution (it is the first read). */
   async getExecutionMetrics(req: WorkflowExecutionGetMetricsRequest): Promise<WorkflowExecutionGetMetricsResponse> {
     const execution = await this.deps.executions.get(create(WorkflowExecutionGetRequestSchema, { id: req.id }));
-    const span = await new SpanTree(this.deps).executionSpan(execution, req.depth);
-    return create(WorkflowExecutionGetMetricsResponseSchema, { span });
+    const key = WORKFLOW_TERMINAL.has(execution.closure?.phase ?? 0) ? cacheKey(execution, req.depth) : undefined;
+    const known = key === undefined ? undefined : this.finished.get(key);
+    if (known) return known;
+    const tree = new SpanTree(this.deps);
+    const span = await tree.executionSpan(execution, req.depth);
+    const res = create(WorkflowExecutionGetMetricsResponseSchema, { span });
+    if (key !== undefined && tree.finished) this.finished.set(key, markImmutable(res), countSpans(span) * SPAN_BYTES);
+    return res;
   }
+}
+
+/** Execution id, depth and updated_at: an execution updated again (it should not be, once terminal) is read anew. */
+function cacheKey(execution: Execution, depth: number): string {
+  const id = execution.id;
+  const at = execution.closure?.updatedAt;
+  return `${id?.org}/${id?.project}/${id?.domain}/${id?.name}#${depth}@${at?.seconds ?? 0n}.${at?.nanos ?? 0}`;
+}
+
+function countSpans(root: Span): number {
+  let n = 0;
+  const stack = [root];
+  for (let s = stack.pop(); s; s = stack.pop()) {
+    n++;
+    for (const child of s.spans) stack.push(child);
+  }
+  return n;
 }
 
 /**
@@ -82,11 +121,14 @@ const nodesById = new WeakMap<CompiledWorkflowClosure, Map<string, Node>>();
 class SpanTree {
   /** Attempts by node id (sorted by created_at), per execution (launch-plan children are executions of their own). */
   private readonly attempts = new Map<string, Promise<Map<string, TaskExecution[]>>>();
+  /** Whether everything read so far was terminal (execution, node and task phases): the tree will not change. */
+  finished = true;
 
   constructor(private readonly deps: ExecutionMetricsManagerDeps) {}
 
   async executionSpan(execution: Execution, depth: number): Promise<Span> {
     const c = execution.closure;
+    if (!WORKFLOW_TERMINAL.has(c?.phase ?? 0)) this.finished = false;
     const spans: Span[] = [];
     if (depth !== 0) {
       const workflowId = c?.workflowId;
@@ -304,7 +346,10 @@ class SpanTree {
           token,
         }),
       );
-      for (const ne of page.nodeExecutions) nodes.set(specNodeId(ne), ne);
+      for (const ne of page.nodeExecutions) {
+        if (!NODE_TERMINAL.has(ne.closure?.phase ?? 0)) this.finished = false;
+        nodes.set(specNodeId(ne), ne);
+      }
       if (page.nodeExecutions.length < METRICS_PAGE_SIZE || page.token === "") return nodes;
       token = page.token;
     }
@@ -316,7 +361,10 @@ class SpanTree {
     const key = `${execution.org}/${execution.project}/${execution.domain}/${execution.name}`;
     let byNode = this.attempts.get(key);
     if (!byNode) {
-      byNode = this.deps.taskExecutions.listForExecution(execution, METRICS_PAGE_SIZE).then(groupByNode);
+      byNode = this.deps.taskExecutions.listForExecution(execution, METRICS_PAGE_SIZE).then((all) => {
+        if (!all.every((te) => TASK_TERMINAL.has(te.closure?.phase ?? 0))) this.finished = false;
+        return groupByNode(all);
+      });
       this.attempts.set(key, byNode);
     }
     return (await byNode).get(nodeExecutionId.nodeId) ?? [];
