@@ -341,7 +341,7 @@ test("a branch node holds the taken case's node span; a gate node is NODE_SETUP,
   ]);
 });
 
-test("node executions are read in pages of METRICS_PAGE_SIZE until a short page; task executions once", async () => {
+test("node executions are read once per parent in pages of METRICS_PAGE_SIZE; task executions once", async () => {
   const ids = Array.from({ length: METRICS_PAGE_SIZE + 10 }, (_, i) => `w${i}`);
   const wf = compiledWorkflow(wfId("wide"), ids.map(taskNodeDef), {
     ...Object.fromEntries(ids.map((i) => [i, ["start-node"]])),
@@ -358,11 +358,8 @@ test("node executions are read in pages of METRICS_PAGE_SIZE until a short page;
   );
   assert.equal(lines.at(-1), `  WORKFLOW_TEARDOWN ${METRICS_PAGE_SIZE + 12.5}..10000`);
   assert.deepEqual(
-    reads.nodeListCalls.map((c) => [c.parent, c.limit, c.token]),
-    [
-      ["", METRICS_PAGE_SIZE, ""],
-      ["", METRICS_PAGE_SIZE, String(METRICS_PAGE_SIZE)],
-    ],
+    reads.nodeListCalls.map((c) => [c.parent, c.pageSize]),
+    [["", METRICS_PAGE_SIZE]],
   );
   assert.deepEqual(reads.taskListCalls, [{ execution: "e6", pageSize: METRICS_PAGE_SIZE }]);
 });

@@ -4,7 +4,8 @@
 // node id — upstream keys them all under "" and then fails the whole request), each task attempt, and each launch-plan
 // child execution; sub-workflow and dynamic children appear inline under their parent node. `depth` bounds the
 // recursion (0: the workflow span alone; negative: unbounded).
-// Cost is linear in the execution's size: node executions are read in pages of METRICS_PAGE_SIZE, the task executions
+// Cost is linear in the execution's size: node executions are read in pages of METRICS_PAGE_SIZE (only the columns
+// spans use), the task executions
 // of an execution in one paged read the first time a node needs its attempts (not one read per node), and a
 // workflow's nodes are looked up by id in a map built once per closure.
 // The answer for a finished execution (it and every node, task attempt and child execution read for it terminal) is
@@ -20,7 +21,6 @@ import {
 } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import {
   GetDynamicNodeWorkflowRequestSchema,
-  NodeExecutionListRequestSchema,
   type NodeExecution,
 } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
 import type { TaskExecution } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
@@ -56,7 +56,7 @@ import {
 
 export interface ExecutionMetricsManagerDeps {
   executions: Pick<ExecutionQueryManager, "get">;
-  nodeExecutions: Pick<NodeExecutionManager, "list" | "getDynamicNodeWorkflow">;
+  nodeExecutions: Pick<NodeExecutionManager, "listForSpans" | "getDynamicNodeWorkflow">;
   taskExecutions: Pick<TaskExecutionManager, "listForExecution">;
   /** The compiled closure of a registered workflow (NOT_FOUND when it is not registered). */
   compiledWorkflow(id: Identifier): Promise<CompiledWorkflowClosure>;
@@ -337,22 +337,11 @@ class SpanTree {
     uniqueParentId: string,
   ): Promise<NodesBySpecId> {
     const nodes: NodesBySpecId = new Map();
-    for (let token = ""; ; ) {
-      const page = await this.deps.nodeExecutions.list(
-        create(NodeExecutionListRequestSchema, {
-          workflowExecutionId: executionId,
-          uniqueParentId,
-          limit: METRICS_PAGE_SIZE,
-          token,
-        }),
-      );
-      for (const ne of page.nodeExecutions) {
-        if (!NODE_TERMINAL.has(ne.closure?.phase ?? 0)) this.finished = false;
-        nodes.set(specNodeId(ne), ne);
-      }
-      if (page.nodeExecutions.length < METRICS_PAGE_SIZE || page.token === "") return nodes;
-      token = page.token;
+    for (const ne of await this.deps.nodeExecutions.listForSpans(executionId, uniqueParentId, METRICS_PAGE_SIZE)) {
+      if (!NODE_TERMINAL.has(ne.closure?.phase ?? 0)) this.finished = false;
+      nodes.set(specNodeId(ne), ne);
     }
+    return nodes;
   }
 
   /** All attempts of a node execution, in created_at order (the execution's attempts are read on first use). */

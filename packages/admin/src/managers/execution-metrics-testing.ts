@@ -124,7 +124,8 @@ export class FakeReads {
   readonly tasks = new Map<string, TaskExecution[]>();
   readonly workflows = new Map<string, CompiledWorkflowClosure>();
   readonly dynamic = new Map<string, CompiledWorkflowClosure>();
-  readonly nodeListCalls: { execution: string; parent: string; limit: number; token: string }[] = [];
+  /** One per read of the node executions under one parent ("": top level). */
+  readonly nodeListCalls: { execution: string; parent: string; pageSize: number }[] = [];
   /** One per read of an execution's task executions. */
   readonly taskListCalls: { execution: string; pageSize: number }[] = [];
 
@@ -197,16 +198,9 @@ export class FakeReads {
         },
       },
       nodeExecutions: {
-        list: async (req: NodeExecutionListRequest): Promise<NodeExecutionList> => {
-          const execution = req.workflowExecutionId?.name ?? "";
-          this.nodeListCalls.push({ execution, parent: req.uniqueParentId, limit: req.limit, token: req.token });
-          const all = this.nodes.filter((n) => n.parent === `${execution}/${req.uniqueParentId}`).map((n) => n.ne);
-          const offset = req.token === "" ? 0 : Number(req.token);
-          const page = all.slice(offset, offset + req.limit);
-          return create(NodeExecutionListSchema, {
-            nodeExecutions: page,
-            token: page.length === req.limit ? String(offset + req.limit) : "",
-          });
+        listForSpans: async (id: WorkflowExecutionIdentifier, parent: string, pageSize?: number) => {
+          this.nodeListCalls.push({ execution: id.name, parent, pageSize: pageSize ?? 0 });
+          return this.nodes.filter((n) => n.parent === `${id.name}/${parent}`).map((n) => n.ne);
         },
         getDynamicNodeWorkflow: async (req: GetDynamicNodeWorkflowRequest): Promise<DynamicNodeWorkflowResponse> => {
           const wf = this.dynamic.get(`${req.id?.executionId?.name}/${req.id?.nodeId}`);

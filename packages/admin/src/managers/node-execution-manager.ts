@@ -7,6 +7,7 @@ import {
   NodeExecutionClosureSchema,
   NodeExecutionGetDataResponseSchema,
   NodeExecutionListSchema,
+  NodeExecutionSchema,
   type DynamicNodeWorkflowResponse,
   type GetDynamicNodeWorkflowRequest,
   type NodeExecution,
@@ -22,6 +23,7 @@ import { CompiledWorkflowClosureSchema, type CompiledWorkflowClosure } from "@al
 import {
   WorkflowExecutionIdentifierSchema,
   type NodeExecutionIdentifier,
+  type WorkflowExecutionIdentifier,
 } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { getMessage } from "@aloft/core";
 import type { ProjectDomainName } from "@aloft/core";
@@ -32,6 +34,7 @@ import type {
   NodeExecutionListQuery,
   NodeExecutionRepo,
   NodeExecutionRow,
+  NodeExecutionSpanRow,
 } from "../repositories/node-execution-repo.ts";
 import type { TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
 import { validateTaskExecutionId, validateWorkflowExecutionId } from "../validation/execution-validator.ts";
@@ -70,6 +73,45 @@ export class NodeExecutionManager {
       extra.topLevel = true;
     }
     return this.listWith(exec, req.filters, req.sortBy, req.limit, req.token, extra, `node:${req.uniqueParentId}`);
+  }
+
+  /**
+   * All node executions of an execution (`uniqueParentId` "": the top-level ones) in ListNodeExecutions' order, with
+   * what GetExecutionMetrics uses: id, closure and metadata (no input URI; error messages untrimmed). NOT_FOUND for an
+   * unknown parent, as ListNodeExecutions.
+   */
+  async listForSpans(
+    execution: WorkflowExecutionIdentifier,
+    uniqueParentId: string,
+    pageSize = 1000,
+  ): Promise<NodeExecution[]> {
+    validateWorkflowExecutionId(execution);
+    let parentId: number | null = null;
+    if (uniqueParentId !== "") {
+      const parent = await this.deps.repo.get({ execution, nodeId: uniqueParentId });
+      if (!parent) throw nodeExecutionNotFound({ execution, nodeId: uniqueParentId });
+      parentId = parent.id;
+    }
+    const executionId = create(WorkflowExecutionIdentifierSchema, {
+      project: execution.project,
+      domain: execution.domain,
+      name: execution.name,
+    });
+    const out: NodeExecution[] = [];
+    for (let after = 0; ; ) {
+      const rows = await this.deps.repo.listForSpans(execution, parentId, after, pageSize);
+      for (const r of rows) {
+        out.push(
+          create(NodeExecutionSchema, {
+            id: { nodeId: r.node_id, executionId },
+            closure: fromBinary(NodeExecutionClosureSchema, r.closure),
+            metadata: await this.metadataOf(r),
+          }),
+        );
+      }
+      if (rows.length < pageSize) return out;
+      after = rows.at(-1)!.id;
+    }
   }
 
   async listForTask(req: NodeExecutionForTaskListRequest): Promise<NodeExecutionList> {
@@ -172,6 +214,10 @@ export class NodeExecutionManager {
   }
 
   private async toNodeExecution(row: NodeExecutionRow, list: boolean): Promise<NodeExecution> {
+    return toNodeExecution(row, await this.metadataOf(row), list);
+  }
+
+  private async metadataOf(row: NodeExecutionSpanRow) {
     const metadata = nodeExecutionMetadataOf(row);
     if (row.event_version === 0 && !metadata.isParentNode) {
       // Legacy events did not say whether the node has children: derive it.
@@ -180,7 +226,7 @@ export class NodeExecutionManager {
         metadata.isDynamic = row.dynamic_workflow_remote_closure_reference !== "";
       }
     }
-    return toNodeExecution(row, metadata, list);
+    return metadata;
   }
 
   private async readDynamicWorkflow(uri: string): Promise<CompiledWorkflowClosure> {

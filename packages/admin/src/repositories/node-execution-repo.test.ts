@@ -142,6 +142,44 @@ forEachDatabase("NodeExecutionRepo and TaskExecutionRepo", (getDb) => {
     assert.equal((await tasks.get(taskKey("n0")))?.is_parent, true);
   });
 
+  test("listForSpans: top level or one parent's children, in id order after a given id, the span columns only", async () => {
+    const parent = (await nodes.create(nodeRow("n0"), 1)).id;
+    await nodes.create(nodeRow("n0-0-n1", { parent_id: parent }), 1);
+    const te = (await tasks.create(taskRow("n0"), 1)).id;
+    await nodes.create(nodeRow("n0-dyn", { parent_task_execution_id: te }), 1);
+    const end = (await nodes.create(nodeRow("end-node", { closure: new Uint8Array([7, 8]) }), 1)).id;
+    await nodes.create(nodeRow("n9", { execution_name: "other" }), 1);
+    const top = await nodes.listForSpans(exec, null, 0, 10);
+    assert.deepEqual(
+      top.map((r) => r.node_id),
+      ["n0", "end-node"],
+    );
+    assert.deepEqual(Object.keys(top[0]!).sort(), [
+      "closure",
+      "dynamic_workflow_remote_closure_reference",
+      "event_version",
+      "id",
+      "node_execution_metadata",
+      "node_id",
+    ]);
+    assert.deepEqual([...top[1]!.closure], [7, 8]);
+    // Pages: after the last id of the previous one.
+    const first = await nodes.listForSpans(exec, null, 0, 1);
+    assert.deepEqual(
+      first.map((r) => r.id),
+      [parent],
+    );
+    assert.deepEqual(
+      (await nodes.listForSpans(exec, null, parent, 1)).map((r) => r.id),
+      [end],
+    );
+    assert.deepEqual(await nodes.listForSpans(exec, null, end, 1), []);
+    assert.deepEqual(
+      (await nodes.listForSpans(exec, parent, 0, 10)).map((r) => r.node_id),
+      ["n0-0-n1"],
+    );
+  });
+
   test("task lookupForEvent reports the parent node execution and the task execution", async () => {
     assert.equal((await tasks.lookupForEvent(taskKey("n0"))).nodeExecutionId, undefined);
     const nodeId = (await nodes.create(nodeRow("n0"), 1)).id;

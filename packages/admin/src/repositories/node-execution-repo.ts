@@ -18,6 +18,16 @@ import type { ProjectDomainName } from "@aloft/core";
 import type { NodeExecutionsTable, Schema } from "./schema.ts";
 
 export type NodeExecutionRow = Selectable<NodeExecutionsTable>;
+/** The columns GetExecutionMetrics reads: the closure (timestamps to the nanosecond, phase, child execution), metadata. */
+export type NodeExecutionSpanRow = Pick<
+  NodeExecutionRow,
+  | "id"
+  | "node_id"
+  | "closure"
+  | "node_execution_metadata"
+  | "event_version"
+  | "dynamic_workflow_remote_closure_reference"
+>;
 export type NewNodeExecutionRow = Omit<
   Insertable<NodeExecutionsTable>,
   "id" | "created_at" | "updated_at" | "deleted_at"
@@ -170,6 +180,39 @@ export class NodeExecutionRepo {
     if (after) qb = qb.where((eb) => afterExpression(eb, q.sort, "node_executions", after));
     qb = applyPage(applyOrder(qb, q.sort, "node_executions"), q.limit, q.offset);
     return withDbErrors(() => qb.execute());
+  }
+
+  /**
+   * One page of an execution's node executions for GetExecutionMetrics: the children of node execution `parentId`, or
+   * the top-level ones (`null`), in id order after `afterId` (the order of an unsorted ListNodeExecutions). Only the
+   * columns the span tree uses.
+   */
+  async listForSpans(
+    execution: ProjectDomainName,
+    parentId: number | null,
+    afterId: number,
+    limit: number,
+  ): Promise<NodeExecutionSpanRow[]> {
+    let qb = this.db
+      .selectFrom("node_executions")
+      .select([
+        "id",
+        "node_id",
+        "closure",
+        "node_execution_metadata",
+        "event_version",
+        "dynamic_workflow_remote_closure_reference",
+      ])
+      .where("execution_project", "=", execution.project)
+      .where("execution_domain", "=", execution.domain)
+      .where("execution_name", "=", execution.name)
+      .where("deleted_at", "is", null)
+      .where("id", ">", afterId);
+    qb =
+      parentId === null
+        ? qb.where("parent_id", "is", null).where("parent_task_execution_id", "is", null)
+        : qb.where("parent_id", "=", parentId);
+    return withDbErrors(() => qb.orderBy("id", "asc").limit(limit).execute());
   }
 
   /** Count of node executions of an execution (tests and metrics). */

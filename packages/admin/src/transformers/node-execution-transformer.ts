@@ -20,7 +20,7 @@ export function nodeExecutionIdOf(row: NodeExecutionRow): NodeExecutionIdentifie
 }
 
 /** The stored metadata (empty when the row has none). */
-export function nodeExecutionMetadataOf(row: NodeExecutionRow): NodeExecutionMetaData {
+export function nodeExecutionMetadataOf(row: Pick<NodeExecutionRow, "node_execution_metadata">): NodeExecutionMetaData {
   return row.node_execution_metadata
     ? fromBinary(NodeExecutionMetaDataSchema, row.node_execution_metadata)
     : create(NodeExecutionMetaDataSchema);
