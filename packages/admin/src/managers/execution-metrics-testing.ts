@@ -10,13 +10,10 @@ import {
 } from "@aloft/idl/flyteidl/admin/execution_pb.js";
 import {
   DynamicNodeWorkflowResponseSchema,
-  NodeExecutionListSchema,
   NodeExecutionSchema,
   type DynamicNodeWorkflowResponse,
   type GetDynamicNodeWorkflowRequest,
   type NodeExecution,
-  type NodeExecutionList,
-  type NodeExecutionListRequest,
 } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
 import { TaskExecutionSchema, type TaskExecution } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
 import {
