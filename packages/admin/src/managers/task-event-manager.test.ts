@@ -86,6 +86,10 @@ for (const [dialect, cached] of [
           error_code: null,
           cache_status: null,
           internal_data: null,
+          input_uri: "",
+          duration: 0,
+          dynamic_workflow_remote_closure_reference: "",
+          event_version: 0,
         },
         1,
       );

@@ -42,8 +42,12 @@ export class WriteSql {
     return CompiledQuery.raw(text, params);
   }
 
-  /** `insert into <table> (<columns…>) values (…) returning *` (undefined values left to the column defaults). */
-  insert(table: string, values: Record<string, unknown>): CompiledQuery {
+  /**
+   * `insert into <table> (<columns…>) values (…) returning "id"` (undefined values left to the column defaults).
+   * Only the id comes back: the caller has every other value it wrote, and reading the whole row back (the closure's
+   * bytes included) cost a fifth of the insert on SQLite.
+   */
+  insert(table: string, values: Record<string, unknown>): CompiledQuery<{ id: number }> {
     const params: unknown[] = [];
     let shape = `i\u0000${table}\u0000`;
     for (const k in values) {
@@ -56,7 +60,7 @@ export class WriteSql {
     if (text === undefined) {
       const n = this.counter();
       const cols = Object.keys(values).filter((k) => values[k] !== undefined);
-      text = `insert into ${quote(table)} (${cols.map(quote).join(", ")}) values (${cols.map(() => n()).join(", ")}) returning *`;
+      text = `insert into ${quote(table)} (${cols.map(quote).join(", ")}) values (${cols.map(() => n()).join(", ")}) returning "id"`;
       this.remember(shape, text);
     }
     return CompiledQuery.raw(text, params);
