@@ -10,6 +10,8 @@ const COLUMN = /^[a-z_][a-z0-9_]*$/;
 
 export class WriteSql {
   private readonly texts = new Map<string, string>();
+  /** Per table, the columns and text of the last insert: the event path inserts the same columns every time. */
+  private readonly lastInsert = new Map<string, { columns: string[]; text: string }>();
   private numbered: boolean | undefined;
 
   constructor(private readonly db: Kysely<Schema>) {}
@@ -49,6 +51,18 @@ export class WriteSql {
    */
   insert(table: string, values: Record<string, unknown>): CompiledQuery<{ id: number }> {
     const params: unknown[] = [];
+    const last = this.lastInsert.get(table);
+    if (last) {
+      let i = 0;
+      for (const k in values) {
+        const v = values[k];
+        if (v === undefined) continue;
+        if (last.columns[i++] !== k) break;
+        params.push(v);
+      }
+      if (params.length === last.columns.length && i === params.length) return CompiledQuery.raw(last.text, params);
+      params.length = 0;
+    }
     let shape = `i\u0000${table}\u0000`;
     for (const k in values) {
       const v = values[k];
@@ -63,6 +77,7 @@ export class WriteSql {
       text = `insert into ${quote(table)} (${cols.map(quote).join(", ")}) values (${cols.map(() => n()).join(", ")}) returning "id"`;
       this.remember(shape, text);
     }
+    this.lastInsert.set(table, { columns: Object.keys(values).filter((k) => values[k] !== undefined), text });
     return CompiledQuery.raw(text, params);
   }
 
