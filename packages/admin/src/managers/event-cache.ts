@@ -2,13 +2,28 @@
 // executions known to exist (with their cluster) and the last state written for each node and task execution.
 // The cache is only a shortcut: every write through it is a compare-and-set on (phase, updated_at), a failed one
 // falls back to reading the row, and a rejection computed from cached state is confirmed against the database.
+// Each row is kept with its closure decoded, so that an update does not decode the bytes it wrote the event before.
+// An update takes the entry out (the closure is merged in place) and puts the new one back only after its write
+// succeeded: a failed or unknown write, or a concurrent event for the same row, never sees a half-merged closure.
 import type { ProjectDomainName, VersionedId } from "@aloft/core";
+import type { NodeExecutionClosure } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
+import type { TaskExecutionClosure } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
 import type { NodeExecutionRow } from "../repositories/node-execution-repo.ts";
 import type { TaskExecutionRow } from "../repositories/task-execution-repo.ts";
 
 export interface KnownExecution {
   id: number;
   cluster: string;
+}
+
+/** The last row written and its closure, decoded (owned by the cache: nothing else holds it). */
+export interface CachedNode {
+  row: NodeExecutionRow;
+  closure: NodeExecutionClosure;
+}
+export interface CachedTask {
+  row: TaskExecutionRow;
+  closure: TaskExecutionClosure;
 }
 
 const DEFAULT_MAX_ENTRIES = 20_000;
@@ -28,6 +43,12 @@ class Bounded<V> {
       if (!oldest.done) this.map.delete(oldest.value);
     }
   }
+  /** The entry, removed: its holder alone may change it, and puts it back with set. */
+  take(k: string): V | undefined {
+    const v = this.map.get(k);
+    if (v !== undefined) this.map.delete(k);
+    return v;
+  }
   delete(k: string): void {
     this.map.delete(k);
   }
@@ -43,8 +64,8 @@ export const taskCacheKey = (e: ProjectDomainName, nodeId: string, t: VersionedI
 
 export class EventCache {
   readonly executions: Bounded<KnownExecution>;
-  readonly nodes: Bounded<NodeExecutionRow>;
-  readonly tasks: Bounded<TaskExecutionRow>;
+  readonly nodes: Bounded<CachedNode>;
+  readonly tasks: Bounded<CachedTask>;
   private lastMicros = 0;
 
   constructor(maxEntries = DEFAULT_MAX_ENTRIES) {

@@ -328,6 +328,8 @@ for (const cached of [false, true])
           started_at: null,
           task_execution_created_at: 1,
           task_execution_updated_at: 1,
+          input_uri: "",
+          duration: 0,
         },
         1,
       );

@@ -108,9 +108,9 @@ export class NodeEventManager {
     if (!cache || !isDefaultProducer(event.producerId) || !cache.executions.get(executionCacheKey(key.execution)))
       return false;
     const ck = nodeCacheKey(key.execution, key.nodeId);
-    const cached = cache.nodes.get(ck);
+    const cached = cache.nodes.take(ck);
     try {
-      if (cached) return await this.updateFromEvent(event, key, cached, dynamicRef);
+      if (cached) return await this.updateFromEvent(event, key, cached.row, dynamicRef, cached.closure);
       return await this.createFromEvent(event, key, dynamicRef);
     } catch (err) {
       if (err instanceof AloftError && (err.code === Code.ALREADY_EXISTS || err.code === Code.FAILED_PRECONDITION)) {
@@ -214,7 +214,7 @@ export class NodeEventManager {
       };
       const now = this.writeMicros();
       const created = await groupWrite(this.deps.writes, (db) => this.deps.repo.create(row, now, db));
-      this.deps.cache?.nodes.set(nodeCacheKey(key.execution, key.nodeId), created);
+      this.deps.cache?.nodes.set(nodeCacheKey(key.execution, key.nodeId), { row: created, closure });
       return true;
     } catch (err) {
       // A concurrent event created the row first: re-read and apply this event as an update.
@@ -228,6 +228,8 @@ export class NodeEventManager {
     key: NodeExecutionKey,
     row: NodeExecutionRow,
     dynamicRef: string,
+    /** row.closure decoded (from the cache, which has handed it over); decoded here when absent. */
+    decoded?: NodeExecutionClosure,
   ): Promise<boolean> {
     const current = parseNodePhase(row.phase);
     if (current === event.phase) {
@@ -243,7 +245,7 @@ export class NodeEventManager {
         nodePhaseName(event.phase),
       );
     }
-    const closure = fromBinary(NodeExecutionClosureSchema, row.closure);
+    const closure = decoded ?? fromBinary(NodeExecutionClosureSchema, row.closure);
     if (event.targetMetadata.case === "workflowNodeMetadata" && event.targetMetadata.value.executionId) {
       const child = event.targetMetadata.value.executionId;
       if (!(await this.deps.executions.get(child))) throw executionNotFound(child);
@@ -281,7 +283,7 @@ export class NodeEventManager {
       this.deps.repo.update(row.id, patch, now, row.phase, row.updated_at, db),
     );
     const ck = nodeCacheKey(key.execution, key.nodeId);
-    if (ok) this.deps.cache?.nodes.set(ck, { ...row, ...patch, updated_at: now } as NodeExecutionRow);
+    if (ok) this.deps.cache?.nodes.set(ck, { row: { ...row, ...patch, updated_at: now } as NodeExecutionRow, closure });
     else this.deps.cache?.nodes.delete(ck);
     return ok;
   }

@@ -49,6 +49,10 @@ function nodeRow(nodeId: string, i: number, over: Partial<NewNodeExecutionRow> =
     error_code: null,
     cache_status: null,
     internal_data: null,
+    input_uri: "",
+    duration: 0,
+    dynamic_workflow_remote_closure_reference: "",
+    event_version: 0,
     ...over,
   };
 }

@@ -11,7 +11,7 @@ import {
 } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
 import { TaskExecution_Phase as Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import type { TaskExecutionEvent } from "@aloft/idl/flyteidl/event/event_pb.js";
+import { ExternalResourceInfoSchema, type TaskExecutionEvent } from "@aloft/idl/flyteidl/event/event_pb.js";
 import { MemoryBlobStore } from "@aloft/core";
 import { ManualClock } from "@aloft/core/testing";
 import { type AloftError, Code } from "@aloft/core";
@@ -86,6 +86,10 @@ for (const [dialect, cached] of [
           error_code: null,
           cache_status: null,
           internal_data: null,
+          input_uri: "",
+          duration: 0,
+          dynamic_workflow_remote_closure_reference: "",
+          event_version: 0,
         },
         1,
       );
@@ -261,6 +265,27 @@ for (const [dialect, cached] of [
       );
       assert.equal((await get(1)).closure?.phase, Phase.QUEUED);
       await rejects(get(2), Code.NOT_FOUND, /missing entity of type task execution/);
+    });
+
+    test("merging later events into the stored closure never changes an earlier event's message", async () => {
+      await send(Phase.RUNNING, { metadata: { externalResources: [{ index: 0, externalId: "a" }] } });
+      // A message, not an object literal: create() keeps messages as they are, so the manager sees this very object.
+      const added = create(ExternalResourceInfoSchema, { index: 1, externalId: "b", phase: Phase.RUNNING });
+      const second = { phaseVersion: 1, metadata: { externalResources: [added] } };
+      await send(Phase.RUNNING, second);
+      await send(Phase.RUNNING, {
+        phaseVersion: 2,
+        metadata: { externalResources: [{ index: 1, phase: Phase.SUCCEEDED }] },
+      });
+      assert.equal(added.phase, Phase.RUNNING);
+      const md = (await get()).closure?.metadata;
+      assert.deepEqual(
+        md?.externalResources.map((r) => [r.index, r.externalId, r.phase]),
+        [
+          [0, "a", 0],
+          [1, "b", Phase.SUCCEEDED],
+        ],
+      );
     });
 
     test("an array node's events carrying only the changed elements merge into the complete list, per retry attempt", async () => {

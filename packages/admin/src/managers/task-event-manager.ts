@@ -17,6 +17,7 @@ import {
 import { TaskExecution_Phase, TaskLogSchema, type TaskLog } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import {
   TaskExecutionMetadataSchema,
+  ExternalResourceInfoSchema,
   type ExternalResourceInfo,
   type TaskExecutionEvent,
   type TaskExecutionMetadata,
@@ -85,9 +86,9 @@ export class TaskEventManager {
     if (!cache || !isDefaultProducer(event.producerId) || !cache.executions.get(executionCacheKey(key.node.execution)))
       return false;
     const ck = this.cacheKey(key);
-    const cached = cache.tasks.get(ck);
+    const cached = cache.tasks.take(ck);
     try {
-      if (cached) return await this.updateFromEvent(event, key, cached);
+      if (cached) return await this.updateFromEvent(event, key, cached.row, cached.closure);
       if (cache.nodes.get(nodeCacheKey(key.node.execution, key.node.nodeId)))
         return await this.createFromEvent(event, key);
       return false;
@@ -166,7 +167,7 @@ export class TaskEventManager {
       };
       const now = this.writeMicros();
       const created = await groupWrite(this.deps.writes, (db) => this.deps.repo.create(row, now, db));
-      this.deps.cache?.tasks.set(this.cacheKey(key), created);
+      this.deps.cache?.tasks.set(this.cacheKey(key), { row: created, closure });
       return true;
     } catch (err) {
       if (err instanceof AloftError && err.code === Code.ALREADY_EXISTS) return false;
@@ -178,6 +179,8 @@ export class TaskEventManager {
     event: TaskExecutionEvent,
     key: TaskExecutionKey,
     row: TaskExecutionRow,
+    /** row.closure decoded (from the cache, which has handed it over); decoded here when absent. */
+    decoded?: TaskExecutionClosure,
   ): Promise<boolean> {
     const current = parseTaskPhase(row.phase);
     if (current === event.phase && row.phase_version >= event.phaseVersion) {
@@ -192,7 +195,7 @@ export class TaskEventManager {
         taskPhaseName(event.phase),
       );
     }
-    const closure = fromBinary(TaskExecutionClosureSchema, row.closure);
+    const closure = decoded ?? fromBinary(TaskExecutionClosureSchema, row.closure);
     const at = reportedAt(event);
     closure.phase = event.phase;
     closure.updatedAt = at;
@@ -224,7 +227,11 @@ export class TaskEventManager {
     const now = this.writeMicros();
     const expected = { phase: row.phase, phaseVersion: row.phase_version, updatedAt: row.updated_at };
     const ok = await groupWrite(this.deps.writes, (db) => this.deps.repo.update(row.id, patch, now, expected, db));
-    if (ok) this.deps.cache?.tasks.set(this.cacheKey(key), { ...row, ...patch, updated_at: now } as TaskExecutionRow);
+    if (ok)
+      this.deps.cache?.tasks.set(this.cacheKey(key), {
+        row: { ...row, ...patch, updated_at: now } as TaskExecutionRow,
+        closure,
+      });
     else this.deps.cache?.tasks.delete(this.cacheKey(key));
     return ok;
   }
@@ -346,7 +353,7 @@ function sortedMetadata(m: TaskExecutionMetadata): TaskExecutionMetadata {
  * External resources merged by (index, retry attempt); generated name, plugin id and instance class when set. An array
  * node's events carry only the resources that changed since its previous event, so the stored list (kept sorted) is
  * where every element's latest state lives: each incoming resource is found by binary search and updated in place
- * (`existing` was just decoded from the row), new ones are added and the list sorted again.
+ * (`existing` is the stored closure's, decoded or cached), new ones are added and the list sorted again.
  */
 function mergeMetadata(
   existing: TaskExecutionMetadata | undefined,
@@ -362,7 +369,8 @@ function mergeMetadata(
   for (const r of incoming.externalResources) {
     const old = findResource(stored, r) ?? added.get(resourceKey(r));
     if (!old) {
-      added.set(resourceKey(r), r);
+      // A copy: the closure may stay cached and be merged into later, which must not change the event's message.
+      added.set(resourceKey(r), clone(ExternalResourceInfoSchema, r));
       continue;
     }
     old.phase = r.phase;

@@ -48,6 +48,10 @@ function nodeRow(nodeId: string, over: Partial<NewNodeExecutionRow> = {}): NewNo
     error_code: null,
     cache_status: null,
     internal_data: null,
+    input_uri: "",
+    duration: 0,
+    dynamic_workflow_remote_closure_reference: "",
+    event_version: 0,
     ...over,
   };
 }
@@ -75,6 +79,8 @@ function taskRow(nodeId: string, attempt = 0, over: Partial<NewTaskExecutionRow>
     started_at: null,
     task_execution_created_at: 1,
     task_execution_updated_at: 1,
+    input_uri: "",
+    duration: 0,
     ...over,
   };
 }

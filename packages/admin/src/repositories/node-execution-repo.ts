@@ -1,6 +1,6 @@
 // Persistence of node executions (upstream flyteadmin/pkg/manager/impl/node_execution_manager.go). Event ingestion reads the workflow execution and the node execution
 // in one query (lookupForEvent) and then writes once: events are the hot path.
-import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
+import type { Kysely, Selectable, Updateable } from "kysely";
 import { sql } from "kysely";
 import {
   afterExpression,
@@ -28,10 +28,8 @@ export type NodeExecutionSpanRow = Pick<
   | "event_version"
   | "dynamic_workflow_remote_closure_reference"
 >;
-export type NewNodeExecutionRow = Omit<
-  Insertable<NodeExecutionsTable>,
-  "id" | "created_at" | "updated_at" | "deleted_at"
->;
+/** Every column but the id and the times: create returns the row from these values (only the id is read back). */
+export type NewNodeExecutionRow = Omit<NodeExecutionRow, "id" | "created_at" | "updated_at" | "deleted_at">;
 export type NodeExecutionPatch = Omit<
   Updateable<NodeExecutionsTable>,
   "id" | "created_at" | "execution_project" | "execution_domain" | "execution_name" | "node_id"
@@ -117,14 +115,9 @@ export class NodeExecutionRepo {
 
   /** Inserts a node execution and returns the stored row; ALREADY_EXISTS when a concurrent event created it first. */
   async create(row: NewNodeExecutionRow, nowMicros: number, db = this.db): Promise<NodeExecutionRow> {
-    const q = this.writes.insert("node_executions", {
-      ...row,
-      created_at: nowMicros,
-      updated_at: nowMicros,
-      deleted_at: null,
-    });
-    const res = await withDbErrors(() => db.executeQuery(q));
-    return res.rows[0] as NodeExecutionRow;
+    const stored = { ...row, created_at: nowMicros, updated_at: nowMicros, deleted_at: null };
+    const res = await withDbErrors(() => db.executeQuery(this.writes.insert("node_executions", stored)));
+    return { ...stored, id: Number(res.rows[0]!.id) };
   }
 
   /**

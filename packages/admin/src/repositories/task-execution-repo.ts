@@ -1,6 +1,6 @@
 // Persistence of task executions (upstream flyteadmin/pkg/manager/impl/task_execution_manager.go), keyed by (node execution, task id, retry attempt). Event ingestion
 // reads the workflow execution, the parent node execution and the task execution in one query.
-import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
+import type { Kysely, Selectable, Updateable } from "kysely";
 import { sql } from "kysely";
 import type { VersionedId } from "@aloft/core";
 import {
@@ -21,10 +21,8 @@ import type { Schema, TaskExecutionsTable } from "./schema.ts";
 export type TaskExecutionRow = Selectable<TaskExecutionsTable>;
 /** A row with whether any node execution names it as its parent task execution (dynamic / map-task children). */
 export type TaskExecutionListRow = TaskExecutionRow & { is_parent: boolean };
-export type NewTaskExecutionRow = Omit<
-  Insertable<TaskExecutionsTable>,
-  "id" | "created_at" | "updated_at" | "deleted_at"
->;
+/** Every column but the id and the times: create returns the row from these values (only the id is read back). */
+export type NewTaskExecutionRow = Omit<TaskExecutionRow, "id" | "created_at" | "updated_at" | "deleted_at">;
 export type TaskExecutionPatch = Pick<
   Updateable<TaskExecutionsTable>,
   "phase" | "phase_version" | "closure" | "started_at" | "task_execution_updated_at" | "duration" | "input_uri"
@@ -121,14 +119,9 @@ export class TaskExecutionRepo {
 
   /** Inserts a task execution and returns the stored row; ALREADY_EXISTS when it exists. */
   async create(row: NewTaskExecutionRow, nowMicros: number, db = this.db): Promise<TaskExecutionRow> {
-    const q = this.writes.insert("task_executions", {
-      ...row,
-      created_at: nowMicros,
-      updated_at: nowMicros,
-      deleted_at: null,
-    });
-    const res = await withDbErrors(() => db.executeQuery(q));
-    return res.rows[0] as TaskExecutionRow;
+    const stored = { ...row, created_at: nowMicros, updated_at: nowMicros, deleted_at: null };
+    const res = await withDbErrors(() => db.executeQuery(this.writes.insert("task_executions", stored)));
+    return { ...stored, id: Number(res.rows[0]!.id) };
   }
 
   /**

@@ -10,6 +10,8 @@ const COLUMN = /^[a-z_][a-z0-9_]*$/;
 
 export class WriteSql {
   private readonly texts = new Map<string, string>();
+  /** Per table, the columns and text of the last insert: the event path inserts the same columns every time. */
+  private readonly lastInsert = new Map<string, { columns: string[]; text: string }>();
   private numbered: boolean | undefined;
 
   constructor(private readonly db: Kysely<Schema>) {}
@@ -42,9 +44,25 @@ export class WriteSql {
     return CompiledQuery.raw(text, params);
   }
 
-  /** `insert into <table> (<columns…>) values (…) returning *` (undefined values left to the column defaults). */
-  insert(table: string, values: Record<string, unknown>): CompiledQuery {
+  /**
+   * `insert into <table> (<columns…>) values (…) returning "id"` (undefined values left to the column defaults).
+   * Only the id comes back: the caller has every other value it wrote, and reading the whole row back (the closure's
+   * bytes included) cost a fifth of the insert on SQLite.
+   */
+  insert(table: string, values: Record<string, unknown>): CompiledQuery<{ id: number }> {
     const params: unknown[] = [];
+    const last = this.lastInsert.get(table);
+    if (last) {
+      let i = 0;
+      for (const k in values) {
+        const v = values[k];
+        if (v === undefined) continue;
+        if (last.columns[i++] !== k) break;
+        params.push(v);
+      }
+      if (params.length === last.columns.length && i === params.length) return CompiledQuery.raw(last.text, params);
+      params.length = 0;
+    }
     let shape = `i\u0000${table}\u0000`;
     for (const k in values) {
       const v = values[k];
@@ -56,9 +74,10 @@ export class WriteSql {
     if (text === undefined) {
       const n = this.counter();
       const cols = Object.keys(values).filter((k) => values[k] !== undefined);
-      text = `insert into ${quote(table)} (${cols.map(quote).join(", ")}) values (${cols.map(() => n()).join(", ")}) returning *`;
+      text = `insert into ${quote(table)} (${cols.map(quote).join(", ")}) values (${cols.map(() => n()).join(", ")}) returning "id"`;
       this.remember(shape, text);
     }
+    this.lastInsert.set(table, { columns: Object.keys(values).filter((k) => values[k] !== undefined), text });
     return CompiledQuery.raw(text, params);
   }
 
