@@ -20,7 +20,7 @@ import {
   WorkflowExecutionEventRequestSchema,
 } from "@aloft/idl/flyteidl/admin/event_pb.js";
 import type { WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { Code, invalidArgument, toAloftError, type Logger } from "@aloft/core";
+import { Code, eventExecution, invalidArgument, toAloftError, type Logger } from "@aloft/core";
 import type { ExecutionManagers } from "../managers/execution-managers.ts";
 import { findInvalidText } from "../validation/request-text.ts";
 import { bind, type ServiceBinding } from "./rpc.ts";
@@ -31,20 +31,6 @@ export const MAX_EVENTS_PER_REQUEST = 1000;
 const CONCURRENT_EVENTS = 100;
 
 type EventManagers = Pick<ExecutionManagers, "executionEvents" | "nodeEvents" | "taskEvents">;
-
-/** The execution an event belongs to ("" when it names none: the manager refuses it). */
-export function executionOf(e: Event): WorkflowExecutionIdentifier | undefined {
-  switch (e.event.case) {
-    case "workflow":
-      return e.event.value.event?.executionId;
-    case "node":
-      return e.event.value.event?.id?.executionId;
-    case "task":
-      return e.event.value.event?.parentNodeExecutionId?.executionId;
-    default:
-      return undefined;
-  }
-}
 
 const keyOf = (id: WorkflowExecutionIdentifier | undefined) =>
   id ? `${id.project}\u0000${id.domain}\u0000${id.name}` : "";
@@ -103,7 +89,7 @@ function nodeOf(e: Event): string | undefined {
 export function applyPlan(events: readonly Event[]): number[][][][] {
   const executions = new Map<string, number[][][]>();
   events.forEach((e, i) => {
-    const key = keyOf(executionOf(e));
+    const key = keyOf(eventExecution(e));
     let steps = executions.get(key);
     if (!steps) executions.set(key, (steps = []));
     const node = nodeOf(e);

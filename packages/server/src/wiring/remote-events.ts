@@ -9,10 +9,9 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { Code as ConnectCode, ConnectError } from "@connectrpc/connect";
 import { EventSchema, type Event } from "@aloft/idl/aloft/admin/v1/event_service_pb.js";
 import type { Status } from "@aloft/idl/google/rpc/status_pb.js";
-import type { WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { AloftClient } from "@aloft/client";
 import type { EventSink } from "@aloft/engine";
-import { AloftError, Code } from "@aloft/core";
+import { AloftError, Code, eventExecution } from "@aloft/core";
 
 /** At most admin's MAX_EVENTS_PER_REQUEST (packages/admin/src/api/event-service.ts). */
 export const MAX_BATCH_EVENTS = 1000;
@@ -31,19 +30,6 @@ function errorOf(status: Status, mapError: (err: unknown) => unknown): unknown {
   const err = new ConnectError(status.message, status.code as unknown as ConnectCode);
   err.details = status.details.map((d) => ({ type: d.typeUrl.slice(d.typeUrl.lastIndexOf("/") + 1), value: d.value }));
   return mapError(err);
-}
-
-function executionOf(e: Event): WorkflowExecutionIdentifier | undefined {
-  switch (e.event.case) {
-    case "workflow":
-      return e.event.value.event?.executionId;
-    case "node":
-      return e.event.value.event?.id?.executionId;
-    case "task":
-      return e.event.value.event?.parentNodeExecutionId?.executionId;
-    default:
-      return undefined;
-  }
 }
 
 /** Takes the next batch off the front of the queue: at least one event, then as many as fit the limits. */
@@ -84,7 +70,7 @@ export function batchingEventSink(client: AloftClient, mapError: (err: unknown) 
   async function sendUnaryBatch(batch: Pending[]): Promise<void> {
     const byExecution = new Map<string, Pending[]>();
     for (const p of batch) {
-      const id = executionOf(p.event);
+      const id = eventExecution(p.event);
       const key = id ? `${id.project}\u0000${id.domain}\u0000${id.name}` : "";
       byExecution.set(key, [...(byExecution.get(key) ?? []), p]);
     }
