@@ -450,3 +450,30 @@ test("a finished execution updated again (its updated_at moved) is read anew", a
   assert.notEqual(again, first);
   assert.equal(render(again.span).at(-1), "  WORKFLOW_TEARDOWN 45..200");
 });
+
+test("a running execution: finished nodes' spans are kept and shared, running or updated ones are built anew", async () => {
+  const reads = finishedChain("n1");
+  reads.executions.get("e1")!.closure!.phase = WorkflowExecution_Phase.RUNNING;
+  const { first, second, m, req } = await twice(reads, -1);
+  assert.notEqual(second, first);
+  assert.deepEqual(render(second.span), CHAIN_FULL);
+  const node = (res: typeof first, id: string) =>
+    res.span!.spans.find((s) => s.id.case === "nodeId" && s.id.value.nodeId === id);
+  assert.equal(node(second, "n0"), node(first, "n0"));
+  assert.notEqual(node(second, "n1"), node(first, "n1"));
+  // An attempt of the finished node still running: its span is not kept.
+  const running = finishedChain("n1");
+  running.tasks.get("e1/n0")![1]!.closure!.phase = TaskExecution_Phase.RUNNING;
+  const again = await twice(running, -1);
+  assert.notEqual(node(again.second, "n0"), node(again.first, "n0"));
+  assert.deepEqual(render(again.second.span), CHAIN_FULL);
+  // The finished node updated again (its updated_at moved): built anew.
+  const n0 = reads.nodes.find(({ ne }) => ne.id?.nodeId === "n0")!.ne;
+  n0.closure!.updatedAt = ts(40.5);
+  const third = await m.getExecutionMetrics(req);
+  assert.notEqual(node(third, "n0"), node(first, "n0"));
+  assert.ok(render(third.span).includes("  node n0 3..40.5"));
+  // Another depth is another span.
+  const shallow = await m.getExecutionMetrics(create(WorkflowExecutionGetMetricsRequestSchema, { ...req, depth: 2 }));
+  assert.deepEqual(render(shallow.span), await metrics(reads, "e1", 2));
+});

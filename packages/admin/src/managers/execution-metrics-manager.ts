@@ -10,7 +10,10 @@
 // workflow's nodes are looked up by id in a map built once per closure.
 // The answer for a finished execution (it and every node, task attempt and child execution read for it terminal) is
 // kept in a bounded cache by execution id, depth and updated_at, marked immutable so the API layers encode it once;
-// an answer that read anything still running is never cached (the next event changes it).
+// an answer that read anything still running is never cached (the next event changes it). Within a running
+// execution, the span of a finished node (with everything read for it terminal) is kept too, by node execution id,
+// updated_at, depth and the update time of the node before it, marked immutable like the answers: a big running
+// execution is mostly finished nodes, whose spans (and their encodings, see span-json.ts) are then built once.
 import { create } from "@bufbuild/protobuf";
 import {
   WorkflowExecutionGetMetricsResponseSchema,
@@ -69,15 +72,21 @@ export interface ExecutionMetricsManagerDeps {
 export const METRICS_CACHE_BYTES = 16 * 1024 * 1024;
 /** Estimated bytes of one span kept in the cache (its object, id and two timestamps). */
 const SPAN_BYTES = 160;
+/** Estimated bytes of one span of a finished node kept: the span and its JSON in both of the gateway's formats. */
+const NODE_SPAN_BYTES = SPAN_BYTES + 2 * 160;
 
 type NodesBySpecId = Map<string, NodeExecution>;
 
 export class ExecutionMetricsManager {
   /** Answers for finished executions, shared between requests (markImmutable). */
   private readonly finished: BoundedCache<WorkflowExecutionGetMetricsResponse>;
+  /** Spans of finished nodes (of running executions too), by nodeSpanKey; immutable like the answers. */
+  private readonly finishedNodes: BoundedCache<Span>;
 
   constructor(private readonly deps: ExecutionMetricsManagerDeps) {
-    this.finished = new BoundedCache(deps.cacheBytes ?? METRICS_CACHE_BYTES);
+    const bytes = deps.cacheBytes ?? METRICS_CACHE_BYTES;
+    this.finished = new BoundedCache(bytes);
+    this.finishedNodes = new BoundedCache(bytes, Math.ceil(bytes / NODE_SPAN_BYTES));
   }
 
   /** INVALID_ARGUMENT and NOT_FOUND as GetExecution (it is the first read). */
@@ -86,7 +95,7 @@ export class ExecutionMetricsManager {
     const key = WORKFLOW_TERMINAL.has(execution.closure?.phase ?? 0) ? cacheKey(execution, req.depth) : undefined;
     const known = key === undefined ? undefined : this.finished.get(key);
     if (known) return known;
-    const tree = new SpanTree(this.deps);
+    const tree = new SpanTree(this.deps, this.finishedNodes);
     const span = await tree.executionSpan(execution, req.depth);
     const res = create(WorkflowExecutionGetMetricsResponseSchema, { span });
     if (key !== undefined && tree.finished) this.finished.set(key, markImmutable(res), countSpans(span) * SPAN_BYTES);
@@ -123,12 +132,23 @@ class SpanTree {
   private readonly attempts = new Map<string, Promise<Map<string, TaskExecution[]>>>();
   /** Whether everything read so far was terminal (execution, node and task phases): the tree will not change. */
   finished = true;
+  /** As `finished`, for what was read since the node span being built started (nodeSpanOf). */
+  private subtreeFinished = true;
 
-  constructor(private readonly deps: ExecutionMetricsManagerDeps) {}
+  constructor(
+    private readonly deps: ExecutionMetricsManagerDeps,
+    private readonly finishedNodes: BoundedCache<Span>,
+  ) {}
+
+  /** Something read is not terminal: neither the answer nor the node span being built may be kept. */
+  private running(): void {
+    this.finished = false;
+    this.subtreeFinished = false;
+  }
 
   async executionSpan(execution: Execution, depth: number): Promise<Span> {
     const c = execution.closure;
-    if (!WORKFLOW_TERMINAL.has(c?.phase ?? 0)) this.finished = false;
+    if (!WORKFLOW_TERMINAL.has(c?.phase ?? 0)) this.running();
     const spans: Span[] = [];
     if (depth !== 0) {
       const workflowId = c?.workflowId;
@@ -141,7 +161,7 @@ class SpanTree {
         spans.push(operationSpan(c?.createdAt, c?.updatedAt, Operation.WORKFLOW_SETUP));
       } else {
         spans.push(operationSpan(c?.createdAt, start?.closure?.updatedAt, Operation.WORKFLOW_SETUP));
-        spans.push(...(await this.nodeSpans(nodes, closure, depth - 1)));
+        spans.push(...(await this.nodeSpans(nodes, closure, depth - 1, "")));
         const last = latestUpstream(END_NODE, closure.primary?.connections?.upstream, nodes);
         if (last && !isBefore(c?.updatedAt, last.closure?.updatedAt)) {
           spans.push(operationSpan(last.closure?.updatedAt, c?.updatedAt, Operation.WORKFLOW_TEARDOWN));
@@ -151,8 +171,16 @@ class SpanTree {
     return span(c?.createdAt, c?.updatedAt, { case: "workflowId", value: execution.id! }, spans);
   }
 
-  /** One span per node execution (start and end nodes left out) in created_at order, each led by NODE_TRANSITION. */
-  private async nodeSpans(nodes: NodesBySpecId, closure: CompiledWorkflowClosure, depth: number): Promise<Span[]> {
+  /**
+   * One span per node execution (start and end nodes left out) in created_at order, each led by NODE_TRANSITION.
+   * `parent`: the unique id of the node whose children these are ("": top level).
+   */
+  private async nodeSpans(
+    nodes: NodesBySpecId,
+    closure: CompiledWorkflowClosure,
+    depth: number,
+    parent: string,
+  ): Promise<Span[]> {
     const upstream = closure.primary?.connections?.upstream;
     const spans: Span[] = [];
     for (const ne of byCreatedAt(nodes.values())) {
@@ -166,12 +194,23 @@ class SpanTree {
           `failed to discover workflow node '${specId}' in workflow ${wf?.name ?? ""}:${wf?.version ?? ""}`,
         );
       }
-      const span = await this.nodeSpan(ne, node, closure, depth);
       const previous = latestUpstream(specId, upstream, nodes);
+      const key = NODE_TERMINAL.has(ne.closure?.phase ?? 0) ? nodeSpanKey(ne, parent, depth, previous) : undefined;
+      const known = key === undefined ? undefined : this.finishedNodes.get(key);
+      if (known) {
+        spans.push(known);
+        continue;
+      }
+      const outer = this.subtreeFinished;
+      this.subtreeFinished = true;
+      const span = await this.nodeSpan(ne, node, closure, depth);
       if (previous)
         span.spans.unshift(
           operationSpan(previous.closure?.updatedAt, ne.closure?.createdAt, Operation.NODE_TRANSITION),
         );
+      if (key !== undefined && this.subtreeFinished)
+        this.finishedNodes.set(key, markImmutable(span), countSpans(span) * NODE_SPAN_BYTES);
+      this.subtreeFinished &&= outer;
       spans.push(span);
     }
     return spans;
@@ -262,7 +301,7 @@ class SpanTree {
       operationSpan(last.closure?.updatedAt, children.get(START_NODE)?.closure?.updatedAt, Operation.NODE_RESET),
     );
     const generated = await this.dynamicWorkflow(ne.id!);
-    spans.push(...(await this.nodeSpans(children, generated, depth)));
+    spans.push(...(await this.nodeSpans(children, generated, depth, ne.id!.nodeId)));
     spans.push(...teardown(ne, latestUpstream(END_NODE, generated.primary?.connections?.upstream, children)));
     return spans;
   }
@@ -326,7 +365,7 @@ class SpanTree {
     if (children.size === 0) return [operationSpan(c?.createdAt, c?.updatedAt, Operation.NODE_SETUP)];
     const spans = [operationSpan(c?.createdAt, children.get(START_NODE)?.closure?.updatedAt, Operation.NODE_SETUP)];
     const sub = await this.subWorkflow(ref, closure);
-    spans.push(...(await this.nodeSpans(children, sub, depth)));
+    spans.push(...(await this.nodeSpans(children, sub, depth, ne.id!.nodeId)));
     spans.push(...teardown(ne, latestUpstream(END_NODE, sub.primary?.connections?.upstream, children)));
     return spans;
   }
@@ -338,7 +377,7 @@ class SpanTree {
   ): Promise<NodesBySpecId> {
     const nodes: NodesBySpecId = new Map();
     for (const ne of await this.deps.nodeExecutions.listForSpans(executionId, uniqueParentId, METRICS_PAGE_SIZE)) {
-      if (!NODE_TERMINAL.has(ne.closure?.phase ?? 0)) this.finished = false;
+      if (!NODE_TERMINAL.has(ne.closure?.phase ?? 0)) this.running();
       nodes.set(specNodeId(ne), ne);
     }
     return nodes;
@@ -356,7 +395,9 @@ class SpanTree {
       });
       this.attempts.set(key, byNode);
     }
-    return (await byNode).get(nodeExecutionId.nodeId) ?? [];
+    const attempts = (await byNode).get(nodeExecutionId.nodeId) ?? [];
+    if (!attempts.every((te) => TASK_TERMINAL.has(te.closure?.phase ?? 0))) this.subtreeFinished = false;
+    return attempts;
   }
 
   /** A node of the workflow's template by id; the failure node counts too (upstream errors on it). */
@@ -403,6 +444,17 @@ class SpanTree {
       tasks: enclosing.tasks,
     });
   }
+}
+
+/**
+ * The key of a finished node's span: its execution, parent and node id, updated_at (a later event moves it), the depth
+ * it was built to, and the update time of the node its NODE_TRANSITION starts from.
+ */
+function nodeSpanKey(ne: NodeExecution, parent: string, depth: number, previous: NodeExecution | undefined): string {
+  const e = ne.id?.executionId;
+  const at = ne.closure?.updatedAt;
+  const before = previous?.closure?.updatedAt;
+  return `${e?.org}/${e?.project}/${e?.domain}/${e?.name}/${parent}/${ne.id?.nodeId}@${at?.seconds ?? 0n}.${at?.nanos ?? 0}#${depth}<${before ? `${before.seconds}.${before.nanos}` : "-"}`;
 }
 
 /** NODE_TEARDOWN from the last inner node's update to the node's, when the node was updated after it. */

@@ -42,7 +42,15 @@ function nanosOf(ts: Timestamp | undefined): bigint {
 /** Absent or the zero timestamp: "has not happened yet". */
 export const isUnset = (ts: Timestamp | undefined): boolean => nanosOf(ts) === 0n;
 
-export const isBefore = (a: Timestamp | undefined, b: Timestamp | undefined): boolean => nanosOf(a) < nanosOf(b);
+/** Whether `a` is before `b` (absent = the epoch); compared without allocating when both are normalised. */
+export function isBefore(a: Timestamp | undefined, b: Timestamp | undefined): boolean {
+  const as = a?.seconds ?? 0n;
+  const bs = b?.seconds ?? 0n;
+  const an = a?.nanos ?? 0;
+  const bn = b?.nanos ?? 0;
+  if (an < 0 || an >= 1e9 || bn < 0 || bn >= 1e9) return nanosOf(a) < nanosOf(b);
+  return as < bs || (as === bs && an < bn);
+}
 
 const isZeroDuration = (d: Duration | undefined): boolean => !d || (d.seconds === 0n && d.nanos === 0);
 
@@ -147,15 +155,10 @@ export function latestUpstream(
   byNode: ReadonlyMap<string, NodeExecution>,
 ): NodeExecution | undefined {
   let latest: NodeExecution | undefined;
-  let latestAt = 0n;
   for (const id of upstream?.[nodeId]?.ids ?? []) {
     const ne = byNode.get(id);
     if (!ne) continue;
-    const at = nanosOf(ne.closure?.updatedAt);
-    if (at > latestAt) {
-      latest = ne;
-      latestAt = at;
-    }
+    if (isBefore(latest ? latest.closure?.updatedAt : undefined, ne.closure?.updatedAt)) latest = ne;
   }
   return latest;
 }

@@ -12,6 +12,11 @@ export function markImmutable<T extends Message>(message: T): T {
   return message;
 }
 
+/** Whether `message` was marked immutable (what is derived from it may be remembered too). */
+export function isImmutable(message: Message): boolean {
+  return encodings.has(message);
+}
+
 /** `encode()`, remembered per format for a message marked immutable (computed every time for any other). */
 export function encodeOnce(message: Message, format: string, encode: () => Uint8Array): Uint8Array {
   const known = encodings.get(message);

@@ -27,6 +27,7 @@ import { goUnescape } from "./query.ts";
 import { bindRequest } from "./request-binding.ts";
 import { buildRoutes, createRouter, type Route, type RouteInfo } from "./router.ts";
 import { cleanPath, redirectPermanently } from "./server-mux.ts";
+import { jsonEncoders as encoders } from "./span-json.ts";
 import type { RequestScope } from "../../auth/request-scope.ts";
 import { encodeOnce } from "../../managers/immutable-messages.ts";
 
@@ -75,10 +76,19 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
   const registry = registryFor(options.bindings);
   const marshalers: MarshalerRegistry = {
     byMime: new Map<string, Marshaler>([
-      [MIME_JSON, jsonMarshaler({ name: "json", useProtoFieldName: true, ignoreUnknownFields: false, registry })],
+      [
+        MIME_JSON,
+        jsonMarshaler({ name: "json", useProtoFieldName: true, ignoreUnknownFields: false, registry, encoders }),
+      ],
       [MIME_PROTO, protoMarshaler()],
     ]),
-    wildcard: jsonMarshaler({ name: "wildcard", useProtoFieldName: false, ignoreUnknownFields: true, registry }),
+    wildcard: jsonMarshaler({
+      name: "wildcard",
+      useProtoFieldName: false,
+      ignoreUnknownFields: true,
+      registry,
+      encoders,
+    }),
   };
   const cors = createCors(options.cors);
   const hostCheck = createHostCheck(options.allowedHosts ?? []);

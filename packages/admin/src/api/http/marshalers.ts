@@ -48,13 +48,20 @@ export interface JsonMarshalerOptions {
   ignoreUnknownFields: boolean;
   /** Resolves google.protobuf.Any both ways. */
   registry: Registry;
+  /** Hand-written encoders by message type name, producing exactly the generic output (undefined: use it). */
+  encoders?: ReadonlyMap<string, JsonEncoder>;
 }
+
+/** The JSON of one message type written directly; undefined when the generic encoder must answer instead. */
+export type JsonEncoder = (message: Message, protoNames: boolean) => string | undefined;
 
 export function jsonMarshaler(options: JsonMarshalerOptions): Marshaler {
   return {
     contentType: MIME_JSON,
     name: options.name,
     marshal(schema, message, registry = options.registry) {
+      const direct = options.encoders?.get(schema.typeName)?.(message, options.useProtoFieldName);
+      if (direct !== undefined) return Buffer.from(direct);
       const json = toJson(schema, message, {
         useProtoFieldName: options.useProtoFieldName,
         alwaysEmitImplicit: true,
