@@ -37,16 +37,23 @@ const DIALECT = values.db === "postgres" ? "postgres" : "sqlite";
 
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
-/** p50 of `SAMPLES` calls after one warm-up call; returns the last result too. */
-async function measure<T>(call: () => Promise<T>): Promise<{ p50: number; last: T }> {
+/**
+ * p50 of `SAMPLES` calls after one warm-up call, wall time and the process's CPU time (server and client are this
+ * process: on a loaded machine the CPU time is the steadier figure); returns the last result too.
+ */
+async function measure<T>(call: () => Promise<T>): Promise<{ p50: number; cpu: number; last: T }> {
   let last = await call();
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < SAMPLES; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     last = await call();
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  return { p50: p50(times), last };
+  return { p50: p50(times), cpu: p50(cpu), last };
 }
 
 async function getJson(url: string): Promise<{ bytes: number }> {
@@ -65,6 +72,8 @@ interface Row {
   base: number;
   metricsGrpc: number;
   metricsHttp: number;
+  metricsGrpcCpu: number;
+  metricsHttpCpu: number;
   finishedGrpc: number;
   finishedHttp: number;
   workflowGrpc: number;
@@ -140,6 +149,8 @@ try {
       base: b.p50,
       metricsGrpc: m.p50,
       metricsHttp: mh.p50,
+      metricsGrpcCpu: m.cpu,
+      metricsHttpCpu: mh.cpu,
       finishedGrpc: fg.p50,
       finishedHttp: fh.p50,
       workflowGrpc: w.p50,
@@ -154,13 +165,13 @@ try {
 const f = (x: number) => x.toFixed(1);
 console.log(`\nadmin reads of one big execution (${DIALECT}, p50 of ${SAMPLES}, ms; baseline: GetExecution, gRPC)\n`);
 console.log(
-  "| nodes | node execs | workflow | GetExecution (base) | metrics gRPC | metrics HTTP JSON | finished: metrics gRPC | finished: HTTP JSON | GetWorkflow gRPC | GetWorkflow HTTP JSON |",
+  "| nodes | node execs | workflow | GetExecution (base) | metrics gRPC (CPU) | metrics HTTP JSON (CPU) | finished: metrics gRPC | finished: HTTP JSON | GetWorkflow gRPC | GetWorkflow HTTP JSON |",
 );
 console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const r of rows) {
   const mb = (x: number) => `${(x / 1e6).toFixed(2)} MB`;
   console.log(
-    `| ${r.nodes} | ${r.nodeExecutions} | ${mb(r.closureBytes)} (JSON ${mb(r.jsonBytes)}) | ${f(r.base)} | ${f(r.metricsGrpc)} | ${f(r.metricsHttp)} | ${f(r.finishedGrpc)} | ${f(r.finishedHttp)} | ${f(r.workflowGrpc)} | ${f(r.workflowHttp)} |`,
+    `| ${r.nodes} | ${r.nodeExecutions} | ${mb(r.closureBytes)} (JSON ${mb(r.jsonBytes)}) | ${f(r.base)} | ${f(r.metricsGrpc)} (${f(r.metricsGrpcCpu)}) | ${f(r.metricsHttp)} (${f(r.metricsHttpCpu)}) | ${f(r.finishedGrpc)} | ${f(r.finishedHttp)} | ${f(r.workflowGrpc)} | ${f(r.workflowHttp)} |`,
   );
 }
 const small = rows[0];

@@ -11,9 +11,10 @@
 // The answer for a finished execution (it and every node, task attempt and child execution read for it terminal) is
 // kept in a bounded cache by execution id, depth and updated_at, marked immutable so the API layers encode it once;
 // an answer that read anything still running is never cached (the next event changes it). Within a running
-// execution, the span of a finished node (with everything read for it terminal) is kept too, by node execution id,
-// updated_at, depth and the update time of the node before it, marked immutable like the answers: a big running
-// execution is mostly finished nodes, whose spans (and their encodings, see span-json.ts) are then built once.
+// execution, the span of a finished node (with everything read for it terminal) is kept too, per execution and depth
+// by node execution id, updated_at and the update time of the node before it, marked immutable like the answers: a big
+// running execution is mostly finished nodes, whose spans (and their JSON, see api/http/span-json.ts) are then built
+// once. Each read keeps what it used, so spans of nodes that moved on are dropped.
 import { create } from "@bufbuild/protobuf";
 import {
   WorkflowExecutionGetMetricsResponseSchema,
@@ -64,7 +65,10 @@ export interface ExecutionMetricsManagerDeps {
   /** The compiled closure of a registered workflow (NOT_FOUND when it is not registered). */
   compiledWorkflow(id: Identifier): Promise<CompiledWorkflowClosure>;
   logger: Logger;
-  /** Bound of the finished executions' answers kept, in estimated bytes (METRICS_CACHE_BYTES; 0: none kept). */
+  /**
+   * Bound of what is kept, in estimated bytes, for each of: finished executions' answers, finished nodes' spans of running
+   * executions (METRICS_CACHE_BYTES; 0: none kept).
+   */
   cacheBytes?: number;
 }
 
@@ -80,13 +84,13 @@ type NodesBySpecId = Map<string, NodeExecution>;
 export class ExecutionMetricsManager {
   /** Answers for finished executions, shared between requests (markImmutable). */
   private readonly finished: BoundedCache<WorkflowExecutionGetMetricsResponse>;
-  /** Spans of finished nodes (of running executions too), by nodeSpanKey; immutable like the answers. */
-  private readonly finishedNodes: BoundedCache<Span>;
+  /** Spans of finished nodes of running executions, per execution and depth, by nodeSpanKey; immutable. */
+  private readonly finishedNodes: BoundedCache<KeptNodes>;
 
   constructor(private readonly deps: ExecutionMetricsManagerDeps) {
     const bytes = deps.cacheBytes ?? METRICS_CACHE_BYTES;
     this.finished = new BoundedCache(bytes);
-    this.finishedNodes = new BoundedCache(bytes, Math.ceil(bytes / NODE_SPAN_BYTES));
+    this.finishedNodes = new BoundedCache(bytes);
   }
 
   /** INVALID_ARGUMENT and NOT_FOUND as GetExecution (it is the first read). */
@@ -95,20 +99,32 @@ export class ExecutionMetricsManager {
     const key = WORKFLOW_TERMINAL.has(execution.closure?.phase ?? 0) ? cacheKey(execution, req.depth) : undefined;
     const known = key === undefined ? undefined : this.finished.get(key);
     if (known) return known;
-    const tree = new SpanTree(this.deps, this.finishedNodes);
+    const scope = `${executionKey(execution.id)}#${req.depth}`;
+    const tree = new SpanTree(this.deps, this.finishedNodes.get(scope));
     const span = await tree.executionSpan(execution, req.depth);
     const res = create(WorkflowExecutionGetMetricsResponseSchema, { span });
-    if (key !== undefined && tree.finished) this.finished.set(key, markImmutable(res), countSpans(span) * SPAN_BYTES);
+    if (key !== undefined && tree.finished) {
+      this.finished.set(key, markImmutable(res), countSpans(span) * SPAN_BYTES);
+      this.finishedNodes.set(scope, new Map(), 0);
+    } else {
+      this.finishedNodes.set(scope, tree.keptNodes, tree.keptSpans * NODE_SPAN_BYTES);
+    }
     return res;
   }
 }
 
 /** Execution id, depth and updated_at: an execution updated again (it should not be, once terminal) is read anew. */
 function cacheKey(execution: Execution, depth: number): string {
-  const id = execution.id;
   const at = execution.closure?.updatedAt;
-  return `${id?.org}/${id?.project}/${id?.domain}/${id?.name}#${depth}@${at?.seconds ?? 0n}.${at?.nanos ?? 0}`;
+  return `${executionKey(execution.id)}#${depth}@${at?.seconds ?? 0n}.${at?.nanos ?? 0}`;
 }
+
+function executionKey(id: WorkflowExecutionIdentifier | undefined): string {
+  return `${id?.org}/${id?.project}/${id?.domain}/${id?.name}`;
+}
+
+/** Finished nodes' spans by nodeSpanKey, each with the number of spans in it. */
+type KeptNodes = Map<string, { span: Span; spans: number }>;
 
 function countSpans(root: Span): number {
   let n = 0;
@@ -132,12 +148,16 @@ class SpanTree {
   private readonly attempts = new Map<string, Promise<Map<string, TaskExecution[]>>>();
   /** Whether everything read so far was terminal (execution, node and task phases): the tree will not change. */
   finished = true;
-  /** As `finished`, for what was read since the node span being built started (nodeSpanOf). */
+  /** As `finished`, for what was read since the node span being built started (in nodeSpans). */
   private subtreeFinished = true;
+  /** Finished nodes' spans this read used or built, for the next read; and how many spans they hold. */
+  readonly keptNodes: KeptNodes = new Map();
+  keptSpans = 0;
 
   constructor(
     private readonly deps: ExecutionMetricsManagerDeps,
-    private readonly finishedNodes: BoundedCache<Span>,
+    /** What the previous read of the same execution and depth kept. */
+    private readonly previous: KeptNodes | undefined,
   ) {}
 
   /** Something read is not terminal: neither the answer nor the node span being built may be kept. */
@@ -196,9 +216,10 @@ class SpanTree {
       }
       const previous = latestUpstream(specId, upstream, nodes);
       const key = NODE_TERMINAL.has(ne.closure?.phase ?? 0) ? nodeSpanKey(ne, parent, depth, previous) : undefined;
-      const known = key === undefined ? undefined : this.finishedNodes.get(key);
-      if (known) {
-        spans.push(known);
+      const known = key === undefined ? undefined : this.previous?.get(key);
+      if (key !== undefined && known) {
+        this.keep(key, known);
+        spans.push(known.span);
         continue;
       }
       const outer = this.subtreeFinished;
@@ -209,7 +230,7 @@ class SpanTree {
           operationSpan(previous.closure?.updatedAt, ne.closure?.createdAt, Operation.NODE_TRANSITION),
         );
       if (key !== undefined && this.subtreeFinished)
-        this.finishedNodes.set(key, markImmutable(span), countSpans(span) * NODE_SPAN_BYTES);
+        this.keep(key, { span: markImmutable(span), spans: countSpans(span) });
       this.subtreeFinished &&= outer;
       spans.push(span);
     }
@@ -370,6 +391,11 @@ class SpanTree {
     return spans;
   }
 
+  private keep(key: string, node: { span: Span; spans: number }): void {
+    this.keptNodes.set(key, node);
+    this.keptSpans += node.spans;
+  }
+
   /** Node executions of an execution (top level) or of one parent node, keyed by spec node id; later ones win. */
   private async nodeExecutions(
     executionId: WorkflowExecutionIdentifier,
@@ -451,10 +477,9 @@ class SpanTree {
  * it was built to, and the update time of the node its NODE_TRANSITION starts from.
  */
 function nodeSpanKey(ne: NodeExecution, parent: string, depth: number, previous: NodeExecution | undefined): string {
-  const e = ne.id?.executionId;
   const at = ne.closure?.updatedAt;
   const before = previous?.closure?.updatedAt;
-  return `${e?.org}/${e?.project}/${e?.domain}/${e?.name}/${parent}/${ne.id?.nodeId}@${at?.seconds ?? 0n}.${at?.nanos ?? 0}#${depth}<${before ? `${before.seconds}.${before.nanos}` : "-"}`;
+  return `${executionKey(ne.id?.executionId)}/${parent}/${ne.id?.nodeId}@${at?.seconds ?? 0n}.${at?.nanos ?? 0}#${depth}<${before ? `${before.seconds}.${before.nanos}` : "-"}`;
 }
 
 /** NODE_TEARDOWN from the last inner node's update to the node's, when the node was updated after it. */

@@ -59,6 +59,7 @@ function nodeRow(nodeId: string, i: number, over: Partial<NewNodeExecutionRow> =
 
 forEachDatabase("NodeExecutionManager.listForSpans", (getDb) => {
   let manager: NodeExecutionManager;
+  let repo: NodeExecutionRepo;
   let parent: number;
 
   beforeEach(async () => {
@@ -87,7 +88,7 @@ forEachDatabase("NodeExecutionManager.listForSpans", (getDb) => {
       [],
       1,
     );
-    const repo = new NodeExecutionRepo(db);
+    repo = new NodeExecutionRepo(db);
     // A legacy row (event_version 0, no is_parent in its metadata) whose children make it a parent.
     parent = (await repo.create(nodeRow("n0", 0, { event_version: 0 }), 1)).id;
     for (let i = 1; i <= 4; i++) await repo.create(nodeRow(`n${i}`, i, { event_version: 1 }), 1);
@@ -126,6 +127,27 @@ forEachDatabase("NodeExecutionManager.listForSpans", (getDb) => {
     assert.equal(n0?.metadata?.isParentNode, true, "legacy rows derive is_parent from their children");
     assert.equal(n0?.closure?.createdAt?.nanos, 123_456_789);
     assert.equal(n0?.closure?.phase, NodeExecution_Phase.SUCCEEDED);
+  });
+
+  test("a read decodes only the rows that changed since the last read; legacy rows every time", async () => {
+    const first = await manager.listForSpans(exec, "", 2);
+    const second = await manager.listForSpans(exec, "", 2);
+    assert.deepEqual(second, first);
+    assert.notEqual(second[0], first[0], "n0 is a legacy row (its children are read with it)");
+    for (let i = 1; i < first.length; i++) assert.equal(second[i], first[i]);
+    const n2 = first.find((n) => n.id?.nodeId === "n2")!;
+    const moved = create(NodeExecutionClosureSchema, { ...n2.closure, phase: NodeExecution_Phase.FAILED });
+    const id = (
+      await getDb().db.selectFrom("node_executions").select("id").where("node_id", "=", "n2").executeTakeFirstOrThrow()
+    ).id;
+    assert.ok(await repo.update(Number(id), { closure: toBinary(NodeExecutionClosureSchema, moved) }, 2, "SUCCEEDED"));
+    const third = await manager.listForSpans(exec, "", 1000);
+    for (const [i, ne] of third.entries()) {
+      if (ne.id?.nodeId === "n2") {
+        assert.notEqual(ne, n2);
+        assert.equal(ne.closure?.phase, NodeExecution_Phase.FAILED);
+      } else if (i > 0) assert.equal(ne, first[i]);
+    }
   });
 
   test("an unknown parent is NOT_FOUND, as ListNodeExecutions", async () => {

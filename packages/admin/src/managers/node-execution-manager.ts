@@ -45,6 +45,7 @@ import {
 } from "../transformers/node-execution-transformer.ts";
 import { nodeFlyteUrls, type ExecutionData } from "./execution-data-manager.ts";
 import { noDynamicWorkflow, nodeExecutionNotFound, parentTaskExecutionNotFound } from "./not-found.ts";
+import { SpanRowMemo } from "./node-span-rows.ts";
 
 export interface NodeExecutionManagerDeps {
   repo: NodeExecutionRepo;
@@ -52,7 +53,12 @@ export interface NodeExecutionManagerDeps {
   data: ExecutionData;
 }
 
+/** Rows of GetExecutionMetrics' reads kept decoded (SpanRowMemo): ≈ 1 KiB each, so ≈ 100 MiB at most. */
+const SPAN_ROWS_KEPT = 100_000;
+
 export class NodeExecutionManager {
+  private readonly spanRows = new SpanRowMemo(SPAN_ROWS_KEPT);
+
   constructor(private readonly deps: NodeExecutionManagerDeps) {}
 
   async get(req: NodeExecutionGetRequest): Promise<NodeExecution> {
@@ -78,7 +84,8 @@ export class NodeExecutionManager {
   /**
    * All node executions of an execution (`uniqueParentId` "": the top-level ones) in ListNodeExecutions' order, with
    * what GetExecutionMetrics uses: id, closure and metadata (no input URI; error messages untrimmed). NOT_FOUND for an
-   * unknown parent, as ListNodeExecutions.
+   * unknown parent, as ListNodeExecutions. Rows unchanged since the previous read of the same execution and parent
+   * are not decoded again: their node executions are shared between reads, and must not be changed.
    */
   async listForSpans(
     execution: WorkflowExecutionIdentifier,
@@ -98,18 +105,27 @@ export class NodeExecutionManager {
       name: execution.name,
     });
     const out: NodeExecution[] = [];
+    const memo = this.spanRows.read(
+      `${execution.org}/${execution.project}/${execution.domain}/${execution.name}/${parentId ?? ""}`,
+    );
     for (let after = 0; ; ) {
       const rows = await this.deps.repo.listForSpans(execution, parentId, after, pageSize);
       for (const r of rows) {
-        out.push(
-          create(NodeExecutionSchema, {
+        let ne = memo.known(r);
+        if (!ne) {
+          ne = create(NodeExecutionSchema, {
             id: { nodeId: r.node_id, executionId },
             closure: fromBinary(NodeExecutionClosureSchema, r.closure),
             metadata: await this.metadataOf(r),
-          }),
-        );
+          });
+          memo.keep(r, ne);
+        }
+        out.push(ne);
       }
-      if (rows.length < pageSize) return out;
+      if (rows.length < pageSize) {
+        memo.done();
+        return out;
+      }
       after = rows.at(-1)!.id;
     }
   }
