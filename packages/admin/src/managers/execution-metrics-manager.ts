@@ -12,7 +12,7 @@
 // kept in a bounded cache by execution id, depth and updated_at, marked immutable so the API layers encode it once;
 // an answer that read anything still running is never cached (the next event changes it). Within a running
 // execution, the span of a finished node (with everything read for it terminal) is kept too, per execution and depth
-// by node execution id, updated_at and the update time of the node before it, marked immutable like the answers: a big
+// by node execution, updated_at and the update time of the node before it, marked immutable like the answers: a big
 // running execution is mostly finished nodes, whose spans (and their JSON, see api/http/span-json.ts) are then built
 // once. Each read keeps what it used, so spans of nodes that moved on are dropped.
 import { create } from "@bufbuild/protobuf";
@@ -35,6 +35,7 @@ import type {
   WorkflowExecutionIdentifier,
 } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { Span } from "@aloft/idl/flyteidl/core/metrics_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import type { BranchNode, Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import type { Logger } from "@aloft/core";
 import { AloftError, NODE_TERMINAL, TASK_TERMINAL, WORKFLOW_TERMINAL, internal } from "@aloft/core";
@@ -123,8 +124,24 @@ function executionKey(id: WorkflowExecutionIdentifier | undefined): string {
   return `${id?.org}/${id?.project}/${id?.domain}/${id?.name}`;
 }
 
-/** Finished nodes' spans by nodeSpanKey, each with the number of spans in it. */
-type KeptNodes = Map<string, { span: Span; spans: number }>;
+/**
+ * Finished nodes' spans by node execution (rows read unchanged are the same objects, see NodeExecutionManager), each
+ * with what it was built from besides: the node's updated_at and that of the node its NODE_TRANSITION starts from.
+ */
+type KeptNodes = Map<NodeExecution, KeptNode>;
+
+interface KeptNode {
+  span: Span;
+  /** How many spans it holds. */
+  spans: number;
+  updatedAt: Timestamp | undefined;
+  previousUpdatedAt: Timestamp | undefined;
+}
+
+/** The same instant, or both absent (a node updated again has a later updated_at). */
+function sameTime(a: Timestamp | undefined, b: Timestamp | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.seconds === b.seconds && a.nanos === b.nanos);
+}
 
 function countSpans(root: Span): number {
   let n = 0;
@@ -181,7 +198,7 @@ class SpanTree {
         spans.push(operationSpan(c?.createdAt, c?.updatedAt, Operation.WORKFLOW_SETUP));
       } else {
         spans.push(operationSpan(c?.createdAt, start?.closure?.updatedAt, Operation.WORKFLOW_SETUP));
-        spans.push(...(await this.nodeSpans(nodes, closure, depth - 1, "")));
+        spans.push(...(await this.nodeSpans(nodes, closure, depth - 1)));
         const last = latestUpstream(END_NODE, closure.primary?.connections?.upstream, nodes);
         if (last && !isBefore(c?.updatedAt, last.closure?.updatedAt)) {
           spans.push(operationSpan(last.closure?.updatedAt, c?.updatedAt, Operation.WORKFLOW_TEARDOWN));
@@ -191,16 +208,8 @@ class SpanTree {
     return span(c?.createdAt, c?.updatedAt, { case: "workflowId", value: execution.id! }, spans);
   }
 
-  /**
-   * One span per node execution (start and end nodes left out) in created_at order, each led by NODE_TRANSITION.
-   * `parent`: the unique id of the node whose children these are ("": top level).
-   */
-  private async nodeSpans(
-    nodes: NodesBySpecId,
-    closure: CompiledWorkflowClosure,
-    depth: number,
-    parent: string,
-  ): Promise<Span[]> {
+  /** One span per node execution (start and end nodes left out) in created_at order, each led by NODE_TRANSITION. */
+  private async nodeSpans(nodes: NodesBySpecId, closure: CompiledWorkflowClosure, depth: number): Promise<Span[]> {
     const upstream = closure.primary?.connections?.upstream;
     const spans: Span[] = [];
     for (const ne of byCreatedAt(nodes.values())) {
@@ -215,10 +224,12 @@ class SpanTree {
         );
       }
       const previous = latestUpstream(specId, upstream, nodes);
-      const key = NODE_TERMINAL.has(ne.closure?.phase ?? 0) ? nodeSpanKey(ne, parent, depth, previous) : undefined;
-      const known = key === undefined ? undefined : this.previous?.get(key);
-      if (key !== undefined && known) {
-        this.keep(key, known);
+      const updatedAt = ne.closure?.updatedAt;
+      const previousUpdatedAt = previous?.closure?.updatedAt;
+      const terminal = NODE_TERMINAL.has(ne.closure?.phase ?? 0);
+      const known = terminal ? this.previous?.get(ne) : undefined;
+      if (known && sameTime(known.updatedAt, updatedAt) && sameTime(known.previousUpdatedAt, previousUpdatedAt)) {
+        this.keep(ne, known);
         spans.push(known.span);
         continue;
       }
@@ -229,8 +240,8 @@ class SpanTree {
         span.spans.unshift(
           operationSpan(previous.closure?.updatedAt, ne.closure?.createdAt, Operation.NODE_TRANSITION),
         );
-      if (key !== undefined && this.subtreeFinished)
-        this.keep(key, { span: markImmutable(span), spans: countSpans(span) });
+      if (terminal && this.subtreeFinished)
+        this.keep(ne, { span: markImmutable(span), spans: countSpans(span), updatedAt, previousUpdatedAt });
       this.subtreeFinished &&= outer;
       spans.push(span);
     }
@@ -322,7 +333,7 @@ class SpanTree {
       operationSpan(last.closure?.updatedAt, children.get(START_NODE)?.closure?.updatedAt, Operation.NODE_RESET),
     );
     const generated = await this.dynamicWorkflow(ne.id!);
-    spans.push(...(await this.nodeSpans(children, generated, depth, ne.id!.nodeId)));
+    spans.push(...(await this.nodeSpans(children, generated, depth)));
     spans.push(...teardown(ne, latestUpstream(END_NODE, generated.primary?.connections?.upstream, children)));
     return spans;
   }
@@ -386,13 +397,13 @@ class SpanTree {
     if (children.size === 0) return [operationSpan(c?.createdAt, c?.updatedAt, Operation.NODE_SETUP)];
     const spans = [operationSpan(c?.createdAt, children.get(START_NODE)?.closure?.updatedAt, Operation.NODE_SETUP)];
     const sub = await this.subWorkflow(ref, closure);
-    spans.push(...(await this.nodeSpans(children, sub, depth, ne.id!.nodeId)));
+    spans.push(...(await this.nodeSpans(children, sub, depth)));
     spans.push(...teardown(ne, latestUpstream(END_NODE, sub.primary?.connections?.upstream, children)));
     return spans;
   }
 
-  private keep(key: string, node: { span: Span; spans: number }): void {
-    this.keptNodes.set(key, node);
+  private keep(ne: NodeExecution, node: KeptNode): void {
+    this.keptNodes.set(ne, node);
     this.keptSpans += node.spans;
   }
 
@@ -470,16 +481,6 @@ class SpanTree {
       tasks: enclosing.tasks,
     });
   }
-}
-
-/**
- * The key of a finished node's span: its execution, parent and node id, updated_at (a later event moves it), the depth
- * it was built to, and the update time of the node its NODE_TRANSITION starts from.
- */
-function nodeSpanKey(ne: NodeExecution, parent: string, depth: number, previous: NodeExecution | undefined): string {
-  const at = ne.closure?.updatedAt;
-  const before = previous?.closure?.updatedAt;
-  return `${executionKey(ne.id?.executionId)}/${parent}/${ne.id?.nodeId}@${at?.seconds ?? 0n}.${at?.nanos ?? 0}#${depth}<${before ? `${before.seconds}.${before.nanos}` : "-"}`;
 }
 
 /** NODE_TEARDOWN from the last inner node's update to the node's, when the node was updated after it. */
