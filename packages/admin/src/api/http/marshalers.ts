@@ -52,8 +52,8 @@ export interface JsonMarshalerOptions {
   encoders?: ReadonlyMap<string, JsonEncoder>;
 }
 
-/** The JSON of one message type written directly; undefined when the generic encoder must answer instead. */
-export type JsonEncoder = (message: Message, protoNames: boolean) => string | undefined;
+/** The JSON (UTF-8) of one message type written directly; undefined when the generic encoder must answer instead. */
+export type JsonEncoder = (message: Message, protoNames: boolean) => Uint8Array | undefined;
 
 export function jsonMarshaler(options: JsonMarshalerOptions): Marshaler {
   return {
@@ -61,7 +61,7 @@ export function jsonMarshaler(options: JsonMarshalerOptions): Marshaler {
     name: options.name,
     marshal(schema, message, registry = options.registry) {
       const direct = options.encoders?.get(schema.typeName)?.(message, options.useProtoFieldName);
-      if (direct !== undefined) return Buffer.from(direct);
+      if (direct !== undefined) return direct;
       const json = toJson(schema, message, {
         useProtoFieldName: options.useProtoFieldName,
         alwaysEmitImplicit: true,

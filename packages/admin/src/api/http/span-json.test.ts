@@ -200,5 +200,5 @@ test("a span tree the manager built, and spans marked immutable (their JSON reme
   assertSame(res);
   const first = metricsResponseJson(res, true);
   (nodes[0]!.spans[0] as { id: Span["id"] }).id = { case: "operationId", value: "changed after it was remembered" };
-  assert.equal(metricsResponseJson(res, true), first);
+  assert.deepEqual(metricsResponseJson(res, true), first);
 });
