@@ -16,6 +16,7 @@ import { type AloftError, Code, notFound } from "@aloft/core";
 import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import type { WorkflowExecutor } from "../plugins.ts";
 import { ExecutionRepo } from "../repositories/execution-repo.ts";
+import { executionRow } from "../repositories/test-rows.ts";
 import { ExecutionData, defaultRemoteDataOptions } from "./execution-data-manager.ts";
 import { ExecutionQueryManager } from "./execution-query-manager.ts";
 
@@ -42,23 +43,7 @@ beforeEach(async () => {
   aborted.length = 0;
   const closure = create(ExecutionClosureSchema, { phase: WorkflowExecution_Phase.RUNNING });
   await repo.create(
-    {
-      execution_project: "p",
-      execution_domain: "d",
-      execution_name: "e1",
-      launch_plan_id: null,
-      workflow_id: null,
-      task_id: null,
-      phase: "RUNNING",
-      closure: toBinary(ExecutionClosureSchema, closure),
-      spec: new Uint8Array(),
-      started_at: null,
-      execution_updated_at: 1,
-      error_kind: null,
-      error_code: null,
-      source_execution_id: null,
-      parent_node_execution_id: null,
-    },
+    executionRow("e1", { closure: toBinary(ExecutionClosureSchema, closure), spec: new Uint8Array() }),
     [],
     1,
   );

@@ -16,6 +16,7 @@ import { forEachDatabase } from "@aloft/testkit";
 import { ExecutionRepo } from "../repositories/execution-repo.ts";
 import { type NewNodeExecutionRow, NodeExecutionRepo } from "../repositories/node-execution-repo.ts";
 import { TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
+import { executionRow, nodeExecutionRow } from "../repositories/test-rows.ts";
 import { ExecutionData, defaultRemoteDataOptions } from "./execution-data-manager.ts";
 import { NodeExecutionManager } from "./node-execution-manager.ts";
 
@@ -29,32 +30,15 @@ function nodeRow(nodeId: string, i: number, over: Partial<NewNodeExecutionRow> =
     updatedAt: timestampFromMs(1_700_000_001_000 + i),
     outputResult: { case: "error", value: { code: "E", message: "x".repeat(200) } },
   });
-  return {
-    execution_project: "p",
-    execution_domain: "d",
-    execution_name: "e1",
-    node_id: nodeId,
+  return nodeExecutionRow(nodeId, {
     phase: "SUCCEEDED",
     closure: toBinary(NodeExecutionClosureSchema, closure),
-    started_at: null,
-    node_execution_created_at: 1,
-    node_execution_updated_at: 1,
     node_execution_metadata: toBinary(
       NodeExecutionMetaDataSchema,
       create(NodeExecutionMetaDataSchema, { specNodeId: `spec-${nodeId}` }),
     ),
-    parent_id: null,
-    parent_task_execution_id: null,
-    error_kind: null,
-    error_code: null,
-    cache_status: null,
-    internal_data: null,
-    input_uri: "",
-    duration: 0,
-    dynamic_workflow_remote_closure_reference: "",
-    event_version: 0,
     ...over,
-  };
+  });
 }
 
 forEachDatabase("NodeExecutionManager.listForSpans", (getDb) => {
@@ -67,27 +51,7 @@ forEachDatabase("NodeExecutionManager.listForSpans", (getDb) => {
     for (const t of ["task_executions", "node_executions", "execution_tags", "executions"] as const)
       await db.deleteFrom(t).execute();
     const executions = new ExecutionRepo(db);
-    await executions.create(
-      {
-        execution_project: "p",
-        execution_domain: "d",
-        execution_name: "e1",
-        launch_plan_id: null,
-        workflow_id: null,
-        task_id: null,
-        phase: "RUNNING",
-        closure: new Uint8Array(),
-        spec: new Uint8Array(),
-        started_at: null,
-        execution_updated_at: 1,
-        error_kind: null,
-        error_code: null,
-        source_execution_id: null,
-        parent_node_execution_id: null,
-      },
-      [],
-      1,
-    );
+    await executions.create(executionRow("e1", { closure: new Uint8Array(), spec: new Uint8Array() }), [], 1);
     repo = new NodeExecutionRepo(db);
     // A legacy row (event_version 0, no is_parent in its metadata) whose children make it a parent.
     parent = (await repo.create(nodeRow("n0", 0, { event_version: 0 }), 1)).id;

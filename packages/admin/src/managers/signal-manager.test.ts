@@ -16,6 +16,7 @@ import { LiteralSchema, type Literal } from "@aloft/idl/flyteidl/core/literals_p
 import { LiteralTypeSchema, SimpleType, type LiteralType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import { SignalRepo } from "../repositories/signal-repo.ts";
+import { executionTableRow } from "../repositories/test-rows.ts";
 import { SignalManager } from "./signal-manager.ts";
 
 const EXEC = { project: "p", domain: "d", name: "e1" };
@@ -74,28 +75,7 @@ describe("SignalManager", () => {
     await db.deleteFrom("signals").execute();
     await db.deleteFrom("executions").execute();
     for (const name of ["e1", "e2"]) {
-      await db
-        .insertInto("executions")
-        .values({
-          created_at: 1,
-          updated_at: 1,
-          deleted_at: null,
-          execution_project: "p",
-          execution_domain: "d",
-          execution_name: name,
-          launch_plan_id: null,
-          workflow_id: null,
-          task_id: null,
-          phase: "RUNNING",
-          closure: new Uint8Array(),
-          spec: new Uint8Array(),
-          started_at: null,
-          execution_created_at: 1,
-          execution_updated_at: 1,
-          error_kind: null,
-          error_code: null,
-        })
-        .execute();
+      await db.insertInto("executions").values(executionTableRow(name)).execute();
     }
     manager = new SignalManager({
       repo: new SignalRepo(db, new ManualClock(Date.UTC(2024, 0, 1))),

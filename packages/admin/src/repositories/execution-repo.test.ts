@@ -10,30 +10,14 @@ import { SortSchema, Sort_Direction } from "@aloft/idl/flyteidl/admin/common_pb.
 import { makeFilter, nextPageToken, parseListParams } from "../list/index.ts";
 import { ExecutionRepo, type NewExecutionRow } from "./execution-repo.ts";
 import { LaunchPlanRepo } from "./launch-plan-repo.ts";
+import { executionRow as testExecutionRow } from "./test-rows.ts";
 import { WorkflowRepo } from "./workflow-repo.ts";
 
 const key = (name: string) => ({ project: "p", domain: "d", name });
 
-function executionRow(name: string, over: Partial<NewExecutionRow> = {}): NewExecutionRow {
-  return {
-    execution_project: "p",
-    execution_domain: "d",
-    execution_name: name,
-    launch_plan_id: null,
-    workflow_id: null,
-    task_id: null,
-    phase: "UNDEFINED",
-    closure: new Uint8Array([1]),
-    spec: new Uint8Array([2]),
-    started_at: null,
-    execution_updated_at: 1,
-    error_kind: null,
-    error_code: null,
-    source_execution_id: null,
-    parent_node_execution_id: null,
-    ...over,
-  };
-}
+/** The execution rows of these tests have not started: UNDEFINED. */
+const executionRow = (name: string, over: Partial<NewExecutionRow> = {}) =>
+  testExecutionRow(name, { phase: "UNDEFINED", ...over });
 
 forEachDatabase("ExecutionRepo", (getDb) => {
   let repo: ExecutionRepo;

@@ -5,85 +5,18 @@ import { beforeEach, test } from "node:test";
 import { type AloftError, Code } from "@aloft/core";
 import { forEachDatabase } from "@aloft/testkit";
 import { makeFilter, parseListParams } from "../list/index.ts";
-import { ExecutionRepo, type NewExecutionRow } from "./execution-repo.ts";
-import { NodeExecutionRepo, type NewNodeExecutionRow } from "./node-execution-repo.ts";
-import { TaskExecutionRepo, type NewTaskExecutionRow, type TaskExecutionKey } from "./task-execution-repo.ts";
+import { ExecutionRepo } from "./execution-repo.ts";
+import { NodeExecutionRepo } from "./node-execution-repo.ts";
+import { TaskExecutionRepo, type TaskExecutionKey } from "./task-execution-repo.ts";
+import { executionRow, nodeExecutionRow as nodeRow, taskExecutionRow as taskRow } from "./test-rows.ts";
 
 const exec = { project: "p", domain: "d", name: "e1" };
-
-const executionRow = (name: string, over: Partial<NewExecutionRow> = {}): NewExecutionRow => ({
-  execution_project: "p",
-  execution_domain: "d",
-  execution_name: name,
-  launch_plan_id: null,
-  workflow_id: null,
-  task_id: null,
-  phase: "RUNNING",
-  closure: new Uint8Array([1]),
-  spec: new Uint8Array([2]),
-  started_at: null,
-  execution_updated_at: 1,
-  error_kind: null,
-  error_code: null,
-  source_execution_id: null,
-  parent_node_execution_id: null,
-  ...over,
-});
-
-function nodeRow(nodeId: string, over: Partial<NewNodeExecutionRow> = {}): NewNodeExecutionRow {
-  return {
-    execution_project: "p",
-    execution_domain: "d",
-    execution_name: "e1",
-    node_id: nodeId,
-    phase: "QUEUED",
-    closure: new Uint8Array([1]),
-    started_at: null,
-    node_execution_created_at: 1,
-    node_execution_updated_at: 1,
-    node_execution_metadata: null,
-    parent_id: null,
-    parent_task_execution_id: null,
-    error_kind: null,
-    error_code: null,
-    cache_status: null,
-    internal_data: null,
-    input_uri: "",
-    duration: 0,
-    dynamic_workflow_remote_closure_reference: "",
-    event_version: 0,
-    ...over,
-  };
-}
 
 const taskKey = (nodeId: string, attempt = 0): TaskExecutionKey => ({
   node: { execution: exec, nodeId },
   task: { project: "p", domain: "d", name: "t", version: "v1" },
   retryAttempt: attempt,
 });
-
-function taskRow(nodeId: string, attempt = 0, over: Partial<NewTaskExecutionRow> = {}): NewTaskExecutionRow {
-  return {
-    project: "p",
-    domain: "d",
-    name: "t",
-    version: "v1",
-    execution_project: "p",
-    execution_domain: "d",
-    execution_name: "e1",
-    node_id: nodeId,
-    retry_attempt: attempt,
-    phase: "QUEUED",
-    phase_version: 0,
-    closure: new Uint8Array([3]),
-    started_at: null,
-    task_execution_created_at: 1,
-    task_execution_updated_at: 1,
-    input_uri: "",
-    duration: 0,
-    ...over,
-  };
-}
 
 forEachDatabase("NodeExecutionRepo and TaskExecutionRepo", (getDb) => {
   let nodes: NodeExecutionRepo;

@@ -8,6 +8,7 @@ import { SortSchema, Sort_Direction } from "@aloft/idl/flyteidl/admin/common_pb.
 import { forEachDatabase } from "@aloft/testkit";
 import { makeFilter, parseListParams } from "../list/index.ts";
 import { SignalRepo, type SignalKey } from "./signal-repo.ts";
+import { executionTableRow } from "./test-rows.ts";
 
 const T0 = Date.UTC(2024, 0, 1);
 const key = (signalId: string, name = "e1"): SignalKey => ({ project: "p", domain: "d", name, signalId });
@@ -153,28 +154,7 @@ forEachDatabase("SignalRepo", (getDb) => {
 
   test("executionExists looks at the executions table", async () => {
     assert.equal(await repo.executionExists({ project: "p", domain: "d", name: "e1" }), false);
-    await getDb()
-      .db.insertInto("executions")
-      .values({
-        created_at: 1,
-        updated_at: 1,
-        deleted_at: null,
-        execution_project: "p",
-        execution_domain: "d",
-        execution_name: "e1",
-        launch_plan_id: null,
-        workflow_id: null,
-        task_id: null,
-        phase: "RUNNING",
-        closure: new Uint8Array(),
-        spec: new Uint8Array(),
-        started_at: null,
-        execution_created_at: 1,
-        execution_updated_at: 1,
-        error_kind: null,
-        error_code: null,
-      })
-      .execute();
+    await getDb().db.insertInto("executions").values(executionTableRow("e1")).execute();
     assert.equal(await repo.executionExists({ project: "p", domain: "d", name: "e1" }), true);
     assert.equal(await repo.executionExists({ project: "p", domain: "x", name: "e1" }), false);
   });
