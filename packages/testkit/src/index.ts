@@ -11,6 +11,7 @@ export { ALOFT_READY, aloftProcesses, startAdminAndEngine } from "./aloft-proces
 export { approveDevice } from "./device-approver.ts";
 export { CookieJar } from "./cookie-jar.ts";
 export type { DeviceDecision } from "./device-approver.ts";
+export { aloftErrorIs } from "./errors.ts";
 export { NO_FIXTURES, flytesnacksDir } from "./fixtures.ts";
 export { TemplateError, TemplateSet, renderChart } from "./helm/index.ts";
 export type { RenderOptions, RenderedChart, RenderedDocument } from "./helm/index.ts";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { ManualClock } from "@aloft/core/testing";
-import { AloftError, Code } from "@aloft/core";
+import { Code } from "@aloft/core";
 import { ObjectGetRequestSchema } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import {
   DescriptionEntityListRequestSchema,
@@ -11,18 +11,13 @@ import {
   DescriptionFormat,
 } from "@aloft/idl/flyteidl/admin/description_entity_pb.js";
 import { IdentifierSchema, ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
+import { aloftErrorIs, createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import { DescriptionEntityRepo } from "../repositories/description-entity-repo.ts";
 import { newDescriptionEntityRow } from "../transformers/description-entity-transformer.ts";
 import { DescriptionEntityManager } from "./description-entity-manager.ts";
 
 const IA = Code.INVALID_ARGUMENT;
-const is = (code: Code, message: string) => (e: AloftError) => {
-  assert.ok(e instanceof AloftError, String(e));
-  assert.equal(e.code, code, e.message);
-  assert.equal(e.message, message);
-  return true;
-};
+const is = aloftErrorIs;
 const ID = { resourceType: ResourceType.TASK, project: "p", domain: "d", name: "t", version: "v1" };
 
 describe("DescriptionEntityManager", () => {

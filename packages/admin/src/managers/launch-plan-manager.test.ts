@@ -26,7 +26,7 @@ import { LiteralSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { SimpleType } from "@aloft/idl/flyteidl/core/types_pb.js";
 import { ManualClock } from "@aloft/core/testing";
 import { AloftError, Code } from "@aloft/core";
-import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
+import { aloftErrorIs, createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import { LaunchPlanRepo } from "../repositories/launch-plan-repo.ts";
 import { ProjectRepo } from "../repositories/project-repo.ts";
 import { WorkflowRepo } from "../repositories/workflow-repo.ts";
@@ -58,15 +58,8 @@ const id = (resourceType: ResourceType, name: string, version = "v1") =>
 const lpId = (name = "lp", version = "v1") => id(ResourceType.LAUNCH_PLAN, name, version);
 const wfId = (name = "wf") => id(ResourceType.WORKFLOW, name);
 
-async function expectError(p: Promise<unknown>, code: Code, message: string | RegExp) {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof AloftError, `AloftError expected, got ${String(e)}`);
-    assert.equal(e.code, code, `code ${Code[e.code]}: ${e.message}`);
-    if (typeof message === "string") assert.equal(e.message, message);
-    else assert.match(e.message, message);
-    return true;
-  });
-}
+const expectError = (p: Promise<unknown>, code: Code, message: string | RegExp) =>
+  assert.rejects(p, aloftErrorIs(code, message));
 
 describe("LaunchPlanManager", () => {
   let testDb: TestDatabase;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { ManualClock } from "@aloft/core/testing";
-import { AloftError, Code } from "@aloft/core";
+import { Code } from "@aloft/core";
 import {
   NamedEntityGetRequestSchema,
   NamedEntityListRequestSchema,
@@ -11,18 +11,13 @@ import {
   NamedEntityUpdateRequestSchema,
 } from "@aloft/idl/flyteidl/admin/common_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
+import { aloftErrorIs, createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import { NamedEntityRepo } from "../repositories/named-entity-repo.ts";
 import { TaskRepo } from "../repositories/task-repo.ts";
 import { NamedEntityManager } from "./named-entity-manager.ts";
 
 const IA = Code.INVALID_ARGUMENT;
-const is = (code: Code, message: string) => (e: AloftError) => {
-  assert.ok(e instanceof AloftError, String(e));
-  assert.equal(e.code, code, e.message);
-  assert.equal(e.message, message);
-  return true;
-};
+const is = aloftErrorIs;
 const ID = { project: "p", domain: "d", name: "t" };
 
 describe("NamedEntityManager", () => {

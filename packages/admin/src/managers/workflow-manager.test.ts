@@ -32,8 +32,8 @@ import { NodeSchema, type WorkflowTemplateSchema, type Node } from "@aloft/idl/f
 import { ManualClock } from "@aloft/core/testing";
 import { MemoryBlobStore } from "@aloft/core";
 import type { LaunchPlanInterface } from "@aloft/core";
-import { AloftError, Code } from "@aloft/core";
-import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
+import { type AloftError, Code } from "@aloft/core";
+import { aloftErrorIs, createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import { ProjectRepo } from "../repositories/project-repo.ts";
 import { WorkflowRepo } from "../repositories/workflow-repo.ts";
 import { ProjectGate } from "./project-gate.ts";
@@ -102,15 +102,8 @@ function createRequest(
   return req;
 }
 
-async function expectError(p: Promise<unknown>, code: Code, message: string | RegExp) {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof AloftError, `AloftError expected, got ${String(e)}`);
-    assert.equal(e.code, code, `code ${Code[e.code]}: ${e.message}`);
-    if (typeof message === "string") assert.equal(e.message, message);
-    else assert.match(e.message, message);
-    return true;
-  });
-}
+const expectError = (p: Promise<unknown>, code: Code, message: string | RegExp) =>
+  assert.rejects(p, aloftErrorIs(code, message));
 
 describe("WorkflowManager", () => {
   let testDb: TestDatabase;
