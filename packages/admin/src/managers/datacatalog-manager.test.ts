@@ -26,16 +26,10 @@ import {
 import { forEachDatabase } from "@aloft/testkit";
 import { CatalogRepo } from "../repositories/catalog-repo.ts";
 import { CatalogReservationRepo } from "../repositories/catalog-reservation-repo.ts";
+import { CATALOG_TABLES as TABLES } from "../repositories/test-rows.ts";
 import { DataCatalogManager } from "./datacatalog-manager.ts";
 
 const T0 = Date.UTC(2024, 0, 1);
-const TABLES = [
-  "catalog_reservations",
-  "catalog_tags",
-  "catalog_partitions",
-  "catalog_artifacts",
-  "catalog_datasets",
-] as const;
 
 type DatasetIdFields = {
   project?: string;

@@ -12,15 +12,9 @@ import {
   type NewCatalogDatasetRow,
 } from "./catalog-repo.ts";
 import { CatalogReservationRepo, type CatalogReservationKey } from "./catalog-reservation-repo.ts";
+import { CATALOG_TABLES as TABLES } from "./test-rows.ts";
 
 const T0 = Date.UTC(2024, 0, 1);
-const TABLES = [
-  "catalog_reservations",
-  "catalog_tags",
-  "catalog_partitions",
-  "catalog_artifacts",
-  "catalog_datasets",
-] as const;
 
 function dataset(name: string, over: Partial<NewCatalogDatasetRow> = {}): NewCatalogDatasetRow {
   return {

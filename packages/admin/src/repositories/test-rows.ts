@@ -1,5 +1,6 @@
 // Rows for admin's repository and manager tests (never imported by production code): one row of each execution table
-// with every column given, in project "p", domain "d", execution "e1" unless told; any column overridable.
+// with every column given, in project "p", domain "d", execution "e1" unless told; any column overridable. And the
+// tables tests empty before each test.
 import type { Insertable } from "kysely";
 import type { NewExecutionRow } from "./execution-repo.ts";
 import type { NewNodeExecutionRow } from "./node-execution-repo.ts";
@@ -94,3 +95,12 @@ export function taskExecutionRow(
     ...over,
   };
 }
+
+/** The datacatalog's tables, in the order to empty them (reservations and tags before what they point to). */
+export const CATALOG_TABLES = [
+  "catalog_reservations",
+  "catalog_tags",
+  "catalog_partitions",
+  "catalog_artifacts",
+  "catalog_datasets",
+] as const;
