@@ -53,8 +53,8 @@ export interface NodeExecutionManagerDeps {
   data: ExecutionData;
 }
 
-/** Rows of GetExecutionMetrics' reads kept decoded (SpanRowMemo): ≈ 1 KiB each, so ≈ 100 MiB at most. */
-const SPAN_ROWS_KEPT = 100_000;
+/** Rows of GetExecutionMetrics' reads kept decoded (SpanRowMemo): ≈ 1–2 KiB each, so a few tens of MiB at most. */
+const SPAN_ROWS_KEPT = 20_000;
 
 export class NodeExecutionManager {
   private readonly spanRows = new SpanRowMemo(SPAN_ROWS_KEPT);
