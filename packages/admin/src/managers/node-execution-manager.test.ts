@@ -2,7 +2,7 @@
 // the same node executions in the same order with the same closures and metadata, across pages.
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
-import { create, toBinary } from "@bufbuild/protobuf";
+import { clone, create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import {
   NodeExecutionClosureSchema,
@@ -100,7 +100,8 @@ forEachDatabase("NodeExecutionManager.listForSpans", (getDb) => {
     assert.notEqual(second[0], first[0], "n0 is a legacy row (its children are read with it)");
     for (let i = 1; i < first.length; i++) assert.equal(second[i], first[i]);
     const n2 = first.find((n) => n.id?.nodeId === "n2")!;
-    const moved = create(NodeExecutionClosureSchema, { ...n2.closure, phase: NodeExecution_Phase.FAILED });
+    const moved = clone(NodeExecutionClosureSchema, n2.closure!);
+    moved.phase = NodeExecution_Phase.FAILED;
     const id = (
       await getDb().db.selectFrom("node_executions").select("id").where("node_id", "=", "n2").executeTakeFirstOrThrow()
     ).id;
