@@ -211,11 +211,12 @@ class SpanTree {
   /** One span per node execution (start and end nodes left out) in created_at order, each led by NODE_TRANSITION. */
   private async nodeSpans(nodes: NodesBySpecId, closure: CompiledWorkflowClosure, depth: number): Promise<Span[]> {
     const upstream = closure.primary?.connections?.upstream;
+    const defined = nodesOf(closure);
     const spans: Span[] = [];
     for (const ne of byCreatedAt(nodes.values())) {
       const specId = specNodeId(ne);
       if (specId === START_NODE || specId === END_NODE) continue;
-      const node = this.nodeOf(closure, specId);
+      const node = defined.get(specId);
       if (!node) {
         const wf = closure.primary?.template?.id;
         throw internal(
@@ -437,20 +438,6 @@ class SpanTree {
     return attempts;
   }
 
-  /** A node of the workflow's template by id; the failure node counts too (upstream errors on it). */
-  private nodeOf(closure: CompiledWorkflowClosure, id: string): Node | undefined {
-    let nodes = nodesById.get(closure);
-    if (!nodes) {
-      const template = closure.primary?.template;
-      nodes = new Map();
-      for (const n of template?.nodes ?? []) if (!nodes.has(n.id)) nodes.set(n.id, n);
-      const failure = template?.failureNode;
-      if (failure && !nodes.has(failure.id)) nodes.set(failure.id, failure);
-      nodesById.set(closure, nodes);
-    }
-    return nodes.get(id);
-  }
-
   private async dynamicWorkflow(id: NodeExecutionIdentifier): Promise<CompiledWorkflowClosure> {
     try {
       const res = await this.deps.nodeExecutions.getDynamicNodeWorkflow(
@@ -481,6 +468,20 @@ class SpanTree {
       tasks: enclosing.tasks,
     });
   }
+}
+
+/** The nodes of the workflow's template by id; the failure node counts too (upstream errors on it). */
+function nodesOf(closure: CompiledWorkflowClosure): ReadonlyMap<string, Node> {
+  let nodes = nodesById.get(closure);
+  if (!nodes) {
+    const template = closure.primary?.template;
+    nodes = new Map();
+    for (const n of template?.nodes ?? []) if (!nodes.has(n.id)) nodes.set(n.id, n);
+    const failure = template?.failureNode;
+    if (failure && !nodes.has(failure.id)) nodes.set(failure.id, failure);
+    nodesById.set(closure, nodes);
+  }
+  return nodes;
 }
 
 /** NODE_TEARDOWN from the last inner node's update to the node's, when the node was updated after it. */
