@@ -85,7 +85,7 @@ type NodesBySpecId = Map<string, NodeExecution>;
 export class ExecutionMetricsManager {
   /** Answers for finished executions, shared between requests (markImmutable). */
   private readonly finished: BoundedCache<WorkflowExecutionGetMetricsResponse>;
-  /** Spans of finished nodes of running executions, per execution and depth, by nodeSpanKey; immutable. */
+  /** Spans of finished nodes of running executions, per execution and depth (KeptNodes); immutable. */
   private readonly finishedNodes: BoundedCache<KeptNodes>;
 
   constructor(private readonly deps: ExecutionMetricsManagerDeps) {
