@@ -49,6 +49,8 @@ export interface AloftClient extends AdminClient {
   readonly events: Client<typeof EventService>;
   /** The base URL calls go to ("" for an injected transport). */
   readonly baseUrl: string;
+  /** What every call of this client goes through (retries, deadline, request id, auth): for calls built by hand. */
+  readonly transport: Transport;
   listAll<M extends PaginatedMethod>(
     method: M,
     request: ListRequest<M>,
@@ -100,6 +102,7 @@ export function createAloftClient(options: AloftClientOptions = {}): AloftClient
     dataCatalog: createClient(DataCatalog, transport),
     events: createClient(EventService, transport),
     baseUrl: built.baseUrl,
+    transport,
     listAll: <M extends PaginatedMethod>(method: M, request: ListRequest<M>, o?: ListAllOptions) =>
       listAll(admin, method, request, o),
     watchExecution: (id: ExecutionId, o?: WatchOptions) => watchExecution(admin, id, o),
