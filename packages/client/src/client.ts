@@ -20,6 +20,7 @@ import {
   type PaginatedMethod,
 } from "./pagination.ts";
 import { resilientTransport, type CallPolicy } from "./resilient-transport.ts";
+import { fastUnaryTransport } from "./fast-unary-transport.ts";
 import { discoverAuth } from "./auth-discovery.ts";
 import { clientCredentials, tokenSourceAuth, type ClientCredentialsOptions } from "./client-credentials.ts";
 import { watchExecution, type ExecutionId, type WatchOptions } from "./watch.ts";
@@ -82,7 +83,14 @@ function buildTransport(o: AloftClientOptions): { transport: Transport; baseUrl:
       }
     : {};
   const sessionManager = new Http2SessionManager(baseUrl, {}, nodeOptions);
-  const transport = createGrpcTransport({ baseUrl, sessionManager });
+  // The engine's batched events on the fast path (fast-unary-transport.ts): per request, connect-node's client cost
+  // more CPU than admin's whole fast path. Idempotent (events are), as the fast path requires.
+  const transport = fastUnaryTransport(
+    createGrpcTransport({ baseUrl, sessionManager }),
+    sessionManager,
+    baseUrl,
+    new Set([EventService.typeName]),
+  );
   return { transport, baseUrl, close: () => sessionManager.abort() };
 }
 
