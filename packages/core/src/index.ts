@@ -100,7 +100,7 @@ export {
 export type { ErrorDetail } from "./errors.ts";
 export { messageDiff, messageDigest } from "./hashing.ts";
 export { newRequestId, randomString } from "./ids.ts";
-export { eventExecution } from "./event-execution.ts";
+export { eventExecution, eventNode } from "./event-execution.ts";
 export { cutLargeMapEntries, cutLiteralsDir, offloadCutLiterals } from "./literals/large-inputs.ts";
 export { defaultLiteralOffloadingConfig, offloadLargeLiterals } from "./literals/literal-offloading.ts";
 export type { LiteralOffloadingConfig } from "./literals/literal-offloading.ts";

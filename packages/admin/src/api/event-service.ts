@@ -20,7 +20,7 @@ import {
   WorkflowExecutionEventRequestSchema,
 } from "@aloft/idl/flyteidl/admin/event_pb.js";
 import type { WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { Code, eventExecution, invalidArgument, toAloftError, type Logger } from "@aloft/core";
+import { Code, eventExecution, eventNode, invalidArgument, toAloftError, type Logger } from "@aloft/core";
 import type { ExecutionManagers } from "../managers/execution-managers.ts";
 import { findInvalidText } from "../validation/request-text.ts";
 import { bind, type ServiceBinding } from "./rpc.ts";
@@ -71,13 +71,6 @@ function statusOf(err: unknown): Status {
 
 const OK = () => create(StatusSchema, { code: Code.OK });
 
-/** The node an event is about: a node event's own, a task event's running node; undefined for a workflow event. */
-function nodeOf(e: Event): string | undefined {
-  if (e.event.case === "node") return e.event.value.event?.id?.nodeId ?? "";
-  if (e.event.case === "task") return e.event.value.event?.parentNodeExecutionId?.nodeId ?? "";
-  return undefined;
-}
-
 /**
  * How a request's events are applied (indices into it): per execution, steps taken one after another; within a step,
  * lanes at once, each in request order. A workflow event is a step of its own, after every earlier event of its
@@ -92,12 +85,12 @@ export function applyPlan(events: readonly Event[]): number[][][][] {
     const key = keyOf(eventExecution(e));
     let steps = executions.get(key);
     if (!steps) executions.set(key, (steps = []));
-    const node = nodeOf(e);
+    const node = eventNode(e);
     const last = steps.at(-1);
     if (node === undefined) steps.push([[i]]);
-    else if (!last || nodeOf(events[last[0]![0]!]!) === undefined) steps.push([[i]]);
+    else if (!last || eventNode(events[last[0]![0]!]!) === undefined) steps.push([[i]]);
     else {
-      const lane = last.find((l) => nodeOf(events[l[0]!]!) === node);
+      const lane = last.find((l) => eventNode(events[l[0]!]!) === node);
       if (lane) lane.push(i);
       else last.push([i]);
     }

@@ -24,20 +24,29 @@ const OPAQUE = new Set([
 ]);
 
 type Obj = Record<string, unknown>;
+type Found = { path: string; problem: string };
 
 /** The path of the first unstorable string in `message` and what is wrong with it, or undefined. */
-export function findInvalidText(desc: DescMessage, message: Message): { path: string; problem: string } | undefined {
-  return visit(desc, message as unknown as Obj, "");
+export function findInvalidText(desc: DescMessage, message: Message): Found | undefined {
+  return visit(desc, message as unknown as Obj);
 }
 
-function visit(desc: DescMessage, msg: Obj, prefix: string): { path: string; problem: string } | undefined {
+// The walk runs for every request (every event of a CreateEvents batch), so it builds no path and no closure on the
+// way: a string found bad returns its problem, and each level prepends its part of the path on the way back.
+
+/** Prepends `part` to the path of what was found inside. */
+function within(found: Found | undefined, part: string): Found | undefined {
+  if (found) found.path = part + found.path;
+  return found;
+}
+
+function visit(desc: DescMessage, msg: Obj): Found | undefined {
   if (OPAQUE.has(desc.typeName)) return undefined;
   for (const f of desc.fields) {
     const value = fieldValue(f, msg);
     if (value === undefined) continue;
-    const path = prefix === "" ? f.name : `${prefix}.${f.name}`;
-    const found = visitField(f, value, path);
-    if (found) return found;
+    const found = visitField(f, value);
+    if (found) return within(found, f.name);
   }
   return undefined;
 }
@@ -50,42 +59,48 @@ function fieldValue(f: DescField, msg: Obj): unknown {
   return msg[f.localName];
 }
 
-function visitField(f: DescField, value: unknown, path: string): { path: string; problem: string } | undefined {
-  const str = (v: unknown, p: string) => {
-    if (typeof v !== "string") return undefined;
-    const problem = textProblem(v);
-    return problem ? { path: p, problem } : undefined;
-  };
+function checkString(v: unknown): Found | undefined {
+  if (typeof v !== "string") return undefined;
+  const problem = textProblem(v);
+  return problem ? { path: "", problem } : undefined;
+}
+
+/** What is bad in one field's value, its path relative to the field's own ("", ".sub", " key", "[k]", "[k].sub"). */
+function visitField(f: DescField, value: unknown): Found | undefined {
   switch (f.fieldKind) {
     case "scalar":
-      return f.scalar === ScalarType.STRING ? str(value, path) : undefined;
+      return f.scalar === ScalarType.STRING ? checkString(value) : undefined;
     case "message":
-      return visit(f.message, value as Obj, path);
+      return within(visit(f.message, value as Obj), ".");
     case "list":
-      for (const item of value as unknown[]) {
-        const found =
-          f.listKind === "scalar"
-            ? f.scalar === ScalarType.STRING
-              ? str(item, path)
-              : undefined
-            : f.listKind === "message"
-              ? visit(f.message, item as Obj, path)
-              : undefined;
-        if (found) return found;
+      if (f.listKind === "message") {
+        for (const item of value as unknown[]) {
+          const found = visit(f.message, item as Obj);
+          if (found) return within(found, ".");
+        }
+      } else if (f.listKind === "scalar" && f.scalar === ScalarType.STRING) {
+        for (const item of value as unknown[]) {
+          const found = checkString(item);
+          if (found) return found;
+        }
       }
       return undefined;
     case "map":
-      for (const [k, v] of Object.entries(value as Obj)) {
+      for (const k of Object.keys(value as Obj)) {
+        if (f.mapKey === ScalarType.STRING) {
+          const found = checkString(k);
+          if (found) return within(found, " key");
+        }
+        const v = (value as Obj)[k];
         const found =
-          (f.mapKey === ScalarType.STRING ? str(k, `${path} key`) : undefined) ??
-          (f.mapKind === "scalar"
+          f.mapKind === "scalar"
             ? f.scalar === ScalarType.STRING
-              ? str(v, `${path}[${k}]`)
+              ? checkString(v)
               : undefined
             : f.mapKind === "message"
-              ? visit(f.message, v as Obj, `${path}[${k}]`)
-              : undefined);
-        if (found) return found;
+              ? within(visit(f.message, v as Obj), ".")
+              : undefined;
+        if (found) return within(found, `[${k}]`);
       }
       return undefined;
     default:

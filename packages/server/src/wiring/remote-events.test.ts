@@ -1,27 +1,32 @@
 // The split-mode engine's event sink (remote-events.ts) over a programmable transport: events sent while a request is
 // in flight go in the next batch in call order, each caller gets its own event's outcome, an admin without
 // CreateEvents gets the unary RPCs (one execution's events in order), a failed request fails every event in it as
-// the outage it is, and batches stay within their limits.
+// the outage it is, and batches stay within their limits. With a whole batch waiting, more requests go at once, and
+// none carries an event that would overtake an earlier one of its node (or of its execution's own events) in flight.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { create, type DescMessage, type DescMethodUnary, type MessageInitShape } from "@bufbuild/protobuf";
+import { create, fromBinary, type DescMessage, type DescMethodUnary, type MessageInitShape } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { Code as ConnectCode, ConnectError, type Transport, type UnaryResponse } from "@connectrpc/connect";
-import type { CreateEventsRequest } from "@aloft/idl/aloft/admin/v1/event_service_pb.js";
+import { EventSchema, type EncodedEvents } from "@aloft/idl/aloft/admin/v1/event_service_pb.js";
 import { StatusSchema } from "@aloft/idl/google/rpc/status_pb.js";
-import { EventFailureReasonSchema, NodeExecutionEventRequestSchema } from "@aloft/idl/flyteidl/admin/event_pb.js";
+import {
+  EventFailureReasonSchema,
+  NodeExecutionEventRequestSchema,
+  WorkflowExecutionEventRequestSchema,
+} from "@aloft/idl/flyteidl/admin/event_pb.js";
 import type { NodeExecutionEventRequest } from "@aloft/idl/flyteidl/admin/event_pb.js";
-import { NodeExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import { NodeExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { createAloftClient } from "@aloft/client";
 import { AloftError, Code } from "@aloft/core";
 import { isAlreadyTerminal, isOutage } from "@aloft/engine/testing";
 import { aloftErrorOf } from "./remote.ts";
-import { MAX_BATCH_EVENTS, batchingEventSink } from "./remote-events.ts";
+import { MAX_BATCH_EVENTS, MAX_IN_FLIGHT, batchingEventSink, type BatchLimits } from "./remote-events.ts";
 
 type Handler = (method: string, input: unknown) => Promise<unknown>;
 
 /** A transport whose answers `handle` decides (a returned object is the response; a throw fails the call). */
-function fakeAdmin(handle: Handler) {
+function fakeAdmin(handle: Handler, limits?: BatchLimits) {
   const transport: Transport = {
     async unary<I extends DescMessage, O extends DescMessage>(
       method: DescMethodUnary<I, O>,
@@ -45,7 +50,7 @@ function fakeAdmin(handle: Handler) {
     },
   };
   const client = createAloftClient({ transport, retry: { maxAttempts: 1 } });
-  return batchingEventSink(client, aloftErrorOf);
+  return batchingEventSink(client, aloftErrorOf, limits);
 }
 
 const node = (execution: string, nodeId: string, phase = NodeExecution_Phase.RUNNING, producerId = "propeller") =>
@@ -57,8 +62,16 @@ const node = (execution: string, nodeId: string, phase = NodeExecution_Phase.RUN
 const label = (req: NodeExecutionEventRequest) =>
   `${req.event?.id?.executionId?.name}/${req.event?.id?.nodeId}/${NodeExecution_Phase[req.event?.phase ?? 0]}`;
 
+/** The events of a CreateEvents request as the sink sends it (each event encoded on its own). */
+const eventsOf = (input: unknown) => (input as EncodedEvents).events.map((b) => fromBinary(EventSchema, b));
+
+/** "execution/node/PHASE" of each event of a request; "execution/WORKFLOW/PHASE" for a workflow event. */
 const batchLabels = (input: unknown) =>
-  (input as CreateEventsRequest).events.map((e) => label(e.event.value as NodeExecutionEventRequest));
+  eventsOf(input).map((e) =>
+    e.event.case === "workflow"
+      ? `${e.event.value.event?.executionId?.name}/WORKFLOW/${WorkflowExecution_Phase[e.event.value.event?.phase ?? 0]}`
+      : label(e.event.value as NodeExecutionEventRequest),
+  );
 
 const ok = () => create(StatusSchema, { code: 0 });
 
@@ -189,7 +202,7 @@ test("a request that fails fails every event in it as an outage the engine repla
 test("a batch holds at most 1,000 events and 1 MiB; a larger event goes alone", async () => {
   const sizes: number[] = [];
   const sink = fakeAdmin(async (_method, input) => {
-    const n = (input as CreateEventsRequest).events.length;
+    const n = (input as EncodedEvents).events.length;
     sizes.push(n);
     return { results: Array.from({ length: n }, ok) };
   });
@@ -204,4 +217,100 @@ test("a batch holds at most 1,000 events and 1 MiB; a larger event goes alone", 
     sink.nodeEvent(node("a", "s3")),
   ]);
   assert.deepEqual(sizes, [1, 1, 2]);
+});
+
+test("with a whole batch waiting more requests go at once; a node's events never overtake each other", async () => {
+  const batches: string[][] = [];
+  const answer = new Map<number, () => void>();
+  const sink = fakeAdmin(
+    async (_method, input) => {
+      const labels = batchLabels(input);
+      const n = batches.push(labels) - 1;
+      await new Promise<void>((r) => answer.set(n, r));
+      // One event of the batch fails: only its caller hears of it.
+      return {
+        results: labels.map((l) =>
+          l === "a/n1/QUEUED" ? create(StatusSchema, { code: Code.NOT_FOUND, message: "no such node" }) : ok(),
+        ),
+      };
+    },
+    { maxEvents: 2, maxBytes: 1024 * 1024, maxInFlight: MAX_IN_FLIGHT },
+  );
+  const workflow = create(WorkflowExecutionEventRequestSchema, {
+    event: { executionId: { project: "p", domain: "d", name: "a" }, phase: WorkflowExecution_Phase.SUCCEEDED },
+  });
+  const sent = [
+    sink.nodeEvent(node("a", "n0", NodeExecution_Phase.QUEUED)),
+    sink.nodeEvent(node("a", "n0", NodeExecution_Phase.RUNNING)),
+    sink.nodeEvent(node("b", "n0", NodeExecution_Phase.QUEUED)),
+    sink.nodeEvent(node("a", "n1", NodeExecution_Phase.QUEUED)),
+    sink.nodeEvent(node("b", "n0", NodeExecution_Phase.RUNNING)),
+    sink.nodeEvent(node("c", "n0", NodeExecution_Phase.QUEUED)),
+    sink.workflowEvent(workflow),
+  ];
+  for (const p of sent) p.catch(() => {}); // settled below; the failing one is not left unhandled meanwhile
+  await until(() => batches.length === 3);
+  await new Promise((r) => setTimeout(r, 20));
+  // b/n0/RUNNING waits for b/n0/QUEUED's request; a's workflow event for every request holding an event of a.
+  assert.deepEqual(batches, [["a/n0/QUEUED", "a/n0/RUNNING"], ["b/n0/QUEUED", "a/n1/QUEUED"], ["c/n0/QUEUED"]]);
+  answer.get(1)!();
+  await until(() => batches.length === 4);
+  assert.deepEqual(batches[3], ["b/n0/RUNNING"]);
+  const failed = await Promise.allSettled([sent[2]!, sent[3]!]);
+  assert.equal(failed[0].status, "fulfilled");
+  assert.equal(failed[1].status, "rejected");
+  const e = (failed[1] as PromiseRejectedResult).reason;
+  assert.ok(e instanceof AloftError && e.code === Code.NOT_FOUND, String(e));
+  answer.get(0)!();
+  answer.get(2)!();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(batches.length, 4, "a's workflow event waits while the request with b/n0/RUNNING is unanswered");
+  answer.get(3)!();
+  await until(() => batches.length === 5);
+  assert.deepEqual(batches[4], ["a/WORKFLOW/SUCCEEDED"]);
+  answer.get(4)!();
+  const outcomes = await Promise.allSettled(sent);
+  assert.deepEqual(
+    outcomes.map((o) => o.status),
+    ["fulfilled", "fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled", "fulfilled"],
+  );
+});
+
+test("under pipelining every node's events reach admin in the order they were sent", async () => {
+  // Many callers that do not wait for their events, random answer delays: the order admin applies them in (request
+  // order within a request, requests as they arrive) must keep each node's events, and each execution's own, in order.
+  const applied = new Map<string, string[]>();
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const sink = fakeAdmin(
+    async (_method, input) => {
+      const events = eventsOf(input);
+      await new Promise((r) => setTimeout(r, Math.floor(random() * 4)));
+      for (const e of events) {
+        const v = e.event.value as NodeExecutionEventRequest;
+        const key = `${v.event?.id?.executionId?.name}/${v.event?.id?.nodeId}`;
+        applied.set(key, [...(applied.get(key) ?? []), v.event!.producerId]);
+      }
+      return { results: events.map(ok) };
+    },
+    { maxEvents: 8, maxBytes: 1024 * 1024, maxInFlight: MAX_IN_FLIGHT },
+  );
+  const sent: Promise<void>[] = [];
+  for (let i = 0; i < 400; i++) {
+    const exec = `e${Math.floor(random() * 3)}`;
+    const nodeId = `n${Math.floor(random() * 4)}`;
+    sent.push(sink.nodeEvent(node(exec, nodeId, NodeExecution_Phase.RUNNING, String(i))));
+    if (random() < 0.2) await new Promise((r) => setImmediate(r));
+  }
+  await Promise.all(sent);
+  let total = 0;
+  for (const [key, seq] of applied) {
+    total += seq.length;
+    assert.deepEqual(
+      seq,
+      [...seq].sort((x, y) => Number(x) - Number(y)),
+      `events of ${key} out of order`,
+    );
+  }
+  assert.equal(total, 400);
 });
