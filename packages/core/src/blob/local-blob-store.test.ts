@@ -72,6 +72,38 @@ describe("LocalBlobStore", () => {
     }
   });
 
+  it("writes again into a directory removed since it was last written (known directories are re-made)", async () => {
+    const root = await tempRoot();
+    try {
+      const store = new LocalBlobStore({ root });
+      await store.put("g/h/k", "one");
+      await rm(join(root, "g"), { recursive: true, force: true });
+      await store.put("g/h/k", "two");
+      assert.equal(await readFile(join(root, "g/h/k"), "utf8"), "two");
+      // A file where the remembered directory was: the same conflict as for a directory never written to.
+      await rm(join(root, "g"), { recursive: true, force: true });
+      await writeFile(join(root, "g"), "x");
+      await assert.rejects(store.put("g/h/k", "three"), rejectsWith(Code.FAILED_PRECONDITION));
+      assert.deepEqual(await readdir(root), ["g"]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it("writes large bodies (the asynchronous path) as whole objects too", async () => {
+    const root = await tempRoot();
+    try {
+      const store = new LocalBlobStore({ root });
+      const big = new Uint8Array((1 << 20) + 1).fill(7);
+      await store.put("l/k", big);
+      await store.put("l/k", "x".repeat((1 << 20) + 1));
+      assert.equal((await store.head("l/k"))?.size, (1 << 20) + 1);
+      assert.deepEqual(await readdir(join(root, "l")), ["k"]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it("a failed stream write leaves the old object in place", async () => {
     const root = await tempRoot();
     try {
