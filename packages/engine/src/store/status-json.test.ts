@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { NodeStatus, WorkflowStatus } from "../executor/status.ts";
-import { encodeStoredStatus } from "./status-json.ts";
+import { encodeStoredStatus as encodeBytes } from "./status-json.ts";
+
+const encodeStoredStatus = (status: WorkflowStatus, version: number) => encodeBytes(status, version).toString();
 
 const plain = (status: WorkflowStatus, version: number) => JSON.stringify({ status, version });
 
@@ -63,4 +65,34 @@ test("a node replaced by a new status object is encoded anew; finished statuses 
   running.task!.version = 3;
   assert.equal(encodeStoredStatus(next, 3), plain(next, 3));
   assert.match(encodeStoredStatus(next, 3), /"version":3,"state"/);
+});
+
+test("maps of hundreds of nodes: cached blocks of finished entries are reused only while the same statuses fill them", () => {
+  const nodes: Record<string, NodeStatus> = {};
+  for (let i = 0; i < 300; i++) nodes[i % 7 === 0 ? `nœud-${i}` : `n${i}`] = { phase: "Succeeded", stoppedAt: i };
+  nodes["n299"] = { phase: "Running", task: { phase: "Running", version: 0 } };
+  let s: WorkflowStatus = { phase: "Running", failedAttempts: 0, nodes };
+  assert.equal(encodeStoredStatus(s, 1), plain(s, 1));
+  assert.equal(encodeStoredStatus(s, 2), plain(s, 2));
+  const rounds: ((n: Record<string, NodeStatus>) => void)[] = [
+    (n) => void (n["n100"] = { phase: "Failed", stoppedAt: 1 }), // a status inside a cached block replaced
+    (n) => void (n["n301"] = { phase: "Succeeded" }), // appended
+    (n) => void delete n["n1"], // every later block shifts
+    (n) => void (n["5"] = { phase: "Skipped" }), // an integer-like id sorts first: every block shifts
+    (n) => void (n["n2"] = undefined as unknown as NodeStatus), // omitted, as JSON.stringify omits it
+  ];
+  for (const change of rounds) {
+    s = { ...s, nodes: { ...s.nodes } };
+    change(s.nodes);
+    assert.equal(encodeStoredStatus(s, 3), plain(s, 3));
+    assert.equal(encodeStoredStatus(s, 4), plain(s, 4));
+  }
+  const big: WorkflowStatus = { phase: "Running", failedAttempts: 0, nodes: {} };
+  big.nodes["arr"] = {
+    phase: "Running",
+    array: { size: 200, phase: "Executing", version: 0 },
+    children: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`n${i}`, { phase: "Succeeded" as const }])),
+  };
+  assert.equal(encodeStoredStatus(big, 1), plain(big, 1));
+  assert.equal(encodeStoredStatus(big, 1), plain(big, 1));
 });
