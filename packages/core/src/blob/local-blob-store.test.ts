@@ -90,7 +90,7 @@ describe("LocalBlobStore", () => {
     }
   });
 
-  it("writes large bodies (the asynchronous path) as whole objects too", async () => {
+  it("writes and reads large bodies (the asynchronous path) as whole objects too", async () => {
     const root = await tempRoot();
     try {
       const store = new LocalBlobStore({ root });
@@ -98,6 +98,7 @@ describe("LocalBlobStore", () => {
       await store.put("l/k", big);
       await store.put("l/k", "x".repeat((1 << 20) + 1));
       assert.equal((await store.head("l/k"))?.size, (1 << 20) + 1);
+      assert.equal(Buffer.from(await store.get("l/k")).toString(), "x".repeat((1 << 20) + 1));
       assert.deepEqual(await readdir(join(root, "l")), ["k"]);
     } finally {
       await rm(root, { recursive: true, force: true });

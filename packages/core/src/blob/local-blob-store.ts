@@ -2,12 +2,12 @@
 // URI is file:///<root>/a/b/c.pb, so flytekit running as a local process reads and writes the same files.
 // Writes are atomic (sibling temp file + rename): a reader sees the old object or the new one, never half. Neither
 // path fsyncs (a crash may lose a recent write, never tear one).
-// Small in-memory bodies (the engine's status documents, inputs.pb, outputs) are written and heads are answered with
-// synchronous calls: on a local disk each such call costs a few microseconds, an awaited fs promise ~20 times that in
+// Small in-memory bodies (the engine's status documents, inputs.pb, outputs) are written and read, and heads answered,
+// with synchronous calls: on a local disk each such call costs a few microseconds, an awaited fs promise ~20 times that in
 // CPU (the request object, the thread-pool hop, the promise; measured in docs/performance.md), and the event loop is
 // busy for less time in total. Streams and large bodies keep the asynchronous path.
 import { randomBytes } from "node:crypto";
-import { createWriteStream, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import type { Dirent } from "node:fs";
 import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
@@ -35,7 +35,7 @@ import {
 /** Temp files of in-flight writes; never listed, and no key segment may start with it. */
 const TMP_PREFIX = ".aloft-tmp-";
 
-/** In-memory bodies up to this many bytes (UTF-16 units for a string) are written with synchronous calls. */
+/** In-memory bodies up to this many bytes (UTF-16 units for a string) are written, objects up to it read, in sync calls. */
 const SYNC_PUT_MAX = 1 << 20;
 
 /** Directories this many puts of this process found or made are remembered (oldest forgotten first). */
@@ -153,8 +153,18 @@ export class LocalBlobStore implements BlobStore {
 
   async get(key: string): Promise<Uint8Array> {
     const path = this.#pathOf(checkLocalKey(key));
+    // A small object (inputs.pb, outputs.pb, a status document) is read with synchronous calls, and an absent one
+    // answered without an exception; a large one asynchronously.
+    let small: boolean;
     try {
-      return toUint8Array(await readFile(path));
+      const info = statSync(path, { throwIfNoEntry: false });
+      if (!info?.isFile()) throw this.#notFound(key);
+      small = info.size <= SYNC_PUT_MAX;
+    } catch (e) {
+      throw this.#readError(key, e);
+    }
+    try {
+      return toUint8Array(small ? readFileSync(path) : await readFile(path));
     } catch (e) {
       throw this.#readError(key, e);
     }
@@ -299,6 +309,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   #readError(key: string, e: unknown): AloftError {
+    if (e instanceof AloftError) return e;
     if (isMissing(e) || errno(e) === "EISDIR") return this.#notFound(key);
     const exhausted = resourceExhausted(e, `read ${this.uri(key)}`);
     if (exhausted) return exhausted;
