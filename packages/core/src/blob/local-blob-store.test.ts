@@ -11,6 +11,15 @@ async function tempRoot(): Promise<string> {
   return mkdtemp(join(tmpdir(), "aloft-blob-"));
 }
 
+async function inTempRoot(test: (root: string) => Promise<void>): Promise<void> {
+  const root = await tempRoot();
+  try {
+    await test(root);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
 blobStoreContract("local directory", async () => {
   const root = await tempRoot();
   const store = new LocalBlobStore({ root: join(root, "store") });
@@ -72,9 +81,8 @@ describe("LocalBlobStore", () => {
     }
   });
 
-  it("writes again into a directory removed since it was last written (known directories are re-made)", async () => {
-    const root = await tempRoot();
-    try {
+  it("writes again into a directory removed since it was last written (known directories are re-made)", () =>
+    inTempRoot(async (root) => {
       const store = new LocalBlobStore({ root });
       await store.put("g/h/k", "one");
       await rm(join(root, "g"), { recursive: true, force: true });
@@ -85,14 +93,10 @@ describe("LocalBlobStore", () => {
       await writeFile(join(root, "g"), "x");
       await assert.rejects(store.put("g/h/k", "three"), rejectsWith(Code.FAILED_PRECONDITION));
       assert.deepEqual(await readdir(root), ["g"]);
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it("writes and reads large bodies (the asynchronous path) as whole objects too", async () => {
-    const root = await tempRoot();
-    try {
+  it("writes and reads large bodies (the asynchronous path) as whole objects too", () =>
+    inTempRoot(async (root) => {
       const store = new LocalBlobStore({ root });
       const big = new Uint8Array((1 << 20) + 1).fill(7);
       await store.put("l/k", big);
@@ -100,10 +104,7 @@ describe("LocalBlobStore", () => {
       assert.equal((await store.head("l/k"))?.size, (1 << 20) + 1);
       assert.equal(Buffer.from(await store.get("l/k")).toString(), "x".repeat((1 << 20) + 1));
       assert.deepEqual(await readdir(join(root, "l")), ["k"]);
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
-  });
+    }));
 
   it("a failed stream write leaves the old object in place", async () => {
     const root = await tempRoot();
