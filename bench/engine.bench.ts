@@ -17,6 +17,7 @@ import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.j
 import { startTestPlatform } from "@aloft/testkit";
 import { id, registerWorkflow, taskNode } from "@aloft/testkit";
 import { spawnTrue } from "./bare-spawn.ts";
+import { statusWrite } from "./status-write.ts";
 import { report } from "./summary.ts";
 
 const { values } = parseArgs({
@@ -147,6 +148,9 @@ async function idle(ms: number): Promise<number> {
 const sleepersWall = sleepers.ms * 2 * C;
 const idleCpuPerS = (await idle(sleepersWall)) / (sleepersWall / 1000);
 await platform.close();
+// One status write (the store's share of a round of a chain) at 300 and 3,000 nodes.
+const writes = [];
+for (const nodes of [300, 3000]) writes.push({ nodes, ...(await statusWrite(nodes, 100_000 / nodes)) });
 
 console.log(
   `\nEngine overhead per node (${N} no-op local-process tasks, sandbox on SQLite, poll ${values["poll-ms"]} ms, task spawner ${values.spawner}, node ${process.version})\n`,
@@ -166,6 +170,11 @@ console.log(
     `idle baseline ${idleCpuPerS.toFixed(1)} ms/s (${(runningCpuPerS / idleCpuPerS).toFixed(1)}x); starting and ending ` +
     `them is in the fan-out's CPU/node`,
 );
+for (const w of writes)
+  console.log(
+    `status write at ${w.nodes} nodes (${(w.bytes / 1024).toFixed(0)} KiB): ${w.us.toFixed(0)} µs CPU, bare atomic ` +
+      `replace of the encoded document ${w.bareUs.toFixed(0)} µs (${(w.us / w.bareUs).toFixed(1)}x)`,
+  );
 report("engine", [
   {
     figure: `chain of ${N}, wall per node`,
@@ -190,4 +199,11 @@ report("engine", [
     unit: "ms/s",
     goal: "",
   },
+  ...writes.map((w) => ({
+    figure: `status write at ${w.nodes} nodes, CPU (baseline: bare atomic replace)`,
+    value: w.us,
+    baseline: w.bareUs,
+    unit: "µs",
+    goal: "",
+  })),
 ]);

@@ -11,6 +11,15 @@ async function tempRoot(): Promise<string> {
   return mkdtemp(join(tmpdir(), "aloft-blob-"));
 }
 
+async function inTempRoot(test: (root: string) => Promise<void>): Promise<void> {
+  const root = await tempRoot();
+  try {
+    await test(root);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
 blobStoreContract("local directory", async () => {
   const root = await tempRoot();
   const store = new LocalBlobStore({ root: join(root, "store") });
@@ -71,6 +80,31 @@ describe("LocalBlobStore", () => {
       await rm(root, { recursive: true, force: true });
     }
   });
+
+  it("writes again into a directory removed since it was last written (known directories are re-made)", () =>
+    inTempRoot(async (root) => {
+      const store = new LocalBlobStore({ root });
+      await store.put("g/h/k", "one");
+      await rm(join(root, "g"), { recursive: true, force: true });
+      await store.put("g/h/k", "two");
+      assert.equal(await readFile(join(root, "g/h/k"), "utf8"), "two");
+      // A file where the remembered directory was: the same conflict as for a directory never written to.
+      await rm(join(root, "g"), { recursive: true, force: true });
+      await writeFile(join(root, "g"), "x");
+      await assert.rejects(store.put("g/h/k", "three"), rejectsWith(Code.FAILED_PRECONDITION));
+      assert.deepEqual(await readdir(root), ["g"]);
+    }));
+
+  it("writes and reads large bodies (the asynchronous path) as whole objects too", () =>
+    inTempRoot(async (root) => {
+      const store = new LocalBlobStore({ root });
+      const big = new Uint8Array((1 << 20) + 1).fill(7);
+      await store.put("l/k", big);
+      await store.put("l/k", "x".repeat((1 << 20) + 1));
+      assert.equal((await store.head("l/k"))?.size, (1 << 20) + 1);
+      assert.equal(Buffer.from(await store.get("l/k")).toString(), "x".repeat((1 << 20) + 1));
+      assert.deepEqual(await readdir(join(root, "l")), ["k"]);
+    }));
 
   it("a failed stream write leaves the old object in place", async () => {
     const root = await tempRoot();

@@ -9,6 +9,7 @@ import { listAll, type BlobStore } from "@aloft/core";
 import { joinKey } from "@aloft/core";
 import { AloftError, Code } from "@aloft/core";
 import { isTerminalWorkflowPhase, type WorkflowStatus } from "../executor/status.ts";
+import { encodeStoredStatus } from "./status-json.ts";
 import {
   executionKey,
   type ExecutionSpec,
@@ -108,7 +109,10 @@ export class BlobWorkflowStore implements WorkflowStore {
   }
 
   async getAbortRequest(key: string): Promise<string | undefined> {
-    const raw = await this.#read(this.#docKey(key, "abort.json"));
+    // Asked at the start of every streak and nearly always absent: a head answers that without a failed read.
+    const doc = this.#docKey(key, "abort.json");
+    if (!(await this.#blobs.exists(doc))) return undefined;
+    const raw = await this.#read(doc);
     return raw === undefined ? undefined : (JSON.parse(raw) as { cause: string }).cause;
   }
 
@@ -120,7 +124,7 @@ export class BlobWorkflowStore implements WorkflowStore {
   }
 
   async #writeStatus(key: string, status: WorkflowStatus, version: number) {
-    const body = JSON.stringify({ status, version } satisfies StoredStatus);
+    const body = encodeStoredStatus(status, version);
     await this.#blobs.put(this.#docKey(key, "status.json"), body, { contentType: "application/json" });
   }
 
