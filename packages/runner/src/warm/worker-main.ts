@@ -24,6 +24,11 @@ const load = (m: string) => {
   return p;
 };
 const io = syncFileIo(uriIo());
+/**
+ * The worker's environment, read once: copying process.env (a getter per variable) for every invocation cost more than
+ * a no-op task. An invocation gets it plus its own variables; what a task sets in process.env is not passed to the next.
+ */
+const baseEnv: Record<string, string | undefined> = { ...process.env };
 const send = (m: FromWorker) => process.send?.(m);
 
 // While an invocation with a log file runs, stdout and stderr (console.* included) are appended to that file: the
@@ -78,7 +83,7 @@ async function runOne(job: Job): Promise<WorkerResult> {
   openLog(job.logFile);
   const recording = recordingWrites(io, job.args.outputPrefix);
   try {
-    const outcome = await executeTask(job.args, { io: recording.io, env: { ...process.env, ...job.env }, load });
+    const outcome = await executeTask(job.args, { io: recording.io, env: { ...baseEnv, ...job.env }, load });
     return { id: job.id, ms: performance.now() - start, outcome, outputFiles: recording.files };
   } catch (e) {
     return { id: job.id, ms: performance.now() - start, failed: (e as Error)?.stack ?? String(e) };

@@ -204,27 +204,32 @@ export class WorkerPool {
       w.held.push(inv);
       w.outbox.push(inv);
     }
-    if (!this.#flushing && this.#workers.some((w) => w.outbox.length > 0)) {
-      this.#flushing = true;
-      setImmediate(() => this.#flush());
-    }
+    this.#flushSoon();
   }
 
-  /** Sends each worker what was assigned to it in this turn, in one message. */
+  /** Flushes at the end of this turn of the event loop (once, however many invocations were assigned in it). */
+  #flushSoon(): void {
+    if (this.#flushing || !this.#workers.some((w) => w.outbox.length > 0)) return;
+    this.#flushing = true;
+    setImmediate(() => this.#flush());
+  }
+
+  /**
+   * Sends each worker what was assigned to it, in one message — once it has at most one invocation sent and not
+   * reported (the one it runs): until then it has work, and what is assigned meanwhile goes in the same message.
+   */
   #flush(): void {
     this.#flushing = false;
     for (const w of this.#workers) {
-      if (w.outbox.length === 0 || w.exited) continue;
-      const jobs = w.outbox
-        .splice(0)
-        .map(
-          (inv): Job => ({
-            id: inv.id,
-            args: inv.args,
-            env: inv.env,
-            ...(inv.logFile ? { logFile: inv.logFile } : {}),
-          }),
-        );
+      if (w.outbox.length === 0 || w.exited || w.held.length - w.outbox.length > 1) continue;
+      const jobs = w.outbox.splice(0).map(
+        (inv): Job => ({
+          id: inv.id,
+          args: inv.args,
+          env: inv.env,
+          ...(inv.logFile ? { logFile: inv.logFile } : {}),
+        }),
+      );
       const msg: ToWorker = { type: "run", jobs };
       w.child.send(msg);
     }
@@ -239,6 +244,7 @@ export class WorkerPool {
       if ("failed" in r) inv!.reject(new Error(r.failed));
       else inv!.resolve({ outcome: r.outcome, outputFiles: r.outputFiles });
     }
+    // More work, and what was held back for this worker while it had some, goes now that it has reported.
     this.#dispatch();
   }
 
