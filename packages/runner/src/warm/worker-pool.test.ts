@@ -9,14 +9,14 @@ import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { FIXTURE_TASKS_FILE, fixtureTasks as fixtures, index as t } from "@aloft/sdk/testing";
 import type { ExecuteArgs } from "@aloft/sdk";
-import { WorkerPool } from "./worker-pool.ts";
+import { WorkerPool, type WorkerPoolOptions } from "./worker-pool.ts";
 
 /** A sandbox directory and the args of one invocation of a fixture task there (inputs.pb written). */
 function sandbox() {
   const dir = mkdtempSync(join(tmpdir(), "aloft-worker-pool-"));
-  const args = (name: string, task: string, inputs: Record<string, unknown> = {}): ExecuteArgs => {
-    const def = (fixtures as Record<string, { inputs: never }>)[task]!;
-    writeFileSync(join(dir, `${name}.pb`), toBinary(LiteralMapSchema, t.toLiteralMap(def.inputs, inputs as never)));
+  const args = (name: string, task: keyof typeof fixtures, inputs: Record<string, unknown> = {}): ExecuteArgs => {
+    const types = (fixtures[task] as { inputs: t.TypeMap }).inputs;
+    writeFileSync(join(dir, `${name}.pb`), toBinary(LiteralMapSchema, t.toLiteralMap(types, inputs as never)));
     return {
       inputs: join(dir, `${name}.pb`),
       outputPrefix: join(dir, name),
@@ -30,14 +30,29 @@ function sandbox() {
   const sum = (name: string) =>
     t.fromLiteralMap(fixtures.add.outputs, fromBinary(LiteralMapSchema, readFileSync(join(dir, name, "outputs.pb"))))
       .sum;
-  return { dir, args, sum, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return { args, sum, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-test("a worker sent many invocations at once runs them in order and settles each with its own result", async () => {
+/** A pool of one worker over a fresh sandbox, both removed after `body`. */
+async function withPool(
+  options: WorkerPoolOptions,
+  body: (pool: WorkerPool, sb: ReturnType<typeof sandbox>) => Promise<void>,
+): Promise<void> {
   const sb = sandbox();
-  // Batches as large as the pipeline from the first invocation on.
-  const pool = new WorkerPool({ size: 1, pipeline: 8, aheadMs: Number.POSITIVE_INFINITY });
+  const pool = new WorkerPool({ size: 1, ...options });
   try {
+    await body(pool, sb);
+  } finally {
+    await pool.close();
+    sb.cleanup();
+  }
+}
+
+/** Batches as large as the pipeline from the first invocation on. */
+const BATCHES = { pipeline: 8, aheadMs: Number.POSITIVE_INFINITY };
+
+test("a worker sent many invocations at once runs them in order and settles each with its own result", () =>
+  withPool(BATCHES, async (pool, sb) => {
     const order: number[] = [];
     const runs = Array.from({ length: 20 }, (_, i) =>
       pool.run(`k${i}`, sb.args(`a${i}`, "add", { a: i, b: 100 }), {}).then((r) => {
@@ -59,16 +74,10 @@ test("a worker sent many invocations at once runs them in order and settles each
       "settled in the order sent",
     );
     assert.equal(pool.pids.length, 1);
-  } finally {
-    await pool.close();
-    sb.cleanup();
-  }
-});
+  }));
 
-test("a worker that crashes with a batch in flight fails only the invocation that crashed it", async () => {
-  const sb = sandbox();
-  const pool = new WorkerPool({ size: 1, pipeline: 8, aheadMs: Number.POSITIVE_INFINITY });
-  try {
+test("a worker that crashes with a batch in flight fails only the invocation that crashed it", () =>
+  withPool(BATCHES, async (pool, sb) => {
     const names = ["a0", "a1", "a2", "crash", "a4", "a5"];
     const runs = names.map((n, i) =>
       pool.run(n, n === "crash" ? sb.args(n, "crash") : sb.args(n, "add", { a: i, b: 1 }), {}),
@@ -87,16 +96,10 @@ test("a worker that crashes with a batch in flight fails only the invocation tha
     // Still serving, on a new worker.
     assert.equal((await pool.run("after", sb.args("after", "add", { a: 1, b: 2 }), {})).outcome, "success");
     assert.equal(sb.sum("after"), 3);
-  } finally {
-    await pool.close();
-    sb.cleanup();
-  }
-});
+  }));
 
-test("aborting an invocation queued in a worker behind others fails it alone; the others run", async () => {
-  const sb = sandbox();
-  const pool = new WorkerPool({ size: 1, pipeline: 8, aheadMs: Number.POSITIVE_INFINITY });
-  try {
+test("aborting an invocation queued in a worker behind others fails it alone; the others run", () =>
+  withPool(BATCHES, async (pool, sb) => {
     const slow = pool.run("slow", sb.args("slow", "sleepy", { ms: 60_000 }), {});
     const victim = pool.run("victim", sb.args("victim", "add", { a: 1, b: 1 }), {});
     const other = pool.run("other", sb.args("other", "add", { a: 2, b: 2 }), {});
@@ -112,16 +115,10 @@ test("aborting an invocation queued in a worker behind others fails it alone; th
     assert.equal((await other).outcome, "success");
     assert.equal(sb.sum("other"), 4);
     assert.notDeepEqual(pool.pids, before, "a new worker ran it");
-  } finally {
-    await pool.close();
-    sb.cleanup();
-  }
-});
+  }));
 
-test("until a run time is known a worker is sent one invocation at a time, then as many as the pipeline", async () => {
-  const sb = sandbox();
-  const pool = new WorkerPool({ size: 1, pipeline: 4, aheadMs: 10_000 });
-  try {
+test("until a run time is known a worker is sent one invocation at a time, then as many as the pipeline", () =>
+  withPool({ pipeline: 4, aheadMs: 10_000 }, async (pool, sb) => {
     const first = pool.run("f0", sb.args("f0", "add", { a: 0, b: 0 }), {});
     const second = pool.run("f1", sb.args("f1", "add", { a: 0, b: 0 }), {});
     assert.equal(pool.placeInLine("f1"), 1, "one at a time before any run time is known");
@@ -135,8 +132,4 @@ test("until a run time is known a worker is sent one invocation at a time, then 
     );
     await Promise.all([second, ...runs]);
     assert.equal(sb.sum("g4"), 4);
-  } finally {
-    await pool.close();
-    sb.cleanup();
-  }
-});
+  }));
