@@ -3,8 +3,8 @@
 // the order they were sent to it; invocations queue for the first worker with room (and say where they are in line).
 // A worker is sent more invocations than the one it runs — as many as `pipeline`, fewer as its invocations take
 // longer (about `aheadMs` of work queued behind the running one) — so that it goes on to the next while the results
-// travel back, and both directions batch: the invocations assigned to a worker in one turn of the event loop go in one
-// message, and a worker reports the invocations it finished in one message.
+// travel back, and both directions batch: the invocations assigned to a worker in one turn of the event loop (or while
+// it still has work in flight) go in one message, and a worker reports the invocations it finished in one message.
 // What an invocation prints goes to its own log file when the caller names one. A worker that dies fails the
 // invocation it was running (the plugin reports a retryable SYSTEM failure) and is replaced on demand; what it had
 // not reported is sent again — to a worker of its own, one at a time, when it cannot be told which of them was running
@@ -48,7 +48,10 @@ interface Worker {
   child: ChildProcess;
   /** Sent (or about to be) and not reported, in the order the worker runs them. */
   held: Invocation[];
-  /** Assigned in this turn of the event loop, sent at its end in one message. */
+  /**
+   * Assigned and not sent yet: sent in one message at the end of this turn of the event loop, or, while the worker has
+   * more than the invocation it runs in flight, once it reports.
+   */
   outbox: Invocation[];
   /** The process exited: nothing more is sent to it; what it held is settled once its channel is drained. */
   exited: boolean;
@@ -65,6 +68,8 @@ const PIPELINE = 16;
 const AHEAD_MS = 20;
 /** Weight of the newest run time in the running average. */
 const ALPHA = 0.3;
+/** How long after a worker's exit its channel may stay open before what it held is settled anyway. */
+const CLOSE_GRACE_MS = 2000;
 
 // Compiled (dist/…/worker-pool.js): the worker is compiled too, and tsx is loaded only to import TypeScript task
 // modules, when it is installed. From sources (tests, development): the worker runs its sources through tsx.
@@ -294,16 +299,22 @@ export class WorkerPool {
       else if (m.type === "results") this.#settle(w, m.results);
     });
     let how = "";
+    let grace: NodeJS.Timeout | undefined;
+    const died = () => {
+      if (!this.#workers.includes(w)) return;
+      clearTimeout(grace);
+      this.#died(w, how);
+      isGone();
+    };
     child.on("exit", (code, signal) => {
       w.exited = true;
       how = String(signal ?? code);
       isReady();
+      // Should a process the task started hold the channel open, "close" would not come.
+      grace = setTimeout(died, CLOSE_GRACE_MS);
     });
     // After "exit" and once the IPC channel is closed: every message the worker wrote has been handled.
-    child.on("close", () => {
-      this.#died(w, how);
-      isGone();
-    });
+    child.on("close", died);
     child.on("error", () => undefined);
     return w;
   }
