@@ -39,7 +39,7 @@ export { WARM_TASK_TYPE, ENTRYPOINT_BIN, type TaskSerializeSettings } from "./se
 export { registrationFiles, writeRegistrationFiles } from "./serialize/registration-files.ts";
 export { RecoverableError, executeTask, type ExecuteArgs, type Outcome } from "./entrypoint/execute.ts";
 // What runs tasks on the engine (runLocal, WarmWorkerPlugin) is its own package, @aloft/runner, above SDK and engine.
-export { blobStoreIo, uriIo, type DataIo } from "./entrypoint/data-io.ts";
+export { blobStoreIo, localPath, uriIo, type DataIo } from "./entrypoint/data-io.ts";
 export { importModule } from "./entrypoint/main.ts";
 export { compileAll, launchPlanRefInterfaces } from "./serialize/compile.ts";
 export { fromLiteralMap, toLiteralMap } from "./types/index.ts";

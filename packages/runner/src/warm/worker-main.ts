@@ -1,12 +1,17 @@
-// A warm worker process: loads each task module once and runs invocations sent by the pool, one at a time, through
-// the same entrypoint core a fresh process runs. Data is read and written by URI (file:// or s3://).
+// A warm worker process: loads each task module once and runs invocations sent by the pool, one at a time in the
+// order sent, through the same entrypoint core a fresh process runs. Data is read and written by URI (file:// or
+// s3://); local files synchronously (one invocation at a time: nothing else waits on this process's loop, and a file
+// read costs a few system calls instead of a trip through libuv's thread pool). Results are reported in batches: those
+// finished before the event loop next turns go in one message.
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { performance } from "node:perf_hooks";
 import { executeTask } from "@aloft/sdk";
 import { uriIo } from "@aloft/sdk";
 import { importModule } from "@aloft/sdk";
 import { recordingWrites } from "../local/written-files.ts";
-import type { FromWorker, ToWorker } from "./protocol.ts";
+import { syncFileIo } from "./sync-file-io.ts";
+import type { FromWorker, Job, ToWorker, WorkerResult } from "./protocol.ts";
 
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 const load = (m: string) => {
@@ -18,7 +23,12 @@ const load = (m: string) => {
   }
   return p;
 };
-const io = uriIo();
+const io = syncFileIo(uriIo());
+/**
+ * The worker's environment, read once: copying process.env (a getter per variable) for every invocation cost more than
+ * a no-op task. An invocation gets it plus its own variables; what a task sets in process.env is not passed to the next.
+ */
+const baseEnv: Record<string, string | undefined> = { ...process.env };
 const send = (m: FromWorker) => process.send?.(m);
 
 // While an invocation with a log file runs, stdout and stderr (console.* included) are appended to that file: the
@@ -55,20 +65,49 @@ function closeLog(): void {
   logFd = undefined;
 }
 
+/** Jobs sent and not started, in order; the results not reported yet. */
+const queue: Job[] = [];
+let running = false;
+let results: WorkerResult[] = [];
+let reporting = false;
+
+function report(): void {
+  reporting = false;
+  if (results.length === 0) return;
+  send({ type: "results", results });
+  results = [];
+}
+
+async function runOne(job: Job): Promise<WorkerResult> {
+  const start = performance.now();
+  openLog(job.logFile);
+  const recording = recordingWrites(io, job.args.outputPrefix);
+  try {
+    const outcome = await executeTask(job.args, { io: recording.io, env: { ...baseEnv, ...job.env }, load });
+    return { id: job.id, ms: performance.now() - start, outcome, outputFiles: recording.files };
+  } catch (e) {
+    return { id: job.id, ms: performance.now() - start, failed: (e as Error)?.stack ?? String(e) };
+  } finally {
+    closeLog();
+  }
+}
+
+async function drain(): Promise<void> {
+  running = true;
+  for (let job = queue.shift(); job; job = queue.shift()) {
+    results.push(await runOne(job));
+    if (!reporting) {
+      reporting = true;
+      setImmediate(report);
+    }
+  }
+  running = false;
+}
+
 process.on("message", (msg: ToWorker) => {
   if (msg.type !== "run") return;
-  openLog(msg.logFile);
-  const recording = recordingWrites(io, msg.args.outputPrefix);
-  executeTask(msg.args, { io: recording.io, env: { ...process.env, ...msg.env }, load }).then(
-    (outcome) => {
-      closeLog();
-      send({ type: "done", id: msg.id, outcome, outputFiles: recording.files });
-    },
-    (e: unknown) => {
-      closeLog();
-      send({ type: "failed", id: msg.id, message: (e as Error)?.stack ?? String(e) });
-    },
-  );
+  queue.push(...msg.jobs);
+  if (!running) void drain();
 });
 process.on("disconnect", () => process.exit(0));
 send({ type: "ready" });

@@ -54,6 +54,9 @@ export const sleepy = task({ name: "sleepy", inputs: { ms: t.int() }, outputs: {
   return new Promise<Record<string, never>>((r) => setTimeout(() => r({}), ms));
 });
 
+/** Kills the process it runs in (a warm worker's crash): exit code 7. */
+export const crash = task({ name: "crash", inputs: {}, outputs: {}, warm: true }, () => process.exit(7));
+
 export const fanOut = dynamic(
   { name: "fan_out", inputs: { n: t.int() }, outputs: { total: t.list(t.int()) } },
   (b, { n }) => {
