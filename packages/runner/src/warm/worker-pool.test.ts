@@ -117,6 +117,19 @@ test("aborting an invocation queued in a worker behind others fails it alone; th
     assert.notDeepEqual(pool.pids, before, "a new worker ran it");
   }));
 
+test("aborting the only invocation assigned to a worker before it was sent frees its place for the next in line", () =>
+  withPool({}, async (pool, sb) => {
+    const first = pool.run("first", sb.args("first", "sleepy", { ms: 60_000 }), {});
+    const next = pool.run("next", sb.args("next", "add", { a: 2, b: 3 }), {});
+    assert.equal(pool.placeInLine("next"), 1, "one worker, one invocation at a time: next waits");
+    // Still in the worker's outbox (sent at the end of this turn): dequeued, and next takes its place.
+    pool.abort("first");
+    await assert.rejects(first, /aborted/);
+    assert.equal(pool.placeInLine("next"), undefined);
+    assert.equal((await next).outcome, "success");
+    assert.equal(sb.sum("next"), 5);
+  }));
+
 test("until a run time is known a worker is sent one invocation at a time, then as many as the pipeline", () =>
   withPool({ pipeline: 4, aheadMs: 10_000 }, async (pool, sb) => {
     const first = pool.run("f0", sb.args("f0", "add", { a: 0, b: 0 }), {});

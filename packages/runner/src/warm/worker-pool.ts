@@ -151,6 +151,8 @@ export class WorkerPool {
         const [inv] = w.outbox.splice(oi, 1);
         w.held.splice(w.held.indexOf(inv!), 1);
         inv!.reject(new Error("aborted"));
+        // Its place at that worker is free: what waits in line may take it.
+        this.#dispatch();
         return;
       }
       if (w.held.some((i) => i.key === key)) {
