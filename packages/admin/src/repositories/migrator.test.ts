@@ -78,12 +78,12 @@ forEachDatabase("migrations", (getDb) => {
 
 forEachDatabase("migration 0018 (cheaper event rows)", (getDb) => {
   const now = 1_700_000_000_000_000;
+  const execution = { execution_project: "p", execution_domain: "d", execution_name: "e" };
+  const taskId = { project: "p", domain: "d", name: "t", version: "v1" };
   const node = (nodeId: string, parent: { parent_id?: number; parent_task_execution_id?: number }) => ({
     created_at: now,
     updated_at: now,
-    execution_project: "p",
-    execution_domain: "d",
-    execution_name: "e",
+    ...execution,
     node_id: nodeId,
     phase: "RUNNING",
     input_uri: `s3://b/${nodeId}`,
@@ -96,13 +96,8 @@ forEachDatabase("migration 0018 (cheaper event rows)", (getDb) => {
   const task = (nodeId: string, retryAttempt: number) => ({
     created_at: now,
     updated_at: now,
-    project: "p",
-    domain: "d",
-    name: "t",
-    version: "v1",
-    execution_project: "p",
-    execution_domain: "d",
-    execution_name: "e",
+    ...taskId,
+    ...execution,
     node_id: nodeId,
     retry_attempt: retryAttempt,
     phase: "SUCCEEDED",
