@@ -75,3 +75,99 @@ forEachDatabase("migrations", (getDb) => {
     await assert.rejects(sql`select * from half_done`.execute(db));
   });
 });
+
+forEachDatabase("migration 0018 (cheaper event rows)", (getDb) => {
+  const now = 1_700_000_000_000_000;
+  const execution = { execution_project: "p", execution_domain: "d", execution_name: "e" };
+  const taskId = { project: "p", domain: "d", name: "t", version: "v1" };
+  const node = (nodeId: string, parent: { parent_id?: number; parent_task_execution_id?: number }) => ({
+    created_at: now,
+    updated_at: now,
+    ...execution,
+    node_id: nodeId,
+    phase: "RUNNING",
+    input_uri: `s3://b/${nodeId}`,
+    closure: new Uint8Array([1, 2, 3]),
+    node_execution_created_at: now,
+    node_execution_updated_at: now,
+    parent_id: parent.parent_id ?? null,
+    parent_task_execution_id: parent.parent_task_execution_id ?? null,
+  });
+  const task = (nodeId: string, retryAttempt: number) => ({
+    created_at: now,
+    updated_at: now,
+    ...taskId,
+    ...execution,
+    node_id: nodeId,
+    retry_attempt: retryAttempt,
+    phase: "SUCCEEDED",
+    phase_version: 0,
+    closure: new Uint8Array([4, 5]),
+    task_execution_created_at: now,
+    task_execution_updated_at: now,
+  });
+  const rows = async (table: string) =>
+    (await sql<Record<string, unknown>>`select * from ${sql.table(table)} order by id`.execute(getDb().db)).rows;
+
+  test("rolled back and applied again on tables with rows: every row and id kept, ids continue, keys unique", async () => {
+    const { db } = getDb();
+    assert.equal(await rollbackLast(db), "0018-cheaper-event-rows");
+    const insertNode = async (row: ReturnType<typeof node>) =>
+      Number((await db.insertInto("node_executions").values(row).returning("id").executeTakeFirstOrThrow()).id);
+    const insertTask = async (row: ReturnType<typeof task>) =>
+      Number((await db.insertInto("task_executions").values(row).returning("id").executeTakeFirstOrThrow()).id);
+    const n0 = await insertNode(node("n0", {}));
+    await insertNode(node("n1", { parent_id: n0 }));
+    const t0 = await insertTask(task("n0", 0));
+    await insertTask(task("n0", 1));
+    await insertNode(node("n0-child", { parent_task_execution_id: t0 }));
+    const nodesBefore = await rows("node_executions");
+    const tasksBefore = await rows("task_executions");
+    assert.equal(nodesBefore.length, 3);
+
+    assert.deepEqual(await migrateToLatest(db), ["0018-cheaper-event-rows"]);
+    assert.deepEqual(await rows("node_executions"), nodesBefore);
+    assert.deepEqual(await rows("task_executions"), tasksBefore);
+
+    // New rows get ids after the highest (rows are never deleted, so none is reused).
+    assert.ok((await insertNode(node("n2", {}))) > Math.max(...nodesBefore.map((r) => Number(r.id))));
+    assert.ok((await insertTask(task("n2", 0))) > Math.max(...tasksBefore.map((r) => Number(r.id))));
+    // Idempotent event creation relies on the unique keys: still there.
+    await assert.rejects(db.insertInto("node_executions").values(node("n1", {})).execute());
+    await assert.rejects(db.insertInto("task_executions").values(task("n0", 1)).execute());
+
+    // The partial parent indexes answer the lookups that use them.
+    const children = await db.selectFrom("node_executions").select("node_id").where("parent_id", "=", n0).execute();
+    assert.deepEqual(children, [{ node_id: "n1" }]);
+    const ofTask = await db
+      .selectFrom("node_executions")
+      .select("node_id")
+      .where("parent_task_execution_id", "=", t0)
+      .execute();
+    assert.deepEqual(ofTask, [{ node_id: "n0-child" }]);
+  });
+
+  test("the event tables' ids are plain rowids and the parent indexes are partial", async () => {
+    const { db } = getDb();
+    const defs =
+      getDb().dialect === "sqlite"
+        ? (
+            await sql<{
+              sql: string;
+            }>`select sql from sqlite_master where tbl_name in ('node_executions', 'task_executions') and sql is not null`.execute(
+              db,
+            )
+          ).rows.map((r) => r.sql)
+        : (
+            await sql<{
+              sql: string;
+            }>`select indexdef as sql from pg_indexes where tablename = 'node_executions' and indexname like '%parent%'`.execute(
+              db,
+            )
+          ).rows.map((r) => r.sql);
+    assert.ok(!defs.some((d) => /autoincrement/i.test(d)), defs.join("\n"));
+    const parentIndexes = defs.filter((d) => /parent_id_idx|parent_task_execution_id_idx/.test(d));
+    assert.equal(parentIndexes.length, 2);
+    for (const d of parentIndexes) assert.match(d, /where .*is not null/i);
+  });
+});

@@ -17,6 +17,7 @@ import { authGrants } from "./0014-auth-grants.ts";
 import { executionListIndexes } from "./0015-execution-list-indexes.ts";
 import { schedulableEntities } from "./0016-schedulable-entities.ts";
 import { authDeviceCodes } from "./0017-auth-device-codes.ts";
+import { cheaperEventRows } from "./0018-cheaper-event-rows.ts";
 
 export const migrations: readonly AloftMigration[] = [
   projects,
@@ -36,6 +37,7 @@ export const migrations: readonly AloftMigration[] = [
   executionListIndexes,
   schedulableEntities,
   authDeviceCodes,
+  cheaperEventRows,
 ];
 
 export type { AloftMigration } from "./migration.ts";
