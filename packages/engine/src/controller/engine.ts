@@ -13,6 +13,7 @@ import { ClosureIndex } from "../executor/closure-index.ts";
 import type { EngineDeps, ExecContext } from "../executor/context.ts";
 import { EventRejectedError } from "../executor/events.ts";
 import {
+  deepCopy,
   isTerminalNodePhase,
   isTerminalWorkflowPhase,
   liveChildren,
@@ -449,7 +450,7 @@ type RoundChange = "same" | "state" | "progressed";
 /** A round's working copy: node statuses are copied on write by the node executor (dag-executor.ts). */
 function workingCopy(s: WorkflowStatus): WorkflowStatus {
   const copy: WorkflowStatus = { ...s, nodes: { ...s.nodes } };
-  if (s.failureNode) copy.failureNode = structuredClone(s.failureNode);
+  if (s.failureNode) copy.failureNode = deepCopy(s.failureNode);
   return copy;
 }
 
