@@ -36,6 +36,7 @@ import {
   type WorkflowStore,
 } from "../store/workflow-store.ts";
 import { WorkQueue } from "./work-queue.ts";
+import { compareRound } from "./round-change.ts";
 import { launchDocument, writeLaunch, type LaunchRequest } from "./launch-writer.ts";
 
 export type { LaunchRequest } from "./launch-writer.ts";
@@ -306,6 +307,7 @@ export class Engine {
         work.failedAttempts = 0;
         delete work.message;
       }
+      settle(work, status);
       version = await this.#store.updateStatus(key, work, version);
       status = work;
       active = next;
@@ -362,6 +364,7 @@ export class Engine {
         this.#deps.logger.error({ execution: key, err }, "failing the execution after system errors failed");
       }
     }
+    settle(next, status);
     loaded.stored = { status: next, version: await this.#store.updateStatus(key, next, version) };
     delete loaded.active; // the aborts above may have moved nodes: derive it again from the status
     if (isTerminalWorkflowPhase(next.phase)) return this.#forget(key);
@@ -412,16 +415,6 @@ export class Engine {
   }
 }
 
-/** JSON replacer for the full fingerprint: an array node's sub-nodes stand in by its change counters (`array.rev`). */
-function withoutSubNodes(this: unknown, key: string, value: unknown): unknown {
-  return key === "children" && (this as NodeStatus | undefined)?.array ? undefined : value;
-}
-
-/** JSON replacer dropping plugin state (also an array's sub-nodes'): a change there alone is not progress. */
-function withoutPluginState(this: unknown, key: string, value: unknown): unknown {
-  return key === "state" || key === "stateRev" ? undefined : withoutSubNodes.call(this, key, value);
-}
-
 /** The started, unfinished top-level nodes (finished statuses are never rewritten). */
 function liveStatuses(s: WorkflowStatus, active: ActiveSet): NodeStatus[] {
   const out: NodeStatus[] = [];
@@ -433,25 +426,20 @@ function liveStatuses(s: WorkflowStatus, active: ActiveSet): NodeStatus[] {
 }
 
 /**
- * What a round changed: nothing, only plugin state (a task still running), or progress. Rendered for comparison are
- * the top-level fields and the nodes whose status the round replaced (`changed`; statuses are copied on write).
+ * A round's working copy. Node statuses are copied on write by the node executor (dag-executor.ts); the node map is
+ * an overlay of the round's own (its writes) over the status' (reads fall through), made a plain map by `settle` only
+ * when the round is saved: a round that changes nothing copies nothing. Nothing in a round lists the map's keys.
  */
-function compareRound(before: WorkflowStatus, after: WorkflowStatus, changed: readonly string[]): RoundChange {
-  const render = (s: WorkflowStatus, replacer: typeof withoutSubNodes) => {
-    const { nodes, lastUpdatedAt: _ignored, ...top } = s;
-    return JSON.stringify([top, changed.map((id) => nodes[id] ?? null)], replacer);
-  };
-  if (render(before, withoutSubNodes) === render(after, withoutSubNodes)) return "same";
-  return render(before, withoutPluginState) === render(after, withoutPluginState) ? "state" : "progressed";
-}
-
-type RoundChange = "same" | "state" | "progressed";
-
-/** A round's working copy: node statuses are copied on write by the node executor (dag-executor.ts). */
 function workingCopy(s: WorkflowStatus): WorkflowStatus {
-  const copy: WorkflowStatus = { ...s, nodes: { ...s.nodes } };
+  const copy: WorkflowStatus = { ...s, nodes: Object.create(s.nodes) as Record<string, NodeStatus> };
   if (s.failureNode) copy.failureNode = deepCopy(s.failureNode);
   return copy;
+}
+
+/** The working copy made whole before it is saved: the status' node map with the round's writes over it. */
+function settle(work: WorkflowStatus, from: WorkflowStatus): void {
+  // A round that ended the execution replaced the map (terminal statuses keep no nodes).
+  if (Object.getPrototypeOf(work.nodes) === from.nodes) work.nodes = Object.assign({}, from.nodes, work.nodes);
 }
 
 /** Task nodes queued or running (bounded by maxParallelism), through nested nodes. */
