@@ -266,7 +266,8 @@ export class Engine {
     }
     const m = this.#metrics ?? NOOP_ENGINE_METRICS;
     const labels = labelsOf(loaded.spec);
-    const graph = loaded.index.primary();
+    // A closure without a primary workflow fails in its first Running round (executeRound), as it always did.
+    const graph = loaded.index.closure.primary ? loaded.index.primary() : NO_GRAPH;
     let { status, version } = stored;
     let active = (kept && loaded.active) || activeSetOf(graph, status.nodes);
     for (let round = 0; round < this.config.maxStreakLength; round++) {
@@ -414,6 +415,8 @@ export class Engine {
     };
   }
 }
+
+const NO_GRAPH = { order: [], upstream: new Map<string, string[]>(), downstream: new Map<string, string[]>() };
 
 /** The started, unfinished top-level nodes (finished statuses are never rewritten). */
 function liveStatuses(s: WorkflowStatus, active: ActiveSet): NodeStatus[] {

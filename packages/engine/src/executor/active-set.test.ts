@@ -1,10 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { create } from "@bufbuild/protobuf";
+import { WorkflowMetadataSchema, WorkflowMetadata_OnFailurePolicy } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { MemoryBlobStore } from "@aloft/core";
 import { activeSetOf, advanceActiveSet } from "./active-set.ts";
 import type { NodeStatus } from "./status.ts";
 import { engineHarness } from "../testing/harness.ts";
-import { FakePlugin, queued, running, succeed, type Script } from "../testing/fake-plugin.ts";
+import { FakePlugin, permanentFailure, queued, running, succeed, type Script } from "../testing/fake-plugin.ts";
 import { RecordingEventSink } from "../testing/recording-sink.ts";
 import { MemoryWorkflowStore } from "../store/memory-workflow-store.ts";
 import { b, compiler } from "../testing/workflows.ts";
@@ -149,6 +151,46 @@ test("a restart in the middle of a fan-in resumes from the saved status: nothing
     assert.equal(new Set(lines).size, lines.length, lines.join("\n"));
     assert.deepEqual(p2.started.sort(), ["fi2-after-0", "fi2-join-0"], "the upstreams continue, not restarted");
     assert.equal(p1.started.length, 20);
+  } finally {
+    await h2.engine.stop();
+  }
+});
+
+test("a restart after a failure (FAIL_AFTER_EXECUTABLE_NODES_COMPLETE): its dependents skipped once, the rest runs", async () => {
+  const wf = b.workflow("fail-after", [
+    b.taskNode("bad", "inc", [b.bind("a", b.int(1))]),
+    b.taskNode("after", "noop", [], ["bad"]),
+    b.taskNode("after2", "noop", [], ["after"]),
+    b.taskNode("slow", "noop"),
+    b.taskNode("good", "noop", [], ["slow"]),
+  ]);
+  wf.metadata = create(WorkflowMetadataSchema, {
+    onFailure: WorkflowMetadata_OnFailurePolicy.FAIL_AFTER_EXECUTABLE_NODES_COMPLETE,
+  });
+  const store = new MemoryWorkflowStore();
+  const blobs = new MemoryBlobStore();
+  const sink = new RecordingEventSink();
+  const gate = { open: false };
+  const p1 = new FakePlugin().script("inc", permanentFailure()).script("noop", gated(gate));
+  const h1 = engineHarness({ store, blobs, sink, plugin: p1 });
+  await h1.engine.start();
+  await h1.launch("fa2", compiler.ok(wf), {});
+  await h1.waitFor("fa2", (s) => s.nodes["bad"]?.phase === "Failed", "bad failed");
+  await h1.engine.stop();
+
+  gate.open = true;
+  const p2 = new FakePlugin().script("inc", permanentFailure()).script("noop", gated(gate));
+  const h2 = engineHarness({ store, blobs, sink, plugin: p2 });
+  await h2.engine.start();
+  try {
+    const s = await h2.waitTerminal("fa2");
+    assert.equal(s.phase, "Failed");
+    const lines = sink.lines("fa2");
+    assert.equal(new Set(lines).size, lines.length, lines.join("\n"));
+    for (const l of ["node after SKIPPED", "node after2 SKIPPED", "node good SUCCEEDED", "node end-node SKIPPED"]) {
+      assert.ok(lines.includes(l), `${l}\n${lines.join("\n")}`);
+    }
+    assert.deepEqual(lines.slice(-2), ["wf FAILING", "wf FAILED"]);
   } finally {
     await h2.engine.stop();
   }
