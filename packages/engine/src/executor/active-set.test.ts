@@ -118,17 +118,36 @@ test("a large fan-in: the join node is queued once, in the round its last upstre
   }
 });
 
+/** What two engines one after the other (a restart) share. */
+const sharedStores = () => ({
+  store: new MemoryWorkflowStore(),
+  blobs: new MemoryBlobStore(),
+  sink: new RecordingEventSink(),
+});
+
+/** A second engine over the same stores runs `name` to its end; no event was sent twice. */
+async function resume(shared: ReturnType<typeof sharedStores>, plugin: FakePlugin, name: string) {
+  const h = engineHarness({ ...shared, plugin });
+  await h.engine.start();
+  try {
+    const s = await h.waitTerminal(name);
+    const lines = shared.sink.lines(name);
+    assert.equal(new Set(lines).size, lines.length, lines.join("\n"));
+    return { s, lines };
+  } finally {
+    await h.engine.stop();
+  }
+}
+
 test("a restart in the middle of a fan-in resumes from the saved status: nothing started twice, the join runs", async () => {
-  const store = new MemoryWorkflowStore();
-  const blobs = new MemoryBlobStore();
-  const sink = new RecordingEventSink();
+  const shared = sharedStores();
   const gate = { open: false };
   const script = (): Script => {
     // half of the upstreams finish at once, the other half wait for the gate
     return (a) => (/-u\d*[13579]-/.test(a.ctx.generatedName) ? gated(gate)(a) : succeed()(a));
   };
   const p1 = new FakePlugin().script("noop", script());
-  const h1 = engineHarness({ store, blobs, sink, plugin: p1 });
+  const h1 = engineHarness({ ...shared, plugin: p1 });
   await h1.engine.start();
   await h1.launch("fi2", fanIn(20), {});
   await h1.waitFor(
@@ -142,18 +161,10 @@ test("a restart in the middle of a fan-in resumes from the saved status: nothing
 
   gate.open = true;
   const p2 = new FakePlugin().script("noop", script());
-  const h2 = engineHarness({ store, blobs, sink, plugin: p2 });
-  await h2.engine.start();
-  try {
-    const s = await h2.waitTerminal("fi2");
-    assert.equal(s.phase, "Success");
-    const lines = sink.lines("fi2");
-    assert.equal(new Set(lines).size, lines.length, lines.join("\n"));
-    assert.deepEqual(p2.started.sort(), ["fi2-after-0", "fi2-join-0"], "the upstreams continue, not restarted");
-    assert.equal(p1.started.length, 20);
-  } finally {
-    await h2.engine.stop();
-  }
+  const { s } = await resume(shared, p2, "fi2");
+  assert.equal(s.phase, "Success");
+  assert.deepEqual(p2.started.sort(), ["fi2-after-0", "fi2-join-0"], "the upstreams continue, not restarted");
+  assert.equal(p1.started.length, 20);
 });
 
 test("a restart after a failure (FAIL_AFTER_EXECUTABLE_NODES_COMPLETE): its dependents skipped once, the rest runs", async () => {
@@ -167,12 +178,10 @@ test("a restart after a failure (FAIL_AFTER_EXECUTABLE_NODES_COMPLETE): its depe
   wf.metadata = create(WorkflowMetadataSchema, {
     onFailure: WorkflowMetadata_OnFailurePolicy.FAIL_AFTER_EXECUTABLE_NODES_COMPLETE,
   });
-  const store = new MemoryWorkflowStore();
-  const blobs = new MemoryBlobStore();
-  const sink = new RecordingEventSink();
+  const shared = sharedStores();
   const gate = { open: false };
   const p1 = new FakePlugin().script("inc", permanentFailure()).script("noop", gated(gate));
-  const h1 = engineHarness({ store, blobs, sink, plugin: p1 });
+  const h1 = engineHarness({ ...shared, plugin: p1 });
   await h1.engine.start();
   await h1.launch("fa2", compiler.ok(wf), {});
   await h1.waitFor("fa2", (s) => s.nodes["bad"]?.phase === "Failed", "bad failed");
@@ -180,18 +189,10 @@ test("a restart after a failure (FAIL_AFTER_EXECUTABLE_NODES_COMPLETE): its depe
 
   gate.open = true;
   const p2 = new FakePlugin().script("inc", permanentFailure()).script("noop", gated(gate));
-  const h2 = engineHarness({ store, blobs, sink, plugin: p2 });
-  await h2.engine.start();
-  try {
-    const s = await h2.waitTerminal("fa2");
-    assert.equal(s.phase, "Failed");
-    const lines = sink.lines("fa2");
-    assert.equal(new Set(lines).size, lines.length, lines.join("\n"));
-    for (const l of ["node after SKIPPED", "node after2 SKIPPED", "node good SUCCEEDED", "node end-node SKIPPED"]) {
-      assert.ok(lines.includes(l), `${l}\n${lines.join("\n")}`);
-    }
-    assert.deepEqual(lines.slice(-2), ["wf FAILING", "wf FAILED"]);
-  } finally {
-    await h2.engine.stop();
+  const { s, lines } = await resume(shared, p2, "fa2");
+  assert.equal(s.phase, "Failed");
+  for (const l of ["node after SKIPPED", "node after2 SKIPPED", "node good SUCCEEDED", "node end-node SKIPPED"]) {
+    assert.ok(lines.includes(l), `${l}\n${lines.join("\n")}`);
   }
+  assert.deepEqual(lines.slice(-2), ["wf FAILING", "wf FAILED"]);
 });
