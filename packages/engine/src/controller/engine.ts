@@ -8,10 +8,12 @@ import { systemClock, type Clock } from "@aloft/core";
 import { Code } from "@aloft/core";
 import { silentLogger, type Logger } from "@aloft/core";
 import { engineConfig, type EngineConfig } from "../config.ts";
+import { activeSetOf, advanceActiveSet, type ActiveSet } from "../executor/active-set.ts";
 import { ClosureIndex } from "../executor/closure-index.ts";
 import type { EngineDeps, ExecContext } from "../executor/context.ts";
 import { EventRejectedError } from "../executor/events.ts";
 import {
+  deepCopy,
   isTerminalNodePhase,
   isTerminalWorkflowPhase,
   liveChildren,
@@ -34,6 +36,7 @@ import {
   type WorkflowStore,
 } from "../store/workflow-store.ts";
 import { WorkQueue } from "./work-queue.ts";
+import { compareRound } from "./round-change.ts";
 import { launchDocument, writeLaunch, type LaunchRequest } from "./launch-writer.ts";
 
 export type { LaunchRequest } from "./launch-writer.ts";
@@ -63,6 +66,8 @@ interface Loaded {
   index: ClosureIndex;
   /** The last status this instance read or wrote (one writer per execution), so a streak need not re-read it. */
   stored?: StoredStatus;
+  /** The primary workflow's active set for `stored` (rebuilt from the status when absent). */
+  active?: ActiveSet;
 }
 
 export class Engine {
@@ -253,14 +258,18 @@ export class Engine {
   /** One streak: rounds until nothing changes, the execution ends, or the streak limit. False when a round failed. */
   async #handle(key: string): Promise<boolean> {
     const loaded = await this.#load(key);
-    const stored = loaded && (loaded.stored ?? (await this.#store.getStatus(key)));
+    const kept = loaded?.stored;
+    const stored = loaded && (kept ?? (await this.#store.getStatus(key)));
     if (!loaded || !stored) {
       this.#metrics?.roundNotFound();
       return true;
     }
     const m = this.#metrics ?? NOOP_ENGINE_METRICS;
     const labels = labelsOf(loaded.spec);
+    // A closure without a primary workflow fails in its first Running round (executeRound), as it always did.
+    const graph = loaded.index.closure.primary ? loaded.index.primary() : NO_GRAPH;
     let { status, version } = stored;
+    let active = (kept && loaded.active) || activeSetOf(graph, status.nodes);
     for (let round = 0; round < this.config.maxStreakLength; round++) {
       if (isTerminalWorkflowPhase(status.phase)) {
         if (round === 0) m.roundSkipped();
@@ -270,13 +279,12 @@ export class Engine {
       if (!this.#running) return true;
       const t0 = performance.now();
       const abortCause = this.#aborts.get(key) ?? (round === 0 ? await this.#store.getAbortRequest(key) : undefined);
-      const active = activeNodeIds(status);
-      const before = fingerprint(status, active);
       const copying = performance.now();
       const work = workingCopy(status);
       const traversing = performance.now();
       m.deepCopy(traversing - copying);
-      const exec = this.#context(key, loaded, work, countActiveTasks(active.map((id) => status.nodes[id]!)));
+      const exec = this.#context(key, loaded, work, countActiveTasks(liveStatuses(status, active)));
+      exec.active = active;
       m.streak(labels, 1);
       try {
         await executeRound(exec, abortCause);
@@ -287,21 +295,25 @@ export class Engine {
       }
       if (this.#unreachable.delete(key)) this.#deps.logger.info({ execution: key }, "reachable again; events replayed");
       m.roundTraversed(labels, performance.now() - traversing);
-      const after = fingerprint(work, active);
-      if (after.full === before.full) {
+      const { next, changed } = advanceActiveSet(active, graph, status.nodes, work.nodes);
+      const moved = compareRound(status, work, changed);
+      if (moved === "same") {
         m.roundTimed(labels, performance.now() - t0);
         this.#queue.addAfter(key, this.config.pollIntervalMs);
         return true;
       }
-      const progressed = after.lean !== before.lean;
+      const progressed = moved === "progressed";
       work.lastUpdatedAt = this.#now();
       if (work.failedAttempts > 0) {
         work.failedAttempts = 0;
         delete work.message;
       }
+      settle(work, status);
       version = await this.#store.updateStatus(key, work, version);
       status = work;
+      active = next;
       loaded.stored = { status, version };
+      loaded.active = active;
       m.roundTimed(labels, performance.now() - t0);
       // Only plugin state moved (a task still running): save it, but wait for the next poll like an unchanged round.
       if (!progressed && !isTerminalWorkflowPhase(status.phase)) {
@@ -353,7 +365,9 @@ export class Engine {
         this.#deps.logger.error({ execution: key, err }, "failing the execution after system errors failed");
       }
     }
+    settle(next, status);
     loaded.stored = { status: next, version: await this.#store.updateStatus(key, next, version) };
+    delete loaded.active; // the aborts above may have moved nodes: derive it again from the status
     if (isTerminalWorkflowPhase(next.phase)) return this.#forget(key);
     const backoff = Math.min(
       this.config.roundErrorBackoffMs * 2 ** (next.failedAttempts - 1),
@@ -402,35 +416,33 @@ export class Engine {
   }
 }
 
-/** JSON replacer for the full fingerprint: an array node's sub-nodes stand in by its change counters (`array.rev`). */
-function withoutSubNodes(this: unknown, key: string, value: unknown): unknown {
-  return key === "children" && (this as NodeStatus | undefined)?.array ? undefined : value;
-}
+const NO_GRAPH = { order: [], upstream: new Map<string, string[]>(), downstream: new Map<string, string[]>() };
 
-/** JSON replacer dropping plugin state (also an array's sub-nodes'): a change there alone is not progress. */
-function withoutPluginState(this: unknown, key: string, value: unknown): unknown {
-  return key === "state" || key === "stateRev" ? undefined : withoutSubNodes.call(this, key, value);
-}
-
-/** Top-level nodes not finished yet: the only ones a round can change (finished statuses are never rewritten). */
-function activeNodeIds(s: WorkflowStatus): string[] {
-  const out: string[] = [];
-  for (const [id, n] of Object.entries(s.nodes)) if (!isTerminalNodePhase(n.phase)) out.push(id);
+/** The started, unfinished top-level nodes (finished statuses are never rewritten). */
+function liveStatuses(s: WorkflowStatus, active: ActiveSet): NodeStatus[] {
+  const out: NodeStatus[] = [];
+  for (const id of active.live) {
+    const n = s.nodes[id];
+    if (n) out.push(n);
+  }
   return out;
 }
 
-/** What a round may have changed, rendered for comparison: top-level fields, the active nodes, the node count. */
-function fingerprint(s: WorkflowStatus, active: readonly string[]): { full: string; lean: string } {
-  const { nodes, lastUpdatedAt: _ignored, ...top } = s;
-  const view = [top, Object.keys(nodes).length, active.map((id) => nodes[id] ?? null)];
-  return { full: JSON.stringify(view, withoutSubNodes), lean: JSON.stringify(view, withoutPluginState) };
+/**
+ * A round's working copy. Node statuses are copied on write by the node executor (dag-executor.ts); the node map is
+ * an overlay of the round's own (its writes) over the status' (reads fall through), made a plain map by `settle` only
+ * when the round is saved: a round that changes nothing copies nothing. Nothing in a round lists the map's keys.
+ */
+function workingCopy(s: WorkflowStatus): WorkflowStatus {
+  const copy: WorkflowStatus = { ...s, nodes: Object.create(s.nodes) as Record<string, NodeStatus> };
+  if (s.failureNode) copy.failureNode = deepCopy(s.failureNode);
+  return copy;
 }
 
-/** A round's working copy: node statuses are copied on write by the node executor (dag-executor.ts). */
-function workingCopy(s: WorkflowStatus): WorkflowStatus {
-  const copy: WorkflowStatus = { ...s, nodes: { ...s.nodes } };
-  if (s.failureNode) copy.failureNode = structuredClone(s.failureNode);
-  return copy;
+/** The working copy made whole before it is saved: the status' node map with the round's writes over it. */
+function settle(work: WorkflowStatus, from: WorkflowStatus): void {
+  // A round that ended the execution replaced the map (terminal statuses keep no nodes).
+  if (Object.getPrototypeOf(work.nodes) === from.nodes) work.nodes = Object.assign({}, from.nodes, work.nodes);
 }
 
 /** Task nodes queued or running (bounded by maxParallelism), through nested nodes. */

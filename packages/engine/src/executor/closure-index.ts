@@ -6,13 +6,17 @@ import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import type { Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { START_NODE_ID } from "@aloft/core";
 
-interface WorkflowGraph {
+export interface WorkflowGraph {
   workflow: CompiledWorkflow;
   nodes: Map<string, Node>;
   /** Predecessors of every node, including nodes inside branches (which are not in `nodes` or `order`). */
   upstream: Map<string, string[]>;
   /** Every node, upstream before downstream (start-node first). */
   order: string[];
+  /** Each node's place in `order`. */
+  position: Map<string, number>;
+  /** Successors of every node of `order` among the nodes of `order`. */
+  downstream: Map<string, string[]>;
 }
 
 const identifierKey = (id: Identifier | undefined) =>
@@ -90,7 +94,11 @@ function buildGraph(workflow: CompiledWorkflow): WorkflowGraph {
     }
   };
   for (const n of nodes.values()) visitBranches(n);
-  return { workflow, nodes, upstream, order: topoOrder(nodes, upstream) };
+  const order = topoOrder(nodes, upstream);
+  const position = new Map(order.map((id, i) => [id, i]));
+  const downstream = new Map<string, string[]>(order.map((id) => [id, []]));
+  for (const id of order) for (const u of upstream.get(id) ?? []) downstream.get(u)?.push(id);
+  return { workflow, nodes, upstream, order, position, downstream };
 }
 
 function topoOrder(nodes: Map<string, Node>, upstream: Map<string, string[]>): string[] {

@@ -10,7 +10,8 @@ import type { EngineMetrics } from "../metrics/engine-metrics.ts";
 import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "../ports.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import type { ExecutionSpec } from "../store/workflow-store.ts";
-import type { ClosureIndex } from "./closure-index.ts";
+import type { ActiveSet } from "./active-set.ts";
+import type { ClosureIndex, WorkflowGraph } from "./closure-index.ts";
 import type { NodeStatus, StatusError, WorkflowStatus } from "./status.ts";
 
 export interface EngineDeps {
@@ -47,6 +48,8 @@ export interface ExecContext {
   activeTasks: number;
   /** Output maps read during this round, by key. */
   outputsCache: Map<string, unknown>;
+  /** The primary workflow's active set for `status` as the round found it; absent → rounds walk the whole DAG. */
+  active?: ActiveSet;
   now(): number;
 }
 
@@ -89,6 +92,8 @@ export interface Scope {
    * waited for, as upstream's CanExecute skips the parent branch).
    */
   outer?: { scope: Scope; branches: readonly string[] };
+  /** The primary scope's active set (executor/active-set.ts): a round visits only these nodes and their successors. */
+  active?: { set: ActiveSet; graph: Pick<WorkflowGraph, "position" | "downstream"> };
   /** Output dir key of the node a promise names, as seen from this scope; undefined if unknown. */
   outputDirOf(nodeId: string): string | undefined;
 }

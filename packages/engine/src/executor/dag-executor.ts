@@ -48,6 +48,7 @@ const nodeExecutor: NodeExecutor = { executeDag, visitNode, abortScope };
 const handlerFor = nodeHandlers(nodeExecutor);
 
 export async function executeDag(scope: Scope): Promise<DagResult> {
+  if (scope.active) return executeActive(scope, scope.active);
   let lastFailure: DagResult | undefined;
   let allDone = true;
   for (const id of scope.order) {
@@ -70,7 +71,65 @@ export async function executeDag(scope: Scope): Promise<DagResult> {
   return lastFailure ?? { state: "complete" };
 }
 
-const failedResult = (s: NodeStatus): NodeResult => ({
+/**
+ * `executeDag` over the active set: the same visits, in the same (topological) order, with the same result, but only
+ * of the nodes that can move — the live and ready nodes, and the successors of a node the round changed (queued as it
+ * changes; they come later in the order). Nodes it leaves out would have taken the fast path or been found not ready.
+ */
+async function executeActive(scope: Scope, active: NonNullable<Scope["active"]>): Promise<DagResult> {
+  const { set, graph } = active;
+  const pos = (id: string) => graph.position.get(id) ?? -1;
+  // Sorted as numbers: a fan-out keeps hundreds of nodes live for many rounds.
+  const start = Int32Array.from([...set.live, ...set.ready], pos).sort();
+  const queue = Array.from(start, (p) => scope.order[p]!);
+  const queued = new Set(queue);
+  const enqueue = (id: string) => {
+    if (queued.has(id)) return;
+    queued.add(id);
+    const p = pos(id);
+    let lo = 0;
+    let hi = queue.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (pos(queue[mid]!) < p) lo = mid + 1;
+      else hi = mid;
+    }
+    queue.splice(lo, 0, id);
+  };
+  // FAIL_IMMEDIATELY stops at the first failed node in order, one that failed in an earlier round included.
+  let firstFailed: string | undefined;
+  if (scope.failurePolicy === "FAIL_IMMEDIATELY")
+    for (const id of set.failed) if (firstFailed === undefined || pos(id) < pos(firstFailed)) firstFailed = id;
+  let finished = set.finished;
+  let lastFailure: { at: number; result: Failed } | undefined;
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i]!;
+    if (firstFailed !== undefined && pos(id) > pos(firstFailed)) break;
+    const before = scope.statuses[id];
+    const r = await visitNode(scope, id);
+    const after = scope.statuses[id];
+    if (after !== before) {
+      if (after && isTerminalNodePhase(after.phase) && !(before && isTerminalNodePhase(before.phase))) finished++;
+      for (const d of graph.downstream.get(id) ?? []) enqueue(d);
+    }
+    if (r.state === "failed") {
+      if (scope.failurePolicy === "FAIL_IMMEDIATELY") return r;
+      lastFailure = { at: pos(id), result: r };
+    }
+  }
+  if (firstFailed !== undefined) return failedResult(scope.statuses[firstFailed]!);
+  if (finished < scope.order.length) return { state: "pending" };
+  for (const id of set.failed) {
+    if (lastFailure === undefined || pos(id) > lastFailure.at) {
+      lastFailure = { at: pos(id), result: failedResult(scope.statuses[id]!) };
+    }
+  }
+  return lastFailure?.result ?? { state: "complete" };
+}
+
+type Failed = Extract<NodeResult, { state: "failed" }>;
+
+const failedResult = (s: NodeStatus): Failed => ({
   state: "failed",
   error: s.error ?? UNKNOWN_ERROR,
   timedOut: s.phase === "TimedOut",

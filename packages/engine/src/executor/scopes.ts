@@ -17,7 +17,7 @@ export function primaryScope(exec: ExecContext): Scope {
   const g = exec.index.primary();
   const statuses = exec.status.nodes;
   const dataDir = (id: string) => nodeDataDir(exec.wfDir, id);
-  return {
+  const scope: Scope = {
     exec,
     nodes: g.nodes,
     upstream: g.upstream,
@@ -28,6 +28,8 @@ export function primaryScope(exec: ExecContext): Scope {
     dirty: new Set(),
     outputDirOf: (id) => (g.nodes.has(id) ? nodeOutputDir(dataDir(id), statuses[id]?.attempts ?? 0) : undefined),
   };
+  if (exec.active) scope.active = { set: exec.active, graph: g };
+  return scope;
 }
 
 /** What nested scopes inherit from the scope of their parent node. */

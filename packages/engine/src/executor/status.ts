@@ -150,14 +150,29 @@ export const isTerminalWorkflowPhase = (p: WorkflowPhase) => TERMINAL_WORKFLOW_P
  * themselves when a sub-node is visited), only the map holding them: a round touches a few of thousands.
  */
 export function copyOnWrite(s: NodeStatus): NodeStatus {
-  if (!s.array || !s.children) return structuredClone(s);
+  if (!s.array || !s.children) return deepCopy(s);
   const { children, ...rest } = s;
-  const copy: NodeStatus = structuredClone(rest);
+  const copy: NodeStatus = deepCopy(rest);
   // A loop over the keys copies a map of thousands about twice as fast as spreading it.
   const map: Record<string, NodeStatus> = {};
   for (const id of Object.keys(children)) map[id] = children[id]!;
   copy.children = map;
   return copy;
+}
+
+/**
+ * A deep copy of plain data (what a status holds): objects and arrays copied key by key, anything else handed to
+ * structuredClone. An order of magnitude cheaper than structuredClone for the small objects of a node status, and
+ * copied on every visit of a node that may move.
+ */
+export function deepCopy<T>(v: T): T {
+  if (typeof v !== "object" || v === null) return v;
+  if (Array.isArray(v)) return v.map(deepCopy) as T;
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(v);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = deepCopy((v as Record<string, unknown>)[k]);
+  return out as T;
 }
 
 /** The nested statuses a round may change: an array node's started, unfinished sub-nodes; any other node's all. */
