@@ -147,6 +147,24 @@ forEachDatabase("migration 0018 (cheaper event rows)", (getDb) => {
     assert.deepEqual(ofTask, [{ node_id: "n0-child" }]);
   });
 
+  test("an index of an event table not made by its migrations survives the rebuild", async () => {
+    const { db } = getDb();
+    assert.equal(await rollbackLast(db), "0018-cheaper-event-rows");
+    await db.schema.createIndex("ops_task_executions_phase_idx").on("task_executions").column("phase").execute();
+    try {
+      assert.deepEqual(await migrateToLatest(db), ["0018-cheaper-event-rows"]);
+      const q =
+        getDb().dialect === "sqlite"
+          ? sql<{
+              n: number;
+            }>`select count(*) as n from sqlite_master where type = 'index' and name = 'ops_task_executions_phase_idx'`
+          : sql<{ n: number }>`select count(*) as n from pg_indexes where indexname = 'ops_task_executions_phase_idx'`;
+      assert.equal(Number((await q.execute(db)).rows[0]?.n), 1);
+    } finally {
+      await db.schema.dropIndex("ops_task_executions_phase_idx").ifExists().execute();
+    }
+  });
+
   test("the event tables' ids are plain rowids and the parent indexes are partial", async () => {
     const { db } = getDb();
     const defs =

@@ -46,8 +46,8 @@ async function createParentIndexes(db: Kysely<any>, partial: boolean): Promise<v
 
 /**
  * Rebuilds a SQLite table with its stored definition, `from` replaced by `to` (the id column's declaration): a new
- * table, the rows copied with their ids, the old one dropped, the new one renamed. Indexes other than the table's
- * own constraints are dropped with the old table; the caller recreates them. Runs inside the migration's transaction.
+ * table, the rows copied with their ids, the old one dropped, the new one renamed, then the table's other indexes
+ * created again from their stored definitions (the drop takes them along). Runs inside the migration's transaction.
  */
 async function rebuildSqliteTable(db: Kysely<any>, table: string, from: string, to: string): Promise<void> {
   const found = await sql<{
@@ -59,7 +59,11 @@ async function rebuildSqliteTable(db: Kysely<any>, table: string, from: string, 
     throw internal("migrations.unexpected_table", `${table} is not defined as expected: ${ddl.slice(0, 120)}`);
   const rebuilt = `${table}_rebuilt`;
   await sql.raw(`CREATE TABLE "${rebuilt}" (${to},${ddl.slice(head.length)}`).execute(db);
+  const indexes = await sql<{
+    sql: string;
+  }>`select sql from sqlite_master where type = 'index' and tbl_name = ${table} and sql is not null`.execute(db);
   await sql.raw(`insert into "${rebuilt}" select * from "${table}"`).execute(db);
   await sql.raw(`drop table "${table}"`).execute(db);
   await sql.raw(`alter table "${rebuilt}" rename to "${table}"`).execute(db);
+  for (const index of indexes.rows) await sql.raw(index.sql).execute(db);
 }
