@@ -16,6 +16,7 @@ import { type AloftError, Code } from "@aloft/core";
 import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
 import { ExecutionRepo } from "../repositories/execution-repo.ts";
 import { GroupCommit } from "../repositories/group-commit.ts";
+import { executionRow } from "../repositories/test-rows.ts";
 import { ExecutionData, defaultRemoteDataOptions } from "./execution-data-manager.ts";
 import { ExecutionEventManager } from "./execution-event-manager.ts";
 
@@ -34,24 +35,7 @@ beforeEach(async () => {
   await testDb.database.db.deleteFrom("executions").execute();
   store = new MemoryBlobStore();
   await repo.create(
-    {
-      execution_project: "p",
-      execution_domain: "d",
-      execution_name: "e1",
-      launch_plan_id: null,
-      workflow_id: null,
-      task_id: null,
-      phase: "UNDEFINED",
-      closure: new Uint8Array(),
-      spec: new Uint8Array(),
-      started_at: null,
-      execution_updated_at: 1,
-      error_kind: null,
-      error_code: null,
-      source_execution_id: null,
-      parent_node_execution_id: null,
-      cluster: "c1",
-    },
+    executionRow("e1", { phase: "UNDEFINED", closure: new Uint8Array(), spec: new Uint8Array(), cluster: "c1" }),
     [],
     1,
   );

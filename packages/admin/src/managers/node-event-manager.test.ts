@@ -12,7 +12,8 @@ import { ManualClock } from "@aloft/core/testing";
 import { silentLogger } from "@aloft/core";
 import { type AloftError, Code } from "@aloft/core";
 import { createTestDatabase, type TestDatabase } from "@aloft/testkit";
-import { ExecutionRepo, type NewExecutionRow } from "../repositories/execution-repo.ts";
+import { ExecutionRepo } from "../repositories/execution-repo.ts";
+import { executionRow } from "../repositories/test-rows.ts";
 import { NodeExecutionRepo } from "../repositories/node-execution-repo.ts";
 import { TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
 import { ExecutionData, defaultRemoteDataOptions } from "./execution-data-manager.ts";
@@ -27,24 +28,8 @@ let events: NodeEventManager;
 let reads: NodeExecutionManager;
 let t = 1_700_000_000_000;
 
-const executionRowFor = (name: string, cluster = ""): NewExecutionRow => ({
-  execution_project: "p",
-  execution_domain: "d",
-  execution_name: name,
-  launch_plan_id: null,
-  workflow_id: null,
-  task_id: null,
-  phase: "RUNNING",
-  closure: new Uint8Array(),
-  spec: new Uint8Array(),
-  started_at: null,
-  execution_updated_at: 1,
-  error_kind: null,
-  error_code: null,
-  source_execution_id: null,
-  parent_node_execution_id: null,
-  cluster,
-});
+const executionRowFor = (name: string, cluster = "") =>
+  executionRow(name, { closure: new Uint8Array(), spec: new Uint8Array(), cluster });
 
 for (const cached of [false, true])
   describe(cached ? "with the event cache" : "reading before every write", () => {

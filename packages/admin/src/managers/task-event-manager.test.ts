@@ -22,6 +22,7 @@ import { TaskExecutionRepo } from "../repositories/task-execution-repo.ts";
 import { ExecutionData, defaultRemoteDataOptions } from "./execution-data-manager.ts";
 import { EventCache } from "./event-cache.ts";
 import { GroupCommit } from "../repositories/group-commit.ts";
+import { executionRow, nodeExecutionRow } from "../repositories/test-rows.ts";
 import { TaskEventManager, filterLogs, mergeLogs, mergePatch } from "./task-event-manager.ts";
 import { TaskExecutionManager } from "./task-execution-manager.ts";
 
@@ -47,50 +48,10 @@ for (const [dialect, cached] of [
       const db = testDb.database.db;
       for (const tbl of ["task_executions", "node_executions", "executions"] as const)
         await db.deleteFrom(tbl).execute();
-      await new ExecutionRepo(db).create(
-        {
-          execution_project: "p",
-          execution_domain: "d",
-          execution_name: "e1",
-          launch_plan_id: null,
-          workflow_id: null,
-          task_id: null,
-          phase: "RUNNING",
-          closure: new Uint8Array(),
-          spec: new Uint8Array(),
-          started_at: null,
-          execution_updated_at: 1,
-          error_kind: null,
-          error_code: null,
-          source_execution_id: null,
-          parent_node_execution_id: null,
-        },
-        [],
-        1,
-      );
+      const empty = { closure: new Uint8Array(), spec: new Uint8Array() };
+      await new ExecutionRepo(db).create(executionRow("e1", empty), [], 1);
       await new NodeExecutionRepo(db).create(
-        {
-          execution_project: "p",
-          execution_domain: "d",
-          execution_name: "e1",
-          node_id: "n0",
-          phase: "RUNNING",
-          closure: new Uint8Array(),
-          started_at: null,
-          node_execution_created_at: 1,
-          node_execution_updated_at: 1,
-          node_execution_metadata: null,
-          parent_id: null,
-          parent_task_execution_id: null,
-          error_kind: null,
-          error_code: null,
-          cache_status: null,
-          internal_data: null,
-          input_uri: "",
-          duration: 0,
-          dynamic_workflow_remote_closure_reference: "",
-          event_version: 0,
-        },
+        nodeExecutionRow("n0", { phase: "RUNNING", closure: new Uint8Array() }),
         1,
       );
       const data = new ExecutionData(new MemoryBlobStore(), defaultRemoteDataOptions());
