@@ -19,7 +19,7 @@ import { ResourceType, type WorkflowExecutionIdentifier } from "@aloft/idl/flyte
 import { inProcessEventSink, remoteAdmin } from "@aloft/server/testing";
 import type { WorkflowExecutor } from "@aloft/admin";
 import { startTestPlatform } from "@aloft/testkit";
-import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit";
+import { id, intLiteral, registerOneTask, shellTask } from "@aloft/testkit";
 import { eventClock, nodeEventRequest, taskEventRequest } from "@aloft/testkit";
 import { report } from "./summary.ts";
 
@@ -44,16 +44,7 @@ const platform = await startTestPlatform({
 const admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}` }));
 const sink = inProcessEventSink(platform.admin.executions);
 const task = shellTask(id(ResourceType.TASK, P, D, "noop", "v1"), ["a"], ["o"], "true");
-const lp = await registerWorkflow(admin, {
-  project: P,
-  domain: D,
-  name: "noop",
-  version: "v1",
-  tasks: [task],
-  inputs: ["x"],
-  nodes: [taskNode("n0", task.id!, { a: promise("start-node", "x") })],
-  outputs: { o: promise("n0", "o") },
-});
+const lp = await registerOneTask(admin, { project: P, domain: D, name: "noop", task });
 
 const at = eventClock();
 const cpuSeconds = (since: NodeJS.CpuUsage) => {

@@ -30,7 +30,7 @@ import { createAloftClient, type AloftClient } from "@aloft/client";
 import { isAlreadyTerminal } from "@aloft/engine/testing";
 import { remoteEventSink } from "@aloft/server/testing";
 import { startTestPlatform, postgresAvailability, type TestPlatform } from "@aloft/testkit";
-import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit";
+import { id, intLiteral, registerOneTask, shellTask } from "@aloft/testkit";
 import { eventClock, nodeEventRequest, taskEventRequest } from "@aloft/testkit";
 
 const P = "flytesnacks";
@@ -70,16 +70,7 @@ for (const kind of ["sqlite", "postgres"] as const) {
         overrides: { server: { maxMessageSizeBytes: 256 * 1024 } },
       });
       client = createAloftClient({ endpoint: `http://${platform.grpcAddress}`, retry: { maxAttempts: 1 } });
-      lp = await registerWorkflow(client.admin, {
-        project: P,
-        domain: D,
-        name: "noop",
-        version: "v1",
-        tasks: [task],
-        inputs: ["x"],
-        nodes: [taskNode("n0", task.id!, { a: promise("start-node", "x") })],
-        outputs: { o: promise("n0", "o") },
-      });
+      lp = await registerOneTask(client.admin, { project: P, domain: D, name: "noop", task });
     });
     after(async () => {
       client?.close();
