@@ -5,16 +5,11 @@
 // Usage: npm run bench:events [-- --db sqlite|postgres --nodes 300]
 import { parseArgs } from "node:util";
 import { create } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { sql } from "kysely";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
-import {
-  NodeExecutionEventRequestSchema,
-  TaskExecutionEventRequestSchema,
-  WorkflowExecutionEventRequestSchema,
-} from "@aloft/idl/flyteidl/admin/event_pb.js";
+import { WorkflowExecutionEventRequestSchema } from "@aloft/idl/flyteidl/admin/event_pb.js";
 import {
   NodeExecution_Phase,
   TaskExecution_Phase,
@@ -24,7 +19,8 @@ import { ResourceType, type WorkflowExecutionIdentifier } from "@aloft/idl/flyte
 import { inProcessEventSink, remoteAdmin } from "@aloft/server/testing";
 import type { WorkflowExecutor } from "@aloft/admin";
 import { startTestPlatform } from "@aloft/testkit";
-import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit";
+import { id, intLiteral, registerOneTask, shellTask } from "@aloft/testkit";
+import { eventClock, nodeEventRequest, taskEventRequest } from "@aloft/testkit";
 import { report } from "./summary.ts";
 
 const { values } = parseArgs({
@@ -48,23 +44,13 @@ const platform = await startTestPlatform({
 const admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}` }));
 const sink = inProcessEventSink(platform.admin.executions);
 const task = shellTask(id(ResourceType.TASK, P, D, "noop", "v1"), ["a"], ["o"], "true");
-const lp = await registerWorkflow(admin, {
-  project: P,
-  domain: D,
-  name: "noop",
-  version: "v1",
-  tasks: [task],
-  inputs: ["x"],
-  nodes: [taskNode("n0", task.id!, { a: promise("start-node", "x") })],
-  outputs: { o: promise("n0", "o") },
-});
+const lp = await registerOneTask(admin, { project: P, domain: D, name: "noop", task });
 
-let clock = Date.now();
+const at = eventClock();
 const cpuSeconds = (since: NodeJS.CpuUsage) => {
   const d = process.cpuUsage(since);
   return (d.user + d.system) / 1e6;
 };
-const at = () => timestampFromMs((clock += 1));
 async function newExecution(): Promise<WorkflowExecutionIdentifier> {
   const { id: exec } = await admin.createExecution({
     project: P,
@@ -84,32 +70,11 @@ async function newExecution(): Promise<WorkflowExecutionIdentifier> {
 function nodeEvents(exec: WorkflowExecutionIdentifier, nodeId: string) {
   const node = (phase: NodeExecution_Phase) => ({
     kind: "node" as const,
-    req: create(NodeExecutionEventRequestSchema, {
-      event: {
-        id: { executionId: exec, nodeId },
-        producerId: "propeller",
-        phase,
-        occurredAt: at(),
-        specNodeId: nodeId,
-        eventVersion: 2,
-        inputValue: { case: "inputUri", value: `file:///tmp/${nodeId}/inputs.pb` },
-      },
-    }),
+    req: nodeEventRequest(exec, nodeId, phase, at()),
   });
   const taskEv = (phase: TaskExecution_Phase) => ({
     kind: "task" as const,
-    req: create(TaskExecutionEventRequestSchema, {
-      event: {
-        taskId: task.id,
-        parentNodeExecutionId: { executionId: exec, nodeId },
-        retryAttempt: 0,
-        producerId: "propeller",
-        phase,
-        occurredAt: at(),
-        taskType: "raw-container",
-        eventVersion: 1,
-      },
-    }),
+    req: taskEventRequest(exec, task.id!, nodeId, phase, at()),
   });
   return [
     node(NodeExecution_Phase.QUEUED),

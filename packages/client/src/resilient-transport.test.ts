@@ -2,10 +2,11 @@
 // many attempts, request ids and auth on every attempt, deadlines, and idempotent creates.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { create, type DescMessage, type DescMethodUnary, type MessageInitShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient, type Transport, type UnaryResponse } from "@connectrpc/connect";
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import { answeringTransport } from "./fake-transport.ts";
 import { resilientTransport, type CallPolicy } from "./resilient-transport.ts";
 import { backoffDelay, defaultRetryPolicy } from "./retry.ts";
 
@@ -19,35 +20,16 @@ interface Seen {
 /** Answers each call with the next scripted outcome: a Code to fail with, or "ok". */
 function fakeTransport(script: Array<Code | "ok">): { transport: Transport; seen: Seen[] } {
   const seen: Seen[] = [];
-  const transport: Transport = {
-    async unary<I extends DescMessage, O extends DescMessage>(
-      method: DescMethodUnary<I, O>,
-      _signal: AbortSignal | undefined,
-      timeoutMs: number | undefined,
-      header: ConstructorParameters<typeof Headers>[0],
-      input: MessageInitShape<I>,
-    ): Promise<UnaryResponse<I, O>> {
-      seen.push({
-        method: method.name,
-        headers: new Headers(header),
-        input: create(method.input, input) as unknown as Record<string, unknown>,
-        timeoutMs,
-      });
-      const next = script.shift() ?? "ok";
-      if (next !== "ok") throw new ConnectError(`scripted ${Code[next]}`, next);
-      return {
-        stream: false,
-        service: method.parent,
-        method,
-        header: new Headers(),
-        trailer: new Headers(),
-        message: create(method.output),
-      };
-    },
-    async stream() {
-      throw new Error("no streams");
-    },
-  };
+  const transport = answeringTransport(async ({ method, input, headers, timeoutMs }) => {
+    seen.push({
+      method: method.name,
+      headers,
+      input: create(method.input, input) as unknown as Record<string, unknown>,
+      timeoutMs,
+    });
+    const next = script.shift() ?? "ok";
+    if (next !== "ok") throw new ConnectError(`scripted ${Code[next]}`, next);
+  });
   return { transport, seen };
 }
 

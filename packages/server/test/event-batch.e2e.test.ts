@@ -7,7 +7,7 @@ import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { anyUnpack, timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { Code as ConnectCode, ConnectError } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
@@ -30,7 +30,8 @@ import { createAloftClient, type AloftClient } from "@aloft/client";
 import { isAlreadyTerminal } from "@aloft/engine/testing";
 import { remoteEventSink } from "@aloft/server/testing";
 import { startTestPlatform, postgresAvailability, type TestPlatform } from "@aloft/testkit";
-import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit";
+import { id, intLiteral, registerOneTask, shellTask } from "@aloft/testkit";
+import { eventClock, nodeEventRequest, taskEventRequest } from "@aloft/testkit";
 
 const P = "flytesnacks";
 const D = "development";
@@ -40,8 +41,7 @@ const parked: WorkflowExecutor = {
   abort: async () => undefined,
 };
 
-let clock = Date.now();
-const at = () => timestampFromMs((clock += 1));
+const at = eventClock();
 
 const workflowEvent = (exec: WorkflowExecutionIdentifier, phase: WorkflowExecution_Phase): Event =>
   create(EventSchema, {
@@ -52,40 +52,10 @@ const workflowEvent = (exec: WorkflowExecutionIdentifier, phase: WorkflowExecuti
   });
 
 const nodeEvent = (exec: WorkflowExecutionIdentifier, nodeId: string, phase: NodeExecution_Phase): Event =>
-  create(EventSchema, {
-    event: {
-      case: "node",
-      value: {
-        event: {
-          id: { executionId: exec, nodeId },
-          producerId: "propeller",
-          phase,
-          occurredAt: at(),
-          specNodeId: nodeId,
-          eventVersion: 2,
-          inputValue: { case: "inputUri", value: `file:///tmp/${nodeId}/inputs.pb` },
-        },
-      },
-    },
-  });
+  create(EventSchema, { event: { case: "node", value: nodeEventRequest(exec, nodeId, phase, at()) } });
 
 const taskEvent = (exec: WorkflowExecutionIdentifier, task: Identifier, nodeId: string, phase: TaskExecution_Phase) =>
-  create(EventSchema, {
-    event: {
-      case: "task",
-      value: {
-        event: {
-          taskId: task,
-          parentNodeExecutionId: { executionId: exec, nodeId },
-          producerId: "propeller",
-          phase,
-          occurredAt: at(),
-          taskType: "raw-container",
-          eventVersion: 1,
-        },
-      },
-    },
-  });
+  create(EventSchema, { event: { case: "task", value: taskEventRequest(exec, task, nodeId, phase, at()) } });
 
 for (const kind of ["sqlite", "postgres"] as const) {
   describe(`CreateEvents (${kind})`, { skip: kind === "postgres" ? await postgresAvailability() : false }, () => {
@@ -100,16 +70,7 @@ for (const kind of ["sqlite", "postgres"] as const) {
         overrides: { server: { maxMessageSizeBytes: 256 * 1024 } },
       });
       client = createAloftClient({ endpoint: `http://${platform.grpcAddress}`, retry: { maxAttempts: 1 } });
-      lp = await registerWorkflow(client.admin, {
-        project: P,
-        domain: D,
-        name: "noop",
-        version: "v1",
-        tasks: [task],
-        inputs: ["x"],
-        nodes: [taskNode("n0", task.id!, { a: promise("start-node", "x") })],
-        outputs: { o: promise("n0", "o") },
-      });
+      lp = await registerOneTask(client.admin, { project: P, domain: D, name: "noop", task });
     });
     after(async () => {
       client?.close();

@@ -12,6 +12,7 @@ export { approveDevice } from "./device-approver.ts";
 export { CookieJar } from "./cookie-jar.ts";
 export type { DeviceDecision } from "./device-approver.ts";
 export { aloftErrorIs } from "./errors.ts";
+export { eventClock, nodeEventRequest, taskEventRequest } from "./events.ts";
 export { NO_FIXTURES, flytesnacksDir } from "./fixtures.ts";
 export { TemplateError, TemplateSet, renderChart } from "./helm/index.ts";
 export type { RenderOptions, RenderedChart, RenderedDocument } from "./helm/index.ts";

@@ -96,11 +96,5 @@ export function taskExecutionRow(
   };
 }
 
-/** The datacatalog's tables, in the order to empty them (reservations and tags before what they point to). */
-export const CATALOG_TABLES = [
-  "catalog_reservations",
-  "catalog_tags",
-  "catalog_partitions",
-  "catalog_artifacts",
-  "catalog_datasets",
-] as const;
+/** The datacatalog's tables, in the order to empty them: the list migration 0012 creates and drops. */
+export { DATACATALOG_TABLES as CATALOG_TABLES } from "./migrations/0012-datacatalog.ts";

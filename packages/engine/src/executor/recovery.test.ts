@@ -10,7 +10,6 @@ import {
   WorkflowNodeMetadataSchema,
   type NodeExecution,
 } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
-import { DynamicJobSpecSchema } from "@aloft/idl/flyteidl/core/dynamic_job_pb.js";
 import {
   ExecutionMetadata_ExecutionMode,
   ExecutionSchema,
@@ -25,14 +24,14 @@ import {
 } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import type { NodeExecutionEvent } from "@aloft/idl/flyteidl/event/event_pb.js";
-import { getMessage, putMessage } from "@aloft/core";
-import { futuresKey } from "@aloft/core";
+import { getMessage } from "@aloft/core";
 import { MemoryBlobStore } from "@aloft/core";
 import { harness } from "@aloft/core/testing";
 import { AloftError, Code } from "@aloft/core";
 import { Engine } from "../controller/engine.ts";
 import type { ChildExecutionPort, RecoveryPort } from "../ports.ts";
-import { FakePlugin, permanentFailure, queued, succeed, type Script } from "../testing/fake-plugin.ts";
+import { dynamicWorkflow, writesFutures } from "../testing/dynamic-workflow.ts";
+import { FakePlugin, permanentFailure, succeed, type Script } from "../testing/fake-plugin.ts";
 import { RecordingEventSink } from "../testing/recording-sink.ts";
 import { TASKS, b, compiler, incOutputs, intLit, intOf } from "../testing/workflows.ts";
 import { MemoryWorkflowStore } from "../store/memory-workflow-store.ts";
@@ -304,38 +303,12 @@ test("recovery inside a sub-workflow: the failed sub-workflow node reruns, its s
 });
 
 test("recovery of a dynamic parent whose workflow failed: the task is not rerun, its futures are, sub-nodes recovered", async () => {
-  const gen = b.task("gen", { a: b.INT }, { o: b.INT });
-  const compile = harness([...TASKS, gen]);
-  const writesFutures: Script = async (a) => {
-    if (a.call === 1) return queued();
-    const spec = create(DynamicJobSpecSchema, {
-      nodes: [
-        b.taskNode("d0", "inc", [b.bind("a", b.promise("start-node", "a"))]),
-        b.taskNode("d1", "inc", [b.bind("a", b.promise("d0", "o"))]),
-      ],
-      outputs: [b.bind("o", b.promise("d1", "o"))],
-      tasks: [TASKS[0]!.template!],
-    });
-    const blobs = a.ctx.blobStore;
-    await putMessage(blobs, futuresKey(blobs.keyOf(a.ctx.outputPrefix)), DynamicJobSpecSchema, spec);
-    return { phase: "Success", version: 0 };
-  };
-  const wf = () =>
-    compile.ok(
-      b.workflow(
-        "dyn",
-        [b.taskNode("n0", "gen", [b.bind("a", b.promise("start-node", "x"))])],
-        { x: b.INT },
-        { y: b.INT },
-        [b.bind("y", b.promise("n0", "o"))],
-      ),
-    );
   const t = setup();
   t.plugin.script("gen", writesFutures).script("inc", incFailingIn(new Set(["dy-n0-0-d1-0"])));
   await t.engine.start();
   try {
-    assert.equal((await t.run("dy", wf(), { x: intLit(5) })).phase, "Failed");
-    const rec = await t.run("dy-rec", wf(), { x: intLit(5) }, "dy");
+    assert.equal((await t.run("dy", dynamicWorkflow(), { x: intLit(5) })).phase, "Failed");
+    const rec = await t.run("dy-rec", dynamicWorkflow(), { x: intLit(5) }, "dy");
     assert.equal(rec.phase, "Success", JSON.stringify(rec));
     assert.equal(intOf((await t.outputs(rec)).literals["y"]), 7n);
     assert.deepEqual(t.startedIn("dy-rec"), ["dy-rec-n0-0-d1-0"]);

@@ -5,47 +5,17 @@ import { DynamicJobSpecSchema } from "@aloft/idl/flyteidl/core/dynamic_job_pb.js
 import { NodeExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { putMessage } from "@aloft/core";
 import { futuresKey } from "@aloft/core";
-import { harness } from "@aloft/core/testing";
 import { engineHarness } from "../testing/harness.ts";
-import { permanentFailure, queued, succeed, type Script } from "../testing/fake-plugin.ts";
-import { TASKS, b, incOutputs, intLit, intOf } from "../testing/workflows.ts";
-
-const gen = b.task("gen", { a: b.INT }, { o: b.INT });
-const compile = harness([...TASKS, gen]);
-
-/** The dynamic task: writes futures.pb with inc(a) → inc → outputs o. */
-const writesFutures: Script = async (a) => {
-  if (a.call === 1) return queued();
-  const spec = create(DynamicJobSpecSchema, {
-    nodes: [
-      b.taskNode("d0", "inc", [b.bind("a", b.promise("start-node", "a"))]),
-      b.taskNode("d1", "inc", [b.bind("a", b.promise("d0", "o"))]),
-    ],
-    outputs: [b.bind("o", b.promise("d1", "o"))],
-    tasks: [TASKS[0]!.template!],
-  });
-  const blobs = a.ctx.blobStore;
-  await putMessage(blobs, futuresKey(blobs.keyOf(a.ctx.outputPrefix)), DynamicJobSpecSchema, spec);
-  return { phase: "Success", version: 0 };
-};
-
-const wf = () =>
-  compile.ok(
-    b.workflow(
-      "dyn",
-      [b.taskNode("n0", "gen", [b.bind("a", b.promise("start-node", "x"))])],
-      { x: b.INT },
-      { y: b.INT },
-      [b.bind("y", b.promise("n0", "o"))],
-    ),
-  );
+import { dynamicWorkflow, writesFutures } from "../testing/dynamic-workflow.ts";
+import { permanentFailure, queued, succeed } from "../testing/fake-plugin.ts";
+import { b, incOutputs, intLit, intOf } from "../testing/workflows.ts";
 
 test("dynamic node: futures.pb compiled and run under the node; its outputs become the node's", async () => {
   const h = engineHarness();
   h.plugin.script("gen", writesFutures).script("inc", succeed(incOutputs));
   await h.engine.start();
   try {
-    await h.launch("d1", wf(), { x: intLit(5) });
+    await h.launch("d1", dynamicWorkflow(), { x: intLit(5) });
     const s = await h.waitTerminal("d1");
     assert.equal(s.phase, "Success", JSON.stringify(s));
     assert.equal(intOf((await h.outputs(s)).literals["y"]), 7n);
@@ -73,7 +43,7 @@ test("dynamic node: a failing dynamic child fails the node; a spec that does not
   h.plugin.script("gen", writesFutures).script("inc", permanentFailure());
   await h.engine.start();
   try {
-    await h.launch("d2", wf(), { x: intLit(5) });
+    await h.launch("d2", dynamicWorkflow(), { x: intLit(5) });
     const s = await h.waitTerminal("d2");
     assert.equal(s.phase, "Failed");
     assert.equal(s.error?.code, "Fatal");
@@ -94,7 +64,7 @@ test("dynamic node: a failing dynamic child fails the node; a spec that does not
   });
   await h2.engine.start();
   try {
-    await h2.launch("d3", wf(), { x: intLit(5) });
+    await h2.launch("d3", dynamicWorkflow(), { x: intLit(5) });
     const s = await h2.waitTerminal("d3");
     assert.equal(s.phase, "Failed");
     assert.equal(s.error?.code, "DynamicWorkflowBuildFailed");

@@ -12,7 +12,6 @@ import { LiteralMapSchema, type LiteralMap } from "@aloft/idl/flyteidl/core/lite
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { ParameterMapSchema } from "@aloft/idl/flyteidl/core/interface_pb.js";
 import { AloftError, Code } from "@aloft/core";
-import { Engine } from "../controller/engine.ts";
 import type { ChildExecutionPort } from "../ports.ts";
 import { engineHarness } from "../testing/harness.ts";
 import { harness } from "@aloft/core/testing";
@@ -55,23 +54,11 @@ const lpWorkflow = () => {
 
 test("launch-plan node: creates the child once, polls it, takes its outputs", async () => {
   const admin = new FakeAdmin();
-  const h = engineHarness();
-  const engine = new Engine({
-    store: h.store,
-    blobs: h.blobs,
-    sink: h.sink,
-    plugins: [h.plugin],
-    children: admin,
-    config: { pollIntervalMs: 2 },
-  });
+  const h = engineHarness({ children: admin });
+  const engine = h.engine;
   await engine.start();
   try {
-    await engine.launch({
-      executionId: h.id("lp1"),
-      closure: lpWorkflow(),
-      inputs: create(LiteralMapSchema, { literals: { x: intLit(3) } }),
-      spec: {},
-    });
+    await h.launch("lp1", lpWorkflow(), { x: intLit(3) });
     await h.waitFor("lp1", (s) => s.nodes["n0"]?.phase === "Running", "child launched");
     assert.equal(admin.created.length, 1);
     const req = admin.created[0]!;
@@ -94,34 +81,17 @@ test("launch-plan node: creates the child once, polls it, takes its outputs", as
 
 test("launch-plan node: abort terminates the child; a failed child fails the node", async () => {
   const admin = new FakeAdmin();
-  const h = engineHarness();
-  const engine = new Engine({
-    store: h.store,
-    blobs: h.blobs,
-    sink: h.sink,
-    plugins: [h.plugin],
-    children: admin,
-    config: { pollIntervalMs: 2 },
-  });
+  const h = engineHarness({ children: admin });
+  const engine = h.engine;
   await engine.start();
   try {
-    await engine.launch({
-      executionId: h.id("lp2"),
-      closure: lpWorkflow(),
-      inputs: create(LiteralMapSchema, { literals: { x: intLit(3) } }),
-      spec: {},
-    });
+    await h.launch("lp2", lpWorkflow(), { x: intLit(3) });
     await h.waitFor("lp2", (s) => s.nodes["n0"]?.phase === "Running", "child launched");
     await engine.abort(h.id("lp2"), "stop");
     assert.equal((await h.waitTerminal("lp2")).phase, "Aborted");
     assert.match(admin.terminated[0]!, /cascading abort as parent execution id \[lp2\] aborted, reason \[stop\]/);
     admin.phase = WorkflowExecution_Phase.ABORTED;
-    await engine.launch({
-      executionId: h.id("lp3"),
-      closure: lpWorkflow(),
-      inputs: create(LiteralMapSchema, { literals: { x: intLit(3) } }),
-      spec: {},
-    });
+    await h.launch("lp3", lpWorkflow(), { x: intLit(3) });
     const s = await h.waitTerminal("lp3");
     assert.equal(s.phase, "Failed");
     assert.equal(s.error?.code, "RemoteChildWorkflowExecutionFailed");

@@ -6,7 +6,7 @@ import { getMessage, type BlobStore } from "@aloft/core";
 import { MemoryBlobStore } from "@aloft/core";
 import type { Clock } from "@aloft/core";
 import type { EngineConfig } from "../config.ts";
-import type { CatalogPort } from "../ports.ts";
+import type { CatalogPort, ChildExecutionPort } from "../ports.ts";
 import type { EngineMetrics } from "../metrics/engine-metrics.ts";
 import { Engine } from "../controller/engine.ts";
 import { isTerminalWorkflowPhase, type WorkflowStatus } from "../executor/status.ts";
@@ -26,6 +26,8 @@ interface HarnessOptions {
   catalog?: CatalogPort;
   /** Prometheus metrics, e.g. createEngineMetrics(new Registry()). */
   metrics?: EngineMetrics;
+  /** Admin's side of launch-plan nodes' child executions, e.g. a fake admin. */
+  children?: ChildExecutionPort;
 }
 
 export function engineHarness(o: HarnessOptions = {}) {
@@ -39,6 +41,7 @@ export function engineHarness(o: HarnessOptions = {}) {
     sink,
     plugins: [plugin],
     ...(o.catalog ? { catalog: o.catalog } : {}),
+    ...(o.children ? { children: o.children } : {}),
     ...(o.metrics ? { metrics: o.metrics } : {}),
     ...(o.clock ? { clock: o.clock } : {}),
     config: { pollIntervalMs: 2, roundErrorBackoffMs: 2, workers: 2, ...o.config },

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { getMessage } from "@aloft/core";
+import type { TaskExecutionContext } from "@aloft/engine";
 import { drive, isTerminal, sandbox } from "@aloft/engine/testing";
 import { index as t } from "@aloft/sdk/testing";
 import { FIXTURE_TASKS_FILE, fixtureTasks as fixtures } from "@aloft/sdk/testing";
@@ -149,7 +150,11 @@ test("registered with the engine: a workflow's warm tasks run in the pool (runLo
   }
 });
 
-test("what a warm task prints is its own log, linked from its status once there is something in it", async () => {
+/** A one-worker plugin with a log directory, a `sleepy` attempt of `ms`, and the attempt's log path (no extension). */
+async function withLogs(
+  ms: number,
+  body: (plugin: WarmWorkerPlugin, ctx: TaskExecutionContext, logDir: string, path: string) => Promise<void>,
+): Promise<void> {
   const sb = await sandbox();
   const logDir = mkdtempSync(join(tmpdir(), "aloft-warm-logs-"));
   const plugin = new WarmWorkerPlugin({ size: 1, logDir, logUrl: (p) => `http://admin/logs/${p}` });
@@ -157,23 +162,52 @@ test("what a warm task prints is its own log, linked from its status once there 
     const ctx = await sb.context({
       nodeId: "talk",
       template: template("sleepy"),
-      inputs: t.toLiteralMap(fixtures.sleepy.inputs, { ms: 1 }),
+      inputs: t.toLiteralMap(fixtures.sleepy.inputs, { ms }),
     });
-    const r = await drive(plugin, ctx, isTerminal);
-    assert.equal(r.status.phase, "Success", JSON.stringify(r.status));
     const exec = ctx.id.nodeExecutionId?.executionId;
-    const path = `${exec?.project}/${exec?.domain}/${ctx.generatedName}`;
-    assert.deepEqual(
-      r.status.logs?.map((l) => [l.name, l.uri]),
-      [["Local process logs", `http://admin/logs/${path}`]],
-    );
-    assert.equal(readFileSync(join(logDir, `${path}.log`), "utf8"), "sleeping 1 ms\n(a line on stderr)\n");
+    await body(plugin, ctx, logDir, `${exec?.project}/${exec?.domain}/${ctx.generatedName}`);
   } finally {
     await plugin.close();
     await sb.cleanup();
     rmSync(logDir, { recursive: true, force: true });
   }
-});
+}
+
+test("what a warm task prints is its own log, linked from its status once there is something in it", () =>
+  withLogs(1, async (plugin, ctx, logDir, path) => {
+    const r = await drive(plugin, ctx, isTerminal);
+    assert.equal(r.status.phase, "Success", JSON.stringify(r.status));
+    assert.deepEqual(
+      r.status.logs?.map((l) => [l.name, l.uri]),
+      [["Local process logs", `http://admin/logs/${path}`]],
+    );
+    assert.equal(readFileSync(join(logDir, `${path}.log`), "utf8"), "sleeping 1 ms\n(a line on stderr)\n");
+  }));
+
+test("once an attempt's log has something in it, later visits link it without looking at the file again", () =>
+  withLogs(60_000, async (plugin, ctx, logDir, path) => {
+    let r = await plugin.handle(ctx, undefined);
+    while (!r.status.logs?.length) {
+      assert.equal(r.status.phase, "Running", JSON.stringify(r.status));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      r = await plugin.handle(ctx, r.state);
+    }
+    assert.equal(r.status.version, 1);
+    // Gone from disk, the log is not looked for again: the link stands (a stat per visit would have dropped it).
+    rmSync(join(logDir, `${path}.log`));
+    const again = await plugin.handle(ctx, r.state);
+    assert.equal(again.status.phase, "Running");
+    assert.equal(again.status.version, 1);
+    assert.deepEqual(
+      again.status.logs?.map((l) => l.uri),
+      [`http://admin/logs/${path}`],
+    );
+    await plugin.abort(ctx, again.state, "done");
+    const end = await drive(plugin, ctx, isTerminal, again.state);
+    assert.equal(end.status.phase, "Aborted");
+    assert.equal(end.status.logs?.length, 1);
+    await plugin.finalize(ctx);
+  }));
 
 test("an attempt waiting for a free warm worker is WaitingForResources with its place in line, then runs", async () => {
   const sb = await sandbox();

@@ -34,6 +34,8 @@ export class WarmWorkerPlugin extends JobPlugin {
   readonly pool: WorkerPool;
   readonly #logDir: string | undefined;
   readonly #logUrl: ((logPath: string) => string) | undefined;
+  /** Attempts whose log file is known to hold something (until finalized). */
+  readonly #printed = new Set<string>();
 
   constructor(options: WarmWorkerPluginOptions = {}) {
     super();
@@ -54,15 +56,21 @@ export class WarmWorkerPlugin extends JobPlugin {
     return `waiting for a free warm worker (${this.pool.busy} of ${this.pool.size} busy; number ${place} in line)`;
   }
 
-  /** The attempt's log, once it has printed something. */
+  /**
+   * The attempt's log, once it has printed something. The file is looked at only until it has: a log is only appended
+   * to, so from then on the link stands without a stat per visit.
+   */
   protected override async logs(ctx: TaskExecutionContext): Promise<TaskLog[]> {
     const file = this.#logFile(ctx);
     if (!file || !this.#logUrl) return [];
-    const size = await stat(file).then(
-      (s) => s.size,
-      () => 0,
-    );
-    if (size === 0) return [];
+    if (!this.#printed.has(ctx.generatedName)) {
+      const size = await stat(file).then(
+        (s) => s.size,
+        () => 0,
+      );
+      if (size === 0) return [];
+      this.#printed.add(ctx.generatedName);
+    }
     return [
       create(TaskLogSchema, {
         uri: this.#logUrl(taskLogPath(ctx)),
@@ -78,6 +86,11 @@ export class WarmWorkerPlugin extends JobPlugin {
 
   protected async stop(ctx: TaskExecutionContext): Promise<void> {
     this.pool.abort(ctx.generatedName);
+  }
+
+  override finalize(ctx: TaskExecutionContext): Promise<void> {
+    this.#printed.delete(ctx.generatedName);
+    return super.finalize(ctx);
   }
 
   close(): Promise<void> {

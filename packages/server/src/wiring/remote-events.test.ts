@@ -5,9 +5,9 @@
 // none carries an event that would overtake an earlier one of its node (or of its execution's own events) in flight.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { create, fromBinary, type DescMessage, type DescMethodUnary, type MessageInitShape } from "@bufbuild/protobuf";
+import { create, fromBinary, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
-import { Code as ConnectCode, ConnectError, type Transport, type UnaryResponse } from "@connectrpc/connect";
+import { Code as ConnectCode, ConnectError } from "@connectrpc/connect";
 import { EventSchema, type EncodedEvents } from "@aloft/idl/aloft/admin/v1/event_service_pb.js";
 import { StatusSchema } from "@aloft/idl/google/rpc/status_pb.js";
 import {
@@ -18,6 +18,7 @@ import {
 import type { NodeExecutionEventRequest } from "@aloft/idl/flyteidl/admin/event_pb.js";
 import { NodeExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { createAloftClient } from "@aloft/client";
+import { answeringTransport } from "@aloft/client/testing";
 import { AloftError, Code } from "@aloft/core";
 import { isAlreadyTerminal, isOutage } from "@aloft/engine/testing";
 import { aloftErrorOf } from "./remote.ts";
@@ -27,28 +28,7 @@ type Handler = (method: string, input: unknown) => Promise<unknown>;
 
 /** A transport whose answers `handle` decides (a returned object is the response; a throw fails the call). */
 function fakeAdmin(handle: Handler, limits?: BatchLimits) {
-  const transport: Transport = {
-    async unary<I extends DescMessage, O extends DescMessage>(
-      method: DescMethodUnary<I, O>,
-      _signal: AbortSignal | undefined,
-      _timeoutMs: number | undefined,
-      _header: ConstructorParameters<typeof Headers>[0],
-      input: MessageInitShape<I>,
-    ): Promise<UnaryResponse<I, O>> {
-      const out = await handle(method.name, input);
-      return {
-        stream: false,
-        service: method.parent,
-        method,
-        header: new Headers(),
-        trailer: new Headers(),
-        message: create(method.output, out as MessageInitShape<O>),
-      };
-    },
-    async stream() {
-      throw new Error("no streams");
-    },
-  };
+  const transport = answeringTransport(({ method, input }) => handle(method.name, input));
   const client = createAloftClient({ transport, retry: { maxAttempts: 1 } });
   return batchingEventSink(client, aloftErrorOf, limits);
 }

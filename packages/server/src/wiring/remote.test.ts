@@ -3,8 +3,8 @@
 // request id and a deadline.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { create, type DescMessage, type DescMethodUnary, type MessageInitShape } from "@bufbuild/protobuf";
-import { Code as ConnectCode, ConnectError, type Transport, type UnaryResponse } from "@connectrpc/connect";
+import { create } from "@bufbuild/protobuf";
+import { Code as ConnectCode, ConnectError } from "@connectrpc/connect";
 import {
   EventFailureReasonSchema,
   NodeExecutionEventRequestSchema,
@@ -12,6 +12,7 @@ import {
 } from "@aloft/idl/flyteidl/admin/event_pb.js";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { StatusSchema, type Status } from "@aloft/idl/google/rpc/status_pb.js";
+import { answeringTransport } from "@aloft/client/testing";
 import { AloftError, Code } from "@aloft/core";
 import { isAlreadyTerminal } from "@aloft/engine/testing";
 import { isOutage } from "@aloft/engine/testing";
@@ -39,41 +40,21 @@ function statusOf(step: EventFailure | "ok"): Status {
  */
 function scripted(script: Array<Error | EventFailure | "ok">) {
   const seen: Array<{ method: string; headers: Headers; timeoutMs: number | undefined }> = [];
-  const transport: Transport = {
-    async unary<I extends DescMessage, O extends DescMessage>(
-      method: DescMethodUnary<I, O>,
-      _signal: AbortSignal | undefined,
-      timeoutMs: number | undefined,
-      header: ConstructorParameters<typeof Headers>[0],
-      input: MessageInitShape<I>,
-    ): Promise<UnaryResponse<I, O>> {
-      seen.push({ method: method.name, headers: new Headers(header), timeoutMs });
-      const answer = (message: MessageInitShape<O>): UnaryResponse<I, O> => ({
-        stream: false,
-        service: method.parent,
-        method,
-        header: new Headers(),
-        trailer: new Headers(),
-        message: create(method.output, message),
+  const transport = answeringTransport(async ({ method, input, headers, timeoutMs }) => {
+    seen.push({ method: method.name, headers, timeoutMs });
+    if (method.name === "CreateEvents") {
+      const events = (input as { events: unknown[] }).events;
+      if (script[0] instanceof Error) throw script.shift();
+      const steps = events.map(() => {
+        const step = script[0] instanceof Error ? "ok" : (script.shift() ?? "ok");
+        return statusOf(step as EventFailure | "ok");
       });
-      if (method.name === "CreateEvents") {
-        const events = (input as { events: unknown[] }).events;
-        if (script[0] instanceof Error) throw script.shift();
-        const steps = events.map(() => {
-          const step = script[0] instanceof Error ? "ok" : (script.shift() ?? "ok");
-          return statusOf(step as EventFailure | "ok");
-        });
-        return answer({ results: steps } as unknown as MessageInitShape<O>);
-      }
-      const next = script.shift() ?? "ok";
-      if (next instanceof EventFailure) throw next.error;
-      if (next !== "ok") throw next;
-      return answer({} as MessageInitShape<O>);
-    },
-    async stream() {
-      throw new Error("no streams");
-    },
-  };
+      return { results: steps };
+    }
+    const next = script.shift() ?? "ok";
+    if (next instanceof EventFailure) throw next.error;
+    if (next !== "ok") throw next;
+  });
   return { transport, seen };
 }
 

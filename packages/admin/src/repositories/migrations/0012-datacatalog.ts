@@ -5,7 +5,9 @@
 import { sql, type ColumnDefinitionBuilder } from "kysely";
 import { types, type AloftMigration } from "./migration.ts";
 
-const TABLES = [
+/** The tables this migration creates, in the order to drop or empty them (reservations and tags before what they
+ * point to). Tests empty them through test-rows.ts, so the list has one home. */
+export const DATACATALOG_TABLES = [
   "catalog_reservations",
   "catalog_tags",
   "catalog_partitions",
@@ -119,6 +121,6 @@ export const datacatalog: AloftMigration = {
       .execute();
   },
   async down(db) {
-    for (const table of TABLES) await db.schema.dropTable(table).ifExists().execute();
+    for (const table of DATACATALOG_TABLES) await db.schema.dropTable(table).ifExists().execute();
   },
 };
