@@ -11,8 +11,8 @@
 // If the reservation cannot be written, the process is not started. A record reserved but never filled (the engine
 // died right after the spawn) is resolved from the wrapper's command line in /proc, which names the exit file.
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync, readdirSync, renameSync, rmdirSync, statSync } from "node:fs";
-import { open, readFile, readdir, rename, rm, writeFile, type FileHandle } from "node:fs/promises";
+import { closeSync, openSync, readFileSync, renameSync, statSync } from "node:fs";
+import { open, readFile, readdir, rename, rm, rmdir, writeFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { SpawnPreparation, Spawner } from "./spawner.ts";
 
@@ -396,36 +396,27 @@ export async function readJson<T>(path: string): Promise<T | undefined> {
 }
 
 export async function removeQuietly(path: string): Promise<void> {
-  if (removeEmptyDirs(path)) return;
   await rm(path, { force: true, recursive: true }).catch(() => undefined);
 }
 
 /**
- * Removes `dir` when it is absent, empty, or holds only a few empty directories (an attempt's work directory with its
- * unused TMPDIR, the usual case) in a handful of synchronous calls; false when it is anything else (a file, more
- * content), left for the recursive removal.
+ * Removes an attempt's work directory. It usually holds nothing but its unused TMPDIR: two rmdir calls instead of the
+ * recursive removal's six (lstat, rmdir, readdir, lstat, rmdir, rmdir; issue 16); anything else is removed
+ * recursively. Asynchronous: a directory removal writes metadata, which waits for the file system's journal when the
+ * disk is busy.
  */
-function removeEmptyDirs(dir: string): boolean {
-  const gone = (p: string): boolean | "not empty" => {
-    try {
-      rmdirSync(p);
-      return true;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      return code === "ENOENT" ? true : code === "ENOTEMPTY" || code === "EEXIST" ? "not empty" : false;
-    }
-  };
-  const first = gone(dir);
-  if (first !== "not empty") return first;
-  let entries: string[];
+export async function removeWorkDir(dir: string): Promise<void> {
+  const code = (e: unknown) => (e as NodeJS.ErrnoException).code;
   try {
-    entries = readdirSync(dir);
-  } catch {
-    return false;
+    await rmdir(join(dir, "tmp")).catch((e: unknown) => {
+      if (code(e) !== "ENOENT") throw e;
+    });
+    await rmdir(dir);
+    return;
+  } catch (e) {
+    if (code(e) === "ENOENT") return;
   }
-  if (entries.length > 4) return false;
-  for (const e of entries) if (gone(join(dir, e)) !== true) return false;
-  return gone(dir) === true;
+  await removeQuietly(dir);
 }
 
 /**
