@@ -210,7 +210,7 @@ export class LocalProcessPlugin implements TaskPlugin {
     if (rec !== undefined && (await proc.readExitStatus(this.#path(ctx, "exit"))) !== undefined) {
       if (await proc.ownsLiveGroup(rec)) proc.signalGroup(rec.pid, "SIGKILL");
     }
-    await proc.removeQuietly(join(this.#workDir(), ctx.generatedName));
+    await proc.removeWorkDir(join(this.#workDir(), ctx.generatedName));
   }
 
   async #start(ctx: TaskExecutionContext, restarts: number): Promise<{ status: PluginStatus; state: PluginState }> {

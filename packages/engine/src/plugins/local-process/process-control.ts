@@ -11,8 +11,9 @@
 // If the reservation cannot be written, the process is not started. A record reserved but never filled (the engine
 // died right after the spawn) is resolved from the wrapper's command line in /proc, which names the exit file.
 import { spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
-import { open, readFile, readdir, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
+import { closeSync, openSync, readFileSync, renameSync, statSync } from "node:fs";
+import { open, readFile, readdir, rename, rm, rmdir, writeFile, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
 import type { SpawnPreparation, Spawner } from "./spawner.ts";
 
 /** Identity of a started process, persisted in the plugin state and in `<name>.pid`. */
@@ -38,18 +39,26 @@ const SLOT_BYTES = 32;
 const WRAPPER_NAME = "aloft-task";
 
 // $1 = exit file; the rest is the task's command. The wrapper stays the group leader and waits for the command. The
-// status goes into the reserved slot in place (`1<>` neither truncates nor allocates) and the slot is renamed.
-const WRAPPER = [
-  'exit_file="$1"; shift',
-  '"$@"',
-  "code=$?",
-  'if [ -f "$exit_file.slot" ]; then',
-  '  printf "%s\\n" "$code" 1<>"$exit_file.slot" && mv -f "$exit_file.slot" "$exit_file" 2>/dev/null',
-  "else",
-  '  printf "%s\\n" "$code" > "$exit_file.tmp" && mv -f "$exit_file.tmp" "$exit_file"',
-  "fi",
-  'exit "$code"',
-].join("\n");
+// status goes into the reserved slot in place (`1<>` neither truncates nor allocates) and the slot is renamed: by the
+// wrapper itself (`mv`, a process of its own) when the engine forked it, by the spawner when it started it (it renames
+// the slot when the wrapper exits, before it reports the exit: one process start less per task, issue 16). Should the
+// spawner be gone by then, the first reader of the status renames it (readExitStatus).
+const wrapper = (renamesSlot: boolean) =>
+  [
+    'exit_file="$1"; shift',
+    '"$@"',
+    "code=$?",
+    'if [ -f "$exit_file.slot" ]; then',
+    renamesSlot
+      ? '  printf "%s\\n" "$code" 1<>"$exit_file.slot" && mv -f "$exit_file.slot" "$exit_file" 2>/dev/null'
+      : '  printf "%s\\n" "$code" 1<>"$exit_file.slot"',
+    "else",
+    '  printf "%s\\n" "$code" > "$exit_file.tmp" && mv -f "$exit_file.tmp" "$exit_file"',
+    "fi",
+    'exit "$code"',
+  ].join("\n");
+const WRAPPER = wrapper(true);
+const WRAPPER_SPAWNED = wrapper(false);
 
 interface SpawnOptions {
   argv: readonly string[];
@@ -80,9 +89,9 @@ export async function spawnDetached(
   opts: SpawnOptions,
   spawner?: Spawner,
 ): Promise<ProcessRecord & { recorded?: boolean }> {
-  const args = ["-c", WRAPPER, WRAPPER_NAME, opts.exitPath, ...opts.argv];
   const startedAt = opts.now.toISOString();
   if (spawner !== undefined) {
+    const args = ["-c", WRAPPER_SPAWNED, WRAPPER_NAME, opts.exitPath, ...opts.argv];
     const ids = opts.uid !== undefined && opts.gid !== undefined ? { uid: opts.uid, gid: opts.gid } : {};
     const record = opts.record && {
       path: opts.record.path,
@@ -96,6 +105,7 @@ export async function spawnDetached(
         env: opts.env,
         cwd: opts.cwd,
         logPath: opts.logPath,
+        exitPath: opts.exitPath,
         ...ids,
         ...(record && { record }),
         ...(opts.prepare && { prepare: opts.prepare }),
@@ -104,6 +114,7 @@ export async function spawnDetached(
     );
     return { ...s, startedAt };
   }
+  const args = ["-c", WRAPPER, WRAPPER_NAME, opts.exitPath, ...opts.argv];
   const fd = openSync(opts.logPath, "a");
   let pid: number | undefined;
   try {
@@ -131,10 +142,12 @@ interface ProcStat {
   startTicks: string;
 }
 
+// Synchronous: a read of /proc is answered from memory, and an awaited one costs the engine's thread more than the read
+// (issue 16).
 async function readProcStat(pid: number): Promise<ProcStat | undefined | "unsupported"> {
   let text: string;
   try {
-    text = await readFile(`/proc/${pid}/stat`, "utf8");
+    text = readFileSync(`/proc/${pid}/stat`, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ESRCH") return process.platform === "linux" ? undefined : "unsupported";
@@ -232,17 +245,21 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
 /** The recorded exit status, or undefined while the command has not ended (or vanished without one). */
 export async function readExitStatus(exitPath: string): Promise<number | undefined> {
   // The slot holds the status once written, even where the wrapper could not rename it (a task user without write
-  // access to the log directory).
+  // access to the log directory) or the spawner that renames it was gone when the wrapper exited: it is renamed here
+  // then, as the wrapper or the spawner would have (quietly: the record is read from either name).
   for (const path of [exitPath, `${exitPath}.slot`]) {
-    let text: string;
-    try {
-      text = await readFile(path, "utf8");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") continue;
-      throw e;
-    }
+    const text = readSmallFile(path);
+    if (text === undefined) continue;
     const code = Number.parseInt(text.trim(), 10);
-    if (!Number.isNaN(code)) return code;
+    if (Number.isNaN(code)) continue;
+    if (path !== exitPath) {
+      try {
+        renameSync(path, exitPath);
+      } catch {
+        // read from the slot next time too
+      }
+    }
+    return code;
   }
   return undefined;
 }
@@ -325,13 +342,8 @@ export async function reserveExitSlot(exitPath: string): Promise<void> {
 
 /** The `.pid` record: undefined when absent, "unreadable" when present but not a record (empty, cut short). */
 export async function readRecord(path: string): Promise<RecordFile | "unreadable" | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw e;
-  }
+  const text = readSmallFile(path);
+  if (text === undefined) return undefined;
   try {
     const v = JSON.parse(text) as Partial<RecordFile> | null;
     if (typeof v !== "object" || v === null) return "unreadable";
@@ -387,10 +399,45 @@ export async function removeQuietly(path: string): Promise<void> {
   await rm(path, { force: true, recursive: true }).catch(() => undefined);
 }
 
+/**
+ * Removes an attempt's work directory. It usually holds nothing but its unused TMPDIR: two rmdir calls instead of the
+ * recursive removal's six (lstat, rmdir, readdir, lstat, rmdir, rmdir; issue 16); anything else is removed
+ * recursively. Asynchronous: a directory removal writes metadata, which waits for the file system's journal when the
+ * disk is busy.
+ */
+export async function removeWorkDir(dir: string): Promise<void> {
+  const code = (e: unknown) => (e as NodeJS.ErrnoException).code;
+  try {
+    await rmdir(join(dir, "tmp")).catch((e: unknown) => {
+      if (code(e) !== "ENOENT") throw e;
+    });
+    await rmdir(dir);
+    return;
+  } catch (e) {
+    if (code(e) === "ENOENT") return;
+  }
+  await removeQuietly(dir);
+}
+
+/**
+ * A small record's text, undefined when it does not exist. Synchronous (a stat, then open, read, close): an awaited
+ * read costs the engine's thread several times the calls themselves, and these are read once or twice per task
+ * (issue 16).
+ */
+function readSmallFile(path: string): string | undefined {
+  if (statSync(path, { throwIfNoEntry: false }) === undefined) return undefined;
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined; // removed between the two calls
+    throw e;
+  }
+}
+
 /** Size of the log, 0 when absent (one stat: a running task without output is asked every round). */
 export async function logSize(path: string): Promise<number> {
   try {
-    return (await stat(path)).size;
+    return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
   } catch {
     return 0;
   }

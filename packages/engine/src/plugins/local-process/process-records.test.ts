@@ -4,7 +4,7 @@
 // command runs is not a vanished process.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ExecutionError_ErrorKind } from "@aloft/idl/flyteidl/core/execution_pb.js";
@@ -139,4 +139,21 @@ test("on a full disk the record's reservation fails with RESOURCE_EXHAUSTED: not
   const done = await drive(plugin, ctx, isTerminal);
   assert.equal(done.status.phase, "Success");
   assert.equal(runs(marker), 1);
+});
+
+test("an attempt's work directory is removed whatever it holds: its empty TMPDIR only, more content, or nothing", async (t) => {
+  const sb = await sandbox();
+  t.after(() => sb.cleanup());
+  const only = join(sb.root, "w1");
+  mkdirSync(join(only, "tmp"), { recursive: true });
+  const full = join(sb.root, "w2");
+  mkdirSync(join(full, "tmp", "sandbox"), { recursive: true });
+  await writeFile(join(full, "tmp", "sandbox", "f"), "x");
+  await writeFile(join(full, "outputs"), "y");
+  const file = join(sb.root, "w3");
+  await writeFile(file, "z");
+  for (const dir of [only, full, file, join(sb.root, "absent")]) {
+    await proc.removeWorkDir(dir);
+    assert.equal(existsSync(dir), false, dir);
+  }
 });

@@ -73,6 +73,9 @@ test("processes start through the spawner (its children, not the engine's); exit
   const done = await drive(plugin, ok, isTerminal, first.state);
   assert.equal(done.status.phase, "Success");
   assert.equal(await readFile(join(sb.logDir, "exec1-ok-0.log"), "utf8"), "hello\n");
+  // The wrapper wrote its status into the slot; the spawner renamed it before it reported the exit.
+  assert.match(await readFile(join(sb.logDir, "exec1-ok-0.exit"), "utf8"), /^0\n *$/); // the slot's padding stays
+  assert.equal(existsSync(join(sb.logDir, "exec1-ok-0.exit.slot")), false);
 
   const bad = await sb.context({ nodeId: "bad", template: containerTask(["sh", "-c", "echo oops >&2; exit 3"]) });
   const failed = await drive(plugin, bad, isTerminal);
@@ -180,6 +183,10 @@ test("an engine restart adopts what the previous engine's spawner started, after
   const end = await drive(restarted, ctx, isTerminal, run.state);
   assert.equal(end.status.phase, "RetryableFailure");
   assert.match(end.status.reason ?? "", /exit(ed)? with code 4/);
+  // No spawner was there to rename the slot when the wrapper exited: the restarted engine did when it read it.
+  const exitPath = join(sb.logDir, `${ctx.generatedName}.exit`);
+  assert.match(await readFile(exitPath, "utf8"), /^4\n *$/);
+  assert.equal(existsSync(`${exitPath}.slot`), false);
 });
 
 test("a spawner that cannot come up: after a few tries the engine starts the processes itself", async (t) => {

@@ -17,6 +17,11 @@ export interface SpawnRequest {
   env: Record<string, string>;
   cwd: string;
   logPath: string;
+  /**
+   * The task's exit record: when the process exits and `<exitPath>.slot` holds a status, the slot is renamed to it
+   * before the exit is reported (the wrapper started through the spawner leaves that to it, process-control.ts).
+   */
+  exitPath?: string;
   uid?: number;
   gid?: number;
   /**
@@ -107,7 +112,10 @@ process.on("message", (m) => {
       const t = readFileSync("/proc/" + child.pid + "/stat", "utf8");
       startTicks = t.slice(t.lastIndexOf(")") + 2).split(" ")[19];
     } catch {}
-    child.once("exit", (exit, signal) => send({ id: m.id, exit, signal }));
+    child.once("exit", (exit, signal) => {
+      if (m.exitPath) settle(m.exitPath);
+      send({ id: m.id, exit, signal });
+    });
     const reply = { id: m.id, pid: child.pid };
     if (startTicks !== undefined) reply.startTicks = startTicks;
     if (m.record) reply.recorded = fill(m.record, reply);
@@ -132,6 +140,11 @@ function prepare(p) {
       throw e;
     }
   }
+}
+function settle(exitPath) {
+  try {
+    if (/^\\s*-?\\d/.test(readFileSync(exitPath + ".slot", "utf8"))) renameSync(exitPath + ".slot", exitPath);
+  } catch {}
 }
 function fill(record, ids) {
   const value = { pid: ids.pid };
