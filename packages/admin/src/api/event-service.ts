@@ -4,8 +4,8 @@
 // the events of one node, and the execution's own events, are applied in request order (applyPlan); different nodes
 // and different executions proceed concurrently. The authentication, authorization and event guard of the flyteidl
 // event RPCs apply to the whole call (auth/permissions.ts, middleware/event-guard.ts); the check for unstorable text
-// runs per event, so that one bad event fails alone — and not at all for an event whose wire bytes hold no 0x00 byte
-// (eventsRequestReaders).
+// runs per event, so that one bad event fails alone (at once for an event whose wire bytes hold no 0x00 byte: see
+// eventsRequestReaders).
 import { create, fromBinary, type Message } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import {
@@ -26,7 +26,7 @@ import {
 import type { WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { Code, eventExecution, eventNode, invalidArgument, toAloftError, type Logger } from "@aloft/core";
 import type { ExecutionManagers } from "../managers/execution-managers.ts";
-import { findInvalidText } from "../validation/request-text.ts";
+import { findInvalidText, noteDecoded } from "../validation/request-text.ts";
 import { bind, type ServiceBinding } from "./rpc.ts";
 import type { RequestReader } from "./grpc/large-inputs-reader.ts";
 
@@ -41,15 +41,8 @@ const keyOf = (id: WorkflowExecutionIdentifier | undefined) =>
   id ? `${id.project}\u0000${id.domain}\u0000${id.name}` : "";
 
 /**
- * Events decoded from wire bytes without a 0x00 byte. No string in such an event can hold NUL (UTF-8 encodes U+0000
- * only as 0x00), and no decoded string holds an unpaired surrogate (protobuf's decoder, TextDecoder, substitutes
- * U+FFFD for invalid UTF-8), so findInvalidText would find nothing in them: the walk over every field is skipped.
- */
-const textClean = new WeakSet<Event>();
-
-/**
- * Reads a CreateEvents request on the gRPC fast path event by event (the same messages as decoding it whole), noting
- * the events whose bytes make the text check needless. Anything unusual (a malformed event, unknown fields) is
+ * Reads a CreateEvents request on the gRPC fast path event by event (the same messages as decoding it whole), so that
+ * each event's own bytes tell whether its text check is needed (noteDecoded). Anything unusual (a malformed event, unknown fields) is
  * decoded whole by `parse`, which answers exactly as before.
  */
 const readCreateEvents: RequestReader = async (bytes, parse) => {
@@ -59,7 +52,7 @@ const readCreateEvents: RequestReader = async (bytes, parse) => {
       const req = create(CreateEventsRequestSchema);
       req.events = encoded.events.map((b) => {
         const e = fromBinary(EventSchema, b);
-        if (b.indexOf(0) === -1) textClean.add(e);
+        noteDecoded(e, b);
         return e;
       });
       return req;
@@ -78,7 +71,6 @@ export const eventsRequestReaders: ReadonlyMap<string, RequestReader> = new Map(
 /** Applies one event through its flyteidl RPC's manager method. */
 async function apply(m: EventManagers, e: Event): Promise<void> {
   const check = (schema: Parameters<typeof findInvalidText>[0], req: Message) => {
-    if (textClean.has(e)) return;
     const found = findInvalidText(schema, req);
     if (found) throw invalidArgument("validation.invalid_text", `invalid value for ${found.path}: ${found.problem}`);
   };
