@@ -52,7 +52,8 @@ const readCreateEvents: RequestReader = async (bytes, parse) => {
       const req = create(CreateEventsRequestSchema);
       req.events = encoded.events.map((b) => {
         const e = fromBinary(EventSchema, b);
-        noteDecoded(e, b);
+        // apply checks the event's request (the oneof's value), decoded from these bytes but for its tag and length.
+        if (e.event.value) noteDecoded(e.event.value, b);
         return e;
       });
       return req;
