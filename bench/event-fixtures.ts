@@ -1,0 +1,87 @@
+// What the event benchmarks send (events.bench.ts, events-split.bench.ts): a one-task workflow registered in a test
+// platform that accepts executions without running them, and the six events each of its task nodes produces.
+import { create } from "@bufbuild/protobuf";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import type { Client } from "@connectrpc/connect";
+import type { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
+import {
+  NodeExecutionEventRequestSchema,
+  TaskExecutionEventRequestSchema,
+} from "@aloft/idl/flyteidl/admin/event_pb.js";
+import { NodeExecution_Phase, TaskExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import {
+  type Identifier,
+  ResourceType,
+  type WorkflowExecutionIdentifier,
+} from "@aloft/idl/flyteidl/core/identifier_pb.js";
+import type { WorkflowExecutor } from "@aloft/admin";
+import { id, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit";
+
+export const P = "flytesnacks";
+export const D = "development";
+
+/** Accepts every execution and runs nothing: the benchmarks send the events themselves. */
+export const accepting: WorkflowExecutor = {
+  name: "bench",
+  execute: async () => ({ cluster: "bench" }),
+  abort: async () => undefined,
+};
+
+/** Registers the one-task workflow; its launch plan and task. */
+export async function registerNoop(admin: Client<typeof AdminService>) {
+  const task = shellTask(id(ResourceType.TASK, P, D, "noop", "v1"), ["a"], ["o"], "true");
+  const lp = await registerWorkflow(admin, {
+    project: P,
+    domain: D,
+    name: "noop",
+    version: "v1",
+    tasks: [task],
+    inputs: ["x"],
+    nodes: [taskNode("n0", task.id!, { a: promise("start-node", "x") })],
+    outputs: { o: promise("n0", "o") },
+  });
+  return { lp, taskId: task.id! };
+}
+
+/** The events one task node produces: node QUEUED/RUNNING/SUCCEEDED and task QUEUED/RUNNING/SUCCEEDED. */
+export function nodeEvents(exec: WorkflowExecutionIdentifier, nodeId: string, taskId: Identifier, at: () => Timestamp) {
+  const node = (phase: NodeExecution_Phase) => ({
+    kind: "node" as const,
+    req: create(NodeExecutionEventRequestSchema, {
+      event: {
+        id: { executionId: exec, nodeId },
+        producerId: "propeller",
+        phase,
+        occurredAt: at(),
+        specNodeId: nodeId,
+        eventVersion: 2,
+        inputValue: { case: "inputUri", value: `file:///tmp/${nodeId}/inputs.pb` },
+      },
+    }),
+  });
+  const taskEv = (phase: TaskExecution_Phase) => ({
+    kind: "task" as const,
+    req: create(TaskExecutionEventRequestSchema, {
+      event: {
+        taskId,
+        parentNodeExecutionId: { executionId: exec, nodeId },
+        retryAttempt: 0,
+        producerId: "propeller",
+        phase,
+        occurredAt: at(),
+        taskType: "raw-container",
+        eventVersion: 1,
+      },
+    }),
+  });
+  return [
+    node(NodeExecution_Phase.QUEUED),
+    taskEv(TaskExecution_Phase.QUEUED),
+    node(NodeExecution_Phase.RUNNING),
+    taskEv(TaskExecution_Phase.RUNNING),
+    taskEv(TaskExecution_Phase.SUCCEEDED),
+    node(NodeExecution_Phase.SUCCEEDED),
+  ];
+}
+
+export type BenchEvent = ReturnType<typeof nodeEvents>[number];
