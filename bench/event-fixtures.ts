@@ -7,15 +7,21 @@ import type { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import {
   NodeExecutionEventRequestSchema,
   TaskExecutionEventRequestSchema,
+  WorkflowExecutionEventRequestSchema,
 } from "@aloft/idl/flyteidl/admin/event_pb.js";
-import { NodeExecution_Phase, TaskExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
+import {
+  NodeExecution_Phase,
+  TaskExecution_Phase,
+  WorkflowExecution_Phase,
+} from "@aloft/idl/flyteidl/core/execution_pb.js";
 import {
   type Identifier,
   ResourceType,
   type WorkflowExecutionIdentifier,
 } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { WorkflowExecutor } from "@aloft/admin";
-import { id, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit";
+import type { EventSink } from "@aloft/engine";
+import { id, intLiteral, promise, registerWorkflow, shellTask, taskNode } from "@aloft/testkit";
 
 export const P = "flytesnacks";
 export const D = "development";
@@ -41,6 +47,27 @@ export async function registerNoop(admin: Client<typeof AdminService>) {
     outputs: { o: promise("n0", "o") },
   });
   return { lp, taskId: task.id! };
+}
+
+/** Launches the workflow of `lp` and reports it RUNNING through `sink`: the execution the node events go to. */
+export async function startExecution(
+  admin: Client<typeof AdminService>,
+  sink: EventSink,
+  lp: Identifier,
+  at: () => Timestamp,
+): Promise<WorkflowExecutionIdentifier> {
+  const { id: exec } = await admin.createExecution({
+    project: P,
+    domain: D,
+    spec: { launchPlan: lp },
+    inputs: { literals: { x: intLiteral(1) } },
+  });
+  await sink.workflowEvent(
+    create(WorkflowExecutionEventRequestSchema, {
+      event: { executionId: exec, producerId: "propeller", phase: WorkflowExecution_Phase.RUNNING, occurredAt: at() },
+    }),
+  );
+  return exec!;
 }
 
 /** The events one task node produces: node QUEUED/RUNNING/SUCCEEDED and task QUEUED/RUNNING/SUCCEEDED. */

@@ -9,16 +9,13 @@ import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
-import { WorkflowExecutionEventRequestSchema } from "@aloft/idl/flyteidl/admin/event_pb.js";
-import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { remoteAdmin } from "@aloft/server/testing";
-import { intLiteral, startTestPlatform } from "@aloft/testkit";
-import { type BenchEvent, D, P, accepting, nodeEvents, registerNoop } from "./event-fixtures.ts";
+import { startTestPlatform } from "@aloft/testkit";
+import { type BenchEvent, accepting, nodeEvents, registerNoop, startExecution } from "./event-fixtures.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -90,18 +87,8 @@ const at = () => timestampFromMs((clock += 1));
 
 /** One execution's NODES × 6 events by WRITERS writers (a node's events in order); CPU seconds of each process. */
 async function run(profile: string | undefined) {
-  const { id: exec } = await admin.createExecution({
-    project: P,
-    domain: D,
-    spec: { launchPlan: lp },
-    inputs: { literals: { x: intLiteral(1) } },
-  });
-  await sink.workflowEvent(
-    create(WorkflowExecutionEventRequestSchema, {
-      event: { executionId: exec, producerId: "propeller", phase: WorkflowExecution_Phase.RUNNING, occurredAt: at() },
-    }),
-  );
-  const perNode = Array.from({ length: NODES }, (_, i) => nodeEvents(exec!, `n${i}`, taskId, at));
+  const exec = await startExecution(admin, sink, lp, at);
+  const perNode = Array.from({ length: NODES }, (_, i) => nodeEvents(exec, `n${i}`, taskId, at));
   await ask(`start ${profile ? `${profile}.admin.cpuprofile` : "-"}`);
   if (profile) await startProfile();
   const cpu0 = process.cpuUsage();

@@ -4,18 +4,14 @@
 // measured in the same run.
 // Usage: npm run bench:events [-- --db sqlite|postgres --nodes 300]
 import { parseArgs } from "node:util";
-import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { sql } from "kysely";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
-import { WorkflowExecutionEventRequestSchema } from "@aloft/idl/flyteidl/admin/event_pb.js";
-import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import type { WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { inProcessEventSink, remoteAdmin } from "@aloft/server/testing";
-import { intLiteral, startTestPlatform } from "@aloft/testkit";
-import { type BenchEvent, D, P, accepting, nodeEvents, registerNoop } from "./event-fixtures.ts";
+import { startTestPlatform } from "@aloft/testkit";
+import { type BenchEvent, accepting, nodeEvents, registerNoop, startExecution } from "./event-fixtures.ts";
 import { report } from "./summary.ts";
 
 const { values } = parseArgs({
@@ -39,20 +35,7 @@ const cpuSeconds = (since: NodeJS.CpuUsage) => {
   return (d.user + d.system) / 1e6;
 };
 const at = () => timestampFromMs((clock += 1));
-async function newExecution(): Promise<WorkflowExecutionIdentifier> {
-  const { id: exec } = await admin.createExecution({
-    project: P,
-    domain: D,
-    spec: { launchPlan: lp },
-    inputs: { literals: { x: intLiteral(1) } },
-  });
-  await sink.workflowEvent(
-    create(WorkflowExecutionEventRequestSchema, {
-      event: { executionId: exec, producerId: "propeller", phase: WorkflowExecution_Phase.RUNNING, occurredAt: at() },
-    }),
-  );
-  return exec!;
-}
+const newExecution = () => startExecution(admin, sink, lp, at);
 
 async function measure(name: string, send: (e: BenchEvent) => Promise<unknown>, concurrency: number) {
   const exec = await newExecution();
