@@ -42,8 +42,8 @@ const keyOf = (id: WorkflowExecutionIdentifier | undefined) =>
 
 /**
  * Reads a CreateEvents request on the gRPC fast path event by event (the same messages as decoding it whole), so that
- * each event's own bytes tell whether its text check is needed (noteDecoded). Anything unusual (a malformed event, unknown fields) is
- * decoded whole by `parse`, which answers exactly as before.
+ * each event's own bytes tell whether its text check is needed (noteDecoded). Anything unusual (a malformed event,
+ * unknown fields) is decoded whole by `parse`, which answers exactly as before.
  */
 const readCreateEvents: RequestReader = async (bytes, parse) => {
   try {
