@@ -4,37 +4,20 @@
 // measured in the same run.
 // Usage: npm run bench:events [-- --db sqlite|postgres --nodes 300]
 import { parseArgs } from "node:util";
-import { create } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { sql } from "kysely";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
-import { WorkflowExecutionEventRequestSchema } from "@aloft/idl/flyteidl/admin/event_pb.js";
-import {
-  NodeExecution_Phase,
-  TaskExecution_Phase,
-  WorkflowExecution_Phase,
-} from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { ResourceType, type WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { inProcessEventSink, remoteAdmin } from "@aloft/server/testing";
-import type { WorkflowExecutor } from "@aloft/admin";
-import { startTestPlatform } from "@aloft/testkit";
-import { id, intLiteral, registerOneTask, shellTask } from "@aloft/testkit";
-import { eventClock, nodeEventRequest, taskEventRequest } from "@aloft/testkit";
+import { eventClock, startTestPlatform } from "@aloft/testkit";
+import { type BenchEvent, accepting, nodeEvents, registerNoop, startExecution } from "./event-fixtures.ts";
 import { report } from "./summary.ts";
 
 const { values } = parseArgs({
   options: { db: { type: "string", default: "sqlite" }, nodes: { type: "string", default: "300" } },
 });
 const NODES = Number(values.nodes);
-const P = "flytesnacks";
-const D = "development";
 
-const accepting: WorkflowExecutor = {
-  name: "bench",
-  execute: async () => ({ cluster: "bench" }),
-  abort: async () => undefined,
-};
 const platform = await startTestPlatform({
   database: values.db as "sqlite" | "postgres",
   configurePlugins: (p) => {
@@ -43,56 +26,18 @@ const platform = await startTestPlatform({
 });
 const admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}` }));
 const sink = inProcessEventSink(platform.admin.executions);
-const task = shellTask(id(ResourceType.TASK, P, D, "noop", "v1"), ["a"], ["o"], "true");
-const lp = await registerOneTask(admin, { project: P, domain: D, name: "noop", task });
+const { lp, taskId } = await registerNoop(admin);
 
 const at = eventClock();
 const cpuSeconds = (since: NodeJS.CpuUsage) => {
   const d = process.cpuUsage(since);
   return (d.user + d.system) / 1e6;
 };
-async function newExecution(): Promise<WorkflowExecutionIdentifier> {
-  const { id: exec } = await admin.createExecution({
-    project: P,
-    domain: D,
-    spec: { launchPlan: lp },
-    inputs: { literals: { x: intLiteral(1) } },
-  });
-  await sink.workflowEvent(
-    create(WorkflowExecutionEventRequestSchema, {
-      event: { executionId: exec, producerId: "propeller", phase: WorkflowExecution_Phase.RUNNING, occurredAt: at() },
-    }),
-  );
-  return exec!;
-}
+const newExecution = () => startExecution(admin, sink, lp, at);
 
-/** The events one task node produces: node QUEUED/RUNNING/SUCCEEDED and task QUEUED/RUNNING/SUCCEEDED. */
-function nodeEvents(exec: WorkflowExecutionIdentifier, nodeId: string) {
-  const node = (phase: NodeExecution_Phase) => ({
-    kind: "node" as const,
-    req: nodeEventRequest(exec, nodeId, phase, at()),
-  });
-  const taskEv = (phase: TaskExecution_Phase) => ({
-    kind: "task" as const,
-    req: taskEventRequest(exec, task.id!, nodeId, phase, at()),
-  });
-  return [
-    node(NodeExecution_Phase.QUEUED),
-    taskEv(TaskExecution_Phase.QUEUED),
-    node(NodeExecution_Phase.RUNNING),
-    taskEv(TaskExecution_Phase.RUNNING),
-    taskEv(TaskExecution_Phase.SUCCEEDED),
-    node(NodeExecution_Phase.SUCCEEDED),
-  ];
-}
-
-async function measure(
-  name: string,
-  send: (e: ReturnType<typeof nodeEvents>[number]) => Promise<unknown>,
-  concurrency: number,
-) {
+async function measure(name: string, send: (e: BenchEvent) => Promise<unknown>, concurrency: number) {
   const exec = await newExecution();
-  const perNode = Array.from({ length: NODES }, (_, i) => nodeEvents(exec, `n${i}`));
+  const perNode = Array.from({ length: NODES }, (_, i) => nodeEvents(exec, `n${i}`, taskId, at));
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   let next = 0;
@@ -139,8 +84,7 @@ results.push(
 // The split-mode engine's own ports (packages/server/src/wiring/remote.ts), as `aloft engine` builds them.
 const remote = remoteAdmin(`http://${platform.grpcAddress}`);
 const remoteSink = remote.sink;
-const remoteSend = (e: ReturnType<typeof nodeEvents>[number]) =>
-  e.kind === "node" ? remoteSink.nodeEvent(e.req) : remoteSink.taskEvent(e.req);
+const remoteSend = (e: BenchEvent) => (e.kind === "node" ? remoteSink.nodeEvent(e.req) : remoteSink.taskEvent(e.req));
 // 4 writers each awaiting its event: what `aloft engine` does today with its default 4 workers (each execution's
 // round visits its nodes and sends their events one after another), so a batch never holds more than 4 events.
 results.push(await measure("gRPC batched, 4 writers", remoteSend, 4));

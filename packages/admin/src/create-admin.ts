@@ -21,7 +21,7 @@ import type { Tracing } from "@aloft/core";
 import { adminServiceBinding } from "./api/admin-service.ts";
 import { dataCatalogServiceBinding } from "./api/datacatalog-service.ts";
 import { dataProxyServiceBinding } from "./api/dataproxy-service.ts";
-import { eventServiceBinding } from "./api/event-service.ts";
+import { eventServiceBinding, eventsRequestReaders } from "./api/event-service.ts";
 import { signalServiceBinding } from "./api/signal-service.ts";
 import { startGrpcServer, type RunningGrpcServer } from "./api/grpc/grpc-server.ts";
 import { HealthState, healthRoutes } from "./api/grpc/health.ts";
@@ -252,9 +252,10 @@ export function createAdmin(deps: AdminDeps): Admin {
         maxMessageBytes: config.server.maxMessageSizeBytes,
         maxConcurrentStreams: config.server.grpcMaxConcurrentStreams,
         idleTimeoutMs: config.server.grpcIdleTimeoutMs,
-        ...(config.literalOffloading.enabled
-          ? { requestReaders: largeInputReaders(blobStore, config.literalOffloading) }
-          : {}),
+        requestReaders: new Map([
+          ...eventsRequestReaders,
+          ...(config.literalOffloading.enabled ? largeInputReaders(blobStore, config.literalOffloading) : []),
+        ]),
       });
       http = await startHttpServer(gateway, config.server.host, config.server.httpPort, logger);
       return { grpc: { port: grpc.port, address: grpc.address }, http: { port: http.port, address: http.address } };

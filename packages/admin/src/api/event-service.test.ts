@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { create } from "@bufbuild/protobuf";
-import { EventSchema, type Event } from "@aloft/idl/aloft/admin/v1/event_service_pb.js";
-import { applyPlan } from "./event-service.ts";
+import { create, equals, fromBinary, toBinary, type Message } from "@bufbuild/protobuf";
+import {
+  CreateEventsRequestSchema,
+  EventSchema,
+  type CreateEventsRequest,
+  type Event,
+} from "@aloft/idl/aloft/admin/v1/event_service_pb.js";
+import { Code, silentLogger } from "@aloft/core";
+import { applyPlan, createEvents, eventsRequestReaders } from "./event-service.ts";
 
 const exec = (name: string) => ({ project: "p", domain: "d", name });
 const wf = (name: string): Event =>
@@ -32,4 +38,73 @@ test("one node's events and an execution's own keep request order; other nodes a
     // b: one lane for n0 (its node event, then its task's).
     [[[2, 8]]],
   ]);
+});
+
+const readCreateEvents = eventsRequestReaders.get(CreateEventsRequestSchema.typeName)!;
+const parseWhole = (b: Uint8Array): Message => fromBinary(CreateEventsRequestSchema, b);
+
+test("read event by event, a request is the one decoded whole; a NUL in any event's text still fails that event alone", async () => {
+  const clean = node("a", "n0");
+  // An empty occurredAt is a 0x00 length byte on the wire: the text walk runs for this event, and finds nothing.
+  const zeroByte = node("a", "n1");
+  if (zeroByte.event.case === "node")
+    zeroByte.event.value.event!.occurredAt = { $typeName: "google.protobuf.Timestamp", seconds: 0n, nanos: 0 };
+  const withNul = node("a", "n2");
+  if (withNul.event.case === "node") withNul.event.value.event!.producerId = "pro\u0000peller";
+  const wire = toBinary(
+    CreateEventsRequestSchema,
+    create(CreateEventsRequestSchema, { events: [clean, zeroByte, withNul, task("b", "n0")] }),
+  );
+  assert.ok(toBinary(EventSchema, zeroByte).includes(0));
+  const req = (await readCreateEvents(wire, parseWhole)) as CreateEventsRequest;
+  assert.ok(equals(CreateEventsRequestSchema, req, fromBinary(CreateEventsRequestSchema, wire)));
+
+  const applied: string[] = [];
+  const record = async (r: { event?: { producerId?: string; id?: { nodeId: string } } }) => {
+    applied.push(r.event?.id?.nodeId ?? "task");
+  };
+  const managers = {
+    executionEvents: { createWorkflowEvent: record },
+    nodeEvents: { createNodeEvent: record },
+    taskEvents: { createTaskEvent: record },
+  } as unknown as Parameters<typeof createEvents>[0];
+  const res = await createEvents(managers, req, silentLogger());
+  assert.deepEqual(
+    res.results.map((s) => s.code),
+    [Code.OK, Code.OK, Code.INVALID_ARGUMENT, Code.OK],
+  );
+  assert.match(res.results[2]!.message, /producer_id: contains a NUL character/);
+  assert.deepEqual(applied.sort(), ["n0", "n1", "task"]);
+
+  // What its bytes showed clean is not walked again: a string changed after decoding (never done outside this test)
+  // goes unseen in the clean event, and is still found in the one whose bytes held a 0x00.
+  const again = (await readCreateEvents(wire, parseWhole)) as CreateEventsRequest;
+  for (const i of [0, 1]) {
+    const e = again.events[i]!;
+    if (e.event.case === "node") e.event.value.event!.producerId = "late\u0000";
+  }
+  const res2 = await createEvents(managers, again, silentLogger());
+  assert.deepEqual(
+    res2.results.map((s) => s.code),
+    [Code.OK, Code.INVALID_ARGUMENT, Code.INVALID_ARGUMENT, Code.OK],
+  );
+});
+
+test("a request that is not a list of events is decoded whole, for the error it has always had", async () => {
+  const malformed = Uint8Array.of(0x0a, 0x05, 0x01);
+  await assert.rejects(
+    async () => readCreateEvents(malformed, parseWhole),
+    (err: Error) => {
+      assert.throws(() => parseWhole(malformed), { message: err.message });
+      return true;
+    },
+  );
+  // Unknown fields beside the events are kept, as decoding whole keeps them.
+  const wire = Uint8Array.of(
+    ...toBinary(CreateEventsRequestSchema, create(CreateEventsRequestSchema, { events: [node("a", "n0")] })),
+    0x10,
+    0x07,
+  );
+  const req = await readCreateEvents(wire, parseWhole);
+  assert.ok(equals(CreateEventsRequestSchema, req as CreateEventsRequest, fromBinary(CreateEventsRequestSchema, wire)));
 });

@@ -26,6 +26,7 @@ import type { Logger } from "@aloft/core";
 import type { CallContext, UnaryHandler } from "../rpc.ts";
 import type { RequestReader } from "./large-inputs-reader.ts";
 import { encodeOnce } from "../../managers/immutable-messages.ts";
+import { noteDecoded } from "../../validation/request-text.ts";
 
 const acceptCompression: Compression[] = [compressionGzip, compressionBrotli];
 const limits = validateReadWriteMaxBytes(undefined, undefined, undefined);
@@ -256,7 +257,8 @@ export function serveUnary(
         const data = singleMessage(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
         let req: Message;
         try {
-          req = m.read ? await m.read(data, m.parse) : m.parse(data);
+          if (m.read) req = await m.read(data, m.parse);
+          else noteDecoded((req = m.parse(data)), data);
         } catch (err) {
           throw err instanceof ConnectError ? err : opts.toConnectError(err);
         }
