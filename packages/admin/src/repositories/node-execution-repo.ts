@@ -13,7 +13,7 @@ import {
   type SortOrder,
 } from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
-import { WriteSql } from "./write-sql.ts";
+import { WriteSql, insertedId } from "./write-sql.ts";
 import type { ProjectDomainName } from "@aloft/core";
 import type { NodeExecutionsTable, Schema } from "./schema.ts";
 
@@ -117,7 +117,7 @@ export class NodeExecutionRepo {
   async create(row: NewNodeExecutionRow, nowMicros: number, db = this.db): Promise<NodeExecutionRow> {
     const stored = { ...row, created_at: nowMicros, updated_at: nowMicros, deleted_at: null };
     const res = await withDbErrors(() => db.executeQuery(this.writes.insert("node_executions", stored)));
-    return { ...stored, id: Number(res.rows[0]!.id) };
+    return { ...stored, id: insertedId(res) };
   }
 
   /**

@@ -14,7 +14,7 @@ import {
   type SortOrder,
 } from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
-import { WriteSql } from "./write-sql.ts";
+import { WriteSql, insertedId } from "./write-sql.ts";
 import type { NodeExecutionKey } from "./node-execution-repo.ts";
 import type { Schema, TaskExecutionsTable } from "./schema.ts";
 
@@ -121,7 +121,7 @@ export class TaskExecutionRepo {
   async create(row: NewTaskExecutionRow, nowMicros: number, db = this.db): Promise<TaskExecutionRow> {
     const stored = { ...row, created_at: nowMicros, updated_at: nowMicros, deleted_at: null };
     const res = await withDbErrors(() => db.executeQuery(this.writes.insert("task_executions", stored)));
-    return { ...stored, id: Number(res.rows[0]!.id) };
+    return { ...stored, id: insertedId(res) };
   }
 
   /**

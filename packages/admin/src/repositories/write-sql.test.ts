@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { forEachDatabase } from "@aloft/testkit";
-import { WriteSql } from "./write-sql.ts";
+import { sql } from "kysely";
+import { WriteSql, insertedId } from "./write-sql.ts";
 
 forEachDatabase("WriteSql", (getDb) => {
   test("inserts alternating between column sets each get their own columns and values", () => {
@@ -19,7 +20,7 @@ forEachDatabase("WriteSql", (getDb) => {
     for (const values of shapes) {
       const q = w.insert("t", values);
       const cols = Object.keys(values).filter((k) => values[k as keyof typeof values] !== undefined);
-      const listed = /^insert into "t" \((.*)\) values \((.*)\) returning "id"$/.exec(q.sql);
+      const listed = /^insert into "t" \((.*)\) values \((.*)\)(?: returning "id")?$/.exec(q.sql);
       assert.ok(listed, q.sql);
       assert.deepEqual(
         listed[1]!.split(", ").map((c) => c.replaceAll('"', "")),
@@ -31,5 +32,26 @@ forEachDatabase("WriteSql", (getDb) => {
         cols.map((c) => values[c as keyof typeof values]),
       );
     }
+  });
+
+  test("insertedId reads the new row's id, returned (PostgreSQL) or reported with the write (SQLite)", async () => {
+    const { db, dialect } = getDb();
+    await sql`drop table if exists write_sql_ids`.execute(db);
+    await sql`create table write_sql_ids (id ${sql.raw(dialect === "sqlite" ? "integer primary key" : "serial primary key")}, v integer not null)`.execute(
+      db,
+    );
+    const w = new WriteSql(db);
+    const ids = [];
+    for (let v = 0; v < 3; v++) ids.push(insertedId(await db.executeQuery(w.insert("write_sql_ids", { v }))));
+    const stored = await sql<{ id: number; v: number }>`select id, v from write_sql_ids order by id`.execute(db);
+    assert.deepEqual(
+      ids,
+      stored.rows.map((r) => Number(r.id)),
+    );
+    assert.deepEqual(
+      stored.rows.map((r) => Number(r.v)),
+      [0, 1, 2],
+    );
+    await sql`drop table write_sql_ids`.execute(db);
   });
 });
