@@ -17,8 +17,9 @@
 // The managers count the events they are applying (enter / leave): on SQLite, the write of an event applied while no
 // other is (one writer) cannot share a transaction with anything, so it runs at once instead of waiting a turn —
 // that wait (a setImmediate and an event-loop pass per write) was ≈ a tenth of a lone event's CPU.
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import { isConnectionError, translateDbError } from "./db-errors.ts";
+import { executeWrite, ownConnection } from "./direct-writes.ts";
 import type { Schema } from "./schema.ts";
 import { isNetworkDialect } from "./write-sql.ts";
 
@@ -38,6 +39,10 @@ interface Pending {
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
+
+const BEGIN = { sql: "begin", parameters: [] };
+const COMMIT = { sql: "commit", parameters: [] };
+const ROLLBACK = { sql: "rollback", parameters: [] };
 
 const DEFAULT_MAX_BATCH = 256;
 /** Transactions in flight at once on PostgreSQL (the pool keeps other connections for reads). */
@@ -94,20 +99,22 @@ export class GroupCommit {
     let outcome: { results: unknown[] } | { failed: number; err: unknown } | { commitFailed: unknown };
     try {
       outcome = await this.db.connection().execute(async (conn) => {
-        await sql`begin`.execute(conn);
+        // The batch's statements may run on the SQLite connection directly: it is held, the transaction its own.
+        ownConnection(this.db, conn);
+        await executeWrite(conn, BEGIN);
         const results: unknown[] = [];
         for (let i = 0; i < batch.length; i++) {
           try {
             results.push(await batch[i]!.write(conn));
           } catch (err) {
-            await sql`rollback`.execute(conn).catch(() => undefined);
+            await executeWrite(conn, ROLLBACK).catch(() => undefined);
             return { failed: i, err };
           }
         }
         try {
-          await sql`commit`.execute(conn);
+          await executeWrite(conn, COMMIT);
         } catch (err) {
-          await sql`rollback`.execute(conn).catch(() => undefined);
+          await executeWrite(conn, ROLLBACK).catch(() => undefined);
           return { commitFailed: err };
         }
         return { results };

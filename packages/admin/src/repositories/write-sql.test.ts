@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { forEachDatabase } from "@aloft/testkit";
-import { sql } from "kysely";
+import { CompiledQuery, sql } from "kysely";
+import { executeWrite } from "./direct-writes.ts";
 import { WriteSql, insertedId } from "./write-sql.ts";
 
 forEachDatabase("WriteSql", (getDb) => {
@@ -42,7 +43,15 @@ forEachDatabase("WriteSql", (getDb) => {
     );
     const w = new WriteSql(db);
     const ids = [];
-    for (let v = 0; v < 3; v++) ids.push(insertedId(await db.executeQuery(w.insert("write_sql_ids", { v }))));
+    // Directly (on SQLite) and through Kysely: the id comes back either way.
+    for (let v = 0; v < 4; v++) {
+      const q = w.insert("write_sql_ids", { v });
+      const res =
+        v % 2 === 0
+          ? await executeWrite(db, q)
+          : await db.executeQuery(CompiledQuery.raw(q.sql, [...q.parameters]) as CompiledQuery<{ id: number }>);
+      ids.push(insertedId(res));
+    }
     const stored = await sql<{ id: number; v: number }>`select id, v from write_sql_ids order by id`.execute(db);
     assert.deepEqual(
       ids,
@@ -50,7 +59,7 @@ forEachDatabase("WriteSql", (getDb) => {
     );
     assert.deepEqual(
       stored.rows.map((r) => Number(r.v)),
-      [0, 1, 2],
+      [0, 1, 2, 3],
     );
     await sql`drop table write_sql_ids`.execute(db);
   });

@@ -1,7 +1,8 @@
 // The event path's single-row writes as SQL text built once per shape (table, columns set, columns compared) instead
 // of through the query builder for every event: building and compiling an update or an insert cost about as much as
 // running it on SQLite. The text is the same for every event of a shape, so SQLite's statement cache compiles it once.
-import { CompiledQuery, sql, type Kysely, type QueryResult } from "kysely";
+import { sql, type Kysely, type QueryResult } from "kysely";
+import type { WriteQuery } from "./direct-writes.ts";
 import type { Schema } from "./schema.ts";
 
 /** Shapes kept; the event path has a few dozen (which columns a patch sets depends on the event). */
@@ -17,7 +18,7 @@ export class WriteSql {
   constructor(private readonly db: Kysely<Schema>) {}
 
   /** `update <table> set <set…> where <where…>` (defined values only in `set`; `where` values compared with =). */
-  update(table: string, set: Record<string, unknown>, where: Record<string, unknown>): CompiledQuery {
+  update(table: string, set: Record<string, unknown>, where: Record<string, unknown>): WriteQuery<unknown> {
     const params: unknown[] = [];
     let shape = `u\u0000${table}\u0000`;
     for (const k in set) {
@@ -41,7 +42,7 @@ export class WriteSql {
       text = `update ${quote(table)} set ${sets.join(", ")} where ${conds.join(" and ")}`;
       this.remember(shape, text);
     }
-    return CompiledQuery.raw(text, params);
+    return { sql: text, parameters: params };
   }
 
   /**
@@ -50,7 +51,7 @@ export class WriteSql {
    * row back (the closure's bytes included) cost a fifth of the insert on SQLite. PostgreSQL returns it (`returning
    * "id"`); SQLite reports it with the write (the rowid), which spares the statement its result row (≈ 1 µs a row).
    */
-  insert(table: string, values: Record<string, unknown>): CompiledQuery<{ id: number }> {
+  insert(table: string, values: Record<string, unknown>): WriteQuery<{ id: number }> {
     const params: unknown[] = [];
     const last = this.lastInsert.get(table);
     if (last) {
@@ -61,7 +62,7 @@ export class WriteSql {
         if (last.columns[i++] !== k) break;
         params.push(v);
       }
-      if (params.length === last.columns.length && i === params.length) return CompiledQuery.raw(last.text, params);
+      if (params.length === last.columns.length && i === params.length) return { sql: last.text, parameters: params };
       params.length = 0;
     }
     let shape = `i\u0000${table}\u0000`;
@@ -80,7 +81,7 @@ export class WriteSql {
       this.remember(shape, text);
     }
     this.lastInsert.set(table, { columns: Object.keys(values).filter((k) => values[k] !== undefined), text });
-    return CompiledQuery.raw(text, params);
+    return { sql: text, parameters: params };
   }
 
   private remember(shape: string, text: string): void {
