@@ -57,10 +57,13 @@ class Bounded<V> {
   }
 }
 
+// An event builds each key it needs once (the node's from the execution's, the task's from the node's).
 export const executionCacheKey = (e: ProjectDomainName) => `${e.project}\u0000${e.domain}\u0000${e.name}`;
-export const nodeCacheKey = (e: ProjectDomainName, nodeId: string) => `${executionCacheKey(e)}\u0000${nodeId}`;
-export const taskCacheKey = (e: ProjectDomainName, nodeId: string, t: VersionedId, attempt: number) =>
-  `${nodeCacheKey(e, nodeId)}\u0000${t.project}\u0000${t.domain}\u0000${t.name}\u0000${t.version}\u0000${attempt}`;
+/** A node execution's key, from its execution's. */
+export const nodeCacheKey = (executionKey: string, nodeId: string) => `${executionKey}\u0000${nodeId}`;
+/** A task execution's key, from its node execution's. */
+export const taskCacheKey = (nodeKey: string, t: VersionedId, attempt: number) =>
+  `${nodeKey}\u0000${t.project}\u0000${t.domain}\u0000${t.name}\u0000${t.version}\u0000${attempt}`;
 
 export class EventCache {
   readonly executions: Bounded<KnownExecution>;

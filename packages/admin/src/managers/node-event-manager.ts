@@ -52,7 +52,7 @@ import { validateTaskExecutionId } from "../validation/execution-validator.ts";
 import type { ExecutionData } from "./execution-data-manager.ts";
 import { durationBetween } from "./execution-event-manager.ts";
 import { executionNotFound, nodeExecutionNotFound, parentTaskExecutionNotFound } from "./not-found.ts";
-import { executionCacheKey, nodeCacheKey, type EventCache } from "./event-cache.ts";
+import { nodeCacheKey, executionCacheKey, type EventCache } from "./event-cache.ts";
 import { nodeIdText } from "../validation/identifier.ts";
 
 export interface NodeEventManagerDeps {
@@ -85,16 +85,25 @@ export class NodeEventManager {
     const id = event.id!;
     const key: NodeExecutionKey = { execution: id.executionId!, nodeId: id.nodeId };
     if (!event.occurredAt) throw internal("event.missing_occurred_at", "failed to read event timestamp");
-    const dynamicRef = await this.uploadDynamicWorkflow(event, key);
-    for (let attempt = 1; ; attempt++) {
-      if (
-        (attempt === 1 && (await this.applyCached(event, key, dynamicRef))) ||
-        (await this.apply(event, key, dynamicRef))
-      ) {
-        return create(NodeExecutionEventResponseSchema);
+    const writes = this.deps.writes;
+    writes?.enter();
+    try {
+      const dynamicRef = hasDynamicWorkflow(event) ? await this.uploadDynamicWorkflow(event, key) : "";
+      // The event cache's keys, built once per event ("" without a cache).
+      const ek = this.deps.cache ? executionCacheKey(key.execution) : "";
+      const ck = this.deps.cache ? nodeCacheKey(ek, key.nodeId) : "";
+      for (let attempt = 1; ; attempt++) {
+        if (
+          (attempt === 1 && (await this.applyCached(event, key, ek, ck, dynamicRef))) ||
+          (await this.apply(event, key, ek, ck, dynamicRef))
+        ) {
+          return create(NodeExecutionEventResponseSchema);
+        }
+        if (attempt >= MAX_ATTEMPTS)
+          throw internal("event.contention", "the node execution changed concurrently too often; retry the event");
       }
-      if (attempt >= MAX_ATTEMPTS)
-        throw internal("event.contention", "the node execution changed concurrently too often; retry the event");
+    } finally {
+      writes?.leave();
     }
   }
 
@@ -103,15 +112,19 @@ export class NodeEventManager {
    * goes straight to the database (an insert, or a compare-and-set against the cached row). False means "take the
    * reading path": nothing cached, a concurrent write, or a rejection that must be confirmed against the database.
    */
-  private async applyCached(event: NodeExecutionEvent, key: NodeExecutionKey, dynamicRef: string): Promise<boolean> {
+  private async applyCached(
+    event: NodeExecutionEvent,
+    key: NodeExecutionKey,
+    ek: string,
+    ck: string,
+    dynamicRef: string,
+  ): Promise<boolean> {
     const cache = this.deps.cache;
-    if (!cache || !isDefaultProducer(event.producerId) || !cache.executions.get(executionCacheKey(key.execution)))
-      return false;
-    const ck = nodeCacheKey(key.execution, key.nodeId);
+    if (!cache || !isDefaultProducer(event.producerId) || !cache.executions.get(ek)) return false;
     const cached = cache.nodes.take(ck);
     try {
-      if (cached) return await this.updateFromEvent(event, key, cached.row, dynamicRef, cached.closure);
-      return await this.createFromEvent(event, key, dynamicRef);
+      if (cached) return await this.updateFromEvent(event, key, ck, cached.row, dynamicRef, cached.closure);
+      return await this.createFromEvent(event, key, ck, dynamicRef);
     } catch (err) {
       if (err instanceof AloftError && (err.code === Code.ALREADY_EXISTS || err.code === Code.FAILED_PRECONDITION)) {
         cache.nodes.delete(ck);
@@ -121,7 +134,13 @@ export class NodeEventManager {
     }
   }
 
-  private async apply(event: NodeExecutionEvent, key: NodeExecutionKey, dynamicRef: string): Promise<boolean> {
+  private async apply(
+    event: NodeExecutionEvent,
+    key: NodeExecutionKey,
+    ek: string,
+    ck: string,
+    dynamicRef: string,
+  ): Promise<boolean> {
     const ctx = await this.deps.repo.lookupForEvent(key);
     if (!ctx.execution) {
       const e = key.execution;
@@ -130,10 +149,10 @@ export class NodeEventManager {
         `Failed to get existing execution id: [${e.project}/${e.domain}/${e.name}] with err: ${executionNotFound(e).message}`,
       );
     }
-    this.deps.cache?.executions.set(executionCacheKey(key.execution), ctx.execution);
+    this.deps.cache?.executions.set(ek, ctx.execution);
     validateCluster(ctx.execution.cluster, event.producerId);
-    if (!ctx.node) return this.createFromEvent(event, key, dynamicRef);
-    return this.updateFromEvent(event, key, ctx.node, dynamicRef);
+    if (!ctx.node) return this.createFromEvent(event, key, ck, dynamicRef);
+    return this.updateFromEvent(event, key, ck, ctx.node, dynamicRef);
   }
 
   private async uploadDynamicWorkflow(event: NodeExecutionEvent, key: NodeExecutionKey): Promise<string> {
@@ -152,6 +171,8 @@ export class NodeEventManager {
   private async createFromEvent(
     event: NodeExecutionEvent,
     key: NodeExecutionKey,
+    /** The event cache's key of this node execution ("" without a cache). */
+    ck: string,
     dynamicRef: string,
   ): Promise<boolean> {
     let parentTaskExecutionId: number | null = null;
@@ -178,7 +199,9 @@ export class NodeEventManager {
       createdAt: event.occurredAt,
       updatedAt: reportedAt(event),
     });
-    const patch = await this.applyCommon(event, key, closure, undefined);
+    const patch = this.applyCommon(event, closure, undefined);
+    if (needsOutputOffload(event, this.deps.data.options.storeEventDataInline))
+      await this.offloadOutputs(event, key, closure);
     const metadata = create(NodeExecutionMetaDataSchema, {
       retryGroup: event.retryGroup,
       specNodeId: event.specNodeId,
@@ -188,7 +211,7 @@ export class NodeEventManager {
       isEager: event.isEager,
     });
     const occurred = event.occurredAt ? timestampToMicros(event.occurredAt) : dateToMicros(this.deps.clock.now());
-    const inputUri = await this.inputUri(event, key);
+    const inputUri = event.inputValue.case === "inputData" ? await this.offloadInputs(event, key) : inputUriOf(event);
     try {
       const row = {
         execution_project: key.execution.project,
@@ -214,7 +237,7 @@ export class NodeEventManager {
       };
       const now = this.writeMicros();
       const created = await groupWrite(this.deps.writes, (db) => this.deps.repo.create(row, now, db));
-      this.deps.cache?.nodes.set(nodeCacheKey(key.execution, key.nodeId), { row: created, closure });
+      this.deps.cache?.nodes.set(ck, { row: created, closure });
       return true;
     } catch (err) {
       // A concurrent event created the row first: re-read and apply this event as an update.
@@ -226,6 +249,7 @@ export class NodeEventManager {
   private async updateFromEvent(
     event: NodeExecutionEvent,
     key: NodeExecutionKey,
+    ck: string,
     row: NodeExecutionRow,
     dynamicRef: string,
     /** row.closure decoded (from the cache, which has handed it over); decoded here when absent. */
@@ -258,11 +282,13 @@ export class NodeEventManager {
     }
     closure.phase = event.phase;
     closure.updatedAt = reportedAt(event);
-    const patch = await this.applyCommon(event, key, closure, row);
+    const patch = this.applyCommon(event, closure, row);
+    if (needsOutputOffload(event, this.deps.data.options.storeEventDataInline))
+      await this.offloadOutputs(event, key, closure);
     patch.phase = nodePhaseName(event.phase);
     if (event.occurredAt) patch.node_execution_updated_at = timestampToMicros(event.occurredAt);
     if (row.input_uri === "") {
-      const uri = await this.inputUri(event, key);
+      const uri = event.inputValue.case === "inputData" ? await this.offloadInputs(event, key) : inputUriOf(event);
       if (uri !== "") patch.input_uri = uri;
     }
     if (dynamicRef !== "") patch.dynamic_workflow_remote_closure_reference = dynamicRef;
@@ -282,7 +308,6 @@ export class NodeEventManager {
     const ok = await groupWrite(this.deps.writes, (db) =>
       this.deps.repo.update(row.id, patch, now, row.phase, row.updated_at, db),
     );
-    const ck = nodeCacheKey(key.execution, key.nodeId);
     if (ok) this.deps.cache?.nodes.set(ck, { row: { ...row, ...patch, updated_at: now } as NodeExecutionRow, closure });
     else this.deps.cache?.nodes.delete(ck);
     return ok;
@@ -293,13 +318,15 @@ export class NodeEventManager {
     return this.deps.cache ? this.deps.cache.writeMicros(now) : now;
   }
 
-  /** started_at, duration, outputs / error, deck, task node metadata: shared by create and update. */
-  private async applyCommon(
+  /**
+   * started_at, duration, outputs / error, deck, task node metadata: shared by create and update. Outputs sent inline
+   * that admin offloads are set by offloadOutputs after it (the one part that waits for the store).
+   */
+  private applyCommon(
     event: NodeExecutionEvent,
-    key: NodeExecutionKey,
     closure: NodeExecutionClosure,
     row: NodeExecutionRow | undefined,
-  ): Promise<NodeExecutionPatch> {
+  ): NodeExecutionPatch {
     const patch: NodeExecutionPatch = {};
     if (event.phase === NodeExecution_Phase.RUNNING && event.occurredAt) {
       closure.startedAt = event.occurredAt;
@@ -316,14 +343,6 @@ export class NodeEventManager {
       else if (out.case === "outputData") {
         if (this.deps.data.options.storeEventDataInline)
           closure.outputResult = { case: "outputData", value: out.value };
-        else
-          closure.outputResult = {
-            case: "outputUri",
-            value: await this.deps.data.offload(
-              nodeExecutionOutputsKey({ executionId: key.execution, nodeId: key.nodeId }),
-              out.value,
-            ),
-          };
       } else if (out.case === "error") {
         closure.outputResult = { case: "error", value: out.value };
         patch.error_kind = ExecutionError_ErrorKind[out.value.kind] ?? "UNKNOWN";
@@ -349,18 +368,43 @@ export class NodeEventManager {
     return patch;
   }
 
-  private async inputUri(event: NodeExecutionEvent, key: NodeExecutionKey): Promise<string> {
-    if (event.inputValue.case === "inputUri") return event.inputValue.value;
-    if (event.inputValue.case === "inputData") {
-      const e = key.execution;
-      return this.deps.data.offload(
-        joinKey(ADMIN_OFFLOAD_ROOT, e.project, e.domain, e.name, key.nodeId, INPUTS_OBJECT),
-        event.inputValue.value,
-      );
-    }
-    return "";
+  /** A terminal event's inline outputs, stored and referenced by uri (see needsOutputOffload). */
+  private async offloadOutputs(
+    event: NodeExecutionEvent,
+    key: NodeExecutionKey,
+    closure: NodeExecutionClosure,
+  ): Promise<void> {
+    if (event.outputResult.case !== "outputData") return;
+    closure.outputResult = {
+      case: "outputUri",
+      value: await this.deps.data.offload(
+        nodeExecutionOutputsKey({ executionId: key.execution, nodeId: key.nodeId }),
+        event.outputResult.value,
+      ),
+    };
+  }
+
+  /** Inputs sent inline, stored and referenced by uri. */
+  private async offloadInputs(event: NodeExecutionEvent, key: NodeExecutionKey): Promise<string> {
+    if (event.inputValue.case !== "inputData") return inputUriOf(event);
+    const e = key.execution;
+    return this.deps.data.offload(
+      joinKey(ADMIN_OFFLOAD_ROOT, e.project, e.domain, e.name, key.nodeId, INPUTS_OBJECT),
+      event.inputValue.value,
+    );
   }
 }
+
+/** The event's input uri when it sends one (inputs sent inline are offloaded: offloadInputs). */
+const inputUriOf = (event: NodeExecutionEvent): string =>
+  event.inputValue.case === "inputUri" ? event.inputValue.value : "";
+
+/** Whether applyCommon left a terminal event's inline outputs for offloadOutputs to store. */
+const needsOutputOffload = (event: NodeExecutionEvent, storeInline: boolean): boolean =>
+  !storeInline && event.outputResult.case === "outputData" && NODE_TERMINAL.has(event.phase);
+
+const hasDynamicWorkflow = (event: NodeExecutionEvent): boolean =>
+  event.targetMetadata.case === "taskNodeMetadata" && event.targetMetadata.value.dynamicWorkflow !== undefined;
 
 export const isDefaultProducer = (producerId: string): boolean =>
   producerId === "" || producerId === DEFAULT_PRODUCER_ID;

@@ -72,25 +72,31 @@ export class TaskEventManager {
       task: e.taskId!,
       retryAttempt: e.retryAttempt,
     };
-    for (let attempt = 1; ; attempt++) {
-      if ((attempt === 1 && (await this.applyCached(e, key))) || (await this.apply(e, key)))
-        return create(TaskExecutionEventResponseSchema);
-      if (attempt >= MAX_ATTEMPTS)
-        throw internal("event.contention", "the task execution changed concurrently too often; retry the event");
+    const writes = this.deps.writes;
+    writes?.enter();
+    try {
+      // The event cache's keys, built once per event ("" without a cache).
+      const keys = this.deps.cache ? cacheKeys(key) : NO_KEYS;
+      for (let attempt = 1; ; attempt++) {
+        if ((attempt === 1 && (await this.applyCached(e, key, keys))) || (await this.apply(e, key, keys)))
+          return create(TaskExecutionEventResponseSchema);
+        if (attempt >= MAX_ATTEMPTS)
+          throw internal("event.contention", "the task execution changed concurrently too often; retry the event");
+      }
+    } finally {
+      writes?.leave();
     }
   }
 
   /** One round trip when the execution and the node (or the task execution itself) are known: see NodeEventManager. */
-  private async applyCached(event: TaskExecutionEvent, key: TaskExecutionKey): Promise<boolean> {
+  private async applyCached(event: TaskExecutionEvent, key: TaskExecutionKey, keys: CacheKeys): Promise<boolean> {
     const cache = this.deps.cache;
-    if (!cache || !isDefaultProducer(event.producerId) || !cache.executions.get(executionCacheKey(key.node.execution)))
-      return false;
-    const ck = this.cacheKey(key);
+    if (!cache || !isDefaultProducer(event.producerId) || !cache.executions.get(keys.execution)) return false;
+    const ck = keys.task;
     const cached = cache.tasks.take(ck);
     try {
-      if (cached) return await this.updateFromEvent(event, key, cached.row, cached.closure);
-      if (cache.nodes.get(nodeCacheKey(key.node.execution, key.node.nodeId)))
-        return await this.createFromEvent(event, key);
+      if (cached) return await this.updateFromEvent(event, key, ck, cached.row, cached.closure);
+      if (cache.nodes.get(keys.node)) return await this.createFromEvent(event, key, ck);
       return false;
     } catch (err) {
       if (err instanceof AloftError && (err.code === Code.ALREADY_EXISTS || err.code === Code.FAILED_PRECONDITION)) {
@@ -101,19 +107,15 @@ export class TaskEventManager {
     }
   }
 
-  private cacheKey(key: TaskExecutionKey): string {
-    return taskCacheKey(key.node.execution, key.node.nodeId, key.task, key.retryAttempt);
-  }
-
   private writeMicros(): number {
     const now = dateToMicros(this.deps.clock.now());
     return this.deps.cache ? this.deps.cache.writeMicros(now) : now;
   }
 
-  private async apply(event: TaskExecutionEvent, key: TaskExecutionKey): Promise<boolean> {
+  private async apply(event: TaskExecutionEvent, key: TaskExecutionKey, keys: CacheKeys): Promise<boolean> {
     const ctx = await this.deps.repo.lookupForEvent(key);
     if (!ctx.execution) throw executionNotFound(key.node.execution);
-    this.deps.cache?.executions.set(executionCacheKey(key.node.execution), ctx.execution);
+    this.deps.cache?.executions.set(keys.execution, ctx.execution);
     validateCluster(ctx.execution.cluster, event.producerId);
     if (!ctx.task) {
       if (ctx.nodeExecutionId === undefined) {
@@ -123,12 +125,13 @@ export class TaskEventManager {
           `failed to get existing node execution id: [node_id:${JSON.stringify(n.nodeId)} execution_id:{project:${JSON.stringify(n.execution.project)} domain:${JSON.stringify(n.execution.domain)} name:${JSON.stringify(n.execution.name)}}]`,
         );
       }
-      return this.createFromEvent(event, key);
+      return this.createFromEvent(event, key, keys.task);
     }
-    return this.updateFromEvent(event, key, ctx.task);
+    return this.updateFromEvent(event, key, keys.task, ctx.task);
   }
 
-  private async createFromEvent(event: TaskExecutionEvent, key: TaskExecutionKey): Promise<boolean> {
+  /** `ck`: the event cache's key of this task execution ("" without a cache). */
+  private async createFromEvent(event: TaskExecutionEvent, key: TaskExecutionKey, ck: string): Promise<boolean> {
     const at = reportedAt(event);
     const closure = create(TaskExecutionClosureSchema, {
       phase: event.phase,
@@ -142,9 +145,11 @@ export class TaskEventManager {
       reason: event.reason,
       reasons: reasonsOf(event, at),
     });
-    const patch = await this.applyCommon(event, key, closure);
+    const patch = this.applyCommon(event, closure);
+    if (needsOutputOffload(event, this.deps.data.options.storeEventDataInline))
+      await this.offloadOutputs(event, key, closure);
     const occurred = timestampToMicros(event.occurredAt!);
-    const inputUri = await this.inputUri(event, key);
+    const inputUri = event.inputValue.case === "inputData" ? await this.offloadInputs(event, key) : inputUriOf(event);
     try {
       const row = {
         project: key.task.project,
@@ -167,7 +172,7 @@ export class TaskEventManager {
       };
       const now = this.writeMicros();
       const created = await groupWrite(this.deps.writes, (db) => this.deps.repo.create(row, now, db));
-      this.deps.cache?.tasks.set(this.cacheKey(key), { row: created, closure });
+      this.deps.cache?.tasks.set(ck, { row: created, closure });
       return true;
     } catch (err) {
       if (err instanceof AloftError && err.code === Code.ALREADY_EXISTS) return false;
@@ -178,6 +183,7 @@ export class TaskEventManager {
   private async updateFromEvent(
     event: TaskExecutionEvent,
     key: TaskExecutionKey,
+    ck: string,
     row: TaskExecutionRow,
     /** row.closure decoded (from the cache, which has handed it over); decoded here when absent. */
     decoded?: TaskExecutionClosure,
@@ -210,38 +216,27 @@ export class TaskEventManager {
     closure.eventVersion = Math.max(closure.eventVersion, event.eventVersion);
     // started_at only on the first transition into RUNNING.
     const firstRunning = event.phase === TaskExecution_Phase.RUNNING && !closure.startedAt;
-    const patch = await this.applyCommon(
-      event,
-      key,
-      closure,
-      !firstRunning && event.phase === TaskExecution_Phase.RUNNING,
-    );
+    const patch = this.applyCommon(event, closure, !firstRunning && event.phase === TaskExecution_Phase.RUNNING);
+    if (needsOutputOffload(event, this.deps.data.options.storeEventDataInline))
+      await this.offloadOutputs(event, key, closure);
     patch.phase = taskPhaseName(event.phase);
     patch.phase_version = event.phaseVersion;
     patch.task_execution_updated_at = timestampToMicros(event.occurredAt!);
     if (row.input_uri === "") {
-      const uri = await this.inputUri(event, key);
+      const uri = event.inputValue.case === "inputData" ? await this.offloadInputs(event, key) : inputUriOf(event);
       if (uri !== "") patch.input_uri = uri;
     }
     patch.closure = toBinary(TaskExecutionClosureSchema, closure);
     const now = this.writeMicros();
     const expected = { phase: row.phase, phaseVersion: row.phase_version, updatedAt: row.updated_at };
     const ok = await groupWrite(this.deps.writes, (db) => this.deps.repo.update(row.id, patch, now, expected, db));
-    if (ok)
-      this.deps.cache?.tasks.set(this.cacheKey(key), {
-        row: { ...row, ...patch, updated_at: now } as TaskExecutionRow,
-        closure,
-      });
-    else this.deps.cache?.tasks.delete(this.cacheKey(key));
+    if (ok) this.deps.cache?.tasks.set(ck, { row: { ...row, ...patch, updated_at: now } as TaskExecutionRow, closure });
+    else this.deps.cache?.tasks.delete(ck);
     return ok;
   }
 
-  private async applyCommon(
-    event: TaskExecutionEvent,
-    key: TaskExecutionKey,
-    closure: TaskExecutionClosure,
-    keepStart = false,
-  ): Promise<TaskExecutionPatch> {
+  /** Start, duration, outputs / error; inline outputs that admin offloads are set by offloadOutputs after it. */
+  private applyCommon(event: TaskExecutionEvent, closure: TaskExecutionClosure, keepStart = false): TaskExecutionPatch {
     const patch: TaskExecutionPatch = {};
     const occurred = event.occurredAt!;
     if (event.phase === TaskExecution_Phase.RUNNING && !keepStart) {
@@ -258,11 +253,6 @@ export class TaskEventManager {
       else if (out.case === "outputData") {
         if (this.deps.data.options.storeEventDataInline)
           closure.outputResult = { case: "outputData", value: out.value };
-        else
-          closure.outputResult = {
-            case: "outputUri",
-            value: await this.deps.data.offload(taskExecutionOutputsKey(keysOf(key)), out.value),
-          };
       } else if (out.case === "error") {
         closure.outputResult = { case: "error", value: out.value };
       }
@@ -270,30 +260,64 @@ export class TaskEventManager {
     return patch;
   }
 
-  private async inputUri(event: TaskExecutionEvent, key: TaskExecutionKey): Promise<string> {
-    if (event.inputValue.case === "inputUri") return event.inputValue.value;
-    if (event.inputValue.case === "inputData") {
-      const k = keysOf(key);
-      const e = k.nodeExecutionId.executionId;
-      const t = k.taskId;
-      const storageKey = joinKey(
-        ADMIN_OFFLOAD_ROOT,
-        e.project,
-        e.domain,
-        e.name,
-        k.nodeExecutionId.nodeId,
-        t.project,
-        t.domain,
-        t.name,
-        t.version,
-        k.retryAttempt,
-        INPUTS_OBJECT,
-      );
-      return this.deps.data.offload(storageKey, event.inputValue.value);
-    }
-    return "";
+  /** A terminal (or retryable) event's inline outputs, stored and referenced by uri (see needsOutputOffload). */
+  private async offloadOutputs(
+    event: TaskExecutionEvent,
+    key: TaskExecutionKey,
+    closure: TaskExecutionClosure,
+  ): Promise<void> {
+    if (event.outputResult.case !== "outputData") return;
+    closure.outputResult = {
+      case: "outputUri",
+      value: await this.deps.data.offload(taskExecutionOutputsKey(keysOf(key)), event.outputResult.value),
+    };
+  }
+
+  /** Inputs sent inline, stored and referenced by uri. */
+  private async offloadInputs(event: TaskExecutionEvent, key: TaskExecutionKey): Promise<string> {
+    if (event.inputValue.case !== "inputData") return inputUriOf(event);
+    const k = keysOf(key);
+    const e = k.nodeExecutionId.executionId;
+    const t = k.taskId;
+    const storageKey = joinKey(
+      ADMIN_OFFLOAD_ROOT,
+      e.project,
+      e.domain,
+      e.name,
+      k.nodeExecutionId.nodeId,
+      t.project,
+      t.domain,
+      t.name,
+      t.version,
+      k.retryAttempt,
+      INPUTS_OBJECT,
+    );
+    return this.deps.data.offload(storageKey, event.inputValue.value);
   }
 }
+
+interface CacheKeys {
+  execution: string;
+  node: string;
+  task: string;
+}
+const NO_KEYS: CacheKeys = { execution: "", node: "", task: "" };
+
+function cacheKeys(key: TaskExecutionKey): CacheKeys {
+  const execution = executionCacheKey(key.node.execution);
+  const node = nodeCacheKey(execution, key.node.nodeId);
+  return { execution, node, task: taskCacheKey(node, key.task, key.retryAttempt) };
+}
+
+/** The event's input uri when it sends one (inputs sent inline are offloaded: offloadInputs). */
+const inputUriOf = (event: TaskExecutionEvent): string =>
+  event.inputValue.case === "inputUri" ? event.inputValue.value : "";
+
+/** Whether applyCommon left a terminal (or retryable) event's inline outputs for offloadOutputs to store. */
+const needsOutputOffload = (event: TaskExecutionEvent, storeInline: boolean): boolean =>
+  !storeInline &&
+  event.outputResult.case === "outputData" &&
+  (TASK_TERMINAL.has(event.phase) || event.phase === TaskExecution_Phase.RETRYABLE_FAILED);
 
 function keysOf(key: TaskExecutionKey) {
   return {

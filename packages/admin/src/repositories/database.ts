@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import type { Schema } from "./schema.ts";
+import { registerSqlite } from "./direct-writes.ts";
 import { withStatementCache } from "./sqlite-statements.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -65,7 +66,10 @@ async function openSqlite(path: string): Promise<Kysely<Schema>> {
   sqlite.pragma("synchronous = NORMAL");
   // PostgreSQL's LIKE is case-sensitive; make SQLite's the same so filters behave alike on both.
   sqlite.pragma("case_sensitive_like = ON");
-  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const statements = withStatementCache(sqlite);
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: statements }) });
+  registerSqlite(db, sqlite, statements.prepare);
+  return db;
 }
 
 async function openPostgres(cfg: DatabaseConfig): Promise<Kysely<Schema>> {

@@ -158,6 +158,34 @@ forEachDatabase("group commit", (getDb) => {
     assert.deepEqual(await keys(db), [1, 2]);
   });
 
+  test("the write of the only event in progress runs at once; another event's waits to join a batch (SQLite)", async () => {
+    const g = new GroupCommit(db);
+    const sqlite = getDb().dialect === "sqlite";
+    let started = false;
+    const write = (k: number) => async (conn?: Kysely<Schema>) => {
+      started = true;
+      await insert(conn ?? db, k);
+      return k;
+    };
+    g.enter();
+    const lone = g.run(write(1));
+    assert.equal(started, true, "one event: started before run returned");
+    assert.equal(await lone, 1);
+    started = false;
+    g.enter();
+    const shared = g.run(write(2));
+    // PostgreSQL starts a write at once on a free slot whatever the count; SQLite waits a turn for others to join.
+    assert.equal(started, !sqlite, "two events: started only on PostgreSQL");
+    assert.equal(await shared, 2);
+    g.leave();
+    g.leave();
+    started = false;
+    const uncounted = g.run(write(3));
+    assert.equal(started, !sqlite, "no event counted (another caller): queued as before");
+    assert.equal(await uncounted, 3);
+    assert.deepEqual(await keys(db), [1, 2, 3]);
+  });
+
   test("every write settles only once its transaction is committed", async () => {
     const g = new GroupCommit(db);
     const seen: number[][] = [];

@@ -13,7 +13,8 @@ import {
   type SortOrder,
 } from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
-import { WriteSql } from "./write-sql.ts";
+import { executeWrite } from "./direct-writes.ts";
+import { WriteSql, insertedId } from "./write-sql.ts";
 import type { ProjectDomainName } from "@aloft/core";
 import type { NodeExecutionsTable, Schema } from "./schema.ts";
 
@@ -116,8 +117,8 @@ export class NodeExecutionRepo {
   /** Inserts a node execution and returns the stored row; ALREADY_EXISTS when a concurrent event created it first. */
   async create(row: NewNodeExecutionRow, nowMicros: number, db = this.db): Promise<NodeExecutionRow> {
     const stored = { ...row, created_at: nowMicros, updated_at: nowMicros, deleted_at: null };
-    const res = await withDbErrors(() => db.executeQuery(this.writes.insert("node_executions", stored)));
-    return { ...stored, id: Number(res.rows[0]!.id) };
+    const res = await withDbErrors(() => executeWrite(db, this.writes.insert("node_executions", stored)));
+    return { ...stored, id: insertedId(res) };
   }
 
   /**
@@ -136,7 +137,7 @@ export class NodeExecutionRepo {
     const where: Record<string, unknown> = { id, phase: expectedPhase };
     if (expectedUpdatedAt !== undefined) where.updated_at = expectedUpdatedAt;
     const q = this.writes.update("node_executions", { ...patch, updated_at: nowMicros }, where);
-    const res = await withDbErrors(() => db.executeQuery(q));
+    const res = await withDbErrors(() => executeWrite(db, q));
     return Number(res.numAffectedRows ?? 0) > 0;
   }
 
