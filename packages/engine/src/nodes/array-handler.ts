@@ -28,6 +28,7 @@ import {
 import { ArrayInputError, arraySize, subNodeBindings } from "./array-inputs.ts";
 import { indexOf, type NodeContext, type NodeHandler, type Transition } from "./handler.ts";
 import type { NodeExecutor } from "./node-executor-port.ts";
+import { sameJson } from "./same-json.ts";
 import { generatedName } from "./task-context.ts";
 
 const arrayOf = (n: NodeContext): ArrayNode | undefined =>
@@ -239,9 +240,8 @@ async function visitSubNodes(
     const after = scope.statuses[id];
     if (after !== before) {
       if (resourceOf(before) !== resourceOf(after)) changed.push(i);
-      const lean = (s: NodeStatus | undefined) => JSON.stringify(s ?? null, withoutState);
-      if (lean(before) !== lean(after)) st.rev = (st.rev ?? 0) + 1;
-      else if (JSON.stringify(before ?? null) !== JSON.stringify(after ?? null)) st.stateRev = (st.stateRev ?? 0) + 1;
+      if (!sameJson(before ?? null, after ?? null, "state")) st.rev = (st.rev ?? 0) + 1;
+      else if (!sameJson(before ?? null, after ?? null)) st.stateRev = (st.stateRev ?? 0) + 1;
     }
     if (!started(after)) return after;
     const ph = after!.phase;
@@ -268,10 +268,6 @@ async function visitSubNodes(
   st.next = next;
   st.active = stillActive.sort((a, b) => a - b);
   return changed;
-}
-
-function withoutState(key: string, value: unknown): unknown {
-  return key === "state" ? undefined : value;
 }
 
 /** What an external resource shows of a sub-node: its task phase and attempt. */
