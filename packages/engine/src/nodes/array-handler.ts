@@ -211,7 +211,10 @@ function tracked(st: ArrayNodeStatus, scope: Scope): Required<Pick<ArrayNodeStat
   return { next, active };
 }
 
-/** With no parallelism set, sub-nodes start in waves: at least this many, else as many as are already running. */
+/**
+ * With no parallelism set, sub-nodes start in waves: at least this many, else as many as are already running or twice
+ * as many as ended in the round.
+ */
 const FIRST_WAVE = 16;
 
 /**
@@ -236,8 +239,18 @@ async function visitSubNodes(
   const visit = async (i: number): Promise<NodeStatus | undefined> => {
     const id = `n${i}`;
     const before = scope.statuses[id];
-    await executor.visitNode(scope, id);
-    const after = scope.statuses[id];
+    let after = before;
+    // A task element that moved to a phase the next visit moves on at once (Queued: its attempt starts; Succeeding:
+    // it ends) is visited again now, rather than a round later: a round per phase made every other element of the
+    // array visited once more per phase.
+    for (let visits = 0; visits < MAX_VISITS; visits++) {
+      const last = after;
+      await executor.visitNode(scope, id);
+      after = scope.statuses[id];
+      if (!scope.silent || !movesOn(last, after)) break;
+      // The executor moves a node once per round (`dirty`); an element has no dependents to hold back.
+      scope.dirty.delete(id);
+    }
     if (after !== before) {
       if (resourceOf(before) !== resourceOf(after)) changed.push(i);
       if (!sameJson(before ?? null, after ?? null, "state")) st.rev = (st.rev ?? 0) + 1;
@@ -252,7 +265,10 @@ async function visitSubNodes(
     return after;
   };
   for (const i of active) await visit(i);
-  let room = parallelism > 0 ? parallelism - stillActive.length : Math.max(FIRST_WAVE, stillActive.length);
+  // Without parallelism the wave grows with what is running, and doubles what ended this round: elements that end in
+  // a round or two (run in the engine's process) would otherwise start FIRST_WAVE at a time, a round each.
+  const ended = active.length - stillActive.length;
+  let room = parallelism > 0 ? parallelism - stillActive.length : Math.max(FIRST_WAVE, stillActive.length, 2 * ended);
   while (room > 0 && !waiting && next < st.size) {
     // An older status may hold started sub-nodes past the first not-started one: already active or counted.
     if (started(scope.statuses[`n${next}`])) {
@@ -263,12 +279,20 @@ async function visitSubNodes(
     // Not started (the workflow's max parallelism reached): it is first in line next round.
     if (!started(after)) break;
     next++;
-    room--;
+    // One that ended in its first visits (a task run in the engine's process, a cache hit) takes no room.
+    if (!isTerminalNodePhase(after!.phase)) room--;
   }
   st.next = next;
   st.active = stillActive.sort((a, b) => a - b);
   return changed;
 }
+
+/** Visits of one sub-node in a round at most: NotYetStarted → Queued → Running, or Running → Succeeding → Succeeded. */
+const MAX_VISITS = 3;
+
+/** Whether a sub-node's last visit left it in a phase its next visit moves on without waiting for anything. */
+const movesOn = (before: NodeStatus | undefined, after: NodeStatus | undefined) =>
+  after !== undefined && after.phase !== before?.phase && (after.phase === "Queued" || after.phase === "Succeeding");
 
 /** What an external resource shows of a sub-node: its task phase and attempt. */
 const resourceOf = (s: NodeStatus | undefined) =>
