@@ -23,6 +23,14 @@ test("sameJson agrees with comparing the JSON of plain data", () => {
     [{ t: new Date(0) }, { t: new Date(1) }],
     [{ n: 1 }, { n: "1" }],
     [{ n: Number.NaN }, { n: null }],
+    [{ n: Number.NaN }, { n: Number.POSITIVE_INFINITY }],
+    [{ n: true }, { n: false }],
+    [{ n: "a" }, { n: "b" }],
+    [{ n: null }, { n: "null" }],
+    [
+      [undefined, 1],
+      [null, 1],
+    ],
   ];
   for (const [a, b] of cases)
     assert.equal(sameJson(a, b), JSON.stringify(a) === JSON.stringify(b), JSON.stringify([a, b]));

@@ -9,7 +9,7 @@
  */
 export function sameJson(a: unknown, b: unknown, skip?: string): boolean {
   if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return asJson(a) === asJson(b);
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return samePrimitive(a, b);
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!sameJson(a[i] ?? null, b[i] ?? null, skip)) return false;
@@ -26,6 +26,19 @@ export function sameJson(a: unknown, b: unknown, skip?: string): boolean {
   }
   for (const k of Object.keys(y)) if (k !== skip && !omitted(y[k])) keys--;
   return keys === 0;
+}
+
+/**
+ * Two values that are not both objects, and not identical: different strings or booleans never write alike (a string
+ * beside an object's `toJSON` is counted as different: a change, the safe side); numbers only as two non-finite ones
+ * (null).
+ */
+function samePrimitive(a: unknown, b: unknown): boolean {
+  const ta = typeof a;
+  const tb = typeof b;
+  if (ta === "string" || tb === "string" || ta === "boolean" || tb === "boolean") return false;
+  if (ta === "number" && tb === "number") return !Number.isFinite(a) && !Number.isFinite(b);
+  return asJson(a) === asJson(b);
 }
 
 const omitted = (v: unknown) => v === undefined || typeof v === "function" || typeof v === "symbol";
