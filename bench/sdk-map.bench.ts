@@ -1,8 +1,9 @@
 // SDK map benchmark: a map of N no-op TypeScript tasks (default 1,000), run in one process — cold (a fresh
 // `node aloft-execute.mjs` process per element, the local-process plugin), warm (the WarmWorkerPlugin's long-lived
 // workers, started and warmed up by a first small map and `--warmup` maps of N before the timed one: their start,
-// module load and the engine's first, JIT-cold maps are printed apart, as the fixed cost a server pays once), the same map with the task called in the engine's process (runLocal's
-// in-process plugin: the engine's own cost per element), and the limit: the task function called N times in process.
+// module load and the engine's first, JIT-cold maps are printed apart, as the fixed cost a server pays once), the
+// same map with the task called in the engine's process (runLocal's in-process plugin: the engine's own cost per
+// element), and the limit: the task function called N times in process.
 // Ratios are to those baselines, measured here on the same machine.
 // The map is a real array node under runLocal (engine + local blob store); with an engine that has no array-node
 // handler, each element is driven through the plugin contract as an array node drives its sub-nodes instead.
