@@ -4,8 +4,8 @@
 
 /**
  * True when `JSON.stringify` of `a` and of `b` (leaving out the keys named `skip`, at any depth) would hold the same
- * values. Key order is not compared; an undefined value is a missing key, as in JSON. Values that are not plain objects,
- * arrays or primitives (a `toJSON`, a class instance) are compared by their JSON.
+ * values. Key order is not compared; an undefined value is a missing key, as in JSON. Values that are not plain
+ * objects, arrays or primitives (a `toJSON`, a class instance) are compared by their JSON.
  */
 export function sameJson(a: unknown, b: unknown, skip?: string): boolean {
   if (a === b) return true;
