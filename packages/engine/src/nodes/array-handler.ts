@@ -34,24 +34,39 @@ import { generatedName } from "./task-context.ts";
 const arrayOf = (n: NodeContext): ArrayNode | undefined =>
   n.node.target.case === "arrayNode" ? n.node.target.value : undefined;
 
+/** Sub-nodes kept made at most (then forgotten all at once): about those a round visits, not the whole array. */
+const MAX_MADE = 1024;
+
 /**
  * The sub-nodes `n0..n<size-1>` (inner node, own id, literal input bindings), made when looked up rather than all held:
- * a round looks up the few it visits.
+ * a round looks up the few it visits. The last ones made are kept: a running sub-node is visited round after round.
  */
 class SubNodes extends Map<string, Node> {
   readonly #make: (index: number) => Node;
   readonly #size: number;
+  readonly #made = new Map<number, Node>();
   constructor(size: number, make: (index: number) => Node) {
     super();
     this.#size = size;
     this.#make = make;
   }
   override get(id: string): Node | undefined {
-    const i = /^n\d+$/.test(id) ? Number(id.slice(1)) : -1;
-    return i >= 0 && i < this.#size ? this.#make(i) : undefined;
+    const i = this.#index(id);
+    if (i < 0) return undefined;
+    let node = this.#made.get(i);
+    if (!node) {
+      if (this.#made.size >= MAX_MADE) this.#made.clear();
+      node = this.#make(i);
+      this.#made.set(i, node);
+    }
+    return node;
   }
   override has(id: string): boolean {
-    return this.get(id) !== undefined;
+    return this.#index(id) >= 0;
+  }
+  #index(id: string): number {
+    const i = /^n\d+$/.test(id) ? Number(id.slice(1)) : -1;
+    return i < this.#size ? i : -1;
   }
 }
 
