@@ -1,12 +1,13 @@
 // SDK map benchmark: a map of N no-op TypeScript tasks (default 1,000), run in one process — cold (a fresh
 // `node aloft-execute.mjs` process per element, the local-process plugin), warm (the WarmWorkerPlugin's long-lived
-// workers, started and warmed up by a first small map before the timed one: their start and module load are printed
-// apart, as the fixed cost a server pays once), the same map with the task called in the engine's process (runLocal's
-// in-process plugin: the engine's own cost per element), and the limit: the task function called N times in process.
+// workers, started and warmed up by a first small map and `--warmup` maps of N before the timed one: their start,
+// module load and the engine's first, JIT-cold maps are printed apart, as the fixed cost a server pays once), the
+// same map with the task called in the engine's process (runLocal's in-process plugin: the engine's own cost per
+// element), and the limit: the task function called N times in process.
 // Ratios are to those baselines, measured here on the same machine.
 // The map is a real array node under runLocal (engine + local blob store); with an engine that has no array-node
 // handler, each element is driven through the plugin contract as an array node drives its sub-nodes instead.
-// Usage: npx tsx bench/sdk-map.bench.ts [--n 1000 --concurrency 2 --workers 2 --warm-only]
+// Usage: npx tsx bench/sdk-map.bench.ts [--n 1000 --concurrency 2 --workers 2 --warmup 2 --warm-only]
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,11 +36,17 @@ const { values } = parseArgs({
     workers: { type: "string", default: "2" },
     /** Skip the (slow) cold run while tuning: the ratio then is not printed. */
     "warm-only": { type: "boolean", default: false },
+    /**
+     * Maps of N run on the warm workers before the timed one (the engine's code compiled by the JIT), printed apart;
+     * default enough for ≈ 300 elements, 1 to 6 maps.
+     */
+    warmup: { type: "string" },
   },
 });
 const N = Number(values.n);
 const CONCURRENCY = Number(values.concurrency);
 const WORKERS = Number(values.workers);
+const WARMUP = values.warmup !== undefined ? Number(values.warmup) : Math.min(6, Math.max(1, Math.ceil(300 / N)));
 const MODULE = join(repoRoot, "packages/sdk/src/testing/fixture-tasks.ts");
 
 const root = mkdtempSync(join(tmpdir(), "aloft-bench-sdk-map-"));
@@ -173,11 +180,15 @@ const t0 = performance.now();
 await warm.pool.start();
 const startMs = performance.now() - t0;
 let firstMs = NaN;
+const warmupMs: number[] = [];
 const callMs = await inProcessCalls();
 try {
   try {
     // A first small map loads the task module in every worker (the fixed cost after their start).
     firstMs = await viaEngine(warm, "warmup", 2 * WORKERS);
+    // Then maps of N: the first runs of the engine's code are 2–3× slower than later ones (the JIT), a cost a server
+    // pays once, as it pays the module load.
+    for (let i = 0; i < WARMUP; i++) warmupMs.push(await viaEngine(warm, `warmup-${i}`));
     const cpu0 = cpuMs();
     warmMs = await viaEngine(warm, "warm");
     const cpu1 = cpuMs();
@@ -203,7 +214,12 @@ console.log(`mode: ${mode}`);
 console.log(`cold: a process per task, at most ${CONCURRENCY} at once; warm: ${WORKERS} long-lived workers`);
 console.log(
   `fixed cost of warm workers, paid once: start ${startMs.toFixed(0)} ms, first map of ${2 * WORKERS} ` +
-    `(module load in each) ${firstMs.toFixed(0)} ms\n`,
+    `(module load in each) ${firstMs.toFixed(0)} ms` +
+    (warmupMs.length > 0
+      ? `, then ${warmupMs.length} map(s) of ${N} (the engine's code compiled): ` +
+        `${warmupMs.map((ms) => (ms / N).toFixed(2)).join(", ")} ms per element`
+      : "") +
+    "\n",
 );
 console.log(`${pad("", 12) + pad("total s", 12) + pad("ms per task", 14)}tasks/s`);
 for (const [name, ms] of [

@@ -28,29 +28,45 @@ import {
 import { ArrayInputError, arraySize, subNodeBindings } from "./array-inputs.ts";
 import { indexOf, type NodeContext, type NodeHandler, type Transition } from "./handler.ts";
 import type { NodeExecutor } from "./node-executor-port.ts";
+import { sameJson } from "./same-json.ts";
 import { generatedName } from "./task-context.ts";
 
 const arrayOf = (n: NodeContext): ArrayNode | undefined =>
   n.node.target.case === "arrayNode" ? n.node.target.value : undefined;
 
+/** Sub-nodes kept made at most (then forgotten all at once): about those a round visits, not the whole array. */
+const MAX_MADE = 1024;
+
 /**
  * The sub-nodes `n0..n<size-1>` (inner node, own id, literal input bindings), made when looked up rather than all held:
- * a round looks up the few it visits.
+ * a round looks up the few it visits. The last ones made are kept: a running sub-node is visited round after round.
  */
 class SubNodes extends Map<string, Node> {
   readonly #make: (index: number) => Node;
   readonly #size: number;
+  readonly #made = new Map<number, Node>();
   constructor(size: number, make: (index: number) => Node) {
     super();
     this.#size = size;
     this.#make = make;
   }
   override get(id: string): Node | undefined {
-    const i = /^n\d+$/.test(id) ? Number(id.slice(1)) : -1;
-    return i >= 0 && i < this.#size ? this.#make(i) : undefined;
+    const i = this.#index(id);
+    if (i < 0) return undefined;
+    let node = this.#made.get(i);
+    if (!node) {
+      if (this.#made.size >= MAX_MADE) this.#made.clear();
+      node = this.#make(i);
+      this.#made.set(i, node);
+    }
+    return node;
   }
   override has(id: string): boolean {
-    return this.get(id) !== undefined;
+    return this.#index(id) >= 0;
+  }
+  #index(id: string): number {
+    const i = /^n\d+$/.test(id) ? Number(id.slice(1)) : -1;
+    return i < this.#size ? i : -1;
   }
 }
 
@@ -210,7 +226,10 @@ function tracked(st: ArrayNodeStatus, scope: Scope): Required<Pick<ArrayNodeStat
   return { next, active };
 }
 
-/** With no parallelism set, sub-nodes start in waves: at least this many, else as many as are already running. */
+/**
+ * With no parallelism set, sub-nodes start in waves: at least this many, else as many as are already running or twice
+ * as many as ended in the round.
+ */
 const FIRST_WAVE = 16;
 
 /**
@@ -235,13 +254,22 @@ async function visitSubNodes(
   const visit = async (i: number): Promise<NodeStatus | undefined> => {
     const id = `n${i}`;
     const before = scope.statuses[id];
-    await executor.visitNode(scope, id);
-    const after = scope.statuses[id];
+    let after = before;
+    // A task element that moved to a phase the next visit moves on at once (Queued: its attempt starts; Succeeding:
+    // it ends) is visited again now, rather than a round later: a round per phase made every other element of the
+    // array visited once more per phase.
+    for (let visits = 0; visits < MAX_VISITS; visits++) {
+      const last = after;
+      await executor.visitNode(scope, id);
+      after = scope.statuses[id];
+      if (!scope.silent || !movesOn(last, after)) break;
+      // The executor moves a node once per round (`dirty`); an element has no dependents to hold back.
+      scope.dirty.delete(id);
+    }
     if (after !== before) {
       if (resourceOf(before) !== resourceOf(after)) changed.push(i);
-      const lean = (s: NodeStatus | undefined) => JSON.stringify(s ?? null, withoutState);
-      if (lean(before) !== lean(after)) st.rev = (st.rev ?? 0) + 1;
-      else if (JSON.stringify(before ?? null) !== JSON.stringify(after ?? null)) st.stateRev = (st.stateRev ?? 0) + 1;
+      if (!sameJson(before ?? null, after ?? null, "state")) st.rev = (st.rev ?? 0) + 1;
+      else if (!sameJson(before ?? null, after ?? null)) st.stateRev = (st.stateRev ?? 0) + 1;
     }
     if (!started(after)) return after;
     const ph = after!.phase;
@@ -252,7 +280,10 @@ async function visitSubNodes(
     return after;
   };
   for (const i of active) await visit(i);
-  let room = parallelism > 0 ? parallelism - stillActive.length : Math.max(FIRST_WAVE, stillActive.length);
+  // Without parallelism the wave grows with what is running, and doubles what ended this round: elements that end in
+  // a round or two (run in the engine's process) would otherwise start FIRST_WAVE at a time, a round each.
+  const ended = active.length - stillActive.length;
+  let room = parallelism > 0 ? parallelism - stillActive.length : Math.max(FIRST_WAVE, stillActive.length, 2 * ended);
   while (room > 0 && !waiting && next < st.size) {
     // An older status may hold started sub-nodes past the first not-started one: already active or counted.
     if (started(scope.statuses[`n${next}`])) {
@@ -263,16 +294,20 @@ async function visitSubNodes(
     // Not started (the workflow's max parallelism reached): it is first in line next round.
     if (!started(after)) break;
     next++;
-    room--;
+    // One that ended in its first visits (a task run in the engine's process, a cache hit) takes no room.
+    if (!isTerminalNodePhase(after!.phase)) room--;
   }
   st.next = next;
   st.active = stillActive.sort((a, b) => a - b);
   return changed;
 }
 
-function withoutState(key: string, value: unknown): unknown {
-  return key === "state" ? undefined : value;
-}
+/** Visits of one sub-node in a round at most: NotYetStarted → Queued → Running, or Running → Succeeding → Succeeded. */
+const MAX_VISITS = 3;
+
+/** Whether a sub-node's last visit left it in a phase its next visit moves on without waiting for anything. */
+const movesOn = (before: NodeStatus | undefined, after: NodeStatus | undefined) =>
+  after !== undefined && after.phase !== before?.phase && (after.phase === "Queued" || after.phase === "Succeeding");
 
 /** What an external resource shows of a sub-node: its task phase and attempt. */
 const resourceOf = (s: NodeStatus | undefined) =>

@@ -373,6 +373,38 @@ test("array node without parallelism starts sub-nodes in waves and none while so
   );
 });
 
+test("array node: a task element moves on in the round it started or ended in, and elements that end at once take no room in the wave", async () => {
+  // Saved statuses counted: one per round that changed something. An element that ends in the call that starts it
+  // goes NotYetStarted → Queued → Succeeding → Succeeded in one round, and the wave goes on past it.
+  class CountingStore extends MemoryWorkflowStore {
+    saves = 0;
+    override updateStatus(...a: Parameters<MemoryWorkflowStore["updateStatus"]>) {
+      this.saves++;
+      return super.updateStatus(...a);
+    }
+  }
+  const store = new CountingStore();
+  const h = engineHarness({ store });
+  h.plugin.script("inc", async (a) => {
+    await a.writeOutputs(incOutputs(a.inputs));
+    return { phase: "Success", version: 0 };
+  });
+  await h.engine.start();
+  try {
+    await h.launch("m11", mapWorkflow(), { xs: list(...Array.from({ length: 64 }, (_, i) => i)) });
+    const s = await h.waitTerminal("m11");
+    assert.equal(s.phase, "Success");
+    assert.deepEqual(
+      ints((await h.outputs(s)).literals["ys"]),
+      Array.from({ length: 64 }, (_, i) => BigInt(i + 1)),
+    );
+    // A round per phase instead, in waves of 16 (before): 11 saves.
+    assert.ok(store.saves <= 7, `${store.saves} statuses saved`);
+  } finally {
+    await h.engine.stop();
+  }
+});
+
 for (const legacy of [false, true]) {
   test(`array node: a new engine resumes mid-array from the saved status${legacy ? " (one saved before the progress was kept)" : ""}: nothing started twice`, async () => {
     const store = new MemoryWorkflowStore();
