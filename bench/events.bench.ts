@@ -289,6 +289,6 @@ report(
     value: r.perSecond,
     baseline: rawPerSecond,
     unit: "/s",
-    goal: r.name.startsWith("gRPC") ? "≥ 0.3× raw" : "≥ 0.5× raw",
+    goal: r.name.startsWith("in-process") ? "≥ 0.5× raw" : "≥ 0.3× raw",
   })),
 );
