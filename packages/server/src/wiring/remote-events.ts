@@ -4,8 +4,8 @@
 // (up to MAX_IN_FLIGHT) starts only when a whole batch is waiting, and never carries an event that could overtake one
 // in flight: an event waits while an earlier event of its node, of its parent node (a child's event names its parent,
 // which admin looks up), or of its execution's own (workflow) events, is in a request still unanswered — or for a
-// workflow event, any earlier event of its execution. Admin applies those in
-// request order, so the events of a node, and an execution's own, arrive in the order they were sent.
+// workflow event, any earlier event of its execution. Admin applies those in request order, so the events of a node,
+// a child's after its parent's, and an execution's own, arrive in the order they were sent.
 // Every event is encoded once (to size the batch) and sent as those bytes (EncodedEvents, CreateEventsRequest on the
 // wire).
 // An admin that does not serve the RPC (UNIMPLEMENTED: an older version) gets the flyteidl unary RPCs from then on.
