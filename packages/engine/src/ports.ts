@@ -37,6 +37,11 @@ import type {
  * execution, RESOURCE_EXHAUSTED for oversized payloads.
  */
 export interface EventSink {
+  /**
+   * Calls may overlap: the engine then sends a round's events without awaiting each one (executor/round-events.ts
+   * keeps their order per node and awaits them all before the round is saved). Absent: one event at a time.
+   */
+  readonly concurrent?: boolean;
   workflowEvent(req: WorkflowExecutionEventRequest): Promise<void>;
   nodeEvent(req: NodeExecutionEventRequest): Promise<void>;
   taskEvent(req: TaskExecutionEventRequest): Promise<void>;

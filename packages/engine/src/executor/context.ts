@@ -11,6 +11,7 @@ import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPo
 import type { PluginRegistry } from "../plugins/registry.ts";
 import type { ExecutionSpec } from "../store/workflow-store.ts";
 import type { ActiveSet } from "./active-set.ts";
+import type { RoundEvents } from "./round-events.ts";
 import type { ClosureIndex, WorkflowGraph } from "./closure-index.ts";
 import type { NodeStatus, StatusError, WorkflowStatus } from "./status.ts";
 
@@ -50,6 +51,8 @@ export interface ExecContext {
   outputsCache: Map<string, unknown>;
   /** The primary workflow's active set for `status` as the round found it; absent → rounds walk the whole DAG. */
   active?: ActiveSet;
+  /** The round's events sent without awaiting each (a concurrent sink, while the primary DAG is visited). */
+  events?: RoundEvents;
   now(): number;
 }
 

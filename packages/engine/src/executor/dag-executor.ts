@@ -41,6 +41,8 @@ import {
 const PENDING: NodeResult = { state: "pending" };
 const SUCCESS: NodeResult = { state: "success" };
 const UNKNOWN_ERROR = statusError("UNKNOWN", "RuntimeExecutionError", "Unknown error");
+/** Events whose answer the round need not wait for: a refusal only fails the round (events.ts Sending). */
+const LATER = { later: true } as const;
 
 // The executor hands itself to the handlers that run nested nodes (the node-executor port), so that they need not
 // import this file. The functions are stateless: one set of handlers serves every execution.
@@ -142,18 +144,20 @@ export async function visitNode(scope: Scope, id: string): Promise<NodeResult> {
   if (current?.phase === "Succeeded" || current?.phase === "Skipped") return SUCCESS;
   if (current?.phase === "Failed" || current?.phase === "TimedOut") return failedResult(current);
   if (scope.dirty.has(id)) return PENDING;
+  const notStarted = current === undefined || current.phase === "NotYetStarted";
+  if (notStarted && scope.exec.events?.changing) await upstreamAnswered(scope, id);
   // Not started and not ready: nothing to do, and no status entry to create (cheap for the waiting part of a big DAG).
-  if (
-    (current === undefined || current.phase === "NotYetStarted") &&
-    id !== START_NODE_ID &&
-    canExecute(scope, id) === "notReady"
-  ) {
-    return PENDING;
-  }
+  if (notStarted && id !== START_NODE_ID && canExecute(scope, id) === "notReady") return PENDING;
   // Only visits that may do something are timed (node_exec_latency): the cheap ones above stay cheap.
   return scope.exec.deps.metrics
     ? timedVisit(scope, () => step(scope, node, id, current))
     : step(scope, node, id, current);
+}
+
+/** Waits for the answers to this round's events that may still change an upstream node's status (round-events.ts). */
+async function upstreamAnswered(scope: Scope, id: string): Promise<void> {
+  const events = scope.exec.events!;
+  for (const u of scope.upstream.get(id) ?? []) await events.answered(upstreamScope(scope, u).statuses[u]);
 }
 
 /** Moves a node that may move (ready, started or finishing) by at most one phase. */
@@ -240,7 +244,7 @@ async function preExecute(n: NodeContext): Promise<NodeResult> {
   if (ready === "notReady") return PENDING;
   if (ready === "skip") {
     status.phase = "Skipped";
-    await sendNodeEvent(n, NodeExecution_Phase.SKIPPED);
+    await sendNodeEvent(n, NodeExecution_Phase.SKIPPED, {}, LATER);
     return finish(n, "Skipped");
   }
   const recovered = await attemptRecovery(n);
@@ -260,7 +264,7 @@ async function preExecute(n: NodeContext): Promise<NodeResult> {
     recordInputs(n, resolving, false);
     status.error = statusError("SYSTEM", "BindingResolutionFailure", truncateMessage(e.message));
     status.phase = "Failed";
-    await sendNodeEvent(n, NodeExecution_Phase.FAILED, { error: status.error });
+    await sendNodeEvent(n, NodeExecution_Phase.FAILED, { error: status.error }, LATER);
     return finish(n, "Failed");
   }
   await putMessage(exec.deps.blobs, inputsKey(n.dataDir), LiteralMapSchema, inputs);
@@ -269,7 +273,7 @@ async function preExecute(n: NodeContext): Promise<NodeResult> {
   status.queuedAt = exec.now();
   if (isTask) exec.activeTasks++;
   recordQueued(n);
-  await sendNodeEvent(n, NodeExecution_Phase.QUEUED);
+  await sendNodeEvent(n, NodeExecution_Phase.QUEUED, {}, LATER);
   scope.dirty.add(n.node.id);
   return PENDING;
 }
@@ -349,17 +353,19 @@ async function handleQueuedOrRunning(n: NodeContext, handler: NodeHandler): Prom
   if (error) status.error = { ...error, message: truncateMessage(error.message) };
   status.phase = next;
   if (next !== "RetryableFailure") {
-    try {
-      await sendNodeEvent(n, nodeEventPhase(next), error ? { error } : {});
-    } catch (e) {
+    // Admin cannot take this event (too large, invalid): the node fails instead (upstream flytepropeller/pkg/controller/nodes/executor.go).
+    const instead = (e: unknown) => {
       if (!isUnacceptableEvent(e)) throw e;
-      // Admin cannot take this event (too large, invalid): the node fails instead (upstream flytepropeller/pkg/controller/nodes/executor.go).
       next = handler.finalizeRequired ? "Failing" : "Failed";
       error = statusError("USER", "NodeFailed", truncateMessage((e as Error).message));
       status.phase = next;
       status.error = error;
-      await sendNodeEvent(n, NodeExecution_Phase.FAILED, { error });
-    }
+      return { phase: NodeExecution_Phase.FAILED, error };
+    };
+    // With finalisation the node stays unfinished (PENDING, dirty) whether admin takes the event or not, so the visit
+    // need not wait for the answer; a downstream node that reads this status waits for it (visitNode).
+    const later = handler.finalizeRequired && !isTerminalNodePhase(next);
+    await sendNodeEvent(n, nodeEventPhase(next), error ? { error } : {}, { later, instead });
   }
   if (isTerminalNodePhase(next)) {
     // Handlers without finalisation (branch, sub-workflow) may still have running children, e.g. on a timeout:

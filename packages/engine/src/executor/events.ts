@@ -22,11 +22,11 @@ import { NodeExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteid
 import { AloftError, Code, internal } from "@aloft/core";
 import { END_NODE_ID, START_NODE_ID, inputsKey, outputsKey } from "@aloft/core";
 import { NODE_TERMINAL } from "@aloft/core";
-import type { ExecContext } from "./context.ts";
+import type { ExecContext, Scope } from "./context.ts";
 import type { NodeContext } from "../nodes/handler.ts";
 import { childExecutionId } from "./child-execution-id.ts";
 import { cacheEventFields } from "../cache/cache-status.ts";
-import { toExecutionError, type NodePhase, type StatusError } from "./status.ts";
+import { toExecutionError, type NodePhase, type NodeStatus, type StatusError } from "./status.ts";
 import { labelsOf, type EventKind } from "../metrics/engine-metrics.ts";
 
 const NODE_EVENT_VERSION = 1;
@@ -145,18 +145,70 @@ export function nodeEventPhase(p: NodePhase): NodeExecution_Phase {
   }
 }
 
+interface NodeEventOptions {
+  error?: StatusError;
+  dynamicWorkflow?: DynamicWorkflowNodeMetadata;
+  /** Replaces the node kind's target metadata (a recovered node reports the original's, upstream flytepropeller/pkg/controller/nodes/executor.go). */
+  targetMetadata?: NodeExecutionEvent["targetMetadata"];
+}
+
+/** How a node event is sent within a round. */
+export interface Sending {
+  /**
+   * The round need not wait for the answer: with a concurrent sink, a primary-workflow node's event goes without
+   * waiting (executor/round-events.ts), and a rejection fails the round at its end instead of at this event.
+   */
+  later?: boolean;
+  /**
+   * What admin's refusal turns into: called with the error, it changes the node's status and returns the event to send
+   * instead (rethrows what it does not handle). The round waits for it before anything reads that status.
+   */
+  instead?: (e: unknown) => { phase: NodeExecution_Phase; error: StatusError };
+}
+
 /** Builds and sends a node event for the node's phase (or an explicit phase such as ABORTED). */
 export async function sendNodeEvent(
   n: NodeContext,
   phase: NodeExecution_Phase,
-  opts: {
-    error?: StatusError;
-    dynamicWorkflow?: DynamicWorkflowNodeMetadata;
-    /** Replaces the node kind's target metadata (a recovered node reports the original's, upstream flytepropeller/pkg/controller/nodes/executor.go). */
-    targetMetadata?: NodeExecutionEvent["targetMetadata"];
-  } = {},
+  opts: NodeEventOptions = {},
+  sending: Sending = {},
 ): Promise<void> {
   if (n.scope.silent) return;
+  const event = nodeEvent(n, phase, opts);
+  const { instead } = sending;
+  const call = instead
+    ? () =>
+        recordNodeEvent(n, event).catch(async (e: unknown) => {
+          const other = instead(e);
+          await recordNodeEvent(n, nodeEvent(n, other.phase, { error: other.error }));
+        })
+    : () => recordNodeEvent(n, event);
+  return dispatch(n, call, sending.later === true, instead ? n.status : undefined);
+}
+
+/**
+ * Sends one of a node's events: at once without a round collecting them; otherwise after the node's (and its
+ * parent's) earlier events of the round, without waiting when `later` and the node is the primary workflow's.
+ */
+function dispatch(n: NodeContext, call: () => Promise<void>, later: boolean, changes?: NodeStatus): Promise<void> {
+  const events = n.exec.events;
+  if (!events) return call();
+  const parent = n.scope.parent?.uniqueId;
+  if (later && isPrimaryScope(n.scope)) {
+    events.defer(n.uniqueId, parent, call, changes);
+    return Promise.resolve();
+  }
+  return events.send(n.uniqueId, parent, call);
+}
+
+/**
+ * The primary workflow's own nodes: the only ones whose events a round sends without waiting. A nested node's
+ * outcome is read by its parent's handler within the visit, and its events must precede the parent's.
+ */
+const isPrimaryScope = (s: Scope) =>
+  s.parent === undefined && s.outer === undefined && s.injectError === undefined && !s.silent && !s.array;
+
+function nodeEvent(n: NodeContext, phase: NodeExecution_Phase, opts: NodeEventOptions): NodeExecutionEvent {
   const exec = n.exec;
   const now = exec.now();
   const blobs = exec.deps.blobs;
@@ -212,7 +264,7 @@ export async function sendNodeEvent(
     event.parentNodeMetadata = create(ParentNodeExecutionMetadataSchema, { nodeId: n.scope.parent.uniqueId });
     event.retryGroup = String(n.scope.parent.attempt);
   }
-  await recordNodeEvent(n, event);
+  return event;
 }
 
 const isSubWorkflowNode = (n: NodeContext) =>
@@ -238,6 +290,11 @@ async function recordNodeEvent(n: NodeContext, event: NodeExecutionEvent): Promi
     if (event.phase === NodeExecution_Phase.ABORTED && e instanceof AloftError && e.code === Code.NOT_FOUND) return;
     throw new EventRejectedError(e);
   }
+}
+
+/** A task node's task event, sent as its node events are (without waiting when the round allows it). */
+export function sendTaskEventOf(n: NodeContext, event: TaskExecutionEvent, terminal: boolean): Promise<void> {
+  return dispatch(n, () => recordTaskEvent(n.exec, event, terminal), true);
 }
 
 /** Sends a task event; repeated and already-terminal answers are fine for terminal phases. */

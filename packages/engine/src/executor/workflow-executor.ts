@@ -14,6 +14,8 @@ import {
 import type { ExecContext } from "./context.ts";
 import { abortScope, executeDag, visitNode } from "./dag-executor.ts";
 import { sendWorkflowEvent } from "./events.ts";
+import { RoundEvents } from "./round-events.ts";
+import type { DagResult } from "../nodes/node-executor-port.ts";
 import { failureNodeScope, primaryScope, syncFailureNode } from "./scopes.ts";
 import { isTerminalWorkflowPhase, statusError, type StatusError, type WorkflowPhase } from "./status.ts";
 import { labelsOf } from "../metrics/engine-metrics.ts";
@@ -37,7 +39,7 @@ export async function executeRound(exec: ExecContext, abortCause: string | undef
       return;
     }
     case "Running": {
-      const r = await executeDag(primaryScope(exec));
+      const r = await executePrimary(exec);
       if (r.state === "pending") return;
       if (r.state === "complete") {
         const endedAt = s.nodes[END_NODE_ID]?.stoppedAt;
@@ -70,6 +72,30 @@ export async function executeRound(exec: ExecContext, abortCause: string | undef
       return transition(exec, "Failed", WfPhase.FAILED, { error: s.error ?? unknownError() });
     }
   }
+}
+
+/**
+ * The primary DAG's visits; with a concurrent sink their events go without waiting for each, and are all answered
+ * before this returns — before the workflow event and before the round is saved. A refused event fails the round as
+ * the first refusal would have had the round awaited each event (round-events.ts).
+ */
+async function executePrimary(exec: ExecContext): Promise<DagResult> {
+  if (!exec.deps.sink.concurrent) return executeDag(primaryScope(exec));
+  const events = new RoundEvents();
+  exec.events = events;
+  let result: DagResult | undefined;
+  let thrown: { error: unknown } | undefined;
+  try {
+    result = await executeDag(primaryScope(exec));
+  } catch (error) {
+    thrown = { error };
+  }
+  try {
+    await events.flush(thrown);
+  } finally {
+    delete exec.events;
+  }
+  return result!;
 }
 
 const unknownError = () => statusError("UNKNOWN", "RuntimeExecutionError", "Unknown error");

@@ -5,7 +5,7 @@ import { TaskExecutionEventSchema, TaskExecutionMetadata_InstanceClass } from "@
 import { TaskExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { outputsKey } from "@aloft/core";
 import { TASK_TERMINAL } from "@aloft/core";
-import { recordTaskEvent } from "../executor/events.ts";
+import { sendTaskEventOf } from "../executor/events.ts";
 import { toExecutionError, type StatusError } from "../executor/status.ts";
 import type { PluginPhase, PluginStatus, TaskExecutionContext } from "../plugins/plugin.ts";
 import type { NodeContext } from "./handler.ts";
@@ -79,5 +79,5 @@ export async function sendTaskEvent(
   } else if (error) {
     event.outputResult = { case: "error", value: toExecutionError(error, now) };
   }
-  await recordTaskEvent(exec, event, TASK_TERMINAL.has(phase));
+  await sendTaskEventOf(n, event, TASK_TERMINAL.has(phase));
 }

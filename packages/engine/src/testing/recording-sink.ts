@@ -52,6 +52,15 @@ export class RecordingEventSink implements EventSink {
   rejectNode: ((e: NodeExecutionEvent) => AloftError | undefined) | undefined;
   /** Executions admin "does not know": every event about them is NOT_FOUND. */
   readonly unknown = new Set<string>();
+  /**
+   * Calls may overlap (the engine then sends a round's events without awaiting each): every answer comes a turn later,
+   * and a child node's event is NOT_FOUND before its parent node has one (as admin looks the parent up).
+   */
+  concurrent = process.env["ALOFT_TEST_CONCURRENT_EVENTS"] === "1";
+
+  async #turn(): Promise<void> {
+    if (this.concurrent) await new Promise((resolve) => setImmediate(resolve));
+  }
 
   #maybeFail(execName?: string) {
     if (execName !== undefined && this.unknown.has(execName)) {
@@ -65,6 +74,7 @@ export class RecordingEventSink implements EventSink {
 
   async workflowEvent(req: WorkflowExecutionEventRequest): Promise<void> {
     const e = req.event!;
+    await this.#turn();
     this.#maybeFail(e.executionId?.name);
     const key = e.executionId!.name;
     const cur = this.#wf.get(key);
@@ -76,10 +86,15 @@ export class RecordingEventSink implements EventSink {
 
   async nodeEvent(req: NodeExecutionEventRequest): Promise<void> {
     const e = req.event!;
+    await this.#turn();
     this.#maybeFail(e.id?.executionId?.name);
     const rejected = this.rejectNode?.(e);
     if (rejected) throw rejected;
     const key = `${e.id!.executionId!.name}/${e.id!.nodeId}`;
+    const parent = e.parentNodeMetadata && `${e.id!.executionId!.name}/${e.parentNodeMetadata.nodeId}`;
+    if (this.concurrent && parent && !this.#node.has(parent) && !this.#node.has(key)) {
+      throw new AloftError(Code.NOT_FOUND, "test.parent_not_found", `parent node ${parent} not found`);
+    }
     const cur = this.#node.get(key);
     if (cur === e.phase) throw dup();
     if (cur !== undefined && NODE_TERMINAL.has(cur)) throw terminalError(NodeExecution_Phase[e.phase]);
@@ -89,6 +104,7 @@ export class RecordingEventSink implements EventSink {
 
   async taskEvent(req: TaskExecutionEventRequest): Promise<void> {
     const e = req.event!;
+    await this.#turn();
     this.#maybeFail(e.parentNodeExecutionId?.executionId?.name);
     const key = `${e.parentNodeExecutionId!.executionId!.name}/${e.parentNodeExecutionId!.nodeId}/${e.retryAttempt}`;
     const cur = this.#task.get(key);

@@ -294,3 +294,40 @@ test("under pipelining every node's events reach admin in the order they were se
   }
   assert.equal(total, 400);
 });
+
+test("a child node's event waits while an earlier event of its parent node is unanswered", async () => {
+  // Admin looks the parent up when it creates a child's node execution (node-event-manager.ts createFromEvent): a
+  // child's first event in a request ahead of its parent's first would be refused (NOT_FOUND).
+  const batches: string[][] = [];
+  const answer = new Map<number, () => void>();
+  const sink = fakeAdmin(
+    async (_method, input) => {
+      const labels = batchLabels(input);
+      const n = batches.push(labels) - 1;
+      await new Promise<void>((r) => answer.set(n, r));
+      return { results: labels.map(ok) };
+    },
+    { maxEvents: 1, maxBytes: 1024 * 1024, maxInFlight: MAX_IN_FLIGHT },
+  );
+  const child = create(NodeExecutionEventRequestSchema, {
+    event: {
+      id: { executionId: { project: "p", domain: "d", name: "a" }, nodeId: "n0-0-n1" },
+      phase: NodeExecution_Phase.QUEUED,
+      parentNodeMetadata: { nodeId: "n0" },
+    },
+  });
+  const sent = [
+    sink.nodeEvent(node("a", "n0", NodeExecution_Phase.QUEUED)),
+    sink.nodeEvent(child),
+    sink.nodeEvent(node("a", "n2", NodeExecution_Phase.QUEUED)),
+  ];
+  await until(() => batches.length === 2);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(batches, [["a/n0/QUEUED"], ["a/n2/QUEUED"]], "the child waits for its parent; n2 does not");
+  answer.get(0)!();
+  await until(() => batches.length === 3);
+  assert.deepEqual(batches[2], ["a/n0-0-n1/QUEUED"]);
+  answer.get(1)!();
+  answer.get(2)!();
+  await Promise.all(sent);
+});

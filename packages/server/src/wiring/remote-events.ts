@@ -2,9 +2,10 @@
 // answered with its own event's result (mapped by aloftErrorOf exactly as the unary RPCs' errors are). The events
 // sent while a request is in flight wait for the next one, so a batch holds what arrives meanwhile. A second request
 // (up to MAX_IN_FLIGHT) starts only when a whole batch is waiting, and never carries an event that could overtake one
-// in flight: an event waits while an earlier event of its node, or of its execution's own (workflow) events, is in a
-// request still unanswered — or for a workflow event, any earlier event of its execution. Admin applies those in
-// request order, so the events of a node, and an execution's own, arrive in the order they were sent.
+// in flight: an event waits while an earlier event of its node, of its parent node (a child's event names its parent,
+// which admin looks up), or of its execution's own (workflow) events, is in a request still unanswered — or for a
+// workflow event, any earlier event of its execution. Admin applies those in request order, so the events of a node,
+// a child's after its parent's, and an execution's own, arrive in the order they were sent.
 // Every event is encoded once (to size the batch) and sent as those bytes (EncodedEvents, CreateEventsRequest on the
 // wire).
 // An admin that does not serve the RPC (UNIMPLEMENTED: an older version) gets the flyteidl unary RPCs from then on.
@@ -51,6 +52,8 @@ interface Pending {
   /** The execution's key, and the node's (undefined: a workflow event, ordered against its whole execution). */
   execution: string;
   node: string | undefined;
+  /** A child node's event: its parent node's key (parentNodeMetadata). */
+  parent: string | undefined;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -78,7 +81,7 @@ class Lanes {
     const ex = this.executions.get(p.execution);
     if (!ex) return false;
     if (ex.workflow > 0 || p.node === undefined) return true;
-    return (ex.nodes.get(p.node) ?? 0) > 0;
+    return ex.nodes.has(p.node) || (p.parent !== undefined && ex.nodes.has(p.parent));
   }
 
   add(p: Pending, by: 1 | -1): void {
@@ -243,6 +246,7 @@ export function batchingEventSink(
         bytes,
         execution: id ? `${id.project}\u0000${id.domain}\u0000${id.name}` : "",
         node: eventNode(event),
+        parent: event.event.case === "node" ? event.event.value.event?.parentNodeMetadata?.nodeId : undefined,
         resolve,
         reject,
       });
@@ -251,6 +255,7 @@ export function batchingEventSink(
     });
 
   return {
+    concurrent: true,
     workflowEvent: (req) => send(create(EventSchema, { event: { case: "workflow", value: req } })),
     nodeEvent: (req) => send(create(EventSchema, { event: { case: "node", value: req } })),
     taskEvent: (req) => send(create(EventSchema, { event: { case: "task", value: req } })),
