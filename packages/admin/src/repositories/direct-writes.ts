@@ -8,7 +8,6 @@
 // PostgreSQL (a pool, network round trips) always goes through Kysely.
 import type BetterSqlite3 from "better-sqlite3";
 import { CompiledQuery, type Kysely, type QueryResult, type SqliteStatement } from "kysely";
-import { translateDbError, withDbErrors } from "./db-errors.ts";
 import type { Schema } from "./schema.ts";
 
 interface DirectSqlite {
@@ -49,40 +48,15 @@ export function ownConnection(db: Kysely<Schema>, conn: Kysely<Schema>): void {
 
 /** Runs one write statement as `db.executeQuery(q)` would, with the same result and errors. */
 export function executeWrite<R>(db: Kysely<Schema>, q: WriteQuery<R>): Promise<QueryResult<R>> {
-  const d = direct(db);
-  if (d === undefined) return db.executeQuery(compiled(q));
+  const d = handles.get(db);
+  if (d === undefined || (!d.owned && d.sqlite.inTransaction))
+    return db.executeQuery(CompiledQuery.raw(q.sql, q.parameters as unknown[]) as CompiledQuery<R>);
   try {
-    return Promise.resolve(runDirect(d, q));
+    const stmt = d.prepare(q.sql);
+    if (stmt.reader) return Promise.resolve({ rows: stmt.all(q.parameters) as R[] });
+    const { changes, lastInsertRowid } = stmt.run(q.parameters);
+    return Promise.resolve({ rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) });
   } catch (err) {
     return Promise.reject(err);
   }
-}
-
-/**
- * `withDbErrors(() => executeWrite(db, q))` for the event path: the same result and translated errors, but a write
- * that runs directly returns its result (or throws) at once, without the promises and closure around it.
- */
-export function runWrite<R>(db: Kysely<Schema>, q: WriteQuery<R>): QueryResult<R> | Promise<QueryResult<R>> {
-  const d = direct(db);
-  if (d === undefined) return withDbErrors(() => db.executeQuery(compiled(q)));
-  try {
-    return runDirect(d, q);
-  } catch (err) {
-    throw translateDbError(err);
-  }
-}
-
-/** The connection to run on directly, or undefined where the write must go through Kysely. */
-function direct(db: Kysely<Schema>): DirectSqlite | undefined {
-  const d = handles.get(db);
-  return d === undefined || (!d.owned && d.sqlite.inTransaction) ? undefined : d;
-}
-
-const compiled = <R>(q: WriteQuery<R>) => CompiledQuery.raw(q.sql, q.parameters as unknown[]) as CompiledQuery<R>;
-
-function runDirect<R>(d: DirectSqlite, q: WriteQuery<R>): QueryResult<R> {
-  const stmt = d.prepare(q.sql);
-  if (stmt.reader) return { rows: stmt.all(q.parameters) as R[] };
-  const { changes, lastInsertRowid } = stmt.run(q.parameters);
-  return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
 }

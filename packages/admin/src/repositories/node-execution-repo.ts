@@ -13,7 +13,7 @@ import {
   type SortOrder,
 } from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
-import { runWrite } from "./direct-writes.ts";
+import { executeWrite } from "./direct-writes.ts";
 import { WriteSql, insertedId } from "./write-sql.ts";
 import type { ProjectDomainName } from "@aloft/core";
 import type { NodeExecutionsTable, Schema } from "./schema.ts";
@@ -117,7 +117,7 @@ export class NodeExecutionRepo {
   /** Inserts a node execution and returns the stored row; ALREADY_EXISTS when a concurrent event created it first. */
   async create(row: NewNodeExecutionRow, nowMicros: number, db = this.db): Promise<NodeExecutionRow> {
     const stored = { ...row, created_at: nowMicros, updated_at: nowMicros, deleted_at: null };
-    const res = await runWrite(db, this.writes.insert("node_executions", stored));
+    const res = await withDbErrors(() => executeWrite(db, this.writes.insert("node_executions", stored)));
     return { ...stored, id: insertedId(res) };
   }
 
@@ -137,7 +137,7 @@ export class NodeExecutionRepo {
     const where: Record<string, unknown> = { id, phase: expectedPhase };
     if (expectedUpdatedAt !== undefined) where.updated_at = expectedUpdatedAt;
     const q = this.writes.update("node_executions", { ...patch, updated_at: nowMicros }, where);
-    const res = await runWrite(db, q);
+    const res = await withDbErrors(() => executeWrite(db, q));
     return Number(res.numAffectedRows ?? 0) > 0;
   }
 

@@ -14,7 +14,7 @@ import {
   type SortOrder,
 } from "../list/index.ts";
 import { withDbErrors } from "./db-errors.ts";
-import { runWrite } from "./direct-writes.ts";
+import { executeWrite } from "./direct-writes.ts";
 import { WriteSql, insertedId } from "./write-sql.ts";
 import type { NodeExecutionKey } from "./node-execution-repo.ts";
 import type { Schema, TaskExecutionsTable } from "./schema.ts";
@@ -121,7 +121,7 @@ export class TaskExecutionRepo {
   /** Inserts a task execution and returns the stored row; ALREADY_EXISTS when it exists. */
   async create(row: NewTaskExecutionRow, nowMicros: number, db = this.db): Promise<TaskExecutionRow> {
     const stored = { ...row, created_at: nowMicros, updated_at: nowMicros, deleted_at: null };
-    const res = await runWrite(db, this.writes.insert("task_executions", stored));
+    const res = await withDbErrors(() => executeWrite(db, this.writes.insert("task_executions", stored)));
     return { ...stored, id: insertedId(res) };
   }
 
@@ -139,7 +139,7 @@ export class TaskExecutionRepo {
     const where: Record<string, unknown> = { id, phase: expected.phase, phase_version: expected.phaseVersion };
     if (expected.updatedAt !== undefined) where.updated_at = expected.updatedAt;
     const q = this.writes.update("task_executions", { ...patch, updated_at: nowMicros }, where);
-    const res = await runWrite(db, q);
+    const res = await withDbErrors(() => executeWrite(db, q));
     return Number(res.numAffectedRows ?? 0) > 0;
   }
 
