@@ -186,34 +186,6 @@ forEachDatabase("group commit", (getDb) => {
     assert.deepEqual(await keys(db), [1, 2, 3]);
   });
 
-  test("once every event in progress has its write queued, the batch starts without waiting a turn (SQLite)", async (t) => {
-    if (getDb().dialect !== "sqlite") return t.skip("SQLite's batching rule");
-    const g = new GroupCommit(db);
-    const write = (k: number) => async (conn?: Kysely<Schema>) => (await insert(conn ?? db, k), k);
-    // Two rounds: the second batch runs on the connection the first one bound.
-    for (const round of [0, 1]) {
-      g.enter();
-      g.enter();
-      const turn = new Promise((r) => setImmediate(() => r("turn")));
-      const first = g.run(write(2 * round));
-      const both = Promise.all([first, g.run(write(2 * round + 1))]).then(() => "batch");
-      assert.equal(await Promise.race([both, turn]), "batch");
-      g.leave();
-      g.leave();
-    }
-    assert.deepEqual(await keys(db), [0, 1, 2, 3]);
-    assert.equal(g.stats.batches, 2);
-    // One of two events has its write queued: that one waits for the turn, as before.
-    g.enter();
-    g.enter();
-    const turn = new Promise((r) => setImmediate(() => r("turn")));
-    const lone = g.run(write(4)).then(() => "batch");
-    assert.equal(await Promise.race([lone, turn]), "turn");
-    assert.equal(await lone, "batch");
-    g.leave();
-    g.leave();
-  });
-
   test("every write settles only once its transaction is committed", async () => {
     const g = new GroupCommit(db);
     const seen: number[][] = [];

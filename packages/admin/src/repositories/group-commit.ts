@@ -16,13 +16,8 @@
 // commits (many concurrent events), not added to the latency of a few.
 // The managers count the events they are applying (enter / leave): on SQLite, the write of an event applied while no
 // other is (one writer) cannot share a transaction with anything, so it runs at once instead of waiting a turn —
-// that wait (a setImmediate and an event-loop pass per write) cost 3–4 µs of a lone event's ≈ 30. Likewise a batch
-// starts without waiting for the turn once every event in progress has its write queued (several writers, each
-// awaiting its event: no other write can come before one of them is answered).
-// A SQLite batch holds the one connection through the driver's own lock (the executor's provideConnection) and runs
-// on a Kysely instance bound to that connection, made by the first batch and kept: Kysely's `connection()` would
-// build a new instance and executor for every batch.
-import type { DatabaseConnection, Kysely } from "kysely";
+// that wait (a setImmediate and an event-loop pass per write) cost 3–4 µs of a lone event's ≈ 30.
+import type { Kysely } from "kysely";
 import { isConnectionError, translateDbError } from "./db-errors.ts";
 import { executeWrite, ownConnection } from "./direct-writes.ts";
 import type { Schema } from "./schema.ts";
@@ -59,10 +54,6 @@ export class GroupCommit {
   private concurrency: number | undefined;
   /** Events being applied (counted by the event managers around each one). */
   private events = 0;
-  /** SQLite: the pending batch's wait for the next turn. */
-  private turn: NodeJS.Immediate | undefined;
-  /** SQLite: the driver's one connection and a Kysely instance bound to it (made by the first batch). */
-  private bound: { connection: DatabaseConnection; db: Kysely<Schema> } | undefined;
   /** Transactions committed with more than one write, and the writes they held (metrics and tests). */
   readonly stats = { batches: 0, batchedWrites: 0 };
 
@@ -86,31 +77,13 @@ export class GroupCommit {
     if (concurrency === 1 && this.events === 1 && this.draining === 0) return write(this.db);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ write, resolve: resolve as (v: unknown) => void, reject });
-      if (concurrency !== 1) {
-        if (this.draining < concurrency) {
-          this.draining += 1;
-          void this.drain();
-        }
-        return;
-      }
-      // SQLite: after the current turn, so that every write submitted by callers ready now joins the batch…
-      if (this.draining === 0) {
-        this.draining = 1;
-        this.turn = setImmediate(this.drainNow);
-      }
-      // …or as soon as every event in progress has its write queued: none of them can add one before it is answered.
-      if (this.turn !== undefined && this.events > 0 && this.queue.length >= this.events) {
-        clearImmediate(this.turn);
-        this.turn = undefined;
-        queueMicrotask(this.drainNow);
-      }
+      if (this.draining >= concurrency) return;
+      this.draining += 1;
+      // SQLite: after the current turn, so that every write submitted by callers ready now joins the batch.
+      if (concurrency === 1) setImmediate(() => void this.drain());
+      else void this.drain();
     });
   }
-
-  private readonly drainNow = (): void => {
-    this.turn = undefined;
-    void this.drain();
-  };
 
   private async drain(): Promise<void> {
     try {
@@ -120,34 +93,14 @@ export class GroupCommit {
     }
   }
 
-  /**
-   * Runs `body` holding a connection of its own (no other statement runs on it meanwhile), with a Kysely instance
-   * bound to it on which the batch's statements may run directly: the transaction is the holder's.
-   */
-  private async hold<T>(body: (conn: Kysely<Schema>) => Promise<T>): Promise<T> {
-    const bound = this.bound;
-    if (bound !== undefined) {
-      // SQLite's driver hands out its one connection; anything else (never seen) takes the general way below.
-      const held = await this.db
-        .getExecutor()
-        .provideConnection(async (c) => (c === bound.connection ? { value: await body(bound.db) } : undefined));
-      if (held !== undefined) return held.value;
-      this.bound = undefined;
-    }
-    return this.db.connection().execute(async (conn) => {
-      ownConnection(this.db, conn);
-      if (this.concurrency === 1)
-        this.bound = { connection: await conn.getExecutor().provideConnection(async (c) => c), db: conn };
-      return body(conn);
-    });
-  }
-
   /** Never throws: every write of the batch is settled. */
   private async flush(batch: Pending[]): Promise<void> {
     if (batch.length === 1) return alone(batch[0]!, this.db);
     let outcome: { results: unknown[] } | { failed: number; err: unknown } | { commitFailed: unknown };
     try {
-      outcome = await this.hold(async (conn) => {
+      outcome = await this.db.connection().execute(async (conn) => {
+        // The batch's statements may run on the SQLite connection directly: it is held, the transaction its own.
+        ownConnection(this.db, conn);
         await executeWrite(conn, BEGIN);
         const results: unknown[] = [];
         for (let i = 0; i < batch.length; i++) {
