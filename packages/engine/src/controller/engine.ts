@@ -303,6 +303,7 @@ export class Engine {
         return true;
       }
       const progressed = moved === "progressed";
+      const wasRunning = status.phase === "Running";
       work.lastUpdatedAt = this.#now();
       if (work.failedAttempts > 0) {
         work.failedAttempts = 0;
@@ -317,6 +318,12 @@ export class Engine {
       m.roundTimed(labels, performance.now() - t0);
       // Only plugin state moved (a task still running): save it, but wait for the next poll like an unchanged round.
       if (!progressed && !isTerminalWorkflowPhase(status.phase)) {
+        this.#queue.addAfter(key, this.config.pollIntervalMs);
+        return true;
+      }
+      // Progress, but nothing the next round would move without an outside event (a task's exit wakes the
+      // execution; timers are the poll's): that round would visit every running node to find nothing new.
+      if (!exec.restless && wasRunning && status.phase === "Running") {
         this.#queue.addAfter(key, this.config.pollIntervalMs);
         return true;
       }

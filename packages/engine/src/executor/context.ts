@@ -53,6 +53,13 @@ export interface ExecContext {
   active?: ActiveSet;
   /** The round's events sent without awaiting each (a concurrent sink, while the primary DAG is visited). */
   events?: RoundEvents;
+  /**
+   * Set by a visit that leaves work the next round does at once, with no outside event (a node Queued, Succeeding,
+   * failing or retrying; a node held back by one that moved this round; a handler that is not a task's or an array's).
+   * After a round that progressed, the engine runs the next one at once only when set; else it waits for a wake (a
+   * task's exit) or the poll, as after a round that changed nothing.
+   */
+  restless?: boolean;
   now(): number;
 }
 

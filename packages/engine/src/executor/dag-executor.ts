@@ -187,6 +187,7 @@ async function step(scope: Scope, node: Node, id: string, current: NodeStatus | 
       delete status.array;
       delete status.dynamic;
       scope.dirty.add(id);
+      scope.exec.restless = true;
       return PENDING;
     case "Failing":
     case "TimingOut":
@@ -208,6 +209,9 @@ function finish(n: NodeContext, phase: NodePhase): NodeResult {
   recordEnded(n, phase);
   n.scope.statuses[n.node.id] = collapseNodeStatus(s);
   n.scope.dirty.add(n.node.id);
+  // A succeeded node's downstream nodes come later in the same round (canExecute lets them through); after a failure
+  // or a skip they wait for the next round, as do a sub-workflow's nodes after its start node.
+  if (phase !== "Succeeded" || n.node.id === START_NODE_ID) n.exec.restless = true;
   const collapsed = n.scope.statuses[n.node.id]!;
   if (phase === "Succeeded" || phase === "Skipped") return SUCCESS;
   return failedResult(collapsed);
@@ -231,6 +235,7 @@ function canExecute(scope: Scope, id: string): "ready" | "notReady" | "skip" {
     if ((st.phase === "Succeeded" || st.phase === "Succeeding") && (u !== START_NODE_ID || !owner.dirty.has(u))) {
       continue;
     }
+    // An upstream that ended this round set `restless` then (finish): this node is looked at again at once.
     if (owner.dirty.has(u)) return "notReady";
     if (st.phase === "Skipped" || st.phase === "Failed" || st.phase === "TimedOut") skip = true;
     else if (st.phase !== "Succeeded") return "notReady";
@@ -252,7 +257,10 @@ async function preExecute(n: NodeContext): Promise<NodeResult> {
   if (recovered) return recovered;
   const isTask = n.node.target.case === "taskNode";
   const max = exec.spec.spec.maxParallelism ?? 0;
-  if (isTask && max > 0 && exec.activeTasks >= max) return PENDING;
+  if (isTask && max > 0 && exec.activeTasks >= max) {
+    exec.restless = true; // a task that ended in this round may have made room
+    return PENDING;
+  }
   let inputs: LiteralMap;
   const resolving = performance.now();
   try {
@@ -275,6 +283,7 @@ async function preExecute(n: NodeContext): Promise<NodeResult> {
   recordQueued(n);
   await sendNodeEvent(n, NodeExecution_Phase.QUEUED, {}, LATER);
   scope.dirty.add(n.node.id);
+  exec.restless = true;
   return PENDING;
 }
 
@@ -306,8 +315,12 @@ async function handleQueuedOrRunning(n: NodeContext, handler: NodeHandler): Prom
   const { status, exec, scope } = n;
   const gate = await cacheGate(n);
   if (gate === "hit") return finish(n, "Succeeded");
-  if (gate === "wait") return PENDING;
+  if (gate === "wait") {
+    exec.restless = true;
+    return PENDING;
+  }
   const t = deadlines(n, await handler.handle(n));
+  if (t.phase === "Running" && !t.quiet) exec.restless = true;
   let next: NodePhase;
   let error: StatusError | undefined;
   switch (t.phase) {
@@ -374,6 +387,7 @@ async function handleQueuedOrRunning(n: NodeContext, handler: NodeHandler): Prom
     return finish(n, next);
   }
   scope.dirty.add(n.node.id);
+  if (next !== "Running") exec.restless = true; // Succeeding, Failing, TimingOut, RetryableFailure move on at once
   return PENDING;
 }
 

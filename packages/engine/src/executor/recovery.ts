@@ -94,6 +94,7 @@ async function recover(
   status.stoppedAt = n.exec.now();
   n.scope.statuses[n.node.id] = collapseNodeStatus(status);
   n.scope.dirty.add(n.node.id);
+  n.exec.restless = true;
   n.exec.deps.logger.info({ execution: n.exec.key, node: n.uniqueId }, "node recovered from the original execution");
   return { state: "success" };
 }
@@ -122,6 +123,7 @@ async function resumeDynamic(
   status.dynamic = { phase: "ParentFinalizing" };
   await sendNodeEvent(n, NodeExecution_Phase.RUNNING);
   n.scope.dirty.add(n.node.id);
+  n.exec.restless = true;
   return { state: "pending" };
 }
 

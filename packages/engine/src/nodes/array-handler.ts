@@ -171,7 +171,8 @@ export const arrayHandler = (executor: NodeExecutor): NodeHandler => ({
         return { phase: "Success" };
       } else {
         await reportProgress(n, st, scope, changed);
-        return { phase: "Running" };
+        // Its sub-nodes' visits set `restless` themselves (visitSubNodes).
+        return { phase: "Running", quiet: true };
       }
     }
     await executor.abortScope(scope, "array node failed", false);
@@ -255,17 +256,20 @@ async function visitSubNodes(
     const id = `n${i}`;
     const before = scope.statuses[id];
     let after = before;
+    const restless = scope.exec.restless;
     // A task element that moved to a phase the next visit moves on at once (Queued: its attempt starts; Succeeding:
     // it ends) is visited again now, rather than a round later: a round per phase made every other element of the
     // array visited once more per phase.
     for (let visits = 0; visits < MAX_VISITS; visits++) {
       const last = after;
+      scope.exec.restless = false; // what the last visit left decides, not the phases it passed through
       await executor.visitNode(scope, id);
       after = scope.statuses[id];
       if (!scope.silent || !movesOn(last, after)) break;
       // The executor moves a node once per round (`dirty`); an element has no dependents to hold back.
       scope.dirty.delete(id);
     }
+    if (restless) scope.exec.restless = true;
     if (after !== before) {
       if (resourceOf(before) !== resourceOf(after)) changed.push(i);
       if (!sameJson(before ?? null, after ?? null, "state")) st.rev = (st.rev ?? 0) + 1;
@@ -297,6 +301,8 @@ async function visitSubNodes(
     // One that ended in its first visits (a task run in the engine's process, a cache hit) takes no room.
     if (!isTerminalNodePhase(after!.phase)) room--;
   }
+  // Sub-nodes left to start: without parallelism each round starts a wave; with it, when there is room.
+  if (next < st.size && !waiting && (parallelism <= 0 || stillActive.length < parallelism)) scope.exec.restless = true;
   st.next = next;
   st.active = stillActive.sort((a, b) => a - b);
   return changed;

@@ -459,3 +459,57 @@ for (const legacy of [false, true]) {
     }
   });
 }
+
+test("array node with a plugin that wakes on every change: no element waits for the poll, with or without parallelism", async () => {
+  /** Runs on the first look and ends a moment later, announcing it (as a warm worker's settled job). */
+  const wakeful: Script = async (a) => {
+    if (a.call === 1) {
+      setTimeout(() => a.ctx.wake?.(), 1);
+      return running();
+    }
+    await a.writeOutputs(incOutputs(a.inputs));
+    return { phase: "Success", version: 0 };
+  };
+  const xs = Array.from({ length: 40 }, (_, i) => i);
+  for (const [name, extra] of [
+    ["mw1", {}],
+    ["mw2", { parallelismOption: { case: "parallelism", value: 3 } } as Partial<ArrayNode>],
+  ] as const) {
+    // No poll within the test: a round that should have followed at once, and did not, would stall the map.
+    const { h, s } = await run(
+      name,
+      list(...xs),
+      (h) => {
+        Object.assign(h.plugin, { wakes: true });
+        h.plugin.script("inc", wakeful);
+      },
+      extra,
+      { pollIntervalMs: 600_000 },
+    );
+    assert.equal(s.phase, "Success", name);
+    assert.deepEqual(
+      ints((await h.outputs(s)).literals["ys"]),
+      xs.map((x) => BigInt(x + 1)),
+    );
+  }
+});
+
+test("array node with a plugin that wakes: the waves start one after another without waiting for the poll", async () => {
+  const h = engineHarness({ config: { pollIntervalMs: 600_000 } });
+  Object.assign(h.plugin, { wakes: true });
+  h.plugin.script("inc", never());
+  await h.engine.start();
+  try {
+    await h.launch("mw3", mapWorkflow(), { xs: list(...Array.from({ length: 40 }, (_, i) => i)) });
+    // Elements that never end wake nothing: only rounds run at once start the waves after the first.
+    await h.waitFor(
+      "mw3",
+      (s) => Object.values(s.nodes["m"]?.children ?? {}).filter((c) => c.phase === "Running").length === 40,
+      "all forty running",
+    );
+    await h.engine.abort(h.id("mw3"), "stop");
+    assert.equal((await h.waitTerminal("mw3")).phase, "Aborted");
+  } finally {
+    await h.engine.stop();
+  }
+});

@@ -13,6 +13,11 @@ export interface Transition {
   error?: StatusError;
   /** Task success that wrote `futures.pb`: the node is a dynamic parent (upstream flytepropeller/pkg/controller/nodes/dynamic/handler.go). */
   futures?: boolean;
+  /**
+   * Running, and only an outside event moves the node on (a task whose plugin wakes the execution when the attempt
+   * changes; an array node, whose sub-nodes report their own): no round need follow at once for it (`restless`).
+   */
+  quiet?: boolean;
 }
 
 export interface NodeContext {

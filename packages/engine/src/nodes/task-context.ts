@@ -4,6 +4,7 @@ import { TaskExecutionIdentifierSchema } from "@aloft/idl/flyteidl/core/identifi
 import type { TaskTemplate } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { checkpointPrefix, inputsKey, rawOutputDataPrefix } from "@aloft/core";
 import { fixedLengthUniqueIdForParts } from "@aloft/core";
+import type { EngineDeps } from "../executor/context.ts";
 import type { TaskExecutionContext } from "../plugins/plugin.ts";
 import type { NodeContext } from "./handler.ts";
 
@@ -54,8 +55,33 @@ function environmentOf(n: NodeContext): Record<string, string> {
   return env;
 }
 
+/**
+ * The contexts built for an execution's task attempts, by its spec (dropped with it): a running task node is visited
+ * every round, and its context (generated name, URIs, child logger) is the same each time. Keyed by the node's unique id,
+ * the attempt and its system failures (which `interruptible` reads); kept only for the same engine and template.
+ */
+interface Built {
+  deps: EngineDeps;
+  template: TaskTemplate;
+  ctx: TaskExecutionContext;
+}
+const built = new WeakMap<object, Map<string, Built>>();
+const MAX_KEPT = 4096;
+
 export function taskExecutionContext(n: NodeContext, template: TaskTemplate): TaskExecutionContext {
   const attempt = n.attempt();
+  const key = `${n.uniqueId}/${attempt}/${n.status.systemFailures ?? 0}`;
+  let kept = built.get(n.exec.spec);
+  const hit = kept?.get(key);
+  if (hit && hit.deps === n.exec.deps && hit.template === template) return hit.ctx;
+  const ctx = buildContext(n, template, attempt);
+  if (!kept) built.set(n.exec.spec, (kept = new Map()));
+  else if (kept.size >= MAX_KEPT) kept.clear();
+  kept.set(key, { deps: n.exec.deps, template, ctx });
+  return ctx;
+}
+
+function buildContext(n: NodeContext, template: TaskTemplate, attempt: number): TaskExecutionContext {
   const name = generatedName(n, attempt);
   const raw = rawPrefixUri(n);
   const rawPrefix = rawOutputDataPrefix(raw, name);

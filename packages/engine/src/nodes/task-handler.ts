@@ -135,6 +135,6 @@ async function finishHandle(
     case "PermanentFailure":
       return { phase: "Failed", ...(error ? { error } : {}) };
     default:
-      return { phase: "Running" };
+      return r.plugin.wakes ? { phase: "Running", quiet: true } : { phase: "Running" };
   }
 }

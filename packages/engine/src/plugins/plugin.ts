@@ -111,6 +111,11 @@ export type PluginState = Record<string, unknown>;
 export interface TaskPlugin {
   readonly id: string;
   readonly taskTypes: readonly string[];
+  /**
+   * Every change of an attempt this plugin started is announced by `ctx.wake` (the process exited, a slot freed): a
+   * look right after one that saw it unfinished learns nothing new, so the engine runs no round at once for it.
+   */
+  readonly wakes?: boolean;
   /** Starts the attempt if it has not started, otherwise checks on it. Never blocks on the task itself. */
   handle(
     ctx: TaskExecutionContext,

@@ -79,6 +79,8 @@ export function taskEnvironment(ctx: TaskExecutionContext): Record<string, strin
 export abstract class JobPlugin implements TaskPlugin {
   abstract readonly id: string;
   abstract readonly taskTypes: readonly string[];
+  /** A settled job wakes its execution (`#start`). */
+  readonly wakes = true;
   readonly #jobs = new Map<string, Job>();
 
   /** Runs the attempt to completion (the entrypoint's outcome). */

@@ -97,6 +97,8 @@ interface LocalState extends Partial<proc.ProcessRecord> {
 
 export class LocalProcessPlugin implements TaskPlugin {
   readonly id = "local-process";
+  /** A process it spawned wakes the execution when it exits, a freed slot the attempts it admits (adopted ones: the poll). */
+  readonly wakes = true;
   readonly taskTypes: readonly string[] = TASK_TYPES;
   readonly #o: LocalProcessPluginOptions;
   readonly #slots: ProcessSlots;
