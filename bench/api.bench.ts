@@ -102,7 +102,7 @@ try {
 } finally {
   agent.destroy();
   raw.close();
-  aloft.stop();
+  await aloft.stop();
   baseline.child.kill("SIGTERM");
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -6,7 +6,8 @@ export interface ChildServer {
   child: ChildProcess;
   grpcPort: number;
   httpPort: number;
-  stop(): void;
+  /** SIGTERM, resolved once the server has exited (its data directory is then safe to remove). */
+  stop(): Promise<void>;
 }
 
 export const repoRoot = join(import.meta.dirname, "..");
@@ -55,5 +56,11 @@ export async function startAloft(
     /gRPC\s+\S+:(\d+)[\s\S]*HTTP\s+http:\/\/[^:]+:(\d+)/,
     env,
   );
-  return { child, grpcPort: Number(match[1]), httpPort: Number(match[2]), stop: () => child.kill("SIGTERM") };
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+  return { child, grpcPort: Number(match[1]), httpPort: Number(match[2]), stop };
 }

@@ -175,8 +175,6 @@ try {
     );
   }
 } finally {
-  const exited = new Promise((r) => server.child.once("exit", r));
-  server.stop();
-  await exited;
+  await server.stop();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -65,8 +65,9 @@ for (let i = 0; i < RUNS; i++) {
   });
   launched.push(Number(await waitFor(`${marks}-${i}`)) - t0);
 }
-server.stop();
-rmSync(dir, { recursive: true, force: true });
+await server.stop();
+// A task the last launch started may still be writing its outputs: the removal retries while the directory changes.
+rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 
 console.log(
   `\nCreateExecution → first task process started (${RUNS} runs, sandbox on SQLite, node ${process.version})\n`,
