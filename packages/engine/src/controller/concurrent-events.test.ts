@@ -11,7 +11,7 @@ import { succeed } from "../testing/fake-plugin.ts";
 import { RecordingEventSink } from "../testing/recording-sink.ts";
 import { MemoryWorkflowStore } from "../store/memory-workflow-store.ts";
 import type { WorkflowStatus } from "../executor/status.ts";
-import { b, compiler, incOutputs, intLit } from "../testing/workflows.ts";
+import { b, compiler, incChain, incOutputs, intLit } from "../testing/workflows.ts";
 
 /** Counts the node events in flight at once. */
 class CountingSink extends RecordingEventSink {
@@ -89,19 +89,7 @@ const fanOut = (n: number) =>
     ),
   );
 
-const chain = () =>
-  compiler.ok(
-    b.workflow(
-      "chain",
-      [
-        b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))]),
-        b.taskNode("n1", "inc", [b.bind("a", b.promise("n0", "o"))]),
-      ],
-      { x: b.INT },
-      { y: b.INT },
-      [b.bind("y", b.promise("n1", "o"))],
-    ),
-  );
+const chain = () => incChain(2);
 
 test("a fan-out's events are in flight together; every saved status was reported first; the same events per node", async () => {
   const one = await run(false, "f1", fanOut(8));

@@ -4,26 +4,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { TaskExecutionContext } from "../plugins/plugin.ts";
 import { engineHarness } from "../testing/harness.ts";
 import { FakePlugin, running } from "../testing/fake-plugin.ts";
-import { b, compiler, incOutputs, intLit, intOf } from "../testing/workflows.ts";
+import { incChain, incOutputs, intLit, intOf } from "../testing/workflows.ts";
 
 /** A plugin that wakes the execution when an attempt ends (as the local-process plugin on a process's exit). */
 class WakingPlugin extends FakePlugin {
   readonly wakes = true;
 }
 
-const chain = () =>
-  compiler.ok(
-    b.workflow(
-      "chain",
-      [
-        b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))]),
-        b.taskNode("n1", "inc", [b.bind("a", b.promise("n0", "o"))]),
-      ],
-      { x: b.INT },
-      { y: b.INT },
-      [b.bind("y", b.promise("n1", "o"))],
-    ),
-  );
+const chain = () => incChain(2);
 
 test("after a round that started a task of a waking plugin, no round follows at once: the next look is the wake's", async () => {
   const plugin = new WakingPlugin();

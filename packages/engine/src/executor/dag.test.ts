@@ -6,7 +6,7 @@ import { TaskMetadataSchema } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { harness } from "@aloft/core/testing";
 import { engineHarness } from "../testing/harness.ts";
 import { errorPb, failTimes, never, permanentFailure, succeed } from "../testing/fake-plugin.ts";
-import { TASKS, addOutputs, b, compiler, incOutputs, intLit, intOf } from "../testing/workflows.ts";
+import { TASKS, addOutputs, b, compiler, incChain, incOutputs, intLit, intOf } from "../testing/workflows.ts";
 
 async function run(
   name: string,
@@ -26,12 +26,7 @@ async function run(
 }
 
 test("a chain passes outputs along", async () => {
-  const nodes = [
-    b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))]),
-    b.taskNode("n1", "inc", [b.bind("a", b.promise("n0", "o"))]),
-    b.taskNode("n2", "inc", [b.bind("a", b.promise("n1", "o"))]),
-  ];
-  const c = compiler.ok(b.workflow("chain", nodes, { x: b.INT }, { y: b.INT }, [b.bind("y", b.promise("n2", "o"))]));
+  const c = incChain(3);
   const { h, s } = await run("c1", () => ["c1", c, { x: intLit(10) }]);
   assert.equal(s.phase, "Success");
   assert.equal(intOf((await h.outputs(s)).literals["y"]), 13n);

@@ -33,7 +33,7 @@ import type { ChildExecutionPort, RecoveryPort } from "../ports.ts";
 import { dynamicWorkflow, writesFutures } from "../testing/dynamic-workflow.ts";
 import { FakePlugin, permanentFailure, succeed, type Script } from "../testing/fake-plugin.ts";
 import { RecordingEventSink } from "../testing/recording-sink.ts";
-import { TASKS, b, compiler, incOutputs, intLit, intOf } from "../testing/workflows.ts";
+import { TASKS, b, compiler, incChain, incOutputs, intLit, intOf } from "../testing/workflows.ts";
 import { MemoryWorkflowStore } from "../store/memory-workflow-store.ts";
 import type { CompiledWorkflowClosure } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import type { Literal } from "@aloft/idl/flyteidl/core/literals_pb.js";
@@ -168,20 +168,7 @@ const incFailingIn =
   (a) =>
     failing.has(a.ctx.generatedName) ? permanentFailure()(a) : succeed(incOutputs)(a);
 
-const chain = () =>
-  compiler.ok(
-    b.workflow(
-      "chain",
-      [
-        b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))]),
-        b.taskNode("n1", "inc", [b.bind("a", b.promise("n0", "o"))]),
-        b.taskNode("n2", "inc", [b.bind("a", b.promise("n1", "o"))]),
-      ],
-      { x: b.INT },
-      { y: b.INT },
-      [b.bind("y", b.promise("n2", "o"))],
-    ),
-  );
+const chain = () => incChain(3);
 
 test("recovery: succeeded nodes are copied with RECOVERED events, the failed node and its downstream run again", async () => {
   const t = setup();

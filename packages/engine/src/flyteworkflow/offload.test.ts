@@ -11,20 +11,10 @@ import { LocalBlobStore, getMessage, putMessage, workflowClosureKey } from "@alo
 import { WorkflowClosureSchema } from "@aloft/idl/flyteidl/admin/workflow_pb.js";
 import { CompiledWorkflowClosureSchema } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
-import { b, compiler, intLit } from "../testing/workflows.ts";
+import { incChain, intLit } from "../testing/workflows.ts";
 import { buildFlyteWorkflow, serializeFlyteWorkflow } from "./build.ts";
 import { DEFAULT_MAX_STATIC_BYTES, offloadStaticPart, resolveStaticPart, staticPartBytes } from "./offload.ts";
 import { readFlyteWorkflow } from "./read.ts";
-
-/** A chain of `n` inc tasks: its static part grows with n. */
-function chain(n: number) {
-  const nodes = Array.from({ length: n }, (_, i) =>
-    b.taskNode(`n${i}`, "inc", [b.bind("a", b.promise(i === 0 ? "start-node" : `n${i - 1}`, i === 0 ? "x" : "o"))]),
-  );
-  return compiler.ok(
-    b.workflow("chain", nodes, { x: b.INT }, { y: b.INT }, [b.bind("y", b.promise(`n${n - 1}`, "o"))]),
-  );
-}
 
 const inputs = create(LiteralMapSchema, { literals: { x: intLit(1) } });
 const execId = { project: "p", domain: "d", name: "e1" };
@@ -41,7 +31,7 @@ async function withStore<T>(fn: (blobs: LocalBlobStore) => Promise<T>): Promise<
 describe("FlyteWorkflow static-part offloading", () => {
   it("leaves a resource under the threshold whole", async () => {
     await withStore(async (blobs) => {
-      const closure = chain(3);
+      const closure = incChain(3);
       const wf = buildFlyteWorkflow(closure, inputs, execId, "ns");
       assert.ok(staticPartBytes(wf) < DEFAULT_MAX_STATIC_BYTES);
       const out = await offloadStaticPart(wf, { blobs, closure, closureKey: "metadata/admin/p/d/chain/v1" });
@@ -52,7 +42,7 @@ describe("FlyteWorkflow static-part offloading", () => {
 
   it("offloads a resource over the threshold and reads it back", async () => {
     await withStore(async (blobs) => {
-      const closure = chain(400);
+      const closure = incChain(400);
       const wf = buildFlyteWorkflow(closure, inputs, execId, "ns");
       const size = staticPartBytes(wf);
       assert.ok(size > 100_000, `static part ${size} bytes`);
@@ -86,7 +76,7 @@ describe("FlyteWorkflow static-part offloading", () => {
 
   it("reuses admin's registered closure instead of writing another, and alwaysOffload is upstream's mode", async () => {
     await withStore(async (blobs) => {
-      const closure = chain(2);
+      const closure = incChain(2);
       const key = workflowClosureKey({ project: "p", domain: "d", name: "chain", version: "v1" });
       const registered = create(WorkflowClosureSchema, {
         compiledWorkflow: closure,

@@ -23,7 +23,7 @@ import { Resources_ResourceName } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { NodeSchema, WorkflowMetadata_OnFailurePolicy, type Node } from "@aloft/idl/flyteidl/core/workflow_pb.js";
 import { engineHarness } from "../testing/harness.ts";
 import { succeed } from "../testing/fake-plugin.ts";
-import { b, compiler, incOutputs, intLit, intOf } from "../testing/workflows.ts";
+import { b, compiler, incChain, incOutputs, intLit, intOf } from "../testing/workflows.ts";
 import { buildFlyteWorkflow, serializeFlyteWorkflow } from "./build.ts";
 import { parseIdentifierText } from "./closure-from-spec.ts";
 import { identifierText } from "./node-spec.ts";
@@ -281,18 +281,7 @@ describe("admin's additions come back as the engine's launch settings", () => {
 
 describe("the engine runs the rebuilt closure as it runs the original", () => {
   it("same outputs and the same events", async () => {
-    const closure = compiler.ok(
-      b.workflow(
-        "chain",
-        [
-          b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))]),
-          b.taskNode("n1", "inc", [b.bind("a", b.promise("n0", "o"))]),
-        ],
-        { x: b.INT },
-        { y: b.INT },
-        [b.bind("y", b.promise("n1", "o"))],
-      ),
-    );
+    const closure = incChain(2);
     const inputs = create(LiteralMapSchema, { literals: { x: intLit(40) } });
     const back = await readFlyteWorkflow(buildFlyteWorkflow(closure, inputs, execId, "ns"));
     const run = async (name: string, c: typeof closure) => {

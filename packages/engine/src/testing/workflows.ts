@@ -25,6 +25,20 @@ const noopTask = b.task("noop", {}, {});
 export const TASKS = [incTask, addTask, noopTask];
 export const compiler = harness(TASKS);
 
+/** Workflow `chain`: `n` inc tasks n0 → n1 → … (x → y = x + n). */
+export const incChain = (n: number) =>
+  compiler.ok(
+    b.workflow(
+      "chain",
+      Array.from({ length: n }, (_, i) =>
+        b.taskNode(`n${i}`, "inc", [b.bind("a", i === 0 ? b.promise("start-node", "x") : b.promise(`n${i - 1}`, "o"))]),
+      ),
+      { x: b.INT },
+      { y: b.INT },
+      [b.bind("y", b.promise(`n${n - 1}`, "o"))],
+    ),
+  );
+
 export const incOutputs = (inputs: LiteralMap) => ({ o: intLit(intOf(inputs.literals["a"]) + 1n) });
 export const addOutputs = (inputs: LiteralMap) => ({
   o: intLit(intOf(inputs.literals["a"]) + intOf(inputs.literals["b"])),
