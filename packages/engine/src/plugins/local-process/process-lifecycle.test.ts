@@ -181,7 +181,9 @@ test("a process that keeps vanishing fails the attempt as a SYSTEM error once th
   process.kill(-pid, "SIGKILL");
   // The whole group gone (on a loaded machine `sleep` outlives its killed wrapper for a moment; until then it runs).
   await until(() => !alive(pid) && !groupExists(pid), "killed");
-  const r = await plugin.handle(ctx, running.state);
+  // The plugin counts the attempt running until the spawner has reported the exit (its own message, which a loaded
+  // machine may deliver after the group is gone): it is looked at again until then, as the engine's rounds would.
+  const r = await drive(plugin, ctx, (s) => s.phase !== "Running", running.state);
   assert.equal(r.status.phase, "RetryableFailure");
   assert.equal(r.status.error?.code, "ProcessVanished");
   assert.equal(r.status.error?.kind, ExecutionError_ErrorKind.SYSTEM);
