@@ -15,7 +15,7 @@ const BENCHES: Array<[string, string, string[]]> = [
   ["api", "api.bench.ts", ["--requests", "1000", "--projects", "100"]],
   ["grpc", "grpc.bench.ts", ["--requests", "1000", "--rounds", "1"]],
   ["registry", "registry.bench.ts", ["--sizes", "10000", "--samples", "50"]],
-  ["events", "events.bench.ts", ["--nodes", "100"]],
+  ["events", "events.bench.ts", ["--nodes", "1000"]],
   ["launch", "launch.bench.ts", ["--runs", "5"]],
   ["engine", "engine.bench.ts", ["--nodes", "100"]],
   ["sdk-map", "sdk-map.bench.ts", ["--n", "50"]],

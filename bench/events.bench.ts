@@ -65,8 +65,16 @@ async function measure(name: string, send: (e: BenchEvent) => Promise<unknown>, 
 
 // Untimed warm-up: the first events through a fresh process compile and optimise the whole path (the managers,
 // protobuf, the query builder, SQLite's statements), which a running admin paid long before; without it the first
-// scenario measured mostly that (1 writer: ≈ 3,000 events per CPU-second cold against ≈ 8,000 warm).
-await measure("warm-up", (e) => (e.kind === "node" ? sink.nodeEvent(e.req) : sink.taskEvent(e.req)), 1);
+// scenario measured mostly that (1 writer: ≈ 3,000 events per CPU-second cold against ≈ 8,000 warm). One pass of
+// --nodes was not enough at small sizes (1 writer at 300 nodes: 0.24–0.40× raw after one pass, 0.77–0.92× after
+// 10,800 events), so passes alternate 1 and 32 writers (both paths of the group commit) until WARM_UP_EVENTS went by.
+const WARM_UP_EVENTS = 10_000;
+for (let sent = 0, pass = 0; sent < WARM_UP_EVENTS; sent += NODES * 6, pass++)
+  await measure(
+    "warm-up",
+    (e) => (e.kind === "node" ? sink.nodeEvent(e.req) : sink.taskEvent(e.req)),
+    pass % 2 ? 32 : 1,
+  );
 const results = [];
 results.push(
   await measure("in-process, 1 writer", (e) => (e.kind === "node" ? sink.nodeEvent(e.req) : sink.taskEvent(e.req)), 1),
