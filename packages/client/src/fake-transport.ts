@@ -2,6 +2,7 @@
 // and each answer is a response message or a thrown error. Never imported by production code.
 import { create, type DescMessage, type DescMethodUnary, type MessageInitShape } from "@bufbuild/protobuf";
 import type { Transport, UnaryResponse } from "@connectrpc/connect";
+import { unaryResponse } from "./unary-response.ts";
 
 /** One unary call as the transport received it. */
 export interface UnaryCall {
@@ -31,14 +32,7 @@ export function answeringTransport(answer: (call: UnaryCall) => Promise<unknown>
         headers: new Headers(header),
         timeoutMs,
       });
-      return {
-        stream: false,
-        service: method.parent,
-        method,
-        header: new Headers(),
-        trailer: new Headers(),
-        message: create(method.output, (out ?? {}) as MessageInitShape<O>),
-      };
+      return unaryResponse(method, create(method.output, (out ?? {}) as MessageInitShape<O>));
     },
     async stream() {
       throw new Error("no streams");

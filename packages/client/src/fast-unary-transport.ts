@@ -16,6 +16,7 @@ import type { DescMessage, DescMethodUnary, MessageInitShape } from "@bufbuild/p
 import { Code, ConnectError, type ContextValues, type Transport, type UnaryResponse } from "@connectrpc/connect";
 import { findTrailerError, requestHeader, validateResponse } from "@connectrpc/connect/protocol-grpc";
 import type { Http2SessionManager } from "@connectrpc/connect-node";
+import { unaryResponse } from "./unary-response.ts";
 
 /** The stream failed without a gRPC status: connect makes the call again. */
 class NoStatus extends Error {}
@@ -143,14 +144,7 @@ export function fastUnaryTransport(
         if (headerError) throw headerError;
         const err = findTrailerError(foundStatus ? reply.header : reply.trailer);
         if (err) throw err;
-        return {
-          stream: false,
-          service: method.parent,
-          method,
-          header: reply.header,
-          trailer: reply.trailer,
-          message: fromBinary(method.output, oneMessage(reply.body)),
-        };
+        return unaryResponse(method, fromBinary(method.output, oneMessage(reply.body)), reply.header, reply.trailer);
       } catch (e) {
         if (!(e instanceof NoStatus)) throw e;
         const left = timeoutMs === undefined ? undefined : timeoutMs - (Date.now() - started);

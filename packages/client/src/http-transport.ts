@@ -19,6 +19,7 @@ import { StatusSchema } from "@aloft/idl/google/rpc/status_pb.js";
 import type { TlsOptions } from "./endpoint.ts";
 import { httpCallFor } from "./http-route.ts";
 import type { HeaderInit } from "./retry.ts";
+import { unaryResponse } from "./unary-response.ts";
 
 export type HttpEncoding = "binary" | "json";
 
@@ -179,7 +180,7 @@ export function createHttpGatewayTransport(o: HttpTransportOptions): ClosableTra
         : fromJson(method.output, JSON.parse(res.body.toString("utf8") || "{}") as JsonValue, {
             ignoreUnknownFields: true,
           });
-      return { stream: false, service: method.parent, method, header: res.headers, trailer: new Headers(), message };
+      return unaryResponse(method, message, res.headers);
     },
     async stream() {
       throw new ConnectError("the HTTP gateway carries no streaming RPCs; use the gRPC transport", Code.Unimplemented);

@@ -13,6 +13,7 @@ import {
 } from "@connectrpc/connect";
 import { prepareIdempotentCall } from "./idempotency.ts";
 import { defaultRetryPolicy, backoffDelay, realSleep, type HeaderInit, type RetryPolicy, type Sleep } from "./retry.ts";
+import { unaryResponse } from "./unary-response.ts";
 
 export interface CallInfo {
   /** `flyteidl.service.AdminService.GetExecution` */
@@ -104,14 +105,7 @@ export function resilientTransport(inner: Transport, policy: CallPolicy = {}): T
             continue;
           }
           if (attempt > 0 && err.code === Code.AlreadyExists && prepared.alreadyExists) {
-            return {
-              stream: false,
-              service: method.parent,
-              method,
-              header: new Headers(),
-              trailer: new Headers(),
-              message: prepared.alreadyExists(),
-            };
+            return unaryResponse(method, prepared.alreadyExists());
           }
           if (!retry.retryableCodes.includes(err.code) || attempt + 1 >= retry.maxAttempts || signal?.aborted)
             throw err;

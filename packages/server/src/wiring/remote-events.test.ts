@@ -55,6 +55,22 @@ const batchLabels = (input: unknown) =>
 
 const ok = () => create(StatusSchema, { code: 0 });
 
+/**
+ * A fake admin that holds each request until the test answers it (`answer.get(n)!()`, n in the order requests came,
+ * `batches[n]` their events' labels), then gives each event `result(label)`.
+ */
+function heldAdmin(limits: BatchLimits, result: (label: string) => ReturnType<typeof ok> = ok) {
+  const batches: string[][] = [];
+  const answer = new Map<number, () => void>();
+  const sink = fakeAdmin(async (_method, input) => {
+    const labels = batchLabels(input);
+    const n = batches.push(labels) - 1;
+    await new Promise<void>((r) => answer.set(n, r));
+    return { results: labels.map(result) };
+  }, limits);
+  return { sink, batches, answer };
+}
+
 async function until(cond: () => boolean): Promise<void> {
   while (!cond()) await new Promise((r) => setImmediate(r));
 }
@@ -200,21 +216,10 @@ test("a batch holds at most 1,000 events and 1 MiB; a larger event goes alone", 
 });
 
 test("with a whole batch waiting more requests go at once; a node's events never overtake each other", async () => {
-  const batches: string[][] = [];
-  const answer = new Map<number, () => void>();
-  const sink = fakeAdmin(
-    async (_method, input) => {
-      const labels = batchLabels(input);
-      const n = batches.push(labels) - 1;
-      await new Promise<void>((r) => answer.set(n, r));
-      // One event of the batch fails: only its caller hears of it.
-      return {
-        results: labels.map((l) =>
-          l === "a/n1/QUEUED" ? create(StatusSchema, { code: Code.NOT_FOUND, message: "no such node" }) : ok(),
-        ),
-      };
-    },
+  // One event of the batch fails: only its caller hears of it.
+  const { sink, batches, answer } = heldAdmin(
     { maxEvents: 2, maxBytes: 1024 * 1024, maxInFlight: MAX_IN_FLIGHT },
+    (l) => (l === "a/n1/QUEUED" ? create(StatusSchema, { code: Code.NOT_FOUND, message: "no such node" }) : ok()),
   );
   const workflow = create(WorkflowExecutionEventRequestSchema, {
     event: { executionId: { project: "p", domain: "d", name: "a" }, phase: WorkflowExecution_Phase.SUCCEEDED },
@@ -298,17 +303,7 @@ test("under pipelining every node's events reach admin in the order they were se
 test("a child node's event waits while an earlier event of its parent node is unanswered", async () => {
   // Admin looks the parent up when it creates a child's node execution (node-event-manager.ts createFromEvent): a
   // child's first event in a request ahead of its parent's first would be refused (NOT_FOUND).
-  const batches: string[][] = [];
-  const answer = new Map<number, () => void>();
-  const sink = fakeAdmin(
-    async (_method, input) => {
-      const labels = batchLabels(input);
-      const n = batches.push(labels) - 1;
-      await new Promise<void>((r) => answer.set(n, r));
-      return { results: labels.map(ok) };
-    },
-    { maxEvents: 1, maxBytes: 1024 * 1024, maxInFlight: MAX_IN_FLIGHT },
-  );
+  const { sink, batches, answer } = heldAdmin({ maxEvents: 1, maxBytes: 1024 * 1024, maxInFlight: MAX_IN_FLIGHT });
   const child = create(NodeExecutionEventRequestSchema, {
     event: {
       id: { executionId: { project: "p", domain: "d", name: "a" }, nodeId: "n0-0-n1" },
