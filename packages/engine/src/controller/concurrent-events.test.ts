@@ -1,6 +1,7 @@
 // A sink whose calls may overlap (EventSink.concurrent, as the split-mode engine's batching sink): a round sends its
-// nodes' events without awaiting each (the primary workflow's and nested scopes' alike), saves its status only after admin accepted every event it reflects,
-// and reports the same events per node as with a sink taking one event at a time — refusals included.
+// nodes' events without awaiting each (the primary workflow's and nested scopes' alike), saves its status only after
+// admin accepted every event it reflects, and reports the same events per node as with a sink taking one event at a
+// time — refusals included.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { NodeExecutionEventRequest } from "@aloft/idl/flyteidl/admin/event_pb.js";

@@ -418,7 +418,7 @@ export async function abortScope(scope: Scope, reason: string, final: boolean): 
     const node = scope.nodes.get(id);
     const current = scope.statuses[id];
     if (!node || !current || current.phase === "NotYetStarted") continue;
-    // A nested node's event of this round may still change its status (a parent timing out in the round): read it after.
+    // An event of this round may still change a nested node's status (its parent timing out in the round): wait.
     if (scope.exec.events?.changing) await scope.exec.events.answered(current);
     if (isTerminalNodePhase(current.phase)) continue;
     const status = (scope.statuses[id] = copyOnWrite(current));
