@@ -114,22 +114,33 @@ const OK = () => create(StatusSchema, { code: Code.OK });
  * as their unary RPCs would be.
  */
 export function applyPlan(events: readonly Event[]): number[][][][] {
-  const executions = new Map<string, number[][][]>();
+  // Per execution: its steps, and the lanes by node of its last step while that step is one of node events (a map, so
+  // that a batch of a fan-out's events is planned in linear time).
+  const executions = new Map<string, { steps: number[][][]; lanes?: Map<string, number[]> }>();
   events.forEach((e, i) => {
     const key = keyOf(eventExecution(e));
-    let steps = executions.get(key);
-    if (!steps) executions.set(key, (steps = []));
+    let x = executions.get(key);
+    if (!x) executions.set(key, (x = { steps: [] }));
     const node = eventNode(e);
-    const last = steps.at(-1);
-    if (node === undefined) steps.push([[i]]);
-    else if (!last || eventNode(events[last[0]![0]!]!) === undefined) steps.push([[i]]);
-    else {
-      const lane = last.find((l) => eventNode(events[l[0]!]!) === node);
-      if (lane) lane.push(i);
-      else last.push([i]);
+    if (node === undefined) {
+      x.steps.push([[i]]);
+      x.lanes = undefined;
+      return;
     }
+    const lane = x.lanes?.get(node);
+    if (lane) {
+      lane.push(i);
+      return;
+    }
+    if (!x.lanes) {
+      x.lanes = new Map();
+      x.steps.push([]);
+    }
+    const added = [i];
+    x.lanes.set(node, added);
+    x.steps.at(-1)!.push(added);
   });
-  return [...executions.values()];
+  return Array.from(executions.values(), (x) => x.steps);
 }
 
 /** Runs at most `n` of the functions given to it at once. */

@@ -1,6 +1,7 @@
 // A sink whose calls may overlap (EventSink.concurrent, as the split-mode engine's batching sink): a round sends its
-// primary nodes' events without awaiting each, saves its status only after admin accepted every event it reflects,
-// and reports the same events per node as with a sink taking one event at a time — refusals included.
+// nodes' events without awaiting each (the primary workflow's and nested scopes' alike), saves its status only after
+// admin accepted every event it reflects, and reports the same events per node as with a sink taking one event at a
+// time — refusals included.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { NodeExecutionEventRequest } from "@aloft/idl/flyteidl/admin/event_pb.js";
@@ -11,6 +12,7 @@ import { succeed } from "../testing/fake-plugin.ts";
 import { RecordingEventSink } from "../testing/recording-sink.ts";
 import { MemoryWorkflowStore } from "../store/memory-workflow-store.ts";
 import type { WorkflowStatus } from "../executor/status.ts";
+import { dynamicWorkflow, writesFutures } from "../testing/dynamic-workflow.ts";
 import { b, compiler, incChain, incOutputs, intLit } from "../testing/workflows.ts";
 
 /** Counts the node events in flight at once. */
@@ -56,6 +58,7 @@ async function run(
   name: string,
   closure: ReturnType<typeof compiler.ok>,
   refuse?: (e: NonNullable<NodeExecutionEventRequest["event"]>) => AloftError | undefined,
+  setup?: (h: ReturnType<typeof engineHarness>) => void,
 ) {
   const sink = new CountingSink();
   sink.concurrent = concurrent;
@@ -64,6 +67,7 @@ async function run(
   store.sink = sink;
   const h = engineHarness({ sink, store });
   h.plugin.script("inc", succeed(incOutputs));
+  setup?.(h);
   await h.engine.start();
   try {
     await h.launch(name, closure, { x: intLit(1) });
@@ -80,13 +84,18 @@ async function run(
   }
 }
 
-const fanOut = (n: number) =>
+const fanOutWorkflow = (n: number) =>
+  b.workflow(
+    "fan",
+    Array.from({ length: n }, (_, i) => b.taskNode(`n${i}`, "inc", [b.bind("a", b.promise("start-node", "x"))])),
+    { x: b.INT },
+  );
+const fanOut = (n: number) => compiler.ok(fanOutWorkflow(n));
+/** The same fan-out inside sub-workflow node `s`. */
+const nestedFanOut = (n: number) =>
   compiler.ok(
-    b.workflow(
-      "fan",
-      Array.from({ length: n }, (_, i) => b.taskNode(`n${i}`, "inc", [b.bind("a", b.promise("start-node", "x"))])),
-      { x: b.INT },
-    ),
+    b.workflow("outer", [b.subWorkflowNode("s", "fan", [b.bind("x", b.promise("start-node", "x"))])], { x: b.INT }),
+    { subs: [fanOutWorkflow(n)] },
   );
 
 const chain = () => incChain(2);
@@ -145,4 +154,38 @@ test("a refused QUEUED event fails the round (nothing saved), which is replayed 
   assert.equal(many.s.phase, "Success");
   assert.deepEqual(many.store.unreported, []);
   assert.deepEqual(many.perNode.get("n2")?.slice(0, 2), ["node n2 QUEUED", "task n2#0 QUEUED v0"]);
+});
+
+test("a sub-workflow's fan-out: its events in flight together, the same events per node, its node's after them", async () => {
+  const one = await run(false, "s1", nestedFanOut(8));
+  const many = await run(true, "s1", nestedFanOut(8));
+  assert.equal(one.s.phase, "Success");
+  assert.equal(many.s.phase, "Success");
+  assert.ok(many.sink.maxInFlight >= 8, `at most ${many.sink.maxInFlight} node events in flight`);
+  assert.deepEqual(many.store.unreported, []);
+  assert.deepEqual(new Map([...many.perNode].sort()), new Map([...one.perNode].sort()));
+  const last = (prefix: string) => many.lines.findLastIndex((l) => l.startsWith(prefix));
+  assert.ok(last("node s-0-") < many.lines.indexOf("node s SUCCEEDED"), many.lines.join("\n"));
+});
+
+test("a sub-workflow node's RUNNING event admin cannot take fails it with NodeFailed, as one at a time", async () => {
+  const refuse = (e: NonNullable<NodeExecutionEventRequest["event"]>) =>
+    e.id?.nodeId === "s-0-n3" && e.phase === NodeExecution_Phase.RUNNING
+      ? new AloftError(Code.INVALID_ARGUMENT, "test.invalid", "invalid event")
+      : undefined;
+  const one = await run(false, "s2", nestedFanOut(6), refuse);
+  const many = await run(true, "s2", nestedFanOut(6), refuse);
+  assert.equal(many.s.phase, "Failed");
+  assert.equal(many.s.error?.code, one.s.error?.code);
+  assert.deepEqual(new Map([...many.perNode].sort()), new Map([...one.perNode].sort()));
+  assert.ok(many.lines.includes("node s-0-n3 FAILED"));
+});
+
+test("a dynamic node's workflow: the same events per node as one at a time, its children after DYNAMIC_RUNNING", async () => {
+  const gen = (h: ReturnType<typeof engineHarness>) => void h.plugin.script("gen", writesFutures);
+  const one = await run(false, "d1", dynamicWorkflow(), undefined, gen);
+  const many = await run(true, "d1", dynamicWorkflow(), undefined, gen);
+  assert.equal(many.s.phase, "Success");
+  assert.deepEqual(new Map([...many.perNode].sort()), new Map([...one.perNode].sort()));
+  assert.ok(many.lines.indexOf("node n0 DYNAMIC_RUNNING") < many.lines.indexOf("node n0-0-d0 QUEUED"));
 });

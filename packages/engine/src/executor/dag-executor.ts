@@ -417,7 +417,10 @@ export async function abortScope(scope: Scope, reason: string, final: boolean): 
   for (const id of scope.order) {
     const node = scope.nodes.get(id);
     const current = scope.statuses[id];
-    if (!node || !current || current.phase === "NotYetStarted" || isTerminalNodePhase(current.phase)) continue;
+    if (!node || !current || current.phase === "NotYetStarted") continue;
+    // An event of this round may still change a nested node's status (its parent timing out in the round): wait.
+    if (scope.exec.events?.changing) await scope.exec.events.answered(current);
+    if (isTerminalNodePhase(current.phase)) continue;
     const status = (scope.statuses[id] = copyOnWrite(current));
     const n = nodeContext(scope, node, status);
     const handler = handlerFor(n);

@@ -22,7 +22,7 @@ import { NodeExecution_Phase, WorkflowExecution_Phase } from "@aloft/idl/flyteid
 import { AloftError, Code, internal } from "@aloft/core";
 import { END_NODE_ID, START_NODE_ID, inputsKey, outputsKey } from "@aloft/core";
 import { NODE_TERMINAL } from "@aloft/core";
-import type { ExecContext, Scope } from "./context.ts";
+import type { ExecContext } from "./context.ts";
 import type { NodeContext } from "../nodes/handler.ts";
 import { childExecutionId } from "./child-execution-id.ts";
 import { cacheEventFields } from "../cache/cache-status.ts";
@@ -155,8 +155,8 @@ interface NodeEventOptions {
 /** How a node event is sent within a round. */
 export interface Sending {
   /**
-   * The round need not wait for the answer: with a concurrent sink, a primary-workflow node's event goes without
-   * waiting (executor/round-events.ts), and a rejection fails the round at its end instead of at this event.
+   * The round need not wait for the answer: with a concurrent sink, the event goes without waiting
+   * (executor/round-events.ts), and a rejection fails the round at its end instead of at this event.
    */
   later?: boolean;
   /**
@@ -188,25 +188,20 @@ export async function sendNodeEvent(
 
 /**
  * Sends one of a node's events: at once without a round collecting them; otherwise after the node's (and its
- * parent's) earlier events of the round, without waiting when `later` and the node is the primary workflow's.
+ * parent's and children's) earlier events of the round, without waiting when `later` — in the primary workflow and in
+ * nested scopes alike (sub-workflow, dynamic, branch, array elements): a later event's answer does not change what the
+ * visit returns, so the parent's handler reads the same outcome either way.
  */
 function dispatch(n: NodeContext, call: () => Promise<void>, later: boolean, changes?: NodeStatus): Promise<void> {
   const events = n.exec.events;
   if (!events) return call();
   const parent = n.scope.parent?.uniqueId;
-  if (later && isPrimaryScope(n.scope)) {
+  if (later) {
     events.defer(n.uniqueId, parent, call, changes);
     return Promise.resolve();
   }
   return events.send(n.uniqueId, parent, call);
 }
-
-/**
- * The primary workflow's own nodes: the only ones whose events a round sends without waiting. A nested node's
- * outcome is read by its parent's handler within the visit, and its events must precede the parent's.
- */
-const isPrimaryScope = (s: Scope) =>
-  s.parent === undefined && s.outer === undefined && s.injectError === undefined && !s.silent && !s.array;
 
 function nodeEvent(n: NodeContext, phase: NodeExecution_Phase, opts: NodeEventOptions): NodeExecutionEvent {
   const exec = n.exec;
@@ -298,7 +293,7 @@ export function sendTaskEventOf(n: NodeContext, event: TaskExecutionEvent, termi
 }
 
 /** Sends a task event; repeated and already-terminal answers are fine for terminal phases. */
-export async function recordTaskEvent(exec: ExecContext, event: TaskExecutionEvent, terminal: boolean): Promise<void> {
+async function recordTaskEvent(exec: ExecContext, event: TaskExecutionEvent, terminal: boolean): Promise<void> {
   try {
     await withRetries(exec, "task", () => exec.deps.sink.taskEvent(create(TaskExecutionEventRequestSchema, { event })));
   } catch (e) {

@@ -113,3 +113,27 @@ test("a status an answer may change is readable once that answer is in", async (
   await events.answered({ phase: "Running" });
   await events.flush();
 });
+
+test("a parent's event waits until its children's earlier events are answered; later children's do not hold it", async () => {
+  const events = new RoundEvents();
+  const log: string[] = [];
+  const c1 = gated(log, "c1");
+  const c2 = gated(log, "c2");
+  const parent = gated(log, "parent");
+  const after = gated(log, "c3");
+  events.defer("s-0-n0", "s", c1.call);
+  events.defer("s-0-n1", "s", c2.call);
+  events.defer("s", undefined, parent.call);
+  events.defer("s-0-n2", "s", after.call);
+  await turns();
+  assert.deepEqual(log, ["c1", "c2"], "a nested scope's events come before its parent node's, as one at a time");
+  c1.answer();
+  c2.answer(new Error("refused"));
+  await turns();
+  assert.deepEqual(log, ["c1", "c2", "parent"]);
+  parent.answer();
+  await turns();
+  assert.deepEqual(log, ["c1", "c2", "parent", "c3"]);
+  after.answer();
+  await assert.rejects(events.flush(), /refused/);
+});

@@ -1,8 +1,9 @@
 // The events of one round sent without awaiting each (issue 16): the round goes on while admin answers, and is saved
 // only once every answer is in (RoundEvents.flush). Ordering is kept here, whatever the sink does: a node's events go
 // one after another (each sent once the previous one is answered), a child node's after its parent's earlier ones
-// (admin looks the parent up: node-event-manager.ts createFromEvent), and the workflow event after all of them (the
-// round flushes before it is sent).
+// (admin looks the parent up: node-event-manager.ts createFromEvent), a parent's after its children's earlier ones (as
+// a round that awaited each event sent them: a nested scope's events come before its parent node's), and the workflow
+// event after all of them (the round flushes before it is sent).
 import type { NodeStatus } from "./status.ts";
 
 interface Entry {
@@ -16,24 +17,34 @@ export class RoundEvents {
   readonly #entries: Entry[] = [];
   /** Per node: settles once its latest event is answered. */
   readonly #tails = new Map<string, Promise<void>>();
+  /** Per parent node: its children's events sent since its own latest one, settling when answered. */
+  readonly #below = new Map<string, Promise<void>[]>();
   /** Statuses an answer may still change (the fallback of an event admin cannot take), with that answer. */
   readonly #changing = new Map<NodeStatus, Promise<void>>();
 
   /**
-   * Sends an event of `node` (unique id; a child's `parent` is its parent node's) once the node's earlier events, and
-   * the parent's, are answered. Awaited by callers that need the outcome; `defer` for the others.
+   * Sends an event of `node` (unique id; a child's `parent` is its parent node's) once the node's earlier events, the
+   * parent's, and its own children's are answered. Awaited by callers that need the outcome; `defer` for the others.
    */
   send(node: string, parent: string | undefined, call: () => Promise<void>): Promise<void> {
     const own = this.#tails.get(node);
     const up = parent === undefined ? undefined : this.#tails.get(parent);
-    const sent = own || up ? Promise.all([own, up]).then(call) : call();
-    this.#tails.set(
-      node,
-      sent.then(
-        () => undefined,
-        () => undefined,
-      ),
+    const below = this.#below.get(node);
+    let sent: Promise<void>;
+    if (below) {
+      this.#below.delete(node);
+      sent = Promise.all([own, up, ...below]).then(call);
+    } else sent = own || up ? Promise.all([own, up]).then(call) : call();
+    const settled = sent.then(
+      () => undefined,
+      () => undefined,
     );
+    this.#tails.set(node, settled);
+    if (parent !== undefined) {
+      const siblings = this.#below.get(parent);
+      if (siblings) siblings.push(settled);
+      else this.#below.set(parent, [settled]);
+    }
     return sent;
   }
 

@@ -75,9 +75,10 @@ export async function executeRound(exec: ExecContext, abortCause: string | undef
 }
 
 /**
- * The primary DAG's visits; with a concurrent sink their events go without waiting for each, and are all answered
- * before this returns — before the workflow event and before the round is saved. A refused event fails the round as
- * the first refusal would have had the round awaited each event (round-events.ts).
+ * The primary DAG's visits, the nested scopes' within them included; with a concurrent sink their events go without
+ * waiting for each, and are all answered before this returns — before the workflow event and before the round is
+ * saved. A refused event fails the round as the first refusal would have had the round awaited each event
+ * (round-events.ts).
  */
 async function executePrimary(exec: ExecContext): Promise<DagResult> {
   if (!exec.deps.sink.concurrent) return executeDag(primaryScope(exec));

@@ -13,7 +13,7 @@ import { getMessage, putMessage } from "@aloft/core";
 import { offloadLargeLiterals } from "@aloft/core";
 import { childNodeDataDir, inputsKey, joinKey, outputsKey } from "@aloft/core";
 import { AloftError, Code } from "@aloft/core";
-import { recordTaskEvent } from "../executor/events.ts";
+import { sendTaskEventOf } from "../executor/events.ts";
 import type { Scope } from "../executor/context.ts";
 import {
   isTerminalNodePhase,
@@ -465,7 +465,7 @@ async function report(
   });
   if (phase === "SUCCEEDED") event.outputResult = { case: "outputUri", value: blobs.uri(outputsKey(n.outputDir())) };
   else if (error) event.outputResult = { case: "error", value: toExecutionError(error, now) };
-  await recordTaskEvent(n.exec, event, phase !== "RUNNING");
+  await sendTaskEventOf(n, event, phase !== "RUNNING");
   st.reported = phase;
   st.reportedVersion = version;
 }

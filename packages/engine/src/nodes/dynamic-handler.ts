@@ -125,13 +125,20 @@ export const dynamicTaskHandler = (executor: NodeExecutor): NodeHandler => ({
       await putMessage(blobs, dynamicCompiledKey(out), CompiledWorkflowClosureSchema, compiled);
       await copyBlob(n, inputsKey(n.dataDir), outputsKey(nodeOutputDir(childNodeDataDir(out, START_NODE_ID), 0)));
       d.phase = "Executing";
-      await sendNodeEvent(n, NodeExecution_Phase.DYNAMIC_RUNNING, {
-        dynamicWorkflow: create(DynamicWorkflowNodeMetadataSchema, {
-          id: compiled.primary?.template?.id,
-          compiledWorkflow: compiled,
-          dynamicJobSpecUri: blobs.uri(futuresKey(out)),
-        }),
-      });
+      // The node stays Running whatever admin answers: the round need not wait (a refusal fails it at its end), and the
+      // workflow's nodes, which start next round, follow the answer (executor/round-events.ts).
+      await sendNodeEvent(
+        n,
+        NodeExecution_Phase.DYNAMIC_RUNNING,
+        {
+          dynamicWorkflow: create(DynamicWorkflowNodeMetadataSchema, {
+            id: compiled.primary?.template?.id,
+            compiledWorkflow: compiled,
+            dynamicJobSpecUri: blobs.uri(futuresKey(out)),
+          }),
+        },
+        { later: true },
+      );
       return { phase: "Running" };
     }
     const index = await loadClosure(n);
