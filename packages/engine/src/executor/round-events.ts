@@ -14,8 +14,8 @@ interface Entry {
 
 export class RoundEvents {
   readonly #entries: Entry[] = [];
-  /** Per node: settles once its latest event is answered. */
-  readonly #tails = new Map<string, Promise<void>>();
+  /** Per node: settles once its latest event is answered, with its refusal (or that of an earlier one). */
+  readonly #tails = new Map<string, Promise<{ error: unknown } | undefined>>();
   /** Statuses an answer may still change (the fallback of an event admin cannot take), with that answer. */
   readonly #changing = new Map<NodeStatus, Promise<void>>();
 
@@ -26,12 +26,17 @@ export class RoundEvents {
   send(node: string, parent: string | undefined, call: () => Promise<void>): Promise<void> {
     const own = this.#tails.get(node);
     const up = parent === undefined ? undefined : this.#tails.get(parent);
-    const sent = own || up ? Promise.all([own, up]).then(call) : call();
+    // After a refused event of the node its later ones are not sent (admin would take them out of order: a node queued
+    // and started in one visit would be created RUNNING); they fail with the refusal, which the round fails with.
+    const sent =
+      own || up
+        ? Promise.all([own, up]).then(([refused]) => (refused ? Promise.reject(refused.error) : call()))
+        : call();
     this.#tails.set(
       node,
       sent.then(
         () => undefined,
-        () => undefined,
+        (error: unknown) => ({ error }),
       ),
     );
     return sent;
