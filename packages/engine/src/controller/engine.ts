@@ -175,10 +175,12 @@ export class Engine {
     return true;
   }
 
-  /** The stored status of an execution (tests, diagnostics). */
+  /**
+   * An execution's status as this engine knows it (tests, diagnostics): the stored one, or ahead of it by the rounds
+   * that sent no event, which are saved with the next one (#handle).
+   */
   async status(executionId: ExecutionKey): Promise<WorkflowStatus | undefined> {
     const key = executionKey(executionId);
-    // The engine's own view: it may be ahead of the store by rounds that sent no event (#handle).
     return this.#loaded.get(key)?.stored?.status ?? (await this.#store.getStatus(key))?.status;
   }
 
