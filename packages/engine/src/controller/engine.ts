@@ -83,6 +83,8 @@ export class Engine {
   readonly #launching = new Map<string, Promise<boolean>>();
   /** Consecutive rounds per execution that failed only because admin (or the store) could not be reached. */
   readonly #unreachable = new Map<string, number>();
+  /** Per execution: the nodes whose QUEUED admin took in rounds not saved since (ExecContext.queuedSent). */
+  readonly #queuedUnsaved = new Map<string, Set<string>>();
   #workers: Promise<void>[] = [];
   #running = false;
   #resyncTimer: NodeJS.Timeout | undefined;
@@ -173,9 +175,13 @@ export class Engine {
     return true;
   }
 
-  /** The stored status of an execution (tests, diagnostics). */
+  /**
+   * An execution's status as this engine knows it (tests, diagnostics): the stored one, or ahead of it by the rounds
+   * that sent no event, which are saved with the next one (#handle).
+   */
   async status(executionId: ExecutionKey): Promise<WorkflowStatus | undefined> {
-    return (await this.#store.getStatus(executionKey(executionId)))?.status;
+    const key = executionKey(executionId);
+    return this.#loaded.get(key)?.stored?.status ?? (await this.#store.getStatus(key))?.status;
   }
 
   /** Starts the workers and resumes every non-terminal execution. */
@@ -285,10 +291,12 @@ export class Engine {
       m.deepCopy(traversing - copying);
       const exec = this.#context(key, loaded, work, countActiveTasks(liveStatuses(status, active)));
       exec.active = active;
+      exec.queuedSent = this.#queuedUnsaved.get(key) ?? new Set();
       m.streak(labels, 1);
       try {
         await executeRound(exec, abortCause);
       } catch (e) {
+        this.#unsaved(key, exec);
         m.roundFailed(labels, { abort: abortCause !== undefined, panic: isPanic(e) });
         await this.#roundFailed(key, loaded, status, version, e, abortCause);
         return false;
@@ -310,7 +318,19 @@ export class Engine {
         delete work.message;
       }
       settle(work, status);
-      version = await this.#store.updateStatus(key, work, version);
+      // A round that sent no event and left the workflow's phase (nodes finalised after their end was reported, a
+      // retry's clean-up) is saved with the next round that sends one, not on its own: replayed from the status saved
+      // before it, it sends nothing and redoes what it did (a finalize is redone after any lost save), so the replay
+      // still sends exactly the events of the last round. A chain node then costs one status write, not two.
+      if (!progressed || exec.sent || work.phase !== status.phase) {
+        try {
+          version = await this.#store.updateStatus(key, work, version);
+        } catch (e) {
+          this.#unsaved(key, exec);
+          throw e;
+        }
+        this.#queuedUnsaved.delete(key);
+      }
       status = work;
       active = next;
       loaded.stored = { status, version };
@@ -333,7 +353,13 @@ export class Engine {
     return true;
   }
 
+  /** The round's work is not saved: it is replayed, without the QUEUED events admin took (recordNodeEvent). */
+  #unsaved(key: string, exec: ExecContext): void {
+    if (exec.queuedSent?.size) this.#queuedUnsaved.set(key, exec.queuedSent);
+  }
+
   #forget(key: string): void {
+    this.#queuedUnsaved.delete(key);
     this.#unreachable.delete(key);
     this.#loaded.delete(key);
     this.#aborts.delete(key);

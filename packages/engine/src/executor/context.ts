@@ -60,6 +60,13 @@ export interface ExecContext {
    * task's exit) or the poll, as after a round that changed nothing.
    */
   restless?: boolean;
+  /**
+   * Unique ids of the nodes whose QUEUED admin took since the execution's status was last saved (kept by the engine
+   * across a round whose save was lost or that failed): such a round's replay does not send them again.
+   */
+  queuedSent?: Set<string>;
+  /** Events the round sent to admin (accepted or not): a round that sent none may be saved with the next one. */
+  sent?: number;
   now(): number;
 }
 

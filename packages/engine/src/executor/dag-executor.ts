@@ -169,7 +169,7 @@ async function step(scope: Scope, node: Node, id: string, current: NodeStatus | 
   const handler = handlerFor(n);
   switch (status.phase) {
     case "NotYetStarted":
-      return id === START_NODE_ID ? handleQueuedOrRunning(n, handler) : preExecute(n);
+      return id === START_NODE_ID ? handleQueuedOrRunning(n, handler) : preExecute(n, handler);
     case "Queued":
     case "Running":
       return handleQueuedOrRunning(n, handler);
@@ -243,7 +243,7 @@ function canExecute(scope: Scope, id: string): "ready" | "notReady" | "skip" {
   return skip ? "skip" : "ready";
 }
 
-async function preExecute(n: NodeContext): Promise<NodeResult> {
+async function preExecute(n: NodeContext, handler: NodeHandler): Promise<NodeResult> {
   const { scope, status, exec } = n;
   const ready = canExecute(scope, n.node.id);
   if (ready === "notReady") return PENDING;
@@ -283,8 +283,10 @@ async function preExecute(n: NodeContext): Promise<NodeResult> {
   recordQueued(n);
   await sendNodeEvent(n, NodeExecution_Phase.QUEUED, {}, LATER);
   scope.dirty.add(n.node.id);
-  exec.restless = true;
-  return PENDING;
+  // Started in the same visit (a chain node then costs one round and one status write, not two): its QUEUED goes
+  // first, then what the start sends. A round replayed after a lost save sends them again in the same order; the
+  // QUEUED admin already took is not sent again (ExecContext.queuedSent, events.ts), so admin does not go back.
+  return handleQueuedOrRunning(n, handler);
 }
 
 function deadlines(n: NodeContext, t: Transition): Transition {

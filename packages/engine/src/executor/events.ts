@@ -56,6 +56,7 @@ export function isAlreadyTerminal(e: unknown): boolean {
  * client retries).
  */
 async function withRetries(exec: ExecContext, kind: EventKind, call: () => Promise<void>): Promise<void> {
+  exec.sent = (exec.sent ?? 0) + 1;
   const m = exec.deps.metrics;
   if (!m) return retrying(exec, call);
   const t0 = performance.now();
@@ -266,15 +267,22 @@ const isSubWorkflowNode = (n: NodeContext) =>
   n.node.target.case === "workflowNode" && n.node.target.value.reference.case === "subWorkflowRef";
 
 async function recordNodeEvent(n: NodeContext, event: NodeExecutionEvent): Promise<void> {
+  // A node is queued once (its unique id holds its parents' attempts): a second QUEUED replays a round whose status
+  // was not saved. Admin takes a QUEUED after RUNNING (upstream has no rule against it), so it is not sent again.
+  const queued = event.phase === NodeExecution_Phase.QUEUED ? n.exec.queuedSent : undefined;
+  if (queued?.has(n.uniqueId)) return;
   try {
     await withRetries(n.exec, "node", () =>
       n.exec.deps.sink.nodeEvent(create(NodeExecutionEventRequestSchema, { event })),
     );
+    queued?.add(n.uniqueId);
   } catch (e) {
     if (isAlreadyExists(e)) return;
     if (n.node.id === END_NODE_ID) return;
     if (isAlreadyTerminal(e)) {
-      if (NODE_TERMINAL.has(event.phase)) return;
+      // A terminal phase again, or the QUEUED of a node queued, started and ended in one round replayed by another
+      // engine (after a crash before the save): the rest of the replay follows admin's answers to its own events.
+      if (NODE_TERMINAL.has(event.phase) || event.phase === NodeExecution_Phase.QUEUED) return;
       throw internal(
         "engine.illegal_state",
         `node ${n.uniqueId} is already terminal in admin: ${(e as Error).message}`,

@@ -15,10 +15,10 @@ interface Entry {
 
 export class RoundEvents {
   readonly #entries: Entry[] = [];
-  /** Per node: settles once its latest event is answered. */
-  readonly #tails = new Map<string, Promise<void>>();
+  /** Per node: settles once its latest event is answered, with its refusal (or that of an earlier one). */
+  readonly #tails = new Map<string, Promise<{ error: unknown } | undefined>>();
   /** Per parent node: its children's events sent since its own latest one, settling when answered. */
-  readonly #below = new Map<string, Promise<void>[]>();
+  readonly #below = new Map<string, Promise<unknown>[]>();
   /** Statuses an answer may still change (the fallback of an event admin cannot take), with that answer. */
   readonly #changing = new Map<NodeStatus, Promise<void>>();
 
@@ -30,14 +30,18 @@ export class RoundEvents {
     const own = this.#tails.get(node);
     const up = parent === undefined ? undefined : this.#tails.get(parent);
     const below = this.#below.get(node);
-    let sent: Promise<void>;
-    if (below) {
-      this.#below.delete(node);
-      sent = Promise.all([own, up, ...below]).then(call);
-    } else sent = own || up ? Promise.all([own, up]).then(call) : call();
+    if (below) this.#below.delete(node);
+    // After a refused event of the node its later ones are not sent (admin would take them out of order: a node queued
+    // and started in one visit would be created RUNNING); they fail with the refusal, which the round fails with.
+    const sent =
+      own || up || below
+        ? Promise.all([own, up, ...(below ?? [])]).then(([refused]) =>
+            refused ? Promise.reject(refused.error) : call(),
+          )
+        : call();
     const settled = sent.then(
       () => undefined,
-      () => undefined,
+      (error: unknown) => ({ error }),
     );
     this.#tails.set(node, settled);
     if (parent !== undefined) {

@@ -87,12 +87,13 @@ test("branch: the first true condition wins and its child runs under the branch"
   assert.equal(s.phase, "Success");
   assert.equal(intOf((await h.outputs(s)).literals["y"]), -3n);
   const lines = h.sink.lines("b1").filter((l) => / n0/.test(l));
+  // The chosen child is queued and started in the branch's first visit, before the branch reports RUNNING.
   assert.deepEqual(lines, [
     "node n0 QUEUED",
     "node n0-0-n0-neg QUEUED",
-    "node n0 RUNNING",
     "task n0-0-n0-neg#0 QUEUED v0",
     "node n0-0-n0-neg RUNNING",
+    "node n0 RUNNING",
     "task n0-0-n0-neg#0 RUNNING v0",
     "task n0-0-n0-neg#0 SUCCEEDED v0",
     "node n0-0-n0-neg SUCCEEDED",
