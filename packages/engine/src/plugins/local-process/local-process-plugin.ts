@@ -90,6 +90,16 @@ export const LOG_NAME = "Local process logs";
 /** Task types whose template carries a container (or a pod spec with a primary container) to run. */
 const TASK_TYPES = ["container", "raw-container", "python-task", "sidecar"] as const;
 
+/**
+ * A process this instance spawned: its wrapper's pid, whether its exit was reported and the exit status reported with
+ * it (the spawner reads the slot when the wrapper exits and renames it to the exit record; kept until finalize).
+ */
+interface Spawned {
+  pid: number;
+  exited: boolean;
+  status?: number | undefined;
+}
+
 interface LocalState extends Partial<proc.ProcessRecord> {
   restarts: number;
   logs: boolean;
@@ -108,7 +118,7 @@ export class LocalProcessPlugin implements TaskPlugin {
    * the wrapper lives the command has not ended (the wrapper writes the exit record, then exits), so a round need not
    * read the records: the exit event wakes the execution. Processes adopted after a restart are checked on files.
    */
-  readonly #spawned = new Map<string, { pid: number; exited: boolean }>();
+  readonly #spawned = new Map<string, Spawned>();
   readonly #spawner: Spawner | undefined;
 
   constructor(options: LocalProcessPluginOptions) {
@@ -205,11 +215,13 @@ export class LocalProcessPlugin implements TaskPlugin {
   async finalize(ctx: TaskExecutionContext, state: PluginState | undefined): Promise<void> {
     // The log, `.exit` and `.pid` records stay: they are the attempt's history (and the log is served).
     this.#slots.release(ctx.generatedName);
+    const mine = this.#spawned.get(ctx.generatedName);
     this.#spawned.delete(ctx.generatedName);
     // A command that finished but left background processes behind: like the end of a pod, they go with the attempt.
     // (Without an exit record an abort is in progress or the engine never aborted: abort's own timer handles it.)
     const rec = await this.#record(ctx, state);
-    if (rec !== undefined && (await proc.readExitStatus(this.#path(ctx, "exit"))) !== undefined) {
+    const reported = rec !== undefined && mine?.pid === rec.pid && mine.status !== undefined; // on disk as well
+    if (rec !== undefined && (reported || (await proc.readExitStatus(this.#path(ctx, "exit"))) !== undefined)) {
       if (await proc.ownsLiveGroup(rec)) proc.signalGroup(rec.pid, "SIGKILL");
     }
     await proc.removeWorkDir(join(this.#workDir(), ctx.generatedName));
@@ -319,7 +331,7 @@ export class LocalProcessPlugin implements TaskPlugin {
         )
         .catch(() => undefined);
     }
-    const spawned = { pid: -1, exited: false };
+    const spawned: Spawned = { pid: -1, exited: false };
     let rec: Awaited<ReturnType<typeof proc.spawnDetached>>;
     const request: Parameters<typeof proc.spawnDetached>[0] = {
       argv,
@@ -329,8 +341,9 @@ export class LocalProcessPlugin implements TaskPlugin {
       exitPath: this.#path(ctx, "exit"),
       now,
       record: { path: this.#path(ctx, "pid"), restarts },
-      onExit: () => {
+      onExit: (status) => {
         spawned.exited = true;
+        spawned.status = status;
         ctx.wake?.();
       },
       ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
@@ -339,7 +352,8 @@ export class LocalProcessPlugin implements TaskPlugin {
       const prepare = reserveHere
         ? undefined
         : proc.reservation(
-            [tmp, dirname(this.#path(ctx, "log"))],
+            // The attempt's directory holds its TMPDIR (and may exist: raw containers' data, a working directory).
+            { shared: [dirname(this.#path(ctx, "log")), this.#workDir()], fresh: [join(this.#workDir(), name), tmp] },
             this.#path(ctx, "exit"),
             this.#path(ctx, "pid"),
             record,
@@ -436,15 +450,17 @@ export class LocalProcessPlugin implements TaskPlugin {
     const name = ctx.generatedName;
     const mine = this.#spawned.get(name);
     if (mine !== undefined && mine.pid === st.pid && !mine.exited) return this.#stillRunning(ctx, st);
-    let exit = await proc.readExitStatus(this.#path(ctx, "exit"));
+    // The status reported with the exit is the one on disk (renamed to the exit record before it was reported).
+    let exit = mine?.pid === st.pid ? mine.status : undefined;
+    exit ??= await proc.readExitStatus(this.#path(ctx, "exit"));
     // The wrapper gone but members of its group alive (the wrapper alone was killed): still running, not vanished.
     if (exit === undefined && ((await proc.isAlive(st)) || (await proc.groupHasLiveMembers(st)))) {
       return this.#stillRunning(ctx, st);
     }
     exit ??= await proc.readExitStatus(this.#path(ctx, "exit")); // it may have ended between the two looks
     this.#slots.release(name);
-    this.#spawned.delete(name);
     if (exit === undefined) {
+      this.#spawned.delete(name);
       const file = await proc.readRecord(this.#path(ctx, "pid"));
       const aborted =
         (typeof file === "object" ? file.aborted : undefined) ??
