@@ -92,12 +92,14 @@ const TASK_TYPES = ["container", "raw-container", "python-task", "sidecar"] as c
 
 /**
  * A process this instance spawned: its wrapper's pid, whether its exit was reported and the exit status reported with
- * it (the spawner reads the slot when the wrapper exits and renames it to the exit record; kept until finalize).
+ * it (the spawner reads the slot when the wrapper exits and renames it to the exit record; kept until finalize), and
+ * whether the spawner removed the attempt's empty work directory then.
  */
 interface Spawned {
   pid: number;
   exited: boolean;
   status?: number | undefined;
+  cleaned?: boolean | undefined;
 }
 
 interface LocalState extends Partial<proc.ProcessRecord> {
@@ -224,7 +226,7 @@ export class LocalProcessPlugin implements TaskPlugin {
     if (rec !== undefined && (reported || (await proc.readExitStatus(this.#path(ctx, "exit"))) !== undefined)) {
       if (await proc.ownsLiveGroup(rec)) proc.signalGroup(rec.pid, "SIGKILL");
     }
-    await proc.removeWorkDir(join(this.#workDir(), ctx.generatedName));
+    if (mine?.cleaned !== true) await proc.removeWorkDir(join(this.#workDir(), ctx.generatedName));
   }
 
   async #start(ctx: TaskExecutionContext, restarts: number): Promise<{ status: PluginStatus; state: PluginState }> {
@@ -341,9 +343,13 @@ export class LocalProcessPlugin implements TaskPlugin {
       exitPath: this.#path(ctx, "exit"),
       now,
       record: { path: this.#path(ctx, "pid"), restarts },
-      onExit: (status) => {
+      // Nothing reads the attempt's directory after the exit but a raw container's outputs (#finish): the spawner
+      // removes it then if empty, and finalize has nothing left to remove (issue 16).
+      ...(spec.dataConfig === undefined ? { cleanup: [tmp, join(this.#workDir(), name)] } : {}),
+      onExit: (exit) => {
         spawned.exited = true;
-        spawned.status = status;
+        spawned.status = exit?.status;
+        spawned.cleaned = exit?.cleaned;
         ctx.wake?.();
       },
       ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),

@@ -79,6 +79,8 @@ interface SpawnOptions {
   record?: { path: string; restarts: number };
   /** The reservation (see reservation()), laid out by the spawner before the fork; ignored without a spawner. */
   prepare?: SpawnPreparation;
+  /** Empty directories the spawner removes when the process exited (SpawnRequest.cleanup); ignored without one. */
+  cleanup?: string[];
 }
 
 /**
@@ -109,6 +111,7 @@ export async function spawnDetached(
         ...ids,
         ...(record && { record }),
         ...(opts.prepare && { prepare: opts.prepare }),
+        ...(opts.cleanup && { cleanup: opts.cleanup }),
       },
       opts.onExit,
     );

@@ -245,7 +245,7 @@ async function startReserved(
         recordPath,
         { restarts: 0, startedAt: now.toISOString() },
       ),
-      onExit: (status) => ended([status]),
+      onExit: (exit) => ended([exit?.status]),
     },
     spawner,
   );
@@ -305,4 +305,28 @@ test("the spawner's shared directories are made once, and again when they were r
   const third = await startReserved(spawner, sb.root, "c", "exit 0");
   assert.deepEqual(await third.exits, [0]);
   assert.ok(existsSync(join(sb.root, "work", "c", "tmp")));
+});
+
+test("an attempt's empty work directory is removed by the spawner at the exit; one with content stays for finalize", async (t) => {
+  const { sb, spawner } = await withSpawner(t);
+  const plugin = sb.plugin({ spawner });
+  const run = async (nodeId: string, script: string) => {
+    const ctx = await sb.context({ nodeId, template: containerTask(["sh", "-c", script]) });
+    let woke!: () => void;
+    const exited = new Promise<void>((resolve) => (woke = resolve));
+    ctx.wake = () => woke();
+    const first = await plugin.handle(ctx, undefined);
+    assert.equal(first.status.phase, "Running");
+    await exited;
+    const done = await plugin.handle(ctx, first.state);
+    assert.equal(done.status.phase, "Success");
+    return { ctx, done, dir: join(sb.workDir, ctx.generatedName) };
+  };
+  const empty = await run("empty", "exit 0");
+  assert.equal(existsSync(empty.dir), false, "removed when the process exited, before finalize");
+  await plugin.finalize(empty.ctx, empty.done.state);
+  const kept = await run("kept", 'echo x > "$TMPDIR/left"');
+  assert.equal(readFileSync(join(kept.dir, "tmp", "left"), "utf8"), "x\n", "not empty: left for finalize");
+  await plugin.finalize(kept.ctx, kept.done.state);
+  assert.equal(existsSync(kept.dir), false, "removed with what it held by finalize");
 });

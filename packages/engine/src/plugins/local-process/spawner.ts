@@ -29,6 +29,12 @@ export interface SpawnRequest {
   uid?: number;
   gid?: number;
   /**
+   * Empty directories removed (`rmdir`, in this order) when the process exited, after its exit record: the attempt's
+   * unused TMPDIR and work directory. The exit is reported `cleaned` when none is left; anything in one stays for the
+   * caller to remove.
+   */
+  cleanup?: string[];
+  /**
    * The process record reserved before the start (process-control.ts), to be filled in place with the pid and start
    * ticks right after it: `fields` plus those, as JSON padded to `bytes`. Left alone unless it is exactly that size.
    */
@@ -89,21 +95,22 @@ type FromSpawner =
   | { id: number; pid: number; startTicks?: string; recorded?: boolean }
   | { id: number; error: string; prepare?: boolean; code?: string }
   // `status`: the exit status the wrapper wrote into the slot, which the spawner renamed to the exit record.
-  | { id: number; exit: number | null; signal: string | null; status?: number };
+  | { id: number; exit: number | null; signal: string | null; status?: number; cleaned?: boolean };
 
 /**
  * Called once when the process exited — with the exit status it recorded, when the spawner read it and renamed its
- * slot to the exit record — or when its exit can no longer be reported (the spawner died; no status).
+ * slot to the exit record, and whether the request's `cleanup` directories are gone — or when its exit can no longer
+ * be reported (the spawner died; nothing known).
  */
-export type OnExit = (status?: number) => void;
+export type OnExit = (exit?: { status?: number; cleaned?: boolean }) => void;
 
 // Plain JavaScript run by `node -e`: no file to locate next to a compiled or bundled engine, nothing imported but node
 // built-ins. SIGINT and SIGHUP reach the terminal's whole process group; the spawner outlives them and ends with its
 // engine (disconnect) instead.
 const SPAWNER_MAIN = `
 const { spawn } = require("node:child_process");
-const { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } =
-  require("node:fs");
+const { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync, writeFileSync,
+  writeSync } = require("node:fs");
 // With a callback, a failed write (the engine gone: EPIPE) is reported to it instead of crashing this process with an
 // unhandled 'error'; the disconnect that follows ends the spawner.
 const send = (m) => { try { process.send(m, () => {}); } catch {} };
@@ -142,8 +149,11 @@ process.on("message", (m) => {
       startTicks = t.slice(t.lastIndexOf(")") + 2).split(" ")[19];
     } catch {}
     child.once("exit", (exit, signal) => {
+      const done = { id: m.id, exit, signal };
       const status = m.exitPath ? settle(m.exitPath) : undefined;
-      send(status === undefined ? { id: m.id, exit, signal } : { id: m.id, exit, signal, status });
+      if (status !== undefined) done.status = status;
+      if (m.cleanup) done.cleaned = removeEmpty(m.cleanup);
+      send(done);
     });
     const reply = { id: m.id, pid: child.pid };
     if (startTicks !== undefined) reply.startTicks = startTicks;
@@ -229,6 +239,12 @@ function settle(exitPath) {
   } catch {
     return undefined;
   }
+}
+function removeEmpty(dirs) {
+  for (const d of dirs) {
+    try { rmdirSync(d); } catch (e) { if (!e || e.code !== "ENOENT") return false; }
+  }
+  return true;
 }
 function fill(record, ids, kept) {
   const value = { pid: ids.pid };
@@ -357,7 +373,10 @@ export class Spawner {
     if ("exit" in m) {
       const onExit = this.#watching.get(m.id);
       this.#watching.delete(m.id);
-      onExit?.(m.status);
+      onExit?.({
+        ...(m.status === undefined ? {} : { status: m.status }),
+        ...(m.cleaned === undefined ? {} : { cleaned: m.cleaned }),
+      });
       return;
     }
     const p = this.#pending.get(m.id);
