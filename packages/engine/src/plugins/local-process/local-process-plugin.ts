@@ -99,7 +99,7 @@ interface Spawned {
   pid: number;
   exited: boolean;
   status?: number | undefined;
-  cleaned?: boolean | undefined;
+  cleaned?: Promise<boolean> | undefined;
 }
 
 interface LocalState extends Partial<proc.ProcessRecord> {
@@ -226,7 +226,7 @@ export class LocalProcessPlugin implements TaskPlugin {
     if (rec !== undefined && (reported || (await proc.readExitStatus(this.#path(ctx, "exit"))) !== undefined)) {
       if (await proc.ownsLiveGroup(rec)) proc.signalGroup(rec.pid, "SIGKILL");
     }
-    if (mine?.cleaned !== true) await proc.removeWorkDir(join(this.#workDir(), ctx.generatedName));
+    if (!(await mine?.cleaned)) await proc.removeWorkDir(join(this.#workDir(), ctx.generatedName));
   }
 
   async #start(ctx: TaskExecutionContext, restarts: number): Promise<{ status: PluginStatus; state: PluginState }> {

@@ -29,9 +29,9 @@ export interface SpawnRequest {
   uid?: number;
   gid?: number;
   /**
-   * Empty directories removed (`rmdir`, in this order) when the process exited, after its exit record: the attempt's
-   * unused TMPDIR and work directory. The exit is reported `cleaned` when none is left; anything in one stays for the
-   * caller to remove.
+   * Empty directories removed (`rmdir`, in this order) when the process exited, right after its exit was reported
+   * (the removal, which may wait for the file system's journal, does not delay the wake): the attempt's unused TMPDIR
+   * and work directory. The exit's `cleaned` says whether none is left; anything in one stays for the caller.
    */
   cleanup?: string[];
   /**
@@ -95,14 +95,16 @@ type FromSpawner =
   | { id: number; pid: number; startTicks?: string; recorded?: boolean }
   | { id: number; error: string; prepare?: boolean; code?: string }
   // `status`: the exit status the wrapper wrote into the slot, which the spawner renamed to the exit record.
-  | { id: number; exit: number | null; signal: string | null; status?: number; cleaned?: boolean };
+  | { id: number; exit: number | null; signal: string | null; status?: number; cleaning?: true }
+  // After an exit reported `cleaning`: whether the request's `cleanup` directories are all gone.
+  | { id: number; cleaned: boolean };
 
 /**
  * Called once when the process exited — with the exit status it recorded, when the spawner read it and renamed its
- * slot to the exit record, and whether the request's `cleanup` directories are gone — or when its exit can no longer
- * be reported (the spawner died; nothing known).
+ * slot to the exit record, and, for a request with `cleanup`, whether its directories are gone (false when the spawner
+ * died before it said) — or when its exit can no longer be reported (the spawner died; nothing known).
  */
-export type OnExit = (exit?: { status?: number; cleaned?: boolean }) => void;
+export type OnExit = (exit?: { status?: number; cleaned?: Promise<boolean> }) => void;
 
 // Plain JavaScript run by `node -e`: no file to locate next to a compiled or bundled engine, nothing imported but node
 // built-ins. SIGINT and SIGHUP reach the terminal's whole process group; the spawner outlives them and ends with its
@@ -152,8 +154,9 @@ process.on("message", (m) => {
       const done = { id: m.id, exit, signal };
       const status = m.exitPath ? settle(m.exitPath) : undefined;
       if (status !== undefined) done.status = status;
-      if (m.cleanup) done.cleaned = removeEmpty(m.cleanup);
+      if (m.cleanup) done.cleaning = true;
       send(done);
+      if (m.cleanup) send({ id: m.id, cleaned: removeEmpty(m.cleanup) });
     });
     const reply = { id: m.id, pid: child.pid };
     if (startTicks !== undefined) reply.startTicks = startTicks;
@@ -282,6 +285,8 @@ export class Spawner {
   readonly #pending = new Map<number, Pending>();
   /** Processes started and not exited, by request id: their exit callbacks. */
   readonly #watching = new Map<number, OnExit>();
+  /** Exits reported whose `cleanup` is under way: what settles their `cleaned`. */
+  readonly #cleaning = new Map<number, (cleaned: boolean) => void>();
   /** The environment requests are sent as a difference from: the engine's when the spawner was forked. */
   #base: Record<string, string> = {};
   #closed = false;
@@ -373,10 +378,16 @@ export class Spawner {
     if ("exit" in m) {
       const onExit = this.#watching.get(m.id);
       this.#watching.delete(m.id);
+      const cleaned = m.cleaning ? new Promise<boolean>((resolve) => this.#cleaning.set(m.id, resolve)) : undefined;
       onExit?.({
         ...(m.status === undefined ? {} : { status: m.status }),
-        ...(m.cleaned === undefined ? {} : { cleaned: m.cleaned }),
+        ...(cleaned === undefined ? {} : { cleaned }),
       });
+      return;
+    }
+    if ("cleaned" in m) {
+      this.#cleaning.get(m.id)?.(m.cleaned);
+      this.#cleaning.delete(m.id);
       return;
     }
     const p = this.#pending.get(m.id);
@@ -410,8 +421,11 @@ export class Spawner {
     if (!this.#ready) this.#failedStarts++;
     const pending = [...this.#pending.values()];
     const watching = [...this.#watching.values()];
+    const cleaning = [...this.#cleaning.values()];
     this.#pending.clear();
     this.#watching.clear();
+    this.#cleaning.clear();
+    for (const settle of cleaning) settle(false);
     for (const p of pending) p.reject(new SpawnerLostError("the spawner exited while starting a process"));
     for (const onExit of watching) onExit();
   }
