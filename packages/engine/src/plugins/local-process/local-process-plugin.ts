@@ -93,7 +93,7 @@ const TASK_TYPES = ["container", "raw-container", "python-task", "sidecar"] as c
 /**
  * A process this instance spawned: its wrapper's pid, whether its exit was reported and the exit status reported with
  * it (the spawner reads the slot when the wrapper exits and renames it to the exit record; kept until finalize), and
- * whether the spawner removed the attempt's empty work directory then.
+ * whether the spawner then removed the attempt's empty work directory (settled after the exit's report).
  */
 interface Spawned {
   pid: number;

@@ -283,8 +283,8 @@ const padded = (value: unknown, bytes: number): string | undefined => {
 
 /**
  * The reservation a spawner lays out before the fork, as reserveExitSlot and reserveRecord (with the directories
- * and the removal of an earlier run's exit record before them) would write it from here: `dirs` shared ones it
- * makes once, `newDirs` this start's own (see SpawnPreparation).
+ * and the removal of an earlier run's exit record before them) would write it from here: `shared` directories the
+ * spawner makes once, `fresh` ones of this start (see SpawnPreparation).
  */
 export function reservation(
   dirs: { shared: string[]; fresh: string[] },

@@ -440,7 +440,7 @@ export class Spawner {
 }
 
 /** `env` as sent: what differs from `base` (set or changed), and the names of `base` it lacks. */
-export function envDifference(
+function envDifference(
   base: Record<string, string>,
   env: Record<string, string>,
 ): { env: Record<string, string>; unset?: string[] } {
