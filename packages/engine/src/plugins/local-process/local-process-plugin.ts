@@ -90,6 +90,18 @@ export const LOG_NAME = "Local process logs";
 /** Task types whose template carries a container (or a pod spec with a primary container) to run. */
 const TASK_TYPES = ["container", "raw-container", "python-task", "sidecar"] as const;
 
+/**
+ * A process this instance spawned: its wrapper's pid, whether its exit was reported and the exit status reported with
+ * it (the spawner reads the slot when the wrapper exits and renames it to the exit record; kept until finalize), and
+ * whether the spawner then removed the attempt's empty work directory (settled after the exit's report).
+ */
+interface Spawned {
+  pid: number;
+  exited: boolean;
+  status?: number | undefined;
+  cleaned?: Promise<boolean> | undefined;
+}
+
 interface LocalState extends Partial<proc.ProcessRecord> {
   restarts: number;
   logs: boolean;
@@ -108,7 +120,7 @@ export class LocalProcessPlugin implements TaskPlugin {
    * the wrapper lives the command has not ended (the wrapper writes the exit record, then exits), so a round need not
    * read the records: the exit event wakes the execution. Processes adopted after a restart are checked on files.
    */
-  readonly #spawned = new Map<string, { pid: number; exited: boolean }>();
+  readonly #spawned = new Map<string, Spawned>();
   readonly #spawner: Spawner | undefined;
 
   constructor(options: LocalProcessPluginOptions) {
@@ -205,14 +217,16 @@ export class LocalProcessPlugin implements TaskPlugin {
   async finalize(ctx: TaskExecutionContext, state: PluginState | undefined): Promise<void> {
     // The log, `.exit` and `.pid` records stay: they are the attempt's history (and the log is served).
     this.#slots.release(ctx.generatedName);
+    const mine = this.#spawned.get(ctx.generatedName);
     this.#spawned.delete(ctx.generatedName);
     // A command that finished but left background processes behind: like the end of a pod, they go with the attempt.
     // (Without an exit record an abort is in progress or the engine never aborted: abort's own timer handles it.)
     const rec = await this.#record(ctx, state);
-    if (rec !== undefined && (await proc.readExitStatus(this.#path(ctx, "exit"))) !== undefined) {
+    const reported = rec !== undefined && mine?.pid === rec.pid && mine.status !== undefined; // on disk as well
+    if (rec !== undefined && (reported || (await proc.readExitStatus(this.#path(ctx, "exit"))) !== undefined)) {
       if (await proc.ownsLiveGroup(rec)) proc.signalGroup(rec.pid, "SIGKILL");
     }
-    await proc.removeWorkDir(join(this.#workDir(), ctx.generatedName));
+    if (!(await mine?.cleaned)) await proc.removeWorkDir(join(this.#workDir(), ctx.generatedName));
   }
 
   async #start(ctx: TaskExecutionContext, restarts: number): Promise<{ status: PluginStatus; state: PluginState }> {
@@ -319,7 +333,7 @@ export class LocalProcessPlugin implements TaskPlugin {
         )
         .catch(() => undefined);
     }
-    const spawned = { pid: -1, exited: false };
+    const spawned: Spawned = { pid: -1, exited: false };
     let rec: Awaited<ReturnType<typeof proc.spawnDetached>>;
     const request: Parameters<typeof proc.spawnDetached>[0] = {
       argv,
@@ -329,8 +343,13 @@ export class LocalProcessPlugin implements TaskPlugin {
       exitPath: this.#path(ctx, "exit"),
       now,
       record: { path: this.#path(ctx, "pid"), restarts },
-      onExit: () => {
+      // Nothing reads the attempt's directory after the exit but a raw container's outputs (#finish): the spawner
+      // removes it then if empty, and finalize has nothing left to remove (issue 16).
+      ...(spec.dataConfig === undefined ? { cleanup: [tmp, join(this.#workDir(), name)] } : {}),
+      onExit: (exit) => {
         spawned.exited = true;
+        spawned.status = exit?.status;
+        spawned.cleaned = exit?.cleaned;
         ctx.wake?.();
       },
       ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
@@ -339,7 +358,8 @@ export class LocalProcessPlugin implements TaskPlugin {
       const prepare = reserveHere
         ? undefined
         : proc.reservation(
-            [tmp, dirname(this.#path(ctx, "log"))],
+            // The attempt's directory holds its TMPDIR (and may exist: raw containers' data, a working directory).
+            { shared: [dirname(this.#path(ctx, "log")), this.#workDir()], fresh: [join(this.#workDir(), name), tmp] },
             this.#path(ctx, "exit"),
             this.#path(ctx, "pid"),
             record,
@@ -436,15 +456,17 @@ export class LocalProcessPlugin implements TaskPlugin {
     const name = ctx.generatedName;
     const mine = this.#spawned.get(name);
     if (mine !== undefined && mine.pid === st.pid && !mine.exited) return this.#stillRunning(ctx, st);
-    let exit = await proc.readExitStatus(this.#path(ctx, "exit"));
+    // The status reported with the exit is the one on disk (renamed to the exit record before it was reported).
+    let exit = mine?.pid === st.pid ? mine.status : undefined;
+    exit ??= await proc.readExitStatus(this.#path(ctx, "exit"));
     // The wrapper gone but members of its group alive (the wrapper alone was killed): still running, not vanished.
     if (exit === undefined && ((await proc.isAlive(st)) || (await proc.groupHasLiveMembers(st)))) {
       return this.#stillRunning(ctx, st);
     }
     exit ??= await proc.readExitStatus(this.#path(ctx, "exit")); // it may have ended between the two looks
     this.#slots.release(name);
-    this.#spawned.delete(name);
     if (exit === undefined) {
+      this.#spawned.delete(name);
       const file = await proc.readRecord(this.#path(ctx, "pid"));
       const aborted =
         (typeof file === "object" ? file.aborted : undefined) ??

@@ -14,7 +14,7 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync, renameSync, statSync } from "node:fs";
 import { open, readFile, readdir, rename, rm, rmdir, writeFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import type { SpawnPreparation, Spawner } from "./spawner.ts";
+import type { OnExit, SpawnPreparation, Spawner } from "./spawner.ts";
 
 /** Identity of a started process, persisted in the plugin state and in `<name>.pid`. */
 export interface ProcessRecord {
@@ -71,7 +71,7 @@ interface SpawnOptions {
    * Called when the process exits while this engine process is alive (after its exit record is written), or — through
    * a spawner — when its exit can no longer be reported (the spawner died).
    */
-  onExit?: () => void;
+  onExit?: OnExit;
   /** Run as this account (the engine runs as root; see run-as.ts). */
   uid?: number;
   gid?: number;
@@ -79,6 +79,8 @@ interface SpawnOptions {
   record?: { path: string; restarts: number };
   /** The reservation (see reservation()), laid out by the spawner before the fork; ignored without a spawner. */
   prepare?: SpawnPreparation;
+  /** Empty directories the spawner removes when the process exited (SpawnRequest.cleanup); ignored without one. */
+  cleanup?: string[];
 }
 
 /**
@@ -109,6 +111,7 @@ export async function spawnDetached(
         ...ids,
         ...(record && { record }),
         ...(opts.prepare && { prepare: opts.prepare }),
+        ...(opts.cleanup && { cleanup: opts.cleanup }),
       },
       opts.onExit,
     );
@@ -126,7 +129,8 @@ export async function spawnDetached(
       ...(opts.uid !== undefined && opts.gid !== undefined ? { uid: opts.uid, gid: opts.gid } : {}),
     });
     child.on("error", () => undefined); // /bin/sh missing: reported below as no pid
-    if (opts.onExit) child.once("exit", opts.onExit);
+    const onExit = opts.onExit;
+    if (onExit) child.once("exit", () => onExit()); // no status: the caller reads the records
     child.unref();
     pid = child.pid;
   } finally {
@@ -279,13 +283,20 @@ const padded = (value: unknown, bytes: number): string | undefined => {
 
 /**
  * The reservation a spawner lays out before the fork, as reserveExitSlot and reserveRecord (with the directories
- * `dirs` and the removal of an earlier run's exit record before them) would write it from here.
+ * and the removal of an earlier run's exit record before them) would write it from here: `shared` directories the
+ * spawner makes once, `fresh` ones of this start (see SpawnPreparation).
  */
-export function reservation(dirs: string[], exitPath: string, recordPath: string, rec: RecordFile): SpawnPreparation {
+export function reservation(
+  dirs: { shared: string[]; fresh: string[] },
+  exitPath: string,
+  recordPath: string,
+  rec: RecordFile,
+): SpawnPreparation {
   const text = padded({ ...rec, starting: true }, RECORD_BYTES);
   if (text === undefined) throw new Error(`process record of ${recordPath} too large`);
   return {
-    dirs,
+    dirs: dirs.shared,
+    newDirs: dirs.fresh,
     remove: [exitPath],
     files: [
       { path: `${exitPath}.slot`, text: " ".repeat(SLOT_BYTES) },

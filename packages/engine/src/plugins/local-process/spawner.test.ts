@@ -4,10 +4,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { containerTask, drive, isTerminal, type Sandbox, sandbox, until } from "./testing.ts";
-import { groupExists } from "./process-control.ts";
+import { groupExists, reservation, spawnDetached } from "./process-control.ts";
 import { Spawner, SpawnerLostError, SpawnerUnavailableError } from "./spawner.ts";
 
 function parentOf(pid: number): number | undefined {
@@ -213,4 +213,120 @@ test("a closed spawner refuses requests as lost", async () => {
     spawner.spawn({ file: "true", args: [], env: {}, cwd: "/", logPath: "/dev/null" }),
     SpawnerLostError,
   );
+});
+
+/** Starts `sh -c <script>` through `spawner` with a reservation laid out by it; resolves with the statuses reported. */
+async function startReserved(
+  spawner: Spawner,
+  root: string,
+  name: string,
+  script: string,
+  env: Record<string, string> = {},
+): Promise<{ pid: number; recorded?: boolean; exits: Promise<(number | undefined)[]> }> {
+  const logDir = join(root, "logs", "p", "d");
+  const work = join(root, "work");
+  const exitPath = join(logDir, `${name}.exit`);
+  const recordPath = join(logDir, `${name}.pid`);
+  let ended!: (s: (number | undefined)[]) => void;
+  const exits = new Promise<(number | undefined)[]>((resolve) => (ended = resolve));
+  const now = new Date();
+  const rec = await spawnDetached(
+    {
+      argv: ["sh", "-c", script],
+      env,
+      cwd: root,
+      logPath: join(logDir, `${name}.log`),
+      exitPath,
+      now,
+      record: { path: recordPath, restarts: 0 },
+      prepare: reservation(
+        { shared: [logDir, work], fresh: [join(work, name), join(work, name, "tmp")] },
+        exitPath,
+        recordPath,
+        { restarts: 0, startedAt: now.toISOString() },
+      ),
+      onExit: (exit) => ended([exit?.status]),
+    },
+    spawner,
+  );
+  return { pid: rec.pid, ...(rec.recorded === undefined ? {} : { recorded: rec.recorded }), exits };
+}
+
+test("an exit is reported with the status the wrapper recorded (the exit record's), none for a killed wrapper", async (t) => {
+  const { sb, spawner } = await withSpawner(t);
+  const three = await startReserved(spawner, sb.root, "three", "exit 3");
+  assert.deepEqual(await three.exits, [3]);
+  assert.match(await readFile(join(sb.root, "logs", "p", "d", "three.exit"), "utf8"), /^3\n *$/);
+  const killed = await startReserved(spawner, sb.root, "killed", "sleep 5");
+  process.kill(-killed.pid, "SIGKILL");
+  assert.deepEqual(await killed.exits, [undefined]);
+  assert.equal(existsSync(join(sb.root, "logs", "p", "d", "killed.exit")), false);
+});
+
+test("a process's environment is the one requested, sent as a difference from the engine's", async (t) => {
+  const { sb, spawner } = await withSpawner(t);
+  const dropped = "ALOFT_SPAWNER_TEST_DROPPED";
+  process.env[dropped] = "base";
+  t.after(() => delete process.env[dropped]);
+  spawner.start(); // the base: this process's environment now
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  env["ALOFT_ADDED"] = "added";
+  env["PATH"] = `${env["PATH"] ?? ""}:/changed`;
+  delete env[dropped];
+  const started = await startReserved(spawner, sb.root, "env", "env", env);
+  assert.deepEqual(await started.exits, [0]);
+  const seen = new Map(
+    (await readFile(join(sb.root, "logs", "p", "d", "env.log"), "utf8"))
+      .split("\n")
+      .filter((line) => line.includes("="))
+      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+  );
+  assert.equal(seen.get("ALOFT_ADDED"), "added");
+  assert.equal(seen.get("PATH"), env["PATH"]);
+  assert.equal(seen.has(dropped), false, `${dropped} removed`);
+});
+
+test("the spawner's shared directories are made once, and again when they were removed meanwhile", async (t) => {
+  const { sb, spawner } = await withSpawner(t);
+  const first = await startReserved(spawner, sb.root, "a", "exit 0");
+  assert.equal(first.recorded, true);
+  assert.deepEqual(await first.exits, [0]);
+  await rm(join(sb.root, "logs"), { recursive: true });
+  await rm(join(sb.root, "work"), { recursive: true });
+  const second = await startReserved(spawner, sb.root, "b", "exit 0");
+  assert.equal(second.recorded, true);
+  assert.deepEqual(await second.exits, [0]);
+  const record = JSON.parse(await readFile(join(sb.root, "logs", "p", "d", "b.pid"), "utf8")) as { pid: number };
+  assert.equal(record.pid, second.pid);
+  assert.ok(existsSync(join(sb.root, "work", "b", "tmp")), "TMPDIR made");
+  // This start's own directory may exist already (a raw container's data, a working directory).
+  await mkdir(join(sb.root, "work", "c"), { recursive: true });
+  const third = await startReserved(spawner, sb.root, "c", "exit 0");
+  assert.deepEqual(await third.exits, [0]);
+  assert.ok(existsSync(join(sb.root, "work", "c", "tmp")));
+});
+
+test("an attempt's empty work directory is removed by the spawner after the exit; one with content stays for finalize", async (t) => {
+  const { sb, spawner } = await withSpawner(t);
+  const plugin = sb.plugin({ spawner });
+  const run = async (nodeId: string, script: string) => {
+    const ctx = await sb.context({ nodeId, template: containerTask(["sh", "-c", script]) });
+    let woke!: () => void;
+    const exited = new Promise<void>((resolve) => (woke = resolve));
+    ctx.wake = () => woke();
+    const first = await plugin.handle(ctx, undefined);
+    assert.equal(first.status.phase, "Running");
+    await exited;
+    const done = await plugin.handle(ctx, first.state);
+    assert.equal(done.status.phase, "Success");
+    return { ctx, done, dir: join(sb.workDir, ctx.generatedName) };
+  };
+  const empty = await run("empty", "exit 0");
+  await until(() => !existsSync(empty.dir), "removed by the spawner once the process exited, before finalize");
+  await plugin.finalize(empty.ctx, empty.done.state);
+  const kept = await run("kept", 'echo x > "$TMPDIR/left"');
+  assert.equal(readFileSync(join(kept.dir, "tmp", "left"), "utf8"), "x\n", "not empty: left for finalize");
+  await plugin.finalize(kept.ctx, kept.done.state);
+  assert.equal(existsSync(kept.dir), false, "removed with what it held by finalize");
 });

@@ -14,6 +14,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 export interface SpawnRequest {
   file: string;
   args: readonly string[];
+  /**
+   * The process's whole environment. Sent as its difference from the engine's environment as it was when the spawner
+   * was forked (which the spawner is given once): the variables set or changed, and those removed (issue 16).
+   */
   env: Record<string, string>;
   cwd: string;
   logPath: string;
@@ -24,6 +28,12 @@ export interface SpawnRequest {
   exitPath?: string;
   uid?: number;
   gid?: number;
+  /**
+   * Empty directories removed (`rmdir`, in this order) when the process exited, right after its exit was reported
+   * (the removal, which may wait for the file system's journal, does not delay the wake): the attempt's unused TMPDIR
+   * and work directory. The exit's `cleaned` says whether none is left; anything in one stays for the caller.
+   */
+  cleanup?: string[];
   /**
    * The process record reserved before the start (process-control.ts), to be filled in place with the pid and start
    * ticks right after it: `fields` plus those, as JSON padded to `bytes`. Left alone unless it is exactly that size.
@@ -39,8 +49,16 @@ export interface SpawnRequest {
 }
 
 export interface SpawnPreparation {
+  /**
+   * Shared directories (a project's log directory, the parent of the attempts' work directories), made with their
+   * parents the first time and remembered by the spawner: made again only after a file under one of them could not be
+   * created (ENOENT), when the whole preparation is done again.
+   */
   dirs: string[];
+  /** Directories of this start, made one level each in this order (an existing directory is fine). */
+  newDirs: string[];
   remove: string[];
+  /** The `atomic` file at `record.path` is filled in through the descriptor it was written with (no open, no fstat). */
   files: { path: string; text: string; atomic?: boolean }[];
 }
 
@@ -71,29 +89,47 @@ export class SpawnerUnavailableError extends Error {}
 /** Spawners in a row that exit before saying they are ready, after which spawn() refuses (SpawnerUnavailableError). */
 const MAX_FAILED_STARTS = 3;
 
-type ToSpawner = SpawnRequest & { id: number };
+/** A request as sent: `env` holds the variables that differ from the base, `unset` those the process goes without. */
+type ToSpawner = Omit<SpawnRequest, "env"> & { id: number; env: Record<string, string>; unset?: string[] };
 type FromSpawner =
   | { id: number; pid: number; startTicks?: string; recorded?: boolean }
   | { id: number; error: string; prepare?: boolean; code?: string }
-  | { id: number; exit: number | null; signal: string | null };
+  // `status`: the exit status the wrapper wrote into the slot, which the spawner renamed to the exit record.
+  | { id: number; exit: number | null; signal: string | null; status?: number; cleaning?: true }
+  // After an exit reported `cleaning`: whether the request's `cleanup` directories are all gone.
+  | { id: number; cleaned: boolean };
+
+/**
+ * Called once when the process exited — with the exit status it recorded, when the spawner read it and renamed its
+ * slot to the exit record, and, for a request with `cleanup`, whether its directories are gone (false when the spawner
+ * died before it said) — or when its exit can no longer be reported (the spawner died; nothing known).
+ */
+export type OnExit = (exit?: { status?: number; cleaned?: Promise<boolean> }) => void;
 
 // Plain JavaScript run by `node -e`: no file to locate next to a compiled or bundled engine, nothing imported but node
 // built-ins. SIGINT and SIGHUP reach the terminal's whole process group; the spawner outlives them and ends with its
 // engine (disconnect) instead.
 const SPAWNER_MAIN = `
 const { spawn } = require("node:child_process");
-const { openSync, closeSync, fstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } =
-  require("node:fs");
+const { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync, writeFileSync,
+  writeSync } = require("node:fs");
 // With a callback, a failed write (the engine gone: EPIPE) is reported to it instead of crashing this process with an
 // unhandled 'error'; the disconnect that follows ends the spawner.
 const send = (m) => { try { process.send(m, () => {}); } catch {} };
+// The environment a request's own is a difference from (sent once by the engine: SpawnRequest.env).
+let base = {};
+// Shared directories made (or found) once: not made again for each task; forgotten when a file under one of them
+// cannot be created (ENOENT: removed meanwhile), and the preparation is done again.
+const made = new Set();
 process.on("SIGINT", () => {});
 process.on("SIGHUP", () => {});
 process.on("disconnect", () => process.exit(0));
 process.on("message", (m) => {
+  if (m.base) { base = m.base; return; }
+  let recordFd;
   if (m.prepare) {
     try {
-      prepare(m.prepare);
+      recordFd = prepareOnce(m.prepare, m.record && m.record.path);
     } catch (e) {
       send({ id: m.id, error: String((e && e.message) || e), prepare: true, code: e && e.code });
       return;
@@ -102,66 +138,135 @@ process.on("message", (m) => {
   let fd;
   try {
     fd = openSync(m.logPath, "a");
-    const opts = { detached: true, stdio: ["ignore", fd, fd], env: m.env, cwd: m.cwd };
+    const env = Object.assign({}, base, m.env);
+    if (m.unset) for (const k of m.unset) delete env[k];
+    const opts = { detached: true, stdio: ["ignore", fd, fd], env, cwd: m.cwd };
     if (m.uid !== undefined && m.gid !== undefined) { opts.uid = m.uid; opts.gid = m.gid; }
     const child = spawn(m.file, m.args, opts);
     child.on("error", () => {});
     if (child.pid === undefined) { send({ id: m.id, error: "could not start " + m.file }); return; }
     let startTicks;
     try {
-      const t = readFileSync("/proc/" + child.pid + "/stat", "utf8");
+      const t = readSmall("/proc/" + child.pid + "/stat", 1024);
       startTicks = t.slice(t.lastIndexOf(")") + 2).split(" ")[19];
     } catch {}
     child.once("exit", (exit, signal) => {
-      if (m.exitPath) settle(m.exitPath);
-      send({ id: m.id, exit, signal });
+      const done = { id: m.id, exit, signal };
+      const status = m.exitPath ? settle(m.exitPath) : undefined;
+      if (status !== undefined) done.status = status;
+      if (m.cleanup) done.cleaning = true;
+      send(done);
+      if (m.cleanup) send({ id: m.id, cleaned: removeEmpty(m.cleanup) });
     });
     const reply = { id: m.id, pid: child.pid };
     if (startTicks !== undefined) reply.startTicks = startTicks;
-    if (m.record) reply.recorded = fill(m.record, reply);
+    if (m.record) reply.recorded = fill(m.record, reply, recordFd);
     send(reply);
   } catch (e) {
     send({ id: m.id, error: String((e && e.message) || e) });
   } finally {
     if (fd !== undefined) closeSync(fd);
+    if (recordFd !== undefined) try { closeSync(recordFd); } catch {}
   }
 });
-function prepare(p) {
-  for (const d of p.dirs) mkdirSync(d, { recursive: true });
-  for (const r of p.remove) try { rmSync(r, { force: true, recursive: true }); } catch {}
-  for (const f of p.files) {
-    if (!f.atomic) { writeFileSync(f.path, f.text); continue; }
-    const tmp = f.path + ".tmp";
-    try {
-      writeFileSync(tmp, f.text);
-      renameSync(tmp, f.path);
-    } catch (e) {
-      try { rmSync(tmp, { force: true }); } catch {}
-      throw e;
-    }
+function prepareOnce(p, keep) {
+  try {
+    return prepare(p, keep);
+  } catch (e) {
+    if (!e || e.code !== "ENOENT" || made.size === 0) throw e;
+    made.clear();
+    return prepare(p, keep);
   }
 }
+// Returns the open descriptor of the file at \`keep\` (the record, filled in through it after the fork).
+function prepare(p, keep) {
+  for (const d of p.dirs) {
+    if (made.has(d)) continue;
+    mkdirSync(d, { recursive: true });
+    made.add(d);
+  }
+  for (const d of p.newDirs) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if (!e || e.code !== "EEXIST" || !statSync(d).isDirectory()) throw e;
+    }
+  }
+  for (const r of p.remove) {
+    try {
+      unlinkSync(r);
+    } catch (e) {
+      if (!e || e.code !== "ENOENT") try { rmSync(r, { force: true, recursive: true }); } catch {}
+    }
+  }
+  let kept;
+  try {
+    for (const f of p.files) {
+      if (!f.atomic) { writeFileSync(f.path, f.text); continue; }
+      const tmp = f.path + ".tmp";
+      let fd;
+      try {
+        fd = openSync(tmp, "w");
+        if (writeSync(fd, f.text) !== Buffer.byteLength(f.text)) throw Object.assign(new Error("short write to " + tmp), { code: "ENOSPC" });
+        renameSync(tmp, f.path);
+      } catch (e) {
+        if (fd !== undefined) closeSync(fd);
+        try { rmSync(tmp, { force: true }); } catch {}
+        throw e;
+      }
+      if (f.path === keep && kept === undefined) kept = fd;
+      else closeSync(fd);
+    }
+  } catch (e) {
+    if (kept !== undefined) closeSync(kept);
+    throw e;
+  }
+  return kept;
+}
+function readSmall(path, bytes) {
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.allocUnsafe(bytes);
+    return buf.toString("utf8", 0, readSync(fd, buf, 0, bytes, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+// The slot renamed to the exit record once it holds a status; that status is returned (reported with the exit).
 function settle(exitPath) {
   try {
-    if (/^\\s*-?\\d/.test(readFileSync(exitPath + ".slot", "utf8"))) renameSync(exitPath + ".slot", exitPath);
-  } catch {}
+    const text = readSmall(exitPath + ".slot", 64);
+    if (!/^\\s*-?\\d/.test(text)) return undefined;
+    renameSync(exitPath + ".slot", exitPath);
+    return Number.parseInt(text.trim(), 10);
+  } catch {
+    return undefined;
+  }
 }
-function fill(record, ids) {
+function removeEmpty(dirs) {
+  for (const d of dirs) {
+    try { rmdirSync(d); } catch (e) { if (!e || e.code !== "ENOENT") return false; }
+  }
+  return true;
+}
+function fill(record, ids, kept) {
   const value = { pid: ids.pid };
   if (ids.startTicks !== undefined) value.startTicks = ids.startTicks;
   const text = JSON.stringify(Object.assign(value, record.fields));
   const size = Buffer.byteLength(text);
   if (size > record.bytes - 1) return false;
-  let fd;
+  let fd = kept;
   try {
-    fd = openSync(record.path, "r+");
-    if (fstatSync(fd).size !== record.bytes) return false;
+    if (fd === undefined) {
+      fd = openSync(record.path, "r+");
+      if (fstatSync(fd).size !== record.bytes) return false;
+    }
     writeSync(fd, text + " ".repeat(record.bytes - 1 - size) + "\\n", 0, "utf8");
     return true;
   } catch {
     return false;
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    if (fd !== undefined && fd !== kept) closeSync(fd);
   }
 }
 send({ ready: true });
@@ -170,7 +275,7 @@ send({ ready: true });
 interface Pending {
   resolve: (s: Spawned) => void;
   reject: (e: Error) => void;
-  onExit?: () => void;
+  onExit?: OnExit;
 }
 
 export class Spawner {
@@ -179,7 +284,11 @@ export class Spawner {
   /** Requests sent, not answered yet. */
   readonly #pending = new Map<number, Pending>();
   /** Processes started and not exited, by request id: their exit callbacks. */
-  readonly #watching = new Map<number, () => void>();
+  readonly #watching = new Map<number, OnExit>();
+  /** Exits reported whose `cleanup` is under way: what settles their `cleaned`. */
+  readonly #cleaning = new Map<number, (cleaned: boolean) => void>();
+  /** The environment requests are sent as a difference from: the engine's when the spawner was forked. */
+  #base: Record<string, string> = {};
   #closed = false;
   #ready = false;
   #failedStarts = 0;
@@ -204,7 +313,7 @@ export class Spawner {
    * Starts the process; `onExit` is called once when it exited, or when its exit can no longer be reported (the
    * spawner died): the caller then checks the process on its records.
    */
-  spawn(req: SpawnRequest, onExit?: () => void): Promise<Spawned> {
+  spawn(req: SpawnRequest, onExit?: OnExit): Promise<Spawned> {
     if (this.#closed) return Promise.reject(new SpawnerLostError("the spawner is closed"));
     if (this.#failedStarts >= MAX_FAILED_STARTS)
       return Promise.reject(
@@ -215,7 +324,7 @@ export class Spawner {
     return new Promise<Spawned>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, ...(onExit ? { onExit } : {}) });
       this.#refWhileBusy();
-      const msg: ToSpawner = { ...req, id };
+      const msg: ToSpawner = { ...req, id, ...envDifference(this.#base, req.env) };
       try {
         child.send(msg, (err) => {
           if (err) this.#fail(id, new SpawnerLostError(`spawn request lost: ${err.message}`));
@@ -236,6 +345,8 @@ export class Spawner {
   #ensure(): ChildProcess {
     if (this.#child !== undefined) return this.#child;
     const { NODE_OPTIONS: _o, ...env } = process.env;
+    const base: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) base[k] = v;
     const child = spawn(this.#execPath, ["-e", SPAWNER_MAIN], {
       stdio: ["ignore", "ignore", "inherit", "ipc"],
       env,
@@ -243,6 +354,13 @@ export class Spawner {
     });
     this.#child = child;
     this.#ready = false;
+    // Before any request (the channel keeps the order): what their environments are differences from.
+    this.#base = base;
+    try {
+      child.send({ base }, () => undefined);
+    } catch {
+      // not started: its exit event follows (#lost)
+    }
     child.on("message", (m: FromSpawner | { ready: true }) => this.#onMessage(m));
     child.on("error", () => this.#lost(child));
     child.on("exit", () => this.#lost(child));
@@ -260,7 +378,16 @@ export class Spawner {
     if ("exit" in m) {
       const onExit = this.#watching.get(m.id);
       this.#watching.delete(m.id);
-      onExit?.();
+      const cleaned = m.cleaning ? new Promise<boolean>((resolve) => this.#cleaning.set(m.id, resolve)) : undefined;
+      onExit?.({
+        ...(m.status === undefined ? {} : { status: m.status }),
+        ...(cleaned === undefined ? {} : { cleaned }),
+      });
+      return;
+    }
+    if ("cleaned" in m) {
+      this.#cleaning.get(m.id)?.(m.cleaned);
+      this.#cleaning.delete(m.id);
       return;
     }
     const p = this.#pending.get(m.id);
@@ -294,8 +421,11 @@ export class Spawner {
     if (!this.#ready) this.#failedStarts++;
     const pending = [...this.#pending.values()];
     const watching = [...this.#watching.values()];
+    const cleaning = [...this.#cleaning.values()];
     this.#pending.clear();
     this.#watching.clear();
+    this.#cleaning.clear();
+    for (const settle of cleaning) settle(false);
     for (const p of pending) p.reject(new SpawnerLostError("the spawner exited while starting a process"));
     for (const onExit of watching) onExit();
   }
@@ -307,6 +437,18 @@ export class Spawner {
     if (this.#pending.size > 0) channel.ref();
     else channel.unref();
   }
+}
+
+/** `env` as sent: what differs from `base` (set or changed), and the names of `base` it lacks. */
+function envDifference(
+  base: Record<string, string>,
+  env: Record<string, string>,
+): { env: Record<string, string>; unset?: string[] } {
+  const set: Record<string, string> = {};
+  for (const k of Object.keys(env)) if (!Object.hasOwn(base, k) || base[k] !== env[k]) set[k] = env[k]!;
+  let unset: string[] | undefined;
+  for (const k of Object.keys(base)) if (!Object.hasOwn(env, k)) (unset ??= []).push(k);
+  return unset === undefined ? { env: set } : { env: set, unset };
 }
 
 let shared: Spawner | undefined;
