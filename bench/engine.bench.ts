@@ -7,16 +7,14 @@
 // Usage: npm run bench:engine [-- --nodes 1000 --concurrency 8 --poll-ms 1000 --spawner on|off]
 import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { create } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
-import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { TaskTemplateSchema } from "@aloft/idl/flyteidl/core/tasks_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { startTestPlatform } from "@aloft/testkit";
-import { id, registerWorkflow, taskNode } from "@aloft/testkit";
+import { registerWorkflow, taskNode } from "@aloft/testkit";
 import { spawnTrue } from "./bare-spawn.ts";
+import { processTask } from "./process-task.ts";
 import { statusWrite } from "./status-write.ts";
 import { report } from "./summary.ts";
 
@@ -87,23 +85,11 @@ const platform = await startTestPlatform({
   },
 });
 const admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}` }));
-const noop = create(TaskTemplateSchema, {
-  id: id(ResourceType.TASK, P, D, "noop", "v1"),
-  type: "container",
-  metadata: { runtime: { version: "1.0.0" } },
-  interface: { inputs: {}, outputs: {} },
-  target: { case: "container", value: { image: "none", command: ["true"] } },
-});
+const noop = processTask("noop", ["true"]);
 
 // Tasks that run for a while: what watching running processes costs (rounds every poll interval while they run).
 const SLEEP_S = 2;
-const sleeper = create(TaskTemplateSchema, {
-  id: id(ResourceType.TASK, P, D, "sleeper", "v1"),
-  type: "container",
-  metadata: { runtime: { version: "1.0.0" } },
-  interface: { inputs: {}, outputs: {} },
-  target: { case: "container", value: { image: "none", command: ["sleep", String(SLEEP_S)] } },
-});
+const sleeper = processTask("sleeper", ["sleep", String(SLEEP_S)]);
 
 async function run(name: string, chain: boolean, n = N, task = noop): Promise<Figure> {
   const lp = await registerWorkflow(admin, {

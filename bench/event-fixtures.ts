@@ -2,8 +2,6 @@
 // platform that accepts executions without running them, and the six events each of its task nodes produces.
 import { create } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import type { Client } from "@connectrpc/connect";
-import type { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { WorkflowExecutionEventRequestSchema } from "@aloft/idl/flyteidl/admin/event_pb.js";
 import {
   NodeExecution_Phase,
@@ -17,7 +15,19 @@ import {
 } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import type { WorkflowExecutor } from "@aloft/admin";
 import type { EventSink } from "@aloft/engine";
-import { id, intLiteral, nodeEventRequest, registerOneTask, shellTask, taskEventRequest } from "@aloft/testkit";
+import { type Client, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
+import { inProcessEventSink } from "@aloft/server/testing";
+import {
+  id,
+  intLiteral,
+  nodeEventRequest,
+  registerOneTask,
+  shellTask,
+  startTestPlatform,
+  taskEventRequest,
+} from "@aloft/testkit";
 
 export const P = "flytesnacks";
 export const D = "development";
@@ -34,6 +44,22 @@ export async function registerNoop(admin: Client<typeof AdminService>) {
   const task = shellTask(id(ResourceType.TASK, P, D, "noop", "v1"), ["a"], ["o"], "true");
   const lp = await registerOneTask(admin, { project: P, domain: D, name: "noop", task });
   return { lp, taskId: task.id! };
+}
+
+/**
+ * A test platform that accepts executions without running them, its gRPC client, the sandbox's in-process event sink
+ * into its admin, and the one-task workflow registered.
+ */
+export async function acceptingPlatform(database: "sqlite" | "postgres" = "sqlite") {
+  const platform = await startTestPlatform({
+    database,
+    configurePlugins: (p) => {
+      p.workflowExecutor = accepting;
+    },
+  });
+  const admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}` }));
+  const sink = inProcessEventSink(platform.admin.executions);
+  return { platform, admin, sink, ...(await registerNoop(admin)) };
 }
 
 /** Launches the workflow of `lp` and reports it RUNNING through `sink`: the execution the node events go to. */

@@ -7,21 +7,18 @@
 // at once.
 // Usage: npm run bench:events [-- --db sqlite|postgres --nodes 300]
 import { parseArgs } from "node:util";
-import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
 import { sql } from "kysely";
-import { AdminService } from "@aloft/idl/flyteidl/service/admin_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { WorkflowExecution_Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
-import { inProcessEventSink, remoteAdmin } from "@aloft/server/testing";
-import { eventClock, intLiteral, startTestPlatform } from "@aloft/testkit";
+import { remoteAdmin } from "@aloft/server/testing";
+import { eventClock, intLiteral } from "@aloft/testkit";
 import type { EventSink } from "@aloft/engine";
 import { engineHarness } from "../packages/engine/src/testing/harness.ts";
 import { succeed } from "../packages/engine/src/testing/fake-plugin.ts";
 import type { RecordingEventSink } from "../packages/engine/src/testing/recording-sink.ts";
 import { b, compiler } from "../packages/engine/src/testing/workflows.ts";
-import { type BenchEvent, D, P, accepting, nodeEvents, registerNoop, startExecution } from "./event-fixtures.ts";
+import { type BenchEvent, D, P, acceptingPlatform, nodeEvents, startExecution } from "./event-fixtures.ts";
 import { report } from "./summary.ts";
 
 const { values } = parseArgs({
@@ -29,15 +26,7 @@ const { values } = parseArgs({
 });
 const NODES = Number(values.nodes);
 
-const platform = await startTestPlatform({
-  database: values.db as "sqlite" | "postgres",
-  configurePlugins: (p) => {
-    p.workflowExecutor = accepting;
-  },
-});
-const admin = createClient(AdminService, createGrpcTransport({ baseUrl: `http://${platform.grpcAddress}` }));
-const sink = inProcessEventSink(platform.admin.executions);
-const { lp, taskId } = await registerNoop(admin);
+const { platform, admin, sink, lp, taskId } = await acceptingPlatform(values.db as "sqlite" | "postgres");
 
 const at = eventClock();
 const cpuSeconds = (since: NodeJS.CpuUsage) => {

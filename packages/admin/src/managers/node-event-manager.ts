@@ -75,6 +75,12 @@ export class NodeEventManager {
   constructor(private readonly deps: NodeEventManagerDeps) {}
 
   async createNodeEvent(req: NodeExecutionEventRequest): Promise<NodeExecutionEventResponse> {
+    await this.recordNodeEvent(req);
+    return create(NodeExecutionEventResponseSchema);
+  }
+
+  /** CreateNodeEvent without building its (empty) response: the engine's in-process sink. */
+  async recordNodeEvent(req: NodeExecutionEventRequest): Promise<void> {
     const problem = nodeEventProblem(req, this.deps.data.options.maxSizeInBytes);
     if (problem) {
       // Upstream only logs validation problems; without an event or id nothing can be recorded at all.
@@ -97,7 +103,7 @@ export class NodeEventManager {
           (attempt === 1 && (await this.applyCached(event, key, ek, ck, dynamicRef))) ||
           (await this.apply(event, key, ek, ck, dynamicRef))
         ) {
-          return create(NodeExecutionEventResponseSchema);
+          return;
         }
         if (attempt >= MAX_ATTEMPTS)
           throw internal("event.contention", "the node execution changed concurrently too often; retry the event");

@@ -11,7 +11,11 @@ import {
 } from "@aloft/idl/flyteidl/admin/task_execution_pb.js";
 import { TaskExecution_Phase as Phase } from "@aloft/idl/flyteidl/core/execution_pb.js";
 import { ResourceType } from "@aloft/idl/flyteidl/core/identifier_pb.js";
-import { ExternalResourceInfoSchema, type TaskExecutionEvent } from "@aloft/idl/flyteidl/event/event_pb.js";
+import {
+  ExternalResourceInfoSchema,
+  TaskExecutionMetadataSchema,
+  type TaskExecutionEvent,
+} from "@aloft/idl/flyteidl/event/event_pb.js";
 import { MemoryBlobStore } from "@aloft/core";
 import { ManualClock } from "@aloft/core/testing";
 import { type AloftError, Code } from "@aloft/core";
@@ -245,6 +249,39 @@ for (const [dialect, cached] of [
         [
           [0, "a", 0],
           [1, "b", Phase.SUCCEEDED],
+        ],
+      );
+    });
+
+    test("merging later events never changes the first event's metadata, which the stored closure starts from", async () => {
+      const b = create(ExternalResourceInfoSchema, { index: 1, externalId: "b", phase: Phase.QUEUED });
+      const a = create(ExternalResourceInfoSchema, { index: 0, externalId: "a", phase: Phase.QUEUED });
+      // Messages, not object literals: create() keeps them, so the manager sees these very objects.
+      const first = create(TaskExecutionMetadataSchema, { generatedName: "g", externalResources: [b, a] });
+      await send(Phase.RUNNING, { metadata: first });
+      await send(Phase.RUNNING, {
+        phaseVersion: 1,
+        metadata: {
+          generatedName: "h",
+          pluginIdentifier: "p",
+          externalResources: [
+            { index: 1, phase: Phase.SUCCEEDED, logs: [{ name: "l", uri: "u" }] },
+            { index: 2, externalId: "c" },
+          ],
+        },
+      });
+      assert.equal(first.generatedName, "g");
+      assert.equal(first.pluginIdentifier, "");
+      assert.deepEqual(first.externalResources, [b, a]);
+      assert.deepEqual([b.phase, b.logs.length, a.phase], [Phase.QUEUED, 0, Phase.QUEUED]);
+      const md = (await get()).closure?.metadata;
+      assert.deepEqual([md?.generatedName, md?.pluginIdentifier], ["h", "p"]);
+      assert.deepEqual(
+        md?.externalResources.map((r) => [r.index, r.externalId, r.phase, r.logs.length]),
+        [
+          [0, "a", Phase.QUEUED, 0],
+          [1, "b", Phase.SUCCEEDED, 1],
+          [2, "c", 0, 0],
         ],
       );
     });

@@ -95,18 +95,17 @@ export function inProcessAdmin(m: {
   };
 }
 
-/** The engine's events: the three event RPCs called directly (the engine treats ALREADY_EXISTS as success). */
+/**
+ * The engine's events: the three event RPCs called directly (the engine treats ALREADY_EXISTS as success), node and
+ * task events without building the responses nobody reads.
+ */
 export function inProcessEventSink(m: ExecutionManagers): EventSink {
   return {
     workflowEvent: async (req) => {
       await m.executionEvents.createWorkflowEvent(req);
     },
-    nodeEvent: async (req) => {
-      await m.nodeEvents.createNodeEvent(req);
-    },
-    taskEvent: async (req) => {
-      await m.taskEvents.createTaskEvent(req);
-    },
+    nodeEvent: (req) => m.nodeEvents.recordNodeEvent(req),
+    taskEvent: (req) => m.taskEvents.recordTaskEvent(req),
   };
 }
 
