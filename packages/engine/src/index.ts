@@ -23,6 +23,7 @@ export {
 } from "./store/workflow-store.ts";
 export { MemoryWorkflowStore } from "./store/memory-workflow-store.ts";
 export { BlobWorkflowStore, DEFAULT_ENGINE_STORE_PREFIX } from "./store/blob-workflow-store.ts";
+export { LocalWorkflowStore } from "./store/local-workflow-store.ts";
 export type { NodeStatus, WorkflowStatus, WorkflowPhase, NodePhase, StatusError } from "./executor/status.ts";
 export { storeLauncher } from "./controller/launch-writer.ts";
 export { isTerminalWorkflowPhase } from "./executor/status.ts";

@@ -20,6 +20,16 @@ import {
 
 export const DEFAULT_ENGINE_STORE_PREFIX = "engine/workflows";
 
+/** The key of one of an execution's files (`spec.json`, `status.json`, `abort.json`). */
+export function documentKey(prefix: string, key: string, file: string): string {
+  return joinKey(prefix, "executions", key, file);
+}
+
+/** The marker of a non-terminal execution. */
+export function activeMarkerKey(prefix: string, key: string): string {
+  return joinKey(prefix, "active", key);
+}
+
 interface SpecJson {
   executionId: ExecutionSpec["executionId"];
   closure: string;
@@ -39,10 +49,10 @@ export class BlobWorkflowStore implements WorkflowStore {
   }
 
   #docKey(key: string, file: string) {
-    return joinKey(this.#prefix, "executions", key, file);
+    return documentKey(this.#prefix, key, file);
   }
   #activeKey(key: string) {
-    return joinKey(this.#prefix, "active", key);
+    return activeMarkerKey(this.#prefix, key);
   }
 
   async create(spec: ExecutionSpec, status: WorkflowStatus): Promise<boolean> {
