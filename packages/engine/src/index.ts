@@ -1,6 +1,6 @@
 // The engine's public surface for the composition root.
 //
-//   const store = new BlobWorkflowStore(blobs);                 // or MemoryWorkflowStore in tests
+//   const store = new LocalWorkflowStore(localBlobs);            // BlobWorkflowStore(blobs) on S3; MemoryWorkflowStore in tests
 //   const engine = new Engine({ store, blobs, sink, plugins: [localProcessPlugin], logger, config: { workers: 4 } });
 //   await engine.start();                                        // resumes every unfinished execution
 //   await engine.launch({ executionId, closure, inputs, spec }); // idempotent

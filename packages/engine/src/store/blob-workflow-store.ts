@@ -1,6 +1,7 @@
-// WorkflowStore on the blob store (the sandbox's work source): per execution, `spec.json` written once, `status.json`
-// rewritten atomically after each round (the local and S3 stores both replace objects whole), `abort.json` on
-// request; `engine/workflows/active/<key>` marks non-terminal executions so restart recovery lists only those.
+// WorkflowStore on the blob store (the work source of an engine whose blobs are on S3; on a local directory
+// LocalWorkflowStore appends to a status log instead, over the same files): per execution, `spec.json` written once,
+// `status.json` rewritten atomically after each round (blob stores replace objects whole), `abort.json` on request;
+// `engine/workflows/active/<key>` marks non-terminal executions so restart recovery lists only those.
 // One engine process owns a store: versions are checked against what this instance wrote last.
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { CompiledWorkflowClosureSchema } from "@aloft/idl/flyteidl/core/compiler_pb.js";
