@@ -121,7 +121,10 @@ for (const [label, make] of subjects) {
     let version = 1;
     const steps: [Record<string, NodeStatus>, Partial<WorkflowStatus>][] = [
       [{ "start-node": { phase: "Succeeded" } }, { phase: "Running", startedAt: 10 }],
-      [{ n0: { phase: "Queued", queuedAt: 11 }, "10": { phase: "NotYetStarted" } }, { message: "m", failedAttempts: 1 }],
+      [
+        { n0: { phase: "Queued", queuedAt: 11 }, "10": { phase: "NotYetStarted" } },
+        { message: "m", failedAttempts: 1 },
+      ],
       [{ n0: { phase: "Running", attempts: 1, task: { phase: "Running", version: 1, state: { pid: 7 } } } }, {}],
       [
         {
@@ -154,7 +157,10 @@ for (const [label, make] of subjects) {
     );
     const last = round(read.status, { n1: { phase: "Queued" } });
     assert.equal(await again.updateStatus("p/d/r", last, version), version + 1);
-    assert.deepEqual(await reopen().getStatus("p/d/r"), { status: JSON.parse(JSON.stringify(last)), version: version + 1 });
+    assert.deepEqual(await reopen().getStatus("p/d/r"), {
+      status: JSON.parse(JSON.stringify(last)),
+      version: version + 1,
+    });
     assert.deepEqual(await again.listActive(), ["p/d/r"]);
     // A finished execution: no node statuses, not active.
     const done: WorkflowStatus = { phase: "Failed", failedAttempts: 0, nodes: {}, stoppedAt: 20 };

@@ -37,7 +37,9 @@ const docDir = (dir: string, name: string) => join(dir, "engine", "workflows", "
 const baseVersion = (dir: string, name: string) =>
   (JSON.parse(readFileSync(join(docDir(dir, name), "status.json"), "utf8")) as { version: number }).version;
 const logLines = (dir: string, name: string) =>
-  readFileSync(join(docDir(dir, name), "status.log"), "utf8").split("\n").filter((l) => l !== "");
+  readFileSync(join(docDir(dir, name), "status.log"), "utf8")
+    .split("\n")
+    .filter((l) => l !== "");
 const json = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 /** Writes `rounds` rounds of a 50-node chain, one node moving per round; returns the statuses written, by version. */
@@ -49,7 +51,11 @@ async function chainRounds(store: LocalWorkflowStore, name: string, rounds: numb
   const written = new Map<number, WorkflowStatus>([[1, json(status)]]);
   let version = 1;
   for (let i = 0; i < rounds; i++) {
-    status = { ...status, lastUpdatedAt: i, nodes: { ...status.nodes, [`m${i % 5}`]: { phase: "Running", attempts: i } } };
+    status = {
+      ...status,
+      lastUpdatedAt: i,
+      nodes: { ...status.nodes, [`m${i % 5}`]: { phase: "Running", attempts: i } },
+    };
     version = await store.updateStatus(`p/d/${name}`, status, version);
     written.set(version, json(status));
   }
@@ -96,7 +102,10 @@ test("local store: a torn last line is ignored (that write is lost, not half app
     assert.deepEqual(await new LocalWorkflowStore(blobs).getStatus("p/d/t"), { status: json(next), version });
     const more = { ...next, nodes: { ...next.nodes, z: { phase: "Queued" as const } } };
     await cut.updateStatus("p/d/t", more, version);
-    assert.deepEqual(await new LocalWorkflowStore(blobs).getStatus("p/d/t"), { status: json(more), version: version + 1 });
+    assert.deepEqual(await new LocalWorkflowStore(blobs).getStatus("p/d/t"), {
+      status: json(more),
+      version: version + 1,
+    });
     await cut.close();
   });
 });
@@ -124,7 +133,10 @@ test("local store: the log is compacted into a new base after maxLines, or when 
       const lines = logLines(dir, "c").length;
       assert.ok(lines <= (options.maxLines ?? 4096), `${lines} lines`);
       assert.equal(baseVersion(dir, "c") + lines, version);
-      assert.deepEqual(await new LocalWorkflowStore(blobs).getStatus("p/d/c"), { status: written.get(version), version });
+      assert.deepEqual(await new LocalWorkflowStore(blobs).getStatus("p/d/c"), {
+        status: written.get(version),
+        version,
+      });
       await store.close();
     });
   }

@@ -15,19 +15,9 @@ import { closeSync, constants, ftruncateSync, openSync, readFileSync, unlinkSync
 import { join } from "node:path";
 import { AloftError, Code, internal, resourceExhausted, type LocalBlobStore } from "@aloft/core";
 import { isTerminalWorkflowPhase, type NodeStatus, type WorkflowStatus } from "../executor/status.ts";
-import {
-  activeMarkerKey,
-  BlobWorkflowStore,
-  DEFAULT_ENGINE_STORE_PREFIX,
-  documentKey,
-} from "./blob-workflow-store.ts";
+import { activeMarkerKey, BlobWorkflowStore, DEFAULT_ENGINE_STORE_PREFIX, documentKey } from "./blob-workflow-store.ts";
 import { encodeStatusDelta, encodeStoredStatus } from "./status-json.ts";
-import {
-  executionKey,
-  type ExecutionSpec,
-  type StoredStatus,
-  type WorkflowStore,
-} from "./workflow-store.ts";
+import { executionKey, type ExecutionSpec, type StoredStatus, type WorkflowStore } from "./workflow-store.ts";
 
 export interface LocalWorkflowStoreOptions {
   /** Key prefix of the documents in the blob store (default BlobWorkflowStore's). */

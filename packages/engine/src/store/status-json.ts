@@ -32,7 +32,7 @@ export function encodeStoredStatus(status: WorkflowStatus, version: number): Buf
 }
 
 /**
- * One line of an execution's status log (`log-workflow-store.ts`): `{"v":version,"s":{the status' fields but its node
+ * One line of an execution's status log (`local-workflow-store.ts`): `{"v":version,"s":{the status' fields but its node
  * map},"n":{id:status of each node in changed}}` and a newline, from the same cached pieces.
  */
 export function encodeStatusDelta(status: WorkflowStatus, version: number, changed: readonly string[]): Buffer {

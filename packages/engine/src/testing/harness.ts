@@ -34,7 +34,8 @@ interface HarnessOptions {
 export function engineHarness(o: HarnessOptions = {}) {
   const blobs = o.blobs ?? new MemoryBlobStore();
   // ALOFT_TEST_STORE=local: the engine's tests over the local status log, each write read back and compared.
-  const store = o.store ?? (process.env["ALOFT_TEST_STORE"] === "local" ? checkedLocalStore() : new MemoryWorkflowStore());
+  const store =
+    o.store ?? (process.env["ALOFT_TEST_STORE"] === "local" ? checkedLocalStore() : new MemoryWorkflowStore());
   const sink = o.sink ?? new RecordingEventSink();
   const plugin = o.plugin ?? new FakePlugin();
   const engine = new Engine({
