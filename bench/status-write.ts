@@ -10,7 +10,13 @@ import { create } from "@bufbuild/protobuf";
 import { CompiledWorkflowClosureSchema } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { LocalBlobStore } from "@aloft/core";
-import { BlobWorkflowStore, LocalWorkflowStore, type NodeStatus, type WorkflowStatus } from "@aloft/engine";
+import {
+  BlobWorkflowStore,
+  LocalWorkflowStore,
+  type NodeStatus,
+  type WorkflowStatus,
+  type WorkflowStore,
+} from "@aloft/engine";
 
 const cpuUs = () => {
   const u = process.cpuUsage();
@@ -25,7 +31,7 @@ export async function statusWrite(
   const dir = mkdtempSync(join(tmpdir(), "aloft-status-write-"));
   try {
     const blobs = new LocalBlobStore({ root: dir });
-    const store = kind === "log" ? new LocalWorkflowStore(blobs) : new BlobWorkflowStore(blobs);
+    const store: WorkflowStore = kind === "log" ? new LocalWorkflowStore(blobs) : new BlobWorkflowStore(blobs);
     const all: Record<string, NodeStatus> = {};
     for (let i = 0; i < nodes; i++)
       all[`n${i}`] = { phase: "Succeeded", attempts: 1, stoppedAt: 1_700_000_000_000 + i };

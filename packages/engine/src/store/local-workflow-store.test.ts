@@ -197,7 +197,7 @@ function openLogs(): number {
 test("local store: logs stay open while executions run, at most maxOpen, and close()", async () => {
   await withDir(async (blobs) => {
     const store = new LocalWorkflowStore(blobs, { maxOpen: 2 });
-    const runs = [];
+    const runs: Awaited<ReturnType<typeof chainRounds>>[] = [];
     for (const name of ["x", "y", "z"]) runs.push(await chainRounds(store, name, 3));
     assert.equal(openLogs(), 2);
     // The closed one compacts on its next write and reads back the same.

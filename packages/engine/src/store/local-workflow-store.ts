@@ -103,7 +103,9 @@ export class LocalWorkflowStore implements WorkflowStore {
       throw e;
     }
     const stored = replayLog(JSON.parse(Buffer.from(base).toString("utf8")) as StoredStatus, this.#readLog(key));
-    if (!this.#open.has(key) && !isTerminalWorkflowPhase(stored.status.phase)) {
+    // Never move the known version backwards: a read racing this instance's own write may return the older status.
+    const known = this.#open.get(key)?.version ?? this.#versions.get(key);
+    if ((known === undefined || stored.version > known) && !isTerminalWorkflowPhase(stored.status.phase)) {
       this.#versions.set(key, stored.version);
     }
     return stored;
