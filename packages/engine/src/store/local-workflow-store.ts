@@ -179,7 +179,8 @@ export class LocalWorkflowStore implements WorkflowStore {
       fd ??= openSync(logPath, APPEND);
       ftruncateSync(fd, 0);
     } catch {
-      if (fd !== undefined) this.#closeLog(key);
+      if (open) this.#closeLog(key);
+      else if (fd !== undefined) closeQuietly(fd);
       this.#versions.set(key, version);
       return;
     }
@@ -202,11 +203,7 @@ export class LocalWorkflowStore implements WorkflowStore {
     if (!open) return;
     this.#open.delete(key);
     this.#versions.set(key, open.version);
-    try {
-      closeSync(open.fd);
-    } catch {
-      // closed already
-    }
+    closeQuietly(open.fd);
   }
 
   #readLog(key: string): Buffer | undefined {
@@ -282,6 +279,14 @@ function isLogLine(v: unknown): v is LogLine {
     typeof l.n === "object" &&
     l.n !== null
   );
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // closed already
+  }
 }
 
 function writeError(uri: string, e: unknown): AloftError {
