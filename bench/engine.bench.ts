@@ -134,9 +134,15 @@ async function idle(ms: number): Promise<number> {
 const sleepersWall = sleepers.ms * 2 * C;
 const idleCpuPerS = (await idle(sleepersWall)) / (sleepersWall / 1000);
 await platform.close();
-// One status write (the store's share of a round of a chain) at 300 and 3,000 nodes.
+// One status write (the store's share of a round of a chain) at 10, 1,000 and 5,000 nodes: the whole document
+// replaced (BlobWorkflowStore, S3's) and appended to the status log (LocalWorkflowStore, the local engine's).
 const writes = [];
-for (const nodes of [300, 3000]) writes.push({ nodes, ...(await statusWrite(nodes, 100_000 / nodes)) });
+for (const nodes of [10, 1000, 5000]) {
+  for (const kind of ["document", "log"] as const) {
+    const n = kind === "log" ? 5000 : Math.max(50, 100_000 / nodes);
+    writes.push({ nodes, kind, ...(await statusWrite(nodes, n, kind)) });
+  }
+}
 
 console.log(
   `\nEngine overhead per node (${N} no-op local-process tasks, sandbox on SQLite, poll ${values["poll-ms"]} ms, task spawner ${values.spawner}, node ${process.version})\n`,
@@ -158,7 +164,7 @@ console.log(
 );
 for (const w of writes)
   console.log(
-    `status write at ${w.nodes} nodes (${(w.bytes / 1024).toFixed(0)} KiB): ${w.us.toFixed(0)} µs CPU, bare atomic ` +
+    `status write (${w.kind}) at ${w.nodes} nodes (${(w.bytes / 1024).toFixed(0)} KiB): ${w.us.toFixed(0)} µs CPU, bare atomic ` +
       `replace of the encoded document ${w.bareUs.toFixed(0)} µs (${(w.us / w.bareUs).toFixed(1)}x)`,
   );
 report("engine", [
@@ -186,7 +192,7 @@ report("engine", [
     goal: "",
   },
   ...writes.map((w) => ({
-    figure: `status write at ${w.nodes} nodes, CPU (baseline: bare atomic replace)`,
+    figure: `status write (${w.kind}) at ${w.nodes} nodes, CPU (baseline: bare atomic replace)`,
     value: w.us,
     baseline: w.bareUs,
     unit: "µs",

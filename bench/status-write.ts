@@ -1,6 +1,8 @@
-// One status write of the engine's blob workflow store (`updateStatus`, as after a round of a chain: every node
-// finished but one, whose status the round replaced) on a local directory, at a given workflow size, against the
-// bare atomic replace of the same document already encoded to bytes (write a temp file, rename it): CPU µs per write.
+// One status write of the engine's workflow store on a local directory (`updateStatus`, as after a round of a chain:
+// every node finished but one, whose status the round replaced), at a given workflow size, against the bare atomic
+// replace of the same document already encoded to bytes (write a temp file, rename it): CPU µs per write. `document`:
+// BlobWorkflowStore, the whole document replaced every write; `log`: LocalWorkflowStore, the write appended to the
+// execution's status log (its compactions, one per log the size of the base, included in the mean).
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +10,13 @@ import { create } from "@bufbuild/protobuf";
 import { CompiledWorkflowClosureSchema } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { LocalBlobStore } from "@aloft/core";
-import { BlobWorkflowStore, type NodeStatus, type WorkflowStatus } from "@aloft/engine";
+import {
+  BlobWorkflowStore,
+  LocalWorkflowStore,
+  type NodeStatus,
+  type WorkflowStatus,
+  type WorkflowStore,
+} from "@aloft/engine";
 
 const cpuUs = () => {
   const u = process.cpuUsage();
@@ -18,10 +26,12 @@ const cpuUs = () => {
 export async function statusWrite(
   nodes: number,
   writes: number,
+  kind: "document" | "log" = "log",
 ): Promise<{ us: number; bareUs: number; bytes: number }> {
   const dir = mkdtempSync(join(tmpdir(), "aloft-status-write-"));
   try {
-    const store = new BlobWorkflowStore(new LocalBlobStore({ root: dir }));
+    const blobs = new LocalBlobStore({ root: dir });
+    const store: WorkflowStore = kind === "log" ? new LocalWorkflowStore(blobs) : new BlobWorkflowStore(blobs);
     const all: Record<string, NodeStatus> = {};
     for (let i = 0; i < nodes; i++)
       all[`n${i}`] = { phase: "Succeeded", attempts: 1, stoppedAt: 1_700_000_000_000 + i };
@@ -51,6 +61,7 @@ export async function statusWrite(
       if (i >= 20) spent += cpuUs() - c0;
       status = next;
     }
+    await store.close?.();
     const body = Buffer.from(JSON.stringify({ status, version }));
     let bare = 0;
     for (let i = 0; i < writes + 20; i++) {

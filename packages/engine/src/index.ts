@@ -1,6 +1,6 @@
 // The engine's public surface for the composition root.
 //
-//   const store = new BlobWorkflowStore(blobs);                 // or MemoryWorkflowStore in tests
+//   const store = new LocalWorkflowStore(localBlobs);            // BlobWorkflowStore(blobs) on S3; MemoryWorkflowStore in tests
 //   const engine = new Engine({ store, blobs, sink, plugins: [localProcessPlugin], logger, config: { workers: 4 } });
 //   await engine.start();                                        // resumes every unfinished execution
 //   await engine.launch({ executionId, closure, inputs, spec }); // idempotent
@@ -23,6 +23,7 @@ export {
 } from "./store/workflow-store.ts";
 export { MemoryWorkflowStore } from "./store/memory-workflow-store.ts";
 export { BlobWorkflowStore, DEFAULT_ENGINE_STORE_PREFIX } from "./store/blob-workflow-store.ts";
+export { LocalWorkflowStore } from "./store/local-workflow-store.ts";
 export type { NodeStatus, WorkflowStatus, WorkflowPhase, NodePhase, StatusError } from "./executor/status.ts";
 export { storeLauncher } from "./controller/launch-writer.ts";
 export { isTerminalWorkflowPhase } from "./executor/status.ts";

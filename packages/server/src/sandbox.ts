@@ -6,11 +6,10 @@ import type { Engine } from "@aloft/engine";
 import { storeLauncher } from "@aloft/engine";
 import { createEngineMetrics } from "@aloft/engine";
 import type { TaskPlugin } from "@aloft/engine";
-import { BlobWorkflowStore } from "@aloft/engine";
 import { displayHost, invalidArgument, type BlobStore, type Clock } from "@aloft/core";
 import { startAdmin, type AdminServerDeps, type RunningAdmin } from "./admin-server.ts";
 import { LOGS_ROUTE, logsRoute } from "./logs-route.ts";
-import { createEngine, createWarmWorkers, logDirOf } from "./wiring/engine.ts";
+import { createEngine, createWarmWorkers, engineStore, logDirOf } from "./wiring/engine.ts";
 import { EngineExecutor, inProcessAdmin, inProcessScheduledLaunch } from "./wiring/in-process.ts";
 import { createScheduler } from "./wiring/scheduler.ts";
 import type { Scheduler } from "@aloft/admin";
@@ -107,7 +106,7 @@ export async function startAdminOnly(deps: AdminServerDeps): Promise<RunningAdmi
       ? {}
       : {
           workflowExecutor: (blobStore: BlobStore) => {
-            const launcher = storeLauncher(new BlobWorkflowStore(blobStore), () => deps.clock.now().getTime());
+            const launcher = storeLauncher(engineStore(blobStore), () => deps.clock.now().getTime());
             return new EngineExecutor(() => launcher);
           },
         }),

@@ -221,6 +221,7 @@ export class Engine {
     this.#queue.shutdown();
     await Promise.all(this.#workers);
     this.#workers = [];
+    await this.#store.close?.();
   }
 
   #now(): number {

@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -8,7 +8,9 @@ import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { LocalBlobStore } from "@aloft/core";
 import { MemoryBlobStore } from "@aloft/core";
 import { AloftError, Code } from "@aloft/core";
+import type { NodeStatus, WorkflowStatus } from "../executor/status.ts";
 import { BlobWorkflowStore } from "./blob-workflow-store.ts";
+import { LocalWorkflowStore } from "./local-workflow-store.ts";
 import { MemoryWorkflowStore } from "./memory-workflow-store.ts";
 import type { WorkflowStore } from "./workflow-store.ts";
 import { engineHarness } from "../testing/harness.ts";
@@ -24,12 +26,69 @@ const spec = (name: string) => ({
   acceptedAt: 5,
 });
 
-for (const [label, make] of [
-  ["memory", () => new MemoryWorkflowStore()],
-  ["blob", () => new BlobWorkflowStore(new MemoryBlobStore())],
-] as [string, () => WorkflowStore][]) {
+/** A store, and a new instance of it over the same storage (a restarted engine). */
+interface Subject {
+  store: WorkflowStore;
+  reopen(): WorkflowStore;
+}
+
+const tempDirs: string[] = [];
+after(async () => {
+  for (const d of tempDirs) await rm(d, { recursive: true, force: true });
+});
+async function localBlobs(): Promise<LocalBlobStore> {
+  const dir = await mkdtemp(join(tmpdir(), "aloft-store-"));
+  tempDirs.push(dir);
+  return new LocalBlobStore({ root: dir });
+}
+
+const subjects: [string, () => Promise<Subject>][] = [
+  [
+    "memory",
+    async () => {
+      const store = new MemoryWorkflowStore();
+      return { store, reopen: () => store };
+    },
+  ],
+  [
+    "blob",
+    async () => {
+      const blobs = new MemoryBlobStore();
+      return { store: new BlobWorkflowStore(blobs), reopen: () => new BlobWorkflowStore(blobs) };
+    },
+  ],
+  [
+    "blob on a local directory",
+    async () => {
+      const blobs = await localBlobs();
+      return { store: new BlobWorkflowStore(blobs), reopen: () => new BlobWorkflowStore(blobs) };
+    },
+  ],
+  [
+    "local",
+    async () => {
+      const blobs = await localBlobs();
+      return { store: new LocalWorkflowStore(blobs), reopen: () => new LocalWorkflowStore(blobs) };
+    },
+  ],
+  [
+    "local, compacting every other write",
+    async () => {
+      const blobs = await localBlobs();
+      const options = { maxLines: 2 };
+      return { store: new LocalWorkflowStore(blobs, options), reopen: () => new LocalWorkflowStore(blobs, options) };
+    },
+  ],
+];
+
+/** A round's status after `prev`, as the engine makes it: a new node map, new objects for the nodes it moved. */
+function round(prev: WorkflowStatus, changes: Record<string, NodeStatus>, fields: Partial<WorkflowStatus> = {}) {
+  return { ...prev, ...fields, nodes: { ...prev.nodes, ...changes } };
+}
+
+for (const [label, make] of subjects) {
   test(`${label} store: create once, versions, abort requests, active listing`, async () => {
-    const store = make();
+    const { store } = await make();
     assert.equal(await store.create(spec("e1"), { phase: "Ready", failedAttempts: 0, nodes: {} }), true);
     assert.equal(await store.create(spec("e1"), { phase: "Ready", failedAttempts: 0, nodes: {} }), false);
     assert.equal(await store.create(spec("e2"), { phase: "Ready", failedAttempts: 0, nodes: {} }), true);
@@ -53,6 +112,62 @@ for (const [label, make] of [
     await store.updateStatus("p/d/e1", { phase: "Success", failedAttempts: 0, nodes: {} }, 2);
     assert.deepEqual(await store.listActive(), ["p/d/e2"]);
     assert.equal((await store.getStatus("p/d/e1"))?.status.phase, "Success");
+  });
+
+  test(`${label} store: reads what was written, also after a restart; a stale version conflicts`, async () => {
+    const { store, reopen } = await make();
+    let status: WorkflowStatus = { phase: "Ready", failedAttempts: 0, nodes: {} };
+    await store.create(spec("r"), status);
+    let version = 1;
+    const steps: [Record<string, NodeStatus>, Partial<WorkflowStatus>][] = [
+      [{ "start-node": { phase: "Succeeded" } }, { phase: "Running", startedAt: 10 }],
+      [
+        { n0: { phase: "Queued", queuedAt: 11 }, "10": { phase: "NotYetStarted" } },
+        { message: "m", failedAttempts: 1 },
+      ],
+      [{ n0: { phase: "Running", attempts: 1, task: { phase: "Running", version: 1, state: { pid: 7 } } } }, {}],
+      [
+        {
+          sub: {
+            phase: "Running",
+            sub: { phase: "Running" },
+            children: { a: { phase: "Succeeded" }, b: { phase: "Running", message: "héllo \n \u2028" } },
+          },
+        },
+        { failedAttempts: 0, lastUpdatedAt: 12 },
+      ],
+      [{}, { failureNode: { phase: "Running" }, error: { code: "c", message: "e", kind: "USER" } }],
+      [{ n0: { phase: "Succeeded", attempts: 1, stoppedAt: 13 } }, { message: undefined }],
+    ];
+    for (const [changes, fields] of steps) {
+      const next = round(status, changes, fields);
+      if (next.message === undefined) delete next.message;
+      version = await store.updateStatus("p/d/r", next, version);
+      status = next;
+      const want = JSON.parse(JSON.stringify(status)) as WorkflowStatus;
+      assert.deepEqual(await store.getStatus("p/d/r"), { status: want, version });
+      assert.deepEqual(await reopen().getStatus("p/d/r"), { status: want, version });
+    }
+    // A restarted engine reads, then writes on from there; the old version conflicts.
+    const again = reopen();
+    const read = (await again.getStatus("p/d/r"))!;
+    await assert.rejects(
+      again.updateStatus("p/d/r", round(read.status, { n1: { phase: "Queued" } }), version - 1),
+      (e: unknown) => e instanceof AloftError && e.code === Code.ABORTED,
+    );
+    const last = round(read.status, { n1: { phase: "Queued" } });
+    assert.equal(await again.updateStatus("p/d/r", last, version), version + 1);
+    assert.deepEqual(await reopen().getStatus("p/d/r"), {
+      status: JSON.parse(JSON.stringify(last)),
+      version: version + 1,
+    });
+    assert.deepEqual(await again.listActive(), ["p/d/r"]);
+    // A finished execution: no node statuses, not active.
+    const done: WorkflowStatus = { phase: "Failed", failedAttempts: 0, nodes: {}, stoppedAt: 20 };
+    await again.updateStatus("p/d/r", done, version + 1);
+    assert.deepEqual(await again.listActive(), []);
+    assert.deepEqual(await reopen().getStatus("p/d/r"), { status: done, version: version + 2 });
+    await again.close?.();
   });
 }
 

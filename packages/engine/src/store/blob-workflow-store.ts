@@ -1,6 +1,7 @@
-// WorkflowStore on the blob store (the sandbox's work source): per execution, `spec.json` written once, `status.json`
-// rewritten atomically after each round (the local and S3 stores both replace objects whole), `abort.json` on
-// request; `engine/workflows/active/<key>` marks non-terminal executions so restart recovery lists only those.
+// WorkflowStore on the blob store (the work source of an engine whose blobs are on S3; on a local directory
+// LocalWorkflowStore appends to a status log instead, over the same files): per execution, `spec.json` written once,
+// `status.json` rewritten atomically after each round (blob stores replace objects whole), `abort.json` on request;
+// `engine/workflows/active/<key>` marks non-terminal executions so restart recovery lists only those.
 // One engine process owns a store: versions are checked against what this instance wrote last.
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { CompiledWorkflowClosureSchema } from "@aloft/idl/flyteidl/core/compiler_pb.js";
@@ -19,6 +20,16 @@ import {
 } from "./workflow-store.ts";
 
 export const DEFAULT_ENGINE_STORE_PREFIX = "engine/workflows";
+
+/** The key of one of an execution's files (`spec.json`, `status.json`, `abort.json`). */
+export function documentKey(prefix: string, key: string, file: string): string {
+  return joinKey(prefix, "executions", key, file);
+}
+
+/** The marker of a non-terminal execution. */
+export function activeMarkerKey(prefix: string, key: string): string {
+  return joinKey(prefix, "active", key);
+}
 
 interface SpecJson {
   executionId: ExecutionSpec["executionId"];
@@ -39,10 +50,10 @@ export class BlobWorkflowStore implements WorkflowStore {
   }
 
   #docKey(key: string, file: string) {
-    return joinKey(this.#prefix, "executions", key, file);
+    return documentKey(this.#prefix, key, file);
   }
   #activeKey(key: string) {
-    return joinKey(this.#prefix, "active", key);
+    return activeMarkerKey(this.#prefix, key);
   }
 
   async create(spec: ExecutionSpec, status: WorkflowStatus): Promise<boolean> {

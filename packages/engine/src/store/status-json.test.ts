@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { NodeStatus, WorkflowStatus } from "../executor/status.ts";
-import { encodeStoredStatus as encodeBytes } from "./status-json.ts";
+import { encodeStatusDelta, encodeStoredStatus as encodeBytes } from "./status-json.ts";
 
 const encodeStoredStatus = (status: WorkflowStatus, version: number) => encodeBytes(status, version).toString();
 
@@ -95,4 +95,15 @@ test("maps of hundreds of nodes: cached blocks of finished entries are reused on
   };
   assert.equal(encodeStoredStatus(big, 1), plain(big, 1));
   assert.equal(encodeStoredStatus(big, 1), plain(big, 1));
+});
+
+test("a status log line is JSON.stringify's of the version, the status' fields but nodes, and the given nodes", () => {
+  const status = sample();
+  encodeStoredStatus(status, 1); // finished statuses cached
+  for (const ids of [[], ["0", "n1", "n2"], ["n0", "gone"]]) {
+    const line = encodeStatusDelta(status, 7, ids).toString();
+    const { nodes, ...fields } = status;
+    const n = Object.fromEntries(ids.filter((id) => id in nodes).map((id) => [id, nodes[id]]));
+    assert.equal(line, `${JSON.stringify({ v: 7, s: fields, n })}\n`);
+  }
 });

@@ -31,6 +31,31 @@ export function encodeStoredStatus(status: WorkflowStatus, version: number): Buf
   return out.done();
 }
 
+/**
+ * One line of an execution's status log (`local-workflow-store.ts`): `{"v":version,"s":{the status' fields but its node
+ * map},"n":{id:status of each node in changed}}` and a newline, from the same cached pieces.
+ */
+export function encodeStatusDelta(status: WorkflowStatus, version: number, changed: readonly string[]): Buffer {
+  const out = new Output();
+  out.text(`{"v":${JSON.stringify(version)},"s":`);
+  encodeFields(status as unknown as Record<string, unknown>, "nodes", out, true);
+  let sep = ',"n":{';
+  for (const id of changed) {
+    const n: unknown = status.nodes[id];
+    if (isNodeStatus(n)) {
+      out.text(`${sep}${JSON.stringify(id)}:`);
+      encodeNode(n, out);
+    } else {
+      const json = JSON.stringify(n);
+      if (json === undefined) continue; // as JSON.stringify of the whole map omits it
+      out.text(`${sep}${JSON.stringify(id)}:${json}`);
+    }
+    sep = ",";
+  }
+  out.text(sep === "," ? "}}\n" : ',"n":{}}\n');
+  return out.done();
+}
+
 /** Text and byte pieces, concatenated once at the end. */
 class Output {
   readonly #pieces: Buffer[] = [];
@@ -57,11 +82,15 @@ class Output {
   }
 }
 
-/** An object's JSON, with the node map under `mapKey` (and a failure node) encoded from cached pieces. */
-function encodeFields(o: Record<string, unknown>, mapKey: string, out: Output): void {
+/**
+ * An object's JSON, with the node map under `mapKey` (and a failure node) encoded from cached pieces, or left out when
+ * `omitMap`.
+ */
+function encodeFields(o: Record<string, unknown>, mapKey: string, out: Output, omitMap = false): void {
   let sep = "{";
   for (const k of Object.keys(o)) {
     const v = o[k];
+    if (k === mapKey && omitMap) continue;
     if (k === mapKey && isPlainObject(v)) {
       out.text(`${sep}${JSON.stringify(k)}:`);
       encodeNodeMap(v as Record<string, NodeStatus>, out);

@@ -61,6 +61,8 @@ export interface WorkflowStore {
    * was created or changed by someone else; the engine queues it. Returns the unsubscriber.
    */
   subscribe?(wake: (key: string) => void): () => void;
+  /** Releases what the store holds open (file handles) when the engine stops; the store stays usable. */
+  close?(): Promise<void>;
 }
 
 /** The store key of an execution: `<project>/<domain>/<name>`. */

@@ -12,6 +12,7 @@ import { Engine } from "../controller/engine.ts";
 import { isTerminalWorkflowPhase, type WorkflowStatus } from "../executor/status.ts";
 import { MemoryWorkflowStore } from "../store/memory-workflow-store.ts";
 import type { LaunchSpec, WorkflowStore } from "../store/workflow-store.ts";
+import { checkedLocalStore } from "./checked-local-store.ts";
 import { FakePlugin } from "./fake-plugin.ts";
 import { RecordingEventSink } from "./recording-sink.ts";
 
@@ -32,7 +33,9 @@ interface HarnessOptions {
 
 export function engineHarness(o: HarnessOptions = {}) {
   const blobs = o.blobs ?? new MemoryBlobStore();
-  const store = o.store ?? new MemoryWorkflowStore();
+  // ALOFT_TEST_STORE=local: the engine's tests over the local status log, each write read back and compared.
+  const store =
+    o.store ?? (process.env["ALOFT_TEST_STORE"] === "local" ? checkedLocalStore() : new MemoryWorkflowStore());
   const sink = o.sink ?? new RecordingEventSink();
   const plugin = o.plugin ?? new FakePlugin();
   const engine = new Engine({

@@ -3,7 +3,7 @@
 import { delimiter, resolve } from "node:path";
 import type { AloftConfig } from "@aloft/core";
 import { underDataDir } from "@aloft/core";
-import type { BlobStore } from "@aloft/core";
+import { LocalBlobStore, type BlobStore } from "@aloft/core";
 import type { Clock } from "@aloft/core";
 import type { Logger } from "@aloft/core";
 import { Engine } from "@aloft/engine";
@@ -13,7 +13,7 @@ import { LOGS_ROUTE } from "../logs-route.ts";
 import { LocalProcessPlugin } from "@aloft/engine";
 import { resolveRunAs, type RunAs } from "@aloft/engine";
 import type { TaskPlugin } from "@aloft/engine";
-import { BlobWorkflowStore } from "@aloft/engine";
+import { BlobWorkflowStore, LocalWorkflowStore } from "@aloft/engine";
 import type { WorkflowStore } from "@aloft/engine";
 import { WarmWorkerPlugin } from "@aloft/runner";
 
@@ -78,6 +78,14 @@ export function logDirOf(config: AloftConfig): string {
   return underDataDir(config, config.engine.logDir);
 }
 
+/**
+ * The engine's work source on its blob store: on a local directory each round's status is appended to a log
+ * (LocalWorkflowStore, which reads the documents BlobWorkflowStore wrote); elsewhere (S3) it is replaced whole.
+ */
+export function engineStore(blobs: BlobStore): WorkflowStore {
+  return blobs instanceof LocalBlobStore ? new LocalWorkflowStore(blobs) : new BlobWorkflowStore(blobs);
+}
+
 export function createEngine(deps: EngineWiringDeps): Engine {
   const { config } = deps;
   const runtime =
@@ -96,7 +104,7 @@ export function createEngine(deps: EngineWiringDeps): Engine {
       });
     })();
   return new Engine({
-    store: deps.store ?? new BlobWorkflowStore(deps.blobStore),
+    store: deps.store ?? engineStore(deps.blobStore),
     blobs: deps.blobStore,
     sink: deps.sink,
     ...(deps.children ? { children: deps.children } : {}),

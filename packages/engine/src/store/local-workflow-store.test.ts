@@ -1,0 +1,244 @@
+// The local store's own behaviour (its contract with the engine is tested with the other stores' in
+// blob-workflow-store.test.ts): what lies on disk, torn lines, compaction, old directories, open files.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { appendFileSync, existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
+import { LocalBlobStore } from "@aloft/core";
+import type { NodeStatus, WorkflowStatus } from "../executor/status.ts";
+import { engineHarness } from "../testing/harness.ts";
+import { FakePlugin, succeed } from "../testing/fake-plugin.ts";
+import { b, compiler, incChain, incOutputs, intLit, intOf } from "../testing/workflows.ts";
+import { BlobWorkflowStore } from "./blob-workflow-store.ts";
+import { LocalWorkflowStore, type LocalWorkflowStoreOptions } from "./local-workflow-store.ts";
+
+const spec = (name: string) => ({
+  executionId: { project: "p", domain: "d", name },
+  closure: compiler.ok(b.workflow("w", [b.taskNode("n0", "noop")])),
+  inputs: create(LiteralMapSchema),
+  spec: {},
+  acceptedAt: 5,
+});
+
+async function withDir(fn: (blobs: LocalBlobStore, dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "aloft-local-store-"));
+  try {
+    await fn(new LocalBlobStore({ root: dir }), dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const docDir = (dir: string, name: string) => join(dir, "engine", "workflows", "executions", "p", "d", name);
+const baseVersion = (dir: string, name: string) =>
+  (JSON.parse(readFileSync(join(docDir(dir, name), "status.json"), "utf8")) as { version: number }).version;
+const logLines = (dir: string, name: string) =>
+  readFileSync(join(docDir(dir, name), "status.log"), "utf8")
+    .split("\n")
+    .filter((l) => l !== "");
+const json = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/** Writes `rounds` rounds of a 50-node chain, one node moving per round; returns the statuses written, by version. */
+async function chainRounds(store: LocalWorkflowStore, name: string, rounds: number) {
+  const nodes: Record<string, NodeStatus> = {};
+  for (let i = 0; i < 50; i++) nodes[`n${i}`] = { phase: "Succeeded", attempts: 1, stoppedAt: i };
+  let status: WorkflowStatus = { phase: "Running", failedAttempts: 0, nodes };
+  await store.create(spec(name), status);
+  const written = new Map<number, WorkflowStatus>([[1, json(status)]]);
+  let version = 1;
+  for (let i = 0; i < rounds; i++) {
+    status = {
+      ...status,
+      lastUpdatedAt: i,
+      nodes: { ...status.nodes, [`m${i % 5}`]: { phase: "Running", attempts: i } },
+    };
+    version = await store.updateStatus(`p/d/${name}`, status, version);
+    written.set(version, json(status));
+  }
+  return { written, version };
+}
+
+test("local store: a round appends only the node statuses it replaced; the base is not rewritten", async () => {
+  await withDir(async (blobs, dir) => {
+    const store = new LocalWorkflowStore(blobs);
+    const { written, version } = await chainRounds(store, "a", 6);
+    // The first write opens the log (compacting: this instance has not written the execution before).
+    assert.equal(baseVersion(dir, "a"), 2);
+    const lines = logLines(dir, "a").map((l) => JSON.parse(l) as { v: number; n: Record<string, unknown> });
+    assert.deepEqual(
+      lines.map((l) => l.v),
+      [3, 4, 5, 6, 7],
+    );
+    for (const l of lines) assert.equal(Object.keys(l.n).length, 1);
+    assert.deepEqual(await new LocalWorkflowStore(blobs).getStatus("p/d/a"), { status: written.get(version), version });
+    await store.close();
+  });
+});
+
+test("local store: a torn last line is ignored (that write is lost, not half applied), and the next write goes on", async () => {
+  await withDir(async (blobs, dir) => {
+    const store = new LocalWorkflowStore(blobs);
+    const { written, version } = await chainRounds(store, "t", 4);
+    await store.close();
+    const log = join(docDir(dir, "t"), "status.log");
+    const whole = readFileSync(log, "utf8");
+    // A crash in the middle of the next write: the start of a line, no newline.
+    appendFileSync(log, `{"v":${version + 1},"s":{"phase":"Succ`);
+    const reopened = new LocalWorkflowStore(blobs);
+    const read = await reopened.getStatus("p/d/t");
+    assert.deepEqual(read, { status: written.get(version), version });
+    // The same with the last whole line cut short: the write before it is what is read.
+    const cut = new LocalWorkflowStore(blobs);
+    appendFileSync(log, "", { flag: "w" });
+    appendFileSync(log, whole.slice(0, whole.length - 5));
+    assert.deepEqual(await cut.getStatus("p/d/t"), { status: written.get(version - 1), version: version - 1 });
+    // The engine replays that round: written after the torn line, it is read back whole.
+    const next = { ...read!.status, phase: "Running" as const, lastUpdatedAt: 99 };
+    assert.equal(await cut.updateStatus("p/d/t", next, version - 1), version);
+    assert.deepEqual(await new LocalWorkflowStore(blobs).getStatus("p/d/t"), { status: json(next), version });
+    const more = { ...next, nodes: { ...next.nodes, z: { phase: "Queued" as const } } };
+    await cut.updateStatus("p/d/t", more, version);
+    assert.deepEqual(await new LocalWorkflowStore(blobs).getStatus("p/d/t"), {
+      status: json(more),
+      version: version + 1,
+    });
+    await cut.close();
+  });
+});
+
+test("local store: lines out of sequence or not JSON end the replay", async () => {
+  await withDir(async (blobs, dir) => {
+    const store = new LocalWorkflowStore(blobs);
+    const { written, version } = await chainRounds(store, "s", 3);
+    await store.close();
+    const log = join(docDir(dir, "s"), "status.log");
+    appendFileSync(log, `{"v":${version + 2},"s":{"phase":"Failed","failedAttempts":0},"n":{}}\n`);
+    assert.deepEqual(await new LocalWorkflowStore(blobs).getStatus("p/d/s"), { status: written.get(version), version });
+    appendFileSync(log, "", { flag: "w" });
+    appendFileSync(log, `\0\0\0\n{"v":${version},"s":{"phase":"Failed","failedAttempts":0},"n":{}}\n`);
+    assert.deepEqual((await new LocalWorkflowStore(blobs).getStatus("p/d/s"))?.version, baseVersion(dir, "s"));
+  });
+});
+
+test("local store: the log is compacted into a new base after maxLines, or when it outgrows the base", async () => {
+  for (const options of [{ maxLines: 3 }, { minLogBytes: 0 }] as LocalWorkflowStoreOptions[]) {
+    await withDir(async (blobs, dir) => {
+      const store = new LocalWorkflowStore(blobs, options);
+      const { written, version } = await chainRounds(store, "c", 60);
+      assert.ok(baseVersion(dir, "c") > 2, `compacted (${JSON.stringify(options)})`);
+      const lines = logLines(dir, "c").length;
+      assert.ok(lines <= (options.maxLines ?? 4096), `${lines} lines`);
+      assert.equal(baseVersion(dir, "c") + lines, version);
+      assert.deepEqual(await new LocalWorkflowStore(blobs).getStatus("p/d/c"), {
+        status: written.get(version),
+        version,
+      });
+      await store.close();
+    });
+  }
+});
+
+test("local store: a removed node status compacts; an ended execution keeps only its base", async () => {
+  await withDir(async (blobs, dir) => {
+    const store = new LocalWorkflowStore(blobs);
+    const { written, version } = await chainRounds(store, "r", 3);
+    const { n7: _gone, ...nodes } = written.get(version)!.nodes;
+    const fewer = { ...written.get(version)!, nodes };
+    await store.updateStatus("p/d/r", fewer, version);
+    assert.equal(baseVersion(dir, "r"), version + 1);
+    assert.deepEqual(await new LocalWorkflowStore(blobs).getStatus("p/d/r"), { status: fewer, version: version + 1 });
+    const done: WorkflowStatus = { phase: "Success", failedAttempts: 0, nodes: {}, outputRef: "x" };
+    await store.updateStatus("p/d/r", done, version + 1);
+    assert.equal(existsSync(join(docDir(dir, "r"), "status.log")), false);
+    assert.deepEqual(readdirSync(docDir(dir, "r")).sort(), ["spec.json", "status.json"]);
+    assert.deepEqual(await new LocalWorkflowStore(blobs).getStatus("p/d/r"), { status: done, version: version + 2 });
+    assert.equal(openLogs(), 0);
+  });
+});
+
+test("local store: reads and continues a directory the whole-document store wrote (status.json only)", async () => {
+  await withDir(async (blobs, dir) => {
+    const old = new BlobWorkflowStore(blobs);
+    await old.create(spec("o"), { phase: "Ready", failedAttempts: 0, nodes: {} });
+    const running: WorkflowStatus = { phase: "Running", failedAttempts: 0, nodes: { n0: { phase: "Running" } } };
+    await old.updateStatus("p/d/o", running, 1);
+    await old.requestAbort("p/d/o", "stop");
+    const store = new LocalWorkflowStore(blobs);
+    assert.deepEqual(await store.getStatus("p/d/o"), { status: running, version: 2 });
+    assert.deepEqual(await store.listActive(), ["p/d/o"]);
+    assert.equal(await store.getAbortRequest("p/d/o"), "stop");
+    const next = { ...running, nodes: { ...running.nodes, n1: { phase: "Queued" as const } } };
+    assert.equal(await store.updateStatus("p/d/o", next, 2), 3);
+    assert.deepEqual(await new LocalWorkflowStore(blobs).getStatus("p/d/o"), { status: next, version: 3 });
+    // Launches written by `aloft admin`'s store are created once, as before.
+    assert.equal(await store.create(spec("o"), { phase: "Ready", failedAttempts: 0, nodes: {} }), false);
+    assert.equal(existsSync(join(docDir(dir, "o"), "status.json")), true);
+    await store.close();
+  });
+});
+
+/** Open descriptors of this process on status logs. */
+function openLogs(): number {
+  let n = 0;
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).endsWith("/status.log")) n++;
+    } catch {
+      // closed since listed
+    }
+  }
+  return n;
+}
+
+test("local store: logs stay open while executions run, at most maxOpen, and close()", async () => {
+  await withDir(async (blobs) => {
+    const store = new LocalWorkflowStore(blobs, { maxOpen: 2 });
+    const runs: Awaited<ReturnType<typeof chainRounds>>[] = [];
+    for (const name of ["x", "y", "z"]) runs.push(await chainRounds(store, name, 3));
+    assert.equal(openLogs(), 2);
+    // The closed one compacts on its next write and reads back the same.
+    for (const [i, name] of ["x", "y", "z"].entries()) {
+      const { written, version } = runs[i]!;
+      const status = { ...written.get(version)!, lastUpdatedAt: 1234 };
+      await store.updateStatus(`p/d/${name}`, status, version);
+      assert.deepEqual(await new LocalWorkflowStore(blobs).getStatus(`p/d/${name}`), { status, version: version + 1 });
+    }
+    assert.equal(openLogs(), 2);
+    await store.close();
+    assert.equal(openLogs(), 0);
+  });
+});
+
+test("engine over the local store: runs, stops (closing its logs), and a second engine resumes", async () => {
+  await withDir(async (blobs) => {
+    const c = incChain(6);
+    const h1 = engineHarness({
+      store: new LocalWorkflowStore(blobs),
+      blobs,
+      plugin: new FakePlugin().script("inc", succeed(incOutputs)),
+    });
+    await h1.launch("l1", c, { x: intLit(1) });
+    await h1.engine.start();
+    await h1.engine.stop();
+    assert.equal(openLogs(), 0);
+    const h2 = engineHarness({
+      store: new LocalWorkflowStore(blobs),
+      blobs,
+      plugin: new FakePlugin().script("inc", succeed(incOutputs)),
+    });
+    await h2.engine.start();
+    try {
+      const s = await h2.waitTerminal("l1");
+      assert.equal(s.phase, "Success");
+      assert.equal(intOf((await h2.outputs(s)).literals["y"]), 7n);
+      assert.deepEqual(await new LocalWorkflowStore(blobs).listActive(), []);
+    } finally {
+      await h2.engine.stop();
+    }
+    assert.equal(openLogs(), 0);
+  });
+});
