@@ -19,9 +19,9 @@ import {
   StreamEventsResponseSchema,
 } from "@aloft/idl/aloft/admin/v1/event_service_pb.js";
 
-export const IDLE_MS = 250;
-export const ROTATE_MS = 60_000;
-export const MAX_FAILED_STREAMS = 3;
+const IDLE_MS = 250;
+const ROTATE_MS = 60_000;
+const MAX_FAILED_STREAMS = 3;
 
 /** The call got no answer on the stream: send it on its own. */
 export class NoAnswer extends Error {}
@@ -82,7 +82,9 @@ export function eventStream(sessions: Http2SessionManager, prefix: string, now: 
 
   function open(headers: http2.OutgoingHttpHeaders, key: string): Open {
     const h: http2.OutgoingHttpHeaders = { ...headers };
+    // Per call, not per stream: each call's deadline is its own, and admin gives each message a request id.
     delete h["grpc-timeout"];
+    delete h["x-request-id"];
     const o: Open = {
       stream: sessions.request("POST", path, h, {}),
       key,

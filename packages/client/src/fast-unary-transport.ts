@@ -9,6 +9,8 @@
 // without a gRPC status (connection refused or lost, stream reset, a compressed or malformed reply) — connect makes
 // that call again and answers the error it would have answered (UNAVAILABLE, …). Only idempotent methods belong here
 // (the call may reach the server twice). Retries, deadlines, request ids and auth stay in resilientTransport around it.
+// EventService's CreateEvents goes on admin's StreamEvents stream where admin serves it (event-stream.ts), and as
+// above when a call gets no answer there.
 import type http2 from "node:http2";
 import { constants as h2 } from "node:http2";
 import { create, fromBinary, isMessage, toBinary } from "@bufbuild/protobuf";

@@ -23,7 +23,7 @@ export const STREAM_EVENTS_PATH = `/${EventService.typeName}/${EventService.meth
 export const CREATE_EVENTS_PATH = `/${EventService.typeName}/${EventService.method.createEvents.name}`;
 
 /** Requests handled at once on one stream. */
-export const MAX_PENDING = 16;
+const MAX_PENDING = 16;
 
 /** The google.rpc.Status a call's error is sent as in trailers (code after fixStatus, message, details). */
 function statusOf(err: ConnectError, opts: FastPathOptions): Status {
