@@ -11,6 +11,7 @@
 // stream ends with an error status only when its framing is broken (an incomplete or compressed envelope, a message
 // over the size limit); the client re-sends the requests it has no answer for.
 import type http2 from "node:http2";
+import { constants as http2constants } from "node:http2";
 import { create, toBinary, type Message } from "@bufbuild/protobuf";
 import { Code as ConnectCode, ConnectError } from "@connectrpc/connect";
 import { EventService, StreamEventsResponseSchema } from "@aloft/idl/aloft/admin/v1/event_service_pb.js";
@@ -99,6 +100,10 @@ export function serveEventStream(
     } catch {
       // Reset by the client meanwhile.
     }
+    // Failed while the client still sends: once the status is out, tell it to stop (RST_STREAM NO_ERROR after a
+    // complete response, RFC 9113 §8.1), or the stream would stay half open.
+    if (failure && !stream.readableEnded)
+      setImmediate(() => stream.destroyed || stream.close(http2constants.NGHTTP2_NO_ERROR));
   });
 
   const end = () => {
