@@ -48,7 +48,7 @@ const middleware: UnaryMiddleware[] = [
 let fast: RunningGrpcServer;
 let compat: RunningGrpcServer;
 before(async () => {
-  const o = { host: "127.0.0.1", port: 0, bindings: [binding], middleware, routerHooks: [], logger: silentLogger };
+  const o = { host: "127.0.0.1", port: 0, bindings: [binding], middleware, routerHooks: [], logger: silentLogger() };
   fast = await startGrpcServer(o);
   compat = await startGrpcServer({ ...o, fastPath: false });
 });
