@@ -9,14 +9,18 @@
 // without a gRPC status (connection refused or lost, stream reset, a compressed or malformed reply) — connect makes
 // that call again and answers the error it would have answered (UNAVAILABLE, …). Only idempotent methods belong here
 // (the call may reach the server twice). Retries, deadlines, request ids and auth stay in resilientTransport around it.
+// EventService's CreateEvents goes on admin's StreamEvents stream where admin serves it (event-stream.ts), and as
+// above when a call gets no answer there.
 import type http2 from "node:http2";
 import { constants as h2 } from "node:http2";
 import { create, fromBinary, isMessage, toBinary } from "@bufbuild/protobuf";
-import type { DescMessage, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
+import type { DescMessage, DescMethodUnary, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, type Transport, type UnaryResponse } from "@connectrpc/connect";
 import { findTrailerError, requestHeader, validateResponse } from "@connectrpc/connect/protocol-grpc";
 import type { Http2SessionManager } from "@connectrpc/connect-node";
+import { EventService } from "@aloft/idl/aloft/admin/v1/event_service_pb.js";
 import { unaryResponse } from "./unary-response.ts";
+import { NoAnswer, eventStream } from "./event-stream.ts";
 
 /** The stream failed without a gRPC status: connect makes the call again. */
 class NoStatus extends Error {}
@@ -110,6 +114,7 @@ export function fastUnaryTransport(
   services: ReadonlySet<string>,
 ): Transport {
   const prefix = new URL(baseUrl).pathname.replace(/\/$/, "");
+  const events = eventStream(sessions, prefix);
   return {
     async unary<I extends DescMessage, O extends DescMessage>(
       method: DescMethodUnary<I, O>,
@@ -132,13 +137,24 @@ export function fastUnaryTransport(
       requestHeader(true, timeoutMs, header).forEach((v, k) => {
         headers[k] = v;
       });
+      let left = timeoutMs;
+      if (events.usable && method.parent.typeName === EventService.typeName && method.name === "CreateEvents") {
+        try {
+          const res = await events.call(headers, framed, timeoutMs);
+          return unaryResponse(method, res as unknown as MessageShape<O>);
+        } catch (e) {
+          if (!(e instanceof NoAnswer)) throw e;
+          left = timeoutMs === undefined ? undefined : timeoutMs - (Date.now() - started);
+          if (left !== undefined && left <= 0) throw new ConnectError("the operation timed out", Code.DeadlineExceeded);
+        }
+      }
       try {
         const reply = await exchange(
           sessions,
           `${prefix}/${method.parent.typeName}/${method.name}`,
           headers,
           framed,
-          timeoutMs,
+          left,
         );
         const { foundStatus, headerError } = validateResponse(reply.status, reply.header);
         if (headerError) throw headerError;
@@ -147,9 +163,9 @@ export function fastUnaryTransport(
         return unaryResponse(method, fromBinary(method.output, oneMessage(reply.body)), reply.header, reply.trailer);
       } catch (e) {
         if (!(e instanceof NoStatus)) throw e;
-        const left = timeoutMs === undefined ? undefined : timeoutMs - (Date.now() - started);
-        if (left !== undefined && left <= 0) throw new ConnectError("the operation timed out", Code.DeadlineExceeded);
-        return inner.unary(method, signal, left, header, input, contextValues);
+        const rest = timeoutMs === undefined ? undefined : timeoutMs - (Date.now() - started);
+        if (rest !== undefined && rest <= 0) throw new ConnectError("the operation timed out", Code.DeadlineExceeded);
+        return inner.unary(method, signal, rest, header, input, contextValues);
       }
     },
     stream: (method, signal, timeoutMs, header, input, contextValues) =>

@@ -80,7 +80,8 @@ const ADMIN_SERVICE: Record<string, Rule> = {
 const TABLE: Record<string, Record<string, Rule>> = {
   "flyteidl.service.AdminService": ADMIN_SERVICE,
   // Aloft's batch of CreateWorkflowEvent / CreateNodeEvent / CreateTaskEvent (api/event-service.ts): the same rule.
-  "aloft.admin.v1.EventService": { CreateEvents: engine },
+  // StreamEvents' messages each go through CreateEvents' own middleware (api/grpc/event-stream.ts), this rule included.
+  "aloft.admin.v1.EventService": { CreateEvents: engine, StreamEvents: engine },
   "flyteidl.service.SignalService": { GetOrCreateSignal: engine, ListSignals: view, SetSignal: contribute },
   "flyteidl.service.DataProxyService": {
     CreateUploadLocation: contribute,

@@ -17,6 +17,7 @@ import type { Logger } from "@aloft/core";
 import { toAloftError } from "@aloft/core";
 import { fastPathAccepts, fastUnaryMethod, serveUnary, type FastUnaryMethod } from "./unary-fast-path.ts";
 import type { RequestReader } from "./large-inputs-reader.ts";
+import { CREATE_EVENTS_PATH, STREAM_EVENTS_PATH, serveEventStream } from "./event-stream.ts";
 import { resolveHandler, type CallContext, type ServiceBinding, type UnaryMiddleware } from "../rpc.ts";
 
 /** Services with streaming methods (health Watch, reflection) register themselves directly on the router. */
@@ -218,6 +219,8 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     server.removeListener("stream", toCompat);
     const methods = fastMethods(options.bindings, options.middleware, options.requestReaders);
     const fastOptions = { logger: options.logger, toConnectError, fixStatus, maxMessageBytes };
+    // StreamEvents: CreateEvents calls on one stream (event-stream.ts), where admin serves CreateEvents.
+    const createEvents = methods.get(CREATE_EVENTS_PATH);
     server.on(
       "stream",
       function (
@@ -226,8 +229,11 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
         headers: http2.IncomingHttpHeaders,
         ...rest: unknown[]
       ) {
-        const m = methods.get(headers[":path"] ?? "");
+        const path = headers[":path"] ?? "";
+        const m = methods.get(path);
         if (m && fastPathAccepts(headers)) serveUnary(stream, headers, m, fastOptions);
+        else if (path === STREAM_EVENTS_PATH && createEvents && fastPathAccepts(headers))
+          serveEventStream(stream, headers, createEvents, fastOptions);
         else toCompat.call(this, stream, headers, ...rest);
       },
     );

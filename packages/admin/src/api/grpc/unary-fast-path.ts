@@ -84,7 +84,7 @@ function webHeaders(nodeHeaders: http2.IncomingHttpHeaders): Headers {
 }
 
 /** Call state whose costly parts (WHATWG Headers, AbortController) are created only when a middleware asks. */
-class FastCall implements CallContext {
+export class FastCall implements CallContext {
   readonly transport = "grpc" as const;
   readonly requestId: string;
   readonly peer: CallContext["peer"];
@@ -167,7 +167,7 @@ function singleMessage(body: Buffer): Uint8Array {
   return first;
 }
 
-function frame(payload: Uint8Array, flags: number): Buffer {
+export function frame(payload: Uint8Array, flags: number): Buffer {
   const out = Buffer.allocUnsafe(5 + payload.length);
   out[0] = flags;
   out.writeUInt32BE(payload.length, 1);
@@ -315,7 +315,7 @@ export function serveUnary(
   stream.once("end", finish);
 }
 
-function trailerRecord(error: ConnectError | undefined, fixStatus: StatusFixer): Record<string, string> {
+export function trailerRecord(error: ConnectError | undefined, fixStatus: StatusFixer): Record<string, string> {
   if (!error) return { "grpc-status": "0" };
   const h = setTrailerStatus(new Headers(), error);
   const out: Record<string, string> = {};
