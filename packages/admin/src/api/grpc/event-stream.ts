@@ -12,13 +12,19 @@
 // over the size limit); the client re-sends the requests it has no answer for.
 import type http2 from "node:http2";
 import { constants as http2constants } from "node:http2";
-import { create, toBinary, type Message } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { Code as ConnectCode, ConnectError } from "@connectrpc/connect";
 import { EventService, StreamEventsResponseSchema } from "@aloft/idl/aloft/admin/v1/event_service_pb.js";
 import { StatusSchema, type Status } from "@aloft/idl/google/rpc/status_pb.js";
 import type { CreateEventsResponse } from "@aloft/idl/aloft/admin/v1/event_service_pb.js";
-import { noteDecoded } from "../../validation/request-text.ts";
-import { FastCall, frame, trailerRecord, type FastPathOptions, type FastUnaryMethod } from "./unary-fast-path.ts";
+import {
+  decodeAndHandle,
+  FastCall,
+  frame,
+  trailerRecord,
+  type FastPathOptions,
+  type FastUnaryMethod,
+} from "./unary-fast-path.ts";
 
 export const STREAM_EVENTS_PATH = `/${EventService.typeName}/${EventService.method.streamEvents.name}`;
 export const CREATE_EVENTS_PATH = `/${EventService.typeName}/${EventService.method.createEvents.name}`;
@@ -49,21 +55,10 @@ async function handle(
 ): Promise<Uint8Array> {
   let result: { case: "response"; value: CreateEventsResponse } | { case: "error"; value: Status };
   try {
-    let req: Message;
-    try {
-      if (m.read) req = await m.read(data, m.parse);
-      else noteDecoded((req = m.parse(data)), data);
-    } catch (err) {
-      throw err instanceof ConnectError ? err : opts.toConnectError(err);
-    }
-    try {
-      result = { case: "response", value: (await m.handler(req, call)) as CreateEventsResponse };
-    } catch (err) {
-      const ce = opts.toConnectError(err);
-      if (ce.code === ConnectCode.Internal || ce.code === ConnectCode.Unknown)
-        opts.logger.error({ err, method: "StreamEvents", requestId: call.requestId }, "rpc failed");
-      throw ce;
-    }
+    result = {
+      case: "response",
+      value: (await decodeAndHandle(data, m, call, opts, "StreamEvents")) as CreateEventsResponse,
+    };
   } catch (err) {
     const ce =
       err instanceof ConnectError

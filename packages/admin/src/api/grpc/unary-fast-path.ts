@@ -167,6 +167,35 @@ function singleMessage(body: Buffer): Uint8Array {
   return first;
 }
 
+/**
+ * Decodes one request message and runs the method's handler (its middleware included) on it; every failure comes out
+ * as a ConnectError, an internal one logged under `method`.
+ */
+export async function decodeAndHandle(
+  data: Uint8Array,
+  m: FastUnaryMethod,
+  call: FastCall,
+  opts: FastPathOptions,
+  method: string,
+): Promise<Message> {
+  let req: Message;
+  try {
+    if (m.read) req = await m.read(data, m.parse);
+    else noteDecoded((req = m.parse(data)), data);
+  } catch (err) {
+    throw err instanceof ConnectError ? err : opts.toConnectError(err);
+  }
+  try {
+    return await m.handler(req, call);
+  } catch (err) {
+    const ce = opts.toConnectError(err);
+    if (ce.code === ConnectCode.Internal || ce.code === ConnectCode.Unknown) {
+      opts.logger.error({ err, method, requestId: call.requestId }, "rpc failed");
+    }
+    throw ce;
+  }
+}
+
 export function frame(payload: Uint8Array, flags: number): Buffer {
   const out = Buffer.allocUnsafe(5 + payload.length);
   out[0] = flags;
@@ -255,23 +284,7 @@ export function serveUnary(
         if (tooLarge) throw tooLarge;
         if (timeoutError) throw timeoutError;
         const data = singleMessage(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-        let req: Message;
-        try {
-          if (m.read) req = await m.read(data, m.parse);
-          else noteDecoded((req = m.parse(data)), data);
-        } catch (err) {
-          throw err instanceof ConnectError ? err : opts.toConnectError(err);
-        }
-        let res: Message;
-        try {
-          res = await m.handler(req, call);
-        } catch (err) {
-          const ce = opts.toConnectError(err);
-          if (ce.code === ConnectCode.Internal || ce.code === ConnectCode.Unknown) {
-            opts.logger.error({ err, method: m.method.name, requestId: call.requestId }, "rpc failed");
-          }
-          throw ce;
-        }
+        const res = await decodeAndHandle(data, m, call, opts, m.method.name);
         response = encodeOnce(res, "grpc", () => m.serialize(create(m.method.output, res as never) as Message));
         if (responseCompression && response.length >= limits.compressMinBytes) {
           response = await responseCompression.compress(response);
