@@ -254,7 +254,7 @@ test("local store: the nodes a write's changes name since the status written las
     const since = { ...written.get(version)!, lastUpdatedAt: 50 };
     let v = await store.updateStatus(key, since, version);
     // Two nodes replaced, one named: the store trusts the names (the line holds n1 only); new nodes in named order.
-    const named = {
+    const named: WorkflowStatus = {
       ...since,
       nodes: { ...since.nodes, n1: { phase: "Running" as const }, n2: { phase: "Running" as const } },
     };
@@ -266,7 +266,7 @@ test("local store: the nodes a write's changes name since the status written las
     assert.deepEqual(Object.keys(line.n), ["n1", "a", "b"]);
     // Named since an object that is not the status written last (a read, a skipped or failed write): every node is
     // compared.
-    const stale = { ...named, nodes: { ...named.nodes, n3: { phase: "Running" as const } } };
+    const stale: WorkflowStatus = { ...named, nodes: { ...named.nodes, n3: { phase: "Running" as const } } };
     v = await store.updateStatus(key, stale, v, { since: read, nodes: new Set(["n4"]) });
     const walked = JSON.parse(logLines(dir, "h").at(-1)!) as { n: Record<string, unknown> };
     assert.deepEqual(Object.keys(walked.n), ["n3"]);

@@ -3,14 +3,15 @@
 // `status.log` instead of rewriting `status.json` (open a temp file, write O(nodes) bytes, rename) after every round:
 // one line per write, `{"v":version,"s":{the status' fields but its node map},"n":{id:status}}`, holding only the
 // node statuses whose object changed since the last write (a round copies a node's status before changing it, nested
-// and array statuses included, so an unchanged node is the same object). Those are the ids the engine names in the
-// write's `changes` when it names them since the status written last; otherwise every node status is compared. `status.json` stays the base: a read is the
-// base, then the log's lines with a higher version, in order, up to the first line that is torn (a crash in mid-write:
-// that write is lost, never half applied, and the engine replays the round) or out of sequence. A base without a log
-// (the documents BlobWorkflowStore wrote) is read as it is. The log is compacted into a new base (temp + rename, then
-// the log emptied) when it holds more lines than `maxLines` or more bytes than the base (and `minLogBytes`), when a
-// node status was removed, on the first write of an execution by this instance, and when it ends; a finished
-// execution keeps only its base. Neither path fsyncs, as before: a crash may lose recent writes, never tear one.
+// and array statuses included, so an unchanged node is the same object): the ids a write's `changes` name, when they
+// are named since the status written last (the engine's), else found by comparing every node status. `status.json`
+// stays the base: a read is the base, then the log's lines with a higher version, in order, up to the first line that
+// is torn (a crash in mid-write: that write is lost, never half applied, and the engine replays the round) or out of
+// sequence. A base without a log (the documents BlobWorkflowStore wrote) is read as it is. The log is compacted into a
+// new base (temp + rename, then the log emptied) when it holds more lines than `maxLines` or more bytes than the base
+// (and `minLogBytes`), when a node status was removed, on the first write of an execution by this instance, and when
+// it ends; a finished execution keeps only its base. Neither path fsyncs, as before: a crash may lose recent writes,
+// never tear one.
 // One engine process owns a store: versions are checked against what this instance wrote or read last.
 import { closeSync, constants, ftruncateSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
