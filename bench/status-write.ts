@@ -2,7 +2,8 @@
 // every node finished but one, whose status the round replaced), at a given workflow size, against the bare atomic
 // replace of the same document already encoded to bytes (write a temp file, rename it): CPU µs per write. `document`:
 // BlobWorkflowStore, the whole document replaced every write; `log`: LocalWorkflowStore, the write appended to the
-// execution's status log (its compactions, one per log the size of the base, included in the mean).
+// execution's status log (its compactions, one per log the size of the base, included in the mean), finding the
+// changed node statuses by comparing every one; `named`: the same, the write naming the changed node as the engine does.
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,12 +27,12 @@ const cpuUs = () => {
 export async function statusWrite(
   nodes: number,
   writes: number,
-  kind: "document" | "log" = "log",
+  kind: "document" | "log" | "named" = "log",
 ): Promise<{ us: number; bareUs: number; bytes: number }> {
   const dir = mkdtempSync(join(tmpdir(), "aloft-status-write-"));
   try {
     const blobs = new LocalBlobStore({ root: dir });
-    const store: WorkflowStore = kind === "log" ? new LocalWorkflowStore(blobs) : new BlobWorkflowStore(blobs);
+    const store: WorkflowStore = kind === "document" ? new BlobWorkflowStore(blobs) : new LocalWorkflowStore(blobs);
     const all: Record<string, NodeStatus> = {};
     for (let i = 0; i < nodes; i++)
       all[`n${i}`] = { phase: "Succeeded", attempts: 1, stoppedAt: 1_700_000_000_000 + i };
@@ -49,15 +50,18 @@ export async function statusWrite(
     const key = `p/d/w${nodes}`;
     let version = 1;
     let spent = 0;
+    const moved = `n${nodes - 1}`;
+    const named = new Set([moved]);
     const round = (i: number): WorkflowStatus => {
       const next = { ...status, nodes: { ...status.nodes }, lastUpdatedAt: 1_700_000_000_000 + i };
-      next.nodes[`n${nodes - 1}`] = { phase: "Running", attempts: 1, task: { phase: "Running", version: i } };
+      next.nodes[moved] = { phase: "Running", attempts: 1, task: { phase: "Running", version: i } };
       return next;
     };
     for (let i = 0; i < writes + 20; i++) {
       const next = round(i); // the round's copy is the engine's work, not the store's: outside the timed part
       const c0 = cpuUs();
-      version = await store.updateStatus(key, next, version);
+      const changes = kind === "named" ? { since: status, nodes: named } : undefined;
+      version = await store.updateStatus(key, next, version, changes);
       if (i >= 20) spent += cpuUs() - c0;
       status = next;
     }

@@ -18,6 +18,7 @@ export {
   type ExecutionKey,
   type ExecutionSpec,
   type LaunchSpec,
+  type StatusChanges,
   type StoredStatus,
   type WorkflowStore,
 } from "./store/workflow-store.ts";

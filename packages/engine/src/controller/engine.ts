@@ -32,6 +32,7 @@ import {
   executionKey,
   type ExecutionKey,
   type ExecutionSpec,
+  type StatusChanges,
   type StoredStatus,
   type WorkflowStore,
 } from "../store/workflow-store.ts";
@@ -68,6 +69,8 @@ interface Loaded {
   stored?: StoredStatus;
   /** The primary workflow's active set for `stored` (rebuilt from the status when absent). */
   active?: ActiveSet;
+  /** When `stored` is a round's status saved with the next round's: the nodes it changed since the status written. */
+  unsaved?: StatusChanges;
 }
 
 export class Engine {
@@ -277,6 +280,7 @@ export class Engine {
     const graph = loaded.index.closure.primary ? loaded.index.primary() : NO_GRAPH;
     let { status, version } = stored;
     let active = (kept && loaded.active) || activeSetOf(graph, status.nodes);
+    let unsaved = kept ? loaded.unsaved : undefined;
     for (let round = 0; round < this.config.maxStreakLength; round++) {
       if (isTerminalWorkflowPhase(status.phase)) {
         if (round === 0) m.roundSkipped();
@@ -318,6 +322,7 @@ export class Engine {
         work.failedAttempts = 0;
         delete work.message;
       }
+      const changes = roundChanges(unsaved, status, work);
       settle(work, status);
       // A round that sent no event and left the workflow's phase (nodes finalised after their end was reported, a
       // retry's clean-up) is saved with the next round that sends one, not on its own: replayed from the status saved
@@ -325,17 +330,22 @@ export class Engine {
       // still sends exactly the events of the last round. A chain node then costs one status write, not two.
       if (!progressed || exec.sent || work.phase !== status.phase) {
         try {
-          version = await this.#store.updateStatus(key, work, version);
+          version = await this.#store.updateStatus(key, work, version, changes);
         } catch (e) {
           this.#unsaved(key, exec);
           throw e;
         }
         this.#queuedUnsaved.delete(key);
+        unsaved = undefined;
+      } else {
+        unsaved = changes;
       }
       status = work;
       active = next;
       loaded.stored = { status, version };
       loaded.active = active;
+      if (unsaved) loaded.unsaved = unsaved;
+      else delete loaded.unsaved;
       m.roundTimed(labels, performance.now() - t0);
       // Only plugin state moved (a task still running): save it, but wait for the next poll like an unchanged round.
       if (!progressed && !isTerminalWorkflowPhase(status.phase)) {
@@ -402,6 +412,7 @@ export class Engine {
     settle(next, status);
     loaded.stored = { status: next, version: await this.#store.updateStatus(key, next, version) };
     delete loaded.active; // the aborts above may have moved nodes: derive it again from the status
+    delete loaded.unsaved;
     if (isTerminalWorkflowPhase(next.phase)) return this.#forget(key);
     const backoff = Math.min(
       this.config.roundErrorBackoffMs * 2 ** (next.failedAttempts - 1),
@@ -471,6 +482,22 @@ function workingCopy(s: WorkflowStatus): WorkflowStatus {
   const copy: WorkflowStatus = { ...s, nodes: Object.create(s.nodes) as Record<string, NodeStatus> };
   if (s.failureNode) copy.failureNode = deepCopy(s.failureNode);
   return copy;
+}
+
+/**
+ * The top-level nodes a round wrote (its overlay's own keys: nested scopes and array elements live inside their
+ * top-level status, which the round copied to change them), with those of the unsaved rounds before it, since the
+ * status last written; none when the round replaced the node map (the store then compares every node status).
+ */
+function roundChanges(
+  unsaved: StatusChanges | undefined,
+  status: WorkflowStatus,
+  work: WorkflowStatus,
+): StatusChanges | undefined {
+  if (Object.getPrototypeOf(work.nodes) !== status.nodes) return undefined;
+  const nodes = new Set(unsaved?.nodes);
+  for (const id of Object.keys(work.nodes)) nodes.add(id);
+  return { since: unsaved?.since ?? status, nodes };
 }
 
 /** The working copy made whole before it is saved: the status' node map with the round's writes over it. */

@@ -15,6 +15,7 @@ import { FakePlugin, succeed } from "../testing/fake-plugin.ts";
 import { b, compiler, incChain, incOutputs, intLit, intOf } from "../testing/workflows.ts";
 import { BlobWorkflowStore } from "./blob-workflow-store.ts";
 import { LocalWorkflowStore, type LocalWorkflowStoreOptions } from "./local-workflow-store.ts";
+import type { StatusChanges } from "./workflow-store.ts";
 
 const spec = (name: string) => ({
   executionId: { project: "p", domain: "d", name },
@@ -240,5 +241,99 @@ test("engine over the local store: runs, stops (closing its logs), and a second 
       await h2.engine.stop();
     }
     assert.equal(openLogs(), 0);
+  });
+});
+
+test("local store: the nodes a write's changes name since the status written last are the line's, unwalked", async () => {
+  await withDir(async (blobs, dir) => {
+    const store = new LocalWorkflowStore(blobs);
+    const { written, version } = await chainRounds(store, "h", 2);
+    const key = "p/d/h";
+    const read = (await store.getStatus(key))!.status; // new objects, not the status written last
+    // chainRounds keeps no reference to what it wrote: write a status of our own first, unnamed.
+    const since = { ...written.get(version)!, lastUpdatedAt: 50 };
+    let v = await store.updateStatus(key, since, version);
+    // Two nodes replaced, one named: the store trusts the names (the line holds n1 only); new nodes in named order.
+    const named: WorkflowStatus = {
+      ...since,
+      nodes: { ...since.nodes, n1: { phase: "Running" as const }, n2: { phase: "Running" as const } },
+    };
+    named.nodes["b"] = { phase: "Queued" };
+    named.nodes["a"] = { phase: "Queued" };
+    v = await store.updateStatus(key, named, v, { since, nodes: new Set(["n1", "n7", "a", "b"]) });
+    const line = JSON.parse(logLines(dir, "h").at(-1)!) as { v: number; n: Record<string, unknown> };
+    assert.equal(line.v, v);
+    assert.deepEqual(Object.keys(line.n), ["n1", "a", "b"]);
+    // Named since an object that is not the status written last (a read, a skipped or failed write): every node is
+    // compared.
+    const stale: WorkflowStatus = { ...named, nodes: { ...named.nodes, n3: { phase: "Running" as const } } };
+    v = await store.updateStatus(key, stale, v, { since: read, nodes: new Set(["n4"]) });
+    const walked = JSON.parse(logLines(dir, "h").at(-1)!) as { n: Record<string, unknown> };
+    assert.deepEqual(Object.keys(walked.n), ["n3"]);
+    // A named node that is gone compacts, as when comparing every node.
+    const { n5: _gone, ...rest } = stale.nodes;
+    const fewer = { ...stale, nodes: rest };
+    v = await store.updateStatus(key, fewer, v, { since: stale, nodes: new Set(["n5"]) });
+    assert.equal(baseVersion(dir, "h"), v);
+    assert.deepEqual(await new LocalWorkflowStore(blobs).getStatus(key), { status: json(fewer), version: v });
+    await store.close();
+  });
+});
+
+test("local store: checkChanges fails a write whose named changes differ from comparing every node", async () => {
+  await withDir(async (blobs) => {
+    const store = new LocalWorkflowStore(blobs, { checkChanges: true });
+    await chainRounds(store, "k", 1);
+    const { status, version } = (await store.getStatus("p/d/k"))!;
+    const v = await store.updateStatus("p/d/k", status, version); // compacts: the read's objects are new
+    const ok = { ...status, nodes: { ...status.nodes, n1: { phase: "Running" as const } } };
+    const v2 = await store.updateStatus("p/d/k", ok, v, { since: status, nodes: new Set(["n1", "n2"]) });
+    const missed = {
+      ...ok,
+      nodes: { ...ok.nodes, n2: { phase: "Running" as const }, n3: { phase: "Running" as const } },
+    };
+    await assert.rejects(
+      store.updateStatus("p/d/k", missed, v2, { since: ok, nodes: new Set(["n2"]) }),
+      /engine\.status_changes|named/,
+    );
+    await store.close();
+  });
+});
+
+test("engine: each write names the nodes changed since the status it wrote before, rounds saved with the next included", async () => {
+  await withDir(async (blobs) => {
+    const writes: { status: WorkflowStatus; since?: WorkflowStatus; nodes?: string[] }[] = [];
+    class Recording extends LocalWorkflowStore {
+      override async updateStatus(
+        key: string,
+        status: WorkflowStatus,
+        expectedVersion: number,
+        changes?: StatusChanges,
+      ): Promise<number> {
+        const v = await super.updateStatus(key, status, expectedVersion, changes);
+        writes.push({ status, ...(changes ? { since: changes.since, nodes: [...changes.nodes] } : {}) });
+        return v;
+      }
+    }
+    const h = engineHarness({
+      store: new Recording(blobs, { checkChanges: true }),
+      blobs,
+      plugin: new FakePlugin().script("inc", succeed(incOutputs)),
+    });
+    await h.launch("e", incChain(5), { x: intLit(1) });
+    await h.engine.start();
+    try {
+      assert.equal((await h.waitTerminal("e")).phase, "Success");
+    } finally {
+      await h.engine.stop();
+    }
+    // The first write's changes are since the status the engine read (a status of other objects: compared whole).
+    const named = writes.slice(1).filter((w) => w.since);
+    assert.ok(named.length >= 5, `${named.length} of ${writes.length} writes name their changes`);
+    for (const w of named) {
+      assert.equal(w.since, writes[writes.indexOf(w) - 1]!.status, "named since the status written before");
+      const differ = Object.keys(w.status.nodes).filter((id) => w.status.nodes[id] !== w.since!.nodes[id]);
+      assert.deepEqual(new Set(w.nodes!.filter((id) => w.status.nodes[id] !== w.since!.nodes[id])), new Set(differ));
+    }
   });
 });

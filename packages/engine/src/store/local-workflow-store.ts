@@ -3,13 +3,15 @@
 // `status.log` instead of rewriting `status.json` (open a temp file, write O(nodes) bytes, rename) after every round:
 // one line per write, `{"v":version,"s":{the status' fields but its node map},"n":{id:status}}`, holding only the
 // node statuses whose object changed since the last write (a round copies a node's status before changing it, nested
-// and array statuses included, so an unchanged node is the same object). `status.json` stays the base: a read is the
-// base, then the log's lines with a higher version, in order, up to the first line that is torn (a crash in mid-write:
-// that write is lost, never half applied, and the engine replays the round) or out of sequence. A base without a log
-// (the documents BlobWorkflowStore wrote) is read as it is. The log is compacted into a new base (temp + rename, then
-// the log emptied) when it holds more lines than `maxLines` or more bytes than the base (and `minLogBytes`), when a
-// node status was removed, on the first write of an execution by this instance, and when it ends; a finished
-// execution keeps only its base. Neither path fsyncs, as before: a crash may lose recent writes, never tear one.
+// and array statuses included, so an unchanged node is the same object): the ids a write's `changes` name, when they
+// are named since the status written last (the engine's), else found by comparing every node status. `status.json`
+// stays the base: a read is the base, then the log's lines with a higher version, in order, up to the first line that
+// is torn (a crash in mid-write: that write is lost, never half applied, and the engine replays the round) or out of
+// sequence. A base without a log (the documents BlobWorkflowStore wrote) is read as it is. The log is compacted into a
+// new base (temp + rename, then the log emptied) when it holds more lines than `maxLines` or more bytes than the base
+// (and `minLogBytes`), when a node status was removed, on the first write of an execution by this instance, and when
+// it ends; a finished execution keeps only its base. Neither path fsyncs, as before: a crash may lose recent writes,
+// never tear one.
 // One engine process owns a store: versions are checked against what this instance wrote or read last.
 import { closeSync, constants, ftruncateSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
@@ -17,7 +19,13 @@ import { AloftError, Code, internal, resourceExhausted, type LocalBlobStore } fr
 import { isTerminalWorkflowPhase, type NodeStatus, type WorkflowStatus } from "../executor/status.ts";
 import { activeMarkerKey, BlobWorkflowStore, DEFAULT_ENGINE_STORE_PREFIX, documentKey } from "./blob-workflow-store.ts";
 import { encodeStatusDelta, encodeStoredStatus } from "./status-json.ts";
-import { executionKey, type ExecutionSpec, type StoredStatus, type WorkflowStore } from "./workflow-store.ts";
+import {
+  executionKey,
+  type ExecutionSpec,
+  type StatusChanges,
+  type StoredStatus,
+  type WorkflowStore,
+} from "./workflow-store.ts";
 
 export interface LocalWorkflowStoreOptions {
   /** Key prefix of the documents in the blob store (default BlobWorkflowStore's). */
@@ -28,6 +36,8 @@ export interface LocalWorkflowStoreOptions {
   minLogBytes?: number;
   /** Logs kept open at once; the least recently written is closed first (default 256). */
   maxOpen?: number;
+  /** Tests: compare every node status also when a write's `changes` name the changed ones, and fail on a difference. */
+  checkChanges?: boolean;
 }
 
 /** An execution's log while it runs: open for append, and what was written last. */
@@ -58,6 +68,7 @@ export class LocalWorkflowStore implements WorkflowStore {
   readonly #maxLines: number;
   readonly #minLogBytes: number;
   readonly #maxOpen: number;
+  readonly #checkChanges: boolean;
   /** Logs open for append, least recently written first. */
   readonly #open = new Map<string, OpenLog>();
   /** Versions of running executions without an open log, as last read or written. */
@@ -70,6 +81,7 @@ export class LocalWorkflowStore implements WorkflowStore {
     this.#maxLines = options.maxLines ?? 4096;
     this.#minLogBytes = options.minLogBytes ?? 64 * 1024;
     this.#maxOpen = options.maxOpen ?? 256;
+    this.#checkChanges = options.checkChanges ?? false;
   }
 
   async create(spec: ExecutionSpec, status: WorkflowStatus): Promise<boolean> {
@@ -111,14 +123,19 @@ export class LocalWorkflowStore implements WorkflowStore {
     return stored;
   }
 
-  async updateStatus(key: string, status: WorkflowStatus, expectedVersion: number): Promise<number> {
+  async updateStatus(
+    key: string,
+    status: WorkflowStatus,
+    expectedVersion: number,
+    changes?: StatusChanges,
+  ): Promise<number> {
     const open = this.#open.get(key);
     const current = open?.version ?? this.#versions.get(key);
     if (current !== undefined && current !== expectedVersion) {
       throw new AloftError(Code.ABORTED, "engine.workflow_conflict", `execution ${key} was updated concurrently`);
     }
     const next = expectedVersion + 1;
-    if (open && !isTerminalWorkflowPhase(status.phase) && this.#append(key, open, status, next)) return next;
+    if (open && !isTerminalWorkflowPhase(status.phase) && this.#append(key, open, status, next, changes)) return next;
     await this.#compact(key, status, next, open);
     return next;
   }
@@ -129,9 +146,12 @@ export class LocalWorkflowStore implements WorkflowStore {
   }
 
   /** Appends the write to the open log; false when it must be compacted instead. */
-  #append(key: string, open: OpenLog, status: WorkflowStatus, version: number): boolean {
+  #append(key: string, open: OpenLog, status: WorkflowStatus, version: number, changes?: StatusChanges): boolean {
     if (open.lines >= this.#maxLines || open.bytes > Math.max(open.baseBytes, this.#minLogBytes)) return false;
-    const changed = changedNodes(open, status.nodes);
+    if (Object.getPrototypeOf(status.nodes) !== Object.prototype) return false;
+    const named = changes?.since === open.status ? namedChanges(open, status.nodes, changes.nodes) : undefined;
+    const changed = named && !this.#checkChanges ? named : changedNodes(open, status.nodes);
+    if (named && this.#checkChanges) checkNamed(key, named, changed);
     if (!changed) return false;
     const line = encodeStatusDelta(status, version, changed.ids);
     try {
@@ -225,12 +245,18 @@ export class LocalWorkflowStore implements WorkflowStore {
   }
 }
 
+interface Changed {
+  /** Ids of the node statuses that are not the objects written last. */
+  ids: string[];
+  /** Keys in the new node map. */
+  nodes: number;
+}
+
 /**
  * The ids of the node statuses that are not the objects written last, in the map's order, and the map's size; none
  * when a node status was removed (a line cannot say so: the write compacts).
  */
-function changedNodes(open: OpenLog, nodes: Record<string, NodeStatus>): { ids: string[]; nodes: number } | undefined {
-  if (Object.getPrototypeOf(nodes) !== Object.prototype) return undefined;
+function changedNodes(open: OpenLog, nodes: Record<string, NodeStatus>): Changed | undefined {
   const before = open.status.nodes;
   const ids = Object.keys(nodes);
   const changed: string[] = [];
@@ -241,6 +267,44 @@ function changedNodes(open: OpenLog, nodes: Record<string, NodeStatus>): { ids: 
     if (nodes[id] !== was) changed.push(id);
   }
   return kept === open.nodes ? { ids: changed, nodes: ids.length } : undefined;
+}
+
+/**
+ * As `changedNodes`, but only the named ids are compared (every other node status is the object written last): in the
+ * order named (the order a round added them to the map), without walking the map.
+ */
+function namedChanges(
+  open: OpenLog,
+  nodes: Record<string, NodeStatus>,
+  named: ReadonlySet<string>,
+): Changed | undefined {
+  const before = open.status.nodes;
+  const ids: string[] = [];
+  let count = open.nodes;
+  for (const id of named) {
+    const was = Object.hasOwn(before, id) ? before[id] : undefined;
+    const now = Object.hasOwn(nodes, id) ? nodes[id] : undefined;
+    if (now === was) continue;
+    if (now === undefined) return undefined; // removed
+    if (was === undefined) count++;
+    ids.push(id);
+  }
+  return { ids, nodes: count };
+}
+
+/** The named changes against those found by comparing every node status (`checkChanges`). */
+function checkNamed(key: string, named: Changed, walked: Changed | undefined): void {
+  const same =
+    walked !== undefined &&
+    walked.nodes === named.nodes &&
+    walked.ids.length === named.ids.length &&
+    new Set([...walked.ids, ...named.ids]).size === walked.ids.length;
+  if (!same) {
+    throw internal(
+      "engine.status_changes",
+      `status of ${key}: the write named ${JSON.stringify(named)} as changed, comparing found ${JSON.stringify(walked)}`,
+    );
+  }
 }
 
 /** The base with the log's lines of higher versions applied in order, up to a torn or out-of-sequence line. */

@@ -44,13 +44,28 @@ export interface StoredStatus {
   version: number;
 }
 
+/**
+ * The top-level node ids whose status objects may have been replaced, added or removed since `since`, a status object
+ * this store was handed before; every other node status of the new status is the same object as in `since` (node
+ * statuses are copied on write, nested scopes and array elements inside their top-level status). A store that trusts
+ * it must check that `since` is the object it wrote last.
+ */
+export interface StatusChanges {
+  since: WorkflowStatus;
+  nodes: ReadonlySet<string>;
+}
+
 export interface WorkflowStore {
   /** Creates the document; false when the execution already exists (launch is idempotent). */
   create(spec: ExecutionSpec, status: WorkflowStatus): Promise<boolean>;
   getSpec(key: string): Promise<ExecutionSpec | undefined>;
   getStatus(key: string): Promise<StoredStatus | undefined>;
-  /** Writes the status; returns the new version. ABORTED on a version conflict. Terminal statuses leave the active set. */
-  updateStatus(key: string, status: WorkflowStatus, expectedVersion: number): Promise<number>;
+  /**
+   * Writes the status; returns the new version. ABORTED on a version conflict. Terminal statuses leave the active set.
+   * `changes` (optional, a hint a store may ignore) says which top-level node statuses may differ from a status object
+   * written before.
+   */
+  updateStatus(key: string, status: WorkflowStatus, expectedVersion: number, changes?: StatusChanges): Promise<number>;
   /** Records an abort request (kept apart from the status so it never races a round's write); false if unknown. */
   requestAbort(key: string, cause: string): Promise<boolean>;
   getAbortRequest(key: string): Promise<string | undefined>;

@@ -2,7 +2,7 @@
 // instance on the same directory and fails the write unless that equals what the engine handed it. With
 // ALOFT_TEST_STORE=local the harness runs every engine test over it: a round that changed a saved node status in place
 // (which a status log, writing only the replaced node statuses, would miss) fails at the next write. Short logs, so
-// that compaction happens often.
+// that compaction happens often. The nodes a write's `changes` name are checked against comparing every node status.
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { LocalBlobStore } from "@aloft/core";
 import type { WorkflowStatus } from "../executor/status.ts";
 import { LocalWorkflowStore } from "../store/local-workflow-store.ts";
+import type { StatusChanges } from "../store/workflow-store.ts";
 
 let root: string | undefined;
 let stores = 0;
@@ -18,13 +19,18 @@ export class CheckedLocalStore extends LocalWorkflowStore {
   readonly #reader: LocalWorkflowStore;
 
   constructor(blobs: LocalBlobStore) {
-    super(blobs, { maxLines: 7 });
+    super(blobs, { maxLines: 7, checkChanges: true });
     this.#reader = new LocalWorkflowStore(blobs);
   }
 
-  override async updateStatus(key: string, status: WorkflowStatus, expectedVersion: number): Promise<number> {
+  override async updateStatus(
+    key: string,
+    status: WorkflowStatus,
+    expectedVersion: number,
+    changes?: StatusChanges,
+  ): Promise<number> {
     const written = JSON.parse(JSON.stringify(status)) as WorkflowStatus;
-    const version = await super.updateStatus(key, status, expectedVersion);
+    const version = await super.updateStatus(key, status, expectedVersion, changes);
     assert.deepEqual(await this.#reader.getStatus(key), { status: written, version }, `status of ${key} read back`);
     return version;
   }
