@@ -330,3 +330,47 @@ test("an attempt's empty work directory is removed by the spawner after the exit
   await plugin.finalize(kept.ctx, kept.done.state);
   assert.equal(existsSync(kept.dir), false, "removed with what it held by finalize");
 });
+
+test("an awaited clean-up keeps the event loop alive until the spawner answers it", async (t) => {
+  // No keepAlive here: only until the exit is reported (the engine's poll or server would hold the loop then).
+  const sb = await sandbox();
+  const spawner = new Spawner();
+  t.after(async () => {
+    spawner.close();
+    await sb.cleanup();
+  });
+  const timer = setInterval(() => undefined, 1000);
+  const logDir = join(sb.root, "logs", "p", "d");
+  const work = join(sb.root, "work");
+  const now = new Date();
+  const cleaned = await new Promise<Promise<boolean> | undefined>((resolve, reject) => {
+    spawnDetached(
+      {
+        argv: ["sh", "-c", "exit 0"],
+        env: {},
+        cwd: sb.root,
+        logPath: join(logDir, "c.log"),
+        exitPath: join(logDir, "c.exit"),
+        now,
+        record: { path: join(logDir, "c.pid"), restarts: 0 },
+        prepare: reservation(
+          { shared: [logDir, work], fresh: [join(work, "c"), join(work, "c", "tmp")] },
+          join(logDir, "c.exit"),
+          join(logDir, "c.pid"),
+          { restarts: 0, startedAt: now.toISOString() },
+        ),
+        cleanup: [join(work, "c", "tmp"), join(work, "c")],
+        onExit: (exit) => {
+          // From here only the spawner's answer can settle `cleaned`: with its channel unref'd the test process would
+          // run out of work and end with the promise pending (node:test: "Promise resolution is still pending").
+          clearInterval(timer);
+          resolve(exit?.cleaned);
+        },
+      },
+      spawner,
+    ).catch(reject);
+  });
+  assert.ok(cleaned, "the exit says a clean-up is under way");
+  assert.equal(await cleaned, true);
+  assert.equal(existsSync(join(work, "c")), false);
+});

@@ -379,6 +379,7 @@ export class Spawner {
       const onExit = this.#watching.get(m.id);
       this.#watching.delete(m.id);
       const cleaned = m.cleaning ? new Promise<boolean>((resolve) => this.#cleaning.set(m.id, resolve)) : undefined;
+      this.#refWhileBusy();
       onExit?.({
         ...(m.status === undefined ? {} : { status: m.status }),
         ...(cleaned === undefined ? {} : { cleaned }),
@@ -388,6 +389,7 @@ export class Spawner {
     if ("cleaned" in m) {
       this.#cleaning.get(m.id)?.(m.cleaned);
       this.#cleaning.delete(m.id);
+      this.#refWhileBusy();
       return;
     }
     const p = this.#pending.get(m.id);
@@ -430,11 +432,15 @@ export class Spawner {
     for (const onExit of watching) onExit();
   }
 
-  /** Keeps the engine's event loop alive only while a request is in flight (the spawner never holds it open). */
+  /**
+   * Keeps the engine's event loop alive only while a request or a clean-up someone may await (finalize waits for
+   * `cleaned`) is in flight: the spawner never holds it open otherwise. An unref'd channel under an awaited answer let
+   * a process with nothing else to do exit with that promise pending.
+   */
   #refWhileBusy(): void {
     const channel = this.#child?.channel;
     if (channel === undefined || channel === null) return;
-    if (this.#pending.size > 0) channel.ref();
+    if (this.#pending.size > 0 || this.#cleaning.size > 0) channel.ref();
     else channel.unref();
   }
 }
