@@ -13,9 +13,8 @@ import { BlobWorkflowStore } from "./blob-workflow-store.ts";
 import { LocalWorkflowStore } from "./local-workflow-store.ts";
 import { MemoryWorkflowStore } from "./memory-workflow-store.ts";
 import type { WorkflowStore } from "./workflow-store.ts";
-import { engineHarness } from "../testing/harness.ts";
-import { FakePlugin, succeed } from "../testing/fake-plugin.ts";
-import { b, compiler, incOutputs, intLit, intOf } from "../testing/workflows.ts";
+import { incHarness } from "../testing/harness.ts";
+import { b, compiler, incChain, intLit, intOf } from "../testing/workflows.ts";
 
 const closure = () => compiler.ok(b.workflow("w", [b.taskNode("n0", "noop")]));
 const spec = (name: string) => ({
@@ -175,30 +174,11 @@ test("engine over the blob store on a local directory: runs, and a second engine
   const dir = await mkdtemp(join(tmpdir(), "aloft-engine-"));
   try {
     const blobs = new LocalBlobStore({ root: dir });
-    const c = compiler.ok(
-      b.workflow(
-        "w",
-        [
-          b.taskNode("n0", "inc", [b.bind("a", b.promise("start-node", "x"))]),
-          b.taskNode("n1", "inc", [b.bind("a", b.promise("n0", "o"))]),
-        ],
-        { x: b.INT },
-        { y: b.INT },
-        [b.bind("y", b.promise("n1", "o"))],
-      ),
-    );
-    const h1 = engineHarness({
-      store: new BlobWorkflowStore(blobs),
-      blobs,
-      plugin: new FakePlugin().script("inc", succeed(incOutputs)),
-    });
+    const c = incChain(2);
+    const h1 = incHarness(new BlobWorkflowStore(blobs), blobs);
     await h1.launch("l1", c, { x: intLit(1) });
     // Not started: the second engine (over a fresh store instance on the same directory) picks it up.
-    const h2 = engineHarness({
-      store: new BlobWorkflowStore(blobs),
-      blobs,
-      plugin: new FakePlugin().script("inc", succeed(incOutputs)),
-    });
+    const h2 = incHarness(new BlobWorkflowStore(blobs), blobs);
     await h2.engine.start();
     try {
       const s = await h2.waitTerminal("l1");

@@ -10,9 +10,8 @@ import { create } from "@bufbuild/protobuf";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { LocalBlobStore } from "@aloft/core";
 import type { NodeStatus, WorkflowStatus } from "../executor/status.ts";
-import { engineHarness } from "../testing/harness.ts";
-import { FakePlugin, succeed } from "../testing/fake-plugin.ts";
-import { b, compiler, incChain, incOutputs, intLit, intOf } from "../testing/workflows.ts";
+import { incHarness } from "../testing/harness.ts";
+import { b, compiler, incChain, intLit, intOf } from "../testing/workflows.ts";
 import { BlobWorkflowStore } from "./blob-workflow-store.ts";
 import { LocalWorkflowStore, type LocalWorkflowStoreOptions } from "./local-workflow-store.ts";
 import type { StatusChanges } from "./workflow-store.ts";
@@ -217,20 +216,12 @@ test("local store: logs stay open while executions run, at most maxOpen, and clo
 test("engine over the local store: runs, stops (closing its logs), and a second engine resumes", async () => {
   await withDir(async (blobs) => {
     const c = incChain(6);
-    const h1 = engineHarness({
-      store: new LocalWorkflowStore(blobs),
-      blobs,
-      plugin: new FakePlugin().script("inc", succeed(incOutputs)),
-    });
+    const h1 = incHarness(new LocalWorkflowStore(blobs), blobs);
     await h1.launch("l1", c, { x: intLit(1) });
     await h1.engine.start();
     await h1.engine.stop();
     assert.equal(openLogs(), 0);
-    const h2 = engineHarness({
-      store: new LocalWorkflowStore(blobs),
-      blobs,
-      plugin: new FakePlugin().script("inc", succeed(incOutputs)),
-    });
+    const h2 = incHarness(new LocalWorkflowStore(blobs), blobs);
     await h2.engine.start();
     try {
       const s = await h2.waitTerminal("l1");
@@ -315,11 +306,7 @@ test("engine: each write names the nodes changed since the status it wrote befor
         return v;
       }
     }
-    const h = engineHarness({
-      store: new Recording(blobs, { checkChanges: true }),
-      blobs,
-      plugin: new FakePlugin().script("inc", succeed(incOutputs)),
-    });
+    const h = incHarness(new Recording(blobs, { checkChanges: true }), blobs);
     await h.launch("e", incChain(5), { x: intLit(1) });
     await h.engine.start();
     try {

@@ -13,7 +13,8 @@ import { isTerminalWorkflowPhase, type WorkflowStatus } from "../executor/status
 import { MemoryWorkflowStore } from "../store/memory-workflow-store.ts";
 import type { LaunchSpec, WorkflowStore } from "../store/workflow-store.ts";
 import { checkedLocalStore } from "./checked-local-store.ts";
-import { FakePlugin } from "./fake-plugin.ts";
+import { FakePlugin, succeed } from "./fake-plugin.ts";
+import { incOutputs } from "./workflows.ts";
 import { RecordingEventSink } from "./recording-sink.ts";
 
 interface HarnessOptions {
@@ -86,4 +87,9 @@ export function engineHarness(o: HarnessOptions = {}) {
       return getMessage(blobs, blobs.keyOf(status.outputRef!), LiteralMapSchema);
     },
   };
+}
+
+/** A harness over `store` and `blobs` whose `inc` tasks add one (the tasks of `incChain`). */
+export function incHarness(store: WorkflowStore, blobs: BlobStore) {
+  return engineHarness({ store, blobs, plugin: new FakePlugin().script("inc", succeed(incOutputs)) });
 }
