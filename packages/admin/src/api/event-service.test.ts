@@ -108,3 +108,44 @@ test("a request that is not a list of events is decoded whole, for the error it 
   const req = await readCreateEvents(wire, parseWhole);
   assert.ok(equals(CreateEventsRequestSchema, req as CreateEventsRequest, fromBinary(CreateEventsRequestSchema, wire)));
 });
+
+test("a request's events are in progress together from the start, so that none of their writes commits alone", async () => {
+  // The managers count their event in progress around it (GroupCommit.enter / leave); a write that finds only its own
+  // event in progress commits alone at once on SQLite. Each fake manager notes how many events it saw in progress.
+  let inProgress = 0;
+  const writes = { enter: () => void inProgress++, leave: () => void inProgress-- };
+  const seen: number[] = [];
+  const apply = async () => {
+    writes.enter();
+    try {
+      seen.push(inProgress);
+      await Promise.resolve();
+    } finally {
+      writes.leave();
+    }
+  };
+  const managers = {
+    executionEvents: { createWorkflowEvent: apply },
+    nodeEvents: { createNodeEvent: apply },
+    taskEvents: { createTaskEvent: apply },
+    writes,
+  } as unknown as Parameters<typeof createEvents>[0];
+
+  const req = create(CreateEventsRequestSchema, { events: [node("a", "n0"), node("a", "n1"), task("a", "n2")] });
+  const res = await createEvents(managers, req, silentLogger());
+  assert.deepEqual(
+    res.results.map((s) => s.code),
+    [Code.OK, Code.OK, Code.OK],
+  );
+  assert.ok(
+    seen.every((n) => n > 1),
+    `events in progress seen by each event: ${seen.join(", ")}`,
+  );
+  assert.equal(inProgress, 0);
+
+  // One event alone keeps the lone write's fast path.
+  seen.length = 0;
+  await createEvents(managers, create(CreateEventsRequestSchema, { events: [node("a", "n0")] }), silentLogger());
+  assert.deepEqual(seen, [1]);
+  assert.equal(inProgress, 0);
+});

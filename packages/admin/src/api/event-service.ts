@@ -26,6 +26,7 @@ import {
 import type { WorkflowExecutionIdentifier } from "@aloft/idl/flyteidl/core/identifier_pb.js";
 import { Code, eventExecution, eventNode, invalidArgument, toAloftError, type Logger } from "@aloft/core";
 import type { ExecutionManagers } from "../managers/execution-managers.ts";
+import type { GroupCommit } from "../repositories/group-commit.ts";
 import { findInvalidText, noteDecoded } from "../validation/request-text.ts";
 import { bind, type ServiceBinding } from "./rpc.ts";
 import type { RequestReader } from "./grpc/large-inputs-reader.ts";
@@ -35,7 +36,10 @@ export const MAX_EVENTS_PER_REQUEST = 1000;
 /** Events applied at once (the unary RPCs' default stream limit per connection). */
 const CONCURRENT_EVENTS = 100;
 
-type EventManagers = Pick<ExecutionManagers, "executionEvents" | "nodeEvents" | "taskEvents">;
+type EventManagers = Pick<ExecutionManagers, "executionEvents" | "nodeEvents" | "taskEvents"> & {
+  /** The managers' group commit: counted in progress for a whole request (see createEvents). */
+  writes?: Pick<GroupCommit, "enter" | "leave">;
+};
 
 const keyOf = (id: WorkflowExecutionIdentifier | undefined) =>
   id ? `${id.project}\u0000${id.domain}\u0000${id.name}` : "";
@@ -180,17 +184,27 @@ export async function createEvents(m: EventManagers, req: CreateEventsRequest, l
       results[i] = status;
     }
   };
-  await Promise.all(
-    applyPlan(req.events).map(async (steps) => {
-      for (const lanes of steps) {
-        await Promise.all(
-          lanes.map(async (lane) => {
-            for (const i of lane) await applyOne(i);
-          }),
-        );
-      }
-    }),
-  );
+  // The request's events count as in progress from the start: its first event's write would otherwise find no other
+  // event in progress and commit alone (SQLite's group commit runs a lone event's write at once), before the next
+  // event has even started — two commits for a small batch instead of one (measured: 3,000 commits for 1,500
+  // requests of 4 events, 1,500 with this). A request of one event keeps the lone write's fast path.
+  const writes = req.events.length > 1 ? m.writes : undefined;
+  writes?.enter();
+  try {
+    await Promise.all(
+      applyPlan(req.events).map(async (steps) => {
+        for (const lanes of steps) {
+          await Promise.all(
+            lanes.map(async (lane) => {
+              for (const i of lane) await applyOne(i);
+            }),
+          );
+        }
+      }),
+    );
+  } finally {
+    writes?.leave();
+  }
   return create(CreateEventsResponseSchema, { results });
 }
 

@@ -55,6 +55,8 @@ export interface ExecutionManagers {
   taskEvents: TaskEventManager;
   taskExecutions: TaskExecutionManager;
   executionMetrics: ExecutionMetricsManager;
+  /** The event managers' group commit (a CreateEvents request's events counted in progress together). */
+  writes: GroupCommit;
 }
 
 export interface ExecutionManagersDeps {
@@ -174,6 +176,7 @@ export function createExecutionManagers(d: ExecutionManagersDeps): ExecutionMana
     nodeExecutions,
     taskEvents: new TaskEventManager({ repo: taskRepo, data, clock: d.clock, ...(cache ? { cache } : {}), writes }),
     taskExecutions,
+    writes,
     executionMetrics: new ExecutionMetricsManager({
       executions: executionQueries,
       nodeExecutions,
