@@ -56,7 +56,10 @@ function varint(v: number): void {
 
 /** Any 64-bit value, as protobuf writes an int64 (negative: ten bytes, two's complement). */
 function varint64(v: bigint): void {
-  if (v >= 0n && v <= 9_007_199_254_740_991n) return varint(Number(v));
+  if (v >= 0n && v <= 9_007_199_254_740_991n) {
+    varint(Number(v));
+    return;
+  }
   let u = BigInt.asUintN(64, v);
   reserve(10);
   while (u > 127n) {
