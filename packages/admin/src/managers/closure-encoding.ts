@@ -110,7 +110,14 @@ function string(field: number, s: string): void {
   if (s === "") return;
   const at = begin(field);
   reserve(s.length * 3);
-  pos += utf8.encodeInto(s, buf.subarray(pos)).written;
+  // ASCII (every URI, name and reason the engine sends) written directly; the rest through the TextEncoder.
+  let i = 0;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 127) break;
+    buf[pos + i] = c;
+  }
+  pos += i === s.length ? i : i + utf8.encodeInto(s.slice(i), buf.subarray(pos + i)).written;
   end(at);
 }
 
