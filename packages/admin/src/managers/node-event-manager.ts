@@ -323,9 +323,14 @@ export class NodeEventManager {
     const ok = await groupWrite(this.deps.writes, (db) =>
       this.deps.repo.update(row.id, patch, now, row.phase, row.updated_at, db),
     );
-    if (ok) this.deps.cache?.nodes.set(ck, { row: { ...row, ...patch, updated_at: now } as NodeExecutionRow, closure });
-    else this.deps.cache?.nodes.delete(ck);
-    return ok;
+    if (!ok) {
+      this.deps.cache?.nodes.delete(ck);
+      return false;
+    }
+    // The row is this event's alone (taken out of the cache, or just read): brought up to date in place.
+    Object.assign(row, patch).updated_at = now;
+    this.deps.cache?.nodes.set(ck, { row, closure });
+    return true;
   }
 
   private writeMicros(): number {

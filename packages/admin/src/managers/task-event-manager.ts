@@ -237,9 +237,14 @@ export class TaskEventManager {
     const now = this.writeMicros();
     const expected = { phase: row.phase, phaseVersion: row.phase_version, updatedAt: row.updated_at };
     const ok = await groupWrite(this.deps.writes, (db) => this.deps.repo.update(row.id, patch, now, expected, db));
-    if (ok) this.deps.cache?.tasks.set(ck, { row: { ...row, ...patch, updated_at: now } as TaskExecutionRow, closure });
-    else this.deps.cache?.tasks.delete(ck);
-    return ok;
+    if (!ok) {
+      this.deps.cache?.tasks.delete(ck);
+      return false;
+    }
+    // The row is this event's alone (taken out of the cache, or just read): brought up to date in place.
+    Object.assign(row, patch).updated_at = now;
+    this.deps.cache?.tasks.set(ck, { row, closure });
+    return true;
   }
 
   /** Start, duration, outputs / error; inline outputs that admin offloads are set by offloadOutputs after it. */
