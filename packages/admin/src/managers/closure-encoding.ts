@@ -167,6 +167,21 @@ function finish(): Uint8Array {
 const plain = (m: { $unknown?: unknown[] } | undefined): boolean =>
   m?.$unknown === undefined || m.$unknown.length === 0;
 
+/** Both closures' fields 1–3: the output URI or error (inline outputs come later, by their number), the phase. */
+function outputHead(out: NodeExecutionClosure["outputResult"] | TaskExecutionClosure["outputResult"], phase: number) {
+  if (out.case === "outputUri") string(1, out.value);
+  else if (out.case === "error") message(2, ExecutionErrorSchema, out.value);
+  int32Field(3, phase);
+}
+
+/** Both closures' started_at, duration, created_at, updated_at: four consecutive field numbers from `first`. */
+function times(first: number, c: Pick<NodeExecutionClosure, "startedAt" | "duration" | "createdAt" | "updatedAt">) {
+  secondsNanos(first, c.startedAt);
+  secondsNanos(first + 1, c.duration);
+  secondsNanos(first + 2, c.createdAt);
+  secondsNanos(first + 3, c.updatedAt);
+}
+
 /** toBinary(NodeExecutionClosureSchema, c), byte for byte. */
 export function encodeNodeClosure(c: NodeExecutionClosure): Uint8Array {
   const target = c.targetMetadata;
@@ -174,13 +189,8 @@ export function encodeNodeClosure(c: NodeExecutionClosure): Uint8Array {
     return toBinary(NodeExecutionClosureSchema, c);
   pos = 0;
   const out = c.outputResult;
-  if (out.case === "outputUri") string(1, out.value);
-  else if (out.case === "error") message(2, ExecutionErrorSchema, out.value);
-  int32Field(3, c.phase);
-  secondsNanos(4, c.startedAt);
-  secondsNanos(5, c.duration);
-  secondsNanos(6, c.createdAt);
-  secondsNanos(7, c.updatedAt);
+  outputHead(out, c.phase);
+  times(4, c);
   if (target.case === "workflowNodeMetadata") message(8, WorkflowNodeMetadataSchema, target.value);
   else if (target.case === "taskNodeMetadata") taskNodeMetadata(9, target.value);
   if (out.case === "outputData") message(10, LiteralMapSchema, out.value);
@@ -215,14 +225,9 @@ export function encodeTaskClosure(c: TaskExecutionClosure): Uint8Array {
     return toBinary(TaskExecutionClosureSchema, c);
   pos = 0;
   const out = c.outputResult;
-  if (out.case === "outputUri") string(1, out.value);
-  else if (out.case === "error") message(2, ExecutionErrorSchema, out.value);
-  int32Field(3, c.phase);
+  outputHead(out, c.phase);
   for (const log of c.logs) message(4, TaskLogSchema, log);
-  secondsNanos(5, c.startedAt);
-  secondsNanos(6, c.duration);
-  secondsNanos(7, c.createdAt);
-  secondsNanos(8, c.updatedAt);
+  times(5, c);
   string(10, c.reason);
   string(11, c.taskType);
   if (out.case === "outputData") message(12, LiteralMapSchema, out.value);
