@@ -1,7 +1,7 @@
 // CreateWorkflowEvent (upstream flyteadmin/pkg/manager/impl/execution_manager.go, flyteadmin execution_manager.go + transformers/execution.go
 // UpdateExecutionModelState): transition rules, timestamps, cluster reassignment, outputs and errors.
 import { create, toBinary } from "@bufbuild/protobuf";
-import { DurationSchema, type Timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import {
   ExecutionClosureSchema,
   ExecutionMetadataSchema,
@@ -152,14 +152,14 @@ export class ExecutionEventManager {
   }
 }
 
-/** end − start as a Duration (zero when negative). */
-export function durationBetween(start: Timestamp, end: Timestamp) {
+/** end − start as a Duration (zero when negative); a literal, not `create` by reflection: every terminal event has one. */
+export function durationBetween(start: Timestamp, end: Timestamp): Duration {
   let seconds = end.seconds - start.seconds;
   let nanos = end.nanos - start.nanos;
   if (nanos < 0) {
     seconds -= 1n;
     nanos += 1_000_000_000;
   }
-  if (seconds < 0n) return create(DurationSchema);
-  return create(DurationSchema, { seconds, nanos });
+  if (seconds < 0n) return { $typeName: "google.protobuf.Duration", seconds: 0n, nanos: 0 };
+  return { $typeName: "google.protobuf.Duration", seconds, nanos };
 }

@@ -1,6 +1,6 @@
 // CreateNodeEvent (upstream flyteadmin/pkg/manager/impl/node_execution_manager.go, flyteadmin node_execution_manager.go + transformers/node_execution.go). One read (the
 // execution and the node execution together) and one write per event; parent lookups only when the event has one.
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary } from "@bufbuild/protobuf";
 import {
   NodeExecutionEventResponseSchema,
   type NodeExecutionEventRequest,
@@ -9,9 +9,10 @@ import {
 import {
   NodeExecutionClosureSchema,
   NodeExecutionMetaDataSchema,
-  TaskNodeMetadataSchema,
   WorkflowNodeMetadataSchema,
   type NodeExecutionClosure,
+  type NodeExecutionMetaData,
+  type TaskNodeMetadata,
 } from "@aloft/idl/flyteidl/admin/node_execution_pb.js";
 import { CatalogCacheStatus } from "@aloft/idl/flyteidl/core/catalog_pb.js";
 import { CompiledWorkflowClosureSchema } from "@aloft/idl/flyteidl/core/compiler_pb.js";
@@ -54,6 +55,7 @@ import { durationBetween } from "./execution-event-manager.ts";
 import { executionNotFound, nodeExecutionNotFound, parentTaskExecutionNotFound } from "./not-found.ts";
 import { nodeCacheKey, executionCacheKey, type EventCache } from "./event-cache.ts";
 import { nodeIdText } from "../validation/identifier.ts";
+import { encodeNodeClosure, encodeNodeMetadata } from "./closure-encoding.ts";
 
 export interface NodeEventManagerDeps {
   repo: NodeExecutionRepo;
@@ -200,22 +202,29 @@ export class NodeEventManager {
       if (!parent) throw nodeExecutionNotFound(parentKey);
       parentId = parent.id;
     }
-    const closure = create(NodeExecutionClosureSchema, {
+    // Literals, not `create` by reflection (the type names every field): the event path runs cold (closure-encoding.ts).
+    const closure: NodeExecutionClosure = {
+      $typeName: "flyteidl.admin.NodeExecutionClosure",
+      outputResult: { case: undefined },
       phase: event.phase,
       createdAt: event.occurredAt,
       updatedAt: reportedAt(event),
-    });
+      targetMetadata: { case: undefined },
+      deckUri: "",
+      dynamicJobSpecUri: "",
+    };
     const patch = this.applyCommon(event, closure, undefined);
     if (needsOutputOffload(event, this.deps.data.options.storeEventDataInline))
       await this.offloadOutputs(event, key, closure);
-    const metadata = create(NodeExecutionMetaDataSchema, {
+    const metadata: NodeExecutionMetaData = {
+      $typeName: "flyteidl.admin.NodeExecutionMetaData",
       retryGroup: event.retryGroup,
       specNodeId: event.specNodeId,
       isParentNode: event.isParent,
       isDynamic: event.isDynamic,
       isArray: event.isArray,
       isEager: event.isEager,
-    });
+    };
     const occurred = event.occurredAt ? timestampToMicros(event.occurredAt) : dateToMicros(this.deps.clock.now());
     const inputUri = event.inputValue.case === "inputData" ? await this.offloadInputs(event, key) : inputUriOf(event);
     try {
@@ -226,12 +235,12 @@ export class NodeEventManager {
         node_id: key.nodeId,
         phase: nodePhaseName(event.phase),
         input_uri: inputUri,
-        closure: toBinary(NodeExecutionClosureSchema, closure),
+        closure: encodeNodeClosure(closure),
         started_at: patch.started_at ?? null,
         node_execution_created_at: occurred,
         node_execution_updated_at: occurred,
         duration: patch.duration ?? 0,
-        node_execution_metadata: toBinary(NodeExecutionMetaDataSchema, metadata),
+        node_execution_metadata: encodeNodeMetadata(metadata),
         parent_id: parentId,
         parent_task_execution_id: parentTaskExecutionId,
         error_kind: patch.error_kind ?? null,
@@ -306,17 +315,22 @@ export class NodeEventManager {
       md.isDynamic ||= event.isDynamic;
       md.isArray ||= event.isArray;
       md.isEager ||= event.isEager;
-      patch.node_execution_metadata = toBinary(NodeExecutionMetaDataSchema, md);
+      patch.node_execution_metadata = encodeNodeMetadata(md);
     }
     if (event.eventVersion > row.event_version) patch.event_version = event.eventVersion;
-    patch.closure = toBinary(NodeExecutionClosureSchema, closure);
+    patch.closure = encodeNodeClosure(closure);
     const now = this.writeMicros();
     const ok = await groupWrite(this.deps.writes, (db) =>
       this.deps.repo.update(row.id, patch, now, row.phase, row.updated_at, db),
     );
-    if (ok) this.deps.cache?.nodes.set(ck, { row: { ...row, ...patch, updated_at: now } as NodeExecutionRow, closure });
-    else this.deps.cache?.nodes.delete(ck);
-    return ok;
+    if (!ok) {
+      this.deps.cache?.nodes.delete(ck);
+      return false;
+    }
+    // The row is this event's alone (taken out of the cache, or just read): brought up to date in place.
+    Object.assign(row, patch).updated_at = now;
+    this.deps.cache?.nodes.set(ck, { row, closure });
+    return true;
   }
 
   private writeMicros(): number {
@@ -358,10 +372,10 @@ export class NodeEventManager {
     }
     if (event.targetMetadata.case === "taskNodeMetadata") {
       const t = event.targetMetadata.value;
-      const existing =
+      const existing: TaskNodeMetadata =
         closure.targetMetadata.case === "taskNodeMetadata"
           ? closure.targetMetadata.value
-          : create(TaskNodeMetadataSchema);
+          : { $typeName: "flyteidl.admin.TaskNodeMetadata", cacheStatus: 0, checkpointUri: "" };
       existing.checkpointUri = t.checkpointUri;
       if (t.catalogKey) {
         existing.cacheStatus = t.cacheStatus;

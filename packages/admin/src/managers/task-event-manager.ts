@@ -1,7 +1,7 @@
 // CreateTaskEvent (upstream flyteadmin/pkg/manager/impl/task_execution_manager.go, flyteadmin task_execution_manager.go + transformers/task_execution.go): one read of
 // execution, parent node execution and task execution, then one write. Logs, reasons, custom info and external
 // resources are merged into the stored closure.
-import { clone, create, fromBinary, toBinary, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { clone, create, fromBinary, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import {
   TaskExecutionEventResponseSchema,
@@ -9,7 +9,6 @@ import {
   type TaskExecutionEventResponse,
 } from "@aloft/idl/flyteidl/admin/event_pb.js";
 import {
-  ReasonSchema,
   TaskExecutionClosureSchema,
   type Reason,
   type TaskExecutionClosure,
@@ -44,6 +43,7 @@ import type { ExecutionData } from "./execution-data-manager.ts";
 import { durationBetween } from "./execution-event-manager.ts";
 import { executionNotFound } from "./not-found.ts";
 import { executionCacheKey, nodeCacheKey, taskCacheKey, type EventCache } from "./event-cache.ts";
+import { encodeTaskClosure } from "./closure-encoding.ts";
 import { isDefaultProducer } from "./node-event-manager.ts";
 import { taskExecutionIdText } from "../validation/identifier.ts";
 
@@ -137,18 +137,22 @@ export class TaskEventManager {
   /** `ck`: the event cache's key of this task execution ("" without a cache). */
   private async createFromEvent(event: TaskExecutionEvent, key: TaskExecutionKey, ck: string): Promise<boolean> {
     const at = reportedAt(event);
-    const closure = create(TaskExecutionClosureSchema, {
+    // A literal, not `create` by reflection (the type names every field): the event path runs cold
+    // (closure-encoding.ts).
+    const closure: TaskExecutionClosure = {
+      $typeName: "flyteidl.admin.TaskExecutionClosure",
+      outputResult: { case: undefined },
       phase: event.phase,
+      logs: filterLogs(event.logs, event.phase),
       createdAt: event.occurredAt,
       updatedAt: at,
-      logs: filterLogs(event.logs, event.phase),
-      customInfo: event.customInfo,
-      taskType: event.taskType,
-      metadata: event.metadata ? ownMetadata(event.metadata) : undefined,
-      eventVersion: event.eventVersion,
       reason: event.reason,
+      taskType: event.taskType,
+      eventVersion: event.eventVersion,
       reasons: reasonsOf(event, at),
-    });
+    };
+    if (event.customInfo) closure.customInfo = event.customInfo;
+    if (event.metadata) closure.metadata = ownMetadata(event.metadata);
     const patch = this.applyCommon(event, closure);
     if (needsOutputOffload(event, this.deps.data.options.storeEventDataInline))
       await this.offloadOutputs(event, key, closure);
@@ -168,7 +172,7 @@ export class TaskEventManager {
         phase: taskPhaseName(event.phase),
         phase_version: event.phaseVersion,
         input_uri: inputUri,
-        closure: toBinary(TaskExecutionClosureSchema, closure),
+        closure: encodeTaskClosure(closure),
         started_at: patch.started_at ?? null,
         task_execution_created_at: occurred,
         task_execution_updated_at: occurred,
@@ -211,8 +215,7 @@ export class TaskEventManager {
     closure.updatedAt = at;
     closure.logs = filterLogs(mergeLogs(event.logs, closure.logs), event.phase);
     if (event.reasons.length > 0) closure.reasons.push(...reasonsOf(event, at));
-    else if (event.reason !== "" && event.reason !== closure.reason)
-      closure.reasons.push(create(ReasonSchema, { occurredAt: at, message: event.reason }));
+    else if (event.reason !== "" && event.reason !== closure.reason) closure.reasons.push(reasonOf(at, event.reason));
     if (event.reason !== "") closure.reason = event.reason;
     if (event.customInfo) closure.customInfo = mergePatch(closure.customInfo ?? {}, event.customInfo) as JsonObject;
     if (event.metadata) closure.metadata = mergeMetadata(closure.metadata, event.metadata);
@@ -230,13 +233,18 @@ export class TaskEventManager {
       const uri = event.inputValue.case === "inputData" ? await this.offloadInputs(event, key) : inputUriOf(event);
       if (uri !== "") patch.input_uri = uri;
     }
-    patch.closure = toBinary(TaskExecutionClosureSchema, closure);
+    patch.closure = encodeTaskClosure(closure);
     const now = this.writeMicros();
     const expected = { phase: row.phase, phaseVersion: row.phase_version, updatedAt: row.updated_at };
     const ok = await groupWrite(this.deps.writes, (db) => this.deps.repo.update(row.id, patch, now, expected, db));
-    if (ok) this.deps.cache?.tasks.set(ck, { row: { ...row, ...patch, updated_at: now } as TaskExecutionRow, closure });
-    else this.deps.cache?.tasks.delete(ck);
-    return ok;
+    if (!ok) {
+      this.deps.cache?.tasks.delete(ck);
+      return false;
+    }
+    // The row is this event's alone (taken out of the cache, or just read): brought up to date in place.
+    Object.assign(row, patch).updated_at = now;
+    this.deps.cache?.tasks.set(ck, { row, closure });
+    return true;
   }
 
   /** Start, duration, outputs / error; inline outputs that admin offloads are set by offloadOutputs after it. */
@@ -337,10 +345,16 @@ function reportedAt(event: TaskExecutionEvent): Timestamp | undefined {
 }
 
 function reasonsOf(event: TaskExecutionEvent, at: Timestamp | undefined): Reason[] {
-  if (event.reasons.length > 0)
-    return event.reasons.map((r) => create(ReasonSchema, { occurredAt: r.occurredAt, message: r.reason }));
-  if (event.reason !== "") return [create(ReasonSchema, { occurredAt: at, message: event.reason })];
+  if (event.reasons.length > 0) return event.reasons.map((r) => reasonOf(r.occurredAt, r.reason));
+  if (event.reason !== "") return [reasonOf(at, event.reason)];
   return [];
+}
+
+/** create(ReasonSchema, { occurredAt, message }) without the reflection. */
+function reasonOf(occurredAt: Timestamp | undefined, message: string): Reason {
+  const r: Reason = { $typeName: "flyteidl.admin.Reason", message };
+  if (occurredAt) r.occurredAt = occurredAt;
+  return r;
 }
 
 /** The new logs, then old logs whose uri and name are both unseen (`existing` itself when there are no new ones). */

@@ -122,7 +122,8 @@ export class TaskExecutionRepo {
   async create(row: NewTaskExecutionRow, nowMicros: number, db = this.db): Promise<TaskExecutionRow> {
     const stored = { ...row, created_at: nowMicros, updated_at: nowMicros, deleted_at: null };
     const res = await withDbErrors(() => executeWrite(db, this.writes.insert("task_executions", stored)));
-    return { ...stored, id: insertedId(res) };
+    // The id added to the row written (one copy of the columns per event, not two).
+    return Object.assign(stored, { id: insertedId(res) });
   }
 
   /**
