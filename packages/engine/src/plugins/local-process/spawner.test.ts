@@ -374,3 +374,13 @@ test("an awaited clean-up keeps the event loop alive until the spawner answers i
   assert.equal(await cleaned, true);
   assert.equal(existsSync(join(work, "c")), false);
 });
+
+test("the spawner runs with the node options it is given, and starts processes as without them", async (t) => {
+  const { sb, spawner } = await withSpawner(t, { execArgv: ["--max-semi-space-size=1", "--single-threaded"] });
+  const plugin = sb.plugin({ spawner });
+  const ctx = await sb.context({ template: containerTask(["sh", "-c", "exit 0"]) });
+  const started = await plugin.handle(ctx, undefined);
+  const args = readFileSync(`/proc/${spawner.pid}/cmdline`, "utf8").split("\0");
+  assert.deepEqual(args.slice(1, 4), ["--max-semi-space-size=1", "--single-threaded", "-e"]);
+  assert.equal((await drive(plugin, ctx, isTerminal, started.state)).status.phase, "Success");
+});

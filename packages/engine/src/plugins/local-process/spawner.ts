@@ -293,10 +293,16 @@ export class Spawner {
   #ready = false;
   #failedStarts = 0;
   readonly #execPath: string;
+  readonly #execArgv: readonly string[];
 
-  /** `execPath`: the node binary that runs the spawner (default: this process's). */
-  constructor(opts: { execPath?: string } = {}) {
+  /**
+   * `execPath`: the node binary that runs the spawner (default: this process's); `execArgv`: node options for it (none
+   * by default: `--jitless`, `--single-threaded` and a 1 MB semi-space shrink its page tables by a fifth but did not
+   * measurably lower its CPU per task, docs/performance.md; bench/spawner.bench.ts compares such variants).
+   */
+  constructor(opts: { execPath?: string; execArgv?: readonly string[] } = {}) {
     this.#execPath = opts.execPath ?? process.execPath;
+    this.#execArgv = opts.execArgv ?? [];
   }
 
   /** The spawner's pid while it runs (tests, benchmarks). */
@@ -347,7 +353,7 @@ export class Spawner {
     const { NODE_OPTIONS: _o, ...env } = process.env;
     const base: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) base[k] = v;
-    const child = spawn(this.#execPath, ["-e", SPAWNER_MAIN], {
+    const child = spawn(this.#execPath, [...this.#execArgv, "-e", SPAWNER_MAIN], {
       stdio: ["ignore", "ignore", "inherit", "ipc"],
       env,
       // Not detached: a Ctrl-C aimed at the engine's group reaches it too, and it ignores that; it ends on disconnect.
