@@ -4,7 +4,7 @@
 // Besides wall time per node, the CPU this process used per node (engine, admin, SQLite and the polling client all
 // run in it; user + system, with the engine's task spawner but not the tasks): less disturbed than wall time by other
 // work on the machine.
-// Usage: npm run bench:engine [-- --nodes 1000 --concurrency 8 --poll-ms 1000 --spawner on|off]
+// Usage: npm run bench:engine [-- --nodes 1000 --concurrency 8 --poll-ms 1000 --spawner on|off|posix]
 import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createClient } from "@connectrpc/connect";
@@ -37,19 +37,20 @@ interface Figure {
   cpu: number;
 }
 // This process's CPU plus that of its `node` children alive at the moment (the engine's task spawner, which starts
-// the task processes for it): the cost of starting a task counts wherever it is paid. /proc ticks are 10 ms.
+// the task processes for it) and of their `python` children (the spawner's posix_spawn helper, `--spawner posix`):
+// the cost of starting a task counts wherever it is paid. /proc ticks are 10 ms.
 const cpuMs = () => {
   const u = process.cpuUsage();
-  return (u.user + u.system) / 1000 + nodeChildrenCpuMs();
+  return (u.user + u.system) / 1000 + helpersCpuMs();
 };
-function nodeChildrenCpuMs(): number {
-  let ms = 0;
+function helpersCpuMs(): number {
   let entries: string[] = [];
   try {
     entries = readdirSync("/proc");
   } catch {
     return 0;
   }
+  const procs: { pid: string; ppid: string; comm: string; ms: number }[] = [];
   for (const e of entries) {
     if (!/^\d+$/.test(e)) continue;
     let text: string;
@@ -60,8 +61,12 @@ function nodeChildrenCpuMs(): number {
     }
     const comm = text.slice(text.indexOf("(") + 1, text.lastIndexOf(")"));
     const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    if (rest[1] !== String(process.pid) || comm !== "node") continue;
-    ms += ((Number(rest[11]) + Number(rest[12])) * 1000) / 100;
+    procs.push({ pid: e, ppid: rest[1]!, comm, ms: ((Number(rest[11]) + Number(rest[12])) * 1000) / 100 });
+  }
+  const nodes = new Set(procs.filter((p) => p.ppid === String(process.pid) && p.comm === "node").map((p) => p.pid));
+  let ms = 0;
+  for (const p of procs) {
+    if (nodes.has(p.pid) || (nodes.has(p.ppid) && p.comm.startsWith("python"))) ms += p.ms;
   }
   return ms;
 }
@@ -81,6 +86,8 @@ const platform = await startTestPlatform({
       pollIntervalMs: Number(values["poll-ms"]),
       workers: 4,
       taskSpawner: values.spawner !== "off",
+      // posix: through a python3 posix_spawn helper (engine.taskSpawnHelper).
+      ...(values.spawner === "posix" ? { taskSpawnHelper: "/usr/bin/python3" } : {}),
     },
   },
 });

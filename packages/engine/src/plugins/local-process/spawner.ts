@@ -258,7 +258,7 @@ function exited(m, exit, signal) {
   send(done);
   if (m.cleanup) send({ id: m.id, cleaned: removeEmpty(m.cleanup) });
 }
-// The posix_spawn helper (SpawnerOptions.posixSpawn): starts what it is sent without a fork of this process. Used once
+// The posix_spawn helper (the Spawner's posixSpawn option): starts what it is sent without a fork of this process. Used once
 // it said it is ready; until then, and where it cannot run, this process forks as above. Once ready, its end is this
 // spawner's end: the engine then checks what was in flight and what was watched on their records.
 let helper;
