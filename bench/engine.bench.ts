@@ -7,7 +7,7 @@
 // spawns; the figures are the medians (one run's figure moved 2–3× with the machine, issue 16), printed with their
 // range, the CPU split (main thread, other threads, spawner), the time the main thread waited for a CPU, the engine's
 // rounds and queue adds per node (its /metrics) and a speed probe of the machine before each repetition.
-// Usage: npm run bench:engine [-- --nodes 1000 --concurrency 8 --poll-ms 1000 --spawner on|off --reps 3 --warmup 20]
+// Usage: npm run bench:engine [-- --nodes 1000 --concurrency 8 --poll-ms 1000 --spawner on|off|posix --reps 3 --warmup 20]
 import { parseArgs } from "node:util";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -70,6 +70,8 @@ const platform = await startTestPlatform({
       pollIntervalMs: Number(values["poll-ms"]),
       workers: 4,
       taskSpawner: values.spawner !== "off",
+      // posix: through a python3 posix_spawn helper (engine.taskSpawnHelper).
+      ...(values.spawner === "posix" ? { taskSpawnHelper: "/usr/bin/python3" } : {}),
     },
   },
 });

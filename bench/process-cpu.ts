@@ -8,7 +8,7 @@ export interface CpuSnapshot {
   /** The main thread: ms on a CPU, and ms ready to run but waiting for one (other work on the machine). */
   main: number;
   mainWait: number;
-  /** This process's `node` children alive now (the engine's task spawner), ms on a CPU. */
+  /** This process's `node` children alive now (the engine's task spawner, with its posix_spawn helper), ms on a CPU. */
   spawner: number;
 }
 
@@ -18,20 +18,24 @@ function schedstat(path: string): [number, number] {
   return [run / 1e6, wait / 1e6];
 }
 
+/** This process's `node` children (the engine's task spawner) and their `python` children (its posix_spawn helper). */
 function nodeChildren(): number[] {
-  const pids: number[] = [];
+  const procs: { pid: string; ppid: string; comm: string }[] = [];
   for (const e of readdirSync("/proc")) {
     if (!/^\d+$/.test(e)) continue;
     try {
       const text = readFileSync(`/proc/${e}/stat`, "utf8");
       const comm = text.slice(text.indexOf("(") + 1, text.lastIndexOf(")"));
-      const ppid = text.slice(text.lastIndexOf(")") + 2).split(" ")[1];
-      if (ppid === String(process.pid) && comm === "node") pids.push(Number(e));
+      const ppid = text.slice(text.lastIndexOf(")") + 2).split(" ")[1] ?? "";
+      procs.push({ pid: e, ppid, comm });
     } catch {
       // gone meanwhile
     }
   }
-  return pids;
+  const spawners = new Set(procs.filter((p) => p.ppid === String(process.pid) && p.comm === "node").map((p) => p.pid));
+  return procs
+    .filter((p) => spawners.has(p.pid) || (spawners.has(p.ppid) && p.comm.startsWith("python")))
+    .map((p) => Number(p.pid));
 }
 
 /** Without /proc (not Linux): the process's CPU only. The children are found before the counters are read. */

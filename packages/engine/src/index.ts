@@ -29,6 +29,7 @@ export type { NodeStatus, WorkflowStatus, WorkflowPhase, NodePhase, StatusError 
 export { storeLauncher } from "./controller/launch-writer.ts";
 export { isTerminalWorkflowPhase } from "./executor/status.ts";
 export { LocalProcessPlugin, taskLogPath } from "./plugins/local-process/local-process-plugin.ts";
+export { Spawner } from "./plugins/local-process/spawner.ts";
 export { resolveRunAs } from "./plugins/local-process/run-as.ts";
 export type { RunAs } from "./plugins/local-process/run-as.ts";
 export type { CatalogPort, RecoveryPort } from "./ports.ts";

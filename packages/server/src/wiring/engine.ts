@@ -10,7 +10,7 @@ import { Engine } from "@aloft/engine";
 import type { EngineMetrics } from "@aloft/engine";
 import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "@aloft/engine";
 import { LOGS_ROUTE } from "../logs-route.ts";
-import { LocalProcessPlugin } from "@aloft/engine";
+import { LocalProcessPlugin, Spawner } from "@aloft/engine";
 import { resolveRunAs, type RunAs } from "@aloft/engine";
 import type { TaskPlugin } from "@aloft/engine";
 import { BlobWorkflowStore, LocalWorkflowStore } from "@aloft/engine";
@@ -97,7 +97,11 @@ export function createEngine(deps: EngineWiringDeps): Engine {
         logUrl: (name) => `${deps.httpBaseUrl()}${LOGS_ROUTE}${name}`,
         clock: deps.clock,
         maxConcurrent: config.engine.maxConcurrentTasks,
-        ...(config.engine.taskSpawner ? {} : { spawner: false as const }),
+        ...(!config.engine.taskSpawner
+          ? { spawner: false as const }
+          : config.engine.taskSpawnHelper
+            ? { spawner: new Spawner({ posixSpawn: config.engine.taskSpawnHelper }) }
+            : {}),
         ...(runAs ? { runAs } : {}),
         extraEnv: taskEnvironment(config),
         isolateWorkingDir: true,

@@ -374,3 +374,107 @@ test("an awaited clean-up keeps the event loop alive until the spawner answers i
   assert.equal(await cleaned, true);
   assert.equal(existsSync(join(work, "c")), false);
 });
+
+test("the spawner runs with the node options it is given, and starts processes as without them", async (t) => {
+  const { sb, spawner } = await withSpawner(t, { execArgv: ["--max-semi-space-size=1", "--single-threaded"] });
+  const plugin = sb.plugin({ spawner });
+  const ctx = await sb.context({ template: containerTask(["sh", "-c", "exit 0"]) });
+  const started = await plugin.handle(ctx, undefined);
+  const args = readFileSync(`/proc/${spawner.pid}/cmdline`, "utf8").split("\0");
+  assert.deepEqual(args.slice(1, 4), ["--max-semi-space-size=1", "--single-threaded", "-e"]);
+  assert.equal((await drive(plugin, ctx, isTerminal, started.state)).status.phase, "Success");
+});
+
+/** /proc/<pid>/stat's session id, undefined once the process is gone. */
+function sessionOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[3]);
+  } catch {
+    return undefined;
+  }
+}
+
+const PYTHON = "/usr/bin/python3";
+const noPython = !existsSync(PYTHON) && "no /usr/bin/python3 here";
+
+/** A spawner with a posix_spawn helper, once the helper starts its processes. */
+async function withHelper(t: Parameters<typeof withSpawner>[0]): Promise<{ sb: Sandbox; spawner: Spawner }> {
+  const made = await withSpawner(t, { posixSpawn: PYTHON });
+  made.spawner.start();
+  await until(() => made.spawner.helperPid !== undefined, "the posix_spawn helper is ready");
+  return made;
+}
+
+test("through a posix_spawn helper: the helper's children, each leading its own session; status, output and records as before", {
+  skip: noPython,
+}, async (t) => {
+  const { sb, spawner } = await withHelper(t);
+  const plugin = sb.plugin({ spawner });
+  const ctx = await sb.context({ template: containerTask(["sh", "-c", "echo hello; sleep 0.3; exit 3"]) });
+  const first = await plugin.handle(ctx, undefined);
+  const pid = first.state["pid"] as number;
+  const parent = parentOf(pid);
+  assert.ok(parent === undefined || parent === spawner.helperPid, `parent of the wrapper: ${parent}`);
+  const session = sessionOf(pid);
+  assert.ok(session === undefined || session === pid, `session of the wrapper: ${session}`);
+  assert.ok(groupExists(pid) || sessionOf(pid) === undefined);
+  assert.equal(first.state["recorded"], undefined); // the spawner filled the reserved record
+  const record = JSON.parse(await readFile(join(sb.logDir, `${ctx.generatedName}.pid`), "utf8"));
+  assert.equal(record.pid, pid);
+  assert.equal(record.startTicks, first.state["startTicks"]);
+  const done = await drive(plugin, ctx, isTerminal, first.state);
+  assert.equal(done.status.phase, "RetryableFailure");
+  assert.match(done.status.error?.message ?? "", /exit code \(3\)/);
+  assert.equal(await readFile(join(sb.logDir, `${ctx.generatedName}.log`), "utf8"), "hello\n");
+  assert.match(await readFile(join(sb.logDir, `${ctx.generatedName}.exit`), "utf8"), /^3\n *$/);
+  const env = await sb.context({
+    nodeId: "env",
+    template: containerTask(["sh", "-c", 'test -d "$TMPDIR" && test "$PWD" != /']),
+  });
+  assert.equal((await drive(plugin, env, isTerminal)).status.phase, "Success");
+});
+
+test("through a posix_spawn helper: abort reaches the whole group", { skip: noPython }, async (t) => {
+  const { sb, spawner } = await withHelper(t);
+  const ctx = await sb.context({ template: containerTask(["sh", "-c", 'trap "" TERM; sleep 60 & wait']) });
+  const plugin = sb.plugin({ spawner, killGraceMs: 200, abortWaitMs: 50 });
+  const run = await drive(plugin, ctx, (s) => s.phase === "Running");
+  const pid = run.state["pid"] as number;
+  assert.equal(parentOf(pid), spawner.helperPid);
+  await plugin.abort(ctx, run.state, "user asked");
+  await until(() => !groupExists(pid), "group gone after SIGKILL");
+  assert.equal((await drive(plugin, ctx, isTerminal, run.state)).status.phase, "Aborted");
+});
+
+test("the posix_spawn helper dies: the spawner ends with it, running tasks are checked on their records, the next start works", {
+  skip: noPython,
+}, async (t) => {
+  const { sb, spawner } = await withHelper(t);
+  let woken = 0;
+  const plugin = sb.plugin({ spawner });
+  const slow = {
+    ...(await sb.context({ nodeId: "slow", template: containerTask(["sleep", "1"]) })),
+    wake: () => woken++,
+  };
+  const run = await drive(plugin, slow, (s) => s.phase === "Running");
+  const first = spawner.pid!;
+  process.kill(spawner.helperPid!, "SIGKILL");
+  await until(() => woken > 0, "running task handed back when the helper died");
+  assert.ok(running(run.state["pid"] as number), "the task outlives the helper");
+  assert.equal((await drive(plugin, slow, isTerminal, run.state)).status.phase, "Success");
+  const next = await sb.context({ nodeId: "next", template: containerTask(["true"]) });
+  assert.equal((await drive(plugin, next, isTerminal)).status.phase, "Success");
+  assert.ok(spawner.pid !== undefined && spawner.pid !== first, "a new spawner was forked");
+});
+
+test("a posix_spawn helper that cannot run: the spawner forks the processes itself", async (t) => {
+  const { sb, spawner } = await withSpawner(t, { posixSpawn: "/nonexistent/python3" });
+  const plugin = sb.plugin({ spawner });
+  const ctx = await sb.context({ template: containerTask(["sh", "-c", "sleep 0.2"]) });
+  const first = await plugin.handle(ctx, undefined);
+  const parent = parentOf(first.state["pid"] as number);
+  assert.ok(parent === undefined || parent === spawner.pid, `parent of the wrapper: ${parent}`);
+  assert.equal((await drive(plugin, ctx, isTerminal, first.state)).status.phase, "Success");
+  assert.equal(spawner.helperPid, undefined);
+});

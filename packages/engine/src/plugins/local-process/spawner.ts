@@ -106,10 +106,90 @@ type FromSpawner =
  */
 export type OnExit = (exit?: { status?: number; cleaned?: Promise<boolean> }) => void;
 
+// Python 3 (≥ 3.8, standard library only) run by the spawner with `-I -S -c`: one start per JSON line on stdin
+// ({ i, f, a, e, c, l }: id, file, args, environment, working directory, log), each with `posix_spawn` — a vfork, so
+// its cost does not grow with this process's memory — in a new session (own process group), stdin from /dev/null,
+// stdout and stderr appended to the log, every signal's disposition reset and none blocked. Answers, one JSON line
+// each: { ready }, then { i, p } (started) or { i, e } (not started), and { i, x, s } when a started process exited
+// (exit code or signal name), from waitpid on SIGCHLD (woken through set_wakeup_fd). Ends when its stdin closes.
+const POSIX_SPAWN_HELPER = `
+import json, os, select, signal, sys
+if not hasattr(os, "posix_spawn") or not hasattr(os, "POSIX_SPAWN_OPEN"):
+    sys.exit(3)
+r, w = os.pipe()
+os.set_blocking(r, False)
+os.set_blocking(w, False)
+signal.set_wakeup_fd(w)
+signal.signal(signal.SIGCHLD, lambda *_: None)
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+signal.signal(signal.SIGHUP, signal.SIG_IGN)
+DEFAULT = [s for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP)]
+ids = {}
+def say(o):
+    sys.stdout.write(json.dumps(o) + "\\n")
+    sys.stdout.flush()
+def name(n):
+    try:
+        return signal.Signals(n).name
+    except ValueError:
+        return None
+def reap():
+    while True:
+        try:
+            pid, st = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        i = ids.pop(pid, None)
+        if i is None:
+            continue
+        if os.WIFSIGNALED(st):
+            say({"i": i, "x": None, "s": name(os.WTERMSIG(st))})
+        else:
+            say({"i": i, "x": os.WEXITSTATUS(st), "s": None})
+say({"ready": 1})
+buf = b""
+while True:
+    ready = select.select([0, r], [], [])[0]
+    if r in ready:
+        try:
+            while os.read(r, 512):
+                pass
+        except BlockingIOError:
+            pass
+        reap()
+    if 0 not in ready:
+        continue
+    data = os.read(0, 65536)
+    if not data:
+        sys.exit(0)
+    buf += data
+    while True:
+        k = buf.find(b"\\n")
+        if k < 0:
+            break
+        q = json.loads(buf[:k])
+        buf = buf[k + 1:]
+        try:
+            os.chdir(q["c"])
+            actions = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+                       (os.POSIX_SPAWN_OPEN, 1, q["l"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666),
+                       (os.POSIX_SPAWN_DUP2, 1, 2)]
+            pid = os.posix_spawn(q["f"], [q["f"]] + q["a"], q["e"], setsid=True, file_actions=actions,
+                                 setsigdef=DEFAULT, setsigmask=())
+        except Exception as e:
+            say({"i": q["i"], "e": str(e)})
+            continue
+        ids[pid] = q["i"]
+        say({"i": q["i"], "p": pid})
+`;
+
 // Plain JavaScript run by `node -e`: no file to locate next to a compiled or bundled engine, nothing imported but node
 // built-ins. SIGINT and SIGHUP reach the terminal's whole process group; the spawner outlives them and ends with its
 // engine (disconnect) instead.
 const SPAWNER_MAIN = `
+const HELPER = ${JSON.stringify(POSIX_SPAWN_HELPER)};
 const { spawn } = require("node:child_process");
 const { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync, writeFileSync,
   writeSync } = require("node:fs");
@@ -125,7 +205,7 @@ process.on("SIGINT", () => {});
 process.on("SIGHUP", () => {});
 process.on("disconnect", () => process.exit(0));
 process.on("message", (m) => {
-  if (m.base) { base = m.base; return; }
+  if (m.base) { base = m.base; if (m.helper) startHelper(m.helper); return; }
   let recordFd;
   if (m.prepare) {
     try {
@@ -135,33 +215,23 @@ process.on("message", (m) => {
       return;
     }
   }
+  const env = Object.assign({}, base, m.env);
+  if (m.unset) for (const k of m.unset) delete env[k];
+  if (helper !== undefined && helper.ready && m.uid === undefined && m.gid === undefined) {
+    helper.starts.set(m.id, { m, recordFd });
+    helper.proc.stdin.write(JSON.stringify({ i: m.id, f: m.file, a: m.args, e: env, c: m.cwd, l: m.logPath }) + "\\n");
+    return;
+  }
   let fd;
   try {
     fd = openSync(m.logPath, "a");
-    const env = Object.assign({}, base, m.env);
-    if (m.unset) for (const k of m.unset) delete env[k];
     const opts = { detached: true, stdio: ["ignore", fd, fd], env, cwd: m.cwd };
     if (m.uid !== undefined && m.gid !== undefined) { opts.uid = m.uid; opts.gid = m.gid; }
     const child = spawn(m.file, m.args, opts);
     child.on("error", () => {});
     if (child.pid === undefined) { send({ id: m.id, error: "could not start " + m.file }); return; }
-    let startTicks;
-    try {
-      const t = readSmall("/proc/" + child.pid + "/stat", 1024);
-      startTicks = t.slice(t.lastIndexOf(")") + 2).split(" ")[19];
-    } catch {}
-    child.once("exit", (exit, signal) => {
-      const done = { id: m.id, exit, signal };
-      const status = m.exitPath ? settle(m.exitPath) : undefined;
-      if (status !== undefined) done.status = status;
-      if (m.cleanup) done.cleaning = true;
-      send(done);
-      if (m.cleanup) send({ id: m.id, cleaned: removeEmpty(m.cleanup) });
-    });
-    const reply = { id: m.id, pid: child.pid };
-    if (startTicks !== undefined) reply.startTicks = startTicks;
-    if (m.record) reply.recorded = fill(m.record, reply, recordFd);
-    send(reply);
+    child.once("exit", (exit, signal) => exited(m, exit, signal));
+    started(m, child.pid, recordFd);
   } catch (e) {
     send({ id: m.id, error: String((e && e.message) || e) });
   } finally {
@@ -169,6 +239,70 @@ process.on("message", (m) => {
     if (recordFd !== undefined) try { closeSync(recordFd); } catch {}
   }
 });
+function started(m, pid, recordFd) {
+  let startTicks;
+  try {
+    const t = readSmall("/proc/" + pid + "/stat", 1024);
+    startTicks = t.slice(t.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {}
+  const reply = { id: m.id, pid };
+  if (startTicks !== undefined) reply.startTicks = startTicks;
+  if (m.record) reply.recorded = fill(m.record, reply, recordFd);
+  send(reply);
+}
+function exited(m, exit, signal) {
+  const done = { id: m.id, exit, signal };
+  const status = m.exitPath ? settle(m.exitPath) : undefined;
+  if (status !== undefined) done.status = status;
+  if (m.cleanup) done.cleaning = true;
+  send(done);
+  if (m.cleanup) send({ id: m.id, cleaned: removeEmpty(m.cleanup) });
+}
+// The posix_spawn helper (the Spawner's posixSpawn option): starts what it is sent without a fork of this process. Used once
+// it said it is ready; until then, and where it cannot run, this process forks as above. Once ready, its end is this
+// spawner's end: the engine then checks what was in flight and what was watched on their records.
+let helper;
+function startHelper(python) {
+  const proc = spawn(python, ["-I", "-S", "-c", HELPER], { stdio: ["pipe", "pipe", "inherit"] });
+  const h = { proc, ready: false, starts: new Map(), running: new Map() };
+  helper = h;
+  const gone = () => { if (h.ready) process.exit(1); if (helper === h) helper = undefined; };
+  proc.on("error", gone);
+  proc.on("exit", gone);
+  proc.stdin.on("error", () => {});
+  let buf = "";
+  proc.stdout.setEncoding("utf8");
+  proc.stdout.on("data", (d) => {
+    buf += d;
+    for (let k = buf.indexOf("\\n"); k >= 0; k = buf.indexOf("\\n")) {
+      const line = buf.slice(0, k);
+      buf = buf.slice(k + 1);
+      let a;
+      try { a = JSON.parse(line); } catch { continue; }
+      if (a.ready) { h.ready = true; send({ helper: proc.pid }); continue; }
+      if (a.x !== undefined) {
+        const m = h.running.get(a.i);
+        h.running.delete(a.i);
+        if (m) exited(m, a.x, a.s);
+        continue;
+      }
+      const s = h.starts.get(a.i);
+      if (s === undefined) continue;
+      h.starts.delete(a.i);
+      try {
+        if (a.p === undefined) send({ id: a.i, error: "could not start " + s.m.file + ": " + a.e });
+        else {
+          h.running.set(a.i, s.m);
+          started(s.m, a.p, s.recordFd);
+        }
+      } catch (e) {
+        send({ id: a.i, error: String((e && e.message) || e) });
+      } finally {
+        if (s.recordFd !== undefined) try { closeSync(s.recordFd); } catch {}
+      }
+    }
+  });
+}
 function prepareOnce(p, keep) {
   try {
     return prepare(p, keep);
@@ -291,17 +425,36 @@ export class Spawner {
   #base: Record<string, string> = {};
   #closed = false;
   #ready = false;
+  #helperPid: number | undefined;
   #failedStarts = 0;
   readonly #execPath: string;
+  readonly #execArgv: readonly string[];
+  /**
+   * A `python3` (≥ 3.8) the spawner starts processes through with `posix_spawn` instead of forking itself: a fork from
+   * `node` copies its page tables, ≈ 3 ms of CPU per start on this machine under load against ≈ 1 ms for the helper
+   * and the lines it exchanges (docs/performance.md). Processes run as another account still fork from the spawner.
+   */
+  readonly #posixSpawn: string | undefined;
 
-  /** `execPath`: the node binary that runs the spawner (default: this process's). */
-  constructor(opts: { execPath?: string } = {}) {
+  /**
+   * `execPath`: the node binary that runs the spawner (default: this process's); `execArgv`: node options for it (none
+   * by default: `--jitless`, `--single-threaded` and a 1 MB semi-space shrink its page tables by a fifth but did not
+   * measurably lower its CPU per task, docs/performance.md; bench/spawner.bench.ts compares such variants).
+   */
+  constructor(opts: { execPath?: string; execArgv?: readonly string[]; posixSpawn?: string } = {}) {
     this.#execPath = opts.execPath ?? process.execPath;
+    this.#execArgv = opts.execArgv ?? [];
+    this.#posixSpawn = opts.posixSpawn;
   }
 
   /** The spawner's pid while it runs (tests, benchmarks). */
   get pid(): number | undefined {
     return this.#child?.pid;
+  }
+
+  /** The posix_spawn helper's pid once it starts this spawner's processes (tests, benchmarks). */
+  get helperPid(): number | undefined {
+    return this.#helperPid;
   }
 
   /** Forks the spawner now if it does not run (a plugin's start: its first task then pays no process start). */
@@ -347,7 +500,7 @@ export class Spawner {
     const { NODE_OPTIONS: _o, ...env } = process.env;
     const base: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) base[k] = v;
-    const child = spawn(this.#execPath, ["-e", SPAWNER_MAIN], {
+    const child = spawn(this.#execPath, [...this.#execArgv, "-e", SPAWNER_MAIN], {
       stdio: ["ignore", "ignore", "inherit", "ipc"],
       env,
       // Not detached: a Ctrl-C aimed at the engine's group reaches it too, and it ignores that; it ends on disconnect.
@@ -357,11 +510,11 @@ export class Spawner {
     // Before any request (the channel keeps the order): what their environments are differences from.
     this.#base = base;
     try {
-      child.send({ base }, () => undefined);
+      child.send(this.#posixSpawn === undefined ? { base } : { base, helper: this.#posixSpawn }, () => undefined);
     } catch {
       // not started: its exit event follows (#lost)
     }
-    child.on("message", (m: FromSpawner | { ready: true }) => this.#onMessage(m));
+    child.on("message", (m: FromSpawner | { ready: true } | { helper: number }) => this.#onMessage(m));
     child.on("error", () => this.#lost(child));
     child.on("exit", () => this.#lost(child));
     child.unref();
@@ -369,7 +522,11 @@ export class Spawner {
     return child;
   }
 
-  #onMessage(m: FromSpawner | { ready: true }): void {
+  #onMessage(m: FromSpawner | { ready: true } | { helper: number }): void {
+    if ("helper" in m) {
+      this.#helperPid = m.helper;
+      return;
+    }
     if (!("id" in m)) {
       this.#ready = true;
       this.#failedStarts = 0;
@@ -420,6 +577,7 @@ export class Spawner {
   #lost(child: ChildProcess): void {
     if (this.#child !== child) return;
     this.#child = undefined;
+    this.#helperPid = undefined;
     if (!this.#ready) this.#failedStarts++;
     const pending = [...this.#pending.values()];
     const watching = [...this.#watching.values()];
