@@ -23,6 +23,7 @@ import {
 } from "../executor/status.ts";
 import { endAfterSystemErrors, executeRound } from "../executor/workflow-executor.ts";
 import { isOutage } from "../executor/unreachable.ts";
+import { isOverlay, nodeMapLevels, plainNodes, settleNodes } from "../executor/node-map.ts";
 import type { CatalogPort, ChildExecutionPort, EventSink, RecoveryPort, SignalPort } from "../ports.ts";
 import { NOOP_ENGINE_METRICS, isPanic, labelsOf, type EngineMetrics } from "../metrics/engine-metrics.ts";
 import { timedPlugin } from "../metrics/timed-plugin.ts";
@@ -71,6 +72,11 @@ interface Loaded {
   active?: ActiveSet;
   /** When `stored` is a round's status saved with the next round's: the nodes it changed since the status written. */
   unsaved?: StatusChanges;
+  /**
+   * The plain node map this instance made for the execution (`settle`), which later saved rounds are settled into in
+   * place; a map read from the store is copied once instead (the store may hold it).
+   */
+  base?: Record<string, NodeStatus>;
 }
 
 export class Engine {
@@ -184,7 +190,9 @@ export class Engine {
    */
   async status(executionId: ExecutionKey): Promise<WorkflowStatus | undefined> {
     const key = executionKey(executionId);
-    return this.#loaded.get(key)?.stored?.status ?? (await this.#store.getStatus(key))?.status;
+    const kept = this.#loaded.get(key)?.stored?.status;
+    // A copy: the kept status' node map may be an overlay, and is settled into by later rounds.
+    return kept ? { ...kept, nodes: plainNodes(kept.nodes) } : (await this.#store.getStatus(key))?.status;
   }
 
   /** Starts the workers and resumes every non-terminal execution. */
@@ -323,7 +331,6 @@ export class Engine {
         delete work.message;
       }
       const changes = roundChanges(unsaved, status, work);
-      settle(work, status);
       // A round that sent no event and left the workflow's phase (nodes finalised after their end was reported, a
       // retry's clean-up) is saved with the next round that sends one, not on its own: replayed from the status saved
       // before it, it sends nothing and redoes what it did (a finalize is redone after any lost save), so the replay
@@ -335,10 +342,15 @@ export class Engine {
           this.#unsaved(key, exec);
           throw e;
         }
+        settle(loaded, work);
         this.#queuedUnsaved.delete(key);
         unsaved = undefined;
       } else {
         unsaved = changes;
+        // Overlays of unsaved rounds stack up until a save settles them; a long run of them is made plain.
+        if (isOverlay(work.nodes) && nodeMapLevels(work.nodes).length > MAX_UNSAVED_LEVELS) {
+          work.nodes = loaded.base = plainNodes(work.nodes);
+        }
       }
       status = work;
       active = next;
@@ -409,8 +421,8 @@ export class Engine {
         this.#deps.logger.error({ execution: key, err }, "failing the execution after system errors failed");
       }
     }
-    settle(next, status);
     loaded.stored = { status: next, version: await this.#store.updateStatus(key, next, version) };
+    settle(loaded, next);
     delete loaded.active; // the aborts above may have moved nodes: derive it again from the status
     delete loaded.unsaved;
     if (isTerminalWorkflowPhase(next.phase)) return this.#forget(key);
@@ -475,8 +487,9 @@ function liveStatuses(s: WorkflowStatus, active: ActiveSet): NodeStatus[] {
 
 /**
  * A round's working copy. Node statuses are copied on write by the node executor (dag-executor.ts); the node map is
- * an overlay of the round's own (its writes) over the status' (reads fall through), made a plain map by `settle` only
- * when the round is saved: a round that changes nothing copies nothing. Nothing in a round lists the map's keys.
+ * an overlay of the round's own (its writes) over the status' (reads fall through; `node-map.ts`), settled by
+ * `settle` only once the round is saved: a round that changes nothing copies nothing. Nothing in a round lists the
+ * map's keys.
  */
 function workingCopy(s: WorkflowStatus): WorkflowStatus {
   const copy: WorkflowStatus = { ...s, nodes: Object.create(s.nodes) as Record<string, NodeStatus> };
@@ -500,10 +513,20 @@ function roundChanges(
   return { since: unsaved?.since ?? status, nodes };
 }
 
-/** The working copy made whole before it is saved: the status' node map with the round's writes over it. */
-function settle(work: WorkflowStatus, from: WorkflowStatus): void {
-  // A round that ended the execution replaced the map (terminal statuses keep no nodes).
-  if (Object.getPrototypeOf(work.nodes) === from.nodes) work.nodes = Object.assign({}, from.nodes, work.nodes);
+/** Unsaved rounds whose overlays may stack before their map is made plain (a save settles them first). */
+const MAX_UNSAVED_LEVELS = 8;
+
+/**
+ * A saved round's node map made plain: its overlays (the round's, and those of the unsaved rounds before it) are
+ * written into the plain map below them in place when this instance made that map — O(nodes written), not O(nodes);
+ * the statuses of the rounds before are not used again, and a failed save never gets here, so the status it is
+ * replayed from is untouched — else into a new map, which later rounds settle into. A round that ended the execution
+ * replaced the map (terminal statuses keep no nodes).
+ */
+function settle(loaded: Loaded, work: WorkflowStatus): void {
+  if (!isOverlay(work.nodes)) return;
+  const bottom = nodeMapLevels(work.nodes)[0]!;
+  work.nodes = bottom === loaded.base ? settleNodes(work.nodes, bottom) : (loaded.base = plainNodes(work.nodes));
 }
 
 /** Task nodes queued or running (bounded by maxParallelism), through nested nodes. */

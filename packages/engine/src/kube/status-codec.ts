@@ -3,6 +3,7 @@
 // upstream tooling read the phase, plus the engine's own document and its version under `status.aloft`. Node statuses
 // are not rendered in upstream's shape (the spec allows it: no live Go propeller shares these resources).
 import type { KubeObject } from "@aloft/kube";
+import { plainNodes } from "../executor/node-map.ts";
 import type { WorkflowPhase, WorkflowStatus } from "../executor/status.ts";
 import type { StoredStatus } from "../store/workflow-store.ts";
 
@@ -43,7 +44,8 @@ export function encodeStatus(status: WorkflowStatus, version: number): ResourceS
   put("message", status.message);
   if (status.failedAttempts > 0) out.failedAttempts = status.failedAttempts;
   put("outputRef", status.outputRef);
-  out.aloft = { version, status };
+  // A plain copy of the node map: the engine's may be an overlay, and is settled into after the write.
+  out.aloft = { version, status: { ...status, nodes: plainNodes(status.nodes) } };
   return out;
 }
 

@@ -8,6 +8,7 @@ import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { LocalBlobStore } from "@aloft/core";
 import { MemoryBlobStore } from "@aloft/core";
 import { AloftError, Code } from "@aloft/core";
+import { plainNodes, settleNodes } from "../executor/node-map.ts";
 import type { NodeStatus, WorkflowStatus } from "../executor/status.ts";
 import { BlobWorkflowStore } from "./blob-workflow-store.ts";
 import { LocalWorkflowStore } from "./local-workflow-store.ts";
@@ -167,6 +168,40 @@ for (const [label, make] of subjects) {
     assert.deepEqual(await again.listActive(), []);
     assert.deepEqual(await reopen().getStatus("p/d/r"), { status: done, version: version + 2 });
     await again.close?.();
+  });
+
+  test(`${label} store: a node map that is the engine's overlay is written whole, in the order it settles into`, async () => {
+    const { store, reopen } = await make();
+    const base: Record<string, NodeStatus> = { "start-node": { phase: "Succeeded" }, a: { phase: "Queued" } };
+    let status: WorkflowStatus = { phase: "Running", failedAttempts: 0, nodes: base };
+    await store.create(spec("o"), status);
+    let version = 1;
+    /** A round as the engine makes it: its writes over `prev`'s map; written, then settled into `base` in place. */
+    const write = async (prev: WorkflowStatus, writes: Record<string, NodeStatus>, named?: Set<string>) => {
+      const next: WorkflowStatus = { ...prev, nodes: Object.assign(Object.create(prev.nodes), writes) };
+      version = await store.updateStatus("p/d/o", next, version, { since: status, nodes: named ?? new Set() });
+      const want = plainNodes(next.nodes);
+      for (const s of [store, reopen()]) {
+        const got = (await s.getStatus("p/d/o"))!;
+        assert.deepEqual(got, { status: JSON.parse(JSON.stringify({ ...next, nodes: want })), version });
+        assert.deepEqual(Object.keys(got.status.nodes), Object.keys(want), "in the settled map's order");
+      }
+      return next;
+    };
+    const w1 = await write(status, { a: { phase: "Running" }, b: { phase: "Queued" } }, new Set(["a", "b"]));
+    w1.nodes = settleNodes(w1.nodes, base);
+    status = w1;
+    // Two rounds' overlays at once: one not saved on its own, then the one saved with it.
+    const unsaved: WorkflowStatus = {
+      ...w1,
+      nodes: Object.assign(Object.create(w1.nodes), { c: { phase: "Queued" } }),
+    };
+    const w2 = await write(unsaved, { a: { phase: "Succeeded" } }, new Set(["a", "c"]));
+    assert.deepEqual(Object.keys(plainNodes(w2.nodes)), ["start-node", "a", "b", "c"]);
+    w2.nodes = settleNodes(w2.nodes, base);
+    status = w2;
+    await write(w2, { b: { phase: "Running" }, d: { phase: "Queued" } }, new Set(["b", "d"]));
+    await store.close?.();
   });
 }
 

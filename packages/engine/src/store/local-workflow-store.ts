@@ -16,6 +16,7 @@
 import { closeSync, constants, ftruncateSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { AloftError, Code, internal, resourceExhausted, type LocalBlobStore } from "@aloft/core";
+import { nodeAt, nodeIds } from "../executor/node-map.ts";
 import { isTerminalWorkflowPhase, type NodeStatus, type WorkflowStatus } from "../executor/status.ts";
 import { activeMarkerKey, BlobWorkflowStore, DEFAULT_ENGINE_STORE_PREFIX, documentKey } from "./blob-workflow-store.ts";
 import { encodeStatusDelta, encodeStoredStatus } from "./status-json.ts";
@@ -44,7 +45,11 @@ export interface LocalWorkflowStoreOptions {
 interface OpenLog {
   fd: number;
   version: number;
-  /** The status written last: its node statuses are compared by identity with the next write's. */
+  /**
+   * The status written last: its node statuses are compared by identity with the next write's. Its node map may be
+   * the engine's overlay (`node-map.ts`), which the engine settles in place after the write — the same entries — and
+   * into which it settles a later round only after that round is written.
+   */
   status: WorkflowStatus;
   /** Keys in its node map. */
   nodes: number;
@@ -148,7 +153,6 @@ export class LocalWorkflowStore implements WorkflowStore {
   /** Appends the write to the open log; false when it must be compacted instead. */
   #append(key: string, open: OpenLog, status: WorkflowStatus, version: number, changes?: StatusChanges): boolean {
     if (open.lines >= this.#maxLines || open.bytes > Math.max(open.baseBytes, this.#minLogBytes)) return false;
-    if (Object.getPrototypeOf(status.nodes) !== Object.prototype) return false;
     const named = changes?.since === open.status ? namedChanges(open, status.nodes, changes.nodes) : undefined;
     const changed = named && !this.#checkChanges ? named : changedNodes(open, status.nodes);
     if (named && this.#checkChanges) checkNamed(key, named, changed);
@@ -210,7 +214,7 @@ export class LocalWorkflowStore implements WorkflowStore {
       fd,
       version,
       status,
-      nodes: Object.keys(status.nodes).length,
+      nodes: nodeIds(status.nodes).length,
       lines: 0,
       bytes: 0,
       baseBytes: body.length,
@@ -258,13 +262,13 @@ interface Changed {
  */
 function changedNodes(open: OpenLog, nodes: Record<string, NodeStatus>): Changed | undefined {
   const before = open.status.nodes;
-  const ids = Object.keys(nodes);
+  const ids = nodeIds(nodes);
   const changed: string[] = [];
   let kept = 0;
   for (const id of ids) {
-    const was = before[id];
+    const was = nodeAt(before, id);
     if (was !== undefined) kept++;
-    if (nodes[id] !== was) changed.push(id);
+    if (nodeAt(nodes, id) !== was) changed.push(id);
   }
   return kept === open.nodes ? { ids: changed, nodes: ids.length } : undefined;
 }
@@ -282,8 +286,8 @@ function namedChanges(
   const ids: string[] = [];
   let count = open.nodes;
   for (const id of named) {
-    const was = Object.hasOwn(before, id) ? before[id] : undefined;
-    const now = Object.hasOwn(nodes, id) ? nodes[id] : undefined;
+    const was = nodeAt(before, id);
+    const now = nodeAt(nodes, id);
     if (now === was) continue;
     if (now === undefined) return undefined; // removed
     if (was === undefined) count++;

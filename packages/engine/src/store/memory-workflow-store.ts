@@ -3,6 +3,7 @@ import { clone } from "@bufbuild/protobuf";
 import { CompiledWorkflowClosureSchema } from "@aloft/idl/flyteidl/core/compiler_pb.js";
 import { LiteralMapSchema } from "@aloft/idl/flyteidl/core/literals_pb.js";
 import { AloftError, Code } from "@aloft/core";
+import { plainNodes } from "../executor/node-map.ts";
 import { isTerminalWorkflowPhase, type WorkflowStatus } from "../executor/status.ts";
 import type { ExecutionSpec, StoredStatus, WorkflowStore } from "./workflow-store.ts";
 import { executionKey } from "./workflow-store.ts";
@@ -47,7 +48,7 @@ export class MemoryWorkflowStore implements WorkflowStore {
     if (e.version !== expectedVersion) {
       throw new AloftError(Code.ABORTED, "engine.workflow_conflict", `execution ${key} was updated concurrently`);
     }
-    e.status = JSON.stringify(status);
+    e.status = JSON.stringify({ ...status, nodes: plainNodes(status.nodes) });
     e.version += 1;
     this.writes += 1;
     return e.version;

@@ -5,6 +5,7 @@
 // bytes — instead of JSON-encoding the whole document (O(nodes) per round, O(nodes²) per execution) and then encoding
 // the text to UTF-8. The bytes are exactly JSON.stringify's (same key order, same omissions): the format on disk is
 // unchanged.
+import { nodeIds } from "../executor/node-map.ts";
 import { isTerminalNodePhase, type NodeStatus, type WorkflowStatus } from "../executor/status.ts";
 
 /** Entries per cached block of a node map. */
@@ -107,8 +108,9 @@ function encodeFields(o: Record<string, unknown>, mapKey: string, out: Output, o
   out.text(sep === "{" ? "{}" : "}");
 }
 
+/** A node map (the engine's may be an overlay: `node-map.ts`), in the order of the plain map it settles into. */
 function encodeNodeMap(nodes: Record<string, NodeStatus>, out: Output): void {
-  const ids = Object.keys(nodes);
+  const ids = nodeIds(nodes);
   let sep = "{";
   for (let start = 0; start < ids.length; start += BLOCK) {
     const end = Math.min(start + BLOCK, ids.length);

@@ -63,7 +63,10 @@ export interface WorkflowStore {
   /**
    * Writes the status; returns the new version. ABORTED on a version conflict. Terminal statuses leave the active set.
    * `changes` (optional, a hint a store may ignore) says which top-level node statuses may differ from a status object
-   * written before.
+   * written before. The node map may be an overlay over the map of a status written before (`executor/node-map.ts`):
+   * read it by id, or list or copy it with `nodeIds`/`plainNodes` — `Object.keys` and `JSON.stringify` see only the
+   * round's own nodes. Once the write succeeded the engine settles that map, and later ones, in place: a store that
+   * keeps the object keeps the status written last, not older ones.
    */
   updateStatus(key: string, status: WorkflowStatus, expectedVersion: number, changes?: StatusChanges): Promise<number>;
   /** Records an abort request (kept apart from the status so it never races a round's write); false if unknown. */

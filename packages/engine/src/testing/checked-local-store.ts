@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalBlobStore } from "@aloft/core";
+import { plainNodes } from "../executor/node-map.ts";
 import type { WorkflowStatus } from "../executor/status.ts";
 import { LocalWorkflowStore } from "../store/local-workflow-store.ts";
 import type { StatusChanges } from "../store/workflow-store.ts";
@@ -29,7 +30,7 @@ export class CheckedLocalStore extends LocalWorkflowStore {
     expectedVersion: number,
     changes?: StatusChanges,
   ): Promise<number> {
-    const written = JSON.parse(JSON.stringify(status)) as WorkflowStatus;
+    const written = JSON.parse(JSON.stringify({ ...status, nodes: plainNodes(status.nodes) })) as WorkflowStatus;
     const version = await super.updateStatus(key, status, expectedVersion, changes);
     assert.deepEqual(await this.#reader.getStatus(key), { status: written, version }, `status of ${key} read back`);
     return version;

@@ -40,8 +40,9 @@ export interface RunLocalOptions {
 }
 
 /**
- * runLocal's workflow store: in memory, keeping each saved status as the object the engine saved (the engine never
- * changes a status it saved: a round works on a copy) rather than as JSON — the memory store's stringify of the whole
+ * runLocal's workflow store: in memory, keeping each saved status as the object the engine saved (a round works on a
+ * copy; the engine only settles the saved status' node map after the save, and into that map again after the next
+ * save, which replaces it here) rather than as JSON — the memory store's stringify of the whole
  * status on every save is O(elements) per round, O(N²) for a map — and telling runLocal when the execution's status
  * is saved terminal, so that it need not read the status every millisecond.
  */
