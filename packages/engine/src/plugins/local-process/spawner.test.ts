@@ -111,8 +111,15 @@ test("abort through the spawner: SIGTERM then SIGKILL reach the whole group", as
   assert.equal(end.status.phase, "Aborted");
 });
 
-test("the spawner dies: its running tasks are checked on their records, and the next start forks a new spawner", async (t) => {
-  const { sb, spawner } = await withSpawner(t);
+/**
+ * A running `sleep 1` when `kill` ends its spawner (or the spawner's helper): handed back to the engine, still running
+ * then finished as its records say (no exit event can come any more), and the next start on a new spawner.
+ */
+async function taskOutlivesSpawner(
+  { sb, spawner }: { sb: Sandbox; spawner: Spawner },
+  kill: (spawner: Spawner) => void,
+  what: string,
+): Promise<void> {
   let woken = 0;
   const plugin = sb.plugin({ spawner });
   const slow = {
@@ -122,16 +129,19 @@ test("the spawner dies: its running tasks are checked on their records, and the 
   const run = await drive(plugin, slow, (s) => s.phase === "Running");
   const taskPid = run.state["pid"] as number;
   const first = spawner.pid!;
-  process.kill(first, "SIGKILL");
-  await until(() => woken > 0, "running task handed back when its spawner died");
-  assert.ok(running(taskPid), "the task outlives its spawner");
-  // Still running (from its records), then finished (from its exit record: no exit event can come any more).
+  kill(spawner);
+  await until(() => woken > 0, `running task handed back when ${what} died`);
+  assert.ok(running(taskPid), `the task outlives ${what}`);
   assert.equal((await plugin.handle(slow, run.state)).status.phase, "Running");
   assert.equal((await drive(plugin, slow, isTerminal, run.state)).status.phase, "Success");
 
   const next = await sb.context({ nodeId: "next", template: containerTask(["true"]) });
   assert.equal((await drive(plugin, next, isTerminal)).status.phase, "Success");
   assert.ok(spawner.pid !== undefined && spawner.pid !== first, "a new spawner was forked");
+}
+
+test("the spawner dies: its running tasks are checked on their records, and the next start forks a new spawner", async (t) => {
+  await taskOutlivesSpawner(await withSpawner(t), (s) => process.kill(s.pid!, "SIGKILL"), "its spawner");
 });
 
 test("a start lost with its spawner is resolved on the next round: started once, then run to the end", async (t) => {
@@ -450,22 +460,7 @@ test("through a posix_spawn helper: abort reaches the whole group", { skip: noPy
 test("the posix_spawn helper dies: the spawner ends with it, running tasks are checked on their records, the next start works", {
   skip: noPython,
 }, async (t) => {
-  const { sb, spawner } = await withHelper(t);
-  let woken = 0;
-  const plugin = sb.plugin({ spawner });
-  const slow = {
-    ...(await sb.context({ nodeId: "slow", template: containerTask(["sleep", "1"]) })),
-    wake: () => woken++,
-  };
-  const run = await drive(plugin, slow, (s) => s.phase === "Running");
-  const first = spawner.pid!;
-  process.kill(spawner.helperPid!, "SIGKILL");
-  await until(() => woken > 0, "running task handed back when the helper died");
-  assert.ok(running(run.state["pid"] as number), "the task outlives the helper");
-  assert.equal((await drive(plugin, slow, isTerminal, run.state)).status.phase, "Success");
-  const next = await sb.context({ nodeId: "next", template: containerTask(["true"]) });
-  assert.equal((await drive(plugin, next, isTerminal)).status.phase, "Success");
-  assert.ok(spawner.pid !== undefined && spawner.pid !== first, "a new spawner was forked");
+  await taskOutlivesSpawner(await withHelper(t), (s) => process.kill(s.helperPid!, "SIGKILL"), "the helper");
 });
 
 test("a posix_spawn helper that cannot run: the spawner forks the processes itself", async (t) => {
